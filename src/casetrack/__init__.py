@@ -1,0 +1,3 @@
+"""casetrack: case tracker for the SME revitalisation councils' plan-support programs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from casetrack.cli.main import main
+
+main()

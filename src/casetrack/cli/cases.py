@@ -1,0 +1,298 @@
+"""case, doc, fee, monitoring."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from .main import DATE, Globals, pass_globals
+from .output import cell, emit, format_option, table
+
+CASE_COLUMNS = ["id", "program", "track", "council", "state", "state_since", "company", "coordinator",
+                "opened_on", "accepted_on", "plan_date"]
+SESSION_COLUMNS = ["case", "seq", "kind", "nominal_due_on", "due_on", "status", "held_on", "overdue_days"]
+
+
+def render_case(c: dict[str, Any]) -> str:
+    lines = [
+        f"{c['id']}  {c['program']}/{c['track']}  council {c['council']}  rule set {c['rule_set']}",
+        f"  company      {c['company']['name']} (id {c['company']['id']}"
+        + (f", 法人番号 {c['company']['corporate_number']})" if c["company"]["corporate_number"] else ")"),
+        f"  state        {c['state']} ({c['state_label']}) since {c['state_since']}"
+        + (f", waiting on {c['waiting_on']}" if c["waiting_on"] else ""),
+        f"  coordinator  {c['coordinator'] or '-'}",
+        f"  dates        opened {c['opened_on']}, accepted {c['accepted_on'] or '-'}, plan {c['plan_date'] or '-'}"
+        + (f", valid until {c['validity_until']}" if c["validity_until"] else ""),
+        "  support orgs " + "; ".join(f"{s['name']} ({s['id']}{', lead' if s['lead'] else ''}"
+                                      f"{'' if s['certified'] else ', not certified'})" for s in c["support_orgs"]),
+        "  lenders      " + ("; ".join(
+            f"{x['name']} ({x['id']}{', main' if x['main'] else ''}{', guaranteed' if x['guaranteed'] else ''}"
+            f"{', consented ' + cell(x['consented_on']) if x['consented_on'] else ''})" for x in c["lenders"])
+            or "-"),
+    ]
+    if c["estimates"]:
+        lines.append("  estimates    " + ", ".join(f"{k} {v:,}円" for k, v in c["estimates"].items()))
+    if c["documents"]:
+        lines.append("  documents    " + "; ".join(
+            f"{d['label']} {d['on']}" + (f" (lender {d['lender_id']})" if d["lender_id"] else "")
+            for d in c["documents"]))
+    if c["monitoring"]:
+        lines.append("  monitoring")
+        lines.extend("    " + line for line in table(c["monitoring"], SESSION_COLUMNS[1:]).splitlines())
+        moved = [s for s in c["monitoring"] if s["due_on"] != s["nominal_due_on"]]
+        for s in moved:
+            lines.append(f"    session {s['seq']}: due {s['nominal_due_on']} falls on a closed day, "
+                         f"moved to {s['due_on']}")
+    money = c["money"]
+    if money["components"]:
+        lines.append(f"  money        fee {money['fee_total']:,}円, subsidy {money['subsidy_total']:,}円, "
+                     f"paid {money['paid_total']:,}円, retained {money['retained_total']:,}円")
+    return "\n".join(lines)
+
+
+@click.group()
+def case() -> None:
+    """Cases: open one, fire events, look at it."""
+
+
+@case.command("open")
+@click.option("--program", required=True, type=click.Choice(["early", "405"]))
+@click.option("--track", help="early: standard | bank; 405: regular | gl (default: the first).")
+@click.option("--council", "council_code", required=True, metavar="CODE")
+@click.option("--company", "company_id", required=True, type=int, metavar="ID")
+@click.option("--support-org", "support_orgs", multiple=True, required=True, type=int, metavar="ID",
+              help="Repeatable; the first is the lead (代表).")
+@click.option("--lender", "lenders", multiple=True, metavar="ORG_ID[:main][:guaranteed]", help="Repeatable.")
+@click.option("--coordinator", metavar="NAME")
+@click.option("--interim-monitoring", is_flag=True, help="early: also schedule the optional interim session.")
+@click.option("--monitoring-interval-months", type=int, help="405: months between sessions (1–12).")
+@click.option("--estimate", "estimates", multiple=True, metavar="COMPONENT=YEN", help="Repeatable.")
+@click.option("--reuse-reason", metavar="TEXT", help="Why a company with an earlier case applies again.")
+@click.option("--on", type=DATE, help="Opening date (default: --today).")
+@format_option
+@pass_globals
+def case_open(g: Globals, program: str, track: str | None, council_code: str, company_id: int,
+              support_orgs: tuple[int, ...], lenders: tuple[str, ...], coordinator: str | None,
+              interim_monitoring: bool, monitoring_interval_months: int | None, estimates: tuple[str, ...],
+              reuse_reason: str | None, on: dt.date | None, fmt: str) -> None:
+    """Open a case in its first state (consultation).
+
+    \b
+    Example:
+      casetrack case open --program 405 --council 13 --company 1 --support-org 2 \\
+          --lender 3:main --lender 4:guaranteed --estimate plan=3300000 --estimate monitoring=1200000
+    """
+    from .. import services
+
+    parsed_estimates: dict[str, int] = {}
+    for text in estimates:
+        component, amount = services.parse_estimate(text)
+        if component in parsed_estimates:
+            raise click.BadParameter(f"--estimate {component} is given twice")
+        parsed_estimates[component] = amount
+    result = services.open_case(
+        g.context(), program=program, track=track, council=council_code, company_id=company_id,
+        support_orgs=list(support_orgs), lenders=[services.parse_lender(x) for x in lenders],
+        coordinator=coordinator, interim_monitoring=interim_monitoring,
+        interval_months=monitoring_interval_months, estimates=parsed_estimates, reuse_reason=reuse_reason, on=on)
+    emit(result, fmt, render=render_case)
+
+
+@case.command("advance")
+@click.argument("case_id", metavar="CASE")
+@click.argument("event")
+@click.option("--on", type=DATE, help="Effective date (default: --today).")
+@click.option("--note", metavar="TEXT")
+@click.option("--reason", metavar="TEXT", help="Required by reject, withdraw, extend, terminate_early.")
+@click.option("--until", type=DATE, help="extend: the new validity end date.")
+@format_option
+@pass_globals
+def case_advance(g: Globals, case_id: str, event: str, on: dt.date | None, note: str | None,
+                 reason: str | None, until: dt.date | None, fmt: str) -> None:
+    """Fire EVENT on CASE; refused with every reason if it may not happen now.
+
+    \b
+    Example:
+      casetrack case advance 13-2026-0001 accept --on 2026-04-20
+    """
+    from .. import services
+
+    result = services.advance(g.context(), case_id, event, on=on, note=note, reason=reason, until=until)
+    if fmt == "table":
+        click.echo(f"{result['id']}: {event} → {result['state']} ({result['state_label']})")
+    else:
+        emit(result, fmt, render=render_case)
+
+
+@case.command("show")
+@click.argument("case_id", metavar="CASE")
+@format_option
+@pass_globals
+def case_show(g: Globals, case_id: str, fmt: str) -> None:
+    """Show one case: parties, dates, documents, sessions, money."""
+    from .. import services
+
+    emit(services.show_case(g.context(), case_id), fmt, render=render_case)
+
+
+@case.command("list")
+@click.option("--council", "council_code", metavar="CODE")
+@click.option("--program", type=click.Choice(["early", "405"]))
+@click.option("--state", metavar="S")
+@click.option("--coordinator", metavar="NAME")
+@format_option
+@pass_globals
+def case_list(g: Globals, council_code: str | None, program: str | None, state: str | None,
+              coordinator: str | None, fmt: str) -> None:
+    """List cases.
+
+    \b
+    Example:
+      casetrack case list --council 13 --state drafting
+    """
+    from .. import services
+
+    rows = services.list_cases(g.context(), council=council_code, program=program, state=state,
+                               coordinator=coordinator)
+    if fmt != "json":
+        rows = [{**r, "company": r["company"]["name"]} for r in rows]
+    emit(rows, fmt, CASE_COLUMNS)
+
+
+@case.command("history")
+@click.argument("case_id", metavar="CASE")
+@format_option
+@pass_globals
+def case_history(g: Globals, case_id: str, fmt: str) -> None:
+    """The append-only history of a case."""
+    from .. import services
+
+    emit(services.case_history(g.context(), case_id), fmt,
+         ["seq", "event", "from", "to", "effective_on", "recorded_at", "user", "reason", "note", "rule_set"])
+
+
+@case.command("events")
+@click.argument("case_id", metavar="CASE")
+@click.option("--on", type=DATE, help="Judge as of this date (default: --today).")
+@format_option
+@pass_globals
+def case_events(g: Globals, case_id: str, on: dt.date | None, fmt: str) -> None:
+    """Events possible now, and for each blocked one every reason."""
+    from .. import services
+
+    rows = services.case_events(g.context(), case_id, on)
+    if fmt == "table":
+        for r in rows:
+            mark = "✓" if r["allowed"] else "✗"
+            click.echo(f"{mark} {r['event']} ({r['label']})")
+            for reason in r["reasons"]:
+                click.echo(f"    - {reason}")
+        return
+    emit(rows, fmt, ["event", "label", "allowed", "reasons"])
+
+
+@click.group()
+def doc() -> None:
+    """Documents on a case."""
+
+
+@doc.command("add")
+@click.argument("case_id", metavar="CASE")
+@click.argument("kind")
+@click.option("--lender", type=int, metavar="ORG_ID", help="For letters from a lender (default: the main bank).")
+@click.option("--on", type=DATE, help="Date of the document (default: --today).")
+@click.option("--file", "file_path", metavar="PATH", help="A file to fingerprint (sha256) and point to.")
+@format_option
+@pass_globals
+def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date | None, file_path: str | None,
+            fmt: str) -> None:
+    """Record a document of KIND on CASE.
+
+    \b
+    Example:
+      casetrack doc add 13-2026-0001 consent_letter --lender 3 --on 2026-10-15
+    """
+    from .. import services
+
+    emit(services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path), fmt)
+
+
+@click.group()
+def fee() -> None:
+    """Fee claims."""
+
+
+@fee.command("claim")
+@click.argument("case_id", metavar="CASE")
+@click.argument("component")
+@click.option("--fee", "fee_text", required=True, metavar="YEN")
+@click.option("--session", type=int, metavar="SEQ", help="The monitoring session the claim is for.")
+@click.option("--on", type=DATE)
+@format_option
+@pass_globals
+def fee_claim(g: Globals, case_id: str, component: str, fee_text: str, session: int | None, on: dt.date | None,
+              fmt: str) -> None:
+    """Record what the support org bills for COMPONENT.
+
+    \b
+    Example:
+      casetrack fee claim 13-2026-0001 plan --fee 3300000
+    """
+    from .. import services
+
+    amount = services.parse_yen(fee_text, "--fee")
+    emit(services.claim_fee(g.context(), case_id, component, fee=amount, session=session, on=on), fmt)
+
+
+@click.group()
+def monitoring() -> None:
+    """Monitoring sessions (伴走支援)."""
+
+
+@monitoring.command("list")
+@click.option("--case", "case_id", metavar="CASE")
+@click.option("--council", "council_code", metavar="CODE")
+@click.option("--status", type=click.Choice(["scheduled", "held", "waived"]))
+@click.option("--due-before", type=DATE)
+@format_option
+@pass_globals
+def monitoring_list(g: Globals, case_id: str | None, council_code: str | None, status: str | None,
+                    due_before: dt.date | None, fmt: str) -> None:
+    """List monitoring sessions."""
+    from .. import services
+
+    rows = services.list_sessions(g.context(), case_id=case_id, council=council_code, status=status,
+                                  due_before=due_before)
+    emit(rows, fmt, SESSION_COLUMNS)
+
+
+@monitoring.command("record")
+@click.argument("case_id", metavar="CASE")
+@click.argument("seq", type=int)
+@click.option("--held-on", type=DATE, required=True)
+@click.option("--note", metavar="TEXT")
+@format_option
+@pass_globals
+def monitoring_record(g: Globals, case_id: str, seq: int, held_on: dt.date, note: str | None, fmt: str) -> None:
+    """Record that session SEQ of CASE was held."""
+    from .. import services
+
+    emit(services.record_session(g.context(), case_id, seq, held_on=held_on, note=note), fmt)
+
+
+@monitoring.command("waive")
+@click.argument("case_id", metavar="CASE")
+@click.argument("seq", type=int)
+@click.option("--reason", required=True, metavar="TEXT")
+@format_option
+@pass_globals
+def monitoring_waive(g: Globals, case_id: str, seq: int, reason: str, fmt: str) -> None:
+    """Waive session SEQ of CASE (with a reason)."""
+    from .. import services
+
+    emit(services.waive_session(g.context(), case_id, seq, reason=reason), fmt)
+
+
+COMMANDS = [case, doc, fee, monitoring]

@@ -1,0 +1,177 @@
+"""Entry point: global options, the command groups, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from .. import __version__
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        from ..domain.dates import parse_date
+
+        try:
+            return parse_date(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = DateType()
+
+
+@dataclass
+class Globals:
+    db: str | None
+    today: dt.date | None
+    user: str | None
+    config: str | None
+    debug: bool
+
+    def context(self) -> Any:
+        """The services context (imports the storage layer: call inside commands only)."""
+        from ..services import Context
+        from ..settings import load_settings
+        from ..store.db import normalise_url
+
+        return Context(db_url=normalise_url(self.db), today=self.today or tokyo_today(),
+                       user=self.user or _os_user(), settings=load_settings(self.config))
+
+
+def tokyo_today() -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def pass_globals(func: Any) -> Any:
+    return click.pass_obj(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db", envvar="CASETRACK_DB", metavar="URL",
+              help="SQLAlchemy URL (sqlite:///path, postgresql+psycopg://…) or a file path. "
+                   "Default: a SQLite file in the user data directory.")
+@click.option("--today", envvar="CASETRACK_TODAY", type=DATE,
+              help="The date the command acts on (YYYY-MM-DD). Default: today in Asia/Tokyo.")
+@click.option("--user", envvar="CASETRACK_USER", help="Who is acting (recorded in history). Default: the OS user.")
+@click.option("--config", envvar="CASETRACK_CONFIG", type=click.Path(dir_okay=False),
+              help="TOML settings file (mail, SMTP, closures…).")
+@click.option("--debug", is_flag=True, envvar="CASETRACK_DEBUG", help="Show tracebacks on errors.")
+@click.version_option(__version__, prog_name="casetrack")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | None, config: str | None,
+        debug: bool) -> None:
+    """casetrack — case tracker for the 中小企業活性化協議会 plan-support programs (early / 405).
+
+    \b
+    Start here:
+      casetrack init
+      casetrack demo
+      casetrack case list --format json
+    """
+    ctx.obj = Globals(db, today, user, config, debug)
+    ctx.meta["casetrack.debug"] = debug
+
+
+def _register() -> None:
+    from . import cases, registry, workflows
+
+    for module in (registry, cases, workflows):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+    from .demo import demo
+
+    cli.add_command(demo)
+
+
+_register()
+
+
+def _report(code: int, slug: str, message: str, details: list[str], as_json: bool) -> int:
+    click.echo(f"error: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps({"ok": False, "code": slug, "error": message, "details": details}, ensure_ascii=False))
+    return code
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code (CLI.md)."""
+    ctx_holder: dict[str, Any] = {}
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(os.environ.get("CASETRACK_DEBUG"))
+    as_json = False
+    try:
+        with cli.make_context("casetrack", list(argv if argv is not None else sys.argv[1:])) as ctx:
+            ctx_holder["ctx"] = ctx
+            try:
+                cli.invoke(ctx)
+            finally:
+                as_json = ctx.meta.get("casetrack.format") == "json"
+        return 0
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        return 1
+    except click.UsageError as exc:
+        fmt_json = _wants_json(argv)
+        message = exc.format_message()
+        if exc.ctx is not None and exc.ctx.command_path:
+            message = f"{exc.ctx.command_path}: {message}"
+        return _report(2, "usage", message, [], fmt_json)
+    except click.ClickException as exc:
+        return _report(exc.exit_code or 1, "error", exc.format_message(), [], _wants_json(argv))
+    except Exception as exc:  # the one place errors become exit codes
+        from ..errors import CasetrackError, Conflict, DatabaseUnavailable
+
+        as_json = as_json or _wants_json(argv)
+        if debug:
+            traceback.print_exc()
+        if isinstance(exc, CasetrackError):
+            return _report(exc.exit_code, exc.slug, exc.message, exc.details, as_json)
+        if type(exc).__module__.startswith("sqlalchemy"):
+            from sqlalchemy.exc import IntegrityError, OperationalError
+
+            if isinstance(exc, IntegrityError):
+                err: CasetrackError = Conflict("the database refused the change because of a concurrent one; "
+                                               "nothing written — retry")
+            elif isinstance(exc, OperationalError):
+                first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+                err = DatabaseUnavailable(f"database error: {first}")
+            else:
+                err = DatabaseUnavailable(f"database error: {type(exc).__name__}")
+            return _report(err.exit_code, err.slug, err.message, err.details, as_json)
+        return _report(1, "internal", f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+                       [], as_json)
+
+
+def _wants_json(argv: list[str] | None) -> bool:
+    args = argv if argv is not None else sys.argv[1:]
+    for i, a in enumerate(args):
+        if a == "--format=json" or (a == "--format" and i + 1 < len(args) and args[i + 1] == "json"):
+            return True
+    return False

@@ -1,0 +1,103 @@
+"""Output: json (one document), csv, or a table readable in a Japanese terminal."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+FORMATS = ("table", "json", "csv")
+
+
+def _format_callback(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    ctx.find_root().meta["casetrack.format"] = value
+    return value
+
+
+def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+        is_eager=True, callback=_format_callback, help="Output format.",
+    )(func)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, default=_default, indent=2)
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10000 else str(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={cell(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(cell(v) for v in value)
+    return str(value)
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    grid = [list(columns)] + [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(width(row[i]) for row in grid) for i in range(len(columns))]
+    lines = []
+    for n, row in enumerate(grid):
+        lines.append("  ".join(v + " " * (widths[i] - width(v)) for i, v in enumerate(row)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def emit(data: Any, fmt: str, columns: Sequence[str] | None = None,
+         render: Callable[[Any], str] | None = None) -> None:
+    """Print ``data`` (a dict or a list of dicts) in ``fmt``."""
+    if fmt == "json":
+        click.echo(to_json(data))
+        return
+    rows = data if isinstance(data, list) else [data]
+    if fmt == "csv":
+        cols = list(columns or (rows[0].keys() if rows else []))
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(cols)
+        for r in rows:
+            writer.writerow([cell(r.get(c)).replace(",", "") if isinstance(r.get(c), int) else cell(r.get(c))
+                             for c in cols])
+        sys.stdout.write(buf.getvalue())
+        return
+    if render is not None and not isinstance(data, list):
+        click.echo(render(data))
+        return
+    if not isinstance(data, list):
+        key_width = max((width(k) for k in data), default=0)
+        click.echo("\n".join(f"{k}{' ' * (key_width - width(k))}  {cell(v)}" for k, v in data.items()))
+        return
+    if not rows:
+        click.echo("(none)", err=True)
+        return
+    click.echo(table(rows, list(columns or rows[0].keys())))

@@ -1,0 +1,152 @@
+"""The guided tour behind ``casetrack demo``: realistic cases of both programs, walked through
+their states on a throw-away SQLite file, through the same services the CLI uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from . import services
+from .errors import CasetrackError
+from .store.db import normalise_url
+
+D = dt.date.fromisoformat
+DEMO_TODAY = D("2030-01-15")  # the tour plays out over 2025–2029 and looks back from here
+
+
+def run_demo(echo: Callable[[str], None], keep: bool = False, db: str | None = None) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="casetrack-demo-"))
+    url = normalise_url(str(folder / "demo.db"))
+    ctx = services.Context(db_url=url, today=DEMO_TODAY, user="demo")
+    try:
+        _tour(ctx, echo)
+    finally:
+        ctx.engine.dispose()
+        if keep:
+            echo(f"\nThe demo database is kept: casetrack --db {folder / 'demo.db'} case list")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _tour(ctx: services.Context, echo: Callable[[str], None]) -> None:
+    info = services.init_db(ctx)
+    echo(f"casetrack demo — a throw-away database with {info['councils']} councils (schema {info['schema']}).")
+    echo(f"Everything below is judged as of {ctx.today}.\n")
+
+    def step(case_id: str, event: str, on: str, **kw: object) -> None:
+        try:
+            result = services.advance(ctx, case_id, event, on=D(on), **kw)  # type: ignore[arg-type]
+            echo(f"  {on}  {event:<18} → {result['state']} ({result['state_label']})")
+        except CasetrackError as exc:
+            echo(f"  {on}  {event:<18} ✗ refused:")
+            for reason in exc.details or [exc.message]:
+                echo(f"      - {reason}")
+
+    def doc(case_id: str, kind: str, on: str, lender: int | None = None) -> None:
+        services.add_document(ctx, case_id, kind, lender_id=lender, on=D(on), file=None)
+        echo(f"  {on}  + document {kind}" + (f" from lender {lender}" if lender else ""))
+
+    services.add_user(ctx, name="sato", council="13", email="sato@tokyo-kyogikai.example.jp", role="coordinator")
+    services.add_user(ctx, name="tanaka", council="27", email="tanaka@osaka-kyogikai.example.jp", role="supervisor")
+    tax = services.add_org(ctx, name="みなと税理士法人", kind="tax_accountant", certified=True,
+                           email="office@minato-tax.example.jp")["id"]
+    sme = services.add_org(ctx, name="中小企業診断士 鈴木事務所", kind="sme_consultant", certified=True,
+                           email="suzuki@example.jp")["id"]
+    bank_a = services.add_org(ctx, name="さくら銀行", kind="bank", certified=True, email="loan@sakura.example.jp")["id"]
+    bank_b = services.add_org(ctx, name="東都信用金庫", kind="bank", certified=True, email=None)["id"]
+    bank_c = services.add_org(ctx, name="日本政策金融公庫", kind="bank", certified=False, email=None)["id"]
+    kobo = services.add_company(ctx, name="株式会社みどり工房", corporate_number_="1180301018771",
+                                fiscal_year_end_month=3, founded_on=D("1987-06-01"), prefecture="13")["id"]
+    seika = services.add_company(ctx, name="浪速精密工業株式会社", corporate_number_="7010001008844",
+                                 fiscal_year_end_month=9, founded_on=D("1972-04-10"), prefecture="27")["id"]
+    cafe = services.add_company(ctx, name="喫茶ひまわり（個人事業主）", corporate_number_=None,
+                                fiscal_year_end_month=12, founded_on=None, prefecture="13")["id"]
+
+    echo("1) early/standard — 株式会社みどり工房 (Tokyo) all the way to closed")
+    c1 = services.open_case(ctx, program="early", track=None, council="13", company_id=kobo, support_orgs=[tax],
+                            lenders=[services.LenderArg(bank_a, main=True)], coordinator="sato",
+                            interim_monitoring=True, interval_months=None, estimates={"plan": 180000},
+                            reuse_reason=None, on=D("2025-05-12"))["id"]
+    echo(f"  2025-05-12  opened {c1} in consultation")
+    step(c1, "apply", "2025-05-20")
+    doc(c1, "pre_consultation_letter", "2025-05-21", bank_a)
+    step(c1, "apply", "2025-05-22")
+    step(c1, "accept", "2025-06-02")
+    doc(c1, "plan", "2025-09-10")
+    doc(c1, "bank_receipt", "2025-09-12", bank_a)
+    step(c1, "submit_plan", "2025-09-12")
+    services.claim_fee(ctx, c1, "plan", fee=200000, session=None, on=D("2025-09-30"))
+    echo("  2025-09-30  + plan fee claim 200,000円 (estimate 180,000円: eligible 180,000 → subsidy 120,000)")
+    doc(c1, "share_transfer", "2025-09-30")
+    step(c1, "claim_payment", "2025-09-30")
+    step(c1, "decide_payment", "2025-10-15")
+    shown = services.show_case(ctx, c1)
+    for s in shown["monitoring"]:
+        moved = f" (nominal {s['nominal_due_on']}, moved: closed day)" if s["due_on"] != s["nominal_due_on"] else ""
+        echo(f"      session {s['seq']} {s['kind']:<8} due {s['due_on']}{moved}")
+    step(c1, "close", "2026-04-01")
+    services.record_session(ctx, c1, 1, held_on=D("2026-03-10"), note="期中の進捗確認")
+    services.record_session(ctx, c1, 2, held_on=D("2027-05-20"), note="決算確定後の面談")
+    echo("  2027-05-20  sessions 1 (interim) and 2 (fiscal-year end) held")
+    step(c1, "close", "2027-05-25")
+
+    echo("\n2) 405/regular — 浪速精密工業 (Osaka): three lenders, holdback, six sessions")
+    c2 = services.open_case(ctx, program="405", track="regular", council="27", company_id=seika,
+                            support_orgs=[sme], lenders=[services.LenderArg(bank_a, main=True),
+                                                         services.LenderArg(bank_b, guaranteed=True),
+                                                         services.LenderArg(bank_c)],
+                            coordinator="tanaka", interim_monitoring=False, interval_months=6,
+                            estimates={"plan": 3300000, "monitoring": 1200000}, reuse_reason=None,
+                            on=D("2025-04-01"))["id"]
+    echo(f"  2025-04-01  opened {c2} in consultation")
+    step(c2, "apply", "2025-04-10")
+    doc(c2, "schedule_chart", "2025-04-10")
+    step(c2, "apply", "2025-04-11")
+    step(c2, "accept", "2025-04-20")
+    doc(c2, "plan", "2025-08-01")
+    step(c2, "start_negotiation", "2025-08-01")
+    step(c2, "extend", "2025-12-01", reason="公庫の審査に時間を要するため", until=D("2027-10-31"))
+    doc(c2, "consent_letter", "2026-01-20", bank_a)
+    doc(c2, "consent_letter", "2026-02-02", bank_b)
+    step(c2, "agree", "2026-02-02")
+    doc(c2, "consent_letter", "2026-02-16", bank_c)
+    step(c2, "agree", "2026-02-16")
+    services.claim_fee(ctx, c2, "plan", fee=3300000, session=None, on=D("2026-03-01"))
+    doc(c2, "share_transfer", "2026-03-01")
+    step(c2, "claim_payment", "2026-03-01")
+    step(c2, "decide_payment", "2026-03-20")
+    money = services.show_case(ctx, c2)["money"]
+    echo(f"      plan subsidy {money['subsidy_total']:,}円: paid {money['paid_total']:,}円, "
+         f"retained {money['retained_total']:,}円 until the first monitoring claim")
+    step(c2, "close", "2026-04-01")
+
+    echo("\n3) 405 refused at apply — one lender and no guarantee-backed loans")
+    c3 = services.open_case(ctx, program="405", track=None, council="13", company_id=cafe, support_orgs=[bank_a],
+                            lenders=[services.LenderArg(bank_a, main=True)], coordinator="sato",
+                            interim_monitoring=False, interval_months=None, estimates={"plan": 400000},
+                            reuse_reason=None, on=D("2025-07-01"))["id"]
+    step(c3, "apply", "2025-07-08")
+    step(c3, "withdraw", "2025-07-15", reason="早期経営改善計画策定支援に切り替え")
+
+    echo("\n4) early — the 12-month claim deadline passes")
+    c4 = services.open_case(ctx, program="early", track=None, council="13", company_id=cafe, support_orgs=[tax],
+                            lenders=[services.LenderArg(bank_b, main=True)], coordinator="sato",
+                            interim_monitoring=False, interval_months=None, estimates={},
+                            reuse_reason=None, on=D("2025-07-20"))["id"]
+    doc(c4, "pre_consultation_letter", "2025-07-25", bank_b)
+    step(c4, "apply", "2025-07-25")
+    step(c4, "accept", "2025-08-01")
+    step(c4, "lapse", "2026-06-01")
+    step(c4, "lapse", "2026-08-03")
+
+    echo("\nWhere things stand:")
+    for row in services.list_cases(ctx):
+        echo(f"  {row['id']}  {row['program']:<5} {row['state']:<16} {row['company']['name']}")
+    events = services.case_events(ctx, c2)
+    echo(f"\nWhat may happen next on {c2}:")
+    for e in events:
+        echo(f"  {'✓' if e['allowed'] else '✗'} {e['event']} ({e['label']})"
+             + "".join(f"\n      - {r}" for r in e["reasons"]))

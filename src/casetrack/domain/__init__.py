@@ -1,0 +1,1 @@
+"""Pure domain rules: stdlib only. No database, no clock, no click."""

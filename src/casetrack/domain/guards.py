@@ -1,0 +1,284 @@
+"""Named guards of the workflows (DOMAIN.md §3, §6).
+
+Each guard reads a case snapshot, the rule set the case is pinned to and the event's effective
+date, and returns every reason it refuses (an empty tuple means it holds). The workflow files name
+guards; the loader checks each name against ``GUARDS`` and that the rule keys it reads exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .dates import add_months
+from .facts import CaseFacts
+
+Reasons = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GuardInput:
+    facts: CaseFacts
+    rules: Mapping[str, Any]
+    on: dt.date
+    # (available_from, available_until) of the case's track, when the workflow bounds it
+    track_window: tuple[dt.date | None, dt.date | None] = (None, None)
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str
+    check: Callable[[GuardInput], Reasons]
+    needs: tuple[str, ...] = ()  # rule-set keys the guard reads
+    summary: str = ""
+
+
+def _org(name: str, org_id: int) -> str:
+    return f"{name}（org {org_id}）"
+
+
+def lead_certified(g: GuardInput) -> Reasons:
+    lead = g.facts.lead
+    if lead is None:
+        return ("代表の認定支援機関が登録されていません",)
+    if not lead.certified:
+        return (f"代表の支援機関 {_org(lead.name, lead.org_id)} は認定経営革新等支援機関ではありません",)
+    return ()
+
+
+def no_fee_receiving_lender(g: GuardInput) -> Reasons:
+    f = g.facts
+    lender_ids = {lender.org_id for lender in f.lenders}
+    reasons: list[str] = []
+    bank_track = f.program == "early" and f.track == "bank"
+    for org in f.support_orgs:
+        if bank_track and org.lead:
+            main = f.main_bank
+            if main is None or main.org_id != org.org_id:
+                reasons.append(
+                    f"金融機関枠では代表の支援機関 {_org(org.name, org.org_id)} がメイン行である必要があります"
+                )
+        elif org.org_id in lender_ids:
+            reasons.append(
+                f"支援機関 {_org(org.name, org.org_id)} は当該事業者の借入先金融機関のため費用を受け取れません"
+            )
+    return tuple(reasons)
+
+
+def not_single_unguaranteed_lender(g: GuardInput) -> Reasons:
+    lenders = g.facts.lenders
+    if not lenders:
+        return ("金融機関が登録されていません（405事業は金融支援を受ける計画が対象です）",)
+    if len(lenders) == 1 and not lenders[0].guaranteed:
+        return (
+            f"借入先が1行（{_org(lenders[0].name, lenders[0].org_id)}）のみで保証付融資もないため対象外です",
+        )
+    return ()
+
+
+def fee_estimates_recorded(g: GuardInput) -> Reasons:
+    missing = [c for c in ("plan", "monitoring") if c not in g.facts.estimates]
+    return tuple(f"{c} の費用見積額（--estimate {c}=YEN）が登録されていません" for c in missing)
+
+
+def monitoring_estimate_within_half(g: GuardInput) -> Reasons:
+    est = g.facts.estimates
+    if "plan" not in est or "monitoring" not in est:
+        return ()
+    share = Fraction(str(g.rules["monitoring_estimate_max_share"]))
+    plan, monitoring = est["plan"], est["monitoring"]
+    if monitoring > share * (plan + monitoring):
+        return (
+            f"伴走支援費用の見積額 {monitoring:,}円 が計画策定支援費用との合計 {plan + monitoring:,}円 の"
+            f" {share} を超えています",
+        )
+    return ()
+
+
+def schedule_chart_for_large_plan(g: GuardInput) -> Reasons:
+    limit = int(g.rules["schedule_chart_above"])
+    plan = g.facts.estimates.get("plan")
+    if plan is not None and plan > limit and not g.facts.has_document("schedule_chart"):
+        return (f"計画策定支援費用の見積額 {plan:,}円 が {limit:,}円 を超えるため工程表 (schedule_chart) が必要です",)
+    return ()
+
+
+def prior_use(g: GuardInput) -> Reasons:
+    f = g.facts
+    if not f.prior_cases:
+        return ()
+    earlier = "、".join(f.prior_cases)
+    reasons: list[str] = []
+    if not f.reuse_reason:
+        reasons.append(f"同じ事業の過去の利用（{earlier}）があるため再利用の理由（--reuse-reason）が必要です")
+    if g.rules.get("reuse_needs_council_approval") and not f.reuse_approved:
+        reasons.append(f"過去の利用（{earlier}）があるため協議会の再利用承認（approve_reuse）が必要です")
+    return tuple(reasons)
+
+
+def reuse_reason_recorded(g: GuardInput) -> Reasons:
+    if not g.facts.reuse_reason:
+        return ("再利用の理由が登録されていません（case open --reuse-reason）",)
+    return ()
+
+
+def track_available(g: GuardInput) -> Reasons:
+    start, end = g.track_window
+    if (start and g.on < start) or (end and g.on > end):
+        window = f"{start or ''}〜{end or ''}"
+        return (f"{g.facts.track} 枠は利用決定日 {window} の間のみ利用できます（利用決定日 {g.on}）",)
+    return ()
+
+
+def _claims(g: GuardInput, component: str, statuses: tuple[str, ...]) -> bool:
+    return any(c.component == component and c.status in statuses for c in g.facts.claims)
+
+
+def plan_claim_exists(g: GuardInput) -> Reasons:
+    if not _claims(g, "plan", ("claimed", "decided")):
+        return ("計画策定支援費用 (plan) の支払申請がありません（fee claim CASE plan --fee YEN）",)
+    return ()
+
+
+def plan_claim_pending(g: GuardInput) -> Reasons:
+    if not _claims(g, "plan", ("claimed",)):
+        return ("決定待ちの計画策定支援費用 (plan) の支払申請がありません",)
+    return ()
+
+
+def claim_deadline(facts: CaseFacts, rules: Mapping[str, Any]) -> dt.date | None:
+    if facts.accepted_on is None:
+        return None
+    return add_months(facts.accepted_on, int(rules["claim_deadline_months"]))
+
+
+def validity_end(facts: CaseFacts, rules: Mapping[str, Any]) -> dt.date | None:
+    if facts.validity_until is not None:
+        return facts.validity_until
+    if facts.accepted_on is None:
+        return None
+    return add_months(facts.accepted_on, int(rules["validity_months"]))
+
+
+def within_claim_deadline(g: GuardInput) -> Reasons:
+    deadline = claim_deadline(g.facts, g.rules)
+    if deadline is None:
+        return ("利用決定日が記録されていません",)
+    if g.on > deadline:
+        return (f"支払申請の期限（利用決定から{g.rules['claim_deadline_months']}か月、{deadline}）を過ぎています",)
+    return ()
+
+
+def claim_deadline_passed(g: GuardInput) -> Reasons:
+    deadline = claim_deadline(g.facts, g.rules)
+    if deadline is None:
+        return ("利用決定日が記録されていません",)
+    if g.on <= deadline:
+        return (f"支払申請の期限 {deadline} をまだ過ぎていません",)
+    return ()
+
+
+def within_validity(g: GuardInput) -> Reasons:
+    end = validity_end(g.facts, g.rules)
+    if end is None:
+        return ("利用決定日が記録されていません",)
+    if g.on > end:
+        return (f"利用申請の有効期限 {end} を過ぎています",)
+    return ()
+
+
+def validity_ended(g: GuardInput) -> Reasons:
+    end = validity_end(g.facts, g.rules)
+    if end is None:
+        return ("利用決定日が記録されていません",)
+    if g.on <= end:
+        return (f"利用申請の有効期限 {end} をまだ過ぎていません",)
+    return ()
+
+
+def fye_session_held(g: GuardInput) -> Reasons:
+    fye = [s for s in g.facts.sessions if s.kind == "fye"]
+    if not fye:
+        return ("決算期の伴走支援 (fye) が予定されていません",)
+    if not any(s.status == "held" for s in fye):
+        return (f"決算期の伴走支援（第{fye[0].seq}回、期限 {fye[0].due_on}）が実施されていません",)
+    return ()
+
+
+def monitoring_window_end(facts: CaseFacts, rules: Mapping[str, Any]) -> dt.date | None:
+    if facts.plan_date is None:
+        return None
+    return add_months(facts.plan_date, facts.window_months or int(rules["window_months"]))
+
+
+def monitoring_window_ended(g: GuardInput) -> Reasons:
+    end = monitoring_window_end(g.facts, g.rules)
+    if end is None:
+        return ("計画日が記録されていません",)
+    if g.on < end:
+        return (f"伴走支援期間（{end} まで）が終わっていません",)
+    return ()
+
+
+def sessions_all_done(g: GuardInput) -> Reasons:
+    open_ = [s for s in g.facts.sessions if s.status == "scheduled"]
+    return tuple(f"伴走支援 第{s.seq}回（期限 {s.due_on}）が実施も免除もされていません" for s in open_)
+
+
+GUARDS: dict[str, Guard] = {
+    g.name: g
+    for g in (
+        Guard("lead_certified", lead_certified, summary="lead support org is certified"),
+        Guard("no_fee_receiving_lender", no_fee_receiving_lender,
+              summary="no fee-receiving support org is a lender (bank track: lead is the main bank)"),
+        Guard("not_single_unguaranteed_lender", not_single_unguaranteed_lender,
+              summary="not exactly one lender without guarantee-backed loans"),
+        Guard("fee_estimates_recorded", fee_estimates_recorded, summary="plan and monitoring estimates"),
+        Guard("monitoring_estimate_within_half", monitoring_estimate_within_half,
+              needs=("monitoring_estimate_max_share",), summary="monitoring ≤ ½ × (plan + monitoring)"),
+        Guard("schedule_chart_for_large_plan", schedule_chart_for_large_plan,
+              needs=("schedule_chart_above",), summary="schedule chart above the plan-estimate threshold"),
+        Guard("prior_use", prior_use, summary="re-use reason (and approval) after an earlier case"),
+        Guard("reuse_reason_recorded", reuse_reason_recorded, summary="a re-use reason is recorded"),
+        Guard("track_available", track_available, summary="track open on the acceptance date"),
+        Guard("plan_claim_exists", plan_claim_exists, summary="a plan fee claim exists"),
+        Guard("plan_claim_pending", plan_claim_pending, summary="a plan fee claim awaits decision"),
+        Guard("within_claim_deadline", within_claim_deadline, needs=("claim_deadline_months",),
+              summary="no later than the claim deadline after acceptance"),
+        Guard("claim_deadline_passed", claim_deadline_passed, needs=("claim_deadline_months",),
+              summary="the claim deadline has passed"),
+        Guard("within_validity", within_validity, needs=("validity_months",), summary="within the validity"),
+        Guard("validity_ended", validity_ended, needs=("validity_months",), summary="the validity has ended"),
+        Guard("fye_session_held", fye_session_held, summary="the fiscal-year-end session is held"),
+        Guard("monitoring_window_ended", monitoring_window_ended, needs=("window_months",),
+              summary="the monitoring window has ended"),
+        Guard("sessions_all_done", sessions_all_done, summary="every session held or waived"),
+    )
+}
+
+
+def missing_documents(facts: CaseFacts, requirements: tuple[tuple[str, str | None, str], ...]) -> Reasons:
+    """Reasons for each required document not on file.
+
+    ``requirements`` holds ``(kind, source, label)`` with ``source`` None, ``main_bank`` or
+    ``every_lender``.
+    """
+    reasons: list[str] = []
+    for kind, source, label in requirements:
+        if source is None:
+            if not facts.has_document(kind):
+                reasons.append(f"{label} ({kind}) がありません")
+        elif source == "main_bank":
+            main = facts.main_bank
+            if main is None:
+                reasons.append(f"メイン行が登録されていないため {label} ({kind}) を確認できません")
+            elif not facts.has_document(kind, main.org_id):
+                reasons.append(f"メイン行 {_org(main.name, main.org_id)} の {label} ({kind}) がありません")
+        elif source == "every_lender":
+            for lender in facts.lenders:
+                if not facts.has_document(kind, lender.org_id):
+                    reasons.append(f"{_org(lender.name, lender.org_id)} の {label} ({kind}) がありません")
+    return tuple(reasons)

@@ -1,0 +1,76 @@
+"""Monitoring schedules and closed-day moves (DOMAIN.md §8). Pure: the calendar is injected."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .dates import add_months, end_of_month
+
+IsClosed = Callable[[dt.date], bool]
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    seq: int
+    kind: str  # interim | fye | regular
+    nominal_due_on: dt.date
+    due_on: dt.date
+
+
+def next_business_day(day: dt.date, is_closed: IsClosed) -> dt.date:
+    """The day itself if open, else the first open day after it."""
+    for _ in range(60):
+        if not is_closed(day):
+            return day
+        day += dt.timedelta(days=1)
+    raise ValueError(f"no business day within 60 days after {day}")
+
+
+def fye_nominal(plan_date: dt.date, fiscal_year_end_month: int, lag_months: int) -> tuple[dt.date, dt.date]:
+    """(fiscal-year end, nominal due) of the early fiscal-year-end session.
+
+    The first fiscal-year end (last day of the 決算月) on or after plan date + 12 months; due at the
+    end of the month ``lag_months`` after it. plan 2026-02-10, March → 2027-03-31 → 2027-05-31.
+    """
+    start = add_months(plan_date, 12)
+    year = start.year
+    fye = end_of_month(dt.date(year, fiscal_year_end_month, 1))
+    if fye < start:
+        fye = end_of_month(dt.date(year + 1, fiscal_year_end_month, 1))
+    return fye, end_of_month(add_months(fye.replace(day=1), lag_months))
+
+
+def early_sessions(
+    plan_date: dt.date,
+    fiscal_year_end_month: int,
+    *,
+    interim: bool,
+    interim_months: int,
+    lag_months: int,
+    is_closed: IsClosed,
+) -> list[PlannedSession]:
+    nominal: list[tuple[str, dt.date]] = []
+    if interim:
+        nominal.append(("interim", add_months(plan_date, interim_months)))
+    nominal.append(("fye", fye_nominal(plan_date, fiscal_year_end_month, lag_months)[1]))
+    return [
+        PlannedSession(seq, kind, day, next_business_day(day, is_closed))
+        for seq, (kind, day) in enumerate(sorted(nominal, key=lambda kd: kd[1]), start=1)
+    ]
+
+
+def regular_sessions(
+    plan_date: dt.date, interval_months: int, window_months: int, *, is_closed: IsClosed
+) -> list[PlannedSession]:
+    """405: plan date + k·I months while within the window (plan 2026-04-15, I=6 → 6 sessions)."""
+    if not 1 <= interval_months <= 12:
+        raise ValueError("the monitoring interval is 1–12 months")
+    sessions = []
+    k = 1
+    while k * interval_months <= window_months:
+        day = add_months(plan_date, k * interval_months)
+        sessions.append(PlannedSession(k, "regular", day, next_business_day(day, is_closed)))
+        k += 1
+    return sessions

@@ -1,0 +1,82 @@
+"""One error tree. Each error carries an exit code (CLI.md), a slug and the reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class CasetrackError(Exception):
+    exit_code = 1
+    slug = "error"
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = list(details)
+
+
+class Refused(CasetrackError):
+    """A rule says no: guard failed, event not allowed now."""
+
+    exit_code = 1
+    slug = "refused"
+
+
+class EventNotAllowed(Refused):
+    slug = "event_not_allowed"
+
+
+class GuardFailed(Refused):
+    slug = "guard_failed"
+
+
+class BadInput(CasetrackError):
+    exit_code = 2
+    slug = "bad_input"
+
+
+class Conflict(CasetrackError):
+    exit_code = 3
+    slug = "conflict"
+
+
+class NotFound(CasetrackError):
+    exit_code = 4
+    slug = "not_found"
+
+    def __init__(self, what: str, ident: object) -> None:
+        super().__init__(f"{what} {ident} not found")
+        self.what = what
+        self.ident = ident
+
+
+class NotPermitted(CasetrackError):
+    exit_code = 5
+    slug = "not_permitted"
+
+
+class DatabaseUnavailable(CasetrackError):
+    exit_code = 2
+    slug = "database_unavailable"
+
+
+@dataclass(frozen=True)
+class WorkflowProblem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class WorkflowInvalid(BadInput):
+    slug = "workflow_invalid"
+
+    def __init__(self, problems: Sequence[WorkflowProblem]) -> None:
+        self.problems = list(problems)
+        first = self.problems[0] if self.problems else None
+        count = len(self.problems)
+        head = f"workflow file {first.path} has {count} problem{'s' if count != 1 else ''}" if first else "workflow invalid"
+        super().__init__(head + ": " + "; ".join(str(x) for x in self.problems), [str(x) for x in self.problems])

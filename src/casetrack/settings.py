@@ -1,0 +1,65 @@
+"""Typed settings, loaded once at the entry point from the TOML file given by ``--config``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BadInput
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    transport: str = "file"
+    dir: str = "outbox-mail"
+    sender: str = "casetrack@example.jp"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: str = "none"
+    username: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mail: MailSettings = field(default_factory=MailSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    closures: tuple[dt.date, ...] = ()
+
+
+def load_settings(path: str | None) -> Settings:
+    if not path:
+        return Settings()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInput(f"cannot read settings file {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"settings file {path} is not valid TOML: {exc}") from None
+    mail = data.get("mail", {})
+    smtp = data.get("smtp", {})
+    try:
+        closures = tuple(
+            d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
+            for d in data.get("calendar", {}).get("closures", [])
+        )
+        security = str(smtp.get("security", "none"))
+        if security not in ("none", "starttls", "tls"):
+            raise ValueError(f"[smtp] security must be none, starttls or tls, not {security!r}")
+        transport = str(mail.get("transport", "file"))
+        if transport not in ("file", "smtp"):
+            raise ValueError(f"[mail] transport must be file or smtp, not {transport!r}")
+        return Settings(
+            mail=MailSettings(transport, str(mail.get("dir", "outbox-mail")),
+                              str(mail.get("from", "casetrack@example.jp"))),
+            smtp=SmtpSettings(str(smtp.get("host", "127.0.0.1")), int(smtp.get("port", 25)), security,
+                              str(smtp.get("username", ""))),
+            closures=closures,
+        )
+    except (ValueError, TypeError) as exc:
+        raise BadInput(f"settings file {path}: {exc}") from None

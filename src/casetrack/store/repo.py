@@ -1,0 +1,267 @@
+"""Repositories over SQLAlchemy Core. They read and write inside the caller's transaction and never
+commit. Every case read goes through ``_case_scope`` so access control can narrow it in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, insert, select, update
+
+from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
+from .tables import (
+    AppUser,
+    Case,
+    CaseCounter,
+    CaseEstimate,
+    CaseHistory,
+    CaseLender,
+    CaseSupportOrg,
+    Company,
+    Council,
+    Document,
+    FeeClaim,
+    MonitoringSession,
+    Organisation,
+)
+
+councils = Council.__table__
+companies = Company.__table__
+orgs = Organisation.__table__
+users = AppUser.__table__
+cases = Case.__table__
+counters = CaseCounter.__table__
+lenders = CaseLender.__table__
+support = CaseSupportOrg.__table__
+estimates = CaseEstimate.__table__
+documents = Document.__table__
+history = CaseHistory.__table__
+claims = FeeClaim.__table__
+sessions = MonitoringSession.__table__
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Repo:
+    """Data access for one unit of work. ``councils`` narrows every case read when set."""
+
+    def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
+        self.conn = conn
+        self.scope = councils_in_scope
+
+    # -- scope ---------------------------------------------------------------------------------
+    def _case_scope(self, query: Select[Any]) -> Select[Any]:
+        if self.scope is not None:
+            query = query.where(cases.c.council.in_(sorted(self.scope)))
+        return query
+
+    # -- councils ------------------------------------------------------------------------------
+    def upsert_councils(self, rows: Iterable[dict[str, Any]]) -> int:
+        existing = set(self.conn.execute(select(councils.c.code)).scalars())
+        n = 0
+        for row in rows:
+            if row["code"] in existing:
+                self.conn.execute(update(councils).where(councils.c.code == row["code"]).values(**row))
+            else:
+                self.conn.execute(insert(councils).values(**row))
+                n += 1
+        return n
+
+    def list_councils(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(select(councils).order_by(councils.c.code)).mappings()]
+
+    def council(self, code: str) -> dict[str, Any] | None:
+        row = self.conn.execute(select(councils).where(councils.c.code == code)).mappings().first()
+        return dict(row) if row else None
+
+    # -- registry ------------------------------------------------------------------------------
+    def insert_company(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(companies).values(**values)).inserted_primary_key[0])
+
+    def company(self, company_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(companies).where(companies.c.id == company_id)).mappings().first()
+        return dict(row) if row else None
+
+    def company_by_number(self, number: str) -> dict[str, Any] | None:
+        row = self.conn.execute(select(companies).where(companies.c.corporate_number == number)).mappings().first()
+        return dict(row) if row else None
+
+    def list_companies(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(select(companies).order_by(companies.c.id)).mappings()]
+
+    def insert_org(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(orgs).values(**values)).inserted_primary_key[0])
+
+    def orgs_by_id(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        rows = self.conn.execute(select(orgs).where(orgs.c.id.in_(list(ids)))).mappings()
+        return {r["id"]: dict(r) for r in rows}
+
+    def list_orgs(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(select(orgs).order_by(orgs.c.id)).mappings()]
+
+    def insert_user(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(users).values(**values)).inserted_primary_key[0])
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        row = self.conn.execute(select(users).where(users.c.name == name)).mappings().first()
+        return dict(row) if row else None
+
+    def list_users(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(select(users).order_by(users.c.name)).mappings()]
+
+    # -- cases ---------------------------------------------------------------------------------
+    def next_case_number(self, council: str, fiscal_year: int) -> int:
+        key = and_(counters.c.council == council, counters.c.fiscal_year == fiscal_year)
+        done = self.conn.execute(update(counters).where(key).values(last=counters.c.last + 1))
+        if done.rowcount == 0:
+            self.conn.execute(insert(counters).values(council=council, fiscal_year=fiscal_year, last=1))
+            return 1
+        return int(self.conn.execute(select(counters.c.last).where(key)).scalar_one())
+
+    def insert_case(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(cases).values(**values))
+
+    def case(self, case_id: str) -> dict[str, Any] | None:
+        query = self._case_scope(select(cases).where(cases.c.id == case_id))
+        row = self.conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def list_cases(self, *, council: str | None = None, program: str | None = None, state: str | None = None,
+                   coordinator: str | None = None) -> list[dict[str, Any]]:
+        query = select(cases, companies.c.name.label("company_name")).join(
+            companies, companies.c.id == cases.c.company_id)
+        for column, value in ((cases.c.council, council), (cases.c.program, program), (cases.c.state, state),
+                              (cases.c.coordinator, coordinator)):
+            if value is not None:
+                query = query.where(column == value)
+        query = self._case_scope(query).order_by(cases.c.id)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def update_case(self, case_id: str, version: int, values: dict[str, Any]) -> bool:
+        """Compare-and-set on the version column; False when someone else changed the case."""
+        result = self.conn.execute(
+            update(cases)
+            .where(cases.c.id == case_id, cases.c.version == version)
+            .values(version=cases.c.version + 1, **values)
+        )
+        return result.rowcount == 1
+
+    def insert_links(self, case_id: str, lender_rows: Sequence[dict[str, Any]],
+                     support_rows: Sequence[dict[str, Any]], estimate_rows: dict[str, int]) -> None:
+        if lender_rows:
+            self.conn.execute(insert(lenders), [{"case_id": case_id, **r} for r in lender_rows])
+        if support_rows:
+            self.conn.execute(insert(support), [{"case_id": case_id, **r} for r in support_rows])
+        if estimate_rows:
+            self.conn.execute(insert(estimates), [
+                {"case_id": case_id, "component": c, "amount": a} for c, a in estimate_rows.items()])
+
+    def case_lenders(self, case_id: str) -> list[dict[str, Any]]:
+        query = (select(lenders, orgs.c.name, orgs.c.email).join(orgs, orgs.c.id == lenders.c.org_id)
+                 .where(lenders.c.case_id == case_id).order_by(lenders.c.position))
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def case_support_orgs(self, case_id: str) -> list[dict[str, Any]]:
+        query = (select(support, orgs.c.name, orgs.c.certified, orgs.c.email, orgs.c.kind)
+                 .join(orgs, orgs.c.id == support.c.org_id)
+                 .where(support.c.case_id == case_id).order_by(support.c.position))
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def case_estimates(self, case_id: str) -> dict[str, int]:
+        rows = self.conn.execute(select(estimates.c.component, estimates.c.amount)
+                                 .where(estimates.c.case_id == case_id))
+        return {c: a for c, a in rows}
+
+    def insert_document(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(documents).values(**values)).inserted_primary_key[0])
+
+    def case_documents(self, case_id: str) -> list[dict[str, Any]]:
+        query = select(documents).where(documents.c.case_id == case_id).order_by(documents.c.id)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def insert_history(self, values: dict[str, Any]) -> dict[str, Any]:
+        seq = self.conn.execute(select(func.coalesce(func.max(history.c.seq), 0))
+                                .where(history.c.case_id == values["case_id"])).scalar_one() + 1
+        row = {**values, "seq": seq}
+        self.conn.execute(insert(history).values(**row))
+        return row
+
+    def case_history(self, case_id: str) -> list[dict[str, Any]]:
+        query = select(history).where(history.c.case_id == case_id).order_by(history.c.seq)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def history_has_event(self, case_id: str, event: str) -> bool:
+        query = select(history.c.id).where(history.c.case_id == case_id, history.c.event == event).limit(1)
+        return self.conn.execute(query).first() is not None
+
+    def insert_claim(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(claims).values(**values)).inserted_primary_key[0])
+
+    def case_claims(self, case_id: str) -> list[dict[str, Any]]:
+        query = select(claims).where(claims.c.case_id == case_id).order_by(claims.c.id)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def update_claims(self, case_id: str, component: str, from_status: str, values: dict[str, Any]) -> int:
+        result = self.conn.execute(update(claims).where(
+            claims.c.case_id == case_id, claims.c.component == component, claims.c.status == from_status,
+        ).values(**values))
+        return int(result.rowcount)
+
+    def insert_sessions(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(sessions), [{"case_id": case_id, **r} for r in rows])
+
+    def case_sessions(self, case_id: str) -> list[dict[str, Any]]:
+        query = select(sessions).where(sessions.c.case_id == case_id).order_by(sessions.c.seq)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def update_session(self, case_id: str, seq: int, values: dict[str, Any]) -> bool:
+        result = self.conn.execute(update(sessions).where(
+            sessions.c.case_id == case_id, sessions.c.seq == seq, sessions.c.status == "scheduled",
+        ).values(**values))
+        return result.rowcount == 1
+
+    def list_sessions(self, *, case_id: str | None = None, council: str | None = None,
+                      status: str | None = None, due_before: dt.date | None = None) -> list[dict[str, Any]]:
+        query = select(sessions, cases.c.council).join(cases, cases.c.id == sessions.c.case_id)
+        if case_id is not None:
+            query = query.where(sessions.c.case_id == case_id)
+        if council is not None:
+            query = query.where(cases.c.council == council)
+        if status is not None:
+            query = query.where(sessions.c.status == status)
+        if due_before is not None:
+            query = query.where(sessions.c.due_on < due_before)
+        query = self._case_scope(query).order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def prior_cases(self, company_id: int, program: str, exclude: str) -> list[str]:
+        """Earlier cases of this company and program that reached payment_claimed (any council)."""
+        query = (select(cases.c.id).distinct().join(history, history.c.case_id == cases.c.id)
+                 .where(cases.c.company_id == company_id, cases.c.program == program, cases.c.id != exclude,
+                        history.c.to_state == "payment_claimed").order_by(cases.c.id))
+        return list(self.conn.execute(query).scalars())
+
+    # -- facts for the guards -----------------------------------------------------------------
+    def facts(self, case: dict[str, Any]) -> CaseFacts:
+        cid = case["id"]
+        return CaseFacts(
+            id=cid, program=case["program"], track=case["track"], state=case["state"],
+            opened_on=case["opened_on"], state_since=case["state_since"], rule_set=case["rule_set"],
+            accepted_on=case["accepted_on"], plan_date=case["plan_date"], validity_until=case["validity_until"],
+            window_months=case["window_months"], reuse_reason=case["reuse_reason"],
+            reuse_approved=self.history_has_event(cid, "approve_reuse"),
+            lenders=tuple(LenderFact(r["org_id"], r["name"], r["main"], r["guaranteed"])
+                          for r in self.case_lenders(cid)),
+            support_orgs=tuple(SupportOrgFact(r["org_id"], r["name"], r["lead"], r["certified"])
+                               for r in self.case_support_orgs(cid)),
+            documents=tuple(DocumentFact(r["kind"], r["on"], r["lender_id"]) for r in self.case_documents(cid)),
+            estimates=self.case_estimates(cid),
+            claims=tuple(ClaimFact(r["id"], r["component"], r["fee"], r["status"]) for r in self.case_claims(cid)),
+            sessions=tuple(SessionFact(r["seq"], r["kind"], r["due_on"], r["status"])
+                           for r in self.case_sessions(cid)),
+            prior_cases=tuple(self.prior_cases(case["company_id"], case["program"], cid)),
+        )

@@ -1,0 +1,176 @@
+"""Tables (SQLModel). Reads and writes in bulk go through SQLAlchemy Core on these tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+class Council(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=2)
+    name: str
+    prefecture: str | None = None
+    host_organization: str
+    postal_code: str
+    address: str
+    phone: str
+
+
+class Company(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    corporate_number: str | None = Field(default=None, unique=True, max_length=13)
+    fiscal_year_end_month: int = Field(ge=1, le=12)
+    founded_on: dt.date | None = None
+    prefecture: str | None = Field(default=None, max_length=2)
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    kind: str
+    certified: bool = False
+    email: str | None = None
+    is_bank: bool = False
+
+
+class AppUser(SQLModel, table=True):
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    council: str = Field(foreign_key="council.code", index=True)
+    email: str | None = None
+    role: str = "coordinator"
+    active: bool = True
+    password_hash: str | None = None
+    created_at: dt.datetime
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_state_since_council", "state", "state_since", "council"),
+        Index("ix_cases_council_state", "council", "state"),
+    )
+    id: str = Field(primary_key=True, max_length=20)
+    program: str = Field(max_length=8)
+    track: str = Field(max_length=16)
+    council: str = Field(foreign_key="council.code")
+    company_id: int = Field(foreign_key="company.id", index=True)
+    state: str = Field(max_length=32)
+    state_since: dt.date
+    coordinator: str | None = Field(default=None, foreign_key="app_user.name", index=True)
+    rule_set: str = Field(max_length=10)
+    opened_on: dt.date
+    accepted_on: dt.date | None = None
+    plan_date: dt.date | None = None
+    validity_until: dt.date | None = None
+    interim_monitoring: bool = False
+    monitoring_interval_months: int | None = None
+    window_months: int | None = None
+    reuse_reason: str | None = None
+    version: int = 1
+    created_at: dt.datetime
+
+
+class CaseCounter(SQLModel, table=True):
+    """Last case number issued per council and fiscal year (``13-2026-0001``)."""
+
+    __tablename__ = "case_counter"
+    council: str = Field(primary_key=True, foreign_key="council.code")
+    fiscal_year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class CaseLender(SQLModel, table=True):
+    __tablename__ = "case_lender"
+    case_id: str = Field(primary_key=True, foreign_key="cases.id")
+    org_id: int = Field(primary_key=True, foreign_key="organisation.id", index=True)
+    main: bool = False
+    guaranteed: bool = False
+    position: int = 0
+
+
+class CaseSupportOrg(SQLModel, table=True):
+    __tablename__ = "case_support_org"
+    case_id: str = Field(primary_key=True, foreign_key="cases.id")
+    org_id: int = Field(primary_key=True, foreign_key="organisation.id", index=True)
+    lead: bool = False
+    position: int = 0
+
+
+class CaseEstimate(SQLModel, table=True):
+    __tablename__ = "case_estimate"
+    case_id: str = Field(primary_key=True, foreign_key="cases.id")
+    component: str = Field(primary_key=True, max_length=24)
+    amount: int = Field(ge=0)
+
+
+class Document(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(max_length=32)
+    lender_id: int | None = Field(default=None, foreign_key="organisation.id")
+    on: dt.date
+    file_path: str | None = None
+    file_sha256: str | None = Field(default=None, max_length=64)
+    file_size: int | None = None
+    recorded_at: dt.datetime
+    user: str
+
+
+class CaseHistory(SQLModel, table=True):
+    """Append-only: one row per accepted event (and the opening)."""
+
+    __tablename__ = "case_history"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    seq: int
+    event: str = Field(max_length=32)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str = Field(max_length=32)
+    effective_on: dt.date
+    recorded_at: dt.datetime
+    user: str
+    note: str | None = None
+    reason: str | None = None
+    until: dt.date | None = None
+    rule_set: str = Field(max_length=10)
+
+
+class FeeClaim(SQLModel, table=True):
+    __tablename__ = "fee_claim"
+    __table_args__ = (CheckConstraint("fee >= 0", name="ck_fee_claim_fee"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    component: str = Field(max_length=24)
+    fee: int
+    status: str = Field(default="claimed", max_length=12)
+    session_seq: int | None = None
+    claimed_on: dt.date
+    decided_on: dt.date | None = None
+    subsidy: int | None = None
+    recorded_at: dt.datetime
+    user: str
+
+
+class MonitoringSession(SQLModel, table=True):
+    __tablename__ = "monitoring_session"
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        Index("ix_session_open_due", "due_on", sqlite_where=text("status = 'scheduled'"),
+              postgresql_where=text("status = 'scheduled'")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    seq: int
+    kind: str = Field(max_length=12)
+    nominal_due_on: dt.date
+    due_on: dt.date
+    status: str = Field(default="scheduled", max_length=12)
+    held_on: dt.date | None = None
+    note: str | None = None
+    waive_reason: str | None = None

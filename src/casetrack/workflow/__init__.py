@@ -1,0 +1,1 @@
+"""Workflows as data: spec (frozen), loader (YAML -> spec), engine (transitions)."""

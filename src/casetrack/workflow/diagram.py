@@ -1,0 +1,71 @@
+"""State diagrams from a workflow spec: mermaid text, or SVG through graphviz ``dot``."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from ..errors import BadInput
+from .spec import WorkflowSpec
+
+
+def mermaid(spec: WorkflowSpec, highlight: str | None = None) -> str:
+    lines = ["stateDiagram-v2", f"    %% {spec.program}: {spec.ja}"]
+    for state in spec.states.values():
+        lines.append(f'    state "{state.ja} ({state.id})" as {state.id}')
+    lines.append(f"    [*] --> {spec.initial}")
+    for event in spec.events.values():
+        for source in event.sources:
+            lines.append(f"    {source} --> {event.target_from(source)} : {event.ja} ({event.id})")
+    for state in spec.states.values():
+        if state.final:
+            lines.append(f"    {state.id} --> [*]")
+    if highlight:
+        lines.append("    classDef current fill:#ffe08a,stroke:#b58900,stroke-width:2px")
+        lines.append(f"    class {highlight} current")
+    return "\n".join(lines) + "\n"
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dot(spec: WorkflowSpec, highlight: str | None = None) -> str:
+    font = "IPAGothic, Noto Sans CJK JP, sans-serif"
+    lines = [
+        f"digraph {_q(spec.program)} {{",
+        f"  graph [rankdir=TB, fontname={_q(font)}, label={_q(f'{spec.ja} ({spec.program})')}, labelloc=t];",
+        f"  node [shape=box, style=rounded, fontname={_q(font)}];",
+        f"  edge [fontname={_q(font)}, fontsize=10];",
+        '  __start [shape=point, label=""];',
+        f"  __start -> {_q(spec.initial)};",
+    ]
+    open_states = set(spec.open_states)
+    for state in spec.states.values():
+        attrs = [f"label={_q(state.ja + chr(10) + state.id)}"]
+        if state.final:
+            attrs.append("peripheries=2")
+        if state.id == highlight:
+            attrs.append('style="rounded,filled", fillcolor="#ffe08a"')
+        lines.append(f"  {_q(state.id)} [{', '.join(attrs)}];")
+    for event in spec.events.values():
+        # an event from every open state is drawn once per state, dashed, to keep the picture readable
+        wide = set(event.sources) == open_states and len(open_states) > 2
+        for source in event.sources:
+            style = ", style=dashed, color=gray40" if wide else ""
+            lines.append(f"  {_q(source)} -> {_q(event.target_from(source))} "
+                         f"[label={_q(f'{event.ja} ({event.id})')}{style}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def svg(spec: WorkflowSpec, highlight: str | None = None) -> str:
+    exe = shutil.which("dot")
+    if exe is None:
+        raise BadInput("SVG needs graphviz's dot program (Debian: apt-get install graphviz); "
+                       "--format mermaid works without it")
+    done = subprocess.run([exe, "-Tsvg"], input=dot(spec, highlight).encode("utf-8"), capture_output=True,
+                          timeout=60, check=False)
+    if done.returncode != 0:
+        raise BadInput(f"graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout.decode("utf-8")

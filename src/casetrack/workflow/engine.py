@@ -1,0 +1,166 @@
+"""The case engine: one ``transitions`` Machine per program, built once per process.
+
+The persisted case is never the transitions model. Each thread owns one small cursor attached to
+the machine once; an operation points the cursor at the case's current state, evaluates the named
+guards (collecting every reason, not only the first) and lets the machine perform the move.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+from transitions import Machine
+
+from ..domain.facts import CaseFacts
+from ..domain.guards import GUARDS, GuardInput, missing_documents
+from ..errors import EventNotAllowed, GuardFailed
+from .spec import EventSpec, WorkflowSpec
+
+
+@dataclass(frozen=True)
+class Verdict:
+    event: str
+    allowed: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Move:
+    event: EventSpec
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class EventArgs:
+    on: dt.date
+    reason: str | None = None
+    until: dt.date | None = None
+
+
+class _Cursor:
+    """Stand-in model for the machine; points at one case at a time."""
+
+    state: str
+
+    def __init__(self) -> None:
+        self.pending: tuple[str, ...] = ()
+
+    def guards_pass(self) -> bool:
+        return not self.pending
+
+
+class Engine:
+    def __init__(self, spec: WorkflowSpec) -> None:
+        self.spec = spec
+        transitions = []
+        for event in spec.events.values():
+            for source in event.sources:
+                transitions.append({
+                    "trigger": event.id,
+                    "source": source,
+                    "dest": event.target,  # None: internal (the state stays)
+                    "conditions": "guards_pass",
+                })
+        self._machine = Machine(
+            model=None, states=list(spec.states), transitions=transitions, initial=spec.initial,
+            auto_transitions=False, ignore_invalid_triggers=False,
+        )
+        self._local = threading.local()
+
+    def _cursor(self) -> _Cursor:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = _Cursor()
+            self._machine.add_model(cursor, initial=self.spec.initial)
+            self._local.cursor = cursor
+        return cursor
+
+    def event(self, event_id: str) -> EventSpec:
+        if event_id not in self.spec.events:
+            from ..errors import BadInput
+
+            raise BadInput(
+                f"unknown event {event_id!r} for program {self.spec.program} "
+                f"(events: {', '.join(self.spec.events)})"
+            )
+        return self.spec.events[event_id]
+
+    def reasons(self, facts: CaseFacts, event: EventSpec, args: EventArgs) -> tuple[str, ...]:
+        """Every reason ``event`` is refused now (empty when it may fire)."""
+        rules = self.spec.rule_set(_rule_set_id(facts, self.spec, event, args)).values
+        track = self.spec.tracks.get(facts.track)
+        window = (track.available_from, track.available_until) if track else (None, None)
+        g = GuardInput(facts=facts, rules=rules, on=args.on, track_window=window)
+        out: list[str] = []
+        if args.on < facts.state_since:
+            out.append(f"効力発生日 {args.on} が現在の状態に入った日 {facts.state_since} より前です")
+        if event.reason_required and not (args.reason and args.reason.strip()):
+            out.append(f"{event.ja} ({event.id}) には理由 (--reason) が必要です")
+        if event.until_required:
+            if args.until is None:
+                out.append(f"{event.ja} ({event.id}) には新しい期限 (--until) が必要です")
+            elif args.until <= args.on:
+                out.append(f"新しい期限 {args.until} は効力発生日 {args.on} より後である必要があります")
+        out.extend(missing_documents(facts, self.spec.requirement_labels(event)))
+        for name in event.guards:
+            out.extend(GUARDS[name].check(g))
+        return tuple(out)
+
+    def fire(self, facts: CaseFacts, event_id: str, args: EventArgs) -> Move:
+        """Check and perform ``event_id`` on the case; raise with every reason when refused."""
+        event = self.event(event_id)
+        if facts.state not in event.sources:
+            allowed = [e.id for e in self.spec.events_from(facts.state)]
+            state = self.spec.states[facts.state]
+            raise EventNotAllowed(
+                f"event {event_id} is not allowed in state {facts.state} ({state.ja}) of case {facts.id}; "
+                f"allowed now: {', '.join(allowed) or 'none (final state)'}",
+                allowed,
+            )
+        reasons = self.reasons(facts, event, args)
+        cursor = self._cursor()
+        self._machine.set_state(facts.state, model=cursor)
+        cursor.pending = reasons
+        try:
+            moved = cursor.trigger(event_id)
+        finally:
+            cursor.pending = ()
+        if not moved:
+            raise GuardFailed(
+                f"{event_id} refused for case {facts.id}: " + "; ".join(reasons), reasons
+            )
+        return Move(event, facts.state, cursor.state)
+
+    def verdicts(self, facts: CaseFacts, on: dt.date) -> list[Verdict]:
+        """Each event of the current state with whether it may fire and every reason it may not.
+
+        Events needing a reason or a new date are judged as if they were given.
+        """
+        out = []
+        for event in self.spec.events_from(facts.state):
+            args = EventArgs(on=on, reason="(given)", until=dt.date.max if event.until_required else None)
+            reasons = self.reasons(facts, event, args)
+            out.append(Verdict(event.id, not reasons, reasons))
+        return out
+
+
+def _rule_set_id(facts: CaseFacts, spec: WorkflowSpec, event: EventSpec, args: EventArgs) -> str:
+    """The rule set the event is judged by: acceptance pins the one in force on its date."""
+    if event.sets == "accepted_on":
+        return spec.rule_set_on(args.on).id
+    return facts.rule_set or spec.rule_set_on(facts.accepted_on or facts.opened_on).id
+
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def engine_for(spec: WorkflowSpec) -> Engine:
+    with _lock:
+        engine = _engines.get(spec.program)
+        if engine is None or engine.spec is not spec:
+            engine = _engines[spec.program] = Engine(spec)
+        return engine

@@ -1,0 +1,409 @@
+"""YAML -> WorkflowSpec. Reports every problem of a file at once, each with ``file:line``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from fractions import Fraction
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from ..domain.guards import GUARDS
+from ..errors import WorkflowInvalid, WorkflowProblem
+from .spec import (
+    COMPONENTS,
+    WAITING_ON,
+    DocRequirement,
+    DocumentKind,
+    EventSpec,
+    RuleSet,
+    StateSpec,
+    TrackSpec,
+    WorkflowSpec,
+)
+
+TOP_KEYS = {"program", "label", "initial", "plan_date_event", "tracks", "documents", "states", "events",
+            "rule_sets"}
+STATE_KEYS = {"ja", "en", "waiting_on", "stall_days", "final"}
+EVENT_KEYS = {"ja", "en", "from", "to", "guards", "documents", "reason", "until", "sets"}
+TRACK_KEYS = {"ja", "en", "available_from", "available_until"}
+DOC_KEYS = {"ja", "en", "from_lender"}
+SETS = ("accepted_on", "plan_date")
+INT_RULES = ("claim_deadline_months", "claim_deadline_warn_months", "fye_report_lag_months", "interim_months",
+             "validity_months", "validity_warn_months", "window_months", "default_interval_months",
+             "schedule_chart_above", "holdback_open_warn_months")
+FRACTION_RULES = ("rate", "monitoring_estimate_max_share")
+
+
+class _Map(dict[Any, Any]):
+    """A mapping that remembers the line of itself and of each key."""
+
+    line = 0
+    lines: dict[Any, int]
+
+
+class _Seq(list[Any]):
+    line = 0
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader keeping line numbers, flagging duplicate keys, leaving dates as text."""
+
+    duplicates: list[tuple[int, str]]
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    out = _Map()
+    out.line = node.start_mark.line + 1
+    out.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (int, float)):
+            key = str(key)
+        line = key_node.start_mark.line + 1
+        if key in out:
+            loader.duplicates.append((line, f"duplicate key {key!r} (first at line {out.lines[key]})"))
+            continue
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.lines[key] = line
+    return out
+
+
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
+    out = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+
+
+class _Problems:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.items: list[WorkflowProblem] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.items.append(WorkflowProblem(self.path, line, message))
+
+
+def _line(parent: Any, key: Any) -> int:
+    if isinstance(parent, _Map):
+        return parent.lines.get(key, parent.line)
+    return getattr(parent, "line", 0)
+
+
+def _label(node: _Map, key: str, what: str, p: _Problems) -> str:
+    value = node.get(key)
+    if not isinstance(value, str) or not value.strip():
+        p.add(node.line, f"{what}: missing label {key!r}")
+        return ""
+    return value
+
+
+def _date(value: Any, line: int, what: str, p: _Problems) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        p.add(line, f"{what}: bad date {value!r} (expected YYYY-MM-DD)")
+        return None
+
+
+def _unknown_keys(node: _Map, allowed: set[str], what: str, p: _Problems) -> None:
+    for key in node:
+        if key not in allowed:
+            p.add(_line(node, key), f"{what}: unknown key {key!r}")
+
+
+def _section(doc: _Map, key: str, p: _Problems) -> _Map:
+    value = doc.get(key)
+    if not isinstance(value, _Map) or not value:
+        p.add(_line(doc, key), f"{key!r} must be a non-empty mapping")
+        return _Map()
+    return value
+
+
+def load_file(path: Path | str) -> WorkflowSpec:
+    path = Path(path)
+    p = _Problems(str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkflowInvalid([WorkflowProblem(str(path), 0, f"cannot read: {exc}")]) from None
+    loader = _Loader(text)
+    loader.duplicates = []
+    try:
+        doc = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        raise WorkflowInvalid([WorkflowProblem(str(path), line, f"not valid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    for line, message in loader.duplicates:
+        p.add(line, message)
+    if not isinstance(doc, _Map):
+        p.add(1, "a workflow file is a mapping with program, states, events, rule_sets…")
+        raise WorkflowInvalid(p.items)
+    spec = _build(doc, p)
+    if p.items or spec is None:
+        raise WorkflowInvalid(sorted(p.items, key=lambda x: x.line))
+    return spec
+
+
+def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
+    _unknown_keys(doc, TOP_KEYS, "workflow", p)
+    for key in sorted(TOP_KEYS - set(doc)):
+        p.add(1, f"missing top-level key {key!r}")
+    program = str(doc.get("program", ""))
+    label = doc.get("label") if isinstance(doc.get("label"), _Map) else _Map()
+    ja, en = _label(label, "ja", "program label", p), _label(label, "en", "program label", p)
+
+    documents = _documents(_section(doc, "documents", p), p)
+    tracks = _tracks(_section(doc, "tracks", p), p)
+    states = _states(_section(doc, "states", p), p)
+    events = _events(_section(doc, "events", p), states, documents, p)
+
+    initial = doc.get("initial")
+    if states and initial not in states:
+        p.add(_line(doc, "initial"), f"initial: unknown state {initial!r}")
+    plan_event = doc.get("plan_date_event")
+    if events and plan_event not in events:
+        p.add(_line(doc, "plan_date_event"), f"plan_date_event: unknown event {plan_event!r}")
+    if states and events and initial in states:
+        _reachability(states, events, str(initial), doc, p)
+    rule_sets = _rule_sets(doc.get("rule_sets"), _line(doc, "rule_sets"), tracks, events, p)
+    if p.items:
+        return None
+    return WorkflowSpec(
+        program=program, ja=ja, en=en, initial=str(initial), plan_date_event=str(plan_event),
+        tracks=MappingProxyType(tracks), documents=MappingProxyType(documents),
+        states=MappingProxyType(states), events=MappingProxyType(events), rule_sets=tuple(rule_sets),
+        path=p.path,
+    )
+
+
+def _documents(node: _Map, p: _Problems) -> dict[str, DocumentKind]:
+    out = {}
+    for kid, body in node.items():
+        if not isinstance(body, _Map):
+            p.add(_line(node, kid), f"document {kid!r}: expected a mapping with ja, en")
+            continue
+        _unknown_keys(body, DOC_KEYS, f"document {kid!r}", p)
+        out[kid] = DocumentKind(kid, _label(body, "ja", f"document {kid!r}", p),
+                                _label(body, "en", f"document {kid!r}", p), bool(body.get("from_lender")))
+    return out
+
+
+def _tracks(node: _Map, p: _Problems) -> dict[str, TrackSpec]:
+    out = {}
+    for tid, body in node.items():
+        if not isinstance(body, _Map):
+            p.add(_line(node, tid), f"track {tid!r}: expected a mapping with ja, en")
+            continue
+        _unknown_keys(body, TRACK_KEYS, f"track {tid!r}", p)
+        start = _date(body.get("available_from"), _line(body, "available_from"), f"track {tid!r}", p)
+        end = _date(body.get("available_until"), _line(body, "available_until"), f"track {tid!r}", p)
+        if start and end and end < start:
+            p.add(body.line, f"track {tid!r}: available_until is before available_from")
+        out[tid] = TrackSpec(tid, _label(body, "ja", f"track {tid!r}", p), _label(body, "en", f"track {tid!r}", p),
+                             start, end)
+    return out
+
+
+def _states(node: _Map, p: _Problems) -> dict[str, StateSpec]:
+    out = {}
+    for sid, body in node.items():
+        if not isinstance(body, _Map):
+            p.add(_line(node, sid), f"state {sid!r}: expected a mapping with ja, en, waiting_on…")
+            continue
+        what = f"state {sid!r}"
+        _unknown_keys(body, STATE_KEYS, what, p)
+        final = body.get("final", False) is True
+        waiting = body.get("waiting_on")
+        if not final and waiting not in WAITING_ON:
+            p.add(_line(body, "waiting_on"), f"{what}: waiting_on must be one of {', '.join(WAITING_ON)}")
+        stall = body.get("stall_days")
+        if stall is not None and (not isinstance(stall, int) or isinstance(stall, bool) or stall <= 0):
+            p.add(_line(body, "stall_days"), f"{what}: stall_days must be a positive whole number")
+            stall = None
+        out[sid] = StateSpec(sid, _label(body, "ja", what, p), _label(body, "en", what, p),
+                             waiting if not final else None, stall, final, _line(node, sid))
+    return out
+
+
+def _flag(body: _Map, key: str, what: str, p: _Problems) -> bool:
+    value = body.get(key)
+    if value is None:
+        return False
+    if value not in ("required", "optional"):
+        p.add(_line(body, key), f"{what}: {key} must be 'required' or 'optional'")
+    return value == "required"
+
+
+def _events(node: _Map, states: dict[str, StateSpec], documents: dict[str, DocumentKind],
+            p: _Problems) -> dict[str, EventSpec]:
+    out = {}
+    open_states = tuple(s for s, spec in states.items() if not spec.final)
+    for eid, body in node.items():
+        if not isinstance(body, _Map):
+            p.add(_line(node, eid), f"event {eid!r}: expected a mapping with from, to, …")
+            continue
+        what = f"event {eid!r}"
+        _unknown_keys(body, EVENT_KEYS, what, p)
+        raw_from = body.get("from")
+        if raw_from == "open":
+            sources = open_states
+        elif isinstance(raw_from, list) and raw_from:
+            sources = tuple(str(s) for s in raw_from)
+            for s in sources:
+                if s not in states:
+                    p.add(_line(body, "from"), f"{what}: unknown state {s!r} in from")
+                elif states[s].final:
+                    p.add(_line(body, "from"), f"{what}: from names final state {s!r}")
+        else:
+            p.add(_line(body, "from"), f"{what}: from must be a list of states or 'open'")
+            sources = ()
+        raw_to = body.get("to")
+        target: str | None
+        if raw_to == "same":
+            target = None
+        elif raw_to in states:
+            target = str(raw_to)
+        else:
+            p.add(_line(body, "to"), f"{what}: unknown state {raw_to!r} in to")
+            target = None
+        guards = body.get("guards") or []
+        if not isinstance(guards, list):
+            p.add(_line(body, "guards"), f"{what}: guards must be a list of guard names")
+            guards = []
+        for name in guards:
+            if name not in GUARDS:
+                p.add(_line(body, "guards"), f"{what}: unknown guard {name!r}")
+        reqs = []
+        for item in body.get("documents") or []:
+            line = getattr(item, "line", _line(body, "documents"))
+            if not isinstance(item, _Map) or "kind" not in item:
+                p.add(line, f"{what}: each document needs a kind")
+                continue
+            kind, source = item.get("kind"), item.get("from")
+            if kind not in documents:
+                p.add(line, f"{what}: unknown document kind {kind!r}")
+            elif source is not None:
+                if source not in ("main_bank", "every_lender"):
+                    p.add(line, f"{what}: document from must be main_bank or every_lender")
+                elif not documents[kind].from_lender:
+                    p.add(line, f"{what}: document {kind!r} does not come from a lender")
+            reqs.append(DocRequirement(str(kind), source))
+        sets = body.get("sets")
+        if sets is not None and sets not in SETS:
+            p.add(_line(body, "sets"), f"{what}: sets must be one of {', '.join(SETS)}")
+        out[eid] = EventSpec(
+            id=eid, ja=_label(body, "ja", what, p), en=_label(body, "en", what, p), sources=sources,
+            target=target, guards=tuple(str(g) for g in guards), documents=tuple(reqs),
+            reason_required=_flag(body, "reason", what, p), until_required=_flag(body, "until", what, p),
+            sets=sets, line=_line(node, eid),
+        )
+    return out
+
+
+def _reachability(states: dict[str, StateSpec], events: dict[str, EventSpec], initial: str, doc: _Map,
+                  p: _Problems) -> None:
+    seen = {initial}
+    todo = deque([initial])
+    while todo:
+        state = todo.popleft()
+        for event in events.values():
+            if state in event.sources:
+                nxt = event.target_from(state)
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+    for sid, spec in states.items():
+        if sid not in seen:
+            p.add(spec.line, f"state {sid!r} is unreachable from {initial!r}")
+        elif not spec.final and not any(sid in e.sources and e.target_from(sid) != sid for e in events.values()):
+            p.add(spec.line, f"state {sid!r} is not final but no event leaves it")
+
+
+def _rule_sets(raw: Any, line: int, tracks: dict[str, TrackSpec], events: dict[str, EventSpec],
+               p: _Problems) -> list[RuleSet]:
+    if not isinstance(raw, list) or not raw:
+        p.add(line, "rule_sets must be a non-empty list")
+        return []
+    merged: dict[str, Any] = {}
+    out: list[RuleSet] = []
+    previous: dt.date | None = None
+    for item in raw:
+        if not isinstance(item, _Map):
+            p.add(getattr(raw, "line", line), "each rule set is a mapping with effective_from")
+            continue
+        start = _date(item.get("effective_from"), _line(item, "effective_from"), "rule set effective_from", p)
+        if "effective_from" not in item:
+            p.add(item.line, "rule set: missing effective_from")
+        if start and previous and start <= previous:
+            p.add(_line(item, "effective_from"), f"rule set {start}: effective_from must follow {previous}")
+        for key, value in item.items():
+            if key == "effective_from":
+                continue
+            kline = _line(item, key)
+            if key in INT_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                p.add(kline, f"rule set {start}: {key} must be a whole number ≥ 0")
+            elif key in FRACTION_RULES:
+                try:
+                    frac = Fraction(str(value))
+                    if not 0 < frac <= 1:
+                        raise ValueError
+                except (ValueError, ZeroDivisionError):
+                    p.add(kline, f"rule set {start}: {key} must be a fraction such as 2/3")
+            elif key == "caps":
+                _check_caps(value, kline, start, tracks, p)
+                value = {**merged.get("caps", {}), **{k: dict(v) for k, v in (value or {}).items()}}
+            elif key == "holdback":
+                if not isinstance(value, _Map) or any(t not in tracks or not isinstance(v, bool)
+                                                      for t, v in value.items()):
+                    p.add(kline, f"rule set {start}: holdback maps each track to true or false")
+                value = {**merged.get("holdback", {}), **dict(value or {})}
+            merged[key] = value
+        if start:
+            out.append(RuleSet(start, MappingProxyType(dict(merged))))
+        previous = start or previous
+    if out:
+        needed = {need for e in events.values() for g in e.guards if g in GUARDS for need in GUARDS[g].needs}
+        needed |= {"rate", "caps"}
+        for key in sorted(needed - set(out[0].values)):
+            p.add(_line(raw[0], "effective_from"), f"rule set {out[0].id}: missing {key!r} (a guard reads it)")
+    return out
+
+
+def _check_caps(value: Any, line: int, start: dt.date | None, tracks: dict[str, TrackSpec], p: _Problems) -> None:
+    if not isinstance(value, _Map):
+        p.add(line, f"rule set {start}: caps maps each track to component caps")
+        return
+    for track, caps in value.items():
+        tline = _line(value, track)
+        if track not in tracks:
+            p.add(tline, f"rule set {start}: caps for unknown track {track!r}")
+        if not isinstance(caps, _Map):
+            p.add(tline, f"rule set {start}: caps of {track!r} must map components to yen")
+            continue
+        for comp, yen in caps.items():
+            if comp not in COMPONENTS:
+                p.add(_line(caps, comp), f"rule set {start}: unknown fee component {comp!r}")
+            elif not isinstance(yen, int) or isinstance(yen, bool) or yen < 0:
+                p.add(_line(caps, comp), f"rule set {start}: cap {track}.{comp} must be whole yen ≥ 0")

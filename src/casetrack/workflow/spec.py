@@ -1,0 +1,129 @@
+"""Frozen description of one program's workflow, as loaded from ``workflows/<program>.yaml``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Any
+
+WAITING_ON = ("company", "support_org", "lenders", "council")
+COMPONENTS = ("plan", "monitoring_interim", "monitoring_fye", "monitoring", "guarantee_release", "dd")
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    id: str
+    ja: str
+    en: str
+    waiting_on: str | None
+    stall_days: int | None
+    final: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    id: str
+    ja: str
+    en: str
+    from_lender: bool
+
+
+@dataclass(frozen=True)
+class DocRequirement:
+    kind: str
+    source: str | None  # None | "main_bank" | "every_lender"
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    id: str
+    ja: str
+    en: str
+    sources: tuple[str, ...]
+    target: str | None  # None: stays in the same state (internal)
+    guards: tuple[str, ...]
+    documents: tuple[DocRequirement, ...]
+    reason_required: bool
+    until_required: bool
+    sets: str | None  # accepted_on | plan_date
+    line: int
+
+    def target_from(self, source: str) -> str:
+        return self.target or source
+
+
+@dataclass(frozen=True)
+class TrackSpec:
+    id: str
+    ja: str
+    en: str
+    available_from: dt.date | None
+    available_until: dt.date | None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    effective_from: dt.date
+    values: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.effective_from.isoformat()
+
+    @property
+    def rate(self) -> Fraction:
+        return Fraction(str(self.values["rate"]))
+
+    def caps(self, track: str) -> Mapping[str, int]:
+        return MappingProxyType(dict(self.values.get("caps", {}).get(track, {})))
+
+
+@dataclass(frozen=True)
+class WorkflowSpec:
+    program: str
+    ja: str
+    en: str
+    initial: str
+    plan_date_event: str
+    tracks: Mapping[str, TrackSpec]
+    documents: Mapping[str, DocumentKind]
+    states: Mapping[str, StateSpec]
+    events: Mapping[str, EventSpec]
+    rule_sets: tuple[RuleSet, ...]
+    path: str
+
+    @property
+    def default_track(self) -> str:
+        return next(iter(self.tracks))
+
+    @property
+    def open_states(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.states.values() if not s.final)
+
+    def events_from(self, state: str) -> tuple[EventSpec, ...]:
+        return tuple(e for e in self.events.values() if state in e.sources)
+
+    def rule_set_on(self, day: dt.date) -> RuleSet:
+        """The rule set in force on ``day`` (the latest whose effective_from is not after it)."""
+        chosen = None
+        for rs in self.rule_sets:
+            if rs.effective_from <= day:
+                chosen = rs
+        if chosen is None:
+            raise LookupError(
+                f"no {self.program} rule set is in force on {day} (the first starts {self.rule_sets[0].id})"
+            )
+        return chosen
+
+    def rule_set(self, rule_set_id: str) -> RuleSet:
+        for rs in self.rule_sets:
+            if rs.id == rule_set_id:
+                return rs
+        raise LookupError(f"{self.program} has no rule set {rule_set_id}")
+
+    def requirement_labels(self, event: EventSpec) -> tuple[tuple[str, str | None, str], ...]:
+        return tuple((r.kind, r.source, self.documents[r.kind].ja) for r in event.documents)
