@@ -10,10 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from typing import TYPE_CHECKING, Any
 
 from . import presenters
 from .calendar import BusinessCalendar
@@ -30,6 +27,9 @@ from .store.repo import Repo, utcnow
 from .workflow.engine import EventArgs, engine_for
 from .workflow.registry import workflow
 from .workflow.spec import COMPONENTS, WorkflowSpec
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ORG_KINDS = ("bank", "tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber", "other")
 ROLES = ("coordinator", "supervisor", "hq", "admin")
@@ -499,7 +499,3 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any])
         repo.update_session(case_id, seq, values)
         row = next(s for s in repo.case_sessions(case_id) if s["seq"] == seq)
     return presenters.session_row({**row, "council": case["council"]}, ctx.today)
-
-
-def is_integrity_error(exc: BaseException) -> bool:
-    return isinstance(exc, IntegrityError)

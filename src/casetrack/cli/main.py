@@ -146,7 +146,7 @@ def run(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         return _report(exc.exit_code or 1, "error", exc.format_message(), [], _wants_json(argv))
     except Exception as exc:  # the one place errors become exit codes
-        from ..errors import CasetrackError, Conflict, DatabaseUnavailable
+        from ..errors import CasetrackError
 
         as_json = as_json or _wants_json(argv)
         if debug:
@@ -154,16 +154,9 @@ def run(argv: list[str] | None = None) -> int:
         if isinstance(exc, CasetrackError):
             return _report(exc.exit_code, exc.slug, exc.message, exc.details, as_json)
         if type(exc).__module__.startswith("sqlalchemy"):
-            from sqlalchemy.exc import IntegrityError, OperationalError
+            from ..store.db import translate_error
 
-            if isinstance(exc, IntegrityError):
-                err: CasetrackError = Conflict("the database refused the change because of a concurrent one; "
-                                               "nothing written — retry")
-            elif isinstance(exc, OperationalError):
-                first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-                err = DatabaseUnavailable(f"database error: {first}")
-            else:
-                err = DatabaseUnavailable(f"database error: {type(exc).__name__}")
+            err = translate_error(exc)
             return _report(err.exit_code, err.slug, err.message, err.details, as_json)
         return _report(1, "internal", f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
                        [], as_json)

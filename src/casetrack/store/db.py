@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
 
-from ..errors import DatabaseUnavailable
+from ..errors import CasetrackError, Conflict, DatabaseUnavailable
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -112,3 +112,12 @@ def schema_revision(conn: Connection) -> str | None:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except (OperationalError, ProgrammingError):
         return None
+
+
+def translate_error(exc: BaseException) -> CasetrackError:
+    """A database error the services did not foresee, as one readable error (CLI.md exit codes)."""
+    if isinstance(exc, IntegrityError):
+        return Conflict("the database refused the change because of a concurrent one; nothing written — retry")
+    if isinstance(exc, OperationalError):
+        return DatabaseUnavailable(f"database error: {_first_line(exc)}")
+    return DatabaseUnavailable(f"database error: {type(exc).__name__}: {_first_line(exc)}")
