@@ -29,7 +29,7 @@ from .workflow.registry import workflow
 from .workflow.spec import COMPONENTS, WorkflowSpec
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from .store.db import Engine
 
 ORG_KINDS = ("bank", "tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber", "other")
 ROLES = ("coordinator", "supervisor", "hq", "admin")
