@@ -60,6 +60,9 @@ class Context:
         return _UnitOfWork(self, write=True)
 
 
+_CURRENT_SCHEMA: set[str] = set()  # databases seen at the current schema in this process
+
+
 class _UnitOfWork:
     def __init__(self, ctx: Context, *, write: bool) -> None:
         self.ctx, self.write = ctx, write
@@ -67,7 +70,9 @@ class _UnitOfWork:
     def __enter__(self) -> Repo:
         self._cm = transaction(self.ctx.engine, write=self.write)
         conn = self._cm.__enter__()
-        if schema_revision(conn) != migrate.head():
+        if self.ctx.db_url not in _CURRENT_SCHEMA and schema_revision(conn) == migrate.head():
+            _CURRENT_SCHEMA.add(self.ctx.db_url)
+        if self.ctx.db_url not in _CURRENT_SCHEMA:
             self._cm.__exit__(None, None, None)
             raise DatabaseUnavailable(
                 f"database {redact(self.ctx.db_url)} is not initialised or is out of date; run: casetrack init")

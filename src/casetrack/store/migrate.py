@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -19,6 +20,7 @@ def _config() -> Config:
     return cfg
 
 
+@cache
 def head() -> str:
     return ScriptDirectory.from_config(_config()).get_current_head() or ""
 
