@@ -246,7 +246,8 @@ class Repo:
         return list(self.conn.execute(query).scalars())
 
     # -- facts for the guards -----------------------------------------------------------------
-    def facts(self, case: dict[str, Any]) -> CaseFacts:
+    def facts(self, case: dict[str, Any], *, with_prior_cases: bool = True) -> CaseFacts:
+        """The snapshot the guards read. Earlier cases of the company are looked up only when asked."""
         cid = case["id"]
         return CaseFacts(
             id=cid, program=case["program"], track=case["track"], state=case["state"],
@@ -263,5 +264,6 @@ class Repo:
             claims=tuple(ClaimFact(r["id"], r["component"], r["fee"], r["status"]) for r in self.case_claims(cid)),
             sessions=tuple(SessionFact(r["seq"], r["kind"], r["due_on"], r["status"])
                            for r in self.case_sessions(cid)),
-            prior_cases=tuple(self.prior_cases(case["company_id"], case["program"], cid)),
+            prior_cases=tuple(self.prior_cases(case["company_id"], case["program"], cid))
+            if with_prior_cases else (),
         )

@@ -1,0 +1,29 @@
+"""Use cases. Each opens one transaction: state, history and every row an event causes commit
+together or not at all. The CLI (and later the scheduler and the web app) call only these."""
+
+from .cases import advance, case_events, case_history, list_cases, open_case, show_case
+from .context import Context
+from .documents import add_document
+from .fees import claim_fee
+from .monitoring import list_sessions, record_session, waive_session
+from .parsing import LenderArg, parse_estimate, parse_lender, parse_yen
+from .registry import (
+    ORG_KINDS,
+    ROLES,
+    add_company,
+    add_org,
+    add_user,
+    init_db,
+    list_companies,
+    list_councils,
+    list_orgs,
+    list_users,
+    read_councils_csv,
+)
+
+__all__ = [
+    "ORG_KINDS", "ROLES", "Context", "LenderArg", "add_company", "add_document", "add_org", "add_user", "advance",
+    "case_events", "case_history", "claim_fee", "init_db", "list_cases", "list_companies", "list_councils",
+    "list_orgs", "list_sessions", "list_users", "open_case", "parse_estimate", "parse_lender", "parse_yen",
+    "read_councils_csv", "record_session", "show_case", "waive_session",
+]

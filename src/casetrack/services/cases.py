@@ -1,0 +1,175 @@
+"""Opening cases, firing events, and reading cases, their history and what may happen next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .. import presenters
+from ..domain.dates import fiscal_year
+from ..domain.schedule import early_sessions, regular_sessions
+from ..errors import BadInput, NotFound
+from ..store.repo import utcnow
+from ..workflow.engine import EventArgs, engine_for
+from ..workflow.registry import workflow
+from ..workflow.spec import WorkflowSpec
+from .context import Context, load_case, stale
+from .fees import decide_plan_claim
+from .parsing import LenderArg
+
+
+def open_case(ctx: Context, *, program: str, track: str | None, council: str, company_id: int,
+              support_orgs: list[int], lenders: list[LenderArg], coordinator: str | None,
+              interim_monitoring: bool, interval_months: int | None, estimates: dict[str, int],
+              reuse_reason: str | None, on: dt.date | None) -> dict[str, Any]:
+    spec = workflow(program)
+    track = track or spec.default_track
+    if track not in spec.tracks:
+        raise BadInput(f"unknown track {track!r} for program {program} (one of {', '.join(spec.tracks)})")
+    opened_on = on or ctx.today
+    try:
+        rule_set = spec.rule_set_on(opened_on)
+    except LookupError as exc:
+        raise BadInput(str(exc)) from None
+    if not support_orgs:
+        raise BadInput("a case needs its lead support org (--support-org ID)")
+    if len(set(support_orgs)) != len(support_orgs):
+        raise BadInput("the same --support-org is given twice")
+    if len({lender.org_id for lender in lenders}) != len(lenders):
+        raise BadInput("the same --lender is given twice")
+    if sum(lender.main for lender in lenders) > 1:
+        raise BadInput("only one lender can be the main bank")
+    if interim_monitoring and program != "early":
+        raise BadInput("--interim-monitoring applies to early cases only")
+    if interval_months is not None:
+        if program != "405":
+            raise BadInput("--monitoring-interval-months applies to 405 cases only")
+        if not 1 <= interval_months <= 12:
+            raise BadInput(f"--monitoring-interval-months {interval_months} is not 1–12")
+    caps = rule_set.caps(track)
+    for component in estimates:
+        if component not in caps:
+            raise BadInput(f"--estimate {component}: no such fee component for {program}/{track} "
+                           f"(one of {', '.join(caps)})")
+    with ctx.write() as repo:
+        if repo.council(council) is None:
+            raise NotFound("council", council)
+        company = repo.company(company_id)
+        if company is None:
+            raise NotFound("company", company_id)
+        found = repo.orgs_by_id([*support_orgs, *(lender.org_id for lender in lenders)])
+        for org_id in [*support_orgs, *(lender.org_id for lender in lenders)]:
+            if org_id not in found:
+                raise NotFound("organisation", org_id)
+        for lender in lenders:
+            if not found[lender.org_id]["is_bank"]:
+                org = found[lender.org_id]
+                raise BadInput(f"organisation {org['id']} ({org['name']}) is a {org['kind']}, not a bank: "
+                               "it cannot be a lender")
+        if coordinator is not None and repo.user(coordinator) is None:
+            raise NotFound("user", coordinator)
+        number = repo.next_case_number(council, fiscal_year(opened_on))
+        case_id = f"{council}-{fiscal_year(opened_on)}-{number:04d}"
+        repo.insert_case({
+            "id": case_id, "program": program, "track": track, "council": council, "company_id": company_id,
+            "state": spec.initial, "state_since": opened_on, "coordinator": coordinator, "rule_set": rule_set.id,
+            "opened_on": opened_on, "interim_monitoring": interim_monitoring,
+            "monitoring_interval_months": interval_months, "reuse_reason": reuse_reason or None,
+            "version": 1, "created_at": utcnow(),
+        })
+        repo.insert_links(
+            case_id,
+            [{"org_id": x.org_id, "main": x.main, "guaranteed": x.guaranteed, "position": i}
+             for i, x in enumerate(lenders)],
+            [{"org_id": org_id, "lead": i == 0, "position": i} for i, org_id in enumerate(support_orgs)],
+            estimates,
+        )
+        repo.insert_history({
+            "case_id": case_id, "event": "open", "from_state": None, "to_state": spec.initial,
+            "effective_on": opened_on, "recorded_at": utcnow(), "user": ctx.user, "note": None,
+            "reason": reuse_reason or None, "until": None, "rule_set": rule_set.id,
+        })
+        return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today)
+
+
+
+def show_case(ctx: Context, case_id: str) -> dict[str, Any]:
+    with ctx.read() as repo:
+        case, spec = load_case(repo, case_id)
+        return presenters.case_view(repo, case, spec, ctx.today)
+
+
+def list_cases(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
+    with ctx.read() as repo:
+        return [presenters.case_row(c) for c in repo.list_cases(**filters)]
+
+
+def case_history(ctx: Context, case_id: str) -> list[dict[str, Any]]:
+    with ctx.read() as repo:
+        load_case(repo, case_id)
+        return [presenters.history_row(h) for h in repo.case_history(case_id)]
+
+
+def case_events(ctx: Context, case_id: str, on: dt.date | None = None) -> list[dict[str, Any]]:
+    with ctx.read() as repo:
+        case, spec = load_case(repo, case_id)
+        needs_prior = any("prior_use" in e.guards for e in spec.events_from(case["state"]))
+        facts = repo.facts(case, with_prior_cases=needs_prior)
+    verdicts = engine_for(spec).verdicts(facts, on or ctx.today)
+    return [{"event": v.event, "label": spec.events[v.event].ja, "allowed": v.allowed, "reasons": list(v.reasons)}
+            for v in verdicts]
+
+
+def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = None, note: str | None = None,
+            reason: str | None = None, until: dt.date | None = None) -> dict[str, Any]:
+    """Fire one event. Optimistic: judged on a snapshot, written only if the case is unchanged since."""
+    on = on or ctx.today
+    with ctx.read() as repo:
+        case, spec = load_case(repo, case_id)
+        needs_prior = event_id in spec.events and "prior_use" in spec.events[event_id].guards
+        facts = repo.facts(case, with_prior_cases=needs_prior)
+        company = repo.company(case["company_id"]) or {}
+    engine = engine_for(spec)
+    move = engine.fire(facts, event_id, EventArgs(on=on, reason=reason, until=until))
+    event = move.event
+    values: dict[str, Any] = {"state": move.target}
+    if move.target != move.source:
+        values["state_since"] = on
+    rule_set = spec.rule_set(case["rule_set"])
+    if event.sets == "accepted_on":
+        rule_set = spec.rule_set_on(on)
+        values.update(accepted_on=on, rule_set=rule_set.id)
+    elif event.sets == "plan_date":
+        values["plan_date"] = on
+    if event.until_required:
+        values["validity_until"] = until
+    with ctx.write() as repo:
+        if not repo.update_case(case_id, case["version"], values):
+            raise stale(case_id)
+        repo.insert_history({
+            "case_id": case_id, "event": event_id, "from_state": move.source, "to_state": move.target,
+            "effective_on": on, "recorded_at": utcnow(), "user": ctx.user, "note": note,
+            "reason": reason, "until": until, "rule_set": rule_set.id,
+        })
+        if event.sets == "plan_date":
+            repo.insert_sessions(case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, on))
+        if event_id == "decide_payment":
+            decide_plan_claim(repo, spec, {**case, **values}, on, ctx.user)
+        return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today)
+
+
+def _planned_sessions(ctx: Context, spec: WorkflowSpec, case: dict[str, Any], company: dict[str, Any],
+                      rules: Any, plan_date: dt.date) -> list[dict[str, Any]]:
+    if spec.program == "early":
+        planned = early_sessions(
+            plan_date, company["fiscal_year_end_month"], interim=case["interim_monitoring"],
+            interim_months=rules["interim_months"], lag_months=rules["fye_report_lag_months"],
+            is_closed=ctx.calendar.is_closed)
+    else:
+        planned = regular_sessions(
+            plan_date, case["monitoring_interval_months"] or rules["default_interval_months"],
+            case["window_months"] or rules["window_months"], is_closed=ctx.calendar.is_closed)
+    return [{"seq": s.seq, "kind": s.kind, "nominal_due_on": s.nominal_due_on, "due_on": s.due_on,
+             "status": "scheduled"} for s in planned]
+
+

@@ -1,0 +1,52 @@
+"""Documents on a case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from ..errors import BadInput
+from ..store.repo import utcnow
+from .context import Context, load_case, stale
+
+
+def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None, on: dt.date | None,
+                 file: str | None) -> dict[str, Any]:
+    on = on or ctx.today
+    file_info: dict[str, Any] = {}
+    if file is not None:
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BadInput(f"--file {file}: {exc.strerror}") from None
+        file_info = {"file_path": str(path.resolve()), "file_sha256": hashlib.sha256(data).hexdigest(),
+                     "file_size": len(data)}
+    with ctx.write() as repo:
+        case, spec = load_case(repo, case_id)
+        if kind not in spec.documents:
+            raise BadInput(f"unknown document kind {kind!r} (one of {', '.join(spec.documents)})")
+        doc_kind = spec.documents[kind]
+        case_lenders = {r["org_id"]: r for r in repo.case_lenders(case_id)}
+        if lender_id is not None:
+            if not doc_kind.from_lender:
+                raise BadInput(f"a {kind} document does not come from a lender; drop --lender")
+            if lender_id not in case_lenders:
+                raise BadInput(f"organisation {lender_id} is not a lender of case {case_id} "
+                               f"(lenders: {', '.join(map(str, case_lenders)) or 'none'})")
+        elif doc_kind.from_lender:
+            main = next((r for r in case_lenders.values() if r["main"]), None)
+            if main is None:
+                raise BadInput(f"a {kind} comes from a lender: name it with --lender ORG_ID")
+            lender_id = main["org_id"]
+        if not repo.update_case(case_id, case["version"], {}):
+            raise stale(case_id)
+        values = {"case_id": case_id, "kind": kind, "lender_id": lender_id, "on": on, "recorded_at": utcnow(),
+                  "user": ctx.user, **file_info}
+        doc_id = repo.insert_document(values)
+    return {"id": doc_id, "case": case_id, "kind": kind, "label": doc_kind.ja, "lender_id": lender_id,
+            "on": on, "file": file_info.get("file_path"), "sha256": file_info.get("file_sha256")}
+
+

@@ -1,0 +1,47 @@
+"""Monitoring sessions: list, record, waive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .. import presenters
+from ..errors import BadInput, NotFound, Refused
+from .context import Context, load_case, stale
+
+
+def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
+    with ctx.read() as repo:
+        if filters.get("case_id"):
+            load_case(repo, filters["case_id"])
+        return [presenters.session_row(s, ctx.today) for s in repo.list_sessions(**filters)]
+
+
+def record_session(ctx: Context, case_id: str, seq: int, *, held_on: dt.date, note: str | None) -> dict[str, Any]:
+    return _close_session(ctx, case_id, seq, {"status": "held", "held_on": held_on, "note": note})
+
+
+def waive_session(ctx: Context, case_id: str, seq: int, *, reason: str) -> dict[str, Any]:
+    if not reason.strip():
+        raise BadInput("waiving a session needs a reason")
+    return _close_session(ctx, case_id, seq, {"status": "waived", "waive_reason": reason})
+
+
+def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any]) -> dict[str, Any]:
+    with ctx.write() as repo:
+        case, _spec = load_case(repo, case_id)
+        current = next((s for s in repo.case_sessions(case_id) if s["seq"] == seq), None)
+        if current is None:
+            raise NotFound("monitoring session", f"{case_id}#{seq}")
+        if current["status"] != "scheduled":
+            raise Refused(f"session {seq} of case {case_id} is already {current['status']}")
+        if case["state"] != "monitoring":
+            raise Refused(f"case {case_id} is {case['state']}, not monitoring")
+        if values.get("held_on") and case["plan_date"] and values["held_on"] < case["plan_date"]:
+            raise BadInput(f"--held-on {values['held_on']} is before the plan date {case['plan_date']}")
+        if not repo.update_case(case_id, case["version"], {}):
+            raise stale(case_id)
+        repo.update_session(case_id, seq, values)
+        row = next(s for s in repo.case_sessions(case_id) if s["seq"] == seq)
+    return presenters.session_row({**row, "council": case["council"]}, ctx.today)
+
