@@ -76,7 +76,8 @@ class WorkflowInvalid(BadInput):
 
     def __init__(self, problems: Sequence[WorkflowProblem]) -> None:
         self.problems = list(problems)
-        first = self.problems[0] if self.problems else None
         count = len(self.problems)
-        head = f"workflow file {first.path} has {count} problem{'s' if count != 1 else ''}" if first else "workflow invalid"
+        files = sorted({p.path for p in self.problems})
+        where = f"workflow file {files[0]}" if len(files) == 1 else f"{len(files)} workflow files"
+        head = f"{where}: {count} problem{'s' if count != 1 else ''}"
         super().__init__(head + ": " + "; ".join(str(x) for x in self.problems), [str(x) for x in self.problems])

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_date(text: str) -> dt.date:
     """Parse ``YYYY-MM-DD`` strictly; raise ValueError with a readable message otherwise."""
     try:
-        if len(text) != 10:
+        if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
             raise ValueError
         return dt.date.fromisoformat(text)
     except (ValueError, TypeError):

@@ -218,7 +218,7 @@ def monitoring_window_ended(g: GuardInput) -> Reasons:
     end = monitoring_window_end(g.facts, g.rules)
     if end is None:
         return ("計画日が記録されていません",)
-    if g.on < end:
+    if g.on <= end:
         return (f"伴走支援期間（{end} まで）が終わっていません",)
     return ()
 

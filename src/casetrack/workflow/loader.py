@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from ..domain.dates import parse_date
 from ..domain.guards import GUARDS
 from ..errors import WorkflowInvalid, WorkflowProblem
 from .spec import (
@@ -116,9 +117,7 @@ def _date(value: Any, line: int, what: str, p: _Problems) -> dt.date | None:
     if value is None:
         return None
     try:
-        if not isinstance(value, str) or len(value) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(value)
+        return parse_date(value) if isinstance(value, str) else parse_date("")
     except ValueError:
         p.add(line, f"{what}: bad date {value!r} (expected YYYY-MM-DD)")
         return None
@@ -151,8 +150,9 @@ def load_file(path: Path | str) -> WorkflowSpec:
         doc = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        raise WorkflowInvalid([WorkflowProblem(str(path), line, f"not valid YAML: {exc}")]) from None
+        line = mark.line + 1 if mark else 1
+        what = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise WorkflowInvalid([WorkflowProblem(str(path), line, f"not valid YAML: {what}")]) from None
     finally:
         loader.dispose()
     for line, message in loader.duplicates:
@@ -171,8 +171,13 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     for key in sorted(TOP_KEYS - set(doc)):
         p.add(1, f"missing top-level key {key!r}")
     program = str(doc.get("program", ""))
-    label = doc.get("label") if isinstance(doc.get("label"), _Map) else _Map()
-    ja, en = _label(label, "ja", "program label", p), _label(label, "en", "program label", p)
+    label = doc.get("label")
+    if isinstance(label, _Map):
+        ja, en = _label(label, "ja", "program label", p), _label(label, "en", "program label", p)
+    else:
+        ja = en = ""
+        if "label" in doc:
+            p.add(_line(doc, "label"), "label: expected a mapping with ja and en")
 
     documents = _documents(_section(doc, "documents", p), p)
     tracks = _tracks(_section(doc, "tracks", p), p)
