@@ -122,6 +122,14 @@ def _tour(ctx: services.Context, echo: Callable[[str], None]) -> None:
     echo(f"      plan subsidy {money['subsidy_total']:,}円: paid {money['paid_total']:,}円, "
          f"retained {money['retained_total']:,}円 until the first monitoring claim")
     step(c2, "close", "2026-04-01")
+    services.record_session(ctx, c2, 1, held_on=D("2026-08-20"), note="3行合同のモニタリング会議")
+    claim = services.claim_fee(ctx, c2, "monitoring", fee=150000, session=1, on=D("2026-08-31"))
+    decided = services.decide_fee(ctx, c2, claim["id"], on=D("2026-09-15"))
+    echo(f"  2026-09-15  monitoring claim (session 1) 150,000円 decided: subsidy {decided['subsidy']:,}円 "
+         f"+ holdback released {decided['released']:,}円")
+    money = services.show_case(ctx, c2)["money"]
+    echo(f"      now paid {money['paid_total']:,}円 of {money['subsidy_total']:,}円, retained "
+         f"{money['retained_total']:,}円; ledger balanced: {money['balanced']}")
 
     echo("\n3) 405 refused at apply — one lender and no guarantee-backed loans")
     c3 = services.open_case(ctx, program="405", track=None, council="13", company_id=cafe, support_orgs=[bank_a],

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
-from .domain.fees import holdback
+from .domain.ledger import Entry, problems, totals
 from .store.repo import Repo
 from .workflow.spec import WorkflowSpec
 
@@ -34,32 +35,47 @@ def history_row(h: dict[str, Any]) -> dict[str, Any]:
             "note": h["note"], "reason": h["reason"], "until": h["until"], "rule_set": h["rule_set"]}
 
 
-def money_view(spec: WorkflowSpec, case: dict[str, Any], claims: list[dict[str, Any]]) -> dict[str, Any]:
-    rule_set = spec.rule_set(case["rule_set"])
-    holds = bool(rule_set.values.get("holdback", {}).get(case["track"]))
-    released = any(c["component"] == "monitoring" and c["status"] == "decided" for c in claims)
+def money_view(claims: list[dict[str, Any]], entries: list[dict[str, Any]],
+               caps: Mapping[str, int]) -> dict[str, Any]:
+    """Per component and in total: fees claimed, subsidies decided, paid, retained outstanding,
+    company share; the ledger itself and whether it balances."""
     components: dict[str, dict[str, int]] = {}
+
+    def comp(name: str) -> dict[str, int]:
+        return components.setdefault(name, {"fee": 0, "subsidy": 0, "paid": 0, "retained": 0,
+                                            "company_share": 0, "released": 0, "pending_fee": 0})
+
     for c in claims:
-        if c["status"] == "rejected":
-            continue
-        comp = components.setdefault(c["component"], {"fee": 0, "subsidy": 0, "paid": 0, "retained": 0,
-                                                      "company_share": 0, "pending_fee": 0})
-        if c["status"] != "decided":
-            comp["pending_fee"] += c["fee"]
-            continue
-        subsidy = c["subsidy"] or 0
-        comp["fee"] += c["fee"]
-        comp["subsidy"] += subsidy
-        comp["company_share"] += c["fee"] - subsidy
-        if c["component"] == "plan" and holds and not released:
-            paid, retained = holdback(subsidy)
-            comp["paid"] += paid
-            comp["retained"] += retained
-        else:
-            comp["paid"] += subsidy
-    total = {k: sum(v[k] for v in components.values()) for k in ("fee", "subsidy", "paid", "retained")}
-    return {"components": components, "fee_total": total["fee"], "subsidy_total": total["subsidy"],
-            "paid_total": total["paid"], "retained_total": total["retained"], "holdback": holds}
+        if c["status"] == "claimed":
+            comp(c["component"])["pending_fee"] += c["fee"]
+    for e in entries:
+        row = comp(e["component"])
+        row["fee"] += e["fee"]
+        row["subsidy"] += e["subsidy"]
+        row["paid"] += e["paid"]
+        row["retained"] += e["retained"]
+        row["company_share"] += e["company_share"]
+        row["released"] += e["released"]
+    released = sum(e["released"] for e in entries)
+    if released:  # the holdback was the plan's: show it paid there, and the release on the monitoring row
+        plan = comp("plan")
+        plan["paid"] += released
+        plan["retained"] -= released
+    ledger_entries = [entry_of(e) for e in entries]
+    t = totals(ledger_entries)
+    return {
+        "components": components, "fee_total": t.fee, "subsidy_total": t.subsidy, "paid_total": t.paid,
+        "retained_total": t.retained, "company_share_total": t.company_share,
+        "pending_fee_total": sum(c["pending_fee"] for c in components.values()),
+        "ledger": [{k: e[k] for k in ("claim_id", "component", "fee", "eligible", "subsidy", "paid", "retained",
+                                      "released", "company_share", "limits", "on", "user")} for e in entries],
+        "balanced": not problems(ledger_entries, caps),
+    }
+
+
+def entry_of(row: dict[str, Any]) -> Entry:
+    return Entry(row["claim_id"], row["component"], row["fee"], row["subsidy"], row["paid"], row["retained"],
+                 row["released"], row["company_share"])
 
 
 def case_view(repo: Repo, case: dict[str, Any], spec: WorkflowSpec, today: dt.date) -> dict[str, Any]:
@@ -89,5 +105,6 @@ def case_view(repo: Repo, case: dict[str, Any], spec: WorkflowSpec, today: dt.da
         "documents": [{"id": d["id"], "kind": d["kind"], "label": spec.documents[d["kind"]].ja,
                        "lender_id": d["lender_id"], "on": d["on"], "file": d["file_path"]} for d in docs],
         "monitoring": [session_row({**s, "council": case["council"]}, today) for s in repo.case_sessions(cid)],
-        "money": money_view(spec, case, repo.case_claims(cid)),
+        "money": money_view(repo.case_claims(cid), repo.case_ledger(cid),
+                            spec.rule_set(case["rule_set"]).caps(case["track"])),
     }

@@ -126,6 +126,25 @@ def case_advance(g: Globals, case_id: str, event: str, on: dt.date | None, note:
         emit(result, fmt, render=render_case)
 
 
+@case.command("estimate")
+@click.argument("case_id", metavar="CASE")
+@click.argument("estimates", nargs=-1, required=True, metavar="COMPONENT=YEN...")
+@format_option
+@pass_globals
+def case_estimate(g: Globals, case_id: str, estimates: tuple[str, ...], fmt: str) -> None:
+    """Change the fee estimates filed with the application (before apply).
+
+    \b
+    Example:
+      casetrack case estimate 13-2026-0001 plan=3300000 monitoring=1200000
+    """
+    from .. import services
+
+    parsed = dict(services.parse_estimate(text) for text in estimates)
+    result = services.set_estimates(g.context(), case_id, parsed)
+    emit({"case": case_id, "estimates": result}, fmt)
+
+
 @case.command("show")
 @click.argument("case_id", metavar="CASE")
 @format_option
@@ -220,33 +239,6 @@ def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date
 
 
 @click.group()
-def fee() -> None:
-    """Fee claims."""
-
-
-@fee.command("claim")
-@click.argument("case_id", metavar="CASE")
-@click.argument("component")
-@click.option("--fee", "fee_text", required=True, metavar="YEN")
-@click.option("--session", type=int, metavar="SEQ", help="The monitoring session the claim is for.")
-@click.option("--on", type=DATE)
-@format_option
-@pass_globals
-def fee_claim(g: Globals, case_id: str, component: str, fee_text: str, session: int | None, on: dt.date | None,
-              fmt: str) -> None:
-    """Record what the support org bills for COMPONENT.
-
-    \b
-    Example:
-      casetrack fee claim 13-2026-0001 plan --fee 3300000
-    """
-    from .. import services
-
-    amount = services.parse_yen(fee_text, "--fee")
-    emit(services.claim_fee(g.context(), case_id, component, fee=amount, session=session, on=on), fmt)
-
-
-@click.group()
 def monitoring() -> None:
     """Monitoring sessions (伴走支援)."""
 
@@ -295,4 +287,4 @@ def monitoring_waive(g: Globals, case_id: str, seq: int, reason: str, fmt: str) 
     emit(services.waive_session(g.context(), case_id, seq, reason=reason), fmt)
 
 
-COMMANDS = [case, doc, fee, monitoring]
+COMMANDS = [case, doc, monitoring]

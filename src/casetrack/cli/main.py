@@ -95,9 +95,9 @@ def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | N
 
 
 def _register() -> None:
-    from . import cases, registry, workflows
+    from . import cases, fees, registry, workflows
 
-    for module in (registry, cases, workflows):
+    for module in (registry, cases, fees, workflows):
         for command in module.COMMANDS:
             cli.add_command(command)
     from .demo import demo

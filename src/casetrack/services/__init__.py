@@ -4,7 +4,7 @@ together or not at all. The CLI (and later the scheduler and the web app) call o
 from .cases import advance, case_events, case_history, list_cases, open_case, show_case
 from .context import Context
 from .documents import add_document
-from .fees import claim_fee
+from .fees import claim_fee, decide_fee, fee_statement, list_claims, reject_fee, set_estimates
 from .monitoring import list_sessions, record_session, waive_session
 from .parsing import LenderArg, parse_estimate, parse_lender, parse_yen
 from .registry import (
@@ -23,7 +23,8 @@ from .registry import (
 
 __all__ = [
     "ORG_KINDS", "ROLES", "Context", "LenderArg", "add_company", "add_document", "add_org", "add_user", "advance",
-    "case_events", "case_history", "claim_fee", "init_db", "list_cases", "list_companies", "list_councils",
+    "case_events", "case_history", "claim_fee", "decide_fee", "fee_statement", "list_claims", "reject_fee",
+    "set_estimates", "init_db", "list_cases", "list_companies", "list_councils",
     "list_orgs", "list_sessions", "list_users", "open_case", "parse_estimate", "parse_lender", "parse_yen",
     "read_councils_csv", "record_session", "show_case", "waive_session",
 ]

@@ -14,7 +14,7 @@ from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import workflow
 from ..workflow.spec import WorkflowSpec
 from .context import Context, load_case, stale
-from .fees import decide_plan_claim
+from .fees import decide_claim_by_event
 from .parsing import LenderArg
 
 
@@ -153,8 +153,9 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
         })
         if event.sets == "plan_date":
             repo.insert_sessions(case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, on))
-        if event_id == "decide_payment":
-            decide_plan_claim(repo, spec, {**case, **values}, on, ctx.user)
+        for component in spec.components.values():
+            if component.decided_by == event_id:
+                decide_claim_by_event(repo, spec, {**case, **values}, component.id, on, ctx.user)
         return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today)
 
 

@@ -1,66 +1,249 @@
-"""Fee claims, decisions and the holdback."""
+"""Fee estimates, claims, decisions, the 405 holdback and the ledger (DOMAIN.md §5)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from ..domain.fees import holdback, subsidy_for
+from ..domain.fees import Subsidy, holdback, subsidy_for
+from ..domain.ledger import Entry, problems, totals
 from ..errors import BadInput, NotFound, Refused
+from ..presenters import entry_of
 from ..store.repo import Repo, utcnow
 from ..workflow.spec import COMPONENTS, WorkflowSpec
 from .context import Context, load_case, stale
+
+MONITORING_COMPONENTS = ("monitoring", "monitoring_interim", "monitoring_fye")
+
+
+def set_estimates(ctx: Context, case_id: str, estimates: dict[str, int]) -> dict[str, int]:
+    """Change the fee estimates filed with the application (only before ``apply``)."""
+    with ctx.write() as repo:
+        case, spec = load_case(repo, case_id)
+        if case["state"] != spec.initial:
+            raise Refused(f"case {case_id} is {case['state']}: estimates are filed with the application "
+                          f"and can change only in {spec.initial}")
+        caps = spec.rule_set(case["rule_set"]).caps(case["track"])
+        for component in estimates:
+            if component not in caps:
+                raise Refused(f"{spec.program}/{case['track']} has no {component} component "
+                              f"(one of {', '.join(caps)})")
+        if not repo.update_case(case_id, case["version"], {}):
+            raise stale(case_id)
+        repo.replace_estimates(case_id, estimates)
+        return repo.case_estimates(case_id)
+
+
+def _component(spec: WorkflowSpec, case: dict[str, Any], component: str) -> None:
+    if component not in COMPONENTS:
+        raise BadInput(f"unknown fee component {component!r} (one of {', '.join(COMPONENTS)})")
+    caps = spec.rule_set(case["rule_set"]).caps(case["track"])
+    if component not in spec.components or component not in caps:
+        have = [c for c in spec.components if c in caps]
+        raise Refused(f"{spec.program}/{case['track']} has no {component} component (one of {', '.join(have)})")
 
 
 def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: int | None,
               on: dt.date | None) -> dict[str, Any]:
     on = on or ctx.today
+    if fee <= 0:
+        raise BadInput(f"--fee {fee}: a fee is a positive amount of yen")
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
-        caps = spec.rule_set(case["rule_set"]).caps(case["track"])
-        if component not in COMPONENTS:
-            raise BadInput(f"unknown fee component {component!r} (one of {', '.join(COMPONENTS)})")
-        if component not in caps:
-            raise Refused(f"{spec.program}/{case['track']} has no {component} component (one of {', '.join(caps)})")
-        if spec.states[case["state"]].final:
-            raise Refused(f"case {case_id} is {case['state']}: no more claims")
-        if component == "plan" and any(c["component"] == "plan" and c["status"] != "rejected"
-                                       for c in repo.case_claims(case_id)):
-            raise Refused(f"case {case_id} already has a plan claim")
-        if session is not None and not any(s["seq"] == session for s in repo.case_sessions(case_id)):
-            raise NotFound("monitoring session", f"{case_id}#{session}")
+        _component(spec, case, component)
+        comp = spec.components[component]
+        if case["state"] not in comp.claim_states:
+            raise Refused(f"case {case_id} is {case['state']}: a {component} claim is made in "
+                          f"{', '.join(comp.claim_states)}")
+        claims = repo.case_claims(case_id)
+        if comp.session is None:
+            if session is not None:
+                raise BadInput(f"a {component} claim is not for a monitoring session; drop --session")
+        else:
+            _check_session(repo, case_id, component, comp.session, session, claims)
+        if comp.decided_by and any(c["component"] == component and c["status"] != "rejected" for c in claims):
+            raise Refused(f"case {case_id} already has a {component} claim")
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         claim_id = repo.insert_claim({"case_id": case_id, "component": component, "fee": fee, "status": "claimed",
                                       "session_seq": session, "claimed_on": on, "recorded_at": utcnow(),
                                       "user": ctx.user})
-        preview = _subsidy_now(repo, spec, case, component, fee, exclude=claim_id)
-    return {"id": claim_id, "case": case_id, "component": component, "fee": fee, "status": "claimed",
-            "subsidy": preview.subsidy, "company_share": preview.company_share, "limits": list(preview.limits),
+        preview = _subsidy_now(repo, spec, case, component, fee)
+    return _claim_view(repo_claim(claim_id, case_id, component, fee, "claimed", session), preview)
+
+
+def _check_session(repo: Repo, case_id: str, component: str, kind: str, session: int | None,
+                   claims: list[dict[str, Any]]) -> None:
+    if session is None:
+        raise BadInput(f"a {component} claim is for one monitoring session: add --session SEQ")
+    row = next((s for s in repo.case_sessions(case_id) if s["seq"] == session), None)
+    if row is None:
+        raise NotFound("monitoring session", f"{case_id}#{session}")
+    if row["kind"] != kind:
+        raise Refused(f"session {session} of case {case_id} is a {row['kind']} session, not {kind}")
+    if row["status"] != "held":
+        raise Refused(f"session {session} of case {case_id} is {row['status']}, not held: "
+                      "record it first (casetrack monitoring record)")
+    if any(c["session_seq"] == session and c["status"] != "rejected" for c in claims):
+        raise Refused(f"session {session} of case {case_id} already has a claim")
+
+
+def repo_claim(claim_id: int, case_id: str, component: str, fee: int, status: str,
+               session: int | None) -> dict[str, Any]:
+    return {"id": claim_id, "case": case_id, "component": component, "fee": fee, "status": status,
             "session": session}
 
 
-def _subsidy_now(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], component: str, fee: int,
-                 exclude: int | None = None) -> Any:
+def _claim_view(base: dict[str, Any], s: Subsidy) -> dict[str, Any]:
+    return {**base, "eligible": s.eligible, "subsidy": s.subsidy, "company_share": s.company_share,
+            "limits": list(s.limits)}
+
+
+def _subsidy_now(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], component: str, fee: int) -> Subsidy:
+    """The subsidy of a claim of ``fee`` if it were decided now: the estimate and cap left after the
+    component's decided claims."""
     rule_set = spec.rule_set(case["rule_set"])
     estimate = repo.case_estimates(case["id"]).get(component)
-    earlier = [c for c in repo.case_claims(case["id"])
-               if c["component"] == component and c["status"] == "decided" and c["id"] != exclude]
-    estimate_left = None if estimate is None else estimate - sum(c["fee"] for c in earlier)
-    cap_left = rule_set.caps(case["track"])[component] - sum(c["subsidy"] or 0 for c in earlier)
+    decided = [c for c in repo.case_claims(case["id"]) if c["component"] == component and c["status"] == "decided"]
+    estimate_left = None if estimate is None else estimate - sum(c["fee"] for c in decided)
+    cap_left = rule_set.caps(case["track"])[component] - sum(c["subsidy"] or 0 for c in decided)
     return subsidy_for(fee, rule_set.rate, estimate_left, cap_left)
 
 
-def decide_plan_claim(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], on: dt.date, user: str) -> None:
-    claim = next(c for c in repo.case_claims(case["id"]) if c["component"] == "plan" and c["status"] == "claimed")
-    result = _subsidy_now(repo, spec, case, "plan", claim["fee"], exclude=claim["id"])
-    repo.update_claims(case["id"], "plan", "claimed",
-                       {"status": "decided", "decided_on": on, "subsidy": result.subsidy})
+def _decide(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], claim: dict[str, Any], on: dt.date,
+            user: str) -> dict[str, Any]:
+    """Fix the claim's subsidy, split it into paid and retained, release an open holdback with the
+    first monitoring decision, and append the ledger entry."""
+    result = _subsidy_now(repo, spec, case, claim["component"], claim["fee"])
+    paid, retained = result.subsidy, 0
+    rule_set = spec.rule_set(case["rule_set"])
+    if claim["component"] == "plan" and rule_set.values.get("holdback", {}).get(case["track"]):
+        paid, retained = holdback(result.subsidy)
+    released = 0
+    if claim["component"] in MONITORING_COMPONENTS:
+        released = totals(_entries(repo, case["id"])).retained
+    repo.decide_claim(claim["id"], {"status": "decided", "decided_on": on, "subsidy": result.subsidy})
+    repo.insert_ledger_entry({
+        "case_id": case["id"], "claim_id": claim["id"], "component": claim["component"], "fee": claim["fee"],
+        "eligible": result.eligible, "subsidy": result.subsidy, "paid": paid, "retained": retained,
+        "released": released, "company_share": result.company_share, "limits": "; ".join(result.limits) or None,
+        "on": on, "recorded_at": utcnow(), "user": user,
+    })
+    broken = problems(_entries(repo, case["id"]), rule_set.caps(case["track"]))
+    if broken:  # never commit a ledger that does not balance
+        raise AssertionError(f"ledger of case {case['id']} does not balance: {'; '.join(broken)}")
+    view = _claim_view(repo_claim(claim["id"], case["id"], claim["component"], claim["fee"], "decided",
+                                  claim["session_seq"]), result)
+    return {**view, "paid": paid, "retained": retained, "released": released, "decided_on": on}
 
 
-def plan_holdback(spec: WorkflowSpec, case: dict[str, Any], plan_subsidy: int) -> tuple[int, int]:
-    if spec.rule_set(case["rule_set"]).values.get("holdback", {}).get(case["track"]):
-        return holdback(plan_subsidy)
-    return plan_subsidy, 0
+def decide_claim_by_event(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], component: str, on: dt.date,
+                          user: str) -> dict[str, Any]:
+    """Decide the open claim of ``component`` inside the transaction of the event that decides it
+    (decide_payment for the plan claim); its guards made sure there is one."""
+    claim = next(c for c in repo.case_claims(case["id"]) if c["component"] == component and c["status"] == "claimed")
+    return _decide(repo, spec, case, claim, on, user)
 
 
+def _load_claim(repo: Repo, case_id: str, claim_id: int) -> dict[str, Any]:
+    claim = next((c for c in repo.case_claims(case_id) if c["id"] == claim_id), None)
+    if claim is None:
+        raise NotFound("claim", f"{claim_id} of case {case_id}")
+    if claim["status"] != "claimed":
+        raise Refused(f"claim {claim_id} of case {case_id} is already {claim['status']}: a decided or rejected "
+                      "claim cannot change")
+    return claim
+
+
+def decide_fee(ctx: Context, case_id: str, claim_id: int, *, on: dt.date | None) -> dict[str, Any]:
+    on = on or ctx.today
+    with ctx.write() as repo:
+        case, spec = load_case(repo, case_id)
+        claim = _load_claim(repo, case_id, claim_id)
+        decided_by = spec.components[claim["component"]].decided_by
+        if decided_by:
+            raise Refused(f"the {claim['component']} claim is decided by the {decided_by} event: "
+                          f"casetrack case advance {case_id} {decided_by}")
+        if on < claim["claimed_on"]:
+            raise BadInput(f"--on {on} is before the claim was made ({claim['claimed_on']})")
+        if not repo.update_case(case_id, case["version"], {}):
+            raise stale(case_id)
+        return _decide(repo, spec, case, claim, on, ctx.user)
+
+
+def reject_fee(ctx: Context, case_id: str, claim_id: int, *, reason: str, on: dt.date | None) -> dict[str, Any]:
+    if not reason.strip():
+        raise BadInput("rejecting a claim needs a reason")
+    with ctx.write() as repo:
+        case, _spec = load_case(repo, case_id)
+        claim = _load_claim(repo, case_id, claim_id)
+        if not repo.update_case(case_id, case["version"], {}):
+            raise stale(case_id)
+        repo.decide_claim(claim_id, {"status": "rejected", "decided_on": on or ctx.today, "reject_reason": reason})
+    return {**repo_claim(claim_id, case_id, claim["component"], claim["fee"], "rejected", claim["session_seq"]),
+            "subsidy": 0, "reason": reason}
+
+
+def list_claims(ctx: Context, case_id: str) -> list[dict[str, Any]]:
+    with ctx.read() as repo:
+        case, spec = load_case(repo, case_id)
+        return list_claims_in(repo, case, spec)
+
+
+def list_claims_in(repo: Repo, case: dict[str, Any], spec: WorkflowSpec) -> list[dict[str, Any]]:
+    """Every claim of the case: decided ones from the ledger, open ones as they would be decided now."""
+    entries = {e["claim_id"]: e for e in repo.case_ledger(case["id"])}
+    out = []
+    for c in repo.case_claims(case["id"]):
+        row = {**repo_claim(c["id"], case["id"], c["component"], c["fee"], c["status"], c["session_seq"]),
+               "claimed_on": c["claimed_on"], "decided_on": c["decided_on"], "reason": c["reject_reason"],
+               "eligible": None, "paid": 0, "retained": 0, "released": 0, "company_share": None, "limits": []}
+        if c["status"] == "claimed":
+            s = _subsidy_now(repo, spec, case, c["component"], c["fee"])
+            row.update(eligible=s.eligible, subsidy=s.subsidy, company_share=s.company_share, limits=list(s.limits))
+        elif c["status"] == "decided":
+            e = entries[c["id"]]
+            row.update(eligible=e["eligible"], subsidy=e["subsidy"], paid=e["paid"], retained=e["retained"],
+                       released=e["released"], company_share=e["company_share"],
+                       limits=e["limits"].split("; ") if e["limits"] else [])
+        else:
+            row.update(subsidy=0)
+        out.append(row)
+    return out
+
+
+def _entries(repo: Repo, case_id: str) -> list[Entry]:
+    return [entry_of(e) for e in repo.case_ledger(case_id)]
+
+
+STATUS_LABELS = {"claimed": "審査中", "decided": "決定済み", "rejected": "不支給"}
+
+
+def fee_statement(ctx: Context, case_id: str, fmt: str = "md") -> str:
+    """The Japanese statement of a case's money, per component, with its arithmetic."""
+    from .. import presenters
+    from ..notify.render import render
+
+    with ctx.read() as repo:
+        case, spec = load_case(repo, case_id)
+        view = presenters.case_view(repo, case, spec, ctx.today)
+        rule_set = spec.rule_set(case["rule_set"])
+        caps = rule_set.caps(case["track"])
+        claims = list_claims_in(repo, case, spec)
+        council = repo.council(case["council"]) or {}
+    rows = []
+    for component, comp in spec.components.items():
+        mine = [c for c in claims if c["component"] == component]
+        if component not in caps or (not mine and component not in view["estimates"]):
+            continue
+        money = view["money"]["components"].get(component, {})
+        rows.append({
+            "component": component, "label": comp.ja, "estimate": view["estimates"].get(component),
+            "cap": caps[component], "claims": [{**c, "status_label": STATUS_LABELS[c["status"]]} for c in mine],
+            "fee": money.get("fee", 0), "subsidy": money.get("subsidy", 0),
+            "company_share": money.get("company_share", 0),
+        })
+    name = {"md": "report/fee_statement.md.j2", "html": "report/fee_statement.html.j2"}[fmt]
+    return render(name, case=view, rows=rows, money=view["money"], program_label=spec.ja,
+                  track_label=spec.tracks[case["track"]].ja, council_name=council.get("name", case["council"]),
+                  rate=str(rule_set.rate), today=ctx.today)

@@ -22,6 +22,7 @@ from .tables import (
     Council,
     Document,
     FeeClaim,
+    LedgerEntry,
     MonitoringSession,
     Organisation,
 )
@@ -39,6 +40,7 @@ documents = Document.__table__
 history = CaseHistory.__table__
 claims = FeeClaim.__table__
 sessions = MonitoringSession.__table__
+ledger = LedgerEntry.__table__
 
 
 def utcnow() -> dt.datetime:
@@ -204,11 +206,25 @@ class Repo:
         query = select(claims).where(claims.c.case_id == case_id).order_by(claims.c.id)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def update_claims(self, case_id: str, component: str, from_status: str, values: dict[str, Any]) -> int:
-        result = self.conn.execute(update(claims).where(
-            claims.c.case_id == case_id, claims.c.component == component, claims.c.status == from_status,
-        ).values(**values))
-        return int(result.rowcount)
+    def decide_claim(self, claim_id: int, values: dict[str, Any]) -> None:
+        """Move a claim out of ``claimed`` (decided or rejected); a decided claim never changes again."""
+        result = self.conn.execute(update(claims).where(claims.c.id == claim_id, claims.c.status == "claimed")
+                                   .values(**values))
+        if result.rowcount != 1:
+            raise RuntimeError(f"claim {claim_id} is no longer open")
+
+    def insert_ledger_entry(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(ledger).values(**values))
+
+    def case_ledger(self, case_id: str) -> list[dict[str, Any]]:
+        query = select(ledger).where(ledger.c.case_id == case_id).order_by(ledger.c.id)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def replace_estimates(self, case_id: str, values: dict[str, int]) -> None:
+        for component, amount in values.items():
+            key = (estimates.c.case_id == case_id) & (estimates.c.component == component)
+            if self.conn.execute(update(estimates).where(key).values(amount=amount)).rowcount == 0:
+                self.conn.execute(insert(estimates).values(case_id=case_id, component=component, amount=amount))
 
     def insert_sessions(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
         if rows:

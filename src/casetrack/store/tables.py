@@ -153,6 +153,33 @@ class FeeClaim(SQLModel, table=True):
     claimed_on: dt.date
     decided_on: dt.date | None = None
     subsidy: int | None = None
+    reject_reason: str | None = None
+    recorded_at: dt.datetime
+    user: str
+
+
+class LedgerEntry(SQLModel, table=True):
+    """Append-only: one entry per decided claim, with the money it moved."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("claim_id"),
+        CheckConstraint("subsidy = paid + retained", name="ck_ledger_subsidy_split"),
+        CheckConstraint("fee = subsidy + company_share", name="ck_ledger_fee_split"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    claim_id: int = Field(foreign_key="fee_claim.id")
+    component: str = Field(max_length=24)
+    fee: int
+    eligible: int
+    subsidy: int
+    paid: int
+    retained: int
+    released: int
+    company_share: int
+    limits: str | None = None  # which limit bit, and by how much
+    on: dt.date
     recorded_at: dt.datetime
     user: str
 

@@ -16,7 +16,9 @@ from ..domain.guards import GUARDS
 from ..errors import WorkflowInvalid, WorkflowProblem
 from .spec import (
     COMPONENTS,
+    SESSION_KINDS,
     WAITING_ON,
+    ComponentSpec,
     DocRequirement,
     DocumentKind,
     EventSpec,
@@ -26,8 +28,9 @@ from .spec import (
     WorkflowSpec,
 )
 
-TOP_KEYS = {"program", "label", "initial", "plan_date_event", "tracks", "documents", "states", "events",
-            "rule_sets"}
+TOP_KEYS = {"program", "label", "initial", "plan_date_event", "tracks", "documents", "components", "states",
+            "events", "rule_sets"}
+COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by"}
 STATE_KEYS = {"ja", "en", "waiting_on", "stall_days", "final"}
 EVENT_KEYS = {"ja", "en", "from", "to", "guards", "documents", "reason", "until", "sets"}
 TRACK_KEYS = {"ja", "en", "available_from", "available_until"}
@@ -183,6 +186,7 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     tracks = _tracks(_section(doc, "tracks", p), p)
     states = _states(_section(doc, "states", p), p)
     events = _events(_section(doc, "events", p), states, documents, p)
+    components = _components(_section(doc, "components", p), states, events, p)
 
     initial = doc.get("initial")
     if states and initial not in states:
@@ -198,6 +202,7 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     return WorkflowSpec(
         program=program, ja=ja, en=en, initial=str(initial), plan_date_event=str(plan_event),
         tracks=MappingProxyType(tracks), documents=MappingProxyType(documents),
+        components=MappingProxyType(components),
         states=MappingProxyType(states), events=MappingProxyType(events), rule_sets=tuple(rule_sets),
         path=p.path,
     )
@@ -212,6 +217,35 @@ def _documents(node: _Map, p: _Problems) -> dict[str, DocumentKind]:
         _unknown_keys(body, DOC_KEYS, f"document {kid!r}", p)
         out[kid] = DocumentKind(kid, _label(body, "ja", f"document {kid!r}", p),
                                 _label(body, "en", f"document {kid!r}", p), bool(body.get("from_lender")))
+    return out
+
+
+def _components(node: _Map, states: dict[str, StateSpec], events: dict[str, Any],
+                p: _Problems) -> dict[str, ComponentSpec]:
+    out = {}
+    for cid, body in node.items():
+        what = f"component {cid!r}"
+        if cid not in COMPONENTS:
+            p.add(_line(node, cid), f"unknown fee component {cid!r} (one of {', '.join(COMPONENTS)})")
+        if not isinstance(body, _Map):
+            p.add(_line(node, cid), f"{what}: expected a mapping with ja, en, claim_states")
+            continue
+        _unknown_keys(body, COMPONENT_KEYS, what, p)
+        claim_states = body.get("claim_states")
+        if not isinstance(claim_states, list) or not claim_states:
+            p.add(_line(body, "claim_states"), f"{what}: claim_states must be a list of states")
+            claim_states = []
+        for state in claim_states:
+            if states and state not in states:
+                p.add(_line(body, "claim_states"), f"{what}: unknown state {state!r} in claim_states")
+        session = body.get("session")
+        if session is not None and session not in SESSION_KINDS:
+            p.add(_line(body, "session"), f"{what}: session must be one of {', '.join(SESSION_KINDS)}")
+        decided_by = body.get("decided_by")
+        if decided_by is not None and events and decided_by not in events:
+            p.add(_line(body, "decided_by"), f"{what}: unknown event {decided_by!r} in decided_by")
+        out[cid] = ComponentSpec(cid, _label(body, "ja", what, p), _label(body, "en", what, p),
+                                 tuple(str(x) for x in claim_states), session, decided_by)
     return out
 
 

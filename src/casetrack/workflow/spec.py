@@ -11,6 +11,7 @@ from typing import Any
 
 WAITING_ON = ("company", "support_org", "lenders", "council")
 COMPONENTS = ("plan", "monitoring_interim", "monitoring_fye", "monitoring", "guarantee_release", "dd")
+SESSION_KINDS = ("interim", "fye", "regular")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,16 @@ class EventSpec:
 
 
 @dataclass(frozen=True)
+class ComponentSpec:
+    id: str
+    ja: str
+    en: str
+    claim_states: tuple[str, ...]
+    session: str | None  # the monitoring-session kind a claim of this component is for
+    decided_by: str | None  # an event that decides the claim (plan: decide_payment)
+
+
+@dataclass(frozen=True)
 class TrackSpec:
     id: str
     ja: str
@@ -91,6 +102,7 @@ class WorkflowSpec:
     plan_date_event: str
     tracks: Mapping[str, TrackSpec]
     documents: Mapping[str, DocumentKind]
+    components: Mapping[str, ComponentSpec]
     states: Mapping[str, StateSpec]
     events: Mapping[str, EventSpec]
     rule_sets: tuple[RuleSet, ...]

@@ -1,0 +1,1 @@
+"""Rendering (jinja2) and, later, the outbox and its senders."""

@@ -1,0 +1,45 @@
+"""Jinja2 rendering of templates/ (e-mails and reports). One cached Environment per folder;
+StrictUndefined everywhere; autoescape only for HTML (``*.html.j2`` included)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..domain.wareki import wareki
+from ..resources import templates_dir
+
+
+def yen(amount: int | None) -> str:
+    return "—" if amount is None else f"{amount:,}円"
+
+
+def date_ja(day: dt.date | None) -> str:
+    """ISO with 和暦 beside it: 2026-04-01（令和8年4月1日）."""
+    return "—" if day is None else f"{day.isoformat()}（{wareki(day)}）"
+
+
+def _autoescape(name: str | None) -> bool:
+    return bool(name) and name.endswith((".html", ".htm", ".xml", ".html.j2", ".htm.j2", ".xml.j2"))
+
+
+@cache
+def _environment(folder: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined, autoescape=_autoescape,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters.update(yen=yen, date_ja=date_ja, wareki=wareki)
+    return env
+
+
+def environment() -> jinja2.Environment:
+    return _environment(str(Path(templates_dir()).resolve()))
+
+
+def render(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)
