@@ -16,11 +16,16 @@ def workflow_files(directory: Path | None = None) -> list[Path]:
     return sorted(directory.glob("*.yaml"))
 
 
-@cache
 def all_workflows() -> dict[str, WorkflowSpec]:
+    """The workflows of the configured folder (``CASETRACK_WORKFLOWS_DIR`` or the shipped ones)."""
+    return _load_folder(str(workflows_dir().resolve()))
+
+
+@cache
+def _load_folder(folder: str) -> dict[str, WorkflowSpec]:
     specs: dict[str, WorkflowSpec] = {}
     problems = []
-    for path in workflow_files():
+    for path in workflow_files(Path(folder)):
         try:
             spec = load_file(path)
         except WorkflowInvalid as exc:
