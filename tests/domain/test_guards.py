@@ -474,6 +474,11 @@ BOTH_WAYS: dict[str, tuple[GuardInput, GuardInput]] = {
         GuardInput(ACCEPTED_405, RULES_405, D(2028, 4, 10)),
         GuardInput(ACCEPTED_405, RULES_405, D(2028, 4, 11)),
     ),
+    # the current end is 2028-04-10: the new one must be later (an extension never shortens)
+    "extends_validity": (
+        GuardInput(ACCEPTED_405, RULES_405, D(2026, 5, 1), until=D(2028, 4, 10)),
+        GuardInput(ACCEPTED_405, RULES_405, D(2026, 5, 1), until=D(2028, 4, 11)),
+    ),
     "fye_session_held": (
         GuardInput(facts(sessions=(SessionFact(1, "fye", D(2027, 5, 31), "scheduled"),)), RULES_EARLY, D(2027, 6, 1)),
         GuardInput(facts(sessions=(SessionFact(1, "fye", D(2027, 5, 31), "held"),)), RULES_EARLY, D(2027, 6, 1)),

@@ -78,7 +78,15 @@ class CaseFacts:
     def lead(self) -> SupportOrgFact | None:
         return next((org for org in self.support_orgs if org.lead), None)
 
-    def has_document(self, kind: str, lender_id: int | None = None) -> bool:
+    def has_document(self, kind: str, lender_id: int | None = None, on: dt.date | None = None) -> bool:
+        """A document of ``kind`` (from ``lender_id``) on file, dated no later than ``on`` when given."""
         return any(
-            d.kind == kind and (lender_id is None or d.lender_id == lender_id) for d in self.documents
+            d.kind == kind and (lender_id is None or d.lender_id == lender_id) and (on is None or d.on <= on)
+            for d in self.documents
         )
+
+    def later_document(self, kind: str, lender_id: int | None, on: dt.date) -> dt.date | None:
+        """The earliest date of such a document dated after ``on`` (it does not count yet)."""
+        later = [d.on for d in self.documents
+                 if d.kind == kind and (lender_id is None or d.lender_id == lender_id) and d.on > on]
+        return min(later, default=None)

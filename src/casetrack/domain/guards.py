@@ -26,6 +26,7 @@ class GuardInput:
     on: dt.date
     # (available_from, available_until) of the case's track, when the workflow bounds it
     track_window: tuple[dt.date | None, dt.date | None] = (None, None)
+    until: dt.date | None = None  # the new date an event sets (extend)
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,15 @@ def validity_ended(g: GuardInput) -> Reasons:
     return ()
 
 
+def extends_validity(g: GuardInput) -> Reasons:
+    end = validity_end(g.facts, g.rules)
+    if end is None:
+        return ("利用決定日が記録されていません",)
+    if g.until is not None and g.until <= end:
+        return (f"新しい有効期限 {g.until} が現在の有効期限 {end} より後ではありません（延長のみ可能です）",)
+    return ()
+
+
 def fye_session_held(g: GuardInput) -> Reasons:
     fye = [s for s in g.facts.sessions if s.kind == "fye"]
     if not fye:
@@ -252,6 +262,8 @@ GUARDS: dict[str, Guard] = {
               summary="the claim deadline has passed"),
         Guard("within_validity", within_validity, needs=("validity_months",), summary="within the validity"),
         Guard("validity_ended", validity_ended, needs=("validity_months",), summary="the validity has ended"),
+        Guard("extends_validity", extends_validity, needs=("validity_months",),
+              summary="the new validity end is later than the current one"),
         Guard("fye_session_held", fye_session_held, summary="the fiscal-year-end session is held"),
         Guard("monitoring_window_ended", monitoring_window_ended, needs=("window_months",),
               summary="the monitoring window has ended"),
@@ -260,25 +272,35 @@ GUARDS: dict[str, Guard] = {
 }
 
 
-def missing_documents(facts: CaseFacts, requirements: tuple[tuple[str, str | None, str], ...]) -> Reasons:
-    """Reasons for each required document not on file.
+def missing_documents(facts: CaseFacts, requirements: tuple[tuple[str, str | None, str], ...],
+                      on: dt.date | None = None) -> Reasons:
+    """Reasons for each required document not on file (by ``on``, the event's effective date, when
+    given: a letter dated later does not count yet).
 
     ``requirements`` holds ``(kind, source, label)`` with ``source`` None, ``main_bank`` or
     ``every_lender``.
     """
     reasons: list[str] = []
+
+    def missing(kind: str, lender_id: int | None, label: str, whose: str) -> None:
+        if facts.has_document(kind, lender_id, on):
+            return
+        later = facts.later_document(kind, lender_id, on) if on else None
+        if later:
+            reasons.append(f"{whose}{label} ({kind}) は {later} 付で、効力発生日 {on} より後です")
+        else:
+            reasons.append(f"{whose}{label} ({kind}) がありません")
+
     for kind, source, label in requirements:
         if source is None:
-            if not facts.has_document(kind):
-                reasons.append(f"{label} ({kind}) がありません")
+            missing(kind, None, label, "")
         elif source == "main_bank":
             main = facts.main_bank
             if main is None:
                 reasons.append(f"メイン行が登録されていないため {label} ({kind}) を確認できません")
-            elif not facts.has_document(kind, main.org_id):
-                reasons.append(f"メイン行 {_org(main.name, main.org_id)} の {label} ({kind}) がありません")
+            else:
+                missing(kind, main.org_id, label, f"メイン行 {_org(main.name, main.org_id)} の ")
         elif source == "every_lender":
             for lender in facts.lenders:
-                if not facts.has_document(kind, lender.org_id):
-                    reasons.append(f"{_org(lender.name, lender.org_id)} の {label} ({kind}) がありません")
+                missing(kind, lender.org_id, label, f"{_org(lender.name, lender.org_id)} の ")
     return tuple(reasons)

@@ -130,6 +130,8 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
         facts = repo.facts(case, with_prior_cases=needs_prior)
         company = repo.company(case["company_id"]) or {}
     engine = engine_for(spec)
+    if until is not None and event_id in spec.events and not spec.events[event_id].until_required:
+        raise BadInput(f"{event_id} takes no --until (only events that set a new date do)")
     move = engine.fire(facts, event_id, EventArgs(on=on, reason=reason, until=until))
     event = move.event
     values: dict[str, Any] = {"state": move.target}

@@ -12,7 +12,7 @@ from ..calendar import BusinessCalendar
 from ..errors import Conflict, DatabaseUnavailable, NotFound
 from ..settings import Settings
 from ..store import migrate
-from ..store.db import get_engine, redact, schema_revision, transaction
+from ..store.db import get_engine, redact, schema_revision, sqlite_file_missing, transaction
 from ..store.repo import Repo
 from ..workflow.registry import workflow
 from ..workflow.spec import WorkflowSpec
@@ -54,6 +54,9 @@ class _UnitOfWork:
         self.ctx, self.write = ctx, write
 
     def __enter__(self) -> Repo:
+        missing = sqlite_file_missing(self.ctx.db_url)
+        if missing:
+            raise DatabaseUnavailable(f"database file {missing} does not exist; create it with: casetrack init")
         self._cm = transaction(self.ctx.engine, write=self.write)
         conn = self._cm.__enter__()
         if self.ctx.db_url not in _CURRENT_SCHEMA and schema_revision(conn) == migrate.head():

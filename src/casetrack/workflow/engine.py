@@ -93,7 +93,7 @@ class Engine:
         rules = self.spec.rule_set(_rule_set_id(facts, self.spec, event, args)).values
         track = self.spec.tracks.get(facts.track)
         window = (track.available_from, track.available_until) if track else (None, None)
-        g = GuardInput(facts=facts, rules=rules, on=args.on, track_window=window)
+        g = GuardInput(facts=facts, rules=rules, on=args.on, track_window=window, until=args.until)
         out: list[str] = []
         if args.on < facts.state_since:
             out.append(f"効力発生日 {args.on} が現在の状態に入った日 {facts.state_since} より前です")
@@ -104,7 +104,7 @@ class Engine:
                 out.append(f"{event.ja} ({event.id}) には新しい期限 (--until) が必要です")
             elif args.until <= args.on:
                 out.append(f"新しい期限 {args.until} は効力発生日 {args.on} より後である必要があります")
-        out.extend(missing_documents(facts, self.spec.requirement_labels(event)))
+        out.extend(missing_documents(facts, self.spec.requirement_labels(event), args.on))
         for name in event.guards:
             out.extend(GUARDS[name].check(g))
         return tuple(out)

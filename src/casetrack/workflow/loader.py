@@ -16,20 +16,26 @@ from ..domain.guards import GUARDS
 from ..errors import WorkflowInvalid, WorkflowProblem
 from .spec import (
     COMPONENTS,
+    RECIPIENTS,
+    REMINDER_ITEMS,
     SESSION_KINDS,
     WAITING_ON,
     ComponentSpec,
     DocRequirement,
     DocumentKind,
     EventSpec,
+    ReminderItem,
     RuleSet,
+    Rung,
     StateSpec,
     TrackSpec,
     WorkflowSpec,
 )
 
 TOP_KEYS = {"program", "label", "initial", "plan_date_event", "tracks", "documents", "components", "states",
-            "events", "rule_sets"}
+            "events", "rule_sets", "reminders"}
+OPTIONAL_KEYS = {"reminders"}
+RUNG_KEYS = {"id", "days", "months", "to", "template"}
 COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by"}
 STATE_KEYS = {"ja", "en", "waiting_on", "stall_days", "final"}
 EVENT_KEYS = {"ja", "en", "from", "to", "guards", "documents", "reason", "until", "sets"}
@@ -171,7 +177,7 @@ def load_file(path: Path | str) -> WorkflowSpec:
 
 def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     _unknown_keys(doc, TOP_KEYS, "workflow", p)
-    for key in sorted(TOP_KEYS - set(doc)):
+    for key in sorted(TOP_KEYS - OPTIONAL_KEYS - set(doc)):
         p.add(1, f"missing top-level key {key!r}")
     program = str(doc.get("program", ""))
     label = doc.get("label")
@@ -197,6 +203,7 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     if states and events and initial in states:
         _reachability(states, events, str(initial), doc, p)
     rule_sets = _rule_sets(doc.get("rule_sets"), _line(doc, "rule_sets"), tracks, events, p)
+    reminders = _reminders(doc.get("reminders"), _line(doc, "reminders"), states, p)
     if p.items:
         return None
     return WorkflowSpec(
@@ -204,7 +211,7 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
         tracks=MappingProxyType(tracks), documents=MappingProxyType(documents),
         components=MappingProxyType(components),
         states=MappingProxyType(states), events=MappingProxyType(events), rule_sets=tuple(rule_sets),
-        path=p.path,
+        path=p.path, reminders=MappingProxyType(reminders),
     )
 
 
@@ -246,6 +253,69 @@ def _components(node: _Map, states: dict[str, StateSpec], events: dict[str, Any]
             p.add(_line(body, "decided_by"), f"{what}: unknown event {decided_by!r} in decided_by")
         out[cid] = ComponentSpec(cid, _label(body, "ja", what, p), _label(body, "en", what, p),
                                  tuple(str(x) for x in claim_states), session, decided_by)
+    return out
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _reminders(node: Any, line: int, states: dict[str, StateSpec], p: _Problems) -> dict[str, ReminderItem]:
+    from ..resources import templates_dir
+
+    if node is None:
+        return {}
+    if not isinstance(node, _Map):
+        p.add(line, "reminders must map items (session, claim_deadline, validity, holdback) to rungs")
+        return {}
+    email_dir = templates_dir() / "email"
+    out = {}
+    for kind, body in node.items():
+        what = f"reminder {kind!r}"
+        if kind not in REMINDER_ITEMS:
+            p.add(_line(node, kind), f"unknown reminder item {kind!r} (one of {', '.join(REMINDER_ITEMS)})")
+            continue
+        if not isinstance(body, _Map):
+            p.add(_line(node, kind), f"{what}: expected a mapping with open_in and rungs")
+            continue
+        _unknown_keys(body, {"open_in", "rungs"}, what, p)
+        open_in = body.get("open_in")
+        if not isinstance(open_in, list) or not open_in:
+            p.add(_line(body, "open_in"), f"{what}: open_in must be a list of states")
+            open_in = []
+        for state in open_in:
+            if states and state not in states:
+                p.add(_line(body, "open_in"), f"{what}: unknown state {state!r} in open_in")
+        rungs: list[Rung] = []
+        raw = body.get("rungs")
+        if not isinstance(raw, list) or not raw:
+            p.add(_line(body, "rungs"), f"{what}: rungs must be a non-empty list")
+            raw = []
+        for item in raw:
+            rline = getattr(item, "line", _line(body, "rungs"))
+            if not isinstance(item, _Map):
+                p.add(rline, f"{what}: each rung is a mapping with id, days or months, to, template")
+                continue
+            _unknown_keys(item, RUNG_KEYS, what, p)
+            rid = item.get("id")
+            if not isinstance(rid, str) or not rid:
+                p.add(rline, f"{what}: a rung needs an id")
+                continue
+            if any(r.id == rid for r in rungs):
+                p.add(rline, f"{what}: duplicate rung {rid!r}")
+            days, months = item.get("days", 0), item.get("months", 0)
+            if not _int(days) or not _int(months):
+                p.add(rline, f"{what}: rung {rid!r}: days and months are whole numbers")
+                days, months = 0, 0
+            to = item.get("to")
+            if not isinstance(to, list) or not to or any(t not in RECIPIENTS for t in to):
+                p.add(rline, f"{what}: rung {rid!r}: to must list recipients from {', '.join(RECIPIENTS)}")
+                to = []
+            template = item.get("template")
+            if not isinstance(template, str) or not (email_dir / f"{template}.txt.j2").is_file():
+                p.add(rline, f"{what}: rung {rid!r}: missing template {email_dir / f'{template}.txt.j2'}")
+            rungs.append(Rung(rid, int(days), int(months), tuple(str(t) for t in to), str(template)))
+        out[str(kind)] = ReminderItem(str(kind), tuple(str(s) for s in open_in), tuple(rungs))
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
@@ -12,6 +12,8 @@ from typing import Any
 WAITING_ON = ("company", "support_org", "lenders", "council")
 COMPONENTS = ("plan", "monitoring_interim", "monitoring_fye", "monitoring", "guarantee_release", "dd")
 SESSION_KINDS = ("interim", "fye", "regular")
+REMINDER_ITEMS = ("session", "claim_deadline", "validity", "holdback")
+RECIPIENTS = ("support_org", "coordinator")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,22 @@ class ComponentSpec:
 
 
 @dataclass(frozen=True)
+class Rung:
+    id: str
+    days: int
+    months: int
+    to: tuple[str, ...]  # support_org | coordinator
+    template: str
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    kind: str  # session | claim_deadline | validity | holdback
+    open_in: tuple[str, ...]
+    rungs: tuple[Rung, ...]
+
+
+@dataclass(frozen=True)
 class TrackSpec:
     id: str
     ja: str
@@ -107,6 +125,7 @@ class WorkflowSpec:
     events: Mapping[str, EventSpec]
     rule_sets: tuple[RuleSet, ...]
     path: str
+    reminders: Mapping[str, ReminderItem] = field(default_factory=dict)
 
     @property
     def default_track(self) -> str:
