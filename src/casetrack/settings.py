@@ -26,10 +26,17 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class SchedulerSettings:
+    interval_seconds: float = 60.0
+    lease_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
 class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     closures: tuple[dt.date, ...] = ()
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
 
 
 def load_settings(path: str | None) -> Settings:
@@ -43,6 +50,7 @@ def load_settings(path: str | None) -> Settings:
         raise BadInput(f"settings file {path} is not valid TOML: {exc}") from None
     mail = data.get("mail", {})
     smtp = data.get("smtp", {})
+    sched = data.get("scheduler", {})
     try:
         closures = tuple(
             d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
@@ -51,6 +59,8 @@ def load_settings(path: str | None) -> Settings:
         security = str(smtp.get("security", "none"))
         if security not in ("none", "starttls", "tls"):
             raise ValueError(f"[smtp] security must be none, starttls or tls, not {security!r}")
+        if float(sched.get("interval_seconds", 60)) <= 0 or float(sched.get("lease_seconds", 120)) <= 0:
+            raise ValueError("[scheduler] interval_seconds and lease_seconds must be positive")
         transport = str(mail.get("transport", "file"))
         if transport not in ("file", "smtp"):
             raise ValueError(f"[mail] transport must be file or smtp, not {transport!r}")
@@ -60,6 +70,8 @@ def load_settings(path: str | None) -> Settings:
             smtp=SmtpSettings(str(smtp.get("host", "127.0.0.1")), int(smtp.get("port", 25)), security,
                               str(smtp.get("username", ""))),
             closures=closures,
+            scheduler=SchedulerSettings(float(sched.get("interval_seconds", 60)),
+                                        float(sched.get("lease_seconds", 120))),
         )
     except (ValueError, TypeError) as exc:
         raise BadInput(f"settings file {path}: {exc}") from None

@@ -260,6 +260,24 @@ def monitoring_list(g: Globals, case_id: str | None, council_code: str | None, s
     emit(rows, fmt, SESSION_COLUMNS)
 
 
+@monitoring.command("schedule")
+@click.argument("case_id", metavar="CASE")
+@click.argument("dates", nargs=-1, required=True, type=DATE, metavar="DATE...")
+@format_option
+@pass_globals
+def monitoring_schedule(g: Globals, case_id: str, dates: tuple[dt.date, ...], fmt: str) -> None:
+    """Replace a 405 case's sessions by a schedule agreed with the banks (gaps of 1–12 months, inside
+    the window), before any session is held.
+
+    \b
+    Example:
+      casetrack monitoring schedule 13-2026-0001 2027-01-31 2027-09-30 2028-06-30 2029-03-31
+    """
+    from .. import services
+
+    emit(services.set_explicit_schedule(g.context(), case_id, list(dates)), fmt, SESSION_COLUMNS)
+
+
 @monitoring.command("record")
 @click.argument("case_id", metavar="CASE")
 @click.argument("seq", type=int)

@@ -74,3 +74,26 @@ def regular_sessions(
         sessions.append(PlannedSession(k, "regular", day, next_business_day(day, is_closed)))
         k += 1
     return sessions
+
+
+def explicit_sessions(plan_date: dt.date, dates: list[dt.date], window_months: int, *,
+                      is_closed: IsClosed) -> list[PlannedSession]:
+    """A schedule agreed with the banks: every gap (from the plan date, then between sessions) within
+    1–12 months, the last session inside the window. Raises ValueError listing every problem."""
+    problems = []
+    if not dates:
+        problems.append("an explicit schedule needs at least one date")
+    end = add_months(plan_date, window_months)
+    previous = plan_date
+    for n, day in enumerate(dates, start=1):
+        if day < add_months(previous, 1):
+            problems.append(f"session {n} ({day}) is less than 1 month after {previous}")
+        elif day > add_months(previous, 12):
+            problems.append(f"session {n} ({day}) is more than 12 months after {previous}")
+        previous = max(previous, day)
+    if dates and dates[-1] > end:
+        problems.append(f"the last session ({dates[-1]}) is after the end of the window ({end})")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return [PlannedSession(seq, "regular", day, next_business_day(day, is_closed))
+            for seq, day in enumerate(dates, start=1)]

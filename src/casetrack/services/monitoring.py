@@ -45,3 +45,34 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any])
         row = next(s for s in repo.case_sessions(case_id) if s["seq"] == seq)
     return presenters.session_row({**row, "council": case["council"]}, ctx.today)
 
+
+
+def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> list[dict[str, Any]]:
+    """Replace a 405 case's sessions by a schedule agreed with the banks (before any is held or waived)."""
+    from ..domain.schedule import explicit_sessions
+    from ..store.reminders import ReminderRepo
+    from .reminders import calendars
+
+    with ctx.write() as repo:
+        case, spec = load_case(repo, case_id)
+        if spec.program != "405":
+            raise Refused(f"case {case_id} is {spec.program}: explicit schedules are for 405 cases")
+        if case["plan_date"] is None:
+            raise Refused(f"case {case_id} has no plan date yet (set by {spec.plan_date_event})")
+        current = repo.case_sessions(case_id)
+        if any(s["status"] != "scheduled" for s in current):
+            raise Refused(f"case {case_id} already has held or waived sessions; its schedule can no longer change")
+        rules = spec.rule_set(case["rule_set"]).values
+        cals = calendars(ctx, ReminderRepo(repo.conn))
+        cal = cals.get(case["council"]) or cals[None]
+        try:
+            planned = explicit_sessions(case["plan_date"], sorted(dates),
+                                        case["window_months"] or int(rules["window_months"]), is_closed=cal.is_closed)
+        except ValueError as exc:
+            raise Refused(f"schedule refused for case {case_id}: {exc}", str(exc).split("; ")) from None
+        if not repo.update_case(case_id, case["version"], {}):
+            raise stale(case_id)
+        repo.replace_sessions(case_id, [{"seq": s.seq, "kind": s.kind, "nominal_due_on": s.nominal_due_on,
+                                         "due_on": s.due_on, "status": "scheduled"} for s in planned])
+        return [presenters.session_row({**s, "council": case["council"]}, ctx.today)
+                for s in repo.case_sessions(case_id)]

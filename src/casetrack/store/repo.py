@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, insert, select, update
+from sqlalchemy import Connection, Select, and_, delete, func, insert, select, update
 
 from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
 from .tables import (
@@ -229,6 +229,10 @@ class Repo:
     def insert_sessions(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.conn.execute(insert(sessions), [{"case_id": case_id, **r} for r in rows])
+
+    def replace_sessions(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
+        self.conn.execute(delete(sessions).where(sessions.c.case_id == case_id))
+        self.insert_sessions(case_id, rows)
 
     def case_sessions(self, case_id: str) -> list[dict[str, Any]]:
         query = select(sessions).where(sessions.c.case_id == case_id).order_by(sessions.c.seq)

@@ -201,3 +201,57 @@ class MonitoringSession(SQLModel, table=True):
     held_on: dt.date | None = None
     note: str | None = None
     waive_reason: str | None = None
+
+
+class Outbox(SQLModel, table=True):
+    """One e-mail, written in the transaction that caused it. ``key`` makes each rung of each item
+    (at its date) unique, so a sweep may run any number of times; ``message_id`` is fixed at
+    enqueue and reused on every retry."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "next_attempt_at", sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    case_id: str | None = Field(default=None, foreign_key="cases.id", index=True)
+    item: str = Field(max_length=24)  # session | claim_deadline | validity | holdback | digest
+    item_ref: str = Field(max_length=60)
+    rung: str = Field(max_length=32)
+    due_on: dt.date
+    send_on: dt.date
+    recipient_role: str = Field(max_length=16)
+    to_addr: str | None = None
+    to_name: str | None = None
+    subject: str
+    body: str
+    message_id: str = Field(max_length=200)
+    status: str = Field(default="pending", max_length=12, index=True)  # pending | sent | dead | dropped
+    attempts: int = 0
+    next_attempt_at: dt.datetime
+    last_error: str | None = None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None = None
+
+
+class Closure(SQLModel, table=True):
+    """A day a council (or, with council NULL, every council) is closed, beyond the national calendar."""
+
+    __tablename__ = "closure"
+    __table_args__ = (UniqueConstraint("council", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council: str | None = Field(default=None, foreign_key="council.code")
+    day: dt.date
+    reason: str | None = None
+    created_at: dt.datetime
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Who sweeps a database now. Taken over when its holder stops renewing it."""
+
+    __tablename__ = "scheduler_lease"
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=120)
+    acquired_at: dt.datetime
+    expires_at: dt.datetime

@@ -1,0 +1,1 @@
+"""The scheduler clock: the only package that imports APScheduler."""

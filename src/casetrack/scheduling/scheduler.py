@@ -1,0 +1,84 @@
+"""``casetrack scheduler run``: APScheduler 3 ticks the sweep; the database keeps every due date.
+
+One static job in a memory job store (no job per due date): each tick takes or renews the
+database's sweep lease and, holding it, enqueues what is due and delivers the outbox. A second
+scheduler on the same database waits for the lease; when the holder dies the lease expires and the
+other takes over. Because a sweep enqueues every rung whose day has come and not yet enqueued, a
+scheduler that was down for any length of time sends each missed rung once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from ..services import Context
+from ..services.reminders import Lease, sweep
+
+log = logging.getLogger("casetrack.scheduler")
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+class SweepJob:
+    def __init__(self, ctx: Context, today: Callable[[], dt.date], lease: Lease,
+                 report: Callable[[dict[str, Any]], None]) -> None:
+        self.ctx, self.today, self.lease, self.report = ctx, today, lease, report
+        self.holding = False
+
+    def __call__(self) -> None:
+        try:
+            if not self.lease.take():
+                if self.holding:
+                    log.warning("lost the sweep lease")
+                self.holding = False
+                held = self.lease.current() or {}
+                self.report({"event": "waiting", "holder": held.get("holder")})
+                return
+            self.holding = True
+            counts = sweep(self.ctx, self.today())
+            self.lease.take()  # renew after a long sweep
+            self.report({"event": "swept", "today": self.today().isoformat(), **counts})
+        except Exception as exc:  # a failed tick must not stop the clock; the next one retries
+            log.exception("sweep failed")
+            self.report({"event": "error", "error": f"{type(exc).__name__}: {exc}"})
+
+
+def run(ctx: Context, *, interval_seconds: float, today: Callable[[], dt.date] | None = None,
+        report: Callable[[dict[str, Any]], None] = lambda _: None, lease_holder: str | None = None) -> None:
+    """Block until SIGTERM or SIGINT; sweep every ``interval_seconds``."""
+    today_fn = today or (lambda: dt.datetime.now(TOKYO).date())
+    lease = Lease(ctx, lease_holder)
+    job = SweepJob(ctx, today_fn, lease, report)
+    scheduler = BlockingScheduler(
+        timezone=TOKYO,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    scheduler.add_job(job, IntervalTrigger(seconds=interval_seconds, timezone=TOKYO), id="sweep",
+                      next_run_time=dt.datetime.now(TOKYO))
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: Any) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            report({"event": "stopping", "signal": signal.Signals(signum).name})
+            scheduler.shutdown(wait=True)  # lets a running sweep finish first
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    report({"event": "started", "holder": lease.holder, "interval_seconds": interval_seconds})
+    try:
+        scheduler.start()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        # the running tick (if any) has finished: shutdown waits for the executor in start()'s exit
+        if job.holding:
+            lease.release()
+        report({"event": "stopped"})

@@ -1,0 +1,331 @@
+"""Reminder e-mails: the sweep that enqueues every rung whose day has come (once, ever), and the
+delivery of the outbox (DOMAIN.md §9). Both are idempotent; one sweeper at a time per database
+(a lease row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..calendar import BusinessCalendar
+from ..domain.dates import add_months
+from ..domain.reminders import RungSpec, backoff_seconds, due_rungs, earliest_lead_days
+from ..errors import Conflict
+from ..notify import messages
+from ..notify.render import render
+from ..notify.senders import PermanentFailure, Sender, TemporaryFailure, make_sender
+from ..store.reminders import ReminderRepo
+from ..store.repo import Repo, utcnow
+from ..workflow.registry import all_workflows
+from ..workflow.spec import ReminderItem, WorkflowSpec
+from .context import Context
+
+LEASE = "sweep"
+MAX_ATTEMPTS = 12
+SESSION_KIND_LABELS = {"interim": "期中", "fye": "決算期", "regular": "定期"}
+
+
+FAULT_ENV = "CASETRACK_FAULT_INJECT"
+
+
+def fault(point: str) -> None:
+    """Crash-test hook: ``CASETRACK_FAULT_INJECT=<point>[:<n>]`` kills this process (SIGKILL) the n-th
+    time (default 1st) it reaches ``point`` — after_enqueue, after_send (the server said 250, nothing
+    committed yet) or after_commit. Unset in normal use; the crash tests set it."""
+    spec = os.environ.get(FAULT_ENV)
+    if not spec:
+        return
+    name, _, nth = spec.partition(":")
+    if name != point:
+        return
+    _FAULT_HITS[point] = _FAULT_HITS.get(point, 0) + 1
+    if _FAULT_HITS[point] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_FAULT_HITS: dict[str, int] = {}
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Candidate:
+    key: str
+    case_id: str
+    item: str
+    item_ref: str
+    rung: str
+    due_on: dt.date
+    send_on: dt.date
+    role: str
+    template: str
+    context: dict[str, Any]
+    to_addr: str | None
+    to_name: str | None
+
+
+def calendars(ctx: Context, rrepo: ReminderRepo) -> dict[str | None, BusinessCalendar]:
+    """A business calendar per council: the national one, the settings' closures and the database's."""
+    rows = rrepo.closures()
+    common = set(ctx.settings.closures) | {r["day"] for r in rows if r["council"] is None}
+    by_council: dict[str | None, set[dt.date]] = {}
+    for r in rows:
+        if r["council"] is not None:
+            by_council.setdefault(r["council"], set()).add(r["day"])
+    out: dict[str | None, BusinessCalendar] = {None: BusinessCalendar(common)}
+    for council, days in by_council.items():
+        out[council] = BusinessCalendar(common | days)
+    return out
+
+
+def _calendar(cals: dict[str | None, BusinessCalendar], council: str) -> BusinessCalendar:
+    return cals.get(council) or cals[None]
+
+
+def _rungs(item: ReminderItem) -> list[RungSpec]:
+    return [RungSpec(r.id, r.days, r.months) for r in item.rungs]
+
+
+def _anchor(spec: WorkflowSpec, kind: str, row: dict[str, Any]) -> dt.date | None:
+    rules = spec.rule_set(row["rule_set"]).values
+    if kind == "claim_deadline" and row["accepted_on"]:
+        return add_months(row["accepted_on"], int(rules["claim_deadline_months"]))
+    if kind == "validity" and row["accepted_on"]:
+        return row["validity_until"] or add_months(row["accepted_on"], int(rules["validity_months"]))
+    if kind == "holdback" and row.get("decided_on"):
+        return add_months(row["decided_on"], int(rules["holdback_open_warn_months"]))
+    return None
+
+
+def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[tuple[str, dict[str, Any],
+                                                                                      dt.date, dt.date, str]]:
+    """(kind, row, anchor, key date, ref) for every open item of ``spec`` that may have a rung due."""
+    for kind, item in spec.reminders.items():
+        if kind == "session":
+            horizon = today + dt.timedelta(days=earliest_lead_days(_rungs(item)) + 15)
+            for row in rrepo.open_sessions(spec.program, item.open_in, horizon):
+                yield kind, row, row["due_on"], row["nominal_due_on"], f"{row['case_id']}#{row['seq']}"
+        else:
+            rows = (rrepo.open_holdbacks(spec.program, item.open_in) if kind == "holdback"
+                    else rrepo.cases_in(spec.program, item.open_in))
+            for row in rows:
+                anchor = _anchor(spec, kind, row)
+                if anchor is not None:
+                    yield kind, row, anchor, anchor, row["case_id"]
+
+
+def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[Candidate]:
+    """Every (item, rung, recipient) whose day has come by ``today``, enqueued or not."""
+    cals = calendars(ctx, rrepo)
+    out = []
+    for spec in all_workflows().values():
+        for kind, row, anchor, key_date, ref in _items(spec, rrepo, today):
+            item = spec.reminders[kind]
+            due = due_rungs(anchor, _rungs(item), today, _calendar(cals, row["council"]).is_closed)
+            by_id = {r.id: r for r in item.rungs}
+            for d in due:
+                rung = by_id[d.rung]
+                for role in rung.to:
+                    addr, name = ((row["lead_email"], row["lead_name"]) if role == "support_org"
+                                  else (row["coordinator_email"], row["coordinator"]))
+                    out.append(Candidate(
+                        key=f"{kind}:{ref}:{rung.id}:{role}:{key_date.isoformat()}", case_id=row["case_id"],
+                        item=kind, item_ref=ref, rung=rung.id, due_on=anchor, send_on=d.send_on, role=role,
+                        template=rung.template, context={"spec": spec, "row": row, "anchor": anchor},
+                        to_addr=addr, to_name=name))
+    return out
+
+
+def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    spec: WorkflowSpec = c.context["spec"]
+    row = c.context["row"]
+    council = councils.get(row["council"], {})
+    rules = spec.rule_set(row["rule_set"]).values
+    context = {
+        "council": {"name": council.get("name", row["council"]), "short": council.get("name", row["council"]),
+                    "address": council.get("address", ""), "phone": council.get("phone", "")},
+        "case": {"id": row["case_id"], "company": row["company_name"], "program_label": spec.ja,
+                 "track_label": spec.tracks[row["track"]].ja, "state_label": spec.states[row["state"]].ja},
+        "recipient": {"name": c.to_name or "ご担当者", "role": c.role},
+        "coordinator": {"name": row["coordinator"] or "担当コーディネーター"},
+        "lead": {"name": row["lead_name"] or "—", "email": row["lead_email"]},
+        "due_on": c.due_on, "days_left": (c.due_on - today).days, "days_over": (today - c.due_on).days,
+        "accepted_on": row["accepted_on"],
+        "months": rules.get("claim_deadline_months") if c.item == "claim_deadline"
+        else rules.get("holdback_open_warn_months"),
+        "session": {"seq": row.get("seq"), "kind_label": SESSION_KIND_LABELS.get(row.get("kind") or "", ""),
+                    "nominal_due_on": row.get("nominal_due_on"),
+                    "moved": row.get("nominal_due_on") not in (None, row.get("due_on"))},
+        "retained": (row.get("retained") or 0) - (row.get("released") or 0), "decided_on": row.get("decided_on"),
+    }
+    return messages.split_rendered(render(f"email/{c.template}.txt.j2", **context))
+
+
+def enqueue_due(ctx: Context, today: dt.date, *, dry_run: bool = False) -> int:
+    """One sweep: enqueue every due rung not enqueued before, in one transaction."""
+    with ctx.read() if dry_run else ctx.write() as repo:
+        rrepo = ReminderRepo(repo.conn, ctx.scope)
+        found = candidates(ctx, rrepo, today)
+        existing = rrepo.existing_keys(c.key for c in found)
+        fresh = {c.key: c for c in found if c.key not in existing}
+        if dry_run or not fresh:
+            return len(fresh)
+        councils = rrepo.council_info()
+        now = utcnow()
+        rows = []
+        for c in fresh.values():
+            subject, body = _render(c, today, councils)
+            dead = None if c.to_addr else (
+                "no e-mail address for the lead support org" if c.role == "support_org"
+                else "the case has no coordinator with an e-mail address")
+            rows.append({
+                "key": c.key, "case_id": c.case_id, "item": c.item, "item_ref": c.item_ref, "rung": c.rung,
+                "due_on": c.due_on, "send_on": c.send_on, "recipient_role": c.role, "to_addr": c.to_addr,
+                "to_name": c.to_name, "subject": subject, "body": body,
+                "message_id": messages.new_message_id(ctx.settings.mail.sender),
+                "status": "dead" if dead else "pending", "attempts": 0, "next_attempt_at": now,
+                "last_error": dead, "created_at": now, "sent_at": None,
+            })
+        rrepo.enqueue(rows)
+    fault("after_enqueue")
+    return len(rows)
+
+
+def _still_due(ctx: Context, repo: Repo, row: dict[str, Any]) -> bool:
+    """Is the item of an outbox message still open (else the message is dropped, not sent)?"""
+    if row["case_id"] is None:
+        return True
+    case = repo.case(row["case_id"])
+    if case is None:
+        return False
+    spec = all_workflows().get(case["program"])
+    item = spec.reminders.get(row["item"]) if spec else None
+    if spec is None or item is None or case["state"] not in item.open_in:
+        return False
+    if row["item"] == "session":
+        seq = int(row["item_ref"].rpartition("#")[2])
+        return any(s["seq"] == seq and s["status"] == "scheduled" for s in repo.case_sessions(case["id"]))
+    if row["item"] == "holdback":
+        entries = repo.case_ledger(case["id"])
+        return sum(e["retained"] for e in entries) > sum(e["released"] for e in entries)
+    return _anchor(spec, row["item"], {**case, "case_id": case["id"]}) == row["due_on"]
+
+
+def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch: int = 200) -> dict[str, int]:
+    """Send every pending message whose time has come; each outcome committed right after its send."""
+    now = now or utcnow()
+    counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0}
+    seen: set[int] = set()
+    while True:
+        with ctx.read() as repo:
+            rows = [r for r in ReminderRepo(repo.conn, ctx.scope).due_for_delivery(now, batch) if r["id"] not in seen]
+        if not rows:
+            return counts
+        for row in rows:
+            seen.add(row["id"])
+            with ctx.read() as repo:
+                due = _still_due(ctx, repo, row)
+            if not due:
+                _settle(ctx, row["id"], {"status": "dropped", "last_error": "the item was done before delivery"})
+                counts["dropped"] += 1
+                continue
+            msg = messages.build(sender=ctx.settings.mail.sender, to_addr=row["to_addr"], to_name=row["to_name"],
+                                 subject=row["subject"], body=row["body"], message_id=row["message_id"])
+            try:
+                sender.send(msg, f"{row['id']:08d}-{row['item']}-{row['rung']}")
+            except PermanentFailure as exc:
+                _settle(ctx, row["id"], {"status": "dead", "attempts": row["attempts"] + 1,
+                                         "last_error": exc.reply})
+                counts["dead"] += 1
+            except TemporaryFailure as exc:
+                attempts = row["attempts"] + 1
+                if attempts >= MAX_ATTEMPTS:
+                    _settle(ctx, row["id"], {"status": "dead", "attempts": attempts,
+                                             "last_error": f"gave up after {attempts} attempts: {exc.reply}"})
+                    counts["dead"] += 1
+                else:
+                    _settle(ctx, row["id"], {"attempts": attempts, "last_error": exc.reply,
+                                             "next_attempt_at": now + dt.timedelta(seconds=backoff_seconds(attempts))})
+                    counts["failed"] += 1
+            else:
+                fault("after_send")
+                _settle(ctx, row["id"], {"status": "sent", "attempts": row["attempts"] + 1, "sent_at": utcnow(),
+                                         "last_error": None})
+                fault("after_commit")
+                counts["sent"] += 1
+
+
+def _settle(ctx: Context, outbox_id: int, values: dict[str, Any]) -> None:
+    with ctx.write() as repo:
+        ReminderRepo(repo.conn).settle(outbox_id, values)
+
+
+class Lease:
+    """The database's sweep lease, held for the duration of one sweep (or renewed by the scheduler)."""
+
+    def __init__(self, ctx: Context, holder: str | None = None) -> None:
+        self.ctx = ctx
+        self.holder = holder or holder_id()
+
+    def take(self) -> bool:
+        with self.ctx.write() as repo:
+            ttl = dt.timedelta(seconds=self.ctx.settings.scheduler.lease_seconds)
+            return ReminderRepo(repo.conn).take_lease(LEASE, self.holder, utcnow(), ttl)
+
+    def release(self) -> None:
+        with self.ctx.write() as repo:
+            ReminderRepo(repo.conn).release_lease(LEASE, self.holder)
+
+    def current(self) -> dict[str, Any] | None:
+        with self.ctx.read() as repo:
+            return ReminderRepo(repo.conn).lease(LEASE)
+
+
+def sweep(ctx: Context, today: dt.date, sender: Sender | None = None) -> dict[str, int]:
+    """Enqueue what is due as of ``today`` and deliver the outbox (the caller holds the lease)."""
+    enqueued = enqueue_due(ctx, today)
+    own = sender is None
+    sender = sender or make_sender(ctx.settings)
+    try:
+        counts = deliver(ctx, sender)
+    finally:
+        if own:
+            sender.close()
+    return {"enqueued": enqueued, **counts}
+
+
+def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
+    """``casetrack remind run``: one sweep as of ``--today`` under the lease."""
+    if dry_run:
+        due = enqueue_due(ctx, ctx.today, dry_run=True)
+        with ctx.read() as repo:
+            pending = ReminderRepo(repo.conn, ctx.scope).pending_count()
+        return {"enqueued": due, "sent": 0, "failed": 0, "dropped": 0, "dry_run": True, "pending": pending}
+    lease = Lease(ctx)
+    if not lease.take():
+        held = lease.current() or {}
+        raise Conflict(f"another sweep holds this database ({held.get('holder')}, until {held.get('expires_at')}); "
+                       "nothing done — try again when it has finished")
+    try:
+        result = sweep(ctx, ctx.today)
+    finally:
+        lease.release()
+    with ctx.read() as repo:
+        result["pending"] = ReminderRepo(repo.conn, ctx.scope).pending_count()
+    return result
+
+
+def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
+    with ctx.read() as repo:
+        rows = ReminderRepo(repo.conn, ctx.scope).list_outbox(status)
+    return [{k: r[k] for k in ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on",
+                               "recipient_role", "to_addr", "subject", "message_id", "attempts", "last_error",
+                               "created_at", "sent_at")} for r in rows]

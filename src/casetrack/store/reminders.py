@@ -1,0 +1,174 @@
+"""Reads and writes for reminders: what is due, the outbox, closures and the scheduler lease.
+Core only (bulk); never commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .repo import cases, companies, councils, ledger, orgs, sessions, support, users
+from .tables import Closure, Outbox, SchedulerLease
+
+outbox = Outbox.__table__
+closures = Closure.__table__
+leases = SchedulerLease.__table__
+
+_lead = support.alias("lead")
+_lead_org = orgs.alias("lead_org")
+_coordinator = users.alias("coordinator_user")
+
+
+def _case_columns() -> list[Any]:
+    return [cases.c.id.label("case_id"), cases.c.program, cases.c.track, cases.c.council, cases.c.state,
+            cases.c.coordinator, cases.c.accepted_on, cases.c.validity_until, cases.c.rule_set,
+            cases.c.plan_date, companies.c.name.label("company_name"), _lead_org.c.name.label("lead_name"),
+            _lead_org.c.email.label("lead_email"), _coordinator.c.email.label("coordinator_email")]
+
+
+def _joined(query: Any) -> Any:
+    return (query.join(companies, companies.c.id == cases.c.company_id)
+            .outerjoin(_lead, and_(_lead.c.case_id == cases.c.id, _lead.c.lead.is_(True)))
+            .outerjoin(_lead_org, _lead_org.c.id == _lead.c.org_id)
+            .outerjoin(_coordinator, _coordinator.c.name == cases.c.coordinator))
+
+
+class ReminderRepo:
+    def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
+        self.conn = conn
+        self.scope = councils_in_scope
+
+    def _scoped(self, query: Any) -> Any:
+        return query.where(cases.c.council.in_(sorted(self.scope))) if self.scope is not None else query
+
+    # -- what is due ---------------------------------------------------------------------------
+    def open_sessions(self, program: str, states: Sequence[str], due_until: dt.date) -> list[dict[str, Any]]:
+        """Scheduled sessions due by ``due_until`` of cases of ``program`` in ``states``."""
+        query = _joined(select(*_case_columns(), sessions.c.seq, sessions.c.kind, sessions.c.nominal_due_on,
+                               sessions.c.due_on).select_from(sessions.join(cases, cases.c.id == sessions.c.case_id)))
+        query = query.where(sessions.c.status == "scheduled", sessions.c.due_on <= due_until,
+                            cases.c.program == program, cases.c.state.in_(list(states)))
+        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+
+    def cases_in(self, program: str, states: Sequence[str]) -> list[dict[str, Any]]:
+        query = _joined(select(*_case_columns()).select_from(cases))
+        query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
+        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+
+    def open_holdbacks(self, program: str, states: Sequence[str]) -> list[dict[str, Any]]:
+        """Cases whose plan subsidy is partly held back and not yet released."""
+        sums = (select(ledger.c.case_id,
+                       func.sum(ledger.c.retained).label("retained"), func.sum(ledger.c.released).label("released"),
+                       func.min(ledger.c.on).filter(ledger.c.component == "plan").label("decided_on"))
+                .group_by(ledger.c.case_id).subquery())
+        query = _joined(select(*_case_columns(), sums.c.retained, sums.c.released, sums.c.decided_on)
+                        .select_from(cases.join(sums, sums.c.case_id == cases.c.id)))
+        query = query.where(cases.c.program == program, cases.c.state.in_(list(states)),
+                            sums.c.retained - sums.c.released > 0)
+        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+
+    def council_info(self) -> dict[str, dict[str, Any]]:
+        return {r["code"]: dict(r) for r in self.conn.execute(select(councils)).mappings()}
+
+    # -- closures ------------------------------------------------------------------------------
+    def closures(self) -> list[dict[str, Any]]:
+        query = select(closures).order_by(closures.c.day, closures.c.council)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def add_closure(self, council: str | None, day: dt.date, reason: str | None, now: dt.datetime) -> bool:
+        exists = self.conn.execute(select(closures.c.id).where(
+            closures.c.day == day, closures.c.council.is_(None) if council is None else closures.c.council == council,
+        )).first()
+        if exists:
+            return False
+        self.conn.execute(insert(closures).values(council=council, day=day, reason=reason, created_at=now))
+        return True
+
+    def remove_closure(self, council: str | None, day: dt.date) -> bool:
+        result = self.conn.execute(delete(closures).where(
+            closures.c.day == day, closures.c.council.is_(None) if council is None else closures.c.council == council))
+        return result.rowcount > 0
+
+    def scheduled_sessions_from(self, council: str | None, day: dt.date) -> list[dict[str, Any]]:
+        query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.nominal_due_on, sessions.c.due_on,
+                        cases.c.council)
+                 .join(cases, cases.c.id == sessions.c.case_id)
+                 .where(sessions.c.status == "scheduled", sessions.c.due_on >= day - dt.timedelta(days=60)))
+        if council is not None:
+            query = query.where(cases.c.council == council)
+        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+
+    def move_session(self, case_id: str, seq: int, due_on: dt.date) -> None:
+        self.conn.execute(update(sessions).where(sessions.c.case_id == case_id, sessions.c.seq == seq,
+                                                 sessions.c.status == "scheduled").values(due_on=due_on))
+
+    # -- outbox --------------------------------------------------------------------------------
+    def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        keys = list(keys)
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            found.update(self.conn.execute(select(outbox.c.key).where(outbox.c.key.in_(chunk))).scalars())
+        return found
+
+    def enqueue(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(outbox), list(rows))
+
+    def due_for_delivery(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
+        query = (select(outbox).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+                 .order_by(outbox.c.id).limit(limit))
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def pending_count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(outbox)
+                                     .where(outbox.c.status == "pending")).scalar_one())
+
+    def settle(self, outbox_id: int, values: dict[str, Any]) -> bool:
+        """Update a pending message (sent, retried, dead or dropped); False if it is no longer pending."""
+        result = self.conn.execute(update(outbox).where(outbox.c.id == outbox_id, outbox.c.status == "pending")
+                                   .values(**values))
+        return result.rowcount == 1
+
+    def list_outbox(self, status: str | None, limit: int | None = None) -> list[dict[str, Any]]:
+        query = select(outbox).order_by(outbox.c.id)
+        if status:
+            query = query.where(outbox.c.status == status)
+        if self.scope is not None:
+            query = query.outerjoin(cases, cases.c.id == outbox.c.case_id).where(
+                or_(cases.c.council.in_(sorted(self.scope)), outbox.c.case_id.is_(None)))
+        if limit:
+            query = query.limit(limit)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def status_counts(self) -> dict[str, int]:
+        rows = self.conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
+        return {status: int(n) for status, n in rows}
+
+    # -- lease ---------------------------------------------------------------------------------
+    def take_lease(self, name: str, holder: str, now: dt.datetime, ttl: dt.timedelta) -> bool:
+        """Take or renew the lease ``name``: True when ``holder`` holds it until now + ttl."""
+        result = self.conn.execute(update(leases).where(
+            leases.c.name == name, or_(leases.c.holder == holder, leases.c.expires_at < now),
+        ).values(holder=holder, acquired_at=now, expires_at=now + ttl))
+        if result.rowcount == 1:
+            return True
+        if self.conn.execute(select(leases.c.name).where(leases.c.name == name)).first() is not None:
+            return False
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(insert(leases).values(name=name, holder=holder, acquired_at=now,
+                                                        expires_at=now + ttl))
+        except IntegrityError:
+            return False
+        return True
+
+    def release_lease(self, name: str, holder: str) -> None:
+        self.conn.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))
+
+    def lease(self, name: str) -> dict[str, Any] | None:
+        row = self.conn.execute(select(leases).where(leases.c.name == name)).mappings().first()
+        return dict(row) if row else None
