@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import services
 from .errors import CasetrackError
+from .settings import MailSettings, Settings
 from .store.db import normalise_url
 
 D = dt.date.fromisoformat
@@ -20,7 +21,8 @@ DEMO_TODAY = D("2030-01-15")  # the tour plays out over 2025–2029 and looks ba
 def run_demo(echo: Callable[[str], None], keep: bool = False, db: str | None = None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="casetrack-demo-"))
     url = normalise_url(str(folder / "demo.db"))
-    ctx = services.Context(db_url=url, today=DEMO_TODAY, user="demo")
+    settings = Settings(mail=MailSettings(transport="file", dir=str(folder / "outbox-mail")))
+    ctx = services.Context(db_url=url, today=DEMO_TODAY, user="demo", settings=settings)
     try:
         _tour(ctx, echo)
     finally:
@@ -153,8 +155,25 @@ def _tour(ctx: services.Context, echo: Callable[[str], None]) -> None:
     echo("\nWhere things stand:")
     for row in services.list_cases(ctx):
         echo(f"  {row['id']}  {row['program']:<5} {row['state']:<16} {row['company']['name']}")
+    _reminders(ctx, echo, c2)
     events = services.case_events(ctx, c2)
     echo(f"\nWhat may happen next on {c2}:")
     for e in events:
         echo(f"  {'✓' if e['allowed'] else '✗'} {e['event']} ({e['label']})"
              + "".join(f"\n      - {r}" for r in e["reasons"]))
+
+
+def _reminders(ctx: services.Context, echo: Callable[[str], None], case_id: str) -> None:
+    from dataclasses import replace
+
+    from .services.reminders import remind_run
+
+    as_of = D("2027-03-20")
+    echo(f"\nReminders as of {as_of} (one sweep; e-mails written as .eml files):")
+    result = remind_run(replace(ctx, today=as_of))
+    echo(f"  enqueued {result['enqueued']}, sent {result['sent']}, dead {result['dead']}")
+    for row in services.outbox_list(ctx, None):
+        if row["case_id"] == case_id:
+            echo(f"  {row['send_on']}  → {row['recipient_role']:<11} {row['subject']}")
+    again = remind_run(replace(ctx, today=as_of))
+    echo(f"  the same sweep again: enqueued {again['enqueued']}, sent {again['sent']} (each rung goes out once)")
