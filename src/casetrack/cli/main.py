@@ -95,9 +95,9 @@ def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | N
 
 
 def _register() -> None:
-    from . import cases, fees, registry, reminders, workflows
+    from . import cases, fees, registry, reminders, views, workflows
 
-    for module in (registry, cases, fees, reminders, workflows):
+    for module in (registry, cases, fees, reminders, views, workflows):
         for command in module.COMMANDS:
             cli.add_command(command)
     from .demo import demo

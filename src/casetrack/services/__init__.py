@@ -22,9 +22,10 @@ from .registry import (
     read_councils_csv,
 )
 from .reminders import outbox_list, remind_run
+from .views import audit_stalled, caseload
 
 __all__ = [
-    "ORG_KINDS", "ROLES", "change_closure", "list_closures", "outbox_list", "remind_run", "Context", "LenderArg", "add_company", "add_document", "add_org", "add_user", "advance",
+    "ORG_KINDS", "ROLES", "audit_stalled", "caseload", "change_closure", "list_closures", "outbox_list", "remind_run", "Context", "LenderArg", "add_company", "add_document", "add_org", "add_user", "advance",
     "case_events", "case_history", "claim_fee", "decide_fee", "fee_statement", "list_claims", "reject_fee",
     "set_estimates", "init_db", "list_cases", "list_companies", "list_councils",
     "list_orgs", "list_sessions", "list_users", "open_case", "parse_estimate", "parse_lender", "parse_yen",

@@ -1,0 +1,67 @@
+"""audit stalled, caseload."""
+
+from __future__ import annotations
+
+import click
+
+from .main import Globals, pass_globals
+from .output import emit, format_option
+
+
+@click.group()
+def audit() -> None:
+    """Audits: what needs someone to act."""
+
+
+@audit.command("stalled")
+@click.option("--council", "council_code", metavar="CODE")
+@click.option("--program", type=click.Choice(["early", "405"]))
+@click.option("--coordinator", metavar="NAME")
+@click.option("--code", "codes", multiple=True,
+              type=click.Choice(["stalled", "claim_deadline", "validity", "monitoring_overdue", "holdback_open"]),
+              help="Only these findings (repeatable).")
+@click.option("--fail-on-findings", is_flag=True, help="Exit 1 when there is any finding (for scripts).")
+@format_option
+@pass_globals
+def audit_stalled(g: Globals, council_code: str | None, program: str | None, coordinator: str | None,
+                  codes: tuple[str, ...], fail_on_findings: bool, fmt: str) -> None:
+    """Every case that needs someone to act as of --today: why, since when, waiting on whom. Most urgent
+    first (passed deadlines and overdue sessions, then warnings; longest first).
+
+    \b
+    Example:
+      casetrack audit stalled --council 13 --coordinator sato
+    """
+    from .. import services
+
+    rows = services.audit_stalled(g.context(), council=council_code, program=program, coordinator=coordinator,
+                                  codes=codes)
+    emit(rows, fmt, ["case", "council", "state", "code", "level", "since", "days", "waiting_on", "coordinator",
+                     "message"])
+    if fail_on_findings and rows:
+        raise click.exceptions.Exit(1)
+
+
+@click.command()
+@click.option("--council", "council_code", metavar="CODE")
+@click.option("--by", type=click.Choice(["state", "coordinator", "program", "council"]), default="state",
+              show_default=True)
+@format_option
+@pass_globals
+def caseload(g: Globals, council_code: str | None, by: str, fmt: str) -> None:
+    """Open cases by state, coordinator, program or council, with overdue-monitoring and stalled counts, and
+    what closed, was withdrawn or lapsed this fiscal year (April–March).
+
+    \b
+    Example:
+      casetrack caseload --council 13 --by coordinator
+    """
+    from .. import services
+
+    rows = services.caseload(g.context(), by=by, council=council_code)
+    if fmt != "json":
+        rows = [{**r, "by_state": r["by_state"], "ended": r["ended_this_fiscal_year"]} for r in rows]
+    emit(rows, fmt, ["key", "open", "overdue_monitoring", "stalled", "by_state", "ended"])
+
+
+COMMANDS = [audit, caseload]

@@ -1,0 +1,113 @@
+"""The stalled-case audit (DOMAIN.md §9): what needs someone to act, why, since when, and who it is
+waiting on. Pure: the store streams plain rows in, thresholds come from the workflow data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .dates import add_months
+
+CODES = ("stalled", "claim_deadline", "validity", "monitoring_overdue", "holdback_open")
+
+
+@dataclass(frozen=True)
+class Finding:
+    case: str
+    council: str
+    state: str
+    code: str
+    since: dt.date
+    days: int
+    waiting_on: str
+    message: str
+    overdue: bool  # a deadline passed or a session overdue (listed before mere warnings)
+    coordinator: str | None = None
+    program: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"case": self.case, "council": self.council, "state": self.state, "code": self.code,
+                "since": self.since, "days": self.days, "waiting_on": self.waiting_on, "message": self.message,
+                "level": "overdue" if self.overdue else "warning", "coordinator": self.coordinator,
+                "program": self.program}
+
+
+@dataclass(frozen=True)
+class StateInfo:
+    label: str
+    waiting_on: str | None
+    stall_days: int | None
+
+
+def urgency(f: Finding) -> tuple[int, int, str, str]:
+    return (0 if f.overdue else 1, -f.days, f.case, f.code)
+
+
+def case_findings(case: Mapping[str, Any], state: StateInfo, rules: Mapping[str, Any], today: dt.date, *,
+                  claim_open_in: Sequence[str] = (), validity_open_in: Sequence[str] = (),
+                  missing_consents: Sequence[str] = ()) -> list[Finding]:
+    """Findings about the case itself (stall, deadlines); sessions and holdbacks have their own."""
+    out = []
+    common = {"case": case["id"], "council": case["council"], "state": case["state"],
+              "coordinator": case.get("coordinator"), "program": case["program"]}
+    if state.stall_days is not None and state.waiting_on:
+        days = (today - case["state_since"]).days
+        if days > state.stall_days:
+            detail = ""
+            if case["state"] == "negotiating" and missing_consents:
+                detail = f"。同意書が未提出の金融機関：{'、'.join(missing_consents)}"
+            out.append(Finding(**common, code="stalled", since=case["state_since"], days=days,
+                               waiting_on=state.waiting_on, overdue=False,
+                               message=f"「{state.label}」のまま{days}日経過しています（目安{state.stall_days}日）{detail}"))
+    accepted = case.get("accepted_on")
+    if accepted and case["state"] in claim_open_in and "claim_deadline_months" in rules:
+        deadline = add_months(accepted, int(rules["claim_deadline_months"]))
+        warn = add_months(accepted, int(rules["claim_deadline_warn_months"]))
+        if today >= warn:
+            passed = today > deadline
+            message = (f"支払申請期限 {deadline} を{(today - deadline).days}日過ぎています（失効の対象）" if passed
+                       else f"支払申請期限 {deadline} まであと{(deadline - today).days}日です"
+                       f"（利用決定 {accepted} から{rules['claim_deadline_months']}か月）")
+            out.append(Finding(**common, code="claim_deadline", since=warn, days=(today - warn).days,
+                               waiting_on="support_org", overdue=passed, message=message))
+    if accepted and case["state"] in validity_open_in and "validity_months" in rules:
+        total = int(rules["validity_months"])
+        end = case.get("validity_until") or add_months(accepted, total)
+        warn = add_months(end, int(rules["validity_warn_months"]) - total)
+        if today >= warn:
+            passed = today > end
+            extended = "（延長後）" if case.get("validity_until") else ""
+            message = (f"利用申請の有効期限{extended} {end} を{(today - end).days}日過ぎています（失効の対象）" if passed
+                       else f"利用申請の有効期限{extended} {end} まであと{(end - today).days}日です")
+            out.append(Finding(**common, code="validity", since=warn, days=(today - warn).days,
+                               waiting_on="support_org", overdue=passed, message=message))
+    return out
+
+
+def session_finding(case: Mapping[str, Any], session: Mapping[str, Any], today: dt.date,
+                    escalate_after_days: int = 30) -> Finding | None:
+    due = session["due_on"]
+    if session["status"] != "scheduled" or today <= due:
+        return None
+    days = (today - due).days
+    escalated = f"（{escalate_after_days}日超：コーディネーターも対応）" if days >= escalate_after_days else ""
+    return Finding(case=case["id"], council=case["council"], state=case["state"], code="monitoring_overdue",
+                   since=due, days=days, waiting_on="support_org", overdue=True,
+                   coordinator=case.get("coordinator"), program=case["program"],
+                   message=f"伴走支援 第{session['seq']}回（期限 {due}）が{days}日経過しても未実施です{escalated}")
+
+
+def holdback_finding(case: Mapping[str, Any], rules: Mapping[str, Any], decided_on: dt.date, outstanding: int,
+                     today: dt.date) -> Finding | None:
+    if outstanding <= 0 or "holdback_open_warn_months" not in rules:
+        return None
+    since = add_months(decided_on, int(rules["holdback_open_warn_months"]))
+    if today < since:
+        return None
+    return Finding(case=case["id"], council=case["council"], state=case["state"], code="holdback_open",
+                   since=since, days=(today - since).days, waiting_on="support_org", overdue=False,
+                   coordinator=case.get("coordinator"), program=case["program"],
+                   message=f"計画策定支援費用の留保額 {outstanding:,}円 が、支払決定 {decided_on} から"
+                           f"{rules['holdback_open_warn_months']}か月を過ぎても伴走支援費用の決定がなく未払いです")

@@ -1,0 +1,126 @@
+"""Coordinator views: the stalled-case audit and the caseload (DOMAIN.md §9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from ..domain.dates import fiscal_year
+from ..domain.findings import (
+    CODES,
+    Finding,
+    StateInfo,
+    case_findings,
+    holdback_finding,
+    session_finding,
+    urgency,
+)
+from ..errors import BadInput
+from ..store.views import ViewRepo
+from ..workflow.registry import all_workflows
+from ..workflow.spec import WorkflowSpec
+from .context import Context
+
+ENDED = ("closed", "withdrawn", "lapsed")
+
+
+def _state_info(spec: WorkflowSpec) -> dict[str, StateInfo]:
+    return {s.id: StateInfo(s.ja, s.waiting_on, s.stall_days) for s in spec.states.values()}
+
+
+def _open_in(spec: WorkflowSpec, item: str) -> tuple[str, ...]:
+    reminder = spec.reminders.get(item)
+    return reminder.open_in if reminder else ()
+
+
+def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, program: str | None = None,
+                  coordinator: str | None = None, codes: frozenset[str] = frozenset(CODES)) -> Iterator[Finding]:
+    """Every finding as of ``ctx.today``, unsorted, streamed case by case."""
+    today = ctx.today
+    specs = all_workflows()
+    if program is not None and program not in specs:
+        raise BadInput(f"unknown program {program!r} (one of {', '.join(specs)})")
+    case_codes = codes & {"stalled", "claim_deadline", "validity"}
+    for spec in specs.values():
+        if program is not None and spec.program != program:
+            continue
+        infos = _state_info(spec)
+        claim_in, validity_in = _open_in(spec, "claim_deadline"), _open_in(spec, "validity")
+        if case_codes:
+            for case in repo.cases_in_states(spec.open_states, council=council, program=spec.program,
+                                             coordinator=coordinator):
+                rules = spec.rule_set(case["rule_set"]).values
+                state = infos[case["state"]]
+                needs_consents = ("stalled" in case_codes and case["state"] == "negotiating"
+                                  and state.stall_days is not None
+                                  and (today - case["state_since"]).days > state.stall_days)
+                found = case_findings(case, state, rules, today, claim_open_in=claim_in,
+                                      validity_open_in=validity_in,
+                                      missing_consents=repo.missing_consents(case["id"]) if needs_consents else ())
+                yield from (f for f in found if f.code in case_codes)
+        if "monitoring_overdue" in codes:
+            for row in repo.overdue_sessions(today, council=council, program=spec.program, coordinator=coordinator,
+                                             states=spec.open_states):
+                finding = session_finding(row, row, today)
+                if finding is not None:
+                    yield finding
+        if "holdback_open" in codes:
+            for row in repo.open_holdbacks(council=council, program=spec.program, coordinator=coordinator):
+                if row["decided_on"] is None or row["state"] in ("withdrawn", "lapsed", "rejected"):
+                    continue
+                finding = holdback_finding(row, spec.rule_set(row["rule_set"]).values, row["decided_on"],
+                                           int(row["open"]), today)
+                if finding is not None:
+                    yield finding
+
+
+def audit_stalled(ctx: Context, *, council: str | None = None, program: str | None = None,
+                  coordinator: str | None = None, codes: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    unknown = [c for c in codes if c not in CODES]
+    if unknown:
+        raise BadInput(f"unknown finding code {unknown[0]!r} (one of {', '.join(CODES)})")
+    with ctx.read() as repo:
+        views = ViewRepo(repo.conn, ctx.scope)
+        found = list(iter_findings(ctx, views, council=council, program=program, coordinator=coordinator,
+                                   codes=frozenset(codes or CODES)))
+    found.sort(key=urgency)
+    return [f.as_dict() for f in found]
+
+
+def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> list[dict[str, Any]]:
+    if by not in ("state", "coordinator", "program", "council"):
+        raise BadInput(f"--by {by!r}: one of state, coordinator, program, council")
+    today = ctx.today
+    fy = fiscal_year(today)
+    fy_start, fy_end = dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31)
+    rows: dict[str, dict[str, Any]] = {}
+
+    def bucket(key: Any) -> dict[str, Any]:
+        k = "(none)" if key is None else str(key)
+        return rows.setdefault(k, {"key": k, "open": 0, "by_state": Counter(), "overdue_monitoring": 0,
+                                   "stalled": 0, "ended_this_fiscal_year": Counter()})
+
+    overdue_cases: dict[str, set[str]] = defaultdict(set)
+    stalled_cases: dict[str, set[str]] = defaultdict(set)
+    with ctx.read() as repo:
+        views = ViewRepo(repo.conn, ctx.scope)
+        for spec in all_workflows().values():
+            for case in views.cases_in_states(spec.open_states, council=council, program=spec.program):
+                b = bucket(case[by])
+                b["open"] += 1
+                b["by_state"][case["state"]] += 1
+            for case in views.ended_between(ENDED, fy_start, fy_end, council=council, program=spec.program):
+                bucket(case[by])["ended_this_fiscal_year"][case["state"]] += 1
+        for f in iter_findings(ctx, views, council=council, codes=frozenset({"stalled", "monitoring_overdue"})):
+            key = {"state": f.state, "coordinator": f.coordinator, "program": f.program, "council": f.council}[by]
+            (overdue_cases if f.code == "monitoring_overdue" else stalled_cases)[
+                "(none)" if key is None else str(key)].add(f.case)
+    for key, b in rows.items():
+        b["overdue_monitoring"] = len(overdue_cases.get(key, ()))
+        b["stalled"] = len(stalled_cases.get(key, ()))
+        b["by_state"] = dict(sorted(b["by_state"].items()))
+        b["ended_this_fiscal_year"] = {s: b["ended_this_fiscal_year"].get(s, 0) for s in ENDED}
+        b["fiscal_year"] = fy
+    return sorted(rows.values(), key=lambda r: r["key"])
