@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import json
@@ -95,9 +96,9 @@ def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | N
 
 
 def _register() -> None:
-    from . import cases, fees, registry, reminders, views, workflows
+    from . import cases, exchange, fees, registry, reminders, views, workflows
 
-    for module in (registry, cases, fees, reminders, views, workflows):
+    for module in (registry, cases, fees, reminders, views, exchange, workflows):
         for command in module.COMMANDS:
             cli.add_command(command)
     from .demo import demo
@@ -134,6 +135,10 @@ def run(argv: list[str] | None = None) -> int:
         return 0
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except BrokenPipeError:  # the reader (e.g. `| head`) has gone: not an error of ours
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except click.exceptions.Abort:
         click.echo("error: aborted", err=True)
         return 1

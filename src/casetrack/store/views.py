@@ -76,3 +76,55 @@ class ViewRepo:
                                             cases.c.state_since <= end)
         yield from (dict(r) for r in self.conn.execute(self._filtered(query, council, program, coordinator))
                     .mappings())
+
+
+def export_case_rows(conn: Connection, scope: frozenset[str] | None, council: str | None) -> Iterator[dict[str, Any]]:
+    """Every case with company, lead support org, lenders and money totals, for the export."""
+    from sqlalchemy import and_
+
+    from .repo import companies, support
+
+    lead_org = orgs.alias("lead_org")
+    lead = support.alias("lead")
+    money = (select(ledger.c.case_id, func.sum(ledger.c.subsidy).label("subsidy"),
+                    func.sum(ledger.c.paid + ledger.c.released).label("paid"),
+                    func.sum(ledger.c.retained - ledger.c.released).label("retained"))
+             .group_by(ledger.c.case_id).subquery())
+    query = (select(*CASE_COLUMNS, cases.c.opened_on, companies.c.name.label("company_name"),
+                    companies.c.corporate_number, companies.c.fiscal_year_end_month,
+                    lead_org.c.name.label("lead_name"), money.c.subsidy, money.c.paid, money.c.retained)
+             .join(companies, companies.c.id == cases.c.company_id)
+             .outerjoin(lead, and_(lead.c.case_id == cases.c.id, lead.c.lead.is_(True)))
+             .outerjoin(lead_org, lead_org.c.id == lead.c.org_id)
+             .outerjoin(money, money.c.case_id == cases.c.id)
+             .order_by(cases.c.id))
+    if scope is not None:
+        query = query.where(cases.c.council.in_(sorted(scope)))
+    if council is not None:
+        query = query.where(cases.c.council == council)
+    lender_rows = conn.execute(select(lenders.c.case_id, orgs.c.name, lenders.c.main, lenders.c.guaranteed)
+                               .join(orgs, orgs.c.id == lenders.c.org_id)
+                               .order_by(lenders.c.case_id, lenders.c.position))
+    by_case: dict[str, list[tuple[str, bool, bool]]] = {}
+    for case_id, name, main, guaranteed in lender_rows:
+        by_case.setdefault(case_id, []).append((name, main, guaranteed))
+    for row in conn.execution_options(yield_per=5000).execute(query).mappings():
+        out = dict(row)
+        mine = by_case.get(out["id"], [])
+        out["lenders"] = "・".join(n + ("（保証付）" if g else "") for n, _m, g in mine)
+        out["main_bank"] = next((n for n, m, _g in mine if m), None)
+        yield out
+
+
+def export_session_rows(conn: Connection, scope: frozenset[str] | None, council: str | None) -> Iterator[dict[str, Any]]:
+    from .repo import companies
+
+    query = (select(sessions, cases.c.council, companies.c.name.label("company_name"))
+             .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id)
+             .order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq))
+    if scope is not None:
+        query = query.where(cases.c.council.in_(sorted(scope)))
+    if council is not None:
+        query = query.where(cases.c.council == council)
+    for row in conn.execution_options(yield_per=5000).execute(query).mappings():
+        yield dict(row)

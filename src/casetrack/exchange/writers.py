@@ -1,0 +1,113 @@
+"""CSV (UTF-8 with BOM and CRLF, or cp932) and xlsx (openpyxl) writers.
+
+Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a CR are never run as formulas: in
+CSV they get a leading apostrophe, in xlsx they are stored as explicit strings. Dates are real date
+cells in xlsx, shown in 和暦; yen get thousands separators.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..errors import BadInput
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+WAREKI_FORMAT = '[$-ja-JP-x-gannen]ggge"年"m"月"d"日";@'
+YEN_FORMAT = '#,##0"円"'
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # Japanese
+    kind: str = "text"  # text | date | yen | int
+
+
+def defuse(text: str) -> str:
+    return "'" + text if text.startswith(DANGEROUS) else text
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def write_csv(out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str, Any]], encoding: str = "utf-8") -> int:
+    """Write CSV; UTF-8 gets a BOM so Excel opens it; every line ends in CRLF. Returns the row count."""
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+    codec = "utf-8" if utf8 else encoding
+    if utf8:
+        out.write(codecs.BOM_UTF8)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    count = 0
+
+    def flush(line_no: int) -> None:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        try:
+            out.write(text.encode(codec))
+        except UnicodeEncodeError as exc:
+            bad = text[exc.start:exc.end]
+            raise BadInput(f"row {line_no - 1} cannot be written in {encoding}: the character {bad!r} "
+                           f"(U+{ord(bad[0]):04X}) has no {encoding} code; use the default UTF-8") from None
+
+    writer.writerow([c.header for c in columns])
+    flush(1)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([defuse(_text(row.get(c.key))) for c in columns])
+        flush(count + 1)
+    return count
+
+
+def write_xlsx(path: Path | BinaryIO, sheet: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import TYPE_STRING
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = sheet
+    ws.append([c.header for c in columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    widths = [max(len(c.header) * 2, 10) for c in columns]
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        for i, col in enumerate(columns, start=1):
+            value = row.get(col.key)
+            cell = ws.cell(row=count + 1, column=i)
+            if value is None:
+                continue
+            if col.kind == "date" and isinstance(value, dt.date):
+                cell.value = value
+                cell.number_format = WAREKI_FORMAT
+                widths[i - 1] = max(widths[i - 1], 16)
+            elif col.kind in ("yen", "int") and isinstance(value, int):
+                cell.value = value
+                if col.kind == "yen":
+                    cell.number_format = YEN_FORMAT
+            else:
+                text = _text(value)
+                cell.value = text
+                cell.data_type = TYPE_STRING  # never a formula, whatever it starts with
+                widths[i - 1] = max(widths[i - 1], min(len(text) * 2, 60))
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    wb.save(path)
+    return count

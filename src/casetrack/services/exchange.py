@@ -1,0 +1,94 @@
+"""Export (CSV or xlsx, Japanese headers) of cases, monitoring sessions and audit findings."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import BadInput
+from ..exchange.writers import Column, write_csv, write_xlsx
+from ..store.views import export_case_rows, export_session_rows
+from ..workflow.registry import all_workflows
+from .context import Context
+from .reminders import SESSION_KIND_LABELS
+from .views import audit_stalled
+
+CASE_COLUMNS = [
+    Column("id", "案件番号"), Column("program", "事業"), Column("track", "枠"), Column("council", "協議会"),
+    Column("company_name", "事業者"), Column("corporate_number", "法人番号"),
+    Column("fiscal_year_end_month", "決算月", "int"), Column("state_label", "状態"), Column("state", "状態コード"),
+    Column("state_since", "状態の開始日", "date"), Column("coordinator", "担当"), Column("lead_name", "代表認定支援機関"),
+    Column("lenders", "金融機関"), Column("main_bank", "メイン行"), Column("opened_on", "受付日", "date"),
+    Column("accepted_on", "利用決定日", "date"), Column("plan_date", "計画日", "date"),
+    Column("validity_until", "延長後の有効期限", "date"), Column("rule_set", "適用ルール"),
+    Column("subsidy", "補助額", "yen"), Column("paid", "支払済", "yen"), Column("retained", "留保中", "yen"),
+]
+SESSION_COLUMNS = [
+    Column("case_id", "案件番号"), Column("council", "協議会"), Column("company_name", "事業者"),
+    Column("seq", "回", "int"), Column("kind_label", "種別"), Column("nominal_due_on", "本来の期限", "date"),
+    Column("due_on", "期限", "date"), Column("status_label", "状態"), Column("held_on", "実施日", "date"),
+    Column("overdue_days", "超過日数", "int"),
+]
+FINDING_COLUMNS = [
+    Column("case", "案件番号"), Column("council", "協議会"), Column("state", "状態コード"), Column("code", "区分"),
+    Column("level", "緊急度"), Column("since", "開始日", "date"), Column("days", "日数", "int"),
+    Column("waiting_on", "対応待ち"), Column("coordinator", "担当"), Column("message", "内容"),
+]
+SESSION_STATUS = {"scheduled": "予定", "held": "実施済", "waived": "免除"}
+WHAT = ("cases", "monitoring", "findings")
+
+
+def _cases(ctx: Context, repo: Any, council: str | None) -> Iterator[dict[str, Any]]:
+    specs = all_workflows()
+    for row in export_case_rows(repo.conn, ctx.scope, council):
+        spec = specs.get(row["program"])
+        row["state_label"] = spec.states[row["state"]].ja if spec and row["state"] in spec.states else row["state"]
+        yield row
+
+
+def _sessions(ctx: Context, repo: Any, council: str | None) -> Iterator[dict[str, Any]]:
+    for row in export_session_rows(repo.conn, ctx.scope, council):
+        row["kind_label"] = SESSION_KIND_LABELS.get(row["kind"], row["kind"])
+        row["status_label"] = SESSION_STATUS.get(row["status"], row["status"])
+        overdue = (ctx.today - row["due_on"]).days if row["status"] == "scheduled" else 0
+        row["overdue_days"] = max(overdue, 0)
+        yield row
+
+
+def export(ctx: Context, what: str, *, fmt: str, out: str | None, encoding: str = "utf-8",
+           council: str | None = None) -> dict[str, Any]:
+    if what not in WHAT:
+        raise BadInput(f"unknown export {what!r} (one of {', '.join(WHAT)})")
+    if fmt == "xlsx" and out is None:
+        raise BadInput("xlsx needs --out FILE (it is not text)")
+    if fmt == "xlsx" and encoding.lower() not in ("utf-8", "utf8"):
+        raise BadInput("--encoding applies to CSV only")
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise BadInput(f"unknown encoding {encoding!r}") from None
+    findings = audit_stalled(ctx, council=council) if what == "findings" else []
+    with ctx.read() as repo:
+        if what == "cases":
+            columns, rows, sheet = CASE_COLUMNS, _cases(ctx, repo, council), "案件"
+        elif what == "monitoring":
+            columns, rows, sheet = SESSION_COLUMNS, _sessions(ctx, repo, council), "伴走支援"
+        else:
+            columns, rows, sheet = FINDING_COLUMNS, iter(findings), "要対応"
+        target = Path(out) if out else None
+        if fmt == "xlsx":
+            assert target is not None
+            count = write_xlsx(target, sheet, columns, rows)
+        elif target is None:
+            count = write_csv(sys.stdout.buffer, columns, rows, encoding)
+        else:
+            partial = target.with_name(target.name + ".part")
+            try:
+                with partial.open("wb") as fh:
+                    count = write_csv(fh, columns, rows, encoding)
+                partial.replace(target)
+            finally:
+                partial.unlink(missing_ok=True)
+    return {"export": what, "format": fmt, "rows": count, "file": str(target) if target else None}
