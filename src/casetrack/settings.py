@@ -31,12 +31,23 @@ class SchedulerSettings:
     lease_seconds: float = 120.0
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    enabled: bool = False  # on once the settings file has a [digest] section
+    weekday: int = 0  # Monday
+    horizon_days: int = 14
+
+
 @dataclass(frozen=True)
 class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     closures: tuple[dt.date, ...] = ()
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
 
 
 def load_settings(path: str | None) -> Settings:
@@ -51,6 +62,7 @@ def load_settings(path: str | None) -> Settings:
     mail = data.get("mail", {})
     smtp = data.get("smtp", {})
     sched = data.get("scheduler", {})
+    digest = data.get("digest", {})
     try:
         closures = tuple(
             d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
@@ -61,6 +73,9 @@ def load_settings(path: str | None) -> Settings:
             raise ValueError(f"[smtp] security must be none, starttls or tls, not {security!r}")
         if float(sched.get("interval_seconds", 60)) <= 0 or float(sched.get("lease_seconds", 120)) <= 0:
             raise ValueError("[scheduler] interval_seconds and lease_seconds must be positive")
+        weekday = str(digest.get("weekday", "monday")).lower()
+        if weekday not in WEEKDAYS:
+            raise ValueError(f"[digest] weekday must be one of {', '.join(WEEKDAYS)}, not {weekday!r}")
         transport = str(mail.get("transport", "file"))
         if transport not in ("file", "smtp"):
             raise ValueError(f"[mail] transport must be file or smtp, not {transport!r}")
@@ -72,6 +87,8 @@ def load_settings(path: str | None) -> Settings:
             closures=closures,
             scheduler=SchedulerSettings(float(sched.get("interval_seconds", 60)),
                                         float(sched.get("lease_seconds", 120))),
+            digest=DigestSettings(bool(digest.get("enabled", "digest" in data)), WEEKDAYS.index(weekday),
+                                  int(digest.get("horizon_days", 14))),
         )
     except (ValueError, TypeError) as exc:
         raise BadInput(f"settings file {path}: {exc}") from None

@@ -10,7 +10,7 @@ import signal
 import socket
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..calendar import BusinessCalendar
@@ -176,8 +176,9 @@ def enqueue_due(ctx: Context, today: dt.date, *, dry_run: bool = False) -> int:
         found = candidates(ctx, rrepo, today)
         existing = rrepo.existing_keys(c.key for c in found)
         fresh = {c.key: c for c in found if c.key not in existing}
-        if dry_run or not fresh:
-            return len(fresh)
+        digests = digest_rows(ctx, repo, today)
+        if dry_run or not (fresh or digests):
+            return len(fresh) + len(digests)
         councils = rrepo.council_info()
         now = utcnow()
         rows = []
@@ -194,6 +195,7 @@ def enqueue_due(ctx: Context, today: dt.date, *, dry_run: bool = False) -> int:
                 "status": "dead" if dead else "pending", "attempts": 0, "next_attempt_at": now,
                 "last_error": dead, "created_at": now, "sent_at": None,
             })
+        rows.extend(digests)
         rrepo.enqueue(rows)
     fault("after_enqueue")
     return len(rows)
@@ -329,3 +331,58 @@ def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
     return [{k: r[k] for k in ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on",
                                "recipient_role", "to_addr", "subject", "message_id", "attempts", "last_error",
                                "created_at", "sent_at")} for r in rows]
+
+
+def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]]:
+    """The weekly digest: one e-mail per coordinator with open cases, once per ISO week, from the
+    configured weekday on (a scheduler down that day sends it the next)."""
+    from ..store.views import ViewRepo
+    from .views import iter_findings
+
+    settings = ctx.settings.digest
+    if not settings.enabled or today.weekday() < settings.weekday:
+        return []
+    year, week, _ = today.isocalendar()
+    week_day = today - dt.timedelta(days=today.weekday() - settings.weekday)
+    views = ViewRepo(repo.conn, ctx.scope)
+    open_counts: dict[str, int] = {}
+    for spec in all_workflows().values():
+        for case in views.cases_in_states(spec.open_states, program=spec.program):
+            if case["coordinator"]:
+                open_counts[case["coordinator"]] = open_counts.get(case["coordinator"], 0) + 1
+    if not open_counts:
+        return []
+    rrepo = ReminderRepo(repo.conn, ctx.scope)
+    keys = {name: f"digest:{name}:{year}-W{week:02d}" for name in open_counts}
+    existing = rrepo.existing_keys(keys.values())
+    todo = [name for name in sorted(open_counts) if keys[name] not in existing]
+    if not todo:
+        return []
+    from ..domain.findings import urgency
+
+    findings: dict[str, list[Any]] = {}
+    for f in iter_findings(replace(ctx, today=today), views):
+        if f.coordinator:
+            findings.setdefault(f.coordinator, []).append(f)
+    upcoming = rrepo.sessions_due_between(today, today + dt.timedelta(days=settings.horizon_days))
+    users = {u["name"]: u for u in repo.list_users()}
+    now = utcnow()
+    rows = []
+    for name in todo:
+        user = users.get(name, {})
+        mine = sorted(findings.get(name, []), key=urgency)
+        text = render("email/weekly_digest.txt.j2", recipient={"name": name}, today=today,
+                      week_label=f"{year}年第{week}週", open_cases=open_counts[name], findings=mine,
+                      upcoming=[s for s in upcoming if s["coordinator"] == name],
+                      horizon_days=settings.horizon_days)
+        subject, body = messages.split_rendered(text)
+        addr = user.get("email") if user.get("active", True) else None
+        rows.append({
+            "key": keys[name], "case_id": None, "item": "digest", "item_ref": name, "rung": "weekly",
+            "due_on": week_day, "send_on": today, "recipient_role": "coordinator", "to_addr": addr, "to_name": name,
+            "subject": subject, "body": body, "message_id": messages.new_message_id(ctx.settings.mail.sender),
+            "status": "pending" if addr else "dead", "attempts": 0, "next_attempt_at": now,
+            "last_error": None if addr else "the coordinator has no e-mail address or is disabled",
+            "created_at": now, "sent_at": None,
+        })
+    return rows
