@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .main import Globals, pass_globals
+from .output import emit, format_option
 
 
 @click.command()
@@ -31,4 +32,36 @@ def export(g: Globals, what: str, fmt: str, out: str | None, encoding: str, coun
         click.echo(f"wrote {result['rows']} row(s) to {out}", err=True)
 
 
-COMMANDS = [export]
+
+
+@click.group("import")
+def import_() -> None:
+    """Bring a council's existing Excel ledger into casetrack."""
+
+
+@import_.command("cases")
+@click.argument("file", metavar="FILE")
+@click.option("--dry-run", is_flag=True, help="Check every row; import nothing.")
+@format_option
+@pass_globals
+def import_cases(g: Globals, file: str, dry_run: bool, fmt: str) -> None:
+    """Import cases from CSV (UTF-8, UTF-8 with BOM or cp932) or xlsx in the layout of `export cases`
+    (template: templates/import/cases.csv). All or nothing: any bad row → nothing imported and every
+    bad row reported with its row number.
+
+    \b
+    Example:
+      casetrack import cases ledger.xlsx --dry-run
+    """
+    from .. import services
+    from ..services.importing import tty_progress
+
+    result = services.import_cases(g.context(), file, dry_run=dry_run, progress=tty_progress)
+    if fmt == "table":
+        verb = "would import" if dry_run else "imported"
+        click.echo(f"{verb} {result['rows']} case(s) from {file}")
+    else:
+        emit(result, fmt)
+
+
+COMMANDS = [export, import_]

@@ -22,7 +22,8 @@ CASE_COLUMNS = [
     Column("state_since", "状態の開始日", "date"), Column("coordinator", "担当"), Column("lead_name", "代表認定支援機関"),
     Column("lenders", "金融機関"), Column("main_bank", "メイン行"), Column("opened_on", "受付日", "date"),
     Column("accepted_on", "利用決定日", "date"), Column("plan_date", "計画日", "date"),
-    Column("validity_until", "延長後の有効期限", "date"), Column("rule_set", "適用ルール"),
+    Column("validity_until", "延長後の有効期限", "date"), Column("monitoring_interval_months", "伴走支援の間隔（月）", "int"),
+    Column("interim_monitoring", "期中の伴走支援"), Column("rule_set", "適用ルール"),
     Column("subsidy", "補助額", "yen"), Column("paid", "支払済", "yen"), Column("retained", "留保中", "yen"),
 ]
 SESSION_COLUMNS = [

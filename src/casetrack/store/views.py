@@ -90,7 +90,8 @@ def export_case_rows(conn: Connection, scope: frozenset[str] | None, council: st
                     func.sum(ledger.c.paid + ledger.c.released).label("paid"),
                     func.sum(ledger.c.retained - ledger.c.released).label("retained"))
              .group_by(ledger.c.case_id).subquery())
-    query = (select(*CASE_COLUMNS, cases.c.opened_on, companies.c.name.label("company_name"),
+    query = (select(*CASE_COLUMNS, cases.c.opened_on, cases.c.monitoring_interval_months,
+                    cases.c.interim_monitoring, companies.c.name.label("company_name"),
                     companies.c.corporate_number, companies.c.fiscal_year_end_month,
                     lead_org.c.name.label("lead_name"), money.c.subsidy, money.c.paid, money.c.retained)
              .join(companies, companies.c.id == cases.c.company_id)

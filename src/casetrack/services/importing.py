@@ -1,0 +1,262 @@
+"""``casetrack import cases FILE``: a council's existing ledger (CSV or xlsx, the layout of
+``casetrack export cases`` — see templates/import/cases.csv) into cases. All or nothing: every bad
+row is reported with its row number and reason and nothing is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain import corporate_number
+from ..domain.dates import fiscal_year
+from ..errors import BadInput
+from ..exchange.readers import read_table
+from ..store.repo import Repo, utcnow
+from ..workflow.registry import all_workflows
+from ..workflow.spec import WorkflowSpec
+from .cases import _planned_sessions
+from .context import Context
+
+REQUIRED = ("事業", "協議会", "事業者", "決算月", "状態コード", "状態の開始日", "代表認定支援機関")
+PROGRAM_NAMES = {"early": "early", "405": "405", "早期経営改善計画策定支援": "early", "405事業": "405",
+                 "経営改善計画策定支援": "405"}
+GUARANTEED = "（保証付）"
+ID_RE = re.compile(r"\d{2}-\d{4}-\d{4,6}")
+
+
+class ImportRejected(BadInput):
+    slug = "import_rejected"
+
+
+@dataclass
+class Row:
+    line: int
+    case_id: str | None
+    program: str
+    track: str
+    council: str
+    company: str
+    number: str | None
+    fye_month: int
+    state: str
+    state_since: dt.date
+    coordinator: str | None
+    lead: str
+    lenders: list[tuple[str, bool, bool]] = field(default_factory=list)  # name, main, guaranteed
+    opened_on: dt.date | None = None
+    accepted_on: dt.date | None = None
+    plan_date: dt.date | None = None
+    validity_until: dt.date | None = None
+    interval: int | None = None
+    interim: bool = False
+
+
+def _date(value: Any, what: str, problems: list[str], required: bool = False) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        if required:
+            problems.append(f"{what} is empty")
+        return None
+    if re.fullmatch(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}", text):
+        y, m, d = (int(x) for x in re.split(r"[-/]", text))
+        try:
+            return dt.date(y, m, d)
+        except ValueError:
+            pass
+    problems.append(f"{what} {text!r} is not a date (YYYY-MM-DD)")
+    return None
+
+
+def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], councils: set[str],
+           users: set[str]) -> tuple[Row | None, list[str]]:
+    problems: list[str] = []
+    if "__error__" in raw:
+        return None, [raw["__error__"]]
+    get = lambda key: str(raw.get(key, "") or "").strip()  # noqa: E731
+    program = PROGRAM_NAMES.get(get("事業"))
+    if program is None:
+        problems.append(f"事業 {get('事業')!r} is not early or 405")
+    spec = specs.get(program or "")
+    track = get("枠") or (spec.default_track if spec else "")
+    if spec and track not in spec.tracks:
+        problems.append(f"枠 {track!r} is not a track of {program} ({', '.join(spec.tracks)})")
+    council = get("協議会").zfill(2) if get("協議会").isdigit() else get("協議会")
+    if council not in councils:
+        problems.append(f"協議会 {get('協議会')!r} is not a council code (00–47)")
+    company = get("事業者")
+    if not company:
+        problems.append("事業者 is empty")
+    number = get("法人番号") or None
+    if number:
+        try:
+            number = corporate_number.validate(number)
+        except ValueError as exc:
+            problems.append(str(exc))
+    month_text = get("決算月")
+    fye = int(month_text) if month_text.isdigit() else 0
+    if not 1 <= fye <= 12:
+        problems.append(f"決算月 {month_text!r} is not 1–12")
+    state = get("状態コード")
+    if spec and state not in spec.states:
+        problems.append(f"状態コード {state!r} is not a state of {program}")
+    since = _date(raw.get("状態の開始日"), "状態の開始日", problems, required=True)
+    coordinator = get("担当") or None
+    if coordinator and coordinator not in users:
+        problems.append(f"担当 {coordinator!r} is not a user (casetrack user add {coordinator} --council …)")
+    lead = get("代表認定支援機関")
+    if not lead:
+        problems.append("代表認定支援機関 is empty")
+    main = get("メイン行")
+    lenders = []
+    for part in [p.strip() for p in get("金融機関").split("・") if p.strip()]:
+        guaranteed = part.endswith(GUARANTEED)
+        name = part.removesuffix(GUARANTEED).strip()
+        lenders.append((name, name == main, guaranteed))
+    if main and not any(m for _n, m, _g in lenders):
+        problems.append(f"メイン行 {main!r} is not among the 金融機関")
+    case_id = get("案件番号") or None
+    if case_id and not ID_RE.fullmatch(case_id):
+        problems.append(f"案件番号 {case_id!r} is not of the form 13-2026-0001")
+    elif case_id and council and not case_id.startswith(council + "-"):
+        problems.append(f"案件番号 {case_id} does not belong to council {council}")
+    opened = _date(raw.get("受付日"), "受付日", problems)
+    accepted = _date(raw.get("利用決定日"), "利用決定日", problems)
+    plan = _date(raw.get("計画日"), "計画日", problems)
+    until = _date(raw.get("延長後の有効期限"), "延長後の有効期限", problems)
+    if spec and state in spec.states and not problems:
+        reached = _reached(spec, state)
+        if "accepted_on" in reached and accepted is None:
+            problems.append(f"a case in {state} needs its 利用決定日")
+        if "plan_date" in reached and plan is None:
+            problems.append(f"a case in {state} needs its 計画日")
+        for name, day in (("利用決定日", accepted), ("計画日", plan)):
+            if day and since and day > since:
+                problems.append(f"{name} {day} is after 状態の開始日 {since}")
+    interval_text = get("伴走支援の間隔（月）")
+    interval = int(interval_text) if interval_text.isdigit() else None
+    if interval_text and (interval is None or not 1 <= interval <= 12 or program != "405"):
+        problems.append(f"伴走支援の間隔（月） {interval_text!r} is 1–12, for 405 cases only")
+    interim_text = get("期中の伴走支援")
+    if interim_text not in ("", "はい", "いいえ"):
+        problems.append(f"期中の伴走支援 {interim_text!r} is はい or いいえ")
+    if problems:
+        return None, problems
+    assert program and since
+    return Row(line, case_id, program, track, council, company, number, fye, state, since, coordinator, lead,
+               lenders, opened or accepted or since, accepted, plan, until, interval, interim_text == "はい"), []
+
+
+def _reached(spec: WorkflowSpec, state: str) -> set[str]:
+    """The key dates (accepted_on, plan_date) set on every path from the first state to ``state``."""
+    everything = frozenset(e.sets for e in spec.events.values() if e.sets)
+    must: dict[str, frozenset[str]] = {s: everything for s in spec.states}
+    must[spec.initial] = frozenset()
+    changed = True
+    while changed:
+        changed = False
+        for event in spec.events.values():
+            for source in event.sources:
+                target = event.target_from(source)
+                if target == spec.initial:
+                    continue
+                incoming = must[source] | ({event.sets} if event.sets else frozenset())
+                narrowed = must[target] & incoming
+                if narrowed != must[target]:
+                    must[target] = narrowed
+                    changed = True
+    return set(must[state])
+
+
+def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    headers, records = read_table(path)
+    missing = [h for h in REQUIRED if h not in headers]
+    if missing:
+        raise ImportRejected(f"{path}: missing column(s) {', '.join(missing)} (see templates/import/cases.csv)",
+                             [f"missing column {h}" for h in missing])
+    specs = all_workflows()
+    with ctx.read() if dry_run else ctx.write() as repo:
+        councils = {c["code"] for c in repo.list_councils()}
+        users = {u["name"] for u in repo.list_users()}
+        rows: list[Row] = []
+        errors: list[str] = []
+        seen_ids: dict[str, int] = {}
+        for n, (line, raw) in enumerate(records, start=1):
+            row, problems = _parse(line, raw, specs, councils, users)
+            if row and row.case_id:
+                if row.case_id in seen_ids:
+                    problems.append(f"案件番号 {row.case_id} is also on row {seen_ids[row.case_id]}")
+                elif repo.case(row.case_id) is not None:
+                    problems.append(f"案件番号 {row.case_id} already exists")
+                seen_ids[row.case_id] = line
+            errors.extend(f"row {line}: {p}" for p in problems)
+            if row and not problems:
+                rows.append(row)
+            if progress:
+                progress(n, len(records))
+        if errors:
+            raise ImportRejected(f"{path}: {len(errors)} problem(s) in {len({e.split(':')[0] for e in errors})} "
+                                 f"row(s); nothing imported: " + "; ".join(errors[:20])
+                                 + (f"; … {len(errors) - 20} more" if len(errors) > 20 else ""), errors)
+        if dry_run:
+            return {"file": path, "rows": len(rows), "imported": 0, "dry_run": True}
+        ids = [_write(ctx, repo, specs[row.program], row, path) for row in rows]
+    return {"file": path, "rows": len(rows), "imported": len(ids), "cases": ids, "dry_run": False}
+
+
+def _org(repo: Repo, name: str, *, bank: bool, cache: dict[tuple[str, bool], int] | None = None) -> int:
+    for org in repo.list_orgs():
+        if org["name"] == name and (org["is_bank"] or not bank):
+            return int(org["id"])
+    return repo.insert_org({"name": name, "kind": "bank" if bank else "other", "certified": not bank,
+                            "email": None, "is_bank": bank})
+
+
+def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str) -> str:
+    company = repo.company_by_number(row.number) if row.number else None
+    if company is None:
+        company_id = repo.insert_company({"name": row.company, "corporate_number": row.number,
+                                          "fiscal_year_end_month": row.fye_month, "founded_on": None,
+                                          "prefecture": None})
+        company = repo.company(company_id) or {}
+    opened = row.opened_on or row.state_since
+    case_id = row.case_id or (
+        f"{row.council}-{fiscal_year(opened)}-{repo.next_case_number(row.council, fiscal_year(opened)):04d}")
+    rule_set = spec.rule_set_on(row.accepted_on or opened)
+    repo.insert_case({
+        "id": case_id, "program": row.program, "track": row.track, "council": row.council,
+        "company_id": company["id"], "state": row.state, "state_since": row.state_since,
+        "coordinator": row.coordinator, "rule_set": rule_set.id, "opened_on": opened,
+        "accepted_on": row.accepted_on, "plan_date": row.plan_date, "validity_until": row.validity_until,
+        "interim_monitoring": row.interim, "monitoring_interval_months": row.interval, "version": 1,
+        "created_at": utcnow(),
+    })
+    lead = _org(repo, row.lead, bank=False)
+    repo.insert_links(case_id, [{"org_id": _org(repo, name, bank=True), "main": main, "guaranteed": g, "position": i}
+                                for i, (name, main, g) in enumerate(row.lenders)],
+                      [{"org_id": lead, "lead": True, "position": 0}], {})
+    repo.insert_history({
+        "case_id": case_id, "event": "import", "from_state": None, "to_state": row.state,
+        "effective_on": row.state_since, "recorded_at": utcnow(), "user": ctx.user,
+        "note": f"imported from {path} row {row.line}", "reason": None, "until": None, "rule_set": rule_set.id,
+    })
+    if row.plan_date and row.state not in ("rejected", "withdrawn", "lapsed"):
+        case = repo.case(case_id) or {}
+        repo.insert_sessions(case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, row.plan_date))
+    return case_id
+
+
+def tty_progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() and (done == total or done % 200 == 0):
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rvalidating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
