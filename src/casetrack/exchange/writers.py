@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any, BinaryIO
 from ..errors import BadInput
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-WAREKI_FORMAT = '[$-ja-JP-x-gannen]ggge"年"m"月"d"日";@'
+WAREKI_FORMAT = '[$-411]ggge"年"m"月"d"日"'  # 令和8年4月1日 (Excel and LibreOffice)
 YEN_FORMAT = '#,##0"円"'
 
 
@@ -73,6 +74,10 @@ def write_csv(out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str,
     return count
 
 
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def write_xlsx(path: Path | BinaryIO, sheet: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
     from openpyxl import Workbook
     from openpyxl.cell.cell import TYPE_STRING
@@ -86,7 +91,12 @@ def write_xlsx(path: Path | BinaryIO, sheet: str, columns: Sequence[Column], row
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
-    widths = [max(len(c.header) * 2, 10) for c in columns]
+    ws.page_setup.orientation = "landscape"  # printed: one page wide
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
+    widths = [max(_display_width(c.header) + 2, 8) for c in columns]
     count = 0
     for count, row in enumerate(rows, start=1):
         for i, col in enumerate(columns, start=1):
@@ -106,7 +116,7 @@ def write_xlsx(path: Path | BinaryIO, sheet: str, columns: Sequence[Column], row
                 text = _text(value)
                 cell.value = text
                 cell.data_type = TYPE_STRING  # never a formula, whatever it starts with
-                widths[i - 1] = max(widths[i - 1], min(len(text) * 2, 60))
+                widths[i - 1] = max(widths[i - 1], min(_display_width(text) + 2, 50))
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     wb.save(path)
