@@ -1,0 +1,202 @@
+"""Export (CSV/xlsx) and import of cases through the real CLI: encodings, formula injection,
+和暦 date cells, the round trip, and all-or-nothing imports with every bad row reported."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.cli.helpers import drive_405
+from tests.conftest import Cli, World
+
+
+def _csv_rows(data: bytes, encoding: str = "utf-8-sig") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode(encoding), newline="")))
+
+
+def _export(cli: Cli, tmp_path: Path, *args: str) -> bytes:
+    out = tmp_path / "export.bin"
+    result = cli("export", *args, "--out", str(out))
+    assert result.code == 0, result.err
+    return out.read_bytes()
+
+
+def test_csv_is_utf8_with_bom_and_crlf(cli: Cli, world: World, tmp_path: Path) -> None:
+    cid = drive_405(cli, world, "drafting")
+    data = _export(cli, tmp_path, "cases")
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
+    header, *rows = _csv_rows(data)
+    assert header[:5] == ["案件番号", "事業", "枠", "協議会", "事業者"]
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["案件番号"] == cid and row["事業者"] == "株式会社みどり工房" and row["状態"] == "計画策定中"
+    assert row["金融機関"] == "さくら銀行・東都信用金庫（保証付）" or "さくら銀行" in row["金融機関"]
+
+
+def test_cp932_export_and_a_character_it_cannot_encode(cli: Cli, world: World, tmp_path: Path) -> None:
+    drive_405(cli, world, "drafting")
+    data = _export(cli, tmp_path, "cases", "--encoding", "cp932")
+    assert not data.startswith(b"\xef\xbb\xbf")
+    assert "株式会社みどり工房" in data.decode("cp932")
+    company = cli.ok("company", "add", "--name", "髙橋🍣商店", "--fiscal-year-end-month", "3")["id"]
+    cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company),
+           "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main", "--on", "2026-04-01")
+    out = tmp_path / "bad.csv"
+    result = cli("export", "cases", "--encoding", "cp932", "--out", str(out))
+    assert result.code == 2
+    assert result.err.startswith("error:") and "row 2" in result.err and "🍣" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert not out.exists()  # nothing half-written
+
+
+def test_defuse_covers_every_dangerous_first_character() -> None:
+    from casetrack.exchange.writers import defuse
+
+    for text in ("=1", "+1", "-1", "@x", "\tx", "\rx"):
+        assert defuse(text) == "'" + text
+    assert defuse("株式会社=") == "株式会社=" and defuse("") == ""
+
+
+# names are stripped on entry, so a leading tab or CR never reaches a cell through them
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)"])
+def test_formula_cells_are_defused(cli: Cli, world: World, tmp_path: Path, name: str) -> None:
+    company = cli.ok("company", "add", "--name", name, "--fiscal-year-end-month", "3")["id"]
+    cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company),
+           "--support-org", str(world.tax), "--on", "2026-04-01")
+    header, *rows = _csv_rows(_export(cli, tmp_path, "cases"))
+    cell = dict(zip(header, rows[0], strict=True))["事業者"]
+    assert cell == "'" + name  # a leading apostrophe: shown as text, never evaluated
+    xlsx = tmp_path / "cases.xlsx"
+    assert cli("export", "cases", "--format", "xlsx", "--out", str(xlsx)).code == 0
+    ws = openpyxl.load_workbook(xlsx).active
+    col = [c.value for c in ws[1]].index("事業者") + 1
+    stored = ws.cell(row=2, column=col)
+    assert stored.data_type == "s" and stored.value == name  # a string cell, not a formula
+
+
+def test_xlsx_has_japanese_headers_date_cells_in_wareki_yen_and_a_frozen_header(cli: Cli, world: World,
+                                                                               tmp_path: Path) -> None:
+    drive_405(cli, world, "drafting")
+    xlsx = tmp_path / "cases.xlsx"
+    assert cli("export", "cases", "--format", "xlsx", "--out", str(xlsx)).code == 0
+    ws = openpyxl.load_workbook(xlsx).active
+    headers = [c.value for c in ws[1]]
+    assert "利用決定日" in headers and "補助額" in headers
+    assert ws.freeze_panes == "A2"
+    accepted = ws.cell(row=2, column=headers.index("利用決定日") + 1)
+    assert accepted.value == dt.datetime(2026, 4, 20) and accepted.is_date  # drive_405 accepts on 2026-04-20
+    assert "ggge" in accepted.number_format and "年" in accepted.number_format
+    assert ws.cell(row=1, column=1).font.bold
+
+
+def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      db_url: str) -> None:
+    drive_405(cli, world, "monitoring")
+    cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(world.company_dec),
+           "--support-org", str(world.tax), "--lender", f"{world.bank_second}:main", "--interim-monitoring",
+           "--coordinator", "sato", "--on", "2026-05-01")
+    for fmt in ("csv", "xlsx"):
+        first = tmp_path / f"first.{fmt}"
+        assert cli("export", "cases", "--format", fmt, "--out", str(first)).code == 0
+        other = Cli(f"sqlite:///{tmp_path / f'other-{fmt}.db'}", capsys)
+        assert other("init").code == 0
+        other.ok("user", "add", "sato", "--council", "13")
+        imported = other.ok("import", "cases", str(first))
+        assert imported["imported"] == 2
+        again = tmp_path / f"again.{fmt}"
+        assert other("export", "cases", "--format", fmt, "--out", str(again)).code == 0
+        money = {"補助額", "支払済", "留保中"}  # the ledger is not imported (it comes from claims)
+        if fmt == "csv":
+            a, b = _csv_rows(first.read_bytes()), _csv_rows(again.read_bytes())
+            keep = [i for i, h in enumerate(a[0]) if h not in money]
+            assert [[r[i] for i in keep] for r in a] == [[r[i] for i in keep] for r in b]
+        else:
+            wa, wb = openpyxl.load_workbook(first).active, openpyxl.load_workbook(again).active
+            ha = [c.value for c in wa[1]]
+            keep = [i for i, h in enumerate(ha) if h not in money]
+            rows_a = [[r[i] for i in keep] for r in wa.iter_rows(values_only=True)]
+            rows_b = [[r[i] for i in keep] for r in wb.iter_rows(values_only=True)]
+            assert rows_a == rows_b
+        history = other.ok("case", "history", imported["cases"][0])
+        assert [h["event"] for h in history] == ["import"] and "imported from" in history[0]["note"]
+
+
+def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig") -> None:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+
+
+HEADER = ["案件番号", "事業", "枠", "協議会", "事業者", "法人番号", "決算月", "状態コード", "状態の開始日", "担当",
+          "代表認定支援機関", "金融機関", "メイン行", "受付日", "利用決定日", "計画日"]
+
+
+def test_import_cp932_file_computes_schedules_from_plan_dates(cli: Cli, world: World, tmp_path: Path) -> None:
+    path = tmp_path / "ledger.csv"
+    _write_csv(path, [HEADER,
+                      ["", "405", "regular", "13", "髙橋精機株式会社", "", "3", "monitoring", "2026-05-10", "sato",
+                       "みなと税理士法人", "さくら銀行・東都信用金庫（保証付）", "さくら銀行", "2025-04-01",
+                       "2025-04-20", "2026-04-15"]], encoding="cp932")
+    result = cli.ok("import", "cases", str(path))
+    (cid,) = result["cases"]
+    shown = cli.ok("case", "show", cid)
+    assert shown["company"]["name"] == "髙橋精機株式会社" and shown["state"] == "monitoring"
+    # DOMAIN.md §8: plan date 2026-04-15, I = 6 → six sessions, the last nominally 2029-04-15
+    assert [s["nominal_due_on"] for s in shown["monitoring"]] == [
+        "2026-10-15", "2027-04-15", "2027-10-15", "2028-04-15", "2028-10-15", "2029-04-15"]
+    assert [x["name"] for x in shown["lenders"]] == ["さくら銀行", "東都信用金庫"]
+    assert [x["guaranteed"] for x in shown["lenders"]] == [False, True]
+
+
+def test_bad_rows_import_nothing_and_are_all_reported(cli: Cli, world: World, tmp_path: Path) -> None:
+    before = cli.ok("case", "list")
+    path = tmp_path / "ledger.csv"
+    good = ["", "early", "standard", "13", "良い株式会社", "", "3", "drafting", "2026-05-10", "sato", "みなと税理士法人",
+            "さくら銀行", "さくら銀行", "2026-04-01", "2026-05-10", ""]
+    _write_csv(path, [HEADER, good,
+                      ["", "999", "", "13", "x", "", "3", "drafting", "2026-05-10", "", "a", "", "", "", "", ""],
+                      ["", "early", "standard", "13", "y", "1180301018772", "13", "drafting", "2026/13/01", "nobody",
+                       "a", "", "", "", "", ""],
+                      ["", "405", "regular", "99", "z", "", "3", "agreed", "2026-05-10", "", "a", "", "", "", "2026-04-01",
+                       ""]])
+    result = cli("import", "cases", str(path), "--format", "json")
+    assert result.code == 2
+    details = result.json["details"]
+    assert any(d.startswith("row 3:") and "事業" in d for d in details)
+    row4 = [d for d in details if d.startswith("row 4:")]
+    assert any("check digit" in d for d in row4) and any("決算月" in d for d in row4)
+    assert any("状態の開始日" in d for d in row4) and any("nobody" in d for d in row4)
+    assert any(d.startswith("row 5:") and "協議会" in d for d in details)
+    assert not any(d.startswith("row 2:") for d in details)
+    assert cli.ok("case", "list") == before  # all or nothing
+    assert cli("import", "cases", str(path), "--dry-run").code == 2
+    _write_csv(path, [HEADER, good])
+    dry = cli.ok("import", "cases", str(path), "--dry-run")
+    assert dry == {**dry, "rows": 1, "imported": 0}
+    assert cli.ok("case", "list") == before
+
+
+def test_garbled_and_broken_files_are_bad_input(cli: Cli, tmp_path: Path) -> None:
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_bytes(bytes(range(128, 256)) * 4)
+    result = cli("import", "cases", str(garbled))
+    assert result.code == 2 and result.err.startswith("error:") and "cp932" in result.err
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(b"PK\x03\x04not really a zip")
+    assert cli("import", "cases", str(fake)).code == 2
+    missing = tmp_path / "cols.csv"
+    _write_csv(missing, [["事業者", "事業"], ["a", "early"]])
+    result = cli("import", "cases", str(missing))
+    assert result.code == 2 and "missing column" in result.err
+    assert cli("import", "cases", str(tmp_path / "nope.csv")).code == 2
+
+
+def test_shipped_template_imports(cli: Cli, world: World) -> None:
+    template = Path(__file__).resolve().parents[2] / "templates" / "import" / "cases.csv"
+    result = cli.ok("import", "cases", str(template), "--dry-run")
+    assert result["rows"] == 1
