@@ -36,7 +36,7 @@ class ViewRepo:
         """Stream the cases in ``states`` (a server-side cursor; never every case in memory)."""
         query = self._filtered(select(*CASE_COLUMNS).where(cases.c.state.in_(list(states))),
                                council, program, coordinator)
-        result = self.conn.execution_options(yield_per=batch).execute(query).mappings()
+        result = self.conn.execute(query.execution_options(yield_per=batch)).mappings()
         for row in result:
             yield dict(row)
 
@@ -48,7 +48,7 @@ class ViewRepo:
         if states:
             query = query.where(cases.c.state.in_(list(states)))
         query = self._filtered(query, council, program, coordinator)
-        for row in self.conn.execution_options(yield_per=5000).execute(query).mappings():
+        for row in self.conn.execute(query.execution_options(yield_per=5000)).mappings():
             yield dict(row)
 
     def open_holdbacks(self, *, council: str | None = None, program: str | None = None,
@@ -109,7 +109,7 @@ def export_case_rows(conn: Connection, scope: frozenset[str] | None, council: st
     by_case: dict[str, list[tuple[str, bool, bool]]] = {}
     for case_id, name, main, guaranteed in lender_rows:
         by_case.setdefault(case_id, []).append((name, main, guaranteed))
-    for row in conn.execution_options(yield_per=5000).execute(query).mappings():
+    for row in conn.execute(query.execution_options(yield_per=5000)).mappings():
         out = dict(row)
         mine = by_case.get(out["id"], [])
         out["lenders"] = "・".join(n + ("（保証付）" if g else "") for n, _m, g in mine)
@@ -127,5 +127,5 @@ def export_session_rows(conn: Connection, scope: frozenset[str] | None, council:
         query = query.where(cases.c.council.in_(sorted(scope)))
     if council is not None:
         query = query.where(cases.c.council == council)
-    for row in conn.execution_options(yield_per=5000).execute(query).mappings():
+    for row in conn.execute(query.execution_options(yield_per=5000)).mappings():
         yield dict(row)
