@@ -15,6 +15,7 @@ class MailSettings:
     transport: str = "file"
     dir: str = "outbox-mail"
     sender: str = "casetrack@example.jp"
+    retry_hours: float = 168.0  # temporary failures are retried this long (a week: long weekends, holidays)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def load_settings(path: str | None) -> Settings:
             raise ValueError(f"[mail] transport must be file or smtp, not {transport!r}")
         return Settings(
             mail=MailSettings(transport, str(mail.get("dir", "outbox-mail")),
-                              str(mail.get("from", "casetrack@example.jp"))),
+                              str(mail.get("from", "casetrack@example.jp")), float(mail.get("retry_hours", 168))),
             smtp=SmtpSettings(str(smtp.get("host", "127.0.0.1")), int(smtp.get("port", 25)), security,
                               str(smtp.get("username", ""))),
             closures=closures,

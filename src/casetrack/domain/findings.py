@@ -74,8 +74,13 @@ def case_findings(case: Mapping[str, Any], state: StateInfo, rules: Mapping[str,
                                waiting_on="support_org", overdue=passed, message=message))
     if accepted and case["state"] in validity_open_in and "validity_months" in rules:
         total = int(rules["validity_months"])
-        end = case.get("validity_until") or add_months(accepted, total)
-        warn = add_months(end, int(rules["validity_warn_months"]) - total)
+        warn_months = int(rules["validity_warn_months"])
+        if case.get("validity_until"):  # extended: warn as long before the new end as before the first
+            end = case["validity_until"]
+            warn = add_months(end, warn_months - total)
+        else:
+            end = add_months(accepted, total)
+            warn = add_months(accepted, warn_months)
         if today >= warn:
             passed = today > end
             extended = "（延長後）" if case.get("validity_until") else ""

@@ -60,6 +60,6 @@ def earliest_lead_days(rungs: Iterable[RungSpec]) -> int:
     return max((-(r.days + 31 * r.months) for r in rungs), default=0)
 
 
-def backoff_seconds(attempts: int, base: int = 60, ceiling: int = 6 * 3600) -> int:
-    """Delay before retry number ``attempts`` (1, 2, …): 1 min, 2 min, 4 min … at most 6 hours."""
+def backoff_seconds(attempts: int, base: int = 60, ceiling: int = 3600) -> int:
+    """Delay before retry number ``attempts`` (1, 2, …): 1 min, 2 min, 4 min … at most an hour."""
     return int(min(base * 2 ** max(attempts - 1, 0), ceiling))

@@ -86,7 +86,10 @@ class SmtpSender:
             if s.username:
                 conn.login(s.username, os.environ.get(PASSWORD_ENV, ""))
         except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentFailure(f"authentication as {s.username} failed: {_reply(exc.smtp_code, exc.smtp_error)}") \
+            # a settings problem, not the message's: keep it pending until the password is fixed
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                conn.quit()
+            raise TemporaryFailure(f"authentication as {s.username} failed: {_reply(exc.smtp_code, exc.smtp_error)}") \
                 from None
         except smtplib.SMTPResponseException as exc:
             failure = TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure

@@ -27,7 +27,6 @@ from ..workflow.spec import ReminderItem, WorkflowSpec
 from .context import Context
 
 LEASE = "sweep"
-MAX_ATTEMPTS = 12
 SESSION_KIND_LABELS = {"interim": "期中", "fye": "決算期", "regular": "定期"}
 
 
@@ -249,9 +248,11 @@ def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch:
                 counts["dead"] += 1
             except TemporaryFailure as exc:
                 attempts = row["attempts"] + 1
-                if attempts >= MAX_ATTEMPTS:
+                giving_up = row["created_at"] + dt.timedelta(hours=ctx.settings.mail.retry_hours)
+                if now >= giving_up:
                     _settle(ctx, row["id"], {"status": "dead", "attempts": attempts,
-                                             "last_error": f"gave up after {attempts} attempts: {exc.reply}"})
+                                             "last_error": f"gave up after {attempts} attempts over "
+                                                           f"{ctx.settings.mail.retry_hours:g} h: {exc.reply}"})
                     counts["dead"] += 1
                 else:
                     _settle(ctx, row["id"], {"attempts": attempts, "last_error": exc.reply,
