@@ -78,3 +78,7 @@ def test_commands_on_an_uninitialised_database_say_run_init(db_url: str, capsys)
     assert result.code == 2
     assert result.err.startswith("error:") and "casetrack init" in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_head_shortcut_matches_alembic() -> None:
+    assert migrate.head() == migrate.alembic_head()

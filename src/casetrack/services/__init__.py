@@ -1,35 +1,91 @@
 """Use cases. Each opens one transaction: state, history and every row an event causes commit
-together or not at all. The CLI (and later the scheduler and the web app) call only these."""
+together or not at all. The CLI (and later the scheduler and the web app) call only these.
 
-from .cases import advance, case_events, case_history, list_cases, open_case, show_case
-from .closures import change_closure, list_closures
-from .context import Context
-from .documents import add_document
-from .exchange import export
-from .fees import claim_fee, decide_fee, fee_statement, list_claims, reject_fee, set_estimates
-from .importing import import_cases
-from .monitoring import list_sessions, record_session, set_explicit_schedule, waive_session
-from .parsing import LenderArg, parse_estimate, parse_lender, parse_yen
-from .registry import (
-    ORG_KINDS,
-    ROLES,
-    add_company,
-    add_org,
-    add_user,
-    init_db,
-    list_companies,
-    list_councils,
-    list_orgs,
-    list_users,
-    read_councils_csv,
-)
-from .reminders import outbox_list, remind_run
-from .views import audit_stalled, caseload
+Submodules load on first use, so a command pays only for what it calls."""
 
-__all__ = [
-    "ORG_KINDS", "ROLES", "import_cases", "export", "audit_stalled", "caseload", "change_closure", "list_closures", "outbox_list", "remind_run", "Context", "LenderArg", "add_company", "add_document", "add_org", "add_user", "advance",
-    "case_events", "case_history", "claim_fee", "decide_fee", "fee_statement", "list_claims", "reject_fee",
-    "set_estimates", "init_db", "list_cases", "list_companies", "list_councils",
-    "list_orgs", "list_sessions", "list_users", "open_case", "parse_estimate", "parse_lender", "parse_yen",
-    "read_councils_csv", "record_session", "set_explicit_schedule", "show_case", "waive_session",
-]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "Context": "context",
+    "LenderArg": "parsing",
+    "ORG_KINDS": "registry",
+    "ROLES": "registry",
+    "add_company": "registry",
+    "add_document": "documents",
+    "add_org": "registry",
+    "add_user": "registry",
+    "advance": "cases",
+    "audit_stalled": "views",
+    "case_events": "cases",
+    "case_history": "cases",
+    "caseload": "views",
+    "change_closure": "closures",
+    "claim_fee": "fees",
+    "decide_fee": "fees",
+    "export": "exchange",
+    "fee_statement": "fees",
+    "import_cases": "importing",
+    "init_db": "registry",
+    "list_cases": "cases",
+    "list_claims": "fees",
+    "list_closures": "closures",
+    "list_companies": "registry",
+    "list_councils": "registry",
+    "list_orgs": "registry",
+    "list_sessions": "monitoring",
+    "list_users": "registry",
+    "open_case": "cases",
+    "outbox_list": "reminders",
+    "parse_estimate": "parsing",
+    "parse_lender": "parsing",
+    "parse_yen": "parsing",
+    "read_councils_csv": "registry",
+    "record_session": "monitoring",
+    "reject_fee": "fees",
+    "remind_run": "reminders",
+    "set_estimates": "fees",
+    "set_explicit_schedule": "monitoring",
+    "show_case": "cases",
+    "waive_session": "monitoring",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
+    from .cases import advance, case_events, case_history, list_cases, open_case, show_case  # noqa: F401
+    from .closures import change_closure, list_closures  # noqa: F401
+    from .context import Context  # noqa: F401
+    from .documents import add_document  # noqa: F401
+    from .exchange import export  # noqa: F401
+    from .fees import claim_fee, decide_fee, fee_statement, list_claims, reject_fee, set_estimates  # noqa: F401
+    from .importing import import_cases  # noqa: F401
+    from .monitoring import list_sessions, record_session, set_explicit_schedule, waive_session  # noqa: F401
+    from .parsing import LenderArg, parse_estimate, parse_lender, parse_yen  # noqa: F401
+    from .registry import (  # noqa: F401
+        ORG_KINDS,
+        ROLES,
+        add_company,
+        add_org,
+        add_user,
+        init_db,
+        list_companies,
+        list_councils,
+        list_orgs,
+        list_users,
+        read_councils_csv,
+    )
+    from .reminders import outbox_list, remind_run  # noqa: F401
+    from .views import audit_stalled, caseload  # noqa: F401
