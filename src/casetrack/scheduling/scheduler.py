@@ -43,7 +43,7 @@ class SweepJob:
                 self.report({"event": "waiting", "holder": held.get("holder")})
                 return
             self.holding = True
-            counts = sweep(self.ctx, self.today())
+            counts = sweep(self.ctx, self.today(), lease=self.lease)
             self.lease.take()  # renew after a long sweep
             self.report({"event": "swept", "today": self.today().isoformat(), **counts})
         except Exception as exc:  # a failed tick must not stop the clock; the next one retries

@@ -9,7 +9,7 @@ from .. import presenters
 from ..domain.dates import fiscal_year
 from ..domain.schedule import early_sessions, regular_sessions
 from ..errors import BadInput, NotFound
-from ..store.repo import utcnow
+from ..store.repo import Repo, utcnow
 from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import workflow
 from ..workflow.spec import WorkflowSpec
@@ -154,7 +154,7 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
             "reason": reason, "until": until, "rule_set": rule_set.id,
         })
         if event.sets == "plan_date":
-            repo.insert_sessions(case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, on))
+            repo.insert_sessions(case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, on, repo))
         for component in spec.components.values():
             if component.decided_by == event_id:
                 decide_claim_by_event(repo, spec, {**case, **values}, component.id, on, ctx.user)
@@ -162,16 +162,21 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
 
 
 def _planned_sessions(ctx: Context, spec: WorkflowSpec, case: dict[str, Any], company: dict[str, Any],
-                      rules: Any, plan_date: dt.date) -> list[dict[str, Any]]:
+                      rules: Any, plan_date: dt.date, repo: Repo) -> list[dict[str, Any]]:
+    """The case's sessions from its plan date, off the national and the council's closed days."""
+    from ..store.reminders import ReminderRepo
+    from .closures import council_calendar
+
+    calendar = council_calendar(ctx, ReminderRepo(repo.conn), case["council"])
     if spec.program == "early":
         planned = early_sessions(
             plan_date, company["fiscal_year_end_month"], interim=case["interim_monitoring"],
             interim_months=rules["interim_months"], lag_months=rules["fye_report_lag_months"],
-            is_closed=ctx.calendar.is_closed)
+            is_closed=calendar.is_closed)
     else:
         planned = regular_sessions(
             plan_date, case["monitoring_interval_months"] or rules["default_interval_months"],
-            case["window_months"] or rules["window_months"], is_closed=ctx.calendar.is_closed)
+            case["window_months"] or rules["window_months"], is_closed=calendar.is_closed)
     return [{"seq": s.seq, "kind": s.kind, "nominal_due_on": s.nominal_due_on, "due_on": s.due_on,
              "status": "scheduled"} for s in planned]
 

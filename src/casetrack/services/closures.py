@@ -6,12 +6,31 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..calendar import BusinessCalendar
 from ..domain.schedule import next_business_day
 from ..errors import BadInput, NotFound
 from ..store.reminders import ReminderRepo
 from ..store.repo import utcnow
 from .context import Context
-from .reminders import calendars
+
+
+def calendars(ctx: Context, rrepo: ReminderRepo) -> dict[str | None, BusinessCalendar]:
+    """A business calendar per council: the national one, the settings' closures and the database's."""
+    rows = rrepo.closures()
+    common = set(ctx.settings.closures) | {r["day"] for r in rows if r["council"] is None}
+    by_council: dict[str | None, set[dt.date]] = {}
+    for r in rows:
+        if r["council"] is not None:
+            by_council.setdefault(r["council"], set()).add(r["day"])
+    out: dict[str | None, BusinessCalendar] = {None: BusinessCalendar(common)}
+    for council, days in by_council.items():
+        out[council] = BusinessCalendar(common | days)
+    return out
+
+
+def council_calendar(ctx: Context, rrepo: ReminderRepo, council: str) -> BusinessCalendar:
+    cals = calendars(ctx, rrepo)
+    return cals.get(council) or cals[None]
 
 
 def list_closures(ctx: Context) -> list[dict[str, Any]]:

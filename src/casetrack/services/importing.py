@@ -248,7 +248,8 @@ def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str) ->
     })
     if row.plan_date and row.state not in ("rejected", "withdrawn", "lapsed"):
         case = repo.case(case_id) or {}
-        repo.insert_sessions(case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, row.plan_date))
+        repo.insert_sessions(case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, row.plan_date,
+                                                         repo))
     return case_id
 
 

@@ -51,20 +51,22 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
     """Replace a 405 case's sessions by a schedule agreed with the banks (before any is held or waived)."""
     from ..domain.schedule import explicit_sessions
     from ..store.reminders import ReminderRepo
-    from .reminders import calendars
+    from .closures import council_calendar
 
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         if spec.program != "405":
             raise Refused(f"case {case_id} is {spec.program}: explicit schedules are for 405 cases")
+        if case["state"] not in ("agreed", "payment_claimed", "monitoring"):
+            raise Refused(f"case {case_id} is {case['state']}: a schedule is agreed between the plan date and "
+                          "the end of monitoring (agreed, payment_claimed, monitoring)")
         if case["plan_date"] is None:
             raise Refused(f"case {case_id} has no plan date yet (set by {spec.plan_date_event})")
         current = repo.case_sessions(case_id)
         if any(s["status"] != "scheduled" for s in current):
             raise Refused(f"case {case_id} already has held or waived sessions; its schedule can no longer change")
         rules = spec.rule_set(case["rule_set"]).values
-        cals = calendars(ctx, ReminderRepo(repo.conn))
-        cal = cals.get(case["council"]) or cals[None]
+        cal = council_calendar(ctx, ReminderRepo(repo.conn), case["council"])
         try:
             planned = explicit_sessions(case["plan_date"], sorted(dates),
                                         case["window_months"] or int(rules["window_months"]), is_closed=cal.is_closed)

@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import signal
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ from ..store.reminders import ReminderRepo
 from ..store.repo import Repo, utcnow
 from ..workflow.registry import all_workflows
 from ..workflow.spec import ReminderItem, WorkflowSpec
+from .closures import calendars
 from .context import Context
 
 LEASE = "sweep"
@@ -69,20 +71,6 @@ class Candidate:
     context: dict[str, Any]
     to_addr: str | None
     to_name: str | None
-
-
-def calendars(ctx: Context, rrepo: ReminderRepo) -> dict[str | None, BusinessCalendar]:
-    """A business calendar per council: the national one, the settings' closures and the database's."""
-    rows = rrepo.closures()
-    common = set(ctx.settings.closures) | {r["day"] for r in rows if r["council"] is None}
-    by_council: dict[str | None, set[dt.date]] = {}
-    for r in rows:
-        if r["council"] is not None:
-            by_council.setdefault(r["council"], set()).add(r["day"])
-    out: dict[str | None, BusinessCalendar] = {None: BusinessCalendar(common)}
-    for council, days in by_council.items():
-        out[council] = BusinessCalendar(common | days)
-    return out
 
 
 def _calendar(cals: dict[str | None, BusinessCalendar], council: str) -> BusinessCalendar:
@@ -220,8 +208,13 @@ def _still_due(ctx: Context, repo: Repo, row: dict[str, Any]) -> bool:
     return _anchor(spec, row["item"], {**case, "case_id": case["id"]}) == row["due_on"]
 
 
-def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch: int = 200) -> dict[str, int]:
-    """Send every pending message whose time has come; each outcome committed right after its send."""
+def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch: int = 200,
+            lease: Lease | None = None) -> dict[str, int]:
+    """Send every pending message whose time has come; each outcome committed right after its send.
+
+    With a ``lease``, it is renewed as delivery goes on and checked before every send once a quarter
+    of its time has passed since the last renewal: a sweep that lost it (outlived it, or was paused
+    past it) stops before sending anything the new holder may send."""
     now = now or utcnow()
     counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0}
     seen: set[int] = set()
@@ -238,6 +231,9 @@ def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch:
                 _settle(ctx, row["id"], {"status": "dropped", "last_error": "the item was done before delivery"})
                 counts["dropped"] += 1
                 continue
+            if lease is not None and not lease.still_held():
+                counts["lease_lost"] = 1
+                return counts
             msg = messages.build(sender=ctx.settings.mail.sender, to_addr=row["to_addr"], to_name=row["to_name"],
                                  subject=row["subject"], body=row["body"], message_id=row["message_id"])
             try:
@@ -277,11 +273,21 @@ class Lease:
     def __init__(self, ctx: Context, holder: str | None = None) -> None:
         self.ctx = ctx
         self.holder = holder or holder_id()
+        self._renewed: float | None = None  # time.monotonic() of the last successful take
 
     def take(self) -> bool:
         with self.ctx.write() as repo:
             ttl = dt.timedelta(seconds=self.ctx.settings.scheduler.lease_seconds)
-            return ReminderRepo(repo.conn).take_lease(LEASE, self.holder, utcnow(), ttl)
+            got = ReminderRepo(repo.conn).take_lease(LEASE, self.holder, utcnow(), ttl)
+        self._renewed = time.monotonic() if got else None
+        return got
+
+    def still_held(self) -> bool:
+        """True if the lease is surely ours now: renewed within a quarter of its time, or renewed again."""
+        quarter = self.ctx.settings.scheduler.lease_seconds / 4
+        if self._renewed is not None and time.monotonic() - self._renewed < quarter:
+            return True
+        return self.take()
 
     def release(self) -> None:
         with self.ctx.write() as repo:
@@ -292,13 +298,13 @@ class Lease:
             return ReminderRepo(repo.conn).lease(LEASE)
 
 
-def sweep(ctx: Context, today: dt.date, sender: Sender | None = None) -> dict[str, int]:
-    """Enqueue what is due as of ``today`` and deliver the outbox (the caller holds the lease)."""
+def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lease | None = None) -> dict[str, int]:
+    """Enqueue what is due as of ``today`` and deliver the outbox (the caller holds ``lease``)."""
     enqueued = enqueue_due(ctx, today)
     own = sender is None
     sender = sender or make_sender(ctx.settings)
     try:
-        counts = deliver(ctx, sender)
+        counts = deliver(ctx, sender, lease=lease)
     finally:
         if own:
             sender.close()
@@ -318,7 +324,7 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
         raise Conflict(f"another sweep holds this database ({held.get('holder')}, until {held.get('expires_at')}); "
                        "nothing done — try again when it has finished")
     try:
-        result = sweep(ctx, ctx.today)
+        result = sweep(ctx, ctx.today, lease=lease)
     finally:
         lease.release()
     with ctx.read() as repo:

@@ -48,6 +48,7 @@ def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, p
             continue
         infos = _state_info(spec)
         claim_in, validity_in = _open_in(spec, "claim_deadline"), _open_in(spec, "validity")
+        consents: dict[str, list[str]] | None = None
         if case_codes:
             for case in repo.cases_in_states(spec.open_states, council=council, program=spec.program,
                                              coordinator=coordinator):
@@ -56,9 +57,11 @@ def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, p
                 needs_consents = ("stalled" in case_codes and case["state"] == "negotiating"
                                   and state.stall_days is not None
                                   and (today - case["state_since"]).days > state.stall_days)
+                if needs_consents and consents is None:  # one query for all negotiating cases, when needed
+                    consents = repo.missing_consents_in("negotiating")
                 found = case_findings(case, state, rules, today, claim_open_in=claim_in,
                                       validity_open_in=validity_in,
-                                      missing_consents=repo.missing_consents(case["id"]) if needs_consents else ())
+                                      missing_consents=(consents or {}).get(case["id"], ()) if needs_consents else ())
                 yield from (f for f in found if f.code in case_codes)
         if "monitoring_overdue" in codes:
             for row in repo.overdue_sessions(today, council=council, program=spec.program, coordinator=coordinator,

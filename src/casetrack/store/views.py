@@ -61,6 +61,21 @@ class ViewRepo:
         query = self._filtered(query, council, program, coordinator)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
+    def missing_consents_in(self, state: str) -> dict[str, list[str]]:
+        """For every case in ``state``: the names of its lenders with no consent letter on file."""
+        consented = select(documents.c.case_id, documents.c.lender_id).where(
+            documents.c.kind == "consent_letter").subquery()
+        query = (select(lenders.c.case_id, orgs.c.name)
+                 .join(orgs, orgs.c.id == lenders.c.org_id).join(cases, cases.c.id == lenders.c.case_id)
+                 .outerjoin(consented, (consented.c.case_id == lenders.c.case_id)
+                            & (consented.c.lender_id == lenders.c.org_id))
+                 .where(cases.c.state == state, consented.c.case_id.is_(None))
+                 .order_by(lenders.c.case_id, lenders.c.position))
+        out: dict[str, list[str]] = {}
+        for case_id, name in self.conn.execute(query):
+            out.setdefault(case_id, []).append(name)
+        return out
+
     def missing_consents(self, case_id: str) -> list[str]:
         """Names of the case's lenders with no consent letter on file."""
         consented = select(documents.c.lender_id).where(documents.c.case_id == case_id,
