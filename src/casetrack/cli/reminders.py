@@ -146,4 +146,28 @@ def closure_list(g: Globals, fmt: str) -> None:
     emit(services.list_closures(g.context()), fmt, ["day", "council", "reason", "source"])
 
 
-COMMANDS = [remind, scheduler, outbox, calendar]
+@click.command()
+@format_option
+@pass_globals
+def doctor(g: Globals, fmt: str) -> None:
+    """Health check: the database, its schema, the workflows, the last sweep and the outbox backlog. Exits 1
+    when anything is wrong — e.g. the scheduler has not swept for 3 intervals (for monitoring systems).
+
+    \b
+    Example:
+      casetrack --config /etc/casetrack/casetrack.toml doctor
+    """
+    from .. import services
+
+    report = services.doctor(g.context())
+    if fmt == "table":
+        click.echo(f"database {report['database']}")
+        for c in report["checks"]:
+            click.echo(f"{'ok ' if c['ok'] else 'BAD'}  {c['check']:<10} {c['detail']}")
+    else:
+        emit(report, fmt)
+    if not report["ok"]:
+        raise click.exceptions.Exit(1)
+
+
+COMMANDS = [remind, scheduler, outbox, calendar, doctor]

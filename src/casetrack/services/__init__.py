@@ -9,6 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _WHERE = {
+    "doctor": "doctor",
     "Context": "context",
     "LenderArg": "parsing",
     "ORG_KINDS": "registry",
@@ -68,6 +69,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from .cases import advance, case_events, case_history, list_cases, open_case, show_case  # noqa: F401
     from .closures import change_closure, list_closures  # noqa: F401
     from .context import Context  # noqa: F401
+    from .doctor import doctor  # noqa: F401
     from .documents import add_document  # noqa: F401
     from .exchange import export  # noqa: F401
     from .fees import claim_fee, decide_fee, fee_statement, list_claims, reject_fee, set_estimates  # noqa: F401

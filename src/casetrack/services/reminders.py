@@ -300,6 +300,7 @@ class Lease:
 
 def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lease | None = None) -> dict[str, int]:
     """Enqueue what is due as of ``today`` and deliver the outbox (the caller holds ``lease``)."""
+    started = utcnow()
     enqueued = enqueue_due(ctx, today)
     own = sender is None
     sender = sender or make_sender(ctx.settings)
@@ -308,6 +309,11 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
     finally:
         if own:
             sender.close()
+    with ctx.write() as repo:
+        ReminderRepo(repo.conn).record_sweep({
+            "holder": lease.holder if lease else "direct", "as_of": today, "started_at": started,
+            "finished_at": utcnow(), "enqueued": enqueued, **{k: counts[k] for k in ("sent", "failed", "dead",
+                                                                                     "dropped")}})
     return {"enqueued": enqueued, **counts}
 
 

@@ -11,11 +11,12 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from .repo import cases, companies, councils, ledger, orgs, sessions, support, users
-from .tables import Closure, Outbox, SchedulerLease
+from .tables import Closure, Outbox, SchedulerLease, SweepRun
 
 outbox = Outbox.__table__
 closures = Closure.__table__
 leases = SchedulerLease.__table__
+sweep_runs = SweepRun.__table__
 
 _lead = support.alias("lead")
 _lead_org = orgs.alias("lead_org")
@@ -180,3 +181,14 @@ class ReminderRepo:
     def lease(self, name: str) -> dict[str, Any] | None:
         row = self.conn.execute(select(leases).where(leases.c.name == name)).mappings().first()
         return dict(row) if row else None
+
+    # -- sweep runs ----------------------------------------------------------------------------
+    def record_sweep(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(sweep_runs).values(**values))
+
+    def last_sweep(self) -> dict[str, Any] | None:
+        row = self.conn.execute(select(sweep_runs).order_by(sweep_runs.c.finished_at.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
+
+    def oldest_pending(self) -> dt.datetime | None:
+        return self.conn.execute(select(func.min(outbox.c.created_at)).where(outbox.c.status == "pending")).scalar()

@@ -255,3 +255,19 @@ class SchedulerLease(SQLModel, table=True):
     holder: str = Field(max_length=120)
     acquired_at: dt.datetime
     expires_at: dt.datetime
+
+
+class SweepRun(SQLModel, table=True):
+    """One finished sweep (scheduler tick or remind run): what `casetrack doctor` reads."""
+
+    __tablename__ = "sweep_run"
+    id: int | None = Field(default=None, primary_key=True)
+    holder: str = Field(max_length=120)
+    as_of: dt.date
+    started_at: dt.datetime
+    finished_at: dt.datetime = Field(index=True)
+    enqueued: int = 0
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    dropped: int = 0
