@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .repo import cases, companies, councils, ledger, orgs, sessions, support, users
+from .repo import cases, companies, councils, orgs, sessions, support, users
 from .tables import Closure, Outbox, SchedulerLease, SweepRun
 
 outbox = Outbox.__table__
@@ -61,23 +61,13 @@ class ReminderRepo:
 
     def open_holdbacks(self, program: str, states: Sequence[str]) -> list[dict[str, Any]]:
         """Cases whose plan subsidy is partly held back and not yet released."""
-        sums = (select(ledger.c.case_id,
-                       func.sum(ledger.c.retained).label("retained"), func.sum(ledger.c.released).label("released"),
-                       func.min(ledger.c.on).filter(ledger.c.component == "plan").label("decided_on"))
-                .group_by(ledger.c.case_id).subquery())
-        query = _joined(select(*_case_columns(), sums.c.retained, sums.c.released, sums.c.decided_on)
-                        .select_from(cases.join(sums, sums.c.case_id == cases.c.id)))
-        query = query.where(cases.c.program == program, cases.c.state.in_(list(states)),
-                            sums.c.retained - sums.c.released > 0)
-        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+        from .views import holdback_query
 
-    def sessions_due_between(self, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-        query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.due_on, cases.c.coordinator,
-                        companies.c.name.label("company_name"))
-                 .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id)
-                 .where(sessions.c.status == "scheduled", sessions.c.due_on >= start, sessions.c.due_on <= end)
-                 .order_by(sessions.c.due_on, sessions.c.case_id))
-        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+        base = holdback_query().subquery()
+        query = _joined(select(*_case_columns(), base.c.open.label("retained"), base.c.decided_on)
+                        .select_from(cases.join(base, base.c.id == cases.c.id)))
+        query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
+        return [{**dict(r), "released": 0} for r in self.conn.execute(self._scoped(query)).mappings()]
 
     def council_info(self) -> dict[str, dict[str, Any]]:
         return {r["code"]: dict(r) for r in self.conn.execute(select(councils)).mappings()}

@@ -164,6 +164,7 @@ class LedgerEntry(SQLModel, table=True):
     __tablename__ = "ledger_entry"
     __table_args__ = (
         UniqueConstraint("claim_id"),
+        Index("ix_ledger_holdback", "case_id", sqlite_where=text("retained > 0"), postgresql_where=text("retained > 0")),
         CheckConstraint("subsidy = paid + retained", name="ck_ledger_subsidy_split"),
         CheckConstraint("fee = subsidy + company_share", name="ck_ledger_fee_split"),
     )

@@ -53,12 +53,9 @@ class ViewRepo:
 
     def open_holdbacks(self, *, council: str | None = None, program: str | None = None,
                        coordinator: str | None = None) -> list[dict[str, Any]]:
-        sums = (select(ledger.c.case_id, (func.sum(ledger.c.retained) - func.sum(ledger.c.released)).label("open"),
-                       func.min(ledger.c.on).filter(ledger.c.component == "plan").label("decided_on"))
-                .group_by(ledger.c.case_id).subquery())
-        query = (select(*CASE_COLUMNS, sums.c.open, sums.c.decided_on)
-                 .join(sums, sums.c.case_id == cases.c.id).where(sums.c.open > 0))
-        query = self._filtered(query, council, program, coordinator)
+        """Cases whose plan subsidy is partly held back and not yet released (from the few ledger
+        entries that hold something back: a partial index)."""
+        query = self._filtered(holdback_query(), council, program, coordinator)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def missing_consents_in(self, state: str) -> dict[str, list[str]]:
@@ -144,3 +141,13 @@ def export_session_rows(conn: Connection, scope: frozenset[str] | None, council:
         query = query.where(cases.c.council == council)
     for row in conn.execute(query.execution_options(yield_per=5000)).mappings():
         yield dict(row)
+
+
+def holdback_query() -> Any:
+    """Ledger entries that held something back, with their case and what was released since."""
+    held = ledger.alias("held")
+    released = (select(func.coalesce(func.sum(ledger.c.released), 0)).where(ledger.c.case_id == held.c.case_id)
+                .scalar_subquery())
+    return (select(*CASE_COLUMNS, (held.c.retained - released).label("open"), held.c.on.label("decided_on"))
+            .select_from(held.join(cases, cases.c.id == held.c.case_id))
+            .where(held.c.retained > 0, held.c.retained - released > 0))

@@ -1,4 +1,4 @@
-"""Sweep runs for the health check
+"""Sweep runs for the health check; an index on the ledger entries that hold money back
 
 Revision ID: 0005
 Revises: 0004
@@ -18,6 +18,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_ledger_holdback",
+            ["case_id"],
+            unique=False,
+            sqlite_where=sa.text("retained > 0"),
+            postgresql_where=sa.text("retained > 0"),
+        )
     op.create_table(
         "sweep_run",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -37,6 +45,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_ledger_holdback",
+            sqlite_where=sa.text("retained > 0"),
+            postgresql_where=sa.text("retained > 0"),
+        )
     with op.batch_alter_table("sweep_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sweep_run_finished_at"))
 

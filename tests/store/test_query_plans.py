@@ -1,0 +1,77 @@
+"""The hot queries use indexes: no full scan of monitoring sessions, history, ledger or outbox in
+`audit stalled`, `caseload`, `remind run --dry-run` or `case show` (EXPLAIN QUERY PLAN on SQLite;
+EXPLAIN with sequential scans disabled on PostgreSQL, where tiny tables would otherwise be scanned)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from casetrack.store.db import get_engine
+from tests.cli.helpers import drive_405
+from tests.conftest import Cli, World
+
+BIG = ("monitoring_session", "case_history", "ledger_entry", "outbox", "document")
+
+
+@contextmanager
+def captured(url: str) -> Iterator[list[tuple[str, object]]]:
+    engine = get_engine(url)
+    statements: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and not executemany:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+
+
+def _full_scans(url: str, statements: list[tuple[str, object]]) -> list[str]:
+    engine = get_engine(url)
+    bad = []
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")
+        for sql, params in statements:
+            if "alembic_version" in sql or "sqlite_master" in sql:
+                continue
+            if engine.dialect.name == "sqlite":
+                plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
+                scans = [p for p in plan if re.match(r"SCAN \w+", p)]  # with or without an index: all rows
+                bad += [f"{p} in: {sql[:160]}" for p in scans if p.split()[1] in BIG]
+            else:
+                plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql, params)]
+                bad += [f"{p.strip()} in: {sql[:160]}" for p in plan
+                        if "Seq Scan" in p and any(f" on {t}" in p for t in BIG)]
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("RESET enable_seqscan")
+    return bad
+
+
+@pytest.mark.parametrize("command", [
+    ("audit", "stalled"), ("caseload", "--by", "council"), ("remind", "run", "--dry-run"), ("case", "show", "CASE"),
+])
+def test_hot_queries_use_indexes(cli: Cli, world: World, command: tuple[str, ...]) -> None:
+    cid = drive_405(cli, world, "monitoring")
+    args = [cid if a == "CASE" else a for a in command]
+    with captured(cli.db_url) as statements:
+        assert cli(*args, "--format", "json").code == 0
+    assert statements, "the command ran no query?"
+    assert _full_scans(cli.db_url, statements) == []
+
+
+def test_the_check_can_fail(cli: Cli, world: World) -> None:
+    """A query that must scan the sessions table is reported."""
+    sql = "SELECT count(*) FROM monitoring_session WHERE note = 'x'"
+    assert _full_scans(cli.db_url, [(sql, {} if get_engine(cli.db_url).dialect.name == "postgresql" else ())]) != []
+    with get_engine(cli.db_url).connect() as conn:
+        assert conn.execute(sa.text("SELECT 1")).scalar() == 1
