@@ -1,0 +1,157 @@
+"""National-size benchmarks on a generated database (bench/generate.py).
+
+    python bench/generate.py --db /tmp/national.db --cases 100000
+    python bench/bench_scale.py --db /tmp/national.db [--today 2026-11-25]
+
+Prints, for the database given: whole-process wall time and peak memory of the CLI commands the
+coordinators run, `audit stalled` against the same findings computed with hand-written SQL (raw
+DBAPI, no ORM or Core) in the same run, the sweep enqueuing 10,000 rungs, and events per second
+through the service layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+D = dt.date.fromisoformat
+
+
+def whole_process(url: str, today: str, *args: str, runs: int = 3) -> tuple[float, float]:
+    """(best wall seconds, peak RSS MB) of `casetrack ARGS` in a fresh process."""
+    exe = Path(sys.executable).with_name("casetrack")
+    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "casetrack"]),
+           "--db", url, "--today", today, *args]
+    times, peak = [], 0.0
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        peak = max(peak, int(done.stderr.strip().splitlines()[-1]) / 1024)
+    return min(times), peak
+
+
+def hand_written_findings(url: str, today: dt.date) -> int:
+    """The audit's findings with plain SQL through the raw DBAPI and the thresholds written out."""
+    from casetrack.domain.dates import add_months
+    from casetrack.store.db import get_engine
+    from casetrack.workflow.registry import all_workflows
+
+    specs = all_workflows()
+    raw = get_engine(url).raw_connection()
+    cur = raw.cursor()
+    p = "?" if url.startswith("sqlite") else "%s"
+    found = 0
+    for spec in specs.values():
+        states = list(spec.open_states)
+        marks = ", ".join([p] * len(states))
+        cur.execute(f"SELECT id, state, state_since, accepted_on, validity_until, rule_set FROM cases "
+                    f"WHERE program = {p} AND state IN ({marks})", [spec.program, *states])
+        claim_in = spec.reminders["claim_deadline"].open_in if "claim_deadline" in spec.reminders else ()
+        validity_in = spec.reminders["validity"].open_in if "validity" in spec.reminders else ()
+        for _id, state, since, accepted, until, rule_set in cur.fetchall():
+            since = since if isinstance(since, dt.date) else D(since)
+            limit = spec.states[state].stall_days
+            if limit is not None and (today - since).days > limit:
+                found += 1
+            if accepted:
+                accepted = accepted if isinstance(accepted, dt.date) else D(accepted)
+                rules = spec.rule_set(rule_set).values
+                if state in claim_in and today >= add_months(accepted, rules["claim_deadline_warn_months"]):
+                    found += 1
+                if state in validity_in:
+                    end = (until if isinstance(until, dt.date) else D(until)) if until else None
+                    warn = add_months(end, -6) if end else add_months(accepted, rules["validity_warn_months"])
+                    if today >= warn:
+                        found += 1
+        cur.execute(f"SELECT count(*) FROM monitoring_session s JOIN cases c ON c.id = s.case_id "
+                    f"WHERE s.status = 'scheduled' AND s.due_on < {p} AND c.program = {p} AND c.state IN ({marks})",
+                    [today if not url.startswith("sqlite") else today.isoformat(), spec.program, *states])
+        found += cur.fetchone()[0]
+    cur.execute("SELECT l.case_id, l.retained, l.\"on\", c.rule_set, c.program FROM ledger_entry l "
+                "JOIN cases c ON c.id = l.case_id WHERE l.retained > 0 AND l.retained > "
+                "(SELECT coalesce(sum(r.released), 0) FROM ledger_entry r WHERE r.case_id = l.case_id) "
+                "AND c.state NOT IN ('withdrawn', 'lapsed', 'rejected')")
+    for _case, _retained, decided, rule_set, program in cur.fetchall():
+        decided = decided if isinstance(decided, dt.date) else D(decided)
+        months = specs[program].rule_set(rule_set).values.get("holdback_open_warn_months")
+        if months and today >= add_months(decided, months):
+            found += 1
+    raw.close()
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--today", default="2026-11-25")
+    args = parser.parse_args()
+    from casetrack import services
+    from casetrack.store.db import normalise_url
+
+    url = normalise_url(args.db)
+    today = D(args.today)
+    ctx = services.Context(db_url=url, today=today, user="bench")
+    with ctx.read() as repo:
+        n = repo.conn.exec_driver_sql("SELECT count(*) FROM cases").scalar()
+    label = f"[{url.split(':')[0]} {n:,} cases]"
+
+    start = time.perf_counter()
+    ours = services.audit_stalled(ctx)
+    in_process = time.perf_counter() - start
+    start = time.perf_counter()
+    hand = hand_written_findings(url, today)
+    hand_seconds = time.perf_counter() - start
+    print(f"{label} audit stalled in process: {in_process:.2f} s for {len(ours):,} findings; hand-written SQL "
+          f"{hand_seconds:.2f} s for {hand:,}; ratio {in_process / hand_seconds:.1f}x (goal ≤ 3x)")
+    for name, cmd in (("audit stalled --format json", ("audit", "stalled", "--format", "json")),
+                      ("caseload --by council", ("caseload", "--by", "council", "--format", "json")),
+                      ("case show", ("case", "show", ours[0]["case"] if ours else "00-0000-0000", "--format",
+                                     "json")),
+                      ("remind run --dry-run (as of 2020-01-01: nothing due)", ("remind", "run", "--dry-run"))):
+        day = "2020-01-01" if "nothing due" in name else args.today
+        seconds, peak = whole_process(url, day, *cmd)
+        print(f"{label} {name}: {seconds:.2f} s whole process, peak {peak:,.0f} MB")
+    help_times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "casetrack", "--help"], capture_output=True, check=True)
+        help_times.append(time.perf_counter() - start)
+    print(f"casetrack --help: {statistics.median(help_times):.2f} s (median of 5)")
+    # case advance on a copy (it changes the case)
+    if url.startswith("sqlite"):
+        copy = Path(tempfile.mkdtemp()) / "copy.db"
+        shutil.copy(url.removeprefix("sqlite:///"), copy)
+        copy_url = f"sqlite:///{copy}"
+        cctx = services.Context(db_url=copy_url, today=today, user="bench")
+        target = next(c["id"] for c in services.list_cases(cctx, state="consultation"))
+        seconds, peak = whole_process(copy_url, args.today, "case", "advance", target, "withdraw", "--reason",
+                                      "bench", runs=1)
+        print(f"{label} case advance (withdraw): {seconds:.2f} s whole process, peak {peak:,.0f} MB")
+        drafting = [c["id"] for c in services.list_cases(cctx, state="drafting", program="405")][:300]
+        start = time.perf_counter()
+        fired = 0
+        for k in range(2):
+            for cid in drafting:
+                case = services.show_case(cctx, cid)
+                end = max(case["validity_until"] or case["accepted_on"] + dt.timedelta(days=800), today)
+                until = end + dt.timedelta(days=30 + k)
+                services.advance(cctx, cid, "extend", on=today, reason="bench", until=until)
+                fired += 1
+        seconds = time.perf_counter() - start
+        print(f"{label} events through the service layer (show + extend each): {fired / seconds:,.0f}/s")
+    print(f"peak RSS of this bench process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB; "
+          f"pid {os.getpid()}")
+
+
+if __name__ == "__main__":
+    main()
