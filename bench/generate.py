@@ -365,6 +365,9 @@ def main() -> None:
         generated += len(batch["cases"])
         if sys.stderr.isatty():
             sys.stderr.write(f"\r{generated:,}/{args.cases:,} cases")
+    from casetrack.store.db import refresh_statistics
+
+    refresh_statistics(engine)
     total_seconds = time.perf_counter() - started
     if sys.stderr.isatty():
         sys.stderr.write("\n")

@@ -12,7 +12,7 @@ from ..domain import corporate_number
 from ..errors import BadInput, NotFound
 from ..resources import councils_csv
 from ..store import migrate
-from ..store.db import redact, transaction
+from ..store.db import redact, refresh_statistics, transaction
 from ..store.repo import Repo, utcnow
 from .context import Context
 
@@ -25,6 +25,7 @@ def init_db(ctx: Context) -> dict[str, Any]:
     rows = read_councils_csv(councils_csv())
     with transaction(ctx.engine, write=True) as conn:
         added = Repo(conn).upsert_councils(rows)
+    refresh_statistics(ctx.engine)
     return {"database": redact(ctx.db_url), "schema_before": before, "schema": after,
             "councils": len(rows), "councils_added": added}
 

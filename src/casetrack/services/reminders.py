@@ -101,8 +101,20 @@ def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[
             for row in rrepo.open_sessions(spec.program, item.open_in, horizon):
                 yield kind, row, row["due_on"], row["nominal_due_on"], f"{row['case_id']}#{row['seq']}"
         else:
-            rows = (rrepo.open_holdbacks(spec.program, item.open_in) if kind == "holdback"
-                    else rrepo.cases_in(spec.program, item.open_in))
+            # an item's rungs start at most `lead` days before its date: skip cases whose date is later
+            horizon = today + dt.timedelta(days=earliest_lead_days(_rungs(item)) + 15)
+            if kind == "holdback":
+                months = min(int(r.values.get("holdback_open_warn_months", 0)) for r in spec.rule_sets)
+                rows = rrepo.open_holdbacks(spec.program, item.open_in, decided_by=add_months(horizon, -months))
+            elif kind == "claim_deadline":
+                months = min(int(r.values["claim_deadline_months"]) for r in spec.rule_sets)
+                rows = rrepo.cases_in(spec.program, item.open_in, accepted_by=add_months(horizon, -months))
+            elif kind == "validity":
+                months = min(int(r.values["validity_months"]) for r in spec.rule_sets)
+                rows = rrepo.cases_in(spec.program, item.open_in, accepted_by=add_months(horizon, -months),
+                                      until_by=horizon)
+            else:
+                rows = rrepo.cases_in(spec.program, item.open_in)
             for row in rows:
                 anchor = _anchor(spec, kind, row)
                 if anchor is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,37 +92,45 @@ def audit_stalled(ctx: Context, *, council: str | None = None, program: str | No
 
 
 def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> list[dict[str, Any]]:
+    """Counts per key, all in SQL (GROUP BY): open cases by state, cases with an overdue session, stalled
+    cases (days in the state above its threshold), and what ended this fiscal year."""
+    from sqlalchemy import and_, or_
+
+    from ..store.repo import cases
+
     if by not in ("state", "coordinator", "program", "council"):
         raise BadInput(f"--by {by!r}: one of state, coordinator, program, council")
     today = ctx.today
     fy = fiscal_year(today)
     fy_start, fy_end = dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31)
+    specs = all_workflows()
+    open_states = sorted({s for spec in specs.values() for s in spec.open_states})
+    stalled_when = [and_(cases.c.program == spec.program, cases.c.state == st.id,
+                         cases.c.state_since < today - dt.timedelta(days=st.stall_days))
+                    for spec in specs.values() for st in spec.states.values()
+                    if st.stall_days is not None and not st.final and st.waiting_on]
     rows: dict[str, dict[str, Any]] = {}
 
     def bucket(key: Any) -> dict[str, Any]:
         k = "(none)" if key is None else str(key)
-        return rows.setdefault(k, {"key": k, "open": 0, "by_state": Counter(), "overdue_monitoring": 0,
-                                   "stalled": 0, "ended_this_fiscal_year": Counter()})
+        return rows.setdefault(k, {"key": k, "open": 0, "by_state": {}, "overdue_monitoring": 0, "stalled": 0,
+                                   "ended_this_fiscal_year": dict.fromkeys(ENDED, 0), "fiscal_year": fy})
 
-    overdue_cases: dict[str, set[str]] = defaultdict(set)
-    stalled_cases: dict[str, set[str]] = defaultdict(set)
     with ctx.read() as repo:
         views = ViewRepo(repo.conn, ctx.scope)
-        for spec in all_workflows().values():
-            for case in views.cases_in_states(spec.open_states, council=council, program=spec.program):
-                b = bucket(case[by])
-                b["open"] += 1
-                b["by_state"][case["state"]] += 1
-            for case in views.ended_between(ENDED, fy_start, fy_end, council=council, program=spec.program):
-                bucket(case[by])["ended_this_fiscal_year"][case["state"]] += 1
-        for f in iter_findings(ctx, views, council=council, codes=frozenset({"stalled", "monitoring_overdue"})):
-            key = {"state": f.state, "coordinator": f.coordinator, "program": f.program, "council": f.council}[by]
-            (overdue_cases if f.code == "monitoring_overdue" else stalled_cases)[
-                "(none)" if key is None else str(key)].add(f.case)
-    for key, b in rows.items():
-        b["overdue_monitoring"] = len(overdue_cases.get(key, ()))
-        b["stalled"] = len(stalled_cases.get(key, ()))
+        for key, state, n in views.grouped_counts(by, cases.c.state.in_(open_states), council=council,
+                                                  with_state=True):
+            b = bucket(key)
+            b["open"] += n
+            b["by_state"][state] = n
+        ended = and_(cases.c.state.in_(ENDED), cases.c.state_since >= fy_start, cases.c.state_since <= fy_end)
+        for key, state, n in views.grouped_counts(by, ended, council=council, with_state=True):
+            bucket(key)["ended_this_fiscal_year"][state] = n
+        if stalled_when:
+            for key, n in views.grouped_counts(by, or_(*stalled_when), council=council):
+                bucket(key)["stalled"] = n
+        for key, n in views.overdue_case_counts(by, today, open_states, council=council):
+            bucket(key)["overdue_monitoring"] = n
+    for b in rows.values():
         b["by_state"] = dict(sorted(b["by_state"].items()))
-        b["ended_this_fiscal_year"] = {s: b["ended_this_fiscal_year"].get(s, 0) for s in ENDED}
-        b["fiscal_year"] = fy
     return sorted(rows.values(), key=lambda r: r["key"])

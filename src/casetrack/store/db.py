@@ -132,3 +132,13 @@ def translate_error(exc: BaseException) -> CasetrackError:
     if isinstance(exc, OperationalError):
         return DatabaseUnavailable(f"database error: {_first_line(exc)}")
     return DatabaseUnavailable(f"database error: {type(exc).__name__}: {_first_line(exc)}")
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """ANALYZE, so the query planner knows the tables' sizes (after init, upgrades and bulk loads)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql("ANALYZE")

@@ -54,16 +54,25 @@ class ReminderRepo:
                             cases.c.program == program, cases.c.state.in_(list(states)))
         return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
 
-    def cases_in(self, program: str, states: Sequence[str]) -> list[dict[str, Any]]:
+    def cases_in(self, program: str, states: Sequence[str], *, accepted_by: dt.date | None = None,
+                 until_by: dt.date | None = None) -> list[dict[str, Any]]:
+        """Cases of ``program`` in ``states``; with ``accepted_by``, only those accepted by then (or, with
+        ``until_by``, whose extended validity ends by then): the rest cannot have a rung due yet."""
         query = _joined(select(*_case_columns()).select_from(cases))
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
+        if accepted_by is not None:
+            accepted = cases.c.accepted_on <= accepted_by
+            if until_by is not None:
+                accepted = or_(and_(cases.c.validity_until.is_(None), accepted), cases.c.validity_until <= until_by)
+            query = query.where(accepted)
         return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
 
-    def open_holdbacks(self, program: str, states: Sequence[str]) -> list[dict[str, Any]]:
-        """Cases whose plan subsidy is partly held back and not yet released."""
+    def open_holdbacks(self, program: str, states: Sequence[str],
+                       decided_by: dt.date | None = None) -> list[dict[str, Any]]:
+        """Cases whose plan subsidy is partly held back and not yet released (decided by ``decided_by``)."""
         from .views import holdback_query
 
-        base = holdback_query().subquery()
+        base = holdback_query(decided_by).subquery()
         query = _joined(select(*_case_columns(), base.c.open.label("retained"), base.c.decided_on)
                         .select_from(cases.join(base, base.c.id == cases.c.id)))
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))

@@ -58,6 +58,23 @@ class ViewRepo:
         query = self._filtered(holdback_query(), council, program, coordinator)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
+    def grouped_counts(self, key: str, conditions: Any, *, council: str | None = None,
+                       with_state: bool = False) -> list[tuple[Any, ...]]:
+        """(key[, state], count of cases) for the cases matching ``conditions``."""
+        column = cases.c[key]
+        cols = [column, cases.c.state] if with_state else [column]
+        query = self._filtered(select(*cols, func.count()).where(conditions), council, None, None)
+        return [tuple(r) for r in self.conn.execute(query.group_by(*cols))]
+
+    def overdue_case_counts(self, key: str, today: dt.date, states: Sequence[str], *,
+                            council: str | None = None) -> list[tuple[Any, int]]:
+        column = cases.c[key]
+        query = (select(column, func.count(func.distinct(cases.c.id)))
+                 .select_from(sessions.join(cases, cases.c.id == sessions.c.case_id))
+                 .where(sessions.c.status == "scheduled", sessions.c.due_on < today, cases.c.state.in_(list(states))))
+        query = self._filtered(query, council, None, None).group_by(column)
+        return [tuple(r) for r in self.conn.execute(query)]
+
     def missing_consents_in(self, state: str) -> dict[str, list[str]]:
         """For every case in ``state``: the names of its lenders with no consent letter on file."""
         consented = select(documents.c.case_id, documents.c.lender_id).where(
@@ -143,11 +160,13 @@ def export_session_rows(conn: Connection, scope: frozenset[str] | None, council:
         yield dict(row)
 
 
-def holdback_query() -> Any:
-    """Ledger entries that held something back, with their case and what was released since."""
+def holdback_query(decided_by: dt.date | None = None) -> Any:
+    """Ledger entries that held something back (decided by ``decided_by``, when given), with their case
+    and what is still held."""
     held = ledger.alias("held")
     released = (select(func.coalesce(func.sum(ledger.c.released), 0)).where(ledger.c.case_id == held.c.case_id)
                 .scalar_subquery())
     return (select(*CASE_COLUMNS, (held.c.retained - released).label("open"), held.c.on.label("decided_on"))
             .select_from(held.join(cases, cases.c.id == held.c.case_id))
-            .where(held.c.retained > 0, held.c.retained - released > 0))
+            .where(held.c.retained > 0, *([held.c.on <= decided_by] if decided_by else []),
+                   held.c.retained - released > 0))
