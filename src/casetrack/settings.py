@@ -30,6 +30,7 @@ class SmtpSettings:
 class SchedulerSettings:
     interval_seconds: float = 60.0
     lease_seconds: float = 120.0
+    multi_node: bool = False  # every scheduler delivers (claims); PostgreSQL only
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -87,7 +88,7 @@ def load_settings(path: str | None) -> Settings:
                               str(smtp.get("username", ""))),
             closures=closures,
             scheduler=SchedulerSettings(float(sched.get("interval_seconds", 60)),
-                                        float(sched.get("lease_seconds", 120))),
+                                        float(sched.get("lease_seconds", 120)), bool(sched.get("multi_node", False))),
             digest=DigestSettings(bool(digest.get("enabled", "digest" in data)), WEEKDAYS.index(weekday),
                                   int(digest.get("horizon_days", 14))),
         )

@@ -35,6 +35,12 @@ class SweepJob:
 
     def __call__(self) -> None:
         try:
+            if self.ctx.settings.scheduler.multi_node:  # everyone delivers; the lease holder also enqueues
+                leader = self.lease.take()
+                counts = sweep(self.ctx, self.today(), lease=self.lease, enqueue=leader)
+                self.holding = leader
+                self.report({"event": "swept", "today": self.today().isoformat(), "enqueuer": leader, **counts})
+                return
             if not self.lease.take():
                 if self.holding:
                     log.warning("lost the sweep lease")
@@ -54,6 +60,9 @@ class SweepJob:
 def run(ctx: Context, *, interval_seconds: float, today: Callable[[], dt.date] | None = None,
         report: Callable[[dict[str, Any]], None] = lambda _: None, lease_holder: str | None = None) -> None:
     """Block until SIGTERM or SIGINT; sweep every ``interval_seconds``."""
+    from ..services.reminders import check_multi_node
+
+    check_multi_node(ctx)
     today_fn = today or (lambda: dt.datetime.now(TOKYO).date())
     lease = Lease(ctx, lease_holder)
     job = SweepJob(ctx, today_fn, lease, report)

@@ -17,7 +17,7 @@ from typing import Any
 from ..calendar import BusinessCalendar
 from ..domain.dates import add_months
 from ..domain.reminders import RungSpec, backoff_seconds, due_rungs, earliest_lead_days
-from ..errors import Conflict
+from ..errors import BadInput, Conflict
 from ..notify import messages
 from ..notify.render import render
 from ..notify.senders import PermanentFailure, Sender, TemporaryFailure, make_sender
@@ -237,46 +237,76 @@ def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch:
             return counts
         for row in rows:
             seen.add(row["id"])
-            with ctx.read() as repo:
-                due = _still_due(ctx, repo, row)
-            if not due:
-                _settle(ctx, row["id"], {"status": "dropped", "last_error": "the item was done before delivery"})
-                counts["dropped"] += 1
-                continue
             if lease is not None and not lease.still_held():
                 counts["lease_lost"] = 1
                 return counts
-            msg = messages.build(sender=ctx.settings.mail.sender, to_addr=row["to_addr"], to_name=row["to_name"],
-                                 subject=row["subject"], body=row["body"], message_id=row["message_id"])
-            try:
-                sender.send(msg, f"{row['id']:08d}-{row['item']}-{row['rung']}")
-            except PermanentFailure as exc:
-                _settle(ctx, row["id"], {"status": "dead", "attempts": row["attempts"] + 1,
-                                         "last_error": exc.reply})
-                counts["dead"] += 1
-            except TemporaryFailure as exc:
-                attempts = row["attempts"] + 1
-                giving_up = row["created_at"] + dt.timedelta(hours=ctx.settings.mail.retry_hours)
-                if now >= giving_up:
-                    _settle(ctx, row["id"], {"status": "dead", "attempts": attempts,
-                                             "last_error": f"gave up after {attempts} attempts over "
-                                                           f"{ctx.settings.mail.retry_hours:g} h: {exc.reply}"})
-                    counts["dead"] += 1
-                else:
-                    _settle(ctx, row["id"], {"attempts": attempts, "last_error": exc.reply,
-                                             "next_attempt_at": now + dt.timedelta(seconds=backoff_seconds(attempts))})
-                    counts["failed"] += 1
-            else:
-                fault("after_send")
-                _settle(ctx, row["id"], {"status": "sent", "attempts": row["attempts"] + 1, "sent_at": utcnow(),
-                                         "last_error": None})
-                fault("after_commit")
-                counts["sent"] += 1
+            _deliver_row(ctx, sender, row, now, counts)
 
 
-def _settle(ctx: Context, outbox_id: int, values: dict[str, Any]) -> None:
-    with ctx.write() as repo:
-        ReminderRepo(repo.conn).settle(outbox_id, values)
+def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime | None = None,
+                    batch: int = 50) -> dict[str, int]:
+    """Multi-node delivery (PostgreSQL): claim a batch nobody holds (SKIP LOCKED), send it, settle each
+    message only while the claim is still ours. Claims last ``lease_seconds``; they are extended before
+    a send once half of that has passed, and a scheduler paused past its claims finds them gone and
+    sends nothing more of them."""
+    now = now or utcnow()
+    ttl = dt.timedelta(seconds=ctx.settings.scheduler.lease_seconds)
+    counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0}
+    while True:
+        with ctx.write() as repo:
+            rows = ReminderRepo(repo.conn, ctx.scope).claim(holder, utcnow(), utcnow() + ttl, batch)
+        if not rows:
+            return counts
+        claimed_at = time.monotonic()
+        mine = {r["id"] for r in rows}
+        for row in rows:
+            if time.monotonic() - claimed_at > ttl.total_seconds() / 2:
+                with ctx.write() as repo:
+                    mine = ReminderRepo(repo.conn).extend_claims(holder, sorted(mine), utcnow() + ttl)
+                claimed_at = time.monotonic()
+            if row["id"] not in mine:
+                counts["lost_claims"] = counts.get("lost_claims", 0) + 1
+                continue
+            _deliver_row(ctx, sender, row, now, counts, claimed_by=holder)
+            mine.discard(row["id"])
+
+
+def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.datetime, counts: dict[str, int],
+                 claimed_by: str | None = None) -> None:
+    def settle(values: dict[str, Any]) -> None:
+        with ctx.write() as repo:
+            ReminderRepo(repo.conn).settle(row["id"], values, claimed_by)
+
+    with ctx.read() as repo:
+        due = _still_due(ctx, repo, row)
+    if not due:
+        settle({"status": "dropped", "last_error": "the item was done before delivery"})
+        counts["dropped"] += 1
+        return
+    msg = messages.build(sender=ctx.settings.mail.sender, to_addr=row["to_addr"], to_name=row["to_name"],
+                         subject=row["subject"], body=row["body"], message_id=row["message_id"])
+    try:
+        sender.send(msg, f"{row['id']:08d}-{row['item']}-{row['rung']}")
+    except PermanentFailure as exc:
+        settle({"status": "dead", "attempts": row["attempts"] + 1, "last_error": exc.reply})
+        counts["dead"] += 1
+    except TemporaryFailure as exc:
+        attempts = row["attempts"] + 1
+        giving_up = row["created_at"] + dt.timedelta(hours=ctx.settings.mail.retry_hours)
+        if now >= giving_up:
+            settle({"status": "dead", "attempts": attempts,
+                    "last_error": f"gave up after {attempts} attempts over {ctx.settings.mail.retry_hours:g} h: "
+                                  f"{exc.reply}"})
+            counts["dead"] += 1
+        else:
+            settle({"attempts": attempts, "last_error": exc.reply,
+                    "next_attempt_at": now + dt.timedelta(seconds=backoff_seconds(attempts))})
+            counts["failed"] += 1
+    else:
+        fault("after_send")
+        settle({"status": "sent", "attempts": row["attempts"] + 1, "sent_at": utcnow(), "last_error": None})
+        fault("after_commit")
+        counts["sent"] += 1
 
 
 class Lease:
@@ -310,14 +340,25 @@ class Lease:
             return ReminderRepo(repo.conn).lease(LEASE)
 
 
-def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lease | None = None) -> dict[str, int]:
-    """Enqueue what is due as of ``today`` and deliver the outbox (the caller holds ``lease``)."""
+def check_multi_node(ctx: Context) -> None:
+    if ctx.settings.scheduler.multi_node and ctx.engine.dialect.name != "postgresql":
+        raise BadInput("[scheduler] multi_node needs PostgreSQL: SQLite is a single machine's database "
+                       "(run one scheduler, or move to PostgreSQL)")
+
+
+def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lease | None = None,
+          enqueue: bool = True) -> dict[str, int]:
+    """Enqueue what is due as of ``today`` and deliver the outbox (the caller holds ``lease``). In
+    multi-node mode the delivery is shared by claims, and only the lease holder enqueues."""
     started = utcnow()
-    enqueued = enqueue_due(ctx, today)
+    enqueued = enqueue_due(ctx, today) if enqueue else 0
     own = sender is None
     sender = sender or make_sender(ctx.settings)
     try:
-        counts = deliver(ctx, sender, lease=lease)
+        if ctx.settings.scheduler.multi_node:
+            counts = deliver_claimed(ctx, sender, lease.holder if lease else holder_id())
+        else:
+            counts = deliver(ctx, sender, lease=lease)
     finally:
         if own:
             sender.close()

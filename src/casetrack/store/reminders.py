@@ -135,11 +135,33 @@ class ReminderRepo:
         return int(self.conn.execute(select(func.count()).select_from(outbox)
                                      .where(outbox.c.status == "pending")).scalar_one())
 
-    def settle(self, outbox_id: int, values: dict[str, Any]) -> bool:
-        """Update a pending message (sent, retried, dead or dropped); False if it is no longer pending."""
-        result = self.conn.execute(update(outbox).where(outbox.c.id == outbox_id, outbox.c.status == "pending")
-                                   .values(**values))
-        return result.rowcount == 1
+    def settle(self, outbox_id: int, values: dict[str, Any], claimed_by: str | None = None) -> bool:
+        """Update a pending message (sent, retried, dead or dropped); False if it is no longer pending
+        (or, with ``claimed_by``, no longer claimed by that scheduler)."""
+        query = update(outbox).where(outbox.c.id == outbox_id, outbox.c.status == "pending")
+        if claimed_by is not None:
+            query = query.where(outbox.c.claimed_by == claimed_by)
+            values = {**values, "claimed_by": None, "claim_until": None}
+        return self.conn.execute(query.values(**values)).rowcount == 1
+
+    def claim(self, holder: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[dict[str, Any]]:
+        """Claim up to ``limit`` deliverable messages nobody holds (PostgreSQL: FOR UPDATE SKIP LOCKED), so
+        schedulers on several machines share the delivery and never send the same message."""
+        free = (select(outbox.c.id).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
+                                          or_(outbox.c.claim_until.is_(None), outbox.c.claim_until < now))
+                .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True))
+        query = (update(outbox).where(outbox.c.id.in_(free.scalar_subquery()))
+                 .values(claimed_by=holder, claim_until=until).returning(*outbox.c))
+        return sorted((dict(r) for r in self.conn.execute(query).mappings()), key=lambda r: r["id"])
+
+    def extend_claims(self, holder: str, ids: Sequence[int], until: dt.datetime) -> set[int]:
+        """Extend this scheduler's claims; returns the ids it still holds."""
+        if not ids:
+            return set()
+        query = (update(outbox).where(outbox.c.id.in_(list(ids)), outbox.c.claimed_by == holder,
+                                      outbox.c.status == "pending")
+                 .values(claim_until=until).returning(outbox.c.id))
+        return set(self.conn.execute(query).scalars())
 
     def list_outbox(self, status: str | None, limit: int | None = None) -> list[dict[str, Any]]:
         query = select(outbox).order_by(outbox.c.id)

@@ -234,6 +234,8 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = None
     created_at: dt.datetime
     sent_at: dt.datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=120)  # multi-node delivery: who is sending it
+    claim_until: dt.datetime | None = None
 
 
 class Closure(SQLModel, table=True):
