@@ -64,11 +64,11 @@ def bench(url: str, label: str, events_cases: int, open_cases: int) -> dict[str,
     start = time.perf_counter()
     fired = 0
     for cid in ids:
-        services.advance(ctx, cid, "apply", on=D("2026-04-05"))
-        services.advance(ctx, cid, "accept", on=D("2026-04-20"))
+        services.advance(ctx, cid, "apply", on=D("2026-04-05"), view=False)
+        services.advance(ctx, cid, "accept", on=D("2026-04-20"), view=False)
         for k in range(3):
             services.advance(ctx, cid, "extend", on=D("2026-05-01"), reason="bench",
-                             until=D("2028-05-01") + dt.timedelta(days=k))
+                             until=D("2028-05-01") + dt.timedelta(days=k), view=False)
         fired += 5
     engine_seconds = time.perf_counter() - start
     engine_rate = fired / engine_seconds

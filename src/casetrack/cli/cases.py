@@ -119,7 +119,8 @@ def case_advance(g: Globals, case_id: str, event: str, on: dt.date | None, note:
     """
     from .. import services
 
-    result = services.advance(g.context(), case_id, event, on=on, note=note, reason=reason, until=until)
+    result = services.advance(g.context(), case_id, event, on=on, note=note, reason=reason, until=until,
+                              view=fmt != "table")
     if fmt == "table":
         click.echo(f"{result['id']}: {event} → {result['state']} ({result['state_label']})")
     else:

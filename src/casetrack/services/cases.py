@@ -121,8 +121,10 @@ def case_events(ctx: Context, case_id: str, on: dt.date | None = None) -> list[d
 
 
 def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = None, note: str | None = None,
-            reason: str | None = None, until: dt.date | None = None) -> dict[str, Any]:
-    """Fire one event. Optimistic: judged on a snapshot, written only if the case is unchanged since."""
+            reason: str | None = None, until: dt.date | None = None, view: bool = True) -> dict[str, Any]:
+    """Fire one event. Optimistic: judged on a snapshot, written only if the case is unchanged since.
+
+    Returns the case as `case show` does, or with ``view=False`` only what the event changed."""
     on = on or ctx.today
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
@@ -158,6 +160,10 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
         for component in spec.components.values():
             if component.decided_by == event_id:
                 decide_claim_by_event(repo, spec, {**case, **values}, component.id, on, ctx.user)
+        if not view:
+            state = spec.states[move.target]
+            return {"id": case_id, "event": event_id, "from": move.source, "state": move.target,
+                    "state_label": state.ja, "effective_on": on, "version": case["version"] + 1}
         return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today)
 
 
