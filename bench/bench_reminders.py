@@ -16,10 +16,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from pathlib import Path
 
 import sqlalchemy as sa
+from scratch import scratch_database
 
 from casetrack import services
 from casetrack.domain.dates import add_months
@@ -129,19 +128,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2000, help="cases in monitoring (5 due rungs each)")
     parser.add_argument("--pg", help="also run on this PostgreSQL URL (a fresh schema)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        run(f"sqlite:///{Path(folder) / 'reminders.db'}", "sqlite", args.cases)
+    with scratch_database(prefix="reminders") as url:
+        run(url, "sqlite", args.cases)
     if args.pg:
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        admin = sa.create_engine(args.pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            sep = "&" if "?" in args.pg else "?"
-            run(f"{args.pg}{sep}options=-csearch_path%3D{schema}", "postgresql", args.cases)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        with scratch_database(args.pg) as url:
+            run(url, "postgresql", args.cases)
 
 
 if __name__ == "__main__":

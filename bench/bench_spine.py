@@ -13,12 +13,11 @@ import datetime as dt
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+from scratch import scratch_database
 
 from casetrack import services
 from casetrack.store.db import get_engine
@@ -109,19 +108,11 @@ def main() -> None:
     parser.add_argument("--open-cases", type=int, default=10_000)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as folder:
-        bench(f"sqlite:///{Path(folder) / 'bench.db'}", "sqlite", args.events_cases, args.open_cases)
+    with scratch_database() as url:
+        bench(url, "sqlite", args.events_cases, args.open_cases)
     if args.pg:
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        admin = sa.create_engine(args.pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            sep = "&" if "?" in args.pg else "?"
-            bench(f"{args.pg}{sep}options=-csearch_path%3D{schema}", "postgresql", args.events_cases, args.open_cases)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        with scratch_database(args.pg) as url:
+            bench(url, "postgresql", args.events_cases, args.open_cases)
     print(f"casetrack --help wall time (median of 7): {help_wall_time() * 1000:.0f} ms")
 
 

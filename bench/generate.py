@@ -16,12 +16,11 @@ import argparse
 import datetime as dt
 import random
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
+
+from scratch import scratch_database
 
 from casetrack import services
 from casetrack.calendar import BusinessCalendar
@@ -29,7 +28,7 @@ from casetrack.domain.corporate_number import check_digit
 from casetrack.domain.dates import fiscal_year
 from casetrack.domain.fees import holdback, subsidy_for
 from casetrack.domain.schedule import early_sessions, regular_sessions
-from casetrack.store.bulk import ORDER, load
+from casetrack.store.bulk import ORDER, TABLES, load
 from casetrack.store.db import get_engine
 from casetrack.workflow.registry import workflow
 
@@ -266,44 +265,23 @@ class Generator:
                 retained_open = 0
 
 
-def _scratch(url: str) -> tuple[str, Any]:
-    import sqlalchemy as sa
-
-    if url.startswith("sqlite"):
-        return f"sqlite:///{Path(tempfile.mkdtemp()) / 'scratch.db'}", None
-    schema = "scratch_" + uuid.uuid4().hex[:8]
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-
-    def cleanup() -> None:
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-    scratch = sa.engine.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    return scratch.render_as_string(hide_password=False), cleanup
-
-
 def _bulk_into_scratch(url: str, sample: dict[str, list[dict[str, Any]]]) -> tuple[int, float]:
     """store.bulk.load of ``sample`` into a fresh scratch schema; returns (rows, seconds spent on setup)."""
-    t0 = time.perf_counter()
-    scratch, cleanup = _scratch(url)
-    services.init_db(services.Context(db_url=scratch, today=dt.date.today(), user="bench"))
-    setup = time.perf_counter() - t0
-    try:
+    with scratch_database(url, prefix="scratch") as scratch:
+        t0 = time.perf_counter()
+        services.init_db(services.Context(db_url=scratch, today=dt.date.today(), user="bench"))
+        setup = time.perf_counter() - t0
         counts = load(get_engine(scratch), [sample])
-    finally:
-        if cleanup:
-            cleanup()
     return sum(counts.values()), setup
 
 
 def raw_executemany_rate(url: str, sample: dict[str, list[dict[str, Any]]]) -> tuple[int, float]:
     """Insert ``sample`` with the DBAPI's own executemany into a scratch schema; (rows, seconds)."""
+    with scratch_database(url, prefix="raw") as scratch:
+        return _raw_into(scratch, sample)
 
-    from casetrack.store.bulk import TABLES
 
-    scratch, cleanup = _scratch(url)
+def _raw_into(scratch: str, sample: dict[str, list[dict[str, Any]]]) -> tuple[int, float]:
     services.init_db(services.Context(db_url=scratch, today=dt.date.today(), user="bench"))
     engine = get_engine(scratch)
     raw = engine.raw_connection()
@@ -328,8 +306,6 @@ def raw_executemany_rate(url: str, sample: dict[str, list[dict[str, Any]]]) -> t
         seconds = time.perf_counter() - start
     finally:
         raw.close()
-        if cleanup:
-            cleanup()
     return total, seconds
 
 
