@@ -68,6 +68,8 @@ def test_upgrade_from_first_revision_keeps_data(db_url: str, capsys) -> None:  #
     assert shown["monitoring"] == [] and shown["money"]["fee_total"] == 0
     history = cli.ok("case", "history", "13-2025-0001")
     assert [h["user"] for h in history] == ["old"]
+    verified = cli.ok("audit", "verify")  # the upgrade chained the rows it found
+    assert verified["ok"] is True and verified["checked"] == 1
     council_names = {c["code"]: c["name"] for c in cli.ok("council", "list")}
     assert len(council_names) == 48
     assert council_names["13"] == "東京都中小企業活性化協議会"

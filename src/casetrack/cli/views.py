@@ -42,6 +42,32 @@ def audit_stalled(g: Globals, council_code: str | None, program: str | None, coo
         raise click.exceptions.Exit(1)
 
 
+@audit.command("verify")
+@click.option("--council", "council_code", metavar="CODE")
+@format_option
+@pass_globals
+def audit_verify(g: Globals, council_code: str | None, fmt: str) -> None:
+    """Recompute the hash chains of every case's history and ledger; report every broken link.
+    Exits 1 when anything is broken.
+
+    \b
+    Example:
+      casetrack audit verify --council 13
+    """
+    from .. import services
+
+    result = services.audit_verify(g.context(), council=council_code)
+    if fmt == "table":
+        click.echo(f"checked {result['checked']} row(s): " + ("all chains intact" if result["ok"] else
+                                                             f"{len(result['broken'])} broken link(s)"))
+        for b in result["broken"]:
+            click.echo(f"  {b['case']}  {b['table']} row {b['row']}: {b['reason']}")
+    else:
+        emit(result, fmt)
+    if not result["ok"]:
+        raise click.exceptions.Exit(1)
+
+
 @click.command()
 @click.option("--council", "council_code", metavar="CODE")
 @click.option("--by", type=click.Choice(["state", "coordinator", "program", "council"]), default="state",

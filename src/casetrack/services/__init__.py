@@ -9,6 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _WHERE = {
+    "audit_verify": "verify",
     "doctor": "doctor",
     "Context": "context",
     "LenderArg": "parsing",
@@ -90,4 +91,5 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         read_councils_csv,
     )
     from .reminders import outbox_list, remind_run  # noqa: F401
+    from .verify import audit_verify  # noqa: F401
     from .views import audit_stalled, caseload  # noqa: F401

@@ -94,21 +94,15 @@ def audit_stalled(ctx: Context, *, council: str | None = None, program: str | No
 def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> list[dict[str, Any]]:
     """Counts per key, all in SQL (GROUP BY): open cases by state, cases with an overdue session, stalled
     cases (days in the state above its threshold), and what ended this fiscal year."""
-    from sqlalchemy import and_, or_
-
-    from ..store.repo import cases
-
     if by not in ("state", "coordinator", "program", "council"):
         raise BadInput(f"--by {by!r}: one of state, coordinator, program, council")
     today = ctx.today
     fy = fiscal_year(today)
-    fy_start, fy_end = dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31)
     specs = all_workflows()
     open_states = sorted({s for spec in specs.values() for s in spec.open_states})
-    stalled_when = [and_(cases.c.program == spec.program, cases.c.state == st.id,
-                         cases.c.state_since < today - dt.timedelta(days=st.stall_days))
-                    for spec in specs.values() for st in spec.states.values()
-                    if st.stall_days is not None and not st.final and st.waiting_on]
+    stalled_rules = [(spec.program, st.id, today - dt.timedelta(days=st.stall_days))
+                     for spec in specs.values() for st in spec.states.values()
+                     if st.stall_days is not None and not st.final and st.waiting_on]
     rows: dict[str, dict[str, Any]] = {}
 
     def bucket(key: Any) -> dict[str, Any]:
@@ -118,17 +112,15 @@ def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> 
 
     with ctx.read() as repo:
         views = ViewRepo(repo.conn, ctx.scope)
-        for key, state, n in views.grouped_counts(by, cases.c.state.in_(open_states), council=council,
-                                                  with_state=True):
+        for key, state, n in views.open_counts(by, open_states, council=council):
             b = bucket(key)
             b["open"] += n
             b["by_state"][state] = n
-        ended = and_(cases.c.state.in_(ENDED), cases.c.state_since >= fy_start, cases.c.state_since <= fy_end)
-        for key, state, n in views.grouped_counts(by, ended, council=council, with_state=True):
+        for key, state, n in views.ended_counts(by, ENDED, dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31),
+                                                council=council):
             bucket(key)["ended_this_fiscal_year"][state] = n
-        if stalled_when:
-            for key, n in views.grouped_counts(by, or_(*stalled_when), council=council):
-                bucket(key)["stalled"] = n
+        for key, n in views.stalled_counts(by, stalled_rules, council=council):
+            bucket(key)["stalled"] = n
         for key, n in views.overdue_case_counts(by, today, open_states, council=council):
             bucket(key)["overdue_monitoring"] = n
     for b in rows.values():

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, bindparam, insert, update
 
+from ..domain import chain
 from .repo import (
     cases,
     claims,
@@ -32,6 +33,22 @@ ORDER = ("company", "organisation", "app_user", "cases", "case_counter", "case_l
          "document", "case_history", "fee_claim", "ledger_entry", "monitoring_session")
 
 
+def _chain(rows: Sequence[dict[str, Any]], order: str, fields: Sequence[str],
+           last: dict[str, str]) -> list[dict[str, Any]]:
+    """Fill the tamper-evidence chain of rows that come without it (each case's rows in one batch);
+    ``last`` receives each case's head."""
+    out = []
+    for row in sorted(rows, key=lambda r: (r["case_id"], r[order])):
+        if row.get("hash"):
+            out.append(row)
+            continue
+        prev = last.get(row["case_id"], chain.GENESIS)
+        done = {**row, "prev_hash": prev}
+        done["hash"] = last[row["case_id"]] = chain.link(prev, done, fields)
+        out.append(done)
+    return out
+
+
 def load(engine: Engine, batches: Iterable[dict[str, Sequence[dict[str, Any]]]], chunk: int = 10_000) -> dict[str, int]:
     """Insert each batch ({table name: rows}) in dependency order; returns the row count per table."""
     counts = dict.fromkeys(ORDER, 0)
@@ -41,7 +58,17 @@ def load(engine: Engine, batches: Iterable[dict[str, Sequence[dict[str, Any]]]],
             with conn.begin():
                 for name in ORDER:
                     rows = batch.get(name) or ()
+                    heads: dict[str, str] = {}
+                    if name == "case_history" and rows:
+                        rows = _chain(rows, "seq", chain.HISTORY_FIELDS, heads)
+                    elif name == "ledger_entry" and rows:
+                        rows = _chain(rows, "claim_id", chain.LEDGER_FIELDS, heads)
                     for i in range(0, len(rows), chunk):
                         conn.execute(insert(TABLES[name]), list(rows[i:i + chunk]))
+                    if heads:
+                        column = "history_head" if name == "case_history" else "ledger_head"
+                        conn.execute(update(cases).where(cases.c.id == bindparam("case_key"))
+                                     .values({column: bindparam("head")}),
+                                     [{"case_key": k, "head": v} for k, v in heads.items()])
                     counts[name] += len(rows)
     return counts

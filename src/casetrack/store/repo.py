@@ -7,8 +7,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, and_, delete, insert, select, update
 
+from ..domain import chain
 from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
 from .tables import (
     AppUser,
@@ -185,10 +186,14 @@ class Repo:
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_history(self, values: dict[str, Any]) -> dict[str, Any]:
-        seq = self.conn.execute(select(func.coalesce(func.max(history.c.seq), 0))
-                                .where(history.c.case_id == values["case_id"])).scalar_one() + 1
-        row = {**values, "seq": seq}
+        """Append a history row, chained to the case's previous one."""
+        last = self.conn.execute(select(history.c.seq, history.c.hash).where(history.c.case_id == values["case_id"])
+                                 .order_by(history.c.seq.desc()).limit(1)).first()
+        row = {**values, "seq": (last.seq if last else 0) + 1}
+        row["prev_hash"] = last.hash if last else chain.GENESIS
+        row["hash"] = chain.link(row["prev_hash"], row, chain.HISTORY_FIELDS)
         self.conn.execute(insert(history).values(**row))
+        self.conn.execute(update(cases).where(cases.c.id == row["case_id"]).values(history_head=row["hash"]))
         return row
 
     def case_history(self, case_id: str) -> list[dict[str, Any]]:
@@ -214,7 +219,13 @@ class Repo:
             raise RuntimeError(f"claim {claim_id} is no longer open")
 
     def insert_ledger_entry(self, values: dict[str, Any]) -> None:
-        self.conn.execute(insert(ledger).values(**values))
+        """Append a ledger entry, chained to the case's previous one."""
+        last = self.conn.execute(select(ledger.c.hash).where(ledger.c.case_id == values["case_id"])
+                                 .order_by(ledger.c.id.desc()).limit(1)).scalar()
+        row = {**values, "prev_hash": last or chain.GENESIS}
+        row["hash"] = chain.link(row["prev_hash"], row, chain.LEDGER_FIELDS)
+        self.conn.execute(insert(ledger).values(**row))
+        self.conn.execute(update(cases).where(cases.c.id == row["case_id"]).values(ledger_head=row["hash"]))
 
     def case_ledger(self, case_id: str) -> list[dict[str, Any]]:
         query = select(ledger).where(ledger.c.case_id == case_id).order_by(ledger.c.id)

@@ -73,6 +73,8 @@ class Case(SQLModel, table=True):
     reuse_reason: str | None = None
     version: int = 1
     created_at: dt.datetime
+    history_head: str | None = Field(default=None, max_length=64)  # hash of the last history row
+    ledger_head: str | None = Field(default=None, max_length=64)  # hash of the last ledger entry
 
 
 class CaseCounter(SQLModel, table=True):
@@ -139,6 +141,8 @@ class CaseHistory(SQLModel, table=True):
     reason: str | None = None
     until: dt.date | None = None
     rule_set: str = Field(max_length=10)
+    prev_hash: str | None = Field(default=None, max_length=64)  # the case's previous row (tamper evidence)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class FeeClaim(SQLModel, table=True):
@@ -183,6 +187,8 @@ class LedgerEntry(SQLModel, table=True):
     on: dt.date
     recorded_at: dt.datetime
     user: str
+    prev_hash: str | None = Field(default=None, max_length=64)  # the case's previous entry (tamper evidence)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class MonitoringSession(SQLModel, table=True):

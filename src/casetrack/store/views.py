@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
-from .repo import cases, documents, ledger, lenders, orgs, sessions
+from .repo import cases, documents, history, ledger, lenders, orgs, sessions
 
 CASE_COLUMNS = (cases.c.id, cases.c.program, cases.c.track, cases.c.council, cases.c.state, cases.c.state_since,
                 cases.c.coordinator, cases.c.rule_set, cases.c.accepted_on, cases.c.validity_until,
@@ -58,13 +58,30 @@ class ViewRepo:
         query = self._filtered(holdback_query(), council, program, coordinator)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def grouped_counts(self, key: str, conditions: Any, *, council: str | None = None,
-                       with_state: bool = False) -> list[tuple[Any, ...]]:
-        """(key[, state], count of cases) for the cases matching ``conditions``."""
+    def _grouped(self, key: str, condition: Any, council: str | None, with_state: bool) -> list[tuple[Any, ...]]:
         column = cases.c[key]
         cols = [column, cases.c.state] if with_state else [column]
-        query = self._filtered(select(*cols, func.count()).where(conditions), council, None, None)
+        query = self._filtered(select(*cols, func.count()).where(condition), council, None, None)
         return [tuple(r) for r in self.conn.execute(query.group_by(*cols))]
+
+    def open_counts(self, key: str, states: Sequence[str], *, council: str | None = None) -> list[tuple[Any, ...]]:
+        """(key, state, cases) for the cases in ``states``."""
+        return self._grouped(key, cases.c.state.in_(list(states)), council, True)
+
+    def ended_counts(self, key: str, states: Sequence[str], start: dt.date, end: dt.date, *,
+                     council: str | None = None) -> list[tuple[Any, ...]]:
+        """(key, state, cases) for the cases that entered ``states`` between ``start`` and ``end``."""
+        condition = and_(cases.c.state.in_(list(states)), cases.c.state_since >= start, cases.c.state_since <= end)
+        return self._grouped(key, condition, council, True)
+
+    def stalled_counts(self, key: str, rules: Sequence[tuple[str, str, dt.date]], *,
+                       council: str | None = None) -> list[tuple[Any, ...]]:
+        """(key, cases) for the cases whose (program, state) entered before the given day."""
+        if not rules:
+            return []
+        condition = or_(*(and_(cases.c.program == program, cases.c.state == state, cases.c.state_since < before)
+                          for program, state, before in rules))
+        return self._grouped(key, condition, council, False)
 
     def overdue_case_counts(self, key: str, today: dt.date, states: Sequence[str], *,
                             council: str | None = None) -> list[tuple[Any, int]]:
@@ -170,3 +187,26 @@ def holdback_query(decided_by: dt.date | None = None) -> Any:
             .select_from(held.join(cases, cases.c.id == held.c.case_id))
             .where(held.c.retained > 0, *([held.c.on <= decided_by] if decided_by else []),
                    held.c.retained - released > 0))
+
+
+def chains(conn: Connection, scope: frozenset[str] | None, council: str | None
+           ) -> Iterator[tuple[str, str, list[dict[str, Any]], str | None]]:
+    """(table, case, rows in chain order, the head recorded on the case) for every case's history and
+    ledger, streamed; a case whose rows are all gone comes with an empty list."""
+    from itertools import groupby
+
+    for table, order, head in ((history, history.c.seq, cases.c.history_head),
+                               (ledger, ledger.c.id, cases.c.ledger_head)):
+        query = (select(cases.c.id.label("chain_case"), head.label("chain_head"), table)
+                 .select_from(cases.outerjoin(table, table.c.case_id == cases.c.id))
+                 .where(or_(head.is_not(None), table.c.id.is_not(None)))
+                 .order_by(cases.c.id, order))
+        if scope is not None:
+            query = query.where(cases.c.council.in_(sorted(scope)))
+        if council is not None:
+            query = query.where(cases.c.council == council)
+        rows = conn.execute(query.execution_options(yield_per=5000)).mappings()
+        for case_id, group in groupby(rows, key=lambda r: r["chain_case"]):
+            members = [dict(r) for r in group]
+            yield (table.name, case_id, [r for r in members if r["id"] is not None],
+                   members[0]["chain_head"])
