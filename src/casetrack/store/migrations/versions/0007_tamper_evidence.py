@@ -78,7 +78,14 @@ def _chain_existing_rows() -> None:
         ("case_history", "seq", chain.HISTORY_FIELDS, "history_head"),
         ("ledger_entry", "id", chain.LEDGER_FIELDS, "ledger_head"),
     ):
-        t = sa.table(table, *(sa.column(c) for c in ("id", "prev_hash", "hash", *fields)))
+        # typed as the application reads them, so the hashes match what `audit verify` recomputes
+        types = {
+            "recorded_at": sqlmodel.sql.sqltypes.UTCDateTime(),
+            "effective_on": sa.Date(),
+            "until": sa.Date(),
+            "on": sa.Date(),
+        }
+        t = sa.table(table, *(sa.column(c, types.get(c)) for c in ("id", "prev_hash", "hash", *fields)))
         last: dict[str, str] = {}
         rows = conn.execute(sa.select(t).order_by(t.c.case_id, t.c[order])).mappings().all()
         for row in rows:
