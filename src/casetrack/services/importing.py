@@ -206,19 +206,34 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
                                  + (f"; … {len(errors) - 20} more" if len(errors) > 20 else ""), errors)
         if dry_run:
             return {"file": path, "rows": len(rows), "imported": 0, "dry_run": True}
-        ids = [_write(ctx, repo, specs[row.program], row, path) for row in rows]
+        orgs = _Orgs(repo)
+        ids = [_write(ctx, repo, specs[row.program], row, path, orgs) for row in rows]
     return {"file": path, "rows": len(rows), "imported": len(ids), "cases": ids, "dry_run": False}
 
 
-def _org(repo: Repo, name: str, *, bank: bool, cache: dict[tuple[str, bool], int] | None = None) -> int:
-    for org in repo.list_orgs():
-        if org["name"] == name and (org["is_bank"] or not bank):
-            return int(org["id"])
-    return repo.insert_org({"name": name, "kind": "bank" if bank else "other", "certified": not bank,
-                            "email": None, "is_bank": bank})
+class _Orgs:
+    """Organisations by name, looked up once per import and extended as rows create new ones."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.advisers: dict[str, int] = {}
+        self.banks: dict[str, int] = {}
+        for org in repo.list_orgs():
+            (self.banks if org["is_bank"] else self.advisers).setdefault(org["name"], int(org["id"]))
+
+    def get(self, name: str, *, bank: bool) -> int:
+        known = self.banks if bank else self.advisers
+        if name in known:
+            return known[name]
+        if not bank and name in self.banks:  # a bank can be the support org (early, bank track)
+            return self.banks[name]
+        org_id = self.repo.insert_org({"name": name, "kind": "bank" if bank else "other", "certified": not bank,
+                                       "email": None, "is_bank": bank})
+        known[name] = org_id
+        return org_id
 
 
-def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str) -> str:
+def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str, orgs: _Orgs) -> str:
     company = repo.company_by_number(row.number) if row.number else None
     if company is None:
         company_id = repo.insert_company({"name": row.company, "corporate_number": row.number,
@@ -237,8 +252,8 @@ def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str) ->
         "interim_monitoring": row.interim, "monitoring_interval_months": row.interval, "version": 1,
         "created_at": utcnow(),
     })
-    lead = _org(repo, row.lead, bank=False)
-    repo.insert_links(case_id, [{"org_id": _org(repo, name, bank=True), "main": main, "guaranteed": g, "position": i}
+    lead = orgs.get(row.lead, bank=False)
+    repo.insert_links(case_id, [{"org_id": orgs.get(name, bank=True), "main": main, "guaranteed": g, "position": i}
                                 for i, (name, main, g) in enumerate(row.lenders)],
                       [{"org_id": lead, "lead": True, "position": 0}], {})
     repo.insert_history({
