@@ -78,6 +78,14 @@ class ReminderRepo:
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
         return [{**dict(r), "released": 0} for r in self.conn.execute(self._scoped(query)).mappings()]
 
+    def sessions_due_between(self, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+        query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.due_on, cases.c.coordinator,
+                        companies.c.name.label("company_name"))
+                 .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id)
+                 .where(sessions.c.status == "scheduled", sessions.c.due_on >= start, sessions.c.due_on <= end)
+                 .order_by(sessions.c.due_on, sessions.c.case_id))
+        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+
     def council_info(self) -> dict[str, dict[str, Any]]:
         return {r["code"]: dict(r) for r in self.conn.execute(select(councils)).mappings()}
 
