@@ -6,13 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
+import unicodedata
 import uuid
 from email.headerregistry import Address
 from email.message import EmailMessage
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+    """Collapse every kind of line break (CR, LF, U+2028, U+2029, U+0085, VT, FF) and other control
+    characters to single spaces: a header value stays one line."""
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    return " ".join(cleaned.split())
 
 
 def new_message_id(sender: str) -> str:
