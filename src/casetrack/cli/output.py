@@ -8,7 +8,7 @@ import io
 import json
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import click
@@ -67,6 +67,11 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def csv_cell(value: Any) -> str:
+    """A CSV cell: as in tables, but whole numbers without thousands separators."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else cell(value)
+
+
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     grid = [list(columns)] + [[cell(r.get(c)) for c in columns] for r in rows]
     widths = [max(width(row[i]) for row in grid) for i in range(len(columns))]
@@ -91,8 +96,7 @@ def emit(data: Any, fmt: str, columns: Sequence[str] | None = None,
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(cols)
         for r in rows:
-            writer.writerow([cell(r.get(c)).replace(",", "") if isinstance(r.get(c), int) else cell(r.get(c))
-                             for c in cols])
+            writer.writerow([csv_cell(r.get(c)) for c in cols])
         sys.stdout.write(buf.getvalue())
         return
     if render is not None and not isinstance(data, list):
@@ -106,3 +110,22 @@ def emit(data: Any, fmt: str, columns: Sequence[str] | None = None,
         click.echo("(none)", err=True)
         return
     click.echo(table(rows, list(columns or rows[0].keys())))
+
+
+def emit_stream(rows: Iterator[dict[str, Any]], fmt: str, columns: Sequence[str]) -> int:
+    """Write a list row by row (json: one row per line inside one array; csv), never all at once.
+    Returns the number of rows."""
+    out = sys.stdout
+    count = 0
+    if fmt == "json":
+        out.write("[")
+        for count, row in enumerate(rows, start=1):
+            out.write(("\n" if count == 1 else ",\n") + json.dumps(row, ensure_ascii=False, default=_default))
+        out.write("\n]\n" if count else "]\n")
+        return count
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        count += 1
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+    return count

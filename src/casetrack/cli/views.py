@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .main import Globals, pass_globals
-from .output import emit, format_option
+from .output import emit, emit_stream, format_option
 
 
 @click.group()
@@ -34,11 +34,16 @@ def audit_stalled(g: Globals, council_code: str | None, program: str | None, coo
     """
     from .. import services
 
-    rows = services.audit_stalled(g.context(), council=council_code, program=program, coordinator=coordinator,
-                                  codes=codes)
-    emit(rows, fmt, ["case", "council", "state", "code", "level", "since", "days", "waiting_on", "coordinator",
-                     "message"])
-    if fail_on_findings and rows:
+    columns = ["case", "council", "state", "code", "level", "since", "days", "waiting_on", "coordinator", "message"]
+    rows = services.audit_stalled_rows(g.context(), council=council_code, program=program,
+                                       coordinator=coordinator, codes=codes)
+    if fmt == "table":
+        listed = list(rows)
+        emit(listed, fmt, columns)
+        count = len(listed)
+    else:
+        count = emit_stream(rows, fmt, columns)
+    if fail_on_findings and count:
         raise click.exceptions.Exit(1)
 
 

@@ -13,7 +13,7 @@ from .dates import add_months
 CODES = ("stalled", "claim_deadline", "validity", "monitoring_overdue", "holdback_open")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     case: str
     council: str

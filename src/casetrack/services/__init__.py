@@ -9,6 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _WHERE = {
+    "audit_stalled_rows": "views",
     "audit_verify": "verify",
     "doctor": "doctor",
     "Context": "context",
@@ -92,4 +93,8 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     )
     from .reminders import outbox_list, remind_run  # noqa: F401
     from .verify import audit_verify  # noqa: F401
-    from .views import audit_stalled, caseload  # noqa: F401
+    from .views import (  # noqa: F401
+        audit_stalled,
+        audit_stalled_rows,  # noqa: F401
+        caseload,
+    )

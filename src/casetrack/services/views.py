@@ -80,6 +80,12 @@ def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, p
 
 def audit_stalled(ctx: Context, *, council: str | None = None, program: str | None = None,
                   coordinator: str | None = None, codes: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    return list(audit_stalled_rows(ctx, council=council, program=program, coordinator=coordinator, codes=codes))
+
+
+def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str | None = None,
+                       coordinator: str | None = None, codes: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """The findings, most urgent first, one dict at a time (only the compact findings are held to sort)."""
     unknown = [c for c in codes if c not in CODES]
     if unknown:
         raise BadInput(f"unknown finding code {unknown[0]!r} (one of {', '.join(CODES)})")
@@ -88,7 +94,7 @@ def audit_stalled(ctx: Context, *, council: str | None = None, program: str | No
         found = list(iter_findings(ctx, views, council=council, program=program, coordinator=coordinator,
                                    codes=frozenset(codes or CODES)))
     found.sort(key=urgency)
-    return [f.as_dict() for f in found]
+    return (f.as_dict() for f in found)
 
 
 def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> list[dict[str, Any]]:
