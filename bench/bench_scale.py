@@ -90,6 +90,40 @@ def hand_written_findings(url: str, today: dt.date) -> int:
     return found
 
 
+def hand_written_caseload(url: str, today: dt.date) -> int:
+    """`caseload --by council` as four plain SQL statements through the raw DBAPI; returns the row count."""
+    from casetrack.workflow.registry import all_workflows
+
+    specs = all_workflows()
+    open_states = sorted({s for spec in specs.values() for s in spec.open_states})
+    p = "?" if url.startswith("sqlite") else "%s"
+    day = (lambda d: d.isoformat()) if url.startswith("sqlite") else (lambda d: d)
+    marks = ", ".join([p] * len(open_states))
+    raw = __import__("casetrack.store.db", fromlist=["get_engine"]).get_engine(url).raw_connection()
+    cur = raw.cursor()
+    keys: set[str] = set()
+    cur.execute(f"SELECT council, state, count(*) FROM cases WHERE state IN ({marks}) GROUP BY council, state",
+                open_states)
+    keys |= {r[0] for r in cur.fetchall()}
+    fy = today.year if today.month >= 4 else today.year - 1
+    cur.execute(f"SELECT council, state, count(*) FROM cases WHERE state IN ({p}, {p}, {p}) AND state_since "
+                f"BETWEEN {p} AND {p} GROUP BY council, state",
+                ["closed", "withdrawn", "lapsed", day(dt.date(fy, 4, 1)), day(dt.date(fy + 1, 3, 31))])
+    keys |= {r[0] for r in cur.fetchall()}
+    rules = [(spec.program, st.id, today - dt.timedelta(days=st.stall_days)) for spec in specs.values()
+             for st in spec.states.values() if st.stall_days and not st.final]
+    where = " OR ".join(f"(program = {p} AND state = {p} AND state_since < {p})" for _ in rules)
+    cur.execute(f"SELECT council, count(*) FROM cases WHERE {where} GROUP BY council",
+                [v for r in rules for v in (r[0], r[1], day(r[2]))])
+    keys |= {r[0] for r in cur.fetchall()}
+    cur.execute(f"SELECT c.council, count(DISTINCT c.id) FROM monitoring_session s JOIN cases c ON c.id = s.case_id "
+                f"WHERE s.status = 'scheduled' AND s.due_on < {p} AND c.state IN ({marks}) GROUP BY c.council",
+                [day(today), *open_states])
+    keys |= {r[0] for r in cur.fetchall()}
+    raw.close()
+    return len(keys)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", required=True)
@@ -113,6 +147,15 @@ def main() -> None:
     hand_seconds = time.perf_counter() - start
     print(f"{label} audit stalled in process: {in_process:.2f} s for {len(ours):,} findings; hand-written SQL "
           f"{hand_seconds:.2f} s for {hand:,}; ratio {in_process / hand_seconds:.1f}x (goal ≤ 3x)")
+    start = time.perf_counter()
+    ours_caseload = services.caseload(ctx, by="council")
+    caseload_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    hand_caseload = hand_written_caseload(url, today)
+    hand_caseload_seconds = time.perf_counter() - start
+    print(f"{label} caseload --by council in process: {caseload_seconds:.2f} s for {len(ours_caseload)} rows; "
+          f"hand-written SQL {hand_caseload_seconds:.2f} s for {hand_caseload}; "
+          f"ratio {caseload_seconds / hand_caseload_seconds:.1f}x")
     for name, cmd in (("audit stalled --format json", ("audit", "stalled", "--format", "json")),
                       ("caseload --by council", ("caseload", "--by", "council", "--format", "json")),
                       ("case show", ("case", "show", ours[0]["case"] if ours else "00-0000-0000", "--format",
