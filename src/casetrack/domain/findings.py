@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .dates import add_months
+from . import deadlines
 
 CODES = ("stalled", "claim_deadline", "validity", "monitoring_overdue", "holdback_open")
 
@@ -63,8 +63,8 @@ def case_findings(case: Mapping[str, Any], state: StateInfo, rules: Mapping[str,
                                message=f"「{state.label}」のまま{days}日経過しています（目安{state.stall_days}日）{detail}"))
     accepted = case.get("accepted_on")
     if accepted and case["state"] in claim_open_in and "claim_deadline_months" in rules:
-        deadline = add_months(accepted, int(rules["claim_deadline_months"]))
-        warn = add_months(accepted, int(rules["claim_deadline_warn_months"]))
+        deadline = deadlines.claim_deadline(accepted, rules)
+        warn = deadlines.claim_deadline_warning(accepted, rules)
         if today >= warn:
             passed = today > deadline
             message = (f"支払申請期限 {deadline} を{(today - deadline).days}日過ぎています（失効の対象）" if passed
@@ -73,14 +73,8 @@ def case_findings(case: Mapping[str, Any], state: StateInfo, rules: Mapping[str,
             out.append(Finding(**common, code="claim_deadline", since=warn, days=(today - warn).days,
                                waiting_on="support_org", overdue=passed, message=message))
     if accepted and case["state"] in validity_open_in and "validity_months" in rules:
-        total = int(rules["validity_months"])
-        warn_months = int(rules["validity_warn_months"])
-        if case.get("validity_until"):  # extended: warn as long before the new end as before the first
-            end = case["validity_until"]
-            warn = add_months(end, warn_months - total)
-        else:
-            end = add_months(accepted, total)
-            warn = add_months(accepted, warn_months)
+        end = deadlines.validity_end(accepted, case.get("validity_until"), rules)
+        warn = deadlines.validity_warning(accepted, case.get("validity_until"), rules)
         if today >= warn:
             passed = today > end
             extended = "（延長後）" if case.get("validity_until") else ""
@@ -108,7 +102,7 @@ def holdback_finding(case: Mapping[str, Any], rules: Mapping[str, Any], decided_
                      today: dt.date) -> Finding | None:
     if outstanding <= 0 or "holdback_open_warn_months" not in rules:
         return None
-    since = add_months(decided_on, int(rules["holdback_open_warn_months"]))
+    since = deadlines.holdback_warning(decided_on, rules)
     if today < since:
         return None
     return Finding(case=case["id"], council=case["council"], state=case["state"], code="holdback_open",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from . import deadlines
 from .dates import add_months
 from .facts import CaseFacts
 
@@ -151,17 +152,13 @@ def plan_claim_pending(g: GuardInput) -> Reasons:
 
 
 def claim_deadline(facts: CaseFacts, rules: Mapping[str, Any]) -> dt.date | None:
-    if facts.accepted_on is None:
-        return None
-    return add_months(facts.accepted_on, int(rules["claim_deadline_months"]))
+    return deadlines.claim_deadline(facts.accepted_on, rules) if facts.accepted_on else None
 
 
 def validity_end(facts: CaseFacts, rules: Mapping[str, Any]) -> dt.date | None:
-    if facts.validity_until is not None:
-        return facts.validity_until
     if facts.accepted_on is None:
-        return None
-    return add_months(facts.accepted_on, int(rules["validity_months"]))
+        return facts.validity_until
+    return deadlines.validity_end(facts.accepted_on, facts.validity_until, rules)
 
 
 def within_claim_deadline(g: GuardInput) -> Reasons:

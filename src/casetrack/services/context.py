@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..calendar import BusinessCalendar
 from ..errors import Conflict, DatabaseUnavailable, NotFound
 from ..settings import Settings
 from ..store import migrate
@@ -34,10 +33,6 @@ class Context:
     @cached_property
     def engine(self) -> Engine:
         return get_engine(self.db_url)
-
-    @cached_property
-    def calendar(self) -> BusinessCalendar:
-        return BusinessCalendar(self.settings.closures)
 
     def read(self) -> Any:
         return _UnitOfWork(self, write=False)

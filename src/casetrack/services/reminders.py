@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..calendar import BusinessCalendar
+from ..domain import deadlines
 from ..domain.dates import add_months
 from ..domain.reminders import RungSpec, backoff_seconds, due_rungs, earliest_lead_days
 from ..errors import BadInput, Conflict
@@ -84,11 +85,11 @@ def _rungs(item: ReminderItem) -> list[RungSpec]:
 def _anchor(spec: WorkflowSpec, kind: str, row: dict[str, Any]) -> dt.date | None:
     rules = spec.rule_set(row["rule_set"]).values
     if kind == "claim_deadline" and row["accepted_on"]:
-        return add_months(row["accepted_on"], int(rules["claim_deadline_months"]))
+        return deadlines.claim_deadline(row["accepted_on"], rules)
     if kind == "validity" and row["accepted_on"]:
-        return row["validity_until"] or add_months(row["accepted_on"], int(rules["validity_months"]))
+        return deadlines.validity_end(row["accepted_on"], row["validity_until"], rules)
     if kind == "holdback" and row.get("decided_on"):
-        return add_months(row["decided_on"], int(rules["holdback_open_warn_months"]))
+        return deadlines.holdback_warning(row["decided_on"], rules)
     return None
 
 

@@ -107,15 +107,6 @@ class ViewRepo:
             out.setdefault(case_id, []).append(name)
         return out
 
-    def missing_consents(self, case_id: str) -> list[str]:
-        """Names of the case's lenders with no consent letter on file."""
-        consented = select(documents.c.lender_id).where(documents.c.case_id == case_id,
-                                                        documents.c.kind == "consent_letter")
-        query = (select(orgs.c.name).join(lenders, lenders.c.org_id == orgs.c.id)
-                 .where(lenders.c.case_id == case_id, lenders.c.org_id.not_in(consented))
-                 .order_by(lenders.c.position))
-        return list(self.conn.execute(query).scalars())
-
     def ended_between(self, states: Sequence[str], start: dt.date, end: dt.date, *, council: str | None = None,
                       program: str | None = None, coordinator: str | None = None) -> Iterator[dict[str, Any]]:
         query = select(*CASE_COLUMNS).where(cases.c.state.in_(list(states)), cases.c.state_since >= start,

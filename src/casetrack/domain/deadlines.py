@@ -1,0 +1,37 @@
+"""The program's deadlines from a case's dates and its rule set (DOMAIN.md §3, §9), in one place:
+the guards, the audit and the reminders all read them here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from .dates import add_months
+
+
+def claim_deadline(accepted: dt.date, rules: Mapping[str, Any]) -> dt.date:
+    """early: the plan claim is due no later than acceptance + claim_deadline_months."""
+    return add_months(accepted, int(rules["claim_deadline_months"]))
+
+
+def claim_deadline_warning(accepted: dt.date, rules: Mapping[str, Any]) -> dt.date:
+    return add_months(accepted, int(rules["claim_deadline_warn_months"]))
+
+
+def validity_end(accepted: dt.date, extended_until: dt.date | None, rules: Mapping[str, Any]) -> dt.date:
+    """405: valid through acceptance + validity_months, or through the date an extension set."""
+    return extended_until or add_months(accepted, int(rules["validity_months"]))
+
+
+def validity_warning(accepted: dt.date, extended_until: dt.date | None, rules: Mapping[str, Any]) -> dt.date:
+    """From acceptance + validity_warn_months; after an extension, as long before the new end."""
+    warn_months = int(rules["validity_warn_months"])
+    if extended_until:
+        return add_months(extended_until, warn_months - int(rules["validity_months"]))
+    return add_months(accepted, warn_months)
+
+
+def holdback_warning(decided_on: dt.date, rules: Mapping[str, Any]) -> dt.date:
+    """405: the holdback is flagged this long after the plan decision while no monitoring claim is decided."""
+    return add_months(decided_on, int(rules["holdback_open_warn_months"]))
