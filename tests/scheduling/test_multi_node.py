@@ -7,18 +7,22 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import os
 import signal
 import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from casetrack import services
 from casetrack.domain.dates import add_months
 from casetrack.store.bulk import load
 from casetrack.store.db import get_engine
-from tests.scheduling.helpers import schedulers, smtp_sink, spawn_scheduler, wait_until
+from casetrack.services.reminders import FAULT_ENV
+from tests.conftest import PG_ENV
+from tests.scheduling.helpers import Scheduler, schedulers, smtp_sink, spawn_scheduler, wait_until
 
 PLAN = dt.date(2026, 1, 15)
 TODAY = "2026-08-24"  # session 1 due 2026-07-15 (a Wednesday): its five rungs (−30 … +30 days) are all due
@@ -109,3 +113,48 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
     assert len(duplicates) <= 2 and all(n == 2 for n in duplicates.values()), duplicates
     senders = [p for p in procs[1:] if any(e.data.get("sent", 0) > 0 for e in p.of("swept"))]
     assert len(senders) == 2, "both surviving schedulers delivered part of the work"
+
+
+def _stopped(proc: Scheduler) -> bool:
+    """True once the process froze itself (state T in /proc)."""
+    stat = Path(f"/proc/{proc.proc.pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
+
+
+if os.environ.get(PG_ENV):  # PostgreSQL only: SQLite refuses the mode (test_multi_node above)
+    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+    def test_frozen_inside_its_claim(db_url: str, tmp_path: Path) -> None:
+        """A scheduler frozen inside its claim transaction (the claims not yet committed) resumes after its
+        claims' time has run out: it must treat them as lapsed and win them back before sending, never send
+        them while another scheduler claims and sends them too. Frozen outside any send, it may cause no
+        duplicate at all."""
+        cases = 40
+        expected = cases * 5
+        _seed(db_url, cases)
+        sink = tmp_path / "sink"
+        engine = get_engine(db_url)
+
+        def statuses() -> Counter[str]:
+            with engine.connect() as conn:
+                return Counter(dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox GROUP BY status"))
+                                    .all()))
+
+        with smtp_sink(sink, delay=0.03) as port, schedulers() as procs:  # 50 messages take 1.5 s or more
+            config = _config(tmp_path, port)
+            frozen = spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="frozen",
+                                     extra_env={FAULT_ENV: "in_claim:1:stop"})
+            procs.append(frozen)
+            wait_until(lambda: _stopped(frozen), 60, "the first scheduler to freeze inside its claim")
+            procs.append(spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="other"))
+            # the other delivers all but the batch the frozen one has locked
+            wait_until(lambda: statuses().get("sent", 0) == expected - 50, 90, "the other's deliveries")
+            time.sleep(4)  # past lease_seconds = 3: the frozen claims have lapsed
+            frozen.signal(signal.SIGCONT)
+            wait_until(lambda: statuses() == Counter({"sent": expected}), 90, "every rung settled")
+            for p in procs:
+                p.signal(signal.SIGTERM)
+            assert [p.wait(timeout=60) for p in procs] == [0, 0]
+
+        counts = Counter(_message_ids(sink))
+        assert len(counts) == expected
+        assert {mid: n for mid, n in counts.items() if n > 1} == {}

@@ -37,18 +37,21 @@ FAULT_ENV = "CASETRACK_FAULT_INJECT"
 
 
 def fault(point: str) -> None:
-    """Crash-test hook: ``CASETRACK_FAULT_INJECT=<point>[:<n>]`` kills this process (SIGKILL) the n-th
-    time (default 1st) it reaches ``point`` — after_enqueue, after_send (the server said 250, nothing
-    committed yet) or after_commit. Unset in normal use; the crash tests set it."""
+    """Crash-test hook: ``CASETRACK_FAULT_INJECT=<point>[:<n>][:stop]`` kills this process (SIGKILL) the
+    n-th time (default 1st) it reaches ``point`` — after_enqueue, after_send (the server said 250, nothing
+    committed yet), after_commit, or in_claim (multi-node claims made, not yet committed) — or, with
+    ``stop``, freezes it there (SIGSTOP) as an overloaded or paused machine would. Unset in normal use;
+    the crash tests set it."""
     spec = os.environ.get(FAULT_ENV)
     if not spec:
         return
-    name, _, nth = spec.partition(":")
+    name, _, rest = spec.partition(":")
     if name != point:
         return
+    nth, _, how = rest.partition(":")
     _FAULT_HITS[point] = _FAULT_HITS.get(point, 0) + 1
-    if _FAULT_HITS[point] >= int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
+    if _FAULT_HITS[point] == int(nth or 1):
+        os.kill(os.getpid(), signal.SIGSTOP if how == "stop" else signal.SIGKILL)
 
 
 _FAULT_HITS: dict[str, int] = {}
@@ -254,17 +257,20 @@ def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime 
     ttl = dt.timedelta(seconds=ctx.settings.scheduler.lease_seconds)
     counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0}
     while True:
+        # the claim's clock starts before the claim is made: a process frozen inside the transaction
+        # (paused, swapped out) commits claims that may already have lapsed, and must treat them so
+        claimed_at = time.monotonic()
         with ctx.write() as repo:
             rows = ReminderRepo(repo.conn, ctx.scope).claim(holder, utcnow(), utcnow() + ttl, batch)
+            fault("in_claim")
         if not rows:
             return counts
-        claimed_at = time.monotonic()
         mine = {r["id"] for r in rows}
         for row in rows:
             if time.monotonic() - claimed_at > ttl.total_seconds() / 2:
+                claimed_at = time.monotonic()
                 with ctx.write() as repo:
                     mine = ReminderRepo(repo.conn).extend_claims(holder, sorted(mine), utcnow() + ttl)
-                claimed_at = time.monotonic()
             if row["id"] not in mine:
                 counts["lost_claims"] = counts.get("lost_claims", 0) + 1
                 continue
