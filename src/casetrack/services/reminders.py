@@ -325,10 +325,11 @@ class Lease:
         self._renewed: float | None = None  # time.monotonic() of the last successful take
 
     def take(self) -> bool:
+        started = time.monotonic()  # before the lease's expiry is computed: a freeze mid-take counts against it
         with self.ctx.write() as repo:
             ttl = dt.timedelta(seconds=self.ctx.settings.scheduler.lease_seconds)
             got = ReminderRepo(repo.conn).take_lease(LEASE, self.holder, utcnow(), ttl)
-        self._renewed = time.monotonic() if got else None
+        self._renewed = started if got else None
         return got
 
     def still_held(self) -> bool:
