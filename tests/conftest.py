@@ -63,6 +63,11 @@ class Result:
         return json.loads(self.out)
 
 
+ADMIN = "root"  # the admin every test database starts with
+TESTER = "tester"  # the default actor: a supervisor of the councils the tests use (every case action there)
+TEST_COUNCILS = ("13", "27", "01")
+
+
 class Cli:
     """Runs the real CLI in-process (same parser, same error handling) against one database."""
 
@@ -71,11 +76,18 @@ class Cli:
         self.capsys = capsys
         self.today = "2026-11-25"
 
-    def __call__(self, *args: str, today: str | None = None, user: str = "tester") -> Result:
+    def __call__(self, *args: str, today: str | None = None, user: str = TESTER) -> Result:
         self.capsys.readouterr()
         code = run(["--db", self.db_url, "--today", today or self.today, "--user", user, *args])
         captured = self.capsys.readouterr()
         return Result(code, captured.out, captured.err)
+
+    def setup(self) -> Cli:
+        """A fresh database with its first admin and the default actor."""
+        assert self("init", "--admin", ADMIN, user=ADMIN).code == 0
+        self.ok("user", "add", TESTER, *(a for code in TEST_COUNCILS for a in ("--council", code)),
+                "--role", "supervisor", user=ADMIN)
+        return self
 
     def ok(self, *args: str, **kw: Any) -> Any:
         """Run with --format json, assert exit 0, return the parsed JSON."""
@@ -86,9 +98,7 @@ class Cli:
 
 @pytest.fixture
 def cli(db_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
-    c = Cli(db_url, capsys)
-    assert c("init").code == 0
-    return c
+    return Cli(db_url, capsys).setup()
 
 
 @dataclass
@@ -117,5 +127,6 @@ def world(cli: Cli) -> World:
     bank_second = cli.ok("org", "add", "--name", "東都信用金庫", "--kind", "bank")["id"]
     bank_third = cli.ok("org", "add", "--name", "日本政策金融公庫", "--kind", "bank")["id"]
     bank_adviser = cli.ok("org", "add", "--name", "あおば銀行", "--kind", "bank", "--certified")["id"]
-    cli.ok("user", "add", "sato", "--council", "13", "--email", "sato@council.example.jp")
+    cli.ok("user", "add", "sato", "--council", "13", "--email", "sato@council.example.jp", "--role", "supervisor",
+           user=ADMIN)
     return World(company, company_dec, tax, uncertified, bank_main, bank_second, bank_third, bank_adviser)

@@ -12,12 +12,14 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import Cli, World
+from tests.conftest import ADMIN, Cli, World
 
 pytestmark = pytest.mark.slow
 
 
 def _applied_case(cli: Cli, world: World) -> str:
+    for name in ("alice", "bob"):  # the two supervisors racing to accept
+        cli.ok("user", "add", name, "--council", "13", "--role", "supervisor", user=ADMIN)
     case = cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
                   "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main", "--on", "2026-04-01")
     cli.ok("doc", "add", case["id"], "pre_consultation_letter", "--on", "2026-04-02")

@@ -22,7 +22,7 @@ def run_demo(echo: Callable[[str], None], keep: bool = False, db: str | None = N
     folder = Path(tempfile.mkdtemp(prefix="casetrack-demo-"))
     url = normalise_url(str(folder / "demo.db"))
     settings = Settings(mail=MailSettings(transport="file", dir=str(folder / "outbox-mail")))
-    ctx = services.Context(db_url=url, today=DEMO_TODAY, user="demo", settings=settings)
+    ctx = services.Context(db_url=url, today=DEMO_TODAY, user="kanri", settings=settings)
     try:
         _tour(ctx, echo)
     finally:
@@ -33,14 +33,32 @@ def run_demo(echo: Callable[[str], None], keep: bool = False, db: str | None = N
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _tour(ctx: services.Context, echo: Callable[[str], None]) -> None:
-    info = services.init_db(ctx)
+def _tour(admin: services.Context, echo: Callable[[str], None]) -> None:
+    from dataclasses import replace
+
+    from .domain.policy import event_action
+
+    info = services.init_db(admin, admin="kanri")
     echo(f"casetrack demo — a throw-away database with {info['councils']} councils (schema {info['schema']}).")
-    echo(f"Everything below is judged as of {ctx.today}.\n")
+    echo(f"Everything below is judged as of {admin.today}.\n")
+    staff = (("sato", "13", "coordinator", "sato@tokyo-kyogikai.example.jp"),
+             ("yamada", "13", "supervisor", "yamada@tokyo-kyogikai.example.jp"),
+             ("tanaka", "27", "supervisor", "tanaka@osaka-kyogikai.example.jp"),
+             ("kato", "00", "hq", "kato@hq-kyogikai.example.jp"))
+    for name, council, role, email in staff:
+        services.add_user(admin, name=name, council=council, email=email, role=role)
+    echo("Staff (added by the admin kanri): " + ", ".join(f"{n} ({r}, council {c})" for n, c, r, _ in staff) + "\n")
+    people = {name: replace(admin, user=name) for name, *_ in staff}
+    ctx = people["sato"]  # Tokyo's coordinator does the case work there; yamada decides; tanaka runs Osaka
+
+    def actor(case_id: str, event: str | None = None) -> services.Context:
+        if case_id.startswith("27-"):
+            return people["tanaka"]
+        return people["yamada"] if event and event_action(event) == "case.decide" else people["sato"]
 
     def step(case_id: str, event: str, on: str, **kw: object) -> None:
         try:
-            result = services.advance(ctx, case_id, event, on=D(on), **kw)  # type: ignore[arg-type]
+            result = services.advance(actor(case_id, event), case_id, event, on=D(on), **kw)  # type: ignore[arg-type]
             echo(f"  {on}  {event:<18} → {result['state']} ({result['state_label']})")
         except CasetrackError as exc:
             echo(f"  {on}  {event:<18} ✗ refused:")
@@ -48,11 +66,9 @@ def _tour(ctx: services.Context, echo: Callable[[str], None]) -> None:
                 echo(f"      - {reason}")
 
     def doc(case_id: str, kind: str, on: str, lender: int | None = None) -> None:
-        services.add_document(ctx, case_id, kind, lender_id=lender, on=D(on), file=None)
+        services.add_document(actor(case_id), case_id, kind, lender_id=lender, on=D(on), file=None)
         echo(f"  {on}  + document {kind}" + (f" from lender {lender}" if lender else ""))
 
-    services.add_user(ctx, name="sato", council="13", email="sato@tokyo-kyogikai.example.jp", role="coordinator")
-    services.add_user(ctx, name="tanaka", council="27", email="tanaka@osaka-kyogikai.example.jp", role="supervisor")
     tax = services.add_org(ctx, name="みなと税理士法人", kind="tax_accountant", certified=True,
                            email="office@minato-tax.example.jp")["id"]
     sme = services.add_org(ctx, name="中小企業診断士 鈴木事務所", kind="sme_consultant", certified=True,
@@ -96,7 +112,8 @@ def _tour(ctx: services.Context, echo: Callable[[str], None]) -> None:
     step(c1, "close", "2027-05-25")
 
     echo("\n2) 405/regular — 浪速精密工業 (Osaka): three lenders, holdback, six sessions")
-    c2 = services.open_case(ctx, program="405", track="regular", council="27", company_id=seika,
+    osaka = people["tanaka"]
+    c2 = services.open_case(osaka, program="405", track="regular", council="27", company_id=seika,
                             support_orgs=[sme], lenders=[services.LenderArg(bank_a, main=True),
                                                          services.LenderArg(bank_b, guaranteed=True),
                                                          services.LenderArg(bank_c)],
@@ -116,20 +133,20 @@ def _tour(ctx: services.Context, echo: Callable[[str], None]) -> None:
     step(c2, "agree", "2026-02-02")
     doc(c2, "consent_letter", "2026-02-16", bank_c)
     step(c2, "agree", "2026-02-16")
-    services.claim_fee(ctx, c2, "plan", fee=3300000, session=None, on=D("2026-03-01"))
+    services.claim_fee(osaka, c2, "plan", fee=3300000, session=None, on=D("2026-03-01"))
     doc(c2, "share_transfer", "2026-03-01")
     step(c2, "claim_payment", "2026-03-01")
     step(c2, "decide_payment", "2026-03-20")
-    money = services.show_case(ctx, c2)["money"]
+    money = services.show_case(osaka, c2)["money"]
     echo(f"      plan subsidy {money['subsidy_total']:,}円: paid {money['paid_total']:,}円, "
          f"retained {money['retained_total']:,}円 until the first monitoring claim")
     step(c2, "close", "2026-04-01")
-    services.record_session(ctx, c2, 1, held_on=D("2026-08-20"), note="3行合同のモニタリング会議")
-    claim = services.claim_fee(ctx, c2, "monitoring", fee=150000, session=1, on=D("2026-08-31"))
-    decided = services.decide_fee(ctx, c2, claim["id"], on=D("2026-09-15"))
+    services.record_session(osaka, c2, 1, held_on=D("2026-08-20"), note="3行合同のモニタリング会議")
+    claim = services.claim_fee(osaka, c2, "monitoring", fee=150000, session=1, on=D("2026-08-31"))
+    decided = services.decide_fee(osaka, c2, claim["id"], on=D("2026-09-15"))
     echo(f"  2026-09-15  monitoring claim (session 1) 150,000円 decided: subsidy {decided['subsidy']:,}円 "
          f"+ holdback released {decided['released']:,}円")
-    money = services.show_case(ctx, c2)["money"]
+    money = services.show_case(osaka, c2)["money"]
     echo(f"      now paid {money['paid_total']:,}円 of {money['subsidy_total']:,}円, retained "
          f"{money['retained_total']:,}円; ledger balanced: {money['balanced']}")
 
@@ -152,11 +169,22 @@ def _tour(ctx: services.Context, echo: Callable[[str], None]) -> None:
     step(c4, "lapse", "2026-06-01")
     step(c4, "lapse", "2026-08-03")
 
-    echo("\nWhere things stand:")
-    for row in services.list_cases(ctx):
+    echo("\nWhere things stand (as kato, hq: every council, read only):")
+    for row in services.list_cases(people["kato"]):
         echo(f"  {row['id']}  {row['program']:<5} {row['state']:<16} {row['company']['name']}")
-    _reminders(ctx, echo, c2)
-    events = services.case_events(ctx, c2)
+    echo("\nWho may do what (casetrack policy show):")
+    seen = [row["id"] for row in services.list_cases(ctx)]
+    echo(f"  sato (coordinator, 13) sees {len(seen)} case(s): {', '.join(seen)}")
+    for who, call in (("sato", lambda c: services.advance(c, c3, "accept")),
+                      ("sato", lambda c: services.show_case(c, c2)),
+                      ("kato", lambda c: services.advance(c, c2, "close")),
+                      ("kanri", lambda c: services.show_case(c, c2))):
+        try:
+            call(people.get(who, admin))
+        except CasetrackError as exc:
+            echo(f"  {who}: ✗ exit {exc.exit_code}: {exc.message}")
+    _reminders(admin, echo, c2)
+    events = services.case_events(osaka, c2)
     echo(f"\nWhat may happen next on {c2}:")
     for e in events:
         echo(f"  {'✓' if e['allowed'] else '✗'} {e['event']} ({e['label']})"
@@ -172,7 +200,7 @@ def _reminders(ctx: services.Context, echo: Callable[[str], None], case_id: str)
     echo(f"\nReminders as of {as_of} (one sweep; e-mails written as .eml files):")
     result = remind_run(replace(ctx, today=as_of))
     echo(f"  enqueued {result['enqueued']}, sent {result['sent']}, dead {result['dead']}")
-    for row in services.outbox_list(ctx, None):
+    for row in services.outbox_list(ctx, None):  # the admin sees every council's outbox
         if row["case_id"] == case_id:
             echo(f"  {row['send_on']}  → {row['recipient_role']:<11} {row['subject']}")
     again = remind_run(replace(ctx, today=as_of))

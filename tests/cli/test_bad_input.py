@@ -21,20 +21,20 @@ from tests.cli.helpers import (
     open_early,
     show,
 )
-from tests.conftest import PG_ENV, Cli, Result, World
+from tests.conftest import ADMIN, PG_ENV, TESTER, Cli, Result, World
 
 UNKNOWN_CASE = "13-2026-9999"
 
 
-def bad(cli: Cli, *args: str, code: int, today: str | None = None) -> dict[str, Any]:
+def bad(cli: Cli, *args: str, code: int, today: str | None = None, user: str = TESTER) -> dict[str, Any]:
     """Run with --format json; expect ``code``, one error line and the JSON error object."""
-    result = cli(*args, "--format", "json", today=today)
+    result = cli(*args, "--format", "json", today=today, user=user)
     assert result.code == code, (result.code, result.out, result.err)
     line = assert_one_error_line(result)
     body = assert_json_error(result)
     assert body["error"] in line
     # and the same without --format json: the line, and nothing on stdout
-    plain = cli(*args, today=today)
+    plain = cli(*args, today=today, user=user)
     assert plain.code == code
     assert_one_error_line(plain)
     assert plain.out == ""
@@ -95,7 +95,7 @@ def test_case_open_with_unknown_reference(cli: Cli, world: World, what: str, nee
 
 def test_user_add_with_unknown_council(cli: Cli, world: World) -> None:
     users = cli.ok("user", "list")
-    body = bad(cli, "user", "add", "tanaka", "--council", "99", code=4)
+    body = bad(cli, "user", "add", "tanaka", "--council", "99", code=4, user=ADMIN)
     assert "99" in body["error"]
     assert cli.ok("user", "list") == users
 

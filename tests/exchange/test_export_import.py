@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from tests.cli.helpers import drive_405
-from tests.conftest import Cli, World
+from tests.conftest import ADMIN, Cli, World
 
 
 def _csv_rows(data: bytes, encoding: str = "utf-8-sig") -> list[list[str]]:
@@ -104,8 +104,8 @@ def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, ca
         first = tmp_path / f"first.{fmt}"
         assert cli("export", "cases", "--format", fmt, "--out", str(first)).code == 0
         other = Cli(f"sqlite:///{tmp_path / f'other-{fmt}.db'}", capsys)
-        assert other("init").code == 0
-        other.ok("user", "add", "sato", "--council", "13")
+        other.setup()
+        other.ok("user", "add", "sato", "--council", "13", user=ADMIN)
         imported = other.ok("import", "cases", str(first))
         assert imported["imported"] == 2
         again = tmp_path / f"again.{fmt}"

@@ -14,7 +14,7 @@ from typing import Any
 from casetrack import services
 from casetrack.services import reminders as rem
 from casetrack.settings import load_settings
-from tests.conftest import Cli, World
+from tests.conftest import ADMIN, Cli, World
 
 COUNCIL = "13"
 COUNCIL_NAME = "東京都中小企業活性化協議会"
@@ -115,7 +115,7 @@ def release_holdback(cli: Cli, case_id: str, seq: int, on: str) -> None:
 
 def context(db_url: str, day: str | dt.date, config: Path) -> services.Context:
     today = d(day) if isinstance(day, str) else day
-    return services.Context(db_url=db_url, today=today, user="tester", settings=load_settings(str(config)))
+    return services.Context(db_url=db_url, today=today, user=ADMIN, settings=load_settings(str(config)))
 
 
 def sweep(db_url: str, day: str | dt.date, config: Path) -> dict[str, int]:

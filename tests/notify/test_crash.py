@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, World
+from tests.conftest import ADMIN, Cli, World
 from tests.notify.conftest import SmtpServer, write_settings
 from tests.notify.helpers import (
     assert_outbox_invariant,
@@ -42,7 +42,7 @@ def remind(db_url: str, config: Path, fault: str | None) -> subprocess.Completed
         env["CASETRACK_FAULT_INJECT"] = fault
     return subprocess.run(
         [sys.executable, "-m", "casetrack", "--db", db_url, "--config", str(config), "--today", DAY,
-         "--user", "tester", "remind", "run", "--format", "json"],
+         "--user", ADMIN, "remind", "run", "--format", "json"],
         env=env, capture_output=True, text=True, timeout=120, check=False)
 
 

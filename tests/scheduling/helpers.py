@@ -26,7 +26,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Cli, World
+from tests.conftest import ADMIN, Cli, World
 
 COUNCIL = "13"
 OTHER_COUNCIL = "27"
@@ -316,7 +316,7 @@ def spawn_scheduler(db_url: str, *, today: str, config: Path, log_dir: Path, int
     with stderr_path.open("w") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "casetrack", "--db", db_url, "--today", today, "--config", str(config),
-             "--user", f"scheduler-{name}", "scheduler", "run",
+             "--user", ADMIN, "scheduler", "run",
              *(["--interval", str(interval)] if interval is not None else [])],
             stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8", env=env,
             cwd=str(log_dir),  # a relative mail folder, if any, lands in tmp

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, World
+from tests.conftest import ADMIN, Cli, World
 
 from .helpers import (
     OTHER_COUNCIL,
@@ -118,24 +118,24 @@ def test_a_closure_before_a_due_monday_moves_nothing(cli: Cli, cases: Cases, clo
 def test_a_closure_for_all_councils_moves_every_councils_sessions_but_not_held_or_waived_ones(
         cli: Cli, cases: Cases) -> None:
     before = _snapshot(cli, cases)
-    added = cli.ok("calendar", "closure", "add", "2027-10-15", "--reason", "システム更新")
+    added = cli.ok("calendar", "closure", "add", "2027-10-15", "--reason", "システム更新", user=ADMIN)
     assert added["council"] == "all"
     # #2 of C1 and C2 (Fri 10-15) → Mon 10-18; C4 #2 is waived; C3 #2 is due 10-18 already
     assert _moved(added) == sorted([(cases.c1, 2, "2027-10-15", "2027-10-15", "2027-10-18"),
                                     (cases.c2, 2, "2027-10-15", "2027-10-15", "2027-10-18")])
     assert sessions(cli, cases.c4) == before[cases.c4]
-    held = cli.ok("calendar", "closure", "add", "2027-04-15")
+    held = cli.ok("calendar", "closure", "add", "2027-04-15", user=ADMIN)
     assert _moved(held) == sorted([(cases.c1, 1, "2027-04-15", "2027-04-15", "2027-04-16"),
                                    (cases.c2, 1, "2027-04-15", "2027-04-15", "2027-04-16")])
     assert sessions(cli, cases.c4) == before[cases.c4]  # the held #1 keeps its due date
-    cli.ok("calendar", "closure", "remove", "2027-10-15")
-    cli.ok("calendar", "closure", "remove", "2027-04-15")
+    cli.ok("calendar", "closure", "remove", "2027-10-15", user=ADMIN)
+    cli.ok("calendar", "closure", "remove", "2027-04-15", user=ADMIN)
     assert _snapshot(cli, cases) == before
 
 
 def test_a_council_closure_on_top_of_an_all_council_one_changes_nothing_and_removing_one_keeps_the_other(
         cli: Cli, cases: Cases) -> None:
-    cli.ok("calendar", "closure", "add", "2027-04-15")
+    cli.ok("calendar", "closure", "add", "2027-04-15", user=ADMIN)
     both = cli.ok("calendar", "closure", "add", "2027-04-15", "--council", "13")
     assert both["moved"] == []
     still = cli.ok("calendar", "closure", "remove", "2027-04-15", "--council", "13")
@@ -146,15 +146,15 @@ def test_a_council_closure_on_top_of_an_all_council_one_changes_nothing_and_remo
 def test_closure_list_shows_database_and_settings_closures(cli: Cli, tmp_path: Path) -> None:
     config = write_config(tmp_path, closures=["2027-08-13", "2027-08-14"])
     cli.ok("--config", str(config), "calendar", "closure", "add", "2027-04-15", "--council", "13", "--reason", "創立記念日")
-    cli.ok("--config", str(config), "calendar", "closure", "add", "2027-05-06", "--reason", "連休の谷間")
-    listed = cli.ok("--config", str(config), "calendar", "closure", "list")
+    cli.ok("--config", str(config), "calendar", "closure", "add", "2027-05-06", "--reason", "連休の谷間", user=ADMIN)
+    listed = cli.ok("--config", str(config), "calendar", "closure", "list", user=ADMIN)
     assert [(r["day"], r["council"], r["reason"], r["source"]) for r in listed] == [
         ("2027-04-15", "13", "創立記念日", "database"),
         ("2027-05-06", "all", "連休の谷間", "database"),
         ("2027-08-13", "all", None, "settings"),
         ("2027-08-14", "all", None, "settings"),
     ]
-    without = cli.ok("calendar", "closure", "list")
+    without = cli.ok("calendar", "closure", "list", user=ADMIN)
     assert [(r["day"], r["source"]) for r in without] == [("2027-04-15", "database"), ("2027-05-06", "database")]
 
 

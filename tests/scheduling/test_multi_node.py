@@ -21,7 +21,7 @@ from casetrack.domain.dates import add_months
 from casetrack.store.bulk import load
 from casetrack.store.db import get_engine
 from casetrack.services.reminders import FAULT_ENV
-from tests.conftest import PG_ENV
+from tests.conftest import ADMIN, PG_ENV
 from tests.scheduling.helpers import Scheduler, schedulers, smtp_sink, spawn_scheduler, wait_until
 
 PLAN = dt.date(2026, 1, 15)
@@ -41,7 +41,8 @@ def _seed(url: str, n: int) -> None:
         "organisation": [{"id": 1, "name": "税理士法人", "kind": "tax_accountant", "certified": True,
                           "email": "adviser@example.jp", "is_bank": False}],
         "app_user": [{"name": "coord", "council": "13", "email": "coord@example.jp", "role": "coordinator",
-                      "active": True, "created_at": now}],
+                      "active": True, "created_at": now},
+                     {"name": ADMIN, "council": "00", "email": None, "role": "admin", "active": True, "created_at": now}],
         "company": [{"id": i, "name": f"株式会社{i}", "corporate_number": None, "fiscal_year_end_month": 3,
                      "founded_on": None, "prefecture": "13"} for i in range(1, n + 1)],
         "cases": cases,

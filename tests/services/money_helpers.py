@@ -19,7 +19,7 @@ class Parties:
 
 
 def setup(url: str) -> tuple[services.Context, Parties]:
-    ctx = services.Context(db_url=url, today=D("2030-01-01"), user="money-test")
+    ctx = services.Context(db_url=url, today=D("2030-01-01"), user="money-test", trusted=True)  # business rules, not access
     services.init_db(ctx)
     company = services.add_company(ctx, name="株式会社試算", corporate_number_=None, fiscal_year_end_month=3,
                                    founded_on=None, prefecture="13")["id"]

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from tests.cli.helpers import add_company
-from tests.conftest import Cli
+from tests.conftest import ADMIN, Cli
 
 Finding = dict[str, Any]
 
@@ -60,5 +60,5 @@ def new_company(cli: Cli, name: str, fye_month: int = 3) -> int:
 
 def users(cli: Cli) -> None:
     """Coordinators besides the `world` fixture's sato (council 13)."""
-    cli.ok("user", "add", "tanaka", "--council", "13", "--email", "tanaka@council.example.jp")
-    cli.ok("user", "add", "suzuki", "--council", "27", "--email", "suzuki@council.example.jp")
+    cli.ok("user", "add", "tanaka", "--council", "13", "--email", "tanaka@council.example.jp", user=ADMIN)
+    cli.ok("user", "add", "suzuki", "--council", "27", "--email", "suzuki@council.example.jp", user=ADMIN)

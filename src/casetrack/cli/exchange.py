@@ -15,8 +15,11 @@ from .output import emit, format_option
 @click.option("--encoding", default="utf-8", show_default=True,
               help="CSV only: utf-8 (with BOM, for Excel) or cp932.")
 @click.option("--council", "council_code", metavar="CODE")
+@click.option("--redact", is_flag=True,
+              help="Replace people's names (担当, 事業者) by pseudonyms, stable within this file only.")
 @pass_globals
-def export(g: Globals, what: str, fmt: str, out: str | None, encoding: str, council_code: str | None) -> None:
+def export(g: Globals, what: str, fmt: str, out: str | None, encoding: str, council_code: str | None,
+           redact: bool) -> None:
     """Export cases, monitoring sessions or audit findings for Excel (Japanese headers; dates in 和暦 in
     xlsx; yen with separators; cells that look like formulas are defused).
 
@@ -24,10 +27,14 @@ def export(g: Globals, what: str, fmt: str, out: str | None, encoding: str, coun
     Example:
       casetrack export cases --format xlsx --out cases.xlsx
       casetrack export monitoring --encoding cp932 > monitoring.csv
+      casetrack export cases --redact --out cases-redacted.csv
+
+    Every export is recorded in the access log (casetrack audit access).
     """
     from .. import services
 
-    result = services.export(g.context(), what, fmt=fmt, out=out, encoding=encoding, council=council_code)
+    result = services.export(g.context(), what, fmt=fmt, out=out, encoding=encoding, council=council_code,
+                             redact=redact)
     if out:
         click.echo(f"wrote {result['rows']} row(s) to {out}", err=True)
 

@@ -17,19 +17,16 @@ from .output import emit, format_option
 def init(g: Globals, admin: str | None, fmt: str) -> None:
     """Create or upgrade the database and load the council directory (idempotent).
 
+    The first run with --admin NAME creates the first admin; from then on every command must be run
+    by an active user (--user NAME or CASETRACK_USER), and only an admin may run init again.
+
     \b
     Example:
-      casetrack --db cases.db init
+      casetrack --db cases.db init --admin kanri
     """
     from .. import services
 
-    ctx = g.context()
-    result = services.init_db(ctx)
-    if admin:
-        existing = {u["name"] for u in services.list_users(ctx)}
-        if admin not in existing:
-            services.add_user(ctx, name=admin, council="00", email=None, role="admin")
-        result["admin"] = admin
+    result = services.init_db(g.context(), admin=admin)
     if fmt == "table":
         before = result["schema_before"] or "empty"
         click.echo(f"database {result['database']}: schema {before} → {result['schema']}; "
@@ -142,22 +139,27 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--council", "council_code", required=True, metavar="CODE")
+@click.option("--council", "council_codes", required=True, multiple=True, metavar="CODE",
+              help="The user's council; repeat for further councils a coordinator or supervisor acts for.")
 @click.option("--email", metavar="ADDR")
 @click.option("--role", type=click.Choice(["coordinator", "supervisor", "hq", "admin"]), default="coordinator",
               show_default=True)
 @format_option
 @pass_globals
-def user_add(g: Globals, name: str, council_code: str, email: str | None, role: str, fmt: str) -> None:
-    """Add a council staff member.
+def user_add(g: Globals, name: str, council_codes: tuple[str, ...], email: str | None, role: str, fmt: str) -> None:
+    """Add a council staff member (an admin does). Roles: coordinator (own council: cases, documents,
+    claims, adviser-side events), supervisor (also the council decisions), hq (reads every council,
+    changes nothing), admin (users and settings, no case changes). See: casetrack policy show.
 
     \b
     Example:
       casetrack user add yamada --council 13 --email yamada@council.example.jp
+      casetrack user add kimura --council 13 --role supervisor
     """
     from .. import services
 
-    emit(services.add_user(g.context(), name=name, council=council_code, email=email, role=role), fmt)
+    emit(services.add_user(g.context(), name=name, council=council_codes[0], email=email, role=role,
+                           more_councils=council_codes[1:]), fmt)
 
 
 @user.command("list")
@@ -167,7 +169,73 @@ def user_list(g: Globals, fmt: str) -> None:
     """List council staff."""
     from .. import services
 
-    emit(services.list_users(g.context()), fmt, ["name", "council", "role", "email", "active"])
+    emit(services.list_users(g.context()), fmt, ["name", "council", "more_councils", "role", "email", "active"])
 
 
-COMMANDS = [init, council, company, org, user]
+@user.command("disable")
+@click.argument("name")
+@format_option
+@pass_globals
+def user_disable(g: Globals, name: str, fmt: str) -> None:
+    """Disable a user: from now on they can do nothing (their history stays)."""
+    from .. import services
+
+    emit(services.set_user_active(g.context(), name, False), fmt)
+
+
+@user.command("enable")
+@click.argument("name")
+@format_option
+@pass_globals
+def user_enable(g: Globals, name: str, fmt: str) -> None:
+    """Enable a disabled user again."""
+    from .. import services
+
+    emit(services.set_user_active(g.context(), name, True), fmt)
+
+
+@user.command("set-password")
+@click.argument("name")
+@format_option
+@pass_globals
+def user_set_password(g: Globals, name: str, fmt: str) -> None:
+    """Set NAME's sign-in password (for the web dashboard), read from standard input: an admin for
+    anyone, every user for themselves. At least 12 characters.
+
+    \b
+    Example:
+      casetrack --user kanri user set-password yamada < password.txt
+    """
+    import sys
+
+    from .. import services
+
+    text = sys.stdin.readline() if not sys.stdin.isatty() else click.prompt(
+        "new password", hide_input=True, confirmation_prompt=True, err=True)
+    emit(services.set_password(g.context(), name, text.rstrip("\r\n")), fmt)
+
+
+@click.group()
+def policy() -> None:
+    """Who may do what (roles × actions)."""
+
+
+@policy.command("show")
+@format_option
+def policy_show(fmt: str) -> None:
+    """The access policy: for each action, which roles may take it and in which councils (own: the
+    user's council; all: every council; -: not at all), then which role fires each workflow event."""
+    from ..domain import policy as rules
+    from ..workflow.registry import all_workflows
+
+    rows = rules.rows()
+    for program, spec in sorted(all_workflows().items()):
+        for event in spec.events:
+            action = rules.ACTIONS[rules.event_action(event)]
+            rows.append({"action": f"event {program}:{event}", "ja": spec.events[event].ja,
+                         "what": f"fire {event} ({action.id})",
+                         **{role: (rules.REACH[role] if role in action.roles else "-") for role in rules.ROLES}})
+    emit(rows, fmt, ["action", *rules.ROLES, "ja", "what"])
+
+
+COMMANDS = [init, council, company, org, user, policy]

@@ -1,10 +1,12 @@
-"""audit stalled, caseload."""
+"""audit stalled | verify | access, caseload."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
-from .main import Globals, pass_globals
+from .main import DATE, Globals, pass_globals
 from .output import emit, emit_stream, format_option
 
 
@@ -45,6 +47,26 @@ def audit_stalled(g: Globals, council_code: str | None, program: str | None, coo
         count = emit_stream(rows, fmt, columns)
     if fail_on_findings and count:
         raise click.exceptions.Exit(1)
+
+
+@audit.command("access")
+@click.option("--user", "who", metavar="NAME", help="Only this user's reads.")
+@click.option("--since", type=DATE, metavar="DATE", help="Only from this day on (Asia/Tokyo).")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+@format_option
+@pass_globals
+def audit_access(g: Globals, who: str | None, since: dt.date | None, limit: int, fmt: str) -> None:
+    """The access log, newest first: who read people's names and e-mails (exports, case show, staff
+    and outbox lists), what and how many rows. hq and admin only.
+
+    \b
+    Example:
+      casetrack audit access --user yamada --since 2026-11-01
+    """
+    from .. import services
+
+    emit(services.list_access(g.context(), user=who, since=since, limit=limit), fmt,
+         ["at", "user", "action", "what", "rows"])
 
 
 @audit.command("verify")

@@ -35,6 +35,8 @@ class SweepJob:
 
     def __call__(self) -> None:
         try:
+            self.ctx.forget_actor()  # a user disabled meanwhile stops sweeping at the next tick
+            self.ctx.authorize("scheduler.run")
             if self.ctx.settings.scheduler.multi_node:  # everyone delivers; the lease holder also enqueues
                 leader = self.lease.take()
                 counts = sweep(self.ctx, self.today(), lease=self.lease, enqueue=leader)
@@ -62,6 +64,7 @@ def run(ctx: Context, *, interval_seconds: float, today: Callable[[], dt.date] |
     """Block until SIGTERM or SIGINT; sweep every ``interval_seconds``."""
     from ..services.reminders import check_multi_node
 
+    ctx.authorize("scheduler.run")
     check_multi_node(ctx)
     today_fn = today or (lambda: dt.datetime.now(TOKYO).date())
     lease = Lease(ctx, lease_holder)

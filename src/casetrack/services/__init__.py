@@ -12,6 +12,7 @@ _WHERE = {
     "audit_stalled_rows": "views",
     "audit_verify": "verify",
     "doctor": "doctor",
+    "Actor": "context",
     "Context": "context",
     "LenderArg": "parsing",
     "ORG_KINDS": "registry",
@@ -40,6 +41,9 @@ _WHERE = {
     "list_orgs": "registry",
     "list_sessions": "monitoring",
     "list_users": "registry",
+    "list_access": "registry",
+    "set_password": "registry",
+    "set_user_active": "registry",
     "open_case": "cases",
     "outbox_list": "reminders",
     "parse_estimate": "parsing",
@@ -70,7 +74,7 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from .cases import advance, case_events, case_history, list_cases, open_case, show_case  # noqa: F401
     from .closures import change_closure, list_closures  # noqa: F401
-    from .context import Context  # noqa: F401
+    from .context import Actor, Context  # noqa: F401
     from .doctor import doctor  # noqa: F401
     from .documents import add_document  # noqa: F401
     from .exchange import export  # noqa: F401
@@ -85,11 +89,14 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         add_org,
         add_user,
         init_db,
+        list_access,
         list_companies,
         list_councils,
         list_orgs,
         list_users,
         read_councils_csv,
+        set_password,
+        set_user_active,
     )
     from .reminders import outbox_list, remind_run  # noqa: F401
     from .verify import audit_verify  # noqa: F401

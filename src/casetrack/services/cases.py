@@ -13,6 +13,7 @@ from ..store.repo import Repo, utcnow
 from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import workflow
 from ..workflow.spec import WorkflowSpec
+from ..domain import policy
 from .context import Context, load_case, stale
 from .fees import decide_claim_by_event
 from .parsing import LenderArg
@@ -22,6 +23,7 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
               support_orgs: list[int], lenders: list[LenderArg], coordinator: str | None,
               interim_monitoring: bool, interval_months: int | None, estimates: dict[str, int],
               reuse_reason: str | None, on: dt.date | None) -> dict[str, Any]:
+    ctx.authorize("case.open")
     spec = workflow(program)
     track = track or spec.default_track
     if track not in spec.tracks:
@@ -54,6 +56,7 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
     with ctx.write() as repo:
         if repo.council(council) is None:
             raise NotFound("council", council)
+        ctx.check_council(council)
         company = repo.company(company_id)
         if company is None:
             raise NotFound("company", company_id)
@@ -94,23 +97,29 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
 
 
 def show_case(ctx: Context, case_id: str) -> dict[str, Any]:
+    ctx.authorize("case.read")
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
-        return presenters.case_view(repo, case, spec, ctx.today)
+        view = presenters.case_view(repo, case, spec, ctx.today)
+    ctx.log_access(f"case show {case_id}", 1)
+    return view
 
 
 def list_cases(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
+    ctx.authorize("case.read")
     with ctx.read() as repo:
         return [presenters.case_row(c) for c in repo.list_cases(**filters)]
 
 
 def case_history(ctx: Context, case_id: str) -> list[dict[str, Any]]:
+    ctx.authorize("case.read")
     with ctx.read() as repo:
         load_case(repo, case_id)
         return [presenters.history_row(h) for h in repo.case_history(case_id)]
 
 
 def case_events(ctx: Context, case_id: str, on: dt.date | None = None) -> list[dict[str, Any]]:
+    ctx.authorize("case.read")
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
         needs_prior = any("prior_use" in e.guards for e in spec.events_from(case["state"]))
@@ -125,6 +134,7 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
     """Fire one event. Optimistic: judged on a snapshot, written only if the case is unchanged since.
 
     Returns the case as `case show` does, or with ``view=False`` only what the event changed."""
+    ctx.authorize(policy.event_action(event_id))
     on = on or ctx.today
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..calendar import BusinessCalendar
 from ..domain.schedule import next_business_day
-from ..errors import BadInput, NotFound
+from ..errors import BadInput, NotFound, NotPermitted
 from ..store.reminders import ReminderRepo
 from ..store.repo import utcnow
 from .context import Context
@@ -34,6 +34,7 @@ def council_calendar(ctx: Context, rrepo: ReminderRepo, council: str) -> Busines
 
 
 def list_closures(ctx: Context) -> list[dict[str, Any]]:
+    ctx.authorize("registry.read")
     with ctx.read() as repo:
         rows = ReminderRepo(repo.conn).closures()
     out = [{"day": r["day"], "council": r["council"] or "all", "reason": r["reason"], "source": "database"}
@@ -44,9 +45,15 @@ def list_closures(ctx: Context) -> list[dict[str, Any]]:
 
 def change_closure(ctx: Context, day: dt.date, *, council: str | None, reason: str | None,
                    remove: bool = False) -> dict[str, Any]:
+    actor = ctx.authorize("settings.write")
+    if council is None and actor.role not in (None, "admin"):
+        raise NotPermitted(f"{actor.name} ({actor.role}) may change only their council's closures; "
+                           "closures of every council are an admin's")
     with ctx.write() as repo:
         if council is not None and repo.council(council) is None:
             raise NotFound("council", council)
+        if council is not None:
+            ctx.check_council(council)
         rrepo = ReminderRepo(repo.conn, ctx.scope)
         if remove:
             if not rrepo.remove_closure(council, day):

@@ -1,5 +1,7 @@
-"""The context every use case runs in: who acts, on which database, as of which day; and the unit
-of work (one transaction, schema checked once per database and process)."""
+"""The context every use case runs in: who acts, on which database, as of which day; the access
+check every use case makes first (``Context.authorize``, against ``domain.policy``); and the unit of
+work (one transaction, schema checked once per database and process, the actor's councils handed to
+PostgreSQL's row-level security)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Conflict, DatabaseUnavailable, NotFound
+from ..domain import policy
+from ..errors import Conflict, DatabaseUnavailable, NotFound, NotPermitted
 from ..settings import Settings
 from ..store import migrate
-from ..store.db import get_engine, redact, schema_revision, sqlite_file_missing, transaction
+from ..store.db import get_engine, redact, schema_revision, set_council_scope, sqlite_file_missing, transaction
 from ..store.repo import Repo
 from ..workflow.registry import workflow
 from ..workflow.spec import WorkflowSpec
@@ -20,19 +23,87 @@ if TYPE_CHECKING:
     from ..store.db import Engine
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who acts. ``role`` is None while the database has no users yet: the set-up before the first
+    admin exists (``casetrack init --admin NAME``), when everything is allowed."""
+
+    name: str
+    role: str | None
+    councils: frozenset[str]
+
+    @property
+    def scope(self) -> frozenset[str] | None:
+        """The councils this actor sees; None: every council."""
+        if self.role is None or policy.REACH[self.role] == policy.ALL:
+            return None
+        return self.councils
+
+
 @dataclass
 class Context:
-    """Who acts, on which database, as of which day. Built once per command."""
+    """Who acts, on which database, as of which day. Built once per command.
+
+    Every use case calls ``authorize(action)`` before its first unit of work; a unit of work opened
+    without it is refused, so a use case that forgets the check fails loudly instead of seeing
+    everything. ``trusted`` is for in-process callers that act for nobody (benchmarks, test seeding)."""
 
     db_url: str
     today: dt.date
     user: str
     settings: Settings = field(default_factory=Settings)
-    scope: frozenset[str] | None = None  # councils the actor may see; None: all (until roles land)
+    scope: frozenset[str] | None = None  # councils the actor may see (set by authorize); None: all
+    trusted: bool = False
+    authorized: str | None = None  # the last action authorised
 
     @cached_property
     def engine(self) -> Engine:
         return get_engine(self.db_url)
+
+    @cached_property
+    def actor(self) -> Actor:
+        with _UnitOfWork(self, write=False, checked=False) as repo:
+            if not repo.any_user():
+                return Actor(self.user, None, frozenset())
+            row = repo.user(self.user)
+            councils = frozenset(repo.councils_of(self.user))
+        if row is None:
+            raise NotPermitted(f"{self.user!r} is not a casetrack user; an admin adds users (casetrack user add), "
+                               "and --user (or CASETRACK_USER) names who acts")
+        if not row["active"]:
+            raise NotPermitted(f"user {self.user} is disabled")
+        return Actor(row["name"], row["role"], councils)
+
+    def forget_actor(self) -> None:
+        """Look the actor up again at the next check (a long-running process, after a user was disabled)."""
+        self.__dict__.pop("actor", None)
+
+    def authorize(self, action: str) -> Actor:
+        """Allow ``action`` for the acting user or raise NotPermitted (exit 5); narrow every later read
+        and write to the actor's councils."""
+        if self.trusted:
+            self.authorized = action
+            return Actor(self.user, None, frozenset())
+        actor = self.actor
+        if actor.role is not None and not policy.allows(actor.role, action):
+            raise NotPermitted(f"{actor.name} ({actor.role}) may not {policy.ACTIONS[action].en}")
+        self.scope = actor.scope
+        self.authorized = action
+        return actor
+
+    def check_council(self, council: str) -> None:
+        """Refuse (exit 5) to create something in a council outside the actor's (an existing council:
+        the directory is public, so naming one leaks nothing)."""
+        if self.scope is not None and council not in self.scope:
+            raise NotPermitted(f"{self.user} acts for council {', '.join(sorted(self.scope))} only, not {council}")
+
+    def log_access(self, what: str, rows: int) -> None:
+        """Record that the actor read personal fields (people's names, e-mails): one access-log row."""
+        from ..store.repo import utcnow
+
+        with self.write() as repo:
+            repo.log_access({"at": utcnow(), "user": self.user, "action": self.authorized or "",
+                             "what": what[:200], "rows": rows})
 
     def read(self) -> Any:
         return _UnitOfWork(self, write=False)
@@ -45,10 +116,12 @@ _CURRENT_SCHEMA: set[str] = set()  # databases seen at the current schema in thi
 
 
 class _UnitOfWork:
-    def __init__(self, ctx: Context, *, write: bool) -> None:
-        self.ctx, self.write = ctx, write
+    def __init__(self, ctx: Context, *, write: bool, checked: bool = True) -> None:
+        self.ctx, self.write, self.checked = ctx, write, checked
 
     def __enter__(self) -> Repo:
+        if self.checked and self.ctx.authorized is None:
+            raise RuntimeError("a use case opened the database without Context.authorize()")
         missing = sqlite_file_missing(self.ctx.db_url)
         if missing:
             raise DatabaseUnavailable(f"database file {missing} does not exist; create it with: casetrack init")
@@ -60,6 +133,7 @@ class _UnitOfWork:
             self._cm.__exit__(None, None, None)
             raise DatabaseUnavailable(
                 f"database {redact(self.ctx.db_url)} is not initialised or is out of date; run: casetrack init")
+        set_council_scope(conn, self.ctx.scope if self.checked else frozenset())  # PostgreSQL's second wall
         return Repo(conn, self.ctx.scope)
 
     def __exit__(self, *exc: Any) -> bool | None:

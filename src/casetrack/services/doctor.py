@@ -38,6 +38,7 @@ def doctor(ctx: Context) -> dict[str, Any]:
             check("schema", current, f"revision {revision or 'none'}, latest {migrate.head()}"
                   + ("" if current else " — run casetrack init"))
             if current:
+                ctx.authorize("system.doctor")  # once the users table is there to say who acts
                 rrepo = ReminderRepo(conn)
                 last = rrepo.last_sweep()
                 counts = rrepo.status_counts()

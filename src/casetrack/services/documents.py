@@ -14,6 +14,7 @@ from .context import Context, load_case, stale
 
 def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None, on: dt.date | None,
                  file: str | None) -> dict[str, Any]:
+    ctx.authorize("case.work")
     on = on or ctx.today
     file_info: dict[str, Any] = {}
     if file is not None:

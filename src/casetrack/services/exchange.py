@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,8 +61,33 @@ def _sessions(ctx: Context, repo: Any, council: str | None) -> Iterator[dict[str
         yield row
 
 
+PERSONAL = ("coordinator", "company_name")  # people's names (a sole proprietor's business is its owner's name)
+
+
+class _Pseudonyms:
+    """Stable within one export, unlinkable across exports: a keyed hash with a key thrown away after."""
+
+    def __init__(self) -> None:
+        self.key = secrets.token_bytes(32)
+
+    def __call__(self, field: str, value: Any) -> Any:
+        if value in (None, ""):
+            return value
+        digest = hmac.new(self.key, f"{field}\0{value}".encode(), hashlib.sha256).hexdigest()[:10]
+        return f"{'担当' if field == 'coordinator' else '事業者'}#{digest}"
+
+
+def _redacted(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    pseudonym = _Pseudonyms()
+    for row in rows:
+        yield {**row, **{f: pseudonym(f, row[f]) for f in PERSONAL if f in row}}
+
+
 def export(ctx: Context, what: str, *, fmt: str, out: str | None, encoding: str = "utf-8",
-           council: str | None = None) -> dict[str, Any]:
+           council: str | None = None, redact: bool = False) -> dict[str, Any]:
+    """Write the export; every run is recorded in the access log (who, what, how many rows). With
+    ``redact`` people's names become pseudonyms (stable within the file, unlinkable across files)."""
+    ctx.authorize("case.export")
     if what not in WHAT:
         raise BadInput(f"unknown export {what!r} (one of {', '.join(WHAT)})")
     if fmt == "xlsx" and out is None:
@@ -78,6 +106,8 @@ def export(ctx: Context, what: str, *, fmt: str, out: str | None, encoding: str 
             columns, rows, sheet = SESSION_COLUMNS, _sessions(ctx, repo, council), "伴走支援"
         else:
             columns, rows, sheet = FINDING_COLUMNS, iter(findings), "要対応"
+        if redact:
+            rows = _redacted(rows)
         target = Path(out) if out else None
         if fmt == "xlsx":
             assert target is not None
@@ -92,4 +122,7 @@ def export(ctx: Context, what: str, *, fmt: str, out: str | None, encoding: str 
                 partial.replace(target)
             finally:
                 partial.unlink(missing_ok=True)
-    return {"export": what, "format": fmt, "rows": count, "file": str(target) if target else None}
+    ctx.log_access(f"export {what}" + (f" --council {council}" if council else "") + (" --redact" if redact else ""),
+                   count)
+    return {"export": what, "format": fmt, "rows": count, "file": str(target) if target else None,
+            "redacted": redact}

@@ -18,6 +18,7 @@ MONITORING_COMPONENTS = ("monitoring", "monitoring_interim", "monitoring_fye")
 
 def set_estimates(ctx: Context, case_id: str, estimates: dict[str, int]) -> dict[str, int]:
     """Change the fee estimates filed with the application (only before ``apply``)."""
+    ctx.authorize("case.work")
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         if case["state"] != spec.initial:
@@ -45,6 +46,7 @@ def _component(spec: WorkflowSpec, case: dict[str, Any], component: str) -> None
 
 def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: int | None,
               on: dt.date | None) -> dict[str, Any]:
+    ctx.authorize("case.work")
     on = on or ctx.today
     if fee <= 0:
         raise BadInput(f"--fee {fee}: a fee is a positive amount of yen")
@@ -156,6 +158,7 @@ def _load_claim(repo: Repo, case_id: str, claim_id: int) -> dict[str, Any]:
 
 
 def decide_fee(ctx: Context, case_id: str, claim_id: int, *, on: dt.date | None) -> dict[str, Any]:
+    ctx.authorize("case.decide")
     on = on or ctx.today
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
@@ -172,6 +175,7 @@ def decide_fee(ctx: Context, case_id: str, claim_id: int, *, on: dt.date | None)
 
 
 def reject_fee(ctx: Context, case_id: str, claim_id: int, *, reason: str, on: dt.date | None) -> dict[str, Any]:
+    ctx.authorize("case.decide")
     if not reason.strip():
         raise BadInput("rejecting a claim needs a reason")
     with ctx.write() as repo:
@@ -185,6 +189,7 @@ def reject_fee(ctx: Context, case_id: str, claim_id: int, *, reason: str, on: dt
 
 
 def list_claims(ctx: Context, case_id: str) -> list[dict[str, Any]]:
+    ctx.authorize("case.read")
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
         return list_claims_in(repo, case, spec)
@@ -221,6 +226,7 @@ STATUS_LABELS = {"claimed": "審査中", "decided": "決定済み", "rejected": 
 
 def fee_statement(ctx: Context, case_id: str, fmt: str = "md") -> str:
     """The Japanese statement of a case's money, per component, with its arithmetic."""
+    ctx.authorize("case.read")
     from .. import presenters
     from ..notify.render import render
 

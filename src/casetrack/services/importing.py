@@ -175,6 +175,7 @@ def _reached(spec: WorkflowSpec, state: str) -> set[str]:
 
 def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    ctx.authorize("case.open")
     headers, records = read_table(path)
     missing = [h for h in REQUIRED if h not in headers]
     if missing:
@@ -189,6 +190,9 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
         seen_ids: dict[str, int] = {}
         for n, (line, raw) in enumerate(records, start=1):
             row, problems = _parse(line, raw, specs, councils, users)
+            if row and ctx.scope is not None and row.council not in ctx.scope:
+                problems.append(f"協議会 {row.council}: {ctx.user} acts for council "
+                                f"{', '.join(sorted(ctx.scope))} only")
             if row and row.case_id:
                 if row.case_id in seen_ids:
                     problems.append(f"案件番号 {row.case_id} is also on row {seen_ids[row.case_id]}")

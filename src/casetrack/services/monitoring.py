@@ -11,6 +11,7 @@ from .context import Context, load_case, stale
 
 
 def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
+    ctx.authorize("case.read")
     with ctx.read() as repo:
         if filters.get("case_id"):
             load_case(repo, filters["case_id"])
@@ -18,10 +19,12 @@ def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
 
 
 def record_session(ctx: Context, case_id: str, seq: int, *, held_on: dt.date, note: str | None) -> dict[str, Any]:
+    ctx.authorize("case.work")
     return _close_session(ctx, case_id, seq, {"status": "held", "held_on": held_on, "note": note})
 
 
 def waive_session(ctx: Context, case_id: str, seq: int, *, reason: str) -> dict[str, Any]:
+    ctx.authorize("case.decide")
     if not reason.strip():
         raise BadInput("waiving a session needs a reason")
     return _close_session(ctx, case_id, seq, {"status": "waived", "waive_reason": reason})
@@ -49,6 +52,7 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any])
 
 def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> list[dict[str, Any]]:
     """Replace a 405 case's sessions by a schedule agreed with the banks (before any is held or waived)."""
+    ctx.authorize("case.work")
     from ..domain.schedule import explicit_sessions
     from ..store.reminders import ReminderRepo
     from .closures import council_calendar

@@ -5,29 +5,56 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from ..domain import corporate_number
-from ..errors import BadInput, NotFound
+from ..domain import corporate_number, passwords, policy
+from ..errors import BadInput, NotFound, NotPermitted, Refused
 from ..resources import councils_csv
 from ..store import migrate
-from ..store.db import redact, refresh_statistics, transaction
+from ..store.db import redact, refresh_statistics, setup_role, sqlite_file_missing, transaction
 from ..store.repo import Repo, utcnow
 from .context import Context
 
 ORG_KINDS = ("bank", "tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber", "other")
-ROLES = ("coordinator", "supervisor", "hq", "admin")
+ROLES = policy.ROLES
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def init_db(ctx: Context) -> dict[str, Any]:
+def init_db(ctx: Context, *, admin: str | None = None) -> dict[str, Any]:
+    """Create or upgrade the database and load the councils. Once users exist only an admin may run it;
+    ``admin`` also creates that user (the first admin, council 00) unless it exists."""
+    _authorize_init(ctx)
     before, after = migrate.upgrade(ctx.engine)
     rows = read_councils_csv(councils_csv())
     with transaction(ctx.engine, write=True) as conn:
-        added = Repo(conn).upsert_councils(rows)
+        repo = Repo(conn)
+        added = repo.upsert_councils(rows)
+        if admin is not None:
+            _check_user_name(admin)
+            existing = repo.user(admin)
+            if existing is None:
+                repo.insert_user({"name": admin, "council": "00", "email": None, "role": "admin", "active": True,
+                                  "created_at": utcnow()})
+            elif existing["role"] != "admin" or not existing["active"]:
+                raise BadInput(f"user {admin} exists and is not an active admin")
     refresh_statistics(ctx.engine)
-    return {"database": redact(ctx.db_url), "schema_before": before, "schema": after,
-            "councils": len(rows), "councils_added": added}
+    result = {"database": redact(ctx.db_url), "schema_before": before, "schema": after,
+              "councils": len(rows), "councils_added": added}
+    return {**result, "admin": admin} if admin else result
+
+
+def _authorize_init(ctx: Context) -> None:
+    """`init` runs before the schema may be current, so it asks the users table directly: with no users
+    (or no table yet) anyone sets the database up; afterwards only an active admin."""
+    if sqlite_file_missing(ctx.db_url) is None:
+        anyone, role, active = setup_role(ctx.engine, ctx.user)
+        if anyone and (role != "admin" or not active):
+            raise NotPermitted(f"{ctx.user} may not upgrade the database: only an active admin may, once users "
+                               "exist")
+    ctx.authorized, ctx.scope = "system.init", None
 
 
 def read_councils_csv(path: Path) -> list[dict[str, Any]]:
@@ -40,6 +67,7 @@ def read_councils_csv(path: Path) -> list[dict[str, Any]]:
 
 
 def list_councils(ctx: Context) -> list[dict[str, Any]]:
+    ctx.authorize("registry.read")
     with ctx.read() as repo:
         return repo.list_councils()
 
@@ -48,6 +76,7 @@ def list_councils(ctx: Context) -> list[dict[str, Any]]:
 
 def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fiscal_year_end_month: int,
                 founded_on: dt.date | None, prefecture: str | None) -> dict[str, Any]:
+    ctx.authorize("registry.write")
     if not name.strip():
         raise BadInput("company name is empty")
     number = None
@@ -70,6 +99,7 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
 
 
 def add_org(ctx: Context, *, name: str, kind: str, certified: bool, email: str | None) -> dict[str, Any]:
+    ctx.authorize("registry.write")
     if not name.strip():
         raise BadInput("organisation name is empty")
     if kind not in ORG_KINDS:
@@ -81,36 +111,81 @@ def add_org(ctx: Context, *, name: str, kind: str, certified: bool, email: str |
     return {"id": org_id, **values}
 
 
-def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: str) -> dict[str, Any]:
-    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", name):
-        raise BadInput(f"user name {name!r} must be 1–64 letters, digits, '.', '_' or '-'")
+def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: str,
+             more_councils: Sequence[str] = ()) -> dict[str, Any]:
+    """Add a staff member of ``council`` (whose e-mail gets that council's escalations and digests);
+    ``more_councils``: further councils a coordinator or supervisor acts for."""
+    _check_user_name(name)
     if role not in ROLES:
         raise BadInput(f"unknown role {role!r} (one of {', '.join(ROLES)})")
     _check_email(email)
+    actor = ctx.authorize("user.manage")
+    if actor.role is None and not ctx.trusted and role != "admin":
+        raise NotPermitted("the first user must be an admin, who then adds the staff: "
+                           "casetrack init --admin NAME (or user add NAME --council 00 --role admin)")
     with ctx.write() as repo:
-        if repo.council(council) is None:
-            raise NotFound("council", council)
+        for code in (council, *more_councils):
+            if repo.council(code) is None:
+                raise NotFound("council", code)
         if repo.user(name):
             raise BadInput(f"user {name} already exists")
         values = {"name": name, "council": council, "email": email, "role": role, "active": True,
                   "created_at": utcnow()}
-        repo.insert_user(values)
-    return {k: v for k, v in values.items() if k != "created_at"}
+        repo.insert_user(values, more_councils)
+    return {**{k: v for k, v in values.items() if k != "created_at"},
+            "more_councils": sorted(set(more_councils) - {council})}
+
+
+def set_user_active(ctx: Context, name: str, active: bool) -> dict[str, Any]:
+    """Disable (or enable again) a user: a disabled user can do nothing, and stays in the history."""
+    ctx.authorize("user.manage")
+    with ctx.write() as repo:
+        user = repo.user(name)
+        if user is None:
+            raise NotFound("user", name)
+        if not active and user["role"] == "admin" and repo.active_admins() == [name]:
+            raise Refused(f"{name} is the last active admin; add another admin first")
+        repo.update_user(name, {"active": active})
+    return {"name": name, "active": active}
+
+
+def set_password(ctx: Context, name: str, password: str) -> dict[str, Any]:
+    """Set a user's sign-in password: an admin for anyone, every user for themselves."""
+    ctx.authorize("user.self" if name == ctx.user else "user.manage")
+    problem = passwords.weakness(password)
+    if problem:
+        raise BadInput(problem)
+    with ctx.write() as repo:
+        if repo.user(name) is None:
+            raise NotFound("user", name)
+        repo.update_user(name, {"password_hash": passwords.hash_password(password)})
+    return {"name": name, "password_set": True}
 
 
 def list_users(ctx: Context) -> list[dict[str, Any]]:
+    ctx.authorize("user.read")
     with ctx.read() as repo:
-        return [{k: u[k] for k in ("name", "council", "email", "role", "active")} for u in repo.list_users()]
+        rows = [{k: u[k] for k in ("name", "council", "more_councils", "email", "role", "active")}
+                for u in repo.list_users()]
+    ctx.log_access("user list", len(rows))
+    return rows
 
 
 def list_orgs(ctx: Context) -> list[dict[str, Any]]:
+    ctx.authorize("registry.read")
     with ctx.read() as repo:
         return repo.list_orgs()
 
 
 def list_companies(ctx: Context) -> list[dict[str, Any]]:
+    ctx.authorize("registry.read")
     with ctx.read() as repo:
         return repo.list_companies()
+
+
+def _check_user_name(name: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", name):
+        raise BadInput(f"user name {name!r} must be 1–64 letters, digits, '.', '_' or '-'")
 
 
 def _check_email(email: str | None) -> None:
@@ -118,3 +193,13 @@ def _check_email(email: str | None) -> None:
         raise BadInput(f"{email!r} is not an e-mail address")
 
 
+
+
+def list_access(ctx: Context, *, user: str | None = None, since: dt.date | None = None,
+                limit: int | None = 200) -> list[dict[str, Any]]:
+    """The access log, newest first."""
+    ctx.authorize("access.read")
+    start = dt.datetime.combine(since, dt.time(), TOKYO).astimezone(dt.UTC) if since else None
+    with ctx.read() as repo:
+        return [{k: r[k] for k in ("at", "user", "action", "what", "rows")}
+                for r in repo.access_entries(user, start, limit)]

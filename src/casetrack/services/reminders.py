@@ -174,6 +174,7 @@ def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]]) -
 
 def enqueue_due(ctx: Context, today: dt.date, *, dry_run: bool = False) -> int:
     """One sweep: enqueue every due rung not enqueued before, in one transaction."""
+    ctx.authorize("remind.run")
     with ctx.read() if dry_run else ctx.write() as repo:
         rrepo = ReminderRepo(repo.conn, ctx.scope)
         found = candidates(ctx, rrepo, today)
@@ -231,6 +232,7 @@ def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch:
     With a ``lease``, it is renewed as delivery goes on and checked before every send once a quarter
     of its time has passed since the last renewal: a sweep that lost it (outlived it, or was paused
     past it) stops before sending anything the new holder may send."""
+    ctx.authorize("remind.run")
     now = now or utcnow()
     counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0}
     seen: set[int] = set()
@@ -253,6 +255,7 @@ def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime 
     message only while the claim is still ours. Claims last ``lease_seconds``; they are extended before
     a send once half of that has passed, and a scheduler paused past its claims finds them gone and
     sends nothing more of them."""
+    ctx.authorize("remind.run")
     now = now or utcnow()
     ttl = dt.timedelta(seconds=ctx.settings.scheduler.lease_seconds)
     counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0}
@@ -358,6 +361,7 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
           enqueue: bool = True) -> dict[str, int]:
     """Enqueue what is due as of ``today`` and deliver the outbox (the caller holds ``lease``). In
     multi-node mode the delivery is shared by claims, and only the lease holder enqueues."""
+    ctx.authorize("remind.run")
     started = utcnow()
     enqueued = enqueue_due(ctx, today) if enqueue else 0
     own = sender is None
@@ -380,6 +384,7 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
 
 def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
     """``casetrack remind run``: one sweep as of ``--today`` under the lease."""
+    ctx.authorize("remind.run")
     if dry_run:
         due = enqueue_due(ctx, ctx.today, dry_run=True)
         with ctx.read() as repo:
@@ -400,8 +405,10 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
 
 
 def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
+    ctx.authorize("outbox.read")
     with ctx.read() as repo:
         rows = ReminderRepo(repo.conn, ctx.scope).list_outbox(status)
+    ctx.log_access("outbox list" + (f" --status {status}" if status else ""), len(rows))
     return [{k: r[k] for k in ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on",
                                "recipient_role", "to_addr", "subject", "message_id", "attempts", "last_error",
                                "created_at", "sent_at")} for r in rows]

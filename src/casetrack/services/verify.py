@@ -12,6 +12,7 @@ FIELDS = {"case_history": chain.HISTORY_FIELDS, "ledger_entry": chain.LEDGER_FIE
 
 
 def audit_verify(ctx: Context, *, council: str | None = None) -> dict[str, Any]:
+    ctx.authorize("audit.verify")
     broken: list[dict[str, Any]] = []
     checked = 0
     with ctx.read() as repo:

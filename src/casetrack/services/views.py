@@ -86,6 +86,7 @@ def audit_stalled(ctx: Context, *, council: str | None = None, program: str | No
 def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str | None = None,
                        coordinator: str | None = None, codes: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
     """The findings, most urgent first, one dict at a time (only the compact findings are held to sort)."""
+    ctx.authorize("case.read")
     unknown = [c for c in codes if c not in CODES]
     if unknown:
         raise BadInput(f"unknown finding code {unknown[0]!r} (one of {', '.join(CODES)})")
@@ -100,6 +101,7 @@ def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str
 def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> list[dict[str, Any]]:
     """Counts per key, all in SQL (GROUP BY): open cases by state, cases with an overdue session, stalled
     cases (days in the state above its threshold), and what ended this fiscal year."""
+    ctx.authorize("case.read")
     if by not in ("state", "coordinator", "program", "council"):
         raise BadInput(f"--by {by!r}: one of state, coordinator, program, council")
     today = ctx.today

@@ -142,3 +142,23 @@ def refresh_statistics(engine: Engine) -> None:
         else:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             conn.exec_driver_sql("ANALYZE")
+
+
+def set_council_scope(conn: Connection, scope: frozenset[str] | None) -> None:
+    """PostgreSQL: tell row-level security (migration 0008) which councils this transaction may see;
+    '*' for every council. Transaction-local, so a pooled connection carries nothing over."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT set_config('casetrack.councils', :c, true)"),
+                     {"c": "*" if scope is None else ",".join(sorted(scope))})
+
+
+def setup_role(engine: Engine, name: str) -> tuple[bool, str | None, bool]:
+    """Before the schema may be current: (any user exists, ``name``'s role, ``name`` active)."""
+    with transaction(engine, write=False) as conn:
+        try:
+            with conn.begin_nested():
+                anyone = conn.execute(text("SELECT 1 FROM app_user LIMIT 1")).first() is not None
+                me = conn.execute(text("SELECT role, active FROM app_user WHERE name = :n"), {"n": name}).first()
+        except (OperationalError, ProgrammingError):
+            return False, None, False
+    return anyone, (me[0] if me else None), bool(me[1]) if me else False

@@ -177,7 +177,9 @@ class ReminderRepo:
             query = query.where(outbox.c.status == status)
         if self.scope is not None:
             query = query.outerjoin(cases, cases.c.id == outbox.c.case_id).where(
-                or_(cases.c.council.in_(sorted(self.scope)), outbox.c.case_id.is_(None)))
+                or_(cases.c.council.in_(sorted(self.scope)),
+                    and_(outbox.c.case_id.is_(None),  # digests: those to staff of the councils in scope
+                         outbox.c.to_addr.in_(select(users.c.email).where(users.c.council.in_(sorted(self.scope)))))))
         if limit:
             query = query.limit(limit)
         return [dict(r) for r in self.conn.execute(query).mappings()]

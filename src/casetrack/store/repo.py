@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, insert, select, update
+from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, update
 
 from ..domain import chain
 from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
 from .tables import (
+    AccessLog,
     AppUser,
     Case,
     CaseCounter,
@@ -26,6 +27,7 @@ from .tables import (
     LedgerEntry,
     MonitoringSession,
     Organisation,
+    UserCouncil,
 )
 
 councils = Council.__table__
@@ -42,6 +44,8 @@ history = CaseHistory.__table__
 claims = FeeClaim.__table__
 sessions = MonitoringSession.__table__
 ledger = LedgerEntry.__table__
+access_log = AccessLog.__table__
+user_councils = UserCouncil.__table__
 
 
 def utcnow() -> dt.datetime:
@@ -105,15 +109,57 @@ class Repo:
     def list_orgs(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute(select(orgs).order_by(orgs.c.id)).mappings()]
 
-    def insert_user(self, values: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(users).values(**values)).inserted_primary_key[0])
+    def insert_user(self, values: dict[str, Any], more_councils: Iterable[str] = ()) -> int:
+        user_id = int(self.conn.execute(insert(users).values(**values)).inserted_primary_key[0])
+        extra = [{"user_name": values["name"], "council": c} for c in sorted(set(more_councils) - {values["council"]})]
+        if extra:
+            self.conn.execute(insert(user_councils), extra)
+        return user_id
+
+    def any_user(self) -> bool:
+        return self.conn.execute(select(users.c.id).limit(1)).first() is not None
+
+    def councils_of(self, name: str) -> set[str]:
+        """Every council ``name`` acts for: their own and any further ones."""
+        own = self.conn.execute(select(users.c.council).where(users.c.name == name)).scalar()
+        more = self.conn.execute(select(user_councils.c.council).where(user_councils.c.user_name == name)).scalars()
+        return ({own} if own else set()) | set(more)
 
     def user(self, name: str) -> dict[str, Any] | None:
         row = self.conn.execute(select(users).where(users.c.name == name)).mappings().first()
         return dict(row) if row else None
 
     def list_users(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn.execute(select(users).order_by(users.c.name)).mappings()]
+        query = select(users).order_by(users.c.name)
+        if self.scope is not None:
+            query = query.where(or_(users.c.council.in_(sorted(self.scope)), users.c.name.in_(
+                select(user_councils.c.user_name).where(user_councils.c.council.in_(sorted(self.scope))))))
+        more: dict[str, list[str]] = {}
+        for name, council in self.conn.execute(select(user_councils).order_by(user_councils.c.council)):
+            more.setdefault(name, []).append(council)
+        return [{**dict(r), "more_councils": more.get(r["name"], [])} for r in self.conn.execute(query).mappings()]
+
+    def update_user(self, name: str, values: dict[str, Any]) -> None:
+        self.conn.execute(update(users).where(users.c.name == name).values(**values))
+
+    def active_admins(self) -> list[str]:
+        query = select(users.c.name).where(users.c.role == "admin", users.c.active.is_(True))
+        return list(self.conn.execute(query).scalars())
+
+    # -- access log ----------------------------------------------------------------------------
+    def log_access(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(access_log).values(**values))
+
+    def access_entries(self, user: str | None, since: dt.datetime | None, limit: int | None
+                       ) -> list[dict[str, Any]]:
+        query = select(access_log).order_by(access_log.c.id.desc())
+        if user:
+            query = query.where(access_log.c.user == user)
+        if since:
+            query = query.where(access_log.c.at >= since)
+        if limit:
+            query = query.limit(limit)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
 
     # -- cases ---------------------------------------------------------------------------------
     def next_case_number(self, council: str, fiscal_year: int) -> int:

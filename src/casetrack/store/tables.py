@@ -280,3 +280,24 @@ class SweepRun(SQLModel, table=True):
     failed: int = 0
     dead: int = 0
     dropped: int = 0
+
+
+class UserCouncil(SQLModel, table=True):
+    """Councils a user acts for besides their own (app_user.council): a supervisor covering two."""
+
+    __tablename__ = "user_council"
+    user_name: str = Field(foreign_key="app_user.name", primary_key=True, max_length=64)
+    council: str = Field(foreign_key="council.code", primary_key=True)
+
+
+class AccessLog(SQLModel, table=True):
+    """Who read personal fields (people's names, e-mails): exports, `case show`, staff and outbox lists.
+    Append-only like the history."""
+
+    __tablename__ = "access_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(index=True)
+    user: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=40)
+    what: str = Field(max_length=200)
+    rows: int = 0
