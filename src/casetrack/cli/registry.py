@@ -12,9 +12,12 @@ from .output import emit, format_option
 
 @click.command()
 @click.option("--admin", metavar="NAME", help="Also create the first admin user (council 00).")
+@click.option("--app-role", metavar="ROLE",
+              help="PostgreSQL: grant the application's database role (not the tables' owner) what it needs; "
+                   "row-level security then holds for it.")
 @format_option
 @pass_globals
-def init(g: Globals, admin: str | None, fmt: str) -> None:
+def init(g: Globals, admin: str | None, app_role: str | None, fmt: str) -> None:
     """Create or upgrade the database and load the council directory (idempotent).
 
     The first run with --admin NAME creates the first admin; from then on every command must be run
@@ -26,12 +29,13 @@ def init(g: Globals, admin: str | None, fmt: str) -> None:
     """
     from .. import services
 
-    result = services.init_db(g.context(), admin=admin)
+    result = services.init_db(g.context(), admin=admin, app_role=app_role)
     if fmt == "table":
         before = result["schema_before"] or "empty"
         click.echo(f"database {result['database']}: schema {before} → {result['schema']}; "
                    f"{result['councils']} councils ({result['councils_added']} new)"
-                   + (f"; admin {admin}" if admin else ""))
+                   + (f"; admin {admin}" if admin else "")
+                   + (f"; granted {result['granted']} privilege(s) to {app_role}" if app_role else ""))
     else:
         emit(result, fmt)
 

@@ -14,7 +14,14 @@ from ..domain import corporate_number, passwords, policy
 from ..errors import BadInput, NotFound, NotPermitted, Refused
 from ..resources import councils_csv
 from ..store import migrate
-from ..store.db import redact, refresh_statistics, setup_role, sqlite_file_missing, transaction
+from ..store.db import (
+    grant_app_role,
+    redact,
+    refresh_statistics,
+    setup_role,
+    sqlite_file_missing,
+    transaction,
+)
 from ..store.repo import Repo, utcnow
 from .context import Context
 
@@ -23,9 +30,10 @@ ROLES = policy.ROLES
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def init_db(ctx: Context, *, admin: str | None = None) -> dict[str, Any]:
+def init_db(ctx: Context, *, admin: str | None = None, app_role: str | None = None) -> dict[str, Any]:
     """Create or upgrade the database and load the councils. Once users exist only an admin may run it;
-    ``admin`` also creates that user (the first admin, council 00) unless it exists."""
+    ``admin`` also creates that user (the first admin, council 00) unless it exists; ``app_role``
+    (PostgreSQL) grants the application's database role what it needs, and no more."""
     _authorize_init(ctx)
     before, after = migrate.upgrade(ctx.engine)
     rows = read_councils_csv(councils_csv())
@@ -43,6 +51,9 @@ def init_db(ctx: Context, *, admin: str | None = None) -> dict[str, Any]:
     refresh_statistics(ctx.engine)
     result = {"database": redact(ctx.db_url), "schema_before": before, "schema": after,
               "councils": len(rows), "councils_added": added}
+    if app_role:
+        result["app_role"] = app_role
+        result["granted"] = len(grant_app_role(ctx.engine, app_role))
     return {**result, "admin": admin} if admin else result
 
 

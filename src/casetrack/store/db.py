@@ -7,6 +7,7 @@ begin ``IMMEDIATE`` (so two writers queue instead of failing half-way). PostgreS
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
 
-from ..errors import CasetrackError, Conflict, DatabaseUnavailable
+from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, NotFound
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -162,3 +163,40 @@ def setup_role(engine: Engine, name: str) -> tuple[bool, str | None, bool]:
         except (OperationalError, ProgrammingError):
             return False, None, False
     return anyone, (me[0] if me else None), bool(me[1]) if me else False
+
+
+APPEND_ONLY_TABLES = ("case_history", "ledger_entry", "access_log")
+
+
+def grant_app_role(engine: Engine, role: str) -> list[str]:
+    """PostgreSQL: let ``role`` (which must not own the tables) use this schema as the application:
+    read and write the data, but only read and append the history, the ledger and the access log, and
+    never alter a table or a trigger. Row-level security then applies to it (migration 0008)."""
+    if engine.dialect.name != "postgresql":
+        raise BadInput("--app-role applies to PostgreSQL only (SQLite has no roles)")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+        raise BadInput(f"role name {role!r}: lower-case letters, digits and '_' only")
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
+            raise NotFound("database role", role)
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+        owners = set(conn.execute(text("SELECT tableowner FROM pg_tables WHERE schemaname = :s"), {"s": schema})
+                     .scalars())
+        if role in owners:
+            raise BadInput(f"role {role} owns the tables: row-level security does not hold for an owner; "
+                           "grant to a role that does not own them")
+        tables = list(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema})
+                      .scalars())
+        statements = [f'GRANT USAGE ON SCHEMA "{schema}" TO {role}',
+                      f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {role}']
+        for table in tables:
+            if table == "alembic_version":
+                privileges = "SELECT"
+            elif table in APPEND_ONLY_TABLES:
+                privileges = "SELECT, INSERT"
+            else:
+                privileges = "SELECT, INSERT, UPDATE, DELETE"
+            statements.append(f'GRANT {privileges} ON "{schema}"."{table}" TO {role}')
+        for statement in statements:
+            conn.execute(text(statement))
+    return statements
