@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--pg", help="import into a scratch schema on this PostgreSQL instead of SQLite")
     args = parser.parse_args()
-    source = services.Context(db_url=normalise_url(args.db), today=dt.date(2026, 11, 25), user="bench")
+    source = services.Context(db_url=normalise_url(args.db), today=dt.date(2026, 11, 25), user="bench-hq")
     folder = Path(tempfile.mkdtemp())
     full = folder / "all.csv"
     start = time.perf_counter()
@@ -39,10 +39,14 @@ def main() -> None:
         csv.writer(fh, lineterminator="\r\n").writerows([header, *body])
     coordinators = sorted({r[header.index("担当")] for r in body if r[header.index("担当")]})
     with scratch_database(args.pg, prefix="import") as url:
-        ctx = services.Context(db_url=url, today=dt.date(2026, 11, 25), user="bench")
-        services.init_db(ctx)
+        admin = services.Context(db_url=url, today=dt.date(2026, 11, 25), user="bench-admin")
+        services.init_db(admin, admin="bench-admin")
         for name in coordinators:
-            services.add_user(ctx, name=name, council=name.removeprefix("coord")[:2], email=None, role="coordinator")
+            services.add_user(admin, name=name, council=name.removeprefix("coord")[:2], email=None, role="coordinator")
+        councils = sorted({r[header.index("協議会")] for r in body})
+        services.add_user(admin, name="bench", council=councils[0], email=None, role="supervisor",
+                          more_councils=councils[1:])
+        ctx = services.Context(db_url=url, today=dt.date(2026, 11, 25), user="bench")
         start = time.perf_counter()
         services.import_cases(ctx, str(part), dry_run=True)
         dry = time.perf_counter() - start

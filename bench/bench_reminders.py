@@ -40,7 +40,9 @@ def seed(url: str, n: int) -> None:
         conn.execute(sa.insert(t.orgs), [{"id": 1, "name": "ベンチ税理士法人", "kind": "tax_accountant",
                                           "certified": True, "email": "adviser@example.jp", "is_bank": False}])
         conn.execute(sa.insert(t.users), [{"name": "coord", "council": "13", "email": "coord@example.jp",
-                                           "role": "coordinator", "active": True, "created_at": now}])
+                                           "role": "coordinator", "active": True, "created_at": now},
+                                          {"name": "bench", "council": "00", "email": None,  # sweeps: an admin
+                                           "role": "admin", "active": True, "created_at": now}])
         conn.execute(sa.insert(t.companies), [{"id": i, "name": f"ベンチ{i}株式会社", "fiscal_year_end_month": 3}
                                               for i in range(1, n + 1)])
         cases = [{"id": f"13-2025-{i:06d}", "program": "405", "track": "regular", "council": "13", "company_id": i,

@@ -26,11 +26,12 @@ from pathlib import Path
 D = dt.date.fromisoformat
 
 
-def whole_process(url: str, today: str, *args: str, runs: int = 3) -> tuple[float, float]:
-    """(best wall seconds, peak RSS MB) of `casetrack ARGS` in a fresh process."""
+def whole_process(url: str, today: str, *args: str, runs: int = 3, user: str = "bench-hq") -> tuple[float, float]:
+    """(best wall seconds, peak RSS MB) of `casetrack ARGS` in a fresh process, acting as ``user`` (the
+    generator's users: bench-hq reads every council, bench supervises every council, bench-admin sweeps)."""
     exe = Path(sys.executable).with_name("casetrack")
     cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "casetrack"]),
-           "--db", url, "--today", today, *args]
+           "--db", url, "--today", today, "--user", user, *args]
     times, peak = [], 0.0
     for _ in range(runs):
         start = time.perf_counter()
@@ -134,7 +135,8 @@ def main() -> None:
 
     url = normalise_url(args.db)
     today = D(args.today)
-    ctx = services.Context(db_url=url, today=today, user="bench")
+    ctx = services.Context(db_url=url, today=today, user="bench-hq")
+    ctx.authorize("case.read")
     with ctx.read() as repo:
         n = repo.conn.exec_driver_sql("SELECT count(*) FROM cases").scalar()
     label = f"[{url.split(':')[0]} {n:,} cases]"
@@ -162,7 +164,7 @@ def main() -> None:
                                      "json")),
                       ("remind run --dry-run (as of 2020-01-01: nothing due)", ("remind", "run", "--dry-run"))):
         day = "2020-01-01" if "nothing due" in name else args.today
-        seconds, peak = whole_process(url, day, *cmd)
+        seconds, peak = whole_process(url, day, *cmd, user="bench-admin" if cmd[0] == "remind" else "bench-hq")
         print(f"{label} {name}: {seconds:.2f} s whole process, peak {peak:,.0f} MB")
     help_times = []
     for _ in range(5):
@@ -178,7 +180,7 @@ def main() -> None:
         cctx = services.Context(db_url=copy_url, today=today, user="bench")
         target = next(c["id"] for c in services.list_cases(cctx, state="consultation"))
         seconds, peak = whole_process(copy_url, args.today, "case", "advance", target, "withdraw", "--reason",
-                                      "bench", runs=1)
+                                      "bench", runs=1, user="bench")
         print(f"{label} case advance (withdraw): {seconds:.2f} s whole process, peak {peak:,.0f} MB")
         drafting = [c["id"] for c in services.list_cases(cctx, state="drafting", program="405")][:300]
         start = time.perf_counter()

@@ -26,7 +26,11 @@ D = dt.date.fromisoformat
 
 
 def _registry(ctx: services.Context) -> dict[str, int]:
-    services.init_db(ctx)
+    """The database, its admin, and the supervisor of council 13 the bench acts as (``ctx.user``)."""
+    from dataclasses import replace
+
+    services.init_db(replace(ctx, user="bench-admin"), admin="bench-admin")
+    services.add_user(replace(ctx, user="bench-admin"), name=ctx.user, council="13", email=None, role="supervisor")
     company = services.add_company(ctx, name="ベンチ株式会社", corporate_number_=None, fiscal_year_end_month=3,
                                    founded_on=None, prefecture="13")["id"]
     adviser = services.add_org(ctx, name="ベンチ税理士法人", kind="tax_accountant", certified=True, email=None)["id"]

@@ -82,7 +82,11 @@ class Generator:
                   "role": "coordinator", "active": True, "created_at": self.now}
                  for c in self.councils for k in range(1, users_per_council + 1)]
         self.coordinators = {c: [f"coord{c}_{k}" for k in range(1, users_per_council + 1)] for c in self.councils}
-        return {"organisation": orgs + bank_rows, "app_user": users}
+        # who the benchmarks act as: an admin (sweeps), hq (national reads), a supervisor of every council
+        users += [{"name": name, "council": "00", "email": None, "role": role, "active": True, "created_at": self.now}
+                  for name, role in BENCH_USERS.items()]
+        more = [{"user_name": "bench", "council": c} for c in self.councils]
+        return {"organisation": orgs + bank_rows, "app_user": users, "user_council": more}
 
     def _timeline(self, program: str, target: str) -> tuple[list[tuple[str, dt.date]], str]:
         """(state, entered on) along the happy path up to ``target`` (or to where an ending branches)."""
@@ -263,6 +267,9 @@ class Generator:
                 self._claim(rows, cid, component, fee, held, decided_on, sub.subsidy, sub.subsidy, 0, retained_open,
                             s.seq)
                 retained_open = 0
+
+
+BENCH_USERS = {"bench-admin": "admin", "bench-hq": "hq", "bench": "supervisor"}
 
 
 def _bulk_into_scratch(url: str, sample: dict[str, list[dict[str, Any]]]) -> tuple[int, float]:

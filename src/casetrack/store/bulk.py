@@ -21,15 +21,17 @@ from .repo import (
     orgs,
     sessions,
     support,
+    user_councils,
     users,
 )
 
 TABLES = {
-    "company": companies, "organisation": orgs, "app_user": users, "cases": cases, "case_counter": counters,
+    "company": companies, "organisation": orgs, "app_user": users, "user_council": user_councils, "cases": cases,
+    "case_counter": counters,
     "case_lender": lenders, "case_support_org": support, "document": documents, "case_history": history,
     "fee_claim": claims, "ledger_entry": ledger, "monitoring_session": sessions,
 }
-ORDER = ("company", "organisation", "app_user", "cases", "case_counter", "case_lender", "case_support_org",
+ORDER = ("company", "organisation", "app_user", "user_council", "cases", "case_counter", "case_lender", "case_support_org",
          "document", "case_history", "fee_claim", "ledger_entry", "monitoring_session")
 
 
