@@ -285,3 +285,11 @@ def test_uninitialised_database(capsys: pytest.CaptureFixture[str], db_url: str)
     assert _run(capsys, "--db", db_url, "init").code == 0
     result = _run(capsys, "--db", db_url, "company", "list", "--format", "json")
     assert result.code == 0 and result.out.strip() == "[]"
+
+
+def test_case_open_with_a_coordinator_of_another_council(cli: Cli, world: World) -> None:
+    before = cli.ok("case", "list")
+    body = bad(cli, "case", "open", "--program", "early", "--council", "27", "--company", str(world.company),
+               "--support-org", str(world.tax), "--coordinator", "sato", "--on", "2026-04-01", code=2)
+    assert "sato" in body["error"] and "27" in body["error"]
+    assert cli.ok("case", "list") == before

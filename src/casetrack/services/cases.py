@@ -69,8 +69,12 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
                 org = found[lender.org_id]
                 raise BadInput(f"organisation {org['id']} ({org['name']}) is a {org['kind']}, not a bank: "
                                "it cannot be a lender")
-        if coordinator is not None and repo.user(coordinator) is None:
-            raise NotFound("user", coordinator)
+        if coordinator is not None:
+            if repo.user(coordinator) is None:
+                raise NotFound("user", coordinator)
+            if council not in repo.councils_of(coordinator):
+                raise BadInput(f"coordinator {coordinator} does not act for council {council} "
+                               f"(their councils: {', '.join(sorted(repo.councils_of(coordinator)))})")
         number = repo.next_case_number(council, fiscal_year(opened_on))
         case_id = f"{council}-{fiscal_year(opened_on)}-{number:04d}"
         repo.insert_case({
