@@ -32,7 +32,8 @@ def session_row(s: dict[str, Any], today: dt.date) -> dict[str, Any]:
 def history_row(h: dict[str, Any]) -> dict[str, Any]:
     return {"seq": h["seq"], "event": h["event"], "from": h["from_state"], "to": h["to_state"],
             "effective_on": h["effective_on"], "recorded_at": h["recorded_at"], "user": h["user"],
-            "note": h["note"], "reason": h["reason"], "until": h["until"], "rule_set": h["rule_set"]}
+            "note": h["note"], "reason": h["reason"], "until": h["until"], "rule_set": h["rule_set"],
+            "corrects": h.get("corrects")}
 
 
 def money_view(claims: list[dict[str, Any]], entries: list[dict[str, Any]],

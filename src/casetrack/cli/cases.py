@@ -190,7 +190,27 @@ def case_history(g: Globals, case_id: str, fmt: str) -> None:
     from .. import services
 
     emit(services.case_history(g.context(), case_id), fmt,
-         ["seq", "event", "from", "to", "effective_on", "recorded_at", "user", "reason", "note", "rule_set"])
+         ["seq", "event", "from", "to", "effective_on", "recorded_at", "user", "reason", "note", "corrects",
+          "rule_set"])
+
+
+@case.command("correct")
+@click.argument("case_id", metavar="CASE")
+@click.argument("seq", type=int)
+@click.option("--note", required=True, help="What was wrong in row SEQ and what is right.")
+@format_option
+@pass_globals
+def case_correct(g: Globals, case_id: str, seq: int, note: str, fmt: str) -> None:
+    """Correct history row SEQ of CASE: appends a `correct` row that names SEQ and says what is right;
+    rows are never edited. Correcting a council decision is a supervisor's.
+
+    \b
+    Example:
+      casetrack case correct 13-2026-0001 3 --note "受理日は 2026-06-02 ではなく 2026-06-03"
+    """
+    from .. import services
+
+    emit(services.correct_history(g.context(), case_id, seq, note=note), fmt)
 
 
 @case.command("events")

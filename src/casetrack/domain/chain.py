@@ -20,9 +20,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+OPTIONAL = frozenset({"corrects"})  # fields added later: left out while empty, so older rows keep their hash
+
+
 def canonical(row: Mapping[str, Any], fields: Sequence[str]) -> str:
-    return json.dumps({f: _plain(row.get(f)) for f in fields}, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
+    return json.dumps({f: _plain(row.get(f)) for f in fields if f not in OPTIONAL or row.get(f) is not None},
+                      ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def link(prev_hash: str, row: Mapping[str, Any], fields: Sequence[str]) -> str:
@@ -30,7 +33,7 @@ def link(prev_hash: str, row: Mapping[str, Any], fields: Sequence[str]) -> str:
 
 
 HISTORY_FIELDS = ("case_id", "seq", "event", "from_state", "to_state", "effective_on", "recorded_at", "user",
-                  "note", "reason", "until", "rule_set")
+                  "note", "reason", "until", "rule_set", "corrects")
 LEDGER_FIELDS = ("case_id", "claim_id", "component", "fee", "eligible", "subsidy", "paid", "retained", "released",
                  "company_share", "limits", "on", "recorded_at", "user")
 

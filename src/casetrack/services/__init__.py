@@ -25,6 +25,7 @@ _WHERE = {
     "audit_stalled": "views",
     "case_events": "cases",
     "case_history": "cases",
+    "correct_history": "cases",
     "caseload": "views",
     "change_closure": "closures",
     "claim_fee": "fees",
@@ -72,7 +73,15 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
-    from .cases import advance, case_events, case_history, list_cases, open_case, show_case  # noqa: F401
+    from .cases import (  # noqa: F401
+        advance,
+        case_events,
+        case_history,
+        correct_history,
+        list_cases,
+        open_case,
+        show_case,
+    )
     from .closures import change_closure, list_closures  # noqa: F401
     from .context import Actor, Context  # noqa: F401
     from .doctor import doctor  # noqa: F401

@@ -122,6 +122,30 @@ def case_history(ctx: Context, case_id: str) -> list[dict[str, Any]]:
         return [presenters.history_row(h) for h in repo.case_history(case_id)]
 
 
+def correct_history(ctx: Context, case_id: str, seq: int, *, note: str) -> dict[str, Any]:
+    """Append a correction of history row ``seq``: the state does not change, the row names what it
+    corrects. A correction of a council decision needs the right to make that decision."""
+    if not note.strip():
+        raise BadInput("a correction needs --note saying what is right")
+    ctx.authorize("case.read")
+    with ctx.read() as repo:
+        load_case(repo, case_id)
+        target = next((h for h in repo.case_history(case_id) if h["seq"] == seq), None)
+    if target is None:
+        raise NotFound("history row", f"{seq} of case {case_id}")
+    ctx.authorize(policy.event_action(target["event"]))
+    with ctx.write() as repo:
+        case, spec = load_case(repo, case_id)
+        if not repo.update_case(case_id, case["version"], {}):
+            raise stale(case_id)
+        row = repo.insert_history({
+            "case_id": case_id, "event": "correct", "from_state": case["state"], "to_state": case["state"],
+            "effective_on": ctx.today, "recorded_at": utcnow(), "user": ctx.user, "note": note.strip(),
+            "reason": None, "until": None, "rule_set": case["rule_set"], "corrects": seq,
+        })
+    return presenters.history_row(row)
+
+
 def case_events(ctx: Context, case_id: str, on: dt.date | None = None) -> list[dict[str, Any]]:
     ctx.authorize("case.read")
     with ctx.read() as repo:

@@ -141,6 +141,7 @@ class CaseHistory(SQLModel, table=True):
     reason: str | None = None
     until: dt.date | None = None
     rule_set: str = Field(max_length=10)
+    corrects: int | None = None  # a correction: the seq of the row it corrects (rows are never edited)
     prev_hash: str | None = Field(default=None, max_length=64)  # the case's previous row (tamper evidence)
     hash: str | None = Field(default=None, max_length=64)
 

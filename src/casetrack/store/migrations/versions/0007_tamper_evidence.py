@@ -74,8 +74,9 @@ def _chain_existing_rows() -> None:
 
     conn = op.get_bind()
     cases = sa.table("cases", sa.column("id"), sa.column("history_head"), sa.column("ledger_head"))
+    history_fields = [f for f in chain.HISTORY_FIELDS if f not in chain.OPTIONAL]  # the columns as of 0007
     for table, order, fields, head in (
-        ("case_history", "seq", chain.HISTORY_FIELDS, "history_head"),
+        ("case_history", "seq", history_fields, "history_head"),
         ("ledger_entry", "id", chain.LEDGER_FIELDS, "ledger_head"),
     ):
         # typed as the application reads them, so the hashes match what `audit verify` recomputes

@@ -1,4 +1,4 @@
-"""The access log (append-only), users' further councils, and on PostgreSQL row-level security keyed on the councils the
+"""The access log (append-only), users' further councils, corrections in the history, and on PostgreSQL row-level security keyed on the councils the
 service layer sets per transaction (casetrack.councils)
 
 Revision ID: 0008
@@ -45,6 +45,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_name"], ["app_user.name"]),
         sa.PrimaryKeyConstraint("user_name", "council"),
     )
+    with op.batch_alter_table("case_history", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("corrects", sa.Integer(), nullable=True))
     dialect = op.get_bind().dialect.name
     for statement in append_only(dialect):
         op.execute(statement)
@@ -106,3 +108,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_access_log_at"))
     op.drop_table("access_log")
     op.drop_table("user_council")
+    with op.batch_alter_table("case_history", schema=None) as batch_op:
+        batch_op.drop_column("corrects")
