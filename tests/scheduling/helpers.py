@@ -308,7 +308,7 @@ class Scheduler:
 
 
 def spawn_scheduler(db_url: str, *, today: str, config: Path, log_dir: Path, interval: float | None = 0.5,
-                    name: str = "s", extra_env: dict[str, str] | None = None) -> Scheduler:
+                    name: str = "s", extra_env: dict[str, str] | None = None, user: str = ADMIN) -> Scheduler:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRACK_")}
     env.update(extra_env or {})
     env["PYTHONUNBUFFERED"] = "1"
@@ -316,7 +316,7 @@ def spawn_scheduler(db_url: str, *, today: str, config: Path, log_dir: Path, int
     with stderr_path.open("w") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "casetrack", "--db", db_url, "--today", today, "--config", str(config),
-             "--user", ADMIN, "scheduler", "run",
+             "--user", user, "scheduler", "run",
              *(["--interval", str(interval)] if interval is not None else [])],
             stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8", env=env,
             cwd=str(log_dir),  # a relative mail folder, if any, lands in tmp

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, World
+from tests.conftest import ADMIN, Cli, World
 
 from .helpers import (
     add_company,
@@ -265,3 +265,24 @@ def test_a_killed_schedulers_lease_blocks_remind_run_only_until_it_expires(
     done = cli.ok("--config", str(config), "remind", "run", today="2028-06-15")
     assert (done["enqueued"], done["sent"]) == (A_FYE_RUNGS_BY_2028_06_15, A_FYE_RUNGS_BY_2028_06_15)
     assert len(eml_files(mail)) == len(A_RUNGS) + A_FYE_RUNGS_BY_2028_06_15
+
+
+def test_only_an_admin_runs_the_scheduler_and_a_disabled_one_stops_sweeping(
+        cli: Cli, world: World, db_url: str, tmp_path: Path) -> None:
+    config = write_config(tmp_path, mail_dir=tmp_path / "mail", lease_seconds=60)
+    refused = cli("--config", str(config), "scheduler", "run")  # the supervisor tester: refused before it starts
+    assert refused.code == 5 and refused.err.startswith("error:") and len(refused.err.splitlines()) == 1
+    cli.ok("user", "add", "ops", "--council", "00", "--role", "admin", user=ADMIN)
+    with schedulers() as procs:
+        s = spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, user="ops")
+        procs.append(s)
+        s.wait_for(lambda: len(s.of("swept")) >= 1, 40, "a sweep")
+        cli.ok("user", "disable", "ops", user=ADMIN)
+        since = time.monotonic()
+        s.wait_for(lambda: any("disabled" in e.data.get("error", "") for e in s.of("error", since)), 40,
+                   "the next tick to refuse the disabled user")
+        swept_before = len(s.of("swept"))
+        time.sleep(1.5)  # three more ticks at 0.5 s: none sweeps
+        assert len(s.of("swept")) == swept_before
+        s.signal(signal.SIGTERM)
+        assert s.wait(20) == 0, s.stderr()
