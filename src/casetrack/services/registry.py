@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..domain import corporate_number, passwords, policy
+from ..domain import corporate_number, policy
+from . import passwords
 from ..errors import BadInput, NotFound, NotPermitted, Refused
 from ..resources import councils_csv
 from ..store import migrate
