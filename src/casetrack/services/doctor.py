@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..errors import CasetrackError
+from ..errors import CasetrackError, NotPermitted
 from ..store import migrate
 from ..store.db import redact, schema_revision, sqlite_file_missing, transaction
 from ..store.reminders import ReminderRepo
@@ -61,6 +61,8 @@ def doctor(ctx: Context) -> dict[str, Any]:
                 report["lease"] = ({"holder": lease["holder"], "expires_at": lease["expires_at"]} if lease else None)
                 report["outbox"] = counts
                 report["last_sweep"] = last
+    except NotPermitted:
+        raise  # who acts is not a health finding: exit 5 like every command (an unknown or disabled user)
     except CasetrackError as exc:
         check("database", False, exc.message)
     report["checks"] = checks

@@ -45,6 +45,18 @@ class ReminderRepo:
     def _scoped(self, query: Any) -> Any:
         return query.where(cases.c.council.in_(sorted(self.scope))) if self.scope is not None else query
 
+    def _outbox_scoped(self, query: Any) -> Any:
+        """Only the outbox rows of the councils in scope: their cases' mail, and the digests to their
+        staff. Listing, delivering and counting all see the same rows, so a council's sweep never
+        sends (or drops) another council's mail."""
+        if self.scope is None:
+            return query
+        in_scope = sorted(self.scope)
+        return query.where(or_(
+            outbox.c.case_id.in_(select(cases.c.id).where(cases.c.council.in_(in_scope))),
+            and_(outbox.c.case_id.is_(None),
+                 outbox.c.to_addr.in_(select(users.c.email).where(users.c.council.in_(in_scope))))))
+
     # -- what is due ---------------------------------------------------------------------------
     def open_sessions(self, program: str, states: Sequence[str], due_until: dt.date) -> list[dict[str, Any]]:
         """Scheduled sessions due by ``due_until`` of cases of ``program`` in ``states``."""
@@ -135,13 +147,13 @@ class ReminderRepo:
             self.conn.execute(insert(outbox), list(rows))
 
     def due_for_delivery(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
-        query = (select(outbox).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
-                 .order_by(outbox.c.id).limit(limit))
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        query = self._outbox_scoped(select(outbox).where(outbox.c.status == "pending",
+                                                         outbox.c.next_attempt_at <= now))
+        return [dict(r) for r in self.conn.execute(query.order_by(outbox.c.id).limit(limit)).mappings()]
 
     def pending_count(self) -> int:
-        return int(self.conn.execute(select(func.count()).select_from(outbox)
-                                     .where(outbox.c.status == "pending")).scalar_one())
+        query = self._outbox_scoped(select(func.count()).select_from(outbox).where(outbox.c.status == "pending"))
+        return int(self.conn.execute(query).scalar_one())
 
     def settle(self, outbox_id: int, values: dict[str, Any], claimed_by: str | None = None) -> bool:
         """Update a pending message (sent, retried, dead or dropped); False if it is no longer pending
@@ -155,8 +167,9 @@ class ReminderRepo:
     def claim(self, holder: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[dict[str, Any]]:
         """Claim up to ``limit`` deliverable messages nobody holds (PostgreSQL: FOR UPDATE SKIP LOCKED), so
         schedulers on several machines share the delivery and never send the same message."""
-        free = (select(outbox.c.id).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
-                                          or_(outbox.c.claim_until.is_(None), outbox.c.claim_until < now))
+        free = (self._outbox_scoped(select(outbox.c.id).where(
+                    outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
+                    or_(outbox.c.claim_until.is_(None), outbox.c.claim_until < now)))
                 .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True))
         query = (update(outbox).where(outbox.c.id.in_(free.scalar_subquery()))
                  .values(claimed_by=holder, claim_until=until).returning(*outbox.c))
@@ -172,14 +185,9 @@ class ReminderRepo:
         return set(self.conn.execute(query).scalars())
 
     def list_outbox(self, status: str | None, limit: int | None = None) -> list[dict[str, Any]]:
-        query = select(outbox).order_by(outbox.c.id)
+        query = self._outbox_scoped(select(outbox).order_by(outbox.c.id))
         if status:
             query = query.where(outbox.c.status == status)
-        if self.scope is not None:
-            query = query.outerjoin(cases, cases.c.id == outbox.c.case_id).where(
-                or_(cases.c.council.in_(sorted(self.scope)),
-                    and_(outbox.c.case_id.is_(None),  # digests: those to staff of the councils in scope
-                         outbox.c.to_addr.in_(select(users.c.email).where(users.c.council.in_(sorted(self.scope)))))))
         if limit:
             query = query.limit(limit)
         return [dict(r) for r in self.conn.execute(query).mappings()]
