@@ -1,8 +1,9 @@
 """CSV (UTF-8 with BOM and CRLF, or cp932) and xlsx (openpyxl) writers.
 
 Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a CR are never run as formulas: in
-CSV they get a leading apostrophe, in xlsx they are stored as explicit strings. Dates are real date
-cells in xlsx, shown in 和暦; yen get thousands separators.
+CSV they get a leading apostrophe, in xlsx they are stored as explicit strings. In xlsx a character
+XML cannot hold (C0 controls other than tab, LF and CR; U+FFFE, U+FFFF) becomes U+FFFD. Dates are
+real date cells in xlsx, shown in 和暦; yen get thousands separators.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from ..errors import BadInput
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 WAREKI_FORMAT = '[$-411]ggge"年"m"月"d"日"'  # 令和8年4月1日 (Excel and LibreOffice)
 YEN_FORMAT = '#,##0"円"'
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def write_xlsx(path: Path | BinaryIO, sheet: str, columns: Sequence[Column], row
                 if col.kind == "yen":
                     cell.number_format = YEN_FORMAT
             else:
-                text = _text(value)
+                text = NOT_XML.sub("\ufffd", _text(value))  # openpyxl refuses ESC; U+FFFF breaks the file
                 cell.value = text
                 cell.data_type = TYPE_STRING  # never a formula, whatever it starts with
                 widths[i - 1] = max(widths[i - 1], min(_display_width(text) + 2, 50))

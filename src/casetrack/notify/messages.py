@@ -1,5 +1,6 @@
 """E-mail messages: Japanese text in UTF-8, headers encoded by the standard library (policy SMTP).
-Names and subjects lose any CR/LF first, so no value can add a header."""
+Names and subjects lose any CR/LF first and are then always RFC 2047-encoded, so no value can add a
+header or an address."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import email.policy
 import email.utils
 import unicodedata
 import uuid
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
+
+POLICY = email.policy.SMTP.clone(refold_source="none")  # headers set raw (To, Subject) go out as written
 
 
 def one_line(text: str) -> str:
@@ -24,12 +28,26 @@ def new_message_id(sender: str) -> str:
     return f"<{uuid.uuid4().hex}@{one_line(domain)}>"
 
 
+def _encoded(text: str, header: str) -> str:
+    """Free text as RFC 2047 encoded words (UTF-8; ``email.header.Header``, lines within 78 characters)."""
+    return Header(text, "utf-8", header_name=header).encode(linesep="\n")
+
+
+def _to(name: str, addr_spec: str) -> str:
+    addr = Address(addr_spec=addr_spec).addr_spec  # refuses what is not an address
+    return f"{_encoded(name, 'To')}\n <{addr}>" if name else addr
+
+
 def build(*, sender: str, to_addr: str, to_name: str | None, subject: str, body: str, message_id: str,
           date: dt.datetime | None = None) -> EmailMessage:
-    msg = EmailMessage(policy=email.policy.SMTP)
+    """The recipient's name and the subject are encoded here and written as they are. ``EmailMessage``'s
+    own folding (CPython 3.11) decodes text shaped like an encoded word and writes it back raw (a name
+    ``=?utf-8?q?=0D=0ABcc:_x=40y?=`` added a Bcc header), drops the quotes around a name longer than a
+    line (one with a comma went out as two addresses) and glues encoded words to plain text."""
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = Address(display_name="casetrack", addr_spec=one_line(sender))
-    msg["To"] = Address(display_name=one_line(to_name or ""), addr_spec=one_line(to_addr))
-    msg["Subject"] = one_line(subject)
+    msg.set_raw("To", _to(one_line(to_name or ""), one_line(to_addr)))
+    msg.set_raw("Subject", _encoded(one_line(subject), "Subject"))
     msg["Message-ID"] = one_line(message_id)
     msg["Date"] = email.utils.format_datetime(date or dt.datetime.now(dt.UTC))
     msg.set_content(body, charset="utf-8")

@@ -1,5 +1,6 @@
 """Jinja2 rendering of templates/ (e-mails and reports). One cached Environment per folder;
-StrictUndefined everywhere; autoescape only for HTML (``*.html.j2`` included)."""
+StrictUndefined everywhere; autoescape only for HTML (``*.html.j2`` included). Every value a template
+prints is one line: a name with a line break cannot push an e-mail's subject into its body."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import jinja2
 
 from ..domain.wareki import wareki
 from ..resources import templates_dir
+from .messages import one_line
 
 
 def yen(amount: int | None) -> str:
@@ -23,6 +25,11 @@ def date_ja(day: dt.date | None) -> str:
     return "—" if day is None else f"{day.isoformat()}（{wareki(day)}）"
 
 
+def _one_line(value: Any) -> Any:
+    """Plain text only: markup (already escaped) passes untouched."""
+    return one_line(value) if type(value) is str else value
+
+
 def _autoescape(name: str | None) -> bool:
     return bool(name) and name.endswith((".html", ".htm", ".xml", ".html.j2", ".htm.j2", ".xml.j2"))
 
@@ -31,7 +38,7 @@ def _autoescape(name: str | None) -> bool:
 def _environment(folder: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined, autoescape=_autoescape,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, finalize=_one_line,
     )
     env.filters.update(yen=yen, date_ja=date_ja, wareki=wareki)
     return env

@@ -38,10 +38,11 @@ def normalise_url(db: str | None) -> str:
 
 
 def redact(url: str) -> str:
+    """The URL with its password masked — also a URL too malformed to parse (user:password@ → user:***@)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", url)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -65,8 +66,8 @@ def sqlite_file_missing(url: str) -> str | None:
     """The path of a SQLite database file that does not exist (yet), else None."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        return None
+    except (ArgumentError, ValueError):
+        return None  # get_engine reports the malformed URL
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return None if Path(parsed.database).exists() else parsed.database
@@ -81,8 +82,8 @@ def get_engine(url: str) -> Engine:
         return engine
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise DatabaseUnavailable(f"cannot open database: {url!r} is not a database URL or path") from None
+    except (ArgumentError, ValueError):
+        raise DatabaseUnavailable(f"cannot open database: {redact(url)!r} is not a database URL or path") from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not Path(database).parent.is_dir():
