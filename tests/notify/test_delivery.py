@@ -349,3 +349,25 @@ def test_file_transport_writes_one_eml_per_message(cli: Cli, world: World, tmp_p
         body = m.get_body(("plain",))
         assert body is not None and body.get_content_charset() == "utf-8"
         assert "株式会社みどり工房 様" in body.get_content()
+
+
+def test_an_address_the_mail_library_cannot_write_is_dead_and_blocks_nothing(
+        cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    """An address that passed an older check (or came in by import) and that the e-mail library refuses
+    to write: that message is dead with the reason, and every other message still goes out."""
+    import sqlalchemy as sa
+
+    from casetrack.store.db import get_engine
+
+    case_in_monitoring(cli, world)
+    config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
+    with get_engine(db_url).begin() as conn:  # the lead adviser's address, as an older version let it in
+        conn.execute(sa.text("UPDATE organisation SET email = :e WHERE email = :old"),
+                     {"e": "=?utf-8?q?x?=@evil.example", "old": LEAD_EMAIL})
+    result = remind_cli(cli, config, CATCH_UP_DAY)
+    rows = outbox_cli(cli, config)
+    dead = [r for r in rows if r["status"] == "dead"]
+    sent = [r for r in rows if r["status"] == "sent"]
+    assert dead and all("cannot build the message" in r["last_error"] for r in dead)
+    assert result["sent"] == len(sent) and len(dead) + len(sent) == len(rows) == result["enqueued"]
+    assert remind_cli(cli, config, CATCH_UP_DAY)["sent"] == 0  # nothing retried, nothing stuck

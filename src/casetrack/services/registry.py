@@ -201,7 +201,8 @@ def _check_user_name(name: str) -> None:
 
 
 def _check_email(email: str | None) -> None:
-    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+    if email is not None and (not re.fullmatch(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", email)
+                              or "=?" in email):
         raise BadInput(f"{email!r} is not an e-mail address")
 
 

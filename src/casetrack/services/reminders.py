@@ -293,8 +293,13 @@ def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.date
         settle({"status": "dropped", "last_error": "the item was done before delivery"})
         counts["dropped"] += 1
         return
-    msg = messages.build(sender=ctx.settings.mail.sender, to_addr=row["to_addr"], to_name=row["to_name"],
-                         subject=row["subject"], body=row["body"], message_id=row["message_id"])
+    try:
+        msg = messages.build(sender=ctx.settings.mail.sender, to_addr=row["to_addr"], to_name=row["to_name"],
+                             subject=row["subject"], body=row["body"], message_id=row["message_id"])
+    except (ValueError, TypeError, IndexError) as exc:  # an address the mail library cannot write
+        settle({"status": "dead", "attempts": row["attempts"], "last_error": f"cannot build the message: {exc}"})
+        counts["dead"] += 1
+        return
     try:
         sender.send(msg, f"{row['id']:08d}-{row['item']}-{row['rung']}")
     except PermanentFailure as exc:
