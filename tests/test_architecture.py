@@ -36,7 +36,8 @@ def test_domain_is_pure() -> None:
 
 @pytest.mark.parametrize(("library", "home"), [
     ("transitions", "workflow"), ("sqlmodel", "store"), ("sqlalchemy", "store"), ("alembic", "store"),
-    ("apscheduler", "scheduling"), ("click", "cli"), ("argon2", "services"),
+    ("apscheduler", "scheduling"), ("click", "cli"), ("argon2", "services"), ("starlette", "web"),
+    ("uvicorn", "cli"),
 ])
 def test_library_stays_in_its_package(library: str, home: str) -> None:
     offenders = [p.relative_to(SRC) for p in _modules() if library in _imports(p)
@@ -57,8 +58,19 @@ def test_nothing_imports_the_cli() -> None:
 
 def test_help_imports_no_heavy_library() -> None:
     code = ("import sys; from casetrack.cli.main import run; run(['--help']); "
-            "print('HEAVY:' + ','.join(m for m in ('sqlalchemy','sqlmodel','transitions','apscheduler','alembic') "
+            "print('HEAVY:' + ','.join(m for m in ('sqlalchemy','sqlmodel','transitions','apscheduler','alembic',"
+            "'starlette','uvicorn','jinja2') "
             "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "HEAVY:", done.stdout
+
+
+def test_the_web_app_goes_through_the_services() -> None:
+    """Routes parse, call a use case and render: no repository, no engine, no workflow internals."""
+    offenders = []
+    for path in _modules("web"):
+        text = path.read_text(encoding="utf-8")
+        if "from ..store" in text or "casetrack.store" in text or "from ..workflow" in text:
+            offenders.append(path.name)
+    assert offenders == []

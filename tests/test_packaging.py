@@ -26,6 +26,9 @@ def test_wheel_ships_workflows_and_templates_and_runs(tmp_path: Path) -> None:
     assert "casetrack/_bundled/workflows/405.yaml" in names
     assert any(n.startswith("casetrack/_bundled/templates/") for n in names)
     assert "casetrack/data/councils.csv" in names
+    assert "casetrack/_bundled/templates/web/case.html.j2" in names  # the dashboard's pages ...
+    assert "casetrack/web/static/htmx-2.0.4.min.js" in names  # ... its pinned htmx and the licence
+    assert "casetrack/web/static/htmx-2.0.4.LICENSE.txt" in names
     assert any(n.startswith("casetrack/store/migrations/versions/0001") for n in names)
 
     target = tmp_path / "site"

@@ -44,12 +44,25 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The dashboard's sign-in (`casetrack serve`)."""
+
+    idle_minutes: float = 30.0  # a session unused this long ends
+    max_age_hours: float = 12.0  # every session ends this long after sign-in
+    max_failures: int = 5  # this many failed sign-ins of one user name ...
+    failure_window_minutes: float = 15.0  # ... within this long ...
+    lockout_minutes: float = 15.0  # ... lock it this long
+    secure_cookies: bool = False  # Secure cookies even over plain http (behind a TLS proxy)
+
+
+@dataclass(frozen=True)
 class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     closures: tuple[dt.date, ...] = ()
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
 
 def load_settings(path: str | None) -> Settings:
@@ -65,6 +78,7 @@ def load_settings(path: str | None) -> Settings:
     smtp = data.get("smtp", {})
     sched = data.get("scheduler", {})
     digest = data.get("digest", {})
+    web = data.get("web", {})
     try:
         closures = tuple(
             d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
@@ -81,6 +95,14 @@ def load_settings(path: str | None) -> Settings:
         transport = str(mail.get("transport", "file"))
         if transport not in ("file", "smtp"):
             raise ValueError(f"[mail] transport must be file or smtp, not {transport!r}")
+        web_settings = WebSettings(
+            float(web.get("idle_minutes", 30)), float(web.get("max_age_hours", 12)), int(web.get("max_failures", 5)),
+            float(web.get("failure_window_minutes", 15)), float(web.get("lockout_minutes", 15)),
+            bool(web.get("secure_cookies", False)))
+        if min(web_settings.idle_minutes, web_settings.max_age_hours, web_settings.max_failures,
+               web_settings.failure_window_minutes, web_settings.lockout_minutes) <= 0:
+            raise ValueError("[web] idle_minutes, max_age_hours, max_failures, failure_window_minutes and "
+                             "lockout_minutes must be positive")
         return Settings(
             mail=MailSettings(transport, str(mail.get("dir", "outbox-mail")),
                               str(mail.get("from", "casetrack@example.jp")), float(mail.get("retry_hours", 168))),
@@ -91,6 +113,7 @@ def load_settings(path: str | None) -> Settings:
                                         float(sched.get("lease_seconds", 120)), bool(sched.get("multi_node", False))),
             digest=DigestSettings(bool(digest.get("enabled", "digest" in data)), WEEKDAYS.index(weekday),
                                   int(digest.get("horizon_days", 14))),
+            web=web_settings,
         )
     except (ValueError, TypeError) as exc:
         raise BadInput(f"settings file {path}: {exc}") from None

@@ -96,9 +96,9 @@ def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | N
 
 
 def _register() -> None:
-    from . import cases, exchange, fees, registry, reminders, views, workflows
+    from . import cases, exchange, fees, registry, reminders, views, web, workflows
 
-    for module in (registry, cases, fees, reminders, views, exchange, workflows):
+    for module in (registry, cases, fees, reminders, views, exchange, workflows, web):
         for command in module.COMMANDS:
             cli.add_command(command)
     from .demo import demo

@@ -25,6 +25,7 @@ _WHERE = {
     "audit_stalled": "views",
     "case_events": "cases",
     "case_history": "cases",
+    "case_page": "dashboard",
     "correct_history": "cases",
     "caseload": "views",
     "change_closure": "closures",
@@ -56,7 +57,12 @@ _WHERE = {
     "remind_run": "reminders",
     "set_estimates": "fees",
     "set_explicit_schedule": "monitoring",
+    "search_cases": "dashboard",
     "show_case": "cases",
+    "sign_in": "signin",
+    "sign_out": "signin",
+    "resume_session": "signin",
+    "today_page": "dashboard",
     "waive_session": "monitoring",
 }
 
@@ -84,6 +90,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     )
     from .closures import change_closure, list_closures  # noqa: F401
     from .context import Actor, Context  # noqa: F401
+    from .dashboard import case_page, search_cases, today_page  # noqa: F401
     from .doctor import doctor  # noqa: F401
     from .documents import add_document  # noqa: F401
     from .exchange import export  # noqa: F401
@@ -108,6 +115,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         set_user_active,
     )
     from .reminders import outbox_list, remind_run  # noqa: F401
+    from .signin import resume_session, sign_in, sign_out  # noqa: F401
     from .verify import audit_verify  # noqa: F401
     from .views import (  # noqa: F401
         audit_stalled,

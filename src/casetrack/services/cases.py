@@ -158,14 +158,18 @@ def case_events(ctx: Context, case_id: str, on: dt.date | None = None) -> list[d
 
 
 def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = None, note: str | None = None,
-            reason: str | None = None, until: dt.date | None = None, view: bool = True) -> dict[str, Any]:
+            reason: str | None = None, until: dt.date | None = None, view: bool = True,
+            expected_version: int | None = None) -> dict[str, Any]:
     """Fire one event. Optimistic: judged on a snapshot, written only if the case is unchanged since.
+    ``expected_version``: the version the caller looked at (a web form); any other is a Conflict too.
 
     Returns the case as `case show` does, or with ``view=False`` only what the event changed."""
     ctx.authorize(policy.event_action(event_id))
     on = on or ctx.today
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
+        if expected_version is not None and case["version"] != expected_version:
+            raise stale(case_id)
         needs_prior = event_id in spec.events and "prior_use" in spec.events[event_id].guards
         facts = repo.facts(case, with_prior_cases=needs_prior)
         company = repo.company(case["company_id"]) or {}

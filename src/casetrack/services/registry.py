@@ -158,6 +158,10 @@ def set_user_active(ctx: Context, name: str, active: bool) -> dict[str, Any]:
         if not active and user["role"] == "admin" and repo.active_admins() == [name]:
             raise Refused(f"{name} is the last active admin; add another admin first")
         repo.update_user(name, {"active": active})
+        if not active:  # and signed out of the dashboard everywhere, at once
+            from ..store.web import SignInRepo
+
+            SignInRepo(repo.conn).end_sessions_of(name)
     return {"name": name, "active": active}
 
 

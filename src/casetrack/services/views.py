@@ -57,7 +57,7 @@ def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, p
                                   and state.stall_days is not None
                                   and (today - case["state_since"]).days > state.stall_days)
                 if needs_consents and consents is None:  # one query for all negotiating cases, when needed
-                    consents = repo.missing_consents_in("negotiating")
+                    consents = repo.missing_consents_in("negotiating", council)
                 found = case_findings(case, state, rules, today, claim_open_in=claim_in,
                                       validity_open_in=validity_in,
                                       missing_consents=(consents or {}).get(case["id"], ()) if needs_consents else ())

@@ -302,3 +302,27 @@ class AccessLog(SQLModel, table=True):
     action: str = Field(max_length=40)
     what: str = Field(max_length=200)
     rows: int = 0
+
+
+class WebSession(SQLModel, table=True):
+    """A browser signed in to the dashboard. The cookie carries a random token; only its SHA-256 is
+    stored here, so reading this table signs nobody in. Ends on sign-out, after the idle timeout, or
+    when the user is disabled."""
+
+    __tablename__ = "web_session"
+    id: str = Field(primary_key=True, max_length=64)  # SHA-256 (hex) of the cookie's token
+    user_name: str = Field(foreign_key="app_user.name", index=True, max_length=64)
+    csrf_token: str = Field(max_length=64)  # every form of this session carries it
+    created_at: dt.datetime
+    last_seen_at: dt.datetime = Field(index=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in for a typed user name (existing or not), counted for the lockout; a successful
+    sign-in clears the user's."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_user_at", "user_name", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_name: str = Field(max_length=64)
+    at: dt.datetime

@@ -92,8 +92,9 @@ class ViewRepo:
         query = self._filtered(query, council, None, None).group_by(column)
         return [tuple(r) for r in self.conn.execute(query)]
 
-    def missing_consents_in(self, state: str) -> dict[str, list[str]]:
-        """For every case in ``state``: the names of its lenders with no consent letter on file."""
+    def missing_consents_in(self, state: str, council: str | None = None) -> dict[str, list[str]]:
+        """For every case in ``state`` (of ``council``, when given): the names of its lenders with no
+        consent letter on file."""
         consented = select(documents.c.case_id, documents.c.lender_id).where(
             documents.c.kind == "consent_letter").subquery()
         query = (select(lenders.c.case_id, orgs.c.name)
@@ -102,6 +103,10 @@ class ViewRepo:
                             & (consented.c.lender_id == lenders.c.org_id))
                  .where(cases.c.state == state, consented.c.case_id.is_(None))
                  .order_by(lenders.c.case_id, lenders.c.position))
+        if self.scope is not None:  # only the councils in reach (a supervisor's page need not read the country)
+            query = query.where(cases.c.council.in_(sorted(self.scope)))
+        if council is not None:
+            query = query.where(cases.c.council == council)
         out: dict[str, list[str]] = {}
         for case_id, name in self.conn.execute(query):
             out.setdefault(case_id, []).append(name)

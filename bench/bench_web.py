@@ -1,0 +1,134 @@
+"""Server time per page of the web dashboard on a generated national database (bench/generate.py).
+
+    python bench/generate.py --db /tmp/national.db --cases 100000
+    cp /tmp/national.db /tmp/national-web.db          # the bench upgrades the schema and adds a user
+    python bench/bench_web.py --db /tmp/national-web.db [--today 2026-11-25] [--runs 5]
+
+Upgrades the database (``init`` as bench-admin), adds a supervisor of council 13 (bench-sup13), sets
+passwords through the services, signs each role in through the real app (Starlette's TestClient,
+in-process: no network) and requests every page ``--runs`` times. Prints, per page and user, the
+server time the app reports (``Server-Timing``: from the request reaching the app to the response
+headers, the page fully rendered) — first request and median/max of the rest — and the wall time of
+the request. Goal (issue #8): every page ≤ 300 ms server time at 100,000 cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import statistics
+import sys
+import time
+from typing import Any
+
+from casetrack import services
+from casetrack.services import Context
+from casetrack.settings import Settings
+
+PASSWORD = "bench password 2026"
+USERS = {"coordinator": "coord13_1", "supervisor": "bench-sup13", "hq": "bench-hq", "admin": "bench-admin"}
+GOAL_MS = 300.0
+
+
+def prepare(url: str, today: dt.date) -> dict[str, str]:
+    admin = Context(url, today, "bench-admin")
+    result = services.init_db(admin)
+    print(f"schema {result['schema_before']} → {result['schema']}", file=sys.stderr)
+    if not any(u["name"] == USERS["supervisor"] for u in services.list_users(Context(url, today, "bench-admin"))):
+        services.add_user(Context(url, today, "bench-admin"), name=USERS["supervisor"], council="13", email=None,
+                          role="supervisor")
+    for name in USERS.values():
+        services.set_password(Context(url, today, "bench-admin"), name, PASSWORD)
+    hq = Context(url, today, "bench-hq")
+    cases = {}
+    for label, filters in (("monitoring", {"state": "monitoring"}), ("negotiating", {"state": "negotiating"}),
+                           ("drafting", {"state": "drafting", "program": "early"})):
+        rows = services.search_cases(hq, coordinator=USERS["coordinator"], per_page=1, **filters)["rows"]
+        cases[label] = rows[0]["id"]
+    number = next(r["corporate_number"] for r in services.search_cases(hq, per_page=50)["rows"]
+                  if r["corporate_number"])
+    cases["corporate_number"] = number
+    return cases
+
+
+def pages(cases: dict[str, str]) -> list[tuple[str, str]]:
+    return [
+        ("Today", "/"),
+        ("Today, council 13", "/?council=13"),
+        ("cases, first page", "/cases"),
+        ("cases, state=monitoring page 20", "/cases?state=monitoring&page=20"),
+        ("cases, 405 negotiating", "/cases?program=405&state=negotiating"),
+        ("cases, name search", "/cases?q=%E5%B7%A5%E6%A5%AD"),  # 工業
+        ("cases, 法人番号", f"/cases?q={cases['corporate_number']}"),
+        ("cases, last page", "/cases?page=2000"),
+        ("case (monitoring)", f"/cases/{cases['monitoring']}"),
+        ("case (405 negotiating)", f"/cases/{cases['negotiating']}"),
+        ("case (early drafting)", f"/cases/{cases['drafting']}"),
+        ("400 page", "/cases?page=x"),
+    ]
+
+
+def server_ms(response: Any) -> float:
+    match = re.fullmatch(r"app;dur=([\d.]+)", response.headers.get("server-timing", ""))
+    return float(match.group(1)) if match else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite file of a generated database")
+    parser.add_argument("--today", default="2026-11-25")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--roles", default="coordinator,supervisor,hq,admin")
+    args = parser.parse_args()
+    from starlette.testclient import TestClient
+
+    from casetrack.store.db import normalise_url
+    from casetrack.web.app import create_app
+
+    url = normalise_url(args.db)
+    today = dt.date.fromisoformat(args.today)
+    cases = prepare(url, today)
+    app = create_app(url, Settings(), today=today)
+    print(f"database {url}; as of {today}; {args.runs} runs per page; cases {cases}")
+    print(f"| page | role | status | first (ms) | median (ms) | max (ms) | wall median (ms) | ≤ {GOAL_MS:.0f} ms |")
+    print("|---|---|---|---|---|---|---|---|")
+    worst = 0.0
+    for role in args.roles.split(","):
+        client = TestClient(app, follow_redirects=False)
+        form = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        signed = client.post("/login", data={"username": USERS[role], "password": PASSWORD, "csrf_token": token})
+        assert signed.status_code == 303, signed.text[:300]
+        for name, path in pages(cases):
+            server, wall, status = [], [], 0
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                response = client.get(path)
+                wall.append((time.perf_counter() - start) * 1000)
+                server.append(server_ms(response))
+                status = response.status_code
+            rest = server[1:] or server
+            worst = max(worst, statistics.median(rest)) if status < 500 else worst
+            print(f"| {name} | {role} | {status} | {server[0]:.0f} | {statistics.median(rest):.0f} | {max(rest):.0f} | "
+                  f"{statistics.median(wall[1:] or wall):.0f} | {'yes' if max(rest) <= GOAL_MS else 'NO'} |",
+                  flush=True)
+        if role in ("coordinator", "supervisor"):  # a refused event: the case shown again with the reason
+            page = client.get(f"/cases/{cases['monitoring']}").text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+            version = re.search(r'name="version" value="(\d+)"', page)
+            server = []
+            for _ in range(args.runs):
+                response = client.post(f"/cases/{cases['monitoring']}/advance", data={
+                    "csrf_token": csrf, "event": "apply", "version": version.group(1) if version else "1"})
+                server.append(server_ms(response))
+            rest = server[1:] or server
+            worst = max(worst, statistics.median(rest))
+            print(f"| advance refused (POST) | {role} | {response.status_code} | {server[0]:.0f} | "
+                  f"{statistics.median(rest):.0f} | {max(rest):.0f} | | {'yes' if max(rest) <= GOAL_MS else 'NO'} |",
+                  flush=True)
+    print(f"worst median server time: {worst:.0f} ms (goal ≤ {GOAL_MS:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""serve: the web dashboard."""
+
+from __future__ import annotations
+
+import click
+
+from .main import Globals, pass_globals
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface of the council's network).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--secure-cookies", is_flag=True,
+              help="Mark cookies Secure even on plain http (when a TLS proxy serves the dashboard; requests "
+                   "that arrive as https get it anyway). Also [web] secure_cookies in --config.")
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True, metavar="IPS",
+              help="Proxies whose X-Forwarded-Proto/For are believed (comma-separated, or '*').")
+@pass_globals
+def serve(g: Globals, host: str, port: int, secure_cookies: bool, forwarded_allow_ips: str) -> None:
+    """Serve the coordinators' web dashboard: sign in with the password set by `user set-password`,
+    the Today page, the case list and each case with its events, history, sessions and money.
+
+    \b
+    Example:
+      casetrack user set-password sato          # once, as admin or as sato
+      casetrack serve --host 0.0.0.0 --port 8000
+    """
+    import uvicorn
+
+    from ..settings import load_settings
+    from ..store.db import normalise_url, redact
+    from ..web.app import create_app
+
+    settings = load_settings(g.config)
+    url = normalise_url(g.db)
+    app = create_app(url, settings, today=g.today, secure_cookies=secure_cookies or settings.web.secure_cookies)
+    click.echo(f"casetrack: serving {redact(url)} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
+                server_header=False, log_level="info")
+
+
+COMMANDS = [serve]

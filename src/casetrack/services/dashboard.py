@@ -1,0 +1,170 @@
+"""What the web dashboard shows: the Today page, a page of the case list, one case with everything
+about it. Each calls the same use cases as the CLI (audit, show, events, history, outbox) or reads
+through the same narrowed repositories, so a page shows nothing its user could not get from the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import re
+from typing import Any
+
+from ..domain import policy
+from ..domain.findings import urgency
+from ..domain.guards import missing_documents
+from ..errors import BadInput
+from ..store.browse import BrowseRepo
+from ..store.views import ViewRepo
+from ..workflow.registry import all_workflows, workflow
+from .cases import case_events, case_history, show_case
+from .context import Context, load_case
+from .registry import list_councils
+from .views import iter_findings
+
+PER_PAGE = 50
+MAX_PAGE = 100_000
+TEXT_MAX = 100
+HORIZON_DAYS = 30
+LIST_LIMIT = 100  # rows of a Today section shown (the total is always said)
+DEAD_LETTERS_FOR = ("supervisor", "admin")  # who sees the outbox's dead letters on their Today page
+CORPORATE_NUMBER = re.compile(r"\d{13}")
+USER_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+def labels() -> dict[str, Any]:
+    """Japanese labels from the workflow data: programs, states (one list in workflow order), events."""
+    specs = all_workflows()
+    found: dict[str, tuple[int, str]] = {}  # state: (earliest position in a workflow, label)
+    for spec in specs.values():
+        for position, state in enumerate(spec.states.values()):
+            if state.id not in found or position < found[state.id][0]:
+                found[state.id] = (position, found.get(state.id, (0, state.ja))[1])
+    states = {s: label for s, (_pos, label) in sorted(found.items(), key=lambda item: item[1][0])}
+    return {"programs": {p: s.ja for p, s in specs.items()}, "states": states,
+            "open_states": [s for s in states if any(s in spec.open_states for spec in specs.values())],
+            "events": {e.id: e.ja for spec in specs.values() for e in spec.events.values()}}
+
+
+def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = HORIZON_DAYS,
+               limit: int = LIST_LIMIT) -> dict[str, Any]:
+    """The signed-in user's day: findings of the stalled-case audit, most urgent first (a coordinator's
+    own cases, a supervisor's councils; a role that reaches every council — hq — one council at a
+    time, ``council``: every council's findings at once are tens of thousands, a page no one reads),
+    sessions due in the next ``horizon_days``, open cases by state, and for supervisors and admins the
+    e-mails that could not be delivered. A section the role may not read is None."""
+    actor = ctx.actor
+    out: dict[str, Any] = {"user": actor.name, "role": actor.role, "today": ctx.today, "council": council,
+                           "horizon_end": ctx.today + dt.timedelta(days=horizon_days),
+                           "mine_only": actor.role == "coordinator", "pick_council": False, "councils": [],
+                           "findings": None, "sessions": None, "by_state": None, "dead_letters": None}
+    if actor.role is None or policy.allows(actor.role, "case.read"):
+        if council is not None and not re.fullmatch(r"\d{2}", council):
+            raise BadInput(f"council {council!r} is not a council code (two digits)")
+        every_council = actor.role is not None and policy.REACH[actor.role] == policy.ALL
+        out["councils"] = [{"code": c["code"], "name": c["name"]} for c in list_councils(ctx)
+                           if ctx.scope is None or c["code"] in ctx.scope] if every_council else []
+        if council is not None and every_council and council not in {c["code"] for c in out["councils"]}:
+            raise BadInput(f"unknown council {council!r}")
+        mine = actor.name if actor.role == "coordinator" else None
+        if every_council and council is None:
+            out["pick_council"] = True
+        else:
+            out["findings"] = _top_findings(ctx, council=council, coordinator=mine, limit=limit)
+        info = labels()
+        ctx.authorize("case.read")
+        with ctx.read() as repo:
+            browse = BrowseRepo(repo.conn, ctx.scope)
+            total, rows = browse.sessions_due(ctx.today, out["horizon_end"], coordinator=mine, limit=limit)
+            counts = browse.state_counts(info["open_states"], coordinator=mine)
+        out["sessions"] = {"total": total, "rows": rows}
+        by_state = dict.fromkeys(info["open_states"], 0)
+        for state, n in counts:
+            by_state[state] += n
+        out["by_state"] = [{"state": s, "label": info["states"][s], "count": n} for s, n in by_state.items()]
+    if actor.role in DEAD_LETTERS_FOR and policy.allows(actor.role, "outbox.read"):
+        from .reminders import outbox_list
+
+        dead = outbox_list(ctx, "dead")
+        out["dead_letters"] = {"total": len(dead), "rows": dead[-limit:][::-1]}  # newest first
+    return out
+
+
+def _top_findings(ctx: Context, *, council: str | None, coordinator: str | None, limit: int) -> dict[str, Any]:
+    """The audit's findings as `audit stalled` finds them: how many, and the ``limit`` most urgent."""
+    ctx.authorize("case.read")
+    with ctx.read() as repo:
+        found = list(iter_findings(ctx, ViewRepo(repo.conn, ctx.scope), council=council, coordinator=coordinator))
+    return {"total": len(found), "rows": [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]}
+
+
+def search_cases(ctx: Context, *, program: str | None = None, state: str | None = None,
+                 coordinator: str | None = None, text: str | None = None, page: int = 1,
+                 per_page: int = PER_PAGE) -> dict[str, Any]:
+    """One page of the cases the user may see, filtered by program, state and coordinator, and found by
+    company name (a part of it) or 法人番号 (all 13 digits)."""
+    ctx.authorize("case.read")
+    specs = all_workflows()
+    program, state, coordinator, text = (v.strip() or None if isinstance(v, str) else None
+                                         for v in (program, state, coordinator, text))
+    if program is not None and program not in specs:
+        raise BadInput(f"unknown program {program!r} (one of {', '.join(specs)})")
+    known = [s for p, spec in specs.items() if program in (None, p) for s in spec.states]
+    if state is not None and state not in known:
+        raise BadInput(f"unknown state {state!r}" + (f" for program {program}" if program else ""))
+    if coordinator is not None and not USER_NAME.fullmatch(coordinator):
+        raise BadInput(f"{coordinator!r} is not a user name")
+    if text is not None and len(text) > TEXT_MAX:
+        raise BadInput(f"the search text is longer than {TEXT_MAX} characters")
+    if not 1 <= page <= MAX_PAGE:
+        raise BadInput(f"page {page} is not 1–{MAX_PAGE}")
+    digits = re.sub(r"[\s\-]", "", text) if text else ""
+    number = digits if CORPORATE_NUMBER.fullmatch(digits) else None
+    with ctx.read() as repo:
+        total, rows = BrowseRepo(repo.conn, ctx.scope).search_cases(
+            program=program, state=state, coordinator=coordinator, corporate_number=number,
+            name_contains=text if number is None else None, limit=per_page, offset=(page - 1) * per_page)
+    info = labels()
+    for row in rows:
+        row["state_label"] = info["states"].get(row["state"], row["state"])
+        row["program_label"] = info["programs"].get(row["program"], row["program"])
+    return {"rows": rows, "total": total, "page": page, "per_page": per_page,
+            "pages": max(1, -(-total // per_page)),
+            "filters": {"program": program, "state": state, "coordinator": coordinator, "text": text}}
+
+
+def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
+    """One case for its page: the case as `case show` gives it, the events of its state with every
+    reason the blocked ones may not fire and whether the user's role may fire them, the documents the
+    next events still need, the history, and the labels of its workflow."""
+    view = show_case(ctx, case_id)
+    events = case_events(ctx, case_id)
+    history = case_history(ctx, case_id)
+    spec = workflow(view["program"])
+    actor = ctx.actor
+    for e in events:
+        event = spec.events[e["event"]]
+        e["permitted"] = actor.role is None or policy.allows(actor.role, policy.event_action(e["event"]))
+        e["council_decision"] = e["event"] in policy.COUNCIL_DECISIONS
+        e["reason_required"], e["until_required"] = event.reason_required, event.until_required
+    ctx.authorize("case.read")
+    with ctx.read() as repo:
+        case, _spec = load_case(repo, case_id)
+        facts = repo.facts(case, with_prior_cases=False)
+    checklist = []
+    for event in spec.events_from(case["state"]):
+        items = [{"label": label, "kind": kind, "source": source,
+                  "missing": list(missing_documents(facts, ((kind, source, label),), ctx.today))}
+                 for kind, source, label in spec.requirement_labels(event)]
+        if items:
+            checklist.append({"event": event.id, "label": event.ja, "items": items})
+    return {
+        "case": view, "events": events, "history": history, "checklist": checklist,
+        "labels": {
+            "program": spec.ja, "track": spec.tracks[view["track"]].ja if view["track"] in spec.tracks else view["track"],
+            "states": {s.id: s.ja for s in spec.states.values()},
+            "events": {e.id: e.ja for e in spec.events.values()} | {"open": "受付", "import": "取込",
+                                                                   "correct": "訂正"},
+            "documents": {d.id: d.ja for d in spec.documents.values()},
+            "components": {c.id: c.ja for c in spec.components.values()},
+        },
+    }

@@ -1,0 +1,160 @@
+"""Sign-in for the web dashboard: the password check with its lockout, server-side sessions that end
+after an idle time, and the CSRF token of each session.
+
+These run before anyone is known, so they ask the policy for no action: they read only users' names,
+roles, activity and password hashes, and write only sessions and failed sign-ins — never case data
+(on PostgreSQL their transactions see no council)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ..domain.signin import SignInRules, locked_until, session_expired
+from ..errors import Refused
+from ..settings import Settings
+from ..store.web import SignInRepo
+from . import passwords
+from .context import Context
+
+TOUCH_EVERY = dt.timedelta(seconds=60)  # a session's last use is written at most this often
+NAME_MAX = 64
+
+
+class SignInRefused(Refused):
+    """Wrong user name or password, or a disabled user (the message never says which name exists)."""
+
+    slug = "sign_in_refused"
+
+
+class UserDisabled(SignInRefused):
+    """The password was right, but an admin disabled the user."""
+
+    slug = "user_disabled"
+
+
+class LockedOut(Refused):
+    slug = "locked_out"
+
+    def __init__(self, until: dt.datetime) -> None:
+        super().__init__(f"too many failed sign-ins: locked until {until.isoformat(timespec='seconds')}")
+        self.until = until
+
+
+@dataclass(frozen=True)
+class WebSession:
+    user: str
+    role: str
+    csrf_token: str
+    token: str  # the cookie's value (only its SHA-256 is stored)
+
+
+def rules(settings: Settings) -> SignInRules:
+    web = settings.web
+    return SignInRules(idle=dt.timedelta(minutes=web.idle_minutes), max_age=dt.timedelta(hours=web.max_age_hours),
+                       max_failures=web.max_failures,
+                       failure_window=dt.timedelta(minutes=web.failure_window_minutes),
+                       lockout=dt.timedelta(minutes=web.lockout_minutes))
+
+
+def sign_in(ctx: Context, password: str, *, now: dt.datetime) -> WebSession:
+    """Sign ``ctx.user`` in: a new session, or SignInRefused / LockedOut (exit 1) with nothing but a
+    failure recorded. A user name that does not exist fails exactly as a wrong password does."""
+    name = ctx.user.strip()[:NAME_MAX]
+    r = rules(ctx.settings)
+    with _unit(ctx, write=False) as repo:
+        until = locked_until(repo.failures_since(name, now - r.lookback), now, r)
+        user = repo.user(name) if until is None else None
+    if until is not None:
+        raise LockedOut(until)
+    ok = passwords.verify_password(password, user["password_hash"] if user else _decoy_hash())
+    if user is None or not ok:
+        with _unit(ctx, write=True) as repo:
+            repo.add_failure(name, now)
+            repo.prune_failures(now - r.lookback - dt.timedelta(days=1))
+        raise SignInRefused("wrong user name or password")
+    if not user["active"]:
+        raise UserDisabled(f"user {name} is disabled")
+    session = WebSession(user["name"], user["role"], secrets.token_urlsafe(32), secrets.token_urlsafe(32))
+    with _unit(ctx, write=True) as repo:
+        repo.clear_failures(name)
+        repo.end_idle(now - r.idle)
+        repo.insert_session({"id": _digest(session.token), "user_name": session.user,
+                             "csrf_token": session.csrf_token, "created_at": now, "last_seen_at": now})
+    return session
+
+
+def resume_session(ctx: Context, token: str | None, *, now: dt.datetime) -> WebSession | None:
+    """The live session the cookie's ``token`` names, or None. A session idle too long, too old, or of
+    a user since disabled ends here (a disabled user's every session)."""
+    if not token or len(token) > 200:
+        return None
+    sid = _digest(token)
+    with _unit(ctx, write=False) as repo:
+        row = repo.session(sid)
+    if row is None:
+        return None
+    r = rules(ctx.settings)
+    if not row["active"] or session_expired(row["created_at"], row["last_seen_at"], now, r):
+        with _unit(ctx, write=True) as repo:
+            if row["active"]:
+                repo.end_session(sid)
+            else:
+                repo.end_sessions_of(row["user_name"])
+        return None
+    if now - row["last_seen_at"] >= TOUCH_EVERY:
+        with _unit(ctx, write=True) as repo:
+            repo.touch(sid, now)
+    return WebSession(row["user_name"], row["role"], row["csrf_token"], token)
+
+
+def sign_out(ctx: Context, token: str | None) -> bool:
+    if not token:
+        return False
+    with _unit(ctx, write=True) as repo:
+        return repo.end_session(_digest(token)) > 0
+
+
+def csrf_ok(session: WebSession, submitted: str | None) -> bool:
+    """The form carries this session's CSRF token (compared in constant time)."""
+    return bool(submitted) and hmac.compare_digest(session.csrf_token.encode(), str(submitted).encode())
+
+
+def sessions_of(ctx: Context, user: str) -> int:
+    """How many live sessions ``user`` has (for tests and the health of the sign-in tables)."""
+    with _unit(ctx, write=False) as repo:
+        return repo.sessions_of(user)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash to verify against when the user does not exist, so that takes as long as a wrong password."""
+    return passwords.hash_password(secrets.token_urlsafe(16))
+
+
+class _Unit:
+    def __init__(self, ctx: Context, write: bool) -> None:
+        self.ctx, self.write = ctx, write
+
+    def __enter__(self) -> SignInRepo:
+        # no actor yet: no policy action, and no council in scope (PostgreSQL sees no case data)
+        self.ctx.authorized, self.ctx.scope = "sign-in", frozenset()
+        self._cm: Any = self.ctx.write() if self.write else self.ctx.read()
+        return SignInRepo(self._cm.__enter__().conn)
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        result: bool | None = self._cm.__exit__(*exc)
+        return result
+
+
+def _unit(ctx: Context, *, write: bool) -> _Unit:
+    return _Unit(ctx, write)

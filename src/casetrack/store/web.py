@@ -1,0 +1,69 @@
+"""Sign-in data for the web dashboard: sessions (by the SHA-256 of their cookie's token) and failed
+sign-ins. Inside the caller's transaction, never committing, like every repository."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from .repo import users
+from .tables import LoginFailure, WebSession
+
+web_sessions = WebSession.__table__
+failures = LoginFailure.__table__
+
+
+class SignInRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- users ------------------------------------------------------------------------------------
+    def user(self, name: str) -> dict[str, Any] | None:
+        query = select(users.c.name, users.c.role, users.c.active, users.c.password_hash).where(users.c.name == name)
+        row = self.conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def insert_session(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(web_sessions).values(**values))
+
+    def session(self, session_id: str) -> dict[str, Any] | None:
+        """The session with its user's role and whether the user is still active."""
+        query = (select(web_sessions, users.c.role, users.c.active)
+                 .join(users, users.c.name == web_sessions.c.user_name)
+                 .where(web_sessions.c.id == session_id))
+        row = self.conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def touch(self, session_id: str, at: dt.datetime) -> None:
+        self.conn.execute(update(web_sessions).where(web_sessions.c.id == session_id).values(last_seen_at=at))
+
+    def end_session(self, session_id: str) -> int:
+        return int(self.conn.execute(delete(web_sessions).where(web_sessions.c.id == session_id)).rowcount)
+
+    def end_sessions_of(self, user: str) -> int:
+        return int(self.conn.execute(delete(web_sessions).where(web_sessions.c.user_name == user)).rowcount)
+
+    def end_idle(self, seen_before: dt.datetime) -> int:
+        return int(self.conn.execute(delete(web_sessions).where(web_sessions.c.last_seen_at < seen_before)).rowcount)
+
+    def sessions_of(self, user: str) -> int:
+        query = select(func.count()).select_from(web_sessions).where(web_sessions.c.user_name == user)
+        return int(self.conn.execute(query).scalar_one())
+
+    # -- failed sign-ins --------------------------------------------------------------------------
+    def failures_since(self, user: str, since: dt.datetime) -> list[dt.datetime]:
+        query = (select(failures.c.at).where(failures.c.user_name == user, failures.c.at >= since)
+                 .order_by(failures.c.at))
+        return list(self.conn.execute(query).scalars())
+
+    def add_failure(self, user: str, at: dt.datetime) -> None:
+        self.conn.execute(insert(failures).values(user_name=user, at=at))
+
+    def clear_failures(self, user: str) -> None:
+        self.conn.execute(delete(failures).where(failures.c.user_name == user))
+
+    def prune_failures(self, before: dt.datetime) -> None:
+        self.conn.execute(delete(failures).where(failures.c.at < before))

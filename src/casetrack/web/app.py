@@ -1,0 +1,239 @@
+"""The coordinators' web dashboard: a Starlette application over the service layer.
+
+Every page is rendered on the server from ``templates/web/`` and reads without JavaScript; htmx (a
+pinned copy in ``static/``) only spares a reload here and there. Routes parse the request, call one
+use case and render its answer: every rule, check and refusal comes from the services, as on the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, NotFound, NotPermitted, Refused
+from ..services import signin
+from ..services.context import Context
+from ..settings import Settings
+from .render import TOKYO, render
+
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "casetrack_session"
+LOGIN_COOKIE = "casetrack_login"  # the sign-in form's CSRF token (double submit: before any session)
+log = logging.getLogger("casetrack.web")
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    db_url: str
+    settings: Settings
+    today: dt.date | None  # a fixed "today" (tests, --today); None: today in Asia/Tokyo
+    clock: Callable[[], dt.datetime]
+    secure_cookies: bool
+
+
+@dataclass
+class Web:
+    """What one request acts with."""
+
+    config: WebConfig
+    request: Request
+    now: dt.datetime
+    today: dt.date
+    session: signin.WebSession | None
+    form: FormData | None
+
+    @cached_property
+    def ctx(self) -> Context:
+        """The services context of the signed-in user (one per request)."""
+        assert self.session is not None
+        return Context(self.config.db_url, self.today, self.session.user, self.config.settings)
+
+    def anonymous(self, user: str = "") -> Context:
+        return Context(self.config.db_url, self.today, user, self.config.settings)
+
+    def field(self, name: str, limit: int = 2000) -> str:
+        value = self.form.get(name, "") if self.form is not None else ""
+        if not isinstance(value, str):
+            raise BadInput(f"form field {name} is not text")
+        if len(value) > limit:
+            raise BadInput(f"form field {name} is longer than {limit} characters")
+        return value
+
+    def secure(self) -> bool:
+        return self.config.secure_cookies or self.request.url.scheme == "https"
+
+    def page(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        return HTMLResponse(render(name, session=self.session, today=self.today, path=self.request.url.path,
+                                   **context), status_code=status_code)
+
+
+Handler = Callable[[Web], Response]
+
+
+def endpoint(handler: Handler, *, signed_in: bool = True) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a (synchronous) handler: read the form, find the session, send the signed-out to /login,
+    check the CSRF token of every POST, and turn the services' errors into pages."""
+
+    async def run(request: Request) -> Response:
+        form = await request.form(max_files=0, max_fields=50) if request.method == "POST" else None
+        return await run_in_threadpool(_call, handler, request, form, signed_in)
+
+    run.__name__ = handler.__name__
+    return run
+
+
+def _call(handler: Handler, request: Request, form: FormData | None, signed_in: bool) -> Response:
+    config: WebConfig = request.app.state.config
+    now = config.clock()
+    web = Web(config, request, now, config.today or now.astimezone(TOKYO).date(), None, form)
+    try:
+        token = request.cookies.get(SESSION_COOKIE)
+        web.session = signin.resume_session(web.anonymous(), token, now=now) if token else None
+        if signed_in and web.session is None:
+            target = "/login"
+            if request.method == "GET" and request.url.path != "/":
+                target += "?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                                           safe="")
+            response: Response = RedirectResponse(target, status_code=303)
+            if token:
+                response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
+        if signed_in and form is not None and web.session is not None:
+            submitted = form.get("csrf_token") or request.headers.get("x-csrf-token")
+            if not signin.csrf_ok(web.session, submitted if isinstance(submitted, str) else None):
+                return error_page(web, 403, "フォームの有効期限が切れたか、不正な送信です（CSRF トークンが一致しません）。"
+                                            "ページを再読み込みしてから、もう一度操作してください。")
+        return handler(web)
+    except CasetrackError as exc:
+        return error_page(web, status_of(exc), message_of(exc), exc.details)
+
+
+def status_of(exc: CasetrackError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, NotPermitted):
+        return 403
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, DatabaseUnavailable):
+        return 503
+    if isinstance(exc, BadInput):
+        return 400
+    if isinstance(exc, Refused):
+        return 422
+    return 500
+
+
+CONFLICT_MESSAGE = "他の人がこの案件を変更しました — 再読み込みしてください"
+
+
+def message_of(exc: CasetrackError) -> str:
+    if isinstance(exc, NotFound):
+        what = {"case": "案件", "user": "ユーザー", "council": "協議会"}.get(exc.what, exc.what)
+        return f"{what} {exc.ident} は見つかりません。"
+    if isinstance(exc, Conflict):
+        return CONFLICT_MESSAGE
+    if isinstance(exc, NotPermitted):
+        return f"この操作の権限がありません（{exc.message}）。"
+    if isinstance(exc, DatabaseUnavailable):
+        return f"データベースを利用できません（{exc.message}）。"
+    if isinstance(exc, BadInput):
+        return f"入力に誤りがあります：{exc.message}"
+    return exc.message
+
+
+TITLES = {400: "入力に誤りがあります", 403: "権限がありません", 404: "見つかりません", 405: "この方法では利用できません",
+          409: "他の人が変更しました", 422: "できません", 500: "内部エラー", 503: "データベースを利用できません"}
+
+
+def error_page(web: Web, status: int, message: str, details: list[str] | None = None) -> HTMLResponse:
+    return web.page("error.html.j2", status, title=TITLES.get(status, "エラー"), status=status, message=message,
+                    details=details or [])
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status >= 500:
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    config: WebConfig = request.app.state.config
+    now = config.clock()
+    web = Web(config, request, now, config.today or now.astimezone(TOKYO).date(), None, None)
+    message = {404: "このページはありません。", 405: "このページはこの方法では使えません。"}.get(
+        status, "内部エラーが起きました。記録は変更されていません。管理者に連絡してください。")
+    return error_page(web, status, message)
+
+
+class SecurityHeaders:
+    """Headers on every response: a strict CSP (no inline script or style, no other origin), no framing,
+    no sniffing, no caching of pages (they hold personal data), and the server time (Server-Timing)."""
+
+    CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+           "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = self.CSP
+                headers["X-Frame-Options"] = "DENY"
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.1f}"
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date | None = None,
+               clock: Callable[[], dt.datetime] | None = None, secure_cookies: bool | None = None) -> Starlette:
+    """The dashboard on the database at ``db_url``. ``today`` fixes the day the pages act on (default:
+    today in Asia/Tokyo), ``clock`` the instant sessions are judged by (tests), ``secure_cookies`` marks
+    the cookies Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
+    from . import auth, pages
+
+    settings = settings or Settings()
+    config = WebConfig(db_url, settings, today, clock or (lambda: dt.datetime.now(dt.UTC)),
+                       settings.web.secure_cookies if secure_cookies is None else secure_cookies)
+    routes = [
+        Route("/login", endpoint(auth.login_form, signed_in=False), methods=["GET"]),
+        Route("/login", endpoint(auth.login, signed_in=False), methods=["POST"]),
+        Route("/logout", endpoint(auth.logout), methods=["POST"]),
+        Route("/", endpoint(pages.today), methods=["GET"]),
+        Route("/cases", endpoint(pages.case_list), methods=["GET"]),
+        Route("/cases/{case_id}", endpoint(pages.case), methods=["GET"]),
+        Route("/cases/{case_id}/advance", endpoint(pages.advance), methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
+                    exception_handlers={HTTPException: _http_error, Exception: _http_error})
+    app.state.config = config
+    return app

@@ -1,0 +1,87 @@
+"""Pages from ``templates/web/`` (jinja2, autoescaped): ISO dates with 和暦 beside, yen as 1,234,567円,
+local times in Asia/Tokyo, and the small server-rendered SVG bar chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from ..domain.wareki import wareki
+from ..resources import templates_dir
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+HTMX = "htmx-2.0.4.min.js"  # the pinned copy in static/ (no CDN: the council network may have no internet)
+
+ROLE_LABELS = {"coordinator": "担当者", "supervisor": "統括責任者・補佐", "hq": "全国本部", "admin": "管理者"}
+WAITING_ON = {"company": "事業者", "support_org": "認定支援機関", "lenders": "金融機関", "council": "協議会"}
+FINDING_CODES = {"stalled": "停滞", "claim_deadline": "支払申請期限", "validity": "有効期限",
+                 "monitoring_overdue": "伴走支援の遅れ", "holdback_open": "留保金"}
+SESSION_KINDS = {"interim": "期中", "fye": "決算期", "regular": "定期"}
+SESSION_STATUS = {"scheduled": "予定", "held": "実施済", "waived": "免除"}
+SOURCES = {"main_bank": "メイン行", "every_lender": "全金融機関"}
+
+
+def date_ja(value: Any) -> Markup:
+    """2026-11-25 （令和8年11月25日）; a dash for no date."""
+    if value is None or value == "":
+        return Markup("—")
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(TOKYO).date()
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return Markup('<time datetime="{0}">{0}</time><span class="wareki">（{1}）</span>').format(
+        value.isoformat(), wareki(value))
+
+
+def local_time(value: dt.datetime | None) -> str:
+    return value.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def yen(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}円"
+
+
+def number(value: int) -> str:
+    return f"{value:,}"
+
+
+def bar_chart(rows: list[dict[str, Any]], *, label: str = "label", count: str = "count",
+              title: str = "") -> Markup:
+    """A horizontal bar chart as inline SVG (no script, no style attribute: the CSP allows neither)."""
+    bar_h, gap, left, width, right = 20, 6, 130, 300, 70
+    most = max((r[count] for r in rows), default=0) or 1
+    height = len(rows) * (bar_h + gap) + gap
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{left + width + right}" '
+             f'height="{height}" viewBox="0 0 {left + width + right} {height}">']
+    if title:
+        parts.append(f"<title>{escape(title)}</title>")
+    for i, r in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        w = round(width * r[count] / most) if r[count] else 0
+        parts.append(
+            f'<g><text x="{left - 8}" y="{y + bar_h - 5}" text-anchor="end" font-size="13">{escape(r[label])}</text>'
+            f'<rect x="{left}" y="{y}" width="{w}" height="{bar_h}" fill="#3b6ea5"><title>{escape(r[label])}: '
+            f'{r[count]:,}件</title></rect>'
+            f'<text x="{left + w + 6}" y="{y + bar_h - 5}" font-size="13">{r[count]:,}</text></g>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(templates_dir() / "web")), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(date_ja=date_ja, local_time=local_time, yen=yen, number=number)
+    env.globals.update(bar_chart=bar_chart, ROLE_LABELS=ROLE_LABELS, WAITING_ON=WAITING_ON,
+                       FINDING_CODES=FINDING_CODES, SESSION_KINDS=SESSION_KINDS, SESSION_STATUS=SESSION_STATUS,
+                       SOURCES=SOURCES, HTMX=HTMX)
+    return env
+
+
+def render(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)

@@ -1,0 +1,124 @@
+"""The dashboard over HTTP (Starlette's TestClient) against the same real databases as the CLI tests:
+a SQLite file and, with CASETRACK_TEST_POSTGRES_URL, a fresh PostgreSQL schema.
+
+The site: council 13 with a coordinator (kato), the suite's supervisor (tester: 13/27/01), hq, the
+admin, and a supervisor of council 14 (yokohama) whose case no one of council 13 may see. Cases, all
+built through the real CLI:
+
+- ``early``: an early case of council 13 (kato), in 事前相談 since 2026-09-01 (a stalled finding
+  today, 2026-11-25), a plan estimate of 1,234,567円, and no 事前相談書 yet, so 利用申請 is refused;
+- ``monitoring``: a 405 case of council 13 (kato) imported in 伴走支援中 with plan date 2026-06-15, so
+  its first session is due 2026-12-15, inside the next 30 days;
+- ``other``: an early case of council 14 (yokohama).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from casetrack import services
+from casetrack.services import Context
+from casetrack.settings import Settings
+from casetrack.web.app import create_app
+from tests.conftest import ADMIN, TESTER, Cli, World
+
+TODAY = dt.date(2026, 11, 25)
+PASSWORD = "correct horse battery staple"
+COORDINATOR, SUPERVISOR, HQ, OTHER_SUPERVISOR = "kato", TESTER, "honbu", "yokohama"
+ACTOR = {"coordinator": COORDINATOR, "supervisor": SUPERVISOR, "hq": HQ, "admin": ADMIN}
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Clock:
+    """The instant sessions are judged by; tests move it."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.UTC)  # 09:30 in Tokyo
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@dataclass
+class Site:
+    cli: Cli
+    world: World
+    clock: Clock
+    cases: dict[str, str]
+    settings: Settings = field(default_factory=Settings)
+
+    @property
+    def db_url(self) -> str:
+        return self.cli.db_url
+
+    def app(self, **kw: Any) -> Any:
+        return create_app(self.db_url, kw.pop("settings", self.settings), today=TODAY, clock=self.clock, **kw)
+
+    def client(self, base_url: str = "http://testserver", **kw: Any) -> TestClient:
+        return TestClient(self.app(**kw), base_url=base_url, follow_redirects=False)
+
+    def signed_in(self, user: str, **kw: Any) -> TestClient:
+        client = self.client(**kw)
+        response = sign_in(client, user)
+        assert response.status_code == 303, response.text
+        return client
+
+    def ctx(self, user: str = ADMIN) -> Context:
+        return Context(self.db_url, TODAY, user)
+
+    def history(self, case_id: str) -> list[dict[str, Any]]:
+        return list(self.cli.ok("case", "history", case_id))
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, user: str, password: str = PASSWORD) -> Any:
+    form = client.get("/login")
+    assert form.status_code == 200
+    return client.post("/login", data={"username": user, "password": password, "csrf_token": csrf_of(form.text)})
+
+
+def _import_monitoring_case(cli: Cli, tmp: Path) -> str:
+    path = tmp / "monitoring.csv"
+    header = ["案件番号", "事業", "枠", "協議会", "事業者", "法人番号", "決算月", "状態コード", "状態の開始日", "担当",
+              "代表認定支援機関", "金融機関", "メイン行", "受付日", "利用決定日", "計画日"]
+    row = ["", "405", "regular", "13", "株式会社あさひ製作所", "", "3", "monitoring", "2026-07-01", COORDINATOR,
+           "みなと税理士法人", "さくら銀行・東都信用金庫（保証付）", "さくら銀行", "2025-04-01", "2025-04-20", "2026-06-15"]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, row])
+    (case_id,) = cli.ok("import", "cases", str(path))["cases"]
+    return str(case_id)
+
+
+@pytest.fixture
+def site(cli: Cli, world: World, tmp_path: Path) -> Iterator[Site]:
+    cli.ok("user", "add", COORDINATOR, "--council", "13", "--email", "kato@council.example.jp", user=ADMIN)
+    cli.ok("user", "add", HQ, "--council", "00", "--role", "hq", user=ADMIN)
+    cli.ok("user", "add", OTHER_SUPERVISOR, "--council", "14", "--role", "supervisor", user=ADMIN)
+    for name in (COORDINATOR, SUPERVISOR, HQ, ADMIN, OTHER_SUPERVISOR):
+        services.set_password(Context(cli.db_url, TODAY, ADMIN), name, PASSWORD)
+    early = cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
+                   "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main",
+                   "--coordinator", COORDINATOR, "--estimate", "plan=1234567", "--on", "2026-09-01",
+                   today="2026-09-01")["id"]
+    other = cli.ok("case", "open", "--program", "early", "--council", "14", "--company", str(world.company_dec),
+                   "--support-org", str(world.tax), "--lender", f"{world.bank_second}:main", "--on", "2026-10-01",
+                   today="2026-10-01", user=OTHER_SUPERVISOR)["id"]
+    monitoring = _import_monitoring_case(cli, tmp_path)
+    yield Site(cli, world, Clock(), {"early": early, "other": other, "monitoring": monitoring})

@@ -1,0 +1,173 @@
+"""End to end in a real browser: Playwright driving Debian's Chromium (``apt-get install chromium``;
+launched by the path of the system binary, no downloaded browser) against `casetrack serve`'s app on
+uvicorn on loopback, over the same databases as every other test.
+
+Screenshots of each page go to ``$CASETRACK_SCREENSHOTS`` (default: the test's temporary folder)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Site
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.browser,
+    # on a workstation without chromium these are skipped; in CI (.ci/run installs it) they always run
+    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                       reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+CONFLICT = "他の人がこの案件を変更しました — 再読み込みしてください"
+
+
+@pytest.fixture
+def server(site: Site) -> Iterator[str]:
+    """The dashboard on uvicorn in a thread, on a free loopback port."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(site.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        assert CHROMIUM, "Debian's chromium is not installed (apt-get install chromium)"
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    base = Path(os.environ["CASETRACK_SCREENSHOTS"]) if os.environ.get("CASETRACK_SCREENSHOTS") else tmp_path
+    folder = base / request.node.name.replace("[", "-").replace("]", "")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _signed_in(browser: Any, server: str, user: str) -> Any:
+    page = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{server}/")
+    assert page.url.endswith("/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    return page
+
+
+def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{server}/cases")
+    page.screenshot(path=str(shots / "login.png"), full_page=True)
+    page.fill("input[name=username]", SUPERVISOR)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/cases")  # back to the page asked for
+    page.goto(f"{server}/")
+    assert page.locator("h1").inner_text().startswith("今日の仕事")
+    assert site.cases["early"] in page.locator("#findings").inner_text()
+    assert "株式会社あさひ製作所" in page.locator("#sessions").inner_text()
+    assert page.locator("#by-state svg rect").count() == 8
+    page.screenshot(path=str(shots / "today.png"), full_page=True)
+
+    page.click("nav >> text=案件一覧")
+    page.wait_for_url(f"{server}/cases")
+    assert page.locator("#results tbody tr").count() == 2
+    page.fill("#q", "みどり")  # htmx swaps the results in without a reload
+    expect(page.locator("#results tbody tr")).to_have_count(1)  # (no script of ours: the CSP forbids eval)
+    assert "q=" in page.url and site.cases["early"] in page.locator("#results").inner_text()
+    page.screenshot(path=str(shots / "cases.png"), full_page=True)
+
+    page.click(f"#results >> text={site.cases['early']}")
+    page.wait_for_url(f"{server}/cases/{site.cases['early']}")
+    assert "事前相談書 (pre_consultation_letter) がありません" in page.locator("#events").inner_text()
+    page.screenshot(path=str(shots / "case.png"), full_page=True)
+    page.goto(f"{server}/cases/{site.cases['monitoring']}")
+    assert "令和8年12月15日" in page.locator("#monitoring").inner_text()
+    page.screenshot(path=str(shots / "case-monitoring.png"), full_page=True)
+    page.goto(f"{server}/cases/{site.cases['other']}")
+    assert page.locator("h1").inner_text() == "見つかりません"
+    page.screenshot(path=str(shots / "not-found.png"), full_page=True)
+
+    page.click("text=サインアウト")
+    page.wait_for_url(f"{server}/login")
+    page.goto(f"{server}/")
+    assert page.url.endswith("/login")
+
+
+def test_advance_refused_then_allowed(site: Site, server: str, browser: Any, shots: Path) -> None:
+    case_id = site.cases["early"]
+    site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    page = _signed_in(browser, server, COORDINATOR)
+    page.goto(f"{server}/cases/{case_id}")
+    form = page.locator("form.event", has=page.locator("input[name=event][value=apply]"))
+    form.locator("input[name=on]").fill("2026-11-19")  # before the letter's date: the guard refuses
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#advance-error")
+    error = page.locator("#advance-error").inner_text()
+    assert "「利用申請」はできません" in error and "2026-11-20 付で、効力発生日 2026-11-19 より後です" in error
+    page.screenshot(path=str(shots / "advance-refused.png"), full_page=True)
+    assert site.history(case_id)[-1]["event"] == "open"
+
+    form = page.locator("form.event", has=page.locator("input[name=event][value=apply]"))
+    form.locator("input[name=on]").fill("2026-11-25")
+    form.locator("input[name=note]").fill("ブラウザから")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"{server}/cases/{case_id}?done=apply")
+    assert "「利用申請」を記録しました" in page.locator(".notice").inner_text()
+    assert "利用申請済" in page.locator("#header").inner_text()
+    page.screenshot(path=str(shots / "advance-done.png"), full_page=True)
+    last = site.history(case_id)[-1]
+    assert (last["event"], last["user"], last["note"]) == ("apply", COORDINATOR, "ブラウザから")
+
+
+def test_conflict_between_two_browser_sessions(site: Site, server: str, browser: Any, shots: Path) -> None:
+    case_id = site.cases["early"]
+    site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    kato, tester = _signed_in(browser, server, COORDINATOR), _signed_in(browser, server, SUPERVISOR)
+    for page in (kato, tester):
+        page.goto(f"{server}/cases/{case_id}")
+    withdraw = tester.locator("form.event", has=tester.locator("input[name=event][value=withdraw]"))
+    withdraw.locator("input[name=reason]").fill("事業者の申出")
+    withdraw.locator("button[type=submit]").click()
+    tester.wait_for_url(f"{server}/cases/{case_id}?done=withdraw")
+    before = site.history(case_id)
+
+    kato.locator("form.event", has=kato.locator("input[name=event][value=apply]")).locator(
+        "button[type=submit]").click()
+    kato.wait_for_selector("#advance-error")
+    assert CONFLICT in kato.locator("#advance-error").inner_text()
+    assert "取下げ" in kato.locator("#header").inner_text()
+    kato.screenshot(path=str(shots / "conflict.png"), full_page=True)
+    assert site.history(case_id) == before
