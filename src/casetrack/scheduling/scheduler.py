@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ..services import Context
@@ -69,7 +69,7 @@ def run(ctx: Context, *, interval_seconds: float, today: Callable[[], dt.date] |
     today_fn = today or (lambda: dt.datetime.now(TOKYO).date())
     lease = Lease(ctx, lease_holder)
     job = SweepJob(ctx, today_fn, lease, report)
-    scheduler = BlockingScheduler(
+    scheduler = BackgroundScheduler(
         timezone=TOKYO,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
@@ -78,19 +78,22 @@ def run(ctx: Context, *, interval_seconds: float, today: Callable[[], dt.date] |
     stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:
+        # only note it: shutting the scheduler down inside the handler would interrupt its own loop
+        # (which may be submitting the next tick) and leave it half torn down
         if not stopping.is_set():
             stopping.set()
             report({"event": "stopping", "signal": signal.Signals(signum).name})
-            scheduler.shutdown(wait=True)  # lets a running sweep finish first
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     report({"event": "started", "holder": lease.holder, "interval_seconds": interval_seconds})
+    scheduler.start()
     try:
-        scheduler.start()
+        while not stopping.wait(0.2):
+            pass
     finally:
+        scheduler.shutdown(wait=True)  # lets a running sweep finish first
         for s, handler in previous.items():
             signal.signal(s, handler)
-        # the running tick (if any) has finished: shutdown waits for the executor in start()'s exit
         if job.holding:
             lease.release()
         report({"event": "stopped"})
