@@ -72,9 +72,10 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
         if coordinator is not None:
             if repo.user(coordinator) is None:
                 raise NotFound("user", coordinator)
-            if council not in repo.councils_of(coordinator):
+            theirs = repo.councils_of(coordinator)
+            if council not in theirs:
                 raise BadInput(f"coordinator {coordinator} does not act for council {council} "
-                               f"(their councils: {', '.join(sorted(repo.councils_of(coordinator)))})")
+                               f"(their councils: {', '.join(sorted(theirs))})")
         number = repo.next_case_number(council, fiscal_year(opened_on))
         case_id = f"{council}-{fiscal_year(opened_on)}-{number:04d}"
         repo.insert_case({
