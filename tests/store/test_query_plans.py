@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from casetrack.store.db import get_engine
 from tests.cli.helpers import drive_405
-from tests.conftest import Cli, World
+from tests.conftest import ADMIN, Cli, World
 
 BIG = ("monitoring_session", "case_history", "ledger_entry", "outbox", "document")
 
@@ -75,3 +75,22 @@ def test_the_check_can_fail(cli: Cli, world: World) -> None:
     assert _full_scans(cli.db_url, [(sql, {} if get_engine(cli.db_url).dialect.name == "postgresql" else ())]) != []
     with get_engine(cli.db_url).connect() as conn:
         assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+
+
+def test_statistics_are_kept(cli: Cli, world: World) -> None:
+    """`init` (and bulk loads) refresh the planner's statistics, and they outlive the connection: on
+    SQLite they are rows of sqlite_stat1, which a rolled-back ANALYZE would leave missing — and without
+    them the planner drives the reminder sweep's due-window query from the cases, not the sessions index."""
+    drive_405(cli, world, "monitoring")
+    assert cli("init", user=ADMIN).code == 0  # an upgrade in place (nothing to do) refreshes them again
+    engine = get_engine(cli.db_url)
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("SELECT tbl, idx FROM sqlite_stat1").all()
+            assert ("monitoring_session", "ix_session_open_due") in rows
+            assert any(tbl == "cases" for tbl, _idx in rows)
+        else:
+            analyzed = conn.exec_driver_sql(
+                "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'monitoring_session' "
+                "AND schemaname = current_schema()").scalar()
+            assert analyzed is not None

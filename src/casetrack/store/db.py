@@ -137,13 +137,15 @@ def translate_error(exc: BaseException) -> CasetrackError:
 
 
 def refresh_statistics(engine: Engine) -> None:
-    """ANALYZE, so the query planner knows the tables' sizes (after init, upgrades and bulk loads)."""
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
+    """ANALYZE, so the query planner knows the tables' sizes (after init, upgrades and bulk loads). On
+    SQLite the statistics are rows of ``sqlite_stat1``: they must be committed, or the planner goes on
+    guessing (and drives the due-window query from the cases instead of the open-sessions index)."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
-        else:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            conn.exec_driver_sql("ANALYZE")
+    else:
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
 
 
 def set_council_scope(conn: Connection, scope: frozenset[str] | None) -> None:
