@@ -37,6 +37,12 @@ def _joined(query: Any) -> Any:
             .outerjoin(_coordinator, _coordinator.c.name == cases.c.coordinator))
 
 
+def _first(query: Any, name: str) -> Any:
+    """``query`` as a common table expression the database computes before joining it to anything
+    (``AS MATERIALIZED``: SQLite ≥ 3.35, PostgreSQL ≥ 12), so a small, indexed set drives the join."""
+    return query.cte(name).prefix_with("MATERIALIZED")
+
+
 class ReminderRepo:
     def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
         self.conn = conn
@@ -60,10 +66,15 @@ class ReminderRepo:
     # -- what is due ---------------------------------------------------------------------------
     def open_sessions(self, program: str, states: Sequence[str], due_until: dt.date) -> list[dict[str, Any]]:
         """Scheduled sessions due by ``due_until`` of cases of ``program`` in ``states``."""
-        query = _joined(select(*_case_columns(), sessions.c.seq, sessions.c.kind, sessions.c.nominal_due_on,
-                               sessions.c.due_on).select_from(sessions.join(cases, cases.c.id == sessions.c.case_id)))
-        query = query.where(sessions.c.status == "scheduled", sessions.c.due_on <= due_until,
-                            cases.c.program == program, cases.c.state.in_(list(states)))
+        # The open sessions due by then come first, from the partial index on open sessions' due dates,
+        # and only then their cases: left to itself the planner walks every case of the program in
+        # those states (tens of thousands) to find the few sessions due — ~1 s at 100,000 cases.
+        due = _first(select(sessions.c.case_id, sessions.c.seq, sessions.c.kind, sessions.c.nominal_due_on,
+                            sessions.c.due_on).where(sessions.c.status == "scheduled", sessions.c.due_on <= due_until),
+                     "due")
+        query = _joined(select(*_case_columns(), due.c.seq, due.c.kind, due.c.nominal_due_on, due.c.due_on)
+                        .select_from(due.join(cases, cases.c.id == due.c.case_id)))
+        query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
         return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
 
     def cases_in(self, program: str, states: Sequence[str], *, accepted_by: dt.date | None = None,
@@ -84,7 +95,7 @@ class ReminderRepo:
         """Cases whose plan subsidy is partly held back and not yet released (decided by ``decided_by``)."""
         from .views import holdback_query
 
-        base = holdback_query(decided_by).subquery()
+        base = _first(holdback_query(decided_by), "held_open")  # the few held-back entries, then their cases
         query = _joined(select(*_case_columns(), base.c.open.label("retained"), base.c.decided_on)
                         .select_from(cases.join(base, base.c.id == cases.c.id)))
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
