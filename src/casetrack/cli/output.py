@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 FORMATS = ("table", "json", "csv")
+STREAM_CHUNK = 1000  # rows written at once by emit_stream (one write per row costs more than encoding it)
 
 
 def _format_callback(ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -118,10 +119,15 @@ def emit_stream(rows: Iterator[dict[str, Any]], fmt: str, columns: Sequence[str]
     out = sys.stdout
     count = 0
     if fmt == "json":
+        encode = json.JSONEncoder(ensure_ascii=False, default=_default).encode  # one encoder, not one per row
         out.write("[")
+        chunk: list[str] = []
         for count, row in enumerate(rows, start=1):
-            out.write(("\n" if count == 1 else ",\n") + json.dumps(row, ensure_ascii=False, default=_default))
-        out.write("\n]\n" if count else "]\n")
+            chunk.append(("\n" if count == 1 else ",\n") + encode(row))
+            if len(chunk) == STREAM_CHUNK:
+                out.write("".join(chunk))
+                chunk.clear()
+        out.write("".join(chunk) + ("\n]\n" if count else "]\n"))
         return count
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)

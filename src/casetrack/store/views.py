@@ -15,6 +15,14 @@ CASE_COLUMNS = (cases.c.id, cases.c.program, cases.c.track, cases.c.council, cas
                 cases.c.plan_date)
 
 
+def _dicts(result: Any) -> Iterator[dict[str, Any]]:
+    """The rows of ``result`` as plain dicts: the keys once, then ``zip`` per row (a RowMapping per row
+    costs more than the audit's own arithmetic on it, ×100,000)."""
+    keys = list(result.keys())
+    for row in result:
+        yield dict(zip(keys, row))
+
+
 class ViewRepo:
     def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
         self.conn = conn
@@ -36,9 +44,7 @@ class ViewRepo:
         """Stream the cases in ``states`` (a server-side cursor; never every case in memory)."""
         query = self._filtered(select(*CASE_COLUMNS).where(cases.c.state.in_(list(states))),
                                council, program, coordinator)
-        result = self.conn.execute(query.execution_options(yield_per=batch)).mappings()
-        for row in result:
-            yield dict(row)
+        yield from _dicts(self.conn.execute(query.execution_options(yield_per=batch)))
 
     def overdue_sessions(self, today: dt.date, *, council: str | None = None, program: str | None = None,
                          coordinator: str | None = None, states: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
@@ -48,8 +54,7 @@ class ViewRepo:
         if states:
             query = query.where(cases.c.state.in_(list(states)))
         query = self._filtered(query, council, program, coordinator)
-        for row in self.conn.execute(query.execution_options(yield_per=5000)).mappings():
-            yield dict(row)
+        yield from _dicts(self.conn.execute(query.execution_options(yield_per=5000)))
 
     def open_holdbacks(self, *, council: str | None = None, program: str | None = None,
                        coordinator: str | None = None) -> list[dict[str, Any]]:

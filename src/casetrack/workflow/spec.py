@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
@@ -151,10 +152,15 @@ class WorkflowSpec:
         return chosen
 
     def rule_set(self, rule_set_id: str) -> RuleSet:
-        for rs in self.rule_sets:
-            if rs.id == rule_set_id:
-                return rs
-        raise LookupError(f"{self.program} has no rule set {rule_set_id}")
+        try:
+            return self._rule_sets_by_id[rule_set_id]
+        except KeyError:
+            raise LookupError(f"{self.program} has no rule set {rule_set_id}") from None
+
+    @cached_property
+    def _rule_sets_by_id(self) -> Mapping[str, RuleSet]:
+        """Rule sets by id (looked up once per case by the audit and the sweep: tens of thousands)."""
+        return {rs.id: rs for rs in self.rule_sets}
 
     def requirement_labels(self, event: EventSpec) -> tuple[tuple[str, str | None, str], ...]:
         return tuple((r.kind, r.source, self.documents[r.kind].ja) for r in event.documents)
