@@ -94,6 +94,22 @@ def test_xlsx_has_japanese_headers_date_cells_in_wareki_yen_and_a_frozen_header(
     assert ws.cell(row=1, column=1).font.bold
 
 
+def test_xlsx_yen_columns_are_wide_enough_to_show_the_amount(cli: Cli, world: World, tmp_path: Path) -> None:
+    """A yen cell narrower than its formatted amount shows as ### in Excel and LibreOffice."""
+    drive_405(cli, world, "monitoring")  # the plan subsidy is decided: 補助額 and 支払済 hold seven-digit amounts
+    xlsx = tmp_path / "cases.xlsx"
+    assert cli("export", "cases", "--format", "xlsx", "--out", str(xlsx)).code == 0
+    ws = openpyxl.load_workbook(xlsx).active
+    headers = [c.value for c in ws[1]]
+    for header in ("補助額", "支払済"):
+        column = headers.index(header) + 1
+        amount = ws.cell(row=2, column=column).value
+        assert isinstance(amount, int) and amount >= 1_000_000
+        shown = len(f"{amount:,}") + 2  # digits and commas, then 円 (a wide character: two columns)
+        letter = openpyxl.utils.get_column_letter(column)
+        assert ws.column_dimensions[letter].width >= shown, (header, amount, ws.column_dimensions[letter].width)
+
+
 def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                       db_url: str) -> None:
     drive_405(cli, world, "monitoring")

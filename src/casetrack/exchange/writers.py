@@ -115,6 +115,8 @@ def write_xlsx(path: Path | BinaryIO, sheet: str, columns: Sequence[Column], row
                 cell.value = value
                 if col.kind == "yen":
                     cell.number_format = YEN_FORMAT
+                shown = f"{value:,}円" if col.kind == "yen" else str(value)  # too narrow: Excel shows ###
+                widths[i - 1] = max(widths[i - 1], _display_width(shown) + 2)
             else:
                 text = NOT_XML.sub("\ufffd", _text(value))  # openpyxl refuses ESC; U+FFFF breaks the file
                 cell.value = text
