@@ -210,9 +210,23 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
                                  + (f"; … {len(errors) - 20} more" if len(errors) > 20 else ""), errors)
         if dry_run:
             return {"file": path, "rows": len(rows), "imported": 0, "dry_run": True}
+        _advance_counters(repo, rows)
         orgs = _Orgs(repo)
         ids = [_write(ctx, repo, specs[row.program], row, path, orgs) for row in rows]
     return {"file": path, "rows": len(rows), "imported": len(ids), "cases": ids, "dry_run": False}
+
+
+def _advance_counters(repo: Repo, rows: list[Row]) -> None:
+    """Move each (council, fiscal year) counter past the highest 案件番号 the file brings, before any
+    row without one is numbered, so neither those rows nor a later `case open` reuse a number."""
+    highest: dict[tuple[str, int], int] = {}
+    for row in rows:
+        if row.case_id:
+            council, year, number = row.case_id.split("-")
+            key = (council, int(year))
+            highest[key] = max(highest.get(key, 0), int(number))
+    for (council, year), number in sorted(highest.items()):
+        repo.advance_case_counter(council, year, number)
 
 
 class _Orgs:
