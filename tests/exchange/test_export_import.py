@@ -62,6 +62,15 @@ def test_defuse_covers_every_dangerous_first_character() -> None:
     assert defuse("株式会社=") == "株式会社=" and defuse("") == ""
 
 
+def test_undefuse_takes_back_exactly_the_apostrophe_defuse_adds() -> None:
+    from casetrack.exchange.writers import defuse, undefuse
+
+    for text in ("=1", "+1", "-1", "@x", "\tx", "\rx", "'=1", "'x", "''", "'", "x'=", ""):
+        assert undefuse(defuse(text)) == text
+    assert defuse("'=1") == "''=1" and defuse("'x") == "'x"
+    assert undefuse("'=1") == "=1" and undefuse("''=1") == "'=1" and undefuse("'x") == "'x"
+
+
 # names are stripped on entry, so a leading tab or CR never reaches a cell through them
 @pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)"])
 def test_formula_cells_are_defused(cli: Cli, world: World, tmp_path: Path, name: str) -> None:
@@ -200,3 +209,35 @@ def test_shipped_template_imports(cli: Cli, world: World) -> None:
     template = Path(__file__).resolve().parents[2] / "templates" / "import" / "cases.csv"
     result = cli.ok("import", "cases", str(template), "--dry-run")
     assert result["rows"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_like_names_round_trip_exactly(cli: Cli, world: World, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    """The CSV export writes '=SUM(1+1) (defused); importing that file gives back =SUM(1+1): the one
+    apostrophe before = + - @ TAB CR is the export's, not the name's. A name that really starts with
+    an apostrophe keeps it (the export doubles it when a dangerous character follows)."""
+    adviser = cli.ok("org", "add", "--name", "@相談所", "--kind", "other", "--certified")["id"]
+    names = ["=SUM(1+1)", "-税理士", "'引用符商店", "'+1"]
+    for name in names:
+        company = cli.ok("company", "add", "--name", name, "--fiscal-year-end-month", "3")["id"]
+        cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company),
+               "--support-org", str(adviser), "--on", "2026-04-01")
+    first = tmp_path / f"first.{fmt}"
+    assert cli("export", "cases", "--format", fmt, "--out", str(first)).code == 0
+    if fmt == "csv":
+        header, *rows = _csv_rows(first.read_bytes())
+        assert [dict(zip(header, r, strict=True))["事業者"] for r in rows] == ["'=SUM(1+1)", "'-税理士", "'引用符商店", "''+1"]
+    other = Cli(f"sqlite:///{tmp_path / 'other.db'}", capsys).setup()
+    imported = other.ok("import", "cases", str(first))
+    shown = [other.ok("case", "show", cid) for cid in imported["cases"]]
+    assert [s["company"]["name"] for s in shown] == names
+    assert {o["name"] for o in other.ok("org", "list")} == {"@相談所"}
+    again = tmp_path / f"again.{fmt}"
+    assert other("export", "cases", "--format", fmt, "--out", str(again)).code == 0
+    if fmt == "csv":
+        assert again.read_bytes() == first.read_bytes()
+    else:
+        rows_a = list(openpyxl.load_workbook(first).active.iter_rows(values_only=True))
+        rows_b = list(openpyxl.load_workbook(again).active.iter_rows(values_only=True))
+        assert rows_a == rows_b

@@ -1,4 +1,7 @@
-"""Reading spreadsheets: CSV (UTF-8, UTF-8 with BOM or cp932, detected) and xlsx."""
+"""Reading spreadsheets: CSV (UTF-8, UTF-8 with BOM or cp932, detected) and xlsx. A CSV cell that
+starts with an apostrophe followed by ``=``, ``+``, ``-``, ``@``, a tab or a CR (after any further
+apostrophes) is read without that one apostrophe: it is how the CSV export defuses formula-like text
+(see writers.py). xlsx cells are read as they are: the xlsx export stores such text as plain strings."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput
+from .writers import undefuse
 
 
 def decode(data: bytes, path: str) -> str:
@@ -48,7 +52,7 @@ def read_table(path: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
         if len(row) > len(headers):
             out.append((n, {"__error__": f"{len(row)} cells but {len(headers)} headers"}))
             continue
-        out.append((n, {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(headers)}))
+        out.append((n, {h: (undefuse(row[i].strip()) if i < len(row) else "") for i, h in enumerate(headers)}))
     return headers, out
 
 
