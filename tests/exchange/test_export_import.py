@@ -103,9 +103,20 @@ def test_xlsx_has_japanese_headers_date_cells_in_wareki_yen_and_a_frozen_header(
     assert ws.cell(row=1, column=1).font.bold
 
 
+# Every column of `export cases`, by what an import does with it (templates/import/README.md).
+IMPORTED = ["案件番号", "事業", "枠", "協議会", "事業者", "法人番号", "決算月", "状態コード", "状態の開始日", "担当",
+            "代表認定支援機関", "代表認定支援機関のメール", "代表認定支援機関の種別", "代表認定支援機関の認定", "金融機関",
+            "メイン行", "受付日", "利用決定日", "計画日", "延長後の有効期限", "伴走支援の間隔（月）", "期中の伴走支援",
+            "実施済みの伴走支援（回）"]
+DERIVED = ["状態", "適用ルール"]  # the state's label; the rule set in force on the acceptance date
+MONEY = ["補助額", "支払済", "留保中"]  # not imported: amounts come only from claims and their ledger
+
+
 def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                       db_url: str) -> None:
-    drive_405(cli, world, "monitoring")
+    r405 = drive_405(cli, world, "monitoring")
+    first_session = cli.ok("case", "show", r405)["monitoring"][0]["due_on"]
+    cli.ok("monitoring", "record", r405, "1", "--held-on", first_session, today=first_session)
     cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(world.company_dec),
            "--support-org", str(world.tax), "--lender", f"{world.bank_second}:main", "--interim-monitoring",
            "--coordinator", "sato", "--on", "2026-05-01")
@@ -119,20 +130,33 @@ def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, ca
         assert imported["imported"] == 2
         again = tmp_path / f"again.{fmt}"
         assert other("export", "cases", "--format", fmt, "--out", str(again)).code == 0
-        money = {"補助額", "支払済", "留保中"}  # the ledger is not imported (it comes from claims)
         if fmt == "csv":
             a, b = _csv_rows(first.read_bytes()), _csv_rows(again.read_bytes())
-            keep = [i for i, h in enumerate(a[0]) if h not in money]
-            assert [[r[i] for i in keep] for r in a] == [[r[i] for i in keep] for r in b]
         else:
-            wa, wb = openpyxl.load_workbook(first).active, openpyxl.load_workbook(again).active
-            ha = [c.value for c in wa[1]]
-            keep = [i for i, h in enumerate(ha) if h not in money]
-            rows_a = [[r[i] for i in keep] for r in wa.iter_rows(values_only=True)]
-            rows_b = [[r[i] for i in keep] for r in wb.iter_rows(values_only=True)]
-            assert rows_a == rows_b
+            a = [list(r) for r in openpyxl.load_workbook(first).active.iter_rows(values_only=True)]
+            b = [list(r) for r in openpyxl.load_workbook(again).active.iter_rows(values_only=True)]
+        assert a[0] == b[0] and sorted(a[0]) == sorted(IMPORTED + DERIVED + MONEY)  # every column is accounted for
+        before = [dict(zip(a[0], r, strict=True)) for r in a[1:]]
+        after = [dict(zip(b[0], r, strict=True)) for r in b[1:]]
+        for column in IMPORTED + DERIVED:
+            assert [r[column] for r in before] == [r[column] for r in after], column
+        empty = "" if fmt == "csv" else None
+        # the 405 case (drive_405: plan fee 3,300,000 → subsidy 2,000,000, half held back) has money
+        # before; after the import it has none until its claims are recorded again
+        yen = (lambda v: v) if fmt == "xlsx" else int
+        assert [yen(before[0][m]) for m in MONEY] == [2_000_000, 1_000_000, 1_000_000]
+        assert [after[0][m] for m in MONEY] == [empty] * 3
+        # the values a round trip must keep (checked above) are really there to keep
+        assert before[0]["代表認定支援機関のメール"] == "office@minato-tax.example.jp"
+        assert before[0]["代表認定支援機関の種別"] == "tax_accountant" and before[0]["代表認定支援機関の認定"] == "はい"
+        assert yen(before[0]["実施済みの伴走支援（回）"]) == 1 and before[1]["実施済みの伴走支援（回）"] == empty
         history = other.ok("case", "history", imported["cases"][0])
         assert [h["event"] for h in history] == ["import"] and "imported from" in history[0]["note"]
+        adviser = next(o for o in other.ok("org", "list") if o["name"] == "みなと税理士法人")
+        assert (adviser["email"], adviser["kind"], adviser["certified"]) == (
+            "office@minato-tax.example.jp", "tax_accountant", True)
+        sessions = other.ok("case", "show", imported["cases"][0])["monitoring"]
+        assert [s["status"] for s in sessions] == ["held"] + ["scheduled"] * 5  # 36 months / 6 = 6 sessions
 
 
 def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig") -> None:
@@ -205,10 +229,13 @@ def test_garbled_and_broken_files_are_bad_input(cli: Cli, tmp_path: Path) -> Non
     assert cli("import", "cases", str(tmp_path / "nope.csv")).code == 2
 
 
-def test_shipped_template_imports(cli: Cli, world: World) -> None:
+def test_shipped_template_imports(cli: Cli, world: World, tmp_path: Path) -> None:
+    """The template has every column of `export cases`, in the same order, and its rows import."""
     template = Path(__file__).resolve().parents[2] / "templates" / "import" / "cases.csv"
     result = cli.ok("import", "cases", str(template), "--dry-run")
-    assert result["rows"] == 1
+    assert result["rows"] == 2
+    header = _csv_rows(template.read_bytes())[0]
+    assert header == _csv_rows(_export(cli, tmp_path, "cases"))[0]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -241,3 +268,67 @@ def test_formula_like_names_round_trip_exactly(cli: Cli, world: World, tmp_path:
         rows_a = list(openpyxl.load_workbook(first).active.iter_rows(values_only=True))
         rows_b = list(openpyxl.load_workbook(again).active.iter_rows(values_only=True))
         assert rows_a == rows_b
+
+
+LAYOUT = ["事業", "枠", "協議会", "事業者", "決算月", "状態コード", "状態の開始日", "担当", "代表認定支援機関",
+          "代表認定支援機関のメール", "代表認定支援機関の種別", "代表認定支援機関の認定", "金融機関", "メイン行",
+          "受付日", "利用決定日", "計画日", "伴走支援の間隔（月）", "実施済みの伴走支援（回）"]
+
+
+def _monitoring_row(held: str, company: str = "伴走株式会社") -> list[str]:
+    # 405 accepted 2024-03-01, plan date 2024-04-15, every 6 months over 36: due 2024-10-15 (Tue),
+    # 2025-04-15 (Tue), 2025-10-15 (Wed), 2026-04-15 (Wed), 2026-10-15 (Thu), 2027-04-15 (Thu); no moves
+    return ["405", "regular", "13", company, "3", "monitoring", "2024-11-01", "sato", "新しい税理士法人",
+            "new@tax.example.jp", "tax_accountant", "はい", "さくら銀行（保証付）・東都信用金庫", "さくら銀行",
+            "2024-02-01", "2024-03-01", "2024-04-15", "6", held]
+
+
+def test_sessions_held_before_the_import_raise_no_overdue_findings(cli: Cli, world: World, tmp_path: Path) -> None:
+    """Today 2026-11-25. Without 実施済みの伴走支援（回） every past session is overdue; with 4, only the fifth
+    (due 2026-10-15: 16 days to 10-31 + 25 = 41 days late) is."""
+    path = tmp_path / "ledger.csv"
+    _write_csv(path, [LAYOUT, _monitoring_row(""), _monitoring_row("4", "伴走二号株式会社")])
+    plain, held = cli.ok("import", "cases", str(path))["cases"]
+    found = cli.ok("audit", "stalled", "--code", "monitoring_overdue")
+    assert sorted(f["since"] for f in found if f["case"] == plain) == [
+        "2024-10-15", "2025-04-15", "2025-10-15", "2026-04-15", "2026-10-15"]
+    assert [(f["since"], f["days"]) for f in found if f["case"] == held] == [("2026-10-15", 41)]
+    sessions = cli.ok("case", "show", held)["monitoring"]
+    assert [(s["seq"], s["status"], s["held_on"]) for s in sessions] == [
+        (1, "held", None), (2, "held", None), (3, "held", None), (4, "held", None), (5, "scheduled", None),
+        (6, "scheduled", None)]
+    # the adviser the rows name is registered with the rows' e-mail, kind and certified flag
+    adviser = next(o for o in cli.ok("org", "list") if o["name"] == "新しい税理士法人")
+    assert (adviser["email"], adviser["kind"], adviser["certified"], adviser["is_bank"]) == (
+        "new@tax.example.jp", "tax_accountant", True, False)
+
+
+def test_more_sessions_held_than_the_schedule_has_is_refused(cli: Cli, world: World, tmp_path: Path) -> None:
+    """The schedule above has 6 sessions: 7 is refused, and so is any count for a case without a plan date."""
+    path = tmp_path / "ledger.csv"
+    drafting = ["405", "regular", "13", "計画中株式会社", "3", "drafting", "2026-05-01", "", "みなと税理士法人", "",
+                "", "", "", "", "2026-04-01", "2026-05-01", "", "", "1"]
+    _write_csv(path, [LAYOUT, _monitoring_row("6"), _monitoring_row("7", "七回株式会社"), drafting,
+                      _monitoring_row("二", "漢数字株式会社")])
+    before = cli.ok("case", "list")
+    result = cli("import", "cases", str(path), "--format", "json")
+    assert result.code == 2
+    details = result.json["details"]
+    assert not any(d.startswith("row 2:") for d in details)
+    assert any(d.startswith("row 3:") and "only 6 session" in d for d in details)
+    assert any(d.startswith("row 4:") and "no monitoring sessions" in d for d in details)
+    assert any(d.startswith("row 5:") and "実施済みの伴走支援" in d for d in details)
+    assert cli.ok("case", "list") == before
+
+
+def test_a_registered_adviser_is_matched_by_name(cli: Cli, world: World, tmp_path: Path) -> None:
+    """みなと税理士法人 is registered (office@minato-tax.example.jp): a row naming it with another e-mail
+    uses the registered organisation as it is; no second one is created."""
+    path = tmp_path / "ledger.csv"
+    row = _monitoring_row("")
+    row[8:12] = ["みなと税理士法人", "other@example.jp", "cpa", "いいえ"]
+    _write_csv(path, [LAYOUT, row])
+    orgs_before = cli.ok("org", "list")
+    (cid,) = cli.ok("import", "cases", str(path))["cases"]
+    assert cli.ok("org", "list") == orgs_before
+    assert [s["name"] for s in cli.ok("case", "show", cid)["support_orgs"]] == ["みなと税理士法人"]
