@@ -332,3 +332,61 @@ def test_a_registered_adviser_is_matched_by_name(cli: Cli, world: World, tmp_pat
     (cid,) = cli.ok("import", "cases", str(path))["cases"]
     assert cli.ok("org", "list") == orgs_before
     assert [s["name"] for s in cli.ok("case", "show", cid)["support_orgs"]] == ["みなと税理士法人"]
+
+
+def _good_row(name: str) -> list[str]:
+    return ["", "early", "standard", "13", name, "", "3", "consultation", "2026-05-10", "", "みなと税理士法人", "", "",
+            "", "", ""]
+
+
+def _lines(rows: list[list[str]], encoding: str) -> list[bytes]:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return [line + b"\r\n" for line in buf.getvalue().encode(encoding).split(b"\r\n")[:-1]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_undecodable_bytes_are_reported_by_row(cli: Cli, world: World, tmp_path: Path, encoding: str) -> None:
+    """Header = row 1, five good rows (2–6), then row 7 with the bytes 85 20: 0x85 starts no UTF-8
+    character, and in cp932 a lead byte 0x85 needs a second byte of 0x40 or more (0x20 is a space)."""
+    lines = _lines([HEADER] + [_good_row(f"良品{n}株式会社") for n in range(2, 7)], encoding)
+    bad = _lines([_good_row("壊れ株式会社")], "cp932" if encoding == "cp932" else "utf-8")[0]
+    lines.append(bad.replace("壊れ".encode("cp932" if encoding == "cp932" else "utf-8"), b"\x85 "))
+    path = tmp_path / "garbled.csv"
+    path.write_bytes(b"".join(lines))
+    before = cli.ok("case", "list")
+    result = cli("import", "cases", str(path))
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+    if encoding == "utf-8-sig":
+        assert "row 7: bytes 85 are not UTF-8" in result.err, result.err
+    else:
+        assert "row 7: bytes 85 are neither UTF-8 nor cp932" in result.err, result.err
+    assert "row 2" not in result.err and "row 6" not in result.err
+    assert cli.ok("case", "list") == before
+
+
+def test_a_row_in_the_other_encoding_is_named(cli: Cli, world: World, tmp_path: Path) -> None:
+    """A cp932 file whose row 3 was pasted in as UTF-8; a quoted cell with a line break in row 2 makes
+    row 3 the file's fourth line, and the message counts rows as the import does. (株式会社あ in UTF-8
+    ends in e3 81 82: cp932 reads e3 81 as one character, then 82 needs a second byte, and ',' is none.
+    UTF-8 text that happens to be valid cp932 cannot be told apart, and imports as garbled names.)"""
+    first = _good_row("改行\n入り株式会社")
+    lines = _lines([HEADER, first], "cp932") + _lines([_good_row("株式会社あ")], "utf-8")
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"".join(lines))
+    result = cli("import", "cases", str(path), "--format", "json")
+    assert result.code == 2
+    assert result.json["details"] == ["row 3 is UTF-8 text but the rest of the file is cp932 (Shift_JIS)"]
+
+
+def test_mojibake_header_lists_the_expected_headers(cli: Cli, world: World, tmp_path: Path) -> None:
+    """UTF-8 text once read as cp932 and saved again: it decodes, but no header is one of the layout."""
+    garbled = [[h.encode("utf-8").decode("cp932", errors="replace") for h in HEADER], _good_row("株式会社")]
+    path = tmp_path / "mojibake.csv"
+    _write_csv(path, garbled)
+    result = cli("import", "cases", str(path))
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+    assert "header row (row 1) does not match the layout" in result.err
+    for header in ("案件番号", "事業", "状態コード", "代表認定支援機関", "実施済みの伴走支援（回）"):
+        assert header in result.err
+    assert "missing column" not in result.err

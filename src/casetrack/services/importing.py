@@ -21,8 +21,10 @@ from ..workflow.registry import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .cases import _planned_sessions
 from .context import Context
+from .exchange import CASE_COLUMNS
 from .registry import ORG_KINDS, is_email
 
+LAYOUT = tuple(c.header for c in CASE_COLUMNS)  # the columns of `export cases` (templates/import/README.md)
 REQUIRED = ("事業", "協議会", "事業者", "決算月", "状態コード", "状態の開始日", "代表認定支援機関")
 PROGRAM_NAMES = {"early": "early", "405": "405", "早期経営改善計画策定支援": "early", "405事業": "405",
                  "経営改善計画策定支援": "405"}
@@ -212,7 +214,13 @@ def _reached(spec: WorkflowSpec, state: str) -> set[str]:
 def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     ctx.authorize("case.open")
-    headers, records = read_table(path)
+    headers, records = read_table(path, LAYOUT)
+    if not set(headers) & set(LAYOUT):
+        found = ", ".join(repr(h) for h in headers[:5]) + (", …" if len(headers) > 5 else "")
+        raise ImportRejected(
+            f"{path}: the header row (row 1) does not match the layout of templates/import/cases.csv "
+            f"(found {found}; is the file in another encoding?); expected the headers {', '.join(LAYOUT)} "
+            f"(required: {', '.join(REQUIRED)})", [f"row 1: unknown header {h!r}" for h in headers])
     missing = [h for h in REQUIRED if h not in headers]
     if missing:
         raise ImportRejected(f"{path}: missing column(s) {', '.join(missing)} (see templates/import/cases.csv)",
