@@ -72,7 +72,7 @@ def write_csv(out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str,
     writer = csv.writer(buf, lineterminator="\r\n")
     count = 0
 
-    def flush(line_no: int) -> None:
+    def flush(line_no: int) -> None:  # line_no: the spreadsheet row, header = 1 (as the import counts)
         text = buf.getvalue()
         buf.seek(0)
         buf.truncate()
@@ -80,8 +80,8 @@ def write_csv(out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str,
             out.write(text.encode(codec))
         except UnicodeEncodeError as exc:
             bad = text[exc.start:exc.end]
-            raise BadInput(f"row {line_no - 1} cannot be written in {encoding}: the character {bad!r} "
-                           f"(U+{ord(bad[0]):04X}) has no {encoding} code; use the default UTF-8") from None
+            raise BadInput(f"row {line_no} (the header is row 1) cannot be written in {encoding}: the character "
+                           f"{bad!r} (U+{ord(bad[0]):04X}) has no {encoding} code; use the default UTF-8") from None
 
     writer.writerow([c.header for c in columns])
     flush(1)
