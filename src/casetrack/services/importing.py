@@ -34,6 +34,9 @@ HELD_BEFORE_IMPORT = "取込前に実施済み（実施日は取込元の台帳�
 ID_RE = re.compile(r"\d{2}-\d{4}-\d{4,6}")
 
 
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
 class ImportRejected(BadInput):
     slug = "import_rejected"
 
@@ -212,7 +215,9 @@ def _reached(spec: WorkflowSpec, state: str) -> set[str]:
 
 
 def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                 progress: Progress | None = None) -> dict[str, Any]:
+    """Check every row, then (unless ``dry_run``) write them all in one transaction. ``progress`` is
+    called as (phase, done, total) for the phases "validating" and "writing", up to done == total."""
     ctx.authorize("case.open")
     headers, records = read_table(path, LAYOUT)
     if not set(headers) & set(LAYOUT):
@@ -253,7 +258,7 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
             if row and not problems:
                 rows.append(row)
             if progress:
-                progress(n, len(records))
+                progress("validating", n, len(records))
         if errors:
             raise ImportRejected(f"{path}: {len(errors)} problem(s) in {len({e.split(':')[0] for e in errors})} "
                                  f"row(s); nothing imported: " + "; ".join(errors[:20])
@@ -262,7 +267,11 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
             return {"file": path, "rows": len(rows), "imported": 0, "dry_run": True}
         _advance_counters(repo, rows)
         orgs = _Orgs(repo)
-        ids = [_write(ctx, repo, specs[row.program], row, path, orgs) for row in rows]
+        ids = []
+        for n, row in enumerate(rows, start=1):
+            ids.append(_write(ctx, repo, specs[row.program], row, path, orgs))
+            if progress:
+                progress("writing", n, len(rows))
     return {"file": path, "rows": len(rows), "imported": len(ids), "cases": ids, "dry_run": False}
 
 
@@ -354,11 +363,12 @@ def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str, or
     return case_id
 
 
-def tty_progress(done: int, total: int) -> None:
+def tty_progress(phase: str, done: int, total: int) -> None:
+    """A bar per phase on stderr, only when stderr is a terminal."""
     if sys.stderr.isatty() and (done == total or done % 200 == 0):
         width = 30
         filled = width * done // max(total, 1)
-        sys.stderr.write(f"\rvalidating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.write(f"\r{phase:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
