@@ -159,6 +159,11 @@ def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, ca
             "office@minato-tax.example.jp", "tax_accountant", True)
         sessions = other.ok("case", "show", imported["cases"][0])["monitoring"]
         assert [s["status"] for s in sessions] == ["held"] + ["scheduled"] * 5  # 36 months / 6 = 6 sessions
+        # the imported 13-2026-0001 and 13-2026-0002 are taken: the next case of council 13 in FY 2026 is 0003
+        company = other.ok("case", "show", imported["cases"][1])["company"]["id"]
+        opened = other.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company),
+                          "--support-org", str(adviser["id"]), "--on", "2026-06-01")
+        assert opened["id"] == "13-2026-0003"
 
 
 def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig") -> None:
