@@ -45,12 +45,13 @@ def test_claim_deadline_warning_then_overdue(cli: Cli, world: World, state: str,
     f = only(audit(cli, deadline), cid, "claim_deadline")
     assert (f["level"], f["since"], f["days"]) == ("warning", warn, days_at_deadline)
 
-    # the day after the deadline: overdue (lapse-eligible). Counted from the warning day that is
-    # days_at_deadline + 1; counted from the deadline itself (or the day after) it would be 1 (or 0).
+    # the day after the deadline: overdue (lapse-eligible). It is the same check (§9: it fires from the
+    # day its first threshold, the warning, is reached), so `since` stays the warning day and the days
+    # run on from it: days_at_deadline + 1.
     day_after = {"2027-04-20": "2027-04-21", "2027-05-31": "2027-06-01"}[deadline]
     f = only(audit(cli, day_after), cid, "claim_deadline")
     assert (f["level"], f["waiting_on"]) == ("overdue", "support_org")
-    assert (f["since"], f["days"]) in {(warn, days_at_deadline + 1), (deadline, 1), (day_after, 0)}
+    assert (f["since"], f["days"]) == (warn, days_at_deadline + 1)
 
 
 def test_claim_deadline_gone_once_the_claim_is_made(cli: Cli, world: World) -> None:
@@ -106,8 +107,8 @@ def test_validity_warning_then_overdue(cli: Cli, world: World, state: str) -> No
 
     f = only(audit(cli, "2028-04-21"), cid, "validity")
     assert (f["level"], f["waiting_on"]) == ("overdue", "support_org")
-    # since the warning day (184 days) or the end / the day after it (1 / 0 days)
-    assert (f["since"], f["days"]) in {("2027-10-20", 184), ("2028-04-20", 1), ("2028-04-21", 0)}
+    # the same check as the warning: since the warning day, 183 + 1 = 184 days
+    assert (f["since"], f["days"]) == ("2027-10-20", 184)
 
 
 @pytest.mark.parametrize("state", ["payment_claimed", "monitoring"])
@@ -142,7 +143,7 @@ def test_validity_after_extension(cli: Cli, world: World, state: str) -> None:
 
     f = only(audit(cli, "2028-11-01"), cid, "validity")
     assert f["level"] == "overdue"
-    assert (f["since"], f["days"]) in {("2028-04-30", 185), ("2028-10-31", 1), ("2028-11-01", 0)}
+    assert (f["since"], f["days"]) == ("2028-04-30", 185)  # since the warning day: 184 + 1
 
 
 def test_extension_carries_into_agreed(cli: Cli, world: World) -> None:

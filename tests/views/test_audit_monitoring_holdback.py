@@ -10,6 +10,9 @@ A session is overdue when still scheduled AFTER its due date (after the closed-d
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import pytest
 
 from tests.cli.helpers import drive_405, drive_early
 from tests.conftest import Cli, World
@@ -116,3 +119,32 @@ def test_early_cases_have_no_holdback(cli: Cli, world: World) -> None:
     cid = drive_early(cli, world, "monitoring")
     for today in ("2028-01-20", "2028-06-01"):
         none_of(audit(cli, today), cid, "holdback_open")
+
+
+def test_the_coordinator_is_asked_too_from_30_days_late(cli: Cli, world: World) -> None:
+    """DOMAIN.md §9: overdue sessions wait on the support org; "the coordinator too from 30 days".
+    Session 1 is due 2027-05-06: 2027-06-04 is 25 (→05-31) + 4 = 29 days late, 2027-06-05 is 30."""
+    cid = drive_405(cli, world, "monitoring", coordinator="sato")
+    f = _session_findings(audit(cli, "2027-06-04"), cid)[1]
+    assert f["days"] == 29 and "コーディネーター" not in f["message"]
+    f = _session_findings(audit(cli, "2027-06-05"), cid)[1]
+    assert f["days"] == 30 and "30日以上" in f["message"] and "コーディネーター" in f["message"]
+    assert f["waiting_on"] == "support_org"
+
+
+def test_the_escalation_threshold_is_workflow_data(cli: Cli, world: World, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A council that sets monitoring_escalation_days: 10 in its 405 rule set: session 1 (due 2027-05-06)
+    is escalated from 2027-05-16 (10 days late), not on 2027-05-15 (9)."""
+    shipped = Path(__file__).resolve().parents[2] / "workflows"
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "early.yaml").write_text((shipped / "early.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    text = (shipped / "405.yaml").read_text(encoding="utf-8")
+    assert "monitoring_escalation_days: 30" in text
+    (folder / "405.yaml").write_text(text.replace("monitoring_escalation_days: 30", "monitoring_escalation_days: 10"),
+                                     encoding="utf-8")
+    monkeypatch.setenv("CASETRACK_WORKFLOWS_DIR", str(folder))
+    cid = drive_405(cli, world, "monitoring")
+    assert "コーディネーター" not in _session_findings(audit(cli, "2027-05-15"), cid)[1]["message"]
+    assert "10日以上" in _session_findings(audit(cli, "2027-05-16"), cid)[1]["message"]

@@ -16,28 +16,29 @@ from tests.cli.helpers import doc, drive_405, drive_early
 from tests.conftest import Cli, World
 from tests.views.util import audit, none_of, of, only
 
-# (program, state, entered on, threshold, last quiet day = entered + threshold, first stalled day, waiting_on)
+# (program, state, entered on, threshold, entered + threshold − 1, last quiet day = entered + threshold,
+#  first stalled day, waiting_on)
 STALLS = [
-    # 2026-04-01 + 30 days: April has 30 days → 2026-05-01; +31 → 2026-05-02
-    ("early", "consultation", "2026-04-01", 30, "2026-05-01", "2026-05-02", "company"),
-    ("405", "consultation", "2026-04-01", 30, "2026-05-01", "2026-05-02", "company"),
-    # 2026-04-10 + 30: 20 days to 04-30, +10 → 2026-05-10; +31 → 2026-05-11
-    ("early", "applied", "2026-04-10", 30, "2026-05-10", "2026-05-11", "council"),
-    ("405", "applied", "2026-04-10", 30, "2026-05-10", "2026-05-11", "council"),
-    # 2026-04-20 + 90: 10 (→04-30) + 31 (May) + 30 (June) = 71, +19 → 2026-07-19; +91 → 2026-07-20
-    ("early", "drafting", "2026-04-20", 90, "2026-07-19", "2026-07-20", "support_org"),
-    # 2026-04-20 + 180: 71 (→06-30) + 31 + 31 + 30 = 163 (→09-30), +17 → 2026-10-17; +181 → 2026-10-18
-    ("405", "drafting", "2026-04-20", 180, "2026-10-17", "2026-10-18", "support_org"),
-    # 2026-09-01 + 120: 29 (→09-30) + 31 + 30 = 90 (→11-30), +30 → 2026-12-30; +121 → 2026-12-31
-    ("405", "negotiating", "2026-09-01", 120, "2026-12-30", "2026-12-31", "lenders"),
-    # 2026-08-31 + 60: 30 (→09-30) + 30 → 2026-10-30; +61 → 2026-10-31
-    ("early", "plan_submitted", "2026-08-31", 60, "2026-10-30", "2026-10-31", "support_org"),
-    # 2026-11-03 + 60: 27 (→11-30) + 31 (→12-31) = 58, +2 → 2027-01-02; +61 → 2027-01-03
-    ("405", "agreed", "2026-11-03", 60, "2027-01-02", "2027-01-03", "support_org"),
-    # 2026-10-01 + 45: 30 (→10-31) + 15 → 2026-11-15; +46 → 2026-11-16
-    ("early", "payment_claimed", "2026-10-01", 45, "2026-11-15", "2026-11-16", "council"),
-    # 2026-12-01 + 45: 30 (→12-31) + 15 → 2027-01-15; +46 → 2027-01-16
-    ("405", "payment_claimed", "2026-12-01", 45, "2027-01-15", "2027-01-16", "council"),
+    # 2026-04-01 + 30 days: April has 30 days → 2026-05-01; +29 → 2026-04-30; +31 → 2026-05-02
+    ("early", "consultation", "2026-04-01", 30, "2026-04-30", "2026-05-01", "2026-05-02", "company"),
+    ("405", "consultation", "2026-04-01", 30, "2026-04-30", "2026-05-01", "2026-05-02", "company"),
+    # 2026-04-10 + 30: 20 days to 04-30, +10 → 2026-05-10; +29 → 2026-05-09; +31 → 2026-05-11
+    ("early", "applied", "2026-04-10", 30, "2026-05-09", "2026-05-10", "2026-05-11", "council"),
+    ("405", "applied", "2026-04-10", 30, "2026-05-09", "2026-05-10", "2026-05-11", "council"),
+    # 2026-04-20 + 90: 10 (→04-30) + 31 (May) + 30 (June) = 71, +19 → 2026-07-19; +89 → 07-18; +91 → 07-20
+    ("early", "drafting", "2026-04-20", 90, "2026-07-18", "2026-07-19", "2026-07-20", "support_org"),
+    # 2026-04-20 + 180: 71 (→06-30) + 31 + 31 + 30 = 163 (→09-30), +17 → 2026-10-17; +179 → 10-16; +181 → 10-18
+    ("405", "drafting", "2026-04-20", 180, "2026-10-16", "2026-10-17", "2026-10-18", "support_org"),
+    # 2026-09-01 + 120: 29 (→09-30) + 31 + 30 = 90 (→11-30), +30 → 2026-12-30; +119 → 12-29; +121 → 12-31
+    ("405", "negotiating", "2026-09-01", 120, "2026-12-29", "2026-12-30", "2026-12-31", "lenders"),
+    # 2026-08-31 + 60: 30 (→09-30) + 30 → 2026-10-30; +59 → 2026-10-29; +61 → 2026-10-31
+    ("early", "plan_submitted", "2026-08-31", 60, "2026-10-29", "2026-10-30", "2026-10-31", "support_org"),
+    # 2026-11-03 + 60: 27 (→11-30) + 31 (→12-31) = 58, +2 → 2027-01-02; +59 → 2027-01-01; +61 → 2027-01-03
+    ("405", "agreed", "2026-11-03", 60, "2027-01-01", "2027-01-02", "2027-01-03", "support_org"),
+    # 2026-10-01 + 45: 30 (→10-31) + 15 → 2026-11-15; +44 → 2026-11-14; +46 → 2026-11-16
+    ("early", "payment_claimed", "2026-10-01", 45, "2026-11-14", "2026-11-15", "2026-11-16", "council"),
+    # 2026-12-01 + 45: 30 (→12-31) + 15 → 2027-01-15; +44 → 2027-01-14; +46 → 2027-01-16
+    ("405", "payment_claimed", "2026-12-01", 45, "2027-01-14", "2027-01-15", "2027-01-16", "council"),
 ]
 
 
@@ -45,12 +46,16 @@ def _drive(cli: Cli, world: World, program: str, state: str) -> str:
     return (drive_early if program == "early" else drive_405)(cli, world, state, coordinator="sato")
 
 
-@pytest.mark.parametrize(("program", "state", "entered", "threshold", "quiet", "stalled", "waiting"), STALLS,
-                         ids=[f"{p}-{s}" for p, s, *_ in STALLS])
+@pytest.mark.parametrize(("program", "state", "entered", "threshold", "before", "quiet", "stalled", "waiting"),
+                         STALLS, ids=[f"{p}-{s}" for p, s, *_ in STALLS])
 def test_stalled_from_the_day_after_the_threshold(cli: Cli, world: World, program: str, state: str, entered: str,
-                                                  threshold: int, quiet: str, stalled: str, waiting: str) -> None:
+                                                  threshold: int, before: str, quiet: str, stalled: str,
+                                                  waiting: str) -> None:
     cid = _drive(cli, world, program, state)
     assert cli.ok("case", "show", cid)["state"] == state
+
+    # one day short of the threshold: not stalled
+    none_of(audit(cli, before), cid, "stalled")
 
     # exactly `threshold` days in the state: not stalled yet
     none_of(audit(cli, quiet), cid, "stalled")

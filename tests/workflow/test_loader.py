@@ -161,6 +161,9 @@ def test_shipped_rule_sets_hold_the_domain_defaults(early: WorkflowSpec, p405: W
     assert p.values["schedule_chart_above"] == 450_000
     assert Fraction(str(p.values["monitoring_estimate_max_share"])) == Fraction(1, 2)
     assert p.values["holdback_open_warn_months"] == 15
+    # DOMAIN.md §9: an overdue session needs "the coordinator too from 30 days"
+    assert p.values["monitoring_escalation_days"] == 30
+    assert e.values["monitoring_escalation_days"] == 30
     assert dict(p.caps("regular")) == {"plan": 2_000_000, "monitoring": 1_000_000, "guarantee_release": 100_000}
     assert dict(p.caps("gl")) == {"plan": 3_000_000, "monitoring": 1_000_000, "guarantee_release": 100_000,
                                   "dd": 3_000_000}
@@ -211,6 +214,7 @@ SINGLE_PROBLEMS = [
     ("rule_sets_same_date.yaml", 42, ["2022-04-01", "must follow"]),
     ("dead_end_state.yaml", 18, ["state 'parked'", "not final", "no event leaves it"]),
     ("missing_rule_key.yaml", 38, ["missing 'claim_deadline_months'"]),
+    ("bad_escalation_days.yaml", 40, ["rule set 2022-04-01", "monitoring_escalation_days", "whole number ≥ 1"]),
     ("broken_yaml.yaml", 25, ["not valid YAML"]),
 ]
 

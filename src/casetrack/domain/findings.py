@@ -86,12 +86,15 @@ def case_findings(case: Mapping[str, Any], state: StateInfo, rules: Mapping[str,
 
 
 def session_finding(case: Mapping[str, Any], session: Mapping[str, Any], today: dt.date,
-                    escalate_after_days: int = 30) -> Finding | None:
+                    rules: Mapping[str, Any]) -> Finding | None:
+    """A session still scheduled after its due date. From ``monitoring_escalation_days`` days late (a
+    rule-set value; none: never) the coordinator is asked to act too."""
     due = session["due_on"]
     if session["status"] != "scheduled" or today <= due:
         return None
     days = (today - due).days
-    escalated = f"（{escalate_after_days}日超：コーディネーターも対応）" if days >= escalate_after_days else ""
+    escalate = rules.get("monitoring_escalation_days")
+    escalated = f"（{escalate}日以上：コーディネーターも対応）" if escalate is not None and days >= escalate else ""
     return Finding(case=case["id"], council=case["council"], state=case["state"], code="monitoring_overdue",
                    since=due, days=days, waiting_on="support_org", overdue=True,
                    coordinator=case.get("coordinator"), program=case["program"],

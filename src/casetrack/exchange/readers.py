@@ -1,29 +1,102 @@
-"""Reading spreadsheets: CSV (UTF-8, UTF-8 with BOM or cp932, detected) and xlsx."""
+"""Reading spreadsheets: CSV (UTF-8, UTF-8 with BOM or cp932, detected) and xlsx. A CSV cell that
+starts with an apostrophe followed by ``=``, ``+``, ``-``, ``@``, a tab or a CR (after any further
+apostrophes) is read without that one apostrophe: it is how the CSV export defuses formula-like text
+(see writers.py). xlsx cells are read as they are: the xlsx export stores such text as plain strings."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import re
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput
+from .writers import undefuse
+
+CODECS = {"utf-8": "UTF-8", "cp932": "cp932 (Shift_JIS)"}
+ESCAPED = re.compile("[\udc80-\udcff]")  # bytes a codec could not decode (errors="surrogateescape")
+SHOWN_ROWS = 5
 
 
-def decode(data: bytes, path: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
-    for codec in ("utf-8", "cp932"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
+def _records(text: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return []
+
+
+def _header_known(text: str, known: Collection[str]) -> bool:
+    if not known:
+        return True
+    first = next(csv.reader(io.StringIO(text[:65536], newline="")), [])
+    return any(cell.strip() in known for cell in first)
+
+
+def _escaped(cells: Sequence[str]) -> bytes:
+    return bytes(ord(ch) - 0xDC00 for cell in cells for ch in ESCAPED.findall(cell))
+
+
+def decode(data: bytes, path: str, known: Collection[str] = ()) -> str:
+    """The text of a CSV file in UTF-8 (with or without BOM) or cp932. The encoding whose header row
+    has ``known`` headers wins, then the one that decodes everything. A file no encoding decodes
+    whole is refused naming the first rows (header = row 1) that do not decode, and their bytes."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    codecs = ("utf-8",) if bom else tuple(CODECS)
+    ranked = []
+    for n, codec in enumerate(codecs):
+        text = body.decode(codec, errors="surrogateescape")
+        clean = ESCAPED.search(text) is None
+        if clean and _header_known(text, known):
+            return text
+        ranked.append((not _header_known(text, known), not clean, n, codec, text))
+    ranked.sort(key=lambda r: r[:3])
+    *_, codec, text = ranked[0]
+    if ESCAPED.search(text) is None:
+        return text  # decodes, but the header is not the expected one: the caller says so
+    others = [c for c in codecs if c != codec]
+    problems = []
+    for row, cells in enumerate(_records(text), start=1):
+        bad = _escaped(cells)
+        if not bad:
             continue
-    raise BadInput(f"{path}: neither UTF-8 nor cp932 (Shift_JIS) text; save it as CSV UTF-8 or xlsx")
+        raw = b"\x00".join(cell.encode(codec, errors="surrogateescape") for cell in cells)
+        fits = next((c for c in others if _decodes(raw, c)), None)
+        if fits:
+            problems.append(f"row {row} is {CODECS[fits]} text but the rest of the file is {CODECS[codec]}")
+        else:
+            shown = " ".join(f"{b:02x}" for b in bad[:8]) + (" …" if len(bad) > 8 else "")
+            what = "are not UTF-8 (the file starts with a UTF-8 BOM)" if bom else "are neither UTF-8 nor cp932"
+            problems.append(f"row {row}: bytes {shown} {what}")
+    if not problems:  # the escaped bytes broke the CSV structure itself
+        problems.append(f"bytes that are neither UTF-8 nor cp932 (first at byte {_first_bad(body, codec)})")
+    more = f"; … {len(problems) - SHOWN_ROWS} more row(s)" if len(problems) > SHOWN_ROWS else ""
+    raise BadInput(f"{path}: not readable as text; nothing imported: " + "; ".join(problems[:SHOWN_ROWS]) + more
+                   + "; save the whole file as CSV UTF-8 or xlsx", problems)
 
 
-def read_table(path: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    """(headers, [(spreadsheet row number, {header: value})]) from a CSV or xlsx file."""
+def _decodes(raw: bytes, codec: str) -> bool:
+    try:
+        raw.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _first_bad(body: bytes, codec: str) -> int:
+    try:
+        body.decode(codec)
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return 0
+
+
+def read_table(path: str, known: Collection[str] = ()) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """(headers, [(spreadsheet row number, {header: value})]) from a CSV or xlsx file; ``known``
+    headers help tell a CSV file's encoding."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -31,7 +104,7 @@ def read_table(path: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from None
     if data.startswith(b"PK\x03\x04"):
         return _xlsx(data, path)
-    text = decode(data, path)
+    text = decode(data, path, known)
     if "\x00" in text:
         raise BadInput(f"{path}: not a text file (NUL bytes); expected CSV or xlsx")
     try:
@@ -48,7 +121,7 @@ def read_table(path: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
         if len(row) > len(headers):
             out.append((n, {"__error__": f"{len(row)} cells but {len(headers)} headers"}))
             continue
-        out.append((n, {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(headers)}))
+        out.append((n, {h: (undefuse(row[i].strip()) if i < len(row) else "") for i, h in enumerate(headers)}))
     return headers, out
 
 

@@ -1,7 +1,8 @@
 """CSV (UTF-8 with BOM and CRLF, or cp932) and xlsx (openpyxl) writers.
 
 Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a CR are never run as formulas: in
-CSV they get a leading apostrophe, in xlsx they are stored as explicit strings. In xlsx a character
+CSV they get a leading apostrophe (also when apostrophes come before that character, so the reader can
+take exactly one away again), in xlsx they are stored as explicit strings. In xlsx a character
 XML cannot hold (C0 controls other than tab, LF and CR; U+FFFE, U+FFFF) becomes U+FFFD. Dates are
 real date cells in xlsx, shown in 和暦; yen get thousands separators.
 """
@@ -34,8 +35,21 @@ class Column:
     kind: str = "text"  # text | date | yen | int
 
 
+def _formula_like(text: str) -> bool:
+    """Starts with a dangerous character, after any apostrophes."""
+    return text.lstrip("'").startswith(DANGEROUS)
+
+
 def defuse(text: str) -> str:
-    return "'" + text if text.startswith(DANGEROUS) else text
+    """One more leading apostrophe for text that starts, after any apostrophes, with a dangerous
+    character (``=1`` → ``'=1``, ``'=1`` → ``''=1``), so :func:`undefuse` gives every text back."""
+    return "'" + text if _formula_like(text) else text
+
+
+def undefuse(text: str) -> str:
+    """The reverse of :func:`defuse`, on import: one leading apostrophe before a dangerous character
+    (after any further apostrophes) is the export's and goes; other apostrophes are the text's."""
+    return text[1:] if text.startswith("'") and _formula_like(text[1:]) else text
 
 
 def _text(value: Any) -> str:
@@ -58,7 +72,7 @@ def write_csv(out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str,
     writer = csv.writer(buf, lineterminator="\r\n")
     count = 0
 
-    def flush(line_no: int) -> None:
+    def flush(line_no: int) -> None:  # line_no: the spreadsheet row, header = 1 (as the import counts)
         text = buf.getvalue()
         buf.seek(0)
         buf.truncate()
@@ -66,8 +80,8 @@ def write_csv(out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str,
             out.write(text.encode(codec))
         except UnicodeEncodeError as exc:
             bad = text[exc.start:exc.end]
-            raise BadInput(f"row {line_no - 1} cannot be written in {encoding}: the character {bad!r} "
-                           f"(U+{ord(bad[0]):04X}) has no {encoding} code; use the default UTF-8") from None
+            raise BadInput(f"row {line_no} (the header is row 1) cannot be written in {encoding}: the character "
+                           f"{bad!r} (U+{ord(bad[0]):04X}) has no {encoding} code; use the default UTF-8") from None
 
     writer.writerow([c.header for c in columns])
     flush(1)

@@ -23,10 +23,13 @@ CASE_COLUMNS = [
     Column("company_name", "事業者"), Column("corporate_number", "法人番号"),
     Column("fiscal_year_end_month", "決算月", "int"), Column("state_label", "状態"), Column("state", "状態コード"),
     Column("state_since", "状態の開始日", "date"), Column("coordinator", "担当"), Column("lead_name", "代表認定支援機関"),
+    Column("lead_email", "代表認定支援機関のメール"), Column("lead_kind", "代表認定支援機関の種別"),
+    Column("lead_certified", "代表認定支援機関の認定"),
     Column("lenders", "金融機関"), Column("main_bank", "メイン行"), Column("opened_on", "受付日", "date"),
     Column("accepted_on", "利用決定日", "date"), Column("plan_date", "計画日", "date"),
     Column("validity_until", "延長後の有効期限", "date"), Column("monitoring_interval_months", "伴走支援の間隔（月）", "int"),
-    Column("interim_monitoring", "期中の伴走支援"), Column("rule_set", "適用ルール"),
+    Column("interim_monitoring", "期中の伴走支援"), Column("sessions_held", "実施済みの伴走支援（回）", "int"),
+    Column("rule_set", "適用ルール"),
     Column("subsidy", "補助額", "yen"), Column("paid", "支払済", "yen"), Column("retained", "留保中", "yen"),
 ]
 SESSION_COLUMNS = [

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..domain import corporate_number
 from ..domain.dates import fiscal_year
+from ..domain.schedule import early_sessions, regular_sessions
 from ..errors import BadInput
 from ..exchange.readers import read_table
 from ..store.repo import Repo, utcnow
@@ -20,12 +21,20 @@ from ..workflow.registry import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .cases import _planned_sessions
 from .context import Context
+from .exchange import CASE_COLUMNS
+from .registry import ORG_KINDS, is_email
 
+LAYOUT = tuple(c.header for c in CASE_COLUMNS)  # the columns of `export cases` (templates/import/README.md)
 REQUIRED = ("事業", "協議会", "事業者", "決算月", "状態コード", "状態の開始日", "代表認定支援機関")
 PROGRAM_NAMES = {"early": "early", "405": "405", "早期経営改善計画策定支援": "early", "405事業": "405",
                  "経営改善計画策定支援": "405"}
 GUARANTEED = "（保証付）"
+NO_SESSIONS = ("rejected", "withdrawn", "lapsed")  # ended before a plan date mattered: no schedule
+HELD_BEFORE_IMPORT = "取込前に実施済み（実施日は取込元の台帳になし）"
 ID_RE = re.compile(r"\d{2}-\d{4}-\d{4,6}")
+
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 class ImportRejected(BadInput):
@@ -53,6 +62,10 @@ class Row:
     validity_until: dt.date | None = None
     interval: int | None = None
     interim: bool = False
+    lead_email: str | None = None
+    lead_kind: str | None = None
+    lead_certified: bool | None = None
+    sessions_held: int = 0
 
 
 def _date(value: Any, what: str, problems: list[str], required: bool = False) -> dt.date | None:
@@ -112,6 +125,15 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
     lead = get("代表認定支援機関")
     if not lead:
         problems.append("代表認定支援機関 is empty")
+    lead_email = get("代表認定支援機関のメール") or None
+    if lead_email and not is_email(lead_email):
+        problems.append(f"代表認定支援機関のメール {lead_email!r} is not an e-mail address")
+    lead_kind = get("代表認定支援機関の種別") or None
+    if lead_kind and lead_kind not in ORG_KINDS:
+        problems.append(f"代表認定支援機関の種別 {lead_kind!r} is not one of {', '.join(ORG_KINDS)}")
+    certified_text = get("代表認定支援機関の認定")
+    if certified_text not in ("", "はい", "いいえ"):
+        problems.append(f"代表認定支援機関の認定 {certified_text!r} is はい or いいえ")
     main = get("メイン行")
     lenders = []
     for part in [p.strip() for p in get("金融機関").split("・") if p.strip()]:
@@ -145,11 +167,30 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
     interim_text = get("期中の伴走支援")
     if interim_text not in ("", "はい", "いいえ"):
         problems.append(f"期中の伴走支援 {interim_text!r} is はい or いいえ")
+    held_text = get("実施済みの伴走支援（回）")
+    held = int(held_text) if held_text.isdigit() else 0
+    if held_text and not held_text.isdigit():
+        problems.append(f"実施済みの伴走支援（回） {held_text!r} is not a number of sessions (0, 1, 2, …)")
     if problems:
         return None, problems
     assert program and since
     return Row(line, case_id, program, track, council, company, number, fye, state, since, coordinator, lead,
-               lenders, opened or accepted or since, accepted, plan, until, interval, interim_text == "はい"), []
+               lenders, opened or accepted or since, accepted, plan, until, interval, interim_text == "はい",
+               lead_email, lead_kind, {"はい": True, "いいえ": False}.get(certified_text), held), []
+
+
+def _session_count(spec: WorkflowSpec, row: Row) -> int:
+    """How many sessions the schedule computed on import gives the case (closed days move sessions,
+    never add or drop one, so none are looked up here)."""
+    if row.plan_date is None or row.state in NO_SESSIONS:
+        return 0
+    rules = spec.rule_set_on(row.accepted_on or row.opened_on or row.state_since).values
+    if spec.program == "early":
+        return len(early_sessions(row.plan_date, row.fye_month, interim=row.interim,
+                                  interim_months=rules["interim_months"], lag_months=rules["fye_report_lag_months"],
+                                  is_closed=lambda _day: False))
+    return len(regular_sessions(row.plan_date, row.interval or rules["default_interval_months"],
+                                rules["window_months"], is_closed=lambda _day: False))
 
 
 def _reached(spec: WorkflowSpec, state: str) -> set[str]:
@@ -174,9 +215,17 @@ def _reached(spec: WorkflowSpec, state: str) -> set[str]:
 
 
 def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                 progress: Progress | None = None) -> dict[str, Any]:
+    """Check every row, then (unless ``dry_run``) write them all in one transaction. ``progress`` is
+    called as (phase, done, total) for the phases "validating" and "writing", up to done == total."""
     ctx.authorize("case.open")
-    headers, records = read_table(path)
+    headers, records = read_table(path, LAYOUT)
+    if not set(headers) & set(LAYOUT):
+        found = ", ".join(repr(h) for h in headers[:5]) + (", …" if len(headers) > 5 else "")
+        raise ImportRejected(
+            f"{path}: the header row (row 1) does not match the layout of templates/import/cases.csv "
+            f"(found {found}; is the file in another encoding?); expected the headers {', '.join(LAYOUT)} "
+            f"(required: {', '.join(REQUIRED)})", [f"row 1: unknown header {h!r}" for h in headers])
     missing = [h for h in REQUIRED if h not in headers]
     if missing:
         raise ImportRejected(f"{path}: missing column(s) {', '.join(missing)} (see templates/import/cases.csv)",
@@ -193,6 +242,12 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
             if row and ctx.scope is not None and row.council not in ctx.scope:
                 problems.append(f"協議会 {row.council}: {ctx.user} acts for council "
                                 f"{', '.join(sorted(ctx.scope))} only")
+            if row and row.sessions_held:
+                count = _session_count(specs[row.program], row)
+                if row.sessions_held > count:
+                    problems.append(f"実施済みの伴走支援（回） {row.sessions_held}: the case has "
+                                    + (f"only {count} session(s) from 計画日 {row.plan_date}" if count
+                                       else f"no monitoring sessions in {row.state}"))
             if row and row.case_id:
                 if row.case_id in seen_ids:
                     problems.append(f"案件番号 {row.case_id} is also on row {seen_ids[row.case_id]}")
@@ -203,16 +258,34 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
             if row and not problems:
                 rows.append(row)
             if progress:
-                progress(n, len(records))
+                progress("validating", n, len(records))
         if errors:
             raise ImportRejected(f"{path}: {len(errors)} problem(s) in {len({e.split(':')[0] for e in errors})} "
                                  f"row(s); nothing imported: " + "; ".join(errors[:20])
                                  + (f"; … {len(errors) - 20} more" if len(errors) > 20 else ""), errors)
         if dry_run:
             return {"file": path, "rows": len(rows), "imported": 0, "dry_run": True}
+        _advance_counters(repo, rows)
         orgs = _Orgs(repo)
-        ids = [_write(ctx, repo, specs[row.program], row, path, orgs) for row in rows]
+        ids = []
+        for n, row in enumerate(rows, start=1):
+            ids.append(_write(ctx, repo, specs[row.program], row, path, orgs))
+            if progress:
+                progress("writing", n, len(rows))
     return {"file": path, "rows": len(rows), "imported": len(ids), "cases": ids, "dry_run": False}
+
+
+def _advance_counters(repo: Repo, rows: list[Row]) -> None:
+    """Move each (council, fiscal year) counter past the highest 案件番号 the file brings, before any
+    row without one is numbered, so neither those rows nor a later `case open` reuse a number."""
+    highest: dict[tuple[str, int], int] = {}
+    for row in rows:
+        if row.case_id:
+            council, year, number = row.case_id.split("-")
+            key = (council, int(year))
+            highest[key] = max(highest.get(key, 0), int(number))
+    for (council, year), number in sorted(highest.items()):
+        repo.advance_case_counter(council, year, number)
 
 
 class _Orgs:
@@ -226,14 +299,28 @@ class _Orgs:
             (self.banks if org["is_bank"] else self.advisers).setdefault(org["name"], int(org["id"]))
 
     def get(self, name: str, *, bank: bool) -> int:
-        known = self.banks if bank else self.advisers
-        if name in known:
-            return known[name]
-        if not bank and name in self.banks:  # a bank can be the support org (early, bank track)
+        """A lender by name; a new name is registered as an uncertified bank without e-mail."""
+        if name in self.banks:
             return self.banks[name]
-        org_id = self.repo.insert_org({"name": name, "kind": "bank" if bank else "other", "certified": not bank,
-                                       "email": None, "is_bank": bank})
-        known[name] = org_id
+        return self._insert(self.banks, {"name": name, "kind": "bank", "certified": False, "email": None,
+                                         "is_bank": True})
+
+    def lead(self, row: Row) -> int:
+        """The lead support org by name (an adviser first, then a bank: in the early bank track a bank
+        is the support org). A new name is registered with the row's e-mail, kind and certified flag
+        (by default: kind other, certified); a registered organisation is used as it is."""
+        if row.lead in self.advisers:
+            return self.advisers[row.lead]
+        if row.lead in self.banks:
+            return self.banks[row.lead]
+        kind = row.lead_kind or "other"
+        return self._insert(self.banks if kind == "bank" else self.advisers, {
+            "name": row.lead, "kind": kind, "certified": True if row.lead_certified is None else row.lead_certified,
+            "email": row.lead_email, "is_bank": kind == "bank"})
+
+    def _insert(self, known: dict[str, int], values: dict[str, Any]) -> int:
+        org_id = self.repo.insert_org(values)
+        known[values["name"]] = org_id
         return org_id
 
 
@@ -256,7 +343,7 @@ def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str, or
         "interim_monitoring": row.interim, "monitoring_interval_months": row.interval, "version": 1,
         "created_at": utcnow(),
     })
-    lead = orgs.get(row.lead, bank=False)
+    lead = orgs.lead(row)
     repo.insert_links(case_id, [{"org_id": orgs.get(name, bank=True), "main": main, "guaranteed": g, "position": i}
                                 for i, (name, main, g) in enumerate(row.lenders)],
                       [{"org_id": lead, "lead": True, "position": 0}], {})
@@ -265,18 +352,23 @@ def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str, or
         "effective_on": row.state_since, "recorded_at": utcnow(), "user": ctx.user,
         "note": f"imported from {path} row {row.line}", "reason": None, "until": None, "rule_set": rule_set.id,
     })
-    if row.plan_date and row.state not in ("rejected", "withdrawn", "lapsed"):
+    if row.plan_date and row.state not in NO_SESSIONS:
         case = repo.case(case_id) or {}
-        repo.insert_sessions(case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, row.plan_date,
-                                                         repo))
+        planned = _planned_sessions(ctx, spec, case, company, rule_set.values, row.plan_date, repo)
+        for n, session in enumerate(planned):  # the first ones held before the import (no date known)
+            held = n < row.sessions_held
+            session.update(status="held" if held else "scheduled", held_on=None,
+                           note=HELD_BEFORE_IMPORT if held else None)
+        repo.insert_sessions(case_id, planned)
     return case_id
 
 
-def tty_progress(done: int, total: int) -> None:
+def tty_progress(phase: str, done: int, total: int) -> None:
+    """A bar per phase on stderr, only when stderr is a terminal."""
     if sys.stderr.isatty() and (done == total or done % 200 == 0):
         width = 30
         filled = width * done // max(total, 1)
-        sys.stderr.write(f"\rvalidating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.write(f"\r{phase:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()

@@ -204,9 +204,12 @@ def _check_user_name(name: str) -> None:
         raise BadInput(f"user name {name!r} must be 1–64 letters, digits, '.', '_' or '-'")
 
 
+def is_email(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", text)) and "=?" not in text
+
+
 def _check_email(email: str | None) -> None:
-    if email is not None and (not re.fullmatch(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", email)
-                              or "=?" in email):
+    if email is not None and not is_email(email):
         raise BadInput(f"{email!r} is not an e-mail address")
 
 

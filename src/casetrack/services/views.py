@@ -65,7 +65,7 @@ def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, p
         if "monitoring_overdue" in codes:
             for row in repo.overdue_sessions(today, council=council, program=spec.program, coordinator=coordinator,
                                              states=spec.open_states):
-                finding = session_finding(row, row, today)
+                finding = session_finding(row, row, today, spec.rule_set(row["rule_set"]).values)
                 if finding is not None:
                     yield finding
         if "holdback_open" in codes:

@@ -170,6 +170,14 @@ class Repo:
             return 1
         return int(self.conn.execute(select(counters.c.last).where(key)).scalar_one())
 
+    def advance_case_counter(self, council: str, fiscal_year: int, at_least: int) -> None:
+        """Make the next number issued for (council, fiscal year) come after ``at_least`` (a number
+        already taken by an imported case); a counter already past it stays where it is."""
+        key = and_(counters.c.council == council, counters.c.fiscal_year == fiscal_year)
+        self.conn.execute(update(counters).where(key, counters.c.last < at_least).values(last=at_least))
+        if self.conn.execute(select(counters.c.last).where(key)).first() is None:
+            self.conn.execute(insert(counters).values(council=council, fiscal_year=fiscal_year, last=at_least))
+
     def insert_case(self, values: dict[str, Any]) -> None:
         self.conn.execute(insert(cases).values(**values))
 

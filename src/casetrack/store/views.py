@@ -126,7 +126,8 @@ class ViewRepo:
 
 
 def export_case_rows(conn: Connection, scope: frozenset[str] | None, council: str | None) -> Iterator[dict[str, Any]]:
-    """Every case with company, lead support org, lenders and money totals, for the export."""
+    """Every case with company, lead support org (name, e-mail, kind, certified), lenders, the number
+    of sessions held and money totals, for the export."""
     from sqlalchemy import and_
 
     from .repo import companies, support
@@ -137,13 +138,18 @@ def export_case_rows(conn: Connection, scope: frozenset[str] | None, council: st
                     func.sum(ledger.c.paid + ledger.c.released).label("paid"),
                     func.sum(ledger.c.retained - ledger.c.released).label("retained"))
              .group_by(ledger.c.case_id).subquery())
+    held = (select(sessions.c.case_id, func.count().label("sessions_held")).where(sessions.c.status == "held")
+            .group_by(sessions.c.case_id).subquery())
     query = (select(*CASE_COLUMNS, cases.c.opened_on, cases.c.monitoring_interval_months,
                     cases.c.interim_monitoring, companies.c.name.label("company_name"),
                     companies.c.corporate_number, companies.c.fiscal_year_end_month,
-                    lead_org.c.name.label("lead_name"), money.c.subsidy, money.c.paid, money.c.retained)
+                    lead_org.c.name.label("lead_name"), lead_org.c.email.label("lead_email"),
+                    lead_org.c.kind.label("lead_kind"), lead_org.c.certified.label("lead_certified"),
+                    held.c.sessions_held, money.c.subsidy, money.c.paid, money.c.retained)
              .join(companies, companies.c.id == cases.c.company_id)
              .outerjoin(lead, and_(lead.c.case_id == cases.c.id, lead.c.lead.is_(True)))
              .outerjoin(lead_org, lead_org.c.id == lead.c.org_id)
+             .outerjoin(held, held.c.case_id == cases.c.id)
              .outerjoin(money, money.c.case_id == cases.c.id)
              .order_by(cases.c.id))
     if scope is not None:

@@ -45,6 +45,7 @@ SETS = ("accepted_on", "plan_date")
 INT_RULES = ("claim_deadline_months", "claim_deadline_warn_months", "fye_report_lag_months", "interim_months",
              "validity_months", "validity_warn_months", "window_months", "default_interval_months",
              "schedule_chart_above", "holdback_open_warn_months")
+POSITIVE_RULES = ("monitoring_escalation_days",)
 FRACTION_RULES = ("rate", "monitoring_estimate_max_share")
 
 
@@ -473,6 +474,8 @@ def _rule_sets(raw: Any, line: int, tracks: dict[str, TrackSpec], events: dict[s
             kline = _line(item, key)
             if key in INT_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 p.add(kline, f"rule set {start}: {key} must be a whole number ≥ 0")
+            elif key in POSITIVE_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                p.add(kline, f"rule set {start}: {key} must be a whole number ≥ 1")
             elif key in FRACTION_RULES:
                 try:
                     frac = Fraction(str(value))
