@@ -122,3 +122,43 @@ def site(cli: Cli, world: World, tmp_path: Path) -> Iterator[Site]:
                    today="2026-10-01", user=OTHER_SUPERVISOR)["id"]
     monitoring = _import_monitoring_case(cli, tmp_path)
     yield Site(cli, world, Clock(), {"early": early, "other": other, "monitoring": monitoring})
+
+
+# -- a 405 case with money, built through the real CLI (only for the tests that ask for it) ------------
+
+HOLDBACK_PLAN_DATE = "2025-10-15"  # sessions every 6 months: 2026-04-15, 2026-10-15, …, 2028-04-15 (a
+# Saturday: due Monday 2028-04-17), 2028-10-15 (a Sunday: due Monday 2028-10-16)
+
+
+def holdback_case(site: Site, *, until: str = "decide_payment") -> str:
+    """A 405/regular case of council 13 (kato) with estimates plan 3,300,000 and monitoring 1,200,000,
+    plan date 2025-10-15 and a plan claim of 3,300,000. With ``until="decide_payment"`` (the default)
+    the claim is decided on 2025-11-05: by hand, 3,300,000 × 2/3 = 2,200,000 > cap 2,000,000 → subsidy
+    2,000,000, retained floor(2,000,000 / 2) = 1,000,000, paid 1,000,000, company share 1,300,000; the
+    case is in 伴走支援中 with every session still scheduled. With ``until="claim_payment"`` it waits
+    in 支払申請済 for that decision."""
+    cli, w = site.cli, site.world
+
+    def on(day: str, *args: str) -> Any:
+        return cli.ok(*args, today=day)
+
+    case_id = str(on("2025-04-01", "case", "open", "--program", "405", "--track", "regular", "--council", "13",
+                     "--company", str(w.company), "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main",
+                     "--lender", f"{w.bank_second}:guaranteed", "--coordinator", COORDINATOR,
+                     "--estimate", "plan=3300000", "--estimate", "monitoring=1200000",
+                     "--monitoring-interval-months", "6", "--on", "2025-04-01")["id"])
+    on("2025-04-01", "doc", "add", case_id, "schedule_chart", "--on", "2025-04-01")
+    on("2025-04-05", "case", "advance", case_id, "apply", "--on", "2025-04-05")
+    on("2025-04-21", "case", "advance", case_id, "accept", "--on", "2025-04-21")
+    on("2025-06-02", "doc", "add", case_id, "plan", "--on", "2025-06-02")
+    on("2025-06-02", "case", "advance", case_id, "start_negotiation", "--on", "2025-06-02")
+    for bank in (w.bank_main, w.bank_second):
+        on(HOLDBACK_PLAN_DATE, "doc", "add", case_id, "consent_letter", "--lender", str(bank),
+           "--on", HOLDBACK_PLAN_DATE)
+    on(HOLDBACK_PLAN_DATE, "case", "advance", case_id, "agree", "--on", HOLDBACK_PLAN_DATE)
+    on("2025-10-20", "fee", "claim", case_id, "plan", "--fee", "3300000", "--on", "2025-10-20")
+    on("2025-10-20", "doc", "add", case_id, "share_transfer", "--on", "2025-10-20")
+    on("2025-10-20", "case", "advance", case_id, "claim_payment", "--on", "2025-10-20")
+    if until == "decide_payment":
+        on("2025-11-05", "case", "advance", case_id, "decide_payment", "--on", "2025-11-05")
+    return case_id

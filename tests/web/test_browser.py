@@ -7,6 +7,7 @@ Screenshots of each page go to ``$CASETRACK_SCREENSHOTS`` (default: the test's t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Site
+from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Site, holdback_case
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -171,3 +172,64 @@ def test_conflict_between_two_browser_sessions(site: Site, server: str, browser:
     assert "取下げ" in kato.locator("#header").inner_text()
     kato.screenshot(path=str(shots / "conflict.png"), full_page=True)
     assert site.history(case_id) == before
+
+
+def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: Any, shots: Path) -> None:
+    """The coordinator records session 1 held and claims its fee; the supervisor decides it; the money
+    section shows the arithmetic and the plan's holdback released. By hand (DOMAIN.md §5): 165,001 ×
+    2/3 = 110,000.67 → 110,000; released 1,000,000; company share 55,001."""
+    case_id = holdback_case(site)
+    kato = _signed_in(browser, server, COORDINATOR)
+    kato.goto(f"{server}/cases/{case_id}")
+    row = kato.locator("#session-1")
+    row.locator("summary", has_text="実施を記録").click()
+    row.locator("input[name=held_on]").fill("2026-04-20")
+    row.locator("input[name=note]").fill("3行合同のモニタリング会議")
+    row.get_by_role("button", name="第1回の実施を記録する").click()
+    kato.wait_for_url(f"{server}/cases/{case_id}?done=session_record&n=1")
+    assert "第1回の伴走支援の実施を記録しました" in kato.locator(".notice").inner_text()
+    assert "実施済" in kato.locator("#session-1").inner_text()
+
+    form = kato.locator("form.claim")
+    form.locator("select[name=component]").select_option("monitoring")
+    form.locator("input[name=fee]").fill("12.5")
+    form.locator("select[name=session]").select_option("1")
+    form.locator("button[type=submit]").click()
+    kato.wait_for_selector("#advance-error")
+    assert "費用「12.5」は円単位の金額ではありません" in kato.locator("#advance-error").inner_text()
+    assert site.cli.ok("fee", "list", case_id)[-1]["component"] == "plan"  # nothing written
+    form = kato.locator("form.claim")
+    assert form.locator("select[name=session]").input_value() == "1"  # what was chosen is kept
+    form.locator("input[name=fee]").fill("165,001")
+    form.locator("input[name=on]").fill("2026-05-01")
+    form.locator("button[type=submit]").click()
+    kato.wait_for_url(re.compile(r".*\?done=fee_claim&n=\d+$"))
+    claim_id = int(kato.url.rsplit("=", 1)[1])
+    assert f"費用の支払申請（申請 {claim_id}）を記録しました" in kato.locator(".notice").inner_text()
+    kato.screenshot(path=str(shots / "money-claimed.png"), full_page=True)
+
+    tester = _signed_in(browser, server, SUPERVISOR)
+    tester.goto(f"{server}/cases/{case_id}")
+    claim_row = tester.locator(f"#claim-{claim_id}")
+    assert "110,000円" in claim_row.inner_text() and "今決定した場合" in claim_row.inner_text()
+    claim_row.locator("form.money input[name=on]").first.fill("2026-05-20")
+    claim_row.get_by_role("button", name="決定", exact=True).click()
+    tester.wait_for_url(f"{server}/cases/{case_id}?done=fee_decide&n={claim_id}")
+    money = tester.locator("#money")
+    arithmetic = money.locator("table.arithmetic tbody tr", has_text=f"申請 {claim_id}").inner_text().split()
+    assert arithmetic[-9:] == ["110,000円", "1,000,000円", "上限", "1,000,000円", "110,000円", "110,000円", "0円",
+                               "1,000,000円", "55,001円"], arithmetic
+    total = money.locator("table.totals tr.total").inner_text().split()
+    assert total == ["合計", "3,465,001円", "2,110,000円", "2,110,000円", "0円", "1,355,001円", "0円"], total
+    assert "帳簿の内訳は合っています" in money.inner_text()
+    money.scroll_into_view_if_needed()
+    tester.screenshot(path=str(shots / "money-decided.png"), full_page=True)
+    claimed = site.cli.ok("fee", "list", case_id)[-1]
+    assert (claimed["status"], claimed["subsidy"], claimed["released"]) == ("decided", 110_000, 1_000_000)
+
+    tester.click("text=支払決定明細書（HTML）を開く")
+    tester.wait_for_url(f"{server}/cases/{case_id}/statement")
+    assert "留保分の支払（本決定で解除）" in tester.locator("body").inner_text()
+    # the statement's own stylesheet is allowed by its hash: amounts are right-aligned
+    assert tester.locator("td.yen").first.evaluate("e => getComputedStyle(e).textAlign") == "right"
+    tester.screenshot(path=str(shots / "statement.png"), full_page=True)

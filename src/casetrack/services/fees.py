@@ -36,35 +36,52 @@ def set_estimates(ctx: Context, case_id: str, estimates: dict[str, int]) -> dict
 
 
 def _component(spec: WorkflowSpec, case: dict[str, Any], component: str) -> None:
-    if component not in COMPONENTS:
-        raise BadInput(f"unknown fee component {component!r} (one of {', '.join(COMPONENTS)})")
     caps = spec.rule_set(case["rule_set"]).caps(case["track"])
+    have = [c for c in spec.components if c in caps]
+    ja = "この案件の費用は " + "、".join(f"「{spec.components[c].ja}」" for c in have) + " です。"
+    if component not in COMPONENTS:
+        raise BadInput(f"unknown fee component {component!r} (one of {', '.join(COMPONENTS)})",
+                       [f"費用の種類「{component}」はありません。{ja}"])
     if component not in spec.components or component not in caps:
-        have = [c for c in spec.components if c in caps]
-        raise Refused(f"{spec.program}/{case['track']} has no {component} component (one of {', '.join(have)})")
+        raise Refused(f"{spec.program}/{case['track']} has no {component} component (one of {', '.join(have)})",
+                      [f"{spec.ja}／{spec.tracks[case['track']].ja}には費用「{component}」がありません。{ja}"])
+
+
+def _expect(case: dict[str, Any], expected_version: int | None) -> None:
+    """A Conflict unless the case is still at the version the caller looked at."""
+    if expected_version is not None and case["version"] != expected_version:
+        raise stale(case["id"])
 
 
 def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: int | None,
-              on: dt.date | None) -> dict[str, Any]:
+              on: dt.date | None, expected_version: int | None = None) -> dict[str, Any]:
+    """Record a claim. ``expected_version``: the version of the case the caller looked at (a web form);
+    any other is a Conflict and nothing is written."""
     ctx.authorize("case.work")
     on = on or ctx.today
     if fee <= 0:
-        raise BadInput(f"--fee {fee}: a fee is a positive amount of yen")
+        raise BadInput(f"--fee {fee}: a fee is a positive amount of yen", ["費用は1円以上の金額で入力してください。"])
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
+        _expect(case, expected_version)
         _component(spec, case, component)
         comp = spec.components[component]
         if case["state"] not in comp.claim_states:
+            states = "、".join(spec.states[s].ja for s in comp.claim_states if s in spec.states)
             raise Refused(f"case {case_id} is {case['state']}: a {component} claim is made in "
-                          f"{', '.join(comp.claim_states)}")
+                          f"{', '.join(comp.claim_states)}",
+                          [f"「{comp.ja}」の支払申請は {states} の案件でできます"
+                           f"（この案件は{spec.states[case['state']].ja}）。"])
         claims = repo.case_claims(case_id)
         if comp.session is None:
             if session is not None:
-                raise BadInput(f"a {component} claim is not for a monitoring session; drop --session")
+                raise BadInput(f"a {component} claim is not for a monitoring session; drop --session",
+                               [f"「{comp.ja}」は伴走支援の回ごとの申請ではありません。回を選ばずに申請してください。"])
         else:
-            _check_session(repo, case_id, component, comp.session, session, claims)
+            _check_session(repo, case_id, component, comp.ja, comp.session, session, claims)
         if comp.decided_by and any(c["component"] == component and c["status"] != "rejected" for c in claims):
-            raise Refused(f"case {case_id} already has a {component} claim")
+            raise Refused(f"case {case_id} already has a {component} claim",
+                          [f"この案件には「{comp.ja}」の申請がすでにあります。"])
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         claim_id = repo.insert_claim({"case_id": case_id, "component": component, "fee": fee, "status": "claimed",
@@ -74,20 +91,24 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
     return _claim_view(repo_claim(claim_id, case_id, component, fee, "claimed", session), preview)
 
 
-def _check_session(repo: Repo, case_id: str, component: str, kind: str, session: int | None,
+def _check_session(repo: Repo, case_id: str, component: str, label: str, kind: str, session: int | None,
                    claims: list[dict[str, Any]]) -> None:
     if session is None:
-        raise BadInput(f"a {component} claim is for one monitoring session: add --session SEQ")
+        raise BadInput(f"a {component} claim is for one monitoring session: add --session SEQ",
+                       [f"「{label}」は伴走支援の回ごとに申請します。どの回の費用かを選んでください。"])
     row = next((s for s in repo.case_sessions(case_id) if s["seq"] == session), None)
     if row is None:
         raise NotFound("monitoring session", f"{case_id}#{session}")
     if row["kind"] != kind:
-        raise Refused(f"session {session} of case {case_id} is a {row['kind']} session, not {kind}")
+        raise Refused(f"session {session} of case {case_id} is a {row['kind']} session, not {kind}",
+                      [f"第{session}回は「{label}」の対象の回ではありません。"])
     if row["status"] != "held":
         raise Refused(f"session {session} of case {case_id} is {row['status']}, not held: "
-                      "record it first (casetrack monitoring record)")
+                      "record it first (casetrack monitoring record)",
+                      [f"第{session}回の伴走支援はまだ実施が記録されていません。先に実施を記録してください。"])
     if any(c["session_seq"] == session and c["status"] != "rejected" for c in claims):
-        raise Refused(f"session {session} of case {case_id} already has a claim")
+        raise Refused(f"session {session} of case {case_id} already has a claim",
+                      [f"第{session}回の伴走支援にはすでに支払申請があります。"])
 
 
 def repo_claim(claim_id: int, case_id: str, component: str, fee: int, status: str,
@@ -153,33 +174,42 @@ def _load_claim(repo: Repo, case_id: str, claim_id: int) -> dict[str, Any]:
         raise NotFound("claim", f"{claim_id} of case {case_id}")
     if claim["status"] != "claimed":
         raise Refused(f"claim {claim_id} of case {case_id} is already {claim['status']}: a decided or rejected "
-                      "claim cannot change")
+                      "claim cannot change",
+                      [f"申請 {claim_id} はすでに{STATUS_LABELS.get(claim['status'], claim['status'])}です。"
+                       "決定または却下された申請は変更できません。"])
     return claim
 
 
-def decide_fee(ctx: Context, case_id: str, claim_id: int, *, on: dt.date | None) -> dict[str, Any]:
+def decide_fee(ctx: Context, case_id: str, claim_id: int, *, on: dt.date | None,
+               expected_version: int | None = None) -> dict[str, Any]:
     ctx.authorize("case.decide")
     on = on or ctx.today
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
+        _expect(case, expected_version)
         claim = _load_claim(repo, case_id, claim_id)
         decided_by = spec.components[claim["component"]].decided_by
         if decided_by:
+            event = spec.events[decided_by].ja if decided_by in spec.events else decided_by
             raise Refused(f"the {claim['component']} claim is decided by the {decided_by} event: "
-                          f"casetrack case advance {case_id} {decided_by}")
+                          f"casetrack case advance {case_id} {decided_by}",
+                          [f"「{spec.components[claim['component']].ja}」の申請は手続き「{event}」で決定します。"])
         if on < claim["claimed_on"]:
-            raise BadInput(f"--on {on} is before the claim was made ({claim['claimed_on']})")
+            raise BadInput(f"--on {on} is before the claim was made ({claim['claimed_on']})",
+                           [f"決定日 {on} が申請日 {claim['claimed_on']} より前です。"])
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         return _decide(repo, spec, case, claim, on, ctx.user)
 
 
-def reject_fee(ctx: Context, case_id: str, claim_id: int, *, reason: str, on: dt.date | None) -> dict[str, Any]:
+def reject_fee(ctx: Context, case_id: str, claim_id: int, *, reason: str, on: dt.date | None,
+               expected_version: int | None = None) -> dict[str, Any]:
     ctx.authorize("case.decide")
     if not reason.strip():
-        raise BadInput("rejecting a claim needs a reason")
+        raise BadInput("rejecting a claim needs a reason", ["却下するには理由を入力してください。"])
     with ctx.write() as repo:
         case, _spec = load_case(repo, case_id)
+        _expect(case, expected_version)
         claim = _load_claim(repo, case_id, claim_id)
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)

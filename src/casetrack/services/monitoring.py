@@ -18,30 +18,45 @@ def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
         return [presenters.session_row(s, ctx.today) for s in repo.list_sessions(**filters)]
 
 
-def record_session(ctx: Context, case_id: str, seq: int, *, held_on: dt.date, note: str | None) -> dict[str, Any]:
+STATUS_LABELS = {"scheduled": "予定", "held": "実施済み", "waived": "免除"}
+
+
+def record_session(ctx: Context, case_id: str, seq: int, *, held_on: dt.date, note: str | None,
+                   expected_version: int | None = None) -> dict[str, Any]:
+    """Record a session held. ``expected_version``: the version of the case the caller looked at (a web
+    form); any other is a Conflict and nothing is written."""
     ctx.authorize("case.work")
-    return _close_session(ctx, case_id, seq, {"status": "held", "held_on": held_on, "note": note})
+    return _close_session(ctx, case_id, seq, {"status": "held", "held_on": held_on, "note": note},
+                          expected_version)
 
 
-def waive_session(ctx: Context, case_id: str, seq: int, *, reason: str) -> dict[str, Any]:
+def waive_session(ctx: Context, case_id: str, seq: int, *, reason: str,
+                  expected_version: int | None = None) -> dict[str, Any]:
     ctx.authorize("case.decide")
     if not reason.strip():
-        raise BadInput("waiving a session needs a reason")
-    return _close_session(ctx, case_id, seq, {"status": "waived", "waive_reason": reason})
+        raise BadInput("waiving a session needs a reason", ["免除するには理由を入力してください。"])
+    return _close_session(ctx, case_id, seq, {"status": "waived", "waive_reason": reason}, expected_version)
 
 
-def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any]) -> dict[str, Any]:
+def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
+                   expected_version: int | None = None) -> dict[str, Any]:
     with ctx.write() as repo:
-        case, _spec = load_case(repo, case_id)
+        case, spec = load_case(repo, case_id)
+        if expected_version is not None and case["version"] != expected_version:
+            raise stale(case_id)
         current = next((s for s in repo.case_sessions(case_id) if s["seq"] == seq), None)
         if current is None:
             raise NotFound("monitoring session", f"{case_id}#{seq}")
         if current["status"] != "scheduled":
-            raise Refused(f"session {seq} of case {case_id} is already {current['status']}")
+            raise Refused(f"session {seq} of case {case_id} is already {current['status']}",
+                          [f"第{seq}回の伴走支援はすでに{STATUS_LABELS.get(current['status'], current['status'])}です。"])
         if case["state"] != "monitoring":
-            raise Refused(f"case {case_id} is {case['state']}, not monitoring")
+            state = spec.states[case["state"]].ja if case["state"] in spec.states else case["state"]
+            raise Refused(f"case {case_id} is {case['state']}, not monitoring",
+                          [f"伴走支援の記録は伴走支援中の案件でできます（この案件は{state}）。"])
         if values.get("held_on") and case["plan_date"] and values["held_on"] < case["plan_date"]:
-            raise BadInput(f"--held-on {values['held_on']} is before the plan date {case['plan_date']}")
+            raise BadInput(f"--held-on {values['held_on']} is before the plan date {case['plan_date']}",
+                           [f"実施日 {values['held_on']} が計画日 {case['plan_date']} より前です。"])
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         repo.update_session(case_id, seq, values)

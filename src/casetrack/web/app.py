@@ -201,7 +201,8 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = self.CSP
+                if "content-security-policy" not in headers:  # a page may allow its own inline style by hash
+                    headers["Content-Security-Policy"] = self.CSP
                 headers["X-Frame-Options"] = "DENY"
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "same-origin"
@@ -219,6 +220,7 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
     today in Asia/Tokyo), ``clock`` the instant sessions are judged by (tests), ``secure_cookies`` marks
     the cookies Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
     from . import auth, pages
+    from . import money_forms as money
 
     settings = settings or Settings()
     config = WebConfig(db_url, settings, today, clock or (lambda: dt.datetime.now(dt.UTC)),
@@ -231,6 +233,12 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/cases", endpoint(pages.case_list), methods=["GET"]),
         Route("/cases/{case_id}", endpoint(pages.case), methods=["GET"]),
         Route("/cases/{case_id}/advance", endpoint(pages.advance), methods=["POST"]),
+        Route("/cases/{case_id}/claims", endpoint(money.claim), methods=["POST"]),
+        Route("/cases/{case_id}/claims/{claim_id:int}/decide", endpoint(money.decide), methods=["POST"]),
+        Route("/cases/{case_id}/claims/{claim_id:int}/reject", endpoint(money.reject), methods=["POST"]),
+        Route("/cases/{case_id}/sessions/{seq:int}/record", endpoint(money.record), methods=["POST"]),
+        Route("/cases/{case_id}/sessions/{seq:int}/waive", endpoint(money.waive), methods=["POST"]),
+        Route("/cases/{case_id}/statement", endpoint(money.statement), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
