@@ -171,7 +171,7 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
             raise stale(case_id)
-        needs_prior = event_id in spec.events and "prior_use" in spec.events[event_id].guards
+        needs_prior = _needs_prior_cases(spec, case["state"], event_id)
         facts = repo.facts(case, with_prior_cases=needs_prior)
         company = repo.company(case["company_id"]) or {}
     engine = engine_for(spec)
@@ -208,6 +208,16 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
             return {"id": case_id, "event": event_id, "from": move.source, "state": move.target,
                     "state_label": state.ja, "effective_on": on, "version": case["version"] + 1}
         return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today)
+
+
+def _needs_prior_cases(spec: WorkflowSpec, state: str, event_id: str) -> bool:
+    """Whether judging ``event_id`` needs the company's earlier cases (the prior_use guard): for the
+    event itself, or — when it is not an event of ``state`` — for the events of the state the refusal
+    names as allowed or blocked."""
+    event = spec.events.get(event_id)
+    if event is not None and state in event.sources:
+        return "prior_use" in event.guards
+    return any("prior_use" in e.guards for e in spec.events_from(state))
 
 
 def _planned_sessions(ctx: Context, spec: WorkflowSpec, case: dict[str, Any], company: dict[str, Any],
