@@ -7,6 +7,8 @@ from typing import Any
 
 from .. import presenters
 from ..errors import BadInput, NotFound, Refused
+from ..store.reminders import ReminderRepo
+from .closures import calendar_of, calendars
 from .context import Context, load_case, stale
 
 
@@ -15,7 +17,9 @@ def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
     with ctx.read() as repo:
         if filters.get("case_id"):
             load_case(repo, filters["case_id"])
-        return [presenters.session_row(s, ctx.today) for s in repo.list_sessions(**filters)]
+        cals = calendars(ctx, ReminderRepo(repo.conn))
+        return [presenters.session_row(s, ctx.today, cals.get(s["council"]) or cals[None])
+                for s in repo.list_sessions(**filters)]
 
 
 def record_session(ctx: Context, case_id: str, seq: int, *, held_on: dt.date, note: str | None) -> dict[str, Any]:
@@ -46,15 +50,14 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any])
             raise stale(case_id)
         repo.update_session(case_id, seq, values)
         row = next(s for s in repo.case_sessions(case_id) if s["seq"] == seq)
-    return presenters.session_row({**row, "council": case["council"]}, ctx.today)
-
+        calendar = calendar_of(ctx, repo, case["council"])
+    return presenters.session_row({**row, "council": case["council"]}, ctx.today, calendar)
 
 
 def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> list[dict[str, Any]]:
     """Replace a 405 case's sessions by a schedule agreed with the banks (before any is held or waived)."""
     ctx.authorize("case.work")
     from ..domain.schedule import explicit_sessions
-    from ..store.reminders import ReminderRepo
     from .closures import council_calendar
 
     with ctx.write() as repo:
@@ -80,5 +83,5 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
             raise stale(case_id)
         repo.replace_sessions(case_id, [{"seq": s.seq, "kind": s.kind, "nominal_due_on": s.nominal_due_on,
                                          "due_on": s.due_on, "status": "scheduled"} for s in planned])
-        return [presenters.session_row({**s, "council": case["council"]}, ctx.today)
+        return [presenters.session_row({**s, "council": case["council"]}, ctx.today, cal)
                 for s in repo.case_sessions(case_id)]
