@@ -317,15 +317,25 @@ def monitoring_schedule(g: Globals, case_id: str, dates: tuple[dt.date, ...], fm
 @monitoring.command("record")
 @click.argument("case_id", metavar="CASE")
 @click.argument("seq", type=int)
-@click.option("--held-on", type=DATE, required=True)
+@click.option("--held-on", type=DATE, required=True, help="When it was held: not after --today, not before the "
+              "plan date.")
 @click.option("--note", metavar="TEXT")
+@click.option("--report", metavar="PATH", help="The 伴走支援報告書: recorded as a monitoring_report document "
+              "dated --held-on (file fingerprinted, as doc add --file).")
 @format_option
 @pass_globals
-def monitoring_record(g: Globals, case_id: str, seq: int, held_on: dt.date, note: str | None, fmt: str) -> None:
-    """Record that session SEQ of CASE was held."""
+def monitoring_record(g: Globals, case_id: str, seq: int, held_on: dt.date, note: str | None, report: str | None,
+                      fmt: str) -> None:
+    """Record that session SEQ of CASE was held, with its report.
+
+    \b
+    Example:
+      casetrack monitoring record 13-2026-0001 1 --held-on 2027-04-12 --report 報告書_第1回.pdf
+    """
     from .. import services
 
-    emit(_readable(services.record_session(g.context(), case_id, seq, held_on=held_on, note=note), fmt), fmt)
+    emit(_readable(services.record_session(g.context(), case_id, seq, held_on=held_on, note=note, report=report),
+                   fmt), fmt)
 
 
 @monitoring.command("waive")

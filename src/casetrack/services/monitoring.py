@@ -8,8 +8,12 @@ from typing import Any
 from .. import presenters
 from ..errors import BadInput, NotFound, Refused
 from ..store.reminders import ReminderRepo
+from ..store.repo import utcnow
 from .closures import calendar_of, calendars
 from .context import Context, load_case, stale
+from .documents import fingerprint
+
+REPORT_KIND = "monitoring_report"  # 伴走支援報告書 (DOMAIN.md §4)
 
 
 def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
@@ -22,9 +26,15 @@ def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
                 for s in repo.list_sessions(**filters)]
 
 
-def record_session(ctx: Context, case_id: str, seq: int, *, held_on: dt.date, note: str | None) -> dict[str, Any]:
+def record_session(ctx: Context, case_id: str, seq: int, *, held_on: dt.date, note: str | None,
+                   report: str | None = None) -> dict[str, Any]:
+    """Session ``seq`` was held on ``held_on`` (no later than today, not before the plan date). With
+    ``report`` (a file), its 伴走支援報告書 is recorded too: a monitoring_report document dated
+    ``held_on``, fingerprinted like ``doc add --file``, in the same transaction."""
     ctx.authorize("case.work")
-    return _close_session(ctx, case_id, seq, {"status": "held", "held_on": held_on, "note": note})
+    file_info = fingerprint(report, "--report") if report is not None else None
+    return _close_session(ctx, case_id, seq, {"status": "held", "held_on": held_on, "note": note},
+                          report=file_info)
 
 
 def waive_session(ctx: Context, case_id: str, seq: int, *, reason: str) -> dict[str, Any]:
@@ -34,9 +44,10 @@ def waive_session(ctx: Context, case_id: str, seq: int, *, reason: str) -> dict[
     return _close_session(ctx, case_id, seq, {"status": "waived", "waive_reason": reason})
 
 
-def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any]) -> dict[str, Any]:
+def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
+                   report: dict[str, Any] | None = None) -> dict[str, Any]:
     with ctx.write() as repo:
-        case, _spec = load_case(repo, case_id)
+        case, spec = load_case(repo, case_id)
         current = next((s for s in repo.case_sessions(case_id) if s["seq"] == seq), None)
         if current is None:
             raise NotFound("monitoring session", f"{case_id}#{seq}")
@@ -44,14 +55,29 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any])
             raise Refused(f"session {seq} of case {case_id} is already {current['status']}")
         if case["state"] != "monitoring":
             raise Refused(f"case {case_id} is {case['state']}, not monitoring")
-        if values.get("held_on") and case["plan_date"] and values["held_on"] < case["plan_date"]:
-            raise BadInput(f"--held-on {values['held_on']} is before the plan date {case['plan_date']}")
+        held_on = values.get("held_on")
+        if held_on and held_on > ctx.today:
+            raise BadInput(f"--held-on {held_on} is after today ({ctx.today}): record a session once it has been held")
+        if held_on and case["plan_date"] and held_on < case["plan_date"]:
+            raise BadInput(f"--held-on {held_on} is before the plan date {case['plan_date']}")
+        if report is not None and REPORT_KIND not in spec.documents:
+            raise BadInput(f"program {spec.program} has no {REPORT_KIND} document kind: --report cannot be recorded")
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         repo.update_session(case_id, seq, values)
+        document = None
+        if report is not None:
+            document = {"case_id": case_id, "kind": REPORT_KIND, "lender_id": None, "on": values["held_on"],
+                        "recorded_at": utcnow(), "user": ctx.user, **report}
+            document = {"id": repo.insert_document(document), "kind": REPORT_KIND,
+                        "label": spec.documents[REPORT_KIND].ja, "on": values["held_on"],
+                        "file": report["file_path"], "sha256": report["file_sha256"]}
         row = next(s for s in repo.case_sessions(case_id) if s["seq"] == seq)
         calendar = calendar_of(ctx, repo, case["council"])
-    return presenters.session_row({**row, "council": case["council"]}, ctx.today, calendar)
+    out = presenters.session_row({**row, "council": case["council"]}, ctx.today, calendar)
+    if values["status"] == "held":
+        out["report"] = document
+    return out
 
 
 def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> list[dict[str, Any]]:
