@@ -4,28 +4,51 @@ and closures a council adds in its settings (行政機関の休日)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import jpholiday
 
+CLOSURE_LABEL = "協議会の休業日"
+
 
 class BusinessCalendar:
-    def __init__(self, closures: Iterable[dt.date] = ()) -> None:
-        self._closures = frozenset(closures)
+    """``closures``: the extra closed days, either as plain dates or mapped to their reason (None: no
+    reason recorded)."""
+
+    def __init__(self, closures: Iterable[dt.date] | Mapping[dt.date, str | None] = ()) -> None:
+        if isinstance(closures, Mapping):
+            self._closures: dict[dt.date, str | None] = dict(closures)
+        else:
+            self._closures = dict.fromkeys(closures)
 
     def is_closed(self, day: dt.date) -> bool:
         if day.weekday() >= 5 or day in self._closures:
             return True
-        if (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3):
+        if _new_year(day):
             return True
         return bool(jpholiday.is_holiday(day))
 
-    def why_closed(self, day: dt.date) -> str | None:
-        if day.weekday() >= 5:
-            return "土曜日" if day.weekday() == 5 else "日曜日"
-        if day in self._closures:
-            return "協議会の休業日"
-        if (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3):
-            return "年末年始"
+    def reasons_closed(self, day: dt.date) -> tuple[str, ...]:
+        """Every reason ``day`` is closed, the most specific first: the national holiday's name (祝日,
+        振替休日, 国民の休日), 年末年始, a council closure with its reason, then 土曜日/日曜日.
+        Empty for a business day."""
+        out = []
         name = jpholiday.is_holiday_name(day)
-        return name or None
+        if name:
+            out.append(name)
+        if _new_year(day):
+            out.append("年末年始")
+        if day in self._closures:
+            reason = self._closures[day]
+            out.append(f"{CLOSURE_LABEL}（{reason}）" if reason else CLOSURE_LABEL)
+        if day.weekday() >= 5:
+            out.append("土曜日" if day.weekday() == 5 else "日曜日")
+        return tuple(out)
+
+    def why_closed(self, day: dt.date) -> str | None:
+        """The reasons of ``reasons_closed`` in one phrase (2027-01-02: 年末年始・土曜日), or None."""
+        return "・".join(self.reasons_closed(day)) or None
+
+
+def _new_year(day: dt.date) -> bool:
+    return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)

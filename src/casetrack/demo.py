@@ -24,7 +24,7 @@ def run_demo(echo: Callable[[str], None], keep: bool = False, db: str | None = N
     settings = Settings(mail=MailSettings(transport="file", dir=str(folder / "outbox-mail")))
     ctx = services.Context(db_url=url, today=DEMO_TODAY, user="kanri", settings=settings)
     try:
-        _tour(ctx, echo)
+        _tour(ctx, echo, folder)
     finally:
         ctx.engine.dispose()
         if keep:
@@ -33,10 +33,11 @@ def run_demo(echo: Callable[[str], None], keep: bool = False, db: str | None = N
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _tour(admin: services.Context, echo: Callable[[str], None]) -> None:
+def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) -> None:
     from dataclasses import replace
 
     from .domain.policy import event_action
+    from .domain.schedule import moved_text
 
     info = services.init_db(admin, admin="kanri")
     echo(f"casetrack demo — a throw-away database with {info['councils']} councils (schema {info['schema']}).")
@@ -103,7 +104,7 @@ def _tour(admin: services.Context, echo: Callable[[str], None]) -> None:
     step(c1, "decide_payment", "2025-10-15")
     shown = services.show_case(ctx, c1)
     for s in shown["monitoring"]:
-        moved = f" (nominal {s['nominal_due_on']}, moved: closed day)" if s["due_on"] != s["nominal_due_on"] else ""
+        moved = f" (nominal {s['nominal_due_on']}, closed {moved_text(s['moved_because'])})" if s["moved_because"] else ""
         echo(f"      session {s['seq']} {s['kind']:<8} due {s['due_on']}{moved}")
     step(c1, "close", "2026-04-01")
     services.record_session(ctx, c1, 1, held_on=D("2026-03-10"), note="期中の進捗確認")
@@ -149,6 +150,12 @@ def _tour(admin: services.Context, echo: Callable[[str], None]) -> None:
     money = services.show_case(osaka, c2)["money"]
     echo(f"      now paid {money['paid_total']:,}円 of {money['subsidy_total']:,}円, retained "
          f"{money['retained_total']:,}円; ledger balanced: {money['balanced']}")
+    closure = services.change_closure(osaka, D("2027-08-16"), council="27", reason="夏季休業")
+    echo(f"  calendar closure 2027-08-16 for council 27 (夏季休業): {len(closure['moved'])} session(s) moved")
+    for s in services.show_case(osaka, c2)["monitoring"]:
+        if s["moved_because"]:
+            echo(f"      session {s['seq']} due {s['due_on']} (nominal {s['nominal_due_on']}, "
+                 f"closed {moved_text(s['moved_because'])})")
 
     echo("\n3) 405 refused at apply — one lender and no guarantee-backed loans")
     c3 = services.open_case(ctx, program="405", track=None, council="13", company_id=cafe, support_orgs=[bank_a],
@@ -189,6 +196,55 @@ def _tour(admin: services.Context, echo: Callable[[str], None]) -> None:
     for e in events:
         echo(f"  {'✓' if e['allowed'] else '✗'} {e['event']} ({e['label']})"
              + "".join(f"\n      - {r}" for r in e["reasons"]))
+    _later_tools(people, echo, c2, folder)
+
+
+def _later_tools(people: dict[str, services.Context], echo: Callable[[str], None], case_id: str,
+                 folder: Path) -> None:
+    """The statement, the audit, the caseload, and a round trip through a spreadsheet."""
+    import csv
+
+    from .services.importing import ImportRejected
+
+    statement = services.fee_statement(people["tanaka"], case_id, "md")
+    echo(f"\nFee statement of {case_id} (casetrack fee statement), its totals:")
+    for line in statement[statement.index("## 合計"):].splitlines()[1:]:
+        if line.strip() and not line.startswith(("|---", "| |")):
+            echo(f"  {line}")
+
+    hq = people["kato"]
+    findings = services.audit_stalled(hq)
+    echo(f"\nAudit as of {hq.today} (casetrack audit stalled): {len(findings)} finding(s), most urgent first:")
+    for f in findings[:3]:
+        echo(f"  {f['case']}  {f['code']:<18} {f['days']:>4} days, waiting on {f['waiting_on']}: {f['message']}")
+
+    echo("\nCaseload by state (casetrack caseload --by state):")
+    for row in services.caseload(hq, by="state"):
+        ended = ", ".join(f"{k} {v}" for k, v in row["ended_this_fiscal_year"].items() if v)
+        echo(f"  {row['key']:<12} open {row['open']}, overdue monitoring {row['overdue_monitoring']}, "
+             f"stalled {row['stalled']}" + (f"; ended in fiscal {row['fiscal_year']}: {ended}" if ended else ""))
+
+    tokyo = people["sato"]
+    echo("\nExport and import (casetrack export cases / import cases --dry-run), council 13:")
+    for fmt in ("csv", "xlsx"):
+        out = folder / f"cases-13.{fmt}"
+        done = services.export(tokyo, "cases", fmt=fmt, out=str(out), council="13")
+        echo(f"  export cases --format {fmt}: {done['rows']} row(s) → {out.name}")
+    try:
+        services.import_cases(tokyo, str(folder / "cases-13.xlsx"), dry_run=True)
+    except ImportRejected as exc:
+        echo(f"  import cases cases-13.xlsx --dry-run ✗ exit {exc.exit_code}: {len(exc.details)} problem(s), "
+             f"nothing imported; first: {exc.details[0]}")
+    with (folder / "cases-13.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    ledger = folder / "ledger-13.csv"
+    with ledger.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**r, "案件番号": ""} for r in rows)
+    dry = services.import_cases(tokyo, str(ledger), dry_run=True)
+    echo(f"  the same rows without 案件番号 (a ledger kept elsewhere): import cases {ledger.name} --dry-run "
+         f"would import {dry['rows']} case(s)")
 
 
 def _reminders(ctx: services.Context, echo: Callable[[str], None], case_id: str) -> None:

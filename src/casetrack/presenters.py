@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from .calendar import BusinessCalendar
 from .domain.ledger import Entry, problems, totals
+from .domain.schedule import closed_days_passed
 from .store.repo import Repo
 from .workflow.spec import WorkflowSpec
 
@@ -21,12 +23,20 @@ def case_row(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def session_row(s: dict[str, Any], today: dt.date) -> dict[str, Any]:
+def session_row(s: dict[str, Any], today: dt.date, calendar: BusinessCalendar) -> dict[str, Any]:
+    """One monitoring session; ``calendar`` is its council's, to say why a moved due date moved."""
     overdue = (today - s["due_on"]).days if s["status"] == "scheduled" and today > s["due_on"] else 0
     return {"case": s["case_id"], "council": s.get("council"), "seq": s["seq"], "kind": s["kind"],
             "nominal_due_on": s["nominal_due_on"], "due_on": s["due_on"], "status": s["status"],
             "held_on": s["held_on"], "overdue_days": overdue, "note": s.get("note"),
-            "waive_reason": s.get("waive_reason")}
+            "waive_reason": s.get("waive_reason"),
+            "moved_because": moved_because(s["nominal_due_on"], s["due_on"], calendar)}
+
+
+def moved_because(nominal: dt.date, due: dt.date, calendar: BusinessCalendar) -> list[dict[str, Any]]:
+    """Each closed day a due date moved over, nominal date first: [{"day", "reasons"}] (DOMAIN.md §8)."""
+    return [{"day": day, "reasons": list(reasons)}
+            for day, reasons in closed_days_passed(nominal, due, calendar.reasons_closed)]
 
 
 def history_row(h: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +89,9 @@ def entry_of(row: dict[str, Any]) -> Entry:
                  row["released"], row["company_share"])
 
 
-def case_view(repo: Repo, case: dict[str, Any], spec: WorkflowSpec, today: dt.date) -> dict[str, Any]:
+def case_view(repo: Repo, case: dict[str, Any], spec: WorkflowSpec, today: dt.date,
+              calendar: BusinessCalendar) -> dict[str, Any]:
+    """One case as `case show` gives it; ``calendar`` is its council's business calendar."""
     cid = case["id"]
     company = repo.company(case["company_id"]) or {}
     docs = repo.case_documents(cid)
@@ -105,7 +117,8 @@ def case_view(repo: Repo, case: dict[str, Any], spec: WorkflowSpec, today: dt.da
         "estimates": repo.case_estimates(cid),
         "documents": [{"id": d["id"], "kind": d["kind"], "label": spec.documents[d["kind"]].ja,
                        "lender_id": d["lender_id"], "on": d["on"], "file": d["file_path"]} for d in docs],
-        "monitoring": [session_row({**s, "council": case["council"]}, today) for s in repo.case_sessions(cid)],
+        "monitoring": [session_row({**s, "council": case["council"]}, today, calendar)
+                       for s in repo.case_sessions(cid)],
         "money": money_view(repo.case_claims(cid), repo.case_ledger(cid),
                             spec.rule_set(case["rule_set"]).caps(case["track"])),
     }

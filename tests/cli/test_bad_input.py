@@ -232,6 +232,22 @@ def test_405_event_not_allowed_names_state_and_events(cli: Cli, world: World) ->
         assert event in body["error"]
 
 
+def test_event_not_allowed_lists_blocked_events_apart_from_the_allowed_ones(cli: Cli, world: World) -> None:
+    """405 consultation: approve_reuse (no re-use reason recorded) and apply (plan estimate 3,300,000 >
+    450,000 and no schedule chart on file) are events of the state but blocked now; only withdraw may
+    happen. The refusal must not call the blocked ones allowed."""
+    from tests.cli.helpers import open_405
+
+    cid = open_405(cli, world)
+    body = bad(cli, "case", "advance", cid, "accept", "--on", "2026-04-05", code=1, today="2026-04-05")
+    assert body["code"] == "event_not_allowed"
+    assert "state consultation" in body["error"]
+    assert "allowed now: withdraw;" in body["error"]
+    assert "blocked now by their conditions: approve_reuse, apply" in body["error"]
+    assert body["details"] == ["withdraw"]
+    assert show(cli, cid)["state"] == "consultation" and len(history(cli, cid)) == 1
+
+
 # -- the database itself -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["url", "path"])

@@ -45,7 +45,7 @@ def test_early_money_path(cli: Cli, world: World, track: str, lead_attr: str, pl
                     "company_share": 200_000 - plan_subsidy}
     sessions = {s["kind"]: s for s in shown["monitoring"]}
     cli.ok("monitoring", "record", cid, str(sessions["interim"]["seq"]), "--held-on", "2026-03-02")
-    cli.ok("monitoring", "record", cid, str(sessions["fye"]["seq"]), "--held-on", "2027-05-20")
+    cli.ok("monitoring", "record", cid, str(sessions["fye"]["seq"]), "--held-on", "2027-05-20", today="2027-05-20")
     interim = cli.ok("fee", "claim", cid, "monitoring_interim", "--fee", "90000", "--session",
                      str(sessions["interim"]["seq"]), "--on", "2027-05-21")
     decided = cli.ok("fee", "decide", cid, str(interim["id"]), "--on", "2027-05-25")

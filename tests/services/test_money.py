@@ -104,6 +104,62 @@ def test_405_plan_subsidy_and_holdback(db_url: str, track: str, fee: int, subsid
         subsidy, paid, retained, fee - subsidy)
 
 
+# 405 伴走支援費用 (monitoring): ONE cap of 1,000,000 (subsidy side) shared by all sessions of the case
+# (DOMAIN.md §5). Per claim: eligible = min(fee, estimate left); subsidy = min(floor(eligible × 2/3),
+# cap left); company share = fee − subsidy. Each row: (fee, eligible, subsidy, company share, limits).
+# Plan estimate 3,300,000 in every row; the monitoring estimate must stay ≤ ½ × (plan + monitoring).
+MONITORING_CAP_ROWS = [
+    pytest.param(1_800_000, [  # 1,800,000 ≤ ½ × 5,100,000 = 2,550,000
+        (600_000, 600_000, 400_000, 200_000, []),        # floor(400,000) = 400,000; cap left 1,000,000 → 600,000
+        (600_000, 600_000, 400_000, 200_000, []),        # est. left 1,200,000; cap left 600,000 → 200,000
+        (300_000, 300_000, 200_000, 100_000, []),        # est. left 600,000; 200,000 = cap left: exactly at the cap
+        (30_000, 30_000, 0, 30_000, ["cap"]),            # est. left 300,000; floor(20,000) but cap left 0
+    ], 1_000_000, id="cap-exactly-reached"),
+    pytest.param(1_800_000, [
+        (600_000, 600_000, 400_000, 200_000, []),
+        (600_000, 600_000, 400_000, 200_000, []),        # cap left 200,000
+        (300_002, 300_002, 200_000, 100_002, ["cap"]),   # floor(200,001.33) = 200,001: one yen over → 200,000
+    ], 1_000_000, id="one-yen-over-the-cap"),
+    pytest.param(1_800_000, [
+        (600_000, 600_000, 400_000, 200_000, []),
+        (600_000, 600_000, 400_000, 200_000, []),        # cap left 200,000
+        (300_001, 300_001, 200_000, 100_001, []),        # floor(200,000.67) = 200,000: the cap, not over it
+    ], 1_000_000, id="odd-yen-floors-onto-the-cap"),
+    pytest.param(1_200_000, [  # DOMAIN.md §5 estimate: 1,200,000 × 2/3 = 800,000 < the cap
+        (900_000, 900_000, 600_000, 300_000, []),        # floor(600,000); cap left 1,000,000 → 400,000
+        (600_000, 300_000, 200_000, 400_000, ["estimate"]),  # est. left 1,200,000 − 900,000 = 300,000 → 200,000
+        (99_999, 0, 0, 99_999, ["estimate"]),            # est. left 0: nothing eligible; 200,000 of cap never used
+    ], 800_000, id="estimate-binds-before-the-cap"),
+    pytest.param(1_500_001, [  # 1,500,001 ≤ ½ × 4,800,001 = 2,400,000.5
+        (500_001, 500_001, 333_334, 166_667, []),        # 1,000,002 / 3 = 333,334 exactly
+        (500_001, 500_001, 333_334, 166_667, []),        # est. left 1,000,000; cap left 666,666 → 333,332
+        (500_000, 499_999, 333_332, 166_668, ["estimate"]),  # est. left 1,500,001 − 1,000,002 = 499,999;
+    ], 1_000_000, id="odd-yen-estimate-meets-the-cap"),    # floor(333,332.67) = 333,332 = cap left: both meet
+]
+
+
+@pytest.mark.parametrize(("estimate", "claims", "total"), MONITORING_CAP_ROWS)
+def test_405_monitoring_cap_is_shared_by_all_sessions(db_url: str, estimate: int,
+                                                      claims: list[tuple[int, int, int, int, list[str]]],
+                                                      total: int) -> None:
+    ctx, p = setup(db_url)
+    cid = case_405_agreed(ctx, p, estimates={"plan": 3_300_000, "monitoring": estimate})
+    decide_plan(ctx, cid, 3_300_000)  # plan subsidy 2,000,000: 1,000,000 paid, 1,000,000 retained
+    for seq, (fee, eligible, subsidy, share, limits) in enumerate(claims, start=1):
+        hold(ctx, cid, seq)
+        decided = claim_and_decide(ctx, cid, "monitoring", fee, session=seq)
+        assert (decided["fee"], decided["eligible"], decided["subsidy"], decided["company_share"]) == (
+            fee, eligible, subsidy, share), f"session {seq}"
+        assert [x.split("（")[0] for x in decided["limits"]] == limits, f"session {seq}"
+        assert (decided["paid"], decided["released"]) == (subsidy, 1_000_000 if seq == 1 else 0)
+    money = _money(ctx, cid)
+    monitoring = money["components"]["monitoring"]
+    assert monitoring["subsidy"] == total <= 1_000_000
+    assert monitoring["fee"] == sum(c[0] for c in claims)
+    assert monitoring["company_share"] == sum(c[3] for c in claims)
+    assert money["retained_total"] == 0 and money["balanced"] is True
+
+
 def test_405_gl_dd_and_guarantee_release_caps(db_url: str) -> None:
     ctx, p = setup(db_url)
     cid = case_405_agreed(ctx, p, track="gl", estimates={"plan": 3_000_000, "monitoring": 600_000})

@@ -149,6 +149,21 @@ def test_an_event_not_allowed_in_the_state_names_the_allowed_ones(early: Workflo
     assert "consultation" in info.value.message
 
 
+def test_an_event_not_allowed_in_the_state_splits_the_state_events_into_allowed_and_blocked(
+    early: WorkflowSpec,
+) -> None:
+    # consultation without the main bank's pre-consultation letter: apply is an event of the state but
+    # its conditions fail now; withdraw may happen (judged as if its reason were given)
+    with pytest.raises(EventNotAllowed) as info:
+        engine_for(early).fire(early_case(documents=()), "accept", EventArgs(on=D(2026, 2, 1)))
+    assert info.value.details == ["withdraw"]
+    message = info.value.message
+    assert "state consultation" in message
+    assert "allowed now: withdraw;" in message
+    assert "blocked now by their conditions: apply " in message
+    assert "case events 13-early-2026-0001" in message
+
+
 def test_an_event_in_a_final_state_says_none_allowed(p405: WorkflowSpec) -> None:
     with pytest.raises(EventNotAllowed) as info:
         engine_for(p405).fire(case_405(state="closed"), "withdraw", EventArgs(on=D(2030, 1, 1), reason="x"))

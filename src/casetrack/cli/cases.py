@@ -41,10 +41,12 @@ def render_case(c: dict[str, Any]) -> str:
     if c["monitoring"]:
         lines.append("  monitoring")
         lines.extend("    " + line for line in table(c["monitoring"], SESSION_COLUMNS[1:]).splitlines())
-        moved = [s for s in c["monitoring"] if s["due_on"] != s["nominal_due_on"]]
-        for s in moved:
-            lines.append(f"    session {s['seq']}: due {s['nominal_due_on']} falls on a closed day, "
-                         f"moved to {s['due_on']}")
+        from ..domain.schedule import moved_text
+
+        for s in c["monitoring"]:
+            if s["moved_because"]:
+                lines.append(f"    session {s['seq']}: due {cell(s['nominal_due_on'])} moved to {cell(s['due_on'])}, "
+                             f"closed {moved_text(s['moved_because'])}")
     money = c["money"]
     if money["components"]:
         lines.append(f"  money        fee {money['fee_total']:,}円, subsidy {money['subsidy_total']:,}円, "
@@ -259,6 +261,18 @@ def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date
     emit(services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path), fmt)
 
 
+def _readable(rows: Any, fmt: str) -> Any:
+    """Sessions for a table or CSV: why a due date moved, as one line of text (JSON keeps the list)."""
+    if fmt == "json":
+        return rows
+    from ..domain.schedule import moved_text
+
+    def one(r: dict[str, Any]) -> dict[str, Any]:
+        return {**r, "moved_because": moved_text(r["moved_because"])}
+
+    return [one(r) for r in rows] if isinstance(rows, list) else one(rows)
+
+
 @click.group()
 def monitoring() -> None:
     """Monitoring sessions (伴走支援)."""
@@ -278,7 +292,7 @@ def monitoring_list(g: Globals, case_id: str | None, council_code: str | None, s
 
     rows = services.list_sessions(g.context(), case_id=case_id, council=council_code, status=status,
                                   due_before=due_before)
-    emit(rows, fmt, SESSION_COLUMNS)
+    emit(_readable(rows, fmt), fmt, [*SESSION_COLUMNS, "moved_because"])
 
 
 @monitoring.command("schedule")
@@ -296,21 +310,32 @@ def monitoring_schedule(g: Globals, case_id: str, dates: tuple[dt.date, ...], fm
     """
     from .. import services
 
-    emit(services.set_explicit_schedule(g.context(), case_id, list(dates)), fmt, SESSION_COLUMNS)
+    emit(_readable(services.set_explicit_schedule(g.context(), case_id, list(dates)), fmt), fmt,
+         [*SESSION_COLUMNS, "moved_because"])
 
 
 @monitoring.command("record")
 @click.argument("case_id", metavar="CASE")
 @click.argument("seq", type=int)
-@click.option("--held-on", type=DATE, required=True)
+@click.option("--held-on", type=DATE, required=True, help="When it was held: not after --today, not before the "
+              "plan date.")
 @click.option("--note", metavar="TEXT")
+@click.option("--report", metavar="PATH", help="The 伴走支援報告書: recorded as a monitoring_report document "
+              "dated --held-on (file fingerprinted, as doc add --file).")
 @format_option
 @pass_globals
-def monitoring_record(g: Globals, case_id: str, seq: int, held_on: dt.date, note: str | None, fmt: str) -> None:
-    """Record that session SEQ of CASE was held."""
+def monitoring_record(g: Globals, case_id: str, seq: int, held_on: dt.date, note: str | None, report: str | None,
+                      fmt: str) -> None:
+    """Record that session SEQ of CASE was held, with its report.
+
+    \b
+    Example:
+      casetrack monitoring record 13-2026-0001 1 --held-on 2027-04-12 --report 報告書_第1回.pdf
+    """
     from .. import services
 
-    emit(services.record_session(g.context(), case_id, seq, held_on=held_on, note=note), fmt)
+    emit(_readable(services.record_session(g.context(), case_id, seq, held_on=held_on, note=note, report=report),
+                   fmt), fmt)
 
 
 @monitoring.command("waive")
@@ -323,7 +348,7 @@ def monitoring_waive(g: Globals, case_id: str, seq: int, reason: str, fmt: str) 
     """Waive session SEQ of CASE (with a reason)."""
     from .. import services
 
-    emit(services.waive_session(g.context(), case_id, seq, reason=reason), fmt)
+    emit(_readable(services.waive_session(g.context(), case_id, seq, reason=reason), fmt), fmt)
 
 
 COMMANDS = [case, doc, monitoring]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .dates import add_months, end_of_month
 
@@ -26,6 +27,27 @@ def next_business_day(day: dt.date, is_closed: IsClosed) -> dt.date:
             return day
         day += dt.timedelta(days=1)
     raise ValueError(f"no business day within 60 days after {day}")
+
+
+def closed_days_passed(nominal: dt.date, due: dt.date,
+                       reasons: Callable[[dt.date], Sequence[str]]) -> list[tuple[dt.date, tuple[str, ...]]]:
+    """Why a session's due date moved: each day from its nominal date up to (not including) its due
+    date, with every reason that day is closed. Empty when the session did not move."""
+    out = []
+    day = nominal
+    while day < due:
+        out.append((day, tuple(reasons(day))))
+        day += dt.timedelta(days=1)
+    return out
+
+
+NO_LONGER_CLOSED = "現在は休業日ではありません"
+
+
+def moved_text(moved_because: Iterable[Mapping[str, Any]]) -> str:
+    """The move in one line: 「2027-05-03 憲法記念日、2027-05-04 みどりの日、2027-05-05 こどもの日」.
+    ``moved_because`` holds {"day", "reasons"} as the session views give them."""
+    return "、".join(f"{m['day']} {'・'.join(m['reasons']) or NO_LONGER_CLOSED}" for m in moved_because)
 
 
 def fye_nominal(plan_date: dt.date, fiscal_year_end_month: int, lag_months: int) -> tuple[dt.date, dt.date]:

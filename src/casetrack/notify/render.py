@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from ..domain.schedule import moved_text
 from ..domain.wareki import wareki
 from ..resources import templates_dir
 from .messages import one_line
@@ -40,7 +41,7 @@ def _environment(folder: str) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined, autoescape=_autoescape,
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, finalize=_one_line,
     )
-    env.filters.update(yen=yen, date_ja=date_ja, wareki=wareki)
+    env.filters.update(yen=yen, date_ja=date_ja, wareki=wareki, moved_text=moved_text)
     return env
 
 

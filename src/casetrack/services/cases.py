@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from .. import presenters
+from ..domain import policy
 from ..domain.dates import fiscal_year
 from ..domain.schedule import early_sessions, regular_sessions
 from ..errors import BadInput, NotFound
@@ -13,7 +14,7 @@ from ..store.repo import Repo, utcnow
 from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import workflow
 from ..workflow.spec import WorkflowSpec
-from ..domain import policy
+from .closures import calendar_of
 from .context import Context, load_case, stale
 from .fees import decide_claim_by_event
 from .parsing import LenderArg
@@ -97,7 +98,8 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
             "effective_on": opened_on, "recorded_at": utcnow(), "user": ctx.user, "note": None,
             "reason": reuse_reason or None, "until": None, "rule_set": rule_set.id,
         })
-        return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today)
+        return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today,
+                                    calendar_of(ctx, repo, council))
 
 
 
@@ -105,7 +107,7 @@ def show_case(ctx: Context, case_id: str) -> dict[str, Any]:
     ctx.authorize("case.read")
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
-        view = presenters.case_view(repo, case, spec, ctx.today)
+        view = presenters.case_view(repo, case, spec, ctx.today, calendar_of(ctx, repo, case["council"]))
     ctx.log_access(f"case show {case_id}", 1)
     return view
 
@@ -171,7 +173,7 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
             raise stale(case_id)
-        needs_prior = event_id in spec.events and "prior_use" in spec.events[event_id].guards
+        needs_prior = _needs_prior_cases(spec, case["state"], event_id)
         facts = repo.facts(case, with_prior_cases=needs_prior)
         company = repo.company(case["company_id"]) or {}
     engine = engine_for(spec)
@@ -207,7 +209,18 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
             state = spec.states[move.target]
             return {"id": case_id, "event": event_id, "from": move.source, "state": move.target,
                     "state_label": state.ja, "effective_on": on, "version": case["version"] + 1}
-        return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today)
+        return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today,
+                                    calendar_of(ctx, repo, case["council"]))
+
+
+def _needs_prior_cases(spec: WorkflowSpec, state: str, event_id: str) -> bool:
+    """Whether judging ``event_id`` needs the company's earlier cases (the prior_use guard): for the
+    event itself, or — when it is not an event of ``state`` — for the events of the state the refusal
+    names as allowed or blocked."""
+    event = spec.events.get(event_id)
+    if event is not None and state in event.sources:
+        return "prior_use" in event.guards
+    return any("prior_use" in e.guards for e in spec.events_from(state))
 
 
 def _planned_sessions(ctx: Context, spec: WorkflowSpec, case: dict[str, Any], company: dict[str, Any],

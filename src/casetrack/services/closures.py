@@ -10,27 +10,40 @@ from ..calendar import BusinessCalendar
 from ..domain.schedule import next_business_day
 from ..errors import BadInput, NotFound, NotPermitted
 from ..store.reminders import ReminderRepo
-from ..store.repo import utcnow
+from ..store.repo import Repo, utcnow
 from .context import Context
 
 
 def calendars(ctx: Context, rrepo: ReminderRepo) -> dict[str | None, BusinessCalendar]:
     """A business calendar per council: the national one, the settings' closures and the database's."""
     rows = rrepo.closures()
-    common = set(ctx.settings.closures) | {r["day"] for r in rows if r["council"] is None}
-    by_council: dict[str | None, set[dt.date]] = {}
+    common: dict[dt.date, list[str]] = {day: [] for day in ctx.settings.closures}
+    by_council: dict[str, dict[dt.date, list[str]]] = {}
     for r in rows:
-        if r["council"] is not None:
-            by_council.setdefault(r["council"], set()).add(r["day"])
-    out: dict[str | None, BusinessCalendar] = {None: BusinessCalendar(common)}
+        days = common if r["council"] is None else by_council.setdefault(r["council"], {})
+        days.setdefault(r["day"], []).extend([r["reason"]] if r["reason"] else [])
+
+    def calendar(*parts: dict[dt.date, list[str]]) -> BusinessCalendar:
+        merged: dict[dt.date, list[str]] = {}
+        for part in parts:
+            for day, reasons in part.items():
+                merged.setdefault(day, []).extend(r for r in reasons if r not in merged[day])
+        return BusinessCalendar({day: "・".join(reasons) or None for day, reasons in merged.items()})
+
+    out: dict[str | None, BusinessCalendar] = {None: calendar(common)}
     for council, days in by_council.items():
-        out[council] = BusinessCalendar(common | days)
+        out[council] = calendar(common, days)
     return out
 
 
 def council_calendar(ctx: Context, rrepo: ReminderRepo, council: str) -> BusinessCalendar:
     cals = calendars(ctx, rrepo)
     return cals.get(council) or cals[None]
+
+
+def calendar_of(ctx: Context, repo: Repo, council: str) -> BusinessCalendar:
+    """The business calendar of ``council`` read within the unit of work ``repo``."""
+    return council_calendar(ctx, ReminderRepo(repo.conn), council)
 
 
 def list_closures(ctx: Context) -> list[dict[str, Any]]:

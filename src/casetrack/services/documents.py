@@ -12,19 +12,21 @@ from ..store.repo import utcnow
 from .context import Context, load_case, stale
 
 
+def fingerprint(file: str, option: str) -> dict[str, Any]:
+    """Where a document's file is, its sha256 and size; a file that cannot be read is bad input."""
+    path = Path(file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{option} {file}: {exc.strerror}") from None
+    return {"file_path": str(path.resolve()), "file_sha256": hashlib.sha256(data).hexdigest(), "file_size": len(data)}
+
+
 def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None, on: dt.date | None,
                  file: str | None) -> dict[str, Any]:
     ctx.authorize("case.work")
     on = on or ctx.today
-    file_info: dict[str, Any] = {}
-    if file is not None:
-        path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise BadInput(f"--file {file}: {exc.strerror}") from None
-        file_info = {"file_path": str(path.resolve()), "file_sha256": hashlib.sha256(data).hexdigest(),
-                     "file_size": len(data)}
+    file_info = fingerprint(file, "--file") if file is not None else {}
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         if kind not in spec.documents:

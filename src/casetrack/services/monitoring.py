@@ -7,7 +7,13 @@ from typing import Any
 
 from .. import presenters
 from ..errors import BadInput, NotFound, Refused
+from ..store.reminders import ReminderRepo
+from ..store.repo import utcnow
+from .closures import calendar_of, calendars
 from .context import Context, load_case, stale
+from .documents import fingerprint
+
+REPORT_KIND = "monitoring_report"  # 伴走支援報告書 (DOMAIN.md §4)
 
 
 def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
@@ -15,19 +21,25 @@ def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
     with ctx.read() as repo:
         if filters.get("case_id"):
             load_case(repo, filters["case_id"])
-        return [presenters.session_row(s, ctx.today) for s in repo.list_sessions(**filters)]
+        cals = calendars(ctx, ReminderRepo(repo.conn))
+        return [presenters.session_row(s, ctx.today, cals.get(s["council"]) or cals[None])
+                for s in repo.list_sessions(**filters)]
 
 
 STATUS_LABELS = {"scheduled": "予定", "held": "実施済み", "waived": "免除"}
 
 
 def record_session(ctx: Context, case_id: str, seq: int, *, held_on: dt.date, note: str | None,
-                   expected_version: int | None = None) -> dict[str, Any]:
-    """Record a session held. ``expected_version``: the version of the case the caller looked at (a web
-    form); any other is a Conflict and nothing is written."""
+                   report: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
+    """Session ``seq`` was held on ``held_on`` (no later than today, not before the plan date). With
+    ``report`` (a file), its 伴走支援報告書 is recorded too: a monitoring_report document dated
+    ``held_on``, fingerprinted like ``doc add --file``, in the same transaction. ``expected_version``:
+    the version of the case the caller looked at (a web form); any other is a Conflict and nothing is
+    written."""
     ctx.authorize("case.work")
+    file_info = fingerprint(report, "--report") if report is not None else None
     return _close_session(ctx, case_id, seq, {"status": "held", "held_on": held_on, "note": note},
-                          expected_version)
+                          expected_version, report=file_info)
 
 
 def waive_session(ctx: Context, case_id: str, seq: int, *, reason: str,
@@ -39,7 +51,8 @@ def waive_session(ctx: Context, case_id: str, seq: int, *, reason: str,
 
 
 def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
-                   expected_version: int | None = None) -> dict[str, Any]:
+                   expected_version: int | None = None, *, report: dict[str, Any] | None = None
+                   ) -> dict[str, Any]:
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
@@ -54,22 +67,37 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
             state = spec.states[case["state"]].ja if case["state"] in spec.states else case["state"]
             raise Refused(f"case {case_id} is {case['state']}, not monitoring",
                           [f"伴走支援の記録は伴走支援中の案件でできます（この案件は{state}）。"])
-        if values.get("held_on") and case["plan_date"] and values["held_on"] < case["plan_date"]:
-            raise BadInput(f"--held-on {values['held_on']} is before the plan date {case['plan_date']}",
-                           [f"実施日 {values['held_on']} が計画日 {case['plan_date']} より前です。"])
+        held_on = values.get("held_on")
+        if held_on and held_on > ctx.today:
+            raise BadInput(f"--held-on {held_on} is after today ({ctx.today}): record a session once it has been held",
+                           [f"実施日 {held_on} が今日（{ctx.today}）より後です。実施してから記録してください。"])
+        if held_on and case["plan_date"] and held_on < case["plan_date"]:
+            raise BadInput(f"--held-on {held_on} is before the plan date {case['plan_date']}",
+                           [f"実施日 {held_on} が計画日 {case['plan_date']} より前です。"])
+        if report is not None and REPORT_KIND not in spec.documents:
+            raise BadInput(f"program {spec.program} has no {REPORT_KIND} document kind: --report cannot be recorded")
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         repo.update_session(case_id, seq, values)
+        document = None
+        if report is not None:
+            document = {"case_id": case_id, "kind": REPORT_KIND, "lender_id": None, "on": values["held_on"],
+                        "recorded_at": utcnow(), "user": ctx.user, **report}
+            document = {"id": repo.insert_document(document), "kind": REPORT_KIND,
+                        "label": spec.documents[REPORT_KIND].ja, "on": values["held_on"],
+                        "file": report["file_path"], "sha256": report["file_sha256"]}
         row = next(s for s in repo.case_sessions(case_id) if s["seq"] == seq)
-    return presenters.session_row({**row, "council": case["council"]}, ctx.today)
-
+        calendar = calendar_of(ctx, repo, case["council"])
+    out = presenters.session_row({**row, "council": case["council"]}, ctx.today, calendar)
+    if values["status"] == "held":
+        out["report"] = document
+    return out
 
 
 def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> list[dict[str, Any]]:
     """Replace a 405 case's sessions by a schedule agreed with the banks (before any is held or waived)."""
     ctx.authorize("case.work")
     from ..domain.schedule import explicit_sessions
-    from ..store.reminders import ReminderRepo
     from .closures import council_calendar
 
     with ctx.write() as repo:
@@ -95,5 +123,5 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
             raise stale(case_id)
         repo.replace_sessions(case_id, [{"seq": s.seq, "kind": s.kind, "nominal_due_on": s.nominal_due_on,
                                          "due_on": s.due_on, "status": "scheduled"} for s in planned])
-        return [presenters.session_row({**s, "council": case["council"]}, ctx.today)
+        return [presenters.session_row({**s, "council": case["council"]}, ctx.today, cal)
                 for s in repo.case_sessions(case_id)]

@@ -22,6 +22,7 @@ from ..errors import BadInput, Conflict
 from ..notify import messages
 from ..notify.render import render
 from ..notify.senders import PermanentFailure, Sender, TemporaryFailure, make_sender
+from ..presenters import moved_because
 from ..store.reminders import ReminderRepo
 from ..store.repo import Repo, utcnow
 from ..workflow.registry import all_workflows
@@ -132,7 +133,8 @@ def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[Candid
     for spec in all_workflows().values():
         for kind, row, anchor, key_date, ref in _items(spec, rrepo, today):
             item = spec.reminders[kind]
-            due = due_rungs(anchor, _rungs(item), today, _calendar(cals, row["council"]).is_closed)
+            calendar = _calendar(cals, row["council"])
+            due = due_rungs(anchor, _rungs(item), today, calendar.is_closed)
             by_id = {r.id: r for r in item.rungs}
             for d in due:
                 rung = by_id[d.rung]
@@ -142,7 +144,7 @@ def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[Candid
                     out.append(Candidate(
                         key=f"{kind}:{ref}:{rung.id}:{role}:{key_date.isoformat()}", case_id=row["case_id"],
                         item=kind, item_ref=ref, rung=rung.id, due_on=anchor, send_on=d.send_on, role=role,
-                        template=rung.template, context={"spec": spec, "row": row, "anchor": anchor},
+                        template=rung.template, context={"spec": spec, "row": row, "anchor": anchor, "calendar": calendar},
                         to_addr=addr, to_name=name))
     return out
 
@@ -166,7 +168,9 @@ def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]]) -
         else rules.get("holdback_open_warn_months"),
         "session": {"seq": row.get("seq"), "kind_label": SESSION_KIND_LABELS.get(row.get("kind") or "", ""),
                     "nominal_due_on": row.get("nominal_due_on"),
-                    "moved": row.get("nominal_due_on") not in (None, row.get("due_on"))},
+                    "moved": row.get("nominal_due_on") not in (None, row.get("due_on")),
+                    "moved_because": moved_because(row["nominal_due_on"], row["due_on"], c.context["calendar"])
+                    if c.item == "session" else []},
         "retained": (row.get("retained") or 0) - (row.get("released") or 0), "decided_on": row.get("decided_on"),
     }
     return messages.split_rendered(render(f"email/{c.template}.txt.j2", **context))

@@ -113,13 +113,7 @@ class Engine:
         """Check and perform ``event_id`` on the case; raise with every reason when refused."""
         event = self.event(event_id)
         if facts.state not in event.sources:
-            allowed = [e.id for e in self.spec.events_from(facts.state)]
-            state = self.spec.states[facts.state]
-            raise EventNotAllowed(
-                f"event {event_id} is not allowed in state {facts.state} ({state.ja}) of case {facts.id}; "
-                f"allowed now: {', '.join(allowed) or 'none (final state)'}",
-                allowed,
-            )
+            raise self._not_in_state(facts, event_id, args.on)
         reasons = self.reasons(facts, event, args)
         cursor = self._cursor()
         self._machine.set_state(facts.state, model=cursor)
@@ -133,6 +127,22 @@ class Engine:
                 f"{event_id} refused for case {facts.id}: " + "; ".join(reasons), reasons
             )
         return Move(event, facts.state, cursor.state)
+
+    def _not_in_state(self, facts: CaseFacts, event_id: str, on: dt.date) -> EventNotAllowed:
+        """``event_id`` is not an event of the case's state: name the state and its events, split into
+        those allowed now and those whose guards block them now. ``details``: the events allowed now."""
+        state = self.spec.states[facts.state]
+        head = f"event {event_id} is not allowed in state {facts.state} ({state.ja}) of case {facts.id}"
+        verdicts = self.verdicts(facts, on)
+        if not verdicts:
+            return EventNotAllowed(f"{head}; events allowed now: none (final state)", [])
+        allowed = [v.event for v in verdicts if v.allowed]
+        blocked = [v.event for v in verdicts if not v.allowed]
+        text = f"{head}; events of this state allowed now: {', '.join(allowed) or 'none'}"
+        if blocked:
+            text += (f"; blocked now by their conditions: {', '.join(blocked)} "
+                     f"(casetrack case events {facts.id} gives every reason)")
+        return EventNotAllowed(text, allowed)
 
     def verdicts(self, facts: CaseFacts, on: dt.date) -> list[Verdict]:
         """Each event of the current state with whether it may fire and every reason it may not.
