@@ -219,6 +219,7 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
     today in Asia/Tokyo), ``clock`` the instant sessions are judged by (tests), ``secure_cookies`` marks
     the cookies Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
     from . import auth, pages
+    from .calendar_page import calendar
 
     settings = settings or Settings()
     config = WebConfig(db_url, settings, today, clock or (lambda: dt.datetime.now(dt.UTC)),
@@ -231,6 +232,7 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/cases", endpoint(pages.case_list), methods=["GET"]),
         Route("/cases/{case_id}", endpoint(pages.case), methods=["GET"]),
         Route("/cases/{case_id}/advance", endpoint(pages.advance), methods=["POST"]),
+        Route("/calendar", endpoint(calendar), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
