@@ -141,6 +141,7 @@ def refresh_statistics(engine: Engine) -> None:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("ANALYZE")
+            conn.commit()  # the connection began a transaction (BEGIN on begin): without this, ANALYZE is undone
         else:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             conn.exec_driver_sql("ANALYZE")
