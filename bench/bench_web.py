@@ -65,6 +65,10 @@ def pages(cases: dict[str, str]) -> list[tuple[str, str]]:
         ("case (monitoring)", f"/cases/{cases['monitoring']}"),
         ("case (405 negotiating)", f"/cases/{cases['negotiating']}"),
         ("case (early drafting)", f"/cases/{cases['drafting']}"),
+        ("calendar (own council / pick one)", "/calendar?month=2026-12"),
+        ("calendar, council 13", "/calendar?month=2026-12&council=13"),
+        ("calendar, council 13 whole council", "/calendar?month=2026-12&council=13&view=council"),
+        ("calendar, council 13 with a day's list", "/calendar?month=2026-12&council=13&view=council&day=2026-12-15"),
         ("400 page", "/cases?page=x"),
     ]
 

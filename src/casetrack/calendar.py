@@ -8,7 +8,11 @@ from collections.abc import Iterable, Mapping
 
 import jpholiday
 
-CLOSURE_LABEL = "協議会の休業日"
+# The years the calendar answers for: jpholiday computes the equinoxes up to 3000, and the national
+# holidays act (国民の祝日に関する法律) took effect on 1948-07-20, so 1949 is its first whole year.
+FIRST_YEAR, LAST_YEAR = 1949, 3000
+YEAR_END = "年末年始"
+COUNCIL_CLOSURE = CLOSURE_LABEL = "協議会の休業日"
 
 
 class BusinessCalendar:
@@ -37,7 +41,7 @@ class BusinessCalendar:
         if name:
             out.append(name)
         if _new_year(day):
-            out.append("年末年始")
+            out.append(YEAR_END)
         if day in self._closures:
             reason = self._closures[day]
             out.append(f"{CLOSURE_LABEL}（{reason}）" if reason else CLOSURE_LABEL)
@@ -48,6 +52,16 @@ class BusinessCalendar:
     def why_closed(self, day: dt.date) -> str | None:
         """The reasons of ``reasons_closed`` in one phrase (2027-01-02: 年末年始・土曜日), or None."""
         return "・".join(self.reasons_closed(day)) or None
+
+    def reasons(self, day: dt.date) -> list[str]:
+        """``reasons_closed`` with a council closure as its plain label (the calendar page names the
+        closure itself): 2027-01-01 is ["元日", "年末年始"]; is_closed(day) is bool(reasons(day))."""
+        return [COUNCIL_CLOSURE if r.startswith(COUNCIL_CLOSURE) else r for r in self.reasons_closed(day)]
+
+
+def covers(day: dt.date) -> bool:
+    """Whether the business calendar knows ``day``'s holidays (FIRST_YEAR to LAST_YEAR)."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 def _new_year(day: dt.date) -> bool:

@@ -121,6 +121,21 @@ def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shot
     assert page.locator("h1").inner_text() == "見つかりません"
     page.screenshot(path=str(shots / "not-found.png"), full_page=True)
 
+    page.click("nav >> text=カレンダー")  # this month (2026-11) of the supervisor's home council
+    page.wait_for_url(f"{server}/calendar")
+    assert page.locator("h1").inner_text().startswith("カレンダー")
+    page.click("a[rel=next]")
+    page.wait_for_url(f"{server}/calendar?council=13&month=2026-12")
+    assert "株式会社あさひ製作所" in page.locator("#day-2026-12-15").inner_text()
+    assert "年末年始" in page.locator("#day-2026-12-29").inner_text()
+    # December's 11 closed days, and Sunday 11-29, 元日 and Saturday 01-02 of the neighbouring months
+    assert page.locator("#calendar td.closed").count() == 14
+    page.screenshot(path=str(shots / "calendar.png"), full_page=True)
+    page.click("a[rel=next]")
+    page.wait_for_url(f"{server}/calendar?council=13&month=2027-01")
+    assert "成人の日" in page.locator("#day-2027-01-11").inner_text()
+    page.screenshot(path=str(shots / "calendar-january.png"), full_page=True)
+
     page.click("text=サインアウト")
     page.wait_for_url(f"{server}/login")
     page.goto(f"{server}/")

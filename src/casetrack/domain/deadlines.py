@@ -35,3 +35,23 @@ def validity_warning(accepted: dt.date, extended_until: dt.date | None, rules: M
 def holdback_warning(decided_on: dt.date, rules: Mapping[str, Any]) -> dt.date:
     """405: the holdback is flagged this long after the plan decision while no monitoring claim is decided."""
     return add_months(decided_on, int(rules["holdback_open_warn_months"]))
+
+
+# The rule-set key giving each deadline item's distance in months from the date it counts from
+# (acceptance for the claim deadline and the validity, the plan decision for the holdback).
+MONTHS_KEY = {"claim_deadline": "claim_deadline_months", "validity": "validity_months",
+              "holdback": "holdback_open_warn_months"}
+
+
+def item_date(kind: str, rules: Mapping[str, Any], *, accepted_on: dt.date | None,
+              validity_until: dt.date | None = None, decided_on: dt.date | None = None) -> dt.date | None:
+    """The date of a case's deadline item (the reminders' due date, the calendar's day): the early claim
+    deadline, the 405 validity end (or the extended one), the day an open 405 holdback is flagged.
+    None when the case has not reached the date it counts from."""
+    if kind == "claim_deadline" and accepted_on:
+        return claim_deadline(accepted_on, rules)
+    if kind == "validity" and accepted_on:
+        return validity_end(accepted_on, validity_until, rules)
+    if kind == "holdback" and decided_on:
+        return holdback_warning(decided_on, rules)
+    return None

@@ -87,14 +87,8 @@ def _rungs(item: ReminderItem) -> list[RungSpec]:
 
 
 def _anchor(spec: WorkflowSpec, kind: str, row: dict[str, Any]) -> dt.date | None:
-    rules = spec.rule_set(row["rule_set"]).values
-    if kind == "claim_deadline" and row["accepted_on"]:
-        return deadlines.claim_deadline(row["accepted_on"], rules)
-    if kind == "validity" and row["accepted_on"]:
-        return deadlines.validity_end(row["accepted_on"], row["validity_until"], rules)
-    if kind == "holdback" and row.get("decided_on"):
-        return deadlines.holdback_warning(row["decided_on"], rules)
-    return None
+    return deadlines.item_date(kind, spec.rule_set(row["rule_set"]).values, accepted_on=row["accepted_on"],
+                               validity_until=row.get("validity_until"), decided_on=row.get("decided_on"))
 
 
 def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[tuple[str, dict[str, Any],

@@ -198,6 +198,7 @@ class MonitoringSession(SQLModel, table=True):
         UniqueConstraint("case_id", "seq"),
         Index("ix_session_open_due", "due_on", sqlite_where=text("status = 'scheduled'"),
               postgresql_where=text("status = 'scheduled'")),
+        Index("ix_session_due", "due_on"),  # every status: the calendar's month of sessions
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="cases.id", index=True)

@@ -221,6 +221,7 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
     the cookies Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
     from . import auth, pages
     from . import money_forms as money
+    from .calendar_page import calendar
 
     settings = settings or Settings()
     config = WebConfig(db_url, settings, today, clock or (lambda: dt.datetime.now(dt.UTC)),
@@ -239,6 +240,7 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/cases/{case_id}/sessions/{seq:int}/record", endpoint(money.record), methods=["POST"]),
         Route("/cases/{case_id}/sessions/{seq:int}/waive", endpoint(money.waive), methods=["POST"]),
         Route("/cases/{case_id}/statement", endpoint(money.statement), methods=["GET"]),
+        Route("/calendar", endpoint(calendar), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
