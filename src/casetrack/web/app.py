@@ -229,6 +229,8 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/logout", endpoint(auth.logout), methods=["POST"]),
         Route("/", endpoint(pages.today), methods=["GET"]),
         Route("/cases", endpoint(pages.case_list), methods=["GET"]),
+        Route("/cases/export.csv", endpoint(pages.case_export_csv), methods=["GET"]),  # before /cases/{case_id}
+        Route("/cases/export.xlsx", endpoint(pages.case_export_xlsx), methods=["GET"]),
         Route("/cases/{case_id}", endpoint(pages.case), methods=["GET"]),
         Route("/cases/{case_id}/advance", endpoint(pages.advance), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
