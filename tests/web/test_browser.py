@@ -248,3 +248,49 @@ def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: A
     # the statement's own stylesheet is allowed by its hash: amounts are right-aligned
     assert tester.locator("td.yen").first.evaluate("e => getComputedStyle(e).textAlign") == "right"
     tester.screenshot(path=str(shots / "statement.png"), full_page=True)
+
+
+def test_filter_the_list_and_download_it(site: Site, server: str, browser: Any, shots: Path,
+                                         tmp_path: Path) -> None:
+    """A coordinator ticks 伴走支援の遅れ, then 停滞 (htmx swaps the results, the address keeps the
+    filters), downloads the view as CSV and as Excel, and gets exactly the cases on the screen."""
+    import codecs
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    from tests.web.listed import FORMULA_NAME, add_listed_cases
+
+    add_listed_cases(site, tmp_path)
+    page = _signed_in(browser, server, COORDINATOR)
+    page.goto(f"{server}/cases")
+    expect(page.locator("#results tbody tr")).to_have_count(5)  # council 13's cases
+    page.check("input[name=overdue]")
+    expect(page.locator("#results tbody tr")).to_have_count(2)
+    assert "overdue=1" in page.url
+    shown = sorted(page.locator("#results tbody tr td:first-child").all_inner_texts())
+    assert shown == sorted([site.cases["overdue"], site.cases["both"]])
+    page.screenshot(path=str(shots / "cases-overdue.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.click("#downloads >> text=CSV")
+    download = info.value
+    assert download.suggested_filename == "案件一覧-2026-11-25.csv"
+    content = Path(download.path()).read_bytes()
+    assert content.startswith(codecs.BOM_UTF8) and b"\r\n" in content
+    rows = list(csv.DictReader(io.StringIO(content[3:].decode("utf-8"), newline="")))
+    assert sorted(r["案件番号"] for r in rows) == shown
+    assert {r["事業者"] for r in rows} == {"'" + FORMULA_NAME, "有限会社そよかぜ"}
+    assert site.cases["other"].encode() not in content and site.cases["early"].encode() not in content
+
+    page.check("input[name=stalled]")
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    assert "overdue=1" in page.url and "stalled=1" in page.url
+    with page.expect_download() as info:
+        page.click("#downloads >> text=Excel")
+    assert info.value.suggested_filename == "案件一覧-2026-11-25.xlsx"
+    sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active  # (the path has no suffix)
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [site.cases["both"]]
+    page.screenshot(path=str(shots / "cases-overdue-stalled.png"), full_page=True)

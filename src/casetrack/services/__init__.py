@@ -32,6 +32,7 @@ _WHERE = {
     "claim_fee": "fees",
     "decide_fee": "fees",
     "export": "exchange",
+    "export_case_list": "exchange",
     "fee_statement": "fees",
     "import_cases": "importing",
     "init_db": "registry",
@@ -93,7 +94,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from .dashboard import case_page, search_cases, today_page  # noqa: F401
     from .doctor import doctor  # noqa: F401
     from .documents import add_document  # noqa: F401
-    from .exchange import export  # noqa: F401
+    from .exchange import export, export_case_list  # noqa: F401
     from .fees import claim_fee, decide_fee, fee_statement, list_claims, reject_fee, set_estimates  # noqa: F401
     from .importing import import_cases  # noqa: F401
     from .monitoring import list_sessions, record_session, set_explicit_schedule, waive_session  # noqa: F401

@@ -17,6 +17,7 @@ from ..store.browse import BrowseRepo
 from ..store.views import ViewRepo
 from ..workflow.registry import all_workflows, workflow
 from .case_money import money_panel
+from .case_filters import case_filter
 from .cases import case_events, case_history, show_case
 from .context import Context, load_case
 from .registry import list_councils
@@ -24,12 +25,9 @@ from .views import iter_findings
 
 PER_PAGE = 50
 MAX_PAGE = 100_000
-TEXT_MAX = 100
 HORIZON_DAYS = 30
 LIST_LIMIT = 100  # rows of a Today section shown (the total is always said)
 DEAD_LETTERS_FOR = ("supervisor", "admin")  # who sees the outbox's dead letters on their Today page
-CORPORATE_NUMBER = re.compile(r"\d{13}")
-USER_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
 def labels() -> dict[str, Any]:
@@ -99,38 +97,26 @@ def _top_findings(ctx: Context, *, council: str | None, coordinator: str | None,
 
 
 def search_cases(ctx: Context, *, program: str | None = None, state: str | None = None,
-                 coordinator: str | None = None, text: str | None = None, page: int = 1,
-                 per_page: int = PER_PAGE) -> dict[str, Any]:
-    """One page of the cases the user may see, filtered by program, state and coordinator, and found by
+                 coordinator: str | None = None, text: str | None = None, overdue: bool = False,
+                 stalled: bool = False, page: int = 1, per_page: int = PER_PAGE) -> dict[str, Any]:
+    """One page of the cases the user may see, filtered by program, state and coordinator, to those
+    with a monitoring session overdue or stalled in their state (as the audit finds them), and found by
     company name (a part of it) or 法人番号 (all 13 digits)."""
-    ctx.authorize("case.read")
-    specs = all_workflows()
-    program, state, coordinator, text = (v.strip() or None if isinstance(v, str) else None
-                                         for v in (program, state, coordinator, text))
-    if program is not None and program not in specs:
-        raise BadInput(f"unknown program {program!r} (one of {', '.join(specs)})")
-    known = [s for p, spec in specs.items() if program in (None, p) for s in spec.states]
-    if state is not None and state not in known:
-        raise BadInput(f"unknown state {state!r}" + (f" for program {program}" if program else ""))
-    if coordinator is not None and not USER_NAME.fullmatch(coordinator):
-        raise BadInput(f"{coordinator!r} is not a user name")
-    if text is not None and len(text) > TEXT_MAX:
-        raise BadInput(f"the search text is longer than {TEXT_MAX} characters")
+    actor = ctx.authorize("case.read")
+    chosen = case_filter(program=program, state=state, coordinator=coordinator, text=text, overdue=overdue,
+                         stalled=stalled)
     if not 1 <= page <= MAX_PAGE:
         raise BadInput(f"page {page} is not 1–{MAX_PAGE}")
-    digits = re.sub(r"[\s\-]", "", text) if text else ""
-    number = digits if CORPORATE_NUMBER.fullmatch(digits) else None
     with ctx.read() as repo:
         total, rows = BrowseRepo(repo.conn, ctx.scope).search_cases(
-            program=program, state=state, coordinator=coordinator, corporate_number=number,
-            name_contains=text if number is None else None, limit=per_page, offset=(page - 1) * per_page)
+            chosen.query(ctx.today), limit=per_page, offset=(page - 1) * per_page)
     info = labels()
     for row in rows:
         row["state_label"] = info["states"].get(row["state"], row["state"])
         row["program_label"] = info["programs"].get(row["program"], row["program"])
     return {"rows": rows, "total": total, "page": page, "per_page": per_page,
-            "pages": max(1, -(-total // per_page)),
-            "filters": {"program": program, "state": state, "coordinator": coordinator, "text": text}}
+            "pages": max(1, -(-total // per_page)), "filters": chosen.as_dict(),
+            "may_export": actor.role is None or policy.allows(actor.role, "case.export")}
 
 
 def case_page(ctx: Context, case_id: str) -> dict[str, Any]:

@@ -8,12 +8,14 @@ import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import BadInput
 from ..exchange.writers import Column, write_csv, write_xlsx
+from ..store.browse import case_conditions
 from ..store.views import export_case_rows, export_session_rows
 from ..workflow.registry import all_workflows
+from .case_filters import case_filter
 from .context import Context
 from .reminders import SESSION_KIND_LABELS
 from .views import audit_stalled
@@ -32,6 +34,8 @@ CASE_COLUMNS = [
     Column("rule_set", "適用ルール"),
     Column("subsidy", "補助額", "yen"), Column("paid", "支払済", "yen"), Column("retained", "留保中", "yen"),
 ]
+# the case list's download: the columns of `export cases` (so it imports back) with the program's name
+LIST_COLUMNS = [*CASE_COLUMNS[:2], Column("program_label", "事業名"), *CASE_COLUMNS[2:]]
 SESSION_COLUMNS = [
     Column("case_id", "案件番号"), Column("council", "協議会"), Column("company_name", "事業者"),
     Column("seq", "回", "int"), Column("kind_label", "種別"), Column("nominal_due_on", "本来の期限", "date"),
@@ -47,11 +51,12 @@ SESSION_STATUS = {"scheduled": "予定", "held": "実施済", "waived": "免除"
 WHAT = ("cases", "monitoring", "findings")
 
 
-def _cases(ctx: Context, repo: Any, council: str | None) -> Iterator[dict[str, Any]]:
+def _cases(ctx: Context, repo: Any, council: str | None, where: Any = ()) -> Iterator[dict[str, Any]]:
     specs = all_workflows()
-    for row in export_case_rows(repo.conn, ctx.scope, council):
+    for row in export_case_rows(repo.conn, ctx.scope, council, where):
         spec = specs.get(row["program"])
         row["state_label"] = spec.states[row["state"]].ja if spec and row["state"] in spec.states else row["state"]
+        row["program_label"] = spec.ja if spec else row["program"]
         yield row
 
 
@@ -129,3 +134,26 @@ def export(ctx: Context, what: str, *, fmt: str, out: str | None, encoding: str 
                    count)
     return {"export": what, "format": fmt, "rows": count, "file": str(target) if target else None,
             "redacted": redact}
+
+
+LIST_FORMATS = ("csv", "xlsx")
+
+
+def export_case_list(ctx: Context, out: BinaryIO, *, fmt: str, program: str | None = None,
+                     state: str | None = None, coordinator: str | None = None, text: str | None = None,
+                     overdue: bool = False, stalled: bool = False) -> dict[str, Any]:
+    """The case list as its filters choose it (services.case_filters: the web page's filters) — every
+    matching case the user may see, not one page — written to ``out`` as CSV (UTF-8 with BOM, CRLF) or
+    xlsx, in the columns of `export cases` plus the program's name, and recorded in the access log
+    like every export. Rows stream from the database into the writer; no ORM objects."""
+    ctx.authorize("case.export")
+    if fmt not in LIST_FORMATS:
+        raise BadInput(f"unknown format {fmt!r} (one of {', '.join(LIST_FORMATS)})")
+    chosen = case_filter(program=program, state=state, coordinator=coordinator, text=text, overdue=overdue,
+                         stalled=stalled)
+    with ctx.read() as repo:
+        rows = _cases(ctx, repo, None, case_conditions(chosen.query(ctx.today), scoped=ctx.scope is not None))
+        count = write_xlsx(out, "案件", LIST_COLUMNS, rows) if fmt == "xlsx" else write_csv(out, LIST_COLUMNS, rows)
+    described = chosen.describe()
+    ctx.log_access(f"export cases ({fmt}, case list)" + (f" {described}" if described else ""), count)
+    return {"export": "cases", "format": fmt, "rows": count, "filters": chosen.as_dict()}

@@ -34,6 +34,40 @@ def _open_in(spec: WorkflowSpec, item: str) -> tuple[str, ...]:
     return reminder.open_in if reminder else ()
 
 
+def _by_state(pairs: list[tuple[str, Any, str]]) -> list[tuple[str, Any, tuple[str, ...] | None]]:
+    """(state, value, program) → (state, value, programs), programs None where they are every program
+    whose workflow has the state (then the SQL needs no program term)."""
+    specs = all_workflows()
+    grouped: dict[tuple[str, Any], set[str]] = {}
+    for state, value, program in pairs:
+        grouped.setdefault((state, value), set()).add(program)
+    out = []
+    for (state, value), programs in grouped.items():
+        having = {p for p, spec in specs.items() if state in spec.states}
+        out.append((state, value, None if programs == having else tuple(sorted(programs))))
+    return sorted(out, key=lambda r: (r[0], str(r[1]), r[2] or ()))
+
+
+def stall_rules(today: dt.date) -> list[tuple[str, dt.date, tuple[str, ...] | None]]:
+    """The audit's ``stalled`` finding as data for SQL: (state, entered before, programs). A case is
+    stalled when it is in an open state of its program with a threshold and someone to wait on, and has
+    been in it more than ``stall_days`` days (DOMAIN.md §9): ``state_since < today - stall_days``."""
+    pairs = []
+    for spec in all_workflows().values():
+        for state in spec.open_states:
+            info = spec.states[state]
+            if info.stall_days is not None and info.waiting_on:
+                pairs.append((state, today - dt.timedelta(days=info.stall_days), spec.program))
+    return _by_state(pairs)
+
+
+def overdue_rules() -> list[tuple[str, tuple[str, ...] | None]]:
+    """Where the audit looks for ``monitoring_overdue``: the open states of each program, as (state,
+    programs). A case there with a scheduled session due before today has the finding."""
+    pairs = [(state, None, spec.program) for spec in all_workflows().values() for state in spec.open_states]
+    return [(state, programs) for state, _none, programs in _by_state(pairs)]
+
+
 def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, program: str | None = None,
                   coordinator: str | None = None, codes: frozenset[str] = frozenset(CODES)) -> Iterator[Finding]:
     """Every finding as of ``ctx.today``, unsorted, streamed case by case."""

@@ -125,49 +125,57 @@ class ViewRepo:
                     .mappings())
 
 
-def export_case_rows(conn: Connection, scope: frozenset[str] | None, council: str | None) -> Iterator[dict[str, Any]]:
-    """Every case with company, lead support org (name, e-mail, kind, certified), lenders, the number
-    of sessions held and money totals, for the export."""
-    from sqlalchemy import and_
+def export_case_rows(conn: Connection, scope: frozenset[str] | None, council: str | None,
+                     where: Sequence[Any] = (), batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """Every case (matching ``where``: terms on the cases table, such as browse.case_conditions gives)
+    with company, lead support org (name, e-mail, kind, certified), lenders, the number of sessions
+    held and money totals, for the export, by case id; streamed.
 
+    The matching ids come first, from the cases alone (the planner then uses the council, state or
+    session indexes and sorts; joined, SQLite walks all 100,000 cases in id order to keep the order),
+    then ``batch`` cases at a time with their company, lead, lenders and ledger sums (by case id)."""
     from .repo import companies, support
 
+    chosen = list(where)
+    if scope is not None:
+        chosen.append(cases.c.council.in_(sorted(scope)))
+    if council is not None:
+        chosen.append(cases.c.council == council)
+    ids = [r for (r,) in conn.execute(select(cases.c.id).where(*chosen).order_by(cases.c.id))]
     lead_org = orgs.alias("lead_org")
     lead = support.alias("lead")
-    money = (select(ledger.c.case_id, func.sum(ledger.c.subsidy).label("subsidy"),
-                    func.sum(ledger.c.paid + ledger.c.released).label("paid"),
-                    func.sum(ledger.c.retained - ledger.c.released).label("retained"))
-             .group_by(ledger.c.case_id).subquery())
-    held = (select(sessions.c.case_id, func.count().label("sessions_held")).where(sessions.c.status == "held")
-            .group_by(sessions.c.case_id).subquery())
-    query = (select(*CASE_COLUMNS, cases.c.opened_on, cases.c.monitoring_interval_months,
-                    cases.c.interim_monitoring, companies.c.name.label("company_name"),
-                    companies.c.corporate_number, companies.c.fiscal_year_end_month,
-                    lead_org.c.name.label("lead_name"), lead_org.c.email.label("lead_email"),
-                    lead_org.c.kind.label("lead_kind"), lead_org.c.certified.label("lead_certified"),
-                    held.c.sessions_held, money.c.subsidy, money.c.paid, money.c.retained)
-             .join(companies, companies.c.id == cases.c.company_id)
-             .outerjoin(lead, and_(lead.c.case_id == cases.c.id, lead.c.lead.is_(True)))
-             .outerjoin(lead_org, lead_org.c.id == lead.c.org_id)
-             .outerjoin(held, held.c.case_id == cases.c.id)
-             .outerjoin(money, money.c.case_id == cases.c.id)
-             .order_by(cases.c.id))
-    if scope is not None:
-        query = query.where(cases.c.council.in_(sorted(scope)))
-    if council is not None:
-        query = query.where(cases.c.council == council)
-    lender_rows = conn.execute(select(lenders.c.case_id, orgs.c.name, lenders.c.main, lenders.c.guaranteed)
-                               .join(orgs, orgs.c.id == lenders.c.org_id)
-                               .order_by(lenders.c.case_id, lenders.c.position))
-    by_case: dict[str, list[tuple[str, bool, bool]]] = {}
-    for case_id, name, main, guaranteed in lender_rows:
-        by_case.setdefault(case_id, []).append((name, main, guaranteed))
-    for row in conn.execute(query.execution_options(yield_per=5000)).mappings():
-        out = dict(row)
-        mine = by_case.get(out["id"], [])
-        out["lenders"] = "・".join(n + ("（保証付）" if g else "") for n, _m, g in mine)
-        out["main_bank"] = next((n for n, m, _g in mine if m), None)
-        yield out
+    for start in range(0, len(ids), batch):
+        part = ids[start:start + batch]
+        money = {r.case_id: r for r in conn.execute(
+            select(ledger.c.case_id, func.sum(ledger.c.subsidy).label("subsidy"),
+                   func.sum(ledger.c.paid + ledger.c.released).label("paid"),
+                   func.sum(ledger.c.retained - ledger.c.released).label("retained"))
+            .where(ledger.c.case_id.in_(part)).group_by(ledger.c.case_id))}
+        by_case: dict[str, list[tuple[str, bool, bool]]] = {}
+        for case_id, name, main, guaranteed in conn.execute(
+                select(lenders.c.case_id, orgs.c.name, lenders.c.main, lenders.c.guaranteed)
+                .join(orgs, orgs.c.id == lenders.c.org_id).where(lenders.c.case_id.in_(part))
+                .order_by(lenders.c.case_id, lenders.c.position)):
+            by_case.setdefault(case_id, []).append((name, main, guaranteed))
+        held = dict(conn.execute(select(sessions.c.case_id, func.count()).where(
+            sessions.c.status == "held", sessions.c.case_id.in_(part)).group_by(sessions.c.case_id)).all())
+        query = (select(*CASE_COLUMNS, cases.c.opened_on, cases.c.monitoring_interval_months,
+                        cases.c.interim_monitoring, companies.c.name.label("company_name"),
+                        companies.c.corporate_number, companies.c.fiscal_year_end_month,
+                        lead_org.c.name.label("lead_name"), lead_org.c.email.label("lead_email"),
+                        lead_org.c.kind.label("lead_kind"), lead_org.c.certified.label("lead_certified"))
+                 .join(companies, companies.c.id == cases.c.company_id)
+                 .outerjoin(lead, and_(lead.c.case_id == cases.c.id, lead.c.lead.is_(True)))
+                 .outerjoin(lead_org, lead_org.c.id == lead.c.org_id)
+                 .where(cases.c.id.in_(part)).order_by(cases.c.id))
+        for out in (dict(r) for r in conn.execute(query).mappings()):
+            sums = money.get(out["id"])
+            out.update(subsidy=sums.subsidy if sums else None, paid=sums.paid if sums else None,
+                       retained=sums.retained if sums else None, sessions_held=held.get(out["id"]))
+            mine = by_case.get(out["id"], [])
+            out["lenders"] = "・".join(n + ("（保証付）" if g else "") for n, _m, g in mine)
+            out["main_bank"] = next((n for n, m, _g in mine if m), None)
+            yield out
 
 
 def export_session_rows(conn: Connection, scope: frozenset[str] | None, council: str | None) -> Iterator[dict[str, Any]]:

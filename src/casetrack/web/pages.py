@@ -1,18 +1,23 @@
-"""GET / (Today), GET /cases, GET /cases/{id}, POST /cases/{id}/advance."""
+"""GET / (Today), GET /cases (and its download, /cases/export.csv|xlsx), GET /cases/{id},
+POST /cases/{id}/advance."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any, BinaryIO, cast
 from urllib.parse import quote, urlencode
 
-from starlette.responses import RedirectResponse, Response
+from starlette.datastructures import QueryParams
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ..domain.dates import parse_date
 from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardFailed, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.cases import advance as advance_case
 from . import money_forms
+from ..services.exchange import export_case_list
 from .app import CONFLICT_MESSAGE, Web, message_of, status_of
 
 
@@ -22,6 +27,23 @@ def today(web: Web) -> Response:
 
 
 CASE_FILTERS = ("program", "state", "coordinator", "q")
+CASE_FLAGS = ("overdue", "stalled")  # checkboxes: 1, or absent (0 and blank are absent too)
+
+
+def _flag(params: QueryParams, name: str) -> bool:
+    raw = params.get(name, "")
+    if raw not in ("", "0", "1"):
+        raise BadInput(f"{name} {raw[:20]!r} is not 1 (or nothing)")
+    return raw == "1"
+
+
+def _filters(params: QueryParams) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the filters for the services, the non-blank ones as query parameters to keep in links)."""
+    chosen: dict[str, Any] = {"program": params.get("program"), "state": params.get("state"),
+                              "coordinator": params.get("coordinator"), "text": params.get("q"),
+                              **{f: _flag(params, f) for f in CASE_FLAGS}}
+    kept = {k: params[k] for k in CASE_FILTERS if params.get(k)} | {f: "1" for f in CASE_FLAGS if chosen[f]}
+    return chosen, kept
 
 
 def case_list(web: Web) -> Response:
@@ -31,16 +53,62 @@ def case_list(web: Web) -> Response:
         page = int(raw_page)
     except ValueError:
         raise BadInput(f"page {raw_page[:20]!r} is not a whole number") from None
-    result = dashboard.search_cases(web.ctx, program=params.get("program"), state=params.get("state"),
-                                    coordinator=params.get("coordinator"), text=params.get("q"), page=page)
-    kept = {k: params[k] for k in CASE_FILTERS if params.get(k)}
+    chosen, kept = _filters(params)
+    result = dashboard.search_cases(web.ctx, page=page, **chosen)
 
     def link(to_page: int) -> str:
         return "/cases?" + urlencode({**kept, "page": to_page})
 
     return web.page("cases.html.j2", result=result, labels=dashboard.labels(), params=kept,
+                    export_query=urlencode(kept),
                     prev_link=link(page - 1) if page > 1 else None,
                     next_link=link(page + 1) if page < result["pages"] else None)
+
+
+SPOOL_BYTES = 8 * 1024 * 1024  # a download is built in memory up to this, then in a temporary file
+CHUNK_BYTES = 64 * 1024
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    with spool:
+        while chunk := spool.read(CHUNK_BYTES):
+            yield chunk
+
+
+def attachment(ascii_name: str, name: str) -> str:
+    """Content-Disposition for a download: an ASCII ``filename`` for old clients and the real name as
+    RFC 5987 ``filename*`` (UTF-8, percent-encoded)."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _case_export(web: Web, fmt: str) -> Response:
+    """The case list's current view — every matching case, not one page — as a file. It is written in
+    full (rows streamed from the database into the writer, in memory up to SPOOL_BYTES, past that in a
+    temporary file) before the first byte is sent, so a refusal is still a page and the access-log row
+    says how many rows were given out; then it is sent in chunks."""
+    chosen, _kept = _filters(web.request.query_params)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed by _chunks)
+    try:
+        export_case_list(web.ctx, cast(BinaryIO, spool), fmt=fmt, **chosen)
+        size = spool.tell()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    day = web.today.isoformat()
+    headers = {"Content-Disposition": attachment(f"cases-{day}.{fmt}", f"案件一覧-{day}.{fmt}"),
+               "Content-Length": str(size)}
+    return StreamingResponse(_chunks(spool), media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def case_export_csv(web: Web) -> Response:
+    return _case_export(web, "csv")
+
+
+def case_export_xlsx(web: Web) -> Response:
+    return _case_export(web, "xlsx")
 
 
 def case(web: Web) -> Response:
