@@ -16,6 +16,7 @@ from ..errors import BadInput
 from ..store.browse import BrowseRepo
 from ..store.views import ViewRepo
 from ..workflow.registry import all_workflows, workflow
+from .case_forms import case_forms
 from .cases import case_events, case_history, show_case
 from .context import Context, load_case
 from .registry import list_councils
@@ -159,6 +160,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
             checklist.append({"event": event.id, "label": event.ja, "items": items})
     return {
         "case": view, "events": events, "history": history, "checklist": checklist,
+        "forms": case_forms(actor.role, spec, view, history),
         "labels": {
             "program": spec.ja, "track": spec.tracks[view["track"]].ja if view["track"] in spec.tracks else view["track"],
             "states": {s.id: s.ja for s in spec.states.values()},

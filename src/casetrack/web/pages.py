@@ -12,6 +12,7 @@ from ..domain.dates import parse_date
 from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardFailed, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.cases import advance as advance_case
+from . import case_forms
 from .app import CONFLICT_MESSAGE, Web, message_of, status_of
 
 
@@ -47,6 +48,7 @@ def case(web: Web) -> Response:
     data = dashboard.case_page(web.ctx, case_id)
     done = web.request.query_params.get("done")
     notice = f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"] else None
+    notice = notice or case_forms.notice(web, data)
     return web.page("case.html.j2", data=data, notice=notice, error=None, tried={})
 
 
