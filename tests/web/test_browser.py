@@ -294,3 +294,40 @@ def test_filter_the_list_and_download_it(site: Site, server: str, browser: Any, 
     sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active  # (the path has no suffix)
     assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [site.cases["both"]]
     page.screenshot(path=str(shots / "cases-overdue-stalled.png"), full_page=True)
+
+
+def test_record_a_document_then_advance(site: Site, server: str, browser: Any, shots: Path) -> None:
+    """The early case needs the main bank's 事前相談書 to apply: recorded from the page's form, the
+    checklist ticks it, 利用申請 goes through, and the diagram moves its highlight."""
+    case_id = site.cases["early"]
+    page = _signed_in(browser, server, COORDINATOR)
+    page.goto(f"{server}/cases/{case_id}")
+    current = page.locator("svg.state-diagram g.state.current")
+    assert current.count() == 1 and "事前相談" in (current.text_content() or "")
+    # the stylesheet (not a style attribute: the CSP forbids them) colours the current state's box
+    assert current.locator("path").first.evaluate("e => getComputedStyle(e).fill") == "rgb(255, 224, 138)"
+    assert page.locator("#checklist li.missing", has_text="事前相談書").count() == 1
+    page.screenshot(path=str(shots / "case-diagram.png"), full_page=True)
+
+    form = page.locator("#document-form")
+    form.locator("select[name=kind]").select_option("pre_consultation_letter")
+    form.locator("input[name=on]").fill("2026-11-20")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"{server}/cases/{case_id}?done=document.pre_consultation_letter")
+    assert "「事前相談書」を記録しました。" in page.locator(".notice").inner_text()
+    assert page.locator("#checklist li.ok", has_text="事前相談書").count() == 1
+    assert page.locator("#checklist li.missing").count() == 0
+    page.screenshot(path=str(shots / "document-recorded.png"), full_page=True)
+    (doc,) = site.cli.ok("case", "show", case_id)["documents"]
+    assert (doc["kind"], doc["lender_id"], doc["on"]) == ("pre_consultation_letter", site.world.bank_main,
+                                                          "2026-11-20")
+
+    page.locator("form.event", has=page.locator("input[name=event][value=apply]")).locator(
+        "button[type=submit]").click()
+    page.wait_for_url(f"{server}/cases/{case_id}?done=apply")
+    assert "利用申請済" in page.locator("#header").inner_text()
+    assert "利用申請済" in (page.locator("svg.state-diagram g.state.current").text_content() or "")
+    assert "事前相談" in (page.locator("svg.state-diagram g.state.visited").text_content() or "")
+    page.screenshot(path=str(shots / "case-applied.png"), full_page=True)
+    last = site.history(case_id)[-1]
+    assert (last["event"], last["user"], last["to"]) == ("apply", COORDINATOR, "applied")

@@ -125,9 +125,12 @@ def case_history(ctx: Context, case_id: str) -> list[dict[str, Any]]:
         return [presenters.history_row(h) for h in repo.case_history(case_id)]
 
 
-def correct_history(ctx: Context, case_id: str, seq: int, *, note: str) -> dict[str, Any]:
+def correct_history(ctx: Context, case_id: str, seq: int, *, note: str,
+                    expected_version: int | None = None) -> dict[str, Any]:
     """Append a correction of history row ``seq``: the state does not change, the row names what it
-    corrects. A correction of a council decision needs the right to make that decision."""
+    corrects. A correction of a council decision needs the right to make that decision.
+    ``expected_version``: the version of the case the caller looked at (a web form); any other is a
+    Conflict."""
     if not note.strip():
         raise BadInput("a correction needs --note saying what is right")
     ctx.authorize("case.read")
@@ -139,6 +142,8 @@ def correct_history(ctx: Context, case_id: str, seq: int, *, note: str) -> dict[
     ctx.authorize(policy.event_action(target["event"]))
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
+        if expected_version is not None and case["version"] != expected_version:
+            raise stale(case_id)
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         row = repo.insert_history({

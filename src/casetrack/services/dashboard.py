@@ -16,8 +16,9 @@ from ..errors import BadInput
 from ..store.browse import BrowseRepo
 from ..store.views import ViewRepo
 from ..workflow.registry import all_workflows, workflow
-from .case_money import money_panel
 from .case_filters import case_filter
+from .case_forms import case_forms
+from .case_money import money_panel
 from .cases import case_events, case_history, show_case
 from .context import Context, load_case
 from .registry import list_councils
@@ -147,6 +148,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
     return {
         "case": view, "events": events, "history": history, "checklist": checklist,
         "money": money_panel(ctx, case_id),  # claims, sessions and the forms the role may use
+        "forms": case_forms(actor.role, spec, view, history),
         "labels": {
             "program": spec.ja, "track": spec.tracks[view["track"]].ja if view["track"] in spec.tracks else view["track"],
             "states": {s.id: s.ja for s in spec.states.values()},

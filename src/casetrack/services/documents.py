@@ -23,12 +23,17 @@ def fingerprint(file: str, option: str) -> dict[str, Any]:
 
 
 def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None, on: dt.date | None,
-                 file: str | None) -> dict[str, Any]:
+                 file: str | None, expected_version: int | None = None) -> dict[str, Any]:
+    """Record a document of ``kind`` (a letter from a lender: ``lender_id``, by default the main bank).
+    ``expected_version``: the version of the case the caller looked at (a web form); any other is a
+    Conflict."""
     ctx.authorize("case.work")
     on = on or ctx.today
     file_info = fingerprint(file, "--file") if file is not None else {}
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
+        if expected_version is not None and case["version"] != expected_version:
+            raise stale(case_id)
         if kind not in spec.documents:
             raise BadInput(f"unknown document kind {kind!r} (one of {', '.join(spec.documents)})")
         doc_kind = spec.documents[kind]

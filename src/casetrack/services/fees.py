@@ -16,12 +16,21 @@ from .context import Context, load_case, stale
 MONITORING_COMPONENTS = ("monitoring", "monitoring_interim", "monitoring_fye")
 
 
-def set_estimates(ctx: Context, case_id: str, estimates: dict[str, int]) -> dict[str, int]:
-    """Change the fee estimates filed with the application (only before ``apply``)."""
+def estimates_open(spec: WorkflowSpec, state: str) -> bool:
+    """Whether a case in ``state`` may still change its estimates: they are filed with the application."""
+    return state == spec.initial
+
+
+def set_estimates(ctx: Context, case_id: str, estimates: dict[str, int], *,
+                  expected_version: int | None = None) -> dict[str, int]:
+    """Change the fee estimates filed with the application (only before ``apply``). ``expected_version``:
+    the version of the case the caller looked at (a web form); any other is a Conflict."""
     ctx.authorize("case.work")
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
-        if case["state"] != spec.initial:
+        if expected_version is not None and case["version"] != expected_version:
+            raise stale(case_id)
+        if not estimates_open(spec, case["state"]):
             raise Refused(f"case {case_id} is {case['state']}: estimates are filed with the application "
                           f"and can change only in {spec.initial}")
         caps = spec.rule_set(case["rule_set"]).caps(case["track"])

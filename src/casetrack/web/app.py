@@ -219,7 +219,7 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
     """The dashboard on the database at ``db_url``. ``today`` fixes the day the pages act on (default:
     today in Asia/Tokyo), ``clock`` the instant sessions are judged by (tests), ``secure_cookies`` marks
     the cookies Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
-    from . import auth, pages
+    from . import auth, case_forms, pages
     from . import money_forms as money
     from .calendar_page import calendar
 
@@ -243,6 +243,9 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/cases/{case_id}/sessions/{seq:int}/waive", endpoint(money.waive), methods=["POST"]),
         Route("/cases/{case_id}/statement", endpoint(money.statement), methods=["GET"]),
         Route("/calendar", endpoint(calendar), methods=["GET"]),
+        Route("/cases/{case_id}/documents", endpoint(case_forms.documents), methods=["POST"]),
+        Route("/cases/{case_id}/estimates", endpoint(case_forms.estimates), methods=["POST"]),
+        Route("/cases/{case_id}/corrections", endpoint(case_forms.corrections), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],

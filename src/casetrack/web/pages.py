@@ -16,8 +16,8 @@ from ..domain.dates import parse_date
 from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardFailed, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.cases import advance as advance_case
-from . import money_forms
 from ..services.exchange import export_case_list
+from . import case_forms, money_forms
 from .app import CONFLICT_MESSAGE, Web, message_of, status_of
 
 
@@ -117,6 +117,7 @@ def case(web: Web) -> Response:
     done = web.request.query_params.get("done")
     notice = f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"] else None
     notice = notice or money_forms.notice(web.request.query_params)
+    notice = notice or case_forms.notice(web, data)
     return web.page("case.html.j2", data=data, notice=notice, error=None, tried={})
 
 

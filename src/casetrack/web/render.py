@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from ..domain.wareki import wareki
 from ..resources import templates_dir
+from .diagram import state_diagram
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 HTMX = "htmx-2.0.4.min.js"  # the pinned copy in static/ (no CDN: the council network may have no internet)
@@ -80,6 +81,7 @@ def environment() -> Environment:
     env.globals.update(bar_chart=bar_chart, ROLE_LABELS=ROLE_LABELS, WAITING_ON=WAITING_ON,
                        FINDING_CODES=FINDING_CODES, SESSION_KINDS=SESSION_KINDS, SESSION_STATUS=SESSION_STATUS,
                        SOURCES=SOURCES, HTMX=HTMX)
+    env.globals["state_diagram"] = state_diagram
     return env
 
 

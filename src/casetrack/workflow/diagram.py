@@ -42,7 +42,8 @@ def dot(spec: WorkflowSpec, highlight: str | None = None) -> str:
     ]
     open_states = set(spec.open_states)
     for state in spec.states.values():
-        attrs = [f"label={_q(state.ja + chr(10) + state.id)}"]
+        attrs = [f"label={_q(state.ja + chr(10) + state.id)}", f"id={_q('state-' + state.id)}",
+                 f"class={_q('state final' if state.final else 'state')}"]  # SVG hooks for a stylesheet
         if state.final:
             attrs.append("peripheries=2")
         if state.id == highlight:
@@ -59,8 +60,13 @@ def dot(spec: WorkflowSpec, highlight: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def dot_program() -> str | None:
+    """Where graphviz's ``dot`` is installed, if it is."""
+    return shutil.which("dot")
+
+
 def svg(spec: WorkflowSpec, highlight: str | None = None) -> str:
-    exe = shutil.which("dot")
+    exe = dot_program()
     if exe is None:
         raise BadInput("SVG needs graphviz's dot program (Debian: apt-get install graphviz); "
                        "--format mermaid works without it")

@@ -1,0 +1,147 @@
+"""The case page's forms besides the events: POST /cases/{id}/documents (`doc add`),
+/cases/{id}/estimates (`case estimate`) and /cases/{id}/corrections (`case correct`).
+
+Each parses its fields, calls the use case on the version of the case the form was made from, and
+redirects back with a notice (?done=…); a refusal shows the case again with the reason and the values
+entered, and writes nothing. The use cases decide everything: who may, in which state, which kinds
+and components exist."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.responses import RedirectResponse, Response
+
+from ..domain.dates import parse_date
+from ..errors import BadInput, CasetrackError, Conflict, NotFound, NotPermitted
+from ..services import dashboard
+from ..services.cases import correct_history
+from ..services.documents import add_document
+from ..services.fees import set_estimates
+from ..services.parsing import parse_yen
+from .app import CONFLICT_MESSAGE, Web, message_of, status_of
+
+ESTIMATE_FIELD = "estimate."  # one field per fee component: estimate.plan, estimate.monitoring, …
+
+
+def notice(web: Web, data: dict[str, Any]) -> str | None:
+    """The notice after one of these forms was recorded (?done=document.KIND or ?done=estimates)."""
+    done = web.request.query_params.get("done", "")
+    kind = done.removeprefix("document.")
+    if done.startswith("document.") and kind in data["labels"]["documents"]:
+        return f"「{data['labels']['documents'][kind]}」を記録しました。"
+    if done == "estimates":
+        return "「見積」を記録しました。"
+    return None
+
+
+def documents(web: Web) -> Response:
+    """Record a document on the case, as `casetrack doc add CASE KIND [--lender] [--on]`."""
+    case_id = web.request.path_params["case_id"]
+    tried = {"form": "document", "kind": web.field("kind", 40).strip(), "lender": web.field("lender", 20).strip(),
+             "on": web.field("on", 20)}
+    try:
+        version = _version(web)
+        if not tried["kind"]:
+            raise BadInput("書類の種類を選んでください。")
+        add_document(web.ctx, case_id, tried["kind"], lender_id=_lender(tried["lender"]),
+                     on=_date(tried["on"], "書類の日付"), file=None, expected_version=version)
+    except NotFound:
+        raise
+    except CasetrackError as exc:
+        return _shown_again(web, case_id, exc, "書類を記録できませんでした。", "書類を記録する権限がありません。", tried)
+    return _back(case_id, "document." + tried["kind"])
+
+
+def estimates(web: Web) -> Response:
+    """Change the fee estimates, as `casetrack case estimate CASE COMPONENT=YEN...`: the components
+    given are set, the others kept."""
+    case_id = web.request.path_params["case_id"]
+    entered = {key.removeprefix(ESTIMATE_FIELD): web.field(key, 40) for key in (web.form or {})
+               if key.startswith(ESTIMATE_FIELD)}
+    tried = {"form": "estimates", "estimates": entered}
+    try:
+        version = _version(web)
+        amounts = {}
+        for component, text in entered.items():
+            if text.strip():
+                try:
+                    amounts[component] = parse_yen(text, component)
+                except BadInput:
+                    raise BadInput(f"見積の金額「{text[:40]}」は円の整数ではありません（例：1,234,567）。") from None
+        if not amounts:
+            raise BadInput("見積の金額を一つ以上入力してください。")
+        set_estimates(web.ctx, case_id, amounts, expected_version=version)
+    except NotFound:
+        raise
+    except CasetrackError as exc:
+        return _shown_again(web, case_id, exc, "見積を変更できませんでした。", "見積を変更する権限がありません。", tried)
+    return _back(case_id, "estimates")
+
+
+def corrections(web: Web) -> Response:
+    """Append a correction of one history row, as `casetrack case correct CASE SEQ --note`."""
+    case_id = web.request.path_params["case_id"]
+    raw_seq = web.field("seq", 10).strip()
+    tried = {"form": "correct", "seq": int(raw_seq) if raw_seq.isdigit() else None, "note": web.field("note")}
+    what = f"第{raw_seq}項の訂正" if raw_seq.isdigit() else "訂正"
+    try:
+        version = _version(web)
+        if tried["seq"] is None:
+            raise BadInput(f"訂正する項目の番号「{raw_seq[:10]}」が正しくありません。")
+        if not tried["note"].strip():
+            raise BadInput("訂正の内容（何が誤りで、何が正しいか）を書いてください。")
+        correct_history(web.ctx, case_id, tried["seq"], note=tried["note"], expected_version=version)
+    except NotFound as exc:
+        if exc.what == "case":
+            raise
+        return _shown_again(web, case_id, BadInput(f"第{raw_seq}項はこの案件の経過にありません。"),
+                            f"{what}を記録できませんでした。", "", tried)
+    except CasetrackError as exc:
+        return _shown_again(web, case_id, exc, f"{what}を記録できませんでした。",
+                            f"{what}を記録する権限がありません（協議会の決定の訂正は統括責任者・補佐が行います）。", tried)
+    return _back(case_id, "correct")
+
+
+def _version(web: Web) -> int:
+    raw = web.field("version", 20).strip()
+    if not raw.isdigit():
+        raise BadInput(f"フォームの版「{raw[:20]}」が正しくありません。ページを再読み込みしてください。")
+    return int(raw)
+
+
+def _date(text: str, what: str) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError:
+        raise BadInput(f"{what}「{text}」は日付ではありません（例：2026-11-25）。") from None
+
+
+def _lender(text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 12:
+        raise BadInput(f"金融機関の指定「{text}」が正しくありません。")
+    return int(text)
+
+
+def _back(case_id: str, done: str) -> Response:
+    return RedirectResponse(f"/cases/{quote(case_id)}?" + urlencode({"done": done}), status_code=303)
+
+
+def _shown_again(web: Web, case_id: str, exc: CasetrackError, title: str, not_permitted: str,
+                 tried: dict[str, Any]) -> Response:
+    """The case as it is now, with why nothing was written and the values entered."""
+    data = dashboard.case_page(web.ctx, case_id)
+    if isinstance(exc, Conflict):
+        error = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
+    elif isinstance(exc, NotPermitted):
+        error = {"title": not_permitted, "details": [exc.message]}
+    else:
+        error = {"title": title, "details": [message_of(exc), *exc.details]}
+    return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)
