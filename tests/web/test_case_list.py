@@ -213,6 +213,7 @@ def test_xlsx_download(listed: Site) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert 'filename="cases-2026-11-25.xlsx"' in response.headers["content-disposition"]
+    assert int(response.headers["content-length"]) == len(response.content)
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet.title == "案件" and sheet.freeze_panes == "A2"
     rows = list(sheet.iter_rows(values_only=True))

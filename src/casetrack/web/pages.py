@@ -92,7 +92,7 @@ def _case_export(web: Web, fmt: str) -> Response:
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed by _chunks)
     try:
         export_case_list(web.ctx, cast(BinaryIO, spool), fmt=fmt, **chosen)
-        size = spool.tell()
+        size = spool.seek(0, 2)  # the end, wherever the writer left the position
         spool.seek(0)
     except BaseException:
         spool.close()
