@@ -50,6 +50,7 @@ def _drawing(folder: str, program: str) -> str | None:
         return None
     text = _NODE.sub(lambda m: node_hook(m.group(1)), text[text.index("<svg"):])
     text = _SIZE.sub(lambda m: f'{m.group(1)}="{float(m.group(2)) * SCALE:.0f}pt"', text, count=2)
+    text = text.replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "", 1)  # unused; HTML knows xlink anyway
     label = spec.ja.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
     text = text.replace("<svg ", f'<svg class="state-diagram" role="img" aria-label="{label}の状態遷移図" ', 1)
     missing = [s for s in spec.states if node_hook(s) not in text]
