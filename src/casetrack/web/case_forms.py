@@ -40,7 +40,7 @@ def notice(web: Web, data: dict[str, Any]) -> str | None:
 def documents(web: Web) -> Response:
     """Record a document on the case, as `casetrack doc add CASE KIND [--lender] [--on]`."""
     case_id = web.request.path_params["case_id"]
-    tried = {"form": "document", "kind": web.field("kind", 40).strip(), "lender": web.field("lender", 20).strip(),
+    tried: dict[str, Any] = {"form": "document", "kind": web.field("kind", 40).strip(), "lender": web.field("lender", 20).strip(),
              "on": web.field("on", 20)}
     try:
         version = _version(web)
@@ -61,10 +61,10 @@ def estimates(web: Web) -> Response:
     case_id = web.request.path_params["case_id"]
     entered = {key.removeprefix(ESTIMATE_FIELD): web.field(key, 40) for key in (web.form or {})
                if key.startswith(ESTIMATE_FIELD)}
-    tried = {"form": "estimates", "estimates": entered}
+    tried: dict[str, Any] = {"form": "estimates", "estimates": entered}
     try:
         version = _version(web)
-        amounts = {}
+        amounts: dict[str, int] = {}
         for component, text in entered.items():
             if text.strip():
                 try:
@@ -85,7 +85,7 @@ def corrections(web: Web) -> Response:
     """Append a correction of one history row, as `casetrack case correct CASE SEQ --note`."""
     case_id = web.request.path_params["case_id"]
     raw_seq = web.field("seq", 10).strip()
-    tried = {"form": "correct", "seq": int(raw_seq) if raw_seq.isdigit() else None, "note": web.field("note")}
+    tried: dict[str, Any] = {"form": "correct", "seq": int(raw_seq) if raw_seq.isdigit() else None, "note": web.field("note")}
     what = f"第{raw_seq}項の訂正" if raw_seq.isdigit() else "訂正"
     try:
         version = _version(web)
@@ -139,7 +139,7 @@ def _shown_again(web: Web, case_id: str, exc: CasetrackError, title: str, not_pe
     """The case as it is now, with why nothing was written and the values entered."""
     data = dashboard.case_page(web.ctx, case_id)
     if isinstance(exc, Conflict):
-        error = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
+        error: dict[str, Any] = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
     elif isinstance(exc, NotPermitted):
         error = {"title": not_permitted, "details": [exc.message]}
     else:
