@@ -28,6 +28,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from casetrack.calendar import BusinessCalendar
 from casetrack.exchange.writers import DANGEROUS, Column, defuse, write_csv, write_xlsx
 from casetrack.notify.messages import build, one_line
 from casetrack.notify.render import render
@@ -147,7 +148,8 @@ def _reminder_candidates(company: str, adviser: str, coordinator: str) -> list[r
                     seen.setdefault((rung.template, role), rem.Candidate(
                         key="k", case_id="13-2026-0001", item=kind, item_ref="13-2026-0001#1", rung=rung.id,
                         due_on=dt.date(2027, 5, 6), send_on=dt.date(2027, 4, 6), role=role,
-                        template=rung.template, context={"spec": spec, "row": row, "anchor": dt.date(2027, 5, 6)},
+                        template=rung.template, context={"spec": spec, "row": row, "anchor": dt.date(2027, 5, 6),
+                                                                  "calendar": BusinessCalendar()},
                         to_addr=TO_ADDR, to_name=name))
     return list(seen.values())
 
