@@ -51,3 +51,26 @@ def test_case_list_table_and_json_agree(cli: Cli, world: World) -> None:
     assert [r["id"] for r in rows] == [cid]
     table = cli("case", "list")
     assert table.code == 0 and cid in table.out and "喫茶" not in table.out
+
+
+def test_row_encoder_writes_what_json_dumps_writes() -> None:
+    """The list writer's encoder (the C encoder built once) gives, row for row, exactly the text of
+    ``json.dumps(row, ensure_ascii=False)`` with the CLI's date rules: dates as ISO days, times in UTC
+    with Z, Japanese unescaped, quotes and control characters escaped."""
+    import datetime as dt
+    import json
+
+    from casetrack.cli.output import _default, row_encoder
+
+    rows = [
+        {"case": "13-2026-0001", "since": dt.date(2026, 11, 3), "days": 12, "level": "overdue", "coordinator": None,
+         "message": "「協議中」のまま95日経過しています（目安90日）。同意書が未提出の金融機関：さくら銀行、\"みなと\"信金"},
+        {"at": dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=9))), "ok": True,
+         "amount": 1_234_567, "rate": 0.5, "tab\tand\nnewline": ["a", 1, None, {"k": "\\"}], "nan": float("inf")},
+        [],
+        {},
+    ]
+    encode = row_encoder()
+    for row in rows:
+        assert encode(row) == json.dumps(row, ensure_ascii=False, default=_default)
+    assert encode(rows[1]).startswith('{"at": "2026-11-25T00:30:00Z", "ok": true')

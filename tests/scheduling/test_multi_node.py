@@ -18,9 +18,9 @@ import sqlalchemy as sa
 
 from casetrack import services
 from casetrack.domain.dates import add_months
+from casetrack.services.reminders import FAULT_ENV
 from casetrack.store.bulk import load
 from casetrack.store.db import get_engine
-from casetrack.services.reminders import FAULT_ENV
 from tests.conftest import ADMIN, PG_ENV
 from tests.scheduling.helpers import Scheduler, schedulers, smtp_sink, spawn_scheduler, wait_until
 

@@ -37,12 +37,24 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def row_encoder() -> Callable[[Any], str]:
+    """``json.dumps(row, ensure_ascii=False, default=…)`` for many rows: the C encoder built once
+    (``json.dumps`` builds a new one per call, which costs more than encoding a small row)."""
+    from json import encoder as std
+
+    if std.c_make_encoder is None:  # a Python without the C accelerator
+        return json.JSONEncoder(ensure_ascii=False, default=_default).encode
+    encode = std.c_make_encoder(None, _default, std.encode_basestring, None, ": ", ", ", False, False, True)
+    return lambda row: "".join(encode(row, 0))
+
+
 def to_json(data: Any) -> str:
     """One object is indented for people; a list is one row per line (the fast C encoder: big lists)."""
     if isinstance(data, list):
         if not data:
             return "[]"
-        return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False, default=_default) for row in data) + "\n]"
+        encode = row_encoder()
+        return "[\n" + ",\n".join(encode(row) for row in data) + "\n]"
     return json.dumps(data, ensure_ascii=False, default=_default, indent=2)
 
 
@@ -119,7 +131,7 @@ def emit_stream(rows: Iterator[dict[str, Any]], fmt: str, columns: Sequence[str]
     out = sys.stdout
     count = 0
     if fmt == "json":
-        encode = json.JSONEncoder(ensure_ascii=False, default=_default).encode  # one encoder, not one per row
+        encode = row_encoder()
         out.write("[")
         chunk: list[str] = []
         for count, row in enumerate(rows, start=1):

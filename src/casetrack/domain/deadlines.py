@@ -4,7 +4,7 @@ the guards, the audit and the reminders all read them here."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .dates import add_months
@@ -55,3 +55,20 @@ def item_date(kind: str, rules: Mapping[str, Any], *, accepted_on: dt.date | Non
     if kind == "holdback" and decided_on:
         return holdback_warning(decided_on, rules)
     return None
+
+
+def latest_start(date_of: Callable[[dt.date], dt.date], today: dt.date) -> dt.date | None:
+    """The latest day ``d`` with ``date_of(d) <= today``, for a ``date_of`` that never decreases as ``d``
+    grows (each function above, of the one date it counts from): the cases whose warning day has come
+    are exactly those whose date is on or before it, a bound the database can filter by. None when no
+    day within a century either way qualifies."""
+    lo, hi = (today - dt.timedelta(days=36_525)).toordinal(), (today + dt.timedelta(days=36_525)).toordinal()
+    if date_of(dt.date.fromordinal(lo)) > today:
+        return None
+    while lo < hi:  # invariant: date_of(lo) <= today
+        mid = (lo + hi + 1) // 2
+        if date_of(dt.date.fromordinal(mid)) <= today:
+            lo = mid
+        else:
+            hi = mid - 1
+    return dt.date.fromordinal(lo)

@@ -6,15 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import deadlines
 
 CODES = ("stalled", "claim_deadline", "validity", "monitoring_overdue", "holdback_open")
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """One finding. A named tuple: the audit builds one per case in trouble, ×100,000 at national size,
+    and a tuple is the cheapest immutable record to build and to keep for sorting."""
+
     case: str
     council: str
     state: str
@@ -50,38 +52,37 @@ def case_findings(case: Mapping[str, Any], state: StateInfo, rules: Mapping[str,
                   missing_consents: Sequence[str] = ()) -> list[Finding]:
     """Findings about the case itself (stall, deadlines); sessions and holdbacks have their own."""
     out = []
-    common = {"case": case["id"], "council": case["council"], "state": case["state"],
-              "coordinator": case.get("coordinator"), "program": case["program"]}
+    ident = (case["id"], case["council"], case["state"])  # a Finding's first three fields
+    who = (case.get("coordinator"), case["program"])  # and its last two
     if state.stall_days is not None and state.waiting_on:
         days = (today - case["state_since"]).days
         if days > state.stall_days:
             detail = ""
             if case["state"] == "negotiating" and missing_consents:
                 detail = f"。同意書が未提出の金融機関：{'、'.join(missing_consents)}"
-            out.append(Finding(**common, code="stalled", since=case["state_since"], days=days,
-                               waiting_on=state.waiting_on, overdue=False,
-                               message=f"「{state.label}」のまま{days}日経過しています（目安{state.stall_days}日）{detail}"))
+            message = f"「{state.label}」のまま{days}日経過しています（目安{state.stall_days}日）{detail}"
+            out.append(Finding(*ident, "stalled", case["state_since"], days, state.waiting_on, message, False, *who))
     accepted = case.get("accepted_on")
     if accepted and case["state"] in claim_open_in and "claim_deadline_months" in rules:
-        deadline = deadlines.claim_deadline(accepted, rules)
         warn = deadlines.claim_deadline_warning(accepted, rules)
         if today >= warn:
+            deadline = deadlines.claim_deadline(accepted, rules)
             passed = today > deadline
             message = (f"支払申請期限 {deadline} を{(today - deadline).days}日過ぎています（失効の対象）" if passed
                        else f"支払申請期限 {deadline} まであと{(deadline - today).days}日です"
                        f"（利用決定 {accepted} から{rules['claim_deadline_months']}か月）")
-            out.append(Finding(**common, code="claim_deadline", since=warn, days=(today - warn).days,
-                               waiting_on="support_org", overdue=passed, message=message))
+            out.append(Finding(*ident, "claim_deadline", warn, (today - warn).days, "support_org", message, passed,
+                               *who))
     if accepted and case["state"] in validity_open_in and "validity_months" in rules:
-        end = deadlines.validity_end(accepted, case.get("validity_until"), rules)
-        warn = deadlines.validity_warning(accepted, case.get("validity_until"), rules)
+        until = case.get("validity_until")
+        warn = deadlines.validity_warning(accepted, until, rules)
         if today >= warn:
+            end = deadlines.validity_end(accepted, until, rules)
             passed = today > end
-            extended = "（延長後）" if case.get("validity_until") else ""
+            extended = "（延長後）" if until else ""
             message = (f"利用申請の有効期限{extended} {end} を{(today - end).days}日過ぎています（失効の対象）" if passed
                        else f"利用申請の有効期限{extended} {end} まであと{(end - today).days}日です")
-            out.append(Finding(**common, code="validity", since=warn, days=(today - warn).days,
-                               waiting_on="support_org", overdue=passed, message=message))
+            out.append(Finding(*ident, "validity", warn, (today - warn).days, "support_org", message, passed, *who))
     return out
 
 
@@ -95,10 +96,9 @@ def session_finding(case: Mapping[str, Any], session: Mapping[str, Any], today: 
     days = (today - due).days
     escalate = rules.get("monitoring_escalation_days")
     escalated = f"（{escalate}日以上：コーディネーターも対応）" if escalate is not None and days >= escalate else ""
-    return Finding(case=case["id"], council=case["council"], state=case["state"], code="monitoring_overdue",
-                   since=due, days=days, waiting_on="support_org", overdue=True,
-                   coordinator=case.get("coordinator"), program=case["program"],
-                   message=f"伴走支援 第{session['seq']}回（期限 {due}）が{days}日経過しても未実施です{escalated}")
+    message = f"伴走支援 第{session['seq']}回（期限 {due}）が{days}日経過しても未実施です{escalated}"
+    return Finding(case["id"], case["council"], case["state"], "monitoring_overdue", due, days, "support_org",
+                   message, True, case.get("coordinator"), case["program"])
 
 
 def holdback_finding(case: Mapping[str, Any], rules: Mapping[str, Any], decided_on: dt.date, outstanding: int,

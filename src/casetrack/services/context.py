@@ -14,7 +14,14 @@ from ..domain import policy
 from ..errors import Conflict, DatabaseUnavailable, NotFound, NotPermitted
 from ..settings import Settings
 from ..store import migrate
-from ..store.db import get_engine, redact, schema_revision, set_council_scope, sqlite_file_missing, transaction
+from ..store.db import (
+    get_engine,
+    redact,
+    schema_revision,
+    set_council_scope,
+    sqlite_file_missing,
+    transaction,
+)
 from ..store.repo import Repo
 from ..workflow.registry import workflow
 from ..workflow.spec import WorkflowSpec

@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..domain import corporate_number, policy
-from . import passwords
 from ..errors import BadInput, NotFound, NotPermitted, Refused
 from ..resources import councils_csv
 from ..store import migrate
@@ -24,6 +23,7 @@ from ..store.db import (
     transaction,
 )
 from ..store.repo import Repo, utcnow
+from . import passwords
 from .context import Context
 
 ORG_KINDS = ("bank", "tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber", "other")

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from ..domain import deadlines
 from ..domain.dates import fiscal_year
 from ..domain.findings import (
     CODES,
@@ -17,12 +18,14 @@ from ..domain.findings import (
     urgency,
 )
 from ..errors import BadInput
-from ..store.views import ViewRepo
+from ..store.views import Bound, ViewRepo
 from ..workflow.registry import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .context import Context
+from .spill import sorted_spilling
 
 ENDED = ("closed", "withdrawn", "lapsed")
+SORT_IN_MEMORY = 100_000  # findings sorted in memory before sorted runs go to temporary files
 
 
 def _state_info(spec: WorkflowSpec) -> dict[str, StateInfo]:
@@ -68,48 +71,88 @@ def overdue_rules() -> list[tuple[str, tuple[str, ...] | None]]:
     return [(state, programs) for state, _none, programs in _by_state(pairs)]
 
 
+def finding_bounds(today: dt.date, specs: dict[str, WorkflowSpec], codes: frozenset[str]) -> list[Bound]:
+    """Which cases can have one of the ``codes`` about the case itself today, as bounds on their dates:
+    stalled when in the state since before ``today - stall_days``; a deadline warning when the date it
+    counts from is on or before the latest day whose warning day has come (``deadlines.latest_start``
+    of the very functions the findings use, per rule set). A superset the database filters by: every
+    case passed is still judged by ``case_findings``."""
+    bounds = []
+    for spec in specs.values():
+        program = spec.program
+        if "stalled" in codes:
+            for state in spec.open_states:
+                info = spec.states[state]
+                if info.stall_days is not None and info.waiting_on:
+                    last = today - dt.timedelta(days=info.stall_days + 1)
+                    bounds.append(Bound(program, (state,), "state_since", last))
+        claim_in, validity_in = _open_in(spec, "claim_deadline"), _open_in(spec, "validity")
+        for rule_set in spec.rule_sets:
+            rules = rule_set.values
+            if "claim_deadline" in codes and claim_in and "claim_deadline_months" in rules:
+                last = deadlines.latest_start(lambda d, rules=rules: deadlines.claim_deadline_warning(d, rules), today)
+                if last is not None:
+                    bounds.append(Bound(program, claim_in, "accepted_on", last, rule_set.id))
+            if "validity" in codes and validity_in and "validity_months" in rules:
+                last = deadlines.latest_start(lambda d, rules=rules: deadlines.validity_warning(d, None, rules), today)
+                if last is not None:
+                    bounds.append(Bound(program, validity_in, "accepted_on", last, rule_set.id, unextended=True))
+                # after an extension the warning counts from the new end, whatever the acceptance day
+                last = deadlines.latest_start(lambda d, rules=rules: deadlines.validity_warning(today, d, rules), today)
+                if last is not None:
+                    bounds.append(Bound(program, validity_in, "validity_until", last, rule_set.id))
+    return bounds
+
+
 def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, program: str | None = None,
                   coordinator: str | None = None, codes: frozenset[str] = frozenset(CODES)) -> Iterator[Finding]:
-    """Every finding as of ``ctx.today``, unsorted, streamed case by case."""
+    """Every finding as of ``ctx.today``, unsorted, streamed. One query per source for every program
+    at once (the open cases, the overdue sessions, the open holdbacks): each is read once, and each row
+    is judged by its own program's workflow."""
     today = ctx.today
     specs = all_workflows()
     if program is not None and program not in specs:
         raise BadInput(f"unknown program {program!r} (one of {', '.join(specs)})")
+    chosen = {p: spec for p, spec in specs.items() if program in (None, p)}
+    open_in = {p: frozenset(spec.open_states) for p, spec in chosen.items()}
+    states = sorted(set().union(*open_in.values()))
     case_codes = codes & {"stalled", "claim_deadline", "validity"}
-    for spec in specs.values():
-        if program is not None and spec.program != program:
-            continue
-        infos = _state_info(spec)
-        claim_in, validity_in = _open_in(spec, "claim_deadline"), _open_in(spec, "validity")
+    if case_codes:
+        judged = {p: (_state_info(spec), _open_in(spec, "claim_deadline"), _open_in(spec, "validity"))
+                  for p, spec in chosen.items()}
         consents: dict[str, list[str]] | None = None
-        if case_codes:
-            for case in repo.cases_in_states(spec.open_states, council=council, program=spec.program,
-                                             coordinator=coordinator):
-                rules = spec.rule_set(case["rule_set"]).values
-                state = infos[case["state"]]
-                needs_consents = ("stalled" in case_codes and case["state"] == "negotiating"
-                                  and state.stall_days is not None
-                                  and (today - case["state_since"]).days > state.stall_days)
-                if needs_consents and consents is None:  # one query for all negotiating cases, when needed
-                    consents = repo.missing_consents_in("negotiating", council)
-                found = case_findings(case, state, rules, today, claim_open_in=claim_in,
-                                      validity_open_in=validity_in,
-                                      missing_consents=(consents or {}).get(case["id"], ()) if needs_consents else ())
-                yield from (f for f in found if f.code in case_codes)
-        if "monitoring_overdue" in codes:
-            for row in repo.overdue_sessions(today, council=council, program=spec.program, coordinator=coordinator,
-                                             states=spec.open_states):
-                finding = session_finding(row, row, today, spec.rule_set(row["rule_set"]).values)
+        within = finding_bounds(today, chosen, case_codes)
+        for case in repo.cases_in_states(states, council=council, program=program, coordinator=coordinator,
+                                         within=within):
+            prog, state_id = case["program"], case["state"]
+            if state_id not in open_in[prog]:
+                continue
+            infos, claim_in, validity_in = judged[prog]
+            state = infos[state_id]
+            needs_consents = ("stalled" in case_codes and state_id == "negotiating"
+                              and state.stall_days is not None
+                              and (today - case["state_since"]).days > state.stall_days)
+            if needs_consents and consents is None:  # one query for all negotiating cases, when needed
+                consents = repo.missing_consents_in("negotiating", council)
+            found = case_findings(case, state, chosen[prog].rule_set(case["rule_set"]).values, today,
+                                  claim_open_in=claim_in, validity_open_in=validity_in,
+                                  missing_consents=(consents or {}).get(case["id"], ()) if needs_consents else ())
+            yield from (f for f in found if f.code in case_codes)
+    if "monitoring_overdue" in codes:
+        for row in repo.overdue_sessions(today, council=council, program=program, coordinator=coordinator,
+                                         states=states):
+            if row["state"] in open_in[row["program"]]:
+                finding = session_finding(row, row, today, chosen[row["program"]].rule_set(row["rule_set"]).values)
                 if finding is not None:
                     yield finding
-        if "holdback_open" in codes:
-            for row in repo.open_holdbacks(council=council, program=spec.program, coordinator=coordinator):
-                if row["decided_on"] is None or row["state"] in ("withdrawn", "lapsed", "rejected"):
-                    continue
-                finding = holdback_finding(row, spec.rule_set(row["rule_set"]).values, row["decided_on"],
-                                           int(row["open"]), today)
-                if finding is not None:
-                    yield finding
+    if "holdback_open" in codes:
+        for row in repo.open_holdbacks(council=council, program=program, coordinator=coordinator):
+            if row["decided_on"] is None or row["state"] in ("withdrawn", "lapsed", "rejected"):
+                continue
+            finding = holdback_finding(row, chosen[row["program"]].rule_set(row["rule_set"]).values,
+                                       row["decided_on"], int(row["open"]), today)
+            if finding is not None:
+                yield finding
 
 
 def audit_stalled(ctx: Context, *, council: str | None = None, program: str | None = None,
@@ -119,17 +162,19 @@ def audit_stalled(ctx: Context, *, council: str | None = None, program: str | No
 
 def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str | None = None,
                        coordinator: str | None = None, codes: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
-    """The findings, most urgent first, one dict at a time (only the compact findings are held to sort)."""
+    """The findings, most urgent first, one dict at a time. Sorting needs them all, so they are held
+    as compact records — up to ``SORT_IN_MEMORY`` of them; beyond that, sorted runs wait in temporary
+    files and are merged (memory stays flat however large the country)."""
     ctx.authorize("case.read")
     unknown = [c for c in codes if c not in CODES]
     if unknown:
         raise BadInput(f"unknown finding code {unknown[0]!r} (one of {', '.join(CODES)})")
     with ctx.read() as repo:
         views = ViewRepo(repo.conn, ctx.scope)
-        found = list(iter_findings(ctx, views, council=council, program=program, coordinator=coordinator,
-                                   codes=frozenset(codes or CODES)))
-    found.sort(key=urgency)
-    return (f.as_dict() for f in found)
+        found = iter_findings(ctx, views, council=council, program=program, coordinator=coordinator,
+                              codes=frozenset(codes or CODES))
+        ranked = sorted_spilling(((*urgency(f), n, f) for n, f in enumerate(found)), limit=SORT_IN_MEMORY)
+    return (ranked_row[-1].as_dict() for ranked_row in ranked)
 
 
 def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> list[dict[str, Any]]:

@@ -196,7 +196,7 @@ class MonitoringSession(SQLModel, table=True):
     __tablename__ = "monitoring_session"
     __table_args__ = (
         UniqueConstraint("case_id", "seq"),
-        Index("ix_session_open_due", "due_on", "case_id", sqlite_where=text("status = 'scheduled'"),
+        Index("ix_session_open_due", "due_on", "case_id", "seq", sqlite_where=text("status = 'scheduled'"),
               postgresql_where=text("status = 'scheduled'")),
         Index("ix_session_due", "due_on"),  # every status: the calendar's month of sessions
     )

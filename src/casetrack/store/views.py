@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, false, func, literal, or_, select
 
 from .repo import cases, documents, history, ledger, lenders, orgs, sessions
 
@@ -15,12 +16,34 @@ CASE_COLUMNS = (cases.c.id, cases.c.program, cases.c.track, cases.c.council, cas
                 cases.c.plan_date)
 
 
+@dataclass(frozen=True)
+class Bound:
+    """A condition on a case that may have a finding, for the database to filter by: in one of ``states``
+    of ``program``, with ``column`` on or before ``last`` (and the given rule set, and no extension
+    recorded when ``unextended``)."""
+
+    program: str
+    states: tuple[str, ...]
+    column: str  # state_since | accepted_on | validity_until
+    last: dt.date
+    rule_set: str | None = None
+    unextended: bool = False
+
+    def clause(self) -> Any:
+        terms = [cases.c.program == self.program, cases.c.state.in_(self.states), cases.c[self.column] <= self.last]
+        if self.rule_set is not None:
+            terms.append(cases.c.rule_set == self.rule_set)
+        if self.unextended:
+            terms.append(cases.c.validity_until.is_(None))
+        return and_(*terms)
+
+
 def _dicts(result: Any) -> Iterator[dict[str, Any]]:
     """The rows of ``result`` as plain dicts: the keys once, then ``zip`` per row (a RowMapping per row
     costs more than the audit's own arithmetic on it, ×100,000)."""
     keys = list(result.keys())
     for row in result:
-        yield dict(zip(keys, row))
+        yield dict(zip(keys, row, strict=True))
 
 
 class ViewRepo:
@@ -40,15 +63,21 @@ class ViewRepo:
         return query
 
     def cases_in_states(self, states: Sequence[str], *, council: str | None = None, program: str | None = None,
-                        coordinator: str | None = None, batch: int = 5000) -> Iterator[dict[str, Any]]:
-        """Stream the cases in ``states`` (a server-side cursor; never every case in memory)."""
-        query = self._filtered(select(*CASE_COLUMNS).where(cases.c.state.in_(list(states))),
-                               council, program, coordinator)
+                        coordinator: str | None = None, within: Sequence[Bound] | None = None,
+                        batch: int = 5000) -> Iterator[dict[str, Any]]:
+        """Stream the cases in ``states`` (a server-side cursor; never every case in memory); only those
+        within one of the bounds, when ``within`` is given."""
+        query = select(*CASE_COLUMNS).where(cases.c.state.in_(list(states)))
+        if within is not None:
+            query = query.where(or_(false(), *(bound.clause() for bound in within)))
+        query = self._filtered(query, council, program, coordinator)
         yield from _dicts(self.conn.execute(query.execution_options(yield_per=batch)))
 
     def overdue_sessions(self, today: dt.date, *, council: str | None = None, program: str | None = None,
                          coordinator: str | None = None, states: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
-        query = (select(*CASE_COLUMNS, sessions.c.seq, sessions.c.due_on, sessions.c.status)
+        """Scheduled sessions due before ``today`` with their case (case, number and due date come from the
+        partial index on scheduled sessions alone)."""
+        query = (select(*CASE_COLUMNS, sessions.c.seq, sessions.c.due_on, literal("scheduled").label("status"))
                  .join(cases, cases.c.id == sessions.c.case_id)
                  .where(sessions.c.status == "scheduled", sessions.c.due_on < today))
         if states:

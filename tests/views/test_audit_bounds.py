@@ -1,0 +1,51 @@
+"""The audit hands the database bounds on a case's dates (`finding_bounds`) so it reads only the cases
+that can have a finding; every finding must still be there. Day by day across three years, the audit
+with the bounds finds exactly what it finds reading every open case, for cases of both programs in
+every open state, a clamped month end and an extended 405 validity — the boundary days included."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from casetrack.services import views as audit_views
+from casetrack.services.context import Context
+from casetrack.store.views import ViewRepo
+from tests.cli.helpers import drive_405, drive_early
+from tests.conftest import TESTER, Cli, World
+
+CASE_CODES = ("stalled", "claim_deadline", "validity")
+
+
+def _findings(cli: Cli, today: dt.date) -> list[tuple[str, str, str, int, str]]:
+    """The case findings of ``today``, one code at a time (asked together, a case let through by one
+    code's bound could hide another code's bound being too tight)."""
+    ctx = Context(db_url=cli.db_url, today=today, user=TESTER)
+    ctx.authorize("case.read")
+    out = []
+    with ctx.read() as repo:
+        for code in CASE_CODES:
+            found = audit_views.iter_findings(ctx, ViewRepo(repo.conn, ctx.scope), codes=frozenset({code}))
+            out += sorted((f.case, f.code, f.since.isoformat(), f.days, f.message) for f in found)
+    return out
+
+
+@pytest.mark.slow
+def test_bounds_drop_no_finding(cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    for state in ("consultation", "applied", "drafting", "plan_submitted"):
+        drive_early(cli, world, state)
+    drive_early(cli, world, "drafting", dates={"open": "2026-05-01", "apply": "2026-05-10", "accept": "2026-05-31"})
+    for state in ("drafting", "negotiating", "agreed"):
+        drive_405(cli, world, state)
+    extended = drive_405(cli, world, "drafting")
+    cli.ok("case", "advance", extended, "extend", "--on", "2026-06-01", "--until", "2028-10-31",
+           "--reason", "計画策定の長期化（協議会決定）", today="2026-06-01")
+
+    days = [dt.date(2026, 4, 1) + dt.timedelta(days=n) for n in range(0, 3 * 365)]
+    bounded = {day: _findings(cli, day) for day in days}
+    monkeypatch.setattr(audit_views, "finding_bounds", lambda *_a, **_k: None)  # read every open case
+    differing = [day for day in days if _findings(cli, day) != bounded[day]]
+    assert differing == []
+    codes = {code for found in bounded.values() for _case, code, *_rest in found}
+    assert set(CASE_CODES) <= codes  # the scan met every kind of case finding
