@@ -104,6 +104,21 @@ def finding_bounds(today: dt.date, specs: dict[str, WorkflowSpec], codes: frozen
     return bounds
 
 
+def _stalled_by(specs: dict[str, WorkflowSpec], today: dt.date, state: str = "negotiating") -> dt.date:
+    """The latest day a case can have entered ``state`` and be stalled today (the smallest threshold
+    of the programs that have the state)."""
+    least = min(spec.states[state].stall_days or 0 for spec in specs.values() if state in spec.states)
+    return today - dt.timedelta(days=least + 1)
+
+
+def _holdbacks_flagged_by(specs: dict[str, WorkflowSpec], today: dt.date) -> dt.date | None:
+    """The latest plan decision whose open holdback can be flagged today under any rule set (None: none
+    can be)."""
+    lasts = [deadlines.latest_start(lambda d, rules=rs.values: deadlines.holdback_warning(d, rules), today)
+             for spec in specs.values() for rs in spec.rule_sets if "holdback_open_warn_months" in rs.values]
+    return max((last for last in lasts if last is not None), default=None)
+
+
 def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, program: str | None = None,
                   coordinator: str | None = None, codes: frozenset[str] = frozenset(CODES)) -> Iterator[Finding]:
     """Every finding as of ``ctx.today``, unsorted, streamed. One query per source for every program
@@ -132,8 +147,8 @@ def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, p
             needs_consents = ("stalled" in case_codes and state_id == "negotiating"
                               and state.stall_days is not None
                               and (today - case["state_since"]).days > state.stall_days)
-            if needs_consents and consents is None:  # one query for all negotiating cases, when needed
-                consents = repo.missing_consents_in("negotiating", council)
+            if needs_consents and consents is None:  # one query for all stalled negotiating cases, when needed
+                consents = repo.missing_consents_in("negotiating", council, entered_by=_stalled_by(chosen, today))
             found = case_findings(case, state, chosen[prog].rule_set(case["rule_set"]).values, today,
                                   claim_open_in=claim_in, validity_open_in=validity_in,
                                   missing_consents=(consents or {}).get(case["id"], ()) if needs_consents else ())
@@ -146,7 +161,10 @@ def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, p
                 if finding is not None:
                     yield finding
     if "holdback_open" in codes:
-        for row in repo.open_holdbacks(council=council, program=program, coordinator=coordinator):
+        decided_by = _holdbacks_flagged_by(chosen, today)
+        held = [] if decided_by is None else repo.open_holdbacks(council=council, program=program,
+                                                                 coordinator=coordinator, decided_by=decided_by)
+        for row in held:
             if row["decided_on"] is None or row["state"] in ("withdrawn", "lapsed", "rejected"):
                 continue
             finding = holdback_finding(row, chosen[row["program"]].rule_set(row["rule_set"]).values,

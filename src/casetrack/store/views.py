@@ -86,10 +86,11 @@ class ViewRepo:
         yield from _dicts(self.conn.execute(query.execution_options(yield_per=5000)))
 
     def open_holdbacks(self, *, council: str | None = None, program: str | None = None,
-                       coordinator: str | None = None) -> list[dict[str, Any]]:
+                       coordinator: str | None = None, decided_by: dt.date | None = None) -> list[dict[str, Any]]:
         """Cases whose plan subsidy is partly held back and not yet released (from the few ledger
-        entries that hold something back: a partial index)."""
-        query = self._filtered(holdback_query(), council, program, coordinator)
+        entries that hold something back: a partial index); only those decided by ``decided_by``, when
+        given."""
+        query = self._filtered(holdback_query(decided_by), council, program, coordinator)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def _grouped(self, key: str, condition: Any, council: str | None, with_state: bool) -> list[tuple[Any, ...]]:
@@ -126,9 +127,10 @@ class ViewRepo:
         query = self._filtered(query, council, None, None).group_by(column)
         return [tuple(r) for r in self.conn.execute(query)]
 
-    def missing_consents_in(self, state: str, council: str | None = None) -> dict[str, list[str]]:
-        """For every case in ``state`` (of ``council``, when given): the names of its lenders with no
-        consent letter on file."""
+    def missing_consents_in(self, state: str, council: str | None = None,
+                            entered_by: dt.date | None = None) -> dict[str, list[str]]:
+        """For every case in ``state`` (of ``council``, and in the state since ``entered_by`` or before,
+        when given): the names of its lenders with no consent letter on file."""
         consented = select(documents.c.case_id, documents.c.lender_id).where(
             documents.c.kind == "consent_letter").subquery()
         query = (select(lenders.c.case_id, orgs.c.name)
@@ -141,6 +143,8 @@ class ViewRepo:
             query = query.where(cases.c.council.in_(sorted(self.scope)))
         if council is not None:
             query = query.where(cases.c.council == council)
+        if entered_by is not None:
+            query = query.where(cases.c.state_since <= entered_by)
         out: dict[str, list[str]] = {}
         for case_id, name in self.conn.execute(query):
             out.setdefault(case_id, []).append(name)
