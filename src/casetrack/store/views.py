@@ -75,9 +75,10 @@ class ViewRepo:
 
     def overdue_sessions(self, today: dt.date, *, council: str | None = None, program: str | None = None,
                          coordinator: str | None = None, states: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
-        """Scheduled sessions due before ``today`` with their case (case, number and due date come from the
-        partial index on scheduled sessions alone)."""
-        query = (select(*CASE_COLUMNS, sessions.c.seq, sessions.c.due_on, literal("scheduled").label("status"))
+        """Scheduled sessions due before ``today`` with what a finding names of their case (case, number and
+        due date come from the partial index on scheduled sessions alone)."""
+        query = (select(cases.c.id, cases.c.program, cases.c.council, cases.c.state, cases.c.coordinator,
+                        cases.c.rule_set, sessions.c.seq, sessions.c.due_on, literal("scheduled").label("status"))
                  .join(cases, cases.c.id == sessions.c.case_id)
                  .where(sessions.c.status == "scheduled", sessions.c.due_on < today))
         if states:
