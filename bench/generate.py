@@ -51,8 +51,11 @@ GAPS = {"applied": (5, 25), "drafting": (7, 28), "plan_submitted": (60, 200), "n
         "agreed": (30, 150), "payment_claimed": (5, 40), "monitoring": (10, 40), "closed": (420, 1100)}
 
 
-def corporate(rng: random.Random) -> str:
-    base = f"{rng.randrange(10**11, 10**12):012d}"
+def corporate(rng: random.Random, company_id: int) -> str:
+    """A valid 法人番号, unique per company: five random digits, then the company id (at 1,000,000
+    companies, twelve random digits collide)."""
+    drawn = rng.randrange(10**11, 10**12)
+    base = f"{drawn % 10**5:05d}{company_id:07d}"
     return f"{check_digit(base)}{base}"
 
 
@@ -155,7 +158,7 @@ class Generator:
         company_id = self.ids["company"]
         fye_month = rng.randint(1, 12)
         rows["company"].append({"id": company_id, "name": f"事業者{company_id:07d}株式会社",
-                                "corporate_number": corporate(rng) if rng.random() > 0.08 else None,
+                                "corporate_number": corporate(rng, company_id) if rng.random() > 0.08 else None,
                                 "fiscal_year_end_month": fye_month, "founded_on": None,
                                 "prefecture": council if council != "00" else "13"})
         rows["cases"].append({
