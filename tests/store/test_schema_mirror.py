@@ -4,6 +4,9 @@ the same DDL on both backends, what the migrations build, and without SQLModel o
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -137,3 +140,20 @@ def test_utc_datetime_behaves_as_sqlmodels(dialect: Dialect) -> None:
     assert type(ours.coerce_compared_value(None, span)) is type(theirs.coerce_compared_value(None, span))
     assert repr(ours.impl) == repr(theirs.impl)
 
+
+def test_read_commands_import_neither_sqlmodel_nor_pydantic(tmp_path: Path) -> None:
+    db = str(tmp_path / "casetrack.db")
+    init = subprocess.run([sys.executable, "-m", "casetrack", "--db", db, "init", "--admin", "a"],
+                          capture_output=True, text=True, timeout=120)
+    assert init.returncode == 0, init.stderr
+    commands = [("a", "council", "list"), ("a", "user", "add", "s", "--council", "13", "--role", "supervisor"),
+                ("s", "case", "list"), ("s", "user", "list")]  # reads, and a write
+    code = ("import sys\n"
+            "from casetrack.cli.main import run\n"
+            f"for user, *command in {commands!r}:\n"
+            f"    assert run(['--db', {db!r}, '--user', user, *command, '--format', 'json']) == 0, command\n"
+            "print('LOADED', [m for m in ('sqlalchemy', 'sqlmodel', 'pydantic') if m in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert '"code": "13"' in done.stdout  # the councils were read from the database
+    assert done.stdout.strip().splitlines()[-1] == "LOADED ['sqlalchemy']"
