@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from . import schema
 from .repo import cases, companies, councils, orgs, sessions, support, users
-from .tables import Closure, Outbox, SchedulerLease, SweepRun
 
-outbox = Outbox.__table__
-closures = Closure.__table__
-leases = SchedulerLease.__table__
-sweep_runs = SweepRun.__table__
+outbox = schema.outbox
+closures = schema.closure
+leases = schema.scheduler_lease
+sweep_runs = schema.sweep_run
 
 _lead = support.alias("lead")
 _lead_org = orgs.alias("lead_org")

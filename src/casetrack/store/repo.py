@@ -11,41 +11,24 @@ from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, up
 
 from ..domain import chain
 from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
-from .tables import (
-    AccessLog,
-    AppUser,
-    Case,
-    CaseCounter,
-    CaseEstimate,
-    CaseHistory,
-    CaseLender,
-    CaseSupportOrg,
-    Company,
-    Council,
-    Document,
-    FeeClaim,
-    LedgerEntry,
-    MonitoringSession,
-    Organisation,
-    UserCouncil,
-)
+from . import schema
 
-councils = Council.__table__
-companies = Company.__table__
-orgs = Organisation.__table__
-users = AppUser.__table__
-cases = Case.__table__
-counters = CaseCounter.__table__
-lenders = CaseLender.__table__
-support = CaseSupportOrg.__table__
-estimates = CaseEstimate.__table__
-documents = Document.__table__
-history = CaseHistory.__table__
-claims = FeeClaim.__table__
-sessions = MonitoringSession.__table__
-ledger = LedgerEntry.__table__
-access_log = AccessLog.__table__
-user_councils = UserCouncil.__table__
+councils = schema.council
+companies = schema.company
+orgs = schema.organisation
+users = schema.app_user
+cases = schema.cases
+counters = schema.case_counter
+lenders = schema.case_lender
+support = schema.case_support_org
+estimates = schema.case_estimate
+documents = schema.document
+history = schema.case_history
+claims = schema.fee_claim
+sessions = schema.monitoring_session
+ledger = schema.ledger_entry
+access_log = schema.access_log
+user_councils = schema.user_council
 
 
 def utcnow() -> dt.datetime:

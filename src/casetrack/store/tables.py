@@ -1,4 +1,6 @@
-"""Tables (SQLModel). Reads and writes in bulk go through SQLAlchemy Core on these tables."""
+"""Tables (SQLModel): the declaration of the schema, which the migrations follow. Commands read and write
+through schema.py, these tables as plain SQLAlchemy Core, generated from this file: after changing it, run
+``python -m casetrack.store.schema_gen`` (tests/store/test_schema_mirror.py fails until then)."""
 
 from __future__ import annotations
 

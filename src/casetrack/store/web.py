@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from . import schema
 from .repo import users
-from .tables import LoginFailure, WebSession
 
-web_sessions = WebSession.__table__
-failures = LoginFailure.__table__
+web_sessions = schema.web_session
+failures = schema.login_failure
 
 
 class SignInRepo:
