@@ -240,6 +240,7 @@ monitoring_session = Table(
         "ix_session_open_due",
         "due_on",
         "case_id",
+        "seq",
         sqlite_where=text("status = 'scheduled'"),
         postgresql_where=text("status = 'scheduled'"),
     ),
