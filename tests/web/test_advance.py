@@ -109,9 +109,9 @@ def test_a_council_decision_is_a_supervisors(site: Site) -> None:
 
 
 @pytest.mark.parametrize(("change", "status", "text"), [
-    ({"on": "2026-13-01"}, 400, "is not a date"),
-    ({"on": "yesterday"}, 400, "is not a date"),
-    ({"version": "abc"}, 400, "is not a whole number"),
+    ({"on": "2026-13-01"}, 400, "効力発生日「2026-13-01」は日付ではありません"),
+    ({"on": "yesterday"}, 400, "効力発生日「yesterday」は日付ではありません"),
+    ({"version": "abc"}, 400, "フォームの版「abc」が正しくありません"),
     ({"event": "fly_to_the_moon"}, 400, "unknown event"),
     ({"event": "accept"}, 403, "権限がありません"),
     ({"reason": ""}, 422, "理由"),

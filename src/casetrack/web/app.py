@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..domain.dates import parse_date
 from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, NotFound, NotPermitted, Refused
 from ..services import signin
 from ..services.context import Context
@@ -76,6 +78,25 @@ class Web:
         if len(value) > limit:
             raise BadInput(f"form field {name} is longer than {limit} characters")
         return value
+
+    def version(self) -> int:
+        """The version of the case the form was made from (its hidden ``version`` field). Anything but a
+        whole number is a broken or forged form: bad input, and nothing is written."""
+        raw = self.field("version", 20).strip()
+        if not re.fullmatch(r"[0-9]{1,9}", raw):
+            raise BadInput(f"フォームの版「{raw}」が正しくありません。ページを再読み込みしてください。")
+        return int(raw)
+
+    def date(self, name: str, label: str) -> dt.date | None:
+        """The date field ``name`` (YYYY-MM-DD, as ``<input type="date">`` sends it); None when blank.
+        ``label`` names the field in the message when it is not a date."""
+        text = self.field(name, 20).strip()
+        if not text:
+            return None
+        try:
+            return parse_date(text)
+        except ValueError:
+            raise BadInput(f"{label}「{text}」は日付ではありません（例：2026-11-25）。") from None
 
     def secure(self) -> bool:
         return self.config.secure_cookies or self.request.url.scheme == "https"

@@ -3,7 +3,6 @@ POST /cases/{id}/advance."""
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any, BinaryIO, cast
@@ -12,7 +11,6 @@ from urllib.parse import quote, urlencode
 from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from ..domain.dates import parse_date
 from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardFailed, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.cases import advance as advance_case
@@ -121,16 +119,6 @@ def case(web: Web) -> Response:
     return web.page("case.html.j2", data=data, notice=notice, error=None, tried={})
 
 
-def _date(web: Web, name: str) -> dt.date | None:
-    text = web.field(name, 20).strip()
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise BadInput(f"{name}: {exc}") from None
-
-
 def advance(web: Web) -> Response:
     """Fire one event through the service layer, on the version of the case the form was made from. A
     refusal shows the case again with every reason; a concurrent change writes nothing and says so."""
@@ -139,14 +127,10 @@ def advance(web: Web) -> Response:
     tried: dict[str, Any] = {"event": event, "on": web.field("on", 20), "note": web.field("note"),
                              "reason": web.field("reason"), "until": web.field("until", 20)}
     try:
-        raw_version = web.field("version", 20)
-        try:
-            version = int(raw_version)
-        except ValueError:
-            raise BadInput(f"version {raw_version!r} is not a whole number") from None
-        advance_case(web.ctx, case_id, event, on=_date(web, "on"), until=_date(web, "until"),
-                         note=tried["note"].strip() or None, reason=tried["reason"].strip() or None,
-                         view=False, expected_version=version)
+        version = web.version()
+        advance_case(web.ctx, case_id, event, on=web.date("on", "効力発生日"), until=web.date("until", "新しい期限"),
+                     note=tried["note"].strip() or None, reason=tried["reason"].strip() or None,
+                     view=False, expected_version=version)
     except NotFound:
         raise
     except CasetrackError as exc:
