@@ -74,9 +74,9 @@ class Web:
     def field(self, name: str, limit: int = 2000) -> str:
         value = self.form.get(name, "") if self.form is not None else ""
         if not isinstance(value, str):
-            raise BadInput(f"form field {name} is not text")
+            raise BadInput(f"フォームの項目 {name} が文字ではありません。")
         if len(value) > limit:
-            raise BadInput(f"form field {name} is longer than {limit} characters")
+            raise BadInput(f"フォームの項目 {name} が長すぎます（{limit}文字まで、入力は{len(value)}文字）。")
         return value
 
     def version(self) -> int:
@@ -144,7 +144,7 @@ def _call(handler: Handler, request: Request, form: FormData | None, signed_in: 
                                             "ページを再読み込みしてから、もう一度操作してください。")
         return handler(web)
     except CasetrackError as exc:
-        return error_page(web, status_of(exc), message_of(exc), exc.details)
+        return error_page(web, status_of(exc), message_of(exc))
 
 
 def status_of(exc: CasetrackError) -> int:
@@ -166,19 +166,25 @@ def status_of(exc: CasetrackError) -> int:
 CONFLICT_MESSAGE = "他の人がこの案件を変更しました — 再読み込みしてください"
 
 
+def reasons_of(exc: CasetrackError) -> list[str]:
+    """Why, in Japanese, for a page: the use case's Japanese reasons (``ja``; or its ``details``, which
+    the guards and the fee and monitoring use cases write in Japanese for the CLI too), else its message
+    (the web layer's own refusals are written in Japanese)."""
+    if isinstance(exc, NotFound | Conflict | DatabaseUnavailable):
+        return [message_of(exc)]
+    return exc.ja or exc.details or [exc.message]
+
+
 def message_of(exc: CasetrackError) -> str:
+    """What went wrong, in Japanese, in one line (the error page under its heading)."""
     if isinstance(exc, NotFound):
         what = {"case": "案件", "user": "ユーザー", "council": "協議会"}.get(exc.what, exc.what)
         return f"{what} {exc.ident} は見つかりません。"
     if isinstance(exc, Conflict):
         return CONFLICT_MESSAGE
-    if isinstance(exc, NotPermitted):
-        return f"この操作の権限がありません（{exc.message}）。"
     if isinstance(exc, DatabaseUnavailable):
         return f"データベースを利用できません（{exc.message}）。"
-    if isinstance(exc, BadInput):
-        return f"入力に誤りがあります：{exc.message}"
-    return exc.message
+    return " ".join(reasons_of(exc))
 
 
 TITLES = {400: "入力に誤りがあります", 403: "権限がありません", 404: "見つかりません", 405: "この方法では利用できません",

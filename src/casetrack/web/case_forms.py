@@ -19,7 +19,7 @@ from ..services.cases import correct_history
 from ..services.documents import add_document
 from ..services.fees import set_estimates
 from ..services.parsing import parse_yen
-from .app import CONFLICT_MESSAGE, Web, message_of, status_of
+from .app import CONFLICT_MESSAGE, Web, reasons_of, status_of
 
 ESTIMATE_FIELD = "estimate."  # one field per fee component: estimate.plan, estimate.monitoring, …
 
@@ -122,7 +122,7 @@ def _shown_again(web: Web, case_id: str, exc: CasetrackError, title: str, not_pe
     if isinstance(exc, Conflict):
         error: dict[str, Any] = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
     elif isinstance(exc, NotPermitted):
-        error = {"title": not_permitted, "details": [exc.message]}
+        error = {"title": not_permitted, "details": reasons_of(exc)}
     else:
-        error = {"title": title, "details": [message_of(exc), *exc.details]}
+        error = {"title": title, "details": reasons_of(exc)}
     return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)

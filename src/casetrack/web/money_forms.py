@@ -29,7 +29,7 @@ from ..services import dashboard
 from ..services.fees import claim_fee, decide_fee, fee_statement, reject_fee
 from ..services.monitoring import record_session, waive_session
 from ..services.parsing import parse_yen
-from .app import CONFLICT_MESSAGE, SecurityHeaders, Web, status_of
+from .app import CONFLICT_MESSAGE, SecurityHeaders, Web, reasons_of, status_of
 
 NOTICES = {
     "fee_claim": "費用の支払申請（申請 {n}）を記録しました。",
@@ -84,14 +84,14 @@ def _again(web: Web, case_id: str, exc: CasetrackError, label: str, tried: dict[
     if isinstance(exc, Conflict):
         error = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
     elif isinstance(exc, NotPermitted):
-        error = {"title": f"「{label}」を記録する権限がありません。", "details": [exc.message]}
+        error = {"title": f"「{label}」を記録する権限がありません。", "details": reasons_of(exc)}
     elif isinstance(exc, NotFound):
         what = {"claim": "申請", "monitoring session": "伴走支援の回"}.get(exc.what, exc.what)
         error = {"title": f"「{label}」はできません。", "details": [f"この案件にその{what}はありません。"]}
     elif isinstance(exc, BadInput):
-        error = {"title": f"「{label}」の入力に誤りがあります。", "details": exc.details or [exc.message]}
+        error = {"title": f"「{label}」の入力に誤りがあります。", "details": reasons_of(exc)}
     else:
-        error = {"title": f"「{label}」はできません。理由：", "details": exc.details or [exc.message]}
+        error = {"title": f"「{label}」はできません。理由：", "details": reasons_of(exc)}
     return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)
 
 

@@ -16,7 +16,7 @@ from ..services import dashboard
 from ..services.cases import advance as advance_case
 from ..services.exchange import export_case_list
 from . import case_forms, money_forms
-from .app import CONFLICT_MESSAGE, Web, message_of, status_of
+from .app import CONFLICT_MESSAGE, Web, reasons_of, status_of
 
 
 def today(web: Web) -> Response:
@@ -31,7 +31,7 @@ CASE_FLAGS = ("overdue", "stalled")  # checkboxes: 1, or absent (0 and blank are
 def _flag(params: QueryParams, name: str) -> bool:
     raw = params.get(name, "")
     if raw not in ("", "0", "1"):
-        raise BadInput(f"{name} {raw[:20]!r} is not 1 (or nothing)")
+        raise BadInput(f"{name}={raw[:20]} は 1 か空です。")
     return raw == "1"
 
 
@@ -50,7 +50,7 @@ def case_list(web: Web) -> Response:
     try:
         page = int(raw_page)
     except ValueError:
-        raise BadInput(f"page {raw_page[:20]!r} is not a whole number") from None
+        raise BadInput(f"ページ「{raw_page[:20]}」は番号ではありません。") from None
     chosen, kept = _filters(params)
     result = dashboard.search_cases(web.ctx, page=page, **chosen)
 
@@ -139,13 +139,15 @@ def advance(web: Web) -> Response:
         if isinstance(exc, Conflict):
             error = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
         elif isinstance(exc, GuardFailed):
-            error = {"title": f"「{label}」はできません。理由：", "details": exc.details}
+            error = {"title": f"「{label}」はできません。理由：", "details": reasons_of(exc)}
         elif isinstance(exc, EventNotAllowed):
             error = {"title": f"「{label}」は今の状態（{data['case']['state_label']}）ではできません。",
                      "details": []}
         elif isinstance(exc, NotPermitted):
-            error = {"title": f"「{label}」を記録する権限がありません。", "details": [exc.message]}
+            error = {"title": f"「{label}」を記録する権限がありません。", "details": reasons_of(exc)}
+        elif isinstance(exc, BadInput):
+            error = {"title": f"「{label}」の入力に誤りがあります。", "details": reasons_of(exc)}
         else:
-            error = {"title": message_of(exc), "details": exc.details}
+            error = {"title": f"「{label}」はできません。理由：", "details": reasons_of(exc)}
         return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)
     return RedirectResponse(f"/cases/{quote(case_id)}?" + urlencode({"done": event}), status_code=303)
