@@ -278,6 +278,14 @@ def _entries(repo: Repo, case_id: str) -> list[Entry]:
 STATUS_LABELS = {"claimed": "審査中", "decided": "決定済み", "rejected": "不支給"}
 
 
+def check_fee_statement(ctx: Context, case_id: str) -> None:
+    """What fee_statement checks before it reads the money — the user may read cases and sees this
+    one (another council's case is NotFound, as a missing one) — for a HEAD request."""
+    ctx.authorize("case.read")
+    with ctx.read() as repo:
+        load_case(repo, case_id)
+
+
 def fee_statement(ctx: Context, case_id: str, fmt: str = "md") -> str:
     """The Japanese statement of a case's money, per component, with its arithmetic."""
     ctx.authorize("case.read")

@@ -130,7 +130,7 @@ def _call(handler: Handler, request: Request, form: FormData | None, signed_in: 
         web.session = signin.resume_session(web.anonymous(), token, now=now) if token else None
         if signed_in and web.session is None:
             target = "/login"
-            if request.method == "GET" and request.url.path != "/":
+            if request.method in ("GET", "HEAD") and request.url.path != "/":
                 target += "?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""),
                                            safe="")
             response: Response = RedirectResponse(target, status_code=303)
@@ -189,6 +189,15 @@ def message_of(exc: CasetrackError) -> str:
 
 TITLES = {400: "入力に誤りがあります", 403: "権限がありません", 404: "見つかりません", 405: "この方法では利用できません",
           409: "他の人が変更しました", 422: "できません", 500: "内部エラー", 503: "データベースを利用できません"}
+
+
+def head_only(media_type: str, headers: dict[str, str] | None = None) -> Response:
+    """The answer to a HEAD request for a download: the status and headers its GET sends (type, file
+    name) and no body. Starlette runs a GET route's endpoint for HEAD too; a download answers it from
+    this without making the file, so without Content-Length (known only once the file is made)."""
+    response = Response(media_type=media_type, headers=headers)
+    del response.headers["content-length"]
+    return response
 
 
 def error_page(web: Web, status: int, message: str, details: list[str] | None = None) -> HTMLResponse:

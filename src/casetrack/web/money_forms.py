@@ -26,10 +26,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..errors import BadInput, CasetrackError, Conflict, NotFound, NotPermitted
 from ..services import dashboard
-from ..services.fees import claim_fee, decide_fee, fee_statement, reject_fee
+from ..services.fees import check_fee_statement, claim_fee, decide_fee, fee_statement, reject_fee
 from ..services.monitoring import record_session, waive_session
 from ..services.parsing import parse_yen
-from .app import CONFLICT_MESSAGE, SecurityHeaders, Web, reasons_of, status_of
+from .app import CONFLICT_MESSAGE, SecurityHeaders, Web, head_only, reasons_of, status_of
 
 NOTICES = {
     "fee_claim": "費用の支払申請（申請 {n}）を記録しました。",
@@ -161,7 +161,11 @@ STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
 def statement(web: Web) -> Response:
     """The fee statement as `casetrack fee statement --format html` writes it. Its one inline <style> is
-    allowed by its hash, for this response only; everything else keeps the site's CSP."""
+    allowed by its hash, for this response only; everything else keeps the site's CSP. HEAD gets the
+    same checks and type, and no page (so the site's CSP: there is no style to allow)."""
+    if web.request.method == "HEAD":
+        check_fee_statement(web.ctx, web.request.path_params["case_id"])
+        return head_only("text/html")
     html = fee_statement(web.ctx, web.request.path_params["case_id"], "html")
     hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(block.encode()).digest()).decode() + "'"
                       for block in STYLE.findall(html))

@@ -14,9 +14,9 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardFailed, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.cases import advance as advance_case
-from ..services.exchange import export_case_list
+from ..services.exchange import check_case_list_export, export_case_list
 from . import case_forms, money_forms
-from .app import CONFLICT_MESSAGE, Web, reasons_of, status_of
+from .app import CONFLICT_MESSAGE, Web, head_only, reasons_of, status_of
 
 
 def today(web: Web) -> Response:
@@ -85,8 +85,14 @@ def _case_export(web: Web, fmt: str) -> Response:
     """The case list's current view — every matching case, not one page — as a file. It is written in
     full (rows streamed from the database into the writer, in memory up to SPOOL_BYTES, past that in a
     temporary file) before the first byte is sent, so a refusal is still a page and the access-log row
-    says how many rows were given out; then it is sent in chunks."""
+    says how many rows were given out; then it is sent in chunks. HEAD gets the same checks and headers
+    and no file: nothing is read, written or logged."""
     chosen, _kept = _filters(web.request.query_params)
+    day = web.today.isoformat()
+    disposition = attachment(f"cases-{day}.{fmt}", f"案件一覧-{day}.{fmt}")
+    if web.request.method == "HEAD":
+        check_case_list_export(web.ctx, fmt=fmt, **chosen)
+        return head_only(MEDIA_TYPES[fmt], {"Content-Disposition": disposition})
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed by _chunks)
     try:
         export_case_list(web.ctx, cast(BinaryIO, spool), fmt=fmt, **chosen)
@@ -95,9 +101,7 @@ def _case_export(web: Web, fmt: str) -> Response:
     except BaseException:
         spool.close()
         raise
-    day = web.today.isoformat()
-    headers = {"Content-Disposition": attachment(f"cases-{day}.{fmt}", f"案件一覧-{day}.{fmt}"),
-               "Content-Length": str(size)}
+    headers = {"Content-Disposition": disposition, "Content-Length": str(size)}
     return StreamingResponse(_chunks(spool), media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
