@@ -7,13 +7,20 @@ from dataclasses import dataclass
 
 
 class CasetrackError(Exception):
+    """``message`` and ``details`` are what the CLI prints (CLI.md: the error line and the JSON error
+    object). ``ja`` are the reasons in Japanese for the web pages, given where ``message`` and
+    ``details`` are English; the CLI never prints them, so its output stays as CLI.md fixes it. (Some
+    refusals — the guards', the fee and monitoring use cases' — already give Japanese ``details``: the
+    pages show those.)"""
+
     exit_code = 1
     slug = "error"
 
-    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, details: Sequence[str] = (), *, ja: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.details = list(details)
+        self.ja = list(ja)
 
 
 class Refused(CasetrackError):

@@ -109,14 +109,14 @@ def test_a_council_decision_is_a_supervisors(site: Site) -> None:
 
 
 @pytest.mark.parametrize(("change", "status", "text"), [
-    ({"on": "2026-13-01"}, 400, "is not a date"),
-    ({"on": "yesterday"}, 400, "is not a date"),
-    ({"version": "abc"}, 400, "is not a whole number"),
-    ({"event": "fly_to_the_moon"}, 400, "unknown event"),
+    ({"on": "2026-13-01"}, 400, "効力発生日「2026-13-01」は日付ではありません"),
+    ({"on": "yesterday"}, 400, "効力発生日「yesterday」は日付ではありません"),
+    ({"version": "abc"}, 400, "フォームの版「abc」が正しくありません"),
+    ({"event": "fly_to_the_moon"}, 400, "手続き「fly_to_the_moon」は早期経営改善計画策定支援にはありません"),
     ({"event": "accept"}, 403, "権限がありません"),
     ({"reason": ""}, 422, "理由"),
     ({"on": "2026-08-01"}, 422, "より前です"),  # before the state began
-    ({"note": "x" * 2001}, 400, "longer than"),
+    ({"note": "x" * 2001}, 400, "が長すぎます（2000文字まで"),
 ])
 def test_bad_or_refused_input_writes_nothing(site: Site, change: dict[str, str], status: int, text: str) -> None:
     case_id = site.cases["early"]

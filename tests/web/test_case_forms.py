@@ -186,13 +186,13 @@ def test_a_document_fills_the_checklist(site: Site) -> None:
 
 
 @pytest.mark.parametrize(("change", "status", "text"), [
-    ({"kind": "business_plan"}, 400, "unknown document kind"),
+    ({"kind": "business_plan"}, 400, "書類の種類「business_plan」は早期経営改善計画策定支援にはありません"),
     ({"kind": ""}, 400, "書類の種類を選んでください"),
     ({"on": "2026-13-01"}, 400, "書類の日付「2026-13-01」は日付ではありません"),
     ({"on": "きのう"}, 400, "は日付ではありません"),
     ({"kind": "plan", "lender": "MAIN"}, 400, "金融機関の指定「MAIN」が正しくありません"),
-    ({"kind": "plan", "lender": "{bank_main}"}, 400, "does not come from a lender"),
-    ({"kind": "consent_letter", "lender": "{bank_third}"}, 400, "is not a lender of case"),
+    ({"kind": "plan", "lender": "{bank_main}"}, 400, "「経営改善計画書」は金融機関からの書類ではありません"),
+    ({"kind": "consent_letter", "lender": "{bank_third}"}, 400, "はこの案件の金融機関ではありません"),
     ({"version": "x"}, 400, "フォームの版"),
 ])
 def test_a_bad_document_writes_nothing(site: Site, change: dict[str, str], status: int, text: str) -> None:
@@ -281,7 +281,7 @@ def test_estimates_for_every_role(site: Site, role: str, own: bool) -> None:
     ({"estimate.plan": "12万"}, 400, "見積の金額「12万」は円の整数ではありません"),
     ({"estimate.plan": "-5"}, 400, "円の整数ではありません"),
     ({"estimate.plan": ""}, 400, "見積の金額を一つ以上入力してください"),
-    ({"estimate.dd": "300000"}, 422, "has no dd component"),  # the GL track's component, not early's
+    ({"estimate.dd": "300000"}, 422, "には費用「dd」がありません"),  # the GL track's component, not early's
 ])
 def test_bad_estimates_write_nothing(site: Site, change: dict[str, str], status: int, text: str) -> None:
     case_id = site.cases["early"]
@@ -311,7 +311,7 @@ def test_estimates_are_closed_after_apply(site: Site) -> None:
     assert conflict.status_code == 409 and CONFLICT in conflict.text
     current = stale_form | {"version": str(before["case"][0]["version"])}
     refused = client.post(f"/cases/{case_id}/estimates", data=current)
-    assert refused.status_code == 422 and "can change only in consultation" in refused.text
+    assert refused.status_code == 422 and "事前相談の間だけ変更できます" in refused.text
     assert _rows(site, case_id) == before
     assert 'id="estimates"' not in client.get(f"/cases/{site.cases['monitoring']}").text
 
@@ -389,7 +389,7 @@ def test_correction_for_every_role(site: Site, role: str, own: bool) -> None:
     ({"seq": "99"}, 400, "第99項はこの案件の経過にありません"),
     ({"seq": "x"}, 400, "訂正する項目の番号「x」が正しくありません"),
     ({"version": "0"}, 409, CONFLICT),
-    ({"note": "x" * 2001}, 400, "longer than 2000"),
+    ({"note": "x" * 2001}, 400, "が長すぎます（2000文字まで"),
 ])
 def test_a_bad_correction_writes_nothing(site: Site, change: dict[str, str], status: int, text: str) -> None:
     case_id = site.cases["early"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ROLES = ("coordinator", "supervisor", "hq", "admin")
+ROLE_LABELS = {"coordinator": "担当者", "supervisor": "統括責任者・補佐", "hq": "全国本部", "admin": "管理者"}
 
 OWN, ALL = "own", "all"
 REACH = {"coordinator": OWN, "supervisor": OWN, "hq": ALL, "admin": ALL}
@@ -68,6 +69,14 @@ def event_action(event: str) -> str:
 
 def allows(role: str, action: str) -> bool:
     return role in ACTIONS[action].roles
+
+
+def refusal_ja(name: str, role: str, action: str) -> str:
+    """Why ``name`` (of ``role``) may not do ``action``, in Japanese, naming the roles that may."""
+    act = ACTIONS[action]
+    who = "、".join(ROLE_LABELS[r] for r in ROLES if r in act.roles)
+    return (f"{name}（{ROLE_LABELS.get(role, role)}）には「{act.ja}」の権限がありません"
+            + (f"（{who}の操作です）。" if who else "。"))
 
 
 def rows() -> list[dict[str, str]]:

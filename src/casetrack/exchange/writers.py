@@ -13,18 +13,22 @@ import codecs
 import csv
 import datetime as dt
 import io
+import pickle
 import re
+import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from ..errors import BadInput
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 WAREKI_FORMAT = '[$-411]ggge"年"m"月"d"日"'  # 令和8年4月1日 (Excel and LibreOffice)
 YEN_FORMAT = '#,##0"円"'
+SPOOL_BYTES = 16 * 1024 * 1024  # the rows measured for the widths, kept in memory up to this, then on disk
+SPOOL_BATCH = 1000  # rows per pickle
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -92,51 +96,101 @@ def write_csv(out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str,
 
 
 def _display_width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _measured(columns: Sequence[Column], row: dict[str, Any], widths: list[int]) -> list[Any]:
+    """The row's cell values as they are written — dates, yen and counts as they are, anything else as
+    text XML can hold — widening ``widths`` to fit them."""
+    values: list[Any] = []
+    for i, col in enumerate(columns):
+        value = row.get(col.key)
+        if value is None:
+            pass
+        elif col.kind == "date" and isinstance(value, dt.date):
+            widths[i] = max(widths[i], 16)
+        elif col.kind in ("yen", "int") and isinstance(value, int):
+            shown = f"{value:,}円" if col.kind == "yen" else str(value)  # too narrow: Excel shows ###
+            widths[i] = max(widths[i], _display_width(shown) + 2)
+        else:
+            value = NOT_XML.sub("\ufffd", _text(value))  # openpyxl refuses ESC; U+FFFF breaks the file
+            widths[i] = max(widths[i], min(_display_width(value) + 2, 50))
+        values.append(value)
+    return values
+
+
+def _spool(rows: Iterable[list[Any]], spool: IO[bytes]) -> int:
+    count = 0
+    batch: list[list[Any]] = []
+    for values in rows:
+        count += 1
+        batch.append(values)
+        if len(batch) == SPOOL_BATCH:
+            pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
+            batch = []
+    if batch:
+        pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
+    spool.seek(0)
+    return count
+
+
+def _unspool(spool: IO[bytes]) -> Iterator[list[Any]]:
+    while True:
+        try:
+            yield from pickle.load(spool)
+        except EOFError:
+            return
+
+
 def write_xlsx(path: Path | BinaryIO, sheet: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
+    """One sheet: a bold header row, frozen and printed on every page (landscape, one page wide), then
+    the rows; each column as wide as its longest value (text: up to 50). openpyxl's write-only mode
+    streams the cells into the file instead of building the sheet in memory, but needs the column
+    widths before the first row: the rows are read once to measure them, kept meanwhile as plain cell
+    values (in memory up to SPOOL_BYTES, past that in a temporary file), then written."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import TYPE_STRING
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, TYPE_STRING
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = sheet
-    ws.append([c.header for c in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    ws.page_setup.orientation = "landscape"  # printed: one page wide
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = "1:1"
     widths = [max(_display_width(c.header) + 2, 8) for c in columns]
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        for i, col in enumerate(columns, start=1):
-            value = row.get(col.key)
-            cell = ws.cell(row=count + 1, column=i)
-            if value is None:
-                continue
-            if col.kind == "date" and isinstance(value, dt.date):
-                cell.value = value
-                cell.number_format = WAREKI_FORMAT
-                widths[i - 1] = max(widths[i - 1], 16)
-            elif col.kind in ("yen", "int") and isinstance(value, int):
-                cell.value = value
-                if col.kind == "yen":
-                    cell.number_format = YEN_FORMAT
-                shown = f"{value:,}円" if col.kind == "yen" else str(value)  # too narrow: Excel shows ###
-                widths[i - 1] = max(widths[i - 1], _display_width(shown) + 2)
-            else:
-                text = NOT_XML.sub("\ufffd", _text(value))  # openpyxl refuses ESC; U+FFFF breaks the file
-                cell.value = text
-                cell.data_type = TYPE_STRING  # never a formula, whatever it starts with
-                widths[i - 1] = max(widths[i - 1], min(_display_width(text) + 2, 50))
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
-    wb.save(path)
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        count = _spool((_measured(columns, row, widths) for row in rows), spool)
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(sheet)
+        ws.freeze_panes = "A2"
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.print_title_rows = "1:1"
+        for i, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+
+        def cell(value: Any, *, number_format: str | None = None, text: bool = False, bold: bool = False) -> Any:
+            made = WriteOnlyCell(ws, value=value)
+            if number_format:
+                made.number_format = number_format
+            if text:
+                made.data_type = TYPE_STRING
+            if bold:
+                made.font = Font(bold=True)
+            return made
+
+        ws.append([cell(c.header, bold=True) for c in columns])
+        kinds = [c.kind for c in columns]
+        for values in _unspool(spool):
+            for i, value in enumerate(values):  # plain values need no cell of their own
+                if isinstance(value, str):
+                    if value.startswith("=") or value in ERROR_CODES:  # never a formula or an error value
+                        values[i] = cell(value, text=True)
+                elif kinds[i] == "date" and isinstance(value, dt.date):
+                    values[i] = cell(value, number_format=WAREKI_FORMAT)
+                elif kinds[i] == "yen" and isinstance(value, int):
+                    values[i] = cell(value, number_format=YEN_FORMAT)
+            ws.append(values)
+        wb.save(path)
     return count

@@ -59,12 +59,16 @@ def case_filter(*, program: str | None = None, state: str | None = None, coordin
     program, state, coordinator, text = (v.strip() or None if isinstance(v, str) else None
                                          for v in (program, state, coordinator, text))
     if program is not None and program not in specs:
-        raise BadInput(f"unknown program {program!r} (one of {', '.join(specs)})")
+        raise BadInput(f"unknown program {program!r} (one of {', '.join(specs)})",
+                       ja=[f"事業「{program}」はありません。"])
     known = [s for p, spec in specs.items() if program in (None, p) for s in spec.states]
     if state is not None and state not in known:
-        raise BadInput(f"unknown state {state!r}" + (f" for program {program}" if program else ""))
+        raise BadInput(f"unknown state {state!r}" + (f" for program {program}" if program else ""),
+                       ja=[f"状態「{state}」は" + (f"{specs[program].ja}に" if program else "") + "ありません。"])
     if coordinator is not None and not USER_NAME.fullmatch(coordinator):
-        raise BadInput(f"{coordinator!r} is not a user name")
+        raise BadInput(f"{coordinator!r} is not a user name",
+                       ja=[f"担当「{coordinator}」はユーザー名ではありません（英数字と _ . - で64文字まで）。"])
     if text is not None and len(text) > TEXT_MAX:
-        raise BadInput(f"the search text is longer than {TEXT_MAX} characters")
+        raise BadInput(f"the search text is longer than {TEXT_MAX} characters",
+                       ja=[f"検索する文字は{TEXT_MAX}文字までです。"])
     return CaseFilter(program, state, coordinator, text, bool(overdue), bool(stalled))

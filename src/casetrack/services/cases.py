@@ -132,7 +132,8 @@ def correct_history(ctx: Context, case_id: str, seq: int, *, note: str,
     ``expected_version``: the version of the case the caller looked at (a web form); any other is a
     Conflict."""
     if not note.strip():
-        raise BadInput("a correction needs --note saying what is right")
+        raise BadInput("a correction needs --note saying what is right",
+                       ja=["訂正の内容（何が誤りで、何が正しいか）を書いてください。"])
     ctx.authorize("case.read")
     with ctx.read() as repo:
         load_case(repo, case_id)
@@ -183,7 +184,8 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
         company = repo.company(case["company_id"]) or {}
     engine = engine_for(spec)
     if until is not None and event_id in spec.events and not spec.events[event_id].until_required:
-        raise BadInput(f"{event_id} takes no --until (only events that set a new date do)")
+        raise BadInput(f"{event_id} takes no --until (only events that set a new date do)",
+                       ja=[f"「{spec.events[event_id].ja}」には新しい期限を付けません（期限を延ばす手続きだけが付けます）。"])
     move = engine.fire(facts, event_id, EventArgs(on=on, reason=reason, until=until))
     event = move.event
     values: dict[str, Any] = {"state": move.target}

@@ -93,7 +93,8 @@ class Context:
             return Actor(self.user, None, frozenset())
         actor = self.actor
         if actor.role is not None and not policy.allows(actor.role, action):
-            raise NotPermitted(f"{actor.name} ({actor.role}) may not {policy.ACTIONS[action].en}")
+            raise NotPermitted(f"{actor.name} ({actor.role}) may not {policy.ACTIONS[action].en}",
+                               ja=[policy.refusal_ja(actor.name, actor.role, action)])
         self.scope = actor.scope
         self.authorized = action
         return actor

@@ -59,12 +59,13 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
                            "findings": None, "sessions": None, "by_state": None, "dead_letters": None}
     if actor.role is None or policy.allows(actor.role, "case.read"):
         if council is not None and not re.fullmatch(r"\d{2}", council):
-            raise BadInput(f"council {council!r} is not a council code (two digits)")
+            raise BadInput(f"council {council!r} is not a council code (two digits)",
+                           ja=[f"協議会「{council}」は協議会コード（2桁の数字）ではありません。"])
         every_council = actor.role is not None and policy.REACH[actor.role] == policy.ALL
         out["councils"] = [{"code": c["code"], "name": c["name"]} for c in list_councils(ctx)
                            if ctx.scope is None or c["code"] in ctx.scope] if every_council else []
         if council is not None and every_council and council not in {c["code"] for c in out["councils"]}:
-            raise BadInput(f"unknown council {council!r}")
+            raise BadInput(f"unknown council {council!r}", ja=[f"協議会「{council}」はありません。"])
         mine = actor.name if actor.role == "coordinator" else None
         if every_council and council is None:
             out["pick_council"] = True
@@ -107,7 +108,7 @@ def search_cases(ctx: Context, *, program: str | None = None, state: str | None 
     chosen = case_filter(program=program, state=state, coordinator=coordinator, text=text, overdue=overdue,
                          stalled=stalled)
     if not 1 <= page <= MAX_PAGE:
-        raise BadInput(f"page {page} is not 1–{MAX_PAGE}")
+        raise BadInput(f"page {page} is not 1–{MAX_PAGE}", ja=[f"ページ {page} はありません（1〜{MAX_PAGE}）。"])
     with ctx.read() as repo:
         total, rows = BrowseRepo(repo.conn, ctx.scope).search_cases(
             chosen.query(ctx.today), limit=per_page, offset=(page - 1) * per_page)

@@ -35,19 +35,26 @@ def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None
         if expected_version is not None and case["version"] != expected_version:
             raise stale(case_id)
         if kind not in spec.documents:
-            raise BadInput(f"unknown document kind {kind!r} (one of {', '.join(spec.documents)})")
+            raise BadInput(f"unknown document kind {kind!r} (one of {', '.join(spec.documents)})",
+                           ja=[f"書類の種類「{kind}」は{spec.ja}にはありません。"])
         doc_kind = spec.documents[kind]
         case_lenders = {r["org_id"]: r for r in repo.case_lenders(case_id)}
         if lender_id is not None:
             if not doc_kind.from_lender:
-                raise BadInput(f"a {kind} document does not come from a lender; drop --lender")
+                raise BadInput(f"a {kind} document does not come from a lender; drop --lender",
+                               ja=[f"「{doc_kind.ja}」は金融機関からの書類ではありません。金融機関を選ばずに記録してください。"])
             if lender_id not in case_lenders:
+                names = "、".join(r["name"] for r in case_lenders.values()) or "なし"
                 raise BadInput(f"organisation {lender_id} is not a lender of case {case_id} "
-                               f"(lenders: {', '.join(map(str, case_lenders)) or 'none'})")
+                               f"(lenders: {', '.join(map(str, case_lenders)) or 'none'})",
+                               ja=[f"指定の金融機関（{lender_id}）はこの案件の金融機関ではありません"
+                                   f"（この案件の金融機関：{names}）。"])
         elif doc_kind.from_lender:
             main = next((r for r in case_lenders.values() if r["main"]), None)
             if main is None:
-                raise BadInput(f"a {kind} comes from a lender: name it with --lender ORG_ID")
+                raise BadInput(f"a {kind} comes from a lender: name it with --lender ORG_ID",
+                               ja=[f"「{doc_kind.ja}」は金融機関からの書類です。どの金融機関からかを選んでください"
+                                   "（この案件にはメイン行がありません）。"])
             lender_id = main["org_id"]
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)

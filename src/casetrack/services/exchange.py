@@ -15,7 +15,7 @@ from ..exchange.writers import Column, write_csv, write_xlsx
 from ..store.browse import case_conditions
 from ..store.views import export_case_rows, export_session_rows
 from ..workflow.registry import all_workflows
-from .case_filters import case_filter
+from .case_filters import CaseFilter, case_filter
 from .context import Context
 from .reminders import SESSION_KIND_LABELS
 from .views import audit_stalled
@@ -146,14 +146,28 @@ def export_case_list(ctx: Context, out: BinaryIO, *, fmt: str, program: str | No
     matching case the user may see, not one page — written to ``out`` as CSV (UTF-8 with BOM, CRLF) or
     xlsx, in the columns of `export cases` plus the program's name, and recorded in the access log
     like every export. Rows stream from the database into the writer; no ORM objects."""
-    ctx.authorize("case.export")
-    if fmt not in LIST_FORMATS:
-        raise BadInput(f"unknown format {fmt!r} (one of {', '.join(LIST_FORMATS)})")
-    chosen = case_filter(program=program, state=state, coordinator=coordinator, text=text, overdue=overdue,
-                         stalled=stalled)
+    chosen = _case_list_export(ctx, fmt, program=program, state=state, coordinator=coordinator, text=text,
+                               overdue=overdue, stalled=stalled)
     with ctx.read() as repo:
         rows = _cases(ctx, repo, None, case_conditions(chosen.query(ctx.today), scoped=ctx.scope is not None))
         count = write_xlsx(out, "案件", LIST_COLUMNS, rows) if fmt == "xlsx" else write_csv(out, LIST_COLUMNS, rows)
     described = chosen.describe()
     ctx.log_access(f"export cases ({fmt}, case list)" + (f" {described}" if described else ""), count)
     return {"export": "cases", "format": fmt, "rows": count, "filters": chosen.as_dict()}
+
+
+def check_case_list_export(ctx: Context, *, fmt: str, program: str | None = None, state: str | None = None,
+                           coordinator: str | None = None, text: str | None = None, overdue: bool = False,
+                           stalled: bool = False) -> None:
+    """What export_case_list checks before it reads a row — the user may export, the format and the
+    filters are good — raising as it would, for a HEAD request: nothing is read or written, so no
+    access-log row either (nothing is given out)."""
+    _case_list_export(ctx, fmt, program=program, state=state, coordinator=coordinator, text=text,
+                      overdue=overdue, stalled=stalled)
+
+
+def _case_list_export(ctx: Context, fmt: str, **filters: Any) -> CaseFilter:
+    ctx.authorize("case.export")
+    if fmt not in LIST_FORMATS:
+        raise BadInput(f"unknown format {fmt!r} (one of {', '.join(LIST_FORMATS)})")
+    return case_filter(**filters)

@@ -32,28 +32,43 @@ def set_estimates(ctx: Context, case_id: str, estimates: dict[str, int], *,
             raise stale(case_id)
         if not estimates_open(spec, case["state"]):
             raise Refused(f"case {case_id} is {case['state']}: estimates are filed with the application "
-                          f"and can change only in {spec.initial}")
+                          f"and can change only in {spec.initial}",
+                          ja=[f"見積は利用申請とともに出すもので、{_state_ja(spec, spec.initial)}の間だけ変更できます"
+                              f"（この案件は{_state_ja(spec, case['state'])}）。"])
         caps = spec.rule_set(case["rule_set"]).caps(case["track"])
         for component in estimates:
             if component not in caps:
                 raise Refused(f"{spec.program}/{case['track']} has no {component} component "
-                              f"(one of {', '.join(caps)})")
+                              f"(one of {', '.join(caps)})", ja=[_no_component_ja(spec, case, component)])
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         repo.replace_estimates(case_id, estimates)
         return repo.case_estimates(case_id)
 
 
+def _state_ja(spec: WorkflowSpec, state: str) -> str:
+    return spec.states[state].ja if state in spec.states else state
+
+
+def _components_ja(spec: WorkflowSpec, case: dict[str, Any]) -> str:
+    caps = spec.rule_set(case["rule_set"]).caps(case["track"])
+    have = [c for c in spec.components if c in caps]
+    return "この案件の費用は " + "、".join(f"「{spec.components[c].ja}」" for c in have) + " です。"
+
+
+def _no_component_ja(spec: WorkflowSpec, case: dict[str, Any], component: str) -> str:
+    return f"{spec.ja}／{spec.tracks[case['track']].ja}には費用「{component}」がありません。{_components_ja(spec, case)}"
+
+
 def _component(spec: WorkflowSpec, case: dict[str, Any], component: str) -> None:
     caps = spec.rule_set(case["rule_set"]).caps(case["track"])
     have = [c for c in spec.components if c in caps]
-    ja = "この案件の費用は " + "、".join(f"「{spec.components[c].ja}」" for c in have) + " です。"
     if component not in COMPONENTS:
         raise BadInput(f"unknown fee component {component!r} (one of {', '.join(COMPONENTS)})",
-                       [f"費用の種類「{component}」はありません。{ja}"])
+                       [f"費用の種類「{component}」はありません。{_components_ja(spec, case)}"])
     if component not in spec.components or component not in caps:
         raise Refused(f"{spec.program}/{case['track']} has no {component} component (one of {', '.join(have)})",
-                      [f"{spec.ja}／{spec.tracks[case['track']].ja}には費用「{component}」がありません。{ja}"])
+                      [_no_component_ja(spec, case, component)])
 
 
 def _expect(case: dict[str, Any], expected_version: int | None) -> None:
@@ -261,6 +276,14 @@ def _entries(repo: Repo, case_id: str) -> list[Entry]:
 
 
 STATUS_LABELS = {"claimed": "審査中", "decided": "決定済み", "rejected": "不支給"}
+
+
+def check_fee_statement(ctx: Context, case_id: str) -> None:
+    """What fee_statement checks before it reads the money — the user may read cases and sees this
+    one (another council's case is NotFound, as a missing one) — for a HEAD request."""
+    ctx.authorize("case.read")
+    with ctx.read() as repo:
+        load_case(repo, case_id)
 
 
 def fee_statement(ctx: Context, case_id: str, fmt: str = "md") -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..domain.dates import parse_date
 from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, NotFound, NotPermitted, Refused
 from ..services import signin
 from ..services.context import Context
@@ -72,10 +74,29 @@ class Web:
     def field(self, name: str, limit: int = 2000) -> str:
         value = self.form.get(name, "") if self.form is not None else ""
         if not isinstance(value, str):
-            raise BadInput(f"form field {name} is not text")
+            raise BadInput(f"フォームの項目 {name} が文字ではありません。")
         if len(value) > limit:
-            raise BadInput(f"form field {name} is longer than {limit} characters")
+            raise BadInput(f"フォームの項目 {name} が長すぎます（{limit}文字まで、入力は{len(value)}文字）。")
         return value
+
+    def version(self) -> int:
+        """The version of the case the form was made from (its hidden ``version`` field). Anything but a
+        whole number is a broken or forged form: bad input, and nothing is written."""
+        raw = self.field("version", 20).strip()
+        if not re.fullmatch(r"[0-9]{1,9}", raw):
+            raise BadInput(f"フォームの版「{raw}」が正しくありません。ページを再読み込みしてください。")
+        return int(raw)
+
+    def date(self, name: str, label: str) -> dt.date | None:
+        """The date field ``name`` (YYYY-MM-DD, as ``<input type="date">`` sends it); None when blank.
+        ``label`` names the field in the message when it is not a date."""
+        text = self.field(name, 20).strip()
+        if not text:
+            return None
+        try:
+            return parse_date(text)
+        except ValueError:
+            raise BadInput(f"{label}「{text}」は日付ではありません（例：2026-11-25）。") from None
 
     def secure(self) -> bool:
         return self.config.secure_cookies or self.request.url.scheme == "https"
@@ -109,7 +130,7 @@ def _call(handler: Handler, request: Request, form: FormData | None, signed_in: 
         web.session = signin.resume_session(web.anonymous(), token, now=now) if token else None
         if signed_in and web.session is None:
             target = "/login"
-            if request.method == "GET" and request.url.path != "/":
+            if request.method in ("GET", "HEAD") and request.url.path != "/":
                 target += "?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""),
                                            safe="")
             response: Response = RedirectResponse(target, status_code=303)
@@ -123,7 +144,7 @@ def _call(handler: Handler, request: Request, form: FormData | None, signed_in: 
                                             "ページを再読み込みしてから、もう一度操作してください。")
         return handler(web)
     except CasetrackError as exc:
-        return error_page(web, status_of(exc), message_of(exc), exc.details)
+        return error_page(web, status_of(exc), message_of(exc))
 
 
 def status_of(exc: CasetrackError) -> int:
@@ -145,23 +166,38 @@ def status_of(exc: CasetrackError) -> int:
 CONFLICT_MESSAGE = "他の人がこの案件を変更しました — 再読み込みしてください"
 
 
+def reasons_of(exc: CasetrackError) -> list[str]:
+    """Why, in Japanese, for a page: the use case's Japanese reasons (``ja``; or its ``details``, which
+    the guards and the fee and monitoring use cases write in Japanese for the CLI too), else its message
+    (the web layer's own refusals are written in Japanese)."""
+    if isinstance(exc, NotFound | Conflict | DatabaseUnavailable):
+        return [message_of(exc)]
+    return exc.ja or exc.details or [exc.message]
+
+
 def message_of(exc: CasetrackError) -> str:
+    """What went wrong, in Japanese, in one line (the error page under its heading)."""
     if isinstance(exc, NotFound):
         what = {"case": "案件", "user": "ユーザー", "council": "協議会"}.get(exc.what, exc.what)
         return f"{what} {exc.ident} は見つかりません。"
     if isinstance(exc, Conflict):
         return CONFLICT_MESSAGE
-    if isinstance(exc, NotPermitted):
-        return f"この操作の権限がありません（{exc.message}）。"
     if isinstance(exc, DatabaseUnavailable):
         return f"データベースを利用できません（{exc.message}）。"
-    if isinstance(exc, BadInput):
-        return f"入力に誤りがあります：{exc.message}"
-    return exc.message
+    return " ".join(reasons_of(exc))
 
 
 TITLES = {400: "入力に誤りがあります", 403: "権限がありません", 404: "見つかりません", 405: "この方法では利用できません",
           409: "他の人が変更しました", 422: "できません", 500: "内部エラー", 503: "データベースを利用できません"}
+
+
+def head_only(media_type: str, headers: dict[str, str] | None = None) -> Response:
+    """The answer to a HEAD request for a download: the status and headers its GET sends (type, file
+    name) and no body. Starlette runs a GET route's endpoint for HEAD too; a download answers it from
+    this without making the file, so without Content-Length (known only once the file is made)."""
+    response = Response(media_type=media_type, headers=headers)
+    del response.headers["content-length"]
+    return response
 
 
 def error_page(web: Web, status: int, message: str, details: list[str] | None = None) -> HTMLResponse:

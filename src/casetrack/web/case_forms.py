@@ -8,20 +8,18 @@ and components exist."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.responses import RedirectResponse, Response
 
-from ..domain.dates import parse_date
 from ..errors import BadInput, CasetrackError, Conflict, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.cases import correct_history
 from ..services.documents import add_document
 from ..services.fees import set_estimates
 from ..services.parsing import parse_yen
-from .app import CONFLICT_MESSAGE, Web, message_of, status_of
+from .app import CONFLICT_MESSAGE, Web, reasons_of, status_of
 
 ESTIMATE_FIELD = "estimate."  # one field per fee component: estimate.plan, estimate.monitoring, …
 
@@ -43,11 +41,11 @@ def documents(web: Web) -> Response:
     tried: dict[str, Any] = {"form": "document", "kind": web.field("kind", 40).strip(), "lender": web.field("lender", 20).strip(),
              "on": web.field("on", 20)}
     try:
-        version = _version(web)
+        version = web.version()
         if not tried["kind"]:
             raise BadInput("書類の種類を選んでください。")
         add_document(web.ctx, case_id, tried["kind"], lender_id=_lender(tried["lender"]),
-                     on=_date(tried["on"], "書類の日付"), file=None, expected_version=version)
+                     on=web.date("on", "書類の日付"), file=None, expected_version=version)
     except NotFound:
         raise
     except CasetrackError as exc:
@@ -63,7 +61,7 @@ def estimates(web: Web) -> Response:
                if key.startswith(ESTIMATE_FIELD)}
     tried: dict[str, Any] = {"form": "estimates", "estimates": entered}
     try:
-        version = _version(web)
+        version = web.version()
         amounts: dict[str, int] = {}
         for component, text in entered.items():
             if text.strip():
@@ -88,7 +86,7 @@ def corrections(web: Web) -> Response:
     tried: dict[str, Any] = {"form": "correct", "seq": int(raw_seq) if raw_seq.isdigit() else None, "note": web.field("note")}
     what = f"第{raw_seq}項の訂正" if raw_seq.isdigit() else "訂正"
     try:
-        version = _version(web)
+        version = web.version()
         if tried["seq"] is None:
             raise BadInput(f"訂正する項目の番号「{raw_seq[:10]}」が正しくありません。")
         if not tried["note"].strip():
@@ -103,23 +101,6 @@ def corrections(web: Web) -> Response:
         return _shown_again(web, case_id, exc, f"{what}を記録できませんでした。",
                             f"{what}を記録する権限がありません（協議会の決定の訂正は統括責任者・補佐が行います）。", tried)
     return _back(case_id, "correct")
-
-
-def _version(web: Web) -> int:
-    raw = web.field("version", 20).strip()
-    if not raw.isdigit():
-        raise BadInput(f"フォームの版「{raw[:20]}」が正しくありません。ページを再読み込みしてください。")
-    return int(raw)
-
-
-def _date(text: str, what: str) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise BadInput(f"{what}「{text}」は日付ではありません（例：2026-11-25）。") from None
 
 
 def _lender(text: str) -> int | None:
@@ -141,7 +122,7 @@ def _shown_again(web: Web, case_id: str, exc: CasetrackError, title: str, not_pe
     if isinstance(exc, Conflict):
         error: dict[str, Any] = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
     elif isinstance(exc, NotPermitted):
-        error = {"title": not_permitted, "details": [exc.message]}
+        error = {"title": not_permitted, "details": reasons_of(exc)}
     else:
-        error = {"title": title, "details": [message_of(exc), *exc.details]}
+        error = {"title": title, "details": reasons_of(exc)}
     return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)

@@ -24,13 +24,12 @@ from urllib.parse import quote, urlencode
 from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ..domain.dates import parse_date
 from ..errors import BadInput, CasetrackError, Conflict, NotFound, NotPermitted
 from ..services import dashboard
-from ..services.fees import claim_fee, decide_fee, fee_statement, reject_fee
+from ..services.fees import check_fee_statement, claim_fee, decide_fee, fee_statement, reject_fee
 from ..services.monitoring import record_session, waive_session
 from ..services.parsing import parse_yen
-from .app import CONFLICT_MESSAGE, SecurityHeaders, Web, message_of, status_of
+from .app import CONFLICT_MESSAGE, SecurityHeaders, Web, head_only, reasons_of, status_of
 
 NOTICES = {
     "fee_claim": "費用の支払申請（申請 {n}）を記録しました。",
@@ -51,27 +50,10 @@ def _done(case_id: str, what: str, n: int) -> Response:
     return RedirectResponse(f"/cases/{quote(case_id)}?" + urlencode({"done": what, "n": n}), status_code=303)
 
 
-def _version(web: Web) -> int:
-    raw = web.field("version", 20).strip()
-    if not re.fullmatch(r"\d{1,9}", raw):
-        raise BadInput(f"version {raw!r} is not a whole number", ["フォームが壊れています。ページを再読み込みしてください。"])
-    return int(raw)
-
-
-def _date(web: Web, name: str, label: str) -> dt.date | None:
-    text = web.field(name, 20).strip()
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise BadInput(f"{name}: {exc}", [f"{label}「{text}」は日付ではありません（例：2026-11-25）。"]) from None
-
-
 def _required_date(web: Web, name: str, label: str) -> dt.date:
-    day = _date(web, name, label)
+    day = web.date(name, label)
     if day is None:
-        raise BadInput(f"{name} is required", [f"{label}を入力してください。"])
+        raise BadInput(f"{label}を入力してください。")
     return day
 
 
@@ -102,14 +84,14 @@ def _again(web: Web, case_id: str, exc: CasetrackError, label: str, tried: dict[
     if isinstance(exc, Conflict):
         error = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
     elif isinstance(exc, NotPermitted):
-        error = {"title": f"「{label}」を記録する権限がありません。", "details": [exc.message]}
+        error = {"title": f"「{label}」を記録する権限がありません。", "details": reasons_of(exc)}
     elif isinstance(exc, NotFound):
         what = {"claim": "申請", "monitoring session": "伴走支援の回"}.get(exc.what, exc.what)
         error = {"title": f"「{label}」はできません。", "details": [f"この案件にその{what}はありません。"]}
     elif isinstance(exc, BadInput):
-        error = {"title": f"「{label}」の入力に誤りがあります。", "details": exc.details or [message_of(exc)]}
+        error = {"title": f"「{label}」の入力に誤りがあります。", "details": reasons_of(exc)}
     else:
-        error = {"title": f"「{label}」はできません。理由：", "details": exc.details or [exc.message]}
+        error = {"title": f"「{label}」はできません。理由：", "details": reasons_of(exc)}
     return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)
 
 
@@ -118,8 +100,8 @@ def claim(web: Web) -> Response:
     tried = {"form": "claim", "component": web.field("component", 40).strip(), "fee": web.field("fee", 40),
              "session": web.field("session", 20), "on": web.field("on", 20)}
     try:
-        version = _version(web)
-        fee, on, seq = _yen(web, "fee", "費用"), _date(web, "on", "申請日"), _seq(web, "session", "伴走支援の回")
+        version = web.version()
+        fee, on, seq = _yen(web, "fee", "費用"), web.date("on", "申請日"), _seq(web, "session", "伴走支援の回")
         result = claim_fee(web.ctx, case_id, tried["component"], fee=fee, session=seq, on=on,
                            expected_version=version)
     except CasetrackError as exc:
@@ -131,8 +113,8 @@ def decide(web: Web) -> Response:
     case_id, claim_id = web.request.path_params["case_id"], web.request.path_params["claim_id"]
     tried = {"form": f"decide-{claim_id}", "on": web.field("on", 20)}
     try:
-        version = _version(web)
-        decide_fee(web.ctx, case_id, claim_id, on=_date(web, "on", "決定日"), expected_version=version)
+        version = web.version()
+        decide_fee(web.ctx, case_id, claim_id, on=web.date("on", "決定日"), expected_version=version)
     except CasetrackError as exc:
         return _again(web, case_id, exc, f"申請 {claim_id} の決定", tried)
     return _done(case_id, "fee_decide", claim_id)
@@ -142,8 +124,8 @@ def reject(web: Web) -> Response:
     case_id, claim_id = web.request.path_params["case_id"], web.request.path_params["claim_id"]
     tried = {"form": f"reject-{claim_id}", "reason": web.field("reason"), "on": web.field("on", 20)}
     try:
-        version = _version(web)
-        reject_fee(web.ctx, case_id, claim_id, reason=tried["reason"].strip(), on=_date(web, "on", "却下日"),
+        version = web.version()
+        reject_fee(web.ctx, case_id, claim_id, reason=tried["reason"].strip(), on=web.date("on", "却下日"),
                    expected_version=version)
     except CasetrackError as exc:
         return _again(web, case_id, exc, f"申請 {claim_id} の却下", tried)
@@ -154,7 +136,7 @@ def record(web: Web) -> Response:
     case_id, seq = web.request.path_params["case_id"], web.request.path_params["seq"]
     tried = {"form": f"record-{seq}", "held_on": web.field("held_on", 20), "note": web.field("note")}
     try:
-        version = _version(web)
+        version = web.version()
         held_on = _required_date(web, "held_on", "実施日")
         record_session(web.ctx, case_id, seq, held_on=held_on, note=tried["note"].strip() or None,
                        expected_version=version)
@@ -167,7 +149,7 @@ def waive(web: Web) -> Response:
     case_id, seq = web.request.path_params["case_id"], web.request.path_params["seq"]
     tried = {"form": f"waive-{seq}", "reason": web.field("reason")}
     try:
-        version = _version(web)
+        version = web.version()
         waive_session(web.ctx, case_id, seq, reason=tried["reason"].strip(), expected_version=version)
     except CasetrackError as exc:
         return _again(web, case_id, exc, f"第{seq}回の免除", tried)
@@ -179,7 +161,11 @@ STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
 def statement(web: Web) -> Response:
     """The fee statement as `casetrack fee statement --format html` writes it. Its one inline <style> is
-    allowed by its hash, for this response only; everything else keeps the site's CSP."""
+    allowed by its hash, for this response only; everything else keeps the site's CSP. HEAD gets the
+    same checks and type, and no page (so the site's CSP: there is no style to allow)."""
+    if web.request.method == "HEAD":
+        check_fee_statement(web.ctx, web.request.path_params["case_id"])
+        return head_only("text/html")
     html = fee_statement(web.ctx, web.request.path_params["case_id"], "html")
     hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(block.encode()).digest()).decode() + "'"
                       for block in STYLE.findall(html))

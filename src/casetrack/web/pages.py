@@ -3,7 +3,6 @@ POST /cases/{id}/advance."""
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any, BinaryIO, cast
@@ -12,13 +11,12 @@ from urllib.parse import quote, urlencode
 from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from ..domain.dates import parse_date
 from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardFailed, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.cases import advance as advance_case
-from ..services.exchange import export_case_list
+from ..services.exchange import check_case_list_export, export_case_list
 from . import case_forms, money_forms
-from .app import CONFLICT_MESSAGE, Web, message_of, status_of
+from .app import CONFLICT_MESSAGE, Web, head_only, reasons_of, status_of
 
 
 def today(web: Web) -> Response:
@@ -33,7 +31,7 @@ CASE_FLAGS = ("overdue", "stalled")  # checkboxes: 1, or absent (0 and blank are
 def _flag(params: QueryParams, name: str) -> bool:
     raw = params.get(name, "")
     if raw not in ("", "0", "1"):
-        raise BadInput(f"{name} {raw[:20]!r} is not 1 (or nothing)")
+        raise BadInput(f"{name}={raw[:20]} は 1 か空です。")
     return raw == "1"
 
 
@@ -52,7 +50,7 @@ def case_list(web: Web) -> Response:
     try:
         page = int(raw_page)
     except ValueError:
-        raise BadInput(f"page {raw_page[:20]!r} is not a whole number") from None
+        raise BadInput(f"ページ「{raw_page[:20]}」は番号ではありません。") from None
     chosen, kept = _filters(params)
     result = dashboard.search_cases(web.ctx, page=page, **chosen)
 
@@ -87,8 +85,14 @@ def _case_export(web: Web, fmt: str) -> Response:
     """The case list's current view — every matching case, not one page — as a file. It is written in
     full (rows streamed from the database into the writer, in memory up to SPOOL_BYTES, past that in a
     temporary file) before the first byte is sent, so a refusal is still a page and the access-log row
-    says how many rows were given out; then it is sent in chunks."""
+    says how many rows were given out; then it is sent in chunks. HEAD gets the same checks and headers
+    and no file: nothing is read, written or logged."""
     chosen, _kept = _filters(web.request.query_params)
+    day = web.today.isoformat()
+    disposition = attachment(f"cases-{day}.{fmt}", f"案件一覧-{day}.{fmt}")
+    if web.request.method == "HEAD":
+        check_case_list_export(web.ctx, fmt=fmt, **chosen)
+        return head_only(MEDIA_TYPES[fmt], {"Content-Disposition": disposition})
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed by _chunks)
     try:
         export_case_list(web.ctx, cast(BinaryIO, spool), fmt=fmt, **chosen)
@@ -97,9 +101,7 @@ def _case_export(web: Web, fmt: str) -> Response:
     except BaseException:
         spool.close()
         raise
-    day = web.today.isoformat()
-    headers = {"Content-Disposition": attachment(f"cases-{day}.{fmt}", f"案件一覧-{day}.{fmt}"),
-               "Content-Length": str(size)}
+    headers = {"Content-Disposition": disposition, "Content-Length": str(size)}
     return StreamingResponse(_chunks(spool), media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
@@ -121,16 +123,6 @@ def case(web: Web) -> Response:
     return web.page("case.html.j2", data=data, notice=notice, error=None, tried={})
 
 
-def _date(web: Web, name: str) -> dt.date | None:
-    text = web.field(name, 20).strip()
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise BadInput(f"{name}: {exc}") from None
-
-
 def advance(web: Web) -> Response:
     """Fire one event through the service layer, on the version of the case the form was made from. A
     refusal shows the case again with every reason; a concurrent change writes nothing and says so."""
@@ -139,14 +131,10 @@ def advance(web: Web) -> Response:
     tried: dict[str, Any] = {"event": event, "on": web.field("on", 20), "note": web.field("note"),
                              "reason": web.field("reason"), "until": web.field("until", 20)}
     try:
-        raw_version = web.field("version", 20)
-        try:
-            version = int(raw_version)
-        except ValueError:
-            raise BadInput(f"version {raw_version!r} is not a whole number") from None
-        advance_case(web.ctx, case_id, event, on=_date(web, "on"), until=_date(web, "until"),
-                         note=tried["note"].strip() or None, reason=tried["reason"].strip() or None,
-                         view=False, expected_version=version)
+        version = web.version()
+        advance_case(web.ctx, case_id, event, on=web.date("on", "効力発生日"), until=web.date("until", "新しい期限"),
+                     note=tried["note"].strip() or None, reason=tried["reason"].strip() or None,
+                     view=False, expected_version=version)
     except NotFound:
         raise
     except CasetrackError as exc:
@@ -155,13 +143,15 @@ def advance(web: Web) -> Response:
         if isinstance(exc, Conflict):
             error = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
         elif isinstance(exc, GuardFailed):
-            error = {"title": f"「{label}」はできません。理由：", "details": exc.details}
+            error = {"title": f"「{label}」はできません。理由：", "details": reasons_of(exc)}
         elif isinstance(exc, EventNotAllowed):
             error = {"title": f"「{label}」は今の状態（{data['case']['state_label']}）ではできません。",
                      "details": []}
         elif isinstance(exc, NotPermitted):
-            error = {"title": f"「{label}」を記録する権限がありません。", "details": [exc.message]}
+            error = {"title": f"「{label}」を記録する権限がありません。", "details": reasons_of(exc)}
+        elif isinstance(exc, BadInput):
+            error = {"title": f"「{label}」の入力に誤りがあります。", "details": reasons_of(exc)}
         else:
-            error = {"title": message_of(exc), "details": exc.details}
+            error = {"title": f"「{label}」はできません。理由：", "details": reasons_of(exc)}
         return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)
     return RedirectResponse(f"/cases/{quote(case_id)}?" + urlencode({"done": event}), status_code=303)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from ..domain.policy import ROLE_LABELS
 from ..domain.wareki import wareki
 from ..resources import templates_dir
 from .diagram import state_diagram
@@ -18,7 +19,6 @@ from .diagram import state_diagram
 TOKYO = ZoneInfo("Asia/Tokyo")
 HTMX = "htmx-2.0.4.min.js"  # the pinned copy in static/ (no CDN: the council network may have no internet)
 
-ROLE_LABELS = {"coordinator": "担当者", "supervisor": "統括責任者・補佐", "hq": "全国本部", "admin": "管理者"}
 WAITING_ON = {"company": "事業者", "support_org": "認定支援機関", "lenders": "金融機関", "council": "協議会"}
 FINDING_CODES = {"stalled": "停滞", "claim_deadline": "支払申請期限", "validity": "有効期限",
                  "monitoring_overdue": "伴走支援の遅れ", "holdback_open": "留保金"}

@@ -84,7 +84,8 @@ class Engine:
 
             raise BadInput(
                 f"unknown event {event_id!r} for program {self.spec.program} "
-                f"(events: {', '.join(self.spec.events)})"
+                f"(events: {', '.join(self.spec.events)})",
+                ja=[f"手続き「{event_id}」は{self.spec.ja}にはありません。"],
             )
         return self.spec.events[event_id]
 
