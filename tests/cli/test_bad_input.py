@@ -196,6 +196,21 @@ def test_estimate_amount_not_a_number(cli: Cli, world: World) -> None:
     assert case_count(cli) == 0
 
 
+@pytest.mark.parametrize("amount", ["1,000,000,000", "2147483648", "999999999999"])
+def test_amount_too_large(cli: Cli, world: World, amount: str) -> None:
+    """A whole number of yen above 999,999,999 is refused as bad input on both databases (PostgreSQL's
+    integer columns stop at 2,147,483,647: it used to fail there as a database error)."""
+    cid = open_early(cli, world)
+    before = show(cli, cid)
+    body = bad(cli, "fee", "claim", cid, "plan", "--fee", amount, code=2)
+    assert amount in body["error"] and "999,999,999" in body["error"]
+    body = bad(cli, "case", "estimate", cid, f"plan={amount}", code=2)
+    assert amount in body["error"]
+    after = show(cli, cid)
+    assert after["money"] == before["money"] and after["version"] == before["version"]
+    assert cli.ok("case", "estimate", cid, "plan=999,999,999")  # the largest amount taken
+
+
 def test_unknown_option(cli: Cli, world: World) -> None:
     bad(cli, "case", "list", "--colour", "red", code=2)
 

@@ -24,10 +24,16 @@ def parse_lender(text: str) -> LenderArg:
     return LenderArg(int(head), "main" in flags, "guaranteed" in flags)
 
 
+MAX_YEN = 999_999_999  # fees and estimates are millions at most; the columns hold 32-bit integers
+
+
 def parse_yen(text: str, what: str) -> int:
     cleaned = text.strip().replace(",", "").removesuffix("円")
     if not re.fullmatch(r"\d{1,12}", cleaned):
         raise BadInput(f"{what}: {text!r} is not an amount in whole yen")
+    if int(cleaned) > MAX_YEN:
+        raise BadInput(f"{what}: {text!r} is more than {MAX_YEN:,} yen",
+                       ja=[f"{what}「{text.strip()}」は大きすぎます（{MAX_YEN:,}円まで）。"])
     return int(cleaned)
 
 

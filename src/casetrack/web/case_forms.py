@@ -67,7 +67,9 @@ def estimates(web: Web) -> Response:
             if text.strip():
                 try:
                     amounts[component] = parse_yen(text, component)
-                except BadInput:
+                except BadInput as exc:
+                    if exc.ja:  # a whole number, but too large
+                        raise
                     raise BadInput(f"見積の金額「{text[:40]}」は円の整数ではありません（例：1,234,567）。") from None
         if not amounts:
             raise BadInput("見積の金額を一つ以上入力してください。")

@@ -63,6 +63,8 @@ def _yen(web: Web, name: str, label: str) -> int:
     try:
         return parse_yen(text, label)
     except BadInput as exc:
+        if exc.ja:
+            raise
         raise BadInput(exc.message, [f"{label}「{text.strip()}」は円単位の金額ではありません。"
                                      "1以上の整数で入力してください（例：1,234,567）。"]) from None
 
