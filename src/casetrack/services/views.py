@@ -191,8 +191,9 @@ def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str
         views = ViewRepo(repo.conn, ctx.scope)
         found = iter_findings(ctx, views, council=council, program=program, coordinator=coordinator,
                               codes=frozenset(codes or CODES))
-        ranked = sorted_spilling(((*urgency(f), n, f) for n, f in enumerate(found)), limit=SORT_IN_MEMORY)
-    return (ranked_row[-1].as_dict() for ranked_row in ranked)
+        # each finding as a plain tuple: what spills is pickled, and pickle writes a tuple in C
+        ranked = sorted_spilling(((*urgency(f), n, tuple(f)) for n, f in enumerate(found)), limit=SORT_IN_MEMORY)
+    return (Finding._make(ranked_row[-1]).as_dict() for ranked_row in ranked)
 
 
 def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> list[dict[str, Any]]:
