@@ -4,7 +4,6 @@ scheduler is killed mid-sweep and another is paused past its claims. SQLite refu
 
 from __future__ import annotations
 
-import datetime as dt
 import email
 import email.policy
 import os
@@ -17,50 +16,23 @@ import pytest
 import sqlalchemy as sa
 
 from casetrack import services
-from casetrack.domain.dates import add_months
 from casetrack.services.reminders import FAULT_ENV
-from casetrack.store.bulk import load
 from casetrack.store.db import get_engine
-from tests.conftest import ADMIN, PG_ENV
-from tests.scheduling.helpers import Scheduler, schedulers, smtp_sink, spawn_scheduler, wait_until
+from tests.conftest import PG_ENV
+from tests.scheduling.helpers import (
+    MONITORING_PLAN,
+    MONITORING_TODAY,
+    Scheduler,
+    multi_node_config,
+    schedulers,
+    seed_monitoring,
+    smtp_sink,
+    spawn_scheduler,
+    wait_until,
+)
 
-PLAN = dt.date(2026, 1, 15)
-TODAY = "2026-08-24"  # session 1 due 2026-07-15 (a Wednesday): its five rungs (−30 … +30 days) are all due
-
-
-def _seed(url: str, n: int) -> None:
-    """``n`` 405 cases in monitoring, each with a lead support org and a coordinator that have e-mail."""
-    services.init_db(services.Context(db_url=url, today=PLAN, user="seed"))
-    now = dt.datetime.now(dt.UTC)
-    cases = [{"id": f"13-2025-{i:04d}", "program": "405", "track": "regular", "council": "13", "company_id": i,
-              "state": "monitoring", "state_since": PLAN, "coordinator": "coord", "rule_set": "2024-04-01",
-              "opened_on": dt.date(2025, 4, 1), "accepted_on": dt.date(2025, 4, 20), "plan_date": PLAN,
-              "validity_until": None, "interim_monitoring": False, "monitoring_interval_months": None,
-              "window_months": None, "reuse_reason": None, "version": 1, "created_at": now} for i in range(1, n + 1)]
-    load(get_engine(url), [{
-        "organisation": [{"id": 1, "name": "税理士法人", "kind": "tax_accountant", "certified": True,
-                          "email": "adviser@example.jp", "is_bank": False}],
-        "app_user": [{"name": "coord", "council": "13", "email": "coord@example.jp", "role": "coordinator",
-                      "active": True, "created_at": now},
-                     {"name": ADMIN, "council": "00", "email": None, "role": "admin", "active": True, "created_at": now}],
-        "company": [{"id": i, "name": f"株式会社{i}", "corporate_number": None, "fiscal_year_end_month": 3,
-                     "founded_on": None, "prefecture": "13"} for i in range(1, n + 1)],
-        "cases": cases,
-        "case_support_org": [{"case_id": c["id"], "org_id": 1, "lead": True, "position": 0} for c in cases],
-        "monitoring_session": [{"case_id": c["id"], "seq": k, "kind": "regular",
-                                "nominal_due_on": add_months(PLAN, 6 * k), "due_on": add_months(PLAN, 6 * k),
-                                "status": "scheduled", "held_on": None, "note": None, "waive_reason": None}
-                               for c in cases for k in range(1, 7)],
-    }])
-
-
-def _config(folder: Path, port: int) -> Path:
-    path = folder / "multi.toml"
-    path.write_text(f'[mail]\ntransport = "smtp"\nfrom = "casetrack@council.example.jp"\n\n'
-                    f'[smtp]\nhost = "127.0.0.1"\nport = {port}\n\n'
-                    f'[scheduler]\ninterval_seconds = 0.5\nlease_seconds = 3\nmulti_node = true\n\n'
-                    f'[digest]\nenabled = false\n', encoding="utf-8")
-    return path
+PLAN = MONITORING_PLAN
+TODAY = MONITORING_TODAY  # session 1 due 2026-07-15: its five rungs (−30 … +30 days) are all due
 
 
 def _message_ids(folder: Path) -> list[str]:
@@ -72,7 +44,8 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
     if db_url.startswith("sqlite"):
         services.init_db(services.Context(db_url=db_url, today=PLAN, user="x"))
         with smtp_sink(tmp_path / "sink") as port, schedulers() as procs:
-            procs.append(spawn_scheduler(db_url, today=TODAY, config=_config(tmp_path, port), log_dir=tmp_path))
+            procs.append(spawn_scheduler(db_url, today=TODAY, config=multi_node_config(tmp_path, port),
+                                         log_dir=tmp_path))
             assert procs[0].wait(timeout=60) == 2
             err = procs[0].stderr().strip().splitlines()
             assert len(err) == 1 and err[0].startswith("error:") and "PostgreSQL" in err[0]
@@ -80,7 +53,7 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
 
     cases = 300
     expected = cases * 5  # five rungs of session 1 per case (four to the adviser, one to the coordinator)
-    _seed(db_url, cases)
+    seed_monitoring(db_url, cases)
     sink = tmp_path / "sink"
     engine = get_engine(db_url)
 
@@ -89,7 +62,7 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
             return Counter(dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox GROUP BY status")).all()))
 
     with smtp_sink(sink, delay=0.004) as port, schedulers() as procs:
-        config = _config(tmp_path, port)
+        config = multi_node_config(tmp_path, port)
         for name in ("a", "b", "c"):
             procs.append(spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name=name))
         wait_until(lambda: len(list(sink.glob("*.eml"))) >= 200, 90, "the first deliveries")
@@ -131,7 +104,7 @@ if os.environ.get(PG_ENV):  # PostgreSQL only: SQLite refuses the mode (test_mul
         duplicate at all."""
         cases = 40
         expected = cases * 5
-        _seed(db_url, cases)
+        seed_monitoring(db_url, cases)
         sink = tmp_path / "sink"
         engine = get_engine(db_url)
 
@@ -141,7 +114,7 @@ if os.environ.get(PG_ENV):  # PostgreSQL only: SQLite refuses the mode (test_mul
                                     .all()))
 
         with smtp_sink(sink, delay=0.03) as port, schedulers() as procs:  # 50 messages take 1.5 s or more
-            config = _config(tmp_path, port)
+            config = multi_node_config(tmp_path, port)
             frozen = spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="frozen",
                                      extra_env={FAULT_ENV: "in_claim:1:stop"})
             procs.append(frozen)
