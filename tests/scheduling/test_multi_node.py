@@ -4,21 +4,27 @@ scheduler is killed mid-sweep and another is paused past its claims. SQLite refu
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import os
 import signal
 import time
 from collections import Counter
+from collections.abc import Callable
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from casetrack import services
-from casetrack.services.reminders import FAULT_ENV
+from casetrack.services import reminders
+from casetrack.services.reminders import FAULT_ENV, enqueue_due
+from casetrack.settings import SchedulerSettings, Settings
 from casetrack.store.db import get_engine
-from tests.conftest import PG_ENV
+from tests.conftest import ADMIN, PG_ENV
 from tests.scheduling.helpers import (
     MONITORING_PLAN,
     MONITORING_TODAY,
@@ -137,3 +143,84 @@ if os.environ.get(PG_ENV):  # PostgreSQL only: SQLite refuses the mode (test_mul
         counts = Counter(_message_ids(sink))
         assert len(counts) == expected
         assert {mid: n for mid, n in counts.items() if n > 1} == {}
+
+
+if os.environ.get(PG_ENV):
+    class _Recorder:
+        """A sender that keeps the Message-IDs it was given, and may do something while 'sending'."""
+
+        def __init__(self, during: Callable[[EmailMessage], None] = lambda _: None) -> None:
+            self.sent: list[str] = []
+            self.during = during
+
+        def send(self, msg: EmailMessage, name: str) -> None:
+            self.during(msg)
+            self.sent.append(str(msg["Message-ID"]))
+
+        def close(self) -> None:
+            pass
+
+    def _claims_ctx(db_url: str, lease_seconds: float) -> services.Context:
+        settings = Settings(scheduler=SchedulerSettings(lease_seconds=lease_seconds, multi_node=True))
+        ctx = services.Context(db_url=db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN, settings=settings)
+        assert enqueue_due(ctx, ctx.today) == 5
+        return ctx
+
+    def _take_over(db_url: str, outbox_id: int) -> None:
+        """What another scheduler does once this one's claim has lapsed: claim the message for itself."""
+        with get_engine(db_url).begin() as conn:
+            conn.execute(sa.text("UPDATE outbox SET claimed_by = 'other', claim_until = now() + interval '1 hour' "
+                                 "WHERE id = :id"), {"id": outbox_id})
+
+    def _outbox(db_url: str) -> dict[str, tuple[str, str | None]]:
+        with get_engine(db_url).connect() as conn:
+            return {mid: (status, by) for mid, status, by in conn.execute(sa.text(
+                "SELECT message_id, status, claimed_by FROM outbox"))}
+
+    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+    def test_paused_between_reading_and_sending(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A scheduler paused after it checked its claim but before the send (reading whether the item is
+        still open, building the message) resumes after another scheduler took the message over: it must
+        not send it (found by bench/bench_multinode.py: sent twice, the second copy begun after SIGCONT)."""
+        seed_monitoring(db_url, 1)
+        ctx = _claims_ctx(db_url, lease_seconds=1)
+        taken: list[int] = []
+        still_due = reminders._still_due
+
+        def paused(ctx_: services.Context, repo: Any, row: dict[str, Any]) -> bool:
+            if not taken:
+                taken.append(row["id"])
+                time.sleep(1.2)  # paused past its claims (lease_seconds = 1) ...
+                _take_over(db_url, row["id"])  # ... which another scheduler claimed meanwhile
+            return still_due(ctx_, repo, row)
+
+        monkeypatch.setattr(reminders, "_still_due", paused)
+        sender = _Recorder()
+        counts = reminders.deliver_claimed(ctx, sender, "me")
+        outbox = _outbox(db_url)
+        lost = [mid for mid, (status, by) in outbox.items() if by == "other"]
+        assert len(lost) == 1 and outbox[lost[0]] == ("pending", "other")
+        assert lost[0] not in sender.sent and len(sender.sent) == 4
+        assert counts["sent"] == 4 and counts["lost_claims"] == 1 and "sent_claim_lost" not in counts
+
+    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+    def test_claim_lost_during_the_send_is_not_counted_as_sent(db_url: str) -> None:
+        """Paused during the send itself (the window no check closes), the scheduler finds on resuming that
+        the message is another's: it commits nothing, and its counts say so instead of 'sent'."""
+        seed_monitoring(db_url, 1)
+        ctx = _claims_ctx(db_url, lease_seconds=60)
+        first: list[str] = []
+
+        def taken_over(msg: EmailMessage) -> None:
+            if not first:
+                first.append(str(msg["Message-ID"]))
+                with get_engine(db_url).connect() as conn:
+                    outbox_id = conn.execute(sa.text("SELECT id FROM outbox WHERE message_id = :m"),
+                                             {"m": first[0]}).scalar_one()
+                _take_over(db_url, outbox_id)
+
+        sender = _Recorder(taken_over)
+        counts = reminders.deliver_claimed(ctx, sender, "me")
+        assert len(sender.sent) == 5  # the server took all five
+        assert _outbox(db_url)[first[0]] == ("pending", "other")  # the other's to settle
+        assert counts["sent"] == 4 and counts["sent_claim_lost"] == 1
