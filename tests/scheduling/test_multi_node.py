@@ -24,6 +24,7 @@ from casetrack.services import reminders
 from casetrack.services.reminders import FAULT_ENV, enqueue_due
 from casetrack.settings import SchedulerSettings, Settings
 from casetrack.store.db import get_engine
+from casetrack.store.reminders import ReminderRepo
 from tests.conftest import ADMIN, PG_ENV
 from tests.scheduling.helpers import (
     MONITORING_PLAN,
@@ -93,6 +94,20 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
     assert len(duplicates) <= 2 and all(n == 2 for n in duplicates.values()), duplicates
     senders = [p for p in procs[1:] if any(e.data.get("sent", 0) > 0 for e in p.of("swept"))]
     assert len(senders) == 2, "both surviving schedulers delivered part of the work"
+
+
+def test_overlapping_sweeps_enqueue_each_rung_once(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two sweeps that overlap (the first outlived its lease, a second scheduler took it) both read the due
+    rungs as not yet enqueued: the one committing second inserts nothing, and its tick does not fail
+    (found by bench/bench_multinode.py: a UniqueViolation on outbox.key in the second enqueuer's tick)."""
+    seed_monitoring(db_url, 2)
+    ctx = services.Context(db_url=db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN)
+    assert enqueue_due(ctx, ctx.today) == 10
+    # the second read the outbox before the first committed
+    monkeypatch.setattr(ReminderRepo, "existing_keys", lambda self, keys: set())
+    assert enqueue_due(ctx, ctx.today) == 0
+    with get_engine(db_url).connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*), count(DISTINCT key) FROM outbox")).one() == (10, 10)
 
 
 def _stopped(proc: Scheduler) -> bool:

@@ -198,9 +198,9 @@ def enqueue_due(ctx: Context, today: dt.date, *, dry_run: bool = False) -> int:
                 "last_error": dead, "created_at": now, "sent_at": None,
             })
         rows.extend(digests)
-        rrepo.enqueue(rows)
+        enqueued = rrepo.enqueue(rows)
     fault("after_enqueue")
-    return len(rows)
+    return enqueued
 
 
 def _still_due(ctx: Context, repo: Repo, row: dict[str, Any]) -> bool:

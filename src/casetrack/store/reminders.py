@@ -153,9 +153,24 @@ class ReminderRepo:
             found.update(self.conn.execute(select(outbox.c.key).where(outbox.c.key.in_(chunk))).scalars())
         return found
 
-    def enqueue(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(insert(outbox), list(rows))
+    def enqueue(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert the messages whose key is not in the outbox yet; returns how many were inserted. A key
+        another sweep inserted meanwhile (read as absent, committed since) is skipped, not an error:
+        two sweeps may overlap when one outlives its lease."""
+        if not rows:
+            return 0
+        try:
+            with self.conn.begin_nested():  # the usual case, at full speed (no RETURNING)
+                self.conn.execute(insert(outbox), list(rows))
+            return len(rows)
+        except IntegrityError:
+            pass
+        if self.conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        query = upsert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.key]).returning(outbox.c.id)
+        return len(self.conn.execute(query, list(rows)).all())
 
     def due_for_delivery(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
         query = self._outbox_scoped(select(outbox).where(outbox.c.status == "pending",
