@@ -336,18 +336,25 @@ def _report(out: Outcome, engine: sa.Engine, sink: TracingSink, folder: Path, by
               f"delivered, "
               f"holding {f.claims} claim(s){extra}")
     sent_by = Counter(c.sender for c in sink.copies)
-    print(f"[{label}] work split (messages the sink received from each / sent as committed in its swept "
-          f"events / claims found lost / sweeps / errors):")
+    print(f"[{label}] work split (messages the sink received from each / sent and committed, from its swept "
+          f"events / sent but no longer its own to commit (sent_claim_lost) / claims found lost before the send "
+          f"/ sweeps / errors):")
     for name in names:
         p = by_name[name]
         swept = p.of("swept")
         role = next((f.kind for f in faults if f.name == name), "")
         committed = sum(int(e.data.get("sent", 0)) for e in swept)
         lost_claims = sum(int(e.data.get("lost_claims", 0)) for e in swept)
+        unsettled = sum(int(e.data.get("sent_claim_lost", 0)) for e in swept)
         enq = sum(int(e.data.get("enqueued", 0)) for e in swept)
-        note = " (killed: no swept event after the kill)" if role == "killed" else ""
+        note = ""
+        if role == "killed":  # it reports nothing after the kill: what it committed is what the others did not
+            others = sum(int(e.data.get("sent", 0)) for n in names if n != name for e in by_name[n].of("swept"))
+            committed = statuses.get("sent", 0) - others
+            note = " (derived: sent rows − the others' commits; no swept event after the kill)"
         print(f"[{label}]   {name}{' ' + role if role else ''}: {sent_by.get(name, 0):,} / {committed:,}{note} / "
-              f"{lost_claims} / {len(swept)} / {len(p.of('error'))}" + (f"; enqueued {enq:,}" if enq else ""))
+              f"{unsettled} / {lost_claims} / {len(swept)} / {len(p.of('error'))}"
+              + (f"; enqueued {enq:,}" if enq else ""))
     if sent_by.get("?"):
         print(f"[{label}]   untraced sender: {sent_by['?']:,}")
     survivors = {n: c for n, c in codes.items() if not any(f.name == n and f.kind == "killed" for f in faults)}
@@ -372,8 +379,8 @@ def _report(out: Outcome, engine: sa.Engine, sink: TracingSink, folder: Path, by
     if any(c != 0 for c in survivors.values()):
         out.failures.append(f"survivors' exit codes {survivors}")
     for name in names:
-        if by_name[name].of("error"):
-            out.failures.append(f"scheduler {name} reported errors: {[e.data for e in by_name[name].of('error')][:3]}")
+        for e in by_name[name].of("error")[:3]:
+            out.failures.append(f"scheduler {name} reported an error: {str(e.data.get('error'))[:300]}")
 
 
 def sink_count_at(sink: TracingSink, at: float) -> int:
