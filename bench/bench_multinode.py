@@ -169,6 +169,20 @@ def _claims_of(engine: sa.Engine, holder: str) -> int:
                                 {"h": holder}).scalar_one())
 
 
+def _state(engine: sa.Engine, by_name: dict[str, Scheduler], t0: float) -> str:
+    """Who holds how many claims, and each scheduler's last events: what a failure report needs."""
+    with engine.connect() as conn:
+        held = dict(conn.execute(sa.text("SELECT claimed_by, count(*) FROM outbox WHERE status = 'pending' "
+                                         "AND claim_until > now() GROUP BY claimed_by")).all())
+    parts = []
+    for name, p in by_name.items():
+        holder = p.holder if p.of("started") else "?"
+        last = [(round(e.at - t0, 1), {k: v for k, v in e.data.items() if v and k not in ("today", "holder")})
+                for e in p.snapshot()[-3:]]
+        parts.append(f"{name}: {held.get(holder, 0)} claim(s) held, last events {last}")
+    return "; ".join(parts)
+
+
 def _wait(predicate: Any, timeout: float, what: str, poll: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -213,7 +227,7 @@ def run(server_url: str, *, label: str, cases: int, n_schedulers: int, faults: b
                       args.timeout, "every rung enqueued and settled", poll=0.2)
                 settled_at = time.monotonic()
             except (TimeoutError, AssertionError) as exc:
-                out.failures.append(f"{exc}; outbox {dict(_statuses(engine))}")
+                out.failures.append(f"{exc}; outbox {dict(_statuses(engine))}; {_state(engine, by_name, t0)}")
             out.seconds = (settled_at or time.monotonic()) - t0
             time.sleep(args.lease)  # let every sweep find nothing more to claim and report (swept)
             gone = {f.name for f in faults_done if f.kind == "killed"}
@@ -313,7 +327,10 @@ def _report(out: Outcome, engine: sa.Engine, sink: TracingSink, folder: Path, by
           f"({sum(ids.values()):,} messages received; {missing:,} outbox rows never received, "
           f"{strangers:,} received Message-IDs not in the outbox)")
     print(f"[{label}] lost (expected − distinct): {lost:,}")
-    print(f"[{label}] outbox statuses at the end: {dict(sorted(statuses.items()))}")
+    with engine.connect() as conn:
+        attempts = dict(conn.execute(sa.text("SELECT attempts, count(*) FROM outbox GROUP BY attempts")).all())
+    print(f"[{label}] outbox statuses at the end: {dict(sorted(statuses.items()))}; attempts per message: "
+          f"{dict(sorted(attempts.items()))}")
     print(f"[{label}] wall time from start to all settled: {out.seconds:.1f} s")
     print(f"[{label}] delivery rate: {rate:,.0f} messages/s overall")
     per_fault: Counter[str] = Counter()
@@ -347,6 +364,7 @@ def _report(out: Outcome, engine: sa.Engine, sink: TracingSink, folder: Path, by
         lost_claims = sum(int(e.data.get("lost_claims", 0)) for e in swept)
         unsettled = sum(int(e.data.get("sent_claim_lost", 0)) for e in swept)
         enq = sum(int(e.data.get("enqueued", 0)) for e in swept)
+        retried = sum(int(e.data.get("failed", 0)) for e in swept)
         note = ""
         if role == "killed":  # it reports nothing after the kill: what it committed is what the others did not
             others = sum(int(e.data.get("sent", 0)) for n in names if n != name for e in by_name[n].of("swept"))
@@ -354,7 +372,7 @@ def _report(out: Outcome, engine: sa.Engine, sink: TracingSink, folder: Path, by
             note = " (derived: sent rows − the others' commits; no swept event after the kill)"
         print(f"[{label}]   {name}{' ' + role if role else ''}: {sent_by.get(name, 0):,} / {committed:,}{note} / "
               f"{unsettled} / {lost_claims} / {len(swept)} / {len(p.of('error'))}"
-              + (f"; enqueued {enq:,}" if enq else ""))
+              + (f"; enqueued {enq:,}" if enq else "") + (f"; failed (retry later) {retried:,}" if retried else ""))
     if sent_by.get("?"):
         print(f"[{label}]   untraced sender: {sent_by['?']:,}")
     survivors = {n: c for n, c in codes.items() if not any(f.name == n and f.kind == "killed" for f in faults)}
