@@ -175,10 +175,10 @@ if os.environ.get(PG_ENV):
         def close(self) -> None:
             pass
 
-    def _claims_ctx(db_url: str, lease_seconds: float) -> services.Context:
+    def _claims_ctx(db_url: str, lease_seconds: float, expected: int = 5) -> services.Context:
         settings = Settings(scheduler=SchedulerSettings(lease_seconds=lease_seconds, multi_node=True))
         ctx = services.Context(db_url=db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN, settings=settings)
-        assert enqueue_due(ctx, ctx.today) == 5
+        assert enqueue_due(ctx, ctx.today) == expected
         return ctx
 
     def _take_over(db_url: str, outbox_id: int) -> None:
@@ -239,3 +239,22 @@ if os.environ.get(PG_ENV):
         assert len(sender.sent) == 5  # the server took all five
         assert _outbox(db_url)[first[0]] == ("pending", "other")  # the other's to settle
         assert counts["sent"] == 4 and counts["sent_claim_lost"] == 1
+
+    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+    def test_a_claim_takes_one_batch_whatever_the_plan(db_url: str) -> None:
+        """A claim takes at most one batch however PostgreSQL plans it. As ``id IN (SELECT … LIMIT n FOR
+        UPDATE SKIP LOCKED)`` a nested-loop semi-join re-ran the subquery for every outbox row, each run
+        skipping what the statement had just claimed: one scheduler claimed the whole outbox and the others
+        swept empty-handed (found by bench/bench_multinode.py: one scheduler sent 9,350 of 10,000 in one
+        sweep while the other two claimed nothing for minutes). The settings below force that plan."""
+        seed_monitoring(db_url, 40)
+        ctx = _claims_ctx(db_url, lease_seconds=60, expected=200)
+        now = dt.datetime.now(dt.UTC)
+        with get_engine(db_url).connect() as conn:
+            for setting in ("enable_hashagg", "enable_hashjoin", "enable_mergejoin", "enable_material", "enable_sort"):
+                conn.execute(sa.text(f"SET LOCAL {setting} = off"))
+            rows = ReminderRepo(conn, ctx.scope).claim("me", now, now + dt.timedelta(minutes=1), 10)
+            claimed = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE claimed_by = 'me'")).scalar_one()
+            conn.rollback()
+        assert len(rows) == 10 and claimed == 10
+        assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)

@@ -192,12 +192,17 @@ class ReminderRepo:
 
     def claim(self, holder: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[dict[str, Any]]:
         """Claim up to ``limit`` deliverable messages nobody holds (PostgreSQL: FOR UPDATE SKIP LOCKED), so
-        schedulers on several machines share the delivery and never send the same message."""
-        free = (self._outbox_scoped(select(outbox.c.id).where(
-                    outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
-                    or_(outbox.c.claim_until.is_(None), outbox.c.claim_until < now)))
-                .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True))
-        query = (update(outbox).where(outbox.c.id.in_(free.scalar_subquery()))
+        schedulers on several machines share the delivery and never send the same message.
+
+        The free rows are chosen once, in a materialised CTE: as ``WHERE id IN (subquery)`` the planner
+        may run the subquery again for every row of the outbox (a nested-loop semi-join), each run
+        skipping the rows this very statement has just claimed and so finding ``limit`` more — one
+        scheduler then claims the whole outbox and the others find nothing to share."""
+        free = _first(self._outbox_scoped(select(outbox.c.id).where(
+                          outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
+                          or_(outbox.c.claim_until.is_(None), outbox.c.claim_until < now)))
+                      .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True), "free")
+        query = (update(outbox).where(outbox.c.id == free.c.id)
                  .values(claimed_by=holder, claim_until=until).returning(*outbox.c))
         return sorted((dict(r) for r in self.conn.execute(query).mappings()), key=lambda r: r["id"])
 
