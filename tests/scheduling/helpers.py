@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import email
 import email.policy
 import json
@@ -158,6 +159,55 @@ def outbox(cli: Cli, config: Path) -> list[dict[str, Any]]:
     return list(cli.ok("--config", str(config), "outbox", "list"))
 
 
+# -- many cases in monitoring at once (the multi-node tests and bench/bench_multinode.py) ------------
+
+MONITORING_PLAN = dt.date(2026, 1, 15)
+MONITORING_TODAY = "2026-08-24"  # session 1 due 2026-07-15 (a Wednesday): its five rungs (−30 … +30 days) are all due
+
+
+def seed_monitoring(url: str, n: int) -> None:
+    """``n`` 405 cases in monitoring (plan dated MONITORING_PLAN, six half-yearly sessions), each with a
+    lead support org and a coordinator that have e-mail: on MONITORING_TODAY five rungs of each are due."""
+    from casetrack import services
+    from casetrack.domain.dates import add_months
+    from casetrack.store.bulk import load
+    from casetrack.store.db import get_engine
+
+    plan = MONITORING_PLAN
+    services.init_db(services.Context(db_url=url, today=plan, user="seed"))
+    now = dt.datetime.now(dt.UTC)
+    cases = [{"id": f"13-2025-{i:04d}", "program": "405", "track": "regular", "council": "13", "company_id": i,
+              "state": "monitoring", "state_since": plan, "coordinator": "coord", "rule_set": "2024-04-01",
+              "opened_on": dt.date(2025, 4, 1), "accepted_on": dt.date(2025, 4, 20), "plan_date": plan,
+              "validity_until": None, "interim_monitoring": False, "monitoring_interval_months": None,
+              "window_months": None, "reuse_reason": None, "version": 1, "created_at": now} for i in range(1, n + 1)]
+    load(get_engine(url), [{
+        "organisation": [{"id": 1, "name": "税理士法人", "kind": "tax_accountant", "certified": True,
+                          "email": "adviser@example.jp", "is_bank": False}],
+        "app_user": [{"name": "coord", "council": "13", "email": "coord@example.jp", "role": "coordinator",
+                      "active": True, "created_at": now},
+                     {"name": ADMIN, "council": "00", "email": None, "role": "admin", "active": True, "created_at": now}],
+        "company": [{"id": i, "name": f"株式会社{i}", "corporate_number": None, "fiscal_year_end_month": 3,
+                     "founded_on": None, "prefecture": "13"} for i in range(1, n + 1)],
+        "cases": cases,
+        "case_support_org": [{"case_id": c["id"], "org_id": 1, "lead": True, "position": 0} for c in cases],
+        "monitoring_session": [{"case_id": c["id"], "seq": k, "kind": "regular",
+                                "nominal_due_on": add_months(plan, 6 * k), "due_on": add_months(plan, 6 * k),
+                                "status": "scheduled", "held_on": None, "note": None, "waive_reason": None}
+                               for c in cases for k in range(1, 7)],
+    }])
+
+
+def multi_node_config(folder: Path, port: int, *, lease_seconds: float = 3, interval_seconds: float = 0.5) -> Path:
+    """Settings for multi-node schedulers sending over SMTP to 127.0.0.1:``port`` (no weekly digest)."""
+    path = folder / "multi.toml"
+    path.write_text(f'[mail]\ntransport = "smtp"\nfrom = "casetrack@council.example.jp"\n\n'
+                    f'[smtp]\nhost = "127.0.0.1"\nport = {port}\n\n'
+                    f'[scheduler]\ninterval_seconds = {interval_seconds}\nlease_seconds = {lease_seconds}\n'
+                    f'multi_node = true\n\n[digest]\nenabled = false\n', encoding="utf-8")
+    return path
+
+
 # -- mail -----------------------------------------------------------------------------------------
 
 def eml_files(folder: Path) -> list[Path]:
@@ -180,7 +230,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class _SinkHandler:
+class SinkHandler:
     """Keeps every DATA it accepts as its own numbered .eml file: a message delivered twice is two files
     (the file transport would overwrite the same file name and hide the duplicate)."""
 
@@ -203,13 +253,14 @@ class _SinkHandler:
 
 
 @contextmanager
-def smtp_sink(folder: Path, delay: float = 0.0) -> Iterator[int]:
+def smtp_sink(folder: Path, delay: float = 0.0, handler: SinkHandler | None = None) -> Iterator[int]:
     """A real SMTP server (aiosmtpd) on a free loopback port, answering each DATA after ``delay``
-    seconds; yields the port."""
+    seconds (or as ``handler`` does: a ``SinkHandler`` that also watches what arrives); yields the port."""
     from aiosmtpd.controller import Controller
 
     port = free_port()
-    controller = Controller(_SinkHandler(folder, delay), hostname="127.0.0.1", port=port, loop=asyncio.new_event_loop())
+    controller = Controller(handler or SinkHandler(folder, delay), hostname="127.0.0.1", port=port,
+                            loop=asyncio.new_event_loop())
     controller.start()
     try:
         yield port

@@ -11,56 +11,35 @@ import os
 import signal
 import time
 from collections import Counter
+from collections.abc import Callable
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from casetrack import services
-from casetrack.domain.dates import add_months
-from casetrack.services.reminders import FAULT_ENV
-from casetrack.store.bulk import load
+from casetrack.services import reminders
+from casetrack.services.reminders import FAULT_ENV, enqueue_due
+from casetrack.settings import SchedulerSettings, Settings
 from casetrack.store.db import get_engine
+from casetrack.store.reminders import ReminderRepo
 from tests.conftest import ADMIN, PG_ENV
-from tests.scheduling.helpers import Scheduler, schedulers, smtp_sink, spawn_scheduler, wait_until
+from tests.scheduling.helpers import (
+    MONITORING_PLAN,
+    MONITORING_TODAY,
+    Scheduler,
+    multi_node_config,
+    schedulers,
+    seed_monitoring,
+    smtp_sink,
+    spawn_scheduler,
+    wait_until,
+)
 
-PLAN = dt.date(2026, 1, 15)
-TODAY = "2026-08-24"  # session 1 due 2026-07-15 (a Wednesday): its five rungs (−30 … +30 days) are all due
-
-
-def _seed(url: str, n: int) -> None:
-    """``n`` 405 cases in monitoring, each with a lead support org and a coordinator that have e-mail."""
-    services.init_db(services.Context(db_url=url, today=PLAN, user="seed"))
-    now = dt.datetime.now(dt.UTC)
-    cases = [{"id": f"13-2025-{i:04d}", "program": "405", "track": "regular", "council": "13", "company_id": i,
-              "state": "monitoring", "state_since": PLAN, "coordinator": "coord", "rule_set": "2024-04-01",
-              "opened_on": dt.date(2025, 4, 1), "accepted_on": dt.date(2025, 4, 20), "plan_date": PLAN,
-              "validity_until": None, "interim_monitoring": False, "monitoring_interval_months": None,
-              "window_months": None, "reuse_reason": None, "version": 1, "created_at": now} for i in range(1, n + 1)]
-    load(get_engine(url), [{
-        "organisation": [{"id": 1, "name": "税理士法人", "kind": "tax_accountant", "certified": True,
-                          "email": "adviser@example.jp", "is_bank": False}],
-        "app_user": [{"name": "coord", "council": "13", "email": "coord@example.jp", "role": "coordinator",
-                      "active": True, "created_at": now},
-                     {"name": ADMIN, "council": "00", "email": None, "role": "admin", "active": True, "created_at": now}],
-        "company": [{"id": i, "name": f"株式会社{i}", "corporate_number": None, "fiscal_year_end_month": 3,
-                     "founded_on": None, "prefecture": "13"} for i in range(1, n + 1)],
-        "cases": cases,
-        "case_support_org": [{"case_id": c["id"], "org_id": 1, "lead": True, "position": 0} for c in cases],
-        "monitoring_session": [{"case_id": c["id"], "seq": k, "kind": "regular",
-                                "nominal_due_on": add_months(PLAN, 6 * k), "due_on": add_months(PLAN, 6 * k),
-                                "status": "scheduled", "held_on": None, "note": None, "waive_reason": None}
-                               for c in cases for k in range(1, 7)],
-    }])
-
-
-def _config(folder: Path, port: int) -> Path:
-    path = folder / "multi.toml"
-    path.write_text(f'[mail]\ntransport = "smtp"\nfrom = "casetrack@council.example.jp"\n\n'
-                    f'[smtp]\nhost = "127.0.0.1"\nport = {port}\n\n'
-                    f'[scheduler]\ninterval_seconds = 0.5\nlease_seconds = 3\nmulti_node = true\n\n'
-                    f'[digest]\nenabled = false\n', encoding="utf-8")
-    return path
+PLAN = MONITORING_PLAN
+TODAY = MONITORING_TODAY  # session 1 due 2026-07-15: its five rungs (−30 … +30 days) are all due
 
 
 def _message_ids(folder: Path) -> list[str]:
@@ -72,7 +51,8 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
     if db_url.startswith("sqlite"):
         services.init_db(services.Context(db_url=db_url, today=PLAN, user="x"))
         with smtp_sink(tmp_path / "sink") as port, schedulers() as procs:
-            procs.append(spawn_scheduler(db_url, today=TODAY, config=_config(tmp_path, port), log_dir=tmp_path))
+            procs.append(spawn_scheduler(db_url, today=TODAY, config=multi_node_config(tmp_path, port),
+                                         log_dir=tmp_path))
             assert procs[0].wait(timeout=60) == 2
             err = procs[0].stderr().strip().splitlines()
             assert len(err) == 1 and err[0].startswith("error:") and "PostgreSQL" in err[0]
@@ -80,7 +60,7 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
 
     cases = 300
     expected = cases * 5  # five rungs of session 1 per case (four to the adviser, one to the coordinator)
-    _seed(db_url, cases)
+    seed_monitoring(db_url, cases)
     sink = tmp_path / "sink"
     engine = get_engine(db_url)
 
@@ -89,7 +69,7 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
             return Counter(dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox GROUP BY status")).all()))
 
     with smtp_sink(sink, delay=0.004) as port, schedulers() as procs:
-        config = _config(tmp_path, port)
+        config = multi_node_config(tmp_path, port)
         for name in ("a", "b", "c"):
             procs.append(spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name=name))
         wait_until(lambda: len(list(sink.glob("*.eml"))) >= 200, 90, "the first deliveries")
@@ -116,6 +96,20 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
     assert len(senders) == 2, "both surviving schedulers delivered part of the work"
 
 
+def test_overlapping_sweeps_enqueue_each_rung_once(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two sweeps that overlap (the first outlived its lease, a second scheduler took it) both read the due
+    rungs as not yet enqueued: the one committing second inserts nothing, and its tick does not fail
+    (found by bench/bench_multinode.py: a UniqueViolation on outbox.key in the second enqueuer's tick)."""
+    seed_monitoring(db_url, 2)
+    ctx = services.Context(db_url=db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN)
+    assert enqueue_due(ctx, ctx.today) == 10
+    # the second read the outbox before the first committed
+    monkeypatch.setattr(ReminderRepo, "existing_keys", lambda self, keys: set())
+    assert enqueue_due(ctx, ctx.today) == 0
+    with get_engine(db_url).connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*), count(DISTINCT key) FROM outbox")).one() == (10, 10)
+
+
 def _stopped(proc: Scheduler) -> bool:
     """True once the process froze itself (state T in /proc)."""
     stat = Path(f"/proc/{proc.proc.pid}/stat").read_text()
@@ -131,7 +125,7 @@ if os.environ.get(PG_ENV):  # PostgreSQL only: SQLite refuses the mode (test_mul
         duplicate at all."""
         cases = 40
         expected = cases * 5
-        _seed(db_url, cases)
+        seed_monitoring(db_url, cases)
         sink = tmp_path / "sink"
         engine = get_engine(db_url)
 
@@ -141,7 +135,7 @@ if os.environ.get(PG_ENV):  # PostgreSQL only: SQLite refuses the mode (test_mul
                                     .all()))
 
         with smtp_sink(sink, delay=0.03) as port, schedulers() as procs:  # 50 messages take 1.5 s or more
-            config = _config(tmp_path, port)
+            config = multi_node_config(tmp_path, port)
             frozen = spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="frozen",
                                      extra_env={FAULT_ENV: "in_claim:1:stop"})
             procs.append(frozen)
@@ -164,3 +158,103 @@ if os.environ.get(PG_ENV):  # PostgreSQL only: SQLite refuses the mode (test_mul
         counts = Counter(_message_ids(sink))
         assert len(counts) == expected
         assert {mid: n for mid, n in counts.items() if n > 1} == {}
+
+
+if os.environ.get(PG_ENV):
+    class _Recorder:
+        """A sender that keeps the Message-IDs it was given, and may do something while 'sending'."""
+
+        def __init__(self, during: Callable[[EmailMessage], None] = lambda _: None) -> None:
+            self.sent: list[str] = []
+            self.during = during
+
+        def send(self, msg: EmailMessage, name: str) -> None:
+            self.during(msg)
+            self.sent.append(str(msg["Message-ID"]))
+
+        def close(self) -> None:
+            pass
+
+    def _claims_ctx(db_url: str, lease_seconds: float, expected: int = 5) -> services.Context:
+        settings = Settings(scheduler=SchedulerSettings(lease_seconds=lease_seconds, multi_node=True))
+        ctx = services.Context(db_url=db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN, settings=settings)
+        assert enqueue_due(ctx, ctx.today) == expected
+        return ctx
+
+    def _take_over(db_url: str, outbox_id: int) -> None:
+        """What another scheduler does once this one's claim has lapsed: claim the message for itself."""
+        with get_engine(db_url).begin() as conn:
+            conn.execute(sa.text("UPDATE outbox SET claimed_by = 'other', claim_until = now() + interval '1 hour' "
+                                 "WHERE id = :id"), {"id": outbox_id})
+
+    def _outbox(db_url: str) -> dict[str, tuple[str, str | None]]:
+        with get_engine(db_url).connect() as conn:
+            return {mid: (status, by) for mid, status, by in conn.execute(sa.text(
+                "SELECT message_id, status, claimed_by FROM outbox"))}
+
+    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+    def test_paused_between_reading_and_sending(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A scheduler paused after it checked its claim but before the send (reading whether the item is
+        still open, building the message) resumes after another scheduler took the message over: it must
+        not send it (found by bench/bench_multinode.py: sent twice, the second copy begun after SIGCONT)."""
+        seed_monitoring(db_url, 1)
+        ctx = _claims_ctx(db_url, lease_seconds=1)
+        taken: list[int] = []
+        still_due = reminders._still_due
+
+        def paused(ctx_: services.Context, repo: Any, row: dict[str, Any]) -> bool:
+            if not taken:
+                taken.append(row["id"])
+                time.sleep(1.2)  # paused past its claims (lease_seconds = 1) ...
+                _take_over(db_url, row["id"])  # ... which another scheduler claimed meanwhile
+            return still_due(ctx_, repo, row)
+
+        monkeypatch.setattr(reminders, "_still_due", paused)
+        sender = _Recorder()
+        counts = reminders.deliver_claimed(ctx, sender, "me")
+        outbox = _outbox(db_url)
+        lost = [mid for mid, (status, by) in outbox.items() if by == "other"]
+        assert len(lost) == 1 and outbox[lost[0]] == ("pending", "other")
+        assert lost[0] not in sender.sent and len(sender.sent) == 4
+        assert counts["sent"] == 4 and counts["lost_claims"] == 1 and "sent_claim_lost" not in counts
+
+    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+    def test_claim_lost_during_the_send_is_not_counted_as_sent(db_url: str) -> None:
+        """Paused during the send itself (the window no check closes), the scheduler finds on resuming that
+        the message is another's: it commits nothing, and its counts say so instead of 'sent'."""
+        seed_monitoring(db_url, 1)
+        ctx = _claims_ctx(db_url, lease_seconds=60)
+        first: list[str] = []
+
+        def taken_over(msg: EmailMessage) -> None:
+            if not first:
+                first.append(str(msg["Message-ID"]))
+                with get_engine(db_url).connect() as conn:
+                    outbox_id = conn.execute(sa.text("SELECT id FROM outbox WHERE message_id = :m"),
+                                             {"m": first[0]}).scalar_one()
+                _take_over(db_url, outbox_id)
+
+        sender = _Recorder(taken_over)
+        counts = reminders.deliver_claimed(ctx, sender, "me")
+        assert len(sender.sent) == 5  # the server took all five
+        assert _outbox(db_url)[first[0]] == ("pending", "other")  # the other's to settle
+        assert counts["sent"] == 4 and counts["sent_claim_lost"] == 1
+
+    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+    def test_a_claim_takes_one_batch_whatever_the_plan(db_url: str) -> None:
+        """A claim takes at most one batch however PostgreSQL plans it. As ``id IN (SELECT … LIMIT n FOR
+        UPDATE SKIP LOCKED)`` a nested-loop semi-join re-ran the subquery for every outbox row, each run
+        skipping what the statement had just claimed: one scheduler claimed the whole outbox and the others
+        swept empty-handed (found by bench/bench_multinode.py: one scheduler sent 9,350 of 10,000 in one
+        sweep while the other two claimed nothing for minutes). The settings below force that plan."""
+        seed_monitoring(db_url, 40)
+        ctx = _claims_ctx(db_url, lease_seconds=60, expected=200)
+        now = dt.datetime.now(dt.UTC)
+        with get_engine(db_url).connect() as conn:
+            for setting in ("enable_hashagg", "enable_hashjoin", "enable_mergejoin", "enable_material", "enable_sort"):
+                conn.execute(sa.text(f"SET LOCAL {setting} = off"))
+            rows = ReminderRepo(conn, ctx.scope).claim("me", now, now + dt.timedelta(minutes=1), 10)
+            claimed = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE claimed_by = 'me'")).scalar_one()
+            conn.rollback()
+        assert len(rows) == 10 and claimed == 10
+        assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)

@@ -10,7 +10,7 @@ import signal
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -198,9 +198,9 @@ def enqueue_due(ctx: Context, today: dt.date, *, dry_run: bool = False) -> int:
                 "last_error": dead, "created_at": now, "sent_at": None,
             })
         rows.extend(digests)
-        rrepo.enqueue(rows)
+        enqueued = rrepo.enqueue(rows)
     fault("after_enqueue")
-    return len(rows)
+    return enqueued
 
 
 def _still_due(ctx: Context, repo: Repo, row: dict[str, Any]) -> bool:
@@ -247,79 +247,129 @@ def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch:
             _deliver_row(ctx, sender, row, now, counts)
 
 
+class _Claims:
+    """The messages this scheduler has claimed and since when they surely are its own."""
+
+    def __init__(self, ctx: Context, holder: str) -> None:
+        self.ctx, self.holder = ctx, holder
+        self.ttl = dt.timedelta(seconds=ctx.settings.scheduler.lease_seconds)
+        self.mine: set[int] = set()
+        self.since = 0.0  # time.monotonic() taken before the claims were last made or extended
+
+    def claim(self, batch: int) -> list[dict[str, Any]]:
+        # the claim's clock starts before the claim is made: a process frozen inside the transaction
+        # (paused, swapped out) commits claims that may already have lapsed, and must treat them so
+        self.since = time.monotonic()
+        with self.ctx.write() as repo:
+            rows = ReminderRepo(repo.conn, self.ctx.scope).claim(self.holder, utcnow(), utcnow() + self.ttl, batch)
+            fault("in_claim")
+        self.mine = {r["id"] for r in rows}
+        return rows
+
+    def holds(self, outbox_id: int) -> bool:
+        """True if the message is surely still ours for at least half the claims' time: claimed or
+        extended less than half of it ago (extending them again when not, until an extension is quick)."""
+        while time.monotonic() - self.since > self.ttl.total_seconds() / 2:
+            self.since = time.monotonic()
+            with self.ctx.write() as repo:
+                self.mine = ReminderRepo(repo.conn).extend_claims(self.holder, sorted(self.mine),
+                                                                  utcnow() + self.ttl)
+        return outbox_id in self.mine
+
+    def done(self, outbox_id: int) -> None:
+        self.mine.discard(outbox_id)
+
+
 def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime | None = None,
                     batch: int = 50) -> dict[str, int]:
     """Multi-node delivery (PostgreSQL): claim a batch nobody holds (SKIP LOCKED), send it, settle each
-    message only while the claim is still ours. Claims last ``lease_seconds``; they are extended before
-    a send once half of that has passed, and a scheduler paused past its claims finds them gone and
-    sends nothing more of them."""
+    message only while the claim is still ours. Claims last ``lease_seconds``; they are checked right
+    before each send and extended once half of that has passed, so a scheduler paused past its claims
+    — even between reading a message and sending it — finds them gone and sends nothing more of them.
+    What no check can close is a pause during the send itself: the server may take the message while
+    its outcome is never committed here, and another scheduler sends it again (``sent_claim_lost``)."""
     ctx.authorize("remind.run")
     now = now or utcnow()
-    ttl = dt.timedelta(seconds=ctx.settings.scheduler.lease_seconds)
     counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0}
+    claims = _Claims(ctx, holder)
     while True:
-        # the claim's clock starts before the claim is made: a process frozen inside the transaction
-        # (paused, swapped out) commits claims that may already have lapsed, and must treat them so
-        claimed_at = time.monotonic()
-        with ctx.write() as repo:
-            rows = ReminderRepo(repo.conn, ctx.scope).claim(holder, utcnow(), utcnow() + ttl, batch)
-            fault("in_claim")
+        rows = claims.claim(batch)
         if not rows:
             return counts
-        mine = {r["id"] for r in rows}
         for row in rows:
-            if time.monotonic() - claimed_at > ttl.total_seconds() / 2:
-                claimed_at = time.monotonic()
-                with ctx.write() as repo:
-                    mine = ReminderRepo(repo.conn).extend_claims(holder, sorted(mine), utcnow() + ttl)
-            if row["id"] not in mine:
+            if claims.holds(row["id"]):
+                _deliver_row(ctx, sender, row, now, counts, claimed_by=holder,
+                             still_ours=lambda row=row: claims.holds(row["id"]))
+            else:
                 counts["lost_claims"] = counts.get("lost_claims", 0) + 1
-                continue
-            _deliver_row(ctx, sender, row, now, counts, claimed_by=holder)
-            mine.discard(row["id"])
+            claims.done(row["id"])
 
 
 def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.datetime, counts: dict[str, int],
-                 claimed_by: str | None = None) -> None:
-    def settle(values: dict[str, Any]) -> None:
+                 claimed_by: str | None = None, still_ours: Callable[[], bool] | None = None) -> None:
+    """Send one message and commit its outcome. With ``claimed_by``, only while the claim is that
+    scheduler's: ``still_ours`` is asked right before the send (a claim lost by then: nothing sent),
+    and an outcome it can no longer commit is counted apart (``lost_claims``; ``sent_claim_lost`` when
+    the server had taken the message: another scheduler sends it too)."""
+    def settle(values: dict[str, Any]) -> bool:
         with ctx.write() as repo:
-            ReminderRepo(repo.conn).settle(row["id"], values, claimed_by)
+            return ReminderRepo(repo.conn).settle(row["id"], values, claimed_by)
+
+    def lost(key: str = "lost_claims") -> None:
+        counts[key] = counts.get(key, 0) + 1
 
     with ctx.read() as repo:
         due = _still_due(ctx, repo, row)
     if not due:
-        settle({"status": "dropped", "last_error": "the item was done before delivery"})
-        counts["dropped"] += 1
+        if settle({"status": "dropped", "last_error": "the item was done before delivery"}):
+            counts["dropped"] += 1
+        else:
+            lost()
         return
     try:
         msg = messages.build(sender=ctx.settings.mail.sender, to_addr=row["to_addr"], to_name=row["to_name"],
                              subject=row["subject"], body=row["body"], message_id=row["message_id"])
     except (ValueError, TypeError, IndexError) as exc:  # an address the mail library cannot write
-        settle({"status": "dead", "attempts": row["attempts"], "last_error": f"cannot build the message: {exc}"})
-        counts["dead"] += 1
+        if settle({"status": "dead", "attempts": row["attempts"],
+                   "last_error": f"cannot build the message: {exc}"}):
+            counts["dead"] += 1
+        else:
+            lost()
+        return
+    if still_ours is not None and not still_ours():  # lost while it was read and built: not ours to send
+        lost()
         return
     try:
         sender.send(msg, f"{row['id']:08d}-{row['item']}-{row['rung']}")
     except PermanentFailure as exc:
-        settle({"status": "dead", "attempts": row["attempts"] + 1, "last_error": exc.reply})
-        counts["dead"] += 1
+        if settle({"status": "dead", "attempts": row["attempts"] + 1, "last_error": exc.reply}):
+            counts["dead"] += 1
+        else:
+            lost()
     except TemporaryFailure as exc:
         attempts = row["attempts"] + 1
         giving_up = row["created_at"] + dt.timedelta(hours=ctx.settings.mail.retry_hours)
         if now >= giving_up:
-            settle({"status": "dead", "attempts": attempts,
-                    "last_error": f"gave up after {attempts} attempts over {ctx.settings.mail.retry_hours:g} h: "
-                                  f"{exc.reply}"})
-            counts["dead"] += 1
+            done = settle({"status": "dead", "attempts": attempts,
+                           "last_error": f"gave up after {attempts} attempts over "
+                                         f"{ctx.settings.mail.retry_hours:g} h: {exc.reply}"})
+            outcome = "dead"
         else:
-            settle({"attempts": attempts, "last_error": exc.reply,
-                    "next_attempt_at": now + dt.timedelta(seconds=backoff_seconds(attempts))})
-            counts["failed"] += 1
+            done = settle({"attempts": attempts, "last_error": exc.reply,
+                           "next_attempt_at": now + dt.timedelta(seconds=backoff_seconds(attempts))})
+            outcome = "failed"
+        if done:
+            counts[outcome] += 1
+        else:
+            lost()
     else:
         fault("after_send")
-        settle({"status": "sent", "attempts": row["attempts"] + 1, "sent_at": utcnow(), "last_error": None})
+        done = settle({"status": "sent", "attempts": row["attempts"] + 1, "sent_at": utcnow(), "last_error": None})
         fault("after_commit")
-        counts["sent"] += 1
+        if done:
+            counts["sent"] += 1
+        else:  # the server took it, but the message was no longer ours to settle: sent twice
+            lost("sent_claim_lost")
 
 
 class Lease:

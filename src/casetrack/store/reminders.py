@@ -153,9 +153,24 @@ class ReminderRepo:
             found.update(self.conn.execute(select(outbox.c.key).where(outbox.c.key.in_(chunk))).scalars())
         return found
 
-    def enqueue(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(insert(outbox), list(rows))
+    def enqueue(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert the messages whose key is not in the outbox yet; returns how many were inserted. A key
+        another sweep inserted meanwhile (read as absent, committed since) is skipped, not an error:
+        two sweeps may overlap when one outlives its lease."""
+        if not rows:
+            return 0
+        try:
+            with self.conn.begin_nested():  # the usual case, at full speed (no RETURNING)
+                self.conn.execute(insert(outbox), list(rows))
+            return len(rows)
+        except IntegrityError:
+            pass
+        if self.conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        query = upsert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.key]).returning(outbox.c.id)
+        return len(self.conn.execute(query, list(rows)).all())
 
     def due_for_delivery(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
         query = self._outbox_scoped(select(outbox).where(outbox.c.status == "pending",
@@ -177,12 +192,17 @@ class ReminderRepo:
 
     def claim(self, holder: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[dict[str, Any]]:
         """Claim up to ``limit`` deliverable messages nobody holds (PostgreSQL: FOR UPDATE SKIP LOCKED), so
-        schedulers on several machines share the delivery and never send the same message."""
-        free = (self._outbox_scoped(select(outbox.c.id).where(
-                    outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
-                    or_(outbox.c.claim_until.is_(None), outbox.c.claim_until < now)))
-                .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True))
-        query = (update(outbox).where(outbox.c.id.in_(free.scalar_subquery()))
+        schedulers on several machines share the delivery and never send the same message.
+
+        The free rows are chosen once, in a materialised CTE: as ``WHERE id IN (subquery)`` the planner
+        may run the subquery again for every row of the outbox (a nested-loop semi-join), each run
+        skipping the rows this very statement has just claimed and so finding ``limit`` more — one
+        scheduler then claims the whole outbox and the others find nothing to share."""
+        free = _first(self._outbox_scoped(select(outbox.c.id).where(
+                          outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
+                          or_(outbox.c.claim_until.is_(None), outbox.c.claim_until < now)))
+                      .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True), "free")
+        query = (update(outbox).where(outbox.c.id == free.c.id)
                  .values(claimed_by=holder, claim_until=until).returning(*outbox.c))
         return sorted((dict(r) for r in self.conn.execute(query).mappings()), key=lambda r: r["id"])
 
