@@ -78,14 +78,11 @@ def finding_bounds(today: dt.date, specs: dict[str, WorkflowSpec], codes: frozen
     of the very functions the findings use, per rule set). A superset the database filters by: every
     case passed is still judged by ``case_findings``."""
     bounds = []
+    if "stalled" in codes:  # the stall thresholds as the case list's filter has them: entered before a day
+        bounds += [Bound(programs, (state,), "state_since", before - dt.timedelta(days=1))
+                   for state, before, programs in stall_rules(today)]
     for spec in specs.values():
-        program = spec.program
-        if "stalled" in codes:
-            for state in spec.open_states:
-                info = spec.states[state]
-                if info.stall_days is not None and info.waiting_on:
-                    last = today - dt.timedelta(days=info.stall_days + 1)
-                    bounds.append(Bound(program, (state,), "state_since", last))
+        program = (spec.program,)
         claim_in, validity_in = _open_in(spec, "claim_deadline"), _open_in(spec, "validity")
         for rule_set in spec.rule_sets:
             rules = rule_set.values

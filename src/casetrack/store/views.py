@@ -19,10 +19,10 @@ CASE_COLUMNS = (cases.c.id, cases.c.program, cases.c.track, cases.c.council, cas
 @dataclass(frozen=True)
 class Bound:
     """A condition on a case that may have a finding, for the database to filter by: in one of ``states``
-    of ``program``, with ``column`` on or before ``last`` (and the given rule set, and no extension
-    recorded when ``unextended``)."""
+    of one of ``programs`` (None: any program), with ``column`` on or before ``last`` (and the given rule
+    set, and no extension recorded when ``unextended``)."""
 
-    program: str
+    programs: tuple[str, ...] | None
     states: tuple[str, ...]
     column: str  # state_since | accepted_on | validity_until
     last: dt.date
@@ -30,7 +30,9 @@ class Bound:
     unextended: bool = False
 
     def clause(self) -> Any:
-        terms = [cases.c.program == self.program, cases.c.state.in_(self.states), cases.c[self.column] <= self.last]
+        terms = [cases.c.state.in_(self.states), cases.c[self.column] <= self.last]
+        if self.programs is not None:
+            terms.append(cases.c.program.in_(self.programs))
         if self.rule_set is not None:
             terms.append(cases.c.rule_set == self.rule_set)
         if self.unextended:
