@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
+import re
 import unicodedata
 import uuid
 from email.header import Header
@@ -24,7 +25,8 @@ def one_line(text: str) -> str:
 
 
 def new_message_id(sender: str) -> str:
-    domain = sender.rpartition("@")[2] or "casetrack.invalid"
+    """A Message-ID in the sender's domain (``[mail] from`` as ``addr`` or ``表示名 <addr>``)."""
+    domain = sender.strip().rstrip(">").rpartition("@")[2] or "casetrack.invalid"
     return f"<{uuid.uuid4().hex}@{one_line(domain)}>"
 
 
@@ -33,20 +35,28 @@ def _encoded(text: str, header: str) -> str:
     return Header(text, "utf-8", header_name=header).encode(linesep="\n")
 
 
-def _to(name: str, addr_spec: str) -> str:
+def _to(name: str, addr_spec: str, header: str = "To") -> str:
     addr = Address(addr_spec=addr_spec).addr_spec  # refuses what is not an address
-    return f"{_encoded(name, 'To')}\n <{addr}>" if name else addr
+    return f"{_encoded(name, header)}\n <{addr}>" if name else addr
 
 
 def build(*, sender: str, to_addr: str, to_name: str | None, subject: str, body: str, message_id: str,
-          date: dt.datetime | None = None) -> EmailMessage:
+          date: dt.datetime | None = None, reply_to: str | None = None) -> EmailMessage:
     """The recipient's name and the subject are encoded here and written as they are. ``EmailMessage``'s
     own folding (CPython 3.11) decodes text shaped like an encoded word and writes it back raw (a name
     ``=?utf-8?q?=0D=0ABcc:_x=40y?=`` added a Bcc header), drops the quotes around a name longer than a
     line (one with a comma went out as two addresses) and glues encoded words to plain text."""
+    from .addresses import parse_mailbox
+
     msg = EmailMessage(policy=POLICY)
-    msg["From"] = Address(display_name="casetrack", addr_spec=one_line(sender))
+    origin = parse_mailbox(one_line(sender))  # `[mail] from`: addr or 表示名 <addr> (checked before enqueueing)
+    name = one_line(origin.display_name or "casetrack")
+    msg.set_raw("From", f"{name} <{origin.addr_spec}>" if re.fullmatch(r"[A-Za-z0-9]+( [A-Za-z0-9]+)*", name)
+                else _to(name, origin.addr_spec, "From"))
     msg.set_raw("To", _to(one_line(to_name or ""), one_line(to_addr)))
+    if reply_to:
+        answer = parse_mailbox(one_line(reply_to))
+        msg.set_raw("Reply-To", _to(one_line(answer.display_name), answer.addr_spec, "Reply-To"))
     msg.set_raw("Subject", _encoded(one_line(subject), "Subject"))
     msg["Message-ID"] = one_line(message_id)
     msg["Date"] = email.utils.format_datetime(date or dt.datetime.now(dt.UTC))
