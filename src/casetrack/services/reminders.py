@@ -709,7 +709,8 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
     for name in todo:
         user = users.get(name, {})
         mine = sorted(findings.get(name, []), key=urgency)
-        text = render("email/weekly_digest.txt.j2", recipient={"name": name}, today=today,
+        text = render("email/weekly_digest.txt.j2", recipient={"name": user.get("display_name") or name, "login": name},
+                      today=today, base_url=ctx.settings.web.base_url,
                       week_label=f"{year}年第{week}週", open_cases=open_counts[name], findings=mine,
                       upcoming=[s for s in upcoming if s["coordinator"] == name],
                       horizon_days=settings.horizon_days)
