@@ -8,7 +8,6 @@ import datetime as dt
 import email.policy
 import email.utils
 import re
-import unicodedata
 import uuid
 from email.header import Header
 from email.headerregistry import Address
@@ -17,17 +16,24 @@ from email.message import EmailMessage
 POLICY = email.policy.SMTP.clone(refold_source="none")  # headers set raw (To, Subject) go out as written
 
 
+# Unicode categories Cc (U+0000–001F, U+007F–009F), Zl (U+2028) and Zp (U+2029), as one character class
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def one_line(text: str) -> str:
     """Collapse every kind of line break (CR, LF, U+2028, U+2029, U+0085, VT, FF) and other control
     characters to single spaces: a header value stays one line."""
-    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
-    return " ".join(cleaned.split())
+    return " ".join(_BREAKS.sub(" ", text).split())
 
 
-def new_message_id(sender: str) -> str:
-    """A Message-ID in the sender's domain (``[mail] from`` as ``addr`` or ``表示名 <addr>``)."""
-    domain = sender.strip().rstrip(">").rpartition("@")[2] or "casetrack.invalid"
-    return f"<{uuid.uuid4().hex}@{one_line(domain)}>"
+def message_domain(sender: str) -> str:
+    """The domain of ``[mail] from`` (``addr`` or ``表示名 <addr>``) for Message-IDs."""
+    return one_line(sender.strip().rstrip(">").rpartition("@")[2]) or "casetrack.invalid"
+
+
+def new_message_id(sender: str, domain: str | None = None) -> str:
+    """A Message-ID in the sender's domain (pass ``domain`` from ``message_domain`` when making many)."""
+    return f"<{uuid.uuid4().hex}@{domain or message_domain(sender)}>"
 
 
 def _encoded(text: str, header: str) -> str:

@@ -27,7 +27,7 @@ from ..domain.reminders import (
 )
 from ..errors import BadInput, Conflict, NotFound, Refused
 from ..notify import messages
-from ..notify.render import render
+from ..notify.render import environment, render
 from ..notify.senders import PermanentFailure, Sender, TemporaryFailure, make_sender
 from ..presenters import moved_because
 from ..store.reminders import ReminderRepo
@@ -261,7 +261,11 @@ def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]]) -
         "retained": (row.get("retained") or 0) - (row.get("released") or 0), "decided_on": row.get("decided_on"),
     }
     template = template_for_day(c.template, (c.due_on - today).days)
-    return messages.split_rendered(render(f"email/{template}.txt.j2", **context))
+    return messages.split_rendered(environment().get_template(f"email/{template}.txt.j2").render(**context))
+
+
+def _domain(ctx: Context) -> str:
+    return messages.message_domain(ctx.settings.mail.sender)
 
 
 def reply_to(c: Candidate, ctx: Context) -> str | None:
@@ -275,9 +279,9 @@ def reply_to(c: Candidate, ctx: Context) -> str | None:
 
 
 def _row(c: Candidate, ctx: Context, now: dt.datetime, **values: Any) -> dict[str, Any]:
-    return {"key": c.key, "reply_to": reply_to(c, ctx), "case_id": c.case_id, "item": c.item, "item_ref": c.item_ref, "rung": c.rung,
+    return {"key": c.key, "reply_to": reply_to(c, ctx) if values["status"] != "skipped" else None, "case_id": c.case_id, "item": c.item, "item_ref": c.item_ref, "rung": c.rung,
             "due_on": c.due_on, "send_on": c.send_on, "recipient_role": c.role, "to_addr": c.to_addr,
-            "to_name": c.to_name, "message_id": messages.new_message_id(ctx.settings.mail.sender),
+            "to_name": c.to_name, "message_id": messages.new_message_id("", _domain(ctx)),
             "attempts": 0, "next_attempt_at": now, "created_at": now, "sent_at": None, **values}
 
 
