@@ -208,7 +208,7 @@ def test_lead_without_email_is_dead_not_lost(cli: Cli, world: World, smtp_server
     run = cli("--config", str(config), "remind", "run", "--format", "json", today=S1_RUNGS["escalation_30"])
     assert run.code == 1 and "went dead" in run.err
     result = run.json
-    assert (result["enqueued"], result["sent"], result["dead"]) == (2, 1, 0)  # dead when enqueued, not sent
+    assert (result["enqueued"], result["sent"], result["dead"]) == (2, 1, 1)  # dead when enqueued (no address)
     rows = outbox_cli(cli, config)
     counts = assert_outbox_invariant(rows, 5)
     assert (counts["dead"], counts["sent"], counts["skipped"]) == (1, 1, 3)

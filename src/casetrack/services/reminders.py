@@ -294,6 +294,7 @@ class Enqueued:
     skipped: int
     messages: list[dict[str, Any]]
     skipped_rungs: list[dict[str, Any]]
+    dead: int = 0  # enqueued dead: no address to send to
 
 
 def _preview(c: Candidate, subject: str) -> dict[str, Any]:
@@ -342,12 +343,13 @@ def sweep_plan(ctx: Context, today: dt.date, *, dry_run: bool = False) -> Enqueu
                       "to": d["to_addr"], "recipient_role": "coordinator", "subject": d["subject"],
                       "send_on": d["send_on"], "due_on": d["due_on"]} for d in digests]
         if dry_run:
-            return Enqueued(len(rows) + len(digests), len(skipped) + len(plan.supersede), previews, skipped_rungs)
+            return Enqueued(len(rows) + len(digests), len(skipped) + len(plan.supersede), previews, skipped_rungs,
+                            sum(r["status"] == "dead" for r in rows + digests))
         enqueued = rrepo.enqueue(rows + digests)
         superseded = rrepo.enqueue(skipped) + rrepo.supersede_pending(
             {key: superseded_reason(by) for key, by in plan.supersede.items()})
     fault("after_enqueue")
-    return Enqueued(enqueued, superseded, previews, skipped_rungs)
+    return Enqueued(enqueued, superseded, previews, skipped_rungs, sum(r["status"] == "dead" for r in rows + digests))
 
 
 def enqueue_due(ctx: Context, today: dt.date, *, dry_run: bool = False) -> int:
@@ -602,6 +604,7 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
     finally:
         if own:
             sender.close()
+    counts["dead"] += planned.dead if planned else 0  # enqueued dead (no address): dead in this sweep too
     with ctx.write() as repo:
         ReminderRepo(repo.conn).record_sweep({
             "holder": lease.holder if lease else "direct", "as_of": today, "started_at": started,
