@@ -389,9 +389,10 @@ def test_smtp_password_kept_out_of_failures(cli: Cli, world: World, tmp_path: Pa
         config = write_settings(tmp_path / "casetrack.toml", server=server, username=USERNAME)
         _three_sweeps(cli, config, caplog)
         rows = outbox_cli(cli, config)
-        # the due rung (third sweep) supersedes the two still pending before it (DOMAIN.md §11)
+        # each sweep's rung supersedes the one still pending before it (DOMAIN.md §11): upcoming_7 the
+        # upcoming_30, the due rung the upcoming_7
         assert [r["status"] for r in rows] == ["skipped", "skipped", "pending"]
-        assert [r["last_error"] for r in rows[:2]] == ["superseded by due"] * 2
+        assert [r["last_error"] for r in rows[:2]] == ["superseded by upcoming_7", "superseded by due"]
         for r in rows:
             assert_no_secret(r["last_error"], "outbox last_error")
         rows = rows[2:]
