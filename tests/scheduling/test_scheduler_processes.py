@@ -20,7 +20,6 @@ from tests.conftest import ADMIN, Cli, World
 
 from .helpers import (
     add_company,
-    adv,
     early_case,
     eml_files,
     message_ids,
@@ -63,7 +62,9 @@ A_SENT, B_SENT, A_FYE_SENT = 2, 1, 1
 # Case B — early, 決算月 December, interim session chosen. Plan date 2026-09-30 (Wed).
 #   interim: 2026-09-30 + 6 months = 2027-03-30 (Tue), an open day
 #   fye: 2027-09-30 → 2027-12-31 → due 2028-02-29 (Tue, leap year)
-B_DATES = {"open": "2026-05-01", "apply": "2026-05-11", "accept": "2026-05-20", "submit_plan": "2026-09-30",
+# Accepted 2026-07-20: the claim deadline (2027-07-20) warns from 2027-04-20, after TODAY, so while case B is
+# being entered (drafting, plan_submitted…) a sweep finds nothing of it but its session's rungs.
+B_DATES = {"open": "2026-05-01", "apply": "2026-05-11", "accept": "2026-07-20", "submit_plan": "2026-09-30",
            "claim_payment": "2026-10-15", "decide_payment": "2026-10-30"}
 B_SESSIONS = [(1, "2027-03-30", "2027-03-30", "scheduled"), (2, "2028-02-29", "2028-02-29", "scheduled")]
 B_RUNGS = {
@@ -92,10 +93,8 @@ def _error_line(err: str) -> str:
 def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
         cli: Cli, world: World, db_url: str, tmp_path: Path) -> None:
     a = early_case(cli, world, company=add_company(cli, "株式会社あさひ製作所", 3), dates=A_DATES, interim=True)
-    b = early_case(cli, world, company=add_company(cli, "有限会社ゆうひ商店", 12), dates=B_DATES, interim=True,
-                   target="payment_claimed")
     assert sessions(cli, a) == A_SESSIONS
-    assert sessions(cli, b) == B_SESSIONS
+    company_b = add_company(cli, "有限会社ゆうひ商店", 12)
     sink = tmp_path / "sink"  # a real SMTP server that keeps every DATA as its own file: duplicates show
     with smtp_sink(sink) as port, schedulers() as procs:
         config = write_config(tmp_path, smtp_port=port, lease_seconds=3)
@@ -117,12 +116,13 @@ def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
         assert sum(e.data["enqueued"] for e in holder.of("swept")) == A_SENT
         assert len(eml_files(sink)) == A_SENT
 
-        # kill -9 the lease holder; then make case B's rungs due (its interim session opens for reminders
-        # when the case enters monitoring)
+        # kill -9 the lease holder; then case B arrives with rungs due (its sessions are live from the plan
+        # on — early plan_submitted, payment_claimed, monitoring — so it is entered only now)
         killed_at = time.monotonic()
         holder.proc.send_signal(signal.SIGKILL)
         assert holder.wait(10) == -signal.SIGKILL
-        adv(cli, b, "decide_payment", B_DATES["decide_payment"])
+        b = early_case(cli, world, company=company_b, dates=B_DATES, interim=True)
+        assert sessions(cli, b) == B_SESSIONS
 
         survivor.wait_for(lambda: sum(e.data["sent"] for e in survivor.of("swept")) >= B_SENT, 30,
                           "the survivor to take over and send case B's e-mails")
