@@ -63,3 +63,14 @@ def test_the_export_round_trip(tour: list[str]) -> None:
     _has(tour, "import cases cases-13.xlsx --dry-run ✗ exit 2: 3 problem(s), nothing imported; "
                "first: row 2: 案件番号 13-2025-0001 already exists")
     _has(tour, "import cases ledger-13.csv --dry-run would import 3 case(s)")
+
+
+def test_the_first_sweep_catches_up(tour: list[str]) -> None:
+    # Osaka's 405 case, session 2 due Tue 2027-02-16, first swept 2027-03-20 (32 days over): to the adviser
+    # upcoming_30 (01-17 Sun → Fri 01-15), upcoming_7 (02-09) and due (02-16) are superseded by overdue_7
+    # (02-23 天皇誕生日 → Wed 02-24); the coordinator's escalation_30 (Thu 03-18) goes too.
+    _has(tour, "remind run --dry-run: 2 to send, 3 to skip")
+    _has(tour, "enqueued 2, sent 2, skipped 3, dead 0")
+    _has(tour, "2027-01-15  #2 upcoming_30   skipped → support_org (superseded by overdue_7)")
+    _has(tour, "2027-02-24  #2 overdue_7     sent    → support_org")
+    _has(tour, "2027-03-18  #2 escalation_30 sent    → coordinator 【casetrack】伴走支援の期限超過（32日）")

@@ -20,8 +20,8 @@ def test_doctor_follows_the_last_sweep(cli: Cli, tmp_path: Path) -> None:
                       encoding="utf-8")
     first = cli("--config", str(config), "doctor", "--format", "json")
     assert first.code == 1
-    assert _checks(first) == {"workflows": True, "database": True, "schema": True, "scheduler": False,
-                              "outbox": True}
+    assert _checks(first) == {"workflows": True, "mail": True, "database": True, "schema": True,
+                              "scheduler": False, "outbox": True}
     assert cli("--config", str(config), "remind", "run").code == 0
     healthy = cli("--config", str(config), "doctor", "--format", "json")
     assert healthy.code == 0 and healthy.json["ok"] is True

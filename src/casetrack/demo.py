@@ -21,7 +21,8 @@ DEMO_TODAY = D("2030-01-15")  # the tour plays out over 2025–2029 and looks ba
 def run_demo(echo: Callable[[str], None], keep: bool = False, db: str | None = None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="casetrack-demo-"))
     url = normalise_url(str(folder / "demo.db"))
-    settings = Settings(mail=MailSettings(transport="file", dir=str(folder / "outbox-mail")))
+    settings = Settings(mail=MailSettings(transport="file", dir=str(folder / "outbox-mail"),
+                                          sender="casetrack 協議会 <casetrack@kyogikai.example.jp>"))
     ctx = services.Context(db_url=url, today=DEMO_TODAY, user="kanri", settings=settings)
     try:
         _tour(ctx, echo, folder)
@@ -42,13 +43,14 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
     info = services.init_db(admin, admin="kanri")
     echo(f"casetrack demo — a throw-away database with {info['councils']} councils (schema {info['schema']}).")
     echo(f"Everything below is judged as of {admin.today}.\n")
-    staff = (("sato", "13", "coordinator", "sato@tokyo-kyogikai.example.jp"),
-             ("yamada", "13", "supervisor", "yamada@tokyo-kyogikai.example.jp"),
-             ("tanaka", "27", "supervisor", "tanaka@osaka-kyogikai.example.jp"),
-             ("kato", "00", "hq", "kato@hq-kyogikai.example.jp"))
-    for name, council, role, email in staff:
-        services.add_user(admin, name=name, council=council, email=email, role=role)
-    echo("Staff (added by the admin kanri): " + ", ".join(f"{n} ({r}, council {c})" for n, c, r, _ in staff) + "\n")
+    staff = (("sato", "13", "coordinator", "sato@tokyo-kyogikai.example.jp", "佐藤 花子"),
+             ("yamada", "13", "supervisor", "yamada@tokyo-kyogikai.example.jp", "山田 太郎"),
+             ("tanaka", "27", "supervisor", "tanaka@osaka-kyogikai.example.jp", "田中 一郎"),
+             ("kato", "00", "hq", "kato@hq-kyogikai.example.jp", "加藤 恵"))
+    for name, council, role, email, display_name in staff:
+        services.add_user(admin, name=name, council=council, email=email, role=role, display_name=display_name)
+    echo("Staff (added by the admin kanri): " + ", ".join(f"{n} {d} ({r}, council {c})" for n, c, r, _, d in staff)
+         + "\n")
     people = {name: replace(admin, user=name) for name, *_ in staff}
     ctx = people["sato"]  # Tokyo's coordinator does the case work there; yamada decides; tanaka runs Osaka
 
@@ -253,11 +255,16 @@ def _reminders(ctx: services.Context, echo: Callable[[str], None], case_id: str)
     from .services.reminders import remind_run
 
     as_of = D("2027-03-20")
-    echo(f"\nReminders as of {as_of} (one sweep; e-mails written as .eml files):")
+    echo(f"\nReminders as of {as_of} — the first sweep ever, weeks after some rungs' days. Catch-up: per item and "
+         "recipient only the latest rung goes; the earlier ones are skipped, never sent later:")
+    preview = remind_run(replace(ctx, today=as_of), dry_run=True)
+    echo(f"  remind run --dry-run: {len(preview['messages'])} to send, {len(preview['skipped'])} to skip")
     result = remind_run(replace(ctx, today=as_of))
-    echo(f"  enqueued {result['enqueued']}, sent {result['sent']}, dead {result['dead']}")
+    echo(f"  enqueued {result['enqueued']}, sent {result['sent']}, skipped {result['skipped']}, dead {result['dead']}")
     for row in services.outbox_list(ctx, None):  # the admin sees every council's outbox
         if row["case_id"] == case_id:
-            echo(f"  {row['send_on']}  → {row['recipient_role']:<11} {row['subject']}")
+            what = row["subject"] if row["status"] != "skipped" else f"({row['last_error']})"
+            echo(f"  {row['send_on']}  #{row['item_ref'].rpartition('#')[2]} {row['rung']:<13} {row['status']:<7} "
+                 f"→ {row['recipient_role']:<11} {what}")
     again = remind_run(replace(ctx, today=as_of))
     echo(f"  the same sweep again: enqueued {again['enqueued']}, sent {again['sent']} (each rung goes out once)")

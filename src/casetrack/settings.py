@@ -14,8 +14,9 @@ from .errors import BadInput
 class MailSettings:
     transport: str = "file"
     dir: str = "outbox-mail"
-    sender: str = "casetrack@example.jp"
+    sender: str = "casetrack@example.jp"  # [mail] from: addr or 表示名 <addr>
     retry_hours: float = 168.0  # temporary failures are retried this long (a week: long weekends, holidays)
+    reply_to: str = ""  # [mail] reply_to: where replies to mail for support orgs go without a coordinator
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class WebSettings:
     failure_window_minutes: float = 15.0  # ... within this long ...
     lockout_minutes: float = 15.0  # ... lock it this long
     secure_cookies: bool = False  # Secure cookies even over plain http (behind a TLS proxy)
+    base_url: str = ""  # e.g. https://casetrack.example.jp — the digest links to pages when set
 
 
 @dataclass(frozen=True)
@@ -98,14 +100,15 @@ def load_settings(path: str | None) -> Settings:
         web_settings = WebSettings(
             float(web.get("idle_minutes", 30)), float(web.get("max_age_hours", 12)), int(web.get("max_failures", 5)),
             float(web.get("failure_window_minutes", 15)), float(web.get("lockout_minutes", 15)),
-            bool(web.get("secure_cookies", False)))
+            bool(web.get("secure_cookies", False)), str(web.get("base_url", "")).rstrip("/"))
         if min(web_settings.idle_minutes, web_settings.max_age_hours, web_settings.max_failures,
                web_settings.failure_window_minutes, web_settings.lockout_minutes) <= 0:
             raise ValueError("[web] idle_minutes, max_age_hours, max_failures, failure_window_minutes and "
                              "lockout_minutes must be positive")
         return Settings(
             mail=MailSettings(transport, str(mail.get("dir", "outbox-mail")),
-                              str(mail.get("from", "casetrack@example.jp")), float(mail.get("retry_hours", 168))),
+                              str(mail.get("from", "casetrack@example.jp")), float(mail.get("retry_hours", 168)),
+                              str(mail.get("reply_to", ""))),
             smtp=SmtpSettings(str(smtp.get("host", "127.0.0.1")), int(smtp.get("port", 25)), security,
                               str(smtp.get("username", ""))),
             closures=closures,

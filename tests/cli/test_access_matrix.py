@@ -223,7 +223,7 @@ def build_world(cli: Runner, folder: Path) -> tuple[dict[str, Targets], Orgs]:
     outbox = cli.ok("outbox", "list", user=ADMIN)
     for council in (OWN, OTHER):
         mine = [r for r in outbox if (r["case_id"] or "").startswith(council + "-")]
-        assert {r["status"] for r in mine} == {"sent", "pending"}, mine
+        assert {r["status"] for r in mine} >= {"sent", "pending"}, mine  # and rungs skipped by catch-up
     return targets, orgs
 
 
@@ -513,6 +513,8 @@ ROWS_: list[Row] = [
         writes=True),
     Row("user set-password (another user)", ("user.manage", COUNCIL),
         lambda t, e, u: ["user", "set-password", _other_user(t, u)], writes=True, stdin=PASSWORD + "\n"),
+    Row("user edit (another user)", ("user.manage", COUNCIL),
+        lambda t, e, u: ["user", "edit", _other_user(t, u), "--display-name", "別名 花子"], writes=True),
     # -- listings filtered on a council
     Row("case list --council", ("case.read", FILTER), lambda t, e, u: ["case", "list", "--council", t.council]),
     Row("monitoring list --council", ("case.read", FILTER),
@@ -540,6 +542,9 @@ ROWS_: list[Row] = [
         ("user list", "user.read", lambda t, e, u: ["user", "list"], {}),
         ("user set-password (self)", "user.self", lambda t, e, u: ["user", "set-password", u],
          {"writes": True, "stdin": PASSWORD + "\n"}),
+        ("user edit (self)", "user.self", lambda t, e, u: ["user", "edit", u, "--display-name", "自分 太郎"],
+         {"writes": True}),
+        ("outbox retry --dead", "outbox.retry", lambda t, e, u: ["outbox", "retry", "--dead"], {"writes": True}),
         ("audit access", "access.read", lambda t, e, u: ["audit", "access"], {}),
         ("remind run", "remind.run", lambda t, e, u: ["remind", "run"], {"writes": True}),
         ("remind run --dry-run", "remind.run", lambda t, e, u: ["remind", "run", "--dry-run"], {}),

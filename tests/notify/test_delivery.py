@@ -36,9 +36,11 @@ from tests.notify.helpers import (
 )
 
 # As of 2027-05-14 four rungs of session 1 (due Thu 2027-05-06) have come: upcoming_30 (Tue 04-06),
-# upcoming_7 (Thu 04-29 昭和の日 → Wed 04-28), due (05-06), overdue_7 (Thu 05-13).
+# upcoming_7 (Thu 04-29 昭和の日 → Wed 04-28), due (05-06), overdue_7 (Thu 05-13). Catch-up (DOMAIN.md
+# §11) sends the latest, overdue_7, and records the three before it as skipped.
 CATCH_UP_DAY = "2027-05-14"
 CATCH_UP_RUNGS = ("upcoming_30", "upcoming_7", "due", "overdue_7")
+SUPERSEDED = CATCH_UP_RUNGS[:-1]
 
 
 def counts_of(result: dict) -> tuple[int, int, int, int]:
@@ -61,38 +63,40 @@ def test_smtp_down_then_up(cli: Cli, world: World, db_url: str, smtp_server: Smt
     smtp_server.stop()
 
     first = remind_cli(cli, config, CATCH_UP_DAY)
-    assert counts_of(first) == (4, 0, 4, 0)
+    assert counts_of(first) == (1, 0, 1, 0) and first["skipped"] == 3
     rows = outbox_cli(cli, config)
-    assert assert_outbox_invariant(rows, 4)["pending"] == 4
+    assert assert_outbox_invariant(rows, 4)["pending"] == 1
     assert sorted(r["rung"] for r in rows) == sorted(CATCH_UP_RUNGS)
-    for r in rows:
-        assert r["attempts"] == 1 and r["last_error"], r
-        assert r["sent_at"] is None
+    assert sorted(r["rung"] for r in rows if r["status"] == "skipped") == sorted(SUPERSEDED)
+    [pending] = [r for r in rows if r["status"] == "pending"]
+    assert pending["rung"] == "overdue_7" and pending["attempts"] == 1 and pending["last_error"]
+    assert pending["sent_at"] is None
     enqueued_ids = {rung_key(r): r["message_id"] for r in rows}
 
-    # still down, the same day: nothing new to enqueue; the pending rows wait for their backoff
+    # still down, the same day: nothing new to enqueue; the pending row waits for its backoff
     again = remind_cli(cli, config, CATCH_UP_DAY)
     assert counts_of(again) == (0, 0, 0, 0)
-    assert status_counts(outbox_cli(cli, config))["pending"] == 4
+    assert status_counts(outbox_cli(cli, config))["pending"] == 1
 
     smtp_server.start()
     # not yet due for a retry: the server stays empty
     assert deliver_at(db_url, config, CATCH_UP_DAY, dt.timedelta(0))["sent"] == 0
     assert smtp_server.received == []
     delivered = deliver_at(db_url, config, CATCH_UP_DAY, dt.timedelta(hours=1))
-    assert delivered["sent"] == 4 and delivered["failed"] == delivered["dead"] == delivered["dropped"] == 0
+    assert delivered["sent"] == 1 and delivered["failed"] == delivered["dead"] == delivered["dropped"] == 0
 
     rows = outbox_cli(cli, config)
-    assert assert_outbox_invariant(rows, 4)["sent"] == 4
+    assert assert_outbox_invariant(rows, 4)["sent"] == 1
     assert {rung_key(r): r["message_id"] for r in rows} == enqueued_ids  # the Message-ID fixed at enqueue
-    assert all(r["attempts"] == 2 and r["last_error"] is None for r in rows)
+    [sent] = [r for r in rows if r["status"] == "sent"]
+    assert sent["attempts"] == 2 and sent["last_error"] is None
     got = collections.Counter(m.message_id for m in smtp_server.received)
-    assert got == collections.Counter(enqueued_ids.values())  # each exactly once, same Message-ID
+    assert got == collections.Counter([sent["message_id"]])  # exactly once, same Message-ID
     assert all(m.rcpt_tos == (LEAD_EMAIL,) for m in smtp_server.received)
 
     # later sweeps send nothing more
     assert counts_of(remind_cli(cli, config, "2027-05-15")) == (0, 0, 0, 0)
-    assert len(smtp_server.received) == 4
+    assert len(smtp_server.received) == 1
     assert {r["item_ref"] for r in outbox_cli(cli, config)} == {f"{cid}#1"}
 
 
@@ -133,9 +137,12 @@ def test_permanent_refusal_is_dead_and_never_retried(cli: Cli, world: World, db_
     reply = "550 5.1.1 <office@minato-tax.example.jp>: Recipient address rejected: User unknown"
     smtp_server.fail_next(1, reply, stage)
 
-    # 2027-04-28: two rungs of session 1 (upcoming_30, upcoming_7); the first one sent is refused
+    # 2027-04-06: session 1's upcoming_30, refused for good; 2027-04-28: its upcoming_7, sent
+    result = cli("--config", str(config), "remind", "run", "--format", "json", today=S1_RUNGS["upcoming_30"])
+    assert result.code == 1 and "went dead" in result.err  # counts printed, then exit 1
+    assert (result.json["enqueued"], result.json["sent"], result.json["dead"]) == (1, 0, 1)
     result = remind_cli(cli, config, S1_RUNGS["upcoming_7"])
-    assert (result["enqueued"], result["sent"], result["failed"]) == (2, 1, 0)
+    assert (result["enqueued"], result["sent"], result["failed"]) == (1, 1, 0)
     rows = outbox_cli(cli, config)
     counts = assert_outbox_invariant(rows, 2)
     assert (counts["dead"], counts["sent"]) == (1, 1)
@@ -147,7 +154,7 @@ def test_permanent_refusal_is_dead_and_never_retried(cli: Cli, world: World, db_
 
     # never retried: a day later, and a week later
     assert deliver_at(db_url, config, "2027-04-29", dt.timedelta(days=1)) == {
-        "sent": 0, "failed": 0, "dead": 0, "dropped": 0}
+        "sent": 0, "failed": 0, "dead": 0, "dropped": 0, "skipped": 0}
     assert counts_of(remind_cli(cli, config, "2027-05-05")) == (0, 0, 0, 0)
     assert smtp_server.handler.data_commands == data_before
     assert len(smtp_server.handler.refused) == rcpt_refusals
@@ -196,11 +203,15 @@ def test_lead_without_email_is_dead_not_lost(cli: Cli, world: World, smtp_server
     lead = cli.ok("org", "add", "--name", "メール未登録税理士事務所", "--kind", "tax_accountant", "--certified")["id"]
     cid = case_in_monitoring(cli, world, support=lead)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
-    result = remind_cli(cli, config, S1_RUNGS["escalation_30"])  # all five rungs of session 1
-    assert (result["enqueued"], result["sent"]) == (5, 1)
+    # all five rungs of session 1 have come: the adviser's latest (overdue_7) and the coordinator's
+    # escalation are enqueued, the adviser's three earlier ones skipped
+    run = cli("--config", str(config), "remind", "run", "--format", "json", today=S1_RUNGS["escalation_30"])
+    assert run.code == 1 and "went dead" in run.err
+    result = run.json
+    assert (result["enqueued"], result["sent"], result["dead"]) == (2, 1, 1)  # dead when enqueued (no address)
     rows = outbox_cli(cli, config)
     counts = assert_outbox_invariant(rows, 5)
-    assert (counts["dead"], counts["sent"]) == (4, 1)
+    assert (counts["dead"], counts["sent"], counts["skipped"]) == (1, 1, 3)
     for r in rows:
         if r["status"] == "dead":
             assert r["recipient_role"] == "support_org" and r["to_addr"] is None and r["last_error"]
@@ -213,8 +224,8 @@ def test_smtp_down_over_a_weekend_loses_nothing(cli: Cli, world: World, db_url: 
     case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     smtp_server.stop()
-    # Fri 2027-05-14 evening: session 1's four missed rungs are enqueued while the server is down
-    assert counts_of(remind_cli(cli, config, CATCH_UP_DAY)) == (4, 0, 4, 0)
+    # Fri 2027-05-14 evening: session 1's latest rung (overdue_7) is enqueued while the server is down
+    assert counts_of(remind_cli(cli, config, CATCH_UP_DAY)) == (1, 0, 1, 0)
     # the scheduler keeps trying every hour, Friday night to Monday morning (60 hours)
     for hour in range(1, 61):
         deliver_at(db_url, config, CATCH_UP_DAY, dt.timedelta(hours=hour))
@@ -222,12 +233,12 @@ def test_smtp_down_over_a_weekend_loses_nothing(cli: Cli, world: World, db_url: 
     delivered = deliver_at(db_url, config, "2027-05-17", dt.timedelta(hours=61))
     rows = outbox_cli(cli, config)
     assert status_counts(rows)["dead"] == 0, [(r["attempts"], r["last_error"]) for r in rows]
-    assert delivered["sent"] == 4
-    assert len(smtp_server.received) == 4
+    assert delivered["sent"] == 1
+    assert len(smtp_server.received) == 1
 
 
 EVIL = "\r\nBcc: evil@example.com"
-ALLOWED_HEADERS = {"from", "to", "subject", "message-id", "date", "mime-version", "content-type",
+ALLOWED_HEADERS = {"from", "to", "reply-to", "subject", "message-id", "date", "mime-version", "content-type",
                    "content-transfer-encoding"}
 
 
@@ -246,11 +257,11 @@ def test_names_cannot_add_headers(cli: Cli, world: World, db_url: str, smtp_serv
     refused = cli("org", "add", "--name", "x", "--kind", "other", "--email", f"x@example.jp{EVIL}")
     assert refused.code == 2, refused
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
-    # 2027-06-07: all five rungs of session 1 (the last one to the coordinator)
-    assert counts_of(remind_cli(cli, config, S1_RUNGS["escalation_30"])) == (5, 5, 0, 0)
+    # 2027-06-07: all five rungs of session 1 have come: the adviser's latest and the coordinator's
+    assert counts_of(remind_cli(cli, config, S1_RUNGS["escalation_30"])) == (2, 2, 0, 0)
 
     received = smtp_server.received
-    assert len(received) == 5
+    assert len(received) == 2
     for m in received:
         assert "evil@example.com" not in m.rcpt_tos
         assert len(m.rcpt_tos) == 1 and m.rcpt_tos[0] in ("lead@akuma-tax.example.jp", COORDINATOR_EMAIL)
@@ -262,7 +273,7 @@ def test_names_cannot_add_headers(cli: Cli, world: World, db_url: str, smtp_serv
         assert [a.addr_spec for a in msg["To"].addresses] == list(m.rcpt_tos)
         assert "株式会社あくま" in str(msg["Subject"])
         assert b"\nBcc:" not in m.data and b"\rBcc:" not in m.data
-    assert sorted(m.rcpt_tos[0] for m in received) == sorted(["lead@akuma-tax.example.jp"] * 4 + [COORDINATOR_EMAIL])
+    assert sorted(m.rcpt_tos[0] for m in received) == sorted(["lead@akuma-tax.example.jp", COORDINATOR_EMAIL])
 
 
 def test_message_build_strips_line_breaks() -> None:
@@ -334,15 +345,19 @@ def test_file_transport_writes_one_eml_per_message(cli: Cli, world: World, tmp_p
     case_in_monitoring(cli, world)
     mail_dir = tmp_path / "mail-out"
     config = write_settings(tmp_path / "casetrack.toml", transport="file", mail_dir=mail_dir)
-    assert counts_of(remind_cli(cli, config, CATCH_UP_DAY)) == (4, 4, 0, 0)
+    # two days of rungs: 2027-04-28 (upcoming_30 skipped, upcoming_7 sent), 2027-05-14 (due skipped,
+    # overdue_7 sent)
+    assert counts_of(remind_cli(cli, config, S1_RUNGS["upcoming_7"])) == (1, 1, 0, 0)
+    assert counts_of(remind_cli(cli, config, CATCH_UP_DAY)) == (1, 1, 0, 0)
     assert counts_of(remind_cli(cli, config, CATCH_UP_DAY)) == (0, 0, 0, 0)
     files = sorted(mail_dir.glob("*.eml"))
-    assert len(files) == 4
+    assert len(files) == 2
     assert sorted(p.name for p in mail_dir.iterdir()) == [p.name for p in files]  # no partial files left
     rows = outbox_cli(cli, config)
-    assert assert_outbox_invariant(rows, 4)["sent"] == 4
+    assert assert_outbox_invariant(rows, 4)["sent"] == 2
     parsed = [parse_eml(p) for p in files]
-    assert sorted(str(m["Message-ID"]) for m in parsed) == sorted(r["message_id"] for r in rows)
+    assert sorted(str(m["Message-ID"]) for m in parsed) == sorted(r["message_id"] for r in rows
+                                                                 if r["status"] == "sent")
     for m in parsed:
         assert [a.addr_spec for a in m["To"].addresses] == [LEAD_EMAIL]
         assert "伴走支援（第1回）" in str(m["Subject"]) and "株式会社みどり工房" in str(m["Subject"])
@@ -364,10 +379,13 @@ def test_an_address_the_mail_library_cannot_write_is_dead_and_blocks_nothing(
     with get_engine(db_url).begin() as conn:  # the lead adviser's address, as an older version let it in
         conn.execute(sa.text("UPDATE organisation SET email = :e WHERE email = :old"),
                      {"e": "=?utf-8?q?x?=@evil.example", "old": LEAD_EMAIL})
-    result = remind_cli(cli, config, CATCH_UP_DAY)
-    rows = outbox_cli(cli, config)
+    run = cli("--config", str(config), "remind", "run", "--format", "json", today=S1_RUNGS["escalation_30"])
+    assert run.code == 1  # a message went dead in this sweep: counts printed, then exit 1
+    result = run.json
+    rows = [r for r in outbox_cli(cli, config) if r["status"] != "skipped"]
     dead = [r for r in rows if r["status"] == "dead"]
     sent = [r for r in rows if r["status"] == "sent"]
     assert dead and all("cannot build the message" in r["last_error"] for r in dead)
+    assert sent and all(r["recipient_role"] == "coordinator" for r in sent)  # the other message still went
     assert result["sent"] == len(sent) and len(dead) + len(sent) == len(rows) == result["enqueued"]
-    assert remind_cli(cli, config, CATCH_UP_DAY)["sent"] == 0  # nothing retried, nothing stuck
+    assert remind_cli(cli, config, S1_RUNGS["escalation_30"])["sent"] == 0  # nothing retried, nothing stuck

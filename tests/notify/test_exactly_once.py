@@ -71,24 +71,29 @@ def test_same_day_twice_sends_nothing_more(cli: Cli, world: World, smtp_server: 
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     # As of 2027-05-14 four rungs of session 1 (due Thu 2027-05-06) have come, all missed so far:
     # upcoming_30 (04-06), upcoming_7 (04-28), due (05-06), overdue_7 (05-13); the escalation (06-07) not.
+    # Catch-up (DOMAIN.md §11): overdue_7 goes, the three before it are skipped.
     dry = remind_cli(cli, config, "2027-05-14", "--dry-run")
-    assert (dry["enqueued"], dry["sent"], dry["failed"], dry["dropped"]) == (4, 0, 0, 0)
+    assert (dry["enqueued"], dry["sent"], dry["failed"], dry["dropped"]) == (1, 0, 0, 0)
+    assert len(dry["skipped"]) == 3
     assert outbox_cli(cli, config) == [] and smtp_server.received == []
 
     first = remind_cli(cli, config, "2027-05-14")
-    assert {k: first[k] for k in ("enqueued", "sent", "failed", "dropped")} == {
-        "enqueued": 4, "sent": 4, "failed": 0, "dropped": 0}
+    assert {k: first[k] for k in ("enqueued", "sent", "failed", "dropped", "skipped")} == {
+        "enqueued": 1, "sent": 1, "failed": 0, "dropped": 0, "skipped": 3}
     second = remind_cli(cli, config, "2027-05-14")
-    assert {k: second[k] for k in ("enqueued", "sent", "failed", "dropped")} == {
-        "enqueued": 0, "sent": 0, "failed": 0, "dropped": 0}
+    assert {k: second[k] for k in ("enqueued", "sent", "failed", "dropped", "skipped")} == {
+        "enqueued": 0, "sent": 0, "failed": 0, "dropped": 0, "skipped": 0}
 
     rows = outbox_cli(cli, config)
-    assert assert_outbox_invariant(rows, 4)["sent"] == 4
+    assert assert_outbox_invariant(rows, 4)["sent"] == 1
     assert sorted(rung_key(r) for r in rows) == sorted(
         (f"{cid}#1", rung, "support_org") for rung in ("upcoming_30", "upcoming_7", "due", "overdue_7"))
     assert {r["rung"]: r["send_on"] for r in rows} == {k: v for k, v in S1_RUNGS.items() if k != "escalation_30"}
+    assert {r["rung"]: r["status"] for r in rows} == {"upcoming_30": "skipped", "upcoming_7": "skipped",
+                                                      "due": "skipped", "overdue_7": "sent"}
+    rows = [r for r in rows if r["status"] == "sent"]
     got = smtp_server.received
-    assert len(got) == 4
+    assert len(got) == 1
     assert {m.mail_from for m in got} == {"casetrack@council.example.jp"}  # [mail] from
     assert sorted(m.message_id for m in got) == sorted(r["message_id"] for r in rows)
     by_id = {r["message_id"]: r for r in rows}

@@ -138,6 +138,7 @@ def _reminder_candidates(company: str, adviser: str, coordinator: str) -> list[r
                 "council": "13", "rule_set": spec.rule_sets[0].id, "case_id": "13-2026-0001",
                 "company_name": company, "track": next(iter(spec.tracks)), "state": item.open_in[0],
                 "coordinator": coordinator, "lead_name": adviser, "lead_email": TO_ADDR,
+                "coordinator_display": None, "coordinator_email": "sato@council.example.jp",
                 "accepted_on": dt.date(2026, 4, 20), "seq": 1, "kind": "regular",
                 "nominal_due_on": dt.date(2027, 5, 3), "due_on": dt.date(2027, 5, 6), "retained": 1_000_000,
                 "released": 0, "decided_on": dt.date(2026, 12, 21),
@@ -166,7 +167,10 @@ def test_hostile_names_in_reminders(company: str, adviser: str, council: str) ->
     """Rendered as the sweep renders them (``_render``: template, then subject = first line, one_line)."""
     councils = {"13": {"name": council, "address": council, "phone": council}}
     for c in _reminder_candidates(company, adviser, "sato"):
-        subject, body = rem._render(c, dt.date(2027, 4, 6), councils)
+        # the day each template is true on (a session's due date is 2027-05-06)
+        day = {"session_due": dt.date(2027, 5, 6), "session_overdue": dt.date(2027, 5, 13),
+               "session_escalation": dt.date(2027, 6, 7)}.get(c.template, dt.date(2027, 4, 6))
+        subject, body = rem._render(c, day, councils)
         assert subject.splitlines() == [subject] and subject == one_line(subject)  # no break, no control
         assert one_line(company) in subject, c.template  # the whole name: none of it pushed into the body
         assert body.splitlines()[0].startswith(one_line(c.to_name or "")), c.template
@@ -178,7 +182,8 @@ def test_hostile_names_in_reminders(company: str, adviser: str, council: str) ->
 @settings(max_examples=100, deadline=None)
 @given(companies=st.lists(hostile_names(max_size=300), min_size=1, max_size=5))
 def test_hostile_names_in_the_weekly_digest(companies: list[str]) -> None:
-    text = render("email/weekly_digest.txt.j2", recipient={"name": "sato"}, today=dt.date(2027, 3, 1),
+    text = render("email/weekly_digest.txt.j2", recipient={"name": "sato", "login": "sato"}, base_url="",
+                  today=dt.date(2027, 3, 1),
                   week_label="2027年第9週", open_cases=len(companies), horizon_days=14,
                   findings=[{"case": f"13-2026-{n:04d}", "code": "stalled", "days": 40, "message": name}
                             for n, name in enumerate(companies)],
@@ -384,9 +389,13 @@ def test_smtp_password_kept_out_of_failures(cli: Cli, world: World, tmp_path: Pa
         config = write_settings(tmp_path / "casetrack.toml", server=server, username=USERNAME)
         _three_sweeps(cli, config, caplog)
         rows = outbox_cli(cli, config)
-        assert len(rows) == 3 and all(r["status"] == "pending" and r["last_error"] for r in rows)
+        # each sweep's rung supersedes the one still pending before it (DOMAIN.md §11): upcoming_7 the
+        # upcoming_30, the due rung the upcoming_7
+        assert [r["status"] for r in rows] == ["skipped", "skipped", "pending"]
+        assert [r["last_error"] for r in rows[:2]] == ["superseded by upcoming_7", "superseded by due"]
         for r in rows:
             assert_no_secret(r["last_error"], "outbox last_error")
+        rows = rows[2:]
         if isinstance(server, LoginServer):
             assert PASSWORD in server.offered and server.received == []
             assert all("535" in r["last_error"] and USERNAME in r["last_error"] for r in rows)

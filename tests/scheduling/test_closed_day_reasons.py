@@ -143,8 +143,10 @@ def test_reminder_emails_explain_the_move(cli: Cli, world: World, tmp_path: Path
     (upcoming,) = [parse_eml(p) for p in eml_files(mail)]
     assert "期限が近づいています" in str(upcoming["Subject"]) and cid not in str(upcoming["Subject"])
     assert expected in upcoming.get_content()
-    # on the due day: the 7-day rung (04-30 Fri) and the due-day rung
-    assert cli.ok("--config", str(config), "remind", "run", today="2027-05-07")["sent"] == 2
+    # on the due day: the 7-day rung (04-30 Fri) and the due-day rung have come; catch-up (DOMAIN.md §11)
+    # sends the due-day rung and skips the 7-day one
+    done = cli.ok("--config", str(config), "remind", "run", today="2027-05-07")
+    assert (done["sent"], done["skipped"]) == (1, 1)
     due = [m for m in map(parse_eml, eml_files(mail)) if "本日が伴走支援（第1回）の期限です" in str(m["Subject"])]
     assert len(due) == 1
     assert expected in due[0].get_content()

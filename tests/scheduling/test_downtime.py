@@ -1,6 +1,6 @@
-"""Downtime: nothing ran for a long time; one sweep as of a much later day sends every missed rung
-
-exactly once (not once per missed day), and a second sweep sends nothing (DOMAIN.md §9).
+"""Downtime: nothing ran for a long time; one sweep as of a much later day catches up (DOMAIN.md §11): per
+item and recipient only the latest rung whose day has come is sent, every earlier one is recorded as
+skipped (never sent later), and a second sweep sends nothing.
 
 Hand-worked case (405, council 13, coordinator sato): plan date (agree) 2026-10-15, interval 6
 months (default), plan claim decided 2026-11-20 (half the subsidy held back).
@@ -12,7 +12,9 @@ Holdback still open 15 months after the plan decision: 2026-11-20 + 15 months = 
 
 Sweep as of 2028-06-30. Rungs whose day has come (−30, −7, 0, +7 to the support org; +30 to the
 coordinator; on a closed day: previous business day when on/before the due date, else the next) — 17
-in all, listed in EXPECTED below. Session 4's first rung (2028-09-16) is not due yet.
+in all, listed in EXPECTED below; of them the latest per item and recipient is sent (SENT: overdue_7 and
+escalation_30 of sessions 1–3, both holdback rungs — 8) and the other 9 are skipped. Session 4's first
+rung (2028-09-16) is not due yet.
 """
 
 from __future__ import annotations
@@ -74,6 +76,25 @@ EXPECTED = {
 }
 
 
+SENT = {("#1", "overdue_7", "support_org"), ("#1", "escalation_30", "coordinator"),
+        ("#2", "overdue_7", "support_org"), ("#2", "escalation_30", "coordinator"),
+        ("#3", "overdue_7", "support_org"), ("#3", "escalation_30", "coordinator"),
+        ("", "open", "support_org"), ("", "escalation_30", "coordinator")}
+SUPERSEDED_BY = {k: ("overdue_7" if k[0] else "open") for k in EXPECTED if k not in SENT}
+
+
+def _statuses(rows: list[dict[str, object]], case_id: str) -> dict[tuple[str, str, str], tuple[str, object]]:
+    return {(str(r["item_ref"]).removeprefix(case_id), str(r["rung"]), str(r["recipient_role"])):
+            (str(r["status"]), r["last_error"]) for r in rows}
+
+
+def _check_catch_up(rows: list[dict[str, object]], case_id: str) -> None:
+    got = _statuses(rows, case_id)
+    assert {k for k, (status, _) in got.items() if status == "sent"} == SENT
+    assert {k: err for k, (status, err) in got.items() if status == "skipped"} == {
+        k: f"superseded by {by}" for k, by in SUPERSEDED_BY.items()}
+
+
 def _sent_rungs(rows: list[dict[str, object]], case_id: str) -> dict[tuple[str, str, str], str]:
     keys = [(str(r["item_ref"]).removeprefix(case_id), str(r["rung"]), str(r["recipient_role"])) for r in rows]
     assert len(keys) == len(set(keys)), f"a rung was enqueued twice: {sorted(keys)}"
@@ -92,13 +113,14 @@ def test_one_remind_run_after_long_downtime_sends_each_missed_rung_once(
     mail = tmp_path / "mail"
     config = write_config(tmp_path, mail_dir=mail)
     first = cli.ok("--config", str(config), "remind", "run", today=LATER)
-    assert (first["enqueued"], first["sent"], first["failed"], first["dropped"]) == (len(EXPECTED), len(EXPECTED), 0, 0)
+    assert (first["enqueued"], first["sent"], first["failed"], first["dropped"], first["skipped"]) == (
+        len(SENT), len(SENT), 0, 0, len(EXPECTED) - len(SENT))
     rows = outbox(cli, config)
     assert _sent_rungs(rows, late_case) == EXPECTED
-    assert {r["status"] for r in rows} == {"sent"}
+    _check_catch_up(rows, late_case)
     assert {r["item"] for r in rows} == {"session", "holdback"}
-    assert len(eml_files(mail)) == len(EXPECTED)
-    assert sorted(message_ids(mail)) == sorted(str(r["message_id"]) for r in rows)
+    assert len(eml_files(mail)) == len(SENT)
+    assert sorted(message_ids(mail)) == sorted(str(r["message_id"]) for r in rows if r["status"] == "sent")
 
     again = cli.ok("--config", str(config), "remind", "run", today=LATER)
     assert (again["enqueued"], again["sent"]) == (0, 0)
@@ -106,14 +128,14 @@ def test_one_remind_run_after_long_downtime_sends_each_missed_rung_once(
     next_day = cli.ok("--config", str(config), "remind", "run", today="2028-07-01")
     assert (next_day["enqueued"], next_day["sent"]) == (0, 0)
     assert len(outbox(cli, config)) == len(EXPECTED)
-    assert len(eml_files(mail)) == len(EXPECTED)
+    assert len(eml_files(mail)) == len(SENT)
 
 
 def test_dry_run_after_downtime_counts_without_sending(cli: Cli, late_case: str, tmp_path: Path) -> None:
     mail = tmp_path / "mail"
     config = write_config(tmp_path, mail_dir=mail)
     dry = cli.ok("--config", str(config), "remind", "run", "--dry-run", today=LATER)
-    assert (dry["enqueued"], dry["sent"]) == (len(EXPECTED), 0)
+    assert (dry["enqueued"], dry["sent"], len(dry["skipped"])) == (len(SENT), 0, len(EXPECTED) - len(SENT))
     assert outbox(cli, config) == []
     assert eml_files(mail) == []
 
@@ -132,10 +154,11 @@ def test_a_scheduler_started_after_long_downtime_sends_each_missed_rung_once(
         s.signal(signal.SIGTERM)
         assert s.wait(20) == 0, s.stderr()
     swept = s.of("swept")
-    assert [(e.data["enqueued"], e.data["sent"]) for e in swept] == [(len(EXPECTED), len(EXPECTED))] + [
+    assert [(e.data["enqueued"], e.data["sent"]) for e in swept] == [(len(SENT), len(SENT))] + [
         (0, 0)] * (len(swept) - 1)
     assert {e.data["today"] for e in swept} == {LATER}
     assert _sent_rungs(outbox(cli, config), late_case) == EXPECTED
-    assert len(eml_files(mail)) == len(EXPECTED)
+    _check_catch_up(outbox(cli, config), late_case)
+    assert len(eml_files(mail)) == len(SENT)
     after = cli.ok("--config", str(config), "remind", "run", today=LATER)
     assert (after["enqueued"], after["sent"]) == (0, 0)

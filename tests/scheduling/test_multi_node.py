@@ -41,6 +41,9 @@ pytestmark = pytest.mark.xdist_group("processes")  # timing-sensitive: one worke
 
 PLAN = MONITORING_PLAN
 TODAY = MONITORING_TODAY  # session 1 due 2026-07-15: its five rungs (−30 … +30 days) are all due
+# Catch-up (DOMAIN.md §11): per case two messages go (the adviser's overdue_7, the coordinator's
+# escalation_30) and the adviser's three earlier rungs are recorded as skipped.
+SENT_PER_CASE, SKIPPED_PER_CASE = 2, 3
 
 
 def _message_ids(folder: Path) -> list[str]:
@@ -60,7 +63,7 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
         return
 
     cases = 300
-    expected = cases * 5  # five rungs of session 1 per case (four to the adviser, one to the coordinator)
+    expected = cases * SENT_PER_CASE  # messages; besides them cases * SKIPPED_PER_CASE skipped rows
     seed_monitoring(db_url, cases)
     sink = tmp_path / "sink"
     engine = get_engine(db_url)
@@ -78,7 +81,8 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
         procs[1].signal(signal.SIGSTOP)  # paused past its claims (lease_seconds = 3)
         time.sleep(5)
         procs[1].signal(signal.SIGCONT)
-        wait_until(lambda: statuses().get("pending", 0) == 0 and sum(statuses().values()) == expected, 120,
+        wait_until(lambda: statuses().get("pending", 0) == 0
+                   and sum(statuses().values()) == cases * (SENT_PER_CASE + SKIPPED_PER_CASE), 120,
                    "every rung enqueued and settled")
         time.sleep(1)  # let any last delivery of the resumed process land
         for p in procs[1:]:
@@ -89,7 +93,7 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
     counts = Counter(ids)
     duplicates = {mid: n for mid, n in counts.items() if n > 1}
     assert len(counts) == expected, f"{expected - len(counts)} rung(s) lost"  # 0 lost
-    assert statuses() == Counter({"sent": expected})
+    assert statuses() == Counter({"sent": expected, "skipped": cases * SKIPPED_PER_CASE})
     # the only duplicates allowed: a message sent (250) whose commit a killed or paused process never made;
     # at most one per disturbed process, and with the same Message-ID
     assert len(duplicates) <= 2 and all(n == 2 for n in duplicates.values()), duplicates
@@ -103,7 +107,7 @@ def test_overlapping_sweeps_enqueue_each_rung_once(db_url: str, monkeypatch: pyt
     (found by bench/bench_multinode.py: a UniqueViolation on outbox.key in the second enqueuer's tick)."""
     seed_monitoring(db_url, 2)
     ctx = services.Context(db_url=db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN)
-    assert enqueue_due(ctx, ctx.today) == 10
+    assert enqueue_due(ctx, ctx.today) == 2 * SENT_PER_CASE
     # the second read the outbox before the first committed
     monkeypatch.setattr(ReminderRepo, "existing_keys", lambda self, keys: set())
     assert enqueue_due(ctx, ctx.today) == 0
@@ -125,7 +129,7 @@ def test_frozen_inside_its_claim(db_url: str, tmp_path: Path) -> None:
     them while another scheduler claims and sends them too. Frozen outside any send, it may cause no
     duplicate at all."""
     cases = 40
-    expected = cases * 5
+    expected = cases * SENT_PER_CASE
     seed_monitoring(db_url, cases)
     sink = tmp_path / "sink"
     engine = get_engine(db_url)
@@ -150,7 +154,8 @@ def test_frozen_inside_its_claim(db_url: str, tmp_path: Path) -> None:
                                  f"other {procs[1].kinds()[-4:]} {procs[1].stderr()[-800:]}") from None
         time.sleep(4)  # past lease_seconds = 3: the frozen claims have lapsed
         frozen.signal(signal.SIGCONT)
-        wait_until(lambda: statuses() == Counter({"sent": expected}), 90, "every rung settled")
+        wait_until(lambda: statuses() == Counter({"sent": expected, "skipped": cases * SKIPPED_PER_CASE}), 90,
+                   "every rung settled")
         for p in procs:
             p.signal(signal.SIGTERM)
         codes = [p.wait(timeout=60) for p in procs]
@@ -175,7 +180,7 @@ class _Recorder:
     def close(self) -> None:
         pass
 
-def _claims_ctx(db_url: str, lease_seconds: float, expected: int = 5) -> services.Context:
+def _claims_ctx(db_url: str, lease_seconds: float, expected: int = 6) -> services.Context:
     settings = Settings(scheduler=SchedulerSettings(lease_seconds=lease_seconds, multi_node=True))
     ctx = services.Context(db_url=db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN, settings=settings)
     assert enqueue_due(ctx, ctx.today) == expected
@@ -198,7 +203,7 @@ def test_paused_between_reading_and_sending(db_url: str, monkeypatch: pytest.Mon
     """A scheduler paused after it checked its claim but before the send (reading whether the item is
     still open, building the message) resumes after another scheduler took the message over: it must
     not send it (found by bench/bench_multinode.py: sent twice, the second copy begun after SIGCONT)."""
-    seed_monitoring(db_url, 1)
+    seed_monitoring(db_url, 3)  # six messages
     ctx = _claims_ctx(db_url, lease_seconds=1)
     taken: list[int] = []
     still_due = reminders._still_due
@@ -216,15 +221,15 @@ def test_paused_between_reading_and_sending(db_url: str, monkeypatch: pytest.Mon
     outbox = _outbox(db_url)
     lost = [mid for mid, (status, by) in outbox.items() if by == "other"]
     assert len(lost) == 1 and outbox[lost[0]] == ("pending", "other")
-    assert lost[0] not in sender.sent and len(sender.sent) == 4
-    assert counts["sent"] == 4 and counts["lost_claims"] == 1 and "sent_claim_lost" not in counts
+    assert lost[0] not in sender.sent and len(sender.sent) == 5
+    assert counts["sent"] == 5 and counts["lost_claims"] == 1 and "sent_claim_lost" not in counts
 
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_claim_lost_during_the_send_is_not_counted_as_sent(db_url: str) -> None:
     """Paused during the send itself (the window no check closes), the scheduler finds on resuming that
     the message is another's: it commits nothing, and its counts say so instead of 'sent'."""
-    seed_monitoring(db_url, 1)
+    seed_monitoring(db_url, 3)  # six messages
     ctx = _claims_ctx(db_url, lease_seconds=60)
     first: list[str] = []
 
@@ -238,9 +243,9 @@ def test_claim_lost_during_the_send_is_not_counted_as_sent(db_url: str) -> None:
 
     sender = _Recorder(taken_over)
     counts = reminders.deliver_claimed(ctx, sender, "me")
-    assert len(sender.sent) == 5  # the server took all five
+    assert len(sender.sent) == 6  # the server took all six
     assert _outbox(db_url)[first[0]] == ("pending", "other")  # the other's to settle
-    assert counts["sent"] == 4 and counts["sent_claim_lost"] == 1
+    assert counts["sent"] == 5 and counts["sent_claim_lost"] == 1
 
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -251,7 +256,7 @@ def test_a_claim_takes_one_batch_whatever_the_plan(db_url: str) -> None:
     swept empty-handed (found by bench/bench_multinode.py: one scheduler sent 9,350 of 10,000 in one
     sweep while the other two claimed nothing for minutes). The settings below force that plan."""
     seed_monitoring(db_url, 40)
-    ctx = _claims_ctx(db_url, lease_seconds=60, expected=200)
+    ctx = _claims_ctx(db_url, lease_seconds=60, expected=40 * SENT_PER_CASE)
     now = dt.datetime.now(dt.UTC)
     with get_engine(db_url).connect() as conn:
         for setting in ("enable_hashagg", "enable_hashjoin", "enable_mergejoin", "enable_material", "enable_sort"):

@@ -20,7 +20,6 @@ from tests.conftest import ADMIN, Cli, World
 
 from .helpers import (
     add_company,
-    adv,
     early_case,
     eml_files,
     message_ids,
@@ -56,11 +55,17 @@ A_RUNGS = {
 # The fye session of case A as of 2028-06-15: 05-01 (Mon), 05-24 (Wed), 05-31, 06-07 (Wed); the
 # escalation (06-30) is not due yet → 4 more e-mails.
 A_FYE_RUNGS_BY_2028_06_15 = 4
+# Catch-up (DOMAIN.md §11): per item and recipient only the latest due rung is sent, the earlier ones are
+# skipped. Case A by 2027-04-15: overdue_7 (adviser) and escalation_30 (coordinator); by 2028-06-15 its
+# fye session adds overdue_7 (06-07) only, the three before it skipped. Case B: overdue_7.
+A_SENT, B_SENT, A_FYE_SENT = 2, 1, 1
 
 # Case B — early, 決算月 December, interim session chosen. Plan date 2026-09-30 (Wed).
 #   interim: 2026-09-30 + 6 months = 2027-03-30 (Tue), an open day
 #   fye: 2027-09-30 → 2027-12-31 → due 2028-02-29 (Tue, leap year)
-B_DATES = {"open": "2026-05-01", "apply": "2026-05-11", "accept": "2026-05-20", "submit_plan": "2026-09-30",
+# Accepted 2026-07-20: the claim deadline (2027-07-20) warns from 2027-04-20, after TODAY, so while case B is
+# being entered (drafting, plan_submitted…) a sweep finds nothing of it but its session's rungs.
+B_DATES = {"open": "2026-05-01", "apply": "2026-05-11", "accept": "2026-07-20", "submit_plan": "2026-09-30",
            "claim_payment": "2026-10-15", "decide_payment": "2026-10-30"}
 B_SESSIONS = [(1, "2027-03-30", "2027-03-30", "scheduled"), (2, "2028-02-29", "2028-02-29", "scheduled")]
 B_RUNGS = {
@@ -89,17 +94,15 @@ def _error_line(err: str) -> str:
 def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
         cli: Cli, world: World, db_url: str, tmp_path: Path) -> None:
     a = early_case(cli, world, company=add_company(cli, "株式会社あさひ製作所", 3), dates=A_DATES, interim=True)
-    b = early_case(cli, world, company=add_company(cli, "有限会社ゆうひ商店", 12), dates=B_DATES, interim=True,
-                   target="payment_claimed")
     assert sessions(cli, a) == A_SESSIONS
-    assert sessions(cli, b) == B_SESSIONS
+    company_b = add_company(cli, "有限会社ゆうひ商店", 12)
     sink = tmp_path / "sink"  # a real SMTP server that keeps every DATA as its own file: duplicates show
     with smtp_sink(sink) as port, schedulers() as procs:
         config = write_config(tmp_path, smtp_port=port, lease_seconds=3)
         procs += [spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name=n) for n in "12"]
         for p in procs:
             p.wait_for(lambda p=p: len(p.of("swept")) + len(p.of("waiting")) >= 4, 40, "four ticks")
-        wait_until(lambda: len(eml_files(sink)) >= len(A_RUNGS), 20, "case A's e-mails")
+        wait_until(lambda: len(eml_files(sink)) >= A_SENT, 20, "case A's e-mails")
 
         sweepers = [p for p in procs if p.of("swept")]
         waiters = [p for p in procs if p.of("waiting")]
@@ -110,18 +113,19 @@ def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
         assert set(survivor.kinds()) == {"started", "waiting"}, survivor.kinds()
         assert {e.data["holder"] for e in survivor.of("waiting")} == {holder.holder}
         assert holder.holder != survivor.holder
-        assert sum(e.data["sent"] for e in holder.of("swept")) == len(A_RUNGS)
-        assert sum(e.data["enqueued"] for e in holder.of("swept")) == len(A_RUNGS)
-        assert len(eml_files(sink)) == len(A_RUNGS)
+        assert sum(e.data["sent"] for e in holder.of("swept")) == A_SENT
+        assert sum(e.data["enqueued"] for e in holder.of("swept")) == A_SENT
+        assert len(eml_files(sink)) == A_SENT
 
-        # kill -9 the lease holder; then make case B's rungs due (its interim session opens for reminders
-        # when the case enters monitoring)
+        # kill -9 the lease holder; then case B arrives with rungs due (its sessions are live from the plan
+        # on — early plan_submitted, payment_claimed, monitoring — so it is entered only now)
         killed_at = time.monotonic()
         holder.proc.send_signal(signal.SIGKILL)
         assert holder.wait(10) == -signal.SIGKILL
-        adv(cli, b, "decide_payment", B_DATES["decide_payment"])
+        b = early_case(cli, world, company=company_b, dates=B_DATES, interim=True)
+        assert sessions(cli, b) == B_SESSIONS
 
-        survivor.wait_for(lambda: sum(e.data["sent"] for e in survivor.of("swept")) >= len(B_RUNGS), 30,
+        survivor.wait_for(lambda: sum(e.data["sent"] for e in survivor.of("swept")) >= B_SENT, 30,
                           "the survivor to take over and send case B's e-mails")
         first = survivor.of("swept")[0]
         delay = first.at - killed_at
@@ -130,22 +134,22 @@ def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
         assert 2.0 <= delay <= 10.0, delay
         assert survivor.of("waiting", since=killed_at), "the survivor swept without waiting for the lease"
         assert not [e for e in survivor.of("waiting") if e.at > first.at], survivor.kinds()
-        wait_until(lambda: len(eml_files(sink)) >= len(A_RUNGS) + len(B_RUNGS), 20, "case B's e-mails")
+        wait_until(lambda: len(eml_files(sink)) >= A_SENT + B_SENT, 20, "case B's e-mails")
         more_ticks(survivor, 3)  # a few more ticks: nothing else may go out
         survivor.signal(signal.SIGTERM)
         assert survivor.wait(20) == 0, survivor.stderr()
 
-    assert sum(e.data["sent"] for e in survivor.of("swept")) == len(B_RUNGS)
+    assert sum(e.data["sent"] for e in survivor.of("swept")) == B_SENT
     assert "error" not in holder.kinds() + survivor.kinds()
     rows = outbox(cli, config)
     assert len(rows) == len(A_RUNGS) + len(B_RUNGS)
-    assert {r["status"] for r in rows} == {"sent"}
+    assert {r["status"] for r in rows} == {"sent", "skipped"}
     assert _rows_by_rung(rows, a) == A_RUNGS
     assert _rows_by_rung(rows, b) == B_RUNGS
     delivered = message_ids(sink)
-    assert len(delivered) == len(A_RUNGS) + len(B_RUNGS)
+    assert len(delivered) == A_SENT + B_SENT
     assert Counter(delivered).most_common(1)[0][1] == 1, Counter(delivered)
-    assert set(delivered) == {r["message_id"] for r in rows}
+    assert set(delivered) == {r["message_id"] for r in rows if r["status"] == "sent"}
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -159,8 +163,8 @@ def test_a_signal_stops_the_scheduler_cleanly_and_releases_the_lease(
         s = spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path)
         procs.append(s)
         s.wait_for(lambda: len(s.of("swept")) >= 2, 40, "two sweeps")
-        assert [e.data["sent"] for e in s.of("swept")][:2] == [len(A_RUNGS), 0]
-        assert len(eml_files(mail)) == len(A_RUNGS)
+        assert [e.data["sent"] for e in s.of("swept")][:2] == [A_SENT, 0]
+        assert len(eml_files(mail)) == A_SENT
         before = outbox(cli, config)
         assert _rows_by_rung(before, a) == A_RUNGS
 
@@ -174,7 +178,7 @@ def test_a_signal_stops_the_scheduler_cleanly_and_releases_the_lease(
         assert busy_json.json["ok"] is False and busy_json.json["code"] == "conflict"
         assert s.holder in busy_json.json["error"]
         assert outbox(cli, config) == before
-        assert len(eml_files(mail)) == len(A_RUNGS)
+        assert len(eml_files(mail)) == A_SENT
 
         s.signal(sig)
         assert s.wait(20) == 0, s.stderr()
@@ -188,8 +192,8 @@ def test_a_signal_stops_the_scheduler_cleanly_and_releases_the_lease(
     # the lease was released: a sweep right away succeeds and sends case A's fye rungs once
     done = cli.ok("--config", str(config), "remind", "run", today="2028-06-15")
     assert (done["enqueued"], done["sent"], done["failed"], done["dropped"]) == (
-        A_FYE_RUNGS_BY_2028_06_15, A_FYE_RUNGS_BY_2028_06_15, 0, 0)
-    assert len(eml_files(mail)) == len(A_RUNGS) + A_FYE_RUNGS_BY_2028_06_15
+        A_FYE_SENT, A_FYE_SENT, 0, 0)
+    assert len(eml_files(mail)) == A_SENT + A_FYE_SENT
 
 
 def test_a_signal_during_a_sweep_lets_the_sweep_finish(cli: Cli, world: World, db_url: str, tmp_path: Path) -> None:
@@ -204,11 +208,11 @@ def test_a_signal_during_a_sweep_lets_the_sweep_finish(cli: Cli, world: World, d
         assert s.wait(30) == 0, s.stderr()
     kinds = s.kinds()
     assert kinds == ["started", "stopping", "swept", "stopped"], kinds
-    assert s.of("swept")[0].data["sent"] == len(A_RUNGS)
+    assert s.of("swept")[0].data["sent"] == A_SENT
     rows = outbox(cli, config)
     assert _rows_by_rung(rows, a) == A_RUNGS
-    assert {r["status"] for r in rows} == {"sent"}
-    assert sorted(message_ids(sink)) == sorted(str(r["message_id"]) for r in rows)
+    assert {r["status"] for r in rows} == {"sent", "skipped"}
+    assert sorted(message_ids(sink)) == sorted(str(r["message_id"]) for r in rows if r["status"] == "sent")
     done = cli.ok("--config", str(config), "remind", "run", today=TODAY)  # the lease was released
     assert (done["enqueued"], done["sent"]) == (0, 0)
 
@@ -236,9 +240,9 @@ def test_a_sweep_longer_than_the_lease_is_not_joined_by_a_second_scheduler(
         for p in procs:
             assert p.wait(30) == 0, p.stderr()
     rows = outbox(cli, config)
-    assert len(rows) == expected and {r["status"] for r in rows} == {"sent"}
+    assert len(rows) == expected and {r["status"] for r in rows} == {"sent", "skipped"}
     delivered = Counter(message_ids(sink))
-    assert sorted(delivered) == sorted(str(r["message_id"]) for r in rows)
+    assert sorted(delivered) == sorted(str(r["message_id"]) for r in rows if r["status"] == "sent")
     assert [m for m, n in delivered.items() if n > 1] == [], (
         f"{sum(delivered.values())} deliveries of {expected} messages; events 1: {first.kinds()}, "
         f"2: {second.kinds()}")
@@ -264,8 +268,8 @@ def test_a_killed_schedulers_lease_blocks_remind_run_only_until_it_expires(
         assert len(outbox(cli, config)) == len(A_RUNGS)
     wait_until(lambda: time.monotonic() - killed_at > 3.5, 10, "the lease to expire")
     done = cli.ok("--config", str(config), "remind", "run", today="2028-06-15")
-    assert (done["enqueued"], done["sent"]) == (A_FYE_RUNGS_BY_2028_06_15, A_FYE_RUNGS_BY_2028_06_15)
-    assert len(eml_files(mail)) == len(A_RUNGS) + A_FYE_RUNGS_BY_2028_06_15
+    assert (done["enqueued"], done["sent"]) == (A_FYE_SENT, A_FYE_SENT)
+    assert len(eml_files(mail)) == A_SENT + A_FYE_SENT
 
 
 def test_only_an_admin_runs_the_scheduler_and_a_disabled_one_stops_sweeping(

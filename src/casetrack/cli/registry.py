@@ -146,24 +146,45 @@ def user() -> None:
 @click.option("--council", "council_codes", required=True, multiple=True, metavar="CODE",
               help="The user's council; repeat for further councils a coordinator or supervisor acts for.")
 @click.option("--email", metavar="ADDR")
+@click.option("--display-name", metavar="TEXT", help="The name e-mails and pages show (佐藤 花子); default the login.")
 @click.option("--role", type=click.Choice(["coordinator", "supervisor", "hq", "admin"]), default="coordinator",
               show_default=True)
 @format_option
 @pass_globals
-def user_add(g: Globals, name: str, council_codes: tuple[str, ...], email: str | None, role: str, fmt: str) -> None:
+def user_add(g: Globals, name: str, council_codes: tuple[str, ...], email: str | None, display_name: str | None,
+             role: str, fmt: str) -> None:
     """Add a council staff member (an admin does). Roles: coordinator (own council: cases, documents,
     claims, adviser-side events), supervisor (also the council decisions), hq (reads every council,
     changes nothing), admin (users and settings, no case changes). See: casetrack policy show.
 
     \b
     Example:
-      casetrack user add yamada --council 13 --email yamada@council.example.jp
+      casetrack user add yamada --council 13 --email yamada@council.example.jp --display-name "山田 太郎"
       casetrack user add kimura --council 13 --role supervisor
     """
     from .. import services
 
     emit(services.add_user(g.context(), name=name, council=council_codes[0], email=email, role=role,
-                           more_councils=council_codes[1:]), fmt)
+                           more_councils=council_codes[1:], display_name=display_name), fmt)
+
+
+@user.command("edit")
+@click.argument("name")
+@click.option("--display-name", metavar="TEXT", help="The name e-mails and pages show (\"\" clears it).")
+@click.option("--email", metavar="ADDR", help="Where escalations and digests go (\"\" clears it).")
+@format_option
+@pass_globals
+def user_edit(g: Globals, name: str, display_name: str | None, email: str | None, fmt: str) -> None:
+    """Change a user's display name or e-mail: anyone their own, an admin anyone's.
+
+    \b
+    Example:
+      casetrack user edit sato --display-name "佐藤 花子" --email sato@council.example.jp
+    """
+    from .. import services
+
+    changes = {k: v for k, v in (("display_name", display_name), ("email", email)) if v is not None}
+    emit(services.edit_user(g.context(), name, changes), fmt)
 
 
 @user.command("list")
@@ -173,7 +194,8 @@ def user_list(g: Globals, fmt: str) -> None:
     """List council staff."""
     from .. import services
 
-    emit(services.list_users(g.context()), fmt, ["name", "council", "more_councils", "role", "email", "active"])
+    emit(services.list_users(g.context()), fmt, ["name", "display_name", "council", "more_councils", "role", "email",
+                                                 "active"])
 
 
 @user.command("disable")

@@ -18,25 +18,45 @@ def remind() -> None:
     """Reminder e-mails (DOMAIN.md §9)."""
 
 
+PREVIEW_COLUMNS = ["case", "company", "item", "item_ref", "rung", "to", "subject", "send_on"]
+SKIPPED_COLUMNS = ["case", "company", "item", "item_ref", "rung", "recipient_role", "send_on", "superseded_by"]
+
+
 @remind.command("run")
-@click.option("--dry-run", is_flag=True, help="Count what is due; enqueue and send nothing.")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent and skipped; enqueue and send nothing.")
 @format_option
 @pass_globals
 def remind_run(g: Globals, dry_run: bool, fmt: str) -> None:
-    """One sweep as of --today: enqueue every rung whose day has come (once, ever), deliver the outbox.
+    """One sweep as of --today: per item and recipient, enqueue the latest rung whose day has come (earlier
+    unsent rungs are recorded as skipped, never sent later), then deliver the outbox. Exits 1, after
+    printing the counts, when a message went dead in this sweep.
 
     \b
     Example:
       casetrack --config casetrack.toml remind run
+      casetrack --config casetrack.toml remind run --dry-run --format json
     """
     from .. import services
 
     result = services.remind_run(g.context(), dry_run=dry_run)
     if fmt == "table":
-        click.echo(("dry run: " if dry_run else "") + ", ".join(f"{k} {v}" for k, v in result.items()
-                                                                if k != "dry_run"))
+        counts = {k: v for k, v in result.items() if k not in ("dry_run", "messages", "skipped")}
+        if dry_run:
+            counts["skipped"] = len(result["skipped"])
+        click.echo(("dry run: " if dry_run else "") + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if dry_run:
+            click.echo(f"\n送信予定 {len(result['messages'])}件")
+            if result["messages"]:
+                emit(result["messages"], "table", PREVIEW_COLUMNS)
+            click.echo(f"\nスキップ（後の段に置き換え） {len(result['skipped'])}件")
+            if result["skipped"]:
+                emit(result["skipped"], "table", SKIPPED_COLUMNS)
     else:
         emit(result, fmt)
+    if result.get("dead"):
+        click.echo(f"error: {result['dead']} message(s) went dead in this sweep "
+                   "(casetrack outbox list --status dead; fix, then casetrack outbox retry --dead)", err=True)
+        raise click.exceptions.Exit(1)
 
 
 @click.group()
@@ -74,7 +94,7 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sent", "dead", "dropped"]))
+@click.option("--status", type=click.Choice(["pending", "sent", "dead", "dropped", "skipped"]))
 @format_option
 @pass_globals
 def outbox_list(g: Globals, status: str | None, fmt: str) -> None:
@@ -84,6 +104,30 @@ def outbox_list(g: Globals, status: str | None, fmt: str) -> None:
     emit(services.outbox_list(g.context(), status), fmt,
          ["id", "status", "case_id", "item", "rung", "due_on", "send_on", "recipient_role", "to_addr", "attempts",
           "last_error", "subject"])
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int, metavar="[ID]...")
+@click.option("--dead", "all_dead", is_flag=True, help="Every dead message (instead of IDs).")
+@click.option("--since", type=DATE, metavar="DATE", help="With --dead: only those meant to go out on or after DATE.")
+@format_option
+@pass_globals
+def outbox_retry(g: Globals, ids: tuple[int, ...], all_dead: bool, since: dt.date | None, fmt: str) -> None:
+    """Put dead messages back to pending (attempts and last error kept, original Message-ID); they go at
+    the next sweep. Fix the cause first (casetrack doctor checks the mail settings).
+
+    \b
+    Example:
+      casetrack outbox retry 12 13
+      casetrack --config casetrack.toml outbox retry --dead --since 2027-05-01
+    """
+    from .. import services
+
+    result = services.outbox_retry(g.context(), list(ids), dead=all_dead, since=since)
+    if fmt == "table":
+        click.echo(f"{result['retried']} message(s) back to pending: {', '.join(map(str, result['ids'])) or '—'}")
+    else:
+        emit(result, fmt)
 
 
 @click.group()
@@ -163,7 +207,8 @@ def doctor(g: Globals, fmt: str) -> None:
     if fmt == "table":
         click.echo(f"database {report['database']}")
         for c in report["checks"]:
-            click.echo(f"{'ok ' if c['ok'] else 'BAD'}  {c['check']:<10} {c['detail']}")
+            mark = "BAD" if not c["ok"] else "WARN" if c.get("warning") else "ok "
+            click.echo(f"{mark:<4} {c['check']:<10} {c['detail']}")
     else:
         emit(report, fmt)
     if not report["ok"]:

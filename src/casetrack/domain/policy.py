@@ -56,6 +56,7 @@ ACTIONS: dict[str, Action] = {a.id: a for a in (
     _a("remind.run", "督促の送信", "run a reminder sweep", "coordinator", "supervisor", "admin"),
     _a("scheduler.run", "スケジューラの常駐", "run the scheduler", "admin"),
     _a("outbox.read", "送信記録の閲覧", "read the outbox", "coordinator", "supervisor", "hq", "admin"),
+    _a("outbox.retry", "送信の再試行", "put dead letters back to pending", "supervisor", "admin"),
     _a("audit.verify", "改ざん検査", "verify the history hash chains", "coordinator", "supervisor", "hq", "admin"),
     _a("system.init", "データベースの更新", "upgrade the database", "admin"),
     _a("system.doctor", "診断", "run the health check", "coordinator", "supervisor", "hq", "admin"),

@@ -63,3 +63,36 @@ def earliest_lead_days(rungs: Iterable[RungSpec]) -> int:
 def backoff_seconds(attempts: int, base: int = 60, ceiling: int = 3600) -> int:
     """Delay before retry number ``attempts`` (1, 2, …): 1 min, 2 min, 4 min … at most an hour."""
     return int(min(base * 2 ** max(attempts - 1, 0), ceiling))
+
+
+# The session templates by what is true on the day a message goes out (DOMAIN.md §11 "Catch-up"):
+# before the due date, on it, after it. A rung sent late says what is true that day, not what was true
+# on the rung's own day.
+SESSION_TENSES = ("session_upcoming", "session_due", "session_overdue")
+
+
+def template_for_day(template: str, days_left: int) -> str:
+    """The template a message of ``template`` must use when its item is ``days_left`` days away
+    (negative: overdue): a session rung enqueued after its day never says "approaching" or "today"
+    of a session already past."""
+    if template not in SESSION_TENSES:
+        return template
+    return SESSION_TENSES[0] if days_left > 0 else SESSION_TENSES[1] if days_left == 0 else SESSION_TENSES[2]
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """One sweep's decision for one item and recipient role: the rung to send and the ones it supersedes."""
+
+    send: str
+    superseded: tuple[str, ...]
+
+
+def catch_up(due: Iterable[tuple[str, dt.date, int]]) -> CatchUp | None:
+    """Of the rungs of one item and one recipient role whose day has come — (rung, send_on, position in
+    the workflow's order) — only the latest is sent; every earlier one is superseded by it (skipped, never
+    sent later). DOMAIN.md §11 "Catch-up"."""
+    ordered = sorted(due, key=lambda r: (r[1], r[2]))
+    if not ordered:
+        return None
+    return CatchUp(ordered[-1][0], tuple(r[0] for r in ordered[:-1]))

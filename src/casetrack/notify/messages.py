@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
-import unicodedata
+import re
 import uuid
 from email.header import Header
 from email.headerregistry import Address
@@ -16,16 +16,24 @@ from email.message import EmailMessage
 POLICY = email.policy.SMTP.clone(refold_source="none")  # headers set raw (To, Subject) go out as written
 
 
+# Unicode categories Cc (U+0000–001F, U+007F–009F), Zl (U+2028) and Zp (U+2029), as one character class
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def one_line(text: str) -> str:
     """Collapse every kind of line break (CR, LF, U+2028, U+2029, U+0085, VT, FF) and other control
     characters to single spaces: a header value stays one line."""
-    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
-    return " ".join(cleaned.split())
+    return " ".join(_BREAKS.sub(" ", text).split())
 
 
-def new_message_id(sender: str) -> str:
-    domain = sender.rpartition("@")[2] or "casetrack.invalid"
-    return f"<{uuid.uuid4().hex}@{one_line(domain)}>"
+def message_domain(sender: str) -> str:
+    """The domain of ``[mail] from`` (``addr`` or ``表示名 <addr>``) for Message-IDs."""
+    return one_line(sender.strip().rstrip(">").rpartition("@")[2]) or "casetrack.invalid"
+
+
+def new_message_id(sender: str, domain: str | None = None) -> str:
+    """A Message-ID in the sender's domain (pass ``domain`` from ``message_domain`` when making many)."""
+    return f"<{uuid.uuid4().hex}@{domain or message_domain(sender)}>"
 
 
 def _encoded(text: str, header: str) -> str:
@@ -33,20 +41,28 @@ def _encoded(text: str, header: str) -> str:
     return Header(text, "utf-8", header_name=header).encode(linesep="\n")
 
 
-def _to(name: str, addr_spec: str) -> str:
+def _to(name: str, addr_spec: str, header: str = "To") -> str:
     addr = Address(addr_spec=addr_spec).addr_spec  # refuses what is not an address
-    return f"{_encoded(name, 'To')}\n <{addr}>" if name else addr
+    return f"{_encoded(name, header)}\n <{addr}>" if name else addr
 
 
 def build(*, sender: str, to_addr: str, to_name: str | None, subject: str, body: str, message_id: str,
-          date: dt.datetime | None = None) -> EmailMessage:
+          date: dt.datetime | None = None, reply_to: str | None = None) -> EmailMessage:
     """The recipient's name and the subject are encoded here and written as they are. ``EmailMessage``'s
     own folding (CPython 3.11) decodes text shaped like an encoded word and writes it back raw (a name
     ``=?utf-8?q?=0D=0ABcc:_x=40y?=`` added a Bcc header), drops the quotes around a name longer than a
     line (one with a comma went out as two addresses) and glues encoded words to plain text."""
+    from .addresses import parse_mailbox
+
     msg = EmailMessage(policy=POLICY)
-    msg["From"] = Address(display_name="casetrack", addr_spec=one_line(sender))
+    origin = parse_mailbox(one_line(sender))  # `[mail] from`: addr or 表示名 <addr> (checked before enqueueing)
+    name = one_line(origin.display_name or "casetrack")
+    msg.set_raw("From", f"{name} <{origin.addr_spec}>" if re.fullmatch(r"[A-Za-z0-9]+( [A-Za-z0-9]+)*", name)
+                else _to(name, origin.addr_spec, "From"))
     msg.set_raw("To", _to(one_line(to_name or ""), one_line(to_addr)))
+    if reply_to:
+        answer = parse_mailbox(one_line(reply_to))
+        msg.set_raw("Reply-To", _to(one_line(answer.display_name), answer.addr_spec, "Reply-To"))
     msg.set_raw("Subject", _encoded(one_line(subject), "Subject"))
     msg["Message-ID"] = one_line(message_id)
     msg["Date"] = email.utils.format_datetime(date or dt.datetime.now(dt.UTC))

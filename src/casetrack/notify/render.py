@@ -45,8 +45,15 @@ def _environment(folder: str) -> jinja2.Environment:
     return env
 
 
+@cache
+def _resolved(folder: str) -> str:
+    return str(Path(folder).resolve())
+
+
 def environment() -> jinja2.Environment:
-    return _environment(str(Path(templates_dir()).resolve()))
+    """The environment of the configured templates folder (resolved once per folder: a sweep renders
+    thousands of messages)."""
+    return _environment(_resolved(str(templates_dir())))
 
 
 def render(name: str, **context: Any) -> str:

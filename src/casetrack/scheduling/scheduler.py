@@ -62,10 +62,11 @@ class SweepJob:
 def run(ctx: Context, *, interval_seconds: float, today: Callable[[], dt.date] | None = None,
         report: Callable[[dict[str, Any]], None] = lambda _: None, lease_holder: str | None = None) -> None:
     """Block until SIGTERM or SIGINT; sweep every ``interval_seconds``."""
-    from ..services.reminders import check_multi_node
+    from ..services.reminders import check_mail_settings, check_multi_node
 
     ctx.authorize("scheduler.run")
     check_multi_node(ctx)
+    check_mail_settings(ctx)  # exit 2 naming the key before the first tick, not an error every tick
     today_fn = today or (lambda: dt.datetime.now(TOKYO).date())
     lease = Lease(ctx, lease_holder)
     job = SweepJob(ctx, today_fn, lease, report)

@@ -21,6 +21,7 @@ _WHERE = {
     "add_document": "documents",
     "add_org": "registry",
     "add_user": "registry",
+    "edit_user": "registry",
     "advance": "cases",
     "audit_stalled": "views",
     "case_events": "cases",
@@ -49,6 +50,7 @@ _WHERE = {
     "set_user_active": "registry",
     "open_case": "cases",
     "outbox_list": "reminders",
+    "outbox_retry": "reminders",
     "parse_estimate": "parsing",
     "parse_lender": "parsing",
     "parse_yen": "parsing",
@@ -105,6 +107,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         add_company,
         add_org,
         add_user,
+        edit_user,
         init_db,
         list_access,
         list_companies,
@@ -115,7 +118,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         set_password,
         set_user_active,
     )
-    from .reminders import outbox_list, remind_run  # noqa: F401
+    from .reminders import outbox_list, outbox_retry, remind_run  # noqa: F401
     from .signin import resume_session, sign_in, sign_out  # noqa: F401
     from .verify import audit_verify  # noqa: F401
     from .views import (  # noqa: F401

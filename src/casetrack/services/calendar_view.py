@@ -201,7 +201,7 @@ def _entries(ctx: Context, reads: CalendarRepo, council: str, first: dt.date, la
     for row in reads.sessions_due(council, first, last, coordinator=mine):
         spec = specs.get(row["program"])
         if row["status"] == "scheduled":
-            if spec is None or row["state"] not in spec.open_states:
+            if spec is None or row["state"] not in spec.session_states:
                 continue  # a case that ended with the session still planned: it will not take place
             status = "overdue" if ctx.today > row["due_on"] else "scheduled"
         else:

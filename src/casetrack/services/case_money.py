@@ -64,7 +64,7 @@ def money_panel(ctx: Context, case_id: str) -> dict[str, Any]:
                and not (comp.decided_by and any(c["component"] == cid for c in live))]
     session_kinds = {o["session_kind"]: o for o in offered if o["session_kind"]}
     claimed_seqs = {c["session"]: c for c in live if c["session"] is not None}
-    in_monitoring = case["state"] == "monitoring"
+    in_monitoring = case["state"] in spec.session_states  # sessions live: they may be recorded
     session_rows = []
     for s in sessions:
         moved = s["due_on"] != s["nominal_due_on"]

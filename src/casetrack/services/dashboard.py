@@ -22,7 +22,7 @@ from .case_money import money_panel
 from .cases import case_events, case_history, show_case
 from .context import Context, load_case
 from .registry import list_councils
-from .views import iter_findings
+from .views import iter_findings, overdue_rules
 
 PER_PAGE = 50
 MAX_PAGE = 100_000
@@ -75,7 +75,8 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
         ctx.authorize("case.read")
         with ctx.read() as repo:
             browse = BrowseRepo(repo.conn, ctx.scope)
-            total, rows = browse.sessions_due(ctx.today, out["horizon_end"], coordinator=mine, limit=limit)
+            total, rows = browse.sessions_due(ctx.today, out["horizon_end"], coordinator=mine, limit=limit,
+                                               live=overdue_rules())
             counts = browse.state_counts(info["open_states"], coordinator=mine)
         out["sessions"] = {"total": total, "rows": rows}
         by_state = dict.fromkeys(info["open_states"], 0)

@@ -18,8 +18,16 @@ from .context import Context
 def doctor(ctx: Context) -> dict[str, Any]:
     checks: list[dict[str, Any]] = []
 
-    def check(name: str, ok: bool, detail: str) -> None:
-        checks.append({"check": name, "ok": ok, "detail": detail})
+    def check(name: str, ok: bool, detail: str, warning: bool = False) -> None:
+        checks.append({"check": name, "ok": ok, "detail": detail, "warning": warning})
+
+    from ..notify.addresses import problems
+
+    mail_problems = problems(ctx.settings)
+    check("mail", not mail_problems, "; ".join(mail_problems) if mail_problems else
+          f"from {ctx.settings.mail.sender}, transport {ctx.settings.mail.transport}"
+          + (f" ({ctx.settings.smtp.host}:{ctx.settings.smtp.port}, {ctx.settings.smtp.security})"
+             if ctx.settings.mail.transport == "smtp" else f" ({ctx.settings.mail.dir})"))
 
     try:
         specs = all_workflows()
@@ -55,8 +63,12 @@ def doctor(ctx: Context) -> dict[str, Any]:
                           f"allowed {3 * interval:,.0f} s (3 intervals)")
                 backlog = counts.get("pending", 0)
                 waited = (now - oldest).total_seconds() / 3600 if oldest else 0.0
-                check("outbox", True, f"pending {backlog}, oldest waiting {waited:.1f} h, dead {counts.get('dead', 0)}, "
-                      f"sent {counts.get('sent', 0)}, dropped {counts.get('dropped', 0)}")
+                dead = counts.get("dead", 0)
+                check("outbox", True, f"pending {backlog}, oldest waiting {waited:.1f} h, dead {dead}, "
+                      f"sent {counts.get('sent', 0)}, dropped {counts.get('dropped', 0)}, "
+                      f"skipped {counts.get('skipped', 0)}"
+                      + (f" — {dead} dead letter(s): casetrack outbox list --status dead, then outbox retry"
+                         if dead else ""), warning=dead > 0)
                 lease = rrepo.lease("sweep")
                 report["lease"] = ({"holder": lease["holder"], "expires_at": lease["expires_at"]} if lease else None)
                 report["outbox"] = counts

@@ -63,10 +63,11 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
         if current["status"] != "scheduled":
             raise Refused(f"session {seq} of case {case_id} is already {current['status']}",
                           [f"第{seq}回の伴走支援はすでに{STATUS_LABELS.get(current['status'], current['status'])}です。"])
-        if case["state"] != "monitoring":
+        if case["state"] not in spec.session_states:  # where its sessions are live (DOMAIN.md §11)
             state = spec.states[case["state"]].ja if case["state"] in spec.states else case["state"]
-            raise Refused(f"case {case_id} is {case['state']}, not monitoring",
-                          [f"伴走支援の記録は伴走支援中の案件でできます（この案件は{state}）。"])
+            raise Refused(f"case {case_id} is {case['state']}: sessions are recorded in "
+                          f"{', '.join(spec.session_states)}",
+                          [f"伴走支援の記録は計画の成立後、終了までの案件でできます（この案件は{state}）。"])
         held_on = values.get("held_on")
         if held_on and held_on > ctx.today:
             raise BadInput(f"--held-on {held_on} is after today ({ctx.today}): record a session once it has been held",
@@ -104,9 +105,9 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
         case, spec = load_case(repo, case_id)
         if spec.program != "405":
             raise Refused(f"case {case_id} is {spec.program}: explicit schedules are for 405 cases")
-        if case["state"] not in ("agreed", "payment_claimed", "monitoring"):
+        if case["state"] not in spec.session_states:
             raise Refused(f"case {case_id} is {case['state']}: a schedule is agreed between the plan date and "
-                          "the end of monitoring (agreed, payment_claimed, monitoring)")
+                          f"the end of monitoring ({', '.join(spec.session_states)})")
         if case["plan_date"] is None:
             raise Refused(f"case {case_id} has no plan date yet (set by {spec.plan_date_event})")
         current = repo.case_sessions(case_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -124,10 +125,12 @@ def add_org(ctx: Context, *, name: str, kind: str, certified: bool, email: str |
 
 
 def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: str,
-             more_councils: Sequence[str] = ()) -> dict[str, Any]:
+             more_councils: Sequence[str] = (), display_name: str | None = None) -> dict[str, Any]:
     """Add a staff member of ``council`` (whose e-mail gets that council's escalations and digests);
-    ``more_councils``: further councils a coordinator or supervisor acts for."""
+    ``more_councils``: further councils a coordinator or supervisor acts for; ``display_name`` (佐藤 花子)
+    is what e-mails and pages show instead of the login name."""
     _check_user_name(name)
+    display_name = check_display_name(display_name)
     if role not in ROLES:
         raise BadInput(f"unknown role {role!r} (one of {', '.join(ROLES)})")
     _check_email(email)
@@ -142,10 +145,52 @@ def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: 
         if repo.user(name):
             raise BadInput(f"user {name} already exists")
         values = {"name": name, "council": council, "email": email, "role": role, "active": True,
-                  "created_at": utcnow()}
+                  "display_name": display_name, "created_at": utcnow()}
         repo.insert_user(values, more_councils)
     return {**{k: v for k, v in values.items() if k != "created_at"},
             "more_councils": sorted(set(more_councils) - {council})}
+
+
+# What `user edit` may change, and who may: anyone their own display name and e-mail, an admin anyone's.
+# (Role and councils, when added, are the admin's alone: put them in ADMIN_ONLY.)
+SELF_EDITABLE = ("display_name", "email")
+ADMIN_ONLY: tuple[str, ...] = ()
+
+
+def edit_user(ctx: Context, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change a user's ``changes`` (keys from SELF_EDITABLE + ADMIN_ONLY; an empty string clears the display
+    name or e-mail). Every value is checked before anything is written."""
+    unknown = sorted(set(changes) - set(SELF_EDITABLE) - set(ADMIN_ONLY))
+    if unknown:
+        raise BadInput(f"cannot edit {', '.join(unknown)} of a user")
+    if not changes:
+        raise BadInput("nothing to change: give --display-name or --email")
+    values: dict[str, Any] = {}
+    if "display_name" in changes:
+        values["display_name"] = check_display_name(changes["display_name"])
+    if "email" in changes:
+        values["email"] = (changes["email"] or "").strip() or None
+        _check_email(values["email"])
+    self_only = name == ctx.user and not set(changes) & set(ADMIN_ONLY)
+    ctx.authorize("user.self" if self_only else "user.manage")
+    with ctx.write() as repo:
+        if repo.user(name) is None:
+            raise NotFound("user", name)
+        repo.update_user(name, values)
+        user = repo.user(name) or {}
+    return {k: user.get(k) for k in ("name", "display_name", "email", "council", "role", "active")}
+
+
+def check_display_name(text: str | None) -> str | None:
+    """A display name is one line of at most 100 characters (NFKC; empty: none)."""
+    if text is None:
+        return None
+    value = " ".join(unicodedata.normalize("NFKC", text).split())
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise BadInput("--display-name has a control character")
+    if len(value) > 100:
+        raise BadInput(f"--display-name is {len(value)} characters (at most 100)")
+    return value or None
 
 
 def set_user_active(ctx: Context, name: str, active: bool) -> dict[str, Any]:
@@ -181,7 +226,7 @@ def set_password(ctx: Context, name: str, password: str) -> dict[str, Any]:
 def list_users(ctx: Context) -> list[dict[str, Any]]:
     ctx.authorize("user.read")
     with ctx.read() as repo:
-        rows = [{k: u[k] for k in ("name", "council", "more_councils", "email", "role", "active")}
+        rows = [{k: u[k] for k in ("name", "display_name", "council", "more_councils", "email", "role", "active")}
                 for u in repo.list_users()]
     ctx.log_access("user list", len(rows))
     return rows

@@ -17,10 +17,17 @@ from typing import Any
 from ..calendar import BusinessCalendar
 from ..domain import deadlines
 from ..domain.dates import add_months
-from ..domain.reminders import RungSpec, backoff_seconds, due_rungs, earliest_lead_days
-from ..errors import BadInput, Conflict
+from ..domain.reminders import (
+    RungSpec,
+    backoff_seconds,
+    catch_up,
+    due_rungs,
+    earliest_lead_days,
+    template_for_day,
+)
+from ..errors import BadInput, Conflict, NotFound, Refused
 from ..notify import messages
-from ..notify.render import render
+from ..notify.render import environment, render
 from ..notify.senders import PermanentFailure, Sender, TemporaryFailure, make_sender
 from ..presenters import moved_because
 from ..store.reminders import ReminderRepo
@@ -76,6 +83,15 @@ class Candidate:
     context: dict[str, Any]
     to_addr: str | None
     to_name: str | None
+    position: int = 0  # the rung's place in its item's list (ties between rungs on one day)
+
+    recipient: str = ""  # the recipient's part of the key (role, or supervisor=NAME)
+    key_date: str = ""  # the item's date in the key (an item moved to a new date is a new item)
+
+    @property
+    def group(self) -> tuple[str, str, str, str]:
+        """The item and recipient this rung belongs to: catch-up sends one message per group."""
+        return self.item, self.item_ref, self.recipient or self.role, self.key_date
 
 
 def _calendar(cals: dict[str | None, BusinessCalendar], council: str) -> BusinessCalendar:
@@ -120,9 +136,43 @@ def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[
                     yield kind, row, anchor, anchor, row["case_id"]
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """Who one message goes to: ``key`` tells recipients apart in the outbox key (the role, or
+    ``supervisor=NAME`` for each supervisor a coordinator-less case escalates to)."""
+
+    key: str
+    role: str
+    addr: str | None
+    name: str | None
+
+
+def mailbox(name: str | None, addr: str | None) -> str | None:
+    """``表示名 <addr>`` for a header (None without an address)."""
+    if not addr:
+        return None
+    clean = " ".join((name or "").replace("<", " ").replace(">", " ").replace('"', " ").split())
+    return f"{clean} <{addr}>" if clean else addr
+
+
+def recipients(role: str, row: dict[str, Any], supervisors: dict[str, list[dict[str, Any]]]) -> list[Recipient]:
+    """The recipients of a rung addressed to ``role`` for the case ``row``. A case without a coordinator
+    escalates to its council's supervisors (DOMAIN.md §11); without any, one dead letter says so."""
+    if role == "support_org":
+        return [Recipient(role, role, row["lead_email"], row["lead_name"])]
+    if row["coordinator"]:
+        return [Recipient(role, role, row["coordinator_email"], row["coordinator_display"] or row["coordinator"])]
+    chosen = [s for s in supervisors.get(row["council"], []) if s["email"]]
+    if not chosen:
+        return [Recipient(role, role, None, None)]
+    return [Recipient(f"supervisor={s['name']}", "supervisor", s["email"], s["display_name"] or s["name"])
+            for s in chosen]
+
+
 def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[Candidate]:
     """Every (item, rung, recipient) whose day has come by ``today``, enqueued or not."""
     cals = calendars(ctx, rrepo)
+    supervisors = rrepo.supervisors()
     out = []
     for spec in all_workflows().values():
         for kind, row, anchor, key_date, ref in _items(spec, rrepo, today):
@@ -130,17 +180,58 @@ def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[Candid
             calendar = _calendar(cals, row["council"])
             due = due_rungs(anchor, _rungs(item), today, calendar.is_closed)
             by_id = {r.id: r for r in item.rungs}
+            position = {r.id: i for i, r in enumerate(item.rungs)}
             for d in due:
                 rung = by_id[d.rung]
                 for role in rung.to:
-                    addr, name = ((row["lead_email"], row["lead_name"]) if role == "support_org"
-                                  else (row["coordinator_email"], row["coordinator"]))
-                    out.append(Candidate(
-                        key=f"{kind}:{ref}:{rung.id}:{role}:{key_date.isoformat()}", case_id=row["case_id"],
-                        item=kind, item_ref=ref, rung=rung.id, due_on=anchor, send_on=d.send_on, role=role,
-                        template=rung.template, context={"spec": spec, "row": row, "anchor": anchor, "calendar": calendar},
-                        to_addr=addr, to_name=name))
+                    for who in recipients(role, row, supervisors):
+                        out.append(Candidate(
+                            key=f"{kind}:{ref}:{rung.id}:{who.key}:{key_date.isoformat()}", case_id=row["case_id"],
+                            item=kind, item_ref=ref, rung=rung.id, due_on=anchor, send_on=d.send_on,
+                            role=who.role, template=rung.template,
+                            context={"spec": spec, "row": row, "anchor": anchor, "calendar": calendar},
+                            to_addr=who.addr, to_name=who.name, position=position[rung.id],
+                            recipient=who.key, key_date=key_date.isoformat()))
     return out
+
+
+@dataclass
+class SweepPlan:
+    """What one sweep does (DOMAIN.md §11 "Catch-up"): per item and recipient role, the latest rung whose
+    day has come is sent (``send``, not in the outbox yet); every earlier one not in the outbox is recorded
+    as skipped (``skip``: the candidate and the rung superseding it); earlier ones still pending in the
+    outbox are skipped too (``supersede``: key → superseding rung) when the latest is new."""
+
+    send: list[Candidate]
+    skip: list[tuple[Candidate, str]]
+    supersede: dict[str, str]
+
+
+def plan_sweep(found: list[Candidate], existing: set[str]) -> SweepPlan:
+    groups: dict[tuple[str, str, str, str], list[Candidate]] = {}
+    for c in found:
+        groups.setdefault(c.group, []).append(c)
+    plan = SweepPlan([], [], {})
+    for members in groups.values():
+        by_rung = {c.rung: c for c in members}
+        decision = catch_up((c.rung, c.send_on, c.position) for c in members)
+        if decision is None:
+            continue
+        latest = by_rung[decision.send]
+        fresh = latest.key not in existing
+        if fresh:
+            plan.send.append(latest)
+        for rung in decision.superseded:
+            earlier = by_rung[rung]
+            if earlier.key not in existing:
+                plan.skip.append((earlier, latest.rung))
+            elif fresh:
+                plan.supersede[earlier.key] = latest.rung
+    return plan
+
+
+def superseded_reason(rung: str) -> str:
+    return f"superseded by {rung}"
 
 
 def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]]) -> tuple[str, str]:
@@ -154,7 +245,9 @@ def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]]) -
         "case": {"id": row["case_id"], "company": row["company_name"], "program_label": spec.ja,
                  "track_label": spec.tracks[row["track"]].ja, "state_label": spec.states[row["state"]].ja},
         "recipient": {"name": c.to_name or "ご担当者", "role": c.role},
-        "coordinator": {"name": row["coordinator"] or "担当コーディネーター"},
+        "coordinator": {"name": row["coordinator_display"] or row["coordinator"] or "担当コーディネーター",
+                        "email": row["coordinator_email"]},
+        "today": today,
         "lead": {"name": row["lead_name"] or "—", "email": row["lead_email"]},
         "due_on": c.due_on, "days_left": (c.due_on - today).days, "days_over": (today - c.due_on).days,
         "accepted_on": row["accepted_on"],
@@ -167,40 +260,101 @@ def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]]) -
                     if c.item == "session" else []},
         "retained": (row.get("retained") or 0) - (row.get("released") or 0), "decided_on": row.get("decided_on"),
     }
-    return messages.split_rendered(render(f"email/{c.template}.txt.j2", **context))
+    template = template_for_day(c.template, (c.due_on - today).days)
+    return messages.split_rendered(environment().get_template(f"email/{template}.txt.j2").render(**context))
 
 
-def enqueue_due(ctx: Context, today: dt.date, *, dry_run: bool = False) -> int:
-    """One sweep: enqueue every due rung not enqueued before, in one transaction."""
+def _domain(ctx: Context) -> str:
+    return messages.message_domain(ctx.settings.mail.sender)
+
+
+def reply_to(c: Candidate, ctx: Context) -> str | None:
+    """Mail to a support org (or a lender) is answered to the case's coordinator, else to ``[mail]
+    reply_to``, else to the sender; staff mail needs no Reply-To."""
+    if c.role in ("coordinator", "supervisor"):
+        return None
+    row = c.context["row"]
+    return (mailbox(row["coordinator_display"] or row["coordinator"], row["coordinator_email"])
+            or ctx.settings.mail.reply_to or ctx.settings.mail.sender)
+
+
+def _row(c: Candidate, ctx: Context, now: dt.datetime, **values: Any) -> dict[str, Any]:
+    return {"key": c.key, "reply_to": reply_to(c, ctx) if values["status"] != "skipped" else None, "case_id": c.case_id, "item": c.item, "item_ref": c.item_ref, "rung": c.rung,
+            "due_on": c.due_on, "send_on": c.send_on, "recipient_role": c.role, "to_addr": c.to_addr,
+            "to_name": c.to_name, "message_id": messages.new_message_id("", _domain(ctx)),
+            "attempts": 0, "next_attempt_at": now, "created_at": now, "sent_at": None, **values}
+
+
+@dataclass
+class Enqueued:
+    """What a sweep enqueued: messages (and digests), rungs skipped as superseded, and — for a dry run —
+    the messages and skipped rungs themselves."""
+
+    enqueued: int
+    skipped: int
+    messages: list[dict[str, Any]]
+    skipped_rungs: list[dict[str, Any]]
+    dead: int = 0  # enqueued dead: no address to send to
+
+
+def _preview(c: Candidate, subject: str) -> dict[str, Any]:
+    row = c.context["row"]
+    return {"case": c.case_id, "company": row["company_name"], "item": c.item, "item_ref": c.item_ref,
+            "rung": c.rung, "to": c.to_addr, "recipient_role": c.role, "subject": subject,
+            "send_on": c.send_on, "due_on": c.due_on}
+
+
+def check_mail_settings(ctx: Context) -> None:
+    """Refuse to enqueue anything with mail settings no message could go out with (exit 2 naming the key)."""
+    from ..notify.addresses import problems
+
+    found = problems(ctx.settings)
+    if found:
+        raise BadInput("mail settings: " + "; ".join(found), details=found)
+
+
+def sweep_plan(ctx: Context, today: dt.date, *, dry_run: bool = False) -> Enqueued:
+    """One sweep: per item and recipient role, enqueue the latest due rung not enqueued before and record
+    the earlier ones as skipped, all in one transaction (nothing written when ``dry_run``)."""
     ctx.authorize("remind.run")
+    check_mail_settings(ctx)
     with ctx.read() if dry_run else ctx.write() as repo:
         rrepo = ReminderRepo(repo.conn, ctx.scope)
         found = candidates(ctx, rrepo, today)
-        existing = rrepo.existing_keys(c.key for c in found)
-        fresh = {c.key: c for c in found if c.key not in existing}
+        plan = plan_sweep(found, rrepo.existing_keys(c.key for c in found))
         digests = digest_rows(ctx, repo, today)
-        if dry_run or not (fresh or digests):
-            return len(fresh) + len(digests)
-        councils = rrepo.council_info()
+        councils = rrepo.council_info() if (plan.send or dry_run) else {}
         now = utcnow()
-        rows = []
-        for c in fresh.values():
+        rows, previews = [], []
+        for c in plan.send:
             subject, body = _render(c, today, councils)
             dead = None if c.to_addr else (
                 "no e-mail address for the lead support org" if c.role == "support_org"
                 else "the case has no coordinator with an e-mail address")
-            rows.append({
-                "key": c.key, "case_id": c.case_id, "item": c.item, "item_ref": c.item_ref, "rung": c.rung,
-                "due_on": c.due_on, "send_on": c.send_on, "recipient_role": c.role, "to_addr": c.to_addr,
-                "to_name": c.to_name, "subject": subject, "body": body,
-                "message_id": messages.new_message_id(ctx.settings.mail.sender),
-                "status": "dead" if dead else "pending", "attempts": 0, "next_attempt_at": now,
-                "last_error": dead, "created_at": now, "sent_at": None,
-            })
-        rows.extend(digests)
-        enqueued = rrepo.enqueue(rows)
+            rows.append(_row(c, ctx, now, subject=subject, body=body, status="dead" if dead else "pending",
+                             last_error=dead, written_on=today))
+            previews.append(_preview(c, subject))
+        skipped = [_row(c, ctx, now, subject="", body="", status="skipped", last_error=superseded_reason(by),
+                        written_on=today)
+                   for c, by in plan.skip]
+        skipped_rungs = [{**_preview(c, ""), "superseded_by": by} for c, by in plan.skip]
+        skipped_rungs += [{"key": key, "superseded_by": by, "pending": True} for key, by in plan.supersede.items()]
+        previews += [{"case": None, "company": None, "item": "digest", "item_ref": d["item_ref"], "rung": "weekly",
+                      "to": d["to_addr"], "recipient_role": "coordinator", "subject": d["subject"],
+                      "send_on": d["send_on"], "due_on": d["due_on"]} for d in digests]
+        if dry_run:
+            return Enqueued(len(rows) + len(digests), len(skipped) + len(plan.supersede), previews, skipped_rungs,
+                            sum(r["status"] == "dead" for r in rows + digests))
+        enqueued = rrepo.enqueue(rows + digests)
+        superseded = rrepo.enqueue(skipped) + rrepo.supersede_pending(
+            {key: superseded_reason(by) for key, by in plan.supersede.items()})
     fault("after_enqueue")
-    return enqueued
+    return Enqueued(enqueued, superseded, previews, skipped_rungs, sum(r["status"] == "dead" for r in rows + digests))
+
+
+def enqueue_due(ctx: Context, today: dt.date, *, dry_run: bool = False) -> int:
+    """One sweep's enqueueing (see ``sweep_plan``): how many messages it enqueued (would enqueue)."""
+    return sweep_plan(ctx, today, dry_run=dry_run).enqueued
 
 
 def _still_due(ctx: Context, repo: Repo, row: dict[str, Any]) -> bool:
@@ -224,7 +378,7 @@ def _still_due(ctx: Context, repo: Repo, row: dict[str, Any]) -> bool:
 
 
 def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch: int = 200,
-            lease: Lease | None = None) -> dict[str, int]:
+            lease: Lease | None = None, today: dt.date | None = None) -> dict[str, int]:
     """Send every pending message whose time has come; each outcome committed right after its send.
 
     With a ``lease``, it is renewed as delivery goes on and checked before every send once a quarter
@@ -232,7 +386,7 @@ def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch:
     past it) stops before sending anything the new holder may send."""
     ctx.authorize("remind.run")
     now = now or utcnow()
-    counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0}
+    counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0, "skipped": 0}
     seen: set[int] = set()
     while True:
         with ctx.read() as repo:
@@ -244,7 +398,7 @@ def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch:
             if lease is not None and not lease.still_held():
                 counts["lease_lost"] = 1
                 return counts
-            _deliver_row(ctx, sender, row, now, counts)
+            _deliver_row(ctx, sender, row, now, counts, today=today)
 
 
 class _Claims:
@@ -281,7 +435,7 @@ class _Claims:
 
 
 def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime | None = None,
-                    batch: int = 50) -> dict[str, int]:
+                    batch: int = 50, today: dt.date | None = None) -> dict[str, int]:
     """Multi-node delivery (PostgreSQL): claim a batch nobody holds (SKIP LOCKED), send it, settle each
     message only while the claim is still ours. Claims last ``lease_seconds``; they are checked right
     before each send and extended once half of that has passed, so a scheduler paused past its claims
@@ -290,7 +444,7 @@ def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime 
     its outcome is never committed here, and another scheduler sends it again (``sent_claim_lost``)."""
     ctx.authorize("remind.run")
     now = now or utcnow()
-    counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0}
+    counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0, "skipped": 0}
     claims = _Claims(ctx, holder)
     while True:
         rows = claims.claim(batch)
@@ -299,14 +453,28 @@ def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime 
         for row in rows:
             if claims.holds(row["id"]):
                 _deliver_row(ctx, sender, row, now, counts, claimed_by=holder,
-                             still_ours=lambda row=row: claims.holds(row["id"]))
+                             still_ours=lambda row=row: claims.holds(row["id"]), today=today)
             else:
                 counts["lost_claims"] = counts.get("lost_claims", 0) + 1
             claims.done(row["id"])
 
 
+def outdated(row: dict[str, Any], today: dt.date | None) -> str | None:
+    """Why a message written for an earlier day may no longer go out (None: it may): it was written while
+    its item was still ahead (or due that very day) and the item has passed since — its text would say
+    "approaching" or "today" of an overdue item. The next rung tells the truth instead."""
+    written = row.get("written_on")
+    if today is None or written is None or row["case_id"] is None or written >= today:
+        return None
+    due = row["due_on"]
+    if written <= due < today:
+        return f"outdated: written {written.isoformat()} before the item fell due on {due.isoformat()}"
+    return None
+
+
 def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.datetime, counts: dict[str, int],
-                 claimed_by: str | None = None, still_ours: Callable[[], bool] | None = None) -> None:
+                 claimed_by: str | None = None, still_ours: Callable[[], bool] | None = None,
+                 today: dt.date | None = None) -> None:
     """Send one message and commit its outcome. With ``claimed_by``, only while the claim is that
     scheduler's: ``still_ours`` is asked right before the send (a claim lost by then: nothing sent),
     and an outcome it can no longer commit is counted apart (``lost_claims``; ``sent_claim_lost`` when
@@ -318,6 +486,13 @@ def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.date
     def lost(key: str = "lost_claims") -> None:
         counts[key] = counts.get(key, 0) + 1
 
+    stale = outdated(row, today)
+    if stale is not None:
+        if settle({"status": "skipped", "last_error": stale}):
+            counts["skipped"] = counts.get("skipped", 0) + 1
+        else:
+            lost()
+        return
     with ctx.read() as repo:
         due = _still_due(ctx, repo, row)
     if not due:
@@ -328,7 +503,8 @@ def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.date
         return
     try:
         msg = messages.build(sender=ctx.settings.mail.sender, to_addr=row["to_addr"], to_name=row["to_name"],
-                             subject=row["subject"], body=row["body"], message_id=row["message_id"])
+                             subject=row["subject"], body=row["body"], message_id=row["message_id"],
+                             reply_to=row.get("reply_to"))
     except (ValueError, TypeError, IndexError) as exc:  # an address the mail library cannot write
         if settle({"status": "dead", "attempts": row["attempts"],
                    "last_error": f"cannot build the message: {exc}"}):
@@ -348,7 +524,7 @@ def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.date
             lost()
     except TemporaryFailure as exc:
         attempts = row["attempts"] + 1
-        giving_up = row["created_at"] + dt.timedelta(hours=ctx.settings.mail.retry_hours)
+        giving_up = (row.get("retried_at") or row["created_at"]) + dt.timedelta(hours=ctx.settings.mail.retry_hours)
         if now >= giving_up:
             done = settle({"status": "dead", "attempts": attempts,
                            "last_error": f"gave up after {attempts} attempts over "
@@ -416,33 +592,38 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
     multi-node mode the delivery is shared by claims, and only the lease holder enqueues."""
     ctx.authorize("remind.run")
     started = utcnow()
-    enqueued = enqueue_due(ctx, today) if enqueue else 0
+    planned = sweep_plan(ctx, today) if enqueue else None
+    enqueued = planned.enqueued if planned else 0
     own = sender is None
     sender = sender or make_sender(ctx.settings)
     try:
         if ctx.settings.scheduler.multi_node:
-            counts = deliver_claimed(ctx, sender, lease.holder if lease else holder_id())
+            counts = deliver_claimed(ctx, sender, lease.holder if lease else holder_id(), today=today)
         else:
-            counts = deliver(ctx, sender, lease=lease)
+            counts = deliver(ctx, sender, lease=lease, today=today)
     finally:
         if own:
             sender.close()
+    counts["dead"] += planned.dead if planned else 0  # enqueued dead (no address): dead in this sweep too
     with ctx.write() as repo:
         ReminderRepo(repo.conn).record_sweep({
             "holder": lease.holder if lease else "direct", "as_of": today, "started_at": started,
             "finished_at": utcnow(), "enqueued": enqueued, **{k: counts[k] for k in ("sent", "failed", "dead",
                                                                                      "dropped")}})
+    counts["skipped"] = counts.get("skipped", 0) + (planned.skipped if planned else 0)
     return {"enqueued": enqueued, **counts}
 
 
 def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
     """``casetrack remind run``: one sweep as of ``--today`` under the lease."""
     ctx.authorize("remind.run")
+    check_mail_settings(ctx)
     if dry_run:
-        due = enqueue_due(ctx, ctx.today, dry_run=True)
+        plan = sweep_plan(ctx, ctx.today, dry_run=True)
         with ctx.read() as repo:
             pending = ReminderRepo(repo.conn, ctx.scope).pending_count()
-        return {"enqueued": due, "sent": 0, "failed": 0, "dropped": 0, "dry_run": True, "pending": pending}
+        return {"enqueued": plan.enqueued, "sent": 0, "failed": 0, "dropped": 0, "dead": 0, "dry_run": True,
+                "pending": pending, "messages": plan.messages, "skipped": plan.skipped_rungs}
     lease = Lease(ctx)
     if not lease.take():
         held = lease.current() or {}
@@ -455,6 +636,36 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
     with ctx.read() as repo:
         result["pending"] = ReminderRepo(repo.conn, ctx.scope).pending_count()
     return result
+
+
+def outbox_retry(ctx: Context, ids: list[int], *, dead: bool = False,
+                 since: dt.date | None = None) -> dict[str, Any]:
+    """``outbox retry``: put dead messages back to pending — those given by id (each must be dead), or
+    with ``dead`` every dead one (with ``since``, those meant to go out on or after that day). Attempts
+    and the last error stay; the retry window starts again; the Message-ID is the original. They go at
+    the next sweep."""
+    ctx.authorize("outbox.retry")
+    if bool(ids) == dead:
+        raise BadInput("give message ids or --dead (not both)")
+    if since is not None and not dead:
+        raise BadInput("--since goes with --dead")
+    check_mail_settings(ctx)  # a letter put back must be able to go this time
+    with ctx.write() as repo:
+        rrepo = ReminderRepo(repo.conn, ctx.scope)
+        if dead:
+            chosen = rrepo.dead_ids(since)
+        else:
+            found = rrepo.outbox_rows(ids)
+            for outbox_id in ids:
+                if outbox_id not in found:
+                    raise NotFound("outbox message", str(outbox_id))
+            alive = [f"{i} is {found[i]['status']}" for i in ids if found[i]["status"] != "dead"]
+            if alive:
+                raise Refused("only dead messages are retried: " + ", ".join(alive),
+                              [f"送信記録 {a}（再試行できるのは dead のみ）" for a in alive])
+            chosen = sorted(set(ids))
+        retried = rrepo.revive(chosen, utcnow())
+    return {"retried": retried, "ids": chosen}
 
 
 def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
@@ -471,7 +682,7 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
     """The weekly digest: one e-mail per coordinator with open cases, once per ISO week, from the
     configured weekday on (a scheduler down that day sends it the next)."""
     from ..store.views import ViewRepo
-    from .views import iter_findings
+    from .views import iter_findings, overdue_rules
 
     settings = ctx.settings.digest
     if not settings.enabled or today.weekday() < settings.weekday:
@@ -498,14 +709,15 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
     for f in iter_findings(replace(ctx, today=today), views):
         if f.coordinator:
             findings.setdefault(f.coordinator, []).append(f)
-    upcoming = rrepo.sessions_due_between(today, today + dt.timedelta(days=settings.horizon_days))
+    upcoming = rrepo.sessions_due_between(today, today + dt.timedelta(days=settings.horizon_days), overdue_rules())
     users = {u["name"]: u for u in repo.list_users()}
     now = utcnow()
     rows = []
     for name in todo:
         user = users.get(name, {})
         mine = sorted(findings.get(name, []), key=urgency)
-        text = render("email/weekly_digest.txt.j2", recipient={"name": name}, today=today,
+        text = render("email/weekly_digest.txt.j2", recipient={"name": user.get("display_name") or name, "login": name},
+                      today=today, base_url=ctx.settings.web.base_url,
                       week_label=f"{year}年第{week}週", open_cases=open_counts[name], findings=mine,
                       upcoming=[s for s in upcoming if s["coordinator"] == name],
                       horizon_days=settings.horizon_days)
@@ -517,6 +729,6 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
             "subject": subject, "body": body, "message_id": messages.new_message_id(ctx.settings.mail.sender),
             "status": "pending" if addr else "dead", "attempts": 0, "next_attempt_at": now,
             "last_error": None if addr else "the coordinator has no e-mail address or is disabled",
-            "created_at": now, "sent_at": None,
+            "created_at": now, "sent_at": None, "written_on": today, "reply_to": None,
         })
     return rows

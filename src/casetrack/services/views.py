@@ -65,9 +65,11 @@ def stall_rules(today: dt.date) -> list[tuple[str, dt.date, tuple[str, ...] | No
 
 
 def overdue_rules() -> list[tuple[str, tuple[str, ...] | None]]:
-    """Where the audit looks for ``monitoring_overdue``: the open states of each program, as (state,
-    programs). A case there with a scheduled session due before today has the finding."""
-    pairs = [(state, None, spec.program) for spec in all_workflows().values() for state in spec.open_states]
+    """Where scheduled sessions are live, as (state, programs): each workflow's ``session_states`` — the
+    one definition the reminders, the audit's ``monitoring_overdue``, the case list's overdue filter, the
+    Today page and the digest share (DOMAIN.md §11). A case there with a scheduled session due before
+    today has the finding."""
+    pairs = [(state, None, spec.program) for spec in all_workflows().values() for state in spec.session_states]
     return [(state, programs) for state, _none, programs in _by_state(pairs)]
 
 
@@ -151,9 +153,10 @@ def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, p
                                   missing_consents=(consents or {}).get(case["id"], ()) if needs_consents else ())
             yield from (f for f in found if f.code in case_codes)
     if "monitoring_overdue" in codes:
+        live = {p: frozenset(spec.session_states) for p, spec in chosen.items()}
         for row in repo.overdue_sessions(today, council=council, program=program, coordinator=coordinator,
-                                         states=states):
-            if row["state"] in open_in[row["program"]]:
+                                         states=sorted(set().union(*live.values()))):
+            if row["state"] in live[row["program"]]:
                 finding = session_finding(row, row, today, chosen[row["program"]].rule_set(row["rule_set"]).values)
                 if finding is not None:
                     yield finding
@@ -224,7 +227,7 @@ def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> 
             bucket(key)["ended_this_fiscal_year"][state] = n
         for key, n in views.stalled_counts(by, stalled_rules, council=council):
             bucket(key)["stalled"] = n
-        for key, n in views.overdue_case_counts(by, today, open_states, council=council):
+        for key, n in views.overdue_case_counts(by, today, overdue_rules(), council=council):
             bucket(key)["overdue_monitoring"] = n
     for b in rows.values():
         b["by_state"] = dict(sorted(b["by_state"].items()))

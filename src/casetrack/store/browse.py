@@ -31,7 +31,7 @@ class CaseQuery:
     stalled: Sequence[StallRule] | None = None  # in one of these states since before its day (None: no filter)
 
 
-def _in_states(rules: Sequence[StateRule]) -> Any:
+def in_states(rules: Sequence[StateRule]) -> Any:
     anywhere = [s for s, programs in rules if programs is None]
     terms = [cases.c.state.in_(anywhere)] if anywhere else []
     terms += [and_(cases.c.state == s, cases.c.program.in_(list(programs)))
@@ -71,7 +71,7 @@ def case_conditions(q: CaseQuery, *, scoped: bool = False) -> list[Any]:
             condition.append(select(sessions.c.id).where(sessions.c.case_id == cases.c.id, *due).exists())
         else:
             condition.append(cases.c.id.in_(select(sessions.c.case_id).where(*due)))
-        condition.append(_in_states(q.overdue_states))
+        condition.append(in_states(q.overdue_states))
     if q.stalled is not None:
         terms = [and_(cases.c.state == s, cases.c.state_since < before,
                       *([cases.c.program.in_(list(programs))] if programs is not None else []))
@@ -120,10 +120,12 @@ class BrowseRepo:
         query = self._scoped(query, coordinator).group_by(cases.c.state)
         return [(s, int(n)) for s, n in self.conn.execute(query)]
 
-    def sessions_due(self, start: dt.date, end: dt.date, *, coordinator: str | None,
-                     limit: int) -> tuple[int, list[dict[str, Any]]]:
-        """Scheduled sessions due from ``start`` to ``end`` (inclusive): (how many, the first ``limit``)."""
-        due = (sessions.c.status == "scheduled", sessions.c.due_on >= start, sessions.c.due_on <= end)
+    def sessions_due(self, start: dt.date, end: dt.date, *, coordinator: str | None, limit: int,
+                     live: Sequence[StateRule]) -> tuple[int, list[dict[str, Any]]]:
+        """Scheduled sessions due from ``start`` to ``end`` (inclusive) of cases in a state where sessions
+        are ``live``: (how many, the first ``limit``)."""
+        due = (sessions.c.status == "scheduled", sessions.c.due_on >= start, sessions.c.due_on <= end,
+               in_states(live))
         joined = sessions.join(cases, cases.c.id == sessions.c.case_id)
         count = self._scoped(select(func.count()).select_from(joined).where(*due), coordinator)
         total = int(self.conn.execute(count).scalar_one())

@@ -11,7 +11,8 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from . import schema
-from .repo import cases, companies, councils, orgs, sessions, support, users
+from .browse import StateRule, in_states
+from .repo import cases, companies, councils, orgs, sessions, support, user_councils, users
 
 outbox = schema.outbox
 closures = schema.closure
@@ -27,7 +28,8 @@ def _case_columns() -> list[Any]:
     return [cases.c.id.label("case_id"), cases.c.program, cases.c.track, cases.c.council, cases.c.state,
             cases.c.coordinator, cases.c.accepted_on, cases.c.validity_until, cases.c.rule_set,
             cases.c.plan_date, companies.c.name.label("company_name"), _lead_org.c.name.label("lead_name"),
-            _lead_org.c.email.label("lead_email"), _coordinator.c.email.label("coordinator_email")]
+            _lead_org.c.email.label("lead_email"), _coordinator.c.email.label("coordinator_email"),
+            _coordinator.c.display_name.label("coordinator_display")]
 
 
 def _joined(query: Any) -> Any:
@@ -101,13 +103,30 @@ class ReminderRepo:
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
         return [{**dict(r), "released": 0} for r in self.conn.execute(self._scoped(query)).mappings()]
 
-    def sessions_due_between(self, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    def sessions_due_between(self, start: dt.date, end: dt.date, live: Sequence[StateRule]) -> list[dict[str, Any]]:
+        """Scheduled sessions due from ``start`` to ``end`` of cases in a state where sessions are ``live``."""
         query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.due_on, cases.c.coordinator,
                         companies.c.name.label("company_name"))
                  .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id)
-                 .where(sessions.c.status == "scheduled", sessions.c.due_on >= start, sessions.c.due_on <= end)
+                 .where(sessions.c.status == "scheduled", sessions.c.due_on >= start, sessions.c.due_on <= end,
+                        in_states(live))
                  .order_by(sessions.c.due_on, sessions.c.case_id))
         return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+
+    def supervisors(self) -> dict[str, list[dict[str, Any]]]:
+        """Per council, its active supervisors (own council or one they act for), by name: who gets the
+        escalations of a case without a coordinator."""
+        query = select(users.c.name, users.c.display_name, users.c.email, users.c.council).where(
+            users.c.role == "supervisor", users.c.active.is_(True)).order_by(users.c.name)
+        people = [dict(r) for r in self.conn.execute(query).mappings()]
+        more: dict[str, list[str]] = {}
+        for name, council in self.conn.execute(select(user_councils.c.user_name, user_councils.c.council)):
+            more.setdefault(name, []).append(council)
+        out: dict[str, list[dict[str, Any]]] = {}
+        for person in people:
+            for council in {person["council"], *more.get(person["name"], [])}:
+                out.setdefault(council, []).append(person)
+        return out
 
     def council_info(self) -> dict[str, dict[str, Any]]:
         return {r["code"]: dict(r) for r in self.conn.execute(select(councils)).mappings()}
@@ -171,6 +190,39 @@ class ReminderRepo:
             from sqlalchemy.dialects.sqlite import insert as upsert
         query = upsert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.key]).returning(outbox.c.id)
         return len(self.conn.execute(query, list(rows)).all())
+
+    def supersede_pending(self, reasons: dict[str, str]) -> int:
+        """Mark the still-pending messages of these keys skipped, each with its reason; how many were."""
+        by_reason: dict[str, list[str]] = {}
+        for key, reason in reasons.items():
+            by_reason.setdefault(reason, []).append(key)
+        done = 0
+        for reason, keys in by_reason.items():
+            for i in range(0, len(keys), 500):
+                done += self.conn.execute(update(outbox).where(
+                    outbox.c.key.in_(keys[i:i + 500]), outbox.c.status == "pending",
+                ).values(status="skipped", last_error=reason, claimed_by=None, claim_until=None)).rowcount
+        return done
+
+    def outbox_rows(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        query = self._outbox_scoped(select(outbox.c.id, outbox.c.status).where(outbox.c.id.in_(list(ids))))
+        return {r["id"]: dict(r) for r in self.conn.execute(query).mappings()}
+
+    def dead_ids(self, since: dt.date | None = None) -> list[int]:
+        query = self._outbox_scoped(select(outbox.c.id).where(outbox.c.status == "dead"))
+        if since is not None:
+            query = query.where(outbox.c.send_on >= since)
+        return list(self.conn.execute(query.order_by(outbox.c.id)).scalars())
+
+    def revive(self, ids: Sequence[int], now: dt.datetime) -> int:
+        """Dead → pending, due now, with a fresh retry window; attempts, last error and Message-ID kept."""
+        done = 0
+        for i in range(0, len(ids), 500):
+            done += self.conn.execute(update(outbox).where(
+                outbox.c.id.in_(list(ids[i:i + 500])), outbox.c.status == "dead",
+            ).values(status="pending", next_attempt_at=now, retried_at=now, claimed_by=None,
+                     claim_until=None)).rowcount
+        return done
 
     def due_for_delivery(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
         query = self._outbox_scoped(select(outbox).where(outbox.c.status == "pending",

@@ -66,6 +66,7 @@ app_user = Table(
     Column("name", String(), nullable=False, unique=True),
     Column("council", String(), ForeignKey("council.code"), nullable=False, index=True),
     Column("email", String()),
+    Column("display_name", String(100)),
     Column("role", String(), nullable=False, default="coordinator"),
     Column("active", Boolean(), nullable=False, default=True),
     Column("password_hash", String()),
@@ -271,6 +272,9 @@ outbox = Table(
     Column("sent_at", UTCDateTime()),
     Column("claimed_by", String(120)),
     Column("claim_until", UTCDateTime()),
+    Column("written_on", Date()),
+    Column("reply_to", String(400)),
+    Column("retried_at", UTCDateTime()),
     Index(
         "ix_outbox_pending",
         "next_attempt_at",

@@ -44,6 +44,7 @@ class AppUser(SQLModel, table=True):
     name: str = Field(unique=True)
     council: str = Field(foreign_key="council.code", index=True)
     email: str | None = None
+    display_name: str | None = Field(default=None, max_length=100)  # 佐藤 花子: what mail and pages show
     role: str = "coordinator"
     active: bool = True
     password_hash: str | None = None
@@ -238,7 +239,7 @@ class Outbox(SQLModel, table=True):
     subject: str
     body: str
     message_id: str = Field(max_length=200)
-    status: str = Field(default="pending", max_length=12, index=True)  # pending | sent | dead | dropped
+    status: str = Field(default="pending", max_length=12, index=True)  # pending | sent | dead | dropped | skipped
     attempts: int = 0
     next_attempt_at: dt.datetime
     last_error: str | None = None
@@ -246,6 +247,9 @@ class Outbox(SQLModel, table=True):
     sent_at: dt.datetime | None = None
     claimed_by: str | None = Field(default=None, max_length=120)  # multi-node delivery: who is sending it
     claim_until: dt.datetime | None = None
+    written_on: dt.date | None = None  # the day (--today) the subject and body were written for
+    reply_to: str | None = Field(default=None, max_length=400)  # replies go to the coordinator (or [mail] reply_to)
+    retried_at: dt.datetime | None = None  # put back from dead by `outbox retry`: the retry window restarts
 
 
 class Closure(SQLModel, table=True):

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, false, func, literal, or_, select
 
+from .browse import StateRule, in_states
 from .repo import cases, documents, history, ledger, lenders, orgs, sessions
 
 CASE_COLUMNS = (cases.c.id, cases.c.program, cases.c.track, cases.c.council, cases.c.state, cases.c.state_since,
@@ -121,12 +122,14 @@ class ViewRepo:
                           for program, state, before in rules))
         return self._grouped(key, condition, council, False)
 
-    def overdue_case_counts(self, key: str, today: dt.date, states: Sequence[str], *,
+    def overdue_case_counts(self, key: str, today: dt.date, live: Sequence[StateRule], *,
                             council: str | None = None) -> list[tuple[Any, int]]:
+        """(key, cases) for the cases with a scheduled session due before ``today`` while in a state where
+        sessions are ``live``."""
         column = cases.c[key]
         query = (select(column, func.count(func.distinct(cases.c.id)))
                  .select_from(sessions.join(cases, cases.c.id == sessions.c.case_id))
-                 .where(sessions.c.status == "scheduled", sessions.c.due_on < today, cases.c.state.in_(list(states))))
+                 .where(sessions.c.status == "scheduled", sessions.c.due_on < today, in_states(live)))
         query = self._filtered(query, council, None, None).group_by(column)
         return [tuple(r) for r in self.conn.execute(query)]
 

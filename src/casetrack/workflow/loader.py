@@ -33,8 +33,8 @@ from .spec import (
 )
 
 TOP_KEYS = {"program", "label", "initial", "plan_date_event", "tracks", "documents", "components", "states",
-            "events", "rule_sets", "reminders"}
-OPTIONAL_KEYS = {"reminders"}
+            "events", "rule_sets", "reminders", "sessions_open_in"}
+OPTIONAL_KEYS = {"reminders", "sessions_open_in"}
 RUNG_KEYS = {"id", "days", "months", "to", "template"}
 COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by"}
 STATE_KEYS = {"ja", "en", "waiting_on", "stall_days", "final"}
@@ -205,7 +205,8 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     if states and events and initial in states:
         _reachability(states, events, str(initial), doc, p)
     rule_sets = _rule_sets(doc.get("rule_sets"), _line(doc, "rule_sets"), tracks, events, p)
-    reminders = _reminders(doc.get("reminders"), _line(doc, "reminders"), states, p)
+    sessions_open_in = _sessions_open_in(doc, states, p)
+    reminders = _reminders(doc.get("reminders"), _line(doc, "reminders"), states, p, sessions_open_in)
     if p.items:
         return None
     return WorkflowSpec(
@@ -213,8 +214,26 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
         tracks=MappingProxyType(tracks), documents=MappingProxyType(documents),
         components=MappingProxyType(components),
         states=MappingProxyType(states), events=MappingProxyType(events), rule_sets=tuple(rule_sets),
-        path=p.path, reminders=MappingProxyType(reminders),
+        path=p.path, reminders=MappingProxyType(reminders), sessions_open_in=sessions_open_in,
     )
+
+
+def _sessions_open_in(doc: _Map, states: dict[str, StateSpec], p: _Problems) -> tuple[str, ...]:
+    """``sessions_open_in``: the non-final states in which scheduled sessions are live (reminded and
+    audited); absent, every non-final state."""
+    node = doc.get("sessions_open_in")
+    if node is None:
+        return ()
+    line = _line(doc, "sessions_open_in")
+    if not isinstance(node, list) or not node or not all(isinstance(s, str) for s in node):
+        p.add(line, "sessions_open_in must be a list of states")
+        return ()
+    for state in node:
+        if states and state not in states:
+            p.add(line, f"sessions_open_in: unknown state {state!r}")
+        elif states and states[state].final:
+            p.add(line, f"sessions_open_in: {state!r} is a final state")
+    return tuple(str(s) for s in node)
 
 
 def _documents(node: _Map, p: _Problems) -> dict[str, DocumentKind]:
@@ -262,7 +281,8 @@ def _int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _reminders(node: Any, line: int, states: dict[str, StateSpec], p: _Problems) -> dict[str, ReminderItem]:
+def _reminders(node: Any, line: int, states: dict[str, StateSpec], p: _Problems,
+               sessions_open_in: tuple[str, ...] = ()) -> dict[str, ReminderItem]:
     from ..resources import templates_dir
 
     if node is None:
@@ -282,6 +302,12 @@ def _reminders(node: Any, line: int, states: dict[str, StateSpec], p: _Problems)
             continue
         _unknown_keys(body, {"open_in", "rungs"}, what, p)
         open_in = body.get("open_in")
+        if kind == "session":  # sessions are open where the workflow says, once for every reader
+            session_states = list(sessions_open_in or (s for s, spec in states.items() if not spec.final))
+            if open_in is not None and open_in != session_states:
+                p.add(_line(body, "open_in"), f"{what}: open_in must be left out — session rungs follow "
+                                              f"sessions_open_in ({', '.join(session_states)})")
+            open_in = session_states
         if not isinstance(open_in, list) or not open_in:
             p.add(_line(body, "open_in"), f"{what}: open_in must be a list of states")
             open_in = []

@@ -127,6 +127,14 @@ class WorkflowSpec:
     rule_sets: tuple[RuleSet, ...]
     path: str
     reminders: Mapping[str, ReminderItem] = field(default_factory=dict)
+    sessions_open_in: tuple[str, ...] = ()
+
+    @property
+    def session_states(self) -> tuple[str, ...]:
+        """The states in which a case's scheduled sessions are live — reminded, audited as overdue, shown on
+        the Today page, the calendar and the digest (DOMAIN.md §11): the workflow's ``sessions_open_in``,
+        else every non-final state. The one definition of "open" for sessions."""
+        return self.sessions_open_in or self.open_states
 
     @property
     def default_track(self) -> str:
