@@ -215,6 +215,65 @@ def case_correct(g: Globals, case_id: str, seq: int, note: str, fmt: str) -> Non
     emit(services.correct_history(g.context(), case_id, seq, note=note), fmt)
 
 
+@case.command("assign")
+@click.argument("case_id", metavar="CASE")
+@click.option("--coordinator", required=True, metavar="NAME", help="The new coordinator (acts for the case's council).")
+@click.option("--on", type=DATE, help="Effective date of the change (default: --today).")
+@click.option("--note", metavar="TEXT")
+@format_option
+@pass_globals
+def case_assign(g: Globals, case_id: str, coordinator: str, on: dt.date | None, note: str | None, fmt: str) -> None:
+    """Make NAME the coordinator of CASE: a supervisor, or the case's own coordinator handing it over.
+    One history row; the case's pending reminders to the coordinator go to NAME.
+
+    \b
+    Example:
+      casetrack case assign 13-2026-0001 --coordinator tanaka --on 2027-04-01 --note "4月の異動"
+    """
+    from .. import services
+
+    result = services.assign(g.context(), case_id, coordinator, on=on, note=note)
+    if fmt == "table":
+        click.echo(f"{result['case']}: 担当 {result['from'] or '-'} → {result['to']} ({cell(result['on'])}); "
+                   f"pending mail moved: {result['mail_moved']}")
+    else:
+        emit(result, fmt)
+
+
+@case.command("reassign")
+@click.option("--from", "from_", required=True, metavar="NAME", help="The departing coordinator.")
+@click.option("--to", required=True, metavar="NAME", help="Who takes over (acts for the cases' councils).")
+@click.option("--council", "council_code", metavar="CODE", help="Only this council's cases.")
+@click.option("--on", type=DATE, help="Effective date of the change (default: --today).")
+@click.option("--note", metavar="TEXT")
+@click.option("--dry-run", is_flag=True, help="List the cases that would move; change nothing.")
+@format_option
+@pass_globals
+def case_reassign(g: Globals, from_: str, to: str, council_code: str | None, on: dt.date | None, note: str | None,
+                  dry_run: bool, fmt: str) -> None:
+    """Move every open case of one coordinator to another in one transaction (a supervisor; the April
+    staff rotation). Each case gets a history row; pending reminders and the weekly digest follow.
+
+    \b
+    Example:
+      casetrack case reassign --from sato --to tanaka --council 13 --dry-run
+      casetrack case reassign --from sato --to tanaka --council 13 --on 2027-04-01
+    """
+    from .. import services
+
+    result = services.reassign(g.context(), from_=from_, to=to, council=council_code, dry_run=dry_run, on=on,
+                               note=note)
+    if fmt == "table":
+        verb = "would move" if dry_run else "moved"
+        click.echo(f"{verb} {result['moved']} open case(s) from {from_} to {to}")
+        if result["cases"]:
+            click.echo(table(result["cases"], ["case", "council", "state", "from", "to", "on"]))
+    elif fmt == "csv":
+        emit(result["cases"], fmt, ["case", "council", "state", "from", "to", "on"])
+    else:
+        emit(result, fmt)
+
+
 @case.command("events")
 @click.argument("case_id", metavar="CASE")
 @click.option("--on", type=DATE, help="Judge as of this date (default: --today).")

@@ -22,6 +22,8 @@ _WHERE = {
     "add_org": "registry",
     "add_user": "registry",
     "advance": "cases",
+    "assign": "assignment",
+    "reassign": "assignment",
     "audit_stalled": "views",
     "case_events": "cases",
     "case_history": "cases",
@@ -80,6 +82,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
+    from .assignment import assign, reassign  # noqa: F401
     from .cases import (  # noqa: F401
         advance,
         case_events,

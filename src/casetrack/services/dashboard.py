@@ -153,8 +153,8 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
         "labels": {
             "program": spec.ja, "track": spec.tracks[view["track"]].ja if view["track"] in spec.tracks else view["track"],
             "states": {s.id: s.ja for s in spec.states.values()},
-            "events": {e.id: e.ja for e in spec.events.values()} | {"open": "受付", "import": "取込",
-                                                                   "correct": "訂正"},
+            "events": {e.id: e.ja for e in spec.events.values()} | {
+                "open": "受付", "import": "取込", "assign": "担当者変更", "correct": "訂正"},
             "documents": {d.id: d.ja for d in spec.documents.values()},
             "components": {c.id: c.ja for c in spec.components.values()},
         },

@@ -180,6 +180,19 @@ class Repo:
         query = self._case_scope(query).order_by(cases.c.id)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
+    def open_cases_of(self, coordinator: str, open_states: dict[str, Sequence[str]],
+                      council: str | None = None) -> list[dict[str, Any]]:
+        """Cases of ``coordinator`` in an open state of their program (``open_states``: program → states),
+        in id order, locked for the caller's transaction where the database can (PostgreSQL)."""
+        program_open = or_(*(and_(cases.c.program == p, cases.c.state.in_(list(s))) for p, s in open_states.items()))
+        query = select(cases).where(cases.c.coordinator == coordinator, program_open)
+        if council is not None:
+            query = query.where(cases.c.council == council)
+        query = self._case_scope(query).order_by(cases.c.id)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
     def update_case(self, case_id: str, version: int, values: dict[str, Any]) -> bool:
         """Compare-and-set on the version column; False when someone else changed the case."""
         result = self.conn.execute(
