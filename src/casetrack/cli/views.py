@@ -88,7 +88,7 @@ def audit_verify(g: Globals, council_code: str | None, fmt: str) -> None:
         click.echo(f"checked {result['checked']} row(s): " + ("all chains intact" if result["ok"] else
                                                              f"{len(result['broken'])} broken link(s)"))
         for b in result["broken"]:
-            click.echo(f"  {b['case']}  {b['table']} row {b['row']}: {b['reason']}")
+            click.echo(f"  {b['case'] or b.get('record')}  {b['table']} row {b['row']}: {b['reason']}")
     else:
         emit(result, fmt)
     if not result["ok"]:

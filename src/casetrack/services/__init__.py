@@ -22,6 +22,9 @@ _WHERE = {
     "add_org": "registry",
     "add_user": "registry",
     "advance": "cases",
+    "edit_company": "master_data",
+    "edit_org": "master_data",
+    "master_history": "master_data",
     "assign": "assignment",
     "reassign": "assignment",
     "audit_stalled": "views",
@@ -100,6 +103,11 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from .exchange import export, export_case_list  # noqa: F401
     from .fees import claim_fee, decide_fee, fee_statement, list_claims, reject_fee, set_estimates  # noqa: F401
     from .importing import import_cases  # noqa: F401
+    from .master_data import (  # noqa: F401
+        edit_company,
+        edit_org,
+        master_history,  # noqa: F401
+    )
     from .monitoring import list_sessions, record_session, set_explicit_schedule, waive_session  # noqa: F401
     from .parsing import LenderArg, parse_estimate, parse_lender, parse_yen  # noqa: F401
     from .registry import (  # noqa: F401

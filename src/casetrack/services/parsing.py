@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ..errors import BadInput
@@ -46,3 +47,32 @@ def parse_estimate(text: str) -> tuple[str, int]:
     return component, parse_yen(amount, f"--estimate {component}")
 
 
+
+
+# -- names ---------------------------------------------------------------------------------------
+
+_INVISIBLE_NAMES = {"\u200b": "ZERO WIDTH SPACE", "\u200c": "ZERO WIDTH NON-JOINER", "\u200d": "ZERO WIDTH JOINER",
+                    "\u2060": "WORD JOINER", "\ufeff": "ZERO WIDTH NO-BREAK SPACE"}
+
+
+def normalise(text: str) -> str:
+    """NFKC, as everything typed is read first: full-width digits, letters, hyphens and spaces become
+    their ASCII forms, half-width katakana full-width."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def clean_name(text: str, what: str) -> str:
+    """A name as stored: NFKC, outer spaces trimmed, and refused (naming the character and its position)
+    when it holds a control character (CR, LF, tab…), a bidirectional override or isolate, or a
+    zero-width character, or is empty."""
+    value = normalise(str(text)).strip()
+    for position, ch in enumerate(value, start=1):
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
+            name = _INVISIBLE_NAMES.get(ch) or unicodedata.name(ch, "control character")
+            raise BadInput(f"{what} {value!r}: character {position} is U+{ord(ch):04X} {name}, which a name may "
+                           "not contain",
+                           ja=[f"{what}の{position}文字目に使えない文字（U+{ord(ch):04X} {name}）があります。"])
+    if not value:
+        raise BadInput(f"{what} is empty", ja=[f"{what}が空です。"])
+    return value

@@ -261,3 +261,23 @@ def chains(conn: Connection, scope: frozenset[str] | None, council: str | None
             members = [dict(r) for r in group]
             yield (table.name, case_id, [r for r in members if r["id"] is not None],
                    members[0]["chain_head"])
+
+
+def master_chains(conn: Connection) -> Iterator[tuple[str, str, list[dict[str, Any]], str | None]]:
+    """(table, record, rows in chain order, the head recorded on the record) for every company and
+    organisation with changes or a recorded head."""
+    from itertools import groupby
+
+    from . import schema
+
+    t = schema.master_change
+    for entity, table in (("company", schema.company), ("organisation", schema.organisation)):
+        query = (select(table.c.id.label("record_id"), table.c.change_head.label("record_head"), t)
+                 .select_from(table.outerjoin(t, and_(t.c.entity == entity, t.c.entity_id == table.c.id)))
+                 .where(or_(table.c.change_head.is_not(None), t.c.id.is_not(None)))
+                 .order_by(table.c.id, t.c.seq))
+        rows = conn.execute(query).mappings()
+        for record_id, group in groupby(rows, key=lambda r: r["record_id"]):
+            members = [dict(r) for r in group]
+            yield ("master_change", f"{entity} {record_id}", [r for r in members if r["id"] is not None],
+                   members[0]["record_head"])
