@@ -340,7 +340,7 @@ def monitoring() -> None:
 @monitoring.command("list")
 @click.option("--case", "case_id", metavar="CASE")
 @click.option("--council", "council_code", metavar="CODE")
-@click.option("--status", type=click.Choice(["scheduled", "held", "waived"]))
+@click.option("--status", metavar="S", help="scheduled | held | waived.")
 @click.option("--due-before", type=DATE)
 @format_option
 @pass_globals

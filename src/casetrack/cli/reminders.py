@@ -74,7 +74,7 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sent", "dead", "dropped"]))
+@click.option("--status", metavar="S", help="pending | sent | dead | dropped.")
 @format_option
 @pass_globals
 def outbox_list(g: Globals, status: str | None, fmt: str) -> None:

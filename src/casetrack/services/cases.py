@@ -14,6 +14,7 @@ from ..store.repo import Repo, utcnow
 from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import workflow
 from ..workflow.spec import WorkflowSpec
+from . import filters as filters_
 from .closures import calendar_of
 from .context import Context, load_case, stale
 from .fees import decide_claim_by_event
@@ -115,6 +116,7 @@ def show_case(ctx: Context, case_id: str) -> dict[str, Any]:
 def list_cases(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
     ctx.authorize("case.read")
     with ctx.read() as repo:
+        filters_.check(repo, **filters)
         return [presenters.case_row(c) for c in repo.list_cases(**filters)]
 
 

@@ -17,6 +17,7 @@ from ..store.views import export_case_rows, export_session_rows
 from ..workflow.registry import all_workflows
 from .case_filters import CaseFilter, case_filter
 from .context import Context
+from .filters import check
 from .reminders import SESSION_KIND_LABELS
 from .views import audit_stalled
 
@@ -106,6 +107,9 @@ def export(ctx: Context, what: str, *, fmt: str, out: str | None, encoding: str 
         "".encode(encoding)
     except LookupError:
         raise BadInput(f"unknown encoding {encoding!r}") from None
+    if council is not None:
+        with ctx.read() as repo:
+            check(repo, council=council)
     findings = audit_stalled(ctx, council=council) if what == "findings" else []
     with ctx.read() as repo:
         if what == "cases":

@@ -29,6 +29,7 @@ from ..workflow.registry import all_workflows
 from ..workflow.spec import ReminderItem, WorkflowSpec
 from .closures import calendars
 from .context import Context
+from .filters import OUTBOX_STATUSES, check_choice
 
 LEASE = "sweep"
 SESSION_KIND_LABELS = {"interim": "期中", "fye": "決算期", "regular": "定期"}
@@ -459,6 +460,7 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
 
 def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
     ctx.authorize("outbox.read")
+    check_choice("outbox status", status, OUTBOX_STATUSES, "送信状態")
     with ctx.read() as repo:
         rows = ReminderRepo(repo.conn, ctx.scope).list_outbox(status)
     ctx.log_access("outbox list" + (f" --status {status}" if status else ""), len(rows))

@@ -22,6 +22,7 @@ from ..store.views import Bound, ViewRepo
 from ..workflow.registry import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .context import Context
+from .filters import check, check_choice
 from .spill import sorted_spilling
 
 ENDED = ("closed", "withdrawn", "lapsed")
@@ -183,8 +184,9 @@ def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str
     ctx.authorize("case.read")
     unknown = [c for c in codes if c not in CODES]
     if unknown:
-        raise BadInput(f"unknown finding code {unknown[0]!r} (one of {', '.join(CODES)})")
+        check_choice("finding code", unknown[0], CODES, "要対応の種類")
     with ctx.read() as repo:
+        check(repo, council=council, program=program, coordinator=coordinator)
         views = ViewRepo(repo.conn, ctx.scope)
         found = iter_findings(ctx, views, council=council, program=program, coordinator=coordinator,
                               codes=frozenset(codes or CODES))
@@ -214,6 +216,7 @@ def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> 
                                    "ended_this_fiscal_year": dict.fromkeys(ENDED, 0), "fiscal_year": fy})
 
     with ctx.read() as repo:
+        check(repo, council=council)
         views = ViewRepo(repo.conn, ctx.scope)
         for key, state, n in views.open_counts(by, open_states, council=council):
             b = bucket(key)
