@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .main import DATE, Globals, pass_globals
+from .main import CASE_ID, DATE, Globals, pass_globals
 from .output import cell, emit, format_option, table
 
 CASE_COLUMNS = ["id", "program", "track", "council", "state", "state_since", "company", "coordinator",
@@ -60,13 +60,16 @@ def case() -> None:
 
 
 @case.command("open")
-@click.option("--program", required=True, type=click.Choice(["early", "405"]))
-@click.option("--track", help="early: standard | bank; 405: regular | gl (default: the first).")
+@click.option("--program", required=True, metavar="PROGRAM", help="early | 405 (or the program's Japanese name).")
+@click.option("--track", help="early: standard | bank; 405: regular | gl, or the track's Japanese name "
+              "(通常枠, 中小版GL枠…; default: the first).")
 @click.option("--council", "council_code", required=True, metavar="CODE")
-@click.option("--company", "company_id", required=True, type=int, metavar="ID")
-@click.option("--support-org", "support_orgs", multiple=True, required=True, type=int, metavar="ID",
-              help="Repeatable; the first is the lead (代表).")
-@click.option("--lender", "lenders", multiple=True, metavar="ORG_ID[:main][:guaranteed]", help="Repeatable.")
+@click.option("--company", "company_id", required=True, metavar="ID|法人番号|NAME",
+              help="The company by id, 法人番号 or exact name.")
+@click.option("--support-org", "support_orgs", multiple=True, required=True, metavar="ID|NAME",
+              help="Repeatable; the first is the lead (代表). By id or exact name.")
+@click.option("--lender", "lenders", multiple=True, metavar="ORG[:main][:guaranteed]",
+              help="Repeatable; ORG by id or exact name.")
 @click.option("--coordinator", metavar="NAME")
 @click.option("--interim-monitoring", is_flag=True, help="early: also schedule the optional interim session.")
 @click.option("--monitoring-interval-months", type=int, help="405: months between sessions (1–12).")
@@ -75,8 +78,8 @@ def case() -> None:
 @click.option("--on", type=DATE, help="Opening date (default: --today).")
 @format_option
 @pass_globals
-def case_open(g: Globals, program: str, track: str | None, council_code: str, company_id: int,
-              support_orgs: tuple[int, ...], lenders: tuple[str, ...], coordinator: str | None,
+def case_open(g: Globals, program: str, track: str | None, council_code: str, company_id: str,
+              support_orgs: tuple[str, ...], lenders: tuple[str, ...], coordinator: str | None,
               interim_monitoring: bool, monitoring_interval_months: int | None, estimates: tuple[str, ...],
               reuse_reason: str | None, on: dt.date | None, fmt: str) -> None:
     """Open a case in its first state (consultation).
@@ -96,14 +99,14 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
         parsed_estimates[component] = amount
     result = services.open_case(
         g.context(), program=program, track=track, council=council_code, company_id=company_id,
-        support_orgs=list(support_orgs), lenders=[services.parse_lender(x) for x in lenders],
+        support_orgs=list[int | str](support_orgs), lenders=[services.parse_lender(x) for x in lenders],
         coordinator=coordinator, interim_monitoring=interim_monitoring,
         interval_months=monitoring_interval_months, estimates=parsed_estimates, reuse_reason=reuse_reason, on=on)
     emit(result, fmt, render=render_case)
 
 
 @case.command("advance")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("event")
 @click.option("--on", type=DATE, help="Effective date (default: --today).")
 @click.option("--note", metavar="TEXT")
@@ -130,7 +133,7 @@ def case_advance(g: Globals, case_id: str, event: str, on: dt.date | None, note:
 
 
 @case.command("estimate")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("estimates", nargs=-1, required=True, metavar="COMPONENT=YEN...")
 @format_option
 @pass_globals
@@ -149,7 +152,7 @@ def case_estimate(g: Globals, case_id: str, estimates: tuple[str, ...], fmt: str
 
 
 @case.command("show")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @format_option
 @pass_globals
 def case_show(g: Globals, case_id: str, fmt: str) -> None:
@@ -161,8 +164,8 @@ def case_show(g: Globals, case_id: str, fmt: str) -> None:
 
 @case.command("list")
 @click.option("--council", "council_code", metavar="CODE")
-@click.option("--program", type=click.Choice(["early", "405"]))
-@click.option("--state", metavar="S")
+@click.option("--program", metavar="P", help="early | 405 (or the program's Japanese name).")
+@click.option("--state", metavar="S", help="A state id or its Japanese name (計画策定中…).")
 @click.option("--coordinator", metavar="NAME")
 @format_option
 @pass_globals
@@ -184,7 +187,7 @@ def case_list(g: Globals, council_code: str | None, program: str | None, state: 
 
 
 @case.command("history")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @format_option
 @pass_globals
 def case_history(g: Globals, case_id: str, fmt: str) -> None:
@@ -197,7 +200,7 @@ def case_history(g: Globals, case_id: str, fmt: str) -> None:
 
 
 @case.command("correct")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("seq", type=int)
 @click.option("--note", required=True, help="What was wrong in row SEQ and what is right.")
 @format_option
@@ -216,7 +219,7 @@ def case_correct(g: Globals, case_id: str, seq: int, note: str, fmt: str) -> Non
 
 
 @case.command("assign")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.option("--coordinator", required=True, metavar="NAME", help="The new coordinator (acts for the case's council).")
 @click.option("--on", type=DATE, help="Effective date of the change (default: --today).")
 @click.option("--note", metavar="TEXT")
@@ -275,7 +278,7 @@ def case_reassign(g: Globals, from_: str, to: str, council_code: str | None, on:
 
 
 @case.command("events")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.option("--on", type=DATE, help="Judge as of this date (default: --today).")
 @format_option
 @pass_globals
@@ -300,7 +303,7 @@ def doc() -> None:
 
 
 @doc.command("add")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("kind")
 @click.option("--lender", type=int, metavar="ORG_ID", help="For letters from a lender (default: the main bank).")
 @click.option("--on", type=DATE, help="Date of the document (default: --today).")
@@ -338,7 +341,7 @@ def monitoring() -> None:
 
 
 @monitoring.command("list")
-@click.option("--case", "case_id", metavar="CASE")
+@click.option("--case", "case_id", metavar="CASE", type=CASE_ID)
 @click.option("--council", "council_code", metavar="CODE")
 @click.option("--status", metavar="S", help="scheduled | held | waived.")
 @click.option("--due-before", type=DATE)
@@ -355,7 +358,7 @@ def monitoring_list(g: Globals, case_id: str | None, council_code: str | None, s
 
 
 @monitoring.command("schedule")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("dates", nargs=-1, required=True, type=DATE, metavar="DATE...")
 @format_option
 @pass_globals
@@ -374,7 +377,7 @@ def monitoring_schedule(g: Globals, case_id: str, dates: tuple[dt.date, ...], fm
 
 
 @monitoring.command("record")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("seq", type=int)
 @click.option("--held-on", type=DATE, required=True, help="When it was held: not after --today, not before the "
               "plan date.")
@@ -398,7 +401,7 @@ def monitoring_record(g: Globals, case_id: str, seq: int, held_on: dt.date, note
 
 
 @monitoring.command("waive")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("seq", type=int)
 @click.option("--reason", required=True, metavar="TEXT")
 @format_option

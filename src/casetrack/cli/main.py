@@ -23,15 +23,29 @@ class DateType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
-        from ..domain.dates import parse_date
+        from ..services.parsing import read_date
 
         try:
-            return parse_date(str(value))
+            return read_date(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
 
 DATE = DateType()
+
+
+class CaseIdType(click.ParamType):
+    """A case id as typed: NFKC, and the number without its leading zeros (13-2026-1 is 13-2026-0001)."""
+
+    name = "CASE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..services.parsing import parse_case_id
+
+        return parse_case_id(str(value))
+
+
+CASE_ID = CaseIdType()
 
 
 @dataclass

@@ -12,6 +12,7 @@ from ..presenters import entry_of
 from ..store.repo import Repo, utcnow
 from ..workflow.spec import COMPONENTS, WorkflowSpec
 from .context import Context, load_case, stale
+from .parsing import resolve_component
 
 MONITORING_COMPONENTS = ("monitoring", "monitoring_interim", "monitoring_fye")
 
@@ -36,6 +37,7 @@ def set_estimates(ctx: Context, case_id: str, estimates: dict[str, int], *,
                           ja=[f"見積は利用申請とともに出すもので、{_state_ja(spec, spec.initial)}の間だけ変更できます"
                               f"（この案件は{_state_ja(spec, case['state'])}）。"])
         caps = spec.rule_set(case["rule_set"]).caps(case["track"])
+        estimates = {resolve_component(spec, case["track"], c): a for c, a in estimates.items()}
         for component in estimates:
             if component not in caps:
                 raise Refused(f"{spec.program}/{case['track']} has no {component} component "
@@ -88,6 +90,7 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         _expect(case, expected_version)
+        component = resolve_component(spec, case["track"], component)
         _component(spec, case, component)
         comp = spec.components[component]
         if case["state"] not in comp.claim_states:

@@ -26,6 +26,19 @@ def _unknown(what: str, value: str, valid: Iterable[str], ja: str) -> BadInput:
                     ja=[f"{ja}「{value}」はありません（" + "、".join(choices[:60]) + "）。"])
 
 
+def by_label(program: str | None, state: str | None) -> tuple[str | None, str | None]:
+    """The program and state filters as ids: each may be typed as its Japanese label (NFKC)."""
+    from .parsing import resolve_label
+
+    specs = all_workflows()
+    if program is not None:
+        program = resolve_label(program, {p: spec.ja for p, spec in specs.items()}, "program")
+    if state is not None:
+        labels = {s.id: s.ja for p, spec in specs.items() if program in (None, p) for s in spec.states.values()}
+        state = resolve_label(state, labels, "state")
+    return program, state
+
+
 def check(repo: Repo, *, council: str | None = None, program: str | None = None, state: str | None = None,
           coordinator: str | None = None) -> None:
     """Each given filter names something that exists, or BadInput listing what does."""
