@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .main import CASE_ID, DATE, Globals, pass_globals
+from .main import CASE_ID, COUNCIL, DATE, Globals, pass_globals
 from .output import cell, emit, format_option, table
 
 CASE_COLUMNS = ["id", "program", "track", "council", "state", "state_since", "company", "coordinator",
@@ -63,7 +63,7 @@ def case() -> None:
 @click.option("--program", required=True, metavar="PROGRAM", help="early | 405 (or the program's Japanese name).")
 @click.option("--track", help="early: standard | bank; 405: regular | gl, or the track's Japanese name "
               "(通常枠, 中小版GL枠…; default: the first).")
-@click.option("--council", "council_code", required=True, metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, required=True, metavar="CODE")
 @click.option("--company", "company_id", required=True, metavar="ID|法人番号|NAME",
               help="The company by id, 法人番号 or exact name.")
 @click.option("--support-org", "support_orgs", multiple=True, required=True, metavar="ID|NAME",
@@ -163,7 +163,7 @@ def case_show(g: Globals, case_id: str, fmt: str) -> None:
 
 
 @case.command("list")
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @click.option("--program", metavar="P", help="early | 405 (or the program's Japanese name).")
 @click.option("--state", metavar="S", help="A state id or its Japanese name (計画策定中…).")
 @click.option("--coordinator", metavar="NAME")
@@ -246,7 +246,7 @@ def case_assign(g: Globals, case_id: str, coordinator: str, on: dt.date | None, 
 @case.command("reassign")
 @click.option("--from", "from_", required=True, metavar="NAME", help="The departing coordinator.")
 @click.option("--to", required=True, metavar="NAME", help="Who takes over (acts for the cases' councils).")
-@click.option("--council", "council_code", metavar="CODE", help="Only this council's cases.")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE", help="Only this council's cases.")
 @click.option("--on", type=DATE, help="Effective date of the change (default: --today).")
 @click.option("--note", metavar="TEXT")
 @click.option("--dry-run", is_flag=True, help="List the cases that would move; change nothing.")
@@ -342,7 +342,7 @@ def monitoring() -> None:
 
 @monitoring.command("list")
 @click.option("--case", "case_id", metavar="CASE", type=CASE_ID)
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @click.option("--status", metavar="S", help="scheduled | held | waived.")
 @click.option("--due-before", type=DATE)
 @format_option

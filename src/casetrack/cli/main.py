@@ -48,6 +48,20 @@ class CaseIdType(click.ParamType):
 CASE_ID = CaseIdType()
 
 
+class CouncilCodeType(click.ParamType):
+    """A council code as typed: NFKC (１３ is 13) and one digit padded (1 is 01)."""
+
+    name = "CODE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..services.parsing import parse_council_code
+
+        return parse_council_code(str(value))
+
+
+COUNCIL = CouncilCodeType()
+
+
 @dataclass
 class Globals:
     db: str | None

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .main import DATE, Globals, pass_globals
+from .main import COUNCIL, DATE, Globals, pass_globals
 from .output import cell, emit, format_option, table
 
 
@@ -232,7 +232,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--council", "council_codes", required=True, multiple=True, metavar="CODE",
+@click.option("--council", "council_codes", type=COUNCIL, required=True, multiple=True, metavar="CODE",
               help="The user's council; repeat for further councils a coordinator or supervisor acts for.")
 @click.option("--email", metavar="ADDR")
 @click.option("--role", type=click.Choice(["coordinator", "supervisor", "hq", "admin"]), default="coordinator",

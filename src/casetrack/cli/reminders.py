@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .main import DATE, Globals, pass_globals
+from .main import COUNCIL, DATE, Globals, pass_globals
 from .output import emit, format_option
 
 
@@ -112,7 +112,7 @@ def _closure_change(g: Globals, day: dt.date, council: str | None, reason: str |
 
 @closure.command("add")
 @click.argument("day", type=DATE)
-@click.option("--council", "council_code", metavar="CODE", help="Only this council (default: all).")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE", help="Only this council (default: all).")
 @click.option("--reason", metavar="TEXT")
 @format_option
 @pass_globals
@@ -128,7 +128,7 @@ def closure_add(g: Globals, day: dt.date, council_code: str | None, reason: str 
 
 @closure.command("remove")
 @click.argument("day", type=DATE)
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @format_option
 @pass_globals
 def closure_remove(g: Globals, day: dt.date, council_code: str | None, fmt: str) -> None:

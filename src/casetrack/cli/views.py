@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from .main import DATE, Globals, pass_globals
+from .main import COUNCIL, DATE, Globals, pass_globals
 from .output import emit, emit_stream, format_option
 
 
@@ -16,7 +16,7 @@ def audit() -> None:
 
 
 @audit.command("stalled")
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @click.option("--program", type=click.Choice(["early", "405"]))
 @click.option("--coordinator", metavar="NAME")
 @click.option("--code", "codes", multiple=True,
@@ -70,7 +70,7 @@ def audit_access(g: Globals, who: str | None, since: dt.date | None, limit: int,
 
 
 @audit.command("verify")
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @format_option
 @pass_globals
 def audit_verify(g: Globals, council_code: str | None, fmt: str) -> None:
@@ -96,7 +96,7 @@ def audit_verify(g: Globals, council_code: str | None, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @click.option("--by", type=click.Choice(["state", "coordinator", "program", "council"]), default="state",
               show_default=True)
 @format_option

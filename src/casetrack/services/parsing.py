@@ -55,6 +55,12 @@ def parse_case_id(text: str) -> str:
     return f"{m[1]}-{m[2]}-{int(m[3]):04d}" if m else value
 
 
+def parse_council_code(text: str) -> str:
+    """``１３`` → ``13``, ``1`` → ``01``; anything else as typed, to be refused as unknown."""
+    value = normalise(text).strip()
+    return value.zfill(2) if re.fullmatch(r"[0-9]", value) else value
+
+
 MAX_YEN = 999_999_999  # fees and estimates are millions at most; the columns hold 32-bit integers
 
 
