@@ -13,6 +13,7 @@ from typing import Any
 
 from ..domain import corporate_number
 from ..domain.dates import fiscal_year, read_date
+from ..domain.labels import ORG_KINDS as ORG_KIND_LABELS
 from ..domain.schedule import early_sessions, regular_sessions
 from ..errors import BadInput
 from ..exchange.readers import read_table
@@ -22,7 +23,7 @@ from ..workflow.spec import WorkflowSpec
 from .cases import _planned_sessions
 from .context import Context
 from .exchange import CASE_COLUMNS
-from .parsing import clean_name, normalise, parse_case_id
+from .parsing import clean_name, normalise, parse_case_id, resolve_label
 from .registry import ORG_KINDS, is_email
 
 LAYOUT = tuple(c.header for c in CASE_COLUMNS)  # the columns of `export cases` (templates/import/README.md)
@@ -99,11 +100,13 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
     if "__error__" in raw:
         return None, [raw["__error__"]]
     get = lambda key: str(raw.get(key, "") or "").strip()  # noqa: E731
-    program = PROGRAM_NAMES.get(get("事業"))
+    program = PROGRAM_NAMES.get(get("事業")) or resolve_label(get("事業"), {p: s.ja for p, s in specs.items()}, "事業")
+    program = program if program in specs else None
     if program is None:
         problems.append(f"事業 {get('事業')!r} is not early or 405")
     spec = specs.get(program or "")
     track = get("枠") or (spec.default_track if spec else "")
+    track = resolve_label(track, {t: x.ja for t, x in spec.tracks.items()}, "枠") if spec else track
     if spec and track not in spec.tracks:
         problems.append(f"枠 {track!r} is not a track of {program} ({', '.join(spec.tracks)})")
     council = get("協議会").zfill(2) if get("協議会").isdigit() else get("協議会")
@@ -131,7 +134,7 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
     lead_email = get("代表認定支援機関のメール") or None
     if lead_email and not is_email(lead_email):
         problems.append(f"代表認定支援機関のメール {lead_email!r} is not an e-mail address")
-    lead_kind = get("代表認定支援機関の種別") or None
+    lead_kind = resolve_label(get("代表認定支援機関の種別"), ORG_KIND_LABELS, "代表認定支援機関の種別") or None
     if lead_kind and lead_kind not in ORG_KINDS:
         problems.append(f"代表認定支援機関の種別 {lead_kind!r} is not one of {', '.join(ORG_KINDS)}")
     certified_text = get("代表認定支援機関の認定")

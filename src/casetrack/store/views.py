@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, false, func, literal, or_, select
 
-from .repo import cases, documents, history, ledger, lenders, orgs, sessions
+from .repo import cases, companies, documents, history, ledger, lenders, orgs, sessions
 
 CASE_COLUMNS = (cases.c.id, cases.c.program, cases.c.track, cases.c.council, cases.c.state, cases.c.state_since,
                 cases.c.coordinator, cases.c.rule_set, cases.c.accepted_on, cases.c.validity_until,
@@ -52,6 +52,14 @@ class ViewRepo:
     def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
         self.conn = conn
         self.scope = councils_in_scope
+
+    def company_names(self, case_ids: Sequence[str]) -> dict[str, str]:
+        """Case id → its company's name, for the cases given (in scope)."""
+        query = (select(cases.c.id, companies.c.name).join(companies, companies.c.id == cases.c.company_id)
+                 .where(cases.c.id.in_(list(case_ids))))
+        if self.scope is not None:
+            query = query.where(cases.c.council.in_(sorted(self.scope)))
+        return {case_id: name for case_id, name in self.conn.execute(query)}
 
     def _filtered(self, query: Any, council: str | None, program: str | None, coordinator: str | None) -> Any:
         if self.scope is not None:
