@@ -8,11 +8,10 @@ from typing import Any
 import click
 
 from .main import CASE_ID, COUNCIL, DATE, Globals, pass_globals
-from .output import cell, emit, format_option, table
+from .output import Col, cell, emit, format_option, people_table, table, wide_option
 
-CASE_COLUMNS = ["id", "program", "track", "council", "state", "state_since", "company", "coordinator",
-                "opened_on", "accepted_on", "plan_date"]
-SESSION_COLUMNS = ["case", "seq", "kind", "nominal_due_on", "due_on", "status", "held_on", "overdue_days"]
+SESSION_COLUMNS = ["case", "seq", "kind_label", "nominal_due_on", "due_on", "status_label", "held_on",
+                   "overdue_days"]
 
 
 def render_case(c: dict[str, Any]) -> str:
@@ -162,15 +161,28 @@ def case_show(g: Globals, case_id: str, fmt: str) -> None:
     emit(services.show_case(g.context(), case_id), fmt, render=render_case)
 
 
+CASE_TABLE = [Col("id", "案件番号"), Col("program_short", "事業"), Col("track_label", "枠", 10),
+              Col("council", "協議会", wide_only=True), Col("state_label", "状態", 14), Col("company", "事業者", 24),
+              Col("coordinator", "担当", 10), Col("state_since", "状態の開始日"), Col("opened_on", "受付日", wide_only=True),
+              Col("accepted_on", "利用決定日", wide_only=True), Col("plan_date", "計画日")]
+CASE_CSV = ["id", "program", "program_label", "track", "track_label", "council", "state", "state_label", "state_since",
+            "company", "coordinator", "opened_on", "accepted_on", "plan_date"]
+SESSION_TABLE = [Col("case", "案件番号"), Col("council", "協議会", wide_only=True), Col("company", "事業者", 24),
+                 Col("seq", "回"), Col("kind_label", "種別"), Col("nominal_due_on", "本来の期限", wide_only=True),
+                 Col("due_on", "期限"), Col("status_label", "状態"), Col("held_on", "実施日"),
+                 Col("overdue_days", "超過日数"), Col("moved_because", "期限が動いた理由", wide_only=True)]
+
+
 @case.command("list")
 @click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @click.option("--program", metavar="P", help="early | 405 (or the program's Japanese name).")
 @click.option("--state", metavar="S", help="A state id or its Japanese name (計画策定中…).")
 @click.option("--coordinator", metavar="NAME")
+@wide_option
 @format_option
 @pass_globals
 def case_list(g: Globals, council_code: str | None, program: str | None, state: str | None,
-              coordinator: str | None, fmt: str) -> None:
+              coordinator: str | None, wide: bool, fmt: str) -> None:
     """List cases.
 
     \b
@@ -181,9 +193,19 @@ def case_list(g: Globals, council_code: str | None, program: str | None, state: 
 
     rows = services.list_cases(g.context(), council=council_code, program=program, state=state,
                                coordinator=coordinator)
-    if fmt != "json":
-        rows = [{**r, "company": r["company"]["name"]} for r in rows]
-    emit(rows, fmt, CASE_COLUMNS)
+    if fmt == "json":
+        emit(rows, fmt)
+        return
+    from ..domain.labels import PROGRAM_SHORT
+
+    rows = [{**r, "company": r["company"]["name"], "program_short": PROGRAM_SHORT.get(r["program"], r["program"])}
+            for r in rows]
+    if fmt == "csv":
+        emit(rows, fmt, CASE_CSV)
+    elif rows:
+        click.echo(people_table(rows, CASE_TABLE, wide))
+    else:
+        click.echo("(none)", err=True)
 
 
 @case.command("history")
@@ -345,16 +367,24 @@ def monitoring() -> None:
 @click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @click.option("--status", metavar="S", help="scheduled | held | waived.")
 @click.option("--due-before", type=DATE)
+@wide_option
 @format_option
 @pass_globals
 def monitoring_list(g: Globals, case_id: str | None, council_code: str | None, status: str | None,
-                    due_before: dt.date | None, fmt: str) -> None:
+                    due_before: dt.date | None, wide: bool, fmt: str) -> None:
     """List monitoring sessions."""
     from .. import services
 
     rows = services.list_sessions(g.context(), case_id=case_id, council=council_code, status=status,
                                   due_before=due_before)
-    emit(_readable(rows, fmt), fmt, [*SESSION_COLUMNS, "moved_because"])
+    if fmt != "table":
+        emit(_readable(rows, fmt), fmt, ["case", "council", "company", "seq", "kind", "kind_label", "nominal_due_on",
+                                         "due_on", "status", "status_label", "held_on", "overdue_days",
+                                         "moved_because"])
+    elif rows:
+        click.echo(people_table(_readable(rows, fmt), SESSION_TABLE, wide))
+    else:
+        click.echo("(none)", err=True)
 
 
 @monitoring.command("schedule")

@@ -4,6 +4,7 @@ and e-mails, while ``--format json|csv`` keep the codes and add ``*_label`` besi
 
 from __future__ import annotations
 
+PROGRAM_SHORT = {"early": "早期経営改善", "405": "405事業"}  # a table column's worth of the program's name
 WAITING_ON = {"company": "事業者", "support_org": "認定支援機関", "lenders": "金融機関", "council": "協議会"}
 FINDING_CODES = {"stalled": "停滞", "claim_deadline": "支払申請期限", "validity": "有効期限",
                  "monitoring_overdue": "伴走支援の遅れ", "holdback_open": "留保金"}

@@ -126,7 +126,14 @@ def list_cases(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
     filters["program"], filters["state"] = filters_.by_label(filters.get("program"), filters.get("state"))
     with ctx.read() as repo:
         filters_.check(repo, **filters)
-        return [presenters.case_row(c) for c in repo.list_cases(**filters)]
+        rows = [presenters.case_row(c) for c in repo.list_cases(**filters)]
+    specs = all_workflows()
+    for row in rows:  # what people read beside the codes
+        spec = specs[row["program"]]
+        row["program_label"] = spec.ja
+        row["track_label"] = spec.tracks[row["track"]].ja if row["track"] in spec.tracks else row["track"]
+        row["state_label"] = spec.states[row["state"]].ja if row["state"] in spec.states else row["state"]
+    return rows
 
 
 def case_history(ctx: Context, case_id: str) -> list[dict[str, Any]]:

@@ -349,7 +349,8 @@ class Repo:
 
     def list_sessions(self, *, case_id: str | None = None, council: str | None = None,
                       status: str | None = None, due_before: dt.date | None = None) -> list[dict[str, Any]]:
-        query = select(sessions, cases.c.council).join(cases, cases.c.id == sessions.c.case_id)
+        query = (select(sessions, cases.c.council, companies.c.name.label("company_name"))
+                 .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id))
         if case_id is not None:
             query = query.where(sessions.c.case_id == case_id)
         if council is not None:
