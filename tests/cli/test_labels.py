@@ -68,3 +68,12 @@ def test_exports_for_people_show_labels(cli: Cli, world: World) -> None:
     assert {r["対応待ち"] for r in findings} == {"認定支援機関"} and {r["状態"] for r in findings} == {"計画策定中"}
     [case] = _csv(cli("export", "cases", today=TODAY).out)
     assert (case["事業"], case["枠"], case["代表認定支援機関の種別"]) == ("早期経営改善計画策定支援", "通常枠", "税理士")
+
+
+def test_the_fee_statement_names_components_by_their_label_on_the_track(cli: Cli, world: World) -> None:
+    # 405 regular, plan fee 3,300,000 → floor(2,200,000) above the 2,000,000 cap: a cap limit is shown
+    cid = h.drive_405(cli, world, "monitoring")
+    for fmt in ("md", "html"):
+        text = cli("fee", "statement", cid, "--format", fmt).out
+        assert "計画策定支援費用" in text and "DD・" not in text  # the regular track has no DD
+        assert "（plan）" not in text and "cap（" not in text and "上限：" in text
