@@ -5,9 +5,11 @@ the coordinator go to the new one."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from casetrack import services
 from casetrack.services.reminders import enqueue_due
+from casetrack.settings import load_settings
 from tests.cli import helpers as h
 from tests.conftest import ADMIN, Cli, World
 from tests.notify.helpers import case_in_monitoring
@@ -25,7 +27,7 @@ def _pending_to_coordinator(cli: Cli, case_id: str) -> list[dict[str, object]]:
     return [r for r in rows if r["case_id"] == case_id and r["recipient_role"] == "coordinator"]
 
 
-def test_reassign_moves_every_open_case_and_its_pending_mail(cli: Cli, world: World) -> None:
+def test_reassign_moves_every_open_case_and_its_pending_mail(cli: Cli, world: World, tmp_path: Path) -> None:
     _staff(cli)
     monitored = case_in_monitoring(cli, world)  # sato's, in monitoring
     early = h.drive_early(cli, world, "drafting", coordinator="sato", company=world.company_dec)
@@ -57,6 +59,16 @@ def test_reassign_moves_every_open_case_and_its_pending_mail(cli: Cli, world: Wo
 
     again = cli.ok("case", "reassign", "--from", "sato", "--to", "tanaka", today=ESCALATION_DAY)
     assert again == {**again, "moved": 0, "cases": []}
+
+    # the weekly digest follows: the next Monday's is tanaka's, listing the moved cases; sato (no open case) gets none
+    config = tmp_path / "casetrack.toml"
+    config.write_text(f'[mail]\ntransport = "file"\ndir = "{(tmp_path / "mail").as_posix()}"\n\n'
+                      '[digest]\nweekday = "monday"\n', encoding="utf-8")
+    monday = dt.date(2027, 6, 14)
+    enqueue_due(services.Context(db_url=cli.db_url, today=monday, user=ADMIN,
+                                 settings=load_settings(str(config))), monday)
+    digests = [r for r in cli.ok("outbox", "list", user=ADMIN, today="2027-06-14") if r["item"] == "digest"]
+    assert [(r["item_ref"], r["to_addr"]) for r in digests] == [("tanaka", "tanaka@council.example.jp")]
 
 
 def test_reassign_is_all_or_nothing_and_a_supervisors(cli: Cli, world: World) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from ..calendar import BusinessCalendar
 from ..domain import deadlines
 from ..domain.dates import add_months
+from ..domain.labels import FINDING_CODES
 from ..domain.reminders import RungSpec, backoff_seconds, due_rungs, earliest_lead_days
 from ..errors import BadInput, Conflict
 from ..notify import messages
@@ -502,6 +503,8 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
             findings.setdefault(f.coordinator, []).append(f)
     upcoming = rrepo.sessions_due_between(today, today + dt.timedelta(days=settings.horizon_days))
     users = {u["name"]: u for u in repo.list_users()}
+    listed = sorted({f.case for name in todo for f in findings.get(name, [])})
+    companies = {k: v for i in range(0, len(listed), 500) for k, v in views.company_names(listed[i:i + 500]).items()}
     now = utcnow()
     rows = []
     for name in todo:
@@ -510,7 +513,7 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
         text = render("email/weekly_digest.txt.j2", recipient={"name": name}, today=today,
                       week_label=f"{year}年第{week}週", open_cases=open_counts[name], findings=mine,
                       upcoming=[s for s in upcoming if s["coordinator"] == name],
-                      horizon_days=settings.horizon_days)
+                      horizon_days=settings.horizon_days, companies=companies, codes=FINDING_CODES)
         subject, body = messages.split_rendered(text)
         addr = user.get("email") if user.get("active", True) else None
         rows.append({
