@@ -94,8 +94,11 @@ def _top_findings(ctx: Context, *, council: str | None, coordinator: str | None,
     """The audit's findings as `audit stalled` finds them: how many, and the ``limit`` most urgent."""
     ctx.authorize("case.read")
     with ctx.read() as repo:
-        found = list(iter_findings(ctx, ViewRepo(repo.conn, ctx.scope), council=council, coordinator=coordinator))
-    return {"total": len(found), "rows": [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]}
+        views = ViewRepo(repo.conn, ctx.scope)
+        found = list(iter_findings(ctx, views, council=council, coordinator=coordinator))
+        top = [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]
+        names = views.company_names([f["case"] for f in top])
+    return {"total": len(found), "rows": [{**f, "company": names.get(f["case"])} for f in top]}
 
 
 def search_cases(ctx: Context, *, program: str | None = None, state: str | None = None,
