@@ -8,13 +8,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ADMIN, Cli, World
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]  # timing-sensitive: one worker runs them in turn
 
 
 def _applied_case(cli: Cli, world: World) -> str:
@@ -27,11 +28,26 @@ def _applied_case(cli: Cli, world: World) -> str:
     return str(case["id"])
 
 
-def _spawn(cli: Cli, case_id: str, user: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "CASETRACK_DB": cli.db_url, "CASETRACK_TODAY": "2026-11-25", "CASETRACK_USER": user}
-    return subprocess.Popen([sys.executable, "-m", "casetrack", "case", "advance", case_id, "accept",
-                             "--on", "2026-04-20"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _spawn(cli: Cli, case_id: str, user: str, flag: Path | None = None) -> subprocess.Popen[str]:
+    """``casetrack case advance CASE accept`` in a process of its own; with ``flag``, the process touches
+    that file when it reaches its write (tests/barrier.py)."""
+    env = {**os.environ, "CASETRACK_DB": cli.db_url, "CASETRACK_TODAY": "2026-11-25", "CASETRACK_USER": user,
+           "PYTHONPATH": str(ROOT)}
+    runner = ["-m", "tests.barrier", str(flag)] if flag else ["-m", "casetrack"]
+    return subprocess.Popen([sys.executable, *runner, "case", "advance", case_id, "accept", "--on", "2026-04-20"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(paths: list[Path], procs: list[subprocess.Popen[str]], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(p.exists() for p in paths):
+        exited = [(p.returncode, p.communicate()) for p in procs if p.poll() is not None]
+        assert not exited, f"a process ended before reaching its write: {exited}"
+        assert time.monotonic() < deadline, "the processes did not reach their writes"
+        time.sleep(0.02)
 
 
 def _accept_rows(cli: Cli, case_id: str) -> list[dict[str, object]]:
@@ -66,12 +82,13 @@ class _WriteLock:
 
 
 @pytest.mark.parametrize("attempt", range(3))
-def test_two_processes_one_wins_other_conflicts(cli: Cli, world: World, attempt: int) -> None:
+def test_two_processes_one_wins_other_conflicts(cli: Cli, world: World, attempt: int, tmp_path: Path) -> None:
     case_id = _applied_case(cli, world)
     before = cli.ok("case", "show", case_id)
+    flags = [tmp_path / "alice.ready", tmp_path / "bob.ready"]
     with _WriteLock(cli.db_url):
-        procs = [_spawn(cli, case_id, "alice"), _spawn(cli, case_id, "bob")]
-        time.sleep(3.0)  # both have started, read the case and are waiting for the write lock
+        procs = [_spawn(cli, case_id, "alice", flags[0]), _spawn(cli, case_id, "bob", flags[1])]
+        _wait_for(flags, procs)  # both have read the case and reached their write: neither may pass the lock
     results = [p.communicate(timeout=60) + (p.returncode,) for p in procs]
     codes = sorted(r[2] for r in results)
     assert codes == [0, 3], results

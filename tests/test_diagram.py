@@ -9,6 +9,7 @@ import pytest
 
 from casetrack.cli.main import run
 from casetrack.workflow.registry import workflow
+from tests.conftest import requires_tool
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -30,6 +31,7 @@ def test_mermaid_has_every_state_and_transition(program: str, capsys: pytest.Cap
     assert edges == expected
 
 
+@requires_tool("dot", "graphviz fonts-ipafont-gothic")
 @pytest.mark.parametrize("program", ["early", "405"])
 def test_svg_renders_japanese_labels(program: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(capsys, "workflow", "diagram", program, "--format", "svg")

@@ -21,7 +21,7 @@ from tests.cli.helpers import (
     open_early,
     show,
 )
-from tests.conftest import ADMIN, PG_ENV, TESTER, Cli, Result, World
+from tests.conftest import ADMIN, PG_ENV, TESTER, Cli, Result, World, requires_postgres
 
 UNKNOWN_CASE = "13-2026-9999"
 
@@ -293,16 +293,16 @@ def test_postgresql_on_closed_port(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 # Only collected where a PostgreSQL server is configured (CI sets the URL): never a skip.
-if os.environ.get(PG_ENV):
 
-    def test_postgresql_database_that_does_not_exist(capsys: pytest.CaptureFixture[str]) -> None:
-        from sqlalchemy.engine import make_url
+@requires_postgres
+def test_postgresql_database_that_does_not_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy.engine import make_url
 
-        url = make_url(os.environ[PG_ENV]).set(database="casetrack_no_such_db").render_as_string(hide_password=False)
-        result = _run(capsys, "--db", url, "case", "list", "--format", "json")
-        assert result.code == 2, result
-        assert_one_error_line(result)
-        assert "casetrack_no_such_db" in assert_json_error(result)["error"]
+    url = make_url(os.environ[PG_ENV]).set(database="casetrack_no_such_db").render_as_string(hide_password=False)
+    result = _run(capsys, "--db", url, "case", "list", "--format", "json")
+    assert result.code == 2, result
+    assert_one_error_line(result)
+    assert "casetrack_no_such_db" in assert_json_error(result)["error"]
 
 
 def test_uninitialised_database(capsys: pytest.CaptureFixture[str], db_url: str) -> None:

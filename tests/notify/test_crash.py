@@ -33,7 +33,7 @@ DAY = "2027-05-14"
 RUNGS = 4
 LEASE_SECONDS = 0.5  # a killed sweeper cannot release its lease: let it expire quickly
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]  # timing-sensitive: one worker runs them in turn
 
 
 def remind(db_url: str, config: Path, fault: str | None) -> subprocess.CompletedProcess[str]:

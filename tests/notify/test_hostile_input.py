@@ -38,7 +38,7 @@ from casetrack.scheduling.scheduler import SweepJob
 from casetrack.services import reminders as rem
 from casetrack.store.db import redact
 from casetrack.workflow.registry import all_workflows
-from tests.conftest import PG_ENV, Cli, World
+from tests.conftest import PG_ENV, Cli, World, examples
 from tests.notify.conftest import SmtpServer, free_port, write_settings
 from tests.notify.helpers import LEAD_EMAIL, S1_RUNGS, case_in_monitoring, context, outbox_cli
 
@@ -104,7 +104,7 @@ def assert_sound_message(msg: EmailMessage, to_addr: str, to_name: str | None, s
     assert str(make_header(decode_header(legacy["To"]))) == (f"{name} <{to_addr}>" if name else to_addr)
 
 
-@settings(max_examples=10_000, deadline=None)
+@settings(max_examples=examples(thorough=10_000, fast=500), deadline=None)
 @given(name=hostile_names())
 def test_hostile_names_never_add_a_header_or_an_address(name: str) -> None:
     subject = f"【東京都中小企業活性化協議会】伴走支援（第1回）の期限が近づいています：{name}"
@@ -198,7 +198,7 @@ def test_hostile_names_in_the_weekly_digest(companies: list[str]) -> None:
 
 # -- exports ---------------------------------------------------------------------------------------
 
-@settings(max_examples=2_000, deadline=None)
+@settings(max_examples=examples(thorough=2_000, fast=300), deadline=None)
 @given(text=hostile_names())
 def test_defuse_leaves_no_formula(text: str) -> None:
     cell = defuse(text)

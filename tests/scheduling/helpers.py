@@ -395,3 +395,16 @@ def schedulers() -> Iterator[list[Scheduler]]:
     finally:
         for p in procs:
             p.kill()
+
+
+TICK_EVENTS = ("swept", "waiting", "error")  # every tick of the scheduler reports exactly one of these
+
+
+def more_ticks(proc: Scheduler, n: int, timeout: float = 30) -> None:
+    """Wait until ``proc`` has ticked ``n`` more times (counted by its reports, not by the wall clock)."""
+    def ticks() -> int:
+        return sum(len(proc.of(kind)) for kind in TICK_EVENTS)
+
+    target = ticks() + n
+    proc.wait_for(lambda: ticks() >= target, timeout, f"{n} more ticks")
+

@@ -1,4 +1,5 @@
 """Downtime: nothing ran for a long time; one sweep as of a much later day sends every missed rung
+
 exactly once (not once per missed day), and a second sweep sends nothing (DOMAIN.md §9).
 
 Hand-worked case (405, council 13, coordinator sato): plan date (agree) 2026-10-15, interval 6
@@ -34,6 +35,8 @@ from .helpers import (
     spawn_scheduler,
     write_config,
 )
+
+pytestmark = pytest.mark.xdist_group("processes")  # timing-sensitive: one worker runs them in turn
 
 DATES = {"open": "2026-04-01", "apply": "2026-04-10", "accept": "2026-04-20", "start_negotiation": "2026-09-01",
          "agree": "2026-10-15", "claim_payment": "2026-11-02", "decide_payment": "2026-11-20"}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import os
 import signal
 import time
 from collections import Counter
@@ -25,7 +24,7 @@ from casetrack.services.reminders import FAULT_ENV, enqueue_due
 from casetrack.settings import SchedulerSettings, Settings
 from casetrack.store.db import get_engine
 from casetrack.store.reminders import ReminderRepo
-from tests.conftest import ADMIN, PG_ENV
+from tests.conftest import ADMIN, requires_postgres
 from tests.scheduling.helpers import (
     MONITORING_PLAN,
     MONITORING_TODAY,
@@ -37,6 +36,8 @@ from tests.scheduling.helpers import (
     spawn_scheduler,
     wait_until,
 )
+
+pytestmark = pytest.mark.xdist_group("processes")  # timing-sensitive: one worker runs them in turn
 
 PLAN = MONITORING_PLAN
 TODAY = MONITORING_TODAY  # session 1 due 2026-07-15: its five rungs (−30 … +30 days) are all due
@@ -116,145 +117,147 @@ def _stopped(proc: Scheduler) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] == "T"
 
 
-if os.environ.get(PG_ENV):  # PostgreSQL only: SQLite refuses the mode (test_multi_node above)
-    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-    def test_frozen_inside_its_claim(db_url: str, tmp_path: Path) -> None:
-        """A scheduler frozen inside its claim transaction (the claims not yet committed) resumes after its
-        claims' time has run out: it must treat them as lapsed and win them back before sending, never send
-        them while another scheduler claims and sends them too. Frozen outside any send, it may cause no
-        duplicate at all."""
-        cases = 40
-        expected = cases * 5
-        seed_monitoring(db_url, cases)
-        sink = tmp_path / "sink"
-        engine = get_engine(db_url)
+@requires_postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_frozen_inside_its_claim(db_url: str, tmp_path: Path) -> None:
+    """A scheduler frozen inside its claim transaction (the claims not yet committed) resumes after its
+    claims' time has run out: it must treat them as lapsed and win them back before sending, never send
+    them while another scheduler claims and sends them too. Frozen outside any send, it may cause no
+    duplicate at all."""
+    cases = 40
+    expected = cases * 5
+    seed_monitoring(db_url, cases)
+    sink = tmp_path / "sink"
+    engine = get_engine(db_url)
 
-        def statuses() -> Counter[str]:
-            with engine.connect() as conn:
-                return Counter(dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox GROUP BY status"))
-                                    .all()))
+    def statuses() -> Counter[str]:
+        with engine.connect() as conn:
+            return Counter(dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox GROUP BY status"))
+                                .all()))
 
-        with smtp_sink(sink, delay=0.03) as port, schedulers() as procs:  # 50 messages take 1.5 s or more
-            config = multi_node_config(tmp_path, port)
-            frozen = spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="frozen",
-                                     extra_env={FAULT_ENV: "in_claim:1:stop"})
-            procs.append(frozen)
-            wait_until(lambda: _stopped(frozen), 60, "the first scheduler to freeze inside its claim")
-            procs.append(spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="other"))
-            # the other delivers all but the batch the frozen one has locked
-            try:
-                wait_until(lambda: statuses().get("sent", 0) >= expected - 50, 90, "the other's deliveries")
-            except AssertionError as exc:
-                raise AssertionError(f"{exc}: {statuses()}; frozen {frozen.kinds()[-4:]} {frozen.stderr()[-500:]}; "
-                                     f"other {procs[1].kinds()[-4:]} {procs[1].stderr()[-800:]}") from None
-            time.sleep(4)  # past lease_seconds = 3: the frozen claims have lapsed
-            frozen.signal(signal.SIGCONT)
-            wait_until(lambda: statuses() == Counter({"sent": expected}), 90, "every rung settled")
-            for p in procs:
-                p.signal(signal.SIGTERM)
-            codes = [p.wait(timeout=60) for p in procs]
-            assert codes == [0, 0], [(c, p.kinds()[-6:], p.stderr()) for c, p in zip(codes, procs, strict=True)]
+    with smtp_sink(sink, delay=0.03) as port, schedulers() as procs:  # 50 messages take 1.5 s or more
+        config = multi_node_config(tmp_path, port)
+        frozen = spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="frozen",
+                                 extra_env={FAULT_ENV: "in_claim:1:stop"})
+        procs.append(frozen)
+        wait_until(lambda: _stopped(frozen), 60, "the first scheduler to freeze inside its claim")
+        procs.append(spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="other"))
+        # the other delivers all but the batch the frozen one has locked
+        try:
+            wait_until(lambda: statuses().get("sent", 0) >= expected - 50, 90, "the other's deliveries")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {statuses()}; frozen {frozen.kinds()[-4:]} {frozen.stderr()[-500:]}; "
+                                 f"other {procs[1].kinds()[-4:]} {procs[1].stderr()[-800:]}") from None
+        time.sleep(4)  # past lease_seconds = 3: the frozen claims have lapsed
+        frozen.signal(signal.SIGCONT)
+        wait_until(lambda: statuses() == Counter({"sent": expected}), 90, "every rung settled")
+        for p in procs:
+            p.signal(signal.SIGTERM)
+        codes = [p.wait(timeout=60) for p in procs]
+        assert codes == [0, 0], [(c, p.kinds()[-6:], p.stderr()) for c, p in zip(codes, procs, strict=True)]
 
-        counts = Counter(_message_ids(sink))
-        assert len(counts) == expected
-        assert {mid: n for mid, n in counts.items() if n > 1} == {}
+    counts = Counter(_message_ids(sink))
+    assert len(counts) == expected
+    assert {mid: n for mid, n in counts.items() if n > 1} == {}
 
 
-if os.environ.get(PG_ENV):
-    class _Recorder:
-        """A sender that keeps the Message-IDs it was given, and may do something while 'sending'."""
+class _Recorder:
+    """A sender that keeps the Message-IDs it was given, and may do something while 'sending'."""
 
-        def __init__(self, during: Callable[[EmailMessage], None] = lambda _: None) -> None:
-            self.sent: list[str] = []
-            self.during = during
+    def __init__(self, during: Callable[[EmailMessage], None] = lambda _: None) -> None:
+        self.sent: list[str] = []
+        self.during = during
 
-        def send(self, msg: EmailMessage, name: str) -> None:
-            self.during(msg)
-            self.sent.append(str(msg["Message-ID"]))
+    def send(self, msg: EmailMessage, name: str) -> None:
+        self.during(msg)
+        self.sent.append(str(msg["Message-ID"]))
 
-        def close(self) -> None:
-            pass
+    def close(self) -> None:
+        pass
 
-    def _claims_ctx(db_url: str, lease_seconds: float, expected: int = 5) -> services.Context:
-        settings = Settings(scheduler=SchedulerSettings(lease_seconds=lease_seconds, multi_node=True))
-        ctx = services.Context(db_url=db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN, settings=settings)
-        assert enqueue_due(ctx, ctx.today) == expected
-        return ctx
+def _claims_ctx(db_url: str, lease_seconds: float, expected: int = 5) -> services.Context:
+    settings = Settings(scheduler=SchedulerSettings(lease_seconds=lease_seconds, multi_node=True))
+    ctx = services.Context(db_url=db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN, settings=settings)
+    assert enqueue_due(ctx, ctx.today) == expected
+    return ctx
 
-    def _take_over(db_url: str, outbox_id: int) -> None:
-        """What another scheduler does once this one's claim has lapsed: claim the message for itself."""
-        with get_engine(db_url).begin() as conn:
-            conn.execute(sa.text("UPDATE outbox SET claimed_by = 'other', claim_until = now() + interval '1 hour' "
-                                 "WHERE id = :id"), {"id": outbox_id})
+def _take_over(db_url: str, outbox_id: int) -> None:
+    """What another scheduler does once this one's claim has lapsed: claim the message for itself."""
+    with get_engine(db_url).begin() as conn:
+        conn.execute(sa.text("UPDATE outbox SET claimed_by = 'other', claim_until = now() + interval '1 hour' "
+                             "WHERE id = :id"), {"id": outbox_id})
 
-    def _outbox(db_url: str) -> dict[str, tuple[str, str | None]]:
-        with get_engine(db_url).connect() as conn:
-            return {mid: (status, by) for mid, status, by in conn.execute(sa.text(
-                "SELECT message_id, status, claimed_by FROM outbox"))}
+def _outbox(db_url: str) -> dict[str, tuple[str, str | None]]:
+    with get_engine(db_url).connect() as conn:
+        return {mid: (status, by) for mid, status, by in conn.execute(sa.text(
+            "SELECT message_id, status, claimed_by FROM outbox"))}
 
-    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-    def test_paused_between_reading_and_sending(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-        """A scheduler paused after it checked its claim but before the send (reading whether the item is
-        still open, building the message) resumes after another scheduler took the message over: it must
-        not send it (found by bench/bench_multinode.py: sent twice, the second copy begun after SIGCONT)."""
-        seed_monitoring(db_url, 1)
-        ctx = _claims_ctx(db_url, lease_seconds=1)
-        taken: list[int] = []
-        still_due = reminders._still_due
+@requires_postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_paused_between_reading_and_sending(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scheduler paused after it checked its claim but before the send (reading whether the item is
+    still open, building the message) resumes after another scheduler took the message over: it must
+    not send it (found by bench/bench_multinode.py: sent twice, the second copy begun after SIGCONT)."""
+    seed_monitoring(db_url, 1)
+    ctx = _claims_ctx(db_url, lease_seconds=1)
+    taken: list[int] = []
+    still_due = reminders._still_due
 
-        def paused(ctx_: services.Context, repo: Any, row: dict[str, Any]) -> bool:
-            if not taken:
-                taken.append(row["id"])
-                time.sleep(1.2)  # paused past its claims (lease_seconds = 1) ...
-                _take_over(db_url, row["id"])  # ... which another scheduler claimed meanwhile
-            return still_due(ctx_, repo, row)
+    def paused(ctx_: services.Context, repo: Any, row: dict[str, Any]) -> bool:
+        if not taken:
+            taken.append(row["id"])
+            time.sleep(1.2)  # paused past its claims (lease_seconds = 1) ...
+            _take_over(db_url, row["id"])  # ... which another scheduler claimed meanwhile
+        return still_due(ctx_, repo, row)
 
-        monkeypatch.setattr(reminders, "_still_due", paused)
-        sender = _Recorder()
-        counts = reminders.deliver_claimed(ctx, sender, "me")
-        outbox = _outbox(db_url)
-        lost = [mid for mid, (status, by) in outbox.items() if by == "other"]
-        assert len(lost) == 1 and outbox[lost[0]] == ("pending", "other")
-        assert lost[0] not in sender.sent and len(sender.sent) == 4
-        assert counts["sent"] == 4 and counts["lost_claims"] == 1 and "sent_claim_lost" not in counts
+    monkeypatch.setattr(reminders, "_still_due", paused)
+    sender = _Recorder()
+    counts = reminders.deliver_claimed(ctx, sender, "me")
+    outbox = _outbox(db_url)
+    lost = [mid for mid, (status, by) in outbox.items() if by == "other"]
+    assert len(lost) == 1 and outbox[lost[0]] == ("pending", "other")
+    assert lost[0] not in sender.sent and len(sender.sent) == 4
+    assert counts["sent"] == 4 and counts["lost_claims"] == 1 and "sent_claim_lost" not in counts
 
-    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-    def test_claim_lost_during_the_send_is_not_counted_as_sent(db_url: str) -> None:
-        """Paused during the send itself (the window no check closes), the scheduler finds on resuming that
-        the message is another's: it commits nothing, and its counts say so instead of 'sent'."""
-        seed_monitoring(db_url, 1)
-        ctx = _claims_ctx(db_url, lease_seconds=60)
-        first: list[str] = []
+@requires_postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_claim_lost_during_the_send_is_not_counted_as_sent(db_url: str) -> None:
+    """Paused during the send itself (the window no check closes), the scheduler finds on resuming that
+    the message is another's: it commits nothing, and its counts say so instead of 'sent'."""
+    seed_monitoring(db_url, 1)
+    ctx = _claims_ctx(db_url, lease_seconds=60)
+    first: list[str] = []
 
-        def taken_over(msg: EmailMessage) -> None:
-            if not first:
-                first.append(str(msg["Message-ID"]))
-                with get_engine(db_url).connect() as conn:
-                    outbox_id = conn.execute(sa.text("SELECT id FROM outbox WHERE message_id = :m"),
-                                             {"m": first[0]}).scalar_one()
-                _take_over(db_url, outbox_id)
+    def taken_over(msg: EmailMessage) -> None:
+        if not first:
+            first.append(str(msg["Message-ID"]))
+            with get_engine(db_url).connect() as conn:
+                outbox_id = conn.execute(sa.text("SELECT id FROM outbox WHERE message_id = :m"),
+                                         {"m": first[0]}).scalar_one()
+            _take_over(db_url, outbox_id)
 
-        sender = _Recorder(taken_over)
-        counts = reminders.deliver_claimed(ctx, sender, "me")
-        assert len(sender.sent) == 5  # the server took all five
-        assert _outbox(db_url)[first[0]] == ("pending", "other")  # the other's to settle
-        assert counts["sent"] == 4 and counts["sent_claim_lost"] == 1
+    sender = _Recorder(taken_over)
+    counts = reminders.deliver_claimed(ctx, sender, "me")
+    assert len(sender.sent) == 5  # the server took all five
+    assert _outbox(db_url)[first[0]] == ("pending", "other")  # the other's to settle
+    assert counts["sent"] == 4 and counts["sent_claim_lost"] == 1
 
-    @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-    def test_a_claim_takes_one_batch_whatever_the_plan(db_url: str) -> None:
-        """A claim takes at most one batch however PostgreSQL plans it. As ``id IN (SELECT … LIMIT n FOR
-        UPDATE SKIP LOCKED)`` a nested-loop semi-join re-ran the subquery for every outbox row, each run
-        skipping what the statement had just claimed: one scheduler claimed the whole outbox and the others
-        swept empty-handed (found by bench/bench_multinode.py: one scheduler sent 9,350 of 10,000 in one
-        sweep while the other two claimed nothing for minutes). The settings below force that plan."""
-        seed_monitoring(db_url, 40)
-        ctx = _claims_ctx(db_url, lease_seconds=60, expected=200)
-        now = dt.datetime.now(dt.UTC)
-        with get_engine(db_url).connect() as conn:
-            for setting in ("enable_hashagg", "enable_hashjoin", "enable_mergejoin", "enable_material", "enable_sort"):
-                conn.execute(sa.text(f"SET LOCAL {setting} = off"))
-            rows = ReminderRepo(conn, ctx.scope).claim("me", now, now + dt.timedelta(minutes=1), 10)
-            claimed = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE claimed_by = 'me'")).scalar_one()
-            conn.rollback()
-        assert len(rows) == 10 and claimed == 10
-        assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+@requires_postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_claim_takes_one_batch_whatever_the_plan(db_url: str) -> None:
+    """A claim takes at most one batch however PostgreSQL plans it. As ``id IN (SELECT … LIMIT n FOR
+    UPDATE SKIP LOCKED)`` a nested-loop semi-join re-ran the subquery for every outbox row, each run
+    skipping what the statement had just claimed: one scheduler claimed the whole outbox and the others
+    swept empty-handed (found by bench/bench_multinode.py: one scheduler sent 9,350 of 10,000 in one
+    sweep while the other two claimed nothing for minutes). The settings below force that plan."""
+    seed_monitoring(db_url, 40)
+    ctx = _claims_ctx(db_url, lease_seconds=60, expected=200)
+    now = dt.datetime.now(dt.UTC)
+    with get_engine(db_url).connect() as conn:
+        for setting in ("enable_hashagg", "enable_hashjoin", "enable_mergejoin", "enable_material", "enable_sort"):
+            conn.execute(sa.text(f"SET LOCAL {setting} = off"))
+        rows = ReminderRepo(conn, ctx.scope).claim("me", now, now + dt.timedelta(minutes=1), 10)
+        claimed = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE claimed_by = 'me'")).scalar_one()
+        conn.rollback()
+    assert len(rows) == 10 and claimed == 10
+    assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)

@@ -24,6 +24,7 @@ from .helpers import (
     early_case,
     eml_files,
     message_ids,
+    more_ticks,
     outbox,
     schedulers,
     sessions,
@@ -33,7 +34,7 @@ from .helpers import (
     write_config,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]  # timing-sensitive: one worker runs them in turn
 
 TODAY = "2027-04-15"
 
@@ -130,7 +131,7 @@ def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
         assert survivor.of("waiting", since=killed_at), "the survivor swept without waiting for the lease"
         assert not [e for e in survivor.of("waiting") if e.at > first.at], survivor.kinds()
         wait_until(lambda: len(eml_files(sink)) >= len(A_RUNGS) + len(B_RUNGS), 20, "case B's e-mails")
-        time.sleep(1.5)  # a few more ticks: nothing else may go out
+        more_ticks(survivor, 3)  # a few more ticks: nothing else may go out
         survivor.signal(signal.SIGTERM)
         assert survivor.wait(20) == 0, survivor.stderr()
 
@@ -229,7 +230,7 @@ def test_a_sweep_longer_than_the_lease_is_not_joined_by_a_second_scheduler(
         procs.append(second)
         wait_until(lambda: len(first.of("swept")) >= 1, 40, "the first sweep to end")
         second.wait_for(lambda: len(second.of("swept")) + len(second.of("waiting")) >= 3, 30, "three ticks")
-        time.sleep(1.0)
+        more_ticks(second, 2)
         for p in procs:
             p.signal(signal.SIGTERM)
         for p in procs:
@@ -282,7 +283,7 @@ def test_only_an_admin_runs_the_scheduler_and_a_disabled_one_stops_sweeping(
         s.wait_for(lambda: any("disabled" in e.data.get("error", "") for e in s.of("error", since)), 40,
                    "the next tick to refuse the disabled user")
         swept_before = len(s.of("swept"))
-        time.sleep(1.5)  # three more ticks at 0.5 s: none sweeps
+        more_ticks(s, 3)  # three more ticks: none sweeps
         assert len(s.of("swept")) == swept_before
         s.signal(signal.SIGTERM)
         assert s.wait(20) == 0, s.stderr()

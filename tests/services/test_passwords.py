@@ -42,7 +42,9 @@ def test_set_password_through_the_cli(cli: Cli, db_url: str) -> None:
     done = set_password(ADMIN, "kobayashi", SECRET)
     assert done.returncode == 0, done.stderr
     assert SECRET not in done.stdout + done.stderr
-    assert verify_password(SECRET, _stored(cli, "kobayashi"))
+    stored = _stored(cli, "kobayashi")
+    assert verify_password(SECRET, stored)  # made with production parameters, verified by the suite's hasher
+    assert stored is not None and "$m=65536,t=3,p=4$" in stored  # outside the suite: RFC 9106 low-memory
 
     mine = set_password("kobayashi", "kobayashi", SECRET + " 2")  # oneself
     assert mine.returncode == 0, mine.stderr
@@ -55,3 +57,19 @@ def test_set_password_through_the_cli(cli: Cli, db_url: str) -> None:
     assert weak.returncode == 2 and "12" in weak.stderr
     assert _stored(cli, "tester") == before
     assert set_password(ADMIN, "nobody", SECRET).returncode == 4
+
+
+def test_production_parameters_are_the_default() -> None:
+    """Outside the test suite nothing installs another hasher: argon2id with RFC 9106's second
+    recommended option (§4: t=3 passes, p=4 lanes, m=2^16 KiB = 64 MiB)."""
+    probe = ("from casetrack.services import passwords as p; h = p.current_hasher(); "
+             "print(h.type.name, h.time_cost, h.memory_cost, h.parallelism, p.hash_password('x' * 12).split('$')[3])")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ID", "3", "65536", "4", "m=65536,t=3,p=4"]
+
+
+def test_the_suite_hashes_cheaply() -> None:
+    """tests/conftest.py installs argon2's cheapest parameters for the suite (same code path)."""
+    assert hash_password(SECRET).split("$")[3] == "m=8,t=1,p=1"

@@ -18,15 +18,11 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import requires_tool
 from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Site, holdback_case
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.browser,
-    # on a workstation without chromium these are skipped; in CI (.ci/run installs it) they always run
-    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
-                       reason="Debian's chromium is not installed (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipafont-gothic")]
 CONFLICT = "他の人がこの案件を変更しました — 再読み込みしてください"
 
 

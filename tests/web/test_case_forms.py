@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from casetrack.domain import policy
 from casetrack.services import diagrams
 from casetrack.store.tables import Case, CaseEstimate, CaseHistory, Document
+from tests.conftest import requires_tool
 from tests.web.conftest import ACTOR, COORDINATOR, HQ, SUPERVISOR, Site
 
 CONFLICT = "他の人がこの案件を変更しました — 再読み込みしてください"
@@ -82,6 +83,7 @@ def fresh_drawings() -> Iterator[None]:
 
 # -- the state diagram -------------------------------------------------------------------------------
 
+@requires_tool("dot", "graphviz fonts-ipafont-gothic")
 @pytest.mark.parametrize(("case", "labels", "current"), [("early", EARLY_STATES, "consultation"),
                                                          ("monitoring", STATES_405, "monitoring")])
 def test_the_diagram_marks_the_current_state(site: Site, case: str, labels: list[str], current: str) -> None:
@@ -95,6 +97,7 @@ def test_the_diagram_marks_the_current_state(site: Site, case: str, labels: list
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page and " style=" not in page
 
 
+@requires_tool("dot", "graphviz fonts-ipafont-gothic")
 def test_the_diagram_marks_the_states_passed(site: Site) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")

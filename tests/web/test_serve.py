@@ -11,7 +11,11 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from tests.web.conftest import Site
+
+pytestmark = pytest.mark.xdist_group("processes")  # timing-sensitive: one worker runs them in turn
 
 
 def _free_port() -> int:
