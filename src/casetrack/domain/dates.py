@@ -50,11 +50,11 @@ def read_date(text: str) -> dt.date:
     year_of_era = 1 if m[2] == "元" else int(m[2])
     if year_of_era < 1:
         raise ValueError(f"{text!r} is not a date: {era} has no year 0")
-    day = _day(text, start.year + year_of_era - 1, int(m[3]), int(m[4]))
-    if day < start or (end is not None and day >= end):
+    found = _day(text, start.year + year_of_era - 1, int(m[3]), int(m[4]))
+    if found < start or (end is not None and found >= end):
         last = f" to {(end - dt.timedelta(days=1)).isoformat()}" if end else " on"
         raise ValueError(f"{text!r} is not a date: {era} runs from {start.isoformat()}{last}")
-    return day
+    return found
 
 
 def _day(text: str, year: int, month: int, day: int) -> dt.date:

@@ -100,8 +100,9 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
     if "__error__" in raw:
         return None, [raw["__error__"]]
     get = lambda key: str(raw.get(key, "") or "").strip()  # noqa: E731
-    program = PROGRAM_NAMES.get(get("事業")) or resolve_label(get("事業"), {p: s.ja for p, s in specs.items()}, "事業")
-    program = program if program in specs else None
+    typed_program = PROGRAM_NAMES.get(get("事業")) or resolve_label(get("事業"), {p: s.ja for p, s in specs.items()},
+                                                                     "事業")
+    program: str | None = typed_program if typed_program in specs else None
     if program is None:
         problems.append(f"事業 {get('事業')!r} is not early or 405")
     spec = specs.get(program or "")

@@ -29,7 +29,7 @@ class LenderArg:
 
 def parse_lender(text: str) -> LenderArg:
     """``ORG[:main][:guaranteed]``: ORG an id or a bank's exact name (flags read from the right)."""
-    head, flags = normalise(text).strip(), []
+    head, flags = normalise(text).strip(), list[str]()
     while True:
         rest, sep, last = head.rpartition(":")
         if not sep or last not in ("main", "guaranteed"):

@@ -250,12 +250,12 @@ class ReminderRepo:
             moved += self.conn.execute(update(outbox).where(outbox.c.id == row["id"], outbox.c.status == "pending")
                                        .values(**values)).rowcount
         if mention is not None and case_ids:  # the other recipients' mail that names the coordinator
-            for row in self.conn.execute(select(outbox.c.id, outbox.c.body).where(
+            for other in self.conn.execute(select(outbox.c.id, outbox.c.body).where(
                     outbox.c.status == "pending", outbox.c.recipient_role != role,
                     outbox.c.case_id.in_(list(case_ids)))).all():
-                body = readdressed(row.body, None, None, mention)
-                if body != row.body:
-                    self.conn.execute(update(outbox).where(outbox.c.id == row.id).values(body=body))
+                body = readdressed(other.body, None, None, mention)
+                if body != other.body:
+                    self.conn.execute(update(outbox).where(outbox.c.id == other.id).values(body=body))
         return moved
 
     def list_outbox(self, status: str | None, limit: int | None = None) -> list[dict[str, Any]]:

@@ -59,7 +59,7 @@ class ViewRepo:
                  .where(cases.c.id.in_(list(case_ids))))
         if self.scope is not None:
             query = query.where(cases.c.council.in_(sorted(self.scope)))
-        return {case_id: name for case_id, name in self.conn.execute(query)}
+        return {str(case_id): str(name) for case_id, name in self.conn.execute(query)}
 
     def _filtered(self, query: Any, council: str | None, program: str | None, coordinator: str | None) -> Any:
         if self.scope is not None:
