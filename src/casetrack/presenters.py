@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .calendar import BusinessCalendar
+from .domain.labels import SESSION_KINDS, SESSION_STATUS, label
 from .domain.ledger import Entry, problems, totals
 from .domain.schedule import closed_days_passed
 from .store.repo import Repo
@@ -26,7 +27,10 @@ def case_row(case: dict[str, Any]) -> dict[str, Any]:
 def session_row(s: dict[str, Any], today: dt.date, calendar: BusinessCalendar) -> dict[str, Any]:
     """One monitoring session; ``calendar`` is its council's, to say why a moved due date moved."""
     overdue = (today - s["due_on"]).days if s["status"] == "scheduled" and today > s["due_on"] else 0
-    return {"case": s["case_id"], "council": s.get("council"), "seq": s["seq"], "kind": s["kind"],
+    return {"case": s["case_id"], "council": s.get("council"), **({"company": s["company_name"]}
+                                                                  if "company_name" in s else {}),
+            "seq": s["seq"], "kind": s["kind"], "kind_label": label(SESSION_KINDS, s["kind"]),
+            "status_label": label(SESSION_STATUS, s["status"]),
             "nominal_due_on": s["nominal_due_on"], "due_on": s["due_on"], "status": s["status"],
             "held_on": s["held_on"], "overdue_days": overdue, "note": s.get("note"),
             "waive_reason": s.get("waive_reason"),

@@ -489,6 +489,8 @@ ROWS_: list[Row] = [
              lambda t, e, u: ["monitoring", "waive", t.monitor, "3", "--reason", "事業者の事情"], writes=True),
     case_row("monitoring schedule", "case.work",
              lambda t, e, u: ["monitoring", "schedule", t.agreed, *SCHEDULE], writes=True),
+    case_row("case assign", "case.assign",
+             lambda t, e, u: ["case", "assign", t.consult, "--coordinator", f"sup{t.council}"], writes=True),
     # correcting a history row: reading the case, then the right to the corrected row's event
     Row("case correct (adviser row)", ("case.read", LOOKUP, policy.event_action("apply")),
         lambda t, e, u: ["case", "correct", t.applied, "2", "--note", "申込日の訂正"], writes=True),
@@ -523,6 +525,9 @@ ROWS_: list[Row] = [
         lambda t, e, u: ["audit", "stalled", "--council", t.council]),
     Row("caseload --council", ("case.read", FILTER),
         lambda t, e, u: ["caseload", "--council", t.council, "--by", "coordinator"]),
+    Row("case reassign --council", ("case.reassign", FILTER),
+        lambda t, e, u: ["case", "reassign", "--from", f"coord{t.council}", "--to", f"sup{t.council}",
+                         "--council", t.council], writes=True),
     Row("audit verify --council", ("audit.verify", FILTER),
         lambda t, e, u: ["audit", "verify", "--council", t.council]),
     *(Row(f"export {what} --council", ("case.export", FILTER),
@@ -539,6 +544,12 @@ ROWS_: list[Row] = [
          {"writes": True}),
         ("org add", "registry.write", lambda t, e, u: ["org", "add", "--name", "新規税理士事務所", "--kind", "tax_accountant"],
          {"writes": True}),
+        ("company edit", "registry.write",
+         lambda t, e, u: ["company", "edit", str(t.company), "--phone", "03-1111-2222"], {"writes": True}),
+        ("company history", "registry.read", lambda t, e, u: ["company", "history", str(t.company)], {}),
+        ("org edit", "registry.write",
+         lambda t, e, u: ["org", "edit", str(e.orgs.tax), "--phone", "03-1111-2222"], {"writes": True}),
+        ("org history", "registry.read", lambda t, e, u: ["org", "history", str(e.orgs.tax)], {}),
         ("user list", "user.read", lambda t, e, u: ["user", "list"], {}),
         ("user set-password (self)", "user.self", lambda t, e, u: ["user", "set-password", u],
          {"writes": True, "stdin": PASSWORD + "\n"}),
@@ -686,7 +697,9 @@ def assert_no_rows(row: Row, result: Result) -> None:
         assert _csv(result.out) == [], result.out
         return
     body = result.json
-    if isinstance(body, dict):  # audit verify
+    if isinstance(body, dict) and "moved" in body:  # case reassign
+        assert body["moved"] == 0 and body["cases"] == [], body
+    elif isinstance(body, dict):  # audit verify
         assert body["checked"] == 0 and body["broken"] == [], body
     else:
         assert body == [], body
@@ -696,7 +709,9 @@ def has_rows(row: Row, result: Result) -> bool:
     if not row.json:
         return bool(_csv(result.out))
     body = result.json
-    return bool(body["checked"]) if isinstance(body, dict) else bool(body)
+    if isinstance(body, dict):  # audit verify, case reassign
+        return bool(body["moved"] if "moved" in body else body["checked"])
+    return bool(body)
 
 
 # -- no row of another council leaks --------------------------------------------------------------

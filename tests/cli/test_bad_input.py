@@ -102,7 +102,8 @@ def test_user_add_with_unknown_council(cli: Cli, world: World) -> None:
 
 # -- bad input: exit 2 ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", ["2026-13-01", "2026/04/10", "20260410", "2026-02-30", "april"])
+# (2026/04/10 and 令和8年4月10日 are dates as offices type them: tests/cli/test_office_input.py)
+@pytest.mark.parametrize("value", ["2026-13-01", "20260410", "2026-02-30", "april", "平成31年5月1日", "R8.2.30"])
 def test_malformed_on_date(cli: Cli, world: World, value: str) -> None:
     cid = drive_early(cli, world, "applied")
     before, rows = show(cli, cid), history(cli, cid)

@@ -49,6 +49,11 @@ def test_wrong_check_digit_is_rejected_naming_both_digits(number: str, expected:
     assert f"got {got}" in message
 
 
+def test_full_width_and_hyphenated_numbers_read_as_typed_in_offices() -> None:
+    assert validate("１１８０３０１０１８７７１") == "1180301018771"
+    assert validate("1-1803-0101-8771") == validate("１－１８０３－０１０１－８７７１") == "1180301018771"
+
+
 @pytest.mark.parametrize(
     "number",
     [
@@ -57,8 +62,8 @@ def test_wrong_check_digit_is_rejected_naming_both_digits(number: str, expected:
         "",
         "118030101877a",
         "1180301O18771",  # letter O for zero
-        "１１８０３０１０１８７７１",  # full-width digits
-        "1180301018771１",
+        "1180301018771１",  # 14 digits once NFKC makes the full-width one ASCII
+        "١١٨٠٣٠١٠١٨٧٧١",  # Arabic-Indic digits: only ASCII digits count
         "118030101877.1",
         "+180301018771",
     ],

@@ -166,7 +166,7 @@ def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, ca
         assert [after[0][m] for m in MONEY] == [empty] * 3
         # the values a round trip must keep (checked above) are really there to keep
         assert before[0]["代表認定支援機関のメール"] == "office@minato-tax.example.jp"
-        assert before[0]["代表認定支援機関の種別"] == "tax_accountant" and before[0]["代表認定支援機関の認定"] == "はい"
+        assert before[0]["代表認定支援機関の種別"] == "税理士" and before[0]["代表認定支援機関の認定"] == "はい"
         assert yen(before[0]["実施済みの伴走支援（回）"]) == 1 and before[1]["実施済みの伴走支援（回）"] == empty
         history = other.ok("case", "history", imported["cases"][0])
         assert [h["event"] for h in history] == ["import"] and "imported from" in history[0]["note"]

@@ -188,13 +188,15 @@ def test_hostile_names_in_the_weekly_digest(companies: list[str]) -> None:
                   findings=[{"case": f"13-2026-{n:04d}", "code": "stalled", "days": 40, "message": name}
                             for n, name in enumerate(companies)],
                   upcoming=[{"due_on": dt.date(2027, 3, 5), "case_id": f"13-2026-{n:04d}", "company_name": name,
-                             "seq": 1} for n, name in enumerate(companies)])
+                             "seq": 1} for n, name in enumerate(companies)],
+                  companies={f"13-2026-{n:04d}": name for n, name in enumerate(companies)},
+                  codes={"stalled": "停滞"})
     first, _, rest = text.partition("\n")
     assert first == f"【casetrack】週次ダイジェスト 2027年第9週：要対応 {len(companies)}件・今後14日の伴走支援 " \
                     f"{len(companies)}件"
     lines = rest.splitlines()
     for n, name in enumerate(companies):  # each finding and each session stays on its own line
-        assert f"・13-2026-{n:04d}［stalled／40日］{one_line(name)}" in lines
+        assert f"・13-2026-{n:04d} {one_line(name)}［停滞／40日］{one_line(name)}" in lines
         assert any(line.startswith("・2027-03-05") and line.endswith(f"13-2026-{n:04d} {one_line(name)}　第1回")
                    for line in lines)
 

@@ -185,13 +185,13 @@ def test_csv_download_of_the_current_view(listed: Site) -> None:
     by_id = {r["案件番号"]: r for r in rows}
     hikari = by_id[listed.cases["overdue"]]
     assert hikari["事業者"] == "'" + FORMULA_NAME  # defused: never a formula
-    assert (hikari["事業"], hikari["事業名"], hikari["状態"], hikari["状態コード"]) == (
-        "405", "経営改善計画策定支援（405事業）", "伴走支援中", "monitoring")
+    assert (hikari["事業"], hikari["枠"], hikari["状態"], hikari["状態コード"]) == (
+        "経営改善計画策定支援（405事業）", "通常枠", "伴走支援中", "monitoring")
     assert (hikari["担当"], hikari["協議会"], hikari["状態の開始日"], hikari["計画日"]) == (
         "sato", "13", "2026-03-01", "2026-02-10")
     assert hikari["代表認定支援機関"] == "みなと税理士法人" and hikari["メイン行"] == "さくら銀行"
     soyokaze = by_id[listed.cases["both"]]
-    assert (soyokaze["事業者"], soyokaze["枠"], soyokaze["状態"]) == ("有限会社そよかぜ", "standard", "計画提出済")
+    assert (soyokaze["事業者"], soyokaze["枠"], soyokaze["状態"]) == ("有限会社そよかぜ", "通常枠", "計画提出済")
 
 
 def test_download_is_every_matching_case_not_the_page(listed: Site) -> None:

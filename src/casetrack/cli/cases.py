@@ -7,12 +7,11 @@ from typing import Any
 
 import click
 
-from .main import DATE, Globals, pass_globals
-from .output import cell, emit, format_option, table
+from .main import CASE_ID, COUNCIL, DATE, Globals, pass_globals
+from .output import Col, cell, emit, format_option, people_table, table, wide_option
 
-CASE_COLUMNS = ["id", "program", "track", "council", "state", "state_since", "company", "coordinator",
-                "opened_on", "accepted_on", "plan_date"]
-SESSION_COLUMNS = ["case", "seq", "kind", "nominal_due_on", "due_on", "status", "held_on", "overdue_days"]
+SESSION_COLUMNS = ["case", "seq", "kind_label", "nominal_due_on", "due_on", "status_label", "held_on",
+                   "overdue_days"]
 
 
 def render_case(c: dict[str, Any]) -> str:
@@ -60,13 +59,16 @@ def case() -> None:
 
 
 @case.command("open")
-@click.option("--program", required=True, type=click.Choice(["early", "405"]))
-@click.option("--track", help="early: standard | bank; 405: regular | gl (default: the first).")
-@click.option("--council", "council_code", required=True, metavar="CODE")
-@click.option("--company", "company_id", required=True, type=int, metavar="ID")
-@click.option("--support-org", "support_orgs", multiple=True, required=True, type=int, metavar="ID",
-              help="Repeatable; the first is the lead (代表).")
-@click.option("--lender", "lenders", multiple=True, metavar="ORG_ID[:main][:guaranteed]", help="Repeatable.")
+@click.option("--program", required=True, metavar="PROGRAM", help="early | 405 (or the program's Japanese name).")
+@click.option("--track", help="early: standard | bank; 405: regular | gl, or the track's Japanese name "
+              "(通常枠, 中小版GL枠…; default: the first).")
+@click.option("--council", "council_code", type=COUNCIL, required=True, metavar="CODE")
+@click.option("--company", "company_id", required=True, metavar="ID|法人番号|NAME",
+              help="The company by id, 法人番号 or exact name.")
+@click.option("--support-org", "support_orgs", multiple=True, required=True, metavar="ID|NAME",
+              help="Repeatable; the first is the lead (代表). By id or exact name.")
+@click.option("--lender", "lenders", multiple=True, metavar="ORG[:main][:guaranteed]",
+              help="Repeatable; ORG by id or exact name.")
 @click.option("--coordinator", metavar="NAME")
 @click.option("--interim-monitoring", is_flag=True, help="early: also schedule the optional interim session.")
 @click.option("--monitoring-interval-months", type=int, help="405: months between sessions (1–12).")
@@ -75,8 +77,8 @@ def case() -> None:
 @click.option("--on", type=DATE, help="Opening date (default: --today).")
 @format_option
 @pass_globals
-def case_open(g: Globals, program: str, track: str | None, council_code: str, company_id: int,
-              support_orgs: tuple[int, ...], lenders: tuple[str, ...], coordinator: str | None,
+def case_open(g: Globals, program: str, track: str | None, council_code: str, company_id: str,
+              support_orgs: tuple[str, ...], lenders: tuple[str, ...], coordinator: str | None,
               interim_monitoring: bool, monitoring_interval_months: int | None, estimates: tuple[str, ...],
               reuse_reason: str | None, on: dt.date | None, fmt: str) -> None:
     """Open a case in its first state (consultation).
@@ -96,14 +98,14 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
         parsed_estimates[component] = amount
     result = services.open_case(
         g.context(), program=program, track=track, council=council_code, company_id=company_id,
-        support_orgs=list(support_orgs), lenders=[services.parse_lender(x) for x in lenders],
+        support_orgs=list[int | str](support_orgs), lenders=[services.parse_lender(x) for x in lenders],
         coordinator=coordinator, interim_monitoring=interim_monitoring,
         interval_months=monitoring_interval_months, estimates=parsed_estimates, reuse_reason=reuse_reason, on=on)
     emit(result, fmt, render=render_case)
 
 
 @case.command("advance")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("event")
 @click.option("--on", type=DATE, help="Effective date (default: --today).")
 @click.option("--note", metavar="TEXT")
@@ -130,7 +132,7 @@ def case_advance(g: Globals, case_id: str, event: str, on: dt.date | None, note:
 
 
 @case.command("estimate")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("estimates", nargs=-1, required=True, metavar="COMPONENT=YEN...")
 @format_option
 @pass_globals
@@ -149,7 +151,7 @@ def case_estimate(g: Globals, case_id: str, estimates: tuple[str, ...], fmt: str
 
 
 @case.command("show")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @format_option
 @pass_globals
 def case_show(g: Globals, case_id: str, fmt: str) -> None:
@@ -159,15 +161,28 @@ def case_show(g: Globals, case_id: str, fmt: str) -> None:
     emit(services.show_case(g.context(), case_id), fmt, render=render_case)
 
 
+CASE_TABLE = [Col("id", "案件番号"), Col("program_short", "事業"), Col("track_label", "枠", 10),
+              Col("council", "協議会", wide_only=True), Col("state_label", "状態", 14), Col("company", "事業者", 24),
+              Col("coordinator", "担当", 10), Col("state_since", "状態の開始日"), Col("opened_on", "受付日", wide_only=True),
+              Col("accepted_on", "利用決定日", wide_only=True), Col("plan_date", "計画日")]
+CASE_CSV = ["id", "program", "program_label", "track", "track_label", "council", "state", "state_label", "state_since",
+            "company", "coordinator", "opened_on", "accepted_on", "plan_date"]
+SESSION_TABLE = [Col("case", "案件番号"), Col("council", "協議会", wide_only=True), Col("company", "事業者", 24),
+                 Col("seq", "回"), Col("kind_label", "種別"), Col("nominal_due_on", "本来の期限", wide_only=True),
+                 Col("due_on", "期限"), Col("status_label", "状態"), Col("held_on", "実施日"),
+                 Col("overdue_days", "超過日数"), Col("moved_because", "期限が動いた理由", wide_only=True)]
+
+
 @case.command("list")
-@click.option("--council", "council_code", metavar="CODE")
-@click.option("--program", type=click.Choice(["early", "405"]))
-@click.option("--state", metavar="S")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
+@click.option("--program", metavar="P", help="early | 405 (or the program's Japanese name).")
+@click.option("--state", metavar="S", help="A state id or its Japanese name (計画策定中…).")
 @click.option("--coordinator", metavar="NAME")
+@wide_option
 @format_option
 @pass_globals
 def case_list(g: Globals, council_code: str | None, program: str | None, state: str | None,
-              coordinator: str | None, fmt: str) -> None:
+              coordinator: str | None, wide: bool, fmt: str) -> None:
     """List cases.
 
     \b
@@ -178,13 +193,23 @@ def case_list(g: Globals, council_code: str | None, program: str | None, state: 
 
     rows = services.list_cases(g.context(), council=council_code, program=program, state=state,
                                coordinator=coordinator)
-    if fmt != "json":
-        rows = [{**r, "company": r["company"]["name"]} for r in rows]
-    emit(rows, fmt, CASE_COLUMNS)
+    if fmt == "json":
+        emit(rows, fmt)
+        return
+    from ..domain.labels import PROGRAM_SHORT
+
+    rows = [{**r, "company": r["company"]["name"], "program_short": PROGRAM_SHORT.get(r["program"], r["program"])}
+            for r in rows]
+    if fmt == "csv":
+        emit(rows, fmt, CASE_CSV)
+    elif rows:
+        click.echo(people_table(rows, CASE_TABLE, wide))
+    else:
+        click.echo("(none)", err=True)
 
 
 @case.command("history")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @format_option
 @pass_globals
 def case_history(g: Globals, case_id: str, fmt: str) -> None:
@@ -197,7 +222,7 @@ def case_history(g: Globals, case_id: str, fmt: str) -> None:
 
 
 @case.command("correct")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("seq", type=int)
 @click.option("--note", required=True, help="What was wrong in row SEQ and what is right.")
 @format_option
@@ -215,8 +240,67 @@ def case_correct(g: Globals, case_id: str, seq: int, note: str, fmt: str) -> Non
     emit(services.correct_history(g.context(), case_id, seq, note=note), fmt)
 
 
+@case.command("assign")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
+@click.option("--coordinator", required=True, metavar="NAME", help="The new coordinator (acts for the case's council).")
+@click.option("--on", type=DATE, help="Effective date of the change (default: --today).")
+@click.option("--note", metavar="TEXT")
+@format_option
+@pass_globals
+def case_assign(g: Globals, case_id: str, coordinator: str, on: dt.date | None, note: str | None, fmt: str) -> None:
+    """Make NAME the coordinator of CASE: a supervisor, or the case's own coordinator handing it over.
+    One history row; the case's pending reminders to the coordinator go to NAME.
+
+    \b
+    Example:
+      casetrack case assign 13-2026-0001 --coordinator tanaka --on 2027-04-01 --note "4月の異動"
+    """
+    from .. import services
+
+    result = services.assign(g.context(), case_id, coordinator, on=on, note=note)
+    if fmt == "table":
+        click.echo(f"{result['case']}: 担当 {result['from'] or '-'} → {result['to']} ({cell(result['on'])}); "
+                   f"pending mail moved: {result['mail_moved']}")
+    else:
+        emit(result, fmt)
+
+
+@case.command("reassign")
+@click.option("--from", "from_", required=True, metavar="NAME", help="The departing coordinator.")
+@click.option("--to", required=True, metavar="NAME", help="Who takes over (acts for the cases' councils).")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE", help="Only this council's cases.")
+@click.option("--on", type=DATE, help="Effective date of the change (default: --today).")
+@click.option("--note", metavar="TEXT")
+@click.option("--dry-run", is_flag=True, help="List the cases that would move; change nothing.")
+@format_option
+@pass_globals
+def case_reassign(g: Globals, from_: str, to: str, council_code: str | None, on: dt.date | None, note: str | None,
+                  dry_run: bool, fmt: str) -> None:
+    """Move every open case of one coordinator to another in one transaction (a supervisor; the April
+    staff rotation). Each case gets a history row; pending reminders and the weekly digest follow.
+
+    \b
+    Example:
+      casetrack case reassign --from sato --to tanaka --council 13 --dry-run
+      casetrack case reassign --from sato --to tanaka --council 13 --on 2027-04-01
+    """
+    from .. import services
+
+    result = services.reassign(g.context(), from_=from_, to=to, council=council_code, dry_run=dry_run, on=on,
+                               note=note)
+    if fmt == "table":
+        verb = "would move" if dry_run else "moved"
+        click.echo(f"{verb} {result['moved']} open case(s) from {from_} to {to}")
+        if result["cases"]:
+            click.echo(table(result["cases"], ["case", "council", "state", "from", "to", "on"]))
+    elif fmt == "csv":
+        emit(result["cases"], fmt, ["case", "council", "state", "from", "to", "on"])
+    else:
+        emit(result, fmt)
+
+
 @case.command("events")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.option("--on", type=DATE, help="Judge as of this date (default: --today).")
 @format_option
 @pass_globals
@@ -241,7 +325,7 @@ def doc() -> None:
 
 
 @doc.command("add")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("kind")
 @click.option("--lender", type=int, metavar="ORG_ID", help="For letters from a lender (default: the main bank).")
 @click.option("--on", type=DATE, help="Date of the document (default: --today).")
@@ -279,24 +363,32 @@ def monitoring() -> None:
 
 
 @monitoring.command("list")
-@click.option("--case", "case_id", metavar="CASE")
-@click.option("--council", "council_code", metavar="CODE")
-@click.option("--status", type=click.Choice(["scheduled", "held", "waived"]))
+@click.option("--case", "case_id", metavar="CASE", type=CASE_ID)
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
+@click.option("--status", metavar="S", help="scheduled | held | waived.")
 @click.option("--due-before", type=DATE)
+@wide_option
 @format_option
 @pass_globals
 def monitoring_list(g: Globals, case_id: str | None, council_code: str | None, status: str | None,
-                    due_before: dt.date | None, fmt: str) -> None:
+                    due_before: dt.date | None, wide: bool, fmt: str) -> None:
     """List monitoring sessions."""
     from .. import services
 
     rows = services.list_sessions(g.context(), case_id=case_id, council=council_code, status=status,
                                   due_before=due_before)
-    emit(_readable(rows, fmt), fmt, [*SESSION_COLUMNS, "moved_because"])
+    if fmt != "table":
+        emit(_readable(rows, fmt), fmt, ["case", "council", "company", "seq", "kind", "kind_label", "nominal_due_on",
+                                         "due_on", "status", "status_label", "held_on", "overdue_days",
+                                         "moved_because"])
+    elif rows:
+        click.echo(people_table(_readable(rows, fmt), SESSION_TABLE, wide))
+    else:
+        click.echo("(none)", err=True)
 
 
 @monitoring.command("schedule")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("dates", nargs=-1, required=True, type=DATE, metavar="DATE...")
 @format_option
 @pass_globals
@@ -315,7 +407,7 @@ def monitoring_schedule(g: Globals, case_id: str, dates: tuple[dt.date, ...], fm
 
 
 @monitoring.command("record")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("seq", type=int)
 @click.option("--held-on", type=DATE, required=True, help="When it was held: not after --today, not before the "
               "plan date.")
@@ -339,7 +431,7 @@ def monitoring_record(g: Globals, case_id: str, seq: int, held_on: dt.date, note
 
 
 @monitoring.command("waive")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("seq", type=int)
 @click.option("--reason", required=True, metavar="TEXT")
 @format_option

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .main import Globals, pass_globals
+from .main import COUNCIL, Globals, pass_globals
 from .output import emit, format_option
 
 
@@ -14,7 +14,7 @@ from .output import emit, format_option
 @click.option("--out", metavar="FILE", help="Write here (default for CSV: standard output).")
 @click.option("--encoding", default="utf-8", show_default=True,
               help="CSV only: utf-8 (with BOM, for Excel) or cp932.")
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @click.option("--redact", is_flag=True,
               help="Replace people's names (担当, 事業者) by pseudonyms, stable within this file only.")
 @pass_globals

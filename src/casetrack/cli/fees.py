@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .main import DATE, Globals, pass_globals
+from .main import CASE_ID, DATE, Globals, pass_globals
 from .output import emit, format_option
 
 CLAIM_COLUMNS = ["id", "component", "session", "fee", "status", "eligible", "subsidy", "paid", "retained",
@@ -34,7 +34,7 @@ def fee() -> None:
 
 
 @fee.command("claim")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("component")
 @click.option("--fee", "fee_text", required=True, metavar="YEN", help="What the support org bills (tax included).")
 @click.option("--session", type=int, metavar="SEQ", help="The monitoring session the claim is for.")
@@ -58,7 +58,7 @@ def fee_claim(g: Globals, case_id: str, component: str, fee_text: str, session: 
 
 
 @fee.command("decide")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("claim_id", type=int, metavar="CLAIM_ID")
 @click.option("--on", type=DATE, help="Date of the decision (default: --today).")
 @format_option
@@ -78,7 +78,7 @@ def fee_decide(g: Globals, case_id: str, claim_id: int, on: dt.date | None, fmt:
 
 
 @fee.command("reject")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("claim_id", type=int, metavar="CLAIM_ID")
 @click.option("--reason", required=True, metavar="TEXT")
 @click.option("--on", type=DATE)
@@ -92,7 +92,7 @@ def fee_reject(g: Globals, case_id: str, claim_id: int, reason: str, on: dt.date
 
 
 @fee.command("list")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @format_option
 @pass_globals
 def fee_list(g: Globals, case_id: str, fmt: str) -> None:
@@ -103,7 +103,7 @@ def fee_list(g: Globals, case_id: str, fmt: str) -> None:
 
 
 @fee.command("statement")
-@click.argument("case_id", metavar="CASE")
+@click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 @pass_globals
 def fee_statement(g: Globals, case_id: str, fmt: str) -> None:

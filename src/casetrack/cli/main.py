@@ -23,15 +23,43 @@ class DateType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
-        from ..domain.dates import parse_date
+        from ..services.parsing import read_date
 
         try:
-            return parse_date(str(value))
+            return read_date(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
 
 DATE = DateType()
+
+
+class CaseIdType(click.ParamType):
+    """A case id as typed: NFKC, and the number without its leading zeros (13-2026-1 is 13-2026-0001)."""
+
+    name = "CASE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..services.parsing import parse_case_id
+
+        return parse_case_id(str(value))
+
+
+CASE_ID = CaseIdType()
+
+
+class CouncilCodeType(click.ParamType):
+    """A council code as typed: NFKC (１３ is 13) and one digit padded (1 is 01)."""
+
+    name = "CODE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..services.parsing import parse_council_code
+
+        return parse_council_code(str(value))
+
+
+COUNCIL = CouncilCodeType()
 
 
 @dataclass

@@ -9,6 +9,7 @@ import json
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -85,8 +86,47 @@ def csv_cell(value: Any) -> str:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else cell(value)
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    grid = [list(columns)] + [[cell(r.get(c)) for c in columns] for r in rows]
+def clipped(text: str, limit: int | None) -> str:
+    """``text`` cut to ``limit`` terminal columns (an ellipsis says it was cut)."""
+    if limit is None or width(text) <= limit:
+        return text
+    out = ""
+    for ch in text:
+        if width(out + ch) > limit - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+TABLE_WIDTH = 120  # a default table fits this many terminal columns; --wide shows every column, uncut
+
+
+@dataclass(frozen=True)
+class Col:
+    """A table column: the row key, the Japanese header people read, the widest it may be by default,
+    and whether it is shown only with --wide."""
+
+    key: str
+    header: str
+    limit: int | None = None
+    wide_only: bool = False
+
+
+def wide_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--wide", is_flag=True, help="Table: every column, nothing cut (wider than 120).")(func)
+
+
+def people_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], wide: bool) -> str:
+    """A table for people: Japanese headers, labels; by default the essential columns, long cells cut."""
+    chosen = [c for c in cols if wide or not c.wide_only]
+    return table(rows, [c.key for c in chosen], headers=[c.header for c in chosen],
+                 limits=None if wide else {c.key: c.limit for c in chosen})
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None,
+          limits: dict[str, int | None] | None = None) -> str:
+    cut = limits or {}
+    grid = [list(headers or columns)] + [[clipped(cell(r.get(c)), cut.get(c)) for c in columns] for r in rows]
     widths = [max(width(row[i]) for row in grid) for i in range(len(columns))]
     lines = []
     for n, row in enumerate(grid):

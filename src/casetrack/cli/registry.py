@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import click
 
-from .main import DATE, Globals, pass_globals
-from .output import emit, format_option
+from .main import COUNCIL, DATE, Globals, pass_globals
+from .output import cell, emit, format_option, table
 
 
 @click.command()
@@ -90,6 +91,58 @@ def company_add(g: Globals, name: str, corporate_number: str | None, fiscal_year
     emit(row, fmt)
 
 
+CHANGE_COLUMNS = ["seq", "field_label", "before", "after", "effective_on", "user", "note"]
+
+
+def _show_changes(result: dict[str, Any], fmt: str, what: str) -> None:
+    if fmt != "table":
+        emit(result, fmt)
+        return
+    click.echo(f"{what} {result['id']} {result['name']}: {len(result['changes'])} change(s)")
+    click.echo(table(result["changes"], ["field_label", "before", "after"]))
+    for m in result.get("moved", []):
+        click.echo(f"  {m['case']} 第{m['seq']}回（決算期）: {cell(m['from'])} → {cell(m['to'])}")
+    if result.get("mail_readdressed"):
+        click.echo(f"  pending mail readdressed: {result['mail_readdressed']}")
+
+
+@company.command("edit")
+@click.argument("company_id", metavar="ID", type=int)
+@click.option("--name")
+@click.option("--corporate-number", metavar="13DIGITS", help="法人番号 (empty: remove it).")
+@click.option("--fiscal-year-end-month", type=int, help="決算月, 1–12: re-plans open early cases' sessions.")
+@click.option("--address")
+@click.option("--representative", help="代表者.")
+@click.option("--email", metavar="ADDR")
+@click.option("--phone")
+@click.option("--note", metavar="TEXT", help="Why (kept with each change row).")
+@format_option
+@pass_globals
+def company_edit(g: Globals, company_id: int, note: str | None, fmt: str, **fields: Any) -> None:
+    """Correct a company. Each changed field is a hash-chained change row (company history ID);
+    a new 決算月 re-plans the fiscal-year-end sessions of its open early cases and lists the moves.
+
+    \b
+    Example:
+      casetrack company edit 1 --name 株式会社みどり工房ホールディングス --fiscal-year-end-month 9
+    """
+    from .. import services
+
+    _show_changes(services.edit_company(g.context(), company_id, fields, note=note), fmt, "company")
+
+
+@company.command("history")
+@click.argument("company_id", metavar="ID", type=int)
+@format_option
+@pass_globals
+def company_history(g: Globals, company_id: int, fmt: str) -> None:
+    """Every change of a company: who, when, which field, before and after."""
+    from .. import services
+
+    emit(services.master_history(g.context(), "company", company_id), fmt,
+         ["seq", "field", "before", "after", "effective_on", "recorded_at", "user", "note"])
+
+
 @company.command("list")
 @format_option
 @pass_globals
@@ -136,6 +189,42 @@ def org_list(g: Globals, fmt: str) -> None:
     emit(services.list_orgs(g.context()), fmt, ["id", "name", "kind", "certified", "is_bank", "email"])
 
 
+@org.command("edit")
+@click.argument("org_id", metavar="ID", type=int)
+@click.option("--name")
+@click.option("--kind", type=click.Choice(["bank", "tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber",
+                                           "other"]))
+@click.option("--email", metavar="ADDR", help="Where reminders go (pending ones too; empty: remove it).")
+@click.option("--phone")
+@click.option("--certified/--not-certified", default=None, help="認定経営革新等支援機関 or not.")
+@click.option("--note", metavar="TEXT", help="Why (kept with each change row).")
+@format_option
+@pass_globals
+def org_edit(g: Globals, org_id: int, note: str | None, fmt: str, **fields: Any) -> None:
+    """Correct an organisation. Each changed field is a hash-chained change row (org history ID); a new
+    e-mail or name readdresses the pending reminders of the cases it leads.
+
+    \b
+    Example:
+      casetrack org edit 1 --email office@minato-tax.example.jp --note "誤記の訂正"
+    """
+    from .. import services
+
+    _show_changes(services.edit_org(g.context(), org_id, fields, note=note), fmt, "organisation")
+
+
+@org.command("history")
+@click.argument("org_id", metavar="ID", type=int)
+@format_option
+@pass_globals
+def org_history(g: Globals, org_id: int, fmt: str) -> None:
+    """Every change of an organisation: who, when, which field, before and after."""
+    from .. import services
+
+    emit(services.master_history(g.context(), "organisation", org_id), fmt,
+         ["seq", "field", "before", "after", "effective_on", "recorded_at", "user", "note"])
+
+
 @click.group()
 def user() -> None:
     """Council staff (coordinators, supervisors, HQ, admins)."""
@@ -143,7 +232,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--council", "council_codes", required=True, multiple=True, metavar="CODE",
+@click.option("--council", "council_codes", type=COUNCIL, required=True, multiple=True, metavar="CODE",
               help="The user's council; repeat for further councils a coordinator or supervisor acts for.")
 @click.option("--email", metavar="ADDR")
 @click.option("--display-name", metavar="TEXT", help="The name e-mails and pages show (佐藤 花子); default the login.")

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .main import DATE, Globals, pass_globals
+from .main import COUNCIL, DATE, Globals, pass_globals
 from .output import emit, format_option
 
 
@@ -94,7 +94,7 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sent", "dead", "dropped", "skipped"]))
+@click.option("--status", metavar="S", help="pending | sent | dead | dropped | skipped.")
 @format_option
 @pass_globals
 def outbox_list(g: Globals, status: str | None, fmt: str) -> None:
@@ -156,7 +156,7 @@ def _closure_change(g: Globals, day: dt.date, council: str | None, reason: str |
 
 @closure.command("add")
 @click.argument("day", type=DATE)
-@click.option("--council", "council_code", metavar="CODE", help="Only this council (default: all).")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE", help="Only this council (default: all).")
 @click.option("--reason", metavar="TEXT")
 @format_option
 @pass_globals
@@ -172,7 +172,7 @@ def closure_add(g: Globals, day: dt.date, council_code: str | None, reason: str 
 
 @closure.command("remove")
 @click.argument("day", type=DATE)
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @format_option
 @pass_globals
 def closure_remove(g: Globals, day: dt.date, council_code: str | None, fmt: str) -> None:

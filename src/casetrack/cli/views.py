@@ -6,8 +6,15 @@ import datetime as dt
 
 import click
 
-from .main import DATE, Globals, pass_globals
-from .output import emit, emit_stream, format_option
+from .main import COUNCIL, DATE, Globals, pass_globals
+from .output import Col, emit, emit_stream, format_option, people_table, wide_option
+
+FINDING_TABLE = [Col("case", "案件番号"), Col("council", "協議会", wide_only=True), Col("company", "事業者", 20),
+                 Col("state_label", "状態", 14), Col("code_label", "区分", 14), Col("level_label", "緊急度"),
+                 Col("since", "開始日", wide_only=True), Col("days", "日数"), Col("waiting_on_label", "対応待ち"),
+                 Col("coordinator", "担当", 10), Col("message", "内容", wide_only=True)]
+FINDING_CSV = ["case", "council", "company", "program", "program_label", "state", "state_label", "code", "code_label",
+               "level", "level_label", "since", "days", "waiting_on", "waiting_on_label", "coordinator", "message"]
 
 
 @click.group()
@@ -16,17 +23,18 @@ def audit() -> None:
 
 
 @audit.command("stalled")
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @click.option("--program", type=click.Choice(["early", "405"]))
 @click.option("--coordinator", metavar="NAME")
 @click.option("--code", "codes", multiple=True,
               type=click.Choice(["stalled", "claim_deadline", "validity", "monitoring_overdue", "holdback_open"]),
               help="Only these findings (repeatable).")
 @click.option("--fail-on-findings", is_flag=True, help="Exit 1 when there is any finding (for scripts).")
+@wide_option
 @format_option
 @pass_globals
 def audit_stalled(g: Globals, council_code: str | None, program: str | None, coordinator: str | None,
-                  codes: tuple[str, ...], fail_on_findings: bool, fmt: str) -> None:
+                  codes: tuple[str, ...], fail_on_findings: bool, wide: bool, fmt: str) -> None:
     """Every case that needs someone to act as of --today: why, since when, waiting on whom. Most urgent
     first (passed deadlines and overdue sessions, then warnings; longest first).
 
@@ -36,15 +44,17 @@ def audit_stalled(g: Globals, council_code: str | None, program: str | None, coo
     """
     from .. import services
 
-    columns = ["case", "council", "state", "code", "level", "since", "days", "waiting_on", "coordinator", "message"]
     rows = services.audit_stalled_rows(g.context(), council=council_code, program=program,
                                        coordinator=coordinator, codes=codes)
     if fmt == "table":
         listed = list(rows)
-        emit(listed, fmt, columns)
+        if listed:
+            click.echo(people_table(listed, FINDING_TABLE, wide))
+        else:
+            click.echo("(none)", err=True)
         count = len(listed)
     else:
-        count = emit_stream(rows, fmt, columns)
+        count = emit_stream(rows, fmt, FINDING_CSV)
     if fail_on_findings and count:
         raise click.exceptions.Exit(1)
 
@@ -70,7 +80,7 @@ def audit_access(g: Globals, who: str | None, since: dt.date | None, limit: int,
 
 
 @audit.command("verify")
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @format_option
 @pass_globals
 def audit_verify(g: Globals, council_code: str | None, fmt: str) -> None:
@@ -88,7 +98,7 @@ def audit_verify(g: Globals, council_code: str | None, fmt: str) -> None:
         click.echo(f"checked {result['checked']} row(s): " + ("all chains intact" if result["ok"] else
                                                              f"{len(result['broken'])} broken link(s)"))
         for b in result["broken"]:
-            click.echo(f"  {b['case']}  {b['table']} row {b['row']}: {b['reason']}")
+            click.echo(f"  {b['case'] or b.get('record')}  {b['table']} row {b['row']}: {b['reason']}")
     else:
         emit(result, fmt)
     if not result["ok"]:
@@ -96,7 +106,7 @@ def audit_verify(g: Globals, council_code: str | None, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--council", "council_code", metavar="CODE")
+@click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @click.option("--by", type=click.Choice(["state", "coordinator", "program", "council"]), default="state",
               show_default=True)
 @format_option

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .main import Globals, pass_globals
+from .main import CASE_ID, Globals, pass_globals
 from .output import emit, format_option
 
 
@@ -97,7 +97,7 @@ def workflow_validate(files: tuple[str, ...], fmt: str) -> None:
 @click.argument("program")
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "svg", "dot"]), default="mermaid",
               show_default=True)
-@click.option("--case", "case_id", metavar="CASE", help="Highlight the current state of this case.")
+@click.option("--case", "case_id", metavar="CASE", type=CASE_ID, help="Highlight the current state of this case.")
 @pass_globals
 def workflow_diagram(g: Globals, program: str, fmt: str, case_id: str | None) -> None:
     """Draw a program's state machine (SVG needs graphviz).

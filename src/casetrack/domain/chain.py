@@ -37,6 +37,9 @@ HISTORY_FIELDS = ("case_id", "seq", "event", "from_state", "to_state", "effectiv
 LEDGER_FIELDS = ("case_id", "claim_id", "component", "fee", "eligible", "subsidy", "paid", "retained", "released",
                  "company_share", "limits", "on", "recorded_at", "user")
 
+MASTER_FIELDS = ("entity", "entity_id", "seq", "field", "before", "after", "effective_on", "recorded_at", "user",
+                 "note")
+
 
 def verify(rows: Sequence[Mapping[str, Any]], fields: Sequence[str], head: str | None = None) -> list[tuple[Any, str]]:
     """Every broken link of one case's chain, as (row id, reason). ``rows`` in chain order; ``head`` is

@@ -7,6 +7,8 @@ right of the 12-digit base number and Q_n is 1 for odd n and 2 for even n
 
 from __future__ import annotations
 
+import unicodedata
+
 
 def check_digit(base12: str) -> int:
     if len(base12) != 12 or not base12.isdigit():
@@ -18,8 +20,10 @@ def check_digit(base12: str) -> int:
 
 
 def validate(number: str) -> str:
-    """Return the normalised 13-digit number or raise ValueError naming the problem."""
-    cleaned = number.strip().replace("-", "")
+    """Return the normalised 13-digit number or raise ValueError naming the problem. Read after NFKC
+    (full-width digits and hyphens as typed in Japanese offices); hyphens and spaces between digits are
+    ignored; only ASCII digits count."""
+    cleaned = unicodedata.normalize("NFKC", number).strip().replace("-", "").replace(" ", "")
     if len(cleaned) != 13 or not cleaned.isascii() or not cleaned.isdigit():
         raise ValueError(f"corporate number {number!r} must be 13 digits")
     expected = check_digit(cleaned[1:])

@@ -51,6 +51,9 @@ ACTIONS: dict[str, Action] = {a.id: a for a in (
     _a("case.open", "案件の受付・取込", "open and import cases", "coordinator", "supervisor"),
     _a("case.work", "支援機関側の記録", "record adviser-side events, documents, claims, estimates and sessions",
        "coordinator", "supervisor"),
+    _a("case.assign", "担当者の変更", "change a case's coordinator (a coordinator: only their own cases)",
+       "coordinator", "supervisor"),
+    _a("case.reassign", "担当案件の一括引継ぎ", "move every open case of one coordinator to another", "supervisor"),
     _a("case.decide", "協議会の決定", "make council decisions (" + ", ".join(sorted(COUNCIL_DECISIONS))
        + "; fee decide and reject; waive a session)", "supervisor"),
     _a("remind.run", "督促の送信", "run a reminder sweep", "coordinator", "supervisor", "admin"),

@@ -23,6 +23,11 @@ _WHERE = {
     "add_user": "registry",
     "edit_user": "registry",
     "advance": "cases",
+    "edit_company": "master_data",
+    "edit_org": "master_data",
+    "master_history": "master_data",
+    "assign": "assignment",
+    "reassign": "assignment",
     "audit_stalled": "views",
     "case_events": "cases",
     "case_history": "cases",
@@ -82,6 +87,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
+    from .assignment import assign, reassign  # noqa: F401
     from .cases import (  # noqa: F401
         advance,
         case_events,
@@ -99,6 +105,11 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from .exchange import export, export_case_list  # noqa: F401
     from .fees import claim_fee, decide_fee, fee_statement, list_claims, reject_fee, set_estimates  # noqa: F401
     from .importing import import_cases  # noqa: F401
+    from .master_data import (  # noqa: F401
+        edit_company,
+        edit_org,
+        master_history,  # noqa: F401
+    )
     from .monitoring import list_sessions, record_session, set_explicit_schedule, waive_session  # noqa: F401
     from .parsing import LenderArg, parse_estimate, parse_lender, parse_yen  # noqa: F401
     from .registry import (  # noqa: F401

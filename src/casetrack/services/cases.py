@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from .. import presenters
@@ -12,21 +13,26 @@ from ..domain.schedule import early_sessions, regular_sessions
 from ..errors import BadInput, NotFound
 from ..store.repo import Repo, utcnow
 from ..workflow.engine import EventArgs, engine_for
-from ..workflow.registry import workflow
+from ..workflow.registry import all_workflows, workflow
 from ..workflow.spec import WorkflowSpec
+from . import filters as filters_
 from .closures import calendar_of
 from .context import Context, load_case, stale
 from .fees import decide_claim_by_event
-from .parsing import LenderArg
+from .parsing import LenderArg, resolve_company, resolve_component, resolve_label, resolve_org
 
 
-def open_case(ctx: Context, *, program: str, track: str | None, council: str, company_id: int,
-              support_orgs: list[int], lenders: list[LenderArg], coordinator: str | None,
+def open_case(ctx: Context, *, program: str, track: str | None, council: str, company_id: int | str,
+              support_orgs: list[int | str], lenders: list[LenderArg], coordinator: str | None,
               interim_monitoring: bool, interval_months: int | None, estimates: dict[str, int],
               reuse_reason: str | None, on: dt.date | None) -> dict[str, Any]:
+    """Open a case. The company, support orgs and lenders may be named by id, by name (and the company
+    by 法人番号); the program, track and estimate components by id or Japanese label."""
     ctx.authorize("case.open")
+    program = resolve_label(program, {p: s.ja for p, s in all_workflows().items()}, "program")
     spec = workflow(program)
-    track = track or spec.default_track
+    track = resolve_label(track, {t: x.ja for t, x in spec.tracks.items()}, "track") if track else spec.default_track
+    estimates = {resolve_component(spec, track, c): a for c, a in estimates.items()}
     if track not in spec.tracks:
         raise BadInput(f"unknown track {track!r} for program {program} (one of {', '.join(spec.tracks)})")
     opened_on = on or ctx.today
@@ -36,10 +42,6 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
         raise BadInput(str(exc)) from None
     if not support_orgs:
         raise BadInput("a case needs its lead support org (--support-org ID)")
-    if len(set(support_orgs)) != len(support_orgs):
-        raise BadInput("the same --support-org is given twice")
-    if len({lender.org_id for lender in lenders}) != len(lenders):
-        raise BadInput("the same --lender is given twice")
     if sum(lender.main for lender in lenders) > 1:
         raise BadInput("only one lender can be the main bank")
     if interim_monitoring and program != "early":
@@ -58,6 +60,13 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
         if repo.council(council) is None:
             raise NotFound("council", council)
         ctx.check_council(council)
+        company_id = resolve_company(repo, company_id)
+        support_orgs = [resolve_org(repo, ref, "--support-org") for ref in support_orgs]
+        lenders = [replace(x, org_id=resolve_org(repo, x.org_id, "--lender", banks_only=True)) for x in lenders]
+        if len(set(support_orgs)) != len(support_orgs):
+            raise BadInput("the same --support-org is given twice")
+        if len({lender.org_id for lender in lenders}) != len(lenders):
+            raise BadInput("the same --lender is given twice")
         company = repo.company(company_id)
         if company is None:
             raise NotFound("company", company_id)
@@ -114,8 +123,17 @@ def show_case(ctx: Context, case_id: str) -> dict[str, Any]:
 
 def list_cases(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
     ctx.authorize("case.read")
+    filters["program"], filters["state"] = filters_.by_label(filters.get("program"), filters.get("state"))
     with ctx.read() as repo:
-        return [presenters.case_row(c) for c in repo.list_cases(**filters)]
+        filters_.check(repo, **filters)
+        rows = [presenters.case_row(c) for c in repo.list_cases(**filters)]
+    specs = all_workflows()
+    for row in rows:  # what people read beside the codes
+        spec = specs[row["program"]]
+        row["program_label"] = spec.ja
+        row["track_label"] = spec.tracks[row["track"]].ja if row["track"] in spec.tracks else row["track"]
+        row["state_label"] = spec.states[row["state"]].ja if row["state"] in spec.states else row["state"]
+    return rows
 
 
 def case_history(ctx: Context, case_id: str) -> list[dict[str, Any]]:

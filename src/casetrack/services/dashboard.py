@@ -95,8 +95,11 @@ def _top_findings(ctx: Context, *, council: str | None, coordinator: str | None,
     """The audit's findings as `audit stalled` finds them: how many, and the ``limit`` most urgent."""
     ctx.authorize("case.read")
     with ctx.read() as repo:
-        found = list(iter_findings(ctx, ViewRepo(repo.conn, ctx.scope), council=council, coordinator=coordinator))
-    return {"total": len(found), "rows": [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]}
+        views = ViewRepo(repo.conn, ctx.scope)
+        found = list(iter_findings(ctx, views, council=council, coordinator=coordinator))
+        top = [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]
+        names = views.company_names([f["case"] for f in top])
+    return {"total": len(found), "rows": [{**f, "company": names.get(f["case"])} for f in top]}
 
 
 def search_cases(ctx: Context, *, program: str | None = None, state: str | None = None,
@@ -154,8 +157,8 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
         "labels": {
             "program": spec.ja, "track": spec.tracks[view["track"]].ja if view["track"] in spec.tracks else view["track"],
             "states": {s.id: s.ja for s in spec.states.values()},
-            "events": {e.id: e.ja for e in spec.events.values()} | {"open": "受付", "import": "取込",
-                                                                   "correct": "訂正"},
+            "events": {e.id: e.ja for e in spec.events.values()} | {
+                "open": "受付", "import": "取込", "assign": "担当者変更", "correct": "訂正"},
             "documents": {d.id: d.ja for d in spec.documents.values()},
             "components": {c.id: c.ja for c in spec.components.values()},
         },

@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import BadInput
 from ..store.repo import utcnow
 from .context import Context, load_case, stale
+from .parsing import resolve_label
 
 
 def fingerprint(file: str, option: str) -> dict[str, Any]:
@@ -34,6 +35,7 @@ def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
             raise stale(case_id)
+        kind = resolve_label(kind, {k: d.ja for k, d in spec.documents.items()}, "document kind")
         if kind not in spec.documents:
             raise BadInput(f"unknown document kind {kind!r} (one of {', '.join(spec.documents)})",
                            ja=[f"書類の種類「{kind}」は{spec.ja}にはありません。"])

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..domain.labels import ORG_KINDS as ORG_KIND_LABELS
+from ..domain.labels import label
 from ..errors import BadInput
 from ..exchange.writers import Column, write_csv, write_xlsx
 from ..store.browse import case_conditions
@@ -17,15 +19,16 @@ from ..store.views import export_case_rows, export_session_rows
 from ..workflow.registry import all_workflows
 from .case_filters import CaseFilter, case_filter
 from .context import Context
+from .filters import check
 from .reminders import SESSION_KIND_LABELS
 from .views import audit_stalled
 
 CASE_COLUMNS = [
-    Column("id", "案件番号"), Column("program", "事業"), Column("track", "枠"), Column("council", "協議会"),
+    Column("id", "案件番号"), Column("program_label", "事業"), Column("track_label", "枠"), Column("council", "協議会"),
     Column("company_name", "事業者"), Column("corporate_number", "法人番号"),
     Column("fiscal_year_end_month", "決算月", "int"), Column("state_label", "状態"), Column("state", "状態コード"),
     Column("state_since", "状態の開始日", "date"), Column("coordinator", "担当"), Column("lead_name", "代表認定支援機関"),
-    Column("lead_email", "代表認定支援機関のメール"), Column("lead_kind", "代表認定支援機関の種別"),
+    Column("lead_email", "代表認定支援機関のメール"), Column("lead_kind_label", "代表認定支援機関の種別"),
     Column("lead_certified", "代表認定支援機関の認定"),
     Column("lenders", "金融機関"), Column("main_bank", "メイン行"), Column("opened_on", "受付日", "date"),
     Column("accepted_on", "利用決定日", "date"), Column("plan_date", "計画日", "date"),
@@ -43,9 +46,10 @@ SESSION_COLUMNS = [
     Column("overdue_days", "超過日数", "int"),
 ]
 FINDING_COLUMNS = [
-    Column("case", "案件番号"), Column("council", "協議会"), Column("state", "状態コード"), Column("code", "区分"),
-    Column("level", "緊急度"), Column("since", "開始日", "date"), Column("days", "日数", "int"),
-    Column("waiting_on", "対応待ち"), Column("coordinator", "担当"), Column("message", "内容"),
+    Column("case", "案件番号"), Column("council", "協議会"), Column("company", "事業者"), Column("state_label", "状態"),
+    Column("code_label", "区分"), Column("level_label", "緊急度"), Column("since", "開始日", "date"),
+    Column("days", "日数", "int"), Column("waiting_on_label", "対応待ち"), Column("coordinator", "担当"),
+    Column("message", "内容"),
 ]
 SESSION_STATUS = {"scheduled": "予定", "held": "実施済", "waived": "免除"}
 WHAT = ("cases", "monitoring", "findings")
@@ -57,6 +61,9 @@ def _cases(ctx: Context, repo: Any, council: str | None, where: Any = ()) -> Ite
         spec = specs.get(row["program"])
         row["state_label"] = spec.states[row["state"]].ja if spec and row["state"] in spec.states else row["state"]
         row["program_label"] = spec.ja if spec else row["program"]
+        track = spec.tracks.get(row["track"]) if spec else None
+        row["track_label"] = track.ja if track else row["track"]
+        row["lead_kind_label"] = label(ORG_KIND_LABELS, row.get("lead_kind"))
         yield row
 
 
@@ -106,6 +113,9 @@ def export(ctx: Context, what: str, *, fmt: str, out: str | None, encoding: str 
         "".encode(encoding)
     except LookupError:
         raise BadInput(f"unknown encoding {encoding!r}") from None
+    if council is not None:
+        with ctx.read() as repo:
+            check(repo, council=council)
     findings = audit_stalled(ctx, council=council) if what == "findings" else []
     with ctx.read() as repo:
         if what == "cases":

@@ -12,6 +12,7 @@ from ..presenters import entry_of
 from ..store.repo import Repo, utcnow
 from ..workflow.spec import COMPONENTS, WorkflowSpec
 from .context import Context, load_case, stale
+from .parsing import component_labels, resolve_component
 
 MONITORING_COMPONENTS = ("monitoring", "monitoring_interim", "monitoring_fye")
 
@@ -36,6 +37,7 @@ def set_estimates(ctx: Context, case_id: str, estimates: dict[str, int], *,
                           ja=[f"見積は利用申請とともに出すもので、{_state_ja(spec, spec.initial)}の間だけ変更できます"
                               f"（この案件は{_state_ja(spec, case['state'])}）。"])
         caps = spec.rule_set(case["rule_set"]).caps(case["track"])
+        estimates = {resolve_component(spec, case["track"], c): a for c, a in estimates.items()}
         for component in estimates:
             if component not in caps:
                 raise Refused(f"{spec.program}/{case['track']} has no {component} component "
@@ -88,6 +90,7 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         _expect(case, expected_version)
+        component = resolve_component(spec, case["track"], component)
         _component(spec, case, component)
         comp = spec.components[component]
         if case["state"] not in comp.claim_states:
@@ -249,6 +252,18 @@ def list_claims(ctx: Context, case_id: str) -> list[dict[str, Any]]:
         return list_claims_in(repo, case, spec)
 
 
+LIMIT_PREFIXES = {"cap（上限）: ": "上限：", "estimate（見積）: ": "見積：", "cap（上限）:": "上限：",
+                  "estimate（見積）:": "見積："}
+
+
+def limit_ja(text: str) -> str:
+    """A limit as the ledger keeps it (``cap（上限）: …``), for a person: the Japanese word only."""
+    for prefix, ja in LIMIT_PREFIXES.items():
+        if text.startswith(prefix):
+            return ja + text[len(prefix):]
+    return text
+
+
 def list_claims_in(repo: Repo, case: dict[str, Any], spec: WorkflowSpec) -> list[dict[str, Any]]:
     """Every claim of the case: decided ones from the ledger, open ones as they would be decided now."""
     entries = {e["claim_id"]: e for e in repo.case_ledger(case["id"])}
@@ -301,14 +316,17 @@ def fee_statement(ctx: Context, case_id: str, fmt: str = "md") -> str:
         claims = list_claims_in(repo, case, spec)
         council = repo.council(case["council"]) or {}
     rows = []
-    for component, comp in spec.components.items():
+    labels = component_labels(spec, case["track"])
+    for component in spec.components:
         mine = [c for c in claims if c["component"] == component]
         if component not in caps or (not mine and component not in view["estimates"]):
             continue
         money = view["money"]["components"].get(component, {})
         rows.append({
-            "component": component, "label": comp.ja, "estimate": view["estimates"].get(component),
-            "cap": caps[component], "claims": [{**c, "status_label": STATUS_LABELS[c["status"]]} for c in mine],
+            "component": component, "label": labels[component], "estimate": view["estimates"].get(component),
+            "cap": caps[component],
+            "claims": [{**c, "status_label": STATUS_LABELS[c["status"]], "limits": [limit_ja(x) for x in c["limits"]]}
+                       for c in mine],
             "fee": money.get("fee", 0), "subsidy": money.get("subsidy", 0),
             "company_share": money.get("company_share", 0),
         })

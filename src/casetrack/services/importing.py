@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain import corporate_number
-from ..domain.dates import fiscal_year
+from ..domain.dates import fiscal_year, read_date
+from ..domain.labels import ORG_KINDS as ORG_KIND_LABELS
 from ..domain.schedule import early_sessions, regular_sessions
 from ..errors import BadInput
 from ..exchange.readers import read_table
@@ -22,6 +23,7 @@ from ..workflow.spec import WorkflowSpec
 from .cases import _planned_sessions
 from .context import Context
 from .exchange import CASE_COLUMNS
+from .parsing import clean_name, normalise, parse_case_id, resolve_label
 from .registry import ORG_KINDS, is_email
 
 LAYOUT = tuple(c.header for c in CASE_COLUMNS)  # the columns of `export cases` (templates/import/README.md)
@@ -76,14 +78,20 @@ def _date(value: Any, what: str, problems: list[str], required: bool = False) ->
         if required:
             problems.append(f"{what} is empty")
         return None
-    if re.fullmatch(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}", text):
-        y, m, d = (int(x) for x in re.split(r"[-/]", text))
-        try:
-            return dt.date(y, m, d)
-        except ValueError:
-            pass
-    problems.append(f"{what} {text!r} is not a date (YYYY-MM-DD)")
+    try:
+        return read_date(text)
+    except ValueError as exc:
+        problems.append(f"{what} {exc}")
     return None
+
+
+def _name(text: str, what: str, problems: list[str]) -> str:
+    """A name read as every name is (services.parsing.clean_name); a refusal is one problem of the row."""
+    try:
+        return clean_name(text, what)
+    except BadInput as exc:
+        problems.append(exc.message)
+        return ""
 
 
 def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], councils: set[str],
@@ -92,26 +100,27 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
     if "__error__" in raw:
         return None, [raw["__error__"]]
     get = lambda key: str(raw.get(key, "") or "").strip()  # noqa: E731
-    program = PROGRAM_NAMES.get(get("事業"))
+    typed_program = PROGRAM_NAMES.get(get("事業")) or resolve_label(get("事業"), {p: s.ja for p, s in specs.items()},
+                                                                     "事業")
+    program: str | None = typed_program if typed_program in specs else None
     if program is None:
         problems.append(f"事業 {get('事業')!r} is not early or 405")
     spec = specs.get(program or "")
     track = get("枠") or (spec.default_track if spec else "")
+    track = resolve_label(track, {t: x.ja for t, x in spec.tracks.items()}, "枠") if spec else track
     if spec and track not in spec.tracks:
         problems.append(f"枠 {track!r} is not a track of {program} ({', '.join(spec.tracks)})")
     council = get("協議会").zfill(2) if get("協議会").isdigit() else get("協議会")
     if council not in councils:
         problems.append(f"協議会 {get('協議会')!r} is not a council code (00–47)")
-    company = get("事業者")
-    if not company:
-        problems.append("事業者 is empty")
+    company = _name(get("事業者"), "事業者", problems)
     number = get("法人番号") or None
     if number:
         try:
             number = corporate_number.validate(number)
         except ValueError as exc:
             problems.append(str(exc))
-    month_text = get("決算月")
+    month_text = normalise(get("決算月"))
     fye = int(month_text) if month_text.isdigit() else 0
     if not 1 <= fye <= 12:
         problems.append(f"決算月 {month_text!r} is not 1–12")
@@ -122,13 +131,11 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
     coordinator = get("担当") or None
     if coordinator and coordinator not in users:
         problems.append(f"担当 {coordinator!r} is not a user (casetrack user add {coordinator} --council …)")
-    lead = get("代表認定支援機関")
-    if not lead:
-        problems.append("代表認定支援機関 is empty")
+    lead = _name(get("代表認定支援機関"), "代表認定支援機関", problems)
     lead_email = get("代表認定支援機関のメール") or None
     if lead_email and not is_email(lead_email):
         problems.append(f"代表認定支援機関のメール {lead_email!r} is not an e-mail address")
-    lead_kind = get("代表認定支援機関の種別") or None
+    lead_kind = resolve_label(get("代表認定支援機関の種別"), ORG_KIND_LABELS, "代表認定支援機関の種別") or None
     if lead_kind and lead_kind not in ORG_KINDS:
         problems.append(f"代表認定支援機関の種別 {lead_kind!r} is not one of {', '.join(ORG_KINDS)}")
     certified_text = get("代表認定支援機関の認定")
@@ -142,7 +149,7 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
         lenders.append((name, name == main, guaranteed))
     if main and not any(m for _n, m, _g in lenders):
         problems.append(f"メイン行 {main!r} is not among the 金融機関")
-    case_id = get("案件番号") or None
+    case_id = parse_case_id(get("案件番号")) if get("案件番号") else None
     if case_id and not ID_RE.fullmatch(case_id):
         problems.append(f"案件番号 {case_id!r} is not of the form 13-2026-0001")
     elif case_id and council and not case_id.startswith(council + "-"):

@@ -12,6 +12,7 @@ from ..store.repo import utcnow
 from .closures import calendar_of, calendars
 from .context import Context, load_case, stale
 from .documents import fingerprint
+from .filters import SESSION_STATUSES, check, check_choice
 
 REPORT_KIND = "monitoring_report"  # 伴走支援報告書 (DOMAIN.md §4)
 
@@ -19,6 +20,8 @@ REPORT_KIND = "monitoring_report"  # 伴走支援報告書 (DOMAIN.md §4)
 def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
     ctx.authorize("case.read")
     with ctx.read() as repo:
+        check(repo, council=filters.get("council"))
+        check_choice("session status", filters.get("status"), SESSION_STATUSES, "伴走支援の状態")
         if filters.get("case_id"):
             load_case(repo, filters["case_id"])
         cals = calendars(ctx, ReminderRepo(repo.conn))

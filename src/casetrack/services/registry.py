@@ -26,6 +26,7 @@ from ..store.db import (
 from ..store.repo import Repo, utcnow
 from . import passwords
 from .context import Context
+from .parsing import clean_name
 
 ORG_KINDS = ("bank", "tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber", "other")
 ROLES = policy.ROLES
@@ -90,8 +91,7 @@ def list_councils(ctx: Context) -> list[dict[str, Any]]:
 def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fiscal_year_end_month: int,
                 founded_on: dt.date | None, prefecture: str | None) -> dict[str, Any]:
     ctx.authorize("registry.write")
-    if not name.strip():
-        raise BadInput("company name is empty")
+    name = clean_name(name, "company name")
     number = None
     if corporate_number_:
         try:
@@ -113,8 +113,7 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
 
 def add_org(ctx: Context, *, name: str, kind: str, certified: bool, email: str | None) -> dict[str, Any]:
     ctx.authorize("registry.write")
-    if not name.strip():
-        raise BadInput("organisation name is empty")
+    name = clean_name(name, "organisation name")
     if kind not in ORG_KINDS:
         raise BadInput(f"unknown organisation kind {kind!r} (one of {', '.join(ORG_KINDS)})")
     _check_email(email)

@@ -17,6 +17,7 @@ from typing import Any
 from ..calendar import BusinessCalendar
 from ..domain import deadlines
 from ..domain.dates import add_months
+from ..domain.labels import FINDING_CODES
 from ..domain.reminders import (
     RungSpec,
     backoff_seconds,
@@ -36,6 +37,7 @@ from ..workflow.registry import all_workflows
 from ..workflow.spec import ReminderItem, WorkflowSpec
 from .closures import calendars
 from .context import Context
+from .filters import OUTBOX_STATUSES, check_choice
 
 LEASE = "sweep"
 SESSION_KIND_LABELS = {"interim": "期中", "fye": "決算期", "regular": "定期"}
@@ -670,6 +672,7 @@ def outbox_retry(ctx: Context, ids: list[int], *, dead: bool = False,
 
 def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
     ctx.authorize("outbox.read")
+    check_choice("outbox status", status, OUTBOX_STATUSES, "送信状態")
     with ctx.read() as repo:
         rows = ReminderRepo(repo.conn, ctx.scope).list_outbox(status)
     ctx.log_access("outbox list" + (f" --status {status}" if status else ""), len(rows))
@@ -711,6 +714,8 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
             findings.setdefault(f.coordinator, []).append(f)
     upcoming = rrepo.sessions_due_between(today, today + dt.timedelta(days=settings.horizon_days), overdue_rules())
     users = {u["name"]: u for u in repo.list_users()}
+    listed = sorted({f.case for name in todo for f in findings.get(name, [])})
+    companies = {k: v for i in range(0, len(listed), 500) for k, v in views.company_names(listed[i:i + 500]).items()}
     now = utcnow()
     rows = []
     for name in todo:
@@ -720,7 +725,7 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
                       today=today, base_url=ctx.settings.web.base_url,
                       week_label=f"{year}年第{week}週", open_cases=open_counts[name], findings=mine,
                       upcoming=[s for s in upcoming if s["coordinator"] == name],
-                      horizon_days=settings.horizon_days)
+                      horizon_days=settings.horizon_days, companies=companies, codes=FINDING_CODES)
         subject, body = messages.split_rendered(text)
         addr = user.get("email") if user.get("active", True) else None
         rows.append({

@@ -17,11 +17,13 @@ from ..domain.findings import (
     session_finding,
     urgency,
 )
+from ..domain.labels import FINDING_CODES, LEVELS, WAITING_ON, label
 from ..errors import BadInput
 from ..store.views import Bound, ViewRepo
 from ..workflow.registry import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .context import Context
+from .filters import check, check_choice
 from .spill import sorted_spilling
 
 ENDED = ("closed", "withdrawn", "lapsed")
@@ -186,14 +188,43 @@ def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str
     ctx.authorize("case.read")
     unknown = [c for c in codes if c not in CODES]
     if unknown:
-        raise BadInput(f"unknown finding code {unknown[0]!r} (one of {', '.join(CODES)})")
+        check_choice("finding code", unknown[0], CODES, "要対応の種類")
     with ctx.read() as repo:
+        check(repo, council=council, program=program, coordinator=coordinator)
         views = ViewRepo(repo.conn, ctx.scope)
         found = iter_findings(ctx, views, council=council, program=program, coordinator=coordinator,
                               codes=frozenset(codes or CODES))
         # each finding as a plain tuple: what spills is pickled, and pickle writes a tuple in C
         ranked = sorted_spilling(((*urgency(f), n, tuple(f)) for n, f in enumerate(found)), limit=SORT_IN_MEMORY)
-    return (Finding._make(ranked_row[-1]).as_dict() for ranked_row in ranked)
+    return labelled(ctx, (Finding._make(ranked_row[-1]).as_dict() for ranked_row in ranked))
+
+
+LABEL_BATCH = 500
+
+
+def labelled(ctx: Context, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Findings with what people read beside the codes: the company's name and the labels of the state,
+    the finding, the party waited on and the level (read a batch of companies at a time)."""
+    specs = all_workflows()
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        with ctx.read() as repo:
+            names = ViewRepo(repo.conn, ctx.scope).company_names([r["case"] for r in batch])
+        for r in batch:
+            spec = specs.get(r["program"])
+            state = spec.states.get(r["state"]) if spec else None
+            yield {**r, "company": names.get(r["case"]), "state_label": state.ja if state else r["state"],
+                   "code_label": label(FINDING_CODES, r["code"]), "waiting_on_label": label(WAITING_ON, r["waiting_on"]),
+                   "level_label": label(LEVELS, r["level"]), "program_label": spec.ja if spec else r["program"]}
+
+    for row in rows:
+        batch.append(row)
+        if len(batch) == LABEL_BATCH:
+            yield from flush()
+            batch = []
+    if batch:
+        yield from flush()
 
 
 def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> list[dict[str, Any]]:
@@ -217,6 +248,7 @@ def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> 
                                    "ended_this_fiscal_year": dict.fromkeys(ENDED, 0), "fiscal_year": fy})
 
     with ctx.read() as repo:
+        check(repo, council=council)
         views = ViewRepo(repo.conn, ctx.scope)
         for key, state, n in views.open_counts(by, open_states, council=council):
             b = bucket(key)

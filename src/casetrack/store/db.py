@@ -168,7 +168,7 @@ def setup_role(engine: Engine, name: str) -> tuple[bool, str | None, bool]:
     return anyone, (me[0] if me else None), bool(me[1]) if me else False
 
 
-APPEND_ONLY_TABLES = ("case_history", "ledger_entry", "access_log")
+APPEND_ONLY_TABLES = ("case_history", "ledger_entry", "access_log", "master_change")
 
 
 def grant_app_role(engine: Engine, role: str) -> list[str]:

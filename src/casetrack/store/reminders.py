@@ -45,6 +45,18 @@ def _first(query: Any, name: str) -> Any:
     return query.cte(name).prefix_with("MATERIALIZED")
 
 
+def readdressed(body: str, old_name: str | None, new_name: str | None, mention: tuple[str, str] | None) -> str:
+    """``body`` greeting ``new_name`` where its first line greeted ``old_name``, and naming the new
+    coordinator where it named the old one (``mention``: old, new)."""
+    first, sep, rest = body.partition("\n")
+    if old_name and new_name and first.startswith(old_name + " "):
+        first = new_name + first[len(old_name):]
+    text = first + sep + rest
+    if mention is not None:
+        text = text.replace(f"担当の{mention[0]}まで", f"担当の{mention[1]}まで")
+    return text
+
+
 class ReminderRepo:
     def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
         self.conn = conn
@@ -266,6 +278,37 @@ class ReminderRepo:
                                       outbox.c.status == "pending")
                  .values(claim_until=until).returning(outbox.c.id))
         return set(self.conn.execute(query).scalars())
+
+    def readdress_pending(self, *, case_ids: Sequence[str] | None, role: str, old_addr: str | None = None,
+                          to_addr: str | None, to_name: str | None, old_name: str | None,
+                          mention: tuple[str, str] | None = None) -> int:
+        """Pending mail to ``role`` of ``case_ids`` (None: of any case, then only mail now going to
+        ``old_addr``) goes to ``to_addr`` / ``to_name`` instead: the greeting names the new recipient, and
+        ``mention`` (old, new) replaces the old coordinator's name where a message names them. Without an
+        address the message goes ``dead``, as it would have been enqueued. Returns how many moved."""
+        query = select(outbox).where(outbox.c.status == "pending", outbox.c.recipient_role == role)
+        if case_ids is not None:
+            if not case_ids:
+                return 0
+            query = query.where(outbox.c.case_id.in_(list(case_ids)))
+        if old_addr is not None:
+            query = query.where(outbox.c.to_addr == old_addr)
+        moved = 0
+        for row in self.conn.execute(query).mappings().all():
+            values: dict[str, Any] = {"to_addr": to_addr, "to_name": to_name,
+                                      "body": readdressed(row["body"], old_name, to_name, mention)}
+            if not to_addr:
+                values.update(status="dead", last_error=f"no e-mail address for the new {role}")
+            moved += self.conn.execute(update(outbox).where(outbox.c.id == row["id"], outbox.c.status == "pending")
+                                       .values(**values)).rowcount
+        if mention is not None and case_ids:  # the other recipients' mail that names the coordinator
+            for other in self.conn.execute(select(outbox.c.id, outbox.c.body).where(
+                    outbox.c.status == "pending", outbox.c.recipient_role != role,
+                    outbox.c.case_id.in_(list(case_ids)))).all():
+                body = readdressed(other.body, None, None, mention)
+                if body != other.body:
+                    self.conn.execute(update(outbox).where(outbox.c.id == other.id).values(body=body))
+        return moved
 
     def list_outbox(self, status: str | None, limit: int | None = None) -> list[dict[str, Any]]:
         query = self._outbox_scoped(select(outbox).order_by(outbox.c.id))

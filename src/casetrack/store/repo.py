@@ -28,6 +28,7 @@ claims = schema.fee_claim
 sessions = schema.monitoring_session
 ledger = schema.ledger_entry
 access_log = schema.access_log
+master_changes = schema.master_change
 user_councils = schema.user_council
 
 
@@ -81,6 +82,47 @@ class Repo:
 
     def list_companies(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute(select(companies).order_by(companies.c.id)).mappings()]
+
+    def update_company(self, company_id: int, values: dict[str, Any]) -> None:
+        self.conn.execute(update(companies).where(companies.c.id == company_id).values(**values))
+
+    def org(self, org_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(orgs).where(orgs.c.id == org_id)).mappings().first()
+        return dict(row) if row else None
+
+    def update_org(self, org_id: int, values: dict[str, Any]) -> None:
+        self.conn.execute(update(orgs).where(orgs.c.id == org_id).values(**values))
+
+    def org_is_lender(self, org_id: int) -> bool:
+        return self.conn.execute(select(lenders.c.case_id).where(lenders.c.org_id == org_id).limit(1)).first() is not None
+
+    def cases_led_by(self, org_id: int) -> list[str]:
+        """Ids of the cases (in scope) whose lead support org is ``org_id``: where its reminders go."""
+        query = self._case_scope(select(cases.c.id).join(support, support.c.case_id == cases.c.id)
+                                 .where(support.c.org_id == org_id, support.c.lead.is_(True)))
+        return list(self.conn.execute(query).scalars())
+
+    def cases_of_company(self, company_id: int) -> list[dict[str, Any]]:
+        query = self._case_scope(select(cases).where(cases.c.company_id == company_id)).order_by(cases.c.id)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def insert_master_change(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Append a change row of one company or organisation, chained to that record's previous one, and
+        record its hash on the record (``change_head``)."""
+        t = master_changes
+        key = (t.c.entity == values["entity"], t.c.entity_id == values["entity_id"])
+        last = self.conn.execute(select(t.c.seq, t.c.hash).where(*key).order_by(t.c.seq.desc()).limit(1)).first()
+        row = {**values, "seq": (last.seq + 1) if last else 1, "prev_hash": (last.hash if last else chain.GENESIS)}
+        row["hash"] = chain.link(row["prev_hash"], row, chain.MASTER_FIELDS)
+        self.conn.execute(insert(t).values(**row))
+        target = companies if values["entity"] == "company" else orgs
+        self.conn.execute(update(target).where(target.c.id == values["entity_id"]).values(change_head=row["hash"]))
+        return row
+
+    def master_history(self, entity: str, entity_id: int) -> list[dict[str, Any]]:
+        t = master_changes
+        query = select(t).where(t.c.entity == entity, t.c.entity_id == entity_id).order_by(t.c.seq)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_org(self, values: dict[str, Any]) -> int:
         return int(self.conn.execute(insert(orgs).values(**values)).inserted_primary_key[0])
@@ -178,6 +220,19 @@ class Repo:
             if value is not None:
                 query = query.where(column == value)
         query = self._case_scope(query).order_by(cases.c.id)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def open_cases_of(self, coordinator: str, open_states: dict[str, Sequence[str]],
+                      council: str | None = None) -> list[dict[str, Any]]:
+        """Cases of ``coordinator`` in an open state of their program (``open_states``: program → states),
+        in id order, locked for the caller's transaction where the database can (PostgreSQL)."""
+        program_open = or_(*(and_(cases.c.program == p, cases.c.state.in_(list(s))) for p, s in open_states.items()))
+        query = select(cases).where(cases.c.coordinator == coordinator, program_open)
+        if council is not None:
+            query = query.where(cases.c.council == council)
+        query = self._case_scope(query).order_by(cases.c.id)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def update_case(self, case_id: str, version: int, values: dict[str, Any]) -> bool:
@@ -294,7 +349,8 @@ class Repo:
 
     def list_sessions(self, *, case_id: str | None = None, council: str | None = None,
                       status: str | None = None, due_before: dt.date | None = None) -> list[dict[str, Any]]:
-        query = select(sessions, cases.c.council).join(cases, cases.c.id == sessions.c.case_id)
+        query = (select(sessions, cases.c.council, companies.c.name.label("company_name"))
+                 .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id))
         if case_id is not None:
             query = query.where(sessions.c.case_id == case_id)
         if council is not None:

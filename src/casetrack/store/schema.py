@@ -46,6 +46,11 @@ company = Table(
     Column("fiscal_year_end_month", Integer(), nullable=False),
     Column("founded_on", Date()),
     Column("prefecture", String(2)),
+    Column("address", String()),
+    Column("representative", String()),
+    Column("email", String()),
+    Column("phone", String(40)),
+    Column("change_head", String(64)),
 )
 
 organisation = Table(
@@ -57,6 +62,27 @@ organisation = Table(
     Column("certified", Boolean(), nullable=False, default=False),
     Column("email", String()),
     Column("is_bank", Boolean(), nullable=False, default=False),
+    Column("phone", String(40)),
+    Column("change_head", String(64)),
+)
+
+master_change = Table(
+    "master_change",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("entity", String(16), nullable=False),
+    Column("entity_id", Integer(), nullable=False),
+    Column("seq", Integer(), nullable=False),
+    Column("field", String(40), nullable=False),
+    Column("before", String()),
+    Column("after", String()),
+    Column("effective_on", Date(), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("user", String(), nullable=False),
+    Column("note", String()),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
+    UniqueConstraint("entity", "entity_id", "seq"),
 )
 
 app_user = Table(

@@ -27,6 +27,11 @@ class Company(SQLModel, table=True):
     fiscal_year_end_month: int = Field(ge=1, le=12)
     founded_on: dt.date | None = None
     prefecture: str | None = Field(default=None, max_length=2)
+    address: str | None = None
+    representative: str | None = None
+    email: str | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    change_head: str | None = Field(default=None, max_length=64)  # hash of its last master_change row
 
 
 class Organisation(SQLModel, table=True):
@@ -36,6 +41,29 @@ class Organisation(SQLModel, table=True):
     certified: bool = False
     email: str | None = None
     is_bank: bool = False
+    phone: str | None = Field(default=None, max_length=40)
+    change_head: str | None = Field(default=None, max_length=64)  # hash of its last master_change row
+
+
+class MasterChange(SQLModel, table=True):
+    """Append-only: one row per changed field of a company or an organisation (who, when, before,
+    after), hash-chained per record like the case history."""
+
+    __tablename__ = "master_change"
+    __table_args__ = (UniqueConstraint("entity", "entity_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=16)  # company | organisation
+    entity_id: int
+    seq: int
+    field: str = Field(max_length=40)
+    before: str | None = None
+    after: str | None = None
+    effective_on: dt.date
+    recorded_at: dt.datetime
+    user: str
+    note: str | None = None
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class AppUser(SQLModel, table=True):

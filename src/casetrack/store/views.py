@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, false, func, literal, or_, select
 
 from .browse import StateRule, in_states
-from .repo import cases, documents, history, ledger, lenders, orgs, sessions
+from .repo import cases, companies, documents, history, ledger, lenders, orgs, sessions
 
 CASE_COLUMNS = (cases.c.id, cases.c.program, cases.c.track, cases.c.council, cases.c.state, cases.c.state_since,
                 cases.c.coordinator, cases.c.rule_set, cases.c.accepted_on, cases.c.validity_until,
@@ -53,6 +53,14 @@ class ViewRepo:
     def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
         self.conn = conn
         self.scope = councils_in_scope
+
+    def company_names(self, case_ids: Sequence[str]) -> dict[str, str]:
+        """Case id → its company's name, for the cases given (in scope)."""
+        query = (select(cases.c.id, companies.c.name).join(companies, companies.c.id == cases.c.company_id)
+                 .where(cases.c.id.in_(list(case_ids))))
+        if self.scope is not None:
+            query = query.where(cases.c.council.in_(sorted(self.scope)))
+        return {str(case_id): str(name) for case_id, name in self.conn.execute(query)}
 
     def _filtered(self, query: Any, council: str | None, program: str | None, coordinator: str | None) -> Any:
         if self.scope is not None:
@@ -264,3 +272,23 @@ def chains(conn: Connection, scope: frozenset[str] | None, council: str | None
             members = [dict(r) for r in group]
             yield (table.name, case_id, [r for r in members if r["id"] is not None],
                    members[0]["chain_head"])
+
+
+def master_chains(conn: Connection) -> Iterator[tuple[str, str, list[dict[str, Any]], str | None]]:
+    """(table, record, rows in chain order, the head recorded on the record) for every company and
+    organisation with changes or a recorded head."""
+    from itertools import groupby
+
+    from . import schema
+
+    t = schema.master_change
+    for entity, table in (("company", schema.company), ("organisation", schema.organisation)):
+        query = (select(table.c.id.label("record_id"), table.c.change_head.label("record_head"), t)
+                 .select_from(table.outerjoin(t, and_(t.c.entity == entity, t.c.entity_id == table.c.id)))
+                 .where(or_(table.c.change_head.is_not(None), t.c.id.is_not(None)))
+                 .order_by(table.c.id, t.c.seq))
+        rows = conn.execute(query).mappings()
+        for record_id, group in groupby(rows, key=lambda r: r["record_id"]):
+            members = [dict(r) for r in group]
+            yield ("master_change", f"{entity} {record_id}", [r for r in members if r["id"] is not None],
+                   members[0]["record_head"])

@@ -29,7 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..domain.dates import parse_date
+from ..domain.dates import read_date
 from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, NotFound, NotPermitted, Refused
 from ..services import signin
 from ..services.context import Context
@@ -94,7 +94,7 @@ class Web:
         if not text:
             return None
         try:
-            return parse_date(text)
+            return read_date(text)
         except ValueError:
             raise BadInput(f"{label}「{text}」は日付ではありません（例：2026-11-25）。") from None
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from ..domain.labels import FINDING_CODES, SESSION_KINDS, SESSION_STATUS, WAITING_ON
 from ..domain.policy import ROLE_LABELS
 from ..domain.wareki import wareki
 from ..resources import templates_dir
@@ -19,11 +20,6 @@ from .diagram import state_diagram
 TOKYO = ZoneInfo("Asia/Tokyo")
 HTMX = "htmx-2.0.4.min.js"  # the pinned copy in static/ (no CDN: the council network may have no internet)
 
-WAITING_ON = {"company": "事業者", "support_org": "認定支援機関", "lenders": "金融機関", "council": "協議会"}
-FINDING_CODES = {"stalled": "停滞", "claim_deadline": "支払申請期限", "validity": "有効期限",
-                 "monitoring_overdue": "伴走支援の遅れ", "holdback_open": "留保金"}
-SESSION_KINDS = {"interim": "期中", "fye": "決算期", "regular": "定期"}
-SESSION_STATUS = {"scheduled": "予定", "held": "実施済", "waived": "免除"}
 SOURCES = {"main_bank": "メイン行", "every_lender": "全金融機関"}
 
 

@@ -1,0 +1,109 @@
+"""Who coordinates a case: one case (``case assign``) or every open case of a departing coordinator
+(``case reassign``, the April staff rotation). Each change is a history row (hash-chained like every
+other) and moves the case's pending coordinator mail to the new coordinator in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..errors import BadInput, NotFound, NotPermitted
+from ..store.reminders import ReminderRepo
+from ..store.repo import Repo, utcnow
+from ..workflow.registry import all_workflows
+from .context import Context, load_case, stale
+
+EVENT = "assign"  # the history row's event (not a workflow event: the state does not change)
+
+
+def _user(repo: Repo, name: str) -> dict[str, Any]:
+    user = repo.user(name)
+    if user is None:
+        raise NotFound("user", name)
+    return user
+
+
+def _check_acts_for(repo: Repo, name: str, council: str) -> None:
+    theirs = repo.councils_of(name)
+    if council not in theirs:
+        raise BadInput(f"coordinator {name} does not act for council {council} "
+                       f"(their councils: {', '.join(sorted(theirs))})",
+                       ja=[f"{name} は協議会 {council} の職員ではありません。"])
+
+
+def _move(repo: Repo, case: dict[str, Any], new: dict[str, Any], on: dt.date, user: str,
+          note: str | None) -> dict[str, Any]:
+    """Write one reassignment: the case, its history row, its pending coordinator mail."""
+    old = case["coordinator"]
+    if not repo.update_case(case["id"], case["version"], {"coordinator": new["name"]}):
+        raise stale(case["id"])
+    row = repo.insert_history({
+        "case_id": case["id"], "event": EVENT, "from_state": case["state"], "to_state": case["state"],
+        "effective_on": on, "recorded_at": utcnow(), "user": user, "note": note or None,
+        "reason": f"担当者 {old or '-'} → {new['name']}", "until": None, "rule_set": case["rule_set"],
+    })
+    mail = ReminderRepo(repo.conn).readdress_pending(
+        case_ids=[case["id"]], role="coordinator", to_addr=new["email"] if new["active"] else None,
+        to_name=new["name"], old_name=old, mention=(old, new["name"]) if old else None)
+    return {"case": case["id"], "council": case["council"], "state": case["state"], "from": old,
+            "to": new["name"], "on": on, "history_seq": row["seq"], "mail_moved": mail}
+
+
+def _effective(ctx: Context, on: dt.date | None) -> dt.date:
+    on = on or ctx.today
+    if on > ctx.today:
+        raise BadInput(f"--on {on} is after today ({ctx.today})", ja=[f"日付 {on} は今日より後です。"])
+    return on
+
+
+def assign(ctx: Context, case_id: str, coordinator: str, *, on: dt.date | None = None,
+           note: str | None = None) -> dict[str, Any]:
+    """Make ``coordinator`` the case's coordinator: a supervisor of its council, or the case's own
+    coordinator handing it over. The new coordinator must act for the case's council."""
+    actor = ctx.authorize("case.assign")
+    on = _effective(ctx, on)
+    with ctx.write() as repo:
+        case, _spec = load_case(repo, case_id)
+        if actor.role == "coordinator" and case["coordinator"] != actor.name:
+            raise NotPermitted(f"{actor.name} (coordinator) may change the coordinator of their own cases only; "
+                               f"case {case_id} is {case['coordinator'] or 'nobody'}'s (a supervisor may)",
+                               ja=[f"{actor.name}（担当者）が担当を変更できるのは自分の案件だけです。"])
+        new = _user(repo, coordinator)
+        if not new["active"]:
+            raise BadInput(f"user {coordinator} is disabled")
+        _check_acts_for(repo, coordinator, case["council"])
+        if case["coordinator"] == coordinator:
+            raise BadInput(f"{coordinator} is already the coordinator of case {case_id}")
+        return _move(repo, case, new, on, ctx.user, note)
+
+
+def reassign(ctx: Context, *, from_: str, to: str, council: str | None = None, dry_run: bool = False,
+             on: dt.date | None = None, note: str | None = None) -> dict[str, Any]:
+    """Every open case of ``from_`` (in ``council``, or every council the supervisor acts for) to ``to``,
+    in one transaction: all or nothing. ``to`` must act for the council of every case moved."""
+    ctx.authorize("case.reassign")
+    on = _effective(ctx, on)
+    if from_ == to:
+        raise BadInput(f"--from and --to are both {to}")
+    open_states = {p: spec.open_states for p, spec in all_workflows().items()}
+    with (ctx.read() if dry_run else ctx.write()) as repo:
+        _user(repo, from_)
+        new = _user(repo, to)
+        if not new["active"]:
+            raise BadInput(f"user {to} is disabled")
+        if council is not None and repo.council(council) is None:
+            raise BadInput(f"unknown council {council!r}")
+        cases = repo.open_cases_of(from_, open_states, council)
+        theirs = repo.councils_of(to)
+        outside = sorted({c["council"] for c in cases} - theirs)
+        if outside:
+            ids = [c["id"] for c in cases if c["council"] in outside]
+            raise BadInput(f"{to} does not act for council {', '.join(outside)} (their councils: "
+                           f"{', '.join(sorted(theirs))}): cases {', '.join(ids)} cannot move to them; "
+                           "nothing moved (use --council to move one council's cases)", ids)
+        if dry_run:
+            moved = [{"case": c["id"], "council": c["council"], "state": c["state"], "from": from_, "to": to,
+                      "on": on} for c in cases]
+        else:
+            moved = [_move(repo, c, new, on, ctx.user, note) for c in cases]
+    return {"moved": len(moved), "from": from_, "to": to, "dry_run": dry_run, "cases": moved}
