@@ -259,16 +259,32 @@ EXPORT_NAMES = [
 ]
 
 
+def _storable(name: str) -> bool:
+    """Names with control, bidi or zero-width characters are refused on entry (services.parsing.clean_name)."""
+    from casetrack.errors import BadInput
+    from casetrack.services.parsing import clean_name
+
+    try:
+        clean_name(name, "name")
+    except BadInput:
+        return False
+    return True
+
+
 def test_hostile_company_names_export_as_data(cli: Cli, world: World, tmp_path: Path) -> None:
-    adviser = cli.ok("org", "add", "--name", "=1+1 税理士法人\r\n<spy@attacker.example>", "--kind", "tax_accountant",
+    adviser = cli.ok("org", "add", "--name", "=1+1 税理士法人 <spy@attacker.example>", "--kind", "tax_accountant",
                      "--certified", "--email", "office@akuma-tax.example.jp")
+    assert cli("org", "add", "--name", "=1+1 税理士法人\r\n<spy@attacker.example>", "--kind", "other").code == 2
+    for name in [n for n in EXPORT_NAMES if not _storable(n)]:  # refused on entry, naming the character
+        result = cli("company", "add", "--name", name, "--fiscal-year-end-month", "3")
+        assert result.code == 2 and "U+" in result.err
     names: dict[str, str] = {}  # case id -> company name as stored
-    for name in EXPORT_NAMES:
+    for name in [n for n in EXPORT_NAMES if _storable(n)]:
         company = cli.ok("company", "add", "--name", name, "--fiscal-year-end-month", "3")
         case = cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company["id"]),
                       "--support-org", str(adviser["id"]), "--on", "2026-04-01")
         names[case["id"]] = company["name"]
-    assert len(names) == len(EXPORT_NAMES)
+    assert len(names) == len([n for n in EXPORT_NAMES if _storable(n)]) == 3  # the formula-like ones
 
     csv_file, xlsx_file = tmp_path / "cases.csv", tmp_path / "cases.xlsx"
     assert cli("export", "cases", "--out", str(csv_file)).code == 0
