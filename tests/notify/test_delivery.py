@@ -14,10 +14,12 @@ import traceback
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from casetrack.notify import messages
 from casetrack.notify.senders import DeliveryFailure, make_sender
 from casetrack.services import reminders as rem
+from casetrack.store.db import get_engine
 from casetrack.store.repo import utcnow
 from tests.conftest import Cli, World
 from tests.notify.conftest import SmtpServer, write_settings
@@ -249,9 +251,16 @@ def _header_names(raw: bytes) -> list[str]:
 
 def test_names_cannot_add_headers(cli: Cli, world: World, db_url: str, smtp_server: SmtpServer,
                                   tmp_path: Path) -> None:
-    company = cli.ok("company", "add", "--name", f"株式会社あくま{EVIL}", "--fiscal-year-end-month", "3")["id"]
-    adviser = cli.ok("org", "add", "--name", f"あくま税理士法人{EVIL}", "--kind", "tax_accountant", "--certified",
+    # such names are refused on entry now (exit 2 naming the character) ...
+    assert cli("company", "add", "--name", f"株式会社あくま{EVIL}", "--fiscal-year-end-month", "3").code == 2
+    company = cli.ok("company", "add", "--name", "株式会社あくま", "--fiscal-year-end-month", "3")["id"]
+    adviser = cli.ok("org", "add", "--name", "あくま税理士法人", "--kind", "tax_accountant", "--certified",
                      "--email", "lead@akuma-tax.example.jp")["id"]
+    # ... but a database may hold them from before that rule: written straight into the rows
+    with get_engine(db_url).begin() as conn:
+        conn.execute(sa.text("UPDATE company SET name = :n WHERE id = :i"), {"n": f"株式会社あくま{EVIL}", "i": company})
+        conn.execute(sa.text("UPDATE organisation SET name = :n WHERE id = :i"),
+                     {"n": f"あくま税理士法人{EVIL}", "i": adviser})
     case_in_monitoring(cli, world, company=company, support=adviser)
     # an address cannot carry a line break either
     refused = cli("org", "add", "--name", "x", "--kind", "other", "--email", f"x@example.jp{EVIL}")

@@ -105,7 +105,8 @@ def test_weekly_digest_matches_its_golden_file(base_url: str) -> None:
                               "message": "伴走支援 第1回が期限を8日過ぎています"}.get(f) for f in fields])
     text = render("email/weekly_digest.txt.j2", recipient={"name": "佐藤 花子", "login": "sato"}, base_url=base_url,
                   today=dt.date(2027, 5, 14), week_label="2027年第19週", open_cases=3, horizon_days=14,
-                  findings=[finding],
+                  findings=[finding], companies={"13-2026-0001": "株式会社みどり工房"},
+                  codes={"monitoring_overdue": "伴走支援の遅れ"},
                   upcoming=[{"due_on": dt.date(2027, 5, 20), "case_id": "13-2026-0002", "company_name": "喫茶ひまわり",
                              "seq": 2}])
     subject, body = split_rendered(text)

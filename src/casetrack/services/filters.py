@@ -14,7 +14,7 @@ from ..store.repo import Repo
 from ..workflow.registry import all_workflows
 
 SESSION_STATUSES = ("scheduled", "held", "waived")
-OUTBOX_STATUSES = ("pending", "sent", "dead", "dropped")
+OUTBOX_STATUSES = ("pending", "sent", "dead", "dropped", "skipped")
 
 
 def _unknown(what: str, value: str, valid: Iterable[str], ja: str) -> BadInput:
