@@ -91,6 +91,12 @@ def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | N
       casetrack demo
       casetrack case list --format json
     """
+    if today is not None:
+        from ..domain.dates import FIRST_TODAY, LAST_TODAY
+
+        if not FIRST_TODAY <= today <= LAST_TODAY:
+            raise click.BadParameter(f"{today} is outside {FIRST_TODAY.year}–{LAST_TODAY.year}: casetrack acts "
+                                     "on dates of this century only", param_hint="--today")
     ctx.obj = Globals(db, today, user, config, debug)
     ctx.meta["casetrack.debug"] = debug
 
