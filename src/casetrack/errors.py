@@ -63,6 +63,14 @@ class NotPermitted(CasetrackError):
     slug = "not_permitted"
 
 
+class InternalError(CasetrackError):
+    """A bug or an unexpected failure (CLI.md "Second wave": exit 70, never 1, so a script can tell a
+    crash from a refusal or a finding)."""
+
+    exit_code = 70
+    slug = "internal"
+
+
 class DatabaseUnavailable(CasetrackError):
     exit_code = 2
     slug = "database_unavailable"

@@ -169,7 +169,11 @@ def run(argv: list[str] | None = None) -> int:
 
             err = translate_error(exc)
             return _report(err.exit_code, err.slug, err.message, err.details, as_json)
-        return _report(1, "internal", f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+        from ..errors import InternalError
+
+        text = " ".join(str(exc).split())[:300]  # one line, whatever the exception's text
+        return _report(InternalError.exit_code, InternalError.slug,
+                       f"internal error: {type(exc).__name__}: {text} (run with --debug for the traceback)",
                        [], as_json)
 
 
