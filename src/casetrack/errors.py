@@ -96,3 +96,10 @@ class WorkflowInvalid(BadInput):
         where = f"workflow file {files[0]}" if len(files) == 1 else f"{len(files)} workflow files"
         head = f"{where}: {count} problem{'s' if count != 1 else ''}"
         super().__init__(head + ": " + "; ".join(str(x) for x in self.problems), [str(x) for x in self.problems])
+
+
+class WorkflowsMissing(BadInput):
+    """The workflows folder is missing, unreadable or empty: a startup error of every command that needs
+    the workflows (exit 2, naming the path)."""
+
+    slug = "workflows_missing"

@@ -32,6 +32,9 @@ def serve(g: Globals, host: str, port: int, secure_cookies: bool, forwarded_allo
     from ..store.db import normalise_url, redact
     from ..web.app import create_app
 
+    from ..workflow.registry import all_workflows
+
+    all_workflows()  # a missing or broken workflows folder stops the start (exit 2), not the first page
     settings = load_settings(g.config)
     url = normalise_url(g.db)
     app = create_app(url, settings, today=g.today, secure_cookies=secure_cookies or settings.web.secure_cookies)
