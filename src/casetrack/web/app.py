@@ -255,7 +255,7 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
     """The dashboard on the database at ``db_url``. ``today`` fixes the day the pages act on (default:
     today in Asia/Tokyo), ``clock`` the instant sessions are judged by (tests), ``secure_cookies`` marks
     the cookies Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
-    from . import auth, case_forms, pages
+    from . import account, auth, case_forms, pages
     from . import money_forms as money
     from .calendar_page import calendar
 
@@ -267,6 +267,9 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/login", endpoint(auth.login, signed_in=False), methods=["POST"]),
         Route("/logout", endpoint(auth.logout), methods=["POST"]),
         Route("/", endpoint(pages.today), methods=["GET"]),
+        Route("/me", endpoint(account.me), methods=["GET"]),
+        Route("/me/sessions/end", endpoint(account.end_session), methods=["POST"]),
+        Route("/me/password", endpoint(account.change_password), methods=["POST"]),
         Route("/cases", endpoint(pages.case_list), methods=["GET"]),
         Route("/cases/export.csv", endpoint(pages.case_export_csv), methods=["GET"]),  # before /cases/{case_id}
         Route("/cases/export.xlsx", endpoint(pages.case_export_xlsx), methods=["GET"]),
