@@ -31,7 +31,6 @@ def serve(g: Globals, host: str, port: int, secure_cookies: bool, forwarded_allo
     from ..settings import load_settings
     from ..store.db import normalise_url, redact
     from ..web.app import create_app
-
     from ..workflow.registry import all_workflows
 
     all_workflows()  # a missing or broken workflows folder stops the start (exit 2), not the first page
