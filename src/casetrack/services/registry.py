@@ -103,7 +103,11 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
         if prefecture is not None and (repo.council(prefecture) is None or prefecture == "00"):
             raise BadInput(f"unknown prefecture code {prefecture!r} (01–47)")
         if number and (other := repo.company_by_number(number)):
-            raise BadInput(f"corporate number {number} is already registered as company {other['id']} ({other['name']})")
+            if ctx.scope is None or repo.company_visible(other["id"]):
+                raise BadInput(f"corporate number {number} is already registered as company {other['id']} "
+                               f"({other['name']})")
+            raise BadInput(f"corporate number {number} is already registered (a company of another council's "
+                           "case: its name and id are not shown; 全国本部 (hq) can give its id)")
         values = {"name": name.strip(), "corporate_number": number, "fiscal_year_end_month": fiscal_year_end_month,
                   "founded_on": founded_on, "prefecture": prefecture}
         company_id = repo.insert_company(values)
