@@ -160,3 +160,25 @@ def test_a_correction_without_on_keeps_the_dates(cli: Cli, world: World) -> None
     row = cli.ok("case", "correct", case_id, "1", "--note", "担当者名の誤り", today=TODAY)
     assert row["effective_on"] == TODAY
     assert show(cli, case_id, today=TODAY)["opened_on"] == "2026-04-01"
+
+
+def test_an_imported_row_dated_after_today_is_refused_and_nothing_imported(cli: Cli, world: World,
+                                                                           tmp_path: Any) -> None:
+    import csv
+
+    header = ["案件番号", "事業", "枠", "協議会", "事業者", "法人番号", "決算月", "状態コード", "状態の開始日", "担当",
+              "代表認定支援機関", "金融機関", "メイン行", "受付日", "利用決定日", "計画日"]
+    good = ["", "early", "standard", "13", "良い株式会社", "", "3", "drafting", "2026-05-10", "", "みなと税理士法人",
+            "さくら銀行", "さくら銀行", "2026-04-01", "2026-05-10", ""]
+    future = [*good[:4], "先の株式会社", *good[5:8], "2062-05-10", *good[9:13], "2026-04-01", "2062-05-10", ""]
+    path = tmp_path / "ledger.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, good, future])
+    before = cli.ok("case", "list")
+    result = cli("import", "cases", str(path), "--format", "json", today=TODAY)
+    assert result.code == 2
+    row3 = [d for d in result.json["details"] if d.startswith("row 3:")]
+    assert any("状態の開始日 2062-05-10 is after today (2026-11-25)" in d for d in row3), row3
+    assert any("利用決定日 2062-05-10 is after today (2026-11-25)" in d for d in row3), row3
+    assert not any(d.startswith("row 2:") for d in result.json["details"])
+    assert cli.ok("case", "list") == before
