@@ -492,7 +492,7 @@ def lease_refusal(held: dict[str, Any]) -> str:
     host, pid = parse_holder(str(held.get("holder") or ""))
     expires = held.get("expires_at")
     until = expires.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(expires, dt.datetime) else str(expires)
-    who = f"host {host}, pid {pid}" if pid is not None else str(held.get("holder"))
+    who = f"{held.get('holder')}: host {host}, pid {pid}" if pid is not None else str(held.get("holder"))
     if host == socket.gethostname():
         return (f"another sweep is running on this host ({who}); nothing done — try again when it has finished "
                 f"(its lease runs until {until})")
