@@ -63,6 +63,14 @@ class NotPermitted(CasetrackError):
     slug = "not_permitted"
 
 
+class InternalError(CasetrackError):
+    """A bug or an unexpected failure (CLI.md "Second wave": exit 70, never 1, so a script can tell a
+    crash from a refusal or a finding)."""
+
+    exit_code = 70
+    slug = "internal"
+
+
 class DatabaseUnavailable(CasetrackError):
     exit_code = 2
     slug = "database_unavailable"
@@ -88,3 +96,10 @@ class WorkflowInvalid(BadInput):
         where = f"workflow file {files[0]}" if len(files) == 1 else f"{len(files)} workflow files"
         head = f"{where}: {count} problem{'s' if count != 1 else ''}"
         super().__init__(head + ": " + "; ".join(str(x) for x in self.problems), [str(x) for x in self.problems])
+
+
+class WorkflowsMissing(BadInput):
+    """The workflows folder is missing, unreadable or empty: a startup error of every command that needs
+    the workflows (exit 2, naming the path)."""
+
+    slug = "workflows_missing"

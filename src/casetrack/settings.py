@@ -55,6 +55,9 @@ class WebSettings:
     lockout_minutes: float = 15.0  # ... lock it this long
     secure_cookies: bool = False  # Secure cookies even over plain http (behind a TLS proxy)
     base_url: str = ""  # e.g. https://casetrack.example.jp — the digest links to pages when set
+    max_body_bytes: int = 1_000_000  # a larger request body is refused (413) before it is read
+    body_timeout_seconds: float = 10.0  # a body stalled this long between two chunks is cut off (408)
+    keep_alive_seconds: float = 5.0  # an idle kept-alive connection is closed after this long
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,15 @@ def load_settings(path: str | None) -> Settings:
         web_settings = WebSettings(
             float(web.get("idle_minutes", 30)), float(web.get("max_age_hours", 12)), int(web.get("max_failures", 5)),
             float(web.get("failure_window_minutes", 15)), float(web.get("lockout_minutes", 15)),
-            bool(web.get("secure_cookies", False)), str(web.get("base_url", "")).rstrip("/"))
+            bool(web.get("secure_cookies", False)), str(web.get("base_url", "")).rstrip("/"),
+            int(web.get("max_body_bytes", 1_000_000)), float(web.get("body_timeout_seconds", 10)),
+            float(web.get("keep_alive_seconds", 5)))
         if min(web_settings.idle_minutes, web_settings.max_age_hours, web_settings.max_failures,
-               web_settings.failure_window_minutes, web_settings.lockout_minutes) <= 0:
-            raise ValueError("[web] idle_minutes, max_age_hours, max_failures, failure_window_minutes and "
-                             "lockout_minutes must be positive")
+               web_settings.failure_window_minutes, web_settings.lockout_minutes, web_settings.max_body_bytes,
+               web_settings.body_timeout_seconds, web_settings.keep_alive_seconds) <= 0:
+            raise ValueError("[web] idle_minutes, max_age_hours, max_failures, failure_window_minutes, "
+                             "lockout_minutes, max_body_bytes, body_timeout_seconds and keep_alive_seconds "
+                             "must be positive")
         return Settings(
             mail=MailSettings(transport, str(mail.get("dir", "outbox-mail")),
                               str(mail.get("from", "casetrack@example.jp")), float(mail.get("retry_hours", 168)),

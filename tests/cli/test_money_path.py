@@ -47,14 +47,14 @@ def test_early_money_path(cli: Cli, world: World, track: str, lead_attr: str, pl
     cli.ok("monitoring", "record", cid, str(sessions["interim"]["seq"]), "--held-on", "2026-03-02")
     cli.ok("monitoring", "record", cid, str(sessions["fye"]["seq"]), "--held-on", "2027-05-20", today="2027-05-20")
     interim = cli.ok("fee", "claim", cid, "monitoring_interim", "--fee", "90000", "--session",
-                     str(sessions["interim"]["seq"]), "--on", "2027-05-21")
-    decided = cli.ok("fee", "decide", cid, str(interim["id"]), "--on", "2027-05-25")
+                     str(sessions["interim"]["seq"]), "--on", "2027-05-21", today="2027-05-21")
+    decided = cli.ok("fee", "decide", cid, str(interim["id"]), "--on", "2027-05-25", today="2027-05-25")
     assert {"paid", "released"} <= set(decided)
     assert (decided["status"], decided["subsidy"], decided["paid"], decided["released"]) == (
         "decided", interim_subsidy, interim_subsidy, 0)
     fye = cli.ok("fee", "claim", cid, "monitoring_fye", "--fee", "60000", "--session",
-                 str(sessions["fye"]["seq"]), "--on", "2027-05-21")
-    assert cli.ok("fee", "decide", cid, str(fye["id"]), "--on", "2027-05-25")["subsidy"] == fye_subsidy
+                 str(sessions["fye"]["seq"]), "--on", "2027-05-21", today="2027-05-21")
+    assert cli.ok("fee", "decide", cid, str(fye["id"]), "--on", "2027-05-25", today="2027-05-25")["subsidy"] == fye_subsidy
     money = cli.ok("case", "show", cid)["money"]
     assert money["subsidy_total"] == plan_subsidy + interim_subsidy + fye_subsidy
     assert money["paid_total"] == money["subsidy_total"] and money["retained_total"] == 0

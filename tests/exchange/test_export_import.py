@@ -144,7 +144,7 @@ def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, ca
         other = Cli(f"sqlite:///{tmp_path / f'other-{fmt}.db'}", capsys)
         other.setup()
         other.ok("user", "add", "sato", "--council", "13", user=ADMIN)
-        imported = other.ok("import", "cases", str(first))
+        imported = other.ok("import", "cases", str(first), today=first_session)  # the 405 case's dates run to it
         assert imported["imported"] == 2
         again = tmp_path / f"again.{fmt}"
         assert other("export", "cases", "--format", fmt, "--out", str(again)).code == 0

@@ -129,10 +129,9 @@ def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
                           "the survivor to take over and send case B's e-mails")
         first = survivor.of("swept")[0]
         delay = first.at - killed_at
-        # the holder renewed its 3-second lease at most one tick (0.5 s) before it died: the survivor may
-        # not sweep before the lease expires, and must within a few ticks after
-        assert 2.0 <= delay <= 10.0, delay
-        assert survivor.of("waiting", since=killed_at), "the survivor swept without waiting for the lease"
+        # the holder renewed its 3-second lease at most one tick (0.5 s) before it died, on this host: the
+        # survivor sees its pid gone and takes the lease over at once, long before it would expire
+        assert delay < 2.0, delay
         assert not [e for e in survivor.of("waiting") if e.at > first.at], survivor.kinds()
         wait_until(lambda: len(eml_files(sink)) >= A_SENT + B_SENT, 20, "case B's e-mails")
         more_ticks(survivor, 3)  # a few more ticks: nothing else may go out
@@ -248,25 +247,18 @@ def test_a_sweep_longer_than_the_lease_is_not_joined_by_a_second_scheduler(
         f"2: {second.kinds()}")
 
 
-def test_a_killed_schedulers_lease_blocks_remind_run_only_until_it_expires(
+def test_a_killed_schedulers_lease_on_this_host_is_taken_over_at_once(
         cli: Cli, world: World, db_url: str, tmp_path: Path) -> None:
     early_case(cli, world, company=add_company(cli, "株式会社あさひ製作所", 3), dates=A_DATES, interim=True)
     mail = tmp_path / "mail"
-    config = write_config(tmp_path, mail_dir=mail, lease_seconds=3)
+    config = write_config(tmp_path, mail_dir=mail, lease_seconds=60)  # far longer than the test
     with schedulers() as procs:
         s = spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path)
         procs.append(s)
         s.wait_for(lambda: len(s.of("swept")) >= 2, 40, "two sweeps")
-        holder = s.holder
         s.proc.send_signal(signal.SIGKILL)
-        killed_at = time.monotonic()
         assert s.wait(10) == -signal.SIGKILL
-    blocked = cli("--config", str(config), "remind", "run", today="2028-06-15")
-    if time.monotonic() - killed_at < 2.0:  # the lease (3 s, renewed every 0.5 s) cannot have expired yet
-        assert blocked.code == 3, (blocked.code, blocked.err)
-        assert holder in _error_line(blocked.err)
-        assert len(outbox(cli, config)) == len(A_RUNGS)
-    wait_until(lambda: time.monotonic() - killed_at > 3.5, 10, "the lease to expire")
+    # the dead holder ran on this host: its lease (60 s) does not block the next sweep
     done = cli.ok("--config", str(config), "remind", "run", today="2028-06-15")
     assert (done["enqueued"], done["sent"]) == (A_FYE_SENT, A_FYE_SENT)
     assert len(eml_files(mail)) == A_SENT + A_FYE_SENT

@@ -225,19 +225,23 @@ def case_history(g: Globals, case_id: str, fmt: str) -> None:
 @click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("seq", type=int)
 @click.option("--note", required=True, help="What was wrong in row SEQ and what is right.")
+@click.option("--on", type=DATE, help="The corrected effective date of row SEQ (a supervisor's; not after --today).")
 @format_option
 @pass_globals
-def case_correct(g: Globals, case_id: str, seq: int, note: str, fmt: str) -> None:
+def case_correct(g: Globals, case_id: str, seq: int, note: str, on: dt.date | None, fmt: str) -> None:
     """Correct history row SEQ of CASE: appends a `correct` row that names SEQ and says what is right;
-    rows are never edited. Correcting a council decision is a supervisor's.
+    rows are never edited. Correcting a council decision is a supervisor's. With --on the row's
+    effective date was wrong: the correction carries the right one, and the case's dates that came
+    from it (state since, acceptance date and rule set) follow.
 
     \b
     Example:
       casetrack case correct 13-2026-0001 3 --note "受理日は 2026-06-02 ではなく 2026-06-03"
+      casetrack case correct 13-2026-0001 3 --on 2026-06-03 --note "9999-12-31 は入力誤り"
     """
     from .. import services
 
-    emit(services.correct_history(g.context(), case_id, seq, note=note), fmt)
+    emit(services.correct_history(g.context(), case_id, seq, note=note, on=on), fmt)
 
 
 @case.command("assign")

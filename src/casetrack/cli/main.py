@@ -119,6 +119,12 @@ def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | N
       casetrack demo
       casetrack case list --format json
     """
+    if today is not None:
+        from ..domain.dates import FIRST_TODAY, LAST_TODAY
+
+        if not FIRST_TODAY <= today <= LAST_TODAY:
+            raise click.BadParameter(f"{today} is outside {FIRST_TODAY.year}–{LAST_TODAY.year}: casetrack acts "
+                                     "on dates of this century only", param_hint="--today")
     ctx.obj = Globals(db, today, user, config, debug)
     ctx.meta["casetrack.debug"] = debug
 
@@ -191,7 +197,11 @@ def run(argv: list[str] | None = None) -> int:
 
             err = translate_error(exc)
             return _report(err.exit_code, err.slug, err.message, err.details, as_json)
-        return _report(1, "internal", f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+        from ..errors import InternalError
+
+        text = " ".join(str(exc).split())[:300]  # one line, whatever the exception's text
+        return _report(InternalError.exit_code, InternalError.slug,
+                       f"internal error: {type(exc).__name__}: {text} (run with --debug for the traceback)",
                        [], as_json)
 
 

@@ -315,7 +315,7 @@ def user_enable(g: Globals, name: str, fmt: str) -> None:
 @pass_globals
 def user_set_password(g: Globals, name: str, fmt: str) -> None:
     """Set NAME's sign-in password (for the web dashboard), read from standard input: an admin for
-    anyone, every user for themselves. At least 12 characters.
+    anyone, every user for themselves. At least 12 characters. Every web session of NAME ends with it.
 
     \b
     Example:

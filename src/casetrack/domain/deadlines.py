@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .dates import add_months
+from .dates import add_months, shift_days
 
 
 def claim_deadline(accepted: dt.date, rules: Mapping[str, Any]) -> dt.date:
@@ -62,7 +62,7 @@ def latest_start(date_of: Callable[[dt.date], dt.date], today: dt.date) -> dt.da
     grows (each function above, of the one date it counts from): the cases whose warning day has come
     are exactly those whose date is on or before it, a bound the database can filter by. None when no
     day within a century either way qualifies."""
-    lo, hi = (today - dt.timedelta(days=36_525)).toordinal(), (today + dt.timedelta(days=36_525)).toordinal()
+    lo, hi = shift_days(today, -36_525).toordinal(), shift_days(today, 36_525).toordinal()
     if date_of(dt.date.fromordinal(lo)) > today:
         return None
     while lo < hi:  # invariant: date_of(lo) <= today

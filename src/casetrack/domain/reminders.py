@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .dates import add_months
+from .dates import add_months, shift_days
 from .schedule import next_business_day
 
 IsClosed = Callable[[dt.date], bool]
@@ -26,7 +26,7 @@ def previous_business_day(day: dt.date, is_closed: IsClosed) -> dt.date:
 
 
 def rung_day(item_date: dt.date, days: int, months: int, is_closed: IsClosed) -> dt.date:
-    nominal = add_months(item_date, months) + dt.timedelta(days=days)
+    nominal = shift_days(add_months(item_date, months), days)
     if nominal <= item_date:
         return previous_business_day(nominal, is_closed)
     return next_business_day(nominal, is_closed)

@@ -48,7 +48,7 @@ class SweepJob:
                     log.warning("lost the sweep lease")
                 self.holding = False
                 held = self.lease.current() or {}
-                self.report({"event": "waiting", "holder": held.get("holder")})
+                self.report({"event": "waiting", "holder": held.get("holder"), "until": held.get("expires_at")})
                 return
             self.holding = True
             counts = sweep(self.ctx, self.today(), lease=self.lease)

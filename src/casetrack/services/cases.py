@@ -18,6 +18,7 @@ from ..workflow.spec import WorkflowSpec
 from . import filters as filters_
 from .closures import calendar_of
 from .context import Context, load_case, stale
+from .date_corrections import corrected_values
 from .fees import decide_claim_by_event
 from .parsing import LenderArg, resolve_company, resolve_component, resolve_label, resolve_org
 
@@ -35,7 +36,7 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
     estimates = {resolve_component(spec, track, c): a for c, a in estimates.items()}
     if track not in spec.tracks:
         raise BadInput(f"unknown track {track!r} for program {program} (one of {', '.join(spec.tracks)})")
-    opened_on = on or ctx.today
+    opened_on = ctx.effective(on, "--on", "受付日")
     try:
         rule_set = spec.rule_set_on(opened_on)
     except LookupError as exc:
@@ -143,10 +144,12 @@ def case_history(ctx: Context, case_id: str) -> list[dict[str, Any]]:
         return [presenters.history_row(h) for h in repo.case_history(case_id)]
 
 
-def correct_history(ctx: Context, case_id: str, seq: int, *, note: str,
+def correct_history(ctx: Context, case_id: str, seq: int, *, note: str, on: dt.date | None = None,
                     expected_version: int | None = None) -> dict[str, Any]:
     """Append a correction of history row ``seq``: the state does not change, the row names what it
     corrects. A correction of a council decision needs the right to make that decision.
+    ``on``: the corrected effective date of row ``seq`` (a supervisor's; the correction row carries it
+    and the case's dates derived from it follow, see ``date_corrections``).
     ``expected_version``: the version of the case the caller looked at (a web form); any other is a
     Conflict."""
     if not note.strip():
@@ -159,16 +162,20 @@ def correct_history(ctx: Context, case_id: str, seq: int, *, note: str,
     if target is None:
         raise NotFound("history row", f"{seq} of case {case_id}")
     ctx.authorize(policy.event_action(target["event"]))
+    if on is not None:
+        ctx.authorize("case.decide")
+        on = ctx.effective(on, "--on", "訂正後の日付")
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
             raise stale(case_id)
-        if not repo.update_case(case_id, case["version"], {}):
+        values = {} if on is None else corrected_values(spec, case, repo.case_history(case_id), target, on)
+        if not repo.update_case(case_id, case["version"], values):
             raise stale(case_id)
         row = repo.insert_history({
             "case_id": case_id, "event": "correct", "from_state": case["state"], "to_state": case["state"],
-            "effective_on": ctx.today, "recorded_at": utcnow(), "user": ctx.user, "note": note.strip(),
-            "reason": None, "until": None, "rule_set": case["rule_set"], "corrects": seq,
+            "effective_on": on or ctx.today, "recorded_at": utcnow(), "user": ctx.user, "note": note.strip(),
+            "reason": None, "until": None, "rule_set": values.get("rule_set", case["rule_set"]), "corrects": seq,
         })
     return presenters.history_row(row)
 
@@ -192,7 +199,7 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
 
     Returns the case as `case show` does, or with ``view=False`` only what the event changed."""
     ctx.authorize(policy.event_action(event_id))
-    on = on or ctx.today
+    on = ctx.effective(on)
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..domain import policy
-from ..errors import Conflict, DatabaseUnavailable, NotFound, NotPermitted
+from ..errors import BadInput, Conflict, DatabaseUnavailable, NotFound, NotPermitted
 from ..settings import Settings
 from ..store import migrate
 from ..store.db import (
@@ -104,6 +104,17 @@ class Context:
         the directory is public, so naming one leaks nothing)."""
         if self.scope is not None and council not in self.scope:
             raise NotPermitted(f"{self.user} acts for council {', '.join(sorted(self.scope))} only, not {council}")
+
+    def effective(self, on: dt.date | None, option: str = "--on", label: str = "効力発生日") -> dt.date:
+        """The effective date of something recorded now: ``on`` or today. A date after today is bad input
+        (DOMAIN.md §11: effective dates are never after today); a typo such as 2062 or 9999 would
+        otherwise hide the case from the audits or break its date arithmetic for good."""
+        day = on or self.today
+        if day > self.today:
+            raise BadInput(f"{option} {day} is after today ({self.today}): an effective date cannot be in the future",
+                           ja=[f"{label}（{day}）が今日（{self.today}）より後です。"
+                               "まだ来ていない日付は記録できません。"])
+        return day
 
     def log_access(self, what: str, rows: int) -> None:
         """Record that the actor read personal fields (people's names, e-mails): one access-log row."""

@@ -29,7 +29,7 @@ def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None
     ``expected_version``: the version of the case the caller looked at (a web form); any other is a
     Conflict."""
     ctx.authorize("case.work")
-    on = on or ctx.today
+    on = ctx.effective(on, "--on", "書類の日付")
     file_info = fingerprint(file, "--file") if file is not None else {}
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)

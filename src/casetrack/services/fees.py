@@ -84,7 +84,7 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
     """Record a claim. ``expected_version``: the version of the case the caller looked at (a web form);
     any other is a Conflict and nothing is written."""
     ctx.authorize("case.work")
-    on = on or ctx.today
+    on = ctx.effective(on, "--on", "申請日")
     if fee <= 0:
         raise BadInput(f"--fee {fee}: a fee is a positive amount of yen", ["費用は1円以上の金額で入力してください。"])
     with ctx.write() as repo:
@@ -210,7 +210,7 @@ def _load_claim(repo: Repo, case_id: str, claim_id: int) -> dict[str, Any]:
 def decide_fee(ctx: Context, case_id: str, claim_id: int, *, on: dt.date | None,
                expected_version: int | None = None) -> dict[str, Any]:
     ctx.authorize("case.decide")
-    on = on or ctx.today
+    on = ctx.effective(on, "--on", "決定日")
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         _expect(case, expected_version)
@@ -234,13 +234,14 @@ def reject_fee(ctx: Context, case_id: str, claim_id: int, *, reason: str, on: dt
     ctx.authorize("case.decide")
     if not reason.strip():
         raise BadInput("rejecting a claim needs a reason", ["却下するには理由を入力してください。"])
+    on = ctx.effective(on, "--on", "却下日")
     with ctx.write() as repo:
         case, _spec = load_case(repo, case_id)
         _expect(case, expected_version)
         claim = _load_claim(repo, case_id, claim_id)
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
-        repo.decide_claim(claim_id, {"status": "rejected", "decided_on": on or ctx.today, "reject_reason": reason})
+        repo.decide_claim(claim_id, {"status": "rejected", "decided_on": on, "reject_reason": reason})
     return {**repo_claim(claim_id, case_id, claim["component"], claim["fee"], "rejected", claim["session_seq"]),
             "subsidy": 0, "reason": reason}
 

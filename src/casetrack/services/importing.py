@@ -95,7 +95,7 @@ def _name(text: str, what: str, problems: list[str]) -> str:
 
 
 def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], councils: set[str],
-           users: set[str]) -> tuple[Row | None, list[str]]:
+           users: set[str], today: dt.date | None = None) -> tuple[Row | None, list[str]]:
     problems: list[str] = []
     if "__error__" in raw:
         return None, [raw["__error__"]]
@@ -158,6 +158,9 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
     accepted = _date(raw.get("利用決定日"), "利用決定日", problems)
     plan = _date(raw.get("計画日"), "計画日", problems)
     until = _date(raw.get("延長後の有効期限"), "延長後の有効期限", problems)
+    for name, day in (("受付日", opened), ("利用決定日", accepted), ("計画日", plan), ("状態の開始日", since)):
+        if today is not None and day is not None and day > today:  # effective dates are never after today
+            problems.append(f"{name} {day} is after today ({today})")
     if spec and state in spec.states and not problems:
         reached = _reached(spec, state)
         if "accepted_on" in reached and accepted is None:
@@ -245,7 +248,7 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
         errors: list[str] = []
         seen_ids: dict[str, int] = {}
         for n, (line, raw) in enumerate(records, start=1):
-            row, problems = _parse(line, raw, specs, councils, users)
+            row, problems = _parse(line, raw, specs, councils, users, ctx.today)
             if row and ctx.scope is not None and row.council not in ctx.scope:
                 problems.append(f"協議会 {row.council}: {ctx.user} acts for council "
                                 f"{', '.join(sorted(ctx.scope))} only")

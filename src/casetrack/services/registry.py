@@ -104,7 +104,11 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
         if prefecture is not None and (repo.council(prefecture) is None or prefecture == "00"):
             raise BadInput(f"unknown prefecture code {prefecture!r} (01–47)")
         if number and (other := repo.company_by_number(number)):
-            raise BadInput(f"corporate number {number} is already registered as company {other['id']} ({other['name']})")
+            if ctx.scope is None or repo.company_visible(other["id"]):
+                raise BadInput(f"corporate number {number} is already registered as company {other['id']} "
+                               f"({other['name']})")
+            raise BadInput(f"corporate number {number} is already registered (a company of another council's "
+                           "case: its name and id are not shown; 全国本部 (hq) can give its id)")
         values = {"name": name.strip(), "corporate_number": number, "fiscal_year_end_month": fiscal_year_end_month,
                   "founded_on": founded_on, "prefecture": prefecture}
         company_id = repo.insert_company(values)
@@ -209,17 +213,28 @@ def set_user_active(ctx: Context, name: str, active: bool) -> dict[str, Any]:
     return {"name": name, "active": active}
 
 
-def set_password(ctx: Context, name: str, password: str) -> dict[str, Any]:
-    """Set a user's sign-in password: an admin for anyone, every user for themselves."""
+def set_password(ctx: Context, name: str, password: str, *, keep_session: str | None = None) -> dict[str, Any]:
+    """Set a user's sign-in password: an admin for anyone, every user for themselves. Every web session
+    of the user ends with it (a session stolen before the change must not outlive it), except
+    ``keep_session`` (the id of the session the user changed it from on the web)."""
+    from ..store.web import SignInRepo
+
     ctx.authorize("user.self" if name == ctx.user else "user.manage")
     problem = passwords.weakness(password)
     if problem:
-        raise BadInput(problem)
+        raise BadInput(problem, ja=[_weakness_ja(problem)])
     with ctx.write() as repo:
         if repo.user(name) is None:
             raise NotFound("user", name)
         repo.update_user(name, {"password_hash": passwords.hash_password(password)})
-    return {"name": name, "password_set": True}
+        ended = SignInRepo(repo.conn).end_sessions_but(name, keep_session)
+    return {"name": name, "password_set": True, "sessions_ended": ended}
+
+
+def _weakness_ja(problem: str) -> str:
+    if "white space" in problem:
+        return "パスワードの先頭と末尾に空白は使えません。"
+    return f"パスワードは{passwords.MIN_LENGTH}文字以上にしてください。"
 
 
 def list_users(ctx: Context) -> list[dict[str, Any]]:

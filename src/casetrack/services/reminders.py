@@ -71,6 +71,29 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def parse_holder(holder: str) -> tuple[str, int | None]:
+    """(host, pid) of a lease holder named by ``holder_id``; pid None when it names none."""
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return holder, None
+    return parts[0], int(parts[1])
+
+
+def holder_dead_here(holder: str) -> bool:
+    """True when ``holder`` ran on this host and its process no longer exists. A holder on another host
+    (or one whose pid is in use again) is judged by its lease's expiry instead."""
+    host, pid = parse_holder(holder)
+    if pid is None or host != socket.gethostname() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists (owned by someone else)
+        return False
+    return False
+
+
 @dataclass
 class Candidate:
     key: str
@@ -559,10 +582,17 @@ class Lease:
         self._renewed: float | None = None  # time.monotonic() of the last successful take
 
     def take(self) -> bool:
+        """Take or renew the lease. A lease whose holder ran on this host and is no longer alive is
+        taken over at once (a crashed sweep blocks no one for the rest of its lease time)."""
         started = time.monotonic()  # before the lease's expiry is computed: a freeze mid-take counts against it
         with self.ctx.write() as repo:
             ttl = dt.timedelta(seconds=self.ctx.settings.scheduler.lease_seconds)
-            got = ReminderRepo(repo.conn).take_lease(LEASE, self.holder, utcnow(), ttl)
+            rrepo = ReminderRepo(repo.conn)
+            got = rrepo.take_lease(LEASE, self.holder, utcnow(), ttl)
+            if not got:
+                held = rrepo.lease(LEASE)
+                if held is not None and holder_dead_here(held["holder"]):
+                    got = rrepo.take_over_lease(LEASE, held["holder"], self.holder, utcnow(), ttl)
         self._renewed = started if got else None
         return got
 
@@ -628,9 +658,7 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
                 "pending": pending, "messages": plan.messages, "skipped": plan.skipped_rungs}
     lease = Lease(ctx)
     if not lease.take():
-        held = lease.current() or {}
-        raise Conflict(f"another sweep holds this database ({held.get('holder')}, until {held.get('expires_at')}); "
-                       "nothing done — try again when it has finished")
+        raise Conflict(lease_refusal(lease.current() or {}))
     try:
         result = sweep(ctx, ctx.today, lease=lease)
     finally:
@@ -668,6 +696,21 @@ def outbox_retry(ctx: Context, ids: list[int], *, dead: bool = False,
             chosen = sorted(set(ids))
         retried = rrepo.revive(chosen, utcnow())
     return {"retried": retried, "ids": chosen}
+
+
+def lease_refusal(held: dict[str, Any]) -> str:
+    """Why a sweep could not start: who holds the lease, and when it is taken over if that holder has
+    stopped (a holder on this host that has died is taken over at once, so this names a live one or one
+    on another host)."""
+    host, pid = parse_holder(str(held.get("holder") or ""))
+    expires = held.get("expires_at")
+    until = expires.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(expires, dt.datetime) else str(expires)
+    who = f"{held.get('holder')}: host {host}, pid {pid}" if pid is not None else str(held.get("holder"))
+    if host == socket.gethostname():
+        return (f"another sweep is running on this host ({who}); nothing done — try again when it has finished "
+                f"(its lease runs until {until})")
+    return (f"another sweep holds this database ({who}); nothing done — if it has stopped, the lease is taken "
+            f"over at {until}, when it expires; if it is still running, try again when it has finished")
 
 
 def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:

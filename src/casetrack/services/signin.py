@@ -89,6 +89,13 @@ def sign_in(ctx: Context, password: str, *, now: dt.datetime) -> WebSession:
     return session
 
 
+def check_password(ctx: Context, name: str, password: str) -> bool:
+    """Whether ``password`` is ``name``'s (the current password, asked before changing it)."""
+    with _unit(ctx, write=False) as repo:
+        user = repo.user(name)
+    return passwords.verify_password(password, user["password_hash"] if user else _decoy_hash())
+
+
 def resume_session(ctx: Context, token: str | None, *, now: dt.datetime) -> WebSession | None:
     """The live session the cookie's ``token`` names, or None. A session idle too long, too old, or of
     a user since disabled ends here (a disabled user's every session)."""
@@ -129,6 +136,38 @@ def sessions_of(ctx: Context, user: str) -> int:
     """How many live sessions ``user`` has (for tests and the health of the sign-in tables)."""
     with _unit(ctx, write=False) as repo:
         return repo.sessions_of(user)
+
+
+HANDLE = 16  # the hex digits of a session's id shown on the user's own page to name it
+
+
+def my_sessions(ctx: Context, session: WebSession) -> list[dict[str, Any]]:
+    """The signed-in sessions of ``session``'s user, newest first, the current one marked. A session is
+    named by the first digits of its id (the SHA-256 of its cookie), never by its cookie."""
+    current = _digest(session.token)
+    with _unit(ctx, write=False) as repo:
+        rows = repo.list_sessions(session.user)
+    return [{"handle": r["id"][:HANDLE], "created_at": r["created_at"], "last_seen_at": r["last_seen_at"],
+             "current": r["id"] == current} for r in rows]
+
+
+def end_my_session(ctx: Context, session: WebSession, handle: str) -> bool:
+    """End one other session of ``session``'s user, named by its handle; False when there is none."""
+    current = _digest(session.token)
+    with _unit(ctx, write=True) as repo:
+        for row in repo.list_sessions(session.user):
+            if row["id"][:HANDLE] == handle and row["id"] != current and len(handle) == HANDLE:
+                return repo.end_session(row["id"]) > 0
+    return False
+
+
+def end_my_other_sessions(ctx: Context, session: WebSession) -> int:
+    with _unit(ctx, write=True) as repo:
+        return repo.end_sessions_but(session.user, _digest(session.token))
+
+
+def session_id(session: WebSession) -> str:
+    return _digest(session.token)
 
 
 def _digest(token: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, update
+from sqlalchemy import Engine, Integer, bindparam, insert, text, update
 
 from ..domain import chain
 from .repo import (
@@ -73,4 +73,21 @@ def load(engine: Engine, batches: Iterable[dict[str, Sequence[dict[str, Any]]]],
                                      .values({column: bindparam("head")}),
                                      [{"case_key": k, "head": v} for k, v in heads.items()])
                     counts[name] += len(rows)
+    reset_sequences(engine)
     return counts
+
+
+def reset_sequences(engine: Engine) -> None:
+    """PostgreSQL: move every id sequence past the highest id in its table. Rows loaded with their ids
+    (this loader, a restore) leave the sequences behind, and the next ordinary insert (`company add`)
+    would collide with a loaded row. SQLite needs nothing: its ids follow the table's maximum."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        for table in TABLES.values():
+            column = table.c.get("id")
+            if column is None or not column.primary_key or not isinstance(column.type, Integer):
+                continue
+            conn.execute(text(
+                f"SELECT setval(pg_get_serial_sequence(:t, 'id'), COALESCE(MAX(id), 0) + 1, false) "
+                f'FROM "{table.name}"').bindparams(t=table.name))

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
 
-from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, NotFound
+from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, InternalError, NotFound
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -133,7 +133,8 @@ def translate_error(exc: BaseException) -> CasetrackError:
         return Conflict("the database refused the change because of a concurrent one; nothing written — retry")
     if isinstance(exc, OperationalError):
         return DatabaseUnavailable(f"database error: {_first_line(exc)}")
-    return DatabaseUnavailable(f"database error: {type(exc).__name__}: {_first_line(exc)}")
+    return InternalError(f"internal error: database error: {type(exc).__name__}: {_first_line(exc)} "
+                         "(run with --debug for the traceback)")
 
 
 def refresh_statistics(engine: Engine) -> None:

@@ -340,6 +340,13 @@ class ReminderRepo:
             return False
         return True
 
+    def take_over_lease(self, name: str, dead: str, holder: str, now: dt.datetime, ttl: dt.timedelta) -> bool:
+        """Take the lease ``name`` from ``dead`` (a holder known to have died): compare-and-set, so of two
+        processes noticing the death at once only one takes it."""
+        result = self.conn.execute(update(leases).where(leases.c.name == name, leases.c.holder == dead)
+                                   .values(holder=holder, acquired_at=now, expires_at=now + ttl))
+        return result.rowcount == 1
+
     def release_lease(self, name: str, holder: str) -> None:
         self.conn.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))
 

@@ -3,8 +3,9 @@ commit. Every case read goes through ``_case_scope`` so access control can narro
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, update
@@ -12,6 +13,7 @@ from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, up
 from ..domain import chain
 from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
 from . import schema
+from .db import set_council_scope
 
 councils = schema.council
 companies = schema.company
@@ -34,6 +36,9 @@ user_councils = schema.user_council
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+OTHER_COUNCIL_CASE = "他の協議会の案件"  # how a refusal names a case of another council (never by its id)
 
 
 class Repo:
@@ -81,7 +86,22 @@ class Repo:
         return dict(row) if row else None
 
     def list_companies(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn.execute(select(companies).order_by(companies.c.id)).mappings()]
+        """Every company for an actor of every council; otherwise the companies that have or had a case
+        in the actor's councils (that a company consulted a council is confidential: it signals
+        financial trouble)."""
+        return [dict(r) for r in self.conn.execute(self._company_scope(select(companies)).order_by(companies.c.id))
+                .mappings()]
+
+    def company_visible(self, company_id: int) -> bool:
+        query = self._company_scope(select(companies.c.id).where(companies.c.id == company_id))
+        return self.conn.execute(query).first() is not None
+
+    def _company_scope(self, query: Select[Any]) -> Select[Any]:
+        if self.scope is None:
+            return query
+        theirs = select(cases.c.id).where(cases.c.company_id == companies.c.id,
+                                          cases.c.council.in_(sorted(self.scope)))
+        return query.where(theirs.exists())
 
     def update_company(self, company_id: int, values: dict[str, Any]) -> None:
         self.conn.execute(update(companies).where(companies.c.id == company_id).values(**values))
@@ -362,12 +382,29 @@ class Repo:
         query = self._case_scope(query).order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def prior_cases(self, company_id: int, program: str, exclude: str) -> list[str]:
-        """Earlier cases of this company and program that reached payment_claimed (any council)."""
-        query = (select(cases.c.id).distinct().join(history, history.c.case_id == cases.c.id)
+    def prior_cases(self, company_id: int, program: str, exclude: str, council: str | None = None) -> list[str]:
+        """Earlier cases of this company and program that reached payment_claimed (any council). With
+        ``council``: a case of any other council is named only as OTHER_COUNCIL_CASE, never by its id."""
+        query = (select(cases.c.id, cases.c.council).distinct().join(history, history.c.case_id == cases.c.id)
                  .where(cases.c.company_id == company_id, cases.c.program == program, cases.c.id != exclude,
                         history.c.to_state == "payment_claimed").order_by(cases.c.id))
-        return list(self.conn.execute(query).scalars())
+        with self._every_council():
+            rows = self.conn.execute(query).all()
+        own = [r.id for r in rows if council is None or r.council == council]
+        return own + ([OTHER_COUNCIL_CASE] if len(own) < len(rows) else [])
+
+    @contextlib.contextmanager
+    def _every_council(self) -> Iterator[None]:
+        """PostgreSQL: lift row-level security's council scope for one query whose answer the caller
+        masks (the prior-use rule counts every council's cases but names only the actor's)."""
+        if self.conn.dialect.name != "postgresql" or self.scope is None:
+            yield
+            return
+        set_council_scope(self.conn, None)
+        try:
+            yield
+        finally:
+            set_council_scope(self.conn, self.scope)
 
     # -- facts for the guards -----------------------------------------------------------------
     def facts(self, case: dict[str, Any], *, with_prior_cases: bool = True) -> CaseFacts:
@@ -388,6 +425,6 @@ class Repo:
             claims=tuple(ClaimFact(r["id"], r["component"], r["fee"], r["status"]) for r in self.case_claims(cid)),
             sessions=tuple(SessionFact(r["seq"], r["kind"], r["due_on"], r["status"])
                            for r in self.case_sessions(cid)),
-            prior_cases=tuple(self.prior_cases(case["company_id"], case["program"], cid))
+            prior_cases=tuple(self.prior_cases(case["company_id"], case["program"], cid, case["council"]))
             if with_prior_cases else (),
         )

@@ -46,6 +46,18 @@ class SignInRepo:
     def end_sessions_of(self, user: str) -> int:
         return int(self.conn.execute(delete(web_sessions).where(web_sessions.c.user_name == user)).rowcount)
 
+    def end_sessions_but(self, user: str, keep: str | None) -> int:
+        """End every session of ``user`` except ``keep`` (a password change: a stolen session ends too)."""
+        query = delete(web_sessions).where(web_sessions.c.user_name == user)
+        if keep is not None:
+            query = query.where(web_sessions.c.id != keep)
+        return int(self.conn.execute(query).rowcount)
+
+    def list_sessions(self, user: str) -> list[dict[str, Any]]:
+        query = (select(web_sessions.c.id, web_sessions.c.created_at, web_sessions.c.last_seen_at)
+                 .where(web_sessions.c.user_name == user).order_by(web_sessions.c.created_at.desc()))
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
     def end_idle(self, seen_before: dt.datetime) -> int:
         return int(self.conn.execute(delete(web_sessions).where(web_sessions.c.last_seen_at < seen_before)).rowcount)
 

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -34,6 +34,7 @@ from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, No
 from ..services import signin
 from ..services.context import Context
 from ..settings import Settings
+from .limits import BodyLimits, BodyTimeout, BodyTooLarge, declared_too_large
 from .render import TOKYO, render
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -114,11 +115,42 @@ def endpoint(handler: Handler, *, signed_in: bool = True) -> Callable[[Request],
     check the CSRF token of every POST, and turn the services' errors into pages."""
 
     async def run(request: Request) -> Response:
-        form = await request.form(max_files=0, max_fields=50) if request.method == "POST" else None
+        form = None
+        if request.method == "POST":
+            limit = request.app.state.config.settings.web.max_body_bytes
+            if declared_too_large(request.headers, limit):
+                return await run_in_threadpool(_refuse, request, 413, too_large(limit))
+            try:
+                form = await request.form(max_files=0, max_fields=50)
+            except BodyTooLarge as exc:
+                return await run_in_threadpool(_refuse, request, 413, too_large(exc.limit))
+            except BodyTimeout as exc:
+                log.info("request body too slow on %s %s: cut off after %s s", request.method, request.url.path,
+                         exc.seconds)
+                return await run_in_threadpool(_refuse, request, 408, "送信が途中で止まったため、受け付けませんでした。"
+                                               "もう一度送信してください。")
+            except ClientDisconnect:
+                log.info("client disconnected before sending the whole request: %s %s", request.method,
+                         request.url.path)
+                return Response(status_code=400)  # no one is there to read it
         return await run_in_threadpool(_call, handler, request, form, signed_in)
 
     run.__name__ = handler.__name__
     return run
+
+
+def too_large(limit: int) -> str:
+    return f"送信された内容が大きすぎます（上限 {limit:,} バイト）。内容を減らしてから送信してください。"
+
+
+def _refuse(request: Request, status: int, message: str) -> Response:
+    """An error page for a request refused before its body was read (no session is looked up)."""
+    config: WebConfig = request.app.state.config
+    now = config.clock()
+    web = Web(config, request, now, config.today or now.astimezone(TOKYO).date(), None, None)
+    response = error_page(web, status, message)
+    response.headers["Connection"] = "close"
+    return response
 
 
 def _call(handler: Handler, request: Request, form: FormData | None, signed_in: bool) -> Response:
@@ -187,7 +219,7 @@ def message_of(exc: CasetrackError) -> str:
     return " ".join(reasons_of(exc))
 
 
-TITLES = {400: "入力に誤りがあります", 403: "権限がありません", 404: "見つかりません", 405: "この方法では利用できません",
+TITLES = {400: "入力に誤りがあります", 403: "権限がありません", 404: "見つかりません", 405: "この方法では利用できません", 408: "送信が途中で止まりました", 413: "送信された内容が大きすぎます",
           409: "他の人が変更しました", 422: "できません", 500: "内部エラー", 503: "データベースを利用できません"}
 
 
@@ -212,9 +244,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     config: WebConfig = request.app.state.config
     now = config.clock()
     web = Web(config, request, now, config.today or now.astimezone(TOKYO).date(), None, None)
-    message = {404: "このページはありません。", 405: "このページはこの方法では使えません。"}.get(
+    message = {400: "送信された内容を読み取れませんでした。ページを再読み込みしてから、もう一度送信してください。",
+               404: "このページはありません。", 405: "このページはこの方法では使えません。",
+               413: too_large(config.settings.web.max_body_bytes)}.get(
         status, "内部エラーが起きました。記録は変更されていません。管理者に連絡してください。")
-    return error_page(web, status, message)
+    response = error_page(web, status, message)
+    if isinstance(exc, HTTPException) and exc.headers:
+        response.headers.update(exc.headers)  # 405: Allow
+    return response
 
 
 class SecurityHeaders:
@@ -255,7 +292,7 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
     """The dashboard on the database at ``db_url``. ``today`` fixes the day the pages act on (default:
     today in Asia/Tokyo), ``clock`` the instant sessions are judged by (tests), ``secure_cookies`` marks
     the cookies Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
-    from . import auth, case_forms, pages
+    from . import account, auth, case_forms, pages
     from . import money_forms as money
     from .calendar_page import calendar
 
@@ -267,6 +304,9 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/login", endpoint(auth.login, signed_in=False), methods=["POST"]),
         Route("/logout", endpoint(auth.logout), methods=["POST"]),
         Route("/", endpoint(pages.today), methods=["GET"]),
+        Route("/me", endpoint(account.me), methods=["GET"]),
+        Route("/me/sessions/end", endpoint(account.end_session), methods=["POST"]),
+        Route("/me/password", endpoint(account.change_password), methods=["POST"]),
         Route("/cases", endpoint(pages.case_list), methods=["GET"]),
         Route("/cases/export.csv", endpoint(pages.case_export_csv), methods=["GET"]),  # before /cases/{case_id}
         Route("/cases/export.xlsx", endpoint(pages.case_export_xlsx), methods=["GET"]),
@@ -284,7 +324,10 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/cases/{case_id}/corrections", endpoint(case_forms.corrections), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
+    app = Starlette(routes=routes, middleware=[
+                        Middleware(SecurityHeaders),
+                        Middleware(BodyLimits, max_bytes=settings.web.max_body_bytes,
+                                   timeout=settings.web.body_timeout_seconds)],
                     exception_handlers={HTTPException: _http_error, Exception: _http_error})
     app.state.config = config
     return app

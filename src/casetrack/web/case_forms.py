@@ -85,7 +85,8 @@ def corrections(web: Web) -> Response:
     """Append a correction of one history row, as `casetrack case correct CASE SEQ --note`."""
     case_id = web.request.path_params["case_id"]
     raw_seq = web.field("seq", 10).strip()
-    tried: dict[str, Any] = {"form": "correct", "seq": int(raw_seq) if raw_seq.isdigit() else None, "note": web.field("note")}
+    tried: dict[str, Any] = {"form": "correct", "seq": int(raw_seq) if raw_seq.isdigit() else None, "note": web.field("note"),
+                             "on": web.field("on", 20)}
     what = f"第{raw_seq}項の訂正" if raw_seq.isdigit() else "訂正"
     try:
         version = web.version()
@@ -93,7 +94,8 @@ def corrections(web: Web) -> Response:
             raise BadInput(f"訂正する項目の番号「{raw_seq[:10]}」が正しくありません。")
         if not tried["note"].strip():
             raise BadInput("訂正の内容（何が誤りで、何が正しいか）を書いてください。")
-        correct_history(web.ctx, case_id, tried["seq"], note=tried["note"], expected_version=version)
+        on = web.date("on", "正しい効力発生日")
+        correct_history(web.ctx, case_id, tried["seq"], note=tried["note"], on=on, expected_version=version)
     except NotFound as exc:
         if exc.what == "case":
             raise

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
-from ..errors import BadInput, WorkflowInvalid
+from ..errors import BadInput, WorkflowInvalid, WorkflowsMissing
 from ..resources import workflows_dir
 from .loader import load_file
 from .spec import WorkflowSpec
@@ -21,11 +22,28 @@ def all_workflows() -> dict[str, WorkflowSpec]:
     return _load_folder(str(workflows_dir().resolve()))
 
 
+def _check_folder(folder: Path) -> list[Path]:
+    """The folder's workflow files; a missing, unreadable or empty folder is bad input naming its path
+    (without it every case command would say "unknown program" and `remind run` would enqueue nothing)."""
+    where = "CASETRACK_WORKFLOWS_DIR" if os.environ.get("CASETRACK_WORKFLOWS_DIR") else "the shipped workflows"
+    if not folder.exists():
+        raise WorkflowsMissing(f"workflows folder {folder} does not exist (set by {where})")
+    if not folder.is_dir():
+        raise WorkflowsMissing(f"workflows folder {folder} is not a folder (set by {where})")
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix == ".yaml")
+    except OSError as exc:
+        raise WorkflowsMissing(f"workflows folder {folder} cannot be read: {exc.strerror} (set by {where})") from None
+    if not files:
+        raise WorkflowsMissing(f"workflows folder {folder} holds no workflow file (set by {where})")
+    return files
+
+
 @cache
 def _load_folder(folder: str) -> dict[str, WorkflowSpec]:
     specs: dict[str, WorkflowSpec] = {}
     problems = []
-    for path in workflow_files(Path(folder)):
+    for path in _check_folder(Path(folder)):
         try:
             spec = load_file(path)
         except WorkflowInvalid as exc:
