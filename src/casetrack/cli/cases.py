@@ -245,7 +245,9 @@ def doc() -> None:
 @click.argument("kind")
 @click.option("--lender", type=int, metavar="ORG_ID", help="For letters from a lender (default: the main bank).")
 @click.option("--on", type=DATE, help="Date of the document (default: --today).")
-@click.option("--file", "file_path", metavar="PATH", help="A file to fingerprint (sha256) and point to.")
+@click.option("--file", "file_path", metavar="PATH",
+              help="The document's file (PDF, PNG, JPEG, xlsx or docx; at most [files] max_mb, 20 MB by default): "
+                   "stored in the database with its SHA-256 and original name.")
 @format_option
 @pass_globals
 def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date | None, file_path: str | None,
@@ -259,6 +261,25 @@ def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date
     from .. import services
 
     emit(services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path), fmt)
+
+
+@doc.command("get")
+@click.argument("case_id", metavar="CASE")
+@click.argument("doc_id", type=int, metavar="DOC_ID")
+@click.option("--out", required=True, metavar="PATH", help="Where to write the file.")
+@format_option
+@pass_globals
+def doc_get(g: Globals, case_id: str, doc_id: int, out: str, fmt: str) -> None:
+    """Write document DOC_ID's stored file to PATH, after checking it against its recorded SHA-256
+    (a file that no longer matches is refused, exit 1, and nothing is written).
+
+    \b
+    Example:
+      casetrack doc get 13-2026-0001 4 --out 事前相談書.pdf
+    """
+    from ..services.documents import save_document_file
+
+    emit(save_document_file(g.context(), case_id, doc_id, out), fmt)
 
 
 def _readable(rows: Any, fmt: str) -> Any:

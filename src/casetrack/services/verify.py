@@ -1,11 +1,13 @@
-"""``casetrack audit verify``: recompute every case's history and ledger hash chains."""
+"""``casetrack audit verify``: recompute every case's history and ledger hash chains, and the SHA-256 of
+every stored document file."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from ..domain import chain
-from ..store.views import chains
+from ..store.views import chains, stored_files
 from .context import Context
 
 FIELDS = {"case_history": chain.HISTORY_FIELDS, "ledger_entry": chain.LEDGER_FIELDS}
@@ -20,4 +22,10 @@ def audit_verify(ctx: Context, *, council: str | None = None) -> dict[str, Any]:
             checked += len(rows)
             broken += [{"case": case_id, "table": table, "row": row_id, "reason": reason}
                        for row_id, reason in chain.verify(rows, FIELDS[table], head)]
+        for case_id, doc_id, sha256, size, data in stored_files(repo.conn, ctx.scope, council):
+            checked += 1
+            if hashlib.sha256(data).hexdigest() != sha256 or len(data) != size:
+                broken.append({"case": case_id, "table": "document_file", "row": doc_id,
+                               "reason": f"the file of document {doc_id} does not match the SHA-256 and size "
+                                         "recorded with it"})
     return {"ok": not broken, "checked": checked, "broken": broken}

@@ -23,6 +23,7 @@ lenders = schema.case_lender
 support = schema.case_support_org
 estimates = schema.case_estimate
 documents = schema.document
+document_files = schema.document_file
 history = schema.case_history
 claims = schema.fee_claim
 sessions = schema.monitoring_session
@@ -218,8 +219,27 @@ class Repo:
     def insert_document(self, values: dict[str, Any]) -> int:
         return int(self.conn.execute(insert(documents).values(**values)).inserted_primary_key[0])
 
+    def insert_document_file(self, document_id: int, data: bytes) -> None:
+        self.conn.execute(insert(document_files).values(document_id=document_id, data=data))
+
+    def document(self, case_id: str, document_id: int) -> dict[str, Any] | None:
+        """One document of a case (the case already read through the scope), with whether its bytes are
+        stored."""
+        stored = select(document_files.c.document_id).where(document_files.c.document_id == documents.c.id).exists()
+        query = (select(documents, stored.label("stored"))
+                 .where(documents.c.case_id == case_id, documents.c.id == document_id))
+        row = self.conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def document_file(self, document_id: int) -> bytes | None:
+        query = select(document_files.c.data).where(document_files.c.document_id == document_id)
+        return self.conn.execute(query).scalar_one_or_none()
+
     def case_documents(self, case_id: str) -> list[dict[str, Any]]:
-        query = select(documents).where(documents.c.case_id == case_id).order_by(documents.c.id)
+        """The case's documents with whether each has its file stored (the bytes are not read)."""
+        stored = select(document_files.c.document_id).where(document_files.c.document_id == documents.c.id).exists()
+        query = (select(documents, stored.label("stored")).where(documents.c.case_id == case_id)
+                 .order_by(documents.c.id))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_history(self, values: dict[str, Any]) -> dict[str, Any]:
