@@ -146,10 +146,12 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
                  for kind, source, label in spec.requirement_labels(event)]
         if items:
             checklist.append({"event": event.id, "label": event.ja, "items": items})
+    forms = case_forms(actor.role, spec, view, history)
+    forms["documents"]["max_mb"] = f"{ctx.settings.files.max_mb:g}"
     return {
         "case": view, "events": events, "history": history, "checklist": checklist,
         "money": money_panel(ctx, case_id),  # claims, sessions and the forms the role may use
-        "forms": case_forms(actor.role, spec, view, history),
+        "forms": forms,
         "labels": {
             "program": spec.ja, "track": spec.tracks[view["track"]].ja if view["track"] in spec.tracks else view["track"],
             "states": {s.id: s.ja for s in spec.states.values()},

@@ -29,13 +29,10 @@ class Upload:
     path: str | None = None
 
 
-def _mb(limit: int) -> str:
-    return f"{limit / (1024 * 1024):g}"
-
-
-def too_large(size: int, limit: int, option: str = "file") -> TooLarge:
-    return TooLarge(f"{option}: {size:,} bytes is over the limit of {_mb(limit)} MB ([files] max_mb)",
-                    ja=[f"ファイルが大きすぎます（{size:,} バイト。上限は {_mb(limit)} MB）。"])
+def too_large(ctx: Context, size: int, option: str = "file") -> TooLarge:
+    mb, limit = ctx.settings.files.max_mb, ctx.settings.files.max_bytes
+    return TooLarge(f"{option}: {size:,} bytes is over the limit of {mb:g} MB ({limit:,} bytes; [files] max_mb)",
+                    ja=[f"ファイルが大きすぎます（{size:,} バイト。上限は {mb:g} MB）。何も記録していません。"])
 
 
 def read_upload(ctx: Context, file: str, option: str) -> Upload:
@@ -46,7 +43,7 @@ def read_upload(ctx: Context, file: str, option: str) -> Upload:
     try:
         size = path.stat().st_size
         if size > limit:
-            raise too_large(size, limit, f"{option} {file}")
+            raise too_large(ctx, size, f"{option} {file}")
         data = path.read_bytes()
     except OSError as exc:
         raise BadInput(f"{option} {file}: {exc.strerror}") from None
@@ -58,7 +55,7 @@ def file_values(ctx: Context, upload: Upload, option: str = "--file") -> dict[st
     limit, empty, or of a kind not accepted is bad input."""
     limit = ctx.settings.files.max_bytes
     if len(upload.data) > limit:
-        raise too_large(len(upload.data), limit, option)
+        raise too_large(ctx, len(upload.data), option)
     name = file_kinds.clean_name(upload.name) or "file"
     if not upload.data:
         raise BadInput(f"{option} {name}: the file is empty", ja=[f"ファイル「{name}」は空です。"])
@@ -128,7 +125,8 @@ def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None
             "file_type": file_info.get("file_type"), "size": file_info.get("file_size")}
 
 
-def document_file(ctx: Context, case_id: str, document_id: int) -> tuple[dict[str, Any], bytes]:
+def document_file(ctx: Context, case_id: str, document_id: int, *, log: bool = True
+                  ) -> tuple[dict[str, Any], bytes]:
     """A document's row and its file, checked against the SHA-256 and size recorded with it. A case the
     user may not see, a document of another case, or a document without a stored file is not found; a
     file that no longer matches is refused (FileCorrupt) and not handed out. Logged in the access log."""
@@ -146,7 +144,8 @@ def document_file(ctx: Context, case_id: str, document_id: int) -> tuple[dict[st
                           "recorded with it (damaged or altered): not handed out; run casetrack audit verify",
                           ja=[f"書類 {document_id} のファイルが記録時の SHA-256 と一致しません（破損または改ざん）。"
                               "お渡しできません。管理者に連絡してください。"])
-    ctx.log_access(f"doc get {case_id} {document_id}", 1)
+    if log:
+        ctx.log_access(f"doc get {case_id} {document_id}", 1)
     return doc, data
 
 

@@ -30,7 +30,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.dates import parse_date
-from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, NotFound, NotPermitted, Refused
+from ..errors import (
+    BadInput,
+    CasetrackError,
+    Conflict,
+    DatabaseUnavailable,
+    NotFound,
+    NotPermitted,
+    Refused,
+    TooLarge,
+)
 from ..services import signin
 from ..services.context import Context
 from ..settings import Settings
@@ -109,16 +118,49 @@ class Web:
 Handler = Callable[[Web], Response]
 
 
-def endpoint(handler: Handler, *, signed_in: bool = True) -> Callable[[Request], Awaitable[Response]]:
+FORM_SLACK_BYTES = 64 * 1024  # an upload's request may be this much larger than the file: the other fields
+
+
+def endpoint(handler: Handler, *, signed_in: bool = True, upload: bool = False
+             ) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a (synchronous) handler: read the form, find the session, send the signed-out to /login,
-    check the CSRF token of every POST, and turn the services' errors into pages."""
+    check the CSRF token of every POST, and turn the services' errors into pages. With ``upload`` the
+    form may carry one file, of at most ``[files] max_mb``: a request declaring or sending more is
+    answered 413 before the form is read further, and nothing is written."""
 
     async def run(request: Request) -> Response:
-        form = await request.form(max_files=0, max_fields=50) if request.method == "POST" else None
+        form = None
+        if request.method == "POST":
+            if upload:
+                form = await _upload_form(request)
+            else:
+                form = await request.form(max_files=0, max_fields=50)
         return await run_in_threadpool(_call, handler, request, form, signed_in)
 
     run.__name__ = handler.__name__
     return run
+
+
+async def _upload_form(request: Request) -> FormData:
+    config: WebConfig = request.app.state.config
+    limit = config.settings.files.max_bytes
+    too_large = HTTPException(413, f"ファイルが大きすぎます（上限は {config.settings.files.max_mb:g} MB）。何も記録していません。")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + FORM_SLACK_BYTES:
+        raise too_large
+    receive, seen = request.receive, 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > limit + FORM_SLACK_BYTES:
+            raise too_large
+        return message
+
+    return await Request(request.scope, counted).form(max_files=1, max_fields=50)
+
+
 
 
 def _call(handler: Handler, request: Request, form: FormData | None, signed_in: bool) -> Response:
@@ -156,6 +198,8 @@ def status_of(exc: CasetrackError) -> int:
         return 409
     if isinstance(exc, DatabaseUnavailable):
         return 503
+    if isinstance(exc, TooLarge):
+        return 413
     if isinstance(exc, BadInput):
         return 400
     if isinstance(exc, Refused):
@@ -188,7 +232,13 @@ def message_of(exc: CasetrackError) -> str:
 
 
 TITLES = {400: "入力に誤りがあります", 403: "権限がありません", 404: "見つかりません", 405: "この方法では利用できません",
-          409: "他の人が変更しました", 422: "できません", 500: "内部エラー", 503: "データベースを利用できません"}
+          409: "他の人が変更しました", 413: "ファイルが大きすぎます", 422: "できません", 500: "内部エラー", 503: "データベースを利用できません"}
+
+
+def attachment(ascii_name: str, name: str) -> str:
+    """Content-Disposition for a download: an ASCII ``filename`` for old clients and the real name as
+    RFC 5987 ``filename*`` (UTF-8, percent-encoded)."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def head_only(media_type: str, headers: dict[str, str] | None = None) -> Response:
@@ -214,6 +264,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     web = Web(config, request, now, config.today or now.astimezone(TOKYO).date(), None, None)
     message = {404: "このページはありません。", 405: "このページはこの方法では使えません。"}.get(
         status, "内部エラーが起きました。記録は変更されていません。管理者に連絡してください。")
+    if status == 413 and isinstance(exc, HTTPException):
+        message = exc.detail
     return error_page(web, status, message)
 
 
@@ -279,7 +331,8 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/cases/{case_id}/sessions/{seq:int}/waive", endpoint(money.waive), methods=["POST"]),
         Route("/cases/{case_id}/statement", endpoint(money.statement), methods=["GET"]),
         Route("/calendar", endpoint(calendar), methods=["GET"]),
-        Route("/cases/{case_id}/documents", endpoint(case_forms.documents), methods=["POST"]),
+        Route("/cases/{case_id}/documents", endpoint(case_forms.documents, upload=True), methods=["POST"]),
+        Route("/cases/{case_id}/documents/{doc_id:int}/file", endpoint(case_forms.document_file), methods=["GET"]),
         Route("/cases/{case_id}/estimates", endpoint(case_forms.estimates), methods=["POST"]),
         Route("/cases/{case_id}/corrections", endpoint(case_forms.corrections), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -16,7 +16,7 @@ from ..services import dashboard
 from ..services.cases import advance as advance_case
 from ..services.exchange import check_case_list_export, export_case_list
 from . import case_forms, money_forms
-from .app import CONFLICT_MESSAGE, Web, head_only, reasons_of, status_of
+from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
 
 def today(web: Web) -> Response:
@@ -73,12 +73,6 @@ def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
     with spool:
         while chunk := spool.read(CHUNK_BYTES):
             yield chunk
-
-
-def attachment(ascii_name: str, name: str) -> str:
-    """Content-Disposition for a download: an ASCII ``filename`` for old clients and the real name as
-    RFC 5987 ``filename*`` (UTF-8, percent-encoded)."""
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _case_export(web: Web, fmt: str) -> Response:
