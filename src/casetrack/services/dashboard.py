@@ -56,7 +56,8 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
     out: dict[str, Any] = {"user": actor.name, "role": actor.role, "today": ctx.today, "council": council,
                            "horizon_end": ctx.today + dt.timedelta(days=horizon_days),
                            "mine_only": actor.role == "coordinator", "pick_council": False, "councils": [],
-                           "findings": None, "sessions": None, "by_state": None, "dead_letters": None}
+                           "findings": None, "sessions": None, "by_state": None, "dead_letters": None,
+                           "decisions": None}
     if actor.role is None or policy.allows(actor.role, "case.read"):
         if council is not None and not re.fullmatch(r"\d{2}", council):
             raise BadInput(f"council {council!r} is not a council code (two digits)",
@@ -71,6 +72,10 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
             out["pick_council"] = True
         else:
             out["findings"] = _top_findings(ctx, council=council, coordinator=mine, limit=limit)
+            if actor.role is None or policy.allows(actor.role, "case.decide"):
+                from .decisions import decision_queue
+
+                out["decisions"] = decision_queue(ctx, council=council, limit=limit)
         info = labels()
         ctx.authorize("case.read")
         with ctx.read() as repo:

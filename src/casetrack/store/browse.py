@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, false, func, or_, select
 
-from .repo import cases, companies, sessions
+from .repo import cases, claims, companies, sessions
 
 StateRule = tuple[str, Sequence[str] | None]  # (state, the programs it counts in; None: every program)
 StallRule = tuple[str, dt.date, Sequence[str] | None]  # (state, entered before this day, programs or None)
@@ -133,4 +133,39 @@ class BrowseRepo:
                  .select_from(joined.join(companies, companies.c.id == cases.c.company_id)).where(*due))
         query = self._scoped(query, coordinator).order_by(sessions.c.due_on, sessions.c.case_id,
                                                           sessions.c.seq).limit(limit)
+        return total, [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def cases_waiting(self, states: Sequence[str], *, council: str | None, limit: int
+                      ) -> tuple[int, list[dict[str, Any]]]:
+        """Cases in ``states`` (those waiting on the council), longest in their state first: (how many,
+        the first ``limit``), with their company."""
+        where = [cases.c.state.in_(list(states))]
+        if council is not None:
+            where.append(cases.c.council == council)
+        count = self._scoped(select(func.count()).select_from(cases).where(*where), None)
+        total = int(self.conn.execute(count).scalar_one())
+        query = (select(cases.c.id, cases.c.program, cases.c.council, cases.c.state, cases.c.state_since,
+                        cases.c.coordinator, companies.c.name.label("company_name"))
+                 .join(companies, companies.c.id == cases.c.company_id).where(*where))
+        query = self._scoped(query, None).order_by(cases.c.state_since, cases.c.id).limit(limit)
+        return total, [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def claims_waiting(self, components: Sequence[tuple[str, str]], *, council: str | None, limit: int
+                       ) -> tuple[int, list[dict[str, Any]]]:
+        """Fee claims still claimed (not decided or rejected) of the (program, component) pairs given,
+        oldest first: (how many, the first ``limit``), with their case and company."""
+        if not components:
+            return 0, []
+        pairs = or_(*(and_(cases.c.program == p, claims.c.component == c) for p, c in components))
+        where = [claims.c.status == "claimed", pairs]
+        if council is not None:
+            where.append(cases.c.council == council)
+        joined = claims.join(cases, cases.c.id == claims.c.case_id)
+        count = self._scoped(select(func.count()).select_from(joined).where(*where), None)
+        total = int(self.conn.execute(count).scalar_one())
+        query = (select(claims.c.id.label("claim_id"), claims.c.component, claims.c.fee, claims.c.claimed_on,
+                        claims.c.session_seq, cases.c.id, cases.c.program, cases.c.council, cases.c.state,
+                        cases.c.coordinator, companies.c.name.label("company_name"))
+                 .select_from(joined.join(companies, companies.c.id == cases.c.company_id)).where(*where))
+        query = self._scoped(query, None).order_by(claims.c.claimed_on, claims.c.id).limit(limit)
         return total, [dict(r) for r in self.conn.execute(query).mappings()]
