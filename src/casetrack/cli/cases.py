@@ -164,20 +164,26 @@ def case_show(g: Globals, case_id: str, fmt: str) -> None:
 @click.option("--program", type=click.Choice(["early", "405"]))
 @click.option("--state", metavar="S")
 @click.option("--coordinator", metavar="NAME")
+@click.option("--q", "text", metavar="TEXT",
+              help="A part of the company's name (さくら finds サクラ and ｻｸﾗ; full-width letters and digits "
+                   "as typed) or its 法人番号.")
 @format_option
 @pass_globals
 def case_list(g: Globals, council_code: str | None, program: str | None, state: str | None,
-              coordinator: str | None, fmt: str) -> None:
+              coordinator: str | None, text: str | None, fmt: str) -> None:
     """List cases.
 
     \b
     Example:
       casetrack case list --council 13 --state drafting
+      casetrack case list --q サクラ
     """
     from .. import services
 
+    if text is not None and len(text) > 100:
+        raise click.BadParameter("at most 100 characters", param_hint="--q")
     rows = services.list_cases(g.context(), council=council_code, program=program, state=state,
-                               coordinator=coordinator)
+                               coordinator=coordinator, q=text)
     if fmt != "json":
         rows = [{**r, "company": r["company"]["name"]} for r in rows]
     emit(rows, fmt, CASE_COLUMNS)

@@ -13,7 +13,7 @@ from ..domain import policy
 from ..domain.findings import urgency
 from ..domain.guards import missing_documents
 from ..errors import BadInput
-from ..store.browse import BrowseRepo
+from ..store.browse import SORTS, BrowseRepo
 from ..store.views import ViewRepo
 from ..workflow.registry import all_workflows, workflow
 from .case_filters import case_filter
@@ -105,18 +105,23 @@ def _top_findings(ctx: Context, *, council: str | None, coordinator: str | None,
 
 def search_cases(ctx: Context, *, program: str | None = None, state: str | None = None,
                  coordinator: str | None = None, text: str | None = None, overdue: bool = False,
-                 stalled: bool = False, page: int = 1, per_page: int = PER_PAGE) -> dict[str, Any]:
+                 stalled: bool = False, open_only: bool = False, page: int = 1, per_page: int = PER_PAGE,
+                 sort: str = "id", descending: bool = False) -> dict[str, Any]:
     """One page of the cases the user may see, filtered by program, state and coordinator, to those
-    with a monitoring session overdue or stalled in their state (as the audit finds them), and found by
-    company name (a part of it) or 法人番号 (all 13 digits)."""
+    with a monitoring session overdue or stalled in their state (as the audit finds them) or still
+    open, found by company name (a part of it, folded: さくら finds サクラ and ｻｸﾗ) or 法人番号 (all 13
+    digits, full-width too), sorted by ``sort`` (a column of store.browse.SORTS)."""
     actor = ctx.authorize("case.read")
     chosen = case_filter(program=program, state=state, coordinator=coordinator, text=text, overdue=overdue,
-                         stalled=stalled)
+                         stalled=stalled, open_only=open_only)
     if not 1 <= page <= MAX_PAGE:
         raise BadInput(f"page {page} is not 1–{MAX_PAGE}", ja=[f"ページ {page} はありません（1〜{MAX_PAGE}）。"])
+    if sort not in SORTS:
+        raise BadInput(f"cannot sort by {sort!r} (one of {', '.join(SORTS)})",
+                       ja=[f"「{sort[:20]}」では並べ替えられません。"])
     with ctx.read() as repo:
         total, rows = BrowseRepo(repo.conn, ctx.scope).search_cases(
-            chosen.query(ctx.today), limit=per_page, offset=(page - 1) * per_page)
+            chosen.query(ctx.today), limit=per_page, offset=(page - 1) * per_page, sort=sort, descending=descending)
     info = labels()
     for row in rows:
         row["state_label"] = info["states"].get(row["state"], row["state"])

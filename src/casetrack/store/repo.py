@@ -4,6 +4,7 @@ commit. Every case read goes through ``_case_scope`` so access control can narro
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, up
 
 from ..domain import chain
 from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
+from ..domain.text import fold
 from . import schema
 
 councils = schema.council
@@ -171,9 +173,19 @@ class Repo:
         return dict(row) if row else None
 
     def list_cases(self, *, council: str | None = None, program: str | None = None, state: str | None = None,
-                   coordinator: str | None = None) -> list[dict[str, Any]]:
+                   coordinator: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
+        """``q``: a 法人番号 (13 digits, full-width, spaces or dashes allowed) or a part of the company's
+        name, folded as the web's case list folds it (domain.text.fold)."""
         query = select(cases, companies.c.name.label("company_name")).join(
             companies, companies.c.id == cases.c.company_id)
+        if q is not None and q.strip():
+            from .browse import CaseQuery, case_conditions
+
+            folded = fold(q) or ""
+            digits = re.sub(r"[\s\-]", "", folded)
+            number = digits if re.fullmatch(r"\d{13}", digits) else None
+            query = query.where(*case_conditions(CaseQuery(corporate_number=number,
+                                                           name_contains=None if number else q.strip())))
         for column, value in ((cases.c.council, council), (cases.c.program, program), (cases.c.state, state),
                               (cases.c.coordinator, coordinator)):
             if value is not None:
