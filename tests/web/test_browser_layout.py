@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import requires_tool
-from tests.web.conftest import PASSWORD, SUPERVISOR, Site, holdback_case
+from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Site, holdback_case
 from tests.web.test_browser import browser, server, shots  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipafont-gothic")]
@@ -59,3 +59,27 @@ def test_the_supervisors_queue_and_kana_search(site: Site, server: str, browser:
     assert found == {site.cases["early"], claimed}  # both of 株式会社みどり工房; not あさひ製作所's
     assert all("株式会社みどり工房" in rows.nth(i).inner_text() for i in range(rows.count()))
     page.screenshot(path=str(shots / "kana-search.png"), full_page=True)
+
+
+def test_a_refused_form_leaves_the_case_pages_url_and_a_reload_sends_nothing(  # noqa: F811
+        site: Site, server: str, browser: Any, shots: Path) -> None:  # noqa: F811
+    case_id = site.cases["early"]
+    site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")  # 利用申請 before it: refused
+    page = _page(browser, server, COORDINATOR, 390)
+    page.goto(f"{server}/cases/{case_id}")
+    date = page.locator("form.event", has=page.locator("input[name=event][value=apply]")).locator("input[name=on]")
+    assert date.get_attribute("type") == "text" and date.input_value() == "2026-11-25"  # not the browser's locale
+    date.fill("2026-11-19")
+    responses: list[Any] = []
+    page.on("response", lambda r: responses.append((r.request.method, r.status, r.url)))
+    page.locator("form.event", has=page.locator("input[name=event][value=apply]")).locator(
+        "button[type=submit]").click()
+    page.wait_for_selector("#advance-error")
+    assert ("POST", 422, f"{server}/cases/{case_id}/advance") in responses
+    page.wait_for_function(f"location.pathname === '/cases/{case_id}'")
+    assert page.url == f"{server}/cases/{case_id}"
+    page.screenshot(path=str(shots / "refused-390.png"), full_page=True)
+    responses.clear()
+    page.reload()
+    assert [(m, s) for m, s, u in responses if u.endswith(case_id)] == [("GET", 200)]
+    assert site.history(case_id)[-1]["event"] == "open"

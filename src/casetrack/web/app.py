@@ -111,8 +111,14 @@ class Web:
         return self.config.secure_cookies or self.request.url.scheme == "https"
 
     def page(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        """Render ``name``. A case's form refused shows the case again at the form's URL; the page
+        carries the case page's own URL (``data-page-url``: static/casetrack.js puts it in the address
+        bar, so a reload shows the case and sends nothing)."""
+        case_id = self.request.path_params.get("case_id")
+        page_url = (f"/cases/{quote(case_id, safe='')}" if self.request.method == "POST" and case_id
+                    and name == "case.html.j2" else "")
         return HTMLResponse(render(name, session=self.session, today=self.today, path=self.request.url.path,
-                                   **context), status_code=status_code)
+                                   page_url=page_url, **context), status_code=status_code)
 
 
 Handler = Callable[[Web], Response]
