@@ -43,6 +43,18 @@ class BadInput(CasetrackError):
     slug = "bad_input"
 
 
+class TooLarge(BadInput):
+    """A file over ``[files] max_mb`` (the web answers 413)."""
+
+    slug = "too_large"
+
+
+class FileCorrupt(Refused):
+    """A stored file no longer matches the SHA-256 recorded with it."""
+
+    slug = "file_corrupt"
+
+
 class Conflict(CasetrackError):
     exit_code = 3
     slug = "conflict"

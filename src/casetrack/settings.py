@@ -61,6 +61,17 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class FilesSettings:
+    """Documents' files (`doc add --file`, the case page's upload), kept in the database."""
+
+    max_mb: float = 20.0  # a larger file is refused (the web answers 413) and nothing is written
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_mb * 1024 * 1024)
+
+
+@dataclass(frozen=True)
 class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -68,6 +79,7 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    files: FilesSettings = field(default_factory=FilesSettings)
 
 
 def load_settings(path: str | None) -> Settings:
@@ -84,6 +96,7 @@ def load_settings(path: str | None) -> Settings:
     sched = data.get("scheduler", {})
     digest = data.get("digest", {})
     web = data.get("web", {})
+    files = data.get("files", {})
     try:
         closures = tuple(
             d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
@@ -112,6 +125,9 @@ def load_settings(path: str | None) -> Settings:
             raise ValueError("[web] idle_minutes, max_age_hours, max_failures, failure_window_minutes, "
                              "lockout_minutes, max_body_bytes, body_timeout_seconds and keep_alive_seconds "
                              "must be positive")
+        files_settings = FilesSettings(float(files.get("max_mb", 20)))
+        if not 0 < files_settings.max_mb <= 1024:
+            raise ValueError(f"[files] max_mb must be above 0 and at most 1024, not {files_settings.max_mb}")
         return Settings(
             mail=MailSettings(transport, str(mail.get("dir", "outbox-mail")),
                               str(mail.get("from", "casetrack@example.jp")), float(mail.get("retry_hours", 168)),
@@ -124,6 +140,7 @@ def load_settings(path: str | None) -> Settings:
             digest=DigestSettings(bool(digest.get("enabled", "digest" in data)), WEEKDAYS.index(weekday),
                                   int(digest.get("horizon_days", 14))),
             web=web_settings,
+            files=files_settings,
         )
     except (ValueError, TypeError) as exc:
         raise BadInput(f"settings file {path}: {exc}") from None

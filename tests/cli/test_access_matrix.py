@@ -108,6 +108,7 @@ class Targets:
     company: int
     import_file: str
     missing: str = ""  # a case id of this council that does not exist
+    filed_doc: int = 0  # a document of `consult` with its file stored (doc get)
 
     def case_ids(self) -> list[str]:
         return [self.consult, self.applied, self.submitted, self.claimed, self.agreed, self.monitor]
@@ -187,6 +188,10 @@ def build_world(cli: Runner, folder: Path) -> tuple[dict[str, Targets], Orgs]:
         consult_company = company(council, "相談")
         consult = h.drive_early(cli, w, "consultation", company=consult_company, **kw)
         h.doc(cli, consult, "pre_consultation_letter", "2026-04-10")
+        letter = folder / f"letter-{council}.pdf"
+        letter.write_bytes(b"%PDF-1.7\n% letter of council " + council.encode() + b"\n")
+        filed_doc = int(cli.ok("doc", "add", consult, "pre_consultation_letter", "--on", "2026-04-10",
+                               "--file", str(letter), today="2026-04-10")["id"])
         applied = h.drive_early(cli, w, "applied", company=company(council, "申請"), **kw)
         submitted = h.drive_early(cli, w, "plan_submitted", company=company(council, "計画"), **kw)
         claimed = h.drive_early(cli, w, "payment_claimed", company=company(council, "請求"), **kw)
@@ -199,7 +204,7 @@ def build_world(cli: Runner, folder: Path) -> tuple[dict[str, Targets], Orgs]:
         import_file = folder / f"import-{council}.csv"
         write_import(import_file, council)
         targets[council] = Targets(council, consult, applied, submitted, claimed, agreed, monitor, int(claim),
-                                   consult_company, str(import_file), f"{council}-2026-9999")
+                                   consult_company, str(import_file), f"{council}-2026-9999", filed_doc)
     # the same import row naming an existing case id, and naming one that does not exist
     for council, t in targets.items():
         write_import(Path(t.import_file.replace(".csv", "-existing.csv")), council, t.consult)
@@ -478,6 +483,8 @@ ROWS_: list[Row] = [
     case_row("case estimate", "case.work", lambda t, e, u: ["case", "estimate", t.consult, "plan=300000"],
              writes=True),
     case_row("doc add", "case.work", lambda t, e, u: ["doc", "add", t.consult, "plan"], writes=True),
+    case_row("doc get", "case.read", lambda t, e, u: ["doc", "get", t.consult, str(t.filed_doc), "--out",
+                                                      str(Path(t.import_file).with_name(f"got-{u}.pdf"))]),
     case_row("fee claim", "case.work", lambda t, e, u: ["fee", "claim", t.submitted, "plan", "--fee", "200000"],
              writes=True),
     case_row("fee decide", "case.decide", lambda t, e, u: ["fee", "decide", t.monitor, str(t.claim)], writes=True),

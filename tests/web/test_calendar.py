@@ -296,7 +296,8 @@ def test_default_month_is_the_current_one_and_no_script_or_inline_style(site: Si
     page = site.signed_in(ACTOR["supervisor"]).get("/calendar")
     assert page.status_code == 200 and "2026年11月（令和8年11月）" in page.text  # TODAY is 2026-11-25
     assert "today" in _classes(_cells(page.text)["2026-11-25"][0])
-    assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/htmx-2.0.4.min.js" defer>']
+    assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/htmx-2.0.4.min.js" defer>',
+                                                       '<script src="/static/casetrack.js" defer>']
     assert "style=" not in page.text and "<style" not in page.text
     assert '<a href="/calendar" aria-current="page">カレンダー</a>' in page.text
 

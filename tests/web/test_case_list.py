@@ -31,7 +31,7 @@ def listed(site: Site, tmp_path: Path) -> Site:
 
 
 def _ids(html: str) -> list[str]:
-    return re.findall(r'<td><a href="/cases/([^"]+)">', html)
+    return re.findall(r'<td[^>]*><a href="/cases/([^"]+)">', html)
 
 
 def _cases(site: Site, *which: str) -> list[str]:

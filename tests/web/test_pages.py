@@ -163,7 +163,7 @@ def test_state_chart_counts_open_cases(site: Site) -> None:
 # -- the case list -----------------------------------------------------------------------------
 
 def _ids(html: str) -> list[str]:
-    return re.findall(r'<td><a href="/cases/([^"]+)">', html)
+    return re.findall(r'<td[^>]*><a href="/cases/([^"]+)">', html)
 
 
 @pytest.mark.parametrize(("query", "which"), [
@@ -263,12 +263,14 @@ def test_case_page_shows_monitoring_sessions(site: Site) -> None:
 
 
 def test_reading_needs_no_javascript(site: Site) -> None:
-    """Every page is complete HTML from the server; the only script is the pinned htmx, deferred."""
+    """Every page is complete HTML from the server; the only scripts are the pinned htmx and the
+    dashboard's own casetrack.js (the address bar after a refusal), both deferred and optional."""
     client = site.signed_in(ACTOR["supervisor"])
     for path in ("/", "/cases", f"/cases/{site.cases['early']}"):
         html = client.get(path).text
         scripts = re.findall(r"<script[^>]*>", html)
-        assert scripts == ['<script src="/static/htmx-2.0.4.min.js" defer>']
+        assert scripts == ['<script src="/static/htmx-2.0.4.min.js" defer>',
+                           '<script src="/static/casetrack.js" defer>']
         assert "<noscript" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     form = client.get("/cases").text
     assert '<form method="get" action="/cases"' in form  # the filters work as a plain form too

@@ -178,21 +178,27 @@ SESSION_TABLE = [Col("case", "案件番号"), Col("council", "協議会", wide_o
 @click.option("--program", metavar="P", help="early | 405 (or the program's Japanese name).")
 @click.option("--state", metavar="S", help="A state id or its Japanese name (計画策定中…).")
 @click.option("--coordinator", metavar="NAME")
+@click.option("--q", "text", metavar="TEXT",
+              help="A part of the company's name (さくら finds サクラ and ｻｸﾗ; full-width letters and digits "
+                   "as typed) or its 法人番号.")
 @wide_option
 @format_option
 @pass_globals
 def case_list(g: Globals, council_code: str | None, program: str | None, state: str | None,
-              coordinator: str | None, wide: bool, fmt: str) -> None:
+              coordinator: str | None, text: str | None, wide: bool, fmt: str) -> None:
     """List cases.
 
     \b
     Example:
       casetrack case list --council 13 --state drafting
+      casetrack case list --q サクラ
     """
     from .. import services
 
+    if text is not None and len(text) > 100:
+        raise click.BadParameter("at most 100 characters", param_hint="--q")
     rows = services.list_cases(g.context(), council=council_code, program=program, state=state,
-                               coordinator=coordinator)
+                               coordinator=coordinator, q=text)
     if fmt == "json":
         emit(rows, fmt)
         return
@@ -333,7 +339,9 @@ def doc() -> None:
 @click.argument("kind")
 @click.option("--lender", type=int, metavar="ORG_ID", help="For letters from a lender (default: the main bank).")
 @click.option("--on", type=DATE, help="Date of the document (default: --today).")
-@click.option("--file", "file_path", metavar="PATH", help="A file to fingerprint (sha256) and point to.")
+@click.option("--file", "file_path", metavar="PATH",
+              help="The document's file (PDF, PNG, JPEG, xlsx or docx; at most [files] max_mb, 20 MB by default): "
+                   "stored in the database with its SHA-256 and original name.")
 @format_option
 @pass_globals
 def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date | None, file_path: str | None,
@@ -347,6 +355,25 @@ def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date
     from .. import services
 
     emit(services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path), fmt)
+
+
+@doc.command("get")
+@click.argument("case_id", metavar="CASE")
+@click.argument("doc_id", type=int, metavar="DOC_ID")
+@click.option("--out", required=True, metavar="PATH", help="Where to write the file.")
+@format_option
+@pass_globals
+def doc_get(g: Globals, case_id: str, doc_id: int, out: str, fmt: str) -> None:
+    """Write document DOC_ID's stored file to PATH, after checking it against its recorded SHA-256
+    (a file that no longer matches is refused, exit 1, and nothing is written).
+
+    \b
+    Example:
+      casetrack doc get 13-2026-0001 4 --out 事前相談書.pdf
+    """
+    from ..services.documents import save_document_file
+
+    emit(save_document_file(g.context(), case_id, doc_id, out), fmt)
 
 
 def _readable(rows: Any, fmt: str) -> Any:

@@ -55,16 +55,26 @@ def parse_month(text: str) -> dt.date:
     return dt.date(year, month, 1)
 
 
+CARRIED_LIMIT = 500  # overdue sessions of earlier months listed under the current month
+
+
 def calendar_page(ctx: Context, *, month: str | None = None, council: str | None = None, view: str | None = None,
-                  day: str | None = None) -> dict[str, Any]:
+                  day: str | None = None, week: str | None = None) -> dict[str, Any]:
     """The month ``month`` (``YYYY-MM``; default the month of ``ctx.today``) for ``council``.
 
     A role reaching one council sees it; several councils of their own, their home council unless
     ``council`` names another of them; every council (hq, admin), the one they pick (none picked: the
     national calendar without entries). A coordinator sees their own cases (``view=mine``) unless they
     ask for the whole council (``view=council``); the others see the council. A role that may not read
-    cases (admin) sees the closed days only. ``day`` lists every entry of one day of the month."""
+    cases (admin) sees the closed days only. ``day`` lists every entry of one day of the month.
+
+    ``week`` (a date): the week view instead, Sunday to Saturday around that day, every entry listed.
+    The current month (and the current week) also lists, as 期限超過, the sessions still not held
+    whose due date fell in an earlier month (``carried``)."""
     actor = ctx.authorize("registry.read")
+    week_start = _parse_week(week) if week else None
+    if week_start is not None:
+        month = week_start.strftime("%Y-%m")
     first = parse_month(month) if month else ctx.today.replace(day=1)
     last = end_of_month(first)
     chosen_day = _parse_day(day, first, last) if day else None
@@ -101,12 +111,26 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
         return [named.get(d, r) if r == COUNCIL_CLOSURE else r for r in cal.reasons(d)]
 
     entries: dict[dt.date, list[dict[str, Any]]] = {}
+    carried: dict[str, Any] | None = None
+    week_end = week_start + dt.timedelta(days=6) if week_start is not None else None
+    current = first <= ctx.today <= last if week_start is None else week_start <= ctx.today <= week_end  # type: ignore[operator]
     if reads_cases and council is not None:
         ctx.authorize("case.read")
         with ctx.read() as repo:
             reads = CalendarRepo(repo.conn, ctx.scope)
-            for entry in _entries(ctx, reads, council, first, last, mine, reasons):
-                entries.setdefault(entry["date"], []).append(entry)
+            months = [(first, last)]
+            if week_end is not None and week_end.month != first.month:
+                months.append((week_end.replace(day=1), end_of_month(week_end)))
+            for m_first, m_last in months:
+                for entry in _entries(ctx, reads, council, m_first, m_last, mine, reasons):
+                    entries.setdefault(entry["date"], []).append(entry)
+            if current:
+                since = (week_start or first)
+                open_states = {p: tuple(spec.open_states) for p, spec in all_workflows().items()}
+                total, rows = reads.overdue_before(council, since.replace(day=1) if week_start is None else since,
+                                                   open_states, coordinator=mine, limit=CARRIED_LIMIT)
+                carried = {"total": total, "entries": [_session_entry(r, "overdue", reasons) for r in rows],
+                           "before": since.replace(day=1) if week_start is None else since}
         for items in entries.values():
             items.sort(key=_entry_order)
 
@@ -135,13 +159,52 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
         "can_choose_view": reads_cases and actor.role == "coordinator",
         "weekdays": WEEKDAYS, "weeks": [days[i:i + 7] for i in range(0, len(days), 7)],
         "closed_days": sum(1 for d in days if d["in_month"] and d["closed"]),
-        "counts": _counts(all_entries), "day_limit": DAY_LIMIT, "day": None,
+        "counts": _counts(all_entries), "day_limit": DAY_LIMIT, "day": None, "carried": carried,
+        "week": None,
     }
+    if carried is not None:
+        out["counts"]["overdue"] += carried["total"]
+        out["counts"]["sessions"] += carried["total"]
+    if week_start is not None and week_end is not None:
+        days7 = [describe(week_start + dt.timedelta(days=i)) for i in range(7)]
+        for d in days7:
+            d["entries"] = entries.get(d["date"], [])
+        out["week"] = {"start": week_start, "end": week_end, "days": days7,
+                       "prev": (week_start - dt.timedelta(days=7)).isoformat(),
+                       "next": (week_start + dt.timedelta(days=7)).isoformat(),
+                       "this_week": (ctx.today - dt.timedelta(days=(ctx.today.weekday() + 1) % 7)).isoformat()}
+        week_entries = [e for d in days7 for e in d["entries"]]
+        out["counts"] = _counts(week_entries)
+        if carried is not None:
+            out["counts"]["overdue"] += carried["total"]
+            out["counts"]["sessions"] += carried["total"]
     if chosen_day is not None:
         listed = entries.get(chosen_day, [])
         out["day"] = {"date": chosen_day, "reasons": describe(chosen_day)["reasons"], "total": len(listed),
                       "entries": listed[:DAY_LIST_LIMIT]}
     return out
+
+
+def _parse_week(text: str) -> dt.date:
+    """The Sunday of the week holding the date ``text``, inside the years the calendar knows."""
+    try:
+        chosen = parse_date(text)
+    except ValueError:
+        raise BadInput(f"week={text[:20]!r} は日付ではありません（例: week=2026-12-13）") from None
+    start = chosen - dt.timedelta(days=(chosen.weekday() + 1) % 7)
+    if not (covers(start) and covers(start + dt.timedelta(days=6))):
+        raise BadInput(f"week={text[:20]}：休日の暦は {FIRST_YEAR}年から{LAST_YEAR}年までしか分かりません")
+    return start
+
+
+def _session_entry(row: dict[str, Any], status: str, reasons: Callable[[dt.date], list[str]]) -> dict[str, Any]:
+    moved = row["nominal_due_on"] != row["due_on"]
+    return {"type": "session", "date": row["due_on"], "case": row["case_id"], "seq": row["seq"],
+            "company": row["company_name"], "coordinator": row["coordinator"],
+            "label": f"第{row['seq']}回 {SESSION_KINDS.get(row['kind'], row['kind'])}",
+            "status": status, "status_label": STATUS_LABELS[status], "held_on": row["held_on"],
+            "nominal": row["nominal_due_on"] if moved else None,
+            "nominal_reasons": reasons(row["nominal_due_on"]) if moved else []}
 
 
 def _parse_day(text: str, first: dt.date, last: dt.date) -> dt.date:
@@ -206,13 +269,7 @@ def _entries(ctx: Context, reads: CalendarRepo, council: str, first: dt.date, la
             status = "overdue" if ctx.today > row["due_on"] else "scheduled"
         else:
             status = row["status"]
-        moved = row["nominal_due_on"] != row["due_on"]
-        out.append({"type": "session", "date": row["due_on"], "case": row["case_id"], "seq": row["seq"],
-                    "company": row["company_name"], "coordinator": row["coordinator"],
-                    "label": f"第{row['seq']}回 {SESSION_KINDS.get(row['kind'], row['kind'])}",
-                    "status": status, "status_label": STATUS_LABELS[status], "held_on": row["held_on"],
-                    "nominal": row["nominal_due_on"] if moved else None,
-                    "nominal_reasons": reasons(row["nominal_due_on"]) if moved else []})
+        out.append(_session_entry(row, status, reasons))
 
     windows = []
     for spec in specs.values():

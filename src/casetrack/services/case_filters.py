@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,30 +31,39 @@ class CaseFilter:
     text: str | None = None
     overdue: bool = False
     stalled: bool = False
+    open_only: bool = False  # 進行中のみ: the states that are not final in either workflow
 
     def as_dict(self) -> dict[str, Any]:
         return {"program": self.program, "state": self.state, "coordinator": self.coordinator, "text": self.text,
-                "overdue": self.overdue, "stalled": self.stalled}
+                "overdue": self.overdue, "stalled": self.stalled, "open": self.open_only}
 
     def describe(self) -> str:
         """The filters as query parameters (for the access log): ``program=early&overdue=1``."""
         parts = [f"{k}={v}" for k, v in (("program", self.program), ("state", self.state),
                                          ("coordinator", self.coordinator), ("q", self.text)) if v]
-        parts += [f"{k}=1" for k, v in (("overdue", self.overdue), ("stalled", self.stalled)) if v]
+        parts += [f"{k}=1" for k, v in (("overdue", self.overdue), ("stalled", self.stalled),
+                                        ("open", self.open_only)) if v]
         return "&".join(parts)
 
     def query(self, today: dt.date) -> CaseQuery:
-        digits = re.sub(r"[\s\-]", "", self.text) if self.text else ""
+        digits = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", self.text)) if self.text else ""
         number = digits if CORPORATE_NUMBER.fullmatch(digits) else None
         return CaseQuery(program=self.program, state=self.state, coordinator=self.coordinator,
                          corporate_number=number, name_contains=self.text if number is None else None,
                          overdue_before=today if self.overdue else None,
                          overdue_states=overdue_rules() if self.overdue else (),
-                         stalled=stall_rules(today) if self.stalled else None)
+                         stalled=stall_rules(today) if self.stalled else None,
+                         states=open_states() if self.open_only else None)
+
+
+def open_states() -> list[str]:
+    """Every state that is not final in the workflow that has it."""
+    return sorted({s.id for spec in all_workflows().values() for s in spec.states.values() if not s.final})
 
 
 def case_filter(*, program: str | None = None, state: str | None = None, coordinator: str | None = None,
-                text: str | None = None, overdue: bool = False, stalled: bool = False) -> CaseFilter:
+                text: str | None = None, overdue: bool = False, stalled: bool = False,
+                open_only: bool = False) -> CaseFilter:
     """The filters, blank ones dropped, or BadInput saying which is wrong."""
     specs = all_workflows()
     program, state, coordinator, text = (v.strip() or None if isinstance(v, str) else None
@@ -71,4 +81,4 @@ def case_filter(*, program: str | None = None, state: str | None = None, coordin
     if text is not None and len(text) > TEXT_MAX:
         raise BadInput(f"the search text is longer than {TEXT_MAX} characters",
                        ja=[f"検索する文字は{TEXT_MAX}文字までです。"])
-    return CaseFilter(program, state, coordinator, text, bool(overdue), bool(stalled))
+    return CaseFilter(program, state, coordinator, text, bool(overdue), bool(stalled), bool(open_only))

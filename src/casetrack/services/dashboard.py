@@ -13,7 +13,7 @@ from ..domain import policy
 from ..domain.findings import urgency
 from ..domain.guards import missing_documents
 from ..errors import BadInput
-from ..store.browse import BrowseRepo
+from ..store.browse import SORTS, BrowseRepo
 from ..store.views import ViewRepo
 from ..workflow.registry import all_workflows, workflow
 from .case_filters import case_filter
@@ -56,7 +56,8 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
     out: dict[str, Any] = {"user": actor.name, "role": actor.role, "today": ctx.today, "council": council,
                            "horizon_end": ctx.today + dt.timedelta(days=horizon_days),
                            "mine_only": actor.role == "coordinator", "pick_council": False, "councils": [],
-                           "findings": None, "sessions": None, "by_state": None, "dead_letters": None}
+                           "findings": None, "sessions": None, "by_state": None, "dead_letters": None,
+                           "decisions": None}
     if actor.role is None or policy.allows(actor.role, "case.read"):
         if council is not None and not re.fullmatch(r"\d{2}", council):
             raise BadInput(f"council {council!r} is not a council code (two digits)",
@@ -71,6 +72,10 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
             out["pick_council"] = True
         else:
             out["findings"] = _top_findings(ctx, council=council, coordinator=mine, limit=limit)
+            if actor.role is None or policy.allows(actor.role, "case.decide"):
+                from .decisions import decision_queue
+
+                out["decisions"] = decision_queue(ctx, council=council, limit=limit)
         info = labels()
         ctx.authorize("case.read")
         with ctx.read() as repo:
@@ -104,18 +109,23 @@ def _top_findings(ctx: Context, *, council: str | None, coordinator: str | None,
 
 def search_cases(ctx: Context, *, program: str | None = None, state: str | None = None,
                  coordinator: str | None = None, text: str | None = None, overdue: bool = False,
-                 stalled: bool = False, page: int = 1, per_page: int = PER_PAGE) -> dict[str, Any]:
+                 stalled: bool = False, open_only: bool = False, page: int = 1, per_page: int = PER_PAGE,
+                 sort: str = "id", descending: bool = False) -> dict[str, Any]:
     """One page of the cases the user may see, filtered by program, state and coordinator, to those
-    with a monitoring session overdue or stalled in their state (as the audit finds them), and found by
-    company name (a part of it) or 法人番号 (all 13 digits)."""
+    with a monitoring session overdue or stalled in their state (as the audit finds them) or still
+    open, found by company name (a part of it, folded: さくら finds サクラ and ｻｸﾗ) or 法人番号 (all 13
+    digits, full-width too), sorted by ``sort`` (a column of store.browse.SORTS)."""
     actor = ctx.authorize("case.read")
     chosen = case_filter(program=program, state=state, coordinator=coordinator, text=text, overdue=overdue,
-                         stalled=stalled)
+                         stalled=stalled, open_only=open_only)
     if not 1 <= page <= MAX_PAGE:
         raise BadInput(f"page {page} is not 1–{MAX_PAGE}", ja=[f"ページ {page} はありません（1〜{MAX_PAGE}）。"])
+    if sort not in SORTS:
+        raise BadInput(f"cannot sort by {sort!r} (one of {', '.join(SORTS)})",
+                       ja=[f"「{sort[:20]}」では並べ替えられません。"])
     with ctx.read() as repo:
         total, rows = BrowseRepo(repo.conn, ctx.scope).search_cases(
-            chosen.query(ctx.today), limit=per_page, offset=(page - 1) * per_page)
+            chosen.query(ctx.today), limit=per_page, offset=(page - 1) * per_page, sort=sort, descending=descending)
     info = labels()
     for row in rows:
         row["state_label"] = info["states"].get(row["state"], row["state"])
@@ -150,10 +160,12 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
                  for kind, source, label in spec.requirement_labels(event)]
         if items:
             checklist.append({"event": event.id, "label": event.ja, "items": items})
+    forms = case_forms(actor.role, spec, view, history)
+    forms["documents"]["max_mb"] = f"{ctx.settings.files.max_mb:g}"
     return {
         "case": view, "events": events, "history": history, "checklist": checklist,
         "money": money_panel(ctx, case_id),  # claims, sessions and the forms the role may use
-        "forms": case_forms(actor.role, spec, view, history),
+        "forms": forms,
         "labels": {
             "program": spec.ja, "track": spec.tracks[view["track"]].ja if view["track"] in spec.tracks else view["track"],
             "states": {s.id: s.ja for s in spec.states.values()},

@@ -1,36 +1,92 @@
-"""Documents on a case."""
+"""Documents on a case, and their files.
+
+A document's file is kept in the database (table document_file, one row per document), written in the
+same transaction as the document: a refused upload writes nothing, every backup of the database holds
+the files, and on PostgreSQL the document's row-level security covers them. Its SHA-256, size, sniffed
+type and original name are on the document; a download and `audit verify` check the bytes against them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput
+from ..domain import files as file_kinds
+from ..errors import BadInput, FileCorrupt, NotFound, TooLarge
 from ..store.repo import utcnow
 from .context import Context, load_case, stale
 from .parsing import resolve_label
 
 
-def fingerprint(file: str, option: str) -> dict[str, Any]:
-    """Where a document's file is, its sha256 and size; a file that cannot be read is bad input."""
+@dataclass(frozen=True)
+class Upload:
+    """A file handed in: its own name, its bytes, and (from the CLI) where it was read from."""
+
+    name: str
+    data: bytes
+    path: str | None = None
+
+
+def too_large(ctx: Context, size: int, option: str = "file") -> TooLarge:
+    mb, limit = ctx.settings.files.max_mb, ctx.settings.files.max_bytes
+    return TooLarge(f"{option}: {size:,} bytes is over the limit of {mb:g} MB ({limit:,} bytes; [files] max_mb)",
+                    ja=[f"ファイルが大きすぎます（{size:,} バイト。上限は {mb:g} MB）。何も記録していません。"])
+
+
+def read_upload(ctx: Context, file: str, option: str) -> Upload:
+    """A file named on the command line, read whole; over ``[files] max_mb`` (by its size, before
+    reading) or unreadable is bad input."""
     path = Path(file)
+    limit = ctx.settings.files.max_bytes
     try:
+        size = path.stat().st_size
+        if size > limit:
+            raise too_large(ctx, size, f"{option} {file}")
         data = path.read_bytes()
     except OSError as exc:
         raise BadInput(f"{option} {file}: {exc.strerror}") from None
-    return {"file_path": str(path.resolve()), "file_sha256": hashlib.sha256(data).hexdigest(), "file_size": len(data)}
+    return Upload(path.name, data, str(path.resolve()))
+
+
+def file_values(ctx: Context, upload: Upload, option: str = "--file") -> dict[str, Any]:
+    """The document's columns for ``upload``: SHA-256, size, sniffed type, original name. A file over the
+    limit, empty, or of a kind not accepted is bad input."""
+    limit = ctx.settings.files.max_bytes
+    if len(upload.data) > limit:
+        raise too_large(ctx, len(upload.data), option)
+    name = file_kinds.clean_name(upload.name) or "file"
+    if not upload.data:
+        raise BadInput(f"{option} {name}: the file is empty", ja=[f"ファイル「{name}」は空です。"])
+    kind = file_kinds.sniff(upload.data)
+    if kind is None:
+        raise BadInput(f"{option} {name}: not a PDF, PNG, JPEG, xlsx or docx file (judged by its content)",
+                       ja=[f"ファイル「{name}」の形式は受け付けていません（受け付ける形式：{file_kinds.ACCEPTED}。"
+                           "内容で判定します）。"])
+    return {"file_path": upload.path, "file_sha256": hashlib.sha256(upload.data).hexdigest(),
+            "file_size": len(upload.data), "file_name": name, "file_type": kind}
+
+
+def fingerprint(ctx: Context, file: str, option: str) -> tuple[dict[str, Any], bytes]:
+    """A file named on the command line: its document columns and its bytes."""
+    upload = read_upload(ctx, file, option)
+    return file_values(ctx, upload, option), upload.data
 
 
 def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None, on: dt.date | None,
-                 file: str | None, expected_version: int | None = None) -> dict[str, Any]:
-    """Record a document of ``kind`` (a letter from a lender: ``lender_id``, by default the main bank).
-    ``expected_version``: the version of the case the caller looked at (a web form); any other is a
-    Conflict."""
+                 file: str | None, upload: Upload | None = None, expected_version: int | None = None
+                 ) -> dict[str, Any]:
+    """Record a document of ``kind`` (a letter from a lender: ``lender_id``, by default the main bank),
+    with its file (``file``, a path, from the CLI; ``upload`` from the web), stored in the same
+    transaction. ``expected_version``: the version of the case the caller looked at (a web form); any
+    other is a Conflict."""
     ctx.authorize("case.work")
     on = ctx.effective(on, "--on", "書類の日付")
-    file_info = fingerprint(file, "--file") if file is not None else {}
+    if file is not None:
+        upload = read_upload(ctx, file, "--file")
+    file_info = file_values(ctx, upload) if upload is not None else {}
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
@@ -63,7 +119,53 @@ def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None
         values = {"case_id": case_id, "kind": kind, "lender_id": lender_id, "on": on, "recorded_at": utcnow(),
                   "user": ctx.user, **file_info}
         doc_id = repo.insert_document(values)
+        if upload is not None:
+            repo.insert_document_file(doc_id, upload.data)
     return {"id": doc_id, "case": case_id, "kind": kind, "label": doc_kind.ja, "lender_id": lender_id,
-            "on": on, "file": file_info.get("file_path"), "sha256": file_info.get("file_sha256")}
+            "on": on, "file": file_info.get("file_path") or file_info.get("file_name"),
+            "sha256": file_info.get("file_sha256"), "file_name": file_info.get("file_name"),
+            "file_type": file_info.get("file_type"), "size": file_info.get("file_size")}
+
+
+def document_file(ctx: Context, case_id: str, document_id: int, *, log: bool = True
+                  ) -> tuple[dict[str, Any], bytes]:
+    """A document's row and its file, checked against the SHA-256 and size recorded with it. A case the
+    user may not see, a document of another case, or a document without a stored file is not found; a
+    file that no longer matches is refused (FileCorrupt) and not handed out. Logged in the access log."""
+    ctx.authorize("case.read")
+    with ctx.read() as repo:
+        load_case(repo, case_id)
+        doc = repo.document(case_id, document_id)
+        data = repo.document_file(document_id) if doc is not None else None
+    if doc is None:
+        raise NotFound("document", f"{case_id}#{document_id}")
+    if data is None:
+        raise NotFound("file of document", f"{case_id}#{document_id}")
+    if hashlib.sha256(data).hexdigest() != doc["file_sha256"] or len(data) != doc["file_size"]:
+        raise FileCorrupt(f"the file of document {document_id} of case {case_id} does not match the SHA-256 "
+                          "recorded with it (damaged or altered): not handed out; run casetrack audit verify",
+                          ja=[f"書類 {document_id} のファイルが記録時の SHA-256 と一致しません（破損または改ざん）。"
+                              "お渡しできません。管理者に連絡してください。"])
+    if log:
+        ctx.log_access(f"doc get {case_id} {document_id}", 1)
+    return doc, data
+
+
+def save_document_file(ctx: Context, case_id: str, document_id: int, out: str) -> dict[str, Any]:
+    """`casetrack doc get CASE DOC_ID --out PATH`: the checked file written to ``out`` (through a
+    temporary file beside it, so a failure leaves no half-written file)."""
+    doc, data = document_file(ctx, case_id, document_id)
+    target = Path(out)
+    if target.is_dir():
+        raise BadInput(f"--out {out} is a folder: name the file to write")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_bytes(data)
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise BadInput(f"--out {out}: {exc.strerror}") from None
+    return {"id": document_id, "case": case_id, "kind": doc["kind"], "file_name": doc["file_name"],
+            "file_type": doc["file_type"], "size": len(data), "sha256": doc["file_sha256"], "out": str(target)}
 
 

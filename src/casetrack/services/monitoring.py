@@ -40,9 +40,9 @@ def record_session(ctx: Context, case_id: str, seq: int, *, held_on: dt.date, no
     the version of the case the caller looked at (a web form); any other is a Conflict and nothing is
     written."""
     ctx.authorize("case.work")
-    file_info = fingerprint(report, "--report") if report is not None else None
+    report_file = fingerprint(ctx, report, "--report") if report is not None else None
     return _close_session(ctx, case_id, seq, {"status": "held", "held_on": held_on, "note": note},
-                          expected_version, report=file_info)
+                          expected_version, report=report_file)
 
 
 def waive_session(ctx: Context, case_id: str, seq: int, *, reason: str,
@@ -85,11 +85,14 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
         repo.update_session(case_id, seq, values)
         document = None
         if report is not None:
+            file_info, data = report
             doc_id = repo.insert_document({"case_id": case_id, "kind": REPORT_KIND, "lender_id": None,
                                            "on": values["held_on"], "recorded_at": utcnow(), "user": ctx.user,
-                                           **report})
+                                           **file_info})
+            repo.insert_document_file(doc_id, data)
             document = {"id": doc_id, "kind": REPORT_KIND, "label": spec.documents[REPORT_KIND].ja,
-                        "on": values["held_on"], "file": report["file_path"], "sha256": report["file_sha256"]}
+                        "on": values["held_on"], "file": file_info["file_path"], "sha256": file_info["file_sha256"],
+                        "file_name": file_info["file_name"], "file_type": file_info["file_type"]}
         row = next(s for s in repo.case_sessions(case_id) if s["seq"] == seq)
         calendar = calendar_of(ctx, repo, case["council"])
     out = presenters.session_row({**row, "council": case["council"]}, ctx.today, calendar)

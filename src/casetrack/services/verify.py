@@ -1,12 +1,14 @@
-"""``casetrack audit verify``: recompute every case's history and ledger hash chains, and (for the
-whole database) every company's and organisation's chain of changes."""
+"""``casetrack audit verify``: recompute every case's history and ledger hash chains, the SHA-256 of
+every stored document file, and (for the whole database) every company's and organisation's chain of
+changes."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from ..domain import chain
-from ..store.views import chains, master_chains
+from ..store.views import chains, master_chains, stored_files
 from .context import Context
 
 FIELDS = {"case_history": chain.HISTORY_FIELDS, "ledger_entry": chain.LEDGER_FIELDS,
@@ -22,6 +24,12 @@ def audit_verify(ctx: Context, *, council: str | None = None) -> dict[str, Any]:
             checked += len(rows)
             broken += [{"case": case_id, "table": table, "row": row_id, "reason": reason}
                        for row_id, reason in chain.verify(rows, FIELDS[table], head)]
+        for case_id, doc_id, sha256, size, data in stored_files(repo.conn, ctx.scope, council):
+            checked += 1
+            if hashlib.sha256(data).hexdigest() != sha256 or len(data) != size:
+                broken.append({"case": case_id, "table": "document_file", "row": doc_id,
+                               "reason": f"the file of document {doc_id} does not match the SHA-256 and size "
+                                         "recorded with it"})
         if council is None:  # companies and organisations belong to no council: checked with the whole
             for table, record, rows, head in master_chains(repo.conn):
                 checked += len(rows)

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, false, func, or_, select
 
-from .repo import cases, companies, sessions
+from ..domain.text import fold
+from .repo import cases, claims, companies, sessions
 
 StateRule = tuple[str, Sequence[str] | None]  # (state, the programs it counts in; None: every program)
 StallRule = tuple[str, dt.date, Sequence[str] | None]  # (state, entered before this day, programs or None)
@@ -29,6 +30,14 @@ class CaseQuery:
     overdue_before: dt.date | None = None  # with a scheduled session due before this day …
     overdue_states: Sequence[StateRule] = ()  # … while in one of these states
     stalled: Sequence[StallRule] | None = None  # in one of these states since before its day (None: no filter)
+    states: Sequence[str] | None = None  # in one of these states (進行中のみ: the open ones)
+
+
+SORTS = {  # the case list's sortable columns (bookmarkable: ?sort=company&order=desc)
+    "id": (cases.c.id,), "program": (cases.c.program, cases.c.id), "company": (companies.c.name, cases.c.id),
+    "corporate_number": (companies.c.corporate_number, cases.c.id), "state": (cases.c.state, cases.c.id),
+    "state_since": (cases.c.state_since, cases.c.id), "coordinator": (cases.c.coordinator, cases.c.id),
+}
 
 
 def in_states(rules: Sequence[StateRule]) -> Any:
@@ -55,14 +64,17 @@ def case_conditions(q: CaseQuery, *, scoped: bool = False) -> list[Any]:
         condition.append(cases.c.program == q.program)
     if q.state is not None:
         condition.append(cases.c.state == q.state)
+    if q.states is not None:
+        condition.append(cases.c.state.in_(list(q.states)))
     if q.coordinator is not None:
         condition.append(cases.c.coordinator == q.coordinator)
     company = []
     if q.corporate_number is not None:
         company.append(companies.c.corporate_number == q.corporate_number)
-    if q.name_contains is not None:
-        pattern = "%" + q.name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        company.append(companies.c.name.like(pattern, escape="\\"))
+    if q.name_contains is not None:  # folded alike on both sides (domain.text.fold; casetrack_fold in SQL)
+        folded = fold(q.name_contains) or ""
+        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        company.append(func.casetrack_fold(companies.c.name).like(pattern, escape="\\"))
     if company:
         condition.append(cases.c.company_id.in_(select(companies.c.id).where(*company)))
     if q.overdue_before is not None:
@@ -92,7 +104,8 @@ class BrowseRepo:
             query = query.where(cases.c.coordinator == coordinator)
         return query
 
-    def search_cases(self, q: CaseQuery, *, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    def search_cases(self, q: CaseQuery, *, limit: int, offset: int, sort: str = "id",
+                     descending: bool = False) -> tuple[int, list[dict[str, Any]]]:
         """(every matching case, the page of them from ``offset``), by case id.
 
         Shaped for the planner at 100,000 cases: companies are matched once (a subquery, not a join per
@@ -103,16 +116,19 @@ class BrowseRepo:
         total = int(self.conn.execute(count).scalar_one())
         if total == 0 or offset >= total:
             return total, []
-        ids = [r for (r,) in self.conn.execute(
-            self._scoped(select(cases.c.id).where(*condition), None)
-            .order_by(cases.c.id).limit(limit).offset(offset))]
+        keys = [(k.desc() if descending else k.asc()).nulls_last() for k in SORTS[sort]]
+        picked = select(cases.c.id).where(*condition)
+        if sort in ("company", "corporate_number"):
+            picked = picked.join(companies, companies.c.id == cases.c.company_id)
+        ids = [r for (r,) in self.conn.execute(self._scoped(picked, None).order_by(*keys).limit(limit).offset(offset))]
         page = (select(cases.c.id, cases.c.program, cases.c.track, cases.c.council, cases.c.state,
                        cases.c.state_since, cases.c.coordinator, cases.c.opened_on, cases.c.accepted_on,
                        cases.c.plan_date, cases.c.company_id, companies.c.name.label("company_name"),
                        companies.c.corporate_number)
                 .join(companies, companies.c.id == cases.c.company_id)
-                .where(cases.c.id.in_(ids)).order_by(cases.c.id))
-        return total, [dict(r) for r in self.conn.execute(self._scoped(page, None)).mappings()]
+                .where(cases.c.id.in_(ids)))
+        found = {r["id"]: dict(r) for r in self.conn.execute(self._scoped(page, None)).mappings()}
+        return total, [found[i] for i in ids if i in found]
 
     def state_counts(self, states: Sequence[str], *, coordinator: str | None) -> list[tuple[str, int]]:
         """(state, cases) for the cases in ``states`` (from the (state, …) and (council, state) indexes)."""
@@ -135,4 +151,39 @@ class BrowseRepo:
                  .select_from(joined.join(companies, companies.c.id == cases.c.company_id)).where(*due))
         query = self._scoped(query, coordinator).order_by(sessions.c.due_on, sessions.c.case_id,
                                                           sessions.c.seq).limit(limit)
+        return total, [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def cases_waiting(self, states: Sequence[str], *, council: str | None, limit: int
+                      ) -> tuple[int, list[dict[str, Any]]]:
+        """Cases in ``states`` (those waiting on the council), longest in their state first: (how many,
+        the first ``limit``), with their company."""
+        where = [cases.c.state.in_(list(states))]
+        if council is not None:
+            where.append(cases.c.council == council)
+        count = self._scoped(select(func.count()).select_from(cases).where(*where), None)
+        total = int(self.conn.execute(count).scalar_one())
+        query = (select(cases.c.id, cases.c.program, cases.c.council, cases.c.state, cases.c.state_since,
+                        cases.c.coordinator, companies.c.name.label("company_name"))
+                 .join(companies, companies.c.id == cases.c.company_id).where(*where))
+        query = self._scoped(query, None).order_by(cases.c.state_since, cases.c.id).limit(limit)
+        return total, [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def claims_waiting(self, components: Sequence[tuple[str, str]], *, council: str | None, limit: int
+                       ) -> tuple[int, list[dict[str, Any]]]:
+        """Fee claims still claimed (not decided or rejected) of the (program, component) pairs given,
+        oldest first: (how many, the first ``limit``), with their case and company."""
+        if not components:
+            return 0, []
+        pairs = or_(*(and_(cases.c.program == p, claims.c.component == c) for p, c in components))
+        where = [claims.c.status == "claimed", pairs]
+        if council is not None:
+            where.append(cases.c.council == council)
+        joined = claims.join(cases, cases.c.id == claims.c.case_id)
+        count = self._scoped(select(func.count()).select_from(joined).where(*where), None)
+        total = int(self.conn.execute(count).scalar_one())
+        query = (select(claims.c.id.label("claim_id"), claims.c.component, claims.c.fee, claims.c.claimed_on,
+                        claims.c.session_seq, cases.c.id, cases.c.program, cases.c.council, cases.c.state,
+                        cases.c.coordinator, companies.c.name.label("company_name"))
+                 .select_from(joined.join(companies, companies.c.id == cases.c.company_id)).where(*where))
+        query = self._scoped(query, None).order_by(claims.c.claimed_on, claims.c.id).limit(limit)
         return total, [dict(r) for r in self.conn.execute(query).mappings()]

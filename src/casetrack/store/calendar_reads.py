@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, or_, select
+from sqlalchemy import Connection, Select, and_, func, or_, select
 
 from .repo import cases, companies, sessions
 from .views import holdback_query
@@ -63,6 +63,24 @@ class CalendarRepo:
                      coordinator: str | None = None) -> list[dict[str, Any]]:
         query = self.sessions_due_query(council, start, end, coordinator=coordinator)
         return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def overdue_before(self, council: str, before: dt.date, states_by_program: dict[str, Sequence[str]], *,
+                       coordinator: str | None = None, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Sessions still scheduled with a due date before ``before`` (the partial index of open sessions),
+        of cases in an open state of their program: (how many, the ``limit`` oldest)."""
+        open_case = or_(*(and_(cases.c.program == p, cases.c.state.in_(list(states)))
+                          for p, states in states_by_program.items()))
+        where = (sessions.c.status == "scheduled", sessions.c.due_on < before, open_case)
+        joined = sessions.join(cases, cases.c.id == sessions.c.case_id)
+        count = self._scoped(select(func.count()).select_from(joined).where(*where), council, coordinator)
+        total = int(self.conn.execute(count).scalar_one())
+        query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.kind, sessions.c.nominal_due_on,
+                        sessions.c.due_on, sessions.c.status, sessions.c.held_on, cases.c.program, cases.c.state,
+                        cases.c.coordinator, companies.c.name.label("company_name"))
+                 .select_from(joined.join(companies, companies.c.id == cases.c.company_id)).where(*where))
+        query = self._scoped(query, council, coordinator).order_by(sessions.c.due_on, sessions.c.case_id,
+                                                                   sessions.c.seq).limit(limit)
+        return total, [dict(r) for r in self.conn.execute(query).mappings()]
 
     def dated_cases_query(self, council: str, windows: Sequence[CaseDateWindow], *,
                           coordinator: str | None = None) -> Select[Any] | None:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
 
+from ..domain.text import fold
 from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, InternalError, NotFound
 
 BUSY_TIMEOUT_MS = 10_000
@@ -55,6 +56,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
+        dbapi_conn.create_function("casetrack_fold", 1, fold, deterministic=True)  # PostgreSQL: migration 0014
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, up
 
 from ..domain import chain
 from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
+from ..domain.text import fold
 from . import schema
 from .db import set_council_scope
 
@@ -25,6 +27,7 @@ lenders = schema.case_lender
 support = schema.case_support_org
 estimates = schema.case_estimate
 documents = schema.document
+document_files = schema.document_file
 history = schema.case_history
 claims = schema.fee_claim
 sessions = schema.monitoring_session
@@ -232,9 +235,19 @@ class Repo:
         return dict(row) if row else None
 
     def list_cases(self, *, council: str | None = None, program: str | None = None, state: str | None = None,
-                   coordinator: str | None = None) -> list[dict[str, Any]]:
+                   coordinator: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
+        """``q``: a 法人番号 (13 digits, full-width, spaces or dashes allowed) or a part of the company's
+        name, folded as the web's case list folds it (domain.text.fold)."""
         query = select(cases, companies.c.name.label("company_name")).join(
             companies, companies.c.id == cases.c.company_id)
+        if q is not None and q.strip():
+            from .browse import CaseQuery, case_conditions
+
+            folded = fold(q) or ""
+            digits = re.sub(r"[\s\-]", "", folded)
+            number = digits if re.fullmatch(r"\d{13}", digits) else None
+            query = query.where(*case_conditions(CaseQuery(corporate_number=number,
+                                                           name_contains=None if number else q.strip())))
         for column, value in ((cases.c.council, council), (cases.c.program, program), (cases.c.state, state),
                               (cases.c.coordinator, coordinator)):
             if value is not None:
@@ -293,8 +306,27 @@ class Repo:
     def insert_document(self, values: dict[str, Any]) -> int:
         return int(self.conn.execute(insert(documents).values(**values)).inserted_primary_key[0])
 
+    def insert_document_file(self, document_id: int, data: bytes) -> None:
+        self.conn.execute(insert(document_files).values(document_id=document_id, data=data))
+
+    def document(self, case_id: str, document_id: int) -> dict[str, Any] | None:
+        """One document of a case (the case already read through the scope), with whether its bytes are
+        stored."""
+        stored = select(document_files.c.document_id).where(document_files.c.document_id == documents.c.id).exists()
+        query = (select(documents, stored.label("stored"))
+                 .where(documents.c.case_id == case_id, documents.c.id == document_id))
+        row = self.conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def document_file(self, document_id: int) -> bytes | None:
+        query = select(document_files.c.data).where(document_files.c.document_id == document_id)
+        return self.conn.execute(query).scalar_one_or_none()
+
     def case_documents(self, case_id: str) -> list[dict[str, Any]]:
-        query = select(documents).where(documents.c.case_id == case_id).order_by(documents.c.id)
+        """The case's documents with whether each has its file stored (the bytes are not read)."""
+        stored = select(document_files.c.document_id).where(document_files.c.document_id == documents.c.id).exists()
+        query = (select(documents, stored.label("stored")).where(documents.c.case_id == case_id)
+                 .order_by(documents.c.id))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_history(self, values: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -173,8 +174,17 @@ document = Table(
     Column("file_path", String()),
     Column("file_sha256", String(64)),
     Column("file_size", Integer()),
+    Column("file_name", String(255)),
+    Column("file_type", String(100)),
     Column("recorded_at", UTCDateTime(), nullable=False),
     Column("user", String(), nullable=False),
+)
+
+document_file = Table(
+    "document_file",
+    metadata,
+    Column("document_id", Integer(), ForeignKey("document.id"), primary_key=True),
+    Column("data", LargeBinary(), nullable=False),
 )
 
 case_history = Table(

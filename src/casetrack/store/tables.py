@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -150,8 +159,21 @@ class Document(SQLModel, table=True):
     file_path: str | None = None
     file_sha256: str | None = Field(default=None, max_length=64)
     file_size: int | None = None
+    file_name: str | None = Field(default=None, max_length=255)  # the uploaded file's own name
+    file_type: str | None = Field(default=None, max_length=100)  # the media type its content was sniffed as
     recorded_at: dt.datetime
     user: str
+
+
+class DocumentFile(SQLModel, table=True):
+    """A document's bytes, kept in the database beside its row: in the same transaction (an upload refused
+    writes nothing), in every backup of the database, and behind the same row-level security as the
+    document (PostgreSQL). document.file_sha256 and file_size describe them; downloads and `audit verify`
+    check them against it."""
+
+    __tablename__ = "document_file"
+    document_id: int = Field(sa_column=Column(Integer(), ForeignKey("document.id"), primary_key=True))
+    data: bytes = Field(sa_column=Column(LargeBinary(), nullable=False))
 
 
 class CaseHistory(SQLModel, table=True):

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, false, func, literal, or_, select
 
 from .browse import StateRule, in_states
-from .repo import cases, companies, documents, history, ledger, lenders, orgs, sessions
+from .repo import cases, companies, document_files, documents, history, ledger, lenders, orgs, sessions
 
 CASE_COLUMNS = (cases.c.id, cases.c.program, cases.c.track, cases.c.council, cases.c.state, cases.c.state_since,
                 cases.c.coordinator, cases.c.rule_set, cases.c.accepted_on, cases.c.validity_until,
@@ -249,6 +249,22 @@ def holdback_query(decided_by: dt.date | None = None) -> Any:
             .select_from(held.join(cases, cases.c.id == held.c.case_id))
             .where(held.c.retained > 0, *([held.c.on <= decided_by] if decided_by else []),
                    held.c.retained - released > 0))
+
+
+def stored_files(conn: Connection, scope: frozenset[str] | None, council: str | None
+                 ) -> Iterator[tuple[str, int, str | None, int | None, bytes]]:
+    """(case, document, recorded SHA-256, recorded size, the bytes) for every stored file, one at a time."""
+    files = document_files
+    query = (select(documents.c.case_id, documents.c.id, documents.c.file_sha256, documents.c.file_size, files.c.data)
+             .select_from(files.join(documents, documents.c.id == files.c.document_id)
+                          .join(cases, cases.c.id == documents.c.case_id))
+             .order_by(documents.c.case_id, documents.c.id))
+    if scope is not None:
+        query = query.where(cases.c.council.in_(sorted(scope)))
+    if council is not None:
+        query = query.where(cases.c.council == council)
+    for row in conn.execute(query.execution_options(yield_per=16)):
+        yield row[0], row[1], row[2], row[3], row[4]
 
 
 def chains(conn: Connection, scope: frozenset[str] | None, council: str | None

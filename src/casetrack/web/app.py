@@ -30,7 +30,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.dates import read_date
-from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, NotFound, NotPermitted, Refused
+from ..errors import (
+    BadInput,
+    CasetrackError,
+    Conflict,
+    DatabaseUnavailable,
+    NotFound,
+    NotPermitted,
+    Refused,
+    TooLarge,
+)
 from ..services import signin
 from ..services.context import Context
 from ..settings import Settings
@@ -103,27 +112,41 @@ class Web:
         return self.config.secure_cookies or self.request.url.scheme == "https"
 
     def page(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        """Render ``name``. A case's form refused shows the case again at the form's URL; the page
+        carries the case page's own URL (``data-page-url``: static/casetrack.js puts it in the address
+        bar, so a reload shows the case and sends nothing)."""
+        case_id = self.request.path_params.get("case_id")
+        page_url = (f"/cases/{quote(case_id, safe='')}" if self.request.method == "POST" and case_id
+                    and name == "case.html.j2" else "")
         return HTMLResponse(render(name, session=self.session, today=self.today, path=self.request.url.path,
-                                   **context), status_code=status_code)
+                                   page_url=page_url, **context), status_code=status_code)
 
 
 Handler = Callable[[Web], Response]
 
 
-def endpoint(handler: Handler, *, signed_in: bool = True) -> Callable[[Request], Awaitable[Response]]:
+FORM_SLACK_BYTES = 64 * 1024  # an upload's request may be this much larger than the file: the other fields
+
+
+def endpoint(handler: Handler, *, signed_in: bool = True, upload: bool = False
+             ) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a (synchronous) handler: read the form, find the session, send the signed-out to /login,
-    check the CSRF token of every POST, and turn the services' errors into pages."""
+    check the CSRF token of every POST, and turn the services' errors into pages. With ``upload`` the
+    form may carry one file, of at most ``[files] max_mb``: a request declaring or sending more is
+    answered 413 before the form is read further, and nothing is written."""
 
     async def run(request: Request) -> Response:
         form = None
         if request.method == "POST":
-            limit = request.app.state.config.settings.web.max_body_bytes
+            config: WebConfig = request.app.state.config
+            limit = upload_limit(config.settings) if upload else config.settings.web.max_body_bytes
+            refusal = file_too_large(config.settings) if upload else too_large(limit)
             if declared_too_large(request.headers, limit):
-                return await run_in_threadpool(_refuse, request, 413, too_large(limit))
+                return await run_in_threadpool(_refuse, request, 413, refusal)
             try:
-                form = await request.form(max_files=0, max_fields=50)
-            except BodyTooLarge as exc:
-                return await run_in_threadpool(_refuse, request, 413, too_large(exc.limit))
+                form = await request.form(max_files=1 if upload else 0, max_fields=50)
+            except BodyTooLarge:
+                return await run_in_threadpool(_refuse, request, 413, refusal)
             except BodyTimeout as exc:
                 log.info("request body too slow on %s %s: cut off after %s s", request.method, request.url.path,
                          exc.seconds)
@@ -151,6 +174,23 @@ def _refuse(request: Request, status: int, message: str) -> Response:
     response = error_page(web, status, message)
     response.headers["Connection"] = "close"
     return response
+
+def upload_limit(settings: Settings) -> int:
+    """The largest request a document upload may send: the file's limit and the form's other fields."""
+    return settings.files.max_bytes + FORM_SLACK_BYTES
+
+
+def file_too_large(settings: Settings) -> str:
+    return f"ファイルが大きすぎます（上限は {settings.files.max_mb:g} MB）。何も記録していません。"
+
+
+def _is_upload(scope: Scope) -> bool:
+    """Whether a request is a document upload (the one route whose body may reach ``upload_limit``)."""
+    return scope.get("method") == "POST" and UPLOAD_PATH.fullmatch(str(scope.get("path", ""))) is not None
+
+
+UPLOAD_PATH = re.compile(r"/cases/[^/]+/documents")
+
 
 
 def _call(handler: Handler, request: Request, form: FormData | None, signed_in: bool) -> Response:
@@ -188,6 +228,8 @@ def status_of(exc: CasetrackError) -> int:
         return 409
     if isinstance(exc, DatabaseUnavailable):
         return 503
+    if isinstance(exc, TooLarge):
+        return 413
     if isinstance(exc, BadInput):
         return 400
     if isinstance(exc, Refused):
@@ -223,6 +265,12 @@ TITLES = {400: "入力に誤りがあります", 403: "権限がありません"
           409: "他の人が変更しました", 422: "できません", 500: "内部エラー", 503: "データベースを利用できません"}
 
 
+def attachment(ascii_name: str, name: str) -> str:
+    """Content-Disposition for a download: an ASCII ``filename`` for old clients and the real name as
+    RFC 5987 ``filename*`` (UTF-8, percent-encoded)."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def head_only(media_type: str, headers: dict[str, str] | None = None) -> Response:
     """The answer to a HEAD request for a download: the status and headers its GET sends (type, file
     name) and no body. Starlette runs a GET route's endpoint for HEAD too; a download answers it from
@@ -248,6 +296,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                404: "このページはありません。", 405: "このページはこの方法では使えません。",
                413: too_large(config.settings.web.max_body_bytes)}.get(
         status, "内部エラーが起きました。記録は変更されていません。管理者に連絡してください。")
+    if status == 413 and isinstance(exc, HTTPException) and exc.detail:
+        message = str(exc.detail)
     response = error_page(web, status, message)
     if isinstance(exc, HTTPException) and exc.headers:
         response.headers.update(exc.headers)  # 405: Allow
@@ -319,7 +369,8 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/cases/{case_id}/sessions/{seq:int}/waive", endpoint(money.waive), methods=["POST"]),
         Route("/cases/{case_id}/statement", endpoint(money.statement), methods=["GET"]),
         Route("/calendar", endpoint(calendar), methods=["GET"]),
-        Route("/cases/{case_id}/documents", endpoint(case_forms.documents), methods=["POST"]),
+        Route("/cases/{case_id}/documents", endpoint(case_forms.documents, upload=True), methods=["POST"]),
+        Route("/cases/{case_id}/documents/{doc_id:int}/file", endpoint(case_forms.document_file), methods=["GET"]),
         Route("/cases/{case_id}/estimates", endpoint(case_forms.estimates), methods=["POST"]),
         Route("/cases/{case_id}/corrections", endpoint(case_forms.corrections), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
@@ -327,7 +378,8 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
     app = Starlette(routes=routes, middleware=[
                         Middleware(SecurityHeaders),
                         Middleware(BodyLimits, max_bytes=settings.web.max_body_bytes,
-                                   timeout=settings.web.body_timeout_seconds)],
+                                   timeout=settings.web.body_timeout_seconds, larger=_is_upload,
+                                   larger_bytes=upload_limit(settings))],
                     exception_handlers={HTTPException: _http_error, Exception: _http_error})
     app.state.config = config
     return app

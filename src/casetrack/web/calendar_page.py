@@ -9,18 +9,18 @@ from starlette.responses import Response
 from ..services.calendar_view import calendar_page
 from .app import Web
 
-PARAMS = ("month", "council", "view", "day")
+PARAMS = ("month", "council", "view", "day", "week")
 
 
 def calendar(web: Web) -> Response:
     params = web.request.query_params
     given = {k: params[k] for k in PARAMS if params.get(k)}
     data = calendar_page(web.ctx, month=given.get("month"), council=given.get("council"), view=given.get("view"),
-                         day=given.get("day"))
+                         day=given.get("day"), week=given.get("week"))
     kept = {k: v for k, v in (("council", data["council"]), ("view", given.get("view"))) if v}
 
     def link(**changes: str | None) -> str:
-        query = {**kept, "month": data["month_key"], **changes}
+        query = {**kept, "month": None if "week" in changes else data["month_key"], **changes}
         return "/calendar?" + urlencode({k: v for k, v in query.items() if v})
 
     return web.page("calendar.html.j2", data=data, link=link)

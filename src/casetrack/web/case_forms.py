@@ -11,15 +11,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
+from ..domain.files import EXTENSIONS
 from ..errors import BadInput, CasetrackError, Conflict, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.cases import correct_history
-from ..services.documents import add_document
+from ..services.documents import Upload, add_document
+from ..services.documents import document_file as stored_file
 from ..services.fees import set_estimates
 from ..services.parsing import parse_yen
-from .app import CONFLICT_MESSAGE, Web, reasons_of, status_of
+from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
 ESTIMATE_FIELD = "estimate."  # one field per fee component: estimate.plan, estimate.monitoring, …
 
@@ -45,12 +48,42 @@ def documents(web: Web) -> Response:
         if not tried["kind"]:
             raise BadInput("書類の種類を選んでください。")
         add_document(web.ctx, case_id, tried["kind"], lender_id=_lender(tried["lender"]),
-                     on=web.date("on", "書類の日付"), file=None, expected_version=version)
+                     on=web.date("on", "書類の日付"), file=None, upload=_upload(web), expected_version=version)
     except NotFound:
         raise
     except CasetrackError as exc:
         return _shown_again(web, case_id, exc, "書類を記録できませんでした。", "書類を記録する権限がありません。", tried)
     return _back(case_id, "document." + tried["kind"])
+
+
+def _upload(web: Web) -> Upload | None:
+    """The form's file (the field ``file``), or None when none was chosen (a browser sends an empty part
+    without a name then). Its size was bounded while the request was read (413 past the limit)."""
+    part = web.form.get("file") if web.form is not None else None
+    if part is None or part == "":
+        return None
+    if not isinstance(part, UploadFile):
+        raise BadInput("フォームの項目 file がファイルではありません。")
+    if not part.filename:
+        return None
+    part.file.seek(0)
+    return Upload(part.filename, part.file.read())
+
+
+def document_file(web: Web) -> Response:
+    """GET /cases/{id}/documents/{doc_id}/file: the stored file, checked against its SHA-256, as an
+    attachment under its original name (RFC 5987) and the type its content was sniffed as. Another
+    council's case, another case's document or a document without a file: 404. HEAD checks and answers
+    the headers without reading the access log into it."""
+    case_id = web.request.path_params["case_id"]
+    doc_id = web.request.path_params["doc_id"]
+    doc, data = stored_file(web.ctx, case_id, doc_id, log=web.request.method != "HEAD")
+    name = doc["file_name"] or f"document-{doc_id}"
+    ascii_name = f"document-{doc_id}{EXTENSIONS.get(doc['file_type'], '')}"
+    headers = {"Content-Disposition": attachment(ascii_name, name)}
+    if web.request.method == "HEAD":
+        return head_only(doc["file_type"], headers)
+    return Response(data, media_type=doc["file_type"], headers=headers)
 
 
 def estimates(web: Web) -> Response:

@@ -6,6 +6,7 @@ holds no worker for long; the reverse proxy in front does the same for headers."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,17 +25,21 @@ class BodyTimeout(Exception):
 
 class BodyLimits:
     """Wraps ``receive``: counts the body's bytes and waits at most ``timeout`` for each chunk. The
-    errors surface where the route reads the body (``endpoint`` in ``app``), which answers 413 / 408."""
+    errors surface where the route reads the body (``endpoint`` in ``app``), which answers 413 / 408.
+    ``larger``: the requests allowed ``larger_bytes`` instead (document uploads)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float,
+                 larger: Callable[[Scope], bool] = lambda _: False, larger_bytes: int = 0) -> None:
         self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
+        self.larger, self.larger_bytes = larger, larger_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         seen = 0
-        max_bytes, timeout = self.max_bytes, self.timeout
+        max_bytes = max(self.max_bytes, self.larger_bytes) if self.larger(scope) else self.max_bytes
+        timeout = self.timeout
 
         async def limited() -> Message:
             nonlocal seen

@@ -16,7 +16,7 @@ from ..services import dashboard
 from ..services.cases import advance as advance_case
 from ..services.exchange import check_case_list_export, export_case_list
 from . import case_forms, money_forms
-from .app import CONFLICT_MESSAGE, Web, head_only, reasons_of, status_of
+from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
 
 def today(web: Web) -> Response:
@@ -25,7 +25,9 @@ def today(web: Web) -> Response:
 
 
 CASE_FILTERS = ("program", "state", "coordinator", "q")
-CASE_FLAGS = ("overdue", "stalled")  # checkboxes: 1, or absent (0 and blank are absent too)
+CASE_FLAGS = ("overdue", "stalled", "open")  # checkboxes: 1, or absent (0 and blank are absent too)
+SORT_LABELS = {"id": "案件番号", "program": "事業", "company": "事業者", "corporate_number": "法人番号",
+               "state": "状態", "state_since": "状態の開始日", "coordinator": "担当"}
 
 
 def _flag(params: QueryParams, name: str) -> bool:
@@ -37,11 +39,22 @@ def _flag(params: QueryParams, name: str) -> bool:
 
 def _filters(params: QueryParams) -> tuple[dict[str, Any], dict[str, str]]:
     """(the filters for the services, the non-blank ones as query parameters to keep in links)."""
+    flags = {f: _flag(params, f) for f in CASE_FLAGS}
     chosen: dict[str, Any] = {"program": params.get("program"), "state": params.get("state"),
                               "coordinator": params.get("coordinator"), "text": params.get("q"),
-                              **{f: _flag(params, f) for f in CASE_FLAGS}}
-    kept = {k: params[k] for k in CASE_FILTERS if params.get(k)} | {f: "1" for f in CASE_FLAGS if chosen[f]}
+                              "overdue": flags["overdue"], "stalled": flags["stalled"], "open_only": flags["open"]}
+    kept = {k: params[k] for k in CASE_FILTERS if params.get(k)} | {f: "1" for f in CASE_FLAGS if flags[f]}
     return chosen, kept
+
+
+def _sort(params: QueryParams) -> tuple[str, bool]:
+    sort = params.get("sort") or "id"
+    order = params.get("order") or "asc"
+    if sort not in SORT_LABELS:
+        raise BadInput(f"「{sort[:20]}」では並べ替えられません（{'・'.join(SORT_LABELS.values())}）。")
+    if order not in ("asc", "desc"):
+        raise BadInput(f"order={order[:20]} は asc か desc です。")
+    return sort, order == "desc"
 
 
 def case_list(web: Web) -> Response:
@@ -52,12 +65,23 @@ def case_list(web: Web) -> Response:
     except ValueError:
         raise BadInput(f"ページ「{raw_page[:20]}」は番号ではありません。") from None
     chosen, kept = _filters(params)
-    result = dashboard.search_cases(web.ctx, page=page, **chosen)
+    sort, descending = _sort(params)
+    result = dashboard.search_cases(web.ctx, page=page, sort=sort, descending=descending, **chosen)
+    ordering = {} if sort == "id" and not descending else {"sort": sort, "order": "desc" if descending else "asc"}
 
     def link(to_page: int) -> str:
-        return "/cases?" + urlencode({**kept, "page": to_page})
+        return "/cases?" + urlencode({**kept, **ordering, "page": to_page})
 
-    return web.page("cases.html.j2", result=result, labels=dashboard.labels(), params=kept,
+    def sort_link(column: str) -> str:
+        """The column's header link: ascending, or descending when it is the ascending sort now."""
+        flip = column == sort and not descending
+        return "/cases?" + urlencode({**kept, "sort": column, "order": "desc" if flip else "asc"})
+
+    headers = [{"column": c, "label": label, "href": sort_link(c),
+                "aria": ("descending" if descending else "ascending") if c == sort else None}
+               for c, label in SORT_LABELS.items()]
+    return web.page("cases.html.j2", result=result, labels=dashboard.labels(), params=kept, headers=headers,
+                    ordering=ordering,
                     export_query=urlencode(kept),
                     prev_link=link(page - 1) if page > 1 else None,
                     next_link=link(page + 1) if page < result["pages"] else None)
@@ -73,12 +97,6 @@ def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
     with spool:
         while chunk := spool.read(CHUNK_BYTES):
             yield chunk
-
-
-def attachment(ascii_name: str, name: str) -> str:
-    """Content-Disposition for a download: an ASCII ``filename`` for old clients and the real name as
-    RFC 5987 ``filename*`` (UTF-8, percent-encoded)."""
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _case_export(web: Web, fmt: str) -> Response:

@@ -43,6 +43,17 @@ def yen(value: int | None) -> str:
     return "—" if value is None else f"{value:,}円"
 
 
+def filesize(value: int | None) -> str:
+    """1,234 バイト, 12.3 KB, 4.5 MB."""
+    if value is None:
+        return "—"
+    if value < 1024:
+        return f"{value:,} バイト"
+    if value < 1024 * 1024:
+        return f"{value / 1024:.1f} KB"
+    return f"{value / (1024 * 1024):.1f} MB"
+
+
 def number(value: int) -> str:
     return f"{value:,}"
 
@@ -73,7 +84,7 @@ def bar_chart(rows: list[dict[str, Any]], *, label: str = "label", count: str = 
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates_dir() / "web")), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(date_ja=date_ja, local_time=local_time, yen=yen, number=number)
+    env.filters.update(date_ja=date_ja, local_time=local_time, yen=yen, number=number, filesize=filesize)
     env.globals.update(bar_chart=bar_chart, ROLE_LABELS=ROLE_LABELS, WAITING_ON=WAITING_ON,
                        FINDING_CODES=FINDING_CODES, SESSION_KINDS=SESSION_KINDS, SESSION_STATUS=SESSION_STATUS,
                        SOURCES=SOURCES, HTMX=HTMX)

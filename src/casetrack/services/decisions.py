@@ -1,0 +1,72 @@
+"""The supervisor's queue: every decision waiting on the council, from the workflow data — the council
+decisions (domain.policy.COUNCIL_DECISIONS) that leave a state whose ``waiting_on`` is the council
+(利用申請済: 利用決定 or 不採択; 支払申請済: 支払決定), and every fee claim still open whose component
+is decided by 「費用の決定」 rather than by an event (the plan claim waits as its case's 支払決定) — each
+with the days it has waited: since the case entered the state, since the claim was made."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..domain import policy
+from ..store.browse import BrowseRepo
+from ..workflow.registry import all_workflows
+from .context import Context
+
+
+def waiting_states() -> dict[str, dict[str, list[str]]]:
+    """{program: {state: [the council decisions it waits for, as event ids]}}."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for program, spec in all_workflows().items():
+        for state in spec.states.values():
+            if state.waiting_on != "council" or state.final:
+                continue
+            events = [e.id for e in spec.events_from(state.id) if e.id in policy.COUNCIL_DECISIONS]
+            if events:
+                out.setdefault(program, {})[state.id] = events
+    return out
+
+
+def decided_by_supervisor() -> list[tuple[str, str]]:
+    """(program, component) of the fee components a supervisor decides claim by claim (`fee decide`)."""
+    return [(program, c.id) for program, spec in all_workflows().items() for c in spec.components.values()
+            if c.decided_by is None]
+
+
+def decision_queue(ctx: Context, *, council: str | None, limit: int) -> dict[str, Any]:
+    """The decisions waiting on the council in the actor's councils (or ``council``), longest waiting
+    first: {"total", "rows": [{"case", "company", "council", "coordinator", "what", "events", "claim_id",
+    "since", "days"}]} — ``limit`` rows of each kind at most, the total of both."""
+    ctx.authorize("case.read")
+    specs = all_workflows()
+    waiting = waiting_states()
+    states = sorted({s for by_state in waiting.values() for s in by_state})
+    with ctx.read() as repo:
+        browse = BrowseRepo(repo.conn, ctx.scope)
+        case_total, case_rows = browse.cases_waiting(states, council=council, limit=limit)
+        claim_total, claim_rows = browse.claims_waiting(decided_by_supervisor(), council=council, limit=limit)
+    rows: list[dict[str, Any]] = []
+    for r in case_rows:
+        spec = specs[r["program"]]
+        events = waiting.get(r["program"], {}).get(r["state"], [])
+        if not events:  # a state waiting on the council in the other program only
+            continue
+        rows.append(_row(ctx.today, r, "・".join(spec.events[e].ja for e in events), events, None, r["state_since"],
+                         spec.states[r["state"]].ja))
+    for r in claim_rows:
+        spec = specs[r["program"]]
+        label = spec.components[r["component"]].ja if r["component"] in spec.components else r["component"]
+        what = f"費用の決定（{label}" + (f"・第{r['session_seq']}回" if r["session_seq"] else "") + f"、{r['fee']:,}円）"
+        rows.append(_row(ctx.today, r, what, ["fee_decide", "fee_reject"], r["claim_id"], r["claimed_on"],
+                         spec.states[r["state"]].ja if r["state"] in spec.states else r["state"]))
+    rows.sort(key=lambda x: (-x["days"], x["case"]))
+    return {"total": case_total + claim_total, "rows": rows}
+
+
+def _row(today: dt.date, r: dict[str, Any], what: str, events: list[str], claim_id: int | None,
+         since: dt.date | str, state_label: str) -> dict[str, Any]:
+    since = since if isinstance(since, dt.date) else dt.date.fromisoformat(since)
+    return {"case": r["id"], "company": r["company_name"], "council": r["council"], "coordinator": r["coordinator"],
+            "state_label": state_label, "what": what, "events": events, "claim_id": claim_id, "since": since,
+            "days": (today - since).days}
