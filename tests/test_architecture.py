@@ -74,3 +74,93 @@ def test_the_web_app_goes_through_the_services() -> None:
         if "from ..store" in text or "casetrack.store" in text or "from ..workflow" in text:
             offenders.append(path.name)
     assert offenders == []
+
+
+def _reaches(path: Path, package: str) -> bool:
+    """Whether ``path`` imports ``casetrack.<package>`` (at any depth, also inside functions)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    depth = len(path.relative_to(SRC).parts) - 1  # how many dots lead back to casetrack
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(a.name == f"casetrack.{package}" or a.name.startswith(f"casetrack.{package}.") for a in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level == 0:
+                absolute = module
+            elif node.level == depth + 1:  # relative to casetrack itself
+                absolute = f"casetrack.{module}" if module else "casetrack"
+            else:
+                continue  # inside its own package
+            if absolute == f"casetrack.{package}" or absolute.startswith(f"casetrack.{package}."):
+                return True
+            if absolute == "casetrack" and any(a.name == package for a in node.names):
+                return True
+    return False
+
+
+def test_the_cli_goes_through_the_services() -> None:
+    """Commands parse, call a use case and print: no repository, no engine, no SQL."""
+    offenders = [p.name for p in _modules("cli") if _reaches(p, "store")]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("module", sorted(p.stem for p in (SRC / "cli").glob("*.py") if p.stem != "__init__"))
+def test_every_cli_module_imports_alone(module: str) -> None:
+    """No import cycle: each command module can be imported first, in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", f"import casetrack.cli.{module}"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _graph() -> dict[str, set[str]]:
+    """casetrack's modules and the casetrack modules each imports at import time (module level)."""
+    graph: dict[str, set[str]] = {}
+    for path in _modules():
+        rel = path.relative_to(SRC).with_suffix("")
+        parts = ["casetrack", *rel.parts]
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        name = ".".join(parts)
+        package = parts if path.name == "__init__.py" else parts[:-1]
+        found: set[str] = set()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:  # module level only
+            if isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                target = ".".join([*base, node.module] if node.module else base) if node.level else node.module or ""
+                if target.startswith("casetrack"):
+                    found.add(target)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith("casetrack"))
+        graph[name] = found
+    return graph
+
+
+def test_no_import_cycle_at_module_level() -> None:
+    graph = _graph()
+    known = set(graph)
+
+    def resolve(target: str) -> str | None:
+        while target and target not in known:
+            target = target.rpartition(".")[0]
+        return target or None
+
+    edges = {m: {t for t in (resolve(x) for x in deps) if t and t != m} for m, deps in graph.items()}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(edges.get(node, ())):
+            if nxt.startswith(node + ".") or node.startswith(nxt + "."):
+                continue  # a package and its own modules
+            if state.get(nxt) == 1:
+                cycles.append([*path[path.index(nxt):], nxt] if nxt in path else [*path, nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []

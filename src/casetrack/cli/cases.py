@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .main import CASE_ID, COUNCIL, DATE, Globals, pass_globals
+from .options import CASE_ID, COUNCIL, DATE, Globals, pass_globals
 from .output import Col, cell, emit, format_option, people_table, table, wide_option
 
 SESSION_COLUMNS = ["case", "seq", "kind_label", "nominal_due_on", "due_on", "status_label", "held_on",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .main import Globals, pass_globals
+from .options import Globals, pass_globals
 
 
 @click.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .main import COUNCIL, Globals, pass_globals
+from .options import COUNCIL, Globals, pass_globals
 from .output import emit, format_option
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .main import CASE_ID, DATE, Globals, pass_globals
+from .options import CASE_ID, DATE, Globals, pass_globals
 from .output import emit, format_option
 
 CLAIM_COLUMNS = ["id", "component", "session", "fee", "status", "eligible", "subsidy", "paid", "retained",

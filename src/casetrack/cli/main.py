@@ -4,97 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
 import json
 import os
 import sys
 import traceback
-from dataclasses import dataclass
 from typing import Any
 
 import click
 
 from .. import __version__
-
-
-class DateType(click.ParamType):
-    name = "DATE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        from ..services.parsing import read_date
-
-        try:
-            return read_date(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-DATE = DateType()
-
-
-class CaseIdType(click.ParamType):
-    """A case id as typed: NFKC, and the number without its leading zeros (13-2026-1 is 13-2026-0001)."""
-
-    name = "CASE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from ..services.parsing import parse_case_id
-
-        return parse_case_id(str(value))
-
-
-CASE_ID = CaseIdType()
-
-
-class CouncilCodeType(click.ParamType):
-    """A council code as typed: NFKC (１３ is 13) and one digit padded (1 is 01)."""
-
-    name = "CODE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from ..services.parsing import parse_council_code
-
-        return parse_council_code(str(value))
-
-
-COUNCIL = CouncilCodeType()
-
-
-@dataclass
-class Globals:
-    db: str | None
-    today: dt.date | None
-    user: str | None
-    config: str | None
-    debug: bool
-
-    def context(self) -> Any:
-        """The services context (imports the storage layer: call inside commands only)."""
-        from ..services import Context
-        from ..settings import load_settings
-        from ..store.db import normalise_url
-
-        return Context(db_url=normalise_url(self.db), today=self.today or tokyo_today(),
-                       user=self.user or _os_user(), settings=load_settings(self.config))
-
-
-def tokyo_today() -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def pass_globals(func: Any) -> Any:
-    return click.pass_obj(func)
+from .options import CASE_ID, COUNCIL, DATE, Globals, pass_globals, tokyo_today  # noqa: F401 (re-exported)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -193,9 +112,9 @@ def run(argv: list[str] | None = None) -> int:
         if isinstance(exc, CasetrackError):
             return _report(exc.exit_code, exc.slug, exc.message, exc.details, as_json)
         if type(exc).__module__.startswith("sqlalchemy"):
-            from ..store.db import translate_error
+            from ..services import translate_db_error
 
-            err = translate_error(exc)
+            err = translate_db_error(exc)
             return _report(err.exit_code, err.slug, err.message, err.details, as_json)
         from ..errors import InternalError
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .main import COUNCIL, DATE, Globals, pass_globals
+from .options import COUNCIL, DATE, Globals, pass_globals
 from .output import cell, emit, format_option, table
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from .main import COUNCIL, DATE, Globals, pass_globals
+from .options import COUNCIL, DATE, Globals, pass_globals
 from .output import Col, emit, emit_stream, format_option, people_table, wide_option
 
 FINDING_TABLE = [Col("case", "案件番号"), Col("council", "協議会", wide_only=True), Col("company", "事業者", 20),

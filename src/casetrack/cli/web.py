@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .main import Globals, pass_globals
+from .options import Globals, pass_globals
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -34,16 +34,16 @@ def serve(g: Globals, host: str, port: int, secure_cookies: bool, forwarded_allo
     import uvicorn
 
     from ..settings import load_settings
-    from ..store.db import normalise_url, redact
+    from ..services import database_url, redact_url
     from ..web.app import create_app
     from ..workflow.registry import all_workflows
 
     all_workflows()  # a missing or broken workflows folder stops the start (exit 2), not the first page
     _log_to_stderr()
     settings = load_settings(g.config)
-    url = normalise_url(g.db)
+    url = database_url(g.db)
     app = create_app(url, settings, today=g.today, secure_cookies=secure_cookies or settings.web.secure_cookies)
-    click.echo(f"casetrack: serving {redact(url)} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    click.echo(f"casetrack: serving {redact_url(url)} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
                 server_header=False, log_level="info", **uvicorn_limits(settings))
 

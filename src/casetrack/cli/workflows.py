@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .main import CASE_ID, Globals, pass_globals
+from .options import CASE_ID, Globals, pass_globals
 from .output import emit, format_option
 
 

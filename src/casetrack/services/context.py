@@ -16,11 +16,13 @@ from ..settings import Settings
 from ..store import migrate
 from ..store.db import (
     get_engine,
+    normalise_url,
     redact,
     schema_revision,
     set_council_scope,
     sqlite_file_missing,
     transaction,
+    translate_error,
 )
 from ..store.repo import Repo
 from ..workflow.registry import workflow
@@ -172,3 +174,8 @@ def stale(case_id: str) -> Conflict:
     return Conflict(f"case {case_id} was changed by someone else meanwhile; nothing written — "
                     "look at it again (casetrack case show) and retry")
 
+
+# For the front ends, which do not reach into the store (tests/test_architecture.py):
+database_url = normalise_url  # --db / CASETRACK_DB as a SQLAlchemy URL (None: the default SQLite file)
+redact_url = redact  # a URL fit to print (password masked)
+translate_db_error = translate_error  # a database error outside any unit of work, as one CasetrackError

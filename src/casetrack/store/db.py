@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from ..domain.text import fold
 from ..errors import BadInput, CasetrackError, Conflict, DatabaseUnavailable, InternalError, NotFound
@@ -102,7 +102,9 @@ def get_engine(url: str) -> Engine:
 
 @contextmanager
 def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
-    """One unit of work. Repositories never commit; this commits on success, rolls back otherwise."""
+    """One unit of work. Repositories never commit; this commits on success, rolls back otherwise. A
+    database error the use case did not handle leaves it as the one error ``translate_error`` names
+    (conflict, database unavailable, internal), whichever front end called."""
     try:
         conn = engine.connect()
     except OperationalError as exc:
@@ -112,6 +114,8 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
             conn = conn.execution_options(casetrack_write=True)
         with conn.begin():
             yield conn
+    except SQLAlchemyError as exc:  # rolled back: one meaning for every front end (CLI exit code, web status)
+        raise translate_error(exc) from exc
     finally:
         conn.close()
 

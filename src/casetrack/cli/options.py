@@ -1,0 +1,94 @@
+"""What every command shares: the global options' values (``Globals``), the parameter types that read
+what offices type (dates, case ids, council codes) and ``pass_globals``. Imported by ``main`` and by
+every command module; imports none of them (no cycle), and nothing heavy at import time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from ..services.context import Context
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        from ..services.parsing import read_date
+
+        try:
+            return read_date(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = DateType()
+
+
+class CaseIdType(click.ParamType):
+    """A case id as typed: NFKC, and the number without its leading zeros (13-2026-1 is 13-2026-0001)."""
+
+    name = "CASE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..services.parsing import parse_case_id
+
+        return parse_case_id(str(value))
+
+
+CASE_ID = CaseIdType()
+
+
+class CouncilCodeType(click.ParamType):
+    """A council code as typed: NFKC (１３ is 13) and one digit padded (1 is 01)."""
+
+    name = "CODE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..services.parsing import parse_council_code
+
+        return parse_council_code(str(value))
+
+
+COUNCIL = CouncilCodeType()
+
+
+@dataclass
+class Globals:
+    db: str | None
+    today: dt.date | None
+    user: str | None
+    config: str | None
+    debug: bool
+
+    def context(self) -> Context:
+        """The services context (imports the storage layer: call inside commands only)."""
+        from ..services import Context, database_url
+        from ..settings import load_settings
+
+        return Context(db_url=database_url(self.db), today=self.today or tokyo_today(),
+                       user=self.user or _os_user(), settings=load_settings(self.config))
+
+
+def tokyo_today() -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def pass_globals(func: Any) -> Any:
+    return click.pass_obj(func)
