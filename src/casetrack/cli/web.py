@@ -33,8 +33,8 @@ def serve(g: Globals, host: str, port: int, secure_cookies: bool, forwarded_allo
     """
     import uvicorn
 
-    from ..settings import load_settings
     from ..services import database_url, redact_url
+    from ..settings import load_settings
     from ..web.app import create_app
     from ..workflow.registry import all_workflows
 
