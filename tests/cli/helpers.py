@@ -86,7 +86,10 @@ def add_company(cli: Cli, name: str, fye_month: int) -> int:
 def open_case(cli: Cli, program: str, *, company: int, support: Sequence[int], lenders: Sequence[str] = (),
               on: str, track: str | None = None, interim: bool = False, interval: int | None = None,
               estimates: dict[str, int] | None = None, reuse_reason: str | None = None,
-              coordinator: str | None = None, council: str = COUNCIL, user: str = "tester") -> dict[str, Any]:
+              coordinator: str | None = None, council: str = COUNCIL, user: str = "tester",
+              application: bool = True) -> dict[str, Any]:
+    """Open a case; with ``application`` (the default) its 利用申請書 is filed the same day, as every
+    case needs one at ``apply`` (DOMAIN.md §11)."""
     args = ["case", "open", "--program", program, "--council", council, "--company", str(company), "--on", on]
     for org in support:
         args += ["--support-org", str(org)]
@@ -104,7 +107,10 @@ def open_case(cli: Cli, program: str, *, company: int, support: Sequence[int], l
         args += ["--reuse-reason", reuse_reason]
     if coordinator is not None:
         args += ["--coordinator", coordinator]
-    return cli.ok(*args, today=on, user=user)
+    case = cli.ok(*args, today=on, user=user)
+    if application:
+        cli.ok("doc", "add", str(case["id"]), "application", "--on", on, today=on, user=user)
+    return case
 
 
 def early_lenders(w: World) -> list[str]:

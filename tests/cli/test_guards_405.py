@@ -39,10 +39,12 @@ def _first_case_claimed(cli: Cli, world: World, on: str = "2024-04-10") -> str:
 
 
 def test_apply_fails_several_guards_at_once(cli: Cli, world: World) -> None:
-    # lead not certified; a fee-receiving support org is a lender; no plan / monitoring estimates
-    cid = open_405(cli, world, support=[world.uncertified, world.bank_second], estimates={})
+    # lead not certified; a fee-receiving support org is a lender and not certified; no plan /
+    # monitoring estimates; no 利用申請書
+    cid = open_405(cli, world, support=[world.uncertified, world.bank_second], estimates={}, application=False)
     refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10",
-            expected=[[UNCERTIFIED], [SECOND], ["plan"], ["monitoring"]])
+            expected=[[UNCERTIFIED], [SECOND, "借入先"], [SECOND, "認定経営革新等支援機関ではありません"],
+                      ["plan"], ["monitoring"], ["利用申請書", "application"]])
 
 
 def test_apply_fails_other_guards_at_once_with_prior_use(cli: Cli, world: World) -> None:

@@ -30,10 +30,12 @@ REASON = re.compile(r"reason|理由")
 
 
 def test_apply_fails_several_guards_at_once(cli: Cli, world: World) -> None:
-    # lead not certified; a second (fee-receiving) support org is a lender; no pre-consultation letter
+    # lead not certified; a second (fee-receiving) support org is a lender and not certified either;
+    # no pre-consultation letter
     cid = open_early(cli, world, support=[world.uncertified, world.bank_second])
     body = refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10", expected=[
-        [UNCERTIFIED], [SECOND], ["pre_consultation_letter", MAIN]])
+        [UNCERTIFIED], [SECOND, "借入先"], [SECOND, "認定経営革新等支援機関ではありません"],
+        ["pre_consultation_letter", MAIN]])
     assert body["code"] != "event_not_allowed"
 
 
@@ -53,13 +55,14 @@ def test_apply_lead_is_a_lender_on_standard_track(cli: Cli, world: World) -> Non
 
 def test_bank_track_lead_must_be_main_bank(cli: Cli, world: World) -> None:
     # bank track, opened within 2024-02-01..2028-01-31: the lead bank is a lender but not the main
-    # bank, and a second support org is a (fee-receiving) lender: two reasons
+    # bank, and a second support org is a (fee-receiving) lender, not certified either: three reasons
     cid = str(open_case(cli, "early", track="bank", company=world.company,
                         support=[world.bank_adviser, world.bank_second],
                         lenders=[f"{world.bank_main}:main", str(world.bank_adviser), str(world.bank_second)],
                         on="2025-06-02")["id"])
     doc(cli, cid, "pre_consultation_letter", "2025-06-05", lender=world.bank_main)
-    refused(cli, cid, "apply", on="2025-06-10", today="2025-06-10", expected=[[ADVISER], [SECOND]])
+    refused(cli, cid, "apply", on="2025-06-10", today="2025-06-10", expected=[
+        [ADVISER], [SECOND, "借入先"], [SECOND, "認定経営革新等支援機関ではありません"]])
 
 
 def test_bank_track_lead_not_a_lender_at_all(cli: Cli, world: World) -> None:

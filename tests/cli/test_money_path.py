@@ -15,6 +15,7 @@ def _early(cli: Cli, world: World, track: str, lead: int) -> str:
                   "--interim-monitoring", "--estimate", "plan=180000", "--on", "2025-04-01")
     cid = case["id"]
     cli.ok("doc", "add", cid, "pre_consultation_letter", "--on", "2025-04-02")
+    cli.ok("doc", "add", cid, "application", "--on", "2025-04-02")
     cli.ok("case", "advance", cid, "apply", "--on", "2025-04-03")
     cli.ok("case", "advance", cid, "accept", "--on", "2025-04-10")
     cli.ok("doc", "add", cid, "plan", "--on", "2025-09-01")
@@ -74,6 +75,7 @@ def test_405_money_path(cli: Cli, world: World, track: str, plan_fee: int, plan_
                   "--estimate", "monitoring=1200000", "--on", "2025-04-01")
     cid = case["id"]
     cli.ok("doc", "add", cid, "schedule_chart", "--on", "2025-04-02")
+    cli.ok("doc", "add", cid, "application", "--on", "2025-04-02")
     cli.ok("case", "advance", cid, "apply", "--on", "2025-04-03")
     cli.ok("case", "advance", cid, "accept", "--on", "2025-04-20")
     cli.ok("doc", "add", cid, "plan", "--on", "2025-08-01")

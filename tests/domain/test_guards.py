@@ -72,6 +72,19 @@ def test_lead_certified_refuses_an_uncertified_lead() -> None:
     assert "未認定コンサル" in reason and "org 11" in reason
 
 
+def test_support_orgs_certified_names_each_uncertified_org() -> None:
+    """Pamphlet lines 1–9, 31: every support org on the case is certified, the lead and the others."""
+    lead = replace(TAX, certified=False)
+    helper = SupportOrgFact(30, "未認定コンサル", lead=False, certified=False)
+    fine = SupportOrgFact(31, "認定コンサル", lead=False, certified=True)
+    reasons = check("support_orgs_certified", facts(support_orgs=(lead, helper, fine)))
+    assert len(reasons) == 2
+    assert TAX.name in reasons[0] and "代表" in reasons[0]
+    assert "未認定コンサル（org 30）" in reasons[1] and "認定コンサル（org 31）" not in "".join(reasons)
+    assert len(check("support_orgs_certified", facts(support_orgs=()))) == 1  # no lead at all
+    assert check("support_orgs_certified", facts(support_orgs=(TAX, fine))) == ()
+
+
 def test_lead_certified_refuses_when_no_lead() -> None:
     other = replace(TAX, lead=False)
     assert len(check("lead_certified", facts(support_orgs=(other,)))) == 1
@@ -417,6 +430,12 @@ BOTH_WAYS: dict[str, tuple[GuardInput, GuardInput]] = {
     "lead_certified": (
         GuardInput(facts(support_orgs=(replace(TAX, certified=False),)), RULES_405, D(2026, 6, 1)),
         GuardInput(facts(), RULES_405, D(2026, 6, 1)),
+    ),
+    "support_orgs_certified": (
+        GuardInput(facts(support_orgs=(TAX, SupportOrgFact(30, "未認定コンサル", False, False))), RULES_405,
+                   D(2026, 6, 1)),
+        GuardInput(facts(support_orgs=(TAX, SupportOrgFact(31, "認定コンサル", False, True))), RULES_405,
+                   D(2026, 6, 1)),
     ),
     "no_fee_receiving_lender": (
         GuardInput(facts(support_orgs=(TAX, SupportOrgFact(21, "東都信用金庫", False, True))), RULES_405, D(2026, 6, 1)),

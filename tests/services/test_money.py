@@ -279,6 +279,7 @@ def test_estimates_change_only_before_apply(db_url: str) -> None:
     apply = next(e for e in services.case_events(ctx, cid, D("2025-04-02")) if e["event"] == "apply")
     assert not apply["allowed"] and any("1/2" in r for r in apply["reasons"])
     assert services.set_estimates(ctx, cid, {"monitoring": 400_000}) == {"plan": 400_000, "monitoring": 400_000}
+    services.add_document(ctx, cid, "application", lender_id=None, on=D("2025-04-02"), file=None)
     services.advance(ctx, cid, "apply", on=D("2025-04-02"))
     with pytest.raises(Refused, match="only in consultation"):
         services.set_estimates(ctx, cid, {"plan": 1})

@@ -148,6 +148,7 @@ def holdback_case(site: Site, *, until: str = "decide_payment") -> str:
                      "--estimate", "plan=3300000", "--estimate", "monitoring=1200000",
                      "--monitoring-interval-months", "6", "--on", "2025-04-01")["id"])
     on("2025-04-01", "doc", "add", case_id, "schedule_chart", "--on", "2025-04-01")
+    on("2025-04-01", "doc", "add", case_id, "application", "--on", "2025-04-01")
     on("2025-04-05", "case", "advance", case_id, "apply", "--on", "2025-04-05")
     on("2025-04-21", "case", "advance", case_id, "accept", "--on", "2025-04-21")
     on("2025-06-02", "doc", "add", case_id, "plan", "--on", "2025-06-02")

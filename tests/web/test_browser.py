@@ -141,6 +141,7 @@ def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shot
 def test_advance_refused_then_allowed(site: Site, server: str, browser: Any, shots: Path) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     page = _signed_in(browser, server, COORDINATOR)
     page.goto(f"{server}/cases/{case_id}")
     form = page.locator("form.event", has=page.locator("input[name=event][value=apply]"))
@@ -167,6 +168,7 @@ def test_advance_refused_then_allowed(site: Site, server: str, browser: Any, sho
 def test_conflict_between_two_browser_sessions(site: Site, server: str, browser: Any, shots: Path) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     kato, tester = _signed_in(browser, server, COORDINATOR), _signed_in(browser, server, SUPERVISOR)
     for page in (kato, tester):
         page.goto(f"{server}/cases/{case_id}")
@@ -294,8 +296,10 @@ def test_filter_the_list_and_download_it(site: Site, server: str, browser: Any, 
 
 def test_record_a_document_then_advance(site: Site, server: str, browser: Any, shots: Path) -> None:
     """The early case needs the main bank's 事前相談書 to apply: recorded from the page's form, the
-    checklist ticks it, 利用申請 goes through, and the diagram moves its highlight."""
+    checklist ticks it, 利用申請 goes through, and the diagram moves its highlight (the 利用申請書 is
+    on file already)."""
     case_id = site.cases["early"]
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     page = _signed_in(browser, server, COORDINATOR)
     page.goto(f"{server}/cases/{case_id}")
     current = page.locator("svg.state-diagram g.state.current")
@@ -314,7 +318,7 @@ def test_record_a_document_then_advance(site: Site, server: str, browser: Any, s
     assert page.locator("#checklist li.ok", has_text="事前相談書").count() == 1
     assert page.locator("#checklist li.missing").count() == 0
     page.screenshot(path=str(shots / "document-recorded.png"), full_page=True)
-    (doc,) = site.cli.ok("case", "show", case_id)["documents"]
+    (_, doc) = site.cli.ok("case", "show", case_id)["documents"]
     assert (doc["kind"], doc["lender_id"], doc["on"]) == ("pre_consultation_letter", site.world.bank_main,
                                                           "2026-11-20")
 

@@ -113,8 +113,9 @@ def test_guards_and_documents_follow_the_domain_table(early: WorkflowSpec, p405:
         return {(r.kind, r.source) for r in spec.events[event].documents}
 
     e, f = early.events, p405.events
-    assert {"lead_certified", "no_fee_receiving_lender", "prior_use"} <= set(e["apply"].guards)
-    assert docs(early, "apply") == {("pre_consultation_letter", "main_bank")}
+    assert {"support_orgs_certified", "no_fee_receiving_lender", "prior_use"} <= set(e["apply"].guards)
+    assert docs(early, "apply") == {("application", None), ("pre_consultation_letter", "main_bank")}
+    assert docs(p405, "apply") == {("application", None)}
     assert docs(early, "submit_plan") == {("plan", None), ("bank_receipt", "main_bank")}
     assert {"plan_claim_exists", "within_claim_deadline"} <= set(e["claim_payment"].guards)
     assert ("share_transfer", None) in docs(early, "claim_payment")
@@ -124,7 +125,7 @@ def test_guards_and_documents_follow_the_domain_table(early: WorkflowSpec, p405:
     assert e["accept"].sets == "accepted_on" and e["submit_plan"].sets == "plan_date"
     assert e["reject"].reason_required and e["withdraw"].reason_required
 
-    assert {"lead_certified", "no_fee_receiving_lender", "not_single_unguaranteed_lender", "fee_estimates_recorded",
+    assert {"support_orgs_certified", "no_fee_receiving_lender", "not_single_unguaranteed_lender", "fee_estimates_recorded",
             "monitoring_estimate_within_half", "schedule_chart_for_large_plan", "prior_use"} <= set(f["apply"].guards)
     assert docs(p405, "start_negotiation") == {("plan", None)}
     assert docs(p405, "agree") == {("consent_letter", "every_lender")}

@@ -51,6 +51,20 @@ def lead_certified(g: GuardInput) -> Reasons:
     return ()
 
 
+def support_orgs_certified(g: GuardInput) -> Reasons:
+    """Every support org on the case — the lead and each co-supporter — is a 認定経営革新等支援機関
+    (pamphlet lines 1–9, 31); one reason per uncertified org."""
+    lead = g.facts.lead
+    reasons: list[str] = []
+    if lead is None:
+        reasons.append("代表の認定支援機関が登録されていません")
+    for org in g.facts.support_orgs:
+        if not org.certified:
+            role = "代表の支援機関" if org.lead else "協力する支援機関"
+            reasons.append(f"{role} {_org(org.name, org.org_id)} は認定経営革新等支援機関ではありません")
+    return tuple(reasons)
+
+
 def no_fee_receiving_lender(g: GuardInput) -> Reasons:
     f = g.facts
     lender_ids = {lender.org_id for lender in f.lenders}
@@ -239,6 +253,8 @@ GUARDS: dict[str, Guard] = {
     g.name: g
     for g in (
         Guard("lead_certified", lead_certified, summary="lead support org is certified"),
+        Guard("support_orgs_certified", support_orgs_certified,
+              summary="every support org on the case (lead and co-supporters) is certified"),
         Guard("no_fee_receiving_lender", no_fee_receiving_lender,
               summary="no fee-receiving support org is a lender (bank track: lead is the main bank)"),
         Guard("not_single_unguaranteed_lender", not_single_unguaranteed_lender,

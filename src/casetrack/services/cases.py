@@ -9,7 +9,7 @@ from .. import presenters
 from ..domain import policy
 from ..domain.dates import fiscal_year
 from ..domain.schedule import early_sessions, regular_sessions
-from ..errors import BadInput, NotFound
+from ..errors import BadInput, NotFound, Refused
 from ..store.repo import Repo, utcnow
 from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import workflow
@@ -18,6 +18,8 @@ from .closures import calendar_of
 from .context import Context, load_case, stale
 from .fees import decide_claim_by_event
 from .parsing import LenderArg
+
+HQ_COUNCIL = "00"  # 本部: enquiries only, no cases (DOMAIN.md §6)
 
 
 def open_case(ctx: Context, *, program: str, track: str | None, council: str, company_id: int,
@@ -29,6 +31,9 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
     track = track or spec.default_track
     if track not in spec.tracks:
         raise BadInput(f"unknown track {track!r} for program {program} (one of {', '.join(spec.tracks)})")
+    if council == HQ_COUNCIL:
+        raise Refused("council 00 (中小企業活性化全国本部) answers enquiries only: open the case at the "
+                      "prefecture's council", ja=["全国本部（00）では案件を受け付けません（相談のみ）。都道府県の協議会で開いてください。"])
     opened_on = on or ctx.today
     try:
         rule_set = spec.rule_set_on(opened_on)
@@ -174,7 +179,6 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
 
     Returns the case as `case show` does, or with ``view=False`` only what the event changed."""
     ctx.authorize(policy.event_action(event_id))
-    on = on or ctx.today
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
@@ -182,6 +186,7 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
         needs_prior = _needs_prior_cases(spec, case["state"], event_id)
         facts = repo.facts(case, with_prior_cases=needs_prior)
         company = repo.company(case["company_id"]) or {}
+    on = on or _default_on(spec, facts, event_id) or ctx.today
     engine = engine_for(spec)
     if until is not None and event_id in spec.events and not spec.events[event_id].until_required:
         raise BadInput(f"{event_id} takes no --until (only events that set a new date do)",
@@ -218,6 +223,18 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
                     "state_label": state.ja, "effective_on": on, "version": case["version"] + 1}
         return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today,
                                     calendar_of(ctx, repo, case["council"]))
+
+
+def _default_on(spec: WorkflowSpec, facts: Any, event_id: str) -> dt.date | None:
+    """The effective date an event takes without --on when the workflow names a document for it
+    (405 agree: the date of the latest consent letter from a lender of the case)."""
+    event = spec.events.get(event_id)
+    if event is None or event.on_default is None or facts.state not in event.sources:
+        return None
+    lenders = {lender.org_id for lender in facts.lenders}
+    days = [d.on for d in facts.documents
+            if d.kind == event.on_default and (d.lender_id is None or d.lender_id in lenders)]
+    return max(days, default=None)
 
 
 def _needs_prior_cases(spec: WorkflowSpec, state: str, event_id: str) -> bool:

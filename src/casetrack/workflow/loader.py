@@ -38,7 +38,7 @@ OPTIONAL_KEYS = {"reminders"}
 RUNG_KEYS = {"id", "days", "months", "to", "template"}
 COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by"}
 STATE_KEYS = {"ja", "en", "waiting_on", "stall_days", "final"}
-EVENT_KEYS = {"ja", "en", "from", "to", "guards", "documents", "reason", "until", "sets"}
+EVENT_KEYS = {"ja", "en", "from", "to", "guards", "documents", "reason", "until", "sets", "on_default"}
 TRACK_KEYS = {"ja", "en", "available_from", "available_until"}
 DOC_KEYS = {"ja", "en", "from_lender"}
 SETS = ("accepted_on", "plan_date")
@@ -421,6 +421,10 @@ def _events(node: _Map, states: dict[str, StateSpec], documents: dict[str, Docum
                 elif not documents[kind].from_lender:
                     p.add(line, f"{what}: document {kind!r} does not come from a lender")
             reqs.append(DocRequirement(str(kind), source))
+        on_default = body.get("on_default")
+        if on_default is not None and on_default not in {r.kind for r in reqs}:
+            p.add(_line(body, "on_default"), f"{what}: on_default must name one of the event's documents")
+            on_default = None
         sets = body.get("sets")
         if sets is not None and sets not in SETS:
             p.add(_line(body, "sets"), f"{what}: sets must be one of {', '.join(SETS)}")
@@ -428,7 +432,7 @@ def _events(node: _Map, states: dict[str, StateSpec], documents: dict[str, Docum
             id=eid, ja=_label(body, "ja", what, p), en=_label(body, "en", what, p), sources=sources,
             target=target, guards=tuple(str(g) for g in guards), documents=tuple(reqs),
             reason_required=_flag(body, "reason", what, p), until_required=_flag(body, "until", what, p),
-            sets=sets, line=_line(node, eid),
+            sets=sets, line=_line(node, eid), on_default=None if on_default is None else str(on_default),
         )
     return out
 

@@ -55,6 +55,9 @@ class EventSpec:
     until_required: bool
     sets: str | None  # accepted_on | plan_date
     line: int
+    # without --on, the event takes the date of the latest document of this kind (405 agree: the last
+    # consent letter); the document requirement already refuses an earlier date
+    on_default: str | None = None
 
     def target_from(self, source: str) -> str:
         return self.target or source

@@ -1,0 +1,111 @@
+"""The checks the pamphlet names (DOMAIN.md §11; pamphlet ../shared/seeds/000_706b32374ccb7cf0.txt),
+each refused and passed through the real CLI: exit code, every reason, nothing written."""
+
+from __future__ import annotations
+
+from tests.cli.helpers import (
+    adv,
+    case_count,
+    doc,
+    drive_405,
+    history,
+    open_405,
+    open_early,
+    refused,
+    show,
+)
+from tests.conftest import ADMIN, Cli, World
+
+UNCERTIFIED = "未認定コンサル"  # world.uncertified
+THIRD = "日本政策金融公庫"  # world.bank_third (not certified)
+
+
+# -- (a) every support org certified at apply (lines 1–9, 31) ------------------------------------
+
+def test_an_uncertified_co_supporter_is_refused_at_apply_early(cli: Cli, world: World) -> None:
+    cid = open_early(cli, world, support=[world.tax, world.uncertified])
+    doc(cli, cid, "pre_consultation_letter", "2026-04-05")
+    refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10",
+            expected=[[UNCERTIFIED, "認定経営革新等支援機関ではありません"]])
+
+
+def test_each_uncertified_support_org_is_named_405(cli: Cli, world: World) -> None:
+    # the lead and two co-supporters uncertified: three reasons, one per org (the third bank is not a
+    # lender of this case, so it is refused only for its certification)
+    cid = open_405(cli, world, support=[world.uncertified, world.tax, world.bank_third],
+                   lenders=[f"{world.bank_main}:main", f"{world.bank_second}:guaranteed"])
+    doc(cli, cid, "schedule_chart", "2026-04-05")
+    refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10", expected=[
+        [UNCERTIFIED, "代表"], [THIRD, "認定経営革新等支援機関ではありません"]])
+
+
+def test_certified_co_supporters_pass(cli: Cli, world: World) -> None:
+    # a certified bank that lends nothing to the company may co-support
+    cid = open_early(cli, world, support=[world.tax, world.bank_adviser])
+    doc(cli, cid, "pre_consultation_letter", "2026-04-05")
+    assert adv(cli, cid, "apply", "2026-04-10")["state"] == "applied"
+
+
+# -- (b) the 利用申請書 at apply, both programs (line 238) -------------------------------------------
+
+def test_apply_needs_the_application_form_early(cli: Cli, world: World) -> None:
+    cid = open_early(cli, world, application=False)
+    doc(cli, cid, "pre_consultation_letter", "2026-04-05")
+    refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10", expected=[["利用申請書", "application"]])
+    doc(cli, cid, "application", "2026-04-10")
+    assert adv(cli, cid, "apply", "2026-04-10")["state"] == "applied"
+
+
+def test_apply_needs_the_application_form_405(cli: Cli, world: World) -> None:
+    cid = open_405(cli, world, application=False)
+    doc(cli, cid, "schedule_chart", "2026-04-05")
+    refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10", expected=[["利用申請書", "application"]])
+    # a form dated after the effective date does not count yet
+    doc(cli, cid, "application", "2026-04-11")
+    refused(cli, cid, "apply", on="2026-04-10", today="2026-04-11",
+            expected=[["利用申請書", "2026-04-11"]])
+    assert adv(cli, cid, "apply", "2026-04-11")["state"] == "applied"
+
+
+# -- (i) no case at council 00 (本部: enquiries only) ----------------------------------------------
+
+def test_no_case_opens_at_council_00(cli: Cli, world: World) -> None:
+    # a coordinator who acts for 00 (and 13) as well: the rule, not the access, refuses
+    cli.ok("user", "add", "honbu", "--council", "00", "--council", "13", user=ADMIN)
+    before = case_count(cli)
+    args = ["case", "open", "--program", "early", "--council", "00", "--company", str(world.company),
+            "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main", "--on", "2026-04-01"]
+    result = cli(*args, "--format", "json", today="2026-04-01", user="honbu")
+    assert result.code == 1, (result.code, result.err)
+    assert result.err.startswith("error:") and len(result.err.splitlines()) == 1
+    assert "00" in result.err and "Traceback" not in result.err
+    assert result.json["ok"] is False
+    assert case_count(cli) == before
+    # the same at a prefecture's council opens
+    assert show(cli, cli.ok(*args[:5], "13", *args[6:], today="2026-04-01", user="honbu")["id"])["council"] == "13"
+
+
+# -- (h) the 405 plan date: agree defaults to the latest consent letter, never before it -----------
+
+def _negotiating_with_letters(cli: Cli, world: World) -> str:
+    cid = drive_405(cli, world, "negotiating")  # lenders: main, second (guaranteed), third
+    for lender, day in ((world.bank_main, "2026-11-01"), (world.bank_second, "2026-11-05"),
+                        (world.bank_third, "2026-11-03")):
+        doc(cli, cid, "consent_letter", day, lender=lender)
+    return cid
+
+
+def test_agree_without_on_takes_the_latest_consent_letter(cli: Cli, world: World) -> None:
+    cid = _negotiating_with_letters(cli, world)
+    case = cli.ok("case", "advance", cid, "agree", today="2026-11-20")  # no --on
+    assert (case["state"], case["plan_date"], case["state_since"]) == ("agreed", "2026-11-05", "2026-11-05")
+    assert history(cli, cid)[-1]["effective_on"] == "2026-11-05"
+    # the 36-month window starts there: 6-monthly sessions from 2027-05-05 (a holiday: こどもの日)
+    assert show(cli, cid)["monitoring"][0]["nominal_due_on"] == "2027-05-05"
+
+
+def test_agree_may_not_precede_the_latest_consent_letter(cli: Cli, world: World) -> None:
+    cid = _negotiating_with_letters(cli, world)
+    refused(cli, cid, "agree", on="2026-11-04", today="2026-11-20",
+            expected=[["東都信用金庫", "2026-11-05"]])
+    assert adv(cli, cid, "agree", "2026-11-05")["plan_date"] == "2026-11-05"
