@@ -28,11 +28,11 @@ def _early(cli: Cli, world: World, track: str, lead: int) -> str:
     # plan fee 200,000 with estimate 180,000 → 120,000 (DOMAIN.md §5);
     # interim 90,000 → 60,000 capped at 50,000; fye 60,000 → 40,000
     ("standard", "tax", 120_000, 50_000, 40_000),
-    # bank track: the same plan arithmetic, monitoring caps 0
-    ("bank", "bank_main", 120_000, 0, 0),
+    # bank track: the same plan arithmetic; monitoring caps 0 (those claims are refused: see below)
+    ("bank", "bank_main", 120_000, None, None),
 ])
 def test_early_money_path(cli: Cli, world: World, track: str, lead_attr: str, plan_subsidy: int,
-                          interim_subsidy: int, fye_subsidy: int) -> None:
+                          interim_subsidy: int | None, fye_subsidy: int | None) -> None:
     cid = _early(cli, world, track, getattr(world, lead_attr))
     claim = cli.ok("fee", "claim", cid, "plan", "--fee", "200,000", "--on", "2025-09-10")
     assert {"id", "case", "component", "fee", "status", "subsidy", "session"} <= set(claim)
@@ -47,6 +47,13 @@ def test_early_money_path(cli: Cli, world: World, track: str, lead_attr: str, pl
     sessions = {s["kind"]: s for s in shown["monitoring"]}
     cli.ok("monitoring", "record", cid, str(sessions["interim"]["seq"]), "--held-on", "2026-03-02")
     cli.ok("monitoring", "record", cid, str(sessions["fye"]["seq"]), "--held-on", "2027-05-20", today="2027-05-20")
+    if interim_subsidy is None:  # a component capped at 0 on the track: refused, nothing written
+        for component, kind in (("monitoring_interim", "interim"), ("monitoring_fye", "fye")):
+            result = cli("fee", "claim", cid, component, "--fee", "90000", "--session",
+                         str(sessions[kind]["seq"]), "--on", "2027-05-21", today="2027-05-21")
+            assert result.code == 1 and "cap is 0" in result.err and len(result.err.splitlines()) == 1
+        assert [c["component"] for c in cli.ok("fee", "list", cid)] == ["plan"]
+        return
     interim = cli.ok("fee", "claim", cid, "monitoring_interim", "--fee", "90000", "--session",
                      str(sessions["interim"]["seq"]), "--on", "2027-05-21")
     decided = cli.ok("fee", "decide", cid, str(interim["id"]), "--on", "2027-05-25")

@@ -10,6 +10,7 @@ from tests.cli.helpers import (
     drive_405,
     history,
     open_405,
+    open_case,
     open_early,
     refused,
     show,
@@ -109,3 +110,45 @@ def test_agree_may_not_precede_the_latest_consent_letter(cli: Cli, world: World)
     refused(cli, cid, "agree", on="2026-11-04", today="2026-11-20",
             expected=[["東都信用金庫", "2026-11-05"]])
     assert adv(cli, cid, "agree", "2026-11-05")["plan_date"] == "2026-11-05"
+
+
+# -- (c) the guarantee-release negotiation fee (lines 207–208) and components capped at 0 -----------
+
+def _claim_refused(cli: Cli, cid: str, *args: str, today: str, says: list[str]) -> None:
+    before = cli.ok("fee", "list", cid)
+    result = cli("fee", "claim", cid, *args, "--format", "json", today=today)
+    assert result.code == 1, (result.code, result.err)
+    assert result.err.startswith("error:") and len(result.err.splitlines()) == 1
+    for text in says:
+        assert text in result.err
+    assert result.json["ok"] is False
+    assert cli.ok("fee", "list", cid) == before
+
+
+def test_guarantee_release_fee_needs_the_negotiation_record(cli: Cli, world: World) -> None:
+    cid = drive_405(cli, world, "agreed")  # plan date 2026-11-03
+    _claim_refused(cli, cid, "guarantee_release", "--fee", "150000", "--on", "2026-11-10", today="2026-11-10",
+                   says=["guarantee_negotiation", "経営者保証解除の交渉記録"])
+    # a record dated after the claim does not count yet
+    doc(cli, cid, "guarantee_negotiation", "2026-11-12")
+    _claim_refused(cli, cid, "guarantee_release", "--fee", "150000", "--on", "2026-11-10", today="2026-11-12",
+                   says=["guarantee_negotiation"])
+    claim = cli.ok("fee", "claim", cid, "guarantee_release", "--fee", "150000", "--on", "2026-11-12",
+                   today="2026-11-12")
+    # 150,000 × 2/3 = 100,000 = the cap (DOMAIN.md §5): payable even if the release failed
+    assert (claim["status"], claim["subsidy"]) == ("claimed", 100_000)
+
+
+def test_a_component_capped_at_zero_is_refused(cli: Cli, world: World) -> None:
+    # early bank track: guarantee_release and the monitoring components are capped at 0
+    cid = str(open_case(cli, "early", track="bank", company=world.company, support=[world.bank_main],
+                        lenders=[f"{world.bank_main}:main"], on="2025-06-02")["id"])
+    doc(cli, cid, "pre_consultation_letter", "2025-06-05")
+    adv(cli, cid, "apply", "2025-06-10")
+    adv(cli, cid, "accept", "2025-06-20")
+    doc(cli, cid, "plan", "2025-09-01")
+    doc(cli, cid, "bank_receipt", "2025-09-01")
+    adv(cli, cid, "submit_plan", "2025-09-01")
+    doc(cli, cid, "guarantee_negotiation", "2025-09-02")
+    _claim_refused(cli, cid, "guarantee_release", "--fee", "90000", "--on", "2025-09-03", today="2025-09-03",
+                   says=["cap is 0", "guarantee_release"])

@@ -159,6 +159,7 @@ def holdback_case(site: Site, *, until: str = "decide_payment") -> str:
     on(HOLDBACK_PLAN_DATE, "case", "advance", case_id, "agree", "--on", HOLDBACK_PLAN_DATE)
     on("2025-10-20", "fee", "claim", case_id, "plan", "--fee", "3300000", "--on", "2025-10-20")
     on("2025-10-20", "doc", "add", case_id, "share_transfer", "--on", "2025-10-20")
+    on("2025-10-20", "doc", "add", case_id, "guarantee_negotiation", "--on", "2025-10-20")  # for its fee
     on("2025-10-20", "case", "advance", case_id, "claim_payment", "--on", "2025-10-20")
     if until == "decide_payment":
         on("2025-11-05", "case", "advance", case_id, "decide_payment", "--on", "2025-11-05")

@@ -90,6 +90,11 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
         _expect(case, expected_version)
         _component(spec, case, component)
         comp = spec.components[component]
+        cap = spec.rule_set(case["rule_set"]).caps(case["track"])[component]
+        if cap == 0:
+            raise Refused(f"the {component} cap is 0 on {spec.program}/{case['track']}: nothing is paid for it, "
+                          "so no claim is taken",
+                          [f"{spec.tracks[case['track']].ja}では「{comp.ja}」の上限額が0円のため申請できません。"])
         if case["state"] not in comp.claim_states:
             states = "、".join(spec.states[s].ja for s in comp.claim_states if s in spec.states)
             raise Refused(f"case {case_id} is {case['state']}: a {component} claim is made in "
@@ -103,6 +108,12 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
                                [f"「{comp.ja}」は伴走支援の回ごとの申請ではありません。回を選ばずに申請してください。"])
         else:
             _check_session(repo, case_id, component, comp.ja, comp.session, session, claims)
+        if comp.document is not None and comp.session is None and not repo_has_document(repo, case_id,
+                                                                                          comp.document, on):
+            label = spec.documents[comp.document].ja
+            raise Refused(f"a {component} claim needs a {comp.document} document ({label}) on file by {on}: "
+                          f"record it first (casetrack doc add {case_id} {comp.document})",
+                          [f"「{comp.ja}」の申請には{label}（{comp.document}）が必要です。先に記録してください。"])
         if comp.decided_by and any(c["component"] == component and c["status"] != "rejected" for c in claims):
             raise Refused(f"case {case_id} already has a {component} claim",
                           [f"この案件には「{comp.ja}」の申請がすでにあります。"])
@@ -113,6 +124,11 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
                                       "user": ctx.user})
         preview = _subsidy_now(repo, spec, case, component, fee)
     return _claim_view(repo_claim(claim_id, case_id, component, fee, "claimed", session), preview)
+
+
+def repo_has_document(repo: Repo, case_id: str, kind: str, on: dt.date) -> bool:
+    """A document of ``kind`` dated no later than ``on`` is on file for the case."""
+    return any(d["kind"] == kind and d["on"] <= on for d in repo.case_documents(case_id))
 
 
 def _check_session(repo: Repo, case_id: str, component: str, label: str, kind: str, session: int | None,

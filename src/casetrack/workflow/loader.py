@@ -36,7 +36,7 @@ TOP_KEYS = {"program", "label", "initial", "plan_date_event", "tracks", "documen
             "events", "rule_sets", "reminders"}
 OPTIONAL_KEYS = {"reminders"}
 RUNG_KEYS = {"id", "days", "months", "to", "template"}
-COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by"}
+COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by", "document"}
 STATE_KEYS = {"ja", "en", "waiting_on", "stall_days", "final"}
 EVENT_KEYS = {"ja", "en", "from", "to", "guards", "documents", "reason", "until", "sets", "on_default"}
 TRACK_KEYS = {"ja", "en", "available_from", "available_until"}
@@ -194,7 +194,7 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     tracks = _tracks(_section(doc, "tracks", p), p)
     states = _states(_section(doc, "states", p), p)
     events = _events(_section(doc, "events", p), states, documents, p)
-    components = _components(_section(doc, "components", p), states, events, p)
+    components = _components(_section(doc, "components", p), states, events, p, documents)
 
     initial = doc.get("initial")
     if states and initial not in states:
@@ -230,7 +230,7 @@ def _documents(node: _Map, p: _Problems) -> dict[str, DocumentKind]:
 
 
 def _components(node: _Map, states: dict[str, StateSpec], events: dict[str, Any],
-                p: _Problems) -> dict[str, ComponentSpec]:
+                p: _Problems, documents: dict[str, DocumentKind] | None = None) -> dict[str, ComponentSpec]:
     out = {}
     for cid, body in node.items():
         what = f"component {cid!r}"
@@ -253,8 +253,12 @@ def _components(node: _Map, states: dict[str, StateSpec], events: dict[str, Any]
         decided_by = body.get("decided_by")
         if decided_by is not None and events and decided_by not in events:
             p.add(_line(body, "decided_by"), f"{what}: unknown event {decided_by!r} in decided_by")
+        document = body.get("document")
+        if document is not None and documents is not None and document not in documents:
+            p.add(_line(body, "document"), f"{what}: unknown document kind {document!r} in document")
         out[cid] = ComponentSpec(cid, _label(body, "ja", what, p), _label(body, "en", what, p),
-                                 tuple(str(x) for x in claim_states), session, decided_by)
+                                 tuple(str(x) for x in claim_states), session, decided_by,
+                                 None if document is None else str(document))
     return out
 
 

@@ -71,6 +71,8 @@ class ComponentSpec:
     claim_states: tuple[str, ...]
     session: str | None  # the monitoring-session kind a claim of this component is for
     decided_by: str | None  # an event that decides the claim (plan: decide_payment)
+    # a document a claim needs on file (by the claim date; for a session's claim: for that session)
+    document: str | None = None
 
 
 @dataclass(frozen=True)
