@@ -145,6 +145,8 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
          f"retained {money['retained_total']:,}円 until the first monitoring claim")
     step(c2, "close", "2026-04-01")
     services.record_session(osaka, c2, 1, held_on=D("2026-08-20"), note="3行合同のモニタリング会議")
+    services.add_document(osaka, c2, "monitoring_report", lender_id=None, on=D("2026-08-25"), file=None, session=1)
+    echo("  2026-08-25  + document monitoring_report for session 1 (a monitoring claim needs its session's report)")
     claim = services.claim_fee(osaka, c2, "monitoring", fee=150000, session=1, on=D("2026-08-31"))
     decided = services.decide_fee(osaka, c2, claim["id"], on=D("2026-09-15"))
     echo(f"  2026-09-15  monitoring claim (session 1) 150,000円 decided: subsidy {decided['subsidy']:,}円 "

@@ -116,7 +116,8 @@ def case_view(repo: Repo, case: dict[str, Any], spec: WorkflowSpec, today: dt.da
                      "consented_on": consent.get(x["org_id"])} for x in lenders],
         "estimates": repo.case_estimates(cid),
         "documents": [{"id": d["id"], "kind": d["kind"], "label": spec.documents[d["kind"]].ja,
-                       "lender_id": d["lender_id"], "on": d["on"], "file": d["file_path"]} for d in docs],
+                       "lender_id": d["lender_id"], "on": d["on"], "file": d["file_path"],
+                       "session": d.get("session_seq")} for d in docs],
         "monitoring": [session_row({**s, "council": case["council"]}, today, calendar)
                        for s in repo.case_sessions(cid)],
         "money": money_view(repo.case_claims(cid), repo.case_ledger(cid),

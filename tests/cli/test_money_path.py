@@ -46,7 +46,9 @@ def test_early_money_path(cli: Cli, world: World, track: str, lead_attr: str, pl
                     "company_share": 200_000 - plan_subsidy}
     sessions = {s["kind"]: s for s in shown["monitoring"]}
     cli.ok("monitoring", "record", cid, str(sessions["interim"]["seq"]), "--held-on", "2026-03-02")
+    cli.ok("doc", "add", cid, "monitoring_report", "--session", str(sessions["interim"]["seq"]), "--on", "2026-03-02")
     cli.ok("monitoring", "record", cid, str(sessions["fye"]["seq"]), "--held-on", "2027-05-20", today="2027-05-20")
+    cli.ok("doc", "add", cid, "monitoring_report", "--session", str(sessions["fye"]["seq"]), "--on", "2027-05-20", today="2027-05-20")
     if interim_subsidy is None:  # a component capped at 0 on the track: refused, nothing written
         for component, kind in (("monitoring_interim", "interim"), ("monitoring_fye", "fye")):
             result = cli("fee", "claim", cid, component, "--fee", "90000", "--session",
@@ -105,6 +107,7 @@ def test_405_money_path(cli: Cli, world: World, track: str, plan_fee: int, plan_
     not_held = cli("fee", "claim", cid, "monitoring", "--fee", "150000", "--session", "1", "--format", "json")
     assert not_held.code == 1 and "not held" in not_held.json["error"]
     cli.ok("monitoring", "record", cid, "1", "--held-on", "2026-04-15")
+    cli.ok("doc", "add", cid, "monitoring_report", "--session", "1", "--on", "2026-04-15")
     claim = cli.ok("fee", "claim", cid, "monitoring", "--fee", "150000", "--session", "1", "--on", "2026-04-20")
     assert (claim["subsidy"], claim["session"]) == (100_000, 1)
     decided = cli.ok("fee", "decide", cid, str(claim["id"]), "--on", "2026-04-30")

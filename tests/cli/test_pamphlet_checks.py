@@ -3,6 +3,8 @@ each refused and passed through the real CLI: exit code, every reason, nothing w
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.cli.helpers import (
     adv,
     case_count,
@@ -152,3 +154,42 @@ def test_a_component_capped_at_zero_is_refused(cli: Cli, world: World) -> None:
     doc(cli, cid, "guarantee_negotiation", "2025-09-02")
     _claim_refused(cli, cid, "guarantee_release", "--fee", "90000", "--on", "2025-09-03", today="2025-09-03",
                    says=["cap is 0", "guarantee_release"])
+
+
+# -- (d) a monitoring fee claim needs the session held and that session's 伴走支援報告書 -------------
+
+def test_monitoring_claim_needs_the_report_of_its_session(cli: Cli, world: World, tmp_path: Path) -> None:
+    cid = drive_405(cli, world, "monitoring")  # plan date 2026-11-03: sessions 2027-05-03, 2027-11-03, …
+    first, second = show(cli, cid)["monitoring"][:2]
+    cli.ok("monitoring", "record", cid, "1", "--held-on", first["due_on"], today=first["due_on"])
+    on = first["due_on"]
+    _claim_refused(cli, cid, "monitoring", "--fee", "150000", "--session", "1", "--on", on, today=on,
+                   says=["monitoring_report", "--session 1"])
+    # a report filed for another session does not count
+    doc(cli, cid, "monitoring_report", on)  # no session named
+    _claim_refused(cli, cid, "monitoring", "--fee", "150000", "--session", "1", "--on", on, today=on,
+                   says=["monitoring_report"])
+    added = cli.ok("doc", "add", cid, "monitoring_report", "--session", "1", "--on", on, today=on)
+    assert added["session"] == 1
+    assert cli.ok("fee", "claim", cid, "monitoring", "--fee", "150000", "--session", "1", "--on", on,
+                  today=on)["status"] == "claimed"
+    # `monitoring record --report FILE` files the report for its session: the claim goes through
+    report = tmp_path / "報告書_第2回.pdf"
+    report.write_bytes(b"%PDF-1.4 report")
+    day = second["due_on"]
+    held = cli.ok("monitoring", "record", cid, "2", "--held-on", day, "--report", str(report), today=day)
+    assert held["report"]["session"] == 2
+    assert cli.ok("fee", "claim", cid, "monitoring", "--fee", "150000", "--session", "2", "--on", day,
+                  today=day)["status"] == "claimed"
+    docs = [(d["kind"], d["session"]) for d in show(cli, cid)["documents"] if d["kind"] == "monitoring_report"]
+    assert docs == [("monitoring_report", None), ("monitoring_report", 1), ("monitoring_report", 2)]
+
+
+def test_doc_session_is_checked(cli: Cli, world: World) -> None:
+    cid = drive_405(cli, world, "monitoring")
+    before = show(cli, cid)["documents"]
+    result = cli("doc", "add", cid, "monitoring_report", "--session", "9", "--on", "2027-05-06", today="2027-05-06")
+    assert result.code == 4 and len(result.err.splitlines()) == 1
+    result = cli("doc", "add", cid, "plan", "--session", "1", "--on", "2027-05-06", today="2027-05-06")
+    assert result.code == 2 and len(result.err.splitlines()) == 1
+    assert show(cli, cid)["documents"] == before

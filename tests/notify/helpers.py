@@ -101,6 +101,7 @@ def case_in_monitoring(cli: Cli, w: World, *, company: int | None = None, suppor
 
 def record(cli: Cli, case_id: str, seq: int, held_on: str) -> None:
     cli.ok("monitoring", "record", case_id, str(seq), "--held-on", held_on, today=held_on)
+    cli.ok("doc", "add", case_id, "monitoring_report", "--session", str(seq), "--on", held_on, today=held_on)
 
 
 def release_holdback(cli: Cli, case_id: str, seq: int, on: str) -> None:

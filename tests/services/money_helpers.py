@@ -69,6 +69,8 @@ def decide_plan(ctx: services.Context, cid: str, fee: int, on: str = "2025-11-01
 def hold(ctx: services.Context, cid: str, seq: int) -> None:
     session = next(s for s in services.show_case(ctx, cid)["monitoring"] if s["seq"] == seq)
     services.record_session(ctx, cid, seq, held_on=session["due_on"], note=None)
+    services.add_document(ctx, cid, "monitoring_report", lender_id=None, on=session["due_on"], file=None,
+                          session=seq)  # its 伴走支援報告書: a monitoring claim needs it
 
 
 def claim_and_decide(ctx: services.Context, cid: str, component: str, fee: int, session: int | None = None,

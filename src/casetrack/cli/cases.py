@@ -246,19 +246,22 @@ def doc() -> None:
 @click.option("--lender", type=int, metavar="ORG_ID", help="For letters from a lender (default: the main bank).")
 @click.option("--on", type=DATE, help="Date of the document (default: --today).")
 @click.option("--file", "file_path", metavar="PATH", help="A file to fingerprint (sha256) and point to.")
+@click.option("--session", type=int, metavar="SEQ", help="The monitoring session a monitoring_report is for.")
 @format_option
 @pass_globals
 def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date | None, file_path: str | None,
-            fmt: str) -> None:
+            session: int | None, fmt: str) -> None:
     """Record a document of KIND on CASE.
 
     \b
     Example:
       casetrack doc add 13-2026-0001 consent_letter --lender 3 --on 2026-10-15
+      casetrack doc add 13-2026-0001 monitoring_report --session 2 --file 報告書_第2回.pdf
     """
     from .. import services
 
-    emit(services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path), fmt)
+    emit(services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path,
+                               session=session), fmt)
 
 
 def _readable(rows: Any, fmt: str) -> Any:

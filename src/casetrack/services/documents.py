@@ -7,9 +7,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput
+from ..errors import BadInput, NotFound
 from ..store.repo import utcnow
 from .context import Context, load_case, stale
+
+SESSION_DOCUMENT = "monitoring_report"  # the one document kind filed for a monitoring session
 
 
 def fingerprint(file: str, option: str) -> dict[str, Any]:
@@ -23,7 +25,8 @@ def fingerprint(file: str, option: str) -> dict[str, Any]:
 
 
 def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None, on: dt.date | None,
-                 file: str | None, expected_version: int | None = None) -> dict[str, Any]:
+                 file: str | None, expected_version: int | None = None,
+                 session: int | None = None) -> dict[str, Any]:
     """Record a document of ``kind`` (a letter from a lender: ``lender_id``, by default the main bank).
     ``expected_version``: the version of the case the caller looked at (a web form); any other is a
     Conflict."""
@@ -56,12 +59,19 @@ def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None
                                ja=[f"「{doc_kind.ja}」は金融機関からの書類です。どの金融機関からかを選んでください"
                                    "（この案件にはメイン行がありません）。"])
             lender_id = main["org_id"]
+        if session is not None:
+            if kind != SESSION_DOCUMENT:
+                raise BadInput(f"only a {SESSION_DOCUMENT} names a monitoring session; drop --session",
+                               ja=[f"伴走支援の回を付けられるのは「{spec.documents[SESSION_DOCUMENT].ja}」だけです。"])
+            if all(s["seq"] != session for s in repo.case_sessions(case_id)):
+                raise NotFound("monitoring session", f"{case_id}#{session}")
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         values = {"case_id": case_id, "kind": kind, "lender_id": lender_id, "on": on, "recorded_at": utcnow(),
-                  "user": ctx.user, **file_info}
+                  "user": ctx.user, "session_seq": session, **file_info}
         doc_id = repo.insert_document(values)
     return {"id": doc_id, "case": case_id, "kind": kind, "label": doc_kind.ja, "lender_id": lender_id,
-            "on": on, "file": file_info.get("file_path"), "sha256": file_info.get("file_sha256")}
+            "on": on, "file": file_info.get("file_path"), "sha256": file_info.get("file_sha256"),
+            "session": session}
 
 

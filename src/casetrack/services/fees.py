@@ -107,7 +107,7 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
                 raise BadInput(f"a {component} claim is not for a monitoring session; drop --session",
                                [f"「{comp.ja}」は伴走支援の回ごとの申請ではありません。回を選ばずに申請してください。"])
         else:
-            _check_session(repo, case_id, component, comp.ja, comp.session, session, claims)
+            _check_session(repo, case_id, component, comp.ja, comp.session, session, claims, comp.document)
         if comp.document is not None and comp.session is None and not repo_has_document(repo, case_id,
                                                                                           comp.document, on):
             label = spec.documents[comp.document].ja
@@ -132,7 +132,7 @@ def repo_has_document(repo: Repo, case_id: str, kind: str, on: dt.date) -> bool:
 
 
 def _check_session(repo: Repo, case_id: str, component: str, label: str, kind: str, session: int | None,
-                   claims: list[dict[str, Any]]) -> None:
+                   claims: list[dict[str, Any]], document: str | None = None) -> None:
     if session is None:
         raise BadInput(f"a {component} claim is for one monitoring session: add --session SEQ",
                        [f"「{label}」は伴走支援の回ごとに申請します。どの回の費用かを選んでください。"])
@@ -146,6 +146,12 @@ def _check_session(repo: Repo, case_id: str, component: str, label: str, kind: s
         raise Refused(f"session {session} of case {case_id} is {row['status']}, not held: "
                       "record it first (casetrack monitoring record)",
                       [f"第{session}回の伴走支援はまだ実施が記録されていません。先に実施を記録してください。"])
+    if document is not None and not any(d["kind"] == document and d["session_seq"] == session
+                                        for d in repo.case_documents(case_id)):
+        raise Refused(f"session {session} of case {case_id} has no {document} on file: record it first "
+                      f"(casetrack doc add {case_id} {document} --session {session}, or monitoring record "
+                      "--report FILE)",
+                      [f"第{session}回の伴走支援報告書がありません。先にその回の報告書を記録してください。"])
     if any(c["session_seq"] == session and c["status"] != "rejected" for c in claims):
         raise Refused(f"session {session} of case {case_id} already has a claim",
                       [f"第{session}回の伴走支援にはすでに支払申請があります。"])

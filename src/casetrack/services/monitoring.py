@@ -83,9 +83,10 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
         if report is not None:
             doc_id = repo.insert_document({"case_id": case_id, "kind": REPORT_KIND, "lender_id": None,
                                            "on": values["held_on"], "recorded_at": utcnow(), "user": ctx.user,
-                                           **report})
+                                           "session_seq": seq, **report})
             document = {"id": doc_id, "kind": REPORT_KIND, "label": spec.documents[REPORT_KIND].ja,
-                        "on": values["held_on"], "file": report["file_path"], "sha256": report["file_sha256"]}
+                        "on": values["held_on"], "file": report["file_path"], "sha256": report["file_sha256"],
+                        "session": seq}
         row = next(s for s in repo.case_sessions(case_id) if s["seq"] == seq)
         calendar = calendar_of(ctx, repo, case["council"])
     out = presenters.session_row({**row, "council": case["council"]}, ctx.today, calendar)

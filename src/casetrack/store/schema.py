@@ -148,6 +148,7 @@ document = Table(
     Column("file_size", Integer()),
     Column("recorded_at", UTCDateTime(), nullable=False),
     Column("user", String(), nullable=False),
+    Column("session_seq", Integer()),
 )
 
 case_history = Table(

@@ -123,6 +123,7 @@ class Document(SQLModel, table=True):
     file_size: int | None = None
     recorded_at: dt.datetime
     user: str
+    session_seq: int | None = None  # a monitoring_report: the session it reports on
 
 
 class CaseHistory(SQLModel, table=True):
