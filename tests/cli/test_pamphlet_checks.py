@@ -3,13 +3,18 @@ each refused and passed through the real CLI: exit code, every reason, nothing w
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+
+import pytest
+import yaml
 
 from tests.cli.helpers import (
     adv,
     case_count,
     doc,
     drive_405,
+    drive_early,
     history,
     open_405,
     open_case,
@@ -193,3 +198,28 @@ def test_doc_session_is_checked(cli: Cli, world: World) -> None:
     result = cli("doc", "add", cid, "plan", "--session", "1", "--on", "2027-05-06", today="2027-05-06")
     assert result.code == 2 and len(result.err.splitlines()) == 1
     assert show(cli, cid)["documents"] == before
+
+
+# -- (g) the early fiscal-year-end session: fye_min_months_after_plan -------------------------------
+
+def test_fye_min_months_is_a_rule_set_value(cli: Cli, world: World, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # world.company closes its books in March. Plan date 2026-08-31.
+    dates = {"open": "2026-06-01", "apply": "2026-06-05", "accept": "2026-06-10", "submit_plan": "2026-08-31"}
+    shipped_case = drive_early(cli, world, "plan_submitted", dates=dates)
+    # 12 months (shipped): first March end on or after 2027-08-31 → 2028-03-31, due 2 months on: 2028-05-31
+    assert [s["nominal_due_on"] for s in show(cli, shipped_case)["monitoring"]] == ["2028-05-31"]
+
+    # a council reading line 176 as "within the first year" adds a rule set from 2026-06-01 with 0
+    shipped = Path(__file__).resolve().parents[2] / "workflows"
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "405.yaml").write_text((shipped / "405.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    data = yaml.safe_load((shipped / "early.yaml").read_text(encoding="utf-8"))
+    data["rule_sets"].append({"effective_from": dt.date(2026, 6, 1), "fye_min_months_after_plan": 0})
+    (folder / "early.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    monkeypatch.setenv("CASETRACK_WORKFLOWS_DIR", str(folder))
+    company = int(cli.ok("company", "add", "--name", "株式会社あさひ", "--fiscal-year-end-month", "3")["id"])
+    council_case = drive_early(cli, world, "plan_submitted", dates=dates, company=company)
+    # 0 months: first March end on or after 2026-08-31 → 2027-03-31, due 2027-05-31
+    assert [s["nominal_due_on"] for s in show(cli, council_case)["monitoring"]] == ["2027-05-31"]

@@ -258,7 +258,7 @@ def _planned_sessions(ctx: Context, spec: WorkflowSpec, case: dict[str, Any], co
         planned = early_sessions(
             plan_date, company["fiscal_year_end_month"], interim=case["interim_monitoring"],
             interim_months=rules["interim_months"], lag_months=rules["fye_report_lag_months"],
-            is_closed=calendar.is_closed)
+            is_closed=calendar.is_closed, fye_min_months=rules["fye_min_months_after_plan"])
     else:
         planned = regular_sessions(
             plan_date, case["monitoring_interval_months"] or rules["default_interval_months"],

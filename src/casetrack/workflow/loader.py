@@ -44,9 +44,13 @@ DOC_KEYS = {"ja", "en", "from_lender"}
 SETS = ("accepted_on", "plan_date")
 INT_RULES = ("claim_deadline_months", "claim_deadline_warn_months", "fye_report_lag_months", "interim_months",
              "validity_months", "validity_warn_months", "window_months", "default_interval_months",
-             "schedule_chart_above", "holdback_open_warn_months")
+             "schedule_chart_above", "holdback_open_warn_months", "fye_min_months_after_plan")
 POSITIVE_RULES = ("monitoring_escalation_days",)
 FRACTION_RULES = ("rate", "monitoring_estimate_max_share")
+OTHER_RULES = ("caps", "holdback", "reuse_needs_council_approval")
+# every rule-set key some code reads: any other key is refused (a value nothing reads would look like a
+# rule that holds while nothing enforces it)
+READ_RULES = frozenset((*INT_RULES, *POSITIVE_RULES, *FRACTION_RULES, *OTHER_RULES))
 
 
 class _Map(dict[Any, Any]):
@@ -481,7 +485,10 @@ def _rule_sets(raw: Any, line: int, tracks: dict[str, TrackSpec], events: dict[s
             if key == "effective_from":
                 continue
             kline = _line(item, key)
-            if key in INT_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            if key not in READ_RULES:
+                p.add(kline, f"rule set {start}: {key!r} is not a rule casetrack reads "
+                             f"(rules: {', '.join(sorted(READ_RULES))})")
+            elif key in INT_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 p.add(kline, f"rule set {start}: {key} must be a whole number ≥ 0")
             elif key in POSITIVE_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 p.add(kline, f"rule set {start}: {key} must be a whole number ≥ 1")
