@@ -223,3 +223,35 @@ def test_fye_min_months_is_a_rule_set_value(cli: Cli, world: World, tmp_path: Pa
     council_case = drive_early(cli, world, "plan_submitted", dates=dates, company=company)
     # 0 months: first March end on or after 2026-08-31 → 2027-03-31, due 2027-05-31
     assert [s["nominal_due_on"] for s in show(cli, council_case)["monitoring"]] == ["2027-05-31"]
+
+
+# -- (e) the same company registered twice is caught at company add --------------------------------
+
+def test_same_corporate_number_is_a_conflict_naming_the_company(cli: Cli, world: World) -> None:
+    before = cli.ok("company", "list")
+    result = cli("company", "add", "--name", "株式会社みどり工房（別名）", "--corporate-number", "1180301018771",
+                 "--fiscal-year-end-month", "3", "--format", "json")
+    assert result.code == 3 and len(result.err.splitlines()) == 1
+    assert f"company {world.company}" in result.err
+    # never a second record of one 法人番号, --force or not
+    forced = cli("company", "add", "--name", "別名", "--corporate-number", "1180301018771",
+                 "--fiscal-year-end-month", "3", "--force", "--reason", "r")
+    assert forced.code == 3
+    assert cli.ok("company", "list") == before
+
+
+def test_same_name_without_number_needs_force_and_a_reason(cli: Cli, world: World) -> None:
+    # world.company_dec: 喫茶ひまわり, no 法人番号, no prefecture; full-width/half-width and spaces ignored
+    before = cli.ok("company", "list")
+    result = cli("company", "add", "--name", "喫茶 ひまわり", "--fiscal-year-end-month", "12", "--format", "json")
+    assert result.code == 3 and f"company {world.company_dec}" in result.err
+    assert len(result.err.splitlines()) == 1
+    no_reason = cli("company", "add", "--name", "喫茶ひまわり", "--fiscal-year-end-month", "12", "--force")
+    assert no_reason.code == 2
+    assert cli.ok("company", "list") == before
+    # in another prefecture it is another company
+    assert cli.ok("company", "add", "--name", "喫茶ひまわり", "--fiscal-year-end-month", "12",
+                  "--prefecture", "27")["duplicate_of"] is None
+    forced = cli.ok("company", "add", "--name", "喫茶ひまわり", "--fiscal-year-end-month", "12", "--force",
+                    "--reason", "同名の別事業者（店主が異なる）")
+    assert (forced["duplicate_of"], forced["duplicate_reason"]) == (world.company_dec, "同名の別事業者（店主が異なる）")

@@ -79,6 +79,12 @@ class Repo:
         row = self.conn.execute(select(companies).where(companies.c.corporate_number == number)).mappings().first()
         return dict(row) if row else None
 
+    def companies_without_number(self, prefecture: str | None) -> list[dict[str, Any]]:
+        """Companies registered without a 法人番号 in ``prefecture`` (None: without one), by id."""
+        where = (companies.c.prefecture == prefecture) if prefecture is not None else companies.c.prefecture.is_(None)
+        query = select(companies).where(companies.c.corporate_number.is_(None), where).order_by(companies.c.id)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
     def list_companies(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute(select(companies).order_by(companies.c.id)).mappings()]
 

@@ -46,6 +46,8 @@ company = Table(
     Column("fiscal_year_end_month", Integer(), nullable=False),
     Column("founded_on", Date()),
     Column("prefecture", String(2)),
+    Column("duplicate_of", Integer()),
+    Column("duplicate_reason", String()),
 )
 
 organisation = Table(

@@ -27,6 +27,9 @@ class Company(SQLModel, table=True):
     fiscal_year_end_month: int = Field(ge=1, le=12)
     founded_on: dt.date | None = None
     prefecture: str | None = Field(default=None, max_length=2)
+    # registered although it looked like company duplicate_of (company add --force --reason)
+    duplicate_of: int | None = None
+    duplicate_reason: str | None = None
 
 
 class Organisation(SQLModel, table=True):
