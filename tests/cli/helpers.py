@@ -86,6 +86,7 @@ def add_company(cli: Cli, name: str, fye_month: int) -> int:
 def open_case(cli: Cli, program: str, *, company: int, support: Sequence[int], lenders: Sequence[str] = (),
               on: str, track: str | None = None, interim: bool = False, interval: int | None = None,
               estimates: dict[str, int] | None = None, reuse_reason: str | None = None,
+              reuse_ground: str | None = None,
               coordinator: str | None = None, council: str = COUNCIL, user: str = "tester",
               application: bool = True) -> dict[str, Any]:
     """Open a case; with ``application`` (the default) its 利用申請書 is filed the same day, as every
@@ -105,6 +106,8 @@ def open_case(cli: Cli, program: str, *, company: int, support: Sequence[int], l
         args += ["--estimate", f"{component}={amount}"]
     if reuse_reason is not None:
         args += ["--reuse-reason", reuse_reason]
+    if reuse_ground is not None:
+        args += ["--reuse-ground", reuse_ground]
     if coordinator is not None:
         args += ["--coordinator", coordinator]
     case = cli.ok(*args, today=on, user=user)

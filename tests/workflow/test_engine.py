@@ -118,8 +118,8 @@ def test_a_refused_event_says_every_reason_and_changes_nothing(early: WorkflowSp
         engine.fire(facts, "apply", EventArgs(on=D(2026, 2, 1)))
     reasons = info.value.details
     # missing letter and 利用申請書, uncertified lead, lead is a lender, earlier case without a
-    # re-use reason
-    assert len(reasons) == 5, reasons
+    # re-use reason nor ground
+    assert len(reasons) == 6, reasons
     assert any("pre_consultation_letter" in r for r in reasons)
     assert any("利用申請書 (application)" in r for r in reasons)
     assert any("認定経営革新等支援機関ではありません" in r for r in reasons)

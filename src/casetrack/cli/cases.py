@@ -72,13 +72,14 @@ def case() -> None:
 @click.option("--monitoring-interval-months", type=int, help="405: months between sessions (1–12).")
 @click.option("--estimate", "estimates", multiple=True, metavar="COMPONENT=YEN", help="Repeatable.")
 @click.option("--reuse-reason", metavar="TEXT", help="Why a company with an earlier case applies again.")
+@click.option("--reuse-ground", metavar="ID", help="The program's re-use ground (workflow reuse.grounds, e.g. covid).")
 @click.option("--on", type=DATE, help="Opening date (default: --today).")
 @format_option
 @pass_globals
 def case_open(g: Globals, program: str, track: str | None, council_code: str, company_id: int,
               support_orgs: tuple[int, ...], lenders: tuple[str, ...], coordinator: str | None,
               interim_monitoring: bool, monitoring_interval_months: int | None, estimates: tuple[str, ...],
-              reuse_reason: str | None, on: dt.date | None, fmt: str) -> None:
+              reuse_reason: str | None, reuse_ground: str | None, on: dt.date | None, fmt: str) -> None:
     """Open a case in its first state (consultation).
 
     \b
@@ -98,7 +99,8 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
         g.context(), program=program, track=track, council=council_code, company_id=company_id,
         support_orgs=list(support_orgs), lenders=[services.parse_lender(x) for x in lenders],
         coordinator=coordinator, interim_monitoring=interim_monitoring,
-        interval_months=monitoring_interval_months, estimates=parsed_estimates, reuse_reason=reuse_reason, on=on)
+        interval_months=monitoring_interval_months, estimates=parsed_estimates, reuse_reason=reuse_reason,
+        reuse_ground=reuse_ground, on=on)
     emit(result, fmt, render=render_case)
 
 

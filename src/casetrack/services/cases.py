@@ -25,7 +25,7 @@ HQ_COUNCIL = "00"  # 本部: enquiries only, no cases (DOMAIN.md §6)
 def open_case(ctx: Context, *, program: str, track: str | None, council: str, company_id: int,
               support_orgs: list[int], lenders: list[LenderArg], coordinator: str | None,
               interim_monitoring: bool, interval_months: int | None, estimates: dict[str, int],
-              reuse_reason: str | None, on: dt.date | None) -> dict[str, Any]:
+              reuse_reason: str | None, on: dt.date | None, reuse_ground: str | None = None) -> dict[str, Any]:
     ctx.authorize("case.open")
     spec = workflow(program)
     track = track or spec.default_track
@@ -39,6 +39,12 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
         rule_set = spec.rule_set_on(opened_on)
     except LookupError as exc:
         raise BadInput(str(exc)) from None
+    if reuse_ground is not None:
+        if reuse_ground not in spec.reuse_grounds:
+            raise BadInput(f"unknown re-use ground {reuse_ground!r} for {program} "
+                           f"(one of {', '.join(spec.reuse_grounds) or 'none'})")
+        if not (reuse_reason and reuse_reason.strip()):
+            raise BadInput("--reuse-ground needs --reuse-reason TEXT saying how the ground applies")
     if not support_orgs:
         raise BadInput("a case needs its lead support org (--support-org ID)")
     if len(set(support_orgs)) != len(support_orgs):
@@ -89,6 +95,7 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
             "state": spec.initial, "state_since": opened_on, "coordinator": coordinator, "rule_set": rule_set.id,
             "opened_on": opened_on, "interim_monitoring": interim_monitoring,
             "monitoring_interval_months": interval_months, "reuse_reason": reuse_reason or None,
+            "reuse_ground": reuse_ground,
             "version": 1, "created_at": utcnow(),
         })
         repo.insert_links(

@@ -35,6 +35,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+OTHER_COUNCIL_CASE = "他の協議会の案件"  # how a refusal names another council's case
+
+
 class Repo:
     """Data access for one unit of work. ``councils`` narrows every case read when set."""
 
@@ -312,12 +315,15 @@ class Repo:
         query = self._case_scope(query).order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def prior_cases(self, company_id: int, program: str, exclude: str) -> list[str]:
-        """Earlier cases of this company and program that reached payment_claimed (any council)."""
-        query = (select(cases.c.id).distinct().join(history, history.c.case_id == cases.c.id)
+    def prior_cases(self, company_id: int, program: str, exclude: str, council: str | None = None) -> list[str]:
+        """Earlier uses of this program by this company — cases that reached 利用決定 (accepted), in any
+        council. A case of another council than ``council`` is named only as 「他の協議会の案件」: its id
+        is not this council's to see."""
+        query = (select(cases.c.id, cases.c.council)
                  .where(cases.c.company_id == company_id, cases.c.program == program, cases.c.id != exclude,
-                        history.c.to_state == "payment_claimed").order_by(cases.c.id))
-        return list(self.conn.execute(query).scalars())
+                        cases.c.accepted_on.is_not(None)).order_by(cases.c.id))
+        return [cid if council is None or their == council else OTHER_COUNCIL_CASE
+                for cid, their in self.conn.execute(query).all()]
 
     # -- facts for the guards -----------------------------------------------------------------
     def facts(self, case: dict[str, Any], *, with_prior_cases: bool = True) -> CaseFacts:
@@ -328,6 +334,7 @@ class Repo:
             opened_on=case["opened_on"], state_since=case["state_since"], rule_set=case["rule_set"],
             accepted_on=case["accepted_on"], plan_date=case["plan_date"], validity_until=case["validity_until"],
             window_months=case["window_months"], reuse_reason=case["reuse_reason"],
+            reuse_ground=case.get("reuse_ground"),
             reuse_approved=self.history_has_event(cid, "approve_reuse"),
             lenders=tuple(LenderFact(r["org_id"], r["name"], r["main"], r["guaranteed"])
                           for r in self.case_lenders(cid)),
@@ -338,6 +345,6 @@ class Repo:
             claims=tuple(ClaimFact(r["id"], r["component"], r["fee"], r["status"]) for r in self.case_claims(cid)),
             sessions=tuple(SessionFact(r["seq"], r["kind"], r["due_on"], r["status"])
                            for r in self.case_sessions(cid)),
-            prior_cases=tuple(self.prior_cases(case["company_id"], case["program"], cid))
+            prior_cases=tuple(self.prior_cases(case["company_id"], case["program"], cid, case["council"]))
             if with_prior_cases else (),
         )

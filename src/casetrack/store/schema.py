@@ -94,6 +94,7 @@ cases = Table(
     Column("monitoring_interval_months", Integer()),
     Column("window_months", Integer()),
     Column("reuse_reason", String()),
+    Column("reuse_ground", String(32)),
     Column("version", Integer(), nullable=False, default=1),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("history_head", String(64)),

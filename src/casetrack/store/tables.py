@@ -76,6 +76,7 @@ class Case(SQLModel, table=True):
     monitoring_interval_months: int | None = None
     window_months: int | None = None
     reuse_reason: str | None = None
+    reuse_ground: str | None = Field(default=None, max_length=32)  # the workflow's reuse.grounds id
     version: int = 1
     created_at: dt.datetime
     history_head: str | None = Field(default=None, max_length=64)  # hash of the last history row

@@ -33,8 +33,8 @@ from .spec import (
 )
 
 TOP_KEYS = {"program", "label", "initial", "plan_date_event", "tracks", "documents", "components", "states",
-            "events", "rule_sets", "reminders"}
-OPTIONAL_KEYS = {"reminders"}
+            "events", "rule_sets", "reminders", "reuse"}
+OPTIONAL_KEYS = {"reminders", "reuse"}
 RUNG_KEYS = {"id", "days", "months", "to", "template"}
 COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by", "document"}
 STATE_KEYS = {"ja", "en", "waiting_on", "stall_days", "final"}
@@ -210,6 +210,7 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
         _reachability(states, events, str(initial), doc, p)
     rule_sets = _rule_sets(doc.get("rule_sets"), _line(doc, "rule_sets"), tracks, events, p)
     reminders = _reminders(doc.get("reminders"), _line(doc, "reminders"), states, p)
+    grounds, max_uses = _reuse(doc.get("reuse"), _line(doc, "reuse"), p)
     if p.items:
         return None
     return WorkflowSpec(
@@ -217,8 +218,35 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
         tracks=MappingProxyType(tracks), documents=MappingProxyType(documents),
         components=MappingProxyType(components),
         states=MappingProxyType(states), events=MappingProxyType(events), rule_sets=tuple(rule_sets),
-        path=p.path, reminders=MappingProxyType(reminders),
+        path=p.path, reminders=MappingProxyType(reminders), reuse_grounds=MappingProxyType(grounds),
+        reuse_max_uses=max_uses,
     )
+
+
+def _reuse(node: Any, line: int, p: _Problems) -> tuple[dict[str, str], int | None]:
+    """``reuse: {grounds: {ID: {ja, en}}, max_uses: N}`` (optional)."""
+    if node is None:
+        return {}, None
+    if not isinstance(node, _Map):
+        p.add(line, "reuse: expected a mapping with grounds (and max_uses)")
+        return {}, None
+    _unknown_keys(node, {"grounds", "max_uses"}, "reuse", p)
+    grounds: dict[str, str] = {}
+    raw = node.get("grounds")
+    if not isinstance(raw, _Map) or not raw:
+        p.add(_line(node, "grounds"), "reuse: grounds maps each ground id to {ja, en}")
+    else:
+        for gid, body in raw.items():
+            if not isinstance(body, _Map):
+                p.add(_line(raw, gid), f"reuse ground {gid!r}: expected a mapping with ja and en")
+                continue
+            grounds[str(gid)] = _label(body, "ja", f"reuse ground {gid!r}", p)
+            _label(body, "en", f"reuse ground {gid!r}", p)
+    max_uses = node.get("max_uses")
+    if max_uses is not None and (not _int(max_uses) or max_uses < 1):
+        p.add(_line(node, "max_uses"), "reuse: max_uses must be a whole number ≥ 1")
+        max_uses = None
+    return grounds, max_uses
 
 
 def _documents(node: _Map, p: _Problems) -> dict[str, DocumentKind]:

@@ -132,6 +132,10 @@ class WorkflowSpec:
     rule_sets: tuple[RuleSet, ...]
     path: str
     reminders: Mapping[str, ReminderItem] = field(default_factory=dict)
+    # re-use (DOMAIN.md §11): the grounds a company may use the program again on (id → label), and how
+    # many uses a company may have at most (None: no limit)
+    reuse_grounds: Mapping[str, str] = field(default_factory=dict)
+    reuse_max_uses: int | None = None
 
     @property
     def default_track(self) -> str:
