@@ -532,3 +532,29 @@ def test_guard_rule_keys_exist_in_the_domain_defaults(name: str) -> None:
     # every rule key a guard says it reads is one of the configurable defaults used above
     for key in GUARDS[name].needs:
         assert key in RULES_405 or key in RULES_EARLY, key
+
+
+# --- re-use grounds and the count of uses (DOMAIN.md §11) ------------------------------------------
+
+EARLY_GROUNDS = {"covid": "コロナ禍の影響により業績が低下している場合",
+                 "russia_ukraine": "ロシア・ウクライナ情勢により業績が低下している場合"}
+
+
+def _reuse(f: CaseFacts, max_uses: int | None = 2) -> tuple[str, ...]:
+    return GUARDS["prior_use"].check(GuardInput(f, RULES_EARLY, ON, reuse_grounds=EARLY_GROUNDS,
+                                                reuse_max_uses=max_uses))
+
+
+def test_a_second_use_needs_a_named_ground() -> None:
+    assert len(_reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r"))) == 1
+    (reason,) = _reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r", reuse_ground="flood"))
+    assert "covid" in reason and "russia_ukraine" in reason
+    assert _reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r", reuse_ground="covid")) == ()
+    assert _reuse(facts()) == ()  # a first use needs nothing
+
+
+def test_never_a_third_use_and_other_councils_unnamed() -> None:
+    two = facts(prior_cases=("13-2024-0001", "他の協議会の案件"), reuse_reason="r", reuse_ground="covid")
+    (reason,) = _reuse(two)
+    assert "2回" in reason and "13-2024-0001" in reason and "他の協議会の案件" in reason
+    assert _reuse(two, max_uses=None) == ()  # 405: the pamphlet names no limit
