@@ -79,6 +79,11 @@ def claim_plan(cli: Cli, case_id: str, fee: int, on: str) -> dict[str, Any]:
     return cli.ok("fee", "claim", case_id, "plan", "--fee", str(fee), "--on", on, today=on)
 
 
+def fresh_company(cli: Cli, n: int, fye_month: int = 3) -> int:
+    """Another company (March year end): a second case of one company is a re-use (DOMAIN.md §11)."""
+    return add_company(cli, f"株式会社テスト{n:03d}", fye_month)
+
+
 def add_company(cli: Cli, name: str, fye_month: int) -> int:
     return int(cli.ok("company", "add", "--name", name, "--fiscal-year-end-month", str(fye_month))["id"])
 
