@@ -202,6 +202,9 @@ def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: A
     kato.wait_for_url(f"{server}/cases/{case_id}?done=session_record&n=1")
     assert "第1回の伴走支援の実施を記録しました" in kato.locator(".notice").inner_text()
     assert "実施済" in kato.locator("#session-1").inner_text()
+    # its 伴走支援報告書, which the monitoring claim needs (DOMAIN.md §11); the page is read again
+    site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", "1", "--on", "2026-04-20")
+    kato.reload()
 
     form = kato.locator("form.claim")
     form.locator("select[name=component]").select_option("monitoring")
