@@ -235,7 +235,8 @@ class Generator:
         rules = rule_set.values
         if program == "early":
             planned = early_sessions(plan, fye_month, interim=interim, interim_months=rules["interim_months"],
-                                     lag_months=rules["fye_report_lag_months"], is_closed=self.calendar.is_closed)
+                                     lag_months=rules["fye_report_lag_months"], is_closed=self.calendar.is_closed,
+                                     fye_min_months=rules["fye_min_months_after_plan"])
         else:
             planned = regular_sessions(plan, rules["default_interval_months"], rules["window_months"],
                                        is_closed=self.calendar.is_closed)

@@ -24,6 +24,7 @@ def _applied_case(cli: Cli, world: World) -> str:
     case = cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
                   "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main", "--on", "2026-04-01")
     cli.ok("doc", "add", case["id"], "pre_consultation_letter", "--on", "2026-04-02")
+    cli.ok("doc", "add", case["id"], "application", "--on", "2026-04-02")
     cli.ok("case", "advance", case["id"], "apply", "--on", "2026-04-03")
     return str(case["id"])
 

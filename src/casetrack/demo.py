@@ -92,6 +92,7 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
                             interim_monitoring=True, interval_months=None, estimates={"plan": 180000},
                             reuse_reason=None, on=D("2025-05-12"))["id"]
     echo(f"  2025-05-12  opened {c1} in consultation")
+    doc(c1, "application", "2025-05-12")
     step(c1, "apply", "2025-05-20")
     doc(c1, "pre_consultation_letter", "2025-05-21", bank_a)
     step(c1, "apply", "2025-05-22")
@@ -124,6 +125,7 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
                             estimates={"plan": 3300000, "monitoring": 1200000}, reuse_reason=None,
                             on=D("2025-04-01"))["id"]
     echo(f"  2025-04-01  opened {c2} in consultation")
+    doc(c2, "application", "2025-04-01")
     step(c2, "apply", "2025-04-10")
     doc(c2, "schedule_chart", "2025-04-10")
     step(c2, "apply", "2025-04-11")
@@ -145,6 +147,8 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
          f"retained {money['retained_total']:,}円 until the first monitoring claim")
     step(c2, "close", "2026-04-01")
     services.record_session(osaka, c2, 1, held_on=D("2026-08-20"), note="3行合同のモニタリング会議")
+    services.add_document(osaka, c2, "monitoring_report", lender_id=None, on=D("2026-08-25"), file=None, session=1)
+    echo("  2026-08-25  + document monitoring_report for session 1 (a monitoring claim needs its session's report)")
     claim = services.claim_fee(osaka, c2, "monitoring", fee=150000, session=1, on=D("2026-08-31"))
     decided = services.decide_fee(osaka, c2, claim["id"], on=D("2026-09-15"))
     echo(f"  2026-09-15  monitoring claim (session 1) 150,000円 decided: subsidy {decided['subsidy']:,}円 "
@@ -164,6 +168,7 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
                             lenders=[services.LenderArg(bank_a, main=True)], coordinator="sato",
                             interim_monitoring=False, interval_months=None, estimates={"plan": 400000},
                             reuse_reason=None, on=D("2025-07-01"))["id"]
+    doc(c3, "application", "2025-07-01")
     step(c3, "apply", "2025-07-08")
     step(c3, "withdraw", "2025-07-15", reason="早期経営改善計画策定支援に切り替え")
 
@@ -172,6 +177,7 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
                             lenders=[services.LenderArg(bank_b, main=True)], coordinator="sato",
                             interim_monitoring=False, interval_months=None, estimates={},
                             reuse_reason=None, on=D("2025-07-20"))["id"]
+    doc(c4, "application", "2025-07-20")
     doc(c4, "pre_consultation_letter", "2025-07-25", bank_b)
     step(c4, "apply", "2025-07-25")
     step(c4, "accept", "2025-08-01")

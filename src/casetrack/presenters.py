@@ -122,7 +122,8 @@ def case_view(repo: Repo, case: dict[str, Any], spec: WorkflowSpec, today: dt.da
         "documents": [{"id": d["id"], "kind": d["kind"], "label": spec.documents[d["kind"]].ja,
                        "lender_id": d["lender_id"], "on": d["on"], "file": d["file_path"] or d["file_name"],
                        "file_name": d["file_name"], "file_type": d["file_type"], "size": d["file_size"],
-                       "sha256": d["file_sha256"], "stored": bool(d["stored"])} for d in docs],
+                       "sha256": d["file_sha256"], "stored": bool(d["stored"]),
+                       "session": d.get("session_seq")} for d in docs],
         "monitoring": [session_row({**s, "council": case["council"]}, today, calendar)
                        for s in repo.case_sessions(cid)],
         "money": money_view(repo.case_claims(cid), repo.case_ledger(cid),

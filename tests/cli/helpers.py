@@ -79,6 +79,11 @@ def claim_plan(cli: Cli, case_id: str, fee: int, on: str) -> dict[str, Any]:
     return cli.ok("fee", "claim", case_id, "plan", "--fee", str(fee), "--on", on, today=on)
 
 
+def fresh_company(cli: Cli, n: int, fye_month: int = 3) -> int:
+    """Another company (March year end): a second case of one company is a re-use (DOMAIN.md §11)."""
+    return add_company(cli, f"株式会社テスト{n:03d}", fye_month)
+
+
 def add_company(cli: Cli, name: str, fye_month: int) -> int:
     return int(cli.ok("company", "add", "--name", name, "--fiscal-year-end-month", str(fye_month))["id"])
 
@@ -86,7 +91,11 @@ def add_company(cli: Cli, name: str, fye_month: int) -> int:
 def open_case(cli: Cli, program: str, *, company: int, support: Sequence[int], lenders: Sequence[str] = (),
               on: str, track: str | None = None, interim: bool = False, interval: int | None = None,
               estimates: dict[str, int] | None = None, reuse_reason: str | None = None,
-              coordinator: str | None = None, council: str = COUNCIL, user: str = "tester") -> dict[str, Any]:
+              reuse_ground: str | None = None,
+              coordinator: str | None = None, council: str = COUNCIL, user: str = "tester",
+              application: bool = True) -> dict[str, Any]:
+    """Open a case; with ``application`` (the default) its 利用申請書 is filed the same day, as every
+    case needs one at ``apply`` (DOMAIN.md §11)."""
     args = ["case", "open", "--program", program, "--council", council, "--company", str(company), "--on", on]
     for org in support:
         args += ["--support-org", str(org)]
@@ -102,9 +111,14 @@ def open_case(cli: Cli, program: str, *, company: int, support: Sequence[int], l
         args += ["--estimate", f"{component}={amount}"]
     if reuse_reason is not None:
         args += ["--reuse-reason", reuse_reason]
+    if reuse_ground is not None:
+        args += ["--reuse-ground", reuse_ground]
     if coordinator is not None:
         args += ["--coordinator", coordinator]
-    return cli.ok(*args, today=on, user=user)
+    case = cli.ok(*args, today=on, user=user)
+    if application:
+        cli.ok("doc", "add", str(case["id"]), "application", "--on", on, today=on, user=user)
+    return case
 
 
 def early_lenders(w: World) -> list[str]:

@@ -199,6 +199,7 @@ def build_world(cli: Runner, folder: Path) -> tuple[dict[str, Targets], Orgs]:
         monitor = h.drive_405(cli, w, "monitoring", company=company(council, "伴走"), **kw)
         session1 = h.show(cli, monitor)["monitoring"][0]
         cli.ok("monitoring", "record", monitor, "1", "--held-on", session1["due_on"], today=session1["due_on"])
+        cli.ok("doc", "add", monitor, "monitoring_report", "--session", "1", "--on", session1["due_on"], today=session1["due_on"])
         claim = cli.ok("fee", "claim", monitor, "monitoring", "--fee", "330000", "--session", "1",
                        "--on", session1["due_on"], today=session1["due_on"])["id"]
         import_file = folder / f"import-{council}.csv"

@@ -48,7 +48,9 @@ def test_early_consultation(cli: Cli, world: World) -> None:
 def test_early_consultation_several_reasons(cli: Cli, world: World) -> None:
     cid = open_early(cli, world, support=[world.uncertified, world.bank_second])
     ev = _events(cli, cid, "2026-04-10")
-    match_reasons(ev["apply"]["reasons"], [["未認定コンサル"], ["東都信用金庫"], ["pre_consultation_letter"]])
+    match_reasons(ev["apply"]["reasons"], [["未認定コンサル"], ["東都信用金庫", "借入先"],
+                                           ["東都信用金庫", "認定経営革新等支援機関ではありません"],
+                                           ["pre_consultation_letter"]])
 
 
 def test_405_consultation(cli: Cli, world: World) -> None:

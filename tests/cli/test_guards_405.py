@@ -39,10 +39,12 @@ def _first_case_claimed(cli: Cli, world: World, on: str = "2024-04-10") -> str:
 
 
 def test_apply_fails_several_guards_at_once(cli: Cli, world: World) -> None:
-    # lead not certified; a fee-receiving support org is a lender; no plan / monitoring estimates
-    cid = open_405(cli, world, support=[world.uncertified, world.bank_second], estimates={})
+    # lead not certified; a fee-receiving support org is a lender and not certified; no plan /
+    # monitoring estimates; no 利用申請書
+    cid = open_405(cli, world, support=[world.uncertified, world.bank_second], estimates={}, application=False)
     refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10",
-            expected=[[UNCERTIFIED], [SECOND], ["plan"], ["monitoring"]])
+            expected=[[UNCERTIFIED], [SECOND, "借入先"], [SECOND, "認定経営革新等支援機関ではありません"],
+                      ["plan"], ["monitoring"], ["利用申請書", "application"]])
 
 
 def test_apply_fails_other_guards_at_once_with_prior_use(cli: Cli, world: World) -> None:
@@ -54,7 +56,7 @@ def test_apply_fails_other_guards_at_once_with_prior_use(cli: Cli, world: World)
                    estimates={"plan": 600_000, "monitoring": 700_000})
     assert show(cli, cid)["rule_set"] == "2024-04-01"
     refused(cli, cid, "apply", on="2025-01-10", today="2025-01-10", expected=[
-        [MAIN], [re.compile(r"700,?000")], ["schedule_chart"], [first], [first]])
+        [MAIN], [re.compile(r"700,?000")], ["schedule_chart"], [first], [first, "covid"], [first]])
 
 
 @pytest.mark.parametrize(("lenders", "allowed"), [
@@ -113,12 +115,13 @@ def test_prior_use_under_2024_rules_needs_reason_and_approval(cli: Cli, world: W
     first = _first_case_claimed(cli, world)
     no_reason = open_405(cli, world, on="2025-01-06")
     doc(cli, no_reason, "schedule_chart", "2025-01-07")
-    refused(cli, no_reason, "apply", on="2025-01-10", today="2025-01-10", expected=[[first], [first]])
+    refused(cli, no_reason, "apply", on="2025-01-10", today="2025-01-10",
+            expected=[[first], [first, "covid"], [first]])
     # approve_reuse itself needs a recorded reason
     refused(cli, no_reason, "approve_reuse", on="2025-01-10", today="2025-01-10",
             expected=[[re.compile(r"reuse|再利用")]])
 
-    cid = open_405(cli, world, on="2025-01-06", reuse_reason="前回と異なる要因（取引先の倒産）")
+    cid = open_405(cli, world, on="2025-01-06", reuse_reason="コロナ禍による取引先の倒産", reuse_ground="covid")
     doc(cli, cid, "schedule_chart", "2025-01-07")
     body = refused(cli, cid, "apply", on="2025-01-10", today="2025-01-10", expected=[[first]])
     assert re.search(r"approve_reuse|承認", body["details"][0])
@@ -131,8 +134,9 @@ def test_prior_use_under_2022_rules_needs_only_the_reason(cli: Cli, world: World
     no_reason = open_405(cli, world, on="2023-06-01")
     assert show(cli, no_reason)["rule_set"] == "2022-04-01"
     doc(cli, no_reason, "schedule_chart", "2023-06-02")
-    refused(cli, no_reason, "apply", on="2023-06-05", today="2023-06-05", expected=[[first]])
-    cid = open_405(cli, world, on="2023-06-01", reuse_reason="前回と異なる要因")
+    refused(cli, no_reason, "apply", on="2023-06-05", today="2023-06-05",
+            expected=[[first, "--reuse-reason"], [first, "covid"]])
+    cid = open_405(cli, world, on="2023-06-01", reuse_reason="コロナ禍で減収", reuse_ground="covid")
     doc(cli, cid, "schedule_chart", "2023-06-02")
     assert adv(cli, cid, "apply", "2023-06-05")["state"] == "applied"
 
@@ -140,7 +144,7 @@ def test_prior_use_under_2022_rules_needs_only_the_reason(cli: Cli, world: World
 def test_prior_use_judged_by_the_opening_rule_set_before_acceptance(cli: Cli, world: World) -> None:
     # opened 2024-03-15 (rule set 2022-04-01 until accepted): applying on 2024-04-05 needs no approval
     _first_case_claimed(cli, world, on="2023-04-03")
-    cid = open_405(cli, world, on="2024-03-15", reuse_reason="前回と異なる要因")
+    cid = open_405(cli, world, on="2024-03-15", reuse_reason="コロナ禍で減収", reuse_ground="covid")
     doc(cli, cid, "schedule_chart", "2024-03-20")
     assert adv(cli, cid, "apply", "2024-04-05")["state"] == "applied"
 

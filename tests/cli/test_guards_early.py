@@ -30,10 +30,12 @@ REASON = re.compile(r"reason|理由")
 
 
 def test_apply_fails_several_guards_at_once(cli: Cli, world: World) -> None:
-    # lead not certified; a second (fee-receiving) support org is a lender; no pre-consultation letter
+    # lead not certified; a second (fee-receiving) support org is a lender and not certified either;
+    # no pre-consultation letter
     cid = open_early(cli, world, support=[world.uncertified, world.bank_second])
     body = refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10", expected=[
-        [UNCERTIFIED], [SECOND], ["pre_consultation_letter", MAIN]])
+        [UNCERTIFIED], [SECOND, "借入先"], [SECOND, "認定経営革新等支援機関ではありません"],
+        ["pre_consultation_letter", MAIN]])
     assert body["code"] != "event_not_allowed"
 
 
@@ -53,13 +55,14 @@ def test_apply_lead_is_a_lender_on_standard_track(cli: Cli, world: World) -> Non
 
 def test_bank_track_lead_must_be_main_bank(cli: Cli, world: World) -> None:
     # bank track, opened within 2024-02-01..2028-01-31: the lead bank is a lender but not the main
-    # bank, and a second support org is a (fee-receiving) lender: two reasons
+    # bank, and a second support org is a (fee-receiving) lender, not certified either: three reasons
     cid = str(open_case(cli, "early", track="bank", company=world.company,
                         support=[world.bank_adviser, world.bank_second],
                         lenders=[f"{world.bank_main}:main", str(world.bank_adviser), str(world.bank_second)],
                         on="2025-06-02")["id"])
     doc(cli, cid, "pre_consultation_letter", "2025-06-05", lender=world.bank_main)
-    refused(cli, cid, "apply", on="2025-06-10", today="2025-06-10", expected=[[ADVISER], [SECOND]])
+    refused(cli, cid, "apply", on="2025-06-10", today="2025-06-10", expected=[
+        [ADVISER], [SECOND, "借入先"], [SECOND, "認定経営革新等支援機関ではありません"]])
 
 
 def test_bank_track_lead_not_a_lender_at_all(cli: Cli, world: World) -> None:
@@ -78,14 +81,45 @@ def test_pre_consultation_letter_must_come_from_main_bank(cli: Cli, world: World
     assert adv(cli, cid, "apply", "2026-04-10")["state"] == "applied"
 
 
-def test_prior_use_needs_reuse_reason(cli: Cli, world: World) -> None:
-    first = drive_early(cli, world, "payment_claimed")  # reached payment_claimed on 2026-10-01
+def test_prior_use_needs_reuse_reason_and_ground(cli: Cli, world: World) -> None:
+    # DOMAIN.md §11, pamphlet lines 248–253: a second use only on a named ground
+    first = drive_early(cli, world, "drafting")  # reached 利用決定 on 2026-04-20: one use
     second = open_early(cli, world, on="2026-11-02")
     doc(cli, second, "pre_consultation_letter", "2026-11-05")
-    refused(cli, second, "apply", on="2026-11-10", today="2026-11-10", expected=[[first]])
-    third = open_early(cli, world, on="2026-11-02", reuse_reason="前回と異なる要因（原材料高騰）")
+    refused(cli, second, "apply", on="2026-11-10", today="2026-11-10",
+            expected=[[first, "--reuse-reason"], [first, "--reuse-ground", "covid", "russia_ukraine"]])
+    reason_only = open_early(cli, world, on="2026-11-02", reuse_reason="前回と異なる要因（原材料高騰）")
+    doc(cli, reason_only, "pre_consultation_letter", "2026-11-05")
+    refused(cli, reason_only, "apply", on="2026-11-10", today="2026-11-10", expected=[[first, "--reuse-ground"]])
+    third = open_early(cli, world, on="2026-11-02", reuse_reason="ウクライナ情勢による原材料高騰で減収",
+                       reuse_ground="russia_ukraine")
     doc(cli, third, "pre_consultation_letter", "2026-11-05")
     assert adv(cli, third, "apply", "2026-11-10")["state"] == "applied"
+
+
+def test_never_a_third_use(cli: Cli, world: World) -> None:
+    first = drive_early(cli, world, "drafting")
+    second = drive_early(cli, world, "drafting", dates={"open": "2026-11-02", "apply": "2026-11-10",
+                                                        "accept": "2026-11-20"},
+                         reuse_reason="コロナ禍で減収", reuse_ground="covid")
+    third = open_early(cli, world, on="2027-01-05", reuse_reason="コロナ禍で減収", reuse_ground="covid")
+    doc(cli, third, "pre_consultation_letter", "2027-01-06")
+    refused(cli, third, "apply", on="2027-01-08", today="2027-01-08", expected=[[first, second, "2回まで"]])
+
+
+def test_unknown_reuse_ground_is_bad_input(cli: Cli, world: World) -> None:
+    before = len(cli.ok("case", "list"))
+    result = cli("case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
+                 "--support-org", str(world.tax), "--reuse-ground", "earthquake", "--reuse-reason", "r",
+                 "--on", "2026-04-01", today="2026-04-01")
+    assert result.code == 2 and "earthquake" in result.err and "covid" in result.err
+    assert len(result.err.splitlines()) == 1
+    # a ground of the other program is unknown here too
+    result = cli("case", "open", "--program", "405", "--council", "13", "--company", str(world.company),
+                 "--support-org", str(world.tax), "--reuse-ground", "russia_ukraine", "--reuse-reason", "r",
+                 "--on", "2026-04-01", today="2026-04-01")
+    assert result.code == 2
+    assert len(cli.ok("case", "list")) == before
 
 
 def test_prior_use_counts_cases_of_other_councils(cli: Cli, world: World) -> None:
@@ -102,12 +136,15 @@ def test_prior_use_counts_cases_of_other_councils(cli: Cli, world: World) -> Non
     adv(cli, first, "claim_payment", "2026-06-10")
     second = open_early(cli, world, on="2026-11-02")
     doc(cli, second, "pre_consultation_letter", "2026-11-05")
-    refused(cli, second, "apply", on="2026-11-10", today="2026-11-10", expected=[[first]])
+    # counted, but council 13 is not told council 27's case id
+    body = refused(cli, second, "apply", on="2026-11-10", today="2026-11-10",
+                   expected=[["他の協議会の案件"], ["他の協議会の案件"]])
+    assert all(first not in reason for reason in body["details"]) and first not in body["error"]
 
 
-def test_prior_use_ignores_cases_that_never_claimed_and_other_programs(cli: Cli, world: World) -> None:
-    stopped = drive_early(cli, world, "plan_submitted")
-    adv(cli, stopped, "withdraw", "2026-09-10", "--reason", "取下げ")
+def test_prior_use_ignores_cases_never_accepted_and_other_programs(cli: Cli, world: World) -> None:
+    stopped = drive_early(cli, world, "applied")  # withdrawn before 利用決定: not a use
+    adv(cli, stopped, "withdraw", "2026-04-15", "--reason", "取下げ")
     r405 = open_case(cli, "405", company=world.company, support=[world.tax],
                      lenders=[f"{world.bank_main}:main", str(world.bank_second)],
                      estimates={"plan": 450_000, "monitoring": 100_000}, on="2026-04-01")["id"]

@@ -15,6 +15,7 @@ def _early(cli: Cli, world: World, track: str, lead: int) -> str:
                   "--interim-monitoring", "--estimate", "plan=180000", "--on", "2025-04-01")
     cid = case["id"]
     cli.ok("doc", "add", cid, "pre_consultation_letter", "--on", "2025-04-02")
+    cli.ok("doc", "add", cid, "application", "--on", "2025-04-02")
     cli.ok("case", "advance", cid, "apply", "--on", "2025-04-03")
     cli.ok("case", "advance", cid, "accept", "--on", "2025-04-10")
     cli.ok("doc", "add", cid, "plan", "--on", "2025-09-01")
@@ -27,11 +28,11 @@ def _early(cli: Cli, world: World, track: str, lead: int) -> str:
     # plan fee 200,000 with estimate 180,000 → 120,000 (DOMAIN.md §5);
     # interim 90,000 → 60,000 capped at 50,000; fye 60,000 → 40,000
     ("standard", "tax", 120_000, 50_000, 40_000),
-    # bank track: the same plan arithmetic, monitoring caps 0
-    ("bank", "bank_main", 120_000, 0, 0),
+    # bank track: the same plan arithmetic; monitoring caps 0 (those claims are refused: see below)
+    ("bank", "bank_main", 120_000, None, None),
 ])
 def test_early_money_path(cli: Cli, world: World, track: str, lead_attr: str, plan_subsidy: int,
-                          interim_subsidy: int, fye_subsidy: int) -> None:
+                          interim_subsidy: int | None, fye_subsidy: int | None) -> None:
     cid = _early(cli, world, track, getattr(world, lead_attr))
     claim = cli.ok("fee", "claim", cid, "plan", "--fee", "200,000", "--on", "2025-09-10")
     assert {"id", "case", "component", "fee", "status", "subsidy", "session"} <= set(claim)
@@ -45,7 +46,16 @@ def test_early_money_path(cli: Cli, world: World, track: str, lead_attr: str, pl
                     "company_share": 200_000 - plan_subsidy}
     sessions = {s["kind"]: s for s in shown["monitoring"]}
     cli.ok("monitoring", "record", cid, str(sessions["interim"]["seq"]), "--held-on", "2026-03-02")
+    cli.ok("doc", "add", cid, "monitoring_report", "--session", str(sessions["interim"]["seq"]), "--on", "2026-03-02")
     cli.ok("monitoring", "record", cid, str(sessions["fye"]["seq"]), "--held-on", "2027-05-20", today="2027-05-20")
+    cli.ok("doc", "add", cid, "monitoring_report", "--session", str(sessions["fye"]["seq"]), "--on", "2027-05-20", today="2027-05-20")
+    if interim_subsidy is None:  # a component capped at 0 on the track: refused, nothing written
+        for component, kind in (("monitoring_interim", "interim"), ("monitoring_fye", "fye")):
+            result = cli("fee", "claim", cid, component, "--fee", "90000", "--session",
+                         str(sessions[kind]["seq"]), "--on", "2027-05-21", today="2027-05-21")
+            assert result.code == 1 and "cap is 0" in result.err and len(result.err.splitlines()) == 1
+        assert [c["component"] for c in cli.ok("fee", "list", cid)] == ["plan"]
+        return
     interim = cli.ok("fee", "claim", cid, "monitoring_interim", "--fee", "90000", "--session",
                      str(sessions["interim"]["seq"]), "--on", "2027-05-21", today="2027-05-21")
     decided = cli.ok("fee", "decide", cid, str(interim["id"]), "--on", "2027-05-25", today="2027-05-25")
@@ -74,6 +84,7 @@ def test_405_money_path(cli: Cli, world: World, track: str, plan_fee: int, plan_
                   "--estimate", "monitoring=1200000", "--on", "2025-04-01")
     cid = case["id"]
     cli.ok("doc", "add", cid, "schedule_chart", "--on", "2025-04-02")
+    cli.ok("doc", "add", cid, "application", "--on", "2025-04-02")
     cli.ok("case", "advance", cid, "apply", "--on", "2025-04-03")
     cli.ok("case", "advance", cid, "accept", "--on", "2025-04-20")
     cli.ok("doc", "add", cid, "plan", "--on", "2025-08-01")
@@ -96,6 +107,7 @@ def test_405_money_path(cli: Cli, world: World, track: str, plan_fee: int, plan_
     not_held = cli("fee", "claim", cid, "monitoring", "--fee", "150000", "--session", "1", "--format", "json")
     assert not_held.code == 1 and "not held" in not_held.json["error"]
     cli.ok("monitoring", "record", cid, "1", "--held-on", "2026-04-15")
+    cli.ok("doc", "add", cid, "monitoring_report", "--session", "1", "--on", "2026-04-15")
     claim = cli.ok("fee", "claim", cid, "monitoring", "--fee", "150000", "--session", "1", "--on", "2026-04-20")
     assert (claim["subsidy"], claim["session"]) == (100_000, 1)
     decided = cli.ok("fee", "decide", cid, str(claim["id"]), "--on", "2026-04-30")

@@ -18,6 +18,7 @@ from tests.cli.helpers import (
     day,
     doc,
     drive_405,
+    fresh_company,
     history,
     open_405,
     refused,
@@ -303,7 +304,8 @@ def test_case_keeps_its_rule_set_after_a_newer_one_is_added(cli: Cli, world: Wor
     monkeypatch.setenv("CASETRACK_WORKFLOWS_DIR", str(folder))
 
     new = drive_405(cli, world, "drafting", dates={"open": "2026-05-11", "apply": "2026-05-20",
-                                                   "accept": "2026-06-01"})
+                                                   "accept": "2026-06-01"},
+                    company=fresh_company(cli, 1))  # another company: no re-use
     assert show(cli, new)["rule_set"] == "2026-06-01"
     assert show(cli, old)["rule_set"] == "2024-04-01"
     # old: 24 months from 2026-04-20; new: 30 months from 2026-06-01 = 2028-12-01

@@ -72,6 +72,19 @@ def test_lead_certified_refuses_an_uncertified_lead() -> None:
     assert "未認定コンサル" in reason and "org 11" in reason
 
 
+def test_support_orgs_certified_names_each_uncertified_org() -> None:
+    """Pamphlet lines 1–9, 31: every support org on the case is certified, the lead and the others."""
+    lead = replace(TAX, certified=False)
+    helper = SupportOrgFact(30, "未認定コンサル", lead=False, certified=False)
+    fine = SupportOrgFact(31, "認定コンサル", lead=False, certified=True)
+    reasons = check("support_orgs_certified", facts(support_orgs=(lead, helper, fine)))
+    assert len(reasons) == 2
+    assert TAX.name in reasons[0] and "代表" in reasons[0]
+    assert "未認定コンサル（org 30）" in reasons[1] and "認定コンサル（org 31）" not in "".join(reasons)
+    assert len(check("support_orgs_certified", facts(support_orgs=()))) == 1  # no lead at all
+    assert check("support_orgs_certified", facts(support_orgs=(TAX, fine))) == ()
+
+
 def test_lead_certified_refuses_when_no_lead() -> None:
     other = replace(TAX, lead=False)
     assert len(check("lead_certified", facts(support_orgs=(other,)))) == 1
@@ -418,6 +431,12 @@ BOTH_WAYS: dict[str, tuple[GuardInput, GuardInput]] = {
         GuardInput(facts(support_orgs=(replace(TAX, certified=False),)), RULES_405, D(2026, 6, 1)),
         GuardInput(facts(), RULES_405, D(2026, 6, 1)),
     ),
+    "support_orgs_certified": (
+        GuardInput(facts(support_orgs=(TAX, SupportOrgFact(30, "未認定コンサル", False, False))), RULES_405,
+                   D(2026, 6, 1)),
+        GuardInput(facts(support_orgs=(TAX, SupportOrgFact(31, "認定コンサル", False, True))), RULES_405,
+                   D(2026, 6, 1)),
+    ),
     "no_fee_receiving_lender": (
         GuardInput(facts(support_orgs=(TAX, SupportOrgFact(21, "東都信用金庫", False, True))), RULES_405, D(2026, 6, 1)),
         GuardInput(facts(), RULES_405, D(2026, 6, 1)),
@@ -513,3 +532,29 @@ def test_guard_rule_keys_exist_in_the_domain_defaults(name: str) -> None:
     # every rule key a guard says it reads is one of the configurable defaults used above
     for key in GUARDS[name].needs:
         assert key in RULES_405 or key in RULES_EARLY, key
+
+
+# --- re-use grounds and the count of uses (DOMAIN.md §11) ------------------------------------------
+
+EARLY_GROUNDS = {"covid": "コロナ禍の影響により業績が低下している場合",
+                 "russia_ukraine": "ロシア・ウクライナ情勢により業績が低下している場合"}
+
+
+def _reuse(f: CaseFacts, max_uses: int | None = 2) -> tuple[str, ...]:
+    return GUARDS["prior_use"].check(GuardInput(f, RULES_EARLY, ON, reuse_grounds=EARLY_GROUNDS,
+                                                reuse_max_uses=max_uses))
+
+
+def test_a_second_use_needs_a_named_ground() -> None:
+    assert len(_reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r"))) == 1
+    (reason,) = _reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r", reuse_ground="flood"))
+    assert "covid" in reason and "russia_ukraine" in reason
+    assert _reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r", reuse_ground="covid")) == ()
+    assert _reuse(facts()) == ()  # a first use needs nothing
+
+
+def test_never_a_third_use_and_other_councils_unnamed() -> None:
+    two = facts(prior_cases=("13-2024-0001", "他の協議会の案件"), reuse_reason="r", reuse_ground="covid")
+    (reason,) = _reuse(two)
+    assert "2回" in reason and "13-2024-0001" in reason and "他の協議会の案件" in reason
+    assert _reuse(two, max_uses=None) == ()  # 405: the pamphlet names no limit

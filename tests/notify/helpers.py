@@ -81,6 +81,7 @@ def case_in_monitoring(cli: Cli, w: World, *, company: int | None = None, suppor
         args += ["--coordinator", coordinator]
     cid = str(cli.ok(*args, today="2026-04-01")["id"])
     doc(cli, cid, "schedule_chart", "2026-04-05")
+    doc(cli, cid, "application", "2026-04-10")
     adv(cli, cid, "apply", "2026-04-10")
     adv(cli, cid, "accept", "2026-04-20")
     doc(cli, cid, "plan", "2026-08-25")
@@ -100,6 +101,7 @@ def case_in_monitoring(cli: Cli, w: World, *, company: int | None = None, suppor
 
 def record(cli: Cli, case_id: str, seq: int, held_on: str) -> None:
     cli.ok("monitoring", "record", case_id, str(seq), "--held-on", held_on, today=held_on)
+    cli.ok("doc", "add", case_id, "monitoring_report", "--session", str(seq), "--on", held_on, today=held_on)
 
 
 def release_holdback(cli: Cli, case_id: str, seq: int, on: str) -> None:

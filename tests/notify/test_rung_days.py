@@ -44,6 +44,7 @@ def open_until_accepted(cli: Cli, w: World, program: str) -> str:
         doc(cli, cid, "schedule_chart", "2026-04-05")
     else:
         doc(cli, cid, "pre_consultation_letter", "2026-04-10")
+    doc(cli, cid, "application", "2026-04-10")
     adv(cli, cid, "apply", "2026-04-10")
     adv(cli, cid, "accept", "2026-04-20")
     if program == "405":

@@ -91,6 +91,7 @@ def early_case(cli: Cli, w: World, *, company: int, dates: dict[str, str], targe
     steps = EARLY_STEPS[: EARLY_STEPS.index(target) + 1]
     if "applied" in steps:
         doc(cli, cid, "pre_consultation_letter", dates["apply"])
+        doc(cli, cid, "application", dates["apply"])
         adv(cli, cid, "apply", dates["apply"])
     if "drafting" in steps:
         adv(cli, cid, "accept", dates["accept"])
@@ -125,6 +126,7 @@ def r405_case(cli: Cli, w: World, *, company: int, dates: dict[str, str], target
     steps = R405_STEPS[: R405_STEPS.index(target) + 1]
     if "applied" in steps:
         doc(cli, cid, "schedule_chart", dates["apply"])
+        doc(cli, cid, "application", dates["apply"])
         adv(cli, cid, "apply", dates["apply"])
     if "drafting" in steps:
         adv(cli, cid, "accept", dates["accept"])

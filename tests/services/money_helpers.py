@@ -47,6 +47,7 @@ def case_405_agreed(ctx: services.Context, p: Parties, *, track: str = "regular"
     cid = str(case["id"])
     start = D(opened)
     services.add_document(ctx, cid, "schedule_chart", lender_id=None, on=start, file=None)
+    services.add_document(ctx, cid, "application", lender_id=None, on=start, file=None)
     services.advance(ctx, cid, "apply", on=start + dt.timedelta(days=5))
     services.advance(ctx, cid, "accept", on=start + dt.timedelta(days=20))
     services.add_document(ctx, cid, "plan", lender_id=None, on=start + dt.timedelta(days=60), file=None)
@@ -68,6 +69,8 @@ def decide_plan(ctx: services.Context, cid: str, fee: int, on: str = "2025-11-01
 def hold(ctx: services.Context, cid: str, seq: int) -> None:
     session = next(s for s in services.show_case(ctx, cid)["monitoring"] if s["seq"] == seq)
     services.record_session(ctx, cid, seq, held_on=session["due_on"], note=None)
+    services.add_document(ctx, cid, "monitoring_report", lender_id=None, on=session["due_on"], file=None,
+                          session=seq)  # its 伴走支援報告書: a monitoring claim needs it
 
 
 def claim_and_decide(ctx: services.Context, cid: str, component: str, fee: int, session: int | None = None,
@@ -87,6 +90,7 @@ def case_early_submitted(ctx: services.Context, p: Parties, *, track: str = "sta
         interval_months=None, estimates=estimates or {}, reuse_reason=None, on=D(opened))
     cid = str(case["id"])
     services.add_document(ctx, cid, "pre_consultation_letter", lender_id=None, on=D(opened), file=None)
+    services.add_document(ctx, cid, "application", lender_id=None, on=D(opened), file=None)
     services.advance(ctx, cid, "apply", on=D(opened) + dt.timedelta(days=3))
     services.advance(ctx, cid, "accept", on=D(opened) + dt.timedelta(days=10))
     services.add_document(ctx, cid, "plan", lender_id=None, on=D("2025-09-01"), file=None)

@@ -165,6 +165,10 @@ def test_405_gl_dd_and_guarantee_release_caps(db_url: str) -> None:
     cid = case_405_agreed(ctx, p, track="gl", estimates={"plan": 3_000_000, "monitoring": 600_000})
     dd = claim_and_decide(ctx, cid, "dd", 4_500_003, on="2025-10-20")
     assert (dd["subsidy"], dd["retained"], dd["company_share"]) == (3_000_000, 0, 1_500_003)
+    # the negotiation fee needs the record of the negotiation (pamphlet lines 207–208)
+    with pytest.raises(Refused, match="guarantee_negotiation"):
+        services.claim_fee(ctx, cid, "guarantee_release", fee=150_000, session=None, on=D("2025-10-20"))
+    services.add_document(ctx, cid, "guarantee_negotiation", lender_id=None, on=D("2025-10-20"), file=None)
     g1 = claim_and_decide(ctx, cid, "guarantee_release", 150_000, on="2025-10-20")
     assert g1["subsidy"] == 100_000  # exactly the cap
     g2 = claim_and_decide(ctx, cid, "guarantee_release", 30_000, on="2025-10-21")
@@ -192,8 +196,12 @@ def test_early_monitoring_components_and_bank_track(db_url: str) -> None:
     bank_case = case_early_submitted(ctx2, p2, track="bank", interim=False, opened="2025-04-01")
     decide_plan(ctx2, bank_case, 300_000, on="2025-09-20")
     hold(ctx2, bank_case, 1)
-    fye_bank = claim_and_decide(ctx2, bank_case, "monitoring_fye", 30_000, session=1)
-    assert fye_bank["subsidy"] == 0  # the bank track's monitoring caps are 0
+    # the bank track's monitoring caps are 0: the claim is refused, not taken at 0 yen (DOMAIN.md §11)
+    with pytest.raises(Refused, match="cap is 0"):
+        services.claim_fee(ctx2, bank_case, "monitoring_fye", fee=30_000, session=1, on=D("2029-12-01"))
+    with pytest.raises(Refused, match="cap is 0"):
+        services.claim_fee(ctx2, bank_case, "guarantee_release", fee=30_000, session=None, on=D("2025-09-21"))
+    assert [c["component"] for c in services.list_claims(ctx2, bank_case)] == ["plan"]
 
 
 def test_holdback_is_released_once_and_never_without_a_monitoring_decision(db_url: str) -> None:
@@ -279,6 +287,7 @@ def test_estimates_change_only_before_apply(db_url: str) -> None:
     apply = next(e for e in services.case_events(ctx, cid, D("2025-04-02")) if e["event"] == "apply")
     assert not apply["allowed"] and any("1/2" in r for r in apply["reasons"])
     assert services.set_estimates(ctx, cid, {"monitoring": 400_000}) == {"plan": 400_000, "monitoring": 400_000}
+    services.add_document(ctx, cid, "application", lender_id=None, on=D("2025-04-02"), file=None)
     services.advance(ctx, cid, "apply", on=D("2025-04-02"))
     with pytest.raises(Refused, match="only in consultation"):
         services.set_estimates(ctx, cid, {"plan": 1})

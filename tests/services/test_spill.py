@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from casetrack.services import spill
 from casetrack.services import views as audit_views
-from tests.cli.helpers import drive_405, drive_early
+from tests.cli.helpers import drive_405, drive_early, fresh_company
 from tests.conftest import Cli, World
 
 
@@ -46,10 +46,11 @@ def test_limit_must_be_positive() -> None:
 
 
 def test_audit_order_does_not_depend_on_spilling(cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    for state in ("applied", "drafting", "plan_submitted"):
-        drive_early(cli, world, state)
-    for state in ("drafting", "negotiating", "agreed", "monitoring"):
-        drive_405(cli, world, state)
+    # one company per case: a second case of a company would be a re-use (DOMAIN.md §11)
+    for n, state in enumerate(("applied", "drafting", "plan_submitted")):
+        drive_early(cli, world, state, company=fresh_company(cli, n))
+    for n, state in enumerate(("drafting", "negotiating", "agreed", "monitoring")):
+        drive_405(cli, world, state, company=fresh_company(cli, 10 + n))
     in_memory = cli.ok("audit", "stalled", today="2028-06-01")
     assert len(in_memory) >= 10
     monkeypatch.setattr(audit_views, "SORT_IN_MEMORY", 3)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from casetrack.store.repo import Repo
-from tests.cli.helpers import drive_405, drive_early
+from tests.cli.helpers import drive_405, drive_early, fresh_company
 from tests.conftest import ADMIN, PG_ENV, Cli, World, requires_postgres
 
 
@@ -38,8 +38,9 @@ def app_role(db_url: str) -> Iterator[str]:
 def two_councils(cli: Cli, world: World) -> dict[str, list[str]]:
     if not cli.db_url.startswith("postgresql"):
         pytest.fail("this fixture is for PostgreSQL")
+    # another company for council 27's case: a second case of a company would be a re-use
     ids = {"13": [drive_early(cli, world, "drafting"), drive_405(cli, world, "monitoring")],
-           "27": [drive_early(cli, world, "drafting", council="27")]}
+           "27": [drive_early(cli, world, "drafting", council="27", company=fresh_company(cli, 27))]}
     return ids
 
 def _as_role(url: str, role: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from casetrack.services import views as audit_views
 from casetrack.services.context import Context
 from casetrack.store.views import ViewRepo
-from tests.cli.helpers import drive_405, drive_early
+from tests.cli.helpers import drive_405, drive_early, fresh_company
 from tests.conftest import TESTER, Cli, World
 
 CASE_CODES = ("stalled", "claim_deadline", "validity")
@@ -33,12 +33,14 @@ def _findings(cli: Cli, today: dt.date) -> list[tuple[str, str, str, int, str]]:
 
 @pytest.mark.slow
 def test_bounds_drop_no_finding(cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    for state in ("consultation", "applied", "drafting", "plan_submitted"):
-        drive_early(cli, world, state)
-    drive_early(cli, world, "drafting", dates={"open": "2026-05-01", "apply": "2026-05-10", "accept": "2026-05-31"})
-    for state in ("drafting", "negotiating", "agreed"):
-        drive_405(cli, world, state)
-    extended = drive_405(cli, world, "drafting")
+    # one company per case: a second case of a company would be a re-use (DOMAIN.md §11)
+    for n, state in enumerate(("consultation", "applied", "drafting", "plan_submitted")):
+        drive_early(cli, world, state, company=fresh_company(cli, n))
+    drive_early(cli, world, "drafting", dates={"open": "2026-05-01", "apply": "2026-05-10", "accept": "2026-05-31"},
+                company=fresh_company(cli, 10))
+    for n, state in enumerate(("drafting", "negotiating", "agreed")):
+        drive_405(cli, world, state, company=fresh_company(cli, 20 + n))
+    extended = drive_405(cli, world, "drafting", company=fresh_company(cli, 30))
     cli.ok("case", "advance", extended, "extend", "--on", "2026-06-01", "--until", "2028-10-31",
            "--reason", "計画策定の長期化（協議会決定）", today="2026-06-01")
 

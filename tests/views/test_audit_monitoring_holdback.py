@@ -54,6 +54,7 @@ def test_held_or_waived_sessions_are_not_overdue(cli: Cli, world: World) -> None
     cid = drive_405(cli, world, "monitoring")
     assert list(_session_findings(audit(cli, "2027-05-10"), cid)) == [1]  # 4 days late
     cli.ok("monitoring", "record", cid, "1", "--held-on", "2027-05-10", today="2027-05-10")
+    cli.ok("doc", "add", cid, "monitoring_report", "--session", "1", "--on", "2027-05-10", today="2027-05-10")
     none_of(audit(cli, "2027-05-10"), cid, "monitoring_overdue")
     none_of(audit(cli, "2027-05-11"), cid, "monitoring_overdue")
 
@@ -93,6 +94,7 @@ def test_holdback_open_until_the_first_monitoring_claim_is_decided(cli: Cli, wor
 
     # a monitoring claim that is only claimed does not release anything
     cli.ok("monitoring", "record", cid, "1", "--held-on", "2027-05-06", today="2027-05-06")
+    cli.ok("doc", "add", cid, "monitoring_report", "--session", "1", "--on", "2027-05-06", today="2027-05-06")
     claim = cli.ok("fee", "claim", cid, "monitoring", "--fee", "150000", "--session", "1", "--on", "2028-03-25",
                    today="2028-03-25")
     assert only(audit(cli, "2028-03-25"), cid, "holdback_open")["days"] == 5
@@ -108,6 +110,7 @@ def test_no_holdback_finding_when_released_early(cli: Cli, world: World) -> None
     holdback: nothing on 2028-03-20."""
     cid = drive_405(cli, world, "monitoring")
     cli.ok("monitoring", "record", cid, "1", "--held-on", "2027-05-06", today="2027-05-06")
+    cli.ok("doc", "add", cid, "monitoring_report", "--session", "1", "--on", "2027-05-06", today="2027-05-06")
     claim = cli.ok("fee", "claim", cid, "monitoring", "--fee", "150000", "--session", "1", "--on", "2027-05-10",
                    today="2027-05-10")
     cli.ok("fee", "decide", cid, str(claim["id"]), "--on", "2027-05-20", today="2027-05-20")

@@ -148,6 +148,7 @@ def holdback_case(site: Site, *, until: str = "decide_payment") -> str:
                      "--estimate", "plan=3300000", "--estimate", "monitoring=1200000",
                      "--monitoring-interval-months", "6", "--on", "2025-04-01")["id"])
     on("2025-04-01", "doc", "add", case_id, "schedule_chart", "--on", "2025-04-01")
+    on("2025-04-01", "doc", "add", case_id, "application", "--on", "2025-04-01")
     on("2025-04-05", "case", "advance", case_id, "apply", "--on", "2025-04-05")
     on("2025-04-21", "case", "advance", case_id, "accept", "--on", "2025-04-21")
     on("2025-06-02", "doc", "add", case_id, "plan", "--on", "2025-06-02")
@@ -158,6 +159,7 @@ def holdback_case(site: Site, *, until: str = "decide_payment") -> str:
     on(HOLDBACK_PLAN_DATE, "case", "advance", case_id, "agree", "--on", HOLDBACK_PLAN_DATE)
     on("2025-10-20", "fee", "claim", case_id, "plan", "--fee", "3300000", "--on", "2025-10-20")
     on("2025-10-20", "doc", "add", case_id, "share_transfer", "--on", "2025-10-20")
+    on("2025-10-20", "doc", "add", case_id, "guarantee_negotiation", "--on", "2025-10-20")  # for its fee
     on("2025-10-20", "case", "advance", case_id, "claim_payment", "--on", "2025-10-20")
     if until == "decide_payment":
         on("2025-11-05", "case", "advance", case_id, "decide_payment", "--on", "2025-11-05")

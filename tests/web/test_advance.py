@@ -41,12 +41,14 @@ def test_refused_then_allowed(site: Site) -> None:
     assert refused.status_code == 422
     assert "「利用申請」はできません" in refused.text
     assert "メイン行 さくら銀行" in refused.text and "事前相談書 (pre_consultation_letter) がありません" in refused.text
+    assert "利用申請書 (application) がありません" in refused.text
     assert site.history(case_id) == before and _state(site, case_id) == "consultation"
 
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     page = client.get(f"/cases/{case_id}").text
     fields = _form(page, "apply")
-    assert fields["version"] == "2" and fields["on"] == "2026-11-25"
+    assert fields["version"] == "3" and fields["on"] == "2026-11-25"  # two documents since opening
     done = _post(client, case_id, fields | {"note": "面談済み"})
     assert done.status_code == 303 and done.headers["location"] == f"/cases/{case_id}?done=apply"
     shown = client.get(done.headers["location"])
@@ -60,6 +62,7 @@ def test_refused_then_allowed(site: Site) -> None:
 def test_a_change_meanwhile_is_a_conflict_and_writes_nothing(site: Site) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     mine, theirs = site.signed_in(COORDINATOR), site.signed_in(SUPERVISOR)
     my_form = _form(mine.get(f"/cases/{case_id}").text, "apply")
     their_form = _form(theirs.get(f"/cases/{case_id}").text, "withdraw")
@@ -75,6 +78,7 @@ def test_a_change_meanwhile_is_a_conflict_and_writes_nothing(site: Site) -> None
 def test_a_stale_version_conflicts_even_when_the_event_would_pass(site: Site) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     client = site.signed_in(COORDINATOR)
     fields = _form(client.get(f"/cases/{case_id}").text, "apply")
     site.cli.ok("doc", "add", case_id, "other", "--on", "2026-11-24")  # someone files a document meanwhile
@@ -91,6 +95,7 @@ def test_a_stale_version_conflicts_even_when_the_event_would_pass(site: Site) ->
 def test_a_council_decision_is_a_supervisors(site: Site) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     site.cli.ok("case", "advance", case_id, "apply", "--on", "2026-11-21")
     coordinator = site.signed_in(COORDINATOR)
     page = coordinator.get(f"/cases/{case_id}").text

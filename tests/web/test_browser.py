@@ -141,6 +141,7 @@ def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shot
 def test_advance_refused_then_allowed(site: Site, server: str, browser: Any, shots: Path) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     page = _signed_in(browser, server, COORDINATOR)
     page.goto(f"{server}/cases/{case_id}")
     form = page.locator("form.event", has=page.locator("input[name=event][value=apply]"))
@@ -167,6 +168,7 @@ def test_advance_refused_then_allowed(site: Site, server: str, browser: Any, sho
 def test_conflict_between_two_browser_sessions(site: Site, server: str, browser: Any, shots: Path) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     kato, tester = _signed_in(browser, server, COORDINATOR), _signed_in(browser, server, SUPERVISOR)
     for page in (kato, tester):
         page.goto(f"{server}/cases/{case_id}")
@@ -200,6 +202,9 @@ def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: A
     kato.wait_for_url(f"{server}/cases/{case_id}?done=session_record&n=1")
     assert "第1回の伴走支援の実施を記録しました" in kato.locator(".notice").inner_text()
     assert "実施済" in kato.locator("#session-1").inner_text()
+    # its 伴走支援報告書, which the monitoring claim needs (DOMAIN.md §11); the page is read again
+    site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", "1", "--on", "2026-04-20")
+    kato.reload()
 
     form = kato.locator("form.claim")
     form.locator("select[name=component]").select_option("monitoring")
@@ -294,8 +299,10 @@ def test_filter_the_list_and_download_it(site: Site, server: str, browser: Any, 
 
 def test_record_a_document_then_advance(site: Site, server: str, browser: Any, shots: Path) -> None:
     """The early case needs the main bank's 事前相談書 to apply: recorded from the page's form, the
-    checklist ticks it, 利用申請 goes through, and the diagram moves its highlight."""
+    checklist ticks it, 利用申請 goes through, and the diagram moves its highlight (the 利用申請書 is
+    on file already)."""
     case_id = site.cases["early"]
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     page = _signed_in(browser, server, COORDINATOR)
     page.goto(f"{server}/cases/{case_id}")
     current = page.locator("svg.state-diagram g.state.current")
@@ -314,7 +321,7 @@ def test_record_a_document_then_advance(site: Site, server: str, browser: Any, s
     assert page.locator("#checklist li.ok", has_text="事前相談書").count() == 1
     assert page.locator("#checklist li.missing").count() == 0
     page.screenshot(path=str(shots / "document-recorded.png"), full_page=True)
-    (doc,) = site.cli.ok("case", "show", case_id)["documents"]
+    (_, doc) = site.cli.ok("case", "show", case_id)["documents"]
     assert (doc["kind"], doc["lender_id"], doc["on"]) == ("pre_consultation_letter", site.world.bank_main,
                                                           "2026-11-20")
 

@@ -188,6 +188,7 @@ def test_an_open_holdback_shows_fifteen_months_after_the_plan_decision(site: Sit
     (held,) = _entries(cells["2026-12-16"])
     assert case_id in held and "留保金 1,000,000円：支払決定 2025-09-16 から15か月" in held
     site.cli.ok("monitoring", "record", case_id, "1", "--held-on", "2025-10-15", today="2025-10-15")
+    site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", "1", "--on", "2025-10-15", today="2025-10-15")
     claim = site.cli.ok("fee", "claim", case_id, "monitoring", "--fee", "150000", "--session", "1",
                         "--on", "2025-10-20", today="2025-10-20")
     site.cli.ok("fee", "decide", case_id, str(claim["id"]), "--on", "2025-11-04", today="2025-11-04")

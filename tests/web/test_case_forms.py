@@ -101,6 +101,7 @@ def test_the_diagram_marks_the_current_state(site: Site, case: str, labels: list
 def test_the_diagram_marks_the_states_passed(site: Site) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     site.cli.ok("case", "advance", case_id, "apply", "--on", "2026-11-21")
     site.cli.ok("case", "advance", case_id, "accept", "--on", "2026-11-24")
     svg = _svg(site.signed_in(COORDINATOR).get(f"/cases/{case_id}").text)
@@ -167,15 +168,17 @@ def test_document_for_every_role(site: Site, role: str, own: bool) -> None:
 
 def test_a_document_fills_the_checklist(site: Site) -> None:
     """The early case cannot apply without the main bank's 事前相談書; recorded from the page (the
-    lender left to its default, the main bank), the checklist shows it and 利用申請 becomes possible."""
+    lender left to its default, the main bank), the checklist shows it and 利用申請 becomes possible
+    (the 利用申請書 is on file already)."""
     case_id = site.cases["early"]
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     client = site.signed_in(COORDINATOR)
     page = client.get(f"/cases/{case_id}").text
     assert re.search(r'<li class="missing">✗ 事前相談書（メイン行）', page)
     assert 'name="event" value="apply"' not in page
     assert '<option value="pre_consultation_letter">事前相談書（金融機関から）</option>' in page
     fields = _form(page, "documents")
-    assert (fields["version"], fields["on"]) == ("1", "2026-11-25")
+    assert (fields["version"], fields["on"]) == ("2", "2026-11-25")
     done = client.post(f"/cases/{case_id}/documents", data=fields | {
         "kind": "pre_consultation_letter", "lender": "", "on": "2026-11-20"})
     assert done.status_code == 303
@@ -183,7 +186,7 @@ def test_a_document_fills_the_checklist(site: Site) -> None:
     assert "「事前相談書」を記録しました。" in page
     assert re.search(r'<li class="ok">✓ 事前相談書（メイン行）', page)
     assert 'name="event" value="apply"' in page
-    (doc,) = site.cli.ok("case", "show", case_id)["documents"]
+    (_, doc) = site.cli.ok("case", "show", case_id)["documents"]
     assert (doc["kind"], doc["lender_id"], doc["on"]) == ("pre_consultation_letter", site.world.bank_main,
                                                           "2026-11-20")
 
@@ -306,6 +309,7 @@ def test_estimates_are_closed_after_apply(site: Site) -> None:
     client = site.signed_in(COORDINATOR)
     stale_form = _form(client.get(f"/cases/{case_id}").text, "estimates")
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     site.cli.ok("case", "advance", case_id, "apply", "--on", "2026-11-21")
     page = client.get(f"/cases/{case_id}").text
     assert 'id="estimates"' not in page and "/estimates" not in page
@@ -347,6 +351,7 @@ def test_a_council_decision_is_corrected_by_a_supervisor(site: Site) -> None:
     """Rows: 1 open, 2 apply (adviser-side), 3 accept (a council decision)."""
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     site.cli.ok("case", "advance", case_id, "apply", "--on", "2026-11-21")
     site.cli.ok("case", "advance", case_id, "accept", "--on", "2026-11-24")
     coordinator = site.signed_in(COORDINATOR)

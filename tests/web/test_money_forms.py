@@ -95,6 +95,8 @@ def test_record_claim_decide_and_the_holdback_is_released(site: Site) -> None:
     assert "第1回の伴走支援の実施を記録しました" in kato.get(done.headers["location"]).text
     held = session(site, case_id, 1)
     assert (held["status"], held["held_on"]) == ("held", "2026-04-20")
+    # its 伴走支援報告書 (a monitoring claim needs the report of its session)
+    site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", "1", "--on", "2026-04-20")
 
     html = page_of(kato, case_id)
     claim_form = form_fields(html, f"/cases/{case_id}/claims")
@@ -145,6 +147,7 @@ def test_a_second_monitoring_claim_is_held_to_the_estimate_left(site: Site) -> N
     case_id = holdback_case(site)
     for seq, held_on in ((1, "2026-04-20"), (2, "2026-10-20")):
         site.cli.ok("monitoring", "record", case_id, str(seq), "--held-on", held_on)
+        site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", str(seq), "--on", held_on)
     first = site.cli.ok("fee", "claim", case_id, "monitoring", "--fee", "165001", "--session", "1")["id"]
     site.cli.ok("fee", "decide", case_id, str(first))
     kato, tester = site.signed_in(COORDINATOR), site.signed_in(SUPERVISOR)
@@ -197,6 +200,7 @@ def test_each_form_for_each_role(site: Site, role: str) -> None:
     attempt(f"/cases/{case_id}/sessions/1/record", {"held_on": "2026-04-20", "note": ""}, work)
     if not work:
         site.cli.ok("monitoring", "record", case_id, "1", "--held-on", "2026-04-20")
+    site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", "1", "--on", "2026-04-20")
     assert session(site, case_id, 1)["held_on"] == "2026-04-20"
 
     attempt(f"/cases/{case_id}/claims", {"component": "monitoring", "fee": "150000", "session": "1",
@@ -229,6 +233,7 @@ def test_each_form_for_each_role(site: Site, role: str) -> None:
 def test_bad_input_and_refusals_write_nothing(site: Site) -> None:
     case_id = holdback_case(site)
     site.cli.ok("monitoring", "record", case_id, "1", "--held-on", "2026-04-20")
+    site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", "1", "--on", "2026-04-20")
     decided = site.cli.ok("fee", "claim", case_id, "monitoring", "--fee", "150000", "--session", "1",
                           "--on", "2026-05-01")["id"]
     site.cli.ok("fee", "decide", case_id, str(decided), "--on", "2026-05-20")
@@ -360,6 +365,7 @@ def test_the_plan_claim_is_decided_by_the_event(site: Site) -> None:
 def test_the_statement_page(site: Site) -> None:
     case_id = holdback_case(site)
     site.cli.ok("monitoring", "record", case_id, "1", "--held-on", "2026-04-20")
+    site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", "1", "--on", "2026-04-20")
     claim = site.cli.ok("fee", "claim", case_id, "monitoring", "--fee", "165001", "--session", "1")["id"]
     site.cli.ok("fee", "decide", case_id, str(claim))
     link = f'<a href="/cases/{case_id}/statement">'

@@ -42,6 +42,7 @@ def _post(site: Site, client: Any, case_id: str, path: str, fields: dict[str, st
 
 def _apply(site: Site, case_id: str) -> None:
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     site.cli.ok("case", "advance", case_id, "apply", "--on", "2026-11-21")
 
 

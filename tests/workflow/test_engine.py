@@ -23,6 +23,7 @@ TAX = SupportOrgFact(10, "みなと税理士法人", lead=True, certified=True)
 MAIN = LenderFact(20, "さくら銀行", main=True, guaranteed=False)
 SECOND = LenderFact(21, "東都信用金庫", main=False, guaranteed=True)
 LETTER = DocumentFact("pre_consultation_letter", D(2026, 1, 20), MAIN.org_id)
+APPLICATION = DocumentFact("application", D(2026, 1, 20))
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +37,12 @@ def p405() -> WorkflowSpec:
 
 
 def early_case(**kw: Any) -> CaseFacts:
-    """An early case in consultation that may apply (certified lead, main bank's letter on file)."""
+    """An early case in consultation that may apply (certified lead, main bank's letter and the
+    利用申請書 on file)."""
     base: dict[str, Any] = {
         "id": "13-early-2026-0001", "program": "early", "track": "standard", "state": "consultation",
         "opened_on": D(2026, 1, 15), "state_since": D(2026, 1, 15), "support_orgs": (TAX,),
-        "lenders": (MAIN, SECOND), "documents": (LETTER,),
+        "lenders": (MAIN, SECOND), "documents": (LETTER, APPLICATION),
     }
     base.update(kw)
     return CaseFacts(**base)
@@ -115,9 +117,11 @@ def test_a_refused_event_says_every_reason_and_changes_nothing(early: WorkflowSp
     with pytest.raises(GuardFailed) as info:
         engine.fire(facts, "apply", EventArgs(on=D(2026, 2, 1)))
     reasons = info.value.details
-    # missing letter, uncertified lead, lead is a lender, earlier case without a re-use reason
-    assert len(reasons) == 4, reasons
+    # missing letter and 利用申請書, uncertified lead, lead is a lender, earlier case without a
+    # re-use reason nor ground
+    assert len(reasons) == 6, reasons
     assert any("pre_consultation_letter" in r for r in reasons)
+    assert any("利用申請書 (application)" in r for r in reasons)
     assert any("認定経営革新等支援機関ではありません" in r for r in reasons)
     assert any("借入先金融機関" in r and "東都信用金庫" in r for r in reasons)
     assert any("13-early-2023-0009" in r for r in reasons)

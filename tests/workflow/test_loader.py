@@ -113,8 +113,9 @@ def test_guards_and_documents_follow_the_domain_table(early: WorkflowSpec, p405:
         return {(r.kind, r.source) for r in spec.events[event].documents}
 
     e, f = early.events, p405.events
-    assert {"lead_certified", "no_fee_receiving_lender", "prior_use"} <= set(e["apply"].guards)
-    assert docs(early, "apply") == {("pre_consultation_letter", "main_bank")}
+    assert {"support_orgs_certified", "no_fee_receiving_lender", "prior_use"} <= set(e["apply"].guards)
+    assert docs(early, "apply") == {("application", None), ("pre_consultation_letter", "main_bank")}
+    assert docs(p405, "apply") == {("application", None)}
     assert docs(early, "submit_plan") == {("plan", None), ("bank_receipt", "main_bank")}
     assert {"plan_claim_exists", "within_claim_deadline"} <= set(e["claim_payment"].guards)
     assert ("share_transfer", None) in docs(early, "claim_payment")
@@ -124,7 +125,7 @@ def test_guards_and_documents_follow_the_domain_table(early: WorkflowSpec, p405:
     assert e["accept"].sets == "accepted_on" and e["submit_plan"].sets == "plan_date"
     assert e["reject"].reason_required and e["withdraw"].reason_required
 
-    assert {"lead_certified", "no_fee_receiving_lender", "not_single_unguaranteed_lender", "fee_estimates_recorded",
+    assert {"support_orgs_certified", "no_fee_receiving_lender", "not_single_unguaranteed_lender", "fee_estimates_recorded",
             "monitoring_estimate_within_half", "schedule_chart_for_large_plan", "prior_use"} <= set(f["apply"].guards)
     assert docs(p405, "start_negotiation") == {("plan", None)}
     assert docs(p405, "agree") == {("consent_letter", "every_lender")}
@@ -139,7 +140,7 @@ def test_guards_and_documents_follow_the_domain_table(early: WorkflowSpec, p405:
 def test_shipped_rule_sets_hold_the_domain_defaults(early: WorkflowSpec, p405: WorkflowSpec) -> None:
     e = early.rule_set_on(D(2022, 4, 1))
     assert e.rate == Fraction(2, 3)
-    assert e.values["tax_included"] is True
+    assert "tax_included" not in e.values  # fees are entered as invoiced, tax included (DOMAIN.md §10)
     assert e.values["claim_deadline_months"] == 12
     assert e.values["claim_deadline_warn_months"] == 9
     assert e.values["fye_report_lag_months"] == 2
@@ -216,6 +217,7 @@ SINGLE_PROBLEMS = [
     ("missing_rule_key.yaml", 38, ["missing 'claim_deadline_months'"]),
     ("bad_escalation_days.yaml", 40, ["rule set 2022-04-01", "monitoring_escalation_days", "whole number ≥ 1"]),
     ("broken_yaml.yaml", 25, ["not valid YAML"]),
+    ("unread_rule_key.yaml", 40, ["rule set 2022-04-01", "'tax_included' is not a rule casetrack reads"]),
 ]
 
 
@@ -329,3 +331,17 @@ def test_missing_label_key_is_reported_once_at_a_real_line() -> None:
 def test_week_date_is_a_bad_date() -> None:
     path, exc = problems_of("bad_date_week.yaml")
     assert [(p.line, "bad date" in p.message) for p in exc.problems] == [(38, True)]
+
+
+def test_every_rule_key_the_loader_accepts_has_a_reader(early: WorkflowSpec, p405: WorkflowSpec) -> None:
+    """`workflow validate` refuses a rule-set key nothing reads; and each key it accepts is read by some
+    module other than the loader (a guard's needs, a service, a view)."""
+    from casetrack.workflow.loader import READ_RULES
+
+    src = Path(__file__).resolve().parents[2] / "src" / "casetrack"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in src.rglob("*.py") if p.name != "loader.py")
+    needed = {need for g in GUARDS.values() for need in g.needs}
+    unread = sorted(k for k in READ_RULES if k not in needed and f'"{k}"' not in text)
+    assert unread == []
+    shipped = {k for spec in (early, p405) for rs in spec.rule_sets for k in rs.values}
+    assert shipped <= READ_RULES

@@ -74,13 +74,14 @@ def case() -> None:
 @click.option("--monitoring-interval-months", type=int, help="405: months between sessions (1–12).")
 @click.option("--estimate", "estimates", multiple=True, metavar="COMPONENT=YEN", help="Repeatable.")
 @click.option("--reuse-reason", metavar="TEXT", help="Why a company with an earlier case applies again.")
+@click.option("--reuse-ground", metavar="ID", help="The program's re-use ground (workflow reuse.grounds, e.g. covid).")
 @click.option("--on", type=DATE, help="Opening date (default: --today).")
 @format_option
 @pass_globals
 def case_open(g: Globals, program: str, track: str | None, council_code: str, company_id: str,
               support_orgs: tuple[str, ...], lenders: tuple[str, ...], coordinator: str | None,
               interim_monitoring: bool, monitoring_interval_months: int | None, estimates: tuple[str, ...],
-              reuse_reason: str | None, on: dt.date | None, fmt: str) -> None:
+              reuse_reason: str | None, reuse_ground: str | None, on: dt.date | None, fmt: str) -> None:
     """Open a case in its first state (consultation).
 
     \b
@@ -100,7 +101,8 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
         g.context(), program=program, track=track, council=council_code, company_id=company_id,
         support_orgs=list[int | str](support_orgs), lenders=[services.parse_lender(x) for x in lenders],
         coordinator=coordinator, interim_monitoring=interim_monitoring,
-        interval_months=monitoring_interval_months, estimates=parsed_estimates, reuse_reason=reuse_reason, on=on)
+        interval_months=monitoring_interval_months, estimates=parsed_estimates, reuse_reason=reuse_reason,
+        reuse_ground=reuse_ground, on=on)
     emit(result, fmt, render=render_case)
 
 
@@ -342,19 +344,22 @@ def doc() -> None:
 @click.option("--file", "file_path", metavar="PATH",
               help="The document's file (PDF, PNG, JPEG, xlsx or docx; at most [files] max_mb, 20 MB by default): "
                    "stored in the database with its SHA-256 and original name.")
+@click.option("--session", type=int, metavar="SEQ", help="The monitoring session a monitoring_report is for.")
 @format_option
 @pass_globals
 def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date | None, file_path: str | None,
-            fmt: str) -> None:
+            session: int | None, fmt: str) -> None:
     """Record a document of KIND on CASE.
 
     \b
     Example:
       casetrack doc add 13-2026-0001 consent_letter --lender 3 --on 2026-10-15
+      casetrack doc add 13-2026-0001 monitoring_report --session 2 --file 報告書_第2回.pdf
     """
     from .. import services
 
-    emit(services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path), fmt)
+    emit(services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path,
+                               session=session), fmt)
 
 
 @doc.command("get")

@@ -72,10 +72,12 @@ def company() -> None:
 @click.option("--fiscal-year-end-month", type=int, required=True, help="決算月, 1–12.")
 @click.option("--founded", type=DATE)
 @click.option("--prefecture", metavar="CODE", help="JIS prefecture code 01–47.")
+@click.option("--force", is_flag=True, help="Register although a company with this name (and no 法人番号) exists.")
+@click.option("--reason", metavar="TEXT", help="With --force: why this is another company (kept with it).")
 @format_option
 @pass_globals
 def company_add(g: Globals, name: str, corporate_number: str | None, fiscal_year_end_month: int,
-                founded: dt.date | None, prefecture: str | None, fmt: str) -> None:
+                founded: dt.date | None, prefecture: str | None, force: bool, reason: str | None, fmt: str) -> None:
     """Register a company.
 
     \b
@@ -87,7 +89,7 @@ def company_add(g: Globals, name: str, corporate_number: str | None, fiscal_year
 
     row = services.add_company(g.context(), name=name, corporate_number_=corporate_number,
                                fiscal_year_end_month=fiscal_year_end_month, founded_on=founded,
-                               prefecture=prefecture)
+                               prefecture=prefecture, force=force, reason=reason)
     emit(row, fmt)
 
 

@@ -60,6 +60,7 @@ class CaseFacts:
     validity_until: dt.date | None = None
     window_months: int | None = None
     reuse_reason: str | None = None
+    reuse_ground: str | None = None
     reuse_approved: bool = False
     lenders: tuple[LenderFact, ...] = ()
     support_orgs: tuple[SupportOrgFact, ...] = ()
@@ -67,7 +68,8 @@ class CaseFacts:
     estimates: Mapping[str, int] = field(default_factory=dict)
     claims: tuple[ClaimFact, ...] = ()
     sessions: tuple[SessionFact, ...] = ()
-    # earlier cases of the same company and program that reached payment_claimed
+    # earlier uses of the program by the company (cases that reached 利用決定), any council; another
+    # council's case appears as 「他の協議会の案件」, never by its id
     prior_cases: tuple[str, ...] = ()
 
     @property

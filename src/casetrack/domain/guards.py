@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -28,6 +28,9 @@ class GuardInput:
     # (available_from, available_until) of the case's track, when the workflow bounds it
     track_window: tuple[dt.date | None, dt.date | None] = (None, None)
     until: dt.date | None = None  # the new date an event sets (extend)
+    # the program's re-use grounds (id → label) and most uses allowed (workflow ``reuse``)
+    reuse_grounds: Mapping[str, str] = field(default_factory=dict)
+    reuse_max_uses: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,20 @@ def lead_certified(g: GuardInput) -> Reasons:
     if not lead.certified:
         return (f"代表の支援機関 {_org(lead.name, lead.org_id)} は認定経営革新等支援機関ではありません",)
     return ()
+
+
+def support_orgs_certified(g: GuardInput) -> Reasons:
+    """Every support org on the case — the lead and each co-supporter — is a 認定経営革新等支援機関
+    (pamphlet lines 1–9, 31); one reason per uncertified org."""
+    lead = g.facts.lead
+    reasons: list[str] = []
+    if lead is None:
+        reasons.append("代表の認定支援機関が登録されていません")
+    for org in g.facts.support_orgs:
+        if not org.certified:
+            role = "代表の支援機関" if org.lead else "協力する支援機関"
+            reasons.append(f"{role} {_org(org.name, org.org_id)} は認定経営革新等支援機関ではありません")
+    return tuple(reasons)
 
 
 def no_fee_receiving_lender(g: GuardInput) -> Reasons:
@@ -109,13 +126,22 @@ def schedule_chart_for_large_plan(g: GuardInput) -> Reasons:
 
 
 def prior_use(g: GuardInput) -> Reasons:
+    """Re-use (DOMAIN.md §6, §11): after an earlier use (a case that reached 利用決定, any council), a
+    re-use reason, one of the program's grounds when the workflow names any, never more uses than
+    ``reuse.max_uses``, and the council's approve_reuse where the rule set asks for it."""
     f = g.facts
     if not f.prior_cases:
         return ()
-    earlier = "、".join(f.prior_cases)
+    earlier = "、".join(dict.fromkeys(f.prior_cases))
     reasons: list[str] = []
+    if g.reuse_max_uses is not None and len(f.prior_cases) + 1 > g.reuse_max_uses:
+        reasons.append(f"同じ事業はすでに{len(f.prior_cases)}回利用されています（{earlier}）。"
+                       f"利用は{g.reuse_max_uses}回までです")
     if not f.reuse_reason:
         reasons.append(f"同じ事業の過去の利用（{earlier}）があるため再利用の理由（--reuse-reason）が必要です")
+    if g.reuse_grounds and f.reuse_ground not in g.reuse_grounds:
+        grounds = "、".join(f"{k}（{v}）" for k, v in g.reuse_grounds.items())
+        reasons.append(f"過去の利用（{earlier}）があるため再利用の事由（--reuse-ground: {grounds}）が必要です")
     if g.rules.get("reuse_needs_council_approval") and not f.reuse_approved:
         reasons.append(f"過去の利用（{earlier}）があるため協議会の再利用承認（approve_reuse）が必要です")
     return tuple(reasons)
@@ -239,6 +265,8 @@ GUARDS: dict[str, Guard] = {
     g.name: g
     for g in (
         Guard("lead_certified", lead_certified, summary="lead support org is certified"),
+        Guard("support_orgs_certified", support_orgs_certified,
+              summary="every support org on the case (lead and co-supporters) is certified"),
         Guard("no_fee_receiving_lender", no_fee_receiving_lender,
               summary="no fee-receiving support org is a lender (bank track: lead is the main bank)"),
         Guard("not_single_unguaranteed_lender", not_single_unguaranteed_lender,

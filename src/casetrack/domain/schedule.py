@@ -50,13 +50,16 @@ def moved_text(moved_because: Iterable[Mapping[str, Any]]) -> str:
     return "、".join(f"{m['day']} {'・'.join(m['reasons']) or NO_LONGER_CLOSED}" for m in moved_because)
 
 
-def fye_nominal(plan_date: dt.date, fiscal_year_end_month: int, lag_months: int) -> tuple[dt.date, dt.date]:
+def fye_nominal(plan_date: dt.date, fiscal_year_end_month: int, lag_months: int,
+                min_months: int = 12) -> tuple[dt.date, dt.date]:
     """(fiscal-year end, nominal due) of the early fiscal-year-end session.
 
-    The first fiscal-year end (last day of the 決算月) on or after plan date + 12 months; due at the
-    end of the month ``lag_months`` after it. plan 2026-02-10, March → 2027-03-31 → 2027-05-31.
+    The first fiscal-year end (last day of the 決算月) on or after plan date + ``min_months`` (the rule
+    set's ``fye_min_months_after_plan``, 12 by default; 0 reads the pamphlet's line 176 as "within the
+    first year"); due at the end of the month ``lag_months`` after it. plan 2026-02-10, March, 12 →
+    2027-03-31 → 2027-05-31; with 0 → 2026-03-31 → 2026-05-31.
     """
-    start = add_months(plan_date, 12)
+    start = add_months(plan_date, min_months)
     year = start.year
     fye = end_of_month(dt.date(year, fiscal_year_end_month, 1))
     if fye < start:
@@ -72,11 +75,12 @@ def early_sessions(
     interim_months: int,
     lag_months: int,
     is_closed: IsClosed,
+    fye_min_months: int = 12,
 ) -> list[PlannedSession]:
     nominal: list[tuple[str, dt.date]] = []
     if interim:
         nominal.append(("interim", add_months(plan_date, interim_months)))
-    nominal.append(("fye", fye_nominal(plan_date, fiscal_year_end_month, lag_months)[1]))
+    nominal.append(("fye", fye_nominal(plan_date, fiscal_year_end_month, lag_months, fye_min_months)[1]))
     return [
         PlannedSession(seq, kind, day, next_business_day(day, is_closed))
         for seq, (kind, day) in enumerate(sorted(nominal, key=lambda kd: kd[1]), start=1)

@@ -10,7 +10,7 @@ from .. import presenters
 from ..domain import policy
 from ..domain.dates import fiscal_year
 from ..domain.schedule import early_sessions, regular_sessions
-from ..errors import BadInput, NotFound
+from ..errors import BadInput, NotFound, Refused
 from ..store.repo import Repo, utcnow
 from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import all_workflows, workflow
@@ -22,11 +22,13 @@ from .date_corrections import corrected_values
 from .fees import decide_claim_by_event
 from .parsing import LenderArg, resolve_company, resolve_component, resolve_label, resolve_org
 
+HQ_COUNCIL = "00"  # 本部: enquiries only, no cases (DOMAIN.md §6)
+
 
 def open_case(ctx: Context, *, program: str, track: str | None, council: str, company_id: int | str,
               support_orgs: list[int | str], lenders: list[LenderArg], coordinator: str | None,
               interim_monitoring: bool, interval_months: int | None, estimates: dict[str, int],
-              reuse_reason: str | None, on: dt.date | None) -> dict[str, Any]:
+              reuse_reason: str | None, on: dt.date | None, reuse_ground: str | None = None) -> dict[str, Any]:
     """Open a case. The company, support orgs and lenders may be named by id, by name (and the company
     by 法人番号); the program, track and estimate components by id or Japanese label."""
     ctx.authorize("case.open")
@@ -36,11 +38,20 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
     estimates = {resolve_component(spec, track, c): a for c, a in estimates.items()}
     if track not in spec.tracks:
         raise BadInput(f"unknown track {track!r} for program {program} (one of {', '.join(spec.tracks)})")
+    if council == HQ_COUNCIL:
+        raise Refused("council 00 (中小企業活性化全国本部) answers enquiries only: open the case at the "
+                      "prefecture's council", ja=["全国本部（00）では案件を受け付けません（相談のみ）。都道府県の協議会で開いてください。"])
     opened_on = ctx.effective(on, "--on", "受付日")
     try:
         rule_set = spec.rule_set_on(opened_on)
     except LookupError as exc:
         raise BadInput(str(exc)) from None
+    if reuse_ground is not None:
+        if reuse_ground not in spec.reuse_grounds:
+            raise BadInput(f"unknown re-use ground {reuse_ground!r} for {program} "
+                           f"(one of {', '.join(spec.reuse_grounds) or 'none'})")
+        if not (reuse_reason and reuse_reason.strip()):
+            raise BadInput("--reuse-ground needs --reuse-reason TEXT saying how the ground applies")
     if not support_orgs:
         raise BadInput("a case needs its lead support org (--support-org ID)")
     if sum(lender.main for lender in lenders) > 1:
@@ -94,6 +105,7 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
             "state": spec.initial, "state_since": opened_on, "coordinator": coordinator, "rule_set": rule_set.id,
             "opened_on": opened_on, "interim_monitoring": interim_monitoring,
             "monitoring_interval_months": interval_months, "reuse_reason": reuse_reason or None,
+            "reuse_ground": reuse_ground,
             "version": 1, "created_at": utcnow(),
         })
         repo.insert_links(
@@ -199,7 +211,6 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
 
     Returns the case as `case show` does, or with ``view=False`` only what the event changed."""
     ctx.authorize(policy.event_action(event_id))
-    on = ctx.effective(on)
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
@@ -207,6 +218,7 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
         needs_prior = _needs_prior_cases(spec, case["state"], event_id)
         facts = repo.facts(case, with_prior_cases=needs_prior)
         company = repo.company(case["company_id"]) or {}
+    on = ctx.effective(on or _default_on(spec, facts, event_id))
     engine = engine_for(spec)
     if until is not None and event_id in spec.events and not spec.events[event_id].until_required:
         raise BadInput(f"{event_id} takes no --until (only events that set a new date do)",
@@ -245,6 +257,18 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
                                     calendar_of(ctx, repo, case["council"]))
 
 
+def _default_on(spec: WorkflowSpec, facts: Any, event_id: str) -> dt.date | None:
+    """The effective date an event takes without --on when the workflow names a document for it
+    (405 agree: the date of the latest consent letter from a lender of the case)."""
+    event = spec.events.get(event_id)
+    if event is None or event.on_default is None or facts.state not in event.sources:
+        return None
+    lenders = {lender.org_id for lender in facts.lenders}
+    days = [d.on for d in facts.documents
+            if d.kind == event.on_default and (d.lender_id is None or d.lender_id in lenders)]
+    return max(days, default=None)
+
+
 def _needs_prior_cases(spec: WorkflowSpec, state: str, event_id: str) -> bool:
     """Whether judging ``event_id`` needs the company's earlier cases (the prior_use guard): for the
     event itself, or — when it is not an event of ``state`` — for the events of the state the refusal
@@ -266,7 +290,7 @@ def _planned_sessions(ctx: Context, spec: WorkflowSpec, case: dict[str, Any], co
         planned = early_sessions(
             plan_date, company["fiscal_year_end_month"], interim=case["interim_monitoring"],
             interim_months=rules["interim_months"], lag_months=rules["fye_report_lag_months"],
-            is_closed=calendar.is_closed)
+            is_closed=calendar.is_closed, fye_min_months=rules["fye_min_months_after_plan"])
     else:
         planned = regular_sessions(
             plan_date, case["monitoring_interval_months"] or rules["default_interval_months"],

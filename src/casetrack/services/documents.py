@@ -20,6 +20,8 @@ from ..store.repo import utcnow
 from .context import Context, load_case, stale
 from .parsing import resolve_label
 
+SESSION_DOCUMENT = "monitoring_report"  # the one document kind filed for a monitoring session
+
 
 @dataclass(frozen=True)
 class Upload:
@@ -76,12 +78,12 @@ def fingerprint(ctx: Context, file: str, option: str) -> tuple[dict[str, Any], b
 
 
 def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None, on: dt.date | None,
-                 file: str | None, upload: Upload | None = None, expected_version: int | None = None
-                 ) -> dict[str, Any]:
-    """Record a document of ``kind`` (a letter from a lender: ``lender_id``, by default the main bank),
-    with its file (``file``, a path, from the CLI; ``upload`` from the web), stored in the same
-    transaction. ``expected_version``: the version of the case the caller looked at (a web form); any
-    other is a Conflict."""
+                 file: str | None, upload: Upload | None = None, expected_version: int | None = None,
+                 session: int | None = None) -> dict[str, Any]:
+    """Record a document of ``kind`` (a letter from a lender: ``lender_id``, by default the main bank;
+    a monitoring report: the ``session`` it is for), with its file (``file``, a path, from the CLI;
+    ``upload`` from the web), stored in the same transaction. ``expected_version``: the version of the
+    case the caller looked at (a web form); any other is a Conflict."""
     ctx.authorize("case.work")
     on = ctx.effective(on, "--on", "書類の日付")
     if file is not None:
@@ -114,17 +116,24 @@ def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None
                                ja=[f"「{doc_kind.ja}」は金融機関からの書類です。どの金融機関からかを選んでください"
                                    "（この案件にはメイン行がありません）。"])
             lender_id = main["org_id"]
+        if session is not None:
+            if kind != SESSION_DOCUMENT:
+                raise BadInput(f"only a {SESSION_DOCUMENT} names a monitoring session; drop --session",
+                               ja=[f"伴走支援の回を付けられるのは「{spec.documents[SESSION_DOCUMENT].ja}」だけです。"])
+            if all(s["seq"] != session for s in repo.case_sessions(case_id)):
+                raise NotFound("monitoring session", f"{case_id}#{session}")
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         values = {"case_id": case_id, "kind": kind, "lender_id": lender_id, "on": on, "recorded_at": utcnow(),
-                  "user": ctx.user, **file_info}
+                  "user": ctx.user, "session_seq": session, **file_info}
         doc_id = repo.insert_document(values)
         if upload is not None:
             repo.insert_document_file(doc_id, upload.data)
     return {"id": doc_id, "case": case_id, "kind": kind, "label": doc_kind.ja, "lender_id": lender_id,
             "on": on, "file": file_info.get("file_path") or file_info.get("file_name"),
             "sha256": file_info.get("file_sha256"), "file_name": file_info.get("file_name"),
-            "file_type": file_info.get("file_type"), "size": file_info.get("file_size")}
+            "file_type": file_info.get("file_type"), "size": file_info.get("file_size"),
+            "session": session}
 
 
 def document_file(ctx: Context, case_id: str, document_id: int, *, log: bool = True

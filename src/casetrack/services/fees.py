@@ -93,6 +93,11 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
         component = resolve_component(spec, case["track"], component)
         _component(spec, case, component)
         comp = spec.components[component]
+        cap = spec.rule_set(case["rule_set"]).caps(case["track"])[component]
+        if cap == 0:
+            raise Refused(f"the {component} cap is 0 on {spec.program}/{case['track']}: nothing is paid for it, "
+                          "so no claim is taken",
+                          [f"{spec.tracks[case['track']].ja}では「{comp.ja}」の上限額が0円のため申請できません。"])
         if case["state"] not in comp.claim_states:
             states = "、".join(spec.states[s].ja for s in comp.claim_states if s in spec.states)
             raise Refused(f"case {case_id} is {case['state']}: a {component} claim is made in "
@@ -105,7 +110,13 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
                 raise BadInput(f"a {component} claim is not for a monitoring session; drop --session",
                                [f"「{comp.ja}」は伴走支援の回ごとの申請ではありません。回を選ばずに申請してください。"])
         else:
-            _check_session(repo, case_id, component, comp.ja, comp.session, session, claims)
+            _check_session(repo, case_id, component, comp.ja, comp.session, session, claims, comp.document)
+        if comp.document is not None and comp.session is None and not repo_has_document(repo, case_id,
+                                                                                          comp.document, on):
+            label = spec.documents[comp.document].ja
+            raise Refused(f"a {component} claim needs a {comp.document} document ({label}) on file by {on}: "
+                          f"record it first (casetrack doc add {case_id} {comp.document})",
+                          [f"「{comp.ja}」の申請には{label}（{comp.document}）が必要です。先に記録してください。"])
         if comp.decided_by and any(c["component"] == component and c["status"] != "rejected" for c in claims):
             raise Refused(f"case {case_id} already has a {component} claim",
                           [f"この案件には「{comp.ja}」の申請がすでにあります。"])
@@ -118,8 +129,13 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
     return _claim_view(repo_claim(claim_id, case_id, component, fee, "claimed", session), preview)
 
 
+def repo_has_document(repo: Repo, case_id: str, kind: str, on: dt.date) -> bool:
+    """A document of ``kind`` dated no later than ``on`` is on file for the case."""
+    return any(d["kind"] == kind and d["on"] <= on for d in repo.case_documents(case_id))
+
+
 def _check_session(repo: Repo, case_id: str, component: str, label: str, kind: str, session: int | None,
-                   claims: list[dict[str, Any]]) -> None:
+                   claims: list[dict[str, Any]], document: str | None = None) -> None:
     if session is None:
         raise BadInput(f"a {component} claim is for one monitoring session: add --session SEQ",
                        [f"「{label}」は伴走支援の回ごとに申請します。どの回の費用かを選んでください。"])
@@ -133,6 +149,12 @@ def _check_session(repo: Repo, case_id: str, component: str, label: str, kind: s
         raise Refused(f"session {session} of case {case_id} is {row['status']}, not held: "
                       "record it first (casetrack monitoring record)",
                       [f"第{session}回の伴走支援はまだ実施が記録されていません。先に実施を記録してください。"])
+    if document is not None and not any(d["kind"] == document and d["session_seq"] == session
+                                        for d in repo.case_documents(case_id)):
+        raise Refused(f"session {session} of case {case_id} has no {document} on file: record it first "
+                      f"(casetrack doc add {case_id} {document} --session {session}, or monitoring record "
+                      "--report FILE)",
+                      [f"第{session}回の伴走支援報告書がありません。先にその回の報告書を記録してください。"])
     if any(c["session_seq"] == session and c["status"] != "rejected" for c in claims):
         raise Refused(f"session {session} of case {case_id} already has a claim",
                       [f"第{session}回の伴走支援にはすでに支払申請があります。"])

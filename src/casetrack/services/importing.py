@@ -198,7 +198,7 @@ def _session_count(spec: WorkflowSpec, row: Row) -> int:
     if spec.program == "early":
         return len(early_sessions(row.plan_date, row.fye_month, interim=row.interim,
                                   interim_months=rules["interim_months"], lag_months=rules["fye_report_lag_months"],
-                                  is_closed=lambda _day: False))
+                                  is_closed=lambda _day: False, fye_min_months=rules["fye_min_months_after_plan"]))
     return len(regular_sessions(row.plan_date, row.interval or rules["default_interval_months"],
                                 rules["window_months"], is_closed=lambda _day: False))
 

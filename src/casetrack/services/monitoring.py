@@ -88,11 +88,11 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
             file_info, data = report
             doc_id = repo.insert_document({"case_id": case_id, "kind": REPORT_KIND, "lender_id": None,
                                            "on": values["held_on"], "recorded_at": utcnow(), "user": ctx.user,
-                                           **file_info})
+                                           "session_seq": seq, **file_info})
             repo.insert_document_file(doc_id, data)
             document = {"id": doc_id, "kind": REPORT_KIND, "label": spec.documents[REPORT_KIND].ja,
                         "on": values["held_on"], "file": file_info["file_path"], "sha256": file_info["file_sha256"],
-                        "file_name": file_info["file_name"], "file_type": file_info["file_type"]}
+                        "file_name": file_info["file_name"], "file_type": file_info["file_type"], "session": seq}
         row = next(s for s in repo.case_sessions(case_id) if s["seq"] == seq)
         calendar = calendar_of(ctx, repo, case["council"])
     out = presenters.session_row({**row, "council": case["council"]}, ctx.today, calendar)

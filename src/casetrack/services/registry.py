@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..domain import corporate_number, policy
-from ..errors import BadInput, NotFound, NotPermitted, Refused
+from ..errors import BadInput, Conflict, NotFound, NotPermitted, Refused
 from ..resources import councils_csv
 from ..store import migrate
 from ..store.db import (
@@ -89,9 +89,16 @@ def list_councils(ctx: Context) -> list[dict[str, Any]]:
 # -- registry ------------------------------------------------------------------------------------
 
 def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fiscal_year_end_month: int,
-                founded_on: dt.date | None, prefecture: str | None) -> dict[str, Any]:
+                founded_on: dt.date | None, prefecture: str | None, force: bool = False,
+                reason: str | None = None) -> dict[str, Any]:
+    """Register a company. One already registered with the same 法人番号, or — without one — with the
+    same name in the same prefecture (the only address casetrack keeps), is refused as a Conflict
+    naming it; ``force`` with a ``reason`` registers a look-alike anyway (never a second 法人番号) and
+    keeps which company it resembles and why."""
     ctx.authorize("registry.write")
     name = clean_name(name, "company name")
+    if force and not (reason and reason.strip()):
+        raise BadInput("--force needs --reason saying why this is not the company already registered")
     number = None
     if corporate_number_:
         try:
@@ -105,14 +112,29 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
             raise BadInput(f"unknown prefecture code {prefecture!r} (01–47)")
         if number and (other := repo.company_by_number(number)):
             if ctx.scope is None or repo.company_visible(other["id"]):
-                raise BadInput(f"corporate number {number} is already registered as company {other['id']} "
+                raise Conflict(f"corporate number {number} is already registered as company {other['id']} "
                                f"({other['name']})")
-            raise BadInput(f"corporate number {number} is already registered (a company of another council's "
+            raise Conflict(f"corporate number {number} is already registered (a company of another council's "
                            "case: its name and id are not shown; 全国本部 (hq) can give its id)")
         values = {"name": name.strip(), "corporate_number": number, "fiscal_year_end_month": fiscal_year_end_month,
-                  "founded_on": founded_on, "prefecture": prefecture}
+                  "founded_on": founded_on, "prefecture": prefecture, "duplicate_of": None, "duplicate_reason": None}
+        if number is None:
+            key = _company_key(name)
+            same = next((c for c in repo.companies_without_number(prefecture) if _company_key(c["name"]) == key),
+                        None)
+            if same is not None and not force:
+                raise Conflict(f"company {same['id']} ({same['name']}, prefecture {prefecture or 'none'}) is "
+                               "already registered with this name and no corporate number: use it, or add "
+                               "--force --reason TEXT if this is another company")
+            if same is not None:
+                values.update(duplicate_of=same["id"], duplicate_reason=(reason or "").strip())
         company_id = repo.insert_company(values)
     return {"id": company_id, **values}
+
+
+def _company_key(name: str) -> str:
+    """A name as compared for duplicates: NFKC (全角/半角), no spaces."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
 
 
 def add_org(ctx: Context, *, name: str, kind: str, certified: bool, email: str | None) -> dict[str, Any]:

@@ -88,6 +88,12 @@ class Repo:
         row = self.conn.execute(select(companies).where(companies.c.corporate_number == number)).mappings().first()
         return dict(row) if row else None
 
+    def companies_without_number(self, prefecture: str | None) -> list[dict[str, Any]]:
+        """Companies registered without a 法人番号 in ``prefecture`` (None: without one), by id."""
+        where = (companies.c.prefecture == prefecture) if prefecture is not None else companies.c.prefecture.is_(None)
+        query = select(companies).where(companies.c.corporate_number.is_(None), where).order_by(companies.c.id)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
     def list_companies(self) -> list[dict[str, Any]]:
         """Every company for an actor of every council; otherwise the companies that have or had a case
         in the actor's councils (that a company consulted a council is confidential: it signals
@@ -415,15 +421,15 @@ class Repo:
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def prior_cases(self, company_id: int, program: str, exclude: str, council: str | None = None) -> list[str]:
-        """Earlier cases of this company and program that reached payment_claimed (any council). With
-        ``council``: a case of any other council is named only as OTHER_COUNCIL_CASE, never by its id."""
-        query = (select(cases.c.id, cases.c.council).distinct().join(history, history.c.case_id == cases.c.id)
+        """Earlier uses of this program by this company — cases that reached 利用決定 (accepted), in any
+        council. A case of another council than ``council`` is named only as OTHER_COUNCIL_CASE, never by
+        its id (one entry per case: the uses are counted, not named)."""
+        query = (select(cases.c.id, cases.c.council)
                  .where(cases.c.company_id == company_id, cases.c.program == program, cases.c.id != exclude,
-                        history.c.to_state == "payment_claimed").order_by(cases.c.id))
+                        cases.c.accepted_on.is_not(None)).order_by(cases.c.id))
         with self._every_council():
             rows = self.conn.execute(query).all()
-        own = [r.id for r in rows if council is None or r.council == council]
-        return own + ([OTHER_COUNCIL_CASE] if len(own) < len(rows) else [])
+        return [cid if council is None or their == council else OTHER_COUNCIL_CASE for cid, their in rows]
 
     @contextlib.contextmanager
     def _every_council(self) -> Iterator[None]:
@@ -447,6 +453,7 @@ class Repo:
             opened_on=case["opened_on"], state_since=case["state_since"], rule_set=case["rule_set"],
             accepted_on=case["accepted_on"], plan_date=case["plan_date"], validity_until=case["validity_until"],
             window_months=case["window_months"], reuse_reason=case["reuse_reason"],
+            reuse_ground=case.get("reuse_ground"),
             reuse_approved=self.history_has_event(cid, "approve_reuse"),
             lenders=tuple(LenderFact(r["org_id"], r["name"], r["main"], r["guaranteed"])
                           for r in self.case_lenders(cid)),

@@ -52,6 +52,8 @@ company = Table(
     Column("email", String()),
     Column("phone", String(40)),
     Column("change_head", String(64)),
+    Column("duplicate_of", Integer()),
+    Column("duplicate_reason", String()),
 )
 
 organisation = Table(
@@ -120,6 +122,7 @@ cases = Table(
     Column("monitoring_interval_months", Integer()),
     Column("window_months", Integer()),
     Column("reuse_reason", String()),
+    Column("reuse_ground", String(32)),
     Column("version", Integer(), nullable=False, default=1),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("history_head", String(64)),
@@ -178,6 +181,7 @@ document = Table(
     Column("file_type", String(100)),
     Column("recorded_at", UTCDateTime(), nullable=False),
     Column("user", String(), nullable=False),
+    Column("session_seq", Integer()),
 )
 
 document_file = Table(

@@ -41,6 +41,9 @@ class Company(SQLModel, table=True):
     email: str | None = None
     phone: str | None = Field(default=None, max_length=40)
     change_head: str | None = Field(default=None, max_length=64)  # hash of its last master_change row
+    # registered although it looked like company duplicate_of (company add --force --reason)
+    duplicate_of: int | None = None
+    duplicate_reason: str | None = None
 
 
 class Organisation(SQLModel, table=True):
@@ -111,6 +114,7 @@ class Case(SQLModel, table=True):
     monitoring_interval_months: int | None = None
     window_months: int | None = None
     reuse_reason: str | None = None
+    reuse_ground: str | None = Field(default=None, max_length=32)  # the workflow's reuse.grounds id
     version: int = 1
     created_at: dt.datetime
     history_head: str | None = Field(default=None, max_length=64)  # hash of the last history row
@@ -163,6 +167,7 @@ class Document(SQLModel, table=True):
     file_type: str | None = Field(default=None, max_length=100)  # the media type its content was sniffed as
     recorded_at: dt.datetime
     user: str
+    session_seq: int | None = None  # a monitoring_report: the session it reports on
 
 
 class DocumentFile(SQLModel, table=True):

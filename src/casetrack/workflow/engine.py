@@ -94,7 +94,8 @@ class Engine:
         rules = self.spec.rule_set(_rule_set_id(facts, self.spec, event, args)).values
         track = self.spec.tracks.get(facts.track)
         window = (track.available_from, track.available_until) if track else (None, None)
-        g = GuardInput(facts=facts, rules=rules, on=args.on, track_window=window, until=args.until)
+        g = GuardInput(facts=facts, rules=rules, on=args.on, track_window=window, until=args.until,
+                       reuse_grounds=self.spec.reuse_grounds, reuse_max_uses=self.spec.reuse_max_uses)
         out: list[str] = []
         if args.on < facts.state_since:
             out.append(f"効力発生日 {args.on} が現在の状態に入った日 {facts.state_since} より前です")

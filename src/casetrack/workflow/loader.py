@@ -33,20 +33,24 @@ from .spec import (
 )
 
 TOP_KEYS = {"program", "label", "initial", "plan_date_event", "tracks", "documents", "components", "states",
-            "events", "rule_sets", "reminders", "sessions_open_in"}
-OPTIONAL_KEYS = {"reminders", "sessions_open_in"}
+            "events", "rule_sets", "reminders", "sessions_open_in", "reuse"}
+OPTIONAL_KEYS = {"reminders", "sessions_open_in", "reuse"}
 RUNG_KEYS = {"id", "days", "months", "to", "template"}
-COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by"}
+COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by", "document"}
 STATE_KEYS = {"ja", "en", "waiting_on", "stall_days", "final"}
-EVENT_KEYS = {"ja", "en", "from", "to", "guards", "documents", "reason", "until", "sets"}
+EVENT_KEYS = {"ja", "en", "from", "to", "guards", "documents", "reason", "until", "sets", "on_default"}
 TRACK_KEYS = {"ja", "en", "available_from", "available_until"}
 DOC_KEYS = {"ja", "en", "from_lender"}
 SETS = ("accepted_on", "plan_date")
 INT_RULES = ("claim_deadline_months", "claim_deadline_warn_months", "fye_report_lag_months", "interim_months",
              "validity_months", "validity_warn_months", "window_months", "default_interval_months",
-             "schedule_chart_above", "holdback_open_warn_months")
+             "schedule_chart_above", "holdback_open_warn_months", "fye_min_months_after_plan")
 POSITIVE_RULES = ("monitoring_escalation_days",)
 FRACTION_RULES = ("rate", "monitoring_estimate_max_share")
+OTHER_RULES = ("caps", "holdback", "reuse_needs_council_approval")
+# every rule-set key some code reads: any other key is refused (a value nothing reads would look like a
+# rule that holds while nothing enforces it)
+READ_RULES = frozenset((*INT_RULES, *POSITIVE_RULES, *FRACTION_RULES, *OTHER_RULES))
 
 
 class _Map(dict[Any, Any]):
@@ -194,7 +198,7 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     tracks = _tracks(_section(doc, "tracks", p), p)
     states = _states(_section(doc, "states", p), p)
     events = _events(_section(doc, "events", p), states, documents, p)
-    components = _components(_section(doc, "components", p), states, events, p)
+    components = _components(_section(doc, "components", p), states, events, p, documents)
 
     initial = doc.get("initial")
     if states and initial not in states:
@@ -207,6 +211,7 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     rule_sets = _rule_sets(doc.get("rule_sets"), _line(doc, "rule_sets"), tracks, events, p)
     sessions_open_in = _sessions_open_in(doc, states, p)
     reminders = _reminders(doc.get("reminders"), _line(doc, "reminders"), states, p, sessions_open_in)
+    grounds, max_uses = _reuse(doc.get("reuse"), _line(doc, "reuse"), p)
     if p.items:
         return None
     return WorkflowSpec(
@@ -215,6 +220,7 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
         components=MappingProxyType(components),
         states=MappingProxyType(states), events=MappingProxyType(events), rule_sets=tuple(rule_sets),
         path=p.path, reminders=MappingProxyType(reminders), sessions_open_in=sessions_open_in,
+        reuse_grounds=MappingProxyType(grounds), reuse_max_uses=max_uses,
     )
 
 
@@ -236,6 +242,32 @@ def _sessions_open_in(doc: _Map, states: dict[str, StateSpec], p: _Problems) -> 
     return tuple(str(s) for s in node)
 
 
+def _reuse(node: Any, line: int, p: _Problems) -> tuple[dict[str, str], int | None]:
+    """``reuse: {grounds: {ID: {ja, en}}, max_uses: N}`` (optional)."""
+    if node is None:
+        return {}, None
+    if not isinstance(node, _Map):
+        p.add(line, "reuse: expected a mapping with grounds (and max_uses)")
+        return {}, None
+    _unknown_keys(node, {"grounds", "max_uses"}, "reuse", p)
+    grounds: dict[str, str] = {}
+    raw = node.get("grounds")
+    if not isinstance(raw, _Map) or not raw:
+        p.add(_line(node, "grounds"), "reuse: grounds maps each ground id to {ja, en}")
+    else:
+        for gid, body in raw.items():
+            if not isinstance(body, _Map):
+                p.add(_line(raw, gid), f"reuse ground {gid!r}: expected a mapping with ja and en")
+                continue
+            grounds[str(gid)] = _label(body, "ja", f"reuse ground {gid!r}", p)
+            _label(body, "en", f"reuse ground {gid!r}", p)
+    max_uses = node.get("max_uses")
+    if max_uses is not None and (not _int(max_uses) or max_uses < 1):
+        p.add(_line(node, "max_uses"), "reuse: max_uses must be a whole number ≥ 1")
+        max_uses = None
+    return grounds, max_uses
+
+
 def _documents(node: _Map, p: _Problems) -> dict[str, DocumentKind]:
     out = {}
     for kid, body in node.items():
@@ -249,7 +281,7 @@ def _documents(node: _Map, p: _Problems) -> dict[str, DocumentKind]:
 
 
 def _components(node: _Map, states: dict[str, StateSpec], events: dict[str, Any],
-                p: _Problems) -> dict[str, ComponentSpec]:
+                p: _Problems, documents: dict[str, DocumentKind] | None = None) -> dict[str, ComponentSpec]:
     out = {}
     for cid, body in node.items():
         what = f"component {cid!r}"
@@ -272,8 +304,12 @@ def _components(node: _Map, states: dict[str, StateSpec], events: dict[str, Any]
         decided_by = body.get("decided_by")
         if decided_by is not None and events and decided_by not in events:
             p.add(_line(body, "decided_by"), f"{what}: unknown event {decided_by!r} in decided_by")
+        document = body.get("document")
+        if document is not None and documents is not None and document not in documents:
+            p.add(_line(body, "document"), f"{what}: unknown document kind {document!r} in document")
         out[cid] = ComponentSpec(cid, _label(body, "ja", what, p), _label(body, "en", what, p),
-                                 tuple(str(x) for x in claim_states), session, decided_by)
+                                 tuple(str(x) for x in claim_states), session, decided_by,
+                                 None if document is None else str(document))
     return out
 
 
@@ -447,6 +483,10 @@ def _events(node: _Map, states: dict[str, StateSpec], documents: dict[str, Docum
                 elif not documents[kind].from_lender:
                     p.add(line, f"{what}: document {kind!r} does not come from a lender")
             reqs.append(DocRequirement(str(kind), source))
+        on_default = body.get("on_default")
+        if on_default is not None and on_default not in {r.kind for r in reqs}:
+            p.add(_line(body, "on_default"), f"{what}: on_default must name one of the event's documents")
+            on_default = None
         sets = body.get("sets")
         if sets is not None and sets not in SETS:
             p.add(_line(body, "sets"), f"{what}: sets must be one of {', '.join(SETS)}")
@@ -454,7 +494,7 @@ def _events(node: _Map, states: dict[str, StateSpec], documents: dict[str, Docum
             id=eid, ja=_label(body, "ja", what, p), en=_label(body, "en", what, p), sources=sources,
             target=target, guards=tuple(str(g) for g in guards), documents=tuple(reqs),
             reason_required=_flag(body, "reason", what, p), until_required=_flag(body, "until", what, p),
-            sets=sets, line=_line(node, eid),
+            sets=sets, line=_line(node, eid), on_default=None if on_default is None else str(on_default),
         )
     return out
 
@@ -499,7 +539,10 @@ def _rule_sets(raw: Any, line: int, tracks: dict[str, TrackSpec], events: dict[s
             if key == "effective_from":
                 continue
             kline = _line(item, key)
-            if key in INT_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            if key not in READ_RULES:
+                p.add(kline, f"rule set {start}: {key!r} is not a rule casetrack reads "
+                             f"(rules: {', '.join(sorted(READ_RULES))})")
+            elif key in INT_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 p.add(kline, f"rule set {start}: {key} must be a whole number ≥ 0")
             elif key in POSITIVE_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 p.add(kline, f"rule set {start}: {key} must be a whole number ≥ 1")

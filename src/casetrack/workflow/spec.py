@@ -55,6 +55,9 @@ class EventSpec:
     until_required: bool
     sets: str | None  # accepted_on | plan_date
     line: int
+    # without --on, the event takes the date of the latest document of this kind (405 agree: the last
+    # consent letter); the document requirement already refuses an earlier date
+    on_default: str | None = None
 
     def target_from(self, source: str) -> str:
         return self.target or source
@@ -68,6 +71,8 @@ class ComponentSpec:
     claim_states: tuple[str, ...]
     session: str | None  # the monitoring-session kind a claim of this component is for
     decided_by: str | None  # an event that decides the claim (plan: decide_payment)
+    # a document a claim needs on file (by the claim date; for a session's claim: for that session)
+    document: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,10 @@ class WorkflowSpec:
     rule_sets: tuple[RuleSet, ...]
     path: str
     reminders: Mapping[str, ReminderItem] = field(default_factory=dict)
+    # re-use (DOMAIN.md §11): the grounds a company may use the program again on (id → label), and how
+    # many uses a company may have at most (None: no limit)
+    reuse_grounds: Mapping[str, str] = field(default_factory=dict)
+    reuse_max_uses: int | None = None
     sessions_open_in: tuple[str, ...] = ()
 
     @property
