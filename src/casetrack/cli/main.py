@@ -10,14 +10,20 @@ import os
 import sys
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import __version__
 
+if TYPE_CHECKING:  # generic in its value since click 8.4; pyproject allows 8.1, where it cannot be subscripted
+    _DateParam = click.ParamType[dt.date]
+    _TextParam = click.ParamType[str]
+else:
+    _DateParam = _TextParam = click.ParamType
 
-class DateType(click.ParamType):
+
+class DateType(_DateParam):
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
@@ -34,7 +40,7 @@ class DateType(click.ParamType):
 DATE = DateType()
 
 
-class CaseIdType(click.ParamType):
+class CaseIdType(_TextParam):
     """A case id as typed: NFKC, and the number without its leading zeros (13-2026-1 is 13-2026-0001)."""
 
     name = "CASE"
@@ -48,7 +54,7 @@ class CaseIdType(click.ParamType):
 CASE_ID = CaseIdType()
 
 
-class CouncilCodeType(click.ParamType):
+class CouncilCodeType(_TextParam):
     """A council code as typed: NFKC (１３ is 13) and one digit padded (1 is 01)."""
 
     name = "CODE"
