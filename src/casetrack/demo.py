@@ -190,10 +190,12 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
     echo("\nWho may do what (casetrack policy show):")
     seen = [row["id"] for row in services.list_cases(ctx)]
     echo(f"  sato (coordinator, 13) sees {len(seen)} case(s): {', '.join(seen)}")
-    for who, call in (("sato", lambda c: services.advance(c, c3, "accept")),
-                      ("sato", lambda c: services.show_case(c, c2)),
-                      ("kato", lambda c: services.advance(c, c2, "close")),
-                      ("kanri", lambda c: services.show_case(c, c2))):
+    attempts: tuple[tuple[str, Callable[[services.Context], object]], ...] = (
+        ("sato", lambda c: services.advance(c, c3, "accept")),
+        ("sato", lambda c: services.show_case(c, c2)),
+        ("kato", lambda c: services.advance(c, c2, "close")),
+        ("kanri", lambda c: services.show_case(c, c2)))
+    for who, call in attempts:
         try:
             call(people.get(who, admin))
         except CasetrackError as exc:

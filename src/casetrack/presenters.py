@@ -99,7 +99,7 @@ def case_view(repo: Repo, case: dict[str, Any], spec: WorkflowSpec, today: dt.da
     cid = case["id"]
     company = repo.company(case["company_id"]) or {}
     docs = repo.case_documents(cid)
-    consent = {}
+    consent: dict[int, dt.date] = {}
     for d in docs:
         if d["kind"] == "consent_letter" and d["lender_id"] is not None:
             consent[d["lender_id"]] = max(consent.get(d["lender_id"], d["on"]), d["on"])

@@ -11,11 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # ParamType is generic in its value since click 8.4; pyproject allows 8.1
     from ..services.context import Context
 
+    _DateParam = click.ParamType[dt.date]
+    _TextParam = click.ParamType[str]
+else:
+    _DateParam = _TextParam = click.ParamType
 
-class DateType(click.ParamType):
+
+class DateType(_DateParam):
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
@@ -32,7 +37,7 @@ class DateType(click.ParamType):
 DATE = DateType()
 
 
-class CaseIdType(click.ParamType):
+class CaseIdType(_TextParam):
     """A case id as typed: NFKC, and the number without its leading zeros (13-2026-1 is 13-2026-0001)."""
 
     name = "CASE"
@@ -46,7 +51,7 @@ class CaseIdType(click.ParamType):
 CASE_ID = CaseIdType()
 
 
-class CouncilCodeType(click.ParamType):
+class CouncilCodeType(_TextParam):
     """A council code as typed: NFKC (１３ is 13) and one digit padded (1 is 01)."""
 
     name = "CODE"

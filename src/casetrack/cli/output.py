@@ -8,7 +8,7 @@ import io
 import json
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +43,11 @@ def row_encoder() -> Callable[[Any], str]:
     (``json.dumps`` builds a new one per call, which costs more than encoding a small row)."""
     from json import encoder as std
 
-    if std.c_make_encoder is None:  # a Python without the C accelerator
+    # typeshed does not declare c_make_encoder (None when the C accelerator is missing)
+    make: Callable[..., Callable[[Any, int], Iterable[str]]] | None = getattr(std, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
         return json.JSONEncoder(ensure_ascii=False, default=_default).encode
-    encode = std.c_make_encoder(None, _default, std.encode_basestring, None, ": ", ", ", False, False, True)
+    encode = make(None, _default, std.encode_basestring, None, ": ", ", ", False, False, True)
     return lambda row: "".join(encode(row, 0))
 
 

@@ -32,7 +32,7 @@ def _one_line(value: Any) -> Any:
 
 
 def _autoescape(name: str | None) -> bool:
-    return bool(name) and name.endswith((".html", ".htm", ".xml", ".html.j2", ".htm.j2", ".xml.j2"))
+    return name is not None and name.endswith((".html", ".htm", ".xml", ".html.j2", ".htm.j2", ".xml.j2"))
 
 
 @cache

@@ -167,8 +167,8 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
         out["counts"]["sessions"] += carried["total"]
     if week_start is not None and week_end is not None:
         days7 = [describe(week_start + dt.timedelta(days=i)) for i in range(7)]
-        for d in days7:
-            d["entries"] = entries.get(d["date"], [])
+        for shown in days7:
+            shown["entries"] = entries.get(shown["date"], [])
         out["week"] = {"start": week_start, "end": week_end, "days": days7,
                        "prev": (week_start - dt.timedelta(days=7)).isoformat(),
                        "next": (week_start + dt.timedelta(days=7)).isoformat(),

@@ -52,7 +52,8 @@ def money_panel(ctx: Context, case_id: str) -> dict[str, Any]:
             "cap": cap, "cap_left": cap - subsidies_before,
             "times_rate": None if c["eligible"] is None else floor_yen(c["eligible"] * rule_set.rate),
             "decided_by": decided_by,
-            "decided_by_label": spec.events[decided_by].ja if decided_by in spec.events else decided_by,
+            "decided_by_label": (spec.events[decided_by].ja if decided_by is not None and decided_by in spec.events
+                                 else decided_by),
             "may_decide": may_decide and c["status"] == "claimed" and not decided_by,
             "may_reject": may_decide and c["status"] == "claimed",
         })

@@ -73,22 +73,23 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
             raise NotFound("council", council)
         ctx.check_council(council)
         company_id = resolve_company(repo, company_id)
-        support_orgs = [resolve_org(repo, ref, "--support-org") for ref in support_orgs]
-        lenders = [replace(x, org_id=resolve_org(repo, x.org_id, "--lender", banks_only=True)) for x in lenders]
-        if len(set(support_orgs)) != len(support_orgs):
+        support_ids = [resolve_org(repo, ref, "--support-org") for ref in support_orgs]
+        lender_ids = [resolve_org(repo, x.org_id, "--lender", banks_only=True) for x in lenders]
+        lenders = [replace(x, org_id=org_id) for x, org_id in zip(lenders, lender_ids, strict=True)]
+        if len(set(support_ids)) != len(support_ids):
             raise BadInput("the same --support-org is given twice")
-        if len({lender.org_id for lender in lenders}) != len(lenders):
+        if len(set(lender_ids)) != len(lenders):
             raise BadInput("the same --lender is given twice")
         company = repo.company(company_id)
         if company is None:
             raise NotFound("company", company_id)
-        found = repo.orgs_by_id([*support_orgs, *(lender.org_id for lender in lenders)])
-        for org_id in [*support_orgs, *(lender.org_id for lender in lenders)]:
+        found = repo.orgs_by_id([*support_ids, *lender_ids])
+        for org_id in [*support_ids, *lender_ids]:
             if org_id not in found:
                 raise NotFound("organisation", org_id)
-        for lender in lenders:
-            if not found[lender.org_id]["is_bank"]:
-                org = found[lender.org_id]
+        for lender_id in lender_ids:
+            if not found[lender_id]["is_bank"]:
+                org = found[lender_id]
                 raise BadInput(f"organisation {org['id']} ({org['name']}) is a {org['kind']}, not a bank: "
                                "it cannot be a lender")
         if coordinator is not None:
@@ -112,7 +113,7 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
             case_id,
             [{"org_id": x.org_id, "main": x.main, "guaranteed": x.guaranteed, "position": i}
              for i, x in enumerate(lenders)],
-            [{"org_id": org_id, "lead": i == 0, "position": i} for i, org_id in enumerate(support_orgs)],
+            [{"org_id": org_id, "lead": i == 0, "position": i} for i, org_id in enumerate(support_ids)],
             estimates,
         )
         repo.insert_history({

@@ -126,10 +126,10 @@ class Context:
             repo.log_access({"at": utcnow(), "user": self.user, "action": self.authorized or "",
                              "what": what[:200], "rows": rows})
 
-    def read(self) -> Any:
+    def read(self) -> _UnitOfWork:
         return _UnitOfWork(self, write=False)
 
-    def write(self) -> Any:
+    def write(self) -> _UnitOfWork:
         return _UnitOfWork(self, write=True)
 
 

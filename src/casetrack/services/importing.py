@@ -99,7 +99,10 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
     problems: list[str] = []
     if "__error__" in raw:
         return None, [raw["__error__"]]
-    get = lambda key: str(raw.get(key, "") or "").strip()  # noqa: E731
+
+    def get(key: str) -> str:
+        return str(raw.get(key, "") or "").strip()
+
     typed_program = PROGRAM_NAMES.get(get("事業")) or resolve_label(get("事業"), {p: s.ja for p, s in specs.items()},
                                                                      "事業")
     program: str | None = typed_program if typed_program in specs else None
@@ -291,9 +294,9 @@ def _advance_counters(repo: Repo, rows: list[Row]) -> None:
     highest: dict[tuple[str, int], int] = {}
     for row in rows:
         if row.case_id:
-            council, year, number = row.case_id.split("-")
-            key = (council, int(year))
-            highest[key] = max(highest.get(key, 0), int(number))
+            council, year_text, number_text = row.case_id.split("-")
+            key = (council, int(year_text))
+            highest[key] = max(highest.get(key, 0), int(number_text))
     for (council, year), number in sorted(highest.items()):
         repo.advance_case_counter(council, year, number)
 

@@ -54,7 +54,7 @@ def waive_session(ctx: Context, case_id: str, seq: int, *, reason: str,
 
 
 def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
-                   expected_version: int | None = None, *, report: dict[str, Any] | None = None
+                   expected_version: int | None = None, *, report: tuple[dict[str, Any], bytes] | None = None
                    ) -> dict[str, Any]:
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from ..calendar import BusinessCalendar
@@ -398,8 +399,11 @@ def _still_due(ctx: Context, repo: Repo, row: dict[str, Any]) -> bool:
         return any(s["seq"] == seq and s["status"] == "scheduled" for s in repo.case_sessions(case["id"]))
     if row["item"] == "holdback":
         entries = repo.case_ledger(case["id"])
-        return sum(e["retained"] for e in entries) > sum(e["released"] for e in entries)
-    return _anchor(spec, row["item"], {**case, "case_id": case["id"]}) == row["due_on"]
+        retained: int = sum(e["retained"] for e in entries)
+        released: int = sum(e["released"] for e in entries)
+        return retained > released
+    due_on: dt.date | None = row["due_on"]
+    return _anchor(spec, row["item"], {**case, "case_id": case["id"]}) == due_on
 
 
 def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch: int = 200,
@@ -478,7 +482,7 @@ def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime 
         for row in rows:
             if claims.holds(row["id"]):
                 _deliver_row(ctx, sender, row, now, counts, claimed_by=holder,
-                             still_ours=lambda row=row: claims.holds(row["id"]), today=today)
+                             still_ours=partial(claims.holds, row["id"]), today=today)
             else:
                 counts["lost_claims"] = counts.get("lost_claims", 0) + 1
             claims.done(row["id"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from ..domain import deadlines
@@ -91,15 +92,16 @@ def finding_bounds(today: dt.date, specs: dict[str, WorkflowSpec], codes: frozen
         for rule_set in spec.rule_sets:
             rules = rule_set.values
             if "claim_deadline" in codes and claim_in and "claim_deadline_months" in rules:
-                last = deadlines.latest_start(lambda d, rules=rules: deadlines.claim_deadline_warning(d, rules), today)
+                last = deadlines.latest_start(partial(deadlines.claim_deadline_warning, rules=rules), today)
                 if last is not None:
                     bounds.append(Bound(program, claim_in, "accepted_on", last, rule_set.id))
             if "validity" in codes and validity_in and "validity_months" in rules:
-                last = deadlines.latest_start(lambda d, rules=rules: deadlines.validity_warning(d, None, rules), today)
+                last = deadlines.latest_start(
+                    partial(deadlines.validity_warning, extended_until=None, rules=rules), today)
                 if last is not None:
                     bounds.append(Bound(program, validity_in, "accepted_on", last, rule_set.id, unextended=True))
                 # after an extension the warning counts from the new end, whatever the acceptance day
-                last = deadlines.latest_start(lambda d, rules=rules: deadlines.validity_warning(today, d, rules), today)
+                last = deadlines.latest_start(partial(deadlines.validity_warning, today, rules=rules), today)
                 if last is not None:
                     bounds.append(Bound(program, validity_in, "validity_until", last, rule_set.id))
     return bounds
@@ -115,7 +117,7 @@ def _stalled_by(specs: dict[str, WorkflowSpec], today: dt.date, state: str = "ne
 def _holdbacks_flagged_by(specs: dict[str, WorkflowSpec], today: dt.date) -> dt.date | None:
     """The latest plan decision whose open holdback can be flagged today under any rule set (None: none
     can be)."""
-    lasts = [deadlines.latest_start(lambda d, rules=rs.values: deadlines.holdback_warning(d, rules), today)
+    lasts = [deadlines.latest_start(partial(deadlines.holdback_warning, rules=rs.values), today)
              for spec in specs.values() for rs in spec.rule_sets if "holdback_open_warn_months" in rs.values]
     return max((last for last in lasts if last is not None), default=None)
 

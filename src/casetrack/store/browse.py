@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, or_, select
 
 from ..domain.text import fold
 from .repo import cases, claims, companies, sessions
+from .rows import tuples
 
 StateRule = tuple[str, Sequence[str] | None]  # (state, the programs it counts in; None: every program)
 StallRule = tuple[str, dt.date, Sequence[str] | None]  # (state, entered before this day, programs or None)
@@ -42,7 +43,7 @@ SORTS = {  # the case list's sortable columns (bookmarkable: ?sort=company&order
 
 def in_states(rules: Sequence[StateRule]) -> Any:
     anywhere = [s for s, programs in rules if programs is None]
-    terms = [cases.c.state.in_(anywhere)] if anywhere else []
+    terms: list[ColumnElement[bool]] = [cases.c.state.in_(anywhere)] if anywhere else []
     terms += [and_(cases.c.state == s, cases.c.program.in_(list(programs)))
               for s, programs in rules if programs is not None]
     return or_(*terms) if terms else false()
@@ -134,7 +135,7 @@ class BrowseRepo:
         """(state, cases) for the cases in ``states`` (from the (state, …) and (council, state) indexes)."""
         query = select(cases.c.state, func.count()).where(cases.c.state.in_(list(states)))
         query = self._scoped(query, coordinator).group_by(cases.c.state)
-        return [(s, int(n)) for s, n in self.conn.execute(query)]
+        return [(s, int(n)) for s, n in tuples(self.conn.execute(query))]
 
     def sessions_due(self, start: dt.date, end: dt.date, *, coordinator: str | None, limit: int,
                      live: Sequence[StateRule]) -> tuple[int, list[dict[str, Any]]]:
@@ -157,7 +158,7 @@ class BrowseRepo:
                       ) -> tuple[int, list[dict[str, Any]]]:
         """Cases in ``states`` (those waiting on the council), longest in their state first: (how many,
         the first ``limit``), with their company."""
-        where = [cases.c.state.in_(list(states))]
+        where: list[ColumnElement[bool]] = [cases.c.state.in_(list(states))]
         if council is not None:
             where.append(cases.c.council == council)
         count = self._scoped(select(func.count()).select_from(cases).where(*where), None)

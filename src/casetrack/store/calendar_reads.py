@@ -6,7 +6,7 @@ held-back ledger entries by case (``ix_ledger_holdback``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +64,7 @@ class CalendarRepo:
         query = self.sessions_due_query(council, start, end, coordinator=coordinator)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def overdue_before(self, council: str, before: dt.date, states_by_program: dict[str, Sequence[str]], *,
+    def overdue_before(self, council: str, before: dt.date, states_by_program: Mapping[str, Sequence[str]], *,
                        coordinator: str | None = None, limit: int) -> tuple[int, list[dict[str, Any]]]:
         """Sessions still scheduled with a due date before ``before`` (the partial index of open sessions),
         of cases in an open state of their program: (how many, the ``limit`` oldest)."""

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy import Engine as Engine  # re-exported: services name it in annotations
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
@@ -189,14 +190,14 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
     with engine.begin() as conn:
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
             raise NotFound("database role", role)
-        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-        owners = set(conn.execute(text("SELECT tableowner FROM pg_tables WHERE schemaname = :s"), {"s": schema})
-                     .scalars())
+        schema: str = conn.execute(text("SELECT current_schema()")).scalar_one()
+        owners: set[str] = set(conn.execute(text("SELECT tableowner FROM pg_tables WHERE schemaname = :s"),
+                                            {"s": schema}).scalars())
         if role in owners:
             raise BadInput(f"role {role} owns the tables: row-level security does not hold for an owner; "
                            "grant to a role that does not own them")
-        tables = list(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema})
-                      .scalars())
+        tables: list[str] = list(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"),
+                                              {"s": schema}).scalars())
         statements = [f'GRANT USAGE ON SCHEMA "{schema}" TO {role}',
                       f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {role}']
         for table in tables:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from . import schema
 from .browse import StateRule, in_states
 from .repo import cases, companies, councils, orgs, sessions, support, user_councils, users
+from .rows import tuples
 
 outbox = schema.outbox
 closures = schema.closure
@@ -132,7 +133,8 @@ class ReminderRepo:
             users.c.role == "supervisor", users.c.active.is_(True)).order_by(users.c.name)
         people = [dict(r) for r in self.conn.execute(query).mappings()]
         more: dict[str, list[str]] = {}
-        for name, council in self.conn.execute(select(user_councils.c.user_name, user_councils.c.council)):
+        pairs = self.conn.execute(select(user_councils.c.user_name, user_councils.c.council))
+        for name, council in tuples(pairs):
             more.setdefault(name, []).append(council)
         out: dict[str, list[dict[str, Any]]] = {}
         for person in people:
@@ -197,10 +199,13 @@ class ReminderRepo:
         except IntegrityError:
             pass
         if self.conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            query = pg_insert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.key]).returning(outbox.c.id)
         else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        query = upsert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.key]).returning(outbox.c.id)
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            query = sqlite_insert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.key]).returning(outbox.c.id)
         return len(self.conn.execute(query, list(rows)).all())
 
     def supersede_pending(self, reasons: dict[str, str]) -> int:
@@ -319,7 +324,7 @@ class ReminderRepo:
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def status_counts(self) -> dict[str, int]:
-        rows = self.conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
+        rows = tuples(self.conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)))
         return {status: int(n) for status, n in rows}
 
     # -- lease ---------------------------------------------------------------------------------

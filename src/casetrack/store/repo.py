@@ -6,16 +6,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Insert, Select, and_, delete, insert, or_, select, update
 
 from ..domain import chain
 from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
 from ..domain.text import fold
 from . import schema
 from .db import set_council_scope
+from .rows import tuples
 
 councils = schema.council
 companies = schema.company
@@ -57,9 +58,15 @@ class Repo:
             query = query.where(cases.c.council.in_(sorted(self.scope)))
         return query
 
+    def _insert_id(self, statement: Insert) -> int:
+        """Insert one row; its integer primary key."""
+        key = self.conn.execute(statement).inserted_primary_key
+        assert key is not None  # always a row for a single-row INSERT (typed Optional by SQLAlchemy)
+        return int(key[0])
+
     # -- councils ------------------------------------------------------------------------------
     def upsert_councils(self, rows: Iterable[dict[str, Any]]) -> int:
-        existing = set(self.conn.execute(select(councils.c.code)).scalars())
+        existing: set[str] = set(self.conn.execute(select(councils.c.code)).scalars())
         n = 0
         for row in rows:
             if row["code"] in existing:
@@ -78,7 +85,7 @@ class Repo:
 
     # -- registry ------------------------------------------------------------------------------
     def insert_company(self, values: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(companies).values(**values)).inserted_primary_key[0])
+        return self._insert_id(insert(companies).values(**values))
 
     def company(self, company_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(select(companies).where(companies.c.id == company_id)).mappings().first()
@@ -154,7 +161,7 @@ class Repo:
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_org(self, values: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(orgs).values(**values)).inserted_primary_key[0])
+        return self._insert_id(insert(orgs).values(**values))
 
     def orgs_by_id(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         rows = self.conn.execute(select(orgs).where(orgs.c.id.in_(list(ids)))).mappings()
@@ -164,7 +171,7 @@ class Repo:
         return [dict(r) for r in self.conn.execute(select(orgs).order_by(orgs.c.id)).mappings()]
 
     def insert_user(self, values: dict[str, Any], more_councils: Iterable[str] = ()) -> int:
-        user_id = int(self.conn.execute(insert(users).values(**values)).inserted_primary_key[0])
+        user_id = self._insert_id(insert(users).values(**values))
         extra = [{"user_name": values["name"], "council": c} for c in sorted(set(more_councils) - {values["council"]})]
         if extra:
             self.conn.execute(insert(user_councils), extra)
@@ -176,7 +183,8 @@ class Repo:
     def councils_of(self, name: str) -> set[str]:
         """Every council ``name`` acts for: their own and any further ones."""
         own = self.conn.execute(select(users.c.council).where(users.c.name == name)).scalar()
-        more = self.conn.execute(select(user_councils.c.council).where(user_councils.c.user_name == name)).scalars()
+        more: Iterable[str] = self.conn.execute(select(user_councils.c.council)
+                                                .where(user_councils.c.user_name == name)).scalars()
         return ({own} if own else set()) | set(more)
 
     def user(self, name: str) -> dict[str, Any] | None:
@@ -189,7 +197,7 @@ class Repo:
             query = query.where(or_(users.c.council.in_(sorted(self.scope)), users.c.name.in_(
                 select(user_councils.c.user_name).where(user_councils.c.council.in_(sorted(self.scope))))))
         more: dict[str, list[str]] = {}
-        for name, council in self.conn.execute(select(user_councils).order_by(user_councils.c.council)):
+        for name, council in tuples(self.conn.execute(select(user_councils).order_by(user_councils.c.council))):
             more.setdefault(name, []).append(council)
         return [{**dict(r), "more_councils": more.get(r["name"], [])} for r in self.conn.execute(query).mappings()]
 
@@ -261,7 +269,7 @@ class Repo:
         query = self._case_scope(query).order_by(cases.c.id)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def open_cases_of(self, coordinator: str, open_states: dict[str, Sequence[str]],
+    def open_cases_of(self, coordinator: str, open_states: Mapping[str, Sequence[str]],
                       council: str | None = None) -> list[dict[str, Any]]:
         """Cases of ``coordinator`` in an open state of their program (``open_states``: program → states),
         in id order, locked for the caller's transaction where the database can (PostgreSQL)."""
@@ -305,12 +313,12 @@ class Repo:
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def case_estimates(self, case_id: str) -> dict[str, int]:
-        rows = self.conn.execute(select(estimates.c.component, estimates.c.amount)
-                                 .where(estimates.c.case_id == case_id))
+        rows = tuples(self.conn.execute(select(estimates.c.component, estimates.c.amount)
+                                        .where(estimates.c.case_id == case_id)))
         return {c: a for c, a in rows}
 
     def insert_document(self, values: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(documents).values(**values)).inserted_primary_key[0])
+        return self._insert_id(insert(documents).values(**values))
 
     def insert_document_file(self, document_id: int, data: bytes) -> None:
         self.conn.execute(insert(document_files).values(document_id=document_id, data=data))
@@ -355,7 +363,7 @@ class Repo:
         return self.conn.execute(query).first() is not None
 
     def insert_claim(self, values: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(claims).values(**values)).inserted_primary_key[0])
+        return self._insert_id(insert(claims).values(**values))
 
     def case_claims(self, case_id: str) -> list[dict[str, Any]]:
         query = select(claims).where(claims.c.case_id == case_id).order_by(claims.c.id)

@@ -16,7 +16,8 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+from sqlmodel import SQLModel as SQLModel  # re-exported: migrations/env.py takes its metadata
 
 
 class Council(SQLModel, table=True):

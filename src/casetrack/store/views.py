@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, false, func, literal, or_, select
 
 from .browse import StateRule, in_states
 from .repo import cases, companies, document_files, documents, history, ledger, lenders, orgs, sessions
+from .rows import tuples
 
 CASE_COLUMNS = (cases.c.id, cases.c.program, cases.c.track, cases.c.council, cases.c.state, cases.c.state_since,
                 cases.c.coordinator, cases.c.rule_set, cases.c.accepted_on, cases.c.validity_until,
@@ -139,7 +140,7 @@ class ViewRepo:
                  .select_from(sessions.join(cases, cases.c.id == sessions.c.case_id))
                  .where(sessions.c.status == "scheduled", sessions.c.due_on < today, in_states(live)))
         query = self._filtered(query, council, None, None).group_by(column)
-        return [tuple(r) for r in self.conn.execute(query)]
+        return [tuple(r) for r in tuples(self.conn.execute(query))]
 
     def missing_consents_in(self, state: str, council: str | None = None,
                             entered_by: dt.date | None = None) -> dict[str, list[str]]:
@@ -160,7 +161,7 @@ class ViewRepo:
         if entered_by is not None:
             query = query.where(cases.c.state_since <= entered_by)
         out: dict[str, list[str]] = {}
-        for case_id, name in self.conn.execute(query):
+        for case_id, name in tuples(self.conn.execute(query)):
             out.setdefault(case_id, []).append(name)
         return out
 
@@ -199,12 +200,12 @@ def export_case_rows(conn: Connection, scope: frozenset[str] | None, council: st
                    func.sum(ledger.c.retained - ledger.c.released).label("retained"))
             .where(ledger.c.case_id.in_(part)).group_by(ledger.c.case_id))}
         by_case: dict[str, list[tuple[str, bool, bool]]] = {}
-        for case_id, name, main, guaranteed in conn.execute(
+        for case_id, name, main, guaranteed in tuples(conn.execute(
                 select(lenders.c.case_id, orgs.c.name, lenders.c.main, lenders.c.guaranteed)
                 .join(orgs, orgs.c.id == lenders.c.org_id).where(lenders.c.case_id.in_(part))
-                .order_by(lenders.c.case_id, lenders.c.position)):
+                .order_by(lenders.c.case_id, lenders.c.position))):
             by_case.setdefault(case_id, []).append((name, main, guaranteed))
-        held = dict(conn.execute(select(sessions.c.case_id, func.count()).where(
+        held: dict[str, int] = dict(conn.execute(select(sessions.c.case_id, func.count()).where(
             sessions.c.status == "held", sessions.c.case_id.in_(part)).group_by(sessions.c.case_id)).all())
         query = (select(*CASE_COLUMNS, cases.c.opened_on, cases.c.monitoring_interval_months,
                         cases.c.interim_monitoring, companies.c.name.label("company_name"),

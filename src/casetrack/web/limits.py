@@ -58,5 +58,5 @@ class BodyLimits:
 
 def declared_too_large(headers: dict[str, str] | object, limit: int) -> bool:
     """Whether the request's Content-Length already says it is above ``limit``."""
-    value = headers.get("content-length") if hasattr(headers, "get") else None  # type: ignore[union-attr]
+    value = headers.get("content-length") if hasattr(headers, "get") else None
     return bool(value) and str(value).isdigit() and int(str(value)) > limit

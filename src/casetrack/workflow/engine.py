@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from transitions import Machine
@@ -44,6 +45,7 @@ class _Cursor:
     """Stand-in model for the machine; points at one case at a time."""
 
     state: str
+    trigger: Callable[[str], bool]  # added by Machine.add_model
 
     def __init__(self) -> None:
         self.pending: tuple[str, ...] = ()

@@ -421,7 +421,7 @@ def _states(node: _Map, p: _Problems) -> dict[str, StateSpec]:
 
 
 def _flag(body: _Map, key: str, what: str, p: _Problems) -> bool:
-    value = body.get(key)
+    value: object = body.get(key)
     if value is None:
         return False
     if value not in ("required", "optional"):
