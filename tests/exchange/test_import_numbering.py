@@ -21,7 +21,7 @@ def _write_csv(path: Path, rows: list[list[str]]) -> None:
 
 def _open(cli: Cli, world: World, council: str, on: str) -> str:
     return str(cli.ok("case", "open", "--program", "early", "--council", council, "--company", str(world.company),
-                      "--support-org", str(world.tax), "--on", on)["id"])
+                      "--support-org", str(world.tax), "--on", on, today=on)["id"])  # opened on that day
 
 
 def test_case_open_numbers_on_after_the_highest_imported_id(cli: Cli, world: World, tmp_path: Path) -> None:

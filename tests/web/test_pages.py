@@ -58,7 +58,7 @@ def test_today_for_every_role(site: Site, role: str) -> None:
             assert findings is None and _section(page.text, "findings-pick") is not None
             findings = _section(client.get("/?council=13").text, "findings")
         assert findings is not None and site.cases["early"] in findings and "停滞" in findings
-        assert "<th>事業者</th>" in findings and "<td>株式会社みどり工房</td>" in findings  # the early case's company
+        assert "<th>事業者</th>" in findings and '<td data-label="事業者">株式会社みどり工房</td>' in findings  # the early case's company
         assert "「事前相談」のまま85日経過しています" in findings
         sessions = _section(page.text, "sessions")
         assert sessions is not None and site.cases["monitoring"] in sessions

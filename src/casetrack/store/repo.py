@@ -436,7 +436,7 @@ class Repo:
                  .where(cases.c.company_id == company_id, cases.c.program == program, cases.c.id != exclude,
                         cases.c.accepted_on.is_not(None)).order_by(cases.c.id))
         with self._every_council():
-            rows = self.conn.execute(query).all()
+            rows: list[tuple[str, str]] = list(tuples(self.conn.execute(query)))
         return [cid if council is None or their == council else OTHER_COUNCIL_CASE for cid, their in rows]
 
     @contextlib.contextmanager
