@@ -3,7 +3,7 @@
 with code "internal" under --format json, and the traceback only with --debug (CLI.md "Second wave").
 
 The failure is injected into a real function on each command's path (the repository read every case
-command makes, the audit's bounds, the sweep's enqueue step)."""
+command makes, the audit's bounds, the sweep's planning step)."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def test_audit_findings_exit_1_and_a_crash_in_the_audit_exits_70(cli: Cli, world
 def test_a_crash_in_a_sweep_exits_70(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     from casetrack.services import reminders
 
-    monkeypatch.setattr(reminders, "enqueue_due", _boom)
+    monkeypatch.setattr(reminders, "sweep_plan", _boom)  # the step every sweep and dry run makes first
     _assert_internal(cli("remind", "run", user=ADMIN))
     _assert_internal(cli("remind", "run", "--dry-run", user=ADMIN))
 

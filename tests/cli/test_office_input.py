@@ -26,6 +26,7 @@ def test_open_a_case_naming_everything_as_people_do(cli: Cli, world: World) -> N
     # the case by its id without zeros, a document by its Japanese name, dates in 和暦
     doc = cli.ok("doc", "add", "13-2026-1", "事前相談書", "--on", "令和8年5月15日", today="2026-05-15")
     assert (doc["kind"], doc["on"]) == ("pre_consultation_letter", "2026-05-15")
+    assert cli.ok("doc", "add", "13-2026-1", "利用申請書", "--on", "R8.5.20", today="2026-05-20")["kind"] == "application"
     moved = cli.ok("case", "advance", "１３－２０２６－１", "apply", "--on", "R8.5.20", today="2026-05-20")
     assert (moved["id"], moved["state"]) == (case["id"], "applied")
     assert [r["id"] for r in cli.ok("case", "list", "--state", "利用申請済", today="2026-05-20")] == [case["id"]]
@@ -38,7 +39,9 @@ def test_company_by_corporate_number_in_full_width_digits(cli: Cli, world: World
 
 
 def test_an_ambiguous_or_unknown_name_lists_the_candidates_with_ids(cli: Cli, world: World) -> None:
-    twin = h.add_company(cli, "喫茶ひまわり", 3)
+    # a second company of the same name (another business: registered on purpose, with the reason)
+    twin = int(cli.ok("company", "add", "--name", "喫茶ひまわり", "--fiscal-year-end-month", "3", "--prefecture", "27",
+                      "--force", "--reason", "大阪の同名の別事業者")["id"])
     before = h.case_count(cli)
     result = cli("case", "open", "--program", "early", "--council", "13", "--company", "喫茶ひまわり",
                  "--support-org", str(world.tax))

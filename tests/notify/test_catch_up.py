@@ -117,6 +117,7 @@ def agreed_case(cli: Cli, w: World) -> str:
                      "--estimate", "plan=3300000", "--estimate", "monitoring=1200000", "--coordinator", COORDINATOR,
                      "--on", "2026-04-01", today="2026-04-01")["id"])
     doc(cli, cid, "schedule_chart", "2026-04-05")
+    doc(cli, cid, "application", "2026-04-05")
     adv(cli, cid, "apply", "2026-04-10")
     adv(cli, cid, "accept", "2026-04-20")
     doc(cli, cid, "plan", "2026-08-25")

@@ -65,6 +65,7 @@ def test_a_refused_form_leaves_the_case_pages_url_and_a_reload_sends_nothing(  #
         site: Site, server: str, browser: Any, shots: Path) -> None:  # noqa: F811
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")  # 利用申請 before it: refused
+    site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     page = _page(browser, server, COORDINATOR, 390)
     page.goto(f"{server}/cases/{case_id}")
     date = page.locator("form.event", has=page.locator("input[name=event][value=apply]")).locator("input[name=on]")

@@ -29,6 +29,7 @@ def test_applied_and_payment_claimed_cases_wait_with_their_days(site: Site) -> N
     # council 14's own case waiting on its council: not in council 13's queue
     other = site.cases["other"]  # opened 2026-10-01 by yokohama
     site.cli.ok("doc", "add", other, "pre_consultation_letter", "--on", "2026-11-20", user=OTHER_SUPERVISOR)
+    site.cli.ok("doc", "add", other, "application", "--on", "2026-11-20", user=OTHER_SUPERVISOR)
     site.cli.ok("case", "advance", other, "apply", "--on", "2026-11-20", user=OTHER_SUPERVISOR)
     page = site.signed_in(SUPERVISOR).get("/")
     assert page.status_code == 200
@@ -42,6 +43,7 @@ def test_applied_and_payment_claimed_cases_wait_with_their_days(site: Site) -> N
 def test_an_open_fee_claim_waits_as_its_own_decision(site: Site) -> None:
     case_id = holdback_case(site)  # plan decided 2025-11-05: in 伴走支援中
     site.cli.ok("monitoring", "record", case_id, "1", "--held-on", "2026-04-20")
+    site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", "1", "--on", "2026-04-20")
     claim = site.cli.ok("fee", "claim", case_id, "monitoring", "--fee", "150000", "--session", "1",
                         "--on", "2026-05-01")["id"]
     page = site.signed_in(SUPERVISOR).get("/")

@@ -37,22 +37,23 @@ def test_a_too_large_form_is_413_and_writes_nothing(site: Site) -> None:
     case_id = site.cases["early"]
     page = client.get(f"/cases/{case_id}").text
     before = site.cli.ok("case", "show", case_id)
-    form = {"csrf_token": csrf_of(page), "version": str(before["version"]), "kind": "plan", "on": "2026-11-25",
+    # the estimates form (document uploads have their own, larger limit: [files] max_mb, tests/web/test_files.py)
+    form = {"csrf_token": csrf_of(page), "version": str(before["version"]), "estimate.plan": "1500000",
             "padding": "x" * 20_000}
-    response = client.post(f"/cases/{case_id}/documents", data=form)
+    response = client.post(f"/cases/{case_id}/estimates", data=form)
     assert response.status_code == 413
     assert "送信された内容が大きすぎます（上限 10,000 バイト）" in response.text and "内部エラー" not in response.text
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
-        yield b"csrf_token=" + csrf_of(page).encode() + b"&kind=plan&padding="
+        yield b"csrf_token=" + csrf_of(page).encode() + b"&estimate.plan=1500000&padding="
         for _ in range(30):
             yield b"y" * 1000
 
-    streamed = client.post(f"/cases/{case_id}/documents", content=chunks(),
+    streamed = client.post(f"/cases/{case_id}/estimates", content=chunks(),
                            headers={"content-type": "application/x-www-form-urlencoded"})
     assert streamed.status_code == 413
     assert site.cli.ok("case", "show", case_id) == before
-    assert client.post(f"/cases/{case_id}/documents", data={**form, "padding": ""}).status_code == 303
+    assert client.post(f"/cases/{case_id}/estimates", data={**form, "padding": ""}).status_code == 303
 
 
 def _free_port() -> int:

@@ -62,10 +62,10 @@ def test_search_folds_on_the_page_and_on_the_cli(site: Site, kana: dict[str, str
 def test_sorting_by_every_column_is_bookmarkable(site: Site, kana: dict[str, str]) -> None:
     client = site.signed_in(SUPERVISOR)
     ids = {"early": site.cases["early"], "monitoring": site.cases["monitoring"], **kana}
-    # companies by name (code-point order of the names): ＡＢＣ商事 (U+FF21) sorts after every kana and kanji
-    # start: サクラ (U+30B5), 株式会社あさひ… / 株式会社みどり… (U+682A)
+    # companies by name (code-point order of the names as stored): ＡＢＣ商事 is stored as typed after NFKC,
+    # ABC商事 (U+0041), before サクラ (U+30B5) and 株式会社あさひ… / 株式会社みどり… (U+682A)
     by_company = _ids(client.get("/cases?sort=company").text)
-    assert by_company[0] == ids["sakura"] and by_company[-1] == ids["abc"]
+    assert by_company[:2] == [ids["abc"], ids["sakura"]] and len(by_company) == 4
     assert _ids(client.get("/cases?sort=company&order=desc").text) == by_company[::-1]
     # state since: monitoring (imported 2026-07-01), early 2026-09-01, sakura 10-05, abc withdrawn 11-01
     since = _ids(client.get("/cases?sort=state_since").text)

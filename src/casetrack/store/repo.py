@@ -103,21 +103,25 @@ class Repo:
 
     def list_companies(self) -> list[dict[str, Any]]:
         """Every company for an actor of every council; otherwise the companies that have or had a case
-        in the actor's councils (that a company consulted a council is confidential: it signals
-        financial trouble)."""
-        return [dict(r) for r in self.conn.execute(self._company_scope(select(companies)).order_by(companies.c.id))
-                .mappings()]
+        in the actor's councils, and those with no case anywhere yet (registered, not yet in the program).
+        A company whose cases are all another council's is not listed: that a company consulted a
+        council is confidential (it signals financial trouble)."""
+        with self._every_council():  # the scope is applied explicitly below, on both backends
+            rows = self.conn.execute(self._company_scope(select(companies)).order_by(companies.c.id)).mappings()
+            return [dict(r) for r in rows]
 
     def company_visible(self, company_id: int) -> bool:
-        query = self._company_scope(select(companies.c.id).where(companies.c.id == company_id))
-        return self.conn.execute(query).first() is not None
+        with self._every_council():
+            query = self._company_scope(select(companies.c.id).where(companies.c.id == company_id))
+            return self.conn.execute(query).first() is not None
 
     def _company_scope(self, query: Select[Any]) -> Select[Any]:
         if self.scope is None:
             return query
         theirs = select(cases.c.id).where(cases.c.company_id == companies.c.id,
                                           cases.c.council.in_(sorted(self.scope)))
-        return query.where(theirs.exists())
+        anyone = select(cases.c.id).where(cases.c.company_id == companies.c.id)
+        return query.where(or_(theirs.exists(), ~anyone.exists()))
 
     def update_company(self, company_id: int, values: dict[str, Any]) -> None:
         self.conn.execute(update(companies).where(companies.c.id == company_id).values(**values))
