@@ -139,10 +139,7 @@ def company_edit(g: Globals, company_id: int, note: str | None, fmt: str, **fiel
 @pass_globals
 def company_history(g: Globals, company_id: int, fmt: str) -> None:
     """Every change of a company: who, when, which field, before and after."""
-    from .. import services
-
-    emit(services.master_history(g.context(), "company", company_id), fmt,
-         ["seq", "field", "before", "after", "effective_on", "recorded_at", "user", "note"])
+    _emit_history(g, "company", company_id, fmt)
 
 
 @company.command("list")
@@ -221,10 +218,7 @@ def org_edit(g: Globals, org_id: int, note: str | None, fmt: str, **fields: Any)
 @pass_globals
 def org_history(g: Globals, org_id: int, fmt: str) -> None:
     """Every change of an organisation: who, when, which field, before and after."""
-    from .. import services
-
-    emit(services.master_history(g.context(), "organisation", org_id), fmt,
-         ["seq", "field", "before", "after", "effective_on", "recorded_at", "user", "note"])
+    _emit_history(g, "organisation", org_id, fmt)
 
 
 @click.group()
@@ -356,3 +350,11 @@ def policy_show(fmt: str) -> None:
 
 
 COMMANDS = [init, council, company, org, user, policy]
+
+
+def _emit_history(g: Globals, table: str, record_id: int, fmt: str) -> None:
+    """`company history` / `org history`: the record's chained changes, oldest first."""
+    from .. import services
+
+    emit(services.master_history(g.context(), table, record_id), fmt,
+         ["seq", "field", "before", "after", "effective_on", "recorded_at", "user", "note"])
