@@ -206,6 +206,18 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any]) -> dict[str, Any
     return {k: user.get(k) for k in ("name", "display_name", "email", "council", "role", "active")}
 
 
+def display_names(ctx: Context) -> dict[str, str]:
+    """The display names of the staff of the actor's councils, by login (for pages that name a
+    coordinator or the signed-in user; a login without a display name stands as it is). Only names:
+    read for the page as it is rendered, not an action of the user's."""
+    scope = ctx.actor.scope
+    reader = Context(ctx.db_url, ctx.today, ctx.user, ctx.settings, trusted=True)
+    reader.authorize("user.names")
+    reader.scope = scope
+    with reader.read() as repo:
+        return {u["name"]: u["display_name"] for u in repo.list_users() if u.get("display_name")}
+
+
 def check_display_name(text: str | None) -> str | None:
     """A display name is one line of at most 100 characters (NFKC; empty: none)."""
     if text is None:

@@ -42,6 +42,7 @@ from ..errors import (
 )
 from ..services import signin
 from ..services.context import Context
+from ..services.registry import display_names
 from ..settings import Settings
 from .limits import BodyLimits, BodyTimeout, BodyTooLarge, declared_too_large
 from .render import TOKYO, render
@@ -119,7 +120,16 @@ class Web:
         page_url = (f"/cases/{quote(case_id, safe='')}" if self.request.method == "POST" and case_id
                     and name == "case.html.j2" else "")
         return HTMLResponse(render(name, session=self.session, today=self.today, path=self.request.url.path,
-                                   page_url=page_url, **context), status_code=status_code)
+                                   page_url=page_url, staff=self.staff_names(), **context), status_code=status_code)
+
+    def staff_names(self) -> dict[str, str]:
+        """Display names by login for the page (empty when signed out, or when the database cannot say)."""
+        if self.session is None:
+            return {}
+        try:
+            return display_names(self.ctx)
+        except CasetrackError:
+            return {}
 
 
 Handler = Callable[[Web], Response]

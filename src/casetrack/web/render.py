@@ -8,7 +8,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from ..domain.labels import FINDING_CODES, SESSION_KINDS, SESSION_STATUS, WAITING_ON
@@ -80,11 +81,21 @@ def bar_chart(rows: list[dict[str, Any]], *, label: str = "label", count: str = 
     return Markup("".join(parts))
 
 
+@pass_context
+def person(context: Context, login: str | None) -> str | None:
+    """A member of staff as people call them: the display name (``staff`` of the page), else the login."""
+    if not login:
+        return login
+    staff = context.get("staff") or {}
+    return str(staff.get(login, login))
+
+
 @cache
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates_dir() / "web")), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(date_ja=date_ja, local_time=local_time, yen=yen, number=number, filesize=filesize)
+    env.filters.update(date_ja=date_ja, local_time=local_time, yen=yen, number=number, filesize=filesize,
+                       person=person)
     env.globals.update(bar_chart=bar_chart, ROLE_LABELS=ROLE_LABELS, WAITING_ON=WAITING_ON,
                        FINDING_CODES=FINDING_CODES, SESSION_KINDS=SESSION_KINDS, SESSION_STATUS=SESSION_STATUS,
                        SOURCES=SOURCES, HTMX=HTMX)
