@@ -70,9 +70,9 @@ def doc(cli: Cli, case_id: str, kind: str, on: str, lender: int | None = None) -
     cli.ok("doc", "add", case_id, kind, "--on", on, *extra, today=on)
 
 
-def case_in_monitoring(cli: Cli, w: World, *, company: int | None = None, support: int | None = None,
-                       coordinator: str | None = COORDINATOR) -> str:
-    """A 405 case with two lenders and a 6-month interval, driven to monitoring (see SESSIONS)."""
+def case_agreed(cli: Cli, w: World, *, company: int | None = None, support: int | None = None,
+                coordinator: str | None = COORDINATOR) -> str:
+    """A 405 case with two lenders and a 6-month interval, agreed (plan date) on 2026-11-03."""
     args = ["case", "open", "--program", "405", "--council", COUNCIL, "--company", str(company or w.company),
             "--support-org", str(support or w.tax), "--lender", f"{w.bank_main}:main",
             "--lender", f"{w.bank_second}:guaranteed", "--monitoring-interval-months", "6",
@@ -89,6 +89,13 @@ def case_in_monitoring(cli: Cli, w: World, *, company: int | None = None, suppor
     for lender in (w.bank_main, w.bank_second):
         doc(cli, cid, "consent_letter", "2026-11-03", lender=lender)
     adv(cli, cid, "agree", "2026-11-03")
+    return cid
+
+
+def case_in_monitoring(cli: Cli, w: World, *, company: int | None = None, support: int | None = None,
+                       coordinator: str | None = COORDINATOR) -> str:
+    """A 405 case with two lenders and a 6-month interval, driven to monitoring (see SESSIONS)."""
+    cid = case_agreed(cli, w, company=company, support=support, coordinator=coordinator)
     cli.ok("fee", "claim", cid, "plan", "--fee", "3300000", "--on", "2026-11-30", today="2026-11-30")
     doc(cli, cid, "share_transfer", "2026-11-30")
     adv(cli, cid, "claim_payment", "2026-12-01")

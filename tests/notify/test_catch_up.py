@@ -16,11 +16,9 @@ from tests.notify.conftest import SmtpServer, write_settings
 from tests.notify.helpers import (
     COORDINATOR,
     COORDINATOR_EMAIL,
-    COUNCIL,
     LEAD_EMAIL,
-    adv,
+    case_agreed,
     case_in_monitoring,
-    doc,
     outbox_cli,
 )
 
@@ -111,20 +109,8 @@ def test_a_rung_sent_late_says_what_is_true_that_day(cli: Cli, world: World, smt
 def agreed_case(cli: Cli, w: World) -> str:
     """A 405 case agreed on 2026-11-03 (plan date), its plan payment never claimed: it stays `agreed`
     with its six sessions scheduled (session 1 due Thu 2027-05-06, as in helpers.SESSIONS)."""
-    cid = str(cli.ok("case", "open", "--program", "405", "--council", COUNCIL, "--company", str(w.company),
-                     "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main",
-                     "--lender", f"{w.bank_second}:guaranteed", "--monitoring-interval-months", "6",
-                     "--estimate", "plan=3300000", "--estimate", "monitoring=1200000", "--coordinator", COORDINATOR,
-                     "--on", "2026-04-01", today="2026-04-01")["id"])
-    doc(cli, cid, "schedule_chart", "2026-04-05")
-    doc(cli, cid, "application", "2026-04-05")
-    adv(cli, cid, "apply", "2026-04-10")
-    adv(cli, cid, "accept", "2026-04-20")
-    doc(cli, cid, "plan", "2026-08-25")
-    adv(cli, cid, "start_negotiation", "2026-09-01")
-    for lender in (w.bank_main, w.bank_second):
-        doc(cli, cid, "consent_letter", "2026-11-03", lender=lender)
-    case = adv(cli, cid, "agree", "2026-11-03")
+    cid = case_agreed(cli, w)
+    case = cli.ok("case", "show", cid)
     assert case["state"] == "agreed" and case["monitoring"][0]["due_on"] == "2027-05-06"
     return cid
 
