@@ -49,9 +49,9 @@ def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | N
 
 
 def _register() -> None:
-    from . import cases, exchange, fees, registry, reminders, views, web, workflows
+    from . import cases, exchange, fees, registry, reminders, views, web, whatif, workflows
 
-    for module in (registry, cases, fees, reminders, views, exchange, workflows, web):
+    for module in (registry, cases, fees, reminders, views, exchange, workflows, whatif, web):
         for command in module.COMMANDS:
             cli.add_command(command)
     from .demo import demo

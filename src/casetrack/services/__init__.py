@@ -33,6 +33,7 @@ _WHERE = {
     "assign": "assignment",
     "reassign": "assignment",
     "audit_stalled": "views",
+    "whatif": "whatif",
     "case_events": "cases",
     "case_history": "cases",
     "case_page": "dashboard",
@@ -142,3 +143,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         audit_stalled_rows,  # noqa: F401
         caseload,
     )
+    from .whatif import whatif  # noqa: F401

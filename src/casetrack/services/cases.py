@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from .. import presenters
 from ..domain import policy
 from ..domain.dates import fiscal_year
-from ..domain.schedule import early_sessions, regular_sessions
+from ..domain.schedule import PlannedSession, early_sessions, regular_sessions
 from ..errors import BadInput, NotFound, Refused
 from ..store.repo import Repo, utcnow
 from ..workflow.engine import EventArgs, engine_for
@@ -287,16 +288,20 @@ def _planned_sessions(ctx: Context, spec: WorkflowSpec, case: dict[str, Any], co
     from .closures import council_calendar
 
     calendar = council_calendar(ctx, ReminderRepo(repo.conn), case["council"])
-    if spec.program == "early":
-        planned = early_sessions(
-            plan_date, company["fiscal_year_end_month"], interim=case["interim_monitoring"],
-            interim_months=rules["interim_months"], lag_months=rules["fye_report_lag_months"],
-            is_closed=calendar.is_closed, fye_min_months=rules["fye_min_months_after_plan"])
-    else:
-        planned = regular_sessions(
-            plan_date, case["monitoring_interval_months"] or rules["default_interval_months"],
-            case["window_months"] or rules["window_months"], is_closed=calendar.is_closed)
+    planned = plan_sessions(spec, case, company["fiscal_year_end_month"], rules, plan_date, calendar.is_closed)
     return [{"seq": s.seq, "kind": s.kind, "nominal_due_on": s.nominal_due_on, "due_on": s.due_on,
              "status": "scheduled"} for s in planned]
 
 
+def plan_sessions(spec: WorkflowSpec, case: dict[str, Any], fiscal_year_end_month: int, rules: Any,
+                  plan_date: dt.date, is_closed: Callable[[dt.date], bool]) -> list[PlannedSession]:
+    """A case's monitoring sessions from its plan date under ``rules``, off the closed days of ``is_closed``
+    (what the plan-date event records; ``whatif`` plans again with other rules or closures)."""
+    if spec.program == "early":
+        return early_sessions(
+            plan_date, fiscal_year_end_month, interim=case["interim_monitoring"],
+            interim_months=rules["interim_months"], lag_months=rules["fye_report_lag_months"],
+            is_closed=is_closed, fye_min_months=rules["fye_min_months_after_plan"])
+    return regular_sessions(
+        plan_date, case["monitoring_interval_months"] or rules["default_interval_months"],
+        case["window_months"] or rules["window_months"], is_closed=is_closed)

@@ -4,6 +4,7 @@ re-plans the open monitoring sessions it touches, in the same transaction, and s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from ..calendar import BusinessCalendar
@@ -14,9 +15,12 @@ from ..store.repo import Repo, utcnow
 from .context import Context
 
 
-def calendars(ctx: Context, rrepo: ReminderRepo) -> dict[str | None, BusinessCalendar]:
-    """A business calendar per council: the national one, the settings' closures and the database's."""
-    rows = rrepo.closures()
+def calendars(ctx: Context, rrepo: ReminderRepo,
+              extra: Sequence[dict[str, Any]] = ()) -> dict[str | None, BusinessCalendar]:
+    """A business calendar per council: the national one, the settings' closures and the database's
+    (and ``extra`` rows as the database gives them — {"day", "council", "reason"} — as if recorded:
+    ``whatif``)."""
+    rows = [*rrepo.closures(), *extra]
     common: dict[dt.date, list[str]] = {day: [] for day in ctx.settings.closures}
     by_council: dict[str, dict[dt.date, list[str]]] = {}
     for r in rows:
