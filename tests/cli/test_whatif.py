@@ -256,3 +256,82 @@ def test_monitoring_lag_changed_matches_plans_submitted_under_it(cli: Cli, world
     assert {f"{c['case']}#{c['ref'].split(':')[1]}": (c["before"], c["after"])
             for c in said["changes"] if c["what"] == "due_on"} == real_diff
     assert said["cases_checked"] == 2
+
+
+def test_claim_deadline_shortened_matches_case_events_and_the_audit(generated: str, copies: list[str],
+                                                                   templates: Templates, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    folder = changed_folder(tmp_path, "early", "claim_deadline_months: 12\n    claim_deadline_warn_months: 9",
+                            "claim_deadline_months: 9\n    claim_deadline_warn_months: 6")
+    said = whatif(generated, capsys, "--workflow", str(folder / "early.yaml"))
+    engine = get_engine(generated)
+    with engine.connect() as conn:
+        waiting = {r[0]: dt.date.fromisoformat(str(r[1])) for r in conn.execute(sa.text(
+            "SELECT id, accepted_on FROM cases WHERE program = 'early' AND state IN ('drafting', 'plan_submitted')"))}
+    _dispose(generated)
+    # deadlines by hand (DOMAIN.md §3): acceptance + 12 months → acceptance + 9 months, for every early case
+    # still to claim (drafting, plan_submitted)
+    deadlines = {c["case"]: (c["before"], c["after"]) for c in said["changes"] if c["what"] == "deadline"}
+    assert set(deadlines) == set(waiting)
+    for case_id, accepted in waiting.items():
+        before, after = deadlines[case_id]
+        assert (dt.date.fromisoformat(before).month - accepted.month) % 12 == 0
+        assert (dt.date.fromisoformat(after).month - accepted.month) % 12 == 9
+        assert dt.date.fromisoformat(before) > dt.date.fromisoformat(after)
+    # guards: what `case events` says of each such case, with the shipped rules and on a copy with the new ones
+    real = _copy(generated, templates, tmp_path, copies)
+    verdicts_before = {cid: Cli(generated, capsys).ok("case", "events", cid, today=TODAY, user=USER)
+                       for cid in waiting}
+    findings_before = audit(generated, capsys)
+    monkeypatch.setenv("CASETRACK_WORKFLOWS_DIR", str(folder))
+    verdicts_after = {cid: Cli(real, capsys).ok("case", "events", cid, today=TODAY, user=USER) for cid in waiting}
+    findings_after = audit(real, capsys)
+    flips = {}
+    for cid in waiting:
+        for b, a in zip(verdicts_before[cid], verdicts_after[cid], strict=True):
+            if b["allowed"] != a["allowed"]:
+                flips[(cid, b["event"])] = ("pass" if b["allowed"] else "refuse", "pass" if a["allowed"] else "refuse")
+    assert flips, "some case's claim deadline passes between 9 and 12 months after acceptance"
+    assert {(c["case"], c["ref"]): (c["before"], c["after"]) for c in said["changes"] if c["what"] == "guard"} == flips
+    assert {event for _cid, event in flips} <= {"claim_payment", "lapse"}
+    assert finding_diff(said["changes"]) == (findings_before - findings_after, findings_after - findings_before)
+
+
+def test_scope_errors_and_formats(generated: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = changed_folder(tmp_path, "early", "standard: {plan: 150000,", "standard: {plan: 100000,")
+    changed = str(folder / "early.yaml")
+    everything = whatif(generated, capsys, "--workflow", changed)
+    by_council = {c["council"] for c in everything["changes"]}
+    assert {"13", "27"} <= by_council
+    # a coordinator of council 13 sees council 13's cases only; --council narrows a supervisor's
+    mine = whatif(generated, capsys, "--workflow", changed, user="coord13_1")
+    assert {c["council"] for c in mine["changes"]} == {"13"}
+    assert mine["changes"] == [c for c in everything["changes"] if c["council"] == "13"]
+    assert whatif(generated, capsys, "--workflow", changed, "--council", "13")["changes"] == mine["changes"]
+    cli = Cli(generated, capsys)
+    refused = cli("whatif", "--workflow", changed, "--council", "27", today=TODAY, user="coord13_1")
+    assert refused.code == 5 and refused.out == ""
+    # a changed file that does not validate: exit 2 naming file:line; nothing else printed
+    broken = tmp_path / "broken.yaml"
+    text = (ROOT / "workflows" / "early.yaml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("stall_days: 30}", "stall_days: thirty}", 1), encoding="utf-8")
+    line = next(n for n, t in enumerate(broken.read_text(encoding="utf-8").splitlines(), 1) if "thirty" in t)
+    bad = cli("whatif", "--workflow", str(broken), today=TODAY, user=USER)
+    assert bad.code == 2 and f"{broken}:{line}:" in bad.err and bad.out == ""
+    for args in (["--closure", "2027-02-30"], ["--closure", "2027-05-06:99"], []):
+        result = cli("whatif", *args, today=TODAY, user=USER)
+        assert result.code in (2, 4) and result.out == "", (args, result)
+    assert cli("whatif", "--closure", "2027-05-06:99", today=TODAY, user=USER).code == 4  # no council 99
+    # the table: Japanese headers and labels within 120 columns; csv: codes first, labels beside
+    table = cli("whatif", "--workflow", changed, "--council", "13", today=TODAY, user=USER)
+    assert table.code == 0
+    lines = table.out.splitlines()
+    assert lines[0].startswith("対象の案件") and "案件番号" in lines[1] and "変更前" in lines[1]
+    assert "上限：計画策定支援費用" in table.out and "150,000円" in table.out and "cap:plan" not in table.out
+    from casetrack.cli.output import width
+    assert max(width(x) for x in lines) <= 120
+    csv = cli("whatif", "--workflow", changed, "--council", "13", "--format", "csv", today=TODAY, user=USER)
+    header, first = csv.out.splitlines()[:2]
+    assert header.startswith("case,council,company,program,what,ref,before,after,")
+    assert ",amount,cap:plan,150000,100000," in first
