@@ -216,6 +216,33 @@ def _due_after(spec_b: WorkflowSpec, spec_a: WorkflowSpec, case: dict[str, Any],
     return out
 
 
+@dataclass(frozen=True)
+class _Differs:
+    """What differs between two (workflow, rule set) pairs, so a case is judged only where it can change."""
+
+    plan: bool  # the planner's values
+    money: bool  # rate, caps, holdback
+    deadline: bool  # the deadline months, or the states they are open in
+    finding: bool  # anything else the audit reads (thresholds, warnings, states, session states)
+
+
+NOTHING = _Differs(False, False, False, False)
+DEADLINE_KEYS = {"claim_deadline_months", "validity_months", "holdback_open_warn_months"}
+
+
+def _differs(spec_b: WorkflowSpec, spec_a: WorkflowSpec, rs_b: RuleSet, rs_a: RuleSet) -> _Differs:
+    if spec_b is spec_a:
+        return NOTHING
+    keys = {k for k in {*rs_b.values, *rs_a.values} if rs_b.values.get(k) != rs_a.values.get(k)}
+    open_in = any(_open_in(spec_b, item) != _open_in(spec_a, item) for item in ("claim_deadline", "validity"))
+    deadline = bool(keys & DEADLINE_KEYS) or open_in
+    states_b = [(s.id, s.ja, s.waiting_on, s.stall_days, s.final) for s in spec_b.states.values()]
+    states_a = [(s.id, s.ja, s.waiting_on, s.stall_days, s.final) for s in spec_a.states.values()]
+    finding = (deadline or bool(keys - set(MONEY_KEYS) - set(PLAN_KEYS)) or states_b != states_a
+               or spec_b.session_states != spec_a.session_states)
+    return _Differs(bool(keys & set(PLAN_KEYS)), bool(keys & set(MONEY_KEYS)), deadline, finding)
+
+
 def whatif(ctx: Context, *, workflow_files: Sequence[str | Path] = (), closures: Iterable[str] = (),
            council: str | None = None) -> dict[str, Any]:
     """What the changed workflow files and extra closures would change for the open cases in reach."""
@@ -243,40 +270,72 @@ def whatif(ctx: Context, *, workflow_files: Sequence[str | Path] = (), closures:
         reads = WhatIfRepo(repo.conn, ctx.scope)
         states = sorted({s for spec in current.values() for s in spec.open_states})
         rows = [r for r in reads.open_cases(states, council) if r["state"] in current[r["program"]].open_states]
-        touched_councils = None if any(c.council is None for c in extra) else {c.council for c in extra}
-        relevant = [r for r in rows if r["program"] in changed
-                    or (extra and (touched_councils is None or r["council"] in touched_councils))]
-        wanted = {r["id"] for r in relevant}
+        every_council = any(c.council is None for c in extra)
+        closed_in = {c.council for c in extra}
+        differs: dict[tuple[str, str], _Differs] = {}
+        judged = []  # (case, what differs, whether an extra closure reaches its council)
+        for r in rows:
+            closure = every_council or r["council"] in closed_in
+            if r["program"] not in changed and not closure:
+                continue
+            key = (r["program"], r["rule_set"])
+            if key not in differs:
+                spec_b, spec_a = current[r["program"]], after.specs[r["program"]]
+                differs[key] = _differs(spec_b, spec_a, _rule_set(spec_b, r), _rule_set(spec_a, r))
+            judged.append((r, differs[key], closure))
+        wanted = {r["id"] for r, _d, _c in judged}
+        replan = [r["id"] for r, d, _c in judged if d.plan and r["plan_date"] is not None]
         sessions: dict[str, list[tuple[Any, ...]]] = {}
-        for s in reads.sessions_of_open(states, council):
-            if s[0] in wanted:
+        for s in reads.sessions_of(replan):  # every session: is the schedule the planner's?
+            sessions.setdefault(s[0], []).append(s)
+        replanned = set(replan)
+        for s in reads.scheduled_sessions(states, council):
+            if s[0] in wanted and s[0] not in replanned:
                 sessions.setdefault(s[0], []).append(s)
+        fye = {r["id"] for r, d, _c in judged if d.plan and r["plan_date"] is not None}
+        company = reads.companies(r["company_id"] for r, _d, _c in judged if r["id"] in fye)
+        for r, _d, _c in judged:
+            if r["company_id"] in company:
+                r["fiscal_year_end_month"] = company[r["company_id"]][1]
         holdbacks: dict[str, list[dict[str, Any]]] = {}
         for h in reads.open_holdbacks(council):
             if h["id"] in wanted and h["decided_on"] is not None:
                 holdbacks.setdefault(h["id"], []).append(h)
-        money_ids = [r["id"] for r in relevant if r["program"] in changed and any(
-            current[r["program"]].rule_set(r["rule_set"]).values.get(k) != _rule_set(changed[r["program"]], r)
-            .values.get(k) for k in MONEY_KEYS)]
-        claims, estimates = reads.money(money_ids)
-        guard_rows = [r for r in relevant if r["program"] in changed
-                      and _guards_may_differ(current[r["program"]], changed[r["program"]], r, today)]
+        claims, estimates = reads.money([r["id"] for r, d, _c in judged if d.money])
+        guards_differ: dict[tuple[Any, ...], bool] = {}  # by what the answer depends on
+        guard_rows = []
+        for r, _d, _c in judged:
+            if r["program"] in changed:
+                spec_a = changed[r["program"]]
+                pinned = r["rule_set"] in {rs.id for rs in spec_a.rule_sets}
+                gkey = (r["program"], r["state"], r["track"], r["rule_set"],
+                        None if pinned else (r["accepted_on"] or r["opened_on"]))
+                if gkey not in guards_differ:
+                    guards_differ[gkey] = _guards_may_differ(current[r["program"]], spec_a, r, today)
+                if guards_differ[gkey]:
+                    guard_rows.append(r)
         with_prior = {r["id"] for r in guard_rows
                       if any("prior_use" in e.guards for spec in (current[r["program"]], changed[r["program"]])
                              for e in spec.events_from(r["state"]))}
         facts = reads.facts(guard_rows, with_prior)
-    changes: list[dict[str, Any]] = []
-    for case in relevant:
-        changes.extend(_case_changes(case, before, after, extra, sessions.get(case["id"], ()),
-                                     holdbacks.get(case["id"], ()), claims.get(case["id"], []),
-                                     estimates.get(case["id"], {}), facts.get(case["id"]), today))
+        changes: list[dict[str, Any]] = []
+        for case, what, closure in judged:
+            changes.extend(_case_changes(case, what, before, after, extra if closure else (),
+                                         sessions.get(case["id"], ()), holdbacks.get(case["id"], ()),
+                                         claims.get(case["id"], []), estimates.get(case["id"], {}),
+                                         facts.get(case["id"]), today))
+        changed_cases = {c["case"] for c in changes}
+        names = reads.companies(r["company_id"] for r in rows if r["id"] in changed_cases)
+    company_of = {r["id"]: names.get(r["company_id"], ("", 0))[0] for r in rows}
+    for c in changes:
+        c["company"] = company_of.get(c["case"])
     return {"today": today, "cases_checked": len(rows), "workflows": [str(p) for p in workflow_files],
             "closures": [{"day": c.day, "council": c.council or "all"} for c in extra], "changes": changes}
 
 
 def _change(case: dict[str, Any], what: str, ref: str, ref_label: str, before: Any, after: Any,
             before_label: str, after_label: str, detail: str | None = None) -> dict[str, Any]:
-    return {"case": case["id"], "council": case["council"], "company": case["company"], "program": case["program"],
+    return {"case": case["id"], "council": case["council"], "company": None, "program": case["program"],
             "what": what, "what_label": WHAT[what], "ref": ref, "ref_label": ref_label, "before": before,
             "after": after, "before_label": before_label, "after_label": after_label, "detail": detail}
 
@@ -296,7 +355,7 @@ def _finding_label(f: Finding | None) -> str:
     return f"{label(LEVELS, level)}（{f.since}から）"
 
 
-def _case_changes(case: dict[str, Any], before: _Side, after: _Side, closures: Sequence[Closure],
+def _case_changes(case: dict[str, Any], what: _Differs, before: _Side, after: _Side, closures: Sequence[Closure],
                   sessions: Sequence[tuple[Any, ...]], holdbacks: Sequence[dict[str, Any]],
                   claims: list[dict[str, Any]], estimates: dict[str, int], facts: Any,
                   today: dt.date) -> list[dict[str, Any]]:
@@ -307,14 +366,20 @@ def _case_changes(case: dict[str, Any], before: _Side, after: _Side, closures: S
     out: list[dict[str, Any]] = []
 
     # due_on
-    dues = _due_after(spec_b, spec_a, case, rules_b, rules_a, sessions, before, after, closures)
+    if what.plan or closures:
+        dues = _due_after(spec_b, spec_a, case, rules_b, rules_a, sessions, before, after, closures)
+    else:
+        dues = {s[1]: (s[4], s[4]) for s in sessions if s[5] == "scheduled"}
+    moved = False
     for seq, (due_b, due_a) in sorted(dues.items()):
         if due_b != due_a:
+            moved = True
             out.append(_change(case, "due_on", f"session:{seq}", f"第{seq}回伴走支援", due_b, due_a,
                                _date_label(due_b), _date_label(due_a)))
 
     # deadline
-    dl_b, dl_a = _deadlines(spec_b, case, rules_b, holdbacks), _deadlines(spec_a, case, rules_a, holdbacks)
+    dl_b = _deadlines(spec_b, case, rules_b, holdbacks) if what.deadline else {}
+    dl_a = _deadlines(spec_a, case, rules_a, holdbacks) if what.deadline else {}
     for ref in DEADLINES:
         if dl_b.get(ref) != dl_a.get(ref):
             out.append(_change(case, "deadline", ref, DEADLINES[ref], dl_b.get(ref), dl_a.get(ref),
@@ -336,7 +401,7 @@ def _case_changes(case: dict[str, Any], before: _Side, after: _Side, closures: S
                                    _verdict_ja(ok_b), _verdict_ja(ok_a), detail))
 
     # amount
-    if claims is not None and any(rules_b.get(k) != rules_a.get(k) for k in MONEY_KEYS):
+    if what.money:
         caps_b, caps_a = rs_b.caps(case["track"]), rs_a.caps(case["track"])
         for component in [*caps_b, *(c for c in caps_a if c not in caps_b)]:
             if caps_b.get(component) != caps_a.get(component):
@@ -347,6 +412,8 @@ def _case_changes(case: dict[str, Any], before: _Side, after: _Side, closures: S
         out.extend(_claim_changes(case, spec_a, rs_b, rs_a, claims, estimates))
 
     # finding
+    if not (what.finding or moved):
+        return out
     due_now = {seq: d for seq, (d, _a) in dues.items() if d is not None}
     due_then = {seq: a for seq, (_b, a) in dues.items() if a is not None}
     found_b = _findings(spec_b, case, rules_b, due_now, holdbacks, today)

@@ -3,7 +3,7 @@ time (never a query per case), inside the caller's one read transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -41,26 +41,43 @@ class WhatIfRepo:
         return query
 
     def open_cases(self, states: Sequence[str], council: str | None) -> list[dict[str, Any]]:
-        """The cases in ``states`` (the open ones) with what the schedule and the guards read of them and
-        their company's name and fiscal-year-end month."""
+        """The cases in ``states`` (the open ones) with what the schedule, the audit and the guards read
+        of them (the company's name and fiscal-year end: ``companies``)."""
         query = (select(cases.c.id, cases.c.program, cases.c.track, cases.c.council, cases.c.state,
                         cases.c.state_since, cases.c.coordinator, cases.c.rule_set, cases.c.opened_on,
                         cases.c.accepted_on, cases.c.plan_date, cases.c.validity_until, cases.c.window_months,
                         cases.c.interim_monitoring, cases.c.monitoring_interval_months, cases.c.reuse_reason,
-                        cases.c.reuse_ground, cases.c.company_id, companies.c.name.label("company"),
-                        companies.c.fiscal_year_end_month)
-                 .join(companies, companies.c.id == cases.c.company_id)
-                 .where(cases.c.state.in_(list(states))).order_by(cases.c.id))
+                        cases.c.reuse_ground, cases.c.company_id)
+                 .where(cases.c.state.in_(list(states))))
         result = self.conn.execute(self._scoped(query, council).execution_options(yield_per=5000))
         keys = list(result.keys())
         return [dict(zip(keys, row, strict=True)) for row in result]
 
-    def sessions_of_open(self, states: Sequence[str], council: str | None) -> Iterator[tuple[Any, ...]]:
-        """(case, seq, kind, nominal_due_on, due_on, status) of every session of the cases in ``states``."""
+    def companies(self, company_ids: Iterable[int]) -> dict[int, tuple[str, int]]:
+        """Company id → (name, fiscal-year-end month)."""
+        out: dict[int, tuple[str, int]] = {}
+        for part in _chunks(sorted(set(company_ids))):
+            for company_id, name, month in tuples(self.conn.execute(
+                    select(companies.c.id, companies.c.name, companies.c.fiscal_year_end_month)
+                    .where(companies.c.id.in_(part)))):
+                out[company_id] = (name, month)
+        return out
+
+    def scheduled_sessions(self, states: Sequence[str], council: str | None) -> Iterator[tuple[Any, ...]]:
+        """(case, seq, kind, nominal_due_on, due_on, status) of every scheduled session of the cases in
+        ``states``."""
         query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.kind, sessions.c.nominal_due_on,
                         sessions.c.due_on, sessions.c.status)
-                 .join(cases, cases.c.id == sessions.c.case_id).where(cases.c.state.in_(list(states))))
+                 .join(cases, cases.c.id == sessions.c.case_id)
+                 .where(sessions.c.status == "scheduled", cases.c.state.in_(list(states))))
         yield from tuples(self.conn.execute(self._scoped(query, council).execution_options(yield_per=5000)))
+
+    def sessions_of(self, case_ids: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        """The same for every session (any status) of the cases given."""
+        for part in _chunks(case_ids):
+            yield from tuples(self.conn.execute(
+                select(sessions.c.case_id, sessions.c.seq, sessions.c.kind, sessions.c.nominal_due_on,
+                       sessions.c.due_on, sessions.c.status).where(sessions.c.case_id.in_(part))))
 
     def open_holdbacks(self, council: str | None) -> list[dict[str, Any]]:
         """The audit's open holdbacks (store.views.holdback_query), in reach."""
@@ -139,7 +156,7 @@ class WhatIfRepo:
         return out
 
 
-def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+def _chunks(ids: Sequence[Any]) -> Iterator[list[Any]]:
     ids = list(ids)
     for start in range(0, len(ids), CHUNK):
         yield ids[start:start + CHUNK]
