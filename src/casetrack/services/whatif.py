@@ -326,6 +326,7 @@ def whatif(ctx: Context, *, workflow_files: Sequence[str | Path] = (), closures:
                                          facts.get(case["id"]), today))
         changed_cases = {c["case"] for c in changes}
         names = reads.companies(r["company_id"] for r in rows if r["id"] in changed_cases)
+    changes.sort(key=lambda c: c["case"])  # stable: a case's changes stay in the order due_on … finding
     company_of = {r["id"]: names.get(r["company_id"], ("", 0))[0] for r in rows}
     for c in changes:
         c["company"] = company_of.get(c["case"])
