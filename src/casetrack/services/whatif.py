@@ -289,7 +289,7 @@ def whatif(ctx: Context, *, workflow_files: Sequence[str | Path] = (), closures:
         for s in reads.sessions_of(replan):  # every session: is the schedule the planner's?
             sessions.setdefault(s[0], []).append(s)
         replanned = set(replan)
-        for s in reads.scheduled_sessions(states, council):
+        for s in reads.scheduled_sessions(states, council, None if extra else sorted(changed)):
             if s[0] in wanted and s[0] not in replanned:
                 sessions.setdefault(s[0], []).append(s)
         fye = {r["id"] for r, d, _c in judged if d.plan and r["plan_date"] is not None}

@@ -63,13 +63,16 @@ class WhatIfRepo:
                 out[company_id] = (name, month)
         return out
 
-    def scheduled_sessions(self, states: Sequence[str], council: str | None) -> Iterator[tuple[Any, ...]]:
+    def scheduled_sessions(self, states: Sequence[str], council: str | None,
+                           programs: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
         """(case, seq, kind, nominal_due_on, due_on, status) of every scheduled session of the cases in
-        ``states``."""
+        ``states`` (of ``programs``, when given)."""
         query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.kind, sessions.c.nominal_due_on,
                         sessions.c.due_on, sessions.c.status)
                  .join(cases, cases.c.id == sessions.c.case_id)
                  .where(sessions.c.status == "scheduled", cases.c.state.in_(list(states))))
+        if programs is not None:
+            query = query.where(cases.c.program.in_(list(programs)))
         yield from tuples(self.conn.execute(self._scoped(query, council).execution_options(yield_per=5000)))
 
     def sessions_of(self, case_ids: Sequence[str]) -> Iterator[tuple[Any, ...]]:
