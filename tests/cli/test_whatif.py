@@ -25,7 +25,7 @@ from casetrack import services
 from casetrack.store import schema
 from casetrack.store.bulk import load
 from casetrack.store.db import get_engine
-from tests.cli.helpers import adv, doc, drive_early
+from tests.cli.helpers import adv, doc, drive_405, drive_early
 from tests.conftest import Cli, Templates, World, _dispose
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -335,3 +335,36 @@ def test_scope_errors_and_formats(generated: str, capsys: pytest.CaptureFixture[
     header, first = csv.out.splitlines()[:2]
     assert header.startswith("case,council,company,program,what,ref,before,after,")
     assert ",amount,cap:plan,150000,100000," in first
+
+
+def test_405_interval_changed_replans_only_the_planners_schedules(cli: Cli, world: World, copies: list[str],
+                                                                  templates: Templates, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    agreed_explicit = drive_405(cli, world, "agreed")
+    cli.ok("monitoring", "schedule", agreed_explicit, "2027-02-01", "2027-08-02", "2028-02-01", today="2026-11-03")
+    negotiating = drive_405(cli, world, "negotiating", company=world.company_dec)
+    real = _copy(cli.db_url, templates, tmp_path, copies)
+    folder = changed_folder(tmp_path, "405", "default_interval_months: 6", "default_interval_months: 4")
+
+    def agree(target: Cli) -> None:
+        for lender in target.ok("case", "show", negotiating)["lenders"]:
+            doc(target, negotiating, "consent_letter", "2026-11-03", lender=lender["id"])
+        adv(target, negotiating, "agree", "2026-11-03")
+
+    agree(cli)
+    before = sessions(cli.db_url)
+    monkeypatch.setenv("CASETRACK_WORKFLOWS_DIR", str(folder))
+    agree(Cli(real, cli.capsys))
+    after = sessions(real)
+    monkeypatch.delenv("CASETRACK_WORKFLOWS_DIR")
+    # by hand (DOMAIN.md §8): plan 2026-11-03 + k·6 months within 36 → 6 sessions; + k·4 → 9
+    assert len([k for k in before if k[0] == negotiating]) == 6
+    assert len([k for k in after if k[0] == negotiating]) == 9
+    assert after[(negotiating, 1)] == dt.date(2027, 3, 3)  # a Wednesday
+    said = whatif(cli.db_url, cli.capsys, "--workflow", str(folder / "405.yaml"), user="tester")
+    real_diff = {f"{case}#{seq}": (str(before[(case, seq)]) if (case, seq) in before else None,
+                                   str(after[(case, seq)]) if (case, seq) in after else None)
+                 for case, seq in before.keys() | after.keys() if before.get((case, seq)) != after.get((case, seq))}
+    assert {f"{c['case']}#{c['ref'].split(':')[1]}": (c["before"], c["after"])
+            for c in said["changes"] if c["what"] == "due_on"} == real_diff
+    assert agreed_explicit not in {c["case"] for c in said["changes"]}  # the agreed schedule keeps its dates
