@@ -88,6 +88,8 @@ def company_detail(ctx: Context, company_id: int) -> dict[str, Any]:
         if company is None or not repo.company_visible(company_id):
             raise NotFound("company", company_id)
         history = [change_row(r) for r in repo.master_history("company", company_id)]
+        council = repo.council(company["prefecture"]) if company.get("prefecture") else None
+        prefecture = council["prefecture"] if council else None
         duplicate_of = repo.company(company["duplicate_of"]) if company.get("duplicate_of") else None
         if duplicate_of is not None and not repo.company_visible(duplicate_of["id"]):
             duplicate_of = None
@@ -98,6 +100,7 @@ def company_detail(ctx: Context, company_id: int) -> dict[str, Any]:
             cases = _case_rows(RecordsRepo(repo.conn, ctx.scope).company_cases(company_id))
     ctx.log_access(f"company show {company_id}", 1)
     return {"company": company, "cases": cases, "history": history, "duplicate_of": duplicate_of,
+            "prefecture": prefecture,
             "may_edit": _may(ctx, "registry.write"), "may_open": _may(ctx, "case.open")}
 
 
