@@ -166,6 +166,13 @@ def test_another_councils_company_is_not_named(site: Site) -> None:
         "「ひまわり」に当たる事業者はありません", "")
     theirs = site.signed_in(OTHER_SUPERVISOR).get("/cases/new/companies", params={"company_q": "ﾋﾏﾜﾘ"})
     assert f'value="{site.world.company_dec}"' in theirs.text and "喫茶ひまわり" in theirs.text
+    forced = client.post("/cases/new", data=_form(
+        site, csrf_of(client.get("/").text), company_mode="new", company_id=None, new_name="喫茶ひまわり",
+        new_fiscal_year_end_month="12", new_force="1", new_reason="同名の別の店"))
+    assert forced.status_code == 303
+    page = client.get(f"/companies/{_companies(site)[-1]['id']}").text
+    assert "他の協議会の事業者とは別の事業者：同名の別の店" in page
+    assert f'href="/companies/{site.world.company_dec}"' not in page
 
 
 def test_the_picker_folds_kana_and_finds_part_of_a_number(site: Site) -> None:

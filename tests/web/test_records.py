@@ -50,7 +50,7 @@ def test_every_page_per_role(site: Site, role: str) -> None:
     got = {path: client.get(path).status_code for path in expected}
     assert got == expected
     detail = client.get(f"/companies/{w.company}").text
-    assert ('href="/companies/%d/edit"' % w.company in detail) == writes
+    assert (f'href="/companies/{w.company}/edit"' in detail) == writes
     if policy.allows(role, "case.read"):
         assert f'<a href="/cases/{site.cases["early"]}">' in detail
     else:  # admin: the registry, not the cases
@@ -166,7 +166,7 @@ def test_refused_corrections_keep_what_was_typed(site: Site) -> None:
         assert _reasons(response.text) == [reason]
         for value in over.values():
             assert f'value="{value}"' in response.text
-        assert 'data-page-url="/companies/%d/edit"' % w.company in response.text
+        assert f'data-page-url="/companies/{w.company}/edit"' in response.text
     lender = client.post(f"/orgs/{w.bank_main}/edit", data={
         "csrf_token": csrf, "name": "さくら銀行", "kind": "tax_accountant", "email": "", "phone": "", "certified": "1"})
     assert lender.status_code == 400

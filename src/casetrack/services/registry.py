@@ -146,7 +146,10 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
             if same is not None:
                 values.update(duplicate_of=same["id"], duplicate_reason=(reason or "").strip())
         company_id = repo.insert_company(values)
-    return {"id": company_id, **values}
+        twin = values["duplicate_of"]
+        hidden = isinstance(twin, int) and ctx.scope is not None and not repo.company_visible(twin)
+    # the look-alike of another council's case stays linked (hq sees it) but is not named to this user
+    return {"id": company_id, **values, **({"duplicate_of": None} if hidden else {})}
 
 
 def _company_key(name: str) -> str:
@@ -307,7 +310,12 @@ def list_orgs(ctx: Context) -> list[dict[str, Any]]:
 def list_companies(ctx: Context) -> list[dict[str, Any]]:
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        return repo.list_companies()
+        rows = repo.list_companies()
+    seen = {r["id"] for r in rows}
+    for row in rows:  # a look-alike of a company the user may not see is not named by its id either
+        if row.get("duplicate_of") is not None and row["duplicate_of"] not in seen:
+            row["duplicate_of"] = None
+    return rows
 
 
 def _check_user_name(name: str) -> None:

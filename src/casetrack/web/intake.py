@@ -114,7 +114,7 @@ def _lenders(tried: dict[str, Any]) -> list[LenderArg]:
 def _estimates(tried: dict[str, Any], choices: dict[str, Any]) -> dict[str, int]:
     """The chosen program's estimates (fields ``estimate.PROGRAM.COMPONENT``); blank ones are not set."""
     prefix = tried["program"] + "."
-    labels = next((p["components"] for p in choices["programs"] if p["id"] == tried["program"]), {})
+    labels: dict[str, str] = next((p["components"] for p in choices["programs"] if p["id"] == tried["program"]), {})
     amounts = {}
     for key, text in tried["estimates"].items():
         if key.startswith(prefix) and text.strip():
