@@ -202,3 +202,13 @@ def org_for_edit(ctx: Context, org_id: int) -> dict[str, Any]:
         if org is None:
             raise NotFound("organisation", org_id)
         return org
+
+
+def org_record(ctx: Context, org_id: int) -> dict[str, Any]:
+    """One organisation (a public directory entry)."""
+    ctx.authorize("registry.read")
+    with ctx.read() as repo:
+        org = repo.org(org_id)
+        if org is None:
+            raise NotFound("organisation", org_id)
+        return org

@@ -24,6 +24,8 @@ from ..services.records import (
     org_detail,
     org_for_edit,
     org_list,
+    org_record,
+    picked_company,
 )
 from .app import Web, endpoint, reasons_of, status_of
 
@@ -108,19 +110,14 @@ def org(web: Web) -> Response:
 
 
 def company_history(web: Web) -> Response:
-    record = company_for_history(web)
-    return web.page("record_history.html.j2", entity="company", record=record,
-                    rows=master_history(web.ctx, "company", record["id"]))
-
-
-def company_for_history(web: Web) -> dict[str, Any]:
-    return dict(company_detail(web.ctx, _id(web))["company"])
+    rows = master_history(web.ctx, "company", _id(web))  # another council's company: not found
+    record = picked_company(web.ctx, _id(web)) or {}
+    return web.page("record_history.html.j2", entity="company", record=record, rows=rows)
 
 
 def org_history(web: Web) -> Response:
-    record = org_detail(web.ctx, _id(web))["org"]
-    return web.page("record_history.html.j2", entity="organisation", record=record,
-                    rows=master_history(web.ctx, "organisation", record["id"]))
+    rows = master_history(web.ctx, "organisation", _id(web))
+    return web.page("record_history.html.j2", entity="organisation", record=org_record(web.ctx, _id(web)), rows=rows)
 
 
 def _text(value: Any) -> str:
