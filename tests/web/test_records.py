@@ -174,3 +174,27 @@ def test_refused_corrections_keep_what_was_typed(site: Site) -> None:
     assert _changes(site) == []
     forged = client.post(f"/orgs/{w.tax}/edit", data={"csrf_token": "forged", "name": "乗っ取り", "kind": "other"})
     assert forged.status_code == 403 and _changes(site) == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_register_an_organisation_per_role(site: Site, role: str) -> None:
+    client = site.signed_in(ACTOR[role])
+    writes = policy.allows(role, "registry.write")
+    assert client.get("/orgs/new").status_code == (200 if writes else 403)
+    assert ('href="/orgs/new"' in client.get("/orgs").text) == writes
+    csrf = csrf_of(client.get("/").text)
+    added = client.post("/orgs/new", data={"csrf_token": csrf, "name": "ひかり信用組合", "kind": "bank",
+                                           "email": "", "certified": "1"})
+    listed = {o["name"]: o for o in site.cli.ok("org", "list")}
+    if not writes:
+        assert added.status_code == 403 and "ひかり信用組合" not in listed
+        return
+    org = listed["ひかり信用組合"]
+    assert (org["kind"], org["certified"], org["is_bank"], org["email"]) == ("bank", True, True, None)
+    assert (added.status_code, added.headers["location"]) == (303, f"/orgs/{org['id']}?done=added")
+    assert "登録しました。" in client.get(added.headers["location"]).text
+    refused = client.post("/orgs/new", data={"csrf_token": csrf, "name": "みらい会計", "kind": "cpa",
+                                             "email": "not-an-address"})
+    assert refused.status_code == 400
+    assert _reasons(refused.text) == ["メール「not-an-address」はメールアドレスではありません。"]
+    assert 'value="みらい会計"' in refused.text and "みらい会計" not in {o["name"] for o in site.cli.ok("org", "list")}

@@ -212,3 +212,9 @@ def org_record(ctx: Context, org_id: int) -> dict[str, Any]:
         if org is None:
             raise NotFound("organisation", org_id)
         return org
+
+
+def org_form(ctx: Context) -> dict[str, str]:
+    """The kinds an organisation may be registered as, for a user who may register one (registry.write)."""
+    ctx.authorize("registry.write")
+    return ORG_KIND_LABELS

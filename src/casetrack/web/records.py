@@ -23,10 +23,12 @@ from ..services.records import (
     company_list,
     org_detail,
     org_for_edit,
+    org_form,
     org_list,
     org_record,
     picked_company,
 )
+from ..services.registry import add_org
 from .app import Web, endpoint, reasons_of, status_of
 
 COMPANY_SORTS = {"id": "番号", "name": "名称", "corporate_number": "法人番号", "fiscal_year_end_month": "決算月",
@@ -34,7 +36,7 @@ COMPANY_SORTS = {"id": "番号", "name": "名称", "corporate_number": "法人�
 ORG_SORTS = {"id": "番号", "name": "名称", "kind": "種別", "certified": "認定"}
 COMPANY_EDIT = ("name", "corporate_number", "fiscal_year_end_month", "address", "representative", "email", "phone")
 ORG_EDIT = ("name", "kind", "email", "phone")
-DONE = {"edited": "訂正を記録しました。"}
+DONE = {"edited": "訂正を記録しました。", "added": "登録しました。"}
 
 
 def routes() -> list[Route]:
@@ -44,6 +46,8 @@ def routes() -> list[Route]:
             Route("/companies/{record_id:int}/edit", endpoint(company_edit), methods=["POST"]),
             Route("/companies/{record_id:int}/history", endpoint(company_history), methods=["GET"]),
             Route("/orgs", endpoint(orgs), methods=["GET"]),
+            Route("/orgs/new", endpoint(org_new_form), methods=["GET"]),
+            Route("/orgs/new", endpoint(org_new), methods=["POST"]),
             Route("/orgs/{record_id:int}", endpoint(org), methods=["GET"]),
             Route("/orgs/{record_id:int}/edit", endpoint(org_edit_form), methods=["GET"]),
             Route("/orgs/{record_id:int}/edit", endpoint(org_edit), methods=["POST"]),
@@ -165,3 +169,25 @@ def org_edit(web: Web) -> Response:
                         kinds=ORG_KIND_LABELS, error={"title": "訂正を記録できませんでした。", "details": reasons_of(exc)},
                         page_url=f"/orgs/{record['id']}/edit")
     return RedirectResponse(f"/orgs/{record['id']}?done=edited", status_code=303)
+
+
+def org_new_form(web: Web) -> Response:
+    kinds = org_form(web.ctx)
+    tried: dict[str, Any] = {"name": "", "kind": "", "email": "", "certified": False}
+    return web.page("org_new.html.j2", kinds=kinds, tried=tried, error=None)
+
+
+def org_new(web: Web) -> Response:
+    """Register an organisation, as `casetrack org add`."""
+    kinds = org_form(web.ctx)
+    tried: dict[str, Any] = {f: web.field(f, 500) for f in ("name", "kind", "email")}
+    tried["certified"] = web.field("certified", 5) == "1"
+    try:
+        if not tried["kind"]:
+            raise BadInput("種別を選んでください。")
+        added = add_org(web.ctx, name=tried["name"], kind=tried["kind"], certified=tried["certified"],
+                        email=tried["email"].strip() or None)
+    except CasetrackError as exc:
+        return web.page("org_new.html.j2", status_of(exc), kinds=kinds, tried=tried, page_url="/orgs/new",
+                        error={"title": "登録できませんでした。", "details": reasons_of(exc)})
+    return RedirectResponse(f"/orgs/{added['id']}?done=added", status_code=303)
