@@ -57,7 +57,7 @@ def company_search(ctx: Context, q: str, *, limit: int = 20) -> list[dict[str, A
         return []
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        return RecordsRepo(repo.conn, ctx.scope).search_companies(q, sort="name", limit=limit)[1]
+        return RecordsRepo(repo.conn, ctx.scope).search_companies(q, limit=limit, count=False)[1]
 
 
 def _case_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

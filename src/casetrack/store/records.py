@@ -36,10 +36,11 @@ def _number_part(text: str) -> str | None:
 
 class RecordsRepo(Repo):
     def search_companies(self, q: str | None, *, sort: str = "id", descending: bool = False, limit: int = 50,
-                         offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+                         offset: int = 0, count: bool = True) -> tuple[int, list[dict[str, Any]]]:
         """(how many companies the actor may see match ``q``, the page of them): ``q`` a part of the
         name (folded: さくら finds サクラ and ｻｸﾗ) or of the 法人番号. Each row has ``cases``: how many of
-        its cases the actor sees."""
+        its cases the actor sees. ``count=False``: the total is not counted (-1), so a first page in id
+        order stops at its last row (the intake form's picker)."""
         where: list[Any] = []
         if q and q.strip():
             words = [func.casetrack_fold(companies.c.name).like(_like(word), escape="\\")
@@ -54,8 +55,10 @@ class RecordsRepo(Repo):
             in_scope = in_scope.where(cases.c.council.in_(sorted(self.scope)))
         keys = [(k.desc() if descending else k.asc()).nulls_last() for k in COMPANY_SORTS[sort]]
         with self._every_council():  # the scope is applied explicitly, on both backends
-            count = self._company_scope(select(func.count()).select_from(companies).where(*where))
-            total = int(self.conn.execute(count).scalar_one())
+            total = -1
+            if count:
+                counted = self._company_scope(select(func.count()).select_from(companies).where(*where))
+                total = int(self.conn.execute(counted).scalar_one())
             query = self._company_scope(select(companies, in_scope.scalar_subquery().label("cases")).where(*where))
             rows = self.conn.execute(query.order_by(*keys).limit(limit).offset(offset)).mappings()
             return total, [dict(r) for r in rows]
