@@ -109,10 +109,10 @@ def test_the_new_pages_fit_the_screen(site: Site, server: str, browser: Any, sho
     page.wait_for_selector("#intake-error")
     assert "代表の支援機関を選んでください。" in page.locator("#intake-error").inner_text()
     page.wait_for_function("location.pathname === '/cases/new'")
+    page.screenshot(path=str(shots / f"intake-refused-{width}.png"), full_page=True)
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.method) if r.url.endswith("/cases/new") else None)
     page.reload()
     assert sent == ["GET"] and page.locator("#intake-error").count() == 0
-    page.screenshot(path=str(shots / f"intake-refused-{width}.png"), full_page=True)
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner
