@@ -49,6 +49,8 @@ def prepare(url: str, today: dt.date) -> dict[str, str]:
     number = next(r["corporate_number"] for r in services.search_cases(hq, per_page=50)["rows"]
                   if r["corporate_number"])
     cases["corporate_number"] = number
+    cases["company"] = str(services.search_cases(hq, coordinator=USERS["coordinator"], per_page=1)["rows"][0]["company_id"])
+    cases["bank"] = str(next(o["id"] for o in services.list_orgs(hq) if o["is_bank"]))
     return cases
 
 
@@ -69,6 +71,14 @@ def pages(cases: dict[str, str]) -> list[tuple[str, str]]:
         ("calendar, council 13", "/calendar?month=2026-12&council=13"),
         ("calendar, council 13 whole council", "/calendar?month=2026-12&council=13&view=council"),
         ("calendar, council 13 with a day's list", "/calendar?month=2026-12&council=13&view=council&day=2026-12-15"),
+        ("新規案件 (form)", "/cases/new"),
+        ("新規案件, company picker 工業", "/cases/new/companies?company_q=%E5%B7%A5%E6%A5%AD"),
+        ("companies, first page", "/companies"),
+        ("companies, name search 工業", "/companies?q=%E5%B7%A5%E6%A5%AD"),
+        ("companies by name, page 20", "/companies?sort=name&page=20"),
+        ("company (with its cases)", f"/companies/{cases['company']}"),
+        ("organisations", "/orgs"),
+        ("organisation (a bank, with its cases)", f"/orgs/{cases['bank']}"),
         ("400 page", "/cases?page=x"),
     ]
 

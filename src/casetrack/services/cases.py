@@ -21,7 +21,14 @@ from .closures import calendar_of
 from .context import Context, load_case, stale
 from .date_corrections import corrected_values
 from .fees import decide_claim_by_event
-from .parsing import LenderArg, resolve_company, resolve_component, resolve_label, resolve_org
+from .parsing import (
+    LenderArg,
+    component_labels,
+    resolve_company,
+    resolve_component,
+    resolve_label,
+    resolve_org,
+)
 
 HQ_COUNCIL = "00"  # 本部: enquiries only, no cases (DOMAIN.md §6)
 
@@ -38,7 +45,8 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
     track = resolve_label(track, {t: x.ja for t, x in spec.tracks.items()}, "track") if track else spec.default_track
     estimates = {resolve_component(spec, track, c): a for c, a in estimates.items()}
     if track not in spec.tracks:
-        raise BadInput(f"unknown track {track!r} for program {program} (one of {', '.join(spec.tracks)})")
+        raise BadInput(f"unknown track {track!r} for program {program} (one of {', '.join(spec.tracks)})",
+                       ja=[f"{spec.ja}に枠「{track}」はありません（{'、'.join(t.ja for t in spec.tracks.values())}）。"])
     if council == HQ_COUNCIL:
         raise Refused("council 00 (中小企業活性化全国本部) answers enquiries only: open the case at the "
                       "prefecture's council", ja=["全国本部（00）では案件を受け付けません（相談のみ）。都道府県の協議会で開いてください。"])
@@ -46,29 +54,38 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
     try:
         rule_set = spec.rule_set_on(opened_on)
     except LookupError as exc:
-        raise BadInput(str(exc)) from None
+        raise BadInput(str(exc), ja=[f"受付日 {opened_on} に適用される{spec.ja}の規程がありません。"]) from None
     if reuse_ground is not None:
         if reuse_ground not in spec.reuse_grounds:
             raise BadInput(f"unknown re-use ground {reuse_ground!r} for {program} "
-                           f"(one of {', '.join(spec.reuse_grounds) or 'none'})")
+                           f"(one of {', '.join(spec.reuse_grounds) or 'none'})",
+                           ja=[f"{spec.ja}に再利用の事由「{reuse_ground}」はありません。"])
         if not (reuse_reason and reuse_reason.strip()):
-            raise BadInput("--reuse-ground needs --reuse-reason TEXT saying how the ground applies")
+            raise BadInput("--reuse-ground needs --reuse-reason TEXT saying how the ground applies",
+                           ja=["再利用の事由を選んだときは、再利用の理由を書いてください。"])
     if not support_orgs:
-        raise BadInput("a case needs its lead support org (--support-org ID)")
+        raise BadInput("a case needs its lead support org (--support-org ID)",
+                       ja=["代表の支援機関を選んでください。"])
     if sum(lender.main for lender in lenders) > 1:
-        raise BadInput("only one lender can be the main bank")
+        raise BadInput("only one lender can be the main bank", ja=["メイン行は1行だけです。"])
     if interim_monitoring and program != "early":
-        raise BadInput("--interim-monitoring applies to early cases only")
+        raise BadInput("--interim-monitoring applies to early cases only",
+                       ja=["期中の伴走支援は早期経営改善計画策定支援の案件だけです。"])
     if interval_months is not None:
         if program != "405":
-            raise BadInput("--monitoring-interval-months applies to 405 cases only")
+            raise BadInput("--monitoring-interval-months applies to 405 cases only",
+                           ja=["伴走支援の間隔（月）は405事業の案件だけです。"])
         if not 1 <= interval_months <= 12:
-            raise BadInput(f"--monitoring-interval-months {interval_months} is not 1–12")
+            raise BadInput(f"--monitoring-interval-months {interval_months} is not 1–12",
+                           ja=[f"伴走支援の間隔 {interval_months} か月は1〜12ではありません。"])
     caps = rule_set.caps(track)
+    labels = component_labels(spec, track)
     for component in estimates:
         if component not in caps:
             raise BadInput(f"--estimate {component}: no such fee component for {program}/{track} "
-                           f"(one of {', '.join(caps)})")
+                           f"(one of {', '.join(caps)})",
+                           ja=[f"{spec.ja}の{spec.tracks[track].ja}に費用「{labels.get(component, component)}」は"
+                               "ありません。"])
     with ctx.write() as repo:
         if repo.council(council) is None:
             raise NotFound("council", council)
@@ -78,9 +95,9 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
         lender_ids = [resolve_org(repo, x.org_id, "--lender", banks_only=True) for x in lenders]
         lenders = [replace(x, org_id=org_id) for x, org_id in zip(lenders, lender_ids, strict=True)]
         if len(set(support_ids)) != len(support_ids):
-            raise BadInput("the same --support-org is given twice")
+            raise BadInput("the same --support-org is given twice", ja=["同じ支援機関が2回選ばれています。"])
         if len(set(lender_ids)) != len(lenders):
-            raise BadInput("the same --lender is given twice")
+            raise BadInput("the same --lender is given twice", ja=["同じ金融機関が2回選ばれています。"])
         company = repo.company(company_id)
         if company is None:
             raise NotFound("company", company_id)
@@ -92,14 +109,15 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
             if not found[lender_id]["is_bank"]:
                 org = found[lender_id]
                 raise BadInput(f"organisation {org['id']} ({org['name']}) is a {org['kind']}, not a bank: "
-                               "it cannot be a lender")
+                               "it cannot be a lender", ja=[f"{org['name']} は金融機関ではないため、借入先にできません。"])
         if coordinator is not None:
             if repo.user(coordinator) is None:
                 raise NotFound("user", coordinator)
             theirs = repo.councils_of(coordinator)
             if council not in theirs:
                 raise BadInput(f"coordinator {coordinator} does not act for council {council} "
-                               f"(their councils: {', '.join(sorted(theirs))})")
+                               f"(their councils: {', '.join(sorted(theirs))})",
+                               ja=[f"担当 {coordinator} はこの協議会（{council}）の職員ではありません。"])
         number = repo.next_case_number(council, fiscal_year(opened_on))
         case_id = f"{council}-{fiscal_year(opened_on)}-{number:04d}"
         repo.insert_case({

@@ -105,7 +105,8 @@ class Context:
         """Refuse (exit 5) to create something in a council outside the actor's (an existing council:
         the directory is public, so naming one leaks nothing)."""
         if self.scope is not None and council not in self.scope:
-            raise NotPermitted(f"{self.user} acts for council {', '.join(sorted(self.scope))} only, not {council}")
+            raise NotPermitted(f"{self.user} acts for council {', '.join(sorted(self.scope))} only, not {council}",
+                               ja=[f"{self.user} は協議会 {council} の職員ではありません（{'、'.join(sorted(self.scope))} のみ）。"])
 
     def effective(self, on: dt.date | None, option: str = "--on", label: str = "効力発生日") -> dt.date:
         """The effective date of something recorded now: ``on`` or today. A date after today is bad input

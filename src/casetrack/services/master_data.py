@@ -39,21 +39,31 @@ def _optional(value: str) -> str | None:
     return value.strip() or None
 
 
+def corporate_number_ja(value: str) -> str:
+    """Why ``value`` is not a 法人番号, in Japanese (domain.corporate_number says it in English)."""
+    try:
+        corporate_number.validate(value)
+    except ValueError as exc:
+        if "check digit" in str(exc):
+            return f"法人番号「{value.strip()}」のチェックディジット（先頭の1桁）が合いません。"
+    return f"法人番号「{value.strip()}」は13桁の数字ではありません。"
+
+
 def _check_company(field: str, value: Any) -> Any:
     if field == "name":
         from .parsing import clean_name
 
-        return clean_name(value, "company name")
+        return clean_name(value, "company name", "事業者名")
     if field == "corporate_number":
         if not str(value).strip():
             return None
         try:
             return corporate_number.validate(str(value))
         except ValueError as exc:
-            raise BadInput(str(exc)) from None
+            raise BadInput(str(exc), ja=[corporate_number_ja(str(value))]) from None
     if field == "fiscal_year_end_month":
         if not 1 <= int(value) <= 12:
-            raise BadInput(f"fiscal-year-end month {value} is not 1–12")
+            raise BadInput(f"fiscal-year-end month {value} is not 1–12", ja=[f"決算月 {value} は1〜12ではありません。"])
         return int(value)
     return _check_common(field, value)
 
@@ -62,17 +72,18 @@ def _check_common(field: str, value: Any) -> Any:
     if field == "email":
         email = _optional(value)
         if email is not None and not is_email(email):
-            raise BadInput(f"{email!r} is not an e-mail address")
+            raise BadInput(f"{email!r} is not an e-mail address", ja=[f"メール「{email}」はメールアドレスではありません。"])
         return email
     if field == "phone":
         phone = _optional(value)
         if phone is not None and not _PHONE.fullmatch(phone):
-            raise BadInput(f"{phone!r} is not a phone number (digits, '-', '+', '(', ')', spaces)")
+            raise BadInput(f"{phone!r} is not a phone number (digits, '-', '+', '(', ')', spaces)",
+                           ja=[f"電話番号「{phone}」は電話番号ではありません（数字・-・+・括弧・空白で6〜40文字）。"])
         return phone
     if field in ("address", "representative"):
         from .parsing import clean_name
 
-        return None if not str(value).strip() else clean_name(value, field)
+        return None if not str(value).strip() else clean_name(value, field, FIELD_LABELS[field])
     return value
 
 
@@ -89,7 +100,8 @@ def _record_changes(repo: Repo, ctx: Context, entity: str, record: dict[str, Any
             "note": note or None})
         changes.append(change_row(row))
     if not changes:
-        raise BadInput(f"{entity} {record['id']}: nothing to change (every value given is the current one)")
+        raise BadInput(f"{entity} {record['id']}: nothing to change (every value given is the current one)",
+                       ja=["変更がありません（入力はすべて今の値と同じです）。"])
     return changes
 
 
@@ -105,15 +117,19 @@ def edit_company(ctx: Context, company_id: int, changes: dict[str, Any], *, note
     wanted = {f: _check_company(f, v) for f, v in changes.items() if f in COMPANY_FIELDS and v is not None}
     if not wanted:
         raise BadInput("company edit: give at least one field to change (--name, --corporate-number, "
-                       "--fiscal-year-end-month, --address, --representative, --email, --phone)")
+                       "--fiscal-year-end-month, --address, --representative, --email, --phone)",
+                       ja=["変更する項目を一つ以上入力してください。"])
     with ctx.write() as repo:
         company = repo.company(company_id)
-        if company is None:
+        if company is None or not repo.company_visible(company_id):  # another council's: confidential
             raise NotFound("company", company_id)
         number = wanted.get("corporate_number")
         if number and number != company["corporate_number"] and (other := repo.company_by_number(number)):
+            shown = repo.company_visible(other["id"])
             raise BadInput(f"corporate number {number} is already registered as company {other['id']} "
-                           f"({other['name']})")
+                           f"({other['name']})" if shown else f"corporate number {number} is already registered",
+                           ja=[f"法人番号 {number} は別の事業者" + (f"（{other['id']} {other['name']}）" if shown else "")
+                               + "として登録済みです。"])
         rows = _record_changes(repo, ctx, "company", company, wanted, note)
         repo.update_company(company_id, {r["field"]: wanted[r["field"]] for r in rows})
         moved = []
@@ -155,10 +171,11 @@ def edit_org(ctx: Context, org_id: int, changes: dict[str, Any], *, note: str | 
         if field == "name":
             from .parsing import clean_name
 
-            wanted[field] = clean_name(value, "organisation name")
+            wanted[field] = clean_name(value, "organisation name", "名称")
         elif field == "kind":
             if value not in ORG_KINDS:
-                raise BadInput(f"unknown organisation kind {value!r} (one of {', '.join(ORG_KINDS)})")
+                raise BadInput(f"unknown organisation kind {value!r} (one of {', '.join(ORG_KINDS)})",
+                               ja=[f"種別「{value}」はありません。"])
             wanted[field] = value
         elif field == "certified":
             wanted[field] = bool(value)
@@ -166,13 +183,14 @@ def edit_org(ctx: Context, org_id: int, changes: dict[str, Any], *, note: str | 
             wanted[field] = _check_common(field, value)
     if not wanted:
         raise BadInput("org edit: give at least one field to change (--name, --kind, --email, --phone, "
-                       "--certified/--not-certified)")
+                       "--certified/--not-certified)", ja=["変更する項目を一つ以上入力してください。"])
     with ctx.write() as repo:
         org = repo.org(org_id)
         if org is None:
             raise NotFound("organisation", org_id)
         if wanted.get("kind", "bank") != "bank" and org["is_bank"] and repo.org_is_lender(org_id):
-            raise BadInput(f"organisation {org_id} ({org['name']}) is a lender of a case: it stays a bank")
+            raise BadInput(f"organisation {org_id} ({org['name']}) is a lender of a case: it stays a bank",
+                           ja=[f"{org['name']} は案件の借入先金融機関なので、種別は金融機関のままです。"])
         rows = _record_changes(repo, ctx, "organisation", org, wanted, note)
         values = {r["field"]: wanted[r["field"]] for r in rows}
         if "kind" in values:
@@ -193,7 +211,7 @@ def master_history(ctx: Context, entity: str, record_id: int) -> list[dict[str, 
     ctx.authorize("registry.read")
     with ctx.read() as repo:
         record = repo.company(record_id) if entity == "company" else repo.org(record_id)
-        if record is None:
+        if record is None or (entity == "company" and not repo.company_visible(record_id)):
             raise NotFound(entity, record_id)
         return [change_row(r) for r in repo.master_history(entity, record_id)]
 

@@ -98,10 +98,11 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def clean_name(text: str, what: str) -> str:
+def clean_name(text: str, what: str, ja_what: str | None = None) -> str:
     """A name as stored: NFKC, outer spaces trimmed, and refused (naming the character and its position)
     when it holds a control character (CR, LF, tab…), a bidirectional override or isolate, or a
-    zero-width character, or is empty."""
+    zero-width character, or is empty. ``ja_what`` names it in the Japanese reasons (default ``what``)."""
+    ja_what = ja_what or what
     value = normalise(str(text)).strip()
     for position, ch in enumerate(value, start=1):
         category = unicodedata.category(ch)
@@ -109,9 +110,9 @@ def clean_name(text: str, what: str) -> str:
             name = _INVISIBLE_NAMES.get(ch) or unicodedata.name(ch, "control character")
             raise BadInput(f"{what} {value!r}: character {position} is U+{ord(ch):04X} {name}, which a name may "
                            "not contain",
-                           ja=[f"{what}の{position}文字目に使えない文字（U+{ord(ch):04X} {name}）があります。"])
+                           ja=[f"{ja_what}の{position}文字目に使えない文字（U+{ord(ch):04X} {name}）があります。"])
     if not value:
-        raise BadInput(f"{what} is empty", ja=[f"{what}が空です。"])
+        raise BadInput(f"{what} is empty", ja=[f"{ja_what}が空です。"])
     return value
 
 

@@ -96,40 +96,60 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
     naming it; ``force`` with a ``reason`` registers a look-alike anyway (never a second 法人番号) and
     keeps which company it resembles and why."""
     ctx.authorize("registry.write")
-    name = clean_name(name, "company name")
+    name = clean_name(name, "company name", "事業者名")
     if force and not (reason and reason.strip()):
-        raise BadInput("--force needs --reason saying why this is not the company already registered")
+        raise BadInput("--force needs --reason saying why this is not the company already registered",
+                       ja=["同名の事業者と別の事業者として登録するには、その理由を書いてください。"])
     number = None
     if corporate_number_:
         try:
             number = corporate_number.validate(corporate_number_)
         except ValueError as exc:
-            raise BadInput(str(exc)) from None
+            from .master_data import corporate_number_ja
+
+            raise BadInput(str(exc), ja=[corporate_number_ja(corporate_number_)]) from None
     if not 1 <= fiscal_year_end_month <= 12:
-        raise BadInput(f"fiscal-year-end month {fiscal_year_end_month} is not 1–12")
+        raise BadInput(f"fiscal-year-end month {fiscal_year_end_month} is not 1–12",
+                       ja=[f"決算月 {fiscal_year_end_month} は1〜12ではありません。"])
     with ctx.write() as repo:
         if prefecture is not None and (repo.council(prefecture) is None or prefecture == "00"):
-            raise BadInput(f"unknown prefecture code {prefecture!r} (01–47)")
+            raise BadInput(f"unknown prefecture code {prefecture!r} (01–47)",
+                           ja=[f"都道府県コード「{prefecture}」はありません（01〜47）。"])
         if number and (other := repo.company_by_number(number)):
             if ctx.scope is None or repo.company_visible(other["id"]):
                 raise Conflict(f"corporate number {number} is already registered as company {other['id']} "
-                               f"({other['name']})")
+                               f"({other['name']})",
+                               ja=[f"法人番号 {number} は事業者 {other['id']}（{other['name']}）として登録済みです。"
+                                   "その事業者を選んでください。"])
             raise Conflict(f"corporate number {number} is already registered (a company of another council's "
-                           "case: its name and id are not shown; 全国本部 (hq) can give its id)")
+                           "case: its name and id are not shown; 全国本部 (hq) can give its id)",
+                           ja=[f"法人番号 {number} は登録済みです（他の協議会の案件の事業者のため、名称は表示できません。"
+                               "全国本部にお問い合わせください）。"])
         values = {"name": name.strip(), "corporate_number": number, "fiscal_year_end_month": fiscal_year_end_month,
                   "founded_on": founded_on, "prefecture": prefecture, "duplicate_of": None, "duplicate_reason": None}
         if number is None:
             key = _company_key(name)
             same = next((c for c in repo.companies_without_number(prefecture) if _company_key(c["name"]) == key),
                         None)
+            if same is not None and not force and ctx.scope is not None and not repo.company_visible(same["id"]):
+                raise Conflict(f"a company of this name (prefecture {prefecture or 'none'}) and no corporate number is "
+                               "already registered (a company of another council's case: its id is not shown; "
+                               "全国本部 (hq) can give it), or add --force --reason TEXT if this is another company",
+                               ja=["同じ名称の事業者が法人番号なしで登録済みです（他の協議会の案件の事業者のため、番号は表示できません。"
+                                   "全国本部にお問い合わせください）。別の事業者であれば理由を書いて登録してください。"])
             if same is not None and not force:
                 raise Conflict(f"company {same['id']} ({same['name']}, prefecture {prefecture or 'none'}) is "
                                "already registered with this name and no corporate number: use it, or add "
-                               "--force --reason TEXT if this is another company")
+                               "--force --reason TEXT if this is another company",
+                               ja=[f"同じ名称の事業者 {same['id']}（{same['name']}）が法人番号なしで登録済みです。"
+                                   "その事業者を選ぶか、別の事業者であれば理由を書いて登録してください。"])
             if same is not None:
                 values.update(duplicate_of=same["id"], duplicate_reason=(reason or "").strip())
         company_id = repo.insert_company(values)
-    return {"id": company_id, **values}
+        twin = values["duplicate_of"]
+        hidden = isinstance(twin, int) and ctx.scope is not None and not repo.company_visible(twin)
+    # the look-alike of another council's case stays linked (hq sees it) but is not named to this user
+    return {"id": company_id, **values, **({"duplicate_of": None} if hidden else {})}
 
 
 def _company_key(name: str) -> str:
@@ -139,9 +159,10 @@ def _company_key(name: str) -> str:
 
 def add_org(ctx: Context, *, name: str, kind: str, certified: bool, email: str | None) -> dict[str, Any]:
     ctx.authorize("registry.write")
-    name = clean_name(name, "organisation name")
+    name = clean_name(name, "organisation name", "名称")
     if kind not in ORG_KINDS:
-        raise BadInput(f"unknown organisation kind {kind!r} (one of {', '.join(ORG_KINDS)})")
+        raise BadInput(f"unknown organisation kind {kind!r} (one of {', '.join(ORG_KINDS)})",
+                       ja=[f"種別「{kind}」はありません。"])
     _check_email(email)
     values = {"name": name.strip(), "kind": kind, "certified": certified, "email": email, "is_bank": kind == "bank"}
     with ctx.write() as repo:
@@ -289,7 +310,12 @@ def list_orgs(ctx: Context) -> list[dict[str, Any]]:
 def list_companies(ctx: Context) -> list[dict[str, Any]]:
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        return repo.list_companies()
+        rows = repo.list_companies()
+    seen = {r["id"] for r in rows}
+    for row in rows:  # a look-alike of a company the user may not see is not named by its id either
+        if row.get("duplicate_of") is not None and row["duplicate_of"] not in seen:
+            row["duplicate_of"] = None
+    return rows
 
 
 def _check_user_name(name: str) -> None:
@@ -303,7 +329,7 @@ def is_email(text: str) -> bool:
 
 def _check_email(email: str | None) -> None:
     if email is not None and not is_email(email):
-        raise BadInput(f"{email!r} is not an e-mail address")
+        raise BadInput(f"{email!r} is not an e-mail address", ja=[f"メール「{email}」はメールアドレスではありません。"])
 
 
 

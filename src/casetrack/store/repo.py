@@ -118,10 +118,10 @@ class Repo:
     def _company_scope(self, query: Select[Any]) -> Select[Any]:
         if self.scope is None:
             return query
-        theirs = select(cases.c.id).where(cases.c.company_id == companies.c.id,
-                                          cases.c.council.in_(sorted(self.scope)))
-        anyone = select(cases.c.id).where(cases.c.company_id == companies.c.id)
-        return query.where(or_(theirs.exists(), ~anyone.exists()))
+        # two uncorrelated sets (the scope's cases by the council index; every case's company once), not
+        # two probes per company: a page of companies at 100,000 cases in a fraction of the time
+        theirs = select(cases.c.company_id).where(cases.c.council.in_(sorted(self.scope)))
+        return query.where(or_(companies.c.id.in_(theirs), companies.c.id.not_in(select(cases.c.company_id))))
 
     def update_company(self, company_id: int, values: dict[str, Any]) -> None:
         self.conn.execute(update(companies).where(companies.c.id == company_id).values(**values))

@@ -119,6 +119,7 @@ class Web:
         case_id = self.request.path_params.get("case_id")
         page_url = (f"/cases/{quote(case_id, safe='')}" if self.request.method == "POST" and case_id
                     and name == "case.html.j2" else "")
+        page_url = context.pop("page_url", None) or page_url  # a refused form of another page names its own
         return HTMLResponse(render(name, session=self.session, today=self.today, path=self.request.url.path,
                                    page_url=page_url, staff=self.staff_names(), **context), status_code=status_code)
 
@@ -262,7 +263,8 @@ def reasons_of(exc: CasetrackError) -> list[str]:
 def message_of(exc: CasetrackError) -> str:
     """What went wrong, in Japanese, in one line (the error page under its heading)."""
     if isinstance(exc, NotFound):
-        what = {"case": "案件", "user": "ユーザー", "council": "協議会"}.get(exc.what, exc.what)
+        what = {"case": "案件", "user": "ユーザー", "council": "協議会", "company": "事業者",
+                "organisation": "機関"}.get(exc.what, exc.what)
         return f"{what} {exc.ident} は見つかりません。"
     if isinstance(exc, Conflict):
         return CONFLICT_MESSAGE
@@ -352,7 +354,7 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
     """The dashboard on the database at ``db_url``. ``today`` fixes the day the pages act on (default:
     today in Asia/Tokyo), ``clock`` the instant sessions are judged by (tests), ``secure_cookies`` marks
     the cookies Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
-    from . import account, auth, case_forms, pages
+    from . import account, auth, case_forms, intake, pages, records
     from . import money_forms as money
     from .calendar_page import calendar
 
@@ -367,6 +369,8 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/me", endpoint(account.me), methods=["GET"]),
         Route("/me/sessions/end", endpoint(account.end_session), methods=["POST"]),
         Route("/me/password", endpoint(account.change_password), methods=["POST"]),
+        *intake.routes(),  # /cases/new: before /cases/{case_id}
+        *records.routes(),
         Route("/cases", endpoint(pages.case_list), methods=["GET"]),
         Route("/cases/export.csv", endpoint(pages.case_export_csv), methods=["GET"]),  # before /cases/{case_id}
         Route("/cases/export.xlsx", endpoint(pages.case_export_xlsx), methods=["GET"]),

@@ -15,7 +15,7 @@ from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardF
 from ..services import dashboard
 from ..services.cases import advance as advance_case
 from ..services.exchange import check_case_list_export, export_case_list
-from . import case_forms, money_forms
+from . import case_forms, intake, money_forms
 from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
 
@@ -138,6 +138,7 @@ def case(web: Web) -> Response:
     notice = f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"] else None
     notice = notice or money_forms.notice(web.request.query_params)
     notice = notice or case_forms.notice(web, data)
+    notice = notice or intake.notice(web)
     return web.page("case.html.j2", data=data, notice=notice, error=None, tried={})
 
 

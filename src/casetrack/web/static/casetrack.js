@@ -4,7 +4,7 @@
    page works the same, only the address bar keeps the form's URL. */
 (function () {
   var url = document.body && document.body.getAttribute("data-page-url");
-  if (url && url !== location.pathname + location.search && window.history && history.replaceState) {
+  if (url && window.history && history.replaceState) {  /* the same URL too: the entry becomes a GET */
     history.replaceState(null, "", url);
   }
 })();

@@ -1,0 +1,220 @@
+"""The company and organisation pages and the intake form's choices: read-only use cases over the
+registry, each checked against the policy like every other. Companies are confidential (a company
+whose cases are all another council's is not found: `Repo.list_companies`); organisations are a public
+directory, their cases narrowed to the actor's councils."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..domain import policy
+from ..errors import BadInput, NotFound
+from ..store.records import COMPANY_SORTS, ORG_SORTS, RecordsRepo
+from ..workflow.registry import all_workflows
+from .context import Context
+from .master_data import change_row
+from .parsing import component_labels
+from .registry import ORG_KINDS
+
+PER_PAGE = 50
+MAX_PAGE = 10_000
+ORG_KIND_LABELS = {"bank": "金融機関", "tax_accountant": "税理士", "cpa": "公認会計士", "lawyer": "弁護士",
+                   "sme_consultant": "中小企業診断士", "chamber": "商工会・商工会議所", "other": "その他"}
+assert set(ORG_KIND_LABELS) == set(ORG_KINDS)
+ROLE_IN_CASE = {"support_lead": "代表の支援機関", "support": "協力する支援機関", "lender_main": "メイン行",
+                "lender_guaranteed": "借入先（保証付）", "lender": "借入先"}
+PREFECTURES_NOTE = "都道府県コード（01〜47）"
+
+
+def _page_of(page: int, sort: str, sorts: dict[str, Any]) -> int:
+    if not 1 <= page <= MAX_PAGE:
+        raise BadInput(f"page {page} is not 1–{MAX_PAGE}", ja=[f"ページ {page} はありません（1〜{MAX_PAGE}）。"])
+    if sort not in sorts:
+        raise BadInput(f"cannot sort by {sort!r} (one of {', '.join(sorts)})",
+                       ja=[f"「{sort[:20]}」では並べ替えられません。"])
+    return (page - 1) * PER_PAGE
+
+
+def _paged(total: int, rows: list[dict[str, Any]], page: int) -> dict[str, Any]:
+    return {"rows": rows, "total": total, "page": page, "per_page": PER_PAGE, "pages": max(1, -(-total // PER_PAGE))}
+
+
+def company_list(ctx: Context, *, q: str | None = None, sort: str = "id", descending: bool = False,
+                 page: int = 1) -> dict[str, Any]:
+    """One page of the companies the user may see, found by a part of the name (folded) or 法人番号."""
+    ctx.authorize("registry.read")
+    offset = _page_of(page, sort, COMPANY_SORTS)
+    with ctx.read() as repo:
+        total, rows = RecordsRepo(repo.conn, ctx.scope).search_companies(
+            q, sort=sort, descending=descending, limit=PER_PAGE, offset=offset)
+    return _paged(total, rows, page)
+
+
+def company_search(ctx: Context, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
+    """The intake form's company picker: at most ``limit`` companies the user may see matching ``q``."""
+    if not q.strip():
+        return []
+    ctx.authorize("registry.read")
+    with ctx.read() as repo:
+        return RecordsRepo(repo.conn, ctx.scope).search_companies(q, limit=limit, count=False)[1]
+
+
+def _case_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    specs = all_workflows()
+    for row in rows:
+        spec = specs.get(row["program"])
+        row["program_label"] = spec.ja if spec else row["program"]
+        state = spec.states.get(row["state"]) if spec else None
+        row["state_label"] = state.ja if state else row["state"]
+        track = spec.tracks.get(row["track"]) if spec else None
+        row["track_label"] = track.ja if track else row["track"]
+        row["open"] = bool(spec and row["state"] in spec.open_states)
+        row["role_labels"] = [ROLE_IN_CASE[r] for r in row.get("roles", [])]
+    return rows
+
+
+def _may(ctx: Context, action: str) -> bool:
+    role = ctx.actor.role
+    return role is None or policy.allows(role, action)
+
+
+def company_detail(ctx: Context, company_id: int) -> dict[str, Any]:
+    """A company the user may see, its cases in the user's councils (for the roles that read cases) and
+    the history of its corrections. A company of another council's cases only is not found."""
+    ctx.authorize("registry.read")
+    with ctx.read() as repo:
+        company = repo.company(company_id)
+        if company is None or not repo.company_visible(company_id):
+            raise NotFound("company", company_id)
+        history = [change_row(r) for r in repo.master_history("company", company_id)]
+        council = repo.council(company["prefecture"]) if company.get("prefecture") else None
+        prefecture = council["prefecture"] if council else None
+        duplicate_of = repo.company(company["duplicate_of"]) if company.get("duplicate_of") else None
+        if duplicate_of is not None and not repo.company_visible(duplicate_of["id"]):
+            duplicate_of = None
+    cases = None
+    if _may(ctx, "case.read"):
+        ctx.authorize("case.read")
+        with ctx.read() as repo:
+            cases = _case_rows(RecordsRepo(repo.conn, ctx.scope).company_cases(company_id))
+    ctx.log_access(f"company show {company_id}", 1)
+    return {"company": company, "cases": cases, "history": history, "duplicate_of": duplicate_of,
+            "prefecture": prefecture,
+            "may_edit": _may(ctx, "registry.write"), "may_open": _may(ctx, "case.open")}
+
+
+def org_list(ctx: Context, *, q: str | None = None, kind: str | None = None, sort: str = "id",
+             descending: bool = False, page: int = 1) -> dict[str, Any]:
+    ctx.authorize("registry.read")
+    offset = _page_of(page, sort, ORG_SORTS)
+    if kind and kind not in ORG_KINDS:
+        raise BadInput(f"unknown organisation kind {kind!r}", ja=[f"種別「{kind[:20]}」はありません。"])
+    with ctx.read() as repo:
+        total, rows = RecordsRepo(repo.conn, ctx.scope).search_orgs(
+            q, kind=kind or None, sort=sort, descending=descending, limit=PER_PAGE, offset=offset)
+    return _paged(total, rows, page)
+
+
+def org_detail(ctx: Context, org_id: int) -> dict[str, Any]:
+    """An organisation, the cases in the user's councils it supports or lends on (for the roles that
+    read cases) and the history of its corrections."""
+    ctx.authorize("registry.read")
+    with ctx.read() as repo:
+        org = repo.org(org_id)
+        if org is None:
+            raise NotFound("organisation", org_id)
+        history = [change_row(r) for r in repo.master_history("organisation", org_id)]
+    cases = None
+    if _may(ctx, "case.read"):
+        ctx.authorize("case.read")
+        with ctx.read() as repo:
+            cases = _case_rows(RecordsRepo(repo.conn, ctx.scope).org_cases(org_id))
+    return {"org": org, "cases": cases, "history": history, "may_edit": _may(ctx, "registry.write")}
+
+
+def intake_choices(ctx: Context) -> dict[str, Any]:
+    """What the 新規案件 form offers: the programs with their tracks (and the days each is available)
+    and fee components per track; the user's councils and the staff of each who may coordinate a case;
+    the support organisations (certified first: only they may apply) and the banks."""
+    actor = ctx.authorize("case.open")
+    specs = all_workflows()
+    programs = [{"id": p, "label": s.ja,
+                 "tracks": [{"id": t.id, "label": t.ja, "from": t.available_from, "until": t.available_until,
+                             "components": component_labels(s, t.id)} for t in s.tracks.values()],
+                 "components": {c: label for c, label in component_labels(s).items()},
+                 "reuse_grounds": dict(s.reuse_grounds)}
+                for p, s in specs.items()]
+    ctx.authorize("user.read")
+    with ctx.read() as repo:
+        every = [c for c in repo.list_councils() if c["code"] != "00"]
+        councils = [c for c in every if actor.role is None or c["code"] in actor.councils]
+        staff: dict[str, list[dict[str, Any]]] = {c["code"]: [] for c in councils}
+        for user in repo.list_users():
+            if not user["active"] or user["role"] not in ("coordinator", "supervisor"):
+                continue
+            for code in {user["council"], *user["more_councils"]}:
+                if code in staff:
+                    staff[code].append({"name": user["name"], "display_name": user.get("display_name"),
+                                        "role": user["role"]})
+        orgs = repo.list_orgs()
+        me = repo.user(ctx.user)
+    own = me["council"] if me else None
+    return {"programs": programs, "councils": councils, "staff": staff, "prefectures": every,
+            "home_council": own if own in staff else next(iter(staff), None),
+            "support_orgs": sorted(orgs, key=lambda o: (not o["certified"], o["name"])),
+            "banks": sorted((o for o in orgs if o["is_bank"]), key=lambda o: o["name"]),
+            "today": ctx.today, "org_kinds": ORG_KIND_LABELS}
+
+
+def track_window(track: dict[str, Any]) -> str:
+    """A track's availability as people read it (2024-02-01〜2028-01-31; empty when unbounded)."""
+    start: dt.date | None = track["from"]
+    end: dt.date | None = track["until"]
+    if start is None and end is None:
+        return ""
+    return f"{start.isoformat() if start else ''}〜{end.isoformat() if end else ''}"
+
+
+def picked_company(ctx: Context, company_id: int) -> dict[str, Any] | None:
+    """The company picked in the intake form, when the user may see it (else None: not shown)."""
+    ctx.authorize("registry.read")
+    with ctx.read() as repo:
+        company = repo.company(company_id)
+        return company if company is not None and repo.company_visible(company_id) else None
+
+
+def company_for_edit(ctx: Context, company_id: int) -> dict[str, Any]:
+    """A company the user may correct (registry.write), for the edit form."""
+    ctx.authorize("registry.write")
+    with ctx.read() as repo:
+        company = repo.company(company_id)
+        if company is None or not repo.company_visible(company_id):
+            raise NotFound("company", company_id)
+        return company
+
+
+def org_for_edit(ctx: Context, org_id: int) -> dict[str, Any]:
+    """An organisation the user may correct (registry.write), for the edit form."""
+    ctx.authorize("registry.write")
+    with ctx.read() as repo:
+        org = repo.org(org_id)
+        if org is None:
+            raise NotFound("organisation", org_id)
+        return org
+
+
+def org_record(ctx: Context, org_id: int) -> dict[str, Any]:
+    """One organisation (a public directory entry)."""
+    ctx.authorize("registry.read")
+    with ctx.read() as repo:
+        org = repo.org(org_id)
+        if org is None:
+            raise NotFound("organisation", org_id)
+        return org
+
+
+def org_form(ctx: Context) -> dict[str, str]:
+    """The kinds an organisation may be registered as, for a user who may register one (registry.write)."""
+    ctx.authorize("registry.write")
+    return ORG_KIND_LABELS
