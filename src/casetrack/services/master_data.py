@@ -112,6 +112,9 @@ def edit_company(ctx: Context, company_id: int, changes: dict[str, Any], *, note
             raise NotFound("company", company_id)
         number = wanted.get("corporate_number")
         if number and number != company["corporate_number"] and (other := repo.company_by_number(number)):
+            if ctx.scope is not None and not repo.company_visible(other["id"]):
+                raise BadInput(f"corporate number {number} is already registered (a company of another council's "
+                               "case: its name and id are not shown)")
             raise BadInput(f"corporate number {number} is already registered as company {other['id']} "
                            f"({other['name']})")
         rows = _record_changes(repo, ctx, "company", company, wanted, note)

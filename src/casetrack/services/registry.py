@@ -122,6 +122,11 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
             key = _company_key(name)
             same = next((c for c in repo.companies_without_number(prefecture) if _company_key(c["name"]) == key),
                         None)
+            if same is not None and not force and ctx.scope is not None and not repo.company_visible(same["id"]):
+                raise Conflict(f"a company named {name.strip()} (prefecture {prefecture or 'none'}) is already "
+                               "registered with no corporate number (a company of another council's case: its id "
+                               "is not shown; 全国本部 (hq) can give it): use it, or add --force --reason TEXT if "
+                               "this is another company")
             if same is not None and not force:
                 raise Conflict(f"company {same['id']} ({same['name']}, prefecture {prefecture or 'none'}) is "
                                "already registered with this name and no corporate number: use it, or add "
