@@ -50,12 +50,13 @@ def row_level_security(schema: str) -> list[str]:
         "SELECT coalesce(current_setting('casetrack.councils', true), '') <> '' $$",
         # the same rule as Repo._company_scope: every council for an actor of every council; else a
         # company that has or had a case in one of the actor's councils, or that has no case anywhere yet
+        # (to an actor of some council: a transaction that set none sees no company)
         f"CREATE OR REPLACE FUNCTION casetrack_company_visible(company integer) RETURNS boolean LANGUAGE sql "
         f"STABLE {definer} AS $$ "
         f"SELECT casetrack_reaches_all() "
         f"OR EXISTS (SELECT 1 FROM {s}.cases c WHERE c.company_id = company "
         f"AND c.council = ANY (string_to_array(current_setting('casetrack.councils', true), ','))) "
-        f"OR NOT EXISTS (SELECT 1 FROM {s}.cases c WHERE c.company_id = company) $$",
+        f"OR (casetrack_signed_in() AND NOT EXISTS (SELECT 1 FROM {s}.cases c WHERE c.company_id = company)) $$",
         # whether the database has any user at all (the set-up before the first admin): no name is told
         f"CREATE OR REPLACE FUNCTION casetrack_any_user() RETURNS boolean LANGUAGE sql STABLE {definer} AS $$ "
         f"SELECT EXISTS (SELECT 1 FROM {s}.app_user) $$",
@@ -81,9 +82,13 @@ def row_level_security(schema: str) -> list[str]:
         "web_session": "user_name = casetrack_user() OR id = current_setting('casetrack.session', true) "
                        "OR casetrack_is_admin()",
     }
+    # a staff row is written only within the actor's councils (their own row too: no one moves themselves
+    # to another council; an admin adds, moves and disables staff)
+    writable = {**visible, "app_user": "casetrack_sees(council) OR EXISTS (SELECT 1 FROM user_council uc "
+                                       "WHERE uc.user_name = app_user.name AND casetrack_sees(uc.council))"}
     for table in TABLES:
         out += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-                f"CREATE POLICY council_scope ON {table} USING ({visible[table]}) WITH CHECK ({visible[table]})"]
+                f"CREATE POLICY council_scope ON {table} USING ({visible[table]}) WITH CHECK ({writable[table]})"]
     # the application roles granted before this revision may call the functions their policies call
     out.append(
         "DO $$ DECLARE r text; BEGIN FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants "
