@@ -49,7 +49,7 @@ def bounded(text: str | None, limit: int) -> str | None:
     """``text`` as one line of at most ``limit`` characters, control characters dropped; None if empty."""
     if text is None:
         return None
-    value = " ".join("".join(ch for ch in text if ch.isprintable() or ch == " ").split())[:limit]
+    value = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:limit]
     return value or None
 
 
