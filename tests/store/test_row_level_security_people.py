@@ -189,3 +189,31 @@ def test_the_application_works_through_the_app_role(cli: Cli, people: People, wo
     assert phone.post("/logout", data={"csrf_token": csrf_of(me.text)}).status_code == 303
     assert phone.get("/").status_code == 303
     assert services.signin.sessions_of(Context(db_url, TODAY, ADMIN), "coord27") == 0
+
+
+@requires_postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_role_granted_before_this_revision_keeps_working(db_url: str, app_role: str,  # noqa: F811
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A deployment whose application role was granted at revision 0017: the upgrade lets that role call
+    the functions the new policies call, so the application goes on without granting again."""
+    from casetrack.store import db as store_db
+    from casetrack.store import migrate
+
+    engine = store_db.get_engine(db_url)
+    migrate.upgrade(engine, "0017")
+    store_db.grant_app_role(engine, app_role)
+    owner = Cli(db_url, capsys)
+    owner.setup()  # init (0017 → head) and the first users
+    owner.ok("user", "add", "coord27", "--council", "27", user=ADMIN)
+    app = Cli(_as_role(db_url, app_role), capsys)
+    try:
+        assert {u["name"] for u in app.ok("user", "list", user="coord27")} == {"coord27", TESTER}
+        assert app("user", "list", user="nobody").code == 5  # not a user: no set-up mode for a stranger
+        services.set_password(Context(db_url, TODAY, ADMIN), "coord27", PASSWORD)
+        assert sign_in(_client(app.db_url, Clock()), "coord27").status_code == 303
+    finally:
+        for key, eng in list(store_db._engines.items()):
+            if app_role in key:
+                eng.dispose()
+                del store_db._engines[key]
