@@ -70,7 +70,7 @@ def row_level_security(schema: str) -> list[str]:
     ]
     out += [f"REVOKE ALL ON FUNCTION {f} FROM PUBLIC" for f in DEFINER]
     visible = {
-        "company": "casetrack_company_visible(id)",
+        "company": "casetrack_reaches_all() OR casetrack_company_visible(id)",  # inlined first: no call per row
         # advisers and banks: public bodies, listed to every signed-in user (policy: registry.read)
         "organisation": "casetrack_signed_in()",
         # staff: of the actor's councils (their own or further ones), the actor themselves; hq and admin all
