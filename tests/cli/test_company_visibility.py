@@ -77,3 +77,30 @@ def test_exports_of_a_council_carry_no_other_councils_company(cli: Cli, world: W
     exported = cli("export", "cases", user=OSAKA)
     assert exported.code == 0, exported.err
     assert "喫茶ひまわり" in exported.out and "みどり工房" not in exported.out
+
+
+def test_another_councils_company_is_not_found_by_its_id(cli: Cli, world: World) -> None:
+    """kobe (council 28) may not read the history of みどり工房 (council 13's case only), nor edit it, nor
+    learn from a refusal which company holds a 法人番号 it types; tester (13) may."""
+    _site(cli, world)
+    assert cli("company", "history", str(world.company), "--format", "json", user="kobe").code == 4
+    edit = cli("company", "edit", str(world.company), "--name", "別の名前", "--format", "json", user="kobe")
+    assert edit.code == 4
+    assert "株式会社みどり工房" in _names(cli, "honbu") and "別の名前" not in _names(cli, "honbu")  # unchanged
+    assert cli("company", "history", str(world.company), "--format", "json", user="tester").code == 0
+    taken = cli("company", "edit", str(world.company_dec), "--corporate-number", "1180301018771", user="kobe")
+    assert taken.code == 2 and "already registered" in taken.err
+    assert "みどり工房" not in taken.err and f"company {world.company}" not in taken.err
+
+
+def test_a_look_alike_of_another_councils_company_is_not_named(cli: Cli, world: World) -> None:
+    _site(cli, world)
+    kaede = cli.ok("company", "add", "--name", "有限会社かえで", "--fiscal-year-end-month", "3",
+                   "--prefecture", "13")["id"]
+    open_405(cli, world, company=kaede, on="2026-06-01")  # council 13's case: now council 13's company
+    mine = cli("company", "add", "--name", "有限会社かえで", "--fiscal-year-end-month", "3", "--prefecture", "13")
+    assert mine.code == 3 and f"company {kaede} (有限会社かえで" in mine.err
+    theirs = cli("company", "add", "--name", "有限会社かえで", "--fiscal-year-end-month", "3", "--prefecture", "13",
+                 user="kobe")
+    assert theirs.code == 3 and "another council's case" in theirs.err and f"company {kaede}" not in theirs.err
+    assert "有限会社かえで" not in {c["name"] for c in cli.ok("company", "list", user="kobe")}

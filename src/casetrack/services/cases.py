@@ -98,7 +98,7 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
             raise BadInput("the same --support-org is given twice", ja=["同じ支援機関が2回選ばれています。"])
         if len(set(lender_ids)) != len(lenders):
             raise BadInput("the same --lender is given twice", ja=["同じ金融機関が2回選ばれています。"])
-        company = repo.company(company_id)
+        company = repo.company_any_council(company_id)
         if company is None:
             raise NotFound("company", company_id)
         found = repo.orgs_by_id([*support_ids, *lender_ids])

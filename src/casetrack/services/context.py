@@ -19,6 +19,7 @@ from ..store.db import (
     normalise_url,
     redact,
     schema_revision,
+    set_acting_user,
     set_council_scope,
     sqlite_file_missing,
     transaction,
@@ -156,6 +157,7 @@ class _UnitOfWork:
             raise DatabaseUnavailable(
                 f"database {redact(self.ctx.db_url)} is not initialised or is out of date; run: casetrack init")
         set_council_scope(conn, self.ctx.scope if self.checked else frozenset())  # PostgreSQL's second wall
+        set_acting_user(conn, self.ctx.user)  # … which also shows the actor their own staff row and sessions
         return Repo(conn, self.ctx.scope)
 
     def __exit__(self, *exc: Any) -> bool | None:

@@ -15,9 +15,18 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ..domain.signin import SignInRules, locked_until, session_expired
+from ..domain.signin import (
+    AGENT_MAX,
+    IP_MAX,
+    SignInRules,
+    bounded,
+    describe_browser,
+    locked_until,
+    session_expired,
+)
 from ..errors import Refused
 from ..settings import Settings
+from ..store.db import set_acting_user, set_browser_session
 from ..store.web import SignInRepo
 from . import passwords
 from .context import Context
@@ -62,36 +71,40 @@ def rules(settings: Settings) -> SignInRules:
                        lockout=dt.timedelta(minutes=web.lockout_minutes))
 
 
-def sign_in(ctx: Context, password: str, *, now: dt.datetime) -> WebSession:
+def sign_in(ctx: Context, password: str, *, now: dt.datetime, client_ip: str | None = None,
+            user_agent: str | None = None) -> WebSession:
     """Sign ``ctx.user`` in: a new session, or SignInRefused / LockedOut (exit 1) with nothing but a
-    failure recorded. A user name that does not exist fails exactly as a wrong password does."""
+    failure recorded. A user name that does not exist fails exactly as a wrong password does. The
+    session keeps where it signed in: the client's address and its browser's User-Agent (cut to 200
+    characters), for the user's own page."""
     name = ctx.user.strip()[:NAME_MAX]
     r = rules(ctx.settings)
-    with _unit(ctx, write=False) as repo:
+    with _unit(ctx, write=False, user=name) as repo:
         until = locked_until(repo.failures_since(name, now - r.lookback), now, r)
         user = repo.user(name) if until is None else None
     if until is not None:
         raise LockedOut(until)
     ok = passwords.verify_password(password, user["password_hash"] if user else _decoy_hash())
     if user is None or not ok:
-        with _unit(ctx, write=True) as repo:
+        with _unit(ctx, write=True, user=name) as repo:
             repo.add_failure(name, now)
             repo.prune_failures(now - r.lookback - dt.timedelta(days=1))
         raise SignInRefused("wrong user name or password")
     if not user["active"]:
         raise UserDisabled(f"user {name} is disabled")
     session = WebSession(user["name"], user["role"], secrets.token_urlsafe(32), secrets.token_urlsafe(32))
-    with _unit(ctx, write=True) as repo:
+    with _unit(ctx, write=True, user=session.user) as repo:
         repo.clear_failures(name)
         repo.end_idle(now - r.idle)
         repo.insert_session({"id": _digest(session.token), "user_name": session.user,
-                             "csrf_token": session.csrf_token, "created_at": now, "last_seen_at": now})
+                             "csrf_token": session.csrf_token, "created_at": now, "last_seen_at": now,
+                             "client_ip": bounded(client_ip, IP_MAX), "user_agent": bounded(user_agent, AGENT_MAX)})
     return session
 
 
 def check_password(ctx: Context, name: str, password: str) -> bool:
     """Whether ``password`` is ``name``'s (the current password, asked before changing it)."""
-    with _unit(ctx, write=False) as repo:
+    with _unit(ctx, write=False, user=name) as repo:
         user = repo.user(name)
     return passwords.verify_password(password, user["password_hash"] if user else _decoy_hash())
 
@@ -102,20 +115,20 @@ def resume_session(ctx: Context, token: str | None, *, now: dt.datetime) -> WebS
     if not token or len(token) > 200:
         return None
     sid = _digest(token)
-    with _unit(ctx, write=False) as repo:
+    with _unit(ctx, write=False, session=sid) as repo:
         row = repo.session(sid)
     if row is None:
         return None
     r = rules(ctx.settings)
     if not row["active"] or session_expired(row["created_at"], row["last_seen_at"], now, r):
-        with _unit(ctx, write=True) as repo:
+        with _unit(ctx, write=True, user=row["user_name"], session=sid) as repo:
             if row["active"]:
                 repo.end_session(sid)
             else:
                 repo.end_sessions_of(row["user_name"])
         return None
     if now - row["last_seen_at"] >= TOUCH_EVERY:
-        with _unit(ctx, write=True) as repo:
+        with _unit(ctx, write=True, user=row["user_name"], session=sid) as repo:
             repo.touch(sid, now)
     return WebSession(row["user_name"], row["role"], row["csrf_token"], token)
 
@@ -123,7 +136,7 @@ def resume_session(ctx: Context, token: str | None, *, now: dt.datetime) -> WebS
 def sign_out(ctx: Context, token: str | None) -> bool:
     if not token:
         return False
-    with _unit(ctx, write=True) as repo:
+    with _unit(ctx, write=True, session=_digest(token)) as repo:
         return repo.end_session(_digest(token)) > 0
 
 
@@ -134,7 +147,7 @@ def csrf_ok(session: WebSession, submitted: str | None) -> bool:
 
 def sessions_of(ctx: Context, user: str) -> int:
     """How many live sessions ``user`` has (for tests and the health of the sign-in tables)."""
-    with _unit(ctx, write=False) as repo:
+    with _unit(ctx, write=False, user=user) as repo:
         return repo.sessions_of(user)
 
 
@@ -145,16 +158,17 @@ def my_sessions(ctx: Context, session: WebSession) -> list[dict[str, Any]]:
     """The signed-in sessions of ``session``'s user, newest first, the current one marked. A session is
     named by the first digits of its id (the SHA-256 of its cookie), never by its cookie."""
     current = _digest(session.token)
-    with _unit(ctx, write=False) as repo:
+    with _unit(ctx, write=False, user=session.user) as repo:
         rows = repo.list_sessions(session.user)
     return [{"handle": r["id"][:HANDLE], "created_at": r["created_at"], "last_seen_at": r["last_seen_at"],
-             "current": r["id"] == current} for r in rows]
+             "current": r["id"] == current, "client_ip": r["client_ip"], "user_agent": r["user_agent"],
+             "browser": describe_browser(r["user_agent"])} for r in rows]
 
 
 def end_my_session(ctx: Context, session: WebSession, handle: str) -> bool:
     """End one other session of ``session``'s user, named by its handle; False when there is none."""
     current = _digest(session.token)
-    with _unit(ctx, write=True) as repo:
+    with _unit(ctx, write=True, user=session.user) as repo:
         for row in repo.list_sessions(session.user):
             if row["id"][:HANDLE] == handle and row["id"] != current and len(handle) == HANDLE:
                 return repo.end_session(row["id"]) > 0
@@ -162,7 +176,7 @@ def end_my_session(ctx: Context, session: WebSession, handle: str) -> bool:
 
 
 def end_my_other_sessions(ctx: Context, session: WebSession) -> int:
-    with _unit(ctx, write=True) as repo:
+    with _unit(ctx, write=True, user=session.user) as repo:
         return repo.end_sessions_but(session.user, _digest(session.token))
 
 
@@ -181,19 +195,24 @@ def _decoy_hash() -> str:
 
 
 class _Unit:
-    def __init__(self, ctx: Context, write: bool) -> None:
-        self.ctx, self.write = ctx, write
+    def __init__(self, ctx: Context, write: bool, user: str | None, session: str | None) -> None:
+        self.ctx, self.write, self.user, self.session = ctx, write, user, session
 
     def __enter__(self) -> SignInRepo:
-        # no actor yet: no policy action, and no council in scope (PostgreSQL sees no case data)
+        # no actor yet: no policy action, and no council in scope (PostgreSQL sees no case data). Row-level
+        # security shows the user named (their staff row and sessions) and the browser's own session.
         self.ctx.authorized, self.ctx.scope = "sign-in", frozenset()
         self._cm: Any = self.ctx.write() if self.write else self.ctx.read()
-        return SignInRepo(self._cm.__enter__().conn)
+        conn = self._cm.__enter__().conn
+        set_acting_user(conn, self.user or "")
+        if self.session:
+            set_browser_session(conn, self.session)
+        return SignInRepo(conn)
 
     def __exit__(self, *exc: Any) -> bool | None:
         result: bool | None = self._cm.__exit__(*exc)
         return result
 
 
-def _unit(ctx: Context, *, write: bool) -> _Unit:
-    return _Unit(ctx, write)
+def _unit(ctx: Context, *, write: bool, user: str | None = None, session: str | None = None) -> _Unit:
+    return _Unit(ctx, write, user, session)

@@ -164,12 +164,34 @@ def set_council_scope(conn: Connection, scope: frozenset[str] | None) -> None:
                      {"c": "*" if scope is None else ",".join(sorted(scope))})
 
 
+def set_acting_user(conn: Connection, user: str) -> None:
+    """PostgreSQL: tell row-level security (migration 0018) who acts in this transaction: their own
+    staff row, sessions and access-log rows are theirs to see. Transaction-local, like the councils."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT set_config('casetrack.user', :u, true)"), {"u": user})
+
+
+def set_browser_session(conn: Connection, session_id: str) -> None:
+    """PostgreSQL: the web session (SHA-256 of its cookie's token) a browser came with, looked up
+    before its user is known (migration 0018)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT set_config('casetrack.session', :s, true)"), {"s": session_id})
+
+
 def setup_role(engine: Engine, name: str) -> tuple[bool, str | None, bool]:
     """Before the schema may be current: (any user exists, ``name``'s role, ``name`` active)."""
     with transaction(engine, write=False) as conn:
+        set_acting_user(conn, name)
+        anyone = False
+        if conn.dialect.name == "postgresql":  # from migration 0018 on, a non-owner sees only some users
+            try:
+                with conn.begin_nested():
+                    anyone = bool(conn.execute(text("SELECT casetrack_any_user()")).scalar())
+            except (OperationalError, ProgrammingError):
+                pass
         try:
             with conn.begin_nested():
-                anyone = conn.execute(text("SELECT 1 FROM app_user LIMIT 1")).first() is not None
+                anyone = anyone or conn.execute(text("SELECT 1 FROM app_user LIMIT 1")).first() is not None
                 me = conn.execute(text("SELECT role, active FROM app_user WHERE name = :n"), {"n": name}).first()
         except (OperationalError, ProgrammingError):
             return False, None, False
@@ -208,6 +230,11 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
             else:
                 privileges = "SELECT, INSERT, UPDATE, DELETE"
             statements.append(f'GRANT {privileges} ON "{schema}"."{table}" TO {role}')
+        # the functions row-level security calls as the owner (migration 0018)
+        functions: list[str] = list(conn.execute(text(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = :s AND p.prosecdef AND p.proname LIKE 'casetrack\\_%'"), {"s": schema}).scalars())
+        statements += [f"GRANT EXECUTE ON FUNCTION {f} TO {role}" for f in sorted(functions)]
         for statement in statements:
             conn.execute(text(statement))
     return statements

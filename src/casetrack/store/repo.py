@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Select, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Insert, Select, and_, delete, insert, or_, select, text, update
 
 from ..domain import chain
 from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
@@ -88,18 +88,35 @@ class Repo:
         return self._insert_id(insert(companies).values(**values))
 
     def company(self, company_id: int) -> dict[str, Any] | None:
-        row = self.conn.execute(select(companies).where(companies.c.id == company_id)).mappings().first()
+        """The company, if the actor may see it (``list_companies``' rule)."""
+        with self._every_council():
+            query = self._company_scope(select(companies).where(companies.c.id == company_id))
+            row = self.conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def company_any_council(self, company_id: int) -> dict[str, Any] | None:
+        """The company by the id the actor gave, whichever council's cases it has: opening a case for a
+        company another council worked with (全国本部 gives its id) or importing one. The caller shows it
+        only once it is the actor's."""
+        with self._every_council():
+            row = self.conn.execute(select(companies).where(companies.c.id == company_id)).mappings().first()
         return dict(row) if row else None
 
     def company_by_number(self, number: str) -> dict[str, Any] | None:
-        row = self.conn.execute(select(companies).where(companies.c.corporate_number == number)).mappings().first()
+        """The company with this 法人番号 (a public number), whichever council's: callers name it only when
+        ``company_visible`` (a duplicate found at registration is "already registered", no more)."""
+        with self._every_council():
+            query = select(companies).where(companies.c.corporate_number == number)
+            row = self.conn.execute(query).mappings().first()
         return dict(row) if row else None
 
     def companies_without_number(self, prefecture: str | None) -> list[dict[str, Any]]:
-        """Companies registered without a 法人番号 in ``prefecture`` (None: without one), by id."""
+        """Companies registered without a 法人番号 in ``prefecture`` (None: without one), by id, whichever
+        council's (the caller names only the visible ones)."""
         where = (companies.c.prefecture == prefecture) if prefecture is not None else companies.c.prefecture.is_(None)
         query = select(companies).where(companies.c.corporate_number.is_(None), where).order_by(companies.c.id)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        with self._every_council():
+            return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def list_companies(self) -> list[dict[str, Any]]:
         """Every company for an actor of every council; otherwise the companies that have or had a case
@@ -182,6 +199,10 @@ class Repo:
         return user_id
 
     def any_user(self) -> bool:
+        """Whether the database has any user (the set-up before the first admin). On PostgreSQL asked of
+        a function run as the owner: row-level security shows the actor only some users (migration 0018)."""
+        if self.conn.dialect.name == "postgresql":
+            return bool(self.conn.execute(text("SELECT casetrack_any_user()")).scalar())
         return self.conn.execute(select(users.c.id).limit(1)).first() is not None
 
     def councils_of(self, name: str) -> set[str]:

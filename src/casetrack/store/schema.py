@@ -384,6 +384,8 @@ web_session = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False, index=True),
+    Column("client_ip", String(45)),
+    Column("user_agent", String(200)),
 )
 
 login_failure = Table(

@@ -378,6 +378,8 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)  # every form of this session carries it
     created_at: dt.datetime
     last_seen_at: dt.datetime = Field(index=True)
+    client_ip: str | None = Field(default=None, max_length=45)  # where it signed in from
+    user_agent: str | None = Field(default=None, max_length=200)  # the browser's User-Agent, cut to 200 characters
 
 
 class LoginFailure(SQLModel, table=True):

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from . import schema
+from .db import set_acting_user, set_browser_session
 from .repo import users
 
 web_sessions = schema.web_session
@@ -30,7 +31,14 @@ class SignInRepo:
         self.conn.execute(insert(web_sessions).values(**values))
 
     def session(self, session_id: str) -> dict[str, Any] | None:
-        """The session with its user's role and whether the user is still active."""
+        """The session with its user's role and whether the user is still active. Looked up before anyone
+        is known: on PostgreSQL the browser's session shows itself, then its user acts for the rest of
+        the transaction (row-level security, migration 0018)."""
+        set_browser_session(self.conn, session_id)
+        owner = self.conn.execute(select(web_sessions.c.user_name).where(web_sessions.c.id == session_id)).scalar()
+        if owner is None:
+            return None
+        set_acting_user(self.conn, owner)
         query = (select(web_sessions, users.c.role, users.c.active)
                  .join(users, users.c.name == web_sessions.c.user_name)
                  .where(web_sessions.c.id == session_id))
@@ -54,11 +62,17 @@ class SignInRepo:
         return int(self.conn.execute(query).rowcount)
 
     def list_sessions(self, user: str) -> list[dict[str, Any]]:
-        query = (select(web_sessions.c.id, web_sessions.c.created_at, web_sessions.c.last_seen_at)
+        query = (select(web_sessions.c.id, web_sessions.c.created_at, web_sessions.c.last_seen_at,
+                        web_sessions.c.client_ip, web_sessions.c.user_agent)
                  .where(web_sessions.c.user_name == user).order_by(web_sessions.c.created_at.desc()))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def end_idle(self, seen_before: dt.datetime) -> int:
+        """End every session (anyone's) last used before ``seen_before``. On PostgreSQL through a function
+        run as the tables' owner: row-level security shows the signing-in user only their own."""
+        if self.conn.dialect.name == "postgresql":
+            at = bindparam("t", seen_before, type_=web_sessions.c.last_seen_at.type)
+            return int(self.conn.execute(select(func.casetrack_end_idle_sessions(at))).scalar() or 0)
         return int(self.conn.execute(delete(web_sessions).where(web_sessions.c.last_seen_at < seen_before)).rowcount)
 
     def sessions_of(self, user: str) -> int:

@@ -44,7 +44,10 @@ def login(web: Web) -> Response:
     username, password, next_ = web.field("username", 200).strip(), web.field("password", 1000), \
         safe_next(web.field("next", 500))
     try:
-        session = signin.sign_in(web.anonymous(username), password, now=web.now)
+        client = web.request.client  # behind a proxy `serve --forwarded-allow-ips` trusts: X-Forwarded-For
+        session = signin.sign_in(web.anonymous(username), password, now=web.now,
+                                 client_ip=client.host if client else None,
+                                 user_agent=web.request.headers.get("user-agent"))
     except signin.LockedOut as exc:
         return _form(web, 429, username=username, next_=next_,
                      error=f"サインインの失敗が続いたため、このユーザー名は {local_time(exc.until)} まで使えません。")
