@@ -13,9 +13,20 @@ from typing import Any
 import click
 
 from .. import __version__
-from .options import CASE_ID, COUNCIL, DATE, Globals, pass_globals, tokyo_today  # noqa: F401 (re-exported)
 from .lang import usage_ja
-from .options import LANG_ENV, current_lang, lang_of, say, set_lang
+from .options import (  # noqa: F401 (re-exported)
+    CASE_ID,
+    COUNCIL,
+    DATE,
+    LANG_ENV,
+    Globals,
+    current_lang,
+    lang_of,
+    pass_globals,
+    say,
+    set_lang,
+    tokyo_today,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -37,7 +37,8 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
     track = resolve_label(track, {t: x.ja for t, x in spec.tracks.items()}, "track") if track else spec.default_track
     estimates = {resolve_component(spec, track, c): a for c, a in estimates.items()}
     if track not in spec.tracks:
-        raise BadInput(f"unknown track {track!r} for program {program} (one of {', '.join(spec.tracks)})")
+        raise BadInput(f"unknown track {track!r} for program {program} (one of {', '.join(spec.tracks)})",
+                       ja=[f"{spec.ja}に枠「{track}」はありません（{'、'.join(t.ja + '（' + t.id + '）' for t in spec.tracks.values())} のいずれかです）。"])
     if council == HQ_COUNCIL:
         raise Refused("council 00 (中小企業活性化全国本部) answers enquiries only: open the case at the "
                       "prefecture's council", ja=["全国本部（00）では案件を受け付けません（相談のみ）。都道府県の協議会で開いてください。"])
@@ -45,29 +46,36 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
     try:
         rule_set = spec.rule_set_on(opened_on)
     except LookupError as exc:
-        raise BadInput(str(exc)) from None
+        raise BadInput(str(exc), ja=[f"受付日 {opened_on} に適用される{spec.ja}の規程がありません。"]) from None
     if reuse_ground is not None:
         if reuse_ground not in spec.reuse_grounds:
             raise BadInput(f"unknown re-use ground {reuse_ground!r} for {program} "
-                           f"(one of {', '.join(spec.reuse_grounds) or 'none'})")
+                           f"(one of {', '.join(spec.reuse_grounds) or 'none'})",
+                           ja=[f"{spec.ja}に再利用の事由「{reuse_ground}」はありません（{'、'.join(spec.reuse_grounds) or 'なし'}）。"])
         if not (reuse_reason and reuse_reason.strip()):
-            raise BadInput("--reuse-ground needs --reuse-reason TEXT saying how the ground applies")
+            raise BadInput("--reuse-ground needs --reuse-reason TEXT saying how the ground applies",
+                           ja=["--reuse-ground には、その事由に当たる理由を --reuse-reason で書いてください。"])
     if not support_orgs:
-        raise BadInput("a case needs its lead support org (--support-org ID)")
+        raise BadInput("a case needs its lead support org (--support-org ID)",
+                       ja=["案件には代表の認定支援機関（--support-org ID）が必要です。"])
     if sum(lender.main for lender in lenders) > 1:
-        raise BadInput("only one lender can be the main bank")
+        raise BadInput("only one lender can be the main bank", ja=["メイン行にできる金融機関は一つだけです。"])
     if interim_monitoring and program != "early":
-        raise BadInput("--interim-monitoring applies to early cases only")
+        raise BadInput("--interim-monitoring applies to early cases only",
+                       ja=["--interim-monitoring は早期経営改善計画策定支援の案件だけに指定できます。"])
     if interval_months is not None:
         if program != "405":
-            raise BadInput("--monitoring-interval-months applies to 405 cases only")
+            raise BadInput("--monitoring-interval-months applies to 405 cases only",
+                           ja=["--monitoring-interval-months は405事業の案件だけに指定できます。"])
         if not 1 <= interval_months <= 12:
-            raise BadInput(f"--monitoring-interval-months {interval_months} is not 1–12")
+            raise BadInput(f"--monitoring-interval-months {interval_months} is not 1–12",
+                           ja=[f"--monitoring-interval-months {interval_months} は1〜12の数字で指定してください。"])
     caps = rule_set.caps(track)
     for component in estimates:
         if component not in caps:
             raise BadInput(f"--estimate {component}: no such fee component for {program}/{track} "
-                           f"(one of {', '.join(caps)})")
+                           f"(one of {', '.join(caps)})",
+                           ja=[f"--estimate {component}：{spec.ja}／{spec.tracks[track].ja}にはその費用がありません（{'、'.join(caps)} のいずれかです）。"])
     with ctx.write() as repo:
         if repo.council(council) is None:
             raise NotFound("council", council)
@@ -77,9 +85,9 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
         lender_ids = [resolve_org(repo, x.org_id, "--lender", banks_only=True) for x in lenders]
         lenders = [replace(x, org_id=org_id) for x, org_id in zip(lenders, lender_ids, strict=True)]
         if len(set(support_ids)) != len(support_ids):
-            raise BadInput("the same --support-org is given twice")
+            raise BadInput("the same --support-org is given twice", ja=["同じ --support-org が二度指定されています。"])
         if len(set(lender_ids)) != len(lenders):
-            raise BadInput("the same --lender is given twice")
+            raise BadInput("the same --lender is given twice", ja=["同じ --lender が二度指定されています。"])
         company = repo.company(company_id)
         if company is None:
             raise NotFound("company", company_id)
@@ -91,14 +99,16 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
             if not found[lender_id]["is_bank"]:
                 org = found[lender_id]
                 raise BadInput(f"organisation {org['id']} ({org['name']}) is a {org['kind']}, not a bank: "
-                               "it cannot be a lender")
+                               "it cannot be a lender",
+                               ja=[f"「{org['name']}」（id {org['id']}）は金融機関ではないため、案件の金融機関にできません。"])
         if coordinator is not None:
             if repo.user(coordinator) is None:
                 raise NotFound("user", coordinator)
             theirs = repo.councils_of(coordinator)
             if council not in theirs:
                 raise BadInput(f"coordinator {coordinator} does not act for council {council} "
-                               f"(their councils: {', '.join(sorted(theirs))})")
+                               f"(their councils: {', '.join(sorted(theirs))})",
+                               ja=[f"{coordinator} は協議会 {council} の職員ではありません（所属：{'、'.join(sorted(theirs))}）。"])
         number = repo.next_case_number(council, fiscal_year(opened_on))
         case_id = f"{council}-{fiscal_year(opened_on)}-{number:04d}"
         repo.insert_case({

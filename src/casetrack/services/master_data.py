@@ -50,10 +50,11 @@ def _check_company(field: str, value: Any) -> Any:
         try:
             return corporate_number.validate(str(value))
         except ValueError as exc:
-            raise BadInput(str(exc)) from None
+            raise BadInput(str(exc), ja=[f"法人番号「{value}」が正しくありません（13桁で、検査用数字が合う番号です）。"]) from None
     if field == "fiscal_year_end_month":
         if not 1 <= int(value) <= 12:
-            raise BadInput(f"fiscal-year-end month {value} is not 1–12")
+            raise BadInput(f"fiscal-year-end month {value} is not 1–12",
+                           ja=[f"決算月 {value} は1〜12の数字で指定してください。"])
         return int(value)
     return _check_common(field, value)
 
@@ -62,12 +63,13 @@ def _check_common(field: str, value: Any) -> Any:
     if field == "email":
         email = _optional(value)
         if email is not None and not is_email(email):
-            raise BadInput(f"{email!r} is not an e-mail address")
+            raise BadInput(f"{email!r} is not an e-mail address", ja=[f"「{email}」はメールアドレスではありません。"])
         return email
     if field == "phone":
         phone = _optional(value)
         if phone is not None and not _PHONE.fullmatch(phone):
-            raise BadInput(f"{phone!r} is not a phone number (digits, '-', '+', '(', ')', spaces)")
+            raise BadInput(f"{phone!r} is not a phone number (digits, '-', '+', '(', ')', spaces)",
+                           ja=[f"「{phone}」は電話番号ではありません（数字、-、+、括弧、空白が使えます）。"])
         return phone
     if field in ("address", "representative"):
         from .parsing import clean_name
@@ -89,7 +91,8 @@ def _record_changes(repo: Repo, ctx: Context, entity: str, record: dict[str, Any
             "note": note or None})
         changes.append(change_row(row))
     if not changes:
-        raise BadInput(f"{entity} {record['id']}: nothing to change (every value given is the current one)")
+        raise BadInput(f"{entity} {record['id']}: nothing to change (every value given is the current one)",
+                       ja=["変更はありません（指定の値はどれも今の値と同じです）。"])
     return changes
 
 
@@ -105,7 +108,8 @@ def edit_company(ctx: Context, company_id: int, changes: dict[str, Any], *, note
     wanted = {f: _check_company(f, v) for f, v in changes.items() if f in COMPANY_FIELDS and v is not None}
     if not wanted:
         raise BadInput("company edit: give at least one field to change (--name, --corporate-number, "
-                       "--fiscal-year-end-month, --address, --representative, --email, --phone)")
+                       "--fiscal-year-end-month, --address, --representative, --email, --phone)",
+                       ja=["変更する項目を一つ以上指定してください（--name、--corporate-number、--fiscal-year-end-month、--address、--representative、--email、--phone）。"])
     with ctx.write() as repo:
         company = repo.company(company_id)
         if company is None:
@@ -113,7 +117,8 @@ def edit_company(ctx: Context, company_id: int, changes: dict[str, Any], *, note
         number = wanted.get("corporate_number")
         if number and number != company["corporate_number"] and (other := repo.company_by_number(number)):
             raise BadInput(f"corporate number {number} is already registered as company {other['id']} "
-                           f"({other['name']})")
+                           f"({other['name']})",
+                           ja=[f"法人番号 {number} はすでに会社「{other['name']}」（id {other['id']}）として登録されています。"])
         rows = _record_changes(repo, ctx, "company", company, wanted, note)
         repo.update_company(company_id, {r["field"]: wanted[r["field"]] for r in rows})
         moved = []
@@ -158,7 +163,8 @@ def edit_org(ctx: Context, org_id: int, changes: dict[str, Any], *, note: str | 
             wanted[field] = clean_name(value, "organisation name")
         elif field == "kind":
             if value not in ORG_KINDS:
-                raise BadInput(f"unknown organisation kind {value!r} (one of {', '.join(ORG_KINDS)})")
+                raise BadInput(f"unknown organisation kind {value!r} (one of {', '.join(ORG_KINDS)})",
+                               ja=[f"機関の種類「{value}」はありません（{'、'.join(ORG_KINDS)} のいずれかです）。"])
             wanted[field] = value
         elif field == "certified":
             wanted[field] = bool(value)
@@ -166,13 +172,15 @@ def edit_org(ctx: Context, org_id: int, changes: dict[str, Any], *, note: str | 
             wanted[field] = _check_common(field, value)
     if not wanted:
         raise BadInput("org edit: give at least one field to change (--name, --kind, --email, --phone, "
-                       "--certified/--not-certified)")
+                       "--certified/--not-certified)",
+                       ja=["変更する項目を一つ以上指定してください（--name、--kind、--email、--phone、--certified/--not-certified）。"])
     with ctx.write() as repo:
         org = repo.org(org_id)
         if org is None:
             raise NotFound("organisation", org_id)
         if wanted.get("kind", "bank") != "bank" and org["is_bank"] and repo.org_is_lender(org_id):
-            raise BadInput(f"organisation {org_id} ({org['name']}) is a lender of a case: it stays a bank")
+            raise BadInput(f"organisation {org_id} ({org['name']}) is a lender of a case: it stays a bank",
+                           ja=[f"「{org['name']}」（id {org['id']}）は案件の金融機関のため、種類を銀行から変えられません。"])
         rows = _record_changes(repo, ctx, "organisation", org, wanted, note)
         values = {r["field"]: wanted[r["field"]] for r in rows}
         if "kind" in values:
@@ -194,6 +202,7 @@ def master_history(ctx: Context, entity: str, record_id: int) -> list[dict[str, 
     with ctx.read() as repo:
         record = repo.company(record_id) if entity == "company" else repo.org(record_id)
         if record is None:
-            raise NotFound(entity, record_id)
+            raise NotFound(entity, record_id,
+                           ja=[f"{'会社' if entity == 'company' else '支援機関・金融機関'} {record_id} は見つかりません。"])
         return [change_row(r) for r in repo.master_history(entity, record_id)]
 

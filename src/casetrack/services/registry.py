@@ -50,7 +50,8 @@ def init_db(ctx: Context, *, admin: str | None = None, app_role: str | None = No
                 repo.insert_user({"name": admin, "council": "00", "email": None, "role": "admin", "active": True,
                                   "created_at": utcnow()})
             elif existing["role"] != "admin" or not existing["active"]:
-                raise BadInput(f"user {admin} exists and is not an active admin")
+                raise BadInput(f"user {admin} exists and is not an active admin",
+                               ja=[f"ユーザー {admin} はすでにあり、有効な管理者ではありません。"])
     refresh_statistics(ctx.engine)
     result = {"database": redact(ctx.db_url), "schema_before": before, "schema": after,
               "councils": len(rows), "councils_added": added}
@@ -67,7 +68,7 @@ def _authorize_init(ctx: Context) -> None:
         anyone, role, active = setup_role(ctx.engine, ctx.user)
         if anyone and (role != "admin" or not active):
             raise NotPermitted(f"{ctx.user} may not upgrade the database: only an active admin may, once users "
-                               "exist")
+                               "exist", ja=[f"{ctx.user} はデータベースを更新できません（ユーザーがいるときは有効な管理者だけができます）。"])
     ctx.authorized, ctx.scope = "system.init", None
 
 
@@ -98,22 +99,26 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
     ctx.authorize("registry.write")
     name = clean_name(name, "company name")
     if force and not (reason and reason.strip()):
-        raise BadInput("--force needs --reason saying why this is not the company already registered")
+        raise BadInput("--force needs --reason saying why this is not the company already registered",
+                       ja=["--force には、登録済みの会社と別の会社である理由を --reason で書いてください。"])
     number = None
     if corporate_number_:
         try:
             number = corporate_number.validate(corporate_number_)
         except ValueError as exc:
-            raise BadInput(str(exc)) from None
+            raise BadInput(str(exc), ja=[f"法人番号「{corporate_number_}」が正しくありません（13桁で、検査用数字が合う番号です）。"]) from None
     if not 1 <= fiscal_year_end_month <= 12:
-        raise BadInput(f"fiscal-year-end month {fiscal_year_end_month} is not 1–12")
+        raise BadInput(f"fiscal-year-end month {fiscal_year_end_month} is not 1–12",
+                       ja=[f"決算月 {fiscal_year_end_month} は1〜12の数字で指定してください。"])
     with ctx.write() as repo:
         if prefecture is not None and (repo.council(prefecture) is None or prefecture == "00"):
-            raise BadInput(f"unknown prefecture code {prefecture!r} (01–47)")
+            raise BadInput(f"unknown prefecture code {prefecture!r} (01–47)",
+                           ja=[f"都道府県コード「{prefecture}」はありません（01〜47）。"])
         if number and (other := repo.company_by_number(number)):
             if ctx.scope is None or repo.company_visible(other["id"]):
                 raise Conflict(f"corporate number {number} is already registered as company {other['id']} "
-                               f"({other['name']})")
+                               f"({other['name']})",
+                               ja=[f"法人番号 {number} はすでに会社「{other['name']}」（id {other['id']}）として登録されています。"])
             raise Conflict(f"corporate number {number} is already registered (a company of another council's "
                            "case: its name and id are not shown; 全国本部 (hq) can give its id)")
         values = {"name": name.strip(), "corporate_number": number, "fiscal_year_end_month": fiscal_year_end_month,
@@ -125,7 +130,8 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
             if same is not None and not force:
                 raise Conflict(f"company {same['id']} ({same['name']}, prefecture {prefecture or 'none'}) is "
                                "already registered with this name and no corporate number: use it, or add "
-                               "--force --reason TEXT if this is another company")
+                               "--force --reason TEXT if this is another company",
+                               ja=[f"同じ名前の会社「{same['name']}」（id {same['id']}）が法人番号なしで登録済みです。その会社を使うか、別の会社であれば --force --reason TEXT を付けてください。"])
             if same is not None:
                 values.update(duplicate_of=same["id"], duplicate_reason=(reason or "").strip())
         company_id = repo.insert_company(values)
@@ -141,7 +147,8 @@ def add_org(ctx: Context, *, name: str, kind: str, certified: bool, email: str |
     ctx.authorize("registry.write")
     name = clean_name(name, "organisation name")
     if kind not in ORG_KINDS:
-        raise BadInput(f"unknown organisation kind {kind!r} (one of {', '.join(ORG_KINDS)})")
+        raise BadInput(f"unknown organisation kind {kind!r} (one of {', '.join(ORG_KINDS)})",
+                       ja=[f"機関の種類「{kind}」はありません（{'、'.join(ORG_KINDS)} のいずれかです）。"])
     _check_email(email)
     values = {"name": name.strip(), "kind": kind, "certified": certified, "email": email, "is_bank": kind == "bank"}
     with ctx.write() as repo:
@@ -157,18 +164,20 @@ def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: 
     _check_user_name(name)
     display_name = check_display_name(display_name)
     if role not in ROLES:
-        raise BadInput(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+        raise BadInput(f"unknown role {role!r} (one of {', '.join(ROLES)})",
+                       ja=[f"役割「{role}」はありません（{'、'.join(ROLES)} のいずれかです）。"])
     _check_email(email)
     actor = ctx.authorize("user.manage")
     if actor.role is None and not ctx.trusted and role != "admin":
         raise NotPermitted("the first user must be an admin, who then adds the staff: "
-                           "casetrack init --admin NAME (or user add NAME --council 00 --role admin)")
+                           "casetrack init --admin NAME (or user add NAME --council 00 --role admin)",
+                           ja=["最初のユーザーは管理者です。管理者が職員を追加します：casetrack init --admin NAME（または user add NAME --council 00 --role admin）。"])
     with ctx.write() as repo:
         for code in (council, *more_councils):
             if repo.council(code) is None:
                 raise NotFound("council", code)
         if repo.user(name):
-            raise BadInput(f"user {name} already exists")
+            raise BadInput(f"user {name} already exists", ja=[f"ユーザー {name} はすでに登録されています。"])
         values = {"name": name, "council": council, "email": email, "role": role, "active": True,
                   "display_name": display_name, "created_at": utcnow()}
         repo.insert_user(values, more_councils)
@@ -187,9 +196,11 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any]) -> dict[str, Any
     name or e-mail). Every value is checked before anything is written."""
     unknown = sorted(set(changes) - set(SELF_EDITABLE) - set(ADMIN_ONLY))
     if unknown:
-        raise BadInput(f"cannot edit {', '.join(unknown)} of a user")
+        raise BadInput(f"cannot edit {', '.join(unknown)} of a user",
+                       ja=[f"ユーザーの{'、'.join(unknown)}はここでは変更できません。"])
     if not changes:
-        raise BadInput("nothing to change: give --display-name or --email")
+        raise BadInput("nothing to change: give --display-name or --email",
+                       ja=["変更はありません。--display-name か --email を指定してください。"])
     values: dict[str, Any] = {}
     if "display_name" in changes:
         values["display_name"] = check_display_name(changes["display_name"])
@@ -224,9 +235,10 @@ def check_display_name(text: str | None) -> str | None:
         return None
     value = " ".join(unicodedata.normalize("NFKC", text).split())
     if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise BadInput("--display-name has a control character")
+        raise BadInput("--display-name has a control character", ja=["--display-name に制御文字が含まれています。"])
     if len(value) > 100:
-        raise BadInput(f"--display-name is {len(value)} characters (at most 100)")
+        raise BadInput(f"--display-name is {len(value)} characters (at most 100)",
+                       ja=[f"--display-name が{len(value)}文字です（100文字まで）。"])
     return value or None
 
 
@@ -238,7 +250,8 @@ def set_user_active(ctx: Context, name: str, active: bool) -> dict[str, Any]:
         if user is None:
             raise NotFound("user", name)
         if not active and user["role"] == "admin" and repo.active_admins() == [name]:
-            raise Refused(f"{name} is the last active admin; add another admin first")
+            raise Refused(f"{name} is the last active admin; add another admin first",
+                          ja=[f"{name} は最後の有効な管理者です。先に別の管理者を追加してください。"])
         repo.update_user(name, {"active": active})
         if not active:  # and signed out of the dashboard everywhere, at once
             from ..store.web import SignInRepo
@@ -294,7 +307,8 @@ def list_companies(ctx: Context) -> list[dict[str, Any]]:
 
 def _check_user_name(name: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", name):
-        raise BadInput(f"user name {name!r} must be 1–64 letters, digits, '.', '_' or '-'")
+        raise BadInput(f"user name {name!r} must be 1–64 letters, digits, '.', '_' or '-'",
+                       ja=[f"ユーザー名「{name}」は英数字と . _ - で1〜64文字にしてください。"])
 
 
 def is_email(text: str) -> bool:
@@ -303,7 +317,7 @@ def is_email(text: str) -> bool:
 
 def _check_email(email: str | None) -> None:
     if email is not None and not is_email(email):
-        raise BadInput(f"{email!r} is not an e-mail address")
+        raise BadInput(f"{email!r} is not an e-mail address", ja=[f"「{email}」はメールアドレスではありません。"])
 
 
 
