@@ -103,6 +103,9 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
         coordinator=coordinator, interim_monitoring=interim_monitoring,
         interval_months=monitoring_interval_months, estimates=parsed_estimates, reuse_reason=reuse_reason,
         reuse_ground=reuse_ground, on=on)
+    from .output import told
+
+    told(fmt, f"案件 {result['id']} を開きました（{result['company']['name']}）。")
     emit(result, fmt, render=render_case)
 
 
@@ -128,7 +131,11 @@ def case_advance(g: Globals, case_id: str, event: str, on: dt.date | None, note:
     result = services.advance(g.context(), case_id, event, on=on, note=note, reason=reason, until=until,
                               view=fmt != "table")
     if fmt == "table":
-        click.echo(f"{result['id']}: {event} → {result['state']} ({result['state_label']})")
+        from .options import say
+
+        click.echo(say(f"案件 {result['id']}：{result.get('event_label') or event} を記録しました。"
+                       f"状態は「{result['state_label']}」になりました（{result['state']}）。",
+                       f"{result['id']}: {event} → {result['state']} ({result['state_label']})"))
     else:
         emit(result, fmt, render=render_case)
 
@@ -213,7 +220,9 @@ def case_list(g: Globals, council_code: str | None, program: str | None, state: 
     elif rows:
         click.echo(people_table(rows, CASE_TABLE, wide))
     else:
-        click.echo("(none)", err=True)
+        from .output import none_line
+
+        click.echo(none_line(), err=True)
 
 
 @case.command("history")
@@ -301,8 +310,12 @@ def case_reassign(g: Globals, from_: str, to: str, council_code: str | None, on:
     result = services.reassign(g.context(), from_=from_, to=to, council=council_code, dry_run=dry_run, on=on,
                                note=note)
     if fmt == "table":
+        from .options import say
+
         verb = "would move" if dry_run else "moved"
-        click.echo(f"{verb} {result['moved']} open case(s) from {from_} to {to}")
+        click.echo(say(f"{from_} の進行中の案件 {result['moved']}件を {to} に"
+                       + ("移します（試行：まだ移していません）。" if dry_run else "移しました。"),
+                       f"{verb} {result['moved']} open case(s) from {from_} to {to}"))
         if result["cases"]:
             click.echo(table(result["cases"], ["case", "council", "state", "from", "to", "on"]))
     elif fmt == "csv":
@@ -357,9 +370,12 @@ def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date
       casetrack doc add 13-2026-0001 monitoring_report --session 2 --file 報告書_第2回.pdf
     """
     from .. import services
+    from .output import told
 
-    emit(services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path,
-                               session=session), fmt)
+    row = services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path,
+                                session=session)
+    told(fmt, f"案件 {case_id} に「{row['label']}」（{cell(row['on'])}）を記録しました。")
+    emit(row, fmt)
 
 
 @doc.command("get")
@@ -420,7 +436,9 @@ def monitoring_list(g: Globals, case_id: str | None, council_code: str | None, s
     elif rows:
         click.echo(people_table(_readable(rows, fmt), SESSION_TABLE, wide))
     else:
-        click.echo("(none)", err=True)
+        from .output import none_line
+
+        click.echo(none_line(), err=True)
 
 
 @monitoring.command("schedule")

@@ -262,8 +262,8 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
                 decide_claim_by_event(repo, spec, {**case, **values}, component.id, on, ctx.user)
         if not view:
             state = spec.states[move.target]
-            return {"id": case_id, "event": event_id, "from": move.source, "state": move.target,
-                    "state_label": state.ja, "effective_on": on, "version": case["version"] + 1}
+            return {"id": case_id, "event": event_id, "event_label": spec.events[event_id].ja, "from": move.source,
+                    "state": move.target, "state_label": state.ja, "effective_on": on, "version": case["version"] + 1}
         return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today,
                                     calendar_of(ctx, repo, case["council"]))
 

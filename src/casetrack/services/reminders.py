@@ -664,8 +664,8 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
                 "pending": pending, "messages": plan.messages, "skipped": plan.skipped_rungs}
     lease = Lease(ctx)
     if not lease.take():
-        raise Conflict(lease_refusal(lease.current() or {}),
-                       ja=["別の送信処理が実行中のため、何もしていません。終わってからやり直してください（" + lease_refusal(lease.current() or {}) + "）。"])
+        held = lease_refusal(lease.current() or {})
+        raise Conflict(held, ja=[f"別の送信処理が実行中のため、何もしていません。終わってからやり直してください（{held}）。"])
     try:
         result = sweep(ctx, ctx.today, lease=lease)
     finally:
