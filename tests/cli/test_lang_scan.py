@@ -6,6 +6,7 @@ every construction of a ``CasetrackError`` subclass and asks for Japanese one of
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from casetrack.errors import WHAT_JA, is_japanese
@@ -36,6 +37,7 @@ def _has_japanese(node: ast.AST) -> bool:
                for n in ast.walk(node))
 
 
+@functools.cache
 def _constructions() -> list[tuple[str, ast.Call, str]]:
     trees = {p: ast.parse(p.read_text(encoding="utf-8")) for p in sorted(SRC.rglob("*.py"))}
     classes = _error_classes(trees)
@@ -78,3 +80,17 @@ def test_every_not_found_word_has_its_japanese() -> None:
     for where, call, name in _constructions():
         if name == "NotFound" and call.args and isinstance(call.args[0], ast.Constant):
             assert call.args[0].value in WHAT_JA or any(k.arg == "ja" for k in call.keywords), where
+
+
+def test_the_cli_s_own_usage_errors_speak_both_languages() -> None:
+    """A ``click.BadParameter``/``UsageError`` the commands raise themselves: its text through ``say``
+    (Japanese, English), as click's own are translated by cli/lang.py."""
+    english_only = []
+    for path in sorted((SRC / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("BadParameter", "UsageError", "fail") and node.args):
+                first = node.args[0]
+                if not (isinstance(first, ast.Call) and isinstance(first.func, ast.Name) and first.func.id == "say"):
+                    english_only.append(f"{path.name}:{node.lineno}")
+    assert english_only == []

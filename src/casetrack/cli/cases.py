@@ -95,7 +95,10 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
     for text in estimates:
         component, amount = services.parse_estimate(text)
         if component in parsed_estimates:
-            raise click.BadParameter(f"--estimate {component} is given twice")
+            from .options import say
+
+            raise click.BadParameter(say(f"--estimate {component} が二度指定されています",
+                                         f"--estimate {component} is given twice"))
         parsed_estimates[component] = amount
     result = services.open_case(
         g.context(), program=program, track=track, council=council_code, company_id=company_id,
@@ -205,7 +208,9 @@ def case_list(g: Globals, council_code: str | None, program: str | None, state: 
     from .. import services
 
     if text is not None and len(text) > 100:
-        raise click.BadParameter("at most 100 characters", param_hint="--q")
+        from .options import say
+
+        raise click.BadParameter(say("100文字までです", "at most 100 characters"), param_hint="--q")
     rows = services.list_cases(g.context(), council=council_code, program=program, state=state,
                                coordinator=coordinator, q=text)
     if fmt == "json":

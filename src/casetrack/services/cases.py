@@ -183,7 +183,7 @@ def correct_history(ctx: Context, case_id: str, seq: int, *, note: str, on: dt.d
         load_case(repo, case_id)
         target = next((h for h in repo.case_history(case_id) if h["seq"] == seq), None)
     if target is None:
-        raise NotFound("history row", f"{seq} of case {case_id}")
+        raise NotFound("history row", f"{seq} of case {case_id}", ja=[f"案件 {case_id} の経過に {seq}行目はありません。"])
     ctx.authorize(policy.event_action(target["event"]))
     if on is not None:
         ctx.authorize("case.decide")

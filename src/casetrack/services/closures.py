@@ -71,7 +71,8 @@ def change_closure(ctx: Context, day: dt.date, *, council: str | None, reason: s
         rrepo = ReminderRepo(repo.conn, ctx.scope)
         if remove:
             if not rrepo.remove_closure(council, day):
-                raise NotFound("closure", f"{day} ({council or 'all councils'})")
+                raise NotFound("closure", f"{day} ({council or 'all councils'})",
+                               ja=[f"{day} は{f'協議会 {council} の' if council else '全協議会の'}休業日ではありません。"])
         elif not rrepo.add_closure(council, day, reason, utcnow()):
             raise BadInput(f"{day} is already a closure for {council or 'all councils'}",
                            ja=[f"{day} はすでに{council and f'協議会 {council} の' or '全協議会の'}休業日です。"])

@@ -90,6 +90,16 @@ def parse_estimate(text: str) -> tuple[str, int]:
 
 
 
+_WHAT_JA = {"company name": "会社名", "organisation name": "機関名", "document kind": "書類の種類", "program": "事業",
+            "state": "状態", "track": "枠", "fee component": "費用の種類", "name": "名称", "address": "所在地",
+            "representative": "代表者", "display name": "表示名"}
+
+
+def what_ja(what: str) -> str:
+    """The Japanese of a ``what`` these readers are given (as given when it is Japanese already)."""
+    return _WHAT_JA.get(what, what)
+
+
 # -- names ---------------------------------------------------------------------------------------
 
 _INVISIBLE_NAMES = {"\u200b": "ZERO WIDTH SPACE", "\u200c": "ZERO WIDTH NON-JOINER", "\u200d": "ZERO WIDTH JOINER",
@@ -113,9 +123,9 @@ def clean_name(text: str, what: str) -> str:
             name = _INVISIBLE_NAMES.get(ch) or unicodedata.name(ch, "control character")
             raise BadInput(f"{what} {value!r}: character {position} is U+{ord(ch):04X} {name}, which a name may "
                            "not contain",
-                           ja=[f"{what}の{position}文字目に使えない文字（U+{ord(ch):04X} {name}）があります。"])
+                           ja=[f"{what_ja(what)}の{position}文字目に使えない文字（U+{ord(ch):04X} {name}）があります。"])
     if not value:
-        raise BadInput(f"{what} is empty", ja=[f"{what}が空です。"])
+        raise BadInput(f"{what} is empty", ja=[f"{what_ja(what)}が空です。"])
     return value
 
 
@@ -133,7 +143,7 @@ def resolve_label(value: str, labels: Mapping[str, str], what: str) -> str:
     matches = [key for key, label in labels.items() if normalise(label) == typed]
     if len(matches) > 1:
         raise BadInput(f"{what} {value!r} is the label of several: {', '.join(matches)}; give the id",
-                       ja=[f"{what}「{value}」に当たるものが複数あります（{'、'.join(matches)}）。id で指定してください。"])
+                       ja=[f"{what_ja(what)}「{value}」に当たるものが複数あります（{'、'.join(matches)}）。id で指定してください。"])
     return matches[0] if matches else value
 
 
