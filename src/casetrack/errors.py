@@ -39,7 +39,8 @@ class CasetrackError(Exception):
     def text(self, lang: str) -> tuple[str, list[str]]:
         """The error line and the details in ``lang`` (``ja`` or ``en``). Japanese: the ``ja`` reasons
         (else the Japanese ``details``) make the line; ``details`` stay as given when they are Japanese
-        or data (ids, codes), and are the ``ja`` reasons when they are English sentences."""
+        or data (ids, codes, the rows of a file that were refused), and are the ``ja`` reasons when those
+        say the same English sentences one for one."""
         if lang == "en":
             return self.message, self.details
         if self.ja:
@@ -49,7 +50,7 @@ class CasetrackError(Exception):
         else:
             line = self.message
         details = self.details
-        if self.ja and _english_prose(details):
+        if self.ja and _english_prose(details) and len(self.ja) == len(details):
             details = self.ja
         return line, details
 

@@ -218,6 +218,8 @@ def test_text_picks_japanese_and_keeps_data() -> None:
     err = BadInput("bad thing here", ["row 2: the value is wrong"], ja=["2行目の値が正しくありません。"])
     assert err.text("en") == ("bad thing here", ["row 2: the value is wrong"])
     assert err.text("ja") == ("2行目の値が正しくありません。", ["2行目の値が正しくありません。"])
+    rows = BadInput("2 problems", ["row 2: the value is wrong", "row 3: the date is wrong"], ja=["2件の誤り。"])
+    assert rows.text("ja") == ("2件の誤り。", ["row 2: the value is wrong", "row 3: the date is wrong"])  # the rows
     ids = BadInput("cases cannot move", ["13-2026-0001", "13-2026-0002"], ja=["移せません。"])
     assert ids.text("ja") == ("移せません。", ["13-2026-0001", "13-2026-0002"])  # data stay as they are
     guard = GuardFailed("apply refused", ["事前相談書がありません"])
