@@ -6,7 +6,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-LANGS = ("ja", "en")
 _JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 _PROSE = re.compile(r"[A-Za-z]{2,}[ ,:;]+[A-Za-z]{2,}")
 
@@ -25,7 +24,7 @@ class CasetrackError(Exception):
     ``--lang en``). ``ja`` are the reasons in Japanese, given where ``message`` and ``details`` are
     English: the web pages show them, and so does the CLI by default (``--lang ja``; see ``text``).
     (Some refusals — the guards', the fee and monitoring use cases' — give Japanese ``details`` instead.)
-    Every construction gives Japanese text one of these ways (tests/cli/test_lang.py scans src/)."""
+    Every construction gives Japanese text one of these ways (tests/cli/test_lang_scan.py scans src/)."""
 
     exit_code = 1
     slug = "error"
