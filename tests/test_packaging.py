@@ -48,4 +48,4 @@ def test_wheel_ships_workflows_and_templates_and_runs(tmp_path: Path) -> None:
     init = subprocess.run([sys.executable, "-m", "casetrack", "init"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert init.returncode == 0, init.stderr
-    assert "48 councils" in init.stdout
+    assert "協議会 48（新規 48）" in init.stdout  # the CLI's default language: Japanese

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+_JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+_PROSE = re.compile(r"[A-Za-z]{2,}[ ,:;]+[A-Za-z]{2,}")
+
+
+def is_japanese(text: str) -> bool:
+    """Whether ``text`` is written in Japanese (has kana, kanji or full-width forms)."""
+    return bool(_JAPANESE.search(text))
+
+
+def _english_prose(lines: Sequence[str]) -> bool:
+    return any(_PROSE.search(x) and not is_japanese(x) for x in lines)
+
 
 class CasetrackError(Exception):
-    """``message`` and ``details`` are what the CLI prints (CLI.md: the error line and the JSON error
-    object). ``ja`` are the reasons in Japanese for the web pages, given where ``message`` and
-    ``details`` are English; the CLI never prints them, so its output stays as CLI.md fixes it. (Some
-    refusals — the guards', the fee and monitoring use cases' — already give Japanese ``details``: the
-    pages show those.)"""
+    """``message`` and ``details`` are the English text (the CLI's error line and JSON error object with
+    ``--lang en``). ``ja`` are the reasons in Japanese, given where ``message`` and ``details`` are
+    English: the web pages show them, and so does the CLI by default (``--lang ja``; see ``text``).
+    (Some refusals — the guards', the fee and monitoring use cases' — give Japanese ``details`` instead.)
+    Every construction gives Japanese text one of these ways (tests/cli/test_lang_scan.py scans src/)."""
 
     exit_code = 1
     slug = "error"
@@ -21,6 +34,24 @@ class CasetrackError(Exception):
         self.message = message
         self.details = list(details)
         self.ja = list(ja)
+
+    def text(self, lang: str) -> tuple[str, list[str]]:
+        """The error line and the details in ``lang`` (``ja`` or ``en``). Japanese: the ``ja`` reasons
+        (else the Japanese ``details``) make the line; ``details`` stay as given when they are Japanese
+        or data (ids, codes, the rows of a file that were refused), and are the ``ja`` reasons when those
+        say the same English sentences one for one."""
+        if lang == "en":
+            return self.message, self.details
+        if self.ja:
+            line = " ".join(self.ja)
+        elif self.details and all(is_japanese(d) for d in self.details):
+            line = " ".join(self.details)
+        else:
+            line = self.message
+        details = self.details
+        if self.ja and _english_prose(details) and len(self.ja) == len(details):
+            details = self.ja
+        return line, details
 
 
 class Refused(CasetrackError):
@@ -64,10 +95,21 @@ class NotFound(CasetrackError):
     exit_code = 4
     slug = "not_found"
 
-    def __init__(self, what: str, ident: object) -> None:
-        super().__init__(f"{what} {ident} not found")
+    def __init__(self, what: str, ident: object, *, ja: Sequence[str] = ()) -> None:
+        """``what`` is one of the words of ``WHAT_JA`` (its Japanese names the record); ``ja`` says it
+        in another way where ``ident`` is not just the record's id."""
+        where = WHAT_JA.get(what, what)
+        super().__init__(f"{what} {ident} not found", ja=ja or [f"{where} {ident} は見つかりません。"])
         self.what = what
         self.ident = ident
+
+
+WHAT_JA = {
+    "case": "案件", "company": "会社", "organisation": "支援機関・金融機関", "user": "ユーザー",
+    "council": "協議会", "document": "書類", "file of document": "書類のファイル",
+    "monitoring session": "伴走支援の回", "claim": "支払申請", "history row": "経過の行", "closure": "休業日",
+    "outbox message": "送信記録", "database role": "データベースのロール",
+}
 
 
 class NotPermitted(CasetrackError):
@@ -107,7 +149,14 @@ class WorkflowInvalid(BadInput):
         files = sorted({p.path for p in self.problems})
         where = f"workflow file {files[0]}" if len(files) == 1 else f"{len(files)} workflow files"
         head = f"{where}: {count} problem{'s' if count != 1 else ''}"
-        super().__init__(head + ": " + "; ".join(str(x) for x in self.problems), [str(x) for x in self.problems])
+        where_ja = f"ワークフローファイル {files[0]}" if len(files) == 1 else f"{len(files)}個のワークフローファイル"
+        super().__init__(head + ": " + "; ".join(str(x) for x in self.problems), [str(x) for x in self.problems],
+                         ja=[f"{where_ja}に{count}件の誤りがあります：" + "; ".join(str(x) for x in self.problems)])
+
+    def text(self, lang: str) -> tuple[str, list[str]]:
+        """The problems stay one per detail in either language (each names its file and line)."""
+        line, _ = super().text(lang)
+        return line, self.details
 
 
 class WorkflowsMissing(BadInput):

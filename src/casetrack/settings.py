@@ -88,9 +88,11 @@ def load_settings(path: str | None) -> Settings:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise BadInput(f"cannot read settings file {path}: {exc.strerror}") from None
+        raise BadInput(f"cannot read settings file {path}: {exc.strerror}",
+                       ja=[f"設定ファイル {path} を読めません（{exc.strerror}）。"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"settings file {path} is not valid TOML: {exc}") from None
+        raise BadInput(f"settings file {path} is not valid TOML: {exc}",
+                       ja=[f"設定ファイル {path} は TOML として正しくありません：{exc}"]) from None
     mail = data.get("mail", {})
     smtp = data.get("smtp", {})
     sched = data.get("scheduler", {})
@@ -143,4 +145,4 @@ def load_settings(path: str | None) -> Settings:
             files=files_settings,
         )
     except (ValueError, TypeError) as exc:
-        raise BadInput(f"settings file {path}: {exc}") from None
+        raise BadInput(f"settings file {path}: {exc}", ja=[f"設定ファイル {path} に誤りがあります：{exc}"]) from None

@@ -363,6 +363,7 @@ class Scheduler:
 def spawn_scheduler(db_url: str, *, today: str, config: Path, log_dir: Path, interval: float | None = 0.5,
                     name: str = "s", extra_env: dict[str, str] | None = None, user: str = ADMIN) -> Scheduler:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRACK_")}
+    env["CASETRACK_LANG"] = "en"  # the suite reads the CLI's English (tests/conftest.py)
     env.update(extra_env or {})
     env["PYTHONUNBUFFERED"] = "1"
     stderr_path = log_dir / f"scheduler-{name}-{time.monotonic_ns()}.err"

@@ -95,7 +95,10 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
     for text in estimates:
         component, amount = services.parse_estimate(text)
         if component in parsed_estimates:
-            raise click.BadParameter(f"--estimate {component} is given twice")
+            from .options import say
+
+            raise click.BadParameter(say(f"--estimate {component} が二度指定されています",
+                                         f"--estimate {component} is given twice"))
         parsed_estimates[component] = amount
     result = services.open_case(
         g.context(), program=program, track=track, council=council_code, company_id=company_id,
@@ -103,6 +106,9 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
         coordinator=coordinator, interim_monitoring=interim_monitoring,
         interval_months=monitoring_interval_months, estimates=parsed_estimates, reuse_reason=reuse_reason,
         reuse_ground=reuse_ground, on=on)
+    from .output import told
+
+    told(fmt, f"案件 {result['id']} を開きました（{result['company']['name']}）。")
     emit(result, fmt, render=render_case)
 
 
@@ -128,7 +134,11 @@ def case_advance(g: Globals, case_id: str, event: str, on: dt.date | None, note:
     result = services.advance(g.context(), case_id, event, on=on, note=note, reason=reason, until=until,
                               view=fmt != "table")
     if fmt == "table":
-        click.echo(f"{result['id']}: {event} → {result['state']} ({result['state_label']})")
+        from .options import say
+
+        click.echo(say(f"案件 {result['id']}：{result.get('event_label') or event} を記録しました。"
+                       f"状態は「{result['state_label']}」になりました（{result['state']}）。",
+                       f"{result['id']}: {event} → {result['state']} ({result['state_label']})"))
     else:
         emit(result, fmt, render=render_case)
 
@@ -198,7 +208,9 @@ def case_list(g: Globals, council_code: str | None, program: str | None, state: 
     from .. import services
 
     if text is not None and len(text) > 100:
-        raise click.BadParameter("at most 100 characters", param_hint="--q")
+        from .options import say
+
+        raise click.BadParameter(say("100文字までです", "at most 100 characters"), param_hint="--q")
     rows = services.list_cases(g.context(), council=council_code, program=program, state=state,
                                coordinator=coordinator, q=text)
     if fmt == "json":
@@ -213,7 +225,9 @@ def case_list(g: Globals, council_code: str | None, program: str | None, state: 
     elif rows:
         click.echo(people_table(rows, CASE_TABLE, wide))
     else:
-        click.echo("(none)", err=True)
+        from .output import none_line
+
+        click.echo(none_line(), err=True)
 
 
 @case.command("history")
@@ -301,8 +315,12 @@ def case_reassign(g: Globals, from_: str, to: str, council_code: str | None, on:
     result = services.reassign(g.context(), from_=from_, to=to, council=council_code, dry_run=dry_run, on=on,
                                note=note)
     if fmt == "table":
+        from .options import say
+
         verb = "would move" if dry_run else "moved"
-        click.echo(f"{verb} {result['moved']} open case(s) from {from_} to {to}")
+        click.echo(say(f"{from_} の進行中の案件 {result['moved']}件を {to} に"
+                       + ("移します（試行：まだ移していません）。" if dry_run else "移しました。"),
+                       f"{verb} {result['moved']} open case(s) from {from_} to {to}"))
         if result["cases"]:
             click.echo(table(result["cases"], ["case", "council", "state", "from", "to", "on"]))
     elif fmt == "csv":
@@ -357,9 +375,12 @@ def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date
       casetrack doc add 13-2026-0001 monitoring_report --session 2 --file 報告書_第2回.pdf
     """
     from .. import services
+    from .output import told
 
-    emit(services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path,
-                               session=session), fmt)
+    row = services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path,
+                                session=session)
+    told(fmt, f"案件 {case_id} に「{row['label']}」（{cell(row['on'])}）を記録しました。")
+    emit(row, fmt)
 
 
 @doc.command("get")
@@ -420,7 +441,9 @@ def monitoring_list(g: Globals, case_id: str | None, council_code: str | None, s
     elif rows:
         click.echo(people_table(_readable(rows, fmt), SESSION_TABLE, wide))
     else:
-        click.echo("(none)", err=True)
+        from .output import none_line
+
+        click.echo(none_line(), err=True)
 
 
 @monitoring.command("schedule")

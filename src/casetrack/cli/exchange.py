@@ -36,7 +36,9 @@ def export(g: Globals, what: str, fmt: str, out: str | None, encoding: str, coun
     result = services.export(g.context(), what, fmt=fmt, out=out, encoding=encoding, council=council_code,
                              redact=redact)
     if out:
-        click.echo(f"wrote {result['rows']} row(s) to {out}", err=True)
+        from .options import say
+
+        click.echo(say(f"{out} に {result['rows']}行を書き出しました。", f"wrote {result['rows']} row(s) to {out}"), err=True)
 
 
 
@@ -66,7 +68,11 @@ def import_cases(g: Globals, file: str, dry_run: bool, fmt: str) -> None:
     result = services.import_cases(g.context(), file, dry_run=dry_run, progress=tty_progress)
     if fmt == "table":
         verb = "would import" if dry_run else "imported"
-        click.echo(f"{verb} {result['rows']} case(s) from {file}")
+        from .options import say
+
+        click.echo(say(f"{file} から案件 {result['rows']}件を" + ("取り込みます（試行：まだ取り込んでいません）。" if dry_run
+                                                                 else "取り込みました。"),
+                       f"{verb} {result['rows']} case(s) from {file}"))
     else:
         emit(result, fmt)
 

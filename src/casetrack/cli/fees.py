@@ -54,6 +54,11 @@ def fee_claim(g: Globals, case_id: str, component: str, fee_text: str, session: 
 
     amount = services.parse_yen(fee_text, "--fee")
     result = services.claim_fee(g.context(), case_id, component, fee=amount, session=session, on=on)
+    from .output import told
+
+    told(fmt, f"案件 {case_id} の支払申請 {result['id']} を記録しました（{result.get('component_label') or result['component']}"
+              + (f"・第{result['session']}回" if result.get("session") else "")
+              + f"、費用 {result['fee']:,}円、補助 {result['subsidy']:,}円）。")
     emit(result, fmt, render=_render_claim)
 
 

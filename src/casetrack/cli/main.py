@@ -13,7 +13,20 @@ from typing import Any
 import click
 
 from .. import __version__
-from .options import CASE_ID, COUNCIL, DATE, Globals, pass_globals, tokyo_today  # noqa: F401 (re-exported)
+from .lang import usage_ja
+from .options import (  # noqa: F401 (re-exported)
+    CASE_ID,
+    COUNCIL,
+    DATE,
+    LANG_ENV,
+    Globals,
+    current_lang,
+    lang_of,
+    pass_globals,
+    say,
+    set_lang,
+    tokyo_today,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,10 +39,12 @@ from .options import CASE_ID, COUNCIL, DATE, Globals, pass_globals, tokyo_today 
 @click.option("--config", envvar="CASETRACK_CONFIG", type=click.Path(dir_okay=False),
               help="TOML settings file (mail, SMTP, closures…).")
 @click.option("--debug", is_flag=True, envvar="CASETRACK_DEBUG", help="Show tracebacks on errors.")
+@click.option("--lang", envvar=LANG_ENV, type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Language of messages and errors (ja: Japanese; en: English). JSON codes are the same in both.")
 @click.version_option(__version__, prog_name="casetrack")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | None, config: str | None,
-        debug: bool) -> None:
+        debug: bool, lang: str) -> None:
     """casetrack — case tracker for the 中小企業活性化協議会 plan-support programs (early / 405).
 
     \b
@@ -42,9 +57,11 @@ def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | N
         from ..domain.dates import FIRST_TODAY, LAST_TODAY
 
         if not FIRST_TODAY <= today <= LAST_TODAY:
-            raise click.BadParameter(f"{today} is outside {FIRST_TODAY.year}–{LAST_TODAY.year}: casetrack acts "
-                                     "on dates of this century only", param_hint="--today")
-    ctx.obj = Globals(db, today, user, config, debug)
+            raise click.BadParameter(say(f"{today} は範囲外です（{FIRST_TODAY.year}〜{LAST_TODAY.year}年の日付だけを扱います）",
+                                         f"{today} is outside {FIRST_TODAY.year}–{LAST_TODAY.year}: casetrack acts "
+                                         "on dates of this century only"), param_hint="--today")
+    set_lang(lang)
+    ctx.obj = Globals(db, today, user, config, debug, lang)
     ctx.meta["casetrack.debug"] = debug
 
 
@@ -63,7 +80,7 @@ _register()
 
 
 def _report(code: int, slug: str, message: str, details: list[str], as_json: bool) -> int:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"{say('エラー', 'error')}: {message}", err=True)
     if as_json:
         click.echo(json.dumps({"ok": False, "code": slug, "error": message, "details": details}, ensure_ascii=False))
     return code
@@ -76,10 +93,12 @@ def main(argv: list[str] | None = None) -> None:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code (CLI.md)."""
     ctx_holder: dict[str, Any] = {}
+    args = list(argv if argv is not None else sys.argv[1:])
+    set_lang(lang_of(args))
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(os.environ.get("CASETRACK_DEBUG"))
     as_json = False
     try:
-        with cli.make_context("casetrack", list(argv if argv is not None else sys.argv[1:])) as ctx:
+        with cli.make_context("casetrack", args) as ctx:
             ctx_holder["ctx"] = ctx
             try:
                 cli.invoke(ctx)
@@ -93,11 +112,11 @@ def run(argv: list[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except click.exceptions.Abort:
-        click.echo("error: aborted", err=True)
+        click.echo(say("エラー: 中止しました", "error: aborted"), err=True)
         return 1
     except click.UsageError as exc:
         fmt_json = _wants_json(argv)
-        message = exc.format_message()
+        message = exc.format_message() if current_lang() == "en" else usage_ja(exc)
         if exc.ctx is not None and exc.ctx.command_path:
             message = f"{exc.ctx.command_path}: {message}"
         return _report(2, "usage", message, [], fmt_json)
@@ -110,17 +129,18 @@ def run(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         if isinstance(exc, CasetrackError):
-            return _report(exc.exit_code, exc.slug, exc.message, exc.details, as_json)
+            return _report(exc.exit_code, exc.slug, *exc.text(current_lang()), as_json)
         if type(exc).__module__.startswith("sqlalchemy"):
             from ..services import translate_db_error
 
             err = translate_db_error(exc)
-            return _report(err.exit_code, err.slug, err.message, err.details, as_json)
+            return _report(err.exit_code, err.slug, *err.text(current_lang()), as_json)
         from ..errors import InternalError
 
         text = " ".join(str(exc).split())[:300]  # one line, whatever the exception's text
         return _report(InternalError.exit_code, InternalError.slug,
-                       f"internal error: {type(exc).__name__}: {text} (run with --debug for the traceback)",
+                       say(f"内部エラー: {type(exc).__name__}: {text}（--debug で詳細を表示します）",
+                           f"internal error: {type(exc).__name__}: {text} (run with --debug for the traceback)"),
                        [], as_json)
 
 

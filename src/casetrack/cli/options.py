@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,39 @@ else:
     _DateParam = _TextParam = click.ParamType
 
 
+LANG_ENV = "CASETRACK_LANG"
+_LANG: ContextVar[str] = ContextVar("casetrack_lang", default="ja")
+
+
+def lang_of(argv: list[str]) -> str:
+    """The language of the CLI's messages before the options are parsed (errors in parsing them speak it
+    too): ``--lang`` in ``argv``, else ``CASETRACK_LANG``, else Japanese; an unknown value counts as
+    Japanese here (the parser then refuses it, exit 2)."""
+    value = os.environ.get(LANG_ENV) or "ja"
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+    return value if value in ("ja", "en") else "ja"
+
+
+def set_lang(lang: str) -> None:
+    _LANG.set(lang)
+
+
+def current_lang() -> str:
+    """``ja`` or ``en``: what the CLI's messages are written in for this run."""
+    return _LANG.get()
+
+
+def say(ja: str, en: str) -> str:
+    """A line for people in the run's language."""
+    return en if current_lang() == "en" else ja
+
+
 class DateType(_DateParam):
     name = "DATE"
 
@@ -31,7 +66,8 @@ class DateType(_DateParam):
         try:
             return read_date(str(value))
         except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+            self.fail(say(f"「{value}」は日付ではありません（例：2026-06-20、2026/06/20、令和8年6月20日、R8.6.20）",
+                          str(exc)), param, ctx)
 
 
 DATE = DateType()
@@ -72,6 +108,7 @@ class Globals:
     user: str | None
     config: str | None
     debug: bool
+    lang: str = "ja"
 
     def context(self) -> Context:
         """The services context (imports the storage layer: call inside commands only)."""

@@ -18,6 +18,22 @@ FORMATS = ("table", "json", "csv")
 STREAM_CHUNK = 1000  # rows written at once by emit_stream (one write per row costs more than encoding it)
 
 
+def none_line() -> str:
+    """What an empty list prints (on stderr) in a table."""
+    from .options import say
+
+    return say("（該当なし）", "(none)")
+
+
+def told(fmt: str, ja: str) -> None:
+    """Say what was done, in Japanese, above a table (``--lang ja`` only: the English output stays as it
+    was, the record alone)."""
+    from .options import current_lang
+
+    if fmt == "table" and current_lang() == "ja":
+        click.echo(ja)
+
+
 def _format_callback(ctx: click.Context, _param: click.Parameter, value: str) -> str:
     ctx.find_root().meta["casetrack.format"] = value
     return value
@@ -162,7 +178,7 @@ def emit(data: Any, fmt: str, columns: Sequence[str] | None = None,
         click.echo("\n".join(f"{k}{' ' * (key_width - width(k))}  {cell(v)}" for k, v in data.items()))
         return
     if not rows:
-        click.echo("(none)", err=True)
+        click.echo(none_line(), err=True)
         return
     click.echo(table(rows, list(columns or rows[0].keys())))
 

@@ -33,10 +33,16 @@ def init(g: Globals, admin: str | None, app_role: str | None, fmt: str) -> None:
     result = services.init_db(g.context(), admin=admin, app_role=app_role)
     if fmt == "table":
         before = result["schema_before"] or "empty"
-        click.echo(f"database {result['database']}: schema {before} → {result['schema']}; "
+        from .options import say
+
+        click.echo(say(f"データベース {result['database']} を準備しました（スキーマ {before} → {result['schema']}、"
+                       f"協議会 {result['councils']}（新規 {result['councils_added']}）"
+                       + (f"、管理者 {admin}" if admin else "")
+                       + (f"、{app_role} に権限 {result['granted']} 件" if app_role else "") + "）。",
+                       f"database {result['database']}: schema {before} → {result['schema']}; "
                    f"{result['councils']} councils ({result['councils_added']} new)"
                    + (f"; admin {admin}" if admin else "")
-                   + (f"; granted {result['granted']} privilege(s) to {app_role}" if app_role else ""))
+                   + (f"; granted {result['granted']} privilege(s) to {app_role}" if app_role else "")))
     else:
         emit(result, fmt)
 
@@ -90,6 +96,9 @@ def company_add(g: Globals, name: str, corporate_number: str | None, fiscal_year
     row = services.add_company(g.context(), name=name, corporate_number_=corporate_number,
                                fiscal_year_end_month=fiscal_year_end_month, founded_on=founded,
                                prefecture=prefecture, force=force, reason=reason)
+    from .output import told
+
+    told(fmt, f"会社「{row['name']}」を登録しました（id {row['id']}）。")
     emit(row, fmt)
 
 
@@ -174,8 +183,11 @@ def org_add(g: Globals, name: str, kind: str, certified: bool, email: str | None
       casetrack org add --name 山田税理士事務所 --kind tax_accountant --certified --email yamada@example.jp
     """
     from .. import services
+    from .output import told
 
-    emit(services.add_org(g.context(), name=name, kind=kind, certified=certified, email=email), fmt)
+    row = services.add_org(g.context(), name=name, kind=kind, certified=certified, email=email)
+    told(fmt, f"「{row['name']}」を登録しました（id {row['id']}）。")
+    emit(row, fmt)
 
 
 @org.command("list")

@@ -43,7 +43,12 @@ def remind_run(g: Globals, dry_run: bool, fmt: str) -> None:
         counts = {k: v for k, v in result.items() if k not in ("dry_run", "messages", "skipped")}
         if dry_run:
             counts["skipped"] = len(result["skipped"])
-        click.echo(("dry run: " if dry_run else "") + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        from .options import say
+
+        names = {"enqueued": "予約", "sent": "送信", "failed": "失敗（再試行）", "dropped": "取りやめ", "dead": "送信不能",
+                 "pending": "送信待ち", "skipped": "スキップ"}
+        click.echo(say(("試行：" if dry_run else "") + "、".join(f"{names.get(k, k)} {v}件" for k, v in counts.items()),
+                       ("dry run: " if dry_run else "") + ", ".join(f"{k} {v}" for k, v in counts.items())))
         if dry_run:
             click.echo(f"\n送信予定 {len(result['messages'])}件")
             if result["messages"]:
@@ -54,8 +59,12 @@ def remind_run(g: Globals, dry_run: bool, fmt: str) -> None:
     else:
         emit(result, fmt)
     if result.get("dead"):
-        click.echo(f"error: {result['dead']} message(s) went dead in this sweep "
-                   "(casetrack outbox list --status dead; fix, then casetrack outbox retry --dead)", err=True)
+        from .options import say
+
+        click.echo(say(f"エラー: この送信で {result['dead']}件が送信不能になりました"
+                       "（casetrack outbox list --status dead で確認し、直してから casetrack outbox retry --dead）",
+                       f"error: {result['dead']} message(s) went dead in this sweep "
+                       "(casetrack outbox list --status dead; fix, then casetrack outbox retry --dead)"), err=True)
         raise click.exceptions.Exit(1)
 
 
@@ -127,7 +136,10 @@ def outbox_retry(g: Globals, ids: tuple[int, ...], all_dead: bool, since: dt.dat
 
     result = services.outbox_retry(g.context(), list(ids), dead=all_dead, since=since)
     if fmt == "table":
-        click.echo(f"{result['retried']} message(s) back to pending: {', '.join(map(str, result['ids'])) or '—'}")
+        from .options import say
+
+        click.echo(say(f"{result['retried']}件を送信待ちに戻しました：{'、'.join(map(str, result['ids'])) or '—'}",
+                       f"{result['retried']} message(s) back to pending: {', '.join(map(str, result['ids'])) or '—'}"))
     else:
         emit(result, fmt)
 

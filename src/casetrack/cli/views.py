@@ -51,7 +51,9 @@ def audit_stalled(g: Globals, council_code: str | None, program: str | None, coo
         if listed:
             click.echo(people_table(listed, FINDING_TABLE, wide))
         else:
-            click.echo("(none)", err=True)
+            from .output import none_line
+
+            click.echo(none_line(), err=True)
         count = len(listed)
     else:
         count = emit_stream(rows, fmt, FINDING_CSV)
@@ -95,8 +97,12 @@ def audit_verify(g: Globals, council_code: str | None, fmt: str) -> None:
 
     result = services.audit_verify(g.context(), council=council_code)
     if fmt == "table":
-        click.echo(f"checked {result['checked']} row(s): " + ("all chains intact" if result["ok"] else
-                                                             f"{len(result['broken'])} broken link(s)"))
+        from .options import say
+
+        click.echo(say(f"{result['checked']}行を確認しました：" + ("改ざんはありません。" if result["ok"] else
+                                                             f"{len(result['broken'])}か所で連鎖が切れています。"),
+                       f"checked {result['checked']} row(s): " + ("all chains intact" if result["ok"] else
+                                                                f"{len(result['broken'])} broken link(s)")))
         for b in result["broken"]:
             click.echo(f"  {b['case'] or b.get('record')}  {b['table']} row {b['row']}: {b['reason']}")
     else:

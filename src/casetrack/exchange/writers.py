@@ -85,7 +85,8 @@ def write_csv(out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str,
         except UnicodeEncodeError as exc:
             bad = text[exc.start:exc.end]
             raise BadInput(f"row {line_no} (the header is row 1) cannot be written in {encoding}: the character "
-                           f"{bad!r} (U+{ord(bad[0]):04X}) has no {encoding} code; use the default UTF-8") from None
+                           f"{bad!r} (U+{ord(bad[0]):04X}) has no {encoding} code; use the default UTF-8",
+                           ja=[f"{line_no}行目（見出しが1行目）は {encoding} で書けません：文字 {bad!r}（U+{ord(bad[0]):04X}）に {encoding} の符号がありません。既定の UTF-8 を使ってください。"]) from None
 
     writer.writerow([c.header for c in columns])
     flush(1)

@@ -70,10 +70,11 @@ def assign(ctx: Context, case_id: str, coordinator: str, *, on: dt.date | None =
                                ja=[f"{actor.name}（担当者）が担当を変更できるのは自分の案件だけです。"])
         new = _user(repo, coordinator)
         if not new["active"]:
-            raise BadInput(f"user {coordinator} is disabled")
+            raise BadInput(f"user {coordinator} is disabled", ja=[f"ユーザー {coordinator} は無効になっています。"])
         _check_acts_for(repo, coordinator, case["council"])
         if case["coordinator"] == coordinator:
-            raise BadInput(f"{coordinator} is already the coordinator of case {case_id}")
+            raise BadInput(f"{coordinator} is already the coordinator of case {case_id}",
+                           ja=[f"{coordinator} はすでに案件 {case_id} の担当です。"])
         return _move(repo, case, new, on, ctx.user, note)
 
 
@@ -84,15 +85,15 @@ def reassign(ctx: Context, *, from_: str, to: str, council: str | None = None, d
     ctx.authorize("case.reassign")
     on = _effective(ctx, on)
     if from_ == to:
-        raise BadInput(f"--from and --to are both {to}")
+        raise BadInput(f"--from and --to are both {to}", ja=[f"--from と --to が同じ（{to}）です。"])
     open_states = {p: spec.open_states for p, spec in all_workflows().items()}
     with (ctx.read() if dry_run else ctx.write()) as repo:
         _user(repo, from_)
         new = _user(repo, to)
         if not new["active"]:
-            raise BadInput(f"user {to} is disabled")
+            raise BadInput(f"user {to} is disabled", ja=[f"ユーザー {to} は無効になっています。"])
         if council is not None and repo.council(council) is None:
-            raise BadInput(f"unknown council {council!r}")
+            raise BadInput(f"unknown council {council!r}", ja=[f"協議会「{council}」はありません。"])
         cases = repo.open_cases_of(from_, open_states, council)
         theirs = repo.councils_of(to)
         outside = sorted({c["council"] for c in cases} - theirs)
@@ -100,7 +101,8 @@ def reassign(ctx: Context, *, from_: str, to: str, council: str | None = None, d
             ids = [c["id"] for c in cases if c["council"] in outside]
             raise BadInput(f"{to} does not act for council {', '.join(outside)} (their councils: "
                            f"{', '.join(sorted(theirs))}): cases {', '.join(ids)} cannot move to them; "
-                           "nothing moved (use --council to move one council's cases)", ids)
+                           "nothing moved (use --council to move one council's cases)", ids,
+                           ja=[f"{to} は協議会 {'、'.join(outside)} の職員ではないため、案件 {'、'.join(ids)} を移せません。何も移していません（--council で協議会ごとに移せます）。"])
         if dry_run:
             moved = [{"case": c["id"], "council": c["council"], "state": c["state"], "from": from_, "to": to,
                       "on": on} for c in cases]

@@ -192,7 +192,7 @@ def correct_history(ctx: Context, case_id: str, seq: int, *, note: str, on: dt.d
         load_case(repo, case_id)
         target = next((h for h in repo.case_history(case_id) if h["seq"] == seq), None)
     if target is None:
-        raise NotFound("history row", f"{seq} of case {case_id}")
+        raise NotFound("history row", f"{seq} of case {case_id}", ja=[f"案件 {case_id} の経過に {seq}行目はありません。"])
     ctx.authorize(policy.event_action(target["event"]))
     if on is not None:
         ctx.authorize("case.decide")
@@ -271,8 +271,8 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
                 decide_claim_by_event(repo, spec, {**case, **values}, component.id, on, ctx.user)
         if not view:
             state = spec.states[move.target]
-            return {"id": case_id, "event": event_id, "from": move.source, "state": move.target,
-                    "state_label": state.ja, "effective_on": on, "version": case["version"] + 1}
+            return {"id": case_id, "event": event_id, "event_label": spec.events[event_id].ja, "from": move.source,
+                    "state": move.target, "state_label": state.ja, "effective_on": on, "version": case["version"] + 1}
         return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today,
                                     calendar_of(ctx, repo, case["council"]))
 

@@ -65,7 +65,8 @@ def change_closure(ctx: Context, day: dt.date, *, council: str | None, reason: s
     actor = ctx.authorize("settings.write")
     if council is None and actor.role not in (None, "admin"):
         raise NotPermitted(f"{actor.name} ({actor.role}) may change only their council's closures; "
-                           "closures of every council are an admin's")
+                           "closures of every council are an admin's",
+                           ja=[f"{actor.name} が変更できるのは自分の協議会の休業日だけです（全協議会の休業日は管理者が変更します）。"])
     with ctx.write() as repo:
         if council is not None and repo.council(council) is None:
             raise NotFound("council", council)
@@ -74,9 +75,11 @@ def change_closure(ctx: Context, day: dt.date, *, council: str | None, reason: s
         rrepo = ReminderRepo(repo.conn, ctx.scope)
         if remove:
             if not rrepo.remove_closure(council, day):
-                raise NotFound("closure", f"{day} ({council or 'all councils'})")
+                raise NotFound("closure", f"{day} ({council or 'all councils'})",
+                               ja=[f"{day} は{f'協議会 {council} の' if council else '全協議会の'}休業日ではありません。"])
         elif not rrepo.add_closure(council, day, reason, utcnow()):
-            raise BadInput(f"{day} is already a closure for {council or 'all councils'}")
+            raise BadInput(f"{day} is already a closure for {council or 'all councils'}",
+                           ja=[f"{day} はすでに{council and f'協議会 {council} の' or '全協議会の'}休業日です。"])
         cals = calendars(ctx, rrepo)
         moved = []
         for s in rrepo.scheduled_sessions_from(council, day):

@@ -79,9 +79,10 @@ class Context:
             councils = frozenset(repo.councils_of(self.user))
         if row is None:
             raise NotPermitted(f"{self.user!r} is not a casetrack user; an admin adds users (casetrack user add), "
-                               "and --user (or CASETRACK_USER) names who acts")
+                               "and --user (or CASETRACK_USER) names who acts",
+                               ja=[f"{self.user} は casetrack のユーザーではありません。ユーザーは管理者が追加します（casetrack user add）。操作する人は --user（または CASETRACK_USER）で指定します。"])
         if not row["active"]:
-            raise NotPermitted(f"user {self.user} is disabled")
+            raise NotPermitted(f"user {self.user} is disabled", ja=[f"ユーザー {self.user} は無効になっています。"])
         return Actor(row["name"], row["role"], councils)
 
     def forget_actor(self) -> None:
@@ -147,7 +148,8 @@ class _UnitOfWork:
             raise RuntimeError("a use case opened the database without Context.authorize()")
         missing = sqlite_file_missing(self.ctx.db_url)
         if missing:
-            raise DatabaseUnavailable(f"database file {missing} does not exist; create it with: casetrack init")
+            raise DatabaseUnavailable(f"database file {missing} does not exist; create it with: casetrack init",
+                                      ja=[f"データベースファイル {missing} がありません。casetrack init で作成してください。"])
         self._cm = transaction(self.ctx.engine, write=self.write)
         conn = self._cm.__enter__()
         if self.ctx.db_url not in _CURRENT_SCHEMA and schema_revision(conn) == migrate.head():
@@ -155,7 +157,8 @@ class _UnitOfWork:
         if self.ctx.db_url not in _CURRENT_SCHEMA:
             self._cm.__exit__(None, None, None)
             raise DatabaseUnavailable(
-                f"database {redact(self.ctx.db_url)} is not initialised or is out of date; run: casetrack init")
+                f"database {redact(self.ctx.db_url)} is not initialised or is out of date; run: casetrack init",
+                ja=[f"データベース {redact(self.ctx.db_url)} は初期化されていないか、古い版です。casetrack init を実行してください。"])
         set_council_scope(conn, self.ctx.scope if self.checked else frozenset())  # PostgreSQL's second wall
         set_acting_user(conn, self.ctx.user)  # … which also shows the actor their own staff row and sessions
         return Repo(conn, self.ctx.scope)
@@ -175,7 +178,8 @@ def load_case(repo: Repo, case_id: str) -> tuple[dict[str, Any], WorkflowSpec]:
 
 def stale(case_id: str) -> Conflict:
     return Conflict(f"case {case_id} was changed by someone else meanwhile; nothing written — "
-                    "look at it again (casetrack case show) and retry")
+                    "look at it again (casetrack case show) and retry",
+                    ja=[f"案件 {case_id} は他の人が先に変更しました。何も書き込んでいません。casetrack case show で確認してからやり直してください。"])
 
 
 # For the front ends, which do not reach into the store (tests/test_architecture.py):

@@ -51,7 +51,7 @@ def corrected_values(spec: WorkflowSpec, case: dict[str, Any], history: list[dic
         try:
             values.update(accepted_on=on, rule_set=spec.rule_set_on(on).id)
         except LookupError as exc:
-            raise BadInput(str(exc)) from None
+            raise BadInput(str(exc), ja=[f"{on} に適用される規程がありません（{exc}）。"]) from None
     entered = [h for h in events if h["from_state"] != h["to_state"]]
     if entered and entered[-1]["seq"] == target["seq"] and target["to_state"] == case["state"]:
         values["state_since"] = on

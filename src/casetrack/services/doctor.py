@@ -38,7 +38,8 @@ def doctor(ctx: Context) -> dict[str, Any]:
     missing = sqlite_file_missing(ctx.db_url)
     try:
         if missing:
-            raise CasetrackError(f"database file {missing} does not exist (casetrack init creates it)")
+            raise CasetrackError(f"database file {missing} does not exist (casetrack init creates it)",
+                                 ja=[f"データベースファイル {missing} がありません（casetrack init で作成します）。"])
         with transaction(ctx.engine, write=False) as conn:
             revision = schema_revision(conn)
             check("database", True, f"reachable ({conn.dialect.name})")

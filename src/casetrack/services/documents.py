@@ -49,7 +49,7 @@ def read_upload(ctx: Context, file: str, option: str) -> Upload:
             raise too_large(ctx, size, f"{option} {file}")
         data = path.read_bytes()
     except OSError as exc:
-        raise BadInput(f"{option} {file}: {exc.strerror}") from None
+        raise BadInput(f"{option} {file}: {exc.strerror}", ja=[f"{option} {file} を読めません（{exc.strerror}）。"]) from None
     return Upload(path.name, data, str(path.resolve()))
 
 
@@ -166,14 +166,15 @@ def save_document_file(ctx: Context, case_id: str, document_id: int, out: str) -
     doc, data = document_file(ctx, case_id, document_id)
     target = Path(out)
     if target.is_dir():
-        raise BadInput(f"--out {out} is a folder: name the file to write")
+        raise BadInput(f"--out {out} is a folder: name the file to write",
+                       ja=[f"--out {out} はフォルダです。書き出すファイルの名前を指定してください。"])
     partial = target.with_name(f".{target.name}.partial")
     try:
         partial.write_bytes(data)
         partial.replace(target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise BadInput(f"--out {out}: {exc.strerror}") from None
+        raise BadInput(f"--out {out}: {exc.strerror}", ja=[f"--out {out} に書き出せません（{exc.strerror}）。"]) from None
     return {"id": document_id, "case": case_id, "kind": doc["kind"], "file_name": doc["file_name"],
             "file_type": doc["file_type"], "size": len(data), "sha256": doc["file_sha256"], "out": str(target)}
 

@@ -104,15 +104,17 @@ def export(ctx: Context, what: str, *, fmt: str, out: str | None, encoding: str 
     ``redact`` people's names become pseudonyms (stable within the file, unlinkable across files)."""
     ctx.authorize("case.export")
     if what not in WHAT:
-        raise BadInput(f"unknown export {what!r} (one of {', '.join(WHAT)})")
+        raise BadInput(f"unknown export {what!r} (one of {', '.join(WHAT)})",
+                       ja=[f"出力の種類「{what}」はありません（{'、'.join(WHAT)} のいずれかです）。"])
     if fmt == "xlsx" and out is None:
-        raise BadInput("xlsx needs --out FILE (it is not text)")
+        raise BadInput("xlsx needs --out FILE (it is not text)",
+                       ja=["xlsx は文字で表示できないため --out FILE で書き出してください。"])
     if fmt == "xlsx" and encoding.lower() not in ("utf-8", "utf8"):
-        raise BadInput("--encoding applies to CSV only")
+        raise BadInput("--encoding applies to CSV only", ja=["--encoding は CSV のときだけ指定できます。"])
     try:
         "".encode(encoding)
     except LookupError:
-        raise BadInput(f"unknown encoding {encoding!r}") from None
+        raise BadInput(f"unknown encoding {encoding!r}", ja=[f"文字コード「{encoding}」は使えません。"]) from None
     if council is not None:
         with ctx.read() as repo:
             check(repo, council=council)
@@ -179,5 +181,6 @@ def check_case_list_export(ctx: Context, *, fmt: str, program: str | None = None
 def _case_list_export(ctx: Context, fmt: str, **filters: Any) -> CaseFilter:
     ctx.authorize("case.export")
     if fmt not in LIST_FORMATS:
-        raise BadInput(f"unknown format {fmt!r} (one of {', '.join(LIST_FORMATS)})")
+        raise BadInput(f"unknown format {fmt!r} (one of {', '.join(LIST_FORMATS)})",
+                       ja=[f"形式「{fmt}」はありません（{'、'.join(LIST_FORMATS)} のいずれかです）。"])
     return case_filter(**filters)

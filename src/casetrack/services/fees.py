@@ -220,7 +220,7 @@ def decide_claim_by_event(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], 
 def _load_claim(repo: Repo, case_id: str, claim_id: int) -> dict[str, Any]:
     claim = next((c for c in repo.case_claims(case_id) if c["id"] == claim_id), None)
     if claim is None:
-        raise NotFound("claim", f"{claim_id} of case {case_id}")
+        raise NotFound("claim", f"{claim_id} of case {case_id}", ja=[f"案件 {case_id} に支払申請 {claim_id} はありません。"])
     if claim["status"] != "claimed":
         raise Refused(f"claim {claim_id} of case {case_id} is already {claim['status']}: a decided or rejected "
                       "claim cannot change",

@@ -238,11 +238,13 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
         raise ImportRejected(
             f"{path}: the header row (row 1) does not match the layout of templates/import/cases.csv "
             f"(found {found}; is the file in another encoding?); expected the headers {', '.join(LAYOUT)} "
-            f"(required: {', '.join(REQUIRED)})", [f"row 1: unknown header {h!r}" for h in headers])
+            f"(required: {', '.join(REQUIRED)})", [f"row 1: unknown header {h!r}" for h in headers],
+            ja=[f"{path} の見出し行（1行目：{found}）が取込用の様式（templates/import/cases.csv）と合いません。文字コードが違う可能性があります。何も取り込んでいません。"])
     missing = [h for h in REQUIRED if h not in headers]
     if missing:
         raise ImportRejected(f"{path}: missing column(s) {', '.join(missing)} (see templates/import/cases.csv)",
-                             [f"missing column {h}" for h in missing])
+                             [f"missing column {h}" for h in missing],
+                             ja=[f"{path} に必要な列がありません：{'、'.join(missing)}（templates/import/cases.csv を参照）。何も取り込んでいません。"])
     specs = all_workflows()
     with ctx.read() if dry_run else ctx.write() as repo:
         councils = {c["code"] for c in repo.list_councils()}
@@ -275,7 +277,9 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
         if errors:
             raise ImportRejected(f"{path}: {len(errors)} problem(s) in {len({e.split(':')[0] for e in errors})} "
                                  f"row(s); nothing imported: " + "; ".join(errors[:20])
-                                 + (f"; … {len(errors) - 20} more" if len(errors) > 20 else ""), errors)
+                                 + (f"; … {len(errors) - 20} more" if len(errors) > 20 else ""), errors,
+                                 ja=[f"{path} の{len({e.split(':')[0] for e in errors})}行に{len(errors)}件の誤りがあるため、何も取り込んでいません："
+                                     + "; ".join(errors[:20]) + (f"; ほか{len(errors) - 20}件" if len(errors) > 20 else "")])
         if dry_run:
             return {"file": path, "rows": len(rows), "imported": 0, "dry_run": True}
         _advance_counters(repo, rows)

@@ -79,7 +79,8 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
             raise BadInput(f"--held-on {held_on} is before the plan date {case['plan_date']}",
                            [f"実施日 {held_on} が計画日 {case['plan_date']} より前です。"])
         if report is not None and REPORT_KIND not in spec.documents:
-            raise BadInput(f"program {spec.program} has no {REPORT_KIND} document kind: --report cannot be recorded")
+            raise BadInput(f"program {spec.program} has no {REPORT_KIND} document kind: --report cannot be recorded",
+                           ja=[f"{spec.ja}には伴走支援報告書の書類の種類がないため、--report を記録できません。"])
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         repo.update_session(case_id, seq, values)
@@ -110,22 +111,27 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         if spec.program != "405":
-            raise Refused(f"case {case_id} is {spec.program}: explicit schedules are for 405 cases")
+            raise Refused(f"case {case_id} is {spec.program}: explicit schedules are for 405 cases",
+                          ja=[f"案件 {case_id} は405事業の案件ではありません。伴走支援の日程を個別に決められるのは405事業の案件だけです。"])
         if case["state"] not in spec.session_states:
             raise Refused(f"case {case_id} is {case['state']}: a schedule is agreed between the plan date and "
-                          f"the end of monitoring ({', '.join(spec.session_states)})")
+                          f"the end of monitoring ({', '.join(spec.session_states)})",
+                          ja=[f"案件 {case_id} は{spec.states[case['state']].ja}です。伴走支援の日程は計画の成立後、伴走支援の終了までに決めます。"])
         if case["plan_date"] is None:
-            raise Refused(f"case {case_id} has no plan date yet (set by {spec.plan_date_event})")
+            raise Refused(f"case {case_id} has no plan date yet (set by {spec.plan_date_event})",
+                          ja=[f"案件 {case_id} にはまだ計画日がありません。"])
         current = repo.case_sessions(case_id)
         if any(s["status"] != "scheduled" for s in current):
-            raise Refused(f"case {case_id} already has held or waived sessions; its schedule can no longer change")
+            raise Refused(f"case {case_id} already has held or waived sessions; its schedule can no longer change",
+                          ja=[f"案件 {case_id} には実施済みまたは免除の回があるため、日程はもう変更できません。"])
         rules = spec.rule_set(case["rule_set"]).values
         cal = council_calendar(ctx, ReminderRepo(repo.conn), case["council"])
         try:
             planned = explicit_sessions(case["plan_date"], sorted(dates),
                                         case["window_months"] or int(rules["window_months"]), is_closed=cal.is_closed)
         except ValueError as exc:
-            raise Refused(f"schedule refused for case {case_id}: {exc}", str(exc).split("; ")) from None
+            raise Refused(f"schedule refused for case {case_id}: {exc}", str(exc).split("; "),
+                          ja=[f"案件 {case_id} の伴走支援の日程を受け付けられません（各回の間は1〜12か月、最後の回は伴走支援の期間内）：{exc}"]) from None
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         repo.replace_sessions(case_id, [{"seq": s.seq, "kind": s.kind, "nominal_due_on": s.nominal_due_on,

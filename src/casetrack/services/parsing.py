@@ -36,7 +36,8 @@ def parse_lender(text: str) -> LenderArg:
             break
         head, flags = rest, [last, *flags]
     if not head or len(set(flags)) != len(flags):
-        raise BadInput(f"--lender {text!r}: expected ORG_ID[:main][:guaranteed]")
+        raise BadInput(f"--lender {text!r}: expected ORG_ID[:main][:guaranteed]",
+                       ja=[f"--lender「{text}」の形が正しくありません（ORG_ID[:main][:guaranteed]）。"])
     return LenderArg(int(head) if head.isascii() and head.isdigit() else head, "main" in flags,
                      "guaranteed" in flags)
 
@@ -67,7 +68,8 @@ MAX_YEN = 999_999_999  # fees and estimates are millions at most; the columns ho
 def parse_yen(text: str, what: str) -> int:
     cleaned = normalise(text).strip().replace(",", "").removesuffix("円").removeprefix("¥").strip()
     if not re.fullmatch(r"[0-9]{1,12}", cleaned):  # only ASCII digits: int() would read ٣٠٠ as 300
-        raise BadInput(f"{what}: {text!r} is not an amount in whole yen")
+        raise BadInput(f"{what}: {text!r} is not an amount in whole yen",
+                       ja=[f"{what}「{text.strip()}」は円単位の金額ではありません（例：1,234,567）。"])
     if int(cleaned) > MAX_YEN:
         raise BadInput(f"{what}: {text!r} is more than {MAX_YEN:,} yen",
                        ja=[f"{what}「{text.strip()}」は大きすぎます（{MAX_YEN:,}円まで）。"])
@@ -77,13 +79,25 @@ def parse_yen(text: str, what: str) -> int:
 def parse_estimate(text: str) -> tuple[str, int]:
     component, sep, amount = text.partition("=")
     if not sep:
-        raise BadInput(f"--estimate {text!r}: expected COMPONENT=YEN")
+        raise BadInput(f"--estimate {text!r}: expected COMPONENT=YEN",
+                       ja=[f"--estimate「{text}」の形が正しくありません（費用の種類=円）。"])
     component = normalise(component).strip()
     if component not in COMPONENTS and component.isascii():  # a label is resolved with the case's program
-        raise BadInput(f"--estimate {text!r}: unknown fee component {component!r} (one of {', '.join(COMPONENTS)})")
+        raise BadInput(f"--estimate {text!r}: unknown fee component {component!r} (one of {', '.join(COMPONENTS)})",
+                       ja=[f"--estimate「{text}」：費用の種類「{component}」はありません（{'、'.join(COMPONENTS)} のいずれかです）。"])
     return component, parse_yen(amount, f"--estimate {component}")
 
 
+
+
+_WHAT_JA = {"company name": "会社名", "organisation name": "機関名", "document kind": "書類の種類", "program": "事業",
+            "state": "状態", "track": "枠", "fee component": "費用の種類", "name": "名称", "address": "所在地",
+            "representative": "代表者", "display name": "表示名"}
+
+
+def what_ja(what: str) -> str:
+    """The Japanese of a ``what`` these readers are given (as given when it is Japanese already)."""
+    return _WHAT_JA.get(what, what)
 
 
 # -- names ---------------------------------------------------------------------------------------
@@ -102,7 +116,7 @@ def clean_name(text: str, what: str, ja_what: str | None = None) -> str:
     """A name as stored: NFKC, outer spaces trimmed, and refused (naming the character and its position)
     when it holds a control character (CR, LF, tab…), a bidirectional override or isolate, or a
     zero-width character, or is empty. ``ja_what`` names it in the Japanese reasons (default ``what``)."""
-    ja_what = ja_what or what
+    ja_what = ja_what or what_ja(what)
     value = normalise(str(text)).strip()
     for position, ch in enumerate(value, start=1):
         category = unicodedata.category(ch)
@@ -129,7 +143,8 @@ def resolve_label(value: str, labels: Mapping[str, str], what: str) -> str:
         return typed
     matches = [key for key, label in labels.items() if normalise(label) == typed]
     if len(matches) > 1:
-        raise BadInput(f"{what} {value!r} is the label of several: {', '.join(matches)}; give the id")
+        raise BadInput(f"{what} {value!r} is the label of several: {', '.join(matches)}; give the id",
+                       ja=[f"{what_ja(what)}「{value}」に当たるものが複数あります（{'、'.join(matches)}）。id で指定してください。"])
     return matches[0] if matches else value
 
 
@@ -167,8 +182,10 @@ def _by_name(rows: list[dict[str, Any]], ref: str, what: str, option: str) -> in
     if same:
         listed = "; ".join(f"id {r['id']} {r['name']}" + (f" (法人番号 {r['corporate_number']})"
                                                            if r.get("corporate_number") else "") for r in same)
-        raise BadInput(f"{option} {ref!r}: {len(same)} {what}s have that name ({listed}); give the id")
-    raise BadInput(f"{option} {ref!r}: no {what} has that name ({_candidates(rows, typed)})")
+        raise BadInput(f"{option} {ref!r}: {len(same)} {what}s have that name ({listed}); give the id",
+                       ja=[f"{option}「{ref}」と同じ名前が{len(same)}件あります（{listed}）。id で指定してください。"])
+    raise BadInput(f"{option} {ref!r}: no {what} has that name ({_candidates(rows, typed)})",
+                   ja=[f"{option}「{ref}」という名前は登録されていません（{_candidates(rows, typed).replace('no similar name', '似た名前もありません').replace('similar: ', '似た名前：')}）。"])
 
 
 def resolve_company(repo: Repo, ref: int | str) -> int:

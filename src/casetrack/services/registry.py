@@ -50,7 +50,8 @@ def init_db(ctx: Context, *, admin: str | None = None, app_role: str | None = No
                 repo.insert_user({"name": admin, "council": "00", "email": None, "role": "admin", "active": True,
                                   "created_at": utcnow()})
             elif existing["role"] != "admin" or not existing["active"]:
-                raise BadInput(f"user {admin} exists and is not an active admin")
+                raise BadInput(f"user {admin} exists and is not an active admin",
+                               ja=[f"ユーザー {admin} はすでにあり、有効な管理者ではありません。"])
     refresh_statistics(ctx.engine)
     result = {"database": redact(ctx.db_url), "schema_before": before, "schema": after,
               "councils": len(rows), "councils_added": added}
@@ -67,7 +68,7 @@ def _authorize_init(ctx: Context) -> None:
         anyone, role, active = setup_role(ctx.engine, ctx.user)
         if anyone and (role != "admin" or not active):
             raise NotPermitted(f"{ctx.user} may not upgrade the database: only an active admin may, once users "
-                               "exist")
+                               "exist", ja=[f"{ctx.user} はデータベースを更新できません（ユーザーがいるときは有効な管理者だけができます）。"])
     ctx.authorized, ctx.scope = "system.init", None
 
 
@@ -178,18 +179,20 @@ def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: 
     _check_user_name(name)
     display_name = check_display_name(display_name)
     if role not in ROLES:
-        raise BadInput(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+        raise BadInput(f"unknown role {role!r} (one of {', '.join(ROLES)})",
+                       ja=[f"役割「{role}」はありません（{'、'.join(ROLES)} のいずれかです）。"])
     _check_email(email)
     actor = ctx.authorize("user.manage")
     if actor.role is None and not ctx.trusted and role != "admin":
         raise NotPermitted("the first user must be an admin, who then adds the staff: "
-                           "casetrack init --admin NAME (or user add NAME --council 00 --role admin)")
+                           "casetrack init --admin NAME (or user add NAME --council 00 --role admin)",
+                           ja=["最初のユーザーは管理者です。管理者が職員を追加します：casetrack init --admin NAME（または user add NAME --council 00 --role admin）。"])
     with ctx.write() as repo:
         for code in (council, *more_councils):
             if repo.council(code) is None:
                 raise NotFound("council", code)
         if repo.user(name):
-            raise BadInput(f"user {name} already exists")
+            raise BadInput(f"user {name} already exists", ja=[f"ユーザー {name} はすでに登録されています。"])
         values = {"name": name, "council": council, "email": email, "role": role, "active": True,
                   "display_name": display_name, "created_at": utcnow()}
         repo.insert_user(values, more_councils)
@@ -208,9 +211,11 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any]) -> dict[str, Any
     name or e-mail). Every value is checked before anything is written."""
     unknown = sorted(set(changes) - set(SELF_EDITABLE) - set(ADMIN_ONLY))
     if unknown:
-        raise BadInput(f"cannot edit {', '.join(unknown)} of a user")
+        raise BadInput(f"cannot edit {', '.join(unknown)} of a user",
+                       ja=[f"ユーザーの{'、'.join(unknown)}はここでは変更できません。"])
     if not changes:
-        raise BadInput("nothing to change: give --display-name or --email")
+        raise BadInput("nothing to change: give --display-name or --email",
+                       ja=["変更はありません。--display-name か --email を指定してください。"])
     values: dict[str, Any] = {}
     if "display_name" in changes:
         values["display_name"] = check_display_name(changes["display_name"])
@@ -245,9 +250,10 @@ def check_display_name(text: str | None) -> str | None:
         return None
     value = " ".join(unicodedata.normalize("NFKC", text).split())
     if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise BadInput("--display-name has a control character")
+        raise BadInput("--display-name has a control character", ja=["--display-name に制御文字が含まれています。"])
     if len(value) > 100:
-        raise BadInput(f"--display-name is {len(value)} characters (at most 100)")
+        raise BadInput(f"--display-name is {len(value)} characters (at most 100)",
+                       ja=[f"--display-name が{len(value)}文字です（100文字まで）。"])
     return value or None
 
 
@@ -259,7 +265,8 @@ def set_user_active(ctx: Context, name: str, active: bool) -> dict[str, Any]:
         if user is None:
             raise NotFound("user", name)
         if not active and user["role"] == "admin" and repo.active_admins() == [name]:
-            raise Refused(f"{name} is the last active admin; add another admin first")
+            raise Refused(f"{name} is the last active admin; add another admin first",
+                          ja=[f"{name} は最後の有効な管理者です。先に別の管理者を追加してください。"])
         repo.update_user(name, {"active": active})
         if not active:  # and signed out of the dashboard everywhere, at once
             from ..store.web import SignInRepo
@@ -320,7 +327,8 @@ def list_companies(ctx: Context) -> list[dict[str, Any]]:
 
 def _check_user_name(name: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", name):
-        raise BadInput(f"user name {name!r} must be 1–64 letters, digits, '.', '_' or '-'")
+        raise BadInput(f"user name {name!r} must be 1–64 letters, digits, '.', '_' or '-'",
+                       ja=[f"ユーザー名「{name}」は英数字と . _ - で1〜64文字にしてください。"])
 
 
 def is_email(text: str) -> bool:

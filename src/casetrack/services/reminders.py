@@ -336,7 +336,8 @@ def check_mail_settings(ctx: Context) -> None:
 
     found = problems(ctx.settings)
     if found:
-        raise BadInput("mail settings: " + "; ".join(found), details=found)
+        raise BadInput("mail settings: " + "; ".join(found), details=found,
+                       ja=["メールの設定に誤りがあります：" + "; ".join(found)])
 
 
 def sweep_plan(ctx: Context, today: dt.date, *, dry_run: bool = False) -> Enqueued:
@@ -619,7 +620,8 @@ class Lease:
 def check_multi_node(ctx: Context) -> None:
     if ctx.settings.scheduler.multi_node and ctx.engine.dialect.name != "postgresql":
         raise BadInput("[scheduler] multi_node needs PostgreSQL: SQLite is a single machine's database "
-                       "(run one scheduler, or move to PostgreSQL)")
+                       "(run one scheduler, or move to PostgreSQL)",
+                       ja=["[scheduler] multi_node には PostgreSQL が必要です（SQLite は一台のコンピューターのデータベースです）。スケジューラーを一つにするか、PostgreSQL に移してください。"])
 
 
 def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lease | None = None,
@@ -662,7 +664,8 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
                 "pending": pending, "messages": plan.messages, "skipped": plan.skipped_rungs}
     lease = Lease(ctx)
     if not lease.take():
-        raise Conflict(lease_refusal(lease.current() or {}))
+        held = lease_refusal(lease.current() or {})
+        raise Conflict(held, ja=[f"別の送信処理が実行中のため、何もしていません。終わってからやり直してください（{held}）。"])
     try:
         result = sweep(ctx, ctx.today, lease=lease)
     finally:
@@ -680,9 +683,9 @@ def outbox_retry(ctx: Context, ids: list[int], *, dead: bool = False,
     the next sweep."""
     ctx.authorize("outbox.retry")
     if bool(ids) == dead:
-        raise BadInput("give message ids or --dead (not both)")
+        raise BadInput("give message ids or --dead (not both)", ja=["送信記録の番号か --dead のどちらか一方を指定してください。"])
     if since is not None and not dead:
-        raise BadInput("--since goes with --dead")
+        raise BadInput("--since goes with --dead", ja=["--since は --dead と一緒に指定します。"])
     check_mail_settings(ctx)  # a letter put back must be able to go this time
     with ctx.write() as repo:
         rrepo = ReminderRepo(repo.conn, ctx.scope)

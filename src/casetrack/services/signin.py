@@ -89,9 +89,9 @@ def sign_in(ctx: Context, password: str, *, now: dt.datetime, client_ip: str | N
         with _unit(ctx, write=True, user=name) as repo:
             repo.add_failure(name, now)
             repo.prune_failures(now - r.lookback - dt.timedelta(days=1))
-        raise SignInRefused("wrong user name or password")
+        raise SignInRefused("wrong user name or password", ja=["ユーザー名またはパスワードが違います。"])
     if not user["active"]:
-        raise UserDisabled(f"user {name} is disabled")
+        raise UserDisabled(f"user {name} is disabled", ja=["ユーザー名またはパスワードが違います。"])
     session = WebSession(user["name"], user["role"], secrets.token_urlsafe(32), secrets.token_urlsafe(32))
     with _unit(ctx, write=True, user=session.user) as repo:
         repo.clear_failures(name)

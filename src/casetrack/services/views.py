@@ -130,7 +130,8 @@ def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, p
     today = ctx.today
     specs = all_workflows()
     if program is not None and program not in specs:
-        raise BadInput(f"unknown program {program!r} (one of {', '.join(specs)})")
+        raise BadInput(f"unknown program {program!r} (one of {', '.join(specs)})",
+                       ja=[f"事業「{program}」はありません（{'、'.join(specs)} のいずれかです）。"])
     chosen = {p: spec for p, spec in specs.items() if program in (None, p)}
     open_in = {p: frozenset(spec.open_states) for p, spec in chosen.items()}
     states = sorted(set().union(*open_in.values()))
@@ -234,7 +235,8 @@ def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> 
     cases (days in the state above its threshold), and what ended this fiscal year."""
     ctx.authorize("case.read")
     if by not in ("state", "coordinator", "program", "council"):
-        raise BadInput(f"--by {by!r}: one of state, coordinator, program, council")
+        raise BadInput(f"--by {by!r}: one of state, coordinator, program, council",
+                       ja=[f"--by「{by}」では集計できません（state、coordinator、program、council のいずれかです）。"])
     today = ctx.today
     fy = fiscal_year(today)
     specs = all_workflows()

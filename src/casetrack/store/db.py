@@ -86,17 +86,20 @@ def get_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
-        raise DatabaseUnavailable(f"cannot open database: {redact(url)!r} is not a database URL or path") from None
+        raise DatabaseUnavailable(f"cannot open database: {redact(url)!r} is not a database URL or path",
+                                  ja=[f"データベースを開けません：{redact(url)!r} はデータベースの URL でもパスでもありません。"]) from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not Path(database).parent.is_dir():
-            raise DatabaseUnavailable(f"cannot open database {redact(url)}: folder {Path(database).parent} does not exist")
+            raise DatabaseUnavailable(f"cannot open database {redact(url)}: folder {Path(database).parent} does not exist",
+                                      ja=[f"データベース {redact(url)} を開けません：フォルダ {Path(database).parent} がありません。"])
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _sqlite_pragmas(engine)
     elif parsed.get_backend_name() == "postgresql":
         engine = create_engine(url, pool_pre_ping=False, connect_args={"connect_timeout": 5})
     else:
-        raise DatabaseUnavailable(f"cannot open database {redact(url)}: only SQLite and PostgreSQL are supported")
+        raise DatabaseUnavailable(f"cannot open database {redact(url)}: only SQLite and PostgreSQL are supported",
+                                  ja=[f"データベース {redact(url)} を開けません：使えるのは SQLite と PostgreSQL だけです。"])
     _engines[url] = engine
     return engine
 
@@ -109,7 +112,8 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
     try:
         conn = engine.connect()
     except OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot open database {redact(str(engine.url))}: {_first_line(exc)}") from None
+        raise DatabaseUnavailable(f"cannot open database {redact(str(engine.url))}: {_first_line(exc)}",
+                                  ja=[f"データベース {redact(str(engine.url))} を開けません：{_first_line(exc)}"]) from None
     try:
         if write:
             conn = conn.execution_options(casetrack_write=True)
@@ -137,11 +141,14 @@ def schema_revision(conn: Connection) -> str | None:
 def translate_error(exc: BaseException) -> CasetrackError:
     """A database error the services did not foresee, as one readable error (CLI.md exit codes)."""
     if isinstance(exc, IntegrityError):
-        return Conflict("the database refused the change because of a concurrent one; nothing written — retry")
+        return Conflict("the database refused the change because of a concurrent one; nothing written — retry",
+                        ja=["同時に行われた別の変更のため、データベースが変更を受け付けませんでした。何も書き込んでいません。やり直してください。"])
     if isinstance(exc, OperationalError):
-        return DatabaseUnavailable(f"database error: {_first_line(exc)}")
+        return DatabaseUnavailable(f"database error: {_first_line(exc)}",
+                                   ja=[f"データベースのエラー：{_first_line(exc)}"])
     return InternalError(f"internal error: database error: {type(exc).__name__}: {_first_line(exc)} "
-                         "(run with --debug for the traceback)")
+                         "(run with --debug for the traceback)",
+                         ja=[f"内部エラー（データベース）：{type(exc).__name__}: {_first_line(exc)}（--debug で詳細を表示します）"])
 
 
 def refresh_statistics(engine: Engine) -> None:
@@ -206,9 +213,11 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
     read and write the data, but only read and append the history, the ledger and the access log, and
     never alter a table or a trigger. Row-level security then applies to it (migration 0008)."""
     if engine.dialect.name != "postgresql":
-        raise BadInput("--app-role applies to PostgreSQL only (SQLite has no roles)")
+        raise BadInput("--app-role applies to PostgreSQL only (SQLite has no roles)",
+                       ja=["--app-role は PostgreSQL だけで使えます（SQLite にはロールがありません）。"])
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
-        raise BadInput(f"role name {role!r}: lower-case letters, digits and '_' only")
+        raise BadInput(f"role name {role!r}: lower-case letters, digits and '_' only",
+                       ja=[f"ロール名「{role}」には英小文字、数字、_ だけが使えます。"])
     with engine.begin() as conn:
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
             raise NotFound("database role", role)
@@ -217,7 +226,8 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
                                             {"s": schema}).scalars())
         if role in owners:
             raise BadInput(f"role {role} owns the tables: row-level security does not hold for an owner; "
-                           "grant to a role that does not own them")
+                           "grant to a role that does not own them",
+                           ja=[f"ロール {role} はテーブルの所有者のため、行単位のセキュリティが効きません。所有者でないロールを指定してください。"])
         tables: list[str] = list(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"),
                                               {"s": schema}).scalars())
         statements = [f'GRANT USAGE ON SCHEMA "{schema}" TO {role}',

@@ -101,7 +101,7 @@ def estimates(web: Web) -> Response:
                 try:
                     amounts[component] = parse_yen(text, component)
                 except BadInput as exc:
-                    if exc.ja:  # a whole number, but too large
+                    if "is more than" in exc.message:  # a whole number, but too large
                         raise
                     raise BadInput(f"見積の金額「{text[:40]}」は円の整数ではありません（例：1,234,567）。") from None
         if not amounts:

@@ -63,7 +63,7 @@ def _yen(web: Web, name: str, label: str) -> int:
     try:
         return parse_yen(text, label)
     except BadInput as exc:
-        if exc.ja:
+        if "is more than" in exc.message:  # a whole number, but too large: its own Japanese says so
             raise
         raise BadInput(exc.message, [f"{label}「{text.strip()}」は円単位の金額ではありません。"
                                      "1以上の整数で入力してください（例：1,234,567）。"]) from None

@@ -69,9 +69,11 @@ def svg(spec: WorkflowSpec, highlight: str | None = None) -> str:
     exe = dot_program()
     if exe is None:
         raise BadInput("SVG needs graphviz's dot program (Debian: apt-get install graphviz); "
-                       "--format mermaid works without it")
+                       "--format mermaid works without it",
+                       ja=["SVG には graphviz の dot が必要です（Debian: apt-get install graphviz）。--format mermaid なら不要です。"])
     done = subprocess.run([exe, "-Tsvg"], input=dot(spec, highlight).encode("utf-8"), capture_output=True,
                           timeout=60, check=False)
     if done.returncode != 0:
-        raise BadInput(f"graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+        raise BadInput(f"graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}",
+                       ja=[f"graphviz が失敗しました：{done.stderr.decode('utf-8', 'replace').strip()}"])
     return done.stdout.decode("utf-8")

@@ -128,7 +128,8 @@ class Engine:
             cursor.pending = ()
         if not moved:
             raise GuardFailed(
-                f"{event_id} refused for case {facts.id}: " + "; ".join(reasons), reasons
+                f"{event_id} refused for case {facts.id}: " + "; ".join(reasons), reasons,
+                ja=[f"案件 {facts.id} の「{event.ja}」はできません：" + "、".join(reasons)],
             )
         return Move(event, facts.state, cursor.state)
 
@@ -137,16 +138,22 @@ class Engine:
         those allowed now and those whose guards block them now. ``details``: the events allowed now."""
         state = self.spec.states[facts.state]
         head = f"event {event_id} is not allowed in state {facts.state} ({state.ja}) of case {facts.id}"
+        head_ja = f"案件 {facts.id} は{state.ja}のため、「{self.spec.events[event_id].ja}」はできません"
         verdicts = self.verdicts(facts, on)
         if not verdicts:
-            return EventNotAllowed(f"{head}; events allowed now: none (final state)", [])
+            return EventNotAllowed(f"{head}; events allowed now: none (final state)", [],
+                                   ja=[f"{head_ja}（終了した案件です）。"])
         allowed = [v.event for v in verdicts if v.allowed]
         blocked = [v.event for v in verdicts if not v.allowed]
         text = f"{head}; events of this state allowed now: {', '.join(allowed) or 'none'}"
+        labels = "、".join(f"「{self.spec.events[e].ja}」（{e}）" for e in allowed) or "なし"
+        text_ja = f"{head_ja}。今できる手続き：{labels}"
         if blocked:
             text += (f"; blocked now by their conditions: {', '.join(blocked)} "
                      f"(casetrack case events {facts.id} gives every reason)")
-        return EventNotAllowed(text, allowed)
+            text_ja += (f"。条件を満たさず今はできない手続き：{'、'.join(self.spec.events[e].ja for e in blocked)}"
+                        f"（理由は casetrack case events {facts.id} で表示します）")
+        return EventNotAllowed(text, allowed, ja=[text_ja + "。"])
 
     def verdicts(self, facts: CaseFacts, on: dt.date) -> list[Verdict]:
         """Each event of the current state with whether it may fire and every reason it may not.
