@@ -108,7 +108,7 @@ def test_conflict_in_japanese(ja: Cli, world: World) -> None:
     ja_body, _ = both(ja, "company", "add", "--name", "別の会社", "--fiscal-year-end-month", "3",
                       "--corporate-number", "1180301018771", code=3)
     assert ja_body["code"] == "conflict"
-    assert "法人番号 1180301018771 はすでに会社「株式会社みどり工房」" in ja_body["error"]
+    assert "法人番号 1180301018771 は事業者 1（株式会社みどり工房）として登録済みです" in ja_body["error"]
 
 
 def test_not_permitted_in_japanese(ja: Cli) -> None:

@@ -212,6 +212,7 @@ def master_history(ctx: Context, entity: str, record_id: int) -> list[dict[str, 
     with ctx.read() as repo:
         record = repo.company(record_id) if entity == "company" else repo.org(record_id)
         if record is None or (entity == "company" and not repo.company_visible(record_id)):
-            raise NotFound(entity, record_id)
+            raise NotFound(entity, record_id,
+                           ja=[f"{'会社' if entity == 'company' else '支援機関・金融機関'} {record_id} は見つかりません。"])
         return [change_row(r) for r in repo.master_history(entity, record_id)]
 

@@ -119,12 +119,7 @@ def _estimates(tried: dict[str, Any], choices: dict[str, Any]) -> dict[str, int]
     for key, text in tried["estimates"].items():
         if key.startswith(prefix) and text.strip():
             component = key.removeprefix(prefix)
-            try:
-                amounts[component] = parse_yen(text, f"見積（{labels.get(component, component)}）")
-            except BadInput as exc:
-                if exc.ja:
-                    raise
-                raise BadInput(f"見積の金額「{text[:40]}」は円の整数ではありません（例：1,234,567）。") from None
+            amounts[component] = parse_yen(text, f"見積（{labels.get(component, component)}）")
     return amounts
 
 
