@@ -100,6 +100,8 @@ app_user = Table(
     Column("active", Boolean(), nullable=False, default=True),
     Column("password_hash", String()),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("must_change_password", Boolean(), nullable=False, default=False),
+    Column("case_filters", String(2000)),
 )
 
 cases = Table(
@@ -384,6 +386,7 @@ web_session = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False, index=True),
+    Column("flash", String()),
 )
 
 login_failure = Table(

@@ -90,6 +90,8 @@ class AppUser(SQLModel, table=True):
     active: bool = True
     password_hash: str | None = None
     created_at: dt.datetime
+    must_change_password: bool = False  # a temporary password (reset by an admin): change it at sign-in
+    case_filters: str | None = Field(default=None, max_length=2000)  # the case list's last query string
 
 
 class Case(SQLModel, table=True):
@@ -378,6 +380,7 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)  # every form of this session carries it
     created_at: dt.datetime
     last_seen_at: dt.datetime = Field(index=True)
+    flash: str | None = None  # JSON: the one-time message a form left for the page it redirected to
 
 
 class LoginFailure(SQLModel, table=True):

@@ -15,7 +15,7 @@ from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardF
 from ..services import dashboard
 from ..services.cases import advance as advance_case
 from ..services.exchange import check_case_list_export, export_case_list
-from . import case_forms, money_forms
+from . import case_forms, money_forms, staff
 from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
 
@@ -138,7 +138,13 @@ def case(web: Web) -> Response:
     notice = f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"] else None
     notice = notice or money_forms.notice(web.request.query_params)
     notice = notice or case_forms.notice(web, data)
-    return web.page("case.html.j2", data=data, notice=notice, error=None, tried={})
+    notice = notice or staff.assign_notice(web)
+    assign = staff.assign_form(web, data)
+    flash = web.take_flash()  # a form of this case refused: why, and the values typed (shown once)
+    if flash:
+        return web.page("case.html.j2", data=data, notice=None, error={**(flash.get("error") or {}),
+                        "status": flash.get("status")}, tried=flash.get("tried") or {}, assign=assign)
+    return web.page("case.html.j2", data=data, notice=notice, error=None, tried={}, assign=assign)
 
 
 def advance(web: Web) -> Response:
@@ -171,5 +177,5 @@ def advance(web: Web) -> Response:
             error = {"title": f"「{label}」の入力に誤りがあります。", "details": reasons_of(exc)}
         else:
             error = {"title": f"「{label}」はできません。理由：", "details": reasons_of(exc)}
-        return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)
+        return web.refused_on_case(case_id, status_of(exc), error, tried)
     return RedirectResponse(f"/cases/{quote(case_id)}?" + urlencode({"done": event}), status_code=303)

@@ -1,10 +1,3 @@
-/* casetrack dashboard: after a form is refused, the server shows the case page again (422) at the URL
-   the form was sent to. Put the case page's own URL in the address bar instead, so that the page can
-   be bookmarked and a reload shows the case rather than sending the form again. Without script the
-   page works the same, only the address bar keeps the form's URL. */
-(function () {
-  var url = document.body && document.body.getAttribute("data-page-url");
-  if (url && url !== location.pathname + location.search && window.history && history.replaceState) {
-    history.replaceState(null, "", url);
-  }
-})();
+/* casetrack dashboard: the dashboard's own script. Nothing is needed at present: a refused form is
+   answered by the server with a redirect (303) to the case page, which shows the refusal once, so the
+   address bar never keeps a form's URL and a reload sends nothing. Every page works without script. */
