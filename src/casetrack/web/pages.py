@@ -135,10 +135,11 @@ def case(web: Web) -> Response:
     case_id = web.request.path_params["case_id"]
     data = dashboard.case_page(web.ctx, case_id)
     done = web.request.query_params.get("done")
-    notice = f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"] else None
+    notice = staff.assign_notice(web)  # before the events': "assign" names the history row too
+    notice = notice or (f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"]
+                        else None)
     notice = notice or money_forms.notice(web.request.query_params)
     notice = notice or case_forms.notice(web, data)
-    notice = notice or staff.assign_notice(web)
     assign = staff.assign_form(web, data)
     flash = web.take_flash()  # a form of this case refused: why, and the values typed (shown once)
     if flash:
