@@ -11,7 +11,17 @@ import pytest
 
 from casetrack.services import set_password, signin
 from tests.conftest import ADMIN
-from tests.web.conftest import ACTOR, COORDINATOR, HQ, OTHER_SUPERVISOR, PASSWORD, SUPERVISOR, Site, csrf_of, sign_in
+from tests.web.conftest import (
+    ACTOR,
+    COORDINATOR,
+    HQ,
+    OTHER_SUPERVISOR,
+    PASSWORD,
+    SUPERVISOR,
+    Site,
+    csrf_of,
+    sign_in,
+)
 
 SATO = "mori"  # a second coordinator of council 13
 
