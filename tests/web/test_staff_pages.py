@@ -286,3 +286,25 @@ def test_a_refusal_waits_for_its_own_page(site: Site) -> None:
     assert refused.status_code == 303
     assert "見積を変更できませんでした。" not in client.get(f"/cases/{site.cases['monitoring']}").text
     assert "見積を変更できませんでした。" in client.get(f"/cases/{case_id}").text
+
+
+# -- the case list remembers each user's filters ---------------------------------------------------------
+
+def test_the_case_list_remembers_the_last_filters_per_user(site: Site) -> None:
+    kato, tester = site.signed_in(COORDINATOR), site.signed_in(SUPERVISOR)
+    filtered = kato.get("/cases?state=consultation&sort=company&order=desc&page=1")
+    assert filtered.status_code == 200 and site.cases["early"] in filtered.text
+    assert site.cases["monitoring"] not in filtered.text
+    back = kato.get("/cases")  # opened again without a query: the last filters and sort, not the page
+    assert back.status_code == 303 and back.headers["location"] == "/cases?state=consultation&sort=company&order=desc"
+    laptop = site.signed_in(COORDINATOR)  # per user, not per browser
+    assert laptop.get("/cases").headers["location"] == back.headers["location"]
+    assert tester.get("/cases").status_code == 200  # another user's list is their own
+    assert 'href="/cases?clear=1"' in filtered.text and "条件をクリア" in filtered.text
+    cleared = kato.get("/cases?clear=1")
+    assert cleared.status_code == 303 and cleared.headers["location"] == "/cases"
+    everything = kato.get("/cases")
+    assert everything.status_code == 200 and site.cases["monitoring"] in everything.text
+    assert kato.get("/cases?q=%E3%81%82").status_code == 200  # a bad filter is never remembered
+    assert kato.get("/cases?sort=nonsense").status_code == 400
+    assert kato.get("/cases").headers["location"] == "/cases?q=%E3%81%82"

@@ -217,6 +217,28 @@ def own_profile(ctx: Context) -> dict[str, Any]:
     return {k: user.get(k) for k in ("name", "display_name", "email", "council", "role")}
 
 
+CASE_FILTERS_MAX = 2000
+
+
+def saved_case_filters(ctx: Context) -> str:
+    """The acting user's last filters and sort of the case list (a query string; empty: none)."""
+    ctx.authorize("user.self")
+    with ctx.read() as repo:
+        user = repo.user(ctx.user)
+    return str((user or {}).get("case_filters") or "")
+
+
+def save_case_filters(ctx: Context, query: str) -> None:
+    """Remember ``query`` (the case list's filters and sort, already checked by the list) for the acting
+    user; an empty one forgets them. Written only when it changed."""
+    ctx.authorize("user.self")
+    value = query[:CASE_FILTERS_MAX] or None
+    with ctx.write() as repo:
+        user = repo.user(ctx.user)
+        if user is not None and user.get("case_filters") != value:
+            repo.update_user(ctx.user, {"case_filters": value})
+
+
 def display_names(ctx: Context) -> dict[str, str]:
     """The display names of the staff of the actor's councils, by login (for pages that name a
     coordinator or the signed-in user; a login without a display name stands as it is). Only names:

@@ -15,6 +15,7 @@ from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardF
 from ..services import dashboard
 from ..services.cases import advance as advance_case
 from ..services.exchange import check_case_list_export, export_case_list
+from ..services.registry import save_case_filters, saved_case_filters
 from . import case_forms, money_forms, staff
 from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
@@ -57,8 +58,26 @@ def _sort(params: QueryParams) -> tuple[str, bool]:
     return sort, order == "desc"
 
 
+REMEMBERED = (*CASE_FILTERS, *CASE_FLAGS, "sort", "order")  # what the case list remembers per user
+
+
 def case_list(web: Web) -> Response:
+    """GET /cases. Opened without a query, the user's last filters and sort come back (a redirect to
+    them, so the URL says what is shown); ``?clear=1`` forgets them (「条件をクリア」)."""
     params = web.request.query_params
+    if params.get("clear") == "1":
+        save_case_filters(web.ctx, "")
+        return RedirectResponse("/cases", status_code=303)
+    if not params:
+        saved = saved_case_filters(web.ctx)
+        if saved:
+            return RedirectResponse(f"/cases?{saved}", status_code=303)
+    response = _case_list(web, params)
+    save_case_filters(web.ctx, urlencode([(k, v) for k, v in params.multi_items() if k in REMEMBERED and v]))
+    return response
+
+
+def _case_list(web: Web, params: QueryParams) -> Response:
     raw_page = params.get("page", "1")
     try:
         page = int(raw_page)
