@@ -36,7 +36,7 @@ def _fits(page: Any, what: str) -> None:
 
 
 def test_add_staff_temporary_password_and_the_forced_change(site: Site, server: str, browser: Any,  # noqa: F811
-                                                             shots: Path) -> None:
+                                                             shots: Path) -> None:  # noqa: F811
     admin = _page(browser)
     _sign_in(admin, server, ADMIN, PASSWORD)
     admin.goto(f"{server}/staff")
@@ -81,7 +81,7 @@ def test_add_staff_temporary_password_and_the_forced_change(site: Site, server: 
 
 
 def test_a_supervisor_moves_a_coordinators_cases(site: Site, server: str, browser: Any,  # noqa: F811
-                                                  shots: Path) -> None:
+                                                  shots: Path) -> None:  # noqa: F811
     page = _page(browser)
     _sign_in(page, server, SUPERVISOR, PASSWORD)
     page.goto(f"{server}/reassign")
