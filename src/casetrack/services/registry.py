@@ -233,10 +233,12 @@ def save_case_filters(ctx: Context, query: str) -> None:
     user; an empty one forgets them. Written only when it changed."""
     ctx.authorize("user.self")
     value = query[:CASE_FILTERS_MAX] or None
-    with ctx.write() as repo:
+    with ctx.read() as repo:
         user = repo.user(ctx.user)
-        if user is not None and user.get("case_filters") != value:
-            repo.update_user(ctx.user, {"case_filters": value})
+    if user is None or user.get("case_filters") == value:
+        return  # the usual case (paging, reloading): no write
+    with ctx.write() as repo:
+        repo.update_user(ctx.user, {"case_filters": value})
 
 
 def display_names(ctx: Context) -> dict[str, str]:
