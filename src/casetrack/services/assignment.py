@@ -127,3 +127,17 @@ def assignable(ctx: Context, council: str | None = None, *, everyone: bool = Fal
         picked.append({"name": u["name"], "display_name": u["display_name"], "active": u["active"],
                        "role": u["role"], "councils": sorted(councils)})
     return picked
+
+
+def is_open(program: str, state: str) -> bool:
+    """Whether a case of ``program`` in ``state`` is still open (its coordinator may still change)."""
+    spec = all_workflows().get(program)
+    return spec is not None and state in spec.states and not spec.states[state].final
+
+
+def state_label(state: str) -> str:
+    """A state's Japanese label (the first workflow that has it; the code when none does)."""
+    for spec in all_workflows().values():
+        if state in spec.states:
+            return spec.states[state].ja
+    return state

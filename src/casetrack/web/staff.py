@@ -25,9 +25,8 @@ from ..domain import policy
 from ..domain.policy import ROLES
 from ..errors import BadInput, CasetrackError, NotFound, NotPermitted
 from ..services import dashboard
-from ..services.assignment import assign, assignable, reassign
+from ..services.assignment import assign, assignable, is_open, reassign, state_label
 from ..services.registry import add_user, list_councils, list_users, reset_password, set_user_active
-from ..workflow.registry import all_workflows
 from .app import Web, reasons_of, status_of
 
 NAME_LIMIT = 64
@@ -64,7 +63,7 @@ def assign_form(web: Web, data: dict[str, Any]) -> dict[str, Any] | None:
     role, case = web.session.role, data["case"]
     if not policy.allows(role, "case.assign") or (role == "coordinator" and case["coordinator"] != web.session.user):
         return None
-    if all_workflows()[case["program"]].states[case["state"]].final:
+    if not is_open(case["program"], case["state"]):
         return None
     candidates = [c for c in assignable(web.ctx, case["council"]) if c["name"] != case["coordinator"]]
     return {"candidates": candidates}
@@ -133,19 +132,12 @@ def reassign_page(web: Web) -> Response:
             error, status = {"title": "プレビューできません。", "details": _reassign_reasons(exc)}, status_of(exc)
     if preview is not None:
         for c in preview["cases"]:
-            c["state_label"] = _state_label(c["state"])
+            c["state_label"] = state_label(c["state"])
     people = assignable(web.ctx, everyone=True)
     scope = web.ctx.actor.scope
     councils = sorted(scope) if scope is not None else sorted({c for p in people for c in p["councils"]})
     return web.page("staff_reassign.html.j2", status, fields=fields, people=people, councils=councils,
                     preview=preview, result=result, error=error)
-
-
-def _state_label(state: str) -> str:
-    for spec in all_workflows().values():
-        if state in spec.states:
-            return spec.states[state].ja
-    return state
 
 
 def _reassign_reasons(exc: CasetrackError) -> list[str]:
