@@ -308,3 +308,21 @@ def test_the_case_list_remembers_the_last_filters_per_user(site: Site) -> None:
     assert kato.get("/cases?q=%E3%81%82").status_code == 200  # a bad filter is never remembered
     assert kato.get("/cases?sort=nonsense").status_code == 400
     assert kato.get("/cases").headers["location"] == "/cases?q=%E3%81%82"
+
+
+@pytest.mark.parametrize("role, status", [("coordinator", 303), ("supervisor", 303), ("hq", 403), ("admin", 403)])
+def test_assign_by_role(site: Site, role: str, status: int) -> None:
+    _sato(site)
+    client = site.signed_in(ACTOR[role])
+    response = _post(client, f"/cases/{site.cases['early']}/assign", {"coordinator": SATO})
+    assert response.status_code == status
+    assert site.cli.ok("case", "show", site.cases["early"])["coordinator"] == (SATO if status == 303 else COORDINATOR)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "supervisor", "hq", "admin"])
+def test_everyone_edits_their_own_profile(site: Site, role: str) -> None:
+    client = site.signed_in(ACTOR[role])
+    response = _post(client, "/me/profile", {"display_name": "表示 名前", "email": ""})
+    assert response.status_code == 303 and response.headers["location"] == "/me?done=profile"
+    me = {u["name"]: u for u in site.cli.ok("user", "list", user=ADMIN)}[ACTOR[role]]
+    assert me["display_name"] == "表示 名前" and me["email"] is None
