@@ -82,11 +82,13 @@ class Generator:
                       "email": None, "is_bank": True} for i in range(1, banks + 1)]
         self.banks = [b["id"] for b in bank_rows]
         users = [{"name": f"coord{c}_{k}", "council": c, "email": f"coord{c}_{k}@council.example.jp",
-                  "role": "coordinator", "active": True, "created_at": self.now}
+                  "role": "coordinator", "active": True, "must_change_password": False,
+                  "created_at": self.now}
                  for c in self.councils for k in range(1, users_per_council + 1)]
         self.coordinators = {c: [f"coord{c}_{k}" for k in range(1, users_per_council + 1)] for c in self.councils}
         # who the benchmarks act as: an admin (sweeps), hq (national reads), a supervisor of every council
-        users += [{"name": name, "council": "00", "email": None, "role": role, "active": True, "created_at": self.now}
+        users += [{"name": name, "council": "00", "email": None, "role": role, "active": True,
+                   "must_change_password": False, "created_at": self.now}
                   for name, role in BENCH_USERS.items()]
         more = [{"user_name": "bench", "council": c} for c in self.councils]
         return {"organisation": orgs + bank_rows, "app_user": users, "user_council": more}

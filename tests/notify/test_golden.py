@@ -32,7 +32,9 @@ CASES = [
     ("405", "validity", "upcoming_30", "support_org", dt.date(2028, 3, 21), "validity"),
     ("405", "holdback", "open", "support_org", dt.date(2028, 3, 21), "holdback_open"),
     ("early", "claim_deadline", "upcoming_30", "coordinator", dt.date(2027, 3, 21), "claim_deadline"),
+    ("405", "decision", "waiting_14", "supervisor", dt.date(2026, 12, 21), "decision_waiting"),
 ]
+APPLIED_ON = dt.date(2026, 12, 7)  # the decision rung's case: 利用申請済 since then, 14 days on 2026-12-21
 
 
 def _row(program: str) -> dict[str, object]:
@@ -48,7 +50,7 @@ def _row(program: str) -> dict[str, object]:
 
 def _anchor(item: str) -> dt.date:
     return {"session": DUE, "validity": dt.date(2028, 4, 20), "holdback": dt.date(2028, 3, 21),
-            "claim_deadline": dt.date(2027, 4, 20)}[item]
+            "claim_deadline": dt.date(2027, 4, 20), "decision": APPLIED_ON}[item]
 
 
 def readable(msg: object) -> str:
@@ -84,11 +86,15 @@ def test_reminder_templates_match_their_golden_files(program: str, item: str, ru
     spec = all_workflows()[program]
     template = next(r.template for r in spec.reminders[item].rungs if r.id == rung)
     row = _row(program)
+    if item == "decision":
+        row |= {"state": "applied", "state_since": APPLIED_ON}
+    staff = {"coordinator": (row["coordinator_email"], row["coordinator_display"]),
+             "supervisor": ("kimura@council.example.jp", "木村 一郎")}
     c = rem.Candidate(key="k", case_id="13-2026-0001", item=item, item_ref="13-2026-0001#1", rung=rung,
                       due_on=_anchor(item), send_on=day, role=role, template=template,
                       context={"spec": spec, "row": row, "anchor": _anchor(item), "calendar": BusinessCalendar()},
-                      to_addr=str(row["coordinator_email"] if role == "coordinator" else row["lead_email"]),
-                      to_name=str(row["coordinator_display"] if role == "coordinator" else row["lead_name"]))
+                      to_addr=str(staff[role][0] if role in staff else row["lead_email"]),
+                      to_name=str(staff[role][1] if role in staff else row["lead_name"]))
     subject, body = rem._render(c, day, COUNCILS)
     msg = build(sender=SENDER, to_addr=c.to_addr or "", to_name=c.to_name, subject=subject, body=body,
                 message_id="<x@council.example.jp>", reply_to=REPLY_TO if role == "support_org" else None)

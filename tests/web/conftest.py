@@ -38,6 +38,30 @@ ACTOR = {"coordinator": COORDINATOR, "supervisor": SUPERVISOR, "hq": HQ, "admin"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+STATUS = re.compile(r'role="alert" id="[a-z-]+" data-status="(\d{3})"')
+
+
+class RefusalsFollowed(TestClient):
+    """A client that reads a refused form as a person sees it. A refused form is answered 303 to its page
+    (a URL without a query: a success always carries ``?done=…``), which shows the refusal once (kept on
+    the server); this client follows that redirect and answers that page with the refusal's status (the
+    ``data-status`` of its alert), so the tests of what is refused, and why, read the page the browser
+    shows. A redirect whose page shows no refusal is answered as it came. The redirect itself is checked
+    with a plain client (``follow_refusals=False``) in test_prg.py."""
+
+    def post(self, url: Any, **kw: Any) -> Any:  # type: ignore[override]
+        response = super().post(url, **kw)
+        location = response.headers.get("location", "")
+        if response.status_code == 303 and location.startswith("/") and "?" not in location \
+                and location not in ("/", "/login", "/staff", "/reassign"):
+            page = super().get(location)
+            match = STATUS.search(page.text)
+            if match:
+                page.status_code = int(match.group(1))
+                return page
+        return response
+
+
 class Clock:
     """The instant sessions are judged by; tests move it."""
 
@@ -66,8 +90,9 @@ class Site:
     def app(self, **kw: Any) -> Any:
         return create_app(self.db_url, kw.pop("settings", self.settings), today=TODAY, clock=self.clock, **kw)
 
-    def client(self, base_url: str = "http://testserver", **kw: Any) -> TestClient:
-        return TestClient(self.app(**kw), base_url=base_url, follow_redirects=False)
+    def client(self, base_url: str = "http://testserver", *, follow_refusals: bool = True, **kw: Any) -> TestClient:
+        kind = RefusalsFollowed if follow_refusals else TestClient
+        return kind(self.app(**kw), base_url=base_url, follow_redirects=False)
 
     def signed_in(self, user: str, **kw: Any) -> TestClient:
         client = self.client(**kw)

@@ -109,3 +109,37 @@ def reassign(ctx: Context, *, from_: str, to: str, council: str | None = None, d
         else:
             moved = [_move(repo, c, new, on, ctx.user, note) for c in cases]
     return {"moved": len(moved), "from": from_, "to": to, "dry_run": dry_run, "cases": moved}
+
+
+def assignable(ctx: Context, council: str | None = None, *, everyone: bool = False) -> list[dict[str, Any]]:
+    """The staff a case of ``council`` (None: any of the actor's councils) may be given to: active
+    coordinators and supervisors who act for it, by login, with their display names and councils, for
+    the pickers of the 担当替え forms. ``everyone`` adds disabled ones (a departing coordinator whose
+    cases still have to move)."""
+    ctx.authorize("case.assign")
+    with ctx.read() as repo:
+        users = repo.list_users()
+    picked = []
+    for u in users:
+        councils = {u["council"], *u["more_councils"]}
+        if u["role"] not in ("coordinator", "supervisor") or not (everyone or u["active"]):
+            continue
+        if council is not None and council not in councils:
+            continue
+        picked.append({"name": u["name"], "display_name": u["display_name"], "active": u["active"],
+                       "role": u["role"], "councils": sorted(councils)})
+    return picked
+
+
+def is_open(program: str, state: str) -> bool:
+    """Whether a case of ``program`` in ``state`` is still open (its coordinator may still change)."""
+    spec = all_workflows().get(program)
+    return spec is not None and state in spec.states and not spec.states[state].final
+
+
+def state_label(state: str) -> str:
+    """A state's Japanese label (the first workflow that has it; the code when none does)."""
+    for spec in all_workflows().values():
+        if state in spec.states:
+            return spec.states[state].ja
+    return state

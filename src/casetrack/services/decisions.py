@@ -1,7 +1,8 @@
 """The supervisor's queue: every decision waiting on the council, from the workflow data — the council
 decisions (domain.policy.COUNCIL_DECISIONS) that leave a state whose ``waiting_on`` is the council
 (利用申請済: 利用決定 or 不採択; 支払申請済: 支払決定), and every fee claim still open whose component
-is decided by 「費用の決定」 rather than by an event (the plan claim waits as its case's 支払決定) — each
+is decided by 「費用の決定」 rather than by an event (the plan claim waits as its case's 支払決定), and
+every re-use case whose rule set asks for the council's 再利用承認 (approve_reuse) not yet given — each
 with the days it has waited: since the case entered the state, since the claim was made."""
 
 from __future__ import annotations
@@ -28,6 +29,22 @@ def waiting_states() -> dict[str, dict[str, list[str]]]:
     return out
 
 
+REUSE = "approve_reuse"
+
+
+def reuse_waiting() -> list[tuple[str, str, str]]:
+    """(program, rule set, state) where a re-use case waits for the council's 再利用承認: the rule sets
+    that ask for it (``reuse_needs_council_approval``) and the states approve_reuse fires from."""
+    out = []
+    for program, spec in all_workflows().items():
+        if REUSE not in spec.events or REUSE not in policy.COUNCIL_DECISIONS:
+            continue
+        for rule_set in spec.rule_sets:
+            if rule_set.values.get("reuse_needs_council_approval"):
+                out += [(program, rule_set.id, state) for state in spec.events[REUSE].sources]
+    return out
+
+
 def decided_by_supervisor() -> list[tuple[str, str]]:
     """(program, component) of the fee components a supervisor decides claim by claim (`fee decide`)."""
     return [(program, c.id) for program, spec in all_workflows().items() for c in spec.components.values()
@@ -46,6 +63,7 @@ def decision_queue(ctx: Context, *, council: str | None, limit: int) -> dict[str
         browse = BrowseRepo(repo.conn, ctx.scope)
         case_total, case_rows = browse.cases_waiting(states, council=council, limit=limit)
         claim_total, claim_rows = browse.claims_waiting(decided_by_supervisor(), council=council, limit=limit)
+        reuse_total, reuse_rows = browse.reuse_waiting(reuse_waiting(), council=council, limit=limit)
     rows: list[dict[str, Any]] = []
     for r in case_rows:
         spec = specs[r["program"]]
@@ -60,8 +78,12 @@ def decision_queue(ctx: Context, *, council: str | None, limit: int) -> dict[str
         what = f"費用の決定（{label}" + (f"・第{r['session_seq']}回" if r["session_seq"] else "") + f"、{r['fee']:,}円）"
         rows.append(_row(ctx.today, r, what, ["fee_decide", "fee_reject"], r["claim_id"], r["claimed_on"],
                          spec.states[r["state"]].ja if r["state"] in spec.states else r["state"]))
+    for r in reuse_rows:
+        spec = specs[r["program"]]
+        rows.append(_row(ctx.today, r, spec.events[REUSE].ja, [REUSE], None, r["state_since"],
+                         spec.states[r["state"]].ja))
     rows.sort(key=lambda x: (-x["days"], x["case"]))
-    return {"total": case_total + claim_total, "rows": rows}
+    return {"total": case_total + claim_total + reuse_total, "rows": rows}
 
 
 def _row(today: dt.date, r: dict[str, Any], what: str, events: list[str], claim_id: int | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import secrets
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -179,8 +180,7 @@ def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: 
     _check_user_name(name)
     display_name = check_display_name(display_name)
     if role not in ROLES:
-        raise BadInput(f"unknown role {role!r} (one of {', '.join(ROLES)})",
-                       ja=[f"役割「{role}」はありません（{'、'.join(ROLES)} のいずれかです）。"])
+        raise BadInput(f"unknown role {role!r} (one of {', '.join(ROLES)})", ja=[f"役割「{role[:20]}」はありません。"])
     _check_email(email)
     actor = ctx.authorize("user.manage")
     if actor.role is None and not ctx.trusted and role != "admin":
@@ -192,7 +192,7 @@ def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: 
             if repo.council(code) is None:
                 raise NotFound("council", code)
         if repo.user(name):
-            raise BadInput(f"user {name} already exists", ja=[f"ユーザー {name} はすでに登録されています。"])
+            raise BadInput(f"user {name} already exists", ja=[f"ユーザー名 {name} はすでに使われています。"])
         values = {"name": name, "council": council, "email": email, "role": role, "active": True,
                   "display_name": display_name, "created_at": utcnow()}
         repo.insert_user(values, more_councils)
@@ -232,6 +232,40 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any]) -> dict[str, Any
     return {k: user.get(k) for k in ("name", "display_name", "email", "council", "role", "active")}
 
 
+def own_profile(ctx: Context) -> dict[str, Any]:
+    """The acting user's own name, display name, e-mail, council and role (their page)."""
+    ctx.authorize("user.self")
+    with ctx.read() as repo:
+        user = repo.user(ctx.user)
+    if user is None:
+        raise NotFound("user", ctx.user)
+    return {k: user.get(k) for k in ("name", "display_name", "email", "council", "role")}
+
+
+CASE_FILTERS_MAX = 2000
+
+
+def saved_case_filters(ctx: Context) -> str:
+    """The acting user's last filters and sort of the case list (a query string; empty: none)."""
+    ctx.authorize("user.self")
+    with ctx.read() as repo:
+        user = repo.user(ctx.user)
+    return str((user or {}).get("case_filters") or "")
+
+
+def save_case_filters(ctx: Context, query: str) -> None:
+    """Remember ``query`` (the case list's filters and sort, already checked by the list) for the acting
+    user; an empty one forgets them. Written only when it changed."""
+    ctx.authorize("user.self")
+    value = query[:CASE_FILTERS_MAX] or None
+    with ctx.read() as repo:
+        user = repo.user(ctx.user)
+    if user is None or user.get("case_filters") == value:
+        return  # the usual case (paging, reloading): no write
+    with ctx.write() as repo:
+        repo.update_user(ctx.user, {"case_filters": value})
+
+
 def display_names(ctx: Context) -> dict[str, str]:
     """The display names of the staff of the actor's councils, by login (for pages that name a
     coordinator or the signed-in user; a login without a display name stands as it is). Only names:
@@ -250,10 +284,10 @@ def check_display_name(text: str | None) -> str | None:
         return None
     value = " ".join(unicodedata.normalize("NFKC", text).split())
     if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise BadInput("--display-name has a control character", ja=["--display-name に制御文字が含まれています。"])
+        raise BadInput("--display-name has a control character", ja=["表示名に制御文字は使えません。"])
     if len(value) > 100:
         raise BadInput(f"--display-name is {len(value)} characters (at most 100)",
-                       ja=[f"--display-name が{len(value)}文字です（100文字まで）。"])
+                       ja=[f"表示名は100文字までです（入力は{len(value)}文字）。"])
     return value or None
 
 
@@ -275,22 +309,41 @@ def set_user_active(ctx: Context, name: str, active: bool) -> dict[str, Any]:
     return {"name": name, "active": active}
 
 
-def set_password(ctx: Context, name: str, password: str, *, keep_session: str | None = None) -> dict[str, Any]:
+def set_password(ctx: Context, name: str, password: str, *, keep_session: str | None = None,
+                 temporary: bool = False) -> dict[str, Any]:
     """Set a user's sign-in password: an admin for anyone, every user for themselves. Every web session
     of the user ends with it (a session stolen before the change must not outlive it), except
-    ``keep_session`` (the id of the session the user changed it from on the web)."""
+    ``keep_session`` (the id of the session the user changed it from on the web). A ``temporary``
+    password (an admin's reset) must be changed at the user's next sign-in; any other clears that."""
     from ..store.web import SignInRepo
 
-    ctx.authorize("user.self" if name == ctx.user else "user.manage")
+    ctx.authorize("user.self" if name == ctx.user and not temporary else "user.manage")
     problem = passwords.weakness(password)
     if problem:
         raise BadInput(problem, ja=[_weakness_ja(problem)])
     with ctx.write() as repo:
         if repo.user(name) is None:
             raise NotFound("user", name)
-        repo.update_user(name, {"password_hash": passwords.hash_password(password)})
+        repo.update_user(name, {"password_hash": passwords.hash_password(password),
+                                "must_change_password": temporary})
         ended = SignInRepo(repo.conn).end_sessions_but(name, keep_session)
     return {"name": name, "password_set": True, "sessions_ended": ended}
+
+
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
+TEMPORARY_LENGTH = 16
+
+
+def reset_password(ctx: Context, name: str) -> dict[str, Any]:
+    """An admin resets ``name``'s password to a random one-time temporary password, returned once (it is
+    stored only as its hash): every session of the user ends, and the user must choose a new password at
+    the next sign-in before any other page opens."""
+    temporary = "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
+    if name == ctx.user:
+        raise BadInput("reset your own password with user set-password (or on your own page)",
+                       ja=["自分のパスワードは「自分のアカウント」で変更してください。"])
+    result = set_password(ctx, name, temporary, temporary=True)
+    return {**result, "temporary_password": temporary}
 
 
 def _weakness_ja(problem: str) -> str:
@@ -328,7 +381,7 @@ def list_companies(ctx: Context) -> list[dict[str, Any]]:
 def _check_user_name(name: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", name):
         raise BadInput(f"user name {name!r} must be 1–64 letters, digits, '.', '_' or '-'",
-                       ja=[f"ユーザー名「{name}」は英数字と . _ - で1〜64文字にしてください。"])
+                       ja=[f"ユーザー名「{name[:64]}」は半角英数字と . _ - の1〜64文字にしてください。"])
 
 
 def is_email(text: str) -> bool:
@@ -337,7 +390,7 @@ def is_email(text: str) -> bool:
 
 def _check_email(email: str | None) -> None:
     if email is not None and not is_email(email):
-        raise BadInput(f"{email!r} is not an e-mail address", ja=[f"メール「{email}」はメールアドレスではありません。"])
+        raise BadInput(f"{email!r} is not an e-mail address", ja=[f"「{email[:100]}」はメールアドレスではありません。"])
 
 
 

@@ -129,6 +129,9 @@ def _rungs(item: ReminderItem) -> list[RungSpec]:
 
 
 def _anchor(spec: WorkflowSpec, kind: str, row: dict[str, Any]) -> dt.date | None:
+    if kind == "decision":  # a decision waiting on the council: since the case entered its state
+        since = row.get("state_since")
+        return since if isinstance(since, dt.date) or since is None else dt.date.fromisoformat(str(since))
     return deadlines.item_date(kind, spec.rule_set(row["rule_set"]).values, accepted_on=row["accepted_on"],
                                validity_until=row.get("validity_until"), decided_on=row.get("decided_on"))
 
@@ -186,6 +189,10 @@ def recipients(role: str, row: dict[str, Any], supervisors: dict[str, list[dict[
     escalates to its council's supervisors (DOMAIN.md §11); without any, one dead letter says so."""
     if role == "support_org":
         return [Recipient(role, role, row["lead_email"], row["lead_name"])]
+    if role == "supervisor":  # the council's supervisors, each their own message (a decision waits on them)
+        everyone = [s for s in supervisors.get(row["council"], []) if s["email"]]
+        return [Recipient(f"supervisor={s['name']}", "supervisor", s["email"], s["display_name"] or s["name"])
+                for s in everyone] or [Recipient("supervisor", "supervisor", None, None)]
     if row["coordinator"]:
         return [Recipient(role, role, row["coordinator_email"], row["coordinator_display"] or row["coordinator"])]
     chosen = [s for s in supervisors.get(row["council"], []) if s["email"]]
@@ -285,9 +292,18 @@ def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]]) -
                     "moved_because": moved_because(row["nominal_due_on"], row["due_on"], c.context["calendar"])
                     if c.item == "session" else []},
         "retained": (row.get("retained") or 0) - (row.get("released") or 0), "decided_on": row.get("decided_on"),
+        "decision": _waiting_for(spec, row["state"]) if c.item == "decision" else "",
     }
     template = template_for_day(c.template, (c.due_on - today).days)
     return messages.split_rendered(environment().get_template(f"email/{template}.txt.j2").render(**context))
+
+
+def _waiting_for(spec: WorkflowSpec, state: str) -> str:
+    """The council decisions a case in ``state`` waits for, in Japanese (利用決定・不採択)."""
+    from .decisions import waiting_states
+
+    events = waiting_states().get(spec.program, {}).get(state, [])
+    return "・".join(spec.events[e].ja for e in events) or "協議会の決定"
 
 
 def _domain(ctx: Context) -> str:

@@ -61,6 +61,8 @@ class WebSession:
     role: str
     csrf_token: str
     token: str  # the cookie's value (only its SHA-256 is stored)
+    must_change: bool = False  # signed in with a temporary password: every page but /me waits for a new one
+    flash: str | None = None  # the one-time message a form left for the next page (JSON), see put_flash
 
 
 def rules(settings: Settings) -> SignInRules:
@@ -92,7 +94,8 @@ def sign_in(ctx: Context, password: str, *, now: dt.datetime, client_ip: str | N
         raise SignInRefused("wrong user name or password", ja=["ユーザー名またはパスワードが違います。"])
     if not user["active"]:
         raise UserDisabled(f"user {name} is disabled", ja=["ユーザー名またはパスワードが違います。"])
-    session = WebSession(user["name"], user["role"], secrets.token_urlsafe(32), secrets.token_urlsafe(32))
+    session = WebSession(user["name"], user["role"], secrets.token_urlsafe(32), secrets.token_urlsafe(32),
+                         bool(user["must_change_password"]))
     with _unit(ctx, write=True, user=session.user) as repo:
         repo.clear_failures(name)
         repo.end_idle(now - r.idle)
@@ -130,7 +133,8 @@ def resume_session(ctx: Context, token: str | None, *, now: dt.datetime) -> WebS
     if now - row["last_seen_at"] >= TOUCH_EVERY:
         with _unit(ctx, write=True, user=row["user_name"], session=sid) as repo:
             repo.touch(sid, now)
-    return WebSession(row["user_name"], row["role"], row["csrf_token"], token)
+    return WebSession(row["user_name"], row["role"], row["csrf_token"], token,
+                      bool(row["must_change_password"]), row["flash"])
 
 
 def sign_out(ctx: Context, token: str | None) -> bool:
@@ -178,6 +182,13 @@ def end_my_session(ctx: Context, session: WebSession, handle: str) -> bool:
 def end_my_other_sessions(ctx: Context, session: WebSession) -> int:
     with _unit(ctx, write=True, user=session.user) as repo:
         return repo.end_sessions_but(session.user, _digest(session.token))
+
+
+def put_flash(ctx: Context, session: WebSession, flash: str | None) -> None:
+    """Keep ``flash`` (a form's refusal and the values typed, or a password to show once) with the
+    session on the server, for the page the form redirects to; None clears it once shown."""
+    with _unit(ctx, write=True) as repo:
+        repo.set_flash(_digest(session.token), flash)
 
 
 def session_id(session: WebSession) -> str:

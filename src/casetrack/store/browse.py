@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, or_, select
 
 from ..domain.text import fold
-from .repo import cases, claims, companies, sessions
+from .repo import cases, claims, companies, history, sessions
 from .rows import tuples
 
 StateRule = tuple[str, Sequence[str] | None]  # (state, the programs it counts in; None: every program)
@@ -159,6 +159,27 @@ class BrowseRepo:
         """Cases in ``states`` (those waiting on the council), longest in their state first: (how many,
         the first ``limit``), with their company."""
         where: list[ColumnElement[bool]] = [cases.c.state.in_(list(states))]
+        if council is not None:
+            where.append(cases.c.council == council)
+        count = self._scoped(select(func.count()).select_from(cases).where(*where), None)
+        total = int(self.conn.execute(count).scalar_one())
+        query = (select(cases.c.id, cases.c.program, cases.c.council, cases.c.state, cases.c.state_since,
+                        cases.c.coordinator, companies.c.name.label("company_name"))
+                 .join(companies, companies.c.id == cases.c.company_id).where(*where))
+        query = self._scoped(query, None).order_by(cases.c.state_since, cases.c.id).limit(limit)
+        return total, [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def reuse_waiting(self, waiting: Sequence[tuple[str, str, str]], *, council: str | None, limit: int
+                      ) -> tuple[int, list[dict[str, Any]]]:
+        """Cases that still wait for the council's 再利用承認: a case of one of the (program, rule set,
+        state) given — a rule set that asks for the approval, a state it is given in — with a re-use
+        reason recorded and no approve_reuse in its history, longest in their state first."""
+        if not waiting:
+            return 0, []
+        approved = select(history.c.case_id).where(history.c.event == "approve_reuse")
+        where: list[ColumnElement[bool]] = [
+            or_(*(and_(cases.c.program == p, cases.c.rule_set == r, cases.c.state == s) for p, r, s in waiting)),
+            cases.c.reuse_reason.is_not(None), cases.c.id.not_in(approved)]
         if council is not None:
             where.append(cases.c.council == council)
         count = self._scoped(select(func.count()).select_from(cases).where(*where), None)

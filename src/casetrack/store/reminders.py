@@ -27,7 +27,7 @@ _coordinator = users.alias("coordinator_user")
 
 def _case_columns() -> list[Any]:
     return [cases.c.id.label("case_id"), cases.c.program, cases.c.track, cases.c.council, cases.c.state,
-            cases.c.coordinator, cases.c.accepted_on, cases.c.validity_until, cases.c.rule_set,
+            cases.c.coordinator, cases.c.accepted_on, cases.c.validity_until, cases.c.rule_set, cases.c.state_since,
             cases.c.plan_date, companies.c.name.label("company_name"), _lead_org.c.name.label("lead_name"),
             _lead_org.c.email.label("lead_email"), _coordinator.c.email.label("coordinator_email"),
             _coordinator.c.display_name.label("coordinator_display")]

@@ -100,6 +100,8 @@ app_user = Table(
     Column("active", Boolean(), nullable=False, default=True),
     Column("password_hash", String()),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("must_change_password", Boolean(), nullable=False, default=False),
+    Column("case_filters", String(2000)),
 )
 
 cases = Table(
@@ -386,6 +388,7 @@ web_session = Table(
     Column("last_seen_at", UTCDateTime(), nullable=False, index=True),
     Column("client_ip", String(45)),
     Column("user_agent", String(200)),
+    Column("flash", String()),
 )
 
 login_failure = Table(

@@ -90,6 +90,8 @@ class AppUser(SQLModel, table=True):
     active: bool = True
     password_hash: str | None = None
     created_at: dt.datetime
+    must_change_password: bool = False  # a temporary password (reset by an admin): change it at sign-in
+    case_filters: str | None = Field(default=None, max_length=2000)  # the case list's last query string
 
 
 class Case(SQLModel, table=True):
@@ -380,6 +382,7 @@ class WebSession(SQLModel, table=True):
     last_seen_at: dt.datetime = Field(index=True)
     client_ip: str | None = Field(default=None, max_length=45)  # where it signed in from
     user_agent: str | None = Field(default=None, max_length=200)  # the browser's User-Agent, cut to 200 characters
+    flash: str | None = None  # JSON: the one-time message a form left for the page it redirected to
 
 
 class LoginFailure(SQLModel, table=True):

@@ -22,7 +22,8 @@ class SignInRepo:
 
     # -- users ------------------------------------------------------------------------------------
     def user(self, name: str) -> dict[str, Any] | None:
-        query = select(users.c.name, users.c.role, users.c.active, users.c.password_hash).where(users.c.name == name)
+        query = select(users.c.name, users.c.role, users.c.active, users.c.password_hash,
+                       users.c.must_change_password).where(users.c.name == name)
         row = self.conn.execute(query).mappings().first()
         return dict(row) if row else None
 
@@ -39,11 +40,14 @@ class SignInRepo:
         if owner is None:
             return None
         set_acting_user(self.conn, owner)
-        query = (select(web_sessions, users.c.role, users.c.active)
+        query = (select(web_sessions, users.c.role, users.c.active, users.c.must_change_password)
                  .join(users, users.c.name == web_sessions.c.user_name)
                  .where(web_sessions.c.id == session_id))
         row = self.conn.execute(query).mappings().first()
         return dict(row) if row else None
+
+    def set_flash(self, session_id: str, flash: str | None) -> None:
+        self.conn.execute(update(web_sessions).where(web_sessions.c.id == session_id).values(flash=flash))
 
     def touch(self, session_id: str, at: dt.datetime) -> None:
         self.conn.execute(update(web_sessions).where(web_sessions.c.id == session_id).values(last_seen_at=at))

@@ -8,6 +8,7 @@ use case and render its answer: every rule, check and refusal comes from the ser
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import time
@@ -113,15 +114,46 @@ class Web:
         return self.config.secure_cookies or self.request.url.scheme == "https"
 
     def page(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        """Render ``name``. A case's form refused shows the case again at the form's URL; the page
-        carries the case page's own URL (``data-page-url``: static/casetrack.js puts it in the address
-        bar, so a reload shows the case and sends nothing)."""
-        case_id = self.request.path_params.get("case_id")
-        page_url = (f"/cases/{quote(case_id, safe='')}" if self.request.method == "POST" and case_id
-                    and name == "case.html.j2" else "")
-        page_url = context.pop("page_url", None) or page_url  # a refused form of another page names its own
+        """Render ``name``. A form refused on a page of its own (新規案件, the record edits) is shown again
+        at the form's URL with ``page_url`` (``data-page-url``: static/casetrack.js puts it in the address
+        bar, so a reload shows the page and sends nothing); the case page's forms redirect instead
+        (``back_to``)."""
+        page_url = context.pop("page_url", None) or ""
         return HTMLResponse(render(name, session=self.session, today=self.today, path=self.request.url.path,
                                    page_url=page_url, staff=self.staff_names(), **context), status_code=status_code)
+
+    def back_to(self, path: str, *, error: dict[str, Any] | None = None, tried: dict[str, Any] | None = None,
+                status: int = 422, query: str = "", **more: Any) -> RedirectResponse:
+        """Post/redirect/get for a form that was refused (or that has something to show once): keep
+        ``error`` (title and details), the values ``tried`` and ``more`` as the session's one-time flash
+        on the server, and send the browser to ``path`` (303), which shows them once. A reload of that
+        page sends nothing again and shows the page as it is; no script is needed. ``status`` is the
+        refusal's HTTP status, kept for the page (``data-status`` on its alert); ``query`` is added to
+        the URL (the page's own state, such as a preview's fields)."""
+        assert self.session is not None
+        flash = {"path": path, "status": status, "error": {**error, "status": status} if error else None,
+                 "tried": tried or {}, **more}
+        signin.put_flash(self.anonymous(), self.session, json.dumps(flash, ensure_ascii=False, default=str))
+        return RedirectResponse(path + (f"?{query}" if query else ""), status_code=303)
+
+    def refused_on_case(self, case_id: str, status: int, error: dict[str, Any], tried: dict[str, Any]
+                        ) -> RedirectResponse:
+        """A case's form refused: back to the case page, with why and the values typed (see back_to)."""
+        return self.back_to(f"/cases/{quote(case_id, safe='')}", error=error, tried=tried, status=status)
+
+    def take_flash(self, path: str | None = None) -> dict[str, Any] | None:
+        """The one-time flash a form left for this page (``path``, default this request's path), cleared
+        as it is read; None when there is none (or it was left for another page, which keeps it)."""
+        if self.session is None or not self.session.flash:
+            return None
+        try:
+            flash = json.loads(self.session.flash)
+        except ValueError:
+            flash = None
+        if isinstance(flash, dict) and flash.get("path") != (path or self.request.url.path):
+            return None
+        signin.put_flash(self.anonymous(), self.session, None)
+        return flash if isinstance(flash, dict) else None
 
     def staff_names(self) -> dict[str, str]:
         """Display names by login for the page (empty when signed out, or when the database cannot say)."""
@@ -225,9 +257,15 @@ def _call(handler: Handler, request: Request, form: FormData | None, signed_in: 
             if not signin.csrf_ok(web.session, submitted if isinstance(submitted, str) else None):
                 return error_page(web, 403, "フォームの有効期限が切れたか、不正な送信です（CSRF トークンが一致しません）。"
                                             "ページを再読み込みしてから、もう一度操作してください。")
+        if signed_in and web.session is not None and web.session.must_change \
+                and request.url.path not in WHILE_TEMPORARY:
+            return RedirectResponse("/me", status_code=303)  # a temporary password: a new one first
         return handler(web)
     except CasetrackError as exc:
         return error_page(web, status_of(exc), message_of(exc))
+
+
+WHILE_TEMPORARY = frozenset({"/me", "/me/password", "/logout"})  # all a user with a temporary password may open
 
 
 def status_of(exc: CasetrackError) -> int:
@@ -354,7 +392,7 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
     """The dashboard on the database at ``db_url``. ``today`` fixes the day the pages act on (default:
     today in Asia/Tokyo), ``clock`` the instant sessions are judged by (tests), ``secure_cookies`` marks
     the cookies Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
-    from . import account, auth, case_forms, intake, pages, records
+    from . import account, auth, case_forms, intake, pages, records, staff
     from . import money_forms as money
     from .calendar_page import calendar
 
@@ -371,11 +409,19 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/me/password", endpoint(account.change_password), methods=["POST"]),
         *intake.routes(),  # /cases/new: before /cases/{case_id}
         *records.routes(),
+        Route("/me/profile", endpoint(account.edit_profile), methods=["POST"]),
+        Route("/staff", endpoint(staff.staff_list), methods=["GET"]),
+        Route("/staff", endpoint(staff.add), methods=["POST"]),
+        Route("/staff/{name}/active", endpoint(staff.set_active), methods=["POST"]),
+        Route("/staff/{name}/password", endpoint(staff.reset), methods=["POST"]),
+        Route("/reassign", endpoint(staff.reassign_page), methods=["GET"]),
+        Route("/reassign", endpoint(staff.reassign_all), methods=["POST"]),
         Route("/cases", endpoint(pages.case_list), methods=["GET"]),
         Route("/cases/export.csv", endpoint(pages.case_export_csv), methods=["GET"]),  # before /cases/{case_id}
         Route("/cases/export.xlsx", endpoint(pages.case_export_xlsx), methods=["GET"]),
         Route("/cases/{case_id}", endpoint(pages.case), methods=["GET"]),
         Route("/cases/{case_id}/advance", endpoint(pages.advance), methods=["POST"]),
+        Route("/cases/{case_id}/assign", endpoint(staff.assign_case), methods=["POST"]),
         Route("/cases/{case_id}/claims", endpoint(money.claim), methods=["POST"]),
         Route("/cases/{case_id}/claims/{claim_id:int}/decide", endpoint(money.decide), methods=["POST"]),
         Route("/cases/{case_id}/claims/{claim_id:int}/reject", endpoint(money.reject), methods=["POST"]),

@@ -59,7 +59,7 @@ def login(web: Web) -> Response:
     old = web.request.cookies.get(SESSION_COOKIE)
     if old:
         signin.sign_out(web.anonymous(), old)  # a new session, never the one the browser came with
-    response = RedirectResponse(next_, status_code=303)
+    response = RedirectResponse("/me" if session.must_change else next_, status_code=303)
     response.set_cookie(SESSION_COOKIE, session.token, path="/", httponly=True, samesite="lax", secure=web.secure())
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response

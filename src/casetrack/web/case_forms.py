@@ -154,12 +154,12 @@ def _back(case_id: str, done: str) -> Response:
 
 def _shown_again(web: Web, case_id: str, exc: CasetrackError, title: str, not_permitted: str,
                  tried: dict[str, Any]) -> Response:
-    """The case as it is now, with why nothing was written and the values entered."""
-    data = dashboard.case_page(web.ctx, case_id)
+    """Back to the case page, with why nothing was written and the values entered."""
+    dashboard.case_page(web.ctx, case_id)  # another council's case: NotFound here too
     if isinstance(exc, Conflict):
         error: dict[str, Any] = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
     elif isinstance(exc, NotPermitted):
         error = {"title": not_permitted, "details": reasons_of(exc)}
     else:
         error = {"title": title, "details": reasons_of(exc)}
-    return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)
+    return web.refused_on_case(case_id, status_of(exc), error, tried)

@@ -82,7 +82,7 @@ def _again(web: Web, case_id: str, exc: CasetrackError, label: str, tried: dict[
     """The case page again with why ``label`` was not done (nothing was written)."""
     if isinstance(exc, NotFound) and exc.what == "case":
         raise exc
-    data = dashboard.case_page(web.ctx, case_id)  # another council's case: NotFound here too
+    dashboard.case_page(web.ctx, case_id)  # another council's case: NotFound here too
     if isinstance(exc, Conflict):
         error = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
     elif isinstance(exc, NotPermitted):
@@ -94,7 +94,7 @@ def _again(web: Web, case_id: str, exc: CasetrackError, label: str, tried: dict[
         error = {"title": f"「{label}」の入力に誤りがあります。", "details": reasons_of(exc)}
     else:
         error = {"title": f"「{label}」はできません。理由：", "details": reasons_of(exc)}
-    return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)
+    return web.refused_on_case(case_id, status_of(exc), error, tried)
 
 
 def claim(web: Web) -> Response:

@@ -15,7 +15,8 @@ from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardF
 from ..services import dashboard
 from ..services.cases import advance as advance_case
 from ..services.exchange import check_case_list_export, export_case_list
-from . import case_forms, intake, money_forms
+from ..services.registry import save_case_filters, saved_case_filters
+from . import case_forms, intake, money_forms, staff
 from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
 
@@ -57,8 +58,26 @@ def _sort(params: QueryParams) -> tuple[str, bool]:
     return sort, order == "desc"
 
 
+REMEMBERED = (*CASE_FILTERS, *CASE_FLAGS, "sort", "order")  # what the case list remembers per user
+
+
 def case_list(web: Web) -> Response:
+    """GET /cases. Opened without a query, the user's last filters and sort come back (a redirect to
+    them, so the URL says what is shown); ``?clear=1`` forgets them (「条件をクリア」)."""
     params = web.request.query_params
+    if params.get("clear") == "1":
+        save_case_filters(web.ctx, "")
+        return RedirectResponse("/cases", status_code=303)
+    if not params:
+        saved = saved_case_filters(web.ctx)
+        if saved:
+            return RedirectResponse(f"/cases?{saved}", status_code=303)
+    response = _case_list(web, params)
+    save_case_filters(web.ctx, urlencode([(k, v) for k, v in params.multi_items() if k in REMEMBERED and v]))
+    return response
+
+
+def _case_list(web: Web, params: QueryParams) -> Response:
     raw_page = params.get("page", "1")
     try:
         page = int(raw_page)
@@ -135,11 +154,18 @@ def case(web: Web) -> Response:
     case_id = web.request.path_params["case_id"]
     data = dashboard.case_page(web.ctx, case_id)
     done = web.request.query_params.get("done")
-    notice = f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"] else None
+    notice = staff.assign_notice(web)  # before the events': "assign" names the history row too
+    notice = notice or (f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"]
+                        else None)
     notice = notice or money_forms.notice(web.request.query_params)
     notice = notice or case_forms.notice(web, data)
     notice = notice or intake.notice(web)
-    return web.page("case.html.j2", data=data, notice=notice, error=None, tried={})
+    assign = staff.assign_form(web, data)
+    flash = web.take_flash()  # a form of this case refused: why, and the values typed (shown once)
+    if flash:
+        return web.page("case.html.j2", data=data, notice=None, error={**(flash.get("error") or {}),
+                        "status": flash.get("status")}, tried=flash.get("tried") or {}, assign=assign)
+    return web.page("case.html.j2", data=data, notice=notice, error=None, tried={}, assign=assign)
 
 
 def advance(web: Web) -> Response:
@@ -172,5 +198,5 @@ def advance(web: Web) -> Response:
             error = {"title": f"「{label}」の入力に誤りがあります。", "details": reasons_of(exc)}
         else:
             error = {"title": f"「{label}」はできません。理由：", "details": reasons_of(exc)}
-        return web.page("case.html.j2", status_of(exc), data=data, notice=None, error=error, tried=tried)
+        return web.refused_on_case(case_id, status_of(exc), error, tried)
     return RedirectResponse(f"/cases/{quote(case_id)}?" + urlencode({"done": event}), status_code=303)

@@ -324,7 +324,7 @@ def _reminders(node: Any, line: int, states: dict[str, StateSpec], p: _Problems,
     if node is None:
         return {}
     if not isinstance(node, _Map):
-        p.add(line, "reminders must map items (session, claim_deadline, validity, holdback) to rungs")
+        p.add(line, "reminders must map items (session, claim_deadline, validity, holdback, decision) to rungs")
         return {}
     email_dir = templates_dir() / "email"
     out = {}

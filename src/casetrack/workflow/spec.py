@@ -13,8 +13,8 @@ from typing import Any
 WAITING_ON = ("company", "support_org", "lenders", "council")
 COMPONENTS = ("plan", "monitoring_interim", "monitoring_fye", "monitoring", "guarantee_release", "dd")
 SESSION_KINDS = ("interim", "fye", "regular")
-REMINDER_ITEMS = ("session", "claim_deadline", "validity", "holdback")
-RECIPIENTS = ("support_org", "coordinator")
+REMINDER_ITEMS = ("session", "claim_deadline", "validity", "holdback", "decision")
+RECIPIENTS = ("support_org", "coordinator", "supervisor")  # supervisor: every supervisor of the case's council
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Rung:
     id: str
     days: int
     months: int
-    to: tuple[str, ...]  # support_org | coordinator
+    to: tuple[str, ...]  # support_org | coordinator | supervisor
     template: str
 
 
