@@ -390,7 +390,7 @@ def is_email(text: str) -> bool:
 
 def _check_email(email: str | None) -> None:
     if email is not None and not is_email(email):
-        raise BadInput(f"{email!r} is not an e-mail address", ja=[f"「{email[:100]}」はメールアドレスではありません。"])
+        raise BadInput(f"{email!r} is not an e-mail address", ja=[f"メール「{email[:100]}」はメールアドレスではありません。"])
 
 
 

@@ -141,9 +141,8 @@ def reassign_page(web: Web) -> Response:
 
 
 def _reassign_reasons(exc: CasetrackError) -> list[str]:
-    """Why, in Japanese: the service's messages for a reassignment are written for the CLI."""
-    if exc.ja:
-        return exc.ja
+    """Why, in Japanese, for this page: the service's Japanese names the CLI's options (--council), so the
+    refusals this page can cause are said in its own words; the rest as the service says them."""
     message = exc.message
     if "does not act for council" in message:
         return [f"移す先の職員は、対象の案件の協議会（{message.split('council ')[1].split(' (')[0]}）の職員ではありません。"
