@@ -1,4 +1,4 @@
-"""Crash tests: ``remind run`` killed with SIGKILL (the CASETRACK_FAULT_INJECT hook) right after the
+"""Crash tests: ``remind run`` killed with SIGKILL (casetrack.testing.faults at a named crash point) right after the
 enqueue commit, right after the server said 250 (before the outcome is committed), or right after
 that commit; then run again normally. Nothing is lost; only a crash between the 250 and the commit
 may send a message twice, at most once more and with the same Message-ID. Real subprocesses, real
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from casetrack.testing import faults
 from tests.conftest import ADMIN, Cli, World
 from tests.notify.conftest import SmtpServer, write_settings
 from tests.notify.helpers import (
@@ -42,10 +43,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]  # timing-
 
 def remind(db_url: str, config: Path, fault: str | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRACK_")}
-    if fault:
-        env["CASETRACK_FAULT_INJECT"] = fault
+    program = [sys.executable, "-m", "casetrack"]
+    if fault:  # the crash is installed by the test-support entry point, never by casetrack itself
+        env[faults.FAULT_ENV] = fault
+        program = faults.command()
     return subprocess.run(
-        [sys.executable, "-m", "casetrack", "--db", db_url, "--config", str(config), "--today", DAY,
+        [*program, "--db", db_url, "--config", str(config), "--today", DAY,
          "--user", ADMIN, "remind", "run", "--format", "json"],
         env=env, capture_output=True, text=True, timeout=120, check=False)
 
