@@ -5,9 +5,9 @@ and the enqueueing of it all in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import crash_points
 from ..calendar import BusinessCalendar
@@ -21,15 +21,18 @@ from ..presenters import moved_because
 from ..store.reminders import ReminderRepo
 from ..store.repo import utcnow
 from ..workflow.registry import all_workflows
-from ..workflow.spec import ReminderItem, WorkflowSpec
+from ..workflow.spec import ReminderItem, Rung, WorkflowSpec
 from .closures import calendars
 from .context import Context
 from .digest import digest_rows
 
+if TYPE_CHECKING:
+    import jinja2
+
 SESSION_KIND_LABELS = {"interim": "期中", "fye": "決算期", "regular": "定期"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     key: str
     case_id: str
@@ -129,30 +132,48 @@ def recipients(role: str, row: dict[str, Any], supervisors: dict[str, list[dict[
             for s in chosen]
 
 
-def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[Candidate]:
-    """Every (item, rung, recipient) whose day has come by ``today``, enqueued or not."""
+def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[list[Candidate]]:
+    """Every (item, rung, recipient) whose day has come by ``today``, enqueued or not, in groups of one
+    item and one recipient (``Candidate.group``: what catch-up decides for), each in the item's rung order.
+
+    Built for the first sweep after an import (tens of thousands of items, every rung due): the rung days
+    of an item are worked out once per item date and calendar, the recipients once per item and role."""
     cals = calendars(ctx, rrepo)
     supervisors = rrepo.supervisors()
-    out = []
+    groups: dict[tuple[str, str, str, str], list[Candidate]] = {}
+    due_by_day: dict[tuple[str, str, dt.date, int], list[tuple[Rung, int, dt.date]]] = {}
     for spec in all_workflows().values():
+        ladders = {kind: (_rungs(item), {r.id: (r, i) for i, r in enumerate(item.rungs)})
+                   for kind, item in spec.reminders.items()}
         for kind, row, anchor, key_date, ref in _items(spec, rrepo, today):
-            item = spec.reminders[kind]
             calendar = _calendar(cals, row["council"])
-            due = due_rungs(anchor, _rungs(item), today, calendar.is_closed)
-            by_id = {r.id: r for r in item.rungs}
-            position = {r.id: i for i, r in enumerate(item.rungs)}
-            for d in due:
-                rung = by_id[d.rung]
+            slot = (spec.program, kind, anchor, id(calendar))
+            due = due_by_day.get(slot)
+            if due is None:
+                specs, by_id = ladders[kind]
+                due = due_by_day[slot] = [(*by_id[d.rung], d.send_on)
+                                          for d in due_rungs(anchor, specs, today, calendar.is_closed)]
+            if not due:
+                continue
+            context = {"spec": spec, "row": row, "anchor": anchor, "calendar": calendar}
+            day = key_date.isoformat()
+            case_id = row["case_id"]
+            whom: dict[str, list[Recipient]] = {}
+            for rung, position, send_on in due:
                 for role in rung.to:
-                    for who in recipients(role, row, supervisors):
-                        out.append(Candidate(
-                            key=f"{kind}:{ref}:{rung.id}:{who.key}:{key_date.isoformat()}", case_id=row["case_id"],
-                            item=kind, item_ref=ref, rung=rung.id, due_on=anchor, send_on=d.send_on,
-                            role=who.role, template=rung.template,
-                            context={"spec": spec, "row": row, "anchor": anchor, "calendar": calendar},
-                            to_addr=who.addr, to_name=who.name, position=position[rung.id],
-                            recipient=who.key, key_date=key_date.isoformat()))
-    return out
+                    people = whom.get(role)
+                    if people is None:
+                        people = whom[role] = recipients(role, row, supervisors)
+                    for who in people:
+                        c = Candidate(f"{kind}:{ref}:{rung.id}:{who.key}:{day}", case_id, kind, ref, rung.id, anchor,
+                                      send_on, who.role, rung.template, context, who.addr, who.name, position,
+                                      who.key, day)
+                        members = groups.get((kind, ref, who.key, day))
+                        if members is None:
+                            groups[(kind, ref, who.key, day)] = [c]
+                        else:
+                            members.append(c)
+    return list(groups.values())
 
 
 @dataclass
@@ -167,16 +188,15 @@ class SweepPlan:
     supersede: dict[str, str]
 
 
-def plan_sweep(found: list[Candidate], existing: set[str]) -> SweepPlan:
-    groups: dict[tuple[str, str, str, str], list[Candidate]] = {}
-    for c in found:
-        groups.setdefault(c.group, []).append(c)
+def plan_sweep(groups: Iterable[list[Candidate]], existing: set[str]) -> SweepPlan:
+    """The sweep's decision for each group of ``candidates`` (one item, one recipient), given the keys
+    already in the outbox."""
     plan = SweepPlan([], [], {})
-    for members in groups.values():
-        by_rung = {c.rung: c for c in members}
+    for members in groups:
         decision = catch_up((c.rung, c.send_on, c.position) for c in members)
         if decision is None:
             continue
+        by_rung = {c.rung: c for c in members}
         latest = by_rung[decision.send]
         fresh = latest.key not in existing
         if fresh:
@@ -194,7 +214,10 @@ def superseded_reason(rung: str) -> str:
     return f"superseded by {rung}"
 
 
-def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]]) -> tuple[str, str]:
+def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]],
+            templates: dict[str, jinja2.Template] | None = None) -> tuple[str, str]:
+    """The subject and body of ``c``'s message as of ``today`` (``templates``: the sweep's loaded templates,
+    filled as they are first needed)."""
     spec: WorkflowSpec = c.context["spec"]
     row = c.context["row"]
     council = councils.get(row["council"], {})
@@ -220,12 +243,13 @@ def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]]) -
                     if c.item == "session" else []},
         "retained": (row.get("retained") or 0) - (row.get("released") or 0), "decided_on": row.get("decided_on"),
     }
-    template = template_for_day(c.template, (c.due_on - today).days)
-    return messages.split_rendered(environment().get_template(f"email/{template}.txt.j2").render(**context))
-
-
-def _domain(ctx: Context) -> str:
-    return messages.message_domain(ctx.settings.mail.sender)
+    name = f"email/{template_for_day(c.template, (c.due_on - today).days)}.txt.j2"
+    if templates is None:
+        return messages.split_rendered(environment().get_template(name).render(**context))
+    template = templates.get(name)
+    if template is None:
+        template = templates[name] = environment().get_template(name)
+    return messages.split_rendered(template.render(**context))
 
 
 def reply_to(c: Candidate, ctx: Context) -> str | None:
@@ -238,11 +262,30 @@ def reply_to(c: Candidate, ctx: Context) -> str | None:
             or ctx.settings.mail.reply_to or ctx.settings.mail.sender)
 
 
-def _row(c: Candidate, ctx: Context, now: dt.datetime, **values: Any) -> dict[str, Any]:
-    return {"key": c.key, "reply_to": reply_to(c, ctx) if values["status"] != "skipped" else None, "case_id": c.case_id, "item": c.item, "item_ref": c.item_ref, "rung": c.rung,
-            "due_on": c.due_on, "send_on": c.send_on, "recipient_role": c.role, "to_addr": c.to_addr,
-            "to_name": c.to_name, "message_id": messages.new_message_id("", _domain(ctx)),
+def _row(c: Candidate, ctx: Context, now: dt.datetime, domain: str, **values: Any) -> dict[str, Any]:
+    """The outbox row of a message to send (``domain``: of its Message-ID)."""
+    return {"key": c.key, "reply_to": reply_to(c, ctx), "case_id": c.case_id, "item": c.item, "item_ref": c.item_ref,
+            "rung": c.rung, "due_on": c.due_on, "send_on": c.send_on, "recipient_role": c.role, "to_addr": c.to_addr,
+            "to_name": c.to_name, "message_id": messages.new_message_id("", domain),
             "attempts": 0, "next_attempt_at": now, "created_at": now, "sent_at": None, **values}
+
+
+# A skipped rung's outbox row: what differs from one to the next (the rest is the same for the whole sweep:
+# no subject, body or Reply-To — it is never sent)
+SKIPPED_COLUMNS = ("key", "case_id", "item", "item_ref", "rung", "due_on", "send_on", "recipient_role", "to_addr",
+                   "to_name", "message_id", "last_error")
+
+
+def _skipped_rows(skips: list[tuple[Candidate, str]], domain: str) -> list[tuple[Any, ...]]:
+    reasons: dict[str, str] = {}
+    rows = []
+    for c, by in skips:
+        reason = reasons.get(by)
+        if reason is None:
+            reason = reasons[by] = superseded_reason(by)
+        rows.append((c.key, c.case_id, c.item, c.item_ref, c.rung, c.due_on, c.send_on, c.role, c.to_addr, c.to_name,
+                     messages.new_message_id("", domain), reason))
+    return rows
 
 
 @dataclass
@@ -280,36 +323,39 @@ def sweep_plan(ctx: Context, today: dt.date, *, dry_run: bool = False) -> Enqueu
     check_mail_settings(ctx)
     with ctx.read() if dry_run else ctx.write() as repo:
         rrepo = ReminderRepo(repo.conn, ctx.scope)
-        found = candidates(ctx, rrepo, today)
-        plan = plan_sweep(found, rrepo.existing_keys(c.key for c in found))
+        groups = candidates(ctx, rrepo, today)
+        plan = plan_sweep(groups, rrepo.existing_keys(c.key for members in groups for c in members))
         digests = digest_rows(ctx, repo, today)
         councils = rrepo.council_info() if (plan.send or dry_run) else {}
         now = utcnow()
+        domain = messages.message_domain(ctx.settings.mail.sender)
+        templates: dict[str, jinja2.Template] = {}
         rows, previews = [], []
         for c in plan.send:
-            subject, body = _render(c, today, councils)
+            subject, body = _render(c, today, councils, templates)
             dead = None if c.to_addr else (
                 "no e-mail address for the lead support org" if c.role == "support_org"
                 else "the case has no coordinator with an e-mail address")
-            rows.append(_row(c, ctx, now, subject=subject, body=body, status="dead" if dead else "pending",
+            rows.append(_row(c, ctx, now, domain, subject=subject, body=body, status="dead" if dead else "pending",
                              last_error=dead, written_on=today))
-            previews.append(_preview(c, subject))
-        skipped = [_row(c, ctx, now, subject="", body="", status="skipped", last_error=superseded_reason(by),
-                        written_on=today)
-                   for c, by in plan.skip]
-        skipped_rungs = [{**_preview(c, ""), "superseded_by": by} for c, by in plan.skip]
-        skipped_rungs += [{"key": key, "superseded_by": by, "pending": True} for key, by in plan.supersede.items()]
-        previews += [{"case": None, "company": None, "item": "digest", "item_ref": d["item_ref"], "rung": "weekly",
-                      "to": d["to_addr"], "recipient_role": "coordinator", "subject": d["subject"],
-                      "send_on": d["send_on"], "due_on": d["due_on"]} for d in digests]
+            if dry_run:
+                previews.append(_preview(c, subject))
+        dead_count = sum(r["status"] == "dead" for r in rows + digests)
         if dry_run:
-            return Enqueued(len(rows) + len(digests), len(skipped) + len(plan.supersede), previews, skipped_rungs,
-                            sum(r["status"] == "dead" for r in rows + digests))
+            skipped_rungs = [{**_preview(c, ""), "superseded_by": by} for c, by in plan.skip]
+            skipped_rungs += [{"key": key, "superseded_by": by, "pending": True} for key, by in plan.supersede.items()]
+            previews += [{"case": None, "company": None, "item": "digest", "item_ref": d["item_ref"],
+                          "rung": "weekly", "to": d["to_addr"], "recipient_role": "coordinator",
+                          "subject": d["subject"], "send_on": d["send_on"], "due_on": d["due_on"]} for d in digests]
+            return Enqueued(len(rows) + len(digests), len(plan.skip) + len(plan.supersede), previews, skipped_rungs,
+                            dead_count)
         enqueued = rrepo.enqueue(rows + digests)
-        superseded = rrepo.enqueue(skipped) + rrepo.supersede_pending(
-            {key: superseded_reason(by) for key, by in plan.supersede.items()})
+        superseded = rrepo.enqueue_rows(SKIPPED_COLUMNS, _skipped_rows(plan.skip, domain), fixed={
+            "subject": "", "body": "", "status": "skipped", "attempts": 0, "next_attempt_at": now,
+            "created_at": now, "sent_at": None, "written_on": today, "reply_to": None})
+        superseded += rrepo.supersede_pending({key: superseded_reason(by) for key, by in plan.supersede.items()})
     crash_points.reach("after_enqueue")
-    return Enqueued(enqueued, superseded, previews, skipped_rungs, sum(r["status"] == "dead" for r in rows + digests))
+    return Enqueued(enqueued, superseded, [], [], dead_count)
 
 
 def enqueue_due(ctx: Context, today: dt.date, *, dry_run: bool = False) -> int:
