@@ -100,11 +100,11 @@ def _insert_many(conn: Connection, table: Table, columns: Sequence[str], rows: S
     head = [(i, f) for i, f in converters if i < width]
     tail = tuple(next((f(v) for i, f in converters if i == width + k), v) for k, v in enumerate(tail))
 
-    def values(row: tuple[Any, ...]) -> list[Any]:
+    def values(row: tuple[Any, ...]) -> tuple[Any, ...]:
         out = [*row, *tail]
         for i, f in head:
             out[i] = f(out[i])
-        return out
+        return tuple(out)  # the driver takes a sequence of tuples (or of dicts), not of lists
 
     if compiled.positional:
         order = [list(columns).index(name) for name in compiled.positiontup or []]
