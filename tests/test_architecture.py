@@ -56,6 +56,20 @@ def test_nothing_imports_the_cli() -> None:
     assert offenders == []
 
 
+def test_nothing_imports_the_test_support() -> None:
+    """Fault injection (casetrack.testing) is installed by the crash tests' entry point only: casetrack
+    itself carries named crash points that do nothing (casetrack.crash_points)."""
+    offenders = []
+    for path in _modules():
+        if path.relative_to(SRC).parts[0] == "testing":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if any(s in text for s in ("casetrack.testing", "from .testing", "from ..testing", "import testing",
+                                   "CASETRACK_FAULT_INJECT", "SIGKILL")):
+            offenders.append(path.name)
+    assert offenders == []
+
+
 def test_help_imports_no_heavy_library() -> None:
     code = ("import sys; from casetrack.cli.main import run; run(['--help']); "
             "print('HEAVY:' + ','.join(m for m in ('sqlalchemy','sqlmodel','transitions','apscheduler','alembic',"

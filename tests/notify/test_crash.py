@@ -1,4 +1,4 @@
-"""Crash tests: ``remind run`` killed with SIGKILL (the CASETRACK_FAULT_INJECT hook) right after the
+"""Crash tests: ``remind run`` killed with SIGKILL (casetrack.testing.faults at a named crash point) right after the
 enqueue commit, right after the server said 250 (before the outcome is committed), or right after
 that commit; then run again normally. Nothing is lost; only a crash between the 250 and the commit
 may send a message twice, at most once more and with the same Message-ID. Real subprocesses, real
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from casetrack.testing import faults
 from tests.conftest import ADMIN, Cli, World
 from tests.notify.conftest import SmtpServer, write_settings
 from tests.notify.helpers import (
@@ -40,12 +41,15 @@ LEASE_SECONDS = 0.5  # a killed sweeper cannot release its lease: let it expire 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]  # timing-sensitive: one worker runs them in turn
 
 
-def remind(db_url: str, config: Path, fault: str | None) -> subprocess.CompletedProcess[str]:
+def remind(db_url: str, config: Path, fault: str | None, *,
+           installed: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRACK_")}
-    if fault:
-        env["CASETRACK_FAULT_INJECT"] = fault
+    program = [sys.executable, "-m", "casetrack"]
+    if fault:  # the crash is installed by the test-support entry point, never by casetrack itself
+        env[faults.FAULT_ENV] = fault
+        program = faults.command() if installed else program
     return subprocess.run(
-        [sys.executable, "-m", "casetrack", "--db", db_url, "--config", str(config), "--today", DAY,
+        [*program, "--db", db_url, "--config", str(config), "--today", DAY,
          "--user", ADMIN, "remind", "run", "--format", "json"],
         env=env, capture_output=True, text=True, timeout=120, check=False)
 
@@ -105,3 +109,15 @@ def test_kill_9_then_run_again(cli: Cli, world: World, db_url: str, smtp_server:
     assert final.returncode == 0 and json.loads(final.stdout)["sent"] == 0
     assert len(smtp_server.received) == len(received)
     assert status_counts(outbox_cli(cli, config))["sent"] == MESSAGES
+
+
+def test_casetrack_itself_never_crashes_on_the_variable(cli: Cli, world: World, db_url: str,
+                                                        smtp_server: SmtpServer, tmp_path: Path) -> None:
+    """The crash points are inert in casetrack: the variable alone, without the test-support entry point,
+    crashes nothing — the sweep runs through and sends what is due."""
+    case_in_monitoring(cli, world)
+    config = write_settings(tmp_path / "casetrack.toml", server=smtp_server, lease_seconds=LEASE_SECONDS)
+    done = remind(db_url, config, "after_enqueue", installed=False)
+    assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
+    assert json.loads(done.stdout)["sent"] == MESSAGES
+    assert len(smtp_server.received) == MESSAGES

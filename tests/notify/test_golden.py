@@ -14,7 +14,7 @@ from casetrack.calendar import BusinessCalendar
 from casetrack.notify.messages import build, split_rendered
 from casetrack.notify.render import render
 from casetrack.resources import templates_dir
-from casetrack.services import reminders as rem
+from casetrack.services import reminder_plan as rem
 from casetrack.workflow.registry import all_workflows
 
 GOLDEN = Path(__file__).with_name("golden")

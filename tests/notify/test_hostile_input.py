@@ -35,7 +35,8 @@ from casetrack.notify.render import render
 from casetrack.notify.senders import PASSWORD_ENV, DeliveryFailure, make_sender
 from casetrack.resources import templates_dir
 from casetrack.scheduling.scheduler import SweepJob
-from casetrack.services import reminders as rem
+from casetrack.services import reminder_plan as rem
+from casetrack.services.delivery import Lease
 from casetrack.store.db import redact
 from casetrack.workflow.registry import all_workflows
 from tests.conftest import PG_ENV, Cli, World, examples
@@ -363,7 +364,7 @@ def _three_sweeps(cli: Cli, config: Path, caplog: pytest.LogCaptureFixture) -> N
         assert_no_secret(result.out + result.err, f"remind run {extra}")
     events: list[dict[str, Any]] = []
     ctx = context(cli.db_url, S1_RUNGS["due"], config)
-    SweepJob(ctx, lambda: ctx.today, rem.Lease(ctx), events.append)()
+    SweepJob(ctx, lambda: ctx.today, Lease(ctx), events.append)()
     assert events and events[-1]["event"] == "swept", events
     assert_no_secret(repr(events), "scheduler events")
     for args in (["outbox", "list"], ["outbox", "list", "--format", "json"], ["doctor"],

@@ -27,6 +27,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from casetrack.testing import faults
 from tests.conftest import ADMIN, Cli, World
 
 COUNCIL = "13"
@@ -367,9 +368,11 @@ def spawn_scheduler(db_url: str, *, today: str, config: Path, log_dir: Path, int
     env.update(extra_env or {})
     env["PYTHONUNBUFFERED"] = "1"
     stderr_path = log_dir / f"scheduler-{name}-{time.monotonic_ns()}.err"
+    # a crash point armed (CASETRACK_FAULT_INJECT) needs the test-support entry point that installs it
+    program = faults.command() if faults.FAULT_ENV in env else [sys.executable, "-m", "casetrack"]
     with stderr_path.open("w") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "casetrack", "--db", db_url, "--today", today, "--config", str(config),
+            [*program, "--db", db_url, "--today", today, "--config", str(config),
              "--user", user, "scheduler", "run",
              *(["--interval", str(interval)] if interval is not None else [])],
             stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8", env=env,

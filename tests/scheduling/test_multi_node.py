@@ -19,11 +19,12 @@ import pytest
 import sqlalchemy as sa
 
 from casetrack import services
-from casetrack.services import reminders
-from casetrack.services.reminders import FAULT_ENV, enqueue_due
+from casetrack.services import delivery
+from casetrack.services.reminders import enqueue_due
 from casetrack.settings import SchedulerSettings, Settings
 from casetrack.store.db import get_engine
 from casetrack.store.reminders import ReminderRepo
+from casetrack.testing import faults
 from tests.conftest import ADMIN, requires_postgres
 from tests.scheduling.helpers import (
     MONITORING_PLAN,
@@ -142,7 +143,7 @@ def test_frozen_inside_its_claim(db_url: str, tmp_path: Path) -> None:
     with smtp_sink(sink, delay=0.03) as port, schedulers() as procs:  # 50 messages take 1.5 s or more
         config = multi_node_config(tmp_path, port)
         frozen = spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="frozen",
-                                 extra_env={FAULT_ENV: "in_claim:1:stop"})
+                                 extra_env={faults.FAULT_ENV: "in_claim:1:stop"})
         procs.append(frozen)
         wait_until(lambda: _stopped(frozen), 60, "the first scheduler to freeze inside its claim")
         procs.append(spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="other"))
@@ -206,7 +207,7 @@ def test_paused_between_reading_and_sending(db_url: str, monkeypatch: pytest.Mon
     seed_monitoring(db_url, 3)  # six messages
     ctx = _claims_ctx(db_url, lease_seconds=1)
     taken: list[int] = []
-    still_due = reminders._still_due
+    still_due = delivery._still_due
 
     def paused(ctx_: services.Context, repo: Any, row: dict[str, Any]) -> bool:
         if not taken:
@@ -215,9 +216,9 @@ def test_paused_between_reading_and_sending(db_url: str, monkeypatch: pytest.Mon
             _take_over(db_url, row["id"])  # ... which another scheduler claimed meanwhile
         return still_due(ctx_, repo, row)
 
-    monkeypatch.setattr(reminders, "_still_due", paused)
+    monkeypatch.setattr(delivery, "_still_due", paused)
     sender = _Recorder()
-    counts = reminders.deliver_claimed(ctx, sender, "me")
+    counts = delivery.deliver_claimed(ctx, sender, "me")
     outbox = _outbox(db_url)
     lost = [mid for mid, (status, by) in outbox.items() if by == "other"]
     assert len(lost) == 1 and outbox[lost[0]] == ("pending", "other")
@@ -242,7 +243,7 @@ def test_claim_lost_during_the_send_is_not_counted_as_sent(db_url: str) -> None:
             _take_over(db_url, outbox_id)
 
     sender = _Recorder(taken_over)
-    counts = reminders.deliver_claimed(ctx, sender, "me")
+    counts = delivery.deliver_claimed(ctx, sender, "me")
     assert len(sender.sent) == 6  # the server took all six
     assert _outbox(db_url)[first[0]] == ("pending", "other")  # the other's to settle
     assert counts["sent"] == 5 and counts["sent_claim_lost"] == 1

@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
+import os
 import re
-import uuid
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -23,6 +23,10 @@ _BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 def one_line(text: str) -> str:
     """Collapse every kind of line break (CR, LF, U+2028, U+2029, U+0085, VT, FF) and other control
     characters to single spaces: a header value stays one line."""
+    # Already one line — most values, and a sweep's templates print hundreds of thousands: printable
+    # text has no control, line or paragraph separator and no whitespace but the plain space
+    if text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+        return text
     return " ".join(_BREAKS.sub(" ", text).split())
 
 
@@ -33,7 +37,7 @@ def message_domain(sender: str) -> str:
 
 def new_message_id(sender: str, domain: str | None = None) -> str:
     """A Message-ID in the sender's domain (pass ``domain`` from ``message_domain`` when making many)."""
-    return f"<{uuid.uuid4().hex}@{domain or message_domain(sender)}>"
+    return f"<{os.urandom(16).hex()}@{domain or message_domain(sender)}>"  # 128 random bits, as uuid4 has 122
 
 
 def _encoded(text: str, header: str) -> str:

@@ -4,10 +4,11 @@ Core only (bulk); never commits."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, CursorResult, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import schema
@@ -58,6 +59,65 @@ def readdressed(body: str, old_name: str | None, new_name: str | None, mention: 
     return text
 
 
+def _dicts(result: CursorResult[Any], **more: Any) -> list[dict[str, Any]]:
+    """The rows of ``result`` as plain dicts (with ``more`` in each): a sweep reads one per open item."""
+    keys = list(result.keys())
+    return [{**dict(zip(keys, row, strict=True)), **more} if more else dict(zip(keys, row, strict=True))
+            for row in result]
+
+
+def _memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` remembering its results: a bulk insert converts the same few dates and instants again
+    and again."""
+    seen: dict[tuple[type, Any], Any] = {}
+
+    def once(value: Any) -> Any:
+        slot = (type(value), value)
+        try:
+            return seen[slot]
+        except KeyError:
+            seen[slot] = done = convert(value)
+            return done
+        except TypeError:  # not hashable
+            return convert(value)
+
+    return once
+
+
+def _insert_many(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
+                 tail: tuple[Any, ...] = ()) -> None:
+    """``INSERT INTO table (columns) VALUES …`` for every row (``row + tail``) in one executemany, through
+    SQLAlchemy's compiled statement and its column types' conversions, but with none of its per-row,
+    per-column work: each column's conversion is looked up once and each distinct value converted once."""
+    dialect = conn.dialect
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    converters: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, name in enumerate(columns):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            converters.append((i, _memoised(process)))
+    width = len(columns) - len(tail)
+    head = [(i, f) for i, f in converters if i < width]
+    tail = tuple(next((f(v) for i, f in converters if i == width + k), v) for k, v in enumerate(tail))
+
+    def values(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        out = [*row, *tail]
+        for i, f in head:
+            out[i] = f(out[i])
+        return tuple(out)  # the driver takes a sequence of tuples (or of dicts), not of lists
+
+    if compiled.positional:
+        order = [list(columns).index(name) for name in compiled.positiontup or []]
+        if order == list(range(len(columns))):
+            params: list[Any] = list(map(values, rows))
+        else:
+            pick = itemgetter(*order)
+            params = [pick(v) for v in map(values, rows)]
+    else:
+        params = [dict(zip(columns, v, strict=True)) for v in map(values, rows)]
+    conn.exec_driver_sql(compiled.string, params)
+
+
 class ReminderRepo:
     def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
         self.conn = conn
@@ -90,7 +150,7 @@ class ReminderRepo:
         query = _joined(select(*_case_columns(), due.c.seq, due.c.kind, due.c.nominal_due_on, due.c.due_on)
                         .select_from(due.join(cases, cases.c.id == due.c.case_id)))
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
-        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+        return _dicts(self.conn.execute(self._scoped(query)))
 
     def cases_in(self, program: str, states: Sequence[str], *, accepted_by: dt.date | None = None,
                  until_by: dt.date | None = None) -> list[dict[str, Any]]:
@@ -103,7 +163,7 @@ class ReminderRepo:
             if until_by is not None:
                 accepted = or_(and_(cases.c.validity_until.is_(None), accepted), cases.c.validity_until <= until_by)
             query = query.where(accepted)
-        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+        return _dicts(self.conn.execute(self._scoped(query)))
 
     def open_holdbacks(self, program: str, states: Sequence[str],
                        decided_by: dt.date | None = None) -> list[dict[str, Any]]:
@@ -114,7 +174,7 @@ class ReminderRepo:
         query = _joined(select(*_case_columns(), base.c.open.label("retained"), base.c.decided_on)
                         .select_from(cases.join(base, base.c.id == cases.c.id)))
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
-        return [{**dict(r), "released": 0} for r in self.conn.execute(self._scoped(query)).mappings()]
+        return _dicts(self.conn.execute(self._scoped(query)), released=0)
 
     def sessions_due_between(self, start: dt.date, end: dt.date, live: Sequence[StateRule]) -> list[dict[str, Any]]:
         """Scheduled sessions due from ``start`` to ``end`` of cases in a state where sessions are ``live``."""
@@ -192,9 +252,19 @@ class ReminderRepo:
         two sweeps may overlap when one outlives its lease."""
         if not rows:
             return 0
+        columns = list(rows[0])
+        return self.enqueue_rows(columns, [tuple(r[c] for c in columns) for r in rows])
+
+    def enqueue_rows(self, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
+                     fixed: Mapping[str, Any] | None = None) -> int:
+        """``enqueue`` for rows given as plain tuples of ``columns``, with ``fixed`` values the same for
+        every row: the bulk form of a sweep writing tens of thousands of rows (a catch-up's skipped rungs)."""
+        if not rows:
+            return 0
+        fixed = dict(fixed or {})
         try:
             with self.conn.begin_nested():  # the usual case, at full speed (no RETURNING)
-                self.conn.execute(insert(outbox), list(rows))
+                _insert_many(self.conn, outbox, [*columns, *fixed], rows, tuple(fixed.values()))
             return len(rows)
         except IntegrityError:
             pass
@@ -206,7 +276,7 @@ class ReminderRepo:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
             query = sqlite_insert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.key]).returning(outbox.c.id)
-        return len(self.conn.execute(query, list(rows)).all())
+        return len(self.conn.execute(query, [{**dict(zip(columns, r, strict=True)), **fixed} for r in rows]).all())
 
     def supersede_pending(self, reasons: dict[str, str]) -> int:
         """Mark the still-pending messages of these keys skipped, each with its reason; how many were."""
