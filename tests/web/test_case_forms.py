@@ -117,9 +117,9 @@ def test_the_diagram_is_drawn_once_per_program(site: Site, fresh_drawings: None,
     drawn: list[str] = []
     real = diagram.svg
 
-    def counting(spec: Any, highlight: str | None = None) -> str:
+    def counting(spec: Any, highlight: str | None = None, **kw: Any) -> str:
         drawn.append(spec.program)
-        return real(spec, highlight)
+        return real(spec, highlight, **kw)
 
     monkeypatch.setattr(diagram, "svg", counting)
     client = site.signed_in(SUPERVISOR)

@@ -31,6 +31,11 @@ class GuardInput:
     # the program's re-use grounds (id → label) and most uses allowed (workflow ``reuse``)
     reuse_grounds: Mapping[str, str] = field(default_factory=dict)
     reuse_max_uses: int | None = None
+    # what people read instead of ids (the workflow's labels): fee components on the case's track,
+    # document kinds, and the case's track; an id missing here is shown as it is
+    component_labels: Mapping[str, str] = field(default_factory=dict)
+    document_labels: Mapping[str, str] = field(default_factory=dict)
+    track_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,8 @@ class Guard:
 
 
 def _org(name: str, org_id: int) -> str:
-    return f"{name}（org {org_id}）"
+    """An organisation as people read it: its name (never its id)."""
+    return name
 
 
 def lead_certified(g: GuardInput) -> Reasons:
@@ -100,7 +106,7 @@ def not_single_unguaranteed_lender(g: GuardInput) -> Reasons:
 
 def fee_estimates_recorded(g: GuardInput) -> Reasons:
     missing = [c for c in ("plan", "monitoring") if c not in g.facts.estimates]
-    return tuple(f"{c} の費用見積額（--estimate {c}=YEN）が登録されていません" for c in missing)
+    return tuple(f"{g.component_labels.get(c, c)}の見積額が登録されていません" for c in missing)
 
 
 def monitoring_estimate_within_half(g: GuardInput) -> Reasons:
@@ -121,7 +127,8 @@ def schedule_chart_for_large_plan(g: GuardInput) -> Reasons:
     limit = int(g.rules["schedule_chart_above"])
     plan = g.facts.estimates.get("plan")
     if plan is not None and plan > limit and not g.facts.has_document("schedule_chart"):
-        return (f"計画策定支援費用の見積額 {plan:,}円 が {limit:,}円 を超えるため工程表 (schedule_chart) が必要です",)
+        chart = g.document_labels.get("schedule_chart", "schedule_chart")
+        return (f"計画策定支援費用の見積額 {plan:,}円 が {limit:,}円 を超えるため{chart}が必要です",)
     return ()
 
 
@@ -140,10 +147,10 @@ def prior_use(g: GuardInput) -> Reasons:
     if not f.reuse_reason:
         reasons.append(f"同じ事業の過去の利用（{earlier}）があるため再利用の理由（--reuse-reason）が必要です")
     if g.reuse_grounds and f.reuse_ground not in g.reuse_grounds:
-        grounds = "、".join(f"{k}（{v}）" for k, v in g.reuse_grounds.items())
-        reasons.append(f"過去の利用（{earlier}）があるため再利用の事由（--reuse-ground: {grounds}）が必要です")
+        grounds = "、".join(g.reuse_grounds.values())
+        reasons.append(f"過去の利用（{earlier}）があるため再利用の事由（{grounds}のいずれか）が必要です")
     if g.rules.get("reuse_needs_council_approval") and not f.reuse_approved:
-        reasons.append(f"過去の利用（{earlier}）があるため協議会の再利用承認（approve_reuse）が必要です")
+        reasons.append(f"過去の利用（{earlier}）があるため協議会の再利用承認が必要です")
     return tuple(reasons)
 
 
@@ -157,7 +164,7 @@ def track_available(g: GuardInput) -> Reasons:
     start, end = g.track_window
     if (start and g.on < start) or (end and g.on > end):
         window = f"{start or ''}〜{end or ''}"
-        return (f"{g.facts.track} 枠は利用決定日 {window} の間のみ利用できます（利用決定日 {g.on}）",)
+        return (f"{g.track_label or g.facts.track}は利用決定日 {window} の間のみ利用できます（利用決定日 {g.on}）",)
     return ()
 
 
@@ -167,13 +174,13 @@ def _claims(g: GuardInput, component: str, statuses: tuple[str, ...]) -> bool:
 
 def plan_claim_exists(g: GuardInput) -> Reasons:
     if not _claims(g, "plan", ("claimed", "decided")):
-        return ("計画策定支援費用 (plan) の支払申請がありません（fee claim CASE plan --fee YEN）",)
+        return (f"{g.component_labels.get('plan', '計画策定支援費用')}の支払申請がありません",)
     return ()
 
 
 def plan_claim_pending(g: GuardInput) -> Reasons:
     if not _claims(g, "plan", ("claimed",)):
-        return ("決定待ちの計画策定支援費用 (plan) の支払申請がありません",)
+        return (f"決定待ちの{g.component_labels.get('plan', '計画策定支援費用')}の支払申請がありません",)
     return ()
 
 
@@ -312,9 +319,9 @@ def missing_documents(facts: CaseFacts, requirements: tuple[tuple[str, str | Non
             return
         later = facts.later_document(kind, lender_id, on) if on else None
         if later:
-            reasons.append(f"{whose}{label} ({kind}) は {later} 付で、効力発生日 {on} より後です")
+            reasons.append(f"{whose}{label}は {later} 付で、効力発生日 {on} より後です")
         else:
-            reasons.append(f"{whose}{label} ({kind}) がありません")
+            reasons.append(f"{whose}{label}がありません")
 
     for kind, source, label in requirements:
         if source is None:
@@ -322,10 +329,10 @@ def missing_documents(facts: CaseFacts, requirements: tuple[tuple[str, str | Non
         elif source == "main_bank":
             main = facts.main_bank
             if main is None:
-                reasons.append(f"メイン行が登録されていないため {label} ({kind}) を確認できません")
+                reasons.append(f"メイン行が登録されていないため{label}を確認できません")
             else:
-                missing(kind, main.org_id, label, f"メイン行 {_org(main.name, main.org_id)} の ")
+                missing(kind, main.org_id, label, f"メイン行（{_org(main.name, main.org_id)}）の")
         elif source == "every_lender":
             for lender in facts.lenders:
-                missing(kind, lender.org_id, label, f"{_org(lender.name, lender.org_id)} の ")
+                missing(kind, lender.org_id, label, f"{_org(lender.name, lender.org_id)}の")
     return tuple(reasons)

@@ -133,12 +133,8 @@ def resolve_label(value: str, labels: Mapping[str, str], what: str) -> str:
 
 
 def component_labels(spec: WorkflowSpec, track: str | None = None) -> dict[str, str]:
-    """Fee component id → its Japanese label on ``track`` (the 405 regular track has no DD: its plan
-    component is 計画策定支援費用; the GL track claims DD and the plan apart)."""
-    labels = {c.id: c.ja for c in spec.components.values()}
-    if spec.program == "405" and track is not None and "plan" in labels:
-        labels["plan"] = labels["plan"].replace("DD・", "")
-    return labels
+    """Fee component id → its Japanese label on ``track`` (``WorkflowSpec.component_labels``)."""
+    return spec.component_labels(track)
 
 
 def resolve_component(spec: WorkflowSpec, track: str, value: str) -> str:
