@@ -8,7 +8,10 @@ from typing import Any
 import click
 
 from .options import COUNCIL, DATE, Globals, pass_globals
-from .output import cell, emit, format_option, table
+from .output import Col, cell, emit, format_option, people_table, table
+
+ORG_TABLE = [Col("id", "番号"), Col("name", "名称"), Col("kind_label", "種別"), Col("certified", "認定支援機関"),
+             Col("is_bank", "金融機関"), Col("email", "メール")]
 
 
 @click.command()
@@ -185,7 +188,13 @@ def org_list(g: Globals, fmt: str) -> None:
     """List organisations."""
     from .. import services
 
-    emit(services.list_orgs(g.context()), fmt, ["id", "name", "kind", "certified", "is_bank", "email"])
+    rows = services.list_orgs(g.context())
+    if fmt == "table" and rows:
+        shown = [{**r, "certified": "認定" if r["certified"] else "—", "is_bank": "はい" if r["is_bank"] else "—"}
+                 for r in rows]
+        click.echo(people_table(shown, ORG_TABLE, wide=True))
+        return
+    emit(rows, fmt, ["id", "name", "kind", "kind_label", "certified", "is_bank", "email"])
 
 
 @org.command("edit")

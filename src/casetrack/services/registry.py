@@ -344,9 +344,12 @@ def list_users(ctx: Context) -> list[dict[str, Any]]:
 
 
 def list_orgs(ctx: Context) -> list[dict[str, Any]]:
+    from ..domain.labels import ORG_KINDS as KIND_LABELS
+    from ..domain.labels import label
+
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        return repo.list_orgs()
+        return [{**org, "kind_label": label(KIND_LABELS, org["kind"])} for org in repo.list_orgs()]
 
 
 def list_companies(ctx: Context) -> list[dict[str, Any]]:
