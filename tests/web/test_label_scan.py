@@ -141,6 +141,14 @@ def _pages(site: Site, money_case: str) -> dict[str, str]:
     """Every GET page of the app, as a supervisor sees it (and the sign-in page, signed out)."""
     client = site.signed_in(SUPERVISOR)
     doc_id = site.cli.ok("doc", "add", money_case, "plan", "--on", "2025-06-02")["id"]
+    # every status a session and a claim can show: held, waived, scheduled; decided, claimed, rejected
+    site.cli.ok("monitoring", "record", money_case, "1", "--held-on", "2026-04-20")
+    site.cli.ok("monitoring", "waive", money_case, "2", "--reason", "事業者の休業")
+    site.cli.ok("doc", "add", money_case, "monitoring_report", "--session", "1", "--on", "2026-04-20")
+    rejected = site.cli.ok("fee", "claim", money_case, "monitoring", "--fee", "150000", "--session", "1",
+                           "--on", "2026-05-01")["id"]
+    site.cli.ok("fee", "reject", money_case, str(rejected), "--reason", "書類の不備", "--on", "2026-05-02")
+    site.cli.ok("fee", "claim", money_case, "guarantee_release", "--fee", "90000", "--on", "2026-06-01")
     cases = [*site.cases.values(), money_case]
     urls = {
         "/": ["/", "/?council=13"],
