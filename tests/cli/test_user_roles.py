@@ -88,6 +88,8 @@ def test_the_next_command_acts_with_the_new_role_and_councils(cli: Cli, world: W
     assert moved["open_cases_elsewhere"] == [case_id]  # still theirs, in a council they no longer act for
     assert cli("case", "show", case_id, user="sato").code == 4  # council 13's case: out of their sight now
     assert cli("case", "list", user="sato").code == 0 and case_id not in cli("case", "list", user="sato").out
+    cli.ok("user", "edit", "sato", "--council", "13", user=ADMIN)
+    assert cli.ok("user", "edit", "sato", "--role", "hq", user=ADMIN)["open_cases_elsewhere"] == [case_id]
 
 
 def test_audit_verify_catches_an_edited_user_change_row(cli: Cli, world: World) -> None:

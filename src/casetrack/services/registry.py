@@ -190,7 +190,9 @@ def _councils_text(own: str, more: Sequence[str]) -> str:
 
 def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | None = None) -> dict[str, Any]:
     """Change a user's ``changes`` (keys from SELF_EDITABLE + ADMIN_ONLY; an empty string clears the display
-    name or e-mail; ``councils`` replaces the set, the first being the user's own). Every value is checked
+    name or e-mail; ``councils`` replaces the set, the first being the user's own). ``open_cases_elsewhere``:
+    the open cases the user still coordinates but no longer may (another council, or a role that works
+    no case), to hand over with `case reassign`. Every value is checked
     before anything is written; each changed field is an append-only, hash-chained ``master_change`` row
     (entity ``user``) that ``audit verify`` checks. The user's next command or page acts with the new
     role and councils (both are read afresh for every command and every web request)."""
@@ -242,8 +244,9 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
             repo.set_more_councils(name, councils[1:])
         user = repo.user(name) or {}
         now = repo.councils_of(name)
+        works = policy.allows(user.get("role", ""), "case.work")  # an hq or admin coordinates nothing
         elsewhere = [c["id"] for c in repo.open_cases_of(name, _all_open_states(), None)
-                     if c["council"] not in now] if "councils" in changed else []
+                     if c["council"] not in now or not works] if changed & {"councils", "role"} else []
     from .master_data import change_row
 
     return {**{k: user.get(k) for k in ("name", "display_name", "email", "council", "role", "active")},
