@@ -12,7 +12,7 @@ from typing import Any
 
 from ..domain import policy
 from ..domain.findings import urgency
-from ..domain.guards import missing_documents
+from ..domain.guards import missing_documents, reasons_for_people
 from ..domain.labels import PROGRAM_SHORT
 from ..errors import BadInput
 from ..store.browse import SORTS, BrowseRepo
@@ -157,6 +157,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
         e["permitted"] = actor.role is None or policy.allows(actor.role, policy.event_action(e["event"]))
         e["council_decision"] = e["event"] in policy.COUNCIL_DECISIONS
         e["reason_required"], e["until_required"] = event.reason_required, event.until_required
+        e["reasons"] = reasons_for_people(e["reasons"])  # names and labels on a page, no ids
     ctx.authorize("case.read")
     with ctx.read() as repo:
         case, _spec = load_case(repo, case_id)
@@ -164,7 +165,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
     checklist = []
     for event in spec.events_from(case["state"]):
         items = [{"label": label, "kind": kind, "source": source,
-                  "missing": list(missing_documents(facts, ((kind, source, label),), ctx.today))}
+                  "missing": reasons_for_people(missing_documents(facts, ((kind, source, label),), ctx.today))}
                  for kind, source, label in spec.requirement_labels(event)]
         if items:
             checklist.append({"event": event.id, "label": event.ja, "items": items})

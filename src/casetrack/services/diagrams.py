@@ -1,5 +1,6 @@
 """Each program's state diagram for the dashboard: drawn by graphviz once per process (the drawing of
-`casetrack workflow diagram PROGRAM --format svg`, with labels only: no ids), so a page only marks it and never starts ``dot``."""
+`casetrack workflow diagram PROGRAM --format svg`, with labels only: no ids), so a page only marks it
+and never starts ``dot``."""
 
 from __future__ import annotations
 

@@ -81,7 +81,8 @@ def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | str 
                  file: str | None, upload: Upload | None = None, expected_version: int | None = None,
                  session: int | None = None) -> dict[str, Any]:
     """Record a document of ``kind`` (a letter from a lender: ``lender_id``, by default the main bank;
-    by its id or its exact name among the case's lenders; a monitoring report: the ``session`` it is for), with its file (``file``, a path, from the CLI;
+    by its id or its exact name among the case's lenders; a monitoring report: the ``session`` it is
+    for), with its file (``file``, a path, from the CLI;
     ``upload`` from the web), stored in the same transaction. ``expected_version``: the version of the
     case the caller looked at (a web form); any other is a Conflict."""
     ctx.authorize("case.work")

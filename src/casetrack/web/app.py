@@ -29,6 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..domain.guards import reasons_for_people
 from ..errors import (
     BadInput,
     CasetrackError,
@@ -276,7 +277,7 @@ def reasons_of(exc: CasetrackError) -> list[str]:
     (the web layer's own refusals are written in Japanese)."""
     if isinstance(exc, NotFound | Conflict | DatabaseUnavailable):
         return [message_of(exc)]
-    return exc.ja or exc.details or [exc.message]
+    return exc.ja or reasons_for_people(exc.details) or [exc.message]  # a guard's reason: labels, no ids
 
 
 def message_of(exc: CasetrackError) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from transitions import Machine
 
 from ..domain.facts import CaseFacts
-from ..domain.guards import GUARDS, GuardInput, missing_documents
+from ..domain.guards import GUARDS, GuardInput, Reason, missing_documents
 from ..errors import EventNotAllowed, GuardFailed
 from .spec import EventSpec, WorkflowSpec
 
@@ -105,10 +105,11 @@ class Engine:
         if args.on < facts.state_since:
             out.append(f"効力発生日 {args.on} が現在の状態に入った日 {facts.state_since} より前です")
         if event.reason_required and not (args.reason and args.reason.strip()):
-            out.append(f"{event.ja}には理由 (--reason) が必要です")
+            out.append(Reason(f"{event.ja} ({event.id}) には理由 (--reason) が必要です", f"{event.ja}には理由が必要です"))
         if event.until_required:
             if args.until is None:
-                out.append(f"{event.ja}には新しい期限 (--until) が必要です")
+                out.append(Reason(f"{event.ja} ({event.id}) には新しい期限 (--until) が必要です",
+                                  f"{event.ja}には新しい期限が必要です"))
             elif args.until <= args.on:
                 out.append(f"新しい期限 {args.until} は効力発生日 {args.on} より後である必要があります")
         out.extend(missing_documents(facts, self.spec.requirement_labels(event), args.on))
