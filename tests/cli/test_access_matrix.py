@@ -525,6 +525,8 @@ ROWS_: list[Row] = [
         lambda t, e, u: ["user", "set-password", _other_user(t, u)], writes=True, stdin=PASSWORD + "\n"),
     Row("user edit (another user)", ("user.manage", COUNCIL),
         lambda t, e, u: ["user", "edit", _other_user(t, u), "--display-name", "別名 花子"], writes=True),
+    Row("user history (another user)", ("user.manage", COUNCIL),
+        lambda t, e, u: ["user", "history", _other_user(t, u)]),
     # -- listings filtered on a council
     Row("case list --council", ("case.read", FILTER), lambda t, e, u: ["case", "list", "--council", t.council]),
     Row("monitoring list --council", ("case.read", FILTER),
@@ -563,6 +565,7 @@ ROWS_: list[Row] = [
          {"writes": True, "stdin": PASSWORD + "\n"}),
         ("user edit (self)", "user.self", lambda t, e, u: ["user", "edit", u, "--display-name", "自分 太郎"],
          {"writes": True}),
+        ("user history (self)", "user.self", lambda t, e, u: ["user", "history", u], {}),
         ("outbox retry --dead", "outbox.retry", lambda t, e, u: ["outbox", "retry", "--dead"], {"writes": True}),
         ("audit access", "access.read", lambda t, e, u: ["audit", "access"], {}),
         ("remind run", "remind.run", lambda t, e, u: ["remind", "run"], {"writes": True}),

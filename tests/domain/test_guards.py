@@ -21,7 +21,7 @@ from casetrack.domain.facts import (
     SessionFact,
     SupportOrgFact,
 )
-from casetrack.domain.guards import GUARDS, GuardInput, missing_documents
+from casetrack.domain.guards import GUARDS, GuardInput, missing_documents, reasons_for_people
 
 D = dt.date
 
@@ -70,6 +70,7 @@ def test_lead_certified_refuses_an_uncertified_lead() -> None:
     lead = SupportOrgFact(11, "未認定コンサル", lead=True, certified=False)
     (reason,) = check("lead_certified", facts(support_orgs=(lead,)))
     assert "未認定コンサル" in reason and "org 11" in reason
+    assert reasons_for_people([reason]) == ["代表の支援機関 未認定コンサル は認定経営革新等支援機関ではありません"]
 
 
 def test_support_orgs_certified_names_each_uncertified_org() -> None:
@@ -391,6 +392,7 @@ def test_missing_documents_from_the_main_bank() -> None:
     from_second = (DocumentFact("bank_receipt", D(2026, 5, 1), SECOND.org_id),)
     (reason,) = missing_documents(facts(documents=from_second), RECEIPT)
     assert "さくら銀行" in reason and "bank_receipt" in reason
+    assert reasons_for_people([reason]) == ["メイン行（さくら銀行）の受取書がありません"]  # a page: no ids
     from_main = (DocumentFact("bank_receipt", D(2026, 5, 1), MAIN.org_id),)
     assert missing_documents(facts(documents=from_main), RECEIPT) == ()
 
@@ -406,6 +408,7 @@ def test_missing_documents_from_every_lender() -> None:
     one = (DocumentFact("consent_letter", D(2026, 9, 1), MAIN.org_id),)
     (reason,) = missing_documents(facts(documents=one), CONSENT)
     assert "東都信用金庫" in reason and "consent_letter" in reason
+    assert reasons_for_people([reason]) == ["東都信用金庫の同意書がありません"]
     both = one + (DocumentFact("consent_letter", D(2026, 9, 2), SECOND.org_id),)
     assert missing_documents(facts(documents=both), CONSENT) == ()
     # a consent letter of the wrong kind (a receipt) does not count
@@ -418,6 +421,8 @@ def test_missing_documents_of_the_case_itself_and_all_at_once() -> None:
     reasons = missing_documents(facts(), needs)
     assert len(reasons) == 3
     assert "plan" in reasons[0] and "share_transfer" in reasons[1] and "bank_receipt" in reasons[2]
+    assert reasons_for_people(reasons) == ["経営改善計画書がありません", "振込控えがありません",
+                                           "メイン行（さくら銀行）の受取書がありません"]
     docs = (DocumentFact("plan", D(2026, 5, 1)), DocumentFact("share_transfer", D(2026, 5, 1)),
             DocumentFact("bank_receipt", D(2026, 5, 1), MAIN.org_id))
     assert missing_documents(facts(documents=docs), needs) == ()
@@ -549,6 +554,8 @@ def test_a_second_use_needs_a_named_ground() -> None:
     assert len(_reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r"))) == 1
     (reason,) = _reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r", reuse_ground="flood"))
     assert "covid" in reason and "russia_ukraine" in reason
+    (shown,) = reasons_for_people([reason])
+    assert EARLY_GROUNDS["covid"] in shown and EARLY_GROUNDS["russia_ukraine"] in shown and "covid" not in shown
     assert _reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r", reuse_ground="covid")) == ()
     assert _reuse(facts()) == ()  # a first use needs nothing
 

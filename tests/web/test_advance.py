@@ -40,8 +40,8 @@ def test_refused_then_allowed(site: Site) -> None:
     refused = _post(client, case_id, fields)
     assert refused.status_code == 422
     assert "「利用申請」はできません" in refused.text
-    assert "メイン行 さくら銀行" in refused.text and "事前相談書 (pre_consultation_letter) がありません" in refused.text
-    assert "利用申請書 (application) がありません" in refused.text
+    assert "メイン行（さくら銀行）の事前相談書がありません" in refused.text
+    assert "利用申請書がありません" in refused.text
     assert site.history(case_id) == before and _state(site, case_id) == "consultation"
 
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")

@@ -108,7 +108,7 @@ def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shot
 
     page.click(f"#results >> text={site.cases['early']}")
     page.wait_for_url(f"{server}/cases/{site.cases['early']}")
-    assert "事前相談書 (pre_consultation_letter) がありません" in page.locator("#events").inner_text()
+    assert "の事前相談書がありません" in page.locator("#events").inner_text()
     page.screenshot(path=str(shots / "case.png"), full_page=True)
     page.goto(f"{server}/cases/{site.cases['monitoring']}")
     assert "令和8年12月15日" in page.locator("#monitoring").inner_text()

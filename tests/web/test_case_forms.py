@@ -117,9 +117,9 @@ def test_the_diagram_is_drawn_once_per_program(site: Site, fresh_drawings: None,
     drawn: list[str] = []
     real = diagram.svg
 
-    def counting(spec: Any, highlight: str | None = None) -> str:
+    def counting(spec: Any, highlight: str | None = None, **kw: Any) -> str:
         drawn.append(spec.program)
-        return real(spec, highlight)
+        return real(spec, highlight, **kw)
 
     monkeypatch.setattr(diagram, "svg", counting)
     client = site.signed_in(SUPERVISOR)
@@ -196,7 +196,7 @@ def test_a_document_fills_the_checklist(site: Site) -> None:
     ({"kind": ""}, 400, "書類の種類を選んでください"),
     ({"on": "2026-13-01"}, 400, "書類の日付「2026-13-01」は日付ではありません"),
     ({"on": "きのう"}, 400, "は日付ではありません"),
-    ({"kind": "plan", "lender": "MAIN"}, 400, "金融機関の指定「MAIN」が正しくありません"),
+    ({"kind": "plan", "lender": "MAIN"}, 400, "金融機関「MAIN」はこの案件の金融機関にありません"),  # a name, as typed
     ({"kind": "plan", "lender": "{bank_main}"}, 400, "「経営改善計画書」は金融機関からの書類ではありません"),
     ({"kind": "consent_letter", "lender": "{bank_third}"}, 400, "はこの案件の金融機関ではありません"),
     ({"version": "x"}, 400, "フォームの版"),

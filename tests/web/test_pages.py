@@ -243,7 +243,7 @@ def test_case_page_shows_the_whole_case(site: Site) -> None:
     events = _section(html, "events") or ""
     assert 'name="event" value="withdraw"' in events  # possible now: a form
     assert 'name="event" value="apply"' not in events  # blocked: no form, but every reason
-    assert "利用申請" in events and "事前相談書 (pre_consultation_letter) がありません" in events
+    assert "利用申請" in events and "の事前相談書がありません" in events
     checklist = _section(html, "checklist") or ""
     assert "✗ 事前相談書（メイン行）" in checklist
     history = _section(html, "history") or ""

@@ -58,7 +58,7 @@ def test_events(site: Site) -> None:
     _japanese(_post(site, kato, case_id, "advance", {"event": "fly_to_the_moon", "on": "2026-11-25"}),
               400, "手続き「fly_to_the_moon」は早期経営改善計画策定支援にはありません。")
     _japanese(_post(site, kato, case_id, "advance", {"event": "apply", "on": "2026-11-25"}),
-              422, "「利用申請」はできません。", "事前相談書 (pre_consultation_letter) がありません")
+              422, "「利用申請」はできません。", "メイン行（さくら銀行）の事前相談書がありません")
     _japanese(_post(site, kato, case_id, "advance", {"event": "close", "on": "2026-11-25"}),
               422, "「完了」は今の状態（事前相談）ではできません。")
     assert snapshot(site) == before

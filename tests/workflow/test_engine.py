@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from casetrack.domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SupportOrgFact
+from casetrack.domain.guards import reasons_for_people
 from casetrack.errors import EventNotAllowed, GuardFailed
 from casetrack.workflow.engine import Engine, EventArgs, engine_for
 from casetrack.workflow.registry import workflow
@@ -122,6 +123,9 @@ def test_a_refused_event_says_every_reason_and_changes_nothing(early: WorkflowSp
     assert len(reasons) == 6, reasons
     assert any("pre_consultation_letter" in r for r in reasons)
     assert any("利用申請書 (application)" in r for r in reasons)
+    shown = reasons_for_people(reasons)  # what a page shows: names and labels, no ids
+    assert "利用申請書がありません" in shown and any(r.endswith("の事前相談書がありません") for r in shown)
+    assert not any(word in r for r in shown for word in ("pre_consultation_letter", "application", "（org "))
     assert any("認定経営革新等支援機関ではありません" in r for r in reasons)
     assert any("借入先金融機関" in r and "東都信用金庫" in r for r in reasons)
     assert any("13-early-2023-0009" in r for r in reasons)

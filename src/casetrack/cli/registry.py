@@ -8,7 +8,10 @@ from typing import Any
 import click
 
 from .options import COUNCIL, DATE, Globals, pass_globals
-from .output import cell, emit, format_option, table
+from .output import Col, cell, emit, format_option, people_table, table
+
+ORG_TABLE = [Col("id", "番号"), Col("name", "名称"), Col("kind_label", "種別"), Col("certified", "認定支援機関"),
+             Col("is_bank", "金融機関"), Col("email", "メール")]
 
 
 @click.command()
@@ -197,7 +200,13 @@ def org_list(g: Globals, fmt: str) -> None:
     """List organisations."""
     from .. import services
 
-    emit(services.list_orgs(g.context()), fmt, ["id", "name", "kind", "certified", "is_bank", "email"])
+    rows = services.list_orgs(g.context())
+    if fmt == "table" and rows:
+        shown = [{**r, "certified": "認定" if r["certified"] else "—", "is_bank": "はい" if r["is_bank"] else "—"}
+                 for r in rows]
+        click.echo(people_table(shown, ORG_TABLE, wide=True))
+        return
+    emit(rows, fmt, ["id", "name", "kind", "kind_label", "certified", "is_bank", "email"])
 
 
 @org.command("edit")
@@ -269,19 +278,50 @@ def user_add(g: Globals, name: str, council_codes: tuple[str, ...], email: str |
 @click.argument("name")
 @click.option("--display-name", metavar="TEXT", help="The name e-mails and pages show (\"\" clears it).")
 @click.option("--email", metavar="ADDR", help="Where escalations and digests go (\"\" clears it).")
+@click.option("--role", metavar="ROLE", help="coordinator, supervisor, hq or admin (an admin only).")
+@click.option("--council", "council_codes", type=COUNCIL, multiple=True, metavar="CODE",
+              help="The councils the user acts for, their own first; repeat; replaces the set (an admin only).")
+@click.option("--note", metavar="TEXT", help="Why (kept with each change row).")
 @format_option
 @pass_globals
-def user_edit(g: Globals, name: str, display_name: str | None, email: str | None, fmt: str) -> None:
-    """Change a user's display name or e-mail: anyone their own, an admin anyone's.
+def user_edit(g: Globals, name: str, display_name: str | None, email: str | None, role: str | None,
+              council_codes: tuple[str, ...], note: str | None, fmt: str) -> None:
+    """Change a user: anyone their own display name and e-mail; an admin anyone's, and the role and
+    councils. Each changed field is a hash-chained change row (user history NAME, audit verify); the
+    user's next command or page already acts with the new role and councils.
 
     \b
     Example:
       casetrack user edit sato --display-name "佐藤 花子" --email sato@council.example.jp
+      casetrack --user kanri user edit sato --role supervisor --council 13 --council 14
     """
     from .. import services
 
-    changes = {k: v for k, v in (("display_name", display_name), ("email", email)) if v is not None}
-    emit(services.edit_user(g.context(), name, changes), fmt)
+    changes: dict[str, Any] = {k: v for k, v in (("display_name", display_name), ("email", email), ("role", role))
+                               if v is not None}
+    if council_codes:
+        changes["councils"] = list(council_codes)
+    result = services.edit_user(g.context(), name, changes, note=note)
+    if fmt == "table":
+        for c in result["changes"]:
+            click.echo(f"{name}: {c['field_label']} {cell(c['before'])} → {cell(c['after'])}")
+        if result["open_cases_elsewhere"]:
+            click.echo(f"{name} no longer acts for the council of open case(s) "
+                       f"{', '.join(result['open_cases_elsewhere'])}: casetrack case reassign --from {name} --to NAME")
+    else:
+        emit(result, fmt)
+
+
+@user.command("history")
+@click.argument("name")
+@format_option
+@pass_globals
+def user_history(g: Globals, name: str, fmt: str) -> None:
+    """Every change of a user (display name, e-mail, role, councils): who, when, before and after."""
+    from .. import services
+
+    emit(services.user_history(g.context(), name), fmt,
+         ["seq", "field", "before", "after", "effective_on", "recorded_at", "user", "note"])
 
 
 @user.command("list")

@@ -10,7 +10,12 @@ from typing import Any
 import click
 
 from .options import COUNCIL, DATE, Globals, pass_globals
-from .output import emit, format_option
+from .output import Col, emit, format_option, people_table, wide_option
+
+OUTBOX_TABLE = [Col("id", "番号"), Col("status_label", "状態", 12), Col("case_id", "案件番号"),
+                Col("item_label", "種類"), Col("rung_label", "時期"), Col("send_on", "送信日"),
+                Col("recipient_role_label", "宛先", wide_only=True), Col("to_addr", "メール", 20), Col("attempts", "試行"),
+                Col("subject", "件名", wide_only=True), Col("last_error", "最後のエラー", 20)]
 
 
 @click.group()
@@ -107,14 +112,19 @@ def outbox() -> None:
 @outbox.command("list")
 @click.option("--status", metavar="S", help="pending | sent | dead | dropped | skipped.")
 @format_option
+@wide_option
 @pass_globals
-def outbox_list(g: Globals, status: str | None, fmt: str) -> None:
+def outbox_list(g: Globals, status: str | None, fmt: str, wide: bool) -> None:
     """Every e-mail enqueued, with its status, attempts and the server's last reply."""
     from .. import services
 
-    emit(services.outbox_list(g.context(), status), fmt,
-         ["id", "status", "case_id", "item", "rung", "due_on", "send_on", "recipient_role", "to_addr", "attempts",
-          "last_error", "subject"])
+    rows = services.outbox_list(g.context(), status)
+    if fmt == "table" and rows:
+        click.echo(people_table(rows, OUTBOX_TABLE, wide))
+        return
+    emit(rows, fmt, ["id", "status", "status_label", "case_id", "item", "item_label", "rung", "rung_label", "due_on",
+                     "send_on", "recipient_role", "recipient_role_label", "to_addr", "attempts", "last_error",
+                     "subject"])
 
 
 @outbox.command("retry")

@@ -17,6 +17,10 @@ FINDING_CSV = ["case", "council", "company", "program", "program_label", "state"
                "level", "level_label", "since", "days", "waiting_on", "waiting_on_label", "coordinator", "message"]
 
 
+CASELOAD_TABLE = [Col("key_label", "区分"), Col("open", "対応中"), Col("overdue_monitoring", "伴走支援の遅れ"),
+                  Col("stalled", "停滞"), Col("by_state", "状態別"), Col("ended", "今年度の終了")]
+
+
 @click.group()
 def audit() -> None:
     """Audits: what needs someone to act."""
@@ -128,9 +132,23 @@ def caseload(g: Globals, council_code: str | None, by: str, fmt: str) -> None:
     from .. import services
 
     rows = services.caseload(g.context(), by=by, council=council_code)
+    if fmt == "table":
+        from ..services.views import state_labels
+
+        names = state_labels()
+
+        def counts(by_state: dict[str, int]) -> str:
+            return "、".join(f"{names.get(k, k)} {n}" for k, n in by_state.items())
+
+        rows = [{**r, "by_state": counts(r["by_state"]), "ended": counts(r["ended_this_fiscal_year"])} for r in rows]
+        if rows:
+            click.echo(people_table(rows, CASELOAD_TABLE, wide=True))
+        else:
+            emit(rows, fmt)
+        return
     if fmt != "json":
         rows = [{**r, "by_state": r["by_state"], "ended": r["ended_this_fiscal_year"]} for r in rows]
-    emit(rows, fmt, ["key", "open", "overdue_monitoring", "stalled", "by_state", "ended"])
+    emit(rows, fmt, ["key", "key_label", "open", "overdue_monitoring", "stalled", "by_state", "ended"])
 
 
 COMMANDS = [audit, caseload]

@@ -8,7 +8,7 @@ guards; the loader checks each name against ``GUARDS`` and that the rule keys it
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -31,6 +31,11 @@ class GuardInput:
     # the program's re-use grounds (id → label) and most uses allowed (workflow ``reuse``)
     reuse_grounds: Mapping[str, str] = field(default_factory=dict)
     reuse_max_uses: int | None = None
+    # what people read instead of ids (the workflow's labels): fee components on the case's track,
+    # document kinds, and the case's track; an id missing here is shown as it is
+    component_labels: Mapping[str, str] = field(default_factory=dict)
+    document_labels: Mapping[str, str] = field(default_factory=dict)
+    track_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,24 @@ class Guard:
     check: Callable[[GuardInput], Reasons]
     needs: tuple[str, ...] = ()  # rule-set keys the guard reads
     summary: str = ""
+
+
+class Reason(str):
+    """One reason as the CLI prints it — with the ids that help to type the next command (``（org 3）``,
+    ``(pre_consultation_letter)``, ``--estimate plan=YEN``) — carrying ``people``: the same reason with
+    names and labels only, as a page shows it (``reasons_for_people``)."""
+
+    people: str
+
+    def __new__(cls, text: str, people: str | None = None) -> Reason:
+        reason = super().__new__(cls, text)
+        reason.people = text if people is None else people
+        return reason
+
+
+def reasons_for_people(reasons: Iterable[str]) -> list[str]:
+    """The reasons as a page shows them: names and labels, never ids (a plain string as it is)."""
+    return [getattr(r, "people", r) for r in reasons]
 
 
 def _org(name: str, org_id: int) -> str:
@@ -50,7 +73,8 @@ def lead_certified(g: GuardInput) -> Reasons:
     if lead is None:
         return ("代表の認定支援機関が登録されていません",)
     if not lead.certified:
-        return (f"代表の支援機関 {_org(lead.name, lead.org_id)} は認定経営革新等支援機関ではありません",)
+        return (Reason(f"代表の支援機関 {_org(lead.name, lead.org_id)} は認定経営革新等支援機関ではありません",
+                       f"代表の支援機関 {lead.name} は認定経営革新等支援機関ではありません"),)
     return ()
 
 
@@ -64,7 +88,8 @@ def support_orgs_certified(g: GuardInput) -> Reasons:
     for org in g.facts.support_orgs:
         if not org.certified:
             role = "代表の支援機関" if org.lead else "協力する支援機関"
-            reasons.append(f"{role} {_org(org.name, org.org_id)} は認定経営革新等支援機関ではありません")
+            reasons.append(Reason(f"{role} {_org(org.name, org.org_id)} は認定経営革新等支援機関ではありません",
+                                  f"{role} {org.name} は認定経営革新等支援機関ではありません"))
     return tuple(reasons)
 
 
@@ -78,11 +103,13 @@ def no_fee_receiving_lender(g: GuardInput) -> Reasons:
             main = f.main_bank
             if main is None or main.org_id != org.org_id:
                 reasons.append(
-                    f"金融機関枠では代表の支援機関 {_org(org.name, org.org_id)} がメイン行である必要があります"
+                    Reason(f"金融機関枠では代表の支援機関 {_org(org.name, org.org_id)} がメイン行である必要があります",
+                           f"金融機関枠では代表の支援機関 {org.name} がメイン行である必要があります")
                 )
         elif org.org_id in lender_ids:
             reasons.append(
-                f"支援機関 {_org(org.name, org.org_id)} は当該事業者の借入先金融機関のため費用を受け取れません"
+                Reason(f"支援機関 {_org(org.name, org.org_id)} は当該事業者の借入先金融機関のため費用を受け取れません",
+                       f"支援機関 {org.name} は当該事業者の借入先金融機関のため費用を受け取れません")
             )
     return tuple(reasons)
 
@@ -93,14 +120,16 @@ def not_single_unguaranteed_lender(g: GuardInput) -> Reasons:
         return ("金融機関が登録されていません（405事業は金融支援を受ける計画が対象です）",)
     if len(lenders) == 1 and not lenders[0].guaranteed:
         return (
-            f"借入先が1行（{_org(lenders[0].name, lenders[0].org_id)}）のみで保証付融資もないため対象外です",
+            Reason(f"借入先が1行（{_org(lenders[0].name, lenders[0].org_id)}）のみで保証付融資もないため対象外です",
+                   f"借入先が1行（{lenders[0].name}）のみで保証付融資もないため対象外です"),
         )
     return ()
 
 
 def fee_estimates_recorded(g: GuardInput) -> Reasons:
     missing = [c for c in ("plan", "monitoring") if c not in g.facts.estimates]
-    return tuple(f"{c} の費用見積額（--estimate {c}=YEN）が登録されていません" for c in missing)
+    return tuple(Reason(f"{c} の費用見積額（--estimate {c}=YEN）が登録されていません",
+                        f"{g.component_labels.get(c, c)}の見積額が登録されていません") for c in missing)
 
 
 def monitoring_estimate_within_half(g: GuardInput) -> Reasons:
@@ -121,7 +150,9 @@ def schedule_chart_for_large_plan(g: GuardInput) -> Reasons:
     limit = int(g.rules["schedule_chart_above"])
     plan = g.facts.estimates.get("plan")
     if plan is not None and plan > limit and not g.facts.has_document("schedule_chart"):
-        return (f"計画策定支援費用の見積額 {plan:,}円 が {limit:,}円 を超えるため工程表 (schedule_chart) が必要です",)
+        chart = g.document_labels.get("schedule_chart", "schedule_chart")
+        return (Reason(f"計画策定支援費用の見積額 {plan:,}円 が {limit:,}円 を超えるため工程表 (schedule_chart) が必要です",
+                       f"計画策定支援費用の見積額 {plan:,}円 が {limit:,}円 を超えるため{chart}が必要です"),)
     return ()
 
 
@@ -141,9 +172,12 @@ def prior_use(g: GuardInput) -> Reasons:
         reasons.append(f"同じ事業の過去の利用（{earlier}）があるため再利用の理由（--reuse-reason）が必要です")
     if g.reuse_grounds and f.reuse_ground not in g.reuse_grounds:
         grounds = "、".join(f"{k}（{v}）" for k, v in g.reuse_grounds.items())
-        reasons.append(f"過去の利用（{earlier}）があるため再利用の事由（--reuse-ground: {grounds}）が必要です")
+        reasons.append(Reason(f"過去の利用（{earlier}）があるため再利用の事由（--reuse-ground: {grounds}）が必要です",
+                              f"過去の利用（{earlier}）があるため再利用の事由（{'、'.join(g.reuse_grounds.values())}"
+                              "のいずれか）が必要です"))
     if g.rules.get("reuse_needs_council_approval") and not f.reuse_approved:
-        reasons.append(f"過去の利用（{earlier}）があるため協議会の再利用承認（approve_reuse）が必要です")
+        reasons.append(Reason(f"過去の利用（{earlier}）があるため協議会の再利用承認（approve_reuse）が必要です",
+                              f"過去の利用（{earlier}）があるため協議会の再利用承認が必要です"))
     return tuple(reasons)
 
 
@@ -157,7 +191,8 @@ def track_available(g: GuardInput) -> Reasons:
     start, end = g.track_window
     if (start and g.on < start) or (end and g.on > end):
         window = f"{start or ''}〜{end or ''}"
-        return (f"{g.facts.track} 枠は利用決定日 {window} の間のみ利用できます（利用決定日 {g.on}）",)
+        return (Reason(f"{g.facts.track} 枠は利用決定日 {window} の間のみ利用できます（利用決定日 {g.on}）",
+                       f"{g.track_label or g.facts.track}は利用決定日 {window} の間のみ利用できます（利用決定日 {g.on}）"),)
     return ()
 
 
@@ -167,13 +202,15 @@ def _claims(g: GuardInput, component: str, statuses: tuple[str, ...]) -> bool:
 
 def plan_claim_exists(g: GuardInput) -> Reasons:
     if not _claims(g, "plan", ("claimed", "decided")):
-        return ("計画策定支援費用 (plan) の支払申請がありません（fee claim CASE plan --fee YEN）",)
+        return (Reason("計画策定支援費用 (plan) の支払申請がありません（fee claim CASE plan --fee YEN）",
+                       f"{g.component_labels.get('plan', '計画策定支援費用')}の支払申請がありません"),)
     return ()
 
 
 def plan_claim_pending(g: GuardInput) -> Reasons:
     if not _claims(g, "plan", ("claimed",)):
-        return ("決定待ちの計画策定支援費用 (plan) の支払申請がありません",)
+        return (Reason("決定待ちの計画策定支援費用 (plan) の支払申請がありません",
+                       f"決定待ちの{g.component_labels.get('plan', '計画策定支援費用')}の支払申請がありません"),)
     return ()
 
 
@@ -307,25 +344,27 @@ def missing_documents(facts: CaseFacts, requirements: tuple[tuple[str, str | Non
     """
     reasons: list[str] = []
 
-    def missing(kind: str, lender_id: int | None, label: str, whose: str) -> None:
+    def missing(kind: str, lender_id: int | None, label: str, whose: str, whose_people: str) -> None:
         if facts.has_document(kind, lender_id, on):
             return
         later = facts.later_document(kind, lender_id, on) if on else None
         if later:
-            reasons.append(f"{whose}{label} ({kind}) は {later} 付で、効力発生日 {on} より後です")
+            reasons.append(Reason(f"{whose}{label} ({kind}) は {later} 付で、効力発生日 {on} より後です",
+                                  f"{whose_people}{label}は {later} 付で、効力発生日 {on} より後です"))
         else:
-            reasons.append(f"{whose}{label} ({kind}) がありません")
+            reasons.append(Reason(f"{whose}{label} ({kind}) がありません", f"{whose_people}{label}がありません"))
 
     for kind, source, label in requirements:
         if source is None:
-            missing(kind, None, label, "")
+            missing(kind, None, label, "", "")
         elif source == "main_bank":
             main = facts.main_bank
             if main is None:
-                reasons.append(f"メイン行が登録されていないため {label} ({kind}) を確認できません")
+                reasons.append(Reason(f"メイン行が登録されていないため {label} ({kind}) を確認できません",
+                                      f"メイン行が登録されていないため{label}を確認できません"))
             else:
-                missing(kind, main.org_id, label, f"メイン行 {_org(main.name, main.org_id)} の ")
+                missing(kind, main.org_id, label, f"メイン行 {_org(main.name, main.org_id)} の ", f"メイン行（{main.name}）の")
         elif source == "every_lender":
             for lender in facts.lenders:
-                missing(kind, lender.org_id, label, f"{_org(lender.name, lender.org_id)} の ")
+                missing(kind, lender.org_id, label, f"{_org(lender.name, lender.org_id)} の ", f"{lender.name}の")
     return tuple(reasons)

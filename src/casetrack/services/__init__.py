@@ -26,6 +26,7 @@ _WHERE = {
     "add_user": "registry",
     "display_names": "registry",
     "edit_user": "registry",
+    "user_history": "registry",
     "advance": "cases",
     "edit_company": "master_data",
     "edit_org": "master_data",
@@ -134,6 +135,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         read_councils_csv,
         set_password,
         set_user_active,
+        user_history,
     )
     from .reminders import outbox_list, outbox_retry, remind_run  # noqa: F401
     from .signin import resume_session, sign_in, sign_out  # noqa: F401

@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
+from collections import Counter
 from typing import Any
 
 from ..domain import policy
 from ..domain.findings import urgency
-from ..domain.guards import missing_documents
+from ..domain.guards import missing_documents, reasons_for_people
+from ..domain.labels import PROGRAM_SHORT
 from ..errors import BadInput
 from ..store.browse import SORTS, BrowseRepo
 from ..store.views import ViewRepo
@@ -40,7 +42,13 @@ def labels() -> dict[str, Any]:
             if state.id not in found or position < found[state.id][0]:
                 found[state.id] = (position, found.get(state.id, (0, state.ja))[1])
     states = {s: label for s, (_pos, label) in sorted(found.items(), key=lambda item: item[1][0])}
-    return {"programs": {p: s.ja for p, s in specs.items()}, "states": states,
+    tracks: dict[str, str] = {}  # a label two programs share is told apart by the program (通常枠（405事業）)
+    shared = Counter(t.ja for spec in specs.values() for t in spec.tracks.values())
+    for spec in specs.values():
+        for track in spec.tracks.values():
+            short = PROGRAM_SHORT.get(spec.program, spec.ja)
+            tracks.setdefault(track.id, f"{track.ja}（{short}）" if shared[track.ja] > 1 else track.ja)
+    return {"programs": {p: s.ja for p, s in specs.items()}, "states": states, "tracks": tracks,
             "open_states": [s for s in states if any(s in spec.open_states for spec in specs.values())],
             "events": {e.id: e.ja for spec in specs.values() for e in spec.events.values()}}
 
@@ -110,14 +118,14 @@ def _top_findings(ctx: Context, *, council: str | None, coordinator: str | None,
 def search_cases(ctx: Context, *, program: str | None = None, state: str | None = None,
                  coordinator: str | None = None, text: str | None = None, overdue: bool = False,
                  stalled: bool = False, open_only: bool = False, page: int = 1, per_page: int = PER_PAGE,
-                 sort: str = "id", descending: bool = False) -> dict[str, Any]:
+                 sort: str = "id", descending: bool = False, track: str | None = None) -> dict[str, Any]:
     """One page of the cases the user may see, filtered by program, state and coordinator, to those
     with a monitoring session overdue or stalled in their state (as the audit finds them) or still
     open, found by company name (a part of it, folded: さくら finds サクラ and ｻｸﾗ) or 法人番号 (all 13
     digits, full-width too), sorted by ``sort`` (a column of store.browse.SORTS)."""
     actor = ctx.authorize("case.read")
     chosen = case_filter(program=program, state=state, coordinator=coordinator, text=text, overdue=overdue,
-                         stalled=stalled, open_only=open_only)
+                         stalled=stalled, open_only=open_only, track=track)
     if not 1 <= page <= MAX_PAGE:
         raise BadInput(f"page {page} is not 1–{MAX_PAGE}", ja=[f"ページ {page} はありません（1〜{MAX_PAGE}）。"])
     if sort not in SORTS:
@@ -149,6 +157,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
         e["permitted"] = actor.role is None or policy.allows(actor.role, policy.event_action(e["event"]))
         e["council_decision"] = e["event"] in policy.COUNCIL_DECISIONS
         e["reason_required"], e["until_required"] = event.reason_required, event.until_required
+        e["reasons"] = reasons_for_people(e["reasons"])  # names and labels on a page, no ids
     ctx.authorize("case.read")
     with ctx.read() as repo:
         case, _spec = load_case(repo, case_id)
@@ -156,7 +165,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
     checklist = []
     for event in spec.events_from(case["state"]):
         items = [{"label": label, "kind": kind, "source": source,
-                  "missing": list(missing_documents(facts, ((kind, source, label),), ctx.today))}
+                  "missing": reasons_for_people(missing_documents(facts, ((kind, source, label),), ctx.today))}
                  for kind, source, label in spec.requirement_labels(event)]
         if items:
             checklist.append({"event": event.id, "label": event.ja, "items": items})

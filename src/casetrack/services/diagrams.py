@@ -1,5 +1,6 @@
 """Each program's state diagram for the dashboard: drawn by graphviz once per process (the drawing of
-`casetrack workflow diagram PROGRAM --format svg`), so a page only marks it and never starts ``dot``."""
+`casetrack workflow diagram PROGRAM --format svg`, with labels only: no ids), so a page only marks it
+and never starts ``dot``."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def _drawing(folder: str, program: str) -> str | None:
     """``folder`` (the workflows folder) is part of the key: other workflows, other drawings."""
     spec = workflow(program)
     try:
-        text = diagram.svg(spec)
+        text = diagram.svg(spec, people=True)
     except BadInput as exc:
         log.warning("the state diagram of %s is shown as a list: %s", program, exc.message)
         return None

@@ -18,7 +18,7 @@ from ..domain import files as file_kinds
 from ..errors import BadInput, FileCorrupt, NotFound, TooLarge
 from ..store.repo import utcnow
 from .context import Context, load_case, stale
-from .parsing import resolve_label
+from .parsing import normalise, resolve_label
 
 SESSION_DOCUMENT = "monitoring_report"  # the one document kind filed for a monitoring session
 
@@ -77,11 +77,12 @@ def fingerprint(ctx: Context, file: str, option: str) -> tuple[dict[str, Any], b
     return file_values(ctx, upload, option), upload.data
 
 
-def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None, on: dt.date | None,
+def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | str | None, on: dt.date | None,
                  file: str | None, upload: Upload | None = None, expected_version: int | None = None,
                  session: int | None = None) -> dict[str, Any]:
     """Record a document of ``kind`` (a letter from a lender: ``lender_id``, by default the main bank;
-    a monitoring report: the ``session`` it is for), with its file (``file``, a path, from the CLI;
+    by its id or its exact name among the case's lenders; a monitoring report: the ``session`` it is
+    for), with its file (``file``, a path, from the CLI;
     ``upload`` from the web), stored in the same transaction. ``expected_version``: the version of the
     case the caller looked at (a web form); any other is a Conflict."""
     ctx.authorize("case.work")
@@ -99,6 +100,15 @@ def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | None
                            ja=[f"書類の種類「{kind}」は{spec.ja}にはありません。"])
         doc_kind = spec.documents[kind]
         case_lenders = {r["org_id"]: r for r in repo.case_lenders(case_id)}
+        if isinstance(lender_id, str):
+            typed = normalise(lender_id).strip()
+            named = [o for o, r in case_lenders.items() if normalise(r["name"]).strip() == typed]
+            if len(named) != 1:
+                names = "、".join(r["name"] for r in case_lenders.values()) or "なし"
+                listed = ", ".join(f"{o} {r['name']}" for o, r in case_lenders.items()) or "none"
+                raise BadInput(f"no single lender of case {case_id} is named {lender_id!r} (lenders: {listed})",
+                               ja=[f"金融機関「{lender_id}」はこの案件の金融機関にありません（この案件の金融機関：{names}）。"])
+            lender_id = named[0]
         if lender_id is not None:
             if not doc_kind.from_lender:
                 raise BadInput(f"a {kind} document does not come from a lender; drop --lender",

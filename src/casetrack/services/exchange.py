@@ -153,13 +153,14 @@ LIST_FORMATS = ("csv", "xlsx")
 
 def export_case_list(ctx: Context, out: BinaryIO, *, fmt: str, program: str | None = None,
                      state: str | None = None, coordinator: str | None = None, text: str | None = None,
-                     overdue: bool = False, stalled: bool = False, open_only: bool = False) -> dict[str, Any]:
+                     overdue: bool = False, stalled: bool = False, open_only: bool = False,
+                     track: str | None = None) -> dict[str, Any]:
     """The case list as its filters choose it (services.case_filters: the web page's filters) — every
     matching case the user may see, not one page — written to ``out`` as CSV (UTF-8 with BOM, CRLF) or
     xlsx, in the columns of `export cases` plus the program's name, and recorded in the access log
     like every export. Rows stream from the database into the writer; no ORM objects."""
     chosen = _case_list_export(ctx, fmt, program=program, state=state, coordinator=coordinator, text=text,
-                               overdue=overdue, stalled=stalled, open_only=open_only)
+                               overdue=overdue, stalled=stalled, open_only=open_only, track=track)
     with ctx.read() as repo:
         rows = _cases(ctx, repo, None, case_conditions(chosen.query(ctx.today), scoped=ctx.scope is not None))
         count = write_xlsx(out, "案件", LIST_COLUMNS, rows) if fmt == "xlsx" else write_csv(out, LIST_COLUMNS, rows)
@@ -170,12 +171,12 @@ def export_case_list(ctx: Context, out: BinaryIO, *, fmt: str, program: str | No
 
 def check_case_list_export(ctx: Context, *, fmt: str, program: str | None = None, state: str | None = None,
                            coordinator: str | None = None, text: str | None = None, overdue: bool = False,
-                           stalled: bool = False, open_only: bool = False) -> None:
+                           stalled: bool = False, open_only: bool = False, track: str | None = None) -> None:
     """What export_case_list checks before it reads a row — the user may export, the format and the
     filters are good — raising as it would, for a HEAD request: nothing is read or written, so no
     access-log row either (nothing is given out)."""
     _case_list_export(ctx, fmt, program=program, state=state, coordinator=coordinator, text=text,
-                      overdue=overdue, stalled=stalled, open_only=open_only)
+                      overdue=overdue, stalled=stalled, open_only=open_only, track=track)
 
 
 def _case_list_export(ctx: Context, fmt: str, **filters: Any) -> CaseFilter:

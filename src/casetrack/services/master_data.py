@@ -22,7 +22,8 @@ COMPANY_FIELDS = ("name", "corporate_number", "fiscal_year_end_month", "address"
 ORG_FIELDS = ("name", "kind", "email", "phone", "certified")
 FIELD_LABELS = {"name": "名称", "corporate_number": "法人番号", "fiscal_year_end_month": "決算月",
                 "address": "所在地", "representative": "代表者", "email": "メール", "phone": "電話番号",
-                "kind": "種別", "certified": "認定支援機関"}
+                "kind": "種別", "certified": "認定支援機関",
+                "display_name": "表示名", "role": "役割", "councils": "協議会"}
 _PHONE = re.compile(r"[0-9+()\- ]{6,40}")
 
 

@@ -42,7 +42,7 @@ def parse_lender(text: str) -> LenderArg:
                      "guaranteed" in flags)
 
 
-__all__ = ["read_date", "parse_case_id", "parse_yen", "clean_name", "normalise", "resolve_label", "parse_lender",
+__all__ = ["read_date", "parse_case_id", "parse_number", "parse_yen", "clean_name", "normalise", "resolve_label", "parse_lender",
            "parse_estimate", "LenderArg"]
 
 _CASE_ID = re.compile(r"([0-9]{2})-([0-9]{4})-([0-9]{1,6})")
@@ -60,6 +60,13 @@ def parse_council_code(text: str) -> str:
     """``１３`` → ``13``, ``1`` → ``01``; anything else as typed, to be refused as unknown."""
     value = normalise(text).strip()
     return value.zfill(2) if re.fullmatch(r"[0-9]", value) else value
+
+
+def parse_number(text: str, digits: int = 9) -> int | None:
+    """A whole number as typed in a form (a session's 回, a history row, an organisation's id): NFKC first
+    (full-width ３ is 3), ASCII digits only after it (٣ is not 3); None when it is not one."""
+    value = normalise(text).strip()
+    return int(value) if re.fullmatch(rf"[0-9]{{1,{digits}}}", value) else None
 
 
 MAX_YEN = 999_999_999  # fees and estimates are millions at most; the columns hold 32-bit integers
@@ -149,12 +156,8 @@ def resolve_label(value: str, labels: Mapping[str, str], what: str) -> str:
 
 
 def component_labels(spec: WorkflowSpec, track: str | None = None) -> dict[str, str]:
-    """Fee component id → its Japanese label on ``track`` (the 405 regular track has no DD: its plan
-    component is 計画策定支援費用; the GL track claims DD and the plan apart)."""
-    labels = {c.id: c.ja for c in spec.components.values()}
-    if spec.program == "405" and track is not None and "plan" in labels:
-        labels["plan"] = labels["plan"].replace("DD・", "")
-    return labels
+    """Fee component id → its Japanese label on ``track`` (``WorkflowSpec.component_labels``)."""
+    return spec.component_labels(track)
 
 
 def resolve_component(spec: WorkflowSpec, track: str, value: str) -> str:

@@ -200,36 +200,104 @@ def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: 
             "more_councils": sorted(set(more_councils) - {council})}
 
 
-# What `user edit` may change, and who may: anyone their own display name and e-mail, an admin anyone's.
-# (Role and councils, when added, are the admin's alone: put them in ADMIN_ONLY.)
+# What `user edit` may change, and who may: anyone their own display name and e-mail, an admin anyone's and
+# the role and councils of anyone (their own too).
 SELF_EDITABLE = ("display_name", "email")
-ADMIN_ONLY: tuple[str, ...] = ()
+ADMIN_ONLY: tuple[str, ...] = ("role", "councils")
+USER_FIELDS = ("display_name", "email", "role", "councils")
 
 
-def edit_user(ctx: Context, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+def _councils_text(own: str, more: Sequence[str]) -> str:
+    """A user's councils as one history value: their own first, then the further ones in order."""
+    return ",".join([own, *sorted(set(more) - {own})])
+
+
+def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | None = None) -> dict[str, Any]:
     """Change a user's ``changes`` (keys from SELF_EDITABLE + ADMIN_ONLY; an empty string clears the display
-    name or e-mail). Every value is checked before anything is written."""
+    name or e-mail; ``councils`` replaces the set, the first being the user's own). ``open_cases_elsewhere``:
+    the open cases the user still coordinates but no longer may (another council, or a role that works
+    no case), to hand over with `case reassign`. Every value is checked
+    before anything is written; each changed field is an append-only, hash-chained ``master_change`` row
+    (entity ``user``) that ``audit verify`` checks. The user's next command or page acts with the new
+    role and councils (both are read afresh for every command and every web request)."""
     unknown = sorted(set(changes) - set(SELF_EDITABLE) - set(ADMIN_ONLY))
     if unknown:
         raise BadInput(f"cannot edit {', '.join(unknown)} of a user",
                        ja=[f"ユーザーの{'、'.join(unknown)}はここでは変更できません。"])
     if not changes:
-        raise BadInput("nothing to change: give --display-name or --email",
-                       ja=["変更はありません。--display-name か --email を指定してください。"])
+        raise BadInput("nothing to change: give --display-name, --email, --role or --council",
+                       ja=["変更する項目がありません。表示名・メール・役割・協議会のいずれかを指定してください。"])
     values: dict[str, Any] = {}
     if "display_name" in changes:
         values["display_name"] = check_display_name(changes["display_name"])
     if "email" in changes:
         values["email"] = (changes["email"] or "").strip() or None
         _check_email(values["email"])
+    if "role" in changes and changes["role"] not in ROLES:
+        raise BadInput(f"unknown role {changes['role']!r} (one of {', '.join(ROLES)})")
+    councils: list[str] = list(dict.fromkeys(changes.get("councils") or ()))
+    if "councils" in changes and not councils:
+        raise BadInput("--council: give at least one council")
     self_only = name == ctx.user and not set(changes) & set(ADMIN_ONLY)
     ctx.authorize("user.self" if self_only else "user.manage")
     with ctx.write() as repo:
-        if repo.user(name) is None:
+        user = repo.user(name)
+        if user is None:
             raise NotFound("user", name)
-        repo.update_user(name, values)
+        if councils:
+            known = {c["code"] for c in repo.list_councils()}
+            if bad := [c for c in councils if c not in known]:
+                raise BadInput(f"unknown council {', '.join(bad)} (one of {', '.join(sorted(known))})",
+                               ja=[f"協議会 {'、'.join(bad)} はありません（{'、'.join(sorted(known))} のいずれかです）。"])
+        wanted: dict[str, Any] = dict(values)
+        if "role" in changes:
+            wanted["role"] = changes["role"]
+            if (user["role"] == "admin" and changes["role"] != "admin" and user["active"]
+                    and repo.active_admins() == [name]):
+                raise Refused(f"{name} is the last active admin; add another admin first",
+                              ja=[f"{name} は最後の有効な管理者です。先に別の管理者を登録してください。"])
+        before_councils = _councils_text(user["council"], sorted(repo.councils_of(name)))
+        if councils:
+            wanted["councils"] = _councils_text(councils[0], councils[1:])
+        record = {**user, "councils": before_councils}
+        rows = [repo.insert_master_change({
+            "entity": "user", "entity_id": user["id"], "field": field, "before": record.get(field),
+            "after": after, "effective_on": ctx.today, "recorded_at": utcnow(), "user": ctx.user, "note": note or None})
+            for field, after in wanted.items() if record.get(field) != after]
+        changed = {r["field"] for r in rows}
+        if changed:  # a value given as it already is: no row, nothing written
+            repo.update_user(name, {f: wanted[f] for f in changed & {"display_name", "email", "role"}}
+                             | ({"council": councils[0]} if "councils" in changed else {}))
+        if "councils" in changed:
+            repo.set_more_councils(name, councils[1:])
         user = repo.user(name) or {}
-    return {k: user.get(k) for k in ("name", "display_name", "email", "council", "role", "active")}
+        now = repo.councils_of(name)
+        works = policy.allows(user.get("role", ""), "case.work")  # an hq or admin coordinates nothing
+        elsewhere = [c["id"] for c in repo.open_cases_of(name, _all_open_states(), None)
+                     if c["council"] not in now or not works] if changed & {"councils", "role"} else []
+    from .master_data import change_row
+
+    return {**{k: user.get(k) for k in ("name", "display_name", "email", "council", "role", "active")},
+            "more_councils": sorted(now - {user.get("council")}), "changes": [change_row(r) for r in rows],
+            "open_cases_elsewhere": elsewhere}
+
+
+def _all_open_states() -> dict[str, tuple[str, ...]]:
+    from ..workflow.registry import all_workflows
+
+    return {program: spec.open_states for program, spec in all_workflows().items()}
+
+
+def user_history(ctx: Context, name: str) -> list[dict[str, Any]]:
+    """Every change of a user's display name, e-mail, role and councils (an admin's, or the user's own)."""
+    from .master_data import change_row
+
+    ctx.authorize("user.self" if name == ctx.user else "user.manage")
+    with ctx.read() as repo:
+        user = repo.user(name)
+        if user is None:
+            raise NotFound("user", name)
+        return [change_row(r) for r in repo.master_history("user", user["id"])]
 
 
 def own_profile(ctx: Context) -> dict[str, Any]:
@@ -362,9 +430,12 @@ def list_users(ctx: Context) -> list[dict[str, Any]]:
 
 
 def list_orgs(ctx: Context) -> list[dict[str, Any]]:
+    from ..domain.labels import ORG_KINDS as KIND_LABELS
+    from ..domain.labels import label
+
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        return repo.list_orgs()
+        return [{**org, "kind_label": label(KIND_LABELS, org["kind"])} for org in repo.list_orgs()]
 
 
 def list_companies(ctx: Context) -> list[dict[str, Any]]:

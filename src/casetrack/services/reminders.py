@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..domain import labels
 from ..errors import BadInput, Conflict, NotFound, Refused
 from ..notify.senders import Sender, make_sender
 from ..store.reminders import ReminderRepo
 from ..store.repo import utcnow
+from ..workflow.registry import all_workflows
 from .context import Context
 from .delivery import (
     LEASE,
@@ -126,6 +128,21 @@ def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
     with ctx.read() as repo:
         rows = ReminderRepo(repo.conn, ctx.scope).list_outbox(status)
     ctx.log_access("outbox list" + (f" --status {status}" if status else ""), len(rows))
-    return [{k: r[k] for k in ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on",
-                               "recipient_role", "to_addr", "subject", "message_id", "attempts", "last_error",
-                               "created_at", "sent_at")} for r in rows]
+    rungs = _rung_labels()
+    return [{**{k: r[k] for k in ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on",
+                                  "recipient_role", "to_addr", "subject", "message_id", "attempts", "last_error",
+                                  "created_at", "sent_at")},
+             "status_label": labels.label(labels.OUTBOX_STATUS, r["status"]),
+             "item_label": labels.label(labels.REMINDER_ITEMS, r["item"]),
+             "rung_label": rungs.get((r["item"], r["rung"]), r["rung"]),
+             "recipient_role_label": labels.label(labels.RECIPIENT_ROLES, r["recipient_role"])} for r in rows]
+
+
+def _rung_labels() -> dict[tuple[str, str], str]:
+    """(item, rung id) → when it goes out, from the workflow files (the first program naming the pair)."""
+    out: dict[tuple[str, str], str] = {}
+    for spec in all_workflows().values():
+        for item in spec.reminders.values():
+            for rung in item.rungs:
+                out.setdefault((item.kind, rung.id), labels.rung_label(rung.days, rung.months))
+    return out

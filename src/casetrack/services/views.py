@@ -265,6 +265,33 @@ def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> 
             bucket(key)["stalled"] = n
         for key, n in views.overdue_case_counts(by, today, overdue_rules(), council=council):
             bucket(key)["overdue_monitoring"] = n
+    names = _key_labels(by, repo_councils=None if by != "council" else _council_names(ctx))
     for b in rows.values():
         b["by_state"] = dict(sorted(b["by_state"].items()))
+        b["key_label"] = names.get(b["key"], b["key"])
     return sorted(rows.values(), key=lambda r: r["key"])
+
+
+def state_labels() -> dict[str, str]:
+    """Every workflow state id → its Japanese label (the first program's where two share an id)."""
+    out: dict[str, str] = {}
+    for spec in all_workflows().values():
+        for state in spec.states.values():
+            out.setdefault(state.id, state.ja)
+    return out
+
+
+def _council_names(ctx: Context) -> dict[str, str]:
+    with ctx.read() as repo:
+        return {c["code"]: c["name"] for c in repo.list_councils()}
+
+
+def _key_labels(by: str, repo_councils: dict[str, str] | None) -> dict[str, str]:
+    """What people read for a caseload key: a state's or a program's label, a council's name."""
+    if by == "state":
+        return state_labels()
+    if by == "program":
+        return {p: spec.ja for p, spec in all_workflows().items()}
+    if by == "council":
+        return repo_councils or {}
+    return {"(none)": "（担当なし）"}

@@ -26,6 +26,7 @@ class CaseQuery:
     program: str | None = None
     state: str | None = None
     coordinator: str | None = None
+    track: str | None = None
     corporate_number: str | None = None
     name_contains: str | None = None
     overdue_before: dt.date | None = None  # with a scheduled session due before this day …
@@ -63,6 +64,8 @@ def case_conditions(q: CaseQuery, *, scoped: bool = False) -> list[Any]:
     condition: list[Any] = []
     if q.program is not None:
         condition.append(cases.c.program == q.program)
+    if q.track is not None:
+        condition.append(cases.c.track == q.track)
     if q.state is not None:
         condition.append(cases.c.state == q.state)
     if q.states is not None:

@@ -172,8 +172,9 @@ class Repo:
         row = {**values, "seq": (last.seq + 1) if last else 1, "prev_hash": (last.hash if last else chain.GENESIS)}
         row["hash"] = chain.link(row["prev_hash"], row, chain.MASTER_FIELDS)
         self.conn.execute(insert(t).values(**row))
-        target = companies if values["entity"] == "company" else orgs
-        self.conn.execute(update(target).where(target.c.id == values["entity_id"]).values(change_head=row["hash"]))
+        if values["entity"] in ("company", "organisation"):  # a user's chain has no head on the record
+            target = companies if values["entity"] == "company" else orgs
+            self.conn.execute(update(target).where(target.c.id == values["entity_id"]).values(change_head=row["hash"]))
         return row
 
     def master_history(self, entity: str, entity_id: int) -> list[dict[str, Any]]:
@@ -228,6 +229,14 @@ class Repo:
 
     def update_user(self, name: str, values: dict[str, Any]) -> None:
         self.conn.execute(update(users).where(users.c.name == name).values(**values))
+
+    def set_more_councils(self, name: str, more: Iterable[str]) -> None:
+        """Replace the further councils ``name`` acts for (their own council is on the user row)."""
+        self.conn.execute(delete(user_councils).where(user_councils.c.user_name == name))
+        own = self.conn.execute(select(users.c.council).where(users.c.name == name)).scalar()
+        rows = [{"user_name": name, "council": c} for c in sorted(set(more) - {own})]
+        if rows:
+            self.conn.execute(insert(user_councils), rows)
 
     def active_admins(self) -> list[str]:
         query = select(users.c.name).where(users.c.role == "admin", users.c.active.is_(True))

@@ -293,7 +293,7 @@ def chains(conn: Connection, scope: frozenset[str] | None, council: str | None
 
 def master_chains(conn: Connection) -> Iterator[tuple[str, str, list[dict[str, Any]], str | None]]:
     """(table, record, rows in chain order, the head recorded on the record) for every company and
-    organisation with changes or a recorded head."""
+    organisation with changes or a recorded head, and every user with changes (no head: None)."""
     from itertools import groupby
 
     from . import schema
@@ -309,3 +309,9 @@ def master_chains(conn: Connection) -> Iterator[tuple[str, str, list[dict[str, A
             members = [dict(r) for r in group]
             yield ("master_change", f"{entity} {record_id}", [r for r in members if r["id"] is not None],
                    members[0]["record_head"])
+    # a user's chain (user edit: display name, e-mail, role, councils) has no head on the user row
+    query = (select(schema.app_user.c.name.label("record_name"), t)
+             .select_from(t.join(schema.app_user, and_(t.c.entity == "user", t.c.entity_id == schema.app_user.c.id)))
+             .order_by(schema.app_user.c.name, t.c.seq))
+    for name, group in groupby(conn.execute(query).mappings(), key=lambda r: r["record_name"]):
+        yield ("master_change", f"user {name}", [dict(r) for r in group], None)

@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..domain.dates import read_date
+from ..domain.guards import reasons_for_people
 from ..errors import (
     BadInput,
     CasetrackError,
@@ -43,6 +43,7 @@ from ..errors import (
 )
 from ..services import signin
 from ..services.context import Context
+from ..services.parsing import parse_case_id, read_date
 from ..services.registry import display_names
 from ..settings import Settings
 from .limits import BodyLimits, BodyTimeout, BodyTooLarge, declared_too_large
@@ -257,6 +258,9 @@ def _call(handler: Handler, request: Request, form: FormData | None, signed_in: 
             if not signin.csrf_ok(web.session, submitted if isinstance(submitted, str) else None):
                 return error_page(web, 403, "フォームの有効期限が切れたか、不正な送信です（CSRF トークンが一致しません）。"
                                             "ページを再読み込みしてから、もう一度操作してください。")
+        moved = _canonical_case(request)
+        if moved is not None:
+            return moved
         if signed_in and web.session is not None and web.session.must_change \
                 and request.url.path not in WHILE_TEMPORARY:
             return RedirectResponse("/me", status_code=303)  # a temporary password: a new one first
@@ -266,6 +270,23 @@ def _call(handler: Handler, request: Request, form: FormData | None, signed_in: 
 
 
 WHILE_TEMPORARY = frozenset({"/me", "/me/password", "/logout"})  # all a user with a temporary password may open
+
+
+def _canonical_case(request: Request) -> Response | None:
+    """A case id as offices type it (``13-2026-1``, full-width digits: services.parsing.parse_case_id): a
+    page is sent on to the case's own address (308); a form acts on the case it names."""
+    raw = request.path_params.get("case_id")
+    if raw is None:
+        return None
+    case_id = parse_case_id(raw)
+    if case_id == raw:
+        return None
+    if request.method in ("GET", "HEAD"):
+        parts = request.url.path.split("/", 3)  # "", "cases", the id as typed, what follows it
+        path = f"/cases/{quote(case_id, safe='')}" + (f"/{parts[3]}" if len(parts) > 3 else "")
+        return RedirectResponse(path + (f"?{request.url.query}" if request.url.query else ""), status_code=308)
+    request.scope["path_params"]["case_id"] = case_id
+    return None
 
 
 def status_of(exc: CasetrackError) -> int:
@@ -295,7 +316,7 @@ def reasons_of(exc: CasetrackError) -> list[str]:
     (the web layer's own refusals are written in Japanese)."""
     if isinstance(exc, NotFound | Conflict | DatabaseUnavailable):
         return [message_of(exc)]
-    return exc.ja or exc.details or [exc.message]
+    return exc.ja or reasons_for_people(exc.details) or [exc.message]  # a guard's reason: labels, no ids
 
 
 def message_of(exc: CasetrackError) -> str:

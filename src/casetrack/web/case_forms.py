@@ -21,7 +21,7 @@ from ..services.cases import correct_history
 from ..services.documents import Upload, add_document
 from ..services.documents import document_file as stored_file
 from ..services.fees import set_estimates
-from ..services.parsing import parse_yen
+from ..services.parsing import parse_number, parse_yen
 from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
 ESTIMATE_FIELD = "estimate."  # one field per fee component: estimate.plan, estimate.monitoring, …
@@ -47,13 +47,13 @@ def documents(web: Web) -> Response:
         version = web.version()
         if not tried["kind"]:
             raise BadInput("書類の種類を選んでください。")
-        add_document(web.ctx, case_id, tried["kind"], lender_id=_lender(tried["lender"]),
-                     on=web.date("on", "書類の日付"), file=None, upload=_upload(web), expected_version=version)
+        added = add_document(web.ctx, case_id, tried["kind"], lender_id=_lender(tried["lender"]),
+                             on=web.date("on", "書類の日付"), file=None, upload=_upload(web), expected_version=version)
     except NotFound:
         raise
     except CasetrackError as exc:
         return _shown_again(web, case_id, exc, "書類を記録できませんでした。", "書類を記録する権限がありません。", tried)
-    return _back(case_id, "document." + tried["kind"])
+    return _back(case_id, "document." + str(added.get("kind", tried["kind"])))
 
 
 def _upload(web: Web) -> Upload | None:
@@ -118,9 +118,9 @@ def corrections(web: Web) -> Response:
     """Append a correction of one history row, as `casetrack case correct CASE SEQ --note`."""
     case_id = web.request.path_params["case_id"]
     raw_seq = web.field("seq", 10).strip()
-    tried: dict[str, Any] = {"form": "correct", "seq": int(raw_seq) if raw_seq.isdigit() else None, "note": web.field("note"),
-                             "on": web.field("on", 20)}
-    what = f"第{raw_seq}項の訂正" if raw_seq.isdigit() else "訂正"
+    seq = parse_number(raw_seq, 9)
+    tried: dict[str, Any] = {"form": "correct", "seq": seq, "note": web.field("note"), "on": web.field("on", 20)}
+    what = f"第{seq}項の訂正" if seq is not None else "訂正"
     try:
         version = web.version()
         if tried["seq"] is None:
@@ -132,7 +132,7 @@ def corrections(web: Web) -> Response:
     except NotFound as exc:
         if exc.what == "case":
             raise
-        return _shown_again(web, case_id, BadInput(f"第{raw_seq}項はこの案件の経過にありません。"),
+        return _shown_again(web, case_id, BadInput(f"第{seq}項はこの案件の経過にありません。"),
                             f"{what}を記録できませんでした。", "", tried)
     except CasetrackError as exc:
         return _shown_again(web, case_id, exc, f"{what}を記録できませんでした。",
@@ -140,12 +140,17 @@ def corrections(web: Web) -> Response:
     return _back(case_id, "correct")
 
 
-def _lender(text: str) -> int | None:
+def _lender(text: str) -> int | str | None:
+    """The lender of a letter: the form's choice (an organisation's id), or a bank's exact name as typed
+    (resolved by the use case, as `doc add --lender` resolves it)."""
     if not text:
         return None
-    if not text.isdigit() or len(text) > 12:
+    number = parse_number(text, 12)
+    if number is not None:
+        return number
+    if text.isascii() and text.strip().isdigit():
         raise BadInput(f"金融機関の指定「{text}」が正しくありません。")
-    return int(text)
+    return text
 
 
 def _back(case_id: str, done: str) -> Response:

@@ -28,7 +28,7 @@ from ..errors import BadInput, CasetrackError, Conflict, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.fees import check_fee_statement, claim_fee, decide_fee, fee_statement, reject_fee
 from ..services.monitoring import record_session, waive_session
-from ..services.parsing import parse_yen
+from ..services.parsing import parse_number, parse_yen
 from .app import CONFLICT_MESSAGE, SecurityHeaders, Web, head_only, reasons_of, status_of
 
 NOTICES = {
@@ -73,9 +73,10 @@ def _seq(web: Web, name: str, label: str) -> int | None:
     text = web.field(name, 20).strip()
     if not text:
         return None
-    if not re.fullmatch(r"\d{1,4}", text):
+    seq = parse_number(text, 4)
+    if seq is None:
         raise BadInput(f"{name} {text!r} is not a session number", [f"{label}「{text}」は回の番号ではありません。"])
-    return int(text)
+    return seq
 
 
 def _again(web: Web, case_id: str, exc: CasetrackError, label: str, tried: dict[str, Any]) -> Response:

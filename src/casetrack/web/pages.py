@@ -25,7 +25,7 @@ def today(web: Web) -> Response:
     return web.page("today.html.j2", data=dashboard.today_page(web.ctx, council=council))
 
 
-CASE_FILTERS = ("program", "state", "coordinator", "q")
+CASE_FILTERS = ("program", "track", "state", "coordinator", "q")
 CASE_FLAGS = ("overdue", "stalled", "open")  # checkboxes: 1, or absent (0 and blank are absent too)
 SORT_LABELS = {"id": "案件番号", "program": "事業", "company": "事業者", "corporate_number": "法人番号",
                "state": "状態", "state_since": "状態の開始日", "coordinator": "担当"}
@@ -41,7 +41,8 @@ def _flag(params: QueryParams, name: str) -> bool:
 def _filters(params: QueryParams) -> tuple[dict[str, Any], dict[str, str]]:
     """(the filters for the services, the non-blank ones as query parameters to keep in links)."""
     flags = {f: _flag(params, f) for f in CASE_FLAGS}
-    chosen: dict[str, Any] = {"program": params.get("program"), "state": params.get("state"),
+    chosen: dict[str, Any] = {"program": params.get("program"), "track": params.get("track"),
+                              "state": params.get("state"),
                               "coordinator": params.get("coordinator"), "text": params.get("q"),
                               "overdue": flags["overdue"], "stalled": flags["stalled"], "open_only": flags["open"]}
     kept = {k: params[k] for k in CASE_FILTERS if params.get(k)} | {f: "1" for f in CASE_FLAGS if flags[f]}

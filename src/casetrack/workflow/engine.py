@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from transitions import Machine
 
 from ..domain.facts import CaseFacts
-from ..domain.guards import GUARDS, GuardInput, missing_documents
+from ..domain.guards import GUARDS, GuardInput, Reason, missing_documents
 from ..errors import EventNotAllowed, GuardFailed
 from .spec import EventSpec, WorkflowSpec
 
@@ -97,15 +97,19 @@ class Engine:
         track = self.spec.tracks.get(facts.track)
         window = (track.available_from, track.available_until) if track else (None, None)
         g = GuardInput(facts=facts, rules=rules, on=args.on, track_window=window, until=args.until,
-                       reuse_grounds=self.spec.reuse_grounds, reuse_max_uses=self.spec.reuse_max_uses)
+                       reuse_grounds=self.spec.reuse_grounds, reuse_max_uses=self.spec.reuse_max_uses,
+                       component_labels=self.spec.component_labels(facts.track),
+                       document_labels={k: d.ja for k, d in self.spec.documents.items()},
+                       track_label=track.ja if track else None)
         out: list[str] = []
         if args.on < facts.state_since:
             out.append(f"効力発生日 {args.on} が現在の状態に入った日 {facts.state_since} より前です")
         if event.reason_required and not (args.reason and args.reason.strip()):
-            out.append(f"{event.ja} ({event.id}) には理由 (--reason) が必要です")
+            out.append(Reason(f"{event.ja} ({event.id}) には理由 (--reason) が必要です", f"{event.ja}には理由が必要です"))
         if event.until_required:
             if args.until is None:
-                out.append(f"{event.ja} ({event.id}) には新しい期限 (--until) が必要です")
+                out.append(Reason(f"{event.ja} ({event.id}) には新しい期限 (--until) が必要です",
+                                  f"{event.ja}には新しい期限が必要です"))
             elif args.until <= args.on:
                 out.append(f"新しい期限 {args.until} は効力発生日 {args.on} より後である必要があります")
         out.extend(missing_documents(facts, self.spec.requirement_labels(event), args.on))

@@ -179,5 +179,13 @@ class WorkflowSpec:
         """Rule sets by id (looked up once per case by the audit and the sweep: tens of thousands)."""
         return {rs.id: rs for rs in self.rule_sets}
 
+    def component_labels(self, track: str | None = None) -> dict[str, str]:
+        """Fee component id → its Japanese label on ``track`` (the 405 regular track has no DD: its plan
+        component is 計画策定支援費用; the GL track claims DD and the plan apart)."""
+        labels = {c.id: c.ja for c in self.components.values()}
+        if self.program == "405" and track is not None and "plan" in labels:
+            labels["plan"] = labels["plan"].replace("DD・", "")
+        return labels
+
     def requirement_labels(self, event: EventSpec) -> tuple[tuple[str, str | None, str], ...]:
         return tuple((r.kind, r.source, self.documents[r.kind].ja) for r in event.documents)
