@@ -234,10 +234,11 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
         values["email"] = (changes["email"] or "").strip() or None
         _check_email(values["email"])
     if "role" in changes and changes["role"] not in ROLES:
-        raise BadInput(f"unknown role {changes['role']!r} (one of {', '.join(ROLES)})")
+        raise BadInput(f"unknown role {changes['role']!r} (one of {', '.join(ROLES)})",
+                       ja=[f"役割「{str(changes['role'])[:20]}」はありません（{'、'.join(policy.ROLE_LABELS.get(r, r) for r in ROLES)}）。"])
     councils: list[str] = list(dict.fromkeys(changes.get("councils") or ()))
     if "councils" in changes and not councils:
-        raise BadInput("--council: give at least one council")
+        raise BadInput("--council: give at least one council", ja=["協議会を一つ以上指定してください。"])
     self_only = name == ctx.user and not set(changes) & set(ADMIN_ONLY)
     ctx.authorize("user.self" if self_only else "user.manage")
     with ctx.write() as repo:
