@@ -31,6 +31,9 @@ class GuardInput:
     # the program's re-use grounds (id → label) and most uses allowed (workflow ``reuse``)
     reuse_grounds: Mapping[str, str] = field(default_factory=dict)
     reuse_max_uses: int | None = None
+    # the financial support each lender agreed to (lender id → kinds), as given with the event; None when
+    # the event is judged without it (`case events`: as if given)
+    agreements: Mapping[int, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,15 @@ def not_single_unguaranteed_lender(g: GuardInput) -> Reasons:
             f"借入先が1行（{_org(lenders[0].name, lenders[0].org_id)}）のみで保証付融資もないため対象外です",
         )
     return ()
+
+
+def financial_support_agreed(g: GuardInput) -> Reasons:
+    """405 (pamphlet line 169: リスケや新規融資など金融支援を伴うもの): at the all-lender agreement, what each
+    lender of the case agreed to is recorded (`--agreement ORG=KIND`); one reason per lender lacking one."""
+    if g.agreements is None:
+        return ()
+    return tuple(f"{_org(lender.name, lender.org_id)} の金融支援の内容（リスケ・新規融資・その他）が記録されていません"
+                 for lender in g.facts.lenders if not g.agreements.get(lender.org_id))
 
 
 def fee_estimates_recorded(g: GuardInput) -> Reasons:
@@ -271,6 +283,8 @@ GUARDS: dict[str, Guard] = {
               summary="no fee-receiving support org is a lender (bank track: lead is the main bank)"),
         Guard("not_single_unguaranteed_lender", not_single_unguaranteed_lender,
               summary="not exactly one lender without guarantee-backed loans"),
+        Guard("financial_support_agreed", financial_support_agreed,
+              summary="what each lender agreed to (reschedule, new loan, other) is recorded"),
         Guard("fee_estimates_recorded", fee_estimates_recorded, summary="plan and monitoring estimates"),
         Guard("monitoring_estimate_within_half", monitoring_estimate_within_half,
               needs=("monitoring_estimate_max_share",), summary="monitoring ≤ ½ × (plan + monitoring)"),
