@@ -51,7 +51,7 @@ def rule_value(spec: WorkflowSpec, ref: str) -> str:
     kind, _, name = ref.partition(":")
     if kind == "guard":
         events = [e.ja for e in spec.events.values() if name in e.guards]
-        return f"{GUARDS[name].summary}（{'・'.join(events)}）"
+        return f"{GUARDS[name].ja or GUARDS[name].summary}（{'・'.join(events)}）"
     if kind == "document":
         event, _, doc = name.partition(".")
         req = next(r for r in spec.events[event].documents if r.kind == doc)
@@ -96,7 +96,7 @@ def markdown(specs: list[WorkflowSpec]) -> str:
     for spec in specs:
         for row in rules(spec):
             where = row["source_where"]
-            source = where if row["source_kind"] == "pamphlet" else f"{row['source_label']}：{where}"
+            source = where if row["source_kind"] == "pamphlet" else f"{row['source_label']} — {where}"
             cells = [spec.program, f"`{row['rule']}`", row["value"], source]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
