@@ -140,11 +140,12 @@ def test_validate_refuses_an_uncited_guard_naming_file_and_line(tmp_path: Path,
 
 
 def test_validate_refuses_an_uncited_cap_and_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path, text = _broken_copy(tmp_path, "  cap:gl.dd: official_gl\n", "")
+    path, _text = _broken_copy(tmp_path, "  cap:gl.dd: official_gl\n", "")
     path.write_text(path.read_text(encoding="utf-8").replace("  rule:schedule_chart_above: council_schedule_chart\n",
                                                              ""), encoding="utf-8")
     code, _out, err = _validate(capsys, path)
     assert code == 2
+    text = path.read_text(encoding="utf-8")  # the lines of the broken copy
     assert f"{path}:{_line_of(text, 'schedule_chart_above: 450000')}: rule:schedule_chart_above cites no source" in err
     assert f"{path}:{_line_of(text, 'dd: 3000000}')}: cap:gl.dd cites no source" in err
     assert "2 problems" in err
@@ -161,7 +162,8 @@ def test_validate_refuses_an_unknown_source_key(tmp_path: Path, capsys: pytest.C
 def test_validate_refuses_a_file_without_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = (WORKFLOWS / "early.yaml").read_text(encoding="utf-8")
     path = tmp_path / "early.yaml"
-    path.write_text(text[:text.index("\nsources:")] + "\n", encoding="utf-8")
+    start, end = text.index("\n# Where each rule comes from"), text.index("\n# Rule sets:")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
     code, _out, err = _validate(capsys, path)
     assert code == 2
     assert "sources must map" in err and "provenance must map" in err
