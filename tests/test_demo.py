@@ -74,3 +74,12 @@ def test_the_first_sweep_catches_up(tour: list[str]) -> None:
     _has(tour, "2027-01-15  #2 upcoming_30   skipped → support_org (superseded by overdue_7)")
     _has(tour, "2027-02-24  #2 overdue_7     sent    → support_org")
     _has(tour, "2027-03-18  #2 escalation_30 sent    → coordinator 【casetrack】伴走支援の期限超過（32日）")
+
+
+def test_a_refusal_says_where_its_rule_comes_from(tour: list[str]) -> None:
+    # the schedule chart above 450,000 yen is a councils' rule, not the pamphlet's (issue 15)
+    _has(tour, "工程表 (schedule_chart) が必要です（協議会の運用）")
+    # a lender's financial support at agree: pamphlet line 169
+    _has(tour, "東都信用金庫（org 4） の金融支援の内容（リスケ・新規融資・その他）が記録されていません（出典：パンフレット 169行）")
+    # the main bank's pre-consultation letter: pamphlet lines 94–95
+    _has(tour, "事前相談書 (pre_consultation_letter) がありません（出典：パンフレット 94–95行）")

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import services
-from .errors import CasetrackError
+from .domain.guards import reasons_for_people
+from .errors import CasetrackError, GuardFailed
 from .settings import MailSettings, Settings
 from .store.db import normalise_url
 
@@ -65,7 +66,8 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
             echo(f"  {on}  {event:<18} → {result['state']} ({result['state_label']})")
         except CasetrackError as exc:
             echo(f"  {on}  {event:<18} ✗ refused:")
-            for reason in exc.details or [exc.message]:
+            # a rule's refusal says where the rule comes from (出典：パンフレット…, 協議会の運用, 本システムの既定値)
+            for reason in reasons_for_people(exc.details) if isinstance(exc, GuardFailed) else exc.details or [exc.message]:
                 echo(f"      - {reason}")
 
     def doc(case_id: str, kind: str, on: str, lender: int | None = None) -> None:
@@ -135,9 +137,11 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
     step(c2, "extend", "2025-12-01", reason="公庫の審査に時間を要するため", until=D("2027-10-31"))
     doc(c2, "consent_letter", "2026-01-20", bank_a)
     doc(c2, "consent_letter", "2026-02-02", bank_b)
-    step(c2, "agree", "2026-02-02")
+    step(c2, "agree", "2026-02-02", agreements=[services.AgreementArg(bank_a, "reschedule")])
     doc(c2, "consent_letter", "2026-02-16", bank_c)
-    step(c2, "agree", "2026-02-16")
+    step(c2, "agree", "2026-02-16", agreements=[services.AgreementArg(bank_a, "reschedule"),
+                                               services.AgreementArg(bank_b, "reschedule"),
+                                               services.AgreementArg(bank_c, "new_loan")])
     services.claim_fee(osaka, c2, "plan", fee=3300000, session=None, on=D("2026-03-01"))
     doc(c2, "share_transfer", "2026-03-01")
     step(c2, "claim_payment", "2026-03-01")

@@ -66,7 +66,15 @@ class EventNotAllowed(Refused):
 
 
 class GuardFailed(Refused):
+    """``refs``: per detail, the rule it comes from (``guard:<id>``, ``document:<event>.<kind>``…); the
+    workflow's provenance names each one's source."""
+
     slug = "guard_failed"
+
+    def __init__(self, message: str, details: Sequence[str] = (), *, ja: Sequence[str] = (),
+                 refs: Sequence[str] = ()) -> None:
+        super().__init__(message, details, ja=ja)
+        self.refs = list(refs)
 
 
 class BadInput(CasetrackError):

@@ -66,8 +66,16 @@ def case_count(cli: Cli) -> int:
 
 
 def adv(cli: Cli, case_id: str, event: str, on: str, *extra: str, user: str = "tester") -> dict[str, Any]:
-    """Fire ``event`` effective ``on`` (the command also runs as of that day)."""
-    return cli.ok("case", "advance", case_id, event, "--on", on, *extra, today=on, user=user)
+    """Fire ``event`` effective ``on`` (the command also runs as of that day). ``agree`` records that every
+    lender agreed to a rescheduling unless ``extra`` says what was agreed (pamphlet line 169)."""
+    return cli.ok("case", "advance", case_id, event, "--on", on, *agreed(event, extra), today=on, user=user)
+
+
+def agreed(event: str, extra: Sequence[str]) -> tuple[str, ...]:
+    """405 agree needs what each lender agreed to: every lender a rescheduling, unless given."""
+    if event == "agree" and "--agreement" not in extra:
+        return (*extra, "--agreement", "*=reschedule")
+    return tuple(extra)
 
 
 def doc(cli: Cli, case_id: str, kind: str, on: str, lender: int | None = None) -> dict[str, Any]:
@@ -278,7 +286,7 @@ def refused(cli: Cli, case_id: str, event: str, *args: str, today: str, expected
     before = show(cli, case_id, today=today)
     hist_before = history(cli, case_id)
     on_args = ["--on", on] if on else []
-    result = cli("case", "advance", case_id, event, *on_args, *args, "--format", "json", today=today)
+    result = cli("case", "advance", case_id, event, *on_args, *agreed(event, args), "--format", "json", today=today)
     assert result.code == 1, (result.code, result.out, result.err)
     line = assert_one_error_line(result)
     body = assert_json_error(result)

@@ -91,7 +91,7 @@ def test_405_money_path(cli: Cli, world: World, track: str, plan_fee: int, plan_
     cli.ok("case", "advance", cid, "start_negotiation", "--on", "2025-08-01")
     for lender in (world.bank_main, world.bank_second):
         cli.ok("doc", "add", cid, "consent_letter", "--lender", str(lender), "--on", "2025-10-15")
-    cli.ok("case", "advance", cid, "agree", "--on", "2025-10-15")
+    cli.ok("case", "advance", cid, "agree", "--on", "2025-10-15", "--agreement", "*=reschedule")
     early_claim = cli("fee", "claim", cid, "monitoring", "--fee", "1000", "--session", "1", "--format", "json")
     assert early_claim.code == 1 and early_claim.json["ok"] is False
     cli.ok("fee", "claim", cid, "plan", "--fee", str(plan_fee), "--on", "2025-10-20")

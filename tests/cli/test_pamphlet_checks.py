@@ -105,7 +105,7 @@ def _negotiating_with_letters(cli: Cli, world: World) -> str:
 
 def test_agree_without_on_takes_the_latest_consent_letter(cli: Cli, world: World) -> None:
     cid = _negotiating_with_letters(cli, world)
-    case = cli.ok("case", "advance", cid, "agree", today="2026-11-20")  # no --on
+    case = cli.ok("case", "advance", cid, "agree", "--agreement", "*=reschedule", today="2026-11-20")  # no --on
     assert (case["state"], case["plan_date"], case["state_since"]) == ("agreed", "2026-11-05", "2026-11-05")
     assert history(cli, cid)[-1]["effective_on"] == "2026-11-05"
     # the 36-month window starts there: 6-monthly sessions from 2027-05-05 (a holiday: こどもの日)

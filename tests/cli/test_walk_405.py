@@ -281,7 +281,8 @@ def test_council_closures_move_sessions(cli: Cli, world: World, tmp_path: Path) 
     cid = drive_405(cli, world, "negotiating", dates=dates)
     for lender in (world.bank_main, world.bank_second, world.bank_third):
         doc(cli, cid, "consent_letter", "2026-04-15", lender=lender)
-    cli.ok("--config", str(config), "case", "advance", cid, "agree", "--on", "2026-04-15", today="2026-04-15")
+    cli.ok("--config", str(config), "case", "advance", cid, "agree", "--on", "2026-04-15",
+           "--agreement", "*=reschedule", today="2026-04-15")
     assert sessions(show(cli, cid))[:3] == [
         (1, "regular", "2026-10-15", "2026-10-16", "scheduled"),
         (2, "regular", "2027-04-15", "2027-04-19", "scheduled"),

@@ -62,6 +62,8 @@ def plus(text: str, days: int) -> str:
 # -- building a case through the real CLI -----------------------------------------------------------
 
 def adv(cli: Cli, case_id: str, event: str, on: str, *extra: str) -> dict[str, Any]:
+    if event == "agree" and "--agreement" not in extra:  # 405: what every lender agreed to
+        extra = (*extra, "--agreement", "*=reschedule")
     return cli.ok("case", "advance", case_id, event, "--on", on, *extra, today=on)
 
 

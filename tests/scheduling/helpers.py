@@ -66,7 +66,8 @@ def add_company(cli: Cli, name: str, fye_month: int) -> int:
 
 
 def adv(cli: Cli, case_id: str, event: str, on: str) -> dict[str, Any]:
-    return cli.ok("case", "advance", case_id, event, "--on", on, today=on)
+    extra = ("--agreement", "*=reschedule") if event == "agree" else ()  # 405: what every lender agreed to
+    return cli.ok("case", "advance", case_id, event, "--on", on, *extra, today=on)
 
 
 def doc(cli: Cli, case_id: str, kind: str, on: str, lender: int | None = None) -> None:

@@ -164,7 +164,8 @@ def test_a_settings_closure_moves_a_session_planned_onto_it(cli: Cli, world: Wor
     cid = r405_case(cli, world, company=company, dates=PLAN_15, target="negotiating")
     for lender in (world.bank_main, world.bank_second, world.bank_third):
         cli.ok("doc", "add", cid, "consent_letter", "--lender", str(lender), "--on", "2026-10-15", today="2026-10-15")
-    cli.ok("--config", str(config), "case", "advance", cid, "agree", "--on", "2026-10-15", today="2026-10-15")
+    cli.ok("--config", str(config), "case", "advance", cid, "agree", "--on", "2026-10-15",
+           "--agreement", "*=reschedule", today="2026-10-15")
     assert sessions(cli, cid) == _replace(S_15, 1, "2027-04-16")
 
 

@@ -55,7 +55,8 @@ def case_405_agreed(ctx: services.Context, p: Parties, *, track: str = "regular"
     for lender in (p.bank_main, p.bank_other):
         services.add_document(ctx, cid, "consent_letter", lender_id=lender, on=start + dt.timedelta(days=197),
                               file=None)
-    services.advance(ctx, cid, "agree", on=start + dt.timedelta(days=197))
+    services.advance(ctx, cid, "agree", on=start + dt.timedelta(days=197),
+                     agreements=[services.AgreementArg("*", "reschedule")])
     return cid
 
 

@@ -66,7 +66,8 @@ def test_unscoped_queries_see_nothing_foreign(cli: Cli, two_councils: dict[str, 
         assert ids("27", "SELECT id FROM cases") == set(two_councils["27"])
         assert ids(None, "SELECT id FROM cases") == set()  # never set: nothing at all
         assert ids("", "SELECT id FROM cases") == set()
-        for table in ("case_history", "document", "case_lender", "case_support_org", "monitoring_session"):
+        for table in ("case_history", "document", "case_lender", "case_support_org", "monitoring_session",
+                      "case_agreement"):
             seen = ids("13", f"SELECT DISTINCT case_id FROM {table}")
             assert seen and seen <= set(two_councils["13"]), table
         assert ids("13", "SELECT council FROM case_counter") == {"13"}

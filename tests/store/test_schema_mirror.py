@@ -51,7 +51,7 @@ def test_the_generator_refuses_what_it_cannot_write(extra: Any) -> None:
 
 def test_same_tables_and_indexes() -> None:
     assert list(schema.metadata.tables) == list(DECLARED.tables)
-    assert len(schema.metadata.tables) == 24  # 22 + master_change (0014) + document_file (0015)
+    assert len(schema.metadata.tables) == 25  # 22 + master_change (0014) + document_file (0015) + case_agreement (0019)
 
     def indexes(metadata: sa.MetaData) -> set[tuple[str, str | None]]:
         return {(t.name, i.name) for t in metadata.tables.values() for i in t.indexes}

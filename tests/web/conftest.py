@@ -181,7 +181,8 @@ def holdback_case(site: Site, *, until: str = "decide_payment") -> str:
     for bank in (w.bank_main, w.bank_second):
         on(HOLDBACK_PLAN_DATE, "doc", "add", case_id, "consent_letter", "--lender", str(bank),
            "--on", HOLDBACK_PLAN_DATE)
-    on(HOLDBACK_PLAN_DATE, "case", "advance", case_id, "agree", "--on", HOLDBACK_PLAN_DATE)
+    on(HOLDBACK_PLAN_DATE, "case", "advance", case_id, "agree", "--on", HOLDBACK_PLAN_DATE,
+       "--agreement", "*=reschedule")
     on("2025-10-20", "fee", "claim", case_id, "plan", "--fee", "3300000", "--on", "2025-10-20")
     on("2025-10-20", "doc", "add", case_id, "share_transfer", "--on", "2025-10-20")
     on("2025-10-20", "doc", "add", case_id, "guarantee_negotiation", "--on", "2025-10-20")  # for its fee

@@ -31,6 +31,9 @@ def render_case(c: dict[str, Any]) -> str:
             f"{', consented ' + cell(x['consented_on']) if x['consented_on'] else ''})" for x in c["lenders"])
             or "-"),
     ]
+    if c.get("agreements"):  # 金融支援 (pamphlet line 169), by label
+        lines.append("  金融支援     " + "; ".join(
+            f"{a['lender']}: {a['kind_label']}" + (f"（{a['note']}）" if a["note"] else "") for a in c["agreements"]))
     if c["estimates"]:
         lines.append("  estimates    " + ", ".join(f"{k} {v:,}円" for k, v in c["estimates"].items()))
     if c["documents"]:
@@ -119,20 +122,25 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
 @click.option("--note", metavar="TEXT")
 @click.option("--reason", metavar="TEXT", help="Required by reject, withdraw, extend, terminate_early.")
 @click.option("--until", type=DATE, help="extend: the new validity end date.")
+@click.option("--agreement", "agreements", multiple=True, metavar="ORG=KIND[:NOTE]",
+              help="405 agree (required for every lender; early submit_plan: optional): what lender ORG (id or "
+                   "exact name; * for every lender) agreed to — reschedule (リスケ), new_loan (新規融資) or other:NOTE (その他). "
+                   "Repeatable.")
 @format_option
 @pass_globals
 def case_advance(g: Globals, case_id: str, event: str, on: dt.date | None, note: str | None,
-                 reason: str | None, until: dt.date | None, fmt: str) -> None:
+                 reason: str | None, until: dt.date | None, agreements: tuple[str, ...], fmt: str) -> None:
     """Fire EVENT on CASE; refused with every reason if it may not happen now.
 
     \b
     Example:
       casetrack case advance 13-2026-0001 accept --on 2026-04-20
+      casetrack case advance 13-2026-0001 agree --agreement 3=reschedule --agreement 4=other:"金利減免"
     """
     from .. import services
 
     result = services.advance(g.context(), case_id, event, on=on, note=note, reason=reason, until=until,
-                              view=fmt != "table")
+                              view=fmt != "table", agreements=[services.parse_agreement(a) for a in agreements])
     if fmt == "table":
         from .options import say
 
@@ -343,10 +351,16 @@ def case_events(g: Globals, case_id: str, on: dt.date | None, fmt: str) -> None:
         for r in rows:
             mark = "✓" if r["allowed"] else "✗"
             click.echo(f"{mark} {r['event']} ({r['label']})")
-            for reason in r["reasons"]:
-                click.echo(f"    - {reason}")
+            for detail in r["reason_details"]:
+                source = f"（{detail['source_note']}）" if detail["source_note"] else ""
+                click.echo(f"    - {detail['reason']}{source}")
         return
-    emit(rows, fmt, ["event", "label", "allowed", "reasons"])
+    if fmt == "csv":  # one row per reason, with its source
+        rows = [{"event": r["event"], "label": r["label"], "allowed": r["allowed"], **d}
+                for r in rows for d in (r["reason_details"] or [{}])]
+        emit(rows, fmt, ["event", "label", "allowed", "reason", "rule", "source", "source_label", "source_where"])
+        return
+    emit(rows, fmt)
 
 
 @click.group()

@@ -32,6 +32,7 @@ def workflow_list(fmt: str) -> None:
 @format_option
 def workflow_show(program: str, fmt: str) -> None:
     """Show a program's states, events (with guards and documents) and rule sets."""
+    from ..workflow import provenance
     from ..workflow.registry import workflow as load
 
     spec = load(program)
@@ -48,6 +49,12 @@ def workflow_show(program: str, fmt: str) -> None:
                    for e in spec.events.values()],
         "rule_sets": [{"effective_from": r.effective_from, **{k: v for k, v in r.values.items()}}
                       for r in spec.rule_sets],
+        "financial_support": {"event": spec.support_event,
+                              "kinds": [{"id": k.id, "label": k.ja, "note_required": k.note_required}
+                                        for k in spec.support_kinds.values()]},
+        "sources": {key: source.as_dict() for key, source in spec.sources.items()},
+        "provenance": dict(spec.provenance),
+        "rules": provenance.rules(spec),
     }
     if fmt != "table":
         emit(data, fmt)
@@ -58,6 +65,8 @@ def workflow_show(program: str, fmt: str) -> None:
     click.echo("\nevents")
     emit(data["events"], "table", ["id", "label", "from", "to", "guards", "documents", "reason_required"])
     click.echo("\nrule sets: " + ", ".join(r.id for r in spec.rule_sets))
+    click.echo("\nrules and their sources")
+    emit(data["rules"], "table", ["rule", "value", "source_label", "source_where"])
 
 
 @workflow.command("validate")

@@ -36,6 +36,9 @@ class GuardInput:
     component_labels: Mapping[str, str] = field(default_factory=dict)
     document_labels: Mapping[str, str] = field(default_factory=dict)
     track_label: str | None = None
+    # the financial support each lender agreed to (lender id → kinds), as given with the event; None when
+    # the event is judged without it (`case events`: as if given)
+    agreements: Mapping[int, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Guard:
     check: Callable[[GuardInput], Reasons]
     needs: tuple[str, ...] = ()  # rule-set keys the guard reads
     summary: str = ""
+    ja: str = ""  # the summary as people read it (the README's rule table, `workflow show`)
 
 
 class Reason(str):
@@ -124,6 +128,16 @@ def not_single_unguaranteed_lender(g: GuardInput) -> Reasons:
                    f"借入先が1行（{lenders[0].name}）のみで保証付融資もないため対象外です"),
         )
     return ()
+
+
+def financial_support_agreed(g: GuardInput) -> Reasons:
+    """405 (pamphlet line 169: リスケや新規融資など金融支援を伴うもの): at the all-lender agreement, what each
+    lender of the case agreed to is recorded (`--agreement ORG=KIND`); one reason per lender lacking one."""
+    if g.agreements is None:
+        return ()
+    return tuple(Reason(f"{_org(lender.name, lender.org_id)} の金融支援の内容（リスケ・新規融資・その他）が記録されていません",
+                        f"{lender.name} の金融支援の内容（リスケ・新規融資・その他）が記録されていません")
+                 for lender in g.facts.lenders if not g.agreements.get(lender.org_id))
 
 
 def fee_estimates_recorded(g: GuardInput) -> Reasons:
@@ -301,35 +315,58 @@ def sessions_all_done(g: GuardInput) -> Reasons:
 GUARDS: dict[str, Guard] = {
     g.name: g
     for g in (
-        Guard("lead_certified", lead_certified, summary="lead support org is certified"),
+        Guard("lead_certified", lead_certified, summary="lead support org is certified",
+              ja="代表の支援機関が認定経営革新等支援機関"),
         Guard("support_orgs_certified", support_orgs_certified,
-              summary="every support org on the case (lead and co-supporters) is certified"),
+              summary="every support org on the case (lead and co-supporters) is certified",
+              ja="支援機関（代表・協力とも）がすべて認定経営革新等支援機関"),
         Guard("no_fee_receiving_lender", no_fee_receiving_lender,
-              summary="no fee-receiving support org is a lender (bank track: lead is the main bank)"),
+              summary="no fee-receiving support org is a lender (bank track: lead is the main bank)",
+              ja="費用を受け取る支援機関が借入先金融機関でない（金融機関枠は代表がメイン行）"),
         Guard("not_single_unguaranteed_lender", not_single_unguaranteed_lender,
-              summary="not exactly one lender without guarantee-backed loans"),
-        Guard("fee_estimates_recorded", fee_estimates_recorded, summary="plan and monitoring estimates"),
+              summary="not exactly one lender without guarantee-backed loans",
+              ja="借入先が1行だけで保証付融資もない場合は対象外"),
+        Guard("financial_support_agreed", financial_support_agreed,
+              summary="what each lender agreed to (reschedule, new loan, other) is recorded",
+              ja="金融機関ごとの金融支援の内容（リスケ・新規融資・その他）を記録"),
+        Guard("fee_estimates_recorded", fee_estimates_recorded, summary="plan and monitoring estimates",
+              ja="計画策定支援費用と伴走支援費用の見積額"),
         Guard("monitoring_estimate_within_half", monitoring_estimate_within_half,
-              needs=("monitoring_estimate_max_share",), summary="monitoring ≤ ½ × (plan + monitoring)"),
+              needs=("monitoring_estimate_max_share",), summary="monitoring ≤ ½ × (plan + monitoring)",
+              ja="伴走支援費用の見積額が総額の一定割合以下"),
         Guard("schedule_chart_for_large_plan", schedule_chart_for_large_plan,
-              needs=("schedule_chart_above",), summary="schedule chart above the plan-estimate threshold"),
-        Guard("prior_use", prior_use, summary="re-use reason (and approval) after an earlier case"),
-        Guard("reuse_reason_recorded", reuse_reason_recorded, summary="a re-use reason is recorded"),
-        Guard("track_available", track_available, summary="track open on the acceptance date"),
-        Guard("plan_claim_exists", plan_claim_exists, summary="a plan fee claim exists"),
-        Guard("plan_claim_pending", plan_claim_pending, summary="a plan fee claim awaits decision"),
+              needs=("schedule_chart_above",), summary="schedule chart above the plan-estimate threshold",
+              ja="計画策定支援費用の見積額が基準額を超えるときは工程表"),
+        Guard("prior_use", prior_use, summary="re-use reason (and approval) after an earlier case",
+              ja="再利用は認められた理由（と協議会の承認）があるときだけ"),
+        Guard("reuse_reason_recorded", reuse_reason_recorded, summary="a re-use reason is recorded",
+              ja="再利用の理由が記録されている"),
+        Guard("track_available", track_available, summary="track open on the acceptance date",
+              ja="利用決定日にその枠が利用できる"),
+        Guard("plan_claim_exists", plan_claim_exists, summary="a plan fee claim exists",
+              ja="計画策定支援費用の請求がある"),
+        Guard("plan_claim_pending", plan_claim_pending, summary="a plan fee claim awaits decision",
+              ja="計画策定支援費用の請求が決定待ち"),
         Guard("within_claim_deadline", within_claim_deadline, needs=("claim_deadline_months",),
-              summary="no later than the claim deadline after acceptance"),
+              summary="no later than the claim deadline after acceptance",
+              ja="利用決定から支払申請の期限内"),
         Guard("claim_deadline_passed", claim_deadline_passed, needs=("claim_deadline_months",),
-              summary="the claim deadline has passed"),
-        Guard("within_validity", within_validity, needs=("validity_months",), summary="within the validity"),
-        Guard("validity_ended", validity_ended, needs=("validity_months",), summary="the validity has ended"),
+              summary="the claim deadline has passed",
+              ja="支払申請の期限を過ぎた"),
+        Guard("within_validity", within_validity, needs=("validity_months",), summary="within the validity",
+              ja="有効期間内"),
+        Guard("validity_ended", validity_ended, needs=("validity_months",), summary="the validity has ended",
+              ja="有効期間が終わった"),
         Guard("extends_validity", extends_validity, needs=("validity_months",),
-              summary="the new validity end is later than the current one"),
-        Guard("fye_session_held", fye_session_held, summary="the fiscal-year-end session is held"),
+              summary="the new validity end is later than the current one",
+              ja="新しい期限が今の期限より後"),
+        Guard("fye_session_held", fye_session_held, summary="the fiscal-year-end session is held",
+              ja="決算期の伴走支援を実施済み"),
         Guard("monitoring_window_ended", monitoring_window_ended, needs=("window_months",),
-              summary="the monitoring window has ended"),
-        Guard("sessions_all_done", sessions_all_done, summary="every session held or waived"),
+              summary="the monitoring window has ended",
+              ja="伴走支援期間が終わった"),
+        Guard("sessions_all_done", sessions_all_done, summary="every session held or waived",
+              ja="伴走支援がすべて実施または免除済み"),
     )
 }
 

@@ -18,6 +18,8 @@ _WHERE = {
     "redact_url": "context",
     "translate_db_error": "context",
     "LenderArg": "parsing",
+    "AgreementArg": "parsing",
+    "parse_agreement": "parsing",
     "ORG_KINDS": "registry",
     "ROLES": "registry",
     "add_company": "registry",
@@ -117,7 +119,14 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         master_history,  # noqa: F401
     )
     from .monitoring import list_sessions, record_session, set_explicit_schedule, waive_session  # noqa: F401
-    from .parsing import LenderArg, parse_estimate, parse_lender, parse_yen  # noqa: F401
+    from .parsing import (  # noqa: F401
+        AgreementArg,
+        LenderArg,
+        parse_agreement,
+        parse_estimate,
+        parse_lender,
+        parse_yen,
+    )
     from .registry import (  # noqa: F401
         ORG_KINDS,
         ROLES,

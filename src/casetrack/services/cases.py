@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -22,8 +22,10 @@ from .context import Context, load_case, stale
 from .date_corrections import corrected_values
 from .fees import decide_claim_by_event
 from .parsing import (
+    AgreementArg,
     LenderArg,
     component_labels,
+    normalise,
     resolve_company,
     resolve_component,
     resolve_label,
@@ -219,13 +221,25 @@ def case_events(ctx: Context, case_id: str, on: dt.date | None = None) -> list[d
         needs_prior = any("prior_use" in e.guards for e in spec.events_from(case["state"]))
         facts = repo.facts(case, with_prior_cases=needs_prior)
     verdicts = engine_for(spec).verdicts(facts, on or ctx.today)
-    return [{"event": v.event, "label": spec.events[v.event].ja, "allowed": v.allowed, "reasons": list(v.reasons)}
+    return [{"event": v.event, "label": spec.events[v.event].ja, "allowed": v.allowed, "reasons": list(v.reasons),
+             "reason_details": [reason_detail(spec, text, ref) for text, ref in zip(v.reasons, v.refs, strict=True)]}
             for v in verdicts]
+
+
+def reason_detail(spec: WorkflowSpec, text: str, ref: str) -> dict[str, Any]:
+    """One refusal reason with the rule it comes from and that rule's source (the workflow's provenance):
+    ``source`` is the source key; ``source_label`` 「出典：パンフレット」, 「協議会の運用」…"""
+    source = spec.source_of(ref)
+    return {"reason": text, "rule": ref, "source": source.key if source else None,
+            "source_kind": source.kind if source else None, "source_label": source.label if source else None,
+            "source_note": source.note if source else None, "source_title": source.title if source else None,
+            "source_where": source.where if source else None}
 
 
 def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = None, note: str | None = None,
             reason: str | None = None, until: dt.date | None = None, view: bool = True,
-            expected_version: int | None = None) -> dict[str, Any]:
+            expected_version: int | None = None,
+            agreements: Sequence[AgreementArg] | None = None) -> dict[str, Any]:
     """Fire one event. Optimistic: judged on a snapshot, written only if the case is unchanged since.
     ``expected_version``: the version the caller looked at (a web form); any other is a Conflict too.
 
@@ -243,7 +257,10 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
     if until is not None and event_id in spec.events and not spec.events[event_id].until_required:
         raise BadInput(f"{event_id} takes no --until (only events that set a new date do)",
                        ja=[f"「{spec.events[event_id].ja}」には新しい期限を付けません（期限を延ばす手続きだけが付けます）。"])
-    move = engine.fire(facts, event_id, EventArgs(on=on, reason=reason, until=until))
+    agreed = _agreements(spec, facts, event_id, agreements or ())
+    move = engine.fire(facts, event_id, EventArgs(
+        on=on, reason=reason, until=until,
+        agreements=None if agreed is None else {lid: tuple(k for k, _n in kinds) for lid, kinds in agreed.items()}))
     event = move.event
     values: dict[str, Any] = {"state": move.target}
     if move.target != move.source:
@@ -264,6 +281,9 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
             "effective_on": on, "recorded_at": utcnow(), "user": ctx.user, "note": note,
             "reason": reason, "until": until, "rule_set": rule_set.id,
         })
+        if agreed:
+            repo.insert_agreements(case_id, [{"lender_id": lid, "kind": kind, "note": text, "on": on}
+                                             for lid, kinds in agreed.items() for kind, text in kinds])
         if event.sets == "plan_date":
             repo.insert_sessions(case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, on, repo))
         for component in spec.components.values():
@@ -275,6 +295,58 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
                     "state": move.target, "state_label": state.ja, "effective_on": on, "version": case["version"] + 1}
         return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today,
                                     calendar_of(ctx, repo, case["council"]))
+
+
+def _agreements(spec: WorkflowSpec, facts: Any, event_id: str,
+                given: Sequence[AgreementArg]) -> dict[int, list[tuple[str, str | None]]] | None:
+    """``--agreement ORG=KIND[:NOTE]`` checked against the case: ORG one of its lenders (id or exact name),
+    KIND one of the workflow's financial-support kinds (id or label), a note where the kind needs one, each
+    lender and kind once. Returns lender id → [(kind, note)] for the workflow's financial-support event
+    (empty when none was given: the event's guard says whether that is enough), None for other events."""
+    if event_id != spec.support_event:
+        if given:
+            where = f"only with {spec.support_event}" if spec.support_event else "not in this program"
+            raise BadInput(f"--agreement is recorded {where}, not with {event_id}",
+                           ja=[f"金融支援の内容は「{spec.events[spec.support_event].ja}」で記録します。"
+                               if spec.support_event else "この事業では金融支援の内容を記録しません。"])
+        return None
+    labels = {k.id: k.ja for k in spec.support_kinds.values()}
+    lenders = {lender.org_id: lender for lender in facts.lenders}
+    out: dict[int, list[tuple[str, str | None]]] = {}
+    for arg in given:
+        kind = resolve_label(arg.kind, labels, "financial support kind")
+        if kind not in spec.support_kinds:
+            raise BadInput(f"--agreement {arg.org}={arg.kind}: unknown kind of financial support "
+                           f"(one of {', '.join(f'{k} ({v})' for k, v in labels.items())})",
+                           ja=[f"金融支援の内容「{arg.kind}」はありません（{'・'.join(labels.values())}）。"])
+        if spec.support_kinds[kind].note_required and not arg.note:
+            raise BadInput(f"--agreement {arg.org}={kind}: {kind} needs a note saying what was agreed "
+                           f"({arg.org}={kind}:TEXT)",
+                           ja=[f"「{labels[kind]}」には内容の記入が必要です。"])
+        if arg.note and len(arg.note) > 2000:
+            raise BadInput(f"--agreement {arg.org}={kind}: the note is longer than 2000 characters")
+        for lender_id in _agreeing_lenders(arg, lenders, facts.id):
+            name = lenders[lender_id].name
+            if any(k == kind for k, _n in out.get(lender_id, [])):
+                raise BadInput(f"--agreement {name}={kind} is given twice",
+                               ja=[f"{name} の「{labels[kind]}」が二度入力されています。"])
+            out.setdefault(lender_id, []).append((kind, arg.note))
+    return out
+
+
+def _agreeing_lenders(arg: AgreementArg, lenders: dict[int, Any], case_id: str) -> list[int]:
+    """The lenders ``--agreement ORG=…`` names: one by id or exact name, or every lender of the case (``*``)."""
+    if arg.org == "*":
+        return list(lenders)
+    if isinstance(arg.org, int):
+        found = [arg.org] if arg.org in lenders else []
+    else:
+        found = [x.org_id for x in lenders.values() if normalise(x.name).strip() == arg.org]
+    if len(found) != 1:
+        listed = ", ".join(f"{x.org_id} {x.name}" for x in lenders.values()) or "none"
+        raise BadInput(f"--agreement {arg.org}: not a lender of case {case_id} (lenders: {listed})",
+                       ja=[f"「{arg.org}」はこの案件の金融機関ではありません。"])
+    return found
 
 
 def _default_on(spec: WorkflowSpec, facts: Any, event_id: str) -> dt.date | None:

@@ -158,6 +158,10 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
         e["council_decision"] = e["event"] in policy.COUNCIL_DECISIONS
         e["reason_required"], e["until_required"] = event.reason_required, event.until_required
         e["reasons"] = reasons_for_people(e["reasons"])  # names and labels on a page, no ids
+        e["reason_details"] = [{**r, "reason": reasons_for_people([r["reason"]])[0]} for r in e["reason_details"]]
+        # the event records what each lender agreed to (405 agree: required; early submit_plan: optional)
+        e["agreements"] = event.id == spec.support_event and bool(spec.support_kinds)
+        e["agreements_required"] = "financial_support_agreed" in event.guards
     ctx.authorize("case.read")
     with ctx.read() as repo:
         case, _spec = load_case(repo, case_id)
@@ -182,5 +186,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
                 "open": "受付", "import": "取込", "assign": "担当者変更", "correct": "訂正"},
             "documents": {d.id: d.ja for d in spec.documents.values()},
             "components": {c.id: c.ja for c in spec.components.values()},
+            "support_kinds": [{"id": k.id, "label": k.ja, "note_required": k.note_required}
+                              for k in spec.support_kinds.values()],
         },
     }

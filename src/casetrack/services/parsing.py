@@ -42,8 +42,29 @@ def parse_lender(text: str) -> LenderArg:
                      "guaranteed" in flags)
 
 
+@dataclass(frozen=True)
+class AgreementArg:
+    """``ORG=KIND[:NOTE]`` of ``--agreement``: what a lender agreed to (pamphlet line 169)."""
+
+    org: int | str  # an id, or a lender's exact name (resolved among the case's lenders)
+    kind: str       # a financial-support kind id or its Japanese label (リスケ, 新規融資, その他)
+    note: str | None = None
+
+
+def parse_agreement(text: str) -> AgreementArg:
+    """``ORG=KIND[:NOTE]``: ORG an id or exact name, KIND reschedule | new_loan | other (or リスケ…), NOTE
+    free text (what `other` means)."""
+    org, sep, rest = (text if "=" in text else text.replace("＝", "=", 1)).partition("=")
+    kind, note = (re.split("[:：]", rest, maxsplit=1) + [""])[:2]
+    org, kind = normalise(org).strip(), normalise(kind).strip()  # the note is kept as typed
+    if not sep or not org or not kind:
+        raise BadInput(f"--agreement {text!r}: expected ORG=KIND[:NOTE] (KIND: reschedule, new_loan, other)",
+                       ja=[f"金融支援「{text}」は 金融機関=内容 の形で入力してください。"])
+    return AgreementArg(int(org) if org.isascii() and org.isdigit() else org, kind, note.strip() or None)
+
+
 __all__ = ["read_date", "parse_case_id", "parse_number", "parse_yen", "clean_name", "normalise", "resolve_label", "parse_lender",
-           "parse_estimate", "LenderArg"]
+           "parse_estimate", "LenderArg", "AgreementArg", "parse_agreement"]
 
 _CASE_ID = re.compile(r"([0-9]{2})-([0-9]{4})-([0-9]{1,6})")
 

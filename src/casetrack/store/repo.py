@@ -27,6 +27,7 @@ counters = schema.case_counter
 lenders = schema.case_lender
 support = schema.case_support_org
 estimates = schema.case_estimate
+agreements = schema.case_agreement
 documents = schema.document
 document_files = schema.document_file
 history = schema.case_history
@@ -350,6 +351,21 @@ class Repo:
         rows = tuples(self.conn.execute(select(estimates.c.component, estimates.c.amount)
                                         .where(estimates.c.case_id == case_id)))
         return {c: a for c, a in rows}
+
+    def insert_agreements(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
+        """The financial support lenders agreed to (``lender_id``, ``kind``, ``note``, ``on``)."""
+        if rows:
+            self.conn.execute(insert(agreements), [{"case_id": case_id, **r} for r in rows])
+
+    def case_agreements(self, case_id: str) -> list[dict[str, Any]]:
+        """The case's recorded financial support, in the order of its lenders, with the lender's name."""
+        query = (select(agreements, orgs.c.name, lenders.c.position)
+                 .join(orgs, orgs.c.id == agreements.c.lender_id)
+                 .outerjoin(lenders, and_(lenders.c.case_id == agreements.c.case_id,
+                                          lenders.c.org_id == agreements.c.lender_id))
+                 .where(agreements.c.case_id == case_id)
+                 .order_by(lenders.c.position, agreements.c.lender_id, agreements.c.kind))
+        return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_document(self, values: dict[str, Any]) -> int:
         return self._insert_id(insert(documents).values(**values))

@@ -168,6 +168,16 @@ case_estimate = Table(
     Column("amount", Integer(), nullable=False),
 )
 
+case_agreement = Table(
+    "case_agreement",
+    metadata,
+    Column("case_id", String(), ForeignKey("cases.id"), primary_key=True),
+    Column("lender_id", Integer(), ForeignKey("organisation.id"), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("note", String(2000)),
+    Column("on", Date(), nullable=False),
+)
+
 document = Table(
     "document",
     metadata,

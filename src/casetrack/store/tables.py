@@ -157,6 +157,18 @@ class CaseEstimate(SQLModel, table=True):
     amount: int = Field(ge=0)
 
 
+class CaseAgreement(SQLModel, table=True):
+    """The financial support a lender of the case agreed to (pamphlet line 169): リスケ, 新規融資 or その他
+    with a note; recorded with the plan-date event (405 agree: required). One row per lender and kind."""
+
+    __tablename__ = "case_agreement"
+    case_id: str = Field(primary_key=True, foreign_key="cases.id")
+    lender_id: int = Field(primary_key=True, foreign_key="organisation.id")
+    kind: str = Field(primary_key=True, max_length=32)
+    note: str | None = Field(default=None, max_length=2000)
+    on: dt.date
+
+
 class Document(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="cases.id", index=True)

@@ -15,6 +15,7 @@ from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardF
 from ..services import dashboard
 from ..services.cases import advance as advance_case
 from ..services.exchange import check_case_list_export, export_case_list
+from ..services.parsing import AgreementArg
 from ..services.registry import save_case_filters, saved_case_filters
 from . import case_forms, intake, money_forms, staff
 from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
@@ -169,6 +170,26 @@ def case(web: Web) -> Response:
     return web.page("case.html.j2", data=data, notice=notice, error=None, tried={}, assign=assign)
 
 
+def _agreements(web: Web, tried: dict[str, Any]) -> list[AgreementArg]:
+    """The agree form's financial support: per lender (``agreement-<id>``, checked kinds) and the note of
+    its その他 (``agreement_note-<id>``), which goes with the kinds that need one."""
+    form = web.form
+    chosen: dict[int, list[str]] = {}
+    notes: dict[int, str] = {}
+    for name in dict.fromkeys(form.keys() if form is not None else ()):
+        prefix, _, lender = name.partition("-")
+        if prefix == "agreement" and lender.isascii() and lender.isdigit() and form is not None:
+            chosen[int(lender)] = [str(v)[:32] for v in form.getlist(name)]
+        elif prefix == "agreement_note" and lender.isascii() and lender.isdigit():
+            notes[int(lender)] = web.field(name).strip()
+    tried["agreements"], tried["agreement_notes"] = chosen, notes
+    out = []
+    for lender_id, kinds in chosen.items():
+        for kind in kinds:
+            out.append(AgreementArg(lender_id, kind, notes.get(lender_id) or None if kind == "other" else None))
+    return out
+
+
 def advance(web: Web) -> Response:
     """Fire one event through the service layer, on the version of the case the form was made from. A
     refusal shows the case again with every reason; a concurrent change writes nothing and says so."""
@@ -177,10 +198,11 @@ def advance(web: Web) -> Response:
     tried: dict[str, Any] = {"event": event, "on": web.field("on", 20), "note": web.field("note"),
                              "reason": web.field("reason"), "until": web.field("until", 20)}
     try:
+        agreements = _agreements(web, tried)
         version = web.version()
         advance_case(web.ctx, case_id, event, on=web.date("on", "効力発生日"), until=web.date("until", "新しい期限"),
                      note=tried["note"].strip() or None, reason=tried["reason"].strip() or None,
-                     view=False, expected_version=version)
+                     view=False, expected_version=version, agreements=agreements or None)
     except NotFound:
         raise
     except CasetrackError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from transitions import Machine
@@ -25,6 +25,7 @@ class Verdict:
     event: str
     allowed: bool
     reasons: tuple[str, ...]
+    refs: tuple[str, ...] = ()  # per reason, the rule it comes from (provenance reference)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class EventArgs:
     on: dt.date
     reason: str | None = None
     until: dt.date | None = None
+    # lender id → the kinds of financial support it agreed to, given with the event (None: not given)
+    agreements: Mapping[int, tuple[str, ...]] | None = None
 
 
 class _Cursor:
@@ -93,6 +96,11 @@ class Engine:
 
     def reasons(self, facts: CaseFacts, event: EventSpec, args: EventArgs) -> tuple[str, ...]:
         """Every reason ``event`` is refused now (empty when it may fire)."""
+        return tuple(text for text, _ref in self.sourced_reasons(facts, event, args))
+
+    def sourced_reasons(self, facts: CaseFacts, event: EventSpec, args: EventArgs) -> tuple[tuple[str, str], ...]:
+        """Every reason ``event`` is refused now, each with the rule it comes from (a provenance reference:
+        ``guard:<id>``, ``document:<event>.<kind>``, ``check:<what>``; the workflow file names its source)."""
         rules = self.spec.rule_set(_rule_set_id(facts, self.spec, event, args)).values
         track = self.spec.tracks.get(facts.track)
         window = (track.available_from, track.available_until) if track else (None, None)
@@ -100,29 +108,41 @@ class Engine:
                        reuse_grounds=self.spec.reuse_grounds, reuse_max_uses=self.spec.reuse_max_uses,
                        component_labels=self.spec.component_labels(facts.track),
                        document_labels={k: d.ja for k, d in self.spec.documents.items()},
-                       track_label=track.ja if track else None)
-        out: list[str] = []
+                       track_label=track.ja if track else None, agreements=args.agreements)
+        out: list[tuple[str, str]] = []
         if args.on < facts.state_since:
-            out.append(f"効力発生日 {args.on} が現在の状態に入った日 {facts.state_since} より前です")
+            out.append((f"効力発生日 {args.on} が現在の状態に入った日 {facts.state_since} より前です",
+                        "check:effective_date"))
         if event.reason_required and not (args.reason and args.reason.strip()):
-            out.append(Reason(f"{event.ja} ({event.id}) には理由 (--reason) が必要です", f"{event.ja}には理由が必要です"))
+            out.append((Reason(f"{event.ja} ({event.id}) には理由 (--reason) が必要です", f"{event.ja}には理由が必要です"),
+                        "check:reason"))
         if event.until_required:
             if args.until is None:
-                out.append(Reason(f"{event.ja} ({event.id}) には新しい期限 (--until) が必要です",
-                                  f"{event.ja}には新しい期限が必要です"))
+                out.append((Reason(f"{event.ja} ({event.id}) には新しい期限 (--until) が必要です",
+                                   f"{event.ja}には新しい期限が必要です"), "check:until"))
             elif args.until <= args.on:
-                out.append(f"新しい期限 {args.until} は効力発生日 {args.on} より後である必要があります")
-        out.extend(missing_documents(facts, self.spec.requirement_labels(event), args.on))
+                out.append((f"新しい期限 {args.until} は効力発生日 {args.on} より後である必要があります", "check:until"))
+        for requirement in self.spec.requirement_labels(event):
+            ref = f"document:{event.id}.{requirement[0]}"
+            out.extend((text, ref) for text in missing_documents(facts, (requirement,), args.on))
         for name in event.guards:
-            out.extend(GUARDS[name].check(g))
+            out.extend((text, f"guard:{name}") for text in GUARDS[name].check(g))
         return tuple(out)
+
+    def with_source(self, text: str, ref: str) -> str:
+        """A reason as a page or the demo prints it: with where its rule comes from (（出典：パンフレット 9行）)."""
+        source = self.spec.source_of(ref)
+        return f"{text}（{source.note}）" if source else text
 
     def fire(self, facts: CaseFacts, event_id: str, args: EventArgs) -> Move:
         """Check and perform ``event_id`` on the case; raise with every reason when refused."""
         event = self.event(event_id)
         if facts.state not in event.sources:
             raise self._not_in_state(facts, event_id, args.on)
-        reasons = self.reasons(facts, event, args)
+        sourced = self.sourced_reasons(facts, event, args)
+        # the CLI prints each reason as it is (ids to type the next command); a page and the demo print its
+        # people's wording with where its rule comes from (guards.reasons_for_people)
+        reasons = tuple(Reason(str(text), self.with_source(getattr(text, "people", text), ref)) for text, ref in sourced)
         cursor = self._cursor()
         self._machine.set_state(facts.state, model=cursor)
         cursor.pending = reasons
@@ -134,6 +154,7 @@ class Engine:
             raise GuardFailed(
                 f"{event_id} refused for case {facts.id}: " + "; ".join(reasons), reasons,
                 ja=[f"案件 {facts.id} の「{event.ja}」はできません：" + "、".join(reasons)],
+                refs=tuple(ref for _text, ref in sourced),
             )
         return Move(event, facts.state, cursor.state)
 
@@ -167,8 +188,8 @@ class Engine:
         out = []
         for event in self.spec.events_from(facts.state):
             args = EventArgs(on=on, reason="(given)", until=dt.date.max if event.until_required else None)
-            reasons = self.reasons(facts, event, args)
-            out.append(Verdict(event.id, not reasons, reasons))
+            sourced = self.sourced_reasons(facts, event, args)
+            out.append(Verdict(event.id, not sourced, tuple(t for t, _r in sourced), tuple(r for _t, r in sourced)))
         return out
 
 

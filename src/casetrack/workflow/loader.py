@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import deque
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +20,7 @@ from .spec import (
     RECIPIENTS,
     REMINDER_ITEMS,
     SESSION_KINDS,
+    SOURCE_KINDS,
     WAITING_ON,
     ComponentSpec,
     DocRequirement,
@@ -27,14 +29,17 @@ from .spec import (
     ReminderItem,
     RuleSet,
     Rung,
+    Source,
     StateSpec,
+    SupportKind,
     TrackSpec,
     WorkflowSpec,
 )
 
 TOP_KEYS = {"program", "label", "initial", "plan_date_event", "tracks", "documents", "components", "states",
-            "events", "rule_sets", "reminders", "sessions_open_in", "reuse"}
-OPTIONAL_KEYS = {"reminders", "sessions_open_in", "reuse"}
+            "events", "rule_sets", "reminders", "sessions_open_in", "reuse", "financial_support", "sources",
+            "provenance"}
+OPTIONAL_KEYS = {"reminders", "sessions_open_in", "reuse", "financial_support"}
 RUNG_KEYS = {"id", "days", "months", "to", "template"}
 COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by", "document"}
 STATE_KEYS = {"ja", "en", "waiting_on", "stall_days", "final"}
@@ -212,6 +217,9 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     sessions_open_in = _sessions_open_in(doc, states, p)
     reminders = _reminders(doc.get("reminders"), _line(doc, "reminders"), states, p, sessions_open_in)
     grounds, max_uses = _reuse(doc.get("reuse"), _line(doc, "reuse"), p)
+    support_event, support_kinds = _financial_support(doc, events, p)
+    sources = _sources(doc, p)
+    provenance = _provenance(doc, sources, _rule_refs(doc, events, tracks, states), p)
     if p.items:
         return None
     return WorkflowSpec(
@@ -221,7 +229,173 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
         states=MappingProxyType(states), events=MappingProxyType(events), rule_sets=tuple(rule_sets),
         path=p.path, reminders=MappingProxyType(reminders), sessions_open_in=sessions_open_in,
         reuse_grounds=MappingProxyType(grounds), reuse_max_uses=max_uses,
+        support_event=support_event, support_kinds=MappingProxyType(support_kinds),
+        sources=MappingProxyType(sources), provenance=MappingProxyType(provenance),
     )
+
+
+def _financial_support(doc: _Map, events: dict[str, EventSpec],
+                       p: _Problems) -> tuple[str | None, dict[str, SupportKind]]:
+    """``financial_support: {event: EVENT, kinds: {ID: {ja, en, note: required}}}`` (optional): the
+    financial support each lender agrees to, recorded with EVENT (pamphlet line 169)."""
+    node = doc.get("financial_support")
+    if node is None:
+        return None, {}
+    line = _line(doc, "financial_support")
+    if not isinstance(node, _Map):
+        p.add(line, "financial_support: expected a mapping with event and kinds")
+        return None, {}
+    _unknown_keys(node, {"event", "kinds"}, "financial_support", p)
+    event = node.get("event")
+    if events and event not in events:
+        p.add(_line(node, "event"), f"financial_support: unknown event {event!r}")
+    kinds: dict[str, SupportKind] = {}
+    raw = node.get("kinds")
+    if not isinstance(raw, _Map) or not raw:
+        p.add(_line(node, "kinds"), "financial_support: kinds maps each kind id to {ja, en}")
+        return str(event), {}
+    for kid, body in raw.items():
+        what = f"financial support kind {kid!r}"
+        if not isinstance(body, _Map):
+            p.add(_line(raw, kid), f"{what}: expected a mapping with ja and en")
+            continue
+        _unknown_keys(body, {"ja", "en", "note"}, what, p)
+        note = body.get("note")
+        if note not in (None, "required", "optional"):
+            p.add(_line(body, "note"), f"{what}: note must be 'required' or 'optional'")
+        kinds[str(kid)] = SupportKind(str(kid), _label(body, "ja", what, p), _label(body, "en", what, p),
+                                      note == "required")
+    return str(event), kinds
+
+
+def _sources(doc: _Map, p: _Problems) -> dict[str, Source]:
+    """``sources: {KEY: {title, where, kind}}``: where each rule of the file comes from."""
+    node = doc.get("sources")
+    if not isinstance(node, _Map) or not node:
+        p.add(_line(doc, "sources"), "sources must map each source key to {title, where, kind}")
+        return {}
+    out: dict[str, Source] = {}
+    for key, body in node.items():
+        what = f"source {key!r}"
+        if not isinstance(body, _Map):
+            p.add(_line(node, key), f"{what}: expected a mapping with title, where, kind")
+            continue
+        _unknown_keys(body, {"title", "where", "kind"}, what, p)
+        values = {}
+        for field_ in ("title", "where"):
+            value = body.get(field_)
+            if not isinstance(value, str) or not value.strip():
+                p.add(_line(body, field_), f"{what}: missing {field_!r}")
+            values[field_] = str(value or "")
+        kind = body.get("kind")
+        if kind not in SOURCE_KINDS:
+            p.add(_line(body, "kind"), f"{what}: kind must be one of {' | '.join(SOURCE_KINDS)}")
+        elif kind == "pamphlet" and not re.fullmatch(r"パンフレット [0-9].*行.*", values["where"]):
+            p.add(_line(body, "where"), f"{what}: a pamphlet source names its lines (where: パンフレット 169行)")
+        out[str(key)] = Source(str(key), values["title"], values["where"], str(kind))
+    return out
+
+
+def _rule_refs(doc: _Map, events: dict[str, EventSpec], tracks: dict[str, TrackSpec],
+               states: dict[str, StateSpec]) -> dict[str, int]:
+    """Every rule of the file that must cite a source, as a provenance reference → the line it is written
+    on: ``guard:<id>``, ``document:<event>.<kind>`` (a document an event needs), ``cap:<track>.<component>``,
+    ``rule:<key>`` (a rule-set value), ``stall:<state>``, ``track:<id>`` (a track's dates),
+    ``claim:<component>`` (a document a fee claim needs), ``reuse:grounds``, ``reuse:max_uses``,
+    ``support:kinds`` and ``check:<what>`` (what every event checks: its date, a reason, a new date).
+    Rules already reported as invalid (an unknown guard, a key nothing reads) are left out."""
+    refs: dict[str, int] = {}
+
+    def add(ref: str, line: int) -> None:
+        refs.setdefault(ref, line)
+
+    raw_events = doc.get("events")
+    if isinstance(raw_events, _Map):
+        add("check:effective_date", _line(doc, "events"))
+        for eid, body in raw_events.items():
+            if not isinstance(body, _Map) or eid not in events:
+                continue
+            for name in events[eid].guards:
+                if name in GUARDS:
+                    add(f"guard:{name}", _line(body, "guards"))
+            for item in body.get("documents") or []:
+                if isinstance(item, _Map) and item.get("kind") in {r.kind for r in events[eid].documents}:
+                    add(f"document:{eid}.{item['kind']}", getattr(item, "line", _line(body, "documents")))
+            if events[eid].reason_required:
+                add("check:reason", _line(body, "reason"))
+            if events[eid].until_required:
+                add("check:until", _line(body, "until"))
+    raw_rules = doc.get("rule_sets")
+    for item in raw_rules if isinstance(raw_rules, list) else []:
+        if not isinstance(item, _Map):
+            continue
+        for key, value in item.items():
+            if key == "caps" and isinstance(value, _Map):
+                for track, caps in value.items():
+                    if track in tracks and isinstance(caps, _Map):
+                        for comp in caps:
+                            if comp in COMPONENTS:
+                                add(f"cap:{track}.{comp}", _line(caps, comp))
+            elif key in READ_RULES and key != "caps":
+                add(f"rule:{key}", _line(item, key))
+    raw_states = doc.get("states")
+    if isinstance(raw_states, _Map):
+        for sid, body in raw_states.items():
+            if isinstance(body, _Map) and sid in states and states[sid].stall_days is not None:
+                add(f"stall:{sid}", _line(body, "stall_days"))
+    raw_tracks = doc.get("tracks")
+    if isinstance(raw_tracks, _Map):
+        for tid in raw_tracks:
+            if tid in tracks and (tracks[tid].available_from or tracks[tid].available_until):
+                add(f"track:{tid}", _line(raw_tracks, tid))
+    raw_components = doc.get("components")
+    if isinstance(raw_components, _Map):
+        for cid, body in raw_components.items():
+            if isinstance(body, _Map) and body.get("document") is not None:
+                add(f"claim:{cid}", _line(body, "document"))
+    reuse = doc.get("reuse")
+    if isinstance(reuse, _Map):
+        if "grounds" in reuse:
+            add("reuse:grounds", _line(reuse, "grounds"))
+        if "max_uses" in reuse:
+            add("reuse:max_uses", _line(reuse, "max_uses"))
+    support = doc.get("financial_support")
+    if isinstance(support, _Map) and "kinds" in support:
+        add("support:kinds", _line(support, "kinds"))
+    return refs
+
+
+def _provenance(doc: _Map, sources: dict[str, Source], refs: dict[str, int], p: _Problems) -> dict[str, str]:
+    """``provenance: {REF: SOURCE_KEY}``: every rule of the file (``_rule_refs``) cites exactly one known
+    source; an uncited rule is reported on its own line, an unknown source key or a reference to a rule
+    the file does not have on the provenance line; a source nothing cites is reported too."""
+    troubled = {problem.line for problem in p.items}  # a rule already reported is not asked for a source
+    refs = {ref: line for ref, line in refs.items() if line not in troubled}
+    node = doc.get("provenance")
+    if not isinstance(node, _Map):
+        p.add(_line(doc, "provenance"), "provenance must map each rule (guard:…, cap:…, rule:…, stall:…) "
+                                         "to a source key")
+        node = _Map()
+    out: dict[str, str] = {}
+    for ref, key in node.items():
+        line = _line(node, ref)
+        if ref not in refs:
+            if not troubled:  # else it may name a rule reported above
+                p.add(line, f"provenance: {ref!r} is not a rule of this file")
+        elif not isinstance(key, str) or key not in sources:
+            known = ", ".join(sources) or "none"
+            p.add(line, f"provenance: {ref!r} cites unknown source key {key!r} (sources: {known})")
+        else:
+            out[str(ref)] = key
+    for ref, line in sorted(refs.items(), key=lambda x: (x[1], x[0])):
+        if ref not in node:
+            p.add(line, f"{ref} cites no source (add '{ref}: SOURCE_KEY' under provenance)")
+    if sources and node:
+        cited = set(node.values())
+        for key in sources:
+            if key not in cited:
+                p.add(_line(doc["sources"], key), f"source {key!r} is cited by no rule")
+    return out
 
 
 def _sessions_open_in(doc: _Map, states: dict[str, StateSpec], p: _Problems) -> tuple[str, ...]:

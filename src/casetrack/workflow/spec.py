@@ -91,6 +91,48 @@ class ReminderItem:
     rungs: tuple[Rung, ...]
 
 
+SOURCE_KINDS = ("pamphlet", "official", "council", "project_default")
+# how a refusal names where its rule comes from (a pamphlet source adds its lines: 出典：パンフレット 169行)
+SOURCE_KIND_LABELS = {"pamphlet": "出典：パンフレット", "official": "出典：公式", "council": "協議会の運用",
+                      "project_default": "本システムの既定値"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a rule comes from: the pamphlet (by line), an official page or document, a council's
+    practice, or casetrack's own default."""
+
+    key: str
+    title: str
+    where: str
+    kind: str  # one of SOURCE_KINDS
+
+    @property
+    def label(self) -> str:
+        """「出典：パンフレット」, 「出典：公式」, 「協議会の運用」 or 「本システムの既定値」."""
+        return SOURCE_KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def note(self) -> str:
+        """The label as a refusal prints it: a pamphlet source with its lines (出典：パンフレット 169行)."""
+        if self.kind == "pamphlet" and self.where.startswith("パンフレット"):
+            return f"出典：{self.where}"
+        return self.label
+
+    def as_dict(self) -> dict[str, str]:
+        return {"title": self.title, "where": self.where, "kind": self.kind, "kind_label": self.label}
+
+
+@dataclass(frozen=True)
+class SupportKind:
+    """A kind of financial support a lender agrees to (リスケ, 新規融資, その他)."""
+
+    id: str
+    ja: str
+    en: str
+    note_required: bool = False
+
+
 @dataclass(frozen=True)
 class TrackSpec:
     id: str
@@ -137,6 +179,18 @@ class WorkflowSpec:
     reuse_grounds: Mapping[str, str] = field(default_factory=dict)
     reuse_max_uses: int | None = None
     sessions_open_in: tuple[str, ...] = ()
+    # financial support per lender (pamphlet line 169): the event it is recorded with and its kinds;
+    # required where the event's guards say so (405 agree: financial_support_agreed)
+    support_event: str | None = None
+    support_kinds: Mapping[str, SupportKind] = field(default_factory=dict)
+    # provenance (issue 15): source key → Source, and rule reference (guard:…, cap:…, rule:…) → source key
+    sources: Mapping[str, Source] = field(default_factory=dict)
+    provenance: Mapping[str, str] = field(default_factory=dict)
+
+    def source_of(self, ref: str) -> Source | None:
+        """The source a rule cites (``guard:<id>``, ``cap:<track>.<component>``, ``rule:<key>``…)."""
+        key = self.provenance.get(ref)
+        return None if key is None else self.sources.get(key)
 
     @property
     def session_states(self) -> tuple[str, ...]:
