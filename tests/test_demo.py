@@ -78,8 +78,8 @@ def test_the_first_sweep_catches_up(tour: list[str]) -> None:
 
 def test_a_refusal_says_where_its_rule_comes_from(tour: list[str]) -> None:
     # the schedule chart above 450,000 yen is a councils' rule, not the pamphlet's (issue 15)
-    _has(tour, "工程表 (schedule_chart) が必要です（協議会の運用）")
+    _has(tour, "450,000円 を超えるため工程表が必要です（協議会の運用）")
     # a lender's financial support at agree: pamphlet line 169
-    _has(tour, "東都信用金庫（org 4） の金融支援の内容（リスケ・新規融資・その他）が記録されていません（出典：パンフレット 169行）")
+    _has(tour, "東都信用金庫 の金融支援の内容（リスケ・新規融資・その他）が記録されていません（出典：パンフレット 169行）")
     # the main bank's pre-consultation letter: pamphlet lines 94–95
-    _has(tour, "事前相談書 (pre_consultation_letter) がありません（出典：パンフレット 94–95行）")
+    _has(tour, "メイン行（さくら銀行）の事前相談書がありません（出典：パンフレット 94–95行）")

@@ -124,7 +124,9 @@ def test_a_refused_event_says_every_reason_and_changes_nothing(early: WorkflowSp
     assert any("pre_consultation_letter" in r for r in reasons)
     assert any("利用申請書 (application)" in r for r in reasons)
     shown = reasons_for_people(reasons)  # what a page shows: names and labels, no ids
-    assert "利用申請書がありません" in shown and any(r.endswith("の事前相談書がありません") for r in shown)
+    # … each with where its rule comes from (the workflow's provenance)
+    assert any(r.startswith("利用申請書がありません（出典：") for r in shown)
+    assert any("の事前相談書がありません（出典：" in r for r in shown)
     assert not any(word in r for r in shown for word in ("pre_consultation_letter", "application", "（org "))
     assert any("認定経営革新等支援機関ではありません" in r for r in reasons)
     assert any("借入先金融機関" in r and "東都信用金庫" in r for r in reasons)

@@ -324,7 +324,8 @@ def _agreements(spec: WorkflowSpec, facts: Any, event_id: str,
                            f"({arg.org}={kind}:TEXT)",
                            ja=[f"「{labels[kind]}」には内容の記入が必要です。"])
         if arg.note and len(arg.note) > 2000:
-            raise BadInput(f"--agreement {arg.org}={kind}: the note is longer than 2000 characters")
+            raise BadInput(f"--agreement {arg.org}={kind}: the note is longer than 2000 characters",
+                           ja=["金融支援の内容の記入は2000文字までです。"])
         for lender_id in _agreeing_lenders(arg, lenders, facts.id):
             name = lenders[lender_id].name
             if any(k == kind for k, _n in out.get(lender_id, [])):

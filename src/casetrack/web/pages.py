@@ -182,7 +182,9 @@ def _agreements(web: Web, tried: dict[str, Any]) -> list[AgreementArg]:
             chosen[int(lender)] = [str(v)[:32] for v in form.getlist(name)]
         elif prefix == "agreement_note" and lender.isascii() and lender.isdigit():
             notes[int(lender)] = web.field(name).strip()
-    tried["agreements"], tried["agreement_notes"] = chosen, notes
+    # kept by lender id as text: a refused form's values come back through the session's one-time flash (JSON)
+    tried["agreements"] = {str(k): v for k, v in chosen.items()}
+    tried["agreement_notes"] = {str(k): v for k, v in notes.items()}
     out = []
     for lender_id, kinds in chosen.items():
         for kind in kinds:
