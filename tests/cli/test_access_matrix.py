@@ -535,6 +535,9 @@ ROWS_: list[Row] = [
         lambda t, e, u: ["audit", "stalled", "--council", t.council]),
     Row("caseload --council", ("case.read", FILTER),
         lambda t, e, u: ["caseload", "--council", t.council, "--by", "coordinator"]),
+    # what-if names the council it replays (like a closure of that council): out of reach is exit 5
+    Row("whatif --council", ("case.read", COUNCIL),
+        lambda t, e, u: ["whatif", "--closure", "2027-03-31", "--council", t.council]),
     Row("case reassign --council", ("case.reassign", FILTER),
         lambda t, e, u: ["case", "reassign", "--from", f"coord{t.council}", "--to", f"sup{t.council}",
                          "--council", t.council], writes=True),

@@ -432,6 +432,13 @@ def test_missing_documents_of_the_case_itself_and_all_at_once() -> None:
 
 PLAN_CLAIM = (ClaimFact(1, "plan", 300_000, "claimed"),)
 BOTH_WAYS: dict[str, tuple[GuardInput, GuardInput]] = {
+    # 405 agree (pamphlet line 169): every lender's financial support recorded; the second lender's missing
+    "financial_support_agreed": (
+        GuardInput(facts(lenders=(MAIN, SECOND)), RULES_405, D(2026, 6, 1),
+                   agreements={MAIN.org_id: ("reschedule",)}),
+        GuardInput(facts(lenders=(MAIN, SECOND)), RULES_405, D(2026, 6, 1),
+                   agreements={MAIN.org_id: ("reschedule",), SECOND.org_id: ("new_loan",)}),
+    ),
     "lead_certified": (
         GuardInput(facts(support_orgs=(replace(TAX, certified=False),)), RULES_405, D(2026, 6, 1)),
         GuardInput(facts(), RULES_405, D(2026, 6, 1)),
