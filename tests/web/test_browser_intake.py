@@ -10,20 +10,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import requires_tool
-from tests.web.conftest import COORDINATOR, PASSWORD, Site
+from tests.web.conftest import COORDINATOR, Site
 from tests.web.test_browser import browser, server, shots  # noqa: F401  (fixtures)
+from tests.web.test_browser_layout import _page  # signed in, at a width
 
 pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipafont-gothic")]
-
-
-def _page(browser: Any, server: str, user: str, width: int) -> Any:  # noqa: F811
-    page = browser.new_context(locale="ja-JP", viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/")
-    return page
 
 
 def test_a_new_company_and_case_from_intake_to_application(site: Site, server: str, browser: Any,  # noqa: F811

@@ -196,17 +196,16 @@ def company_for_edit(ctx: Context, company_id: int) -> dict[str, Any]:
 
 def org_for_edit(ctx: Context, org_id: int) -> dict[str, Any]:
     """An organisation the user may correct (registry.write), for the edit form."""
-    ctx.authorize("registry.write")
-    with ctx.read() as repo:
-        org = repo.org(org_id)
-        if org is None:
-            raise NotFound("organisation", org_id)
-        return org
+    return _org(ctx, org_id, "registry.write")
 
 
 def org_record(ctx: Context, org_id: int) -> dict[str, Any]:
     """One organisation (a public directory entry)."""
-    ctx.authorize("registry.read")
+    return _org(ctx, org_id, "registry.read")
+
+
+def _org(ctx: Context, org_id: int, action: str) -> dict[str, Any]:
+    ctx.authorize(action)
     with ctx.read() as repo:
         org = repo.org(org_id)
         if org is None:
