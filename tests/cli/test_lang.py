@@ -227,3 +227,26 @@ def test_text_picks_japanese_and_keeps_data() -> None:
     assert EventNotAllowed("x", ["withdraw"], ja=["できません。"]).text("ja") == ("できません。", ["withdraw"])
     assert NotFound("claim", 7).text("ja") == ("支払申請 7 は見つかりません。", [])
     assert NotFound("claim", 7).text("en") == ("claim 7 not found", [])
+
+
+def test_an_import_s_row_problems_in_japanese(ja: Cli, tmp_path: Any) -> None:
+    """A garbled ledger: each row's problems said in Japanese by default (English with --lang en), nothing
+    imported either way."""
+    header = ("案件番号,事業,枠,協議会,事業者,法人番号,決算月,状態,状態コード,状態の開始日,担当,代表認定支援機関,"
+              "代表認定支援機関のメール,代表認定支援機関の種別,代表認定支援機関の認定,金融機関,メイン行,受付日,"
+              "利用決定日,計画日,延長後の有効期限,伴走支援の間隔（月）,期中の伴走支援,実施済みの伴走支援（回）")
+    row = ",early,,13,株式会社テスト,,13,,consultaton,2026-05-20,nobody,みなと税理士法人,not-mail,,たぶん,,,,,,,,,"
+    path = tmp_path / "ledger.csv"
+    path.write_text(header + "\n" + row + "\n", encoding="utf-8")
+    before = ja.ok("case", "list", "--format", "json")
+    line = japanese_error(ja("import", "cases", str(path)), 2)
+    # each problem of row 2, checked by hand against the row: month 13, unknown state, unknown user, e-mail,
+    # certified neither はい nor いいえ
+    for said in ("2行目：決算月「13」は1〜12ではありません", "2行目：状態コード「consultaton」は",
+                 "2行目：担当「nobody」は casetrack の職員として登録されていません",
+                 "2行目：代表認定支援機関のメール「not-mail」はメールアドレスではありません",
+                 "2行目：代表認定支援機関の認定「たぶん」は「はい」か「いいえ」で書いてください"):
+        assert said in line, (said, line)
+    english = ja("--lang", "en", "import", "cases", str(path))
+    assert english.code == 2 and "row 2: 決算月 '13' is not 1–12" in english.err
+    assert ja.ok("case", "list", "--format", "json") == before

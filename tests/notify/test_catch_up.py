@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import ADMIN, Cli, World
 from tests.notify.conftest import SmtpServer, write_settings
 from tests.notify.helpers import (
@@ -244,3 +246,16 @@ def test_dry_run_previews_messages_and_skipped_rungs(cli: Cli, world: World, smt
     assert outbox_cli(cli, config) == [] and smtp_server.received == []
     table = cli("--config", str(config), "remind", "run", "--dry-run", today=CATCH_UP_DAY)
     assert table.code == 0 and "overdue_7" in table.out and "superseded_by" in table.out
+
+
+def test_a_bad_from_said_in_japanese_by_default(cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    case_in_monitoring(cli, world)
+    config = write_settings(tmp_path / "casetrack.toml", server=smtp_server, sender="東京都協議会 <casetrack at council>")
+    monkeypatch.delenv("CASETRACK_LANG", raising=False)
+    result = cli("--config", str(config), "remind", "run", today="2027-05-14")
+    assert result.code == 2
+    line = result.err.strip()
+    assert line.startswith("エラー: メールの設定に誤りがあります：[mail] from「東京都協議会 <casetrack at council>」は"), line
+    assert "is not" not in line
+    assert outbox_cli(cli, config) == [] and smtp_server.received == []

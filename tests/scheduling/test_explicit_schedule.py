@@ -188,3 +188,21 @@ def test_a_case_that_is_over_cannot_get_a_new_schedule(cli: Cli, world: World, e
     else:  # validity: accepted 2025-08-20 + 24 months = 2027-08-20, over the day after
         cli.ok("case", "advance", cid, "lapse", "--on", "2027-08-21", today="2027-08-21")
     _refused(cli, cid, "2026-07-31", "2027-07-30")
+
+
+def test_a_refused_schedule_says_each_problem_in_japanese(cli: Cli, world: World,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's default language: every problem in Japanese (checked by hand: the plan date is 2026-01-31,
+    so 02-27 is under a month after it, and the 36-month window ends 2029-01-31)."""
+    cid = _case(cli, world)
+    monkeypatch.delenv("CASETRACK_LANG", raising=False)
+    before = sessions(cli, cid)
+    result = cli("monitoring", "schedule", cid, "2026-02-27", "2026-08-31", "2029-02-01")
+    assert result.code == 1, result.err
+    line = result.err.strip()
+    assert line.startswith("エラー: "), line
+    assert "第1回（2026-02-27）が 2026-01-31 から1か月未満です" in line
+    assert "第3回（2029-02-01）が 2026-08-31 から12か月を超えています" in line
+    assert "最後の回（2029-02-01）が伴走支援の期間の終わり（2029-01-31）より後です" in line
+    assert " is " not in line and "session" not in line
+    assert sessions(cli, cid) == before

@@ -102,24 +102,36 @@ def regular_sessions(
     return sessions
 
 
+class ScheduleRefused(ValueError):
+    """Every problem of an explicit schedule, in English (the message) and in Japanese (``ja``)."""
+
+    def __init__(self, problems: list[str], ja: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.ja = ja
+
+
 def explicit_sessions(plan_date: dt.date, dates: list[dt.date], window_months: int, *,
                       is_closed: IsClosed) -> list[PlannedSession]:
     """A schedule agreed with the banks: every gap (from the plan date, then between sessions) within
-    1–12 months, the last session inside the window. Raises ValueError listing every problem."""
-    problems = []
+    1–12 months, the last session inside the window. Raises ScheduleRefused listing every problem."""
+    problems, ja = [], []
     if not dates:
         problems.append("an explicit schedule needs at least one date")
+        ja.append("日程には日付が一つ以上必要です")
     end = add_months(plan_date, window_months)
     previous = plan_date
     for n, day in enumerate(dates, start=1):
         if day < add_months(previous, 1):
             problems.append(f"session {n} ({day}) is less than 1 month after {previous}")
+            ja.append(f"第{n}回（{day}）が {previous} から1か月未満です")
         elif day > add_months(previous, 12):
             problems.append(f"session {n} ({day}) is more than 12 months after {previous}")
+            ja.append(f"第{n}回（{day}）が {previous} から12か月を超えています")
         previous = max(previous, day)
     if dates and dates[-1] > end:
         problems.append(f"the last session ({dates[-1]}) is after the end of the window ({end})")
+        ja.append(f"最後の回（{dates[-1]}）が伴走支援の期間の終わり（{end}）より後です")
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ScheduleRefused(problems, ja)
     return [PlannedSession(seq, "regular", day, next_business_day(day, is_closed))
             for seq, day in enumerate(dates, start=1)]

@@ -121,7 +121,8 @@ def read_table(path: str, known: Collection[str] = ()) -> tuple[list[str], list[
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(headers):
-            out.append((n, {"__error__": f"{len(row)} cells but {len(headers)} headers"}))
+            out.append((n, {"__error__": f"{len(row)} cells but {len(headers)} headers",
+                            "__error_ja__": f"セルが{len(row)}個ありますが、見出しは{len(headers)}個です"}))
             continue
         out.append((n, {h: (undefuse(row[i].strip()) if i < len(row) else "") for i, h in enumerate(headers)}))
     return headers, out

@@ -53,30 +53,48 @@ def parse_mailbox(text: str) -> Mailbox:
     return Mailbox(name, checked)
 
 
+class SettingProblem(str):
+    """A problem of the mail settings as the CLI prints it in English, carrying ``ja``: the same in Japanese."""
+
+    ja: str
+
+    def __new__(cls, text: str, ja: str) -> SettingProblem:
+        problem = super().__new__(cls, text)
+        problem.ja = ja
+        return problem
+
+
 def problems(settings: Settings) -> list[str]:
-    """Every problem of the mail settings, each naming its key (empty: usable)."""
-    out = []
+    """Every problem of the mail settings, each naming its key (empty: usable); each a ``SettingProblem``
+    that says it in Japanese too."""
+    out: list[str] = []
     mail, smtp = settings.mail, settings.smtp
     try:
         parse_mailbox(mail.sender)
     except ValueError as exc:
-        out.append(f"[mail] from {exc}")
+        out.append(SettingProblem(f"[mail] from {exc}", f"[mail] from「{mail.sender}」はメールアドレス（表示名 <addr> も可）ではありません"))
     if mail.reply_to:
         try:
             parse_mailbox(mail.reply_to)
         except ValueError as exc:
-            out.append(f"[mail] reply_to {exc}")
+            out.append(SettingProblem(f"[mail] reply_to {exc}",
+                                      f"[mail] reply_to「{mail.reply_to}」はメールアドレスではありません"))
     if mail.retry_hours <= 0:
-        out.append("[mail] retry_hours must be positive")
+        out.append(SettingProblem("[mail] retry_hours must be positive", "[mail] retry_hours は正の数にしてください"))
     if mail.transport == "file" and not mail.dir.strip():
-        out.append("[mail] dir is empty (transport = \"file\" writes .eml files there)")
+        out.append(SettingProblem("[mail] dir is empty (transport = \"file\" writes .eml files there)",
+                                  "[mail] dir が空です（transport = \"file\" はそこに .eml を書きます）"))
     if mail.transport == "smtp":
         if not _HOST.match(smtp.host):
-            out.append(f"[smtp] host {smtp.host!r} is not a host name or address")
+            out.append(SettingProblem(f"[smtp] host {smtp.host!r} is not a host name or address",
+                                      f"[smtp] host「{smtp.host}」はホスト名でもアドレスでもありません"))
         if not 1 <= smtp.port <= 65535:
-            out.append(f"[smtp] port {smtp.port} is not 1–65535")
+            out.append(SettingProblem(f"[smtp] port {smtp.port} is not 1–65535",
+                                      f"[smtp] port {smtp.port} は1〜65535ではありません"))
         if smtp.security not in ("none", "starttls", "tls"):
-            out.append(f"[smtp] security must be none, starttls or tls, not {smtp.security!r}")
+            out.append(SettingProblem(f"[smtp] security must be none, starttls or tls, not {smtp.security!r}",
+                                      f"[smtp] security は none・starttls・tls のいずれかです（「{smtp.security}」は不可）"))
         if any(ch.isspace() for ch in smtp.username):
-            out.append(f"[smtp] username {smtp.username!r} has white space")
+            out.append(SettingProblem(f"[smtp] username {smtp.username!r} has white space",
+                                      f"[smtp] username「{smtp.username}」に空白があります"))
     return out

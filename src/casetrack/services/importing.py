@@ -70,18 +70,30 @@ class Row:
     sessions_held: int = 0
 
 
+class Problem(str):
+    """One problem of a row as the CLI prints it in English (``--lang en``, JSON ``details``), carrying
+    ``ja``: the same problem in Japanese, for the default language's message."""
+
+    ja: str
+
+    def __new__(cls, text: str, ja: str) -> Problem:
+        problem = super().__new__(cls, text)
+        problem.ja = ja
+        return problem
+
+
 def _date(value: Any, what: str, problems: list[str], required: bool = False) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     text = str(value or "").strip()
     if not text:
         if required:
-            problems.append(f"{what} is empty")
+            problems.append(Problem(f"{what} is empty", f"{what}が空です"))
         return None
     try:
         return read_date(text)
     except ValueError as exc:
-        problems.append(f"{what} {exc}")
+        problems.append(Problem(f"{what} {exc}", f"{what}「{text}」は日付として読めません"))
     return None
 
 
@@ -90,7 +102,7 @@ def _name(text: str, what: str, problems: list[str]) -> str:
     try:
         return clean_name(text, what)
     except BadInput as exc:
-        problems.append(exc.message)
+        problems.append(Problem(exc.message, exc.ja[0] if exc.ja else exc.message))
         return ""
 
 
@@ -98,7 +110,7 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
            users: set[str], today: dt.date | None = None) -> tuple[Row | None, list[str]]:
     problems: list[str] = []
     if "__error__" in raw:
-        return None, [raw["__error__"]]
+        return None, [Problem(str(raw["__error__"]), str(raw.get("__error_ja__") or raw["__error__"]))]
 
     def get(key: str) -> str:
         return str(raw.get(key, "") or "").strip()
@@ -107,43 +119,51 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
                                                                      "事業")
     program: str | None = typed_program if typed_program in specs else None
     if program is None:
-        problems.append(f"事業 {get('事業')!r} is not early or 405")
+        problems.append(Problem(f"事業 {get('事業')!r} is not early or 405",
+                                f"事業「{get('事業')}」は早期経営改善計画策定支援・405事業のどちらでもありません"))
     spec = specs.get(program or "")
     track = get("枠") or (spec.default_track if spec else "")
     track = resolve_label(track, {t: x.ja for t, x in spec.tracks.items()}, "枠") if spec else track
     if spec and track not in spec.tracks:
-        problems.append(f"枠 {track!r} is not a track of {program} ({', '.join(spec.tracks)})")
+        problems.append(Problem(f"枠 {track!r} is not a track of {program} ({', '.join(spec.tracks)})",
+                                f"枠「{track}」は{spec.ja}にありません（{'、'.join(t.ja for t in spec.tracks.values())}）"))
     council = get("協議会").zfill(2) if get("協議会").isdigit() else get("協議会")
     if council not in councils:
-        problems.append(f"協議会 {get('協議会')!r} is not a council code (00–47)")
+        problems.append(Problem(f"協議会 {get('協議会')!r} is not a council code (00–47)",
+                                f"協議会「{get('協議会')}」は協議会の番号（00〜47）ではありません"))
     company = _name(get("事業者"), "事業者", problems)
     number = get("法人番号") or None
     if number:
         try:
             number = corporate_number.validate(number)
         except ValueError as exc:
-            problems.append(str(exc))
+            problems.append(Problem(str(exc), f"法人番号「{number}」が正しくありません（13桁で、検査用数字が合う番号です）"))
     month_text = normalise(get("決算月"))
     fye = int(month_text) if month_text.isdigit() else 0
     if not 1 <= fye <= 12:
-        problems.append(f"決算月 {month_text!r} is not 1–12")
+        problems.append(Problem(f"決算月 {month_text!r} is not 1–12", f"決算月「{month_text}」は1〜12ではありません"))
     state = get("状態コード")
     if spec and state not in spec.states:
-        problems.append(f"状態コード {state!r} is not a state of {program}")
+        problems.append(Problem(f"状態コード {state!r} is not a state of {program}",
+                                f"状態コード「{state}」は{spec.ja}の状態ではありません"))
     since = _date(raw.get("状態の開始日"), "状態の開始日", problems, required=True)
     coordinator = get("担当") or None
     if coordinator and coordinator not in users:
-        problems.append(f"担当 {coordinator!r} is not a user (casetrack user add {coordinator} --council …)")
+        problems.append(Problem(f"担当 {coordinator!r} is not a user (casetrack user add {coordinator} --council …)",
+                                f"担当「{coordinator}」は casetrack の職員として登録されていません"))
     lead = _name(get("代表認定支援機関"), "代表認定支援機関", problems)
     lead_email = get("代表認定支援機関のメール") or None
     if lead_email and not is_email(lead_email):
-        problems.append(f"代表認定支援機関のメール {lead_email!r} is not an e-mail address")
+        problems.append(Problem(f"代表認定支援機関のメール {lead_email!r} is not an e-mail address",
+                                f"代表認定支援機関のメール「{lead_email}」はメールアドレスではありません"))
     lead_kind = resolve_label(get("代表認定支援機関の種別"), ORG_KIND_LABELS, "代表認定支援機関の種別") or None
     if lead_kind and lead_kind not in ORG_KINDS:
-        problems.append(f"代表認定支援機関の種別 {lead_kind!r} is not one of {', '.join(ORG_KINDS)}")
+        problems.append(Problem(f"代表認定支援機関の種別 {lead_kind!r} is not one of {', '.join(ORG_KINDS)}",
+                                f"代表認定支援機関の種別「{lead_kind}」はありません（{'、'.join(ORG_KIND_LABELS.get(k, k) for k in ORG_KINDS)}）"))
     certified_text = get("代表認定支援機関の認定")
     if certified_text not in ("", "はい", "いいえ"):
-        problems.append(f"代表認定支援機関の認定 {certified_text!r} is はい or いいえ")
+        problems.append(Problem(f"代表認定支援機関の認定 {certified_text!r} is はい or いいえ",
+                                f"代表認定支援機関の認定「{certified_text}」は「はい」か「いいえ」で書いてください"))
     main = get("メイン行")
     lenders = []
     for part in [p.strip() for p in get("金融機関").split("・") if p.strip()]:
@@ -151,39 +171,45 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
         name = part.removesuffix(GUARANTEED).strip()
         lenders.append((name, name == main, guaranteed))
     if main and not any(m for _n, m, _g in lenders):
-        problems.append(f"メイン行 {main!r} is not among the 金融機関")
+        problems.append(Problem(f"メイン行 {main!r} is not among the 金融機関", f"メイン行「{main}」が金融機関の列にありません"))
     case_id = parse_case_id(get("案件番号")) if get("案件番号") else None
     if case_id and not ID_RE.fullmatch(case_id):
-        problems.append(f"案件番号 {case_id!r} is not of the form 13-2026-0001")
+        problems.append(Problem(f"案件番号 {case_id!r} is not of the form 13-2026-0001",
+                                f"案件番号「{case_id}」は 13-2026-0001 の形ではありません"))
     elif case_id and council and not case_id.startswith(council + "-"):
-        problems.append(f"案件番号 {case_id} does not belong to council {council}")
+        problems.append(Problem(f"案件番号 {case_id} does not belong to council {council}",
+                                f"案件番号 {case_id} は協議会 {council} の番号ではありません"))
     opened = _date(raw.get("受付日"), "受付日", problems)
     accepted = _date(raw.get("利用決定日"), "利用決定日", problems)
     plan = _date(raw.get("計画日"), "計画日", problems)
     until = _date(raw.get("延長後の有効期限"), "延長後の有効期限", problems)
     for name, day in (("受付日", opened), ("利用決定日", accepted), ("計画日", plan), ("状態の開始日", since)):
         if today is not None and day is not None and day > today:  # effective dates are never after today
-            problems.append(f"{name} {day} is after today ({today})")
+            problems.append(Problem(f"{name} {day} is after today ({today})", f"{name} {day} が今日（{today}）より後です"))
     if spec and state in spec.states and not problems:
         reached = _reached(spec, state)
         if "accepted_on" in reached and accepted is None:
-            problems.append(f"a case in {state} needs its 利用決定日")
+            problems.append(Problem(f"a case in {state} needs its 利用決定日",
+                                    f"{spec.states[state].ja}の案件には利用決定日が必要です"))
         if "plan_date" in reached and plan is None:
-            problems.append(f"a case in {state} needs its 計画日")
+            problems.append(Problem(f"a case in {state} needs its 計画日", f"{spec.states[state].ja}の案件には計画日が必要です"))
         for name, day in (("利用決定日", accepted), ("計画日", plan)):
             if day and since and day > since:
-                problems.append(f"{name} {day} is after 状態の開始日 {since}")
+                problems.append(Problem(f"{name} {day} is after 状態の開始日 {since}", f"{name} {day} が状態の開始日 {since} より後です"))
     interval_text = get("伴走支援の間隔（月）")
     interval = int(interval_text) if interval_text.isdigit() else None
     if interval_text and (interval is None or not 1 <= interval <= 12 or program != "405"):
-        problems.append(f"伴走支援の間隔（月） {interval_text!r} is 1–12, for 405 cases only")
+        problems.append(Problem(f"伴走支援の間隔（月） {interval_text!r} is 1–12, for 405 cases only",
+                                f"伴走支援の間隔（月）「{interval_text}」は405事業の案件だけに、1〜12で書きます"))
     interim_text = get("期中の伴走支援")
     if interim_text not in ("", "はい", "いいえ"):
-        problems.append(f"期中の伴走支援 {interim_text!r} is はい or いいえ")
+        problems.append(Problem(f"期中の伴走支援 {interim_text!r} is はい or いいえ",
+                                f"期中の伴走支援「{interim_text}」は「はい」か「いいえ」で書いてください"))
     held_text = get("実施済みの伴走支援（回）")
     held = int(held_text) if held_text.isdigit() else 0
     if held_text and not held_text.isdigit():
-        problems.append(f"実施済みの伴走支援（回） {held_text!r} is not a number of sessions (0, 1, 2, …)")
+        problems.append(Problem(f"実施済みの伴走支援（回） {held_text!r} is not a number of sessions (0, 1, 2, …)",
+                                f"実施済みの伴走支援（回）「{held_text}」は回数（0、1、2…）ではありません"))
     if problems:
         return None, problems
     assert program and since
@@ -251,25 +277,32 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
         users = {u["name"] for u in repo.list_users()}
         rows: list[Row] = []
         errors: list[str] = []
+        errors_ja: list[str] = []  # the same, said in Japanese (the CLI's default language, the pages)
         seen_ids: dict[str, int] = {}
         for n, (line, raw) in enumerate(records, start=1):
             row, problems = _parse(line, raw, specs, councils, users, ctx.today)
             if row and ctx.scope is not None and row.council not in ctx.scope:
-                problems.append(f"協議会 {row.council}: {ctx.user} acts for council "
-                                f"{', '.join(sorted(ctx.scope))} only")
+                problems.append(Problem(f"協議会 {row.council}: {ctx.user} acts for council "
+                                        f"{', '.join(sorted(ctx.scope))} only",
+                                        f"協議会 {row.council}：{ctx.user} は協議会 {'、'.join(sorted(ctx.scope))} の職員です"))
             if row and row.sessions_held:
                 count = _session_count(specs[row.program], row)
                 if row.sessions_held > count:
-                    problems.append(f"実施済みの伴走支援（回） {row.sessions_held}: the case has "
-                                    + (f"only {count} session(s) from 計画日 {row.plan_date}" if count
-                                       else f"no monitoring sessions in {row.state}"))
+                    problems.append(Problem(f"実施済みの伴走支援（回） {row.sessions_held}: the case has "
+                                            + (f"only {count} session(s) from 計画日 {row.plan_date}" if count
+                                               else f"no monitoring sessions in {row.state}"),
+                                            f"実施済みの伴走支援（回） {row.sessions_held}：この案件の伴走支援は"
+                                            + (f"計画日 {row.plan_date} から {count} 回までです" if count
+                                               else "今の状態ではありません")))
             if row and row.case_id:
                 if row.case_id in seen_ids:
-                    problems.append(f"案件番号 {row.case_id} is also on row {seen_ids[row.case_id]}")
+                    problems.append(Problem(f"案件番号 {row.case_id} is also on row {seen_ids[row.case_id]}",
+                                            f"案件番号 {row.case_id} は{seen_ids[row.case_id]}行目にもあります"))
                 elif repo.case(row.case_id) is not None:
-                    problems.append(f"案件番号 {row.case_id} already exists")
+                    problems.append(Problem(f"案件番号 {row.case_id} already exists", f"案件番号 {row.case_id} はすでにあります"))
                 seen_ids[row.case_id] = line
             errors.extend(f"row {line}: {p}" for p in problems)
+            errors_ja.extend(f"{line}行目：{getattr(p, 'ja', p)}" for p in problems)
             if row and not problems:
                 rows.append(row)
             if progress:
@@ -279,7 +312,7 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
                                  f"row(s); nothing imported: " + "; ".join(errors[:20])
                                  + (f"; … {len(errors) - 20} more" if len(errors) > 20 else ""), errors,
                                  ja=[f"{path} の{len({e.split(':')[0] for e in errors})}行に{len(errors)}件の誤りがあるため、何も取り込んでいません："
-                                     + "; ".join(errors[:20]) + (f"; ほか{len(errors) - 20}件" if len(errors) > 20 else "")])
+                                     + "、".join(errors_ja[:20]) + (f"、ほか{len(errors) - 20}件" if len(errors) > 20 else "")])
         if dry_run:
             return {"file": path, "rows": len(rows), "imported": 0, "dry_run": True}
         _advance_counters(repo, rows)

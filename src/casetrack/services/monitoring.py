@@ -105,7 +105,7 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
 def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> list[dict[str, Any]]:
     """Replace a 405 case's sessions by a schedule agreed with the banks (before any is held or waived)."""
     ctx.authorize("case.work")
-    from ..domain.schedule import explicit_sessions
+    from ..domain.schedule import ScheduleRefused, explicit_sessions
     from .closures import council_calendar
 
     with ctx.write() as repo:
@@ -129,9 +129,10 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
         try:
             planned = explicit_sessions(case["plan_date"], sorted(dates),
                                         case["window_months"] or int(rules["window_months"]), is_closed=cal.is_closed)
-        except ValueError as exc:
+        except ScheduleRefused as exc:
             raise Refused(f"schedule refused for case {case_id}: {exc}", str(exc).split("; "),
-                          ja=[f"案件 {case_id} の伴走支援の日程を受け付けられません（各回の間は1〜12か月、最後の回は伴走支援の期間内）：{exc}"]) from None
+                          ja=[f"案件 {case_id} の伴走支援の日程を受け付けられません（各回の間は1〜12か月、最後の回は伴走支援の期間内）："
+                              + "、".join(exc.ja)]) from None
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         repo.replace_sessions(case_id, [{"seq": s.seq, "kind": s.kind, "nominal_due_on": s.nominal_due_on,

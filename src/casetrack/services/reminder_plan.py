@@ -332,7 +332,7 @@ def check_mail_settings(ctx: Context) -> None:
     found = problems(ctx.settings)
     if found:
         raise BadInput("mail settings: " + "; ".join(found), details=found,
-                       ja=["メールの設定に誤りがあります：" + "; ".join(found)])
+                       ja=["メールの設定に誤りがあります：" + "、".join(getattr(p, "ja", p) for p in found)])
 
 
 @contextmanager
