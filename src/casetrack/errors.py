@@ -138,6 +138,19 @@ class DatabaseUnavailable(CasetrackError):
     slug = "database_unavailable"
 
 
+class Problem(str):
+    """One problem in a list a message gathers (an import's rows, the mail settings), as the CLI prints it
+    in English (``--lang en``, the JSON ``details``), carrying ``ja``: the same problem in Japanese, for the
+    default language's message."""
+
+    ja: str
+
+    def __new__(cls, text: str, ja: str) -> Problem:
+        problem = super().__new__(cls, text)
+        problem.ja = ja
+        return problem
+
+
 @dataclass(frozen=True)
 class WorkflowProblem:
     path: str

@@ -15,7 +15,7 @@ from ..domain import corporate_number
 from ..domain.dates import fiscal_year, read_date
 from ..domain.labels import ORG_KINDS as ORG_KIND_LABELS
 from ..domain.schedule import early_sessions, regular_sessions
-from ..errors import BadInput
+from ..errors import BadInput, Problem
 from ..exchange.readers import read_table
 from ..store.repo import Repo, utcnow
 from ..workflow.registry import all_workflows
@@ -68,18 +68,6 @@ class Row:
     lead_kind: str | None = None
     lead_certified: bool | None = None
     sessions_held: int = 0
-
-
-class Problem(str):
-    """One problem of a row as the CLI prints it in English (``--lang en``, JSON ``details``), carrying
-    ``ja``: the same problem in Japanese, for the default language's message."""
-
-    ja: str
-
-    def __new__(cls, text: str, ja: str) -> Problem:
-        problem = super().__new__(cls, text)
-        problem.ja = ja
-        return problem
 
 
 def _date(value: Any, what: str, problems: list[str], required: bool = False) -> dt.date | None:
