@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import services
 from .domain.guards import reasons_for_people
-from .errors import CasetrackError, GuardFailed
+from .errors import CasetrackError
 from .settings import MailSettings, Settings
 from .store.db import normalise_url
 
@@ -67,7 +67,7 @@ def _tour(admin: services.Context, echo: Callable[[str], None], folder: Path) ->
         except CasetrackError as exc:
             echo(f"  {on}  {event:<18} ✗ refused:")
             # a rule's refusal says where the rule comes from (出典：パンフレット…, 協議会の運用, 本システムの既定値)
-            for reason in reasons_for_people(exc.details) if isinstance(exc, GuardFailed) else exc.details or [exc.message]:
+            for reason in reasons_for_people(exc.details) or [exc.message]:
                 echo(f"      - {reason}")
 
     def doc(case_id: str, kind: str, on: str, lender: int | None = None) -> None:

@@ -164,13 +164,7 @@ class BrowseRepo:
         where: list[ColumnElement[bool]] = [cases.c.state.in_(list(states))]
         if council is not None:
             where.append(cases.c.council == council)
-        count = self._scoped(select(func.count()).select_from(cases).where(*where), None)
-        total = int(self.conn.execute(count).scalar_one())
-        query = (select(cases.c.id, cases.c.program, cases.c.council, cases.c.state, cases.c.state_since,
-                        cases.c.coordinator, companies.c.name.label("company_name"))
-                 .join(companies, companies.c.id == cases.c.company_id).where(*where))
-        query = self._scoped(query, None).order_by(cases.c.state_since, cases.c.id).limit(limit)
-        return total, [dict(r) for r in self.conn.execute(query).mappings()]
+        return self._waiting(where, limit)
 
     def reuse_waiting(self, waiting: Sequence[tuple[str, str, str]], *, council: str | None, limit: int
                       ) -> tuple[int, list[dict[str, Any]]]:
@@ -185,6 +179,11 @@ class BrowseRepo:
             cases.c.reuse_reason.is_not(None), cases.c.id.not_in(approved)]
         if council is not None:
             where.append(cases.c.council == council)
+        return self._waiting(where, limit)
+
+    def _waiting(self, where: list[ColumnElement[bool]], limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """The cases ``where`` says, longest in their state first: (how many, the first ``limit``), with
+        their company."""
         count = self._scoped(select(func.count()).select_from(cases).where(*where), None)
         total = int(self.conn.execute(count).scalar_one())
         query = (select(cases.c.id, cases.c.program, cases.c.council, cases.c.state, cases.c.state_since,

@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import Connection, Insert, Select, and_, delete, insert, or_, select, text, update
 
 from ..domain import chain
-from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
+from ..domain.facts import CaseFacts
 from ..domain.text import fold
 from . import schema
 from .db import set_council_scope
+from .facts import load_facts
 from .rows import tuples
 
 councils = schema.council
@@ -505,23 +506,6 @@ class Repo:
     # -- facts for the guards -----------------------------------------------------------------
     def facts(self, case: dict[str, Any], *, with_prior_cases: bool = True) -> CaseFacts:
         """The snapshot the guards read. Earlier cases of the company are looked up only when asked."""
-        cid = case["id"]
-        return CaseFacts(
-            id=cid, program=case["program"], track=case["track"], state=case["state"],
-            opened_on=case["opened_on"], state_since=case["state_since"], rule_set=case["rule_set"],
-            accepted_on=case["accepted_on"], plan_date=case["plan_date"], validity_until=case["validity_until"],
-            window_months=case["window_months"], reuse_reason=case["reuse_reason"],
-            reuse_ground=case.get("reuse_ground"),
-            reuse_approved=self.history_has_event(cid, "approve_reuse"),
-            lenders=tuple(LenderFact(r["org_id"], r["name"], r["main"], r["guaranteed"])
-                          for r in self.case_lenders(cid)),
-            support_orgs=tuple(SupportOrgFact(r["org_id"], r["name"], r["lead"], r["certified"])
-                               for r in self.case_support_orgs(cid)),
-            documents=tuple(DocumentFact(r["kind"], r["on"], r["lender_id"]) for r in self.case_documents(cid)),
-            estimates=self.case_estimates(cid),
-            claims=tuple(ClaimFact(r["id"], r["component"], r["fee"], r["status"]) for r in self.case_claims(cid)),
-            sessions=tuple(SessionFact(r["seq"], r["kind"], r["due_on"], r["status"])
-                           for r in self.case_sessions(cid)),
-            prior_cases=tuple(self.prior_cases(case["company_id"], case["program"], cid, case["council"]))
-            if with_prior_cases else (),
-        )
+        prior = {case["id"]} if with_prior_cases else set()
+        return load_facts(self.conn, [case], prior, lambda c: self.prior_cases(
+            c["company_id"], c["program"], c["id"], c["council"]))[case["id"]]

@@ -36,7 +36,6 @@ from ..errors import (
     CasetrackError,
     Conflict,
     DatabaseUnavailable,
-    GuardFailed,
     NotFound,
     NotPermitted,
     Refused,
@@ -317,9 +316,9 @@ def reasons_of(exc: CasetrackError) -> list[str]:
     (the web layer's own refusals are written in Japanese)."""
     if isinstance(exc, NotFound | Conflict | DatabaseUnavailable):
         return [message_of(exc)]
-    if isinstance(exc, GuardFailed):  # the guards' reasons as people read them (``ja`` is the CLI's line)
-        return reasons_for_people(exc.details) or exc.ja or [exc.message]
-    return exc.ja or reasons_for_people(exc.details) or [exc.message]  # a guard's reason: labels, no ids
+    if any(hasattr(d, "people") for d in exc.details):
+        return reasons_for_people(exc.details)  # a guard's reasons as people read them, with the rule's source
+    return exc.ja or exc.details or [exc.message]
 
 
 def message_of(exc: CasetrackError) -> str:
