@@ -13,6 +13,7 @@ parameters are the default outside the suite). Hypothesis runs the ``ci`` profil
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import os
@@ -21,10 +22,10 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from argon2 import PasswordHasher
@@ -38,6 +39,7 @@ from casetrack.services import passwords
 # (which unsets this), with a scan that every error the code raises has its Japanese text.
 os.environ["CASETRACK_LANG"] = "en"
 
+T = TypeVar("T")
 PG_ENV = "CASETRACK_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) else [])
 
@@ -152,16 +154,118 @@ class _Postgres:
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@dataclass
+class Snapshot:
+    """A database as a fixture chain left it: its copy (a SQLite file or a PostgreSQL template database),
+    the fixtures whose work it holds, their values, and its fingerprint."""
+
+    source: str
+    holds: frozenset[str]
+    values: dict[str, Any]
+    fingerprint: tuple[int, ...]
+
+
+@dataclass
+class Origin:
+    """What a test's database started as (the snapshot it was copied from, if any) and whether it is still
+    exactly that plus the work of the snapshot fixtures run since (``fingerprint`` None: something else
+    wrote to it, so nothing more is saved from it)."""
+
+    backend: str
+    holds: frozenset[str]
+    values: dict[str, Any]
+    fingerprint: tuple[int, ...] | None
+
+
+def fingerprint(url: str) -> tuple[int, ...]:
+    """The row count of every table: a fixture that wrote anything first changes it."""
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                names = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite_%' ORDER BY name")).scalars().all()
+            else:
+                names = conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                             "ORDER BY tablename")).scalars().all()
+            counts = ", ".join(f'(SELECT count(*) FROM "{name}")' for name in names)
+            return tuple(conn.execute(sa.text(f"SELECT {counts}")).one()) if names else ()
+    finally:
+        engine.dispose()
+
+
 class Templates:
-    """Migrated, set-up databases made once per test process, copied for every test that asks for ``cli``."""
+    """Migrated, set-up databases made once per test process, copied for every test that asks for ``cli``;
+    and the snapshots of fixture chains (``Templates.once``), which a later test's database is copied from
+    instead."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._sqlite: Path | None = None
         self._pg: _Postgres | None = None
         self._pg_template: str | None = None
+        self.snapshots: dict[tuple[str, str], Snapshot] = {}  # (backend, fixture) → the database it left
+        self.origins: dict[str, Origin] = {}  # test database URL → what it started as
+        self._base_fingerprints: dict[str, tuple[int, ...]] = {}
 
-    def sqlite_copy(self, target: Path) -> None:
+    def base_fingerprint(self, backend: str) -> tuple[int, ...]:
+        """The fingerprint of the set-up template (made by then: a test that asks for ``cli`` copied it)."""
+        if backend not in self._base_fingerprints:
+            url = f"sqlite:///{self._sqlite}" if backend == "sqlite" else self.pg.url(self._pg_template or "")
+            self._base_fingerprints[backend] = fingerprint(url)
+        return self._base_fingerprints[backend]
+
+    def best_snapshot(self, backend: str, fixtures: set[str]) -> Snapshot | None:
+        """The saved snapshot holding the most of the test's fixtures and nothing the test does not use."""
+        fits = [snap for (kind, _name), snap in self.snapshots.items() if kind == backend and snap.holds <= fixtures]
+        return max(fits, key=lambda snap: len(snap.holds), default=None)
+
+    def once(self, name: str, url: str, build: Callable[[], T]) -> T:
+        """The value of fixture ``name`` on the test database ``url``: built (``build``, which may only write
+        to that database and returns plain data) the first time per worker and backend, its database then
+        saved as a snapshot; afterwards the test's database is made from that snapshot (``db_url``) and the
+        value handed back without building. The fingerprint proves the copy is what building would leave:
+        a test whose other fixtures wrote first neither uses nor saves a snapshot."""
+        origin = self.origins[url]
+        if name in origin.holds:
+            assert origin.fingerprint is not None and fingerprint(url) == origin.fingerprint, (
+                f"fixture {name!r} came from a snapshot, but something wrote to the database before it: "
+                "request the snapshot fixtures before fixtures that write")
+            return copy.deepcopy(origin.values[name])  # type: ignore[no-any-return]
+        clean = origin.fingerprint is not None and fingerprint(url) == origin.fingerprint
+        value = build()
+        if not clean:
+            origin.fingerprint = None
+            return value
+        origin.holds |= {name}
+        origin.values[name] = copy.deepcopy(value)
+        origin.fingerprint = fingerprint(url)
+        key = (origin.backend, name)
+        if key not in self.snapshots:
+            self.snapshots[key] = Snapshot(self._save(url, name), origin.holds, dict(origin.values),
+                                           origin.fingerprint)
+        return value
+
+    def _save(self, url: str, name: str) -> str:
+        _dispose(url)
+        if url.startswith("sqlite"):
+            path = Path(url.removeprefix("sqlite:///"))
+            with sqlite3.connect(path) as conn:  # everything in the main file: the copy needs no -wal
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            target = self.folder / f"snapshot-{name}.db"
+            shutil.copyfile(path, target)
+            return str(target)
+        template = "ct_snap_" + uuid.uuid4().hex[:12]
+        self.pg.create(template, self.pg.sa.engine.make_url(url).database or "")
+        return template
+
+    def sqlite_copy(self, target: Path, snapshot: Snapshot | None = None) -> None:
+        if snapshot is not None:
+            shutil.copyfile(snapshot.source, target)
+            return
         if self._sqlite is None:
             path = self.folder / "template.db"
             _set_up(f"sqlite:///{path}")
@@ -176,11 +280,13 @@ class Templates:
             self._pg = _Postgres(os.environ[PG_ENV])
         return self._pg
 
-    def pg_database(self, populated: bool) -> tuple[str, str]:
-        """A new database (name, URL): a copy of the set-up template, or empty."""
+    def pg_database(self, populated: bool, snapshot: Snapshot | None = None) -> tuple[str, str]:
+        """A new database (name, URL): a copy of ``snapshot``, of the set-up template, or empty."""
         name = "ct_t_" + uuid.uuid4().hex[:12]
         if not populated:
             return name, self.pg.create(name)
+        if snapshot is not None:
+            return name, self.pg.create(name, snapshot.source)
         if self._pg_template is None:
             template = "ct_tpl_" + uuid.uuid4().hex[:12]
             url = self.pg.create(template)
@@ -190,6 +296,9 @@ class Templates:
 
     def close(self) -> None:
         if self._pg is not None:
+            for (backend, _name), snap in self.snapshots.items():
+                if backend == "postgresql":
+                    self.pg.drop_later(snap.source)
             if self._pg_template is not None:
                 self.pg.drop_later(self._pg_template)
             self._pg.close()
@@ -209,18 +318,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates)
     """A database of the test's own: a SQLite file, or a PostgreSQL database. Empty — unless the test
     uses ``cli``, which then finds it set up (the template's copy) instead of running ``init`` itself."""
     populated = "cli" in request.fixturenames
+    # a fixture of the module's own is named with its module (``Cli.once``): two modules' ``fleet`` differ
+    names = {*request.fixturenames, *(f"{n}@{request.module.__name__}" for n in request.fixturenames)}
+    snapshot = templates.best_snapshot(request.param, names) if populated else None
     if request.param == "sqlite":
         path = tmp_path / "casetrack.db"
         if populated:
-            templates.sqlite_copy(path)
-        yield f"sqlite:///{path}"
-        return
-    name, url = templates.pg_database(populated)
+            templates.sqlite_copy(path, snapshot)
+        url = f"sqlite:///{path}"
+    else:
+        name, url = templates.pg_database(populated, snapshot)
+    templates.origins[url] = Origin(request.param, snapshot.holds if snapshot else frozenset(),
+                                    dict(snapshot.values) if snapshot else {},
+                                    snapshot.fingerprint if snapshot else templates.base_fingerprint(request.param)
+                                    if populated else None)
     try:
         yield url
     finally:
-        _dispose(url)
-        templates.pg.drop_later(name)
+        del templates.origins[url]
+        if request.param == "postgresql":
+            _dispose(url)
+            templates.pg.drop_later(name)
 
 
 @dataclass
@@ -237,10 +355,17 @@ class Result:
 class Cli:
     """Runs the real CLI in-process (same parser, same error handling) against one database."""
 
-    def __init__(self, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(self, db_url: str, capsys: pytest.CaptureFixture[str], templates: Templates | None = None) -> None:
         self.db_url = db_url
         self.capsys = capsys
         self.today = "2026-11-25"
+        self.templates = templates
+
+    def once(self, name: str, build: Callable[[], T]) -> T:
+        """A fixture's value built once per worker and backend, later tests starting from its database's
+        copy (``Templates.once``); built every time where there are no templates. ``name``: the fixture's
+        name, with ``@`` and its module's ``__name__`` for a fixture defined in a test module."""
+        return build() if self.templates is None else self.templates.once(name, self.db_url, build)
 
     def __call__(self, *args: str, today: str | None = None, user: str = TESTER) -> Result:
         self.capsys.readouterr()
@@ -263,9 +388,9 @@ class Cli:
 
 
 @pytest.fixture
-def cli(db_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
+def cli(db_url: str, capsys: pytest.CaptureFixture[str], templates: Templates) -> Cli:
     """The real CLI on a database already set up as ``Cli.setup`` leaves it (see ``db_url``)."""
-    return Cli(db_url, capsys)
+    return Cli(db_url, capsys, templates)
 
 
 @dataclass
@@ -284,6 +409,10 @@ class World:
 
 @pytest.fixture
 def world(cli: Cli) -> World:
+    return cli.once("world", lambda: _build_world(cli))
+
+
+def _build_world(cli: Cli) -> World:
     company = cli.ok("company", "add", "--name", "株式会社みどり工房", "--corporate-number", "1180301018771",
                      "--fiscal-year-end-month", "3", "--prefecture", "13")["id"]
     company_dec = cli.ok("company", "add", "--name", "喫茶ひまわり", "--fiscal-year-end-month", "12")["id"]

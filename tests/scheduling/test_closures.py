@@ -55,6 +55,10 @@ class Cases:
 
 @pytest.fixture
 def cases(cli: Cli, world: World) -> Cases:
+    return cli.once(f"cases@{__name__}", lambda: _build_cases(cli, world))
+
+
+def _build_cases(cli: Cli, world: World) -> Cases:
     c1 = r405_case(cli, world, company=add_company(cli, "一号商事", 3), dates=PLAN_15, target="agreed")
     c2 = r405_case(cli, world, company=add_company(cli, "二号商事", 3), dates=PLAN_15, target="agreed",
                    council=OTHER_COUNCIL)

@@ -50,6 +50,10 @@ class Fleet:
 
 @pytest.fixture
 def fleet(cli: Cli, world: World) -> Fleet:
+    return cli.once(f"fleet@{__name__}", lambda: _build_fleet(cli, world))
+
+
+def _build_fleet(cli: Cli, world: World) -> Fleet:
     users(cli)
     a = drive_early(cli, world, "drafting", coordinator="sato", company=new_company(cli, "A工業"))
     b = drive_405(cli, world, "negotiating", coordinator="tanaka", company=new_company(cli, "B商事"))

@@ -38,6 +38,10 @@ DRAFTING_2026 = {"open": "2026-01-05", "apply": "2026-01-15", "accept": "2026-02
 
 @pytest.fixture
 def fleet(cli: Cli, world: World) -> dict[str, str]:
+    return cli.once(f"fleet@{__name__}", lambda: _build_fleet(cli, world))
+
+
+def _build_fleet(cli: Cli, world: World) -> dict[str, str]:
     users(cli)
     ids: dict[str, str] = {}
 

@@ -133,6 +133,10 @@ def _import_monitoring_case(cli: Cli, tmp: Path) -> str:
 
 @pytest.fixture
 def site(cli: Cli, world: World, tmp_path: Path) -> Iterator[Site]:
+    yield Site(cli, world, Clock(), cli.once("site", lambda: _build_site(cli, world, tmp_path)))
+
+
+def _build_site(cli: Cli, world: World, tmp_path: Path) -> dict[str, str]:
     cli.ok("user", "add", COORDINATOR, "--council", "13", "--email", "kato@council.example.jp", user=ADMIN)
     cli.ok("user", "add", HQ, "--council", "00", "--role", "hq", user=ADMIN)
     cli.ok("user", "add", OTHER_SUPERVISOR, "--council", "14", "--role", "supervisor", user=ADMIN)
@@ -146,7 +150,7 @@ def site(cli: Cli, world: World, tmp_path: Path) -> Iterator[Site]:
                    "--support-org", str(world.tax), "--lender", f"{world.bank_second}:main", "--on", "2026-10-01",
                    today="2026-10-01", user=OTHER_SUPERVISOR)["id"]
     monitoring = _import_monitoring_case(cli, tmp_path)
-    yield Site(cli, world, Clock(), {"early": early, "other": other, "monitoring": monitoring})
+    return {"early": early, "other": other, "monitoring": monitoring}
 
 
 # -- a 405 case with money, built through the real CLI (only for the tests that ask for it) ------------
