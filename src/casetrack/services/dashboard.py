@@ -10,19 +10,24 @@ import re
 from collections import Counter
 from typing import Any
 
+from .. import presenters
 from ..domain import policy
 from ..domain.findings import urgency
 from ..domain.guards import missing_documents, reasons_for_people
 from ..domain.labels import PROGRAM_SHORT
 from ..errors import BadInput
 from ..store.browse import SORTS, BrowseRepo
+from ..store.case_reads import case_records
 from ..store.views import ViewRepo
-from ..workflow.registry import all_workflows, workflow
+from ..workflow.registry import all_workflows
+from .assignment import assignable_among
 from .case_filters import case_filter
 from .case_forms import case_forms
 from .case_money import money_panel
-from .cases import case_events, case_history, show_case
+from .cases import events_of, facts_for_events
+from .closures import calendar_of
 from .context import Context, load_case
+from .fees import list_claims_in
 from .registry import list_councils
 from .views import iter_findings, overdue_rules
 
@@ -146,12 +151,21 @@ def search_cases(ctx: Context, *, program: str | None = None, state: str | None 
 def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
     """One case for its page: the case as `case show` gives it, the events of its state with every
     reason the blocked ones may not fire and whether the user's role may fire them, the documents the
-    next events still need, the history, and the labels of its workflow."""
-    view = show_case(ctx, case_id)
-    events = case_events(ctx, case_id)
-    history = case_history(ctx, case_id)
-    spec = workflow(view["program"])
-    actor = ctx.actor
+    next events still need, the history, the money panel, the staff it may be given to, and the labels
+    of its workflow. Everything is read in one transaction (one snapshot, so the parts agree); the
+    reading is logged after it, as `case show` logs it."""
+    actor = ctx.authorize("case.read")
+    with ctx.read() as repo:
+        case, spec = load_case(repo, case_id)
+        records = case_records(repo, case)
+        calendar = calendar_of(ctx, repo, case["council"])
+        facts = facts_for_events(repo, case, spec)
+        history = [presenters.history_row(h) for h in repo.case_history(case_id)]
+        claims = list_claims_in(repo, case, spec)
+        users = repo.list_users()
+    ctx.log_access(f"case show {case_id}", 1)
+    view = presenters.case_view(records, spec, ctx.today, calendar)
+    events = events_of(spec, facts, ctx.today)
     for e in events:
         event = spec.events[e["event"]]
         e["permitted"] = actor.role is None or policy.allows(actor.role, policy.event_action(e["event"]))
@@ -162,10 +176,6 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
         # the event records what each lender agreed to (405 agree: required; early submit_plan: optional)
         e["agreements"] = event.id == spec.support_event and bool(spec.support_kinds)
         e["agreements_required"] = "financial_support_agreed" in event.guards
-    ctx.authorize("case.read")
-    with ctx.read() as repo:
-        case, _spec = load_case(repo, case_id)
-        facts = repo.facts(case, with_prior_cases=False)
     checklist = []
     for event in spec.events_from(case["state"]):
         items = [{"label": label, "kind": kind, "source": source,
@@ -177,8 +187,11 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
     forms["documents"]["max_mb"] = f"{ctx.settings.files.max_mb:g}"
     return {
         "case": view, "events": events, "history": history, "checklist": checklist,
-        "money": money_panel(ctx, case_id),  # claims, sessions and the forms the role may use
+        "money": money_panel(actor, ctx.today, records, claims, spec, calendar),  # and the forms the role may use
         "forms": forms,
+        "staff_names": {u["name"]: u["display_name"] for u in users if u.get("display_name")},
+        "assignable": assignable_among(users, case["council"])
+        if actor.role is None or policy.allows(actor.role, "case.assign") else None,
         "labels": {
             "program": spec.ja, "track": spec.tracks[view["track"]].ja if view["track"] in spec.tracks else view["track"],
             "states": {s.id: s.ja for s in spec.states.values()},

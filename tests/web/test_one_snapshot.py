@@ -1,0 +1,82 @@
+"""A read use case is one read transaction (one snapshot), counted on the engine as the database sees it:
+SQLAlchemy's ``begin`` and ``before_cursor_execute`` events on the real engine the CLI and the web use.
+
+The case page (GET /cases/{id}) is three transactions: the session's lookup (which reads the user's role
+and councils with it, so there is no separate lookup of the actor), one read of everything the page shows,
+and the access-log row that reading writes — a write transaction of its own, because a read that wrote
+would take SQLite's write lock and queue behind every writer. `casetrack case show` is three too: the
+actor's lookup (the CLI has no session to read it with), the read, the access-log row. In each, the case
+row is read once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+
+from casetrack.store.db import get_engine
+from tests.web.conftest import COORDINATOR, SUPERVISOR, Site, holdback_case
+
+CASE_ROW = re.compile(r"^SELECT cases\.id, cases\.program\b")  # the case row itself (Repo.case)
+
+
+@dataclass
+class Counted:
+    reads: int = 0
+    writes: int = 0
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def transactions(self) -> int:
+        return self.reads + self.writes
+
+    @property
+    def case_reads(self) -> int:
+        return sum(1 for s in self.statements if CASE_ROW.search(s))
+
+
+@contextmanager
+def counted(url: str) -> Iterator[Counted]:
+    engine = get_engine(url)
+    seen = Counted()
+
+    def begin(conn: Any) -> None:
+        if conn.get_execution_options().get("casetrack_write", False):
+            seen.writes += 1
+        else:
+            seen.reads += 1
+
+    def execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.statements.append(statement)
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "before_cursor_execute", execute)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "begin", begin)
+        event.remove(engine, "before_cursor_execute", execute)
+
+
+def test_the_case_page_is_one_read(site: Site) -> None:
+    case_id = holdback_case(site)  # claims, a ledger entry, sessions, documents, lenders, agreements
+    for user in (SUPERVISOR, COORDINATOR):  # the supervisor's page also offers 担当替え (the staff read with it)
+        client = site.signed_in(user)
+        with counted(site.db_url) as seen:
+            page = client.get(f"/cases/{case_id}")
+        assert page.status_code == 200, page.text[:300]
+        assert (seen.reads, seen.writes) == (2, 1), (user, seen.reads, seen.writes)
+        assert seen.case_reads == 1, [s for s in seen.statements if CASE_ROW.search(s)]
+
+
+def test_case_show_is_one_read(site: Site) -> None:
+    case_id = holdback_case(site)
+    with counted(site.db_url) as seen:
+        shown = site.cli.ok("case", "show", case_id)
+    assert shown["id"] == case_id and shown["money"]["balanced"]
+    assert (seen.reads, seen.writes) == (2, 1), (seen.reads, seen.writes)
+    assert seen.case_reads == 1, [s for s in seen.statements if CASE_ROW.search(s)]
