@@ -80,3 +80,15 @@ def test_case_show_is_one_read(site: Site) -> None:
     assert shown["id"] == case_id and shown["money"]["balanced"]
     assert (seen.reads, seen.writes) == (2, 1), (seen.reads, seen.writes)
     assert seen.case_reads == 1, [s for s in seen.statements if CASE_ROW.search(s)]
+
+
+def test_the_today_page_is_one_read(site: Site) -> None:
+    """Today: the session's lookup, one read of findings, decisions, sessions due, counts and undelivered
+    e-mails, and the staff's display names for the page's header; a supervisor's reading of the undelivered
+    e-mails is logged (one write)."""
+    for user, writes in ((SUPERVISOR, 1), (COORDINATOR, 0)):
+        client = site.signed_in(user)
+        with counted(site.db_url) as seen:
+            page = client.get("/")
+        assert page.status_code == 200, page.text[:300]
+        assert (seen.reads, seen.writes) == (3, writes), (user, seen.reads, seen.writes)

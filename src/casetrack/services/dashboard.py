@@ -18,6 +18,7 @@ from ..domain.labels import PROGRAM_SHORT
 from ..errors import BadInput
 from ..store.browse import SORTS, BrowseRepo
 from ..store.case_reads import case_records
+from ..store.reminders import ReminderRepo
 from ..store.views import ViewRepo
 from ..workflow.registry import all_workflows
 from .assignment import assignable_among
@@ -27,8 +28,9 @@ from .case_money import money_panel
 from .cases import events_of, facts_for_events
 from .closures import calendar_of
 from .context import Context, load_case
+from .decisions import decision_queue_in
 from .fees import list_claims_in
-from .registry import list_councils
+from .reminders import outbox_rows
 from .views import iter_findings, overdue_rules
 
 PER_PAGE = 50
@@ -64,59 +66,63 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
     own cases, a supervisor's councils; a role that reaches every council — hq — one council at a
     time, ``council``: every council's findings at once are tens of thousands, a page no one reads),
     sessions due in the next ``horizon_days``, open cases by state, and for supervisors and admins the
-    e-mails that could not be delivered. A section the role may not read is None."""
+    e-mails that could not be delivered. A section the role may not read is None. Everything is read in
+    one transaction (one snapshot); reading the undelivered e-mails is logged after it."""
     actor = ctx.actor
     out: dict[str, Any] = {"user": actor.name, "role": actor.role, "today": ctx.today, "council": council,
                            "horizon_end": ctx.today + dt.timedelta(days=horizon_days),
                            "mine_only": actor.role == "coordinator", "pick_council": False, "councils": [],
                            "findings": None, "sessions": None, "by_state": None, "dead_letters": None,
                            "decisions": None}
-    if actor.role is None or policy.allows(actor.role, "case.read"):
-        if council is not None and not re.fullmatch(r"\d{2}", council):
-            raise BadInput(f"council {council!r} is not a council code (two digits)",
-                           ja=[f"協議会「{council}」は協議会コード（2桁の数字）ではありません。"])
-        every_council = actor.role is not None and policy.REACH[actor.role] == policy.ALL
-        out["councils"] = [{"code": c["code"], "name": c["name"]} for c in list_councils(ctx)
-                           if ctx.scope is None or c["code"] in ctx.scope] if every_council else []
-        if council is not None and every_council and council not in {c["code"] for c in out["councils"]}:
-            raise BadInput(f"unknown council {council!r}", ja=[f"協議会「{council}」はありません。"])
-        mine = actor.name if actor.role == "coordinator" else None
-        if every_council and council is None:
-            out["pick_council"] = True
-        else:
-            out["findings"] = _top_findings(ctx, council=council, coordinator=mine, limit=limit)
-            if actor.role is None or policy.allows(actor.role, "case.decide"):
-                from .decisions import decision_queue
-
-                out["decisions"] = decision_queue(ctx, council=council, limit=limit)
-        info = labels()
-        ctx.authorize("case.read")
-        with ctx.read() as repo:
+    reads_cases = actor.role is None or policy.allows(actor.role, "case.read")
+    dead_letters = actor.role in DEAD_LETTERS_FOR and policy.allows(actor.role, "outbox.read")
+    if not (reads_cases or dead_letters):
+        return out
+    if council is not None and reads_cases and not re.fullmatch(r"\d{2}", council):
+        raise BadInput(f"council {council!r} is not a council code (two digits)",
+                       ja=[f"協議会「{council}」は協議会コード（2桁の数字）ではありません。"])
+    every_council = actor.role is not None and policy.REACH[actor.role] == policy.ALL
+    mine = actor.name if actor.role == "coordinator" else None
+    info = labels()
+    ctx.authorize("case.read" if reads_cases else "outbox.read")
+    with ctx.read() as repo:
+        if reads_cases:
+            out["councils"] = [{"code": c["code"], "name": c["name"]} for c in repo.list_councils()
+                               if ctx.scope is None or c["code"] in ctx.scope] if every_council else []
+            if council is not None and every_council and council not in {c["code"] for c in out["councils"]}:
+                raise BadInput(f"unknown council {council!r}", ja=[f"協議会「{council}」はありません。"])
             browse = BrowseRepo(repo.conn, ctx.scope)
+            if every_council and council is None:
+                out["pick_council"] = True
+            else:
+                out["findings"] = _top_findings(ctx, ViewRepo(repo.conn, ctx.scope), council=council,
+                                                coordinator=mine, limit=limit)
+                if actor.role is None or policy.allows(actor.role, "case.decide"):
+                    out["decisions"] = decision_queue_in(ctx.today, browse, council=council, limit=limit)
             total, rows = browse.sessions_due(ctx.today, out["horizon_end"], coordinator=mine, limit=limit,
                                                live=overdue_rules())
             counts = browse.state_counts(info["open_states"], coordinator=mine)
+        dead = ReminderRepo(repo.conn, ctx.scope).list_outbox("dead") if dead_letters else []
+    if reads_cases:
         out["sessions"] = {"total": total, "rows": rows}
         by_state = dict.fromkeys(info["open_states"], 0)
         for state, n in counts:
             by_state[state] += n
         out["by_state"] = [{"state": s, "label": info["states"][s], "count": n} for s, n in by_state.items()]
-    if actor.role in DEAD_LETTERS_FOR and policy.allows(actor.role, "outbox.read"):
-        from .reminders import outbox_list
-
-        dead = outbox_list(ctx, "dead")
-        out["dead_letters"] = {"total": len(dead), "rows": dead[-limit:][::-1]}  # newest first
+    if dead_letters:
+        ctx.authorize("outbox.read")
+        ctx.log_access("outbox list --status dead", len(dead))
+        out["dead_letters"] = {"total": len(dead), "rows": outbox_rows(dead)[-limit:][::-1]}  # newest first
     return out
 
 
-def _top_findings(ctx: Context, *, council: str | None, coordinator: str | None, limit: int) -> dict[str, Any]:
-    """The audit's findings as `audit stalled` finds them: how many, and the ``limit`` most urgent."""
-    ctx.authorize("case.read")
-    with ctx.read() as repo:
-        views = ViewRepo(repo.conn, ctx.scope)
-        found = list(iter_findings(ctx, views, council=council, coordinator=coordinator))
-        top = [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]
-        names = views.company_names([f["case"] for f in top])
+def _top_findings(ctx: Context, views: ViewRepo, *, council: str | None, coordinator: str | None,
+                  limit: int) -> dict[str, Any]:
+    """The audit's findings as `audit stalled` finds them, read through ``views``: how many, and the
+    ``limit`` most urgent."""
+    found = list(iter_findings(ctx, views, council=council, coordinator=coordinator))
+    top = [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]
+    names = views.company_names([f["case"] for f in top])
     return {"total": len(found), "rows": [{**f, "company": names.get(f["case"])} for f in top]}
 
 
