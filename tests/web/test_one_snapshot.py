@@ -6,7 +6,8 @@ and councils with it, so there is no separate lookup of the actor), one read of 
 and the access-log row that reading writes — a write transaction of its own, because a read that wrote
 would take SQLite's write lock and queue behind every writer. `casetrack case show` is three too: the
 actor's lookup (the CLI has no session to read it with), the read, the access-log row. In each, the case
-row is read once."""
+row is read once. Every other page reads what it shows in one transaction too, beside the session's
+lookup and the staff's display names that the page's header shows (read with the case page's data)."""
 
 from __future__ import annotations
 
@@ -92,3 +93,16 @@ def test_the_today_page_is_one_read(site: Site) -> None:
             page = client.get("/")
         assert page.status_code == 200, page.text[:300]
         assert (seen.reads, seen.writes) == (3, writes), (user, seen.reads, seen.writes)
+
+
+def test_the_record_and_calendar_pages_are_one_read_each(site: Site) -> None:
+    """The calendar, a company, an organisation and their histories: the session's lookup, the page's one
+    read, the staff's display names for the header; a company's page logs its reading (one write)."""
+    w = site.world
+    client = site.signed_in(SUPERVISOR)
+    for url, writes in (("/calendar", 0), (f"/companies/{w.company}", 1), (f"/companies/{w.company}/history", 0),
+                        (f"/orgs/{w.bank_main}", 0), (f"/orgs/{w.bank_main}/history", 0)):
+        with counted(site.db_url) as seen:
+            page = client.get(url)
+        assert page.status_code == 200, (url, page.text[:300])
+        assert (seen.reads, seen.writes) == (3, writes), (url, seen.reads, seen.writes)
