@@ -28,7 +28,7 @@ from .case_money import money_panel
 from .cases import events_of, facts_for_events
 from .closures import calendar_of
 from .context import Context, load_case
-from .decisions import decision_queue_in
+from .decisions import decision_queue
 from .fees import list_claims_in
 from .reminders import outbox_rows
 from .views import iter_findings, overdue_rules
@@ -98,7 +98,7 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
                 out["findings"] = _top_findings(ctx, ViewRepo(repo.conn, ctx.scope), council=council,
                                                 coordinator=mine, limit=limit)
                 if actor.role is None or policy.allows(actor.role, "case.decide"):
-                    out["decisions"] = decision_queue_in(ctx.today, browse, council=council, limit=limit)
+                    out["decisions"] = decision_queue(ctx.today, browse, council=council, limit=limit)
             total, rows = browse.sessions_due(ctx.today, out["horizon_end"], coordinator=mine, limit=limit,
                                                live=overdue_rules())
             counts = browse.state_counts(info["open_states"], coordinator=mine)

@@ -13,7 +13,6 @@ from typing import Any
 from ..domain import policy
 from ..store.browse import BrowseRepo
 from ..workflow.registry import all_workflows
-from .context import Context
 
 
 def waiting_states() -> dict[str, dict[str, list[str]]]:
@@ -51,17 +50,11 @@ def decided_by_supervisor() -> list[tuple[str, str]]:
             if c.decided_by is None]
 
 
-def decision_queue(ctx: Context, *, council: str | None, limit: int) -> dict[str, Any]:
+def decision_queue(today: dt.date, browse: BrowseRepo, *, council: str | None, limit: int) -> dict[str, Any]:
     """The decisions waiting on the council in the actor's councils (or ``council``), longest waiting
-    first: {"total", "rows": [{"case", "company", "council", "coordinator", "what", "events", "claim_id",
-    "since", "days"}]} — ``limit`` rows of each kind at most, the total of both."""
-    ctx.authorize("case.read")
-    with ctx.read() as repo:
-        return decision_queue_in(ctx.today, BrowseRepo(repo.conn, ctx.scope), council=council, limit=limit)
-
-
-def decision_queue_in(today: dt.date, browse: BrowseRepo, *, council: str | None, limit: int) -> dict[str, Any]:
-    """``decision_queue`` read through ``browse``, within the caller's unit of work."""
+    first, read through ``browse`` within the caller's unit of work (the Today page's): {"total", "rows":
+    [{"case", "company", "council", "coordinator", "what", "events", "claim_id", "since", "days"}]} —
+    ``limit`` rows of each kind at most, the total of both."""
     specs = all_workflows()
     waiting = waiting_states()
     states = sorted({s for by_state in waiting.values() for s in by_state})
