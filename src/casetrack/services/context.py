@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..domain import policy
-from ..errors import BadInput, CaseChanged, Conflict, DatabaseUnavailable, NotFound, NotPermitted
+from ..errors import BadInput, CaseChanged, DatabaseUnavailable, NotFound, NotPermitted
 from ..settings import Settings
 from ..store import migrate
 from ..store.db import (
@@ -181,10 +181,10 @@ def load_case(repo: Repo, case_id: str) -> tuple[dict[str, Any], WorkflowSpec]:
 
 
 
-def stale(case_id: str) -> Conflict:
+def stale(case_id: str) -> CaseChanged:
     return CaseChanged(f"case {case_id} was changed by someone else meanwhile; nothing written — "
-                    "look at it again (casetrack case show) and retry",
-                    ja=[f"案件 {case_id} は他の人が先に変更しました。何も書き込んでいません。casetrack case show で確認してからやり直してください。"])
+                       "look at it again (casetrack case show) and retry",
+                       ja=[f"案件 {case_id} は他の人が先に変更しました。何も書き込んでいません。casetrack case show で確認してからやり直してください。"])
 
 
 # For the front ends, which do not reach into the store (tests/test_architecture.py):
