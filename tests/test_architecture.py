@@ -119,6 +119,14 @@ def test_the_cli_goes_through_the_services() -> None:
     assert offenders == []
 
 
+def test_the_presenters_read_nothing() -> None:
+    """Presenters are pure: records in, dicts out. What a view needs is read before, in the use case's
+    one transaction (store.case_reads), so a presenter cannot open another snapshot."""
+    assert not _reaches(SRC / "presenters.py", "store")
+    foreign = {m for m in _imports(SRC / "presenters.py") if m not in STDLIB and m != "casetrack"}
+    assert not foreign, f"presenters.py imports {foreign}"
+
+
 @pytest.mark.parametrize("module", sorted(p.stem for p in (SRC / "cli").glob("*.py") if p.stem != "__init__"))
 def test_every_cli_module_imports_alone(module: str) -> None:
     """No import cycle: each command module can be imported first, in a fresh interpreter."""

@@ -99,6 +99,11 @@ class Conflict(CasetrackError):
     slug = "conflict"
 
 
+class CaseChanged(Conflict):
+    """The case changed since the caller read it (its version moved on): nothing written. A page says
+    so in its own words; any other conflict is said as the use case or the unit of work words it."""
+
+
 class NotFound(CasetrackError):
     exit_code = 4
     slug = "not_found"

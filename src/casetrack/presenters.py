@@ -1,16 +1,17 @@
-"""Plain dicts for output (JSON keys of CLI.md). No I/O, no formatting of tables."""
+"""Plain dicts for output (JSON keys of CLI.md): records in, dicts out. No I/O — what a view needs is
+read before, in the use case's one transaction — and no formatting of tables."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .calendar import BusinessCalendar
+from .domain.case_records import CaseRecords
 from .domain.labels import SESSION_KINDS, SESSION_STATUS, label
 from .domain.ledger import Entry, problems, totals
 from .domain.schedule import closed_days_passed
-from .store.repo import Repo
 from .workflow.spec import WorkflowSpec
 
 
@@ -50,7 +51,7 @@ def history_row(h: dict[str, Any]) -> dict[str, Any]:
             "corrects": h.get("corrects")}
 
 
-def money_view(claims: list[dict[str, Any]], entries: list[dict[str, Any]],
+def money_view(claims: Sequence[Mapping[str, Any]], entries: Sequence[Mapping[str, Any]],
                caps: Mapping[str, int]) -> dict[str, Any]:
     """Per component and in total: fees claimed, subsidies decided, paid, retained outstanding,
     company share; the ledger itself and whether it balances."""
@@ -88,25 +89,21 @@ def money_view(claims: list[dict[str, Any]], entries: list[dict[str, Any]],
     }
 
 
-def entry_of(row: dict[str, Any]) -> Entry:
+def entry_of(row: Mapping[str, Any]) -> Entry:
     return Entry(row["claim_id"], row["component"], row["fee"], row["subsidy"], row["paid"], row["retained"],
                  row["released"], row["company_share"])
 
 
-def case_view(repo: Repo, case: dict[str, Any], spec: WorkflowSpec, today: dt.date,
-              calendar: BusinessCalendar) -> dict[str, Any]:
+def case_view(records: CaseRecords, spec: WorkflowSpec, today: dt.date, calendar: BusinessCalendar) -> dict[str, Any]:
     """One case as `case show` gives it; ``calendar`` is its council's business calendar."""
-    cid = case["id"]
-    company = repo.company(case["company_id"]) or {}
-    docs = repo.case_documents(cid)
+    case, company, docs = records.case, records.company, records.documents
     consent: dict[int, dt.date] = {}
     for d in docs:
         if d["kind"] == "consent_letter" and d["lender_id"] is not None:
             consent[d["lender_id"]] = max(consent.get(d["lender_id"], d["on"]), d["on"])
     state = spec.states[case["state"]]
-    lenders = repo.case_lenders(cid)
     return {
-        "id": cid, "program": case["program"], "track": case["track"], "council": case["council"],
+        "id": case["id"], "program": case["program"], "track": case["track"], "council": case["council"],
         "state": case["state"], "state_label": state.ja, "state_since": case["state_since"],
         "waiting_on": state.waiting_on, "rule_set": case["rule_set"],
         "company": {"id": company.get("id"), "name": company.get("name"),
@@ -115,20 +112,18 @@ def case_view(repo: Repo, case: dict[str, Any], spec: WorkflowSpec, today: dt.da
         "coordinator": case["coordinator"], "opened_on": case["opened_on"], "accepted_on": case["accepted_on"],
         "plan_date": case["plan_date"], "validity_until": case["validity_until"], "version": case["version"],
         "support_orgs": [{"id": s["org_id"], "name": s["name"], "lead": s["lead"], "certified": s["certified"]}
-                         for s in repo.case_support_orgs(cid)],
+                         for s in records.support_orgs],
         "lenders": [{"id": x["org_id"], "name": x["name"], "main": x["main"], "guaranteed": x["guaranteed"],
-                     "consented_on": consent.get(x["org_id"])} for x in lenders],
+                     "consented_on": consent.get(x["org_id"])} for x in records.lenders],
         "agreements": [{"lender_id": a["lender_id"], "lender": a["name"], "kind": a["kind"],
                         "kind_label": spec.support_kinds[a["kind"]].ja if a["kind"] in spec.support_kinds else a["kind"],
-                        "note": a["note"], "on": a["on"]} for a in repo.case_agreements(cid)],
-        "estimates": repo.case_estimates(cid),
+                        "note": a["note"], "on": a["on"]} for a in records.agreements],
+        "estimates": dict(records.estimates),
         "documents": [{"id": d["id"], "kind": d["kind"], "label": spec.documents[d["kind"]].ja,
                        "lender_id": d["lender_id"], "on": d["on"], "file": d["file_path"] or d["file_name"],
                        "file_name": d["file_name"], "file_type": d["file_type"], "size": d["file_size"],
                        "sha256": d["file_sha256"], "stored": bool(d["stored"]),
                        "session": d.get("session_seq")} for d in docs],
-        "monitoring": [session_row({**s, "council": case["council"]}, today, calendar)
-                       for s in repo.case_sessions(cid)],
-        "money": money_view(repo.case_claims(cid), repo.case_ledger(cid),
-                            spec.rule_set(case["rule_set"]).caps(case["track"])),
+        "monitoring": [session_row({**s, "council": case["council"]}, today, calendar) for s in records.sessions],
+        "money": money_view(records.claims, records.ledger, spec.rule_set(case["rule_set"]).caps(case["track"])),
     }

@@ -1,10 +1,12 @@
 """A database error no use case foresaw means the same on every front end, because the unit of work
 translates it (store/db.py ``transaction``): a refused write (IntegrityError) is a conflict — exit 3 on
-the CLI, 409 on the web — and nothing is written; any other is internal — exit 70, 500. The failure is
-injected into the real repository read that both the CLI's `case show` and the web's case page make."""
+the CLI, 409 on the web — and nothing is written; any other is internal — exit 70, 500; both say the same
+Japanese sentence. The failure is injected into the real repository read that both the CLI's `case show`
+and the web's case page make."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
@@ -33,11 +35,13 @@ def test_the_cli_and_the_web_say_the_same(site: Site, monkeypatch: pytest.Monkey
     client = site.signed_in(COORDINATOR)  # signed in before the failure is injected
     before = site.cli.ok("case", "history", case_id)
     monkeypatch.setattr(Repo, "case", _raising(error))
-    shown = site.cli("case", "show", case_id)
+    shown = site.cli("--lang", "ja", "case", "show", case_id)
     assert shown.code == exit_code, (shown.code, shown.err)
     assert len(shown.err.strip().splitlines()) == 1 and "Traceback" not in shown.err
     page = client.get(f"/cases/{case_id}")
     assert page.status_code == status, page.text[:500]
+    said = shown.err.strip().removeprefix("エラー: ")  # the CLI's Japanese line: the web page says the same
+    assert html.escape(said, quote=False) in page.text, (said, page.text[:2000])
     monkeypatch.undo()
     assert site.cli.ok("case", "history", case_id) == before  # nothing written
 

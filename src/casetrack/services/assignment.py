@@ -5,6 +5,7 @@ other) and moves the case's pending coordinator mail to the new coordinator in t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import BadInput, NotFound, NotPermitted
@@ -119,6 +120,12 @@ def assignable(ctx: Context, council: str | None = None, *, everyone: bool = Fal
     ctx.authorize("case.assign")
     with ctx.read() as repo:
         users = repo.list_users()
+    return assignable_among(users, council, everyone=everyone)
+
+
+def assignable_among(users: Sequence[Mapping[str, Any]], council: str | None, *,
+                     everyone: bool = False) -> list[dict[str, Any]]:
+    """``assignable`` picked from ``users`` (as ``Repo.list_users`` gives them, read by the caller)."""
     picked = []
     for u in users:
         councils = {u["council"], *u["more_councils"]}

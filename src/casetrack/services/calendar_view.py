@@ -83,40 +83,41 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
     if council is not None and not COUNCIL.fullmatch(council):
         raise BadInput(f"council={council[:20]!r} は協議会コード（2桁）ではありません")
     reads_cases = actor.role is None or policy.allows(actor.role, "case.read")
-    with ctx.read() as repo:
+    if reads_cases:
+        ctx.authorize("case.read")
+    with ctx.read() as repo:  # one snapshot: the directory, the calendars and the entries
         directory = {c["code"]: c["name"] for c in repo.list_councils()}
         home = (repo.user(actor.name) or {}).get("council") if actor.role is not None else None
         rrepo = ReminderRepo(repo.conn)
         cals = calendars(ctx, rrepo)
         closure_rows = [r for r in rrepo.closures() if first <= r["day"] <= last]
-    reach = sorted(directory) if ctx.scope is None else sorted(c for c in ctx.scope if c in directory)
-    if council is not None:
-        if council not in directory:
-            raise BadInput(f"council={council}：その協議会はありません")
-        if council not in reach:
-            raise NotFound("council", council)
-    elif len(reach) == 1:
-        council = reach[0]
-    elif ctx.scope is not None:  # several councils of one's own: start at one's home council
-        council = home if home in reach else reach[0]
-    chosen_view = view or ("mine" if actor.role == "coordinator" else "council")
-    mine = actor.name if chosen_view == "mine" and actor.role is not None else None
-    cal = (cals.get(council) or cals[None]) if council is not None else cals[None]
-    named = _closure_names(closure_rows, council)
-    for d in ctx.settings.closures:  # closures from the settings file: every council's, no reason given
-        named.setdefault(d, "全協議会の休業日")
+        reach = sorted(directory) if ctx.scope is None else sorted(c for c in ctx.scope if c in directory)
+        if council is not None:
+            if council not in directory:
+                raise BadInput(f"council={council}：その協議会はありません")
+            if council not in reach:
+                raise NotFound("council", council)
+        elif len(reach) == 1:
+            council = reach[0]
+        elif ctx.scope is not None:  # several councils of one's own: start at one's home council
+            council = home if home in reach else reach[0]
+        chosen_view = view or ("mine" if actor.role == "coordinator" else "council")
+        mine = actor.name if chosen_view == "mine" and actor.role is not None else None
+        cal = (cals.get(council) or cals[None]) if council is not None else cals[None]
+        named = _closure_names(closure_rows, council)
+        for d in ctx.settings.closures:  # closures from the settings file: every council's, no reason given
+            named.setdefault(d, "全協議会の休業日")
 
-    def reasons(d: dt.date) -> list[str]:
-        """Why ``d`` is closed, a closure by the reason it was added with."""
-        return [named.get(d, r) if r == COUNCIL_CLOSURE else r for r in cal.reasons(d)]
+        def reasons(d: dt.date) -> list[str]:
+            """Why ``d`` is closed, a closure by the reason it was added with."""
+            return [named.get(d, r) if r == COUNCIL_CLOSURE else r for r in cal.reasons(d)]
 
-    entries: dict[dt.date, list[dict[str, Any]]] = {}
-    carried: dict[str, Any] | None = None
-    week_end = week_start + dt.timedelta(days=6) if week_start is not None else None
-    current = first <= ctx.today <= last if week_start is None else week_start <= ctx.today <= week_end  # type: ignore[operator]
-    if reads_cases and council is not None:
-        ctx.authorize("case.read")
-        with ctx.read() as repo:
+        entries: dict[dt.date, list[dict[str, Any]]] = {}
+        carried: dict[str, Any] | None = None
+        week_end = week_start + dt.timedelta(days=6) if week_start is not None else None
+        current = (first <= ctx.today <= last if week_start is None
+                   else week_start <= ctx.today <= week_end)  # type: ignore[operator]
+        if reads_cases and council is not None:
             reads = CalendarRepo(repo.conn, ctx.scope)
             months = [(first, last)]
             if week_end is not None and week_end.month != first.month:

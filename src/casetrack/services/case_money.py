@@ -6,25 +6,25 @@ may do. The forms post to the same use cases as `fee claim | decide | reject` an
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..calendar import BusinessCalendar
 from ..domain import policy
+from ..domain.case_records import CaseRecords
 from ..domain.fees import floor_yen
-from ..store.reminders import ReminderRepo
-from .closures import council_calendar
-from .context import Context, load_case
-from .fees import STATUS_LABELS, list_claims_in
+from ..workflow.spec import WorkflowSpec
+from .context import Actor
+from .fees import STATUS_LABELS
 
 
-def money_panel(ctx: Context, case_id: str) -> dict[str, Any]:
-    actor = ctx.authorize("case.read")
-    with ctx.read() as repo:
-        case, spec = load_case(repo, case_id)
-        claims = list_claims_in(repo, case, spec)
-        ledger = repo.case_ledger(case_id)
-        sessions = repo.case_sessions(case_id)
-        estimates = repo.case_estimates(case_id)
-        calendar = council_calendar(ctx, ReminderRepo(repo.conn), case["council"])
+def money_panel(actor: Actor, today: dt.date, records: CaseRecords, claims: Sequence[Mapping[str, Any]],
+                spec: WorkflowSpec, calendar: BusinessCalendar) -> dict[str, Any]:
+    """The panel of ``records`` (read with the rest of the page) and their ``claims`` as
+    ``fees.list_claims_in`` gives them, for ``actor``; ``calendar`` is the case's council's."""
+    case, ledger, sessions, estimates = records.case, records.ledger, records.sessions, records.estimates
+    case_id = case["id"]
     rule_set = spec.rule_set(case["rule_set"])
     caps = rule_set.caps(case["track"])
     may_work, may_decide = (actor.role is None or policy.allows(actor.role, action)
@@ -71,8 +71,8 @@ def money_panel(ctx: Context, case_id: str) -> dict[str, Any]:
         moved = s["due_on"] != s["nominal_due_on"]
         claim = claimed_seqs.get(s["seq"])
         session_rows.append({
-            **s, "overdue_days": (ctx.today - s["due_on"]).days if s["status"] == "scheduled"
-            and ctx.today > s["due_on"] else 0,
+            **s, "overdue_days": (today - s["due_on"]).days if s["status"] == "scheduled"
+            and today > s["due_on"] else 0,
             "moved_because": (calendar.why_closed(s["nominal_due_on"]) or "休業日") if moved else None,
             "claim": None if claim is None else {"id": claim["id"],
                                                  "status_label": STATUS_LABELS[claim["status"]]},

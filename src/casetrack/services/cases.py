@@ -10,8 +10,10 @@ from typing import Any
 from .. import presenters
 from ..domain import policy
 from ..domain.dates import fiscal_year
+from ..domain.facts import CaseFacts
 from ..domain.schedule import PlannedSession, early_sessions, regular_sessions
 from ..errors import BadInput, NotFound, Refused
+from ..store.case_reads import case_records
 from ..store.repo import Repo, utcnow
 from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import all_workflows, workflow
@@ -142,18 +144,23 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
             "effective_on": opened_on, "recorded_at": utcnow(), "user": ctx.user, "note": None,
             "reason": reuse_reason or None, "until": None, "rule_set": rule_set.id,
         })
-        return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today,
-                                    calendar_of(ctx, repo, council))
+        return view_in(ctx, repo, repo.case(case_id) or {}, spec)
 
 
 
 def show_case(ctx: Context, case_id: str) -> dict[str, Any]:
+    """One case, read in one transaction; the reading is logged (the case names its people)."""
     ctx.authorize("case.read")
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
-        view = presenters.case_view(repo, case, spec, ctx.today, calendar_of(ctx, repo, case["council"]))
+        view = view_in(ctx, repo, case, spec)
     ctx.log_access(f"case show {case_id}", 1)
     return view
+
+
+def view_in(ctx: Context, repo: Repo, case: dict[str, Any], spec: WorkflowSpec) -> dict[str, Any]:
+    """``case`` as `case show` gives it, its rows read within the caller's unit of work ``repo``."""
+    return presenters.case_view(case_records(repo, case), spec, ctx.today, calendar_of(ctx, repo, case["council"]))
 
 
 def list_cases(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
@@ -218,9 +225,20 @@ def case_events(ctx: Context, case_id: str, on: dt.date | None = None) -> list[d
     ctx.authorize("case.read")
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
-        needs_prior = any("prior_use" in e.guards for e in spec.events_from(case["state"]))
-        facts = repo.facts(case, with_prior_cases=needs_prior)
-    verdicts = engine_for(spec).verdicts(facts, on or ctx.today)
+        facts = facts_for_events(repo, case, spec)
+    return events_of(spec, facts, on or ctx.today)
+
+
+def facts_for_events(repo: Repo, case: dict[str, Any], spec: WorkflowSpec) -> CaseFacts:
+    """What the guards of the events from the case's state read (the company's earlier cases only when
+    one of them asks)."""
+    needs_prior = any("prior_use" in e.guards for e in spec.events_from(case["state"]))
+    return repo.facts(case, with_prior_cases=needs_prior)
+
+
+def events_of(spec: WorkflowSpec, facts: CaseFacts, on: dt.date) -> list[dict[str, Any]]:
+    """The events from the case's state, each allowed or with every reason it is not, on ``on``."""
+    verdicts = engine_for(spec).verdicts(facts, on)
     return [{"event": v.event, "label": spec.events[v.event].ja, "allowed": v.allowed, "reasons": list(v.reasons),
              "reason_details": [reason_detail(spec, text, ref) for text, ref in zip(v.reasons, v.refs, strict=True)]}
             for v in verdicts]
@@ -293,8 +311,7 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
             state = spec.states[move.target]
             return {"id": case_id, "event": event_id, "event_label": spec.events[event_id].ja, "from": move.source,
                     "state": move.target, "state_label": state.ja, "effective_on": on, "version": case["version"] + 1}
-        return presenters.case_view(repo, repo.case(case_id) or {}, spec, ctx.today,
-                                    calendar_of(ctx, repo, case["council"]))
+        return view_in(ctx, repo, repo.case(case_id) or {}, spec)
 
 
 def _agreements(spec: WorkflowSpec, facts: Any, event_id: str,

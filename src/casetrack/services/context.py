@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..domain import policy
-from ..errors import BadInput, Conflict, DatabaseUnavailable, NotFound, NotPermitted
+from ..errors import BadInput, CaseChanged, DatabaseUnavailable, NotFound, NotPermitted
 from ..settings import Settings
 from ..store import migrate
 from ..store.db import (
@@ -84,6 +84,11 @@ class Context:
         if not row["active"]:
             raise NotPermitted(f"user {self.user} is disabled", ja=[f"ユーザー {self.user} は無効になっています。"])
         return Actor(row["name"], row["role"], councils)
+
+    def act_as(self, actor: Actor) -> None:
+        """Act as ``actor``, as the caller has just read them (the web reads the user with the session
+        that names them): ``authorize`` then checks against it without a lookup of its own."""
+        self.__dict__["actor"] = actor
 
     def forget_actor(self) -> None:
         """Look the actor up again at the next check (a long-running process, after a user was disabled)."""
@@ -176,10 +181,10 @@ def load_case(repo: Repo, case_id: str) -> tuple[dict[str, Any], WorkflowSpec]:
 
 
 
-def stale(case_id: str) -> Conflict:
-    return Conflict(f"case {case_id} was changed by someone else meanwhile; nothing written — "
-                    "look at it again (casetrack case show) and retry",
-                    ja=[f"案件 {case_id} は他の人が先に変更しました。何も書き込んでいません。casetrack case show で確認してからやり直してください。"])
+def stale(case_id: str) -> CaseChanged:
+    return CaseChanged(f"case {case_id} was changed by someone else meanwhile; nothing written — "
+                       "look at it again (casetrack case show) and retry",
+                       ja=[f"案件 {case_id} は他の人が先に変更しました。何も書き込んでいません。casetrack case show で確認してからやり直してください。"])
 
 
 # For the front ends, which do not reach into the store (tests/test_architecture.py):

@@ -10,20 +10,27 @@ import re
 from collections import Counter
 from typing import Any
 
+from .. import presenters
 from ..domain import policy
 from ..domain.findings import urgency
 from ..domain.guards import missing_documents, reasons_for_people
 from ..domain.labels import PROGRAM_SHORT
 from ..errors import BadInput
 from ..store.browse import SORTS, BrowseRepo
+from ..store.case_reads import case_records
+from ..store.reminders import ReminderRepo
 from ..store.views import ViewRepo
-from ..workflow.registry import all_workflows, workflow
+from ..workflow.registry import all_workflows
+from .assignment import assignable_among
 from .case_filters import case_filter
 from .case_forms import case_forms
 from .case_money import money_panel
-from .cases import case_events, case_history, show_case
+from .cases import events_of, facts_for_events
+from .closures import calendar_of
 from .context import Context, load_case
-from .registry import list_councils
+from .decisions import decision_queue
+from .fees import list_claims_in
+from .reminders import outbox_rows
 from .views import iter_findings, overdue_rules
 
 PER_PAGE = 50
@@ -59,59 +66,63 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
     own cases, a supervisor's councils; a role that reaches every council — hq — one council at a
     time, ``council``: every council's findings at once are tens of thousands, a page no one reads),
     sessions due in the next ``horizon_days``, open cases by state, and for supervisors and admins the
-    e-mails that could not be delivered. A section the role may not read is None."""
+    e-mails that could not be delivered. A section the role may not read is None. Everything is read in
+    one transaction (one snapshot); reading the undelivered e-mails is logged after it."""
     actor = ctx.actor
     out: dict[str, Any] = {"user": actor.name, "role": actor.role, "today": ctx.today, "council": council,
                            "horizon_end": ctx.today + dt.timedelta(days=horizon_days),
                            "mine_only": actor.role == "coordinator", "pick_council": False, "councils": [],
                            "findings": None, "sessions": None, "by_state": None, "dead_letters": None,
                            "decisions": None}
-    if actor.role is None or policy.allows(actor.role, "case.read"):
-        if council is not None and not re.fullmatch(r"\d{2}", council):
-            raise BadInput(f"council {council!r} is not a council code (two digits)",
-                           ja=[f"協議会「{council}」は協議会コード（2桁の数字）ではありません。"])
-        every_council = actor.role is not None and policy.REACH[actor.role] == policy.ALL
-        out["councils"] = [{"code": c["code"], "name": c["name"]} for c in list_councils(ctx)
-                           if ctx.scope is None or c["code"] in ctx.scope] if every_council else []
-        if council is not None and every_council and council not in {c["code"] for c in out["councils"]}:
-            raise BadInput(f"unknown council {council!r}", ja=[f"協議会「{council}」はありません。"])
-        mine = actor.name if actor.role == "coordinator" else None
-        if every_council and council is None:
-            out["pick_council"] = True
-        else:
-            out["findings"] = _top_findings(ctx, council=council, coordinator=mine, limit=limit)
-            if actor.role is None or policy.allows(actor.role, "case.decide"):
-                from .decisions import decision_queue
-
-                out["decisions"] = decision_queue(ctx, council=council, limit=limit)
-        info = labels()
-        ctx.authorize("case.read")
-        with ctx.read() as repo:
+    reads_cases = actor.role is None or policy.allows(actor.role, "case.read")
+    dead_letters = actor.role in DEAD_LETTERS_FOR and policy.allows(actor.role, "outbox.read")
+    if not (reads_cases or dead_letters):
+        return out
+    if council is not None and reads_cases and not re.fullmatch(r"\d{2}", council):
+        raise BadInput(f"council {council!r} is not a council code (two digits)",
+                       ja=[f"協議会「{council}」は協議会コード（2桁の数字）ではありません。"])
+    every_council = actor.role is not None and policy.REACH[actor.role] == policy.ALL
+    mine = actor.name if actor.role == "coordinator" else None
+    info = labels()
+    ctx.authorize("case.read" if reads_cases else "outbox.read")
+    with ctx.read() as repo:
+        if reads_cases:
+            out["councils"] = [{"code": c["code"], "name": c["name"]} for c in repo.list_councils()
+                               if ctx.scope is None or c["code"] in ctx.scope] if every_council else []
+            if council is not None and every_council and council not in {c["code"] for c in out["councils"]}:
+                raise BadInput(f"unknown council {council!r}", ja=[f"協議会「{council}」はありません。"])
             browse = BrowseRepo(repo.conn, ctx.scope)
+            if every_council and council is None:
+                out["pick_council"] = True
+            else:
+                out["findings"] = _top_findings(ctx, ViewRepo(repo.conn, ctx.scope), council=council,
+                                                coordinator=mine, limit=limit)
+                if actor.role is None or policy.allows(actor.role, "case.decide"):
+                    out["decisions"] = decision_queue(ctx.today, browse, council=council, limit=limit)
             total, rows = browse.sessions_due(ctx.today, out["horizon_end"], coordinator=mine, limit=limit,
                                                live=overdue_rules())
             counts = browse.state_counts(info["open_states"], coordinator=mine)
+        dead = ReminderRepo(repo.conn, ctx.scope).list_outbox("dead") if dead_letters else []
+    if reads_cases:
         out["sessions"] = {"total": total, "rows": rows}
         by_state = dict.fromkeys(info["open_states"], 0)
         for state, n in counts:
             by_state[state] += n
         out["by_state"] = [{"state": s, "label": info["states"][s], "count": n} for s, n in by_state.items()]
-    if actor.role in DEAD_LETTERS_FOR and policy.allows(actor.role, "outbox.read"):
-        from .reminders import outbox_list
-
-        dead = outbox_list(ctx, "dead")
-        out["dead_letters"] = {"total": len(dead), "rows": dead[-limit:][::-1]}  # newest first
+    if dead_letters:
+        ctx.authorize("outbox.read")
+        ctx.log_access("outbox list --status dead", len(dead))
+        out["dead_letters"] = {"total": len(dead), "rows": outbox_rows(dead)[-limit:][::-1]}  # newest first
     return out
 
 
-def _top_findings(ctx: Context, *, council: str | None, coordinator: str | None, limit: int) -> dict[str, Any]:
-    """The audit's findings as `audit stalled` finds them: how many, and the ``limit`` most urgent."""
-    ctx.authorize("case.read")
-    with ctx.read() as repo:
-        views = ViewRepo(repo.conn, ctx.scope)
-        found = list(iter_findings(ctx, views, council=council, coordinator=coordinator))
-        top = [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]
-        names = views.company_names([f["case"] for f in top])
+def _top_findings(ctx: Context, views: ViewRepo, *, council: str | None, coordinator: str | None,
+                  limit: int) -> dict[str, Any]:
+    """The audit's findings as `audit stalled` finds them, read through ``views``: how many, and the
+    ``limit`` most urgent."""
+    found = list(iter_findings(ctx, views, council=council, coordinator=coordinator))
+    top = [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]
+    names = views.company_names([f["case"] for f in top])
     return {"total": len(found), "rows": [{**f, "company": names.get(f["case"])} for f in top]}
 
 
@@ -146,12 +157,21 @@ def search_cases(ctx: Context, *, program: str | None = None, state: str | None 
 def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
     """One case for its page: the case as `case show` gives it, the events of its state with every
     reason the blocked ones may not fire and whether the user's role may fire them, the documents the
-    next events still need, the history, and the labels of its workflow."""
-    view = show_case(ctx, case_id)
-    events = case_events(ctx, case_id)
-    history = case_history(ctx, case_id)
-    spec = workflow(view["program"])
-    actor = ctx.actor
+    next events still need, the history, the money panel, the staff it may be given to, and the labels
+    of its workflow. Everything is read in one transaction (one snapshot, so the parts agree); the
+    reading is logged after it, as `case show` logs it."""
+    actor = ctx.authorize("case.read")
+    with ctx.read() as repo:
+        case, spec = load_case(repo, case_id)
+        records = case_records(repo, case)
+        calendar = calendar_of(ctx, repo, case["council"])
+        facts = facts_for_events(repo, case, spec)
+        history = [presenters.history_row(h) for h in repo.case_history(case_id)]
+        claims = list_claims_in(repo, case, spec)
+        users = repo.list_users()
+    ctx.log_access(f"case show {case_id}", 1)
+    view = presenters.case_view(records, spec, ctx.today, calendar)
+    events = events_of(spec, facts, ctx.today)
     for e in events:
         event = spec.events[e["event"]]
         e["permitted"] = actor.role is None or policy.allows(actor.role, policy.event_action(e["event"]))
@@ -162,10 +182,6 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
         # the event records what each lender agreed to (405 agree: required; early submit_plan: optional)
         e["agreements"] = event.id == spec.support_event and bool(spec.support_kinds)
         e["agreements_required"] = "financial_support_agreed" in event.guards
-    ctx.authorize("case.read")
-    with ctx.read() as repo:
-        case, _spec = load_case(repo, case_id)
-        facts = repo.facts(case, with_prior_cases=False)
     checklist = []
     for event in spec.events_from(case["state"]):
         items = [{"label": label, "kind": kind, "source": source,
@@ -177,8 +193,11 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
     forms["documents"]["max_mb"] = f"{ctx.settings.files.max_mb:g}"
     return {
         "case": view, "events": events, "history": history, "checklist": checklist,
-        "money": money_panel(ctx, case_id),  # claims, sessions and the forms the role may use
+        "money": money_panel(actor, ctx.today, records, claims, spec, calendar),  # and the forms the role may use
         "forms": forms,
+        "staff_names": {u["name"]: u["display_name"] for u in users if u.get("display_name")},
+        "assignable": assignable_among(users, case["council"])
+        if actor.role is None or policy.allows(actor.role, "case.assign") else None,
         "labels": {
             "program": spec.ja, "track": spec.tracks[view["track"]].ja if view["track"] in spec.tracks else view["track"],
             "states": {s.id: s.ja for s in spec.states.values()},

@@ -13,7 +13,6 @@ from typing import Any
 from ..domain import policy
 from ..store.browse import BrowseRepo
 from ..workflow.registry import all_workflows
-from .context import Context
 
 
 def waiting_states() -> dict[str, dict[str, list[str]]]:
@@ -51,36 +50,34 @@ def decided_by_supervisor() -> list[tuple[str, str]]:
             if c.decided_by is None]
 
 
-def decision_queue(ctx: Context, *, council: str | None, limit: int) -> dict[str, Any]:
+def decision_queue(today: dt.date, browse: BrowseRepo, *, council: str | None, limit: int) -> dict[str, Any]:
     """The decisions waiting on the council in the actor's councils (or ``council``), longest waiting
-    first: {"total", "rows": [{"case", "company", "council", "coordinator", "what", "events", "claim_id",
-    "since", "days"}]} — ``limit`` rows of each kind at most, the total of both."""
-    ctx.authorize("case.read")
+    first, read through ``browse`` within the caller's unit of work (the Today page's): {"total", "rows":
+    [{"case", "company", "council", "coordinator", "what", "events", "claim_id", "since", "days"}]} —
+    ``limit`` rows of each kind at most, the total of both."""
     specs = all_workflows()
     waiting = waiting_states()
     states = sorted({s for by_state in waiting.values() for s in by_state})
-    with ctx.read() as repo:
-        browse = BrowseRepo(repo.conn, ctx.scope)
-        case_total, case_rows = browse.cases_waiting(states, council=council, limit=limit)
-        claim_total, claim_rows = browse.claims_waiting(decided_by_supervisor(), council=council, limit=limit)
-        reuse_total, reuse_rows = browse.reuse_waiting(reuse_waiting(), council=council, limit=limit)
+    case_total, case_rows = browse.cases_waiting(states, council=council, limit=limit)
+    claim_total, claim_rows = browse.claims_waiting(decided_by_supervisor(), council=council, limit=limit)
+    reuse_total, reuse_rows = browse.reuse_waiting(reuse_waiting(), council=council, limit=limit)
     rows: list[dict[str, Any]] = []
     for r in case_rows:
         spec = specs[r["program"]]
         events = waiting.get(r["program"], {}).get(r["state"], [])
         if not events:  # a state waiting on the council in the other program only
             continue
-        rows.append(_row(ctx.today, r, "・".join(spec.events[e].ja for e in events), events, None, r["state_since"],
+        rows.append(_row(today, r, "・".join(spec.events[e].ja for e in events), events, None, r["state_since"],
                          spec.states[r["state"]].ja))
     for r in claim_rows:
         spec = specs[r["program"]]
         label = spec.components[r["component"]].ja if r["component"] in spec.components else r["component"]
         what = f"費用の決定（{label}" + (f"・第{r['session_seq']}回" if r["session_seq"] else "") + f"、{r['fee']:,}円）"
-        rows.append(_row(ctx.today, r, what, ["fee_decide", "fee_reject"], r["claim_id"], r["claimed_on"],
+        rows.append(_row(today, r, what, ["fee_decide", "fee_reject"], r["claim_id"], r["claimed_on"],
                          spec.states[r["state"]].ja if r["state"] in spec.states else r["state"]))
     for r in reuse_rows:
         spec = specs[r["program"]]
-        rows.append(_row(ctx.today, r, spec.events[REUSE].ja, [REUSE], None, r["state_since"],
+        rows.append(_row(today, r, spec.events[REUSE].ja, [REUSE], None, r["state_since"],
                          spec.states[r["state"]].ja))
     rows.sort(key=lambda x: (-x["days"], x["case"]))
     return {"total": case_total + claim_total + reuse_total, "rows": rows}

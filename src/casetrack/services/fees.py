@@ -329,11 +329,12 @@ def fee_statement(ctx: Context, case_id: str, fmt: str = "md") -> str:
     ctx.authorize("case.read")
     from .. import presenters
     from ..notify.render import render
+    from ..store.case_reads import case_records
     from .closures import calendar_of
 
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
-        view = presenters.case_view(repo, case, spec, ctx.today, calendar_of(ctx, repo, case["council"]))
+        view = presenters.case_view(case_records(repo, case), spec, ctx.today, calendar_of(ctx, repo, case["council"]))
         rule_set = spec.rule_set(case["rule_set"])
         caps = rule_set.caps(case["track"])
         claims = list_claims_in(repo, case, spec)

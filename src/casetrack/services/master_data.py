@@ -209,11 +209,18 @@ def edit_org(ctx: Context, org_id: int, changes: dict[str, Any], *, note: str | 
 
 
 def master_history(ctx: Context, entity: str, record_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = record_history(ctx, entity, record_id)["rows"]
+    return rows
+
+
+def record_history(ctx: Context, entity: str, record_id: int) -> dict[str, Any]:
+    """A company or organisation (``entity``) and the history of its corrections, read together:
+    {"record", "rows"}. A company the user may not see is not found."""
     ctx.authorize("registry.read")
     with ctx.read() as repo:
         record = repo.company(record_id) if entity == "company" else repo.org(record_id)
         if record is None or (entity == "company" and not repo.company_visible(record_id)):
             raise NotFound(entity, record_id,
                            ja=[f"{'会社' if entity == 'company' else '支援機関・金融機関'} {record_id} は見つかりません。"])
-        return [change_row(r) for r in repo.master_history(entity, record_id)]
+        return {"record": record, "rows": [change_row(r) for r in repo.master_history(entity, record_id)]}
 

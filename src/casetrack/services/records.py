@@ -81,8 +81,12 @@ def _may(ctx: Context, action: str) -> bool:
 
 def company_detail(ctx: Context, company_id: int) -> dict[str, Any]:
     """A company the user may see, its cases in the user's councils (for the roles that read cases) and
-    the history of its corrections. A company of another council's cases only is not found."""
+    the history of its corrections. A company of another council's cases only is not found. One read
+    transaction; the reading is logged after it."""
     ctx.authorize("registry.read")
+    reads_cases = _may(ctx, "case.read")
+    if reads_cases:
+        ctx.authorize("case.read")
     with ctx.read() as repo:
         company = repo.company(company_id)
         if company is None or not repo.company_visible(company_id):
@@ -93,11 +97,7 @@ def company_detail(ctx: Context, company_id: int) -> dict[str, Any]:
         duplicate_of = repo.company(company["duplicate_of"]) if company.get("duplicate_of") else None
         if duplicate_of is not None and not repo.company_visible(duplicate_of["id"]):
             duplicate_of = None
-    cases = None
-    if _may(ctx, "case.read"):
-        ctx.authorize("case.read")
-        with ctx.read() as repo:
-            cases = _case_rows(RecordsRepo(repo.conn, ctx.scope).company_cases(company_id))
+        cases = _case_rows(RecordsRepo(repo.conn, ctx.scope).company_cases(company_id)) if reads_cases else None
     ctx.log_access(f"company show {company_id}", 1)
     return {"company": company, "cases": cases, "history": history, "duplicate_of": duplicate_of,
             "prefecture": prefecture,
@@ -118,18 +118,17 @@ def org_list(ctx: Context, *, q: str | None = None, kind: str | None = None, sor
 
 def org_detail(ctx: Context, org_id: int) -> dict[str, Any]:
     """An organisation, the cases in the user's councils it supports or lends on (for the roles that
-    read cases) and the history of its corrections."""
+    read cases) and the history of its corrections, in one read transaction."""
     ctx.authorize("registry.read")
+    reads_cases = _may(ctx, "case.read")
+    if reads_cases:
+        ctx.authorize("case.read")
     with ctx.read() as repo:
         org = repo.org(org_id)
         if org is None:
             raise NotFound("organisation", org_id)
         history = [change_row(r) for r in repo.master_history("organisation", org_id)]
-    cases = None
-    if _may(ctx, "case.read"):
-        ctx.authorize("case.read")
-        with ctx.read() as repo:
-            cases = _case_rows(RecordsRepo(repo.conn, ctx.scope).org_cases(org_id))
+        cases = _case_rows(RecordsRepo(repo.conn, ctx.scope).org_cases(org_id)) if reads_cases else None
     return {"org": org, "cases": cases, "history": history, "may_edit": _may(ctx, "registry.write")}
 
 
@@ -197,11 +196,6 @@ def company_for_edit(ctx: Context, company_id: int) -> dict[str, Any]:
 def org_for_edit(ctx: Context, org_id: int) -> dict[str, Any]:
     """An organisation the user may correct (registry.write), for the edit form."""
     return _org(ctx, org_id, "registry.write")
-
-
-def org_record(ctx: Context, org_id: int) -> dict[str, Any]:
-    """One organisation (a public directory entry)."""
-    return _org(ctx, org_id, "registry.read")
 
 
 def _org(ctx: Context, org_id: int, action: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ catch-up in reminder_plan, delivery and the lease in delivery, the weekly digest
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..domain import labels
@@ -128,6 +129,11 @@ def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
     with ctx.read() as repo:
         rows = ReminderRepo(repo.conn, ctx.scope).list_outbox(status)
     ctx.log_access("outbox list" + (f" --status {status}" if status else ""), len(rows))
+    return outbox_rows(rows)
+
+
+def outbox_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Outbox rows as `outbox list` gives them, with their labels."""
     rungs = _rung_labels()
     return [{**{k: r[k] for k in ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on",
                                   "recipient_role", "to_addr", "subject", "message_id", "attempts", "last_error",

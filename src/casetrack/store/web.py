@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from . import schema
 from .db import set_acting_user, set_browser_session
-from .repo import users
+from .repo import user_councils, users
 
 web_sessions = schema.web_session
 failures = schema.login_failure
@@ -32,19 +32,24 @@ class SignInRepo:
         self.conn.execute(insert(web_sessions).values(**values))
 
     def session(self, session_id: str) -> dict[str, Any] | None:
-        """The session with its user's role and whether the user is still active. Looked up before anyone
-        is known: on PostgreSQL the browser's session shows itself, then its user acts for the rest of
-        the transaction (row-level security, migration 0018)."""
+        """The session with its user's role, councils (``councils``: their own and any further ones) and
+        whether the user is still active. Looked up before anyone is known: on PostgreSQL the browser's
+        session shows itself, then its user acts for the rest of the transaction (row-level security,
+        migration 0018)."""
         set_browser_session(self.conn, session_id)
         owner = self.conn.execute(select(web_sessions.c.user_name).where(web_sessions.c.id == session_id)).scalar()
         if owner is None:
             return None
         set_acting_user(self.conn, owner)
-        query = (select(web_sessions, users.c.role, users.c.active, users.c.must_change_password)
+        query = (select(web_sessions, users.c.role, users.c.active, users.c.must_change_password, users.c.council)
                  .join(users, users.c.name == web_sessions.c.user_name)
                  .where(web_sessions.c.id == session_id))
         row = self.conn.execute(query).mappings().first()
-        return dict(row) if row else None
+        if row is None:
+            return None
+        more: list[str] = list(self.conn.execute(select(user_councils.c.council)
+                                                 .where(user_councils.c.user_name == owner)).scalars())
+        return {**row, "councils": {row["council"], *more} - {None}}
 
     def set_flash(self, session_id: str, flash: str | None) -> None:
         self.conn.execute(update(web_sessions).where(web_sessions.c.id == session_id).values(flash=flash))

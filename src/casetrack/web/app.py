@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..domain.guards import reasons_for_people
 from ..errors import (
     BadInput,
+    CaseChanged,
     CasetrackError,
     Conflict,
     DatabaseUnavailable,
@@ -42,7 +43,7 @@ from ..errors import (
     TooLarge,
 )
 from ..services import signin
-from ..services.context import Context
+from ..services.context import Actor, Context
 from ..services.parsing import parse_case_id, read_date
 from ..services.registry import display_names
 from ..settings import Settings
@@ -74,12 +75,18 @@ class Web:
     today: dt.date
     session: signin.WebSession | None
     form: FormData | None
+    names: dict[str, str] | None = None  # the staff's display names, once read (see staff_names)
 
     @cached_property
     def ctx(self) -> Context:
-        """The services context of the signed-in user (one per request)."""
-        assert self.session is not None
-        return Context(self.config.db_url, self.today, self.session.user, self.config.settings)
+        """The services context of the signed-in user (one per request), acting as the session's lookup
+        found them where it read their councils too (no second lookup of the user)."""
+        session = self.session
+        assert session is not None
+        ctx = Context(self.config.db_url, self.today, session.user, self.config.settings)
+        if session.councils is not None:
+            ctx.act_as(Actor(session.user, session.role, session.councils))
+        return ctx
 
     def anonymous(self, user: str = "") -> Context:
         return Context(self.config.db_url, self.today, user, self.config.settings)
@@ -157,13 +164,16 @@ class Web:
         return flash if isinstance(flash, dict) else None
 
     def staff_names(self) -> dict[str, str]:
-        """Display names by login for the page (empty when signed out, or when the database cannot say)."""
+        """Display names by login for the page (empty when signed out, or when the database cannot say):
+        those a use case read with the page's data (``names``), else read now."""
         if self.session is None:
             return {}
-        try:
-            return display_names(self.ctx)
-        except CasetrackError:
-            return {}
+        if self.names is None:
+            try:
+                self.names = display_names(self.ctx)
+            except CasetrackError:
+                return {}
+        return self.names
 
 
 Handler = Callable[[Web], Response]
@@ -327,8 +337,10 @@ def message_of(exc: CasetrackError) -> str:
         what = {"case": "案件", "user": "ユーザー", "council": "協議会", "company": "事業者",
                 "organisation": "機関"}.get(exc.what, exc.what)
         return f"{what} {exc.ident} は見つかりません。"
-    if isinstance(exc, Conflict):
+    if isinstance(exc, CaseChanged):
         return CONFLICT_MESSAGE
+    if isinstance(exc, Conflict):  # a registration's, or a write the database refused: said as on the CLI
+        return " ".join(exc.ja or [exc.message])
     if isinstance(exc, DatabaseUnavailable):
         return f"データベースを利用できません（{exc.message}）。"
     return " ".join(reasons_of(exc))

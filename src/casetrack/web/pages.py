@@ -155,6 +155,7 @@ def case_export_xlsx(web: Web) -> Response:
 def case(web: Web) -> Response:
     case_id = web.request.path_params["case_id"]
     data = dashboard.case_page(web.ctx, case_id)
+    web.names = data["staff_names"]  # read with the case: the page names its staff from the same snapshot
     done = web.request.query_params.get("done")
     notice = staff.assign_notice(web)  # before the events': "assign" names the history row too
     notice = notice or (f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"]

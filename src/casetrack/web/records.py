@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import BadInput, CasetrackError
-from ..services.master_data import FIELD_LABELS, edit_company, edit_org, master_history
+from ..services.master_data import FIELD_LABELS, edit_company, edit_org, record_history
 from ..services.records import (
     ORG_KIND_LABELS,
     company_detail,
@@ -25,8 +25,6 @@ from ..services.records import (
     org_for_edit,
     org_form,
     org_list,
-    org_record,
-    picked_company,
 )
 from ..services.registry import add_org
 from .app import Web, endpoint, reasons_of, status_of
@@ -114,14 +112,13 @@ def org(web: Web) -> Response:
 
 
 def company_history(web: Web) -> Response:
-    rows = master_history(web.ctx, "company", _id(web))  # another council's company: not found
-    record = picked_company(web.ctx, _id(web)) or {}
-    return web.page("record_history.html.j2", entity="company", record=record, rows=rows)
+    found = record_history(web.ctx, "company", _id(web))  # another council's company: not found
+    return web.page("record_history.html.j2", entity="company", record=found["record"], rows=found["rows"])
 
 
 def org_history(web: Web) -> Response:
-    rows = master_history(web.ctx, "organisation", _id(web))
-    return web.page("record_history.html.j2", entity="organisation", record=org_record(web.ctx, _id(web)), rows=rows)
+    found = record_history(web.ctx, "organisation", _id(web))
+    return web.page("record_history.html.j2", entity="organisation", record=found["record"], rows=found["rows"])
 
 
 def _text(value: Any) -> str:

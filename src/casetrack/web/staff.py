@@ -58,14 +58,15 @@ def assign_notice(web: Web) -> str | None:
 
 def assign_form(web: Web, data: dict[str, Any]) -> dict[str, Any] | None:
     """The case page's 担当替え form, for those who may use it (a supervisor of the case's council, or
-    the case's own coordinator): the staff who act for its council. None for everyone else."""
+    the case's own coordinator): the staff who act for its council (read with the page's ``data``). None
+    for everyone else."""
     assert web.session is not None
     role, case = web.session.role, data["case"]
     if not policy.allows(role, "case.assign") or (role == "coordinator" and case["coordinator"] != web.session.user):
         return None
     if not is_open(case["program"], case["state"]):
         return None
-    candidates = [c for c in assignable(web.ctx, case["council"]) if c["name"] != case["coordinator"]]
+    candidates = [c for c in data["assignable"] or () if c["name"] != case["coordinator"]]
     return {"candidates": candidates}
 
 

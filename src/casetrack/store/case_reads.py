@@ -1,0 +1,20 @@
+"""What one case's view is made of (``CaseRecords``), read within the caller's unit of work: the case,
+its company, links, documents, sessions, claims and ledger from one snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..domain.case_records import CaseRecords
+from .repo import Repo
+
+
+def case_records(repo: Repo, case: Mapping[str, Any]) -> CaseRecords:
+    """``case`` (a row ``repo`` read) with the rows hanging from it, read through ``repo``."""
+    cid = case["id"]
+    return CaseRecords(
+        case=case, company=repo.company(case["company_id"]) or {}, support_orgs=repo.case_support_orgs(cid),
+        lenders=repo.case_lenders(cid), agreements=repo.case_agreements(cid), estimates=repo.case_estimates(cid),
+        documents=repo.case_documents(cid), sessions=repo.case_sessions(cid), claims=repo.case_claims(cid),
+        ledger=repo.case_ledger(cid))
