@@ -48,7 +48,7 @@ def company_list(ctx: Context, *, q: str | None = None, sort: str = "id", descen
     with ctx.read() as repo:
         total, rows = RecordsRepo(repo.conn, ctx.scope).search_companies(
             q, sort=sort, descending=descending, limit=PER_PAGE, offset=offset)
-    return _paged(total, rows, page)
+    return _paged(total, rows, page) | {"may_add": _may(ctx, "registry.write")}
 
 
 def company_search(ctx: Context, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
@@ -231,6 +231,14 @@ def _org(ctx: Context, org_id: int, action: str) -> dict[str, Any]:
         if org is None:
             raise NotFound("organisation", org_id)
         return org
+
+
+def company_form(ctx: Context) -> list[dict[str, Any]]:
+    """The prefectures a company may be registered in (01–47), for a user who may register one
+    (registry.write, as `company add` and the intake form's inline registration)."""
+    ctx.authorize("registry.write")
+    with ctx.read() as repo:
+        return [c for c in repo.list_councils() if c["code"] != "00"]
 
 
 def org_form(ctx: Context) -> dict[str, str]:
