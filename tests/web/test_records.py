@@ -46,7 +46,8 @@ def test_every_page_per_role(site: Site, role: str) -> None:
     writes = policy.allows(role, "registry.write")
     expected = {"/companies": 200, "/companies/new": 200 if writes else 403, f"/companies/{w.company}": 200, f"/companies/{w.company}/history": 200,
                 f"/companies/{w.company}/edit": 200 if writes else 403, "/orgs": 200, f"/orgs/{w.tax}": 200,
-                f"/orgs/{w.tax}/history": 200, f"/orgs/{w.tax}/edit": 200 if writes else 403}
+                f"/orgs/{w.tax}/history": 200, f"/orgs/{w.tax}/edit": 200 if writes else 403,
+                "/cases/new/orgs?part=lender&lender_q=%E9%8A%80%E8%A1%8C": 200}  # the pickers: a public directory
     got = {path: client.get(path).status_code for path in expected}
     assert got == expected
     detail = client.get(f"/companies/{w.company}").text

@@ -161,7 +161,7 @@ def intake_choices(ctx: Context) -> dict[str, Any]:
     own = me["council"] if me else None
     return {"programs": programs, "councils": councils, "staff": staff, "prefectures": every,
             "home_council": own if own in staff else next(iter(staff), None),
-            "today": ctx.today, "org_kinds": ORG_KIND_LABELS}
+            "today": ctx.today}
 
 
 def track_window(track: dict[str, Any]) -> str:
