@@ -197,3 +197,22 @@ def test_register_a_company_from_the_list(site: Site, server: str, browser: Any,
     assert "登録しました。" in page.locator(".notice").inner_text()
     assert "有限会社 さくら堂" in page.locator("h1").inner_text()
     page.screenshot(path=str(shots / "company-added-390.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_today_remembers_the_council(site: Site, server: str, browser: Any, shots: Path,  # noqa: F811
+                                     width: int) -> None:
+    """全国本部 chooses a council on 今日; the menu's 今日 comes back to it; 条件をクリア forgets it."""
+    page = _page(browser, server, ACTOR["hq"], width)
+    page.select_option("#pick-council select[name=council]", "13")
+    page.click("#pick-council button[type=submit]")
+    page.wait_for_url(f"{server}/?council=13")
+    page.screenshot(path=str(shots / f"today-hq-council-{width}.png"), full_page=True)
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= inner
+    page.click("nav >> text=今日")
+    page.wait_for_url(f"{server}/?council=13")
+    assert "要対応の案件（協議会 13）" in page.locator("main").inner_text()
+    page.click("#clear-filters")
+    page.wait_for_url(f"{server}/")
+    assert page.locator("#findings-pick").count() == 1
