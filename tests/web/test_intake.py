@@ -40,7 +40,7 @@ def _form(site: Site, csrf: str, **over: Any) -> dict[str, Any]:
     w = site.world
     data: dict[str, Any] = {"csrf_token": csrf, "program": "early", "track": "standard", "council": "13",
                             "company_mode": "existing", "company_id": str(w.company), "support_lead": str(w.tax),
-                            "lender.0": str(w.bank_main), "lender_main": "0", "coordinator": COORDINATOR,
+                            "lender": str(w.bank_main), "lender_main": str(w.bank_main), "coordinator": COORDINATOR,
                             "estimate.early.plan": "1,000,000", "on": "2026-11-25"}
     data.update(over)
     return {k: v for k, v in data.items() if v is not None}
@@ -63,7 +63,7 @@ def test_the_form_per_role(site: Site, role: str, status: int) -> None:
         councils = re.findall(r'<option value="(\d\d)"[^>]*>\d\d [^<]*協議会', page.text)
         assert councils == (["13"] if role == "coordinator" else ["01", "13", "27"])
         assert 'value="bank" data-program="early"' in page.text and "（2024-02-01〜2028-01-31）" in page.text
-        assert "未認定コンサル（未認定）" in page.text  # flagged, in its own group
+        assert 'name="support_lead"' not in page.text and 'name="lender"' not in page.text  # picked by search
         assert 'name="estimate.405.dd"' in page.text and 'name="estimate.early.monitoring_fye"' in page.text
     else:
         assert "案件の受付・取込" in page.text  # the refusal names the action
@@ -100,8 +100,8 @@ def test_a_405_case_with_lenders_and_co_supporters(site: Site) -> None:
     response = client.post("/cases/new", data=_form(
         site, csrf_of(client.get("/").text), program="405", track="gl", **{
             "estimate.early.plan": "5", "estimate.405.plan": "３，３００，０００", "estimate.405.monitoring": "1200000",
-            "estimate.405.dd": "800000", "lender.0": str(w.bank_main), "lender.1": str(w.bank_second),
-            "guaranteed.1": "1", "lender_main": "0", "interval_months": "6", "support_more": str(w.bank_adviser)}))
+            "estimate.405.dd": "800000", "lender": [str(w.bank_main), str(w.bank_second)],
+            "guaranteed": str(w.bank_second), "interval_months": "6", "support_more": str(w.bank_adviser)}))
     assert response.status_code == 303, response.text
     case_id = response.headers["location"].split("?")[0].removeprefix("/cases/")
     case = site.cli.ok("case", "show", case_id)
@@ -193,7 +193,9 @@ def test_the_picker_folds_kana_and_finds_part_of_a_number(site: Site) -> None:
     ({"support_lead": ""}, 400, "代表の支援機関を選んでください。"),
     ({"company_id": None}, 400, "事業者を選んでください（検索して選ぶか、新しく登録します）。"),
     ({"council": "14"}, 403, "kato は協議会 14 の職員ではありません（13 のみ）。"),
-    ({"lender.1": "3", "lender_main": "2"}, 400, "メイン行に印を付けた行で金融機関が選ばれていません。"),
+    ({"lender_main": "5"}, 400, "メイン行・保証付に印を付けた金融機関に、借入先の印がありません。"),  # not ticked
+    ({"guaranteed": "4"}, 400, "メイン行・保証付に印を付けた金融機関に、借入先の印がありません。"),
+    ({"lender": "x1", "lender_main": None}, 400, "金融機関の指定「x1」が正しくありません。"),
     ({"estimate.early.plan": "12万"}, 400, "見積（計画策定支援費用）「12万」は円単位の金額ではありません（例：1,234,567）。"),
     ({"on": "2026-11-26"}, 400, "受付日（2026-11-26）が今日（2026-11-25）より後です。まだ来ていない日付は記録できません。"),
     ({"interval_months": "6"}, 400, "伴走支援の間隔（月）は405事業の案件だけです。"),
@@ -213,11 +215,13 @@ def test_the_lenders_rules_come_from_case_open(site: Site) -> None:
     w = site.world
     client = site.signed_in(COORDINATOR)
     csrf = csrf_of(client.get("/").text)
-    not_a_bank = client.post("/cases/new", data=_form(site, csrf, **{"lender.0": str(w.tax)}))
+    not_a_bank = client.post("/cases/new", data=_form(site, csrf, lender=str(w.tax), lender_main=str(w.tax)))
     assert not_a_bank.status_code == 400
     assert _reasons(not_a_bank.text) == ["みなと税理士法人 は金融機関ではないため、借入先にできません。"]
-    twice = client.post("/cases/new", data=_form(site, csrf, **{"lender.1": str(w.bank_main)}))
-    assert _reasons(twice.text) == ["同じ金融機関が2回選ばれています。"]
+    twice = client.post("/cases/new", data=_form(site, csrf, lender=[str(w.bank_main), str(w.bank_main)]))
+    assert twice.status_code == 303  # one box, sent twice: one lender
+    case = site.cli.ok("case", "show", twice.headers["location"].split("?")[0].removeprefix("/cases/"))
+    assert [(x["id"], x["main"]) for x in case["lenders"]] == [(w.bank_main, True)]
     other_staff = site.signed_in(SUPERVISOR)
     wrong = other_staff.post("/cases/new", data=_form(site, csrf_of(other_staff.get("/").text), council="27"))
     assert wrong.status_code == 400
@@ -247,3 +251,71 @@ def test_a_form_without_its_csrf_token_writes_nothing(site: Site) -> None:
                                                     new_fiscal_year_end_month="3"))
     assert response.status_code == 403
     assert (_count(site, Case), len(_companies(site))) == (cases, companies)
+
+
+def test_the_org_pickers_find_by_a_folded_part_of_the_name(site: Site) -> None:
+    """支援機関 finds every kind (a bank may be one), 金融機関 banks only; a blank search finds none."""
+    w = site.world
+    client = site.signed_in(COORDINATOR)
+
+    def found(part: str, q: str, **ticked: Any) -> list[str]:
+        page = client.get("/cases/new/orgs", params={"part": part, f"{part}_q": q, **ticked})
+        assert page.status_code == 200
+        return re.findall(r'name="(?:support_lead|lender)" value="(\d+)"', page.text)
+
+    assert found("support", "ﾐﾅﾄ") == [str(w.tax)]  # half-width kana finds みなと税理士法人
+    assert found("support", "銀行") == [str(w.bank_adviser), str(w.bank_main)]  # by name: あおば, さくら
+    assert found("lender", "みなと") == [] and found("lender", "") == []
+    assert found("lender", "信用") == [str(w.bank_second)]
+    # what is ticked stays first, whatever is searched; it is not listed twice
+    assert found("lender", "銀行", lender=str(w.bank_second)) == [str(w.bank_second), str(w.bank_adviser),
+                                                                 str(w.bank_main)]
+    assert found("support", "銀行", support_lead=str(w.bank_main)) == [str(w.bank_main), str(w.bank_adviser)]
+    flagged = client.get("/cases/new/orgs", params={"part": "support", "support_q": "未認定"}).text
+    assert "未認定コンサル<small" in flagged and "（その他・未認定）" in flagged
+    none = client.get("/cases/new/orgs", params={"part": "lender", "lender_q": "みなと"}).text
+    assert "「みなと」に当たる金融機関はありません。" in none
+    assert client.get("/cases/new/orgs", params={"part": "company"}).status_code == 400
+    assert site.signed_in(ACTOR["hq"]).get("/cases/new/orgs", params={"part": "support", "support_q": "み"}
+                                           ).status_code == 200  # the directory is public (registry.read)
+
+
+def test_many_matches_show_the_first_by_name_and_say_how_many(site: Site) -> None:
+    for n in range(25):
+        site.cli.ok("org", "add", "--name", f"ミライ信用組合{n:02d}", "--kind", "bank")
+    page = site.signed_in(COORDINATOR).get("/cases/new/orgs", params={"part": "lender", "lender_q": "みらい"}).text
+    assert len(re.findall(r'name="lender" value=', page)) == 20
+    assert "ミライ信用組合00" in page and "ミライ信用組合20" not in page
+    assert "「みらい」に当たる25件のうち、名称順に20件を表示しています。" in page
+
+
+def test_the_org_pickers_without_script_keep_what_was_ticked(site: Site) -> None:
+    """The 検索 button posts the form back: both pickers searched, the ticked organisations kept and
+    ticked, nothing written; a refusal shows them ticked too."""
+    w = site.world
+    client = site.signed_in(COORDINATOR)
+    csrf = csrf_of(client.get("/").text)
+    cases = _count(site, Case)
+    shown = client.post("/cases/new", data=_form(site, csrf, action="search", support_q="ｱｵﾊﾞ", lender_q="東都",
+                                                 support_more=str(w.uncertified)))
+    assert shown.status_code == 200 and _count(site, Case) == cases
+    assert re.search(rf'name="support_lead" value="{w.tax}"[^>]*checked', shown.text)
+    assert re.search(rf'name="support_more" value="{w.uncertified}"[^>]*checked', shown.text)
+    assert re.search(rf'name="support_lead" value="{w.bank_adviser}"[^>]*>', shown.text)  # found, not ticked
+    assert re.search(rf'name="lender_main" value="{w.bank_main}"[^>]*checked', shown.text)
+    assert re.search(rf'name="lender" value="{w.bank_second}"[^>]*>', shown.text)
+    assert 'value="ｱｵﾊﾞ"' in shown.text and 'value="東都"' in shown.text
+    refused = client.post("/cases/new", data=_form(site, csrf, lender=[str(w.bank_main), str(w.bank_second)],
+                                                   guaranteed=str(w.bank_second), on="2026-11-26"))
+    assert refused.status_code == 400 and _count(site, Case) == cases
+    assert re.search(rf'name="guaranteed" value="{w.bank_second}"[^>]*checked', refused.text)
+    assert re.search(rf'name="lender" value="{w.bank_second}"[^>]*checked', refused.text)
+
+
+def test_the_form_does_not_carry_the_directory(site: Site) -> None:
+    """Organisations are searched, not listed: a hundred more add nothing to the page."""
+    client = site.signed_in(COORDINATOR)
+    before = len(client.get("/cases/new").content)
+    for n in range(100):
+        site.cli.ok("org", "add", "--name", f"テスト会計事務所{n:03d}", "--kind", "cpa")
+    assert len(client.get("/cases/new").content) == before

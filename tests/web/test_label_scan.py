@@ -165,7 +165,10 @@ def _pages(site: Site, money_case: str) -> dict[str, str]:
         "/cases/{case_id}/documents/{doc_id:int}/file": [],  # the stored file itself: not a page
         "/cases/new": ["/cases/new", "/cases/new?program=405"],
         "/cases/new/companies": ["/cases/new/companies?company_q=みどり"],
+        "/cases/new/orgs": ["/cases/new/orgs?part=support&support_q=み&support_lead=1",
+                            "/cases/new/orgs?part=lender&lender_q=銀行&lender=3&lender_main=3&guaranteed=3"],
         "/companies": ["/companies", "/companies?q=みどり"],
+        "/companies/new": ["/companies/new"],
         "/companies/{record_id:int}": [f"/companies/{company}"],
         "/companies/{record_id:int}/edit": [f"/companies/{company}/edit"],
         "/companies/{record_id:int}/history": [f"/companies/{company}/history"],

@@ -81,7 +81,8 @@ def test_today_for_hq_one_council_at_a_time(site: Site) -> None:
     assert '<option value="14" selected>' in page.text
     assert client.get("/?council=99").status_code == 400
     assert client.get("/?council=x").status_code == 400
-    sessions = _section(client.get("/").text, "sessions") or ""  # sessions and counts: every council
+    assert client.get("/").headers["location"] == "/?council=14"  # the council chosen last comes back
+    sessions = _section(client.get("/?council=").text, "sessions") or ""  # sessions and counts: every council
     assert site.cases["monitoring"] in sessions
 
 

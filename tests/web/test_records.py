@@ -44,9 +44,10 @@ def test_every_page_per_role(site: Site, role: str) -> None:
     w = site.world
     client = site.signed_in(ACTOR[role])
     writes = policy.allows(role, "registry.write")
-    expected = {"/companies": 200, f"/companies/{w.company}": 200, f"/companies/{w.company}/history": 200,
+    expected = {"/companies": 200, "/companies/new": 200 if writes else 403, f"/companies/{w.company}": 200, f"/companies/{w.company}/history": 200,
                 f"/companies/{w.company}/edit": 200 if writes else 403, "/orgs": 200, f"/orgs/{w.tax}": 200,
-                f"/orgs/{w.tax}/history": 200, f"/orgs/{w.tax}/edit": 200 if writes else 403}
+                f"/orgs/{w.tax}/history": 200, f"/orgs/{w.tax}/edit": 200 if writes else 403,
+                "/cases/new/orgs?part=lender&lender_q=%E9%8A%80%E8%A1%8C": 200}  # the pickers: a public directory
     got = {path: client.get(path).status_code for path in expected}
     assert got == expected
     detail = client.get(f"/companies/{w.company}").text
@@ -198,3 +199,77 @@ def test_register_an_organisation_per_role(site: Site, role: str) -> None:
     assert refused.status_code == 400
     assert _reasons(refused.text) == ["メール「not-an-address」はメールアドレスではありません。"]
     assert 'value="みらい会計"' in refused.text and "みらい会計" not in {o["name"] for o in site.cli.ok("org", "list")}
+
+
+NEW_NUMBER = "9234567890123"  # base 234567890123: Σ P×Q = 72, 72 mod 9 = 0, check digit 9 − 0 = 9 (by hand)
+
+
+def _companies(site: Site) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in site.cli.ok("company", "list")}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_register_a_company_per_role(site: Site, role: str) -> None:
+    """/companies/new is `company add` (registry.write): linked from 事業者 for whom may use it; PRG to the
+    new company's page with a message."""
+    client = site.signed_in(ACTOR[role])
+    writes = policy.allows(role, "registry.write")
+    assert client.get("/companies/new").status_code == (200 if writes else 403)
+    assert ('href="/companies/new"' in client.get("/companies").text) == writes
+    csrf = csrf_of(client.get("/").text)
+    added = client.post("/companies/new", data={
+        "csrf_token": csrf, "name": "株式会社テスト商会", "corporate_number": "９２３４５６７８９０１２３",
+        "fiscal_year_end_month": "6", "prefecture": "13", "reason": ""})
+    if not writes:
+        assert added.status_code == 403 and "株式会社テスト商会" not in _companies(site)
+        return
+    company = _companies(site)["株式会社テスト商会"]
+    assert (company["corporate_number"], company["fiscal_year_end_month"], company["prefecture"]) == (
+        NEW_NUMBER, 6, "13")
+    assert (added.status_code, added.headers["location"]) == (303, f"/companies/{company['id']}?done=added")
+    shown = client.get(added.headers["location"]).text
+    assert "登録しました。" in shown and "株式会社テスト商会" in shown
+
+
+@pytest.mark.parametrize(("fields", "status", "reason"), [
+    ({"name": "  "}, 400, "事業者の名称を入力してください。"),
+    ({"fiscal_year_end_month": ""}, 400, "決算月を選んでください。"),
+    ({"fiscal_year_end_month": "13"}, 400, "決算月 13 は1〜12ではありません。"),
+    ({"corporate_number": "1234567890123"}, 400, "法人番号「1234567890123」のチェックディジット（先頭の1桁）が合いません。"),
+    ({"prefecture": "00"}, 400, "都道府県コード「00」はありません（01〜47）。"),
+    ({"corporate_number": "1180301018771"}, 409,
+     "法人番号 1180301018771 は事業者 1（株式会社みどり工房）として登録済みです。その事業者を選んでください。"),
+])
+def test_a_refused_company_keeps_what_was_typed(site: Site, fields: dict[str, str], status: int, reason: str) -> None:
+    client = site.signed_in(COORDINATOR)
+    before = _companies(site)
+    data = {"csrf_token": csrf_of(client.get("/").text), "name": "株式会社かきくけ", "corporate_number": "",
+            "fiscal_year_end_month": "3", "prefecture": "13", "reason": "入力の理由"} | fields
+    refused = client.post("/companies/new", data=data)
+    assert refused.status_code == status
+    assert _reasons(refused.text) == [reason]
+    assert f'value="{data["name"]}"' in refused.text and ">入力の理由</textarea>" in refused.text
+    assert 'data-page-url="/companies/new"' in refused.text
+    assert _companies(site) == before
+
+
+def test_a_look_alike_company_needs_the_override_and_a_reason(site: Site) -> None:
+    """Without a 法人番号, the same name in the same prefecture is refused naming the one registered;
+    ticking 別の事業者 needs a reason; with one it is registered and keeps which company it resembles."""
+    earlier = site.cli.ok("company", "add", "--name", "有限会社さくら堂", "--fiscal-year-end-month", "9",
+                          "--prefecture", "13")["id"]
+    client = site.signed_in(COORDINATOR)
+    form = {"csrf_token": csrf_of(client.get("/").text), "name": "有限会社 さくら堂", "corporate_number": "",
+            "fiscal_year_end_month": "9", "prefecture": "13", "reason": ""}
+    refused = client.post("/companies/new", data=form)
+    assert refused.status_code == 409
+    assert _reasons(refused.text) == [f"同じ名称の事業者 {earlier}（有限会社さくら堂）が法人番号なしで登録済みです。"
+                                      "その事業者を選ぶか、別の事業者であれば理由を書いて登録してください。"]
+    no_reason = client.post("/companies/new", data=form | {"force": "1"})
+    assert no_reason.status_code == 400 and 'name="force" value="1" checked' in no_reason.text
+    assert _reasons(no_reason.text) == ["同名の事業者と別の事業者として登録するには、その理由を書いてください。"]
+    done = client.post("/companies/new", data=form | {"force": "1", "reason": "所在地も代表者も異なる別会社"})
+    assert done.status_code == 303
+    added = _companies(site)["有限会社 さくら堂"]
+    page = client.get(done.headers["location"]).text
+    assert "所在地も代表者も異なる別会社" in page and added["id"] != earlier

@@ -310,6 +310,34 @@ def test_the_case_list_remembers_the_last_filters_per_user(site: Site) -> None:
     assert kato.get("/cases").headers["location"] == "/cases?q=%E3%81%82"
 
 
+def test_today_remembers_the_council_per_user_beside_the_case_list(site: Site) -> None:
+    """全国本部 picks a council on 今日: opened again it comes back (a redirect, so the URL says it), on
+    another browser too; 条件をクリア forgets it; the case list's filters are kept apart, each cleared alone."""
+    hq = site.signed_in(ACTOR["hq"])
+    assert "findings-pick" in hq.get("/").text  # nothing chosen yet: asked to choose
+    assert hq.get("/cases?state=consultation").status_code == 200
+    chosen = hq.get("/?council=14")
+    assert chosen.status_code == 200 and site.cases["other"] in chosen.text
+    assert 'href="/?clear=1"' in chosen.text and "条件をクリア" in chosen.text
+    back = hq.get("/")
+    assert back.status_code == 303 and back.headers["location"] == "/?council=14"
+    assert site.signed_in(ACTOR["hq"]).get("/").headers["location"] == "/?council=14"  # per user
+    assert hq.get("/cases").headers["location"] == "/cases?state=consultation"  # the list's own, kept
+    assert hq.get("/?council=99").status_code == 400  # a refused council is not remembered
+    assert hq.get("/").headers["location"] == "/?council=14"
+    cleared = hq.get("/?clear=1")
+    assert cleared.status_code == 303 and cleared.headers["location"] == "/"
+    assert hq.get("/").status_code == 200
+    assert hq.get("/cases").headers["location"] == "/cases?state=consultation"
+    assert hq.get("/?council=13").status_code == 200 and hq.get("/cases?clear=1").status_code == 303
+    assert hq.get("/").headers["location"] == "/?council=13"  # clearing the list keeps 今日's council
+    kato = site.signed_in(COORDINATOR)  # a coordinator's own councils: a council in the URL is kept too
+    narrowed = kato.get("/?council=13")
+    assert "協議会 13 の案件に絞っています。" in narrowed.text and 'href="/?clear=1"' in narrowed.text
+    assert kato.get("/").headers["location"] == "/?council=13"
+    assert 'href="/?clear=1"' not in site.signed_in(SUPERVISOR).get("/").text
+
+
 @pytest.mark.parametrize("role, status", [("coordinator", 303), ("supervisor", 303), ("hq", 403), ("admin", 403)])
 def test_assign_by_role(site: Site, role: str, status: int) -> None:
     _sato(site)

@@ -48,7 +48,7 @@ def company_list(ctx: Context, *, q: str | None = None, sort: str = "id", descen
     with ctx.read() as repo:
         total, rows = RecordsRepo(repo.conn, ctx.scope).search_companies(
             q, sort=sort, descending=descending, limit=PER_PAGE, offset=offset)
-    return _paged(total, rows, page)
+    return _paged(total, rows, page) | {"may_add": _may(ctx, "registry.write")}
 
 
 def company_search(ctx: Context, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
@@ -135,7 +135,7 @@ def org_detail(ctx: Context, org_id: int) -> dict[str, Any]:
 def intake_choices(ctx: Context) -> dict[str, Any]:
     """What the 新規案件 form offers: the programs with their tracks (and the days each is available)
     and fee components per track; the user's councils and the staff of each who may coordinate a case;
-    the support organisations (certified first: only they may apply) and the banks."""
+    the organisations are picked by search (`org_search`), not offered all at once."""
     actor = ctx.authorize("case.open")
     specs = all_workflows()
     programs = [{"id": p, "label": s.ja,
@@ -156,14 +156,11 @@ def intake_choices(ctx: Context) -> dict[str, Any]:
                 if code in staff:
                     staff[code].append({"name": user["name"], "display_name": user.get("display_name"),
                                         "role": user["role"]})
-        orgs = repo.list_orgs()
         me = repo.user(ctx.user)
     own = me["council"] if me else None
     return {"programs": programs, "councils": councils, "staff": staff, "prefectures": every,
             "home_council": own if own in staff else next(iter(staff), None),
-            "support_orgs": sorted(orgs, key=lambda o: (not o["certified"], o["name"])),
-            "banks": sorted((o for o in orgs if o["is_bank"]), key=lambda o: o["name"]),
-            "today": ctx.today, "org_kinds": ORG_KIND_LABELS}
+            "today": ctx.today}
 
 
 def track_window(track: dict[str, Any]) -> str:
@@ -181,6 +178,29 @@ def picked_company(ctx: Context, company_id: int) -> dict[str, Any] | None:
     with ctx.read() as repo:
         company = repo.company(company_id)
         return company if company is not None and repo.company_visible(company_id) else None
+
+
+def org_search(ctx: Context, q: str, *, banks_only: bool = False, limit: int = 20) -> dict[str, Any]:
+    """The intake form's organisation pickers: how many organisations match ``q`` (a part of the name,
+    folded) and the first ``limit`` of them by name; ``banks_only`` for the lenders (only a bank lends,
+    DOMAIN.md §1). A blank ``q`` finds none: thousands of organisations are not offered at once."""
+    if not q.strip():
+        return {"total": 0, "rows": []}
+    ctx.authorize("registry.read")
+    with ctx.read() as repo:
+        total, rows = RecordsRepo(repo.conn, ctx.scope).search_orgs(q, kind="bank" if banks_only else None,
+                                                                    sort="name", limit=limit)
+    return {"total": total, "rows": rows}
+
+
+def picked_orgs(ctx: Context, ids: list[int]) -> list[dict[str, Any]]:
+    """The organisations picked in the intake form, in the order given (an unknown id is left out)."""
+    if not ids:
+        return []
+    ctx.authorize("registry.read")
+    with ctx.read() as repo:
+        found = repo.orgs_by_id(ids)
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
 def company_for_edit(ctx: Context, company_id: int) -> dict[str, Any]:
@@ -205,6 +225,14 @@ def _org(ctx: Context, org_id: int, action: str) -> dict[str, Any]:
         if org is None:
             raise NotFound("organisation", org_id)
         return org
+
+
+def company_form(ctx: Context) -> list[dict[str, Any]]:
+    """The prefectures a company may be registered in (01–47), for a user who may register one
+    (registry.write, as `company add` and the intake form's inline registration)."""
+    ctx.authorize("registry.write")
+    with ctx.read() as repo:
+        return [c for c in repo.list_councils() if c["code"] != "00"]
 
 
 def org_form(ctx: Context) -> dict[str, str]:

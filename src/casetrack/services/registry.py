@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from ..domain import corporate_number, policy
@@ -312,27 +313,50 @@ def own_profile(ctx: Context) -> dict[str, Any]:
 
 
 CASE_FILTERS_MAX = 2000
+TODAY_COUNCIL = "today.council"  # the Today page's council, kept in the same query string as the case list's
 
 
-def saved_case_filters(ctx: Context) -> str:
-    """The acting user's last filters and sort of the case list (a query string; empty: none)."""
+def _remembered(ctx: Context) -> list[tuple[str, str]]:
+    """What the acting user's pages remember (``app_user.case_filters``: a query string)."""
     ctx.authorize("user.self")
     with ctx.read() as repo:
         user = repo.user(ctx.user)
-    return str((user or {}).get("case_filters") or "")
+    return parse_qsl(str((user or {}).get("case_filters") or ""))
 
 
-def save_case_filters(ctx: Context, query: str) -> None:
-    """Remember ``query`` (the case list's filters and sort, already checked by the list) for the acting
-    user; an empty one forgets them. Written only when it changed."""
+def _remember(ctx: Context, pairs: list[tuple[str, str]]) -> None:
+    """Keep ``pairs`` for the acting user (none: forget). Written only when it changed."""
     ctx.authorize("user.self")
-    value = query[:CASE_FILTERS_MAX] or None
+    value = urlencode(pairs)[:CASE_FILTERS_MAX] or None
     with ctx.read() as repo:
         user = repo.user(ctx.user)
     if user is None or user.get("case_filters") == value:
         return  # the usual case (paging, reloading): no write
     with ctx.write() as repo:
         repo.update_user(ctx.user, {"case_filters": value})
+
+
+def saved_case_filters(ctx: Context) -> str:
+    """The acting user's last filters and sort of the case list (a query string; empty: none)."""
+    return urlencode([(k, v) for k, v in _remembered(ctx) if k != TODAY_COUNCIL])
+
+
+def save_case_filters(ctx: Context, query: str) -> None:
+    """Remember ``query`` (the case list's filters and sort, already checked by the list) for the acting
+    user; an empty one forgets them. The Today page's council stays as it is."""
+    _remember(ctx, parse_qsl(query) + [(k, v) for k, v in _remembered(ctx) if k == TODAY_COUNCIL])
+
+
+def saved_today_council(ctx: Context) -> str | None:
+    """The council the acting user last chose on the Today page (None: none)."""
+    return next((v for k, v in _remembered(ctx) if k == TODAY_COUNCIL), None)
+
+
+def save_today_council(ctx: Context, council: str | None) -> None:
+    """Remember the Today page's council (already checked by the page) for the acting user; None forgets
+    it. The case list's filters stay as they are."""
+    kept = [(k, v) for k, v in _remembered(ctx) if k != TODAY_COUNCIL]
+    _remember(ctx, kept + ([(TODAY_COUNCIL, council)] if council else []))
 
 
 def display_names(ctx: Context) -> dict[str, str]:

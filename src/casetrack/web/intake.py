@@ -1,6 +1,7 @@
-"""新規案件: GET/POST /cases/new (`case open`, with `company add` inline) and the company picker's
-results (GET /cases/new/companies, a fragment the form's script swaps in; without script the form's
-検索 button posts the form back with them).
+"""新規案件: GET/POST /cases/new (`case open`, with `company add` inline) and the pickers' results
+(GET /cases/new/companies and GET /cases/new/orgs?part=support|lender, fragments the form's script swaps
+in; without script the form's 検索 buttons post the form back with them). Organisations are found by a
+part of the name, as companies are: the form never carries the whole directory.
 
 The form is read into what was typed (kept on every refusal), then a new company is registered through
 `company add`'s use case (its duplicate checks, and `--force --reason` as the "another company of the
@@ -11,6 +12,7 @@ refused stays registered and is picked in the form, so sending it again opens th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -20,25 +22,35 @@ from starlette.routing import Route
 from ..errors import BadInput, CasetrackError, Conflict
 from ..services.cases import open_case
 from ..services.parsing import LenderArg, normalise, parse_yen
-from ..services.records import company_search, intake_choices, picked_company, track_window
+from ..services.records import (
+    ORG_KIND_LABELS,
+    company_search,
+    intake_choices,
+    org_search,
+    picked_company,
+    picked_orgs,
+    track_window,
+)
 from ..services.registry import add_company
 from .app import Web, endpoint, reasons_of, status_of
 
-LENDER_ROWS = 5
 FORM_URL = "/cases/new"
+ORG_PARTS = ("support", "lender")
+PICKED_MAX = 20
 
 
 def routes() -> list[Route]:
     return [Route(FORM_URL, endpoint(form), methods=["GET"]),
             Route(FORM_URL, endpoint(submit), methods=["POST"]),
-            Route(FORM_URL + "/companies", endpoint(companies), methods=["GET"])]
+            Route(FORM_URL + "/companies", endpoint(companies), methods=["GET"]),
+            Route(FORM_URL + "/orgs", endpoint(orgs), methods=["GET"])]
 
 
 def _blank(web: Web) -> dict[str, Any]:
     return {"program": "", "track": "", "council": "", "company_mode": "existing", "company_q": "", "company_id": "",
             "new_name": "", "new_corporate_number": "", "new_fiscal_year_end_month": "", "new_prefecture": "",
-            "new_force": False, "new_reason": "", "support_lead": "", "support_more": [],
-            "lenders": [{"org": "", "guaranteed": False} for _ in range(LENDER_ROWS)], "lender_main": "",
+            "new_force": False, "new_reason": "", "support_q": "", "support_lead": "", "support_more": [],
+            "lender_q": "", "lenders": [], "lender_main": "", "guaranteed": [],
             "coordinator": web.session.user if web.session else "", "estimates": {}, "on": web.today.isoformat(),
             "interim_monitoring": False, "interval_months": "", "reuse_reason": "", "reuse_ground": ""}
 
@@ -61,6 +73,32 @@ def companies(web: Web) -> Response:
     return web.page("_intake_companies.html.j2", results=company_search(web.ctx, q), company_q=q, chosen="")
 
 
+def orgs(web: Web) -> Response:
+    """One organisation picker's chosen rows and results (the fragment only): ``part`` support or lender,
+    with the picker's search text and what is ticked in it."""
+    part = web.request.query_params.get("part", "")
+    if part not in ORG_PARTS:
+        raise BadInput(f"part={part[:20]} は support か lender です。")
+    tried = _blank(web)
+    _read_picks(tried, web.request.query_params.get, web.request.query_params.getlist)
+    return web.page("_intake_orgs.html.j2", part=part, orgs={part: _org_part(web, part, tried)}, tried=tried,
+                    kinds=ORG_KIND_LABELS)
+
+
+def _org_part(web: Web, part: str, tried: dict[str, Any]) -> dict[str, Any]:
+    """A picker's rows: the organisations ticked in it first (kept whatever is searched), then the first
+    matches of its search text that are not ticked."""
+    if part == "support":
+        ticked = [tried["support_lead"], *tried["support_more"]]
+    else:
+        ticked = [*tried["lenders"], tried["lender_main"], *tried["guaranteed"]]
+    chosen = picked_orgs(web.ctx, [int(v) for v in ticked if re.fullmatch(r"[0-9]{1,12}", v)])
+    found = org_search(web.ctx, tried[f"{part}_q"].strip(), banks_only=part == "lender")
+    taken = {o["id"] for o in chosen}
+    return {"q": tried[f"{part}_q"].strip(), "chosen": chosen, "total": found["total"],
+            "shown": len(found["rows"]), "rows": [o for o in found["rows"] if o["id"] not in taken]}
+
+
 def _page(web: Web, choices: dict[str, Any], tried: dict[str, Any], *, status: int = 200,
           error: dict[str, Any] | None = None, registered: dict[str, Any] | None = None) -> Response:
     q = tried["company_q"].strip()
@@ -70,6 +108,7 @@ def _page(web: Web, choices: dict[str, Any], tried: dict[str, Any], *, status: i
         results = [picked, *results]
     return web.page("intake.html.j2", status, choices=choices, tried=tried, results=results, error=error,
                     registered=registered, track_window=track_window, page_url=FORM_URL if status != 200 else "",
+                    orgs={part: _org_part(web, part, tried) for part in ORG_PARTS}, kinds=ORG_KIND_LABELS,
                     councils_by_code={c["code"]: c["name"] for c in choices["councils"]})
 
 
@@ -79,8 +118,7 @@ def _read(web: Web) -> dict[str, Any]:
     assert form_data is not None
     tried = _blank(web)
     for key in ("program", "track", "council", "company_mode", "company_id", "new_fiscal_year_end_month",
-                "new_prefecture", "support_lead", "lender_main", "coordinator", "on", "interval_months",
-                "reuse_ground"):
+                "new_prefecture", "coordinator", "on", "interval_months", "reuse_ground"):
         tried[key] = web.field(key, 40).strip()
     for key in ("company_q", "new_name", "new_corporate_number"):
         tried[key] = web.field(key, 200)
@@ -88,12 +126,25 @@ def _read(web: Web) -> dict[str, Any]:
     tried["reuse_reason"] = web.field("reuse_reason")
     tried["new_force"] = web.field("new_force", 5) == "1"
     tried["interim_monitoring"] = web.field("interim_monitoring", 5) == "1"
-    tried["support_more"] = [v for v in form_data.getlist("support_more") if isinstance(v, str) and v][:20]
-    tried["lenders"] = [{"org": web.field(f"lender.{i}", 20).strip(), "guaranteed": web.field(f"guaranteed.{i}", 5) == "1"}
-                        for i in range(LENDER_ROWS)]
+    _read_picks(tried, lambda key, default: web.field(key, 200), form_data.getlist)
     tried["estimates"] = {key.removeprefix("estimate."): web.field(key, 40) for key in form_data
                           if key.startswith("estimate.")}
     return tried
+
+
+def _read_picks(tried: dict[str, Any], get: Callable[[str, str], Any], getlist: Callable[[str], list[Any]]) -> None:
+    """The organisation pickers' fields, from the form or (for a picker's fragment) the query."""
+    def text(key: str, most: int) -> str:
+        value = get(key, "")
+        return value[:most].strip() if isinstance(value, str) else ""
+
+    def texts(key: str) -> list[str]:
+        values = (v.strip()[:20] for v in getlist(key) if isinstance(v, str) and v.strip())
+        return list(dict.fromkeys(values))[:PICKED_MAX]  # a box ticked once, however often it is sent
+
+    tried.update(support_q=text("support_q", 100), support_lead=text("support_lead", 20),
+                 support_more=texts("support_more"), lender_q=text("lender_q", 100), lenders=texts("lender"),
+                 lender_main=text("lender_main", 20), guaranteed=texts("guaranteed"))
 
 
 def _id(text: str, what: str) -> int:
@@ -103,12 +154,11 @@ def _id(text: str, what: str) -> int:
 
 
 def _lenders(tried: dict[str, Any]) -> list[LenderArg]:
-    main = tried["lender_main"]
-    chosen = [(i, row) for i, row in enumerate(tried["lenders"]) if row["org"]]
-    if main and not any(str(i) == main for i, _ in chosen):
-        raise BadInput("メイン行に印を付けた行で金融機関が選ばれていません。")
-    return [LenderArg(_id(row["org"], "金融機関"), main=str(i) == main, guaranteed=row["guaranteed"])
-            for i, row in chosen]
+    """The ticked lenders in the form's order; a メイン行 or 保証付 mark needs the row's 借入先 tick."""
+    main, guaranteed = tried["lender_main"], tried["guaranteed"]
+    if any(v not in tried["lenders"] for v in (main, *guaranteed) if v):
+        raise BadInput("メイン行・保証付に印を付けた金融機関に、借入先の印がありません。")
+    return [LenderArg(_id(v, "金融機関"), main=v == main, guaranteed=v in guaranteed) for v in tried["lenders"]]
 
 
 def _estimates(tried: dict[str, Any], choices: dict[str, Any]) -> dict[str, int]:

@@ -16,14 +16,25 @@ from ..services import dashboard
 from ..services.cases import advance as advance_case
 from ..services.exchange import check_case_list_export, export_case_list
 from ..services.parsing import AgreementArg
-from ..services.registry import save_case_filters, saved_case_filters
+from ..services.registry import save_case_filters, save_today_council, saved_case_filters, saved_today_council
 from . import case_forms, intake, money_forms, staff
 from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
 
 def today(web: Web) -> Response:
-    council = web.request.query_params.get("council") or None
-    return web.page("today.html.j2", data=dashboard.today_page(web.ctx, council=council))
+    """GET /. Opened without a query, the council the user chose last comes back (a redirect to it, so
+    the URL says what is shown); ``?clear=1`` forgets it (「条件をクリア」), as the case list does."""
+    params = web.request.query_params
+    if params.get("clear") == "1":
+        save_today_council(web.ctx, None)
+        return RedirectResponse("/", status_code=303)
+    if not params and (saved := saved_today_council(web.ctx)):
+        return RedirectResponse("/?" + urlencode({"council": saved}), status_code=303)
+    council = params.get("council") or None
+    response = web.page("today.html.j2", data=dashboard.today_page(web.ctx, council=council))
+    if "council" in params:  # checked by the page: a refused council is not remembered
+        save_today_council(web.ctx, council)
+    return response
 
 
 CASE_FILTERS = ("program", "track", "state", "coordinator", "q")

@@ -1,5 +1,6 @@
 """The company and organisation pages: GET /companies and /orgs (search, sorting, paging), one record
-with its cases (/companies/{id}, /orgs/{id}), its correction form (GET/POST …/edit: `company edit`,
+with its cases (/companies/{id}, /orgs/{id}), its registration form (GET/POST /companies/new,
+/orgs/new: `company add`, `org add`), its correction form (GET/POST …/edit: `company edit`,
 `org edit`) and its change history (…/history: `company history`, `org history`).
 
 A company another council's cases only is not found (confidential); an organisation is a public
@@ -20,18 +21,21 @@ from ..services.records import (
     ORG_KIND_LABELS,
     company_detail,
     company_for_edit,
+    company_form,
     company_list,
     org_detail,
     org_for_edit,
     org_form,
     org_list,
 )
-from ..services.registry import add_org
+from ..services.registry import add_company, add_org
 from .app import Web, endpoint, reasons_of, status_of
+from .intake import why
 
 COMPANY_SORTS = {"id": "番号", "name": "名称", "corporate_number": "法人番号", "fiscal_year_end_month": "決算月",
                  "prefecture": "都道府県"}
 ORG_SORTS = {"id": "番号", "name": "名称", "kind": "種別", "certified": "認定"}
+COMPANY_NEW = ("name", "corporate_number", "fiscal_year_end_month", "prefecture", "reason")
 COMPANY_EDIT = ("name", "corporate_number", "fiscal_year_end_month", "address", "representative", "email", "phone")
 ORG_EDIT = ("name", "kind", "email", "phone")
 DONE = {"edited": "訂正を記録しました。", "added": "登録しました。"}
@@ -39,6 +43,8 @@ DONE = {"edited": "訂正を記録しました。", "added": "登録しました
 
 def routes() -> list[Route]:
     return [Route("/companies", endpoint(companies), methods=["GET"]),
+            Route("/companies/new", endpoint(company_new_form), methods=["GET"]),
+            Route("/companies/new", endpoint(company_new), methods=["POST"]),
             Route("/companies/{record_id:int}", endpoint(company), methods=["GET"]),
             Route("/companies/{record_id:int}/edit", endpoint(company_edit_form), methods=["GET"]),
             Route("/companies/{record_id:int}/edit", endpoint(company_edit), methods=["POST"]),
@@ -188,3 +194,32 @@ def org_new(web: Web) -> Response:
         return web.page("org_new.html.j2", status_of(exc), kinds=kinds, tried=tried, page_url="/orgs/new",
                         error={"title": "登録できませんでした。", "details": reasons_of(exc)})
     return RedirectResponse(f"/orgs/{added['id']}?done=added", status_code=303)
+
+
+def company_new_form(web: Web) -> Response:
+    prefectures = company_form(web.ctx)
+    tried: dict[str, Any] = dict.fromkeys(COMPANY_NEW, "") | {"force": False}
+    return web.page("company_new.html.j2", prefectures=prefectures, tried=tried, error=None)
+
+
+def company_new(web: Web) -> Response:
+    """Register a company, as `casetrack company add` and the intake form's inline registration: the same
+    duplicate refusals, and the same override (another company of the same name, with a reason)."""
+    prefectures = company_form(web.ctx)
+    tried: dict[str, Any] = {f: web.field(f, 500) for f in COMPANY_NEW} | {"force": web.field("force", 5) == "1"}
+    try:
+        if not tried["name"].strip():
+            raise BadInput("事業者の名称を入力してください。")
+        month = tried["fiscal_year_end_month"].strip()
+        if not month:
+            raise BadInput("決算月を選んでください。")
+        if not month.isdigit() or len(month) > 2:
+            raise BadInput(f"決算月「{month[:20]}」は1〜12の数字ではありません。")
+        added = add_company(web.ctx, name=tried["name"], corporate_number_=tried["corporate_number"].strip() or None,
+                            fiscal_year_end_month=int(month), founded_on=None,
+                            prefecture=tried["prefecture"].strip() or None, force=tried["force"],
+                            reason=tried["reason"].strip() or None)
+    except CasetrackError as exc:
+        return web.page("company_new.html.j2", status_of(exc), prefectures=prefectures, tried=tried,
+                        page_url="/companies/new", error={"title": "登録できませんでした。", "details": why(exc)})
+    return RedirectResponse(f"/companies/{added['id']}?done=added", status_code=303)

@@ -1,5 +1,6 @@
 /* casetrack 新規案件: show only what fits the chosen program (its tracks, estimates and options) and
-   council (its staff), and pick the company mode the user is working in. Without script the form
+   council (its staff), pick the company mode the user is working in, and tick 借入先 on a lender marked
+   メイン行 or 保証付. Without script the form
    shows everything and works the same; the server reads only what belongs to the chosen program. */
 (function () {
   var form = document.getElementById("intake");
@@ -45,6 +46,10 @@
   form.addEventListener("change", function (e) {
     if (e.target && e.target.name === "company_id") {
       form.querySelector('input[name=company_mode][value=existing]').checked = true;
+    }
+    if (e.target && e.target.checked && (e.target.name === "lender_main" || e.target.name === "guaranteed")) {
+      var lender = e.target.closest("tr").querySelector("input[name=lender]");
+      if (lender) { lender.checked = true; }  // a メイン行 or 保証付 mark is on a lender
     }
   });
 })();
