@@ -57,7 +57,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
-        dbapi_conn.create_function("casetrack_fold", 1, fold, deterministic=True)  # PostgreSQL: migration 0014
+        dbapi_conn.create_function("casetrack_fold", 1, fold, deterministic=True)  # PostgreSQL: migration 0016
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # type: ignore[no-untyped-def]

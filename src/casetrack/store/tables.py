@@ -33,6 +33,7 @@ class Council(SQLModel, table=True):
 class Company(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
+    name_folded: str | None = Field(default=None, index=True)  # fold(name): what the name searches read
     corporate_number: str | None = Field(default=None, unique=True, max_length=13)
     fiscal_year_end_month: int = Field(ge=1, le=12)
     founded_on: dt.date | None = None
@@ -50,6 +51,7 @@ class Company(SQLModel, table=True):
 class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
+    name_folded: str | None = Field(default=None, index=True)  # fold(name): what the name searches read
     kind: str
     certified: bool = False
     email: str | None = None
