@@ -99,6 +99,25 @@ def case_list_pages() -> list[tuple[str, str]]:
     ]
 
 
+def search_pages() -> list[tuple[str, str]]:
+    """Every name search (issue #16: the folded-name column): no match, a folded match of 100 companies
+    (full-width digits), a match of every company, the intake picker, the company and organisation pages."""
+    fullwidth, every = "%E4%BA%8B%E6%A5%AD%E8%80%85%EF%BC%90%EF%BC%90%EF%BC%90%EF%BC%91%EF%BC%92", "%E6%A0%AA%E5%BC%8F"
+    return [
+        ("cases, name search 工業", "/cases?q=%E5%B7%A5%E6%A5%AD"),
+        ("cases, kana search ｻｸﾗ (half-width)", "/cases?q=%EF%BD%BB%EF%BD%B8%EF%BE%97"),
+        ("cases, search 工業 sorted by company", "/cases?q=%E5%B7%A5%E6%A5%AD&sort=company"),
+        ("cases, search 事業者０００１２ (100 companies)", f"/cases?q={fullwidth}"),
+        ("cases, search 株式 (every company)", f"/cases?q={every}"),
+        ("新規案件, company picker 工業", "/cases/new/companies?company_q=%E5%B7%A5%E6%A5%AD"),
+        ("companies, name search 工業", "/companies?q=%E5%B7%A5%E6%A5%AD"),
+        ("companies, search 事業者０００１２ (100)", f"/companies?q={fullwidth}"),
+        ("companies, search 株式 (every company)", f"/companies?q={every}"),
+        ("organisations, search 金融機関 (600)", "/orgs?q=%E9%87%91%E8%9E%8D%E6%A9%9F%E9%96%A2"),
+        ("organisations, search 工業", "/orgs?q=%E5%B7%A5%E6%A5%AD"),
+    ]
+
+
 def server_ms(response: Any) -> float:
     match = re.fullmatch(r"app;dur=([\d.]+)", response.headers.get("server-timing", ""))
     return float(match.group(1)) if match else float("nan")
@@ -110,8 +129,8 @@ def main() -> None:
     parser.add_argument("--today", default="2026-11-25")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--roles", default="coordinator,supervisor,hq,admin")
-    parser.add_argument("--only", choices=("all", "case-list"), default="all",
-                        help="case-list: only 案件一覧's search and sort pages")
+    parser.add_argument("--only", choices=("all", "case-list", "search"), default="all",
+                        help="case-list: only 案件一覧's search and sort pages; search: only the name searches")
     args = parser.parse_args()
     from starlette.testclient import TestClient
 
@@ -132,7 +151,8 @@ def main() -> None:
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
         signed = client.post("/login", data={"username": USERS[role], "password": PASSWORD, "csrf_token": token})
         assert signed.status_code == 303, signed.text[:300]
-        for name, path in (case_list_pages() if args.only == "case-list" else pages(cases) + case_list_pages()):
+        chosen = {"case-list": case_list_pages, "search": search_pages}.get(args.only)
+        for name, path in (chosen() if chosen else pages(cases) + case_list_pages()):
             server, wall, status = [], [], 0
             for _ in range(args.runs):
                 start = time.perf_counter()
