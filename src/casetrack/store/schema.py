@@ -131,6 +131,7 @@ cases = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("history_head", String(64)),
     Column("ledger_head", String(64)),
+    Index("ix_cases_council_company", "council", "company_id"),
     Index("ix_cases_council_state", "council", "state"),
     Index("ix_cases_state_since_council", "state", "state_since", "council"),
 )

@@ -101,6 +101,7 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_cases_state_since_council", "state", "state_since", "council"),
         Index("ix_cases_council_state", "council", "state"),
+        Index("ix_cases_council_company", "council", "company_id"),  # a council's companies, from the index alone
     )
     id: str = Field(primary_key=True, max_length=20)
     program: str = Field(max_length=8)

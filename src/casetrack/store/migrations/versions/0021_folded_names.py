@@ -1,7 +1,8 @@
 """Each company and organisation keeps its name folded for search (``name_folded``: domain.text.fold —
 NFKC, katakana → hiragana, lower case), indexed, so a name search reads one short column instead of
 folding every name per row; the rows already there are folded here by ``casetrack_fold`` (the Python
-function on SQLite, migration 0016's SQL function on PostgreSQL)
+function on SQLite, migration 0016's SQL function on PostgreSQL); and the companies of a council's cases
+are read from an index of (council, company_id) alone — the scope of every company page and search
 
 Revision ID: 0021
 Revises: 0020
@@ -27,9 +28,11 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column("name_folded", sa.String(), nullable=True))
         op.execute(f"UPDATE {table} SET name_folded = casetrack_fold(name)")
         op.create_index(op.f(f"ix_{table}_name_folded"), table, ["name_folded"], unique=False)
+    op.create_index("ix_cases_council_company", "cases", ["council", "company_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_council_company", table_name="cases")
     for table in TABLES:
         op.drop_index(op.f(f"ix_{table}_name_folded"), table_name=table)
         with op.batch_alter_table(table, schema=None) as batch_op:
