@@ -3,6 +3,7 @@
     python bench/generate.py --db /tmp/national.db --cases 100000
     cp /tmp/national.db /tmp/national-web.db          # the bench upgrades the schema and adds a user
     python bench/bench_web.py --db /tmp/national-web.db [--today 2026-11-25] [--runs 5]
+        [--roles coordinator,hq] [--only case-list|search]
 
 Upgrades the database (``init`` as bench-admin), adds a supervisor of council 13 (bench-sup13), sets
 passwords through the services, signs each role in through the real app (Starlette's TestClient,
