@@ -3,6 +3,7 @@
     python bench/generate.py --db /tmp/national.db --cases 100000
     cp /tmp/national.db /tmp/national-web.db          # the bench upgrades the schema and adds a user
     python bench/bench_web.py --db /tmp/national-web.db [--today 2026-11-25] [--runs 5]
+        [--roles coordinator,hq] [--only case-list|search]
 
 Upgrades the database (``init`` as bench-admin), adds a supervisor of council 13 (bench-sup13), sets
 passwords through the services, signs each role in through the real app (Starlette's TestClient,
@@ -105,6 +106,25 @@ def case_list_pages() -> list[tuple[str, str]]:
     ]
 
 
+def search_pages() -> list[tuple[str, str]]:
+    """Every name search (issue #16: the folded-name column): no match, a folded match of 100 companies
+    (full-width digits), a match of every company, the intake picker, the company and organisation pages."""
+    fullwidth, every = "%E4%BA%8B%E6%A5%AD%E8%80%85%EF%BC%90%EF%BC%90%EF%BC%90%EF%BC%91%EF%BC%92", "%E6%A0%AA%E5%BC%8F"
+    return [
+        ("cases, name search 工業", "/cases?q=%E5%B7%A5%E6%A5%AD"),
+        ("cases, kana search ｻｸﾗ (half-width)", "/cases?q=%EF%BD%BB%EF%BD%B8%EF%BE%97"),
+        ("cases, search 工業 sorted by company", "/cases?q=%E5%B7%A5%E6%A5%AD&sort=company"),
+        ("cases, search 事業者０００１２ (100 companies)", f"/cases?q={fullwidth}"),
+        ("cases, search 株式 (every company)", f"/cases?q={every}"),
+        ("新規案件, company picker 工業", "/cases/new/companies?company_q=%E5%B7%A5%E6%A5%AD"),
+        ("companies, name search 工業", "/companies?q=%E5%B7%A5%E6%A5%AD"),
+        ("companies, search 事業者０００１２ (100)", f"/companies?q={fullwidth}"),
+        ("companies, search 株式 (every company)", f"/companies?q={every}"),
+        ("organisations, search 金融機関 (600)", "/orgs?q=%E9%87%91%E8%9E%8D%E6%A9%9F%E9%96%A2"),
+        ("organisations, search 工業", "/orgs?q=%E5%B7%A5%E6%A5%AD"),
+    ]
+
+
 def server_ms(response: Any) -> float:
     match = re.fullmatch(r"app;dur=([\d.]+)", response.headers.get("server-timing", ""))
     return float(match.group(1)) if match else float("nan")
@@ -116,8 +136,9 @@ def main() -> None:
     parser.add_argument("--today", default="2026-11-25")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--roles", default="coordinator,supervisor,hq,admin")
-    parser.add_argument("--only", choices=("all", "case-list", "intake"), default="all",
-                        help="case-list: only 案件一覧's search and sort pages; intake: only 新規案件's")
+    parser.add_argument("--only", choices=("all", "case-list", "intake", "search"), default="all",
+                        help="case-list: only 案件一覧's search and sort pages; intake: only 新規案件's; "
+                             "search: only the name searches")
     args = parser.parse_args()
     from starlette.testclient import TestClient
 
@@ -132,7 +153,7 @@ def main() -> None:
     print(f"| page | role | status | first (ms) | median (ms) | max (ms) | wall median (ms) | KB | ≤ {GOAL_MS:.0f} ms |")
     print("|---|---|---|---|---|---|---|---|---|")
     chosen = {"all": pages(cases) + case_list_pages(), "case-list": case_list_pages(),
-              "intake": [p for p in pages(cases) if p[1].startswith("/cases/new")]}[args.only]
+              "search": search_pages(), "intake": [p for p in pages(cases) if p[1].startswith("/cases/new")]}[args.only]
     worst = 0.0
     for role in args.roles.split(","):
         client = TestClient(app, follow_redirects=False)

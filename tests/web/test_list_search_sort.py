@@ -1,6 +1,6 @@
 """The case list people can work with: search folded (さくら = サクラ = ｻｸﾗ, full-width letters and digits
 as typed, case), the same on the CLI's `case list --q`; sorting on every column by bookmarkable URLs;
-進行中のみ. On both databases (SQLite: a Python function; PostgreSQL: casetrack_fold, migration 0014)."""
+進行中のみ. On both databases (the stored folded name, migration 0021)."""
 
 from __future__ import annotations
 

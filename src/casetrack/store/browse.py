@@ -75,10 +75,10 @@ def case_conditions(q: CaseQuery, *, scoped: bool = False) -> list[Any]:
     company = []
     if q.corporate_number is not None:
         company.append(companies.c.corporate_number == q.corporate_number)
-    if q.name_contains is not None:  # folded alike on both sides (domain.text.fold; casetrack_fold in SQL)
+    if q.name_contains is not None:  # folded alike on both sides (domain.text.fold; the stored name_folded)
         folded = fold(q.name_contains) or ""
         pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        company.append(func.casetrack_fold(companies.c.name).like(pattern, escape="\\"))
+        company.append(companies.c.name_folded.like(pattern, escape="\\"))
     if company:
         condition.append(cases.c.company_id.in_(select(companies.c.id).where(*company)))
     if q.overdue_before is not None:

@@ -23,6 +23,7 @@ from .repo import (
     support,
     user_councils,
     users,
+    with_folded_name,
 )
 
 TABLES = {
@@ -60,6 +61,8 @@ def load(engine: Engine, batches: Iterable[dict[str, Sequence[dict[str, Any]]]],
             with conn.begin():
                 for name in ORDER:
                     rows = batch.get(name) or ()
+                    if name in ("company", "organisation"):
+                        rows = [with_folded_name(r) for r in rows]
                     heads: dict[str, str] = {}
                     if name == "case_history" and rows:
                         rows = _chain(rows, "seq", chain.HISTORY_FIELDS, heads)

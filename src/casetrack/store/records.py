@@ -43,7 +43,7 @@ class RecordsRepo(Repo):
         order stops at its last row (the intake form's picker)."""
         where: list[Any] = []
         if q and q.strip():
-            words = [func.casetrack_fold(companies.c.name).like(_like(word), escape="\\")
+            words = [companies.c.name_folded.like(_like(word), escape="\\")
                      for word in (fold(q) or "").split()]  # every word, in any order: 「さくら 堂」
             terms = [and_(*words)]
             number = _number_part(q)
@@ -68,7 +68,7 @@ class RecordsRepo(Repo):
         """(how many organisations match, the page of them): ``q`` a part of the name, folded."""
         where: list[Any] = []
         if q and q.strip():
-            where.append(func.casetrack_fold(orgs.c.name).like(_like(q.strip()), escape="\\"))
+            where.append(orgs.c.name_folded.like(_like(q.strip()), escape="\\"))
         if kind:
             where.append(orgs.c.kind == kind)
         total = int(self.conn.execute(select(func.count()).select_from(orgs).where(*where)).scalar_one())

@@ -44,6 +44,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def with_folded_name(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A company's or an organisation's values with ``name_folded`` (domain.text.fold of the name, what
+    every name search reads) set whenever the name is: every write of either table passes through here."""
+    return {**values, "name_folded": fold(values["name"])} if "name" in values else dict(values)
+
+
 OTHER_COUNCIL_CASE = "他の協議会の案件"  # how a refusal names a case of another council (never by its id)
 
 
@@ -87,7 +93,7 @@ class Repo:
 
     # -- registry ------------------------------------------------------------------------------
     def insert_company(self, values: dict[str, Any]) -> int:
-        return self._insert_id(insert(companies).values(**values))
+        return self._insert_id(insert(companies).values(**with_folded_name(values)))
 
     def company(self, company_id: int) -> dict[str, Any] | None:
         """The company, if the actor may see it (``list_companies``' rule)."""
@@ -143,14 +149,14 @@ class Repo:
         return query.where(or_(companies.c.id.in_(theirs), companies.c.id.not_in(select(cases.c.company_id))))
 
     def update_company(self, company_id: int, values: dict[str, Any]) -> None:
-        self.conn.execute(update(companies).where(companies.c.id == company_id).values(**values))
+        self.conn.execute(update(companies).where(companies.c.id == company_id).values(**with_folded_name(values)))
 
     def org(self, org_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(select(orgs).where(orgs.c.id == org_id)).mappings().first()
         return dict(row) if row else None
 
     def update_org(self, org_id: int, values: dict[str, Any]) -> None:
-        self.conn.execute(update(orgs).where(orgs.c.id == org_id).values(**values))
+        self.conn.execute(update(orgs).where(orgs.c.id == org_id).values(**with_folded_name(values)))
 
     def org_is_lender(self, org_id: int) -> bool:
         return self.conn.execute(select(lenders.c.case_id).where(lenders.c.org_id == org_id).limit(1)).first() is not None
@@ -185,7 +191,7 @@ class Repo:
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_org(self, values: dict[str, Any]) -> int:
-        return self._insert_id(insert(orgs).values(**values))
+        return self._insert_id(insert(orgs).values(**with_folded_name(values)))
 
     def orgs_by_id(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         rows = self.conn.execute(select(orgs).where(orgs.c.id.in_(list(ids)))).mappings()

@@ -43,6 +43,7 @@ company = Table(
     metadata,
     Column("id", Integer(), primary_key=True),
     Column("name", String(), nullable=False),
+    Column("name_folded", String(), index=True),
     Column("corporate_number", String(13), unique=True),
     Column("fiscal_year_end_month", Integer(), nullable=False),
     Column("founded_on", Date()),
@@ -61,6 +62,7 @@ organisation = Table(
     metadata,
     Column("id", Integer(), primary_key=True),
     Column("name", String(), nullable=False),
+    Column("name_folded", String(), index=True),
     Column("kind", String(), nullable=False),
     Column("certified", Boolean(), nullable=False, default=False),
     Column("email", String()),
@@ -129,6 +131,7 @@ cases = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("history_head", String(64)),
     Column("ledger_head", String(64)),
+    Index("ix_cases_council_company", "council", "company_id"),
     Index("ix_cases_council_state", "council", "state"),
     Index("ix_cases_state_since_council", "state", "state_since", "council"),
 )

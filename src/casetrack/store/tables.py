@@ -33,6 +33,7 @@ class Council(SQLModel, table=True):
 class Company(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
+    name_folded: str | None = Field(default=None, index=True)  # fold(name): what the name searches read
     corporate_number: str | None = Field(default=None, unique=True, max_length=13)
     fiscal_year_end_month: int = Field(ge=1, le=12)
     founded_on: dt.date | None = None
@@ -50,6 +51,7 @@ class Company(SQLModel, table=True):
 class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
+    name_folded: str | None = Field(default=None, index=True)  # fold(name): what the name searches read
     kind: str
     certified: bool = False
     email: str | None = None
@@ -99,6 +101,7 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_cases_state_since_council", "state", "state_since", "council"),
         Index("ix_cases_council_state", "council", "state"),
+        Index("ix_cases_council_company", "council", "company_id"),  # a council's companies, from the index alone
     )
     id: str = Field(primary_key=True, max_length=20)
     program: str = Field(max_length=8)
