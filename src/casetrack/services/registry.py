@@ -316,47 +316,51 @@ CASE_FILTERS_MAX = 2000
 TODAY_COUNCIL = "today.council"  # the Today page's council, kept in the same query string as the case list's
 
 
-def _remembered(ctx: Context) -> list[tuple[str, str]]:
-    """What the acting user's pages remember (``app_user.case_filters``: a query string)."""
+def _stored(ctx: Context, known: str | None) -> str:
+    """What the acting user's pages remember (``app_user.case_filters``: a query string; empty: nothing):
+    ``known`` when the caller read it already (the web's session lookup reads it with the user)."""
+    if known is not None:
+        return known
     ctx.authorize("user.self")
     with ctx.read() as repo:
         user = repo.user(ctx.user)
-    return parse_qsl(str((user or {}).get("case_filters") or ""))
+    return str((user or {}).get("case_filters") or "")
 
 
-def _remember(ctx: Context, pairs: list[tuple[str, str]]) -> None:
+def _remember(ctx: Context, pairs: list[tuple[str, str]], known: str | None) -> None:
     """Keep ``pairs`` for the acting user (none: forget). Written only when it changed."""
-    ctx.authorize("user.self")
-    value = urlencode(pairs)[:CASE_FILTERS_MAX] or None
-    with ctx.read() as repo:
-        user = repo.user(ctx.user)
-    if user is None or user.get("case_filters") == value:
+    value = urlencode(pairs)[:CASE_FILTERS_MAX]
+    if _stored(ctx, known) == value:
         return  # the usual case (paging, reloading): no write
+    ctx.authorize("user.self")
     with ctx.write() as repo:
-        repo.update_user(ctx.user, {"case_filters": value})
+        repo.update_user(ctx.user, {"case_filters": value or None})
 
 
-def saved_case_filters(ctx: Context) -> str:
-    """The acting user's last filters and sort of the case list (a query string; empty: none)."""
-    return urlencode([(k, v) for k, v in _remembered(ctx) if k != TODAY_COUNCIL])
+def saved_case_filters(ctx: Context, known: str | None = None) -> str:
+    """The acting user's last filters and sort of the case list (a query string; empty: none). ``known``:
+    what the user's pages remember, when the caller has read it."""
+    return urlencode([(k, v) for k, v in parse_qsl(_stored(ctx, known)) if k != TODAY_COUNCIL])
 
 
-def save_case_filters(ctx: Context, query: str) -> None:
+def save_case_filters(ctx: Context, query: str, known: str | None = None) -> None:
     """Remember ``query`` (the case list's filters and sort, already checked by the list) for the acting
     user; an empty one forgets them. The Today page's council stays as it is."""
-    _remember(ctx, parse_qsl(query) + [(k, v) for k, v in _remembered(ctx) if k == TODAY_COUNCIL])
+    stored = _stored(ctx, known)
+    _remember(ctx, parse_qsl(query) + [(k, v) for k, v in parse_qsl(stored) if k == TODAY_COUNCIL], stored)
 
 
-def saved_today_council(ctx: Context) -> str | None:
+def saved_today_council(ctx: Context, known: str | None = None) -> str | None:
     """The council the acting user last chose on the Today page (None: none)."""
-    return next((v for k, v in _remembered(ctx) if k == TODAY_COUNCIL), None)
+    return next((v for k, v in parse_qsl(_stored(ctx, known)) if k == TODAY_COUNCIL), None)
 
 
-def save_today_council(ctx: Context, council: str | None) -> None:
+def save_today_council(ctx: Context, council: str | None, known: str | None = None) -> None:
     """Remember the Today page's council (already checked by the page) for the acting user; None forgets
     it. The case list's filters stay as they are."""
-    kept = [(k, v) for k, v in _remembered(ctx) if k != TODAY_COUNCIL]
-    _remember(ctx, kept + ([(TODAY_COUNCIL, council)] if council else []))
+    stored = _stored(ctx, known)
+    kept = [(k, v) for k, v in parse_qsl(stored) if k != TODAY_COUNCIL]
+    _remember(ctx, kept + ([(TODAY_COUNCIL, council)] if council else []), stored)
 
 
 def display_names(ctx: Context) -> dict[str, str]:

@@ -64,6 +64,7 @@ class WebSession:
     must_change: bool = False  # signed in with a temporary password: every page but /me waits for a new one
     flash: str | None = None  # the one-time message a form left for the next page (JSON), see put_flash
     councils: frozenset[str] | None = None  # the councils the user acts for, when read with the session
+    remembered: str | None = None  # what the user's pages remember (a query string), when read with it
 
 
 def rules(settings: Settings) -> SignInRules:
@@ -135,7 +136,8 @@ def resume_session(ctx: Context, token: str | None, *, now: dt.datetime) -> WebS
         with _unit(ctx, write=True, user=row["user_name"], session=sid) as repo:
             repo.touch(sid, now)
     return WebSession(row["user_name"], row["role"], row["csrf_token"], token,
-                      bool(row["must_change_password"]), row["flash"], frozenset(row["councils"]))
+                      bool(row["must_change_password"]), row["flash"], frozenset(row["councils"]),
+                      row["case_filters"] or "")
 
 
 def sign_out(ctx: Context, token: str | None) -> bool:

@@ -32,8 +32,8 @@ class SignInRepo:
         self.conn.execute(insert(web_sessions).values(**values))
 
     def session(self, session_id: str) -> dict[str, Any] | None:
-        """The session with its user's role, councils (``councils``: their own and any further ones) and
-        whether the user is still active. Looked up before anyone is known: on PostgreSQL the browser's
+        """The session with its user's role, councils (``councils``: their own and any further ones), what
+        their pages remember (``case_filters``) and whether the user is still active. Looked up before anyone is known: on PostgreSQL the browser's
         session shows itself, then its user acts for the rest of the transaction (row-level security,
         migration 0018)."""
         set_browser_session(self.conn, session_id)
@@ -41,7 +41,8 @@ class SignInRepo:
         if owner is None:
             return None
         set_acting_user(self.conn, owner)
-        query = (select(web_sessions, users.c.role, users.c.active, users.c.must_change_password, users.c.council)
+        query = (select(web_sessions, users.c.role, users.c.active, users.c.must_change_password, users.c.council,
+                        users.c.case_filters)
                  .join(users, users.c.name == web_sessions.c.user_name)
                  .where(web_sessions.c.id == session_id))
         row = self.conn.execute(query).mappings().first()

@@ -88,6 +88,11 @@ class Web:
             ctx.act_as(Actor(session.user, session.role, session.councils))
         return ctx
 
+    @property
+    def remembered(self) -> str | None:
+        """What the signed-in user's pages remember (read with the session; None: not read)."""
+        return self.session.remembered if self.session is not None else None
+
     def anonymous(self, user: str = "") -> Context:
         return Context(self.config.db_url, self.today, user, self.config.settings)
 

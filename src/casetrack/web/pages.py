@@ -26,14 +26,14 @@ def today(web: Web) -> Response:
     the URL says what is shown); ``?clear=1`` forgets it (「条件をクリア」), as the case list does."""
     params = web.request.query_params
     if params.get("clear") == "1":
-        save_today_council(web.ctx, None)
+        save_today_council(web.ctx, None, web.remembered)
         return RedirectResponse("/", status_code=303)
-    if not params and (saved := saved_today_council(web.ctx)):
+    if not params and (saved := saved_today_council(web.ctx, web.remembered)):
         return RedirectResponse("/?" + urlencode({"council": saved}), status_code=303)
     council = params.get("council") or None
     response = web.page("today.html.j2", data=dashboard.today_page(web.ctx, council=council))
     if "council" in params:  # checked by the page: a refused council is not remembered
-        save_today_council(web.ctx, council)
+        save_today_council(web.ctx, council, web.remembered)
     return response
 
 
@@ -79,14 +79,15 @@ def case_list(web: Web) -> Response:
     them, so the URL says what is shown); ``?clear=1`` forgets them (「条件をクリア」)."""
     params = web.request.query_params
     if params.get("clear") == "1":
-        save_case_filters(web.ctx, "")
+        save_case_filters(web.ctx, "", web.remembered)
         return RedirectResponse("/cases", status_code=303)
     if not params:
-        saved = saved_case_filters(web.ctx)
+        saved = saved_case_filters(web.ctx, web.remembered)
         if saved:
             return RedirectResponse(f"/cases?{saved}", status_code=303)
     response = _case_list(web, params)
-    save_case_filters(web.ctx, urlencode([(k, v) for k, v in params.multi_items() if k in REMEMBERED and v]))
+    save_case_filters(web.ctx, urlencode([(k, v) for k, v in params.multi_items() if k in REMEMBERED and v]),
+                      web.remembered)
     return response
 
 
