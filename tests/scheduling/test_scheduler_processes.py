@@ -141,6 +141,12 @@ def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
     assert sum(e.data["sent"] for e in survivor.of("swept")) == B_SENT
     assert "error" not in holder.kinds() + survivor.kinds()
     rows = outbox(cli, config)
+    # case B is entered step by step while the survivor sweeps: a sweep that saw it waiting on a council
+    # decision (利用申請済, 支払申請済 — long past 14 days as of TODAY) raised that reminder, which the
+    # decision then dropped unsent; nothing else may be there
+    passing = [r for r in rows if r["item"] == "decision"]
+    assert {(r["case_id"], r["status"]) for r in passing} <= {(b, "dropped")}, passing
+    rows = [r for r in rows if r["item"] != "decision"]
     assert len(rows) == len(A_RUNGS) + len(B_RUNGS)
     assert {r["status"] for r in rows} == {"sent", "skipped"}
     assert _rows_by_rung(rows, a) == A_RUNGS
