@@ -11,7 +11,7 @@ from ..calendar import BusinessCalendar
 from ..domain.schedule import next_business_day
 from ..errors import BadInput, NotFound, NotPermitted
 from ..store.reminders import ReminderRepo
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from .context import Context
 
 
@@ -77,7 +77,7 @@ def change_closure(ctx: Context, day: dt.date, *, council: str | None, reason: s
             if not rrepo.remove_closure(council, day):
                 raise NotFound("closure", f"{day} ({council or 'all councils'})",
                                ja=[f"{day} は{f'協議会 {council} の' if council else '全協議会の'}休業日ではありません。"])
-        elif not rrepo.add_closure(council, day, reason, utcnow()):
+        elif not rrepo.add_closure(council, day, reason, ctx.now()):
             raise BadInput(f"{day} is already a closure for {council or 'all councils'}",
                            ja=[f"{day} はすでに{council and f'協議会 {council} の' or '全協議会の'}休業日です。"])
         cals = calendars(ctx, rrepo)

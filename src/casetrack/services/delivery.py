@@ -19,7 +19,7 @@ from ..errors import BadInput
 from ..notify import messages
 from ..notify.senders import PermanentFailure, Sender, TemporaryFailure
 from ..store.reminders import ReminderRepo
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from ..workflow.registry import all_workflows
 from .context import Context
 from .reminder_plan import _anchor
@@ -77,15 +77,15 @@ def _still_due(ctx: Context, repo: Repo, row: dict[str, Any]) -> bool:
     return _anchor(spec, row["item"], {**case, "case_id": case["id"]}) == due_on
 
 
-def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch: int = 200,
-            lease: Lease | None = None, today: dt.date | None = None) -> dict[str, int]:
+def deliver(ctx: Context, sender: Sender, batch: int = 200, lease: Lease | None = None,
+            today: dt.date | None = None) -> dict[str, int]:
     """Send every pending message whose time has come; each outcome committed right after its send.
 
     With a ``lease``, it is renewed as delivery goes on and checked before every send once a quarter
     of its time has passed since the last renewal: a sweep that lost it (outlived it, or was paused
     past it) stops before sending anything the new holder may send."""
     ctx.authorize("remind.run")
-    now = now or utcnow()
+    now = ctx.now()
     counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0, "skipped": 0}
     seen: set[int] = set()
     while True:
@@ -115,7 +115,8 @@ class _Claims:
         # (paused, swapped out) commits claims that may already have lapsed, and must treat them so
         self.since = time.monotonic()
         with self.ctx.write() as repo:
-            rows = ReminderRepo(repo.conn, self.ctx.scope).claim(self.holder, utcnow(), utcnow() + self.ttl, batch)
+            now = self.ctx.now()
+            rows = ReminderRepo(repo.conn, self.ctx.scope).claim(self.holder, now, now + self.ttl, batch)
             crash_points.reach("in_claim")
         self.mine = {r["id"] for r in rows}
         return rows
@@ -127,15 +128,15 @@ class _Claims:
             self.since = time.monotonic()
             with self.ctx.write() as repo:
                 self.mine = ReminderRepo(repo.conn).extend_claims(self.holder, sorted(self.mine),
-                                                                  utcnow() + self.ttl)
+                                                                  self.ctx.now() + self.ttl)
         return outbox_id in self.mine
 
     def done(self, outbox_id: int) -> None:
         self.mine.discard(outbox_id)
 
 
-def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime | None = None,
-                    batch: int = 50, today: dt.date | None = None) -> dict[str, int]:
+def deliver_claimed(ctx: Context, sender: Sender, holder: str, batch: int = 50,
+                    today: dt.date | None = None) -> dict[str, int]:
     """Multi-node delivery (PostgreSQL): claim a batch nobody holds (SKIP LOCKED), send it, settle each
     message only while the claim is still ours. Claims last ``lease_seconds``; they are checked right
     before each send and extended once half of that has passed, so a scheduler paused past its claims
@@ -143,7 +144,7 @@ def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime 
     What no check can close is a pause during the send itself: the server may take the message while
     its outcome is never committed here, and another scheduler sends it again (``sent_claim_lost``)."""
     ctx.authorize("remind.run")
-    now = now or utcnow()
+    now = ctx.now()
     counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0, "skipped": 0}
     claims = _Claims(ctx, holder)
     while True:
@@ -204,7 +205,7 @@ def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.date
     try:
         msg = messages.build(sender=ctx.settings.mail.sender, to_addr=row["to_addr"], to_name=row["to_name"],
                              subject=row["subject"], body=row["body"], message_id=row["message_id"],
-                             reply_to=row.get("reply_to"))
+                             date=ctx.now(), reply_to=row.get("reply_to"))
     except (ValueError, TypeError, IndexError) as exc:  # an address the mail library cannot write
         if settle({"status": "dead", "attempts": row["attempts"],
                    "last_error": f"cannot build the message: {exc}"}):
@@ -240,7 +241,7 @@ def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.date
             lost()
     else:
         crash_points.reach("after_send")
-        done = settle({"status": "sent", "attempts": row["attempts"] + 1, "sent_at": utcnow(), "last_error": None})
+        done = settle({"status": "sent", "attempts": row["attempts"] + 1, "sent_at": ctx.now(), "last_error": None})
         crash_points.reach("after_commit")
         if done:
             counts["sent"] += 1
@@ -263,11 +264,11 @@ class Lease:
         with self.ctx.write() as repo:
             ttl = dt.timedelta(seconds=self.ctx.settings.scheduler.lease_seconds)
             rrepo = ReminderRepo(repo.conn)
-            got = rrepo.take_lease(LEASE, self.holder, utcnow(), ttl)
+            got = rrepo.take_lease(LEASE, self.holder, self.ctx.now(), ttl)
             if not got:
                 held = rrepo.lease(LEASE)
                 if held is not None and holder_dead_here(held["holder"]):
-                    got = rrepo.take_over_lease(LEASE, held["holder"], self.holder, utcnow(), ttl)
+                    got = rrepo.take_over_lease(LEASE, held["holder"], self.holder, self.ctx.now(), ttl)
         self._renewed = started if got else None
         return got
 

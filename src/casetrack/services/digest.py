@@ -10,7 +10,7 @@ from ..domain.labels import FINDING_CODES
 from ..notify import messages
 from ..notify.render import render
 from ..store.reminders import ReminderRepo
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from ..workflow.registry import all_workflows
 from .context import Context
 
@@ -50,7 +50,7 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
     users = {u["name"]: u for u in repo.list_users()}
     listed = sorted({f.case for name in todo for f in findings.get(name, [])})
     companies = {k: v for i in range(0, len(listed), 500) for k, v in views.company_names(listed[i:i + 500]).items()}
-    now = utcnow()
+    now = ctx.now()
     rows = []
     for name in todo:
         user = users.get(name, {})

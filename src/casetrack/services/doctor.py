@@ -3,14 +3,12 @@ sweep and the outbox backlog; unhealthy when the scheduler has not swept for thr
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from ..errors import CasetrackError, NotPermitted
 from ..store import migrate
 from ..store.db import redact, schema_revision, sqlite_file_missing, transaction
 from ..store.reminders import ReminderRepo
-from ..store.repo import utcnow
 from ..workflow.registry import all_workflows
 from .context import Context
 
@@ -53,7 +51,7 @@ def doctor(ctx: Context) -> dict[str, Any]:
                 counts = rrepo.status_counts()
                 oldest = rrepo.oldest_pending()
                 interval = ctx.settings.scheduler.interval_seconds
-                now = utcnow()
+                now = ctx.now()
                 if last is None:
                     check("scheduler", False, "no sweep has ever run (casetrack scheduler run)")
                 else:
@@ -80,5 +78,5 @@ def doctor(ctx: Context) -> dict[str, Any]:
         check("database", False, exc.message)
     report["checks"] = checks
     report["ok"] = all(c["ok"] for c in checks)
-    report["checked_at"] = dt.datetime.now(dt.UTC)
+    report["checked_at"] = ctx.now()
     return report

@@ -21,7 +21,6 @@ from ..notify import messages
 from ..notify.render import environment
 from ..presenters import moved_because
 from ..store.reminders import ReminderRepo
-from ..store.repo import utcnow
 from ..workflow.registry import all_workflows
 from ..workflow.spec import ReminderItem, Rung, WorkflowSpec
 from .closures import calendars
@@ -360,7 +359,7 @@ def sweep_plan(ctx: Context, today: dt.date, *, dry_run: bool = False) -> Enqueu
         plan = plan_sweep(groups, rrepo.existing_keys(c.key for members in groups for c in members))
         digests = digest_rows(ctx, repo, today)
         councils = rrepo.council_info() if (plan.send or dry_run) else {}
-        now = utcnow()
+        now = ctx.now()
         domain = messages.message_domain(ctx.settings.mail.sender)
         templates: dict[str, jinja2.Template] = {}
         rows, previews = [], []

@@ -11,7 +11,6 @@ from ..domain import labels
 from ..errors import BadInput, Conflict, NotFound, Refused
 from ..notify.senders import Sender, make_sender
 from ..store.reminders import ReminderRepo
-from ..store.repo import utcnow
 from ..workflow.registry import all_workflows
 from .context import Context
 from .delivery import (
@@ -46,7 +45,7 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
     """Enqueue what is due as of ``today`` and deliver the outbox (the caller holds ``lease``). In
     multi-node mode the delivery is shared by claims, and only the lease holder enqueues."""
     ctx.authorize("remind.run")
-    started = utcnow()
+    started = ctx.now()
     planned = sweep_plan(ctx, today) if enqueue else None
     enqueued = planned.enqueued if planned else 0
     own = sender is None
@@ -63,7 +62,7 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
     with ctx.write() as repo:
         ReminderRepo(repo.conn).record_sweep({
             "holder": lease.holder if lease else "direct", "as_of": today, "started_at": started,
-            "finished_at": utcnow(), "enqueued": enqueued, **{k: counts[k] for k in ("sent", "failed", "dead",
+            "finished_at": ctx.now(), "enqueued": enqueued, **{k: counts[k] for k in ("sent", "failed", "dead",
                                                                                      "dropped")}})
     counts["skipped"] = counts.get("skipped", 0) + (planned.skipped if planned else 0)
     return {"enqueued": enqueued, **counts}
@@ -118,7 +117,7 @@ def outbox_retry(ctx: Context, ids: list[int], *, dead: bool = False,
                 raise Refused("only dead messages are retried: " + ", ".join(alive),
                               [f"送信記録 {a}（再試行できるのは dead のみ）" for a in alive])
             chosen = sorted(set(ids))
-        retried = rrepo.revive(chosen, utcnow())
+        retried = rrepo.revive(chosen, ctx.now())
     return {"retried": retried, "ids": chosen}
 
 

@@ -40,10 +40,6 @@ master_changes = schema.master_change
 user_councils = schema.user_council
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 OTHER_COUNCIL_CASE = "他の協議会の案件"  # how a refusal names a case of another council (never by its id)
 
 
