@@ -47,8 +47,9 @@ class SweepJob:
                 if self.holding:
                     log.warning("lost the sweep lease")
                 self.holding = False
-                held = self.lease.current() or {}
-                self.report({"event": "waiting", "holder": held.get("holder"), "until": held.get("expires_at")})
+                held = self.lease.current()
+                self.report({"event": "waiting", "holder": held.holder if held else None,
+                             "until": held.expires_at if held else None})
                 return
             self.holding = True
             counts = sweep(self.ctx, self.today(), lease=self.lease)

@@ -9,13 +9,14 @@ from typing import Any
 from ..domain.labels import FINDING_CODES
 from ..notify import messages
 from ..notify.render import render
+from ..store.outbox_records import NewMessage
 from ..store.reminders import ReminderRepo
 from ..store.repo import Repo
 from ..workflow.registry import all_workflows
 from .context import Context
 
 
-def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]]:
+def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[NewMessage]:
     """The weekly digest: one e-mail per coordinator with open cases, once per ISO week, from the
     configured weekday on (a scheduler down that day sends it the next)."""
     from ..store.views import ViewRepo
@@ -62,12 +63,10 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
                       horizon_days=settings.horizon_days, companies=companies, codes=FINDING_CODES)
         subject, body = messages.split_rendered(text)
         addr = user.get("email") if user.get("active", True) else None
-        rows.append({
-            "key": keys[name], "case_id": None, "item": "digest", "item_ref": name, "rung": "weekly",
-            "due_on": week_day, "send_on": today, "recipient_role": "coordinator", "to_addr": addr, "to_name": name,
-            "subject": subject, "body": body, "message_id": messages.new_message_id(ctx.settings.mail.sender),
-            "status": "pending" if addr else "dead", "attempts": 0, "next_attempt_at": now,
-            "last_error": None if addr else "the coordinator has no e-mail address or is disabled",
-            "created_at": now, "sent_at": None, "written_on": today, "reply_to": None,
-        })
+        rows.append(NewMessage(
+            key=keys[name], case_id=None, item="digest", item_ref=name, rung="weekly", due_on=week_day, send_on=today,
+            recipient_role="coordinator", to_addr=addr, to_name=name, subject=subject, body=body,
+            message_id=messages.new_message_id(ctx.settings.mail.sender), status="pending" if addr else "dead",
+            last_error=None if addr else "the coordinator has no e-mail address or is disabled", reply_to=None,
+            written_on=today, next_attempt_at=now, created_at=now))
     return rows

@@ -20,6 +20,7 @@ from ..errors import BadInput
 from ..notify import messages
 from ..notify.render import environment
 from ..presenters import moved_because
+from ..store.outbox_records import NewMessage, SkippedRung
 from ..store.reminders import ReminderRepo
 from ..workflow.registry import all_workflows
 from ..workflow.spec import ReminderItem, Rung, WorkflowSpec
@@ -279,30 +280,27 @@ def reply_to(c: Candidate, ctx: Context) -> str | None:
             or ctx.settings.mail.reply_to or ctx.settings.mail.sender)
 
 
-def _row(c: Candidate, ctx: Context, now: dt.datetime, domain: str, **values: Any) -> dict[str, Any]:
-    """The outbox row of a message to send (``domain``: of its Message-ID)."""
-    return {"key": c.key, "reply_to": reply_to(c, ctx), "case_id": c.case_id, "item": c.item, "item_ref": c.item_ref,
-            "rung": c.rung, "due_on": c.due_on, "send_on": c.send_on, "recipient_role": c.role, "to_addr": c.to_addr,
-            "to_name": c.to_name, "message_id": messages.new_message_id("", domain),
-            "attempts": 0, "next_attempt_at": now, "created_at": now, "sent_at": None, **values}
+def _message(c: Candidate, ctx: Context, today: dt.date, now: dt.datetime, domain: str, subject: str,
+             body: str) -> NewMessage:
+    """The message of ``c`` to enqueue (``domain``: of its Message-ID); dead when it has no address."""
+    dead = None if c.to_addr else ("no e-mail address for the lead support org" if c.role == "support_org"
+                                   else "the case has no coordinator with an e-mail address")
+    return NewMessage(key=c.key, case_id=c.case_id, item=c.item, item_ref=c.item_ref, rung=c.rung, due_on=c.due_on,
+                      send_on=c.send_on, recipient_role=c.role, to_addr=c.to_addr, to_name=c.to_name, subject=subject,
+                      body=body, message_id=messages.new_message_id("", domain), status="dead" if dead else "pending",
+                      last_error=dead, reply_to=reply_to(c, ctx), written_on=today, next_attempt_at=now, created_at=now)
 
 
-# A skipped rung's outbox row: what differs from one to the next (the rest is the same for the whole sweep:
-# no subject, body or Reply-To — it is never sent)
-SKIPPED_COLUMNS = ("key", "case_id", "item", "item_ref", "rung", "due_on", "send_on", "recipient_role", "to_addr",
-                   "to_name", "message_id", "last_error")
-
-
-def _skipped_rows(skips: list[tuple[Candidate, str]], domain: str) -> list[tuple[Any, ...]]:
+def _skipped(skips: list[tuple[Candidate, str]], domain: str) -> list[SkippedRung]:
     reasons: dict[str, str] = {}
-    rows = []
+    rungs = []
     for c, by in skips:
         reason = reasons.get(by)
         if reason is None:
             reason = reasons[by] = superseded_reason(by)
-        rows.append((c.key, c.case_id, c.item, c.item_ref, c.rung, c.due_on, c.send_on, c.role, c.to_addr, c.to_name,
-                     messages.new_message_id("", domain), reason))
-    return rows
+        rungs.append(SkippedRung(c.key, c.case_id, c.item, c.item_ref, c.rung, c.due_on, c.send_on, c.role, c.to_addr,
+                                 c.to_name, messages.new_message_id("", domain), reason))
+    return rungs
 
 
 @dataclass
@@ -362,29 +360,24 @@ def sweep_plan(ctx: Context, today: dt.date, *, dry_run: bool = False) -> Enqueu
         now = ctx.now()
         domain = messages.message_domain(ctx.settings.mail.sender)
         templates: dict[str, jinja2.Template] = {}
-        rows, previews = [], []
+        new: list[NewMessage] = []
+        previews = []
         for c in plan.send:
             subject, body = _render(c, today, councils, templates)
-            dead = None if c.to_addr else (
-                "no e-mail address for the lead support org" if c.role == "support_org"
-                else "the case has no coordinator with an e-mail address")
-            rows.append(_row(c, ctx, now, domain, subject=subject, body=body, status="dead" if dead else "pending",
-                             last_error=dead, written_on=today))
+            new.append(_message(c, ctx, today, now, domain, subject, body))
             if dry_run:
                 previews.append(_preview(c, subject))
-        dead_count = sum(r["status"] == "dead" for r in rows + digests)
+        new += digests
+        dead_count = sum(m.status == "dead" for m in new)
         if dry_run:
             skipped_rungs = [{**_preview(c, ""), "superseded_by": by} for c, by in plan.skip]
             skipped_rungs += [{"key": key, "superseded_by": by, "pending": True} for key, by in plan.supersede.items()]
-            previews += [{"case": None, "company": None, "item": "digest", "item_ref": d["item_ref"],
-                          "rung": "weekly", "to": d["to_addr"], "recipient_role": "coordinator",
-                          "subject": d["subject"], "send_on": d["send_on"], "due_on": d["due_on"]} for d in digests]
-            return Enqueued(len(rows) + len(digests), len(plan.skip) + len(plan.supersede), previews, skipped_rungs,
-                            dead_count)
-        enqueued = rrepo.enqueue(rows + digests)
-        superseded = rrepo.enqueue_rows(SKIPPED_COLUMNS, _skipped_rows(plan.skip, domain), fixed={
-            "subject": "", "body": "", "status": "skipped", "attempts": 0, "next_attempt_at": now,
-            "created_at": now, "sent_at": None, "written_on": today, "reply_to": None})
+            previews += [{"case": None, "company": None, "item": "digest", "item_ref": d.item_ref,
+                          "rung": "weekly", "to": d.to_addr, "recipient_role": "coordinator",
+                          "subject": d.subject, "send_on": d.send_on, "due_on": d.due_on} for d in digests]
+            return Enqueued(len(new), len(plan.skip) + len(plan.supersede), previews, skipped_rungs, dead_count)
+        enqueued = rrepo.enqueue(new)
+        superseded = rrepo.enqueue_skipped(_skipped(plan.skip, domain), written_on=today, now=now)
         superseded += rrepo.supersede_pending({key: superseded_reason(by) for key, by in plan.supersede.items()})
     crash_points.reach("after_enqueue")
     return Enqueued(enqueued, superseded, [], [], dead_count)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict
 from operator import itemgetter
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import schema
 from .browse import StateRule, in_states
+from .outbox_records import FinishedSweep, HeldLease, NewMessage, OutboxMessage, Outcome, SkippedRung
 from .repo import cases, companies, councils, orgs, sessions, support, user_councils, users
 from .rows import tuples
 
@@ -64,6 +66,10 @@ def _dicts(result: CursorResult[Any], **more: Any) -> list[dict[str, Any]]:
     keys = list(result.keys())
     return [{**dict(zip(keys, row, strict=True)), **more} if more else dict(zip(keys, row, strict=True))
             for row in result]
+
+
+def _messages(result: CursorResult[Any]) -> list[OutboxMessage]:
+    return [OutboxMessage(**row) for row in result.mappings()]
 
 
 def _memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -246,22 +252,24 @@ class ReminderRepo:
             found.update(self.conn.execute(select(outbox.c.key).where(outbox.c.key.in_(chunk))).scalars())
         return found
 
-    def enqueue(self, rows: Sequence[dict[str, Any]]) -> int:
+    def enqueue(self, messages: Sequence[NewMessage]) -> int:
         """Insert the messages whose key is not in the outbox yet; returns how many were inserted. A key
         another sweep inserted meanwhile (read as absent, committed since) is skipped, not an error:
         two sweeps may overlap when one outlives its lease."""
-        if not rows:
-            return 0
-        columns = list(rows[0])
-        return self.enqueue_rows(columns, [tuple(r[c] for c in columns) for r in rows])
+        return self._enqueue(NewMessage._fields, messages, {})
 
-    def enqueue_rows(self, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
-                     fixed: Mapping[str, Any] | None = None) -> int:
-        """``enqueue`` for rows given as plain tuples of ``columns``, with ``fixed`` values the same for
-        every row: the bulk form of a sweep writing tens of thousands of rows (a catch-up's skipped rungs)."""
+    def enqueue_skipped(self, rungs: Sequence[SkippedRung], *, written_on: dt.date, now: dt.datetime) -> int:
+        """Record superseded rungs as ``skipped`` (written for ``written_on``, at ``now``), those whose key
+        is not in the outbox yet; returns how many were recorded. The bulk form of a sweep writing tens of
+        thousands of rows (a catch-up's skipped rungs)."""
+        return self._enqueue(SkippedRung._fields, rungs, {
+            "subject": "", "body": "", "status": "skipped", "attempts": 0, "next_attempt_at": now,
+            "created_at": now, "sent_at": None, "written_on": written_on, "reply_to": None})
+
+    def _enqueue(self, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], fixed: Mapping[str, Any]) -> int:
+        """Insert ``rows`` (tuples of ``columns``, with the ``fixed`` values in every row) whose key is new."""
         if not rows:
             return 0
-        fixed = dict(fixed or {})
         try:
             with self.conn.begin_nested():  # the usual case, at full speed (no RETURNING)
                 _insert_many(self.conn, outbox, [*columns, *fixed], rows, tuple(fixed.values()))
@@ -291,9 +299,10 @@ class ReminderRepo:
                 ).values(status="skipped", last_error=reason, claimed_by=None, claim_until=None)).rowcount
         return done
 
-    def outbox_rows(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    def statuses(self, ids: Sequence[int]) -> dict[int, str]:
+        """The status of each of the messages ``ids`` in scope (an id not there is missing)."""
         query = self._outbox_scoped(select(outbox.c.id, outbox.c.status).where(outbox.c.id.in_(list(ids))))
-        return {r["id"]: dict(r) for r in self.conn.execute(query).mappings()}
+        return dict(tuples(self.conn.execute(query)))
 
     def dead_ids(self, since: dt.date | None = None) -> list[int]:
         query = self._outbox_scoped(select(outbox.c.id).where(outbox.c.status == "dead"))
@@ -311,25 +320,31 @@ class ReminderRepo:
                      claim_until=None)).rowcount
         return done
 
-    def due_for_delivery(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
+    def due_for_delivery(self, now: dt.datetime, limit: int) -> list[OutboxMessage]:
         query = self._outbox_scoped(select(outbox).where(outbox.c.status == "pending",
                                                          outbox.c.next_attempt_at <= now))
-        return [dict(r) for r in self.conn.execute(query.order_by(outbox.c.id).limit(limit)).mappings()]
+        return _messages(self.conn.execute(query.order_by(outbox.c.id).limit(limit)))
 
     def pending_count(self) -> int:
         query = self._outbox_scoped(select(func.count()).select_from(outbox).where(outbox.c.status == "pending"))
         return int(self.conn.execute(query).scalar_one())
 
-    def settle(self, outbox_id: int, values: dict[str, Any], claimed_by: str | None = None) -> bool:
-        """Update a pending message (sent, retried, dead or dropped); False if it is no longer pending
-        (or, with ``claimed_by``, no longer claimed by that scheduler)."""
+    def settle(self, outbox_id: int, outcome: Outcome, claimed_by: str | None = None) -> bool:
+        """Settle a pending message (sent, retried, dead, dropped or skipped); False if it is no longer
+        pending (or, with ``claimed_by``, no longer claimed by that scheduler)."""
+        values: dict[str, Any] = {"status": outcome.status, "attempts": outcome.attempts,
+                                  "last_error": outcome.last_error}
+        if outcome.sent_at is not None:
+            values["sent_at"] = outcome.sent_at
+        if outcome.next_attempt_at is not None:
+            values["next_attempt_at"] = outcome.next_attempt_at
         query = update(outbox).where(outbox.c.id == outbox_id, outbox.c.status == "pending")
         if claimed_by is not None:
             query = query.where(outbox.c.claimed_by == claimed_by)
             values = {**values, "claimed_by": None, "claim_until": None}
         return self.conn.execute(query.values(**values)).rowcount == 1
 
-    def claim(self, holder: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[dict[str, Any]]:
+    def claim(self, holder: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[OutboxMessage]:
         """Claim up to ``limit`` deliverable messages nobody holds (PostgreSQL: FOR UPDATE SKIP LOCKED), so
         schedulers on several machines share the delivery and never send the same message.
 
@@ -343,7 +358,7 @@ class ReminderRepo:
                       .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True), "free")
         query = (update(outbox).where(outbox.c.id == free.c.id)
                  .values(claimed_by=holder, claim_until=until).returning(*outbox.c))
-        return sorted((dict(r) for r in self.conn.execute(query).mappings()), key=lambda r: r["id"])
+        return sorted(_messages(self.conn.execute(query)), key=lambda m: m.id)
 
     def extend_claims(self, holder: str, ids: Sequence[int], until: dt.datetime) -> set[int]:
         """Extend this scheduler's claims; returns the ids it still holds."""
@@ -385,13 +400,13 @@ class ReminderRepo:
                     self.conn.execute(update(outbox).where(outbox.c.id == other.id).values(body=body))
         return moved
 
-    def list_outbox(self, status: str | None, limit: int | None = None) -> list[dict[str, Any]]:
+    def list_outbox(self, status: str | None, limit: int | None = None) -> list[OutboxMessage]:
         query = self._outbox_scoped(select(outbox).order_by(outbox.c.id))
         if status:
             query = query.where(outbox.c.status == status)
         if limit:
             query = query.limit(limit)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _messages(self.conn.execute(query))
 
     def status_counts(self) -> dict[str, int]:
         rows = tuples(self.conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)))
@@ -425,17 +440,19 @@ class ReminderRepo:
     def release_lease(self, name: str, holder: str) -> None:
         self.conn.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))
 
-    def lease(self, name: str) -> dict[str, Any] | None:
+    def lease(self, name: str) -> HeldLease | None:
         row = self.conn.execute(select(leases).where(leases.c.name == name)).mappings().first()
-        return dict(row) if row else None
+        return HeldLease(**row) if row else None
 
     # -- sweep runs ----------------------------------------------------------------------------
-    def record_sweep(self, values: dict[str, Any]) -> None:
+    def record_sweep(self, run: FinishedSweep) -> None:
+        values = asdict(run)
+        del values["id"]
         self.conn.execute(insert(sweep_runs).values(**values))
 
-    def last_sweep(self) -> dict[str, Any] | None:
+    def last_sweep(self) -> FinishedSweep | None:
         row = self.conn.execute(select(sweep_runs).order_by(sweep_runs.c.finished_at.desc()).limit(1)).mappings().first()
-        return dict(row) if row else None
+        return FinishedSweep(**row) if row else None
 
     def oldest_pending(self) -> dt.datetime | None:
         return self.conn.execute(select(func.min(outbox.c.created_at)).where(outbox.c.status == "pending")).scalar()
