@@ -21,7 +21,7 @@ from .store.repo import Repo
 from .workflow.spec import WorkflowSpec
 
 if TYPE_CHECKING:
-    from .store.outbox_records import OutboxMessage
+    from .store.reminder_records import OutboxMessage
 
 OUTBOX_KEYS = ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on", "recipient_role", "to_addr",
                "subject", "message_id", "attempts", "last_error", "created_at", "sent_at")

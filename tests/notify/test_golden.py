@@ -15,13 +15,13 @@ from casetrack.notify.messages import build, split_rendered
 from casetrack.notify.render import render
 from casetrack.resources import templates_dir
 from casetrack.services import reminder_plan as rem
+from casetrack.store.reminder_records import CouncilContact
 from casetrack.workflow.registry import all_workflows
 
 GOLDEN = Path(__file__).with_name("golden")
 SENDER = "東京都中小企業活性化協議会 <casetrack@council.example.jp>"
 REPLY_TO = "佐藤 花子 <sato@council.example.jp>"
-COUNCILS = {"13": {"name": "東京都中小企業活性化協議会", "address": "東京都千代田区丸の内2-5-1",
-                   "phone": "03-3283-7425"}}
+COUNCILS = {"13": CouncilContact("東京都中小企業活性化協議会", "東京都千代田区丸の内2-5-1", "03-3283-7425")}
 DUE = dt.date(2027, 5, 6)  # session 1 of the 405 case in tests/notify/helpers.py (nominal 2027-05-03)
 # (program, item, rung, role, the day it is rendered on, its file)
 CASES = [

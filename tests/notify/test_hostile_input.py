@@ -38,6 +38,7 @@ from casetrack.scheduling.scheduler import SweepJob
 from casetrack.services import reminder_plan as rem
 from casetrack.services.delivery import Lease
 from casetrack.store.db import redact
+from casetrack.store.reminder_records import CouncilContact
 from casetrack.workflow.registry import all_workflows
 from tests.conftest import PG_ENV, Cli, World, examples
 from tests.notify.conftest import SmtpServer, free_port, write_settings
@@ -166,7 +167,7 @@ def test_every_reminder_template_is_checked() -> None:
 @given(company=hostile_names(), adviser=hostile_names(max_size=300), council=hostile_names(max_size=300))
 def test_hostile_names_in_reminders(company: str, adviser: str, council: str) -> None:
     """Rendered as the sweep renders them (``_render``: template, then subject = first line, one_line)."""
-    councils = {"13": {"name": council, "address": council, "phone": council}}
+    councils = {"13": CouncilContact(council, council, council)}
     for c in _reminder_candidates(company, adviser, "sato"):
         # the day each template is true on (a session's due date is 2027-05-06)
         day = {"session_due": dt.date(2027, 5, 6), "session_overdue": dt.date(2027, 5, 13),

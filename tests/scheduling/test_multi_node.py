@@ -23,7 +23,7 @@ from casetrack.services import delivery
 from casetrack.services.reminders import enqueue_due
 from casetrack.settings import SchedulerSettings, Settings
 from casetrack.store.db import get_engine
-from casetrack.store.outbox_records import OutboxMessage
+from casetrack.store.reminder_records import OutboxMessage
 from casetrack.store.reminders import ReminderRepo
 from casetrack.testing import faults
 from tests.conftest import ADMIN, requires_postgres

@@ -17,7 +17,7 @@ from ..domain.reminders import backoff_seconds
 from ..errors import BadInput
 from ..notify import messages
 from ..notify.senders import PermanentFailure, Sender, TemporaryFailure
-from ..store.outbox_records import HeldLease, OutboxMessage, Outcome
+from ..store.reminder_records import HeldLease, OutboxMessage, Outcome
 from ..store.reminders import ReminderRepo
 from ..store.repo import Repo
 from ..workflow.registry import all_workflows

@@ -9,7 +9,7 @@ from typing import Any
 from ..domain.labels import FINDING_CODES
 from ..notify import messages
 from ..notify.render import render
-from ..store.outbox_records import NewMessage
+from ..store.reminder_records import NewMessage
 from ..store.reminders import ReminderRepo
 from ..store.repo import Repo
 from ..workflow.registry import all_workflows
@@ -59,7 +59,7 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[NewMessage]:
         text = render("email/weekly_digest.txt.j2", recipient={"name": user.get("display_name") or name, "login": name},
                       today=today, base_url=ctx.settings.web.base_url,
                       week_label=f"{year}年第{week}週", open_cases=open_counts[name], findings=mine,
-                      upcoming=[s for s in upcoming if s["coordinator"] == name],
+                      upcoming=[s for s in upcoming if s.coordinator == name],
                       horizon_days=settings.horizon_days, companies=companies, codes=FINDING_CODES)
         subject, body = messages.split_rendered(text)
         addr = user.get("email") if user.get("active", True) else None

@@ -20,7 +20,7 @@ from ..errors import BadInput
 from ..notify import messages
 from ..notify.render import environment
 from ..presenters import moved_because
-from ..store.outbox_records import NewMessage, SkippedRung
+from ..store.reminder_records import CouncilContact, NewMessage, SkippedRung, Supervisor
 from ..store.reminders import ReminderRepo
 from ..workflow.registry import all_workflows
 from ..workflow.spec import ReminderItem, Rung, WorkflowSpec
@@ -123,22 +123,21 @@ def mailbox(name: str | None, addr: str | None) -> str | None:
     return f"{clean} <{addr}>" if clean else addr
 
 
-def recipients(role: str, row: dict[str, Any], supervisors: dict[str, list[dict[str, Any]]]) -> list[Recipient]:
+def recipients(role: str, row: dict[str, Any], supervisors: dict[str, list[Supervisor]]) -> list[Recipient]:
     """The recipients of a rung addressed to ``role`` for the case ``row``. A case without a coordinator
     escalates to its council's supervisors (DOMAIN.md §11); without any, one dead letter says so."""
     if role == "support_org":
         return [Recipient(role, role, row["lead_email"], row["lead_name"])]
     if role == "supervisor":  # the council's supervisors, each their own message (a decision waits on them)
-        everyone = [s for s in supervisors.get(row["council"], []) if s["email"]]
-        return [Recipient(f"supervisor={s['name']}", "supervisor", s["email"], s["display_name"] or s["name"])
+        everyone = [s for s in supervisors.get(row["council"], []) if s.email]
+        return [Recipient(f"supervisor={s.name}", "supervisor", s.email, s.display_name or s.name)
                 for s in everyone] or [Recipient("supervisor", "supervisor", None, None)]
     if row["coordinator"]:
         return [Recipient(role, role, row["coordinator_email"], row["coordinator_display"] or row["coordinator"])]
-    chosen = [s for s in supervisors.get(row["council"], []) if s["email"]]
+    chosen = [s for s in supervisors.get(row["council"], []) if s.email]
     if not chosen:
         return [Recipient(role, role, None, None)]
-    return [Recipient(f"supervisor={s['name']}", "supervisor", s["email"], s["display_name"] or s["name"])
-            for s in chosen]
+    return [Recipient(f"supervisor={s.name}", "supervisor", s.email, s.display_name or s.name) for s in chosen]
 
 
 def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[list[Candidate]]:
@@ -223,17 +222,16 @@ def superseded_reason(rung: str) -> str:
     return f"superseded by {rung}"
 
 
-def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]],
+def _render(c: Candidate, today: dt.date, councils: dict[str, CouncilContact],
             templates: dict[str, jinja2.Template] | None = None) -> tuple[str, str]:
     """The subject and body of ``c``'s message as of ``today`` (``templates``: the sweep's loaded templates,
     filled as they are first needed)."""
     spec: WorkflowSpec = c.context["spec"]
     row = c.context["row"]
-    council = councils.get(row["council"], {})
+    council = councils.get(row["council"]) or CouncilContact(row["council"], "", "")
     rules = spec.rule_set(row["rule_set"]).values
     context = {
-        "council": {"name": council.get("name", row["council"]), "short": council.get("name", row["council"]),
-                    "address": council.get("address", ""), "phone": council.get("phone", "")},
+        "council": {"name": council.name, "short": council.name, "address": council.address, "phone": council.phone},
         "case": {"id": row["case_id"], "company": row["company_name"], "program_label": spec.ja,
                  "track_label": spec.tracks[row["track"]].ja, "state_label": spec.states[row["state"]].ja},
         "recipient": {"name": c.to_name or "ご担当者", "role": c.role},

@@ -11,7 +11,7 @@ from .. import presenters
 from ..domain import labels
 from ..errors import BadInput, Conflict, NotFound, Refused
 from ..notify.senders import Sender, make_sender
-from ..store.outbox_records import FinishedSweep
+from ..store.reminder_records import FinishedSweep
 from ..store.reminders import ReminderRepo
 from ..workflow.registry import all_workflows
 from .context import Context

@@ -14,7 +14,19 @@ from sqlalchemy.exc import IntegrityError
 
 from . import schema
 from .browse import StateRule, in_states
-from .outbox_records import FinishedSweep, HeldLease, NewMessage, OutboxMessage, Outcome, SkippedRung
+from .reminder_records import (
+    ClosureDay,
+    CouncilContact,
+    FinishedSweep,
+    HeldLease,
+    NewMessage,
+    OutboxMessage,
+    Outcome,
+    ScheduledSession,
+    SkippedRung,
+    Supervisor,
+    UpcomingSession,
+)
 from .repo import cases, companies, councils, orgs, sessions, support, user_councils, users
 from .rows import tuples
 
@@ -182,7 +194,7 @@ class ReminderRepo:
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
         return _dicts(self.conn.execute(self._scoped(query)), released=0)
 
-    def sessions_due_between(self, start: dt.date, end: dt.date, live: Sequence[StateRule]) -> list[dict[str, Any]]:
+    def sessions_due_between(self, start: dt.date, end: dt.date, live: Sequence[StateRule]) -> list[UpcomingSession]:
         """Scheduled sessions due from ``start`` to ``end`` of cases in a state where sessions are ``live``."""
         query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.due_on, cases.c.coordinator,
                         companies.c.name.label("company_name"))
@@ -190,31 +202,32 @@ class ReminderRepo:
                  .where(sessions.c.status == "scheduled", sessions.c.due_on >= start, sessions.c.due_on <= end,
                         in_states(live))
                  .order_by(sessions.c.due_on, sessions.c.case_id))
-        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+        return [UpcomingSession(**r) for r in self.conn.execute(self._scoped(query)).mappings()]
 
-    def supervisors(self) -> dict[str, list[dict[str, Any]]]:
+    def supervisors(self) -> dict[str, list[Supervisor]]:
         """Per council, its active supervisors (own council or one they act for), by name: who gets the
         escalations of a case without a coordinator."""
         query = select(users.c.name, users.c.display_name, users.c.email, users.c.council).where(
             users.c.role == "supervisor", users.c.active.is_(True)).order_by(users.c.name)
-        people = [dict(r) for r in self.conn.execute(query).mappings()]
+        people = [Supervisor(**r) for r in self.conn.execute(query).mappings()]
         more: dict[str, list[str]] = {}
         pairs = self.conn.execute(select(user_councils.c.user_name, user_councils.c.council))
         for name, council in tuples(pairs):
             more.setdefault(name, []).append(council)
-        out: dict[str, list[dict[str, Any]]] = {}
+        out: dict[str, list[Supervisor]] = {}
         for person in people:
-            for council in {person["council"], *more.get(person["name"], [])}:
+            for council in {person.council, *more.get(person.name, [])}:
                 out.setdefault(council, []).append(person)
         return out
 
-    def council_info(self) -> dict[str, dict[str, Any]]:
-        return {r["code"]: dict(r) for r in self.conn.execute(select(councils)).mappings()}
+    def council_info(self) -> dict[str, CouncilContact]:
+        query = select(councils.c.code, councils.c.name, councils.c.address, councils.c.phone)
+        return {code: CouncilContact(name, address, phone) for code, name, address, phone in tuples(self.conn.execute(query))}
 
     # -- closures ------------------------------------------------------------------------------
-    def closures(self) -> list[dict[str, Any]]:
-        query = select(closures).order_by(closures.c.day, closures.c.council)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+    def closures(self) -> list[ClosureDay]:
+        query = select(closures.c.day, closures.c.council, closures.c.reason).order_by(closures.c.day, closures.c.council)
+        return [ClosureDay(**r) for r in self.conn.execute(query).mappings()]
 
     def add_closure(self, council: str | None, day: dt.date, reason: str | None, now: dt.datetime) -> bool:
         exists = self.conn.execute(select(closures.c.id).where(
@@ -230,14 +243,14 @@ class ReminderRepo:
             closures.c.day == day, closures.c.council.is_(None) if council is None else closures.c.council == council))
         return result.rowcount > 0
 
-    def scheduled_sessions_from(self, council: str | None, day: dt.date) -> list[dict[str, Any]]:
+    def scheduled_sessions_from(self, council: str | None, day: dt.date) -> list[ScheduledSession]:
         query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.nominal_due_on, sessions.c.due_on,
                         cases.c.council)
                  .join(cases, cases.c.id == sessions.c.case_id)
                  .where(sessions.c.status == "scheduled", sessions.c.due_on >= day - dt.timedelta(days=60)))
         if council is not None:
             query = query.where(cases.c.council == council)
-        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+        return [ScheduledSession(**r) for r in self.conn.execute(self._scoped(query)).mappings()]
 
     def move_session(self, case_id: str, seq: int, due_on: dt.date) -> None:
         self.conn.execute(update(sessions).where(sessions.c.case_id == case_id, sessions.c.seq == seq,
@@ -302,7 +315,7 @@ class ReminderRepo:
     def statuses(self, ids: Sequence[int]) -> dict[int, str]:
         """The status of each of the messages ``ids`` in scope (an id not there is missing)."""
         query = self._outbox_scoped(select(outbox.c.id, outbox.c.status).where(outbox.c.id.in_(list(ids))))
-        return dict(tuples(self.conn.execute(query)))
+        return {outbox_id: status for outbox_id, status in tuples(self.conn.execute(query))}
 
     def dead_ids(self, since: dt.date | None = None) -> list[int]:
         query = self._outbox_scoped(select(outbox.c.id).where(outbox.c.status == "dead"))

@@ -1,7 +1,9 @@
-"""What ``ReminderRepo`` takes and returns on the outbox's path (DOMAIN.md §9): a message to enqueue, a
+"""What ``ReminderRepo`` takes and returns (DOMAIN.md §9): on the outbox's path a message to enqueue, a
 superseded rung recorded as skipped, a message as the outbox holds it (delivered, claimed or listed),
-the sweep lease and a finished sweep. Plain frozen values: the store fills them from its rows and
-writes them as they are; nothing here reads a clock or a database.
+a delivery's outcome, the sweep lease and a finished sweep; around it the people and places a message
+names (supervisors, councils), the digest's coming sessions and the council closures. Plain frozen
+values: the store fills them from its rows and writes them as they are; nothing here reads a clock or
+a database.
 
 The two records a sweep writes by the tens of thousands (``NewMessage``, ``SkippedRung``) are
 NamedTuples, so the bulk insert hands them to the driver as they are; their field names are the
@@ -128,3 +130,54 @@ class Outcome:
     last_error: str | None
     sent_at: dt.datetime | None = None
     next_attempt_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Supervisor:
+    """An active supervisor of ``council`` (their own or one they act for): who gets the escalations of a
+    case without a coordinator, and the decisions waiting on the council."""
+
+    name: str
+    display_name: str | None
+    email: str | None
+    council: str
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilContact:
+    """How a council signs its e-mails."""
+
+    name: str
+    address: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpcomingSession:
+    """A scheduled monitoring session coming up (the weekly digest's list)."""
+
+    case_id: str
+    seq: int
+    due_on: dt.date
+    coordinator: str | None
+    company_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureDay:
+    """A day a council (None: every council) is closed beyond the national calendar, and why."""
+
+    day: dt.date
+    council: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledSession:
+    """A scheduled session that a new or removed closure may move: its nominal and current due dates."""
+
+    case_id: str
+    seq: int
+    nominal_due_on: dt.date
+    due_on: dt.date
+    council: str
