@@ -38,7 +38,7 @@ from casetrack.scheduling.scheduler import SweepJob
 from casetrack.services import reminder_plan as rem
 from casetrack.services.delivery import Lease
 from casetrack.store.db import redact
-from casetrack.store.reminder_records import CouncilContact
+from casetrack.store.reminder_records import CouncilContact, DueItem
 from casetrack.workflow.registry import all_workflows
 from tests.conftest import PG_ENV, Cli, World, examples
 from tests.notify.conftest import SmtpServer, free_port, write_settings
@@ -136,23 +136,22 @@ def _reminder_candidates(company: str, adviser: str, coordinator: str) -> list[r
     seen: dict[tuple[str, str], rem.Candidate] = {}
     for spec in all_workflows().values():
         for kind, item in spec.reminders.items():
-            row = {
-                "council": "13", "rule_set": spec.rule_sets[0].id, "case_id": "13-2026-0001",
-                "company_name": company, "track": next(iter(spec.tracks)), "state": item.open_in[0],
-                "coordinator": coordinator, "lead_name": adviser, "lead_email": TO_ADDR,
-                "coordinator_display": None, "coordinator_email": "sato@council.example.jp",
-                "accepted_on": dt.date(2026, 4, 20), "seq": 1, "kind": "regular",
-                "nominal_due_on": dt.date(2027, 5, 3), "due_on": dt.date(2027, 5, 6), "retained": 1_000_000,
-                "released": 0, "decided_on": dt.date(2026, 12, 21),
-            }
+            row = DueItem(
+                council="13", rule_set=spec.rule_sets[0].id, case_id="13-2026-0001", program=spec.program,
+                company_name=company, track=next(iter(spec.tracks)), state=item.open_in[0],
+                state_since=dt.date(2026, 12, 21), plan_date=None, validity_until=None,
+                coordinator=coordinator, lead_name=adviser, lead_email=TO_ADDR,
+                coordinator_display=None, coordinator_email="sato@council.example.jp",
+                accepted_on=dt.date(2026, 4, 20), seq=1, kind="regular",
+                nominal_due_on=dt.date(2027, 5, 3), due_on=dt.date(2027, 5, 6), retained=1_000_000,
+                decided_on=dt.date(2026, 12, 21))
             for rung in item.rungs:
                 for role in rung.to:
                     name = adviser if role == "support_org" else coordinator
                     seen.setdefault((rung.template, role), rem.Candidate(
                         key="k", case_id="13-2026-0001", item=kind, item_ref="13-2026-0001#1", rung=rung.id,
                         due_on=dt.date(2027, 5, 6), send_on=dt.date(2027, 4, 6), role=role,
-                        template=rung.template, context={"spec": spec, "row": row, "anchor": dt.date(2027, 5, 6),
-                                                                  "calendar": BusinessCalendar()},
+                        template=rung.template, context=rem.ItemContext(spec, row, BusinessCalendar()),
                         to_addr=TO_ADDR, to_name=name))
     return list(seen.values())
 

@@ -73,7 +73,9 @@ def _still_due(repo: Repo, message: OutboxMessage) -> bool:
         retained: int = sum(e["retained"] for e in entries)
         released: int = sum(e["released"] for e in entries)
         return retained > released
-    return _anchor(spec, message.item, {**case, "case_id": case["id"]}) == message.due_on
+    return _anchor(spec, message.item, rule_set=case["rule_set"], state_since=case["state_since"],
+                   accepted_on=case["accepted_on"], validity_until=case["validity_until"],
+                   decided_on=None) == message.due_on
 
 
 def deliver(ctx: Context, sender: Sender, batch: int = 200, lease: Lease | None = None,

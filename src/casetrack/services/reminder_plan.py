@@ -20,7 +20,7 @@ from ..errors import BadInput
 from ..notify import messages
 from ..notify.render import environment
 from ..presenters import moved_because
-from ..store.reminder_records import CouncilContact, NewMessage, SkippedRung, Supervisor
+from ..store.reminder_records import CouncilContact, DueItem, NewMessage, SkippedRung, Supervisor
 from ..store.reminders import ReminderRepo
 from ..workflow.registry import all_workflows
 from ..workflow.spec import ReminderItem, Rung, WorkflowSpec
@@ -34,6 +34,16 @@ if TYPE_CHECKING:
 SESSION_KIND_LABELS = {"interim": "期中", "fye": "決算期", "regular": "定期"}
 
 
+@dataclass(frozen=True, slots=True)
+class ItemContext:
+    """What the messages of one open item are written from: its program, its row and its council's
+    business calendar (shared by every rung and recipient of the item)."""
+
+    spec: WorkflowSpec
+    row: DueItem
+    calendar: BusinessCalendar
+
+
 @dataclass(slots=True)
 class Candidate:
     key: str
@@ -45,7 +55,7 @@ class Candidate:
     send_on: dt.date
     role: str
     template: str
-    context: dict[str, Any]
+    context: ItemContext
     to_addr: str | None
     to_name: str | None
     position: int = 0  # the rung's place in its item's list (ties between rungs on one day)
@@ -67,22 +77,25 @@ def _rungs(item: ReminderItem) -> list[RungSpec]:
     return [RungSpec(r.id, r.days, r.months) for r in item.rungs]
 
 
-def _anchor(spec: WorkflowSpec, kind: str, row: dict[str, Any]) -> dt.date | None:
-    if kind == "decision":  # a decision waiting on the council: since the case entered its state
-        since = row.get("state_since")
-        return since if isinstance(since, dt.date) or since is None else dt.date.fromisoformat(str(since))
-    return deadlines.item_date(kind, spec.rule_set(row["rule_set"]).values, accepted_on=row["accepted_on"],
-                               validity_until=row.get("validity_until"), decided_on=row.get("decided_on"))
+def _anchor(spec: WorkflowSpec, kind: str, *, rule_set: str, state_since: dt.date, accepted_on: dt.date | None,
+            validity_until: dt.date | None, decided_on: dt.date | None) -> dt.date | None:
+    """The date an item's rungs count from: for a decision waiting on the council, since the case entered
+    its state; for the others the deadline of DOMAIN.md §9 (None: the case has none yet)."""
+    if kind == "decision":
+        return state_since
+    return deadlines.item_date(kind, spec.rule_set(rule_set).values, accepted_on=accepted_on,
+                               validity_until=validity_until, decided_on=decided_on)
 
 
-def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[tuple[str, dict[str, Any],
-                                                                                      dt.date, dt.date, str]]:
+def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[tuple[str, DueItem, dt.date, dt.date,
+                                                                                      str]]:
     """(kind, row, anchor, key date, ref) for every open item of ``spec`` that may have a rung due."""
     for kind, item in spec.reminders.items():
         if kind == "session":
             horizon = today + dt.timedelta(days=earliest_lead_days(_rungs(item)) + 15)
             for row in rrepo.open_sessions(spec.program, item.open_in, horizon):
-                yield kind, row, row["due_on"], row["nominal_due_on"], f"{row['case_id']}#{row['seq']}"
+                if row.due_on is not None and row.nominal_due_on is not None:  # a session's row carries them
+                    yield kind, row, row.due_on, row.nominal_due_on, f"{row.case_id}#{row.seq}"
         else:
             # an item's rungs start at most `lead` days before its date: skip cases whose date is later
             horizon = today + dt.timedelta(days=earliest_lead_days(_rungs(item)) + 15)
@@ -99,9 +112,11 @@ def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[
             else:
                 rows = rrepo.cases_in(spec.program, item.open_in)
             for row in rows:
-                anchor = _anchor(spec, kind, row)
+                anchor = _anchor(spec, kind, rule_set=row.rule_set, state_since=row.state_since,
+                                 accepted_on=row.accepted_on, validity_until=row.validity_until,
+                                 decided_on=row.decided_on)
                 if anchor is not None:
-                    yield kind, row, anchor, anchor, row["case_id"]
+                    yield kind, row, anchor, anchor, row.case_id
 
 
 @dataclass(frozen=True)
@@ -123,18 +138,18 @@ def mailbox(name: str | None, addr: str | None) -> str | None:
     return f"{clean} <{addr}>" if clean else addr
 
 
-def recipients(role: str, row: dict[str, Any], supervisors: dict[str, list[Supervisor]]) -> list[Recipient]:
+def recipients(role: str, row: DueItem, supervisors: dict[str, list[Supervisor]]) -> list[Recipient]:
     """The recipients of a rung addressed to ``role`` for the case ``row``. A case without a coordinator
     escalates to its council's supervisors (DOMAIN.md §11); without any, one dead letter says so."""
     if role == "support_org":
-        return [Recipient(role, role, row["lead_email"], row["lead_name"])]
+        return [Recipient(role, role, row.lead_email, row.lead_name)]
     if role == "supervisor":  # the council's supervisors, each their own message (a decision waits on them)
-        everyone = [s for s in supervisors.get(row["council"], []) if s.email]
+        everyone = [s for s in supervisors.get(row.council, []) if s.email]
         return [Recipient(f"supervisor={s.name}", "supervisor", s.email, s.display_name or s.name)
                 for s in everyone] or [Recipient("supervisor", "supervisor", None, None)]
-    if row["coordinator"]:
-        return [Recipient(role, role, row["coordinator_email"], row["coordinator_display"] or row["coordinator"])]
-    chosen = [s for s in supervisors.get(row["council"], []) if s.email]
+    if row.coordinator:
+        return [Recipient(role, role, row.coordinator_email, row.coordinator_display or row.coordinator)]
+    chosen = [s for s in supervisors.get(row.council, []) if s.email]
     if not chosen:
         return [Recipient(role, role, None, None)]
     return [Recipient(f"supervisor={s.name}", "supervisor", s.email, s.display_name or s.name) for s in chosen]
@@ -154,7 +169,7 @@ def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[list[C
         ladders = {kind: (_rungs(item), {r.id: (r, i) for i, r in enumerate(item.rungs)})
                    for kind, item in spec.reminders.items()}
         for kind, row, anchor, key_date, ref in _items(spec, rrepo, today):
-            calendar = _calendar(cals, row["council"])
+            calendar = _calendar(cals, row.council)
             slot = (spec.program, kind, anchor, id(calendar))
             due = due_by_day.get(slot)
             if due is None:
@@ -163,9 +178,9 @@ def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[list[C
                                           for d in due_rungs(anchor, specs, today, calendar.is_closed)]
             if not due:
                 continue
-            context = {"spec": spec, "row": row, "anchor": anchor, "calendar": calendar}
+            context = ItemContext(spec, row, calendar)
             day = key_date.isoformat()
-            case_id = row["case_id"]
+            case_id = row.case_id
             whom: dict[str, list[Recipient]] = {}
             for rung, position, send_on in due:
                 for role in rung.to:
@@ -226,30 +241,29 @@ def _render(c: Candidate, today: dt.date, councils: dict[str, CouncilContact],
             templates: dict[str, jinja2.Template] | None = None) -> tuple[str, str]:
     """The subject and body of ``c``'s message as of ``today`` (``templates``: the sweep's loaded templates,
     filled as they are first needed)."""
-    spec: WorkflowSpec = c.context["spec"]
-    row = c.context["row"]
-    council = councils.get(row["council"]) or CouncilContact(row["council"], "", "")
-    rules = spec.rule_set(row["rule_set"]).values
+    spec, row = c.context.spec, c.context.row
+    council = councils.get(row.council) or CouncilContact(row.council, "", "")
+    rules = spec.rule_set(row.rule_set).values
     context = {
         "council": {"name": council.name, "short": council.name, "address": council.address, "phone": council.phone},
-        "case": {"id": row["case_id"], "company": row["company_name"], "program_label": spec.ja,
-                 "track_label": spec.tracks[row["track"]].ja, "state_label": spec.states[row["state"]].ja},
+        "case": {"id": row.case_id, "company": row.company_name, "program_label": spec.ja,
+                 "track_label": spec.tracks[row.track].ja, "state_label": spec.states[row.state].ja},
         "recipient": {"name": c.to_name or "ご担当者", "role": c.role},
-        "coordinator": {"name": row["coordinator_display"] or row["coordinator"] or "担当コーディネーター",
-                        "email": row["coordinator_email"]},
+        "coordinator": {"name": row.coordinator_display or row.coordinator or "担当コーディネーター",
+                        "email": row.coordinator_email},
         "today": today,
-        "lead": {"name": row["lead_name"] or "—", "email": row["lead_email"]},
+        "lead": {"name": row.lead_name or "—", "email": row.lead_email},
         "due_on": c.due_on, "days_left": (c.due_on - today).days, "days_over": (today - c.due_on).days,
-        "accepted_on": row["accepted_on"],
+        "accepted_on": row.accepted_on,
         "months": rules.get("claim_deadline_months") if c.item == "claim_deadline"
         else rules.get("holdback_open_warn_months"),
-        "session": {"seq": row.get("seq"), "kind_label": SESSION_KIND_LABELS.get(row.get("kind") or "", ""),
-                    "nominal_due_on": row.get("nominal_due_on"),
-                    "moved": row.get("nominal_due_on") not in (None, row.get("due_on")),
-                    "moved_because": moved_because(row["nominal_due_on"], row["due_on"], c.context["calendar"])
-                    if c.item == "session" else []},
-        "retained": (row.get("retained") or 0) - (row.get("released") or 0), "decided_on": row.get("decided_on"),
-        "decision": _waiting_for(spec, row["state"]) if c.item == "decision" else "",
+        "session": {"seq": row.seq, "kind_label": SESSION_KIND_LABELS.get(row.kind or "", ""),
+                    "nominal_due_on": row.nominal_due_on,
+                    "moved": row.nominal_due_on not in (None, row.due_on),
+                    "moved_because": moved_because(row.nominal_due_on, row.due_on, c.context.calendar)
+                    if c.item == "session" and row.nominal_due_on and row.due_on else []},
+        "retained": row.retained, "decided_on": row.decided_on,
+        "decision": _waiting_for(spec, row.state) if c.item == "decision" else "",
     }
     name = f"email/{template_for_day(c.template, (c.due_on - today).days)}.txt.j2"
     if templates is None:
@@ -273,8 +287,8 @@ def reply_to(c: Candidate, ctx: Context) -> str | None:
     reply_to``, else to the sender; staff mail needs no Reply-To."""
     if c.role in ("coordinator", "supervisor"):
         return None
-    row = c.context["row"]
-    return (mailbox(row["coordinator_display"] or row["coordinator"], row["coordinator_email"])
+    row = c.context.row
+    return (mailbox(row.coordinator_display or row.coordinator, row.coordinator_email)
             or ctx.settings.mail.reply_to or ctx.settings.mail.sender)
 
 
@@ -314,8 +328,8 @@ class Enqueued:
 
 
 def _preview(c: Candidate, subject: str) -> dict[str, Any]:
-    row = c.context["row"]
-    return {"case": c.case_id, "company": row["company_name"], "item": c.item, "item_ref": c.item_ref,
+    row = c.context.row
+    return {"case": c.case_id, "company": row.company_name, "item": c.item, "item_ref": c.item_ref,
             "rung": c.rung, "to": c.to_addr, "recipient_role": c.role, "subject": subject,
             "send_on": c.send_on, "due_on": c.due_on}
 

@@ -181,3 +181,33 @@ class ScheduledSession:
     nominal_due_on: dt.date
     due_on: dt.date
     council: str
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """A case with a reminder item open (DOMAIN.md §9), as a sweep reads it: the case with its company,
+    lead support org and coordinator (what a message says and whom it goes to); for a session item the
+    session (``seq`` to ``due_on``), for a holdback item what is still held back and when it was decided."""
+
+    case_id: str
+    program: str
+    track: str
+    council: str
+    state: str
+    coordinator: str | None
+    accepted_on: dt.date | None
+    validity_until: dt.date | None
+    rule_set: str
+    state_since: dt.date
+    plan_date: dt.date | None
+    company_name: str
+    lead_name: str | None
+    lead_email: str | None
+    coordinator_email: str | None
+    coordinator_display: str | None
+    seq: int | None = None
+    kind: str | None = None
+    nominal_due_on: dt.date | None = None
+    due_on: dt.date | None = None
+    retained: int = 0
+    decided_on: dt.date | None = None

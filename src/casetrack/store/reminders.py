@@ -17,6 +17,7 @@ from .browse import StateRule, in_states
 from .reminder_records import (
     ClosureDay,
     CouncilContact,
+    DueItem,
     FinishedSweep,
     HeldLease,
     NewMessage,
@@ -73,11 +74,9 @@ def readdressed(body: str, old_name: str | None, new_name: str | None, mention: 
     return text
 
 
-def _dicts(result: CursorResult[Any], **more: Any) -> list[dict[str, Any]]:
-    """The rows of ``result`` as plain dicts (with ``more`` in each): a sweep reads one per open item."""
-    keys = list(result.keys())
-    return [{**dict(zip(keys, row, strict=True)), **more} if more else dict(zip(keys, row, strict=True))
-            for row in result]
+def _due_items(result: CursorResult[Any]) -> list[DueItem]:
+    """The rows of ``result`` as open items: a sweep reads one per open item."""
+    return [DueItem(**row) for row in result.mappings()]
 
 
 def _messages(result: CursorResult[Any]) -> list[OutboxMessage]:
@@ -157,7 +156,7 @@ class ReminderRepo:
                  outbox.c.to_addr.in_(select(users.c.email).where(users.c.council.in_(in_scope))))))
 
     # -- what is due ---------------------------------------------------------------------------
-    def open_sessions(self, program: str, states: Sequence[str], due_until: dt.date) -> list[dict[str, Any]]:
+    def open_sessions(self, program: str, states: Sequence[str], due_until: dt.date) -> list[DueItem]:
         """Scheduled sessions due by ``due_until`` of cases of ``program`` in ``states``."""
         # The open sessions due by then come first, from the partial index on open sessions' due dates,
         # and only then their cases: left to itself the planner walks every case of the program in
@@ -168,10 +167,10 @@ class ReminderRepo:
         query = _joined(select(*_case_columns(), due.c.seq, due.c.kind, due.c.nominal_due_on, due.c.due_on)
                         .select_from(due.join(cases, cases.c.id == due.c.case_id)))
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
-        return _dicts(self.conn.execute(self._scoped(query)))
+        return _due_items(self.conn.execute(self._scoped(query)))
 
     def cases_in(self, program: str, states: Sequence[str], *, accepted_by: dt.date | None = None,
-                 until_by: dt.date | None = None) -> list[dict[str, Any]]:
+                 until_by: dt.date | None = None) -> list[DueItem]:
         """Cases of ``program`` in ``states``; with ``accepted_by``, only those accepted by then (or, with
         ``until_by``, whose extended validity ends by then): the rest cannot have a rung due yet."""
         query = _joined(select(*_case_columns()).select_from(cases))
@@ -181,10 +180,9 @@ class ReminderRepo:
             if until_by is not None:
                 accepted = or_(and_(cases.c.validity_until.is_(None), accepted), cases.c.validity_until <= until_by)
             query = query.where(accepted)
-        return _dicts(self.conn.execute(self._scoped(query)))
+        return _due_items(self.conn.execute(self._scoped(query)))
 
-    def open_holdbacks(self, program: str, states: Sequence[str],
-                       decided_by: dt.date | None = None) -> list[dict[str, Any]]:
+    def open_holdbacks(self, program: str, states: Sequence[str], decided_by: dt.date | None = None) -> list[DueItem]:
         """Cases whose plan subsidy is partly held back and not yet released (decided by ``decided_by``)."""
         from .views import holdback_query
 
@@ -192,7 +190,7 @@ class ReminderRepo:
         query = _joined(select(*_case_columns(), base.c.open.label("retained"), base.c.decided_on)
                         .select_from(cases.join(base, base.c.id == cases.c.id)))
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
-        return _dicts(self.conn.execute(self._scoped(query)), released=0)
+        return _due_items(self.conn.execute(self._scoped(query)))
 
     def sessions_due_between(self, start: dt.date, end: dt.date, live: Sequence[StateRule]) -> list[UpcomingSession]:
         """Scheduled sessions due from ``start`` to ``end`` of cases in a state where sessions are ``live``."""
