@@ -186,3 +186,45 @@ def test_no_import_cycle_at_module_level() -> None:
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
+               ("time", "time"), ("time", "time_ns")}
+
+
+def _clock_reads(source: str) -> list[str]:
+    """The calls in ``source`` that read the machine's clock for a date or an instant (``datetime.now()``,
+    ``dt.date.today()``, ``time.time()``, also when the function was imported by name)."""
+    tree = ast.parse(source)
+    aliases = {a.asname or a.name: (node.module, a.name) for node in ast.walk(tree)
+               if isinstance(node, ast.ImportFrom) and node.module in ("datetime", "time") for a in node.names}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            owner = func.value.attr if isinstance(func.value, ast.Attribute) else getattr(func.value, "id", "")
+            if (aliases.get(owner, (None, owner))[1], func.attr) in CLOCK_READS:
+                found.append(f"line {node.lineno}: {ast.unparse(func)}()")
+        elif isinstance(func, ast.Name) and aliases.get(func.id) in CLOCK_READS:
+            found.append(f"line {node.lineno}: {func.id}()")
+    return found
+
+
+@pytest.mark.parametrize("package", ["store", "domain"])
+def test_no_clock_in_the_store_or_the_domain(package: str) -> None:
+    """One clock (the services' Context: ``now()`` and ``today``): the store writes the instants its
+    callers give it, and the domain's rules take the day they are judged on."""
+    offenders = {str(p.relative_to(SRC)): found for p in _modules(package)
+                 if (found := _clock_reads(p.read_text(encoding="utf-8")))}
+    assert offenders == {}
+
+
+@pytest.mark.parametrize("source", [
+    "import datetime as dt\nx = dt.datetime.now(dt.UTC)", "import datetime\nx = datetime.date.today()",
+    "from datetime import datetime\nx = datetime.now()", "from datetime import date as d\nx = d.today()",
+    "import time\nx = time.time()", "from time import time\nx = time()",
+])
+def test_the_clock_scan_finds_every_spelling(source: str) -> None:
+    assert len(_clock_reads(source)) == 1

@@ -5,14 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .calendar import BusinessCalendar
 from .domain.case_records import CaseRecords
-from .domain.labels import SESSION_KINDS, SESSION_STATUS, label
+from .domain.labels import (
+    OUTBOX_STATUS,
+    RECIPIENT_ROLES,
+    REMINDER_ITEMS,
+    SESSION_KINDS,
+    SESSION_STATUS,
+    label,
+)
 from .domain.ledger import Entry, problems, totals
 from .domain.schedule import closed_days_passed
 from .workflow.spec import WorkflowSpec
+
+if TYPE_CHECKING:
+    from .domain.reminder_records import OutboxMessage
+
+OUTBOX_KEYS = ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on", "recipient_role", "to_addr",
+               "subject", "message_id", "attempts", "last_error", "created_at", "sent_at")
 
 
 def case_row(case: dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +62,13 @@ def history_row(h: dict[str, Any]) -> dict[str, Any]:
             "effective_on": h["effective_on"], "recorded_at": h["recorded_at"], "user": h["user"],
             "note": h["note"], "reason": h["reason"], "until": h["until"], "rule_set": h["rule_set"],
             "corrects": h.get("corrects")}
+
+
+def outbox_row(m: OutboxMessage, rung_label: str) -> dict[str, Any]:
+    """One message as ``outbox list`` shows it (CLI.md keys), with the labels people read."""
+    return {**{k: getattr(m, k) for k in OUTBOX_KEYS},
+            "status_label": label(OUTBOX_STATUS, m.status), "item_label": label(REMINDER_ITEMS, m.item),
+            "rung_label": rung_label, "recipient_role_label": label(RECIPIENT_ROLES, m.recipient_role)}
 
 
 def money_view(claims: Sequence[Mapping[str, Any]], entries: Sequence[Mapping[str, Any]],

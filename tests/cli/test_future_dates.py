@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from casetrack.store.db import get_engine, set_council_scope, transaction
-from casetrack.store.repo import Repo, utcnow
+from casetrack.store.repo import Repo
 from casetrack.store.tables import Case
 from tests.cli.helpers import R405_DATES, adv, doc, drive_405, history, open_early, show
 from tests.conftest import ADMIN, Cli, World
@@ -36,7 +36,7 @@ def _accept_on_far_future(cli: Cli, case_id: str) -> None:
         assert case is not None and case["state"] == "applied"
         repo.insert_history({
             "case_id": case_id, "event": "accept", "from_state": "applied", "to_state": "drafting",
-            "effective_on": FAR, "recorded_at": utcnow(), "user": "tester", "note": None, "reason": None,
+            "effective_on": FAR, "recorded_at": dt.datetime.now(dt.UTC), "user": "tester", "note": None, "reason": None,
             "until": None, "rule_set": case["rule_set"]})
         conn.execute(cases.update().where(cases.c.id == case_id).values(
             state="drafting", state_since=FAR, accepted_on=FAR, version=case["version"] + 1))

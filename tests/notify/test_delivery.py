@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,8 @@ import sqlalchemy as sa
 from casetrack.notify import messages
 from casetrack.notify.senders import DeliveryFailure, make_sender
 from casetrack.services import reminders as rem
+from casetrack.services.context import utc_now
 from casetrack.store.db import get_engine
-from casetrack.store.repo import utcnow
 from tests.conftest import Cli, World
 from tests.notify.conftest import SmtpServer, write_settings
 from tests.notify.helpers import (
@@ -51,10 +52,10 @@ def counts_of(result: dict) -> tuple[int, int, int, int]:
 
 def deliver_at(db_url: str, config: Path, day: str, later: dt.timedelta) -> dict[str, int]:
     """Deliver the outbox as if ``later`` had passed (pending rows wait for their backoff)."""
-    ctx = context(db_url, day, config)
+    ctx = replace(context(db_url, day, config), clock=lambda: utc_now() + later)
     sender = make_sender(ctx.settings)
     try:
-        return rem.deliver(ctx, sender, now=utcnow() + later)
+        return rem.deliver(ctx, sender)
     finally:
         sender.close()
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from casetrack.calendar import BusinessCalendar
+from casetrack.domain.reminder_records import CouncilContact, DueItem
 from casetrack.notify.messages import build, split_rendered
 from casetrack.notify.render import render
 from casetrack.resources import templates_dir
@@ -20,8 +22,7 @@ from casetrack.workflow.registry import all_workflows
 GOLDEN = Path(__file__).with_name("golden")
 SENDER = "東京都中小企業活性化協議会 <casetrack@council.example.jp>"
 REPLY_TO = "佐藤 花子 <sato@council.example.jp>"
-COUNCILS = {"13": {"name": "東京都中小企業活性化協議会", "address": "東京都千代田区丸の内2-5-1",
-                   "phone": "03-3283-7425"}}
+COUNCILS = {"13": CouncilContact("東京都中小企業活性化協議会", "東京都千代田区丸の内2-5-1", "03-3283-7425")}
 DUE = dt.date(2027, 5, 6)  # session 1 of the 405 case in tests/notify/helpers.py (nominal 2027-05-03)
 # (program, item, rung, role, the day it is rendered on, its file)
 CASES = [
@@ -37,15 +38,16 @@ CASES = [
 APPLIED_ON = dt.date(2026, 12, 7)  # the decision rung's case: 利用申請済 since then, 14 days on 2026-12-21
 
 
-def _row(program: str) -> dict[str, object]:
+def _row(program: str) -> DueItem:
     spec = all_workflows()[program]
-    return {"council": "13", "rule_set": spec.rule_sets[0].id, "case_id": "13-2026-0001",
-            "company_name": "株式会社みどり工房", "track": next(iter(spec.tracks)), "state": "monitoring",
-            "coordinator": "sato", "coordinator_display": "佐藤 花子", "coordinator_email": "sato@council.example.jp",
-            "lead_name": "みなと税理士法人", "lead_email": "office@minato-tax.example.jp",
-            "accepted_on": dt.date(2026, 4, 20), "seq": 1, "kind": "regular",
-            "nominal_due_on": dt.date(2027, 5, 3), "due_on": DUE, "retained": 1_000_000, "released": 0,
-            "decided_on": dt.date(2026, 12, 21)}
+    return DueItem(council="13", rule_set=spec.rule_sets[0].id, case_id="13-2026-0001", program=program,
+                   company_name="株式会社みどり工房", track=next(iter(spec.tracks)), state="monitoring",
+                   state_since=dt.date(2026, 12, 21), plan_date=None, validity_until=None,
+                   coordinator="sato", coordinator_display="佐藤 花子", coordinator_email="sato@council.example.jp",
+                   lead_name="みなと税理士法人", lead_email="office@minato-tax.example.jp",
+                   accepted_on=dt.date(2026, 4, 20), seq=1, kind="regular",
+                   nominal_due_on=dt.date(2027, 5, 3), due_on=DUE, retained=1_000_000,
+                   decided_on=dt.date(2026, 12, 21))
 
 
 def _anchor(item: str) -> dt.date:
@@ -87,14 +89,14 @@ def test_reminder_templates_match_their_golden_files(program: str, item: str, ru
     template = next(r.template for r in spec.reminders[item].rungs if r.id == rung)
     row = _row(program)
     if item == "decision":
-        row |= {"state": "applied", "state_since": APPLIED_ON}
-    staff = {"coordinator": (row["coordinator_email"], row["coordinator_display"]),
+        row = replace(row, state="applied", state_since=APPLIED_ON)
+    staff = {"coordinator": (row.coordinator_email, row.coordinator_display),
              "supervisor": ("kimura@council.example.jp", "木村 一郎")}
     c = rem.Candidate(key="k", case_id="13-2026-0001", item=item, item_ref="13-2026-0001#1", rung=rung,
                       due_on=_anchor(item), send_on=day, role=role, template=template,
-                      context={"spec": spec, "row": row, "anchor": _anchor(item), "calendar": BusinessCalendar()},
-                      to_addr=str(staff[role][0] if role in staff else row["lead_email"]),
-                      to_name=str(staff[role][1] if role in staff else row["lead_name"]))
+                      context=rem.ItemContext(spec, row, BusinessCalendar()),
+                      to_addr=str(staff[role][0] if role in staff else row.lead_email),
+                      to_name=str(staff[role][1] if role in staff else row.lead_name))
     subject, body = rem._render(c, day, COUNCILS)
     msg = build(sender=SENDER, to_addr=c.to_addr or "", to_name=c.to_name, subject=subject, body=body,
                 message_id="<x@council.example.jp>", reply_to=REPLY_TO if role == "support_org" else None)

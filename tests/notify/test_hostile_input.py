@@ -29,6 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casetrack.calendar import BusinessCalendar
+from casetrack.domain.reminder_records import CouncilContact, DueItem
 from casetrack.exchange.writers import DANGEROUS, Column, defuse, write_csv, write_xlsx
 from casetrack.notify.messages import build, one_line
 from casetrack.notify.render import render
@@ -135,23 +136,22 @@ def _reminder_candidates(company: str, adviser: str, coordinator: str) -> list[r
     seen: dict[tuple[str, str], rem.Candidate] = {}
     for spec in all_workflows().values():
         for kind, item in spec.reminders.items():
-            row = {
-                "council": "13", "rule_set": spec.rule_sets[0].id, "case_id": "13-2026-0001",
-                "company_name": company, "track": next(iter(spec.tracks)), "state": item.open_in[0],
-                "coordinator": coordinator, "lead_name": adviser, "lead_email": TO_ADDR,
-                "coordinator_display": None, "coordinator_email": "sato@council.example.jp",
-                "accepted_on": dt.date(2026, 4, 20), "seq": 1, "kind": "regular",
-                "nominal_due_on": dt.date(2027, 5, 3), "due_on": dt.date(2027, 5, 6), "retained": 1_000_000,
-                "released": 0, "decided_on": dt.date(2026, 12, 21),
-            }
+            row = DueItem(
+                council="13", rule_set=spec.rule_sets[0].id, case_id="13-2026-0001", program=spec.program,
+                company_name=company, track=next(iter(spec.tracks)), state=item.open_in[0],
+                state_since=dt.date(2026, 12, 21), plan_date=None, validity_until=None,
+                coordinator=coordinator, lead_name=adviser, lead_email=TO_ADDR,
+                coordinator_display=None, coordinator_email="sato@council.example.jp",
+                accepted_on=dt.date(2026, 4, 20), seq=1, kind="regular",
+                nominal_due_on=dt.date(2027, 5, 3), due_on=dt.date(2027, 5, 6), retained=1_000_000,
+                decided_on=dt.date(2026, 12, 21))
             for rung in item.rungs:
                 for role in rung.to:
                     name = adviser if role == "support_org" else coordinator
                     seen.setdefault((rung.template, role), rem.Candidate(
                         key="k", case_id="13-2026-0001", item=kind, item_ref="13-2026-0001#1", rung=rung.id,
                         due_on=dt.date(2027, 5, 6), send_on=dt.date(2027, 4, 6), role=role,
-                        template=rung.template, context={"spec": spec, "row": row, "anchor": dt.date(2027, 5, 6),
-                                                                  "calendar": BusinessCalendar()},
+                        template=rung.template, context=rem.ItemContext(spec, row, BusinessCalendar()),
                         to_addr=TO_ADDR, to_name=name))
     return list(seen.values())
 
@@ -166,7 +166,7 @@ def test_every_reminder_template_is_checked() -> None:
 @given(company=hostile_names(), adviser=hostile_names(max_size=300), council=hostile_names(max_size=300))
 def test_hostile_names_in_reminders(company: str, adviser: str, council: str) -> None:
     """Rendered as the sweep renders them (``_render``: template, then subject = first line, one_line)."""
-    councils = {"13": {"name": council, "address": council, "phone": council}}
+    councils = {"13": CouncilContact(council, council, council)}
     for c in _reminder_candidates(company, adviser, "sato"):
         # the day each template is true on (a session's due date is 2027-05-06)
         day = {"session_due": dt.date(2027, 5, 6), "session_overdue": dt.date(2027, 5, 13),

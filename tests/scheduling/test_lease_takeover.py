@@ -29,7 +29,7 @@ def _holder(cli: Cli) -> str | None:
     with transaction(get_engine(cli.db_url), write=False) as conn:
         set_council_scope(conn, None)
         row = ReminderRepo(conn).lease(LEASE)
-    return None if row is None else str(row["holder"])
+    return None if row is None else row.holder
 
 
 def _dead_pid() -> int:

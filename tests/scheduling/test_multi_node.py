@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from casetrack import services
+from casetrack.domain.reminder_records import OutboxMessage
 from casetrack.services import delivery
 from casetrack.services.reminders import enqueue_due
 from casetrack.settings import SchedulerSettings, Settings
@@ -209,12 +210,12 @@ def test_paused_between_reading_and_sending(db_url: str, monkeypatch: pytest.Mon
     taken: list[int] = []
     still_due = delivery._still_due
 
-    def paused(ctx_: services.Context, repo: Any, row: dict[str, Any]) -> bool:
+    def paused(repo: Any, message: OutboxMessage) -> bool:
         if not taken:
-            taken.append(row["id"])
+            taken.append(message.id)
             time.sleep(1.2)  # paused past its claims (lease_seconds = 1) ...
-            _take_over(db_url, row["id"])  # ... which another scheduler claimed meanwhile
-        return still_due(ctx_, repo, row)
+            _take_over(db_url, message.id)  # ... which another scheduler claimed meanwhile
+        return still_due(repo, message)
 
     monkeypatch.setattr(delivery, "_still_due", paused)
     sender = _Recorder()
@@ -266,4 +267,4 @@ def test_a_claim_takes_one_batch_whatever_the_plan(db_url: str) -> None:
         claimed = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE claimed_by = 'me'")).scalar_one()
         conn.rollback()
     assert len(rows) == 10 and claimed == 10
-    assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+    assert [r.id for r in rows] == sorted(r.id for r in rows)

@@ -320,7 +320,8 @@ def _plan(conn: sa.Connection, query: sa.Select) -> str:  # type: ignore[type-ar
 
 NATIONAL_STATISTICS = {  # sqlite_stat1 of the 100,000-case database (bench/generate.py --seed 1), after ANALYZE
     "cases": {"ix_cases_company_id": "100000 1", "ix_cases_coordinator": "100000 695",
-              "ix_cases_council_state": "100000 2084 174", "ix_cases_state_since_council": "100000 8334 7 2",
+              "ix_cases_council_state": "100000 2084 174",
+              "ix_cases_council_company": "100000 2084 1", "ix_cases_state_since_council": "100000 8334 7 2",
               "sqlite_autoindex_cases_1": "100000 1"},
     "company": {"sqlite_autoindex_company_1": "100000 1"},
     "ledger_entry": {"ix_ledger_entry_case_id": "153887 3", "ix_ledger_holdback": "26700 1",

@@ -120,9 +120,12 @@ class Globals:
 
 
 def tokyo_today() -> dt.date:
+    """Today in Asia/Tokyo by the services' clock (the day a command acts on without ``--today``)."""
     from zoneinfo import ZoneInfo
 
-    return dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    from ..services import utc_now
+
+    return utc_now().astimezone(ZoneInfo("Asia/Tokyo")).date()
 
 
 def _os_user() -> str:

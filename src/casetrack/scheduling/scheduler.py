@@ -47,8 +47,9 @@ class SweepJob:
                 if self.holding:
                     log.warning("lost the sweep lease")
                 self.holding = False
-                held = self.lease.current() or {}
-                self.report({"event": "waiting", "holder": held.get("holder"), "until": held.get("expires_at")})
+                held = self.lease.current()
+                self.report({"event": "waiting", "holder": held.holder if held else None,
+                             "until": held.expires_at if held else None})
                 return
             self.holding = True
             counts = sweep(self.ctx, self.today(), lease=self.lease)
@@ -61,13 +62,14 @@ class SweepJob:
 
 def run(ctx: Context, *, interval_seconds: float, today: Callable[[], dt.date] | None = None,
         report: Callable[[dict[str, Any]], None] = lambda _: None, lease_holder: str | None = None) -> None:
-    """Block until SIGTERM or SIGINT; sweep every ``interval_seconds``."""
+    """Block until SIGTERM or SIGINT; sweep every ``interval_seconds``. Each tick sweeps as of ``today()``
+    (default: the day in Asia/Tokyo by the context's clock, the same clock its records are written by)."""
     from ..services.reminders import check_mail_settings, check_multi_node
 
     ctx.authorize("scheduler.run")
     check_multi_node(ctx)
     check_mail_settings(ctx)  # exit 2 naming the key before the first tick, not an error every tick
-    today_fn = today or (lambda: dt.datetime.now(TOKYO).date())
+    today_fn = today or (lambda: ctx.now().astimezone(TOKYO).date())
     lease = Lease(ctx, lease_holder)
     job = SweepJob(ctx, today_fn, lease, report)
     scheduler = BackgroundScheduler(
@@ -75,7 +77,7 @@ def run(ctx: Context, *, interval_seconds: float, today: Callable[[], dt.date] |
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     scheduler.add_job(job, IntervalTrigger(seconds=interval_seconds, timezone=TOKYO), id="sweep",
-                      next_run_time=dt.datetime.now(TOKYO))
+                      next_run_time=dt.datetime.now(TOKYO))  # the timer runs on the machine's clock
     stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:

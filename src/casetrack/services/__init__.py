@@ -17,6 +17,7 @@ _WHERE = {
     "database_url": "context",
     "redact_url": "context",
     "translate_db_error": "context",
+    "utc_now": "context",
     "LenderArg": "parsing",
     "AgreementArg": "parsing",
     "parse_agreement": "parsing",
@@ -106,7 +107,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         show_case,
     )
     from .closures import change_closure, list_closures  # noqa: F401
-    from .context import Actor, Context, database_url, redact_url, translate_db_error  # noqa: F401
+    from .context import Actor, Context, database_url, redact_url, translate_db_error, utc_now  # noqa: F401
     from .dashboard import case_page, search_cases, today_page  # noqa: F401
     from .doctor import doctor  # noqa: F401
     from .documents import add_document  # noqa: F401

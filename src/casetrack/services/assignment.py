@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import BadInput, NotFound, NotPermitted
 from ..store.reminders import ReminderRepo
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from ..workflow.registry import all_workflows
 from .context import Context, load_case, stale
 
@@ -32,7 +32,7 @@ def _check_acts_for(repo: Repo, name: str, council: str) -> None:
                        ja=[f"{name} は協議会 {council} の職員ではありません。"])
 
 
-def _move(repo: Repo, case: dict[str, Any], new: dict[str, Any], on: dt.date, user: str,
+def _move(ctx: Context, repo: Repo, case: dict[str, Any], new: dict[str, Any], on: dt.date,
           note: str | None) -> dict[str, Any]:
     """Write one reassignment: the case, its history row, its pending coordinator mail."""
     old = case["coordinator"]
@@ -40,7 +40,7 @@ def _move(repo: Repo, case: dict[str, Any], new: dict[str, Any], on: dt.date, us
         raise stale(case["id"])
     row = repo.insert_history({
         "case_id": case["id"], "event": EVENT, "from_state": case["state"], "to_state": case["state"],
-        "effective_on": on, "recorded_at": utcnow(), "user": user, "note": note or None,
+        "effective_on": on, "recorded_at": ctx.now(), "user": ctx.user, "note": note or None,
         "reason": f"担当者 {old or '-'} → {new['name']}", "until": None, "rule_set": case["rule_set"],
     })
     mail = ReminderRepo(repo.conn).readdress_pending(
@@ -76,7 +76,7 @@ def assign(ctx: Context, case_id: str, coordinator: str, *, on: dt.date | None =
         if case["coordinator"] == coordinator:
             raise BadInput(f"{coordinator} is already the coordinator of case {case_id}",
                            ja=[f"{coordinator} はすでに案件 {case_id} の担当です。"])
-        return _move(repo, case, new, on, ctx.user, note)
+        return _move(ctx, repo, case, new, on, note)
 
 
 def reassign(ctx: Context, *, from_: str, to: str, council: str | None = None, dry_run: bool = False,
@@ -108,7 +108,7 @@ def reassign(ctx: Context, *, from_: str, to: str, council: str | None = None, d
             moved = [{"case": c["id"], "council": c["council"], "state": c["state"], "from": from_, "to": to,
                       "on": on} for c in cases]
         else:
-            moved = [_move(repo, c, new, on, ctx.user, note) for c in cases]
+            moved = [_move(ctx, repo, c, new, on, note) for c in cases]
     return {"moved": len(moved), "from": from_, "to": to, "dry_run": dry_run, "cases": moved}
 
 

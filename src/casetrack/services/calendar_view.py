@@ -18,6 +18,7 @@ from typing import Any
 from ..calendar import COUNCIL_CLOSURE, FIRST_YEAR, LAST_YEAR, covers
 from ..domain import deadlines, policy
 from ..domain.dates import add_months, end_of_month, parse_date
+from ..domain.reminder_records import ClosureDay
 from ..domain.wareki import wareki
 from ..errors import BadInput, NotFound
 from ..store.calendar_reads import CalendarRepo, CaseDateWindow
@@ -90,7 +91,7 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
         home = (repo.user(actor.name) or {}).get("council") if actor.role is not None else None
         rrepo = ReminderRepo(repo.conn)
         cals = calendars(ctx, rrepo)
-        closure_rows = [r for r in rrepo.closures() if first <= r["day"] <= last]
+        closure_rows = [r for r in rrepo.closures() if first <= r.day <= last]
         reach = sorted(directory) if ctx.scope is None else sorted(c for c in ctx.scope if c in directory)
         if council is not None:
             if council not in directory:
@@ -218,13 +219,13 @@ def _parse_day(text: str, first: dt.date, last: dt.date) -> dt.date:
     return chosen
 
 
-def _closure_names(rows: list[dict[str, Any]], council: str | None) -> dict[dt.date, str]:
+def _closure_names(rows: list[ClosureDay], council: str | None) -> dict[dt.date, str]:
     """The reason shown for each closure of ``council`` (and of every council) from the database."""
     out: dict[dt.date, str] = {}
     for r in rows:
-        if r["council"] is None or r["council"] == council:
-            text = r["reason"] or (COUNCIL_CLOSURE if r["council"] else "全協議会の休業日")
-            out[r["day"]] = f"{out[r['day']]}・{text}" if r["day"] in out else text
+        if r.council is None or r.council == council:
+            text = r.reason or (COUNCIL_CLOSURE if r.council else "全協議会の休業日")
+            out[r.day] = f"{out[r.day]}・{text}" if r.day in out else text
     return out
 
 

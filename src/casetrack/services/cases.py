@@ -14,7 +14,7 @@ from ..domain.facts import CaseFacts
 from ..domain.schedule import PlannedSession, early_sessions, regular_sessions
 from ..errors import BadInput, NotFound, Refused
 from ..store.case_reads import case_records
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import all_workflows, workflow
 from ..workflow.spec import WorkflowSpec
@@ -130,7 +130,7 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
             "opened_on": opened_on, "interim_monitoring": interim_monitoring,
             "monitoring_interval_months": interval_months, "reuse_reason": reuse_reason or None,
             "reuse_ground": reuse_ground,
-            "version": 1, "created_at": utcnow(),
+            "version": 1, "created_at": ctx.now(),
         })
         repo.insert_links(
             case_id,
@@ -141,7 +141,7 @@ def open_case(ctx: Context, *, program: str, track: str | None, council: str, co
         )
         repo.insert_history({
             "case_id": case_id, "event": "open", "from_state": None, "to_state": spec.initial,
-            "effective_on": opened_on, "recorded_at": utcnow(), "user": ctx.user, "note": None,
+            "effective_on": opened_on, "recorded_at": ctx.now(), "user": ctx.user, "note": None,
             "reason": reuse_reason or None, "until": None, "rule_set": rule_set.id,
         })
         return view_in(ctx, repo, repo.case(case_id) or {}, spec)
@@ -215,7 +215,7 @@ def correct_history(ctx: Context, case_id: str, seq: int, *, note: str, on: dt.d
             raise stale(case_id)
         row = repo.insert_history({
             "case_id": case_id, "event": "correct", "from_state": case["state"], "to_state": case["state"],
-            "effective_on": on or ctx.today, "recorded_at": utcnow(), "user": ctx.user, "note": note.strip(),
+            "effective_on": on or ctx.today, "recorded_at": ctx.now(), "user": ctx.user, "note": note.strip(),
             "reason": None, "until": None, "rule_set": values.get("rule_set", case["rule_set"]), "corrects": seq,
         })
     return presenters.history_row(row)
@@ -296,7 +296,7 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
             raise stale(case_id)
         repo.insert_history({
             "case_id": case_id, "event": event_id, "from_state": move.source, "to_state": move.target,
-            "effective_on": on, "recorded_at": utcnow(), "user": ctx.user, "note": note,
+            "effective_on": on, "recorded_at": ctx.now(), "user": ctx.user, "note": note,
             "reason": reason, "until": until, "rule_set": rule_set.id,
         })
         if agreed:
@@ -306,7 +306,7 @@ def advance(ctx: Context, case_id: str, event_id: str, *, on: dt.date | None = N
             repo.insert_sessions(case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, on, repo))
         for component in spec.components.values():
             if component.decided_by == event_id:
-                decide_claim_by_event(repo, spec, {**case, **values}, component.id, on, ctx.user)
+                decide_claim_by_event(ctx, repo, spec, {**case, **values}, component.id, on)
         if not view:
             state = spec.states[move.target]
             return {"id": case_id, "event": event_id, "event_label": spec.events[event_id].ja, "from": move.source,

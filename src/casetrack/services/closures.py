@@ -8,24 +8,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..calendar import BusinessCalendar
+from ..domain.reminder_records import ClosureDay
 from ..domain.schedule import next_business_day
 from ..errors import BadInput, NotFound, NotPermitted
 from ..store.reminders import ReminderRepo
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from .context import Context
 
 
 def calendars(ctx: Context, rrepo: ReminderRepo,
-              extra: Sequence[dict[str, Any]] = ()) -> dict[str | None, BusinessCalendar]:
+              extra: Sequence[ClosureDay] = ()) -> dict[str | None, BusinessCalendar]:
     """A business calendar per council: the national one, the settings' closures and the database's
-    (and ``extra`` rows as the database gives them — {"day", "council", "reason"} — as if recorded:
-    ``whatif``)."""
-    rows = [*rrepo.closures(), *extra]
+    (and ``extra`` closures as if recorded: ``whatif``)."""
     common: dict[dt.date, list[str]] = {day: [] for day in ctx.settings.closures}
     by_council: dict[str, dict[dt.date, list[str]]] = {}
-    for r in rows:
-        days = common if r["council"] is None else by_council.setdefault(r["council"], {})
-        days.setdefault(r["day"], []).extend([r["reason"]] if r["reason"] else [])
+    for r in [*rrepo.closures(), *extra]:
+        days = common if r.council is None else by_council.setdefault(r.council, {})
+        days.setdefault(r.day, []).extend([r.reason] if r.reason else [])
 
     def calendar(*parts: dict[dt.date, list[str]]) -> BusinessCalendar:
         merged: dict[dt.date, list[str]] = {}
@@ -54,8 +53,7 @@ def list_closures(ctx: Context) -> list[dict[str, Any]]:
     ctx.authorize("registry.read")
     with ctx.read() as repo:
         rows = ReminderRepo(repo.conn).closures()
-    out = [{"day": r["day"], "council": r["council"] or "all", "reason": r["reason"], "source": "database"}
-           for r in rows]
+    out = [{"day": r.day, "council": r.council or "all", "reason": r.reason, "source": "database"} for r in rows]
     out += [{"day": d, "council": "all", "reason": None, "source": "settings"} for d in ctx.settings.closures]
     return sorted(out, key=lambda r: (r["day"], r["council"]))
 
@@ -77,16 +75,16 @@ def change_closure(ctx: Context, day: dt.date, *, council: str | None, reason: s
             if not rrepo.remove_closure(council, day):
                 raise NotFound("closure", f"{day} ({council or 'all councils'})",
                                ja=[f"{day} は{f'協議会 {council} の' if council else '全協議会の'}休業日ではありません。"])
-        elif not rrepo.add_closure(council, day, reason, utcnow()):
+        elif not rrepo.add_closure(council, day, reason, ctx.now()):
             raise BadInput(f"{day} is already a closure for {council or 'all councils'}",
                            ja=[f"{day} はすでに{council and f'協議会 {council} の' or '全協議会の'}休業日です。"])
         cals = calendars(ctx, rrepo)
         moved = []
         for s in rrepo.scheduled_sessions_from(council, day):
-            cal = cals.get(s["council"]) or cals[None]
-            due = next_business_day(s["nominal_due_on"], cal.is_closed)
-            if due != s["due_on"]:
-                rrepo.move_session(s["case_id"], s["seq"], due)
-                moved.append({"case": s["case_id"], "seq": s["seq"], "nominal_due_on": s["nominal_due_on"],
-                              "from": s["due_on"], "to": due})
+            cal = cals.get(s.council) or cals[None]
+            due = next_business_day(s.nominal_due_on, cal.is_closed)
+            if due != s.due_on:
+                rrepo.move_session(s.case_id, s.seq, due)
+                moved.append({"case": s.case_id, "seq": s.seq, "nominal_due_on": s.nominal_due_on,
+                              "from": s.due_on, "to": due})
     return {"day": day, "council": council or "all", "reason": reason, "removed": remove, "moved": moved}

@@ -6,6 +6,7 @@ PostgreSQL's row-level security)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -50,9 +51,18 @@ class Actor:
         return self.councils
 
 
+def utc_now() -> dt.datetime:
+    """The real clock: this instant, in UTC. What a Context reads unless it is given another clock."""
+    return dt.datetime.now(dt.UTC)
+
+
 @dataclass
 class Context:
-    """Who acts, on which database, as of which day. Built once per command.
+    """Who acts, on which database, as of which day and instant. Built once per command.
+
+    ``today`` is the day rules are judged on (``--today``); ``now()`` is the instant written into every
+    record (history, ledger, outbox, access log…), in UTC, from ``clock``: the one clock of casetrack —
+    the store has none, and a test fixes it here.
 
     Every use case calls ``authorize(action)`` before its first unit of work; a unit of work opened
     without it is refused, so a use case that forgets the check fails loudly instead of seeing
@@ -65,6 +75,11 @@ class Context:
     scope: frozenset[str] | None = None  # councils the actor may see (set by authorize); None: all
     trusted: bool = False
     authorized: str | None = None  # the last action authorised
+    clock: Callable[[], dt.datetime] = field(default=utc_now, repr=False)
+
+    def now(self) -> dt.datetime:
+        """This instant by the context's clock (aware, UTC)."""
+        return self.clock().astimezone(dt.UTC)
 
     @cached_property
     def engine(self) -> Engine:
@@ -128,10 +143,8 @@ class Context:
 
     def log_access(self, what: str, rows: int) -> None:
         """Record that the actor read personal fields (people's names, e-mails): one access-log row."""
-        from ..store.repo import utcnow
-
         with self.write() as repo:
-            repo.log_access({"at": utcnow(), "user": self.user, "action": self.authorized or "",
+            repo.log_access({"at": self.now(), "user": self.user, "action": self.authorized or "",
                              "what": what[:200], "rows": rows})
 
     def read(self) -> _UnitOfWork:

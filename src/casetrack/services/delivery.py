@@ -11,15 +11,15 @@ import time
 import uuid
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from .. import crash_points
+from ..domain.reminder_records import HeldLease, OutboxMessage, Outcome
 from ..domain.reminders import backoff_seconds
 from ..errors import BadInput
 from ..notify import messages
 from ..notify.senders import PermanentFailure, Sender, TemporaryFailure
 from ..store.reminders import ReminderRepo
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from ..workflow.registry import all_workflows
 from .context import Context
 from .reminder_plan import _anchor
@@ -54,51 +54,52 @@ def holder_dead_here(holder: str) -> bool:
     return False
 
 
-def _still_due(ctx: Context, repo: Repo, row: dict[str, Any]) -> bool:
+def _still_due(repo: Repo, message: OutboxMessage) -> bool:
     """Is the item of an outbox message still open (else the message is dropped, not sent)?"""
-    if row["case_id"] is None:
+    if message.case_id is None:
         return True
-    case = repo.case(row["case_id"])
+    case = repo.case(message.case_id)
     if case is None:
         return False
     spec = all_workflows().get(case["program"])
-    item = spec.reminders.get(row["item"]) if spec else None
+    item = spec.reminders.get(message.item) if spec else None
     if spec is None or item is None or case["state"] not in item.open_in:
         return False
-    if row["item"] == "session":
-        seq = int(row["item_ref"].rpartition("#")[2])
+    if message.item == "session":
+        seq = int(message.item_ref.rpartition("#")[2])
         return any(s["seq"] == seq and s["status"] == "scheduled" for s in repo.case_sessions(case["id"]))
-    if row["item"] == "holdback":
+    if message.item == "holdback":
         entries = repo.case_ledger(case["id"])
         retained: int = sum(e["retained"] for e in entries)
         released: int = sum(e["released"] for e in entries)
         return retained > released
-    due_on: dt.date | None = row["due_on"]
-    return _anchor(spec, row["item"], {**case, "case_id": case["id"]}) == due_on
+    return _anchor(spec, message.item, rule_set=case["rule_set"], state_since=case["state_since"],
+                   accepted_on=case["accepted_on"], validity_until=case["validity_until"],
+                   decided_on=None) == message.due_on
 
 
-def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch: int = 200,
-            lease: Lease | None = None, today: dt.date | None = None) -> dict[str, int]:
+def deliver(ctx: Context, sender: Sender, batch: int = 200, lease: Lease | None = None,
+            today: dt.date | None = None) -> dict[str, int]:
     """Send every pending message whose time has come; each outcome committed right after its send.
 
     With a ``lease``, it is renewed as delivery goes on and checked before every send once a quarter
     of its time has passed since the last renewal: a sweep that lost it (outlived it, or was paused
     past it) stops before sending anything the new holder may send."""
     ctx.authorize("remind.run")
-    now = now or utcnow()
+    now = ctx.now()
     counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0, "skipped": 0}
     seen: set[int] = set()
     while True:
         with ctx.read() as repo:
-            rows = [r for r in ReminderRepo(repo.conn, ctx.scope).due_for_delivery(now, batch) if r["id"] not in seen]
-        if not rows:
+            due = [m for m in ReminderRepo(repo.conn, ctx.scope).due_for_delivery(now, batch) if m.id not in seen]
+        if not due:
             return counts
-        for row in rows:
-            seen.add(row["id"])
+        for message in due:
+            seen.add(message.id)
             if lease is not None and not lease.still_held():
                 counts["lease_lost"] = 1
                 return counts
-            _deliver_row(ctx, sender, row, now, counts, today=today)
+            _deliver_one(ctx, sender, message, now, counts, today=today)
 
 
 class _Claims:
@@ -110,15 +111,16 @@ class _Claims:
         self.mine: set[int] = set()
         self.since = 0.0  # time.monotonic() taken before the claims were last made or extended
 
-    def claim(self, batch: int) -> list[dict[str, Any]]:
+    def claim(self, batch: int) -> list[OutboxMessage]:
         # the claim's clock starts before the claim is made: a process frozen inside the transaction
         # (paused, swapped out) commits claims that may already have lapsed, and must treat them so
         self.since = time.monotonic()
         with self.ctx.write() as repo:
-            rows = ReminderRepo(repo.conn, self.ctx.scope).claim(self.holder, utcnow(), utcnow() + self.ttl, batch)
+            now = self.ctx.now()
+            claimed = ReminderRepo(repo.conn, self.ctx.scope).claim(self.holder, now, now + self.ttl, batch)
             crash_points.reach("in_claim")
-        self.mine = {r["id"] for r in rows}
-        return rows
+        self.mine = {m.id for m in claimed}
+        return claimed
 
     def holds(self, outbox_id: int) -> bool:
         """True if the message is surely still ours for at least half the claims' time: claimed or
@@ -127,15 +129,15 @@ class _Claims:
             self.since = time.monotonic()
             with self.ctx.write() as repo:
                 self.mine = ReminderRepo(repo.conn).extend_claims(self.holder, sorted(self.mine),
-                                                                  utcnow() + self.ttl)
+                                                                  self.ctx.now() + self.ttl)
         return outbox_id in self.mine
 
     def done(self, outbox_id: int) -> None:
         self.mine.discard(outbox_id)
 
 
-def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime | None = None,
-                    batch: int = 50, today: dt.date | None = None) -> dict[str, int]:
+def deliver_claimed(ctx: Context, sender: Sender, holder: str, batch: int = 50,
+                    today: dt.date | None = None) -> dict[str, int]:
     """Multi-node delivery (PostgreSQL): claim a batch nobody holds (SKIP LOCKED), send it, settle each
     message only while the claim is still ours. Claims last ``lease_seconds``; they are checked right
     before each send and extended once half of that has passed, so a scheduler paused past its claims
@@ -143,71 +145,72 @@ def deliver_claimed(ctx: Context, sender: Sender, holder: str, now: dt.datetime 
     What no check can close is a pause during the send itself: the server may take the message while
     its outcome is never committed here, and another scheduler sends it again (``sent_claim_lost``)."""
     ctx.authorize("remind.run")
-    now = now or utcnow()
+    now = ctx.now()
     counts = {"sent": 0, "failed": 0, "dead": 0, "dropped": 0, "skipped": 0}
     claims = _Claims(ctx, holder)
     while True:
-        rows = claims.claim(batch)
-        if not rows:
+        claimed = claims.claim(batch)
+        if not claimed:
             return counts
-        for row in rows:
-            if claims.holds(row["id"]):
-                _deliver_row(ctx, sender, row, now, counts, claimed_by=holder,
-                             still_ours=partial(claims.holds, row["id"]), today=today)
+        for message in claimed:
+            if claims.holds(message.id):
+                _deliver_one(ctx, sender, message, now, counts, claimed_by=holder,
+                             still_ours=partial(claims.holds, message.id), today=today)
             else:
                 counts["lost_claims"] = counts.get("lost_claims", 0) + 1
-            claims.done(row["id"])
+            claims.done(message.id)
 
 
-def outdated(row: dict[str, Any], today: dt.date | None) -> str | None:
+def outdated(message: OutboxMessage, today: dt.date | None) -> str | None:
     """Why a message written for an earlier day may no longer go out (None: it may): it was written while
     its item was still ahead (or due that very day) and the item has passed since — its text would say
     "approaching" or "today" of an overdue item. The next rung tells the truth instead."""
-    written = row.get("written_on")
-    if today is None or written is None or row["case_id"] is None or written >= today:
+    written = message.written_on
+    if today is None or written is None or message.case_id is None or written >= today:
         return None
-    due = row["due_on"]
+    due = message.due_on
     if written <= due < today:
         return f"outdated: written {written.isoformat()} before the item fell due on {due.isoformat()}"
     return None
 
 
-def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.datetime, counts: dict[str, int],
+def _deliver_one(ctx: Context, sender: Sender, message: OutboxMessage, now: dt.datetime, counts: dict[str, int],
                  claimed_by: str | None = None, still_ours: Callable[[], bool] | None = None,
                  today: dt.date | None = None) -> None:
     """Send one message and commit its outcome. With ``claimed_by``, only while the claim is that
     scheduler's: ``still_ours`` is asked right before the send (a claim lost by then: nothing sent),
     and an outcome it can no longer commit is counted apart (``lost_claims``; ``sent_claim_lost`` when
     the server had taken the message: another scheduler sends it too)."""
-    def settle(values: dict[str, Any]) -> bool:
+    def settle(outcome: Outcome) -> bool:
         with ctx.write() as repo:
-            return ReminderRepo(repo.conn).settle(row["id"], values, claimed_by)
+            return ReminderRepo(repo.conn).settle(message.id, outcome, claimed_by)
 
     def lost(key: str = "lost_claims") -> None:
         counts[key] = counts.get(key, 0) + 1
 
-    stale = outdated(row, today)
+    stale = outdated(message, today)
     if stale is not None:
-        if settle({"status": "skipped", "last_error": stale}):
+        if settle(Outcome("skipped", message.attempts, stale)):
             counts["skipped"] = counts.get("skipped", 0) + 1
         else:
             lost()
         return
     with ctx.read() as repo:
-        due = _still_due(ctx, repo, row)
+        due = _still_due(repo, message)
     if not due:
-        if settle({"status": "dropped", "last_error": "the item was done before delivery"}):
+        if settle(Outcome("dropped", message.attempts, "the item was done before delivery")):
             counts["dropped"] += 1
         else:
             lost()
         return
     try:
-        msg = messages.build(sender=ctx.settings.mail.sender, to_addr=row["to_addr"], to_name=row["to_name"],
-                             subject=row["subject"], body=row["body"], message_id=row["message_id"],
-                             reply_to=row.get("reply_to"))
+        if message.to_addr is None:
+            raise ValueError("no e-mail address")
+        msg = messages.build(sender=ctx.settings.mail.sender, to_addr=message.to_addr, to_name=message.to_name,
+                             subject=message.subject, body=message.body, message_id=message.message_id,
+                             date=ctx.now(), reply_to=message.reply_to)
     except (ValueError, TypeError, IndexError) as exc:  # an address the mail library cannot write
-        if settle({"status": "dead", "attempts": row["attempts"],
-                   "last_error": f"cannot build the message: {exc}"}):
+        if settle(Outcome("dead", message.attempts, f"cannot build the message: {exc}")):
             counts["dead"] += 1
         else:
             lost()
@@ -216,23 +219,22 @@ def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.date
         lost()
         return
     try:
-        sender.send(msg, f"{row['id']:08d}-{row['item']}-{row['rung']}")
+        sender.send(msg, f"{message.id:08d}-{message.item}-{message.rung}")
     except PermanentFailure as exc:
-        if settle({"status": "dead", "attempts": row["attempts"] + 1, "last_error": exc.reply}):
+        if settle(Outcome("dead", message.attempts + 1, exc.reply)):
             counts["dead"] += 1
         else:
             lost()
     except TemporaryFailure as exc:
-        attempts = row["attempts"] + 1
-        giving_up = (row.get("retried_at") or row["created_at"]) + dt.timedelta(hours=ctx.settings.mail.retry_hours)
+        attempts = message.attempts + 1
+        giving_up = (message.retried_at or message.created_at) + dt.timedelta(hours=ctx.settings.mail.retry_hours)
         if now >= giving_up:
-            done = settle({"status": "dead", "attempts": attempts,
-                           "last_error": f"gave up after {attempts} attempts over "
-                                         f"{ctx.settings.mail.retry_hours:g} h: {exc.reply}"})
+            done = settle(Outcome("dead", attempts, f"gave up after {attempts} attempts over "
+                                                    f"{ctx.settings.mail.retry_hours:g} h: {exc.reply}"))
             outcome = "dead"
         else:
-            done = settle({"attempts": attempts, "last_error": exc.reply,
-                           "next_attempt_at": now + dt.timedelta(seconds=backoff_seconds(attempts))})
+            done = settle(Outcome("pending", attempts, exc.reply,
+                                  next_attempt_at=now + dt.timedelta(seconds=backoff_seconds(attempts))))
             outcome = "failed"
         if done:
             counts[outcome] += 1
@@ -240,7 +242,7 @@ def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.date
             lost()
     else:
         crash_points.reach("after_send")
-        done = settle({"status": "sent", "attempts": row["attempts"] + 1, "sent_at": utcnow(), "last_error": None})
+        done = settle(Outcome("sent", message.attempts + 1, None, sent_at=ctx.now()))
         crash_points.reach("after_commit")
         if done:
             counts["sent"] += 1
@@ -263,11 +265,11 @@ class Lease:
         with self.ctx.write() as repo:
             ttl = dt.timedelta(seconds=self.ctx.settings.scheduler.lease_seconds)
             rrepo = ReminderRepo(repo.conn)
-            got = rrepo.take_lease(LEASE, self.holder, utcnow(), ttl)
+            got = rrepo.take_lease(LEASE, self.holder, self.ctx.now(), ttl)
             if not got:
                 held = rrepo.lease(LEASE)
-                if held is not None and holder_dead_here(held["holder"]):
-                    got = rrepo.take_over_lease(LEASE, held["holder"], self.holder, utcnow(), ttl)
+                if held is not None and holder_dead_here(held.holder):
+                    got = rrepo.take_over_lease(LEASE, held.holder, self.holder, self.ctx.now(), ttl)
         self._renewed = started if got else None
         return got
 
@@ -282,7 +284,7 @@ class Lease:
         with self.ctx.write() as repo:
             ReminderRepo(repo.conn).release_lease(LEASE, self.holder)
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> HeldLease | None:
         with self.ctx.read() as repo:
             return ReminderRepo(repo.conn).lease(LEASE)
 
@@ -294,14 +296,14 @@ def check_multi_node(ctx: Context) -> None:
                        ja=["[scheduler] multi_node には PostgreSQL が必要です（SQLite は一台のコンピューターのデータベースです）。スケジューラーを一つにするか、PostgreSQL に移してください。"])
 
 
-def lease_refusal(held: dict[str, Any]) -> str:
+def lease_refusal(held: HeldLease | None) -> str:
     """Why a sweep could not start: who holds the lease, and when it is taken over if that holder has
     stopped (a holder on this host that has died is taken over at once, so this names a live one or one
-    on another host)."""
-    host, pid = parse_holder(str(held.get("holder") or ""))
-    expires = held.get("expires_at")
-    until = expires.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(expires, dt.datetime) else str(expires)
-    who = f"{held.get('holder')}: host {host}, pid {pid}" if pid is not None else str(held.get("holder"))
+    on another host; None: it was released meanwhile)."""
+    holder = held.holder if held else ""
+    host, pid = parse_holder(holder)
+    until = held.expires_at.strftime("%Y-%m-%d %H:%M:%S UTC") if held else "None"
+    who = f"{holder}: host {host}, pid {pid}" if pid is not None else str(holder or None)
     if host == socket.gethostname():
         return (f"another sweep is running on this host ({who}); nothing done — try again when it has finished "
                 f"(its lease runs until {until})")

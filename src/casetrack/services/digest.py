@@ -7,15 +7,16 @@ from dataclasses import replace
 from typing import Any
 
 from ..domain.labels import FINDING_CODES
+from ..domain.reminder_records import NewMessage
 from ..notify import messages
 from ..notify.render import render
 from ..store.reminders import ReminderRepo
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from ..workflow.registry import all_workflows
 from .context import Context
 
 
-def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]]:
+def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[NewMessage]:
     """The weekly digest: one e-mail per coordinator with open cases, once per ISO week, from the
     configured weekday on (a scheduler down that day sends it the next)."""
     from ..store.views import ViewRepo
@@ -50,7 +51,7 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
     users = {u["name"]: u for u in repo.list_users()}
     listed = sorted({f.case for name in todo for f in findings.get(name, [])})
     companies = {k: v for i in range(0, len(listed), 500) for k, v in views.company_names(listed[i:i + 500]).items()}
-    now = utcnow()
+    now = ctx.now()
     rows = []
     for name in todo:
         user = users.get(name, {})
@@ -58,16 +59,14 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[dict[str, Any]
         text = render("email/weekly_digest.txt.j2", recipient={"name": user.get("display_name") or name, "login": name},
                       today=today, base_url=ctx.settings.web.base_url,
                       week_label=f"{year}年第{week}週", open_cases=open_counts[name], findings=mine,
-                      upcoming=[s for s in upcoming if s["coordinator"] == name],
+                      upcoming=[s for s in upcoming if s.coordinator == name],
                       horizon_days=settings.horizon_days, companies=companies, codes=FINDING_CODES)
         subject, body = messages.split_rendered(text)
         addr = user.get("email") if user.get("active", True) else None
-        rows.append({
-            "key": keys[name], "case_id": None, "item": "digest", "item_ref": name, "rung": "weekly",
-            "due_on": week_day, "send_on": today, "recipient_role": "coordinator", "to_addr": addr, "to_name": name,
-            "subject": subject, "body": body, "message_id": messages.new_message_id(ctx.settings.mail.sender),
-            "status": "pending" if addr else "dead", "attempts": 0, "next_attempt_at": now,
-            "last_error": None if addr else "the coordinator has no e-mail address or is disabled",
-            "created_at": now, "sent_at": None, "written_on": today, "reply_to": None,
-        })
+        rows.append(NewMessage(
+            key=keys[name], case_id=None, item="digest", item_ref=name, rung="weekly", due_on=week_day, send_on=today,
+            recipient_role="coordinator", to_addr=addr, to_name=name, subject=subject, body=body,
+            message_id=messages.new_message_id(ctx.settings.mail.sender), status="pending" if addr else "dead",
+            last_error=None if addr else "the coordinator has no e-mail address or is disabled", reply_to=None,
+            written_on=today, next_attempt_at=now, created_at=now))
     return rows

@@ -3,14 +3,13 @@ sweep and the outbox backlog; unhealthy when the scheduler has not swept for thr
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import asdict
 from typing import Any
 
 from ..errors import CasetrackError, NotPermitted
 from ..store import migrate
 from ..store.db import redact, schema_revision, sqlite_file_missing, transaction
 from ..store.reminders import ReminderRepo
-from ..store.repo import utcnow
 from ..workflow.registry import all_workflows
 from .context import Context
 
@@ -53,14 +52,14 @@ def doctor(ctx: Context) -> dict[str, Any]:
                 counts = rrepo.status_counts()
                 oldest = rrepo.oldest_pending()
                 interval = ctx.settings.scheduler.interval_seconds
-                now = utcnow()
+                now = ctx.now()
                 if last is None:
                     check("scheduler", False, "no sweep has ever run (casetrack scheduler run)")
                 else:
-                    age = (now - last["finished_at"]).total_seconds()
+                    age = (now - last.finished_at).total_seconds()
                     check("scheduler", age <= 3 * interval,
-                          f"last sweep {last['finished_at']:%Y-%m-%d %H:%M:%SZ} ({age:,.0f} s ago, as of "
-                          f"{last['as_of']}; sent {last['sent']}, failed {last['failed']}); "
+                          f"last sweep {last.finished_at:%Y-%m-%d %H:%M:%SZ} ({age:,.0f} s ago, as of "
+                          f"{last.as_of}; sent {last.sent}, failed {last.failed}); "
                           f"allowed {3 * interval:,.0f} s (3 intervals)")
                 backlog = counts.get("pending", 0)
                 waited = (now - oldest).total_seconds() / 3600 if oldest else 0.0
@@ -71,14 +70,14 @@ def doctor(ctx: Context) -> dict[str, Any]:
                       + (f" — {dead} dead letter(s): casetrack outbox list --status dead, then outbox retry"
                          if dead else ""), warning=dead > 0)
                 lease = rrepo.lease("sweep")
-                report["lease"] = ({"holder": lease["holder"], "expires_at": lease["expires_at"]} if lease else None)
+                report["lease"] = {"holder": lease.holder, "expires_at": lease.expires_at} if lease else None
                 report["outbox"] = counts
-                report["last_sweep"] = last
+                report["last_sweep"] = asdict(last) if last else None
     except NotPermitted:
         raise  # who acts is not a health finding: exit 5 like every command (an unknown or disabled user)
     except CasetrackError as exc:
         check("database", False, exc.message)
     report["checks"] = checks
     report["ok"] = all(c["ok"] for c in checks)
-    report["checked_at"] = dt.datetime.now(dt.UTC)
+    report["checked_at"] = ctx.now()
     return report

@@ -16,7 +16,6 @@ from typing import Any
 
 from ..domain import files as file_kinds
 from ..errors import BadInput, FileCorrupt, NotFound, TooLarge
-from ..store.repo import utcnow
 from .context import Context, load_case, stale
 from .parsing import normalise, resolve_label
 
@@ -134,7 +133,7 @@ def add_document(ctx: Context, case_id: str, kind: str, *, lender_id: int | str 
                 raise NotFound("monitoring session", f"{case_id}#{session}")
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
-        values = {"case_id": case_id, "kind": kind, "lender_id": lender_id, "on": on, "recorded_at": utcnow(),
+        values = {"case_id": case_id, "kind": kind, "lender_id": lender_id, "on": on, "recorded_at": ctx.now(),
                   "user": ctx.user, "session_seq": session, **file_info}
         doc_id = repo.insert_document(values)
         if upload is not None:

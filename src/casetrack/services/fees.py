@@ -9,7 +9,7 @@ from ..domain.fees import Subsidy, holdback, subsidy_for
 from ..domain.ledger import Entry, problems, totals
 from ..errors import BadInput, NotFound, Refused
 from ..presenters import entry_of
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from ..workflow.spec import COMPONENTS, WorkflowSpec
 from .context import Context, load_case, stale
 from .parsing import component_labels, resolve_component
@@ -123,7 +123,7 @@ def claim_fee(ctx: Context, case_id: str, component: str, *, fee: int, session: 
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         claim_id = repo.insert_claim({"case_id": case_id, "component": component, "fee": fee, "status": "claimed",
-                                      "session_seq": session, "claimed_on": on, "recorded_at": utcnow(),
+                                      "session_seq": session, "claimed_on": on, "recorded_at": ctx.now(),
                                       "user": ctx.user})
         preview = _subsidy_now(repo, spec, case, component, fee)
     return _claim_view(repo_claim(claim_id, case_id, component, fee, "claimed", session), preview)
@@ -182,8 +182,8 @@ def _subsidy_now(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], component
     return subsidy_for(fee, rule_set.rate, estimate_left, cap_left)
 
 
-def _decide(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], claim: dict[str, Any], on: dt.date,
-            user: str) -> dict[str, Any]:
+def _decide(ctx: Context, repo: Repo, spec: WorkflowSpec, case: dict[str, Any], claim: dict[str, Any],
+            on: dt.date) -> dict[str, Any]:
     """Fix the claim's subsidy, split it into paid and retained, release an open holdback with the
     first monitoring decision, and append the ledger entry."""
     result = _subsidy_now(repo, spec, case, claim["component"], claim["fee"])
@@ -199,7 +199,7 @@ def _decide(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], claim: dict[st
         "case_id": case["id"], "claim_id": claim["id"], "component": claim["component"], "fee": claim["fee"],
         "eligible": result.eligible, "subsidy": result.subsidy, "paid": paid, "retained": retained,
         "released": released, "company_share": result.company_share, "limits": "; ".join(result.limits) or None,
-        "on": on, "recorded_at": utcnow(), "user": user,
+        "on": on, "recorded_at": ctx.now(), "user": ctx.user,
     })
     broken = problems(_entries(repo, case["id"]), rule_set.caps(case["track"]))
     if broken:  # never commit a ledger that does not balance
@@ -209,12 +209,12 @@ def _decide(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], claim: dict[st
     return {**view, "paid": paid, "retained": retained, "released": released, "decided_on": on}
 
 
-def decide_claim_by_event(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], component: str, on: dt.date,
-                          user: str) -> dict[str, Any]:
+def decide_claim_by_event(ctx: Context, repo: Repo, spec: WorkflowSpec, case: dict[str, Any], component: str,
+                          on: dt.date) -> dict[str, Any]:
     """Decide the open claim of ``component`` inside the transaction of the event that decides it
     (decide_payment for the plan claim); its guards made sure there is one."""
     claim = next(c for c in repo.case_claims(case["id"]) if c["component"] == component and c["status"] == "claimed")
-    return _decide(repo, spec, case, claim, on, user)
+    return _decide(ctx, repo, spec, case, claim, on)
 
 
 def _load_claim(repo: Repo, case_id: str, claim_id: int) -> dict[str, Any]:
@@ -248,7 +248,7 @@ def decide_fee(ctx: Context, case_id: str, claim_id: int, *, on: dt.date | None,
                            [f"決定日 {on} が申請日 {claim['claimed_on']} より前です。"])
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
-        return _decide(repo, spec, case, claim, on, ctx.user)
+        return _decide(ctx, repo, spec, case, claim, on)
 
 
 def reject_fee(ctx: Context, case_id: str, claim_id: int, *, reason: str, on: dt.date | None,

@@ -17,7 +17,7 @@ from ..domain.labels import ORG_KINDS as ORG_KIND_LABELS
 from ..domain.schedule import early_sessions, regular_sessions
 from ..errors import BadInput, Problem
 from ..exchange.readers import read_table
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from ..workflow.registry import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .cases import _planned_sessions
@@ -379,7 +379,7 @@ def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str, or
         "coordinator": row.coordinator, "rule_set": rule_set.id, "opened_on": opened,
         "accepted_on": row.accepted_on, "plan_date": row.plan_date, "validity_until": row.validity_until,
         "interim_monitoring": row.interim, "monitoring_interval_months": row.interval, "version": 1,
-        "created_at": utcnow(),
+        "created_at": ctx.now(),
     })
     lead = orgs.lead(row)
     repo.insert_links(case_id, [{"org_id": orgs.get(name, bank=True), "main": main, "guaranteed": g, "position": i}
@@ -387,7 +387,7 @@ def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str, or
                       [{"org_id": lead, "lead": True, "position": 0}], {})
     repo.insert_history({
         "case_id": case_id, "event": "import", "from_state": None, "to_state": row.state,
-        "effective_on": row.state_since, "recorded_at": utcnow(), "user": ctx.user,
+        "effective_on": row.state_since, "recorded_at": ctx.now(), "user": ctx.user,
         "note": f"imported from {path} row {row.line}", "reason": None, "until": None, "rule_set": rule_set.id,
     })
     if row.plan_date and row.state not in NO_SESSIONS:

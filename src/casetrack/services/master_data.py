@@ -12,7 +12,7 @@ from typing import Any
 from ..domain import corporate_number
 from ..errors import BadInput, NotFound
 from ..store.reminders import ReminderRepo
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from ..workflow.registry import workflow
 from .context import Context
 from .registry import ORG_KINDS, is_email
@@ -97,7 +97,7 @@ def _record_changes(repo: Repo, ctx: Context, entity: str, record: dict[str, Any
             continue
         row = repo.insert_master_change({
             "entity": entity, "entity_id": record["id"], "field": field, "before": _text(before),
-            "after": _text(after), "effective_on": ctx.today, "recorded_at": utcnow(), "user": ctx.user,
+            "after": _text(after), "effective_on": ctx.today, "recorded_at": ctx.now(), "user": ctx.user,
             "note": note or None})
         changes.append(change_row(row))
     if not changes:

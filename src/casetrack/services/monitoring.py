@@ -8,7 +8,6 @@ from typing import Any
 from .. import presenters
 from ..errors import BadInput, NotFound, Refused
 from ..store.reminders import ReminderRepo
-from ..store.repo import utcnow
 from .closures import calendar_of, calendars
 from .context import Context, load_case, stale
 from .documents import fingerprint
@@ -88,7 +87,7 @@ def _close_session(ctx: Context, case_id: str, seq: int, values: dict[str, Any],
         if report is not None:
             file_info, data = report
             doc_id = repo.insert_document({"case_id": case_id, "kind": REPORT_KIND, "lender_id": None,
-                                           "on": values["held_on"], "recorded_at": utcnow(), "user": ctx.user,
+                                           "on": values["held_on"], "recorded_at": ctx.now(), "user": ctx.user,
                                            "session_seq": seq, **file_info})
             repo.insert_document_file(doc_id, data)
             document = {"id": doc_id, "kind": REPORT_KIND, "label": spec.documents[REPORT_KIND].ja,

@@ -25,7 +25,7 @@ from ..store.db import (
     sqlite_file_missing,
     transaction,
 )
-from ..store.repo import Repo, utcnow
+from ..store.repo import Repo
 from . import passwords
 from .context import Context
 from .parsing import clean_name
@@ -50,7 +50,7 @@ def init_db(ctx: Context, *, admin: str | None = None, app_role: str | None = No
             existing = repo.user(admin)
             if existing is None:
                 repo.insert_user({"name": admin, "council": "00", "email": None, "role": "admin", "active": True,
-                                  "created_at": utcnow()})
+                                  "created_at": ctx.now()})
             elif existing["role"] != "admin" or not existing["active"]:
                 raise BadInput(f"user {admin} exists and is not an active admin",
                                ja=[f"ユーザー {admin} はすでにあり、有効な管理者ではありません。"])
@@ -195,7 +195,7 @@ def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: 
         if repo.user(name):
             raise BadInput(f"user {name} already exists", ja=[f"ユーザー名 {name} はすでに使われています。"])
         values = {"name": name, "council": council, "email": email, "role": role, "active": True,
-                  "display_name": display_name, "created_at": utcnow()}
+                  "display_name": display_name, "created_at": ctx.now()}
         repo.insert_user(values, more_councils)
     return {**{k: v for k, v in values.items() if k != "created_at"},
             "more_councils": sorted(set(more_councils) - {council})}
@@ -264,7 +264,7 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
         record = {**user, "councils": before_councils}
         rows = [repo.insert_master_change({
             "entity": "user", "entity_id": user["id"], "field": field, "before": record.get(field),
-            "after": after, "effective_on": ctx.today, "recorded_at": utcnow(), "user": ctx.user, "note": note or None})
+            "after": after, "effective_on": ctx.today, "recorded_at": ctx.now(), "user": ctx.user, "note": note or None})
             for field, after in wanted.items() if record.get(field) != after]
         changed = {r["field"] for r in rows}
         if changed:  # a value given as it already is: no row, nothing written

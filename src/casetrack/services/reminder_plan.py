@@ -15,13 +15,13 @@ from .. import crash_points
 from ..calendar import BusinessCalendar
 from ..domain import deadlines
 from ..domain.dates import add_months
+from ..domain.reminder_records import CouncilContact, DueItem, NewMessage, SkippedRung, Supervisor
 from ..domain.reminders import RungSpec, catch_up, due_rungs, earliest_lead_days, template_for_day
 from ..errors import BadInput
 from ..notify import messages
 from ..notify.render import environment
 from ..presenters import moved_because
 from ..store.reminders import ReminderRepo
-from ..store.repo import utcnow
 from ..workflow.registry import all_workflows
 from ..workflow.spec import ReminderItem, Rung, WorkflowSpec
 from .closures import calendars
@@ -32,6 +32,16 @@ if TYPE_CHECKING:
     import jinja2
 
 SESSION_KIND_LABELS = {"interim": "期中", "fye": "決算期", "regular": "定期"}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemContext:
+    """What the messages of one open item are written from: its program, its row and its council's
+    business calendar (shared by every rung and recipient of the item)."""
+
+    spec: WorkflowSpec
+    row: DueItem
+    calendar: BusinessCalendar
 
 
 @dataclass(slots=True)
@@ -45,7 +55,7 @@ class Candidate:
     send_on: dt.date
     role: str
     template: str
-    context: dict[str, Any]
+    context: ItemContext
     to_addr: str | None
     to_name: str | None
     position: int = 0  # the rung's place in its item's list (ties between rungs on one day)
@@ -67,22 +77,25 @@ def _rungs(item: ReminderItem) -> list[RungSpec]:
     return [RungSpec(r.id, r.days, r.months) for r in item.rungs]
 
 
-def _anchor(spec: WorkflowSpec, kind: str, row: dict[str, Any]) -> dt.date | None:
-    if kind == "decision":  # a decision waiting on the council: since the case entered its state
-        since = row.get("state_since")
-        return since if isinstance(since, dt.date) or since is None else dt.date.fromisoformat(str(since))
-    return deadlines.item_date(kind, spec.rule_set(row["rule_set"]).values, accepted_on=row["accepted_on"],
-                               validity_until=row.get("validity_until"), decided_on=row.get("decided_on"))
+def _anchor(spec: WorkflowSpec, kind: str, *, rule_set: str, state_since: dt.date, accepted_on: dt.date | None,
+            validity_until: dt.date | None, decided_on: dt.date | None) -> dt.date | None:
+    """The date an item's rungs count from: for a decision waiting on the council, since the case entered
+    its state; for the others the deadline of DOMAIN.md §9 (None: the case has none yet)."""
+    if kind == "decision":
+        return state_since
+    return deadlines.item_date(kind, spec.rule_set(rule_set).values, accepted_on=accepted_on,
+                               validity_until=validity_until, decided_on=decided_on)
 
 
-def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[tuple[str, dict[str, Any],
-                                                                                      dt.date, dt.date, str]]:
+def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[tuple[str, DueItem, dt.date, dt.date,
+                                                                                      str]]:
     """(kind, row, anchor, key date, ref) for every open item of ``spec`` that may have a rung due."""
     for kind, item in spec.reminders.items():
         if kind == "session":
             horizon = today + dt.timedelta(days=earliest_lead_days(_rungs(item)) + 15)
             for row in rrepo.open_sessions(spec.program, item.open_in, horizon):
-                yield kind, row, row["due_on"], row["nominal_due_on"], f"{row['case_id']}#{row['seq']}"
+                if row.due_on is not None and row.nominal_due_on is not None:  # a session's row carries them
+                    yield kind, row, row.due_on, row.nominal_due_on, f"{row.case_id}#{row.seq}"
         else:
             # an item's rungs start at most `lead` days before its date: skip cases whose date is later
             horizon = today + dt.timedelta(days=earliest_lead_days(_rungs(item)) + 15)
@@ -99,9 +112,11 @@ def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[
             else:
                 rows = rrepo.cases_in(spec.program, item.open_in)
             for row in rows:
-                anchor = _anchor(spec, kind, row)
+                anchor = _anchor(spec, kind, rule_set=row.rule_set, state_since=row.state_since,
+                                 accepted_on=row.accepted_on, validity_until=row.validity_until,
+                                 decided_on=row.decided_on)
                 if anchor is not None:
-                    yield kind, row, anchor, anchor, row["case_id"]
+                    yield kind, row, anchor, anchor, row.case_id
 
 
 @dataclass(frozen=True)
@@ -123,22 +138,21 @@ def mailbox(name: str | None, addr: str | None) -> str | None:
     return f"{clean} <{addr}>" if clean else addr
 
 
-def recipients(role: str, row: dict[str, Any], supervisors: dict[str, list[dict[str, Any]]]) -> list[Recipient]:
+def recipients(role: str, row: DueItem, supervisors: dict[str, list[Supervisor]]) -> list[Recipient]:
     """The recipients of a rung addressed to ``role`` for the case ``row``. A case without a coordinator
     escalates to its council's supervisors (DOMAIN.md §11); without any, one dead letter says so."""
     if role == "support_org":
-        return [Recipient(role, role, row["lead_email"], row["lead_name"])]
+        return [Recipient(role, role, row.lead_email, row.lead_name)]
     if role == "supervisor":  # the council's supervisors, each their own message (a decision waits on them)
-        everyone = [s for s in supervisors.get(row["council"], []) if s["email"]]
-        return [Recipient(f"supervisor={s['name']}", "supervisor", s["email"], s["display_name"] or s["name"])
+        everyone = [s for s in supervisors.get(row.council, []) if s.email]
+        return [Recipient(f"supervisor={s.name}", "supervisor", s.email, s.display_name or s.name)
                 for s in everyone] or [Recipient("supervisor", "supervisor", None, None)]
-    if row["coordinator"]:
-        return [Recipient(role, role, row["coordinator_email"], row["coordinator_display"] or row["coordinator"])]
-    chosen = [s for s in supervisors.get(row["council"], []) if s["email"]]
+    if row.coordinator:
+        return [Recipient(role, role, row.coordinator_email, row.coordinator_display or row.coordinator)]
+    chosen = [s for s in supervisors.get(row.council, []) if s.email]
     if not chosen:
         return [Recipient(role, role, None, None)]
-    return [Recipient(f"supervisor={s['name']}", "supervisor", s["email"], s["display_name"] or s["name"])
-            for s in chosen]
+    return [Recipient(f"supervisor={s.name}", "supervisor", s.email, s.display_name or s.name) for s in chosen]
 
 
 def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[list[Candidate]]:
@@ -155,7 +169,7 @@ def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[list[C
         ladders = {kind: (_rungs(item), {r.id: (r, i) for i, r in enumerate(item.rungs)})
                    for kind, item in spec.reminders.items()}
         for kind, row, anchor, key_date, ref in _items(spec, rrepo, today):
-            calendar = _calendar(cals, row["council"])
+            calendar = _calendar(cals, row.council)
             slot = (spec.program, kind, anchor, id(calendar))
             due = due_by_day.get(slot)
             if due is None:
@@ -164,9 +178,9 @@ def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[list[C
                                           for d in due_rungs(anchor, specs, today, calendar.is_closed)]
             if not due:
                 continue
-            context = {"spec": spec, "row": row, "anchor": anchor, "calendar": calendar}
+            context = ItemContext(spec, row, calendar)
             day = key_date.isoformat()
-            case_id = row["case_id"]
+            case_id = row.case_id
             whom: dict[str, list[Recipient]] = {}
             for rung, position, send_on in due:
                 for role in rung.to:
@@ -223,35 +237,33 @@ def superseded_reason(rung: str) -> str:
     return f"superseded by {rung}"
 
 
-def _render(c: Candidate, today: dt.date, councils: dict[str, dict[str, Any]],
+def _render(c: Candidate, today: dt.date, councils: dict[str, CouncilContact],
             templates: dict[str, jinja2.Template] | None = None) -> tuple[str, str]:
     """The subject and body of ``c``'s message as of ``today`` (``templates``: the sweep's loaded templates,
     filled as they are first needed)."""
-    spec: WorkflowSpec = c.context["spec"]
-    row = c.context["row"]
-    council = councils.get(row["council"], {})
-    rules = spec.rule_set(row["rule_set"]).values
+    spec, row = c.context.spec, c.context.row
+    council = councils.get(row.council) or CouncilContact(row.council, "", "")
+    rules = spec.rule_set(row.rule_set).values
     context = {
-        "council": {"name": council.get("name", row["council"]), "short": council.get("name", row["council"]),
-                    "address": council.get("address", ""), "phone": council.get("phone", "")},
-        "case": {"id": row["case_id"], "company": row["company_name"], "program_label": spec.ja,
-                 "track_label": spec.tracks[row["track"]].ja, "state_label": spec.states[row["state"]].ja},
+        "council": {"name": council.name, "short": council.name, "address": council.address, "phone": council.phone},
+        "case": {"id": row.case_id, "company": row.company_name, "program_label": spec.ja,
+                 "track_label": spec.tracks[row.track].ja, "state_label": spec.states[row.state].ja},
         "recipient": {"name": c.to_name or "ご担当者", "role": c.role},
-        "coordinator": {"name": row["coordinator_display"] or row["coordinator"] or "担当コーディネーター",
-                        "email": row["coordinator_email"]},
+        "coordinator": {"name": row.coordinator_display or row.coordinator or "担当コーディネーター",
+                        "email": row.coordinator_email},
         "today": today,
-        "lead": {"name": row["lead_name"] or "—", "email": row["lead_email"]},
+        "lead": {"name": row.lead_name or "—", "email": row.lead_email},
         "due_on": c.due_on, "days_left": (c.due_on - today).days, "days_over": (today - c.due_on).days,
-        "accepted_on": row["accepted_on"],
+        "accepted_on": row.accepted_on,
         "months": rules.get("claim_deadline_months") if c.item == "claim_deadline"
         else rules.get("holdback_open_warn_months"),
-        "session": {"seq": row.get("seq"), "kind_label": SESSION_KIND_LABELS.get(row.get("kind") or "", ""),
-                    "nominal_due_on": row.get("nominal_due_on"),
-                    "moved": row.get("nominal_due_on") not in (None, row.get("due_on")),
-                    "moved_because": moved_because(row["nominal_due_on"], row["due_on"], c.context["calendar"])
-                    if c.item == "session" else []},
-        "retained": (row.get("retained") or 0) - (row.get("released") or 0), "decided_on": row.get("decided_on"),
-        "decision": _waiting_for(spec, row["state"]) if c.item == "decision" else "",
+        "session": {"seq": row.seq, "kind_label": SESSION_KIND_LABELS.get(row.kind or "", ""),
+                    "nominal_due_on": row.nominal_due_on,
+                    "moved": row.nominal_due_on not in (None, row.due_on),
+                    "moved_because": moved_because(row.nominal_due_on, row.due_on, c.context.calendar)
+                    if c.item == "session" and row.nominal_due_on and row.due_on else []},
+        "retained": row.retained, "decided_on": row.decided_on,
+        "decision": _waiting_for(spec, row.state) if c.item == "decision" else "",
     }
     name = f"email/{template_for_day(c.template, (c.due_on - today).days)}.txt.j2"
     if templates is None:
@@ -275,35 +287,32 @@ def reply_to(c: Candidate, ctx: Context) -> str | None:
     reply_to``, else to the sender; staff mail needs no Reply-To."""
     if c.role in ("coordinator", "supervisor"):
         return None
-    row = c.context["row"]
-    return (mailbox(row["coordinator_display"] or row["coordinator"], row["coordinator_email"])
+    row = c.context.row
+    return (mailbox(row.coordinator_display or row.coordinator, row.coordinator_email)
             or ctx.settings.mail.reply_to or ctx.settings.mail.sender)
 
 
-def _row(c: Candidate, ctx: Context, now: dt.datetime, domain: str, **values: Any) -> dict[str, Any]:
-    """The outbox row of a message to send (``domain``: of its Message-ID)."""
-    return {"key": c.key, "reply_to": reply_to(c, ctx), "case_id": c.case_id, "item": c.item, "item_ref": c.item_ref,
-            "rung": c.rung, "due_on": c.due_on, "send_on": c.send_on, "recipient_role": c.role, "to_addr": c.to_addr,
-            "to_name": c.to_name, "message_id": messages.new_message_id("", domain),
-            "attempts": 0, "next_attempt_at": now, "created_at": now, "sent_at": None, **values}
+def _message(c: Candidate, ctx: Context, today: dt.date, now: dt.datetime, domain: str, subject: str,
+             body: str) -> NewMessage:
+    """The message of ``c`` to enqueue (``domain``: of its Message-ID); dead when it has no address."""
+    dead = None if c.to_addr else ("no e-mail address for the lead support org" if c.role == "support_org"
+                                   else "the case has no coordinator with an e-mail address")
+    return NewMessage(key=c.key, case_id=c.case_id, item=c.item, item_ref=c.item_ref, rung=c.rung, due_on=c.due_on,
+                      send_on=c.send_on, recipient_role=c.role, to_addr=c.to_addr, to_name=c.to_name, subject=subject,
+                      body=body, message_id=messages.new_message_id("", domain), status="dead" if dead else "pending",
+                      last_error=dead, reply_to=reply_to(c, ctx), written_on=today, next_attempt_at=now, created_at=now)
 
 
-# A skipped rung's outbox row: what differs from one to the next (the rest is the same for the whole sweep:
-# no subject, body or Reply-To — it is never sent)
-SKIPPED_COLUMNS = ("key", "case_id", "item", "item_ref", "rung", "due_on", "send_on", "recipient_role", "to_addr",
-                   "to_name", "message_id", "last_error")
-
-
-def _skipped_rows(skips: list[tuple[Candidate, str]], domain: str) -> list[tuple[Any, ...]]:
+def _skipped(skips: list[tuple[Candidate, str]], domain: str) -> list[SkippedRung]:
     reasons: dict[str, str] = {}
-    rows = []
+    rungs = []
     for c, by in skips:
         reason = reasons.get(by)
         if reason is None:
             reason = reasons[by] = superseded_reason(by)
-        rows.append((c.key, c.case_id, c.item, c.item_ref, c.rung, c.due_on, c.send_on, c.role, c.to_addr, c.to_name,
-                     messages.new_message_id("", domain), reason))
-    return rows
+        rungs.append(SkippedRung(c.key, c.case_id, c.item, c.item_ref, c.rung, c.due_on, c.send_on, c.role, c.to_addr,
+                                 c.to_name, messages.new_message_id("", domain), reason))
+    return rungs
 
 
 @dataclass
@@ -319,8 +328,8 @@ class Enqueued:
 
 
 def _preview(c: Candidate, subject: str) -> dict[str, Any]:
-    row = c.context["row"]
-    return {"case": c.case_id, "company": row["company_name"], "item": c.item, "item_ref": c.item_ref,
+    row = c.context.row
+    return {"case": c.case_id, "company": row.company_name, "item": c.item, "item_ref": c.item_ref,
             "rung": c.rung, "to": c.to_addr, "recipient_role": c.role, "subject": subject,
             "send_on": c.send_on, "due_on": c.due_on}
 
@@ -360,32 +369,27 @@ def sweep_plan(ctx: Context, today: dt.date, *, dry_run: bool = False) -> Enqueu
         plan = plan_sweep(groups, rrepo.existing_keys(c.key for members in groups for c in members))
         digests = digest_rows(ctx, repo, today)
         councils = rrepo.council_info() if (plan.send or dry_run) else {}
-        now = utcnow()
+        now = ctx.now()
         domain = messages.message_domain(ctx.settings.mail.sender)
         templates: dict[str, jinja2.Template] = {}
-        rows, previews = [], []
+        new: list[NewMessage] = []
+        previews = []
         for c in plan.send:
             subject, body = _render(c, today, councils, templates)
-            dead = None if c.to_addr else (
-                "no e-mail address for the lead support org" if c.role == "support_org"
-                else "the case has no coordinator with an e-mail address")
-            rows.append(_row(c, ctx, now, domain, subject=subject, body=body, status="dead" if dead else "pending",
-                             last_error=dead, written_on=today))
+            new.append(_message(c, ctx, today, now, domain, subject, body))
             if dry_run:
                 previews.append(_preview(c, subject))
-        dead_count = sum(r["status"] == "dead" for r in rows + digests)
+        new += digests
+        dead_count = sum(m.status == "dead" for m in new)
         if dry_run:
             skipped_rungs = [{**_preview(c, ""), "superseded_by": by} for c, by in plan.skip]
             skipped_rungs += [{"key": key, "superseded_by": by, "pending": True} for key, by in plan.supersede.items()]
-            previews += [{"case": None, "company": None, "item": "digest", "item_ref": d["item_ref"],
-                          "rung": "weekly", "to": d["to_addr"], "recipient_role": "coordinator",
-                          "subject": d["subject"], "send_on": d["send_on"], "due_on": d["due_on"]} for d in digests]
-            return Enqueued(len(rows) + len(digests), len(plan.skip) + len(plan.supersede), previews, skipped_rungs,
-                            dead_count)
-        enqueued = rrepo.enqueue(rows + digests)
-        superseded = rrepo.enqueue_rows(SKIPPED_COLUMNS, _skipped_rows(plan.skip, domain), fixed={
-            "subject": "", "body": "", "status": "skipped", "attempts": 0, "next_attempt_at": now,
-            "created_at": now, "sent_at": None, "written_on": today, "reply_to": None})
+            previews += [{"case": None, "company": None, "item": "digest", "item_ref": d.item_ref,
+                          "rung": "weekly", "to": d.to_addr, "recipient_role": "coordinator",
+                          "subject": d.subject, "send_on": d.send_on, "due_on": d.due_on} for d in digests]
+            return Enqueued(len(new), len(plan.skip) + len(plan.supersede), previews, skipped_rungs, dead_count)
+        enqueued = rrepo.enqueue(new)
+        superseded = rrepo.enqueue_skipped(_skipped(plan.skip, domain), written_on=today, now=now)
         superseded += rrepo.supersede_pending({key: superseded_reason(by) for key, by in plan.supersede.items()})
     crash_points.reach("after_enqueue")
     return Enqueued(enqueued, superseded, [], [], dead_count)

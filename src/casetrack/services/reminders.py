@@ -5,14 +5,15 @@ catch-up in reminder_plan, delivery and the lease in delivery, the weekly digest
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from .. import presenters
 from ..domain import labels
+from ..domain.reminder_records import FinishedSweep, OutboxMessage
 from ..errors import BadInput, Conflict, NotFound, Refused
 from ..notify.senders import Sender, make_sender
 from ..store.reminders import ReminderRepo
-from ..store.repo import utcnow
 from ..workflow.registry import all_workflows
 from .context import Context
 from .delivery import (
@@ -47,7 +48,7 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
     """Enqueue what is due as of ``today`` and deliver the outbox (the caller holds ``lease``). In
     multi-node mode the delivery is shared by claims, and only the lease holder enqueues."""
     ctx.authorize("remind.run")
-    started = utcnow()
+    started = ctx.now()
     planned = sweep_plan(ctx, today) if enqueue else None
     enqueued = planned.enqueued if planned else 0
     own = sender is None
@@ -62,10 +63,9 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
             sender.close()
     counts["dead"] += planned.dead if planned else 0  # enqueued dead (no address): dead in this sweep too
     with ctx.write() as repo:
-        ReminderRepo(repo.conn).record_sweep({
-            "holder": lease.holder if lease else "direct", "as_of": today, "started_at": started,
-            "finished_at": utcnow(), "enqueued": enqueued, **{k: counts[k] for k in ("sent", "failed", "dead",
-                                                                                     "dropped")}})
+        ReminderRepo(repo.conn).record_sweep(FinishedSweep(
+            lease.holder if lease else "direct", today, started, ctx.now(), enqueued, counts["sent"], counts["failed"],
+            counts["dead"], counts["dropped"]))
     counts["skipped"] = counts.get("skipped", 0) + (planned.skipped if planned else 0)
     return {"enqueued": enqueued, **counts}
 
@@ -82,7 +82,7 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
                 "pending": pending, "messages": plan.messages, "skipped": plan.skipped_rungs}
     lease = Lease(ctx)
     if not lease.take():
-        held = lease_refusal(lease.current() or {})
+        held = lease_refusal(lease.current())
         raise Conflict(held, ja=[f"別の送信処理が実行中のため、何もしていません。終わってからやり直してください（{held}）。"])
     try:
         result = sweep(ctx, ctx.today, lease=lease)
@@ -110,16 +110,16 @@ def outbox_retry(ctx: Context, ids: list[int], *, dead: bool = False,
         if dead:
             chosen = rrepo.dead_ids(since)
         else:
-            found = rrepo.outbox_rows(ids)
+            found = rrepo.statuses(ids)
             for outbox_id in ids:
                 if outbox_id not in found:
                     raise NotFound("outbox message", str(outbox_id))
-            alive = [f"{i} is {found[i]['status']}" for i in ids if found[i]["status"] != "dead"]
+            alive = [f"{i} is {found[i]}" for i in ids if found[i] != "dead"]
             if alive:
                 raise Refused("only dead messages are retried: " + ", ".join(alive),
                               [f"送信記録 {a}（再試行できるのは dead のみ）" for a in alive])
             chosen = sorted(set(ids))
-        retried = rrepo.revive(chosen, utcnow())
+        retried = rrepo.revive(chosen, ctx.now())
     return {"retried": retried, "ids": chosen}
 
 
@@ -127,21 +127,15 @@ def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
     ctx.authorize("outbox.read")
     check_choice("outbox status", status, OUTBOX_STATUSES, "送信状態")
     with ctx.read() as repo:
-        rows = ReminderRepo(repo.conn, ctx.scope).list_outbox(status)
-    ctx.log_access("outbox list" + (f" --status {status}" if status else ""), len(rows))
-    return outbox_rows(rows)
+        listed = ReminderRepo(repo.conn, ctx.scope).list_outbox(status)
+    ctx.log_access("outbox list" + (f" --status {status}" if status else ""), len(listed))
+    return outbox_rows(listed)
 
 
-def outbox_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Outbox rows as `outbox list` gives them, with their labels."""
+def outbox_rows(listed: Sequence[OutboxMessage]) -> list[dict[str, Any]]:
+    """Messages as `outbox list` gives them, with their labels."""
     rungs = _rung_labels()
-    return [{**{k: r[k] for k in ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on",
-                                  "recipient_role", "to_addr", "subject", "message_id", "attempts", "last_error",
-                                  "created_at", "sent_at")},
-             "status_label": labels.label(labels.OUTBOX_STATUS, r["status"]),
-             "item_label": labels.label(labels.REMINDER_ITEMS, r["item"]),
-             "rung_label": rungs.get((r["item"], r["rung"]), r["rung"]),
-             "recipient_role_label": labels.label(labels.RECIPIENT_ROLES, r["recipient_role"])} for r in rows]
+    return [presenters.outbox_row(m, rungs.get((m.item, m.rung), m.rung)) for m in listed]
 
 
 def _rung_labels() -> dict[tuple[str, str], str]:

@@ -32,6 +32,7 @@ from ..domain.fees import holdback, subsidy_for
 from ..domain.findings import Finding, StateInfo, case_findings, holdback_finding, session_finding
 from ..domain.guards import GUARDS
 from ..domain.labels import FINDING_CODES, LEVELS, label
+from ..domain.reminder_records import ClosureDay
 from ..domain.schedule import next_business_day
 from ..errors import BadInput, NotFound
 from ..store.reminders import ReminderRepo
@@ -266,7 +267,7 @@ def whatif(ctx: Context, *, workflow_files: Sequence[str | Path] = (), closures:
         rrepo = ReminderRepo(repo.conn)
         before = _Side(current, calendars(ctx, rrepo))
         after = _Side({**current, **changed}, calendars(
-            ctx, rrepo, [{"day": c.day, "council": c.council, "reason": "whatif"} for c in extra]))
+            ctx, rrepo, [ClosureDay(c.day, c.council, "whatif") for c in extra]))
         reads = WhatIfRepo(repo.conn, ctx.scope)
         states = sorted({s for spec in current.values() for s in spec.open_states})
         rows = [r for r in reads.open_cases(states, council) if r["state"] in current[r["program"]].open_states]

@@ -5,12 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..domain.reminder_records import (
+    ClosureDay,
+    CouncilContact,
+    DueItem,
+    FinishedSweep,
+    HeldLease,
+    NewMessage,
+    OutboxMessage,
+    Outcome,
+    ScheduledSession,
+    SkippedRung,
+    Supervisor,
+    UpcomingSession,
+)
 from . import schema
 from .browse import StateRule, in_states
 from .repo import cases, companies, councils, orgs, sessions, support, user_councils, users
@@ -59,11 +74,13 @@ def readdressed(body: str, old_name: str | None, new_name: str | None, mention: 
     return text
 
 
-def _dicts(result: CursorResult[Any], **more: Any) -> list[dict[str, Any]]:
-    """The rows of ``result`` as plain dicts (with ``more`` in each): a sweep reads one per open item."""
-    keys = list(result.keys())
-    return [{**dict(zip(keys, row, strict=True)), **more} if more else dict(zip(keys, row, strict=True))
-            for row in result]
+def _due_items(result: CursorResult[Any]) -> list[DueItem]:
+    """The rows of ``result`` as open items: a sweep reads one per open item."""
+    return [DueItem(**row) for row in result.mappings()]
+
+
+def _messages(result: CursorResult[Any]) -> list[OutboxMessage]:
+    return [OutboxMessage(**row) for row in result.mappings()]
 
 
 def _memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -139,7 +156,7 @@ class ReminderRepo:
                  outbox.c.to_addr.in_(select(users.c.email).where(users.c.council.in_(in_scope))))))
 
     # -- what is due ---------------------------------------------------------------------------
-    def open_sessions(self, program: str, states: Sequence[str], due_until: dt.date) -> list[dict[str, Any]]:
+    def open_sessions(self, program: str, states: Sequence[str], due_until: dt.date) -> list[DueItem]:
         """Scheduled sessions due by ``due_until`` of cases of ``program`` in ``states``."""
         # The open sessions due by then come first, from the partial index on open sessions' due dates,
         # and only then their cases: left to itself the planner walks every case of the program in
@@ -150,10 +167,10 @@ class ReminderRepo:
         query = _joined(select(*_case_columns(), due.c.seq, due.c.kind, due.c.nominal_due_on, due.c.due_on)
                         .select_from(due.join(cases, cases.c.id == due.c.case_id)))
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
-        return _dicts(self.conn.execute(self._scoped(query)))
+        return _due_items(self.conn.execute(self._scoped(query)))
 
     def cases_in(self, program: str, states: Sequence[str], *, accepted_by: dt.date | None = None,
-                 until_by: dt.date | None = None) -> list[dict[str, Any]]:
+                 until_by: dt.date | None = None) -> list[DueItem]:
         """Cases of ``program`` in ``states``; with ``accepted_by``, only those accepted by then (or, with
         ``until_by``, whose extended validity ends by then): the rest cannot have a rung due yet."""
         query = _joined(select(*_case_columns()).select_from(cases))
@@ -163,10 +180,9 @@ class ReminderRepo:
             if until_by is not None:
                 accepted = or_(and_(cases.c.validity_until.is_(None), accepted), cases.c.validity_until <= until_by)
             query = query.where(accepted)
-        return _dicts(self.conn.execute(self._scoped(query)))
+        return _due_items(self.conn.execute(self._scoped(query)))
 
-    def open_holdbacks(self, program: str, states: Sequence[str],
-                       decided_by: dt.date | None = None) -> list[dict[str, Any]]:
+    def open_holdbacks(self, program: str, states: Sequence[str], decided_by: dt.date | None = None) -> list[DueItem]:
         """Cases whose plan subsidy is partly held back and not yet released (decided by ``decided_by``)."""
         from .views import holdback_query
 
@@ -174,9 +190,9 @@ class ReminderRepo:
         query = _joined(select(*_case_columns(), base.c.open.label("retained"), base.c.decided_on)
                         .select_from(cases.join(base, base.c.id == cases.c.id)))
         query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
-        return _dicts(self.conn.execute(self._scoped(query)), released=0)
+        return _due_items(self.conn.execute(self._scoped(query)))
 
-    def sessions_due_between(self, start: dt.date, end: dt.date, live: Sequence[StateRule]) -> list[dict[str, Any]]:
+    def sessions_due_between(self, start: dt.date, end: dt.date, live: Sequence[StateRule]) -> list[UpcomingSession]:
         """Scheduled sessions due from ``start`` to ``end`` of cases in a state where sessions are ``live``."""
         query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.due_on, cases.c.coordinator,
                         companies.c.name.label("company_name"))
@@ -184,31 +200,32 @@ class ReminderRepo:
                  .where(sessions.c.status == "scheduled", sessions.c.due_on >= start, sessions.c.due_on <= end,
                         in_states(live))
                  .order_by(sessions.c.due_on, sessions.c.case_id))
-        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+        return [UpcomingSession(**r) for r in self.conn.execute(self._scoped(query)).mappings()]
 
-    def supervisors(self) -> dict[str, list[dict[str, Any]]]:
+    def supervisors(self) -> dict[str, list[Supervisor]]:
         """Per council, its active supervisors (own council or one they act for), by name: who gets the
         escalations of a case without a coordinator."""
         query = select(users.c.name, users.c.display_name, users.c.email, users.c.council).where(
             users.c.role == "supervisor", users.c.active.is_(True)).order_by(users.c.name)
-        people = [dict(r) for r in self.conn.execute(query).mappings()]
+        people = [Supervisor(**r) for r in self.conn.execute(query).mappings()]
         more: dict[str, list[str]] = {}
         pairs = self.conn.execute(select(user_councils.c.user_name, user_councils.c.council))
         for name, council in tuples(pairs):
             more.setdefault(name, []).append(council)
-        out: dict[str, list[dict[str, Any]]] = {}
+        out: dict[str, list[Supervisor]] = {}
         for person in people:
-            for council in {person["council"], *more.get(person["name"], [])}:
+            for council in {person.council, *more.get(person.name, [])}:
                 out.setdefault(council, []).append(person)
         return out
 
-    def council_info(self) -> dict[str, dict[str, Any]]:
-        return {r["code"]: dict(r) for r in self.conn.execute(select(councils)).mappings()}
+    def council_info(self) -> dict[str, CouncilContact]:
+        query = select(councils.c.code, councils.c.name, councils.c.address, councils.c.phone)
+        return {code: CouncilContact(name, address, phone) for code, name, address, phone in tuples(self.conn.execute(query))}
 
     # -- closures ------------------------------------------------------------------------------
-    def closures(self) -> list[dict[str, Any]]:
-        query = select(closures).order_by(closures.c.day, closures.c.council)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+    def closures(self) -> list[ClosureDay]:
+        query = select(closures.c.day, closures.c.council, closures.c.reason).order_by(closures.c.day, closures.c.council)
+        return [ClosureDay(**r) for r in self.conn.execute(query).mappings()]
 
     def add_closure(self, council: str | None, day: dt.date, reason: str | None, now: dt.datetime) -> bool:
         exists = self.conn.execute(select(closures.c.id).where(
@@ -224,14 +241,14 @@ class ReminderRepo:
             closures.c.day == day, closures.c.council.is_(None) if council is None else closures.c.council == council))
         return result.rowcount > 0
 
-    def scheduled_sessions_from(self, council: str | None, day: dt.date) -> list[dict[str, Any]]:
+    def scheduled_sessions_from(self, council: str | None, day: dt.date) -> list[ScheduledSession]:
         query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.nominal_due_on, sessions.c.due_on,
                         cases.c.council)
                  .join(cases, cases.c.id == sessions.c.case_id)
                  .where(sessions.c.status == "scheduled", sessions.c.due_on >= day - dt.timedelta(days=60)))
         if council is not None:
             query = query.where(cases.c.council == council)
-        return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
+        return [ScheduledSession(**r) for r in self.conn.execute(self._scoped(query)).mappings()]
 
     def move_session(self, case_id: str, seq: int, due_on: dt.date) -> None:
         self.conn.execute(update(sessions).where(sessions.c.case_id == case_id, sessions.c.seq == seq,
@@ -246,22 +263,24 @@ class ReminderRepo:
             found.update(self.conn.execute(select(outbox.c.key).where(outbox.c.key.in_(chunk))).scalars())
         return found
 
-    def enqueue(self, rows: Sequence[dict[str, Any]]) -> int:
+    def enqueue(self, messages: Sequence[NewMessage]) -> int:
         """Insert the messages whose key is not in the outbox yet; returns how many were inserted. A key
         another sweep inserted meanwhile (read as absent, committed since) is skipped, not an error:
         two sweeps may overlap when one outlives its lease."""
-        if not rows:
-            return 0
-        columns = list(rows[0])
-        return self.enqueue_rows(columns, [tuple(r[c] for c in columns) for r in rows])
+        return self._enqueue(NewMessage._fields, messages, {})
 
-    def enqueue_rows(self, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
-                     fixed: Mapping[str, Any] | None = None) -> int:
-        """``enqueue`` for rows given as plain tuples of ``columns``, with ``fixed`` values the same for
-        every row: the bulk form of a sweep writing tens of thousands of rows (a catch-up's skipped rungs)."""
+    def enqueue_skipped(self, rungs: Sequence[SkippedRung], *, written_on: dt.date, now: dt.datetime) -> int:
+        """Record superseded rungs as ``skipped`` (written for ``written_on``, at ``now``), those whose key
+        is not in the outbox yet; returns how many were recorded. The bulk form of a sweep writing tens of
+        thousands of rows (a catch-up's skipped rungs)."""
+        return self._enqueue(SkippedRung._fields, rungs, {
+            "subject": "", "body": "", "status": "skipped", "attempts": 0, "next_attempt_at": now,
+            "created_at": now, "sent_at": None, "written_on": written_on, "reply_to": None})
+
+    def _enqueue(self, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], fixed: Mapping[str, Any]) -> int:
+        """Insert ``rows`` (tuples of ``columns``, with the ``fixed`` values in every row) whose key is new."""
         if not rows:
             return 0
-        fixed = dict(fixed or {})
         try:
             with self.conn.begin_nested():  # the usual case, at full speed (no RETURNING)
                 _insert_many(self.conn, outbox, [*columns, *fixed], rows, tuple(fixed.values()))
@@ -291,9 +310,10 @@ class ReminderRepo:
                 ).values(status="skipped", last_error=reason, claimed_by=None, claim_until=None)).rowcount
         return done
 
-    def outbox_rows(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    def statuses(self, ids: Sequence[int]) -> dict[int, str]:
+        """The status of each of the messages ``ids`` in scope (an id not there is missing)."""
         query = self._outbox_scoped(select(outbox.c.id, outbox.c.status).where(outbox.c.id.in_(list(ids))))
-        return {r["id"]: dict(r) for r in self.conn.execute(query).mappings()}
+        return {outbox_id: status for outbox_id, status in tuples(self.conn.execute(query))}
 
     def dead_ids(self, since: dt.date | None = None) -> list[int]:
         query = self._outbox_scoped(select(outbox.c.id).where(outbox.c.status == "dead"))
@@ -311,25 +331,31 @@ class ReminderRepo:
                      claim_until=None)).rowcount
         return done
 
-    def due_for_delivery(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
+    def due_for_delivery(self, now: dt.datetime, limit: int) -> list[OutboxMessage]:
         query = self._outbox_scoped(select(outbox).where(outbox.c.status == "pending",
                                                          outbox.c.next_attempt_at <= now))
-        return [dict(r) for r in self.conn.execute(query.order_by(outbox.c.id).limit(limit)).mappings()]
+        return _messages(self.conn.execute(query.order_by(outbox.c.id).limit(limit)))
 
     def pending_count(self) -> int:
         query = self._outbox_scoped(select(func.count()).select_from(outbox).where(outbox.c.status == "pending"))
         return int(self.conn.execute(query).scalar_one())
 
-    def settle(self, outbox_id: int, values: dict[str, Any], claimed_by: str | None = None) -> bool:
-        """Update a pending message (sent, retried, dead or dropped); False if it is no longer pending
-        (or, with ``claimed_by``, no longer claimed by that scheduler)."""
+    def settle(self, outbox_id: int, outcome: Outcome, claimed_by: str | None = None) -> bool:
+        """Settle a pending message (sent, retried, dead, dropped or skipped); False if it is no longer
+        pending (or, with ``claimed_by``, no longer claimed by that scheduler)."""
+        values: dict[str, Any] = {"status": outcome.status, "attempts": outcome.attempts,
+                                  "last_error": outcome.last_error}
+        if outcome.sent_at is not None:
+            values["sent_at"] = outcome.sent_at
+        if outcome.next_attempt_at is not None:
+            values["next_attempt_at"] = outcome.next_attempt_at
         query = update(outbox).where(outbox.c.id == outbox_id, outbox.c.status == "pending")
         if claimed_by is not None:
             query = query.where(outbox.c.claimed_by == claimed_by)
             values = {**values, "claimed_by": None, "claim_until": None}
         return self.conn.execute(query.values(**values)).rowcount == 1
 
-    def claim(self, holder: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[dict[str, Any]]:
+    def claim(self, holder: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[OutboxMessage]:
         """Claim up to ``limit`` deliverable messages nobody holds (PostgreSQL: FOR UPDATE SKIP LOCKED), so
         schedulers on several machines share the delivery and never send the same message.
 
@@ -343,7 +369,7 @@ class ReminderRepo:
                       .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True), "free")
         query = (update(outbox).where(outbox.c.id == free.c.id)
                  .values(claimed_by=holder, claim_until=until).returning(*outbox.c))
-        return sorted((dict(r) for r in self.conn.execute(query).mappings()), key=lambda r: r["id"])
+        return sorted(_messages(self.conn.execute(query)), key=lambda m: m.id)
 
     def extend_claims(self, holder: str, ids: Sequence[int], until: dt.datetime) -> set[int]:
         """Extend this scheduler's claims; returns the ids it still holds."""
@@ -385,13 +411,13 @@ class ReminderRepo:
                     self.conn.execute(update(outbox).where(outbox.c.id == other.id).values(body=body))
         return moved
 
-    def list_outbox(self, status: str | None, limit: int | None = None) -> list[dict[str, Any]]:
+    def list_outbox(self, status: str | None, limit: int | None = None) -> list[OutboxMessage]:
         query = self._outbox_scoped(select(outbox).order_by(outbox.c.id))
         if status:
             query = query.where(outbox.c.status == status)
         if limit:
             query = query.limit(limit)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _messages(self.conn.execute(query))
 
     def status_counts(self) -> dict[str, int]:
         rows = tuples(self.conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)))
@@ -425,17 +451,19 @@ class ReminderRepo:
     def release_lease(self, name: str, holder: str) -> None:
         self.conn.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))
 
-    def lease(self, name: str) -> dict[str, Any] | None:
+    def lease(self, name: str) -> HeldLease | None:
         row = self.conn.execute(select(leases).where(leases.c.name == name)).mappings().first()
-        return dict(row) if row else None
+        return HeldLease(**row) if row else None
 
     # -- sweep runs ----------------------------------------------------------------------------
-    def record_sweep(self, values: dict[str, Any]) -> None:
+    def record_sweep(self, run: FinishedSweep) -> None:
+        values = asdict(run)
+        del values["id"]
         self.conn.execute(insert(sweep_runs).values(**values))
 
-    def last_sweep(self) -> dict[str, Any] | None:
+    def last_sweep(self) -> FinishedSweep | None:
         row = self.conn.execute(select(sweep_runs).order_by(sweep_runs.c.finished_at.desc()).limit(1)).mappings().first()
-        return dict(row) if row else None
+        return FinishedSweep(**row) if row else None
 
     def oldest_pending(self) -> dt.datetime | None:
         return self.conn.execute(select(func.min(outbox.c.created_at)).where(outbox.c.status == "pending")).scalar()

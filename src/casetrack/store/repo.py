@@ -40,10 +40,6 @@ master_changes = schema.master_change
 user_councils = schema.user_council
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def with_folded_name(values: Mapping[str, Any]) -> dict[str, Any]:
     """A company's or an organisation's values with ``name_folded`` (domain.text.fold of the name, what
     every name search reads) set whenever the name is: every write of either table passes through here."""

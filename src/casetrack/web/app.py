@@ -43,7 +43,7 @@ from ..errors import (
     TooLarge,
 )
 from ..services import signin
-from ..services.context import Actor, Context
+from ..services.context import Actor, Context, utc_now
 from ..services.parsing import parse_case_id, read_date
 from ..services.registry import display_names
 from ..settings import Settings
@@ -61,7 +61,7 @@ class WebConfig:
     db_url: str
     settings: Settings
     today: dt.date | None  # a fixed "today" (tests, --today); None: today in Asia/Tokyo
-    clock: Callable[[], dt.datetime]
+    clock: Callable[[], dt.datetime]  # the instant every request acts at: its Context's clock
     secure_cookies: bool
 
 
@@ -83,7 +83,7 @@ class Web:
         found them where it read their councils too (no second lookup of the user)."""
         session = self.session
         assert session is not None
-        ctx = Context(self.config.db_url, self.today, session.user, self.config.settings)
+        ctx = Context(self.config.db_url, self.today, session.user, self.config.settings, clock=self.config.clock)
         if session.councils is not None:
             ctx.act_as(Actor(session.user, session.role, session.councils))
         return ctx
@@ -94,7 +94,7 @@ class Web:
         return self.session.remembered if self.session is not None else None
 
     def anonymous(self, user: str = "") -> Context:
-        return Context(self.config.db_url, self.today, user, self.config.settings)
+        return Context(self.config.db_url, self.today, user, self.config.settings, clock=self.config.clock)
 
     def field(self, name: str, limit: int = 2000) -> str:
         value = self.form.get(name, "") if self.form is not None else ""
@@ -430,14 +430,15 @@ class SecurityHeaders:
 def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date | None = None,
                clock: Callable[[], dt.datetime] | None = None, secure_cookies: bool | None = None) -> Starlette:
     """The dashboard on the database at ``db_url``. ``today`` fixes the day the pages act on (default:
-    today in Asia/Tokyo), ``clock`` the instant sessions are judged by (tests), ``secure_cookies`` marks
-    the cookies Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
+    today in Asia/Tokyo by ``clock``), ``clock`` the instant sessions are judged by and records are written
+    at (every request's Context reads it; default the real clock), ``secure_cookies`` marks the cookies
+    Secure even on plain http (behind a TLS proxy; https requests get it anyway)."""
     from . import account, auth, case_forms, intake, pages, records, staff
     from . import money_forms as money
     from .calendar_page import calendar
 
     settings = settings or Settings()
-    config = WebConfig(db_url, settings, today, clock or (lambda: dt.datetime.now(dt.UTC)),
+    config = WebConfig(db_url, settings, today, clock or utc_now,
                        settings.web.secure_cookies if secure_cookies is None else secure_cookies)
     routes = [
         Route("/login", endpoint(auth.login_form, signed_in=False), methods=["GET"]),
