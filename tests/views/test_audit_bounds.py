@@ -11,7 +11,6 @@ import pytest
 
 from casetrack.services import views as audit_views
 from casetrack.services.context import Context
-from casetrack.store.views import ViewRepo
 from tests.cli.helpers import drive_405, drive_early, fresh_company
 from tests.conftest import TESTER, Cli, World
 
@@ -26,7 +25,7 @@ def _findings(cli: Cli, today: dt.date) -> list[tuple[str, str, str, int, str]]:
     out = []
     with ctx.read() as repo:
         for code in CASE_CODES:
-            found = audit_views.iter_findings(ctx, ViewRepo(repo.conn, ctx.scope), codes=frozenset({code}))
+            found = audit_views.iter_findings(ctx, repo.views, codes=frozenset({code}))
             out += sorted((f.case, f.code, f.since.isoformat(), f.days, f.message) for f in found)
     return out
 

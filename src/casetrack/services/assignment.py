@@ -8,8 +8,8 @@ import datetime as dt
 from typing import Any
 
 from ..errors import BadInput, NotFound, NotPermitted
-from ..store.reminders import ReminderRepo
 from ..store.repo import Repo, utcnow
+from ..store.work import Work
 from ..workflow.registry import all_workflows
 from .context import Context, load_case, stale
 
@@ -31,7 +31,7 @@ def _check_acts_for(repo: Repo, name: str, council: str) -> None:
                        ja=[f"{name} は協議会 {council} の職員ではありません。"])
 
 
-def _move(repo: Repo, case: dict[str, Any], new: dict[str, Any], on: dt.date, user: str,
+def _move(repo: Work, case: dict[str, Any], new: dict[str, Any], on: dt.date, user: str,
           note: str | None) -> dict[str, Any]:
     """Write one reassignment: the case, its history row, its pending coordinator mail."""
     old = case["coordinator"]
@@ -42,7 +42,7 @@ def _move(repo: Repo, case: dict[str, Any], new: dict[str, Any], on: dt.date, us
         "effective_on": on, "recorded_at": utcnow(), "user": user, "note": note or None,
         "reason": f"担当者 {old or '-'} → {new['name']}", "until": None, "rule_set": case["rule_set"],
     })
-    mail = ReminderRepo(repo.conn).readdress_pending(
+    mail = repo.reminders.readdress_pending(
         case_ids=[case["id"]], role="coordinator", to_addr=new["email"] if new["active"] else None,
         to_name=new["name"], old_name=old, mention=(old, new["name"]) if old else None)
     return {"case": case["id"], "council": case["council"], "state": case["state"], "from": old,

@@ -10,7 +10,6 @@ from typing import Any
 
 from ..domain import policy
 from ..domain.fees import floor_yen
-from ..store.reminders import ReminderRepo
 from .closures import council_calendar
 from .context import Context, load_case
 from .fees import STATUS_LABELS, list_claims_in
@@ -24,7 +23,7 @@ def money_panel(ctx: Context, case_id: str) -> dict[str, Any]:
         ledger = repo.case_ledger(case_id)
         sessions = repo.case_sessions(case_id)
         estimates = repo.case_estimates(case_id)
-        calendar = council_calendar(ctx, ReminderRepo(repo.conn), case["council"])
+        calendar = council_calendar(ctx, repo.reminders, case["council"])
     rule_set = spec.rule_set(case["rule_set"])
     caps = rule_set.caps(case["track"])
     may_work, may_decide = (actor.role is None or policy.allows(actor.role, action)

@@ -12,7 +12,8 @@ from ..domain import policy
 from ..domain.dates import fiscal_year
 from ..domain.schedule import PlannedSession, early_sessions, regular_sessions
 from ..errors import BadInput, NotFound, Refused
-from ..store.repo import Repo, utcnow
+from ..store.repo import utcnow
+from ..store.work import Work
 from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import all_workflows, workflow
 from ..workflow.spec import WorkflowSpec
@@ -373,12 +374,11 @@ def _needs_prior_cases(spec: WorkflowSpec, state: str, event_id: str) -> bool:
 
 
 def _planned_sessions(ctx: Context, spec: WorkflowSpec, case: dict[str, Any], company: dict[str, Any],
-                      rules: Any, plan_date: dt.date, repo: Repo) -> list[dict[str, Any]]:
+                      rules: Any, plan_date: dt.date, repo: Work) -> list[dict[str, Any]]:
     """The case's sessions from its plan date, off the national and the council's closed days."""
-    from ..store.reminders import ReminderRepo
     from .closures import council_calendar
 
-    calendar = council_calendar(ctx, ReminderRepo(repo.conn), case["council"])
+    calendar = council_calendar(ctx, repo.reminders, case["council"])
     planned = plan_sessions(spec, case, company["fiscal_year_end_month"], rules, plan_date, calendar.is_closed)
     return [{"seq": s.seq, "kind": s.kind, "nominal_due_on": s.nominal_due_on, "due_on": s.due_on,
              "status": "scheduled"} for s in planned]

@@ -15,8 +15,7 @@ from ..domain.findings import urgency
 from ..domain.guards import missing_documents, reasons_for_people
 from ..domain.labels import PROGRAM_SHORT
 from ..errors import BadInput
-from ..store.browse import SORTS, BrowseRepo
-from ..store.views import ViewRepo
+from ..store.browse import SORTS
 from ..workflow.registry import all_workflows, workflow
 from .case_filters import case_filter
 from .case_forms import case_forms
@@ -87,7 +86,7 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
         info = labels()
         ctx.authorize("case.read")
         with ctx.read() as repo:
-            browse = BrowseRepo(repo.conn, ctx.scope)
+            browse = repo.browse
             total, rows = browse.sessions_due(ctx.today, out["horizon_end"], coordinator=mine, limit=limit,
                                                live=overdue_rules())
             counts = browse.state_counts(info["open_states"], coordinator=mine)
@@ -108,7 +107,7 @@ def _top_findings(ctx: Context, *, council: str | None, coordinator: str | None,
     """The audit's findings as `audit stalled` finds them: how many, and the ``limit`` most urgent."""
     ctx.authorize("case.read")
     with ctx.read() as repo:
-        views = ViewRepo(repo.conn, ctx.scope)
+        views = repo.views
         found = list(iter_findings(ctx, views, council=council, coordinator=coordinator))
         top = [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]
         names = views.company_names([f["case"] for f in top])
@@ -132,7 +131,7 @@ def search_cases(ctx: Context, *, program: str | None = None, state: str | None 
         raise BadInput(f"cannot sort by {sort!r} (one of {', '.join(SORTS)})",
                        ja=[f"「{sort[:20]}」では並べ替えられません。"])
     with ctx.read() as repo:
-        total, rows = BrowseRepo(repo.conn, ctx.scope).search_cases(
+        total, rows = repo.browse.search_cases(
             chosen.query(ctx.today), limit=per_page, offset=(page - 1) * per_page, sort=sort, descending=descending)
     info = labels()
     for row in rows:

@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 from ..domain import policy
-from ..store.browse import BrowseRepo
 from ..workflow.registry import all_workflows
 from .context import Context
 
@@ -60,7 +59,7 @@ def decision_queue(ctx: Context, *, council: str | None, limit: int) -> dict[str
     waiting = waiting_states()
     states = sorted({s for by_state in waiting.values() for s in by_state})
     with ctx.read() as repo:
-        browse = BrowseRepo(repo.conn, ctx.scope)
+        browse = repo.browse
         case_total, case_rows = browse.cases_waiting(states, council=council, limit=limit)
         claim_total, claim_rows = browse.claims_waiting(decided_by_supervisor(), council=council, limit=limit)
         reuse_total, reuse_rows = browse.reuse_waiting(reuse_waiting(), council=council, limit=limit)

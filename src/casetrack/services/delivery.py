@@ -18,7 +18,6 @@ from ..domain.reminders import backoff_seconds
 from ..errors import BadInput
 from ..notify import messages
 from ..notify.senders import PermanentFailure, Sender, TemporaryFailure
-from ..store.reminders import ReminderRepo
 from ..store.repo import Repo, utcnow
 from ..workflow.registry import all_workflows
 from .context import Context
@@ -90,7 +89,7 @@ def deliver(ctx: Context, sender: Sender, now: dt.datetime | None = None, batch:
     seen: set[int] = set()
     while True:
         with ctx.read() as repo:
-            rows = [r for r in ReminderRepo(repo.conn, ctx.scope).due_for_delivery(now, batch) if r["id"] not in seen]
+            rows = [r for r in repo.reminders.due_for_delivery(now, batch) if r["id"] not in seen]
         if not rows:
             return counts
         for row in rows:
@@ -115,7 +114,7 @@ class _Claims:
         # (paused, swapped out) commits claims that may already have lapsed, and must treat them so
         self.since = time.monotonic()
         with self.ctx.write() as repo:
-            rows = ReminderRepo(repo.conn, self.ctx.scope).claim(self.holder, utcnow(), utcnow() + self.ttl, batch)
+            rows = repo.reminders.claim(self.holder, utcnow(), utcnow() + self.ttl, batch)
             crash_points.reach("in_claim")
         self.mine = {r["id"] for r in rows}
         return rows
@@ -126,7 +125,7 @@ class _Claims:
         while time.monotonic() - self.since > self.ttl.total_seconds() / 2:
             self.since = time.monotonic()
             with self.ctx.write() as repo:
-                self.mine = ReminderRepo(repo.conn).extend_claims(self.holder, sorted(self.mine),
+                self.mine = repo.reminders.extend_claims(self.holder, sorted(self.mine),
                                                                   utcnow() + self.ttl)
         return outbox_id in self.mine
 
@@ -181,7 +180,7 @@ def _deliver_row(ctx: Context, sender: Sender, row: dict[str, Any], now: dt.date
     the server had taken the message: another scheduler sends it too)."""
     def settle(values: dict[str, Any]) -> bool:
         with ctx.write() as repo:
-            return ReminderRepo(repo.conn).settle(row["id"], values, claimed_by)
+            return repo.reminders.settle(row["id"], values, claimed_by)
 
     def lost(key: str = "lost_claims") -> None:
         counts[key] = counts.get(key, 0) + 1
@@ -262,7 +261,7 @@ class Lease:
         started = time.monotonic()  # before the lease's expiry is computed: a freeze mid-take counts against it
         with self.ctx.write() as repo:
             ttl = dt.timedelta(seconds=self.ctx.settings.scheduler.lease_seconds)
-            rrepo = ReminderRepo(repo.conn)
+            rrepo = repo.reminders
             got = rrepo.take_lease(LEASE, self.holder, utcnow(), ttl)
             if not got:
                 held = rrepo.lease(LEASE)
@@ -280,11 +279,11 @@ class Lease:
 
     def release(self) -> None:
         with self.ctx.write() as repo:
-            ReminderRepo(repo.conn).release_lease(LEASE, self.holder)
+            repo.reminders.release_lease(LEASE, self.holder)
 
     def current(self) -> dict[str, Any] | None:
         with self.ctx.read() as repo:
-            return ReminderRepo(repo.conn).lease(LEASE)
+            return repo.reminders.lease(LEASE)
 
 
 def check_multi_node(ctx: Context) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 from ..errors import CasetrackError, NotPermitted
 from ..store import migrate
 from ..store.db import redact, schema_revision, sqlite_file_missing, transaction
-from ..store.reminders import ReminderRepo
 from ..store.repo import utcnow
 from ..workflow.registry import all_workflows
 from .context import Context
@@ -43,37 +42,38 @@ def doctor(ctx: Context) -> dict[str, Any]:
         with transaction(ctx.engine, write=False) as conn:
             revision = schema_revision(conn)
             check("database", True, f"reachable ({conn.dialect.name})")
-            current = revision == migrate.head()
-            check("schema", current, f"revision {revision or 'none'}, latest {migrate.head()}"
-                  + ("" if current else " — run casetrack init"))
-            if current:
-                ctx.authorize("system.doctor")  # once the users table is there to say who acts
-                rrepo = ReminderRepo(conn)
+        current = revision == migrate.head()
+        check("schema", current, f"revision {revision or 'none'}, latest {migrate.head()}"
+              + ("" if current else " — run casetrack init"))
+        if current:
+            ctx.authorize("system.doctor")  # once the users table is there to say who acts
+            with ctx.read() as repo:
+                rrepo = repo.reminders
                 last = rrepo.last_sweep()
                 counts = rrepo.status_counts()
                 oldest = rrepo.oldest_pending()
-                interval = ctx.settings.scheduler.interval_seconds
-                now = utcnow()
-                if last is None:
-                    check("scheduler", False, "no sweep has ever run (casetrack scheduler run)")
-                else:
-                    age = (now - last["finished_at"]).total_seconds()
-                    check("scheduler", age <= 3 * interval,
-                          f"last sweep {last['finished_at']:%Y-%m-%d %H:%M:%SZ} ({age:,.0f} s ago, as of "
-                          f"{last['as_of']}; sent {last['sent']}, failed {last['failed']}); "
-                          f"allowed {3 * interval:,.0f} s (3 intervals)")
-                backlog = counts.get("pending", 0)
-                waited = (now - oldest).total_seconds() / 3600 if oldest else 0.0
-                dead = counts.get("dead", 0)
-                check("outbox", True, f"pending {backlog}, oldest waiting {waited:.1f} h, dead {dead}, "
-                      f"sent {counts.get('sent', 0)}, dropped {counts.get('dropped', 0)}, "
-                      f"skipped {counts.get('skipped', 0)}"
-                      + (f" — {dead} dead letter(s): casetrack outbox list --status dead, then outbox retry"
-                         if dead else ""), warning=dead > 0)
                 lease = rrepo.lease("sweep")
-                report["lease"] = ({"holder": lease["holder"], "expires_at": lease["expires_at"]} if lease else None)
-                report["outbox"] = counts
-                report["last_sweep"] = last
+            interval = ctx.settings.scheduler.interval_seconds
+            now = utcnow()
+            if last is None:
+                check("scheduler", False, "no sweep has ever run (casetrack scheduler run)")
+            else:
+                age = (now - last["finished_at"]).total_seconds()
+                check("scheduler", age <= 3 * interval,
+                      f"last sweep {last['finished_at']:%Y-%m-%d %H:%M:%SZ} ({age:,.0f} s ago, as of "
+                      f"{last['as_of']}; sent {last['sent']}, failed {last['failed']}); "
+                      f"allowed {3 * interval:,.0f} s (3 intervals)")
+            backlog = counts.get("pending", 0)
+            waited = (now - oldest).total_seconds() / 3600 if oldest else 0.0
+            dead = counts.get("dead", 0)
+            check("outbox", True, f"pending {backlog}, oldest waiting {waited:.1f} h, dead {dead}, "
+                  f"sent {counts.get('sent', 0)}, dropped {counts.get('dropped', 0)}, "
+                  f"skipped {counts.get('skipped', 0)}"
+                  + (f" — {dead} dead letter(s): casetrack outbox list --status dead, then outbox retry"
+                     if dead else ""), warning=dead > 0)
+            report["lease"] = ({"holder": lease["holder"], "expires_at": lease["expires_at"]} if lease else None)
+            report["outbox"] = counts
+            report["last_sweep"] = last
     except NotPermitted:
         raise  # who acts is not a health finding: exit 5 like every command (an unknown or disabled user)
     except CasetrackError as exc:

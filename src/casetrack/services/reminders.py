@@ -10,7 +10,6 @@ from typing import Any
 from ..domain import labels
 from ..errors import BadInput, Conflict, NotFound, Refused
 from ..notify.senders import Sender, make_sender
-from ..store.reminders import ReminderRepo
 from ..store.repo import utcnow
 from ..workflow.registry import all_workflows
 from .context import Context
@@ -61,7 +60,7 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
             sender.close()
     counts["dead"] += planned.dead if planned else 0  # enqueued dead (no address): dead in this sweep too
     with ctx.write() as repo:
-        ReminderRepo(repo.conn).record_sweep({
+        repo.reminders.record_sweep({
             "holder": lease.holder if lease else "direct", "as_of": today, "started_at": started,
             "finished_at": utcnow(), "enqueued": enqueued, **{k: counts[k] for k in ("sent", "failed", "dead",
                                                                                      "dropped")}})
@@ -76,7 +75,7 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
     if dry_run:
         plan = sweep_plan(ctx, ctx.today, dry_run=True)
         with ctx.read() as repo:
-            pending = ReminderRepo(repo.conn, ctx.scope).pending_count()
+            pending = repo.reminders.pending_count()
         return {"enqueued": plan.enqueued, "sent": 0, "failed": 0, "dropped": 0, "dead": 0, "dry_run": True,
                 "pending": pending, "messages": plan.messages, "skipped": plan.skipped_rungs}
     lease = Lease(ctx)
@@ -88,7 +87,7 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
     finally:
         lease.release()
     with ctx.read() as repo:
-        result["pending"] = ReminderRepo(repo.conn, ctx.scope).pending_count()
+        result["pending"] = repo.reminders.pending_count()
     return result
 
 
@@ -105,7 +104,7 @@ def outbox_retry(ctx: Context, ids: list[int], *, dead: bool = False,
         raise BadInput("--since goes with --dead", ja=["--since は --dead と一緒に指定します。"])
     check_mail_settings(ctx)  # a letter put back must be able to go this time
     with ctx.write() as repo:
-        rrepo = ReminderRepo(repo.conn, ctx.scope)
+        rrepo = repo.reminders
         if dead:
             chosen = rrepo.dead_ids(since)
         else:
@@ -126,7 +125,7 @@ def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
     ctx.authorize("outbox.read")
     check_choice("outbox status", status, OUTBOX_STATUSES, "送信状態")
     with ctx.read() as repo:
-        rows = ReminderRepo(repo.conn, ctx.scope).list_outbox(status)
+        rows = repo.reminders.list_outbox(status)
     ctx.log_access("outbox list" + (f" --status {status}" if status else ""), len(rows))
     rungs = _rung_labels()
     return [{**{k: r[k] for k in ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on",

@@ -15,6 +15,7 @@ from . import schema
 from .browse import StateRule, in_states
 from .repo import cases, companies, councils, orgs, sessions, support, user_councils, users
 from .rows import tuples
+from .scope import ScopedRepo
 
 outbox = schema.outbox
 closures = schema.closure
@@ -118,10 +119,7 @@ def _insert_many(conn: Connection, table: Table, columns: Sequence[str], rows: S
     conn.exec_driver_sql(compiled.string, params)
 
 
-class ReminderRepo:
-    def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
-        self.conn = conn
-        self.scope = councils_in_scope
+class ReminderRepo(ScopedRepo):
 
     def _scoped(self, query: Any) -> Any:
         return query.where(cases.c.council.in_(sorted(self.scope))) if self.scope is not None else query

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Select, and_, delete, insert, or_, select, text, update
+from sqlalchemy import Insert, Select, and_, delete, insert, or_, select, text, update
 
 from ..domain import chain
 from ..domain.facts import CaseFacts
@@ -18,6 +18,7 @@ from . import schema
 from .db import set_council_scope
 from .facts import load_facts
 from .rows import tuples
+from .scope import ScopedRepo
 
 councils = schema.council
 companies = schema.company
@@ -47,12 +48,9 @@ def utcnow() -> dt.datetime:
 OTHER_COUNCIL_CASE = "他の協議会の案件"  # how a refusal names a case of another council (never by its id)
 
 
-class Repo:
-    """Data access for one unit of work. ``councils`` narrows every case read when set."""
-
-    def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
-        self.conn = conn
-        self.scope = councils_in_scope
+class Repo(ScopedRepo):
+    """Data access for one unit of work: councils, companies, organisations, users, cases and what belongs
+    to a case. Every case read goes through ``_case_scope``."""
 
     # -- scope ---------------------------------------------------------------------------------
     def _case_scope(self, query: Select[Any]) -> Select[Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from ..domain.facts import CaseFacts
 from .facts import CHUNK, load_facts
@@ -19,13 +19,11 @@ from .repo import (
     sessions,
 )
 from .rows import tuples
+from .scope import ScopedRepo
 from .views import holdback_query
 
 
-class WhatIfRepo:
-    def __init__(self, conn: Connection, scope: frozenset[str] | None) -> None:
-        self.conn = conn
-        self.scope = scope
+class WhatIfRepo(ScopedRepo):
 
     def _scoped(self, query: Any, council: str | None) -> Any:
         if self.scope is not None:
@@ -97,7 +95,7 @@ class WhatIfRepo:
     def facts(self, rows: Sequence[dict[str, Any]], with_prior: set[str]) -> dict[str, CaseFacts]:
         """What ``Repo.facts`` gives, for many cases at once (``store.facts.load_facts``); the company's
         earlier cases only for the ids in ``with_prior`` (through ``Repo.prior_cases``)."""
-        repo = Repo(self.conn, self.scope)
+        repo = Repo(self.conn, scope=self.reach)
         return load_facts(self.conn, rows, with_prior,
                           lambda c: repo.prior_cases(c["company_id"], c["program"], c["id"], c["council"]))
 
