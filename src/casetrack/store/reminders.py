@@ -185,8 +185,8 @@ class ReminderRepo(ScopedRepo):
         return [dict(r) for r in self.conn.execute(self._scoped(query)).mappings()]
 
     def supervisors(self) -> dict[str, list[dict[str, Any]]]:
-        """Per council, its active supervisors (own council or one they act for), by name: who gets the
-        escalations of a case without a coordinator."""
+        """Per council in scope, its active supervisors (own council or one they act for), by name: who gets
+        the escalations of a case without a coordinator."""
         query = select(users.c.name, users.c.display_name, users.c.email, users.c.council).where(
             users.c.role == "supervisor", users.c.active.is_(True)).order_by(users.c.name)
         people = [dict(r) for r in self.conn.execute(query).mappings()]
@@ -197,7 +197,8 @@ class ReminderRepo(ScopedRepo):
         out: dict[str, list[dict[str, Any]]] = {}
         for person in people:
             for council in {person["council"], *more.get(person["name"], [])}:
-                out.setdefault(council, []).append(person)
+                if self.scope is None or council in self.scope:
+                    out.setdefault(council, []).append(person)
         return out
 
     def council_info(self) -> dict[str, dict[str, Any]]:

@@ -7,9 +7,11 @@ SQLite this is the only wall; on PostgreSQL row-level security stands behind it 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection, select
+
+from .schema import cases
 
 
 class Scope:
@@ -42,3 +44,10 @@ class ScopedRepo:
         self.conn = conn
         self.reach = scope
         self.scope = scope.councils
+
+    def _in_scope(self, case_id: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+        """WHERE terms keeping only the rows of cases in scope (none for every council), for the reads by
+        case id: one probe of the case's primary key per row."""
+        if self.scope is None:
+            return []
+        return [select(cases.c.id).where(cases.c.id == case_id, cases.c.council.in_(sorted(self.scope))).exists()]
