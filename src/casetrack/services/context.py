@@ -1,7 +1,7 @@
 """The context every use case runs in: who acts, on which database, as of which day; the access
 check every use case makes first (``Context.authorize``, against ``domain.policy``); and the unit of
 work (one transaction, schema checked once per database and process, the actor's councils handed to
-PostgreSQL's row-level security)."""
+every repository it gives — ``store.work.Work`` — and to PostgreSQL's row-level security)."""
 
 from __future__ import annotations
 
