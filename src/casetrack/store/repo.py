@@ -183,7 +183,8 @@ class Repo(ScopedRepo):
         t = master_changes
         query = select(t).where(t.c.entity == entity, t.c.entity_id == entity_id).order_by(t.c.seq)
         if entity == "company":
-            query = query.where(self._company_scope(select(companies.c.id).where(companies.c.id == entity_id)).exists())
+            company = select(companies.c.id).where(companies.c.id == entity_id)
+            query = query.where(self._company_scope(company).exists())
         elif entity == "user":
             query = query.where(self._user_scope(select(users.c.id).where(users.c.id == entity_id)).exists())
         with self._every_council():  # the scope is applied explicitly, on both backends
@@ -348,7 +349,8 @@ class Repo(ScopedRepo):
 
     def case_lenders(self, case_id: str) -> list[dict[str, Any]]:
         query = (select(lenders, orgs.c.name, orgs.c.email).join(orgs, orgs.c.id == lenders.c.org_id)
-                 .where(lenders.c.case_id == case_id, *self._in_scope(lenders.c.case_id)).order_by(lenders.c.position))
+                 .where(lenders.c.case_id == case_id, *self._in_scope(lenders.c.case_id))
+                 .order_by(lenders.c.position))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def case_support_orgs(self, case_id: str) -> list[dict[str, Any]]:
@@ -359,8 +361,9 @@ class Repo(ScopedRepo):
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def case_estimates(self, case_id: str) -> dict[str, int]:
-        rows = tuples(self.conn.execute(select(estimates.c.component, estimates.c.amount)
-                                        .where(estimates.c.case_id == case_id, *self._in_scope(estimates.c.case_id))))
+        query = (select(estimates.c.component, estimates.c.amount)
+                 .where(estimates.c.case_id == case_id, *self._in_scope(estimates.c.case_id)))
+        rows = tuples(self.conn.execute(query))
         return {c: a for c, a in rows}
 
     def insert_agreements(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -403,7 +406,8 @@ class Repo(ScopedRepo):
         """The case's documents with whether each has its file stored (the bytes are not read)."""
         stored = select(document_files.c.document_id).where(document_files.c.document_id == documents.c.id).exists()
         query = (select(documents, stored.label("stored"))
-                 .where(documents.c.case_id == case_id, *self._in_scope(documents.c.case_id)).order_by(documents.c.id))
+                 .where(documents.c.case_id == case_id, *self._in_scope(documents.c.case_id))
+                 .order_by(documents.c.id))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_history(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -418,7 +422,8 @@ class Repo(ScopedRepo):
         return row
 
     def case_history(self, case_id: str) -> list[dict[str, Any]]:
-        query = select(history).where(history.c.case_id == case_id, *self._in_scope(history.c.case_id)).order_by(history.c.seq)
+        query = (select(history).where(history.c.case_id == case_id, *self._in_scope(history.c.case_id))
+                 .order_by(history.c.seq))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def history_has_event(self, case_id: str, event: str) -> bool:
@@ -430,7 +435,8 @@ class Repo(ScopedRepo):
         return self._insert_id(insert(claims).values(**values))
 
     def case_claims(self, case_id: str) -> list[dict[str, Any]]:
-        query = select(claims).where(claims.c.case_id == case_id, *self._in_scope(claims.c.case_id)).order_by(claims.c.id)
+        query = (select(claims).where(claims.c.case_id == case_id, *self._in_scope(claims.c.case_id))
+                 .order_by(claims.c.id))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def decide_claim(self, claim_id: int, values: dict[str, Any]) -> None:
@@ -450,7 +456,8 @@ class Repo(ScopedRepo):
         self.conn.execute(update(cases).where(cases.c.id == row["case_id"]).values(ledger_head=row["hash"]))
 
     def case_ledger(self, case_id: str) -> list[dict[str, Any]]:
-        query = select(ledger).where(ledger.c.case_id == case_id, *self._in_scope(ledger.c.case_id)).order_by(ledger.c.id)
+        query = (select(ledger).where(ledger.c.case_id == case_id, *self._in_scope(ledger.c.case_id))
+                 .order_by(ledger.c.id))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def replace_estimates(self, case_id: str, values: dict[str, int]) -> None:
