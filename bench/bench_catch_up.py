@@ -57,6 +57,7 @@ def run(server: str | None, label: str, items: int) -> None:
     from casetrack.settings import MailSettings, Settings
     from casetrack.store.db import get_engine
     from casetrack.store.reminders import ReminderRepo
+    from casetrack.store.scope import Scope
 
     best = None
     for _ in range(3):
@@ -68,7 +69,7 @@ def run(server: str | None, label: str, items: int) -> None:
             done = sweep_plan(ctx, ctx.today)
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
             with get_engine(url).connect() as conn:
-                counts = ReminderRepo(conn).status_counts()
+                counts = ReminderRepo(conn, scope=Scope.EVERY).status_counts()
             if best is None or seconds < best[0]:
                 best = (seconds, cpu, done.enqueued, done.skipped, counts)
     assert best is not None

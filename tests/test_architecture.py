@@ -90,6 +90,22 @@ def test_the_web_app_goes_through_the_services() -> None:
     assert offenders == []
 
 
+def test_only_the_unit_of_work_gives_repositories() -> None:
+    """Scope by construction: outside the store no code builds a repository or reaches for the connection
+    under one; a use case takes them, already scoped, from its unit of work (services/context.py)."""
+    offenders = []
+    for path in _modules():
+        if path.relative_to(SRC).parts[0] == "store":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            built = (isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
+                     and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr).endswith("Repo"))
+            if built or (isinstance(node, ast.Attribute) and node.attr == "conn"):
+                offenders.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert offenders == []
+
+
 def _reaches(path: Path, package: str) -> bool:
     """Whether ``path`` imports ``casetrack.<package>`` (at any depth, also inside functions)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))

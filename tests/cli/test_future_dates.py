@@ -13,6 +13,7 @@ import pytest
 
 from casetrack.store.db import get_engine, set_council_scope, transaction
 from casetrack.store.repo import Repo
+from casetrack.store.scope import Scope
 from casetrack.store.tables import Case
 from tests.cli.helpers import R405_DATES, adv, doc, drive_405, history, open_early, show
 from tests.conftest import ADMIN, Cli, World
@@ -31,7 +32,7 @@ def _accept_on_far_future(cli: Cli, case_id: str) -> None:
     cases = Case.__table__
     with transaction(get_engine(cli.db_url), write=True) as conn:
         set_council_scope(conn, None)
-        repo = Repo(conn, None)
+        repo = Repo(conn, scope=Scope.EVERY)
         case = repo.case(case_id)
         assert case is not None and case["state"] == "applied"
         repo.insert_history({

@@ -13,6 +13,7 @@ import sys
 from casetrack.services.reminders import LEASE
 from casetrack.store.db import get_engine, set_council_scope, transaction
 from casetrack.store.reminders import ReminderRepo
+from casetrack.store.scope import Scope
 from tests.conftest import ADMIN, Cli
 
 EXPIRES = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)  # far ahead: only a takeover frees it
@@ -22,13 +23,13 @@ def _hold(cli: Cli, holder: str) -> None:
     now = EXPIRES - dt.timedelta(seconds=120)
     with transaction(get_engine(cli.db_url), write=True) as conn:
         set_council_scope(conn, None)
-        assert ReminderRepo(conn).take_lease(LEASE, holder, now, EXPIRES - now)
+        assert ReminderRepo(conn, scope=Scope.EVERY).take_lease(LEASE, holder, now, EXPIRES - now)
 
 
 def _holder(cli: Cli) -> str | None:
     with transaction(get_engine(cli.db_url), write=False) as conn:
         set_council_scope(conn, None)
-        row = ReminderRepo(conn).lease(LEASE)
+        row = ReminderRepo(conn, scope=Scope.EVERY).lease(LEASE)
     return None if row is None else row.holder
 
 

@@ -263,7 +263,7 @@ def test_a_claim_takes_one_batch_whatever_the_plan(db_url: str) -> None:
     with get_engine(db_url).connect() as conn:
         for setting in ("enable_hashagg", "enable_hashjoin", "enable_mergejoin", "enable_material", "enable_sort"):
             conn.execute(sa.text(f"SET LOCAL {setting} = off"))
-        rows = ReminderRepo(conn, ctx.scope).claim("me", now, now + dt.timedelta(minutes=1), 10)
+        rows = ReminderRepo(conn, scope=ctx.reach).claim("me", now, now + dt.timedelta(minutes=1), 10)
         claimed = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE claimed_by = 'me'")).scalar_one()
         conn.rollback()
     assert len(rows) == 10 and claimed == 10

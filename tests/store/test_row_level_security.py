@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from casetrack.store.repo import Repo
+from casetrack.store.scope import Scope
 from tests.cli.helpers import drive_405, drive_early, fresh_company
 from tests.conftest import ADMIN, PG_ENV, Cli, World, requires_postgres
 
@@ -72,10 +73,10 @@ def test_unscoped_queries_see_nothing_foreign(cli: Cli, two_councils: dict[str, 
             assert seen and seen <= set(two_councils["13"]), table
         assert ids("13", "SELECT council FROM case_counter") == {"13"}
 
-        # the repository with its scope forgotten (None means "every council" to it) still sees only 13
+        # the repository told to read every council still sees only 13
         with engine.begin() as conn:
             conn.execute(sa.text("SELECT set_config('casetrack.councils', '13', true)"))
-            assert {c["id"] for c in Repo(conn, None).list_cases()} == set(two_councils["13"])
+            assert {c["id"] for c in Repo(conn, scope=Scope.EVERY).list_cases()} == set(two_councils["13"])
 
         # writes into another council are refused by the policy's check, whatever the code does
         with pytest.raises(sa.exc.ProgrammingError, match="row-level security"), engine.begin() as conn:

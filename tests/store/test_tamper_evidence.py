@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from casetrack import services
 from casetrack.domain import chain
 from casetrack.store.db import get_engine
-from casetrack.store.views import chains
+from casetrack.store.scope import Scope
+from casetrack.store.views import ViewRepo
 from tests.conftest import Cli
 from tests.services.money_helpers import (
     case_405_agreed,
@@ -47,7 +48,7 @@ def _drop_triggers(conn: sa.Connection) -> None:
 
 
 def _broken(conn: sa.Connection) -> list[tuple[str, object, str]]:
-    return [(case, row, reason) for table, case, rows, head in chains(conn, None, None)
+    return [(case, row, reason) for table, case, rows, head in ViewRepo(conn, scope=Scope.EVERY).chains(None)
             for row, reason in chain.verify(rows, FIELDS[table], head)]
 
 

@@ -12,7 +12,6 @@ import pytest
 
 from casetrack.services import views as audit_views
 from casetrack.services.context import Context
-from casetrack.store.views import ViewRepo
 from tests.cli.helpers import drive_405, drive_early, fresh_company
 from tests.conftest import TESTER, Cli, World
 
@@ -27,7 +26,7 @@ def _findings_by_day(cli: Cli, days: list[dt.date]) -> dict[dt.date, list[tuple[
     ctx.authorize("case.read")
     out = {}
     with ctx.read() as repo:
-        views = ViewRepo(repo.conn, ctx.scope)
+        views = repo.views
         for day in days:
             as_of = replace(ctx, today=day)
             out[day] = [finding for code in CASE_CODES for finding in sorted(

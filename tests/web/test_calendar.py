@@ -28,6 +28,7 @@ from casetrack import services
 from casetrack.domain import policy
 from casetrack.services import Context
 from casetrack.store.calendar_reads import CalendarRepo, CaseDateWindow
+from casetrack.store.scope import Scope
 from tests.cli.helpers import drive_405
 from tests.web.conftest import ACTOR, COORDINATOR, HQ, OTHER_SUPERVISOR, SUPERVISOR, TODAY, Site
 
@@ -349,7 +350,7 @@ def test_the_months_reads_are_index_ranges(site: Site) -> None:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
             _national_statistics(conn)
-        reads = CalendarRepo(conn, frozenset({"13"}))
+        reads = CalendarRepo(conn, scope=Scope({"13"}))
         plan = _plan(conn, reads.sessions_due_query("13", first, last))
         if sqlite:
             assert "SEARCH monitoring_session USING INDEX ix_session_due (due_on>? AND due_on<?)" in plan, plan

@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import BadInput, NotFound, NotPermitted
-from ..store.reminders import ReminderRepo
 from ..store.repo import Repo
+from ..store.work import Work
 from ..workflow.registry import all_workflows
 from .context import Context, load_case, stale
 
@@ -32,7 +32,7 @@ def _check_acts_for(repo: Repo, name: str, council: str) -> None:
                        ja=[f"{name} は協議会 {council} の職員ではありません。"])
 
 
-def _move(ctx: Context, repo: Repo, case: dict[str, Any], new: dict[str, Any], on: dt.date,
+def _move(ctx: Context, repo: Work, case: dict[str, Any], new: dict[str, Any], on: dt.date,
           note: str | None) -> dict[str, Any]:
     """Write one reassignment: the case, its history row, its pending coordinator mail."""
     old = case["coordinator"]
@@ -43,7 +43,7 @@ def _move(ctx: Context, repo: Repo, case: dict[str, Any], new: dict[str, Any], o
         "effective_on": on, "recorded_at": ctx.now(), "user": ctx.user, "note": note or None,
         "reason": f"担当者 {old or '-'} → {new['name']}", "until": None, "rule_set": case["rule_set"],
     })
-    mail = ReminderRepo(repo.conn).readdress_pending(
+    mail = repo.reminders.readdress_pending(
         case_ids=[case["id"]], role="coordinator", to_addr=new["email"] if new["active"] else None,
         to_name=new["name"], old_name=old, mention=(old, new["name"]) if old else None)
     return {"case": case["id"], "council": case["council"], "state": case["state"], "from": old,

@@ -22,7 +22,6 @@ from ..domain.reminder_records import ClosureDay
 from ..domain.wareki import wareki
 from ..errors import BadInput, NotFound
 from ..store.calendar_reads import CalendarRepo, CaseDateWindow
-from ..store.reminders import ReminderRepo
 from ..workflow.registry import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .closures import calendars
@@ -89,7 +88,7 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
     with ctx.read() as repo:  # one snapshot: the directory, the calendars and the entries
         directory = {c["code"]: c["name"] for c in repo.list_councils()}
         home = (repo.user(actor.name) or {}).get("council") if actor.role is not None else None
-        rrepo = ReminderRepo(repo.conn)
+        rrepo = repo.reminders
         cals = calendars(ctx, rrepo)
         closure_rows = [r for r in rrepo.closures() if first <= r.day <= last]
         reach = sorted(directory) if ctx.scope is None else sorted(c for c in ctx.scope if c in directory)
@@ -119,7 +118,7 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
         current = (first <= ctx.today <= last if week_start is None
                    else week_start <= ctx.today <= week_end)  # type: ignore[operator]
         if reads_cases and council is not None:
-            reads = CalendarRepo(repo.conn, ctx.scope)
+            reads = repo.calendar
             months = [(first, last)]
             if week_end is not None and week_end.month != first.month:
                 months.append((week_end.replace(day=1), end_of_month(week_end)))

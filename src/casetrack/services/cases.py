@@ -15,6 +15,7 @@ from ..domain.schedule import PlannedSession, early_sessions, regular_sessions
 from ..errors import BadInput, NotFound, Refused
 from ..store.case_reads import case_records
 from ..store.repo import Repo
+from ..store.work import Work
 from ..workflow.engine import EventArgs, engine_for
 from ..workflow.registry import all_workflows, workflow
 from ..workflow.spec import WorkflowSpec
@@ -158,7 +159,7 @@ def show_case(ctx: Context, case_id: str) -> dict[str, Any]:
     return view
 
 
-def view_in(ctx: Context, repo: Repo, case: dict[str, Any], spec: WorkflowSpec) -> dict[str, Any]:
+def view_in(ctx: Context, repo: Work, case: dict[str, Any], spec: WorkflowSpec) -> dict[str, Any]:
     """``case`` as `case show` gives it, its rows read within the caller's unit of work ``repo``."""
     return presenters.case_view(case_records(repo, case), spec, ctx.today, calendar_of(ctx, repo, case["council"]))
 
@@ -390,12 +391,11 @@ def _needs_prior_cases(spec: WorkflowSpec, state: str, event_id: str) -> bool:
 
 
 def _planned_sessions(ctx: Context, spec: WorkflowSpec, case: dict[str, Any], company: dict[str, Any],
-                      rules: Any, plan_date: dt.date, repo: Repo) -> list[dict[str, Any]]:
+                      rules: Any, plan_date: dt.date, repo: Work) -> list[dict[str, Any]]:
     """The case's sessions from its plan date, off the national and the council's closed days."""
-    from ..store.reminders import ReminderRepo
     from .closures import council_calendar
 
-    calendar = council_calendar(ctx, ReminderRepo(repo.conn), case["council"])
+    calendar = council_calendar(ctx, repo.reminders, case["council"])
     planned = plan_sessions(spec, case, company["fiscal_year_end_month"], rules, plan_date, calendar.is_closed)
     return [{"seq": s.seq, "kind": s.kind, "nominal_due_on": s.nominal_due_on, "due_on": s.due_on,
              "status": "scheduled"} for s in planned]

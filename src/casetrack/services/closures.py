@@ -12,7 +12,7 @@ from ..domain.reminder_records import ClosureDay
 from ..domain.schedule import next_business_day
 from ..errors import BadInput, NotFound, NotPermitted
 from ..store.reminders import ReminderRepo
-from ..store.repo import Repo
+from ..store.work import Work
 from .context import Context
 
 
@@ -44,15 +44,15 @@ def council_calendar(ctx: Context, rrepo: ReminderRepo, council: str) -> Busines
     return cals.get(council) or cals[None]
 
 
-def calendar_of(ctx: Context, repo: Repo, council: str) -> BusinessCalendar:
+def calendar_of(ctx: Context, repo: Work, council: str) -> BusinessCalendar:
     """The business calendar of ``council`` read within the unit of work ``repo``."""
-    return council_calendar(ctx, ReminderRepo(repo.conn), council)
+    return council_calendar(ctx, repo.reminders, council)
 
 
 def list_closures(ctx: Context) -> list[dict[str, Any]]:
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        rows = ReminderRepo(repo.conn).closures()
+        rows = repo.reminders.closures()
     out = [{"day": r.day, "council": r.council or "all", "reason": r.reason, "source": "database"} for r in rows]
     out += [{"day": d, "council": "all", "reason": None, "source": "settings"} for d in ctx.settings.closures]
     return sorted(out, key=lambda r: (r["day"], r["council"]))
@@ -70,7 +70,7 @@ def change_closure(ctx: Context, day: dt.date, *, council: str | None, reason: s
             raise NotFound("council", council)
         if council is not None:
             ctx.check_council(council)
-        rrepo = ReminderRepo(repo.conn, ctx.scope)
+        rrepo = repo.reminders
         if remove:
             if not rrepo.remove_closure(council, day):
                 raise NotFound("closure", f"{day} ({council or 'all councils'})",

@@ -1,7 +1,7 @@
 """The context every use case runs in: who acts, on which database, as of which day; the access
 check every use case makes first (``Context.authorize``, against ``domain.policy``); and the unit of
 work (one transaction, schema checked once per database and process, the actor's councils handed to
-PostgreSQL's row-level security)."""
+every repository it gives — ``store.work.Work`` — and to PostgreSQL's row-level security)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from ..store.db import (
     translate_error,
 )
 from ..store.repo import Repo
+from ..store.scope import Scope
+from ..store.work import Work
 from ..workflow.registry import workflow
 from ..workflow.spec import WorkflowSpec
 
@@ -123,6 +125,13 @@ class Context:
         self.authorized = action
         return actor
 
+    @property
+    def reach(self) -> Scope:
+        """What the unit of work gives every repository: the actor's councils, or every council where the
+        policy lets the actor read across councils (``Actor.scope`` is None: 全国本部, admins, a trusted
+        in-process caller, the set-up before the first admin)."""
+        return Scope.EVERY if self.scope is None else Scope(self.scope)
+
     def check_council(self, council: str) -> None:
         """Refuse (exit 5) to create something in a council outside the actor's (an existing council:
         the directory is public, so naming one leaks nothing)."""
@@ -161,7 +170,7 @@ class _UnitOfWork:
     def __init__(self, ctx: Context, *, write: bool, checked: bool = True) -> None:
         self.ctx, self.write, self.checked = ctx, write, checked
 
-    def __enter__(self) -> Repo:
+    def __enter__(self) -> Work:
         if self.checked and self.ctx.authorized is None:
             raise RuntimeError("a use case opened the database without Context.authorize()")
         missing = sqlite_file_missing(self.ctx.db_url)
@@ -179,7 +188,7 @@ class _UnitOfWork:
                 ja=[f"データベース {redact(self.ctx.db_url)} は初期化されていないか、古い版です。casetrack init を実行してください。"])
         set_council_scope(conn, self.ctx.scope if self.checked else frozenset())  # PostgreSQL's second wall
         set_acting_user(conn, self.ctx.user)  # … which also shows the actor their own staff row and sessions
-        return Repo(conn, self.ctx.scope)
+        return Work(conn, scope=self.ctx.reach)
 
     def __exit__(self, *exc: Any) -> bool | None:
         return self._cm.__exit__(*exc)

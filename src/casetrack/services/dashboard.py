@@ -16,9 +16,8 @@ from ..domain.findings import urgency
 from ..domain.guards import missing_documents, reasons_for_people
 from ..domain.labels import PROGRAM_SHORT
 from ..errors import BadInput
-from ..store.browse import SORTS, BrowseRepo
+from ..store.browse import SORTS
 from ..store.case_reads import case_records
-from ..store.reminders import ReminderRepo
 from ..store.views import ViewRepo
 from ..workflow.registry import all_workflows
 from .assignment import assignable_among
@@ -91,18 +90,18 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
                                if ctx.scope is None or c["code"] in ctx.scope] if every_council else []
             if council is not None and every_council and council not in {c["code"] for c in out["councils"]}:
                 raise BadInput(f"unknown council {council!r}", ja=[f"協議会「{council}」はありません。"])
-            browse = BrowseRepo(repo.conn, ctx.scope)
+            browse = repo.browse
             if every_council and council is None:
                 out["pick_council"] = True
             else:
-                out["findings"] = _top_findings(ctx, ViewRepo(repo.conn, ctx.scope), council=council,
+                out["findings"] = _top_findings(ctx, repo.views, council=council,
                                                 coordinator=mine, limit=limit)
                 if actor.role is None or policy.allows(actor.role, "case.decide"):
                     out["decisions"] = decision_queue(ctx.today, browse, council=council, limit=limit)
             total, rows = browse.sessions_due(ctx.today, out["horizon_end"], coordinator=mine, limit=limit,
                                                live=overdue_rules())
             counts = browse.state_counts(info["open_states"], coordinator=mine)
-        dead = ReminderRepo(repo.conn, ctx.scope).list_outbox("dead") if dead_letters else []
+        dead = repo.reminders.list_outbox("dead") if dead_letters else []
     if reads_cases:
         out["sessions"] = {"total": total, "rows": rows}
         by_state = dict.fromkeys(info["open_states"], 0)
@@ -143,7 +142,7 @@ def search_cases(ctx: Context, *, program: str | None = None, state: str | None 
         raise BadInput(f"cannot sort by {sort!r} (one of {', '.join(SORTS)})",
                        ja=[f"「{sort[:20]}」では並べ替えられません。"])
     with ctx.read() as repo:
-        total, rows = BrowseRepo(repo.conn, ctx.scope).search_cases(
+        total, rows = repo.browse.search_cases(
             chosen.query(ctx.today), limit=per_page, offset=(page - 1) * per_page, sort=sort, descending=descending)
     info = labels()
     for row in rows:

@@ -18,7 +18,6 @@ from ..domain.reminders import backoff_seconds
 from ..errors import BadInput
 from ..notify import messages
 from ..notify.senders import PermanentFailure, Sender, TemporaryFailure
-from ..store.reminders import ReminderRepo
 from ..store.repo import Repo
 from ..workflow.registry import all_workflows
 from .context import Context
@@ -91,7 +90,7 @@ def deliver(ctx: Context, sender: Sender, batch: int = 200, lease: Lease | None 
     seen: set[int] = set()
     while True:
         with ctx.read() as repo:
-            due = [m for m in ReminderRepo(repo.conn, ctx.scope).due_for_delivery(now, batch) if m.id not in seen]
+            due = [m for m in repo.reminders.due_for_delivery(now, batch) if m.id not in seen]
         if not due:
             return counts
         for message in due:
@@ -117,7 +116,7 @@ class _Claims:
         self.since = time.monotonic()
         with self.ctx.write() as repo:
             now = self.ctx.now()
-            claimed = ReminderRepo(repo.conn, self.ctx.scope).claim(self.holder, now, now + self.ttl, batch)
+            claimed = repo.reminders.claim(self.holder, now, now + self.ttl, batch)
             crash_points.reach("in_claim")
         self.mine = {m.id for m in claimed}
         return claimed
@@ -128,7 +127,7 @@ class _Claims:
         while time.monotonic() - self.since > self.ttl.total_seconds() / 2:
             self.since = time.monotonic()
             with self.ctx.write() as repo:
-                self.mine = ReminderRepo(repo.conn).extend_claims(self.holder, sorted(self.mine),
+                self.mine = repo.reminders.extend_claims(self.holder, sorted(self.mine),
                                                                   self.ctx.now() + self.ttl)
         return outbox_id in self.mine
 
@@ -183,7 +182,7 @@ def _deliver_one(ctx: Context, sender: Sender, message: OutboxMessage, now: dt.d
     the server had taken the message: another scheduler sends it too)."""
     def settle(outcome: Outcome) -> bool:
         with ctx.write() as repo:
-            return ReminderRepo(repo.conn).settle(message.id, outcome, claimed_by)
+            return repo.reminders.settle(message.id, outcome, claimed_by)
 
     def lost(key: str = "lost_claims") -> None:
         counts[key] = counts.get(key, 0) + 1
@@ -264,7 +263,7 @@ class Lease:
         started = time.monotonic()  # before the lease's expiry is computed: a freeze mid-take counts against it
         with self.ctx.write() as repo:
             ttl = dt.timedelta(seconds=self.ctx.settings.scheduler.lease_seconds)
-            rrepo = ReminderRepo(repo.conn)
+            rrepo = repo.reminders
             got = rrepo.take_lease(LEASE, self.holder, self.ctx.now(), ttl)
             if not got:
                 held = rrepo.lease(LEASE)
@@ -282,11 +281,11 @@ class Lease:
 
     def release(self) -> None:
         with self.ctx.write() as repo:
-            ReminderRepo(repo.conn).release_lease(LEASE, self.holder)
+            repo.reminders.release_lease(LEASE, self.holder)
 
     def current(self) -> HeldLease | None:
         with self.ctx.read() as repo:
-            return ReminderRepo(repo.conn).lease(LEASE)
+            return repo.reminders.lease(LEASE)
 
 
 def check_multi_node(ctx: Context) -> None:

@@ -10,16 +10,14 @@ from ..domain.labels import FINDING_CODES
 from ..domain.reminder_records import NewMessage
 from ..notify import messages
 from ..notify.render import render
-from ..store.reminders import ReminderRepo
-from ..store.repo import Repo
+from ..store.work import Work
 from ..workflow.registry import all_workflows
 from .context import Context
 
 
-def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[NewMessage]:
+def digest_rows(ctx: Context, repo: Work, today: dt.date) -> list[NewMessage]:
     """The weekly digest: one e-mail per coordinator with open cases, once per ISO week, from the
     configured weekday on (a scheduler down that day sends it the next)."""
-    from ..store.views import ViewRepo
     from .views import iter_findings, overdue_rules
 
     settings = ctx.settings.digest
@@ -27,7 +25,7 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[NewMessage]:
         return []
     year, week, _ = today.isocalendar()
     week_day = today - dt.timedelta(days=today.weekday() - settings.weekday)
-    views = ViewRepo(repo.conn, ctx.scope)
+    views = repo.views
     open_counts: dict[str, int] = {}
     for spec in all_workflows().values():
         for case in views.cases_in_states(spec.open_states, program=spec.program):
@@ -35,7 +33,7 @@ def digest_rows(ctx: Context, repo: Repo, today: dt.date) -> list[NewMessage]:
                 open_counts[case["coordinator"]] = open_counts.get(case["coordinator"], 0) + 1
     if not open_counts:
         return []
-    rrepo = ReminderRepo(repo.conn, ctx.scope)
+    rrepo = repo.reminders
     keys = {name: f"digest:{name}:{year}-W{week:02d}" for name in open_counts}
     existing = rrepo.existing_keys(keys.values())
     todo = [name for name in sorted(open_counts) if keys[name] not in existing]

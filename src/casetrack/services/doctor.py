@@ -9,7 +9,6 @@ from typing import Any
 from ..errors import CasetrackError, NotPermitted
 from ..store import migrate
 from ..store.db import redact, schema_revision, sqlite_file_missing, transaction
-from ..store.reminders import ReminderRepo
 from ..workflow.registry import all_workflows
 from .context import Context
 
@@ -42,12 +41,13 @@ def doctor(ctx: Context) -> dict[str, Any]:
         with transaction(ctx.engine, write=False) as conn:
             revision = schema_revision(conn)
             check("database", True, f"reachable ({conn.dialect.name})")
-            current = revision == migrate.head()
-            check("schema", current, f"revision {revision or 'none'}, latest {migrate.head()}"
-                  + ("" if current else " — run casetrack init"))
-            if current:
-                ctx.authorize("system.doctor")  # once the users table is there to say who acts
-                rrepo = ReminderRepo(conn)
+        current = revision == migrate.head()
+        check("schema", current, f"revision {revision or 'none'}, latest {migrate.head()}"
+              + ("" if current else " — run casetrack init"))
+        if current:
+            ctx.authorize("system.doctor")  # once the users table is there to say who acts
+            with ctx.read() as repo:
+                rrepo = repo.reminders
                 last = rrepo.last_sweep()
                 counts = rrepo.status_counts()
                 oldest = rrepo.oldest_pending()

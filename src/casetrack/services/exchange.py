@@ -15,7 +15,7 @@ from ..domain.labels import label
 from ..errors import BadInput
 from ..exchange.writers import Column, write_csv, write_xlsx
 from ..store.browse import case_conditions
-from ..store.views import export_case_rows, export_session_rows
+from ..store.work import Work
 from ..workflow.registry import all_workflows
 from .case_filters import CaseFilter, case_filter
 from .context import Context
@@ -55,9 +55,9 @@ SESSION_STATUS = {"scheduled": "予定", "held": "実施済", "waived": "免除"
 WHAT = ("cases", "monitoring", "findings")
 
 
-def _cases(ctx: Context, repo: Any, council: str | None, where: Any = ()) -> Iterator[dict[str, Any]]:
+def _cases(ctx: Context, repo: Work, council: str | None, where: Any = ()) -> Iterator[dict[str, Any]]:
     specs = all_workflows()
-    for row in export_case_rows(repo.conn, ctx.scope, council, where):
+    for row in repo.views.export_case_rows(council, where):
         spec = specs.get(row["program"])
         row["state_label"] = spec.states[row["state"]].ja if spec and row["state"] in spec.states else row["state"]
         row["program_label"] = spec.ja if spec else row["program"]
@@ -67,8 +67,8 @@ def _cases(ctx: Context, repo: Any, council: str | None, where: Any = ()) -> Ite
         yield row
 
 
-def _sessions(ctx: Context, repo: Any, council: str | None) -> Iterator[dict[str, Any]]:
-    for row in export_session_rows(repo.conn, ctx.scope, council):
+def _sessions(ctx: Context, repo: Work, council: str | None) -> Iterator[dict[str, Any]]:
+    for row in repo.views.export_session_rows(council):
         row["kind_label"] = SESSION_KIND_LABELS.get(row["kind"], row["kind"])
         row["status_label"] = SESSION_STATUS.get(row["status"], row["status"])
         overdue = (ctx.today - row["due_on"]).days if row["status"] == "scheduled" else 0

@@ -18,6 +18,7 @@ from ..domain.schedule import early_sessions, regular_sessions
 from ..errors import BadInput, Problem
 from ..exchange.readers import read_table
 from ..store.repo import Repo
+from ..store.work import Work
 from ..workflow.registry import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .cases import _planned_sessions
@@ -362,7 +363,7 @@ class _Orgs:
         return org_id
 
 
-def _write(ctx: Context, repo: Repo, spec: WorkflowSpec, row: Row, path: str, orgs: _Orgs) -> str:
+def _write(ctx: Context, repo: Work, spec: WorkflowSpec, row: Row, path: str, orgs: _Orgs) -> str:
     company = repo.company_by_number(row.number) if row.number else None
     if company is None:
         company_id = repo.insert_company({"name": row.company, "corporate_number": row.number,

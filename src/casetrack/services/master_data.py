@@ -11,8 +11,8 @@ from typing import Any
 
 from ..domain import corporate_number
 from ..errors import BadInput, NotFound
-from ..store.reminders import ReminderRepo
 from ..store.repo import Repo
+from ..store.work import Work
 from ..workflow.registry import workflow
 from .context import Context
 from .registry import ORG_KINDS, is_email
@@ -140,7 +140,7 @@ def edit_company(ctx: Context, company_id: int, changes: dict[str, Any], *, note
     return {"id": company_id, **{f: updated.get(f) for f in COMPANY_FIELDS}, "changes": rows, "moved": moved}
 
 
-def _replan_fye(ctx: Context, repo: Repo, company: dict[str, Any]) -> list[dict[str, Any]]:
+def _replan_fye(ctx: Context, repo: Work, company: dict[str, Any]) -> list[dict[str, Any]]:
     """The fiscal-year-end sessions of the company's open early cases, planned again from their plan
     dates with the new month (DOMAIN.md §8); held and waived sessions stay as they are."""
     from .cases import _planned_sessions
@@ -200,7 +200,7 @@ def edit_org(ctx: Context, org_id: int, changes: dict[str, Any], *, note: str | 
         readdressed = 0
         if "email" in values or "name" in values:
             new = {**org, **values}
-            readdressed = ReminderRepo(repo.conn).readdress_pending(
+            readdressed = repo.reminders.readdress_pending(
                 case_ids=repo.cases_led_by(org_id), role="support_org", to_addr=new["email"], to_name=new["name"],
                 old_name=org["name"])
         updated = repo.org(org_id) or {}

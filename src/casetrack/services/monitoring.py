@@ -7,7 +7,6 @@ from typing import Any
 
 from .. import presenters
 from ..errors import BadInput, NotFound, Refused
-from ..store.reminders import ReminderRepo
 from .closures import calendar_of, calendars
 from .context import Context, load_case, stale
 from .documents import fingerprint
@@ -23,7 +22,7 @@ def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
         check_choice("session status", filters.get("status"), SESSION_STATUSES, "伴走支援の状態")
         if filters.get("case_id"):
             load_case(repo, filters["case_id"])
-        cals = calendars(ctx, ReminderRepo(repo.conn))
+        cals = calendars(ctx, repo.reminders)
         return [presenters.session_row(s, ctx.today, cals.get(s["council"]) or cals[None])
                 for s in repo.list_sessions(**filters)]
 
@@ -124,7 +123,7 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
             raise Refused(f"case {case_id} already has held or waived sessions; its schedule can no longer change",
                           ja=[f"案件 {case_id} には実施済みまたは免除の回があるため、日程はもう変更できません。"])
         rules = spec.rule_set(case["rule_set"]).values
-        cal = council_calendar(ctx, ReminderRepo(repo.conn), case["council"])
+        cal = council_calendar(ctx, repo.reminders, case["council"])
         try:
             planned = explicit_sessions(case["plan_date"], sorted(dates),
                                         case["window_months"] or int(rules["window_months"]), is_closed=cal.is_closed)

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..domain import policy
 from ..errors import BadInput, NotFound
-from ..store.records import COMPANY_SORTS, ORG_SORTS, RecordsRepo
+from ..store.records import COMPANY_SORTS, ORG_SORTS
 from ..workflow.registry import all_workflows
 from .context import Context
 from .master_data import change_row
@@ -46,7 +46,7 @@ def company_list(ctx: Context, *, q: str | None = None, sort: str = "id", descen
     ctx.authorize("registry.read")
     offset = _page_of(page, sort, COMPANY_SORTS)
     with ctx.read() as repo:
-        total, rows = RecordsRepo(repo.conn, ctx.scope).search_companies(
+        total, rows = repo.records.search_companies(
             q, sort=sort, descending=descending, limit=PER_PAGE, offset=offset)
     return _paged(total, rows, page) | {"may_add": _may(ctx, "registry.write")}
 
@@ -57,7 +57,7 @@ def company_search(ctx: Context, q: str, *, limit: int = 20) -> list[dict[str, A
         return []
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        return RecordsRepo(repo.conn, ctx.scope).search_companies(q, limit=limit, count=False)[1]
+        return repo.records.search_companies(q, limit=limit, count=False)[1]
 
 
 def _case_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -97,7 +97,7 @@ def company_detail(ctx: Context, company_id: int) -> dict[str, Any]:
         duplicate_of = repo.company(company["duplicate_of"]) if company.get("duplicate_of") else None
         if duplicate_of is not None and not repo.company_visible(duplicate_of["id"]):
             duplicate_of = None
-        cases = _case_rows(RecordsRepo(repo.conn, ctx.scope).company_cases(company_id)) if reads_cases else None
+        cases = _case_rows(repo.records.company_cases(company_id)) if reads_cases else None
     ctx.log_access(f"company show {company_id}", 1)
     return {"company": company, "cases": cases, "history": history, "duplicate_of": duplicate_of,
             "prefecture": prefecture,
@@ -111,7 +111,7 @@ def org_list(ctx: Context, *, q: str | None = None, kind: str | None = None, sor
     if kind and kind not in ORG_KINDS:
         raise BadInput(f"unknown organisation kind {kind!r}", ja=[f"種別「{kind[:20]}」はありません。"])
     with ctx.read() as repo:
-        total, rows = RecordsRepo(repo.conn, ctx.scope).search_orgs(
+        total, rows = repo.records.search_orgs(
             q, kind=kind or None, sort=sort, descending=descending, limit=PER_PAGE, offset=offset)
     return _paged(total, rows, page)
 
@@ -128,7 +128,7 @@ def org_detail(ctx: Context, org_id: int) -> dict[str, Any]:
         if org is None:
             raise NotFound("organisation", org_id)
         history = [change_row(r) for r in repo.master_history("organisation", org_id)]
-        cases = _case_rows(RecordsRepo(repo.conn, ctx.scope).org_cases(org_id)) if reads_cases else None
+        cases = _case_rows(repo.records.org_cases(org_id)) if reads_cases else None
     return {"org": org, "cases": cases, "history": history, "may_edit": _may(ctx, "registry.write")}
 
 
@@ -188,7 +188,7 @@ def org_search(ctx: Context, q: str, *, banks_only: bool = False, limit: int = 2
         return {"total": 0, "rows": []}
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        total, rows = RecordsRepo(repo.conn, ctx.scope).search_orgs(q, kind="bank" if banks_only else None,
+        total, rows = repo.records.search_orgs(q, kind="bank" if banks_only else None,
                                                                     sort="name", limit=limit)
     return {"total": total, "rows": rows}
 

@@ -23,9 +23,7 @@ from ..store.db import (
     refresh_statistics,
     setup_role,
     sqlite_file_missing,
-    transaction,
 )
-from ..store.repo import Repo
 from . import passwords
 from .context import Context
 from .parsing import clean_name
@@ -42,8 +40,7 @@ def init_db(ctx: Context, *, admin: str | None = None, app_role: str | None = No
     _authorize_init(ctx)
     before, after = migrate.upgrade(ctx.engine)
     rows = read_councils_csv(councils_csv())
-    with transaction(ctx.engine, write=True) as conn:
-        repo = Repo(conn)
+    with ctx.write() as repo:  # every council: the set-up, or an admin (_authorize_init)
         added = repo.upsert_councils(rows)
         if admin is not None:
             _check_user_name(admin)
@@ -400,9 +397,7 @@ def set_user_active(ctx: Context, name: str, active: bool) -> dict[str, Any]:
                           ja=[f"{name} は最後の有効な管理者です。先に別の管理者を追加してください。"])
         repo.update_user(name, {"active": active})
         if not active:  # and signed out of the dashboard everywhere, at once
-            from ..store.web import SignInRepo
-
-            SignInRepo(repo.conn).end_sessions_of(name)
+            repo.signin.end_sessions_of(name)
     return {"name": name, "active": active}
 
 
@@ -412,8 +407,6 @@ def set_password(ctx: Context, name: str, password: str, *, keep_session: str | 
     of the user ends with it (a session stolen before the change must not outlive it), except
     ``keep_session`` (the id of the session the user changed it from on the web). A ``temporary``
     password (an admin's reset) must be changed at the user's next sign-in; any other clears that."""
-    from ..store.web import SignInRepo
-
     ctx.authorize("user.self" if name == ctx.user and not temporary else "user.manage")
     problem = passwords.weakness(password)
     if problem:
@@ -423,7 +416,7 @@ def set_password(ctx: Context, name: str, password: str, *, keep_session: str | 
             raise NotFound("user", name)
         repo.update_user(name, {"password_hash": passwords.hash_password(password),
                                 "must_change_password": temporary})
-        ended = SignInRepo(repo.conn).end_sessions_but(name, keep_session)
+        ended = repo.signin.end_sessions_but(name, keep_session)
     return {"name": name, "password_set": True, "sessions_ended": ended}
 
 

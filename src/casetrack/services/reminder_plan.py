@@ -364,7 +364,7 @@ def sweep_plan(ctx: Context, today: dt.date, *, dry_run: bool = False) -> Enqueu
     ctx.authorize("remind.run")
     check_mail_settings(ctx)
     with _no_cycle_collection(), ctx.read() if dry_run else ctx.write() as repo:
-        rrepo = ReminderRepo(repo.conn, ctx.scope)
+        rrepo = repo.reminders
         groups = candidates(ctx, rrepo, today)
         plan = plan_sweep(groups, rrepo.existing_keys(c.key for members in groups for c in members))
         digests = digest_rows(ctx, repo, today)

@@ -13,7 +13,6 @@ from ..domain import labels
 from ..domain.reminder_records import FinishedSweep, OutboxMessage
 from ..errors import BadInput, Conflict, NotFound, Refused
 from ..notify.senders import Sender, make_sender
-from ..store.reminders import ReminderRepo
 from ..workflow.registry import all_workflows
 from .context import Context
 from .delivery import (
@@ -63,7 +62,7 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
             sender.close()
     counts["dead"] += planned.dead if planned else 0  # enqueued dead (no address): dead in this sweep too
     with ctx.write() as repo:
-        ReminderRepo(repo.conn).record_sweep(FinishedSweep(
+        repo.reminders.record_sweep(FinishedSweep(
             lease.holder if lease else "direct", today, started, ctx.now(), enqueued, counts["sent"], counts["failed"],
             counts["dead"], counts["dropped"]))
     counts["skipped"] = counts.get("skipped", 0) + (planned.skipped if planned else 0)
@@ -77,7 +76,7 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
     if dry_run:
         plan = sweep_plan(ctx, ctx.today, dry_run=True)
         with ctx.read() as repo:
-            pending = ReminderRepo(repo.conn, ctx.scope).pending_count()
+            pending = repo.reminders.pending_count()
         return {"enqueued": plan.enqueued, "sent": 0, "failed": 0, "dropped": 0, "dead": 0, "dry_run": True,
                 "pending": pending, "messages": plan.messages, "skipped": plan.skipped_rungs}
     lease = Lease(ctx)
@@ -89,7 +88,7 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
     finally:
         lease.release()
     with ctx.read() as repo:
-        result["pending"] = ReminderRepo(repo.conn, ctx.scope).pending_count()
+        result["pending"] = repo.reminders.pending_count()
     return result
 
 
@@ -106,7 +105,7 @@ def outbox_retry(ctx: Context, ids: list[int], *, dead: bool = False,
         raise BadInput("--since goes with --dead", ja=["--since は --dead と一緒に指定します。"])
     check_mail_settings(ctx)  # a letter put back must be able to go this time
     with ctx.write() as repo:
-        rrepo = ReminderRepo(repo.conn, ctx.scope)
+        rrepo = repo.reminders
         if dead:
             chosen = rrepo.dead_ids(since)
         else:
@@ -127,7 +126,7 @@ def outbox_list(ctx: Context, status: str | None) -> list[dict[str, Any]]:
     ctx.authorize("outbox.read")
     check_choice("outbox status", status, OUTBOX_STATUSES, "送信状態")
     with ctx.read() as repo:
-        listed = ReminderRepo(repo.conn, ctx.scope).list_outbox(status)
+        listed = repo.reminders.list_outbox(status)
     ctx.log_access("outbox list" + (f" --status {status}" if status else ""), len(listed))
     return outbox_rows(listed)
 

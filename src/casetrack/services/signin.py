@@ -26,7 +26,6 @@ from ..domain.signin import (
 )
 from ..errors import Refused
 from ..settings import Settings
-from ..store.db import set_acting_user, set_browser_session
 from ..store.web import SignInRepo
 from . import passwords
 from .context import Context
@@ -216,16 +215,11 @@ class _Unit:
         # no actor yet: no policy action, and no council in scope (PostgreSQL sees no case data). Row-level
         # security shows the user named (their staff row and sessions) and the browser's own session.
         self.ctx.authorized, self.ctx.scope = "sign-in", frozenset()
-        self._cm: Any = self.ctx.write() if self.write else self.ctx.read()
-        conn = self._cm.__enter__().conn
-        set_acting_user(conn, self.user or "")
-        if self.session:
-            set_browser_session(conn, self.session)
-        return SignInRepo(conn)
+        self._cm = self.ctx.write() if self.write else self.ctx.read()
+        return self._cm.__enter__().signin.acting_for(self.user or "", self.session)
 
     def __exit__(self, *exc: Any) -> bool | None:
-        result: bool | None = self._cm.__exit__(*exc)
-        return result
+        return self._cm.__exit__(*exc)
 
 
 def _unit(ctx: Context, *, write: bool, user: str | None = None, session: str | None = None) -> _Unit:

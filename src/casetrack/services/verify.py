@@ -8,7 +8,6 @@ import hashlib
 from typing import Any
 
 from ..domain import chain
-from ..store.views import chains, master_chains, stored_files
 from .context import Context
 
 FIELDS = {"case_history": chain.HISTORY_FIELDS, "ledger_entry": chain.LEDGER_FIELDS,
@@ -20,18 +19,18 @@ def audit_verify(ctx: Context, *, council: str | None = None) -> dict[str, Any]:
     broken: list[dict[str, Any]] = []
     checked = 0
     with ctx.read() as repo:
-        for table, case_id, rows, head in chains(repo.conn, ctx.scope, council):
+        for table, case_id, rows, head in repo.views.chains(council):
             checked += len(rows)
             broken += [{"case": case_id, "table": table, "row": row_id, "reason": reason}
                        for row_id, reason in chain.verify(rows, FIELDS[table], head)]
-        for case_id, doc_id, sha256, size, data in stored_files(repo.conn, ctx.scope, council):
+        for case_id, doc_id, sha256, size, data in repo.views.stored_files(council):
             checked += 1
             if hashlib.sha256(data).hexdigest() != sha256 or len(data) != size:
                 broken.append({"case": case_id, "table": "document_file", "row": doc_id,
                                "reason": f"the file of document {doc_id} does not match the SHA-256 and size "
                                          "recorded with it"})
         if council is None:  # companies and organisations belong to no council: checked with the whole
-            for table, record, rows, head in master_chains(repo.conn):
+            for table, record, rows, head in repo.views.master_chains():
                 checked += len(rows)
                 broken += [{"case": None, "record": record, "table": table, "row": row_id, "reason": reason}
                            for row_id, reason in chain.verify(rows, FIELDS[table], head)]

@@ -194,7 +194,7 @@ def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str
         check_choice("finding code", unknown[0], CODES, "要対応の種類")
     with ctx.read() as repo:
         check(repo, council=council, program=program, coordinator=coordinator)
-        views = ViewRepo(repo.conn, ctx.scope)
+        views = repo.views
         found = iter_findings(ctx, views, council=council, program=program, coordinator=coordinator,
                               codes=frozenset(codes or CODES))
         # each finding as a plain tuple: what spills is pickled, and pickle writes a tuple in C
@@ -213,7 +213,7 @@ def labelled(ctx: Context, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str,
 
     def flush() -> Iterator[dict[str, Any]]:
         with ctx.read() as repo:
-            names = ViewRepo(repo.conn, ctx.scope).company_names([r["case"] for r in batch])
+            names = repo.views.company_names([r["case"] for r in batch])
         for r in batch:
             spec = specs.get(r["program"])
             state = spec.states.get(r["state"]) if spec else None
@@ -253,7 +253,7 @@ def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> 
 
     with ctx.read() as repo:
         check(repo, council=council)
-        views = ViewRepo(repo.conn, ctx.scope)
+        views = repo.views
         for key, state, n in views.open_counts(by, open_states, council=council):
             b = bucket(key)
             b["open"] += n

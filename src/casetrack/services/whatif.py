@@ -35,8 +35,6 @@ from ..domain.labels import FINDING_CODES, LEVELS, label
 from ..domain.reminder_records import ClosureDay
 from ..domain.schedule import next_business_day
 from ..errors import BadInput, NotFound
-from ..store.reminders import ReminderRepo
-from ..store.whatif import WhatIfRepo
 from ..workflow.engine import Engine
 from ..workflow.loader import load_file
 from ..workflow.registry import all_workflows
@@ -264,11 +262,11 @@ def whatif(ctx: Context, *, workflow_files: Sequence[str | Path] = (), closures:
             if repo.council(code) is None:
                 raise NotFound("council", code)
             ctx.check_council(code)
-        rrepo = ReminderRepo(repo.conn)
+        rrepo = repo.reminders
         before = _Side(current, calendars(ctx, rrepo))
         after = _Side({**current, **changed}, calendars(
             ctx, rrepo, [ClosureDay(c.day, c.council, "whatif") for c in extra]))
-        reads = WhatIfRepo(repo.conn, ctx.scope)
+        reads = repo.whatif
         states = sorted({s for spec in current.values() for s in spec.open_states})
         rows = [r for r in reads.open_cases(states, council) if r["state"] in current[r["program"]].open_states]
         every_council = any(c.council is None for c in extra)

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 
 from ..domain.text import fold
 from .repo import cases, claims, companies, history, sessions
 from .rows import tuples
+from .scope import ScopedRepo
 
 StateRule = tuple[str, Sequence[str] | None]  # (state, the programs it counts in; None: every program)
 StallRule = tuple[str, dt.date, Sequence[str] | None]  # (state, entered before this day, programs or None)
@@ -96,10 +97,7 @@ def case_conditions(q: CaseQuery, *, scoped: bool = False) -> list[Any]:
     return condition
 
 
-class BrowseRepo:
-    def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
-        self.conn = conn
-        self.scope = councils_in_scope
+class BrowseRepo(ScopedRepo):
 
     def _scoped(self, query: Select[Any], coordinator: str | None) -> Select[Any]:
         if self.scope is not None:

@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from .repo import cases, companies, sessions
+from .scope import ScopedRepo
 from .views import holdback_query
 
 Range = tuple[dt.date, dt.date]  # inclusive
@@ -34,10 +35,7 @@ def _between(column: Any, ranges: Sequence[Range]) -> Any:
     return or_(*(and_(column >= start, column <= end) for start, end in ranges))
 
 
-class CalendarRepo:
-    def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
-        self.conn = conn
-        self.scope = councils_in_scope
+class CalendarRepo(ScopedRepo):
 
     def _scoped(self, query: Select[Any], council: str, coordinator: str | None) -> Select[Any]:
         query = query.where(cases.c.council == council)

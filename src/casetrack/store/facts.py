@@ -16,18 +16,23 @@ CHUNK = 500  # case ids per IN (...) list
 
 lenders, support, orgs = schema.case_lender, schema.case_support_org, schema.organisation
 documents, estimates, claims = schema.document, schema.case_estimate, schema.fee_claim
-sessions, history = schema.monitoring_session, schema.case_history
+sessions, history, cases = schema.monitoring_session, schema.case_history, schema.cases
 
 
 def load_facts(conn: Connection, rows: Sequence[dict[str, Any]], with_prior: set[str],
-               prior_of: Callable[[dict[str, Any]], Iterable[str]]) -> dict[str, CaseFacts]:
+               prior_of: Callable[[dict[str, Any]], Iterable[str]], scope: frozenset[str] | None
+               ) -> dict[str, CaseFacts]:
     """The snapshot the guards read, for the cases ``rows`` (case rows), by case id: a query per table for
     each ``CHUNK`` cases, never a query per case. The company's earlier cases (``prior_of``) only for the
-    ids in ``with_prior``."""
+    ids in ``with_prior``. Of a case outside ``scope`` (councils; None: every council) nothing is read
+    but the row given."""
     out: dict[str, CaseFacts] = {}
     for start in range(0, len(rows), CHUNK):
         part_rows = rows[start:start + CHUNK]
         part = [r["id"] for r in part_rows]
+        if scope is not None:
+            part = list(conn.execute(select(cases.c.id).where(cases.c.id.in_(part),
+                                                              cases.c.council.in_(sorted(scope)))).scalars())
         lend: dict[str, list[LenderFact]] = {}
         for case_id, org_id, name, main, guaranteed in tuples(conn.execute(
                 select(lenders.c.case_id, lenders.c.org_id, orgs.c.name, lenders.c.main, lenders.c.guaranteed)
@@ -74,6 +79,6 @@ def load_facts(conn: Connection, rows: Sequence[dict[str, Any]], with_prior: set
                 reuse_approved=cid in approved, lenders=tuple(lend.get(cid, ())),
                 support_orgs=tuple(sup.get(cid, ())), documents=tuple(docs.get(cid, ())),
                 estimates=est.get(cid, {}), claims=tuple(cl.get(cid, ())), sessions=tuple(ses.get(cid, ())),
-                prior_cases=tuple(prior_of(case)) if cid in with_prior else ())
+                prior_cases=tuple(prior_of(case)) if cid in with_prior and cid in part else ())
     return out
 

@@ -30,6 +30,7 @@ from . import schema
 from .browse import StateRule, in_states
 from .repo import cases, companies, councils, orgs, sessions, support, user_councils, users
 from .rows import tuples
+from .scope import ScopedRepo
 
 outbox = schema.outbox
 closures = schema.closure
@@ -135,10 +136,7 @@ def _insert_many(conn: Connection, table: Table, columns: Sequence[str], rows: S
     conn.exec_driver_sql(compiled.string, params)
 
 
-class ReminderRepo:
-    def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
-        self.conn = conn
-        self.scope = councils_in_scope
+class ReminderRepo(ScopedRepo):
 
     def _scoped(self, query: Any) -> Any:
         return query.where(cases.c.council.in_(sorted(self.scope))) if self.scope is not None else query
@@ -203,8 +201,8 @@ class ReminderRepo:
         return [UpcomingSession(**r) for r in self.conn.execute(self._scoped(query)).mappings()]
 
     def supervisors(self) -> dict[str, list[Supervisor]]:
-        """Per council, its active supervisors (own council or one they act for), by name: who gets the
-        escalations of a case without a coordinator."""
+        """Per council in scope, its active supervisors (own council or one they act for), by name: who gets
+        the escalations of a case without a coordinator."""
         query = select(users.c.name, users.c.display_name, users.c.email, users.c.council).where(
             users.c.role == "supervisor", users.c.active.is_(True)).order_by(users.c.name)
         people = [Supervisor(**r) for r in self.conn.execute(query).mappings()]
@@ -215,7 +213,8 @@ class ReminderRepo:
         out: dict[str, list[Supervisor]] = {}
         for person in people:
             for council in {person.council, *more.get(person.name, [])}:
-                out.setdefault(council, []).append(person)
+                if self.scope is None or council in self.scope:
+                    out.setdefault(council, []).append(person)
         return out
 
     def council_info(self) -> dict[str, CouncilContact]:

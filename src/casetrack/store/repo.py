@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Select, and_, delete, insert, or_, select, text, update
+from sqlalchemy import Insert, Select, and_, delete, insert, or_, select, text, update
 
 from ..domain import chain
 from ..domain.facts import CaseFacts
@@ -18,6 +18,7 @@ from . import schema
 from .db import set_council_scope
 from .facts import load_facts
 from .rows import tuples
+from .scope import ScopedRepo
 
 councils = schema.council
 companies = schema.company
@@ -49,12 +50,9 @@ def with_folded_name(values: Mapping[str, Any]) -> dict[str, Any]:
 OTHER_COUNCIL_CASE = "他の協議会の案件"  # how a refusal names a case of another council (never by its id)
 
 
-class Repo:
-    """Data access for one unit of work. ``councils`` narrows every case read when set."""
-
-    def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
-        self.conn = conn
-        self.scope = councils_in_scope
+class Repo(ScopedRepo):
+    """Data access for one unit of work: councils, companies, organisations, users, cases and what belongs
+    to a case. Every case read goes through ``_case_scope``."""
 
     # -- scope ---------------------------------------------------------------------------------
     def _case_scope(self, query: Select[Any]) -> Select[Any]:
@@ -182,9 +180,17 @@ class Repo:
         return row
 
     def master_history(self, entity: str, entity_id: int) -> list[dict[str, Any]]:
+        """The changes of one company, organisation or user, in chain order: a company's only when the actor
+        may see it (``list_companies``' rule), a user's only when ``list_users`` lists them."""
         t = master_changes
         query = select(t).where(t.c.entity == entity, t.c.entity_id == entity_id).order_by(t.c.seq)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        if entity == "company":
+            company = select(companies.c.id).where(companies.c.id == entity_id)
+            query = query.where(self._company_scope(company).exists())
+        elif entity == "user":
+            query = query.where(self._user_scope(select(users.c.id).where(users.c.id == entity_id)).exists())
+        with self._every_council():  # the scope is applied explicitly, on both backends
+            return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_org(self, values: dict[str, Any]) -> int:
         return self._insert_id(insert(orgs).values(**with_folded_name(values)))
@@ -222,14 +228,18 @@ class Repo:
         return dict(row) if row else None
 
     def list_users(self) -> list[dict[str, Any]]:
-        query = select(users).order_by(users.c.name)
-        if self.scope is not None:
-            query = query.where(or_(users.c.council.in_(sorted(self.scope)), users.c.name.in_(
-                select(user_councils.c.user_name).where(user_councils.c.council.in_(sorted(self.scope))))))
+        query = self._user_scope(select(users).order_by(users.c.name))
         more: dict[str, list[str]] = {}
         for name, council in tuples(self.conn.execute(select(user_councils).order_by(user_councils.c.council))):
             more.setdefault(name, []).append(council)
         return [{**dict(r), "more_councils": more.get(r["name"], [])} for r in self.conn.execute(query).mappings()]
+
+    def _user_scope(self, query: Select[Any]) -> Select[Any]:
+        """Only the staff of the councils in scope: their own council or one they act for."""
+        if self.scope is None:
+            return query
+        return query.where(or_(users.c.council.in_(sorted(self.scope)), users.c.name.in_(
+            select(user_councils.c.user_name).where(user_councils.c.council.in_(sorted(self.scope))))))
 
     def update_user(self, name: str, values: dict[str, Any]) -> None:
         self.conn.execute(update(users).where(users.c.name == name).values(**values))
@@ -341,18 +351,21 @@ class Repo:
 
     def case_lenders(self, case_id: str) -> list[dict[str, Any]]:
         query = (select(lenders, orgs.c.name, orgs.c.email).join(orgs, orgs.c.id == lenders.c.org_id)
-                 .where(lenders.c.case_id == case_id).order_by(lenders.c.position))
+                 .where(lenders.c.case_id == case_id, *self._in_scope(lenders.c.case_id))
+                 .order_by(lenders.c.position))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def case_support_orgs(self, case_id: str) -> list[dict[str, Any]]:
         query = (select(support, orgs.c.name, orgs.c.certified, orgs.c.email, orgs.c.kind)
                  .join(orgs, orgs.c.id == support.c.org_id)
-                 .where(support.c.case_id == case_id).order_by(support.c.position))
+                 .where(support.c.case_id == case_id, *self._in_scope(support.c.case_id))
+                 .order_by(support.c.position))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def case_estimates(self, case_id: str) -> dict[str, int]:
-        rows = tuples(self.conn.execute(select(estimates.c.component, estimates.c.amount)
-                                        .where(estimates.c.case_id == case_id)))
+        query = (select(estimates.c.component, estimates.c.amount)
+                 .where(estimates.c.case_id == case_id, *self._in_scope(estimates.c.case_id)))
+        rows = tuples(self.conn.execute(query))
         return {c: a for c, a in rows}
 
     def insert_agreements(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -366,7 +379,7 @@ class Repo:
                  .join(orgs, orgs.c.id == agreements.c.lender_id)
                  .outerjoin(lenders, and_(lenders.c.case_id == agreements.c.case_id,
                                           lenders.c.org_id == agreements.c.lender_id))
-                 .where(agreements.c.case_id == case_id)
+                 .where(agreements.c.case_id == case_id, *self._in_scope(agreements.c.case_id))
                  .order_by(lenders.c.position, agreements.c.lender_id, agreements.c.kind))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
@@ -381,18 +394,21 @@ class Repo:
         stored."""
         stored = select(document_files.c.document_id).where(document_files.c.document_id == documents.c.id).exists()
         query = (select(documents, stored.label("stored"))
-                 .where(documents.c.case_id == case_id, documents.c.id == document_id))
+                 .where(documents.c.case_id == case_id, documents.c.id == document_id,
+                        *self._in_scope(documents.c.case_id)))
         row = self.conn.execute(query).mappings().first()
         return dict(row) if row else None
 
     def document_file(self, document_id: int) -> bytes | None:
-        query = select(document_files.c.data).where(document_files.c.document_id == document_id)
+        query = (select(document_files.c.data).join(documents, documents.c.id == document_files.c.document_id)
+                 .where(document_files.c.document_id == document_id, *self._in_scope(documents.c.case_id)))
         return self.conn.execute(query).scalar_one_or_none()
 
     def case_documents(self, case_id: str) -> list[dict[str, Any]]:
         """The case's documents with whether each has its file stored (the bytes are not read)."""
         stored = select(document_files.c.document_id).where(document_files.c.document_id == documents.c.id).exists()
-        query = (select(documents, stored.label("stored")).where(documents.c.case_id == case_id)
+        query = (select(documents, stored.label("stored"))
+                 .where(documents.c.case_id == case_id, *self._in_scope(documents.c.case_id))
                  .order_by(documents.c.id))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
@@ -408,18 +424,21 @@ class Repo:
         return row
 
     def case_history(self, case_id: str) -> list[dict[str, Any]]:
-        query = select(history).where(history.c.case_id == case_id).order_by(history.c.seq)
+        query = (select(history).where(history.c.case_id == case_id, *self._in_scope(history.c.case_id))
+                 .order_by(history.c.seq))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def history_has_event(self, case_id: str, event: str) -> bool:
-        query = select(history.c.id).where(history.c.case_id == case_id, history.c.event == event).limit(1)
+        query = select(history.c.id).where(history.c.case_id == case_id, history.c.event == event,
+                                           *self._in_scope(history.c.case_id)).limit(1)
         return self.conn.execute(query).first() is not None
 
     def insert_claim(self, values: dict[str, Any]) -> int:
         return self._insert_id(insert(claims).values(**values))
 
     def case_claims(self, case_id: str) -> list[dict[str, Any]]:
-        query = select(claims).where(claims.c.case_id == case_id).order_by(claims.c.id)
+        query = (select(claims).where(claims.c.case_id == case_id, *self._in_scope(claims.c.case_id))
+                 .order_by(claims.c.id))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def decide_claim(self, claim_id: int, values: dict[str, Any]) -> None:
@@ -439,7 +458,8 @@ class Repo:
         self.conn.execute(update(cases).where(cases.c.id == row["case_id"]).values(ledger_head=row["hash"]))
 
     def case_ledger(self, case_id: str) -> list[dict[str, Any]]:
-        query = select(ledger).where(ledger.c.case_id == case_id).order_by(ledger.c.id)
+        query = (select(ledger).where(ledger.c.case_id == case_id, *self._in_scope(ledger.c.case_id))
+                 .order_by(ledger.c.id))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def replace_estimates(self, case_id: str, values: dict[str, int]) -> None:
@@ -457,7 +477,8 @@ class Repo:
         self.insert_sessions(case_id, rows)
 
     def case_sessions(self, case_id: str) -> list[dict[str, Any]]:
-        query = select(sessions).where(sessions.c.case_id == case_id).order_by(sessions.c.seq)
+        query = (select(sessions).where(sessions.c.case_id == case_id, *self._in_scope(sessions.c.case_id))
+                 .order_by(sessions.c.seq))
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def update_session(self, case_id: str, seq: int, values: dict[str, Any]) -> bool:
@@ -510,4 +531,4 @@ class Repo:
         """The snapshot the guards read. Earlier cases of the company are looked up only when asked."""
         prior = {case["id"]} if with_prior_cases else set()
         return load_facts(self.conn, [case], prior, lambda c: self.prior_cases(
-            c["company_id"], c["program"], c["id"], c["council"]))[case["id"]]
+            c["company_id"], c["program"], c["id"], c["council"]), self.scope)[case["id"]]

@@ -1,17 +1,32 @@
-"""Streaming reads for the coordinator views (audit, caseload): Core, never ORM objects."""
+"""Streaming reads for the coordinator views (audit, caseload), the exports and `audit verify`: Core, never
+ORM objects, narrowed to the councils in scope like every case read."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, func, literal, or_, select
+from sqlalchemy import and_, false, func, literal, or_, select
 
+from . import schema
 from .browse import StateRule, in_states
-from .repo import cases, companies, document_files, documents, history, ledger, lenders, orgs, sessions
+from .repo import (
+    cases,
+    companies,
+    document_files,
+    documents,
+    history,
+    ledger,
+    lenders,
+    orgs,
+    sessions,
+    support,
+)
 from .rows import tuples
+from .scope import ScopedRepo
 
 CASE_COLUMNS = (cases.c.id, cases.c.program, cases.c.track, cases.c.council, cases.c.state, cases.c.state_since,
                 cases.c.coordinator, cases.c.rule_set, cases.c.accepted_on, cases.c.validity_until,
@@ -50,10 +65,7 @@ def _dicts(result: Any) -> Iterator[dict[str, Any]]:
         yield dict(zip(keys, row, strict=True))
 
 
-class ViewRepo:
-    def __init__(self, conn: Connection, councils_in_scope: frozenset[str] | None = None) -> None:
-        self.conn = conn
-        self.scope = councils_in_scope
+class ViewRepo(ScopedRepo):
 
     def company_names(self, case_ids: Sequence[str]) -> dict[str, str]:
         """Case id → its company's name, for the cases given (in scope)."""
@@ -172,72 +184,120 @@ class ViewRepo:
         yield from (dict(r) for r in self.conn.execute(self._filtered(query, council, program, coordinator))
                     .mappings())
 
+    def export_case_rows(self, council: str | None, where: Sequence[Any] = (), batch: int = 1000
+                             ) -> Iterator[dict[str, Any]]:
+        """Every case (matching ``where``: terms on the cases table, such as browse.case_conditions gives)
+        with company, lead support org (name, e-mail, kind, certified), lenders, the number of sessions
+        held and money totals, for the export, by case id; streamed.
 
-def export_case_rows(conn: Connection, scope: frozenset[str] | None, council: str | None,
-                     where: Sequence[Any] = (), batch: int = 1000) -> Iterator[dict[str, Any]]:
-    """Every case (matching ``where``: terms on the cases table, such as browse.case_conditions gives)
-    with company, lead support org (name, e-mail, kind, certified), lenders, the number of sessions
-    held and money totals, for the export, by case id; streamed.
+        The matching ids come first, from the cases alone (the planner then uses the council, state or
+        session indexes and sorts; joined, SQLite walks all 100,000 cases in id order to keep the order),
+        then ``batch`` cases at a time with their company, lead, lenders and ledger sums (by case id)."""
+        chosen = list(where)
+        if self.scope is not None:
+            chosen.append(cases.c.council.in_(sorted(self.scope)))
+        if council is not None:
+            chosen.append(cases.c.council == council)
+        ids = [r for (r,) in self.conn.execute(select(cases.c.id).where(*chosen).order_by(cases.c.id))]
+        lead_org = orgs.alias("lead_org")
+        lead = support.alias("lead")
+        for start in range(0, len(ids), batch):
+            part = ids[start:start + batch]
+            money = {r.case_id: r for r in self.conn.execute(
+                select(ledger.c.case_id, func.sum(ledger.c.subsidy).label("subsidy"),
+                       func.sum(ledger.c.paid + ledger.c.released).label("paid"),
+                       func.sum(ledger.c.retained - ledger.c.released).label("retained"))
+                .where(ledger.c.case_id.in_(part)).group_by(ledger.c.case_id))}
+            by_case: dict[str, list[tuple[str, bool, bool]]] = {}
+            for case_id, name, main, guaranteed in tuples(self.conn.execute(
+                    select(lenders.c.case_id, orgs.c.name, lenders.c.main, lenders.c.guaranteed)
+                    .join(orgs, orgs.c.id == lenders.c.org_id).where(lenders.c.case_id.in_(part))
+                    .order_by(lenders.c.case_id, lenders.c.position))):
+                by_case.setdefault(case_id, []).append((name, main, guaranteed))
+            held: dict[str, int] = dict(self.conn.execute(select(sessions.c.case_id, func.count()).where(
+                sessions.c.status == "held", sessions.c.case_id.in_(part)).group_by(sessions.c.case_id)).all())
+            query = (select(*CASE_COLUMNS, cases.c.opened_on, cases.c.monitoring_interval_months,
+                            cases.c.interim_monitoring, companies.c.name.label("company_name"),
+                            companies.c.corporate_number, companies.c.fiscal_year_end_month,
+                            lead_org.c.name.label("lead_name"), lead_org.c.email.label("lead_email"),
+                            lead_org.c.kind.label("lead_kind"), lead_org.c.certified.label("lead_certified"))
+                     .join(companies, companies.c.id == cases.c.company_id)
+                     .outerjoin(lead, and_(lead.c.case_id == cases.c.id, lead.c.lead.is_(True)))
+                     .outerjoin(lead_org, lead_org.c.id == lead.c.org_id)
+                     .where(cases.c.id.in_(part)).order_by(cases.c.id))
+            for out in (dict(r) for r in self.conn.execute(query).mappings()):
+                sums = money.get(out["id"])
+                out.update(subsidy=sums.subsidy if sums else None, paid=sums.paid if sums else None,
+                           retained=sums.retained if sums else None, sessions_held=held.get(out["id"]))
+                mine = by_case.get(out["id"], [])
+                out["lenders"] = "・".join(n + ("（保証付）" if g else "") for n, _m, g in mine)
+                out["main_bank"] = next((n for n, m, _g in mine if m), None)
+                yield out
 
-    The matching ids come first, from the cases alone (the planner then uses the council, state or
-    session indexes and sorts; joined, SQLite walks all 100,000 cases in id order to keep the order),
-    then ``batch`` cases at a time with their company, lead, lenders and ledger sums (by case id)."""
-    from .repo import companies, support
+    def export_session_rows(self, council: str | None) -> Iterator[dict[str, Any]]:
+        query = (select(sessions, cases.c.council, companies.c.name.label("company_name"))
+                 .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id)
+                 .order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq))
+        if self.scope is not None:
+            query = query.where(cases.c.council.in_(sorted(self.scope)))
+        if council is not None:
+            query = query.where(cases.c.council == council)
+        for row in self.conn.execute(query.execution_options(yield_per=5000)).mappings():
+            yield dict(row)
 
-    chosen = list(where)
-    if scope is not None:
-        chosen.append(cases.c.council.in_(sorted(scope)))
-    if council is not None:
-        chosen.append(cases.c.council == council)
-    ids = [r for (r,) in conn.execute(select(cases.c.id).where(*chosen).order_by(cases.c.id))]
-    lead_org = orgs.alias("lead_org")
-    lead = support.alias("lead")
-    for start in range(0, len(ids), batch):
-        part = ids[start:start + batch]
-        money = {r.case_id: r for r in conn.execute(
-            select(ledger.c.case_id, func.sum(ledger.c.subsidy).label("subsidy"),
-                   func.sum(ledger.c.paid + ledger.c.released).label("paid"),
-                   func.sum(ledger.c.retained - ledger.c.released).label("retained"))
-            .where(ledger.c.case_id.in_(part)).group_by(ledger.c.case_id))}
-        by_case: dict[str, list[tuple[str, bool, bool]]] = {}
-        for case_id, name, main, guaranteed in tuples(conn.execute(
-                select(lenders.c.case_id, orgs.c.name, lenders.c.main, lenders.c.guaranteed)
-                .join(orgs, orgs.c.id == lenders.c.org_id).where(lenders.c.case_id.in_(part))
-                .order_by(lenders.c.case_id, lenders.c.position))):
-            by_case.setdefault(case_id, []).append((name, main, guaranteed))
-        held: dict[str, int] = dict(conn.execute(select(sessions.c.case_id, func.count()).where(
-            sessions.c.status == "held", sessions.c.case_id.in_(part)).group_by(sessions.c.case_id)).all())
-        query = (select(*CASE_COLUMNS, cases.c.opened_on, cases.c.monitoring_interval_months,
-                        cases.c.interim_monitoring, companies.c.name.label("company_name"),
-                        companies.c.corporate_number, companies.c.fiscal_year_end_month,
-                        lead_org.c.name.label("lead_name"), lead_org.c.email.label("lead_email"),
-                        lead_org.c.kind.label("lead_kind"), lead_org.c.certified.label("lead_certified"))
-                 .join(companies, companies.c.id == cases.c.company_id)
-                 .outerjoin(lead, and_(lead.c.case_id == cases.c.id, lead.c.lead.is_(True)))
-                 .outerjoin(lead_org, lead_org.c.id == lead.c.org_id)
-                 .where(cases.c.id.in_(part)).order_by(cases.c.id))
-        for out in (dict(r) for r in conn.execute(query).mappings()):
-            sums = money.get(out["id"])
-            out.update(subsidy=sums.subsidy if sums else None, paid=sums.paid if sums else None,
-                       retained=sums.retained if sums else None, sessions_held=held.get(out["id"]))
-            mine = by_case.get(out["id"], [])
-            out["lenders"] = "・".join(n + ("（保証付）" if g else "") for n, _m, g in mine)
-            out["main_bank"] = next((n for n, m, _g in mine if m), None)
-            yield out
+    def stored_files(self, council: str | None) -> Iterator[tuple[str, int, str | None, int | None, bytes]]:
+        """(case, document, recorded SHA-256, recorded size, the bytes) for every stored file, one at a time."""
+        files = document_files
+        query = (select(documents.c.case_id, documents.c.id, documents.c.file_sha256, documents.c.file_size, files.c.data)
+                 .select_from(files.join(documents, documents.c.id == files.c.document_id)
+                              .join(cases, cases.c.id == documents.c.case_id))
+                 .order_by(documents.c.case_id, documents.c.id))
+        if self.scope is not None:
+            query = query.where(cases.c.council.in_(sorted(self.scope)))
+        if council is not None:
+            query = query.where(cases.c.council == council)
+        for row in self.conn.execute(query.execution_options(yield_per=16)):
+            yield row[0], row[1], row[2], row[3], row[4]
 
+    def chains(self, council: str | None) -> Iterator[tuple[str, str, list[dict[str, Any]], str | None]]:
+        """(table, case, rows in chain order, the head recorded on the case) for every case's history and
+        ledger, streamed; a case whose rows are all gone comes with an empty list."""
+        for table, order, head in ((history, history.c.seq, cases.c.history_head),
+                                   (ledger, ledger.c.id, cases.c.ledger_head)):
+            query = (select(cases.c.id.label("chain_case"), head.label("chain_head"), table)
+                     .select_from(cases.outerjoin(table, table.c.case_id == cases.c.id))
+                     .where(or_(head.is_not(None), table.c.id.is_not(None)))
+                     .order_by(cases.c.id, order))
+            if self.scope is not None:
+                query = query.where(cases.c.council.in_(sorted(self.scope)))
+            if council is not None:
+                query = query.where(cases.c.council == council)
+            rows = self.conn.execute(query.execution_options(yield_per=5000)).mappings()
+            for case_id, group in groupby(rows, key=lambda r: r["chain_case"]):
+                members = [dict(r) for r in group]
+                yield (table.name, case_id, [r for r in members if r["id"] is not None],
+                       members[0]["chain_head"])
 
-def export_session_rows(conn: Connection, scope: frozenset[str] | None, council: str | None) -> Iterator[dict[str, Any]]:
-    from .repo import companies
-
-    query = (select(sessions, cases.c.council, companies.c.name.label("company_name"))
-             .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id)
-             .order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq))
-    if scope is not None:
-        query = query.where(cases.c.council.in_(sorted(scope)))
-    if council is not None:
-        query = query.where(cases.c.council == council)
-    for row in conn.execute(query.execution_options(yield_per=5000)).mappings():
-        yield dict(row)
+    def master_chains(self) -> Iterator[tuple[str, str, list[dict[str, Any]], str | None]]:
+        """(table, record, rows in chain order, the head recorded on the record) for every company and
+        organisation with changes or a recorded head, and every user with changes (no head: None)."""
+        t = schema.master_change
+        for entity, table in (("company", schema.company), ("organisation", schema.organisation)):
+            query = (select(table.c.id.label("record_id"), table.c.change_head.label("record_head"), t)
+                     .select_from(table.outerjoin(t, and_(t.c.entity == entity, t.c.entity_id == table.c.id)))
+                     .where(or_(table.c.change_head.is_not(None), t.c.id.is_not(None)))
+                     .order_by(table.c.id, t.c.seq))
+            rows = self.conn.execute(query).mappings()
+            for record_id, group in groupby(rows, key=lambda r: r["record_id"]):
+                members = [dict(r) for r in group]
+                yield ("master_change", f"{entity} {record_id}", [r for r in members if r["id"] is not None],
+                       members[0]["record_head"])
+        # a user's chain (user edit: display name, e-mail, role, councils) has no head on the user row
+        query = (select(schema.app_user.c.name.label("record_name"), t)
+                 .select_from(t.join(schema.app_user, and_(t.c.entity == "user", t.c.entity_id == schema.app_user.c.id)))
+                 .order_by(schema.app_user.c.name, t.c.seq))
+        for name, group in groupby(self.conn.execute(query).mappings(), key=lambda r: r["record_name"]):
+            yield ("master_change", f"user {name}", [dict(r) for r in group], None)
 
 
 def holdback_query(decided_by: dt.date | None = None) -> Any:
@@ -250,68 +310,3 @@ def holdback_query(decided_by: dt.date | None = None) -> Any:
             .select_from(held.join(cases, cases.c.id == held.c.case_id))
             .where(held.c.retained > 0, *([held.c.on <= decided_by] if decided_by else []),
                    held.c.retained - released > 0))
-
-
-def stored_files(conn: Connection, scope: frozenset[str] | None, council: str | None
-                 ) -> Iterator[tuple[str, int, str | None, int | None, bytes]]:
-    """(case, document, recorded SHA-256, recorded size, the bytes) for every stored file, one at a time."""
-    files = document_files
-    query = (select(documents.c.case_id, documents.c.id, documents.c.file_sha256, documents.c.file_size, files.c.data)
-             .select_from(files.join(documents, documents.c.id == files.c.document_id)
-                          .join(cases, cases.c.id == documents.c.case_id))
-             .order_by(documents.c.case_id, documents.c.id))
-    if scope is not None:
-        query = query.where(cases.c.council.in_(sorted(scope)))
-    if council is not None:
-        query = query.where(cases.c.council == council)
-    for row in conn.execute(query.execution_options(yield_per=16)):
-        yield row[0], row[1], row[2], row[3], row[4]
-
-
-def chains(conn: Connection, scope: frozenset[str] | None, council: str | None
-           ) -> Iterator[tuple[str, str, list[dict[str, Any]], str | None]]:
-    """(table, case, rows in chain order, the head recorded on the case) for every case's history and
-    ledger, streamed; a case whose rows are all gone comes with an empty list."""
-    from itertools import groupby
-
-    for table, order, head in ((history, history.c.seq, cases.c.history_head),
-                               (ledger, ledger.c.id, cases.c.ledger_head)):
-        query = (select(cases.c.id.label("chain_case"), head.label("chain_head"), table)
-                 .select_from(cases.outerjoin(table, table.c.case_id == cases.c.id))
-                 .where(or_(head.is_not(None), table.c.id.is_not(None)))
-                 .order_by(cases.c.id, order))
-        if scope is not None:
-            query = query.where(cases.c.council.in_(sorted(scope)))
-        if council is not None:
-            query = query.where(cases.c.council == council)
-        rows = conn.execute(query.execution_options(yield_per=5000)).mappings()
-        for case_id, group in groupby(rows, key=lambda r: r["chain_case"]):
-            members = [dict(r) for r in group]
-            yield (table.name, case_id, [r for r in members if r["id"] is not None],
-                   members[0]["chain_head"])
-
-
-def master_chains(conn: Connection) -> Iterator[tuple[str, str, list[dict[str, Any]], str | None]]:
-    """(table, record, rows in chain order, the head recorded on the record) for every company and
-    organisation with changes or a recorded head, and every user with changes (no head: None)."""
-    from itertools import groupby
-
-    from . import schema
-
-    t = schema.master_change
-    for entity, table in (("company", schema.company), ("organisation", schema.organisation)):
-        query = (select(table.c.id.label("record_id"), table.c.change_head.label("record_head"), t)
-                 .select_from(table.outerjoin(t, and_(t.c.entity == entity, t.c.entity_id == table.c.id)))
-                 .where(or_(table.c.change_head.is_not(None), t.c.id.is_not(None)))
-                 .order_by(table.c.id, t.c.seq))
-        rows = conn.execute(query).mappings()
-        for record_id, group in groupby(rows, key=lambda r: r["record_id"]):
-            members = [dict(r) for r in group]
-            yield ("master_change", f"{entity} {record_id}", [r for r in members if r["id"] is not None],
-                   members[0]["record_head"])
-    # a user's chain (user edit: display name, e-mail, role, councils) has no head on the user row
-    query = (select(schema.app_user.c.name.label("record_name"), t)
-             .select_from(t.join(schema.app_user, and_(t.c.entity == "user", t.c.entity_id == schema.app_user.c.id)))
-             .order_by(schema.app_user.c.name, t.c.seq))
-    for name, group in groupby(conn.execute(query).mappings(), key=lambda r: r["record_name"]):
-        yield ("master_change", f"user {name}", [dict(r) for r in group], None)

@@ -6,19 +6,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from . import schema
 from .db import set_acting_user, set_browser_session
 from .repo import user_councils, users
+from .scope import ScopedRepo
 
 web_sessions = schema.web_session
 failures = schema.login_failure
 
 
-class SignInRepo:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+class SignInRepo(ScopedRepo):
+    """Not council data: a user's own sessions and failed sign-ins (the unit of work builds it in the
+    scope of no council)."""
+
+    def acting_for(self, user: str, session: str | None) -> SignInRepo:
+        """This repository, with row-level security (PostgreSQL) showing ``user``'s staff row and sessions
+        and the browser's own ``session`` (migration 0018): a sign-in acts before anyone is known."""
+        set_acting_user(self.conn, user)
+        if session:
+            set_browser_session(self.conn, session)
+        return self
 
     # -- users ------------------------------------------------------------------------------------
     def user(self, name: str) -> dict[str, Any] | None:

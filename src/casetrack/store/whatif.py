@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from ..domain.facts import CaseFacts
 from .facts import CHUNK, load_facts
@@ -19,13 +19,11 @@ from .repo import (
     sessions,
 )
 from .rows import tuples
+from .scope import ScopedRepo
 from .views import holdback_query
 
 
-class WhatIfRepo:
-    def __init__(self, conn: Connection, scope: frozenset[str] | None) -> None:
-        self.conn = conn
-        self.scope = scope
+class WhatIfRepo(ScopedRepo):
 
     def _scoped(self, query: Any, council: str | None) -> Any:
         if self.scope is not None:
@@ -47,13 +45,19 @@ class WhatIfRepo:
         keys = list(result.keys())
         return [dict(zip(keys, row, strict=True)) for row in result]
 
+    def _of_cases_in_scope(self) -> list[Any]:
+        """Only the companies with a case in scope (those whose cases ``whatif`` reads)."""
+        if self.scope is None:
+            return []
+        return [companies.c.id.in_(select(cases.c.company_id).where(cases.c.council.in_(sorted(self.scope))))]
+
     def companies(self, company_ids: Iterable[int]) -> dict[int, tuple[str, int]]:
-        """Company id → (name, fiscal-year-end month)."""
+        """Company id → (name, fiscal-year-end month), of the companies with a case in scope."""
         out: dict[int, tuple[str, int]] = {}
         for part in _chunks(sorted(set(company_ids))):
             for company_id, name, month in tuples(self.conn.execute(
                     select(companies.c.id, companies.c.name, companies.c.fiscal_year_end_month)
-                    .where(companies.c.id.in_(part)))):
+                    .where(companies.c.id.in_(part), *self._of_cases_in_scope()))):
                 out[company_id] = (name, month)
         return out
 
@@ -74,7 +78,8 @@ class WhatIfRepo:
         for part in _chunks(case_ids):
             yield from tuples(self.conn.execute(
                 select(sessions.c.case_id, sessions.c.seq, sessions.c.kind, sessions.c.nominal_due_on,
-                       sessions.c.due_on, sessions.c.status).where(sessions.c.case_id.in_(part))))
+                       sessions.c.due_on, sessions.c.status)
+                .where(sessions.c.case_id.in_(part), *self._in_scope(sessions.c.case_id))))
 
     def open_holdbacks(self, council: str | None) -> list[dict[str, Any]]:
         """The audit's open holdbacks (store.views.holdback_query), in reach."""
@@ -85,21 +90,22 @@ class WhatIfRepo:
         by_case: dict[str, list[dict[str, Any]]] = {}
         est: dict[str, dict[str, int]] = {}
         for part in _chunks(case_ids):
-            for row in self.conn.execute(select(claims).where(claims.c.case_id.in_(part))
+            for row in self.conn.execute(select(claims).where(claims.c.case_id.in_(part),
+                                                              *self._in_scope(claims.c.case_id))
                                          .order_by(claims.c.id)).mappings():
                 by_case.setdefault(row["case_id"], []).append(dict(row))
             for case_id, component, amount in tuples(self.conn.execute(
                     select(estimates.c.case_id, estimates.c.component, estimates.c.amount)
-                    .where(estimates.c.case_id.in_(part)))):
+                    .where(estimates.c.case_id.in_(part), *self._in_scope(estimates.c.case_id)))):
                 est.setdefault(case_id, {})[component] = amount
         return by_case, est
 
     def facts(self, rows: Sequence[dict[str, Any]], with_prior: set[str]) -> dict[str, CaseFacts]:
         """What ``Repo.facts`` gives, for many cases at once (``store.facts.load_facts``); the company's
         earlier cases only for the ids in ``with_prior`` (through ``Repo.prior_cases``)."""
-        repo = Repo(self.conn, self.scope)
+        repo = Repo(self.conn, scope=self.reach)
         return load_facts(self.conn, rows, with_prior,
-                          lambda c: repo.prior_cases(c["company_id"], c["program"], c["id"], c["council"]))
+                          lambda c: repo.prior_cases(c["company_id"], c["program"], c["id"], c["council"]), self.scope)
 
 def _chunks(ids: Sequence[Any]) -> Iterator[list[Any]]:
     ids = list(ids)

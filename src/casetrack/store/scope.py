@@ -1,0 +1,53 @@
+"""Whose data a repository reads. Every repository is built with a ``Scope`` (a required keyword, so a
+forgotten one is an error, not every council): the councils of the actor, as the unit of work gives it
+(services/context.py), or ``Scope.EVERY`` — a choice made by name, where the policy lets an actor read
+across councils (全国本部 and admins, the scheduler's sweep, the set-up before the first admin). On
+SQLite this is the only wall; on PostgreSQL row-level security stands behind it (migrations 0008, 0018)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from sqlalchemy import ColumnElement, Connection, select
+
+from .schema import cases
+
+
+class Scope:
+    """The councils in scope; ``councils`` is None for ``Scope.EVERY`` only."""
+
+    __slots__ = ("councils",)
+    EVERY: ClassVar[Scope]
+
+    def __init__(self, councils: Iterable[str]) -> None:
+        self.councils: frozenset[str] | None = frozenset(councils)
+
+    @classmethod
+    def _every_council(cls) -> Scope:
+        every = cls(())
+        every.councils = None
+        return every
+
+    def __repr__(self) -> str:
+        return "Scope.EVERY" if self.councils is None else f"Scope({sorted(self.councils)!r})"
+
+
+Scope.EVERY = Scope._every_council()
+
+
+class ScopedRepo:
+    """A repository: reads and writes inside the caller's transaction (never commits), and reads only
+    what ``scope`` reaches. ``self.scope`` is the councils, None for every council."""
+
+    def __init__(self, conn: Connection, *, scope: Scope) -> None:
+        self.conn = conn
+        self.reach = scope
+        self.scope = scope.councils
+
+    def _in_scope(self, case_id: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+        """WHERE terms keeping only the rows of cases in scope (none for every council), for the reads by
+        case id: one probe of the case's primary key per row."""
+        if self.scope is None:
+            return []
+        return [select(cases.c.id).where(cases.c.id == case_id, cases.c.council.in_(sorted(self.scope))).exists()]
