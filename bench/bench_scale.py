@@ -52,7 +52,7 @@ def hand_written_findings(url: str, today: dt.date) -> list[tuple[str, str, int]
     sessions, the open holdbacks."""
     from casetrack.domain.dates import add_months
     from casetrack.store.db import get_engine
-    from casetrack.workflow.registry import all_workflows
+    from casetrack.workflow.catalog import all_workflows
 
     specs = all_workflows()
     raw = get_engine(url).raw_connection()
@@ -101,7 +101,7 @@ def hand_written_findings(url: str, today: dt.date) -> list[tuple[str, str, int]
 
 def hand_written_caseload(url: str, today: dt.date) -> int:
     """`caseload --by council` as four plain SQL statements through the raw DBAPI; returns the row count."""
-    from casetrack.workflow.registry import all_workflows
+    from casetrack.workflow.catalog import all_workflows
 
     specs = all_workflows()
     open_states = sorted({s for spec in specs.values() for s in spec.open_states})

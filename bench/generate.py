@@ -23,14 +23,14 @@ from typing import Any
 from scratch import scratch_database
 
 from casetrack import services
-from casetrack.calendar import BusinessCalendar
+from casetrack.business_days import BusinessCalendar
 from casetrack.domain.corporate_number import check_digit
 from casetrack.domain.dates import fiscal_year
 from casetrack.domain.fees import holdback, subsidy_for
 from casetrack.domain.schedule import early_sessions, regular_sessions
 from casetrack.store.bulk import ORDER, TABLES, load
 from casetrack.store.db import get_engine
-from casetrack.workflow.registry import workflow
+from casetrack.workflow.catalog import workflow
 
 D = dt.date.fromisoformat
 START = D("2022-04-01")

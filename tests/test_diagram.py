@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from casetrack.cli.main import run
-from casetrack.workflow.registry import workflow
+from casetrack.workflow.catalog import workflow
 from tests.conftest import requires_tool
 
 

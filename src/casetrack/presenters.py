@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .calendar import BusinessCalendar
+from .business_days import BusinessCalendar
 from .domain.case_records import CaseRecords
 from .domain.labels import (
     OUTBOX_STATUS,

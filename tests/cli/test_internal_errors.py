@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from casetrack.services import views as views_service
+from casetrack.services import audits as views_service
 from casetrack.store.repo import Repo
 from tests.cli.helpers import drive_405, open_early
 from tests.conftest import ADMIN, Cli, World

@@ -11,7 +11,7 @@ import datetime as dt
 import jpholiday
 import pytest
 
-from casetrack.calendar import BusinessCalendar
+from casetrack.business_days import BusinessCalendar
 from casetrack.domain.schedule import (
     PlannedSession,
     early_sessions,

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from casetrack.calendar import BusinessCalendar
+from casetrack.business_days import BusinessCalendar
 from casetrack.domain.reminder_records import CouncilContact, DueItem
 from casetrack.notify.messages import build, split_rendered
 from casetrack.notify.render import render
 from casetrack.resources import templates_dir
 from casetrack.services import reminder_plan as rem
-from casetrack.workflow.registry import all_workflows
+from casetrack.workflow.catalog import all_workflows
 
 GOLDEN = Path(__file__).with_name("golden")
 SENDER = "東京都中小企業活性化協議会 <casetrack@council.example.jp>"

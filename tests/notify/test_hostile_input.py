@@ -28,7 +28,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casetrack.calendar import BusinessCalendar
+from casetrack.business_days import BusinessCalendar
 from casetrack.domain.reminder_records import CouncilContact, DueItem
 from casetrack.exchange.writers import DANGEROUS, Column, defuse, write_csv, write_xlsx
 from casetrack.notify.messages import build, one_line
@@ -39,7 +39,7 @@ from casetrack.scheduling.scheduler import SweepJob
 from casetrack.services import reminder_plan as rem
 from casetrack.services.delivery import Lease
 from casetrack.store.db import redact
-from casetrack.workflow.registry import all_workflows
+from casetrack.workflow.catalog import all_workflows
 from tests.conftest import PG_ENV, Cli, World, examples
 from tests.notify.conftest import SmtpServer, free_port, write_settings
 from tests.notify.helpers import LEAD_EMAIL, S1_RUNGS, case_in_monitoring, context, outbox_cli

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from casetrack.calendar import BusinessCalendar, covers
+from casetrack.business_days import BusinessCalendar, covers
 
 CLOSURE = dt.date(2026, 12, 16)  # a Wednesday
 CAL = BusinessCalendar([CLOSURE])

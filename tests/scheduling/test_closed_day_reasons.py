@@ -18,7 +18,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from casetrack.calendar import BusinessCalendar
+from casetrack.business_days import BusinessCalendar
 from casetrack.domain.schedule import closed_days_passed, moved_text
 from tests.conftest import Cli, World
 

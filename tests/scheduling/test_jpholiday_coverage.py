@@ -17,7 +17,7 @@ import datetime as dt
 import jpholiday
 import pytest
 
-from casetrack.calendar import BusinessCalendar
+from casetrack.business_days import BusinessCalendar
 
 YEARS = range(2022, 2038)
 CAL = BusinessCalendar()

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from casetrack.calendar import BusinessCalendar
+from casetrack.business_days import BusinessCalendar
 from casetrack.domain.schedule import early_sessions, explicit_sessions, next_business_day, regular_sessions
 
 D = dt.date.fromisoformat

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from casetrack.services import audits as audit_views
 from casetrack.services import spill
-from casetrack.services import views as audit_views
 from tests.cli.helpers import drive_405, drive_early, fresh_company
 from tests.conftest import Cli, World
 

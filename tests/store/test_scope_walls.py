@@ -23,7 +23,7 @@ import pytest
 import casetrack.store
 from casetrack.services.context import Context
 from casetrack.store.browse import CaseQuery
-from casetrack.store.calendar_reads import CaseDateWindow
+from casetrack.store.calendar_page import CaseDateWindow
 from casetrack.store.db import get_engine
 from casetrack.store.scope import Scope, ScopedRepo
 from casetrack.store.work import Work
@@ -103,20 +103,20 @@ BROWSE: dict[str, Probe] = {
 }
 
 VIEWS: dict[str, Probe] = {
-    "company_names": lambda w, s: w.views.company_names([s.case]),
-    "cases_in_states": lambda w, s: list(w.views.cases_in_states(["monitoring"])),
-    "overdue_sessions": lambda w, s: list(w.views.overdue_sessions(FAR)),
-    "open_holdbacks": lambda w, s: w.views.open_holdbacks(),
-    "open_counts": lambda w, s: w.views.open_counts("council", ["monitoring"]),
-    "ended_counts": lambda w, s: w.views.ended_counts("council", ["monitoring"], *SPAN),
-    "stalled_counts": lambda w, s: w.views.stalled_counts("council", [("405", "monitoring", FAR)]),
-    "overdue_case_counts": lambda w, s: w.views.overdue_case_counts("council", FAR, LIVE),
-    "missing_consents_in": lambda w, s: w.views.missing_consents_in("payment_claimed"),
-    "ended_between": lambda w, s: list(w.views.ended_between(["monitoring"], *SPAN)),
-    "export_case_rows": lambda w, s: list(w.views.export_case_rows(None)),
-    "export_session_rows": lambda w, s: list(w.views.export_session_rows(None)),
-    "stored_files": lambda w, s: list(w.views.stored_files(None)),
-    "chains": lambda w, s: list(w.views.chains(None)),
+    "company_names": lambda w, s: w.audits.company_names([s.case]),
+    "cases_in_states": lambda w, s: list(w.audits.cases_in_states(["monitoring"])),
+    "overdue_sessions": lambda w, s: list(w.audits.overdue_sessions(FAR)),
+    "open_holdbacks": lambda w, s: w.audits.open_holdbacks(),
+    "open_counts": lambda w, s: w.audits.open_counts("council", ["monitoring"]),
+    "ended_counts": lambda w, s: w.audits.ended_counts("council", ["monitoring"], *SPAN),
+    "stalled_counts": lambda w, s: w.audits.stalled_counts("council", [("405", "monitoring", FAR)]),
+    "overdue_case_counts": lambda w, s: w.audits.overdue_case_counts("council", FAR, LIVE),
+    "missing_consents_in": lambda w, s: w.audits.missing_consents_in("payment_claimed"),
+    "ended_between": lambda w, s: list(w.audits.ended_between(["monitoring"], *SPAN)),
+    "export_case_rows": lambda w, s: list(w.audits.export_case_rows(None)),
+    "export_session_rows": lambda w, s: list(w.audits.export_session_rows(None)),
+    "stored_files": lambda w, s: list(w.audits.stored_files(None)),
+    "chains": lambda w, s: list(w.audits.chains(None)),
 }
 
 WINDOW = [CaseDateWindow("405", ("monitoring",), (SPAN,))]
@@ -157,7 +157,7 @@ WHATIF: dict[str, Probe] = {
 }
 
 CASES: dict[str, dict[str, Probe]] = {
-    "Repo": REPO, "RecordsRepo": RECORDS, "BrowseRepo": BROWSE, "ViewRepo": VIEWS, "CalendarRepo": CALENDAR,
+    "Repo": REPO, "RecordsRepo": RECORDS, "BrowseRepo": BROWSE, "AuditRepo": VIEWS, "CalendarRepo": CALENDAR,
     "ReminderRepo": REMINDERS, "WhatIfRepo": WHATIF, "Work": {}, "SignInRepo": {},
 }
 
@@ -181,7 +181,7 @@ NOT_COUNCIL: dict[str, dict[str, str]] = {
         "prior_cases": "the prior-use rule counts every council's cases and names only the case's own council's",
     },
     "RecordsRepo": {"search_orgs": "organisations are a public directory"},
-    "ViewRepo": {"master_chains": "audit verify of the master records (companies, organisations, users) whole"},
+    "AuditRepo": {"master_chains": "audit verify of the master records (companies, organisations, users) whole"},
     "ReminderRepo": {
         "council_info": "the council directory is public",
         "closures": "closed days are public: every council's calendar counts business days",

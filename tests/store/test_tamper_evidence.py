@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from casetrack import services
 from casetrack.domain import chain
+from casetrack.store.audits import AuditRepo
 from casetrack.store.db import get_engine
 from casetrack.store.scope import Scope
-from casetrack.store.views import ViewRepo
 from tests.conftest import Cli
 from tests.services.money_helpers import (
     case_405_agreed,
@@ -48,7 +48,7 @@ def _drop_triggers(conn: sa.Connection) -> None:
 
 
 def _broken(conn: sa.Connection) -> list[tuple[str, object, str]]:
-    return [(case, row, reason) for table, case, rows, head in ViewRepo(conn, scope=Scope.EVERY).chains(None)
+    return [(case, row, reason) for table, case, rows, head in AuditRepo(conn, scope=Scope.EVERY).chains(None)
             for row, reason in chain.verify(rows, FIELDS[table], head)]
 
 

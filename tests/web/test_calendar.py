@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from casetrack import services
 from casetrack.domain import policy
 from casetrack.services import Context
-from casetrack.store.calendar_reads import CalendarRepo, CaseDateWindow
+from casetrack.store.calendar_page import CalendarRepo, CaseDateWindow
 from casetrack.store.scope import Scope
 from tests.cli.helpers import drive_405
 from tests.web.conftest import ACTOR, COORDINATOR, HQ, OTHER_SUPERVISOR, SUPERVISOR, TODAY, Site

@@ -24,12 +24,12 @@ from typing import Any
 import openpyxl
 import pytest
 
-from casetrack.calendar import BusinessCalendar
+from casetrack.business_days import BusinessCalendar
 from casetrack.domain.labels import FINDING_CODES, ORG_KINDS
 from casetrack.notify.messages import split_rendered
 from casetrack.notify.render import render
 from casetrack.services import reminder_plan as rem
-from casetrack.workflow.registry import all_workflows
+from casetrack.workflow.catalog import all_workflows
 from tests.notify import test_golden as golden
 from tests.web.conftest import SUPERVISOR, Site, holdback_case
 from tests.web.test_money_forms import page_of, token_of, version_of

@@ -14,8 +14,8 @@ import pytest
 from casetrack.domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SupportOrgFact
 from casetrack.domain.guards import reasons_for_people
 from casetrack.errors import EventNotAllowed, GuardFailed
+from casetrack.workflow.catalog import workflow
 from casetrack.workflow.engine import Engine, EventArgs, engine_for
-from casetrack.workflow.registry import workflow
 from casetrack.workflow.spec import WorkflowSpec
 
 D = dt.date

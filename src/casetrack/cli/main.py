@@ -66,9 +66,9 @@ def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | N
 
 
 def _register() -> None:
-    from . import cases, exchange, fees, registry, reminders, views, web, whatif, workflows
+    from . import audits, cases, directory, exchange, fees, reminders, web, whatif, workflows
 
-    for module in (registry, cases, fees, reminders, views, exchange, workflows, whatif, web):
+    for module in (directory, cases, fees, reminders, audits, exchange, workflows, whatif, web):
         for command in module.COMMANDS:
             cli.add_command(command)
     from .demo import demo

@@ -90,7 +90,7 @@ def scheduler_run(g: Globals, interval: float | None) -> None:
       casetrack --config casetrack.toml scheduler run
     """
     from ..scheduling import scheduler as clock
-    from ..workflow.registry import all_workflows
+    from ..workflow.catalog import all_workflows
 
     all_workflows()  # a missing or broken workflows folder stops the start (exit 2): no silent empty sweeps
     ctx = g.context()

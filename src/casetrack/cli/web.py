@@ -36,7 +36,7 @@ def serve(g: Globals, host: str, port: int, secure_cookies: bool, forwarded_allo
     from ..services import database_url, redact_url
     from ..settings import load_settings
     from ..web.app import create_app
-    from ..workflow.registry import all_workflows
+    from ..workflow.catalog import all_workflows
 
     all_workflows()  # a missing or broken workflows folder stops the start (exit 2), not the first page
     _log_to_stderr()

@@ -19,7 +19,7 @@ def workflow() -> None:
 @format_option
 def workflow_list(fmt: str) -> None:
     """List the programs and their rule sets."""
-    from ..workflow.registry import all_workflows
+    from ..workflow.catalog import all_workflows
 
     rows = [{"program": s.program, "label": s.ja, "states": len(s.states), "events": len(s.events),
              "tracks": list(s.tracks), "rule_sets": [r.id for r in s.rule_sets], "file": s.path}
@@ -33,7 +33,7 @@ def workflow_list(fmt: str) -> None:
 def workflow_show(program: str, fmt: str) -> None:
     """Show a program's states, events (with guards and documents) and rule sets."""
     from ..workflow import provenance
-    from ..workflow.registry import workflow as load
+    from ..workflow.catalog import workflow as load
 
     spec = load(program)
     data = {
@@ -80,8 +80,8 @@ def workflow_validate(files: tuple[str, ...], fmt: str) -> None:
       casetrack workflow validate workflows/405.yaml
     """
     from ..errors import WorkflowInvalid
+    from ..workflow.catalog import workflow_files
     from ..workflow.loader import load_file
-    from ..workflow.registry import workflow_files
 
     paths = [Path(f) for f in files] or workflow_files()
     problems = []
@@ -116,7 +116,7 @@ def workflow_diagram(g: Globals, program: str, fmt: str, case_id: str | None) ->
       casetrack workflow diagram 405 --format svg > 405.svg
     """
     from ..workflow import diagram
-    from ..workflow.registry import workflow as load
+    from ..workflow.catalog import workflow as load
 
     spec = load(program)
     highlight = None

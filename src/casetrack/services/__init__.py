@@ -9,7 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _WHERE = {
-    "audit_stalled_rows": "views",
+    "audit_stalled_rows": "audits",
     "audit_verify": "verify",
     "doctor": "doctor",
     "Actor": "context",
@@ -21,28 +21,28 @@ _WHERE = {
     "LenderArg": "parsing",
     "AgreementArg": "parsing",
     "parse_agreement": "parsing",
-    "ORG_KINDS": "registry",
-    "ROLES": "registry",
-    "add_company": "registry",
+    "ORG_KINDS": "directory",
+    "ROLES": "directory",
+    "add_company": "directory",
     "add_document": "documents",
-    "add_org": "registry",
-    "add_user": "registry",
-    "display_names": "registry",
-    "edit_user": "registry",
-    "user_history": "registry",
+    "add_org": "directory",
+    "add_user": "directory",
+    "display_names": "directory",
+    "edit_user": "directory",
+    "user_history": "directory",
     "advance": "cases",
     "edit_company": "master_data",
     "edit_org": "master_data",
     "master_history": "master_data",
     "assign": "assignment",
     "reassign": "assignment",
-    "audit_stalled": "views",
+    "audit_stalled": "audits",
     "whatif": "whatif",
     "case_events": "cases",
     "case_history": "cases",
     "case_page": "dashboard",
     "correct_history": "cases",
-    "caseload": "views",
+    "caseload": "audits",
     "change_closure": "closures",
     "claim_fee": "fees",
     "decide_fee": "fees",
@@ -50,25 +50,25 @@ _WHERE = {
     "export_case_list": "exchange",
     "fee_statement": "fees",
     "import_cases": "importing",
-    "init_db": "registry",
+    "init_db": "directory",
     "list_cases": "cases",
     "list_claims": "fees",
     "list_closures": "closures",
-    "list_companies": "registry",
-    "list_councils": "registry",
-    "list_orgs": "registry",
+    "list_companies": "directory",
+    "list_councils": "directory",
+    "list_orgs": "directory",
     "list_sessions": "monitoring",
-    "list_users": "registry",
-    "list_access": "registry",
-    "set_password": "registry",
-    "set_user_active": "registry",
+    "list_users": "directory",
+    "list_access": "directory",
+    "set_password": "directory",
+    "set_user_active": "directory",
     "open_case": "cases",
     "outbox_list": "reminders",
     "outbox_retry": "reminders",
     "parse_estimate": "parsing",
     "parse_lender": "parsing",
     "parse_yen": "parsing",
-    "read_councils_csv": "registry",
+    "read_councils_csv": "directory",
     "record_session": "monitoring",
     "reject_fee": "fees",
     "remind_run": "reminders",
@@ -97,6 +97,11 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from .assignment import assign, reassign  # noqa: F401
+    from .audits import (  # noqa: F401
+        audit_stalled,
+        audit_stalled_rows,  # noqa: F401
+        caseload,
+    )
     from .cases import (  # noqa: F401
         advance,
         case_events,
@@ -109,6 +114,25 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from .closures import change_closure, list_closures  # noqa: F401
     from .context import Actor, Context, database_url, redact_url, translate_db_error, utc_now  # noqa: F401
     from .dashboard import case_page, search_cases, today_page  # noqa: F401
+    from .directory import (  # noqa: F401
+        ORG_KINDS,
+        ROLES,
+        add_company,
+        add_org,
+        add_user,
+        display_names,
+        edit_user,
+        init_db,
+        list_access,
+        list_companies,
+        list_councils,
+        list_orgs,
+        list_users,
+        read_councils_csv,
+        set_password,
+        set_user_active,
+        user_history,
+    )
     from .doctor import doctor  # noqa: F401
     from .documents import add_document  # noqa: F401
     from .exchange import export, export_case_list  # noqa: F401
@@ -128,31 +152,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         parse_lender,
         parse_yen,
     )
-    from .registry import (  # noqa: F401
-        ORG_KINDS,
-        ROLES,
-        add_company,
-        add_org,
-        add_user,
-        display_names,
-        edit_user,
-        init_db,
-        list_access,
-        list_companies,
-        list_councils,
-        list_orgs,
-        list_users,
-        read_councils_csv,
-        set_password,
-        set_user_active,
-        user_history,
-    )
     from .reminders import outbox_list, outbox_retry, remind_run  # noqa: F401
     from .signin import resume_session, sign_in, sign_out  # noqa: F401
     from .verify import audit_verify  # noqa: F401
-    from .views import (  # noqa: F401
-        audit_stalled,
-        audit_stalled_rows,  # noqa: F401
-        caseload,
-    )
     from .whatif import whatif  # noqa: F401

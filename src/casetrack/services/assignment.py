@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import BadInput, NotFound, NotPermitted
 from ..store.repo import Repo
 from ..store.work import Work
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 from .context import Context, load_case, stale
 
 EVENT = "assign"  # the history row's event (not a workflow event: the state does not change)

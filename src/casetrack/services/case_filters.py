@@ -4,7 +4,7 @@ program, track and state by id or Japanese label (早期経営改善計画策定
 coordinator as given; a search text that is a 法人番号 (13 digits, spaces or dashes
 allowed) matches it exactly, any other text a part of the company's name; ``overdue``: a monitoring
 session overdue as of today, ``stalled``: longer in the current state than its threshold — each exactly
-as the stalled-case audit finds ``monitoring_overdue`` and ``stalled`` (services.views)."""
+as the stalled-case audit finds ``monitoring_overdue`` and ``stalled`` (services.audits)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from typing import Any
 
 from ..errors import BadInput
 from ..store.browse import CaseQuery
-from ..workflow.registry import all_workflows
-from .views import overdue_rules, stall_rules
+from ..workflow.catalog import all_workflows
+from .audits import overdue_rules, stall_rules
 
 TEXT_MAX = 100
 CORPORATE_NUMBER = re.compile(r"\d{13}")

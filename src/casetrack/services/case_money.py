@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..calendar import BusinessCalendar
+from ..business_days import BusinessCalendar
 from ..domain import policy
 from ..domain.case_records import CaseRecords
 from ..domain.fees import floor_yen

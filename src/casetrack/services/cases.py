@@ -16,8 +16,8 @@ from ..errors import BadInput, NotFound, Refused
 from ..store.case_reads import case_records
 from ..store.repo import Repo
 from ..store.work import Work
+from ..workflow.catalog import all_workflows, workflow
 from ..workflow.engine import EventArgs, engine_for
-from ..workflow.registry import all_workflows, workflow
 from ..workflow.spec import WorkflowSpec
 from . import filters as filters_
 from .closures import calendar_of

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from ..calendar import BusinessCalendar
+from ..business_days import BusinessCalendar
 from ..domain.reminder_records import ClosureDay
 from ..domain.schedule import next_business_day
 from ..errors import BadInput, NotFound, NotPermitted

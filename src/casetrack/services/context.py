@@ -29,7 +29,7 @@ from ..store.db import (
 from ..store.repo import Repo
 from ..store.scope import Scope
 from ..store.work import Work
-from ..workflow.registry import workflow
+from ..workflow.catalog import workflow
 from ..workflow.spec import WorkflowSpec
 
 if TYPE_CHECKING:

@@ -16,11 +16,12 @@ from ..domain.findings import urgency
 from ..domain.guards import missing_documents, reasons_for_people
 from ..domain.labels import PROGRAM_SHORT
 from ..errors import BadInput
+from ..store.audits import AuditRepo
 from ..store.browse import SORTS
 from ..store.case_reads import case_records
-from ..store.views import ViewRepo
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 from .assignment import assignable_among
+from .audits import iter_findings, overdue_rules
 from .case_filters import case_filter
 from .case_forms import case_forms
 from .case_money import money_panel
@@ -30,7 +31,6 @@ from .context import Context, load_case
 from .decisions import decision_queue
 from .fees import list_claims_in
 from .reminders import outbox_rows
-from .views import iter_findings, overdue_rules
 
 PER_PAGE = 50
 MAX_PAGE = 100_000
@@ -94,7 +94,7 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
             if every_council and council is None:
                 out["pick_council"] = True
             else:
-                out["findings"] = _top_findings(ctx, repo.views, council=council,
+                out["findings"] = _top_findings(ctx, repo.audits, council=council,
                                                 coordinator=mine, limit=limit)
                 if actor.role is None or policy.allows(actor.role, "case.decide"):
                     out["decisions"] = decision_queue(ctx.today, browse, council=council, limit=limit)
@@ -115,13 +115,13 @@ def today_page(ctx: Context, *, council: str | None = None, horizon_days: int = 
     return out
 
 
-def _top_findings(ctx: Context, views: ViewRepo, *, council: str | None, coordinator: str | None,
+def _top_findings(ctx: Context, audits: AuditRepo, *, council: str | None, coordinator: str | None,
                   limit: int) -> dict[str, Any]:
-    """The audit's findings as `audit stalled` finds them, read through ``views``: how many, and the
+    """The audit's findings as `audit stalled` finds them, read through ``audits``: how many, and the
     ``limit`` most urgent."""
-    found = list(iter_findings(ctx, views, council=council, coordinator=coordinator))
+    found = list(iter_findings(ctx, audits, council=council, coordinator=coordinator))
     top = [f.as_dict() for f in heapq.nsmallest(limit, found, key=urgency)]
-    names = views.company_names([f["case"] for f in top])
+    names = audits.company_names([f["case"] for f in top])
     return {"total": len(found), "rows": [{**f, "company": names.get(f["case"])} for f in top]}
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..domain import policy
 from ..store.browse import BrowseRepo
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 
 
 def waiting_states() -> dict[str, dict[str, list[str]]]:

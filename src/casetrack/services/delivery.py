@@ -19,7 +19,7 @@ from ..errors import BadInput
 from ..notify import messages
 from ..notify.senders import PermanentFailure, Sender, TemporaryFailure
 from ..store.repo import Repo
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 from .context import Context
 from .reminder_plan import _anchor
 

@@ -11,7 +11,7 @@ from functools import cache
 from ..errors import BadInput
 from ..resources import workflows_dir
 from ..workflow import diagram
-from ..workflow.registry import workflow
+from ..workflow.catalog import workflow
 
 log = logging.getLogger("casetrack.web")
 _NODE = re.compile(r'<g id="state&#45;(\w+)" class="node state')  # graphviz escapes the hyphen of the ids

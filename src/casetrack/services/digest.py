@@ -11,24 +11,24 @@ from ..domain.reminder_records import NewMessage
 from ..notify import messages
 from ..notify.render import render
 from ..store.work import Work
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 from .context import Context
 
 
 def digest_rows(ctx: Context, repo: Work, today: dt.date) -> list[NewMessage]:
     """The weekly digest: one e-mail per coordinator with open cases, once per ISO week, from the
     configured weekday on (a scheduler down that day sends it the next)."""
-    from .views import iter_findings, overdue_rules
+    from .audits import iter_findings, overdue_rules
 
     settings = ctx.settings.digest
     if not settings.enabled or today.weekday() < settings.weekday:
         return []
     year, week, _ = today.isocalendar()
     week_day = today - dt.timedelta(days=today.weekday() - settings.weekday)
-    views = repo.views
+    audits = repo.audits
     open_counts: dict[str, int] = {}
     for spec in all_workflows().values():
-        for case in views.cases_in_states(spec.open_states, program=spec.program):
+        for case in audits.cases_in_states(spec.open_states, program=spec.program):
             if case["coordinator"]:
                 open_counts[case["coordinator"]] = open_counts.get(case["coordinator"], 0) + 1
     if not open_counts:
@@ -42,13 +42,13 @@ def digest_rows(ctx: Context, repo: Work, today: dt.date) -> list[NewMessage]:
     from ..domain.findings import urgency
 
     findings: dict[str, list[Any]] = {}
-    for f in iter_findings(replace(ctx, today=today), views):
+    for f in iter_findings(replace(ctx, today=today), audits):
         if f.coordinator:
             findings.setdefault(f.coordinator, []).append(f)
     upcoming = rrepo.sessions_due_between(today, today + dt.timedelta(days=settings.horizon_days), overdue_rules())
     users = {u["name"]: u for u in repo.list_users()}
     listed = sorted({f.case for name in todo for f in findings.get(name, [])})
-    companies = {k: v for i in range(0, len(listed), 500) for k, v in views.company_names(listed[i:i + 500]).items()}
+    companies = {k: v for i in range(0, len(listed), 500) for k, v in audits.company_names(listed[i:i + 500]).items()}
     now = ctx.now()
     rows = []
     for name in todo:

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import CasetrackError, NotPermitted
 from ..store import migrate
 from ..store.db import redact, schema_revision, sqlite_file_missing, transaction
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 from .context import Context
 
 

@@ -16,12 +16,12 @@ from ..errors import BadInput
 from ..exchange.writers import Column, write_csv, write_xlsx
 from ..store.browse import case_conditions
 from ..store.work import Work
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
+from .audits import audit_stalled
 from .case_filters import CaseFilter, case_filter
 from .context import Context
 from .filters import check
 from .reminders import SESSION_KIND_LABELS
-from .views import audit_stalled
 
 CASE_COLUMNS = [
     Column("id", "案件番号"), Column("program_label", "事業"), Column("track_label", "枠"), Column("council", "協議会"),
@@ -57,7 +57,7 @@ WHAT = ("cases", "monitoring", "findings")
 
 def _cases(ctx: Context, repo: Work, council: str | None, where: Any = ()) -> Iterator[dict[str, Any]]:
     specs = all_workflows()
-    for row in repo.views.export_case_rows(council, where):
+    for row in repo.audits.export_case_rows(council, where):
         spec = specs.get(row["program"])
         row["state_label"] = spec.states[row["state"]].ja if spec and row["state"] in spec.states else row["state"]
         row["program_label"] = spec.ja if spec else row["program"]
@@ -68,7 +68,7 @@ def _cases(ctx: Context, repo: Work, council: str | None, where: Any = ()) -> It
 
 
 def _sessions(ctx: Context, repo: Work, council: str | None) -> Iterator[dict[str, Any]]:
-    for row in repo.views.export_session_rows(council):
+    for row in repo.audits.export_session_rows(council):
         row["kind_label"] = SESSION_KIND_LABELS.get(row["kind"], row["kind"])
         row["status_label"] = SESSION_STATUS.get(row["status"], row["status"])
         overdue = (ctx.today - row["due_on"]).days if row["status"] == "scheduled" else 0

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ..errors import BadInput
 from ..store.repo import Repo
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 
 SESSION_STATUSES = ("scheduled", "held", "waived")
 OUTBOX_STATUSES = ("pending", "sent", "dead", "dropped", "skipped")

@@ -19,13 +19,13 @@ from ..errors import BadInput, Problem
 from ..exchange.readers import read_table
 from ..store.repo import Repo
 from ..store.work import Work
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .cases import _planned_sessions
 from .context import Context
+from .directory import ORG_KINDS, is_email
 from .exchange import CASE_COLUMNS
 from .parsing import clean_name, normalise, parse_case_id, resolve_label
-from .registry import ORG_KINDS, is_email
 
 LAYOUT = tuple(c.header for c in CASE_COLUMNS)  # the columns of `export cases` (templates/import/README.md)
 REQUIRED = ("事業", "協議会", "事業者", "決算月", "状態コード", "状態の開始日", "代表認定支援機関")

@@ -13,9 +13,9 @@ from ..domain import corporate_number
 from ..errors import BadInput, NotFound
 from ..store.repo import Repo
 from ..store.work import Work
-from ..workflow.registry import workflow
+from ..workflow.catalog import workflow
 from .context import Context
-from .registry import ORG_KINDS, is_email
+from .directory import ORG_KINDS, is_email
 
 COMPANY_FIELDS = ("name", "corporate_number", "fiscal_year_end_month", "address", "representative", "email",
                   "phone")

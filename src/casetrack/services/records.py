@@ -11,11 +11,11 @@ from typing import Any
 from ..domain import policy
 from ..errors import BadInput, NotFound
 from ..store.records import COMPANY_SORTS, ORG_SORTS
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 from .context import Context
+from .directory import ORG_KINDS
 from .master_data import change_row
 from .parsing import component_labels
-from .registry import ORG_KINDS
 
 PER_PAGE = 50
 MAX_PAGE = 10_000

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import crash_points
-from ..calendar import BusinessCalendar
+from ..business_days import BusinessCalendar
 from ..domain import deadlines
 from ..domain.dates import add_months
 from ..domain.reminder_records import CouncilContact, DueItem, NewMessage, SkippedRung, Supervisor
@@ -22,7 +22,7 @@ from ..notify import messages
 from ..notify.render import environment
 from ..presenters import moved_because
 from ..store.reminders import ReminderRepo
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 from ..workflow.spec import ReminderItem, Rung, WorkflowSpec
 from .closures import calendars
 from .context import Context

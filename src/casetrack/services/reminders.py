@@ -13,7 +13,7 @@ from ..domain import labels
 from ..domain.reminder_records import FinishedSweep, OutboxMessage
 from ..errors import BadInput, Conflict, NotFound, Refused
 from ..notify.senders import Sender, make_sender
-from ..workflow.registry import all_workflows
+from ..workflow.catalog import all_workflows
 from .context import Context
 from .delivery import (
     LEASE,

@@ -26,7 +26,7 @@ from ..domain.signin import (
 )
 from ..errors import Refused
 from ..settings import Settings
-from ..store.web import SignInRepo
+from ..store.signin import SignInRepo
 from . import passwords
 from .context import Context
 

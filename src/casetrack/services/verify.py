@@ -19,18 +19,18 @@ def audit_verify(ctx: Context, *, council: str | None = None) -> dict[str, Any]:
     broken: list[dict[str, Any]] = []
     checked = 0
     with ctx.read() as repo:
-        for table, case_id, rows, head in repo.views.chains(council):
+        for table, case_id, rows, head in repo.audits.chains(council):
             checked += len(rows)
             broken += [{"case": case_id, "table": table, "row": row_id, "reason": reason}
                        for row_id, reason in chain.verify(rows, FIELDS[table], head)]
-        for case_id, doc_id, sha256, size, data in repo.views.stored_files(council):
+        for case_id, doc_id, sha256, size, data in repo.audits.stored_files(council):
             checked += 1
             if hashlib.sha256(data).hexdigest() != sha256 or len(data) != size:
                 broken.append({"case": case_id, "table": "document_file", "row": doc_id,
                                "reason": f"the file of document {doc_id} does not match the SHA-256 and size "
                                          "recorded with it"})
         if council is None:  # companies and organisations belong to no council: checked with the whole
-            for table, record, rows, head in repo.views.master_chains():
+            for table, record, rows, head in repo.audits.master_chains():
                 checked += len(rows)
                 broken += [{"case": None, "record": record, "table": table, "row": row_id, "reason": reason}
                            for row_id, reason in chain.verify(rows, FIELDS[table], head)]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..calendar import BusinessCalendar
+from ..business_days import BusinessCalendar
 from ..domain import deadlines
 from ..domain.fees import holdback, subsidy_for
 from ..domain.findings import Finding, StateInfo, case_findings, holdback_finding, session_finding
@@ -35,9 +35,9 @@ from ..domain.labels import FINDING_CODES, LEVELS, label
 from ..domain.reminder_records import ClosureDay
 from ..domain.schedule import next_business_day
 from ..errors import BadInput, NotFound
+from ..workflow.catalog import all_workflows
 from ..workflow.engine import Engine
 from ..workflow.loader import load_file
-from ..workflow.registry import all_workflows
 from ..workflow.spec import EventSpec, RuleSet, WorkflowSpec
 from .cases import plan_sessions
 from .closures import calendars

@@ -22,7 +22,7 @@ StallRule = tuple[str, dt.date, Sequence[str] | None]  # (state, entered before 
 @dataclass(frozen=True)
 class CaseQuery:
     """Which cases: every given filter applies (AND). ``overdue`` and ``stalled`` come from the workflow
-    data as the stalled-case audit defines its findings (services.views.overdue_rules / stall_rules)."""
+    data as the stalled-case audit defines its findings (services.audits.overdue_rules / stall_rules)."""
 
     program: str | None = None
     state: str | None = None

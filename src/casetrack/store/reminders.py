@@ -182,7 +182,7 @@ class ReminderRepo(ScopedRepo):
 
     def open_holdbacks(self, program: str, states: Sequence[str], decided_by: dt.date | None = None) -> list[DueItem]:
         """Cases whose plan subsidy is partly held back and not yet released (decided by ``decided_by``)."""
-        from .views import holdback_query
+        from .audits import holdback_query
 
         base = _first(holdback_query(decided_by), "held_open")  # the few held-back entries, then their cases
         query = _joined(select(*_case_columns(), base.c.open.label("retained"), base.c.decided_on)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..domain.facts import CaseFacts
+from .audits import holdback_query
 from .facts import CHUNK, load_facts
 from .repo import (
     Repo,
@@ -20,7 +21,6 @@ from .repo import (
 )
 from .rows import tuples
 from .scope import ScopedRepo
-from .views import holdback_query
 
 
 class WhatIfRepo(ScopedRepo):
@@ -82,7 +82,7 @@ class WhatIfRepo(ScopedRepo):
                 .where(sessions.c.case_id.in_(part), *self._in_scope(sessions.c.case_id))))
 
     def open_holdbacks(self, council: str | None) -> list[dict[str, Any]]:
-        """The audit's open holdbacks (store.views.holdback_query), in reach."""
+        """The audit's open holdbacks (store.audits.holdback_query), in reach."""
         return [dict(r) for r in self.conn.execute(self._scoped(holdback_query(), council)).mappings()]
 
     def money(self, case_ids: Sequence[str]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, int]]]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from .audits import AuditRepo
 from .browse import BrowseRepo
-from .calendar_reads import CalendarRepo
+from .calendar_page import CalendarRepo
 from .records import RecordsRepo
 from .reminders import ReminderRepo
 from .repo import Repo
-from .views import ViewRepo
-from .web import SignInRepo
+from .signin import SignInRepo
 from .whatif import WhatIfRepo
 
 
@@ -27,8 +27,8 @@ class Work(Repo):
         return ReminderRepo(self.conn, scope=self.reach)
 
     @cached_property
-    def views(self) -> ViewRepo:
-        return ViewRepo(self.conn, scope=self.reach)
+    def audits(self) -> AuditRepo:
+        return AuditRepo(self.conn, scope=self.reach)
 
     @cached_property
     def browse(self) -> BrowseRepo:

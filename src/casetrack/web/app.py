@@ -44,8 +44,8 @@ from ..errors import (
 )
 from ..services import signin
 from ..services.context import Actor, Context, utc_now
+from ..services.directory import display_names
 from ..services.parsing import parse_case_id, read_date
-from ..services.registry import display_names
 from ..settings import Settings
 from .limits import BodyLimits, BodyTimeout, BodyTooLarge, declared_too_large
 from .render import TOKYO, render

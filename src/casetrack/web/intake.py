@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from ..errors import BadInput, CasetrackError, Conflict
 from ..services.cases import open_case
+from ..services.directory import add_company
 from ..services.parsing import LenderArg, normalise, parse_yen
 from ..services.records import (
     ORG_KIND_LABELS,
@@ -31,7 +32,6 @@ from ..services.records import (
     picked_orgs,
     track_window,
 )
-from ..services.registry import add_company
 from .app import Web, endpoint, reasons_of, status_of
 
 FORM_URL = "/cases/new"

@@ -14,9 +14,14 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from ..errors import BadInput, CasetrackError, Conflict, EventNotAllowed, GuardFailed, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.cases import advance as advance_case
+from ..services.directory import (
+    save_case_filters,
+    save_today_council,
+    saved_case_filters,
+    saved_today_council,
+)
 from ..services.exchange import check_case_list_export, export_case_list
 from ..services.parsing import AgreementArg
-from ..services.registry import save_case_filters, save_today_council, saved_case_filters, saved_today_council
 from . import case_forms, intake, money_forms, staff
 from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 

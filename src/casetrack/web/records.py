@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import BadInput, CasetrackError
+from ..services.directory import add_company, add_org
 from ..services.master_data import FIELD_LABELS, edit_company, edit_org, record_history
 from ..services.records import (
     ORG_KIND_LABELS,
@@ -28,7 +29,6 @@ from ..services.records import (
     org_form,
     org_list,
 )
-from ..services.registry import add_company, add_org
 from .app import Web, endpoint, reasons_of, status_of
 from .intake import why
 

@@ -26,7 +26,7 @@ from ..domain.policy import ROLES
 from ..errors import BadInput, CasetrackError, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.assignment import assign, assignable, is_open, reassign, state_label
-from ..services.registry import add_user, list_councils, list_users, reset_password, set_user_active
+from ..services.directory import add_user, list_councils, list_users, reset_password, set_user_active
 from .app import Web, reasons_of, status_of
 
 NAME_LIMIT = 64

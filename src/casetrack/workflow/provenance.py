@@ -103,7 +103,7 @@ def markdown(specs: list[WorkflowSpec]) -> str:
 
 
 def main() -> None:  # pragma: no cover - a developer's tool; the README test calls markdown()
-    from .registry import all_workflows
+    from .catalog import all_workflows
 
     sys.stdout.write(markdown(list(all_workflows().values())))
 

@@ -65,7 +65,7 @@ def _dicts(result: Any) -> Iterator[dict[str, Any]]:
         yield dict(zip(keys, row, strict=True))
 
 
-class ViewRepo(ScopedRepo):
+class AuditRepo(ScopedRepo):
 
     def company_names(self, case_ids: Sequence[str]) -> dict[str, str]:
         """Case id → its company's name, for the cases given (in scope)."""

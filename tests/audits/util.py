@@ -1,6 +1,6 @@
 """Small helpers for the coordinator-view tests (`audit stalled`, `caseload`), all through the real CLI.
 
-Every expected value in tests/views is computed by hand from DOMAIN.md §3/§8/§9 and CLI.md; nothing
+Every expected value in tests/audits is computed by hand from DOMAIN.md §3/§8/§9 and CLI.md; nothing
 here reads the program's own rules.
 """
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from casetrack.services import views as audit_views
+from casetrack.services import audits as audit_views
 from casetrack.services.context import Context
 from tests.cli.helpers import drive_405, drive_early, fresh_company
 from tests.conftest import TESTER, Cli, World
@@ -26,7 +26,7 @@ def _findings_by_day(cli: Cli, days: list[dt.date]) -> dict[dt.date, list[tuple[
     ctx.authorize("case.read")
     out = {}
     with ctx.read() as repo:
-        views = repo.views
+        views = repo.audits
         for day in days:
             as_of = replace(ctx, today=day)
             out[day] = [finding for code in CASE_CODES for finding in sorted(

@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
+from tests.audits.util import new_company, users
 from tests.cli.helpers import adv, drive_405, drive_early
 from tests.conftest import Cli, World
-from tests.views.util import new_company, users
 
 T = "2026-06-30"
 

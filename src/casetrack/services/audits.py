@@ -1,4 +1,4 @@
-"""Coordinator views: the stalled-case audit and the caseload (DOMAIN.md §9)."""
+"""The audits of a council's cases: the stalled-case audit and the caseload (DOMAIN.md §9)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from ..domain.findings import (
 )
 from ..domain.labels import FINDING_CODES, LEVELS, WAITING_ON, label
 from ..errors import BadInput
-from ..store.views import Bound, ViewRepo
-from ..workflow.registry import all_workflows
+from ..store.audits import AuditRepo, Bound
+from ..workflow.catalog import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .context import Context
 from .filters import check, check_choice
@@ -122,7 +122,7 @@ def _holdbacks_flagged_by(specs: dict[str, WorkflowSpec], today: dt.date) -> dt.
     return max((last for last in lasts if last is not None), default=None)
 
 
-def iter_findings(ctx: Context, repo: ViewRepo, *, council: str | None = None, program: str | None = None,
+def iter_findings(ctx: Context, repo: AuditRepo, *, council: str | None = None, program: str | None = None,
                   coordinator: str | None = None, codes: frozenset[str] = frozenset(CODES)) -> Iterator[Finding]:
     """Every finding as of ``ctx.today``, unsorted, streamed. One query per source for every program
     at once (the open cases, the overdue sessions, the open holdbacks): each is read once, and each row
@@ -194,8 +194,8 @@ def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str
         check_choice("finding code", unknown[0], CODES, "要対応の種類")
     with ctx.read() as repo:
         check(repo, council=council, program=program, coordinator=coordinator)
-        views = repo.views
-        found = iter_findings(ctx, views, council=council, program=program, coordinator=coordinator,
+        audits = repo.audits
+        found = iter_findings(ctx, audits, council=council, program=program, coordinator=coordinator,
                               codes=frozenset(codes or CODES))
         # each finding as a plain tuple: what spills is pickled, and pickle writes a tuple in C
         ranked = sorted_spilling(((*urgency(f), n, tuple(f)) for n, f in enumerate(found)), limit=SORT_IN_MEMORY)
@@ -213,7 +213,7 @@ def labelled(ctx: Context, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str,
 
     def flush() -> Iterator[dict[str, Any]]:
         with ctx.read() as repo:
-            names = repo.views.company_names([r["case"] for r in batch])
+            names = repo.audits.company_names([r["case"] for r in batch])
         for r in batch:
             spec = specs.get(r["program"])
             state = spec.states.get(r["state"]) if spec else None
@@ -253,17 +253,17 @@ def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> 
 
     with ctx.read() as repo:
         check(repo, council=council)
-        views = repo.views
-        for key, state, n in views.open_counts(by, open_states, council=council):
+        audits = repo.audits
+        for key, state, n in audits.open_counts(by, open_states, council=council):
             b = bucket(key)
             b["open"] += n
             b["by_state"][state] = n
-        for key, state, n in views.ended_counts(by, ENDED, dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31),
+        for key, state, n in audits.ended_counts(by, ENDED, dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31),
                                                 council=council):
             bucket(key)["ended_this_fiscal_year"][state] = n
-        for key, n in views.stalled_counts(by, stalled_rules, council=council):
+        for key, n in audits.stalled_counts(by, stalled_rules, council=council):
             bucket(key)["stalled"] = n
-        for key, n in views.overdue_case_counts(by, today, overdue_rules(), council=council):
+        for key, n in audits.overdue_case_counts(by, today, overdue_rules(), council=council):
             bucket(key)["overdue_monitoring"] = n
     names = _key_labels(by, repo_councils=None if by != "council" else _council_names(ctx))
     for b in rows.values():

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.audits.util import audit, none_of, of, only
 from tests.cli.helpers import drive_405, drive_early
 from tests.conftest import Cli, World
-from tests.views.util import audit, none_of, of, only
 
 
 def _session_findings(found: list[dict], cid: str) -> dict[int, dict]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.audits.util import audit, none_of, of, only
 from tests.cli.helpers import adv, claim_plan, doc, drive_405, drive_early
 from tests.conftest import Cli, World
-from tests.views.util import audit, none_of, of, only
 
 # -- early: claim deadline ------------------------------------------------------------------------
 

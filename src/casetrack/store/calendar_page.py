@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from .audits import holdback_query
 from .repo import cases, companies, sessions
 from .scope import ScopedRepo
-from .views import holdback_query
 
 Range = tuple[dt.date, dt.date]  # inclusive
 

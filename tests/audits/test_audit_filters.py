@@ -32,9 +32,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.audits.util import audit, brief, new_company, of, users
 from tests.cli.helpers import adv, drive_405, drive_early
 from tests.conftest import Cli, World
-from tests.views.util import audit, brief, new_company, of, users
 
 T = "2026-12-31"
 

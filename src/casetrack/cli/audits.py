@@ -133,7 +133,7 @@ def caseload(g: Globals, council_code: str | None, by: str, fmt: str) -> None:
 
     rows = services.caseload(g.context(), by=by, council=council_code)
     if fmt == "table":
-        from ..services.views import state_labels
+        from ..services.audits import state_labels
 
         names = state_labels()
 

@@ -282,7 +282,7 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
 
 
 def _all_open_states() -> dict[str, tuple[str, ...]]:
-    from ..workflow.registry import all_workflows
+    from ..workflow.catalog import all_workflows
 
     return {program: spec.open_states for program, spec in all_workflows().items()}
 

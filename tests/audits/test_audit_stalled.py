@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.audits.util import audit, none_of, of, only
 from tests.cli.helpers import doc, drive_405, drive_early
 from tests.conftest import Cli, World
-from tests.views.util import audit, none_of, of, only
 
 # (program, state, entered on, threshold, entered + threshold − 1, last quiet day = entered + threshold,
 #  first stalled day, waiting_on)

@@ -15,14 +15,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..calendar import COUNCIL_CLOSURE, FIRST_YEAR, LAST_YEAR, covers
+from ..business_days import COUNCIL_CLOSURE, FIRST_YEAR, LAST_YEAR, covers
 from ..domain import deadlines, policy
 from ..domain.dates import add_months, end_of_month, parse_date
 from ..domain.reminder_records import ClosureDay
 from ..domain.wareki import wareki
 from ..errors import BadInput, NotFound
-from ..store.calendar_reads import CalendarRepo, CaseDateWindow
-from ..workflow.registry import all_workflows
+from ..store.calendar_page import CalendarRepo, CaseDateWindow
+from ..workflow.catalog import all_workflows
 from ..workflow.spec import WorkflowSpec
 from .closures import calendars
 from .context import Context

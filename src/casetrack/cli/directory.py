@@ -389,7 +389,7 @@ def policy_show(fmt: str) -> None:
     """The access policy: for each action, which roles may take it and in which councils (own: the
     user's council; all: every council; -: not at all), then which role fires each workflow event."""
     from ..domain import policy as rules
-    from ..workflow.registry import all_workflows
+    from ..workflow.catalog import all_workflows
 
     rows = rules.rows()
     for program, spec in sorted(all_workflows().items()):
