@@ -87,7 +87,7 @@ REPO: dict[str, Probe] = {
 }
 
 RECORDS: dict[str, Probe] = {
-    "search_companies": lambda w, s: [c for c in w.records.search_companies(None)[1] if c["id"] == s.company],
+    "search_companies": lambda w, s: [c for c in w.records.search_companies(None)[1] if c.id == s.company],
     "company_cases": lambda w, s: w.records.company_cases(s.company),
     "org_cases": lambda w, s: w.records.org_cases(s.org),
 }

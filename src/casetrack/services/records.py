@@ -6,9 +6,11 @@ directory, their cases narrowed to the actor's councils."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from ..domain import policy
+from ..domain.directory_records import CompanyEntry, OrgEntry, RecordCase
 from ..errors import BadInput, NotFound
 from ..store.records import COMPANY_SORTS, ORG_SORTS
 from ..workflow.catalog import all_workflows
@@ -36,7 +38,7 @@ def _page_of(page: int, sort: str, sorts: dict[str, Any]) -> int:
     return (page - 1) * PER_PAGE
 
 
-def _paged(total: int, rows: list[dict[str, Any]], page: int) -> dict[str, Any]:
+def _paged(total: int, rows: Sequence[CompanyEntry | OrgEntry], page: int) -> dict[str, Any]:
     return {"rows": rows, "total": total, "page": page, "per_page": PER_PAGE, "pages": max(1, -(-total // PER_PAGE))}
 
 
@@ -51,7 +53,7 @@ def company_list(ctx: Context, *, q: str | None = None, sort: str = "id", descen
     return _paged(total, rows, page) | {"may_add": _may(ctx, "registry.write")}
 
 
-def company_search(ctx: Context, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
+def company_search(ctx: Context, q: str, *, limit: int = 20) -> list[CompanyEntry]:
     """The intake form's company picker: at most ``limit`` companies the user may see matching ``q``."""
     if not q.strip():
         return []
@@ -60,17 +62,21 @@ def company_search(ctx: Context, q: str, *, limit: int = 20) -> list[dict[str, A
         return repo.records.search_companies(q, limit=limit, count=False)[1]
 
 
-def _case_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _case_rows(cases: list[RecordCase]) -> list[dict[str, Any]]:
+    """The cases as a company's or organisation's page shows them: with the labels of their program,
+    track, state and of how the organisation takes part."""
     specs = all_workflows()
-    for row in rows:
-        spec = specs.get(row["program"])
-        row["program_label"] = spec.ja if spec else row["program"]
-        state = spec.states.get(row["state"]) if spec else None
-        row["state_label"] = state.ja if state else row["state"]
-        track = spec.tracks.get(row["track"]) if spec else None
-        row["track_label"] = track.ja if track else row["track"]
-        row["open"] = bool(spec and row["state"] in spec.open_states)
-        row["role_labels"] = [ROLE_IN_CASE[r] for r in row.get("roles", [])]
+    rows = []
+    for case in cases:
+        spec = specs.get(case.program)
+        state = spec.states.get(case.state) if spec else None
+        track = spec.tracks.get(case.track) if spec else None
+        rows.append({"id": case.id, "company_name": case.company_name, "opened_on": case.opened_on,
+                     "coordinator": case.coordinator, "program_label": spec.ja if spec else case.program,
+                     "state_label": state.ja if state else case.state,
+                     "track_label": track.ja if track else case.track,
+                     "open": bool(spec and case.state in spec.open_states),
+                     "role_labels": [ROLE_IN_CASE[r] for r in case.roles]})
     return rows
 
 
@@ -180,17 +186,15 @@ def picked_company(ctx: Context, company_id: int) -> dict[str, Any] | None:
         return company if company is not None and repo.company_visible(company_id) else None
 
 
-def org_search(ctx: Context, q: str, *, banks_only: bool = False, limit: int = 20) -> dict[str, Any]:
+def org_search(ctx: Context, q: str, *, banks_only: bool = False, limit: int = 20) -> tuple[int, list[OrgEntry]]:
     """The intake form's organisation pickers: how many organisations match ``q`` (a part of the name,
     folded) and the first ``limit`` of them by name; ``banks_only`` for the lenders (only a bank lends,
     DOMAIN.md §1). A blank ``q`` finds none: thousands of organisations are not offered at once."""
     if not q.strip():
-        return {"total": 0, "rows": []}
+        return 0, []
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        total, rows = repo.records.search_orgs(q, kind="bank" if banks_only else None,
-                                                                    sort="name", limit=limit)
-    return {"total": total, "rows": rows}
+        return repo.records.search_orgs(q, kind="bank" if banks_only else None, sort="name", limit=limit)
 
 
 def picked_orgs(ctx: Context, ids: list[int]) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from ..domain.signin import (
     locked_until,
     session_expired,
 )
+from ..domain.signin_records import NewSession
 from ..errors import Refused
 from ..settings import Settings
 from ..store.signin import SignInRepo
@@ -87,22 +88,21 @@ def sign_in(ctx: Context, password: str, *, now: dt.datetime, client_ip: str | N
         user = repo.user(name) if until is None else None
     if until is not None:
         raise LockedOut(until)
-    ok = passwords.verify_password(password, user["password_hash"] if user else _decoy_hash())
+    ok = passwords.verify_password(password, user.password_hash if user else _decoy_hash())
     if user is None or not ok:
         with _unit(ctx, write=True, user=name) as repo:
             repo.add_failure(name, now)
             repo.prune_failures(now - r.lookback - dt.timedelta(days=1))
         raise SignInRefused("wrong user name or password", ja=["ユーザー名またはパスワードが違います。"])
-    if not user["active"]:
+    if not user.active:
         raise UserDisabled(f"user {name} is disabled", ja=["ユーザー名またはパスワードが違います。"])
-    session = WebSession(user["name"], user["role"], secrets.token_urlsafe(32), secrets.token_urlsafe(32),
-                         bool(user["must_change_password"]))
+    session = WebSession(user.name, user.role, secrets.token_urlsafe(32), secrets.token_urlsafe(32),
+                         user.must_change_password)
     with _unit(ctx, write=True, user=session.user) as repo:
         repo.clear_failures(name)
         repo.end_idle(now - r.idle)
-        repo.insert_session({"id": _digest(session.token), "user_name": session.user,
-                             "csrf_token": session.csrf_token, "created_at": now, "last_seen_at": now,
-                             "client_ip": bounded(client_ip, IP_MAX), "user_agent": bounded(user_agent, AGENT_MAX)})
+        repo.insert_session(NewSession(_digest(session.token), session.user, session.csrf_token, now, now,
+                                       bounded(client_ip, IP_MAX), bounded(user_agent, AGENT_MAX)))
     return session
 
 
@@ -110,7 +110,7 @@ def check_password(ctx: Context, name: str, password: str) -> bool:
     """Whether ``password`` is ``name``'s (the current password, asked before changing it)."""
     with _unit(ctx, write=False, user=name) as repo:
         user = repo.user(name)
-    return passwords.verify_password(password, user["password_hash"] if user else _decoy_hash())
+    return passwords.verify_password(password, user.password_hash if user else _decoy_hash())
 
 
 def resume_session(ctx: Context, token: str | None, *, now: dt.datetime) -> WebSession | None:
@@ -124,19 +124,18 @@ def resume_session(ctx: Context, token: str | None, *, now: dt.datetime) -> WebS
     if row is None:
         return None
     r = rules(ctx.settings)
-    if not row["active"] or session_expired(row["created_at"], row["last_seen_at"], now, r):
-        with _unit(ctx, write=True, user=row["user_name"], session=sid) as repo:
-            if row["active"]:
+    if not row.active or session_expired(row.created_at, row.last_seen_at, now, r):
+        with _unit(ctx, write=True, user=row.user_name, session=sid) as repo:
+            if row.active:
                 repo.end_session(sid)
             else:
-                repo.end_sessions_of(row["user_name"])
+                repo.end_sessions_of(row.user_name)
         return None
-    if now - row["last_seen_at"] >= TOUCH_EVERY:
-        with _unit(ctx, write=True, user=row["user_name"], session=sid) as repo:
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        with _unit(ctx, write=True, user=row.user_name, session=sid) as repo:
             repo.touch(sid, now)
-    return WebSession(row["user_name"], row["role"], row["csrf_token"], token,
-                      bool(row["must_change_password"]), row["flash"], frozenset(row["councils"]),
-                      row["case_filters"] or "")
+    return WebSession(row.user_name, row.role, row.csrf_token, token, row.must_change_password, row.flash,
+                      row.councils, row.case_filters or "")
 
 
 def sign_out(ctx: Context, token: str | None) -> bool:
@@ -166,9 +165,9 @@ def my_sessions(ctx: Context, session: WebSession) -> list[dict[str, Any]]:
     current = _digest(session.token)
     with _unit(ctx, write=False, user=session.user) as repo:
         rows = repo.list_sessions(session.user)
-    return [{"handle": r["id"][:HANDLE], "created_at": r["created_at"], "last_seen_at": r["last_seen_at"],
-             "current": r["id"] == current, "client_ip": r["client_ip"], "user_agent": r["user_agent"],
-             "browser": describe_browser(r["user_agent"])} for r in rows]
+    return [{"handle": r.id[:HANDLE], "created_at": r.created_at, "last_seen_at": r.last_seen_at,
+             "current": r.id == current, "client_ip": r.client_ip, "user_agent": r.user_agent,
+             "browser": describe_browser(r.user_agent)} for r in rows]
 
 
 def end_my_session(ctx: Context, session: WebSession, handle: str) -> bool:
@@ -176,8 +175,8 @@ def end_my_session(ctx: Context, session: WebSession, handle: str) -> bool:
     current = _digest(session.token)
     with _unit(ctx, write=True, user=session.user) as repo:
         for row in repo.list_sessions(session.user):
-            if row["id"][:HANDLE] == handle and row["id"] != current and len(handle) == HANDLE:
-                return repo.end_session(row["id"]) > 0
+            if row.id[:HANDLE] == handle and row.id != current and len(handle) == HANDLE:
+                return repo.end_session(row.id) > 0
     return False
 
 

@@ -3,11 +3,12 @@ sign-ins. Inside the caller's transaction, never committing, like every reposito
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
+from ..domain.signin_records import LiveSession, NewSession, SessionEntry, SignInUser
 from . import schema
 from .db import set_acting_user, set_browser_session
 from .repo import user_councils, users
@@ -30,28 +31,29 @@ class SignInRepo(ScopedRepo):
         return self
 
     # -- users ------------------------------------------------------------------------------------
-    def user(self, name: str) -> dict[str, Any] | None:
+    def user(self, name: str) -> SignInUser | None:
         query = select(users.c.name, users.c.role, users.c.active, users.c.password_hash,
                        users.c.must_change_password).where(users.c.name == name)
         row = self.conn.execute(query).mappings().first()
-        return dict(row) if row else None
+        return SignInUser(**row) if row else None
 
     # -- sessions ---------------------------------------------------------------------------------
-    def insert_session(self, values: dict[str, Any]) -> None:
-        self.conn.execute(insert(web_sessions).values(**values))
+    def insert_session(self, session: NewSession) -> None:
+        self.conn.execute(insert(web_sessions).values(**dataclasses.asdict(session)))
 
-    def session(self, session_id: str) -> dict[str, Any] | None:
-        """The session with its user's role, councils (``councils``: their own and any further ones), what
-        their pages remember (``case_filters``) and whether the user is still active. Looked up before anyone is known: on PostgreSQL the browser's
-        session shows itself, then its user acts for the rest of the transaction (row-level security,
-        migration 0018)."""
+    def session(self, session_id: str) -> LiveSession | None:
+        """The session with its user's role, councils (their own and any further ones), what their pages
+        remember and whether the user is still active. Looked up before anyone is known: on PostgreSQL
+        the browser's session shows itself, then its user acts for the rest of the transaction (row-level
+        security, migration 0018)."""
         set_browser_session(self.conn, session_id)
         owner = self.conn.execute(select(web_sessions.c.user_name).where(web_sessions.c.id == session_id)).scalar()
         if owner is None:
             return None
         set_acting_user(self.conn, owner)
-        query = (select(web_sessions, users.c.role, users.c.active, users.c.must_change_password, users.c.council,
-                        users.c.case_filters)
+        query = (select(web_sessions.c.id, web_sessions.c.user_name, web_sessions.c.csrf_token,
+                        web_sessions.c.created_at, web_sessions.c.last_seen_at, web_sessions.c.flash, users.c.role,
+                        users.c.active, users.c.must_change_password, users.c.case_filters, users.c.council)
                  .join(users, users.c.name == web_sessions.c.user_name)
                  .where(web_sessions.c.id == session_id))
         row = self.conn.execute(query).mappings().first()
@@ -59,7 +61,8 @@ class SignInRepo(ScopedRepo):
             return None
         more: list[str] = list(self.conn.execute(select(user_councils.c.council)
                                                  .where(user_councils.c.user_name == owner)).scalars())
-        return {**row, "councils": {row["council"], *more} - {None}}
+        fields = {k: v for k, v in row.items() if k != "council"}
+        return LiveSession(**fields, councils=frozenset({row["council"], *more}))
 
     def set_flash(self, session_id: str, flash: str | None) -> None:
         self.conn.execute(update(web_sessions).where(web_sessions.c.id == session_id).values(flash=flash))
@@ -80,11 +83,11 @@ class SignInRepo(ScopedRepo):
             query = query.where(web_sessions.c.id != keep)
         return int(self.conn.execute(query).rowcount)
 
-    def list_sessions(self, user: str) -> list[dict[str, Any]]:
+    def list_sessions(self, user: str) -> list[SessionEntry]:
         query = (select(web_sessions.c.id, web_sessions.c.created_at, web_sessions.c.last_seen_at,
                         web_sessions.c.client_ip, web_sessions.c.user_agent)
                  .where(web_sessions.c.user_name == user).order_by(web_sessions.c.created_at.desc()))
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return [SessionEntry(**r) for r in self.conn.execute(query).mappings()]
 
     def end_idle(self, seen_before: dt.datetime) -> int:
         """End every session (anyone's) last used before ``seen_before``. On PostgreSQL through a function

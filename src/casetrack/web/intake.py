@@ -19,6 +19,7 @@ from urllib.parse import quote
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ..domain.directory_records import CompanyEntry
 from ..errors import BadInput, CasetrackError, Conflict
 from ..services.cases import open_case
 from ..services.directory import add_company
@@ -93,19 +94,20 @@ def _org_part(web: Web, part: str, tried: dict[str, Any]) -> dict[str, Any]:
     else:
         ticked = [*tried["lenders"], tried["lender_main"], *tried["guaranteed"]]
     chosen = picked_orgs(web.ctx, [int(v) for v in ticked if re.fullmatch(r"[0-9]{1,12}", v)])
-    found = org_search(web.ctx, tried[f"{part}_q"].strip(), banks_only=part == "lender")
+    total, found = org_search(web.ctx, tried[f"{part}_q"].strip(), banks_only=part == "lender")
     taken = {o["id"] for o in chosen}
-    return {"q": tried[f"{part}_q"].strip(), "chosen": chosen, "total": found["total"],
-            "shown": len(found["rows"]), "rows": [o for o in found["rows"] if o["id"] not in taken]}
+    return {"q": tried[f"{part}_q"].strip(), "chosen": chosen, "total": total,
+            "shown": len(found), "rows": [o for o in found if o.id not in taken]}
 
 
 def _page(web: Web, choices: dict[str, Any], tried: dict[str, Any], *, status: int = 200,
           error: dict[str, Any] | None = None, registered: dict[str, Any] | None = None) -> Response:
     q = tried["company_q"].strip()
-    results = company_search(web.ctx, q) if q else []
+    found = company_search(web.ctx, q) if q else []
     picked = picked_company(web.ctx, int(tried["company_id"])) if tried["company_id"].isdigit() else None
-    if picked is not None and all(r["id"] != picked["id"] for r in results):
-        results = [picked, *results]
+    results: list[CompanyEntry | dict[str, Any]] = list(found)
+    if picked is not None and all(r.id != picked["id"] for r in found):
+        results = [picked, *found]
     return web.page("intake.html.j2", status, choices=choices, tried=tried, results=results, error=error,
                     registered=registered, track_window=track_window, page_url=FORM_URL if status != 200 else "",
                     orgs={part: _org_part(web, part, tried) for part in ORG_PARTS}, kinds=ORG_KIND_LABELS,
