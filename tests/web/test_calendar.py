@@ -366,7 +366,10 @@ def test_the_months_reads_are_index_ranges(site: Site) -> None:
         assert dated is not None and holdbacks is not None
         for query, index in ((dated, "ix_cases_council_state"), (holdbacks, "ix_cases_council_state")):
             plan = _plan(conn, query)
-            assert index in plan, plan
+            if sqlite:  # planned with the national statistics: the index by council and state
+                assert index in plan, plan
+            else:  # tiny tables, no statistics: an index range by council (either index leading with it)
+                assert re.search(r"Index (Only )?Scan using ix_cases_council_\w+ on cases", plan), plan
             assert not re.search(r"SCAN (cases|monitoring_session|ledger_entry)\b|Seq Scan on (cases|ledger_entry)",
                                  plan), plan
         conn.rollback()
