@@ -244,6 +244,13 @@ fee_claim = Table(
     Column("recorded_at", UTCDateTime(), nullable=False),
     Column("user", String(), nullable=False),
     CheckConstraint("fee >= 0", name="ck_fee_claim_fee"),
+    Index(
+        "ix_fee_claim_waiting",
+        "claimed_on",
+        "id",
+        sqlite_where=text("status = 'claimed'"),
+        postgresql_where=text("status = 'claimed'"),
+    ),
 )
 
 ledger_entry = Table(

@@ -224,7 +224,11 @@ class CaseHistory(SQLModel, table=True):
 
 class FeeClaim(SQLModel, table=True):
     __tablename__ = "fee_claim"
-    __table_args__ = (CheckConstraint("fee >= 0", name="ck_fee_claim_fee"),)
+    __table_args__ = (
+        CheckConstraint("fee >= 0", name="ck_fee_claim_fee"),
+        Index("ix_fee_claim_waiting", "claimed_on", "id", sqlite_where=text("status = 'claimed'"),
+              postgresql_where=text("status = 'claimed'")),  # the claims waiting for a decision, oldest first
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="cases.id", index=True)
     component: str = Field(max_length=24)
