@@ -55,3 +55,54 @@ class OpenHoldback(NamedTuple):
     plan_date: dt.date | None
     open: int
     decided_on: dt.date
+
+
+class ExportedCase(NamedTuple):
+    """A case as `export cases` writes it: the case, its company, its lead support organisation, its
+    lenders (names joined, 保証付 marked; the main bank), the sessions held and the money totals
+    (None: no ledger entry yet)."""
+
+    id: str
+    program: str
+    track: str
+    council: str
+    state: str
+    state_since: dt.date
+    coordinator: str | None
+    rule_set: str
+    accepted_on: dt.date | None
+    validity_until: dt.date | None
+    plan_date: dt.date | None
+    opened_on: dt.date
+    monitoring_interval_months: int | None
+    interim_monitoring: bool
+    company_name: str
+    corporate_number: str | None
+    fiscal_year_end_month: int
+    lead_name: str | None
+    lead_email: str | None
+    lead_kind: str | None
+    lead_certified: bool | None
+    subsidy: int | None
+    paid: int | None
+    retained: int | None
+    sessions_held: int | None
+    lenders: str
+    main_bank: str | None
+
+
+class ExportedSession(NamedTuple):
+    """A monitoring session as `export monitoring` writes it, with its case's council and company."""
+
+    id: int
+    case_id: str
+    seq: int
+    kind: str
+    nominal_due_on: dt.date
+    due_on: dt.date
+    status: str
+    held_on: dt.date | None
+    note: str | None
+    waive_reason: str | None
+    council: str
+    company_name: str

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import and_, false, func, or_, select
 
-from ..domain.audit_records import AuditCase, OpenHoldback, OverdueSession
+from ..domain.audit_records import AuditCase, ExportedCase, ExportedSession, OpenHoldback, OverdueSession
 from . import schema
 from .browse import StateRule, in_states
 from .repo import (
@@ -192,7 +192,7 @@ class AuditRepo(ScopedRepo):
                     .mappings())
 
     def export_case_rows(self, council: str | None, where: Sequence[Any] = (), batch: int = 1000
-                             ) -> Iterator[dict[str, Any]]:
+                             ) -> Iterator[ExportedCase]:
         """Every case (matching ``where``: terms on the cases table, such as browse.case_conditions gives)
         with company, lead support org (name, e-mail, kind, certified), lenders, the number of sessions
         held and money totals, for the export, by case id; streamed.
@@ -232,16 +232,15 @@ class AuditRepo(ScopedRepo):
                      .outerjoin(lead, and_(lead.c.case_id == cases.c.id, lead.c.lead.is_(True)))
                      .outerjoin(lead_org, lead_org.c.id == lead.c.org_id)
                      .where(cases.c.id.in_(part)).order_by(cases.c.id))
-            for out in (dict(r) for r in self.conn.execute(query).mappings()):
-                sums = money.get(out["id"])
-                out.update(subsidy=sums.subsidy if sums else None, paid=sums.paid if sums else None,
-                           retained=sums.retained if sums else None, sessions_held=held.get(out["id"]))
-                mine = by_case.get(out["id"], [])
-                out["lenders"] = "・".join(n + ("（保証付）" if g else "") for n, _m, g in mine)
-                out["main_bank"] = next((n for n, m, _g in mine if m), None)
-                yield out
+            for r in self.conn.execute(query).mappings():
+                sums = money.get(r["id"])
+                mine = by_case.get(r["id"], [])
+                yield ExportedCase(**r, subsidy=sums.subsidy if sums else None, paid=sums.paid if sums else None,
+                                   retained=sums.retained if sums else None, sessions_held=held.get(r["id"]),
+                                   lenders="・".join(n + ("（保証付）" if g else "") for n, _m, g in mine),
+                                   main_bank=next((n for n, m, _g in mine if m), None))
 
-    def export_session_rows(self, council: str | None) -> Iterator[dict[str, Any]]:
+    def export_session_rows(self, council: str | None) -> Iterator[ExportedSession]:
         query = (select(sessions, cases.c.council, companies.c.name.label("company_name"))
                  .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id)
                  .order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq))
@@ -249,8 +248,8 @@ class AuditRepo(ScopedRepo):
             query = query.where(cases.c.council.in_(sorted(self.scope)))
         if council is not None:
             query = query.where(cases.c.council == council)
-        for row in self.conn.execute(query.execution_options(yield_per=5000)).mappings():
-            yield dict(row)
+        yield from _records(self.conn.execute(query.execution_options(yield_per=5000)), ExportedSession._make,
+                            ExportedSession._fields)
 
     def stored_files(self, council: str | None) -> Iterator[tuple[str, int, str | None, int | None, bytes]]:
         """(case, document, recorded SHA-256, recorded size, the bytes) for every stored file, one at a time."""
