@@ -184,13 +184,6 @@ class AuditRepo(ScopedRepo):
             out.setdefault(case_id, []).append(name)
         return out
 
-    def ended_between(self, states: Sequence[str], start: dt.date, end: dt.date, *, council: str | None = None,
-                      program: str | None = None, coordinator: str | None = None) -> Iterator[dict[str, Any]]:
-        query = select(*CASE_COLUMNS).where(cases.c.state.in_(list(states)), cases.c.state_since >= start,
-                                            cases.c.state_since <= end)
-        yield from (dict(r) for r in self.conn.execute(self._filtered(query, council, program, coordinator))
-                    .mappings())
-
     def export_case_rows(self, council: str | None, where: Sequence[Any] = (), batch: int = 1000
                              ) -> Iterator[ExportedCase]:
         """Every case (matching ``where``: terms on the cases table, such as browse.case_conditions gives)
