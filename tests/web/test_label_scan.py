@@ -240,8 +240,8 @@ def test_no_email_shows_an_id() -> None:
         row = golden._row(program)
         c = rem.Candidate(key="k", case_id="13-2026-0001", item=item, item_ref="13-2026-0001#1", rung=rung,
                           due_on=golden._anchor(item), send_on=day, role=role, template=template,
-                          context={"spec": spec, "row": row, "anchor": golden._anchor(item),
-                                   "calendar": BusinessCalendar()}, to_addr="x@example.jp", to_name="x")
+                          context=rem.ItemContext(spec, row, BusinessCalendar()), to_addr="x@example.jp",
+                          to_name="x")
         subject, body = rem._render(c, day, golden.COUNCILS)
         if hits := leaks(subject + "\n" + body):
             found[name] = hits
