@@ -112,7 +112,6 @@ VIEWS: dict[str, Probe] = {
     "stalled_counts": lambda w, s: w.audits.stalled_counts("council", [("405", "monitoring", FAR)]),
     "overdue_case_counts": lambda w, s: w.audits.overdue_case_counts("council", FAR, LIVE),
     "missing_consents_in": lambda w, s: w.audits.missing_consents_in("payment_claimed"),
-    "ended_between": lambda w, s: list(w.audits.ended_between(["monitoring"], *SPAN)),
     "export_case_rows": lambda w, s: list(w.audits.export_case_rows(None)),
     "export_session_rows": lambda w, s: list(w.audits.export_session_rows(None)),
     "stored_files": lambda w, s: list(w.audits.stored_files(None)),

@@ -143,37 +143,37 @@ def iter_findings(ctx: Context, repo: AuditRepo, *, council: str | None = None, 
         within = finding_bounds(today, chosen, case_codes)
         for case in repo.cases_in_states(states, council=council, program=program, coordinator=coordinator,
                                          within=within):
-            prog, state_id = case["program"], case["state"]
+            prog, state_id = case.program, case.state
             if state_id not in open_in[prog]:
                 continue
             infos, claim_in, validity_in = judged[prog]
             state = infos[state_id]
             needs_consents = ("stalled" in case_codes and state_id == "negotiating"
                               and state.stall_days is not None
-                              and (today - case["state_since"]).days > state.stall_days)
+                              and (today - case.state_since).days > state.stall_days)
             if needs_consents and consents is None:  # one query for all stalled negotiating cases, when needed
                 consents = repo.missing_consents_in("negotiating", council, entered_by=_stalled_by(chosen, today))
-            found = case_findings(case, state, chosen[prog].rule_set(case["rule_set"]).values, today,
+            found = case_findings(case, state, chosen[prog].rule_set(case.rule_set).values, today,
                                   claim_open_in=claim_in, validity_open_in=validity_in,
-                                  missing_consents=(consents or {}).get(case["id"], ()) if needs_consents else ())
+                                  missing_consents=(consents or {}).get(case.id, ()) if needs_consents else ())
             yield from (f for f in found if f.code in case_codes)
     if "monitoring_overdue" in codes:
         live = {p: frozenset(spec.session_states) for p, spec in chosen.items()}
         for row in repo.overdue_sessions(today, council=council, program=program, coordinator=coordinator,
                                          states=sorted(set().union(*live.values()))):
-            if row["state"] in live[row["program"]]:
-                finding = session_finding(row, row, today, chosen[row["program"]].rule_set(row["rule_set"]).values)
+            if row.state in live[row.program]:
+                finding = session_finding(row, row.seq, row.due_on, today, chosen[row.program].rule_set(row.rule_set).values)
                 if finding is not None:
                     yield finding
     if "holdback_open" in codes:
         decided_by = _holdbacks_flagged_by(chosen, today)
         held = [] if decided_by is None else repo.open_holdbacks(council=council, program=program,
                                                                  coordinator=coordinator, decided_by=decided_by)
-        for row in held:
-            if row["decided_on"] is None or row["state"] in ("withdrawn", "lapsed", "rejected"):
+        for held_row in held:
+            if held_row.decided_on is None or held_row.state in ("withdrawn", "lapsed", "rejected"):
                 continue
-            finding = holdback_finding(row, chosen[row["program"]].rule_set(row["rule_set"]).values,
-                                       row["decided_on"], int(row["open"]), today)
+            finding = holdback_finding(held_row, chosen[held_row.program].rule_set(held_row.rule_set).values,
+                                       held_row.decided_on, int(held_row.open), today)
             if finding is not None:
                 yield finding
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..business_days import COUNCIL_CLOSURE, FIRST_YEAR, LAST_YEAR, covers
 from ..domain import deadlines, policy
+from ..domain.calendar_records import CalendarSession, DatedCase, HeldBackCase
 from ..domain.dates import add_months, end_of_month, parse_date
 from ..domain.reminder_records import ClosureDay
 from ..domain.wareki import wareki
@@ -198,14 +199,14 @@ def _parse_week(text: str) -> dt.date:
     return start
 
 
-def _session_entry(row: dict[str, Any], status: str, reasons: Callable[[dt.date], list[str]]) -> dict[str, Any]:
-    moved = row["nominal_due_on"] != row["due_on"]
-    return {"type": "session", "date": row["due_on"], "case": row["case_id"], "seq": row["seq"],
-            "company": row["company_name"], "coordinator": row["coordinator"],
-            "label": f"第{row['seq']}回 {SESSION_KINDS.get(row['kind'], row['kind'])}",
-            "status": status, "status_label": STATUS_LABELS[status], "held_on": row["held_on"],
-            "nominal": row["nominal_due_on"] if moved else None,
-            "nominal_reasons": reasons(row["nominal_due_on"]) if moved else []}
+def _session_entry(row: CalendarSession, status: str, reasons: Callable[[dt.date], list[str]]) -> dict[str, Any]:
+    moved = row.nominal_due_on != row.due_on
+    return {"type": "session", "date": row.due_on, "case": row.case_id, "seq": row.seq,
+            "company": row.company_name, "coordinator": row.coordinator,
+            "label": f"第{row.seq}回 {SESSION_KINDS.get(row.kind, row.kind)}",
+            "status": status, "status_label": STATUS_LABELS[status], "held_on": row.held_on,
+            "nominal": row.nominal_due_on if moved else None,
+            "nominal_reasons": reasons(row.nominal_due_on) if moved else []}
 
 
 def _parse_day(text: str, first: dt.date, last: dt.date) -> dt.date:
@@ -263,13 +264,13 @@ def _entries(ctx: Context, reads: CalendarRepo, council: str, first: dt.date, la
     specs = all_workflows()
     out = []
     for row in reads.sessions_due(council, first, last, coordinator=mine):
-        spec = specs.get(row["program"])
-        if row["status"] == "scheduled":
-            if spec is None or row["state"] not in spec.session_states:
+        spec = specs.get(row.program)
+        if row.status == "scheduled":
+            if spec is None or row.state not in spec.session_states:
                 continue  # a case that ended with the session still planned: it will not take place
-            status = "overdue" if ctx.today > row["due_on"] else "scheduled"
+            status = "overdue" if ctx.today > row.due_on else "scheduled"
         else:
-            status = row["status"]
+            status = row.status
         out.append(_session_entry(row, status, reasons))
 
     windows = []
@@ -279,39 +280,38 @@ def _entries(ctx: Context, reads: CalendarRepo, council: str, first: dt.date, la
             if item is not None:
                 windows.append(CaseDateWindow(spec.program, tuple(item.open_in), _month_ranges(spec, kind, first),
                                               (first, last) if kind == "validity" else None))
-    for row in reads.dated_cases(council, windows, coordinator=mine):
-        spec = specs[row["program"]]
+    for dated in reads.dated_cases(council, windows, coordinator=mine):
+        spec = specs[dated.program]
         for kind in ("claim_deadline", "validity"):
             item = spec.reminders.get(kind)
-            if item is None or row["state"] not in item.open_in:
+            if item is None or dated.state not in item.open_in:
                 continue
-            rules = spec.rule_set(row["rule_set"]).values
-            when = deadlines.item_date(kind, rules, accepted_on=row["accepted_on"],
-                                       validity_until=row["validity_until"])
+            rules = spec.rule_set(dated.rule_set).values
+            when = deadlines.item_date(kind, rules, accepted_on=dated.accepted_on, validity_until=dated.validity_until)
             if when is not None and first <= when <= last:
-                out.append(_deadline(kind, when, row, rules, ctx.today))
+                out.append(_deadline(kind, when, dated, rules, ctx.today))
     for spec in specs.values():
         item = spec.reminders.get("holdback")
         if item is None:
             continue
-        for row in reads.open_holdbacks(council, spec.program, item.open_in, _month_ranges(spec, "holdback", first),
-                                        coordinator=mine):
-            rules = spec.rule_set(row["rule_set"]).values
-            when = deadlines.item_date("holdback", rules, accepted_on=row["accepted_on"], decided_on=row["decided_on"])
+        for held in reads.open_holdbacks(council, spec.program, item.open_in, _month_ranges(spec, "holdback", first),
+                                         coordinator=mine):
+            rules = spec.rule_set(held.rule_set).values
+            when = deadlines.item_date("holdback", rules, accepted_on=held.accepted_on, decided_on=held.decided_on)
             if when is not None and first <= when <= last:
-                out.append(_deadline("holdback", when, {**row, "case_id": row["id"]}, rules, ctx.today))
+                out.append(_deadline("holdback", when, held, rules, ctx.today))
     return out
 
 
-def _deadline(kind: str, when: dt.date, row: dict[str, Any], rules: Any, today: dt.date) -> dict[str, Any]:
-    if kind == "claim_deadline":
-        label = f"支払申請期限（利用決定から{rules['claim_deadline_months']}か月）"
-    elif kind == "validity":
-        label = "利用申請の有効期限（延長後）" if row.get("validity_until") else "利用申請の有効期限"
-    else:
-        label = (f"留保金 {int(row['open']):,}円：支払決定 {row['decided_on']} から"
+def _deadline(kind: str, when: dt.date, row: DatedCase | HeldBackCase, rules: Any, today: dt.date) -> dict[str, Any]:
+    if isinstance(row, HeldBackCase):
+        label = (f"留保金 {int(row.open):,}円：支払決定 {row.decided_on} から"
                  f"{rules['holdback_open_warn_months']}か月（伴走支援費用の決定なし）")
+    elif kind == "claim_deadline":
+        label = f"支払申請期限（利用決定から{rules['claim_deadline_months']}か月）"
+    else:
+        label = "利用申請の有効期限（延長後）" if row.validity_until else "利用申請の有効期限"
     status = "overdue" if today > when else "deadline"
-    return {"type": kind, "date": when, "case": row["case_id"], "seq": 0, "company": row["company_name"],
-            "coordinator": row["coordinator"], "label": label, "status": status, "status_label": STATUS_LABELS[status],
+    return {"type": kind, "date": when, "case": row.case_id, "seq": 0, "company": row.company_name,
+            "coordinator": row.coordinator, "label": label, "status": status, "status_label": STATUS_LABELS[status],
             "held_on": None, "nominal": None, "nominal_reasons": []}

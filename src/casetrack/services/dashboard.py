@@ -142,12 +142,11 @@ def search_cases(ctx: Context, *, program: str | None = None, state: str | None 
         raise BadInput(f"cannot sort by {sort!r} (one of {', '.join(SORTS)})",
                        ja=[f"「{sort[:20]}」では並べ替えられません。"])
     with ctx.read() as repo:
-        total, rows = repo.browse.search_cases(
+        total, found = repo.browse.search_cases(
             chosen.query(ctx.today), limit=per_page, offset=(page - 1) * per_page, sort=sort, descending=descending)
     info = labels()
-    for row in rows:
-        row["state_label"] = info["states"].get(row["state"], row["state"])
-        row["program_label"] = info["programs"].get(row["program"], row["program"])
+    rows = [{**r._asdict(), "state_label": info["states"].get(r.state, r.state),
+             "program_label": info["programs"].get(r.program, r.program)} for r in found]
     return {"rows": rows, "total": total, "page": page, "per_page": per_page,
             "pages": max(1, -(-total // per_page)), "filters": chosen.as_dict(),
             "may_export": actor.role is None or policy.allows(actor.role, "case.export")}

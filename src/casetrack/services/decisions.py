@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from ..domain import policy
+from ..domain.browse_records import WaitingCase, WaitingClaim
 from ..store.browse import BrowseRepo
 from ..workflow.catalog import all_workflows
 
@@ -63,29 +64,28 @@ def decision_queue(today: dt.date, browse: BrowseRepo, *, council: str | None, l
     reuse_total, reuse_rows = browse.reuse_waiting(reuse_waiting(), council=council, limit=limit)
     rows: list[dict[str, Any]] = []
     for r in case_rows:
-        spec = specs[r["program"]]
-        events = waiting.get(r["program"], {}).get(r["state"], [])
+        spec = specs[r.program]
+        events = waiting.get(r.program, {}).get(r.state, [])
         if not events:  # a state waiting on the council in the other program only
             continue
-        rows.append(_row(today, r, "・".join(spec.events[e].ja for e in events), events, None, r["state_since"],
-                         spec.states[r["state"]].ja))
-    for r in claim_rows:
-        spec = specs[r["program"]]
-        label = spec.components[r["component"]].ja if r["component"] in spec.components else r["component"]
-        what = f"費用の決定（{label}" + (f"・第{r['session_seq']}回" if r["session_seq"] else "") + f"、{r['fee']:,}円）"
-        rows.append(_row(today, r, what, ["fee_decide", "fee_reject"], r["claim_id"], r["claimed_on"],
-                         spec.states[r["state"]].ja if r["state"] in spec.states else r["state"]))
+        rows.append(_row(today, r, "・".join(spec.events[e].ja for e in events), events, None, r.state_since,
+                         spec.states[r.state].ja))
+    for c in claim_rows:
+        spec = specs[c.program]
+        label = spec.components[c.component].ja if c.component in spec.components else c.component
+        what = f"費用の決定（{label}" + (f"・第{c.session_seq}回" if c.session_seq else "") + f"、{c.fee:,}円）"
+        rows.append(_row(today, c, what, ["fee_decide", "fee_reject"], c.claim_id, c.claimed_on,
+                         spec.states[c.state].ja if c.state in spec.states else c.state))
     for r in reuse_rows:
-        spec = specs[r["program"]]
-        rows.append(_row(today, r, spec.events[REUSE].ja, [REUSE], None, r["state_since"],
-                         spec.states[r["state"]].ja))
+        spec = specs[r.program]
+        rows.append(_row(today, r, spec.events[REUSE].ja, [REUSE], None, r.state_since, spec.states[r.state].ja))
     rows.sort(key=lambda x: (-x["days"], x["case"]))
     return {"total": case_total + claim_total + reuse_total, "rows": rows}
 
 
-def _row(today: dt.date, r: dict[str, Any], what: str, events: list[str], claim_id: int | None,
+def _row(today: dt.date, r: WaitingCase | WaitingClaim, what: str, events: list[str], claim_id: int | None,
          since: dt.date | str, state_label: str) -> dict[str, Any]:
     since = since if isinstance(since, dt.date) else dt.date.fromisoformat(since)
-    return {"case": r["id"], "company": r["company_name"], "council": r["council"], "coordinator": r["coordinator"],
+    return {"case": r.id, "company": r.company_name, "council": r.council, "coordinator": r.coordinator,
             "state_label": state_label, "what": what, "events": events, "claim_id": claim_id, "since": since,
             "days": (today - since).days}

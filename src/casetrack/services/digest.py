@@ -29,8 +29,8 @@ def digest_rows(ctx: Context, repo: Work, today: dt.date) -> list[NewMessage]:
     open_counts: dict[str, int] = {}
     for spec in all_workflows().values():
         for case in audits.cases_in_states(spec.open_states, program=spec.program):
-            if case["coordinator"]:
-                open_counts[case["coordinator"]] = open_counts.get(case["coordinator"], 0) + 1
+            if case.coordinator:
+                open_counts[case.coordinator] = open_counts.get(case.coordinator, 0) + 1
     if not open_counts:
         return []
     rrepo = repo.reminders

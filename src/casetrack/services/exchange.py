@@ -57,23 +57,20 @@ WHAT = ("cases", "monitoring", "findings")
 
 def _cases(ctx: Context, repo: Work, council: str | None, where: Any = ()) -> Iterator[dict[str, Any]]:
     specs = all_workflows()
-    for row in repo.audits.export_case_rows(council, where):
-        spec = specs.get(row["program"])
-        row["state_label"] = spec.states[row["state"]].ja if spec and row["state"] in spec.states else row["state"]
-        row["program_label"] = spec.ja if spec else row["program"]
-        track = spec.tracks.get(row["track"]) if spec else None
-        row["track_label"] = track.ja if track else row["track"]
-        row["lead_kind_label"] = label(ORG_KIND_LABELS, row.get("lead_kind"))
-        yield row
+    for case in repo.audits.export_case_rows(council, where):
+        spec = specs.get(case.program)
+        track = spec.tracks.get(case.track) if spec else None
+        yield {**case._asdict(),
+               "state_label": spec.states[case.state].ja if spec and case.state in spec.states else case.state,
+               "program_label": spec.ja if spec else case.program, "track_label": track.ja if track else case.track,
+               "lead_kind_label": label(ORG_KIND_LABELS, case.lead_kind)}
 
 
 def _sessions(ctx: Context, repo: Work, council: str | None) -> Iterator[dict[str, Any]]:
-    for row in repo.audits.export_session_rows(council):
-        row["kind_label"] = SESSION_KIND_LABELS.get(row["kind"], row["kind"])
-        row["status_label"] = SESSION_STATUS.get(row["status"], row["status"])
-        overdue = (ctx.today - row["due_on"]).days if row["status"] == "scheduled" else 0
-        row["overdue_days"] = max(overdue, 0)
-        yield row
+    for session in repo.audits.export_session_rows(council):
+        overdue = (ctx.today - session.due_on).days if session.status == "scheduled" else 0
+        yield {**session._asdict(), "kind_label": SESSION_KIND_LABELS.get(session.kind, session.kind),
+               "status_label": SESSION_STATUS.get(session.status, session.status), "overdue_days": max(overdue, 0)}
 
 
 PERSONAL = ("coordinator", "company_name")  # people's names (a sole proprietor's business is its owner's name)

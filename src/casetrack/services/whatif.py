@@ -28,6 +28,7 @@ from typing import Any
 
 from ..business_days import BusinessCalendar
 from ..domain import deadlines
+from ..domain.audit_records import AuditCase
 from ..domain.fees import holdback, subsidy_for
 from ..domain.findings import Finding, StateInfo, case_findings, holdback_finding, session_finding
 from ..domain.guards import GUARDS
@@ -127,17 +128,18 @@ def _findings(spec: WorkflowSpec, case: dict[str, Any], rules: Mapping[str, Any]
     if state is None or state.final:
         return out
     info = StateInfo(state.ja, state.waiting_on, state.stall_days)
-    for f in case_findings(case, info, rules, today, claim_open_in=_open_in(spec, "claim_deadline"),
+    judged = AuditCase(**{field: case[field] for field in AuditCase._fields})  # the audit's own record of it
+    for f in case_findings(judged, info, rules, today, claim_open_in=_open_in(spec, "claim_deadline"),
                            validity_open_in=_open_in(spec, "validity")):
         out[f.code] = f
     if case["state"] in spec.session_states:
         for seq, day in due.items():
-            found = session_finding(case, {"due_on": day, "status": "scheduled", "seq": seq}, today, rules)
+            found = session_finding(judged, seq, day, today, rules)
             if found is not None:
                 out[f"monitoring_overdue:{seq}"] = found
     if case["state"] not in ENDED_HOLDBACK:
         for held in holdbacks:
-            found = holdback_finding(case, rules, held["decided_on"], int(held["open"]), today)
+            found = holdback_finding(judged, rules, held["decided_on"], int(held["open"]), today)
             if found is not None:
                 out["holdback_open"] = found
     return out

@@ -4,13 +4,14 @@ ORM objects, narrowed to the councils in scope like every case read."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, false, func, literal, or_, select
+from sqlalchemy import and_, false, func, or_, select
 
+from ..domain.audit_records import AuditCase, ExportedCase, ExportedSession, OpenHoldback, OverdueSession
 from . import schema
 from .browse import StateRule, in_states
 from .repo import (
@@ -57,12 +58,16 @@ class Bound:
         return and_(*terms)
 
 
-def _dicts(result: Any) -> Iterator[dict[str, Any]]:
-    """The rows of ``result`` as plain dicts: the keys once, then ``zip`` per row (a RowMapping per row
-    costs more than the audit's own arithmetic on it, ×100,000)."""
-    keys = list(result.keys())
-    for row in result:
-        yield dict(zip(keys, row, strict=True))
+R = TypeVar("R")
+
+
+def _records(result: Any, make: Callable[[Iterable[Any]], R], fields: tuple[str, ...]) -> Iterator[R]:
+    """The rows of ``result`` as records (``make``: a NamedTuple's ``_make``), the row's tuple as it is: a
+    RowMapping or a dict per row costs more than the audit's own arithmetic on it, ×100,000. The query's
+    column labels must be the record's ``fields``, in order."""
+    if tuple(result.keys()) != fields:
+        raise TypeError(f"columns {tuple(result.keys())} are not the record's fields {fields}")
+    return map(make, result)
 
 
 class AuditRepo(ScopedRepo):
@@ -88,35 +93,37 @@ class AuditRepo(ScopedRepo):
 
     def cases_in_states(self, states: Sequence[str], *, council: str | None = None, program: str | None = None,
                         coordinator: str | None = None, within: Sequence[Bound] | None = None,
-                        batch: int = 5000) -> Iterator[dict[str, Any]]:
+                        batch: int = 5000) -> Iterator[AuditCase]:
         """Stream the cases in ``states`` (a server-side cursor; never every case in memory); only those
         within one of the bounds, when ``within`` is given."""
         query = select(*CASE_COLUMNS).where(cases.c.state.in_(list(states)))
         if within is not None:
             query = query.where(or_(false(), *(bound.clause() for bound in within)))
         query = self._filtered(query, council, program, coordinator)
-        yield from _dicts(self.conn.execute(query.execution_options(yield_per=batch)))
+        yield from _records(self.conn.execute(query.execution_options(yield_per=batch)), AuditCase._make,
+                            AuditCase._fields)
 
     def overdue_sessions(self, today: dt.date, *, council: str | None = None, program: str | None = None,
-                         coordinator: str | None = None, states: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+                         coordinator: str | None = None, states: Sequence[str] = ()) -> Iterator[OverdueSession]:
         """Scheduled sessions due before ``today`` with what a finding names of their case (case, number and
         due date come from the partial index on scheduled sessions alone)."""
         query = (select(cases.c.id, cases.c.program, cases.c.council, cases.c.state, cases.c.coordinator,
-                        cases.c.rule_set, sessions.c.seq, sessions.c.due_on, literal("scheduled").label("status"))
+                        cases.c.rule_set, sessions.c.seq, sessions.c.due_on)
                  .join(cases, cases.c.id == sessions.c.case_id)
                  .where(sessions.c.status == "scheduled", sessions.c.due_on < today))
         if states:
             query = query.where(cases.c.state.in_(list(states)))
         query = self._filtered(query, council, program, coordinator)
-        yield from _dicts(self.conn.execute(query.execution_options(yield_per=5000)))
+        yield from _records(self.conn.execute(query.execution_options(yield_per=5000)), OverdueSession._make,
+                            OverdueSession._fields)
 
     def open_holdbacks(self, *, council: str | None = None, program: str | None = None,
-                       coordinator: str | None = None, decided_by: dt.date | None = None) -> list[dict[str, Any]]:
+                       coordinator: str | None = None, decided_by: dt.date | None = None) -> list[OpenHoldback]:
         """Cases whose plan subsidy is partly held back and not yet released (from the few ledger
         entries that hold something back: a partial index); only those decided by ``decided_by``, when
         given."""
         query = self._filtered(holdback_query(decided_by), council, program, coordinator)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return list(_records(self.conn.execute(query), OpenHoldback._make, OpenHoldback._fields))
 
     def _grouped(self, key: str, condition: Any, council: str | None, with_state: bool) -> list[tuple[Any, ...]]:
         column = cases.c[key]
@@ -177,15 +184,8 @@ class AuditRepo(ScopedRepo):
             out.setdefault(case_id, []).append(name)
         return out
 
-    def ended_between(self, states: Sequence[str], start: dt.date, end: dt.date, *, council: str | None = None,
-                      program: str | None = None, coordinator: str | None = None) -> Iterator[dict[str, Any]]:
-        query = select(*CASE_COLUMNS).where(cases.c.state.in_(list(states)), cases.c.state_since >= start,
-                                            cases.c.state_since <= end)
-        yield from (dict(r) for r in self.conn.execute(self._filtered(query, council, program, coordinator))
-                    .mappings())
-
     def export_case_rows(self, council: str | None, where: Sequence[Any] = (), batch: int = 1000
-                             ) -> Iterator[dict[str, Any]]:
+                             ) -> Iterator[ExportedCase]:
         """Every case (matching ``where``: terms on the cases table, such as browse.case_conditions gives)
         with company, lead support org (name, e-mail, kind, certified), lenders, the number of sessions
         held and money totals, for the export, by case id; streamed.
@@ -225,16 +225,15 @@ class AuditRepo(ScopedRepo):
                      .outerjoin(lead, and_(lead.c.case_id == cases.c.id, lead.c.lead.is_(True)))
                      .outerjoin(lead_org, lead_org.c.id == lead.c.org_id)
                      .where(cases.c.id.in_(part)).order_by(cases.c.id))
-            for out in (dict(r) for r in self.conn.execute(query).mappings()):
-                sums = money.get(out["id"])
-                out.update(subsidy=sums.subsidy if sums else None, paid=sums.paid if sums else None,
-                           retained=sums.retained if sums else None, sessions_held=held.get(out["id"]))
-                mine = by_case.get(out["id"], [])
-                out["lenders"] = "・".join(n + ("（保証付）" if g else "") for n, _m, g in mine)
-                out["main_bank"] = next((n for n, m, _g in mine if m), None)
-                yield out
+            for r in self.conn.execute(query).mappings():
+                sums = money.get(r["id"])
+                mine = by_case.get(r["id"], [])
+                yield ExportedCase(**r, subsidy=sums.subsidy if sums else None, paid=sums.paid if sums else None,
+                                   retained=sums.retained if sums else None, sessions_held=held.get(r["id"]),
+                                   lenders="・".join(n + ("（保証付）" if g else "") for n, _m, g in mine),
+                                   main_bank=next((n for n, m, _g in mine if m), None))
 
-    def export_session_rows(self, council: str | None) -> Iterator[dict[str, Any]]:
+    def export_session_rows(self, council: str | None) -> Iterator[ExportedSession]:
         query = (select(sessions, cases.c.council, companies.c.name.label("company_name"))
                  .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id)
                  .order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq))
@@ -242,8 +241,8 @@ class AuditRepo(ScopedRepo):
             query = query.where(cases.c.council.in_(sorted(self.scope)))
         if council is not None:
             query = query.where(cases.c.council == council)
-        for row in self.conn.execute(query.execution_options(yield_per=5000)).mappings():
-            yield dict(row)
+        yield from _records(self.conn.execute(query.execution_options(yield_per=5000)), ExportedSession._make,
+                            ExportedSession._fields)
 
     def stored_files(self, council: str | None) -> Iterator[tuple[str, int, str | None, int | None, bytes]]:
         """(case, document, recorded SHA-256, recorded size, the bytes) for every stored file, one at a time."""

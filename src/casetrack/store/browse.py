@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 
+from ..domain.browse_records import ListedCase, SessionDue, WaitingCase, WaitingClaim
 from ..domain.text import fold
 from .repo import cases, claims, companies, history, sessions
 from .rows import tuples
@@ -107,7 +108,7 @@ class BrowseRepo(ScopedRepo):
         return query
 
     def search_cases(self, q: CaseQuery, *, limit: int, offset: int, sort: str = "id",
-                     descending: bool = False) -> tuple[int, list[dict[str, Any]]]:
+                     descending: bool = False) -> tuple[int, list[ListedCase]]:
         """(every matching case, the page of them from ``offset``), by case id.
 
         Shaped for the planner at 100,000 cases: companies are matched once (a subquery, not a join per
@@ -129,7 +130,7 @@ class BrowseRepo(ScopedRepo):
                        companies.c.corporate_number)
                 .join(companies, companies.c.id == cases.c.company_id)
                 .where(cases.c.id.in_(ids)))
-        found = {r["id"]: dict(r) for r in self.conn.execute(self._scoped(page, None)).mappings()}
+        found = {r["id"]: ListedCase(**r) for r in self.conn.execute(self._scoped(page, None)).mappings()}
         return total, [found[i] for i in ids if i in found]
 
     def state_counts(self, states: Sequence[str], *, coordinator: str | None) -> list[tuple[str, int]]:
@@ -139,7 +140,7 @@ class BrowseRepo(ScopedRepo):
         return [(s, int(n)) for s, n in tuples(self.conn.execute(query))]
 
     def sessions_due(self, start: dt.date, end: dt.date, *, coordinator: str | None, limit: int,
-                     live: Sequence[StateRule]) -> tuple[int, list[dict[str, Any]]]:
+                     live: Sequence[StateRule]) -> tuple[int, list[SessionDue]]:
         """Scheduled sessions due from ``start`` to ``end`` (inclusive) of cases in a state where sessions
         are ``live``: (how many, the first ``limit``)."""
         due = (sessions.c.status == "scheduled", sessions.c.due_on >= start, sessions.c.due_on <= end,
@@ -153,10 +154,10 @@ class BrowseRepo(ScopedRepo):
                  .select_from(joined.join(companies, companies.c.id == cases.c.company_id)).where(*due))
         query = self._scoped(query, coordinator).order_by(sessions.c.due_on, sessions.c.case_id,
                                                           sessions.c.seq).limit(limit)
-        return total, [dict(r) for r in self.conn.execute(query).mappings()]
+        return total, [SessionDue(**r) for r in self.conn.execute(query).mappings()]
 
     def cases_waiting(self, states: Sequence[str], *, council: str | None, limit: int
-                      ) -> tuple[int, list[dict[str, Any]]]:
+                      ) -> tuple[int, list[WaitingCase]]:
         """Cases in ``states`` (those waiting on the council), longest in their state first: (how many,
         the first ``limit``), with their company."""
         where: list[ColumnElement[bool]] = [cases.c.state.in_(list(states))]
@@ -165,7 +166,7 @@ class BrowseRepo(ScopedRepo):
         return self._waiting(where, limit)
 
     def reuse_waiting(self, waiting: Sequence[tuple[str, str, str]], *, council: str | None, limit: int
-                      ) -> tuple[int, list[dict[str, Any]]]:
+                      ) -> tuple[int, list[WaitingCase]]:
         """Cases that still wait for the council's 再利用承認: a case of one of the (program, rule set,
         state) given — a rule set that asks for the approval, a state it is given in — with a re-use
         reason recorded and no approve_reuse in its history, longest in their state first."""
@@ -179,7 +180,7 @@ class BrowseRepo(ScopedRepo):
             where.append(cases.c.council == council)
         return self._waiting(where, limit)
 
-    def _waiting(self, where: list[ColumnElement[bool]], limit: int) -> tuple[int, list[dict[str, Any]]]:
+    def _waiting(self, where: list[ColumnElement[bool]], limit: int) -> tuple[int, list[WaitingCase]]:
         """The cases ``where`` says, longest in their state first: (how many, the first ``limit``), with
         their company."""
         count = self._scoped(select(func.count()).select_from(cases).where(*where), None)
@@ -188,10 +189,10 @@ class BrowseRepo(ScopedRepo):
                         cases.c.coordinator, companies.c.name.label("company_name"))
                  .join(companies, companies.c.id == cases.c.company_id).where(*where))
         query = self._scoped(query, None).order_by(cases.c.state_since, cases.c.id).limit(limit)
-        return total, [dict(r) for r in self.conn.execute(query).mappings()]
+        return total, [WaitingCase(**r) for r in self.conn.execute(query).mappings()]
 
     def claims_waiting(self, components: Sequence[tuple[str, str]], *, council: str | None, limit: int
-                       ) -> tuple[int, list[dict[str, Any]]]:
+                       ) -> tuple[int, list[WaitingClaim]]:
         """Fee claims still claimed (not decided or rejected) of the (program, component) pairs given,
         oldest first: (how many, the first ``limit``), with their case and company."""
         if not components:
@@ -208,4 +209,4 @@ class BrowseRepo(ScopedRepo):
                         cases.c.coordinator, companies.c.name.label("company_name"))
                  .select_from(joined.join(companies, companies.c.id == cases.c.company_id)).where(*where))
         query = self._scoped(query, None).order_by(claims.c.claimed_on, claims.c.id).limit(limit)
-        return total, [dict(r) for r in self.conn.execute(query).mappings()]
+        return total, [WaitingClaim(**r) for r in self.conn.execute(query).mappings()]

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from ..domain.calendar_records import CalendarSession, DatedCase, HeldBackCase
 from .audits import holdback_query
 from .repo import cases, companies, sessions
 from .scope import ScopedRepo
@@ -58,12 +59,12 @@ class CalendarRepo(ScopedRepo):
                                                                   sessions.c.seq)
 
     def sessions_due(self, council: str, start: dt.date, end: dt.date, *,
-                     coordinator: str | None = None) -> list[dict[str, Any]]:
+                     coordinator: str | None = None) -> list[CalendarSession]:
         query = self.sessions_due_query(council, start, end, coordinator=coordinator)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return [CalendarSession(**r) for r in self.conn.execute(query).mappings()]
 
     def overdue_before(self, council: str, before: dt.date, states_by_program: Mapping[str, Sequence[str]], *,
-                       coordinator: str | None = None, limit: int) -> tuple[int, list[dict[str, Any]]]:
+                       coordinator: str | None = None, limit: int) -> tuple[int, list[CalendarSession]]:
         """Sessions still scheduled with a due date before ``before`` (the partial index of open sessions),
         of cases in an open state of their program: (how many, the ``limit`` oldest)."""
         open_case = or_(*(and_(cases.c.program == p, cases.c.state.in_(list(states)))
@@ -78,7 +79,7 @@ class CalendarRepo(ScopedRepo):
                  .select_from(joined.join(companies, companies.c.id == cases.c.company_id)).where(*where))
         query = self._scoped(query, council, coordinator).order_by(sessions.c.due_on, sessions.c.case_id,
                                                                    sessions.c.seq).limit(limit)
-        return total, [dict(r) for r in self.conn.execute(query).mappings()]
+        return total, [CalendarSession(**r) for r in self.conn.execute(query).mappings()]
 
     def dated_cases_query(self, council: str, windows: Sequence[CaseDateWindow], *,
                           coordinator: str | None = None) -> Select[Any] | None:
@@ -103,9 +104,9 @@ class CalendarRepo(ScopedRepo):
         return self._scoped(query, council, coordinator).order_by(cases.c.id)
 
     def dated_cases(self, council: str, windows: Sequence[CaseDateWindow], *,
-                    coordinator: str | None = None) -> list[dict[str, Any]]:
+                    coordinator: str | None = None) -> list[DatedCase]:
         query = self.dated_cases_query(council, windows, coordinator=coordinator)
-        return [] if query is None else [dict(r) for r in self.conn.execute(query).mappings()]
+        return [] if query is None else [DatedCase(**r) for r in self.conn.execute(query).mappings()]
 
     def open_holdbacks_query(self, council: str, program: str, states: Sequence[str],
                              decided: Sequence[Range], *, coordinator: str | None = None) -> Select[Any] | None:
@@ -121,6 +122,6 @@ class CalendarRepo(ScopedRepo):
         return self._scoped(query, council, coordinator).order_by(cases.c.id)
 
     def open_holdbacks(self, council: str, program: str, states: Sequence[str], decided: Sequence[Range], *,
-                       coordinator: str | None = None) -> list[dict[str, Any]]:
+                       coordinator: str | None = None) -> list[HeldBackCase]:
         query = self.open_holdbacks_query(council, program, states, decided, coordinator=coordinator)
-        return [] if query is None else [dict(r) for r in self.conn.execute(query).mappings()]
+        return [] if query is None else [HeldBackCase(**r) for r in self.conn.execute(query).mappings()]
