@@ -74,13 +74,17 @@ def run(server: str | None, label: str, items: int) -> None:
                 best = (seconds, cpu, done.enqueued, done.skipped, counts)
     assert best is not None
     seconds, cpu, enqueued, skipped, counts = best
-    print(f"[{label}] catch-up sweep over {items:,} items × 6 due rungs: {enqueued:,} messages + {skipped:,} skipped "
-          f"= {enqueued + skipped:,} rows written in {seconds:.2f} s (best of 3; this process's CPU {cpu:.2f} s); "
-          f"outbox {counts}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"[{label}] catch-up sweep over {items:,} items × 6 due rungs: {enqueued:,} messages + {skipped:,} skipped "
+        f"= {enqueued + skipped:,} rows written in {seconds:.2f} s (best of 3; this process's CPU {cpu:.2f} s); "
+        f"outbox {counts}; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=10_000, help="cases in monitoring (one due item each)")
     parser.add_argument("--pg", help="also run on this PostgreSQL URL (a fresh schema)")
     args = parser.parse_args()

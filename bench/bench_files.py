@@ -42,18 +42,45 @@ def setup(url: str) -> str:
     services.add_user(Context(url, TODAY, "admin"), name="sato", council="13", email=None, role="coordinator")
     services.set_password(Context(url, TODAY, "admin"), "sato", PASSWORD)
     sato = Context(url, TODAY, "sato")
-    company = services.add_company(sato, name="株式会社ベンチ", corporate_number_=None, fiscal_year_end_month=3,
-                                      founded_on=None, prefecture=None)["id"]
-    tax = services.add_org(sato, name="ベンチ税理士法人", kind="tax_accountant", certified=True, email=None)["id"]
+    company = services.add_company(
+        sato,
+        name="株式会社ベンチ",
+        corporate_number_=None,
+        fiscal_year_end_month=3,
+        founded_on=None,
+        prefecture=None,
+    )["id"]
+    tax = services.add_org(sato, name="ベンチ税理士法人", kind="tax_accountant", certified=True, email=None)[
+        "id"
+    ]
     bank = services.add_org(sato, name="ベンチ銀行", kind="bank", certified=False, email=None)["id"]
-    return run_cli(url, "case", "open", "--program", "early", "--council", "13", "--company", str(company),
-                   "--support-org", str(tax), "--lender", f"{bank}:main", "--on", "2026-11-01").split('"id": "')[1][:12]
+    return run_cli(
+        url,
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "13",
+        "--company",
+        str(company),
+        "--support-org",
+        str(tax),
+        "--lender",
+        f"{bank}:main",
+        "--on",
+        "2026-11-01",
+    ).split('"id": "')[1][:12]
 
 
 def run_cli(url: str, *args: str) -> str:
     exe = Path(sys.executable).with_name("casetrack")
-    done = subprocess.run([str(exe), "--db", url, "--today", TODAY.isoformat(), "--user", "sato", *args,
-                           "--format", "json"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(exe), "--db", url, "--today", TODAY.isoformat(), "--user", "sato", *args, "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
@@ -65,8 +92,11 @@ def serve(url: str) -> tuple[str, object, threading.Thread]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(url, today=TODAY), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(url, today=TODAY), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -86,18 +116,26 @@ def bench(label: str, url: str, mb: int, runs: int) -> None:
         with httpx.Client(base_url=base, follow_redirects=False, timeout=60) as client:
             login = client.get("/login")
             token = re.search(r'name="csrf_token" value="([^"]+)"', login.text).group(1)  # type: ignore[union-attr]
-            assert client.post("/login", data={"username": "sato", "password": PASSWORD,
-                                               "csrf_token": token}).status_code == 303
+            assert (
+                client.post(
+                    "/login", data={"username": "sato", "password": PASSWORD, "csrf_token": token}
+                ).status_code
+                == 303
+            )
             for _ in range(runs):
                 page = client.get(f"/cases/{case_id}").text
                 fields = dict(re.findall(r'name="(csrf_token|version)" value="([^"]+)"', page))
                 start = time.perf_counter()
-                response = client.post(f"/cases/{case_id}/documents",
-                                       data={**fields, "kind": "pre_consultation_letter", "on": "2026-11-20"},
-                                       files={"file": ("計画書.pdf", data, "application/pdf")})
+                response = client.post(
+                    f"/cases/{case_id}/documents",
+                    data={**fields, "kind": "pre_consultation_letter", "on": "2026-11-20"},
+                    files={"file": ("計画書.pdf", data, "application/pdf")},
+                )
                 up.append(time.perf_counter() - start)
                 assert response.status_code == 303, response.text[:500]
-                doc_id = max(int(d) for d in re.findall(r"/documents/(\d+)/file", client.get(f"/cases/{case_id}").text))
+                doc_id = max(
+                    int(d) for d in re.findall(r"/documents/(\d+)/file", client.get(f"/cases/{case_id}").text)
+                )
                 start = time.perf_counter()
                 got = client.get(f"/cases/{case_id}/documents/{doc_id}/file")
                 down.append(time.perf_counter() - start)
@@ -109,24 +147,42 @@ def bench(label: str, url: str, mb: int, runs: int) -> None:
         source = Path(tmp) / "計画書.pdf"
         source.write_bytes(data)
         start = time.perf_counter()
-        doc_id = int(re.search(r'"id": (\d+)', run_cli(url, "doc", "add", case_id, "plan", "--file",  # type: ignore[union-attr]
-                                                          str(source))).group(1))
+        doc_id = int(
+            re.search(
+                r'"id": (\d+)',
+                run_cli(
+                    url,
+                    "doc",
+                    "add",
+                    case_id,
+                    "plan",
+                    "--file",  # type: ignore[union-attr]
+                    str(source),
+                ),
+            ).group(1)
+        )
         cli_add = time.perf_counter() - start
         start = time.perf_counter()
         run_cli(url, "doc", "get", case_id, str(doc_id), "--out", str(Path(tmp) / "back.pdf"))
         cli_get = time.perf_counter() - start
         assert (Path(tmp) / "back.pdf").read_bytes() == data
-    print(f"| {label} | {statistics.median(up):.2f} s (best {min(up):.2f}) | "
-          f"{statistics.median(down):.2f} s (best {min(down):.2f}) | {cli_add:.2f} s | {cli_get:.2f} s |")
+    print(
+        f"| {label} | {statistics.median(up):.2f} s (best {min(up):.2f}) | "
+        f"{statistics.median(down):.2f} s (best {min(down):.2f}) | {cli_add:.2f} s | {cli_get:.2f} s |"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pg", help="a PostgreSQL URL (a fresh schema is made in a new database)")
     parser.add_argument("--mb", type=int, default=20)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    print(f"| {args.mb} MB, {args.runs} runs | upload (web) | download (web) | `doc add --file` | `doc get --out` |")
+    print(
+        f"| {args.mb} MB, {args.runs} runs | upload (web) | download (web) | `doc add --file` | `doc get --out` |"
+    )
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         bench("SQLite", f"sqlite:///{tmp}/files.db", args.mb, args.runs)
@@ -136,8 +192,12 @@ def main() -> None:
         with admin.connect() as conn:
             conn.execute(sa.text(f"CREATE DATABASE {name}"))
         try:
-            bench("PostgreSQL", str(sa.make_url(args.pg).set(database=name).render_as_string(hide_password=False)),
-                  args.mb, args.runs)
+            bench(
+                "PostgreSQL",
+                str(sa.make_url(args.pg).set(database=name).render_as_string(hide_password=False)),
+                args.mb,
+                args.runs,
+            )
         finally:
             from casetrack.store import db as store_db
 

@@ -20,7 +20,9 @@ from casetrack.store.db import normalise_url
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", required=True, help="a generated database to export from")
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--pg", help="import into a scratch schema on this PostgreSQL instead of SQLite")
@@ -42,10 +44,18 @@ def main() -> None:
         admin = services.Context(db_url=url, today=dt.date(2026, 11, 25), user="bench-admin")
         services.init_db(admin, admin="bench-admin")
         for name in coordinators:
-            services.add_user(admin, name=name, council=name.removeprefix("coord")[:2], email=None, role="coordinator")
+            services.add_user(
+                admin, name=name, council=name.removeprefix("coord")[:2], email=None, role="coordinator"
+            )
         councils = sorted({r[header.index("協議会")] for r in body})
-        services.add_user(admin, name="bench", council=councils[0], email=None, role="supervisor",
-                          more_councils=councils[1:])
+        services.add_user(
+            admin,
+            name="bench",
+            council=councils[0],
+            email=None,
+            role="supervisor",
+            more_councils=councils[1:],
+        )
         ctx = services.Context(db_url=url, today=dt.date(2026, 11, 25), user="bench")
         start = time.perf_counter()
         services.import_cases(ctx, str(part), dry_run=True)
@@ -55,8 +65,10 @@ def main() -> None:
         seconds = time.perf_counter() - start
     label = "postgresql" if args.pg else "sqlite"
     print(f"[{label}] import cases --dry-run of {len(body):,} rows: {dry:.2f} s")
-    print(f"[{label}] import cases of {len(body):,} rows: {seconds:.2f} s = {result['imported'] / seconds:,.0f} rows/s "
-          f"(with schedules for the cases past their plan date)")
+    print(
+        f"[{label}] import cases of {len(body):,} rows: {seconds:.2f} s = {result['imported'] / seconds:,.0f} rows/s "
+        f"(with schedules for the cases past their plan date)"
+    )
 
 
 if __name__ == "__main__":

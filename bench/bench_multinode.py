@@ -63,6 +63,7 @@ _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MU
 
 # -- the sink: who sent what, when ----------------------------------------------------------------
 
+
 @dataclass
 class Copy:
     message_id: str
@@ -88,8 +89,14 @@ class TracingSink(SinkHandler):
             session.casetrack_owner = owner
         return str(owner)
 
-    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
-                          mail_options: list[str]) -> str:
+    async def handle_MAIL(
+        self,
+        server: Any,
+        session: Any,
+        envelope: Any,
+        address: str,  # noqa: N802
+        mail_options: list[str],
+    ) -> str:
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         envelope.casetrack_mail_at = time.monotonic()
@@ -103,8 +110,14 @@ class TracingSink(SinkHandler):
         head = raw.split(b"\r\n\r\n", 1)[0]
         found = _MESSAGE_ID.search(head)
         with self.lock:
-            self.copies.append(Copy(found.group(1).decode() if found else "?", self._owner(session),
-                                    getattr(envelope, "casetrack_mail_at", data_at), data_at))
+            self.copies.append(
+                Copy(
+                    found.group(1).decode() if found else "?",
+                    self._owner(session),
+                    getattr(envelope, "casetrack_mail_at", data_at),
+                    data_at,
+                )
+            )
         return await super().handle_DATA(server, session, envelope)
 
     def received(self) -> int:
@@ -142,6 +155,7 @@ def socket_owner(peer_port: int, sink_port: int, pids: dict[int, str]) -> str | 
 
 # -- one run --------------------------------------------------------------------------------------
 
+
 @dataclass
 class Fault:
     kind: str  # "killed" or "paused"
@@ -165,26 +179,42 @@ class Outcome:
 
 def _statuses(engine: sa.Engine) -> Counter[str]:
     with engine.connect() as conn:
-        return Counter({s: int(n) for s, n in conn.execute(sa.text(
-            "SELECT status, count(*) FROM outbox GROUP BY status"))})
+        return Counter(
+            {
+                s: int(n)
+                for s, n in conn.execute(sa.text("SELECT status, count(*) FROM outbox GROUP BY status"))
+            }
+        )
 
 
 def _claims_of(engine: sa.Engine, holder: str) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(sa.text("SELECT count(*) FROM outbox WHERE status = 'pending' AND claimed_by = :h"),
-                                {"h": holder}).scalar_one())
+        return int(
+            conn.execute(
+                sa.text("SELECT count(*) FROM outbox WHERE status = 'pending' AND claimed_by = :h"),
+                {"h": holder},
+            ).scalar_one()
+        )
 
 
 def _state(engine: sa.Engine, by_name: dict[str, Scheduler], t0: float) -> str:
     """Who holds how many claims, and each scheduler's last events: what a failure report needs."""
     with engine.connect() as conn:
-        held = dict(conn.execute(sa.text("SELECT claimed_by, count(*) FROM outbox WHERE status = 'pending' "
-                                         "AND claim_until > now() GROUP BY claimed_by")).all())
+        held = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT claimed_by, count(*) FROM outbox WHERE status = 'pending' "
+                    "AND claim_until > now() GROUP BY claimed_by"
+                )
+            ).all()
+        )
     parts = []
     for name, p in by_name.items():
         holder = p.holder if p.of("started") else "?"
-        last = [(round(e.at - t0, 1), {k: v for k, v in e.data.items() if v and k not in ("today", "holder")})
-                for e in p.snapshot()[-3:]]
+        last = [
+            (round(e.at - t0, 1), {k: v for k, v in e.data.items() if v and k not in ("today", "holder")})
+            for e in p.snapshot()[-3:]
+        ]
         parts.append(f"{name}: {held.get(holder, 0)} claim(s) held, last events {last}")
     return "; ".join(parts)
 
@@ -197,11 +227,20 @@ def _wait(predicate: Any, timeout: float, what: str, poll: float = 0.1) -> None:
         time.sleep(poll)
 
 
-def run(server_url: str, *, label: str, cases: int, n_schedulers: int, faults: bool, args: argparse.Namespace,
-        ) -> Outcome:
+def run(
+    server_url: str,
+    *,
+    label: str,
+    cases: int,
+    n_schedulers: int,
+    faults: bool,
+    args: argparse.Namespace,
+) -> Outcome:
     out = Outcome(label)
-    print(f"\n[{label}] {n_schedulers} scheduler(s), {cases:,} cases in monitoring, "
-          f"{'kill -9 of one and SIGSTOP/SIGCONT of another' if faults else 'no faults'}")
+    print(
+        f"\n[{label}] {n_schedulers} scheduler(s), {cases:,} cases in monitoring, "
+        f"{'kill -9 of one and SIGSTOP/SIGCONT of another' if faults else 'no faults'}"
+    )
     with scratch_database(server_url, prefix="multinode") as url, tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         started = time.perf_counter()
@@ -217,12 +256,15 @@ def run(server_url: str, *, label: str, cases: int, n_schedulers: int, faults: b
         with smtp_sink(tmp / "sink", handler=sink) as port, schedulers() as procs:
             sink.sink_port = port
             config = multi_node_config(tmp, port, lease_seconds=args.lease, interval_seconds=args.interval)
-            print(f"[{label}] the sweep must send {out.expected:,} messages and skip {out.skipped:,} rungs "
-                  f"(a dry run of it)")
+            print(
+                f"[{label}] the sweep must send {out.expected:,} messages and skip {out.skipped:,} rungs "
+                f"(a dry run of it)"
+            )
             t0 = out.t0 = time.monotonic()
             for name in names:
-                proc = spawn_scheduler(url, today=MONITORING_TODAY, config=config, log_dir=tmp, name=name,
-                                       interval=None)
+                proc = spawn_scheduler(
+                    url, today=MONITORING_TODAY, config=config, log_dir=tmp, name=name, interval=None
+                )
                 sink.pids[proc.proc.pid] = name
                 procs.append(proc)
             by_name = dict(zip(names, procs, strict=True))
@@ -232,8 +274,12 @@ def run(server_url: str, *, label: str, cases: int, n_schedulers: int, faults: b
                     p.wait_for(lambda p=p: bool(p.of("started")), 60, "its start")
                 if faults:
                     _faults(engine, sink, procs, names, out.expected, faults_done, args)
-                _wait(lambda: (s := _statuses(engine)).get("pending", 0) == 0 and sum(s.values()) >= rows,
-                      args.timeout, "every rung enqueued and settled", poll=0.2)
+                _wait(
+                    lambda: (s := _statuses(engine)).get("pending", 0) == 0 and sum(s.values()) >= rows,
+                    args.timeout,
+                    "every rung enqueued and settled",
+                    poll=0.2,
+                )
                 settled_at = time.monotonic()
             except (TimeoutError, AssertionError) as exc:
                 out.failures.append(f"{exc}; outbox {dict(_statuses(engine))}; {_state(engine, by_name, t0)}")
@@ -262,17 +308,30 @@ def _expectations(url: str, cases: int) -> tuple[int, int]:
     from casetrack.services.reminder_plan import sweep_plan
     from casetrack.settings import DigestSettings, Settings
 
-    ctx = services.Context(db_url=url, today=dt.date.fromisoformat(MONITORING_TODAY), user=ADMIN,
-                           settings=Settings(digest=DigestSettings(enabled=False)))
+    ctx = services.Context(
+        db_url=url,
+        today=dt.date.fromisoformat(MONITORING_TODAY),
+        user=ADMIN,
+        settings=Settings(digest=DigestSettings(enabled=False)),
+    )
     plan = sweep_plan(ctx, ctx.today, dry_run=True)
     if plan.enqueued < cases or plan.dead:
-        raise SystemExit(f"the seeded database would send {plan.enqueued} messages ({plan.dead} dead) for "
-                         f"{cases} cases: not the catch-up this benchmark is about")
+        raise SystemExit(
+            f"the seeded database would send {plan.enqueued} messages ({plan.dead} dead) for "
+            f"{cases} cases: not the catch-up this benchmark is about"
+        )
     return plan.enqueued, plan.skipped
 
 
-def _faults(engine: sa.Engine, sink: TracingSink, procs: list[Scheduler], names: list[str], expected: int,
-            done: list[Fault], args: argparse.Namespace) -> None:
+def _faults(
+    engine: sa.Engine,
+    sink: TracingSink,
+    procs: list[Scheduler],
+    names: list[str],
+    expected: int,
+    done: list[Fault],
+    args: argparse.Namespace,
+) -> None:
     """kill -9 one scheduler holding claims once a good part is delivered; later pause another holding
     claims for longer than the lease, then resume it."""
     victim, sleeper = procs[0], procs[1 % len(procs)]
@@ -311,20 +370,35 @@ def _explain(copies: list[Copy], faults: list[Fault]) -> tuple[str, str] | None:
         if len(mine) == 1 and mine[0] is f.in_flight and other[0].mail_at > f.at:
             lag = other[0].mail_at - f.at
             if f.kind == "killed":
-                return f.name, (f"{f.name} (killed) was sending it (its last MAIL, stamped "
-                                f"{mine[0].mail_at - f.at:+.3f} s from SIGKILL); {other[0].sender} sent it again "
-                                f"{lag:.1f} s after the kill")
+                return f.name, (
+                    f"{f.name} (killed) was sending it (its last MAIL, stamped "
+                    f"{mine[0].mail_at - f.at:+.3f} s from SIGKILL); {other[0].sender} sent it again "
+                    f"{lag:.1f} s after the kill"
+                )
             assert f.resumed_at is not None
-            when = "before SIGSTOP" if mine[0].data_at < f.at else \
-                f"{mine[0].data_at - f.resumed_at:+.3f} s from SIGCONT"
-            return f.name, (f"{f.name} (paused) was sending it (its last MAIL before SIGCONT, stamped "
-                            f"{mine[0].mail_at - f.at:+.3f} s from SIGSTOP; DATA complete {when}); "
-                            f"{other[0].sender} sent it again {lag:.1f} s after the pause")
+            when = (
+                "before SIGSTOP"
+                if mine[0].data_at < f.at
+                else f"{mine[0].data_at - f.resumed_at:+.3f} s from SIGCONT"
+            )
+            return f.name, (
+                f"{f.name} (paused) was sending it (its last MAIL before SIGCONT, stamped "
+                f"{mine[0].mail_at - f.at:+.3f} s from SIGSTOP; DATA complete {when}); "
+                f"{other[0].sender} sent it again {lag:.1f} s after the pause"
+            )
     return None
 
 
-def _report(out: Outcome, engine: sa.Engine, sink: TracingSink, folder: Path, by_name: dict[str, Scheduler],
-            faults: list[Fault], codes: dict[str, int | None], names: list[str]) -> None:
+def _report(
+    out: Outcome,
+    engine: sa.Engine,
+    sink: TracingSink,
+    folder: Path,
+    by_name: dict[str, Scheduler],
+    faults: list[Fault],
+    codes: dict[str, int | None],
+    names: list[str],
+) -> None:
     label, expected = out.label, out.expected
     for f in faults:
         # the sink stamps a command when its event loop gets to it, a few ms late on a busy machine; but a
@@ -340,7 +414,9 @@ def _report(out: Outcome, engine: sa.Engine, sink: TracingSink, folder: Path, by
     statuses = _statuses(engine)
     enqueued = sum(statuses.values())
     with engine.connect() as conn:
-        outbox_ids = set(conn.execute(sa.text("SELECT message_id FROM outbox WHERE status <> 'skipped'")).scalars())
+        outbox_ids = set(
+            conn.execute(sa.text("SELECT message_id FROM outbox WHERE status <> 'skipped'")).scalars()
+        )
     lost = expected - len(ids)
     missing = len(outbox_ids - set(ids))
     strangers = len(set(ids) - outbox_ids)
@@ -348,14 +424,20 @@ def _report(out: Outcome, engine: sa.Engine, sink: TracingSink, folder: Path, by
     rate = len(ids) / out.seconds if out.seconds else 0.0
     print(f"[{label}] messages expected: {expected:,} (+ {out.skipped:,} rungs skipped as superseded)")
     print(f"[{label}] enqueued (outbox rows): {enqueued:,}")
-    print(f"[{label}] delivered (distinct Message-IDs in the sink): {len(ids):,} "
-          f"({sum(ids.values()):,} messages received; {missing:,} outbox rows never received, "
-          f"{strangers:,} received Message-IDs not in the outbox)")
+    print(
+        f"[{label}] delivered (distinct Message-IDs in the sink): {len(ids):,} "
+        f"({sum(ids.values()):,} messages received; {missing:,} outbox rows never received, "
+        f"{strangers:,} received Message-IDs not in the outbox)"
+    )
     print(f"[{label}] lost (expected − distinct): {lost:,}")
     with engine.connect() as conn:
-        attempts = dict(conn.execute(sa.text("SELECT attempts, count(*) FROM outbox GROUP BY attempts")).all())
-    print(f"[{label}] outbox statuses at the end: {dict(sorted(statuses.items()))}; attempts per message: "
-          f"{dict(sorted(attempts.items()))}")
+        attempts = dict(
+            conn.execute(sa.text("SELECT attempts, count(*) FROM outbox GROUP BY attempts")).all()
+        )
+    print(
+        f"[{label}] outbox statuses at the end: {dict(sorted(statuses.items()))}; attempts per message: "
+        f"{dict(sorted(attempts.items()))}"
+    )
     print(f"[{label}] wall time from start to all settled: {out.seconds:.1f} s")
     print(f"[{label}] delivery rate: {rate:,.0f} messages/s overall")
     per_fault: Counter[str] = Counter()
@@ -364,23 +446,36 @@ def _report(out: Outcome, engine: sa.Engine, sink: TracingSink, folder: Path, by
         why = found[1] if found else None
         if found:
             per_fault[found[0]] += 1
-        senders = ", ".join(f"{c.sender} MAIL t={c.mail_at - out.t0:.3f} DATA t={c.data_at - out.t0:.3f}"
-                            for c in by_mid[mid])
-        print(f"[{label}]   duplicate {mid} ×{n} [{senders}]: "
-              f"{why or 'NOT EXPLAINED by the window a killed/paused scheduler leaves'}")
+        senders = ", ".join(
+            f"{c.sender} MAIL t={c.mail_at - out.t0:.3f} DATA t={c.data_at - out.t0:.3f}" for c in by_mid[mid]
+        )
+        print(
+            f"[{label}]   duplicate {mid} ×{n} [{senders}]: "
+            f"{why or 'NOT EXPLAINED by the window a killed/paused scheduler leaves'}"
+        )
     explained = sum(per_fault.values())
-    print(f"[{label}] duplicates (Message-IDs received twice): {len(duplicates):,}, explained by the "
-          f"send-then-no-commit window: {explained:,}"
-          + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(per_fault.items()))})" if per_fault else ""))
+    print(
+        f"[{label}] duplicates (Message-IDs received twice): {len(duplicates):,}, explained by the "
+        f"send-then-no-commit window: {explained:,}"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(per_fault.items()))})" if per_fault else "")
+    )
     for f in faults:
-        extra = f", resumed after {f.resumed_at - f.at:.1f} s (t={f.resumed_at - out.t0:.3f})" if f.resumed_at else ""
-        print(f"[{label}] {f.kind}: scheduler {f.name} at t={f.at - out.t0:.3f} s, {sink_count_at(sink, f.at):,} "
-              f"delivered, "
-              f"holding {f.claims} claim(s){extra}")
+        extra = (
+            f", resumed after {f.resumed_at - f.at:.1f} s (t={f.resumed_at - out.t0:.3f})"
+            if f.resumed_at
+            else ""
+        )
+        print(
+            f"[{label}] {f.kind}: scheduler {f.name} at t={f.at - out.t0:.3f} s, {sink_count_at(sink, f.at):,} "
+            f"delivered, "
+            f"holding {f.claims} claim(s){extra}"
+        )
     sent_by = Counter(c.sender for c in sink.copies)
-    print(f"[{label}] work split (messages the sink received from each / sent and committed, from its swept "
-          f"events / sent but no longer its own to commit (sent_claim_lost) / claims found lost before the send "
-          f"/ sweeps / errors):")
+    print(
+        f"[{label}] work split (messages the sink received from each / sent and committed, from its swept "
+        f"events / sent but no longer its own to commit (sent_claim_lost) / claims found lost before the send "
+        f"/ sweeps / errors):"
+    )
     for name in names:
         p = by_name[name]
         swept = p.of("swept")
@@ -391,18 +486,29 @@ def _report(out: Outcome, engine: sa.Engine, sink: TracingSink, folder: Path, by
         enq = sum(int(e.data.get("enqueued", 0)) for e in swept)
         retried = sum(int(e.data.get("failed", 0)) for e in swept)
         note = ""
-        if role == "killed":  # it reports nothing after the kill: what it committed is what the others did not
-            others = sum(int(e.data.get("sent", 0)) for n in names if n != name for e in by_name[n].of("swept"))
+        if (
+            role == "killed"
+        ):  # it reports nothing after the kill: what it committed is what the others did not
+            others = sum(
+                int(e.data.get("sent", 0)) for n in names if n != name for e in by_name[n].of("swept")
+            )
             committed = statuses.get("sent", 0) - others
             note = " (derived: sent rows − the others' commits; no swept event after the kill)"
-        print(f"[{label}]   {name}{' ' + role if role else ''}: {sent_by.get(name, 0):,} / {committed:,}{note} / "
-              f"{unsettled} / {lost_claims} / {len(swept)} / {len(p.of('error'))}"
-              + (f"; enqueued {enq:,}" if enq else "") + (f"; failed (retry later) {retried:,}" if retried else ""))
+        print(
+            f"[{label}]   {name}{' ' + role if role else ''}: {sent_by.get(name, 0):,} / {committed:,}{note} / "
+            f"{unsettled} / {lost_claims} / {len(swept)} / {len(p.of('error'))}"
+            + (f"; enqueued {enq:,}" if enq else "")
+            + (f"; failed (retry later) {retried:,}" if retried else "")
+        )
     if sent_by.get("?"):
         print(f"[{label}]   untraced sender: {sent_by['?']:,}")
-    survivors = {n: c for n, c in codes.items() if not any(f.name == n and f.kind == "killed" for f in faults)}
-    print(f"[{label}] exit codes of the survivors after SIGTERM: "
-          + ", ".join(f"{n}={c}" for n, c in sorted(survivors.items())))
+    survivors = {
+        n: c for n, c in codes.items() if not any(f.name == n and f.kind == "killed" for f in faults)
+    }
+    print(
+        f"[{label}] exit codes of the survivors after SIGTERM: "
+        + ", ".join(f"{n}={c}" for n, c in sorted(survivors.items()))
+    )
     if faults and faults[0].kind == "killed":
         print(f"[{label}] exit code of the killed one: {codes.get(faults[0].name)}")
     gaps = sorted(c.data_at - c.mail_at for c in sink.copies)
@@ -432,9 +538,15 @@ def sink_count_at(sink: TracingSink, at: float) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pg", required=True, help="PostgreSQL URL (a fresh schema is made and dropped per run)")
-    parser.add_argument("--cases", type=int, default=2000, help="cases in monitoring (5 due rungs each: 2 sent)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--pg", required=True, help="PostgreSQL URL (a fresh schema is made and dropped per run)"
+    )
+    parser.add_argument(
+        "--cases", type=int, default=2000, help="cases in monitoring (5 due rungs each: 2 sent)"
+    )
     parser.add_argument("--schedulers", type=int, default=3)
     parser.add_argument("--delay", type=float, default=0.004, help="seconds the sink waits before each 250")
     parser.add_argument("--lease", type=float, default=3, help="[scheduler] lease_seconds")
@@ -452,15 +564,27 @@ def main() -> None:
     if not args.pg.startswith("postgresql"):
         parser.error("multi-node needs PostgreSQL")
 
-    outcomes = [run(args.pg, label="multi-node", cases=args.cases, n_schedulers=args.schedulers,
-                    faults=args.schedulers >= 2, args=args)]
+    outcomes = [
+        run(
+            args.pg,
+            label="multi-node",
+            cases=args.cases,
+            n_schedulers=args.schedulers,
+            faults=args.schedulers >= 2,
+            args=args,
+        )
+    ]
     if not args.no_baseline:
-        outcomes.append(run(args.pg, label="baseline", cases=args.cases, n_schedulers=1, faults=False, args=args))
+        outcomes.append(
+            run(args.pg, label="baseline", cases=args.cases, n_schedulers=1, faults=False, args=args)
+        )
         multi, single = outcomes
         if multi.seconds and single.seconds:
-            print(f"\nmulti-node ({args.schedulers} schedulers, with the faults) vs one scheduler: "
-                  f"{multi.seconds:.1f} s vs {single.seconds:.1f} s, rate ratio "
-                  f"{(multi.expected / multi.seconds) / (single.expected / single.seconds):.2f}×")
+            print(
+                f"\nmulti-node ({args.schedulers} schedulers, with the faults) vs one scheduler: "
+                f"{multi.seconds:.1f} s vs {single.seconds:.1f} s, rate ratio "
+                f"{(multi.expected / multi.seconds) / (single.expected / single.seconds):.2f}×"
+            )
     failed = [f"[{o.label}] {f}" for o in outcomes for f in o.failures]
     for f in failed:
         print(f"FAIL {f}")

@@ -37,24 +37,84 @@ def seed(url: str, n: int) -> None:
     engine = get_engine(url)
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
-        conn.execute(sa.insert(t.orgs), [{"id": 1, "name": "ベンチ税理士法人", "kind": "tax_accountant",
-                                          "certified": True, "email": "adviser@example.jp", "is_bank": False}])
-        conn.execute(sa.insert(t.users), [{"name": "coord", "council": "13", "email": "coord@example.jp",
-                                           "role": "coordinator", "active": True, "created_at": now},
-                                          {"name": "bench", "council": "00", "email": None,  # sweeps: an admin
-                                           "role": "admin", "active": True, "created_at": now}])
-        conn.execute(sa.insert(t.companies), [{"id": i, "name": f"ベンチ{i}株式会社", "fiscal_year_end_month": 3}
-                                              for i in range(1, n + 1)])
-        cases = [{"id": f"13-2025-{i:06d}", "program": "405", "track": "regular", "council": "13", "company_id": i,
-                  "state": "monitoring", "state_since": PLAN, "coordinator": "coord", "rule_set": "2024-04-01",
-                  "opened_on": D("2025-04-01"), "accepted_on": D("2025-04-20"), "plan_date": PLAN,
-                  "interim_monitoring": False, "version": 1, "created_at": now} for i in range(1, n + 1)]
+        conn.execute(
+            sa.insert(t.orgs),
+            [
+                {
+                    "id": 1,
+                    "name": "ベンチ税理士法人",
+                    "kind": "tax_accountant",
+                    "certified": True,
+                    "email": "adviser@example.jp",
+                    "is_bank": False,
+                }
+            ],
+        )
+        conn.execute(
+            sa.insert(t.users),
+            [
+                {
+                    "name": "coord",
+                    "council": "13",
+                    "email": "coord@example.jp",
+                    "role": "coordinator",
+                    "active": True,
+                    "created_at": now,
+                },
+                {
+                    "name": "bench",
+                    "council": "00",
+                    "email": None,  # sweeps: an admin
+                    "role": "admin",
+                    "active": True,
+                    "created_at": now,
+                },
+            ],
+        )
+        conn.execute(
+            sa.insert(t.companies),
+            [{"id": i, "name": f"ベンチ{i}株式会社", "fiscal_year_end_month": 3} for i in range(1, n + 1)],
+        )
+        cases = [
+            {
+                "id": f"13-2025-{i:06d}",
+                "program": "405",
+                "track": "regular",
+                "council": "13",
+                "company_id": i,
+                "state": "monitoring",
+                "state_since": PLAN,
+                "coordinator": "coord",
+                "rule_set": "2024-04-01",
+                "opened_on": D("2025-04-01"),
+                "accepted_on": D("2025-04-20"),
+                "plan_date": PLAN,
+                "interim_monitoring": False,
+                "version": 1,
+                "created_at": now,
+            }
+            for i in range(1, n + 1)
+        ]
         conn.execute(sa.insert(t.cases), cases)
-        conn.execute(sa.insert(t.support), [{"case_id": c["id"], "org_id": 1, "lead": True, "position": 0}
-                                            for c in cases])
-        conn.execute(sa.insert(t.sessions), [
-            {"case_id": c["id"], "seq": k, "kind": "regular", "nominal_due_on": add_months(PLAN, 6 * k),
-             "due_on": add_months(PLAN, 6 * k), "status": "scheduled"} for c in cases for k in range(1, 7)])
+        conn.execute(
+            sa.insert(t.support),
+            [{"case_id": c["id"], "org_id": 1, "lead": True, "position": 0} for c in cases],
+        )
+        conn.execute(
+            sa.insert(t.sessions),
+            [
+                {
+                    "case_id": c["id"],
+                    "seq": k,
+                    "kind": "regular",
+                    "nominal_due_on": add_months(PLAN, 6 * k),
+                    "due_on": add_months(PLAN, 6 * k),
+                    "status": "scheduled",
+                }
+                for c in cases
+                for k in range(1, 7)
+            ],
+        )
 
 
 def timed(label: str, fn) -> float:  # type: ignore[no-untyped-def]
@@ -74,16 +134,19 @@ def run(url: str, label: str, cases: int) -> None:
         start = time.perf_counter()
         subprocess.run(cmd, env=env, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
-    print(f"[{label}] remind run --dry-run with nothing due ({cases:,} cases in monitoring), whole process: "
-          f"{min(times):.2f} s (best of 3)")
+    print(
+        f"[{label}] remind run --dry-run with nothing due ({cases:,} cases in monitoring), whole process: "
+        f"{min(times):.2f} s (best of 3)"
+    )
 
     folder = tempfile.mkdtemp()
     settings = Settings(mail=MailSettings(transport="file", dir=folder))
     ctx = services.Context(db_url=url, today=D("2026-08-24"), user="bench", settings=settings)
     # session 1 is due 2026-07-15: on 2026-08-24 (+40 days) its five rungs are due
     count = {}
-    seconds = timed(f"[{label}] sweep enqueuing the due rungs",
-                    lambda: count.setdefault("n", enqueue_due(ctx, ctx.today)))
+    seconds = timed(
+        f"[{label}] sweep enqueuing the due rungs", lambda: count.setdefault("n", enqueue_due(ctx, ctx.today))
+    )
     print(f"[{label}]   enqueued {count['n']:,} rungs ({count['n'] / seconds:,.0f}/s)")
     from aiosmtpd.controller import Controller
 
@@ -113,20 +176,25 @@ def run(url: str, label: str, cases: int) -> None:
     controller = Controller(Sink(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        sender = SmtpSender(Settings(mail=MailSettings(transport="smtp"), smtp=SmtpSettings(host="127.0.0.1",
-                                                                                            port=port)))
+        sender = SmtpSender(
+            Settings(mail=MailSettings(transport="smtp"), smtp=SmtpSettings(host="127.0.0.1", port=port))
+        )
         start = time.perf_counter()
         sent = deliver(ctx, sender)["sent"]
         sender.close()
         seconds = time.perf_counter() - start
-        print(f"[{label}] delivered {sent:,} over SMTP (aiosmtpd on loopback, one connection) in {seconds:.2f} s "
-              f"= {sent / seconds:,.0f}/s; the server received {Sink.received:,}")
+        print(
+            f"[{label}] delivered {sent:,} over SMTP (aiosmtpd on loopback, one connection) in {seconds:.2f} s "
+            f"= {sent / seconds:,.0f}/s; the server received {Sink.received:,}"
+        )
     finally:
         controller.stop()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=2000, help="cases in monitoring (5 due rungs each)")
     parser.add_argument("--pg", help="also run on this PostgreSQL URL (a fresh schema)")
     args = parser.parse_args()

@@ -38,21 +38,34 @@ def prepare(url: str, today: dt.date) -> dict[str, str]:
     admin = Context(url, today, "bench-admin")
     result = services.init_db(admin)
     print(f"schema {result['schema_before']} → {result['schema']}", file=sys.stderr)
-    if not any(u["name"] == USERS["supervisor"] for u in services.list_users(Context(url, today, "bench-admin"))):
-        services.add_user(Context(url, today, "bench-admin"), name=USERS["supervisor"], council="13", email=None,
-                          role="supervisor")
+    if not any(
+        u["name"] == USERS["supervisor"] for u in services.list_users(Context(url, today, "bench-admin"))
+    ):
+        services.add_user(
+            Context(url, today, "bench-admin"),
+            name=USERS["supervisor"],
+            council="13",
+            email=None,
+            role="supervisor",
+        )
     for name in USERS.values():
         services.set_password(Context(url, today, "bench-admin"), name, PASSWORD)
     hq = Context(url, today, "bench-hq")
     cases = {}
-    for label, filters in (("monitoring", {"state": "monitoring"}), ("negotiating", {"state": "negotiating"}),
-                           ("drafting", {"state": "drafting", "program": "early"})):
+    for label, filters in (
+        ("monitoring", {"state": "monitoring"}),
+        ("negotiating", {"state": "negotiating"}),
+        ("drafting", {"state": "drafting", "program": "early"}),
+    ):
         rows = services.search_cases(hq, coordinator=USERS["coordinator"], per_page=1, **filters)["rows"]
         cases[label] = rows[0]["id"]
-    number = next(r["corporate_number"] for r in services.search_cases(hq, per_page=50)["rows"]
-                  if r["corporate_number"])
+    number = next(
+        r["corporate_number"] for r in services.search_cases(hq, per_page=50)["rows"] if r["corporate_number"]
+    )
     cases["corporate_number"] = number
-    cases["company"] = str(services.search_cases(hq, coordinator=USERS["coordinator"], per_page=1)["rows"][0]["company_id"])
+    cases["company"] = str(
+        services.search_cases(hq, coordinator=USERS["coordinator"], per_page=1)["rows"][0]["company_id"]
+    )
     cases["bank"] = str(next(o["id"] for o in services.list_orgs(hq) if o["is_bank"]))
     return cases
 
@@ -73,13 +86,19 @@ def pages(cases: dict[str, str]) -> list[tuple[str, str]]:
         ("calendar (own council / pick one)", "/calendar?month=2026-12"),
         ("calendar, council 13", "/calendar?month=2026-12&council=13"),
         ("calendar, council 13 whole council", "/calendar?month=2026-12&council=13&view=council"),
-        ("calendar, council 13 with a day's list", "/calendar?month=2026-12&council=13&view=council&day=2026-12-15"),
+        (
+            "calendar, council 13 with a day's list",
+            "/calendar?month=2026-12&council=13&view=council&day=2026-12-15",
+        ),
         ("新規案件 (form)", "/cases/new"),
         ("新規案件, company picker 工業", "/cases/new/companies?company_q=%E5%B7%A5%E6%A5%AD"),
         # generate.py names them 支援機関NNNNN and 金融機関NNNN: every one matches, the most a picker counts
         ("新規案件, support picker 支援機関", f"/cases/new/orgs?part=support&support_q={quote('支援機関')}"),
         ("新規案件, lender picker 金融機関", f"/cases/new/orgs?part=lender&lender_q={quote('金融機関')}"),
-        ("新規案件, lender picker 金融機関005", f"/cases/new/orgs?part=lender&lender_q={quote('金融機関005')}"),
+        (
+            "新規案件, lender picker 金融機関005",
+            f"/cases/new/orgs?part=lender&lender_q={quote('金融機関005')}",
+        ),
         ("companies, first page", "/companies"),
         ("companies, name search 工業", "/companies?q=%E5%B7%A5%E6%A5%AD"),
         ("companies by name, page 20", "/companies?sort=name&page=20"),
@@ -101,7 +120,10 @@ def case_list_pages() -> list[tuple[str, str]]:
         ("cases, kana search ｻｸﾗ (half-width)", "/cases?q=%EF%BD%BB%EF%BD%B8%EF%BE%97"),
         ("cases, search 工業 sorted by company", "/cases?q=%E5%B7%A5%E6%A5%AD&sort=company"),
         ("cases, open only by state_since desc", "/cases?open=1&sort=state_since&order=desc"),
-        ("cases, monitoring by coordinator desc page 5", "/cases?state=monitoring&sort=coordinator&order=desc&page=5"),
+        (
+            "cases, monitoring by coordinator desc page 5",
+            "/cases?state=monitoring&sort=coordinator&order=desc&page=5",
+        ),
         ("cases, remembered filters (303)", "/cases"),
     ]
 
@@ -109,7 +131,10 @@ def case_list_pages() -> list[tuple[str, str]]:
 def search_pages() -> list[tuple[str, str]]:
     """Every name search (issue #16: the folded-name column): no match, a folded match of 100 companies
     (full-width digits), a match of every company, the intake picker, the company and organisation pages."""
-    fullwidth, every = "%E4%BA%8B%E6%A5%AD%E8%80%85%EF%BC%90%EF%BC%90%EF%BC%90%EF%BC%91%EF%BC%92", "%E6%A0%AA%E5%BC%8F"
+    fullwidth, every = (
+        "%E4%BA%8B%E6%A5%AD%E8%80%85%EF%BC%90%EF%BC%90%EF%BC%90%EF%BC%91%EF%BC%92",
+        "%E6%A0%AA%E5%BC%8F",
+    )
     return [
         ("cases, name search 工業", "/cases?q=%E5%B7%A5%E6%A5%AD"),
         ("cases, kana search ｻｸﾗ (half-width)", "/cases?q=%EF%BD%BB%EF%BD%B8%EF%BE%97"),
@@ -131,14 +156,20 @@ def server_ms(response: Any) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite file of a generated database")
     parser.add_argument("--today", default="2026-11-25")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--roles", default="coordinator,supervisor,hq,admin")
-    parser.add_argument("--only", choices=("all", "case-list", "intake", "search"), default="all",
-                        help="case-list: only 案件一覧's search and sort pages; intake: only 新規案件's; "
-                             "search: only the name searches")
+    parser.add_argument(
+        "--only",
+        choices=("all", "case-list", "intake", "search"),
+        default="all",
+        help="case-list: only 案件一覧's search and sort pages; intake: only 新規案件's; "
+        "search: only the name searches",
+    )
     args = parser.parse_args()
     from starlette.testclient import TestClient
 
@@ -150,16 +181,24 @@ def main() -> None:
     cases = prepare(url, today)
     app = create_app(url, Settings(), today=today)
     print(f"database {url}; as of {today}; {args.runs} runs per page; cases {cases}")
-    print(f"| page | role | status | first (ms) | median (ms) | max (ms) | wall median (ms) | KB | ≤ {GOAL_MS:.0f} ms |")
+    print(
+        f"| page | role | status | first (ms) | median (ms) | max (ms) | wall median (ms) | KB | ≤ {GOAL_MS:.0f} ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
-    chosen = {"all": pages(cases) + case_list_pages(), "case-list": case_list_pages(),
-              "search": search_pages(), "intake": [p for p in pages(cases) if p[1].startswith("/cases/new")]}[args.only]
+    chosen = {
+        "all": pages(cases) + case_list_pages(),
+        "case-list": case_list_pages(),
+        "search": search_pages(),
+        "intake": [p for p in pages(cases) if p[1].startswith("/cases/new")],
+    }[args.only]
     worst = 0.0
     for role in args.roles.split(","):
         client = TestClient(app, follow_redirects=False)
         form = client.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
-        signed = client.post("/login", data={"username": USERS[role], "password": PASSWORD, "csrf_token": token})
+        signed = client.post(
+            "/login", data={"username": USERS[role], "password": PASSWORD, "csrf_token": token}
+        )
         assert signed.status_code == 303, signed.text[:300]
         for name, path in chosen:
             server, wall, status, size = [], [], 0, 0
@@ -171,23 +210,35 @@ def main() -> None:
                 status, size = response.status_code, len(response.content)
             rest = server[1:] or server
             worst = max(worst, statistics.median(rest)) if status < 500 else worst
-            print(f"| {name} | {role} | {status} | {server[0]:.0f} | {statistics.median(rest):.0f} | {max(rest):.0f} | "
-                  f"{statistics.median(wall[1:] or wall):.0f} | {size / 1024:,.1f} | {'yes' if max(rest) <= GOAL_MS else 'NO'} |",
-                  flush=True)
-        if role in ("coordinator", "supervisor") and args.only == "all":  # a refused event: 303 to the case page, the refusal kept once
+            print(
+                f"| {name} | {role} | {status} | {server[0]:.0f} | {statistics.median(rest):.0f} | {max(rest):.0f} | "
+                f"{statistics.median(wall[1:] or wall):.0f} | {size / 1024:,.1f} | {'yes' if max(rest) <= GOAL_MS else 'NO'} |",
+                flush=True,
+            )
+        if (
+            role in ("coordinator", "supervisor") and args.only == "all"
+        ):  # a refused event: 303 to the case page, the refusal kept once
             page = client.get(f"/cases/{cases['monitoring']}").text
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
             version = re.search(r'name="version" value="(\d+)"', page)
             server = []
             for _ in range(args.runs):
-                response = client.post(f"/cases/{cases['monitoring']}/advance", data={
-                    "csrf_token": csrf, "event": "apply", "version": version.group(1) if version else "1"})
+                response = client.post(
+                    f"/cases/{cases['monitoring']}/advance",
+                    data={
+                        "csrf_token": csrf,
+                        "event": "apply",
+                        "version": version.group(1) if version else "1",
+                    },
+                )
                 server.append(server_ms(response))
             rest = server[1:] or server
             worst = max(worst, statistics.median(rest))
-            print(f"| advance refused (POST) | {role} | {response.status_code} | {server[0]:.0f} | "
-                  f"{statistics.median(rest):.0f} | {max(rest):.0f} | | | {'yes' if max(rest) <= GOAL_MS else 'NO'} |",
-                  flush=True)
+            print(
+                f"| advance refused (POST) | {role} | {response.status_code} | {server[0]:.0f} | "
+                f"{statistics.median(rest):.0f} | {max(rest):.0f} | | | {'yes' if max(rest) <= GOAL_MS else 'NO'} |",
+                flush=True,
+            )
     print(f"worst median server time: {worst:.0f} ms (goal ≤ {GOAL_MS:.0f} ms)")
 
 

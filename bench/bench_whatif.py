@@ -29,11 +29,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHANGES = [("standard: {plan: 150000,", "standard: {plan: 100000,"),
-           ("fye_report_lag_months: 2", "fye_report_lag_months: 3"),
-           ("claim_deadline_months: 12", "claim_deadline_months: 9"),
-           ("claim_deadline_warn_months: 9", "claim_deadline_warn_months: 6"),
-           ("waiting_on: company, stall_days: 30}", "waiting_on: company, stall_days: 60}")]
+CHANGES = [
+    ("standard: {plan: 150000,", "standard: {plan: 100000,"),
+    ("fye_report_lag_months: 2", "fye_report_lag_months: 3"),
+    ("claim_deadline_months: 12", "claim_deadline_months: 9"),
+    ("claim_deadline_warn_months: 9", "claim_deadline_warn_months: 6"),
+    ("waiting_on: company, stall_days: 30}", "waiting_on: company, stall_days: 60}"),
+]
 
 
 def changed_early() -> str:
@@ -60,7 +62,9 @@ def fingerprint(url: str) -> str:
     engine = create_engine(url, poolclass=NullPool)
     with engine.connect() as conn:
         for table in schema.metadata.sorted_tables:
-            digest.update(f"{table.name}={conn.execute(select(func.count()).select_from(table)).scalar_one()};".encode())
+            digest.update(
+                f"{table.name}={conn.execute(select(func.count()).select_from(table)).scalar_one()};".encode()
+            )
     engine.dispose()
     if url.startswith("sqlite:///"):
         with open(url.removeprefix("sqlite:///"), "rb") as f:
@@ -76,8 +80,24 @@ def run(url: str, args: list[str], runs: int) -> tuple[float, float, dict[str, o
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        done = subprocess.run([exe, "--db", url, "--today", "2026-11-25", "--user", "bench", "whatif", *args,
-                               "--format", "json"], capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [
+                exe,
+                "--db",
+                url,
+                "--today",
+                "2026-11-25",
+                "--user",
+                "bench",
+                "whatif",
+                *args,
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -88,13 +108,18 @@ def run(url: str, args: list[str], runs: int) -> tuple[float, float, dict[str, o
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", required=True)
     parser.add_argument("--runs", type=int, default=3)
     a = parser.parse_args()
     early = changed_early()
-    scenarios = {"changed workflow": ["--workflow", early], "closure 2027-03-31": ["--closure", "2027-03-31"],
-                 "both": ["--workflow", early, "--closure", "2027-03-31"]}
+    scenarios = {
+        "changed workflow": ["--workflow", early],
+        "closure 2027-03-31": ["--closure", "2027-03-31"],
+        "both": ["--workflow", early, "--closure", "2027-03-31"],
+    }
     load = os.getloadavg()[0]
     print(f"{a.db}  (load average {load:.1f} on {os.cpu_count()} cores)")
     for name, args in scenarios.items():
@@ -103,9 +128,11 @@ def main() -> None:
         assert fingerprint(a.db) == before, "whatif wrote something"
         kinds = collections.Counter(c["what"] for c in out["changes"])  # type: ignore[attr-defined]
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"{name:20s} {wall:6.2f} s wall (best of {a.runs}), {cpu:6.2f} s CPU, peak {peak:.0f} MB; "
-              f"{out['cases_checked']:,} open cases, {len(out['changes']):,} changes "  # type: ignore[arg-type]
-              f"{dict(sorted(kinds.items()))}; nothing written")
+        print(
+            f"{name:20s} {wall:6.2f} s wall (best of {a.runs}), {cpu:6.2f} s CPU, peak {peak:.0f} MB; "
+            f"{out['cases_checked']:,} open cases, {len(out['changes']):,} changes "  # type: ignore[arg-type]
+            f"{dict(sorted(kinds.items()))}; nothing written"
+        )
     shutil.rmtree(Path(early).parent)
 
 

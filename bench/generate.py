@@ -34,21 +34,71 @@ from casetrack.workflow.catalog import workflow
 
 D = dt.date.fromisoformat
 START = D("2022-04-01")
-COUNCIL_WEIGHTS = {f"{i:02d}": 1.0 for i in range(1, 48)} | {"13": 6.0, "27": 4.0, "14": 3.0, "23": 3.0,
-                                                            "01": 2.0, "40": 2.0, "00": 0.3}
+COUNCIL_WEIGHTS = {f"{i:02d}": 1.0 for i in range(1, 48)} | {
+    "13": 6.0,
+    "27": 4.0,
+    "14": 3.0,
+    "23": 3.0,
+    "01": 2.0,
+    "40": 2.0,
+    "00": 0.3,
+}
 # target state: (early weight, 405 weight)
-STATES = {"consultation": (4, 3), "applied": (3, 3), "drafting": (12, 12), "negotiating": (0, 7),
-          "plan_submitted": (5, 0), "agreed": (0, 3), "payment_claimed": (3, 3), "monitoring": (34, 38),
-          "closed": (28, 20), "rejected": (2, 2), "withdrawn": (5, 5), "lapsed": (4, 2)}
-PATH = {"early": ["consultation", "applied", "drafting", "plan_submitted", "payment_claimed", "monitoring",
-                  "closed"],
-        "405": ["consultation", "applied", "drafting", "negotiating", "agreed", "payment_claimed", "monitoring",
-                "closed"]}
-EVENT_INTO = {"applied": "apply", "drafting": "accept", "plan_submitted": "submit_plan",
-              "negotiating": "start_negotiation", "agreed": "agree", "payment_claimed": "claim_payment",
-              "monitoring": "decide_payment", "closed": "close"}
-GAPS = {"applied": (5, 25), "drafting": (7, 28), "plan_submitted": (60, 200), "negotiating": (60, 200),
-        "agreed": (30, 150), "payment_claimed": (5, 40), "monitoring": (10, 40), "closed": (420, 1100)}
+STATES = {
+    "consultation": (4, 3),
+    "applied": (3, 3),
+    "drafting": (12, 12),
+    "negotiating": (0, 7),
+    "plan_submitted": (5, 0),
+    "agreed": (0, 3),
+    "payment_claimed": (3, 3),
+    "monitoring": (34, 38),
+    "closed": (28, 20),
+    "rejected": (2, 2),
+    "withdrawn": (5, 5),
+    "lapsed": (4, 2),
+}
+PATH = {
+    "early": [
+        "consultation",
+        "applied",
+        "drafting",
+        "plan_submitted",
+        "payment_claimed",
+        "monitoring",
+        "closed",
+    ],
+    "405": [
+        "consultation",
+        "applied",
+        "drafting",
+        "negotiating",
+        "agreed",
+        "payment_claimed",
+        "monitoring",
+        "closed",
+    ],
+}
+EVENT_INTO = {
+    "applied": "apply",
+    "drafting": "accept",
+    "plan_submitted": "submit_plan",
+    "negotiating": "start_negotiation",
+    "agreed": "agree",
+    "payment_claimed": "claim_payment",
+    "monitoring": "decide_payment",
+    "closed": "close",
+}
+GAPS = {
+    "applied": (5, 25),
+    "drafting": (7, 28),
+    "plan_submitted": (60, 200),
+    "negotiating": (60, 200),
+    "agreed": (30, 150),
+    "payment_claimed": (5, 40),
+    "monitoring": (10, 40),
+    "closed": (420, 1100),
+}
 
 
 def corporate(rng: random.Random, company_id: int) -> str:
@@ -74,22 +124,59 @@ class Generator:
     def registry(self, advisers: int, banks: int, users_per_council: int) -> dict[str, list[dict[str, Any]]]:
         rng = self.rng
         kinds = ["tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber", "other"]
-        orgs = [{"id": i, "name": f"支援機関{i:05d}", "kind": rng.choice(kinds), "certified": rng.random() > 0.01,
-                 "email": f"adviser{i}@example.jp" if rng.random() > 0.03 else None, "is_bank": False}
-                for i in range(1, advisers + 1)]
+        orgs = [
+            {
+                "id": i,
+                "name": f"支援機関{i:05d}",
+                "kind": rng.choice(kinds),
+                "certified": rng.random() > 0.01,
+                "email": f"adviser{i}@example.jp" if rng.random() > 0.03 else None,
+                "is_bank": False,
+            }
+            for i in range(1, advisers + 1)
+        ]
         self.advisers = [o["id"] for o in orgs]
-        bank_rows = [{"id": advisers + i, "name": f"金融機関{i:04d}", "kind": "bank", "certified": rng.random() > 0.3,
-                      "email": None, "is_bank": True} for i in range(1, banks + 1)]
+        bank_rows = [
+            {
+                "id": advisers + i,
+                "name": f"金融機関{i:04d}",
+                "kind": "bank",
+                "certified": rng.random() > 0.3,
+                "email": None,
+                "is_bank": True,
+            }
+            for i in range(1, banks + 1)
+        ]
         self.banks = [b["id"] for b in bank_rows]
-        users = [{"name": f"coord{c}_{k}", "council": c, "email": f"coord{c}_{k}@council.example.jp",
-                  "role": "coordinator", "active": True, "must_change_password": False,
-                  "created_at": self.now}
-                 for c in self.councils for k in range(1, users_per_council + 1)]
-        self.coordinators = {c: [f"coord{c}_{k}" for k in range(1, users_per_council + 1)] for c in self.councils}
+        users = [
+            {
+                "name": f"coord{c}_{k}",
+                "council": c,
+                "email": f"coord{c}_{k}@council.example.jp",
+                "role": "coordinator",
+                "active": True,
+                "must_change_password": False,
+                "created_at": self.now,
+            }
+            for c in self.councils
+            for k in range(1, users_per_council + 1)
+        ]
+        self.coordinators = {
+            c: [f"coord{c}_{k}" for k in range(1, users_per_council + 1)] for c in self.councils
+        }
         # who the benchmarks act as: an admin (sweeps), hq (national reads), a supervisor of every council
-        users += [{"name": name, "council": "00", "email": None, "role": role, "active": True,
-                   "must_change_password": False, "created_at": self.now}
-                  for name, role in BENCH_USERS.items()]
+        users += [
+            {
+                "name": name,
+                "council": "00",
+                "email": None,
+                "role": role,
+                "active": True,
+                "must_change_password": False,
+                "created_at": self.now,
+            }
+            for name, role in BENCH_USERS.items()
+        ]
         more = [{"user_name": "bench", "council": c} for c in self.councils]
         return {"organisation": orgs + bank_rows, "app_user": users, "user_council": more}
 
@@ -103,8 +190,11 @@ class Generator:
         elif ending == "withdrawn":
             upto = rng.choice(path[:-2])
         elif ending == "lapsed":
-            upto = rng.choice(["drafting", "plan_submitted"] if program == "early" else ["drafting", "negotiating",
-                                                                                           "agreed"])
+            upto = rng.choice(
+                ["drafting", "plan_submitted"]
+                if program == "early"
+                else ["drafting", "negotiating", "agreed"]
+            )
         else:
             upto = target
         steps = path[: path.index(upto) + 1]
@@ -130,8 +220,9 @@ class Generator:
             if (i + 1) % batch == 0:
                 yield rows
                 rows = {name: [] for name in ORDER}
-        rows["case_counter"] = [{"council": c, "fiscal_year": fy, "last": last}
-                                for (c, fy), last in sorted(self.counters.items())]
+        rows["case_counter"] = [
+            {"council": c, "fiscal_year": fy, "last": last} for (c, fy), last in sorted(self.counters.items())
+        ]
         yield rows
 
     def _case(self, rows: dict[str, list[dict[str, Any]]]) -> None:
@@ -153,52 +244,136 @@ class Generator:
         track = spec.default_track
         if program == "405" and rng.random() < 0.15:
             track = "gl"
-        if program == "early" and accepted and D("2024-02-01") <= accepted <= D("2028-01-31") and rng.random() < 0.1:
+        if (
+            program == "early"
+            and accepted
+            and D("2024-02-01") <= accepted <= D("2028-01-31")
+            and rng.random() < 0.1
+        ):
             track = "bank"
         rule_set = spec.rule_set_on(accepted or opened)
         self.ids["company"] += 1
         company_id = self.ids["company"]
         fye_month = rng.randint(1, 12)
-        rows["company"].append({"id": company_id, "name": f"事業者{company_id:07d}株式会社",
-                                "corporate_number": corporate(rng, company_id) if rng.random() > 0.08 else None,
-                                "fiscal_year_end_month": fye_month, "founded_on": None,
-                                "prefecture": council if council != "00" else "13"})
-        rows["cases"].append({
-            "id": cid, "program": program, "track": track, "council": council, "company_id": company_id,
-            "state": state, "state_since": timeline[-1][1], "coordinator": rng.choice(self.coordinators[council]),
-            "rule_set": rule_set.id, "opened_on": opened, "accepted_on": accepted, "plan_date": plan,
-            "validity_until": None, "interim_monitoring": program == "early" and rng.random() < 0.3,
-            "monitoring_interval_months": None, "window_months": None, "reuse_reason": None, "version": len(timeline),
-            "created_at": self.now})
+        rows["company"].append(
+            {
+                "id": company_id,
+                "name": f"事業者{company_id:07d}株式会社",
+                "corporate_number": corporate(rng, company_id) if rng.random() > 0.08 else None,
+                "fiscal_year_end_month": fye_month,
+                "founded_on": None,
+                "prefecture": council if council != "00" else "13",
+            }
+        )
+        rows["cases"].append(
+            {
+                "id": cid,
+                "program": program,
+                "track": track,
+                "council": council,
+                "company_id": company_id,
+                "state": state,
+                "state_since": timeline[-1][1],
+                "coordinator": rng.choice(self.coordinators[council]),
+                "rule_set": rule_set.id,
+                "opened_on": opened,
+                "accepted_on": accepted,
+                "plan_date": plan,
+                "validity_until": None,
+                "interim_monitoring": program == "early" and rng.random() < 0.3,
+                "monitoring_interval_months": None,
+                "window_months": None,
+                "reuse_reason": None,
+                "version": len(timeline),
+                "created_at": self.now,
+            }
+        )
         n_lenders = rng.choice([1, 2, 2, 3, 3, 4, 5]) if program == "405" else rng.choice([1, 1, 2, 3])
         banks = rng.sample(self.banks, n_lenders)
         lead = banks[0] if track == "bank" else rng.choice(self.advisers)
         for pos, bank in enumerate(banks):
-            rows["case_lender"].append({"case_id": cid, "org_id": bank, "main": pos == 0,
-                                        "guaranteed": pos > 0 or n_lenders == 1, "position": pos})
+            rows["case_lender"].append(
+                {
+                    "case_id": cid,
+                    "org_id": bank,
+                    "main": pos == 0,
+                    "guaranteed": pos > 0 or n_lenders == 1,
+                    "position": pos,
+                }
+            )
         rows["case_support_org"].append({"case_id": cid, "org_id": lead, "lead": True, "position": 0})
         for seq, (s, day) in enumerate(timeline, start=1):
             prev = timeline[seq - 2][0] if seq > 1 else None
-            event = "open" if seq == 1 else EVENT_INTO.get(s, {"rejected": "reject", "withdrawn": "withdraw",
-                                                                "lapsed": "lapse"}.get(s, s))
-            rows["case_history"].append({
-                "case_id": cid, "seq": seq, "event": event, "from_state": prev, "to_state": s, "effective_on": day,
-                "recorded_at": self.now, "user": "generator", "note": None,
-                "reason": "理由" if s in ("rejected", "withdrawn") else None, "until": None, "rule_set": rule_set.id})
+            event = (
+                "open"
+                if seq == 1
+                else EVENT_INTO.get(
+                    s, {"rejected": "reject", "withdrawn": "withdraw", "lapsed": "lapse"}.get(s, s)
+                )
+            )
+            rows["case_history"].append(
+                {
+                    "case_id": cid,
+                    "seq": seq,
+                    "event": event,
+                    "from_state": prev,
+                    "to_state": s,
+                    "effective_on": day,
+                    "recorded_at": self.now,
+                    "user": "generator",
+                    "note": None,
+                    "reason": "理由" if s in ("rejected", "withdrawn") else None,
+                    "until": None,
+                    "rule_set": rule_set.id,
+                }
+            )
         self._documents(rows, cid, program, dates, banks)
         if plan and state not in ("rejected", "withdrawn", "lapsed"):
-            self._money_and_sessions(rows, cid, program, track, rule_set, dates, plan, fye_month, state,
-                                     rows["cases"][-1]["interim_monitoring"])
+            self._money_and_sessions(
+                rows,
+                cid,
+                program,
+                track,
+                rule_set,
+                dates,
+                plan,
+                fye_month,
+                state,
+                rows["cases"][-1]["interim_monitoring"],
+            )
 
-    def _doc(self, rows: dict[str, list[dict[str, Any]]], cid: str, kind: str, day: dt.date,
-             lender: int | None = None) -> None:
+    def _doc(
+        self,
+        rows: dict[str, list[dict[str, Any]]],
+        cid: str,
+        kind: str,
+        day: dt.date,
+        lender: int | None = None,
+    ) -> None:
         self.ids["doc"] += 1
-        rows["document"].append({"id": self.ids["doc"], "case_id": cid, "kind": kind, "lender_id": lender, "on": day,
-                                 "file_path": None, "file_sha256": None, "file_size": None,
-                                 "recorded_at": self.now, "user": "generator"})
+        rows["document"].append(
+            {
+                "id": self.ids["doc"],
+                "case_id": cid,
+                "kind": kind,
+                "lender_id": lender,
+                "on": day,
+                "file_path": None,
+                "file_sha256": None,
+                "file_size": None,
+                "recorded_at": self.now,
+                "user": "generator",
+            }
+        )
 
-    def _documents(self, rows: dict[str, list[dict[str, Any]]], cid: str, program: str, dates: dict[str, dt.date],
-                   banks: list[int]) -> None:
+    def _documents(
+        self,
+        rows: dict[str, list[dict[str, Any]]],
+        cid: str,
+        program: str,
+        dates: dict[str, dt.date],
+        banks: list[int],
+    ) -> None:
         if "applied" in dates and program == "early":
             self._doc(rows, cid, "pre_consultation_letter", dates["applied"], banks[0])
         if "applied" in dates:
@@ -214,42 +389,103 @@ class Generator:
         if "payment_claimed" in dates:
             self._doc(rows, cid, "share_transfer", dates["payment_claimed"])
 
-    def _claim(self, rows: dict[str, list[dict[str, Any]]], cid: str, component: str, fee: int, day: dt.date,
-               decided: dt.date | None, subsidy: int, paid: int, retained: int, released: int,
-               session: int | None = None) -> None:
+    def _claim(
+        self,
+        rows: dict[str, list[dict[str, Any]]],
+        cid: str,
+        component: str,
+        fee: int,
+        day: dt.date,
+        decided: dt.date | None,
+        subsidy: int,
+        paid: int,
+        retained: int,
+        released: int,
+        session: int | None = None,
+    ) -> None:
         self.ids["claim"] += 1
-        rows["fee_claim"].append({"id": self.ids["claim"], "case_id": cid, "component": component, "fee": fee,
-                                  "status": "decided" if decided else "claimed", "session_seq": session,
-                                  "claimed_on": day, "decided_on": decided, "subsidy": subsidy if decided else None,
-                                  "reject_reason": None, "recorded_at": self.now, "user": "generator"})
+        rows["fee_claim"].append(
+            {
+                "id": self.ids["claim"],
+                "case_id": cid,
+                "component": component,
+                "fee": fee,
+                "status": "decided" if decided else "claimed",
+                "session_seq": session,
+                "claimed_on": day,
+                "decided_on": decided,
+                "subsidy": subsidy if decided else None,
+                "reject_reason": None,
+                "recorded_at": self.now,
+                "user": "generator",
+            }
+        )
         if decided:
-            rows["ledger_entry"].append({
-                "case_id": cid, "claim_id": self.ids["claim"], "component": component, "fee": fee, "eligible": fee,
-                "subsidy": subsidy, "paid": paid, "retained": retained, "released": released,
-                "company_share": fee - subsidy, "limits": None, "on": decided, "recorded_at": self.now,
-                "user": "generator"})
+            rows["ledger_entry"].append(
+                {
+                    "case_id": cid,
+                    "claim_id": self.ids["claim"],
+                    "component": component,
+                    "fee": fee,
+                    "eligible": fee,
+                    "subsidy": subsidy,
+                    "paid": paid,
+                    "retained": retained,
+                    "released": released,
+                    "company_share": fee - subsidy,
+                    "limits": None,
+                    "on": decided,
+                    "recorded_at": self.now,
+                    "user": "generator",
+                }
+            )
 
-    def _money_and_sessions(self, rows: dict[str, list[dict[str, Any]]], cid: str, program: str, track: str,
-                            rule_set: Any, dates: dict[str, dt.date], plan: dt.date, fye_month: int, state: str,
-                            interim: bool) -> None:
+    def _money_and_sessions(
+        self,
+        rows: dict[str, list[dict[str, Any]]],
+        cid: str,
+        program: str,
+        track: str,
+        rule_set: Any,
+        dates: dict[str, dt.date],
+        plan: dt.date,
+        fye_month: int,
+        state: str,
+        interim: bool,
+    ) -> None:
         rng = self.rng
         caps = rule_set.caps(track)
         rules = rule_set.values
         if program == "early":
-            planned = early_sessions(plan, fye_month, interim=interim, interim_months=rules["interim_months"],
-                                     lag_months=rules["fye_report_lag_months"], is_closed=self.calendar.is_closed,
-                                     fye_min_months=rules["fye_min_months_after_plan"])
+            planned = early_sessions(
+                plan,
+                fye_month,
+                interim=interim,
+                interim_months=rules["interim_months"],
+                lag_months=rules["fye_report_lag_months"],
+                is_closed=self.calendar.is_closed,
+                fye_min_months=rules["fye_min_months_after_plan"],
+            )
         else:
-            planned = regular_sessions(plan, rules["default_interval_months"], rules["window_months"],
-                                       is_closed=self.calendar.is_closed)
+            planned = regular_sessions(
+                plan,
+                rules["default_interval_months"],
+                rules["window_months"],
+                is_closed=self.calendar.is_closed,
+            )
         retained_open = 0
         if "payment_claimed" in dates:
-            fee = rng.choice([150_000, 200_000, 250_000]) if program == "early" else rng.randrange(800_000,
-                                                                                                   4_500_000, 10_000)
+            fee = (
+                rng.choice([150_000, 200_000, 250_000])
+                if program == "early"
+                else rng.randrange(800_000, 4_500_000, 10_000)
+            )
             decided = dates.get("monitoring")
             s = subsidy_for(fee, rule_set.rate, None, caps["plan"])
             paid, retained = holdback(s.subsidy) if rules.get("holdback", {}).get(track) else (s.subsidy, 0)
-            self._claim(rows, cid, "plan", fee, dates["payment_claimed"], decided, s.subsidy, paid, retained, 0)
+            self._claim(
+                rows, cid, "plan", fee, dates["payment_claimed"], decided, s.subsidy, paid, retained, 0
+            )
             retained_open = retained if decided else 0
         monitoring_used = 0
         for s in planned:
@@ -258,20 +494,44 @@ class Generator:
                 status, held = "held", s.due_on - dt.timedelta(days=rng.randint(0, 20))
             if state == "closed" and rng.random() < 0.05:
                 status, held = "waived", None
-            rows["monitoring_session"].append({"case_id": cid, "seq": s.seq, "kind": s.kind,
-                                               "nominal_due_on": s.nominal_due_on, "due_on": s.due_on,
-                                               "status": status, "held_on": held, "note": None,
-                                               "waive_reason": "免除" if status == "waived" else None})
+            rows["monitoring_session"].append(
+                {
+                    "case_id": cid,
+                    "seq": s.seq,
+                    "kind": s.kind,
+                    "nominal_due_on": s.nominal_due_on,
+                    "due_on": s.due_on,
+                    "status": status,
+                    "held_on": held,
+                    "note": None,
+                    "waive_reason": "免除" if status == "waived" else None,
+                }
+            )
             if status == "held" and "monitoring" in dates and rng.random() < 0.7:
-                component = {"regular": "monitoring", "interim": "monitoring_interim", "fye": "monitoring_fye"}[s.kind]
+                component = {
+                    "regular": "monitoring",
+                    "interim": "monitoring_interim",
+                    "fye": "monitoring_fye",
+                }[s.kind]
                 fee = rng.choice([60_000, 75_000, 150_000])
                 cap_left = caps.get(component, 0) - (monitoring_used if component == "monitoring" else 0)
                 sub = subsidy_for(fee, rule_set.rate, None, cap_left)
                 if component == "monitoring":
                     monitoring_used += sub.subsidy
                 decided_on = min(held + dt.timedelta(days=30), self.as_of)
-                self._claim(rows, cid, component, fee, held, decided_on, sub.subsidy, sub.subsidy, 0, retained_open,
-                            s.seq)
+                self._claim(
+                    rows,
+                    cid,
+                    component,
+                    fee,
+                    held,
+                    decided_on,
+                    sub.subsidy,
+                    sub.subsidy,
+                    0,
+                    retained_open,
+                    s.seq,
+                )
                 retained_open = 0
 
 
@@ -323,7 +583,9 @@ def _raw_into(scratch: str, sample: dict[str, list[dict[str, Any]]]) -> tuple[in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", required=True)
     parser.add_argument("--cases", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)
@@ -336,8 +598,9 @@ def main() -> None:
     services.init_db(services.Context(db_url=url, today=D(args.as_of), user="generator"))
     gen = Generator(args.seed, D(args.as_of))
     engine = get_engine(url)
-    registry = gen.registry(advisers=max(50, args.cases // 30), banks=max(20, min(600, args.cases // 100)),
-                            users_per_council=3)
+    registry = gen.registry(
+        advisers=max(50, args.cases // 30), banks=max(20, min(600, args.cases // 100)), users_per_council=3
+    )
     load(engine, [registry])
     load_seconds = 0.0
     generated = 0
@@ -361,8 +624,10 @@ def main() -> None:
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     rate = inserted / load_seconds
-    print(f"generated {generated:,} cases ({inserted:,} rows) in {total_seconds:.1f} s; "
-          f"insert through store.bulk: {load_seconds:.1f} s = {rate:,.0f} rows/s")
+    print(
+        f"generated {generated:,} cases ({inserted:,} rows) in {total_seconds:.1f} s; "
+        f"insert through store.bulk: {load_seconds:.1f} s = {rate:,.0f} rows/s"
+    )
     assert sample is not None
     raw_rows, raw_seconds = raw_executemany_rate(url, sample)
     first = sum(len(v) for v in sample.values())
@@ -371,8 +636,10 @@ def main() -> None:
     bulk_seconds = time.perf_counter() - t0 - scratch_counts[1]
     same_rate = first / bulk_seconds
     raw_rate = raw_rows / raw_seconds
-    print(f"same first batch ({first:,} rows) into a scratch schema: store.bulk {same_rate:,.0f} rows/s, "
-          f"raw DBAPI executemany {raw_rate:,.0f} rows/s; bulk / raw = {same_rate / raw_rate:.2f} (goal ≥ 0.33)")
+    print(
+        f"same first batch ({first:,} rows) into a scratch schema: store.bulk {same_rate:,.0f} rows/s, "
+        f"raw DBAPI executemany {raw_rate:,.0f} rows/s; bulk / raw = {same_rate / raw_rate:.2f} (goal ≥ 0.33)"
+    )
 
 
 if __name__ == "__main__":

@@ -57,7 +57,9 @@ def examples(thorough: int, fast: int) -> int:
 
 
 requires_postgres = pytest.mark.skipif(
-    not os.environ.get(PG_ENV), reason=f"PostgreSQL only: set {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    not os.environ.get(PG_ENV),
+    reason=f"PostgreSQL only: set {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)",
+)
 
 
 def requires_tool(command: str, package: str) -> pytest.MarkDecorator:
@@ -65,8 +67,10 @@ def requires_tool(command: str, package: str) -> pytest.MarkDecorator:
     program is missing and CI is unset; in CI (``CI=true``: .ci/run installs it) it always runs, and fails
     if the program is missing."""
     missing = shutil.which(command) is None
-    return pytest.mark.skipif(missing and not os.environ.get("CI"),
-                              reason=f"needs `{command}` (apt-get install {package}); CI always runs it")
+    return pytest.mark.skipif(
+        missing and not os.environ.get("CI"),
+        reason=f"needs `{command}` (apt-get install {package}); CI always runs it",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -93,12 +97,25 @@ def _dispose(url: str) -> None:
 
 def _set_up(url: str) -> None:
     """What ``Cli.setup`` does, through the real CLI: the schema, the councils, the admin and the tester."""
-    for args in (["init", "--admin", ADMIN], ["user", "add", TESTER,
-                                              *(a for code in TEST_COUNCILS for a in ("--council", code)),
-                                              "--role", "supervisor"]):
-        with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()) as err:
+    for args in (
+        ["init", "--admin", ADMIN],
+        [
+            "user",
+            "add",
+            TESTER,
+            *(a for code in TEST_COUNCILS for a in ("--council", code)),
+            "--role",
+            "supervisor",
+        ],
+    ):
+        with (
+            contextlib.redirect_stdout(io.StringIO()) as out,
+            contextlib.redirect_stderr(io.StringIO()) as err,
+        ):
             code = run(["--db", url, "--today", TEMPLATE_TODAY, "--user", ADMIN, *args, "--format", "json"])
-        assert code == 0, f"setting up the template database: {args} exited {code}: {err.getvalue()}{out.getvalue()}"
+        assert code == 0, (
+            f"setting up the template database: {args} exited {code}: {err.getvalue()}{out.getvalue()}"
+        )
     _dispose(url)
 
 
@@ -186,11 +203,26 @@ def fingerprint(url: str) -> tuple[int, ...]:
     try:
         with engine.connect() as conn:
             if conn.dialect.name == "sqlite":
-                names = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                             "AND name NOT LIKE 'sqlite_%' ORDER BY name")).scalars().all()
+                names = (
+                    conn.execute(
+                        sa.text(
+                            "SELECT name FROM sqlite_master WHERE type = 'table' "
+                            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
             else:
-                names = conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                                             "ORDER BY tablename")).scalars().all()
+                names = (
+                    conn.execute(
+                        sa.text(
+                            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
             counts = ", ".join(f'(SELECT count(*) FROM "{name}")' for name in names)
             return tuple(conn.execute(sa.text(f"SELECT {counts}")).one()) if names else ()
     finally:
@@ -220,7 +252,11 @@ class Templates:
 
     def best_snapshot(self, backend: str, fixtures: set[str]) -> Snapshot | None:
         """The saved snapshot holding the most of the test's fixtures and nothing the test does not use."""
-        fits = [snap for (kind, _name), snap in self.snapshots.items() if kind == backend and snap.holds <= fixtures]
+        fits = [
+            snap
+            for (kind, _name), snap in self.snapshots.items()
+            if kind == backend and snap.holds <= fixtures
+        ]
         return max(fits, key=lambda snap: len(snap.holds), default=None)
 
     def once(self, name: str, url: str, build: Callable[[], T]) -> T:
@@ -233,7 +269,8 @@ class Templates:
         if name in origin.holds:
             assert origin.fingerprint is not None and fingerprint(url) == origin.fingerprint, (
                 f"fixture {name!r} came from a snapshot, but something wrote to the database before it: "
-                "request the snapshot fixtures before fixtures that write")
+                "request the snapshot fixtures before fixtures that write"
+            )
             return copy.deepcopy(origin.values[name])  # type: ignore[no-any-return]
         clean = origin.fingerprint is not None and fingerprint(url) == origin.fingerprint
         value = build()
@@ -245,8 +282,9 @@ class Templates:
         origin.fingerprint = fingerprint(url)
         key = (origin.backend, name)
         if key not in self.snapshots:
-            self.snapshots[key] = Snapshot(self._save(url, name), origin.holds, dict(origin.values),
-                                           origin.fingerprint)
+            self.snapshots[key] = Snapshot(
+                self._save(url, name), origin.holds, dict(origin.values), origin.fingerprint
+            )
         return value
 
     def _save(self, url: str, name: str) -> str:
@@ -328,10 +366,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates)
         url = f"sqlite:///{path}"
     else:
         name, url = templates.pg_database(populated, snapshot)
-    templates.origins[url] = Origin(request.param, snapshot.holds if snapshot else frozenset(),
-                                    dict(snapshot.values) if snapshot else {},
-                                    snapshot.fingerprint if snapshot else templates.base_fingerprint(request.param)
-                                    if populated else None)
+    templates.origins[url] = Origin(
+        request.param,
+        snapshot.holds if snapshot else frozenset(),
+        dict(snapshot.values) if snapshot else {},
+        snapshot.fingerprint
+        if snapshot
+        else templates.base_fingerprint(request.param)
+        if populated
+        else None,
+    )
     try:
         yield url
     finally:
@@ -355,7 +399,9 @@ class Result:
 class Cli:
     """Runs the real CLI in-process (same parser, same error handling) against one database."""
 
-    def __init__(self, db_url: str, capsys: pytest.CaptureFixture[str], templates: Templates | None = None) -> None:
+    def __init__(
+        self, db_url: str, capsys: pytest.CaptureFixture[str], templates: Templates | None = None
+    ) -> None:
         self.db_url = db_url
         self.capsys = capsys
         self.today = "2026-11-25"
@@ -376,8 +422,15 @@ class Cli:
     def setup(self) -> Cli:
         """A fresh database with its first admin and the default actor."""
         assert self("init", "--admin", ADMIN, user=ADMIN).code == 0
-        self.ok("user", "add", TESTER, *(a for code in TEST_COUNCILS for a in ("--council", code)),
-                "--role", "supervisor", user=ADMIN)
+        self.ok(
+            "user",
+            "add",
+            TESTER,
+            *(a for code in TEST_COUNCILS for a in ("--council", code)),
+            "--role",
+            "supervisor",
+            user=ADMIN,
+        )
         return self
 
     def ok(self, *args: str, **kw: Any) -> Any:
@@ -413,16 +466,45 @@ def world(cli: Cli) -> World:
 
 
 def _build_world(cli: Cli) -> World:
-    company = cli.ok("company", "add", "--name", "株式会社みどり工房", "--corporate-number", "1180301018771",
-                     "--fiscal-year-end-month", "3", "--prefecture", "13")["id"]
+    company = cli.ok(
+        "company",
+        "add",
+        "--name",
+        "株式会社みどり工房",
+        "--corporate-number",
+        "1180301018771",
+        "--fiscal-year-end-month",
+        "3",
+        "--prefecture",
+        "13",
+    )["id"]
     company_dec = cli.ok("company", "add", "--name", "喫茶ひまわり", "--fiscal-year-end-month", "12")["id"]
-    tax = cli.ok("org", "add", "--name", "みなと税理士法人", "--kind", "tax_accountant", "--certified",
-                 "--email", "office@minato-tax.example.jp")["id"]
+    tax = cli.ok(
+        "org",
+        "add",
+        "--name",
+        "みなと税理士法人",
+        "--kind",
+        "tax_accountant",
+        "--certified",
+        "--email",
+        "office@minato-tax.example.jp",
+    )["id"]
     uncertified = cli.ok("org", "add", "--name", "未認定コンサル", "--kind", "other")["id"]
     bank_main = cli.ok("org", "add", "--name", "さくら銀行", "--kind", "bank", "--certified")["id"]
     bank_second = cli.ok("org", "add", "--name", "東都信用金庫", "--kind", "bank")["id"]
     bank_third = cli.ok("org", "add", "--name", "日本政策金融公庫", "--kind", "bank")["id"]
     bank_adviser = cli.ok("org", "add", "--name", "あおば銀行", "--kind", "bank", "--certified")["id"]
-    cli.ok("user", "add", "sato", "--council", "13", "--email", "sato@council.example.jp", "--role", "supervisor",
-           user=ADMIN)
+    cli.ok(
+        "user",
+        "add",
+        "sato",
+        "--council",
+        "13",
+        "--email",
+        "sato@council.example.jp",
+        "--role",
+        "supervisor",
+        user=ADMIN,
+    )
     return World(company, company_dec, tax, uncertified, bank_main, bank_second, bank_third, bank_adviser)

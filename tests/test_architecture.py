@@ -34,14 +34,26 @@ def test_domain_is_pure() -> None:
         assert not foreign, f"{path.name} imports {foreign}"
 
 
-@pytest.mark.parametrize(("library", "home"), [
-    ("transitions", "workflow"), ("sqlmodel", "store"), ("sqlalchemy", "store"), ("alembic", "store"),
-    ("apscheduler", "scheduling"), ("click", "cli"), ("argon2", "services"), ("starlette", "web"),
-    ("uvicorn", "cli"),
-])
+@pytest.mark.parametrize(
+    ("library", "home"),
+    [
+        ("transitions", "workflow"),
+        ("sqlmodel", "store"),
+        ("sqlalchemy", "store"),
+        ("alembic", "store"),
+        ("apscheduler", "scheduling"),
+        ("click", "cli"),
+        ("argon2", "services"),
+        ("starlette", "web"),
+        ("uvicorn", "cli"),
+    ],
+)
 def test_library_stays_in_its_package(library: str, home: str) -> None:
-    offenders = [p.relative_to(SRC) for p in _modules() if library in _imports(p)
-                 and p.relative_to(SRC).parts[0] != home]
+    offenders = [
+        p.relative_to(SRC)
+        for p in _modules()
+        if library in _imports(p) and p.relative_to(SRC).parts[0] != home
+    ]
     assert offenders == []
 
 
@@ -64,17 +76,28 @@ def test_nothing_imports_the_test_support() -> None:
         if path.relative_to(SRC).parts[0] == "testing":
             continue
         text = path.read_text(encoding="utf-8")
-        if any(s in text for s in ("casetrack.testing", "from .testing", "from ..testing", "import testing",
-                                   "CASETRACK_FAULT_INJECT", "SIGKILL")):
+        if any(
+            s in text
+            for s in (
+                "casetrack.testing",
+                "from .testing",
+                "from ..testing",
+                "import testing",
+                "CASETRACK_FAULT_INJECT",
+                "SIGKILL",
+            )
+        ):
             offenders.append(path.name)
     assert offenders == []
 
 
 def test_help_imports_no_heavy_library() -> None:
-    code = ("import sys; from casetrack.cli.main import run; run(['--help']); "
-            "print('HEAVY:' + ','.join(m for m in ('sqlalchemy','sqlmodel','transitions','apscheduler','alembic',"
-            "'starlette','uvicorn','jinja2') "
-            "if m in sys.modules))")
+    code = (
+        "import sys; from casetrack.cli.main import run; run(['--help']); "
+        "print('HEAVY:' + ','.join(m for m in ('sqlalchemy','sqlmodel','transitions','apscheduler','alembic',"
+        "'starlette','uvicorn','jinja2') "
+        "if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "HEAVY:", done.stdout
@@ -99,8 +122,11 @@ def test_only_the_unit_of_work_gives_repositories() -> None:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            built = (isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
-                     and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr).endswith("Repo"))
+            built = (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name | ast.Attribute)
+                and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr).endswith("Repo")
+            )
             if built or (isinstance(node, ast.Attribute) and node.attr == "conn"):
                 offenders.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert offenders == []
@@ -112,7 +138,10 @@ def _reaches(path: Path, package: str) -> bool:
     depth = len(path.relative_to(SRC).parts) - 1  # how many dots lead back to casetrack
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            if any(a.name == f"casetrack.{package}" or a.name.startswith(f"casetrack.{package}.") for a in node.names):
+            if any(
+                a.name == f"casetrack.{package}" or a.name.startswith(f"casetrack.{package}.")
+                for a in node.names
+            ):
                 return True
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
@@ -146,8 +175,9 @@ def test_the_presenters_read_nothing() -> None:
 @pytest.mark.parametrize("module", sorted(p.stem for p in (SRC / "cli").glob("*.py") if p.stem != "__init__"))
 def test_every_cli_module_imports_alone(module: str) -> None:
     """No import cycle: each command module can be imported first, in a fresh interpreter."""
-    done = subprocess.run([sys.executable, "-c", f"import casetrack.cli.{module}"], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", f"import casetrack.cli.{module}"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
 
@@ -165,7 +195,11 @@ def _graph() -> dict[str, set[str]]:
         for node in ast.parse(path.read_text(encoding="utf-8")).body:  # module level only
             if isinstance(node, ast.ImportFrom):
                 base = package[: len(package) - node.level + 1] if node.level else []
-                target = ".".join([*base, node.module] if node.module else base) if node.level else node.module or ""
+                target = (
+                    ".".join([*base, node.module] if node.module else base)
+                    if node.level
+                    else node.module or ""
+                )
                 if target.startswith("casetrack"):
                     found.add(target)
             elif isinstance(node, ast.Import):
@@ -193,7 +227,7 @@ def test_no_import_cycle_at_module_level() -> None:
             if nxt.startswith(node + ".") or node.startswith(nxt + "."):
                 continue  # a package and its own modules
             if state.get(nxt) == 1:
-                cycles.append([*path[path.index(nxt):], nxt] if nxt in path else [*path, nxt])
+                cycles.append([*path[path.index(nxt) :], nxt] if nxt in path else [*path, nxt])
             elif nxt not in state:
                 visit(nxt, [*path, nxt])
         state[node] = 2
@@ -204,23 +238,35 @@ def test_no_import_cycle_at_module_level() -> None:
     assert cycles == []
 
 
-CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
-               ("time", "time"), ("time", "time_ns")}
+CLOCK_READS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+    ("time", "time_ns"),
+}
 
 
 def _clock_reads(source: str) -> list[str]:
     """The calls in ``source`` that read the machine's clock for a date or an instant (``datetime.now()``,
     ``dt.date.today()``, ``time.time()``, also when the function was imported by name)."""
     tree = ast.parse(source)
-    aliases = {a.asname or a.name: (node.module, a.name) for node in ast.walk(tree)
-               if isinstance(node, ast.ImportFrom) and node.module in ("datetime", "time") for a in node.names}
+    aliases = {
+        a.asname or a.name: (node.module, a.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module in ("datetime", "time")
+        for a in node.names
+    }
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
         if isinstance(func, ast.Attribute):
-            owner = func.value.attr if isinstance(func.value, ast.Attribute) else getattr(func.value, "id", "")
+            owner = (
+                func.value.attr if isinstance(func.value, ast.Attribute) else getattr(func.value, "id", "")
+            )
             if (aliases.get(owner, (None, owner))[1], func.attr) in CLOCK_READS:
                 found.append(f"line {node.lineno}: {ast.unparse(func)}()")
         elif isinstance(func, ast.Name) and aliases.get(func.id) in CLOCK_READS:
@@ -232,15 +278,24 @@ def _clock_reads(source: str) -> list[str]:
 def test_no_clock_in_the_store_or_the_domain(package: str) -> None:
     """One clock (the services' Context: ``now()`` and ``today``): the store writes the instants its
     callers give it, and the domain's rules take the day they are judged on."""
-    offenders = {str(p.relative_to(SRC)): found for p in _modules(package)
-                 if (found := _clock_reads(p.read_text(encoding="utf-8")))}
+    offenders = {
+        str(p.relative_to(SRC)): found
+        for p in _modules(package)
+        if (found := _clock_reads(p.read_text(encoding="utf-8")))
+    }
     assert offenders == {}
 
 
-@pytest.mark.parametrize("source", [
-    "import datetime as dt\nx = dt.datetime.now(dt.UTC)", "import datetime\nx = datetime.date.today()",
-    "from datetime import datetime\nx = datetime.now()", "from datetime import date as d\nx = d.today()",
-    "import time\nx = time.time()", "from time import time\nx = time()",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import datetime as dt\nx = dt.datetime.now(dt.UTC)",
+        "import datetime\nx = datetime.date.today()",
+        "from datetime import datetime\nx = datetime.now()",
+        "from datetime import date as d\nx = d.today()",
+        "import time\nx = time.time()",
+        "from time import time\nx = time()",
+    ],
+)
 def test_the_clock_scan_finds_every_spelling(source: str) -> None:
     assert len(_clock_reads(source)) == 1

@@ -15,14 +15,31 @@ import sqlalchemy as sa
 
 from tests.conftest import ADMIN, Cli, World
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]  # timing-sensitive: one worker runs them in turn
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("processes"),
+]  # timing-sensitive: one worker runs them in turn
 
 
 def _applied_case(cli: Cli, world: World) -> str:
     for name in ("alice", "bob"):  # the two supervisors racing to accept
         cli.ok("user", "add", name, "--council", "13", "--role", "supervisor", user=ADMIN)
-    case = cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
-                  "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main", "--on", "2026-04-01")
+    case = cli.ok(
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "13",
+        "--company",
+        str(world.company),
+        "--support-org",
+        str(world.tax),
+        "--lender",
+        f"{world.bank_main}:main",
+        "--on",
+        "2026-04-01",
+    )
     cli.ok("doc", "add", case["id"], "pre_consultation_letter", "--on", "2026-04-02")
     cli.ok("doc", "add", case["id"], "application", "--on", "2026-04-02")
     cli.ok("case", "advance", case["id"], "apply", "--on", "2026-04-03")
@@ -35,11 +52,21 @@ ROOT = Path(__file__).resolve().parent.parent
 def _spawn(cli: Cli, case_id: str, user: str, flag: Path | None = None) -> subprocess.Popen[str]:
     """``casetrack case advance CASE accept`` in a process of its own; with ``flag``, the process touches
     that file when it reaches its write (tests/barrier.py)."""
-    env = {**os.environ, "CASETRACK_DB": cli.db_url, "CASETRACK_TODAY": "2026-11-25", "CASETRACK_USER": user,
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "CASETRACK_DB": cli.db_url,
+        "CASETRACK_TODAY": "2026-11-25",
+        "CASETRACK_USER": user,
+        "PYTHONPATH": str(ROOT),
+    }
     runner = ["-m", "tests.barrier", str(flag)] if flag else ["-m", "casetrack"]
-    return subprocess.Popen([sys.executable, *runner, "case", "advance", case_id, "accept", "--on", "2026-04-20"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, *runner, "case", "advance", case_id, "accept", "--on", "2026-04-20"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for(paths: list[Path], procs: list[subprocess.Popen[str]], timeout: float = 60) -> None:

@@ -60,8 +60,11 @@ def test_the_audit_and_the_caseload(tour: list[str]) -> None:
 def test_the_export_round_trip(tour: list[str]) -> None:
     _has(tour, "export cases --format csv: 3 row(s) → cases-13.csv")
     _has(tour, "export cases --format xlsx: 3 row(s) → cases-13.xlsx")
-    _has(tour, "import cases cases-13.xlsx --dry-run ✗ exit 2: 3 problem(s), nothing imported; "
-               "first: row 2: 案件番号 13-2025-0001 already exists")
+    _has(
+        tour,
+        "import cases cases-13.xlsx --dry-run ✗ exit 2: 3 problem(s), nothing imported; "
+        "first: row 2: 案件番号 13-2025-0001 already exists",
+    )
     _has(tour, "import cases ledger-13.csv --dry-run would import 3 case(s)")
 
 
@@ -80,6 +83,9 @@ def test_a_refusal_says_where_its_rule_comes_from(tour: list[str]) -> None:
     # the schedule chart above 450,000 yen is a councils' rule, not the pamphlet's (issue 15)
     _has(tour, "450,000円 を超えるため工程表が必要です（協議会の運用）")
     # a lender's financial support at agree: pamphlet line 169
-    _has(tour, "東都信用金庫 の金融支援の内容（リスケ・新規融資・その他）が記録されていません（出典：パンフレット 169行）")
+    _has(
+        tour,
+        "東都信用金庫 の金融支援の内容（リスケ・新規融資・その他）が記録されていません（出典：パンフレット 169行）",
+    )
     # the main bank's pre-consultation letter: pamphlet lines 94–95
     _has(tour, "メイン行（さくら銀行）の事前相談書がありません（出典：パンフレット 94–95行）")

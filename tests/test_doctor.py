@@ -16,12 +16,20 @@ def _checks(result) -> dict[str, bool]:  # type: ignore[no-untyped-def]
 
 def test_doctor_follows_the_last_sweep(cli: Cli, tmp_path: Path) -> None:
     config = tmp_path / "casetrack.toml"
-    config.write_text(f'[mail]\ntransport = "file"\ndir = "{tmp_path / "mail"}"\n\n[scheduler]\ninterval_seconds = 0.5\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[mail]\ntransport = "file"\ndir = "{tmp_path / "mail"}"\n\n[scheduler]\ninterval_seconds = 0.5\n',
+        encoding="utf-8",
+    )
     first = cli("--config", str(config), "doctor", "--format", "json")
     assert first.code == 1
-    assert _checks(first) == {"workflows": True, "mail": True, "database": True, "schema": True,
-                              "scheduler": False, "outbox": True}
+    assert _checks(first) == {
+        "workflows": True,
+        "mail": True,
+        "database": True,
+        "schema": True,
+        "scheduler": False,
+        "outbox": True,
+    }
     assert cli("--config", str(config), "remind", "run").code == 0
     healthy = cli("--config", str(config), "doctor", "--format", "json")
     assert healthy.code == 0 and healthy.json["ok"] is True

@@ -36,7 +36,8 @@ def _folders(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.mark.parametrize("problem", ["does not exist", "holds no workflow file", "is not a folder"])
 def test_every_command_that_needs_the_workflows_stops_naming_the_folder(
-        cli: Cli, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str) -> None:
+    cli: Cli, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str
+) -> None:
     case_id = drive_405(cli, world, "applied")  # stalled in 利用申請済: a sweep and the audit have work
     before = (cli.ok("case", "show", case_id), cli.ok("outbox", "list", user=ADMIN))
     folder = _folders(tmp_path)[problem]
@@ -45,8 +46,9 @@ def test_every_command_that_needs_the_workflows_stops_naming_the_folder(
         user = ADMIN if args[0] == "remind" else "tester"
         result = cli(*(a.format(case=case_id) for a in args), user=user)
         assert result.code == 2, (args, result.code, result.err)
-        assert result.err.strip() == (f"error: workflows folder {folder} {problem} "
-                                      "(set by CASETRACK_WORKFLOWS_DIR)"), args
+        assert result.err.strip() == (
+            f"error: workflows folder {folder} {problem} (set by CASETRACK_WORKFLOWS_DIR)"
+        ), args
     doctor = cli("doctor", "--format", "json")
     assert doctor.code == 1
     checks = {c["check"]: c for c in doctor.json["checks"]}
@@ -55,8 +57,9 @@ def test_every_command_that_needs_the_workflows_stops_naming_the_folder(
     assert (cli.ok("case", "show", case_id), cli.ok("outbox", "list", user=ADMIN)) == before
 
 
-def test_serve_and_the_scheduler_do_not_start_without_workflows(cli: Cli, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_and_the_scheduler_do_not_start_without_workflows(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CASETRACK_WORKFLOWS_DIR", str(tmp_path / "nope"))
     for args in (("serve", "--port", "1"), ("scheduler", "run")):
         result = cli(*args, user=ADMIN)

@@ -24,13 +24,19 @@ class BusinessCalendar:
             self._closures: dict[dt.date, str | None] = dict(closures)
         else:
             self._closures = dict.fromkeys(closures)
-        self._closed: dict[dt.date, bool] = {}  # answers already worked out (a sweep asks about the same days)
+        self._closed: dict[
+            dt.date, bool
+        ] = {}  # answers already worked out (a sweep asks about the same days)
 
     def is_closed(self, day: dt.date) -> bool:
         known = self._closed.get(day)
         if known is None:
-            known = self._closed[day] = (day.weekday() >= 5 or day in self._closures or _new_year(day)
-                                         or bool(jpholiday.is_holiday(day)))
+            known = self._closed[day] = (
+                day.weekday() >= 5
+                or day in self._closures
+                or _new_year(day)
+                or bool(jpholiday.is_holiday(day))
+            )
         return known
 
     def reasons_closed(self, day: dt.date) -> tuple[str, ...]:

@@ -71,8 +71,9 @@ class GuardFailed(Refused):
 
     slug = "guard_failed"
 
-    def __init__(self, message: str, details: Sequence[str] = (), *, ja: Sequence[str] = (),
-                 refs: Sequence[str] = ()) -> None:
+    def __init__(
+        self, message: str, details: Sequence[str] = (), *, ja: Sequence[str] = (), refs: Sequence[str] = ()
+    ) -> None:
         super().__init__(message, details, ja=ja)
         self.refs = list(refs)
 
@@ -118,10 +119,19 @@ class NotFound(CasetrackError):
 
 
 WHAT_JA = {
-    "case": "案件", "company": "会社", "organisation": "支援機関・金融機関", "user": "ユーザー",
-    "council": "協議会", "document": "書類", "file of document": "書類のファイル",
-    "monitoring session": "伴走支援の回", "claim": "支払申請", "history row": "経過の行", "closure": "休業日",
-    "outbox message": "送信記録", "database role": "データベースのロール",
+    "case": "案件",
+    "company": "会社",
+    "organisation": "支援機関・金融機関",
+    "user": "ユーザー",
+    "council": "協議会",
+    "document": "書類",
+    "file of document": "書類のファイル",
+    "monitoring session": "伴走支援の回",
+    "claim": "支払申請",
+    "history row": "経過の行",
+    "closure": "休業日",
+    "outbox message": "送信記録",
+    "database role": "データベースのロール",
 }
 
 
@@ -175,9 +185,14 @@ class WorkflowInvalid(BadInput):
         files = sorted({p.path for p in self.problems})
         where = f"workflow file {files[0]}" if len(files) == 1 else f"{len(files)} workflow files"
         head = f"{where}: {count} problem{'s' if count != 1 else ''}"
-        where_ja = f"ワークフローファイル {files[0]}" if len(files) == 1 else f"{len(files)}個のワークフローファイル"
-        super().__init__(head + ": " + "; ".join(str(x) for x in self.problems), [str(x) for x in self.problems],
-                         ja=[f"{where_ja}に{count}件の誤りがあります：" + "; ".join(str(x) for x in self.problems)])
+        where_ja = (
+            f"ワークフローファイル {files[0]}" if len(files) == 1 else f"{len(files)}個のワークフローファイル"
+        )
+        super().__init__(
+            head + ": " + "; ".join(str(x) for x in self.problems),
+            [str(x) for x in self.problems],
+            ja=[f"{where_ja}に{count}件の誤りがあります：" + "; ".join(str(x) for x in self.problems)],
+        )
 
     def text(self, lang: str) -> tuple[str, list[str]]:
         """The problems stay one per detail in either language (each names its file and line)."""

@@ -24,16 +24,38 @@ from .workflow.spec import WorkflowSpec
 if TYPE_CHECKING:
     from .domain.reminder_records import OutboxMessage
 
-OUTBOX_KEYS = ("id", "status", "case_id", "item", "item_ref", "rung", "due_on", "send_on", "recipient_role", "to_addr",
-               "subject", "message_id", "attempts", "last_error", "created_at", "sent_at")
+OUTBOX_KEYS = (
+    "id",
+    "status",
+    "case_id",
+    "item",
+    "item_ref",
+    "rung",
+    "due_on",
+    "send_on",
+    "recipient_role",
+    "to_addr",
+    "subject",
+    "message_id",
+    "attempts",
+    "last_error",
+    "created_at",
+    "sent_at",
+)
 
 
 def case_row(case: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": case["id"], "program": case["program"], "track": case["track"], "council": case["council"],
-        "state": case["state"], "state_since": case["state_since"],
+        "id": case["id"],
+        "program": case["program"],
+        "track": case["track"],
+        "council": case["council"],
+        "state": case["state"],
+        "state_since": case["state_since"],
         "company": {"id": case["company_id"], "name": case.get("company_name")},
-        "coordinator": case["coordinator"], "opened_on": case["opened_on"], "accepted_on": case["accepted_on"],
+        "coordinator": case["coordinator"],
+        "opened_on": case["opened_on"],
+        "accepted_on": case["accepted_on"],
         "plan_date": case["plan_date"],
     }
 
@@ -41,45 +63,81 @@ def case_row(case: dict[str, Any]) -> dict[str, Any]:
 def session_row(s: dict[str, Any], today: dt.date, calendar: BusinessCalendar) -> dict[str, Any]:
     """One monitoring session; ``calendar`` is its council's, to say why a moved due date moved."""
     overdue = (today - s["due_on"]).days if s["status"] == "scheduled" and today > s["due_on"] else 0
-    return {"case": s["case_id"], "council": s.get("council"), **({"company": s["company_name"]}
-                                                                  if "company_name" in s else {}),
-            "seq": s["seq"], "kind": s["kind"], "kind_label": label(SESSION_KINDS, s["kind"]),
-            "status_label": label(SESSION_STATUS, s["status"]),
-            "nominal_due_on": s["nominal_due_on"], "due_on": s["due_on"], "status": s["status"],
-            "held_on": s["held_on"], "overdue_days": overdue, "note": s.get("note"),
-            "waive_reason": s.get("waive_reason"),
-            "moved_because": moved_because(s["nominal_due_on"], s["due_on"], calendar)}
+    return {
+        "case": s["case_id"],
+        "council": s.get("council"),
+        **({"company": s["company_name"]} if "company_name" in s else {}),
+        "seq": s["seq"],
+        "kind": s["kind"],
+        "kind_label": label(SESSION_KINDS, s["kind"]),
+        "status_label": label(SESSION_STATUS, s["status"]),
+        "nominal_due_on": s["nominal_due_on"],
+        "due_on": s["due_on"],
+        "status": s["status"],
+        "held_on": s["held_on"],
+        "overdue_days": overdue,
+        "note": s.get("note"),
+        "waive_reason": s.get("waive_reason"),
+        "moved_because": moved_because(s["nominal_due_on"], s["due_on"], calendar),
+    }
 
 
 def moved_because(nominal: dt.date, due: dt.date, calendar: BusinessCalendar) -> list[dict[str, Any]]:
     """Each closed day a due date moved over, nominal date first: [{"day", "reasons"}] (DOMAIN.md §8)."""
-    return [{"day": day, "reasons": list(reasons)}
-            for day, reasons in closed_days_passed(nominal, due, calendar.reasons_closed)]
+    return [
+        {"day": day, "reasons": list(reasons)}
+        for day, reasons in closed_days_passed(nominal, due, calendar.reasons_closed)
+    ]
 
 
 def history_row(h: dict[str, Any]) -> dict[str, Any]:
-    return {"seq": h["seq"], "event": h["event"], "from": h["from_state"], "to": h["to_state"],
-            "effective_on": h["effective_on"], "recorded_at": h["recorded_at"], "user": h["user"],
-            "note": h["note"], "reason": h["reason"], "until": h["until"], "rule_set": h["rule_set"],
-            "corrects": h.get("corrects")}
+    return {
+        "seq": h["seq"],
+        "event": h["event"],
+        "from": h["from_state"],
+        "to": h["to_state"],
+        "effective_on": h["effective_on"],
+        "recorded_at": h["recorded_at"],
+        "user": h["user"],
+        "note": h["note"],
+        "reason": h["reason"],
+        "until": h["until"],
+        "rule_set": h["rule_set"],
+        "corrects": h.get("corrects"),
+    }
 
 
 def outbox_row(m: OutboxMessage, rung_label: str) -> dict[str, Any]:
     """One message as ``outbox list`` shows it (CLI.md keys), with the labels people read."""
-    return {**{k: getattr(m, k) for k in OUTBOX_KEYS},
-            "status_label": label(OUTBOX_STATUS, m.status), "item_label": label(REMINDER_ITEMS, m.item),
-            "rung_label": rung_label, "recipient_role_label": label(RECIPIENT_ROLES, m.recipient_role)}
+    return {
+        **{k: getattr(m, k) for k in OUTBOX_KEYS},
+        "status_label": label(OUTBOX_STATUS, m.status),
+        "item_label": label(REMINDER_ITEMS, m.item),
+        "rung_label": rung_label,
+        "recipient_role_label": label(RECIPIENT_ROLES, m.recipient_role),
+    }
 
 
-def money_view(claims: Sequence[Mapping[str, Any]], entries: Sequence[Mapping[str, Any]],
-               caps: Mapping[str, int]) -> dict[str, Any]:
+def money_view(
+    claims: Sequence[Mapping[str, Any]], entries: Sequence[Mapping[str, Any]], caps: Mapping[str, int]
+) -> dict[str, Any]:
     """Per component and in total: fees claimed, subsidies decided, paid, retained outstanding,
     company share; the ledger itself and whether it balances."""
     components: dict[str, dict[str, int]] = {}
 
     def comp(name: str) -> dict[str, int]:
-        return components.setdefault(name, {"fee": 0, "subsidy": 0, "paid": 0, "retained": 0,
-                                            "company_share": 0, "released": 0, "pending_fee": 0})
+        return components.setdefault(
+            name,
+            {
+                "fee": 0,
+                "subsidy": 0,
+                "paid": 0,
+                "retained": 0,
+                "company_share": 0,
+                "released": 0,
+                "pending_fee": 0,
+            },
+        )
 
     for c in claims:
         if c["status"] == "claimed":
@@ -100,21 +158,53 @@ def money_view(claims: Sequence[Mapping[str, Any]], entries: Sequence[Mapping[st
     ledger_entries = [entry_of(e) for e in entries]
     t = totals(ledger_entries)
     return {
-        "components": components, "fee_total": t.fee, "subsidy_total": t.subsidy, "paid_total": t.paid,
-        "retained_total": t.retained, "company_share_total": t.company_share,
+        "components": components,
+        "fee_total": t.fee,
+        "subsidy_total": t.subsidy,
+        "paid_total": t.paid,
+        "retained_total": t.retained,
+        "company_share_total": t.company_share,
         "pending_fee_total": sum(c["pending_fee"] for c in components.values()),
-        "ledger": [{k: e[k] for k in ("claim_id", "component", "fee", "eligible", "subsidy", "paid", "retained",
-                                      "released", "company_share", "limits", "on", "user")} for e in entries],
+        "ledger": [
+            {
+                k: e[k]
+                for k in (
+                    "claim_id",
+                    "component",
+                    "fee",
+                    "eligible",
+                    "subsidy",
+                    "paid",
+                    "retained",
+                    "released",
+                    "company_share",
+                    "limits",
+                    "on",
+                    "user",
+                )
+            }
+            for e in entries
+        ],
         "balanced": not problems(ledger_entries, caps),
     }
 
 
 def entry_of(row: Mapping[str, Any]) -> Entry:
-    return Entry(row["claim_id"], row["component"], row["fee"], row["subsidy"], row["paid"], row["retained"],
-                 row["released"], row["company_share"])
+    return Entry(
+        row["claim_id"],
+        row["component"],
+        row["fee"],
+        row["subsidy"],
+        row["paid"],
+        row["retained"],
+        row["released"],
+        row["company_share"],
+    )
 
 
-def case_view(records: CaseRecords, spec: WorkflowSpec, today: dt.date, calendar: BusinessCalendar) -> dict[str, Any]:
+def case_view(
+    records: CaseRecords, spec: WorkflowSpec, today: dt.date, calendar: BusinessCalendar
+) -> dict[str, Any]:
     """One case as `case show` gives it; ``calendar`` is its council's business calendar."""
     case, company, docs = records.case, records.company, records.documents
     consent: dict[int, dt.date] = {}
@@ -123,27 +213,76 @@ def case_view(records: CaseRecords, spec: WorkflowSpec, today: dt.date, calendar
             consent[d["lender_id"]] = max(consent.get(d["lender_id"], d["on"]), d["on"])
     state = spec.states[case["state"]]
     return {
-        "id": case["id"], "program": case["program"], "track": case["track"], "council": case["council"],
-        "state": case["state"], "state_label": state.ja, "state_since": case["state_since"],
-        "waiting_on": state.waiting_on, "rule_set": case["rule_set"],
-        "company": {"id": company.get("id"), "name": company.get("name"),
-                    "corporate_number": company.get("corporate_number"),
-                    "fiscal_year_end_month": company.get("fiscal_year_end_month")},
-        "coordinator": case["coordinator"], "opened_on": case["opened_on"], "accepted_on": case["accepted_on"],
-        "plan_date": case["plan_date"], "validity_until": case["validity_until"], "version": case["version"],
-        "support_orgs": [{"id": s["org_id"], "name": s["name"], "lead": s["lead"], "certified": s["certified"]}
-                         for s in records.support_orgs],
-        "lenders": [{"id": x["org_id"], "name": x["name"], "main": x["main"], "guaranteed": x["guaranteed"],
-                     "consented_on": consent.get(x["org_id"])} for x in records.lenders],
-        "agreements": [{"lender_id": a["lender_id"], "lender": a["name"], "kind": a["kind"],
-                        "kind_label": spec.support_kinds[a["kind"]].ja if a["kind"] in spec.support_kinds else a["kind"],
-                        "note": a["note"], "on": a["on"]} for a in records.agreements],
+        "id": case["id"],
+        "program": case["program"],
+        "track": case["track"],
+        "council": case["council"],
+        "state": case["state"],
+        "state_label": state.ja,
+        "state_since": case["state_since"],
+        "waiting_on": state.waiting_on,
+        "rule_set": case["rule_set"],
+        "company": {
+            "id": company.get("id"),
+            "name": company.get("name"),
+            "corporate_number": company.get("corporate_number"),
+            "fiscal_year_end_month": company.get("fiscal_year_end_month"),
+        },
+        "coordinator": case["coordinator"],
+        "opened_on": case["opened_on"],
+        "accepted_on": case["accepted_on"],
+        "plan_date": case["plan_date"],
+        "validity_until": case["validity_until"],
+        "version": case["version"],
+        "support_orgs": [
+            {"id": s["org_id"], "name": s["name"], "lead": s["lead"], "certified": s["certified"]}
+            for s in records.support_orgs
+        ],
+        "lenders": [
+            {
+                "id": x["org_id"],
+                "name": x["name"],
+                "main": x["main"],
+                "guaranteed": x["guaranteed"],
+                "consented_on": consent.get(x["org_id"]),
+            }
+            for x in records.lenders
+        ],
+        "agreements": [
+            {
+                "lender_id": a["lender_id"],
+                "lender": a["name"],
+                "kind": a["kind"],
+                "kind_label": spec.support_kinds[a["kind"]].ja
+                if a["kind"] in spec.support_kinds
+                else a["kind"],
+                "note": a["note"],
+                "on": a["on"],
+            }
+            for a in records.agreements
+        ],
         "estimates": dict(records.estimates),
-        "documents": [{"id": d["id"], "kind": d["kind"], "label": spec.documents[d["kind"]].ja,
-                       "lender_id": d["lender_id"], "on": d["on"], "file": d["file_path"] or d["file_name"],
-                       "file_name": d["file_name"], "file_type": d["file_type"], "size": d["file_size"],
-                       "sha256": d["file_sha256"], "stored": bool(d["stored"]),
-                       "session": d.get("session_seq")} for d in docs],
-        "monitoring": [session_row({**s, "council": case["council"]}, today, calendar) for s in records.sessions],
-        "money": money_view(records.claims, records.ledger, spec.rule_set(case["rule_set"]).caps(case["track"])),
+        "documents": [
+            {
+                "id": d["id"],
+                "kind": d["kind"],
+                "label": spec.documents[d["kind"]].ja,
+                "lender_id": d["lender_id"],
+                "on": d["on"],
+                "file": d["file_path"] or d["file_name"],
+                "file_name": d["file_name"],
+                "file_type": d["file_type"],
+                "size": d["file_size"],
+                "sha256": d["file_sha256"],
+                "stored": bool(d["stored"]),
+                "session": d.get("session_seq"),
+            }
+            for d in docs
+        ],
+        "monitoring": [
+            session_row({**s, "council": case["council"]}, today, calendar) for s in records.sessions
+        ],
+        "money": money_view(
+            records.claims, records.ledger, spec.rule_set(case["rule_set"]).caps(case["track"])
+        ),
     }

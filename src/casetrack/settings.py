@@ -88,11 +88,15 @@ def load_settings(path: str | None) -> Settings:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise BadInput(f"cannot read settings file {path}: {exc.strerror}",
-                       ja=[f"設定ファイル {path} を読めません（{exc.strerror}）。"]) from None
+        raise BadInput(
+            f"cannot read settings file {path}: {exc.strerror}",
+            ja=[f"設定ファイル {path} を読めません（{exc.strerror}）。"],
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"settings file {path} is not valid TOML: {exc}",
-                       ja=[f"設定ファイル {path} は TOML として正しくありません：{exc}"]) from None
+        raise BadInput(
+            f"settings file {path} is not valid TOML: {exc}",
+            ja=[f"設定ファイル {path} は TOML として正しくありません：{exc}"],
+        ) from None
     mail = data.get("mail", {})
     smtp = data.get("smtp", {})
     sched = data.get("scheduler", {})
@@ -116,33 +120,67 @@ def load_settings(path: str | None) -> Settings:
         if transport not in ("file", "smtp"):
             raise ValueError(f"[mail] transport must be file or smtp, not {transport!r}")
         web_settings = WebSettings(
-            float(web.get("idle_minutes", 30)), float(web.get("max_age_hours", 12)), int(web.get("max_failures", 5)),
-            float(web.get("failure_window_minutes", 15)), float(web.get("lockout_minutes", 15)),
-            bool(web.get("secure_cookies", False)), str(web.get("base_url", "")).rstrip("/"),
-            int(web.get("max_body_bytes", 1_000_000)), float(web.get("body_timeout_seconds", 10)),
-            float(web.get("keep_alive_seconds", 5)))
-        if min(web_settings.idle_minutes, web_settings.max_age_hours, web_settings.max_failures,
-               web_settings.failure_window_minutes, web_settings.lockout_minutes, web_settings.max_body_bytes,
-               web_settings.body_timeout_seconds, web_settings.keep_alive_seconds) <= 0:
-            raise ValueError("[web] idle_minutes, max_age_hours, max_failures, failure_window_minutes, "
-                             "lockout_minutes, max_body_bytes, body_timeout_seconds and keep_alive_seconds "
-                             "must be positive")
+            float(web.get("idle_minutes", 30)),
+            float(web.get("max_age_hours", 12)),
+            int(web.get("max_failures", 5)),
+            float(web.get("failure_window_minutes", 15)),
+            float(web.get("lockout_minutes", 15)),
+            bool(web.get("secure_cookies", False)),
+            str(web.get("base_url", "")).rstrip("/"),
+            int(web.get("max_body_bytes", 1_000_000)),
+            float(web.get("body_timeout_seconds", 10)),
+            float(web.get("keep_alive_seconds", 5)),
+        )
+        if (
+            min(
+                web_settings.idle_minutes,
+                web_settings.max_age_hours,
+                web_settings.max_failures,
+                web_settings.failure_window_minutes,
+                web_settings.lockout_minutes,
+                web_settings.max_body_bytes,
+                web_settings.body_timeout_seconds,
+                web_settings.keep_alive_seconds,
+            )
+            <= 0
+        ):
+            raise ValueError(
+                "[web] idle_minutes, max_age_hours, max_failures, failure_window_minutes, "
+                "lockout_minutes, max_body_bytes, body_timeout_seconds and keep_alive_seconds "
+                "must be positive"
+            )
         files_settings = FilesSettings(float(files.get("max_mb", 20)))
         if not 0 < files_settings.max_mb <= 1024:
             raise ValueError(f"[files] max_mb must be above 0 and at most 1024, not {files_settings.max_mb}")
         return Settings(
-            mail=MailSettings(transport, str(mail.get("dir", "outbox-mail")),
-                              str(mail.get("from", "casetrack@example.jp")), float(mail.get("retry_hours", 168)),
-                              str(mail.get("reply_to", ""))),
-            smtp=SmtpSettings(str(smtp.get("host", "127.0.0.1")), int(smtp.get("port", 25)), security,
-                              str(smtp.get("username", ""))),
+            mail=MailSettings(
+                transport,
+                str(mail.get("dir", "outbox-mail")),
+                str(mail.get("from", "casetrack@example.jp")),
+                float(mail.get("retry_hours", 168)),
+                str(mail.get("reply_to", "")),
+            ),
+            smtp=SmtpSettings(
+                str(smtp.get("host", "127.0.0.1")),
+                int(smtp.get("port", 25)),
+                security,
+                str(smtp.get("username", "")),
+            ),
             closures=closures,
-            scheduler=SchedulerSettings(float(sched.get("interval_seconds", 60)),
-                                        float(sched.get("lease_seconds", 120)), bool(sched.get("multi_node", False))),
-            digest=DigestSettings(bool(digest.get("enabled", "digest" in data)), WEEKDAYS.index(weekday),
-                                  int(digest.get("horizon_days", 14))),
+            scheduler=SchedulerSettings(
+                float(sched.get("interval_seconds", 60)),
+                float(sched.get("lease_seconds", 120)),
+                bool(sched.get("multi_node", False)),
+            ),
+            digest=DigestSettings(
+                bool(digest.get("enabled", "digest" in data)),
+                WEEKDAYS.index(weekday),
+                int(digest.get("horizon_days", 14)),
+            ),
             web=web_settings,
             files=files_settings,
         )
     except (ValueError, TypeError) as exc:
-        raise BadInput(f"settings file {path}: {exc}", ja=[f"設定ファイル {path} に誤りがあります：{exc}"]) from None
+        raise BadInput(
+            f"settings file {path}: {exc}", ja=[f"設定ファイル {path} に誤りがあります：{exc}"]
+        ) from None

@@ -29,9 +29,14 @@ def _findings_by_day(cli: Cli, days: list[dt.date]) -> dict[dt.date, list[tuple[
         views = repo.audits
         for day in days:
             as_of = replace(ctx, today=day)
-            out[day] = [finding for code in CASE_CODES for finding in sorted(
-                (f.case, f.code, f.since.isoformat(), f.days, f.message)
-                for f in audit_views.iter_findings(as_of, views, codes=frozenset({code})))]
+            out[day] = [
+                finding
+                for code in CASE_CODES
+                for finding in sorted(
+                    (f.case, f.code, f.since.isoformat(), f.days, f.message)
+                    for f in audit_views.iter_findings(as_of, views, codes=frozenset({code}))
+                )
+            ]
     return out
 
 
@@ -40,13 +45,29 @@ def test_bounds_drop_no_finding(cli: Cli, world: World, monkeypatch: pytest.Monk
     # one company per case: a second case of a company would be a re-use (DOMAIN.md §11)
     for n, state in enumerate(("consultation", "applied", "drafting", "plan_submitted")):
         drive_early(cli, world, state, company=fresh_company(cli, n))
-    drive_early(cli, world, "drafting", dates={"open": "2026-05-01", "apply": "2026-05-10", "accept": "2026-05-31"},
-                company=fresh_company(cli, 10))
+    drive_early(
+        cli,
+        world,
+        "drafting",
+        dates={"open": "2026-05-01", "apply": "2026-05-10", "accept": "2026-05-31"},
+        company=fresh_company(cli, 10),
+    )
     for n, state in enumerate(("drafting", "negotiating", "agreed")):
         drive_405(cli, world, state, company=fresh_company(cli, 20 + n))
     extended = drive_405(cli, world, "drafting", company=fresh_company(cli, 30))
-    cli.ok("case", "advance", extended, "extend", "--on", "2026-06-01", "--until", "2028-10-31",
-           "--reason", "計画策定の長期化（協議会決定）", today="2026-06-01")
+    cli.ok(
+        "case",
+        "advance",
+        extended,
+        "extend",
+        "--on",
+        "2026-06-01",
+        "--until",
+        "2028-10-31",
+        "--reason",
+        "計画策定の長期化（協議会決定）",
+        today="2026-06-01",
+    )
 
     days = [dt.date(2026, 4, 1) + dt.timedelta(days=n) for n in range(0, 3 * 365)]
     bounded = _findings_by_day(cli, days)

@@ -24,22 +24,41 @@ CLAIM_TIMELINES = [
     pytest.param({}, "2027-01-19", "2027-01-20", "2027-04-20", 90, id="accepted-2026-04-20"),
     # accepted 2026-05-31: +9 months = 2027-02-31 → clamped 2027-02-28; +12 = 2027-05-31.
     # days 2027-02-28 → 2027-05-31: 31 (→03-31) + 30 (→04-30) + 31 (→05-31) = 92
-    pytest.param({"open": "2026-05-01", "apply": "2026-05-10", "accept": "2026-05-31"},
-                 "2027-02-27", "2027-02-28", "2027-05-31", 92, id="accepted-2026-05-31-clamped"),
+    pytest.param(
+        {"open": "2026-05-01", "apply": "2026-05-10", "accept": "2026-05-31"},
+        "2027-02-27",
+        "2027-02-28",
+        "2027-05-31",
+        92,
+        id="accepted-2026-05-31-clamped",
+    ),
 ]
 
 
 @pytest.mark.parametrize("state", ["drafting", "plan_submitted"])
 @pytest.mark.parametrize(("dates", "before", "warn", "deadline", "days_at_deadline"), CLAIM_TIMELINES)
-def test_claim_deadline_warning_then_overdue(cli: Cli, world: World, state: str, dates: dict[str, str],
-                                             before: str, warn: str, deadline: str, days_at_deadline: int) -> None:
+def test_claim_deadline_warning_then_overdue(
+    cli: Cli,
+    world: World,
+    state: str,
+    dates: dict[str, str],
+    before: str,
+    warn: str,
+    deadline: str,
+    days_at_deadline: int,
+) -> None:
     cid = drive_early(cli, world, state, dates=dates)
 
     none_of(audit(cli, before), cid, "claim_deadline")
 
     f = only(audit(cli, warn), cid, "claim_deadline")
     assert (f["level"], f["since"], f["days"], f["waiting_on"], f["state"]) == (
-        "warning", warn, 0, "support_org", state)
+        "warning",
+        warn,
+        0,
+        "support_org",
+        state,
+    )
 
     # the deadline day itself: still a warning
     f = only(audit(cli, deadline), cid, "claim_deadline")
@@ -90,6 +109,7 @@ def test_405_has_no_claim_deadline_and_early_no_validity(cli: Cli, world: World)
 
 # -- 405: validity --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("state", ["drafting", "negotiating", "agreed"])
 def test_validity_warning_then_overdue(cli: Cli, world: World, state: str) -> None:
     """accepted 2026-04-20: warning from +18 months = 2027-10-20, end +24 months = 2028-04-20.
@@ -100,7 +120,12 @@ def test_validity_warning_then_overdue(cli: Cli, world: World, state: str) -> No
 
     f = only(audit(cli, "2027-10-20"), cid, "validity")
     assert (f["level"], f["since"], f["days"], f["waiting_on"], f["state"]) == (
-        "warning", "2027-10-20", 0, "support_org", state)
+        "warning",
+        "2027-10-20",
+        0,
+        "support_org",
+        state,
+    )
 
     f = only(audit(cli, "2028-04-20"), cid, "validity")
     assert (f["level"], f["since"], f["days"]) == ("warning", "2027-10-20", 183)
@@ -128,8 +153,19 @@ def test_validity_after_extension(cli: Cli, world: World, state: str) -> None:
     f = only(audit(cli, "2027-11-01"), cid, "validity")
     assert (f["since"], f["days"], f["level"]) == ("2027-10-20", 12, "warning")
 
-    cli.ok("case", "advance", cid, "extend", "--on", "2027-11-01", "--until", "2028-10-31",
-           "--reason", "金融機関調整の長期化（協議会決定）", today="2027-11-01")
+    cli.ok(
+        "case",
+        "advance",
+        cid,
+        "extend",
+        "--on",
+        "2027-11-01",
+        "--until",
+        "2028-10-31",
+        "--reason",
+        "金融機関調整の長期化（協議会決定）",
+        today="2027-11-01",
+    )
 
     # the original warning and overdue are gone
     for today in ("2027-11-01", "2028-04-21", "2028-04-29"):
@@ -150,8 +186,19 @@ def test_extension_carries_into_agreed(cli: Cli, world: World) -> None:
     """Extended in drafting (`--until 2028-10-31`), then negotiated and agreed: in agreed the validity
     still ends 2028-10-31, warning from 2028-04-30, overdue from 2028-11-01."""
     cid = drive_405(cli, world, "drafting")
-    cli.ok("case", "advance", cid, "extend", "--on", "2026-06-01", "--until", "2028-10-31",
-           "--reason", "計画策定の長期化（協議会決定）", today="2026-06-01")
+    cli.ok(
+        "case",
+        "advance",
+        cid,
+        "extend",
+        "--on",
+        "2026-06-01",
+        "--until",
+        "2028-10-31",
+        "--reason",
+        "計画策定の長期化（協議会決定）",
+        today="2026-06-01",
+    )
     doc(cli, cid, "plan", "2026-09-01")
     adv(cli, cid, "start_negotiation", "2026-09-01")
     for lender in cli.ok("case", "show", cid)["lenders"]:

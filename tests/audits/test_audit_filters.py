@@ -57,21 +57,46 @@ def _build_fleet(cli: Cli, world: World) -> Fleet:
     users(cli)
     a = drive_early(cli, world, "drafting", coordinator="sato", company=new_company(cli, "A工業"))
     b = drive_405(cli, world, "negotiating", coordinator="tanaka", company=new_company(cli, "B商事"))
-    c = drive_405(cli, world, "monitoring", council="27", coordinator="suzuki", company=new_company(cli, "C製作所"),
-                  dates={"open": "2025-04-01", "apply": "2025-04-10", "accept": "2025-04-20",
-                         "start_negotiation": "2025-06-02", "agree": "2025-06-16", "claim_payment": "2025-07-01",
-                         "decide_payment": "2025-07-15"})
-    d = drive_early(cli, world, "drafting", company=new_company(cli, "D食品"),
-                    dates={"open": "2025-10-01", "apply": "2025-10-15", "accept": "2025-11-10"})
+    c = drive_405(
+        cli,
+        world,
+        "monitoring",
+        council="27",
+        coordinator="suzuki",
+        company=new_company(cli, "C製作所"),
+        dates={
+            "open": "2025-04-01",
+            "apply": "2025-04-10",
+            "accept": "2025-04-20",
+            "start_negotiation": "2025-06-02",
+            "agree": "2025-06-16",
+            "claim_payment": "2025-07-01",
+            "decide_payment": "2025-07-15",
+        },
+    )
+    d = drive_early(
+        cli,
+        world,
+        "drafting",
+        company=new_company(cli, "D食品"),
+        dates={"open": "2025-10-01", "apply": "2025-10-15", "accept": "2025-11-10"},
+    )
     w = drive_early(cli, world, "drafting", coordinator="sato", company=new_company(cli, "W屋"))
     adv(cli, w, "withdraw", "2026-05-01", "--reason", "事業者の意向")
     return Fleet(a, b, c, d, w)
 
 
 def _expected(f: Fleet) -> list[tuple[str, str, int]]:
-    return [(f.c, "monitoring_overdue", 380), (f.c, "monitoring_overdue", 198), (f.d, "claim_deadline", 143),
-            (f.c, "monitoring_overdue", 15),
-            (f.d, "stalled", 416), (f.a, "stalled", 255), (f.b, "stalled", 121), (f.c, "holdback_open", 77)]
+    return [
+        (f.c, "monitoring_overdue", 380),
+        (f.c, "monitoring_overdue", 198),
+        (f.d, "claim_deadline", 143),
+        (f.c, "monitoring_overdue", 15),
+        (f.d, "stalled", 416),
+        (f.a, "stalled", 255),
+        (f.b, "stalled", 121),
+        (f.c, "holdback_open", 77),
+    ]
 
 
 def test_everything_sorted_by_urgency(cli: Cli, fleet: Fleet) -> None:
@@ -82,27 +107,56 @@ def test_everything_sorted_by_urgency(cli: Cli, fleet: Fleet) -> None:
     councils = {f["case"]: f["council"] for f in found}
     assert councils == {fleet.a: "13", fleet.b: "13", fleet.c: "27", fleet.d: "13"}
     waiting = {(f["case"], f["code"]): f["waiting_on"] for f in found}
-    assert waiting == {(fleet.a, "stalled"): "support_org", (fleet.b, "stalled"): "lenders",
-                       (fleet.c, "monitoring_overdue"): "support_org", (fleet.c, "holdback_open"): "support_org",
-                       (fleet.d, "stalled"): "support_org", (fleet.d, "claim_deadline"): "support_org"}
+    assert waiting == {
+        (fleet.a, "stalled"): "support_org",
+        (fleet.b, "stalled"): "lenders",
+        (fleet.c, "monitoring_overdue"): "support_org",
+        (fleet.c, "holdback_open"): "support_org",
+        (fleet.d, "stalled"): "support_org",
+        (fleet.d, "claim_deadline"): "support_org",
+    }
 
 
-@pytest.mark.parametrize(("args", "keep"), [
-    (("--council", "27"), lambda f, case, code: case == f.c),
-    (("--council", "13"), lambda f, case, code: case in (f.a, f.b, f.d)),
-    (("--program", "early"), lambda f, case, code: case in (f.a, f.d)),
-    (("--program", "405"), lambda f, case, code: case in (f.b, f.c)),
-    (("--coordinator", "sato"), lambda f, case, code: case == f.a),
-    (("--coordinator", "tanaka"), lambda f, case, code: case == f.b),
-    (("--coordinator", "suzuki"), lambda f, case, code: case == f.c),
-    (("--code", "monitoring_overdue"), lambda f, case, code: code == "monitoring_overdue"),
-    (("--code", "claim_deadline"), lambda f, case, code: code == "claim_deadline"),
-    (("--code", "stalled", "--code", "holdback_open"), lambda f, case, code: code in ("stalled", "holdback_open")),
-    (("--council", "13", "--program", "405"), lambda f, case, code: case == f.b),
-    (("--council", "27", "--code", "holdback_open"), lambda f, case, code: case == f.c and code == "holdback_open"),
-], ids=["council27", "council13", "early", "405", "sato", "tanaka", "suzuki", "code-monitoring", "code-claim",
-        "code-stalled+holdback", "council13+405", "council27+holdback"])
-def test_filters(cli: Cli, fleet: Fleet, args: tuple[str, ...], keep: Callable[[Fleet, str, str], bool]) -> None:
+@pytest.mark.parametrize(
+    ("args", "keep"),
+    [
+        (("--council", "27"), lambda f, case, code: case == f.c),
+        (("--council", "13"), lambda f, case, code: case in (f.a, f.b, f.d)),
+        (("--program", "early"), lambda f, case, code: case in (f.a, f.d)),
+        (("--program", "405"), lambda f, case, code: case in (f.b, f.c)),
+        (("--coordinator", "sato"), lambda f, case, code: case == f.a),
+        (("--coordinator", "tanaka"), lambda f, case, code: case == f.b),
+        (("--coordinator", "suzuki"), lambda f, case, code: case == f.c),
+        (("--code", "monitoring_overdue"), lambda f, case, code: code == "monitoring_overdue"),
+        (("--code", "claim_deadline"), lambda f, case, code: code == "claim_deadline"),
+        (
+            ("--code", "stalled", "--code", "holdback_open"),
+            lambda f, case, code: code in ("stalled", "holdback_open"),
+        ),
+        (("--council", "13", "--program", "405"), lambda f, case, code: case == f.b),
+        (
+            ("--council", "27", "--code", "holdback_open"),
+            lambda f, case, code: case == f.c and code == "holdback_open",
+        ),
+    ],
+    ids=[
+        "council27",
+        "council13",
+        "early",
+        "405",
+        "sato",
+        "tanaka",
+        "suzuki",
+        "code-monitoring",
+        "code-claim",
+        "code-stalled+holdback",
+        "council13+405",
+        "council27+holdback",
+    ],
+)
+def test_filters(
+    cli: Cli, fleet: Fleet, args: tuple[str, ...], keep: Callable[[Fleet, str, str], bool]
+) -> None:
     expected = [row for row in _expected(fleet) if keep(fleet, row[0], row[1])]
     assert expected  # each filter keeps something …
     assert len(expected) < len(_expected(fleet))  # … and drops something
@@ -128,7 +182,9 @@ def test_exit_codes(cli: Cli, fleet: Fleet) -> None:
         r = cli("audit", "stalled", "--code", "validity", *extra, "--format", "json", today=T)
         assert (r.code, r.json) == (0, [])
     # as of 2025-04-01, the day C was opened (in consultation, 0 days), council 27 has nothing to report
-    r = cli("audit", "stalled", "--fail-on-findings", "--council", "27", "--format", "json", today="2025-04-01")
+    r = cli(
+        "audit", "stalled", "--fail-on-findings", "--council", "27", "--format", "json", today="2025-04-01"
+    )
     assert (r.code, r.json) == (0, [])
     # table format too
     assert cli("audit", "stalled", "--fail-on-findings", today=T).code == 1

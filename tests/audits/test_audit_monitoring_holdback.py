@@ -42,12 +42,20 @@ def test_session_overdue_from_the_day_after_its_due_date(cli: Cli, world: World)
     assert list(found) == [1]
     f = found[1]
     assert (f["level"], f["since"], f["days"], f["waiting_on"], f["state"], f["council"]) == (
-        "overdue", "2027-05-06", 1, "support_org", "monitoring", "13")
+        "overdue",
+        "2027-05-06",
+        1,
+        "support_org",
+        "monitoring",
+        "13",
+    )
 
     # 2027-11-05: session 1 is 25 (→05-31) + 30 + 31 + 31 + 30 + 31 + 5 = 183 days late, session 2 one day
     found = _session_findings(audit(cli, "2027-11-05"), cid)
     assert {seq: (f["since"], f["days"]) for seq, f in found.items()} == {
-        1: ("2027-05-06", 183), 2: ("2027-11-04", 1)}
+        1: ("2027-05-06", 183),
+        2: ("2027-11-04", 1),
+    }
 
 
 def test_held_or_waived_sessions_are_not_overdue(cli: Cli, world: World) -> None:
@@ -78,6 +86,7 @@ def test_early_interim_session_overdue(cli: Cli, world: World) -> None:
 
 # -- holdback -------------------------------------------------------------------------------------
 
+
 def test_holdback_open_until_the_first_monitoring_claim_is_decided(cli: Cli, world: World) -> None:
     """405/regular, plan fee 3,300,000 (estimate 3,300,000): subsidy floor(2,200,000) → cap 2,000,000,
     retained 1,000,000 when decide_payment is fired on 2026-12-20. Finding from 2026-12-20 + 15 months =
@@ -88,15 +97,31 @@ def test_holdback_open_until_the_first_monitoring_claim_is_decided(cli: Cli, wor
     none_of(audit(cli, "2028-03-19"), cid, "holdback_open")
     f = only(audit(cli, "2028-03-20"), cid, "holdback_open")
     assert (f["since"], f["days"], f["waiting_on"], f["state"], f["level"]) == (
-        "2028-03-20", 0, "support_org", "monitoring", "warning")
+        "2028-03-20",
+        0,
+        "support_org",
+        "monitoring",
+        "warning",
+    )
     # 2028-03-25: 5 days
     assert only(audit(cli, "2028-03-25"), cid, "holdback_open")["days"] == 5
 
     # a monitoring claim that is only claimed does not release anything
     cli.ok("monitoring", "record", cid, "1", "--held-on", "2027-05-06", today="2027-05-06")
     cli.ok("doc", "add", cid, "monitoring_report", "--session", "1", "--on", "2027-05-06", today="2027-05-06")
-    claim = cli.ok("fee", "claim", cid, "monitoring", "--fee", "150000", "--session", "1", "--on", "2028-03-25",
-                   today="2028-03-25")
+    claim = cli.ok(
+        "fee",
+        "claim",
+        cid,
+        "monitoring",
+        "--fee",
+        "150000",
+        "--session",
+        "1",
+        "--on",
+        "2028-03-25",
+        today="2028-03-25",
+    )
     assert only(audit(cli, "2028-03-25"), cid, "holdback_open")["days"] == 5
 
     decided = cli.ok("fee", "decide", cid, str(claim["id"]), "--on", "2028-03-26", today="2028-03-26")
@@ -111,8 +136,19 @@ def test_no_holdback_finding_when_released_early(cli: Cli, world: World) -> None
     cid = drive_405(cli, world, "monitoring")
     cli.ok("monitoring", "record", cid, "1", "--held-on", "2027-05-06", today="2027-05-06")
     cli.ok("doc", "add", cid, "monitoring_report", "--session", "1", "--on", "2027-05-06", today="2027-05-06")
-    claim = cli.ok("fee", "claim", cid, "monitoring", "--fee", "150000", "--session", "1", "--on", "2027-05-10",
-                   today="2027-05-10")
+    claim = cli.ok(
+        "fee",
+        "claim",
+        cid,
+        "monitoring",
+        "--fee",
+        "150000",
+        "--session",
+        "1",
+        "--on",
+        "2027-05-10",
+        today="2027-05-10",
+    )
     cli.ok("fee", "decide", cid, str(claim["id"]), "--on", "2027-05-20", today="2027-05-20")
     none_of(audit(cli, "2028-03-20"), cid, "holdback_open")
 
@@ -135,8 +171,9 @@ def test_the_coordinator_is_asked_too_from_30_days_late(cli: Cli, world: World) 
     assert f["waiting_on"] == "support_org"
 
 
-def test_the_escalation_threshold_is_workflow_data(cli: Cli, world: World, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_escalation_threshold_is_workflow_data(
+    cli: Cli, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A council that sets monitoring_escalation_days: 10 in its 405 rule set: session 1 (due 2027-05-06)
     is escalated from 2027-05-16 (10 days late), not on 2027-05-15 (9)."""
     shipped = Path(__file__).resolve().parents[2] / "workflows"
@@ -145,8 +182,9 @@ def test_the_escalation_threshold_is_workflow_data(cli: Cli, world: World, tmp_p
     (folder / "early.yaml").write_text((shipped / "early.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     text = (shipped / "405.yaml").read_text(encoding="utf-8")
     assert "monitoring_escalation_days: 30" in text
-    (folder / "405.yaml").write_text(text.replace("monitoring_escalation_days: 30", "monitoring_escalation_days: 10"),
-                                     encoding="utf-8")
+    (folder / "405.yaml").write_text(
+        text.replace("monitoring_escalation_days: 30", "monitoring_escalation_days: 10"), encoding="utf-8"
+    )
     monkeypatch.setenv("CASETRACK_WORKFLOWS_DIR", str(folder))
     cid = drive_405(cli, world, "monitoring")
     assert "コーディネーター" not in _session_findings(audit(cli, "2027-05-15"), cid)[1]["message"]

@@ -46,11 +46,23 @@ def _drive(cli: Cli, world: World, program: str, state: str) -> str:
     return (drive_early if program == "early" else drive_405)(cli, world, state, coordinator="sato")
 
 
-@pytest.mark.parametrize(("program", "state", "entered", "threshold", "before", "quiet", "stalled", "waiting"),
-                         STALLS, ids=[f"{p}-{s}" for p, s, *_ in STALLS])
-def test_stalled_from_the_day_after_the_threshold(cli: Cli, world: World, program: str, state: str, entered: str,
-                                                  threshold: int, before: str, quiet: str, stalled: str,
-                                                  waiting: str) -> None:
+@pytest.mark.parametrize(
+    ("program", "state", "entered", "threshold", "before", "quiet", "stalled", "waiting"),
+    STALLS,
+    ids=[f"{p}-{s}" for p, s, *_ in STALLS],
+)
+def test_stalled_from_the_day_after_the_threshold(
+    cli: Cli,
+    world: World,
+    program: str,
+    state: str,
+    entered: str,
+    threshold: int,
+    before: str,
+    quiet: str,
+    stalled: str,
+    waiting: str,
+) -> None:
     cid = _drive(cli, world, program, state)
     assert cli.ok("case", "show", cid)["state"] == state
 
@@ -63,7 +75,12 @@ def test_stalled_from_the_day_after_the_threshold(cli: Cli, world: World, progra
     # threshold + 1 days: stalled since the day the state was entered
     f = only(audit(cli, stalled), cid, "stalled")
     assert (f["state"], f["council"], f["since"], f["days"], f["waiting_on"]) == (
-        state, "13", entered, threshold + 1, waiting)
+        state,
+        "13",
+        entered,
+        threshold + 1,
+        waiting,
+    )
     assert f["message"]
 
 
@@ -91,8 +108,19 @@ def test_extend_keeps_the_stall_clock(cli: Cli, world: World) -> None:
     """extend (405) stays in drafting, so the case still entered drafting on 2026-04-20:
     2026-10-18 is day 181 > 180."""
     cid = drive_405(cli, world, "drafting")
-    cli.ok("case", "advance", cid, "extend", "--on", "2026-09-01", "--until", "2028-10-31",
-           "--reason", "金融機関との調整に時間を要するため", today="2026-09-01")
+    cli.ok(
+        "case",
+        "advance",
+        cid,
+        "extend",
+        "--on",
+        "2026-09-01",
+        "--until",
+        "2028-10-31",
+        "--reason",
+        "金融機関との調整に時間を要するため",
+        today="2026-09-01",
+    )
     none_of(audit(cli, "2026-10-17"), cid, "stalled")
     f = only(audit(cli, "2026-10-18"), cid, "stalled")
     assert (f["since"], f["days"]) == ("2026-04-20", 181)
@@ -131,8 +159,17 @@ def test_monitoring_and_final_states_never_stall(cli: Cli, world: World) -> None
     """monitoring has no stall threshold; a withdrawn case needs nobody to act."""
     mon = drive_early(cli, world, "monitoring")  # monitoring since 2026-10-20
     gone = drive_early(cli, world, "drafting", company=world.company_dec)
-    cli.ok("case", "advance", gone, "withdraw", "--on", "2026-05-01", "--reason", "事業者の意向",
-           today="2026-05-01")
+    cli.ok(
+        "case",
+        "advance",
+        gone,
+        "withdraw",
+        "--on",
+        "2026-05-01",
+        "--reason",
+        "事業者の意向",
+        today="2026-05-01",
+    )
     found = audit(cli, "2027-10-20")  # a year in monitoring; the withdrawn case was in drafting from 04-20
     none_of(found, mon, "stalled")
     assert of(found, gone) == []

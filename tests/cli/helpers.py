@@ -29,8 +29,15 @@ EARLY_DATES = {
     "decide_payment": "2026-10-20",
     "close": "2028-06-30",
 }
-EARLY_STATES = ["consultation", "applied", "drafting", "plan_submitted", "payment_claimed", "monitoring",
-                "closed"]
+EARLY_STATES = [
+    "consultation",
+    "applied",
+    "drafting",
+    "plan_submitted",
+    "payment_claimed",
+    "monitoring",
+    "closed",
+]
 
 # 405: accepted 2026-04-20 → validity 2026-04-20 + 24 months = 2028-04-20. Plan date 2026-11-03.
 R405_DATES = {
@@ -43,8 +50,16 @@ R405_DATES = {
     "decide_payment": "2026-12-20",
     "close": "2029-11-30",
 }
-R405_STATES = ["consultation", "applied", "drafting", "negotiating", "agreed", "payment_claimed", "monitoring",
-               "closed"]
+R405_STATES = [
+    "consultation",
+    "applied",
+    "drafting",
+    "negotiating",
+    "agreed",
+    "payment_claimed",
+    "monitoring",
+    "closed",
+]
 
 
 def day(text: str, plus_days: int = 0) -> str:
@@ -52,6 +67,7 @@ def day(text: str, plus_days: int = 0) -> str:
 
 
 # -- thin wrappers around the CLI ----------------------------------------------------------------
+
 
 def show(cli: Cli, case_id: str, today: str | None = None) -> dict[str, Any]:
     return cli.ok("case", "show", case_id, today=today)
@@ -96,12 +112,25 @@ def add_company(cli: Cli, name: str, fye_month: int) -> int:
     return int(cli.ok("company", "add", "--name", name, "--fiscal-year-end-month", str(fye_month))["id"])
 
 
-def open_case(cli: Cli, program: str, *, company: int, support: Sequence[int], lenders: Sequence[str] = (),
-              on: str, track: str | None = None, interim: bool = False, interval: int | None = None,
-              estimates: dict[str, int] | None = None, reuse_reason: str | None = None,
-              reuse_ground: str | None = None,
-              coordinator: str | None = None, council: str = COUNCIL, user: str = "tester",
-              application: bool = True) -> dict[str, Any]:
+def open_case(
+    cli: Cli,
+    program: str,
+    *,
+    company: int,
+    support: Sequence[int],
+    lenders: Sequence[str] = (),
+    on: str,
+    track: str | None = None,
+    interim: bool = False,
+    interval: int | None = None,
+    estimates: dict[str, int] | None = None,
+    reuse_reason: str | None = None,
+    reuse_ground: str | None = None,
+    coordinator: str | None = None,
+    council: str = COUNCIL,
+    user: str = "tester",
+    application: bool = True,
+) -> dict[str, Any]:
     """Open a case; with ``application`` (the default) its 利用申請書 is filed the same day, as every
     case needs one at ``apply`` (DOMAIN.md §11)."""
     args = ["case", "open", "--program", program, "--council", council, "--company", str(company), "--on", on]
@@ -140,14 +169,17 @@ def r405_lenders(w: World) -> list[str]:
 R405_ESTIMATES = {"plan": 3_300_000, "monitoring": 1_200_000}  # 1.2M ≤ ½ × 4.5M; plan > 450,000
 
 
-def open_early(cli: Cli, w: World, *, on: str = EARLY_DATES["open"], company: int | None = None,
-               **kw: Any) -> str:
+def open_early(
+    cli: Cli, w: World, *, on: str = EARLY_DATES["open"], company: int | None = None, **kw: Any
+) -> str:
     kw.setdefault("support", [w.tax])
     kw.setdefault("lenders", early_lenders(w))
     return str(open_case(cli, "early", company=company or w.company, on=on, **kw)["id"])
 
 
-def open_405(cli: Cli, w: World, *, on: str = R405_DATES["open"], company: int | None = None, **kw: Any) -> str:
+def open_405(
+    cli: Cli, w: World, *, on: str = R405_DATES["open"], company: int | None = None, **kw: Any
+) -> str:
     kw.setdefault("support", [w.tax])
     kw.setdefault("lenders", r405_lenders(w))
     kw.setdefault("estimates", dict(R405_ESTIMATES))
@@ -231,6 +263,7 @@ def drive_405(cli: Cli, w: World, target: str, dates: dict[str, str] | None = No
 
 # -- checks ---------------------------------------------------------------------------------------
 
+
 def assert_one_error_line(result: Result) -> str:
     """stderr is exactly one line starting 'error:'; no traceback anywhere."""
     assert "Traceback" not in result.err and "Traceback" not in result.out
@@ -279,14 +312,23 @@ def match_reasons(details: Sequence[str], expected: Sequence[Expectation]) -> No
     assert assign(0, frozenset()), f"reasons {details} do not match {expected}"
 
 
-def refused(cli: Cli, case_id: str, event: str, *args: str, today: str, expected: Sequence[Expectation],
-            on: str | None = None) -> dict[str, Any]:
+def refused(
+    cli: Cli,
+    case_id: str,
+    event: str,
+    *args: str,
+    today: str,
+    expected: Sequence[Expectation],
+    on: str | None = None,
+) -> dict[str, Any]:
     """Fire ``event`` expecting a refusal by rule: exit 1, one stderr line naming every reason, the JSON
     error object with every reason in ``details``, and nothing written."""
     before = show(cli, case_id, today=today)
     hist_before = history(cli, case_id)
     on_args = ["--on", on] if on else []
-    result = cli("case", "advance", case_id, event, *on_args, *agreed(event, args), "--format", "json", today=today)
+    result = cli(
+        "case", "advance", case_id, event, *on_args, *agreed(event, args), "--format", "json", today=today
+    )
     assert result.code == 1, (result.code, result.out, result.err)
     line = assert_one_error_line(result)
     body = assert_json_error(result)
@@ -296,7 +338,10 @@ def refused(cli: Cli, case_id: str, event: str, *args: str, today: str, expected
         assert reason in line, f"stderr does not name the reason {reason!r}: {line}"
     after = show(cli, case_id, today=today)
     assert (after["state"], after["version"], after["state_since"]) == (
-        before["state"], before["version"], before["state_since"])
+        before["state"],
+        before["version"],
+        before["state_since"],
+    )
     assert after["accepted_on"] == before["accepted_on"] and after["plan_date"] == before["plan_date"]
     assert after["validity_until"] == before["validity_until"]
     assert after["monitoring"] == before["monitoring"]
@@ -304,9 +349,19 @@ def refused(cli: Cli, case_id: str, event: str, *args: str, today: str, expected
     return body
 
 
-def check_moved(cli: Cli, case_id: str, *, event: str, source: str, target: str, on: str,
-                state_since: str, user: str = "tester", reason: str | None = None,
-                rows_before: int) -> dict[str, Any]:
+def check_moved(
+    cli: Cli,
+    case_id: str,
+    *,
+    event: str,
+    source: str,
+    target: str,
+    on: str,
+    state_since: str,
+    user: str = "tester",
+    reason: str | None = None,
+    rows_before: int,
+) -> dict[str, Any]:
     """After a successful event: state, state_since, and exactly one new history row describing it."""
     case = show(cli, case_id, today=on)
     assert case["state"] == target
@@ -329,5 +384,7 @@ def sessions(case: dict[str, Any]) -> list[tuple[int, str, str, str, str]]:
 
 def reject_plan_claim(cli: Cli, case_id: str, on: str) -> None:
     """Reject the case's open plan claim (`fee reject`)."""
-    claim = next(c for c in cli.ok("fee", "list", case_id) if c["component"] == "plan" and c["status"] == "claimed")
+    claim = next(
+        c for c in cli.ok("fee", "list", case_id) if c["component"] == "plan" and c["status"] == "claimed"
+    )
     cli.ok("fee", "reject", case_id, str(claim["id"]), "--reason", "領収書の不備", "--on", on, today=on)

@@ -56,11 +56,28 @@ assert set(ACTOR) == set(policy.ROLES)
 
 PREFIX = {"13": "東京", "27": "浪速"}  # company names per council, to spot a leak
 COUNCIL_NAME = {"13": "東京都中小企業活性化協議会", "27": "大阪府中小企業活性化協議会"}
-IMPORT_HEADER = ["案件番号", "事業", "枠", "協議会", "事業者", "法人番号", "決算月", "状態コード", "状態の開始日", "担当",
-                 "代表認定支援機関", "金融機関", "メイン行", "受付日", "利用決定日", "計画日"]
+IMPORT_HEADER = [
+    "案件番号",
+    "事業",
+    "枠",
+    "協議会",
+    "事業者",
+    "法人番号",
+    "決算月",
+    "状態コード",
+    "状態の開始日",
+    "担当",
+    "代表認定支援機関",
+    "金融機関",
+    "メイン行",
+    "受付日",
+    "利用決定日",
+    "計画日",
+]
 
 
 # -- running the CLI in-process, outside pytest's per-test capture --------------------------------
+
 
 class Runner(Cli):
     """tests.conftest.Cli (the real CLI in-process: same parser, same error handling) with its own capture
@@ -72,8 +89,9 @@ class Runner(Cli):
         self.config = config
         self.today = TODAY
 
-    def __call__(self, *args: str, today: str | None = None, user: str = TESTER,
-                 stdin: str | None = None) -> Result:
+    def __call__(
+        self, *args: str, today: str | None = None, user: str = TESTER, stdin: str | None = None
+    ) -> Result:
         out, err = io.BytesIO(), io.BytesIO()
         text_out = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
         text_err = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
@@ -81,8 +99,19 @@ class Runner(Cli):
         sys.stdout, sys.stderr = text_out, text_err
         sys.stdin = io.StringIO(stdin if stdin is not None else "")
         try:
-            code = run(["--db", self.db_url, "--config", str(self.config), "--today", today or self.today,
-                        "--user", user, *args])
+            code = run(
+                [
+                    "--db",
+                    self.db_url,
+                    "--config",
+                    str(self.config),
+                    "--today",
+                    today or self.today,
+                    "--user",
+                    user,
+                    *args,
+                ]
+            )
         finally:
             sys.stdout, sys.stderr, sys.stdin = saved
             for stream in (text_out, text_err):
@@ -92,6 +121,7 @@ class Runner(Cli):
 
 
 # -- the world -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Targets:
@@ -116,9 +146,16 @@ class Targets:
     def as_missing(self) -> Targets:
         """The same targets with every case id replaced by one that does not exist (and the import file by
         the same rows naming that id)."""
-        return replace(self, consult=self.missing, applied=self.missing, submitted=self.missing,
-                       claimed=self.missing, agreed=self.missing, monitor=self.missing,
-                       import_file=self.import_file.replace(".csv", "-missing.csv"))
+        return replace(
+            self,
+            consult=self.missing,
+            applied=self.missing,
+            submitted=self.missing,
+            claimed=self.missing,
+            agreed=self.missing,
+            monitor=self.missing,
+            import_file=self.import_file.replace(".csv", "-missing.csv"),
+        )
 
     def substitutions(self) -> list[tuple[str, str]]:
         missing = self.as_missing()
@@ -136,17 +173,46 @@ class Orgs:
 def write_config(path: Path) -> Path:
     """File transport, the weekly digest on, and a scheduler interval long enough that `doctor` never
     finds the last sweep too old while the module runs."""
-    path.write_text("\n".join([
-        "[mail]", 'transport = "file"', f'dir = "{(path.parent / "mail").as_posix()}"',
-        'from = "casetrack@council.example.jp"', "", "[digest]", "enabled = true", "",
-        "[scheduler]", "interval_seconds = 100000000", "",
-    ]), encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            [
+                "[mail]",
+                'transport = "file"',
+                f'dir = "{(path.parent / "mail").as_posix()}"',
+                'from = "casetrack@council.example.jp"',
+                "",
+                "[digest]",
+                "enabled = true",
+                "",
+                "[scheduler]",
+                "interval_seconds = 100000000",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 def write_import(path: Path, council: str, case_id: str = "") -> None:
-    row = [case_id, "early", "standard", council, f"{PREFIX[council]}取込商事", "", "3", "drafting", "2026-05-10", "",
-           "みなと税理士法人", "さくら銀行", "さくら銀行", "2026-04-01", "2026-05-10", ""]
+    row = [
+        case_id,
+        "early",
+        "standard",
+        council,
+        f"{PREFIX[council]}取込商事",
+        "",
+        "3",
+        "drafting",
+        "2026-05-10",
+        "",
+        "みなと税理士法人",
+        "さくら銀行",
+        "さくら銀行",
+        "2026-04-01",
+        "2026-05-10",
+        "",
+    ]
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows([IMPORT_HEADER, row])
     path.write_bytes(buf.getvalue().encode("utf-8-sig"))
@@ -154,14 +220,38 @@ def write_import(path: Path, council: str, case_id: str = "") -> None:
 
 def build_world(cli: Runner, folder: Path) -> tuple[dict[str, Targets], Orgs]:
     assert cli("init", "--admin", ADMIN, user=ADMIN).code == 0
-    cli.ok("user", "add", TESTER, "--council", "13", "--council", "27", "--council", "01", "--role", "supervisor",
-           user=ADMIN)
+    cli.ok(
+        "user",
+        "add",
+        TESTER,
+        "--council",
+        "13",
+        "--council",
+        "27",
+        "--council",
+        "01",
+        "--role",
+        "supervisor",
+        user=ADMIN,
+    )
     for council in (OWN, OTHER):
         for role in ("coordinator", "supervisor"):
             name = f"{'coord' if role == 'coordinator' else 'sup'}{council}"
-            cli.ok("user", "add", name, "--council", council, "--role", role, "--email",
-                   f"{name}@council.example.jp", user=ADMIN)
-    cli.ok("user", "add", "hq1", "--council", "00", "--role", "hq", "--email", "hq1@hq.example.jp", user=ADMIN)
+            cli.ok(
+                "user",
+                "add",
+                name,
+                "--council",
+                council,
+                "--role",
+                role,
+                "--email",
+                f"{name}@council.example.jp",
+                user=ADMIN,
+            )
+    cli.ok(
+        "user", "add", "hq1", "--council", "00", "--role", "hq", "--email", "hq1@hq.example.jp", user=ADMIN
+    )
     cli.ok("user", "add", "admin2", "--council", "00", "--role", "admin", user=ADMIN)
     # disabled staff: a coordinator of council 13 and an admin
     cli.ok("user", "add", "gone13", "--council", OWN, "--role", "coordinator", user=ADMIN)
@@ -170,16 +260,28 @@ def build_world(cli: Runner, folder: Path) -> tuple[dict[str, Targets], Orgs]:
     cli.ok("user", "disable", "retired", user=ADMIN)
 
     orgs = Orgs(
-        tax=cli.ok("org", "add", "--name", "みなと税理士法人", "--kind", "tax_accountant", "--certified",
-                   "--email", "office@minato-tax.example.jp")["id"],
+        tax=cli.ok(
+            "org",
+            "add",
+            "--name",
+            "みなと税理士法人",
+            "--kind",
+            "tax_accountant",
+            "--certified",
+            "--email",
+            "office@minato-tax.example.jp",
+        )["id"],
         bank_main=cli.ok("org", "add", "--name", "さくら銀行", "--kind", "bank", "--certified")["id"],
         bank_second=cli.ok("org", "add", "--name", "東都信用金庫", "--kind", "bank")["id"],
         bank_third=cli.ok("org", "add", "--name", "日本政策金融公庫", "--kind", "bank")["id"],
     )
 
     def company(council: str, what: str) -> int:
-        return int(cli.ok("company", "add", "--name", f"{PREFIX[council]}{what}株式会社",
-                          "--fiscal-year-end-month", "3")["id"])
+        return int(
+            cli.ok(
+                "company", "add", "--name", f"{PREFIX[council]}{what}株式会社", "--fiscal-year-end-month", "3"
+            )["id"]
+        )
 
     targets = {}
     for council in (OWN, OTHER):
@@ -190,22 +292,68 @@ def build_world(cli: Runner, folder: Path) -> tuple[dict[str, Targets], Orgs]:
         h.doc(cli, consult, "pre_consultation_letter", "2026-04-10")
         letter = folder / f"letter-{council}.pdf"
         letter.write_bytes(b"%PDF-1.7\n% letter of council " + council.encode() + b"\n")
-        filed_doc = int(cli.ok("doc", "add", consult, "pre_consultation_letter", "--on", "2026-04-10",
-                               "--file", str(letter), today="2026-04-10")["id"])
+        filed_doc = int(
+            cli.ok(
+                "doc",
+                "add",
+                consult,
+                "pre_consultation_letter",
+                "--on",
+                "2026-04-10",
+                "--file",
+                str(letter),
+                today="2026-04-10",
+            )["id"]
+        )
         applied = h.drive_early(cli, w, "applied", company=company(council, "申請"), **kw)
         submitted = h.drive_early(cli, w, "plan_submitted", company=company(council, "計画"), **kw)
         claimed = h.drive_early(cli, w, "payment_claimed", company=company(council, "請求"), **kw)
         agreed = h.drive_405(cli, w, "agreed", company=company(council, "合意"), **kw)
         monitor = h.drive_405(cli, w, "monitoring", company=company(council, "伴走"), **kw)
         session1 = h.show(cli, monitor)["monitoring"][0]
-        cli.ok("monitoring", "record", monitor, "1", "--held-on", session1["due_on"], today=session1["due_on"])
-        cli.ok("doc", "add", monitor, "monitoring_report", "--session", "1", "--on", session1["due_on"], today=session1["due_on"])
-        claim = cli.ok("fee", "claim", monitor, "monitoring", "--fee", "330000", "--session", "1",
-                       "--on", session1["due_on"], today=session1["due_on"])["id"]
+        cli.ok(
+            "monitoring", "record", monitor, "1", "--held-on", session1["due_on"], today=session1["due_on"]
+        )
+        cli.ok(
+            "doc",
+            "add",
+            monitor,
+            "monitoring_report",
+            "--session",
+            "1",
+            "--on",
+            session1["due_on"],
+            today=session1["due_on"],
+        )
+        claim = cli.ok(
+            "fee",
+            "claim",
+            monitor,
+            "monitoring",
+            "--fee",
+            "330000",
+            "--session",
+            "1",
+            "--on",
+            session1["due_on"],
+            today=session1["due_on"],
+        )["id"]
         import_file = folder / f"import-{council}.csv"
         write_import(import_file, council)
-        targets[council] = Targets(council, consult, applied, submitted, claimed, agreed, monitor, int(claim),
-                                   consult_company, str(import_file), f"{council}-2026-9999", filed_doc)
+        targets[council] = Targets(
+            council,
+            consult,
+            applied,
+            submitted,
+            claimed,
+            agreed,
+            monitor,
+            int(claim),
+            consult_company,
+            str(import_file),
+            f"{council}-2026-9999",
+            filed_doc,
+        )
     # the same import row naming an existing case id, and naming one that does not exist
     for council, t in targets.items():
         write_import(Path(t.import_file.replace(".csv", "-existing.csv")), council, t.consult)
@@ -213,7 +361,17 @@ def build_world(cli: Runner, folder: Path) -> tuple[dict[str, Targets], Orgs]:
 
     # closures to remove: one per council and one for every council
     for council in (OWN, OTHER):
-        cli.ok("calendar", "closure", "add", "2027-12-28", "--council", council, "--reason", "年末休業", user=ADMIN)
+        cli.ok(
+            "calendar",
+            "closure",
+            "add",
+            "2027-12-28",
+            "--council",
+            council,
+            "--reason",
+            "年末休業",
+            user=ADMIN,
+        )
     cli.ok("calendar", "closure", "add", "2027-12-29", "--reason", "年末休業", user=ADMIN)
     # outbox: a sweep as of 2027-06-01 (claim deadlines, the weekly digest) enqueued and delivered; then
     # one as of TODAY enqueued (session reminders, digests) but not yet delivered: pending mail of both
@@ -223,8 +381,12 @@ def build_world(cli: Runner, folder: Path) -> tuple[dict[str, Targets], Orgs]:
     from casetrack.services.reminders import enqueue_due
     from casetrack.settings import load_settings
 
-    ctx = services.Context(db_url=cli.db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN,
-                           settings=load_settings(str(cli.config)))
+    ctx = services.Context(
+        db_url=cli.db_url,
+        today=dt.date.fromisoformat(TODAY),
+        user=ADMIN,
+        settings=load_settings(str(cli.config)),
+    )
     assert enqueue_due(ctx, ctx.today) > 0
     outbox = cli.ok("outbox", "list", user=ADMIN)
     for council in (OWN, OTHER):
@@ -234,6 +396,7 @@ def build_world(cli: Runner, folder: Path) -> tuple[dict[str, Targets], Orgs]:
 
 
 # -- one database per backend, built once, restored from a template ------------------------------
+
 
 class Env:
     """The module's database: built once into a template and copied to the working database. A test that
@@ -257,7 +420,9 @@ class Env:
             self.base = sa.engine.make_url(os.environ[PG_ENV])
             tag = uuid.uuid4().hex[:10]
             self.template_name, self.work_name = f"ct_access_tpl_{tag}", f"ct_access_{tag}"
-            self.template_url = self.base.set(database=self.template_name).render_as_string(hide_password=False)
+            self.template_url = self.base.set(database=self.template_name).render_as_string(
+                hide_password=False
+            )
             self.url = self.base.set(database=self.work_name).render_as_string(hide_password=False)
             self._pg_admin(f'CREATE DATABASE "{self.template_name}"')
         builder = Runner(self.template_url, self.config)
@@ -273,8 +438,9 @@ class Env:
         self.tables = [t for t in meta.sorted_tables if t.name != "alembic_version"]
         assert {"cases", "outbox", "access_log", "app_user"} <= {t.name for t in self.tables}
         with self.engine.connect() as conn:
-            self.template_rows = {t.name: [dict(r) for r in conn.execute(sa.select(t)).mappings()]
-                                  for t in self.tables}
+            self.template_rows = {
+                t.name: [dict(r) for r in conn.execute(sa.select(t)).mappings()] for t in self.tables
+            }
         self.template_snapshot = self.snapshot()
 
     @property
@@ -307,8 +473,10 @@ class Env:
                 Path(f"{self.work}{suffix}").unlink(missing_ok=True)
             shutil.copyfile(self.template, self.work)
         else:
-            self._pg_admin(f'DROP DATABASE IF EXISTS "{self.work_name}" WITH (FORCE)',
-                           f'CREATE DATABASE "{self.work_name}" TEMPLATE "{self.template_name}"')
+            self._pg_admin(
+                f'DROP DATABASE IF EXISTS "{self.work_name}" WITH (FORCE)',
+                f'CREATE DATABASE "{self.work_name}" TEMPLATE "{self.template_name}"',
+            )
         self.dirty = False
 
     def _restore_tables(self, names: set[str]) -> None:
@@ -324,10 +492,15 @@ class Env:
                     if self.template_rows[table.name]:
                         conn.execute(table.insert(), self.template_rows[table.name])
                     if "id" in table.c and isinstance(table.c.id.type, sa.Integer):
-                        conn.execute(sa.text(
-                            "SELECT setval(seq, (SELECT coalesce(max(id), 0) + 1 FROM \"{t}\"), false) "
-                            "FROM pg_get_serial_sequence(:t, 'id') AS seq WHERE seq IS NOT NULL"
-                            .replace("{t}", table.name)), {"t": f'"{table.name}"'})
+                        conn.execute(
+                            sa.text(
+                                'SELECT setval(seq, (SELECT coalesce(max(id), 0) + 1 FROM "{t}"), false) '
+                                "FROM pg_get_serial_sequence(:t, 'id') AS seq WHERE seq IS NOT NULL".replace(
+                                    "{t}", table.name
+                                )
+                            ),
+                            {"t": f'"{table.name}"'},
+                        )
         self.dirty = False
 
     def fresh(self) -> Env:
@@ -345,8 +518,10 @@ class Env:
     def close(self) -> None:
         self._close_connections()
         if self.backend == "postgresql":
-            self._pg_admin(f'DROP DATABASE IF EXISTS "{self.work_name}" WITH (FORCE)',
-                           f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)')
+            self._pg_admin(
+                f'DROP DATABASE IF EXISTS "{self.work_name}" WITH (FORCE)',
+                f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)',
+            )
 
     def snapshot(self) -> Snapshot:
         """Every row of every table in key order; of the append-only access log, its count and last id."""
@@ -385,7 +560,9 @@ class Snapshot:
             for row in rows if table != "access_log" else ():
                 values = dict(zip(names, row, strict=True))
                 case_id = values.get(key) if key else None
-                if (case_id or "").startswith(council + "-") or (case_id is None and values.get("council") == council):
+                if (case_id or "").startswith(council + "-") or (
+                    case_id is None and values.get("council") == council
+                ):
                     mine.append(row)
             out[table] = mine
         return out
@@ -471,126 +648,337 @@ ROWS_: list[Row] = [
     case_row("case events", "case.read", lambda t, e, u: ["case", "events", t.applied]),
     case_row("fee list", "case.read", lambda t, e, u: ["fee", "list", t.monitor]),
     case_row("fee statement", "case.read", lambda t, e, u: ["fee", "statement", t.monitor], json=False),
-    case_row("monitoring list --case", "case.read", lambda t, e, u: ["monitoring", "list", "--case", t.monitor]),
-    case_row("workflow diagram --case", "case.read",
-             lambda t, e, u: ["workflow", "diagram", "405", "--case", t.monitor], json=False),
+    case_row(
+        "monitoring list --case", "case.read", lambda t, e, u: ["monitoring", "list", "--case", t.monitor]
+    ),
+    case_row(
+        "workflow diagram --case",
+        "case.read",
+        lambda t, e, u: ["workflow", "diagram", "405", "--case", t.monitor],
+        json=False,
+    ),
     # -- one case: adviser-side work and council decisions (the event's action comes from the policy)
-    case_row("case advance apply", policy.event_action("apply"),
-             lambda t, e, u: ["case", "advance", t.consult, "apply"], writes=True),
-    case_row("case advance accept", policy.event_action("accept"),
-             lambda t, e, u: ["case", "advance", t.applied, "accept"], writes=True),
-    case_row("case advance decide_payment", policy.event_action("decide_payment"),
-             lambda t, e, u: ["case", "advance", t.claimed, "decide_payment"], writes=True),
-    case_row("case estimate", "case.work", lambda t, e, u: ["case", "estimate", t.consult, "plan=300000"],
-             writes=True),
+    case_row(
+        "case advance apply",
+        policy.event_action("apply"),
+        lambda t, e, u: ["case", "advance", t.consult, "apply"],
+        writes=True,
+    ),
+    case_row(
+        "case advance accept",
+        policy.event_action("accept"),
+        lambda t, e, u: ["case", "advance", t.applied, "accept"],
+        writes=True,
+    ),
+    case_row(
+        "case advance decide_payment",
+        policy.event_action("decide_payment"),
+        lambda t, e, u: ["case", "advance", t.claimed, "decide_payment"],
+        writes=True,
+    ),
+    case_row(
+        "case estimate",
+        "case.work",
+        lambda t, e, u: ["case", "estimate", t.consult, "plan=300000"],
+        writes=True,
+    ),
     case_row("doc add", "case.work", lambda t, e, u: ["doc", "add", t.consult, "plan"], writes=True),
-    case_row("doc get", "case.read", lambda t, e, u: ["doc", "get", t.consult, str(t.filed_doc), "--out",
-                                                      str(Path(t.import_file).with_name(f"got-{u}.pdf"))]),
-    case_row("fee claim", "case.work", lambda t, e, u: ["fee", "claim", t.submitted, "plan", "--fee", "200000"],
-             writes=True),
-    case_row("fee decide", "case.decide", lambda t, e, u: ["fee", "decide", t.monitor, str(t.claim)], writes=True),
-    case_row("fee reject", "case.decide",
-             lambda t, e, u: ["fee", "reject", t.monitor, str(t.claim), "--reason", "領収書の不備"], writes=True),
-    case_row("monitoring record", "case.work",
-             lambda t, e, u: ["monitoring", "record", t.monitor, "2", "--held-on", TODAY], writes=True),
-    case_row("monitoring waive", "case.decide",
-             lambda t, e, u: ["monitoring", "waive", t.monitor, "3", "--reason", "事業者の事情"], writes=True),
-    case_row("monitoring schedule", "case.work",
-             lambda t, e, u: ["monitoring", "schedule", t.agreed, *SCHEDULE], writes=True),
-    case_row("case assign", "case.assign",
-             lambda t, e, u: ["case", "assign", t.consult, "--coordinator", f"sup{t.council}"], writes=True),
+    case_row(
+        "doc get",
+        "case.read",
+        lambda t, e, u: [
+            "doc",
+            "get",
+            t.consult,
+            str(t.filed_doc),
+            "--out",
+            str(Path(t.import_file).with_name(f"got-{u}.pdf")),
+        ],
+    ),
+    case_row(
+        "fee claim",
+        "case.work",
+        lambda t, e, u: ["fee", "claim", t.submitted, "plan", "--fee", "200000"],
+        writes=True,
+    ),
+    case_row(
+        "fee decide", "case.decide", lambda t, e, u: ["fee", "decide", t.monitor, str(t.claim)], writes=True
+    ),
+    case_row(
+        "fee reject",
+        "case.decide",
+        lambda t, e, u: ["fee", "reject", t.monitor, str(t.claim), "--reason", "領収書の不備"],
+        writes=True,
+    ),
+    case_row(
+        "monitoring record",
+        "case.work",
+        lambda t, e, u: ["monitoring", "record", t.monitor, "2", "--held-on", TODAY],
+        writes=True,
+    ),
+    case_row(
+        "monitoring waive",
+        "case.decide",
+        lambda t, e, u: ["monitoring", "waive", t.monitor, "3", "--reason", "事業者の事情"],
+        writes=True,
+    ),
+    case_row(
+        "monitoring schedule",
+        "case.work",
+        lambda t, e, u: ["monitoring", "schedule", t.agreed, *SCHEDULE],
+        writes=True,
+    ),
+    case_row(
+        "case assign",
+        "case.assign",
+        lambda t, e, u: ["case", "assign", t.consult, "--coordinator", f"sup{t.council}"],
+        writes=True,
+    ),
     # correcting a history row: reading the case, then the right to the corrected row's event
-    Row("case correct (adviser row)", ("case.read", LOOKUP, policy.event_action("apply")),
-        lambda t, e, u: ["case", "correct", t.applied, "2", "--note", "申込日の訂正"], writes=True),
-    Row("case correct (decision row)", ("case.read", LOOKUP, policy.event_action("accept")),
-        lambda t, e, u: ["case", "correct", t.submitted, "3", "--note", "利用決定日の訂正"], writes=True),
+    Row(
+        "case correct (adviser row)",
+        ("case.read", LOOKUP, policy.event_action("apply")),
+        lambda t, e, u: ["case", "correct", t.applied, "2", "--note", "申込日の訂正"],
+        writes=True,
+    ),
+    Row(
+        "case correct (decision row)",
+        ("case.read", LOOKUP, policy.event_action("accept")),
+        lambda t, e, u: ["case", "correct", t.submitted, "3", "--note", "利用決定日の訂正"],
+        writes=True,
+    ),
     # -- create or change something in a council
-    Row("case open", ("case.open", COUNCIL),
-        lambda t, e, u: ["case", "open", "--program", "early", "--council", t.council, "--company", str(t.company),
-                         "--support-org", str(e.orgs.tax), "--lender", f"{e.orgs.bank_main}:main"], writes=True),
+    Row(
+        "case open",
+        ("case.open", COUNCIL),
+        lambda t, e, u: [
+            "case",
+            "open",
+            "--program",
+            "early",
+            "--council",
+            t.council,
+            "--company",
+            str(t.company),
+            "--support-org",
+            str(e.orgs.tax),
+            "--lender",
+            f"{e.orgs.bank_main}:main",
+        ],
+        writes=True,
+    ),
     Row("import cases", ("case.open", ROWS), lambda t, e, u: ["import", "cases", t.import_file], writes=True),
-    Row("calendar closure add", ("settings.write", COUNCIL),
-        lambda t, e, u: ["calendar", "closure", "add", "2027-12-01", "--council", t.council, "--reason", "臨時休業"],
-        writes=True),
-    Row("calendar closure remove", ("settings.write", COUNCIL),
-        lambda t, e, u: ["calendar", "closure", "remove", "2027-12-28", "--council", t.council], writes=True),
-    Row("user add", ("user.manage", COUNCIL),
+    Row(
+        "calendar closure add",
+        ("settings.write", COUNCIL),
+        lambda t, e, u: [
+            "calendar",
+            "closure",
+            "add",
+            "2027-12-01",
+            "--council",
+            t.council,
+            "--reason",
+            "臨時休業",
+        ],
+        writes=True,
+    ),
+    Row(
+        "calendar closure remove",
+        ("settings.write", COUNCIL),
+        lambda t, e, u: ["calendar", "closure", "remove", "2027-12-28", "--council", t.council],
+        writes=True,
+    ),
+    Row(
+        "user add",
+        ("user.manage", COUNCIL),
         lambda t, e, u: ["user", "add", f"new{t.council}", "--council", t.council, "--role", "coordinator"],
-        writes=True),
-    Row("user disable", ("user.manage", COUNCIL), lambda t, e, u: ["user", "disable", _other_user(t, u)],
-        writes=True),
-    Row("user enable", ("user.manage", COUNCIL), lambda t, e, u: ["user", "enable", _other_user(t, u)],
-        writes=True),
-    Row("user set-password (another user)", ("user.manage", COUNCIL),
-        lambda t, e, u: ["user", "set-password", _other_user(t, u)], writes=True, stdin=PASSWORD + "\n"),
-    Row("user edit (another user)", ("user.manage", COUNCIL),
-        lambda t, e, u: ["user", "edit", _other_user(t, u), "--display-name", "別名 花子"], writes=True),
-    Row("user history (another user)", ("user.manage", COUNCIL),
-        lambda t, e, u: ["user", "history", _other_user(t, u)]),
+        writes=True,
+    ),
+    Row(
+        "user disable",
+        ("user.manage", COUNCIL),
+        lambda t, e, u: ["user", "disable", _other_user(t, u)],
+        writes=True,
+    ),
+    Row(
+        "user enable",
+        ("user.manage", COUNCIL),
+        lambda t, e, u: ["user", "enable", _other_user(t, u)],
+        writes=True,
+    ),
+    Row(
+        "user set-password (another user)",
+        ("user.manage", COUNCIL),
+        lambda t, e, u: ["user", "set-password", _other_user(t, u)],
+        writes=True,
+        stdin=PASSWORD + "\n",
+    ),
+    Row(
+        "user edit (another user)",
+        ("user.manage", COUNCIL),
+        lambda t, e, u: ["user", "edit", _other_user(t, u), "--display-name", "別名 花子"],
+        writes=True,
+    ),
+    Row(
+        "user history (another user)",
+        ("user.manage", COUNCIL),
+        lambda t, e, u: ["user", "history", _other_user(t, u)],
+    ),
     # -- listings filtered on a council
-    Row("case list --council", ("case.read", FILTER), lambda t, e, u: ["case", "list", "--council", t.council]),
-    Row("monitoring list --council", ("case.read", FILTER),
-        lambda t, e, u: ["monitoring", "list", "--council", t.council]),
-    Row("audit stalled --council", ("case.read", FILTER),
-        lambda t, e, u: ["audit", "stalled", "--council", t.council]),
-    Row("caseload --council", ("case.read", FILTER),
-        lambda t, e, u: ["caseload", "--council", t.council, "--by", "coordinator"]),
+    Row(
+        "case list --council", ("case.read", FILTER), lambda t, e, u: ["case", "list", "--council", t.council]
+    ),
+    Row(
+        "monitoring list --council",
+        ("case.read", FILTER),
+        lambda t, e, u: ["monitoring", "list", "--council", t.council],
+    ),
+    Row(
+        "audit stalled --council",
+        ("case.read", FILTER),
+        lambda t, e, u: ["audit", "stalled", "--council", t.council],
+    ),
+    Row(
+        "caseload --council",
+        ("case.read", FILTER),
+        lambda t, e, u: ["caseload", "--council", t.council, "--by", "coordinator"],
+    ),
     # what-if names the council it replays (like a closure of that council): out of reach is exit 5
-    Row("whatif --council", ("case.read", COUNCIL),
-        lambda t, e, u: ["whatif", "--closure", "2027-03-31", "--council", t.council]),
-    Row("case reassign --council", ("case.reassign", FILTER),
-        lambda t, e, u: ["case", "reassign", "--from", f"coord{t.council}", "--to", f"sup{t.council}",
-                         "--council", t.council], writes=True),
-    Row("audit verify --council", ("audit.verify", FILTER),
-        lambda t, e, u: ["audit", "verify", "--council", t.council]),
-    *(Row(f"export {what} --council", ("case.export", FILTER),
-          lambda t, e, u, what=what: ["export", what, "--council", t.council], json=False)
-      for what in ("cases", "monitoring", "findings")),
+    Row(
+        "whatif --council",
+        ("case.read", COUNCIL),
+        lambda t, e, u: ["whatif", "--closure", "2027-03-31", "--council", t.council],
+    ),
+    Row(
+        "case reassign --council",
+        ("case.reassign", FILTER),
+        lambda t, e, u: [
+            "case",
+            "reassign",
+            "--from",
+            f"coord{t.council}",
+            "--to",
+            f"sup{t.council}",
+            "--council",
+            t.council,
+        ],
+        writes=True,
+    ),
+    Row(
+        "audit verify --council",
+        ("audit.verify", FILTER),
+        lambda t, e, u: ["audit", "verify", "--council", t.council],
+    ),
+    *(
+        Row(
+            f"export {what} --council",
+            ("case.export", FILTER),
+            lambda t, e, u, what=what: ["export", what, "--council", t.council],
+            json=False,
+        )
+        for what in ("cases", "monitoring", "findings")
+    ),
     # -- no council to name
-    *(Row(name, (action,), argv, sided=False, **kw) for name, action, argv, kw in [
-        ("council list", "registry.read", lambda t, e, u: ["council", "list"], {}),
-        ("company list", "registry.read", lambda t, e, u: ["company", "list"], {}),
-        ("org list", "registry.read", lambda t, e, u: ["org", "list"], {}),
-        ("calendar closure list", "registry.read", lambda t, e, u: ["calendar", "closure", "list"], {}),
-        ("company add", "registry.write",
-         lambda t, e, u: ["company", "add", "--name", "新規登録株式会社", "--fiscal-year-end-month", "3"],
-         {"writes": True}),
-        ("org add", "registry.write", lambda t, e, u: ["org", "add", "--name", "新規税理士事務所", "--kind", "tax_accountant"],
-         {"writes": True}),
-        ("company edit", "registry.write",
-         lambda t, e, u: ["company", "edit", str(t.company), "--phone", "03-1111-2222"], {"writes": True}),
-        ("company history", "registry.read", lambda t, e, u: ["company", "history", str(t.company)], {}),
-        ("org edit", "registry.write",
-         lambda t, e, u: ["org", "edit", str(e.orgs.tax), "--phone", "03-1111-2222"], {"writes": True}),
-        ("org history", "registry.read", lambda t, e, u: ["org", "history", str(e.orgs.tax)], {}),
-        ("user list", "user.read", lambda t, e, u: ["user", "list"], {}),
-        ("user set-password (self)", "user.self", lambda t, e, u: ["user", "set-password", u],
-         {"writes": True, "stdin": PASSWORD + "\n"}),
-        ("user edit (self)", "user.self", lambda t, e, u: ["user", "edit", u, "--display-name", "自分 太郎"],
-         {"writes": True}),
-        ("user history (self)", "user.self", lambda t, e, u: ["user", "history", u], {}),
-        ("outbox retry --dead", "outbox.retry", lambda t, e, u: ["outbox", "retry", "--dead"], {"writes": True}),
-        ("audit access", "access.read", lambda t, e, u: ["audit", "access"], {}),
-        ("remind run", "remind.run", lambda t, e, u: ["remind", "run"], {"writes": True}),
-        ("remind run --dry-run", "remind.run", lambda t, e, u: ["remind", "run", "--dry-run"], {}),
-        ("outbox list", "outbox.read", lambda t, e, u: ["outbox", "list"], {}),
-        ("init", "system.init", lambda t, e, u: ["init"], {"writes": True}),
-        ("doctor", "system.doctor", lambda t, e, u: ["doctor"], {}),
-        ("scheduler run", "scheduler.run", lambda t, e, u: ["scheduler", "run", "--interval", "3600"],
-         {"json": False}),
-    ]),
-    Row("calendar closure add (every council)", ("settings.write", EVERY),
-        lambda t, e, u: ["calendar", "closure", "add", "2027-12-02", "--reason", "臨時休業"], writes=True, sided=False),
-    Row("calendar closure remove (every council)", ("settings.write", EVERY),
-        lambda t, e, u: ["calendar", "closure", "remove", "2027-12-29"], writes=True, sided=False),
+    *(
+        Row(name, (action,), argv, sided=False, **kw)
+        for name, action, argv, kw in [
+            ("council list", "registry.read", lambda t, e, u: ["council", "list"], {}),
+            ("company list", "registry.read", lambda t, e, u: ["company", "list"], {}),
+            ("org list", "registry.read", lambda t, e, u: ["org", "list"], {}),
+            ("calendar closure list", "registry.read", lambda t, e, u: ["calendar", "closure", "list"], {}),
+            (
+                "company add",
+                "registry.write",
+                lambda t, e, u: [
+                    "company",
+                    "add",
+                    "--name",
+                    "新規登録株式会社",
+                    "--fiscal-year-end-month",
+                    "3",
+                ],
+                {"writes": True},
+            ),
+            (
+                "org add",
+                "registry.write",
+                lambda t, e, u: ["org", "add", "--name", "新規税理士事務所", "--kind", "tax_accountant"],
+                {"writes": True},
+            ),
+            (
+                "company edit",
+                "registry.write",
+                lambda t, e, u: ["company", "edit", str(t.company), "--phone", "03-1111-2222"],
+                {"writes": True},
+            ),
+            ("company history", "registry.read", lambda t, e, u: ["company", "history", str(t.company)], {}),
+            (
+                "org edit",
+                "registry.write",
+                lambda t, e, u: ["org", "edit", str(e.orgs.tax), "--phone", "03-1111-2222"],
+                {"writes": True},
+            ),
+            ("org history", "registry.read", lambda t, e, u: ["org", "history", str(e.orgs.tax)], {}),
+            ("user list", "user.read", lambda t, e, u: ["user", "list"], {}),
+            (
+                "user set-password (self)",
+                "user.self",
+                lambda t, e, u: ["user", "set-password", u],
+                {"writes": True, "stdin": PASSWORD + "\n"},
+            ),
+            (
+                "user edit (self)",
+                "user.self",
+                lambda t, e, u: ["user", "edit", u, "--display-name", "自分 太郎"],
+                {"writes": True},
+            ),
+            ("user history (self)", "user.self", lambda t, e, u: ["user", "history", u], {}),
+            (
+                "outbox retry --dead",
+                "outbox.retry",
+                lambda t, e, u: ["outbox", "retry", "--dead"],
+                {"writes": True},
+            ),
+            ("audit access", "access.read", lambda t, e, u: ["audit", "access"], {}),
+            ("remind run", "remind.run", lambda t, e, u: ["remind", "run"], {"writes": True}),
+            ("remind run --dry-run", "remind.run", lambda t, e, u: ["remind", "run", "--dry-run"], {}),
+            ("outbox list", "outbox.read", lambda t, e, u: ["outbox", "list"], {}),
+            ("init", "system.init", lambda t, e, u: ["init"], {"writes": True}),
+            ("doctor", "system.doctor", lambda t, e, u: ["doctor"], {}),
+            (
+                "scheduler run",
+                "scheduler.run",
+                lambda t, e, u: ["scheduler", "run", "--interval", "3600"],
+                {"json": False},
+            ),
+        ]
+    ),
+    Row(
+        "calendar closure add (every council)",
+        ("settings.write", EVERY),
+        lambda t, e, u: ["calendar", "closure", "add", "2027-12-02", "--reason", "臨時休業"],
+        writes=True,
+        sided=False,
+    ),
+    Row(
+        "calendar closure remove (every council)",
+        ("settings.write", EVERY),
+        lambda t, e, u: ["calendar", "closure", "remove", "2027-12-29"],
+        writes=True,
+        sided=False,
+    ),
     # -- shipped files only: the policy table and the workflows (no database, so no user to check)
-    *(Row(name, STATIC, argv, sided=False, json=fmt) for name, argv, fmt in [
-        ("policy show", lambda t, e, u: ["policy", "show"], True),
-        ("workflow list", lambda t, e, u: ["workflow", "list"], True),
-        ("workflow show", lambda t, e, u: ["workflow", "show", "early"], True),
-        ("workflow validate", lambda t, e, u: ["workflow", "validate"], True),
-        ("workflow diagram", lambda t, e, u: ["workflow", "diagram", "early"], False),
-    ]),
+    *(
+        Row(name, STATIC, argv, sided=False, json=fmt)
+        for name, argv, fmt in [
+            ("policy show", lambda t, e, u: ["policy", "show"], True),
+            ("workflow list", lambda t, e, u: ["workflow", "list"], True),
+            ("workflow show", lambda t, e, u: ["workflow", "show", "early"], True),
+            ("workflow validate", lambda t, e, u: ["workflow", "validate"], True),
+            ("workflow diagram", lambda t, e, u: ["workflow", "diagram", "early"], False),
+        ]
+    ),
 ]
 assert len({r.name for r in ROWS_}) == len(ROWS_)
 
@@ -603,7 +991,7 @@ NOT_IN_MATRIX = {"serve", "demo"}
 def matrix() -> Iterator[Any]:
     for row in ROWS_:
         for role in policy.ROLES:
-            for side in ((OWN, OTHER) if row.sided else (OWN,)):
+            for side in (OWN, OTHER) if row.sided else (OWN,):
                 code = expected(row, role, side)
                 if row.name in LONG_RUNNING and code == 0:
                     continue
@@ -629,6 +1017,7 @@ def assert_error_shape(result: Result, row: Row, slug: str) -> None:
 
 
 # -- tests ------------------------------------------------------------------------------------------
+
 
 def command_of(argv: list[str]) -> str:
     """The command path ``argv`` runs ("case show", "export"), read off the click tree."""
@@ -671,14 +1060,15 @@ def test_access_matrix(world: Env, row: Row, role: str, side: str, code: int) ->
     before = world.snapshot()
     result = invoke(world, row, targets, user)
     after = world.snapshot()
-    assert result.code == code, (f"{row.name} as {role} ({user}) on council {side}: expected exit {code}, got "
-                                 f"{result.code}\nstdout: {result.out[:800]}\nstderr: {result.err}")
+    assert result.code == code, (
+        f"{row.name} as {role} ({user}) on council {side}: expected exit {code}, got "
+        f"{result.code}\nstdout: {result.out[:800]}\nstderr: {result.err}"
+    )
     if code in (4, 5):
         assert_error_shape(result, row, "not_found" if code == 4 else "not_permitted")
     if code != 0 or not row.writes:
         # refused: nothing written, not even an access-log row; an allowed read: only access-log rows
-        changed = before.diff(after) if code != 0 else [
-            t for t in before.diff(after) if t != "access_log"]
+        changed = before.diff(after) if code != 0 else [t for t in before.diff(after) if t != "access_log"]
         assert not changed, f"{row.name} as {role} (exit {result.code}) changed {changed}"
     if code == 2:  # an import row of a council out of reach: reported, row by row
         body = json.loads(result.out)
@@ -686,7 +1076,8 @@ def test_access_matrix(world: Env, row: Row, role: str, side: str, code: int) ->
         assert any(d.startswith("row 2:") and f"協議会 {side}" in d for d in body["details"]), body["details"]
     if policy.REACH[role] == policy.OWN:
         assert before.council_rows(OTHER) == after.council_rows(OTHER), (
-            f"{row.name} as {role} of council {OWN} changed rows of council {OTHER}")
+            f"{row.name} as {role} of council {OWN} changed rows of council {OTHER}"
+        )
     if side == OTHER and policy.REACH[role] == policy.OWN:
         if row.scope_step in (LOOKUP, ROWS):  # exactly what a case id that does not exist gives
             ghost = invoke(world, row, targets.as_missing(), user)
@@ -698,7 +1089,9 @@ def test_access_matrix(world: Env, row: Row, role: str, side: str, code: int) ->
         if row.scope_step == FILTER and code == 0:
             assert_no_rows(row, result)
     elif row.scope_step == FILTER and code == 0:
-        assert has_rows(row, result), f"{row.name} as {role} found nothing in council {side}: {result.out[:300]}"
+        assert has_rows(row, result), (
+            f"{row.name} as {role} found nothing in council {side}: {result.out[:300]}"
+        )
     world.settle()
 
 
@@ -730,6 +1123,7 @@ def has_rows(row: Row, result: Result) -> bool:
 
 # -- no row of another council leaks --------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Listing:
     name: str
@@ -743,14 +1137,23 @@ LISTINGS = [
     Listing("case list", "case.read", ["case", "list"]),
     Listing("monitoring list", "case.read", ["monitoring", "list"]),
     Listing("audit stalled", "case.read", ["audit", "stalled"]),
-    *(Listing(f"caseload --by {by}", "case.read", ["caseload", "--by", by], shows=by in ("coordinator", "council"))
-      for by in ("state", "coordinator", "program", "council")),
+    *(
+        Listing(
+            f"caseload --by {by}",
+            "case.read",
+            ["caseload", "--by", by],
+            shows=by in ("coordinator", "council"),
+        )
+        for by in ("state", "coordinator", "program", "council")
+    ),
     Listing("audit verify", "audit.verify", ["audit", "verify"], shows=False),
     Listing("outbox list", "outbox.read", ["outbox", "list"]),
     Listing("outbox list --status pending", "outbox.read", ["outbox", "list", "--status", "pending"]),
     Listing("user list", "user.read", ["user", "list"]),
-    *(Listing(f"export {what}", "case.export", ["export", what], json=False)
-      for what in ("cases", "monitoring", "findings")),
+    *(
+        Listing(f"export {what}", "case.export", ["export", what], json=False)
+        for what in ("cases", "monitoring", "findings")
+    ),
     Listing("export cases --redact", "case.export", ["export", "cases", "--redact"], json=False),
 ]
 
@@ -759,9 +1162,17 @@ def markers(world: Env, council: str) -> set[str]:
     """Text that only a row of ``council`` carries: its case ids, its companies, its council's name and
     its own staff (names and e-mail addresses)."""
     t = world.targets[council]
-    companies = {f"{PREFIX[council]}{what}株式会社" for what in ("相談", "申請", "計画", "請求", "合意", "伴走")}
+    companies = {
+        f"{PREFIX[council]}{what}株式会社" for what in ("相談", "申請", "計画", "請求", "合意", "伴走")
+    }
     staff = {f"coord{council}", f"sup{council}"}
-    return {*t.case_ids(), *companies, COUNCIL_NAME[council], *staff, *(f"{s}@council.example.jp" for s in staff)}
+    return {
+        *t.case_ids(),
+        *companies,
+        COUNCIL_NAME[council],
+        *staff,
+        *(f"{s}@council.example.jp" for s in staff),
+    }
 
 
 def text_marks(world: Env, council: str, text: str) -> list[str]:
@@ -794,8 +1205,12 @@ def marks(world: Env, council: str, listing: Listing, text: str) -> list[str]:
     return found + [f"協議会={row['協議会']}" for row in _csv(text) if row.get("協議会") == council]
 
 
-ACTORS_BY_COUNCIL = [("coord13", "coordinator", "13", "27"), ("sup13", "supervisor", "13", "27"),
-                     ("coord27", "coordinator", "27", "13"), ("sup27", "supervisor", "27", "13")]
+ACTORS_BY_COUNCIL = [
+    ("coord13", "coordinator", "13", "27"),
+    ("sup13", "supervisor", "13", "27"),
+    ("coord27", "coordinator", "27", "13"),
+    ("sup27", "supervisor", "27", "13"),
+]
 
 
 @pytest.mark.parametrize("listing", LISTINGS, ids=[x.name.replace(" ", "_") for x in LISTINGS])
@@ -810,7 +1225,9 @@ def test_no_row_of_another_council_leaks(world: Env, listing: Listing) -> None:
             leaked = marks(world, other, listing, result.out)
             assert not leaked, f"{listing.name} as {user} shows council {other}: {leaked}"
             if listing.shows:
-                assert marks(world, own, listing, result.out), f"{listing.name} as {user} shows nothing of {own}"
+                assert marks(world, own, listing, result.out), (
+                    f"{listing.name} as {user} shows nothing of {own}"
+                )
     for role in ("hq", "admin"):  # reach `all`
         result = world.cli(*listing.argv, *fmt, user=ACTOR[role])
         assert result.code == (0 if policy.allows(role, listing.action) else 5), (role, result.err)
@@ -823,8 +1240,10 @@ def test_no_row_of_another_council_leaks(world: Env, listing: Listing) -> None:
 
 
 def test_audit_verify_checks_exactly_the_councils_in_reach(world: Env) -> None:
-    checked = {user: world.cli.ok("audit", "verify", user=user)["checked"]
-               for user in ("sup13", "coord27", "hq1", "admin2")}
+    checked = {
+        user: world.cli.ok("audit", "verify", user=user)["checked"]
+        for user in ("sup13", "coord27", "hq1", "admin2")
+    }
     assert checked["sup13"] > 0 and checked["coord27"] > 0
     assert checked["sup13"] + checked["coord27"] == checked["hq1"] == checked["admin2"]
     world.settle()
@@ -858,8 +1277,9 @@ def test_an_import_row_naming_another_councils_case_reads_like_a_missing_one(wor
     assert norm == ghost.json["details"]
     # while its own council's existing id is reported as such
     own = world.targets[OWN]
-    mine = world.cli("import", "cases", own.import_file.replace(".csv", "-existing.csv"), "--format", "json",
-                     user="sup13")
+    mine = world.cli(
+        "import", "cases", own.import_file.replace(".csv", "-existing.csv"), "--format", "json", user="sup13"
+    )
     assert mine.code == 2 and any("already exists" in d for d in mine.json["details"])
     world.settle()
 
@@ -889,8 +1309,13 @@ def test_a_user_disabled_by_an_admin_can_do_nothing_more(world: Env) -> None:
     cli = world.cli
     assert cli.ok("case", "list", user="coord13")
     assert cli.ok("user", "disable", "coord13", user=ADMIN) == {"name": "coord13", "active": False}
-    for args in (["case", "list"], ["case", "show", world.targets[OWN].consult], ["outbox", "list"],
-                 ["doc", "add", world.targets[OWN].consult, "plan"], ["user", "set-password", "coord13"]):
+    for args in (
+        ["case", "list"],
+        ["case", "show", world.targets[OWN].consult],
+        ["outbox", "list"],
+        ["doc", "add", world.targets[OWN].consult, "plan"],
+        ["user", "set-password", "coord13"],
+    ):
         before = world.snapshot()
         result = cli(*args, "--format", "json", user="coord13", stdin=PASSWORD + "\n")
         assert result.code == 5, (args, result.err)
@@ -918,15 +1343,19 @@ def test_the_last_active_admin_cannot_be_disabled(world: Env) -> None:
 
 # -- a council's sweep and the other councils' mail -----------------------------------------------
 
+
 def test_a_councils_sweep_delivers_only_its_councils_mail(world: Env) -> None:
     """`remind run` by council 13's staff sends council 13's pending mail and leaves council 27's pending
     mail alone: neither sent by the wrong council's sweep nor dropped as if its item were done."""
     cli = world.cli
 
     def pending(council: str) -> list[dict[str, Any]]:
-        return [r for r in cli.ok("outbox", "list", "--status", "pending", user=ADMIN)
-                if (r["case_id"] or "").startswith(council + "-")
-                or (r["case_id"] is None and f"coord{council}@" in (r["to_addr"] or ""))]
+        return [
+            r
+            for r in cli.ok("outbox", "list", "--status", "pending", user=ADMIN)
+            if (r["case_id"] or "").startswith(council + "-")
+            or (r["case_id"] is None and f"coord{council}@" in (r["to_addr"] or ""))
+        ]
 
     mine, theirs = pending(OWN), pending(OTHER)
     assert mine and theirs
@@ -942,4 +1371,3 @@ def test_a_councils_sweep_delivers_only_its_councils_mail(world: Env) -> None:
     statuses = {r["id"]: r["status"] for r in cli.ok("outbox", "list", user=ADMIN)}
     assert all(statuses[r["id"]] == "sent" for r in theirs)
     world.settle()
-

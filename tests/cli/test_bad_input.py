@@ -50,15 +50,19 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> Result:
 
 # -- not found: exit 4 ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args", [
-    ["case", "show", UNKNOWN_CASE],
-    ["case", "history", UNKNOWN_CASE],
-    ["case", "events", UNKNOWN_CASE],
-    ["case", "advance", UNKNOWN_CASE, "apply", "--on", "2026-04-10"],
-    ["doc", "add", UNKNOWN_CASE, "plan", "--on", "2026-04-10"],
-    ["fee", "claim", UNKNOWN_CASE, "plan", "--fee", "100000"],
-    ["monitoring", "list", "--case", UNKNOWN_CASE],
-])
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["case", "show", UNKNOWN_CASE],
+        ["case", "history", UNKNOWN_CASE],
+        ["case", "events", UNKNOWN_CASE],
+        ["case", "advance", UNKNOWN_CASE, "apply", "--on", "2026-04-10"],
+        ["doc", "add", UNKNOWN_CASE, "plan", "--on", "2026-04-10"],
+        ["fee", "claim", UNKNOWN_CASE, "plan", "--fee", "100000"],
+        ["monitoring", "list", "--case", UNKNOWN_CASE],
+    ],
+)
 def test_unknown_case(cli: Cli, world: World, args: list[str]) -> None:
     cid = open_early(cli, world)
     body = bad(cli, *args, code=4)
@@ -75,20 +79,45 @@ def test_unknown_claim_and_session(cli: Cli, world: World) -> None:
     assert after["version"] == before["version"] and after["monitoring"] == before["monitoring"]
 
 
-@pytest.mark.parametrize(("what", "needle"), [
-    ("company", "999"),
-    ("support_org", "998"),
-    ("lender", "997"),
-    ("council", "99"),
-    ("coordinator", "nobody"),
-])
+@pytest.mark.parametrize(
+    ("what", "needle"),
+    [
+        ("company", "999"),
+        ("support_org", "998"),
+        ("lender", "997"),
+        ("council", "99"),
+        ("coordinator", "nobody"),
+    ],
+)
 def test_case_open_with_unknown_reference(cli: Cli, world: World, what: str, needle: str) -> None:
-    opts = {"company": str(world.company), "support_org": str(world.tax), "lender": f"{world.bank_main}:main",
-            "council": "13", "coordinator": "sato"}
+    opts = {
+        "company": str(world.company),
+        "support_org": str(world.tax),
+        "lender": f"{world.bank_main}:main",
+        "council": "13",
+        "coordinator": "sato",
+    }
     opts[what] = needle
-    body = bad(cli, "case", "open", "--program", "early", "--council", opts["council"], "--company",
-               opts["company"], "--support-org", opts["support_org"], "--lender", opts["lender"],
-               "--coordinator", opts["coordinator"], "--on", "2026-04-01", code=4)
+    body = bad(
+        cli,
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        opts["council"],
+        "--company",
+        opts["company"],
+        "--support-org",
+        opts["support_org"],
+        "--lender",
+        opts["lender"],
+        "--coordinator",
+        opts["coordinator"],
+        "--on",
+        "2026-04-01",
+        code=4,
+    )
     assert needle in body["error"]
     assert case_count(cli) == 0
 
@@ -102,8 +131,11 @@ def test_user_add_with_unknown_council(cli: Cli, world: World) -> None:
 
 # -- bad input: exit 2 ------------------------------------------------------------------------------
 
+
 # (2026/04/10 and 令和8年4月10日 are dates as offices type them: tests/cli/test_office_input.py)
-@pytest.mark.parametrize("value", ["2026-13-01", "20260410", "2026-02-30", "april", "平成31年5月1日", "R8.2.30"])
+@pytest.mark.parametrize(
+    "value", ["2026-13-01", "20260410", "2026-02-30", "april", "平成31年5月1日", "R8.2.30"]
+)
 def test_malformed_on_date(cli: Cli, world: World, value: str) -> None:
     cid = drive_early(cli, world, "applied")
     before, rows = show(cli, cid), history(cli, cid)
@@ -116,22 +148,48 @@ def test_malformed_on_date(cli: Cli, world: World, value: str) -> None:
 
 @pytest.mark.parametrize("value", ["2026-02-30", "yesterday", "26-04-01"])
 def test_malformed_today(cli: Cli, world: World, value: str) -> None:
-    body = bad(cli, "case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
-               "--support-org", str(world.tax), code=2, today=value)
+    body = bad(
+        cli,
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "13",
+        "--company",
+        str(world.company),
+        "--support-org",
+        str(world.tax),
+        code=2,
+        today=value,
+    )
     assert value in body["error"]
     assert case_count(cli) == 0
 
 
-@pytest.mark.parametrize("number", [
-    "2180301018771",  # check digit: 9 − (Σ mod 9) = 1, not 2
-    "118030101877",  # 12 digits
-    "11803010187712",  # 14 digits
-    "118030101877X",
-])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "2180301018771",  # check digit: 9 − (Σ mod 9) = 1, not 2
+        "118030101877",  # 12 digits
+        "11803010187712",  # 14 digits
+        "118030101877X",
+    ],
+)
 def test_bad_corporate_number(cli: Cli, world: World, number: str) -> None:
     before = cli.ok("company", "list")
-    body = bad(cli, "company", "add", "--name", "株式会社テスト", "--corporate-number", number,
-               "--fiscal-year-end-month", "3", code=2)
+    body = bad(
+        cli,
+        "company",
+        "add",
+        "--name",
+        "株式会社テスト",
+        "--corporate-number",
+        number,
+        "--fiscal-year-end-month",
+        "3",
+        code=2,
+    )
     assert number in body["error"]
     assert cli.ok("company", "list") == before
 
@@ -139,11 +197,29 @@ def test_bad_corporate_number(cli: Cli, world: World, number: str) -> None:
 def test_good_corporate_number_with_computed_check_digit(cli: Cli, world: World) -> None:
     # base 700110005901 (a real pattern): digits from the right alternate weights 1,2:
     # 1·1 + 0·2 + 9·1 + 5·2 + 0·1 + 0·2 + 0·1 + 1·2 + 1·1 + 0·2 + 0·1 + 7·2 = 37; 37 mod 9 = 1; 9 − 1 = 8
-    row = cli.ok("company", "add", "--name", "株式会社チェック", "--corporate-number", "8700110005901",
-                 "--fiscal-year-end-month", "3")
+    row = cli.ok(
+        "company",
+        "add",
+        "--name",
+        "株式会社チェック",
+        "--corporate-number",
+        "8700110005901",
+        "--fiscal-year-end-month",
+        "3",
+    )
     assert row["corporate_number"] == "8700110005901"
-    bad(cli, "company", "add", "--name", "株式会社チェック2", "--corporate-number", "7700110005901",
-        "--fiscal-year-end-month", "3", code=2)
+    bad(
+        cli,
+        "company",
+        "add",
+        "--name",
+        "株式会社チェック2",
+        "--corporate-number",
+        "7700110005901",
+        "--fiscal-year-end-month",
+        "3",
+        code=2,
+    )
 
 
 @pytest.mark.parametrize("event", ["approve", "start_negotiation", "agree", "approve_reuse", "APPLY"])
@@ -168,14 +244,42 @@ def test_unknown_document_kind(cli: Cli, world: World) -> None:
 @pytest.mark.parametrize("lender", ["abc", "{bank}:primary", "{bank}:main:main", ":main", "{bank};main", ""])
 def test_lender_syntax(cli: Cli, world: World, lender: str) -> None:
     lender = lender.format(bank=world.bank_main)
-    bad(cli, "case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
-        "--support-org", str(world.tax), "--lender", lender, code=2)
+    bad(
+        cli,
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "13",
+        "--company",
+        str(world.company),
+        "--support-org",
+        str(world.tax),
+        "--lender",
+        lender,
+        code=2,
+    )
     assert case_count(cli) == 0
 
 
 def test_non_bank_as_lender(cli: Cli, world: World) -> None:
-    body = bad(cli, "case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
-               "--support-org", str(world.tax), "--lender", f"{world.tax}:main", code=2)
+    body = bad(
+        cli,
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "13",
+        "--company",
+        str(world.company),
+        "--support-org",
+        str(world.tax),
+        "--lender",
+        f"{world.tax}:main",
+        code=2,
+    )
     assert "みなと税理士法人" in body["error"] or str(world.tax) in body["error"]
     assert case_count(cli) == 0
 
@@ -190,9 +294,24 @@ def test_fee_amount_not_a_number(cli: Cli, world: World) -> None:
 
 
 def test_estimate_amount_not_a_number(cli: Cli, world: World) -> None:
-    body = bad(cli, "case", "open", "--program", "405", "--council", "13", "--company", str(world.company),
-               "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main",
-               "--estimate", "plan=12x", code=2)
+    body = bad(
+        cli,
+        "case",
+        "open",
+        "--program",
+        "405",
+        "--council",
+        "13",
+        "--company",
+        str(world.company),
+        "--support-org",
+        str(world.tax),
+        "--lender",
+        f"{world.bank_main}:main",
+        "--estimate",
+        "plan=12x",
+        code=2,
+    )
     assert "12x" in body["error"]
     assert case_count(cli) == 0
 
@@ -218,6 +337,7 @@ def test_unknown_option(cli: Cli, world: World) -> None:
 
 # -- refused by a rule: exit 1 ---------------------------------------------------------------------
 
+
 def test_event_not_allowed_in_current_state(cli: Cli, world: World) -> None:
     cid = open_early(cli, world)
     body = bad(cli, "case", "advance", cid, "accept", "--on", "2026-04-10", code=1, today="2026-04-10")
@@ -241,8 +361,21 @@ def test_405_event_not_allowed_names_state_and_events(cli: Cli, world: World) ->
     from tests.cli.helpers import drive_405
 
     cid = drive_405(cli, world, "agreed")
-    body = bad(cli, "case", "advance", cid, "extend", "--on", "2027-01-10", "--until", "2028-10-31",
-               "--reason", "x", code=1, today="2027-01-10")
+    body = bad(
+        cli,
+        "case",
+        "advance",
+        cid,
+        "extend",
+        "--on",
+        "2027-01-10",
+        "--until",
+        "2028-10-31",
+        "--reason",
+        "x",
+        code=1,
+        today="2027-01-10",
+    )
     assert "agreed" in body["error"]
     for event in ("claim_payment", "withdraw", "lapse"):
         assert event in body["error"]
@@ -266,11 +399,16 @@ def test_event_not_allowed_lists_blocked_events_apart_from_the_allowed_ones(cli:
 
 # -- the database itself -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["url", "path"])
 def test_sqlite_in_missing_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str) -> None:
     target = tmp_path / "no-such-folder" / "cases.db"
     db = f"sqlite:///{target}" if kind == "url" else str(target)
-    for args in (["case", "list"], ["init"], ["company", "add", "--name", "x", "--fiscal-year-end-month", "3"]):
+    for args in (
+        ["case", "list"],
+        ["init"],
+        ["company", "add", "--name", "x", "--fiscal-year-end-month", "3"],
+    ):
         result = _run(capsys, "--db", db, *args, "--format", "json")
         assert result.code == 2, (args, result)
         assert_one_error_line(result)
@@ -294,11 +432,16 @@ def test_postgresql_on_closed_port(capsys: pytest.CaptureFixture[str]) -> None:
 
 # Only collected where a PostgreSQL server is configured (CI sets the URL): never a skip.
 
+
 @requires_postgres
 def test_postgresql_database_that_does_not_exist(capsys: pytest.CaptureFixture[str]) -> None:
     from sqlalchemy.engine import make_url
 
-    url = make_url(os.environ[PG_ENV]).set(database="casetrack_no_such_db").render_as_string(hide_password=False)
+    url = (
+        make_url(os.environ[PG_ENV])
+        .set(database="casetrack_no_such_db")
+        .render_as_string(hide_password=False)
+    )
     result = _run(capsys, "--db", url, "case", "list", "--format", "json")
     assert result.code == 2, result
     assert_one_error_line(result)
@@ -306,8 +449,11 @@ def test_postgresql_database_that_does_not_exist(capsys: pytest.CaptureFixture[s
 
 
 def test_uninitialised_database(capsys: pytest.CaptureFixture[str], db_url: str) -> None:
-    for args in (["case", "list"], ["company", "add", "--name", "x", "--fiscal-year-end-month", "3"],
-                 ["case", "show", "13-2026-0001"]):
+    for args in (
+        ["case", "list"],
+        ["company", "add", "--name", "x", "--fiscal-year-end-month", "3"],
+        ["case", "show", "13-2026-0001"],
+    ):
         result = _run(capsys, "--db", db_url, "--today", "2026-11-25", *args, "--format", "json")
         assert result.code != 0, args
         line = assert_one_error_line(result)
@@ -321,7 +467,23 @@ def test_uninitialised_database(capsys: pytest.CaptureFixture[str], db_url: str)
 
 def test_case_open_with_a_coordinator_of_another_council(cli: Cli, world: World) -> None:
     before = cli.ok("case", "list")
-    body = bad(cli, "case", "open", "--program", "early", "--council", "27", "--company", str(world.company),
-               "--support-org", str(world.tax), "--coordinator", "sato", "--on", "2026-04-01", code=2)
+    body = bad(
+        cli,
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "27",
+        "--company",
+        str(world.company),
+        "--support-org",
+        str(world.tax),
+        "--coordinator",
+        "sato",
+        "--on",
+        "2026-04-01",
+        code=2,
+    )
     assert "sato" in body["error"] and "27" in body["error"]
     assert cli.ok("case", "list") == before

@@ -23,8 +23,12 @@ def test_a_correction_appends_and_names_the_row(cli: Cli, world: World) -> None:
     after = history(cli, cid)
     assert after[:-1] == before  # nothing before it changed
     assert after[-1] == row
-    assert (row["event"], row["corrects"], row["note"], row["user"]) == ("correct", accept["seq"], "受理日は 2026-04-21",
-                                                                        "tester")
+    assert (row["event"], row["corrects"], row["note"], row["user"]) == (
+        "correct",
+        accept["seq"],
+        "受理日は 2026-04-21",
+        "tester",
+    )
     assert row["from"] == row["to"] == "drafting" and row["seq"] == before[-1]["seq"] + 1
     assert cli.ok("case", "show", cid)["state"] == "drafting"
     assert cli.ok("audit", "verify")["ok"] is True
@@ -39,8 +43,12 @@ def test_correcting_a_decision_is_a_supervisors(cli: Cli, world: World) -> None:
     refused = cli("case", "correct", cid, str(accept["seq"]), "--note", "x", user="kobayashi")
     assert refused.code == 5 and "kobayashi" in refused.err
     assert history(cli, cid) == rows
-    assert cli.ok("case", "correct", cid, str(apply_["seq"]), "--note", "申請日は 2026-04-04",
-                  user="kobayashi")["corrects"] == apply_["seq"]
+    assert (
+        cli.ok("case", "correct", cid, str(apply_["seq"]), "--note", "申請日は 2026-04-04", user="kobayashi")[
+            "corrects"
+        ]
+        == apply_["seq"]
+    )
 
 
 def test_bad_corrections_change_nothing(cli: Cli, world: World) -> None:

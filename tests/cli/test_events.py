@@ -48,9 +48,15 @@ def test_early_consultation(cli: Cli, world: World) -> None:
 def test_early_consultation_several_reasons(cli: Cli, world: World) -> None:
     cid = open_early(cli, world, support=[world.uncertified, world.bank_second])
     ev = _events(cli, cid, "2026-04-10")
-    match_reasons(ev["apply"]["reasons"], [["未認定コンサル"], ["東都信用金庫", "借入先"],
-                                           ["東都信用金庫", "認定経営革新等支援機関ではありません"],
-                                           ["pre_consultation_letter"]])
+    match_reasons(
+        ev["apply"]["reasons"],
+        [
+            ["未認定コンサル"],
+            ["東都信用金庫", "借入先"],
+            ["東都信用金庫", "認定経営革新等支援機関ではありません"],
+            ["pre_consultation_letter"],
+        ],
+    )
 
 
 def test_405_consultation(cli: Cli, world: World) -> None:
@@ -75,8 +81,14 @@ def test_405_negotiating(cli: Cli, world: World) -> None:
     assert ev["lapse"]["allowed"] is False
     match_reasons(ev["lapse"]["reasons"], [["2028-04-20"]])  # accepted 2026-04-20 + 24 months
     assert ev["agree"]["allowed"] is False
-    match_reasons(ev["agree"]["reasons"], [["consent_letter", "さくら銀行"], ["consent_letter", "東都信用金庫"],
-                                           ["consent_letter", "日本政策金融公庫"]])
+    match_reasons(
+        ev["agree"]["reasons"],
+        [
+            ["consent_letter", "さくら銀行"],
+            ["consent_letter", "東都信用金庫"],
+            ["consent_letter", "日本政策金融公庫"],
+        ],
+    )
 
     doc(cli, cid, "consent_letter", "2026-10-30", lender=world.bank_main)
     doc(cli, cid, "consent_letter", "2026-10-30", lender=world.bank_second)

@@ -15,9 +15,17 @@ def _case(cli: Cli, world: World) -> str:
     # 405 with one lender and no guarantee-backed loans (not in the pamphlet: councils' pages), an
     # uncertified co-supporter (pamphlet lines 1–9, 31) and a plan estimate above 450,000 without a
     # schedule chart (councils' pages)
-    return str(open_case(cli, "405", company=world.company, support=[world.tax, world.uncertified],
-                         lenders=[f"{world.bank_main}:main"], on="2026-04-01",
-                         estimates={"plan": 3_300_000, "monitoring": 1_200_000})["id"])
+    return str(
+        open_case(
+            cli,
+            "405",
+            company=world.company,
+            support=[world.tax, world.uncertified],
+            lenders=[f"{world.bank_main}:main"],
+            on="2026-04-01",
+            estimates={"plan": 3_300_000, "monitoring": 1_200_000},
+        )["id"]
+    )
 
 
 def test_each_reason_carries_its_source_in_json(cli: Cli, world: World) -> None:
@@ -28,12 +36,18 @@ def test_each_reason_carries_its_source_in_json(cli: Cli, world: World) -> None:
     assert len(apply["reason_details"]) == len(apply["reasons"]) == 3
     assert [d["reason"] for d in apply["reason_details"]] == apply["reasons"]
     by_rule = {d["rule"]: d for d in apply["reason_details"]}
-    assert set(by_rule) == {"guard:support_orgs_certified", "guard:not_single_unguaranteed_lender",
-                            "guard:schedule_chart_for_large_plan"}
+    assert set(by_rule) == {
+        "guard:support_orgs_certified",
+        "guard:not_single_unguaranteed_lender",
+        "guard:schedule_chart_for_large_plan",
+    }
     certified = by_rule["guard:support_orgs_certified"]
     assert "未認定コンサル" in certified["reason"]
     assert (certified["source"], certified["source_kind"], certified["source_label"]) == (
-        "pamphlet_certified", "pamphlet", "出典：パンフレット")
+        "pamphlet_certified",
+        "pamphlet",
+        "出典：パンフレット",
+    )
     assert certified["source_where"] == "パンフレット 1–9行・31行"
     single = by_rule["guard:not_single_unguaranteed_lender"]
     assert (single["source_kind"], single["source_label"]) == ("council", "協議会の運用")
@@ -49,7 +63,8 @@ def test_a_project_default_is_named_as_such(cli: Cli, world: World) -> None:
     rows = {r["event"]: r for r in cli.ok("case", "events", cid, "--on", "2026-03-31", today="2026-04-10")}
     first = rows["withdraw"]["reason_details"]
     assert [(d["rule"], d["source_kind"], d["source_label"]) for d in first] == [
-        ("check:effective_date", "project_default", "本システムの既定値")]
+        ("check:effective_date", "project_default", "本システムの既定値")
+    ]
 
 
 def test_the_table_prints_each_reason_with_its_source(cli: Cli, world: World) -> None:

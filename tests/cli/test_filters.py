@@ -27,8 +27,9 @@ MISSPELT = [
 
 
 @pytest.mark.parametrize(("argv", "valid"), MISSPELT, ids=[" ".join(a) for a, _ in MISSPELT])
-def test_a_misspelt_filter_is_exit_2_listing_the_valid_values(cli: Cli, world: World, argv: list[str],
-                                                                valid: str) -> None:
+def test_a_misspelt_filter_is_exit_2_listing_the_valid_values(
+    cli: Cli, world: World, argv: list[str], valid: str
+) -> None:
     h.drive_early(cli, world, "drafting", coordinator="sato")
     user = ADMIN if argv[0] == "outbox" else "tester"
     result = cli(*argv, user=user)
@@ -39,8 +40,10 @@ def test_a_misspelt_filter_is_exit_2_listing_the_valid_values(cli: Cli, world: W
 
 def test_the_right_spelling_still_lists(cli: Cli, world: World) -> None:
     cid = h.drive_early(cli, world, "drafting", coordinator="sato")
-    assert [r["id"] for r in cli.ok("case", "list", "--state", "drafting", "--coordinator", "sato",
-                                    "--council", "13")] == [cid]
+    assert [
+        r["id"]
+        for r in cli.ok("case", "list", "--state", "drafting", "--coordinator", "sato", "--council", "13")
+    ] == [cid]
     assert cli.ok("case", "list", "--state", "monitoring") == []  # a real state with no case: empty, exit 0
     assert "did you mean monitoring?" in cli("case", "list", "--state", "monitorin").err
 

@@ -35,36 +35,68 @@ def _accept_on_far_future(cli: Cli, case_id: str) -> None:
         repo = Repo(conn, scope=Scope.EVERY)
         case = repo.case(case_id)
         assert case is not None and case["state"] == "applied"
-        repo.insert_history({
-            "case_id": case_id, "event": "accept", "from_state": "applied", "to_state": "drafting",
-            "effective_on": FAR, "recorded_at": dt.datetime.now(dt.UTC), "user": "tester", "note": None, "reason": None,
-            "until": None, "rule_set": case["rule_set"]})
-        conn.execute(cases.update().where(cases.c.id == case_id).values(
-            state="drafting", state_since=FAR, accepted_on=FAR, version=case["version"] + 1))
+        repo.insert_history(
+            {
+                "case_id": case_id,
+                "event": "accept",
+                "from_state": "applied",
+                "to_state": "drafting",
+                "effective_on": FAR,
+                "recorded_at": dt.datetime.now(dt.UTC),
+                "user": "tester",
+                "note": None,
+                "reason": None,
+                "until": None,
+                "rule_set": case["rule_set"],
+            }
+        )
+        conn.execute(
+            cases.update()
+            .where(cases.c.id == case_id)
+            .values(state="drafting", state_since=FAR, accepted_on=FAR, version=case["version"] + 1)
+        )
 
 
-@pytest.mark.parametrize("args", [
-    ("case", "advance", "{case}", "withdraw", "--reason", "取下げ", "--on", "2062-01-01"),
-    ("case", "advance", "{case}", "withdraw", "--reason", "取下げ", "--on", "2026-11-26"),
-    ("doc", "add", "{case}", "plan", "--on", "2026-11-26"),
-    ("doc", "add", "{case}", "pre_consultation_letter", "--on", "9999-12-31"),
-])
-def test_an_effective_date_after_today_is_bad_input_and_writes_nothing(cli: Cli, world: World,
-                                                                        args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("case", "advance", "{case}", "withdraw", "--reason", "取下げ", "--on", "2062-01-01"),
+        ("case", "advance", "{case}", "withdraw", "--reason", "取下げ", "--on", "2026-11-26"),
+        ("doc", "add", "{case}", "plan", "--on", "2026-11-26"),
+        ("doc", "add", "{case}", "pre_consultation_letter", "--on", "9999-12-31"),
+    ],
+)
+def test_an_effective_date_after_today_is_bad_input_and_writes_nothing(
+    cli: Cli, world: World, args: tuple[str, ...]
+) -> None:
     case_id = open_early(cli, world)
     before = _snapshot(cli, case_id)
     result = cli(*(a.format(case=case_id) for a in args), today=TODAY)
     assert result.code == 2, result.err
     day = args[-1]
-    assert result.err.strip() == (f"error: --on {day} is after today ({TODAY}): an effective date cannot be in "
-                                  "the future")
+    assert result.err.strip() == (
+        f"error: --on {day} is after today ({TODAY}): an effective date cannot be in the future"
+    )
     assert _snapshot(cli, case_id) == before
 
 
 def test_case_open_fee_claim_and_decision_after_today_are_bad_input(cli: Cli, world: World) -> None:
     before = cli.ok("case", "list")
-    opened = cli("case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
-                 "--support-org", str(world.tax), "--on", "2026-12-01", today=TODAY)
+    opened = cli(
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "13",
+        "--company",
+        str(world.company),
+        "--support-org",
+        str(world.tax),
+        "--on",
+        "2026-12-01",
+        today=TODAY,
+    )
     assert opened.code == 2 and "--on 2026-12-01 is after today (2026-11-25)" in opened.err
     assert cli.ok("case", "list") == before
 
@@ -82,8 +114,13 @@ def test_case_open_fee_claim_and_decision_after_today_are_bad_input(cli: Cli, wo
 def test_a_date_before_the_state_began_is_still_a_refusal(cli: Cli, world: World) -> None:
     case_id = open_early(cli, world, on="2026-04-01")
     before = _snapshot(cli, case_id)
-    result = cli("case", "advance", case_id, "withdraw", "--reason", "取下げ", "--on", "2026-03-31", today=TODAY)
-    assert result.code == 1 and "効力発生日 2026-03-31 が現在の状態に入った日 2026-04-01 より前です" in result.err
+    result = cli(
+        "case", "advance", case_id, "withdraw", "--reason", "取下げ", "--on", "2026-03-31", today=TODAY
+    )
+    assert (
+        result.code == 1
+        and "効力発生日 2026-03-31 が現在の状態に入った日 2026-04-01 より前です" in result.err
+    )
     assert _snapshot(cli, case_id) == before
 
 
@@ -117,18 +154,40 @@ def test_a_case_carrying_a_far_future_date_can_be_read_and_repaired(cli: Cli, wo
     # the repair: a supervisor's, not after today, not before the row before it; chained
     accept_seq = history(cli, case_id)[-1]["seq"]
     cli.ok("user", "add", "kato", "--council", "13", user=ADMIN)
-    coordinator = cli("case", "correct", case_id, str(accept_seq), "--on", "2026-04-20", "--note", "入力誤り",
-                      today=TODAY, user="kato")
+    coordinator = cli(
+        "case",
+        "correct",
+        case_id,
+        str(accept_seq),
+        "--on",
+        "2026-04-20",
+        "--note",
+        "入力誤り",
+        today=TODAY,
+        user="kato",
+    )
     assert coordinator.code == 5
-    later = cli("case", "correct", case_id, str(accept_seq), "--on", "2026-11-26", "--note", "入力誤り", today=TODAY)
+    later = cli(
+        "case", "correct", case_id, str(accept_seq), "--on", "2026-11-26", "--note", "入力誤り", today=TODAY
+    )
     assert later.code == 2
-    earlier = cli("case", "correct", case_id, str(accept_seq), "--on", "2026-04-09", "--note", "入力誤り",
-                  today=TODAY)
+    earlier = cli(
+        "case", "correct", case_id, str(accept_seq), "--on", "2026-04-09", "--note", "入力誤り", today=TODAY
+    )
     assert earlier.code == 1 and "before row" in earlier.err  # apply was effective 2026-04-10
     assert history(cli, case_id)[-1]["seq"] == accept_seq
 
-    row = cli.ok("case", "correct", case_id, str(accept_seq), "--on", "2026-04-20", "--note", "9999-12-31 は入力誤り",
-                 today=TODAY)
+    row = cli.ok(
+        "case",
+        "correct",
+        case_id,
+        str(accept_seq),
+        "--on",
+        "2026-04-20",
+        "--note",
+        "9999-12-31 は入力誤り",
+        today=TODAY,
+    )
     assert (row["event"], row["corrects"], row["effective_on"]) == ("correct", accept_seq, "2026-04-20")
     shown = show(cli, case_id, today=TODAY)
     assert (shown["state"], shown["accepted_on"]) == ("drafting", "2026-04-20")
@@ -150,8 +209,20 @@ def test_repaired_acceptance_date_brings_the_validity_back_into_the_audit(cli: C
     codes = {f["code"] for f in cli.ok("audit", "stalled", today=TODAY) if f["case"] == case_id}
     assert "validity" not in codes
     seq = history(cli, case_id)[-1]["seq"]
-    cli.ok("case", "correct", case_id, str(seq), "--on", "2024-04-20", "--note", "利用決定日の入力誤り", today=TODAY)
-    found = [f for f in cli.ok("audit", "stalled", today=TODAY) if f["case"] == case_id and f["code"] == "validity"]
+    cli.ok(
+        "case",
+        "correct",
+        case_id,
+        str(seq),
+        "--on",
+        "2024-04-20",
+        "--note",
+        "利用決定日の入力誤り",
+        today=TODAY,
+    )
+    found = [
+        f for f in cli.ok("audit", "stalled", today=TODAY) if f["case"] == case_id and f["code"] == "validity"
+    ]
     assert found and found[0]["since"] == "2025-10-20"
 
 
@@ -163,15 +234,57 @@ def test_a_correction_without_on_keeps_the_dates(cli: Cli, world: World) -> None
     assert show(cli, case_id, today=TODAY)["opened_on"] == "2026-04-01"
 
 
-def test_an_imported_row_dated_after_today_is_refused_and_nothing_imported(cli: Cli, world: World,
-                                                                           tmp_path: Any) -> None:
+def test_an_imported_row_dated_after_today_is_refused_and_nothing_imported(
+    cli: Cli, world: World, tmp_path: Any
+) -> None:
     import csv
 
-    header = ["案件番号", "事業", "枠", "協議会", "事業者", "法人番号", "決算月", "状態コード", "状態の開始日", "担当",
-              "代表認定支援機関", "金融機関", "メイン行", "受付日", "利用決定日", "計画日"]
-    good = ["", "early", "standard", "13", "良い株式会社", "", "3", "drafting", "2026-05-10", "", "みなと税理士法人",
-            "さくら銀行", "さくら銀行", "2026-04-01", "2026-05-10", ""]
-    future = [*good[:4], "先の株式会社", *good[5:8], "2062-05-10", *good[9:13], "2026-04-01", "2062-05-10", ""]
+    header = [
+        "案件番号",
+        "事業",
+        "枠",
+        "協議会",
+        "事業者",
+        "法人番号",
+        "決算月",
+        "状態コード",
+        "状態の開始日",
+        "担当",
+        "代表認定支援機関",
+        "金融機関",
+        "メイン行",
+        "受付日",
+        "利用決定日",
+        "計画日",
+    ]
+    good = [
+        "",
+        "early",
+        "standard",
+        "13",
+        "良い株式会社",
+        "",
+        "3",
+        "drafting",
+        "2026-05-10",
+        "",
+        "みなと税理士法人",
+        "さくら銀行",
+        "さくら銀行",
+        "2026-04-01",
+        "2026-05-10",
+        "",
+    ]
+    future = [
+        *good[:4],
+        "先の株式会社",
+        *good[5:8],
+        "2062-05-10",
+        *good[9:13],
+        "2026-04-01",
+        "2062-05-10",
+        "",
+    ]
     path = tmp_path / "ledger.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([header, good, future])

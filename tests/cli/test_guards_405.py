@@ -33,18 +33,42 @@ UNTIL = re.compile(r"until")
 def _first_case_claimed(cli: Cli, world: World, on: str = "2024-04-10") -> str:
     """A first 405 case of world.company that reached payment_claimed."""
     y = int(on[:4])
-    return drive_405(cli, world, "payment_claimed", dates={
-        "open": on, "apply": f"{y}-05-01", "accept": f"{y}-05-20", "start_negotiation": f"{y}-07-01",
-        "agree": f"{y}-09-01", "claim_payment": f"{y}-10-01"})
+    return drive_405(
+        cli,
+        world,
+        "payment_claimed",
+        dates={
+            "open": on,
+            "apply": f"{y}-05-01",
+            "accept": f"{y}-05-20",
+            "start_negotiation": f"{y}-07-01",
+            "agree": f"{y}-09-01",
+            "claim_payment": f"{y}-10-01",
+        },
+    )
 
 
 def test_apply_fails_several_guards_at_once(cli: Cli, world: World) -> None:
     # lead not certified; a fee-receiving support org is a lender and not certified; no plan /
     # monitoring estimates; no 利用申請書
-    cid = open_405(cli, world, support=[world.uncertified, world.bank_second], estimates={}, application=False)
-    refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10",
-            expected=[[UNCERTIFIED], [SECOND, "借入先"], [SECOND, "認定経営革新等支援機関ではありません"],
-                      ["plan"], ["monitoring"], ["利用申請書", "application"]])
+    cid = open_405(
+        cli, world, support=[world.uncertified, world.bank_second], estimates={}, application=False
+    )
+    refused(
+        cli,
+        cid,
+        "apply",
+        on="2026-04-10",
+        today="2026-04-10",
+        expected=[
+            [UNCERTIFIED],
+            [SECOND, "借入先"],
+            [SECOND, "認定経営革新等支援機関ではありません"],
+            ["plan"],
+            ["monitoring"],
+            ["利用申請書", "application"],
+        ],
+    )
 
 
 def test_apply_fails_other_guards_at_once_with_prior_use(cli: Cli, world: World) -> None:
@@ -52,19 +76,33 @@ def test_apply_fails_other_guards_at_once_with_prior_use(cli: Cli, world: World)
     # one lender, no guarantee; monitoring 700,000 > ½ × (600,000 + 700,000) = 650,000; plan 600,000 >
     # 450,000 without a schedule chart; an earlier case reached payment_claimed, and under rule set
     # 2024-04-01 both a re-use reason and the council's approval are missing
-    cid = open_405(cli, world, on="2025-01-06", lenders=[f"{world.bank_main}:main"],
-                   estimates={"plan": 600_000, "monitoring": 700_000})
+    cid = open_405(
+        cli,
+        world,
+        on="2025-01-06",
+        lenders=[f"{world.bank_main}:main"],
+        estimates={"plan": 600_000, "monitoring": 700_000},
+    )
     assert show(cli, cid)["rule_set"] == "2024-04-01"
-    refused(cli, cid, "apply", on="2025-01-10", today="2025-01-10", expected=[
-        [MAIN], [re.compile(r"700,?000")], ["schedule_chart"], [first], [first, "covid"], [first]])
+    refused(
+        cli,
+        cid,
+        "apply",
+        on="2025-01-10",
+        today="2025-01-10",
+        expected=[[MAIN], [re.compile(r"700,?000")], ["schedule_chart"], [first], [first, "covid"], [first]],
+    )
 
 
-@pytest.mark.parametrize(("lenders", "allowed"), [
-    (["{main}"], False),
-    (["{main}:main"], False),
-    (["{main}:guaranteed"], True),
-    (["{main}:main", "{second}"], True),
-])
+@pytest.mark.parametrize(
+    ("lenders", "allowed"),
+    [
+        (["{main}"], False),
+        (["{main}:main"], False),
+        (["{main}:guaranteed"], True),
+        (["{main}:main", "{second}"], True),
+    ],
+)
 def test_not_single_unguaranteed_lender(cli: Cli, world: World, lenders: list[str], allowed: bool) -> None:
     lenders = [x.format(main=world.bank_main, second=world.bank_second) for x in lenders]
     cid = open_405(cli, world, lenders=lenders, estimates={"plan": 450_000, "monitoring": 100_000})
@@ -74,14 +112,18 @@ def test_not_single_unguaranteed_lender(cli: Cli, world: World, lenders: list[st
         refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10", expected=[[MAIN]])
 
 
-@pytest.mark.parametrize(("plan", "monitoring", "allowed"), [
-    (400_000, 400_000, True),  # 400,000 ≤ ½ × 800,000
-    (400_000, 400_001, False),  # 400,001 > ½ × 800,001 = 400,000.5
-    (3_300_000, 1_200_000, True),  # DOMAIN.md §5 example
-    (1_000_000, 1_000_001, False),
-])
-def test_monitoring_estimate_within_half(cli: Cli, world: World, plan: int, monitoring: int,
-                                         allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("plan", "monitoring", "allowed"),
+    [
+        (400_000, 400_000, True),  # 400,000 ≤ ½ × 800,000
+        (400_000, 400_001, False),  # 400,001 > ½ × 800,001 = 400,000.5
+        (3_300_000, 1_200_000, True),  # DOMAIN.md §5 example
+        (1_000_000, 1_000_001, False),
+    ],
+)
+def test_monitoring_estimate_within_half(
+    cli: Cli, world: World, plan: int, monitoring: int, allowed: bool
+) -> None:
     cid = open_405(cli, world, estimates={"plan": plan, "monitoring": monitoring})
     doc(cli, cid, "schedule_chart", "2026-04-05")
     if allowed:
@@ -96,11 +138,14 @@ def test_fee_estimate_missing_one_component(cli: Cli, world: World) -> None:
     refused(cli, cid, "apply", on="2026-04-10", today="2026-04-10", expected=[["monitoring"]])
 
 
-@pytest.mark.parametrize(("plan", "chart", "allowed"), [
-    (450_000, False, True),  # "exceeds 450,000": 450,000 itself needs none
-    (450_001, False, False),
-    (450_001, True, True),
-])
+@pytest.mark.parametrize(
+    ("plan", "chart", "allowed"),
+    [
+        (450_000, False, True),  # "exceeds 450,000": 450,000 itself needs none
+        (450_001, False, False),
+        (450_001, True, True),
+    ],
+)
 def test_schedule_chart_for_large_plan(cli: Cli, world: World, plan: int, chart: bool, allowed: bool) -> None:
     cid = open_405(cli, world, estimates={"plan": plan, "monitoring": 100_000})
     if chart:
@@ -115,13 +160,27 @@ def test_prior_use_under_2024_rules_needs_reason_and_approval(cli: Cli, world: W
     first = _first_case_claimed(cli, world)
     no_reason = open_405(cli, world, on="2025-01-06")
     doc(cli, no_reason, "schedule_chart", "2025-01-07")
-    refused(cli, no_reason, "apply", on="2025-01-10", today="2025-01-10",
-            expected=[[first], [first, "covid"], [first]])
+    refused(
+        cli,
+        no_reason,
+        "apply",
+        on="2025-01-10",
+        today="2025-01-10",
+        expected=[[first], [first, "covid"], [first]],
+    )
     # approve_reuse itself needs a recorded reason
-    refused(cli, no_reason, "approve_reuse", on="2025-01-10", today="2025-01-10",
-            expected=[[re.compile(r"reuse|再利用")]])
+    refused(
+        cli,
+        no_reason,
+        "approve_reuse",
+        on="2025-01-10",
+        today="2025-01-10",
+        expected=[[re.compile(r"reuse|再利用")]],
+    )
 
-    cid = open_405(cli, world, on="2025-01-06", reuse_reason="コロナ禍による取引先の倒産", reuse_ground="covid")
+    cid = open_405(
+        cli, world, on="2025-01-06", reuse_reason="コロナ禍による取引先の倒産", reuse_ground="covid"
+    )
     doc(cli, cid, "schedule_chart", "2025-01-07")
     body = refused(cli, cid, "apply", on="2025-01-10", today="2025-01-10", expected=[[first]])
     assert re.search(r"approve_reuse|承認", body["details"][0])
@@ -134,8 +193,14 @@ def test_prior_use_under_2022_rules_needs_only_the_reason(cli: Cli, world: World
     no_reason = open_405(cli, world, on="2023-06-01")
     assert show(cli, no_reason)["rule_set"] == "2022-04-01"
     doc(cli, no_reason, "schedule_chart", "2023-06-02")
-    refused(cli, no_reason, "apply", on="2023-06-05", today="2023-06-05",
-            expected=[[first, "--reuse-reason"], [first, "covid"]])
+    refused(
+        cli,
+        no_reason,
+        "apply",
+        on="2023-06-05",
+        today="2023-06-05",
+        expected=[[first, "--reuse-reason"], [first, "covid"]],
+    )
     cid = open_405(cli, world, on="2023-06-01", reuse_reason="コロナ禍で減収", reuse_ground="covid")
     doc(cli, cid, "schedule_chart", "2023-06-02")
     assert adv(cli, cid, "apply", "2023-06-05")["state"] == "applied"
@@ -151,9 +216,18 @@ def test_prior_use_judged_by_the_opening_rule_set_before_acceptance(cli: Cli, wo
 
 @pytest.mark.parametrize(("accept_on", "allowed"), [("2022-04-14", False), ("2022-04-15", True)])
 def test_gl_track_available_from_2022_04_15(cli: Cli, world: World, accept_on: str, allowed: bool) -> None:
-    cid = str(open_case(cli, "405", track="gl", company=world.company, support=[world.tax],
-                        lenders=[f"{world.bank_main}:main", str(world.bank_second)],
-                        estimates={"plan": 450_000, "monitoring": 100_000}, on="2022-04-01")["id"])
+    cid = str(
+        open_case(
+            cli,
+            "405",
+            track="gl",
+            company=world.company,
+            support=[world.tax],
+            lenders=[f"{world.bank_main}:main", str(world.bank_second)],
+            estimates={"plan": 450_000, "monitoring": 100_000},
+            on="2022-04-01",
+        )["id"]
+    )
     adv(cli, cid, "apply", "2022-04-04")
     if allowed:
         assert adv(cli, cid, "accept", accept_on)["accepted_on"] == accept_on
@@ -169,12 +243,24 @@ def test_start_negotiation_needs_plan(cli: Cli, world: World) -> None:
 
 def test_agree_needs_consent_from_every_lender(cli: Cli, world: World) -> None:
     cid = drive_405(cli, world, "negotiating")
-    refused(cli, cid, "agree", on="2026-11-03", today="2026-11-03", expected=[
-        ["consent_letter", MAIN], ["consent_letter", SECOND], ["consent_letter", THIRD]])
+    refused(
+        cli,
+        cid,
+        "agree",
+        on="2026-11-03",
+        today="2026-11-03",
+        expected=[["consent_letter", MAIN], ["consent_letter", SECOND], ["consent_letter", THIRD]],
+    )
     doc(cli, cid, "consent_letter", "2026-10-20", lender=world.bank_main)
     doc(cli, cid, "bank_receipt", "2026-10-20", lender=world.bank_second)  # not a consent letter
-    refused(cli, cid, "agree", on="2026-11-03", today="2026-11-03", expected=[
-        ["consent_letter", SECOND], ["consent_letter", THIRD]])
+    refused(
+        cli,
+        cid,
+        "agree",
+        on="2026-11-03",
+        today="2026-11-03",
+        expected=[["consent_letter", SECOND], ["consent_letter", THIRD]],
+    )
     doc(cli, cid, "consent_letter", "2026-10-25", lender=world.bank_second)
     doc(cli, cid, "consent_letter", "2026-11-03", lender=world.bank_third)
     assert adv(cli, cid, "agree", "2026-11-03")["plan_date"] == "2026-11-03"
@@ -185,15 +271,27 @@ def test_agree_not_before_the_last_consent(cli: Cli, world: World) -> None:
     doc(cli, cid, "consent_letter", "2026-11-01", lender=world.bank_main)
     doc(cli, cid, "consent_letter", "2026-11-02", lender=world.bank_second)
     doc(cli, cid, "consent_letter", "2026-11-10", lender=world.bank_third)  # not yet given on 11-03
-    refused(cli, cid, "agree", on="2026-11-03", today="2026-11-20",
-            expected=[[re.compile("consent_letter|同意書"), THIRD]])
+    refused(
+        cli,
+        cid,
+        "agree",
+        on="2026-11-03",
+        today="2026-11-20",
+        expected=[[re.compile("consent_letter|同意書"), THIRD]],
+    )
 
 
 def test_claim_payment_fails_three_ways(cli: Cli, world: World) -> None:
     # accepted 2026-04-20 → valid to 2028-04-20
     cid = drive_405(cli, world, "agreed")
-    refused(cli, cid, "claim_payment", on="2028-04-21", today="2028-04-21",
-            expected=[["plan"], ["share_transfer"], ["2028-04-20"]])
+    refused(
+        cli,
+        cid,
+        "claim_payment",
+        on="2028-04-21",
+        today="2028-04-21",
+        expected=[["plan"], ["share_transfer"], ["2028-04-20"]],
+    )
 
 
 def test_claim_payment_validity_boundary(cli: Cli, world: World) -> None:
@@ -234,8 +332,14 @@ def test_close_needs_window_ended_and_every_session_done(cli: Cli, world: World)
     # plan date 2026-11-03, I = 12: sessions due 2027-11-04, 2028-11-06, 2029-11-05 (moved from the
     # 3rd of November); window end 2026-11-03 + 36 months = 2029-11-03
     cid = drive_405(cli, world, "monitoring", interval=12)
-    refused(cli, cid, "close", on="2027-12-01", today="2027-12-01",
-            expected=[["2029-11-03"], ["2027-11-04"], ["2028-11-06"], ["2029-11-05"]])
+    refused(
+        cli,
+        cid,
+        "close",
+        on="2027-12-01",
+        today="2027-12-01",
+        expected=[["2029-11-03"], ["2027-11-04"], ["2028-11-06"], ["2029-11-05"]],
+    )
     cli.ok("monitoring", "record", cid, "1", "--held-on", "2027-11-04", today="2027-11-04")
     cli.ok("monitoring", "waive", cid, "2", "--reason", "事業者の入院", today="2028-11-06")
     refused(cli, cid, "close", on="2029-11-04", today="2029-11-04", expected=[["2029-11-05"]])
@@ -263,10 +367,12 @@ def test_terminate_early_needs_reason(cli: Cli, world: World) -> None:
 def test_extend_needs_reason_and_until(cli: Cli, world: World, state: str) -> None:
     cid = drive_405(cli, world, state)
     refused(cli, cid, "extend", on="2028-03-01", today="2028-03-01", expected=[[REASON], [UNTIL]])
-    refused(cli, cid, "extend", "--until", "2028-10-31", on="2028-03-01", today="2028-03-01",
-            expected=[[REASON]])
-    refused(cli, cid, "extend", "--reason", "調整長期化", on="2028-03-01", today="2028-03-01",
-            expected=[[UNTIL]])
+    refused(
+        cli, cid, "extend", "--until", "2028-10-31", on="2028-03-01", today="2028-03-01", expected=[[REASON]]
+    )
+    refused(
+        cli, cid, "extend", "--reason", "調整長期化", on="2028-03-01", today="2028-03-01", expected=[[UNTIL]]
+    )
 
 
 def test_reject_and_withdraw_need_reason(cli: Cli, world: World) -> None:
@@ -277,8 +383,18 @@ def test_reject_and_withdraw_need_reason(cli: Cli, world: World) -> None:
 
 def test_effective_date_before_state_start(cli: Cli, world: World) -> None:
     cid = drive_405(cli, world, "negotiating")  # since 2026-09-01
-    refused(cli, cid, "extend", "--until", "2028-10-31", "--reason", "調整長期化", on="2026-08-31",
-            today="2026-09-10", expected=[["2026-08-31", "2026-09-01"]])
+    refused(
+        cli,
+        cid,
+        "extend",
+        "--until",
+        "2028-10-31",
+        "--reason",
+        "調整長期化",
+        on="2026-08-31",
+        today="2026-09-10",
+        expected=[["2026-08-31", "2026-09-01"]],
+    )
     for lender in (world.bank_main, world.bank_second, world.bank_third):
         doc(cli, cid, "consent_letter", "2026-08-30", lender=lender)
     refused(cli, cid, "agree", on="2026-08-31", today="2026-09-10", expected=[["2026-08-31", "2026-09-01"]])

@@ -30,24 +30,29 @@ def _assert_internal(result: Any, *, json_out: bool = False) -> None:
     assert result.code == 70, (result.code, result.err)
     lines = result.err.strip().splitlines()
     assert len(lines) == 1, result.err
-    assert lines[0] == ("error: internal error: Injected: injected failure second line "
-                        "(run with --debug for the traceback)")
+    assert lines[0] == (
+        "error: internal error: Injected: injected failure second line (run with --debug for the traceback)"
+    )
     if json_out:
         body = json.loads(result.out)
         assert (body["ok"], body["code"]) == (False, "internal")
 
 
-@pytest.mark.parametrize("args", [
-    ("case", "show", "{case}"),
-    ("case", "events", "{case}"),
-    ("case", "history", "{case}"),
-    ("case", "advance", "{case}", "withdraw", "--reason", "x"),
-    ("doc", "add", "{case}", "plan"),
-    ("fee", "list", "{case}"),
-    ("case", "correct", "{case}", "1", "--note", "x"),
-])
-def test_a_failure_on_a_case_command_path_exits_70(cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch,
-                                                    args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("case", "show", "{case}"),
+        ("case", "events", "{case}"),
+        ("case", "history", "{case}"),
+        ("case", "advance", "{case}", "withdraw", "--reason", "x"),
+        ("doc", "add", "{case}", "plan"),
+        ("fee", "list", "{case}"),
+        ("case", "correct", "{case}", "1", "--note", "x"),
+    ],
+)
+def test_a_failure_on_a_case_command_path_exits_70(
+    cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
     case_id = open_early(cli, world, on="2026-04-01")
     before = cli.ok("case", "history", case_id)
     monkeypatch.setattr(Repo, "case", _boom)
@@ -66,15 +71,17 @@ def test_debug_prints_the_traceback(cli: Cli, world: World, monkeypatch: pytest.
     assert "Traceback (most recent call last)" in result.err and "Injected: injected failure" in result.err
 
 
-def test_audit_findings_exit_1_and_a_crash_in_the_audit_exits_70(cli: Cli, world: World,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_audit_findings_exit_1_and_a_crash_in_the_audit_exits_70(
+    cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     drive_405(cli, world, "applied")  # applied since 2026-04-10: stalled after 30 days (DOMAIN.md §9)
     found = cli("audit", "stalled", "--fail-on-findings", today="2026-11-25")
     assert found.code == 1 and found.out.strip()
     monkeypatch.setattr(views_service, "finding_bounds", _boom)
     _assert_internal(cli("audit", "stalled", "--fail-on-findings", today="2026-11-25"))
-    _assert_internal(cli("audit", "stalled", "--fail-on-findings", "--format", "json", today="2026-11-25"),
-                     json_out=True)
+    _assert_internal(
+        cli("audit", "stalled", "--fail-on-findings", "--format", "json", today="2026-11-25"), json_out=True
+    )
 
 
 def test_a_crash_in_a_sweep_exits_70(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

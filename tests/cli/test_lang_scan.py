@@ -22,8 +22,11 @@ def _error_classes(trees: dict[Path, ast.Module]) -> set[str]:
         grew = False
         for tree in trees.values():
             for node in ast.walk(tree):
-                if isinstance(node, ast.ClassDef) and node.name not in names and any(
-                        isinstance(b, ast.Name) and b.id in names for b in node.bases):
+                if (
+                    isinstance(node, ast.ClassDef)
+                    and node.name not in names
+                    and any(isinstance(b, ast.Name) and b.id in names for b in node.bases)
+                ):
                     names.add(node.name)
                     grew = True
     return names
@@ -32,9 +35,11 @@ def _error_classes(trees: dict[Path, ast.Module]) -> set[str]:
 def _has_japanese(node: ast.AST) -> bool:
     """A Japanese string literal, or a call of a function whose name ends in ``_ja`` (the convention of
     the helpers that write Japanese reasons, e.g. ``fees._no_component_ja``)."""
-    return any((isinstance(n, ast.Constant) and isinstance(n.value, str) and is_japanese(n.value))
-               or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id.endswith("_ja"))
-               for n in ast.walk(node))
+    return any(
+        (isinstance(n, ast.Constant) and isinstance(n.value, str) and is_japanese(n.value))
+        or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id.endswith("_ja"))
+        for n in ast.walk(node)
+    )
 
 
 @functools.cache
@@ -46,7 +51,13 @@ def _constructions() -> list[tuple[str, ast.Call, str]]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 func = node.func
-                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                name = (
+                    func.id
+                    if isinstance(func, ast.Name)
+                    else func.attr
+                    if isinstance(func, ast.Attribute)
+                    else ""
+                )
                 if name in classes:
                     found.append((f"{path.relative_to(SRC.parent)}:{node.lineno}", node, name))
     return found
@@ -59,14 +70,25 @@ def _japanese_given(call: ast.Call, name: str) -> bool:
         what = call.args[0] if call.args else None
         return isinstance(what, ast.Constant) and what.value in WHAT_JA
     return any(_has_japanese(a) for a in call.args) or any(
-        _has_japanese(k.value) for k in call.keywords if k.arg in ("message", "details"))
+        _has_japanese(k.value) for k in call.keywords if k.arg in ("message", "details")
+    )
 
 
 def test_the_scan_finds_the_raise_sites() -> None:
     """The scan sees the constructions it must (else it would pass by finding nothing)."""
     names = {name for _, _, name in _constructions()}
-    assert {"BadInput", "NotFound", "Refused", "Conflict", "NotPermitted", "GuardFailed", "EventNotAllowed",
-            "DatabaseUnavailable", "ImportRejected", "SignInRefused"} <= names
+    assert {
+        "BadInput",
+        "NotFound",
+        "Refused",
+        "Conflict",
+        "NotPermitted",
+        "GuardFailed",
+        "EventNotAllowed",
+        "DatabaseUnavailable",
+        "ImportRejected",
+        "SignInRefused",
+    } <= names
     assert len(_constructions()) > 200
 
 
@@ -88,9 +110,17 @@ def test_the_cli_s_own_usage_errors_speak_both_languages() -> None:
     english_only = []
     for path in sorted((SRC / "cli").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("BadParameter", "UsageError", "fail") and node.args):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("BadParameter", "UsageError", "fail")
+                and node.args
+            ):
                 first = node.args[0]
-                if not (isinstance(first, ast.Call) and isinstance(first.func, ast.Name) and first.func.id == "say"):
+                if not (
+                    isinstance(first, ast.Call)
+                    and isinstance(first.func, ast.Name)
+                    and first.func.id == "say"
+                ):
                     english_only.append(f"{path.name}:{node.lineno}")
     assert english_only == []

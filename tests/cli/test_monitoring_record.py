@@ -35,8 +35,13 @@ def _state(cli: Cli, cid: str) -> tuple[Any, ...]:
 
 def test_the_sessions_of_the_case(cli: Cli, world: World) -> None:
     cid = drive_early(cli, world, "monitoring", interim=True)
-    assert [(s["seq"], s["kind"], s["nominal_due_on"], s["due_on"], s["status"]) for s in show(cli, cid)["monitoring"]] == [
-        (1, "interim", "2027-02-28", "2027-03-01", "scheduled"), (2, "fye", "2028-05-31", "2028-05-31", "scheduled")]
+    assert [
+        (s["seq"], s["kind"], s["nominal_due_on"], s["due_on"], s["status"])
+        for s in show(cli, cid)["monitoring"]
+    ] == [
+        (1, "interim", "2027-02-28", "2027-03-01", "scheduled"),
+        (2, "fye", "2028-05-31", "2028-05-31", "scheduled"),
+    ]
 
 
 def test_a_held_date_after_today_is_bad_input_and_writes_nothing(cli: Cli, world: World) -> None:
@@ -67,25 +72,34 @@ def test_the_plan_date_and_today_themselves_are_accepted(cli: Cli, world: World)
     assert (second["status"], second["held_on"]) == ("held", TODAY)
 
 
-def test_report_records_the_monitoring_report_with_the_session(cli: Cli, world: World, tmp_path: Path) -> None:
+def test_report_records_the_monitoring_report_with_the_session(
+    cli: Cli, world: World, tmp_path: Path
+) -> None:
     cid = drive_early(cli, world, "monitoring", interim=True)
     report = tmp_path / "伴走支援報告書_第1回.pdf"
     report.write_bytes(b"%PDF-1.7\n% interim monitoring report\n")
     docs_before = len(show(cli, cid)["documents"])
-    out = cli.ok("monitoring", "record", cid, "1", "--held-on", "2026-11-20", "--report", str(report), today=TODAY)
+    out = cli.ok(
+        "monitoring", "record", cid, "1", "--held-on", "2026-11-20", "--report", str(report), today=TODAY
+    )
     assert (out["status"], out["held_on"]) == ("held", "2026-11-20")
     assert (out["report"]["kind"], out["report"]["on"], out["report"]["label"]) == (
-        "monitoring_report", "2026-11-20", "伴走支援報告書")
+        "monitoring_report",
+        "2026-11-20",
+        "伴走支援報告書",
+    )
     assert out["report"]["sha256"] == hashlib.sha256(report.read_bytes()).hexdigest()
     assert out["report"]["file"] == str(report.resolve())
     documents = show(cli, cid)["documents"]
     assert len(documents) == docs_before + 1
     assert [(d["kind"], d["on"], d["file"]) for d in documents if d["kind"] == "monitoring_report"] == [
-        ("monitoring_report", "2026-11-20", str(report.resolve()))]
+        ("monitoring_report", "2026-11-20", str(report.resolve()))
+    ]
 
 
-def test_an_unreadable_report_or_a_bad_date_records_neither_session_nor_report(cli: Cli, world: World,
-                                                                                tmp_path: Path) -> None:
+def test_an_unreadable_report_or_a_bad_date_records_neither_session_nor_report(
+    cli: Cli, world: World, tmp_path: Path
+) -> None:
     cid = drive_early(cli, world, "monitoring", interim=True)
     before = _state(cli, cid)
     missing = tmp_path / "no-such-report.pdf"

@@ -32,8 +32,14 @@ def test_case_show_table_explains_closed_day_move(cli: Cli, world: World) -> Non
 
 def test_case_list_csv_has_header_row(cli: Cli, world: World) -> None:
     open_early(cli, world)
-    open_case(cli, "405", company=world.company_dec, support=[world.tax],
-              lenders=[f"{world.bank_main}:main", str(world.bank_second)], on="2026-05-01")
+    open_case(
+        cli,
+        "405",
+        company=world.company_dec,
+        support=[world.tax],
+        lenders=[f"{world.bank_main}:main", str(world.bank_second)],
+        on="2026-05-01",
+    )
     result = cli("case", "list", "--format", "csv")
     assert result.code == 0
     rows = list(csv.reader(io.StringIO(result.out)))
@@ -63,10 +69,22 @@ def test_row_encoder_writes_what_json_dumps_writes() -> None:
     from casetrack.cli.output import _default, row_encoder
 
     rows = [
-        {"case": "13-2026-0001", "since": dt.date(2026, 11, 3), "days": 12, "level": "overdue", "coordinator": None,
-         "message": "「協議中」のまま95日経過しています（目安90日）。同意書が未提出の金融機関：さくら銀行、\"みなと\"信金"},
-        {"at": dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=9))), "ok": True,
-         "amount": 1_234_567, "rate": 0.5, "tab\tand\nnewline": ["a", 1, None, {"k": "\\"}], "nan": float("inf")},
+        {
+            "case": "13-2026-0001",
+            "since": dt.date(2026, 11, 3),
+            "days": 12,
+            "level": "overdue",
+            "coordinator": None,
+            "message": '「協議中」のまま95日経過しています（目安90日）。同意書が未提出の金融機関：さくら銀行、"みなと"信金',
+        },
+        {
+            "at": dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+            "ok": True,
+            "amount": 1_234_567,
+            "rate": 0.5,
+            "tab\tand\nnewline": ["a", 1, None, {"k": "\\"}],
+            "nan": float("inf"),
+        },
         [],
         {},
     ]

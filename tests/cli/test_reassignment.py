@@ -38,13 +38,34 @@ def test_reassign_moves_every_open_case_and_its_pending_mail(cli: Cli, world: Wo
     [before] = _pending_to_coordinator(cli, monitored)
     assert before["to_addr"] == "sato@council.example.jp"
 
-    dry = cli.ok("case", "reassign", "--from", "sato", "--to", "tanaka", "--council", "13", "--dry-run",
-                 today=ESCALATION_DAY)
+    dry = cli.ok(
+        "case",
+        "reassign",
+        "--from",
+        "sato",
+        "--to",
+        "tanaka",
+        "--council",
+        "13",
+        "--dry-run",
+        today=ESCALATION_DAY,
+    )
     assert dry["moved"] == 2 and sorted(c["case"] for c in dry["cases"]) == sorted([monitored, early])
     assert h.show(cli, early, today=ESCALATION_DAY)["coordinator"] == "sato"  # a dry run changes nothing
 
-    done = cli.ok("case", "reassign", "--from", "sato", "--to", "tanaka", "--council", "13", "--note", "4月の異動",
-                  today=ESCALATION_DAY)
+    done = cli.ok(
+        "case",
+        "reassign",
+        "--from",
+        "sato",
+        "--to",
+        "tanaka",
+        "--council",
+        "13",
+        "--note",
+        "4月の異動",
+        today=ESCALATION_DAY,
+    )
     assert done["moved"] == 2 and {c["to"] for c in done["cases"]} == {"tanaka"}
     for cid in (monitored, early):
         assert h.show(cli, cid, today=ESCALATION_DAY)["coordinator"] == "tanaka"
@@ -62,11 +83,16 @@ def test_reassign_moves_every_open_case_and_its_pending_mail(cli: Cli, world: Wo
 
     # the weekly digest follows: the next Monday's is tanaka's, listing the moved cases; sato (no open case) gets none
     config = tmp_path / "casetrack.toml"
-    config.write_text(f'[mail]\ntransport = "file"\ndir = "{(tmp_path / "mail").as_posix()}"\n\n'
-                      '[digest]\nweekday = "monday"\n', encoding="utf-8")
+    config.write_text(
+        f'[mail]\ntransport = "file"\ndir = "{(tmp_path / "mail").as_posix()}"\n\n'
+        '[digest]\nweekday = "monday"\n',
+        encoding="utf-8",
+    )
     monday = dt.date(2027, 6, 14)
-    enqueue_due(services.Context(db_url=cli.db_url, today=monday, user=ADMIN,
-                                 settings=load_settings(str(config))), monday)
+    enqueue_due(
+        services.Context(db_url=cli.db_url, today=monday, user=ADMIN, settings=load_settings(str(config))),
+        monday,
+    )
     digests = [r for r in cli.ok("outbox", "list", user=ADMIN, today="2027-06-14") if r["item"] == "digest"]
     assert [(r["item_ref"], r["to_addr"]) for r in digests] == [("tanaka", "tanaka@council.example.jp")]
 
@@ -80,7 +106,9 @@ def test_reassign_is_all_or_nothing_and_a_supervisors(cli: Cli, world: World) ->
     assert bad.code == 2 and cid in bad.err and "27" in bad.err
     assert cli("case", "reassign", "--from", "sato", "--to", "nobody").code == 4
     assert cli("case", "reassign", "--from", "sato", "--to", "sato").code == 2
-    assert cli("case", "reassign", "--from", "sato", "--to", "tanaka", user="tanaka").code == 5  # a coordinator
+    assert (
+        cli("case", "reassign", "--from", "sato", "--to", "tanaka", user="tanaka").code == 5
+    )  # a coordinator
     assert h.history(cli, cid) == snapshot and h.show(cli, cid)["coordinator"] == "sato"
 
 
@@ -94,11 +122,16 @@ def test_assign_by_supervisor_or_own_coordinator(cli: Cli, world: World) -> None
     back = cli.ok("case", "assign", cid, "--coordinator", "sato", user="tanaka")  # now tanaka's own case
     assert (back["from"], back["to"]) == ("tanaka", "sato")
     rows = [r for r in h.history(cli, cid) if r["event"] == "assign"]
-    assert [(r["user"], r["effective_on"]) for r in rows] == [("tester", "2026-11-20"), ("tanaka", "2026-11-25")]
-    for args, code in ((["--coordinator", "kimura"], 2),  # acts for council 27 only
-                       (["--coordinator", "ghost"], 4),
-                       (["--coordinator", "sato"], 2),  # already theirs
-                       (["--coordinator", "tanaka", "--on", "2026-11-26"], 2)):  # after today
+    assert [(r["user"], r["effective_on"]) for r in rows] == [
+        ("tester", "2026-11-20"),
+        ("tanaka", "2026-11-25"),
+    ]
+    for args, code in (
+        (["--coordinator", "kimura"], 2),  # acts for council 27 only
+        (["--coordinator", "ghost"], 4),
+        (["--coordinator", "sato"], 2),  # already theirs
+        (["--coordinator", "tanaka", "--on", "2026-11-26"], 2),
+    ):  # after today
         result = cli("case", "assign", cid, *args, "--format", "json")
         assert result.code == code, (args, result.err)
         assert len(result.err.splitlines()) == 1 and result.json["ok"] is False

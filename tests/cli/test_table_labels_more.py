@@ -29,8 +29,11 @@ def test_org_list(cli: Cli, world: World) -> None:
     assert (rows[world.tax]["kind"], rows[world.tax]["kind_label"]) == ("tax_accountant", "税理士")
     assert (rows[world.uncertified]["kind"], rows[world.uncertified]["kind_label"]) == ("other", "その他")
     listed = list(csv.DictReader(io.StringIO(cli("org", "list", "--format", "csv").out)))
-    assert {(r["kind"], r["kind_label"]) for r in listed} == {("tax_accountant", "税理士"), ("other", "その他"),
-                                                              ("bank", "金融機関")}
+    assert {(r["kind"], r["kind_label"]) for r in listed} == {
+        ("tax_accountant", "税理士"),
+        ("other", "その他"),
+        ("bank", "金融機関"),
+    }
 
 
 def test_caseload(cli: Cli, world: World) -> None:
@@ -54,17 +57,32 @@ def test_caseload(cli: Cli, world: World) -> None:
 
 def test_outbox_list(cli: Cli, world: World) -> None:
     cid = case_in_monitoring(cli, world)
-    ctx = services.Context(db_url=cli.db_url, today=dt.date(2027, 4, 6), user=ADMIN)  # session 1's 30-day rung
+    ctx = services.Context(
+        db_url=cli.db_url, today=dt.date(2027, 4, 6), user=ADMIN
+    )  # session 1's 30-day rung
     assert enqueue_due(ctx, ctx.today) > 0
     table = cli("outbox", "list", user=ADMIN, today="2027-04-06")
     assert table.code == 0, table.err
-    assert "送信待ち" in table.out and "伴走支援" in table.out and "期限の30日前" in table.out and cid in table.out
+    assert (
+        "送信待ち" in table.out
+        and "伴走支援" in table.out
+        and "期限の30日前" in table.out
+        and cid in table.out
+    )
     assert _tokens(table.out, "pending", "session", "upcoming_30", "support_org") == []
     assert max(width(line) for line in table.out.splitlines()) <= 120
     assert "認定支援機関" in cli("outbox", "list", "--wide", user=ADMIN, today="2027-04-06").out
-    row = next(r for r in cli.ok("outbox", "list", user=ADMIN, today="2027-04-06") if r["rung"] == "upcoming_30")
-    assert (row["status"], row["status_label"], row["item"], row["item_label"], row["rung_label"],
-            row["recipient_role"], row["recipient_role_label"]) == (
-        "pending", "送信待ち", "session", "伴走支援", "期限の30日前", "support_org", "認定支援機関")
+    row = next(
+        r for r in cli.ok("outbox", "list", user=ADMIN, today="2027-04-06") if r["rung"] == "upcoming_30"
+    )
+    assert (
+        row["status"],
+        row["status_label"],
+        row["item"],
+        row["item_label"],
+        row["rung_label"],
+        row["recipient_role"],
+        row["recipient_role_label"],
+    ) == ("pending", "送信待ち", "session", "伴走支援", "期限の30日前", "support_org", "認定支援機関")
     header = cli("outbox", "list", "--format", "csv", user=ADMIN, today="2027-04-06").out.splitlines()[0]
     assert "status,status_label" in header and "rung,rung_label" in header

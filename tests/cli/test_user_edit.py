@@ -15,10 +15,20 @@ def test_display_names_and_who_may_edit_them(cli: Cli, world: World) -> None:
     assert added["display_name"] == "鈴木 一郎"  # NFKC (the ideographic space) and trimmed
     assert _user(cli, "suzuki")["display_name"] == "鈴木 一郎"
 
-    own = cli.ok("user", "edit", "sato", "--display-name", "佐藤 花子", "--email", "hanako@council.example.jp",
-                 user="sato")
+    own = cli.ok(
+        "user",
+        "edit",
+        "sato",
+        "--display-name",
+        "佐藤 花子",
+        "--email",
+        "hanako@council.example.jp",
+        user="sato",
+    )
     assert (own["display_name"], own["email"]) == ("佐藤 花子", "hanako@council.example.jp")
-    assert cli("user", "edit", TESTER, "--display-name", "誰か", user="sato").code == 5  # not theirs, not admin
+    assert (
+        cli("user", "edit", TESTER, "--display-name", "誰か", user="sato").code == 5
+    )  # not theirs, not admin
     assert cli.ok("user", "edit", "suzuki", "--email", "", user=ADMIN)["email"] is None  # "" clears
 
     before = _user(cli, "sato")

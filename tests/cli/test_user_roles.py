@@ -18,21 +18,41 @@ def _user(cli: Cli, name: str) -> dict[str, object]:
 
 def test_an_admin_changes_role_and_councils_with_a_chained_trail(cli: Cli, world: World) -> None:
     cli.today = "2026-12-01"
-    out = cli.ok("user", "edit", "sato", "--role", "coordinator", "--council", "14", "--council", "13",
-                 "--note", "4月の異動", user=ADMIN)
+    out = cli.ok(
+        "user",
+        "edit",
+        "sato",
+        "--role",
+        "coordinator",
+        "--council",
+        "14",
+        "--council",
+        "13",
+        "--note",
+        "4月の異動",
+        user=ADMIN,
+    )
     assert (out["role"], out["council"], out["more_councils"]) == ("coordinator", "14", ["13"])
     assert [(c["field"], c["field_label"], c["before"], c["after"]) for c in out["changes"]] == [
-        ("role", "役割", "supervisor", "coordinator"), ("councils", "協議会", "13", "14,13")]
-    assert (_user(cli, "sato")["role"], _user(cli, "sato")["council"], _user(cli, "sato")["more_councils"]) == (
-        "coordinator", "14", ["13"])
+        ("role", "役割", "supervisor", "coordinator"),
+        ("councils", "協議会", "13", "14,13"),
+    ]
+    assert (
+        _user(cli, "sato")["role"],
+        _user(cli, "sato")["council"],
+        _user(cli, "sato")["more_councils"],
+    ) == ("coordinator", "14", ["13"])
     # display name and e-mail edits are chained rows too, after the admin's
     cli.ok("user", "edit", "sato", "--display-name", "佐藤 花子", user="sato")
     history = cli.ok("user", "history", "sato", user=ADMIN)
-    assert [(r["seq"], r["field"], r["before"], r["after"], r["user"], r["effective_on"], r["note"])
-            for r in history] == [
+    assert [
+        (r["seq"], r["field"], r["before"], r["after"], r["user"], r["effective_on"], r["note"])
+        for r in history
+    ] == [
         (1, "role", "supervisor", "coordinator", ADMIN, "2026-12-01", "4月の異動"),
         (2, "councils", "13", "14,13", ADMIN, "2026-12-01", "4月の異動"),
-        (3, "display_name", None, "佐藤 花子", "sato", "2026-12-01", None)]
+        (3, "display_name", None, "佐藤 花子", "sato", "2026-12-01", None),
+    ]
     assert cli.ok("user", "history", "sato", user="sato") == history  # their own, too
     assert cli("user", "history", "sato", user=TESTER).code == 5  # someone else's: an admin's
     assert cli("user", "history", "nobody", user=ADMIN).code == 4
@@ -104,4 +124,8 @@ def test_audit_verify_catches_an_edited_user_change_row(cli: Cli, world: World) 
     report = cli("audit", "verify", "--format", "json", user=ADMIN)
     assert report.code == 1
     (broken,) = report.json["broken"]
-    assert broken["record"] == "user sato" and broken["table"] == "master_change" and "edited" in broken["reason"]
+    assert (
+        broken["record"] == "user sato"
+        and broken["table"] == "master_change"
+        and "edited" in broken["reason"]
+    )

@@ -129,12 +129,17 @@ def finding_diff(changes: list[dict[str, Any]]) -> tuple[set[tuple[str, ...]], s
     return gone, new
 
 
-def test_stall_threshold_lowered_matches_the_audit_run_with_it(generated: str, copies: list[str],
-                                                              templates: Templates, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    folder = changed_folder(tmp_path, "early", "waiting_on: company, stall_days: 30}",
-                            "waiting_on: company, stall_days: 365}")
+def test_stall_threshold_lowered_matches_the_audit_run_with_it(
+    generated: str,
+    copies: list[str],
+    templates: Templates,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = changed_folder(
+        tmp_path, "early", "waiting_on: company, stall_days: 30}", "waiting_on: company, stall_days: 365}"
+    )
     said = whatif(generated, capsys, "--workflow", str(folder / "early.yaml"))
     assert said["cases_checked"] > 100
     before = audit(generated, capsys)
@@ -151,9 +156,14 @@ def test_stall_threshold_lowered_matches_the_audit_run_with_it(generated: str, c
         assert 30 < days <= 365, c
 
 
-def test_cap_lowered_matches_fee_list_under_the_new_cap(generated: str, copies: list[str], templates: Templates,
-                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_cap_lowered_matches_fee_list_under_the_new_cap(
+    generated: str,
+    copies: list[str],
+    templates: Templates,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     folder = changed_folder(tmp_path, "early", "standard: {plan: 150000,", "standard: {plan: 100000,")
     said = whatif(generated, capsys, "--workflow", str(folder / "early.yaml"))
     claims = {c["ref"]: c for c in said["changes"] if c["ref"].startswith("claim:")}
@@ -161,17 +171,31 @@ def test_cap_lowered_matches_fee_list_under_the_new_cap(generated: str, copies: 
     # the cap of every open early case on the standard track, 150,000 → 100,000
     engine = get_engine(generated)
     with engine.connect() as conn:
-        open_standard = {r[0] for r in conn.execute(sa.text(
-            "SELECT id FROM cases WHERE program = 'early' AND track = 'standard' "
-            "AND state NOT IN ('closed', 'rejected', 'withdrawn', 'lapsed')"))}
-        claimed = sorted({r[0] for r in conn.execute(sa.text(
-            "SELECT case_id FROM fee_claim WHERE status = 'claimed' AND component = 'plan'"))})
+        open_standard = {
+            r[0]
+            for r in conn.execute(
+                sa.text(
+                    "SELECT id FROM cases WHERE program = 'early' AND track = 'standard' "
+                    "AND state NOT IN ('closed', 'rejected', 'withdrawn', 'lapsed')"
+                )
+            )
+        }
+        claimed = sorted(
+            {
+                r[0]
+                for r in conn.execute(
+                    sa.text("SELECT case_id FROM fee_claim WHERE status = 'claimed' AND component = 'plan'")
+                )
+            }
+        )
     _dispose(generated)
     assert {c["case"] for c in caps} == open_standard
     assert all((c["before"], c["after"]) == (150_000, 100_000) for c in caps)
     # each open claim's subsidy: what `fee list` says before, and on a copy with the new cap
     real = _copy(generated, templates, tmp_path, copies)
-    listed_before = {cid: Cli(generated, capsys).ok("fee", "list", cid, today=TODAY, user=USER) for cid in claimed}
+    listed_before = {
+        cid: Cli(generated, capsys).ok("fee", "list", cid, today=TODAY, user=USER) for cid in claimed
+    }
     monkeypatch.setenv("CASETRACK_WORKFLOWS_DIR", str(folder))
     listed_after = {cid: Cli(real, capsys).ok("fee", "list", cid, today=TODAY, user=USER) for cid in claimed}
     real_diff = {}
@@ -186,29 +210,50 @@ def test_cap_lowered_matches_fee_list_under_the_new_cap(generated: str, copies: 
     assert {c["what"] for c in said["changes"]} == {"amount"}
 
 
-def test_added_closure_matches_closure_add(generated: str, copies: list[str], templates: Templates,
-                                          tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_added_closure_matches_closure_add(
+    generated: str,
+    copies: list[str],
+    templates: Templates,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     engine = get_engine(generated)
     with engine.connect() as conn:  # the weekday most scheduled sessions fall due on, from 2026-09 on
-        day, _n = conn.execute(sa.text(
-            "SELECT due_on, COUNT(*) AS n FROM monitoring_session WHERE status = 'scheduled' "
-            "AND due_on >= '2026-09-01' GROUP BY due_on ORDER BY n DESC, due_on LIMIT 1")).one()
+        day, _n = conn.execute(
+            sa.text(
+                "SELECT due_on, COUNT(*) AS n FROM monitoring_session WHERE status = 'scheduled' "
+                "AND due_on >= '2026-09-01' GROUP BY due_on ORDER BY n DESC, due_on LIMIT 1"
+            )
+        ).one()
     _dispose(generated)
     day = str(day)
     said = whatif(generated, capsys, "--closure", day)
     real = _copy(generated, templates, tmp_path, copies)
     sessions_before = sessions(real)
     findings_before = audit(real, capsys)
-    Cli(real, capsys).ok("calendar", "closure", "add", day, "--reason", "試行", today=TODAY, user="bench-admin")
+    Cli(real, capsys).ok(
+        "calendar", "closure", "add", day, "--reason", "試行", today=TODAY, user="bench-admin"
+    )
     sessions_after = sessions(real)
-    moved = {f"{case}#{seq}": (str(due), str(sessions_after[(case, seq)]))
-             for (case, seq), due in sessions_before.items() if sessions_after[(case, seq)] != due}
+    moved = {
+        f"{case}#{seq}": (str(due), str(sessions_after[(case, seq)]))
+        for (case, seq), due in sessions_before.items()
+        if sessions_after[(case, seq)] != due
+    }
     assert moved, f"sessions due on {day} move"
-    assert {f"{c['case']}#{c['ref'].split(':')[1]}": (c["before"], c["after"])
-            for c in said["changes"] if c["what"] == "due_on"} == moved
-    assert all(dt.date.fromisoformat(after) > dt.date.fromisoformat(before) for before, after in moved.values())
+    assert {
+        f"{c['case']}#{c['ref'].split(':')[1]}": (c["before"], c["after"])
+        for c in said["changes"]
+        if c["what"] == "due_on"
+    } == moved
+    assert all(
+        dt.date.fromisoformat(after) > dt.date.fromisoformat(before) for before, after in moved.values()
+    )
     findings_after = audit(real, capsys)
-    assert finding_diff(said["changes"]) == (findings_before - findings_after, findings_after - findings_before)
+    assert finding_diff(said["changes"]) == (
+        findings_before - findings_after,
+        findings_after - findings_before,
+    )
     assert {c["what"] for c in said["changes"]} <= {"due_on", "finding"}
 
 
@@ -216,16 +261,24 @@ def sessions(url: str) -> dict[tuple[str, int], dt.date]:
     """(case, seq) → due date of the scheduled sessions of the open cases."""
     engine = get_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT s.case_id, s.seq, s.due_on FROM monitoring_session s JOIN cases c ON c.id = s.case_id "
-            "WHERE s.status = 'scheduled' AND c.state NOT IN ('closed', 'rejected', 'withdrawn', 'lapsed')")).all()
+        rows = conn.execute(
+            sa.text(
+                "SELECT s.case_id, s.seq, s.due_on FROM monitoring_session s JOIN cases c ON c.id = s.case_id "
+                "WHERE s.status = 'scheduled' AND c.state NOT IN ('closed', 'rejected', 'withdrawn', 'lapsed')"
+            )
+        ).all()
     _dispose(url)
     return {(r[0], int(r[1])): dt.date.fromisoformat(str(r[2])) for r in rows}
 
 
-def test_monitoring_lag_changed_matches_plans_submitted_under_it(cli: Cli, world: World, copies: list[str],
-                                                                 templates: Templates, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_monitoring_lag_changed_matches_plans_submitted_under_it(
+    cli: Cli,
+    world: World,
+    copies: list[str],
+    templates: Templates,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     march = drive_early(cli, world, "drafting")  # fiscal year ends in March
     december = drive_early(cli, world, "drafting", company=world.company_dec, interim=True)
     real = _copy(cli.db_url, templates, tmp_path, copies)
@@ -251,24 +304,44 @@ def test_monitoring_lag_changed_matches_plans_submitted_under_it(cli: Cli, world
     assert before[(december, 2)] == dt.date(2028, 2, 29) and after[(december, 2)] == dt.date(2028, 3, 31)
     assert before[(december, 1)] == after[(december, 1)] == dt.date(2027, 3, 1)
     said = whatif(cli.db_url, cli.capsys, "--workflow", str(folder / "early.yaml"), user="tester")
-    real_diff = {f"{case}#{seq}": (str(due), str(after[(case, seq)]))
-                 for (case, seq), due in before.items() if after[(case, seq)] != due}
-    assert {f"{c['case']}#{c['ref'].split(':')[1]}": (c["before"], c["after"])
-            for c in said["changes"] if c["what"] == "due_on"} == real_diff
+    real_diff = {
+        f"{case}#{seq}": (str(due), str(after[(case, seq)]))
+        for (case, seq), due in before.items()
+        if after[(case, seq)] != due
+    }
+    assert {
+        f"{c['case']}#{c['ref'].split(':')[1]}": (c["before"], c["after"])
+        for c in said["changes"]
+        if c["what"] == "due_on"
+    } == real_diff
     assert said["cases_checked"] == 2
 
 
-def test_claim_deadline_shortened_matches_case_events_and_the_audit(generated: str, copies: list[str],
-                                                                   templates: Templates, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    folder = changed_folder(tmp_path, "early", "claim_deadline_months: 12\n    claim_deadline_warn_months: 9",
-                            "claim_deadline_months: 9\n    claim_deadline_warn_months: 6")
+def test_claim_deadline_shortened_matches_case_events_and_the_audit(
+    generated: str,
+    copies: list[str],
+    templates: Templates,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = changed_folder(
+        tmp_path,
+        "early",
+        "claim_deadline_months: 12\n    claim_deadline_warn_months: 9",
+        "claim_deadline_months: 9\n    claim_deadline_warn_months: 6",
+    )
     said = whatif(generated, capsys, "--workflow", str(folder / "early.yaml"))
     engine = get_engine(generated)
     with engine.connect() as conn:
-        waiting = {r[0]: dt.date.fromisoformat(str(r[1])) for r in conn.execute(sa.text(
-            "SELECT id, accepted_on FROM cases WHERE program = 'early' AND state IN ('drafting', 'plan_submitted')"))}
+        waiting = {
+            r[0]: dt.date.fromisoformat(str(r[1]))
+            for r in conn.execute(
+                sa.text(
+                    "SELECT id, accepted_on FROM cases WHERE program = 'early' AND state IN ('drafting', 'plan_submitted')"
+                )
+            )
+        }
     _dispose(generated)
     # deadlines by hand (DOMAIN.md §3): acceptance + 12 months → acceptance + 9 months, for every early case
     # still to claim (drafting, plan_submitted)
@@ -281,21 +354,32 @@ def test_claim_deadline_shortened_matches_case_events_and_the_audit(generated: s
         assert dt.date.fromisoformat(before) > dt.date.fromisoformat(after)
     # guards: what `case events` says of each such case, with the shipped rules and on a copy with the new ones
     real = _copy(generated, templates, tmp_path, copies)
-    verdicts_before = {cid: Cli(generated, capsys).ok("case", "events", cid, today=TODAY, user=USER)
-                       for cid in waiting}
+    verdicts_before = {
+        cid: Cli(generated, capsys).ok("case", "events", cid, today=TODAY, user=USER) for cid in waiting
+    }
     findings_before = audit(generated, capsys)
     monkeypatch.setenv("CASETRACK_WORKFLOWS_DIR", str(folder))
-    verdicts_after = {cid: Cli(real, capsys).ok("case", "events", cid, today=TODAY, user=USER) for cid in waiting}
+    verdicts_after = {
+        cid: Cli(real, capsys).ok("case", "events", cid, today=TODAY, user=USER) for cid in waiting
+    }
     findings_after = audit(real, capsys)
     flips = {}
     for cid in waiting:
         for b, a in zip(verdicts_before[cid], verdicts_after[cid], strict=True):
             if b["allowed"] != a["allowed"]:
-                flips[(cid, b["event"])] = ("pass" if b["allowed"] else "refuse", "pass" if a["allowed"] else "refuse")
+                flips[(cid, b["event"])] = (
+                    "pass" if b["allowed"] else "refuse",
+                    "pass" if a["allowed"] else "refuse",
+                )
     assert flips, "some case's claim deadline passes between 9 and 12 months after acceptance"
-    assert {(c["case"], c["ref"]): (c["before"], c["after"]) for c in said["changes"] if c["what"] == "guard"} == flips
+    assert {
+        (c["case"], c["ref"]): (c["before"], c["after"]) for c in said["changes"] if c["what"] == "guard"
+    } == flips
     assert {event for _cid, event in flips} <= {"claim_payment", "lapse"}
-    assert finding_diff(said["changes"]) == (findings_before - findings_after, findings_after - findings_before)
+    assert finding_diff(said["changes"]) == (
+        findings_before - findings_after,
+        findings_after - findings_before,
+    )
 
 
 def test_scope_errors_and_formats(generated: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -330,6 +414,7 @@ def test_scope_errors_and_formats(generated: str, capsys: pytest.CaptureFixture[
     assert lines[0].startswith("対象の案件") and "案件番号" in lines[1] and "変更前" in lines[1]
     assert "上限：計画策定支援費用" in table.out and "150,000円" in table.out and "cap:plan" not in table.out
     from casetrack.cli.output import width
+
     assert max(width(x) for x in lines) <= 120
     csv = cli("whatif", "--workflow", changed, "--council", "13", "--format", "csv", today=TODAY, user=USER)
     header, first = csv.out.splitlines()[:2]
@@ -337,11 +422,24 @@ def test_scope_errors_and_formats(generated: str, capsys: pytest.CaptureFixture[
     assert ",amount,cap:plan,150000,100000," in first
 
 
-def test_405_interval_changed_replans_only_the_planners_schedules(cli: Cli, world: World, copies: list[str],
-                                                                  templates: Templates, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_405_interval_changed_replans_only_the_planners_schedules(
+    cli: Cli,
+    world: World,
+    copies: list[str],
+    templates: Templates,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     agreed_explicit = drive_405(cli, world, "agreed")
-    cli.ok("monitoring", "schedule", agreed_explicit, "2027-02-01", "2027-08-02", "2028-02-01", today="2026-11-03")
+    cli.ok(
+        "monitoring",
+        "schedule",
+        agreed_explicit,
+        "2027-02-01",
+        "2027-08-02",
+        "2028-02-01",
+        today="2026-11-03",
+    )
     negotiating = drive_405(cli, world, "negotiating", company=world.company_dec)
     real = _copy(cli.db_url, templates, tmp_path, copies)
     folder = changed_folder(tmp_path, "405", "default_interval_months: 6", "default_interval_months: 4")
@@ -362,9 +460,17 @@ def test_405_interval_changed_replans_only_the_planners_schedules(cli: Cli, worl
     assert len([k for k in after if k[0] == negotiating]) == 9
     assert after[(negotiating, 1)] == dt.date(2027, 3, 3)  # a Wednesday
     said = whatif(cli.db_url, cli.capsys, "--workflow", str(folder / "405.yaml"), user="tester")
-    real_diff = {f"{case}#{seq}": (str(before[(case, seq)]) if (case, seq) in before else None,
-                                   str(after[(case, seq)]) if (case, seq) in after else None)
-                 for case, seq in before.keys() | after.keys() if before.get((case, seq)) != after.get((case, seq))}
-    assert {f"{c['case']}#{c['ref'].split(':')[1]}": (c["before"], c["after"])
-            for c in said["changes"] if c["what"] == "due_on"} == real_diff
+    real_diff = {
+        f"{case}#{seq}": (
+            str(before[(case, seq)]) if (case, seq) in before else None,
+            str(after[(case, seq)]) if (case, seq) in after else None,
+        )
+        for case, seq in before.keys() | after.keys()
+        if before.get((case, seq)) != after.get((case, seq))
+    }
+    assert {
+        f"{c['case']}#{c['ref'].split(':')[1]}": (c["before"], c["after"])
+        for c in said["changes"]
+        if c["what"] == "due_on"
+    } == real_diff
     assert agreed_explicit not in {c["case"] for c in said["changes"]}  # the agreed schedule keeps its dates

@@ -25,10 +25,19 @@ def spellings(day: dt.date) -> list[str]:
     y, m, d = day.year, day.month, day.day
     kanji, letter, n = _era(day)
     year = "元" if n == 1 else str(n)
-    western = [f"{y:04d}-{m:02d}-{d:02d}", f"{y}/{m}/{d}", f"{y}/{m:02d}/{d:02d}", f"{y}.{m}.{d}",
-               f"{y}年{m}月{d}日"]
-    era = [f"{kanji}{year}年{m}月{d}日", f"{letter}{n}.{m}.{d}", f"{letter}{n:02d}.{m:02d}.{d:02d}",
-           f"{letter.lower()}{n}/{m}/{d}"]
+    western = [
+        f"{y:04d}-{m:02d}-{d:02d}",
+        f"{y}/{m}/{d}",
+        f"{y}/{m:02d}/{d:02d}",
+        f"{y}.{m}.{d}",
+        f"{y}年{m}月{d}日",
+    ]
+    era = [
+        f"{kanji}{year}年{m}月{d}日",
+        f"{letter}{n}.{m}.{d}",
+        f"{letter}{n:02d}.{m:02d}.{d:02d}",
+        f"{letter.lower()}{n}/{m}/{d}",
+    ]
     return [*western, *era, *(s.translate(FULL_WIDTH) for s in western), f" {western[0]} "]
 
 
@@ -52,8 +61,22 @@ def test_a_day_that_does_not_exist_is_refused_in_every_spelling(year: int, month
             read_date(text)
 
 
-@pytest.mark.parametrize("text", ["平成31年5月1日", "令和元年4月30日", "R0.1.1", "2026-13-01", "2026-00-10",
-                                  "٢٠٢٦-٠٦-٢٠", "2026-6", "R8.6", "20260620x", "令和八年六月二十日", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "平成31年5月1日",
+        "令和元年4月30日",
+        "R0.1.1",
+        "2026-13-01",
+        "2026-00-10",
+        "٢٠٢٦-٠٦-٢٠",
+        "2026-6",
+        "R8.6",
+        "20260620x",
+        "令和八年六月二十日",
+        "",
+    ],
+)
 def test_impossible_or_unreadable_spellings_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="is not a date"):
         read_date(text)

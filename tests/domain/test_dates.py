@@ -64,8 +64,14 @@ def test_add_months_is_counted_from_the_anchor_not_chained() -> None:
     assert add_months(anchor, 12) == D(2027, 8, 31)  # what the rule says
     # the 405 monitoring sessions of a plan dated on the 31st keep the 31st where it exists
     sessions = [add_months(anchor, 6 * k) for k in range(1, 7)]
-    assert sessions == [D(2027, 2, 28), D(2027, 8, 31), D(2028, 2, 29), D(2028, 8, 31), D(2029, 2, 28),
-                        D(2029, 8, 31)]
+    assert sessions == [
+        D(2027, 2, 28),
+        D(2027, 8, 31),
+        D(2028, 2, 29),
+        D(2028, 8, 31),
+        D(2029, 2, 28),
+        D(2029, 8, 31),
+    ]
 
 
 # --- add_months: properties --------------------------------------------------------------------

@@ -90,8 +90,10 @@ def test_early_bank_track_zero_cap_for_monitoring() -> None:
     assert s.subsidy == 0
 
 
-@pytest.mark.parametrize(("fee", "subsidy"), [(1, 0), (2, 1), (3, 2), (100_000, 66_666), (100_001, 66_667),
-                                              (149_999, 99_999), (224_999, 149_999)])
+@pytest.mark.parametrize(
+    ("fee", "subsidy"),
+    [(1, 0), (2, 1), (3, 2), (100_000, 66_666), (100_001, 66_667), (149_999, 99_999), (224_999, 149_999)],
+)
 def test_subsidy_is_rounded_down_to_the_yen(fee: int, subsidy: int) -> None:
     s = subsidy_for(fee, TWO_THIRDS, estimate_remaining=None, cap_remaining=10_000_000)
     assert s.subsidy == subsidy
@@ -112,8 +114,14 @@ def test_floor_yen_is_a_floor() -> None:
 
 @pytest.mark.parametrize(
     ("subsidy", "paid", "retained"),
-    [(2_000_000, 1_000_000, 1_000_000), (100_001, 50_001, 50_000), (3, 2, 1), (1, 1, 0), (0, 0, 0),
-     (1_333_333, 666_667, 666_666)],
+    [
+        (2_000_000, 1_000_000, 1_000_000),
+        (100_001, 50_001, 50_000),
+        (3, 2, 1),
+        (1, 1, 0),
+        (0, 0, 0),
+        (1_333_333, 666_667, 666_666),
+    ],
 )
 def test_holdback_retains_the_floor_half(subsidy: int, paid: int, retained: int) -> None:
     assert holdback(subsidy) == (paid, retained)
@@ -136,8 +144,12 @@ def test_subsidy_properties(fee: int, estimate: int | None, cap: int) -> None:
     assert (s.limits == ()) == (eligible == fee and eligible * 2 // 3 <= cap)
 
 
-@given(fee=YEN, estimate=st.none() | YEN, cap=st.integers(min_value=-1_000_000, max_value=5_000_000),
-       rate=st.fractions(min_value=Fraction(1, 100), max_value=1))
+@given(
+    fee=YEN,
+    estimate=st.none() | YEN,
+    cap=st.integers(min_value=-1_000_000, max_value=5_000_000),
+    rate=st.fractions(min_value=Fraction(1, 100), max_value=1),
+)
 def test_subsidy_never_exceeds_the_fee_or_the_cap_for_any_rate(
     fee: int, estimate: int | None, cap: int, rate: Fraction
 ) -> None:
@@ -159,7 +171,9 @@ def test_holdback_properties(subsidy: int) -> None:
 def test_claims_in_sequence_never_exceed_cap_or_estimate(fee: int, estimate: int, cap: int) -> None:
     # two claims of the same component: the second sees what the first used up
     first = subsidy_for(fee, TWO_THIRDS, estimate_remaining=estimate, cap_remaining=cap)
-    second = subsidy_for(fee, TWO_THIRDS, estimate_remaining=estimate - fee, cap_remaining=cap - first.subsidy)
+    second = subsidy_for(
+        fee, TWO_THIRDS, estimate_remaining=estimate - fee, cap_remaining=cap - first.subsidy
+    )
     assert first.subsidy + second.subsidy <= cap
     assert first.subsidy + second.subsidy <= estimate * 2 // 3
     assert 2 * fee == first.subsidy + second.subsidy + first.company_share + second.company_share

@@ -44,16 +44,26 @@ SECOND = LenderFact(21, "東都信用金庫", main=False, guaranteed=True)
 
 def facts(**kw: Any) -> CaseFacts:
     base: dict[str, Any] = {
-        "id": "T-1", "program": "405", "track": "regular", "state": "consultation",
-        "opened_on": D(2026, 1, 5), "state_since": D(2026, 1, 5),
-        "support_orgs": (TAX,), "lenders": (MAIN, SECOND),
+        "id": "T-1",
+        "program": "405",
+        "track": "regular",
+        "state": "consultation",
+        "opened_on": D(2026, 1, 5),
+        "state_since": D(2026, 1, 5),
+        "support_orgs": (TAX,),
+        "lenders": (MAIN, SECOND),
     }
     base.update(kw)
     return CaseFacts(**base)
 
 
-def check(name: str, f: CaseFacts, on: dt.date = ON, rules: dict[str, Any] | None = None,
-          window: tuple[dt.date | None, dt.date | None] = (None, None)) -> tuple[str, ...]:
+def check(
+    name: str,
+    f: CaseFacts,
+    on: dt.date = ON,
+    rules: dict[str, Any] | None = None,
+    window: tuple[dt.date | None, dt.date | None] = (None, None),
+) -> tuple[str, ...]:
     reasons = GUARDS[name].check(GuardInput(f, rules if rules is not None else RULES_405, on, window))
     assert all(isinstance(r, str) and r for r in reasons)
     return reasons
@@ -70,7 +80,9 @@ def test_lead_certified_refuses_an_uncertified_lead() -> None:
     lead = SupportOrgFact(11, "未認定コンサル", lead=True, certified=False)
     (reason,) = check("lead_certified", facts(support_orgs=(lead,)))
     assert "未認定コンサル" in reason and "org 11" in reason
-    assert reasons_for_people([reason]) == ["代表の支援機関 未認定コンサル は認定経営革新等支援機関ではありません"]
+    assert reasons_for_people([reason]) == [
+        "代表の支援機関 未認定コンサル は認定経営革新等支援機関ではありません"
+    ]
 
 
 def test_support_orgs_certified_names_each_uncertified_org() -> None:
@@ -102,15 +114,20 @@ def test_no_fee_receiving_lender_passes_when_no_support_org_lends() -> None:
 def test_no_fee_receiving_lender_refuses_each_lending_support_org() -> None:
     bank_lead = SupportOrgFact(MAIN.org_id, MAIN.name, lead=True, certified=True)
     bank_other = SupportOrgFact(SECOND.org_id, SECOND.name, lead=False, certified=True)
-    reasons = check("no_fee_receiving_lender", facts(support_orgs=(bank_lead, bank_other, replace(TAX, lead=False))))
+    reasons = check(
+        "no_fee_receiving_lender", facts(support_orgs=(bank_lead, bank_other, replace(TAX, lead=False)))
+    )
     assert len(reasons) == 2
     assert "さくら銀行" in reasons[0] and "東都信用金庫" in reasons[1]
 
 
 def test_early_standard_track_refuses_a_lending_lead() -> None:
     bank_lead = SupportOrgFact(MAIN.org_id, MAIN.name, lead=True, certified=True)
-    reasons = check("no_fee_receiving_lender",
-                    facts(program="early", track="standard", support_orgs=(bank_lead,)), rules=RULES_EARLY)
+    reasons = check(
+        "no_fee_receiving_lender",
+        facts(program="early", track="standard", support_orgs=(bank_lead,)),
+        rules=RULES_EARLY,
+    )
     assert len(reasons) == 1 and "さくら銀行" in reasons[0]
 
 
@@ -120,8 +137,11 @@ def test_early_bank_track_needs_the_lead_to_be_the_main_bank() -> None:
     assert check("no_fee_receiving_lender", ok, rules=RULES_EARLY) == ()
 
     second_lead = SupportOrgFact(SECOND.org_id, SECOND.name, lead=True, certified=True)
-    (reason,) = check("no_fee_receiving_lender", facts(program="early", track="bank", support_orgs=(second_lead,)),
-                      rules=RULES_EARLY)
+    (reason,) = check(
+        "no_fee_receiving_lender",
+        facts(program="early", track="bank", support_orgs=(second_lead,)),
+        rules=RULES_EARLY,
+    )
     assert "メイン行" in reason and "東都信用金庫" in reason
 
     # a tax accountant leading in the bank track is not the main bank either
@@ -173,7 +193,9 @@ def test_fee_estimates_recorded() -> None:
     ],
 )
 def test_monitoring_estimate_within_half(plan: int, monitoring: int, allowed: bool) -> None:
-    reasons = check("monitoring_estimate_within_half", facts(estimates={"plan": plan, "monitoring": monitoring}))
+    reasons = check(
+        "monitoring_estimate_within_half", facts(estimates={"plan": plan, "monitoring": monitoring})
+    )
     assert (reasons == ()) is allowed
     if not allowed:
         assert f"{monitoring:,}" in reasons[0]
@@ -182,8 +204,12 @@ def test_monitoring_estimate_within_half(plan: int, monitoring: int, allowed: bo
 def test_monitoring_estimate_rule_reads_the_configured_share() -> None:
     f = facts(estimates={"plan": 400_000, "monitoring": 600_000})
     assert check("monitoring_estimate_within_half", f) != ()  # 600,000 > ½ × 1,000,000
-    assert check("monitoring_estimate_within_half", f,
-                 rules={**RULES_405, "monitoring_estimate_max_share": "3/5"}) == ()  # = 3/5 × 1,000,000
+    assert (
+        check(
+            "monitoring_estimate_within_half", f, rules={**RULES_405, "monitoring_estimate_max_share": "3/5"}
+        )
+        == ()
+    )  # = 3/5 × 1,000,000
 
 
 @pytest.mark.parametrize(
@@ -192,8 +218,9 @@ def test_monitoring_estimate_rule_reads_the_configured_share() -> None:
 )
 def test_schedule_chart_for_large_plan(plan: int, chart: bool, required: bool) -> None:
     docs = (DocumentFact("schedule_chart", D(2026, 1, 10)),) if chart else ()
-    reasons = check("schedule_chart_for_large_plan",
-                    facts(estimates={"plan": plan, "monitoring": 0}, documents=docs))
+    reasons = check(
+        "schedule_chart_for_large_plan", facts(estimates={"plan": plan, "monitoring": 0}, documents=docs)
+    )
     assert (reasons != ()) is required
     if required:
         assert "schedule_chart" in reasons[0] and "450,000" in reasons[0]
@@ -237,8 +264,13 @@ def test_reuse_reason_recorded() -> None:
 
 @pytest.mark.parametrize(
     ("on", "allowed"),
-    [(D(2024, 1, 31), False), (D(2024, 2, 1), True), (D(2026, 6, 1), True), (D(2028, 1, 31), True),
-     (D(2028, 2, 1), False)],
+    [
+        (D(2024, 1, 31), False),
+        (D(2024, 2, 1), True),
+        (D(2026, 6, 1), True),
+        (D(2028, 1, 31), True),
+        (D(2028, 2, 1), False),
+    ],
 )
 def test_bank_track_window_both_edges(on: dt.date, allowed: bool) -> None:
     f = facts(program="early", track="bank", state="applied")
@@ -345,12 +377,18 @@ def test_validity_without_acceptance_refuses_both_ways() -> None:
 def test_fye_session_held() -> None:
     early = facts(program="early", track="standard", state="monitoring")
     assert check("fye_session_held", early, rules=RULES_EARLY) != ()  # none scheduled
-    scheduled = (SessionFact(1, "interim", D(2026, 8, 10), "held"), SessionFact(2, "fye", D(2027, 5, 31), "scheduled"))
+    scheduled = (
+        SessionFact(1, "interim", D(2026, 8, 10), "held"),
+        SessionFact(2, "fye", D(2027, 5, 31), "scheduled"),
+    )
     (reason,) = check("fye_session_held", replace(early, sessions=scheduled), rules=RULES_EARLY)
     assert "2027-05-31" in reason
     waived = (SessionFact(1, "fye", D(2027, 5, 31), "waived"),)
     assert check("fye_session_held", replace(early, sessions=waived), rules=RULES_EARLY) != ()
-    held = (SessionFact(1, "interim", D(2026, 8, 10), "scheduled"), SessionFact(2, "fye", D(2027, 5, 31), "held"))
+    held = (
+        SessionFact(1, "interim", D(2026, 8, 10), "scheduled"),
+        SessionFact(2, "fye", D(2027, 5, 31), "held"),
+    )
     assert check("fye_session_held", replace(early, sessions=held), rules=RULES_EARLY) == ()
 
 
@@ -421,10 +459,16 @@ def test_missing_documents_of_the_case_itself_and_all_at_once() -> None:
     reasons = missing_documents(facts(), needs)
     assert len(reasons) == 3
     assert "plan" in reasons[0] and "share_transfer" in reasons[1] and "bank_receipt" in reasons[2]
-    assert reasons_for_people(reasons) == ["経営改善計画書がありません", "振込控えがありません",
-                                           "メイン行（さくら銀行）の受取書がありません"]
-    docs = (DocumentFact("plan", D(2026, 5, 1)), DocumentFact("share_transfer", D(2026, 5, 1)),
-            DocumentFact("bank_receipt", D(2026, 5, 1), MAIN.org_id))
+    assert reasons_for_people(reasons) == [
+        "経営改善計画書がありません",
+        "振込控えがありません",
+        "メイン行（さくら銀行）の受取書がありません",
+    ]
+    docs = (
+        DocumentFact("plan", D(2026, 5, 1)),
+        DocumentFact("share_transfer", D(2026, 5, 1)),
+        DocumentFact("bank_receipt", D(2026, 5, 1), MAIN.org_id),
+    )
     assert missing_documents(facts(documents=docs), needs) == ()
 
 
@@ -434,23 +478,38 @@ PLAN_CLAIM = (ClaimFact(1, "plan", 300_000, "claimed"),)
 BOTH_WAYS: dict[str, tuple[GuardInput, GuardInput]] = {
     # 405 agree (pamphlet line 169): every lender's financial support recorded; the second lender's missing
     "financial_support_agreed": (
-        GuardInput(facts(lenders=(MAIN, SECOND)), RULES_405, D(2026, 6, 1),
-                   agreements={MAIN.org_id: ("reschedule",)}),
-        GuardInput(facts(lenders=(MAIN, SECOND)), RULES_405, D(2026, 6, 1),
-                   agreements={MAIN.org_id: ("reschedule",), SECOND.org_id: ("new_loan",)}),
+        GuardInput(
+            facts(lenders=(MAIN, SECOND)), RULES_405, D(2026, 6, 1), agreements={MAIN.org_id: ("reschedule",)}
+        ),
+        GuardInput(
+            facts(lenders=(MAIN, SECOND)),
+            RULES_405,
+            D(2026, 6, 1),
+            agreements={MAIN.org_id: ("reschedule",), SECOND.org_id: ("new_loan",)},
+        ),
     ),
     "lead_certified": (
         GuardInput(facts(support_orgs=(replace(TAX, certified=False),)), RULES_405, D(2026, 6, 1)),
         GuardInput(facts(), RULES_405, D(2026, 6, 1)),
     ),
     "support_orgs_certified": (
-        GuardInput(facts(support_orgs=(TAX, SupportOrgFact(30, "未認定コンサル", False, False))), RULES_405,
-                   D(2026, 6, 1)),
-        GuardInput(facts(support_orgs=(TAX, SupportOrgFact(31, "認定コンサル", False, True))), RULES_405,
-                   D(2026, 6, 1)),
+        GuardInput(
+            facts(support_orgs=(TAX, SupportOrgFact(30, "未認定コンサル", False, False))),
+            RULES_405,
+            D(2026, 6, 1),
+        ),
+        GuardInput(
+            facts(support_orgs=(TAX, SupportOrgFact(31, "認定コンサル", False, True))),
+            RULES_405,
+            D(2026, 6, 1),
+        ),
     ),
     "no_fee_receiving_lender": (
-        GuardInput(facts(support_orgs=(TAX, SupportOrgFact(21, "東都信用金庫", False, True))), RULES_405, D(2026, 6, 1)),
+        GuardInput(
+            facts(support_orgs=(TAX, SupportOrgFact(21, "東都信用金庫", False, True))),
+            RULES_405,
+            D(2026, 6, 1),
+        ),
         GuardInput(facts(), RULES_405, D(2026, 6, 1)),
     ),
     "not_single_unguaranteed_lender": (
@@ -511,24 +570,34 @@ BOTH_WAYS: dict[str, tuple[GuardInput, GuardInput]] = {
         GuardInput(ACCEPTED_405, RULES_405, D(2026, 5, 1), until=D(2028, 4, 11)),
     ),
     "fye_session_held": (
-        GuardInput(facts(sessions=(SessionFact(1, "fye", D(2027, 5, 31), "scheduled"),)), RULES_EARLY, D(2027, 6, 1)),
-        GuardInput(facts(sessions=(SessionFact(1, "fye", D(2027, 5, 31), "held"),)), RULES_EARLY, D(2027, 6, 1)),
+        GuardInput(
+            facts(sessions=(SessionFact(1, "fye", D(2027, 5, 31), "scheduled"),)), RULES_EARLY, D(2027, 6, 1)
+        ),
+        GuardInput(
+            facts(sessions=(SessionFact(1, "fye", D(2027, 5, 31), "held"),)), RULES_EARLY, D(2027, 6, 1)
+        ),
     ),
     "monitoring_window_ended": (
         GuardInput(facts(plan_date=D(2026, 4, 15)), RULES_405, D(2029, 4, 14)),
         GuardInput(facts(plan_date=D(2026, 4, 15)), RULES_405, D(2029, 4, 16)),
     ),
     "sessions_all_done": (
-        GuardInput(facts(sessions=(SessionFact(1, "regular", D(2026, 10, 15), "scheduled"),)), RULES_405,
-                   D(2029, 5, 1)),
-        GuardInput(facts(sessions=(SessionFact(1, "regular", D(2026, 10, 15), "waived"),)), RULES_405,
-                   D(2029, 5, 1)),
+        GuardInput(
+            facts(sessions=(SessionFact(1, "regular", D(2026, 10, 15), "scheduled"),)),
+            RULES_405,
+            D(2029, 5, 1),
+        ),
+        GuardInput(
+            facts(sessions=(SessionFact(1, "regular", D(2026, 10, 15), "waived"),)), RULES_405, D(2029, 5, 1)
+        ),
     ),
 }
 
 
 def test_every_guard_has_a_refusal_and_a_pass() -> None:
-    assert set(BOTH_WAYS) == set(GUARDS), f"guards without a case here: {sorted(set(GUARDS) ^ set(BOTH_WAYS))}"
+    assert set(BOTH_WAYS) == set(GUARDS), (
+        f"guards without a case here: {sorted(set(GUARDS) ^ set(BOTH_WAYS))}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(BOTH_WAYS))
@@ -548,13 +617,16 @@ def test_guard_rule_keys_exist_in_the_domain_defaults(name: str) -> None:
 
 # --- re-use grounds and the count of uses (DOMAIN.md §11) ------------------------------------------
 
-EARLY_GROUNDS = {"covid": "コロナ禍の影響により業績が低下している場合",
-                 "russia_ukraine": "ロシア・ウクライナ情勢により業績が低下している場合"}
+EARLY_GROUNDS = {
+    "covid": "コロナ禍の影響により業績が低下している場合",
+    "russia_ukraine": "ロシア・ウクライナ情勢により業績が低下している場合",
+}
 
 
 def _reuse(f: CaseFacts, max_uses: int | None = 2) -> tuple[str, ...]:
-    return GUARDS["prior_use"].check(GuardInput(f, RULES_EARLY, ON, reuse_grounds=EARLY_GROUNDS,
-                                                reuse_max_uses=max_uses))
+    return GUARDS["prior_use"].check(
+        GuardInput(f, RULES_EARLY, ON, reuse_grounds=EARLY_GROUNDS, reuse_max_uses=max_uses)
+    )
 
 
 def test_a_second_use_needs_a_named_ground() -> None:
@@ -562,7 +634,9 @@ def test_a_second_use_needs_a_named_ground() -> None:
     (reason,) = _reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r", reuse_ground="flood"))
     assert "covid" in reason and "russia_ukraine" in reason
     (shown,) = reasons_for_people([reason])
-    assert EARLY_GROUNDS["covid"] in shown and EARLY_GROUNDS["russia_ukraine"] in shown and "covid" not in shown
+    assert (
+        EARLY_GROUNDS["covid"] in shown and EARLY_GROUNDS["russia_ukraine"] in shown and "covid" not in shown
+    )
     assert _reuse(facts(prior_cases=("13-2025-0001",), reuse_reason="r", reuse_ground="covid")) == ()
     assert _reuse(facts()) == ()  # a first use needs nothing
 

@@ -58,8 +58,9 @@ def test_fye_session_dates(plan: dt.date, fye_month: int, lag: int, fye: dt.date
 
 
 def test_early_schedule_with_interim_at_six_months() -> None:
-    sessions = early_sessions(D(2026, 2, 10), 3, interim=True, interim_months=6, lag_months=2,
-                              is_closed=CAL.is_closed)
+    sessions = early_sessions(
+        D(2026, 2, 10), 3, interim=True, interim_months=6, lag_months=2, is_closed=CAL.is_closed
+    )
     assert sessions == [
         PlannedSession(1, "interim", D(2026, 8, 10), D(2026, 8, 10)),  # Monday; 山の日 is 08-11
         PlannedSession(2, "fye", D(2027, 5, 31), D(2027, 5, 31)),  # Monday
@@ -67,16 +68,18 @@ def test_early_schedule_with_interim_at_six_months() -> None:
 
 
 def test_early_schedule_without_interim_has_only_the_fye_session() -> None:
-    sessions = early_sessions(D(2026, 2, 10), 3, interim=False, interim_months=6, lag_months=2,
-                              is_closed=CAL.is_closed)
+    sessions = early_sessions(
+        D(2026, 2, 10), 3, interim=False, interim_months=6, lag_months=2, is_closed=CAL.is_closed
+    )
     assert sessions == [PlannedSession(1, "fye", D(2027, 5, 31), D(2027, 5, 31))]
 
 
 def test_early_interim_clamps_and_moves_off_a_sunday() -> None:
     # plan 2026-08-31 + 6 months = 2027-02-28 (clamped), a Sunday → Monday 2027-03-01;
     # FYE: +12 → 2027-08-31, March 2027 is before it → 2028-03-31 → due 2028-05-31 (Wednesday)
-    sessions = early_sessions(D(2026, 8, 31), 3, interim=True, interim_months=6, lag_months=2,
-                              is_closed=CAL.is_closed)
+    sessions = early_sessions(
+        D(2026, 8, 31), 3, interim=True, interim_months=6, lag_months=2, is_closed=CAL.is_closed
+    )
     assert sessions == [
         PlannedSession(1, "interim", D(2027, 2, 28), D(2027, 3, 1)),
         PlannedSession(2, "fye", D(2028, 5, 31), D(2028, 5, 31)),
@@ -85,8 +88,9 @@ def test_early_interim_clamps_and_moves_off_a_sunday() -> None:
 
 def test_early_sessions_are_numbered_in_date_order() -> None:
     # a long interim (configurable) that falls after the FYE due date comes second
-    sessions = early_sessions(D(2026, 2, 10), 3, interim=True, interim_months=18, lag_months=2,
-                              is_closed=never_closed)
+    sessions = early_sessions(
+        D(2026, 2, 10), 3, interim=True, interim_months=18, lag_months=2, is_closed=never_closed
+    )
     assert [(s.seq, s.kind, s.nominal_due_on) for s in sessions] == [
         (1, "fye", D(2027, 5, 31)),
         (2, "interim", D(2027, 8, 10)),
@@ -99,7 +103,12 @@ def test_early_sessions_are_numbered_in_date_order() -> None:
 def test_405_example_six_sessions_every_six_months() -> None:
     sessions = regular_sessions(D(2026, 4, 15), 6, 36, is_closed=never_closed)
     assert [s.nominal_due_on for s in sessions] == [
-        D(2026, 10, 15), D(2027, 4, 15), D(2027, 10, 15), D(2028, 4, 15), D(2028, 10, 15), D(2029, 4, 15),
+        D(2026, 10, 15),
+        D(2027, 4, 15),
+        D(2027, 10, 15),
+        D(2028, 4, 15),
+        D(2028, 10, 15),
+        D(2029, 4, 15),
     ]
     assert [s.seq for s in sessions] == [1, 2, 3, 4, 5, 6]
     assert {s.kind for s in sessions} == {"regular"}
@@ -140,7 +149,12 @@ def test_405_session_count_per_interval(interval: int, window: int, count: int, 
 def test_405_sessions_from_a_month_end_are_counted_from_the_anchor() -> None:
     sessions = regular_sessions(D(2026, 8, 31), 6, 36, is_closed=never_closed)
     assert [s.nominal_due_on for s in sessions] == [
-        D(2027, 2, 28), D(2027, 8, 31), D(2028, 2, 29), D(2028, 8, 31), D(2029, 2, 28), D(2029, 8, 31),
+        D(2027, 2, 28),
+        D(2027, 8, 31),
+        D(2028, 2, 29),
+        D(2028, 8, 31),
+        D(2029, 2, 28),
+        D(2029, 8, 31),
     ]
 
 

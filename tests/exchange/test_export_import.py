@@ -44,8 +44,22 @@ def test_cp932_export_and_a_character_it_cannot_encode(cli: Cli, world: World, t
     assert not data.startswith(b"\xef\xbb\xbf")
     assert "株式会社みどり工房" in data.decode("cp932")
     company = cli.ok("company", "add", "--name", "髙橋🍣商店", "--fiscal-year-end-month", "3")["id"]
-    cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company),
-           "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main", "--on", "2026-04-01")
+    cli.ok(
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "13",
+        "--company",
+        str(company),
+        "--support-org",
+        str(world.tax),
+        "--lender",
+        f"{world.bank_main}:main",
+        "--on",
+        "2026-04-01",
+    )
     out = tmp_path / "bad.csv"
     result = cli("export", "cases", "--encoding", "cp932", "--out", str(out))
     assert result.code == 2
@@ -74,11 +88,23 @@ def test_undefuse_takes_back_exactly_the_apostrophe_defuse_adds() -> None:
 
 
 # names are stripped on entry, so a leading tab or CR never reaches a cell through them
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)"])
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"])
 def test_formula_cells_are_defused(cli: Cli, world: World, tmp_path: Path, name: str) -> None:
     company = cli.ok("company", "add", "--name", name, "--fiscal-year-end-month", "3")["id"]
-    cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company),
-           "--support-org", str(world.tax), "--on", "2026-04-01")
+    cli.ok(
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "13",
+        "--company",
+        str(company),
+        "--support-org",
+        str(world.tax),
+        "--on",
+        "2026-04-01",
+    )
     header, *rows = _csv_rows(_export(cli, tmp_path, "cases"))
     cell = dict(zip(header, rows[0], strict=True))["事業者"]
     assert cell == "'" + name  # a leading apostrophe: shown as text, never evaluated
@@ -90,8 +116,9 @@ def test_formula_cells_are_defused(cli: Cli, world: World, tmp_path: Path, name:
     assert stored.data_type == "s" and stored.value == name  # a string cell, not a formula
 
 
-def test_xlsx_has_japanese_headers_date_cells_in_wareki_yen_and_a_frozen_header(cli: Cli, world: World,
-                                                                               tmp_path: Path) -> None:
+def test_xlsx_has_japanese_headers_date_cells_in_wareki_yen_and_a_frozen_header(
+    cli: Cli, world: World, tmp_path: Path
+) -> None:
     drive_405(cli, world, "drafting")
     xlsx = tmp_path / "cases.xlsx"
     assert cli("export", "cases", "--format", "xlsx", "--out", str(xlsx)).code == 0
@@ -107,7 +134,9 @@ def test_xlsx_has_japanese_headers_date_cells_in_wareki_yen_and_a_frozen_header(
 
 def test_xlsx_yen_columns_are_wide_enough_to_show_the_amount(cli: Cli, world: World, tmp_path: Path) -> None:
     """A yen cell narrower than its formatted amount shows as ### in Excel and LibreOffice."""
-    drive_405(cli, world, "monitoring")  # the plan subsidy is decided: 補助額 and 支払済 hold seven-digit amounts
+    drive_405(
+        cli, world, "monitoring"
+    )  # the plan subsidy is decided: 補助額 and 支払済 hold seven-digit amounts
     xlsx = tmp_path / "cases.xlsx"
     assert cli("export", "cases", "--format", "xlsx", "--out", str(xlsx)).code == 0
     ws = openpyxl.load_workbook(xlsx).active
@@ -118,33 +147,77 @@ def test_xlsx_yen_columns_are_wide_enough_to_show_the_amount(cli: Cli, world: Wo
         assert isinstance(amount, int) and amount >= 1_000_000
         shown = len(f"{amount:,}") + 2  # digits and commas, then 円 (a wide character: two columns)
         letter = openpyxl.utils.get_column_letter(column)
-        assert ws.column_dimensions[letter].width >= shown, (header, amount, ws.column_dimensions[letter].width)
+        assert ws.column_dimensions[letter].width >= shown, (
+            header,
+            amount,
+            ws.column_dimensions[letter].width,
+        )
 
 
 # Every column of `export cases`, by what an import does with it (templates/import/README.md).
-IMPORTED = ["案件番号", "事業", "枠", "協議会", "事業者", "法人番号", "決算月", "状態コード", "状態の開始日", "担当",
-            "代表認定支援機関", "代表認定支援機関のメール", "代表認定支援機関の種別", "代表認定支援機関の認定", "金融機関",
-            "メイン行", "受付日", "利用決定日", "計画日", "延長後の有効期限", "伴走支援の間隔（月）", "期中の伴走支援",
-            "実施済みの伴走支援（回）"]
+IMPORTED = [
+    "案件番号",
+    "事業",
+    "枠",
+    "協議会",
+    "事業者",
+    "法人番号",
+    "決算月",
+    "状態コード",
+    "状態の開始日",
+    "担当",
+    "代表認定支援機関",
+    "代表認定支援機関のメール",
+    "代表認定支援機関の種別",
+    "代表認定支援機関の認定",
+    "金融機関",
+    "メイン行",
+    "受付日",
+    "利用決定日",
+    "計画日",
+    "延長後の有効期限",
+    "伴走支援の間隔（月）",
+    "期中の伴走支援",
+    "実施済みの伴走支援（回）",
+]
 DERIVED = ["状態", "適用ルール"]  # the state's label; the rule set in force on the acceptance date
 MONEY = ["補助額", "支払済", "留保中"]  # not imported: amounts come only from claims and their ledger
 
 
-def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                      db_url: str) -> None:
+def test_round_trip_keeps_every_field(
+    cli: Cli, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str], db_url: str
+) -> None:
     r405 = drive_405(cli, world, "monitoring")
     first_session = cli.ok("case", "show", r405)["monitoring"][0]["due_on"]
     cli.ok("monitoring", "record", r405, "1", "--held-on", first_session, today=first_session)
-    cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(world.company_dec),
-           "--support-org", str(world.tax), "--lender", f"{world.bank_second}:main", "--interim-monitoring",
-           "--coordinator", "sato", "--on", "2026-05-01")
+    cli.ok(
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "13",
+        "--company",
+        str(world.company_dec),
+        "--support-org",
+        str(world.tax),
+        "--lender",
+        f"{world.bank_second}:main",
+        "--interim-monitoring",
+        "--coordinator",
+        "sato",
+        "--on",
+        "2026-05-01",
+    )
     for fmt in ("csv", "xlsx"):
         first = tmp_path / f"first.{fmt}"
         assert cli("export", "cases", "--format", fmt, "--out", str(first)).code == 0
         other = Cli(f"sqlite:///{tmp_path / f'other-{fmt}.db'}", capsys)
         other.setup()
         other.ok("user", "add", "sato", "--council", "13", user=ADMIN)
-        imported = other.ok("import", "cases", str(first), today=first_session)  # the 405 case's dates run to it
+        imported = other.ok(
+            "import", "cases", str(first), today=first_session
+        )  # the 405 case's dates run to it
         assert imported["imported"] == 2
         again = tmp_path / f"again.{fmt}"
         assert other("export", "cases", "--format", fmt, "--out", str(again)).code == 0
@@ -153,7 +226,9 @@ def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, ca
         else:
             a = [list(r) for r in openpyxl.load_workbook(first).active.iter_rows(values_only=True)]
             b = [list(r) for r in openpyxl.load_workbook(again).active.iter_rows(values_only=True)]
-        assert a[0] == b[0] and sorted(a[0]) == sorted(IMPORTED + DERIVED + MONEY)  # every column is accounted for
+        assert a[0] == b[0] and sorted(a[0]) == sorted(
+            IMPORTED + DERIVED + MONEY
+        )  # every column is accounted for
         before = [dict(zip(a[0], r, strict=True)) for r in a[1:]]
         after = [dict(zip(b[0], r, strict=True)) for r in b[1:]]
         for column in IMPORTED + DERIVED:
@@ -166,19 +241,38 @@ def test_round_trip_keeps_every_field(cli: Cli, world: World, tmp_path: Path, ca
         assert [after[0][m] for m in MONEY] == [empty] * 3
         # the values a round trip must keep (checked above) are really there to keep
         assert before[0]["代表認定支援機関のメール"] == "office@minato-tax.example.jp"
-        assert before[0]["代表認定支援機関の種別"] == "税理士" and before[0]["代表認定支援機関の認定"] == "はい"
-        assert yen(before[0]["実施済みの伴走支援（回）"]) == 1 and before[1]["実施済みの伴走支援（回）"] == empty
+        assert (
+            before[0]["代表認定支援機関の種別"] == "税理士" and before[0]["代表認定支援機関の認定"] == "はい"
+        )
+        assert (
+            yen(before[0]["実施済みの伴走支援（回）"]) == 1 and before[1]["実施済みの伴走支援（回）"] == empty
+        )
         history = other.ok("case", "history", imported["cases"][0])
         assert [h["event"] for h in history] == ["import"] and "imported from" in history[0]["note"]
         adviser = next(o for o in other.ok("org", "list") if o["name"] == "みなと税理士法人")
         assert (adviser["email"], adviser["kind"], adviser["certified"]) == (
-            "office@minato-tax.example.jp", "tax_accountant", True)
+            "office@minato-tax.example.jp",
+            "tax_accountant",
+            True,
+        )
         sessions = other.ok("case", "show", imported["cases"][0])["monitoring"]
         assert [s["status"] for s in sessions] == ["held"] + ["scheduled"] * 5  # 36 months / 6 = 6 sessions
         # the imported 13-2026-0001 and 13-2026-0002 are taken: the next case of council 13 in FY 2026 is 0003
         company = other.ok("case", "show", imported["cases"][1])["company"]["id"]
-        opened = other.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company),
-                          "--support-org", str(adviser["id"]), "--on", "2026-06-01")
+        opened = other.ok(
+            "case",
+            "open",
+            "--program",
+            "early",
+            "--council",
+            "13",
+            "--company",
+            str(company),
+            "--support-org",
+            str(adviser["id"]),
+            "--on",
+            "2026-06-01",
+        )
         assert opened["id"] == "13-2026-0003"
 
 
@@ -188,23 +282,66 @@ def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig") -
     path.write_bytes(buf.getvalue().encode(encoding))
 
 
-HEADER = ["案件番号", "事業", "枠", "協議会", "事業者", "法人番号", "決算月", "状態コード", "状態の開始日", "担当",
-          "代表認定支援機関", "金融機関", "メイン行", "受付日", "利用決定日", "計画日"]
+HEADER = [
+    "案件番号",
+    "事業",
+    "枠",
+    "協議会",
+    "事業者",
+    "法人番号",
+    "決算月",
+    "状態コード",
+    "状態の開始日",
+    "担当",
+    "代表認定支援機関",
+    "金融機関",
+    "メイン行",
+    "受付日",
+    "利用決定日",
+    "計画日",
+]
 
 
 def test_import_cp932_file_computes_schedules_from_plan_dates(cli: Cli, world: World, tmp_path: Path) -> None:
     path = tmp_path / "ledger.csv"
-    _write_csv(path, [HEADER,
-                      ["", "405", "regular", "13", "髙橋精機株式会社", "", "3", "monitoring", "2026-05-10", "sato",
-                       "みなと税理士法人", "さくら銀行・東都信用金庫（保証付）", "さくら銀行", "2025-04-01",
-                       "2025-04-20", "2026-04-15"]], encoding="cp932")
+    _write_csv(
+        path,
+        [
+            HEADER,
+            [
+                "",
+                "405",
+                "regular",
+                "13",
+                "髙橋精機株式会社",
+                "",
+                "3",
+                "monitoring",
+                "2026-05-10",
+                "sato",
+                "みなと税理士法人",
+                "さくら銀行・東都信用金庫（保証付）",
+                "さくら銀行",
+                "2025-04-01",
+                "2025-04-20",
+                "2026-04-15",
+            ],
+        ],
+        encoding="cp932",
+    )
     result = cli.ok("import", "cases", str(path))
     (cid,) = result["cases"]
     shown = cli.ok("case", "show", cid)
     assert shown["company"]["name"] == "髙橋精機株式会社" and shown["state"] == "monitoring"
     # DOMAIN.md §8: plan date 2026-04-15, I = 6 → six sessions, the last nominally 2029-04-15
     assert [s["nominal_due_on"] for s in shown["monitoring"]] == [
-        "2026-10-15", "2027-04-15", "2027-10-15", "2028-04-15", "2028-10-15", "2029-04-15"]
+        "2026-10-15",
+        "2027-04-15",
+        "2027-10-15",
+        "2028-04-15",
+        "2028-10-15",
+        "2029-04-15",
+    ]
     assert [x["name"] for x in shown["lenders"]] == ["さくら銀行", "東都信用金庫"]
     assert [x["guaranteed"] for x in shown["lenders"]] == [False, True]
 
@@ -212,14 +349,68 @@ def test_import_cp932_file_computes_schedules_from_plan_dates(cli: Cli, world: W
 def test_bad_rows_import_nothing_and_are_all_reported(cli: Cli, world: World, tmp_path: Path) -> None:
     before = cli.ok("case", "list")
     path = tmp_path / "ledger.csv"
-    good = ["", "early", "standard", "13", "良い株式会社", "", "3", "drafting", "2026-05-10", "sato", "みなと税理士法人",
-            "さくら銀行", "さくら銀行", "2026-04-01", "2026-05-10", ""]
-    _write_csv(path, [HEADER, good,
-                      ["", "999", "", "13", "x", "", "3", "drafting", "2026-05-10", "", "a", "", "", "", "", ""],
-                      ["", "early", "standard", "13", "y", "1180301018772", "13", "drafting", "2026/13/01", "nobody",
-                       "a", "", "", "", "", ""],
-                      ["", "405", "regular", "99", "z", "", "3", "agreed", "2026-05-10", "", "a", "", "", "", "2026-04-01",
-                       ""]])
+    good = [
+        "",
+        "early",
+        "standard",
+        "13",
+        "良い株式会社",
+        "",
+        "3",
+        "drafting",
+        "2026-05-10",
+        "sato",
+        "みなと税理士法人",
+        "さくら銀行",
+        "さくら銀行",
+        "2026-04-01",
+        "2026-05-10",
+        "",
+    ]
+    _write_csv(
+        path,
+        [
+            HEADER,
+            good,
+            ["", "999", "", "13", "x", "", "3", "drafting", "2026-05-10", "", "a", "", "", "", "", ""],
+            [
+                "",
+                "early",
+                "standard",
+                "13",
+                "y",
+                "1180301018772",
+                "13",
+                "drafting",
+                "2026/13/01",
+                "nobody",
+                "a",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            [
+                "",
+                "405",
+                "regular",
+                "99",
+                "z",
+                "",
+                "3",
+                "agreed",
+                "2026-05-10",
+                "",
+                "a",
+                "",
+                "",
+                "",
+                "2026-04-01",
+                "",
+            ],
+        ],
+    )
     result = cli("import", "cases", str(path), "--format", "json")
     assert result.code == 2
     details = result.json["details"]
@@ -262,8 +453,9 @@ def test_shipped_template_imports(cli: Cli, world: World, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_formula_like_names_round_trip_exactly(cli: Cli, world: World, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+def test_formula_like_names_round_trip_exactly(
+    cli: Cli, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
     """The CSV export writes '=SUM(1+1) (defused); importing that file gives back =SUM(1+1): the one
     apostrophe before = + - @ TAB CR is the export's, not the name's. A name that really starts with
     an apostrophe keeps it (the export doubles it when a dangerous character follows)."""
@@ -271,13 +463,30 @@ def test_formula_like_names_round_trip_exactly(cli: Cli, world: World, tmp_path:
     names = ["=SUM(1+1)", "-税理士", "'引用符商店", "'+1"]
     for name in names:
         company = cli.ok("company", "add", "--name", name, "--fiscal-year-end-month", "3")["id"]
-        cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company),
-               "--support-org", str(adviser), "--on", "2026-04-01")
+        cli.ok(
+            "case",
+            "open",
+            "--program",
+            "early",
+            "--council",
+            "13",
+            "--company",
+            str(company),
+            "--support-org",
+            str(adviser),
+            "--on",
+            "2026-04-01",
+        )
     first = tmp_path / f"first.{fmt}"
     assert cli("export", "cases", "--format", fmt, "--out", str(first)).code == 0
     if fmt == "csv":
         header, *rows = _csv_rows(first.read_bytes())
-        assert [dict(zip(header, r, strict=True))["事業者"] for r in rows] == ["'=SUM(1+1)", "'-税理士", "'引用符商店", "''+1"]
+        assert [dict(zip(header, r, strict=True))["事業者"] for r in rows] == [
+            "'=SUM(1+1)",
+            "'-税理士",
+            "'引用符商店",
+            "''+1",
+        ]
     other = Cli(f"sqlite:///{tmp_path / 'other.db'}", capsys).setup()
     imported = other.ok("import", "cases", str(first))
     shown = [other.ok("case", "show", cid) for cid in imported["cases"]]
@@ -293,20 +502,58 @@ def test_formula_like_names_round_trip_exactly(cli: Cli, world: World, tmp_path:
         assert rows_a == rows_b
 
 
-LAYOUT = ["事業", "枠", "協議会", "事業者", "決算月", "状態コード", "状態の開始日", "担当", "代表認定支援機関",
-          "代表認定支援機関のメール", "代表認定支援機関の種別", "代表認定支援機関の認定", "金融機関", "メイン行",
-          "受付日", "利用決定日", "計画日", "伴走支援の間隔（月）", "実施済みの伴走支援（回）"]
+LAYOUT = [
+    "事業",
+    "枠",
+    "協議会",
+    "事業者",
+    "決算月",
+    "状態コード",
+    "状態の開始日",
+    "担当",
+    "代表認定支援機関",
+    "代表認定支援機関のメール",
+    "代表認定支援機関の種別",
+    "代表認定支援機関の認定",
+    "金融機関",
+    "メイン行",
+    "受付日",
+    "利用決定日",
+    "計画日",
+    "伴走支援の間隔（月）",
+    "実施済みの伴走支援（回）",
+]
 
 
 def _monitoring_row(held: str, company: str = "伴走株式会社") -> list[str]:
     # 405 accepted 2024-03-01, plan date 2024-04-15, every 6 months over 36: due 2024-10-15 (Tue),
     # 2025-04-15 (Tue), 2025-10-15 (Wed), 2026-04-15 (Wed), 2026-10-15 (Thu), 2027-04-15 (Thu); no moves
-    return ["405", "regular", "13", company, "3", "monitoring", "2024-11-01", "sato", "新しい税理士法人",
-            "new@tax.example.jp", "tax_accountant", "はい", "さくら銀行（保証付）・東都信用金庫", "さくら銀行",
-            "2024-02-01", "2024-03-01", "2024-04-15", "6", held]
+    return [
+        "405",
+        "regular",
+        "13",
+        company,
+        "3",
+        "monitoring",
+        "2024-11-01",
+        "sato",
+        "新しい税理士法人",
+        "new@tax.example.jp",
+        "tax_accountant",
+        "はい",
+        "さくら銀行（保証付）・東都信用金庫",
+        "さくら銀行",
+        "2024-02-01",
+        "2024-03-01",
+        "2024-04-15",
+        "6",
+        held,
+    ]
 
 
-def test_sessions_held_before_the_import_raise_no_overdue_findings(cli: Cli, world: World, tmp_path: Path) -> None:
+def test_sessions_held_before_the_import_raise_no_overdue_findings(
+    cli: Cli, world: World, tmp_path: Path
+) -> None:
     """Today 2026-11-25. Without 実施済みの伴走支援（回） every past session is overdue; with 4, only the fifth
     (due 2026-10-15: 16 days to 10-31 + 25 = 41 days late) is."""
     path = tmp_path / "ledger.csv"
@@ -314,25 +561,66 @@ def test_sessions_held_before_the_import_raise_no_overdue_findings(cli: Cli, wor
     plain, held = cli.ok("import", "cases", str(path))["cases"]
     found = cli.ok("audit", "stalled", "--code", "monitoring_overdue")
     assert sorted(f["since"] for f in found if f["case"] == plain) == [
-        "2024-10-15", "2025-04-15", "2025-10-15", "2026-04-15", "2026-10-15"]
+        "2024-10-15",
+        "2025-04-15",
+        "2025-10-15",
+        "2026-04-15",
+        "2026-10-15",
+    ]
     assert [(f["since"], f["days"]) for f in found if f["case"] == held] == [("2026-10-15", 41)]
     sessions = cli.ok("case", "show", held)["monitoring"]
     assert [(s["seq"], s["status"], s["held_on"]) for s in sessions] == [
-        (1, "held", None), (2, "held", None), (3, "held", None), (4, "held", None), (5, "scheduled", None),
-        (6, "scheduled", None)]
+        (1, "held", None),
+        (2, "held", None),
+        (3, "held", None),
+        (4, "held", None),
+        (5, "scheduled", None),
+        (6, "scheduled", None),
+    ]
     # the adviser the rows name is registered with the rows' e-mail, kind and certified flag
     adviser = next(o for o in cli.ok("org", "list") if o["name"] == "新しい税理士法人")
     assert (adviser["email"], adviser["kind"], adviser["certified"], adviser["is_bank"]) == (
-        "new@tax.example.jp", "tax_accountant", True, False)
+        "new@tax.example.jp",
+        "tax_accountant",
+        True,
+        False,
+    )
 
 
 def test_more_sessions_held_than_the_schedule_has_is_refused(cli: Cli, world: World, tmp_path: Path) -> None:
     """The schedule above has 6 sessions: 7 is refused, and so is any count for a case without a plan date."""
     path = tmp_path / "ledger.csv"
-    drafting = ["405", "regular", "13", "計画中株式会社", "3", "drafting", "2026-05-01", "", "みなと税理士法人", "",
-                "", "", "", "", "2026-04-01", "2026-05-01", "", "", "1"]
-    _write_csv(path, [LAYOUT, _monitoring_row("6"), _monitoring_row("7", "七回株式会社"), drafting,
-                      _monitoring_row("二", "漢数字株式会社")])
+    drafting = [
+        "405",
+        "regular",
+        "13",
+        "計画中株式会社",
+        "3",
+        "drafting",
+        "2026-05-01",
+        "",
+        "みなと税理士法人",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "2026-04-01",
+        "2026-05-01",
+        "",
+        "",
+        "1",
+    ]
+    _write_csv(
+        path,
+        [
+            LAYOUT,
+            _monitoring_row("6"),
+            _monitoring_row("7", "七回株式会社"),
+            drafting,
+            _monitoring_row("二", "漢数字株式会社"),
+        ],
+    )
     before = cli.ok("case", "list")
     result = cli("import", "cases", str(path), "--format", "json")
     assert result.code == 2
@@ -358,8 +646,24 @@ def test_a_registered_adviser_is_matched_by_name(cli: Cli, world: World, tmp_pat
 
 
 def _good_row(name: str) -> list[str]:
-    return ["", "early", "standard", "13", name, "", "3", "consultation", "2026-05-10", "", "みなと税理士法人", "", "",
-            "", "", ""]
+    return [
+        "",
+        "early",
+        "standard",
+        "13",
+        name,
+        "",
+        "3",
+        "consultation",
+        "2026-05-10",
+        "",
+        "みなと税理士法人",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ]
 
 
 def _lines(rows: list[list[str]], encoding: str) -> list[bytes]:

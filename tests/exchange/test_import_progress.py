@@ -20,8 +20,12 @@ HEADER = ["事業", "協議会", "事業者", "決算月", "状態コード", "�
 def _ledger(path: Path, rows: int) -> Path:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(
-        [HEADER] + [["early", "13", f"進捗{n}株式会社", "3", "consultation", "2026-05-01", "みなと税理士法人"]
-                    for n in range(rows)])
+        [HEADER]
+        + [
+            ["early", "13", f"進捗{n}株式会社", "3", "consultation", "2026-05-01", "みなと税理士法人"]
+            for n in range(rows)
+        ]
+    )
     path.write_bytes(buf.getvalue().encode("utf-8-sig"))
     return path
 
@@ -32,17 +36,25 @@ def _context(cli: Cli) -> services.Context:
 
 def test_progress_reaches_the_total_in_both_phases(cli: Cli, world: World, tmp_path: Path) -> None:
     calls: list[tuple[str, int, int]] = []
-    result = services.import_cases(_context(cli), str(_ledger(tmp_path / "l.csv", 3)),
-                                   progress=lambda *a: calls.append(a))
+    result = services.import_cases(
+        _context(cli), str(_ledger(tmp_path / "l.csv", 3)), progress=lambda *a: calls.append(a)
+    )
     assert result["imported"] == 3
-    assert calls == [("validating", 1, 3), ("validating", 2, 3), ("validating", 3, 3),
-                     ("writing", 1, 3), ("writing", 2, 3), ("writing", 3, 3)]
+    assert calls == [
+        ("validating", 1, 3),
+        ("validating", 2, 3),
+        ("validating", 3, 3),
+        ("writing", 1, 3),
+        ("writing", 2, 3),
+        ("writing", 3, 3),
+    ]
 
 
 def test_a_dry_run_only_validates(cli: Cli, world: World, tmp_path: Path) -> None:
     calls: list[tuple[str, int, int]] = []
-    services.import_cases(_context(cli), str(_ledger(tmp_path / "l.csv", 2)), dry_run=True,
-                          progress=lambda *a: calls.append(a))
+    services.import_cases(
+        _context(cli), str(_ledger(tmp_path / "l.csv", 2)), dry_run=True, progress=lambda *a: calls.append(a)
+    )
     assert calls == [("validating", 1, 2), ("validating", 2, 2)]
 
 

@@ -19,17 +19,35 @@ PDF = b"%PDF-1.7\n% \xe4\xba\x8b\xe5\x89\x8d\xe7\x9b\xb8\xe8\xab\x87\n" + os.ura
 
 
 def _open(cli: Cli, world: World) -> str:
-    return str(cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
-                      "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main", "--on", "2026-11-01",
-                      today="2026-11-01")["id"])
+    return str(
+        cli.ok(
+            "case",
+            "open",
+            "--program",
+            "early",
+            "--council",
+            "13",
+            "--company",
+            str(world.company),
+            "--support-org",
+            str(world.tax),
+            "--lender",
+            f"{world.bank_main}:main",
+            "--on",
+            "2026-11-01",
+            today="2026-11-01",
+        )["id"]
+    )
 
 
 def _counts(cli: Cli) -> tuple[int, int]:
     engine = sa.create_engine(cli.db_url)
     try:
         with engine.connect() as conn:
-            return (conn.execute(sa.select(sa.func.count()).select_from(document)).scalar_one(),
-                    conn.execute(sa.select(sa.func.count()).select_from(document_file)).scalar_one())
+            return (
+                conn.execute(sa.select(sa.func.count()).select_from(document)).scalar_one(),
+                conn.execute(sa.select(sa.func.count()).select_from(document_file)).scalar_one(),
+            )
     finally:
         engine.dispose()
 
@@ -38,7 +56,9 @@ def _tamper(cli: Cli, doc_id: int, data: bytes) -> None:
     engine = sa.create_engine(cli.db_url)
     try:
         with engine.begin() as conn:
-            conn.execute(sa.update(document_file).where(document_file.c.document_id == doc_id).values(data=data))
+            conn.execute(
+                sa.update(document_file).where(document_file.c.document_id == doc_id).values(data=data)
+            )
     finally:
         engine.dispose()
 
@@ -49,12 +69,20 @@ def test_a_file_goes_in_and_comes_back_byte_for_byte(cli: Cli, world: World, tmp
     source.write_bytes(PDF)
     added = cli.ok("doc", "add", case_id, "pre_consultation_letter", "--file", str(source))
     assert added["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert (added["file_name"], added["file_type"], added["size"]) == (source.name, "application/pdf", len(PDF))
+    assert (added["file_name"], added["file_type"], added["size"]) == (
+        source.name,
+        "application/pdf",
+        len(PDF),
+    )
     source.unlink()  # the database holds the bytes, not a pointer to the file
     out = tmp_path / "back.pdf"
     got = cli.ok("doc", "get", case_id, str(added["id"]), "--out", str(out))
     assert out.read_bytes() == PDF
-    assert (got["size"], got["sha256"], got["file_name"]) == (len(PDF), added["sha256"], "事前相談書（さくら銀行）.pdf")
+    assert (got["size"], got["sha256"], got["file_name"]) == (
+        len(PDF),
+        added["sha256"],
+        "事前相談書（さくら銀行）.pdf",
+    )
     shown = cli.ok("case", "show", case_id)["documents"]
     assert [(d["file_name"], d["stored"], d["size"]) for d in shown] == [(source.name, True, len(PDF))]
 
@@ -89,16 +117,23 @@ def test_a_file_over_the_limit_is_refused(cli: Cli, world: World, tmp_path: Path
     big = tmp_path / "big.pdf"
     big.write_bytes(b"%PDF-1.7\n" + b"x" * 1040)  # 1,049 bytes: one over
     before = _counts(cli)
-    result = cli("--config", str(config), "doc", "add", case_id, "pre_consultation_letter", "--file", str(big))
+    result = cli(
+        "--config", str(config), "doc", "add", case_id, "pre_consultation_letter", "--file", str(big)
+    )
     assert result.code == 2 and "1,049 bytes is over the limit of 0.001 MB (1,048 bytes" in result.err
     assert _counts(cli) == before
     big.write_bytes(b"%PDF-1.7\n" + b"x" * 1039)  # exactly the limit
-    assert cli("--config", str(config), "doc", "add", case_id, "pre_consultation_letter", "--file",
-               str(big)).code == 0
+    assert (
+        cli(
+            "--config", str(config), "doc", "add", case_id, "pre_consultation_letter", "--file", str(big)
+        ).code
+        == 0
+    )
 
 
-def test_a_damaged_file_is_not_handed_out_and_audit_verify_names_it(cli: Cli, world: World,
-                                                                     tmp_path: Path) -> None:
+def test_a_damaged_file_is_not_handed_out_and_audit_verify_names_it(
+    cli: Cli, world: World, tmp_path: Path
+) -> None:
     case_id = _open(cli, world)
     source = tmp_path / "a.pdf"
     source.write_bytes(PDF)
@@ -112,11 +147,14 @@ def test_a_damaged_file_is_not_handed_out_and_audit_verify_names_it(cli: Cli, wo
     assert not out.exists()
     verify = cli("audit", "verify", "--format", "json")
     assert verify.code == 1
-    assert [(b["case"], b["table"], b["row"]) for b in verify.json["broken"]] == [(case_id, "document_file", doc_id)]
+    assert [(b["case"], b["table"], b["row"]) for b in verify.json["broken"]] == [
+        (case_id, "document_file", doc_id)
+    ]
 
 
-def test_doc_get_of_a_document_without_a_file_or_of_another_case_is_not_found(cli: Cli, world: World,
-                                                                               tmp_path: Path) -> None:
+def test_doc_get_of_a_document_without_a_file_or_of_another_case_is_not_found(
+    cli: Cli, world: World, tmp_path: Path
+) -> None:
     case_id = _open(cli, world)
     other = _open(cli, world)
     bare = cli.ok("doc", "add", case_id, "pre_consultation_letter")["id"]

@@ -17,9 +17,14 @@ PDF = b"%PDF-1.7\nrow-level security\n"
 
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_files_are_seen_only_in_their_council(cli: Cli, two_councils: dict[str, list[str]],  # noqa: F811
-                                              app_role: str, db_url: str, tmp_path: Path,  # noqa: F811
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_files_are_seen_only_in_their_council(
+    cli: Cli,
+    two_councils: dict[str, list[str]],  # noqa: F811
+    app_role: str,
+    db_url: str,
+    tmp_path: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     cli.ok("init", "--app-role", app_role, user=ADMIN)
     cli.ok("user", "add", "coord27", "--council", "27", user=ADMIN)
     source = tmp_path / "a.pdf"
@@ -34,10 +39,13 @@ def test_files_are_seen_only_in_their_council(cli: Cli, two_councils: dict[str, 
     assert app("doc", "get", case13, str(doc13), "--out", str(out), user="coord27").code == 4
     engine = sa.create_engine(_as_role(db_url, app_role))
     try:
+
         def seen(councils: str | None) -> set[int]:
             with engine.begin() as conn:
                 if councils is not None:
-                    conn.execute(sa.text("SELECT set_config('casetrack.councils', :c, true)"), {"c": councils})
+                    conn.execute(
+                        sa.text("SELECT set_config('casetrack.councils', :c, true)"), {"c": councils}
+                    )
                 return set(conn.execute(sa.text("SELECT document_id FROM document_file")).scalars())
 
         assert seen("13") == {doc13}
@@ -48,7 +56,9 @@ def test_files_are_seen_only_in_their_council(cli: Cli, two_councils: dict[str, 
         with pytest.raises(sa.exc.ProgrammingError, match="row-level security"), engine.begin() as conn:
             conn.execute(sa.text("SELECT set_config('casetrack.councils', '13', true)"))
             conn.execute(sa.text("DELETE FROM document_file WHERE document_id = :d"), {"d": doc13})
-            conn.execute(sa.text("INSERT INTO document_file (document_id, data) VALUES (:d, 'x')"), {"d": doc27})
+            conn.execute(
+                sa.text("INSERT INTO document_file (document_id, data) VALUES (:d, 'x')"), {"d": doc27}
+            )
     finally:
         engine.dispose()
         from casetrack.store import db as store_db

@@ -29,9 +29,11 @@ def xlsx_bytes() -> bytes:
     return out.getvalue()
 
 
-DOCX_TYPES = (b'<?xml version="1.0"?><Types><Override PartName="/word/document.xml" '
-              b'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-              b"</Types>")
+DOCX_TYPES = (
+    b'<?xml version="1.0"?><Types><Override PartName="/word/document.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    b"</Types>"
+)
 
 
 def docx_bytes() -> bytes:
@@ -43,19 +45,26 @@ def test_each_accepted_kind_is_known_by_its_content() -> None:
     assert files.sniff(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR") == "image/png"
     assert files.sniff(b"\xff\xd8\xff\xe0\x00\x10JFIF") == "image/jpeg"
     assert files.sniff(xlsx_bytes()) == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert files.sniff(docx_bytes()) == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert (
+        files.sniff(docx_bytes()) == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
 
 
-@pytest.mark.parametrize("data", [
-    b"",
-    b"hello, plain text",
-    b"<html><script>alert(1)</script></html>",  # would be dangerous served as text/html
-    b"GIF89a......",  # an image, but not one of the accepted kinds
-    b"PK\x03\x04 not really a zip",
-    _zip({"readme.txt": b"a zip of something else"}),
-    _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}),  # parts without the type
-    b"% PDF-1.7",  # not at the very start
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"hello, plain text",
+        b"<html><script>alert(1)</script></html>",  # would be dangerous served as text/html
+        b"GIF89a......",  # an image, but not one of the accepted kinds
+        b"PK\x03\x04 not really a zip",
+        _zip({"readme.txt": b"a zip of something else"}),
+        _zip(
+            {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
+        ),  # parts without the type
+        b"% PDF-1.7",  # not at the very start
+    ],
+)
 def test_anything_else_is_none_of_them(data: bytes) -> None:
     assert files.sniff(data) is None
 

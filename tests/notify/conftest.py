@@ -65,8 +65,9 @@ class Recorder:
                 return reply
         return None
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
         reply = self._take("rcpt")
         if reply:
             return reply
@@ -85,7 +86,9 @@ class Recorder:
         return "250 Message accepted for delivery"
 
 
-def _reject_every_login(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+def _reject_every_login(
+    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+) -> AuthResult:
     return AuthResult(success=False, handled=False)
 
 
@@ -104,8 +107,9 @@ class SmtpServer:
         kwargs: dict[str, Any] = {}
         if self.auth:  # advertise AUTH on the plain connection and refuse every login
             kwargs = {"authenticator": _reject_every_login, "auth_require_tls": False}
-        self._controller = Controller(self.handler, hostname=self.host, port=self.port, ready_timeout=10,
-                                      **kwargs)
+        self._controller = Controller(
+            self.handler, hostname=self.host, port=self.port, ready_timeout=10, **kwargs
+        )
         self._controller.start()
 
     def stop(self) -> None:
@@ -148,10 +152,19 @@ def smtp_auth_server() -> Iterator[SmtpServer]:
         server.stop()
 
 
-def write_settings(path: Path, *, transport: str = "smtp", server: SmtpServer | None = None,
-                   port: int | None = None, mail_dir: Path | None = None, username: str = "",
-                   sender: str = "casetrack@council.example.jp", lease_seconds: float | None = None,
-                   digest: bool = False, closures: tuple[str, ...] = ()) -> Path:
+def write_settings(
+    path: Path,
+    *,
+    transport: str = "smtp",
+    server: SmtpServer | None = None,
+    port: int | None = None,
+    mail_dir: Path | None = None,
+    username: str = "",
+    sender: str = "casetrack@council.example.jp",
+    lease_seconds: float | None = None,
+    digest: bool = False,
+    closures: tuple[str, ...] = (),
+) -> Path:
     """Write a casetrack TOML settings file (CLI.md keys) and return its path. The coordinators' weekly
     digest (a project key, ``[digest] enabled``) is off unless asked for: these tests count rungs."""
     lines = [

@@ -61,6 +61,7 @@ def plus(text: str, days: int) -> str:
 
 # -- building a case through the real CLI -----------------------------------------------------------
 
+
 def adv(cli: Cli, case_id: str, event: str, on: str, *extra: str) -> dict[str, Any]:
     if event == "agree" and "--agreement" not in extra:  # 405: what every lender agreed to
         extra = (*extra, "--agreement", "*=reschedule")
@@ -72,13 +73,39 @@ def doc(cli: Cli, case_id: str, kind: str, on: str, lender: int | None = None) -
     cli.ok("doc", "add", case_id, kind, "--on", on, *extra, today=on)
 
 
-def case_agreed(cli: Cli, w: World, *, company: int | None = None, support: int | None = None,
-                coordinator: str | None = COORDINATOR) -> str:
+def case_agreed(
+    cli: Cli,
+    w: World,
+    *,
+    company: int | None = None,
+    support: int | None = None,
+    coordinator: str | None = COORDINATOR,
+) -> str:
     """A 405 case with two lenders and a 6-month interval, agreed (plan date) on 2026-11-03."""
-    args = ["case", "open", "--program", "405", "--council", COUNCIL, "--company", str(company or w.company),
-            "--support-org", str(support or w.tax), "--lender", f"{w.bank_main}:main",
-            "--lender", f"{w.bank_second}:guaranteed", "--monitoring-interval-months", "6",
-            "--estimate", "plan=3300000", "--estimate", "monitoring=1200000", "--on", "2026-04-01"]
+    args = [
+        "case",
+        "open",
+        "--program",
+        "405",
+        "--council",
+        COUNCIL,
+        "--company",
+        str(company or w.company),
+        "--support-org",
+        str(support or w.tax),
+        "--lender",
+        f"{w.bank_main}:main",
+        "--lender",
+        f"{w.bank_second}:guaranteed",
+        "--monitoring-interval-months",
+        "6",
+        "--estimate",
+        "plan=3300000",
+        "--estimate",
+        "monitoring=1200000",
+        "--on",
+        "2026-04-01",
+    ]
     if coordinator:
         args += ["--coordinator", coordinator]
     cid = str(cli.ok(*args, today="2026-04-01")["id"])
@@ -94,8 +121,14 @@ def case_agreed(cli: Cli, w: World, *, company: int | None = None, support: int 
     return cid
 
 
-def case_in_monitoring(cli: Cli, w: World, *, company: int | None = None, support: int | None = None,
-                       coordinator: str | None = COORDINATOR) -> str:
+def case_in_monitoring(
+    cli: Cli,
+    w: World,
+    *,
+    company: int | None = None,
+    support: int | None = None,
+    coordinator: str | None = COORDINATOR,
+) -> str:
     """A 405 case with two lenders and a 6-month interval, driven to monitoring (see SESSIONS)."""
     cid = case_agreed(cli, w, company=company, support=support, coordinator=coordinator)
     cli.ok("fee", "claim", cid, "plan", "--fee", "3300000", "--on", "2026-11-30", today="2026-11-30")
@@ -116,13 +149,15 @@ def record(cli: Cli, case_id: str, seq: int, held_on: str) -> None:
 def release_holdback(cli: Cli, case_id: str, seq: int, on: str) -> None:
     """Claim and decide the monitoring fee of a held session: the 405 holdback is released, so the
     holdback reminder item (15 months after the plan decision) never opens."""
-    claim = cli.ok("fee", "claim", case_id, "monitoring", "--fee", "330000", "--session", str(seq), "--on", on,
-                   today=on)
+    claim = cli.ok(
+        "fee", "claim", case_id, "monitoring", "--fee", "330000", "--session", str(seq), "--on", on, today=on
+    )
     decided = cli.ok("fee", "decide", case_id, str(claim["id"]), "--on", on, today=on)
     assert decided["status"] == "decided" and decided["released"] > 0
 
 
 # -- sweeping --------------------------------------------------------------------------------------
+
 
 def context(db_url: str, day: str | dt.date, config: Path) -> services.Context:
     today = d(day) if isinstance(day, str) else day
@@ -149,8 +184,10 @@ def outbox_cli(cli: Cli, config: Path | None = None, status: str | None = None) 
 
 def outbox_rows(db_url: str, config: Path, day: str = "2026-12-21") -> list[dict[str, Any]]:
     """The outbox through the services API (dates as ISO text, like ``outbox list --format json``)."""
-    return [{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in r.items()}
-            for r in rem.outbox_list(context(db_url, day, config), None)]
+    return [
+        {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in r.items()}
+        for r in rem.outbox_list(context(db_url, day, config), None)
+    ]
 
 
 def status_counts(rows: Iterable[dict[str, Any]]) -> dict[str, int]:

@@ -38,10 +38,17 @@ SENDER = f"{SENDER_NAME} <casetrack@council.example.jp>"
 #     ("あと5日"); upcoming_30 is skipped.
 # The holdback item opens 15 months after the plan decision (2028-03-21): nothing yet.
 CATCH_UP_DAY = "2027-10-30"
-EXPECTED_SENT = {("#1", "overdue_7", "support_org"), ("#1", "escalation_30", "coordinator"),
-                 ("#2", "upcoming_7", "support_org")}
-EXPECTED_SKIPPED = {("#1", "upcoming_30", "overdue_7"), ("#1", "upcoming_7", "overdue_7"),
-                    ("#1", "due", "overdue_7"), ("#2", "upcoming_30", "upcoming_7")}
+EXPECTED_SENT = {
+    ("#1", "overdue_7", "support_org"),
+    ("#1", "escalation_30", "coordinator"),
+    ("#2", "upcoming_7", "support_org"),
+}
+EXPECTED_SKIPPED = {
+    ("#1", "upcoming_30", "overdue_7"),
+    ("#1", "upcoming_7", "overdue_7"),
+    ("#1", "due", "overdue_7"),
+    ("#2", "upcoming_30", "upcoming_7"),
+}
 
 
 def run(cli: Cli, config: Path, day: str, *extra: str) -> tuple[int, dict[str, Any], str]:
@@ -54,7 +61,8 @@ def by_rung(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, 
 
 
 def test_first_sweep_after_import_sends_one_truthful_mail_per_item_and_recipient(
-        cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     cid = case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
 
@@ -66,8 +74,9 @@ def test_first_sweep_after_import_sends_one_truthful_mail_per_item_and_recipient
     sent = [r for r in rows if r["status"] == "sent"]
     assert {k for k in by_rung(sent)} == EXPECTED_SENT
     skipped = outbox_cli(cli, config, "skipped")
-    assert {(k[0], k[1], r["last_error"].removeprefix("superseded by ")) for k, r in by_rung(skipped).items()} \
-        == EXPECTED_SKIPPED
+    assert {
+        (k[0], k[1], r["last_error"].removeprefix("superseded by ")) for k, r in by_rung(skipped).items()
+    } == EXPECTED_SKIPPED
     assert all(r["last_error"].startswith("superseded by ") for r in skipped)
 
     received = {m.rcpt_tos: [] for m in smtp_server.received}
@@ -79,7 +88,9 @@ def test_first_sweep_after_import_sends_one_truthful_mail_per_item_and_recipient
     text = overdue.get_content()
     assert "177日過ぎても" in text
     assert "近づいて" not in text and "本日" not in text
-    upcoming = adviser[f"【{SENDER_NAME}】伴走支援（第2回）の期限が近づいています：{COMPANY}（期限 2027-11-04）"]
+    upcoming = adviser[
+        f"【{SENDER_NAME}】伴走支援（第2回）の期限が近づいています：{COMPANY}（期限 2027-11-04）"
+    ]
     assert "（あと5日）" in upcoming.get_content()
     (escalation,) = received[(COORDINATOR_EMAIL,)]
     assert str(escalation["Subject"]) == f"【casetrack】伴走支援の期限超過（177日）：{cid} {COMPANY}"
@@ -90,13 +101,16 @@ def test_first_sweep_after_import_sends_one_truthful_mail_per_item_and_recipient
     # session 2's due day (Thu 2027-11-04): its "due" rung, with the due template
     code, due_day, _ = run(cli, config, "2027-11-04")
     assert (code, due_day["enqueued"], due_day["sent"], due_day["skipped"]) == (0, 1, 1, 0)
-    assert str(smtp_server.received[-1].message["Subject"]) == \
-        f"【{SENDER_NAME}】本日が伴走支援（第2回）の期限です：{COMPANY}"
+    assert (
+        str(smtp_server.received[-1].message["Subject"])
+        == f"【{SENDER_NAME}】本日が伴走支援（第2回）の期限です：{COMPANY}"
+    )
     assert len(outbox_cli(cli, config, "skipped")) == 4
 
 
-def test_a_rung_sent_late_says_what_is_true_that_day(cli: Cli, world: World, smtp_server: SmtpServer,
-                                                      tmp_path: Path) -> None:
+def test_a_rung_sent_late_says_what_is_true_that_day(
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     # Session 1 is due Thu 2027-05-06; its "due" rung (day 0) is the latest due on Mon 2027-05-10 (overdue_7
     # comes 05-13). Sent four days late, it must not say 本日: the overdue template, "4日過ぎても".
     case_in_monitoring(cli, world)
@@ -117,8 +131,9 @@ def agreed_case(cli: Cli, w: World) -> str:
     return cid
 
 
-def test_sessions_of_an_agreed_case_are_reminded_and_audited_alike(cli: Cli, world: World, smtp_server: SmtpServer,
-                                                                   tmp_path: Path) -> None:
+def test_sessions_of_an_agreed_case_are_reminded_and_audited_alike(
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     cid = agreed_case(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     # 2027-05-14: session 1 (due 05-06) is 8 days overdue; overdue_7 (05-13) is the latest rung for the
@@ -134,8 +149,9 @@ def test_sessions_of_an_agreed_case_are_reminded_and_audited_alike(cli: Cli, wor
     assert [(r["key"], r["overdue_monitoring"]) for r in load] == [("agreed", 1)]
 
 
-def test_display_names_from_and_reply_to_as_received(cli: Cli, world: World, smtp_server: SmtpServer,
-                                                     tmp_path: Path) -> None:
+def test_display_names_from_and_reply_to_as_received(
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     edited = cli.ok("user", "edit", COORDINATOR, "--display-name", "佐藤 花子", user=ADMIN)
     assert edited["display_name"] == "佐藤 花子"
     cid = case_in_monitoring(cli, world)
@@ -157,7 +173,8 @@ def test_display_names_from_and_reply_to_as_received(cli: Cli, world: World, smt
 
 
 def test_a_case_without_a_coordinator_escalates_to_its_councils_supervisors(
-        cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     # sato is council 13's only supervisor with an e-mail (the tester supervisor has none).
     case_in_monitoring(cli, world, coordinator=None)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
@@ -165,11 +182,14 @@ def test_a_case_without_a_coordinator_escalates_to_its_councils_supervisors(
     assert (code, result["dead"], result["sent"]) == (0, 0, 2)
     rows = [r for r in outbox_cli(cli, config) if r["status"] == "sent"]
     assert sorted((r["recipient_role"], r["to_addr"]) for r in rows) == [
-        ("supervisor", COORDINATOR_EMAIL), ("support_org", LEAD_EMAIL)]
+        ("supervisor", COORDINATOR_EMAIL),
+        ("support_org", LEAD_EMAIL),
+    ]
 
 
 def test_550_dead_then_outbox_retry_delivers_with_the_original_message_id(
-        cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     smtp_server.fail_next(1, "550 5.1.1 mailbox unavailable", stage="rcpt")
@@ -202,13 +222,18 @@ def test_outbox_retry_dead_since(cli: Cli, world: World, smtp_server: SmtpServer
     later = cli.ok("--config", str(config), "outbox", "retry", "--dead", "--since", "2027-06-01")
     assert len(later["ids"]) == 1
     assert [r["rung"] for r in outbox_cli(cli, config, "pending")] == ["escalation_30"]
-    assert cli("--config", str(config), "outbox", "retry", "--since", "2027-06-01", "--format", "json").code == 2
+    assert (
+        cli("--config", str(config), "outbox", "retry", "--since", "2027-06-01", "--format", "json").code == 2
+    )
 
 
-def test_a_bad_from_is_exit_2_and_writes_nothing(cli: Cli, world: World, smtp_server: SmtpServer,
-                                                  tmp_path: Path) -> None:
+def test_a_bad_from_is_exit_2_and_writes_nothing(
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     case_in_monitoring(cli, world)
-    config = write_settings(tmp_path / "casetrack.toml", server=smtp_server, sender="東京都協議会 <casetrack at council>")
+    config = write_settings(
+        tmp_path / "casetrack.toml", server=smtp_server, sender="東京都協議会 <casetrack at council>"
+    )
     result = cli("--config", str(config), "remind", "run", today="2027-05-14")
     assert result.code == 2
     assert "[mail] from" in result.err and len(result.err.strip().splitlines()) == 1
@@ -219,8 +244,9 @@ def test_a_bad_from_is_exit_2_and_writes_nothing(cli: Cli, world: World, smtp_se
     assert doctor.code == 1 and not checks["mail"]["ok"] and "[mail] from" in checks["mail"]["detail"]
 
 
-def test_doctor_warns_with_the_count_of_dead_letters(cli: Cli, world: World, smtp_server: SmtpServer,
-                                                     tmp_path: Path) -> None:
+def test_doctor_warns_with_the_count_of_dead_letters(
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server, sender=SENDER)
     smtp_server.fail_next(1, "550 no", stage="rcpt")
@@ -231,31 +257,39 @@ def test_doctor_warns_with_the_count_of_dead_letters(cli: Cli, world: World, smt
     assert next(line for line in doctor.out.splitlines() if " mail " in line).startswith("ok")
 
 
-def test_dry_run_previews_messages_and_skipped_rungs(cli: Cli, world: World, smtp_server: SmtpServer,
-                                                     tmp_path: Path) -> None:
+def test_dry_run_previews_messages_and_skipped_rungs(
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     cid = case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     code, preview, _ = run(cli, config, CATCH_UP_DAY, "--dry-run")
     assert code == 0 and preview["enqueued"] == 3
-    assert {("#" + m["item_ref"].rpartition("#")[2], m["rung"], m["recipient_role"])
-            for m in preview["messages"]} == EXPECTED_SENT
+    assert {
+        ("#" + m["item_ref"].rpartition("#")[2], m["rung"], m["recipient_role"]) for m in preview["messages"]
+    } == EXPECTED_SENT
     for m in preview["messages"]:
         assert {"case", "item", "rung", "to", "subject", "send_on"} <= set(m) and m["case"] == cid
-    assert {("#" + s["item_ref"].rpartition("#")[2], s["rung"], s["superseded_by"])
-            for s in preview["skipped"]} == EXPECTED_SKIPPED
+    assert {
+        ("#" + s["item_ref"].rpartition("#")[2], s["rung"], s["superseded_by"]) for s in preview["skipped"]
+    } == EXPECTED_SKIPPED
     assert outbox_cli(cli, config) == [] and smtp_server.received == []
     table = cli("--config", str(config), "remind", "run", "--dry-run", today=CATCH_UP_DAY)
     assert table.code == 0 and "overdue_7" in table.out and "superseded_by" in table.out
 
 
-def test_a_bad_from_said_in_japanese_by_default(cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_from_said_in_japanese_by_default(
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     case_in_monitoring(cli, world)
-    config = write_settings(tmp_path / "casetrack.toml", server=smtp_server, sender="東京都協議会 <casetrack at council>")
+    config = write_settings(
+        tmp_path / "casetrack.toml", server=smtp_server, sender="東京都協議会 <casetrack at council>"
+    )
     monkeypatch.delenv("CASETRACK_LANG", raising=False)
     result = cli("--config", str(config), "remind", "run", today="2027-05-14")
     assert result.code == 2
     line = result.err.strip()
-    assert line.startswith("エラー: メールの設定に誤りがあります：[mail] from「東京都協議会 <casetrack at council>」は"), line
+    assert line.startswith(
+        "エラー: メールの設定に誤りがあります：[mail] from「東京都協議会 <casetrack at council>」は"
+    ), line
     assert "is not" not in line
     assert outbox_cli(cli, config) == [] and smtp_server.received == []

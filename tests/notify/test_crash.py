@@ -38,34 +38,63 @@ SKIPPED = 3
 RUNGS = MESSAGES + SKIPPED  # outbox rows
 LEASE_SECONDS = 0.5  # a killed sweeper cannot release its lease: let it expire quickly
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]  # timing-sensitive: one worker runs them in turn
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("processes"),
+]  # timing-sensitive: one worker runs them in turn
 
 
-def remind(db_url: str, config: Path, fault: str | None, *,
-           installed: bool = True) -> subprocess.CompletedProcess[str]:
+def remind(
+    db_url: str, config: Path, fault: str | None, *, installed: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRACK_")}
     program = [sys.executable, "-m", "casetrack"]
     if fault:  # the crash is installed by the test-support entry point, never by casetrack itself
         env[faults.FAULT_ENV] = fault
         program = faults.command() if installed else program
     return subprocess.run(
-        [*program, "--db", db_url, "--config", str(config), "--today", DAY,
-         "--user", ADMIN, "remind", "run", "--format", "json"],
-        env=env, capture_output=True, text=True, timeout=120, check=False)
+        [
+            *program,
+            "--db",
+            db_url,
+            "--config",
+            str(config),
+            "--today",
+            DAY,
+            "--user",
+            ADMIN,
+            "remind",
+            "run",
+            "--format",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 # fault → (received before the crash, outbox status counts right after it)
 AFTER_CRASH = {
     "after_enqueue": (0, {"pending": 2, "sent": 0, "skipped": 3}),
-    "after_send:1": (1, {"pending": 2, "sent": 0, "skipped": 3}),  # 1st message accepted, not recorded as sent
-    "after_send:2": (2, {"pending": 1, "sent": 1, "skipped": 3}),  # 2nd message accepted, not recorded as sent
+    "after_send:1": (
+        1,
+        {"pending": 2, "sent": 0, "skipped": 3},
+    ),  # 1st message accepted, not recorded as sent
+    "after_send:2": (
+        2,
+        {"pending": 1, "sent": 1, "skipped": 3},
+    ),  # 2nd message accepted, not recorded as sent
     "after_commit": (1, {"pending": 1, "sent": 1, "skipped": 3}),  # 1st message accepted and recorded
 }
 
 
 @pytest.mark.parametrize("fault", list(AFTER_CRASH))
-def test_kill_9_then_run_again(cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path,
-                               fault: str) -> None:
+def test_kill_9_then_run_again(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path, fault: str
+) -> None:
     case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server, lease_seconds=LEASE_SECONDS)
 
@@ -111,8 +140,9 @@ def test_kill_9_then_run_again(cli: Cli, world: World, db_url: str, smtp_server:
     assert status_counts(outbox_cli(cli, config))["sent"] == MESSAGES
 
 
-def test_casetrack_itself_never_crashes_on_the_variable(cli: Cli, world: World, db_url: str,
-                                                        smtp_server: SmtpServer, tmp_path: Path) -> None:
+def test_casetrack_itself_never_crashes_on_the_variable(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     """The crash points are inert in casetrack: the variable alone, without the test-support entry point,
     crashes nothing — the sweep runs through and sends what is due."""
     case_in_monitoring(cli, world)

@@ -17,9 +17,29 @@ SUBJECT = "【東京都中小企業活性化協議会】協議会の決定待ち
 
 
 def _applied(cli: Cli, w: World, on: str) -> str:
-    cid = str(cli.ok("case", "open", "--program", "early", "--council", COUNCIL, "--company", str(w.company),
-                     "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main", "--lender", str(w.bank_second),
-                     "--coordinator", COORDINATOR, "--on", "2026-11-01", today="2026-11-01")["id"])
+    cid = str(
+        cli.ok(
+            "case",
+            "open",
+            "--program",
+            "early",
+            "--council",
+            COUNCIL,
+            "--company",
+            str(w.company),
+            "--support-org",
+            str(w.tax),
+            "--lender",
+            f"{w.bank_main}:main",
+            "--lender",
+            str(w.bank_second),
+            "--coordinator",
+            COORDINATOR,
+            "--on",
+            "2026-11-01",
+            today="2026-11-01",
+        )["id"]
+    )
     doc(cli, cid, "pre_consultation_letter", on)
     doc(cli, cid, "application", on)
     adv(cli, cid, "apply", on)
@@ -35,9 +55,22 @@ def _subjects(server: SmtpServer) -> list[tuple[tuple[str, ...], str]]:
 
 
 def test_each_supervisor_is_mailed_once_when_a_decision_has_waited_14_days(
-        cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path) -> None:
-    cli.ok("user", "add", "kimura", "--council", COUNCIL, "--role", "supervisor", "--email",
-           "kimura@council.example.jp", "--display-name", "木村 一郎", user=ADMIN)
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    cli.ok(
+        "user",
+        "add",
+        "kimura",
+        "--council",
+        COUNCIL,
+        "--role",
+        "supervisor",
+        "--email",
+        "kimura@council.example.jp",
+        "--display-name",
+        "木村 一郎",
+        user=ADMIN,
+    )
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     case_id = _applied(cli, world, "2026-11-02")
     assert sweep(db_url, "2026-11-15", config)["enqueued"] == 0  # 13 days
@@ -47,19 +80,40 @@ def test_each_supervisor_is_mailed_once_when_a_decision_has_waited_14_days(
     assert got == [(("kimura@council.example.jp",), SUBJECT), (("sato@council.example.jp",), SUBJECT)]
     rows = [r for r in outbox_rows(db_url, config, "2026-11-16") if r["item"] == "decision"]
     assert {(r["case_id"], r["rung"], r["recipient_role"], r["due_on"]) for r in rows} == {
-        (case_id, "waiting_14", "supervisor", "2026-11-02")}
+        (case_id, "waiting_14", "supervisor", "2026-11-02")
+    }
     assert sweep(db_url, "2026-11-17", config)["enqueued"] == 0  # once
     assert len(smtp_server.received) == 2
 
 
 def test_a_late_first_sweep_sends_one_and_a_decided_case_none(
-        cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     waiting = _applied(cli, world, "2026-11-02")
-    decided = str(cli.ok("case", "open", "--program", "early", "--council", COUNCIL, "--company",
-                         str(world.company_dec), "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main",
-                         "--lender", str(world.bank_second), "--coordinator", COORDINATOR, "--on", "2026-11-01",
-                         today="2026-11-01")["id"])
+    decided = str(
+        cli.ok(
+            "case",
+            "open",
+            "--program",
+            "early",
+            "--council",
+            COUNCIL,
+            "--company",
+            str(world.company_dec),
+            "--support-org",
+            str(world.tax),
+            "--lender",
+            f"{world.bank_main}:main",
+            "--lender",
+            str(world.bank_second),
+            "--coordinator",
+            COORDINATOR,
+            "--on",
+            "2026-11-01",
+            today="2026-11-01",
+        )["id"]
+    )
     doc(cli, decided, "pre_consultation_letter", "2026-11-02")
     doc(cli, decided, "application", "2026-11-02")
     adv(cli, decided, "apply", "2026-11-02")

@@ -60,7 +60,9 @@ def deliver_at(db_url: str, config: Path, day: str, later: dt.timedelta) -> dict
         sender.close()
 
 
-def test_smtp_down_then_up(cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path) -> None:
+def test_smtp_down_then_up(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     cid = case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     smtp_server.stop()
@@ -104,8 +106,9 @@ def test_smtp_down_then_up(cli: Cli, world: World, db_url: str, smtp_server: Smt
 
 
 @pytest.mark.parametrize("stage", ["rcpt", "data"])
-def test_temporary_refusals_are_retried_and_counted(cli: Cli, world: World, db_url: str,
-                                                    smtp_server: SmtpServer, tmp_path: Path, stage: str) -> None:
+def test_temporary_refusals_are_retried_and_counted(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path, stage: str
+) -> None:
     case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     reply = "451 4.3.0 Mailbox temporarily unavailable, try again later"
@@ -133,8 +136,9 @@ def test_temporary_refusals_are_retried_and_counted(cli: Cli, world: World, db_u
 
 
 @pytest.mark.parametrize("stage", ["rcpt", "data"])
-def test_permanent_refusal_is_dead_and_never_retried(cli: Cli, world: World, db_url: str,
-                                                     smtp_server: SmtpServer, tmp_path: Path, stage: str) -> None:
+def test_permanent_refusal_is_dead_and_never_retried(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path, stage: str
+) -> None:
     case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     reply = "550 5.1.1 <office@minato-tax.example.jp>: Recipient address rejected: User unknown"
@@ -157,13 +161,20 @@ def test_permanent_refusal_is_dead_and_never_retried(cli: Cli, world: World, db_
 
     # never retried: a day later, and a week later
     assert deliver_at(db_url, config, "2027-04-29", dt.timedelta(days=1)) == {
-        "sent": 0, "failed": 0, "dead": 0, "dropped": 0, "skipped": 0}
+        "sent": 0,
+        "failed": 0,
+        "dead": 0,
+        "dropped": 0,
+        "skipped": 0,
+    }
     assert counts_of(remind_cli(cli, config, "2027-05-05")) == (0, 0, 0, 0)
     assert smtp_server.handler.data_commands == data_before
     assert len(smtp_server.handler.refused) == rcpt_refusals
     [again] = outbox_cli(cli, config, status="dead")
     assert (again["id"], again["attempts"], again["last_error"]) == (dead["id"], 1, dead["last_error"])
-    assert [m.message_id for m in smtp_server.received] == [r["message_id"] for r in rows if r["status"] == "sent"]
+    assert [m.message_id for m in smtp_server.received] == [
+        r["message_id"] for r in rows if r["status"] == "sent"
+    ]
 
 
 DONE = {
@@ -174,8 +185,9 @@ DONE = {
 
 
 @pytest.mark.parametrize("how", list(DONE))
-def test_rung_done_before_delivery_is_dropped(cli: Cli, world: World, db_url: str, smtp_server: SmtpServer,
-                                              tmp_path: Path, how: str) -> None:
+def test_rung_done_before_delivery_is_dropped(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path, how: str
+) -> None:
     cid = case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     smtp_server.stop()
@@ -199,11 +211,14 @@ def test_rung_done_before_delivery_is_dropped(cli: Cli, world: World, db_url: st
     assert assert_outbox_invariant(outbox_cli(cli, config), 1)["dropped"] == 1
 
 
-def test_lead_without_email_is_dead_not_lost(cli: Cli, world: World, smtp_server: SmtpServer,
-                                             tmp_path: Path) -> None:
+def test_lead_without_email_is_dead_not_lost(
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     """A rung for a lead support org without an e-mail address cannot be sent: it is kept as dead with
     the reason, counted, and nothing reaches the server; the coordinator's escalation still goes out."""
-    lead = cli.ok("org", "add", "--name", "メール未登録税理士事務所", "--kind", "tax_accountant", "--certified")["id"]
+    lead = cli.ok(
+        "org", "add", "--name", "メール未登録税理士事務所", "--kind", "tax_accountant", "--certified"
+    )["id"]
     cid = case_in_monitoring(cli, world, support=lead)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     # all five rungs of session 1 have come: the adviser's latest (overdue_7) and the coordinator's
@@ -211,7 +226,11 @@ def test_lead_without_email_is_dead_not_lost(cli: Cli, world: World, smtp_server
     run = cli("--config", str(config), "remind", "run", "--format", "json", today=S1_RUNGS["escalation_30"])
     assert run.code == 1 and "went dead" in run.err
     result = run.json
-    assert (result["enqueued"], result["sent"], result["dead"]) == (2, 1, 1)  # dead when enqueued (no address)
+    assert (result["enqueued"], result["sent"], result["dead"]) == (
+        2,
+        1,
+        1,
+    )  # dead when enqueued (no address)
     rows = outbox_cli(cli, config)
     counts = assert_outbox_invariant(rows, 5)
     assert (counts["dead"], counts["sent"], counts["skipped"]) == (1, 1, 3)
@@ -222,8 +241,9 @@ def test_lead_without_email_is_dead_not_lost(cli: Cli, world: World, smtp_server
     assert cid in str(smtp_server.received[0].message["Subject"])
 
 
-def test_smtp_down_over_a_weekend_loses_nothing(cli: Cli, world: World, db_url: str, smtp_server: SmtpServer,
-                                                tmp_path: Path) -> None:
+def test_smtp_down_over_a_weekend_loses_nothing(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     smtp_server.stop()
@@ -241,27 +261,53 @@ def test_smtp_down_over_a_weekend_loses_nothing(cli: Cli, world: World, db_url: 
 
 
 EVIL = "\r\nBcc: evil@example.com"
-ALLOWED_HEADERS = {"from", "to", "reply-to", "subject", "message-id", "date", "mime-version", "content-type",
-                   "content-transfer-encoding"}
+ALLOWED_HEADERS = {
+    "from",
+    "to",
+    "reply-to",
+    "subject",
+    "message-id",
+    "date",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+}
 
 
 def _header_names(raw: bytes) -> list[str]:
     head = raw.split(b"\r\n\r\n", 1)[0].replace(b"\r\n", b"\n").split(b"\n")
-    return [line.split(b":", 1)[0].decode("ascii").lower() for line in head if line and line[:1] not in b" \t"]
+    return [
+        line.split(b":", 1)[0].decode("ascii").lower() for line in head if line and line[:1] not in b" \t"
+    ]
 
 
-def test_names_cannot_add_headers(cli: Cli, world: World, db_url: str, smtp_server: SmtpServer,
-                                  tmp_path: Path) -> None:
+def test_names_cannot_add_headers(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     # such names are refused on entry now (exit 2 naming the character) ...
     assert cli("company", "add", "--name", f"株式会社あくま{EVIL}", "--fiscal-year-end-month", "3").code == 2
     company = cli.ok("company", "add", "--name", "株式会社あくま", "--fiscal-year-end-month", "3")["id"]
-    adviser = cli.ok("org", "add", "--name", "あくま税理士法人", "--kind", "tax_accountant", "--certified",
-                     "--email", "lead@akuma-tax.example.jp")["id"]
+    adviser = cli.ok(
+        "org",
+        "add",
+        "--name",
+        "あくま税理士法人",
+        "--kind",
+        "tax_accountant",
+        "--certified",
+        "--email",
+        "lead@akuma-tax.example.jp",
+    )["id"]
     # ... but a database may hold them from before that rule: written straight into the rows
     with get_engine(db_url).begin() as conn:
-        conn.execute(sa.text("UPDATE company SET name = :n WHERE id = :i"), {"n": f"株式会社あくま{EVIL}", "i": company})
-        conn.execute(sa.text("UPDATE organisation SET name = :n WHERE id = :i"),
-                     {"n": f"あくま税理士法人{EVIL}", "i": adviser})
+        conn.execute(
+            sa.text("UPDATE company SET name = :n WHERE id = :i"),
+            {"n": f"株式会社あくま{EVIL}", "i": company},
+        )
+        conn.execute(
+            sa.text("UPDATE organisation SET name = :n WHERE id = :i"),
+            {"n": f"あくま税理士法人{EVIL}", "i": adviser},
+        )
     case_in_monitoring(cli, world, company=company, support=adviser)
     # an address cannot carry a line break either
     refused = cli("org", "add", "--name", "x", "--kind", "other", "--email", f"x@example.jp{EVIL}")
@@ -287,8 +333,14 @@ def test_names_cannot_add_headers(cli: Cli, world: World, db_url: str, smtp_serv
 
 
 def test_message_build_strips_line_breaks() -> None:
-    msg = messages.build(sender="casetrack@council.example.jp", to_addr="lead@example.jp", to_name=f"税理士{EVIL}",
-                         subject=f"件名{EVIL}", body="本文です。", message_id="<x@council.example.jp>")
+    msg = messages.build(
+        sender="casetrack@council.example.jp",
+        to_addr="lead@example.jp",
+        to_name=f"税理士{EVIL}",
+        subject=f"件名{EVIL}",
+        body="本文です。",
+        message_id="<x@council.example.jp>",
+    )
     raw = msg.as_bytes()
     assert set(_header_names(raw)) <= ALLOWED_HEADERS
     assert b"\nBcc:" not in raw
@@ -309,8 +361,9 @@ def _assert_no_secret(text: str, where: str) -> None:
 
 
 @pytest.mark.parametrize("auth", ["rejected", "not_offered"])
-def test_smtp_password_never_shown(cli: Cli, world: World, db_url: str, tmp_path: Path, auth: str,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_smtp_password_never_shown(
+    cli: Cli, world: World, db_url: str, tmp_path: Path, auth: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = SmtpServer(auth=auth == "rejected")
     server.start()
     try:
@@ -320,9 +373,28 @@ def test_smtp_password_never_shown(cli: Cli, world: World, db_url: str, tmp_path
         env["CASETRACK_SMTP_PASSWORD"] = PASSWORD
         for day, extra in ((S1_RUNGS["upcoming_30"], []), (S1_RUNGS["upcoming_7"], ["--debug"])):
             proc = subprocess.run(
-                [sys.executable, "-m", "casetrack", "--db", db_url, "--config", str(config), "--today", day, *extra,
-                 "remind", "run", "--format", "json"],
-                env=env, capture_output=True, text=True, timeout=60, check=False)
+                [
+                    sys.executable,
+                    "-m",
+                    "casetrack",
+                    "--db",
+                    db_url,
+                    "--config",
+                    str(config),
+                    "--today",
+                    day,
+                    *extra,
+                    "remind",
+                    "run",
+                    "--format",
+                    "json",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
             assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr)
             _assert_no_secret(proc.stdout, "stdout")
             _assert_no_secret(proc.stderr, "stderr")
@@ -338,12 +410,20 @@ def test_smtp_password_never_shown(cli: Cli, world: World, db_url: str, tmp_path
         monkeypatch.setenv("CASETRACK_SMTP_PASSWORD", PASSWORD)
         ctx = context(db_url, "2027-04-28", config)
         sender = make_sender(ctx.settings)
-        msg = messages.build(sender="casetrack@council.example.jp", to_addr=LEAD_EMAIL, to_name="みなと",
-                             subject="件名", body="本文", message_id="<t@council.example.jp>")
+        msg = messages.build(
+            sender="casetrack@council.example.jp",
+            to_addr=LEAD_EMAIL,
+            to_name="みなと",
+            subject="件名",
+            body="本文",
+            message_id="<t@council.example.jp>",
+        )
         with pytest.raises(DeliveryFailure) as info:
             sender.send(msg, "probe")
         sender.close()
-        text = "".join(traceback.format_exception(info.value)) + repr(info.value) + repr(info.value.__context__)
+        text = (
+            "".join(traceback.format_exception(info.value)) + repr(info.value) + repr(info.value.__context__)
+        )
         _assert_no_secret(text, "the exception")
         if auth == "rejected":
             assert "535" in info.value.reply
@@ -366,8 +446,9 @@ def test_file_transport_writes_one_eml_per_message(cli: Cli, world: World, tmp_p
     rows = outbox_cli(cli, config)
     assert assert_outbox_invariant(rows, 4)["sent"] == 2
     parsed = [parse_eml(p) for p in files]
-    assert sorted(str(m["Message-ID"]) for m in parsed) == sorted(r["message_id"] for r in rows
-                                                                 if r["status"] == "sent")
+    assert sorted(str(m["Message-ID"]) for m in parsed) == sorted(
+        r["message_id"] for r in rows if r["status"] == "sent"
+    )
     for m in parsed:
         assert [a.addr_spec for a in m["To"].addresses] == [LEAD_EMAIL]
         assert "伴走支援（第1回）" in str(m["Subject"]) and "株式会社みどり工房" in str(m["Subject"])
@@ -377,7 +458,8 @@ def test_file_transport_writes_one_eml_per_message(cli: Cli, world: World, tmp_p
 
 
 def test_an_address_the_mail_library_cannot_write_is_dead_and_blocks_nothing(
-        cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     """An address that passed an older check (or came in by import) and that the e-mail library refuses
     to write: that message is dead with the reason, and every other message still goes out."""
     import sqlalchemy as sa
@@ -387,8 +469,10 @@ def test_an_address_the_mail_library_cannot_write_is_dead_and_blocks_nothing(
     case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     with get_engine(db_url).begin() as conn:  # the lead adviser's address, as an older version let it in
-        conn.execute(sa.text("UPDATE organisation SET email = :e WHERE email = :old"),
-                     {"e": "=?utf-8?q?x?=@evil.example", "old": LEAD_EMAIL})
+        conn.execute(
+            sa.text("UPDATE organisation SET email = :e WHERE email = :old"),
+            {"e": "=?utf-8?q?x?=@evil.example", "old": LEAD_EMAIL},
+        )
     run = cli("--config", str(config), "remind", "run", "--format", "json", today=S1_RUNGS["escalation_30"])
     assert run.code == 1  # a message went dead in this sweep: counts printed, then exit 1
     result = run.json

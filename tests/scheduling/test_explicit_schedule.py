@@ -20,12 +20,24 @@ from tests.conftest import Cli, World
 
 from .helpers import add_company, early_case, r405_case, sessions
 
-DATES = {"open": "2025-08-01", "apply": "2025-08-10", "accept": "2025-08-20", "start_negotiation": "2025-12-01",
-         "agree": "2026-01-31", "claim_payment": "2026-02-10", "decide_payment": "2026-02-20"}
+DATES = {
+    "open": "2025-08-01",
+    "apply": "2025-08-10",
+    "accept": "2025-08-20",
+    "start_negotiation": "2025-12-01",
+    "agree": "2026-01-31",
+    "claim_payment": "2026-02-10",
+    "decide_payment": "2026-02-20",
+}
 # the default plan: every 6 months from 2026-01-31
-DEFAULT = [(1, "2026-07-31", "2026-07-31", "scheduled"), (2, "2027-01-31", "2027-02-01", "scheduled"),
-           (3, "2027-07-31", "2027-08-02", "scheduled"), (4, "2028-01-31", "2028-01-31", "scheduled"),
-           (5, "2028-07-31", "2028-07-31", "scheduled"), (6, "2029-01-31", "2029-01-31", "scheduled")]
+DEFAULT = [
+    (1, "2026-07-31", "2026-07-31", "scheduled"),
+    (2, "2027-01-31", "2027-02-01", "scheduled"),
+    (3, "2027-07-31", "2027-08-02", "scheduled"),
+    (4, "2028-01-31", "2028-01-31", "scheduled"),
+    (5, "2028-07-31", "2028-07-31", "scheduled"),
+    (6, "2029-01-31", "2029-01-31", "scheduled"),
+]
 
 
 def _case(cli: Cli, world: World, target: str = "agreed", name: str = "株式会社とうげ精機") -> str:
@@ -65,11 +77,13 @@ def test_an_accepted_schedule_replaces_the_sessions(cli: Cli, world: World, targ
     # gaps: exactly 1 month from the plan date; 6; exactly 12; 12; 5 (ends on the window end exactly)
     result = _schedule(cli, cid, "2026-02-28", "2026-08-31", "2027-08-31", "2028-08-31", "2029-01-31")
     assert result.code == 0, result.err
-    expected = [(1, "regular", "2026-02-28", "2026-03-02", "scheduled"),  # Sat → Mon
-                (2, "regular", "2026-08-31", "2026-08-31", "scheduled"),
-                (3, "regular", "2027-08-31", "2027-08-31", "scheduled"),
-                (4, "regular", "2028-08-31", "2028-08-31", "scheduled"),
-                (5, "regular", "2029-01-31", "2029-01-31", "scheduled")]
+    expected = [
+        (1, "regular", "2026-02-28", "2026-03-02", "scheduled"),  # Sat → Mon
+        (2, "regular", "2026-08-31", "2026-08-31", "scheduled"),
+        (3, "regular", "2027-08-31", "2027-08-31", "scheduled"),
+        (4, "regular", "2028-08-31", "2028-08-31", "scheduled"),
+        (5, "regular", "2029-01-31", "2029-01-31", "scheduled"),
+    ]
     assert _rows(result.json) == expected
     case = cli.ok("case", "show", cid)
     assert _rows(case["monitoring"]) == expected
@@ -79,7 +93,9 @@ def test_an_accepted_schedule_replaces_the_sessions(cli: Cli, world: World, targ
 def test_dates_on_closed_days_move_forward_and_keep_the_nominal_date(cli: Cli, world: World) -> None:
     cid = _case(cli, world)
     cli.ok("calendar", "closure", "add", "2027-12-28", "--council", "13", "--reason", "仕事納め")
-    result = _schedule(cli, cid, "2026-12-29", "2026-05-02", "2027-12-28", "2028-12-28", "2029-01-31")  # any order
+    result = _schedule(
+        cli, cid, "2026-12-29", "2026-05-02", "2027-12-28", "2028-12-28", "2029-01-31"
+    )  # any order
     assert result.code == 0, result.err
     assert _rows(result.json) == [
         # Golden Week 2026: 05-02 Sat, 05-03 Sun 憲法記念日, 05-04 みどりの日, 05-05 こどもの日, 05-06 振替休日
@@ -122,15 +138,22 @@ def test_boundary_gaps_are_accepted(cli: Cli, world: World, dates: list[str]) ->
         (["2025-12-31"], [("session 1", "2025-12-31", "less than 1 month")]),  # before the plan date
         # every problem at once: <1 from the plan; <1 from 02-27 (03-27); >12 from 03-26 (2027-03-26);
         # >12 from 2027-03-27 (2028-03-27); after the window end
-        (["2026-02-27", "2026-03-26", "2027-03-27", "2029-02-01"],
-         [("session 1", "2026-02-27", "less than 1 month"), ("session 2", "2026-03-26", "less than 1 month"),
-          ("session 3", "2027-03-27", "more than 12 months"), ("session 4", "2029-02-01", "more than 12 months"),
-          ("2029-02-01", "2029-01-31", "window")]),
+        (
+            ["2026-02-27", "2026-03-26", "2027-03-27", "2029-02-01"],
+            [
+                ("session 1", "2026-02-27", "less than 1 month"),
+                ("session 2", "2026-03-26", "less than 1 month"),
+                ("session 3", "2027-03-27", "more than 12 months"),
+                ("session 4", "2029-02-01", "more than 12 months"),
+                ("2029-02-01", "2029-01-31", "window"),
+            ],
+        ),
     ],
     ids=["plan-1day", "plan+12+1day", "gap-short", "gap-long", "same-day", "window", "before-plan", "all"],
 )
 def test_a_schedule_with_a_bad_gap_or_past_the_window_is_refused_with_every_problem(
-        cli: Cli, world: World, dates: list[str], problems: list[tuple[str, ...]]) -> None:
+    cli: Cli, world: World, dates: list[str], problems: list[tuple[str, ...]]
+) -> None:
     cid = _case(cli, world)
     body = _refused(cli, cid, *dates)
     details = body["details"]
@@ -140,8 +163,14 @@ def test_a_schedule_with_a_bad_gap_or_past_the_window_is_refused_with_every_prob
 
 
 def test_an_early_case_is_refused(cli: Cli, world: World) -> None:
-    dates = {"open": "2025-08-01", "apply": "2025-08-10", "accept": "2025-08-20", "submit_plan": "2026-01-31",
-             "claim_payment": "2026-02-10", "decide_payment": "2026-02-20"}
+    dates = {
+        "open": "2025-08-01",
+        "apply": "2025-08-10",
+        "accept": "2025-08-20",
+        "submit_plan": "2026-01-31",
+        "claim_payment": "2026-02-10",
+        "decide_payment": "2026-02-20",
+    }
     cid = early_case(cli, world, company=add_company(cli, "早期商店", 3), dates=dates)
     body = _refused(cli, cid, "2026-07-31", "2027-01-29")
     assert "early" in body["error"] or "405" in body["error"]
@@ -169,7 +198,9 @@ def test_an_unknown_case_is_not_found(cli: Cli) -> None:
     assert result.code == 4
 
 
-@pytest.mark.parametrize("bad", ["2026-02-30", "2026/13/31", "soon"])  # 2026/07/31 is a date as offices type it
+@pytest.mark.parametrize(
+    "bad", ["2026-02-30", "2026/13/31", "soon"]
+)  # 2026/07/31 is a date as offices type it
 def test_a_malformed_date_is_bad_input(cli: Cli, world: World, bad: str) -> None:
     cid = _case(cli, world)
     before = sessions(cli, cid)
@@ -184,14 +215,25 @@ def test_a_case_that_is_over_cannot_get_a_new_schedule(cli: Cli, world: World, e
     monitoring); a withdrawn or lapsed case has no monitoring left to plan."""
     cid = _case(cli, world)
     if event == "withdraw":
-        cli.ok("case", "advance", cid, "withdraw", "--on", "2026-03-01", "--reason", "事業停止", today="2026-03-01")
+        cli.ok(
+            "case",
+            "advance",
+            cid,
+            "withdraw",
+            "--on",
+            "2026-03-01",
+            "--reason",
+            "事業停止",
+            today="2026-03-01",
+        )
     else:  # validity: accepted 2025-08-20 + 24 months = 2027-08-20, over the day after
         cli.ok("case", "advance", cid, "lapse", "--on", "2027-08-21", today="2027-08-21")
     _refused(cli, cid, "2026-07-31", "2027-07-30")
 
 
-def test_a_refused_schedule_says_each_problem_in_japanese(cli: Cli, world: World,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refused_schedule_says_each_problem_in_japanese(
+    cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The CLI's default language: every problem in Japanese (checked by hand: the plan date is 2026-01-31,
     so 02-27 is under a month after it, and the 36-month window ends 2029-01-31)."""
     cid = _case(cli, world)

@@ -51,7 +51,8 @@ def test_jpholiday_knows_the_holidays_of_every_schedulable_year(year: int) -> No
         got = jpholiday.is_holiday_name(day)
         assert got == name, (
             f"jpholiday {getattr(jpholiday, '__version__', '?')} does not know {name} {day} (got {got!r}): "
-            f"the business calendar would treat it as an open day")
+            f"the business calendar would treat it as an open day"
+        )
         assert CAL.is_closed(day)
 
 
@@ -62,7 +63,9 @@ def test_the_computed_dates_match_known_years() -> None:
     assert _second_monday_of_january(2029) == dt.date(2029, 1, 8)
     assert [_equinox_day(y) for y in (2028, 2029, 2030, 2031)] == [20, 20, 20, 21]
     # the formula agrees with the published days it is not used for
-    assert all(int(20.8431 + 0.242194 * (y - 1980) - int((y - 1980) / 4)) == d for y, d in PUBLISHED_EQUINOX.items())
+    assert all(
+        int(20.8431 + 0.242194 * (y - 1980) - int((y - 1980) / 4)) == d for y, d in PUBLISHED_EQUINOX.items()
+    )
 
 
 def test_a_holiday_in_the_last_schedulable_year_is_closed_and_a_plain_weekday_is_open() -> None:

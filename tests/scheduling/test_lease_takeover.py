@@ -52,9 +52,11 @@ def test_a_live_holder_on_this_host_is_waited_for(cli: Cli) -> None:
     _hold(cli, holder)
     result = cli("remind", "run", user=ADMIN)
     assert result.code == 3
-    assert result.err.strip() == (f"error: another sweep is running on this host ({holder}: host "
-                                  f"{socket.gethostname()}, pid {os.getpid()}); nothing done — try again when it has finished "
-                                  "(its lease runs until 2030-01-02 03:04:05 UTC)")
+    assert result.err.strip() == (
+        f"error: another sweep is running on this host ({holder}: host "
+        f"{socket.gethostname()}, pid {os.getpid()}); nothing done — try again when it has finished "
+        "(its lease runs until 2030-01-02 03:04:05 UTC)"
+    )
     assert _holder(cli) == holder
 
 
@@ -63,9 +65,11 @@ def test_a_holder_on_another_host_is_taken_over_when_its_lease_expires(cli: Cli)
     _hold(cli, holder)
     result = cli("remind", "run", user=ADMIN)
     assert result.code == 3
-    assert result.err.strip() == ("error: another sweep holds this database (other-host.example:4242:cafe0002: host "
-                                  "other-host.example, pid 4242); "
-                                  "nothing done — if it has stopped, the lease is taken over at 2030-01-02 "
-                                  "03:04:05 UTC, when it expires; if it is still running, try again when it has "
-                                  "finished")
+    assert result.err.strip() == (
+        "error: another sweep holds this database (other-host.example:4242:cafe0002: host "
+        "other-host.example, pid 4242); "
+        "nothing done — if it has stopped, the lease is taken over at 2030-01-02 "
+        "03:04:05 UTC, when it expires; if it is still running, try again when it has "
+        "finished"
+    )
     assert _holder(cli) == holder

@@ -49,16 +49,21 @@ SENT_PER_CASE, SKIPPED_PER_CASE = 2, 3
 
 
 def _message_ids(folder: Path) -> list[str]:
-    return [str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Message-ID"])
-            for p in sorted(folder.glob("*.eml"))]
+    return [
+        str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Message-ID"])
+        for p in sorted(folder.glob("*.eml"))
+    ]
 
 
 def test_multi_node(db_url: str, tmp_path: Path) -> None:
     if db_url.startswith("sqlite"):
         services.init_db(services.Context(db_url=db_url, today=PLAN, user="x"))
         with smtp_sink(tmp_path / "sink") as port, schedulers() as procs:
-            procs.append(spawn_scheduler(db_url, today=TODAY, config=multi_node_config(tmp_path, port),
-                                         log_dir=tmp_path))
+            procs.append(
+                spawn_scheduler(
+                    db_url, today=TODAY, config=multi_node_config(tmp_path, port), log_dir=tmp_path
+                )
+            )
             assert procs[0].wait(timeout=60) == 2
             err = procs[0].stderr().strip().splitlines()
             assert len(err) == 1 and err[0].startswith("error:") and "PostgreSQL" in err[0]
@@ -72,7 +77,9 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
 
     def statuses() -> Counter[str]:
         with engine.connect() as conn:
-            return Counter(dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox GROUP BY status")).all()))
+            return Counter(
+                dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox GROUP BY status")).all())
+            )
 
     with smtp_sink(sink, delay=0.004) as port, schedulers() as procs:
         config = multi_node_config(tmp_path, port)
@@ -83,9 +90,14 @@ def test_multi_node(db_url: str, tmp_path: Path) -> None:
         procs[1].signal(signal.SIGSTOP)  # paused past its claims (lease_seconds = 3)
         time.sleep(5)
         procs[1].signal(signal.SIGCONT)
-        wait_until(lambda: statuses().get("pending", 0) == 0
-                   and sum(statuses().values()) == cases * (SENT_PER_CASE + SKIPPED_PER_CASE), 120,
-                   "every rung enqueued and settled")
+        wait_until(
+            lambda: (
+                statuses().get("pending", 0) == 0
+                and sum(statuses().values()) == cases * (SENT_PER_CASE + SKIPPED_PER_CASE)
+            ),
+            120,
+            "every rung enqueued and settled",
+        )
         time.sleep(1)  # let any last delivery of the resumed process land
         for p in procs[1:]:
             p.signal(signal.SIGTERM)
@@ -138,13 +150,20 @@ def test_frozen_inside_its_claim(db_url: str, tmp_path: Path) -> None:
 
     def statuses() -> Counter[str]:
         with engine.connect() as conn:
-            return Counter(dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox GROUP BY status"))
-                                .all()))
+            return Counter(
+                dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox GROUP BY status")).all())
+            )
 
     with smtp_sink(sink, delay=0.03) as port, schedulers() as procs:  # 50 messages take 1.5 s or more
         config = multi_node_config(tmp_path, port)
-        frozen = spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="frozen",
-                                 extra_env={faults.FAULT_ENV: "in_claim:1:stop"})
+        frozen = spawn_scheduler(
+            db_url,
+            today=TODAY,
+            config=config,
+            log_dir=tmp_path,
+            name="frozen",
+            extra_env={faults.FAULT_ENV: "in_claim:1:stop"},
+        )
         procs.append(frozen)
         wait_until(lambda: _stopped(frozen), 60, "the first scheduler to freeze inside its claim")
         procs.append(spawn_scheduler(db_url, today=TODAY, config=config, log_dir=tmp_path, name="other"))
@@ -152,12 +171,17 @@ def test_frozen_inside_its_claim(db_url: str, tmp_path: Path) -> None:
         try:
             wait_until(lambda: statuses().get("sent", 0) >= expected - 50, 90, "the other's deliveries")
         except AssertionError as exc:
-            raise AssertionError(f"{exc}: {statuses()}; frozen {frozen.kinds()[-4:]} {frozen.stderr()[-500:]}; "
-                                 f"other {procs[1].kinds()[-4:]} {procs[1].stderr()[-800:]}") from None
+            raise AssertionError(
+                f"{exc}: {statuses()}; frozen {frozen.kinds()[-4:]} {frozen.stderr()[-500:]}; "
+                f"other {procs[1].kinds()[-4:]} {procs[1].stderr()[-800:]}"
+            ) from None
         time.sleep(4)  # past lease_seconds = 3: the frozen claims have lapsed
         frozen.signal(signal.SIGCONT)
-        wait_until(lambda: statuses() == Counter({"sent": expected, "skipped": cases * SKIPPED_PER_CASE}), 90,
-                   "every rung settled")
+        wait_until(
+            lambda: statuses() == Counter({"sent": expected, "skipped": cases * SKIPPED_PER_CASE}),
+            90,
+            "every rung settled",
+        )
         for p in procs:
             p.signal(signal.SIGTERM)
         codes = [p.wait(timeout=60) for p in procs]
@@ -182,22 +206,33 @@ class _Recorder:
     def close(self) -> None:
         pass
 
+
 def _claims_ctx(db_url: str, lease_seconds: float, expected: int = 6) -> services.Context:
     settings = Settings(scheduler=SchedulerSettings(lease_seconds=lease_seconds, multi_node=True))
     ctx = services.Context(db_url=db_url, today=dt.date.fromisoformat(TODAY), user=ADMIN, settings=settings)
     assert enqueue_due(ctx, ctx.today) == expected
     return ctx
 
+
 def _take_over(db_url: str, outbox_id: int) -> None:
     """What another scheduler does once this one's claim has lapsed: claim the message for itself."""
     with get_engine(db_url).begin() as conn:
-        conn.execute(sa.text("UPDATE outbox SET claimed_by = 'other', claim_until = now() + interval '1 hour' "
-                             "WHERE id = :id"), {"id": outbox_id})
+        conn.execute(
+            sa.text(
+                "UPDATE outbox SET claimed_by = 'other', claim_until = now() + interval '1 hour' "
+                "WHERE id = :id"
+            ),
+            {"id": outbox_id},
+        )
+
 
 def _outbox(db_url: str) -> dict[str, tuple[str, str | None]]:
     with get_engine(db_url).connect() as conn:
-        return {mid: (status, by) for mid, status, by in conn.execute(sa.text(
-            "SELECT message_id, status, claimed_by FROM outbox"))}
+        return {
+            mid: (status, by)
+            for mid, status, by in conn.execute(sa.text("SELECT message_id, status, claimed_by FROM outbox"))
+        }
+
 
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -226,6 +261,7 @@ def test_paused_between_reading_and_sending(db_url: str, monkeypatch: pytest.Mon
     assert lost[0] not in sender.sent and len(sender.sent) == 5
     assert counts["sent"] == 5 and counts["lost_claims"] == 1 and "sent_claim_lost" not in counts
 
+
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_claim_lost_during_the_send_is_not_counted_as_sent(db_url: str) -> None:
@@ -239,8 +275,9 @@ def test_claim_lost_during_the_send_is_not_counted_as_sent(db_url: str) -> None:
         if not first:
             first.append(str(msg["Message-ID"]))
             with get_engine(db_url).connect() as conn:
-                outbox_id = conn.execute(sa.text("SELECT id FROM outbox WHERE message_id = :m"),
-                                         {"m": first[0]}).scalar_one()
+                outbox_id = conn.execute(
+                    sa.text("SELECT id FROM outbox WHERE message_id = :m"), {"m": first[0]}
+                ).scalar_one()
             _take_over(db_url, outbox_id)
 
     sender = _Recorder(taken_over)
@@ -248,6 +285,7 @@ def test_claim_lost_during_the_send_is_not_counted_as_sent(db_url: str) -> None:
     assert len(sender.sent) == 6  # the server took all six
     assert _outbox(db_url)[first[0]] == ("pending", "other")  # the other's to settle
     assert counts["sent"] == 5 and counts["sent_claim_lost"] == 1
+
 
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -261,7 +299,13 @@ def test_a_claim_takes_one_batch_whatever_the_plan(db_url: str) -> None:
     ctx = _claims_ctx(db_url, lease_seconds=60, expected=40 * SENT_PER_CASE)
     now = dt.datetime.now(dt.UTC)
     with get_engine(db_url).connect() as conn:
-        for setting in ("enable_hashagg", "enable_hashjoin", "enable_mergejoin", "enable_material", "enable_sort"):
+        for setting in (
+            "enable_hashagg",
+            "enable_hashjoin",
+            "enable_mergejoin",
+            "enable_material",
+            "enable_sort",
+        ):
             conn.execute(sa.text(f"SET LOCAL {setting} = off"))
         rows = ReminderRepo(conn, scope=ctx.reach).claim("me", now, now + dt.timedelta(minutes=1), 10)
         claimed = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE claimed_by = 'me'")).scalar_one()

@@ -25,14 +25,19 @@ PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 
 plan_dates = st.dates(min_value=dt.date(2022, 4, 1), max_value=dt.date(2031, 12, 31))
 # month ends and leap days are where clamping bites: weight them
-month_ends = st.builds(
-    lambda y, m: _last_day(y, m), st.integers(2022, 2031), st.integers(1, 12))
-anchors = st.one_of(plan_dates, month_ends, st.sampled_from([D("2024-02-29"), D("2028-02-29"), D("2026-01-31"),
-                                                              D("2026-08-31"), D("2027-02-28")]))
-extra_closures = st.frozensets(st.dates(min_value=dt.date(2022, 5, 1), max_value=dt.date(2035, 12, 31)), max_size=25)
+month_ends = st.builds(lambda y, m: _last_day(y, m), st.integers(2022, 2031), st.integers(1, 12))
+anchors = st.one_of(
+    plan_dates,
+    month_ends,
+    st.sampled_from([D("2024-02-29"), D("2028-02-29"), D("2026-01-31"), D("2026-08-31"), D("2027-02-28")]),
+)
+extra_closures = st.frozensets(
+    st.dates(min_value=dt.date(2022, 5, 1), max_value=dt.date(2035, 12, 31)), max_size=25
+)
 
 
 # -- oracles ------------------------------------------------------------------------------------
+
 
 def _last_day(year: int, month: int) -> dt.date:
     nxt = dt.date(year + month // 12, month % 12 + 1, 1)
@@ -77,13 +82,15 @@ def _check_move(nominal: dt.date, due: dt.date, cal: BusinessCalendar) -> None:
 
 # -- 405 regular sessions -----------------------------------------------------------------------
 
+
 @PROPS
 @given(plan=anchors, interval=st.integers(1, 12), window=st.integers(1, 60), closures=extra_closures)
 @example(plan=D("2026-08-31"), interval=6, window=36, closures=frozenset())
 @example(plan=D("2026-04-15"), interval=6, window=36, closures=frozenset())
 @example(plan=D("2024-02-29"), interval=12, window=36, closures=frozenset())
 def test_regular_sessions_are_anchor_based_inside_the_window_and_on_open_days(
-        plan: dt.date, interval: int, window: int, closures: frozenset[dt.date]) -> None:
+    plan: dt.date, interval: int, window: int, closures: frozenset[dt.date]
+) -> None:
     cal = BusinessCalendar(closures)
     got = regular_sessions(plan, interval, window, is_closed=cal.is_closed)
     assert len(got) == window // interval
@@ -92,7 +99,9 @@ def test_regular_sessions_are_anchor_based_inside_the_window_and_on_open_days(
         assert (s.seq, s.kind) == (k, "regular")
         assert s.nominal_due_on == _plus_months(plan, k * interval)
         # anchor-based, never chained: the day of month is the plan's, clamped only in short months
-        assert s.nominal_due_on.day == min(plan.day, _last_day(s.nominal_due_on.year, s.nominal_due_on.month).day)
+        assert s.nominal_due_on.day == min(
+            plan.day, _last_day(s.nominal_due_on.year, s.nominal_due_on.month).day
+        )
         assert _month_diff(plan, s.nominal_due_on) == k * interval
         assert plan < s.nominal_due_on <= end
         _check_move(s.nominal_due_on, s.due_on, cal)
@@ -104,7 +113,13 @@ def test_regular_sessions_from_a_month_end_are_not_chained() -> None:
     got = regular_sessions(D("2026-08-31"), 6, 36, is_closed=lambda _d: False)
     # chained would give 2027-02-28, 2027-08-28, …
     assert [s.nominal_due_on.isoformat() for s in got] == [
-        "2027-02-28", "2027-08-31", "2028-02-29", "2028-08-31", "2029-02-28", "2029-08-31"]
+        "2027-02-28",
+        "2027-08-31",
+        "2028-02-29",
+        "2028-08-31",
+        "2029-02-28",
+        "2029-08-31",
+    ]
 
 
 def test_domain_example_plan_2026_04_15_every_six_months() -> None:
@@ -124,10 +139,13 @@ def test_a_golden_week_session_moves_past_the_substitute_holiday() -> None:
     # 2026-05-02 Sat, 05-03 Sun 憲法記念日, 05-04 みどりの日, 05-05 こどもの日, 05-06 振替休日 → Thu 05-07;
     # 2026-11-02 is a Monday (文化の日 is 11-03)
     assert [(s.nominal_due_on.isoformat(), s.due_on.isoformat()) for s in got] == [
-        ("2026-05-02", "2026-05-07"), ("2026-11-02", "2026-11-02")]
+        ("2026-05-02", "2026-05-07"),
+        ("2026-11-02", "2026-11-02"),
+    ]
 
 
 # -- early sessions -----------------------------------------------------------------------------
+
 
 def _fye_oracle(plan: dt.date, month: int, lag: int) -> tuple[dt.date, dt.date]:
     start = _plus_months(plan, 12)
@@ -139,26 +157,37 @@ def _fye_oracle(plan: dt.date, month: int, lag: int) -> tuple[dt.date, dt.date]:
 
 
 @PROPS
-@given(plan=anchors, month=st.integers(1, 12), lag=st.integers(0, 6), interim=st.booleans(),
-       interim_months=st.integers(1, 11), closures=extra_closures)
+@given(
+    plan=anchors,
+    month=st.integers(1, 12),
+    lag=st.integers(0, 6),
+    interim=st.booleans(),
+    interim_months=st.integers(1, 11),
+    closures=extra_closures,
+)
 def test_early_sessions_follow_the_fiscal_year_end_rule(
-        plan: dt.date, month: int, lag: int, interim: bool, interim_months: int,
-        closures: frozenset[dt.date]) -> None:
+    plan: dt.date, month: int, lag: int, interim: bool, interim_months: int, closures: frozenset[dt.date]
+) -> None:
     cal = BusinessCalendar(closures)
-    got = early_sessions(plan, month, interim=interim, interim_months=interim_months, lag_months=lag,
-                         is_closed=cal.is_closed)
+    got = early_sessions(
+        plan, month, interim=interim, interim_months=interim_months, lag_months=lag, is_closed=cal.is_closed
+    )
     fye, fye_due = _fye_oracle(plan, month, lag)
     # the first fiscal-year end on or after plan + 12 months: the one a year earlier is before that day
     assert fye.month == month and fye >= _plus_months(plan, 12) > _last_day(fye.year - 1, month)
     expected = [("fye", fye_due)] + ([("interim", _plus_months(plan, interim_months))] if interim else [])
     expected.sort(key=lambda kd: kd[1])
-    assert [(s.seq, s.kind, s.nominal_due_on) for s in got] == [(i, k, d) for i, (k, d) in enumerate(expected, 1)]
+    assert [(s.seq, s.kind, s.nominal_due_on) for s in got] == [
+        (i, k, d) for i, (k, d) in enumerate(expected, 1)
+    ]
     for s in got:
         _check_move(s.nominal_due_on, s.due_on, cal)
 
 
 def _early(plan: str, month: int, interim: bool = False) -> list[tuple[str, str, str]]:
-    got = early_sessions(D(plan), month, interim=interim, interim_months=6, lag_months=2, is_closed=CAL.is_closed)
+    got = early_sessions(
+        D(plan), month, interim=interim, interim_months=6, lag_months=2, is_closed=CAL.is_closed
+    )
     return [(s.kind, s.nominal_due_on.isoformat(), s.due_on.isoformat()) for s in got]
 
 
@@ -166,14 +195,14 @@ def _early(plan: str, month: int, interim: bool = False) -> list[tuple[str, str,
     ("month", "nominal", "due"),
     [
         # plan 2026-02-10 → plan + 12 months = 2027-02-10; fiscal-year end on or after it; + 2 months, month end
-        (1, "2028-03-31", "2028-03-31"),   # 2027-01-31 is before 02-10 → 2028-01-31
-        (2, "2027-04-30", "2027-04-30"),   # 2027-02-28 → Fri 04-30 (04-29 is 昭和の日)
-        (3, "2027-05-31", "2027-05-31"),   # DOMAIN.md §8 example
+        (1, "2028-03-31", "2028-03-31"),  # 2027-01-31 is before 02-10 → 2028-01-31
+        (2, "2027-04-30", "2027-04-30"),  # 2027-02-28 → Fri 04-30 (04-29 is 昭和の日)
+        (3, "2027-05-31", "2027-05-31"),  # DOMAIN.md §8 example
         (4, "2027-06-30", "2027-06-30"),
-        (5, "2027-07-31", "2027-08-02"),   # Sat → Mon
+        (5, "2027-07-31", "2027-08-02"),  # Sat → Mon
         (6, "2027-08-31", "2027-08-31"),
         (7, "2027-09-30", "2027-09-30"),
-        (8, "2027-10-31", "2027-11-01"),   # Sun → Mon
+        (8, "2027-10-31", "2027-11-01"),  # Sun → Mon
         (9, "2027-11-30", "2027-11-30"),
         (10, "2027-12-31", "2028-01-04"),  # year-end closure, then Sat/Sun/01-03 → Tue 01-04
         (11, "2028-01-31", "2028-01-31"),
@@ -203,28 +232,45 @@ def test_early_fye_due_for_every_fiscal_year_end_month(month: int, nominal: str,
         # +12 → 2028-01-01; 2027-12-31 is before it → 2028-12-31 → 2029-02-28
         ("2027-01-01", 12, False, [("fye", "2029-02-28", "2029-02-28")]),
         # interim: 2026-08-31 + 6 = 2027-02-28 (Sun) → 03-01; fye: 2027-08-31 → 2028-02-29 → 2028-04-30 (Sun)
-        ("2026-08-31", 2, True, [("interim", "2027-02-28", "2027-03-01"), ("fye", "2028-04-30", "2028-05-01")]),
+        (
+            "2026-08-31",
+            2,
+            True,
+            [("interim", "2027-02-28", "2027-03-01"), ("fye", "2028-04-30", "2028-05-01")],
+        ),
         # interim 2028-05-30 (Tue); fye: +12 → 2028-11-30; 2028-09-30 before → 2029-09-30 → 2029-11-30
-        ("2027-11-30", 9, True, [("interim", "2028-05-30", "2028-05-30"), ("fye", "2029-11-30", "2029-11-30")]),
+        (
+            "2027-11-30",
+            9,
+            True,
+            [("interim", "2028-05-30", "2028-05-30"), ("fye", "2029-11-30", "2029-11-30")],
+        ),
     ],
 )
-def test_early_examples_near_month_ends_and_leap_days(plan: str, month: int, interim: bool,
-                                                      expected: list[tuple[str, str, str]]) -> None:
+def test_early_examples_near_month_ends_and_leap_days(
+    plan: str, month: int, interim: bool, expected: list[tuple[str, str, str]]
+) -> None:
     assert _early(plan, month, interim) == expected
 
 
 # -- explicit schedules -------------------------------------------------------------------------
 
+
 @PROPS
-@given(plan=anchors, gaps=st.lists(st.integers(0, 420), min_size=1, max_size=6),
-       window=st.sampled_from([36, 24, 48]), closures=extra_closures)
+@given(
+    plan=anchors,
+    gaps=st.lists(st.integers(0, 420), min_size=1, max_size=6),
+    window=st.sampled_from([36, 24, 48]),
+    closures=extra_closures,
+)
 @example(plan=D("2026-01-31"), gaps=[28], window=36, closures=frozenset())  # 2026-02-28: exactly 1 month
 @example(plan=D("2026-01-31"), gaps=[27], window=36, closures=frozenset())  # 2026-02-27: less
 @example(plan=D("2026-01-31"), gaps=[365], window=36, closures=frozenset())  # 2027-01-31: exactly 12
 @example(plan=D("2026-01-31"), gaps=[366], window=36, closures=frozenset())  # 2027-02-01: more
 @example(plan=D("2027-02-28"), gaps=[365, 1], window=36, closures=frozenset())  # 2028-02-28, 02-29
 def test_explicit_schedules_are_accepted_iff_every_gap_is_1_to_12_months_inside_the_window(
-        plan: dt.date, gaps: list[int], window: int, closures: frozenset[dt.date]) -> None:
+    plan: dt.date, gaps: list[int], window: int, closures: frozenset[dt.date]
+) -> None:
     dates = []
     day = plan
     for g in gaps:
@@ -245,7 +291,9 @@ def test_explicit_schedules_are_accepted_iff_every_gap_is_1_to_12_months_inside_
         assert len(str(refused.value).split("; ")) == problems, str(refused.value)
         return
     got = explicit_sessions(plan, dates, window, is_closed=cal.is_closed)
-    assert [(s.seq, s.kind, s.nominal_due_on) for s in got] == [(i, "regular", d) for i, d in enumerate(dates, 1)]
+    assert [(s.seq, s.kind, s.nominal_due_on) for s in got] == [
+        (i, "regular", d) for i, d in enumerate(dates, 1)
+    ]
     for s in got:
         _check_move(s.nominal_due_on, s.due_on, cal)
 
@@ -287,6 +335,7 @@ def test_explicit_schedule_boundaries_by_hand(dates: list[str], ok: bool) -> Non
 
 # -- closed-day moves ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("nominal", "due"),
     [
@@ -309,7 +358,9 @@ def test_closed_day_moves(nominal: str, due: str) -> None:
 
 @PROPS
 @given(day=st.dates(min_value=dt.date(2022, 4, 1), max_value=dt.date(2036, 12, 31)), closures=extra_closures)
-def test_next_business_day_is_the_first_open_day_on_or_after(day: dt.date, closures: frozenset[dt.date]) -> None:
+def test_next_business_day_is_the_first_open_day_on_or_after(
+    day: dt.date, closures: frozenset[dt.date]
+) -> None:
     cal = BusinessCalendar(closures)
     due = next_business_day(day, cal.is_closed)
     assert due == _first_open(day, cal.is_closed)

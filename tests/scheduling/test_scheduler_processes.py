@@ -33,7 +33,10 @@ from .helpers import (
     write_config,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]  # timing-sensitive: one worker runs them in turn
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("processes"),
+]  # timing-sensitive: one worker runs them in turn
 
 TODAY = "2027-04-15"
 
@@ -41,13 +44,19 @@ TODAY = "2027-04-15"
 #   interim: 2026-08-31 + 6 months = 2027-02-28 (Sun) → due 2027-03-01 (Mon)
 #   fye: 2026-08-31 + 12 months = 2027-08-31 → first March end on or after it 2028-03-31
 #        → due end of the month 2 months later: 2028-05-31 (Wed)
-A_DATES = {"open": "2026-04-01", "apply": "2026-04-10", "accept": "2026-04-20", "submit_plan": "2026-08-31",
-           "claim_payment": "2026-10-01", "decide_payment": "2026-10-20"}
+A_DATES = {
+    "open": "2026-04-01",
+    "apply": "2026-04-10",
+    "accept": "2026-04-20",
+    "submit_plan": "2026-08-31",
+    "claim_payment": "2026-10-01",
+    "decide_payment": "2026-10-20",
+}
 A_SESSIONS = [(1, "2027-02-28", "2027-03-01", "scheduled"), (2, "2028-05-31", "2028-05-31", "scheduled")]
 # Rungs of session 1 due by 2027-04-15 → send day (the fye session's first rung, 2028-05-01, is not due):
 A_RUNGS = {
     ("upcoming_30", "support_org"): "2027-01-29",  # 03-01 − 30 = 01-30 (Sat) → previous business day (Fri)
-    ("upcoming_7", "support_org"): "2027-02-22",   # Mon (天皇誕生日 is 02-23)
+    ("upcoming_7", "support_org"): "2027-02-22",  # Mon (天皇誕生日 is 02-23)
     ("due", "support_org"): "2027-03-01",
     ("overdue_7", "support_org"): "2027-03-08",
     ("escalation_30", "coordinator"): "2027-03-31",
@@ -65,12 +74,18 @@ A_SENT, B_SENT, A_FYE_SENT = 2, 1, 1
 #   fye: 2027-09-30 → 2027-12-31 → due 2028-02-29 (Tue, leap year)
 # Accepted 2026-07-20: the claim deadline (2027-07-20) warns from 2027-04-20, after TODAY, so while case B is
 # being entered (drafting, plan_submitted…) a sweep finds nothing of it but its session's rungs.
-B_DATES = {"open": "2026-05-01", "apply": "2026-05-11", "accept": "2026-07-20", "submit_plan": "2026-09-30",
-           "claim_payment": "2026-10-15", "decide_payment": "2026-10-30"}
+B_DATES = {
+    "open": "2026-05-01",
+    "apply": "2026-05-11",
+    "accept": "2026-07-20",
+    "submit_plan": "2026-09-30",
+    "claim_payment": "2026-10-15",
+    "decide_payment": "2026-10-30",
+}
 B_SESSIONS = [(1, "2027-03-30", "2027-03-30", "scheduled"), (2, "2028-02-29", "2028-02-29", "scheduled")]
 B_RUNGS = {
     ("upcoming_30", "support_org"): "2027-02-26",  # 03-30 − 30 = 02-28 (Sun) → previous business day (Fri)
-    ("upcoming_7", "support_org"): "2027-03-23",   # Tue (03-22 is the 振替休日 of 春分の日 03-21)
+    ("upcoming_7", "support_org"): "2027-03-23",  # Tue (03-22 is the 振替休日 of 春分の日 03-21)
     ("due", "support_org"): "2027-03-30",
     ("overdue_7", "support_org"): "2027-04-06",
     # escalation_30: 2027-04-29 (昭和の日) — after 2027-04-15, not due
@@ -92,8 +107,11 @@ def _error_line(err: str) -> str:
 
 
 def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
-        cli: Cli, world: World, db_url: str, tmp_path: Path) -> None:
-    a = early_case(cli, world, company=add_company(cli, "株式会社あさひ製作所", 3), dates=A_DATES, interim=True)
+    cli: Cli, world: World, db_url: str, tmp_path: Path
+) -> None:
+    a = early_case(
+        cli, world, company=add_company(cli, "株式会社あさひ製作所", 3), dates=A_DATES, interim=True
+    )
     assert sessions(cli, a) == A_SESSIONS
     company_b = add_company(cli, "有限会社ゆうひ商店", 12)
     sink = tmp_path / "sink"  # a real SMTP server that keeps every DATA as its own file: duplicates show
@@ -125,8 +143,11 @@ def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
         b = early_case(cli, world, company=company_b, dates=B_DATES, interim=True)
         assert sessions(cli, b) == B_SESSIONS
 
-        survivor.wait_for(lambda: sum(e.data["sent"] for e in survivor.of("swept")) >= B_SENT, 30,
-                          "the survivor to take over and send case B's e-mails")
+        survivor.wait_for(
+            lambda: sum(e.data["sent"] for e in survivor.of("swept")) >= B_SENT,
+            30,
+            "the survivor to take over and send case B's e-mails",
+        )
         first = survivor.of("swept")[0]
         delay = first.at - killed_at
         # the holder renewed its 3-second lease at most one tick (0.5 s) before it died, on this host: the
@@ -159,8 +180,11 @@ def test_two_schedulers_one_sweeps_the_other_waits_and_takes_over_after_kill_9(
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_the_scheduler_cleanly_and_releases_the_lease(
-        cli: Cli, world: World, db_url: str, tmp_path: Path, sig: signal.Signals) -> None:
-    a = early_case(cli, world, company=add_company(cli, "株式会社あさひ製作所", 3), dates=A_DATES, interim=True)
+    cli: Cli, world: World, db_url: str, tmp_path: Path, sig: signal.Signals
+) -> None:
+    a = early_case(
+        cli, world, company=add_company(cli, "株式会社あさひ製作所", 3), dates=A_DATES, interim=True
+    )
     mail = tmp_path / "mail"
     # a long lease: only a release (not expiry) lets `remind run` in right after the stop
     config = write_config(tmp_path, mail_dir=mail, lease_seconds=60)
@@ -196,13 +220,16 @@ def test_a_signal_stops_the_scheduler_cleanly_and_releases_the_lease(
 
     # the lease was released: a sweep right away succeeds and sends case A's fye rungs once
     done = cli.ok("--config", str(config), "remind", "run", today="2028-06-15")
-    assert (done["enqueued"], done["sent"], done["failed"], done["dropped"]) == (
-        A_FYE_SENT, A_FYE_SENT, 0, 0)
+    assert (done["enqueued"], done["sent"], done["failed"], done["dropped"]) == (A_FYE_SENT, A_FYE_SENT, 0, 0)
     assert len(eml_files(mail)) == A_SENT + A_FYE_SENT
 
 
-def test_a_signal_during_a_sweep_lets_the_sweep_finish(cli: Cli, world: World, db_url: str, tmp_path: Path) -> None:
-    a = early_case(cli, world, company=add_company(cli, "株式会社あさひ製作所", 3), dates=A_DATES, interim=True)
+def test_a_signal_during_a_sweep_lets_the_sweep_finish(
+    cli: Cli, world: World, db_url: str, tmp_path: Path
+) -> None:
+    a = early_case(
+        cli, world, company=add_company(cli, "株式会社あさひ製作所", 3), dates=A_DATES, interim=True
+    )
     sink = tmp_path / "sink"
     with smtp_sink(sink, delay=0.4) as port, schedulers() as procs:  # 5 e-mails: a 2-second sweep
         config = write_config(tmp_path, smtp_port=port, lease_seconds=60)
@@ -223,11 +250,14 @@ def test_a_signal_during_a_sweep_lets_the_sweep_finish(cli: Cli, world: World, d
 
 
 def test_a_sweep_longer_than_the_lease_is_not_joined_by_a_second_scheduler(
-        cli: Cli, world: World, db_url: str, tmp_path: Path) -> None:
+    cli: Cli, world: World, db_url: str, tmp_path: Path
+) -> None:
     """DOMAIN.md §9: each rung is sent once, ever. A sweep that takes longer than the lease (a slow mail
     server) must not let a second scheduler deliver the same outbox rows meanwhile."""
     for n in range(2):
-        early_case(cli, world, company=add_company(cli, f"株式会社あさひ製作所{n}", 3), dates=A_DATES, interim=True)
+        early_case(
+            cli, world, company=add_company(cli, f"株式会社あさひ製作所{n}", 3), dates=A_DATES, interim=True
+        )
     expected = 2 * len(A_RUNGS)
     sink = tmp_path / "sink"
     with smtp_sink(sink, delay=0.6) as port, schedulers() as procs:  # 10 e-mails: a 6-second sweep
@@ -250,11 +280,13 @@ def test_a_sweep_longer_than_the_lease_is_not_joined_by_a_second_scheduler(
     assert sorted(delivered) == sorted(str(r["message_id"]) for r in rows if r["status"] == "sent")
     assert [m for m, n in delivered.items() if n > 1] == [], (
         f"{sum(delivered.values())} deliveries of {expected} messages; events 1: {first.kinds()}, "
-        f"2: {second.kinds()}")
+        f"2: {second.kinds()}"
+    )
 
 
 def test_a_killed_schedulers_lease_on_this_host_is_taken_over_at_once(
-        cli: Cli, world: World, db_url: str, tmp_path: Path) -> None:
+    cli: Cli, world: World, db_url: str, tmp_path: Path
+) -> None:
     early_case(cli, world, company=add_company(cli, "株式会社あさひ製作所", 3), dates=A_DATES, interim=True)
     mail = tmp_path / "mail"
     config = write_config(tmp_path, mail_dir=mail, lease_seconds=60)  # far longer than the test
@@ -271,9 +303,12 @@ def test_a_killed_schedulers_lease_on_this_host_is_taken_over_at_once(
 
 
 def test_only_an_admin_runs_the_scheduler_and_a_disabled_one_stops_sweeping(
-        cli: Cli, world: World, db_url: str, tmp_path: Path) -> None:
+    cli: Cli, world: World, db_url: str, tmp_path: Path
+) -> None:
     config = write_config(tmp_path, mail_dir=tmp_path / "mail", lease_seconds=60)
-    refused = cli("--config", str(config), "scheduler", "run")  # the supervisor tester: refused before it starts
+    refused = cli(
+        "--config", str(config), "scheduler", "run"
+    )  # the supervisor tester: refused before it starts
     assert refused.code == 5 and refused.err.startswith("error:") and len(refused.err.splitlines()) == 1
     cli.ok("user", "add", "ops", "--council", "00", "--role", "admin", user=ADMIN)
     with schedulers() as procs:
@@ -282,8 +317,11 @@ def test_only_an_admin_runs_the_scheduler_and_a_disabled_one_stops_sweeping(
         s.wait_for(lambda: len(s.of("swept")) >= 1, 40, "a sweep")
         cli.ok("user", "disable", "ops", user=ADMIN)
         since = time.monotonic()
-        s.wait_for(lambda: any("disabled" in e.data.get("error", "") for e in s.of("error", since)), 40,
-                   "the next tick to refuse the disabled user")
+        s.wait_for(
+            lambda: any("disabled" in e.data.get("error", "") for e in s.of("error", since)),
+            40,
+            "the next tick to refuse the disabled user",
+        )
         swept_before = len(s.of("swept"))
         more_ticks(s, 3)  # three more ticks: none sweeps
         assert len(s.of("swept")) == swept_before

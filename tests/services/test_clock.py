@@ -23,17 +23,36 @@ AT = dt.datetime(2026, 11, 16, 1, 2, 3, tzinfo=dt.UTC)  # 10:02:03 in Tokyo, nev
 def _applied(cli: Cli, w: World) -> str:
     """A case applied on Mon 2026-11-02: its decision rung (14 days, to the council's supervisors) falls
     on Mon 2026-11-16."""
-    cid = str(cli.ok("case", "open", "--program", "early", "--council", COUNCIL, "--company", str(w.company),
-                     "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main", "--coordinator", COORDINATOR,
-                     "--on", "2026-11-01", today="2026-11-01")["id"])
+    cid = str(
+        cli.ok(
+            "case",
+            "open",
+            "--program",
+            "early",
+            "--council",
+            COUNCIL,
+            "--company",
+            str(w.company),
+            "--support-org",
+            str(w.tax),
+            "--lender",
+            f"{w.bank_main}:main",
+            "--coordinator",
+            COORDINATOR,
+            "--on",
+            "2026-11-01",
+            today="2026-11-01",
+        )["id"]
+    )
     doc(cli, cid, "pre_consultation_letter", "2026-11-02")
     doc(cli, cid, "application", "2026-11-02")
     adv(cli, cid, "apply", "2026-11-02")
     return cid
 
 
-def test_a_fixed_clock_is_what_every_record_is_written_at(cli: Cli, world: World, db_url: str,
-                                                          tmp_path: Path) -> None:
+def test_a_fixed_clock_is_what_every_record_is_written_at(
+    cli: Cli, world: World, db_url: str, tmp_path: Path
+) -> None:
     mail = tmp_path / "mail"
     config = write_settings(tmp_path / "casetrack.toml", transport="file", mail_dir=mail)
     case_id = _applied(cli, world)

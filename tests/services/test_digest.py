@@ -17,8 +17,10 @@ from tests.services.money_helpers import D, case_405_agreed, decide_plan, setup
 
 def _settings(tmp_path: Path, weekday: str) -> Path:
     path = tmp_path / "casetrack.toml"
-    path.write_text(f'[mail]\ntransport = "file"\ndir = "{tmp_path / "mail"}"\n\n[digest]\nweekday = "{weekday}"\n',
-                    encoding="utf-8")
+    path.write_text(
+        f'[mail]\ntransport = "file"\ndir = "{tmp_path / "mail"}"\n\n[digest]\nweekday = "{weekday}"\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -32,6 +34,7 @@ def test_digest_once_per_week_across_a_month(db_url: str, tmp_path: Path) -> Non
         from sqlalchemy import update
 
         from casetrack.store.repo import cases
+
         repo.conn.execute(update(cases).where(cases.c.id == cid).values(coordinator="sato"))
     settings = load_settings(str(_settings(tmp_path, "monday")))
     base = replace(ctx, settings=settings)
@@ -42,25 +45,48 @@ def test_digest_once_per_week_across_a_month(db_url: str, tmp_path: Path) -> Non
     digests = [r for r in services.outbox_list(base, None) if r["item"] == "digest"]
     # ISO weeks 9–13 of 2027 start on the Mondays 03-01, 03-08, 03-15, 03-22, 03-29: one each, for sato only
     assert [(r["item_ref"], str(r["send_on"])) for r in digests] == [
-        ("sato", "2027-03-01"), ("sato", "2027-03-08"), ("sato", "2027-03-15"), ("sato", "2027-03-22"),
-        ("sato", "2027-03-29")]
+        ("sato", "2027-03-01"),
+        ("sato", "2027-03-08"),
+        ("sato", "2027-03-15"),
+        ("sato", "2027-03-22"),
+        ("sato", "2027-03-29"),
+    ]
     assert all(r["status"] == "sent" for r in digests)
     files = sorted((tmp_path / "mail").glob("*digest*.eml"))
     assert len(files) == 5
     msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
-    assert "週次ダイジェスト" in msg["subject"] and msg["to"].addresses[0].addr_spec == "sato@council.example.jp"
+    assert (
+        "週次ダイジェスト" in msg["subject"] and msg["to"].addresses[0].addr_spec == "sato@council.example.jp"
+    )
     assert cid in msg.get_content()
 
 
 def test_a_missed_weekday_sends_the_digest_later_that_week_once(db_url: str, tmp_path: Path) -> None:
     ctx, p = setup(db_url)
     services.add_user(ctx, name="sato", council="13", email="sato@council.example.jp", role="coordinator")
-    services.open_case(ctx, program="early", track=None, council="13", company_id=p.company,
-                       support_orgs=[p.adviser], lenders=[], coordinator="sato", interim_monitoring=False,
-                       interval_months=None, estimates={}, reuse_reason=None, on=D("2027-03-01"))
+    services.open_case(
+        ctx,
+        program="early",
+        track=None,
+        council="13",
+        company_id=p.company,
+        support_orgs=[p.adviser],
+        lenders=[],
+        coordinator="sato",
+        interim_monitoring=False,
+        interval_months=None,
+        estimates={},
+        reuse_reason=None,
+        on=D("2027-03-01"),
+    )
     base = replace(ctx, settings=load_settings(str(_settings(tmp_path, "wednesday"))))
     sent = []
-    for day in (D("2027-03-02"), D("2027-03-05"), D("2027-03-06"), D("2027-03-07")):  # down on Wednesday 03-03
+    for day in (
+        D("2027-03-02"),
+        D("2027-03-05"),
+        D("2027-03-06"),
+        D("2027-03-07"),
+    ):  # down on Wednesday 03-03
         sent.append(sweep(replace(base, today=day), day)["enqueued"])
     assert sent == [0, 1, 0, 0]  # nothing before Wednesday; Friday catches up; once
     assert [r["item"] for r in services.outbox_list(base, None)] == ["digest"]
@@ -69,9 +95,21 @@ def test_a_missed_weekday_sends_the_digest_later_that_week_once(db_url: str, tmp
 def test_no_digest_without_a_digest_section(db_url: str, tmp_path: Path) -> None:
     ctx, p = setup(db_url)
     services.add_user(ctx, name="sato", council="13", email="sato@council.example.jp", role="coordinator")
-    services.open_case(ctx, program="early", track=None, council="13", company_id=p.company,
-                       support_orgs=[p.adviser], lenders=[], coordinator="sato", interim_monitoring=False,
-                       interval_months=None, estimates={}, reuse_reason=None, on=D("2027-03-01"))
+    services.open_case(
+        ctx,
+        program="early",
+        track=None,
+        council="13",
+        company_id=p.company,
+        support_orgs=[p.adviser],
+        lenders=[],
+        coordinator="sato",
+        interim_monitoring=False,
+        interval_months=None,
+        estimates={},
+        reuse_reason=None,
+        on=D("2027-03-01"),
+    )
     path = tmp_path / "plain.toml"
     path.write_text(f'[mail]\ntransport = "file"\ndir = "{tmp_path / "mail"}"\n', encoding="utf-8")
     base = replace(ctx, settings=load_settings(str(path)))

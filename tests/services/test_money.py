@@ -34,7 +34,12 @@ def test_domain_worked_example_405_regular(db_url: str) -> None:
     plan = shown["money"]["components"]["plan"]
     # floor(3,300,000 × 2/3) = 2,200,000 → cap 2,000,000; retained floor(2,000,000/2) = 1,000,000
     assert (plan["fee"], plan["subsidy"], plan["paid"], plan["retained"], plan["company_share"]) == (
-        3_300_000, 2_000_000, 1_000_000, 1_000_000, 1_300_000)
+        3_300_000,
+        2_000_000,
+        1_000_000,
+        1_000_000,
+        1_300_000,
+    )
     assert (shown["money"]["paid_total"], shown["money"]["retained_total"]) == (1_000_000, 1_000_000)
 
     hold(ctx, cid, 1)
@@ -63,17 +68,21 @@ def test_domain_worked_example_405_regular(db_url: str) -> None:
     assert money["components"]["monitoring"]["released"] == 1_000_000
 
 
-@pytest.mark.parametrize(("fee", "estimate", "subsidy", "company_share", "limit"), [
-    (200_000, 180_000, 120_000, 80_000, "estimate"),  # DOMAIN.md §5 example
-    (225_000, None, 150_000, 75_000, None),           # exactly the cap
-    (225_001, None, 150_000, 75_001, None),           # floor(150,000.67) = 150,000: still exactly the cap
-    (225_003, None, 150_000, 75_003, "cap"),          # floor(150,002) → capped by 2 yen
-    (100, None, 66, 34, None),                        # floor(66.67)
-    (150_000, 150_000, 100_000, 50_000, None),        # estimate exactly used
-    (150_001, 150_000, 100_000, 50_001, "estimate"),  # one yen above the estimate
-])
-def test_early_standard_plan_subsidy(db_url: str, fee: int, estimate: int | None, subsidy: int,
-                                     company_share: int, limit: str | None) -> None:
+@pytest.mark.parametrize(
+    ("fee", "estimate", "subsidy", "company_share", "limit"),
+    [
+        (200_000, 180_000, 120_000, 80_000, "estimate"),  # DOMAIN.md §5 example
+        (225_000, None, 150_000, 75_000, None),  # exactly the cap
+        (225_001, None, 150_000, 75_001, None),  # floor(150,000.67) = 150,000: still exactly the cap
+        (225_003, None, 150_000, 75_003, "cap"),  # floor(150,002) → capped by 2 yen
+        (100, None, 66, 34, None),  # floor(66.67)
+        (150_000, 150_000, 100_000, 50_000, None),  # estimate exactly used
+        (150_001, 150_000, 100_000, 50_001, "estimate"),  # one yen above the estimate
+    ],
+)
+def test_early_standard_plan_subsidy(
+    db_url: str, fee: int, estimate: int | None, subsidy: int, company_share: int, limit: str | None
+) -> None:
     ctx, p = setup(db_url)
     cid = case_early_submitted(ctx, p, estimates={"plan": estimate} if estimate is not None else {})
     claim = services.claim_fee(ctx, cid, "plan", fee=fee, session=None, on=D("2025-09-20"))
@@ -84,24 +93,36 @@ def test_early_standard_plan_subsidy(db_url: str, fee: int, estimate: int | None
     plan = services.advance(ctx, cid, "decide_payment", on=D("2025-10-01"))["money"]["components"]["plan"]
     # early: no holdback
     assert (plan["subsidy"], plan["paid"], plan["retained"], plan["company_share"]) == (
-        subsidy, subsidy, 0, company_share)
+        subsidy,
+        subsidy,
+        0,
+        company_share,
+    )
 
 
-@pytest.mark.parametrize(("track", "fee", "subsidy", "paid", "retained"), [
-    ("regular", 1_000_001, 666_667, 333_334, 333_333),  # odd subsidy: retained is the floor half
-    ("regular", 2_999_999, 1_999_999, 1_000_000, 999_999),
-    ("regular", 3_000_000, 2_000_000, 1_000_000, 1_000_000),
-    ("gl", 4_500_000, 3_000_000, 1_500_000, 1_500_000),
-    ("gl", 4_500_003, 3_000_000, 1_500_000, 1_500_000),  # floor(3,000,002) capped at 3,000,000
-    ("gl", 7, 4, 2, 2),
-])
-def test_405_plan_subsidy_and_holdback(db_url: str, track: str, fee: int, subsidy: int, paid: int,
-                                       retained: int) -> None:
+@pytest.mark.parametrize(
+    ("track", "fee", "subsidy", "paid", "retained"),
+    [
+        ("regular", 1_000_001, 666_667, 333_334, 333_333),  # odd subsidy: retained is the floor half
+        ("regular", 2_999_999, 1_999_999, 1_000_000, 999_999),
+        ("regular", 3_000_000, 2_000_000, 1_000_000, 1_000_000),
+        ("gl", 4_500_000, 3_000_000, 1_500_000, 1_500_000),
+        ("gl", 4_500_003, 3_000_000, 1_500_000, 1_500_000),  # floor(3,000,002) capped at 3,000,000
+        ("gl", 7, 4, 2, 2),
+    ],
+)
+def test_405_plan_subsidy_and_holdback(
+    db_url: str, track: str, fee: int, subsidy: int, paid: int, retained: int
+) -> None:
     ctx, p = setup(db_url)
     cid = case_405_agreed(ctx, p, track=track, estimates={"plan": fee, "monitoring": 1})
     plan = decide_plan(ctx, cid, fee)["money"]["components"]["plan"]
     assert (plan["subsidy"], plan["paid"], plan["retained"], plan["company_share"]) == (
-        subsidy, paid, retained, fee - subsidy)
+        subsidy,
+        paid,
+        retained,
+        fee - subsidy,
+    )
 
 
 # 405 伴走支援費用 (monitoring): ONE cap of 1,000,000 (subsidy side) shared by all sessions of the case
@@ -109,39 +130,88 @@ def test_405_plan_subsidy_and_holdback(db_url: str, track: str, fee: int, subsid
 # cap left); company share = fee − subsidy. Each row: (fee, eligible, subsidy, company share, limits).
 # Plan estimate 3,300,000 in every row; the monitoring estimate must stay ≤ ½ × (plan + monitoring).
 MONITORING_CAP_ROWS = [
-    pytest.param(1_800_000, [  # 1,800,000 ≤ ½ × 5,100,000 = 2,550,000
-        (600_000, 600_000, 400_000, 200_000, []),        # floor(400,000) = 400,000; cap left 1,000,000 → 600,000
-        (600_000, 600_000, 400_000, 200_000, []),        # est. left 1,200,000; cap left 600,000 → 200,000
-        (300_000, 300_000, 200_000, 100_000, []),        # est. left 600,000; 200,000 = cap left: exactly at the cap
-        (30_000, 30_000, 0, 30_000, ["cap"]),            # est. left 300,000; floor(20,000) but cap left 0
-    ], 1_000_000, id="cap-exactly-reached"),
-    pytest.param(1_800_000, [
-        (600_000, 600_000, 400_000, 200_000, []),
-        (600_000, 600_000, 400_000, 200_000, []),        # cap left 200,000
-        (300_002, 300_002, 200_000, 100_002, ["cap"]),   # floor(200,001.33) = 200,001: one yen over → 200,000
-    ], 1_000_000, id="one-yen-over-the-cap"),
-    pytest.param(1_800_000, [
-        (600_000, 600_000, 400_000, 200_000, []),
-        (600_000, 600_000, 400_000, 200_000, []),        # cap left 200,000
-        (300_001, 300_001, 200_000, 100_001, []),        # floor(200,000.67) = 200,000: the cap, not over it
-    ], 1_000_000, id="odd-yen-floors-onto-the-cap"),
-    pytest.param(1_200_000, [  # DOMAIN.md §5 estimate: 1,200,000 × 2/3 = 800,000 < the cap
-        (900_000, 900_000, 600_000, 300_000, []),        # floor(600,000); cap left 1,000,000 → 400,000
-        (600_000, 300_000, 200_000, 400_000, ["estimate"]),  # est. left 1,200,000 − 900,000 = 300,000 → 200,000
-        (99_999, 0, 0, 99_999, ["estimate"]),            # est. left 0: nothing eligible; 200,000 of cap never used
-    ], 800_000, id="estimate-binds-before-the-cap"),
-    pytest.param(1_500_001, [  # 1,500,001 ≤ ½ × 4,800,001 = 2,400,000.5
-        (500_001, 500_001, 333_334, 166_667, []),        # 1,000,002 / 3 = 333,334 exactly
-        (500_001, 500_001, 333_334, 166_667, []),        # est. left 1,000,000; cap left 666,666 → 333,332
-        (500_000, 499_999, 333_332, 166_668, ["estimate"]),  # est. left 1,500,001 − 1,000,002 = 499,999;
-    ], 1_000_000, id="odd-yen-estimate-meets-the-cap"),    # floor(333,332.67) = 333,332 = cap left: both meet
+    pytest.param(
+        1_800_000,
+        [  # 1,800,000 ≤ ½ × 5,100,000 = 2,550,000
+            (
+                600_000,
+                600_000,
+                400_000,
+                200_000,
+                [],
+            ),  # floor(400,000) = 400,000; cap left 1,000,000 → 600,000
+            (600_000, 600_000, 400_000, 200_000, []),  # est. left 1,200,000; cap left 600,000 → 200,000
+            (
+                300_000,
+                300_000,
+                200_000,
+                100_000,
+                [],
+            ),  # est. left 600,000; 200,000 = cap left: exactly at the cap
+            (30_000, 30_000, 0, 30_000, ["cap"]),  # est. left 300,000; floor(20,000) but cap left 0
+        ],
+        1_000_000,
+        id="cap-exactly-reached",
+    ),
+    pytest.param(
+        1_800_000,
+        [
+            (600_000, 600_000, 400_000, 200_000, []),
+            (600_000, 600_000, 400_000, 200_000, []),  # cap left 200,000
+            (
+                300_002,
+                300_002,
+                200_000,
+                100_002,
+                ["cap"],
+            ),  # floor(200,001.33) = 200,001: one yen over → 200,000
+        ],
+        1_000_000,
+        id="one-yen-over-the-cap",
+    ),
+    pytest.param(
+        1_800_000,
+        [
+            (600_000, 600_000, 400_000, 200_000, []),
+            (600_000, 600_000, 400_000, 200_000, []),  # cap left 200,000
+            (300_001, 300_001, 200_000, 100_001, []),  # floor(200,000.67) = 200,000: the cap, not over it
+        ],
+        1_000_000,
+        id="odd-yen-floors-onto-the-cap",
+    ),
+    pytest.param(
+        1_200_000,
+        [  # DOMAIN.md §5 estimate: 1,200,000 × 2/3 = 800,000 < the cap
+            (900_000, 900_000, 600_000, 300_000, []),  # floor(600,000); cap left 1,000,000 → 400,000
+            (
+                600_000,
+                300_000,
+                200_000,
+                400_000,
+                ["estimate"],
+            ),  # est. left 1,200,000 − 900,000 = 300,000 → 200,000
+            (99_999, 0, 0, 99_999, ["estimate"]),  # est. left 0: nothing eligible; 200,000 of cap never used
+        ],
+        800_000,
+        id="estimate-binds-before-the-cap",
+    ),
+    pytest.param(
+        1_500_001,
+        [  # 1,500,001 ≤ ½ × 4,800,001 = 2,400,000.5
+            (500_001, 500_001, 333_334, 166_667, []),  # 1,000,002 / 3 = 333,334 exactly
+            (500_001, 500_001, 333_334, 166_667, []),  # est. left 1,000,000; cap left 666,666 → 333,332
+            (500_000, 499_999, 333_332, 166_668, ["estimate"]),  # est. left 1,500,001 − 1,000,002 = 499,999;
+        ],
+        1_000_000,
+        id="odd-yen-estimate-meets-the-cap",
+    ),  # floor(333,332.67) = 333,332 = cap left: both meet
 ]
 
 
 @pytest.mark.parametrize(("estimate", "claims", "total"), MONITORING_CAP_ROWS)
-def test_405_monitoring_cap_is_shared_by_all_sessions(db_url: str, estimate: int,
-                                                      claims: list[tuple[int, int, int, int, list[str]]],
-                                                      total: int) -> None:
+def test_405_monitoring_cap_is_shared_by_all_sessions(
+    db_url: str, estimate: int, claims: list[tuple[int, int, int, int, list[str]]], total: int
+) -> None:
     ctx, p = setup(db_url)
     cid = case_405_agreed(ctx, p, estimates={"plan": 3_300_000, "monitoring": estimate})
     decide_plan(ctx, cid, 3_300_000)  # plan subsidy 2,000,000: 1,000,000 paid, 1,000,000 retained
@@ -149,7 +219,11 @@ def test_405_monitoring_cap_is_shared_by_all_sessions(db_url: str, estimate: int
         hold(ctx, cid, seq)
         decided = claim_and_decide(ctx, cid, "monitoring", fee, session=seq)
         assert (decided["fee"], decided["eligible"], decided["subsidy"], decided["company_share"]) == (
-            fee, eligible, subsidy, share), f"session {seq}"
+            fee,
+            eligible,
+            subsidy,
+            share,
+        ), f"session {seq}"
         assert [x.split("（")[0] for x in decided["limits"]] == limits, f"session {seq}"
         assert (decided["paid"], decided["released"]) == (subsidy, 1_000_000 if seq == 1 else 0)
     money = _money(ctx, cid)
@@ -274,10 +348,23 @@ def test_plan_claim_is_decided_by_the_event_not_by_fee_decide(db_url: str) -> No
 def test_estimates_change_only_before_apply(db_url: str) -> None:
     ctx, p = setup(db_url)
     case = services.open_case(
-        ctx, program="405", track="regular", council="13", company_id=p.company, support_orgs=[p.adviser],
-        lenders=[services.LenderArg(p.bank_main, main=True), services.LenderArg(p.bank_other, guaranteed=True)],
-        coordinator=None, interim_monitoring=False, interval_months=None, estimates={"plan": 400_000},
-        reuse_reason=None, on=D("2025-04-01"))
+        ctx,
+        program="405",
+        track="regular",
+        council="13",
+        company_id=p.company,
+        support_orgs=[p.adviser],
+        lenders=[
+            services.LenderArg(p.bank_main, main=True),
+            services.LenderArg(p.bank_other, guaranteed=True),
+        ],
+        coordinator=None,
+        interim_monitoring=False,
+        interval_months=None,
+        estimates={"plan": 400_000},
+        reuse_reason=None,
+        on=D("2025-04-01"),
+    )
     cid = case["id"]
     refused = services.case_events(ctx, cid, D("2025-04-02"))
     apply = next(e for e in refused if e["event"] == "apply")
@@ -286,7 +373,10 @@ def test_estimates_change_only_before_apply(db_url: str) -> None:
     services.set_estimates(ctx, cid, {"monitoring": 400_001})
     apply = next(e for e in services.case_events(ctx, cid, D("2025-04-02")) if e["event"] == "apply")
     assert not apply["allowed"] and any("1/2" in r for r in apply["reasons"])
-    assert services.set_estimates(ctx, cid, {"monitoring": 400_000}) == {"plan": 400_000, "monitoring": 400_000}
+    assert services.set_estimates(ctx, cid, {"monitoring": 400_000}) == {
+        "plan": 400_000,
+        "monitoring": 400_000,
+    }
     services.add_document(ctx, cid, "application", lender_id=None, on=D("2025-04-02"), file=None)
     services.advance(ctx, cid, "apply", on=D("2025-04-02"))
     with pytest.raises(Refused, match="only in consultation"):
@@ -306,8 +396,14 @@ def test_fee_statement_renders_the_arithmetic(db_url: str) -> None:
 
 def test_html_statement_escapes_names(db_url: str) -> None:
     ctx, p = setup(db_url)
-    company = services.add_company(ctx, name="<script>alert(1)</script>&Co", corporate_number_=None,
-                                   fiscal_year_end_month=3, founded_on=None, prefecture="13")["id"]
+    company = services.add_company(
+        ctx,
+        name="<script>alert(1)</script>&Co",
+        corporate_number_=None,
+        fiscal_year_end_month=3,
+        founded_on=None,
+        prefecture="13",
+    )["id"]
     cid = case_405_agreed(ctx, p, company=company)
     html = services.fee_statement(ctx, cid, "html")
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -315,8 +411,9 @@ def test_html_statement_escapes_names(db_url: str) -> None:
     assert "<script>alert(1)</script>&Co" in md  # text output is not escaped
 
 
-def test_rule_set_pinning_with_a_later_rule_set(db_url: str, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rule_set_pinning_with_a_later_rule_set(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A synthetic rule set from 2026-04-01 with a lower 405 plan cap: cases accepted before keep the old
     caps, cases accepted after take the new ones."""
     ctx, p = setup(db_url)
@@ -325,11 +422,15 @@ def test_rule_set_pinning_with_a_later_rule_set(db_url: str, tmp_path: Path,
     folder = tmp_path / "workflows"
     shutil.copytree(Path(__file__).resolve().parents[2] / "workflows", folder)
     with (folder / "405.yaml").open("a", encoding="utf-8") as fh:
-        fh.write("  - effective_from: 2026-04-01\n"
-                 "    caps:\n"
-                 "      regular: {plan: 1500000, monitoring: 1000000, guarantee_release: 100000}\n")
+        fh.write(
+            "  - effective_from: 2026-04-01\n"
+            "    caps:\n"
+            "      regular: {plan: 1500000, monitoring: 1000000, guarantee_release: 100000}\n"
+        )
     monkeypatch.setenv("CASETRACK_WORKFLOWS_DIR", str(folder))
-    new_case = case_405_agreed(ctx, p, opened="2026-04-01", company=new_company(ctx, 2))  # accepted 2026-04-21
+    new_case = case_405_agreed(
+        ctx, p, opened="2026-04-01", company=new_company(ctx, 2)
+    )  # accepted 2026-04-21
     assert services.show_case(ctx, old_case)["rule_set"] == "2024-04-01"
     assert services.show_case(ctx, new_case)["rule_set"] == "2026-04-01"
     old_plan = decide_plan(ctx, old_case, 3_300_000, on="2026-05-01")["money"]["components"]["plan"]

@@ -23,12 +23,17 @@ _counter = itertools.count(1000)
     fees=st.lists(st.integers(min_value=1, max_value=900_000), min_size=1, max_size=6),
     rejects=st.lists(st.booleans(), min_size=6, max_size=6),
 )
-def test_claim_sequences_keep_every_invariant(db_url: str, plan_fee: int, monitoring_estimate: int,
-                                              fees: list[int], rejects: list[bool]) -> None:
+def test_claim_sequences_keep_every_invariant(
+    db_url: str, plan_fee: int, monitoring_estimate: int, fees: list[int], rejects: list[bool]
+) -> None:
     ctx, p = _world(db_url)
     plan_estimate = max(plan_fee, 2 * monitoring_estimate)  # so that apply's ½ rule holds
-    cid = case_405_agreed(ctx, p, estimates={"plan": plan_estimate, "monitoring": monitoring_estimate},
-                          company=new_company(ctx, next(_counter)))
+    cid = case_405_agreed(
+        ctx,
+        p,
+        estimates={"plan": plan_estimate, "monitoring": monitoring_estimate},
+        company=new_company(ctx, next(_counter)),
+    )
     decide_plan(ctx, cid, plan_fee)
     released_total = 0
     decided_monitoring = 0
@@ -52,8 +57,10 @@ def test_claim_sequences_keep_every_invariant(db_url: str, plan_fee: int, monito
         assert money["fee_total"] == money["subsidy_total"] + money["company_share_total"]
         assert money["subsidy_total"] == money["paid_total"] + money["retained_total"]
         assert money["components"]["monitoring"]["subsidy"] <= 1_000_000
-        assert money["components"]["monitoring"]["fee"] - money["components"]["monitoring"]["company_share"] \
+        assert (
+            money["components"]["monitoring"]["fee"] - money["components"]["monitoring"]["company_share"]
             <= Fraction(2, 3) * monitoring_estimate
+        )
         assert money["components"]["plan"]["subsidy"] <= 2_000_000
     money = services.show_case(ctx, cid)["money"]
     plan_subsidy = money["components"]["plan"]["subsidy"]

@@ -20,14 +20,20 @@ def test_hash_and_verify() -> None:
     assert stored.startswith("$argon2id$") and SECRET not in stored
     assert verify_password(SECRET, stored)
     assert not verify_password(SECRET + "!", stored)
-    assert not verify_password(SECRET, None) and not verify_password(SECRET, "") and not verify_password(SECRET, "junk")
+    assert (
+        not verify_password(SECRET, None)
+        and not verify_password(SECRET, "")
+        and not verify_password(SECRET, "junk")
+    )
     assert hash_password(SECRET) != stored  # a salt of its own each time
     assert weakness("short") and weakness(" " + SECRET) and weakness(SECRET) is None
 
 
 def _stored(cli: Cli, name: str) -> str | None:
     with get_engine(cli.db_url).connect() as conn:
-        return conn.execute(sa.text("SELECT password_hash FROM app_user WHERE name = :n"), {"n": name}).scalar()
+        return conn.execute(
+            sa.text("SELECT password_hash FROM app_user WHERE name = :n"), {"n": name}
+        ).scalar()
 
 
 def test_set_password_through_the_cli(cli: Cli, db_url: str) -> None:
@@ -35,9 +41,14 @@ def test_set_password_through_the_cli(cli: Cli, db_url: str) -> None:
     env_db = {"CASETRACK_DB": db_url, "CASETRACK_TODAY": "2026-11-25"}
 
     def set_password(actor: str, name: str, password: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "casetrack", "--user", actor, "user", "set-password", name],
-                              input=password + "\n", capture_output=True, text=True,
-                              env={**env_db, "PATH": "/usr/bin:/bin"}, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "casetrack", "--user", actor, "user", "set-password", name],
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            env={**env_db, "PATH": "/usr/bin:/bin"},
+            timeout=60,
+        )
 
     done = set_password(ADMIN, "kobayashi", SECRET)
     assert done.returncode == 0, done.stderr
@@ -62,10 +73,17 @@ def test_set_password_through_the_cli(cli: Cli, db_url: str) -> None:
 def test_production_parameters_are_the_default() -> None:
     """Outside the test suite nothing installs another hasher: argon2id with RFC 9106's second
     recommended option (§4: t=3 passes, p=4 lanes, m=2^16 KiB = 64 MiB)."""
-    probe = ("from casetrack.services import passwords as p; h = p.current_hasher(); "
-             "print(h.type.name, h.time_cost, h.memory_cost, h.parallelism, p.hash_password('x' * 12).split('$')[3])")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin"})
+    probe = (
+        "from casetrack.services import passwords as p; h = p.current_hasher(); "
+        "print(h.type.name, h.time_cost, h.memory_cost, h.parallelism, p.hash_password('x' * 12).split('$')[3])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ID", "3", "65536", "4", "m=65536,t=3,p=4"]
 

@@ -16,8 +16,9 @@ from tests.cli.helpers import drive_405, drive_early, fresh_company
 from tests.conftest import Cli, World
 
 
-@given(items=st.lists(st.tuples(st.integers(-5, 5), st.text(max_size=3)), max_size=300),
-       limit=st.integers(1, 50))
+@given(
+    items=st.lists(st.tuples(st.integers(-5, 5), st.text(max_size=3)), max_size=300), limit=st.integers(1, 50)
+)
 def test_same_as_sorted(items: list[tuple[int, str]], limit: int) -> None:
     assert list(spill.sorted_spilling(iter(items), limit=limit)) == sorted(items)
 
@@ -45,7 +46,9 @@ def test_limit_must_be_positive() -> None:
         spill.sorted_spilling(iter([]), limit=0)
 
 
-def test_audit_order_does_not_depend_on_spilling(cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_audit_order_does_not_depend_on_spilling(
+    cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # one company per case: a second case of a company would be a re-use (DOMAIN.md §11)
     for n, state in enumerate(("applied", "drafting", "plan_submitted")):
         drive_early(cli, world, state, company=fresh_company(cli, n))

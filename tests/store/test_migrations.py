@@ -42,23 +42,45 @@ def test_upgrade_from_first_revision_keeps_data(db_url: str, capsys) -> None:  #
     migrate.upgrade(engine, "0001")
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO council (code, name, prefecture, host_organization, postal_code, address, phone) "
-            "VALUES ('13', '東京都中小企業活性化協議会', '東京都', 'host', '100-0005', 'addr', '03')"))
-        conn.execute(sa.text("INSERT INTO company (id, name, corporate_number, fiscal_year_end_month) "
-                             "VALUES (7, '株式会社旧データ', '1180301018771', 3)"))
-        conn.execute(sa.text("INSERT INTO organisation (id, name, kind, certified, is_bank) "
-                             "VALUES (8, '旧税理士', 'tax_accountant', true, false)"))
-        conn.execute(sa.text(
-            "INSERT INTO cases (id, program, track, council, company_id, state, state_since, rule_set, "
-            "opened_on, interim_monitoring, version, created_at) VALUES ('13-2025-0001', 'early', 'standard', "
-            "'13', 7, 'consultation', '2025-05-01', '2022-04-01', '2025-05-01', false, 1, :now)"), {"now": now})
-        conn.execute(sa.text("INSERT INTO case_support_org (case_id, org_id, lead, position) "
-                             "VALUES ('13-2025-0001', 8, true, 0)"))
-        conn.execute(sa.text(
-            "INSERT INTO case_history (case_id, seq, event, to_state, effective_on, recorded_at, \"user\", rule_set) "
-            "VALUES ('13-2025-0001', 1, 'open', 'consultation', '2025-05-01', :now, 'old', '2022-04-01')"),
-            {"now": now})
+        conn.execute(
+            sa.text(
+                "INSERT INTO council (code, name, prefecture, host_organization, postal_code, address, phone) "
+                "VALUES ('13', '東京都中小企業活性化協議会', '東京都', 'host', '100-0005', 'addr', '03')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO company (id, name, corporate_number, fiscal_year_end_month) "
+                "VALUES (7, '株式会社旧データ', '1180301018771', 3)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO organisation (id, name, kind, certified, is_bank) "
+                "VALUES (8, '旧税理士', 'tax_accountant', true, false)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO cases (id, program, track, council, company_id, state, state_since, rule_set, "
+                "opened_on, interim_monitoring, version, created_at) VALUES ('13-2025-0001', 'early', 'standard', "
+                "'13', 7, 'consultation', '2025-05-01', '2022-04-01', '2025-05-01', false, 1, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO case_support_org (case_id, org_id, lead, position) "
+                "VALUES ('13-2025-0001', 8, true, 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                'INSERT INTO case_history (case_id, seq, event, to_state, effective_on, recorded_at, "user", rule_set) '
+                "VALUES ('13-2025-0001', 1, 'open', 'consultation', '2025-05-01', :now, 'old', '2022-04-01')"
+            ),
+            {"now": now},
+        )
     cli = Cli(db_url, capsys)
     result = cli.ok("init")
     assert result["schema_before"] == "0001" and result["schema"] == migrate.head()

@@ -50,16 +50,25 @@ def _full_scans(url: str, statements: list[tuple[str, object]]) -> list[str]:
                 bad += [f"{p} in: {sql[:160]}" for p in scans if p.split()[1] in BIG]
             else:
                 plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql, params)]
-                bad += [f"{p.strip()} in: {sql[:160]}" for p in plan
-                        if "Seq Scan" in p and any(f" on {t}" in p for t in BIG)]
+                bad += [
+                    f"{p.strip()} in: {sql[:160]}"
+                    for p in plan
+                    if "Seq Scan" in p and any(f" on {t}" in p for t in BIG)
+                ]
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql("RESET enable_seqscan")
     return bad
 
 
-@pytest.mark.parametrize("command", [
-    ("audit", "stalled"), ("caseload", "--by", "council"), ("remind", "run", "--dry-run"), ("case", "show", "CASE"),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("audit", "stalled"),
+        ("caseload", "--by", "council"),
+        ("remind", "run", "--dry-run"),
+        ("case", "show", "CASE"),
+    ],
+)
 def test_hot_queries_use_indexes(cli: Cli, world: World, command: tuple[str, ...]) -> None:
     cid = drive_405(cli, world, "monitoring")
     args = [cid if a == "CASE" else a for a in command]
@@ -72,7 +81,10 @@ def test_hot_queries_use_indexes(cli: Cli, world: World, command: tuple[str, ...
 def test_the_check_can_fail(cli: Cli, world: World) -> None:
     """A query that must scan the sessions table is reported."""
     sql = "SELECT count(*) FROM monitoring_session WHERE note = 'x'"
-    assert _full_scans(cli.db_url, [(sql, {} if get_engine(cli.db_url).dialect.name == "postgresql" else ())]) != []
+    assert (
+        _full_scans(cli.db_url, [(sql, {} if get_engine(cli.db_url).dialect.name == "postgresql" else ())])
+        != []
+    )
     with get_engine(cli.db_url).connect() as conn:
         assert conn.execute(sa.text("SELECT 1")).scalar() == 1
 
@@ -92,5 +104,6 @@ def test_statistics_are_kept(cli: Cli, world: World) -> None:
         else:
             analyzed = conn.exec_driver_sql(
                 "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'monitoring_session' "
-                "AND schemaname = current_schema()").scalar()
+                "AND schemaname = current_schema()"
+            ).scalar()
             assert analyzed is not None

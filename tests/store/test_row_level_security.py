@@ -27,7 +27,9 @@ def app_role(db_url: str) -> Iterator[str]:
     try:
         yield role
     finally:
-        owner = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")  # its grants live in the test's database
+        owner = sa.create_engine(
+            db_url, isolation_level="AUTOCOMMIT"
+        )  # its grants live in the test's database
         with owner.connect() as conn:
             conn.execute(sa.text(f"DROP OWNED BY {role}"))
         owner.dispose()
@@ -35,30 +37,39 @@ def app_role(db_url: str) -> Iterator[str]:
             conn.execute(sa.text(f"DROP ROLE {role}"))
         admin.dispose()
 
+
 @pytest.fixture
 def two_councils(cli: Cli, world: World) -> dict[str, list[str]]:
     if not cli.db_url.startswith("postgresql"):
         pytest.fail("this fixture is for PostgreSQL")
     # another company for council 27's case: a second case of a company would be a re-use
-    ids = {"13": [drive_early(cli, world, "drafting"), drive_405(cli, world, "monitoring")],
-           "27": [drive_early(cli, world, "drafting", council="27", company=fresh_company(cli, 27))]}
+    ids = {
+        "13": [drive_early(cli, world, "drafting"), drive_405(cli, world, "monitoring")],
+        "27": [drive_early(cli, world, "drafting", council="27", company=fresh_company(cli, 27))],
+    }
     return ids
+
 
 def _as_role(url: str, role: str) -> str:
     return make_url(url).set(username=role).render_as_string(hide_password=False)
 
+
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_unscoped_queries_see_nothing_foreign(cli: Cli, two_councils: dict[str, list[str]], app_role: str,
-                                              db_url: str) -> None:
+def test_unscoped_queries_see_nothing_foreign(
+    cli: Cli, two_councils: dict[str, list[str]], app_role: str, db_url: str
+) -> None:
     granted = cli.ok("init", "--app-role", app_role, user=ADMIN)
     assert granted["app_role"] == app_role and granted["granted"] > 10
     engine = sa.create_engine(_as_role(db_url, app_role))
     try:
+
         def ids(councils: str | None, sql: str) -> set[str]:
             with engine.begin() as conn:
                 if councils is not None:
-                    conn.execute(sa.text("SELECT set_config('casetrack.councils', :c, true)"), {"c": councils})
+                    conn.execute(
+                        sa.text("SELECT set_config('casetrack.councils', :c, true)"), {"c": councils}
+                    )
                 return set(conn.execute(sa.text(sql)).scalars())
 
         every = set(two_councils["13"]) | set(two_councils["27"])
@@ -67,8 +78,14 @@ def test_unscoped_queries_see_nothing_foreign(cli: Cli, two_councils: dict[str, 
         assert ids("27", "SELECT id FROM cases") == set(two_councils["27"])
         assert ids(None, "SELECT id FROM cases") == set()  # never set: nothing at all
         assert ids("", "SELECT id FROM cases") == set()
-        for table in ("case_history", "document", "case_lender", "case_support_org", "monitoring_session",
-                      "case_agreement"):
+        for table in (
+            "case_history",
+            "document",
+            "case_lender",
+            "case_support_org",
+            "monitoring_session",
+            "case_agreement",
+        ):
             seen = ids("13", f"SELECT DISTINCT case_id FROM {table}")
             assert seen and seen <= set(two_councils["13"]), table
         assert ids("13", "SELECT council FROM case_counter") == {"13"}
@@ -81,21 +98,33 @@ def test_unscoped_queries_see_nothing_foreign(cli: Cli, two_councils: dict[str, 
         # writes into another council are refused by the policy's check, whatever the code does
         with pytest.raises(sa.exc.ProgrammingError, match="row-level security"), engine.begin() as conn:
             conn.execute(sa.text("SELECT set_config('casetrack.councils', '13', true)"))
-            conn.execute(sa.text("UPDATE cases SET council = '27' WHERE id = :i"), {"i": two_councils["13"][0]})
+            conn.execute(
+                sa.text("UPDATE cases SET council = '27' WHERE id = :i"), {"i": two_councils["13"][0]}
+            )
 
         # append-only for the application: no UPDATE privilege, and it cannot drop the trigger
-        for sql in ("UPDATE case_history SET note = 'x'", "DELETE FROM ledger_entry",
-                    "DROP TRIGGER case_history_append_only ON case_history", "ALTER TABLE cases DISABLE ROW LEVEL SECURITY"):
+        for sql in (
+            "UPDATE case_history SET note = 'x'",
+            "DELETE FROM ledger_entry",
+            "DROP TRIGGER case_history_append_only ON case_history",
+            "ALTER TABLE cases DISABLE ROW LEVEL SECURITY",
+        ):
             with pytest.raises(sa.exc.ProgrammingError), engine.begin() as conn:
                 conn.execute(sa.text("SELECT set_config('casetrack.councils', '*', true)"))
                 conn.execute(sa.text(sql))
     finally:
         engine.dispose()
 
+
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_the_cli_through_the_app_role(cli: Cli, two_councils: dict[str, list[str]], app_role: str,
-                                      db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_through_the_app_role(
+    cli: Cli,
+    two_councils: dict[str, list[str]],
+    app_role: str,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """The whole CLI works through the non-owner role, each user seeing their councils."""
     cli.ok("init", "--app-role", app_role, user=ADMIN)
     cli.ok("user", "add", "coord27", "--council", "27", user=ADMIN)
@@ -104,7 +133,8 @@ def test_the_cli_through_the_app_role(cli: Cli, two_councils: dict[str, list[str
     try:
         assert {c["id"] for c in app.ok("case", "list", user="coord27")} == set(two_councils["27"])
         assert {c["id"] for c in app.ok("case", "list", user="honbu")} == (
-            set(two_councils["13"]) | set(two_councils["27"]))
+            set(two_councils["13"]) | set(two_councils["27"])
+        )
         assert app("case", "show", two_councils["13"][0], user="coord27").code == 4
         case = two_councils["27"][0]
         assert app.ok("doc", "add", case, "plan", "--on", "2026-06-01", user="coord27")["kind"] == "plan"

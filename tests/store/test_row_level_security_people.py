@@ -39,10 +39,15 @@ def people(cli: Cli, world: World, app_role: str, db_url: str) -> Iterator[Peopl
     if not db_url.startswith("postgresql"):
         pytest.fail("this fixture is for PostgreSQL")
     c13, c27, none = fresh_company(cli, 13), fresh_company(cli, 27), fresh_company(cli, 99)
-    cases = {"13": drive_early(cli, world, "drafting", company=c13),
-             "27": drive_early(cli, world, "drafting", council="27", company=c27)}
-    for name, council, role in (("coord13", "13", "coordinator"), ("coord27", "27", "coordinator"),
-                                ("honbu", "00", "hq")):
+    cases = {
+        "13": drive_early(cli, world, "drafting", company=c13),
+        "27": drive_early(cli, world, "drafting", council="27", company=c27),
+    }
+    for name, council, role in (
+        ("coord13", "13", "coordinator"),
+        ("coord27", "27", "coordinator"),
+        ("honbu", "00", "hq"),
+    ):
         cli.ok("user", "add", name, "--council", council, "--role", role, user=ADMIN)
     for name in ("coord13", "coord27", "honbu", ADMIN):
         services.set_password(Context(db_url, TODAY, ADMIN), name, PASSWORD)
@@ -60,14 +65,19 @@ def people(cli: Cli, world: World, app_role: str, db_url: str) -> Iterator[Peopl
 
 
 def _client(url: str, clock: Clock, **kw: object) -> TestClient:
-    return TestClient(create_app(url, Settings(), today=TODAY, clock=clock), base_url="http://testserver",
-                      follow_redirects=False, **kw)  # type: ignore[arg-type]
+    return TestClient(
+        create_app(url, Settings(), today=TODAY, clock=clock),
+        base_url="http://testserver",
+        follow_redirects=False,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_a_council_27_actor_reads_nothing_of_council_13_through_the_app_role(cli: Cli, people: People,
-                                                                          db_url: str) -> None:
+def test_a_council_27_actor_reads_nothing_of_council_13_through_the_app_role(
+    cli: Cli, people: People, db_url: str
+) -> None:
     clock = Clock()
     for user in ("coord13", "coord27"):  # a session and an access-log row each, through the app role
         assert sign_in(_client(people.app_url, clock), user).status_code == 303
@@ -77,10 +87,13 @@ def test_a_council_27_actor_reads_nothing_of_council_13_through_the_app_role(cli
 
     engine = sa.create_engine(people.app_url)
     try:
+
         def rows(councils: str | None, user: str | None, sql: str) -> set[object]:
             with engine.begin() as conn:
                 if councils is not None:
-                    conn.execute(sa.text("SELECT set_config('casetrack.councils', :c, true)"), {"c": councils})
+                    conn.execute(
+                        sa.text("SELECT set_config('casetrack.councils', :c, true)"), {"c": councils}
+                    )
                 if user is not None:
                     conn.execute(sa.text("SELECT set_config('casetrack.user', :u, true)"), {"u": user})
                 return set(conn.execute(sa.text(sql)).scalars())
@@ -92,7 +105,10 @@ def test_a_council_27_actor_reads_nothing_of_council_13_through_the_app_role(cli
         seen13 = rows("13", "coord13", "SELECT id FROM company")
         assert c["13"] in seen13 and c["none"] in seen13 and c["27"] not in seen13
         assert {c["13"], c["27"], c["none"]} <= rows("*", "honbu", "SELECT id FROM company")
-        assert rows("", "", "SELECT id FROM company") == set() and rows(None, None, "SELECT id FROM company") == set()
+        assert (
+            rows("", "", "SELECT id FROM company") == set()
+            and rows(None, None, "SELECT id FROM company") == set()
+        )
         assert rows("27", "coord27", f"SELECT name FROM company WHERE id = {c['13']}") == set()
 
         # organisations (the world's 2 advisers and 4 banks: public bodies) to every signed-in council, to no one else
@@ -104,7 +120,9 @@ def test_a_council_27_actor_reads_nothing_of_council_13_through_the_app_role(cli
         assert rows("27", "coord27", "SELECT name FROM app_user") == {"coord27", TESTER}
         assert rows("13", "coord13", "SELECT name FROM app_user") == {"coord13", TESTER, "sato"}
         assert {"coord13", "coord27", "honbu", ADMIN, TESTER} <= rows("*", ADMIN, "SELECT name FROM app_user")
-        assert rows("", "coord27", "SELECT name FROM app_user") == {"coord27"}  # before the councils are known
+        assert rows("", "coord27", "SELECT name FROM app_user") == {
+            "coord27"
+        }  # before the councils are known
         assert rows("", "", "SELECT name FROM app_user") == set()
 
         # sessions and the access log: each their own; the access log all to hq and admin, sessions to admin
@@ -116,11 +134,13 @@ def test_a_council_27_actor_reads_nothing_of_council_13_through_the_app_role(cli
         assert rows("", "", "SELECT user_name FROM web_session") == set()
 
         # writes in someone else's name are refused by the policies' checks, whatever the code does
-        for sql in ("INSERT INTO access_log (at, \"user\", action, what, rows) "
-                    "VALUES (now(), 'coord13', 'x', 'forged', 0)",
-                    "INSERT INTO web_session (id, user_name, csrf_token, created_at, last_seen_at) "
-                    "VALUES ('forged', 'coord13', 'x', now(), now())",
-                    "UPDATE app_user SET council = '13' WHERE name = 'coord27'"):
+        for sql in (
+            'INSERT INTO access_log (at, "user", action, what, rows) '
+            "VALUES (now(), 'coord13', 'x', 'forged', 0)",
+            "INSERT INTO web_session (id, user_name, csrf_token, created_at, last_seen_at) "
+            "VALUES ('forged', 'coord13', 'x', now(), now())",
+            "UPDATE app_user SET council = '13' WHERE name = 'coord27'",
+        ):
             with pytest.raises(sa.exc.ProgrammingError, match="row-level security"), engine.begin() as conn:
                 conn.execute(sa.text("SELECT set_config('casetrack.councils', '27', true)"))
                 conn.execute(sa.text("SELECT set_config('casetrack.user', 'coord27', true)"))
@@ -128,8 +148,12 @@ def test_a_council_27_actor_reads_nothing_of_council_13_through_the_app_role(cli
         with engine.begin() as conn:  # another council's staff row, another's session: nothing to change
             conn.execute(sa.text("SELECT set_config('casetrack.councils', '27', true)"))
             conn.execute(sa.text("SELECT set_config('casetrack.user', 'coord27', true)"))
-            assert conn.execute(sa.text("UPDATE app_user SET email = 'x@example.jp' WHERE name = 'coord13'")
-                                ).rowcount == 0
+            assert (
+                conn.execute(
+                    sa.text("UPDATE app_user SET email = 'x@example.jp' WHERE name = 'coord13'")
+                ).rowcount
+                == 0
+            )
             assert conn.execute(sa.text("DELETE FROM web_session WHERE user_name = 'coord13'")).rowcount == 0
             assert conn.execute(sa.text(f"UPDATE company SET name = 'x' WHERE id = {c['13']}")).rowcount == 0
     finally:
@@ -138,15 +162,23 @@ def test_a_council_27_actor_reads_nothing_of_council_13_through_the_app_role(cli
     try:
         with owner.connect() as conn:  # as the owner: every row is still there, untouched
             assert conn.execute(sa.text("SELECT email FROM app_user WHERE name = 'coord13'")).scalar() is None
-            assert conn.execute(sa.text("SELECT count(*) FROM web_session WHERE user_name = 'coord13'")).scalar() == 1
-            assert conn.execute(sa.text(f"SELECT name FROM company WHERE id = {c['13']}")).scalar() == "株式会社テスト013"
+            assert (
+                conn.execute(sa.text("SELECT count(*) FROM web_session WHERE user_name = 'coord13'")).scalar()
+                == 1
+            )
+            assert (
+                conn.execute(sa.text(f"SELECT name FROM company WHERE id = {c['13']}")).scalar()
+                == "株式会社テスト013"
+            )
     finally:
         owner.dispose()
 
 
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_the_application_works_through_the_app_role(cli: Cli, people: People, world: World, db_url: str) -> None:
+def test_the_application_works_through_the_app_role(
+    cli: Cli, people: People, world: World, db_url: str
+) -> None:
     """Sign-in (before anyone is known), the company list, a case opened and shown, the user's own page
     with where they signed in, ending another session, idle sessions of others ended at a sign-in —
     all through the role row-level security holds for."""
@@ -158,9 +190,23 @@ def test_the_application_works_through_the_app_role(cli: Cli, people: People, wo
     assert app("company", "history", str(c["13"]), user="coord27").code == 4
     assert {u["name"] for u in app.ok("user", "list", user="coord27")} == {"coord27", TESTER}
     assert {u["name"] for u in app.ok("user", "list", user="honbu")} >= {"coord13", "coord27", ADMIN}
-    opened = app.ok("case", "open", "--program", "early", "--council", "27", "--company", str(c["none"]),
-                    "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main", "--on", "2026-11-20",
-                    user="coord27")["id"]
+    opened = app.ok(
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "27",
+        "--company",
+        str(c["none"]),
+        "--support-org",
+        str(world.tax),
+        "--lender",
+        f"{world.bank_main}:main",
+        "--on",
+        "2026-11-20",
+        user="coord27",
+    )["id"]
     assert opened.startswith("27-")
     assert app("case", "show", people.cases["13"], "--format", "json", user="coord27").code == 4
     assert c["none"] not in {x["id"] for x in app.ok("company", "list", user="coord13")}  # now 27's company
@@ -176,7 +222,11 @@ def test_the_application_works_through_the_app_role(cli: Cli, people: People, wo
     assert services.signin.sessions_of(Context(db_url, TODAY, ADMIN), "coord13") == 0
     assert phone.get("/").status_code == 200
     cases_page = phone.get("/cases")
-    assert cases_page.status_code == 200 and opened in cases_page.text and people.cases["13"] not in cases_page.text
+    assert (
+        cases_page.status_code == 200
+        and opened in cases_page.text
+        and people.cases["13"] not in cases_page.text
+    )
     assert phone.get(f"/cases/{opened}").status_code == 200
     assert phone.get(f"/cases/{people.cases['13']}").status_code == 404
     me = phone.get("/me")
@@ -185,7 +235,9 @@ def test_the_application_works_through_the_app_role(cli: Cli, people: People, wo
     from tests.web.conftest import csrf_of
 
     ended = phone.post("/me/sessions/end", data={"csrf_token": csrf_of(me.text), "session": "all"})
-    assert ended.status_code == 303 and laptop.get("/").status_code == 303 and phone.get("/").status_code == 200
+    assert (
+        ended.status_code == 303 and laptop.get("/").status_code == 303 and phone.get("/").status_code == 200
+    )
     assert phone.post("/logout", data={"csrf_token": csrf_of(me.text)}).status_code == 303
     assert phone.get("/").status_code == 303
     assert services.signin.sessions_of(Context(db_url, TODAY, ADMIN), "coord27") == 0
@@ -193,8 +245,11 @@ def test_the_application_works_through_the_app_role(cli: Cli, people: People, wo
 
 @requires_postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_a_role_granted_before_this_revision_keeps_working(db_url: str, app_role: str,  # noqa: F811
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_role_granted_before_this_revision_keeps_working(
+    db_url: str,
+    app_role: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """A deployment whose application role was granted at revision 0017: the upgrade lets that role call
     the functions the new policies call, so the application goes on without granting again."""
     from casetrack.store import db as store_db

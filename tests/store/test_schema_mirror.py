@@ -30,28 +30,37 @@ TOKYO = dt.timezone(dt.timedelta(hours=9))
 def test_schema_py_is_what_the_generator_writes_from_tables_py() -> None:
     written = schema_gen.TARGET.read_text(encoding="utf-8")
     assert written == schema_gen.render(), (
-        "src/casetrack/store/schema.py is stale: run `python -m casetrack.store.schema_gen`")
+        "src/casetrack/store/schema.py is stale: run `python -m casetrack.store.schema_gen`"
+    )
 
 
-@pytest.mark.parametrize("extra", [
-    sa.Column("made", sa.Integer, server_default=sa.text("0")),
-    sa.Column("stamp", sa.Integer, default=lambda: 0),
-    sa.Column("kind", sa.Enum("a", "b")),
-    sa.Column("org", sa.Integer, sa.ForeignKey("org.id", ondelete="CASCADE")),
-    sa.Index("ix_lower", sa.func.lower(sa.column("name"))),
-], ids=["server default", "callable default", "enum", "on delete", "expression index"])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        sa.Column("made", sa.Integer, server_default=sa.text("0")),
+        sa.Column("stamp", sa.Integer, default=lambda: 0),
+        sa.Column("kind", sa.Enum("a", "b")),
+        sa.Column("org", sa.Integer, sa.ForeignKey("org.id", ondelete="CASCADE")),
+        sa.Index("ix_lower", sa.func.lower(sa.column("name"))),
+    ],
+    ids=["server default", "callable default", "enum", "on delete", "expression index"],
+)
 def test_the_generator_refuses_what_it_cannot_write(extra: Any) -> None:
     """Nothing of tables.py is silently left out of the mirror."""
     metadata = sa.MetaData()
     sa.Table("org", metadata, sa.Column("id", sa.Integer, primary_key=True))
-    sa.Table("thing", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String), extra)
+    sa.Table(
+        "thing", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String), extra
+    )
     with pytest.raises(schema_gen.Unsupported):
         schema_gen.render(metadata)
 
 
 def test_same_tables_and_indexes() -> None:
     assert list(schema.metadata.tables) == list(DECLARED.tables)
-    assert len(schema.metadata.tables) == 25  # 22 + master_change (0014) + document_file (0015) + case_agreement (0019)
+    assert (
+        len(schema.metadata.tables) == 25
+    )  # 22 + master_change (0014) + document_file (0015) + case_agreement (0019)
 
     def indexes(metadata: sa.MetaData) -> set[tuple[str, str | None]]:
         return {(t.name, i.name) for t in metadata.tables.values() for i in t.indexes}
@@ -63,7 +72,9 @@ def test_same_tables_and_indexes() -> None:
 def test_same_create_table_and_create_index_text(dialect: Dialect) -> None:
     for name, declared in DECLARED.tables.items():
         mirror = schema.metadata.tables[name]
-        assert str(CreateTable(mirror).compile(dialect=dialect)) == str(CreateTable(declared).compile(dialect=dialect))
+        assert str(CreateTable(mirror).compile(dialect=dialect)) == str(
+            CreateTable(declared).compile(dialect=dialect)
+        )
         declared_indexes = {i.name: str(CreateIndex(i).compile(dialect=dialect)) for i in declared.indexes}
         mirror_indexes = {i.name: str(CreateIndex(i).compile(dialect=dialect)) for i in mirror.indexes}
         assert mirror_indexes == declared_indexes, name
@@ -83,7 +94,10 @@ def _columns(metadata: sa.MetaData) -> dict[tuple[str, str], tuple[str, Any]]:
 def test_same_column_types_and_defaults() -> None:
     mirror, declared = _columns(schema.metadata), _columns(DECLARED)
     assert mirror == declared
-    assert declared["organisation", "certified"] == ("Boolean", ("scalar", False))  # the comparison sees defaults
+    assert declared["organisation", "certified"] == (
+        "Boolean",
+        ("scalar", False),
+    )  # the comparison sees defaults
     assert declared["outbox", "created_at"][0] == "UTCDateTime"
     assert isinstance(schema.outbox.c.created_at.type, UTCDateTime)
 
@@ -100,8 +114,12 @@ def test_migrations_build_the_mirror(db_url: str, capsys) -> None:  # type: igno
 
 
 def test_utc_datetime_stores_aware_instants_and_returns_them_in_utc(db_url: str) -> None:
-    table = sa.Table("instants", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
-                     sa.Column("at", UTCDateTime()))
+    table = sa.Table(
+        "instants",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("at", UTCDateTime()),
+    )
     engine = sa.create_engine(db_url)
     try:
         table.create(engine)
@@ -143,16 +161,26 @@ def test_utc_datetime_behaves_as_sqlmodels(dialect: Dialect) -> None:
 
 def test_read_commands_import_neither_sqlmodel_nor_pydantic(tmp_path: Path) -> None:
     db = str(tmp_path / "casetrack.db")
-    init = subprocess.run([sys.executable, "-m", "casetrack", "--db", db, "init", "--admin", "a"],
-                          capture_output=True, text=True, timeout=120)
+    init = subprocess.run(
+        [sys.executable, "-m", "casetrack", "--db", db, "init", "--admin", "a"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert init.returncode == 0, init.stderr
-    commands = [("a", "council", "list"), ("a", "user", "add", "s", "--council", "13", "--role", "supervisor"),
-                ("s", "case", "list"), ("s", "user", "list")]  # reads, and a write
-    code = ("import sys\n"
-            "from casetrack.cli.main import run\n"
-            f"for user, *command in {commands!r}:\n"
-            f"    assert run(['--db', {db!r}, '--user', user, *command, '--format', 'json']) == 0, command\n"
-            "print('LOADED', [m for m in ('sqlalchemy', 'sqlmodel', 'pydantic') if m in sys.modules])\n")
+    commands = [
+        ("a", "council", "list"),
+        ("a", "user", "add", "s", "--council", "13", "--role", "supervisor"),
+        ("s", "case", "list"),
+        ("s", "user", "list"),
+    ]  # reads, and a write
+    code = (
+        "import sys\n"
+        "from casetrack.cli.main import run\n"
+        f"for user, *command in {commands!r}:\n"
+        f"    assert run(['--db', {db!r}, '--user', user, *command, '--format', 'json']) == 0, command\n"
+        "print('LOADED', [m for m in ('sqlalchemy', 'sqlmodel', 'pydantic') if m in sys.modules])\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert '"code": "13"' in done.stdout  # the councils were read from the database

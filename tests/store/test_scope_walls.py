@@ -64,8 +64,9 @@ REPO: dict[str, Probe] = {
     "list_companies": lambda w, s: [c for c in w.list_companies() if c["id"] == s.company],
     "cases_led_by": lambda w, s: w.cases_led_by(s.org),
     "cases_of_company": lambda w, s: w.cases_of_company(s.company),
-    "master_history": lambda w, s: Parts((w.master_history("company", s.company),
-                                          w.master_history("user", s.user))),
+    "master_history": lambda w, s: Parts(
+        (w.master_history("company", s.company), w.master_history("user", s.user))
+    ),
     "list_users": lambda w, s: [u for u in w.list_users() if u["id"] == s.user],
     "case": lambda w, s: w.case(s.case),
     "list_cases": lambda w, s: w.list_cases(),
@@ -97,9 +98,12 @@ BROWSE: dict[str, Probe] = {
     "state_counts": lambda w, s: w.browse.state_counts(["monitoring"], coordinator=None),
     "sessions_due": lambda w, s: Parts(w.browse.sessions_due(*SPAN, coordinator=None, limit=10, live=LIVE)),
     "cases_waiting": lambda w, s: Parts(w.browse.cases_waiting(["monitoring"], council=None, limit=10)),
-    "reuse_waiting": lambda w, s: Parts(w.browse.reuse_waiting(
-        [("early", s.reused["rule_set"], s.reused["state"])], council=None, limit=10)),
-    "claims_waiting": lambda w, s: Parts(w.browse.claims_waiting([("early", "plan")], council=None, limit=10)),
+    "reuse_waiting": lambda w, s: Parts(
+        w.browse.reuse_waiting([("early", s.reused["rule_set"], s.reused["state"])], council=None, limit=10)
+    ),
+    "claims_waiting": lambda w, s: Parts(
+        w.browse.claims_waiting([("early", "plan")], council=None, limit=10)
+    ),
 }
 
 VIEWS: dict[str, Probe] = {
@@ -122,11 +126,14 @@ WINDOW = [CaseDateWindow("405", ("monitoring",), (SPAN,))]
 CALENDAR: dict[str, Probe] = {
     "sessions_due_query": lambda w, s: w.conn.execute(w.calendar.sessions_due_query("13", *SPAN)).all(),
     "sessions_due": lambda w, s: w.calendar.sessions_due("13", *SPAN),
-    "overdue_before": lambda w, s: Parts(w.calendar.overdue_before("13", FAR, {"405": ["monitoring"]}, limit=10)),
+    "overdue_before": lambda w, s: Parts(
+        w.calendar.overdue_before("13", FAR, {"405": ["monitoring"]}, limit=10)
+    ),
     "dated_cases_query": lambda w, s: w.conn.execute(_some(w.calendar.dated_cases_query("13", WINDOW))).all(),
     "dated_cases": lambda w, s: w.calendar.dated_cases("13", WINDOW),
-    "open_holdbacks_query": lambda w, s: w.conn.execute(_some(w.calendar.open_holdbacks_query(
-        "13", "405", ["monitoring"], [SPAN]))).all(),
+    "open_holdbacks_query": lambda w, s: w.conn.execute(
+        _some(w.calendar.open_holdbacks_query("13", "405", ["monitoring"], [SPAN]))
+    ).all(),
     "open_holdbacks": lambda w, s: w.calendar.open_holdbacks("13", "405", ["monitoring"], [SPAN]),
 }
 
@@ -156,8 +163,15 @@ WHATIF: dict[str, Probe] = {
 }
 
 CASES: dict[str, dict[str, Probe]] = {
-    "Repo": REPO, "RecordsRepo": RECORDS, "BrowseRepo": BROWSE, "AuditRepo": VIEWS, "CalendarRepo": CALENDAR,
-    "ReminderRepo": REMINDERS, "WhatIfRepo": WHATIF, "Work": {}, "SignInRepo": {},
+    "Repo": REPO,
+    "RecordsRepo": RECORDS,
+    "BrowseRepo": BROWSE,
+    "AuditRepo": VIEWS,
+    "CalendarRepo": CALENDAR,
+    "ReminderRepo": REMINDERS,
+    "WhatIfRepo": WHATIF,
+    "Work": {},
+    "SignInRepo": {},
 }
 
 SIGN_IN = "a user's own sign-in rows (sessions, failed sign-ins), not council data"
@@ -180,7 +194,9 @@ NOT_COUNCIL: dict[str, dict[str, str]] = {
         "prior_cases": "the prior-use rule counts every council's cases and names only the case's own council's",
     },
     "RecordsRepo": {"search_orgs": "organisations are a public directory"},
-    "AuditRepo": {"master_chains": "audit verify of the master records (companies, organisations, users) whole"},
+    "AuditRepo": {
+        "master_chains": "audit verify of the master records (companies, organisations, users) whole"
+    },
     "ReminderRepo": {
         "council_info": "the council directory is public",
         "closures": "closed days are public: every council's calendar counts business days",
@@ -190,20 +206,69 @@ NOT_COUNCIL: dict[str, dict[str, str]] = {
         "lease": "the scheduler's lease: which process sweeps",
         "oldest_pending": "the installation's health (doctor): an instant, no message",
     },
-    "SignInRepo": {name: SIGN_IN for name in ("user", "session", "list_sessions", "sessions_of", "failures_since")},
+    "SignInRepo": {
+        name: SIGN_IN for name in ("user", "session", "list_sessions", "sessions_of", "failures_since")
+    },
 }
 
 WRITES: dict[str, set[str]] = {
-    "Repo": {"upsert_councils", "insert_company", "update_company", "update_org", "insert_master_change",
-             "insert_org", "insert_user", "update_user", "set_more_councils", "log_access", "next_case_number",
-             "advance_case_counter", "insert_case", "update_case", "insert_links", "insert_agreements",
-             "insert_document", "insert_document_file", "insert_history", "insert_claim", "decide_claim",
-             "insert_ledger_entry", "replace_estimates", "insert_sessions", "replace_sessions", "update_session"},
-    "ReminderRepo": {"add_closure", "remove_closure", "move_session", "enqueue", "enqueue_skipped", "supersede_pending",
-                     "revive", "settle", "extend_claims", "readdress_pending", "take_lease", "take_over_lease",
-                     "release_lease", "record_sweep"},
-    "SignInRepo": {"acting_for", "insert_session", "set_flash", "touch", "end_session", "end_sessions_of",
-                   "end_sessions_but", "end_idle", "add_failure", "clear_failures", "prune_failures"},
+    "Repo": {
+        "upsert_councils",
+        "insert_company",
+        "update_company",
+        "update_org",
+        "insert_master_change",
+        "insert_org",
+        "insert_user",
+        "update_user",
+        "set_more_councils",
+        "log_access",
+        "next_case_number",
+        "advance_case_counter",
+        "insert_case",
+        "update_case",
+        "insert_links",
+        "insert_agreements",
+        "insert_document",
+        "insert_document_file",
+        "insert_history",
+        "insert_claim",
+        "decide_claim",
+        "insert_ledger_entry",
+        "replace_estimates",
+        "insert_sessions",
+        "replace_sessions",
+        "update_session",
+    },
+    "ReminderRepo": {
+        "add_closure",
+        "remove_closure",
+        "move_session",
+        "enqueue",
+        "enqueue_skipped",
+        "supersede_pending",
+        "revive",
+        "settle",
+        "extend_claims",
+        "readdress_pending",
+        "take_lease",
+        "take_over_lease",
+        "release_lease",
+        "record_sweep",
+    },
+    "SignInRepo": {
+        "acting_for",
+        "insert_session",
+        "set_flash",
+        "touch",
+        "end_session",
+        "end_sessions_of",
+        "end_sessions_but",
+        "end_idle",
+        "add_failure",
+        "clear_failures",
+        "prune_failures",
+    },
 }
 
 
@@ -222,8 +287,14 @@ def _repositories() -> tuple[dict[str, type[ScopedRepo]], set[str]]:
     for info in pkgutil.iter_modules(casetrack.store.__path__):
         if info.name != "migrations":
             module = importlib.import_module(f"casetrack.store.{info.name}")
-            named |= {name for name, value in vars(module).items() if inspect.isclass(value)
-                      and value.__module__ == module.__name__ and name.endswith("Repo") and value is not ScopedRepo}
+            named |= {
+                name
+                for name, value in vars(module).items()
+                if inspect.isclass(value)
+                and value.__module__ == module.__name__
+                and name.endswith("Repo")
+                and value is not ScopedRepo
+            }
 
     def below(cls: type[ScopedRepo]) -> Iterator[type[ScopedRepo]]:
         for sub in cls.__subclasses__():
@@ -234,7 +305,9 @@ def _repositories() -> tuple[dict[str, type[ScopedRepo]], set[str]]:
 
 
 def _public_methods(cls: type) -> set[str]:
-    return {name for name, value in vars(cls).items() if inspect.isfunction(value) and not name.startswith("_")}
+    return {
+        name for name, value in vars(cls).items() if inspect.isfunction(value) and not name.startswith("_")
+    }
 
 
 def test_every_repository_method_is_accounted_for() -> None:
@@ -248,7 +321,9 @@ def test_every_repository_method_is_accounted_for() -> None:
         methods = _public_methods(cls)
         tested, exempt, writes = set(CASES[name]), set(NOT_COUNCIL.get(name, {})), WRITES.get(name, set())
         assert not (tested & exempt) and not (tested & writes) and not (exempt & writes), name
-        assert methods - tested - exempt - writes == set(), f"{name}: public methods with no case, reason or write"
+        assert methods - tested - exempt - writes == set(), (
+            f"{name}: public methods with no case, reason or write"
+        )
         assert (tested | exempt | writes) - methods == set(), f"{name}: listed here, gone from the class"
 
 
@@ -271,7 +346,17 @@ def seeded(cli: Cli, world: World, tmp_path: Path) -> Seeded:
     cli.ok("company", "edit", str(world.company), "--representative", "山田 太郎")
     cli.ok("user", "edit", "sato", "--display-name", "佐藤 花子", user=ADMIN)
     (tmp_path / "plan.pdf").write_bytes(b"%PDF-1.4 plan")
-    cli.ok("doc", "add", case, "plan", "--on", "2026-12-21", "--file", str(tmp_path / "plan.pdf"), today="2026-12-21")
+    cli.ok(
+        "doc",
+        "add",
+        case,
+        "plan",
+        "--on",
+        "2026-12-21",
+        "--file",
+        str(tmp_path / "plan.pdf"),
+        today="2026-12-21",
+    )
     config = tmp_path / "casetrack.toml"  # the server refuses: the mail stays pending (a later try)
     config.write_text('[mail]\ntransport = "smtp"\n[smtp]\nhost = "127.0.0.1"\nport = 9\n', encoding="utf-8")
     assert cli("--config", str(config), "remind", "run", today="2027-05-10").code in (0, 1)
@@ -318,8 +403,14 @@ def test_the_unit_of_work_gives_every_repository_the_actor_s_councils(cli: Cli, 
     ctx = Context(cli.db_url, dt.date(2026, 11, 25), "osaka")
     ctx.authorize("case.read")
     with ctx.read() as work:
-        given = [work, *(getattr(work, name) for name, value in vars(Work).items()
-                         if isinstance(value, cached_property))]
+        given = [
+            work,
+            *(
+                getattr(work, name)
+                for name, value in vars(Work).items()
+                if isinstance(value, cached_property)
+            ),
+        ]
         assert {type(r).__name__ for r in given} == set(CASES) - {"Repo"}  # every repository, once
         assert [r.scope for r in given] == [frozenset({"27"})] * len(given)
         assert work.case(seeded.case) is None and work.records.company_cases(seeded.company) == []

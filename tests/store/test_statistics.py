@@ -14,13 +14,19 @@ def test_init_keeps_the_statistics(db_url: str, capsys) -> None:  # type: ignore
     engine = sa.create_engine(db_url)
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            stats = dict(conn.exec_driver_sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'council'").all())
+            stats = dict(
+                conn.exec_driver_sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'council'").all()
+            )
             assert stats and {s.split()[0] for s in stats.values()} == {"48"}, stats
         else:
-            rows = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE relname = 'council' AND "
-                                        "relnamespace = to_regnamespace(current_schema())::oid").scalar()
+            rows = conn.exec_driver_sql(
+                "SELECT reltuples FROM pg_class WHERE relname = 'council' AND "
+                "relnamespace = to_regnamespace(current_schema())::oid"
+            ).scalar()
             assert rows == 48
-            vacuumed = conn.exec_driver_sql("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'company' "
-                                            "AND schemaname = current_schema()").scalar()
+            vacuumed = conn.exec_driver_sql(
+                "SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'company' "
+                "AND schemaname = current_schema()"
+            ).scalar()
             assert vacuumed is not None  # pages all-visible: index-only scans right after an upgrade
     engine.dispose()

@@ -39,8 +39,12 @@ def _world(db_url: str) -> services.Context:
 
 def _drop_triggers(conn: sa.Connection) -> None:
     if conn.dialect.name == "sqlite":
-        for name in ("case_history_no_update", "case_history_no_delete", "ledger_entry_no_update",
-                     "ledger_entry_no_delete"):
+        for name in (
+            "case_history_no_update",
+            "case_history_no_delete",
+            "ledger_entry_no_update",
+            "ledger_entry_no_delete",
+        ):
             conn.exec_driver_sql(f"DROP TRIGGER {name}")
     else:
         for table in ("case_history", "ledger_entry"):
@@ -48,15 +52,22 @@ def _drop_triggers(conn: sa.Connection) -> None:
 
 
 def _broken(conn: sa.Connection) -> list[tuple[str, object, str]]:
-    return [(case, row, reason) for table, case, rows, head in AuditRepo(conn, scope=Scope.EVERY).chains(None)
-            for row, reason in chain.verify(rows, FIELDS[table], head)]
+    return [
+        (case, row, reason)
+        for table, case, rows, head in AuditRepo(conn, scope=Scope.EVERY).chains(None)
+        for row, reason in chain.verify(rows, FIELDS[table], head)
+    ]
 
 
 def test_database_refuses_update_and_delete(db_url: str) -> None:
     _world(db_url)
     engine = get_engine(db_url)
-    for sql in ("UPDATE case_history SET note = 'x'", "DELETE FROM case_history",
-                "UPDATE ledger_entry SET paid = paid + 1", "DELETE FROM ledger_entry"):
+    for sql in (
+        "UPDATE case_history SET note = 'x'",
+        "DELETE FROM case_history",
+        "UPDATE ledger_entry SET paid = paid + 1",
+        "DELETE FROM ledger_entry",
+    ):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
             conn.exec_driver_sql(sql)
     with engine.connect() as conn:
@@ -70,42 +81,70 @@ def _tamper(conn: sa.Connection, rng: random.Random) -> str:
     kind = rng.choice(["update", "delete", "insert", "reorder"])
     if kind == "update":  # edits that keep the table's own CHECK constraints satisfied
         change = rng.choice(
-            ["note = '書き換え'", "effective_on = '2020-01-01'", '"user" = \'mallory\'', "to_state = 'closed'",
-             "reason = 'x'"]
-            if table == "case_history" else
-            ["paid = paid + 1, retained = retained - 1", '"user" = \'mallory\'', "limits = 'x'",
-             "subsidy = subsidy + 1, paid = paid + 1, company_share = company_share - 1", "released = released + 5"])
+            [
+                "note = '書き換え'",
+                "effective_on = '2020-01-01'",
+                "\"user\" = 'mallory'",
+                "to_state = 'closed'",
+                "reason = 'x'",
+            ]
+            if table == "case_history"
+            else [
+                "paid = paid + 1, retained = retained - 1",
+                "\"user\" = 'mallory'",
+                "limits = 'x'",
+                "subsidy = subsidy + 1, paid = paid + 1, company_share = company_share - 1",
+                "released = released + 5",
+            ]
+        )
         conn.execute(sa.text(f"UPDATE {table} SET {change} WHERE id = :id"), {"id": target})
     elif kind == "delete":
         conn.execute(sa.text(f"DELETE FROM {table} WHERE id = :id"), {"id": target})
     elif kind == "insert":
-        row = dict(conn.execute(sa.text(f"SELECT * FROM {table} WHERE id = :id"), {"id": target}).mappings().one())
+        row = dict(
+            conn.execute(sa.text(f"SELECT * FROM {table} WHERE id = :id"), {"id": target}).mappings().one()
+        )
         row.pop("id")
         if table == "case_history":
             row["seq"] = 99 + rng.randint(0, 1000)
         else:
             claim = conn.execute(sa.text("SELECT max(claim_id) FROM ledger_entry")).scalar()
-            extra = conn.execute(sa.text(
-                "INSERT INTO fee_claim (case_id, component, fee, status, claimed_on, recorded_at, \"user\") "
-                "SELECT case_id, component, fee, 'decided', claimed_on, recorded_at, \"user\" FROM fee_claim "
-                "WHERE id = :c RETURNING id"), {"c": claim}).scalar()
+            extra = conn.execute(
+                sa.text(
+                    'INSERT INTO fee_claim (case_id, component, fee, status, claimed_on, recorded_at, "user") '
+                    "SELECT case_id, component, fee, 'decided', claimed_on, recorded_at, \"user\" FROM fee_claim "
+                    "WHERE id = :c RETURNING id"
+                ),
+                {"c": claim},
+            ).scalar()
             row["claim_id"] = extra
         cols = ", ".join(f'"{c}"' for c in row)
         conn.execute(sa.text(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(':' + c for c in row)})"), row)
     else:
         if table == "case_history":
-            rows = conn.execute(sa.text("SELECT id, case_id, seq FROM case_history WHERE case_id = "
-                                        "(SELECT case_id FROM case_history WHERE id = :id) ORDER BY seq"),
-                                {"id": target}).all()
+            rows = conn.execute(
+                sa.text(
+                    "SELECT id, case_id, seq FROM case_history WHERE case_id = "
+                    "(SELECT case_id FROM case_history WHERE id = :id) ORDER BY seq"
+                ),
+                {"id": target},
+            ).all()
             a, b = rng.sample(rows, 2)
             conn.execute(sa.text("UPDATE case_history SET seq = -1 WHERE id = :id"), {"id": a.id})
             conn.execute(sa.text("UPDATE case_history SET seq = :s WHERE id = :id"), {"s": a.seq, "id": b.id})
             conn.execute(sa.text("UPDATE case_history SET seq = :s WHERE id = :id"), {"s": b.seq, "id": a.id})
         else:  # the ledger is ordered by id: give an entry a new, later id
             new_id = conn.execute(sa.text("SELECT max(id) + 1 FROM ledger_entry")).scalar()
-            first = conn.execute(sa.text("SELECT min(id) FROM ledger_entry WHERE case_id = "
-                                         "(SELECT case_id FROM ledger_entry WHERE id = :id)"), {"id": target}).scalar()
-            conn.execute(sa.text("UPDATE ledger_entry SET id = :n WHERE id = :id"), {"n": new_id, "id": first})
+            first = conn.execute(
+                sa.text(
+                    "SELECT min(id) FROM ledger_entry WHERE case_id = "
+                    "(SELECT case_id FROM ledger_entry WHERE id = :id)"
+                ),
+                {"id": target},
+            ).scalar()
+            conn.execute(
+                sa.text("UPDATE ledger_entry SET id = :n WHERE id = :id"), {"n": new_id, "id": first}
+            )
     return f"{kind} {table} {target}"
 
 
@@ -142,6 +181,7 @@ def test_audit_verify_command(db_url: str, capsys: pytest.CaptureFixture[str]) -
     assert result.code == 1
     assert result.json["ok"] is False
     assert {"case": target.case_id, "table": "case_history", "row": target.id} in [
-        {k: b[k] for k in ("case", "table", "row")} for b in result.json["broken"]]
+        {k: b[k] for k in ("case", "table", "row")} for b in result.json["broken"]
+    ]
     table = cli("audit", "verify")
     assert table.code == 1 and target.case_id in table.out

@@ -52,8 +52,12 @@ class RefusalsFollowed(TestClient):
     def post(self, url: Any, **kw: Any) -> Any:  # type: ignore[override]
         response = super().post(url, **kw)
         location = response.headers.get("location", "")
-        if response.status_code == 303 and location.startswith("/") and "?" not in location \
-                and location not in ("/", "/login", "/staff", "/reassign"):
+        if (
+            response.status_code == 303
+            and location.startswith("/")
+            and "?" not in location
+            and location not in ("/", "/login", "/staff", "/reassign")
+        ):
             page = super().get(location)
             match = STATUS.search(page.text)
             if match:
@@ -90,7 +94,9 @@ class Site:
     def app(self, **kw: Any) -> Any:
         return create_app(self.db_url, kw.pop("settings", self.settings), today=TODAY, clock=self.clock, **kw)
 
-    def client(self, base_url: str = "http://testserver", *, follow_refusals: bool = True, **kw: Any) -> TestClient:
+    def client(
+        self, base_url: str = "http://testserver", *, follow_refusals: bool = True, **kw: Any
+    ) -> TestClient:
         kind = RefusalsFollowed if follow_refusals else TestClient
         return kind(self.app(**kw), base_url=base_url, follow_redirects=False)
 
@@ -116,15 +122,49 @@ def csrf_of(html: str) -> str:
 def sign_in(client: TestClient, user: str, password: str = PASSWORD) -> Any:
     form = client.get("/login")
     assert form.status_code == 200
-    return client.post("/login", data={"username": user, "password": password, "csrf_token": csrf_of(form.text)})
+    return client.post(
+        "/login", data={"username": user, "password": password, "csrf_token": csrf_of(form.text)}
+    )
 
 
 def _import_monitoring_case(cli: Cli, tmp: Path) -> str:
     path = tmp / "monitoring.csv"
-    header = ["案件番号", "事業", "枠", "協議会", "事業者", "法人番号", "決算月", "状態コード", "状態の開始日", "担当",
-              "代表認定支援機関", "金融機関", "メイン行", "受付日", "利用決定日", "計画日"]
-    row = ["", "405", "regular", "13", "株式会社あさひ製作所", "", "3", "monitoring", "2026-07-01", COORDINATOR,
-           "みなと税理士法人", "さくら銀行・東都信用金庫（保証付）", "さくら銀行", "2025-04-01", "2025-04-20", "2026-06-15"]
+    header = [
+        "案件番号",
+        "事業",
+        "枠",
+        "協議会",
+        "事業者",
+        "法人番号",
+        "決算月",
+        "状態コード",
+        "状態の開始日",
+        "担当",
+        "代表認定支援機関",
+        "金融機関",
+        "メイン行",
+        "受付日",
+        "利用決定日",
+        "計画日",
+    ]
+    row = [
+        "",
+        "405",
+        "regular",
+        "13",
+        "株式会社あさひ製作所",
+        "",
+        "3",
+        "monitoring",
+        "2026-07-01",
+        COORDINATOR,
+        "みなと税理士法人",
+        "さくら銀行・東都信用金庫（保証付）",
+        "さくら銀行",
+        "2025-04-01",
+        "2025-04-20",
+        "2026-06-15",
+    ]
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([header, row])
     (case_id,) = cli.ok("import", "cases", str(path))["cases"]
@@ -142,13 +182,45 @@ def _build_site(cli: Cli, world: World, tmp_path: Path) -> dict[str, str]:
     cli.ok("user", "add", OTHER_SUPERVISOR, "--council", "14", "--role", "supervisor", user=ADMIN)
     for name in (COORDINATOR, SUPERVISOR, HQ, ADMIN, OTHER_SUPERVISOR):
         services.set_password(Context(cli.db_url, TODAY, ADMIN), name, PASSWORD)
-    early = cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(world.company),
-                   "--support-org", str(world.tax), "--lender", f"{world.bank_main}:main",
-                   "--coordinator", COORDINATOR, "--estimate", "plan=1234567", "--on", "2026-09-01",
-                   today="2026-09-01")["id"]
-    other = cli.ok("case", "open", "--program", "early", "--council", "14", "--company", str(world.company_dec),
-                   "--support-org", str(world.tax), "--lender", f"{world.bank_second}:main", "--on", "2026-10-01",
-                   today="2026-10-01", user=OTHER_SUPERVISOR)["id"]
+    early = cli.ok(
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "13",
+        "--company",
+        str(world.company),
+        "--support-org",
+        str(world.tax),
+        "--lender",
+        f"{world.bank_main}:main",
+        "--coordinator",
+        COORDINATOR,
+        "--estimate",
+        "plan=1234567",
+        "--on",
+        "2026-09-01",
+        today="2026-09-01",
+    )["id"]
+    other = cli.ok(
+        "case",
+        "open",
+        "--program",
+        "early",
+        "--council",
+        "14",
+        "--company",
+        str(world.company_dec),
+        "--support-org",
+        str(world.tax),
+        "--lender",
+        f"{world.bank_second}:main",
+        "--on",
+        "2026-10-01",
+        today="2026-10-01",
+        user=OTHER_SUPERVISOR,
+    )["id"]
     monitoring = _import_monitoring_case(cli, tmp_path)
     return {"early": early, "other": other, "monitoring": monitoring}
 
@@ -171,11 +243,37 @@ def holdback_case(site: Site, *, until: str = "decide_payment") -> str:
     def on(day: str, *args: str) -> Any:
         return cli.ok(*args, today=day)
 
-    case_id = str(on("2025-04-01", "case", "open", "--program", "405", "--track", "regular", "--council", "13",
-                     "--company", str(w.company), "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main",
-                     "--lender", f"{w.bank_second}:guaranteed", "--coordinator", COORDINATOR,
-                     "--estimate", "plan=3300000", "--estimate", "monitoring=1200000",
-                     "--monitoring-interval-months", "6", "--on", "2025-04-01")["id"])
+    case_id = str(
+        on(
+            "2025-04-01",
+            "case",
+            "open",
+            "--program",
+            "405",
+            "--track",
+            "regular",
+            "--council",
+            "13",
+            "--company",
+            str(w.company),
+            "--support-org",
+            str(w.tax),
+            "--lender",
+            f"{w.bank_main}:main",
+            "--lender",
+            f"{w.bank_second}:guaranteed",
+            "--coordinator",
+            COORDINATOR,
+            "--estimate",
+            "plan=3300000",
+            "--estimate",
+            "monitoring=1200000",
+            "--monitoring-interval-months",
+            "6",
+            "--on",
+            "2025-04-01",
+        )["id"]
+    )
     on("2025-04-01", "doc", "add", case_id, "schedule_chart", "--on", "2025-04-01")
     on("2025-04-01", "doc", "add", case_id, "application", "--on", "2025-04-01")
     on("2025-04-05", "case", "advance", case_id, "apply", "--on", "2025-04-05")
@@ -183,10 +281,28 @@ def holdback_case(site: Site, *, until: str = "decide_payment") -> str:
     on("2025-06-02", "doc", "add", case_id, "plan", "--on", "2025-06-02")
     on("2025-06-02", "case", "advance", case_id, "start_negotiation", "--on", "2025-06-02")
     for bank in (w.bank_main, w.bank_second):
-        on(HOLDBACK_PLAN_DATE, "doc", "add", case_id, "consent_letter", "--lender", str(bank),
-           "--on", HOLDBACK_PLAN_DATE)
-    on(HOLDBACK_PLAN_DATE, "case", "advance", case_id, "agree", "--on", HOLDBACK_PLAN_DATE,
-       "--agreement", "*=reschedule")
+        on(
+            HOLDBACK_PLAN_DATE,
+            "doc",
+            "add",
+            case_id,
+            "consent_letter",
+            "--lender",
+            str(bank),
+            "--on",
+            HOLDBACK_PLAN_DATE,
+        )
+    on(
+        HOLDBACK_PLAN_DATE,
+        "case",
+        "advance",
+        case_id,
+        "agree",
+        "--on",
+        HOLDBACK_PLAN_DATE,
+        "--agreement",
+        "*=reschedule",
+    )
     on("2025-10-20", "fee", "claim", case_id, "plan", "--fee", "3300000", "--on", "2025-10-20")
     on("2025-10-20", "doc", "add", case_id, "share_transfer", "--on", "2025-10-20")
     on("2025-10-20", "doc", "add", case_id, "guarantee_negotiation", "--on", "2025-10-20")  # for its fee

@@ -16,8 +16,12 @@ CONFLICT = "他の人がこの案件を変更しました — 再読み込みし
 
 def _form(page: str, event: str = r"[a-z_]+") -> dict[str, str]:
     """The fields of the page's form for ``event`` (any event's, by default), as a browser sends them."""
-    match = re.search(rf'<form method="post" action="[^"]+/advance" class="event">(?:(?!</form>).)*?'
-                      rf'name="event" value="{event}".*?</form>', page, re.S)
+    match = re.search(
+        rf'<form method="post" action="[^"]+/advance" class="event">(?:(?!</form>).)*?'
+        rf'name="event" value="{event}".*?</form>',
+        page,
+        re.S,
+    )
     assert match, f"no form for {event}"
     fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', match.group(0)))
     return fields
@@ -35,7 +39,10 @@ def test_refused_then_allowed(site: Site) -> None:
     case_id = site.cases["early"]
     client = site.signed_in(COORDINATOR)
     page = client.get(f"/cases/{case_id}").text
-    fields = _form(page, "withdraw") | {"event": "apply", "on": "2026-11-25"}  # apply has no form yet: post anyway
+    fields = _form(page, "withdraw") | {
+        "event": "apply",
+        "on": "2026-11-25",
+    }  # apply has no form yet: post anyway
     before = site.history(case_id)
     refused = _post(client, case_id, fields)
     assert refused.status_code == 422
@@ -55,7 +62,11 @@ def test_refused_then_allowed(site: Site) -> None:
     assert "「利用申請」を記録しました" in shown.text and "利用申請済" in shown.text
     last = site.history(case_id)[-1]
     assert (last["event"], last["user"], last["effective_on"], last["note"]) == (
-        "apply", COORDINATOR, "2026-11-25", "面談済み")
+        "apply",
+        COORDINATOR,
+        "2026-11-25",
+        "面談済み",
+    )
     assert _state(site, case_id) == "applied"
 
 
@@ -103,8 +114,9 @@ def test_a_council_decision_is_a_supervisors(site: Site) -> None:
     version = _form(page, "withdraw")["version"]
     csrf = _form(page, "withdraw")["csrf_token"]
     before = site.history(case_id)
-    refused = _post(coordinator, case_id, {"csrf_token": csrf, "event": "accept", "version": version,
-                                           "on": "2026-11-25"})
+    refused = _post(
+        coordinator, case_id, {"csrf_token": csrf, "event": "accept", "version": version, "on": "2026-11-25"}
+    )
     assert refused.status_code == 403 and "「利用決定」を記録する権限がありません" in refused.text
     assert site.history(case_id) == before
     supervisor = site.signed_in(SUPERVISOR)
@@ -113,17 +125,26 @@ def test_a_council_decision_is_a_supervisors(site: Site) -> None:
     assert _state(site, case_id) == "drafting"
 
 
-@pytest.mark.parametrize(("change", "status", "text"), [
-    ({"on": "2026-13-01"}, 400, "効力発生日「2026-13-01」は日付ではありません"),
-    ({"on": "yesterday"}, 400, "効力発生日「yesterday」は日付ではありません"),
-    ({"version": "abc"}, 400, "フォームの版「abc」が正しくありません"),
-    ({"event": "fly_to_the_moon"}, 400, "手続き「fly_to_the_moon」は早期経営改善計画策定支援にはありません"),
-    ({"event": "accept"}, 403, "権限がありません"),
-    ({"reason": ""}, 422, "理由"),
-    ({"on": "2026-08-01"}, 422, "より前です"),  # before the state began
-    ({"note": "x" * 2001}, 400, "が長すぎます（2000文字まで"),
-])
-def test_bad_or_refused_input_writes_nothing(site: Site, change: dict[str, str], status: int, text: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "status", "text"),
+    [
+        ({"on": "2026-13-01"}, 400, "効力発生日「2026-13-01」は日付ではありません"),
+        ({"on": "yesterday"}, 400, "効力発生日「yesterday」は日付ではありません"),
+        ({"version": "abc"}, 400, "フォームの版「abc」が正しくありません"),
+        (
+            {"event": "fly_to_the_moon"},
+            400,
+            "手続き「fly_to_the_moon」は早期経営改善計画策定支援にはありません",
+        ),
+        ({"event": "accept"}, 403, "権限がありません"),
+        ({"reason": ""}, 422, "理由"),
+        ({"on": "2026-08-01"}, 422, "より前です"),  # before the state began
+        ({"note": "x" * 2001}, 400, "が長すぎます（2000文字まで"),
+    ],
+)
+def test_bad_or_refused_input_writes_nothing(
+    site: Site, change: dict[str, str], status: int, text: str
+) -> None:
     case_id = site.cases["early"]
     client = site.signed_in(COORDINATOR)
     fields = _form(client.get(f"/cases/{case_id}").text, "withdraw") | {"reason": "事業者の申出"}

@@ -16,10 +16,33 @@ def _negotiating(site: Site) -> str:
     def on(day: str, *args: str) -> Any:
         return cli.ok(*args, today=day)
 
-    case_id = str(on("2026-04-01", "case", "open", "--program", "405", "--council", "13", "--company",
-                     str(w.company_dec), "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main",
-                     "--lender", f"{w.bank_second}:guaranteed", "--coordinator", COORDINATOR,
-                     "--estimate", "plan=300000", "--estimate", "monitoring=100000", "--on", "2026-04-01")["id"])
+    case_id = str(
+        on(
+            "2026-04-01",
+            "case",
+            "open",
+            "--program",
+            "405",
+            "--council",
+            "13",
+            "--company",
+            str(w.company_dec),
+            "--support-org",
+            str(w.tax),
+            "--lender",
+            f"{w.bank_main}:main",
+            "--lender",
+            f"{w.bank_second}:guaranteed",
+            "--coordinator",
+            COORDINATOR,
+            "--estimate",
+            "plan=300000",
+            "--estimate",
+            "monitoring=100000",
+            "--on",
+            "2026-04-01",
+        )["id"]
+    )
     on("2026-04-01", "doc", "add", case_id, "application", "--on", "2026-04-01")
     on("2026-04-05", "case", "advance", case_id, "apply", "--on", "2026-04-05")
     on("2026-04-20", "case", "advance", case_id, "accept", "--on", "2026-04-20")
@@ -31,8 +54,12 @@ def _negotiating(site: Site) -> str:
 
 
 def _agree_form(page: str) -> str:
-    match = re.search(r'<form method="post" action="[^"]+/advance" class="event">(?:(?!</form>).)*?'
-                      r'name="event" value="agree".*?</form>', page, re.S)
+    match = re.search(
+        r'<form method="post" action="[^"]+/advance" class="event">(?:(?!</form>).)*?'
+        r'name="event" value="agree".*?</form>',
+        page,
+        re.S,
+    )
     assert match, "no agree form"
     return match.group(0)
 
@@ -59,7 +86,9 @@ def test_without_support_refused_with_sources_then_recorded(site: Site) -> None:
     client = site.signed_in(COORDINATOR)
     fields = _fields(_agree_form(client.get(f"/cases/{case_id}").text)) | {"on": "2026-11-25", "note": ""}
     before = site.history(case_id)
-    refused = client.post(f"/cases/{case_id}/advance", data=fields | {f"agreement-{w.bank_main}": "reschedule"})
+    refused = client.post(
+        f"/cases/{case_id}/advance", data=fields | {f"agreement-{w.bank_main}": "reschedule"}
+    )
     assert refused.status_code == 422
     assert "「全行同意」はできません" in refused.text
     assert "東都信用金庫 の金融支援の内容" in refused.text  # names, no ids, on a page
@@ -69,14 +98,26 @@ def test_without_support_refused_with_sources_then_recorded(site: Site) -> None:
     assert 'value="reschedule" checked' in refused.text  # what was ticked stays ticked
     assert site.history(case_id) == before
 
-    done = client.post(f"/cases/{case_id}/advance", data=fields | {
-        f"agreement-{w.bank_main}": ["reschedule", "new_loan"], f"agreement-{w.bank_second}": "other",
-        f"agreement_note-{w.bank_second}": "金利の減免", f"agreement_note-{w.bank_main}": ""})
+    done = client.post(
+        f"/cases/{case_id}/advance",
+        data=fields
+        | {
+            f"agreement-{w.bank_main}": ["reschedule", "new_loan"],
+            f"agreement-{w.bank_second}": "other",
+            f"agreement_note-{w.bank_second}": "金利の減免",
+            f"agreement_note-{w.bank_main}": "",
+        },
+    )
     assert done.status_code == 303, done.text
     case = site.cli.ok("case", "show", case_id)
     assert case["state"] == "agreed"
-    assert sorted((a["lender_id"], a["kind"], a["note"]) for a in case["agreements"]) == sorted([
-        (w.bank_main, "reschedule", None), (w.bank_main, "new_loan", None), (w.bank_second, "other", "金利の減免")])
+    assert sorted((a["lender_id"], a["kind"], a["note"]) for a in case["agreements"]) == sorted(
+        [
+            (w.bank_main, "reschedule", None),
+            (w.bank_main, "new_loan", None),
+            (w.bank_second, "other", "金利の減免"),
+        ]
+    )
     page = client.get(done.headers["location"]).text
     shown = re.search(r'<dd id="agreements">(.*?)</dd>', page, re.S)
     assert shown and "さくら銀行：リスケ" in shown[1] and "さくら銀行：新規融資" in shown[1]
@@ -89,9 +130,15 @@ def test_other_without_its_note_is_bad_input(site: Site) -> None:
     client = site.signed_in(COORDINATOR)
     fields = _fields(_agree_form(client.get(f"/cases/{case_id}").text)) | {"on": "2026-11-25", "note": ""}
     before = site.history(case_id)
-    response = client.post(f"/cases/{case_id}/advance", data=fields | {
-        f"agreement-{w.bank_main}": "reschedule", f"agreement-{w.bank_second}": "other",
-        f"agreement_note-{w.bank_second}": " "})
+    response = client.post(
+        f"/cases/{case_id}/advance",
+        data=fields
+        | {
+            f"agreement-{w.bank_main}": "reschedule",
+            f"agreement-{w.bank_second}": "other",
+            f"agreement_note-{w.bank_second}": " ",
+        },
+    )
     assert response.status_code == 400 or response.status_code == 422
     assert "「その他」には内容の記入が必要です" in response.text
     assert site.history(case_id) == before

@@ -149,7 +149,9 @@ def test_advance_refused_then_allowed(site: Site, server: str, browser: Any, sho
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#advance-error")
     error = page.locator("#advance-error").inner_text()
-    assert "「利用申請」はできません" in error and "2026-11-20 付で、効力発生日 2026-11-19 より後です" in error
+    assert (
+        "「利用申請」はできません" in error and "2026-11-20 付で、効力発生日 2026-11-19 より後です" in error
+    )
     page.screenshot(path=str(shots / "advance-refused.png"), full_page=True)
     assert site.history(case_id)[-1]["event"] == "open"
 
@@ -179,7 +181,8 @@ def test_conflict_between_two_browser_sessions(site: Site, server: str, browser:
     before = site.history(case_id)
 
     kato.locator("form.event", has=kato.locator("input[name=event][value=apply]")).locator(
-        "button[type=submit]").click()
+        "button[type=submit]"
+    ).click()
     kato.wait_for_selector("#advance-error")
     assert CONFLICT in kato.locator("#advance-error").inner_text()
     assert "取下げ" in kato.locator("#header").inner_text()
@@ -233,8 +236,17 @@ def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: A
     tester.wait_for_url(f"{server}/cases/{case_id}?done=fee_decide&n={claim_id}")
     money = tester.locator("#money")
     arithmetic = money.locator("table.arithmetic tbody tr", has_text=f"申請 {claim_id}").inner_text().split()
-    assert arithmetic[-9:] == ["110,000円", "1,000,000円", "上限", "1,000,000円", "110,000円", "110,000円", "0円",
-                               "1,000,000円", "55,001円"], arithmetic
+    assert arithmetic[-9:] == [
+        "110,000円",
+        "1,000,000円",
+        "上限",
+        "1,000,000円",
+        "110,000円",
+        "110,000円",
+        "0円",
+        "1,000,000円",
+        "55,001円",
+    ], arithmetic
     total = money.locator("table.totals tr.total").inner_text().split()
     assert total == ["合計", "3,465,001円", "2,110,000円", "2,110,000円", "0円", "1,355,001円", "0円"], total
     assert "帳簿の内訳は合っています" in money.inner_text()
@@ -251,8 +263,9 @@ def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: A
     tester.screenshot(path=str(shots / "statement.png"), full_page=True)
 
 
-def test_filter_the_list_and_download_it(site: Site, server: str, browser: Any, shots: Path,
-                                         tmp_path: Path) -> None:
+def test_filter_the_list_and_download_it(
+    site: Site, server: str, browser: Any, shots: Path, tmp_path: Path
+) -> None:
     """A coordinator ticks 伴走支援の遅れ, then 停滞 (htmx swaps the results, the address keeps the
     filters), downloads the view as CSV and as Excel, and gets exactly the cases on the screen."""
     import codecs
@@ -322,11 +335,15 @@ def test_record_a_document_then_advance(site: Site, server: str, browser: Any, s
     assert page.locator("#checklist li.missing").count() == 0
     page.screenshot(path=str(shots / "document-recorded.png"), full_page=True)
     (_, doc) = site.cli.ok("case", "show", case_id)["documents"]
-    assert (doc["kind"], doc["lender_id"], doc["on"]) == ("pre_consultation_letter", site.world.bank_main,
-                                                          "2026-11-20")
+    assert (doc["kind"], doc["lender_id"], doc["on"]) == (
+        "pre_consultation_letter",
+        site.world.bank_main,
+        "2026-11-20",
+    )
 
     page.locator("form.event", has=page.locator("input[name=event][value=apply]")).locator(
-        "button[type=submit]").click()
+        "button[type=submit]"
+    ).click()
     page.wait_for_url(f"{server}/cases/{case_id}?done=apply")
     assert "利用申請済" in page.locator("#header").inner_text()
     assert "利用申請済" in (page.locator("svg.state-diagram g.state.current").text_content() or "")

@@ -16,14 +16,21 @@ from tests.web.test_browser import browser, server, shots  # noqa: F401  (fixtur
 pytestmark = [pytest.mark.browser]
 
 
-def test_the_own_page_shows_where_each_session_signed_in(site: Site, server: str, browser: Any,  # noqa: F811
-                                                         shots: Path) -> None:  # noqa: F811
+def test_the_own_page_shows_where_each_session_signed_in(
+    site: Site,
+    server: str,
+    browser: Any,  # noqa: F811
+    shots: Path,
+) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
     pages = []
     for forwarded in ("192.0.2.10", "192.0.2.20"):  # the office, then home, through the (loopback) proxy
-        context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900},
-                                      extra_http_headers={"X-Forwarded-For": forwarded})
+        context = browser.new_context(
+            locale="ja-JP",
+            viewport={"width": 1280, "height": 900},
+            extra_http_headers={"X-Forwarded-For": forwarded},
+        )
         page = context.new_page()
         page.goto(f"{server}/login")
         page.fill("input[name=username]", COORDINATOR)

@@ -17,8 +17,13 @@ from tests.web.test_browser import _signed_in, browser, server, shots  # noqa: F
 pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipafont-gothic")]
 
 
-def test_upload_then_download_the_same_bytes(site: Site, server: str, browser: Any,  # noqa: F811
-                                             shots: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_upload_then_download_the_same_bytes(
+    site: Site,
+    server: str,
+    browser: Any,  # noqa: F811
+    shots: Path,
+    tmp_path: Path,
+) -> None:  # noqa: F811
     case_id = site.cases["early"]
     data = b"%PDF-1.7\n" + os.urandom(300_000)
     source = tmp_path / "事前相談書 2026年11月.pdf"

@@ -18,8 +18,12 @@ from tests.web.test_browser_layout import _page  # signed in, at a width
 pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipafont-gothic")]
 
 
-def test_a_new_company_and_case_from_intake_to_application(site: Site, server: str, browser: Any,  # noqa: F811
-                                                           shots: Path) -> None:  # noqa: F811
+def test_a_new_company_and_case_from_intake_to_application(
+    site: Site,
+    server: str,
+    browser: Any,  # noqa: F811
+    shots: Path,
+) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
     w = site.world
@@ -28,17 +32,24 @@ def test_a_new_company_and_case_from_intake_to_application(site: Site, server: s
     page.wait_for_url(f"{server}/cases/new")
     # the script shows the chosen program's tracks only: early's two, with the bank track's window
     page.select_option("#program", "405")
-    assert page.locator("#track option:not([hidden])").all_inner_texts() == ["通常枠", "中小版GL枠（2022-04-15〜）"]
+    assert page.locator("#track option:not([hidden])").all_inner_texts() == [
+        "通常枠",
+        "中小版GL枠（2022-04-15〜）",
+    ]
     page.select_option("#program", "early")
     assert page.locator("#track option:not([hidden])").all_inner_texts() == [
-        "通常枠", "金融機関枠（2024-02-01〜2028-01-31）"]
+        "通常枠",
+        "金融機関枠（2024-02-01〜2028-01-31）",
+    ]
     assert page.locator('div.estimates[data-program="405"]').is_hidden()
     # the picker: a look-alike search finds nothing of that name, so the company is registered here
     page.fill("#company_q", "ﾃｽﾄ商会")
     expect(page.locator("#company-results")).to_contain_text("当たる事業者はありません")
     page.fill("input[name=new_name]", "株式会社テスト商会")  # typing here picks 新しく登録する
     assert page.locator("#company-new").is_checked()
-    page.fill("input[name=new_corporate_number]", "９２３４５６７８９０１２３")  # full-width, as typed in offices
+    page.fill(
+        "input[name=new_corporate_number]", "９２３４５６７８９０１２３"
+    )  # full-width, as typed in offices
     page.select_option("select[name=new_fiscal_year_end_month]", "6")
     page.select_option("select[name=new_prefecture]", "13")
     # the organisation pickers: found by a part of the name in half-width kana; what is ticked stays
@@ -52,7 +63,9 @@ def test_a_new_company_and_case_from_intake_to_application(site: Site, server: s
     assert page.locator(f"input[name=lender][value='{w.bank_main}']").is_checked()
     page.fill("#lender_q", "東都")
     expect(page.locator("#lender-orgs")).to_contain_text("東都信用金庫")
-    assert page.locator(f"input[name=lender_main][value='{w.bank_main}']").is_checked()  # kept on a new search
+    assert page.locator(
+        f"input[name=lender_main][value='{w.bank_main}']"
+    ).is_checked()  # kept on a new search
     page.check(f"input[name=guaranteed][value='{w.bank_second}']")
     assert page.locator(f"input[name=lender][value='{w.bank_second}']").is_checked()
     page.fill("#support_q", "")  # a blank search keeps the lead
@@ -77,16 +90,22 @@ def test_a_new_company_and_case_from_intake_to_application(site: Site, server: s
         page.wait_for_url(f"{server}/cases/13-2026-0002?done=document.{kind}")
     assert page.locator("#checklist li.missing").count() == 0
     page.locator("form.event", has=page.locator("input[name=event][value=apply]")).locator(
-        "button[type=submit]").click()
+        "button[type=submit]"
+    ).click()
     page.wait_for_url(f"{server}/cases/13-2026-0002?done=apply")
     assert "利用申請済" in page.locator("#header").inner_text()
     page.screenshot(path=str(shots / "intake-applied-390.png"), full_page=True)
     case = site.cli.ok("case", "show", "13-2026-0002")
-    assert (case["state"], case["company"]["name"], case["estimates"]) == ("applied", "株式会社テスト商会",
-                                                                         {"plan": 1_500_000})
+    assert (case["state"], case["company"]["name"], case["estimates"]) == (
+        "applied",
+        "株式会社テスト商会",
+        {"plan": 1_500_000},
+    )
     assert [(s["id"], s["lead"]) for s in case["support_orgs"]] == [(w.tax, True)]
     assert [(x["id"], x["main"], x["guaranteed"]) for x in case["lenders"]] == [
-        (w.bank_main, True, False), (w.bank_second, False, True)]
+        (w.bank_main, True, False),
+        (w.bank_second, False, True),
+    ]
     assert [h["event"] for h in site.history("13-2026-0002")] == ["open", "apply"]
 
     # the company's page lists the case; its picker finds it by kana and by a part of its number
@@ -98,21 +117,35 @@ def test_a_new_company_and_case_from_intake_to_application(site: Site, server: s
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_the_new_pages_fit_the_screen(site: Site, server: str, browser: Any, shots: Path,  # noqa: F811
-                                      width: int) -> None:
+def test_the_new_pages_fit_the_screen(
+    site: Site,
+    server: str,
+    browser: Any,
+    shots: Path,  # noqa: F811
+    width: int,
+) -> None:
     from playwright.sync_api import expect
 
     w = site.world
     page = _page(browser, server, COORDINATOR, width)
-    for name, path in (("intake", "/cases/new"), ("companies", "/companies"), ("company", f"/companies/{w.company}"),
-                       ("company-edit", f"/companies/{w.company}/edit"),
-                       ("company-history", f"/companies/{w.company}/history"), ("orgs", "/orgs"),
-                       ("org", f"/orgs/{w.bank_main}"), ("org-edit", f"/orgs/{w.bank_main}/edit"),
-                       ("company-new", "/companies/new"), ("today-council", "/?council=13")):
+    for name, path in (
+        ("intake", "/cases/new"),
+        ("companies", "/companies"),
+        ("company", f"/companies/{w.company}"),
+        ("company-edit", f"/companies/{w.company}/edit"),
+        ("company-history", f"/companies/{w.company}/history"),
+        ("orgs", "/orgs"),
+        ("org", f"/orgs/{w.bank_main}"),
+        ("org-edit", f"/orgs/{w.bank_main}/edit"),
+        ("company-new", "/companies/new"),
+        ("today-council", "/?council=13"),
+    ):
         page.goto(f"{server}{path}")
         assert page.locator("h1").count() == 1
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
-        if name == "intake":  # pickers with results, each part as a person sees it (the page is long on a phone)
+        if (
+            name == "intake"
+        ):  # pickers with results, each part as a person sees it (the page is long on a phone)
             page.fill("#support_q", "銀行")
             page.fill("#lender_q", "信用")
             expect(page.locator("#lender-orgs")).to_contain_text("東都信用金庫")
@@ -140,8 +173,9 @@ def test_intake_without_script(site: Site, server: str, browser: Any, shots: Pat
     """Script off: each picker's 検索 button posts the form back with its results, what was typed and
     ticked kept; the form then opens the case."""
     w = site.world
-    page = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 900},
-                               java_script_enabled=False).new_page()
+    page = browser.new_context(
+        locale="ja-JP", viewport={"width": 390, "height": 900}, java_script_enabled=False
+    ).new_page()
     page.goto(f"{server}/login")
     page.fill("input[name=username]", COORDINATOR)
     page.fill("input[name=password]", PASSWORD)
@@ -168,14 +202,20 @@ def test_intake_without_script(site: Site, server: str, browser: Any, shots: Pat
     page.click("button.primary")
     page.wait_for_url(f"{server}/cases/13-2026-0002?done=opened")
     case = site.cli.ok("case", "show", "13-2026-0002")
-    assert (case["program"], case["company"]["id"], case["estimates"]) == ("early", w.company, {"plan": 1_200_000})
+    assert (case["program"], case["company"]["id"], case["estimates"]) == (
+        "early",
+        w.company,
+        {"plan": 1_200_000},
+    )
     assert [(x["id"], x["main"]) for x in case["lenders"]] == [(w.bank_main, True)]
 
 
 def test_register_a_company_from_the_list(site: Site, server: str, browser: Any, shots: Path) -> None:  # noqa: F811
     """事業者 → 登録する: a look-alike is refused with its reason and the input kept, then registered as
     another company with a reason; the new company's page says so."""
-    site.cli.ok("company", "add", "--name", "有限会社さくら堂", "--fiscal-year-end-month", "9", "--prefecture", "13")
+    site.cli.ok(
+        "company", "add", "--name", "有限会社さくら堂", "--fiscal-year-end-month", "9", "--prefecture", "13"
+    )
     page = _page(browser, server, ACTOR["supervisor"], 390)
     page.goto(f"{server}/companies")
     page.click("main >> text=登録する")
@@ -200,8 +240,13 @@ def test_register_a_company_from_the_list(site: Site, server: str, browser: Any,
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_today_remembers_the_council(site: Site, server: str, browser: Any, shots: Path,  # noqa: F811
-                                     width: int) -> None:
+def test_today_remembers_the_council(
+    site: Site,
+    server: str,
+    browser: Any,
+    shots: Path,  # noqa: F811
+    width: int,
+) -> None:
     """全国本部 chooses a council on 今日; the menu's 今日 comes back to it; 条件をクリア forgets it."""
     page = _page(browser, server, ACTOR["hq"], width)
     page.select_option("#pick-council select[name=council]", "13")

@@ -27,27 +27,43 @@ def _page(browser: Any, server: str, user: str, width: int) -> Any:  # noqa: F81
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_main_pages_fit_the_screen(site: Site, server: str, browser: Any, shots: Path,  # noqa: F811
-                                   width: int) -> None:
+def test_main_pages_fit_the_screen(
+    site: Site,
+    server: str,
+    browser: Any,
+    shots: Path,  # noqa: F811
+    width: int,
+) -> None:
     money = holdback_case(site, until="claim_payment")  # a case page with money, and a queue on 今日
     page = _page(browser, server, SUPERVISOR, width)
-    for name, path in (("today", "/"), ("cases", "/cases"), ("case", f"/cases/{site.cases['early']}"),
-                       ("case-money", f"/cases/{money}"), ("calendar", "/calendar?month=2026-12"),
-                       ("statement", f"/cases/{money}/statement")):
+    for name, path in (
+        ("today", "/"),
+        ("cases", "/cases"),
+        ("case", f"/cases/{site.cases['early']}"),
+        ("case-money", f"/cases/{money}"),
+        ("calendar", "/calendar?month=2026-12"),
+        ("statement", f"/cases/{money}/statement"),
+    ):
         page.goto(f"{server}{path}")
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
         scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert scroll <= inner, f"{path} at {width} px is {scroll} px wide"
 
 
-def test_the_supervisors_queue_and_kana_search(site: Site, server: str, browser: Any,  # noqa: F811
-                                               shots: Path) -> None:  # noqa: F811
+def test_the_supervisors_queue_and_kana_search(
+    site: Site,
+    server: str,
+    browser: Any,  # noqa: F811
+    shots: Path,
+) -> None:  # noqa: F811
     claimed = holdback_case(site, until="claim_payment")
     page = _page(browser, server, SUPERVISOR, 1280)
     queue = page.locator("#decisions")
     assert "協議会の決定待ち" in queue.inner_text()
     first = queue.locator("tbody tr").first
-    assert claimed in first.inner_text() and "支払決定" in first.inner_text() and "401日" in first.inner_text()
+    assert (
+        claimed in first.inner_text() and "支払決定" in first.inner_text() and "401日" in first.inner_text()
+    )
     first.locator("a").click()
     page.wait_for_url(f"{server}/cases/{claimed}#events")
     page.goto(f"{server}/cases")
@@ -62,19 +78,27 @@ def test_the_supervisors_queue_and_kana_search(site: Site, server: str, browser:
 
 
 def test_a_refused_form_leaves_the_case_pages_url_and_a_reload_sends_nothing(  # noqa: F811
-        site: Site, server: str, browser: Any, shots: Path) -> None:  # noqa: F811
+    site: Site, server: str, browser: Any, shots: Path
+) -> None:  # noqa: F811
     case_id = site.cases["early"]
-    site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")  # 利用申請 before it: refused
+    site.cli.ok(
+        "doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20"
+    )  # 利用申請 before it: refused
     site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
     page = _page(browser, server, COORDINATOR, 390)
     page.goto(f"{server}/cases/{case_id}")
-    date = page.locator("form.event", has=page.locator("input[name=event][value=apply]")).locator("input[name=on]")
-    assert date.get_attribute("type") == "text" and date.input_value() == "2026-11-25"  # not the browser's locale
+    date = page.locator("form.event", has=page.locator("input[name=event][value=apply]")).locator(
+        "input[name=on]"
+    )
+    assert (
+        date.get_attribute("type") == "text" and date.input_value() == "2026-11-25"
+    )  # not the browser's locale
     date.fill("2026-11-19")
     responses: list[Any] = []
     page.on("response", lambda r: responses.append((r.request.method, r.status, r.url)))
     page.locator("form.event", has=page.locator("input[name=event][value=apply]")).locator(
-        "button[type=submit]").click()
+        "button[type=submit]"
+    ).click()
     page.wait_for_selector("#advance-error")
     assert ("POST", 303, f"{server}/cases/{case_id}/advance") in responses  # redirected by the server
     assert ("GET", 200, f"{server}/cases/{case_id}") in responses

@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipa
 
 
 def _page(browser: Any, user: str | None = None, width: int = 390) -> Any:  # noqa: F811
-    context = browser.new_context(locale="ja-JP", viewport={"width": width, "height": 900}, java_script_enabled=False)
+    context = browser.new_context(
+        locale="ja-JP", viewport={"width": width, "height": 900}, java_script_enabled=False
+    )
     return context.new_page()
 
 
@@ -35,8 +37,12 @@ def _fits(page: Any, what: str) -> None:
     assert scroll <= inner, f"{what} is {scroll} px wide at {inner} px"
 
 
-def test_add_staff_temporary_password_and_the_forced_change(site: Site, server: str, browser: Any,  # noqa: F811
-                                                             shots: Path) -> None:  # noqa: F811
+def test_add_staff_temporary_password_and_the_forced_change(
+    site: Site,
+    server: str,
+    browser: Any,  # noqa: F811
+    shots: Path,
+) -> None:  # noqa: F811
     admin = _page(browser)
     _sign_in(admin, server, ADMIN, PASSWORD)
     admin.goto(f"{server}/staff")
@@ -80,8 +86,12 @@ def test_add_staff_temporary_password_and_the_forced_change(site: Site, server: 
     user.screenshot(path=str(shots / "me-390.png"), full_page=True)
 
 
-def test_a_supervisor_moves_a_coordinators_cases(site: Site, server: str, browser: Any,  # noqa: F811
-                                                  shots: Path) -> None:  # noqa: F811
+def test_a_supervisor_moves_a_coordinators_cases(
+    site: Site,
+    server: str,
+    browser: Any,  # noqa: F811
+    shots: Path,
+) -> None:  # noqa: F811
     page = _page(browser)
     _sign_in(page, server, SUPERVISOR, PASSWORD)
     page.goto(f"{server}/reassign")

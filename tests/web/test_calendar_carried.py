@@ -30,7 +30,9 @@ def test_overdue_sessions_of_earlier_months_are_carried_into_this_month(site: Si
 
 def test_the_week_view(site: Site) -> None:
     client = site.signed_in(ACTOR["supervisor"])
-    page = client.get("/calendar?council=13&week=2026-12-16")  # a Wednesday: the week of Sun 12-13 … Sat 12-19
+    page = client.get(
+        "/calendar?council=13&week=2026-12-16"
+    )  # a Wednesday: the week of Sun 12-13 … Sat 12-19
     assert page.status_code == 200
     days = re.findall(r'<div id="day-([0-9-]+)" class="week-day', page.text)
     assert days == [f"2026-12-{d}" for d in range(13, 20)]

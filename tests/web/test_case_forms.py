@@ -19,14 +19,36 @@ from tests.conftest import requires_tool
 from tests.web.conftest import ACTOR, COORDINATOR, HQ, SUPERVISOR, Site
 
 CONFLICT = "他の人がこの案件を変更しました — 再読み込みしてください"
-EARLY_STATES = ["事前相談", "利用申請済", "計画策定中", "計画提出済", "支払申請済", "伴走支援中", "完了", "不採択",
-                "取下げ", "失効"]  # workflows/early.yaml
-STATES_405 = ["事前相談", "利用申請済", "計画策定中", "金融機関調整中", "全行同意", "支払申請済", "伴走支援中", "完了",
-              "不採択", "取下げ", "失効"]  # workflows/405.yaml
+EARLY_STATES = [
+    "事前相談",
+    "利用申請済",
+    "計画策定中",
+    "計画提出済",
+    "支払申請済",
+    "伴走支援中",
+    "完了",
+    "不採択",
+    "取下げ",
+    "失効",
+]  # workflows/early.yaml
+STATES_405 = [
+    "事前相談",
+    "利用申請済",
+    "計画策定中",
+    "金融機関調整中",
+    "全行同意",
+    "支払申請済",
+    "伴走支援中",
+    "完了",
+    "不採択",
+    "取下げ",
+    "失効",
+]  # workflows/405.yaml
 NODE = re.compile(r'<g id="state-(\w+)" class="node state([^"]*)"')
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
 
 def _rows(site: Site, case_id: str) -> dict[str, list[dict[str, Any]]]:
     """Everything the three forms could write for the case: its row (version), documents, estimates,
@@ -35,8 +57,12 @@ def _rows(site: Site, case_id: str) -> dict[str, list[dict[str, Any]]]:
     engine = sa.create_engine(site.db_url)
     try:
         with engine.connect() as conn:
-            for name, table in (("case", Case), ("documents", Document), ("estimates", CaseEstimate),
-                                ("history", CaseHistory)):
+            for name, table in (
+                ("case", Case),
+                ("documents", Document),
+                ("estimates", CaseEstimate),
+                ("history", CaseHistory),
+            ):
                 t = table.__table__  # type: ignore[attr-defined]
                 query = sa.select(t).where((t.c.id if name == "case" else t.c.case_id) == case_id)
                 out[name] = [dict(r) for r in conn.execute(query.order_by(*t.primary_key.columns)).mappings()]
@@ -83,9 +109,12 @@ def fresh_drawings() -> Iterator[None]:
 
 # -- the state diagram -------------------------------------------------------------------------------
 
+
 @requires_tool("dot", "graphviz fonts-ipafont-gothic")
-@pytest.mark.parametrize(("case", "labels", "current"), [("early", EARLY_STATES, "consultation"),
-                                                         ("monitoring", STATES_405, "monitoring")])
+@pytest.mark.parametrize(
+    ("case", "labels", "current"),
+    [("early", EARLY_STATES, "consultation"), ("monitoring", STATES_405, "monitoring")],
+)
 def test_the_diagram_marks_the_current_state(site: Site, case: str, labels: list[str], current: str) -> None:
     page = site.signed_in(COORDINATOR).get(f"/cases/{site.cases[case]}").text
     svg = _svg(page)
@@ -110,8 +139,9 @@ def test_the_diagram_marks_the_states_passed(site: Site) -> None:
     assert {s for s, c in classes.items() if "visited" in c} == {"consultation", "applied"}
 
 
-def test_the_diagram_is_drawn_once_per_program(site: Site, fresh_drawings: None,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_diagram_is_drawn_once_per_program(
+    site: Site, fresh_drawings: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from casetrack.workflow import diagram
 
     drawn: list[str] = []
@@ -128,20 +158,26 @@ def test_the_diagram_is_drawn_once_per_program(site: Site, fresh_drawings: None,
     assert drawn == ["early", "405"]
 
 
-def test_without_graphviz_the_states_are_a_list(site: Site, fresh_drawings: None,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_graphviz_the_states_are_a_list(
+    site: Site, fresh_drawings: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The one stand-in of this file: where the server looks for graphviz's dot."""
     from casetrack.workflow import diagram
 
     monkeypatch.setattr(diagram, "dot_program", lambda: None)
     page = site.signed_in(COORDINATOR).get(f"/cases/{site.cases['monitoring']}")
     assert page.status_code == 200 and "<svg" not in page.text.split('id="diagram"')[1].split("</section>")[0]
-    items = re.findall(r"<li([^>]*)>(.*?)</li>", page.text.split('<ol class="state-list">')[1].split("</ol>")[0])
+    items = re.findall(
+        r"<li([^>]*)>(.*?)</li>", page.text.split('<ol class="state-list">')[1].split("</ol>")[0]
+    )
     assert [re.sub(r"<[^>]+>|（.*?）", "", text) for _attrs, text in items] == STATES_405
-    assert [text for attrs, text in items if 'class="current"' in attrs] == ["<strong>伴走支援中</strong>（現在）"]
+    assert [text for attrs, text in items if 'class="current"' in attrs] == [
+        "<strong>伴走支援中</strong>（現在）"
+    ]
 
 
 # -- documents -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", policy.ROLES)
 @pytest.mark.parametrize("own", [True, False], ids=["own-council", "other-council"])
@@ -149,8 +185,10 @@ def test_document_for_every_role(site: Site, role: str, own: bool) -> None:
     case_id = site.cases["early" if own else "other"]
     client = site.signed_in(ACTOR[role])
     before = _rows(site, case_id)
-    response = client.post(f"/cases/{case_id}/documents", data={
-        "csrf_token": _csrf(client), "version": "1", "kind": "application", "on": "2026-11-24"})
+    response = client.post(
+        f"/cases/{case_id}/documents",
+        data={"csrf_token": _csrf(client), "version": "1", "kind": "application", "on": "2026-11-24"},
+    )
     expected = _expected(role, own)
     assert response.status_code == expected, response.text[:500]
     after = _rows(site, case_id)
@@ -160,7 +198,11 @@ def test_document_for_every_role(site: Site, role: str, own: bool) -> None:
     assert response.headers["location"] == f"/cases/{case_id}?done=document.application"
     (new,) = [d for d in after["documents"] if d not in before["documents"]]
     assert (new["kind"], new["lender_id"], new["on"].isoformat(), new["user"]) == (
-        "application", None, "2026-11-24", ACTOR[role])
+        "application",
+        None,
+        "2026-11-24",
+        ACTOR[role],
+    )
     assert len(after["documents"]) == len(before["documents"]) + 1
     assert after["history"] == before["history"] and after["estimates"] == before["estimates"]
     assert after["case"][0]["version"] == 2
@@ -179,34 +221,56 @@ def test_a_document_fills_the_checklist(site: Site) -> None:
     assert '<option value="pre_consultation_letter">事前相談書（金融機関から）</option>' in page
     fields = _form(page, "documents")
     assert (fields["version"], fields["on"]) == ("2", "2026-11-25")
-    done = client.post(f"/cases/{case_id}/documents", data=fields | {
-        "kind": "pre_consultation_letter", "lender": "", "on": "2026-11-20"})
+    done = client.post(
+        f"/cases/{case_id}/documents",
+        data=fields | {"kind": "pre_consultation_letter", "lender": "", "on": "2026-11-20"},
+    )
     assert done.status_code == 303
     page = client.get(done.headers["location"]).text
     assert "「事前相談書」を記録しました。" in page
     assert re.search(r'<li class="ok">✓ 事前相談書（メイン行）', page)
     assert 'name="event" value="apply"' in page
     (_, doc) = site.cli.ok("case", "show", case_id)["documents"]
-    assert (doc["kind"], doc["lender_id"], doc["on"]) == ("pre_consultation_letter", site.world.bank_main,
-                                                          "2026-11-20")
+    assert (doc["kind"], doc["lender_id"], doc["on"]) == (
+        "pre_consultation_letter",
+        site.world.bank_main,
+        "2026-11-20",
+    )
 
 
-@pytest.mark.parametrize(("change", "status", "text"), [
-    ({"kind": "business_plan"}, 400, "書類の種類「business_plan」は早期経営改善計画策定支援にはありません"),
-    ({"kind": ""}, 400, "書類の種類を選んでください"),
-    ({"on": "2026-13-01"}, 400, "書類の日付「2026-13-01」は日付ではありません"),
-    ({"on": "きのう"}, 400, "は日付ではありません"),
-    ({"kind": "plan", "lender": "MAIN"}, 400, "金融機関「MAIN」はこの案件の金融機関にありません"),  # a name, as typed
-    ({"kind": "plan", "lender": "{bank_main}"}, 400, "「経営改善計画書」は金融機関からの書類ではありません"),
-    ({"kind": "consent_letter", "lender": "{bank_third}"}, 400, "はこの案件の金融機関ではありません"),
-    ({"version": "x"}, 400, "フォームの版"),
-])
+@pytest.mark.parametrize(
+    ("change", "status", "text"),
+    [
+        (
+            {"kind": "business_plan"},
+            400,
+            "書類の種類「business_plan」は早期経営改善計画策定支援にはありません",
+        ),
+        ({"kind": ""}, 400, "書類の種類を選んでください"),
+        ({"on": "2026-13-01"}, 400, "書類の日付「2026-13-01」は日付ではありません"),
+        ({"on": "きのう"}, 400, "は日付ではありません"),
+        (
+            {"kind": "plan", "lender": "MAIN"},
+            400,
+            "金融機関「MAIN」はこの案件の金融機関にありません",
+        ),  # a name, as typed
+        (
+            {"kind": "plan", "lender": "{bank_main}"},
+            400,
+            "「経営改善計画書」は金融機関からの書類ではありません",
+        ),
+        ({"kind": "consent_letter", "lender": "{bank_third}"}, 400, "はこの案件の金融機関ではありません"),
+        ({"version": "x"}, 400, "フォームの版"),
+    ],
+)
 def test_a_bad_document_writes_nothing(site: Site, change: dict[str, str], status: int, text: str) -> None:
     case_id = site.cases["early"]
     client = site.signed_in(COORDINATOR)
     fields = _form(client.get(f"/cases/{case_id}").text, "documents") | {"kind": "plan", "on": "2026-11-24"}
-    change = {k: v.format(bank_main=site.world.bank_main, bank_third=site.world.bank_third)
-              for k, v in change.items()}
+    change = {
+        k: v.format(bank_main=site.world.bank_main, bank_third=site.world.bank_third)
+        for k, v in change.items()
+    }
     before = _rows(site, case_id)
     response = client.post(f"/cases/{case_id}/documents", data=fields | change)
     assert response.status_code == status, response.text[:300]
@@ -221,8 +285,10 @@ def test_hq_may_read_but_not_record_a_document(site: Site) -> None:
     page = client.get(f"/cases/{case_id}").text
     assert 'action="/cases/' + case_id + '/documents"' not in page  # no form for a role that may not
     before = _rows(site, case_id)
-    response = client.post(f"/cases/{case_id}/documents", data={
-        "csrf_token": _csrf(client), "version": "1", "kind": "plan", "on": "2026-11-24"})
+    response = client.post(
+        f"/cases/{case_id}/documents",
+        data={"csrf_token": _csrf(client), "version": "1", "kind": "plan", "on": "2026-11-24"},
+    )
     assert response.status_code == 403 and "書類を記録する権限がありません。" in response.text
     assert _rows(site, case_id) == before
 
@@ -244,6 +310,7 @@ def test_a_document_on_a_changed_case_is_a_conflict(site: Site) -> None:
 
 # -- estimates -------------------------------------------------------------------------------------
 
+
 def test_estimates_change_before_apply(site: Site) -> None:
     """The early case was opened with plan=1,234,567. The form offers the four components of
     early/standard; the ones filled in are set, the others stay as they are."""
@@ -252,12 +319,17 @@ def test_estimates_change_before_apply(site: Site) -> None:
     page = client.get(f"/cases/{case_id}").text
     fields = _form(page, "estimates")
     assert {k: v for k, v in fields.items() if k.startswith("estimate.")} == {
-        "estimate.plan": "1,234,567", "estimate.monitoring_interim": "", "estimate.monitoring_fye": "",
-        "estimate.guarantee_release": ""}
+        "estimate.plan": "1,234,567",
+        "estimate.monitoring_interim": "",
+        "estimate.monitoring_fye": "",
+        "estimate.guarantee_release": "",
+    }
     assert "計画策定支援費用（円）" in page
     before = _rows(site, case_id)
-    done = client.post(f"/cases/{case_id}/estimates", data=fields | {
-        "estimate.plan": "180,000", "estimate.guarantee_release": "100000円"})
+    done = client.post(
+        f"/cases/{case_id}/estimates",
+        data=fields | {"estimate.plan": "180,000", "estimate.guarantee_release": "100000円"},
+    )
     assert done.status_code == 303 and done.headers["location"] == f"/cases/{case_id}?done=estimates"
     assert "「見積」を記録しました。" in client.get(done.headers["location"]).text
     assert site.cli.ok("case", "show", case_id)["estimates"] == {"plan": 180000, "guarantee_release": 100000}
@@ -271,8 +343,10 @@ def test_estimates_for_every_role(site: Site, role: str, own: bool) -> None:
     case_id = site.cases["early" if own else "other"]
     client = site.signed_in(ACTOR[role])
     before = _rows(site, case_id)
-    response = client.post(f"/cases/{case_id}/estimates", data={
-        "csrf_token": _csrf(client), "version": "1", "estimate.plan": "150000"})
+    response = client.post(
+        f"/cases/{case_id}/estimates",
+        data={"csrf_token": _csrf(client), "version": "1", "estimate.plan": "150000"},
+    )
     expected = _expected(role, own)
     assert response.status_code == expected, response.text[:500]
     after = _rows(site, case_id)
@@ -283,12 +357,19 @@ def test_estimates_for_every_role(site: Site, role: str, own: bool) -> None:
         assert after == before
 
 
-@pytest.mark.parametrize(("change", "status", "text"), [
-    ({"estimate.plan": "12万"}, 400, "見積の金額「12万」は円の整数ではありません"),
-    ({"estimate.plan": "-5"}, 400, "円の整数ではありません"),
-    ({"estimate.plan": ""}, 400, "見積の金額を一つ以上入力してください"),
-    ({"estimate.dd": "300000"}, 422, "には費用「dd」がありません"),  # the GL track's component, not early's
-])
+@pytest.mark.parametrize(
+    ("change", "status", "text"),
+    [
+        ({"estimate.plan": "12万"}, 400, "見積の金額「12万」は円の整数ではありません"),
+        ({"estimate.plan": "-5"}, 400, "円の整数ではありません"),
+        ({"estimate.plan": ""}, 400, "見積の金額を一つ以上入力してください"),
+        (
+            {"estimate.dd": "300000"},
+            422,
+            "には費用「dd」がありません",
+        ),  # the GL track's component, not early's
+    ],
+)
 def test_bad_estimates_write_nothing(site: Site, change: dict[str, str], status: int, text: str) -> None:
     case_id = site.cases["early"]
     client = site.signed_in(COORDINATOR)
@@ -300,8 +381,10 @@ def test_bad_estimates_write_nothing(site: Site, change: dict[str, str], status:
     assert "Traceback" not in response.text
     assert _rows(site, case_id) == before
     if status == 400:  # what was entered is shown again
-        assert re.search(r'name="estimate.plan"[^>]*value="' + re.escape(change.get("estimate.plan", "1,234,567")),
-                         response.text)
+        assert re.search(
+            r'name="estimate.plan"[^>]*value="' + re.escape(change.get("estimate.plan", "1,234,567")),
+            response.text,
+        )
 
 
 def test_estimates_are_closed_after_apply(site: Site) -> None:
@@ -325,6 +408,7 @@ def test_estimates_are_closed_after_apply(site: Site) -> None:
 
 # -- corrections -----------------------------------------------------------------------------------
 
+
 def test_correct_a_history_row(site: Site) -> None:
     case_id = site.cases["early"]
     client = site.signed_in(COORDINATOR)
@@ -339,9 +423,16 @@ def test_correct_a_history_row(site: Site) -> None:
     history = site.history(case_id)
     assert len(history) == len(before["history"]) + 1
     last = history[-1]
-    assert (last["seq"], last["event"], last["corrects"], last["note"], last["user"], last["effective_on"],
-            last["from"], last["to"]) == (2, "correct", 1, "受付日は 2026-09-02", COORDINATOR, "2026-11-25",
-                                          "consultation", "consultation")
+    assert (
+        last["seq"],
+        last["event"],
+        last["corrects"],
+        last["note"],
+        last["user"],
+        last["effective_on"],
+        last["from"],
+        last["to"],
+    ) == (2, "correct", 1, "受付日は 2026-09-02", COORDINATOR, "2026-11-25", "consultation", "consultation")
     after = _rows(site, case_id)
     assert after["documents"] == before["documents"] and after["estimates"] == before["estimates"]
     assert site.cli.ok("audit", "verify")["ok"] is True  # the chain still holds
@@ -357,7 +448,10 @@ def test_a_council_decision_is_corrected_by_a_supervisor(site: Site) -> None:
     coordinator = site.signed_in(COORDINATOR)
     page = coordinator.get(f"/cases/{case_id}").text
     assert _form(page, "corrections", seq=2)["seq"] == "2"
-    assert 'name="seq" value="3"' not in page and "第3項（協議会の決定）の訂正は統括責任者・補佐が行います" in page
+    assert (
+        'name="seq" value="3"' not in page
+        and "第3項（協議会の決定）の訂正は統括責任者・補佐が行います" in page
+    )
     fields = _form(page, "corrections", seq=2) | {"seq": "3", "note": "利用決定日は 2026-11-25"}
     before = _rows(site, case_id)
     refused = coordinator.post(f"/cases/{case_id}/corrections", data=fields)
@@ -379,26 +473,35 @@ def test_correction_for_every_role(site: Site, role: str, own: bool) -> None:
     case_id = site.cases["early" if own else "other"]
     client = site.signed_in(ACTOR[role])
     before = _rows(site, case_id)
-    response = client.post(f"/cases/{case_id}/corrections", data={
-        "csrf_token": _csrf(client), "version": "1", "seq": "1", "note": "受付日の訂正"})
+    response = client.post(
+        f"/cases/{case_id}/corrections",
+        data={"csrf_token": _csrf(client), "version": "1", "seq": "1", "note": "受付日の訂正"},
+    )
     expected = _expected(role, own)
     assert response.status_code == expected, response.text[:500]
     after = _rows(site, case_id)
     if expected == 303:
         assert [(h["seq"], h["event"], h["corrects"], h["user"]) for h in after["history"]][-1] == (
-            2, "correct", 1, ACTOR[role])
+            2,
+            "correct",
+            1,
+            ACTOR[role],
+        )
         assert len(after["history"]) == len(before["history"]) + 1
     else:
         assert after == before
 
 
-@pytest.mark.parametrize(("change", "status", "text"), [
-    ({"note": "   "}, 400, "訂正の内容（何が誤りで、何が正しいか）を書いてください"),
-    ({"seq": "99"}, 400, "第99項はこの案件の経過にありません"),
-    ({"seq": "x"}, 400, "訂正する項目の番号「x」が正しくありません"),
-    ({"version": "0"}, 409, CONFLICT),
-    ({"note": "x" * 2001}, 400, "が長すぎます（2000文字まで"),
-])
+@pytest.mark.parametrize(
+    ("change", "status", "text"),
+    [
+        ({"note": "   "}, 400, "訂正の内容（何が誤りで、何が正しいか）を書いてください"),
+        ({"seq": "99"}, 400, "第99項はこの案件の経過にありません"),
+        ({"seq": "x"}, 400, "訂正する項目の番号「x」が正しくありません"),
+        ({"version": "0"}, 409, CONFLICT),
+        ({"note": "x" * 2001}, 400, "が長すぎます（2000文字まで"),
+    ],
+)
 def test_a_bad_correction_writes_nothing(site: Site, change: dict[str, str], status: int, text: str) -> None:
     case_id = site.cases["early"]
     client = site.signed_in(COORDINATOR)
@@ -412,11 +515,15 @@ def test_a_bad_correction_writes_nothing(site: Site, change: dict[str, str], sta
 
 # -- every form ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("action", "fields"), [
-    ("documents", {"kind": "plan", "on": "2026-11-24"}),
-    ("estimates", {"estimate.plan": "150000"}),
-    ("corrections", {"seq": "1", "note": "受付日の訂正"}),
-])
+
+@pytest.mark.parametrize(
+    ("action", "fields"),
+    [
+        ("documents", {"kind": "plan", "on": "2026-11-24"}),
+        ("estimates", {"estimate.plan": "150000"}),
+        ("corrections", {"seq": "1", "note": "受付日の訂正"}),
+    ],
+)
 def test_every_form_needs_the_csrf_token(site: Site, action: str, fields: dict[str, str]) -> None:
     case_id = site.cases["early"]
     client = site.signed_in(COORDINATOR)
@@ -428,16 +535,20 @@ def test_every_form_needs_the_csrf_token(site: Site, action: str, fields: dict[s
     assert _rows(site, case_id) == before
 
 
-@pytest.mark.parametrize(("action", "fields"), [
-    ("documents", {"kind": "plan", "on": "2026-11-24"}),
-    ("documents", {"kind": "plan", "on": "bad date"}),
-    ("estimates", {"estimate.plan": "150000"}),
-    ("estimates", {"estimate.plan": "bad"}),
-    ("corrections", {"seq": "1", "note": "受付日の訂正"}),
-    ("corrections", {"seq": "1", "note": ""}),
-])
-def test_another_councils_case_is_the_same_404_as_a_missing_one(site: Site, action: str,
-                                                                 fields: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("action", "fields"),
+    [
+        ("documents", {"kind": "plan", "on": "2026-11-24"}),
+        ("documents", {"kind": "plan", "on": "bad date"}),
+        ("estimates", {"estimate.plan": "150000"}),
+        ("estimates", {"estimate.plan": "bad"}),
+        ("corrections", {"seq": "1", "note": "受付日の訂正"}),
+        ("corrections", {"seq": "1", "note": ""}),
+    ],
+)
+def test_another_councils_case_is_the_same_404_as_a_missing_one(
+    site: Site, action: str, fields: dict[str, str]
+) -> None:
     client = site.signed_in(SUPERVISOR)  # councils 13, 27, 01
     data = fields | {"csrf_token": _csrf(client), "version": "1"}
     other, missing = site.cases["other"], "14-2026-9999"

@@ -27,7 +27,9 @@ ROLES = policy.ROLES
 
 @pytest.fixture
 def listed(site: Site, tmp_path: Path) -> Site:
-    site.cases.update(site.cli.once(f"listed@{__name__}", lambda: dict(add_listed_cases(site, tmp_path).cases)))
+    site.cases.update(
+        site.cli.once(f"listed@{__name__}", lambda: dict(add_listed_cases(site, tmp_path).cases))
+    )
     return site
 
 
@@ -41,36 +43,46 @@ def _cases(site: Site, *which: str) -> list[str]:
 
 def test_the_fixture_is_as_the_table_says(listed: Site) -> None:
     """The hand-worked table above, checked against the audit itself."""
-    sessions = {(s["case"], s["seq"]): (s["due_on"], s["status"])
-                for s in listed.cli.ok("monitoring", "list", user="honbu")}
+    sessions = {
+        (s["case"], s["seq"]): (s["due_on"], s["status"])
+        for s in listed.cli.ok("monitoring", "list", user="honbu")
+    }
     assert sessions[(listed.cases["overdue"], 1)] == ("2026-08-10", "scheduled")
     assert sessions[(listed.cases["both"], 1)] == ("2026-06-01", "scheduled")
     assert sessions[(listed.cases["closed"], 1)] == ("2026-06-01", "scheduled")
     audit = listed.cli.ok("audit", "stalled", user="honbu")
-    assert sorted({f["case"] for f in audit if f["code"] == "stalled"}) == _cases(listed, "early", "other", "both")
-    assert sorted({f["case"] for f in audit if f["code"] == "monitoring_overdue"}) == _cases(listed, "overdue", "both")
+    assert sorted({f["case"] for f in audit if f["code"] == "stalled"}) == _cases(
+        listed, "early", "other", "both"
+    )
+    assert sorted({f["case"] for f in audit if f["code"] == "monitoring_overdue"}) == _cases(
+        listed, "overdue", "both"
+    )
 
 
 # -- the filters ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("query", "which"), [
-    ("", ["early", "monitoring", "overdue", "both", "closed"]),
-    ("stalled=1", ["early", "both"]),
-    ("overdue=1", ["overdue", "both"]),
-    ("overdue=1&stalled=1", ["both"]),
-    ("stalled=0&overdue=", ["early", "monitoring", "overdue", "both", "closed"]),  # unticked: no filter
-    ("stalled=1&program=405", []),
-    ("stalled=1&program=early", ["early", "both"]),
-    ("overdue=1&program=405", ["overdue"]),
-    ("overdue=1&state=monitoring", ["overdue"]),
-    ("overdue=1&state=closed", []),  # its session is past due, but a closed case has nothing overdue
-    ("stalled=1&state=plan_submitted", ["both"]),
-    (f"overdue=1&coordinator={COORDINATOR}", ["both"]),
-    ("overdue=1&coordinator=sato", ["overdue"]),
-    ("stalled=1&q=みどり", ["early"]),
-    ("overdue=1&q=ひかり", ["overdue"]),
-    ("overdue=1&q=1180301018771", []),
-])
+
+@pytest.mark.parametrize(
+    ("query", "which"),
+    [
+        ("", ["early", "monitoring", "overdue", "both", "closed"]),
+        ("stalled=1", ["early", "both"]),
+        ("overdue=1", ["overdue", "both"]),
+        ("overdue=1&stalled=1", ["both"]),
+        ("stalled=0&overdue=", ["early", "monitoring", "overdue", "both", "closed"]),  # unticked: no filter
+        ("stalled=1&program=405", []),
+        ("stalled=1&program=early", ["early", "both"]),
+        ("overdue=1&program=405", ["overdue"]),
+        ("overdue=1&state=monitoring", ["overdue"]),
+        ("overdue=1&state=closed", []),  # its session is past due, but a closed case has nothing overdue
+        ("stalled=1&state=plan_submitted", ["both"]),
+        (f"overdue=1&coordinator={COORDINATOR}", ["both"]),
+        ("overdue=1&coordinator=sato", ["overdue"]),
+        ("stalled=1&q=みどり", ["early"]),
+        ("overdue=1&q=ひかり", ["overdue"]),
+        ("overdue=1&q=1180301018771", []),
+    ],
+)
 def test_overdue_and_stalled_filters(listed: Site, query: str, which: list[str]) -> None:
     page = listed.signed_in(ACTOR["supervisor"]).get(f"/cases?{query}")
     assert page.status_code == 200
@@ -97,24 +109,31 @@ def test_the_checkboxes_keep_their_state(listed: Site) -> None:
 def _day_client(site: Site, day: dt.date, user: str = "honbu"):  # type: ignore[no-untyped-def]
     from starlette.testclient import TestClient
 
-    client = TestClient(create_app(site.db_url, site.settings, today=day, clock=site.clock),
-                        base_url="http://testserver", follow_redirects=False)
+    client = TestClient(
+        create_app(site.db_url, site.settings, today=day, clock=site.clock),
+        base_url="http://testserver",
+        follow_redirects=False,
+    )
     assert sign_in(client, user).status_code == 303
     return client
 
 
-@pytest.mark.parametrize(("day", "stalled", "overdue"), [
-    ("2026-10-01", ["both"], ["overdue", "both"]),  # early: 30 days in consultation, not above 30
-    ("2026-10-02", ["early", "both"], ["overdue", "both"]),  # 31 days: stalled
-    ("2026-08-10", ["both"], ["both"]),  # overdue's first session is due today: not overdue yet
-    ("2026-08-11", ["both"], ["overdue", "both"]),  # the day after its due date: overdue
-    ("2026-06-01", ["both"], []),  # FYE session due today: not yet overdue
-    ("2026-06-02", ["both"], ["both"]),
-    ("2025-01-31", [], []),  # plan_submitted since 2024-12-02: 60 days, not above 60
-    ("2025-02-01", ["both"], []),
-])
-def test_thresholds_day_by_day_agree_with_the_audit(listed: Site, day: str, stalled: list[str],
-                                                    overdue: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("day", "stalled", "overdue"),
+    [
+        ("2026-10-01", ["both"], ["overdue", "both"]),  # early: 30 days in consultation, not above 30
+        ("2026-10-02", ["early", "both"], ["overdue", "both"]),  # 31 days: stalled
+        ("2026-08-10", ["both"], ["both"]),  # overdue's first session is due today: not overdue yet
+        ("2026-08-11", ["both"], ["overdue", "both"]),  # the day after its due date: overdue
+        ("2026-06-01", ["both"], []),  # FYE session due today: not yet overdue
+        ("2026-06-02", ["both"], ["both"]),
+        ("2025-01-31", [], []),  # plan_submitted since 2024-12-02: 60 days, not above 60
+        ("2025-02-01", ["both"], []),
+    ],
+)
+def test_thresholds_day_by_day_agree_with_the_audit(
+    listed: Site, day: str, stalled: list[str], overdue: list[str]
+) -> None:
     """On the boundary days the page and `audit stalled --code …` (acting on the same day) agree."""
     on = dt.date.fromisoformat(day)
     client = _day_client(listed, on)
@@ -127,10 +146,18 @@ def test_thresholds_day_by_day_agree_with_the_audit(listed: Site, day: str, stal
         assert shown == {f["case"] for f in audit}, (day, flag)
 
 
-@pytest.mark.parametrize("query", [
-    "overdue=yes%20please", "overdue=yes", "stalled=2", "stalled=true", "overdue=1&stalled=on",
-    "stalled=" + "1" * 30, "overdue=1&program=nope",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "overdue=yes%20please",
+        "overdue=yes",
+        "stalled=2",
+        "stalled=true",
+        "overdue=1&stalled=on",
+        "stalled=" + "1" * 30,
+        "overdue=1&program=nope",
+    ],
+)
 def test_bad_flags_give_a_400_page(listed: Site, query: str) -> None:
     client = listed.signed_in(ACTOR["supervisor"])
     for path in ("/cases", "/cases/export.csv", "/cases/export.xlsx"):
@@ -142,10 +169,48 @@ def test_bad_flags_give_a_400_page(listed: Site, query: str) -> None:
 
 def test_paging_links_keep_the_flags(site: Site, tmp_path: Path) -> None:
     path = tmp_path / "many.csv"
-    rows = [["", "early", "standard", "13", f"株式会社停滞{i:03d}", "", "3", "drafting", "2026-06-01", "",
-             "みなと税理士法人", "さくら銀行", "さくら銀行", "2026-05-01", "2026-06-01", ""] for i in range(55)]
-    rows += [["", "early", "standard", "13", f"株式会社順調{i:03d}", "", "3", "drafting", "2026-11-01", "",
-              "みなと税理士法人", "さくら銀行", "さくら銀行", "2026-05-01", "2026-06-01", ""] for i in range(5)]
+    rows = [
+        [
+            "",
+            "early",
+            "standard",
+            "13",
+            f"株式会社停滞{i:03d}",
+            "",
+            "3",
+            "drafting",
+            "2026-06-01",
+            "",
+            "みなと税理士法人",
+            "さくら銀行",
+            "さくら銀行",
+            "2026-05-01",
+            "2026-06-01",
+            "",
+        ]
+        for i in range(55)
+    ]
+    rows += [
+        [
+            "",
+            "early",
+            "standard",
+            "13",
+            f"株式会社順調{i:03d}",
+            "",
+            "3",
+            "drafting",
+            "2026-11-01",
+            "",
+            "みなと税理士法人",
+            "さくら銀行",
+            "さくら銀行",
+            "2026-05-01",
+            "2026-06-01",
+            "",
+        ]
+        for i in range(5)
+    ]
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([HEADER, *rows])
     site.cli.ok("import", "cases", str(path))
@@ -154,7 +219,9 @@ def test_paging_links_keep_the_flags(site: Site, tmp_path: Path) -> None:
     assert first.status_code == 200 and "55件中 1–50件" in first.text and len(_ids(first.text)) == 50
     assert 'href="/cases?state=drafting&amp;stalled=1&amp;page=2"' in first.text
     second = client.get("/cases?state=drafting&stalled=1&page=2")
-    assert len(_ids(second.text)) == 5 and 'href="/cases?state=drafting&amp;stalled=1&amp;page=1"' in second.text
+    assert (
+        len(_ids(second.text)) == 5 and 'href="/cases?state=drafting&amp;stalled=1&amp;page=1"' in second.text
+    )
     assert 'href="/cases/export.csv?state=drafting&amp;stalled=1"' in second.text
     everything = _rows(client.get("/cases/export.csv?state=drafting&stalled=1").content)
     assert len(everything) == 55 and all(r["事業者"].startswith("株式会社停滞") for r in everything)
@@ -162,9 +229,10 @@ def test_paging_links_keep_the_flags(site: Site, tmp_path: Path) -> None:
 
 # -- the download -----------------------------------------------------------------------------
 
+
 def _rows(content: bytes) -> list[dict[str, str]]:
     assert content.startswith(codecs.BOM_UTF8)
-    text = content[len(codecs.BOM_UTF8):].decode("utf-8")
+    text = content[len(codecs.BOM_UTF8) :].decode("utf-8")
     assert "\r\n" in text and "\n" not in text.replace("\r\n", "")  # every line ends in CRLF, nothing else
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
@@ -179,7 +247,7 @@ def test_csv_download_of_the_current_view(listed: Site) -> None:
     assert response.headers["cache-control"] == "no-store"
     assert int(response.headers["content-length"]) == len(response.content)
     disposition = response.headers["content-disposition"]
-    assert disposition.startswith('attachment; filename="cases-2026-11-25.csv"; filename*=UTF-8\'\'')
+    assert disposition.startswith("attachment; filename=\"cases-2026-11-25.csv\"; filename*=UTF-8''")
     assert unquote(disposition.split("''", 1)[1]) == "案件一覧-2026-11-25.csv"
     rows = _rows(response.content)
     assert sorted(r["案件番号"] for r in rows) == _cases(listed, "overdue", "both")
@@ -187,20 +255,38 @@ def test_csv_download_of_the_current_view(listed: Site) -> None:
     hikari = by_id[listed.cases["overdue"]]
     assert hikari["事業者"] == "'" + FORMULA_NAME  # defused: never a formula
     assert (hikari["事業"], hikari["枠"], hikari["状態"], hikari["状態コード"]) == (
-        "経営改善計画策定支援（405事業）", "通常枠", "伴走支援中", "monitoring")
+        "経営改善計画策定支援（405事業）",
+        "通常枠",
+        "伴走支援中",
+        "monitoring",
+    )
     assert (hikari["担当"], hikari["協議会"], hikari["状態の開始日"], hikari["計画日"]) == (
-        "sato", "13", "2026-03-01", "2026-02-10")
+        "sato",
+        "13",
+        "2026-03-01",
+        "2026-02-10",
+    )
     assert hikari["代表認定支援機関"] == "みなと税理士法人" and hikari["メイン行"] == "さくら銀行"
     soyokaze = by_id[listed.cases["both"]]
-    assert (soyokaze["事業者"], soyokaze["枠"], soyokaze["状態"]) == ("有限会社そよかぜ", "通常枠", "計画提出済")
+    assert (soyokaze["事業者"], soyokaze["枠"], soyokaze["状態"]) == (
+        "有限会社そよかぜ",
+        "通常枠",
+        "計画提出済",
+    )
 
 
 def test_download_is_every_matching_case_not_the_page(listed: Site) -> None:
     client = listed.signed_in(ACTOR["supervisor"])
     rows = _rows(client.get("/cases/export.csv").content)
-    assert sorted(r["案件番号"] for r in rows) == _cases(listed, "early", "monitoring", "overdue", "both", "closed")
+    assert sorted(r["案件番号"] for r in rows) == _cases(
+        listed, "early", "monitoring", "overdue", "both", "closed"
+    )
     early = next(r for r in rows if r["案件番号"] == listed.cases["early"])
-    assert (early["事業者"], early["法人番号"], early["状態"]) == ("株式会社みどり工房", "1180301018771", "事前相談")
+    assert (early["事業者"], early["法人番号"], early["状態"]) == (
+        "株式会社みどり工房",
+        "1180301018771",
+        "事前相談",
+    )
     assert listed.cases["other"] not in client.get("/cases/export.csv").text
     assert _rows(client.get("/cases/export.csv?q=ひまわり").content) == []  # council 14's company: nothing
     hq = _rows(listed.signed_in(ACTOR["hq"]).get("/cases/export.csv?stalled=1").content)
@@ -212,7 +298,10 @@ def test_xlsx_download(listed: Site) -> None:
 
     response = listed.signed_in(ACTOR["supervisor"]).get("/cases/export.xlsx?stalled=1")
     assert response.status_code == 200
-    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert (
+        response.headers["content-type"]
+        == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     assert 'filename="cases-2026-11-25.xlsx"' in response.headers["content-disposition"]
     assert int(response.headers["content-length"]) == len(response.content)
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -268,8 +357,11 @@ def test_export_needs_a_signed_in_user(listed: Site) -> None:
 def test_a_coordinator_without_case_export_gets_403(listed: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """A role granted case.read but not case.export (none is today; the check must still hold)."""
     action = policy.ACTIONS["case.export"]
-    monkeypatch.setitem(policy.ACTIONS, "case.export",
-                        policy.Action(action.id, action.ja, action.en, action.roles - {"coordinator"}))
+    monkeypatch.setitem(
+        policy.ACTIONS,
+        "case.export",
+        policy.Action(action.id, action.ja, action.en, action.roles - {"coordinator"}),
+    )
     client = listed.signed_in(COORDINATOR)
     page = client.get("/cases")
     assert page.status_code == 200 and 'id="downloads"' not in page.text
@@ -293,8 +385,9 @@ def test_unfiltered_it_is_the_cli_export(listed: Site, tmp_path: Path) -> None:
     assert [{k: v for k, v in r.items() if k != "事業名"} for r in mine] == cli_rows
 
 
-
-@pytest.mark.parametrize("role", ["coordinator", "hq"])  # narrowed to a council (EXISTS per case), or not (IN)
+@pytest.mark.parametrize(
+    "role", ["coordinator", "hq"]
+)  # narrowed to a council (EXISTS per case), or not (IN)
 def test_the_filters_use_indexes(listed: Site, role: str) -> None:
     """No full scan of the sessions (or any big table) for the filters, the count, the page or the file."""
     from tests.store.test_query_plans import _full_scans, captured

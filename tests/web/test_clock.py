@@ -19,5 +19,8 @@ def test_what_a_page_writes_is_stamped_by_the_app_clock(site: Site) -> None:
     assert client.post(f"/cases/{case_id}/advance", data=fields).status_code == 303
     last = site.history(case_id)[-1]
     assert last["event"] == "apply"
-    assert dt.datetime.fromisoformat(last["recorded_at"]) == site.clock.now == dt.datetime(2026, 11, 25, 3, 30, 7,
-                                                                                          tzinfo=dt.UTC)
+    assert (
+        dt.datetime.fromisoformat(last["recorded_at"])
+        == site.clock.now
+        == dt.datetime(2026, 11, 25, 3, 30, 7, tzinfo=dt.UTC)
+    )

@@ -20,17 +20,24 @@ from tests.web.conftest import COORDINATOR, Site
 def _raising(exc: Exception) -> Any:
     def fail(*_args: Any, **_kwargs: Any) -> Any:
         raise exc
+
     return fail
 
 
-INTEGRITY = sa.exc.IntegrityError("INSERT …", {}, Exception("UNIQUE constraint failed: company.corporate_number"))
+INTEGRITY = sa.exc.IntegrityError(
+    "INSERT …", {}, Exception("UNIQUE constraint failed: company.corporate_number")
+)
 PROGRAMMING = sa.exc.ProgrammingError("SELECT …", {}, Exception("no such column: cases.nonsense"))
 
 
-@pytest.mark.parametrize(("error", "exit_code", "status"), [(INTEGRITY, 3, 409), (PROGRAMMING, 70, 500)],
-                         ids=["integrity", "programming"])
-def test_the_cli_and_the_web_say_the_same(site: Site, monkeypatch: pytest.MonkeyPatch, error: Exception,
-                                          exit_code: int, status: int) -> None:
+@pytest.mark.parametrize(
+    ("error", "exit_code", "status"),
+    [(INTEGRITY, 3, 409), (PROGRAMMING, 70, 500)],
+    ids=["integrity", "programming"],
+)
+def test_the_cli_and_the_web_say_the_same(
+    site: Site, monkeypatch: pytest.MonkeyPatch, error: Exception, exit_code: int, status: int
+) -> None:
     case_id = site.cases["early"]
     client = site.signed_in(COORDINATOR)  # signed in before the failure is injected
     before = site.cli.ok("case", "history", case_id)
@@ -46,8 +53,9 @@ def test_the_cli_and_the_web_say_the_same(site: Site, monkeypatch: pytest.Monkey
     assert site.cli.ok("case", "history", case_id) == before  # nothing written
 
 
-def test_a_refused_write_rolls_back_and_is_a_conflict(cli: Cli, world: World,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refused_write_rolls_back_and_is_a_conflict(
+    cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The failure in the middle of a write unit of work: the company row inserted before it is gone."""
     real_insert = Repo.insert_company if hasattr(Repo, "insert_company") else None
     if real_insert is None:

@@ -17,14 +17,23 @@ def _queue(html: str) -> list[tuple[str, str, str]]:
     """(days, case, decision) of each row of the #decisions table."""
     section = re.search(r'<section id="decisions">(.*?)</section>', html, re.S)
     assert section, "no #decisions section"
-    rows = re.findall(r"<tr[^>]*>\s*<td[^>]*>([\d,]+)日.*?<a href=\"/cases/([^\"#]+)[^>]*>.*?</td>\s*<td[^>]*>.*?</td>"
-                      r"\s*<td[^>]*>(.*?)</td>", section.group(1), re.S)
+    rows = re.findall(
+        r"<tr[^>]*>\s*<td[^>]*>([\d,]+)日.*?<a href=\"/cases/([^\"#]+)[^>]*>.*?</td>\s*<td[^>]*>.*?</td>"
+        r"\s*<td[^>]*>(.*?)</td>",
+        section.group(1),
+        re.S,
+    )
     return [(d, c, what) for d, c, what in rows]
 
 
 def test_applied_and_payment_claimed_cases_wait_with_their_days(site: Site) -> None:
-    applied = drive_early(site.cli, site.world, "applied", dates={"open": "2026-11-01", "apply": "2026-11-10"},
-                          company=site.world.company_dec)
+    applied = drive_early(
+        site.cli,
+        site.world,
+        "applied",
+        dates={"open": "2026-11-01", "apply": "2026-11-10"},
+        company=site.world.company_dec,
+    )
     claimed = holdback_case(site, until="claim_payment")  # 支払申請済 since 2025-10-20
     # council 14's own case waiting on its council: not in council 13's queue
     other = site.cases["other"]  # opened 2026-10-01 by yokohama
@@ -44,8 +53,9 @@ def test_an_open_fee_claim_waits_as_its_own_decision(site: Site) -> None:
     case_id = holdback_case(site)  # plan decided 2025-11-05: in 伴走支援中
     site.cli.ok("monitoring", "record", case_id, "1", "--held-on", "2026-04-20")
     site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", "1", "--on", "2026-04-20")
-    claim = site.cli.ok("fee", "claim", case_id, "monitoring", "--fee", "150000", "--session", "1",
-                        "--on", "2026-05-01")["id"]
+    claim = site.cli.ok(
+        "fee", "claim", case_id, "monitoring", "--fee", "150000", "--session", "1", "--on", "2026-05-01"
+    )["id"]
     page = site.signed_in(SUPERVISOR).get("/")
     # 2026-05-01 → 11-25: 31 + 30 + 31 + 31 + 30 + 31 + 24 = 208 days; 伴走支援費用 as workflows/405.yaml names it
     assert _queue(page.text) == [("208", case_id, "費用の決定（伴走支援費用・第1回、150,000円）")]
@@ -68,4 +78,8 @@ def test_the_queue_as_data(site: Site) -> None:
     assert data["total"] == 1
     (row,) = data["rows"]
     assert (row["case"], row["events"], row["since"], row["days"]) == (
-        claimed, ["decide_payment"], TODAY.replace(year=2025, month=10, day=20), 401)
+        claimed,
+        ["decide_payment"],
+        TODAY.replace(year=2025, month=10, day=20),
+        401,
+    )

@@ -32,15 +32,24 @@ def _db(site: Site, query: Any) -> list[Any]:
 
 
 def _counts(site: Site) -> tuple[int, int]:
-    return (_db(site, sa.select(sa.func.count()).select_from(document))[0][0],
-            _db(site, sa.select(sa.func.count()).select_from(document_file))[0][0])
+    return (
+        _db(site, sa.select(sa.func.count()).select_from(document))[0][0],
+        _db(site, sa.select(sa.func.count()).select_from(document_file))[0][0],
+    )
 
 
 def _upload(client: Any, case_id: str, data: bytes, name: str = NAME, **extra: str) -> Any:
     page = client.get(f"/cases/{case_id}")
-    fields = {"csrf_token": _hidden(page.text, "csrf_token"), "version": _hidden(page.text, "version"),
-              "kind": "pre_consultation_letter", "on": "2026-11-20", **extra}
-    return client.post(f"/cases/{case_id}/documents", data=fields, files={"file": (name, data, "application/pdf")})
+    fields = {
+        "csrf_token": _hidden(page.text, "csrf_token"),
+        "version": _hidden(page.text, "version"),
+        "kind": "pre_consultation_letter",
+        "on": "2026-11-20",
+        **extra,
+    }
+    return client.post(
+        f"/cases/{case_id}/documents", data=fields, files={"file": (name, data, "application/pdf")}
+    )
 
 
 def _hidden(html: str, name: str) -> str:
@@ -55,7 +64,9 @@ def _uploaded(site: Site) -> int:
     client = site.signed_in(COORDINATOR)
     response = _upload(client, site.cases["early"], PDF)
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == f"/cases/{site.cases['early']}?done=document.pre_consultation_letter"
+    assert (
+        response.headers["location"] == f"/cases/{site.cases['early']}?done=document.pre_consultation_letter"
+    )
     ((doc_id,),) = _db(site, sa.select(document.c.id).where(document.c.file_name == NAME))
     return int(doc_id)
 
@@ -64,7 +75,11 @@ def test_upload_then_download_gives_the_same_bytes(site: Site) -> None:
     doc_id = _uploaded(site)
     row = _db(site, sa.select(document).where(document.c.id == doc_id))[0]._mapping
     assert (row["file_sha256"], row["file_size"], row["file_type"], row["file_path"]) == (
-        hashlib.sha256(PDF).hexdigest(), len(PDF), "application/pdf", None)
+        hashlib.sha256(PDF).hexdigest(),
+        len(PDF),
+        "application/pdf",
+        None,
+    )
     client = site.signed_in(COORDINATOR)
     page = client.get(f"/cases/{site.cases['early']}")
     link = f"/cases/{site.cases['early']}/documents/{doc_id}/file"
@@ -75,8 +90,11 @@ def test_upload_then_download_gives_the_same_bytes(site: Site) -> None:
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["content-disposition"] == (
-        f"attachment; filename=\"document-{doc_id}.pdf\"; filename*=UTF-8''{quote(NAME, safe='')}")
-    logged = _db(site, sa.select(access_log.c.user, access_log.c.what).where(access_log.c.what.like("doc get%")))
+        f"attachment; filename=\"document-{doc_id}.pdf\"; filename*=UTF-8''{quote(NAME, safe='')}"
+    )
+    logged = _db(
+        site, sa.select(access_log.c.user, access_log.c.what).where(access_log.c.what.like("doc get%"))
+    )
     assert [tuple(r) for r in logged] == [(COORDINATOR, f"doc get {site.cases['early']} {doc_id}")]
 
 
@@ -98,9 +116,11 @@ def test_upload_per_role(site: Site, role: str) -> None:
         page = client.get(f"/cases/{site.cases['early']}")
         assert 'enctype="multipart/form-data"' not in page.text
         csrf = _hidden(client.get("/").text, "csrf_token")
-        response = client.post(f"/cases/{site.cases['early']}/documents",
-                               data={"csrf_token": csrf, "version": "1", "kind": "pre_consultation_letter"},
-                               files={"file": (NAME, PDF, "application/pdf")})
+        response = client.post(
+            f"/cases/{site.cases['early']}/documents",
+            data={"csrf_token": csrf, "version": "1", "kind": "pre_consultation_letter"},
+            files={"file": (NAME, PDF, "application/pdf")},
+        )
         assert response.status_code in (403, 404) and _counts(site) == before
         return
     assert _upload(client, site.cases["early"], PDF).status_code == 303
@@ -127,11 +147,18 @@ def test_a_document_without_a_file_is_not_found(site: Site) -> None:
 def test_a_document_without_a_file_is_still_recorded_from_the_form(site: Site) -> None:
     client = site.signed_in(COORDINATOR)
     page = client.get(f"/cases/{site.cases['early']}")
-    fields = {"csrf_token": _hidden(page.text, "csrf_token"), "version": _hidden(page.text, "version"),
-              "kind": "pre_consultation_letter", "on": "2026-11-20"}
+    fields = {
+        "csrf_token": _hidden(page.text, "csrf_token"),
+        "version": _hidden(page.text, "version"),
+        "kind": "pre_consultation_letter",
+        "on": "2026-11-20",
+    }
     # a browser sends an empty file part when no file was chosen
-    response = client.post(f"/cases/{site.cases['early']}/documents", data=fields,
-                           files={"file": ("", b"", "application/octet-stream")})
+    response = client.post(
+        f"/cases/{site.cases['early']}/documents",
+        data=fields,
+        files={"file": ("", b"", "application/octet-stream")},
+    )
     assert response.status_code == 303
     assert _counts(site) == (1, 0)
 

@@ -26,9 +26,15 @@ FORMS = {
     "correction": ("corrections", {"seq": "1", "note": "x"}),
 }
 # the date fields of those forms, by the name the page gives them
-DATES = [("advance", "on", "効力発生日"), ("advance", "until", "新しい期限"), ("claim", "on", "申請日"),
-         ("decide", "on", "決定日"), ("reject", "on", "却下日"), ("record", "held_on", "実施日"),
-         ("document", "on", "書類の日付")]
+DATES = [
+    ("advance", "on", "効力発生日"),
+    ("advance", "until", "新しい期限"),
+    ("claim", "on", "申請日"),
+    ("decide", "on", "決定日"),
+    ("reject", "on", "却下日"),
+    ("record", "held_on", "実施日"),
+    ("document", "on", "書類の日付"),
+]
 
 
 def _alert(page: str) -> str:
@@ -51,13 +57,17 @@ def test_a_malformed_version_is_the_same_refusal_on_every_form(site: Site, raw: 
         response = _post(site, client, form, {"version": raw})
         assert response.status_code == 400, (form, response.status_code)
         alert = _alert(response.text)
-        assert f"フォームの版「{raw.strip()}」が正しくありません。ページを再読み込みしてください。" in alert, (form, alert)
+        assert (
+            f"フォームの版「{raw.strip()}」が正しくありません。ページを再読み込みしてください。" in alert
+        ), (form, alert)
         assert "whole number" not in alert and "Traceback" not in response.text
         assert f"<h1>{site.cases['monitoring']}" in response.text  # the case again
     assert snapshot(site) == before
 
 
-@pytest.mark.parametrize("text", ["2026-13-01", "2026-02-30", "yesterday", "きのう", "2026/13/25", "20261125"])  # 2026/11/25 is a date as offices type it
+@pytest.mark.parametrize(
+    "text", ["2026-13-01", "2026-02-30", "yesterday", "きのう", "2026/13/25", "20261125"]
+)  # 2026/11/25 is a date as offices type it
 def test_a_malformed_date_is_the_same_refusal_on_every_form(site: Site, text: str) -> None:
     client = site.signed_in(SUPERVISOR)
     before = snapshot(site)

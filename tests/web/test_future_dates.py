@@ -29,8 +29,10 @@ def test_a_document_dated_after_today_is_refused_in_japanese(site: Site) -> None
     from tests.web.conftest import csrf_of
 
     before = site.cli.ok("case", "show", case_id)
-    refused = client.post(f"/cases/{case_id}/documents", data={
-        "csrf_token": csrf_of(page), "version": str(version), "kind": "plan", "on": "2062-01-01"})
+    refused = client.post(
+        f"/cases/{case_id}/documents",
+        data={"csrf_token": csrf_of(page), "version": str(version), "kind": "plan", "on": "2062-01-01"},
+    )
     assert refused.status_code in (400, 422)
     assert "書類の日付（2062-01-01）が今日（2026-11-25）より後です。" in refused.text
     assert site.cli.ok("case", "show", case_id) == before
@@ -64,9 +66,16 @@ def test_a_supervisor_corrects_the_far_future_date_on_the_page(site: Site) -> No
     assert 'name="on" value=""' not in coordinator.split(f'name="seq" value="{seq}"')[-1].split("</form>")[0]
     client = site.signed_in(SUPERVISOR)
     fields = form_of(client.get(f"/cases/{case_id}").text, "corrections", seq=seq)
-    later = client.post(f"/cases/{case_id}/corrections", data=fields | {"note": "入力誤り", "on": "2026-11-26"})
-    assert later.status_code == 400 and "訂正後の日付（2026-11-26）が今日（2026-11-25）より後です。" in later.text
-    done = client.post(f"/cases/{case_id}/corrections", data=fields | {"note": "入力誤り", "on": "2026-11-22"})
+    later = client.post(
+        f"/cases/{case_id}/corrections", data=fields | {"note": "入力誤り", "on": "2026-11-26"}
+    )
+    assert (
+        later.status_code == 400
+        and "訂正後の日付（2026-11-26）が今日（2026-11-25）より後です。" in later.text
+    )
+    done = client.post(
+        f"/cases/{case_id}/corrections", data=fields | {"note": "入力誤り", "on": "2026-11-22"}
+    )
     assert done.status_code == 303, done.text[:300]
     shown = cli.ok("case", "show", case_id)
     assert (shown["state"], shown["accepted_on"]) == ("drafting", "2026-11-22")

@@ -21,8 +21,10 @@ from casetrack.web import money_forms
 from tests.conftest import ADMIN
 from tests.web.conftest import ACTOR, COORDINATOR, SUPERVISOR, Site
 
-DOWNLOADS = {"/cases/export.csv?stalled=1": "text/csv; charset=utf-8",
-             "/cases/export.xlsx?stalled=1": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+DOWNLOADS = {
+    "/cases/export.csv?stalled=1": "text/csv; charset=utf-8",
+    "/cases/export.xlsx?stalled=1": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @pytest.fixture
@@ -69,12 +71,17 @@ def test_head_of_an_export_makes_no_file(site: Site, made: list[str], path: str)
 @pytest.mark.parametrize("role", policy.ROLES)
 def test_head_of_an_export_is_refused_as_a_get_is(site: Site, made: list[str], role: str) -> None:
     client = site.signed_in(ACTOR[role])
-    for path in ("/cases/export.xlsx?overdue=1", "/cases/export.csv?coordinator=kato%21",
-                 "/cases/export.csv?overdue=2"):
+    for path in (
+        "/cases/export.xlsx?overdue=1",
+        "/cases/export.csv?coordinator=kato%21",
+        "/cases/export.csv?overdue=2",
+    ):
         head, get = client.head(path), client.get(path)
         assert head.status_code == get.status_code, (path, head.status_code, get.status_code)
-        assert "content-disposition" not in get.headers or head.headers["content-disposition"] == \
-            get.headers["content-disposition"]
+        assert (
+            "content-disposition" not in get.headers
+            or head.headers["content-disposition"] == get.headers["content-disposition"]
+        )
     may = policy.allows(role, "case.export")
     assert made == (["write_xlsx"] if may else [])  # the one good GET's, where it is allowed
 
@@ -94,16 +101,25 @@ def test_head_of_the_statement_renders_nothing(site: Site, made: list[str]) -> N
     assert head.headers["content-type"] == "text/html; charset=utf-8" and "content-length" not in head.headers
     assert made == []
     get = client.get(f"/cases/{case_id}/statement")
-    assert get.status_code == 200 and "支払決定明細書" in get.text and get.headers["content-type"] == head.headers[
-        "content-type"]
+    assert (
+        get.status_code == 200
+        and "支払決定明細書" in get.text
+        and get.headers["content-type"] == head.headers["content-type"]
+    )
     assert made == ["fee_statement"]
-    for user, target, status in ((SUPERVISOR, site.cases["other"], 404), (SUPERVISOR, "13-2026-9999", 404),
-                                 (ACTOR["admin"], case_id, 403)):
+    for user, target, status in (
+        (SUPERVISOR, site.cases["other"], 404),
+        (SUPERVISOR, "13-2026-9999", 404),
+        (ACTOR["admin"], case_id, 403),
+    ):
         other = site.signed_in(user)
         made.clear()
         head = other.head(f"/cases/{target}/statement")
         assert made == []
-        assert head.status_code == status == other.get(f"/cases/{target}/statement").status_code, (user, target)
+        assert head.status_code == status == other.get(f"/cases/{target}/statement").status_code, (
+            user,
+            target,
+        )
 
 
 @contextmanager
@@ -114,8 +130,9 @@ def _served(site: Site) -> Iterator[int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(site.app(), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(site.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -141,7 +158,9 @@ def test_head_over_http(site: Site, made: list[str]) -> None:
         head = conn.getresponse()
         assert head.status == 200 and head.read() == b""
         assert head.getheader("content-type") == DOWNLOADS["/cases/export.xlsx?stalled=1"]
-        assert head.getheader("content-disposition", "").startswith('attachment; filename="cases-2026-11-25.xlsx"')
+        assert head.getheader("content-disposition", "").startswith(
+            'attachment; filename="cases-2026-11-25.xlsx"'
+        )
         assert made == []
         conn.request("GET", "/cases/export.csv?stalled=1", headers=headers)
         get = conn.getresponse()

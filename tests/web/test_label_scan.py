@@ -42,9 +42,14 @@ def workflow_ids() -> dict[str, str]:
     for program, spec in all_workflows().items():
         if not program.isdigit():
             ids[program] = "program"
-        for kind, table in (("track", spec.tracks), ("state", spec.states), ("event", spec.events),
-                            ("document kind", spec.documents), ("fee component", spec.components),
-                            ("re-use ground", spec.reuse_grounds)):
+        for kind, table in (
+            ("track", spec.tracks),
+            ("state", spec.states),
+            ("event", spec.events),
+            ("document kind", spec.documents),
+            ("fee component", spec.components),
+            ("re-use ground", spec.reuse_grounds),
+        ):
             for key in table:
                 ids.setdefault(key, kind)
     for code in ORG_KINDS:
@@ -55,16 +60,21 @@ def workflow_ids() -> dict[str, str]:
 
 
 IDS = workflow_ids()
-_TOKEN = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(sorted(map(re.escape, IDS), key=len, reverse=True))
-                    + r")(?![A-Za-z0-9_])")
+_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9_])("
+    + "|".join(sorted(map(re.escape, IDS), key=len, reverse=True))
+    + r")(?![A-Za-z0-9_])"
+)
 _URL = re.compile(r"(?:https?://|/)[^\s　「」（）()<>]*|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
 
 
 def leaks(text: str) -> list[str]:
     """The ids in ``text`` (URLs and e-mail addresses taken out first), each with what it is and where."""
     text = _URL.sub(" ", text)
-    return [f"{m.group(1)} ({IDS[m.group(1)]}) in …{' '.join(text[max(0, m.start() - 25):m.end() + 25].split())}…"
-            for m in _TOKEN.finditer(text)]
+    return [
+        f"{m.group(1)} ({IDS[m.group(1)]}) in …{' '.join(text[max(0, m.start() - 25) : m.end() + 25].split())}…"
+        for m in _TOKEN.finditer(text)
+    ]
 
 
 class _Text(HTMLParser):
@@ -118,23 +128,35 @@ def xlsx_cells(data: bytes) -> Iterator[str]:
 def test_the_scanner_finds_an_id() -> None:
     """It can fail: an id in the text is found; in an attribute, a URL or a code column it is not."""
     assert leaks(page_text("<p>事前相談書 (pre_consultation_letter) がありません</p>")) == [
-        "pre_consultation_letter (document kind) in …事前相談書 (pre_consultation_letter) がありません…"]
-    assert [h.split(" in ")[0] for h in leaks(page_text("<td>monitoring_overdue</td><td>tax_accountant</td>"))] == [
-        "monitoring_overdue (finding code)", "tax_accountant (organisation kind)"]
-    assert leaks(page_text('<option value="plan">経営改善計画書</option><input type="hidden" name="event" '
-                           'value="apply"><a href="/cases?state=consultation">事前相談</a><script>var s="agreed"'
-                           "</script>")) == []
+        "pre_consultation_letter (document kind) in …事前相談書 (pre_consultation_letter) がありません…"
+    ]
+    assert [
+        h.split(" in ")[0] for h in leaks(page_text("<td>monitoring_overdue</td><td>tax_accountant</td>"))
+    ] == ["monitoring_overdue (finding code)", "tax_accountant (organisation kind)"]
+    assert (
+        leaks(
+            page_text(
+                '<option value="plan">経営改善計画書</option><input type="hidden" name="event" '
+                'value="apply"><a href="/cases?state=consultation">事前相談</a><script>var s="agreed"'
+                "</script>"
+            )
+        )
+        == []
+    )
     assert leaks("一覧 https://casetrack.example.jp/cases?state=drafting を見てください") == []
     assert leaks("planned, applies, monitoring2") == []  # whole tokens only
     assert list(csv_cells("状態,状態コード\n伴走支援中,monitoring\n".encode())) == ["状態", "伴走支援中"]
-    assert [h.split(" in ")[0] for h in leaks(" ".join(csv_cells("状態,状態コード\nmonitoring,monitoring\n".encode())))] == [
-        "monitoring (state)"]
+    assert [
+        h.split(" in ")[0]
+        for h in leaks(" ".join(csv_cells("状態,状態コード\nmonitoring,monitoring\n".encode())))
+    ] == ["monitoring (state)"]
 
 
 # -- the dashboard --------------------------------------------------------------------------------
 
+
 def _get_routes(app: Any) -> set[str]:
-    return {r.path for r in app.routes if "GET" in (getattr(r, "methods", None) or ()) }
+    return {r.path for r in app.routes if "GET" in (getattr(r, "methods", None) or ())}
 
 
 def _pages(site: Site, money_case: str) -> dict[str, str]:
@@ -145,8 +167,9 @@ def _pages(site: Site, money_case: str) -> dict[str, str]:
     site.cli.ok("monitoring", "record", money_case, "1", "--held-on", "2026-04-20")
     site.cli.ok("monitoring", "waive", money_case, "2", "--reason", "事業者の休業")
     site.cli.ok("doc", "add", money_case, "monitoring_report", "--session", "1", "--on", "2026-04-20")
-    rejected = site.cli.ok("fee", "claim", money_case, "monitoring", "--fee", "150000", "--session", "1",
-                           "--on", "2026-05-01")["id"]
+    rejected = site.cli.ok(
+        "fee", "claim", money_case, "monitoring", "--fee", "150000", "--session", "1", "--on", "2026-05-01"
+    )["id"]
     site.cli.ok("fee", "reject", money_case, str(rejected), "--reason", "書類の不備", "--on", "2026-05-02")
     site.cli.ok("fee", "claim", money_case, "guarantee_release", "--fee", "90000", "--on", "2026-06-01")
     cases = [*site.cases.values(), money_case]
@@ -155,8 +178,13 @@ def _pages(site: Site, money_case: str) -> dict[str, str]:
     urls = {
         "/": ["/", "/?council=13"],
         "/me": ["/me"],
-        "/cases": ["/cases", "/cases?state=consultation", "/cases?program=405", "/cases?q=みどり",
-                   "/cases?include_closed=1"],
+        "/cases": [
+            "/cases",
+            "/cases?state=consultation",
+            "/cases?program=405",
+            "/cases?q=みどり",
+            "/cases?include_closed=1",
+        ],
         "/cases/export.csv": ["/cases/export.csv"],
         "/cases/export.xlsx": ["/cases/export.xlsx"],
         "/cases/{case_id}": [f"/cases/{c}" for c in cases] + ["/cases/13-2099-9999"],
@@ -165,8 +193,10 @@ def _pages(site: Site, money_case: str) -> dict[str, str]:
         "/cases/{case_id}/documents/{doc_id:int}/file": [],  # the stored file itself: not a page
         "/cases/new": ["/cases/new", "/cases/new?program=405"],
         "/cases/new/companies": ["/cases/new/companies?company_q=みどり"],
-        "/cases/new/orgs": ["/cases/new/orgs?part=support&support_q=み&support_lead=1",
-                            "/cases/new/orgs?part=lender&lender_q=銀行&lender=3&lender_main=3&guaranteed=3"],
+        "/cases/new/orgs": [
+            "/cases/new/orgs?part=support&support_q=み&support_lead=1",
+            "/cases/new/orgs?part=lender&lender_q=銀行&lender=3&lender_main=3&guaranteed=3",
+        ],
         "/companies": ["/companies", "/companies?q=みどり"],
         "/companies/new": ["/companies/new"],
         "/companies/{record_id:int}": [f"/companies/{company}"],
@@ -215,8 +245,14 @@ def _refusals(site: Site, money_case: str) -> dict[str, str]:
     post(early, "/advance", {"event": "accept", "on": "2026-11-25"})  # not in this state
     post(early, "/advance", {"event": "withdraw", "on": "2026-11-25"})  # no reason
     post(money_case, "/claims", {"component": "plan", "fee": "100000", "session": "", "on": "2026-11-25"})
-    post(money_case, "/claims", {"component": "monitoring", "fee": "100000", "session": "", "on": "2026-11-25"})
-    post(money_case, "/claims", {"component": "monitoring", "fee": "100000", "session": "2", "on": "2026-11-25"})
+    post(
+        money_case, "/claims", {"component": "monitoring", "fee": "100000", "session": "", "on": "2026-11-25"}
+    )
+    post(
+        money_case,
+        "/claims",
+        {"component": "monitoring", "fee": "100000", "session": "2", "on": "2026-11-25"},
+    )
     post(monitoring, "/sessions/1/waive", {"reason": ""})
     post(early, "/documents", {"kind": "pre_consultation_letter", "on": "2026-12-25"})  # a future date
     post(early, "/estimates", {"estimate.plan": "abc"})
@@ -232,30 +268,67 @@ def test_no_page_shows_an_id_where_a_label_exists(site: Site) -> None:
 
 # -- e-mails, exports, the fee statement ------------------------------------------------------------
 
+
 def test_no_email_shows_an_id() -> None:
     found = {}
     for program, item, rung, role, day, name in golden.CASES:
         spec = all_workflows()[program]
         template = next(r.template for r in spec.reminders[item].rungs if r.id == rung)
         row = golden._row(program)
-        c = rem.Candidate(key="k", case_id="13-2026-0001", item=item, item_ref="13-2026-0001#1", rung=rung,
-                          due_on=golden._anchor(item), send_on=day, role=role, template=template,
-                          context=rem.ItemContext(spec, row, BusinessCalendar()), to_addr="x@example.jp",
-                          to_name="x")
+        c = rem.Candidate(
+            key="k",
+            case_id="13-2026-0001",
+            item=item,
+            item_ref="13-2026-0001#1",
+            rung=rung,
+            due_on=golden._anchor(item),
+            send_on=day,
+            role=role,
+            template=template,
+            context=rem.ItemContext(spec, row, BusinessCalendar()),
+            to_addr="x@example.jp",
+            to_name="x",
+        )
         subject, body = rem._render(c, day, golden.COUNCILS)
         if hits := leaks(subject + "\n" + body):
             found[name] = hits
     from casetrack.domain.findings import Finding
 
-    finding = Finding._make([{"case": "13-2026-0001", "council": "13", "state": "agreed", "code": "monitoring_overdue",
-                              "since": dt.date(2027, 5, 6), "days": 8, "waiting_on": "support_org",
-                              "message": "伴走支援 第1回が期限を8日過ぎています"}.get(f) for f in Finding._fields])
-    text = render("email/weekly_digest.txt.j2", recipient={"name": "佐藤 花子", "login": "sato"},
-                  base_url="https://casetrack.example.jp", today=dt.date(2027, 5, 14), week_label="2027年第19週",
-                  open_cases=3, horizon_days=14, findings=[finding], companies={"13-2026-0001": "株式会社みどり工房"},
-                  codes={"monitoring_overdue": "伴走支援の遅れ"},
-                  upcoming=[{"due_on": dt.date(2027, 5, 20), "case_id": "13-2026-0002", "company_name": "喫茶ひまわり",
-                             "seq": 2}])
+    finding = Finding._make(
+        [
+            {
+                "case": "13-2026-0001",
+                "council": "13",
+                "state": "agreed",
+                "code": "monitoring_overdue",
+                "since": dt.date(2027, 5, 6),
+                "days": 8,
+                "waiting_on": "support_org",
+                "message": "伴走支援 第1回が期限を8日過ぎています",
+            }.get(f)
+            for f in Finding._fields
+        ]
+    )
+    text = render(
+        "email/weekly_digest.txt.j2",
+        recipient={"name": "佐藤 花子", "login": "sato"},
+        base_url="https://casetrack.example.jp",
+        today=dt.date(2027, 5, 14),
+        week_label="2027年第19週",
+        open_cases=3,
+        horizon_days=14,
+        findings=[finding],
+        companies={"13-2026-0001": "株式会社みどり工房"},
+        codes={"monitoring_overdue": "伴走支援の遅れ"},
+        upcoming=[
+            {
+                "due_on": dt.date(2027, 5, 20),
+                "case_id": "13-2026-0002",
+                "company_name": "喫茶ひまわり",
+                "seq": 2,
+            }
+        ],
+    )
     subject, body = split_rendered(text)
     if hits := leaks(subject + "\n" + body):
         found["weekly_digest"] = hits

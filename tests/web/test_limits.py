@@ -38,19 +38,29 @@ def test_a_too_large_form_is_413_and_writes_nothing(site: Site) -> None:
     page = client.get(f"/cases/{case_id}").text
     before = site.cli.ok("case", "show", case_id)
     # the estimates form (document uploads have their own, larger limit: [files] max_mb, tests/web/test_files.py)
-    form = {"csrf_token": csrf_of(page), "version": str(before["version"]), "estimate.plan": "1500000",
-            "padding": "x" * 20_000}
+    form = {
+        "csrf_token": csrf_of(page),
+        "version": str(before["version"]),
+        "estimate.plan": "1500000",
+        "padding": "x" * 20_000,
+    }
     response = client.post(f"/cases/{case_id}/estimates", data=form)
     assert response.status_code == 413
-    assert "送信された内容が大きすぎます（上限 10,000 バイト）" in response.text and "内部エラー" not in response.text
+    assert (
+        "送信された内容が大きすぎます（上限 10,000 バイト）" in response.text
+        and "内部エラー" not in response.text
+    )
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
         yield b"csrf_token=" + csrf_of(page).encode() + b"&estimate.plan=1500000&padding="
         for _ in range(30):
             yield b"y" * 1000
 
-    streamed = client.post(f"/cases/{case_id}/estimates", content=chunks(),
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    streamed = client.post(
+        f"/cases/{case_id}/estimates",
+        content=chunks(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert streamed.status_code == 413
     assert site.cli.ok("case", "show", case_id) == before
     assert client.post(f"/cases/{case_id}/estimates", data={**form, "padding": ""}).status_code == 303
@@ -68,9 +78,24 @@ def server(site: Site, tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[s
     config.write_text("[web]\nbody_timeout_seconds = 1\nmax_body_bytes = 10000\n", encoding="utf-8")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRACK_")}
-    proc = subprocess.Popen([sys.executable, "-m", "casetrack", "--db", site.db_url, "--config", str(config),
-                             "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "casetrack",
+            "--db",
+            site.db_url,
+            "--config",
+            str(config),
+            "serve",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -87,11 +112,15 @@ def server(site: Site, tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[s
             proc.communicate(timeout=20)
 
 
-HEAD = ("POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-        "Content-Length: {length}\r\n\r\n")
+HEAD = (
+    "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    "Content-Length: {length}\r\n\r\n"
+)
 
 
-def test_slow_bodies_are_cut_off_and_disconnects_log_one_line(server: tuple[int, subprocess.Popen[str]]) -> None:
+def test_slow_bodies_are_cut_off_and_disconnects_log_one_line(
+    server: tuple[int, subprocess.Popen[str]],
+) -> None:
     port, proc = server
     # a body that trickles: cut off about 1 s after its last chunk, with a 408
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:

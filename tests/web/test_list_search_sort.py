@@ -23,13 +23,35 @@ def kana(site: Site) -> dict[str, str]:
     of them withdrawn (closed, not 進行中)."""
     cli = site.cli
     sakura = cli.ok("company", "add", "--name", "サクラ精工株式会社", "--fiscal-year-end-month", "3")["id"]
-    abc = cli.ok("company", "add", "--name", "ＡＢＣ商事", "--corporate-number", "7010001008844",
-                 "--fiscal-year-end-month", "3")["id"]
+    abc = cli.ok(
+        "company",
+        "add",
+        "--name",
+        "ＡＢＣ商事",
+        "--corporate-number",
+        "7010001008844",
+        "--fiscal-year-end-month",
+        "3",
+    )["id"]
     out = {}
     for key, company, on in (("sakura", sakura, "2026-10-05"), ("abc", abc, "2026-10-06")):
-        out[key] = cli.ok("case", "open", "--program", "early", "--council", "13", "--company", str(company),
-                          "--support-org", str(site.world.tax), "--lender", f"{site.world.bank_main}:main",
-                          "--on", on, today=on)["id"]
+        out[key] = cli.ok(
+            "case",
+            "open",
+            "--program",
+            "early",
+            "--council",
+            "13",
+            "--company",
+            str(company),
+            "--support-org",
+            str(site.world.tax),
+            "--lender",
+            f"{site.world.bank_main}:main",
+            "--on",
+            on,
+            today=on,
+        )["id"]
     cli.ok("case", "advance", out["abc"], "withdraw", "--reason", "事業者の申出", "--on", "2026-11-01")
     return out
 
@@ -41,15 +63,28 @@ def test_fold_by_hand() -> None:
     assert fold("ヴ") == "ゔ"
 
 
-@pytest.mark.parametrize(("q", "which"), [
-    ("さくら", ["sakura"]), ("サクラ", ["sakura"]), ("ｻｸﾗ", ["sakura"]), ("精工", ["sakura"]),
-    ("abc", ["abc"]), ("ＡＢＣ", ["abc"]), ("Abc", ["abc"]), ("ａｂｃ商事", ["abc"]),
-    ("７０１０００１００８８４４", ["abc"]), ("7010001008844", ["abc"]),  # 法人番号, full-width digits too
-    ("みどり", ["early"]), ("ミドリ", ["early"]), ("ﾐﾄﾞﾘ", ["early"]),  # 株式会社みどり工房; ﾄﾞ → ド → ど
-    ("さくら銀行", []),  # a bank is not a company
-])
-def test_search_folds_on_the_page_and_on_the_cli(site: Site, kana: dict[str, str], q: str,
-                                                 which: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("q", "which"),
+    [
+        ("さくら", ["sakura"]),
+        ("サクラ", ["sakura"]),
+        ("ｻｸﾗ", ["sakura"]),
+        ("精工", ["sakura"]),
+        ("abc", ["abc"]),
+        ("ＡＢＣ", ["abc"]),
+        ("Abc", ["abc"]),
+        ("ａｂｃ商事", ["abc"]),
+        ("７０１０００１００８８４４", ["abc"]),
+        ("7010001008844", ["abc"]),  # 法人番号, full-width digits too
+        ("みどり", ["early"]),
+        ("ミドリ", ["early"]),
+        ("ﾐﾄﾞﾘ", ["early"]),  # 株式会社みどり工房; ﾄﾞ → ド → ど
+        ("さくら銀行", []),  # a bank is not a company
+    ],
+)
+def test_search_folds_on_the_page_and_on_the_cli(
+    site: Site, kana: dict[str, str], q: str, which: list[str]
+) -> None:
     every = {**site.cases, **kana}
     expected = sorted(every[w] for w in which)
     page = site.signed_in(SUPERVISOR).get("/cases", params={"q": q})

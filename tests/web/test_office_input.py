@@ -42,9 +42,10 @@ def test_a_case_id_without_its_zeros(site: Site) -> None:
     client = site.signed_in(SUPERVISOR)
     case_id = site.cases["early"]  # 13-2026-0001 style: council, year, number
     council, year, number = case_id.split("-")
-    for typed in (f"{council}-{year}-{int(number)}", "１３－" + year.translate(str.maketrans("0123456789",
-                                                                                             "０１２３４５６７８９"))
-                  + f"－{int(number)}"):
+    for typed in (
+        f"{council}-{year}-{int(number)}",
+        "１３－" + year.translate(str.maketrans("0123456789", "０１２３４５６７８９")) + f"－{int(number)}",
+    ):
         moved = client.get(f"/cases/{quote(typed)}?done=estimates")
         assert moved.status_code == 308, typed
         assert moved.headers["location"] == f"/cases/{case_id}?done=estimates"
@@ -53,9 +54,14 @@ def test_a_case_id_without_its_zeros(site: Site) -> None:
     statement = client.get(f"/cases/{short}/statement")
     assert statement.status_code == 308 and statement.headers["location"] == f"/cases/{case_id}/statement"
     # a form posted to the short id acts on the case
-    done = client.post(f"/cases/{short}/estimates", data={"csrf_token": token_of(page_of(client, case_id)),
-                                                          "version": version_of(site, case_id),
-                                                          "estimate.plan": "999,999"})
+    done = client.post(
+        f"/cases/{short}/estimates",
+        data={
+            "csrf_token": token_of(page_of(client, case_id)),
+            "version": version_of(site, case_id),
+            "estimate.plan": "999,999",
+        },
+    )
     assert done.status_code == 303 and done.headers["location"] == f"/cases/{case_id}?done=estimates"
     assert _estimates(site, case_id)["plan"] == 999_999
     missing = client.get(f"/cases/{council}-{year}-{int(number) + 500}")
@@ -66,17 +72,32 @@ def test_a_letter_by_its_kind_label_and_its_bank_by_name(site: Site) -> None:
     client = site.signed_in(SUPERVISOR)
     case_id = site.cases["early"]
     before = snapshot(site)
-    unknown = _post(site, client, case_id, "/documents", {"kind": "事前相談書", "lender": "みずほ銀行",
-                                                         "on": "2026-11-20"})
+    unknown = _post(
+        site,
+        client,
+        case_id,
+        "/documents",
+        {"kind": "事前相談書", "lender": "みずほ銀行", "on": "2026-11-20"},
+    )
     assert unknown.status_code == 400
-    assert "金融機関「みずほ銀行」はこの案件の金融機関にありません（この案件の金融機関：さくら銀行）" in unknown.text
+    assert (
+        "金融機関「みずほ銀行」はこの案件の金融機関にありません（この案件の金融機関：さくら銀行）"
+        in unknown.text
+    )
     assert snapshot(site) == before
-    done = _post(site, client, case_id, "/documents", {"kind": "事前相談書", "lender": "さくら銀行",
-                                                      "on": "２０２６年１１月２０日"})
+    done = _post(
+        site,
+        client,
+        case_id,
+        "/documents",
+        {"kind": "事前相談書", "lender": "さくら銀行", "on": "２０２６年１１月２０日"},
+    )
     assert done.status_code == 303, done.text[:500]
     assert done.headers["location"] == f"/cases/{case_id}?done=document.pre_consultation_letter"
     assert "「事前相談書」を記録しました" in client.get(done.headers["location"]).text
-    (doc,) = [d for d in site.cli.ok("case", "show", case_id)["documents"] if d["kind"] == "pre_consultation_letter"]
+    (doc,) = [
+        d for d in site.cli.ok("case", "show", case_id)["documents"] if d["kind"] == "pre_consultation_letter"
+    ]
     assert (doc["lender_id"], doc["on"]) == (site.world.bank_main, "2026-11-20")
 
 
@@ -86,16 +107,30 @@ def test_a_claim_by_component_label_with_full_width_figures(site: Site) -> None:
     site.cli.ok("doc", "add", case_id, "monitoring_report", "--session", "1", "--on", "2026-04-20")
     client = site.signed_in(SUPERVISOR)
     before = snapshot(site)
-    refused = _post(site, client, case_id, "/claims", {"component": "伴走支援費用", "fee": "165,001",
-                                                       "session": "١", "on": "2026-05-01"})
+    refused = _post(
+        site,
+        client,
+        case_id,
+        "/claims",
+        {"component": "伴走支援費用", "fee": "165,001", "session": "١", "on": "2026-05-01"},
+    )
     assert refused.status_code == 400 and "伴走支援の回「١」は回の番号ではありません" in refused.text
     assert snapshot(site) == before
-    done = _post(site, client, case_id, "/claims", {"component": "伴走支援費用", "fee": "１６５，００１円",
-                                                    "session": "１", "on": "2026/5/1"})
+    done = _post(
+        site,
+        client,
+        case_id,
+        "/claims",
+        {"component": "伴走支援費用", "fee": "１６５，００１円", "session": "１", "on": "2026/5/1"},
+    )
     assert done.status_code == 303, re.findall(r'role="alert".*?</div>', done.text, re.S)
     new = max(claims(site, case_id).values(), key=lambda c: c["id"])
-    assert (new["component"], new["fee"], new["session"], new["claimed_on"]) == ("monitoring", 165_001, 1,
-                                                                                 "2026-05-01")
+    assert (new["component"], new["fee"], new["session"], new["claimed_on"]) == (
+        "monitoring",
+        165_001,
+        1,
+        "2026-05-01",
+    )
 
 
 def _listed(client: Any, query: str) -> tuple[int, list[str]]:
@@ -119,12 +154,17 @@ def test_case_list_filters_by_label_or_code(site: Site) -> None:
     shown = client.get("/cases?state=" + quote("事前相談")).text
     assert '<option value="consultation" selected>' in shown  # the form shows what the label chose
     ambiguous = client.get("/cases?track=" + quote("通常枠"))
-    assert ambiguous.status_code == 400 and "枠「通常枠」はどの事業にもあります。事業も選んでください。" in ambiguous.text
-    for query, message in (("state=monitorin", "状態「monitorin」はありません"),
-                           ("state=" + quote("伴走中"), "状態「伴走中」はありません"),
-                           ("program=early&state=" + quote("金融機関調整中"), "状態「金融機関調整中」は"),
-                           ("track=" + quote("特別枠"), "枠「特別枠」はありません"),
-                           ("program=" + quote("再生支援"), "事業「再生支援」はありません")):
+    assert (
+        ambiguous.status_code == 400
+        and "枠「通常枠」はどの事業にもあります。事業も選んでください。" in ambiguous.text
+    )
+    for query, message in (
+        ("state=monitorin", "状態「monitorin」はありません"),
+        ("state=" + quote("伴走中"), "状態「伴走中」はありません"),
+        ("program=early&state=" + quote("金融機関調整中"), "状態「金融機関調整中」は"),
+        ("track=" + quote("特別枠"), "枠「特別枠」はありません"),
+        ("program=" + quote("再生支援"), "事業「再生支援」はありません"),
+    ):
         refused = client.get("/cases?" + query)
         assert refused.status_code == 400 and message in refused.text, query
     exported = client.get("/cases/export.csv?state=" + quote("事前相談"))

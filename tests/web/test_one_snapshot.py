@@ -65,7 +65,10 @@ def counted(url: str) -> Iterator[Counted]:
 
 def test_the_case_page_is_one_read(site: Site) -> None:
     case_id = holdback_case(site)  # claims, a ledger entry, sessions, documents, lenders, agreements
-    for user in (SUPERVISOR, COORDINATOR):  # the supervisor's page also offers 担当替え (the staff read with it)
+    for user in (
+        SUPERVISOR,
+        COORDINATOR,
+    ):  # the supervisor's page also offers 担当替え (the staff read with it)
         client = site.signed_in(user)
         with counted(site.db_url) as seen:
             page = client.get(f"/cases/{case_id}")
@@ -100,8 +103,13 @@ def test_the_record_and_calendar_pages_are_one_read_each(site: Site) -> None:
     read, the staff's display names for the header; a company's page logs its reading (one write)."""
     w = site.world
     client = site.signed_in(SUPERVISOR)
-    for url, writes in (("/calendar", 0), (f"/companies/{w.company}", 1), (f"/companies/{w.company}/history", 0),
-                        (f"/orgs/{w.bank_main}", 0), (f"/orgs/{w.bank_main}/history", 0)):
+    for url, writes in (
+        ("/calendar", 0),
+        (f"/companies/{w.company}", 1),
+        (f"/companies/{w.company}/history", 0),
+        (f"/orgs/{w.bank_main}", 0),
+        (f"/orgs/{w.bank_main}/history", 0),
+    ):
         with counted(site.db_url) as seen:
             page = client.get(url)
         assert page.status_code == 200, (url, page.text[:300])

@@ -31,12 +31,28 @@ def _expected_read(role: str, own: bool) -> int:
 def _dead_letter(site: Site, case_id: str) -> None:
     now = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)
     with sa.create_engine(site.db_url).begin() as conn:
-        conn.execute(sa.insert(Outbox.__table__).values(
-            key=f"test:{case_id}:dead", case_id=case_id, item="session", item_ref=f"{case_id}#1", rung="due",
-            due_on=dt.date(2026, 11, 24), send_on=dt.date(2026, 11, 24), recipient_role="support_org",
-            to_addr="office@minato-tax.example.jp", to_name="みなと税理士法人", subject="伴走支援のお知らせ",
-            body="本文", message_id="<dead@test>", status="dead", attempts=1, next_attempt_at=now,
-            last_error="550 5.1.1 mailbox unavailable", created_at=now))
+        conn.execute(
+            sa.insert(Outbox.__table__).values(
+                key=f"test:{case_id}:dead",
+                case_id=case_id,
+                item="session",
+                item_ref=f"{case_id}#1",
+                rung="due",
+                due_on=dt.date(2026, 11, 24),
+                send_on=dt.date(2026, 11, 24),
+                recipient_role="support_org",
+                to_addr="office@minato-tax.example.jp",
+                to_name="みなと税理士法人",
+                subject="伴走支援のお知らせ",
+                body="本文",
+                message_id="<dead@test>",
+                status="dead",
+                attempts=1,
+                next_attempt_at=now,
+                last_error="550 5.1.1 mailbox unavailable",
+                created_at=now,
+            )
+        )
 
 
 def _section(html: str, ident: str) -> str | None:
@@ -45,6 +61,7 @@ def _section(html: str, ident: str) -> str | None:
 
 
 # -- every route × every role ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ROLES)
 def test_today_for_every_role(site: Site, role: str) -> None:
@@ -58,11 +75,15 @@ def test_today_for_every_role(site: Site, role: str) -> None:
             assert findings is None and _section(page.text, "findings-pick") is not None
             findings = _section(client.get("/?council=13").text, "findings")
         assert findings is not None and site.cases["early"] in findings and "停滞" in findings
-        assert "<th>事業者</th>" in findings and '<td data-label="事業者">株式会社みどり工房</td>' in findings  # the early case's company
+        assert (
+            "<th>事業者</th>" in findings and '<td data-label="事業者">株式会社みどり工房</td>' in findings
+        )  # the early case's company
         assert "「事前相談」のまま85日経過しています" in findings
         sessions = _section(page.text, "sessions")
         assert sessions is not None and site.cases["monitoring"] in sessions
-        assert "2026-12-15" in sessions and "令和8年12月15日" in sessions and "株式会社あさひ製作所" in sessions
+        assert (
+            "2026-12-15" in sessions and "令和8年12月15日" in sessions and "株式会社あさひ製作所" in sessions
+        )
         chart = _section(page.text, "by-state")
         assert chart is not None and "<svg" in chart and "事前相談" in chart and "伴走支援中" in chart
     else:
@@ -135,8 +156,16 @@ def test_advance_for_every_role(site: Site, role: str, own: bool) -> None:
     client = site.signed_in(ACTOR[role])
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
     before = site.cli.ok("case", "history", case_id, user="honbu")
-    response = client.post(f"/cases/{case_id}/advance", data={
-        "csrf_token": csrf, "event": "withdraw", "version": "1", "on": "2026-11-25", "reason": "事業者の申出"})
+    response = client.post(
+        f"/cases/{case_id}/advance",
+        data={
+            "csrf_token": csrf,
+            "event": "withdraw",
+            "version": "1",
+            "on": "2026-11-25",
+            "reason": "事業者の申出",
+        },
+    )
     if not policy.allows(role, policy.event_action("withdraw")):
         expected = 403
     elif not own and policy.REACH[role] == policy.OWN:
@@ -152,6 +181,7 @@ def test_advance_for_every_role(site: Site, role: str, own: bool) -> None:
 
 # -- Today ---------------------------------------------------------------------------------------
 
+
 def test_state_chart_counts_open_cases(site: Site) -> None:
     page = site.signed_in(ACTOR["supervisor"]).get("/")
     chart = _section(page.text, "by-state") or ""
@@ -163,25 +193,29 @@ def test_state_chart_counts_open_cases(site: Site) -> None:
 
 # -- the case list -----------------------------------------------------------------------------
 
+
 def _ids(html: str) -> list[str]:
     return re.findall(r'<td[^>]*><a href="/cases/([^"]+)">', html)
 
 
-@pytest.mark.parametrize(("query", "which"), [
-    ("program=early", ["early"]),
-    ("program=405", ["monitoring"]),
-    ("state=consultation", ["early"]),
-    ("state=monitoring&program=405", ["monitoring"]),
-    (f"coordinator={COORDINATOR}", ["early", "monitoring"]),
-    ("coordinator=nobody", []),
-    ("q=みどり", ["early"]),
-    ("q=あさひ製作所", ["monitoring"]),
-    ("q=1180301018771", ["early"]),
-    ("q=1180-3010-18771", ["early"]),
-    ("q=%25", []),  # a literal %, not a wildcard
-    ("q=_", []),
-    ("program=&state=&q=", ["monitoring", "early"]),
-])
+@pytest.mark.parametrize(
+    ("query", "which"),
+    [
+        ("program=early", ["early"]),
+        ("program=405", ["monitoring"]),
+        ("state=consultation", ["early"]),
+        ("state=monitoring&program=405", ["monitoring"]),
+        (f"coordinator={COORDINATOR}", ["early", "monitoring"]),
+        ("coordinator=nobody", []),
+        ("q=みどり", ["early"]),
+        ("q=あさひ製作所", ["monitoring"]),
+        ("q=1180301018771", ["early"]),
+        ("q=1180-3010-18771", ["early"]),
+        ("q=%25", []),  # a literal %, not a wildcard
+        ("q=_", []),
+        ("program=&state=&q=", ["monitoring", "early"]),
+    ],
+)
 def test_case_list_filters_and_search(site: Site, query: str, which: list[str]) -> None:
     page = site.signed_in(ACTOR["supervisor"]).get(f"/cases?{query}")
     assert page.status_code == 200
@@ -190,10 +224,45 @@ def test_case_list_filters_and_search(site: Site, query: str, which: list[str]) 
 
 def test_case_list_pages_through_many_cases(site: Site, tmp_path: Path) -> None:
     path = tmp_path / "many.csv"
-    header = ["案件番号", "事業", "枠", "協議会", "事業者", "法人番号", "決算月", "状態コード", "状態の開始日", "担当",
-              "代表認定支援機関", "金融機関", "メイン行", "受付日", "利用決定日", "計画日"]
-    rows = [["", "early", "standard", "13", f"株式会社テスト{i:03d}", "", "3", "drafting", "2026-06-01", "",
-             "みなと税理士法人", "さくら銀行", "さくら銀行", "2026-05-01", "2026-06-01", ""] for i in range(60)]
+    header = [
+        "案件番号",
+        "事業",
+        "枠",
+        "協議会",
+        "事業者",
+        "法人番号",
+        "決算月",
+        "状態コード",
+        "状態の開始日",
+        "担当",
+        "代表認定支援機関",
+        "金融機関",
+        "メイン行",
+        "受付日",
+        "利用決定日",
+        "計画日",
+    ]
+    rows = [
+        [
+            "",
+            "early",
+            "standard",
+            "13",
+            f"株式会社テスト{i:03d}",
+            "",
+            "3",
+            "drafting",
+            "2026-06-01",
+            "",
+            "みなと税理士法人",
+            "さくら銀行",
+            "さくら銀行",
+            "2026-05-01",
+            "2026-06-01",
+            "",
+        ]
+        for i in range(60)
+    ]
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([header, *rows])
     site.cli.ok("import", "cases", str(path))
@@ -210,11 +279,23 @@ def test_case_list_pages_through_many_cases(site: Site, tmp_path: Path) -> None:
     assert beyond.status_code == 200 and _ids(beyond.text) == []
 
 
-@pytest.mark.parametrize("query", [
-    "page=x", "page=0", "page=-1", "page=1.5", "page=99999999", "page=" + "9" * 40,
-    "program=nope", "state=nope", "program=early&state=negotiating",
-    "coordinator=a%20b", "coordinator=" + "x" * 65, "q=" + "あ" * 101,
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=x",
+        "page=0",
+        "page=-1",
+        "page=1.5",
+        "page=99999999",
+        "page=" + "9" * 40,
+        "program=nope",
+        "state=nope",
+        "program=early&state=negotiating",
+        "coordinator=a%20b",
+        "coordinator=" + "x" * 65,
+        "q=" + "あ" * 101,
+    ],
+)
 def test_bad_query_parameters_give_a_400_page(site: Site, query: str) -> None:
     page = site.signed_in(ACTOR["supervisor"]).get(f"/cases?{query}")
     assert page.status_code == 400
@@ -227,10 +308,13 @@ def test_unknown_page_and_wrong_method_are_pages_too(site: Site) -> None:
     page = client.get("/nowhere")
     assert page.status_code == 404 and "このページはありません" in page.text
     wrong = client.get("/logout")
-    assert wrong.status_code == 405 and "この方法では使えません" in wrong.text and "Traceback" not in wrong.text
+    assert (
+        wrong.status_code == 405 and "この方法では使えません" in wrong.text and "Traceback" not in wrong.text
+    )
 
 
 # -- the case page ----------------------------------------------------------------------------
+
 
 def test_case_page_shows_the_whole_case(site: Site) -> None:
     client = site.signed_in(ACTOR["supervisor"])
@@ -238,8 +322,17 @@ def test_case_page_shows_the_whole_case(site: Site) -> None:
     assert page.status_code == 200
     html = page.text
     header = _section(html, "header") or ""
-    for text in ("早期経営改善計画策定支援／通常枠", "事前相談", "2026-09-01", "令和8年9月1日", "法人番号 1180301018771",
-                 "kato", "2022-04-01", "みなと税理士法人（代表）", "さくら銀行（メイン）"):
+    for text in (
+        "早期経営改善計画策定支援／通常枠",
+        "事前相談",
+        "2026-09-01",
+        "令和8年9月1日",
+        "法人番号 1180301018771",
+        "kato",
+        "2022-04-01",
+        "みなと税理士法人（代表）",
+        "さくら銀行（メイン）",
+    ):
         assert text in header, text
     events = _section(html, "events") or ""
     assert 'name="event" value="withdraw"' in events  # possible now: a form
@@ -257,10 +350,15 @@ def test_case_page_shows_monitoring_sessions(site: Site) -> None:
     page = site.signed_in(ACTOR["hq"]).get(f"/cases/{site.cases['monitoring']}")
     sessions = _section(page.text, "monitoring") or ""
     assert page.status_code == 200
-    assert "第1回" in sessions and "2026-12-15" in sessions and "令和8年12月15日" in sessions and "予定" in sessions
+    assert (
+        "第1回" in sessions
+        and "2026-12-15" in sessions
+        and "令和8年12月15日" in sessions
+        and "予定" in sessions
+    )
     assert sessions.count("第") >= 6  # six sessions over 36 months
     assert "伴走支援中" in (_section(page.text, "header") or "")
-    assert "name=\"event\"" not in page.text  # hq changes nothing: no forms
+    assert 'name="event"' not in page.text  # hq changes nothing: no forms
 
 
 def test_reading_needs_no_javascript(site: Site) -> None:
@@ -270,8 +368,12 @@ def test_reading_needs_no_javascript(site: Site) -> None:
     for path in ("/", "/cases", f"/cases/{site.cases['early']}"):
         html = client.get(path).text
         scripts = re.findall(r"<script[^>]*>", html)
-        assert scripts == ['<script src="/static/htmx-2.0.4.min.js" defer>',
-                           '<script src="/static/casetrack.js" defer>']
-        assert "<noscript" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+        assert scripts == [
+            '<script src="/static/htmx-2.0.4.min.js" defer>',
+            '<script src="/static/casetrack.js" defer>',
+        ]
+        assert "<noscript" not in html and "http://" not in html.replace(
+            'xmlns="http://www.w3.org/2000/svg"', ""
+        )
     form = client.get("/cases").text
     assert '<form method="get" action="/cases"' in form  # the filters work as a plain form too

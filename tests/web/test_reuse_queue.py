@@ -9,20 +9,82 @@ from tests.web.conftest import COORDINATOR, SUPERVISOR, Site
 
 def _reuse_case(site: Site) -> tuple[str, str]:
     cli, w = site.cli, site.world
-    first = str(cli.ok("case", "open", "--program", "405", "--track", "regular", "--council", "13", "--company",
-                       str(w.company), "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main",
-                       "--lender", f"{w.bank_second}:guaranteed", "--coordinator", COORDINATOR,
-                       "--estimate", "plan=300000", "--estimate", "monitoring=100000", "--on", "2025-04-01",
-                       today="2025-04-01")["id"])
+    first = str(
+        cli.ok(
+            "case",
+            "open",
+            "--program",
+            "405",
+            "--track",
+            "regular",
+            "--council",
+            "13",
+            "--company",
+            str(w.company),
+            "--support-org",
+            str(w.tax),
+            "--lender",
+            f"{w.bank_main}:main",
+            "--lender",
+            f"{w.bank_second}:guaranteed",
+            "--coordinator",
+            COORDINATOR,
+            "--estimate",
+            "plan=300000",
+            "--estimate",
+            "monitoring=100000",
+            "--on",
+            "2025-04-01",
+            today="2025-04-01",
+        )["id"]
+    )
     cli.ok("doc", "add", first, "application", "--on", "2025-04-01", today="2025-04-01")
     cli.ok("case", "advance", first, "apply", "--on", "2025-04-05", today="2025-04-05")
     cli.ok("case", "advance", first, "accept", "--on", "2025-04-21", today="2025-04-21")
-    cli.ok("case", "advance", first, "withdraw", "--reason", "事業者の申出", "--on", "2025-05-01", today="2025-05-01")
-    again = str(cli.ok("case", "open", "--program", "405", "--track", "regular", "--council", "13", "--company",
-                       str(w.company), "--support-org", str(w.tax), "--lender", f"{w.bank_main}:main",
-                       "--lender", f"{w.bank_second}:guaranteed", "--coordinator", COORDINATOR,
-                       "--estimate", "plan=300000", "--estimate", "monitoring=100000", "--reuse-ground", "covid",
-                       "--reuse-reason", "コロナ禍で売上が半減", "--on", "2026-11-05", today="2026-11-05")["id"])
+    cli.ok(
+        "case",
+        "advance",
+        first,
+        "withdraw",
+        "--reason",
+        "事業者の申出",
+        "--on",
+        "2025-05-01",
+        today="2025-05-01",
+    )
+    again = str(
+        cli.ok(
+            "case",
+            "open",
+            "--program",
+            "405",
+            "--track",
+            "regular",
+            "--council",
+            "13",
+            "--company",
+            str(w.company),
+            "--support-org",
+            str(w.tax),
+            "--lender",
+            f"{w.bank_main}:main",
+            "--lender",
+            f"{w.bank_second}:guaranteed",
+            "--coordinator",
+            COORDINATOR,
+            "--estimate",
+            "plan=300000",
+            "--estimate",
+            "monitoring=100000",
+            "--reuse-ground",
+            "covid",
+            "--reuse-reason",
+            "コロナ禍で売上が半減",
+            "--on",
+            "2026-11-05",
+            today="2026-11-05",
+        )["id"]
+    )
     return first, again
 
 

@@ -27,8 +27,13 @@ def _free_port() -> int:
 def test_serve_answers_on_the_port_given(site: Site) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRACK_")}
-    proc = subprocess.Popen([sys.executable, "-m", "casetrack", "--db", site.db_url, "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "casetrack", "--db", site.db_url, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline, body, status = time.monotonic() + 30, "", 0
         while time.monotonic() < deadline:

@@ -54,8 +54,9 @@ def test_cookies_are_secure_with_the_flag_behind_a_tls_proxy(site: Site) -> None
     form = client.get("/login")
     assert _secure(form, "casetrack_login")
     client.cookies.set("casetrack_login", form.cookies["casetrack_login"], path="/login")
-    response = client.post("/login", data={"username": COORDINATOR, "password": PASSWORD,
-                                           "csrf_token": csrf_of(form.text)})
+    response = client.post(
+        "/login", data={"username": COORDINATOR, "password": PASSWORD, "csrf_token": csrf_of(form.text)}
+    )
     assert response.status_code == 303 and _secure(response, "casetrack_session")
 
 
@@ -174,8 +175,9 @@ def test_signing_in_again_replaces_the_old_session(site: Site) -> None:
     assert client.get("/login").headers["location"] == "/"  # a signed-in browser is sent on to Today
     form = site.client().get("/login")  # the form's token, as a second tab would have it
     client.cookies.set("casetrack_login", form.cookies["casetrack_login"], path="/login")
-    response = client.post("/login", data={"username": COORDINATOR, "password": PASSWORD,
-                                           "csrf_token": csrf_of(form.text)})
+    response = client.post(
+        "/login", data={"username": COORDINATOR, "password": PASSWORD, "csrf_token": csrf_of(form.text)}
+    )
     assert response.status_code == 303 and client.cookies["casetrack_session"] != first
     assert signin.sessions_of(site.ctx(), COORDINATOR) == 1
 
@@ -205,8 +207,15 @@ def test_after_sign_in_the_page_asked_for_opens(site: Site) -> None:
     response = client.get(f"/cases/{case_id}")
     form = client.get(response.headers["location"])
     assert f'value="/cases/{case_id}"' in form.text
-    signed = client.post("/login", data={"username": COORDINATOR, "password": PASSWORD,
-                                         "csrf_token": csrf_of(form.text), "next": f"/cases/{case_id}"})
+    signed = client.post(
+        "/login",
+        data={
+            "username": COORDINATOR,
+            "password": PASSWORD,
+            "csrf_token": csrf_of(form.text),
+            "next": f"/cases/{case_id}",
+        },
+    )
     assert signed.status_code == 303 and signed.headers["location"] == f"/cases/{case_id}"
 
 
@@ -214,16 +223,24 @@ def test_after_sign_in_the_page_asked_for_opens(site: Site) -> None:
 def test_next_never_leaves_the_site(site: Site, target: str) -> None:
     client = site.client()
     form = client.get("/login")
-    signed = client.post("/login", data={"username": COORDINATOR, "password": PASSWORD,
-                                         "csrf_token": csrf_of(form.text), "next": target})
+    signed = client.post(
+        "/login",
+        data={
+            "username": COORDINATOR,
+            "password": PASSWORD,
+            "csrf_token": csrf_of(form.text),
+            "next": target,
+        },
+    )
     assert signed.status_code == 303 and signed.headers["location"] == "/"
 
 
 def test_signed_in_post_without_session_redirects_and_writes_nothing(site: Site) -> None:
     case_id = site.cases["early"]
     before = site.history(case_id)
-    response = site.client().post(f"/cases/{case_id}/advance", data={"event": "withdraw", "version": "1",
-                                                                    "reason": "x"})
+    response = site.client().post(
+        f"/cases/{case_id}/advance", data={"event": "withdraw", "version": "1", "reason": "x"}
+    )
     assert response.status_code == 303 and response.headers["location"] == "/login"
     assert site.history(case_id) == before
 

@@ -38,8 +38,11 @@ def _post(client, path: str, data: dict[str, str]):  # type: ignore[no-untyped-d
 
 # -- who may open which page ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role, staff, reassign", [
-    ("coordinator", 403, 403), ("supervisor", 403, 200), ("hq", 403, 403), ("admin", 200, 403)])
+
+@pytest.mark.parametrize(
+    "role, staff, reassign",
+    [("coordinator", 403, 403), ("supervisor", 403, 200), ("hq", 403, 403), ("admin", 200, 403)],
+)
 def test_pages_by_role(site: Site, role: str, staff: int, reassign: int) -> None:
     client = site.signed_in(ACTOR[role])
     assert client.get("/staff").status_code == staff
@@ -74,6 +77,7 @@ def test_only_a_supervisor_reassigns_everything(site: Site, role: str) -> None:
 
 # -- 担当替え --------------------------------------------------------------------------------------------
 
+
 def test_one_case_is_reassigned_from_its_page(site: Site) -> None:
     _sato(site)
     case_id = site.cases["early"]
@@ -81,8 +85,10 @@ def test_one_case_is_reassigned_from_its_page(site: Site) -> None:
     page = client.get(f"/cases/{case_id}").text
     assert 'action="/cases/' + case_id + '/assign"' in page and "森 花子（mori）" in page
     assert '<option value="kato"' not in page  # the coordinator now is no choice
-    done = client.post(f"/cases/{case_id}/assign", data={"csrf_token": csrf_of(page), "coordinator": SATO,
-                                                         "note": "4月の異動"})
+    done = client.post(
+        f"/cases/{case_id}/assign",
+        data={"csrf_token": csrf_of(page), "coordinator": SATO, "note": "4月の異動"},
+    )
     assert done.status_code == 303 and done.headers["location"] == f"/cases/{case_id}?done=assign&to={SATO}"
     assert "担当を 森 花子（mori） に変更しました。" in client.get(done.headers["location"]).text
     last = site.history(case_id)[-1]
@@ -119,9 +125,19 @@ def test_bulk_reassignment_previews_then_moves_and_lists_once(site: Site) -> Non
     for key in ("early", "monitoring"):
         assert f'href="/cases/{site.cases[key]}"' in preview.text
     assert "事前相談" in preview.text  # the state's label, not its code
-    assert {c["coordinator"] for c in site.cli.ok("case", "list", "--council", "13")} == {COORDINATOR}  # a dry run
-    moved = client.post("/reassign", data={"csrf_token": csrf_of(preview.text), "from": COORDINATOR, "to": SATO,
-                                           "council": "13", "note": "異動"})
+    assert {c["coordinator"] for c in site.cli.ok("case", "list", "--council", "13")} == {
+        COORDINATOR
+    }  # a dry run
+    moved = client.post(
+        "/reassign",
+        data={
+            "csrf_token": csrf_of(preview.text),
+            "from": COORDINATOR,
+            "to": SATO,
+            "council": "13",
+            "note": "異動",
+        },
+    )
     assert moved.status_code == 303 and moved.headers["location"] == "/reassign"
     result = client.get("/reassign").text
     assert "加藤" not in result and "kato の案件 2 件を 森 花子 に移しました。" in result
@@ -133,8 +149,10 @@ def test_bulk_reassignment_previews_then_moves_and_lists_once(site: Site) -> Non
 def test_a_refused_bulk_reassignment_moves_nothing_and_says_why(site: Site) -> None:
     client = site.signed_in(SUPERVISOR, follow_refusals=False)
     page = client.get("/reassign").text
-    refused = client.post("/reassign", data={"csrf_token": csrf_of(page), "from": COORDINATOR,
-                                             "to": OTHER_SUPERVISOR, "council": ""})
+    refused = client.post(
+        "/reassign",
+        data={"csrf_token": csrf_of(page), "from": COORDINATOR, "to": OTHER_SUPERVISOR, "council": ""},
+    )
     assert refused.status_code == 303
     assert refused.headers["location"] == f"/reassign?from={COORDINATOR}&to={OTHER_SUPERVISOR}"
     shown = client.get(refused.headers["location"]).text
@@ -146,22 +164,37 @@ def test_a_refused_bulk_reassignment_moves_nothing_and_says_why(site: Site) -> N
 
 # -- one's own page -------------------------------------------------------------------------------------
 
+
 def test_own_display_name_and_email(site: Site) -> None:
     client = site.signed_in(COORDINATOR, follow_refusals=False)
     page = client.get("/me").text
     assert 'value="kato@council.example.jp"' in page
-    bad = client.post("/me/profile", data={"csrf_token": csrf_of(page), "display_name": "加藤 一郎",
-                                           "email": "not-an-address"})
+    bad = client.post(
+        "/me/profile",
+        data={"csrf_token": csrf_of(page), "display_name": "加藤 一郎", "email": "not-an-address"},
+    )
     assert bad.status_code == 303 and bad.headers["location"] == "/me"
     shown = client.get("/me").text
     assert "「not-an-address」はメールアドレスではありません。" in shown and 'value="加藤 一郎"' in shown
-    assert site.cli.ok("user", "list", user=ADMIN)[[u["name"] for u in site.cli.ok("user", "list", user=ADMIN)]
-                                                    .index(COORDINATOR)]["email"] == "kato@council.example.jp"
-    done = client.post("/me/profile", data={"csrf_token": csrf_of(page), "display_name": "  加藤　一郎 ",
-                                            "email": "ichiro@council.example.jp"})
+    assert (
+        site.cli.ok("user", "list", user=ADMIN)[
+            [u["name"] for u in site.cli.ok("user", "list", user=ADMIN)].index(COORDINATOR)
+        ]["email"]
+        == "kato@council.example.jp"
+    )
+    done = client.post(
+        "/me/profile",
+        data={
+            "csrf_token": csrf_of(page),
+            "display_name": "  加藤　一郎 ",
+            "email": "ichiro@council.example.jp",
+        },
+    )
     assert done.status_code == 303 and done.headers["location"] == "/me?done=profile"
     me = {u["name"]: u for u in site.cli.ok("user", "list", user=ADMIN)}[COORDINATOR]
-    assert me["display_name"] == "加藤 一郎" and me["email"] == "ichiro@council.example.jp"  # NFKC, as user edit
+    assert (
+        me["display_name"] == "加藤 一郎" and me["email"] == "ichiro@council.example.jp"
+    )  # NFKC, as user edit
     assert "加藤 一郎（担当者）" in client.get("/me").text
 
 
@@ -169,26 +202,44 @@ def test_a_password_change_needs_the_current_password(site: Site) -> None:
     client = site.signed_in(COORDINATOR, follow_refusals=False)
     token = csrf_of(client.get("/me").text)
     new = "an entirely new passphrase"
-    wrong = client.post("/me/password", data={"csrf_token": token, "current": "not my password", "new": new,
-                                              "again": new})
+    wrong = client.post(
+        "/me/password", data={"csrf_token": token, "current": "not my password", "new": new, "again": new}
+    )
     assert wrong.status_code == 303 and wrong.headers["location"] == "/me"
     shown = client.get("/me").text
-    assert "現在のパスワードが違います。" in shown and new not in shown  # passwords are never kept for the page
+    assert (
+        "現在のパスワードが違います。" in shown and new not in shown
+    )  # passwords are never kept for the page
     assert sign_in(site.client(), COORDINATOR, new).status_code == 401
     assert sign_in(site.client(), COORDINATOR, PASSWORD).status_code == 303
 
 
 # -- the admin's staff pages -------------------------------------------------------------------------------
 
+
 def test_add_then_temporary_password_then_first_sign_in_forces_a_change(site: Site) -> None:
     admin = site.signed_in(ADMIN, follow_refusals=False)
     page = admin.get("/staff").text
-    added = admin.post("/staff", data={"csrf_token": csrf_of(page), "name": "suzuki", "display_name": "鈴木 一郎",
-                                       "email": "suzuki@council.example.jp", "role": "coordinator", "council": "13",
-                                       "more_councils": "27"})
+    added = admin.post(
+        "/staff",
+        data={
+            "csrf_token": csrf_of(page),
+            "name": "suzuki",
+            "display_name": "鈴木 一郎",
+            "email": "suzuki@council.example.jp",
+            "role": "coordinator",
+            "council": "13",
+            "more_councils": "27",
+        },
+    )
     assert added.status_code == 303 and added.headers["location"] == "/staff?done=added&name=suzuki"
     user = {u["name"]: u for u in site.cli.ok("user", "list", user=ADMIN)}["suzuki"]
-    assert (user["council"], user["more_councils"], user["role"], user["active"]) == ("13", ["27"], "coordinator", True)
+    assert (user["council"], user["more_councils"], user["role"], user["active"]) == (
+        "13",
+        ["27"],
+        "coordinator",
+        True,
+    )
     assert sign_in(site.client(), "suzuki", "").status_code == 401  # no password yet
     reset = admin.post("/staff/suzuki/password", data={"csrf_token": csrf_of(page)})
     assert reset.status_code == 303 and reset.headers["location"] == "/staff"
@@ -205,8 +256,10 @@ def test_add_then_temporary_password_then_first_sign_in_forces_a_change(site: Si
     me = user_client.get("/me").text
     assert "仮のパスワードでサインインしています" in me and 'action="/me/profile"' not in me
     new = "suzuki's own new passphrase"
-    changed = user_client.post("/me/password", data={"csrf_token": csrf_of(me), "current": temporary.group(1),
-                                                     "new": new, "again": new})
+    changed = user_client.post(
+        "/me/password",
+        data={"csrf_token": csrf_of(me), "current": temporary.group(1), "new": new, "again": new},
+    )
     assert changed.status_code == 303 and changed.headers["location"] == "/me?done=password"
     assert user_client.get("/").status_code == 200
     assert sign_in(site.client(), "suzuki", temporary.group(1)).status_code == 401
@@ -233,7 +286,10 @@ def test_staff_refusals_keep_the_values_and_write_nothing(site: Site) -> None:
     token = csrf_of(admin.get("/staff").text)
     before = site.cli.ok("user", "list", user=ADMIN)
     for form, why in (
-        ({"name": COORDINATOR, "council": "13", "display_name": "二人目"}, "ユーザー名 kato はすでに使われています。"),
+        (
+            {"name": COORDINATOR, "council": "13", "display_name": "二人目"},
+            "ユーザー名 kato はすでに使われています。",
+        ),
         ({"name": "bad name!", "council": "13"}, "半角英数字と . _ - の1〜64文字"),
         ({"name": "nobody", "council": "99"}, "協議会 99 はありません。"),
         ({"name": "nobody", "council": "13", "email": "x@"}, "「x@」はメールアドレスではありません。"),
@@ -243,14 +299,19 @@ def test_staff_refusals_keep_the_values_and_write_nothing(site: Site) -> None:
         assert refused.status_code == 303 and refused.headers["location"] == "/staff", form
         shown = admin.get("/staff").text
         assert "職員を追加できませんでした。" in shown and why in shown, (form, shown)
-        assert f'name="name" required maxlength="64" pattern="[A-Za-z0-9_.\\-]{{1,64}}" autocomplete="off" value="{form["name"]}"' \
-            in shown.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&").replace("&lt;", "<") \
+        assert (
+            f'name="name" required maxlength="64" pattern="[A-Za-z0-9_.\\-]{{1,64}}" autocomplete="off" value="{form["name"]}"'
+            in shown.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&").replace("&lt;", "<")
             or form["name"] == "bad name!"
+        )
     assert site.cli.ok("user", "list", user=ADMIN) == before
     own = admin.post(f"/staff/{ADMIN}/active", data={"csrf_token": token, "active": "0"})
     assert own.status_code == 303 and "自分自身は無効にできません。" in admin.get("/staff").text
     mine = admin.post(f"/staff/{ADMIN}/password", data={"csrf_token": token})
-    assert mine.status_code == 303 and "自分のパスワードは「自分のアカウント」で変更してください。" in admin.get("/staff").text
+    assert (
+        mine.status_code == 303
+        and "自分のパスワードは「自分のアカウント」で変更してください。" in admin.get("/staff").text
+    )
     missing = admin.post("/staff/nobody/password", data={"csrf_token": token})
     assert missing.status_code == 303 and "職員 nobody はいません。" in admin.get("/staff").text
     assert HQ in admin.get("/staff").text
@@ -258,15 +319,24 @@ def test_staff_refusals_keep_the_values_and_write_nothing(site: Site) -> None:
 
 # -- post/redirect/get for refusals -------------------------------------------------------------------------
 
+
 def test_a_refused_event_redirects_to_the_case_and_shows_the_refusal_once(site: Site) -> None:
     case_id = site.cases["early"]
     client = site.signed_in(COORDINATOR, follow_refusals=False)
     page = client.get(f"/cases/{case_id}").text
     version = re.search(r'name="version" value="(\d+)"', page)
     assert version
-    refused = client.post(f"/cases/{case_id}/advance", data={
-        "csrf_token": csrf_of(page), "event": "withdraw", "version": version.group(1), "on": "2026-11-20",
-        "reason": "", "note": "書類は明日届く予定"})
+    refused = client.post(
+        f"/cases/{case_id}/advance",
+        data={
+            "csrf_token": csrf_of(page),
+            "event": "withdraw",
+            "version": version.group(1),
+            "on": "2026-11-20",
+            "reason": "",
+            "note": "書類は明日届く予定",
+        },
+    )
     assert refused.status_code == 303 and refused.headers["location"] == f"/cases/{case_id}"
     shown = client.get(f"/cases/{case_id}")
     assert shown.status_code == 200
@@ -281,8 +351,10 @@ def test_a_refusal_waits_for_its_own_page(site: Site) -> None:
     case_id = site.cases["early"]
     client = site.signed_in(COORDINATOR, follow_refusals=False)
     page = client.get(f"/cases/{case_id}").text
-    refused = client.post(f"/cases/{case_id}/estimates", data={"csrf_token": csrf_of(page), "version": "1",
-                                                                "estimate.plan": "12万"})
+    refused = client.post(
+        f"/cases/{case_id}/estimates",
+        data={"csrf_token": csrf_of(page), "version": "1", "estimate.plan": "12万"},
+    )
     assert refused.status_code == 303
     assert "見積を変更できませんでした。" not in client.get(f"/cases/{site.cases['monitoring']}").text
     assert "見積を変更できませんでした。" in client.get(f"/cases/{case_id}").text
@@ -290,13 +362,17 @@ def test_a_refusal_waits_for_its_own_page(site: Site) -> None:
 
 # -- the case list remembers each user's filters ---------------------------------------------------------
 
+
 def test_the_case_list_remembers_the_last_filters_per_user(site: Site) -> None:
     kato, tester = site.signed_in(COORDINATOR), site.signed_in(SUPERVISOR)
     filtered = kato.get("/cases?state=consultation&sort=company&order=desc&page=1")
     assert filtered.status_code == 200 and site.cases["early"] in filtered.text
     assert site.cases["monitoring"] not in filtered.text
     back = kato.get("/cases")  # opened again without a query: the last filters and sort, not the page
-    assert back.status_code == 303 and back.headers["location"] == "/cases?state=consultation&sort=company&order=desc"
+    assert (
+        back.status_code == 303
+        and back.headers["location"] == "/cases?state=consultation&sort=company&order=desc"
+    )
     laptop = site.signed_in(COORDINATOR)  # per user, not per browser
     assert laptop.get("/cases").headers["location"] == back.headers["location"]
     assert tester.get("/cases").status_code == 200  # another user's list is their own
@@ -338,13 +414,17 @@ def test_today_remembers_the_council_per_user_beside_the_case_list(site: Site) -
     assert 'href="/?clear=1"' not in site.signed_in(SUPERVISOR).get("/").text
 
 
-@pytest.mark.parametrize("role, status", [("coordinator", 303), ("supervisor", 303), ("hq", 403), ("admin", 403)])
+@pytest.mark.parametrize(
+    "role, status", [("coordinator", 303), ("supervisor", 303), ("hq", 403), ("admin", 403)]
+)
 def test_assign_by_role(site: Site, role: str, status: int) -> None:
     _sato(site)
     client = site.signed_in(ACTOR[role])
     response = _post(client, f"/cases/{site.cases['early']}/assign", {"coordinator": SATO})
     assert response.status_code == status
-    assert site.cli.ok("case", "show", site.cases["early"])["coordinator"] == (SATO if status == 303 else COORDINATOR)
+    assert site.cli.ok("case", "show", site.cases["early"])["coordinator"] == (
+        SATO if status == 303 else COORDINATOR
+    )
 
 
 @pytest.mark.parametrize("role", ["coordinator", "supervisor", "hq", "admin"])

@@ -41,9 +41,15 @@ def early_case(**kw: Any) -> CaseFacts:
     """An early case in consultation that may apply (certified lead, main bank's letter and the
     利用申請書 on file)."""
     base: dict[str, Any] = {
-        "id": "13-early-2026-0001", "program": "early", "track": "standard", "state": "consultation",
-        "opened_on": D(2026, 1, 15), "state_since": D(2026, 1, 15), "support_orgs": (TAX,),
-        "lenders": (MAIN, SECOND), "documents": (LETTER, APPLICATION),
+        "id": "13-early-2026-0001",
+        "program": "early",
+        "track": "standard",
+        "state": "consultation",
+        "opened_on": D(2026, 1, 15),
+        "state_since": D(2026, 1, 15),
+        "support_orgs": (TAX,),
+        "lenders": (MAIN, SECOND),
+        "documents": (LETTER, APPLICATION),
     }
     base.update(kw)
     return CaseFacts(**base)
@@ -51,9 +57,16 @@ def early_case(**kw: Any) -> CaseFacts:
 
 def case_405(**kw: Any) -> CaseFacts:
     base: dict[str, Any] = {
-        "id": "13-405-2026-0001", "program": "405", "track": "regular", "state": "drafting",
-        "opened_on": D(2026, 1, 15), "state_since": D(2026, 3, 2), "accepted_on": D(2026, 3, 2),
-        "rule_set": "2022-04-01", "support_orgs": (TAX,), "lenders": (MAIN, SECOND),
+        "id": "13-405-2026-0001",
+        "program": "405",
+        "track": "regular",
+        "state": "drafting",
+        "opened_on": D(2026, 1, 15),
+        "state_since": D(2026, 3, 2),
+        "accepted_on": D(2026, 3, 2),
+        "rule_set": "2022-04-01",
+        "support_orgs": (TAX,),
+        "lenders": (MAIN, SECOND),
         "estimates": {"plan": 3_300_000, "monitoring": 1_200_000},
     }
     base.update(kw)
@@ -97,16 +110,27 @@ def test_accept_then_submit_plan(early: WorkflowSpec) -> None:
     engine = engine_for(early)
     applied = early_case(state="applied", state_since=D(2026, 2, 1))
     assert engine.fire(applied, "accept", EventArgs(on=D(2026, 2, 20))).target == "drafting"
-    drafting = replace(applied, state="drafting", state_since=D(2026, 2, 20), accepted_on=D(2026, 2, 20),
-                       rule_set="2022-04-01",
-                       documents=(LETTER, DocumentFact("plan", D(2026, 5, 1)),
-                                  DocumentFact("bank_receipt", D(2026, 5, 8), MAIN.org_id)))
+    drafting = replace(
+        applied,
+        state="drafting",
+        state_since=D(2026, 2, 20),
+        accepted_on=D(2026, 2, 20),
+        rule_set="2022-04-01",
+        documents=(
+            LETTER,
+            DocumentFact("plan", D(2026, 5, 1)),
+            DocumentFact("bank_receipt", D(2026, 5, 8), MAIN.org_id),
+        ),
+    )
     assert engine.fire(drafting, "submit_plan", EventArgs(on=D(2026, 5, 8))).target == "plan_submitted"
 
 
 def test_an_internal_event_stays_in_its_state(p405: WorkflowSpec) -> None:
-    move = engine_for(p405).fire(case_405(), "extend",
-                                 EventArgs(on=D(2027, 12, 1), reason="金融機関調整の長期化", until=D(2028, 9, 30)))
+    move = engine_for(p405).fire(
+        case_405(),
+        "extend",
+        EventArgs(on=D(2027, 12, 1), reason="金融機関調整の長期化", until=D(2028, 9, 30)),
+    )
     assert (move.source, move.target) == ("drafting", "drafting")
 
 
@@ -215,8 +239,11 @@ def test_verdicts_in_consultation_of_early(early: WorkflowSpec) -> None:
 def test_many_cases_on_one_thread_use_one_model(p405: WorkflowSpec) -> None:
     engine = Engine(p405)  # fresh, so no other test's thread has attached a cursor
     assert len(engine._machine.models) == 0
-    engine.fire(case_405(documents=(DocumentFact("plan", D(2026, 5, 1)),)), "start_negotiation",
-                EventArgs(on=D(2026, 6, 1)))
+    engine.fire(
+        case_405(documents=(DocumentFact("plan", D(2026, 5, 1)),)),
+        "start_negotiation",
+        EventArgs(on=D(2026, 6, 1)),
+    )
     assert len(engine._machine.models) == 1
     claim = (ClaimFact(1, "plan", 3_300_000, "claimed"),)
     targets: dict[str, int] = {}
@@ -226,9 +253,14 @@ def test_many_cases_on_one_thread_use_one_model(p405: WorkflowSpec) -> None:
             facts = case_405(id=f"13-405-2026-{i:04d}", documents=(DocumentFact("plan", D(2026, 5, 1)),))
             event, args = "start_negotiation", EventArgs(on=D(2026, 6, 1))
         elif kind == 1:
-            facts = case_405(id=f"13-405-2026-{i:04d}", state="negotiating",
-                             documents=(DocumentFact("consent_letter", D(2026, 9, 1), MAIN.org_id),
-                                        DocumentFact("consent_letter", D(2026, 9, 2), SECOND.org_id)))
+            facts = case_405(
+                id=f"13-405-2026-{i:04d}",
+                state="negotiating",
+                documents=(
+                    DocumentFact("consent_letter", D(2026, 9, 1), MAIN.org_id),
+                    DocumentFact("consent_letter", D(2026, 9, 2), SECOND.org_id),
+                ),
+            )
             event, args = "agree", EventArgs(on=D(2026, 9, 2))
         elif kind == 2:
             facts = case_405(id=f"13-405-2026-{i:04d}", state="payment_claimed", claims=claim)

@@ -83,11 +83,24 @@ def test_early_transitions_are_the_domain_table(early: WorkflowSpec) -> None:
         ("plan_submitted", "lapse", "lapsed"),
     } | {(s, "withdraw", "withdrawn") for s in open_states}
     assert transitions_of(early) == expected
-    assert {s for s, spec in early.states.items() if spec.final} == {"closed", "rejected", "withdrawn", "lapsed"}
+    assert {s for s, spec in early.states.items() if spec.final} == {
+        "closed",
+        "rejected",
+        "withdrawn",
+        "lapsed",
+    }
 
 
 def test_405_transitions_are_the_domain_table(p405: WorkflowSpec) -> None:
-    open_states = ["consultation", "applied", "drafting", "negotiating", "agreed", "payment_claimed", "monitoring"]
+    open_states = [
+        "consultation",
+        "applied",
+        "drafting",
+        "negotiating",
+        "agreed",
+        "payment_claimed",
+        "monitoring",
+    ]
     expected = {
         ("consultation", "approve_reuse", "consultation"),  # §6: the council approves a re-use reason
         ("consultation", "apply", "applied"),
@@ -125,8 +138,15 @@ def test_guards_and_documents_follow_the_domain_table(early: WorkflowSpec, p405:
     assert e["accept"].sets == "accepted_on" and e["submit_plan"].sets == "plan_date"
     assert e["reject"].reason_required and e["withdraw"].reason_required
 
-    assert {"support_orgs_certified", "no_fee_receiving_lender", "not_single_unguaranteed_lender", "fee_estimates_recorded",
-            "monitoring_estimate_within_half", "schedule_chart_for_large_plan", "prior_use"} <= set(f["apply"].guards)
+    assert {
+        "support_orgs_certified",
+        "no_fee_receiving_lender",
+        "not_single_unguaranteed_lender",
+        "fee_estimates_recorded",
+        "monitoring_estimate_within_half",
+        "schedule_chart_for_large_plan",
+        "prior_use",
+    } <= set(f["apply"].guards)
     assert docs(p405, "start_negotiation") == {("plan", None)}
     assert docs(p405, "agree") == {("consent_letter", "every_lender")}
     assert {"plan_claim_exists", "within_validity"} <= set(f["claim_payment"].guards)
@@ -145,10 +165,18 @@ def test_shipped_rule_sets_hold_the_domain_defaults(early: WorkflowSpec, p405: W
     assert e.values["claim_deadline_warn_months"] == 9
     assert e.values["fye_report_lag_months"] == 2
     assert e.values["interim_months"] == 6
-    assert dict(e.caps("standard")) == {"plan": 150_000, "monitoring_interim": 50_000, "monitoring_fye": 50_000,
-                                        "guarantee_release": 100_000}
-    assert dict(e.caps("bank")) == {"plan": 150_000, "monitoring_interim": 0, "monitoring_fye": 0,
-                                    "guarantee_release": 0}
+    assert dict(e.caps("standard")) == {
+        "plan": 150_000,
+        "monitoring_interim": 50_000,
+        "monitoring_fye": 50_000,
+        "guarantee_release": 100_000,
+    }
+    assert dict(e.caps("bank")) == {
+        "plan": 150_000,
+        "monitoring_interim": 0,
+        "monitoring_fye": 0,
+        "guarantee_release": 0,
+    }
     assert not any(e.values["holdback"].values())
     bank = early.tracks["bank"]
     assert (bank.available_from, bank.available_until) == (D(2024, 2, 1), D(2028, 1, 31))
@@ -165,9 +193,17 @@ def test_shipped_rule_sets_hold_the_domain_defaults(early: WorkflowSpec, p405: W
     # DOMAIN.md §9: an overdue session needs "the coordinator too from 30 days"
     assert p.values["monitoring_escalation_days"] == 30
     assert e.values["monitoring_escalation_days"] == 30
-    assert dict(p.caps("regular")) == {"plan": 2_000_000, "monitoring": 1_000_000, "guarantee_release": 100_000}
-    assert dict(p.caps("gl")) == {"plan": 3_000_000, "monitoring": 1_000_000, "guarantee_release": 100_000,
-                                  "dd": 3_000_000}
+    assert dict(p.caps("regular")) == {
+        "plan": 2_000_000,
+        "monitoring": 1_000_000,
+        "guarantee_release": 100_000,
+    }
+    assert dict(p.caps("gl")) == {
+        "plan": 3_000_000,
+        "monitoring": 1_000_000,
+        "guarantee_release": 100_000,
+        "dd": 3_000_000,
+    }
     assert p.values["holdback"] == {"regular": True, "gl": True}
     assert p405.tracks["gl"].available_from == D(2022, 4, 15)
     assert p.values["reuse_needs_council_approval"] is False
@@ -215,7 +251,11 @@ SINGLE_PROBLEMS = [
     ("rule_sets_same_date.yaml", 42, ["2022-04-01", "must follow"]),
     ("dead_end_state.yaml", 18, ["state 'parked'", "not final", "no event leaves it"]),
     ("missing_rule_key.yaml", 38, ["missing 'claim_deadline_months'"]),
-    ("bad_escalation_days.yaml", 40, ["rule set 2022-04-01", "monitoring_escalation_days", "whole number ≥ 1"]),
+    (
+        "bad_escalation_days.yaml",
+        40,
+        ["rule set 2022-04-01", "monitoring_escalation_days", "whole number ≥ 1"],
+    ),
     ("broken_yaml.yaml", 25, ["not valid YAML"]),
     ("unread_rule_key.yaml", 40, ["rule set 2022-04-01", "'tax_included' is not a rule casetrack reads"]),
 ]
@@ -237,7 +277,9 @@ def test_one_problem_per_fixture_with_its_line(name: str, line: int, fragments: 
 def test_the_guard_the_fixture_names_really_is_unknown() -> None:
     # keeps unknown_guard.yaml meaningful if guards are ever added
     assert "lead_is_happy" not in GUARDS
-    assert "within_claim_deadline" in GUARDS and "claim_deadline_months" in GUARDS["within_claim_deadline"].needs
+    assert (
+        "within_claim_deadline" in GUARDS and "claim_deadline_months" in GUARDS["within_claim_deadline"].needs
+    )
 
 
 SEVERAL = [
@@ -272,8 +314,14 @@ def test_cli_validate_reports_every_problem_on_one_stderr_line() -> None:
     exe = str(beside) if beside.exists() else shutil.which("casetrack")
     assert exe, "the casetrack console script is not installed (pip install -e .)"
     rel = FIXTURES.relative_to(ROOT) / "several_problems.yaml"
-    proc = subprocess.run([exe, "workflow", "validate", str(rel)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [exe, "workflow", "validate", str(rel)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
     lines = proc.stderr.splitlines()

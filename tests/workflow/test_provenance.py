@@ -48,8 +48,11 @@ def _expected_refs(raw: dict[str, Any]) -> set[str]:
             elif key != "effective_from":
                 refs.add(f"rule:{key}")
     refs |= {f"stall:{sid}" for sid, state in raw["states"].items() if "stall_days" in state}
-    refs |= {f"track:{tid}" for tid, track in raw["tracks"].items()
-             if "available_from" in track or "available_until" in track}
+    refs |= {
+        f"track:{tid}"
+        for tid, track in raw["tracks"].items()
+        if "available_from" in track or "available_until" in track
+    }
     refs |= {f"claim:{cid}" for cid, comp in raw["components"].items() if "document" in comp}
     refs |= {f"reuse:{key}" for key in raw.get("reuse", {})}
     if "financial_support" in raw:
@@ -70,24 +73,52 @@ def test_every_rule_of_the_shipped_files_cites_a_known_source(program: str) -> N
 
 # What the issue says has no pamphlet source: cited to councils or to casetrack, never to the pamphlet.
 NOT_IN_THE_PAMPHLET = {
-    "405": ["guard:not_single_unguaranteed_lender", "guard:monitoring_estimate_within_half",
-            "rule:monitoring_estimate_max_share", "guard:schedule_chart_for_large_plan", "rule:schedule_chart_above",
-            "rule:validity_months", "guard:within_validity", "guard:validity_ended",
-            "stall:consultation", "stall:applied", "stall:drafting", "stall:negotiating", "stall:agreed",
-            "stall:payment_claimed"],
-    "early": ["rule:claim_deadline_months", "guard:within_claim_deadline", "guard:claim_deadline_passed",
-              "stall:consultation", "stall:applied", "stall:drafting", "stall:plan_submitted",
-              "stall:payment_claimed"],
+    "405": [
+        "guard:not_single_unguaranteed_lender",
+        "guard:monitoring_estimate_within_half",
+        "rule:monitoring_estimate_max_share",
+        "guard:schedule_chart_for_large_plan",
+        "rule:schedule_chart_above",
+        "rule:validity_months",
+        "guard:within_validity",
+        "guard:validity_ended",
+        "stall:consultation",
+        "stall:applied",
+        "stall:drafting",
+        "stall:negotiating",
+        "stall:agreed",
+        "stall:payment_claimed",
+    ],
+    "early": [
+        "rule:claim_deadline_months",
+        "guard:within_claim_deadline",
+        "guard:claim_deadline_passed",
+        "stall:consultation",
+        "stall:applied",
+        "stall:drafting",
+        "stall:plan_submitted",
+        "stall:payment_claimed",
+    ],
 }
 # and what the pamphlet does state, by line (checked against the pamphlet's text below)
 PAMPHLET_LINES = {
-    "405": {"guard:financial_support_agreed": (169, "金融支援"), "support:kinds": (169, "リスケ"),
-            "rule:holdback": (200, "留保"), "cap:regular.plan": (35, "上限２００万円"),
-            "cap:regular.guarantee_release": (212, "上限金額10万円"), "guard:no_fee_receiving_lender": (9, "金融機関"),
-            "reuse:grounds": (227, "再度利用"), "rule:window_months": (176, "３年間")},
-    "early": {"cap:standard.plan": (42, "上限15万円"), "cap:standard.monitoring_fye": (191, "5万円"),
-              "reuse:grounds": (251, "コロナ禍"), "document:apply.pre_consultation_letter": (95, "事前相談書"),
-              "guard:fye_session_held": (176, "決算期以外は任意")},
+    "405": {
+        "guard:financial_support_agreed": (169, "金融支援"),
+        "support:kinds": (169, "リスケ"),
+        "rule:holdback": (200, "留保"),
+        "cap:regular.plan": (35, "上限２００万円"),
+        "cap:regular.guarantee_release": (212, "上限金額10万円"),
+        "guard:no_fee_receiving_lender": (9, "金融機関"),
+        "reuse:grounds": (227, "再度利用"),
+        "rule:window_months": (176, "３年間"),
+    },
+    "early": {
+        "cap:standard.plan": (42, "上限15万円"),
+        "cap:standard.monitoring_fye": (191, "5万円"),
+        "reuse:grounds": (251, "コロナ禍"),
+        "document:apply.pre_consultation_letter": (95, "事前相談書"),
+        "guard:fye_session_held": (176, "決算期以外は任意"),
+    },
 }
 
 
@@ -127,26 +158,37 @@ def _validate(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str,
     return code, out, err
 
 
-def test_validate_refuses_an_uncited_guard_naming_file_and_line(tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_refuses_an_uncited_guard_naming_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path, text = _broken_copy(tmp_path, "  guard:not_single_unguaranteed_lender: council_single_lender\n", "")
     code, out, err = _validate(capsys, path)
     assert code == 2 and out == ""
-    line = _line_of(text, "guards: [support_orgs_certified, no_fee_receiving_lender, not_single_unguaranteed_lender")
+    line = _line_of(
+        text, "guards: [support_orgs_certified, no_fee_receiving_lender, not_single_unguaranteed_lender"
+    )
     assert f"{path}:{line}: guard:not_single_unguaranteed_lender cites no source" in err
     # and the source it cited, now cited by nothing, is named too
-    assert f"{path}:{_line_of(text, '  council_single_lender: ')}: source 'council_single_lender' is cited by no rule" in err
+    assert (
+        f"{path}:{_line_of(text, '  council_single_lender: ')}: source 'council_single_lender' is cited by no rule"
+        in err
+    )
     assert len(err.strip().splitlines()) == 1 and "2 problems" in err
 
 
 def test_validate_refuses_an_uncited_cap_and_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path, _text = _broken_copy(tmp_path, "  cap:gl.dd: official_gl\n", "")
-    path.write_text(path.read_text(encoding="utf-8").replace("  rule:schedule_chart_above: council_schedule_chart\n",
-                                                             ""), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("  rule:schedule_chart_above: council_schedule_chart\n", ""),
+        encoding="utf-8",
+    )
     code, _out, err = _validate(capsys, path)
     assert code == 2
     text = path.read_text(encoding="utf-8")  # the lines of the broken copy
-    assert f"{path}:{_line_of(text, 'schedule_chart_above: 450000')}: rule:schedule_chart_above cites no source" in err
+    assert (
+        f"{path}:{_line_of(text, 'schedule_chart_above: 450000')}: rule:schedule_chart_above cites no source"
+        in err
+    )
     assert f"{path}:{_line_of(text, 'dd: 3000000}')}: cap:gl.dd cites no source" in err
     assert "2 problems" in err
 
@@ -155,8 +197,10 @@ def test_validate_refuses_an_unknown_source_key(tmp_path: Path, capsys: pytest.C
     path, text = _broken_copy(tmp_path, "  stall:agreed: project_stall\n", "  stall:agreed: hearsay\n")
     code, _out, err = _validate(capsys, path)
     assert code == 2
-    assert f"{path}:{_line_of(text, 'stall:agreed: project_stall')}: provenance: 'stall:agreed' cites unknown " \
-           "source key 'hearsay'" in err
+    assert (
+        f"{path}:{_line_of(text, 'stall:agreed: project_stall')}: provenance: 'stall:agreed' cites unknown "
+        "source key 'hearsay'" in err
+    )
 
 
 def test_validate_refuses_a_file_without_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,8 +215,9 @@ def test_validate_refuses_a_file_without_sources(tmp_path: Path, capsys: pytest.
 
 
 def test_a_pamphlet_source_names_its_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path, _text = _broken_copy(tmp_path, "where: パンフレット 169行, kind: pamphlet",
-                               "where: パンフレット, kind: pamphlet")
+    path, _text = _broken_copy(
+        tmp_path, "where: パンフレット 169行, kind: pamphlet", "where: パンフレット, kind: pamphlet"
+    )
     code, _out, err = _validate(capsys, path)
     assert code == 2 and "a pamphlet source names its lines" in err
 
@@ -202,7 +247,10 @@ def test_workflow_show_json_has_sources_and_provenance(capsys: pytest.CaptureFix
     assert rules["rule:schedule_chart_above"]["value"] == "450,000円"
     assert rules["cap:regular.plan"]["value"] == "2,000,000円"
     assert rules["stall:negotiating"]["value"] == "金融機関調整中 120日"
-    assert rules["rule:reuse_needs_council_approval"]["value"] == "しない（2022-04-01から）／する（2024-04-01から）"
+    assert (
+        rules["rule:reuse_needs_council_approval"]["value"]
+        == "しない（2022-04-01から）／する（2024-04-01から）"
+    )
     assert doc["financial_support"]["event"] == "agree"
     assert [k["id"] for k in doc["financial_support"]["kinds"]] == ["reschedule", "new_loan", "other"]
 
@@ -222,7 +270,11 @@ def test_an_edited_copy_keeps_its_citations(tmp_path: Path) -> None:
     """A council changing a value keeps the rule's citation: the copy loads with the same provenance."""
     shutil.copy(WORKFLOWS / "405.yaml", tmp_path / "405.yaml")
     path = tmp_path / "405.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("schedule_chart_above: 450000",
-                                                             "schedule_chart_above: 500000"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "schedule_chart_above: 450000", "schedule_chart_above: 500000"
+        ),
+        encoding="utf-8",
+    )
     spec = load_file(path)
     assert spec.provenance["rule:schedule_chart_above"] == "council_schedule_chart"

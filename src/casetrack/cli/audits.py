@@ -9,16 +9,48 @@ import click
 from .options import COUNCIL, DATE, Globals, pass_globals
 from .output import Col, emit, emit_stream, format_option, people_table, wide_option
 
-FINDING_TABLE = [Col("case", "案件番号"), Col("council", "協議会", wide_only=True), Col("company", "事業者", 20),
-                 Col("state_label", "状態", 14), Col("code_label", "区分", 14), Col("level_label", "緊急度"),
-                 Col("since", "開始日", wide_only=True), Col("days", "日数"), Col("waiting_on_label", "対応待ち"),
-                 Col("coordinator", "担当", 10), Col("message", "内容", wide_only=True)]
-FINDING_CSV = ["case", "council", "company", "program", "program_label", "state", "state_label", "code", "code_label",
-               "level", "level_label", "since", "days", "waiting_on", "waiting_on_label", "coordinator", "message"]
+FINDING_TABLE = [
+    Col("case", "案件番号"),
+    Col("council", "協議会", wide_only=True),
+    Col("company", "事業者", 20),
+    Col("state_label", "状態", 14),
+    Col("code_label", "区分", 14),
+    Col("level_label", "緊急度"),
+    Col("since", "開始日", wide_only=True),
+    Col("days", "日数"),
+    Col("waiting_on_label", "対応待ち"),
+    Col("coordinator", "担当", 10),
+    Col("message", "内容", wide_only=True),
+]
+FINDING_CSV = [
+    "case",
+    "council",
+    "company",
+    "program",
+    "program_label",
+    "state",
+    "state_label",
+    "code",
+    "code_label",
+    "level",
+    "level_label",
+    "since",
+    "days",
+    "waiting_on",
+    "waiting_on_label",
+    "coordinator",
+    "message",
+]
 
 
-CASELOAD_TABLE = [Col("key_label", "区分"), Col("open", "対応中"), Col("overdue_monitoring", "伴走支援の遅れ"),
-                  Col("stalled", "停滞"), Col("by_state", "状態別"), Col("ended", "今年度の終了")]
+CASELOAD_TABLE = [
+    Col("key_label", "区分"),
+    Col("open", "対応中"),
+    Col("overdue_monitoring", "伴走支援の遅れ"),
+    Col("stalled", "停滞"),
+    Col("by_state", "状態別"),
+    Col("ended", "今年度の終了"),
+]
 
 
 @click.group()
@@ -30,15 +62,27 @@ def audit() -> None:
 @click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
 @click.option("--program", type=click.Choice(["early", "405"]))
 @click.option("--coordinator", metavar="NAME")
-@click.option("--code", "codes", multiple=True,
-              type=click.Choice(["stalled", "claim_deadline", "validity", "monitoring_overdue", "holdback_open"]),
-              help="Only these findings (repeatable).")
+@click.option(
+    "--code",
+    "codes",
+    multiple=True,
+    type=click.Choice(["stalled", "claim_deadline", "validity", "monitoring_overdue", "holdback_open"]),
+    help="Only these findings (repeatable).",
+)
 @click.option("--fail-on-findings", is_flag=True, help="Exit 1 when there is any finding (for scripts).")
 @wide_option
 @format_option
 @pass_globals
-def audit_stalled(g: Globals, council_code: str | None, program: str | None, coordinator: str | None,
-                  codes: tuple[str, ...], fail_on_findings: bool, wide: bool, fmt: str) -> None:
+def audit_stalled(
+    g: Globals,
+    council_code: str | None,
+    program: str | None,
+    coordinator: str | None,
+    codes: tuple[str, ...],
+    fail_on_findings: bool,
+    wide: bool,
+    fmt: str,
+) -> None:
     """Every case that needs someone to act as of --today: why, since when, waiting on whom. Most urgent
     first (passed deadlines and overdue sessions, then warnings; longest first).
 
@@ -48,8 +92,9 @@ def audit_stalled(g: Globals, council_code: str | None, program: str | None, coo
     """
     from .. import services
 
-    rows = services.audit_stalled_rows(g.context(), council=council_code, program=program,
-                                       coordinator=coordinator, codes=codes)
+    rows = services.audit_stalled_rows(
+        g.context(), council=council_code, program=program, coordinator=coordinator, codes=codes
+    )
     if fmt == "table":
         listed = list(rows)
         if listed:
@@ -81,8 +126,11 @@ def audit_access(g: Globals, who: str | None, since: dt.date | None, limit: int,
     """
     from .. import services
 
-    emit(services.list_access(g.context(), user=who, since=since, limit=limit), fmt,
-         ["at", "user", "action", "what", "rows"])
+    emit(
+        services.list_access(g.context(), user=who, since=since, limit=limit),
+        fmt,
+        ["at", "user", "action", "what", "rows"],
+    )
 
 
 @audit.command("verify")
@@ -103,10 +151,18 @@ def audit_verify(g: Globals, council_code: str | None, fmt: str) -> None:
     if fmt == "table":
         from .options import say
 
-        click.echo(say(f"{result['checked']}行を確認しました：" + ("改ざんはありません。" if result["ok"] else
-                                                             f"{len(result['broken'])}か所で連鎖が切れています。"),
-                       f"checked {result['checked']} row(s): " + ("all chains intact" if result["ok"] else
-                                                                f"{len(result['broken'])} broken link(s)")))
+        click.echo(
+            say(
+                f"{result['checked']}行を確認しました："
+                + (
+                    "改ざんはありません。"
+                    if result["ok"]
+                    else f"{len(result['broken'])}か所で連鎖が切れています。"
+                ),
+                f"checked {result['checked']} row(s): "
+                + ("all chains intact" if result["ok"] else f"{len(result['broken'])} broken link(s)"),
+            )
+        )
         for b in result["broken"]:
             click.echo(f"  {b['case'] or b.get('record')}  {b['table']} row {b['row']}: {b['reason']}")
     else:
@@ -117,8 +173,12 @@ def audit_verify(g: Globals, council_code: str | None, fmt: str) -> None:
 
 @click.command()
 @click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
-@click.option("--by", type=click.Choice(["state", "coordinator", "program", "council"]), default="state",
-              show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["state", "coordinator", "program", "council"]),
+    default="state",
+    show_default=True,
+)
 @format_option
 @pass_globals
 def caseload(g: Globals, council_code: str | None, by: str, fmt: str) -> None:
@@ -140,7 +200,10 @@ def caseload(g: Globals, council_code: str | None, by: str, fmt: str) -> None:
         def counts(by_state: dict[str, int]) -> str:
             return "、".join(f"{names.get(k, k)} {n}" for k, n in by_state.items())
 
-        rows = [{**r, "by_state": counts(r["by_state"]), "ended": counts(r["ended_this_fiscal_year"])} for r in rows]
+        rows = [
+            {**r, "by_state": counts(r["by_state"]), "ended": counts(r["ended_this_fiscal_year"])}
+            for r in rows
+        ]
         if rows:
             click.echo(people_table(rows, CASELOAD_TABLE, wide=True))
         else:

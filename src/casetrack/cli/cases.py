@@ -10,8 +10,16 @@ import click
 from .options import CASE_ID, COUNCIL, DATE, Globals, pass_globals
 from .output import Col, cell, emit, format_option, people_table, table, wide_option
 
-SESSION_COLUMNS = ["case", "seq", "kind_label", "nominal_due_on", "due_on", "status_label", "held_on",
-                   "overdue_days"]
+SESSION_COLUMNS = [
+    "case",
+    "seq",
+    "kind_label",
+    "nominal_due_on",
+    "due_on",
+    "status_label",
+    "held_on",
+    "overdue_days",
+]
 
 
 def render_case(c: dict[str, Any]) -> str:
@@ -24,22 +32,40 @@ def render_case(c: dict[str, Any]) -> str:
         f"  coordinator  {c['coordinator'] or '-'}",
         f"  dates        opened {c['opened_on']}, accepted {c['accepted_on'] or '-'}, plan {c['plan_date'] or '-'}"
         + (f", valid until {c['validity_until']}" if c["validity_until"] else ""),
-        "  support orgs " + "; ".join(f"{s['name']} ({s['id']}{', lead' if s['lead'] else ''}"
-                                      f"{'' if s['certified'] else ', not certified'})" for s in c["support_orgs"]),
-        "  lenders      " + ("; ".join(
-            f"{x['name']} ({x['id']}{', main' if x['main'] else ''}{', guaranteed' if x['guaranteed'] else ''}"
-            f"{', consented ' + cell(x['consented_on']) if x['consented_on'] else ''})" for x in c["lenders"])
-            or "-"),
+        "  support orgs "
+        + "; ".join(
+            f"{s['name']} ({s['id']}{', lead' if s['lead'] else ''}"
+            f"{'' if s['certified'] else ', not certified'})"
+            for s in c["support_orgs"]
+        ),
+        "  lenders      "
+        + (
+            "; ".join(
+                f"{x['name']} ({x['id']}{', main' if x['main'] else ''}{', guaranteed' if x['guaranteed'] else ''}"
+                f"{', consented ' + cell(x['consented_on']) if x['consented_on'] else ''})"
+                for x in c["lenders"]
+            )
+            or "-"
+        ),
     ]
     if c.get("agreements"):  # 金融支援 (pamphlet line 169), by label
-        lines.append("  金融支援     " + "; ".join(
-            f"{a['lender']}: {a['kind_label']}" + (f"（{a['note']}）" if a["note"] else "") for a in c["agreements"]))
+        lines.append(
+            "  金融支援     "
+            + "; ".join(
+                f"{a['lender']}: {a['kind_label']}" + (f"（{a['note']}）" if a["note"] else "")
+                for a in c["agreements"]
+            )
+        )
     if c["estimates"]:
         lines.append("  estimates    " + ", ".join(f"{k} {v:,}円" for k, v in c["estimates"].items()))
     if c["documents"]:
-        lines.append("  documents    " + "; ".join(
-            f"{d['label']} {d['on']}" + (f" (lender {d['lender_id']})" if d["lender_id"] else "")
-            for d in c["documents"]))
+        lines.append(
+            "  documents    "
+            + "; ".join(
+                f"{d['label']} {d['on']}" + (f" (lender {d['lender_id']})" if d["lender_id"] else "")
+                for d in c["documents"]
+            )
+        )
     if c["monitoring"]:
         lines.append("  monitoring")
         lines.extend("    " + line for line in table(c["monitoring"], SESSION_COLUMNS[1:]).splitlines())
@@ -47,12 +73,16 @@ def render_case(c: dict[str, Any]) -> str:
 
         for s in c["monitoring"]:
             if s["moved_because"]:
-                lines.append(f"    session {s['seq']}: due {cell(s['nominal_due_on'])} moved to {cell(s['due_on'])}, "
-                             f"closed {moved_text(s['moved_because'])}")
+                lines.append(
+                    f"    session {s['seq']}: due {cell(s['nominal_due_on'])} moved to {cell(s['due_on'])}, "
+                    f"closed {moved_text(s['moved_because'])}"
+                )
     money = c["money"]
     if money["components"]:
-        lines.append(f"  money        fee {money['fee_total']:,}円, subsidy {money['subsidy_total']:,}円, "
-                     f"paid {money['paid_total']:,}円, retained {money['retained_total']:,}円")
+        lines.append(
+            f"  money        fee {money['fee_total']:,}円, subsidy {money['subsidy_total']:,}円, "
+            f"paid {money['paid_total']:,}円, retained {money['retained_total']:,}円"
+        )
     return "\n".join(lines)
 
 
@@ -62,29 +92,65 @@ def case() -> None:
 
 
 @case.command("open")
-@click.option("--program", required=True, metavar="PROGRAM", help="early | 405 (or the program's Japanese name).")
-@click.option("--track", help="early: standard | bank; 405: regular | gl, or the track's Japanese name "
-              "(通常枠, 中小版GL枠…; default: the first).")
+@click.option(
+    "--program", required=True, metavar="PROGRAM", help="early | 405 (or the program's Japanese name)."
+)
+@click.option(
+    "--track",
+    help="early: standard | bank; 405: regular | gl, or the track's Japanese name "
+    "(通常枠, 中小版GL枠…; default: the first).",
+)
 @click.option("--council", "council_code", type=COUNCIL, required=True, metavar="CODE")
-@click.option("--company", "company_id", required=True, metavar="ID|法人番号|NAME",
-              help="The company by id, 法人番号 or exact name.")
-@click.option("--support-org", "support_orgs", multiple=True, required=True, metavar="ID|NAME",
-              help="Repeatable; the first is the lead (代表). By id or exact name.")
-@click.option("--lender", "lenders", multiple=True, metavar="ORG[:main][:guaranteed]",
-              help="Repeatable; ORG by id or exact name.")
+@click.option(
+    "--company",
+    "company_id",
+    required=True,
+    metavar="ID|法人番号|NAME",
+    help="The company by id, 法人番号 or exact name.",
+)
+@click.option(
+    "--support-org",
+    "support_orgs",
+    multiple=True,
+    required=True,
+    metavar="ID|NAME",
+    help="Repeatable; the first is the lead (代表). By id or exact name.",
+)
+@click.option(
+    "--lender",
+    "lenders",
+    multiple=True,
+    metavar="ORG[:main][:guaranteed]",
+    help="Repeatable; ORG by id or exact name.",
+)
 @click.option("--coordinator", metavar="NAME")
 @click.option("--interim-monitoring", is_flag=True, help="early: also schedule the optional interim session.")
 @click.option("--monitoring-interval-months", type=int, help="405: months between sessions (1–12).")
 @click.option("--estimate", "estimates", multiple=True, metavar="COMPONENT=YEN", help="Repeatable.")
 @click.option("--reuse-reason", metavar="TEXT", help="Why a company with an earlier case applies again.")
-@click.option("--reuse-ground", metavar="ID", help="The program's re-use ground (workflow reuse.grounds, e.g. covid).")
+@click.option(
+    "--reuse-ground", metavar="ID", help="The program's re-use ground (workflow reuse.grounds, e.g. covid)."
+)
 @click.option("--on", type=DATE, help="Opening date (default: --today).")
 @format_option
 @pass_globals
-def case_open(g: Globals, program: str, track: str | None, council_code: str, company_id: str,
-              support_orgs: tuple[str, ...], lenders: tuple[str, ...], coordinator: str | None,
-              interim_monitoring: bool, monitoring_interval_months: int | None, estimates: tuple[str, ...],
-              reuse_reason: str | None, reuse_ground: str | None, on: dt.date | None, fmt: str) -> None:
+def case_open(
+    g: Globals,
+    program: str,
+    track: str | None,
+    council_code: str,
+    company_id: str,
+    support_orgs: tuple[str, ...],
+    lenders: tuple[str, ...],
+    coordinator: str | None,
+    interim_monitoring: bool,
+    monitoring_interval_months: int | None,
+    estimates: tuple[str, ...],
+    reuse_reason: str | None,
+    reuse_ground: str | None,
+    on: dt.date | None,
+    fmt: str,
+) -> None:
     """Open a case in its first state (consultation).
 
     \b
@@ -100,15 +166,28 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
         if component in parsed_estimates:
             from .options import say
 
-            raise click.BadParameter(say(f"--estimate {component} が二度指定されています",
-                                         f"--estimate {component} is given twice"))
+            raise click.BadParameter(
+                say(
+                    f"--estimate {component} が二度指定されています", f"--estimate {component} is given twice"
+                )
+            )
         parsed_estimates[component] = amount
     result = services.open_case(
-        g.context(), program=program, track=track, council=council_code, company_id=company_id,
-        support_orgs=list[int | str](support_orgs), lenders=[services.parse_lender(x) for x in lenders],
-        coordinator=coordinator, interim_monitoring=interim_monitoring,
-        interval_months=monitoring_interval_months, estimates=parsed_estimates, reuse_reason=reuse_reason,
-        reuse_ground=reuse_ground, on=on)
+        g.context(),
+        program=program,
+        track=track,
+        council=council_code,
+        company_id=company_id,
+        support_orgs=list[int | str](support_orgs),
+        lenders=[services.parse_lender(x) for x in lenders],
+        coordinator=coordinator,
+        interim_monitoring=interim_monitoring,
+        interval_months=monitoring_interval_months,
+        estimates=parsed_estimates,
+        reuse_reason=reuse_reason,
+        reuse_ground=reuse_ground,
+        on=on,
+    )
     from .output import told
 
     told(fmt, f"案件 {result['id']} を開きました（{result['company']['name']}）。")
@@ -122,14 +201,28 @@ def case_open(g: Globals, program: str, track: str | None, council_code: str, co
 @click.option("--note", metavar="TEXT")
 @click.option("--reason", metavar="TEXT", help="Required by reject, withdraw, extend, terminate_early.")
 @click.option("--until", type=DATE, help="extend: the new validity end date.")
-@click.option("--agreement", "agreements", multiple=True, metavar="ORG=KIND[:NOTE]",
-              help="405 agree (required for every lender; early submit_plan: optional): what lender ORG (id or "
-                   "exact name; * for every lender) agreed to — reschedule (リスケ), new_loan (新規融資) or other:NOTE (その他). "
-                   "Repeatable.")
+@click.option(
+    "--agreement",
+    "agreements",
+    multiple=True,
+    metavar="ORG=KIND[:NOTE]",
+    help="405 agree (required for every lender; early submit_plan: optional): what lender ORG (id or "
+    "exact name; * for every lender) agreed to — reschedule (リスケ), new_loan (新規融資) or other:NOTE (その他). "
+    "Repeatable.",
+)
 @format_option
 @pass_globals
-def case_advance(g: Globals, case_id: str, event: str, on: dt.date | None, note: str | None,
-                 reason: str | None, until: dt.date | None, agreements: tuple[str, ...], fmt: str) -> None:
+def case_advance(
+    g: Globals,
+    case_id: str,
+    event: str,
+    on: dt.date | None,
+    note: str | None,
+    reason: str | None,
+    until: dt.date | None,
+    agreements: tuple[str, ...],
+    fmt: str,
+) -> None:
     """Fire EVENT on CASE; refused with every reason if it may not happen now.
 
     \b
@@ -139,14 +232,27 @@ def case_advance(g: Globals, case_id: str, event: str, on: dt.date | None, note:
     """
     from .. import services
 
-    result = services.advance(g.context(), case_id, event, on=on, note=note, reason=reason, until=until,
-                              view=fmt != "table", agreements=[services.parse_agreement(a) for a in agreements])
+    result = services.advance(
+        g.context(),
+        case_id,
+        event,
+        on=on,
+        note=note,
+        reason=reason,
+        until=until,
+        view=fmt != "table",
+        agreements=[services.parse_agreement(a) for a in agreements],
+    )
     if fmt == "table":
         from .options import say
 
-        click.echo(say(f"案件 {result['id']}：{result.get('event_label') or event} を記録しました。"
-                       f"状態は「{result['state_label']}」になりました（{result['state']}）。",
-                       f"{result['id']}: {event} → {result['state']} ({result['state_label']})"))
+        click.echo(
+            say(
+                f"案件 {result['id']}：{result.get('event_label') or event} を記録しました。"
+                f"状態は「{result['state_label']}」になりました（{result['state']}）。",
+                f"{result['id']}: {event} → {result['state']} ({result['state_label']})",
+            )
+        )
     else:
         emit(result, fmt, render=render_case)
 
@@ -181,16 +287,48 @@ def case_show(g: Globals, case_id: str, fmt: str) -> None:
     emit(services.show_case(g.context(), case_id), fmt, render=render_case)
 
 
-CASE_TABLE = [Col("id", "案件番号"), Col("program_short", "事業"), Col("track_label", "枠", 10),
-              Col("council", "協議会", wide_only=True), Col("state_label", "状態", 14), Col("company", "事業者", 24),
-              Col("coordinator", "担当", 10), Col("state_since", "状態の開始日"), Col("opened_on", "受付日", wide_only=True),
-              Col("accepted_on", "利用決定日", wide_only=True), Col("plan_date", "計画日")]
-CASE_CSV = ["id", "program", "program_label", "track", "track_label", "council", "state", "state_label", "state_since",
-            "company", "coordinator", "opened_on", "accepted_on", "plan_date"]
-SESSION_TABLE = [Col("case", "案件番号"), Col("council", "協議会", wide_only=True), Col("company", "事業者", 24),
-                 Col("seq", "回"), Col("kind_label", "種別"), Col("nominal_due_on", "本来の期限", wide_only=True),
-                 Col("due_on", "期限"), Col("status_label", "状態"), Col("held_on", "実施日"),
-                 Col("overdue_days", "超過日数"), Col("moved_because", "期限が動いた理由", wide_only=True)]
+CASE_TABLE = [
+    Col("id", "案件番号"),
+    Col("program_short", "事業"),
+    Col("track_label", "枠", 10),
+    Col("council", "協議会", wide_only=True),
+    Col("state_label", "状態", 14),
+    Col("company", "事業者", 24),
+    Col("coordinator", "担当", 10),
+    Col("state_since", "状態の開始日"),
+    Col("opened_on", "受付日", wide_only=True),
+    Col("accepted_on", "利用決定日", wide_only=True),
+    Col("plan_date", "計画日"),
+]
+CASE_CSV = [
+    "id",
+    "program",
+    "program_label",
+    "track",
+    "track_label",
+    "council",
+    "state",
+    "state_label",
+    "state_since",
+    "company",
+    "coordinator",
+    "opened_on",
+    "accepted_on",
+    "plan_date",
+]
+SESSION_TABLE = [
+    Col("case", "案件番号"),
+    Col("council", "協議会", wide_only=True),
+    Col("company", "事業者", 24),
+    Col("seq", "回"),
+    Col("kind_label", "種別"),
+    Col("nominal_due_on", "本来の期限", wide_only=True),
+    Col("due_on", "期限"),
+    Col("status_label", "状態"),
+    Col("held_on", "実施日"),
+    Col("overdue_days", "超過日数"),
+    Col("moved_because", "期限が動いた理由", wide_only=True),
+]
 
 
 @case.command("list")
@@ -198,14 +336,26 @@ SESSION_TABLE = [Col("case", "案件番号"), Col("council", "協議会", wide_o
 @click.option("--program", metavar="P", help="early | 405 (or the program's Japanese name).")
 @click.option("--state", metavar="S", help="A state id or its Japanese name (計画策定中…).")
 @click.option("--coordinator", metavar="NAME")
-@click.option("--q", "text", metavar="TEXT",
-              help="A part of the company's name (さくら finds サクラ and ｻｸﾗ; full-width letters and digits "
-                   "as typed) or its 法人番号.")
+@click.option(
+    "--q",
+    "text",
+    metavar="TEXT",
+    help="A part of the company's name (さくら finds サクラ and ｻｸﾗ; full-width letters and digits "
+    "as typed) or its 法人番号.",
+)
 @wide_option
 @format_option
 @pass_globals
-def case_list(g: Globals, council_code: str | None, program: str | None, state: str | None,
-              coordinator: str | None, text: str | None, wide: bool, fmt: str) -> None:
+def case_list(
+    g: Globals,
+    council_code: str | None,
+    program: str | None,
+    state: str | None,
+    coordinator: str | None,
+    text: str | None,
+    wide: bool,
+    fmt: str,
+) -> None:
     """List cases.
 
     \b
@@ -219,15 +369,18 @@ def case_list(g: Globals, council_code: str | None, program: str | None, state: 
         from .options import say
 
         raise click.BadParameter(say("100文字までです", "at most 100 characters"), param_hint="--q")
-    rows = services.list_cases(g.context(), council=council_code, program=program, state=state,
-                               coordinator=coordinator, q=text)
+    rows = services.list_cases(
+        g.context(), council=council_code, program=program, state=state, coordinator=coordinator, q=text
+    )
     if fmt == "json":
         emit(rows, fmt)
         return
     from ..domain.labels import PROGRAM_SHORT
 
-    rows = [{**r, "company": r["company"]["name"], "program_short": PROGRAM_SHORT.get(r["program"], r["program"])}
-            for r in rows]
+    rows = [
+        {**r, "company": r["company"]["name"], "program_short": PROGRAM_SHORT.get(r["program"], r["program"])}
+        for r in rows
+    ]
     if fmt == "csv":
         emit(rows, fmt, CASE_CSV)
     elif rows:
@@ -246,16 +399,32 @@ def case_history(g: Globals, case_id: str, fmt: str) -> None:
     """The append-only history of a case."""
     from .. import services
 
-    emit(services.case_history(g.context(), case_id), fmt,
-         ["seq", "event", "from", "to", "effective_on", "recorded_at", "user", "reason", "note", "corrects",
-          "rule_set"])
+    emit(
+        services.case_history(g.context(), case_id),
+        fmt,
+        [
+            "seq",
+            "event",
+            "from",
+            "to",
+            "effective_on",
+            "recorded_at",
+            "user",
+            "reason",
+            "note",
+            "corrects",
+            "rule_set",
+        ],
+    )
 
 
 @case.command("correct")
 @click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("seq", type=int)
 @click.option("--note", required=True, help="What was wrong in row SEQ and what is right.")
-@click.option("--on", type=DATE, help="The corrected effective date of row SEQ (a supervisor's; not after --today).")
+@click.option(
+    "--on", type=DATE, help="The corrected effective date of row SEQ (a supervisor's; not after --today)."
+)
 @format_option
 @pass_globals
 def case_correct(g: Globals, case_id: str, seq: int, note: str, on: dt.date | None, fmt: str) -> None:
@@ -276,12 +445,16 @@ def case_correct(g: Globals, case_id: str, seq: int, note: str, on: dt.date | No
 
 @case.command("assign")
 @click.argument("case_id", metavar="CASE", type=CASE_ID)
-@click.option("--coordinator", required=True, metavar="NAME", help="The new coordinator (acts for the case's council).")
+@click.option(
+    "--coordinator", required=True, metavar="NAME", help="The new coordinator (acts for the case's council)."
+)
 @click.option("--on", type=DATE, help="Effective date of the change (default: --today).")
 @click.option("--note", metavar="TEXT")
 @format_option
 @pass_globals
-def case_assign(g: Globals, case_id: str, coordinator: str, on: dt.date | None, note: str | None, fmt: str) -> None:
+def case_assign(
+    g: Globals, case_id: str, coordinator: str, on: dt.date | None, note: str | None, fmt: str
+) -> None:
     """Make NAME the coordinator of CASE: a supervisor, or the case's own coordinator handing it over.
     One history row; the case's pending reminders to the coordinator go to NAME.
 
@@ -293,8 +466,10 @@ def case_assign(g: Globals, case_id: str, coordinator: str, on: dt.date | None, 
 
     result = services.assign(g.context(), case_id, coordinator, on=on, note=note)
     if fmt == "table":
-        click.echo(f"{result['case']}: 担当 {result['from'] or '-'} → {result['to']} ({cell(result['on'])}); "
-                   f"pending mail moved: {result['mail_moved']}")
+        click.echo(
+            f"{result['case']}: 担当 {result['from'] or '-'} → {result['to']} ({cell(result['on'])}); "
+            f"pending mail moved: {result['mail_moved']}"
+        )
     else:
         emit(result, fmt)
 
@@ -308,8 +483,16 @@ def case_assign(g: Globals, case_id: str, coordinator: str, on: dt.date | None, 
 @click.option("--dry-run", is_flag=True, help="List the cases that would move; change nothing.")
 @format_option
 @pass_globals
-def case_reassign(g: Globals, from_: str, to: str, council_code: str | None, on: dt.date | None, note: str | None,
-                  dry_run: bool, fmt: str) -> None:
+def case_reassign(
+    g: Globals,
+    from_: str,
+    to: str,
+    council_code: str | None,
+    on: dt.date | None,
+    note: str | None,
+    dry_run: bool,
+    fmt: str,
+) -> None:
     """Move every open case of one coordinator to another in one transaction (a supervisor; the April
     staff rotation). Each case gets a history row; pending reminders and the weekly digest follow.
 
@@ -320,15 +503,20 @@ def case_reassign(g: Globals, from_: str, to: str, council_code: str | None, on:
     """
     from .. import services
 
-    result = services.reassign(g.context(), from_=from_, to=to, council=council_code, dry_run=dry_run, on=on,
-                               note=note)
+    result = services.reassign(
+        g.context(), from_=from_, to=to, council=council_code, dry_run=dry_run, on=on, note=note
+    )
     if fmt == "table":
         from .options import say
 
         verb = "would move" if dry_run else "moved"
-        click.echo(say(f"{from_} の進行中の案件 {result['moved']}件を {to} に"
-                       + ("移します（試行：まだ移していません）。" if dry_run else "移しました。"),
-                       f"{verb} {result['moved']} open case(s) from {from_} to {to}"))
+        click.echo(
+            say(
+                f"{from_} の進行中の案件 {result['moved']}件を {to} に"
+                + ("移します（試行：まだ移していません）。" if dry_run else "移しました。"),
+                f"{verb} {result['moved']} open case(s) from {from_} to {to}",
+            )
+        )
         if result["cases"]:
             click.echo(table(result["cases"], ["case", "council", "state", "from", "to", "on"]))
     elif fmt == "csv":
@@ -356,9 +544,16 @@ def case_events(g: Globals, case_id: str, on: dt.date | None, fmt: str) -> None:
                 click.echo(f"    - {detail['reason']}{source}")
         return
     if fmt == "csv":  # one row per reason, with its source
-        rows = [{"event": r["event"], "label": r["label"], "allowed": r["allowed"], **d}
-                for r in rows for d in (r["reason_details"] or [{}])]
-        emit(rows, fmt, ["event", "label", "allowed", "reason", "rule", "source", "source_label", "source_where"])
+        rows = [
+            {"event": r["event"], "label": r["label"], "allowed": r["allowed"], **d}
+            for r in rows
+            for d in (r["reason_details"] or [{}])
+        ]
+        emit(
+            rows,
+            fmt,
+            ["event", "label", "allowed", "reason", "rule", "source", "source_label", "source_where"],
+        )
         return
     emit(rows, fmt)
 
@@ -371,16 +566,30 @@ def doc() -> None:
 @doc.command("add")
 @click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("kind")
-@click.option("--lender", type=int, metavar="ORG_ID", help="For letters from a lender (default: the main bank).")
+@click.option(
+    "--lender", type=int, metavar="ORG_ID", help="For letters from a lender (default: the main bank)."
+)
 @click.option("--on", type=DATE, help="Date of the document (default: --today).")
-@click.option("--file", "file_path", metavar="PATH",
-              help="The document's file (PDF, PNG, JPEG, xlsx or docx; at most [files] max_mb, 20 MB by default): "
-                   "stored in the database with its SHA-256 and original name.")
+@click.option(
+    "--file",
+    "file_path",
+    metavar="PATH",
+    help="The document's file (PDF, PNG, JPEG, xlsx or docx; at most [files] max_mb, 20 MB by default): "
+    "stored in the database with its SHA-256 and original name.",
+)
 @click.option("--session", type=int, metavar="SEQ", help="The monitoring session a monitoring_report is for.")
 @format_option
 @pass_globals
-def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date | None, file_path: str | None,
-            session: int | None, fmt: str) -> None:
+def doc_add(
+    g: Globals,
+    case_id: str,
+    kind: str,
+    lender: int | None,
+    on: dt.date | None,
+    file_path: str | None,
+    session: int | None,
+    fmt: str,
+) -> None:
     """Record a document of KIND on CASE.
 
     \b
@@ -391,8 +600,9 @@ def doc_add(g: Globals, case_id: str, kind: str, lender: int | None, on: dt.date
     from .. import services
     from .output import told
 
-    row = services.add_document(g.context(), case_id, kind, lender_id=lender, on=on, file=file_path,
-                                session=session)
+    row = services.add_document(
+        g.context(), case_id, kind, lender_id=lender, on=on, file=file_path, session=session
+    )
     told(fmt, f"案件 {case_id} に「{row['label']}」（{cell(row['on'])}）を記録しました。")
     emit(row, fmt)
 
@@ -441,17 +651,41 @@ def monitoring() -> None:
 @wide_option
 @format_option
 @pass_globals
-def monitoring_list(g: Globals, case_id: str | None, council_code: str | None, status: str | None,
-                    due_before: dt.date | None, wide: bool, fmt: str) -> None:
+def monitoring_list(
+    g: Globals,
+    case_id: str | None,
+    council_code: str | None,
+    status: str | None,
+    due_before: dt.date | None,
+    wide: bool,
+    fmt: str,
+) -> None:
     """List monitoring sessions."""
     from .. import services
 
-    rows = services.list_sessions(g.context(), case_id=case_id, council=council_code, status=status,
-                                  due_before=due_before)
+    rows = services.list_sessions(
+        g.context(), case_id=case_id, council=council_code, status=status, due_before=due_before
+    )
     if fmt != "table":
-        emit(_readable(rows, fmt), fmt, ["case", "council", "company", "seq", "kind", "kind_label", "nominal_due_on",
-                                         "due_on", "status", "status_label", "held_on", "overdue_days",
-                                         "moved_because"])
+        emit(
+            _readable(rows, fmt),
+            fmt,
+            [
+                "case",
+                "council",
+                "company",
+                "seq",
+                "kind",
+                "kind_label",
+                "nominal_due_on",
+                "due_on",
+                "status",
+                "status_label",
+                "held_on",
+                "overdue_days",
+                "moved_because",
+            ],
+        )
     elif rows:
         click.echo(people_table(_readable(rows, fmt), SESSION_TABLE, wide))
     else:
@@ -475,22 +709,34 @@ def monitoring_schedule(g: Globals, case_id: str, dates: tuple[dt.date, ...], fm
     """
     from .. import services
 
-    emit(_readable(services.set_explicit_schedule(g.context(), case_id, list(dates)), fmt), fmt,
-         [*SESSION_COLUMNS, "moved_because"])
+    emit(
+        _readable(services.set_explicit_schedule(g.context(), case_id, list(dates)), fmt),
+        fmt,
+        [*SESSION_COLUMNS, "moved_because"],
+    )
 
 
 @monitoring.command("record")
 @click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("seq", type=int)
-@click.option("--held-on", type=DATE, required=True, help="When it was held: not after --today, not before the "
-              "plan date.")
+@click.option(
+    "--held-on",
+    type=DATE,
+    required=True,
+    help="When it was held: not after --today, not before the plan date.",
+)
 @click.option("--note", metavar="TEXT")
-@click.option("--report", metavar="PATH", help="The 伴走支援報告書: recorded as a monitoring_report document "
-              "dated --held-on (file fingerprinted, as doc add --file).")
+@click.option(
+    "--report",
+    metavar="PATH",
+    help="The 伴走支援報告書: recorded as a monitoring_report document "
+    "dated --held-on (file fingerprinted, as doc add --file).",
+)
 @format_option
 @pass_globals
-def monitoring_record(g: Globals, case_id: str, seq: int, held_on: dt.date, note: str | None, report: str | None,
-                      fmt: str) -> None:
+def monitoring_record(
+    g: Globals, case_id: str, seq: int, held_on: dt.date, note: str | None, report: str | None, fmt: str
+) -> None:
     """Record that session SEQ of CASE was held, with its report.
 
     \b
@@ -499,8 +745,12 @@ def monitoring_record(g: Globals, case_id: str, seq: int, held_on: dt.date, note
     """
     from .. import services
 
-    emit(_readable(services.record_session(g.context(), case_id, seq, held_on=held_on, note=note, report=report),
-                   fmt), fmt)
+    emit(
+        _readable(
+            services.record_session(g.context(), case_id, seq, held_on=held_on, note=note, report=report), fmt
+        ),
+        fmt,
+    )
 
 
 @monitoring.command("waive")

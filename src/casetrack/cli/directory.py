@@ -10,15 +10,24 @@ import click
 from .options import COUNCIL, DATE, Globals, pass_globals
 from .output import Col, cell, emit, format_option, people_table, table
 
-ORG_TABLE = [Col("id", "番号"), Col("name", "名称"), Col("kind_label", "種別"), Col("certified", "認定支援機関"),
-             Col("is_bank", "金融機関"), Col("email", "メール")]
+ORG_TABLE = [
+    Col("id", "番号"),
+    Col("name", "名称"),
+    Col("kind_label", "種別"),
+    Col("certified", "認定支援機関"),
+    Col("is_bank", "金融機関"),
+    Col("email", "メール"),
+]
 
 
 @click.command()
 @click.option("--admin", metavar="NAME", help="Also create the first admin user (council 00).")
-@click.option("--app-role", metavar="ROLE",
-              help="PostgreSQL: grant the application's database role (not the tables' owner) what it needs; "
-                   "row-level security then holds for it.")
+@click.option(
+    "--app-role",
+    metavar="ROLE",
+    help="PostgreSQL: grant the application's database role (not the tables' owner) what it needs; "
+    "row-level security then holds for it.",
+)
 @format_option
 @pass_globals
 def init(g: Globals, admin: str | None, app_role: str | None, fmt: str) -> None:
@@ -38,14 +47,19 @@ def init(g: Globals, admin: str | None, app_role: str | None, fmt: str) -> None:
         before = result["schema_before"] or "empty"
         from .options import say
 
-        click.echo(say(f"データベース {result['database']} を準備しました（スキーマ {before} → {result['schema']}、"
-                       f"協議会 {result['councils']}（新規 {result['councils_added']}）"
-                       + (f"、管理者 {admin}" if admin else "")
-                       + (f"、{app_role} に権限 {result['granted']} 件" if app_role else "") + "）。",
-                       f"database {result['database']}: schema {before} → {result['schema']}; "
-                   f"{result['councils']} councils ({result['councils_added']} new)"
-                   + (f"; admin {admin}" if admin else "")
-                   + (f"; granted {result['granted']} privilege(s) to {app_role}" if app_role else "")))
+        click.echo(
+            say(
+                f"データベース {result['database']} を準備しました（スキーマ {before} → {result['schema']}、"
+                f"協議会 {result['councils']}（新規 {result['councils_added']}）"
+                + (f"、管理者 {admin}" if admin else "")
+                + (f"、{app_role} に権限 {result['granted']} 件" if app_role else "")
+                + "）。",
+                f"database {result['database']}: schema {before} → {result['schema']}; "
+                f"{result['councils']} councils ({result['councils_added']} new)"
+                + (f"; admin {admin}" if admin else "")
+                + (f"; granted {result['granted']} privilege(s) to {app_role}" if app_role else ""),
+            )
+        )
     else:
         emit(result, fmt)
 
@@ -67,7 +81,9 @@ def council_list(g: Globals, fmt: str) -> None:
     """
     from .. import services
 
-    emit(services.list_councils(g.context()), fmt, ["code", "name", "prefecture", "host_organization", "phone"])
+    emit(
+        services.list_councils(g.context()), fmt, ["code", "name", "prefecture", "host_organization", "phone"]
+    )
 
 
 @click.group()
@@ -81,12 +97,23 @@ def company() -> None:
 @click.option("--fiscal-year-end-month", type=int, required=True, help="決算月, 1–12.")
 @click.option("--founded", type=DATE)
 @click.option("--prefecture", metavar="CODE", help="JIS prefecture code 01–47.")
-@click.option("--force", is_flag=True, help="Register although a company with this name (and no 法人番号) exists.")
+@click.option(
+    "--force", is_flag=True, help="Register although a company with this name (and no 法人番号) exists."
+)
 @click.option("--reason", metavar="TEXT", help="With --force: why this is another company (kept with it).")
 @format_option
 @pass_globals
-def company_add(g: Globals, name: str, corporate_number: str | None, fiscal_year_end_month: int,
-                founded: dt.date | None, prefecture: str | None, force: bool, reason: str | None, fmt: str) -> None:
+def company_add(
+    g: Globals,
+    name: str,
+    corporate_number: str | None,
+    fiscal_year_end_month: int,
+    founded: dt.date | None,
+    prefecture: str | None,
+    force: bool,
+    reason: str | None,
+    fmt: str,
+) -> None:
     """Register a company.
 
     \b
@@ -96,9 +123,16 @@ def company_add(g: Globals, name: str, corporate_number: str | None, fiscal_year
     """
     from .. import services
 
-    row = services.add_company(g.context(), name=name, corporate_number_=corporate_number,
-                               fiscal_year_end_month=fiscal_year_end_month, founded_on=founded,
-                               prefecture=prefecture, force=force, reason=reason)
+    row = services.add_company(
+        g.context(),
+        name=name,
+        corporate_number_=corporate_number,
+        fiscal_year_end_month=fiscal_year_end_month,
+        founded_on=founded,
+        prefecture=prefecture,
+        force=force,
+        reason=reason,
+    )
     from .output import told
 
     told(fmt, f"会社「{row['name']}」を登録しました（id {row['id']}）。")
@@ -161,8 +195,11 @@ def company_list(g: Globals, fmt: str) -> None:
     """List companies."""
     from .. import services
 
-    emit(services.list_companies(g.context()), fmt,
-         ["id", "name", "corporate_number", "fiscal_year_end_month", "prefecture"])
+    emit(
+        services.list_companies(g.context()),
+        fmt,
+        ["id", "name", "corporate_number", "fiscal_year_end_month", "prefecture"],
+    )
 
 
 @click.group()
@@ -172,8 +209,11 @@ def org() -> None:
 
 @org.command("add")
 @click.option("--name", required=True)
-@click.option("--kind", required=True,
-              type=click.Choice(["bank", "tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber", "other"]))
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["bank", "tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber", "other"]),
+)
 @click.option("--certified", is_flag=True, help="A certified support org (認定経営革新等支援機関).")
 @click.option("--email", metavar="ADDR", help="Where reminders go.")
 @format_option
@@ -202,8 +242,10 @@ def org_list(g: Globals, fmt: str) -> None:
 
     rows = services.list_orgs(g.context())
     if fmt == "table" and rows:
-        shown = [{**r, "certified": "認定" if r["certified"] else "—", "is_bank": "はい" if r["is_bank"] else "—"}
-                 for r in rows]
+        shown = [
+            {**r, "certified": "認定" if r["certified"] else "—", "is_bank": "はい" if r["is_bank"] else "—"}
+            for r in rows
+        ]
         click.echo(people_table(shown, ORG_TABLE, wide=True))
         return
     emit(rows, fmt, ["id", "name", "kind", "kind_label", "certified", "is_bank", "email"])
@@ -212,8 +254,10 @@ def org_list(g: Globals, fmt: str) -> None:
 @org.command("edit")
 @click.argument("org_id", metavar="ID", type=int)
 @click.option("--name")
-@click.option("--kind", type=click.Choice(["bank", "tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber",
-                                           "other"]))
+@click.option(
+    "--kind",
+    type=click.Choice(["bank", "tax_accountant", "cpa", "lawyer", "sme_consultant", "chamber", "other"]),
+)
 @click.option("--email", metavar="ADDR", help="Where reminders go (pending ones too; empty: remove it).")
 @click.option("--phone")
 @click.option("--certified/--not-certified", default=None, help="認定経営革新等支援機関 or not.")
@@ -249,16 +293,36 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--council", "council_codes", type=COUNCIL, required=True, multiple=True, metavar="CODE",
-              help="The user's council; repeat for further councils a coordinator or supervisor acts for.")
+@click.option(
+    "--council",
+    "council_codes",
+    type=COUNCIL,
+    required=True,
+    multiple=True,
+    metavar="CODE",
+    help="The user's council; repeat for further councils a coordinator or supervisor acts for.",
+)
 @click.option("--email", metavar="ADDR")
-@click.option("--display-name", metavar="TEXT", help="The name e-mails and pages show (佐藤 花子); default the login.")
-@click.option("--role", type=click.Choice(["coordinator", "supervisor", "hq", "admin"]), default="coordinator",
-              show_default=True)
+@click.option(
+    "--display-name", metavar="TEXT", help="The name e-mails and pages show (佐藤 花子); default the login."
+)
+@click.option(
+    "--role",
+    type=click.Choice(["coordinator", "supervisor", "hq", "admin"]),
+    default="coordinator",
+    show_default=True,
+)
 @format_option
 @pass_globals
-def user_add(g: Globals, name: str, council_codes: tuple[str, ...], email: str | None, display_name: str | None,
-             role: str, fmt: str) -> None:
+def user_add(
+    g: Globals,
+    name: str,
+    council_codes: tuple[str, ...],
+    email: str | None,
+    display_name: str | None,
+    role: str,
+    fmt: str,
+) -> None:
     """Add a council staff member (an admin does). Roles: coordinator (own council: cases, documents,
     claims, adviser-side events), supervisor (also the council decisions), hq (reads every council,
     changes nothing), admin (users and settings, no case changes). See: casetrack policy show.
@@ -270,22 +334,46 @@ def user_add(g: Globals, name: str, council_codes: tuple[str, ...], email: str |
     """
     from .. import services
 
-    emit(services.add_user(g.context(), name=name, council=council_codes[0], email=email, role=role,
-                           more_councils=council_codes[1:], display_name=display_name), fmt)
+    emit(
+        services.add_user(
+            g.context(),
+            name=name,
+            council=council_codes[0],
+            email=email,
+            role=role,
+            more_councils=council_codes[1:],
+            display_name=display_name,
+        ),
+        fmt,
+    )
 
 
 @user.command("edit")
 @click.argument("name")
-@click.option("--display-name", metavar="TEXT", help="The name e-mails and pages show (\"\" clears it).")
-@click.option("--email", metavar="ADDR", help="Where escalations and digests go (\"\" clears it).")
+@click.option("--display-name", metavar="TEXT", help='The name e-mails and pages show ("" clears it).')
+@click.option("--email", metavar="ADDR", help='Where escalations and digests go ("" clears it).')
 @click.option("--role", metavar="ROLE", help="coordinator, supervisor, hq or admin (an admin only).")
-@click.option("--council", "council_codes", type=COUNCIL, multiple=True, metavar="CODE",
-              help="The councils the user acts for, their own first; repeat; replaces the set (an admin only).")
+@click.option(
+    "--council",
+    "council_codes",
+    type=COUNCIL,
+    multiple=True,
+    metavar="CODE",
+    help="The councils the user acts for, their own first; repeat; replaces the set (an admin only).",
+)
 @click.option("--note", metavar="TEXT", help="Why (kept with each change row).")
 @format_option
 @pass_globals
-def user_edit(g: Globals, name: str, display_name: str | None, email: str | None, role: str | None,
-              council_codes: tuple[str, ...], note: str | None, fmt: str) -> None:
+def user_edit(
+    g: Globals,
+    name: str,
+    display_name: str | None,
+    email: str | None,
+    role: str | None,
+    council_codes: tuple[str, ...],
+    note: str | None,
+    fmt: str,
+) -> None:
     """Change a user: anyone their own display name and e-mail; an admin anyone's, and the role and
     councils. Each changed field is a hash-chained change row (user history NAME, audit verify); the
     user's next command or page already acts with the new role and councils.
@@ -297,8 +385,9 @@ def user_edit(g: Globals, name: str, display_name: str | None, email: str | None
     """
     from .. import services
 
-    changes: dict[str, Any] = {k: v for k, v in (("display_name", display_name), ("email", email), ("role", role))
-                               if v is not None}
+    changes: dict[str, Any] = {
+        k: v for k, v in (("display_name", display_name), ("email", email), ("role", role)) if v is not None
+    }
     if council_codes:
         changes["councils"] = list(council_codes)
     result = services.edit_user(g.context(), name, changes, note=note)
@@ -306,8 +395,10 @@ def user_edit(g: Globals, name: str, display_name: str | None, email: str | None
         for c in result["changes"]:
             click.echo(f"{name}: {c['field_label']} {cell(c['before'])} → {cell(c['after'])}")
         if result["open_cases_elsewhere"]:
-            click.echo(f"{name} no longer acts for the council of open case(s) "
-                       f"{', '.join(result['open_cases_elsewhere'])}: casetrack case reassign --from {name} --to NAME")
+            click.echo(
+                f"{name} no longer acts for the council of open case(s) "
+                f"{', '.join(result['open_cases_elsewhere'])}: casetrack case reassign --from {name} --to NAME"
+            )
     else:
         emit(result, fmt)
 
@@ -320,8 +411,11 @@ def user_history(g: Globals, name: str, fmt: str) -> None:
     """Every change of a user (display name, e-mail, role, councils): who, when, before and after."""
     from .. import services
 
-    emit(services.user_history(g.context(), name), fmt,
-         ["seq", "field", "before", "after", "effective_on", "recorded_at", "user", "note"])
+    emit(
+        services.user_history(g.context(), name),
+        fmt,
+        ["seq", "field", "before", "after", "effective_on", "recorded_at", "user", "note"],
+    )
 
 
 @user.command("list")
@@ -331,8 +425,11 @@ def user_list(g: Globals, fmt: str) -> None:
     """List council staff."""
     from .. import services
 
-    emit(services.list_users(g.context()), fmt, ["name", "display_name", "council", "more_councils", "role", "email",
-                                                 "active"])
+    emit(
+        services.list_users(g.context()),
+        fmt,
+        ["name", "display_name", "council", "more_councils", "role", "email", "active"],
+    )
 
 
 @user.command("disable")
@@ -373,8 +470,11 @@ def user_set_password(g: Globals, name: str, fmt: str) -> None:
 
     from .. import services
 
-    text = sys.stdin.readline() if not sys.stdin.isatty() else click.prompt(
-        "new password", hide_input=True, confirmation_prompt=True, err=True)
+    text = (
+        sys.stdin.readline()
+        if not sys.stdin.isatty()
+        else click.prompt("new password", hide_input=True, confirmation_prompt=True, err=True)
+    )
     emit(services.set_password(g.context(), name, text.rstrip("\r\n")), fmt)
 
 
@@ -395,9 +495,14 @@ def policy_show(fmt: str) -> None:
     for program, spec in sorted(all_workflows().items()):
         for event in spec.events:
             action = rules.ACTIONS[rules.event_action(event)]
-            rows.append({"action": f"event {program}:{event}", "ja": spec.events[event].ja,
-                         "what": f"fire {event} ({action.id})",
-                         **{role: (rules.REACH[role] if role in action.roles else "-") for role in rules.ROLES}})
+            rows.append(
+                {
+                    "action": f"event {program}:{event}",
+                    "ja": spec.events[event].ja,
+                    "what": f"fire {event} ({action.id})",
+                    **{role: (rules.REACH[role] if role in action.roles else "-") for role in rules.ROLES},
+                }
+            )
     emit(rows, fmt, ["action", *rules.ROLES, "ja", "what"])
 
 
@@ -408,5 +513,8 @@ def _emit_history(g: Globals, table: str, record_id: int, fmt: str) -> None:
     """`company history` / `org history`: the record's chained changes, oldest first."""
     from .. import services
 
-    emit(services.master_history(g.context(), table, record_id), fmt,
-         ["seq", "field", "before", "after", "effective_on", "recorded_at", "user", "note"])
+    emit(
+        services.master_history(g.context(), table, record_id),
+        fmt,
+        ["seq", "field", "before", "after", "effective_on", "recorded_at", "user", "note"],
+    )

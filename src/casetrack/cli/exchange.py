@@ -12,14 +12,19 @@ from .output import emit, format_option
 @click.argument("what", type=click.Choice(["cases", "monitoring", "findings"]))
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option("--out", metavar="FILE", help="Write here (default for CSV: standard output).")
-@click.option("--encoding", default="utf-8", show_default=True,
-              help="CSV only: utf-8 (with BOM, for Excel) or cp932.")
+@click.option(
+    "--encoding", default="utf-8", show_default=True, help="CSV only: utf-8 (with BOM, for Excel) or cp932."
+)
 @click.option("--council", "council_code", type=COUNCIL, metavar="CODE")
-@click.option("--redact", is_flag=True,
-              help="Replace people's names (担当, 事業者) by pseudonyms, stable within this file only.")
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Replace people's names (担当, 事業者) by pseudonyms, stable within this file only.",
+)
 @pass_globals
-def export(g: Globals, what: str, fmt: str, out: str | None, encoding: str, council_code: str | None,
-           redact: bool) -> None:
+def export(
+    g: Globals, what: str, fmt: str, out: str | None, encoding: str, council_code: str | None, redact: bool
+) -> None:
     """Export cases, monitoring sessions or audit findings for Excel (Japanese headers; dates in 和暦 in
     xlsx; yen with separators; cells that look like formulas are defused).
 
@@ -33,14 +38,16 @@ def export(g: Globals, what: str, fmt: str, out: str | None, encoding: str, coun
     """
     from .. import services
 
-    result = services.export(g.context(), what, fmt=fmt, out=out, encoding=encoding, council=council_code,
-                             redact=redact)
+    result = services.export(
+        g.context(), what, fmt=fmt, out=out, encoding=encoding, council=council_code, redact=redact
+    )
     if out:
         from .options import say
 
-        click.echo(say(f"{out} に {result['rows']}行を書き出しました。", f"wrote {result['rows']} row(s) to {out}"), err=True)
-
-
+        click.echo(
+            say(f"{out} に {result['rows']}行を書き出しました。", f"wrote {result['rows']} row(s) to {out}"),
+            err=True,
+        )
 
 
 @click.group("import")
@@ -70,9 +77,13 @@ def import_cases(g: Globals, file: str, dry_run: bool, fmt: str) -> None:
         verb = "would import" if dry_run else "imported"
         from .options import say
 
-        click.echo(say(f"{file} から案件 {result['rows']}件を" + ("取り込みます（試行：まだ取り込んでいません）。" if dry_run
-                                                                 else "取り込みました。"),
-                       f"{verb} {result['rows']} case(s) from {file}"))
+        click.echo(
+            say(
+                f"{file} から案件 {result['rows']}件を"
+                + ("取り込みます（試行：まだ取り込んでいません）。" if dry_run else "取り込みました。"),
+                f"{verb} {result['rows']} case(s) from {file}",
+            )
+        )
     else:
         emit(result, fmt)
 

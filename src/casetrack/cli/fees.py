@@ -10,20 +10,37 @@ import click
 from .options import CASE_ID, DATE, Globals, pass_globals
 from .output import emit, format_option
 
-CLAIM_COLUMNS = ["id", "component", "session", "fee", "status", "eligible", "subsidy", "paid", "retained",
-                 "released", "company_share", "limits"]
+CLAIM_COLUMNS = [
+    "id",
+    "component",
+    "session",
+    "fee",
+    "status",
+    "eligible",
+    "subsidy",
+    "paid",
+    "retained",
+    "released",
+    "company_share",
+    "limits",
+]
 
 
 def _render_claim(c: dict[str, Any]) -> str:
-    head = (f"claim {c['id']} of {c['case']}: {c['component']}"
-            + (f" (session {c['session']})" if c.get("session") else "")
-            + f", fee {c['fee']:,}円 → subsidy {c['subsidy']:,}円 [{c['status']}]")
+    head = (
+        f"claim {c['id']} of {c['case']}: {c['component']}"
+        + (f" (session {c['session']})" if c.get("session") else "")
+        + f", fee {c['fee']:,}円 → subsidy {c['subsidy']:,}円 [{c['status']}]"
+    )
     lines = [head]
     if c.get("company_share") is not None:
         lines.append(f"  company share {c['company_share']:,}円")
     if c.get("paid") is not None and c["status"] == "decided":
-        lines.append(f"  paid now {c['paid']:,}円" + (f", retained {c['retained']:,}円" if c.get("retained") else "")
-                     + (f", holdback released {c['released']:,}円" if c.get("released") else ""))
+        lines.append(
+            f"  paid now {c['paid']:,}円"
+            + (f", retained {c['retained']:,}円" if c.get("retained") else "")
+            + (f", holdback released {c['released']:,}円" if c.get("released") else "")
+        )
     lines.extend(f"  limited by {limit}" for limit in c.get("limits", []))
     return "\n".join(lines)
 
@@ -36,13 +53,16 @@ def fee() -> None:
 @fee.command("claim")
 @click.argument("case_id", metavar="CASE", type=CASE_ID)
 @click.argument("component")
-@click.option("--fee", "fee_text", required=True, metavar="YEN", help="What the support org bills (tax included).")
+@click.option(
+    "--fee", "fee_text", required=True, metavar="YEN", help="What the support org bills (tax included)."
+)
 @click.option("--session", type=int, metavar="SEQ", help="The monitoring session the claim is for.")
 @click.option("--on", type=DATE, help="Date of the claim (default: --today).")
 @format_option
 @pass_globals
-def fee_claim(g: Globals, case_id: str, component: str, fee_text: str, session: int | None, on: dt.date | None,
-              fmt: str) -> None:
+def fee_claim(
+    g: Globals, case_id: str, component: str, fee_text: str, session: int | None, on: dt.date | None, fmt: str
+) -> None:
     """Record what the support org bills for COMPONENT; shows the subsidy as it would be decided now.
 
     \b
@@ -56,9 +76,12 @@ def fee_claim(g: Globals, case_id: str, component: str, fee_text: str, session: 
     result = services.claim_fee(g.context(), case_id, component, fee=amount, session=session, on=on)
     from .output import told
 
-    told(fmt, f"案件 {case_id} の支払申請 {result['id']} を記録しました（{result.get('component_label') or result['component']}"
-              + (f"・第{result['session']}回" if result.get("session") else "")
-              + f"、費用 {result['fee']:,}円、補助 {result['subsidy']:,}円）。")
+    told(
+        fmt,
+        f"案件 {case_id} の支払申請 {result['id']} を記録しました（{result.get('component_label') or result['component']}"
+        + (f"・第{result['session']}回" if result.get("session") else "")
+        + f"、費用 {result['fee']:,}円、補助 {result['subsidy']:,}円）。",
+    )
     emit(result, fmt, render=_render_claim)
 
 

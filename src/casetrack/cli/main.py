@@ -30,21 +30,48 @@ from .options import (  # noqa: F401 (re-exported)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--db", envvar="CASETRACK_DB", metavar="URL",
-              help="SQLAlchemy URL (sqlite:///path, postgresql+psycopg://…) or a file path. "
-                   "Default: a SQLite file in the user data directory.")
-@click.option("--today", envvar="CASETRACK_TODAY", type=DATE,
-              help="The date the command acts on (YYYY-MM-DD). Default: today in Asia/Tokyo.")
-@click.option("--user", envvar="CASETRACK_USER", help="Who is acting (recorded in history). Default: the OS user.")
-@click.option("--config", envvar="CASETRACK_CONFIG", type=click.Path(dir_okay=False),
-              help="TOML settings file (mail, SMTP, closures…).")
+@click.option(
+    "--db",
+    envvar="CASETRACK_DB",
+    metavar="URL",
+    help="SQLAlchemy URL (sqlite:///path, postgresql+psycopg://…) or a file path. "
+    "Default: a SQLite file in the user data directory.",
+)
+@click.option(
+    "--today",
+    envvar="CASETRACK_TODAY",
+    type=DATE,
+    help="The date the command acts on (YYYY-MM-DD). Default: today in Asia/Tokyo.",
+)
+@click.option(
+    "--user", envvar="CASETRACK_USER", help="Who is acting (recorded in history). Default: the OS user."
+)
+@click.option(
+    "--config",
+    envvar="CASETRACK_CONFIG",
+    type=click.Path(dir_okay=False),
+    help="TOML settings file (mail, SMTP, closures…).",
+)
 @click.option("--debug", is_flag=True, envvar="CASETRACK_DEBUG", help="Show tracebacks on errors.")
-@click.option("--lang", envvar=LANG_ENV, type=click.Choice(["ja", "en"]), default="ja", show_default=True,
-              help="Language of messages and errors (ja: Japanese; en: English). JSON codes are the same in both.")
+@click.option(
+    "--lang",
+    envvar=LANG_ENV,
+    type=click.Choice(["ja", "en"]),
+    default="ja",
+    show_default=True,
+    help="Language of messages and errors (ja: Japanese; en: English). JSON codes are the same in both.",
+)
 @click.version_option(__version__, prog_name="casetrack")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | None, config: str | None,
-        debug: bool, lang: str) -> None:
+def cli(
+    ctx: click.Context,
+    db: str | None,
+    today: dt.date | None,
+    user: str | None,
+    config: str | None,
+    debug: bool,
+    lang: str,
+) -> None:
     """casetrack — case tracker for the 中小企業活性化協議会 plan-support programs (early / 405).
 
     \b
@@ -57,9 +84,14 @@ def cli(ctx: click.Context, db: str | None, today: dt.date | None, user: str | N
         from ..domain.dates import FIRST_TODAY, LAST_TODAY
 
         if not FIRST_TODAY <= today <= LAST_TODAY:
-            raise click.BadParameter(say(f"{today} は範囲外です（{FIRST_TODAY.year}〜{LAST_TODAY.year}年の日付だけを扱います）",
-                                         f"{today} is outside {FIRST_TODAY.year}–{LAST_TODAY.year}: casetrack acts "
-                                         "on dates of this century only"), param_hint="--today")
+            raise click.BadParameter(
+                say(
+                    f"{today} は範囲外です（{FIRST_TODAY.year}〜{LAST_TODAY.year}年の日付だけを扱います）",
+                    f"{today} is outside {FIRST_TODAY.year}–{LAST_TODAY.year}: casetrack acts "
+                    "on dates of this century only",
+                ),
+                param_hint="--today",
+            )
     set_lang(lang)
     ctx.obj = Globals(db, today, user, config, debug, lang)
     ctx.meta["casetrack.debug"] = debug
@@ -82,7 +114,9 @@ _register()
 def _report(code: int, slug: str, message: str, details: list[str], as_json: bool) -> int:
     click.echo(f"{say('エラー', 'error')}: {message}", err=True)
     if as_json:
-        click.echo(json.dumps({"ok": False, "code": slug, "error": message, "details": details}, ensure_ascii=False))
+        click.echo(
+            json.dumps({"ok": False, "code": slug, "error": message, "details": details}, ensure_ascii=False)
+        )
     return code
 
 
@@ -95,7 +129,9 @@ def run(argv: list[str] | None = None) -> int:
     ctx_holder: dict[str, Any] = {}
     args = list(argv if argv is not None else sys.argv[1:])
     set_lang(lang_of(args))
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(os.environ.get("CASETRACK_DEBUG"))
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
+        os.environ.get("CASETRACK_DEBUG")
+    )
     as_json = False
     try:
         with cli.make_context("casetrack", args) as ctx:
@@ -138,10 +174,16 @@ def run(argv: list[str] | None = None) -> int:
         from ..errors import InternalError
 
         text = " ".join(str(exc).split())[:300]  # one line, whatever the exception's text
-        return _report(InternalError.exit_code, InternalError.slug,
-                       say(f"内部エラー: {type(exc).__name__}: {text}（--debug で詳細を表示します）",
-                           f"internal error: {type(exc).__name__}: {text} (run with --debug for the traceback)"),
-                       [], as_json)
+        return _report(
+            InternalError.exit_code,
+            InternalError.slug,
+            say(
+                f"内部エラー: {type(exc).__name__}: {text}（--debug で詳細を表示します）",
+                f"internal error: {type(exc).__name__}: {text} (run with --debug for the traceback)",
+            ),
+            [],
+            as_json,
+        )
 
 
 def _wants_json(argv: list[str] | None) -> bool:

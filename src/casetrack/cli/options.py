@@ -66,8 +66,14 @@ class DateType(_DateParam):
         try:
             return read_date(str(value))
         except ValueError as exc:
-            self.fail(say(f"「{value}」は日付ではありません（例：2026-06-20、2026/06/20、令和8年6月20日、R8.6.20）",
-                          str(exc)), param, ctx)
+            self.fail(
+                say(
+                    f"「{value}」は日付ではありません（例：2026-06-20、2026/06/20、令和8年6月20日、R8.6.20）",
+                    str(exc),
+                ),
+                param,
+                ctx,
+            )
 
 
 DATE = DateType()
@@ -115,8 +121,12 @@ class Globals:
         from ..services import Context, database_url
         from ..settings import load_settings
 
-        return Context(db_url=database_url(self.db), today=self.today or tokyo_today(),
-                       user=self.user or _os_user(), settings=load_settings(self.config))
+        return Context(
+            db_url=database_url(self.db),
+            today=self.today or tokyo_today(),
+            user=self.user or _os_user(),
+            settings=load_settings(self.config),
+        )
 
 
 def tokyo_today() -> dt.date:

@@ -41,8 +41,14 @@ def _format_callback(ctx: click.Context, _param: click.Parameter, value: str) ->
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-        is_eager=True, callback=_format_callback, help="Output format.",
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        is_eager=True,
+        callback=_format_callback,
+        help="Output format.",
     )(func)
 
 
@@ -131,18 +137,28 @@ class Col:
 
 
 def wide_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--wide", is_flag=True, help="Table: every column, nothing cut (wider than 120).")(func)
+    return click.option("--wide", is_flag=True, help="Table: every column, nothing cut (wider than 120).")(
+        func
+    )
 
 
 def people_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], wide: bool) -> str:
     """A table for people: Japanese headers, labels; by default the essential columns, long cells cut."""
     chosen = [c for c in cols if wide or not c.wide_only]
-    return table(rows, [c.key for c in chosen], headers=[c.header for c in chosen],
-                 limits=None if wide else {c.key: c.limit for c in chosen})
+    return table(
+        rows,
+        [c.key for c in chosen],
+        headers=[c.header for c in chosen],
+        limits=None if wide else {c.key: c.limit for c in chosen},
+    )
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None,
-          limits: dict[str, int | None] | None = None) -> str:
+def table(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    headers: Sequence[str] | None = None,
+    limits: dict[str, int | None] | None = None,
+) -> str:
     cut = limits or {}
     grid = [list(headers or columns)] + [[clipped(cell(r.get(c)), cut.get(c)) for c in columns] for r in rows]
     widths = [max(width(row[i]) for row in grid) for i in range(len(columns))]
@@ -154,8 +170,9 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], headers: Seque
     return "\n".join(lines)
 
 
-def emit(data: Any, fmt: str, columns: Sequence[str] | None = None,
-         render: Callable[[Any], str] | None = None) -> None:
+def emit(
+    data: Any, fmt: str, columns: Sequence[str] | None = None, render: Callable[[Any], str] | None = None
+) -> None:
     """Print ``data`` (a dict or a list of dicts) in ``fmt``."""
     if fmt == "json":
         click.echo(to_json(data))

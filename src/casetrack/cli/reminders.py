@@ -12,10 +12,19 @@ import click
 from .options import COUNCIL, DATE, Globals, pass_globals
 from .output import Col, emit, format_option, people_table, wide_option
 
-OUTBOX_TABLE = [Col("id", "番号"), Col("status_label", "状態", 12), Col("case_id", "案件番号"),
-                Col("item_label", "種類"), Col("rung_label", "時期"), Col("send_on", "送信日"),
-                Col("recipient_role_label", "宛先", wide_only=True), Col("to_addr", "メール", 20), Col("attempts", "試行"),
-                Col("subject", "件名", wide_only=True), Col("last_error", "最後のエラー", 20)]
+OUTBOX_TABLE = [
+    Col("id", "番号"),
+    Col("status_label", "状態", 12),
+    Col("case_id", "案件番号"),
+    Col("item_label", "種類"),
+    Col("rung_label", "時期"),
+    Col("send_on", "送信日"),
+    Col("recipient_role_label", "宛先", wide_only=True),
+    Col("to_addr", "メール", 20),
+    Col("attempts", "試行"),
+    Col("subject", "件名", wide_only=True),
+    Col("last_error", "最後のエラー", 20),
+]
 
 
 @click.group()
@@ -24,11 +33,22 @@ def remind() -> None:
 
 
 PREVIEW_COLUMNS = ["case", "company", "item", "item_ref", "rung", "to", "subject", "send_on"]
-SKIPPED_COLUMNS = ["case", "company", "item", "item_ref", "rung", "recipient_role", "send_on", "superseded_by"]
+SKIPPED_COLUMNS = [
+    "case",
+    "company",
+    "item",
+    "item_ref",
+    "rung",
+    "recipient_role",
+    "send_on",
+    "superseded_by",
+]
 
 
 @remind.command("run")
-@click.option("--dry-run", is_flag=True, help="Show what would be sent and skipped; enqueue and send nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be sent and skipped; enqueue and send nothing."
+)
 @format_option
 @pass_globals
 def remind_run(g: Globals, dry_run: bool, fmt: str) -> None:
@@ -50,10 +70,22 @@ def remind_run(g: Globals, dry_run: bool, fmt: str) -> None:
             counts["skipped"] = len(result["skipped"])
         from .options import say
 
-        names = {"enqueued": "予約", "sent": "送信", "failed": "失敗（再試行）", "dropped": "取りやめ", "dead": "送信不能",
-                 "pending": "送信待ち", "skipped": "スキップ"}
-        click.echo(say(("試行：" if dry_run else "") + "、".join(f"{names.get(k, k)} {v}件" for k, v in counts.items()),
-                       ("dry run: " if dry_run else "") + ", ".join(f"{k} {v}" for k, v in counts.items())))
+        names = {
+            "enqueued": "予約",
+            "sent": "送信",
+            "failed": "失敗（再試行）",
+            "dropped": "取りやめ",
+            "dead": "送信不能",
+            "pending": "送信待ち",
+            "skipped": "スキップ",
+        }
+        click.echo(
+            say(
+                ("試行：" if dry_run else "")
+                + "、".join(f"{names.get(k, k)} {v}件" for k, v in counts.items()),
+                ("dry run: " if dry_run else "") + ", ".join(f"{k} {v}" for k, v in counts.items()),
+            )
+        )
         if dry_run:
             click.echo(f"\n送信予定 {len(result['messages'])}件")
             if result["messages"]:
@@ -66,10 +98,15 @@ def remind_run(g: Globals, dry_run: bool, fmt: str) -> None:
     if result.get("dead"):
         from .options import say
 
-        click.echo(say(f"エラー: この送信で {result['dead']}件が送信不能になりました"
-                       "（casetrack outbox list --status dead で確認し、直してから casetrack outbox retry --dead）",
-                       f"error: {result['dead']} message(s) went dead in this sweep "
-                       "(casetrack outbox list --status dead; fix, then casetrack outbox retry --dead)"), err=True)
+        click.echo(
+            say(
+                f"エラー: この送信で {result['dead']}件が送信不能になりました"
+                "（casetrack outbox list --status dead で確認し、直してから casetrack outbox retry --dead）",
+                f"error: {result['dead']} message(s) went dead in this sweep "
+                "(casetrack outbox list --status dead; fix, then casetrack outbox retry --dead)",
+            ),
+            err=True,
+        )
         raise click.exceptions.Exit(1)
 
 
@@ -79,7 +116,9 @@ def scheduler() -> None:
 
 
 @scheduler.command("run")
-@click.option("--interval", type=float, help="Seconds between sweeps (default: [scheduler] interval_seconds, 60).")
+@click.option(
+    "--interval", type=float, help="Seconds between sweeps (default: [scheduler] interval_seconds, 60)."
+)
 @pass_globals
 def scheduler_run(g: Globals, interval: float | None) -> None:
     """Sweep and deliver on a clock (APScheduler), one scheduler per database at a time; stops cleanly on
@@ -100,8 +139,12 @@ def scheduler_run(g: Globals, interval: float | None) -> None:
         click.echo(json.dumps(event, ensure_ascii=False, default=str))
         sys.stdout.flush()
 
-    clock.run(ctx, interval_seconds=interval or ctx.settings.scheduler.interval_seconds,
-              today=(lambda: fixed) if fixed else None, report=report)
+    clock.run(
+        ctx,
+        interval_seconds=interval or ctx.settings.scheduler.interval_seconds,
+        today=(lambda: fixed) if fixed else None,
+        report=report,
+    )
 
 
 @click.group()
@@ -122,15 +165,36 @@ def outbox_list(g: Globals, status: str | None, fmt: str, wide: bool) -> None:
     if fmt == "table" and rows:
         click.echo(people_table(rows, OUTBOX_TABLE, wide))
         return
-    emit(rows, fmt, ["id", "status", "status_label", "case_id", "item", "item_label", "rung", "rung_label", "due_on",
-                     "send_on", "recipient_role", "recipient_role_label", "to_addr", "attempts", "last_error",
-                     "subject"])
+    emit(
+        rows,
+        fmt,
+        [
+            "id",
+            "status",
+            "status_label",
+            "case_id",
+            "item",
+            "item_label",
+            "rung",
+            "rung_label",
+            "due_on",
+            "send_on",
+            "recipient_role",
+            "recipient_role_label",
+            "to_addr",
+            "attempts",
+            "last_error",
+            "subject",
+        ],
+    )
 
 
 @outbox.command("retry")
 @click.argument("ids", nargs=-1, type=int, metavar="[ID]...")
 @click.option("--dead", "all_dead", is_flag=True, help="Every dead message (instead of IDs).")
-@click.option("--since", type=DATE, metavar="DATE", help="With --dead: only those meant to go out on or after DATE.")
+@click.option(
+    "--since", type=DATE, metavar="DATE", help="With --dead: only those meant to go out on or after DATE."
+)
 @format_option
 @pass_globals
 def outbox_retry(g: Globals, ids: tuple[int, ...], all_dead: bool, since: dt.date | None, fmt: str) -> None:
@@ -148,8 +212,12 @@ def outbox_retry(g: Globals, ids: tuple[int, ...], all_dead: bool, since: dt.dat
     if fmt == "table":
         from .options import say
 
-        click.echo(say(f"{result['retried']}件を送信待ちに戻しました：{'、'.join(map(str, result['ids'])) or '—'}",
-                       f"{result['retried']} message(s) back to pending: {', '.join(map(str, result['ids'])) or '—'}"))
+        click.echo(
+            say(
+                f"{result['retried']}件を送信待ちに戻しました：{'、'.join(map(str, result['ids'])) or '—'}",
+                f"{result['retried']} message(s) back to pending: {', '.join(map(str, result['ids'])) or '—'}",
+            )
+        )
     else:
         emit(result, fmt)
 
@@ -164,23 +232,30 @@ def closure() -> None:
     """Council closures (休業日)."""
 
 
-def _closure_change(g: Globals, day: dt.date, council: str | None, reason: str | None, remove: bool,
-                    fmt: str) -> None:
+def _closure_change(
+    g: Globals, day: dt.date, council: str | None, reason: str | None, remove: bool, fmt: str
+) -> None:
     from .. import services
 
     result = services.change_closure(g.context(), day, council=council, reason=reason, remove=remove)
     if fmt == "table":
-        click.echo(f"{'removed' if remove else 'added'} closure {day} for {result['council']}; "
-                   f"{len(result['moved'])} session(s) moved")
+        click.echo(
+            f"{'removed' if remove else 'added'} closure {day} for {result['council']}; "
+            f"{len(result['moved'])} session(s) moved"
+        )
         for m in result["moved"]:
-            click.echo(f"  {m['case']} session {m['seq']}: {m['from']} → {m['to']} (nominal {m['nominal_due_on']})")
+            click.echo(
+                f"  {m['case']} session {m['seq']}: {m['from']} → {m['to']} (nominal {m['nominal_due_on']})"
+            )
     else:
         emit(result, fmt)
 
 
 @closure.command("add")
 @click.argument("day", type=DATE)
-@click.option("--council", "council_code", type=COUNCIL, metavar="CODE", help="Only this council (default: all).")
+@click.option(
+    "--council", "council_code", type=COUNCIL, metavar="CODE", help="Only this council (default: all)."
+)
 @click.option("--reason", metavar="TEXT")
 @format_option
 @pass_globals

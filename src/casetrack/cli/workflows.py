@@ -21,9 +21,18 @@ def workflow_list(fmt: str) -> None:
     """List the programs and their rule sets."""
     from ..workflow.catalog import all_workflows
 
-    rows = [{"program": s.program, "label": s.ja, "states": len(s.states), "events": len(s.events),
-             "tracks": list(s.tracks), "rule_sets": [r.id for r in s.rule_sets], "file": s.path}
-            for s in all_workflows().values()]
+    rows = [
+        {
+            "program": s.program,
+            "label": s.ja,
+            "states": len(s.states),
+            "events": len(s.events),
+            "tracks": list(s.tracks),
+            "rule_sets": [r.id for r in s.rule_sets],
+            "file": s.path,
+        }
+        for s in all_workflows().values()
+    ]
     emit(rows, fmt, ["program", "label", "states", "events", "tracks", "rule_sets", "file"])
 
 
@@ -37,21 +46,53 @@ def workflow_show(program: str, fmt: str) -> None:
 
     spec = load(program)
     data = {
-        "program": spec.program, "label": spec.ja, "initial": spec.initial,
-        "tracks": [{"id": t.id, "label": t.ja, "available_from": t.available_from,
-                    "available_until": t.available_until} for t in spec.tracks.values()],
-        "states": [{"id": s.id, "label": s.ja, "en": s.en, "waiting_on": s.waiting_on, "stall_days": s.stall_days,
-                    "final": s.final} for s in spec.states.values()],
-        "events": [{"id": e.id, "label": e.ja, "from": list(e.sources), "to": e.target or "(same)",
-                    "guards": list(e.guards),
-                    "documents": [r.kind + (f"@{r.source}" if r.source else "") for r in e.documents],
-                    "reason_required": e.reason_required, "until_required": e.until_required}
-                   for e in spec.events.values()],
-        "rule_sets": [{"effective_from": r.effective_from, **{k: v for k, v in r.values.items()}}
-                      for r in spec.rule_sets],
-        "financial_support": {"event": spec.support_event,
-                              "kinds": [{"id": k.id, "label": k.ja, "note_required": k.note_required}
-                                        for k in spec.support_kinds.values()]},
+        "program": spec.program,
+        "label": spec.ja,
+        "initial": spec.initial,
+        "tracks": [
+            {
+                "id": t.id,
+                "label": t.ja,
+                "available_from": t.available_from,
+                "available_until": t.available_until,
+            }
+            for t in spec.tracks.values()
+        ],
+        "states": [
+            {
+                "id": s.id,
+                "label": s.ja,
+                "en": s.en,
+                "waiting_on": s.waiting_on,
+                "stall_days": s.stall_days,
+                "final": s.final,
+            }
+            for s in spec.states.values()
+        ],
+        "events": [
+            {
+                "id": e.id,
+                "label": e.ja,
+                "from": list(e.sources),
+                "to": e.target or "(same)",
+                "guards": list(e.guards),
+                "documents": [r.kind + (f"@{r.source}" if r.source else "") for r in e.documents],
+                "reason_required": e.reason_required,
+                "until_required": e.until_required,
+            }
+            for e in spec.events.values()
+        ],
+        "rule_sets": [
+            {"effective_from": r.effective_from, **{k: v for k, v in r.values.items()}}
+            for r in spec.rule_sets
+        ],
+        "financial_support": {
+            "event": spec.support_event,
+            "kinds": [
+                {"id": k.id, "label": k.ja, "note_required": k.note_required}
+                for k in spec.support_kinds.values()
+            ],
+        },
         "sources": {key: source.as_dict() for key, source in spec.sources.items()},
         "provenance": dict(spec.provenance),
         "rules": provenance.rules(spec),
@@ -104,9 +145,12 @@ def workflow_validate(files: tuple[str, ...], fmt: str) -> None:
 
 @workflow.command("diagram")
 @click.argument("program")
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "svg", "dot"]), default="mermaid",
-              show_default=True)
-@click.option("--case", "case_id", metavar="CASE", type=CASE_ID, help="Highlight the current state of this case.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["mermaid", "svg", "dot"]), default="mermaid", show_default=True
+)
+@click.option(
+    "--case", "case_id", metavar="CASE", type=CASE_ID, help="Highlight the current state of this case."
+)
 @pass_globals
 def workflow_diagram(g: Globals, program: str, fmt: str, case_id: str | None) -> None:
     """Draw a program's state machine (SVG needs graphviz).

@@ -14,7 +14,9 @@ GENESIS = "0" * 64
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value.tzinfo else value.isoformat()
+        return (
+            value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value.tzinfo else value.isoformat()
+        )
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
@@ -24,36 +26,85 @@ OPTIONAL = frozenset({"corrects"})  # fields added later: left out while empty, 
 
 
 def canonical(row: Mapping[str, Any], fields: Sequence[str]) -> str:
-    return json.dumps({f: _plain(row.get(f)) for f in fields if f not in OPTIONAL or row.get(f) is not None},
-                      ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(
+        {f: _plain(row.get(f)) for f in fields if f not in OPTIONAL or row.get(f) is not None},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
 
 
 def link(prev_hash: str, row: Mapping[str, Any], fields: Sequence[str]) -> str:
     return hashlib.sha256((prev_hash + "\n" + canonical(row, fields)).encode("utf-8")).hexdigest()
 
 
-HISTORY_FIELDS = ("case_id", "seq", "event", "from_state", "to_state", "effective_on", "recorded_at", "user",
-                  "note", "reason", "until", "rule_set", "corrects")
-LEDGER_FIELDS = ("case_id", "claim_id", "component", "fee", "eligible", "subsidy", "paid", "retained", "released",
-                 "company_share", "limits", "on", "recorded_at", "user")
+HISTORY_FIELDS = (
+    "case_id",
+    "seq",
+    "event",
+    "from_state",
+    "to_state",
+    "effective_on",
+    "recorded_at",
+    "user",
+    "note",
+    "reason",
+    "until",
+    "rule_set",
+    "corrects",
+)
+LEDGER_FIELDS = (
+    "case_id",
+    "claim_id",
+    "component",
+    "fee",
+    "eligible",
+    "subsidy",
+    "paid",
+    "retained",
+    "released",
+    "company_share",
+    "limits",
+    "on",
+    "recorded_at",
+    "user",
+)
 
-MASTER_FIELDS = ("entity", "entity_id", "seq", "field", "before", "after", "effective_on", "recorded_at", "user",
-                 "note")
+MASTER_FIELDS = (
+    "entity",
+    "entity_id",
+    "seq",
+    "field",
+    "before",
+    "after",
+    "effective_on",
+    "recorded_at",
+    "user",
+    "note",
+)
 
 
-def verify(rows: Sequence[Mapping[str, Any]], fields: Sequence[str], head: str | None = None) -> list[tuple[Any, str]]:
+def verify(
+    rows: Sequence[Mapping[str, Any]], fields: Sequence[str], head: str | None = None
+) -> list[tuple[Any, str]]:
     """Every broken link of one case's chain, as (row id, reason). ``rows`` in chain order; ``head`` is
     the hash the case recorded for its last row (so a removed tail shows too)."""
     broken = []
     prev = GENESIS
     for row in rows:
         if row.get("prev_hash") != prev:
-            broken.append((row.get("id"), "does not follow the row before it (a row was removed, added or moved)"))
+            broken.append(
+                (row.get("id"), "does not follow the row before it (a row was removed, added or moved)")
+            )
         expected = link(row.get("prev_hash") or "", row, fields)
         if row.get("hash") != expected:
             broken.append((row.get("id"), "its content does not match its hash (the row was edited)"))
         prev = row.get("hash") or ""
     if head is not None and (rows[-1].get("hash") if rows else None) != head:
-        broken.append((rows[-1].get("id") if rows else None, "the last row is not the one the case recorded "
-                       "(rows at the end were removed or added)"))
+        broken.append(
+            (
+                rows[-1].get("id") if rows else None,
+                "the last row is not the one the case recorded (rows at the end were removed or added)",
+            )
+        )
     return broken

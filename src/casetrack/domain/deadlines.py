@@ -39,12 +39,21 @@ def holdback_warning(decided_on: dt.date, rules: Mapping[str, Any]) -> dt.date:
 
 # The rule-set key giving each deadline item's distance in months from the date it counts from
 # (acceptance for the claim deadline and the validity, the plan decision for the holdback).
-MONTHS_KEY = {"claim_deadline": "claim_deadline_months", "validity": "validity_months",
-              "holdback": "holdback_open_warn_months"}
+MONTHS_KEY = {
+    "claim_deadline": "claim_deadline_months",
+    "validity": "validity_months",
+    "holdback": "holdback_open_warn_months",
+}
 
 
-def item_date(kind: str, rules: Mapping[str, Any], *, accepted_on: dt.date | None,
-              validity_until: dt.date | None = None, decided_on: dt.date | None = None) -> dt.date | None:
+def item_date(
+    kind: str,
+    rules: Mapping[str, Any],
+    *,
+    accepted_on: dt.date | None,
+    validity_until: dt.date | None = None,
+    decided_on: dt.date | None = None,
+) -> dt.date | None:
     """The date of a case's deadline item (the reminders' due date, the calendar's day): the early claim
     deadline, the 405 validity end (or the extended one), the day an open 405 holdback is flagged.
     None when the case has not reached the date it counts from."""

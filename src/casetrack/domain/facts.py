@@ -89,6 +89,9 @@ class CaseFacts:
 
     def later_document(self, kind: str, lender_id: int | None, on: dt.date) -> dt.date | None:
         """The earliest date of such a document dated after ``on`` (it does not count yet)."""
-        later = [d.on for d in self.documents
-                 if d.kind == kind and (lender_id is None or d.lender_id == lender_id) and d.on > on]
+        later = [
+            d.on
+            for d in self.documents
+            if d.kind == kind and (lender_id is None or d.lender_id == lender_id) and d.on > on
+        ]
         return min(later, default=None)

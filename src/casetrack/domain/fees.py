@@ -29,13 +29,17 @@ def subsidy_for(fee: int, rate: Fraction, estimate_remaining: int | None, cap_re
     eligible = fee
     if estimate_remaining is not None and fee > max(estimate_remaining, 0):
         eligible = max(estimate_remaining, 0)
-        limits.append(f"estimate（見積）: 費用が申請時見積の残り {eligible:,}円 を {fee - eligible:,}円 超えるため、"
-                      "超過分は対象外")
+        limits.append(
+            f"estimate（見積）: 費用が申請時見積の残り {eligible:,}円 を {fee - eligible:,}円 超えるため、"
+            "超過分は対象外"
+        )
     raw = floor_yen(eligible * rate)
     subsidy = min(raw, max(cap_remaining, 0))
     if subsidy < raw:
-        limits.append(f"cap（上限）: 計算上の補助額 {raw:,}円 が上限の残り {max(cap_remaining, 0):,}円 を "
-                      f"{raw - subsidy:,}円 超えるため減額")
+        limits.append(
+            f"cap（上限）: 計算上の補助額 {raw:,}円 が上限の残り {max(cap_remaining, 0):,}円 を "
+            f"{raw - subsidy:,}円 超えるため減額"
+        )
     return Subsidy(fee, eligible, subsidy, fee - subsidy, tuple(limits))
 
 

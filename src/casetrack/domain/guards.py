@@ -77,8 +77,12 @@ def lead_certified(g: GuardInput) -> Reasons:
     if lead is None:
         return ("代表の認定支援機関が登録されていません",)
     if not lead.certified:
-        return (Reason(f"代表の支援機関 {_org(lead.name, lead.org_id)} は認定経営革新等支援機関ではありません",
-                       f"代表の支援機関 {lead.name} は認定経営革新等支援機関ではありません"),)
+        return (
+            Reason(
+                f"代表の支援機関 {_org(lead.name, lead.org_id)} は認定経営革新等支援機関ではありません",
+                f"代表の支援機関 {lead.name} は認定経営革新等支援機関ではありません",
+            ),
+        )
     return ()
 
 
@@ -92,8 +96,12 @@ def support_orgs_certified(g: GuardInput) -> Reasons:
     for org in g.facts.support_orgs:
         if not org.certified:
             role = "代表の支援機関" if org.lead else "協力する支援機関"
-            reasons.append(Reason(f"{role} {_org(org.name, org.org_id)} は認定経営革新等支援機関ではありません",
-                                  f"{role} {org.name} は認定経営革新等支援機関ではありません"))
+            reasons.append(
+                Reason(
+                    f"{role} {_org(org.name, org.org_id)} は認定経営革新等支援機関ではありません",
+                    f"{role} {org.name} は認定経営革新等支援機関ではありません",
+                )
+            )
     return tuple(reasons)
 
 
@@ -107,13 +115,17 @@ def no_fee_receiving_lender(g: GuardInput) -> Reasons:
             main = f.main_bank
             if main is None or main.org_id != org.org_id:
                 reasons.append(
-                    Reason(f"金融機関枠では代表の支援機関 {_org(org.name, org.org_id)} がメイン行である必要があります",
-                           f"金融機関枠では代表の支援機関 {org.name} がメイン行である必要があります")
+                    Reason(
+                        f"金融機関枠では代表の支援機関 {_org(org.name, org.org_id)} がメイン行である必要があります",
+                        f"金融機関枠では代表の支援機関 {org.name} がメイン行である必要があります",
+                    )
                 )
         elif org.org_id in lender_ids:
             reasons.append(
-                Reason(f"支援機関 {_org(org.name, org.org_id)} は当該事業者の借入先金融機関のため費用を受け取れません",
-                       f"支援機関 {org.name} は当該事業者の借入先金融機関のため費用を受け取れません")
+                Reason(
+                    f"支援機関 {_org(org.name, org.org_id)} は当該事業者の借入先金融機関のため費用を受け取れません",
+                    f"支援機関 {org.name} は当該事業者の借入先金融機関のため費用を受け取れません",
+                )
             )
     return tuple(reasons)
 
@@ -124,8 +136,10 @@ def not_single_unguaranteed_lender(g: GuardInput) -> Reasons:
         return ("金融機関が登録されていません（405事業は金融支援を受ける計画が対象です）",)
     if len(lenders) == 1 and not lenders[0].guaranteed:
         return (
-            Reason(f"借入先が1行（{_org(lenders[0].name, lenders[0].org_id)}）のみで保証付融資もないため対象外です",
-                   f"借入先が1行（{lenders[0].name}）のみで保証付融資もないため対象外です"),
+            Reason(
+                f"借入先が1行（{_org(lenders[0].name, lenders[0].org_id)}）のみで保証付融資もないため対象外です",
+                f"借入先が1行（{lenders[0].name}）のみで保証付融資もないため対象外です",
+            ),
         )
     return ()
 
@@ -135,15 +149,25 @@ def financial_support_agreed(g: GuardInput) -> Reasons:
     lender of the case agreed to is recorded (`--agreement ORG=KIND`); one reason per lender lacking one."""
     if g.agreements is None:
         return ()
-    return tuple(Reason(f"{_org(lender.name, lender.org_id)} の金融支援の内容（リスケ・新規融資・その他）が記録されていません",
-                        f"{lender.name} の金融支援の内容（リスケ・新規融資・その他）が記録されていません")
-                 for lender in g.facts.lenders if not g.agreements.get(lender.org_id))
+    return tuple(
+        Reason(
+            f"{_org(lender.name, lender.org_id)} の金融支援の内容（リスケ・新規融資・その他）が記録されていません",
+            f"{lender.name} の金融支援の内容（リスケ・新規融資・その他）が記録されていません",
+        )
+        for lender in g.facts.lenders
+        if not g.agreements.get(lender.org_id)
+    )
 
 
 def fee_estimates_recorded(g: GuardInput) -> Reasons:
     missing = [c for c in ("plan", "monitoring") if c not in g.facts.estimates]
-    return tuple(Reason(f"{c} の費用見積額（--estimate {c}=YEN）が登録されていません",
-                        f"{g.component_labels.get(c, c)}の見積額が登録されていません") for c in missing)
+    return tuple(
+        Reason(
+            f"{c} の費用見積額（--estimate {c}=YEN）が登録されていません",
+            f"{g.component_labels.get(c, c)}の見積額が登録されていません",
+        )
+        for c in missing
+    )
 
 
 def monitoring_estimate_within_half(g: GuardInput) -> Reasons:
@@ -165,8 +189,12 @@ def schedule_chart_for_large_plan(g: GuardInput) -> Reasons:
     plan = g.facts.estimates.get("plan")
     if plan is not None and plan > limit and not g.facts.has_document("schedule_chart"):
         chart = g.document_labels.get("schedule_chart", "schedule_chart")
-        return (Reason(f"計画策定支援費用の見積額 {plan:,}円 が {limit:,}円 を超えるため工程表 (schedule_chart) が必要です",
-                       f"計画策定支援費用の見積額 {plan:,}円 が {limit:,}円 を超えるため{chart}が必要です"),)
+        return (
+            Reason(
+                f"計画策定支援費用の見積額 {plan:,}円 が {limit:,}円 を超えるため工程表 (schedule_chart) が必要です",
+                f"計画策定支援費用の見積額 {plan:,}円 が {limit:,}円 を超えるため{chart}が必要です",
+            ),
+        )
     return ()
 
 
@@ -180,18 +208,28 @@ def prior_use(g: GuardInput) -> Reasons:
     earlier = "、".join(dict.fromkeys(f.prior_cases))
     reasons: list[str] = []
     if g.reuse_max_uses is not None and len(f.prior_cases) + 1 > g.reuse_max_uses:
-        reasons.append(f"同じ事業はすでに{len(f.prior_cases)}回利用されています（{earlier}）。"
-                       f"利用は{g.reuse_max_uses}回までです")
+        reasons.append(
+            f"同じ事業はすでに{len(f.prior_cases)}回利用されています（{earlier}）。"
+            f"利用は{g.reuse_max_uses}回までです"
+        )
     if not f.reuse_reason:
         reasons.append(f"同じ事業の過去の利用（{earlier}）があるため再利用の理由（--reuse-reason）が必要です")
     if g.reuse_grounds and f.reuse_ground not in g.reuse_grounds:
         grounds = "、".join(f"{k}（{v}）" for k, v in g.reuse_grounds.items())
-        reasons.append(Reason(f"過去の利用（{earlier}）があるため再利用の事由（--reuse-ground: {grounds}）が必要です",
-                              f"過去の利用（{earlier}）があるため再利用の事由（{'、'.join(g.reuse_grounds.values())}"
-                              "のいずれか）が必要です"))
+        reasons.append(
+            Reason(
+                f"過去の利用（{earlier}）があるため再利用の事由（--reuse-ground: {grounds}）が必要です",
+                f"過去の利用（{earlier}）があるため再利用の事由（{'、'.join(g.reuse_grounds.values())}"
+                "のいずれか）が必要です",
+            )
+        )
     if g.rules.get("reuse_needs_council_approval") and not f.reuse_approved:
-        reasons.append(Reason(f"過去の利用（{earlier}）があるため協議会の再利用承認（approve_reuse）が必要です",
-                              f"過去の利用（{earlier}）があるため協議会の再利用承認が必要です"))
+        reasons.append(
+            Reason(
+                f"過去の利用（{earlier}）があるため協議会の再利用承認（approve_reuse）が必要です",
+                f"過去の利用（{earlier}）があるため協議会の再利用承認が必要です",
+            )
+        )
     return tuple(reasons)
 
 
@@ -205,8 +243,12 @@ def track_available(g: GuardInput) -> Reasons:
     start, end = g.track_window
     if (start and g.on < start) or (end and g.on > end):
         window = f"{start or ''}〜{end or ''}"
-        return (Reason(f"{g.facts.track} 枠は利用決定日 {window} の間のみ利用できます（利用決定日 {g.on}）",
-                       f"{g.track_label or g.facts.track}は利用決定日 {window} の間のみ利用できます（利用決定日 {g.on}）"),)
+        return (
+            Reason(
+                f"{g.facts.track} 枠は利用決定日 {window} の間のみ利用できます（利用決定日 {g.on}）",
+                f"{g.track_label or g.facts.track}は利用決定日 {window} の間のみ利用できます（利用決定日 {g.on}）",
+            ),
+        )
     return ()
 
 
@@ -216,15 +258,23 @@ def _claims(g: GuardInput, component: str, statuses: tuple[str, ...]) -> bool:
 
 def plan_claim_exists(g: GuardInput) -> Reasons:
     if not _claims(g, "plan", ("claimed", "decided")):
-        return (Reason("計画策定支援費用 (plan) の支払申請がありません（fee claim CASE plan --fee YEN）",
-                       f"{g.component_labels.get('plan', '計画策定支援費用')}の支払申請がありません"),)
+        return (
+            Reason(
+                "計画策定支援費用 (plan) の支払申請がありません（fee claim CASE plan --fee YEN）",
+                f"{g.component_labels.get('plan', '計画策定支援費用')}の支払申請がありません",
+            ),
+        )
     return ()
 
 
 def plan_claim_pending(g: GuardInput) -> Reasons:
     if not _claims(g, "plan", ("claimed",)):
-        return (Reason("決定待ちの計画策定支援費用 (plan) の支払申請がありません",
-                       f"決定待ちの{g.component_labels.get('plan', '計画策定支援費用')}の支払申請がありません"),)
+        return (
+            Reason(
+                "決定待ちの計画策定支援費用 (plan) の支払申請がありません",
+                f"決定待ちの{g.component_labels.get('plan', '計画策定支援費用')}の支払申請がありません",
+            ),
+        )
     return ()
 
 
@@ -243,7 +293,9 @@ def within_claim_deadline(g: GuardInput) -> Reasons:
     if deadline is None:
         return ("利用決定日が記録されていません",)
     if g.on > deadline:
-        return (f"支払申請の期限（利用決定から{g.rules['claim_deadline_months']}か月、{deadline}）を過ぎています",)
+        return (
+            f"支払申請の期限（利用決定から{g.rules['claim_deadline_months']}か月、{deadline}）を過ぎています",
+        )
     return ()
 
 
@@ -315,64 +367,147 @@ def sessions_all_done(g: GuardInput) -> Reasons:
 GUARDS: dict[str, Guard] = {
     g.name: g
     for g in (
-        Guard("lead_certified", lead_certified, summary="lead support org is certified",
-              ja="代表の支援機関が認定経営革新等支援機関"),
-        Guard("support_orgs_certified", support_orgs_certified,
-              summary="every support org on the case (lead and co-supporters) is certified",
-              ja="支援機関（代表・協力とも）がすべて認定経営革新等支援機関"),
-        Guard("no_fee_receiving_lender", no_fee_receiving_lender,
-              summary="no fee-receiving support org is a lender (bank track: lead is the main bank)",
-              ja="費用を受け取る支援機関が借入先金融機関でない（金融機関枠は代表がメイン行）"),
-        Guard("not_single_unguaranteed_lender", not_single_unguaranteed_lender,
-              summary="not exactly one lender without guarantee-backed loans",
-              ja="借入先が1行だけで保証付融資もない場合は対象外"),
-        Guard("financial_support_agreed", financial_support_agreed,
-              summary="what each lender agreed to (reschedule, new loan, other) is recorded",
-              ja="金融機関ごとの金融支援の内容（リスケ・新規融資・その他）を記録"),
-        Guard("fee_estimates_recorded", fee_estimates_recorded, summary="plan and monitoring estimates",
-              ja="計画策定支援費用と伴走支援費用の見積額"),
-        Guard("monitoring_estimate_within_half", monitoring_estimate_within_half,
-              needs=("monitoring_estimate_max_share",), summary="monitoring ≤ ½ × (plan + monitoring)",
-              ja="伴走支援費用の見積額が総額の一定割合以下"),
-        Guard("schedule_chart_for_large_plan", schedule_chart_for_large_plan,
-              needs=("schedule_chart_above",), summary="schedule chart above the plan-estimate threshold",
-              ja="計画策定支援費用の見積額が基準額を超えるときは工程表"),
-        Guard("prior_use", prior_use, summary="re-use reason (and approval) after an earlier case",
-              ja="再利用は認められた理由（と協議会の承認）があるときだけ"),
-        Guard("reuse_reason_recorded", reuse_reason_recorded, summary="a re-use reason is recorded",
-              ja="再利用の理由が記録されている"),
-        Guard("track_available", track_available, summary="track open on the acceptance date",
-              ja="利用決定日にその枠が利用できる"),
-        Guard("plan_claim_exists", plan_claim_exists, summary="a plan fee claim exists",
-              ja="計画策定支援費用の請求がある"),
-        Guard("plan_claim_pending", plan_claim_pending, summary="a plan fee claim awaits decision",
-              ja="計画策定支援費用の請求が決定待ち"),
-        Guard("within_claim_deadline", within_claim_deadline, needs=("claim_deadline_months",),
-              summary="no later than the claim deadline after acceptance",
-              ja="利用決定から支払申請の期限内"),
-        Guard("claim_deadline_passed", claim_deadline_passed, needs=("claim_deadline_months",),
-              summary="the claim deadline has passed",
-              ja="支払申請の期限を過ぎた"),
-        Guard("within_validity", within_validity, needs=("validity_months",), summary="within the validity",
-              ja="有効期間内"),
-        Guard("validity_ended", validity_ended, needs=("validity_months",), summary="the validity has ended",
-              ja="有効期間が終わった"),
-        Guard("extends_validity", extends_validity, needs=("validity_months",),
-              summary="the new validity end is later than the current one",
-              ja="新しい期限が今の期限より後"),
-        Guard("fye_session_held", fye_session_held, summary="the fiscal-year-end session is held",
-              ja="決算期の伴走支援を実施済み"),
-        Guard("monitoring_window_ended", monitoring_window_ended, needs=("window_months",),
-              summary="the monitoring window has ended",
-              ja="伴走支援期間が終わった"),
-        Guard("sessions_all_done", sessions_all_done, summary="every session held or waived",
-              ja="伴走支援がすべて実施または免除済み"),
+        Guard(
+            "lead_certified",
+            lead_certified,
+            summary="lead support org is certified",
+            ja="代表の支援機関が認定経営革新等支援機関",
+        ),
+        Guard(
+            "support_orgs_certified",
+            support_orgs_certified,
+            summary="every support org on the case (lead and co-supporters) is certified",
+            ja="支援機関（代表・協力とも）がすべて認定経営革新等支援機関",
+        ),
+        Guard(
+            "no_fee_receiving_lender",
+            no_fee_receiving_lender,
+            summary="no fee-receiving support org is a lender (bank track: lead is the main bank)",
+            ja="費用を受け取る支援機関が借入先金融機関でない（金融機関枠は代表がメイン行）",
+        ),
+        Guard(
+            "not_single_unguaranteed_lender",
+            not_single_unguaranteed_lender,
+            summary="not exactly one lender without guarantee-backed loans",
+            ja="借入先が1行だけで保証付融資もない場合は対象外",
+        ),
+        Guard(
+            "financial_support_agreed",
+            financial_support_agreed,
+            summary="what each lender agreed to (reschedule, new loan, other) is recorded",
+            ja="金融機関ごとの金融支援の内容（リスケ・新規融資・その他）を記録",
+        ),
+        Guard(
+            "fee_estimates_recorded",
+            fee_estimates_recorded,
+            summary="plan and monitoring estimates",
+            ja="計画策定支援費用と伴走支援費用の見積額",
+        ),
+        Guard(
+            "monitoring_estimate_within_half",
+            monitoring_estimate_within_half,
+            needs=("monitoring_estimate_max_share",),
+            summary="monitoring ≤ ½ × (plan + monitoring)",
+            ja="伴走支援費用の見積額が総額の一定割合以下",
+        ),
+        Guard(
+            "schedule_chart_for_large_plan",
+            schedule_chart_for_large_plan,
+            needs=("schedule_chart_above",),
+            summary="schedule chart above the plan-estimate threshold",
+            ja="計画策定支援費用の見積額が基準額を超えるときは工程表",
+        ),
+        Guard(
+            "prior_use",
+            prior_use,
+            summary="re-use reason (and approval) after an earlier case",
+            ja="再利用は認められた理由（と協議会の承認）があるときだけ",
+        ),
+        Guard(
+            "reuse_reason_recorded",
+            reuse_reason_recorded,
+            summary="a re-use reason is recorded",
+            ja="再利用の理由が記録されている",
+        ),
+        Guard(
+            "track_available",
+            track_available,
+            summary="track open on the acceptance date",
+            ja="利用決定日にその枠が利用できる",
+        ),
+        Guard(
+            "plan_claim_exists",
+            plan_claim_exists,
+            summary="a plan fee claim exists",
+            ja="計画策定支援費用の請求がある",
+        ),
+        Guard(
+            "plan_claim_pending",
+            plan_claim_pending,
+            summary="a plan fee claim awaits decision",
+            ja="計画策定支援費用の請求が決定待ち",
+        ),
+        Guard(
+            "within_claim_deadline",
+            within_claim_deadline,
+            needs=("claim_deadline_months",),
+            summary="no later than the claim deadline after acceptance",
+            ja="利用決定から支払申請の期限内",
+        ),
+        Guard(
+            "claim_deadline_passed",
+            claim_deadline_passed,
+            needs=("claim_deadline_months",),
+            summary="the claim deadline has passed",
+            ja="支払申請の期限を過ぎた",
+        ),
+        Guard(
+            "within_validity",
+            within_validity,
+            needs=("validity_months",),
+            summary="within the validity",
+            ja="有効期間内",
+        ),
+        Guard(
+            "validity_ended",
+            validity_ended,
+            needs=("validity_months",),
+            summary="the validity has ended",
+            ja="有効期間が終わった",
+        ),
+        Guard(
+            "extends_validity",
+            extends_validity,
+            needs=("validity_months",),
+            summary="the new validity end is later than the current one",
+            ja="新しい期限が今の期限より後",
+        ),
+        Guard(
+            "fye_session_held",
+            fye_session_held,
+            summary="the fiscal-year-end session is held",
+            ja="決算期の伴走支援を実施済み",
+        ),
+        Guard(
+            "monitoring_window_ended",
+            monitoring_window_ended,
+            needs=("window_months",),
+            summary="the monitoring window has ended",
+            ja="伴走支援期間が終わった",
+        ),
+        Guard(
+            "sessions_all_done",
+            sessions_all_done,
+            summary="every session held or waived",
+            ja="伴走支援がすべて実施または免除済み",
+        ),
     )
 }
 
 
-def missing_documents(facts: CaseFacts, requirements: tuple[tuple[str, str | None, str], ...],
-                      on: dt.date | None = None) -> Reasons:
+def missing_documents(
+    facts: CaseFacts, requirements: tuple[tuple[str, str | None, str], ...], on: dt.date | None = None
+) -> Reasons:
     """Reasons for each required document not on file (by ``on``, the event's effective date, when
     given: a letter dated later does not count yet).
 
@@ -386,10 +521,16 @@ def missing_documents(facts: CaseFacts, requirements: tuple[tuple[str, str | Non
             return
         later = facts.later_document(kind, lender_id, on) if on else None
         if later:
-            reasons.append(Reason(f"{whose}{label} ({kind}) は {later} 付で、効力発生日 {on} より後です",
-                                  f"{whose_people}{label}は {later} 付で、効力発生日 {on} より後です"))
+            reasons.append(
+                Reason(
+                    f"{whose}{label} ({kind}) は {later} 付で、効力発生日 {on} より後です",
+                    f"{whose_people}{label}は {later} 付で、効力発生日 {on} より後です",
+                )
+            )
         else:
-            reasons.append(Reason(f"{whose}{label} ({kind}) がありません", f"{whose_people}{label}がありません"))
+            reasons.append(
+                Reason(f"{whose}{label} ({kind}) がありません", f"{whose_people}{label}がありません")
+            )
 
     for kind, source, label in requirements:
         if source is None:
@@ -397,11 +538,23 @@ def missing_documents(facts: CaseFacts, requirements: tuple[tuple[str, str | Non
         elif source == "main_bank":
             main = facts.main_bank
             if main is None:
-                reasons.append(Reason(f"メイン行が登録されていないため {label} ({kind}) を確認できません",
-                                      f"メイン行が登録されていないため{label}を確認できません"))
+                reasons.append(
+                    Reason(
+                        f"メイン行が登録されていないため {label} ({kind}) を確認できません",
+                        f"メイン行が登録されていないため{label}を確認できません",
+                    )
+                )
             else:
-                missing(kind, main.org_id, label, f"メイン行 {_org(main.name, main.org_id)} の ", f"メイン行（{main.name}）の")
+                missing(
+                    kind,
+                    main.org_id,
+                    label,
+                    f"メイン行 {_org(main.name, main.org_id)} の ",
+                    f"メイン行（{main.name}）の",
+                )
         elif source == "every_lender":
             for lender in facts.lenders:
-                missing(kind, lender.org_id, label, f"{_org(lender.name, lender.org_id)} の ", f"{lender.name}の")
+                missing(
+                    kind, lender.org_id, label, f"{_org(lender.name, lender.org_id)} の ", f"{lender.name}の"
+                )
     return tuple(reasons)

@@ -52,7 +52,9 @@ def problems(entries: Sequence[Entry], caps: Mapping[str, int]) -> list[str]:
         if e.subsidy != e.paid + e.retained:
             out.append(f"claim {e.claim_id}: subsidy {e.subsidy} ≠ paid {e.paid} + retained {e.retained}")
         if e.fee != e.subsidy + e.company_share:
-            out.append(f"claim {e.claim_id}: fee {e.fee} ≠ subsidy {e.subsidy} + company share {e.company_share}")
+            out.append(
+                f"claim {e.claim_id}: fee {e.fee} ≠ subsidy {e.subsidy} + company share {e.company_share}"
+            )
     by_component: dict[str, int] = {}
     for e in entries:
         by_component[e.component] = by_component.get(e.component, 0) + e.subsidy

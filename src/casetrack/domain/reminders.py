@@ -45,7 +45,9 @@ class DueRung:
     send_on: dt.date
 
 
-def due_rungs(item_date: dt.date, rungs: Iterable[RungSpec], today: dt.date, is_closed: IsClosed) -> list[DueRung]:
+def due_rungs(
+    item_date: dt.date, rungs: Iterable[RungSpec], today: dt.date, is_closed: IsClosed
+) -> list[DueRung]:
     """The rungs of an item whose day has come by ``today`` (every one missed included)."""
     out = []
     for r in rungs:

@@ -29,8 +29,9 @@ def next_business_day(day: dt.date, is_closed: IsClosed) -> dt.date:
     raise ValueError(f"no business day within 60 days after {day}")
 
 
-def closed_days_passed(nominal: dt.date, due: dt.date,
-                       reasons: Callable[[dt.date], Sequence[str]]) -> list[tuple[dt.date, tuple[str, ...]]]:
+def closed_days_passed(
+    nominal: dt.date, due: dt.date, reasons: Callable[[dt.date], Sequence[str]]
+) -> list[tuple[dt.date, tuple[str, ...]]]:
     """Why a session's due date moved: each day from its nominal date up to (not including) its due
     date, with every reason that day is closed. Empty when the session did not move."""
     out = []
@@ -50,8 +51,9 @@ def moved_text(moved_because: Iterable[Mapping[str, Any]]) -> str:
     return "、".join(f"{m['day']} {'・'.join(m['reasons']) or NO_LONGER_CLOSED}" for m in moved_because)
 
 
-def fye_nominal(plan_date: dt.date, fiscal_year_end_month: int, lag_months: int,
-                min_months: int = 12) -> tuple[dt.date, dt.date]:
+def fye_nominal(
+    plan_date: dt.date, fiscal_year_end_month: int, lag_months: int, min_months: int = 12
+) -> tuple[dt.date, dt.date]:
     """(fiscal-year end, nominal due) of the early fiscal-year-end session.
 
     The first fiscal-year end (last day of the 決算月) on or after plan date + ``min_months`` (the rule
@@ -110,8 +112,9 @@ class ScheduleRefused(ValueError):
         self.ja = ja
 
 
-def explicit_sessions(plan_date: dt.date, dates: list[dt.date], window_months: int, *,
-                      is_closed: IsClosed) -> list[PlannedSession]:
+def explicit_sessions(
+    plan_date: dt.date, dates: list[dt.date], window_months: int, *, is_closed: IsClosed
+) -> list[PlannedSession]:
     """A schedule agreed with the banks: every gap (from the plan date, then between sessions) within
     1–12 months, the last session inside the window. Raises ScheduleRefused listing every problem."""
     problems, ja = [], []
@@ -133,5 +136,7 @@ def explicit_sessions(plan_date: dt.date, dates: list[dt.date], window_months: i
         ja.append(f"最後の回（{dates[-1]}）が伴走支援の期間の終わり（{end}）より後です")
     if problems:
         raise ScheduleRefused(problems, ja)
-    return [PlannedSession(seq, "regular", day, next_business_day(day, is_closed))
-            for seq, day in enumerate(dates, start=1)]
+    return [
+        PlannedSession(seq, "regular", day, next_business_day(day, is_closed))
+        for seq, day in enumerate(dates, start=1)
+    ]

@@ -36,8 +36,9 @@ def locked_until(failures: Sequence[dt.datetime], now: dt.datetime, rules: SignI
     return end if end is not None and now < end else None
 
 
-def session_expired(created_at: dt.datetime, last_seen_at: dt.datetime, now: dt.datetime,
-                    rules: SignInRules) -> bool:
+def session_expired(
+    created_at: dt.datetime, last_seen_at: dt.datetime, now: dt.datetime, rules: SignInRules
+) -> bool:
     return now - last_seen_at > rules.idle or now - created_at > rules.max_age
 
 
@@ -53,12 +54,31 @@ def bounded(text: str | None, limit: int) -> str | None:
     return value or None
 
 
-_BROWSERS = (("Edg/", "Edge"), ("EdgA/", "Edge"), ("EdgiOS/", "Edge"), ("OPR/", "Opera"),
-             ("SamsungBrowser/", "Samsung Internet"), ("FxiOS/", "Firefox"), ("Firefox/", "Firefox"),
-             ("CriOS/", "Chrome"), ("Chromium/", "Chromium"), ("Chrome/", "Chrome"),
-             ("Trident/", "Internet Explorer"), ("MSIE ", "Internet Explorer"), ("Safari/", "Safari"))
-_SYSTEMS = (("Windows", "Windows"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
-            ("CrOS", "ChromeOS"), ("Macintosh", "macOS"), ("Mac OS X", "macOS"), ("Linux", "Linux"))
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("EdgA/", "Edge"),
+    ("EdgiOS/", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("FxiOS/", "Firefox"),
+    ("Firefox/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Chrome/", "Chrome"),
+    ("Trident/", "Internet Explorer"),
+    ("MSIE ", "Internet Explorer"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Windows", "Windows"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("CrOS", "ChromeOS"),
+    ("Macintosh", "macOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
 
 
 def describe_browser(agent: str | None) -> str:

@@ -69,14 +69,26 @@ def decode(data: bytes, path: str, known: Collection[str] = ()) -> str:
             problems.append(f"row {row} is {CODECS[fits]} text but the rest of the file is {CODECS[codec]}")
         else:
             shown = " ".join(f"{b:02x}" for b in bad[:8]) + (" …" if len(bad) > 8 else "")
-            what = "are not UTF-8 (the file starts with a UTF-8 BOM)" if bom else "are neither UTF-8 nor cp932"
+            what = (
+                "are not UTF-8 (the file starts with a UTF-8 BOM)" if bom else "are neither UTF-8 nor cp932"
+            )
             problems.append(f"row {row}: bytes {shown} {what}")
     if not problems:  # the escaped bytes broke the CSV structure itself
         problems.append(f"bytes that are neither UTF-8 nor cp932 (first at byte {_first_bad(body, codec)})")
     more = f"; … {len(problems) - SHOWN_ROWS} more row(s)" if len(problems) > SHOWN_ROWS else ""
-    raise BadInput(f"{path}: not readable as text; nothing imported: " + "; ".join(problems[:SHOWN_ROWS]) + more
-                   + "; save the whole file as CSV UTF-8 or xlsx", problems,
-                   ja=[f"{path} は文字として読めない行があるため、何も取り込んでいません。ファイル全体を CSV UTF-8 か xlsx で保存し直してください（" + "; ".join(problems[:SHOWN_ROWS]) + more + "）。"])
+    raise BadInput(
+        f"{path}: not readable as text; nothing imported: "
+        + "; ".join(problems[:SHOWN_ROWS])
+        + more
+        + "; save the whole file as CSV UTF-8 or xlsx",
+        problems,
+        ja=[
+            f"{path} は文字として読めない行があるため、何も取り込んでいません。ファイル全体を CSV UTF-8 か xlsx で保存し直してください（"
+            + "; ".join(problems[:SHOWN_ROWS])
+            + more
+            + "）。"
+        ],
+    )
 
 
 def _decodes(raw: bytes, codec: str) -> bool:
@@ -102,17 +114,23 @@ def read_table(path: str, known: Collection[str] = ()) -> tuple[list[str], list[
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}", ja=[f"ファイル {path} を読めません（{exc.strerror}）。"]) from None
+        raise BadInput(
+            f"cannot read {path}: {exc.strerror}", ja=[f"ファイル {path} を読めません（{exc.strerror}）。"]
+        ) from None
     if data.startswith(b"PK\x03\x04"):
         return _xlsx(data, path)
     text = decode(data, path, known)
     if "\x00" in text:
-        raise BadInput(f"{path}: not a text file (NUL bytes); expected CSV or xlsx",
-                       ja=[f"{path} はテキストファイルではありません（NUL を含みます）。CSV か xlsx にしてください。"])
+        raise BadInput(
+            f"{path}: not a text file (NUL bytes); expected CSV or xlsx",
+            ja=[f"{path} はテキストファイルではありません（NUL を含みます）。CSV か xlsx にしてください。"],
+        )
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise BadInput(f"{path}: not readable as CSV: {exc}", ja=[f"{path} を CSV として読めません（{exc}）。"]) from None
+        raise BadInput(
+            f"{path}: not readable as CSV: {exc}", ja=[f"{path} を CSV として読めません（{exc}）。"]
+        ) from None
     if not rows:
         raise BadInput(f"{path} is empty", ja=[f"{path} は空です。"])
     headers = [h.strip() for h in rows[0]]
@@ -121,10 +139,19 @@ def read_table(path: str, known: Collection[str] = ()) -> tuple[list[str], list[
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(headers):
-            out.append((n, {"__error__": f"{len(row)} cells but {len(headers)} headers",
-                            "__error_ja__": f"セルが{len(row)}個ありますが、見出しは{len(headers)}個です"}))
+            out.append(
+                (
+                    n,
+                    {
+                        "__error__": f"{len(row)} cells but {len(headers)} headers",
+                        "__error_ja__": f"セルが{len(row)}個ありますが、見出しは{len(headers)}個です",
+                    },
+                )
+            )
             continue
-        out.append((n, {h: (undefuse(row[i].strip()) if i < len(row) else "") for i, h in enumerate(headers)}))
+        out.append(
+            (n, {h: (undefuse(row[i].strip()) if i < len(row) else "") for i, h in enumerate(headers)})
+        )
     return headers, out
 
 
@@ -134,8 +161,10 @@ def _xlsx(data: bytes, path: str) -> tuple[list[str], list[tuple[int, dict[str, 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise BadInput(f"{path}: not a readable xlsx file ({type(exc).__name__})",
-                       ja=[f"{path} は読める xlsx ファイルではありません（{type(exc).__name__}）。"]) from None
+        raise BadInput(
+            f"{path}: not a readable xlsx file ({type(exc).__name__})",
+            ja=[f"{path} は読める xlsx ファイルではありません（{type(exc).__name__}）。"],
+        ) from None
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     try:

@@ -66,7 +66,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def write_csv(out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str, Any]], encoding: str = "utf-8") -> int:
+def write_csv(
+    out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str, Any]], encoding: str = "utf-8"
+) -> int:
     """Write CSV; UTF-8 gets a BOM so Excel opens it; every line ends in CRLF. Returns the row count."""
     utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
     codec = "utf-8" if utf8 else encoding
@@ -83,10 +85,14 @@ def write_csv(out: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str,
         try:
             out.write(text.encode(codec))
         except UnicodeEncodeError as exc:
-            bad = text[exc.start:exc.end]
-            raise BadInput(f"row {line_no} (the header is row 1) cannot be written in {encoding}: the character "
-                           f"{bad!r} (U+{ord(bad[0]):04X}) has no {encoding} code; use the default UTF-8",
-                           ja=[f"{line_no}行目（見出しが1行目）は {encoding} で書けません：文字 {bad!r}（U+{ord(bad[0]):04X}）に {encoding} の符号がありません。既定の UTF-8 を使ってください。"]) from None
+            bad = text[exc.start : exc.end]
+            raise BadInput(
+                f"row {line_no} (the header is row 1) cannot be written in {encoding}: the character "
+                f"{bad!r} (U+{ord(bad[0]):04X}) has no {encoding} code; use the default UTF-8",
+                ja=[
+                    f"{line_no}行目（見出しが1行目）は {encoding} で書けません：文字 {bad!r}（U+{ord(bad[0]):04X}）に {encoding} の符号がありません。既定の UTF-8 を使ってください。"
+                ],
+            ) from None
 
     writer.writerow([c.header for c in columns])
     flush(1)
@@ -145,7 +151,9 @@ def _unspool(spool: IO[bytes]) -> Iterator[list[Any]]:
             return
 
 
-def write_xlsx(path: Path | BinaryIO, sheet: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
+def write_xlsx(
+    path: Path | BinaryIO, sheet: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]
+) -> int:
     """One sheet: a bold header row, frozen and printed on every page (landscape, one page wide), then
     the rows; each column as wide as its longest value (text: up to 50). openpyxl's write-only mode
     streams the cells into the file instead of building the sheet in memory, but needs the column
@@ -171,7 +179,9 @@ def write_xlsx(path: Path | BinaryIO, sheet: str, columns: Sequence[Column], row
         for i, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = w
 
-        def cell(value: Any, *, number_format: str | None = None, text: bool = False, bold: bool = False) -> Any:
+        def cell(
+            value: Any, *, number_format: str | None = None, text: bool = False, bold: bool = False
+        ) -> Any:
             made = WriteOnlyCell(ws, value=value)
             if number_format:
                 made.number_format = number_format

@@ -62,29 +62,60 @@ def problems(settings: Settings) -> list[str]:
     try:
         parse_mailbox(mail.sender)
     except ValueError as exc:
-        out.append(Problem(f"[mail] from {exc}", f"[mail] from「{mail.sender}」はメールアドレス（表示名 <addr> も可）ではありません"))
+        out.append(
+            Problem(
+                f"[mail] from {exc}",
+                f"[mail] from「{mail.sender}」はメールアドレス（表示名 <addr> も可）ではありません",
+            )
+        )
     if mail.reply_to:
         try:
             parse_mailbox(mail.reply_to)
         except ValueError as exc:
-            out.append(Problem(f"[mail] reply_to {exc}",
-                                      f"[mail] reply_to「{mail.reply_to}」はメールアドレスではありません"))
+            out.append(
+                Problem(
+                    f"[mail] reply_to {exc}",
+                    f"[mail] reply_to「{mail.reply_to}」はメールアドレスではありません",
+                )
+            )
     if mail.retry_hours <= 0:
-        out.append(Problem("[mail] retry_hours must be positive", "[mail] retry_hours は正の数にしてください"))
+        out.append(
+            Problem("[mail] retry_hours must be positive", "[mail] retry_hours は正の数にしてください")
+        )
     if mail.transport == "file" and not mail.dir.strip():
-        out.append(Problem("[mail] dir is empty (transport = \"file\" writes .eml files there)",
-                                  "[mail] dir が空です（transport = \"file\" はそこに .eml を書きます）"))
+        out.append(
+            Problem(
+                '[mail] dir is empty (transport = "file" writes .eml files there)',
+                '[mail] dir が空です（transport = "file" はそこに .eml を書きます）',
+            )
+        )
     if mail.transport == "smtp":
         if not _HOST.match(smtp.host):
-            out.append(Problem(f"[smtp] host {smtp.host!r} is not a host name or address",
-                                      f"[smtp] host「{smtp.host}」はホスト名でもアドレスでもありません"))
+            out.append(
+                Problem(
+                    f"[smtp] host {smtp.host!r} is not a host name or address",
+                    f"[smtp] host「{smtp.host}」はホスト名でもアドレスでもありません",
+                )
+            )
         if not 1 <= smtp.port <= 65535:
-            out.append(Problem(f"[smtp] port {smtp.port} is not 1–65535",
-                                      f"[smtp] port {smtp.port} は1〜65535ではありません"))
+            out.append(
+                Problem(
+                    f"[smtp] port {smtp.port} is not 1–65535",
+                    f"[smtp] port {smtp.port} は1〜65535ではありません",
+                )
+            )
         if smtp.security not in ("none", "starttls", "tls"):
-            out.append(Problem(f"[smtp] security must be none, starttls or tls, not {smtp.security!r}",
-                                      f"[smtp] security は none・starttls・tls のいずれかです（「{smtp.security}」は不可）"))
+            out.append(
+                Problem(
+                    f"[smtp] security must be none, starttls or tls, not {smtp.security!r}",
+                    f"[smtp] security は none・starttls・tls のいずれかです（「{smtp.security}」は不可）",
+                )
+            )
         if any(ch.isspace() for ch in smtp.username):
-            out.append(Problem(f"[smtp] username {smtp.username!r} has white space",
-                                      f"[smtp] username「{smtp.username}」に空白があります"))
+            out.append(
+                Problem(
+                    f"[smtp] username {smtp.username!r} has white space",
+                    f"[smtp] username「{smtp.username}」に空白があります",
+                )
+            )
     return out

@@ -50,8 +50,17 @@ def _to(name: str, addr_spec: str, header: str = "To") -> str:
     return f"{_encoded(name, header)}\n <{addr}>" if name else addr
 
 
-def build(*, sender: str, to_addr: str, to_name: str | None, subject: str, body: str, message_id: str,
-          date: dt.datetime | None = None, reply_to: str | None = None) -> EmailMessage:
+def build(
+    *,
+    sender: str,
+    to_addr: str,
+    to_name: str | None,
+    subject: str,
+    body: str,
+    message_id: str,
+    date: dt.datetime | None = None,
+    reply_to: str | None = None,
+) -> EmailMessage:
     """The recipient's name and the subject are encoded here and written as they are. ``EmailMessage``'s
     own folding (CPython 3.11) decodes text shaped like an encoded word and writes it back raw (a name
     ``=?utf-8?q?=0D=0ABcc:_x=40y?=`` added a Bcc header), drops the quotes around a name longer than a
@@ -59,10 +68,16 @@ def build(*, sender: str, to_addr: str, to_name: str | None, subject: str, body:
     from .addresses import parse_mailbox
 
     msg = EmailMessage(policy=POLICY)
-    origin = parse_mailbox(one_line(sender))  # `[mail] from`: addr or 表示名 <addr> (checked before enqueueing)
+    origin = parse_mailbox(
+        one_line(sender)
+    )  # `[mail] from`: addr or 表示名 <addr> (checked before enqueueing)
     name = one_line(origin.display_name or "casetrack")
-    msg.set_raw("From", f"{name} <{origin.addr_spec}>" if re.fullmatch(r"[A-Za-z0-9]+( [A-Za-z0-9]+)*", name)
-                else _to(name, origin.addr_spec, "From"))
+    msg.set_raw(
+        "From",
+        f"{name} <{origin.addr_spec}>"
+        if re.fullmatch(r"[A-Za-z0-9]+( [A-Za-z0-9]+)*", name)
+        else _to(name, origin.addr_spec, "From"),
+    )
     msg.set_raw("To", _to(one_line(to_name or ""), one_line(to_addr)))
     if reply_to:
         answer = parse_mailbox(one_line(reply_to))

@@ -38,8 +38,13 @@ def _autoescape(name: str | None) -> bool:
 @cache
 def _environment(folder: str) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined, autoescape=_autoescape,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, finalize=_one_line,
+        loader=jinja2.FileSystemLoader(folder),
+        undefined=jinja2.StrictUndefined,
+        autoescape=_autoescape,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_one_line,
     )
     env.filters.update(yen=yen, date_ja=date_ja, wareki=wareki, moved_text=moved_text)
     return env

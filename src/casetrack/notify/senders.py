@@ -77,8 +77,9 @@ class SmtpSender:
         s = self.smtp
         try:
             if s.security == "tls":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout,
-                                                      context=ssl.create_default_context())
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
             else:
                 conn = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
                 if s.security == "starttls":
@@ -89,8 +90,9 @@ class SmtpSender:
             # a settings problem, not the message's: keep it pending until the password is fixed
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 conn.quit()
-            raise TemporaryFailure(f"authentication as {s.username} failed: {_reply(exc.smtp_code, exc.smtp_error)}") \
-                from None
+            raise TemporaryFailure(
+                f"authentication as {s.username} failed: {_reply(exc.smtp_code, exc.smtp_error)}"
+            ) from None
         except smtplib.SMTPResponseException as exc:
             failure = TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure
             raise failure(_reply(exc.smtp_code, exc.smtp_error)) from None

@@ -28,8 +28,13 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 class SweepJob:
-    def __init__(self, ctx: Context, today: Callable[[], dt.date], lease: Lease,
-                 report: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        today: Callable[[], dt.date],
+        lease: Lease,
+        report: Callable[[dict[str, Any]], None],
+    ) -> None:
         self.ctx, self.today, self.lease, self.report = ctx, today, lease, report
         self.holding = False
 
@@ -41,15 +46,22 @@ class SweepJob:
                 leader = self.lease.take()
                 counts = sweep(self.ctx, self.today(), lease=self.lease, enqueue=leader)
                 self.holding = leader
-                self.report({"event": "swept", "today": self.today().isoformat(), "enqueuer": leader, **counts})
+                self.report(
+                    {"event": "swept", "today": self.today().isoformat(), "enqueuer": leader, **counts}
+                )
                 return
             if not self.lease.take():
                 if self.holding:
                     log.warning("lost the sweep lease")
                 self.holding = False
                 held = self.lease.current()
-                self.report({"event": "waiting", "holder": held.holder if held else None,
-                             "until": held.expires_at if held else None})
+                self.report(
+                    {
+                        "event": "waiting",
+                        "holder": held.holder if held else None,
+                        "until": held.expires_at if held else None,
+                    }
+                )
                 return
             self.holding = True
             counts = sweep(self.ctx, self.today(), lease=self.lease)
@@ -60,8 +72,14 @@ class SweepJob:
             self.report({"event": "error", "error": f"{type(exc).__name__}: {exc}"})
 
 
-def run(ctx: Context, *, interval_seconds: float, today: Callable[[], dt.date] | None = None,
-        report: Callable[[dict[str, Any]], None] = lambda _: None, lease_holder: str | None = None) -> None:
+def run(
+    ctx: Context,
+    *,
+    interval_seconds: float,
+    today: Callable[[], dt.date] | None = None,
+    report: Callable[[dict[str, Any]], None] = lambda _: None,
+    lease_holder: str | None = None,
+) -> None:
     """Block until SIGTERM or SIGINT; sweep every ``interval_seconds``. Each tick sweeps as of ``today()``
     (default: the day in Asia/Tokyo by the context's clock, the same clock its records are written by)."""
     from ..services.reminders import check_mail_settings, check_multi_node
@@ -76,8 +94,12 @@ def run(ctx: Context, *, interval_seconds: float, today: Callable[[], dt.date] |
         timezone=TOKYO,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
-    scheduler.add_job(job, IntervalTrigger(seconds=interval_seconds, timezone=TOKYO), id="sweep",
-                      next_run_time=dt.datetime.now(TOKYO))  # the timer runs on the machine's clock
+    scheduler.add_job(
+        job,
+        IntervalTrigger(seconds=interval_seconds, timezone=TOKYO),
+        id="sweep",
+        next_run_time=dt.datetime.now(TOKYO),
+    )  # the timer runs on the machine's clock
     stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:

@@ -72,7 +72,9 @@ def overdue_rules() -> list[tuple[str, tuple[str, ...] | None]]:
     one definition the reminders, the audit's ``monitoring_overdue``, the case list's overdue filter, the
     Today page and the digest share (DOMAIN.md §11). A case there with a scheduled session due before
     today has the finding."""
-    pairs = [(state, None, spec.program) for spec in all_workflows().values() for state in spec.session_states]
+    pairs = [
+        (state, None, spec.program) for spec in all_workflows().values() for state in spec.session_states
+    ]
     return [(state, programs) for state, _none, programs in _by_state(pairs)]
 
 
@@ -84,8 +86,10 @@ def finding_bounds(today: dt.date, specs: dict[str, WorkflowSpec], codes: frozen
     case passed is still judged by ``case_findings``."""
     bounds = []
     if "stalled" in codes:  # the stall thresholds as the case list's filter has them: entered before a day
-        bounds += [Bound(programs, (state,), "state_since", before - dt.timedelta(days=1))
-                   for state, before, programs in stall_rules(today)]
+        bounds += [
+            Bound(programs, (state,), "state_since", before - dt.timedelta(days=1))
+            for state, before, programs in stall_rules(today)
+        ]
     for spec in specs.values():
         program = (spec.program,)
         claim_in, validity_in = _open_in(spec, "claim_deadline"), _open_in(spec, "validity")
@@ -97,9 +101,12 @@ def finding_bounds(today: dt.date, specs: dict[str, WorkflowSpec], codes: frozen
                     bounds.append(Bound(program, claim_in, "accepted_on", last, rule_set.id))
             if "validity" in codes and validity_in and "validity_months" in rules:
                 last = deadlines.latest_start(
-                    partial(deadlines.validity_warning, extended_until=None, rules=rules), today)
+                    partial(deadlines.validity_warning, extended_until=None, rules=rules), today
+                )
                 if last is not None:
-                    bounds.append(Bound(program, validity_in, "accepted_on", last, rule_set.id, unextended=True))
+                    bounds.append(
+                        Bound(program, validity_in, "accepted_on", last, rule_set.id, unextended=True)
+                    )
                 # after an extension the warning counts from the new end, whatever the acceptance day
                 last = deadlines.latest_start(partial(deadlines.validity_warning, today, rules=rules), today)
                 if last is not None:
@@ -117,74 +124,134 @@ def _stalled_by(specs: dict[str, WorkflowSpec], today: dt.date, state: str = "ne
 def _holdbacks_flagged_by(specs: dict[str, WorkflowSpec], today: dt.date) -> dt.date | None:
     """The latest plan decision whose open holdback can be flagged today under any rule set (None: none
     can be)."""
-    lasts = [deadlines.latest_start(partial(deadlines.holdback_warning, rules=rs.values), today)
-             for spec in specs.values() for rs in spec.rule_sets if "holdback_open_warn_months" in rs.values]
+    lasts = [
+        deadlines.latest_start(partial(deadlines.holdback_warning, rules=rs.values), today)
+        for spec in specs.values()
+        for rs in spec.rule_sets
+        if "holdback_open_warn_months" in rs.values
+    ]
     return max((last for last in lasts if last is not None), default=None)
 
 
-def iter_findings(ctx: Context, repo: AuditRepo, *, council: str | None = None, program: str | None = None,
-                  coordinator: str | None = None, codes: frozenset[str] = frozenset(CODES)) -> Iterator[Finding]:
+def iter_findings(
+    ctx: Context,
+    repo: AuditRepo,
+    *,
+    council: str | None = None,
+    program: str | None = None,
+    coordinator: str | None = None,
+    codes: frozenset[str] = frozenset(CODES),
+) -> Iterator[Finding]:
     """Every finding as of ``ctx.today``, unsorted, streamed. One query per source for every program
     at once (the open cases, the overdue sessions, the open holdbacks): each is read once, and each row
     is judged by its own program's workflow."""
     today = ctx.today
     specs = all_workflows()
     if program is not None and program not in specs:
-        raise BadInput(f"unknown program {program!r} (one of {', '.join(specs)})",
-                       ja=[f"事業「{program}」はありません（{'、'.join(specs)} のいずれかです）。"])
+        raise BadInput(
+            f"unknown program {program!r} (one of {', '.join(specs)})",
+            ja=[f"事業「{program}」はありません（{'、'.join(specs)} のいずれかです）。"],
+        )
     chosen = {p: spec for p, spec in specs.items() if program in (None, p)}
     open_in = {p: frozenset(spec.open_states) for p, spec in chosen.items()}
     states = sorted(set().union(*open_in.values()))
     case_codes = codes & {"stalled", "claim_deadline", "validity"}
     if case_codes:
-        judged = {p: (_state_info(spec), _open_in(spec, "claim_deadline"), _open_in(spec, "validity"))
-                  for p, spec in chosen.items()}
+        judged = {
+            p: (_state_info(spec), _open_in(spec, "claim_deadline"), _open_in(spec, "validity"))
+            for p, spec in chosen.items()
+        }
         consents: dict[str, list[str]] | None = None
         within = finding_bounds(today, chosen, case_codes)
-        for case in repo.cases_in_states(states, council=council, program=program, coordinator=coordinator,
-                                         within=within):
+        for case in repo.cases_in_states(
+            states, council=council, program=program, coordinator=coordinator, within=within
+        ):
             prog, state_id = case.program, case.state
             if state_id not in open_in[prog]:
                 continue
             infos, claim_in, validity_in = judged[prog]
             state = infos[state_id]
-            needs_consents = ("stalled" in case_codes and state_id == "negotiating"
-                              and state.stall_days is not None
-                              and (today - case.state_since).days > state.stall_days)
-            if needs_consents and consents is None:  # one query for all stalled negotiating cases, when needed
-                consents = repo.missing_consents_in("negotiating", council, entered_by=_stalled_by(chosen, today))
-            found = case_findings(case, state, chosen[prog].rule_set(case.rule_set).values, today,
-                                  claim_open_in=claim_in, validity_open_in=validity_in,
-                                  missing_consents=(consents or {}).get(case.id, ()) if needs_consents else ())
+            needs_consents = (
+                "stalled" in case_codes
+                and state_id == "negotiating"
+                and state.stall_days is not None
+                and (today - case.state_since).days > state.stall_days
+            )
+            if (
+                needs_consents and consents is None
+            ):  # one query for all stalled negotiating cases, when needed
+                consents = repo.missing_consents_in(
+                    "negotiating", council, entered_by=_stalled_by(chosen, today)
+                )
+            found = case_findings(
+                case,
+                state,
+                chosen[prog].rule_set(case.rule_set).values,
+                today,
+                claim_open_in=claim_in,
+                validity_open_in=validity_in,
+                missing_consents=(consents or {}).get(case.id, ()) if needs_consents else (),
+            )
             yield from (f for f in found if f.code in case_codes)
     if "monitoring_overdue" in codes:
         live = {p: frozenset(spec.session_states) for p, spec in chosen.items()}
-        for row in repo.overdue_sessions(today, council=council, program=program, coordinator=coordinator,
-                                         states=sorted(set().union(*live.values()))):
+        for row in repo.overdue_sessions(
+            today,
+            council=council,
+            program=program,
+            coordinator=coordinator,
+            states=sorted(set().union(*live.values())),
+        ):
             if row.state in live[row.program]:
-                finding = session_finding(row, row.seq, row.due_on, today, chosen[row.program].rule_set(row.rule_set).values)
+                finding = session_finding(
+                    row, row.seq, row.due_on, today, chosen[row.program].rule_set(row.rule_set).values
+                )
                 if finding is not None:
                     yield finding
     if "holdback_open" in codes:
         decided_by = _holdbacks_flagged_by(chosen, today)
-        held = [] if decided_by is None else repo.open_holdbacks(council=council, program=program,
-                                                                 coordinator=coordinator, decided_by=decided_by)
+        held = (
+            []
+            if decided_by is None
+            else repo.open_holdbacks(
+                council=council, program=program, coordinator=coordinator, decided_by=decided_by
+            )
+        )
         for held_row in held:
             if held_row.decided_on is None or held_row.state in ("withdrawn", "lapsed", "rejected"):
                 continue
-            finding = holdback_finding(held_row, chosen[held_row.program].rule_set(held_row.rule_set).values,
-                                       held_row.decided_on, int(held_row.open), today)
+            finding = holdback_finding(
+                held_row,
+                chosen[held_row.program].rule_set(held_row.rule_set).values,
+                held_row.decided_on,
+                int(held_row.open),
+                today,
+            )
             if finding is not None:
                 yield finding
 
 
-def audit_stalled(ctx: Context, *, council: str | None = None, program: str | None = None,
-                  coordinator: str | None = None, codes: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    return list(audit_stalled_rows(ctx, council=council, program=program, coordinator=coordinator, codes=codes))
+def audit_stalled(
+    ctx: Context,
+    *,
+    council: str | None = None,
+    program: str | None = None,
+    coordinator: str | None = None,
+    codes: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    return list(
+        audit_stalled_rows(ctx, council=council, program=program, coordinator=coordinator, codes=codes)
+    )
 
 
-def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str | None = None,
-                       coordinator: str | None = None, codes: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+def audit_stalled_rows(
+    ctx: Context,
+    *,
+    council: str | None = None,
+    program: str | None = None,
+    coordinator: str | None = None,
+    codes: tuple[str, ...] = (),
+) -> Iterator[dict[str, Any]]:
     """The findings, most urgent first, one dict at a time. Sorting needs them all, so they are held
     as compact records — up to ``SORT_IN_MEMORY`` of them; beyond that, sorted runs wait in temporary
     files and are merged (memory stays flat however large the country)."""
@@ -195,10 +262,18 @@ def audit_stalled_rows(ctx: Context, *, council: str | None = None, program: str
     with ctx.read() as repo:
         check(repo, council=council, program=program, coordinator=coordinator)
         audits = repo.audits
-        found = iter_findings(ctx, audits, council=council, program=program, coordinator=coordinator,
-                              codes=frozenset(codes or CODES))
+        found = iter_findings(
+            ctx,
+            audits,
+            council=council,
+            program=program,
+            coordinator=coordinator,
+            codes=frozenset(codes or CODES),
+        )
         # each finding as a plain tuple: what spills is pickled, and pickle writes a tuple in C
-        ranked = sorted_spilling(((*urgency(f), n, tuple(f)) for n, f in enumerate(found)), limit=SORT_IN_MEMORY)
+        ranked = sorted_spilling(
+            ((*urgency(f), n, tuple(f)) for n, f in enumerate(found)), limit=SORT_IN_MEMORY
+        )
     return labelled(ctx, (Finding._make(ranked_row[-1]).as_dict() for ranked_row in ranked))
 
 
@@ -217,9 +292,15 @@ def labelled(ctx: Context, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str,
         for r in batch:
             spec = specs.get(r["program"])
             state = spec.states.get(r["state"]) if spec else None
-            yield {**r, "company": names.get(r["case"]), "state_label": state.ja if state else r["state"],
-                   "code_label": label(FINDING_CODES, r["code"]), "waiting_on_label": label(WAITING_ON, r["waiting_on"]),
-                   "level_label": label(LEVELS, r["level"]), "program_label": spec.ja if spec else r["program"]}
+            yield {
+                **r,
+                "company": names.get(r["case"]),
+                "state_label": state.ja if state else r["state"],
+                "code_label": label(FINDING_CODES, r["code"]),
+                "waiting_on_label": label(WAITING_ON, r["waiting_on"]),
+                "level_label": label(LEVELS, r["level"]),
+                "program_label": spec.ja if spec else r["program"],
+            }
 
     for row in rows:
         batch.append(row)
@@ -235,21 +316,36 @@ def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> 
     cases (days in the state above its threshold), and what ended this fiscal year."""
     ctx.authorize("case.read")
     if by not in ("state", "coordinator", "program", "council"):
-        raise BadInput(f"--by {by!r}: one of state, coordinator, program, council",
-                       ja=[f"--by「{by}」では集計できません（state、coordinator、program、council のいずれかです）。"])
+        raise BadInput(
+            f"--by {by!r}: one of state, coordinator, program, council",
+            ja=[f"--by「{by}」では集計できません（state、coordinator、program、council のいずれかです）。"],
+        )
     today = ctx.today
     fy = fiscal_year(today)
     specs = all_workflows()
     open_states = sorted({s for spec in specs.values() for s in spec.open_states})
-    stalled_rules = [(spec.program, st.id, today - dt.timedelta(days=st.stall_days))
-                     for spec in specs.values() for st in spec.states.values()
-                     if st.stall_days is not None and not st.final and st.waiting_on]
+    stalled_rules = [
+        (spec.program, st.id, today - dt.timedelta(days=st.stall_days))
+        for spec in specs.values()
+        for st in spec.states.values()
+        if st.stall_days is not None and not st.final and st.waiting_on
+    ]
     rows: dict[str, dict[str, Any]] = {}
 
     def bucket(key: Any) -> dict[str, Any]:
         k = "(none)" if key is None else str(key)
-        return rows.setdefault(k, {"key": k, "open": 0, "by_state": {}, "overdue_monitoring": 0, "stalled": 0,
-                                   "ended_this_fiscal_year": dict.fromkeys(ENDED, 0), "fiscal_year": fy})
+        return rows.setdefault(
+            k,
+            {
+                "key": k,
+                "open": 0,
+                "by_state": {},
+                "overdue_monitoring": 0,
+                "stalled": 0,
+                "ended_this_fiscal_year": dict.fromkeys(ENDED, 0),
+                "fiscal_year": fy,
+            },
+        )
 
     with ctx.read() as repo:
         check(repo, council=council)
@@ -258,8 +354,9 @@ def caseload(ctx: Context, *, by: str = "state", council: str | None = None) -> 
             b = bucket(key)
             b["open"] += n
             b["by_state"][state] = n
-        for key, state, n in audits.ended_counts(by, ENDED, dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31),
-                                                council=council):
+        for key, state, n in audits.ended_counts(
+            by, ENDED, dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31), council=council
+        ):
             bucket(key)["ended_this_fiscal_year"][state] = n
         for key, n in audits.stalled_counts(by, stalled_rules, council=council):
             bucket(key)["stalled"] = n

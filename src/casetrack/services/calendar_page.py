@@ -28,7 +28,9 @@ from ..workflow.spec import WorkflowSpec
 from .closures import calendars
 from .context import Context
 
-DAY_LIMIT = 5  # entries shown in a day's cell; the rest are counted (「他 N 件」) and listed on the day's page
+DAY_LIMIT = (
+    5  # entries shown in a day's cell; the rest are counted (「他 N 件」) and listed on the day's page
+)
 DAY_LIST_LIMIT = 1000  # entries of one day listed below the grid (a national day holds a few hundred)
 VIEWS = ("mine", "council")
 MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only (\d would take full-width ones)
@@ -36,7 +38,13 @@ COUNCIL = re.compile(r"[0-9]{2}")
 WEEKDAYS = ("日", "月", "火", "水", "木", "金", "土")  # Sunday first
 WEEKEND = ("土曜日", "日曜日")
 SESSION_KINDS = {"interim": "期中", "fye": "決算期", "regular": "定期"}
-STATUS_LABELS = {"overdue": "期限超過", "scheduled": "予定", "held": "実施済", "waived": "免除", "deadline": "期限"}
+STATUS_LABELS = {
+    "overdue": "期限超過",
+    "scheduled": "予定",
+    "held": "実施済",
+    "waived": "免除",
+    "deadline": "期限",
+}
 SESSION_ORDER = {"overdue": 0, "scheduled": 1, "held": 2, "waived": 3}
 DEADLINE_KINDS = ("claim_deadline", "validity", "holdback")  # the order they are listed in on a day
 
@@ -51,16 +59,25 @@ def parse_month(text: str) -> dt.date:
     if not 1 <= month <= 12:
         raise BadInput(f"month={shown}：月は 01 から 12 までです")
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise BadInput(f"month={shown}：休日の暦は {FIRST_YEAR}年から{LAST_YEAR}年までしか分かりません"
-                       "（祝日法の施行と jpholiday の計算範囲）")
+        raise BadInput(
+            f"month={shown}：休日の暦は {FIRST_YEAR}年から{LAST_YEAR}年までしか分かりません"
+            "（祝日法の施行と jpholiday の計算範囲）"
+        )
     return dt.date(year, month, 1)
 
 
 CARRIED_LIMIT = 500  # overdue sessions of earlier months listed under the current month
 
 
-def calendar_page(ctx: Context, *, month: str | None = None, council: str | None = None, view: str | None = None,
-                  day: str | None = None, week: str | None = None) -> dict[str, Any]:
+def calendar_page(
+    ctx: Context,
+    *,
+    month: str | None = None,
+    council: str | None = None,
+    view: str | None = None,
+    day: str | None = None,
+    week: str | None = None,
+) -> dict[str, Any]:
     """The month ``month`` (``YYYY-MM``; default the month of ``ctx.today``) for ``council``.
 
     A role reaching one council sees it; several councils of their own, their home council unless
@@ -116,8 +133,7 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
         entries: dict[dt.date, list[dict[str, Any]]] = {}
         carried: dict[str, Any] | None = None
         week_end = week_start + dt.timedelta(days=6) if week_start is not None else None
-        current = (first <= ctx.today <= last if week_start is None
-                   else week_start <= ctx.today <= week_end)  # type: ignore[operator]
+        current = first <= ctx.today <= last if week_start is None else week_start <= ctx.today <= week_end  # type: ignore[operator]
         if reads_cases and council is not None:
             reads = repo.calendar
             months = [(first, last)]
@@ -127,21 +143,37 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
                 for entry in _entries(ctx, reads, council, m_first, m_last, mine, reasons):
                     entries.setdefault(entry["date"], []).append(entry)
             if current:
-                since = (week_start or first)
+                since = week_start or first
                 open_states = {p: tuple(spec.open_states) for p, spec in all_workflows().items()}
-                total, rows = reads.overdue_before(council, since.replace(day=1) if week_start is None else since,
-                                                   open_states, coordinator=mine, limit=CARRIED_LIMIT)
-                carried = {"total": total, "entries": [_session_entry(r, "overdue", reasons) for r in rows],
-                           "before": since.replace(day=1) if week_start is None else since}
+                total, rows = reads.overdue_before(
+                    council,
+                    since.replace(day=1) if week_start is None else since,
+                    open_states,
+                    coordinator=mine,
+                    limit=CARRIED_LIMIT,
+                )
+                carried = {
+                    "total": total,
+                    "entries": [_session_entry(r, "overdue", reasons) for r in rows],
+                    "before": since.replace(day=1) if week_start is None else since,
+                }
         for items in entries.values():
             items.sort(key=_entry_order)
 
     def describe(d: dt.date) -> dict[str, Any]:
         why = reasons(d)
         listed = entries.get(d, [])
-        return {"date": d, "in_month": d.month == first.month, "weekday": (d.weekday() + 1) % 7,
-                "closed": bool(why), "reasons": why, "label": "・".join(r for r in why if r not in WEEKEND),
-                "entries": listed[:DAY_LIMIT], "total": len(listed), "more": max(0, len(listed) - DAY_LIMIT)}
+        return {
+            "date": d,
+            "in_month": d.month == first.month,
+            "weekday": (d.weekday() + 1) % 7,
+            "closed": bool(why),
+            "reasons": why,
+            "label": "・".join(r for r in why if r not in WEEKEND),
+            "entries": listed[:DAY_LIMIT],
+            "total": len(listed),
+            "more": max(0, len(listed) - DAY_LIMIT),
+        }
 
     grid_start = first - dt.timedelta(days=(first.weekday() + 1) % 7)  # the Sunday on or before the 1st
     grid_end = last + dt.timedelta(days=(5 - last.weekday()) % 7)  # the Saturday on or after the last day
@@ -149,19 +181,31 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
     all_entries = [e for d in sorted(entries) for e in entries[d]]
     prev_month, next_month = add_months(first, -1), add_months(first, 1)
     out: dict[str, Any] = {
-        "month": first, "month_key": first.strftime("%Y-%m"), "last": last,
-        "month_label": f"{first.year}年{first.month}月", "wareki": wareki(first).removesuffix("1日"),
+        "month": first,
+        "month_key": first.strftime("%Y-%m"),
+        "last": last,
+        "month_label": f"{first.year}年{first.month}月",
+        "wareki": wareki(first).removesuffix("1日"),
         "prev": prev_month.strftime("%Y-%m") if covers(prev_month) else None,
         "next": next_month.strftime("%Y-%m") if covers(next_month) else None,
         "this_month": ctx.today.strftime("%Y-%m"),
-        "today": ctx.today, "role": actor.role, "user": actor.name,
-        "council": council, "council_name": directory.get(council or "", ""),
+        "today": ctx.today,
+        "role": actor.role,
+        "user": actor.name,
+        "council": council,
+        "council_name": directory.get(council or "", ""),
         "councils": [{"code": c, "name": directory[c]} for c in reach] if len(reach) > 1 else [],
-        "pick_council": council is None, "reads_cases": reads_cases, "view": chosen_view,
+        "pick_council": council is None,
+        "reads_cases": reads_cases,
+        "view": chosen_view,
         "can_choose_view": reads_cases and actor.role == "coordinator",
-        "weekdays": WEEKDAYS, "weeks": [days[i:i + 7] for i in range(0, len(days), 7)],
+        "weekdays": WEEKDAYS,
+        "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
         "closed_days": sum(1 for d in days if d["in_month"] and d["closed"]),
-        "counts": _counts(all_entries), "day_limit": DAY_LIMIT, "day": None, "carried": carried,
+        "counts": _counts(all_entries),
+        "day_limit": DAY_LIMIT,
+        "day": None,
+        "carried": carried,
         "week": None,
     }
     if carried is not None:
@@ -171,10 +215,14 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
         days7 = [describe(week_start + dt.timedelta(days=i)) for i in range(7)]
         for shown in days7:
             shown["entries"] = entries.get(shown["date"], [])
-        out["week"] = {"start": week_start, "end": week_end, "days": days7,
-                       "prev": (week_start - dt.timedelta(days=7)).isoformat(),
-                       "next": (week_start + dt.timedelta(days=7)).isoformat(),
-                       "this_week": (ctx.today - dt.timedelta(days=(ctx.today.weekday() + 1) % 7)).isoformat()}
+        out["week"] = {
+            "start": week_start,
+            "end": week_end,
+            "days": days7,
+            "prev": (week_start - dt.timedelta(days=7)).isoformat(),
+            "next": (week_start + dt.timedelta(days=7)).isoformat(),
+            "this_week": (ctx.today - dt.timedelta(days=(ctx.today.weekday() + 1) % 7)).isoformat(),
+        }
         week_entries = [e for d in days7 for e in d["entries"]]
         out["counts"] = _counts(week_entries)
         if carried is not None:
@@ -182,8 +230,12 @@ def calendar_page(ctx: Context, *, month: str | None = None, council: str | None
             out["counts"]["sessions"] += carried["total"]
     if chosen_day is not None:
         listed = entries.get(chosen_day, [])
-        out["day"] = {"date": chosen_day, "reasons": describe(chosen_day)["reasons"], "total": len(listed),
-                      "entries": listed[:DAY_LIST_LIMIT]}
+        out["day"] = {
+            "date": chosen_day,
+            "reasons": describe(chosen_day)["reasons"],
+            "total": len(listed),
+            "entries": listed[:DAY_LIST_LIMIT],
+        }
     return out
 
 
@@ -199,14 +251,24 @@ def _parse_week(text: str) -> dt.date:
     return start
 
 
-def _session_entry(row: CalendarSession, status: str, reasons: Callable[[dt.date], list[str]]) -> dict[str, Any]:
+def _session_entry(
+    row: CalendarSession, status: str, reasons: Callable[[dt.date], list[str]]
+) -> dict[str, Any]:
     moved = row.nominal_due_on != row.due_on
-    return {"type": "session", "date": row.due_on, "case": row.case_id, "seq": row.seq,
-            "company": row.company_name, "coordinator": row.coordinator,
-            "label": f"第{row.seq}回 {SESSION_KINDS.get(row.kind, row.kind)}",
-            "status": status, "status_label": STATUS_LABELS[status], "held_on": row.held_on,
-            "nominal": row.nominal_due_on if moved else None,
-            "nominal_reasons": reasons(row.nominal_due_on) if moved else []}
+    return {
+        "type": "session",
+        "date": row.due_on,
+        "case": row.case_id,
+        "seq": row.seq,
+        "company": row.company_name,
+        "coordinator": row.coordinator,
+        "label": f"第{row.seq}回 {SESSION_KINDS.get(row.kind, row.kind)}",
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+        "held_on": row.held_on,
+        "nominal": row.nominal_due_on if moved else None,
+        "nominal_reasons": reasons(row.nominal_due_on) if moved else [],
+    }
 
 
 def _parse_day(text: str, first: dt.date, last: dt.date) -> dt.date:
@@ -259,8 +321,15 @@ def _month_ranges(spec: WorkflowSpec, kind: str, first: dt.date) -> tuple[tuple[
     return tuple(_month_of(first, m) for m in months)
 
 
-def _entries(ctx: Context, reads: CalendarRepo, council: str, first: dt.date, last: dt.date, mine: str | None,
-             reasons: Callable[[dt.date], list[str]]) -> list[dict[str, Any]]:
+def _entries(
+    ctx: Context,
+    reads: CalendarRepo,
+    council: str,
+    first: dt.date,
+    last: dt.date,
+    mine: str | None,
+    reasons: Callable[[dt.date], list[str]],
+) -> list[dict[str, Any]]:
     specs = all_workflows()
     out = []
     for row in reads.sessions_due(council, first, last, coordinator=mine):
@@ -278,8 +347,14 @@ def _entries(ctx: Context, reads: CalendarRepo, council: str, first: dt.date, la
         for kind in ("claim_deadline", "validity"):
             item = spec.reminders.get(kind)
             if item is not None:
-                windows.append(CaseDateWindow(spec.program, tuple(item.open_in), _month_ranges(spec, kind, first),
-                                              (first, last) if kind == "validity" else None))
+                windows.append(
+                    CaseDateWindow(
+                        spec.program,
+                        tuple(item.open_in),
+                        _month_ranges(spec, kind, first),
+                        (first, last) if kind == "validity" else None,
+                    )
+                )
     for dated in reads.dated_cases(council, windows, coordinator=mine):
         spec = specs[dated.program]
         for kind in ("claim_deadline", "validity"):
@@ -287,31 +362,51 @@ def _entries(ctx: Context, reads: CalendarRepo, council: str, first: dt.date, la
             if item is None or dated.state not in item.open_in:
                 continue
             rules = spec.rule_set(dated.rule_set).values
-            when = deadlines.item_date(kind, rules, accepted_on=dated.accepted_on, validity_until=dated.validity_until)
+            when = deadlines.item_date(
+                kind, rules, accepted_on=dated.accepted_on, validity_until=dated.validity_until
+            )
             if when is not None and first <= when <= last:
                 out.append(_deadline(kind, when, dated, rules, ctx.today))
     for spec in specs.values():
         item = spec.reminders.get("holdback")
         if item is None:
             continue
-        for held in reads.open_holdbacks(council, spec.program, item.open_in, _month_ranges(spec, "holdback", first),
-                                         coordinator=mine):
+        for held in reads.open_holdbacks(
+            council, spec.program, item.open_in, _month_ranges(spec, "holdback", first), coordinator=mine
+        ):
             rules = spec.rule_set(held.rule_set).values
-            when = deadlines.item_date("holdback", rules, accepted_on=held.accepted_on, decided_on=held.decided_on)
+            when = deadlines.item_date(
+                "holdback", rules, accepted_on=held.accepted_on, decided_on=held.decided_on
+            )
             if when is not None and first <= when <= last:
                 out.append(_deadline("holdback", when, held, rules, ctx.today))
     return out
 
 
-def _deadline(kind: str, when: dt.date, row: DatedCase | HeldBackCase, rules: Any, today: dt.date) -> dict[str, Any]:
+def _deadline(
+    kind: str, when: dt.date, row: DatedCase | HeldBackCase, rules: Any, today: dt.date
+) -> dict[str, Any]:
     if isinstance(row, HeldBackCase):
-        label = (f"留保金 {int(row.open):,}円：支払決定 {row.decided_on} から"
-                 f"{rules['holdback_open_warn_months']}か月（伴走支援費用の決定なし）")
+        label = (
+            f"留保金 {int(row.open):,}円：支払決定 {row.decided_on} から"
+            f"{rules['holdback_open_warn_months']}か月（伴走支援費用の決定なし）"
+        )
     elif kind == "claim_deadline":
         label = f"支払申請期限（利用決定から{rules['claim_deadline_months']}か月）"
     else:
         label = "利用申請の有効期限（延長後）" if row.validity_until else "利用申請の有効期限"
     status = "overdue" if today > when else "deadline"
-    return {"type": kind, "date": when, "case": row.case_id, "seq": 0, "company": row.company_name,
-            "coordinator": row.coordinator, "label": label, "status": status, "status_label": STATUS_LABELS[status],
-            "held_on": None, "nominal": None, "nominal_reasons": []}
+    return {
+        "type": kind,
+        "date": when,
+        "case": row.case_id,
+        "seq": 0,
+        "company": row.company_name,
+        "coordinator": row.coordinator,
+        "label": label,
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+        "held_on": None,
+        "nominal": None,
+        "nominal_reasons": [],
+    }

@@ -12,8 +12,9 @@ from ..workflow.spec import WorkflowSpec
 from .fees import estimates_open
 
 
-def case_forms(role: str | None, spec: WorkflowSpec, view: dict[str, Any],
-               history: list[dict[str, Any]]) -> dict[str, Any]:
+def case_forms(
+    role: str | None, spec: WorkflowSpec, view: dict[str, Any], history: list[dict[str, Any]]
+) -> dict[str, Any]:
     """``view`` as `case show` gives it, ``history`` as `case history` does; ``role`` None: no users yet."""
 
     def may(action: str) -> bool:
@@ -25,12 +26,20 @@ def case_forms(role: str | None, spec: WorkflowSpec, view: dict[str, Any],
         "work": work,
         "documents": {
             "allowed": work,
-            "kinds": [{"id": d.id, "label": d.ja, "from_lender": d.from_lender} for d in spec.documents.values()],
+            "kinds": [
+                {"id": d.id, "label": d.ja, "from_lender": d.from_lender} for d in spec.documents.values()
+            ],
         },
         "estimates": {
             "allowed": work and estimates_open(spec, view["state"]),
-            "components": [{"id": c, "label": spec.components[c].ja if c in spec.components else c,
-                            "amount": view["estimates"].get(c)} for c in caps],
+            "components": [
+                {
+                    "id": c,
+                    "label": spec.components[c].ja if c in spec.components else c,
+                    "amount": view["estimates"].get(c),
+                }
+                for c in caps
+            ],
         },
         "corrections": {h["seq"]: may(policy.event_action(h["event"])) for h in history},
         "visited": sorted({s for h in history for s in (h["from"], h["to"]) if s}),

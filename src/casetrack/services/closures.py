@@ -16,8 +16,9 @@ from ..store.work import Work
 from .context import Context
 
 
-def calendars(ctx: Context, rrepo: ReminderRepo,
-              extra: Sequence[ClosureDay] = ()) -> dict[str | None, BusinessCalendar]:
+def calendars(
+    ctx: Context, rrepo: ReminderRepo, extra: Sequence[ClosureDay] = ()
+) -> dict[str | None, BusinessCalendar]:
     """A business calendar per council: the national one, the settings' closures and the database's
     (and ``extra`` closures as if recorded: ``whatif``)."""
     common: dict[dt.date, list[str]] = {day: [] for day in ctx.settings.closures}
@@ -53,18 +54,25 @@ def list_closures(ctx: Context) -> list[dict[str, Any]]:
     ctx.authorize("registry.read")
     with ctx.read() as repo:
         rows = repo.reminders.closures()
-    out = [{"day": r.day, "council": r.council or "all", "reason": r.reason, "source": "database"} for r in rows]
+    out = [
+        {"day": r.day, "council": r.council or "all", "reason": r.reason, "source": "database"} for r in rows
+    ]
     out += [{"day": d, "council": "all", "reason": None, "source": "settings"} for d in ctx.settings.closures]
     return sorted(out, key=lambda r: (r["day"], r["council"]))
 
 
-def change_closure(ctx: Context, day: dt.date, *, council: str | None, reason: str | None,
-                   remove: bool = False) -> dict[str, Any]:
+def change_closure(
+    ctx: Context, day: dt.date, *, council: str | None, reason: str | None, remove: bool = False
+) -> dict[str, Any]:
     actor = ctx.authorize("settings.write")
     if council is None and actor.role not in (None, "admin"):
-        raise NotPermitted(f"{actor.name} ({actor.role}) may change only their council's closures; "
-                           "closures of every council are an admin's",
-                           ja=[f"{actor.name} が変更できるのは自分の協議会の休業日だけです（全協議会の休業日は管理者が変更します）。"])
+        raise NotPermitted(
+            f"{actor.name} ({actor.role}) may change only their council's closures; "
+            "closures of every council are an admin's",
+            ja=[
+                f"{actor.name} が変更できるのは自分の協議会の休業日だけです（全協議会の休業日は管理者が変更します）。"
+            ],
+        )
     with ctx.write() as repo:
         if council is not None and repo.council(council) is None:
             raise NotFound("council", council)
@@ -73,11 +81,18 @@ def change_closure(ctx: Context, day: dt.date, *, council: str | None, reason: s
         rrepo = repo.reminders
         if remove:
             if not rrepo.remove_closure(council, day):
-                raise NotFound("closure", f"{day} ({council or 'all councils'})",
-                               ja=[f"{day} は{f'協議会 {council} の' if council else '全協議会の'}休業日ではありません。"])
+                raise NotFound(
+                    "closure",
+                    f"{day} ({council or 'all councils'})",
+                    ja=[
+                        f"{day} は{f'協議会 {council} の' if council else '全協議会の'}休業日ではありません。"
+                    ],
+                )
         elif not rrepo.add_closure(council, day, reason, ctx.now()):
-            raise BadInput(f"{day} is already a closure for {council or 'all councils'}",
-                           ja=[f"{day} はすでに{council and f'協議会 {council} の' or '全協議会の'}休業日です。"])
+            raise BadInput(
+                f"{day} is already a closure for {council or 'all councils'}",
+                ja=[f"{day} はすでに{council and f'協議会 {council} の' or '全協議会の'}休業日です。"],
+            )
         cals = calendars(ctx, rrepo)
         moved = []
         for s in rrepo.scheduled_sessions_from(council, day):
@@ -85,6 +100,13 @@ def change_closure(ctx: Context, day: dt.date, *, council: str | None, reason: s
             due = next_business_day(s.nominal_due_on, cal.is_closed)
             if due != s.due_on:
                 rrepo.move_session(s.case_id, s.seq, due)
-                moved.append({"case": s.case_id, "seq": s.seq, "nominal_due_on": s.nominal_due_on,
-                              "from": s.due_on, "to": due})
+                moved.append(
+                    {
+                        "case": s.case_id,
+                        "seq": s.seq,
+                        "nominal_due_on": s.nominal_due_on,
+                        "from": s.due_on,
+                        "to": due,
+                    }
+                )
     return {"day": day, "council": council or "all", "reason": reason, "removed": remove, "moved": moved}

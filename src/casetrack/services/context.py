@@ -95,11 +95,17 @@ class Context:
             row = repo.user(self.user)
             councils = frozenset(repo.councils_of(self.user))
         if row is None:
-            raise NotPermitted(f"{self.user!r} is not a casetrack user; an admin adds users (casetrack user add), "
-                               "and --user (or CASETRACK_USER) names who acts",
-                               ja=[f"{self.user} は casetrack のユーザーではありません。ユーザーは管理者が追加します（casetrack user add）。操作する人は --user（または CASETRACK_USER）で指定します。"])
+            raise NotPermitted(
+                f"{self.user!r} is not a casetrack user; an admin adds users (casetrack user add), "
+                "and --user (or CASETRACK_USER) names who acts",
+                ja=[
+                    f"{self.user} は casetrack のユーザーではありません。ユーザーは管理者が追加します（casetrack user add）。操作する人は --user（または CASETRACK_USER）で指定します。"
+                ],
+            )
         if not row["active"]:
-            raise NotPermitted(f"user {self.user} is disabled", ja=[f"ユーザー {self.user} は無効になっています。"])
+            raise NotPermitted(
+                f"user {self.user} is disabled", ja=[f"ユーザー {self.user} は無効になっています。"]
+            )
         return Actor(row["name"], row["role"], councils)
 
     def act_as(self, actor: Actor) -> None:
@@ -119,8 +125,10 @@ class Context:
             return Actor(self.user, None, frozenset())
         actor = self.actor
         if actor.role is not None and not policy.allows(actor.role, action):
-            raise NotPermitted(f"{actor.name} ({actor.role}) may not {policy.ACTIONS[action].en}",
-                               ja=[policy.refusal_ja(actor.name, actor.role, action)])
+            raise NotPermitted(
+                f"{actor.name} ({actor.role}) may not {policy.ACTIONS[action].en}",
+                ja=[policy.refusal_ja(actor.name, actor.role, action)],
+            )
         self.scope = actor.scope
         self.authorized = action
         return actor
@@ -136,8 +144,12 @@ class Context:
         """Refuse (exit 5) to create something in a council outside the actor's (an existing council:
         the directory is public, so naming one leaks nothing)."""
         if self.scope is not None and council not in self.scope:
-            raise NotPermitted(f"{self.user} acts for council {', '.join(sorted(self.scope))} only, not {council}",
-                               ja=[f"{self.user} は協議会 {council} の職員ではありません（{'、'.join(sorted(self.scope))} のみ）。"])
+            raise NotPermitted(
+                f"{self.user} acts for council {', '.join(sorted(self.scope))} only, not {council}",
+                ja=[
+                    f"{self.user} は協議会 {council} の職員ではありません（{'、'.join(sorted(self.scope))} のみ）。"
+                ],
+            )
 
     def effective(self, on: dt.date | None, option: str = "--on", label: str = "効力発生日") -> dt.date:
         """The effective date of something recorded now: ``on`` or today. A date after today is bad input
@@ -145,16 +157,26 @@ class Context:
         otherwise hide the case from the audits or break its date arithmetic for good."""
         day = on or self.today
         if day > self.today:
-            raise BadInput(f"{option} {day} is after today ({self.today}): an effective date cannot be in the future",
-                           ja=[f"{label}（{day}）が今日（{self.today}）より後です。"
-                               "まだ来ていない日付は記録できません。"])
+            raise BadInput(
+                f"{option} {day} is after today ({self.today}): an effective date cannot be in the future",
+                ja=[
+                    f"{label}（{day}）が今日（{self.today}）より後です。まだ来ていない日付は記録できません。"
+                ],
+            )
         return day
 
     def log_access(self, what: str, rows: int) -> None:
         """Record that the actor read personal fields (people's names, e-mails): one access-log row."""
         with self.write() as repo:
-            repo.log_access({"at": self.now(), "user": self.user, "action": self.authorized or "",
-                             "what": what[:200], "rows": rows})
+            repo.log_access(
+                {
+                    "at": self.now(),
+                    "user": self.user,
+                    "action": self.authorized or "",
+                    "what": what[:200],
+                    "rows": rows,
+                }
+            )
 
     def read(self) -> _UnitOfWork:
         return _UnitOfWork(self, write=False)
@@ -175,8 +197,10 @@ class _UnitOfWork:
             raise RuntimeError("a use case opened the database without Context.authorize()")
         missing = sqlite_file_missing(self.ctx.db_url)
         if missing:
-            raise DatabaseUnavailable(f"database file {missing} does not exist; create it with: casetrack init",
-                                      ja=[f"データベースファイル {missing} がありません。casetrack init で作成してください。"])
+            raise DatabaseUnavailable(
+                f"database file {missing} does not exist; create it with: casetrack init",
+                ja=[f"データベースファイル {missing} がありません。casetrack init で作成してください。"],
+            )
         self._cm = transaction(self.ctx.engine, write=self.write)
         conn = self._cm.__enter__()
         if self.ctx.db_url not in _CURRENT_SCHEMA and schema_revision(conn) == migrate.head():
@@ -185,14 +209,16 @@ class _UnitOfWork:
             self._cm.__exit__(None, None, None)
             raise DatabaseUnavailable(
                 f"database {redact(self.ctx.db_url)} is not initialised or is out of date; run: casetrack init",
-                ja=[f"データベース {redact(self.ctx.db_url)} は初期化されていないか、古い版です。casetrack init を実行してください。"])
+                ja=[
+                    f"データベース {redact(self.ctx.db_url)} は初期化されていないか、古い版です。casetrack init を実行してください。"
+                ],
+            )
         set_council_scope(conn, self.ctx.scope if self.checked else frozenset())  # PostgreSQL's second wall
         set_acting_user(conn, self.ctx.user)  # … which also shows the actor their own staff row and sessions
         return Work(conn, scope=self.ctx.reach)
 
     def __exit__(self, *exc: Any) -> bool | None:
         return self._cm.__exit__(*exc)
-
 
 
 def load_case(repo: Repo, case_id: str) -> tuple[dict[str, Any], WorkflowSpec]:
@@ -202,11 +228,14 @@ def load_case(repo: Repo, case_id: str) -> tuple[dict[str, Any], WorkflowSpec]:
     return case, workflow(case["program"])
 
 
-
 def stale(case_id: str) -> CaseChanged:
-    return CaseChanged(f"case {case_id} was changed by someone else meanwhile; nothing written — "
-                       "look at it again (casetrack case show) and retry",
-                       ja=[f"案件 {case_id} は他の人が先に変更しました。何も書き込んでいません。casetrack case show で確認してからやり直してください。"])
+    return CaseChanged(
+        f"case {case_id} was changed by someone else meanwhile; nothing written — "
+        "look at it again (casetrack case show) and retry",
+        ja=[
+            f"案件 {case_id} は他の人が先に変更しました。何も書き込んでいません。casetrack case show で確認してからやり直してください。"
+        ],
+    )
 
 
 # For the front ends, which do not reach into the store (tests/test_architecture.py):

@@ -47,8 +47,12 @@ def reuse_waiting() -> list[tuple[str, str, str]]:
 
 def decided_by_supervisor() -> list[tuple[str, str]]:
     """(program, component) of the fee components a supervisor decides claim by claim (`fee decide`)."""
-    return [(program, c.id) for program, spec in all_workflows().items() for c in spec.components.values()
-            if c.decided_by is None]
+    return [
+        (program, c.id)
+        for program, spec in all_workflows().items()
+        for c in spec.components.values()
+        if c.decided_by is None
+    ]
 
 
 def decision_queue(today: dt.date, browse: BrowseRepo, *, council: str | None, limit: int) -> dict[str, Any]:
@@ -68,24 +72,62 @@ def decision_queue(today: dt.date, browse: BrowseRepo, *, council: str | None, l
         events = waiting.get(r.program, {}).get(r.state, [])
         if not events:  # a state waiting on the council in the other program only
             continue
-        rows.append(_row(today, r, "・".join(spec.events[e].ja for e in events), events, None, r.state_since,
-                         spec.states[r.state].ja))
+        rows.append(
+            _row(
+                today,
+                r,
+                "・".join(spec.events[e].ja for e in events),
+                events,
+                None,
+                r.state_since,
+                spec.states[r.state].ja,
+            )
+        )
     for c in claim_rows:
         spec = specs[c.program]
         label = spec.components[c.component].ja if c.component in spec.components else c.component
-        what = f"費用の決定（{label}" + (f"・第{c.session_seq}回" if c.session_seq else "") + f"、{c.fee:,}円）"
-        rows.append(_row(today, c, what, ["fee_decide", "fee_reject"], c.claim_id, c.claimed_on,
-                         spec.states[c.state].ja if c.state in spec.states else c.state))
+        what = (
+            f"費用の決定（{label}" + (f"・第{c.session_seq}回" if c.session_seq else "") + f"、{c.fee:,}円）"
+        )
+        rows.append(
+            _row(
+                today,
+                c,
+                what,
+                ["fee_decide", "fee_reject"],
+                c.claim_id,
+                c.claimed_on,
+                spec.states[c.state].ja if c.state in spec.states else c.state,
+            )
+        )
     for r in reuse_rows:
         spec = specs[r.program]
-        rows.append(_row(today, r, spec.events[REUSE].ja, [REUSE], None, r.state_since, spec.states[r.state].ja))
+        rows.append(
+            _row(today, r, spec.events[REUSE].ja, [REUSE], None, r.state_since, spec.states[r.state].ja)
+        )
     rows.sort(key=lambda x: (-x["days"], x["case"]))
     return {"total": case_total + claim_total + reuse_total, "rows": rows}
 
 
-def _row(today: dt.date, r: WaitingCase | WaitingClaim, what: str, events: list[str], claim_id: int | None,
-         since: dt.date | str, state_label: str) -> dict[str, Any]:
+def _row(
+    today: dt.date,
+    r: WaitingCase | WaitingClaim,
+    what: str,
+    events: list[str],
+    claim_id: int | None,
+    since: dt.date | str,
+    state_label: str,
+) -> dict[str, Any]:
     since = since if isinstance(since, dt.date) else dt.date.fromisoformat(since)
-    return {"case": r.id, "company": r.company_name, "council": r.council, "coordinator": r.coordinator,
-            "state_label": state_label, "what": what, "events": events, "claim_id": claim_id, "since": since,
-            "days": (today - since).days}
+    return {
+        "case": r.id,
+        "company": r.company_name,
+        "council": r.council,
+        "coordinator": r.coordinator,
+        "state_label": state_label,
+        "what": what,
+        "events": events,
+        "claim_id": claim_id,
+        "since": since,
+        "days": (today - since).days,
+    }

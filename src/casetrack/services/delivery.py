@@ -72,13 +72,23 @@ def _still_due(repo: Repo, message: OutboxMessage) -> bool:
         retained: int = sum(e["retained"] for e in entries)
         released: int = sum(e["released"] for e in entries)
         return retained > released
-    return _anchor(spec, message.item, rule_set=case["rule_set"], state_since=case["state_since"],
-                   accepted_on=case["accepted_on"], validity_until=case["validity_until"],
-                   decided_on=None) == message.due_on
+    return (
+        _anchor(
+            spec,
+            message.item,
+            rule_set=case["rule_set"],
+            state_since=case["state_since"],
+            accepted_on=case["accepted_on"],
+            validity_until=case["validity_until"],
+            decided_on=None,
+        )
+        == message.due_on
+    )
 
 
-def deliver(ctx: Context, sender: Sender, batch: int = 200, lease: Lease | None = None,
-            today: dt.date | None = None) -> dict[str, int]:
+def deliver(
+    ctx: Context, sender: Sender, batch: int = 200, lease: Lease | None = None, today: dt.date | None = None
+) -> dict[str, int]:
     """Send every pending message whose time has come; each outcome committed right after its send.
 
     With a ``lease``, it is renewed as delivery goes on and checked before every send once a quarter
@@ -127,16 +137,18 @@ class _Claims:
         while time.monotonic() - self.since > self.ttl.total_seconds() / 2:
             self.since = time.monotonic()
             with self.ctx.write() as repo:
-                self.mine = repo.reminders.extend_claims(self.holder, sorted(self.mine),
-                                                                  self.ctx.now() + self.ttl)
+                self.mine = repo.reminders.extend_claims(
+                    self.holder, sorted(self.mine), self.ctx.now() + self.ttl
+                )
         return outbox_id in self.mine
 
     def done(self, outbox_id: int) -> None:
         self.mine.discard(outbox_id)
 
 
-def deliver_claimed(ctx: Context, sender: Sender, holder: str, batch: int = 50,
-                    today: dt.date | None = None) -> dict[str, int]:
+def deliver_claimed(
+    ctx: Context, sender: Sender, holder: str, batch: int = 50, today: dt.date | None = None
+) -> dict[str, int]:
     """Multi-node delivery (PostgreSQL): claim a batch nobody holds (SKIP LOCKED), send it, settle each
     message only while the claim is still ours. Claims last ``lease_seconds``; they are checked right
     before each send and extended once half of that has passed, so a scheduler paused past its claims
@@ -153,8 +165,16 @@ def deliver_claimed(ctx: Context, sender: Sender, holder: str, batch: int = 50,
             return counts
         for message in claimed:
             if claims.holds(message.id):
-                _deliver_one(ctx, sender, message, now, counts, claimed_by=holder,
-                             still_ours=partial(claims.holds, message.id), today=today)
+                _deliver_one(
+                    ctx,
+                    sender,
+                    message,
+                    now,
+                    counts,
+                    claimed_by=holder,
+                    still_ours=partial(claims.holds, message.id),
+                    today=today,
+                )
             else:
                 counts["lost_claims"] = counts.get("lost_claims", 0) + 1
             claims.done(message.id)
@@ -173,13 +193,21 @@ def outdated(message: OutboxMessage, today: dt.date | None) -> str | None:
     return None
 
 
-def _deliver_one(ctx: Context, sender: Sender, message: OutboxMessage, now: dt.datetime, counts: dict[str, int],
-                 claimed_by: str | None = None, still_ours: Callable[[], bool] | None = None,
-                 today: dt.date | None = None) -> None:
+def _deliver_one(
+    ctx: Context,
+    sender: Sender,
+    message: OutboxMessage,
+    now: dt.datetime,
+    counts: dict[str, int],
+    claimed_by: str | None = None,
+    still_ours: Callable[[], bool] | None = None,
+    today: dt.date | None = None,
+) -> None:
     """Send one message and commit its outcome. With ``claimed_by``, only while the claim is that
     scheduler's: ``still_ours`` is asked right before the send (a claim lost by then: nothing sent),
     and an outcome it can no longer commit is counted apart (``lost_claims``; ``sent_claim_lost`` when
     the server had taken the message: another scheduler sends it too)."""
+
     def settle(outcome: Outcome) -> bool:
         with ctx.write() as repo:
             return repo.reminders.settle(message.id, outcome, claimed_by)
@@ -205,9 +233,16 @@ def _deliver_one(ctx: Context, sender: Sender, message: OutboxMessage, now: dt.d
     try:
         if message.to_addr is None:
             raise ValueError("no e-mail address")
-        msg = messages.build(sender=ctx.settings.mail.sender, to_addr=message.to_addr, to_name=message.to_name,
-                             subject=message.subject, body=message.body, message_id=message.message_id,
-                             date=ctx.now(), reply_to=message.reply_to)
+        msg = messages.build(
+            sender=ctx.settings.mail.sender,
+            to_addr=message.to_addr,
+            to_name=message.to_name,
+            subject=message.subject,
+            body=message.body,
+            message_id=message.message_id,
+            date=ctx.now(),
+            reply_to=message.reply_to,
+        )
     except (ValueError, TypeError, IndexError) as exc:  # an address the mail library cannot write
         if settle(Outcome("dead", message.attempts, f"cannot build the message: {exc}")):
             counts["dead"] += 1
@@ -226,14 +261,28 @@ def _deliver_one(ctx: Context, sender: Sender, message: OutboxMessage, now: dt.d
             lost()
     except TemporaryFailure as exc:
         attempts = message.attempts + 1
-        giving_up = (message.retried_at or message.created_at) + dt.timedelta(hours=ctx.settings.mail.retry_hours)
+        giving_up = (message.retried_at or message.created_at) + dt.timedelta(
+            hours=ctx.settings.mail.retry_hours
+        )
         if now >= giving_up:
-            done = settle(Outcome("dead", attempts, f"gave up after {attempts} attempts over "
-                                                    f"{ctx.settings.mail.retry_hours:g} h: {exc.reply}"))
+            done = settle(
+                Outcome(
+                    "dead",
+                    attempts,
+                    f"gave up after {attempts} attempts over "
+                    f"{ctx.settings.mail.retry_hours:g} h: {exc.reply}",
+                )
+            )
             outcome = "dead"
         else:
-            done = settle(Outcome("pending", attempts, exc.reply,
-                                  next_attempt_at=now + dt.timedelta(seconds=backoff_seconds(attempts))))
+            done = settle(
+                Outcome(
+                    "pending",
+                    attempts,
+                    exc.reply,
+                    next_attempt_at=now + dt.timedelta(seconds=backoff_seconds(attempts)),
+                )
+            )
             outcome = "failed"
         if done:
             counts[outcome] += 1
@@ -260,7 +309,9 @@ class Lease:
     def take(self) -> bool:
         """Take or renew the lease. A lease whose holder ran on this host and is no longer alive is
         taken over at once (a crashed sweep blocks no one for the rest of its lease time)."""
-        started = time.monotonic()  # before the lease's expiry is computed: a freeze mid-take counts against it
+        started = (
+            time.monotonic()
+        )  # before the lease's expiry is computed: a freeze mid-take counts against it
         with self.ctx.write() as repo:
             ttl = dt.timedelta(seconds=self.ctx.settings.scheduler.lease_seconds)
             rrepo = repo.reminders
@@ -290,9 +341,13 @@ class Lease:
 
 def check_multi_node(ctx: Context) -> None:
     if ctx.settings.scheduler.multi_node and ctx.engine.dialect.name != "postgresql":
-        raise BadInput("[scheduler] multi_node needs PostgreSQL: SQLite is a single machine's database "
-                       "(run one scheduler, or move to PostgreSQL)",
-                       ja=["[scheduler] multi_node には PostgreSQL が必要です（SQLite は一台のコンピューターのデータベースです）。スケジューラーを一つにするか、PostgreSQL に移してください。"])
+        raise BadInput(
+            "[scheduler] multi_node needs PostgreSQL: SQLite is a single machine's database "
+            "(run one scheduler, or move to PostgreSQL)",
+            ja=[
+                "[scheduler] multi_node には PostgreSQL が必要です（SQLite は一台のコンピューターのデータベースです）。スケジューラーを一つにするか、PostgreSQL に移してください。"
+            ],
+        )
 
 
 def lease_refusal(held: HeldLease | None) -> str:
@@ -304,7 +359,11 @@ def lease_refusal(held: HeldLease | None) -> str:
     until = held.expires_at.strftime("%Y-%m-%d %H:%M:%S UTC") if held else "None"
     who = f"{holder}: host {host}, pid {pid}" if pid is not None else str(holder or None)
     if host == socket.gethostname():
-        return (f"another sweep is running on this host ({who}); nothing done — try again when it has finished "
-                f"(its lease runs until {until})")
-    return (f"another sweep holds this database ({who}); nothing done — if it has stopped, the lease is taken "
-            f"over at {until}, when it expires; if it is still running, try again when it has finished")
+        return (
+            f"another sweep is running on this host ({who}); nothing done — try again when it has finished "
+            f"(its lease runs until {until})"
+        )
+    return (
+        f"another sweep holds this database ({who}); nothing done — if it has stopped, the lease is taken "
+        f"over at {until}, when it expires; if it is still running, try again when it has finished"
+    )

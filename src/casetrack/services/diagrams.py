@@ -49,14 +49,18 @@ def _drawing(folder: str, program: str) -> str | None:
     except BadInput as exc:
         log.warning("the state diagram of %s is shown as a list: %s", program, exc.message)
         return None
-    text = _NODE.sub(lambda m: node_hook(m.group(1)), text[text.index("<svg"):])
+    text = _NODE.sub(lambda m: node_hook(m.group(1)), text[text.index("<svg") :])
     text = _SIZE.sub(lambda m: f'{m.group(1)}="{float(m.group(2)) * SCALE:.0f}pt"', text, count=2)
     if "xlink:" not in text.replace("xmlns:xlink", ""):  # inline in HTML: no namespace it does not use
         text = text.replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "", 1)
     label = spec.ja.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    text = text.replace("<svg ", f'<svg class="state-diagram" role="img" aria-label="{label}の状態遷移図" ', 1)
+    text = text.replace(
+        "<svg ", f'<svg class="state-diagram" role="img" aria-label="{label}の状態遷移図" ', 1
+    )
     missing = [s for s in spec.states if node_hook(s) not in text]
     if missing:  # output of a graphviz we do not know: better a list than a picture marked wrongly
-        log.warning("the state diagram of %s has no node for %s; shown as a list", program, ", ".join(missing))
+        log.warning(
+            "the state diagram of %s has no node for %s; shown as a list", program, ", ".join(missing)
+        )
         return None
     return text

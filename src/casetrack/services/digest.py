@@ -45,26 +45,55 @@ def digest_rows(ctx: Context, repo: Work, today: dt.date) -> list[NewMessage]:
     for f in iter_findings(replace(ctx, today=today), audits):
         if f.coordinator:
             findings.setdefault(f.coordinator, []).append(f)
-    upcoming = rrepo.sessions_due_between(today, today + dt.timedelta(days=settings.horizon_days), overdue_rules())
+    upcoming = rrepo.sessions_due_between(
+        today, today + dt.timedelta(days=settings.horizon_days), overdue_rules()
+    )
     users = {u["name"]: u for u in repo.list_users()}
     listed = sorted({f.case for name in todo for f in findings.get(name, [])})
-    companies = {k: v for i in range(0, len(listed), 500) for k, v in audits.company_names(listed[i:i + 500]).items()}
+    companies = {
+        k: v for i in range(0, len(listed), 500) for k, v in audits.company_names(listed[i : i + 500]).items()
+    }
     now = ctx.now()
     rows = []
     for name in todo:
         user = users.get(name, {})
         mine = sorted(findings.get(name, []), key=urgency)
-        text = render("email/weekly_digest.txt.j2", recipient={"name": user.get("display_name") or name, "login": name},
-                      today=today, base_url=ctx.settings.web.base_url,
-                      week_label=f"{year}年第{week}週", open_cases=open_counts[name], findings=mine,
-                      upcoming=[s for s in upcoming if s.coordinator == name],
-                      horizon_days=settings.horizon_days, companies=companies, codes=FINDING_CODES)
+        text = render(
+            "email/weekly_digest.txt.j2",
+            recipient={"name": user.get("display_name") or name, "login": name},
+            today=today,
+            base_url=ctx.settings.web.base_url,
+            week_label=f"{year}年第{week}週",
+            open_cases=open_counts[name],
+            findings=mine,
+            upcoming=[s for s in upcoming if s.coordinator == name],
+            horizon_days=settings.horizon_days,
+            companies=companies,
+            codes=FINDING_CODES,
+        )
         subject, body = messages.split_rendered(text)
         addr = user.get("email") if user.get("active", True) else None
-        rows.append(NewMessage(
-            key=keys[name], case_id=None, item="digest", item_ref=name, rung="weekly", due_on=week_day, send_on=today,
-            recipient_role="coordinator", to_addr=addr, to_name=name, subject=subject, body=body,
-            message_id=messages.new_message_id(ctx.settings.mail.sender), status="pending" if addr else "dead",
-            last_error=None if addr else "the coordinator has no e-mail address or is disabled", reply_to=None,
-            written_on=today, next_attempt_at=now, created_at=now))
+        rows.append(
+            NewMessage(
+                key=keys[name],
+                case_id=None,
+                item="digest",
+                item_ref=name,
+                rung="weekly",
+                due_on=week_day,
+                send_on=today,
+                recipient_role="coordinator",
+                to_addr=addr,
+                to_name=name,
+                subject=subject,
+                body=body,
+                message_id=messages.new_message_id(ctx.settings.mail.sender),
+                status="pending" if addr else "dead",
+                last_error=None if addr else "the coordinator has no e-mail address or is disabled",
+                reply_to=None,
+                written_on=today,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
     return rows

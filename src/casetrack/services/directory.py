@@ -46,14 +46,29 @@ def init_db(ctx: Context, *, admin: str | None = None, app_role: str | None = No
             _check_user_name(admin)
             existing = repo.user(admin)
             if existing is None:
-                repo.insert_user({"name": admin, "council": "00", "email": None, "role": "admin", "active": True,
-                                  "created_at": ctx.now()})
+                repo.insert_user(
+                    {
+                        "name": admin,
+                        "council": "00",
+                        "email": None,
+                        "role": "admin",
+                        "active": True,
+                        "created_at": ctx.now(),
+                    }
+                )
             elif existing["role"] != "admin" or not existing["active"]:
-                raise BadInput(f"user {admin} exists and is not an active admin",
-                               ja=[f"ユーザー {admin} はすでにあり、有効な管理者ではありません。"])
+                raise BadInput(
+                    f"user {admin} exists and is not an active admin",
+                    ja=[f"ユーザー {admin} はすでにあり、有効な管理者ではありません。"],
+                )
     refresh_statistics(ctx.engine)
-    result = {"database": redact(ctx.db_url), "schema_before": before, "schema": after,
-              "councils": len(rows), "councils_added": added}
+    result = {
+        "database": redact(ctx.db_url),
+        "schema_before": before,
+        "schema": after,
+        "councils": len(rows),
+        "councils_added": added,
+    }
     if app_role:
         result["app_role"] = app_role
         result["granted"] = len(grant_app_role(ctx.engine, app_role))
@@ -66,18 +81,29 @@ def _authorize_init(ctx: Context) -> None:
     if sqlite_file_missing(ctx.db_url) is None:
         anyone, role, active = setup_role(ctx.engine, ctx.user)
         if anyone and (role != "admin" or not active):
-            raise NotPermitted(f"{ctx.user} may not upgrade the database: only an active admin may, once users "
-                               "exist", ja=[f"{ctx.user} はデータベースを更新できません（ユーザーがいるときは有効な管理者だけができます）。"])
+            raise NotPermitted(
+                f"{ctx.user} may not upgrade the database: only an active admin may, once users exist",
+                ja=[
+                    f"{ctx.user} はデータベースを更新できません（ユーザーがいるときは有効な管理者だけができます）。"
+                ],
+            )
     ctx.authorized, ctx.scope = "system.init", None
 
 
 def read_councils_csv(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8", newline="") as fh:
-        return [{
-            "code": r["code"], "name": r["council"], "prefecture": r["prefecture"] or None,
-            "host_organization": r["host_organization"], "postal_code": r["postal_code"],
-            "address": r["address"], "phone": r["phone"],
-        } for r in csv.DictReader(fh)]
+        return [
+            {
+                "code": r["code"],
+                "name": r["council"],
+                "prefecture": r["prefecture"] or None,
+                "host_organization": r["host_organization"],
+                "postal_code": r["postal_code"],
+                "address": r["address"],
+                "phone": r["phone"],
+            }
+            for r in csv.DictReader(fh)
+        ]
 
 
 def list_councils(ctx: Context) -> list[dict[str, Any]]:
@@ -88,9 +114,18 @@ def list_councils(ctx: Context) -> list[dict[str, Any]]:
 
 # -- registry ------------------------------------------------------------------------------------
 
-def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fiscal_year_end_month: int,
-                founded_on: dt.date | None, prefecture: str | None, force: bool = False,
-                reason: str | None = None) -> dict[str, Any]:
+
+def add_company(
+    ctx: Context,
+    *,
+    name: str,
+    corporate_number_: str | None,
+    fiscal_year_end_month: int,
+    founded_on: dt.date | None,
+    prefecture: str | None,
+    force: bool = False,
+    reason: str | None = None,
+) -> dict[str, Any]:
     """Register a company. One already registered with the same 法人番号, or — without one — with the
     same name in the same prefecture (the only address casetrack keeps), is refused as a Conflict
     naming it; ``force`` with a ``reason`` registers a look-alike anyway (never a second 法人番号) and
@@ -98,8 +133,10 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
     ctx.authorize("registry.write")
     name = clean_name(name, "company name", "事業者名")
     if force and not (reason and reason.strip()):
-        raise BadInput("--force needs --reason saying why this is not the company already registered",
-                       ja=["同名の事業者と別の事業者として登録するには、その理由を書いてください。"])
+        raise BadInput(
+            "--force needs --reason saying why this is not the company already registered",
+            ja=["同名の事業者と別の事業者として登録するには、その理由を書いてください。"],
+        )
     number = None
     if corporate_number_:
         try:
@@ -109,40 +146,73 @@ def add_company(ctx: Context, *, name: str, corporate_number_: str | None, fisca
 
             raise BadInput(str(exc), ja=[corporate_number_ja(corporate_number_)]) from None
     if not 1 <= fiscal_year_end_month <= 12:
-        raise BadInput(f"fiscal-year-end month {fiscal_year_end_month} is not 1–12",
-                       ja=[f"決算月 {fiscal_year_end_month} は1〜12ではありません。"])
+        raise BadInput(
+            f"fiscal-year-end month {fiscal_year_end_month} is not 1–12",
+            ja=[f"決算月 {fiscal_year_end_month} は1〜12ではありません。"],
+        )
     with ctx.write() as repo:
         if prefecture is not None and (repo.council(prefecture) is None or prefecture == "00"):
-            raise BadInput(f"unknown prefecture code {prefecture!r} (01–47)",
-                           ja=[f"都道府県コード「{prefecture}」はありません（01〜47）。"])
+            raise BadInput(
+                f"unknown prefecture code {prefecture!r} (01–47)",
+                ja=[f"都道府県コード「{prefecture}」はありません（01〜47）。"],
+            )
         if number and (other := repo.company_by_number(number)):
             if ctx.scope is None or repo.company_visible(other["id"]):
-                raise Conflict(f"corporate number {number} is already registered as company {other['id']} "
-                               f"({other['name']})",
-                               ja=[f"法人番号 {number} は事業者 {other['id']}（{other['name']}）として登録済みです。"
-                                   "その事業者を選んでください。"])
-            raise Conflict(f"corporate number {number} is already registered (a company of another council's "
-                           "case: its name and id are not shown; 全国本部 (hq) can give its id)",
-                           ja=[f"法人番号 {number} は登録済みです（他の協議会の案件の事業者のため、名称は表示できません。"
-                               "全国本部にお問い合わせください）。"])
-        values = {"name": name.strip(), "corporate_number": number, "fiscal_year_end_month": fiscal_year_end_month,
-                  "founded_on": founded_on, "prefecture": prefecture, "duplicate_of": None, "duplicate_reason": None}
+                raise Conflict(
+                    f"corporate number {number} is already registered as company {other['id']} "
+                    f"({other['name']})",
+                    ja=[
+                        f"法人番号 {number} は事業者 {other['id']}（{other['name']}）として登録済みです。"
+                        "その事業者を選んでください。"
+                    ],
+                )
+            raise Conflict(
+                f"corporate number {number} is already registered (a company of another council's "
+                "case: its name and id are not shown; 全国本部 (hq) can give its id)",
+                ja=[
+                    f"法人番号 {number} は登録済みです（他の協議会の案件の事業者のため、名称は表示できません。"
+                    "全国本部にお問い合わせください）。"
+                ],
+            )
+        values = {
+            "name": name.strip(),
+            "corporate_number": number,
+            "fiscal_year_end_month": fiscal_year_end_month,
+            "founded_on": founded_on,
+            "prefecture": prefecture,
+            "duplicate_of": None,
+            "duplicate_reason": None,
+        }
         if number is None:
             key = _company_key(name)
-            same = next((c for c in repo.companies_without_number(prefecture) if _company_key(c["name"]) == key),
-                        None)
-            if same is not None and not force and ctx.scope is not None and not repo.company_visible(same["id"]):
-                raise Conflict(f"a company of this name (prefecture {prefecture or 'none'}) and no corporate number is "
-                               "already registered (a company of another council's case: its id is not shown; "
-                               "全国本部 (hq) can give it), or add --force --reason TEXT if this is another company",
-                               ja=["同じ名称の事業者が法人番号なしで登録済みです（他の協議会の案件の事業者のため、番号は表示できません。"
-                                   "全国本部にお問い合わせください）。別の事業者であれば理由を書いて登録してください。"])
+            same = next(
+                (c for c in repo.companies_without_number(prefecture) if _company_key(c["name"]) == key), None
+            )
+            if (
+                same is not None
+                and not force
+                and ctx.scope is not None
+                and not repo.company_visible(same["id"])
+            ):
+                raise Conflict(
+                    f"a company of this name (prefecture {prefecture or 'none'}) and no corporate number is "
+                    "already registered (a company of another council's case: its id is not shown; "
+                    "全国本部 (hq) can give it), or add --force --reason TEXT if this is another company",
+                    ja=[
+                        "同じ名称の事業者が法人番号なしで登録済みです（他の協議会の案件の事業者のため、番号は表示できません。"
+                        "全国本部にお問い合わせください）。別の事業者であれば理由を書いて登録してください。"
+                    ],
+                )
             if same is not None and not force:
-                raise Conflict(f"company {same['id']} ({same['name']}, prefecture {prefecture or 'none'}) is "
-                               "already registered with this name and no corporate number: use it, or add "
-                               "--force --reason TEXT if this is another company",
-                               ja=[f"同じ名称の事業者 {same['id']}（{same['name']}）が法人番号なしで登録済みです。"
-                                   "その事業者を選ぶか、別の事業者であれば理由を書いて登録してください。"])
+                raise Conflict(
+                    f"company {same['id']} ({same['name']}, prefecture {prefecture or 'none'}) is "
+                    "already registered with this name and no corporate number: use it, or add "
+                    "--force --reason TEXT if this is another company",
+                    ja=[
+                        f"同じ名称の事業者 {same['id']}（{same['name']}）が法人番号なしで登録済みです。"
+                        "その事業者を選ぶか、別の事業者であれば理由を書いて登録してください。"
+                    ],
+                )
             if same is not None:
                 values.update(duplicate_of=same["id"], duplicate_reason=(reason or "").strip())
         company_id = repo.insert_company(values)
@@ -161,41 +231,72 @@ def add_org(ctx: Context, *, name: str, kind: str, certified: bool, email: str |
     ctx.authorize("registry.write")
     name = clean_name(name, "organisation name", "名称")
     if kind not in ORG_KINDS:
-        raise BadInput(f"unknown organisation kind {kind!r} (one of {', '.join(ORG_KINDS)})",
-                       ja=[f"種別「{kind}」はありません。"])
+        raise BadInput(
+            f"unknown organisation kind {kind!r} (one of {', '.join(ORG_KINDS)})",
+            ja=[f"種別「{kind}」はありません。"],
+        )
     _check_email(email)
-    values = {"name": name.strip(), "kind": kind, "certified": certified, "email": email, "is_bank": kind == "bank"}
+    values = {
+        "name": name.strip(),
+        "kind": kind,
+        "certified": certified,
+        "email": email,
+        "is_bank": kind == "bank",
+    }
     with ctx.write() as repo:
         org_id = repo.insert_org(values)
     return {"id": org_id, **values}
 
 
-def add_user(ctx: Context, *, name: str, council: str, email: str | None, role: str,
-             more_councils: Sequence[str] = (), display_name: str | None = None) -> dict[str, Any]:
+def add_user(
+    ctx: Context,
+    *,
+    name: str,
+    council: str,
+    email: str | None,
+    role: str,
+    more_councils: Sequence[str] = (),
+    display_name: str | None = None,
+) -> dict[str, Any]:
     """Add a staff member of ``council`` (whose e-mail gets that council's escalations and digests);
     ``more_councils``: further councils a coordinator or supervisor acts for; ``display_name`` (佐藤 花子)
     is what e-mails and pages show instead of the login name."""
     _check_user_name(name)
     display_name = check_display_name(display_name)
     if role not in ROLES:
-        raise BadInput(f"unknown role {role!r} (one of {', '.join(ROLES)})", ja=[f"役割「{role[:20]}」はありません。"])
+        raise BadInput(
+            f"unknown role {role!r} (one of {', '.join(ROLES)})", ja=[f"役割「{role[:20]}」はありません。"]
+        )
     _check_email(email)
     actor = ctx.authorize("user.manage")
     if actor.role is None and not ctx.trusted and role != "admin":
-        raise NotPermitted("the first user must be an admin, who then adds the staff: "
-                           "casetrack init --admin NAME (or user add NAME --council 00 --role admin)",
-                           ja=["最初のユーザーは管理者です。管理者が職員を追加します：casetrack init --admin NAME（または user add NAME --council 00 --role admin）。"])
+        raise NotPermitted(
+            "the first user must be an admin, who then adds the staff: "
+            "casetrack init --admin NAME (or user add NAME --council 00 --role admin)",
+            ja=[
+                "最初のユーザーは管理者です。管理者が職員を追加します：casetrack init --admin NAME（または user add NAME --council 00 --role admin）。"
+            ],
+        )
     with ctx.write() as repo:
         for code in (council, *more_councils):
             if repo.council(code) is None:
                 raise NotFound("council", code)
         if repo.user(name):
             raise BadInput(f"user {name} already exists", ja=[f"ユーザー名 {name} はすでに使われています。"])
-        values = {"name": name, "council": council, "email": email, "role": role, "active": True,
-                  "display_name": display_name, "created_at": ctx.now()}
+        values = {
+            "name": name,
+            "council": council,
+            "email": email,
+            "role": role,
+            "active": True,
+            "display_name": display_name,
+            "created_at": ctx.now(),
+        }
         repo.insert_user(values, more_councils)
-    return {**{k: v for k, v in values.items() if k != "created_at"},
-            "more_councils": sorted(set(more_councils) - {council})}
+    return {
+        **{k: v for k, v in values.items() if k != "created_at"},
+        "more_councils": sorted(set(more_councils) - {council}),
+    }
 
 
 # What `user edit` may change, and who may: anyone their own display name and e-mail, an admin anyone's and
@@ -220,11 +321,15 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
     role and councils (both are read afresh for every command and every web request)."""
     unknown = sorted(set(changes) - set(SELF_EDITABLE) - set(ADMIN_ONLY))
     if unknown:
-        raise BadInput(f"cannot edit {', '.join(unknown)} of a user",
-                       ja=[f"ユーザーの{'、'.join(unknown)}はここでは変更できません。"])
+        raise BadInput(
+            f"cannot edit {', '.join(unknown)} of a user",
+            ja=[f"ユーザーの{'、'.join(unknown)}はここでは変更できません。"],
+        )
     if not changes:
-        raise BadInput("nothing to change: give --display-name, --email, --role or --council",
-                       ja=["変更する項目がありません。表示名・メール・役割・協議会のいずれかを指定してください。"])
+        raise BadInput(
+            "nothing to change: give --display-name, --email, --role or --council",
+            ja=["変更する項目がありません。表示名・メール・役割・協議会のいずれかを指定してください。"],
+        )
     values: dict[str, Any] = {}
     if "display_name" in changes:
         values["display_name"] = check_display_name(changes["display_name"])
@@ -232,8 +337,12 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
         values["email"] = (changes["email"] or "").strip() or None
         _check_email(values["email"])
     if "role" in changes and changes["role"] not in ROLES:
-        raise BadInput(f"unknown role {changes['role']!r} (one of {', '.join(ROLES)})",
-                       ja=[f"役割「{str(changes['role'])[:20]}」はありません（{'、'.join(policy.ROLE_LABELS.get(r, r) for r in ROLES)}）。"])
+        raise BadInput(
+            f"unknown role {changes['role']!r} (one of {', '.join(ROLES)})",
+            ja=[
+                f"役割「{str(changes['role'])[:20]}」はありません（{'、'.join(policy.ROLE_LABELS.get(r, r) for r in ROLES)}）。"
+            ],
+        )
     councils: list[str] = list(dict.fromkeys(changes.get("councils") or ()))
     if "councils" in changes and not councils:
         raise BadInput("--council: give at least one council", ja=["協議会を一つ以上指定してください。"])
@@ -246,39 +355,75 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
         if councils:
             known = {c["code"] for c in repo.list_councils()}
             if bad := [c for c in councils if c not in known]:
-                raise BadInput(f"unknown council {', '.join(bad)} (one of {', '.join(sorted(known))})",
-                               ja=[f"協議会 {'、'.join(bad)} はありません（{'、'.join(sorted(known))} のいずれかです）。"])
+                raise BadInput(
+                    f"unknown council {', '.join(bad)} (one of {', '.join(sorted(known))})",
+                    ja=[
+                        f"協議会 {'、'.join(bad)} はありません（{'、'.join(sorted(known))} のいずれかです）。"
+                    ],
+                )
         wanted: dict[str, Any] = dict(values)
         if "role" in changes:
             wanted["role"] = changes["role"]
-            if (user["role"] == "admin" and changes["role"] != "admin" and user["active"]
-                    and repo.active_admins() == [name]):
-                raise Refused(f"{name} is the last active admin; add another admin first",
-                              ja=[f"{name} は最後の有効な管理者です。先に別の管理者を登録してください。"])
+            if (
+                user["role"] == "admin"
+                and changes["role"] != "admin"
+                and user["active"]
+                and repo.active_admins() == [name]
+            ):
+                raise Refused(
+                    f"{name} is the last active admin; add another admin first",
+                    ja=[f"{name} は最後の有効な管理者です。先に別の管理者を登録してください。"],
+                )
         before_councils = _councils_text(user["council"], sorted(repo.councils_of(name)))
         if councils:
             wanted["councils"] = _councils_text(councils[0], councils[1:])
         record = {**user, "councils": before_councils}
-        rows = [repo.insert_master_change({
-            "entity": "user", "entity_id": user["id"], "field": field, "before": record.get(field),
-            "after": after, "effective_on": ctx.today, "recorded_at": ctx.now(), "user": ctx.user, "note": note or None})
-            for field, after in wanted.items() if record.get(field) != after]
+        rows = [
+            repo.insert_master_change(
+                {
+                    "entity": "user",
+                    "entity_id": user["id"],
+                    "field": field,
+                    "before": record.get(field),
+                    "after": after,
+                    "effective_on": ctx.today,
+                    "recorded_at": ctx.now(),
+                    "user": ctx.user,
+                    "note": note or None,
+                }
+            )
+            for field, after in wanted.items()
+            if record.get(field) != after
+        ]
         changed = {r["field"] for r in rows}
         if changed:  # a value given as it already is: no row, nothing written
-            repo.update_user(name, {f: wanted[f] for f in changed & {"display_name", "email", "role"}}
-                             | ({"council": councils[0]} if "councils" in changed else {}))
+            repo.update_user(
+                name,
+                {f: wanted[f] for f in changed & {"display_name", "email", "role"}}
+                | ({"council": councils[0]} if "councils" in changed else {}),
+            )
         if "councils" in changed:
             repo.set_more_councils(name, councils[1:])
         user = repo.user(name) or {}
         now = repo.councils_of(name)
         works = policy.allows(user.get("role", ""), "case.work")  # an hq or admin coordinates nothing
-        elsewhere = [c["id"] for c in repo.open_cases_of(name, _all_open_states(), None)
-                     if c["council"] not in now or not works] if changed & {"councils", "role"} else []
+        elsewhere = (
+            [
+                c["id"]
+                for c in repo.open_cases_of(name, _all_open_states(), None)
+                if c["council"] not in now or not works
+            ]
+            if changed & {"councils", "role"}
+            else []
+        )
     from .master_data import change_row
 
-    return {**{k: user.get(k) for k in ("name", "display_name", "email", "council", "role", "active")},
-            "more_councils": sorted(now - {user.get("council")}), "changes": [change_row(r) for r in rows],
-            "open_cases_elsewhere": elsewhere}
+    return {
+        **{k: user.get(k) for k in ("name", "display_name", "email", "council", "role", "active")},
+        "more_councils": sorted(now - {user.get("council")}),
+        "changes": [change_row(r) for r in rows],
+        "open_cases_elsewhere": elsewhere,
+    }
 
 
 def _all_open_states() -> dict[str, tuple[str, ...]]:
@@ -380,8 +525,10 @@ def check_display_name(text: str | None) -> str | None:
     if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise BadInput("--display-name has a control character", ja=["表示名に制御文字は使えません。"])
     if len(value) > 100:
-        raise BadInput(f"--display-name is {len(value)} characters (at most 100)",
-                       ja=[f"表示名は100文字までです（入力は{len(value)}文字）。"])
+        raise BadInput(
+            f"--display-name is {len(value)} characters (at most 100)",
+            ja=[f"表示名は100文字までです（入力は{len(value)}文字）。"],
+        )
     return value or None
 
 
@@ -393,16 +540,19 @@ def set_user_active(ctx: Context, name: str, active: bool) -> dict[str, Any]:
         if user is None:
             raise NotFound("user", name)
         if not active and user["role"] == "admin" and repo.active_admins() == [name]:
-            raise Refused(f"{name} is the last active admin; add another admin first",
-                          ja=[f"{name} は最後の有効な管理者です。先に別の管理者を追加してください。"])
+            raise Refused(
+                f"{name} is the last active admin; add another admin first",
+                ja=[f"{name} は最後の有効な管理者です。先に別の管理者を追加してください。"],
+            )
         repo.update_user(name, {"active": active})
         if not active:  # and signed out of the dashboard everywhere, at once
             repo.signin.end_sessions_of(name)
     return {"name": name, "active": active}
 
 
-def set_password(ctx: Context, name: str, password: str, *, keep_session: str | None = None,
-                 temporary: bool = False) -> dict[str, Any]:
+def set_password(
+    ctx: Context, name: str, password: str, *, keep_session: str | None = None, temporary: bool = False
+) -> dict[str, Any]:
     """Set a user's sign-in password: an admin for anyone, every user for themselves. Every web session
     of the user ends with it (a session stolen before the change must not outlive it), except
     ``keep_session`` (the id of the session the user changed it from on the web). A ``temporary``
@@ -414,8 +564,9 @@ def set_password(ctx: Context, name: str, password: str, *, keep_session: str | 
     with ctx.write() as repo:
         if repo.user(name) is None:
             raise NotFound("user", name)
-        repo.update_user(name, {"password_hash": passwords.hash_password(password),
-                                "must_change_password": temporary})
+        repo.update_user(
+            name, {"password_hash": passwords.hash_password(password), "must_change_password": temporary}
+        )
         ended = repo.signin.end_sessions_but(name, keep_session)
     return {"name": name, "password_set": True, "sessions_ended": ended}
 
@@ -430,8 +581,10 @@ def reset_password(ctx: Context, name: str) -> dict[str, Any]:
     the next sign-in before any other page opens."""
     temporary = "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
     if name == ctx.user:
-        raise BadInput("reset your own password with user set-password (or on your own page)",
-                       ja=["自分のパスワードは「自分のアカウント」で変更してください。"])
+        raise BadInput(
+            "reset your own password with user set-password (or on your own page)",
+            ja=["自分のパスワードは「自分のアカウント」で変更してください。"],
+        )
     result = set_password(ctx, name, temporary, temporary=True)
     return {**result, "temporary_password": temporary}
 
@@ -445,8 +598,10 @@ def _weakness_ja(problem: str) -> str:
 def list_users(ctx: Context) -> list[dict[str, Any]]:
     ctx.authorize("user.read")
     with ctx.read() as repo:
-        rows = [{k: u[k] for k in ("name", "display_name", "council", "more_councils", "email", "role", "active")}
-                for u in repo.list_users()]
+        rows = [
+            {k: u[k] for k in ("name", "display_name", "council", "more_councils", "email", "role", "active")}
+            for u in repo.list_users()
+        ]
     ctx.log_access("user list", len(rows))
     return rows
 
@@ -473,26 +628,35 @@ def list_companies(ctx: Context) -> list[dict[str, Any]]:
 
 def _check_user_name(name: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", name):
-        raise BadInput(f"user name {name!r} must be 1–64 letters, digits, '.', '_' or '-'",
-                       ja=[f"ユーザー名「{name[:64]}」は半角英数字と . _ - の1〜64文字にしてください。"])
+        raise BadInput(
+            f"user name {name!r} must be 1–64 letters, digits, '.', '_' or '-'",
+            ja=[f"ユーザー名「{name[:64]}」は半角英数字と . _ - の1〜64文字にしてください。"],
+        )
 
 
 def is_email(text: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", text)) and "=?" not in text
+    return (
+        bool(re.fullmatch(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", text))
+        and "=?" not in text
+    )
 
 
 def _check_email(email: str | None) -> None:
     if email is not None and not is_email(email):
-        raise BadInput(f"{email!r} is not an e-mail address", ja=[f"メール「{email[:100]}」はメールアドレスではありません。"])
+        raise BadInput(
+            f"{email!r} is not an e-mail address",
+            ja=[f"メール「{email[:100]}」はメールアドレスではありません。"],
+        )
 
 
-
-
-def list_access(ctx: Context, *, user: str | None = None, since: dt.date | None = None,
-                limit: int | None = 200) -> list[dict[str, Any]]:
+def list_access(
+    ctx: Context, *, user: str | None = None, since: dt.date | None = None, limit: int | None = 200
+) -> list[dict[str, Any]]:
     """The access log, newest first."""
     ctx.authorize("access.read")
     start = dt.datetime.combine(since, dt.time(), TOKYO).astimezone(dt.UTC) if since else None
     with ctx.read() as repo:
-        return [{k: r[k] for k in ("at", "user", "action", "what", "rows")}
-                for r in repo.access_entries(user, start, limit)]
+        return [
+            {k: r[k] for k in ("at", "user", "action", "what", "rows")}
+            for r in repo.access_entries(user, start, limit)
+        ]

@@ -22,28 +22,46 @@ def doctor(ctx: Context) -> dict[str, Any]:
     from ..notify.addresses import problems
 
     mail_problems = problems(ctx.settings)
-    check("mail", not mail_problems, "; ".join(mail_problems) if mail_problems else
-          f"from {ctx.settings.mail.sender}, transport {ctx.settings.mail.transport}"
-          + (f" ({ctx.settings.smtp.host}:{ctx.settings.smtp.port}, {ctx.settings.smtp.security})"
-             if ctx.settings.mail.transport == "smtp" else f" ({ctx.settings.mail.dir})"))
+    check(
+        "mail",
+        not mail_problems,
+        "; ".join(mail_problems)
+        if mail_problems
+        else f"from {ctx.settings.mail.sender}, transport {ctx.settings.mail.transport}"
+        + (
+            f" ({ctx.settings.smtp.host}:{ctx.settings.smtp.port}, {ctx.settings.smtp.security})"
+            if ctx.settings.mail.transport == "smtp"
+            else f" ({ctx.settings.mail.dir})"
+        ),
+    )
 
     try:
         specs = all_workflows()
-        check("workflows", True, ", ".join(f"{p} ({len(s.rule_sets)} rule sets)" for p, s in sorted(specs.items())))
+        check(
+            "workflows",
+            True,
+            ", ".join(f"{p} ({len(s.rule_sets)} rule sets)" for p, s in sorted(specs.items())),
+        )
     except CasetrackError as exc:
         check("workflows", False, exc.message)
     report: dict[str, Any] = {"database": redact(ctx.db_url)}
     missing = sqlite_file_missing(ctx.db_url)
     try:
         if missing:
-            raise CasetrackError(f"database file {missing} does not exist (casetrack init creates it)",
-                                 ja=[f"データベースファイル {missing} がありません（casetrack init で作成します）。"])
+            raise CasetrackError(
+                f"database file {missing} does not exist (casetrack init creates it)",
+                ja=[f"データベースファイル {missing} がありません（casetrack init で作成します）。"],
+            )
         with transaction(ctx.engine, write=False) as conn:
             revision = schema_revision(conn)
             check("database", True, f"reachable ({conn.dialect.name})")
         current = revision == migrate.head()
-        check("schema", current, f"revision {revision or 'none'}, latest {migrate.head()}"
-              + ("" if current else " — run casetrack init"))
+        check(
+            "schema",
+            current,
+            f"revision {revision or 'none'}, latest {migrate.head()}"
+            + ("" if current else " — run casetrack init"),
+        )
         if current:
             ctx.authorize("system.doctor")  # once the users table is there to say who acts
             with ctx.read() as repo:
@@ -57,18 +75,29 @@ def doctor(ctx: Context) -> dict[str, Any]:
                     check("scheduler", False, "no sweep has ever run (casetrack scheduler run)")
                 else:
                     age = (now - last.finished_at).total_seconds()
-                    check("scheduler", age <= 3 * interval,
-                          f"last sweep {last.finished_at:%Y-%m-%d %H:%M:%SZ} ({age:,.0f} s ago, as of "
-                          f"{last.as_of}; sent {last.sent}, failed {last.failed}); "
-                          f"allowed {3 * interval:,.0f} s (3 intervals)")
+                    check(
+                        "scheduler",
+                        age <= 3 * interval,
+                        f"last sweep {last.finished_at:%Y-%m-%d %H:%M:%SZ} ({age:,.0f} s ago, as of "
+                        f"{last.as_of}; sent {last.sent}, failed {last.failed}); "
+                        f"allowed {3 * interval:,.0f} s (3 intervals)",
+                    )
                 backlog = counts.get("pending", 0)
                 waited = (now - oldest).total_seconds() / 3600 if oldest else 0.0
                 dead = counts.get("dead", 0)
-                check("outbox", True, f"pending {backlog}, oldest waiting {waited:.1f} h, dead {dead}, "
-                      f"sent {counts.get('sent', 0)}, dropped {counts.get('dropped', 0)}, "
-                      f"skipped {counts.get('skipped', 0)}"
-                      + (f" — {dead} dead letter(s): casetrack outbox list --status dead, then outbox retry"
-                         if dead else ""), warning=dead > 0)
+                check(
+                    "outbox",
+                    True,
+                    f"pending {backlog}, oldest waiting {waited:.1f} h, dead {dead}, "
+                    f"sent {counts.get('sent', 0)}, dropped {counts.get('dropped', 0)}, "
+                    f"skipped {counts.get('skipped', 0)}"
+                    + (
+                        f" — {dead} dead letter(s): casetrack outbox list --status dead, then outbox retry"
+                        if dead
+                        else ""
+                    ),
+                    warning=dead > 0,
+                )
                 lease = rrepo.lease("sweep")
                 report["lease"] = {"holder": lease.holder, "expires_at": lease.expires_at} if lease else None
                 report["outbox"] = counts

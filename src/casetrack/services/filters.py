@@ -22,8 +22,10 @@ def _unknown(what: str, value: str, valid: Iterable[str], ja: str) -> BadInput:
     close = difflib.get_close_matches(value, choices, n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
     shown = ", ".join(choices) if len(choices) <= 60 else ", ".join(choices[:60]) + ", …"
-    return BadInput(f"unknown {what} {value!r}{hint} (one of {shown})",
-                    ja=[f"{ja}「{value}」はありません（" + "、".join(choices[:60]) + "）。"])
+    return BadInput(
+        f"unknown {what} {value!r}{hint} (one of {shown})",
+        ja=[f"{ja}「{value}」はありません（" + "、".join(choices[:60]) + "）。"],
+    )
 
 
 def by_label(program: str | None, state: str | None) -> tuple[str | None, str | None]:
@@ -34,13 +36,21 @@ def by_label(program: str | None, state: str | None) -> tuple[str | None, str | 
     if program is not None:
         program = resolve_label(program, {p: spec.ja for p, spec in specs.items()}, "program")
     if state is not None:
-        labels = {s.id: s.ja for p, spec in specs.items() if program in (None, p) for s in spec.states.values()}
+        labels = {
+            s.id: s.ja for p, spec in specs.items() if program in (None, p) for s in spec.states.values()
+        }
         state = resolve_label(state, labels, "state")
     return program, state
 
 
-def check(repo: Repo, *, council: str | None = None, program: str | None = None, state: str | None = None,
-          coordinator: str | None = None) -> None:
+def check(
+    repo: Repo,
+    *,
+    council: str | None = None,
+    program: str | None = None,
+    state: str | None = None,
+    coordinator: str | None = None,
+) -> None:
     """Each given filter names something that exists, or BadInput listing what does."""
     specs = all_workflows()
     if council is not None and repo.council(council) is None:

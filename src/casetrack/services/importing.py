@@ -29,8 +29,13 @@ from .parsing import clean_name, normalise, parse_case_id, resolve_label
 
 LAYOUT = tuple(c.header for c in CASE_COLUMNS)  # the columns of `export cases` (templates/import/README.md)
 REQUIRED = ("事業", "協議会", "事業者", "決算月", "状態コード", "状態の開始日", "代表認定支援機関")
-PROGRAM_NAMES = {"early": "early", "405": "405", "早期経営改善計画策定支援": "early", "405事業": "405",
-                 "経営改善計画策定支援": "405"}
+PROGRAM_NAMES = {
+    "early": "early",
+    "405": "405",
+    "早期経営改善計画策定支援": "early",
+    "405事業": "405",
+    "経営改善計画策定支援": "405",
+}
 GUARANTEED = "（保証付）"
 NO_SESSIONS = ("rejected", "withdrawn", "lapsed")  # ended before a plan date mattered: no schedule
 HELD_BEFORE_IMPORT = "取込前に実施済み（実施日は取込元の台帳になし）"
@@ -95,8 +100,14 @@ def _name(text: str, what: str, problems: list[str]) -> str:
         return ""
 
 
-def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], councils: set[str],
-           users: set[str], today: dt.date | None = None) -> tuple[Row | None, list[str]]:
+def _parse(
+    line: int,
+    raw: dict[str, Any],
+    specs: dict[str, WorkflowSpec],
+    councils: set[str],
+    users: set[str],
+    today: dt.date | None = None,
+) -> tuple[Row | None, list[str]]:
     problems: list[str] = []
     if "__error__" in raw:
         return None, [Problem(str(raw["__error__"]), str(raw.get("__error_ja__") or raw["__error__"]))]
@@ -104,55 +115,96 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
     def get(key: str) -> str:
         return str(raw.get(key, "") or "").strip()
 
-    typed_program = PROGRAM_NAMES.get(get("事業")) or resolve_label(get("事業"), {p: s.ja for p, s in specs.items()},
-                                                                     "事業")
+    typed_program = PROGRAM_NAMES.get(get("事業")) or resolve_label(
+        get("事業"), {p: s.ja for p, s in specs.items()}, "事業"
+    )
     program: str | None = typed_program if typed_program in specs else None
     if program is None:
-        problems.append(Problem(f"事業 {get('事業')!r} is not early or 405",
-                                f"事業「{get('事業')}」は早期経営改善計画策定支援・405事業のどちらでもありません"))
+        problems.append(
+            Problem(
+                f"事業 {get('事業')!r} is not early or 405",
+                f"事業「{get('事業')}」は早期経営改善計画策定支援・405事業のどちらでもありません",
+            )
+        )
     spec = specs.get(program or "")
     track = get("枠") or (spec.default_track if spec else "")
     track = resolve_label(track, {t: x.ja for t, x in spec.tracks.items()}, "枠") if spec else track
     if spec and track not in spec.tracks:
-        problems.append(Problem(f"枠 {track!r} is not a track of {program} ({', '.join(spec.tracks)})",
-                                f"枠「{track}」は{spec.ja}にありません（{'、'.join(t.ja for t in spec.tracks.values())}）"))
+        problems.append(
+            Problem(
+                f"枠 {track!r} is not a track of {program} ({', '.join(spec.tracks)})",
+                f"枠「{track}」は{spec.ja}にありません（{'、'.join(t.ja for t in spec.tracks.values())}）",
+            )
+        )
     council = get("協議会").zfill(2) if get("協議会").isdigit() else get("協議会")
     if council not in councils:
-        problems.append(Problem(f"協議会 {get('協議会')!r} is not a council code (00–47)",
-                                f"協議会「{get('協議会')}」は協議会の番号（00〜47）ではありません"))
+        problems.append(
+            Problem(
+                f"協議会 {get('協議会')!r} is not a council code (00–47)",
+                f"協議会「{get('協議会')}」は協議会の番号（00〜47）ではありません",
+            )
+        )
     company = _name(get("事業者"), "事業者", problems)
     number = get("法人番号") or None
     if number:
         try:
             number = corporate_number.validate(number)
         except ValueError as exc:
-            problems.append(Problem(str(exc), f"法人番号「{number}」が正しくありません（13桁で、検査用数字が合う番号です）"))
+            problems.append(
+                Problem(
+                    str(exc), f"法人番号「{number}」が正しくありません（13桁で、検査用数字が合う番号です）"
+                )
+            )
     month_text = normalise(get("決算月"))
     fye = int(month_text) if month_text.isdigit() else 0
     if not 1 <= fye <= 12:
-        problems.append(Problem(f"決算月 {month_text!r} is not 1–12", f"決算月「{month_text}」は1〜12ではありません"))
+        problems.append(
+            Problem(f"決算月 {month_text!r} is not 1–12", f"決算月「{month_text}」は1〜12ではありません")
+        )
     state = get("状態コード")
     if spec and state not in spec.states:
-        problems.append(Problem(f"状態コード {state!r} is not a state of {program}",
-                                f"状態コード「{state}」は{spec.ja}の状態ではありません"))
+        problems.append(
+            Problem(
+                f"状態コード {state!r} is not a state of {program}",
+                f"状態コード「{state}」は{spec.ja}の状態ではありません",
+            )
+        )
     since = _date(raw.get("状態の開始日"), "状態の開始日", problems, required=True)
     coordinator = get("担当") or None
     if coordinator and coordinator not in users:
-        problems.append(Problem(f"担当 {coordinator!r} is not a user (casetrack user add {coordinator} --council …)",
-                                f"担当「{coordinator}」は casetrack の職員として登録されていません"))
+        problems.append(
+            Problem(
+                f"担当 {coordinator!r} is not a user (casetrack user add {coordinator} --council …)",
+                f"担当「{coordinator}」は casetrack の職員として登録されていません",
+            )
+        )
     lead = _name(get("代表認定支援機関"), "代表認定支援機関", problems)
     lead_email = get("代表認定支援機関のメール") or None
     if lead_email and not is_email(lead_email):
-        problems.append(Problem(f"代表認定支援機関のメール {lead_email!r} is not an e-mail address",
-                                f"代表認定支援機関のメール「{lead_email}」はメールアドレスではありません"))
-    lead_kind = resolve_label(get("代表認定支援機関の種別"), ORG_KIND_LABELS, "代表認定支援機関の種別") or None
+        problems.append(
+            Problem(
+                f"代表認定支援機関のメール {lead_email!r} is not an e-mail address",
+                f"代表認定支援機関のメール「{lead_email}」はメールアドレスではありません",
+            )
+        )
+    lead_kind = (
+        resolve_label(get("代表認定支援機関の種別"), ORG_KIND_LABELS, "代表認定支援機関の種別") or None
+    )
     if lead_kind and lead_kind not in ORG_KINDS:
-        problems.append(Problem(f"代表認定支援機関の種別 {lead_kind!r} is not one of {', '.join(ORG_KINDS)}",
-                                f"代表認定支援機関の種別「{lead_kind}」はありません（{'、'.join(ORG_KIND_LABELS.get(k, k) for k in ORG_KINDS)}）"))
+        problems.append(
+            Problem(
+                f"代表認定支援機関の種別 {lead_kind!r} is not one of {', '.join(ORG_KINDS)}",
+                f"代表認定支援機関の種別「{lead_kind}」はありません（{'、'.join(ORG_KIND_LABELS.get(k, k) for k in ORG_KINDS)}）",
+            )
+        )
     certified_text = get("代表認定支援機関の認定")
     if certified_text not in ("", "はい", "いいえ"):
-        problems.append(Problem(f"代表認定支援機関の認定 {certified_text!r} is はい or いいえ",
-                                f"代表認定支援機関の認定「{certified_text}」は「はい」か「いいえ」で書いてください"))
+        problems.append(
+            Problem(
+                f"代表認定支援機関の認定 {certified_text!r} is はい or いいえ",
+                f"代表認定支援機関の認定「{certified_text}」は「はい」か「いいえ」で書いてください",
+            )
+        )
     main = get("メイン行")
     lenders = []
     for part in [p.strip() for p in get("金融機関").split("・") if p.strip()]:
@@ -160,51 +212,119 @@ def _parse(line: int, raw: dict[str, Any], specs: dict[str, WorkflowSpec], counc
         name = part.removesuffix(GUARANTEED).strip()
         lenders.append((name, name == main, guaranteed))
     if main and not any(m for _n, m, _g in lenders):
-        problems.append(Problem(f"メイン行 {main!r} is not among the 金融機関", f"メイン行「{main}」が金融機関の列にありません"))
+        problems.append(
+            Problem(
+                f"メイン行 {main!r} is not among the 金融機関",
+                f"メイン行「{main}」が金融機関の列にありません",
+            )
+        )
     case_id = parse_case_id(get("案件番号")) if get("案件番号") else None
     if case_id and not ID_RE.fullmatch(case_id):
-        problems.append(Problem(f"案件番号 {case_id!r} is not of the form 13-2026-0001",
-                                f"案件番号「{case_id}」は 13-2026-0001 の形ではありません"))
+        problems.append(
+            Problem(
+                f"案件番号 {case_id!r} is not of the form 13-2026-0001",
+                f"案件番号「{case_id}」は 13-2026-0001 の形ではありません",
+            )
+        )
     elif case_id and council and not case_id.startswith(council + "-"):
-        problems.append(Problem(f"案件番号 {case_id} does not belong to council {council}",
-                                f"案件番号 {case_id} は協議会 {council} の番号ではありません"))
+        problems.append(
+            Problem(
+                f"案件番号 {case_id} does not belong to council {council}",
+                f"案件番号 {case_id} は協議会 {council} の番号ではありません",
+            )
+        )
     opened = _date(raw.get("受付日"), "受付日", problems)
     accepted = _date(raw.get("利用決定日"), "利用決定日", problems)
     plan = _date(raw.get("計画日"), "計画日", problems)
     until = _date(raw.get("延長後の有効期限"), "延長後の有効期限", problems)
-    for name, day in (("受付日", opened), ("利用決定日", accepted), ("計画日", plan), ("状態の開始日", since)):
+    for name, day in (
+        ("受付日", opened),
+        ("利用決定日", accepted),
+        ("計画日", plan),
+        ("状態の開始日", since),
+    ):
         if today is not None and day is not None and day > today:  # effective dates are never after today
-            problems.append(Problem(f"{name} {day} is after today ({today})", f"{name} {day} が今日（{today}）より後です"))
+            problems.append(
+                Problem(f"{name} {day} is after today ({today})", f"{name} {day} が今日（{today}）より後です")
+            )
     if spec and state in spec.states and not problems:
         reached = _reached(spec, state)
         if "accepted_on" in reached and accepted is None:
-            problems.append(Problem(f"a case in {state} needs its 利用決定日",
-                                    f"{spec.states[state].ja}の案件には利用決定日が必要です"))
+            problems.append(
+                Problem(
+                    f"a case in {state} needs its 利用決定日",
+                    f"{spec.states[state].ja}の案件には利用決定日が必要です",
+                )
+            )
         if "plan_date" in reached and plan is None:
-            problems.append(Problem(f"a case in {state} needs its 計画日", f"{spec.states[state].ja}の案件には計画日が必要です"))
+            problems.append(
+                Problem(
+                    f"a case in {state} needs its 計画日",
+                    f"{spec.states[state].ja}の案件には計画日が必要です",
+                )
+            )
         for name, day in (("利用決定日", accepted), ("計画日", plan)):
             if day and since and day > since:
-                problems.append(Problem(f"{name} {day} is after 状態の開始日 {since}", f"{name} {day} が状態の開始日 {since} より後です"))
+                problems.append(
+                    Problem(
+                        f"{name} {day} is after 状態の開始日 {since}",
+                        f"{name} {day} が状態の開始日 {since} より後です",
+                    )
+                )
     interval_text = get("伴走支援の間隔（月）")
     interval = int(interval_text) if interval_text.isdigit() else None
     if interval_text and (interval is None or not 1 <= interval <= 12 or program != "405"):
-        problems.append(Problem(f"伴走支援の間隔（月） {interval_text!r} is 1–12, for 405 cases only",
-                                f"伴走支援の間隔（月）「{interval_text}」は405事業の案件だけに、1〜12で書きます"))
+        problems.append(
+            Problem(
+                f"伴走支援の間隔（月） {interval_text!r} is 1–12, for 405 cases only",
+                f"伴走支援の間隔（月）「{interval_text}」は405事業の案件だけに、1〜12で書きます",
+            )
+        )
     interim_text = get("期中の伴走支援")
     if interim_text not in ("", "はい", "いいえ"):
-        problems.append(Problem(f"期中の伴走支援 {interim_text!r} is はい or いいえ",
-                                f"期中の伴走支援「{interim_text}」は「はい」か「いいえ」で書いてください"))
+        problems.append(
+            Problem(
+                f"期中の伴走支援 {interim_text!r} is はい or いいえ",
+                f"期中の伴走支援「{interim_text}」は「はい」か「いいえ」で書いてください",
+            )
+        )
     held_text = get("実施済みの伴走支援（回）")
     held = int(held_text) if held_text.isdigit() else 0
     if held_text and not held_text.isdigit():
-        problems.append(Problem(f"実施済みの伴走支援（回） {held_text!r} is not a number of sessions (0, 1, 2, …)",
-                                f"実施済みの伴走支援（回）「{held_text}」は回数（0、1、2…）ではありません"))
+        problems.append(
+            Problem(
+                f"実施済みの伴走支援（回） {held_text!r} is not a number of sessions (0, 1, 2, …)",
+                f"実施済みの伴走支援（回）「{held_text}」は回数（0、1、2…）ではありません",
+            )
+        )
     if problems:
         return None, problems
     assert program and since
-    return Row(line, case_id, program, track, council, company, number, fye, state, since, coordinator, lead,
-               lenders, opened or accepted or since, accepted, plan, until, interval, interim_text == "はい",
-               lead_email, lead_kind, {"はい": True, "いいえ": False}.get(certified_text), held), []
+    return Row(
+        line,
+        case_id,
+        program,
+        track,
+        council,
+        company,
+        number,
+        fye,
+        state,
+        since,
+        coordinator,
+        lead,
+        lenders,
+        opened or accepted or since,
+        accepted,
+        plan,
+        until,
+        interval,
+        interim_text == "はい",
+        lead_email,
+        lead_kind,
+        {"はい": True, "いいえ": False}.get(certified_text),
+        held,
+    ), []
 
 
 def _session_count(spec: WorkflowSpec, row: Row) -> int:
@@ -214,11 +334,25 @@ def _session_count(spec: WorkflowSpec, row: Row) -> int:
         return 0
     rules = spec.rule_set_on(row.accepted_on or row.opened_on or row.state_since).values
     if spec.program == "early":
-        return len(early_sessions(row.plan_date, row.fye_month, interim=row.interim,
-                                  interim_months=rules["interim_months"], lag_months=rules["fye_report_lag_months"],
-                                  is_closed=lambda _day: False, fye_min_months=rules["fye_min_months_after_plan"]))
-    return len(regular_sessions(row.plan_date, row.interval or rules["default_interval_months"],
-                                rules["window_months"], is_closed=lambda _day: False))
+        return len(
+            early_sessions(
+                row.plan_date,
+                row.fye_month,
+                interim=row.interim,
+                interim_months=rules["interim_months"],
+                lag_months=rules["fye_report_lag_months"],
+                is_closed=lambda _day: False,
+                fye_min_months=rules["fye_min_months_after_plan"],
+            )
+        )
+    return len(
+        regular_sessions(
+            row.plan_date,
+            row.interval or rules["default_interval_months"],
+            rules["window_months"],
+            is_closed=lambda _day: False,
+        )
+    )
 
 
 def _reached(spec: WorkflowSpec, state: str) -> set[str]:
@@ -242,8 +376,9 @@ def _reached(spec: WorkflowSpec, state: str) -> set[str]:
     return set(must[state])
 
 
-def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
-                 progress: Progress | None = None) -> dict[str, Any]:
+def import_cases(
+    ctx: Context, path: str, *, dry_run: bool = False, progress: Progress | None = None
+) -> dict[str, Any]:
     """Check every row, then (unless ``dry_run``) write them all in one transaction. ``progress`` is
     called as (phase, done, total) for the phases "validating" and "writing", up to done == total."""
     ctx.authorize("case.open")
@@ -253,13 +388,21 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
         raise ImportRejected(
             f"{path}: the header row (row 1) does not match the layout of templates/import/cases.csv "
             f"(found {found}; is the file in another encoding?); expected the headers {', '.join(LAYOUT)} "
-            f"(required: {', '.join(REQUIRED)})", [f"row 1: unknown header {h!r}" for h in headers],
-            ja=[f"{path} の見出し行（1行目：{found}）が取込用の様式（templates/import/cases.csv）と合いません。文字コードが違う可能性があります。何も取り込んでいません。"])
+            f"(required: {', '.join(REQUIRED)})",
+            [f"row 1: unknown header {h!r}" for h in headers],
+            ja=[
+                f"{path} の見出し行（1行目：{found}）が取込用の様式（templates/import/cases.csv）と合いません。文字コードが違う可能性があります。何も取り込んでいません。"
+            ],
+        )
     missing = [h for h in REQUIRED if h not in headers]
     if missing:
-        raise ImportRejected(f"{path}: missing column(s) {', '.join(missing)} (see templates/import/cases.csv)",
-                             [f"missing column {h}" for h in missing],
-                             ja=[f"{path} に必要な列がありません：{'、'.join(missing)}（templates/import/cases.csv を参照）。何も取り込んでいません。"])
+        raise ImportRejected(
+            f"{path}: missing column(s) {', '.join(missing)} (see templates/import/cases.csv)",
+            [f"missing column {h}" for h in missing],
+            ja=[
+                f"{path} に必要な列がありません：{'、'.join(missing)}（templates/import/cases.csv を参照）。何も取り込んでいません。"
+            ],
+        )
     specs = all_workflows()
     with ctx.read() if dry_run else ctx.write() as repo:
         councils = {c["code"] for c in repo.list_councils()}
@@ -271,24 +414,47 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
         for n, (line, raw) in enumerate(records, start=1):
             row, problems = _parse(line, raw, specs, councils, users, ctx.today)
             if row and ctx.scope is not None and row.council not in ctx.scope:
-                problems.append(Problem(f"協議会 {row.council}: {ctx.user} acts for council "
-                                        f"{', '.join(sorted(ctx.scope))} only",
-                                        f"協議会 {row.council}：{ctx.user} は協議会 {'、'.join(sorted(ctx.scope))} の職員です"))
+                problems.append(
+                    Problem(
+                        f"協議会 {row.council}: {ctx.user} acts for council "
+                        f"{', '.join(sorted(ctx.scope))} only",
+                        f"協議会 {row.council}：{ctx.user} は協議会 {'、'.join(sorted(ctx.scope))} の職員です",
+                    )
+                )
             if row and row.sessions_held:
                 count = _session_count(specs[row.program], row)
                 if row.sessions_held > count:
-                    problems.append(Problem(f"実施済みの伴走支援（回） {row.sessions_held}: the case has "
-                                            + (f"only {count} session(s) from 計画日 {row.plan_date}" if count
-                                               else f"no monitoring sessions in {row.state}"),
-                                            f"実施済みの伴走支援（回） {row.sessions_held}：この案件の伴走支援は"
-                                            + (f"計画日 {row.plan_date} から {count} 回までです" if count
-                                               else "今の状態ではありません")))
+                    problems.append(
+                        Problem(
+                            f"実施済みの伴走支援（回） {row.sessions_held}: the case has "
+                            + (
+                                f"only {count} session(s) from 計画日 {row.plan_date}"
+                                if count
+                                else f"no monitoring sessions in {row.state}"
+                            ),
+                            f"実施済みの伴走支援（回） {row.sessions_held}：この案件の伴走支援は"
+                            + (
+                                f"計画日 {row.plan_date} から {count} 回までです"
+                                if count
+                                else "今の状態ではありません"
+                            ),
+                        )
+                    )
             if row and row.case_id:
                 if row.case_id in seen_ids:
-                    problems.append(Problem(f"案件番号 {row.case_id} is also on row {seen_ids[row.case_id]}",
-                                            f"案件番号 {row.case_id} は{seen_ids[row.case_id]}行目にもあります"))
+                    problems.append(
+                        Problem(
+                            f"案件番号 {row.case_id} is also on row {seen_ids[row.case_id]}",
+                            f"案件番号 {row.case_id} は{seen_ids[row.case_id]}行目にもあります",
+                        )
+                    )
                 elif repo.case(row.case_id) is not None:
-                    problems.append(Problem(f"案件番号 {row.case_id} already exists", f"案件番号 {row.case_id} はすでにあります"))
+                    problems.append(
+                        Problem(
+                            f"案件番号 {row.case_id} already exists",
+                            f"案件番号 {row.case_id} はすでにあります",
+                        )
+                    )
                 seen_ids[row.case_id] = line
             errors.extend(f"row {line}: {p}" for p in problems)
             errors_ja.extend(f"{line}行目：{getattr(p, 'ja', p)}" for p in problems)
@@ -297,11 +463,18 @@ def import_cases(ctx: Context, path: str, *, dry_run: bool = False,
             if progress:
                 progress("validating", n, len(records))
         if errors:
-            raise ImportRejected(f"{path}: {len(errors)} problem(s) in {len({e.split(':')[0] for e in errors})} "
-                                 f"row(s); nothing imported: " + "; ".join(errors[:20])
-                                 + (f"; … {len(errors) - 20} more" if len(errors) > 20 else ""), errors,
-                                 ja=[f"{path} の{len({e.split(':')[0] for e in errors})}行に{len(errors)}件の誤りがあるため、何も取り込んでいません："
-                                     + "、".join(errors_ja[:20]) + (f"、ほか{len(errors) - 20}件" if len(errors) > 20 else "")])
+            raise ImportRejected(
+                f"{path}: {len(errors)} problem(s) in {len({e.split(':')[0] for e in errors})} "
+                f"row(s); nothing imported: "
+                + "; ".join(errors[:20])
+                + (f"; … {len(errors) - 20} more" if len(errors) > 20 else ""),
+                errors,
+                ja=[
+                    f"{path} の{len({e.split(':')[0] for e in errors})}行に{len(errors)}件の誤りがあるため、何も取り込んでいません："
+                    + "、".join(errors_ja[:20])
+                    + (f"、ほか{len(errors) - 20}件" if len(errors) > 20 else "")
+                ],
+            )
         if dry_run:
             return {"file": path, "rows": len(rows), "imported": 0, "dry_run": True}
         _advance_counters(repo, rows)
@@ -341,8 +514,9 @@ class _Orgs:
         """A lender by name; a new name is registered as an uncertified bank without e-mail."""
         if name in self.banks:
             return self.banks[name]
-        return self._insert(self.banks, {"name": name, "kind": "bank", "certified": False, "email": None,
-                                         "is_bank": True})
+        return self._insert(
+            self.banks, {"name": name, "kind": "bank", "certified": False, "email": None, "is_bank": True}
+        )
 
     def lead(self, row: Row) -> int:
         """The lead support org by name (an adviser first, then a bank: in the early bank track a bank
@@ -353,9 +527,16 @@ class _Orgs:
         if row.lead in self.banks:
             return self.banks[row.lead]
         kind = row.lead_kind or "other"
-        return self._insert(self.banks if kind == "bank" else self.advisers, {
-            "name": row.lead, "kind": kind, "certified": True if row.lead_certified is None else row.lead_certified,
-            "email": row.lead_email, "is_bank": kind == "bank"})
+        return self._insert(
+            self.banks if kind == "bank" else self.advisers,
+            {
+                "name": row.lead,
+                "kind": kind,
+                "certified": True if row.lead_certified is None else row.lead_certified,
+                "email": row.lead_email,
+                "is_bank": kind == "bank",
+            },
+        )
 
     def _insert(self, known: dict[str, int], values: dict[str, Any]) -> int:
         org_id = self.repo.insert_org(values)
@@ -366,38 +547,77 @@ class _Orgs:
 def _write(ctx: Context, repo: Work, spec: WorkflowSpec, row: Row, path: str, orgs: _Orgs) -> str:
     company = repo.company_by_number(row.number) if row.number else None
     if company is None:
-        company_id = repo.insert_company({"name": row.company, "corporate_number": row.number,
-                                          "fiscal_year_end_month": row.fye_month, "founded_on": None,
-                                          "prefecture": None})
+        company_id = repo.insert_company(
+            {
+                "name": row.company,
+                "corporate_number": row.number,
+                "fiscal_year_end_month": row.fye_month,
+                "founded_on": None,
+                "prefecture": None,
+            }
+        )
         company = repo.company(company_id) or {}
     opened = row.opened_on or row.state_since
     case_id = row.case_id or (
-        f"{row.council}-{fiscal_year(opened)}-{repo.next_case_number(row.council, fiscal_year(opened)):04d}")
+        f"{row.council}-{fiscal_year(opened)}-{repo.next_case_number(row.council, fiscal_year(opened)):04d}"
+    )
     rule_set = spec.rule_set_on(row.accepted_on or opened)
-    repo.insert_case({
-        "id": case_id, "program": row.program, "track": row.track, "council": row.council,
-        "company_id": company["id"], "state": row.state, "state_since": row.state_since,
-        "coordinator": row.coordinator, "rule_set": rule_set.id, "opened_on": opened,
-        "accepted_on": row.accepted_on, "plan_date": row.plan_date, "validity_until": row.validity_until,
-        "interim_monitoring": row.interim, "monitoring_interval_months": row.interval, "version": 1,
-        "created_at": ctx.now(),
-    })
+    repo.insert_case(
+        {
+            "id": case_id,
+            "program": row.program,
+            "track": row.track,
+            "council": row.council,
+            "company_id": company["id"],
+            "state": row.state,
+            "state_since": row.state_since,
+            "coordinator": row.coordinator,
+            "rule_set": rule_set.id,
+            "opened_on": opened,
+            "accepted_on": row.accepted_on,
+            "plan_date": row.plan_date,
+            "validity_until": row.validity_until,
+            "interim_monitoring": row.interim,
+            "monitoring_interval_months": row.interval,
+            "version": 1,
+            "created_at": ctx.now(),
+        }
+    )
     lead = orgs.lead(row)
-    repo.insert_links(case_id, [{"org_id": orgs.get(name, bank=True), "main": main, "guaranteed": g, "position": i}
-                                for i, (name, main, g) in enumerate(row.lenders)],
-                      [{"org_id": lead, "lead": True, "position": 0}], {})
-    repo.insert_history({
-        "case_id": case_id, "event": "import", "from_state": None, "to_state": row.state,
-        "effective_on": row.state_since, "recorded_at": ctx.now(), "user": ctx.user,
-        "note": f"imported from {path} row {row.line}", "reason": None, "until": None, "rule_set": rule_set.id,
-    })
+    repo.insert_links(
+        case_id,
+        [
+            {"org_id": orgs.get(name, bank=True), "main": main, "guaranteed": g, "position": i}
+            for i, (name, main, g) in enumerate(row.lenders)
+        ],
+        [{"org_id": lead, "lead": True, "position": 0}],
+        {},
+    )
+    repo.insert_history(
+        {
+            "case_id": case_id,
+            "event": "import",
+            "from_state": None,
+            "to_state": row.state,
+            "effective_on": row.state_since,
+            "recorded_at": ctx.now(),
+            "user": ctx.user,
+            "note": f"imported from {path} row {row.line}",
+            "reason": None,
+            "until": None,
+            "rule_set": rule_set.id,
+        }
+    )
     if row.plan_date and row.state not in NO_SESSIONS:
         case = repo.case(case_id) or {}
         planned = _planned_sessions(ctx, spec, case, company, rule_set.values, row.plan_date, repo)
         for n, session in enumerate(planned):  # the first ones held before the import (no date known)
             held = n < row.sessions_held
-            session.update(status="held" if held else "scheduled", held_on=None,
-                           note=HELD_BEFORE_IMPORT if held else None)
+            session.update(
+                status="held" if held else "scheduled",
+                held_on=None,
+                note=HELD_BEFORE_IMPORT if held else None,
+            )
         repo.insert_sessions(case_id, planned)
     return case_id
 

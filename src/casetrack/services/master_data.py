@@ -17,13 +17,30 @@ from ..workflow.catalog import workflow
 from .context import Context
 from .directory import ORG_KINDS, is_email
 
-COMPANY_FIELDS = ("name", "corporate_number", "fiscal_year_end_month", "address", "representative", "email",
-                  "phone")
+COMPANY_FIELDS = (
+    "name",
+    "corporate_number",
+    "fiscal_year_end_month",
+    "address",
+    "representative",
+    "email",
+    "phone",
+)
 ORG_FIELDS = ("name", "kind", "email", "phone", "certified")
-FIELD_LABELS = {"name": "名称", "corporate_number": "法人番号", "fiscal_year_end_month": "決算月",
-                "address": "所在地", "representative": "代表者", "email": "メール", "phone": "電話番号",
-                "kind": "種別", "certified": "認定支援機関",
-                "display_name": "表示名", "role": "役割", "councils": "協議会"}
+FIELD_LABELS = {
+    "name": "名称",
+    "corporate_number": "法人番号",
+    "fiscal_year_end_month": "決算月",
+    "address": "所在地",
+    "representative": "代表者",
+    "email": "メール",
+    "phone": "電話番号",
+    "kind": "種別",
+    "certified": "認定支援機関",
+    "display_name": "表示名",
+    "role": "役割",
+    "councils": "協議会",
+}
 _PHONE = re.compile(r"[0-9+()\- ]{6,40}")
 
 
@@ -64,7 +81,9 @@ def _check_company(field: str, value: Any) -> Any:
             raise BadInput(str(exc), ja=[corporate_number_ja(str(value))]) from None
     if field == "fiscal_year_end_month":
         if not 1 <= int(value) <= 12:
-            raise BadInput(f"fiscal-year-end month {value} is not 1–12", ja=[f"決算月 {value} は1〜12ではありません。"])
+            raise BadInput(
+                f"fiscal-year-end month {value} is not 1–12", ja=[f"決算月 {value} は1〜12ではありません。"]
+            )
         return int(value)
     return _check_common(field, value)
 
@@ -73,13 +92,18 @@ def _check_common(field: str, value: Any) -> Any:
     if field == "email":
         email = _optional(value)
         if email is not None and not is_email(email):
-            raise BadInput(f"{email!r} is not an e-mail address", ja=[f"メール「{email}」はメールアドレスではありません。"])
+            raise BadInput(
+                f"{email!r} is not an e-mail address",
+                ja=[f"メール「{email}」はメールアドレスではありません。"],
+            )
         return email
     if field == "phone":
         phone = _optional(value)
         if phone is not None and not _PHONE.fullmatch(phone):
-            raise BadInput(f"{phone!r} is not a phone number (digits, '-', '+', '(', ')', spaces)",
-                           ja=[f"電話番号「{phone}」は電話番号ではありません（数字・-・+・括弧・空白で6〜40文字）。"])
+            raise BadInput(
+                f"{phone!r} is not a phone number (digits, '-', '+', '(', ')', spaces)",
+                ja=[f"電話番号「{phone}」は電話番号ではありません（数字・-・+・括弧・空白で6〜40文字）。"],
+            )
         return phone
     if field in ("address", "representative"):
         from .parsing import clean_name
@@ -88,38 +112,61 @@ def _check_common(field: str, value: Any) -> Any:
     return value
 
 
-def _record_changes(repo: Repo, ctx: Context, entity: str, record: dict[str, Any], wanted: dict[str, Any],
-                    note: str | None) -> list[dict[str, Any]]:
+def _record_changes(
+    repo: Repo, ctx: Context, entity: str, record: dict[str, Any], wanted: dict[str, Any], note: str | None
+) -> list[dict[str, Any]]:
     changes = []
     for field, after in wanted.items():
         before = record.get(field)
         if before == after:
             continue
-        row = repo.insert_master_change({
-            "entity": entity, "entity_id": record["id"], "field": field, "before": _text(before),
-            "after": _text(after), "effective_on": ctx.today, "recorded_at": ctx.now(), "user": ctx.user,
-            "note": note or None})
+        row = repo.insert_master_change(
+            {
+                "entity": entity,
+                "entity_id": record["id"],
+                "field": field,
+                "before": _text(before),
+                "after": _text(after),
+                "effective_on": ctx.today,
+                "recorded_at": ctx.now(),
+                "user": ctx.user,
+                "note": note or None,
+            }
+        )
         changes.append(change_row(row))
     if not changes:
-        raise BadInput(f"{entity} {record['id']}: nothing to change (every value given is the current one)",
-                       ja=["変更がありません（入力はすべて今の値と同じです）。"])
+        raise BadInput(
+            f"{entity} {record['id']}: nothing to change (every value given is the current one)",
+            ja=["変更がありません（入力はすべて今の値と同じです）。"],
+        )
     return changes
 
 
 def change_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {"seq": row["seq"], "field": row["field"], "field_label": FIELD_LABELS.get(row["field"], row["field"]),
-            "before": row["before"], "after": row["after"], "effective_on": row["effective_on"],
-            "recorded_at": row["recorded_at"], "user": row["user"], "note": row["note"]}
+    return {
+        "seq": row["seq"],
+        "field": row["field"],
+        "field_label": FIELD_LABELS.get(row["field"], row["field"]),
+        "before": row["before"],
+        "after": row["after"],
+        "effective_on": row["effective_on"],
+        "recorded_at": row["recorded_at"],
+        "user": row["user"],
+        "note": row["note"],
+    }
 
 
-def edit_company(ctx: Context, company_id: int, changes: dict[str, Any], *, note: str | None = None
-                 ) -> dict[str, Any]:
+def edit_company(
+    ctx: Context, company_id: int, changes: dict[str, Any], *, note: str | None = None
+) -> dict[str, Any]:
     ctx.authorize("registry.write")
     wanted = {f: _check_company(f, v) for f, v in changes.items() if f in COMPANY_FIELDS and v is not None}
     if not wanted:
-        raise BadInput("company edit: give at least one field to change (--name, --corporate-number, "
-                       "--fiscal-year-end-month, --address, --representative, --email, --phone)",
-                       ja=["変更する項目を一つ以上入力してください。"])
+        raise BadInput(
+            "company edit: give at least one field to change (--name, --corporate-number, "
+            "--fiscal-year-end-month, --address, --representative, --email, --phone)",
+            ja=["変更する項目を一つ以上入力してください。"],
+        )
     with ctx.write() as repo:
         company = repo.company(company_id)
         if company is None or not repo.company_visible(company_id):  # another council's: confidential
@@ -127,10 +174,16 @@ def edit_company(ctx: Context, company_id: int, changes: dict[str, Any], *, note
         number = wanted.get("corporate_number")
         if number and number != company["corporate_number"] and (other := repo.company_by_number(number)):
             shown = repo.company_visible(other["id"])
-            raise BadInput(f"corporate number {number} is already registered as company {other['id']} "
-                           f"({other['name']})" if shown else f"corporate number {number} is already registered",
-                           ja=[f"法人番号 {number} は別の事業者" + (f"（{other['id']} {other['name']}）" if shown else "")
-                               + "として登録済みです。"])
+            raise BadInput(
+                f"corporate number {number} is already registered as company {other['id']} ({other['name']})"
+                if shown
+                else f"corporate number {number} is already registered",
+                ja=[
+                    f"法人番号 {number} は別の事業者"
+                    + (f"（{other['id']} {other['name']}）" if shown else "")
+                    + "として登録済みです。"
+                ],
+            )
         rows = _record_changes(repo, ctx, "company", company, wanted, note)
         repo.update_company(company_id, {r["field"]: wanted[r["field"]] for r in rows})
         moved = []
@@ -151,19 +204,37 @@ def _replan_fye(ctx: Context, repo: Work, company: dict[str, Any]) -> list[dict[
         if case["program"] != "early" or case["plan_date"] is None or case["state"] not in spec.open_states:
             continue
         rules = spec.rule_set(case["rule_set"]).values
-        planned = {s["kind"]: s for s in _planned_sessions(ctx, spec, case, company, rules, case["plan_date"], repo)}
+        planned = {
+            s["kind"]: s for s in _planned_sessions(ctx, spec, case, company, rules, case["plan_date"], repo)
+        }
         for s in repo.case_sessions(case["id"]):
             new = planned.get(s["kind"])
-            if s["kind"] != "fye" or s["status"] != "scheduled" or new is None or new["due_on"] == s["due_on"]:
+            if (
+                s["kind"] != "fye"
+                or s["status"] != "scheduled"
+                or new is None
+                or new["due_on"] == s["due_on"]
+            ):
                 continue
-            repo.update_session(case["id"], s["seq"], {"nominal_due_on": new["nominal_due_on"],
-                                                         "due_on": new["due_on"]})
-            moved.append({"case": case["id"], "seq": s["seq"], "kind": "fye", "from": s["due_on"],
-                          "to": new["due_on"], "nominal_due_on": new["nominal_due_on"]})
+            repo.update_session(
+                case["id"], s["seq"], {"nominal_due_on": new["nominal_due_on"], "due_on": new["due_on"]}
+            )
+            moved.append(
+                {
+                    "case": case["id"],
+                    "seq": s["seq"],
+                    "kind": "fye",
+                    "from": s["due_on"],
+                    "to": new["due_on"],
+                    "nominal_due_on": new["nominal_due_on"],
+                }
+            )
     return moved
 
 
-def edit_org(ctx: Context, org_id: int, changes: dict[str, Any], *, note: str | None = None) -> dict[str, Any]:
+def edit_org(
+    ctx: Context, org_id: int, changes: dict[str, Any], *, note: str | None = None
+) -> dict[str, Any]:
     ctx.authorize("registry.write")
     wanted: dict[str, Any] = {}
     for field, value in changes.items():
@@ -175,23 +246,30 @@ def edit_org(ctx: Context, org_id: int, changes: dict[str, Any], *, note: str | 
             wanted[field] = clean_name(value, "organisation name", "名称")
         elif field == "kind":
             if value not in ORG_KINDS:
-                raise BadInput(f"unknown organisation kind {value!r} (one of {', '.join(ORG_KINDS)})",
-                               ja=[f"種別「{value}」はありません。"])
+                raise BadInput(
+                    f"unknown organisation kind {value!r} (one of {', '.join(ORG_KINDS)})",
+                    ja=[f"種別「{value}」はありません。"],
+                )
             wanted[field] = value
         elif field == "certified":
             wanted[field] = bool(value)
         else:
             wanted[field] = _check_common(field, value)
     if not wanted:
-        raise BadInput("org edit: give at least one field to change (--name, --kind, --email, --phone, "
-                       "--certified/--not-certified)", ja=["変更する項目を一つ以上入力してください。"])
+        raise BadInput(
+            "org edit: give at least one field to change (--name, --kind, --email, --phone, "
+            "--certified/--not-certified)",
+            ja=["変更する項目を一つ以上入力してください。"],
+        )
     with ctx.write() as repo:
         org = repo.org(org_id)
         if org is None:
             raise NotFound("organisation", org_id)
         if wanted.get("kind", "bank") != "bank" and org["is_bank"] and repo.org_is_lender(org_id):
-            raise BadInput(f"organisation {org_id} ({org['name']}) is a lender of a case: it stays a bank",
-                           ja=[f"{org['name']} は案件の借入先金融機関なので、種別は金融機関のままです。"])
+            raise BadInput(
+                f"organisation {org_id} ({org['name']}) is a lender of a case: it stays a bank",
+                ja=[f"{org['name']} は案件の借入先金融機関なので、種別は金融機関のままです。"],
+            )
         rows = _record_changes(repo, ctx, "organisation", org, wanted, note)
         values = {r["field"]: wanted[r["field"]] for r in rows}
         if "kind" in values:
@@ -201,11 +279,20 @@ def edit_org(ctx: Context, org_id: int, changes: dict[str, Any], *, note: str | 
         if "email" in values or "name" in values:
             new = {**org, **values}
             readdressed = repo.reminders.readdress_pending(
-                case_ids=repo.cases_led_by(org_id), role="support_org", to_addr=new["email"], to_name=new["name"],
-                old_name=org["name"])
+                case_ids=repo.cases_led_by(org_id),
+                role="support_org",
+                to_addr=new["email"],
+                to_name=new["name"],
+                old_name=org["name"],
+            )
         updated = repo.org(org_id) or {}
-    return {"id": org_id, **{f: updated.get(f) for f in ORG_FIELDS}, "is_bank": updated.get("is_bank"),
-            "changes": rows, "mail_readdressed": readdressed}
+    return {
+        "id": org_id,
+        **{f: updated.get(f) for f in ORG_FIELDS},
+        "is_bank": updated.get("is_bank"),
+        "changes": rows,
+        "mail_readdressed": readdressed,
+    }
 
 
 def master_history(ctx: Context, entity: str, record_id: int) -> list[dict[str, Any]]:
@@ -220,7 +307,11 @@ def record_history(ctx: Context, entity: str, record_id: int) -> dict[str, Any]:
     with ctx.read() as repo:
         record = repo.company(record_id) if entity == "company" else repo.org(record_id)
         if record is None or (entity == "company" and not repo.company_visible(record_id)):
-            raise NotFound(entity, record_id,
-                           ja=[f"{'会社' if entity == 'company' else '支援機関・金融機関'} {record_id} は見つかりません。"])
+            raise NotFound(
+                entity,
+                record_id,
+                ja=[
+                    f"{'会社' if entity == 'company' else '支援機関・金融機関'} {record_id} は見つかりません。"
+                ],
+            )
         return {"record": record, "rows": [change_row(r) for r in repo.master_history(entity, record_id)]}
-

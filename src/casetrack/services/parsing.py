@@ -36,10 +36,13 @@ def parse_lender(text: str) -> LenderArg:
             break
         head, flags = rest, [last, *flags]
     if not head or len(set(flags)) != len(flags):
-        raise BadInput(f"--lender {text!r}: expected ORG_ID[:main][:guaranteed]",
-                       ja=[f"--lender「{text}」の形が正しくありません（ORG_ID[:main][:guaranteed]）。"])
-    return LenderArg(int(head) if head.isascii() and head.isdigit() else head, "main" in flags,
-                     "guaranteed" in flags)
+        raise BadInput(
+            f"--lender {text!r}: expected ORG_ID[:main][:guaranteed]",
+            ja=[f"--lender「{text}」の形が正しくありません（ORG_ID[:main][:guaranteed]）。"],
+        )
+    return LenderArg(
+        int(head) if head.isascii() and head.isdigit() else head, "main" in flags, "guaranteed" in flags
+    )
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class AgreementArg:
     """``ORG=KIND[:NOTE]`` of ``--agreement``: what a lender agreed to (pamphlet line 169)."""
 
     org: int | str  # an id, or a lender's exact name (resolved among the case's lenders)
-    kind: str       # a financial-support kind id or its Japanese label (リスケ, 新規融資, その他)
+    kind: str  # a financial-support kind id or its Japanese label (リスケ, 新規融資, その他)
     note: str | None = None
 
 
@@ -58,13 +61,27 @@ def parse_agreement(text: str) -> AgreementArg:
     kind, note = (re.split("[:：]", rest, maxsplit=1) + [""])[:2]
     org, kind = normalise(org).strip(), normalise(kind).strip()  # the note is kept as typed
     if not sep or not org or not kind:
-        raise BadInput(f"--agreement {text!r}: expected ORG=KIND[:NOTE] (KIND: reschedule, new_loan, other)",
-                       ja=[f"金融支援「{text}」は 金融機関=内容 の形で入力してください。"])
+        raise BadInput(
+            f"--agreement {text!r}: expected ORG=KIND[:NOTE] (KIND: reschedule, new_loan, other)",
+            ja=[f"金融支援「{text}」は 金融機関=内容 の形で入力してください。"],
+        )
     return AgreementArg(int(org) if org.isascii() and org.isdigit() else org, kind, note.strip() or None)
 
 
-__all__ = ["read_date", "parse_case_id", "parse_number", "parse_yen", "clean_name", "normalise", "resolve_label", "parse_lender",
-           "parse_estimate", "LenderArg", "AgreementArg", "parse_agreement"]
+__all__ = [
+    "read_date",
+    "parse_case_id",
+    "parse_number",
+    "parse_yen",
+    "clean_name",
+    "normalise",
+    "resolve_label",
+    "parse_lender",
+    "parse_estimate",
+    "LenderArg",
+    "AgreementArg",
+    "parse_agreement",
+]
 
 _CASE_ID = re.compile(r"([0-9]{2})-([0-9]{4})-([0-9]{1,6})")
 
@@ -96,31 +113,49 @@ MAX_YEN = 999_999_999  # fees and estimates are millions at most; the columns ho
 def parse_yen(text: str, what: str) -> int:
     cleaned = normalise(text).strip().replace(",", "").removesuffix("円").removeprefix("¥").strip()
     if not re.fullmatch(r"[0-9]{1,12}", cleaned):  # only ASCII digits: int() would read ٣٠٠ as 300
-        raise BadInput(f"{what}: {text!r} is not an amount in whole yen",
-                       ja=[f"{what}「{text.strip()}」は円単位の金額ではありません（例：1,234,567）。"])
+        raise BadInput(
+            f"{what}: {text!r} is not an amount in whole yen",
+            ja=[f"{what}「{text.strip()}」は円単位の金額ではありません（例：1,234,567）。"],
+        )
     if int(cleaned) > MAX_YEN:
-        raise BadInput(f"{what}: {text!r} is more than {MAX_YEN:,} yen",
-                       ja=[f"{what}「{text.strip()}」は大きすぎます（{MAX_YEN:,}円まで）。"])
+        raise BadInput(
+            f"{what}: {text!r} is more than {MAX_YEN:,} yen",
+            ja=[f"{what}「{text.strip()}」は大きすぎます（{MAX_YEN:,}円まで）。"],
+        )
     return int(cleaned)
 
 
 def parse_estimate(text: str) -> tuple[str, int]:
     component, sep, amount = text.partition("=")
     if not sep:
-        raise BadInput(f"--estimate {text!r}: expected COMPONENT=YEN",
-                       ja=[f"--estimate「{text}」の形が正しくありません（費用の種類=円）。"])
+        raise BadInput(
+            f"--estimate {text!r}: expected COMPONENT=YEN",
+            ja=[f"--estimate「{text}」の形が正しくありません（費用の種類=円）。"],
+        )
     component = normalise(component).strip()
     if component not in COMPONENTS and component.isascii():  # a label is resolved with the case's program
-        raise BadInput(f"--estimate {text!r}: unknown fee component {component!r} (one of {', '.join(COMPONENTS)})",
-                       ja=[f"--estimate「{text}」：費用の種類「{component}」はありません（{'、'.join(COMPONENTS)} のいずれかです）。"])
+        raise BadInput(
+            f"--estimate {text!r}: unknown fee component {component!r} (one of {', '.join(COMPONENTS)})",
+            ja=[
+                f"--estimate「{text}」：費用の種類「{component}」はありません（{'、'.join(COMPONENTS)} のいずれかです）。"
+            ],
+        )
     return component, parse_yen(amount, f"--estimate {component}")
 
 
-
-
-_WHAT_JA = {"company name": "会社名", "organisation name": "機関名", "document kind": "書類の種類", "program": "事業",
-            "state": "状態", "track": "枠", "fee component": "費用の種類", "name": "名称", "address": "所在地",
-            "representative": "代表者", "display name": "表示名"}
+_WHAT_JA = {
+    "company name": "会社名",
+    "organisation name": "機関名",
+    "document kind": "書類の種類",
+    "program": "事業",
+    "state": "状態",
+    "track": "枠",
+    "fee component": "費用の種類",
+    "name": "名称",
+    "address": "所在地",
+    "representative": "代表者",
+    "display name": "表示名",
+}
 
 
 def what_ja(what: str) -> str:
@@ -130,8 +165,13 @@ def what_ja(what: str) -> str:
 
 # -- names ---------------------------------------------------------------------------------------
 
-_INVISIBLE_NAMES = {"\u200b": "ZERO WIDTH SPACE", "\u200c": "ZERO WIDTH NON-JOINER", "\u200d": "ZERO WIDTH JOINER",
-                    "\u2060": "WORD JOINER", "\ufeff": "ZERO WIDTH NO-BREAK SPACE"}
+_INVISIBLE_NAMES = {
+    "\u200b": "ZERO WIDTH SPACE",
+    "\u200c": "ZERO WIDTH NON-JOINER",
+    "\u200d": "ZERO WIDTH JOINER",
+    "\u2060": "WORD JOINER",
+    "\ufeff": "ZERO WIDTH NO-BREAK SPACE",
+}
 
 
 def normalise(text: str) -> str:
@@ -150,15 +190,18 @@ def clean_name(text: str, what: str, ja_what: str | None = None) -> str:
         category = unicodedata.category(ch)
         if category in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
             name = _INVISIBLE_NAMES.get(ch) or unicodedata.name(ch, "control character")
-            raise BadInput(f"{what} {value!r}: character {position} is U+{ord(ch):04X} {name}, which a name may "
-                           "not contain",
-                           ja=[f"{ja_what}の{position}文字目に使えない文字（U+{ord(ch):04X} {name}）があります。"])
+            raise BadInput(
+                f"{what} {value!r}: character {position} is U+{ord(ch):04X} {name}, which a name may "
+                "not contain",
+                ja=[f"{ja_what}の{position}文字目に使えない文字（U+{ord(ch):04X} {name}）があります。"],
+            )
     if not value:
         raise BadInput(f"{what} is empty", ja=[f"{ja_what}が空です。"])
     return value
 
 
 # -- workflow ids or their Japanese labels ---------------------------------------------------------
+
 
 def resolve_label(value: str, labels: Mapping[str, str], what: str) -> str:
     """The id ``value`` names in ``labels`` (id → Japanese label): the id itself, or its label as typed
@@ -171,8 +214,12 @@ def resolve_label(value: str, labels: Mapping[str, str], what: str) -> str:
         return typed
     matches = [key for key, label in labels.items() if normalise(label) == typed]
     if len(matches) > 1:
-        raise BadInput(f"{what} {value!r} is the label of several: {', '.join(matches)}; give the id",
-                       ja=[f"{what_ja(what)}「{value}」に当たるものが複数あります（{'、'.join(matches)}）。id で指定してください。"])
+        raise BadInput(
+            f"{what} {value!r} is the label of several: {', '.join(matches)}; give the id",
+            ja=[
+                f"{what_ja(what)}「{value}」に当たるものが複数あります（{'、'.join(matches)}）。id で指定してください。"
+            ],
+        )
     return matches[0] if matches else value
 
 
@@ -184,18 +231,23 @@ def component_labels(spec: WorkflowSpec, track: str | None = None) -> dict[str, 
 def resolve_component(spec: WorkflowSpec, track: str, value: str) -> str:
     """A fee component by id, by its label on ``track``, or by the workflow file's label."""
     found = resolve_label(value, component_labels(spec, track), "fee component")
-    return found if found in spec.components else resolve_label(value, component_labels(spec), "fee component")
+    return (
+        found if found in spec.components else resolve_label(value, component_labels(spec), "fee component")
+    )
 
 
 # -- companies and organisations by id, 法人番号 or exact name ----------------------------------------
+
 
 def _candidates(rows: list[dict[str, Any]], typed: str) -> str:
     near = [r for r in rows if typed in normalise(r["name"]) or normalise(r["name"]) in typed][:10]
     if not near:
         return "no similar name"
     return "similar: " + "; ".join(
-        f"id {r['id']} {r['name']}" + (f" (法人番号 {r['corporate_number']})" if r.get("corporate_number") else "")
-        for r in near)
+        f"id {r['id']} {r['name']}"
+        + (f" (法人番号 {r['corporate_number']})" if r.get("corporate_number") else "")
+        for r in near
+    )
 
 
 def _by_name(rows: list[dict[str, Any]], ref: str, what: str, option: str) -> int:
@@ -204,12 +256,21 @@ def _by_name(rows: list[dict[str, Any]], ref: str, what: str, option: str) -> in
     if len(same) == 1:
         return int(same[0]["id"])
     if same:
-        listed = "; ".join(f"id {r['id']} {r['name']}" + (f" (法人番号 {r['corporate_number']})"
-                                                           if r.get("corporate_number") else "") for r in same)
-        raise BadInput(f"{option} {ref!r}: {len(same)} {what}s have that name ({listed}); give the id",
-                       ja=[f"{option}「{ref}」と同じ名前が{len(same)}件あります（{listed}）。id で指定してください。"])
-    raise BadInput(f"{option} {ref!r}: no {what} has that name ({_candidates(rows, typed)})",
-                   ja=[f"{option}「{ref}」という名前は登録されていません（{_candidates(rows, typed).replace('no similar name', '似た名前もありません').replace('similar: ', '似た名前：')}）。"])
+        listed = "; ".join(
+            f"id {r['id']} {r['name']}"
+            + (f" (法人番号 {r['corporate_number']})" if r.get("corporate_number") else "")
+            for r in same
+        )
+        raise BadInput(
+            f"{option} {ref!r}: {len(same)} {what}s have that name ({listed}); give the id",
+            ja=[f"{option}「{ref}」と同じ名前が{len(same)}件あります（{listed}）。id で指定してください。"],
+        )
+    raise BadInput(
+        f"{option} {ref!r}: no {what} has that name ({_candidates(rows, typed)})",
+        ja=[
+            f"{option}「{ref}」という名前は登録されていません（{_candidates(rows, typed).replace('no similar name', '似た名前もありません').replace('similar: ', '似た名前：')}）。"
+        ],
+    )
 
 
 def resolve_company(repo: Repo, ref: int | str) -> int:

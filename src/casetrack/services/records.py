@@ -21,35 +21,59 @@ from .parsing import component_labels
 
 PER_PAGE = 50
 MAX_PAGE = 10_000
-ORG_KIND_LABELS = {"bank": "金融機関", "tax_accountant": "税理士", "cpa": "公認会計士", "lawyer": "弁護士",
-                   "sme_consultant": "中小企業診断士", "chamber": "商工会・商工会議所", "other": "その他"}
+ORG_KIND_LABELS = {
+    "bank": "金融機関",
+    "tax_accountant": "税理士",
+    "cpa": "公認会計士",
+    "lawyer": "弁護士",
+    "sme_consultant": "中小企業診断士",
+    "chamber": "商工会・商工会議所",
+    "other": "その他",
+}
 assert set(ORG_KIND_LABELS) == set(ORG_KINDS)
-ROLE_IN_CASE = {"support_lead": "代表の支援機関", "support": "協力する支援機関", "lender_main": "メイン行",
-                "lender_guaranteed": "借入先（保証付）", "lender": "借入先"}
+ROLE_IN_CASE = {
+    "support_lead": "代表の支援機関",
+    "support": "協力する支援機関",
+    "lender_main": "メイン行",
+    "lender_guaranteed": "借入先（保証付）",
+    "lender": "借入先",
+}
 PREFECTURES_NOTE = "都道府県コード（01〜47）"
 
 
 def _page_of(page: int, sort: str, sorts: dict[str, Any]) -> int:
     if not 1 <= page <= MAX_PAGE:
-        raise BadInput(f"page {page} is not 1–{MAX_PAGE}", ja=[f"ページ {page} はありません（1〜{MAX_PAGE}）。"])
+        raise BadInput(
+            f"page {page} is not 1–{MAX_PAGE}", ja=[f"ページ {page} はありません（1〜{MAX_PAGE}）。"]
+        )
     if sort not in sorts:
-        raise BadInput(f"cannot sort by {sort!r} (one of {', '.join(sorts)})",
-                       ja=[f"「{sort[:20]}」では並べ替えられません。"])
+        raise BadInput(
+            f"cannot sort by {sort!r} (one of {', '.join(sorts)})",
+            ja=[f"「{sort[:20]}」では並べ替えられません。"],
+        )
     return (page - 1) * PER_PAGE
 
 
 def _paged(total: int, rows: Sequence[CompanyEntry | OrgEntry], page: int) -> dict[str, Any]:
-    return {"rows": rows, "total": total, "page": page, "per_page": PER_PAGE, "pages": max(1, -(-total // PER_PAGE))}
+    return {
+        "rows": rows,
+        "total": total,
+        "page": page,
+        "per_page": PER_PAGE,
+        "pages": max(1, -(-total // PER_PAGE)),
+    }
 
 
-def company_list(ctx: Context, *, q: str | None = None, sort: str = "id", descending: bool = False,
-                 page: int = 1) -> dict[str, Any]:
+def company_list(
+    ctx: Context, *, q: str | None = None, sort: str = "id", descending: bool = False, page: int = 1
+) -> dict[str, Any]:
     """One page of the companies the user may see, found by a part of the name (folded) or 法人番号."""
     ctx.authorize("registry.read")
     offset = _page_of(page, sort, COMPANY_SORTS)
     with ctx.read() as repo:
         total, rows = repo.records.search_companies(
-            q, sort=sort, descending=descending, limit=PER_PAGE, offset=offset)
+            q, sort=sort, descending=descending, limit=PER_PAGE, offset=offset
+        )
     return _paged(total, rows, page) | {"may_add": _may(ctx, "registry.write")}
 
 
@@ -71,12 +95,19 @@ def _case_rows(cases: list[RecordCase]) -> list[dict[str, Any]]:
         spec = specs.get(case.program)
         state = spec.states.get(case.state) if spec else None
         track = spec.tracks.get(case.track) if spec else None
-        rows.append({"id": case.id, "company_name": case.company_name, "opened_on": case.opened_on,
-                     "coordinator": case.coordinator, "program_label": spec.ja if spec else case.program,
-                     "state_label": state.ja if state else case.state,
-                     "track_label": track.ja if track else case.track,
-                     "open": bool(spec and case.state in spec.open_states),
-                     "role_labels": [ROLE_IN_CASE[r] for r in case.roles]})
+        rows.append(
+            {
+                "id": case.id,
+                "company_name": case.company_name,
+                "opened_on": case.opened_on,
+                "coordinator": case.coordinator,
+                "program_label": spec.ja if spec else case.program,
+                "state_label": state.ja if state else case.state,
+                "track_label": track.ja if track else case.track,
+                "open": bool(spec and case.state in spec.open_states),
+                "role_labels": [ROLE_IN_CASE[r] for r in case.roles],
+            }
+        )
     return rows
 
 
@@ -105,20 +136,34 @@ def company_detail(ctx: Context, company_id: int) -> dict[str, Any]:
             duplicate_of = None
         cases = _case_rows(repo.records.company_cases(company_id)) if reads_cases else None
     ctx.log_access(f"company show {company_id}", 1)
-    return {"company": company, "cases": cases, "history": history, "duplicate_of": duplicate_of,
-            "prefecture": prefecture,
-            "may_edit": _may(ctx, "registry.write"), "may_open": _may(ctx, "case.open")}
+    return {
+        "company": company,
+        "cases": cases,
+        "history": history,
+        "duplicate_of": duplicate_of,
+        "prefecture": prefecture,
+        "may_edit": _may(ctx, "registry.write"),
+        "may_open": _may(ctx, "case.open"),
+    }
 
 
-def org_list(ctx: Context, *, q: str | None = None, kind: str | None = None, sort: str = "id",
-             descending: bool = False, page: int = 1) -> dict[str, Any]:
+def org_list(
+    ctx: Context,
+    *,
+    q: str | None = None,
+    kind: str | None = None,
+    sort: str = "id",
+    descending: bool = False,
+    page: int = 1,
+) -> dict[str, Any]:
     ctx.authorize("registry.read")
     offset = _page_of(page, sort, ORG_SORTS)
     if kind and kind not in ORG_KINDS:
         raise BadInput(f"unknown organisation kind {kind!r}", ja=[f"種別「{kind[:20]}」はありません。"])
     with ctx.read() as repo:
         total, rows = repo.records.search_orgs(
-            q, kind=kind or None, sort=sort, descending=descending, limit=PER_PAGE, offset=offset)
+            q, kind=kind or None, sort=sort, descending=descending, limit=PER_PAGE, offset=offset
+        )
     return _paged(total, rows, page)
 
 
@@ -144,12 +189,25 @@ def intake_choices(ctx: Context) -> dict[str, Any]:
     the organisations are picked by search (`org_search`), not offered all at once."""
     actor = ctx.authorize("case.open")
     specs = all_workflows()
-    programs = [{"id": p, "label": s.ja,
-                 "tracks": [{"id": t.id, "label": t.ja, "from": t.available_from, "until": t.available_until,
-                             "components": component_labels(s, t.id)} for t in s.tracks.values()],
-                 "components": {c: label for c, label in component_labels(s).items()},
-                 "reuse_grounds": dict(s.reuse_grounds)}
-                for p, s in specs.items()]
+    programs = [
+        {
+            "id": p,
+            "label": s.ja,
+            "tracks": [
+                {
+                    "id": t.id,
+                    "label": t.ja,
+                    "from": t.available_from,
+                    "until": t.available_until,
+                    "components": component_labels(s, t.id),
+                }
+                for t in s.tracks.values()
+            ],
+            "components": {c: label for c, label in component_labels(s).items()},
+            "reuse_grounds": dict(s.reuse_grounds),
+        }
+        for p, s in specs.items()
+    ]
     ctx.authorize("user.read")
     with ctx.read() as repo:
         every = [c for c in repo.list_councils() if c["code"] != "00"]
@@ -160,13 +218,19 @@ def intake_choices(ctx: Context) -> dict[str, Any]:
                 continue
             for code in {user["council"], *user["more_councils"]}:
                 if code in staff:
-                    staff[code].append({"name": user["name"], "display_name": user.get("display_name"),
-                                        "role": user["role"]})
+                    staff[code].append(
+                        {"name": user["name"], "display_name": user.get("display_name"), "role": user["role"]}
+                    )
         me = repo.user(ctx.user)
     own = me["council"] if me else None
-    return {"programs": programs, "councils": councils, "staff": staff, "prefectures": every,
-            "home_council": own if own in staff else next(iter(staff), None),
-            "today": ctx.today}
+    return {
+        "programs": programs,
+        "councils": councils,
+        "staff": staff,
+        "prefectures": every,
+        "home_council": own if own in staff else next(iter(staff), None),
+        "today": ctx.today,
+    }
 
 
 def track_window(track: dict[str, Any]) -> str:
@@ -186,7 +250,9 @@ def picked_company(ctx: Context, company_id: int) -> dict[str, Any] | None:
         return company if company is not None and repo.company_visible(company_id) else None
 
 
-def org_search(ctx: Context, q: str, *, banks_only: bool = False, limit: int = 20) -> tuple[int, list[OrgEntry]]:
+def org_search(
+    ctx: Context, q: str, *, banks_only: bool = False, limit: int = 20
+) -> tuple[int, list[OrgEntry]]:
     """The intake form's organisation pickers: how many organisations match ``q`` (a part of the name,
     folded) and the first ``limit`` of them by name; ``banks_only`` for the lenders (only a bank lends,
     DOMAIN.md §1). A blank ``q`` finds none: thousands of organisations are not offered at once."""

@@ -77,18 +77,32 @@ def _rungs(item: ReminderItem) -> list[RungSpec]:
     return [RungSpec(r.id, r.days, r.months) for r in item.rungs]
 
 
-def _anchor(spec: WorkflowSpec, kind: str, *, rule_set: str, state_since: dt.date, accepted_on: dt.date | None,
-            validity_until: dt.date | None, decided_on: dt.date | None) -> dt.date | None:
+def _anchor(
+    spec: WorkflowSpec,
+    kind: str,
+    *,
+    rule_set: str,
+    state_since: dt.date,
+    accepted_on: dt.date | None,
+    validity_until: dt.date | None,
+    decided_on: dt.date | None,
+) -> dt.date | None:
     """The date an item's rungs count from: for a decision waiting on the council, since the case entered
     its state; for the others the deadline of DOMAIN.md §9 (None: the case has none yet)."""
     if kind == "decision":
         return state_since
-    return deadlines.item_date(kind, spec.rule_set(rule_set).values, accepted_on=accepted_on,
-                               validity_until=validity_until, decided_on=decided_on)
+    return deadlines.item_date(
+        kind,
+        spec.rule_set(rule_set).values,
+        accepted_on=accepted_on,
+        validity_until=validity_until,
+        decided_on=decided_on,
+    )
 
 
-def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[tuple[str, DueItem, dt.date, dt.date,
-                                                                                      str]]:
+def _items(
+    spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date
+) -> Iterator[tuple[str, DueItem, dt.date, dt.date, str]]:
     """(kind, row, anchor, key date, ref) for every open item of ``spec`` that may have a rung due."""
     for kind, item in spec.reminders.items():
         if kind == "session":
@@ -101,20 +115,29 @@ def _items(spec: WorkflowSpec, rrepo: ReminderRepo, today: dt.date) -> Iterator[
             horizon = today + dt.timedelta(days=earliest_lead_days(_rungs(item)) + 15)
             if kind == "holdback":
                 months = min(int(r.values.get("holdback_open_warn_months", 0)) for r in spec.rule_sets)
-                rows = rrepo.open_holdbacks(spec.program, item.open_in, decided_by=add_months(horizon, -months))
+                rows = rrepo.open_holdbacks(
+                    spec.program, item.open_in, decided_by=add_months(horizon, -months)
+                )
             elif kind == "claim_deadline":
                 months = min(int(r.values["claim_deadline_months"]) for r in spec.rule_sets)
                 rows = rrepo.cases_in(spec.program, item.open_in, accepted_by=add_months(horizon, -months))
             elif kind == "validity":
                 months = min(int(r.values["validity_months"]) for r in spec.rule_sets)
-                rows = rrepo.cases_in(spec.program, item.open_in, accepted_by=add_months(horizon, -months),
-                                      until_by=horizon)
+                rows = rrepo.cases_in(
+                    spec.program, item.open_in, accepted_by=add_months(horizon, -months), until_by=horizon
+                )
             else:
                 rows = rrepo.cases_in(spec.program, item.open_in)
             for row in rows:
-                anchor = _anchor(spec, kind, rule_set=row.rule_set, state_since=row.state_since,
-                                 accepted_on=row.accepted_on, validity_until=row.validity_until,
-                                 decided_on=row.decided_on)
+                anchor = _anchor(
+                    spec,
+                    kind,
+                    rule_set=row.rule_set,
+                    state_since=row.state_since,
+                    accepted_on=row.accepted_on,
+                    validity_until=row.validity_until,
+                    decided_on=row.decided_on,
+                )
                 if anchor is not None:
                     yield kind, row, anchor, anchor, row.case_id
 
@@ -145,14 +168,18 @@ def recipients(role: str, row: DueItem, supervisors: dict[str, list[Supervisor]]
         return [Recipient(role, role, row.lead_email, row.lead_name)]
     if role == "supervisor":  # the council's supervisors, each their own message (a decision waits on them)
         everyone = [s for s in supervisors.get(row.council, []) if s.email]
-        return [Recipient(f"supervisor={s.name}", "supervisor", s.email, s.display_name or s.name)
-                for s in everyone] or [Recipient("supervisor", "supervisor", None, None)]
+        return [
+            Recipient(f"supervisor={s.name}", "supervisor", s.email, s.display_name or s.name)
+            for s in everyone
+        ] or [Recipient("supervisor", "supervisor", None, None)]
     if row.coordinator:
         return [Recipient(role, role, row.coordinator_email, row.coordinator_display or row.coordinator)]
     chosen = [s for s in supervisors.get(row.council, []) if s.email]
     if not chosen:
         return [Recipient(role, role, None, None)]
-    return [Recipient(f"supervisor={s.name}", "supervisor", s.email, s.display_name or s.name) for s in chosen]
+    return [
+        Recipient(f"supervisor={s.name}", "supervisor", s.email, s.display_name or s.name) for s in chosen
+    ]
 
 
 def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[list[Candidate]]:
@@ -166,16 +193,19 @@ def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[list[C
     groups: dict[tuple[str, str, str, str], list[Candidate]] = {}
     due_by_day: dict[tuple[str, str, dt.date, int], list[tuple[Rung, int, dt.date]]] = {}
     for spec in all_workflows().values():
-        ladders = {kind: (_rungs(item), {r.id: (r, i) for i, r in enumerate(item.rungs)})
-                   for kind, item in spec.reminders.items()}
+        ladders = {
+            kind: (_rungs(item), {r.id: (r, i) for i, r in enumerate(item.rungs)})
+            for kind, item in spec.reminders.items()
+        }
         for kind, row, anchor, key_date, ref in _items(spec, rrepo, today):
             calendar = _calendar(cals, row.council)
             slot = (spec.program, kind, anchor, id(calendar))
             due = due_by_day.get(slot)
             if due is None:
                 specs, by_id = ladders[kind]
-                due = due_by_day[slot] = [(*by_id[d.rung], d.send_on)
-                                          for d in due_rungs(anchor, specs, today, calendar.is_closed)]
+                due = due_by_day[slot] = [
+                    (*by_id[d.rung], d.send_on) for d in due_rungs(anchor, specs, today, calendar.is_closed)
+                ]
             if not due:
                 continue
             context = ItemContext(spec, row, calendar)
@@ -188,9 +218,23 @@ def candidates(ctx: Context, rrepo: ReminderRepo, today: dt.date) -> list[list[C
                     if people is None:
                         people = whom[role] = recipients(role, row, supervisors)
                     for who in people:
-                        c = Candidate(f"{kind}:{ref}:{rung.id}:{who.key}:{day}", case_id, kind, ref, rung.id, anchor,
-                                      send_on, who.role, rung.template, context, who.addr, who.name, position,
-                                      who.key, day)
+                        c = Candidate(
+                            f"{kind}:{ref}:{rung.id}:{who.key}:{day}",
+                            case_id,
+                            kind,
+                            ref,
+                            rung.id,
+                            anchor,
+                            send_on,
+                            who.role,
+                            rung.template,
+                            context,
+                            who.addr,
+                            who.name,
+                            position,
+                            who.key,
+                            day,
+                        )
                         members = groups.get((kind, ref, who.key, day))
                         if members is None:
                             groups[(kind, ref, who.key, day)] = [c]
@@ -237,32 +281,56 @@ def superseded_reason(rung: str) -> str:
     return f"superseded by {rung}"
 
 
-def _render(c: Candidate, today: dt.date, councils: dict[str, CouncilContact],
-            templates: dict[str, jinja2.Template] | None = None) -> tuple[str, str]:
+def _render(
+    c: Candidate,
+    today: dt.date,
+    councils: dict[str, CouncilContact],
+    templates: dict[str, jinja2.Template] | None = None,
+) -> tuple[str, str]:
     """The subject and body of ``c``'s message as of ``today`` (``templates``: the sweep's loaded templates,
     filled as they are first needed)."""
     spec, row = c.context.spec, c.context.row
     council = councils.get(row.council) or CouncilContact(row.council, "", "")
     rules = spec.rule_set(row.rule_set).values
     context = {
-        "council": {"name": council.name, "short": council.name, "address": council.address, "phone": council.phone},
-        "case": {"id": row.case_id, "company": row.company_name, "program_label": spec.ja,
-                 "track_label": spec.tracks[row.track].ja, "state_label": spec.states[row.state].ja},
+        "council": {
+            "name": council.name,
+            "short": council.name,
+            "address": council.address,
+            "phone": council.phone,
+        },
+        "case": {
+            "id": row.case_id,
+            "company": row.company_name,
+            "program_label": spec.ja,
+            "track_label": spec.tracks[row.track].ja,
+            "state_label": spec.states[row.state].ja,
+        },
         "recipient": {"name": c.to_name or "ご担当者", "role": c.role},
-        "coordinator": {"name": row.coordinator_display or row.coordinator or "担当コーディネーター",
-                        "email": row.coordinator_email},
+        "coordinator": {
+            "name": row.coordinator_display or row.coordinator or "担当コーディネーター",
+            "email": row.coordinator_email,
+        },
         "today": today,
         "lead": {"name": row.lead_name or "—", "email": row.lead_email},
-        "due_on": c.due_on, "days_left": (c.due_on - today).days, "days_over": (today - c.due_on).days,
+        "due_on": c.due_on,
+        "days_left": (c.due_on - today).days,
+        "days_over": (today - c.due_on).days,
         "accepted_on": row.accepted_on,
-        "months": rules.get("claim_deadline_months") if c.item == "claim_deadline"
+        "months": rules.get("claim_deadline_months")
+        if c.item == "claim_deadline"
         else rules.get("holdback_open_warn_months"),
-        "session": {"seq": row.seq, "kind_label": SESSION_KIND_LABELS.get(row.kind or "", ""),
-                    "nominal_due_on": row.nominal_due_on,
-                    "moved": row.nominal_due_on not in (None, row.due_on),
-                    "moved_because": moved_because(row.nominal_due_on, row.due_on, c.context.calendar)
-                    if c.item == "session" and row.nominal_due_on and row.due_on else []},
-        "retained": row.retained, "decided_on": row.decided_on,
+        "session": {
+            "seq": row.seq,
+            "kind_label": SESSION_KIND_LABELS.get(row.kind or "", ""),
+            "nominal_due_on": row.nominal_due_on,
+            "moved": row.nominal_due_on not in (None, row.due_on),
+            "moved_because": moved_because(row.nominal_due_on, row.due_on, c.context.calendar)
+            if c.item == "session" and row.nominal_due_on and row.due_on
+            else [],
+        },
+        "retained": row.retained,
+        "decided_on": row.decided_on,
         "decision": _waiting_for(spec, row.state) if c.item == "decision" else "",
     }
     name = f"email/{template_for_day(c.template, (c.due_on - today).days)}.txt.j2"
@@ -288,19 +356,47 @@ def reply_to(c: Candidate, ctx: Context) -> str | None:
     if c.role in ("coordinator", "supervisor"):
         return None
     row = c.context.row
-    return (mailbox(row.coordinator_display or row.coordinator, row.coordinator_email)
-            or ctx.settings.mail.reply_to or ctx.settings.mail.sender)
+    return (
+        mailbox(row.coordinator_display or row.coordinator, row.coordinator_email)
+        or ctx.settings.mail.reply_to
+        or ctx.settings.mail.sender
+    )
 
 
-def _message(c: Candidate, ctx: Context, today: dt.date, now: dt.datetime, domain: str, subject: str,
-             body: str) -> NewMessage:
+def _message(
+    c: Candidate, ctx: Context, today: dt.date, now: dt.datetime, domain: str, subject: str, body: str
+) -> NewMessage:
     """The message of ``c`` to enqueue (``domain``: of its Message-ID); dead when it has no address."""
-    dead = None if c.to_addr else ("no e-mail address for the lead support org" if c.role == "support_org"
-                                   else "the case has no coordinator with an e-mail address")
-    return NewMessage(key=c.key, case_id=c.case_id, item=c.item, item_ref=c.item_ref, rung=c.rung, due_on=c.due_on,
-                      send_on=c.send_on, recipient_role=c.role, to_addr=c.to_addr, to_name=c.to_name, subject=subject,
-                      body=body, message_id=messages.new_message_id("", domain), status="dead" if dead else "pending",
-                      last_error=dead, reply_to=reply_to(c, ctx), written_on=today, next_attempt_at=now, created_at=now)
+    dead = (
+        None
+        if c.to_addr
+        else (
+            "no e-mail address for the lead support org"
+            if c.role == "support_org"
+            else "the case has no coordinator with an e-mail address"
+        )
+    )
+    return NewMessage(
+        key=c.key,
+        case_id=c.case_id,
+        item=c.item,
+        item_ref=c.item_ref,
+        rung=c.rung,
+        due_on=c.due_on,
+        send_on=c.send_on,
+        recipient_role=c.role,
+        to_addr=c.to_addr,
+        to_name=c.to_name,
+        subject=subject,
+        body=body,
+        message_id=messages.new_message_id("", domain),
+        status="dead" if dead else "pending",
+        last_error=dead,
+        reply_to=reply_to(c, ctx),
+        written_on=today,
+        next_attempt_at=now,
+        created_at=now,
+    )
 
 
 def _skipped(skips: list[tuple[Candidate, str]], domain: str) -> list[SkippedRung]:
@@ -310,8 +406,22 @@ def _skipped(skips: list[tuple[Candidate, str]], domain: str) -> list[SkippedRun
         reason = reasons.get(by)
         if reason is None:
             reason = reasons[by] = superseded_reason(by)
-        rungs.append(SkippedRung(c.key, c.case_id, c.item, c.item_ref, c.rung, c.due_on, c.send_on, c.role, c.to_addr,
-                                 c.to_name, messages.new_message_id("", domain), reason))
+        rungs.append(
+            SkippedRung(
+                c.key,
+                c.case_id,
+                c.item,
+                c.item_ref,
+                c.rung,
+                c.due_on,
+                c.send_on,
+                c.role,
+                c.to_addr,
+                c.to_name,
+                messages.new_message_id("", domain),
+                reason,
+            )
+        )
     return rungs
 
 
@@ -329,9 +439,18 @@ class Enqueued:
 
 def _preview(c: Candidate, subject: str) -> dict[str, Any]:
     row = c.context.row
-    return {"case": c.case_id, "company": row.company_name, "item": c.item, "item_ref": c.item_ref,
-            "rung": c.rung, "to": c.to_addr, "recipient_role": c.role, "subject": subject,
-            "send_on": c.send_on, "due_on": c.due_on}
+    return {
+        "case": c.case_id,
+        "company": row.company_name,
+        "item": c.item,
+        "item_ref": c.item_ref,
+        "rung": c.rung,
+        "to": c.to_addr,
+        "recipient_role": c.role,
+        "subject": subject,
+        "send_on": c.send_on,
+        "due_on": c.due_on,
+    }
 
 
 def check_mail_settings(ctx: Context) -> None:
@@ -340,8 +459,11 @@ def check_mail_settings(ctx: Context) -> None:
 
     found = problems(ctx.settings)
     if found:
-        raise BadInput("mail settings: " + "; ".join(found), details=found,
-                       ja=["メールの設定に誤りがあります：" + "、".join(getattr(p, "ja", p) for p in found)])
+        raise BadInput(
+            "mail settings: " + "; ".join(found),
+            details=found,
+            ja=["メールの設定に誤りがあります：" + "、".join(getattr(p, "ja", p) for p in found)],
+        )
 
 
 @contextmanager
@@ -383,14 +505,32 @@ def sweep_plan(ctx: Context, today: dt.date, *, dry_run: bool = False) -> Enqueu
         dead_count = sum(m.status == "dead" for m in new)
         if dry_run:
             skipped_rungs = [{**_preview(c, ""), "superseded_by": by} for c, by in plan.skip]
-            skipped_rungs += [{"key": key, "superseded_by": by, "pending": True} for key, by in plan.supersede.items()]
-            previews += [{"case": None, "company": None, "item": "digest", "item_ref": d.item_ref,
-                          "rung": "weekly", "to": d.to_addr, "recipient_role": "coordinator",
-                          "subject": d.subject, "send_on": d.send_on, "due_on": d.due_on} for d in digests]
-            return Enqueued(len(new), len(plan.skip) + len(plan.supersede), previews, skipped_rungs, dead_count)
+            skipped_rungs += [
+                {"key": key, "superseded_by": by, "pending": True} for key, by in plan.supersede.items()
+            ]
+            previews += [
+                {
+                    "case": None,
+                    "company": None,
+                    "item": "digest",
+                    "item_ref": d.item_ref,
+                    "rung": "weekly",
+                    "to": d.to_addr,
+                    "recipient_role": "coordinator",
+                    "subject": d.subject,
+                    "send_on": d.send_on,
+                    "due_on": d.due_on,
+                }
+                for d in digests
+            ]
+            return Enqueued(
+                len(new), len(plan.skip) + len(plan.supersede), previews, skipped_rungs, dead_count
+            )
         enqueued = rrepo.enqueue(new)
         superseded = rrepo.enqueue_skipped(_skipped(plan.skip, domain), written_on=today, now=now)
-        superseded += rrepo.supersede_pending({key: superseded_reason(by) for key, by in plan.supersede.items()})
+        superseded += rrepo.supersede_pending(
+            {key: superseded_reason(by) for key, by in plan.supersede.items()}
+        )
     crash_points.reach("after_enqueue")
     return Enqueued(enqueued, superseded, [], [], dead_count)
 

@@ -36,14 +36,32 @@ from .reminder_plan import (
 )
 
 __all__ = [
-    "LEASE", "SESSION_KIND_LABELS", "Candidate", "Enqueued", "Lease", "check_mail_settings", "check_multi_node",
-    "deliver", "deliver_claimed", "digest_rows", "enqueue_due", "outbox_list", "outbox_retry", "remind_run",
-    "sweep", "sweep_plan",
+    "LEASE",
+    "SESSION_KIND_LABELS",
+    "Candidate",
+    "Enqueued",
+    "Lease",
+    "check_mail_settings",
+    "check_multi_node",
+    "deliver",
+    "deliver_claimed",
+    "digest_rows",
+    "enqueue_due",
+    "outbox_list",
+    "outbox_retry",
+    "remind_run",
+    "sweep",
+    "sweep_plan",
 ]
 
 
-def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lease | None = None,
-          enqueue: bool = True) -> dict[str, int]:
+def sweep(
+    ctx: Context,
+    today: dt.date,
+    sender: Sender | None = None,
+    lease: Lease | None = None,
+    enqueue: bool = True,
+) -> dict[str, int]:
     """Enqueue what is due as of ``today`` and deliver the outbox (the caller holds ``lease``). In
     multi-node mode the delivery is shared by claims, and only the lease holder enqueues."""
     ctx.authorize("remind.run")
@@ -62,9 +80,19 @@ def sweep(ctx: Context, today: dt.date, sender: Sender | None = None, lease: Lea
             sender.close()
     counts["dead"] += planned.dead if planned else 0  # enqueued dead (no address): dead in this sweep too
     with ctx.write() as repo:
-        repo.reminders.record_sweep(FinishedSweep(
-            lease.holder if lease else "direct", today, started, ctx.now(), enqueued, counts["sent"], counts["failed"],
-            counts["dead"], counts["dropped"]))
+        repo.reminders.record_sweep(
+            FinishedSweep(
+                lease.holder if lease else "direct",
+                today,
+                started,
+                ctx.now(),
+                enqueued,
+                counts["sent"],
+                counts["failed"],
+                counts["dead"],
+                counts["dropped"],
+            )
+        )
     counts["skipped"] = counts.get("skipped", 0) + (planned.skipped if planned else 0)
     return {"enqueued": enqueued, **counts}
 
@@ -77,12 +105,24 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
         plan = sweep_plan(ctx, ctx.today, dry_run=True)
         with ctx.read() as repo:
             pending = repo.reminders.pending_count()
-        return {"enqueued": plan.enqueued, "sent": 0, "failed": 0, "dropped": 0, "dead": 0, "dry_run": True,
-                "pending": pending, "messages": plan.messages, "skipped": plan.skipped_rungs}
+        return {
+            "enqueued": plan.enqueued,
+            "sent": 0,
+            "failed": 0,
+            "dropped": 0,
+            "dead": 0,
+            "dry_run": True,
+            "pending": pending,
+            "messages": plan.messages,
+            "skipped": plan.skipped_rungs,
+        }
     lease = Lease(ctx)
     if not lease.take():
         held = lease_refusal(lease.current())
-        raise Conflict(held, ja=[f"別の送信処理が実行中のため、何もしていません。終わってからやり直してください（{held}）。"])
+        raise Conflict(
+            held,
+            ja=[f"別の送信処理が実行中のため、何もしていません。終わってからやり直してください（{held}）。"],
+        )
     try:
         result = sweep(ctx, ctx.today, lease=lease)
     finally:
@@ -92,15 +132,19 @@ def remind_run(ctx: Context, *, dry_run: bool = False) -> dict[str, Any]:
     return result
 
 
-def outbox_retry(ctx: Context, ids: list[int], *, dead: bool = False,
-                 since: dt.date | None = None) -> dict[str, Any]:
+def outbox_retry(
+    ctx: Context, ids: list[int], *, dead: bool = False, since: dt.date | None = None
+) -> dict[str, Any]:
     """``outbox retry``: put dead messages back to pending — those given by id (each must be dead), or
     with ``dead`` every dead one (with ``since``, those meant to go out on or after that day). Attempts
     and the last error stay; the retry window starts again; the Message-ID is the original. They go at
     the next sweep."""
     ctx.authorize("outbox.retry")
     if bool(ids) == dead:
-        raise BadInput("give message ids or --dead (not both)", ja=["送信記録の番号か --dead のどちらか一方を指定してください。"])
+        raise BadInput(
+            "give message ids or --dead (not both)",
+            ja=["送信記録の番号か --dead のどちらか一方を指定してください。"],
+        )
     if since is not None and not dead:
         raise BadInput("--since goes with --dead", ja=["--since は --dead と一緒に指定します。"])
     check_mail_settings(ctx)  # a letter put back must be able to go this time
@@ -115,8 +159,10 @@ def outbox_retry(ctx: Context, ids: list[int], *, dead: bool = False,
                     raise NotFound("outbox message", str(outbox_id))
             alive = [f"{i} is {found[i]}" for i in ids if found[i] != "dead"]
             if alive:
-                raise Refused("only dead messages are retried: " + ", ".join(alive),
-                              [f"送信記録 {a}（再試行できるのは dead のみ）" for a in alive])
+                raise Refused(
+                    "only dead messages are retried: " + ", ".join(alive),
+                    [f"送信記録 {a}（再試行できるのは dead のみ）" for a in alive],
+                )
             chosen = sorted(set(ids))
         retried = rrepo.revive(chosen, ctx.now())
     return {"retried": retried, "ids": chosen}

@@ -69,14 +69,23 @@ class WebSession:
 
 def rules(settings: Settings) -> SignInRules:
     web = settings.web
-    return SignInRules(idle=dt.timedelta(minutes=web.idle_minutes), max_age=dt.timedelta(hours=web.max_age_hours),
-                       max_failures=web.max_failures,
-                       failure_window=dt.timedelta(minutes=web.failure_window_minutes),
-                       lockout=dt.timedelta(minutes=web.lockout_minutes))
+    return SignInRules(
+        idle=dt.timedelta(minutes=web.idle_minutes),
+        max_age=dt.timedelta(hours=web.max_age_hours),
+        max_failures=web.max_failures,
+        failure_window=dt.timedelta(minutes=web.failure_window_minutes),
+        lockout=dt.timedelta(minutes=web.lockout_minutes),
+    )
 
 
-def sign_in(ctx: Context, password: str, *, now: dt.datetime, client_ip: str | None = None,
-            user_agent: str | None = None) -> WebSession:
+def sign_in(
+    ctx: Context,
+    password: str,
+    *,
+    now: dt.datetime,
+    client_ip: str | None = None,
+    user_agent: str | None = None,
+) -> WebSession:
     """Sign ``ctx.user`` in: a new session, or SignInRefused / LockedOut (exit 1) with nothing but a
     failure recorded. A user name that does not exist fails exactly as a wrong password does. The
     session keeps where it signed in: the client's address and its browser's User-Agent (cut to 200
@@ -96,13 +105,23 @@ def sign_in(ctx: Context, password: str, *, now: dt.datetime, client_ip: str | N
         raise SignInRefused("wrong user name or password", ja=["ユーザー名またはパスワードが違います。"])
     if not user.active:
         raise UserDisabled(f"user {name} is disabled", ja=["ユーザー名またはパスワードが違います。"])
-    session = WebSession(user.name, user.role, secrets.token_urlsafe(32), secrets.token_urlsafe(32),
-                         user.must_change_password)
+    session = WebSession(
+        user.name, user.role, secrets.token_urlsafe(32), secrets.token_urlsafe(32), user.must_change_password
+    )
     with _unit(ctx, write=True, user=session.user) as repo:
         repo.clear_failures(name)
         repo.end_idle(now - r.idle)
-        repo.insert_session(NewSession(_digest(session.token), session.user, session.csrf_token, now, now,
-                                       bounded(client_ip, IP_MAX), bounded(user_agent, AGENT_MAX)))
+        repo.insert_session(
+            NewSession(
+                _digest(session.token),
+                session.user,
+                session.csrf_token,
+                now,
+                now,
+                bounded(client_ip, IP_MAX),
+                bounded(user_agent, AGENT_MAX),
+            )
+        )
     return session
 
 
@@ -134,8 +153,16 @@ def resume_session(ctx: Context, token: str | None, *, now: dt.datetime) -> WebS
     if now - row.last_seen_at >= TOUCH_EVERY:
         with _unit(ctx, write=True, user=row.user_name, session=sid) as repo:
             repo.touch(sid, now)
-    return WebSession(row.user_name, row.role, row.csrf_token, token, row.must_change_password, row.flash,
-                      row.councils, row.case_filters or "")
+    return WebSession(
+        row.user_name,
+        row.role,
+        row.csrf_token,
+        token,
+        row.must_change_password,
+        row.flash,
+        row.councils,
+        row.case_filters or "",
+    )
 
 
 def sign_out(ctx: Context, token: str | None) -> bool:
@@ -165,9 +192,18 @@ def my_sessions(ctx: Context, session: WebSession) -> list[dict[str, Any]]:
     current = _digest(session.token)
     with _unit(ctx, write=False, user=session.user) as repo:
         rows = repo.list_sessions(session.user)
-    return [{"handle": r.id[:HANDLE], "created_at": r.created_at, "last_seen_at": r.last_seen_at,
-             "current": r.id == current, "client_ip": r.client_ip, "user_agent": r.user_agent,
-             "browser": describe_browser(r.user_agent)} for r in rows]
+    return [
+        {
+            "handle": r.id[:HANDLE],
+            "created_at": r.created_at,
+            "last_seen_at": r.last_seen_at,
+            "current": r.id == current,
+            "client_ip": r.client_ip,
+            "user_agent": r.user_agent,
+            "browser": describe_browser(r.user_agent),
+        }
+        for r in rows
+    ]
 
 
 def end_my_session(ctx: Context, session: WebSession, handle: str) -> bool:

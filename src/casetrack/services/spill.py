@@ -35,7 +35,7 @@ def _write_run(items: list[tuple[Any, ...]]) -> IO[bytes]:
     items.sort()
     run = tempfile.TemporaryFile()  # noqa: SIM115  (open until merged; gone when closed or at exit)
     for start in range(0, len(items), RUN_CHUNK):
-        pickle.dump(items[start:start + RUN_CHUNK], run, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(items[start : start + RUN_CHUNK], run, protocol=pickle.HIGHEST_PROTOCOL)
     run.seek(0)
     return run
 

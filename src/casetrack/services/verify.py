@@ -10,8 +10,11 @@ from typing import Any
 from ..domain import chain
 from .context import Context
 
-FIELDS = {"case_history": chain.HISTORY_FIELDS, "ledger_entry": chain.LEDGER_FIELDS,
-          "master_change": chain.MASTER_FIELDS}
+FIELDS = {
+    "case_history": chain.HISTORY_FIELDS,
+    "ledger_entry": chain.LEDGER_FIELDS,
+    "master_change": chain.MASTER_FIELDS,
+}
 
 
 def audit_verify(ctx: Context, *, council: str | None = None) -> dict[str, Any]:
@@ -21,17 +24,27 @@ def audit_verify(ctx: Context, *, council: str | None = None) -> dict[str, Any]:
     with ctx.read() as repo:
         for table, case_id, rows, head in repo.audits.chains(council):
             checked += len(rows)
-            broken += [{"case": case_id, "table": table, "row": row_id, "reason": reason}
-                       for row_id, reason in chain.verify(rows, FIELDS[table], head)]
+            broken += [
+                {"case": case_id, "table": table, "row": row_id, "reason": reason}
+                for row_id, reason in chain.verify(rows, FIELDS[table], head)
+            ]
         for case_id, doc_id, sha256, size, data in repo.audits.stored_files(council):
             checked += 1
             if hashlib.sha256(data).hexdigest() != sha256 or len(data) != size:
-                broken.append({"case": case_id, "table": "document_file", "row": doc_id,
-                               "reason": f"the file of document {doc_id} does not match the SHA-256 and size "
-                                         "recorded with it"})
+                broken.append(
+                    {
+                        "case": case_id,
+                        "table": "document_file",
+                        "row": doc_id,
+                        "reason": f"the file of document {doc_id} does not match the SHA-256 and size "
+                        "recorded with it",
+                    }
+                )
         if council is None:  # companies and organisations belong to no council: checked with the whole
             for table, record, rows, head in repo.audits.master_chains():
                 checked += len(rows)
-                broken += [{"case": None, "record": record, "table": table, "row": row_id, "reason": reason}
-                           for row_id, reason in chain.verify(rows, FIELDS[table], head)]
+                broken += [
+                    {"case": None, "record": record, "table": table, "row": row_id, "reason": reason}
+                    for row_id, reason in chain.verify(rows, FIELDS[table], head)
+                ]
     return {"ok": not broken, "checked": checked, "broken": broken}

@@ -45,10 +45,21 @@ from .closures import calendars
 from .context import Context
 from .parsing import parse_council_code, read_date
 
-WHAT = {"due_on": "伴走期限", "deadline": "期限", "guard": "手続き可否", "amount": "金額", "finding": "要対応"}
+WHAT = {
+    "due_on": "伴走期限",
+    "deadline": "期限",
+    "guard": "手続き可否",
+    "amount": "金額",
+    "finding": "要対応",
+}
 DEADLINES = {"claim_deadline": "支払申請期限", "validity": "利用申請の有効期限", "holdback": "留保金の警告日"}
-PLAN_KEYS = ("interim_months", "fye_report_lag_months", "fye_min_months_after_plan", "default_interval_months",
-             "window_months")
+PLAN_KEYS = (
+    "interim_months",
+    "fye_report_lag_months",
+    "fye_min_months_after_plan",
+    "default_interval_months",
+    "window_months",
+)
 MONEY_KEYS = ("rate", "caps", "holdback")
 GUARD_EXTRA_KEYS = {"prior_use": ("reuse_needs_council_approval",)}  # read with .get, beside ``needs``
 CLOSURE_REACH = dt.timedelta(days=60)  # closure add revisits the sessions due from 60 days before the day on
@@ -69,8 +80,10 @@ def parse_closure(text: str) -> Closure:
     try:
         day = read_date(day_text)
     except ValueError as exc:
-        raise BadInput(f"--closure {text!r}: {exc} (DATE or DATE:COUNCIL)",
-                       ja=[f"休業日「{text}」を読めません（日付、または 日付:協議会コード）。"]) from None
+        raise BadInput(
+            f"--closure {text!r}: {exc} (DATE or DATE:COUNCIL)",
+            ja=[f"休業日「{text}」を読めません（日付、または 日付:協議会コード）。"],
+        ) from None
     return Closure(day, parse_council_code(council) if council else None)
 
 
@@ -79,11 +92,15 @@ def changed_specs(files: Sequence[str | Path]) -> dict[str, WorkflowSpec]:
     out: dict[str, WorkflowSpec] = {}
     for path in files:
         if not Path(path).is_file():
-            raise BadInput(f"--workflow {path}: no such file", ja=[f"ワークフローファイル {path} がありません。"])
+            raise BadInput(
+                f"--workflow {path}: no such file", ja=[f"ワークフローファイル {path} がありません。"]
+            )
         spec = load_file(path)
         if spec.program in out:
-            raise BadInput(f"--workflow {path}: program {spec.program} is already given by {out[spec.program].path}",
-                           ja=[f"{spec.program} のワークフローが二つ指定されています。"])
+            raise BadInput(
+                f"--workflow {path}: program {spec.program} is already given by {out[spec.program].path}",
+                ja=[f"{spec.program} のワークフローが二つ指定されています。"],
+            )
         out[spec.program] = spec
     return out
 
@@ -105,7 +122,9 @@ def _open_in(spec: WorkflowSpec, item: str) -> tuple[str, ...]:
 class _Side:
     """One side of the comparison: the workflows and the calendars."""
 
-    def __init__(self, specs: Mapping[str, WorkflowSpec], cals: Mapping[str | None, BusinessCalendar]) -> None:
+    def __init__(
+        self, specs: Mapping[str, WorkflowSpec], cals: Mapping[str | None, BusinessCalendar]
+    ) -> None:
         self.specs = specs
         self.cals = cals
         self.engines: dict[str, Engine] = {}
@@ -119,8 +138,14 @@ class _Side:
         return self.engines[program]
 
 
-def _findings(spec: WorkflowSpec, case: dict[str, Any], rules: Mapping[str, Any], due: Mapping[int, dt.date],
-              holdbacks: Sequence[dict[str, Any]], today: dt.date) -> dict[str, Finding]:
+def _findings(
+    spec: WorkflowSpec,
+    case: dict[str, Any],
+    rules: Mapping[str, Any],
+    due: Mapping[int, dt.date],
+    holdbacks: Sequence[dict[str, Any]],
+    today: dt.date,
+) -> dict[str, Finding]:
     """The audit's findings about the case as ``iter_findings`` judges them, by ref (the finding code;
     ``monitoring_overdue:SEQ`` per session)."""
     out: dict[str, Finding] = {}
@@ -129,8 +154,14 @@ def _findings(spec: WorkflowSpec, case: dict[str, Any], rules: Mapping[str, Any]
         return out
     info = StateInfo(state.ja, state.waiting_on, state.stall_days)
     judged = AuditCase(**{field: case[field] for field in AuditCase._fields})  # the audit's own record of it
-    for f in case_findings(judged, info, rules, today, claim_open_in=_open_in(spec, "claim_deadline"),
-                           validity_open_in=_open_in(spec, "validity")):
+    for f in case_findings(
+        judged,
+        info,
+        rules,
+        today,
+        claim_open_in=_open_in(spec, "claim_deadline"),
+        validity_open_in=_open_in(spec, "validity"),
+    ):
         out[f.code] = f
     if case["state"] in spec.session_states:
         for seq, day in due.items():
@@ -145,8 +176,9 @@ def _findings(spec: WorkflowSpec, case: dict[str, Any], rules: Mapping[str, Any]
     return out
 
 
-def _deadlines(spec: WorkflowSpec, case: dict[str, Any], rules: Mapping[str, Any],
-               holdbacks: Sequence[dict[str, Any]]) -> dict[str, dt.date]:
+def _deadlines(
+    spec: WorkflowSpec, case: dict[str, Any], rules: Mapping[str, Any], holdbacks: Sequence[dict[str, Any]]
+) -> dict[str, dt.date]:
     out: dict[str, dt.date] = {}
     accepted = case["accepted_on"]
     if accepted and case["state"] in _open_in(spec, "claim_deadline") and "claim_deadline_months" in rules:
@@ -163,7 +195,9 @@ def _bare(event: EventSpec) -> EventSpec:
     return replace(event, line=0)
 
 
-def _guards_may_differ(before: WorkflowSpec, after: WorkflowSpec, case: dict[str, Any], today: dt.date) -> bool:
+def _guards_may_differ(
+    before: WorkflowSpec, after: WorkflowSpec, case: dict[str, Any], today: dt.date
+) -> bool:
     """Whether anything the guard engine reads for the case's events differs between the two workflows
     (the case's facts are the same on both sides): the events themselves, their documents' labels, the
     rule-set values their guards read, the track's window, the re-use grounds."""
@@ -174,7 +208,10 @@ def _guards_may_differ(before: WorkflowSpec, after: WorkflowSpec, case: dict[str
         return True
     if before.tracks.get(case["track"]) != after.tracks.get(case["track"]):
         return True
-    if (dict(before.reuse_grounds), before.reuse_max_uses) != (dict(after.reuse_grounds), after.reuse_max_uses):
+    if (dict(before.reuse_grounds), before.reuse_max_uses) != (
+        dict(after.reuse_grounds),
+        after.reuse_max_uses,
+    ):
         return True
     for event in events_b:
         try:
@@ -191,9 +228,17 @@ def _guards_may_differ(before: WorkflowSpec, after: WorkflowSpec, case: dict[str
     return False
 
 
-def _due_after(spec_b: WorkflowSpec, spec_a: WorkflowSpec, case: dict[str, Any], rules_b: Mapping[str, Any],
-               rules_a: Mapping[str, Any], sessions: Sequence[tuple[Any, ...]], before: _Side, after: _Side,
-               closures: Sequence[Closure]) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+def _due_after(
+    spec_b: WorkflowSpec,
+    spec_a: WorkflowSpec,
+    case: dict[str, Any],
+    rules_b: Mapping[str, Any],
+    rules_a: Mapping[str, Any],
+    sessions: Sequence[tuple[Any, ...]],
+    before: _Side,
+    after: _Side,
+    closures: Sequence[Closure],
+) -> dict[int, tuple[dt.date | None, dt.date | None]]:
     """seq → (due before, due after) of the case's scheduled sessions (and of sessions that would be new)."""
     scheduled = {s[1]: (s[3], s[4]) for s in sessions if s[5] == "scheduled"}
     out: dict[int, tuple[dt.date | None, dt.date | None]] = {}
@@ -203,7 +248,9 @@ def _due_after(spec_b: WorkflowSpec, spec_a: WorkflowSpec, case: dict[str, Any],
         fye = case["fiscal_year_end_month"]
         now = plan_sessions(spec_b, case, fye, rules_b, plan_date, before.calendar(case["council"]).is_closed)
         if {s.seq: s.nominal_due_on for s in now} == {s[1]: s[3] for s in sessions}:  # planned by the rules
-            planned = {s.seq: s.due_on for s in plan_sessions(spec_a, case, fye, rules_a, plan_date, cal_a.is_closed)}
+            planned = {
+                s.seq: s.due_on for s in plan_sessions(spec_a, case, fye, rules_a, plan_date, cal_a.is_closed)
+            }
             for seq, (_nominal, due) in scheduled.items():
                 out[seq] = (due, planned.get(seq))
             known = {s[1] for s in sessions}
@@ -239,25 +286,38 @@ def _differs(spec_b: WorkflowSpec, spec_a: WorkflowSpec, rs_b: RuleSet, rs_a: Ru
     deadline = bool(keys & DEADLINE_KEYS) or open_in
     states_b = [(s.id, s.ja, s.waiting_on, s.stall_days, s.final) for s in spec_b.states.values()]
     states_a = [(s.id, s.ja, s.waiting_on, s.stall_days, s.final) for s in spec_a.states.values()]
-    finding = (deadline or bool(keys - set(MONEY_KEYS) - set(PLAN_KEYS)) or states_b != states_a
-               or spec_b.session_states != spec_a.session_states)
+    finding = (
+        deadline
+        or bool(keys - set(MONEY_KEYS) - set(PLAN_KEYS))
+        or states_b != states_a
+        or spec_b.session_states != spec_a.session_states
+    )
     return _Differs(bool(keys & set(PLAN_KEYS)), bool(keys & set(MONEY_KEYS)), deadline, finding)
 
 
-def whatif(ctx: Context, *, workflow_files: Sequence[str | Path] = (), closures: Iterable[str] = (),
-           council: str | None = None) -> dict[str, Any]:
+def whatif(
+    ctx: Context,
+    *,
+    workflow_files: Sequence[str | Path] = (),
+    closures: Iterable[str] = (),
+    council: str | None = None,
+) -> dict[str, Any]:
     """What the changed workflow files and extra closures would change for the open cases in reach."""
     ctx.authorize("case.read")
     extra = [parse_closure(c) for c in closures]
     changed = changed_specs(workflow_files)
     if not changed and not extra:
-        raise BadInput("nothing to try: give --workflow FILE (a changed workflow) and/or --closure DATE[:COUNCIL]",
-                       ja=["変更後のワークフロー（--workflow）か追加の休業日（--closure）を指定してください。"])
+        raise BadInput(
+            "nothing to try: give --workflow FILE (a changed workflow) and/or --closure DATE[:COUNCIL]",
+            ja=["変更後のワークフロー（--workflow）か追加の休業日（--closure）を指定してください。"],
+        )
     current = all_workflows()
     unknown = sorted(set(changed) - set(current))
     if unknown:
-        raise BadInput(f"--workflow: program {unknown[0]} is not one of {', '.join(current)}",
-                       ja=[f"事業「{unknown[0]}」は登録されていません。"])
+        raise BadInput(
+            f"--workflow: program {unknown[0]} is not one of {', '.join(current)}",
+            ja=[f"事業「{unknown[0]}」は登録されていません。"],
+        )
     today = ctx.today
     with ctx.read() as repo:
         for code in sorted({c for c in [council, *(x.council for x in extra)] if c is not None}):
@@ -266,11 +326,15 @@ def whatif(ctx: Context, *, workflow_files: Sequence[str | Path] = (), closures:
             ctx.check_council(code)
         rrepo = repo.reminders
         before = _Side(current, calendars(ctx, rrepo))
-        after = _Side({**current, **changed}, calendars(
-            ctx, rrepo, [ClosureDay(c.day, c.council, "whatif") for c in extra]))
+        after = _Side(
+            {**current, **changed},
+            calendars(ctx, rrepo, [ClosureDay(c.day, c.council, "whatif") for c in extra]),
+        )
         reads = repo.whatif
         states = sorted({s for spec in current.values() for s in spec.open_states})
-        rows = [r for r in reads.open_cases(states, council) if r["state"] in current[r["program"]].open_states]
+        rows = [
+            r for r in reads.open_cases(states, council) if r["state"] in current[r["program"]].open_states
+        ]
         every_council = any(c.council is None for c in extra)
         closed_in = {c.council for c in extra}
         differs: dict[tuple[str, str], _Differs] = {}
@@ -309,37 +373,85 @@ def whatif(ctx: Context, *, workflow_files: Sequence[str | Path] = (), closures:
             if r["program"] in changed:
                 spec_a = changed[r["program"]]
                 pinned = r["rule_set"] in {rs.id for rs in spec_a.rule_sets}
-                gkey = (r["program"], r["state"], r["track"], r["rule_set"],
-                        None if pinned else (r["accepted_on"] or r["opened_on"]))
+                gkey = (
+                    r["program"],
+                    r["state"],
+                    r["track"],
+                    r["rule_set"],
+                    None if pinned else (r["accepted_on"] or r["opened_on"]),
+                )
                 if gkey not in guards_differ:
                     guards_differ[gkey] = _guards_may_differ(current[r["program"]], spec_a, r, today)
                 if guards_differ[gkey]:
                     guard_rows.append(r)
-        with_prior = {r["id"] for r in guard_rows
-                      if any("prior_use" in e.guards for spec in (current[r["program"]], changed[r["program"]])
-                             for e in spec.events_from(r["state"]))}
+        with_prior = {
+            r["id"]
+            for r in guard_rows
+            if any(
+                "prior_use" in e.guards
+                for spec in (current[r["program"]], changed[r["program"]])
+                for e in spec.events_from(r["state"])
+            )
+        }
         facts = reads.facts(guard_rows, with_prior)
         changes: list[dict[str, Any]] = []
         for case, what, closure in judged:
-            changes.extend(_case_changes(case, what, before, after, extra if closure else (),
-                                         sessions.get(case["id"], ()), holdbacks.get(case["id"], ()),
-                                         claims.get(case["id"], []), estimates.get(case["id"], {}),
-                                         facts.get(case["id"]), today))
+            changes.extend(
+                _case_changes(
+                    case,
+                    what,
+                    before,
+                    after,
+                    extra if closure else (),
+                    sessions.get(case["id"], ()),
+                    holdbacks.get(case["id"], ()),
+                    claims.get(case["id"], []),
+                    estimates.get(case["id"], {}),
+                    facts.get(case["id"]),
+                    today,
+                )
+            )
         changed_cases = {c["case"] for c in changes}
         names = reads.companies(r["company_id"] for r in rows if r["id"] in changed_cases)
     changes.sort(key=lambda c: c["case"])  # stable: a case's changes stay in the order due_on … finding
     company_of = {r["id"]: names.get(r["company_id"], ("", 0))[0] for r in rows}
     for c in changes:
         c["company"] = company_of.get(c["case"])
-    return {"today": today, "cases_checked": len(rows), "workflows": [str(p) for p in workflow_files],
-            "closures": [{"day": c.day, "council": c.council or "all"} for c in extra], "changes": changes}
+    return {
+        "today": today,
+        "cases_checked": len(rows),
+        "workflows": [str(p) for p in workflow_files],
+        "closures": [{"day": c.day, "council": c.council or "all"} for c in extra],
+        "changes": changes,
+    }
 
 
-def _change(case: dict[str, Any], what: str, ref: str, ref_label: str, before: Any, after: Any,
-            before_label: str, after_label: str, detail: str | None = None) -> dict[str, Any]:
-    return {"case": case["id"], "council": case["council"], "company": None, "program": case["program"],
-            "what": what, "what_label": WHAT[what], "ref": ref, "ref_label": ref_label, "before": before,
-            "after": after, "before_label": before_label, "after_label": after_label, "detail": detail}
+def _change(
+    case: dict[str, Any],
+    what: str,
+    ref: str,
+    ref_label: str,
+    before: Any,
+    after: Any,
+    before_label: str,
+    after_label: str,
+    detail: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "case": case["id"],
+        "council": case["council"],
+        "company": None,
+        "program": case["program"],
+        "what": what,
+        "what_label": WHAT[what],
+        "ref": ref,
+        "ref_label": ref_label,
+        "before": before,
+        "after": after,
+        "before_label": before_label,
+        "after_label": after_label,
+        "detail": detail,
+    }
 
 
 def _date_label(day: dt.date | None) -> str:
@@ -357,10 +469,19 @@ def _finding_label(f: Finding | None) -> str:
     return f"{label(LEVELS, level)}（{f.since}から）"
 
 
-def _case_changes(case: dict[str, Any], what: _Differs, before: _Side, after: _Side, closures: Sequence[Closure],
-                  sessions: Sequence[tuple[Any, ...]], holdbacks: Sequence[dict[str, Any]],
-                  claims: list[dict[str, Any]], estimates: dict[str, int], facts: Any,
-                  today: dt.date) -> list[dict[str, Any]]:
+def _case_changes(
+    case: dict[str, Any],
+    what: _Differs,
+    before: _Side,
+    after: _Side,
+    closures: Sequence[Closure],
+    sessions: Sequence[tuple[Any, ...]],
+    holdbacks: Sequence[dict[str, Any]],
+    claims: list[dict[str, Any]],
+    estimates: dict[str, int],
+    facts: Any,
+    today: dt.date,
+) -> list[dict[str, Any]]:
     program = case["program"]
     spec_b, spec_a = before.specs[program], after.specs[program]
     rs_b, rs_a = _rule_set(spec_b, case), _rule_set(spec_a, case)
@@ -376,21 +497,45 @@ def _case_changes(case: dict[str, Any], what: _Differs, before: _Side, after: _S
     for seq, (due_b, due_a) in sorted(dues.items()):
         if due_b != due_a:
             moved = True
-            out.append(_change(case, "due_on", f"session:{seq}", f"第{seq}回伴走支援", due_b, due_a,
-                               _date_label(due_b), _date_label(due_a)))
+            out.append(
+                _change(
+                    case,
+                    "due_on",
+                    f"session:{seq}",
+                    f"第{seq}回伴走支援",
+                    due_b,
+                    due_a,
+                    _date_label(due_b),
+                    _date_label(due_a),
+                )
+            )
 
     # deadline
     dl_b = _deadlines(spec_b, case, rules_b, holdbacks) if what.deadline else {}
     dl_a = _deadlines(spec_a, case, rules_a, holdbacks) if what.deadline else {}
     for ref in DEADLINES:
         if dl_b.get(ref) != dl_a.get(ref):
-            out.append(_change(case, "deadline", ref, DEADLINES[ref], dl_b.get(ref), dl_a.get(ref),
-                               _date_label(dl_b.get(ref)), _date_label(dl_a.get(ref))))
+            out.append(
+                _change(
+                    case,
+                    "deadline",
+                    ref,
+                    DEADLINES[ref],
+                    dl_b.get(ref),
+                    dl_a.get(ref),
+                    _date_label(dl_b.get(ref)),
+                    _date_label(dl_a.get(ref)),
+                )
+            )
 
     # guard
     if facts is not None:
-        verdicts_b = {v.event: v for v in before.engine(program).verdicts(replace(facts, rule_set=rs_b.id), today)}
-        verdicts_a = {v.event: v for v in after.engine(program).verdicts(replace(facts, rule_set=rs_a.id), today)}
+        verdicts_b = {
+            v.event: v for v in before.engine(program).verdicts(replace(facts, rule_set=rs_b.id), today)
+        }
+        verdicts_a = {
+            v.event: v for v in after.engine(program).verdicts(replace(facts, rule_set=rs_a.id), today)
+        }
         for event in [*verdicts_b, *(e for e in verdicts_a if e not in verdicts_b)]:
             vb, va = verdicts_b.get(event), verdicts_a.get(event)
             ok_b = None if vb is None else vb.allowed
@@ -399,8 +544,19 @@ def _case_changes(case: dict[str, Any], what: _Differs, before: _Side, after: _S
                 spec = spec_a if event in spec_a.events else spec_b
                 refused = va if va is not None and not va.allowed else vb
                 detail = "；".join(refused.reasons) if refused is not None and refused.reasons else None
-                out.append(_change(case, "guard", event, spec.events[event].ja, _verdict(ok_b), _verdict(ok_a),
-                                   _verdict_ja(ok_b), _verdict_ja(ok_a), detail))
+                out.append(
+                    _change(
+                        case,
+                        "guard",
+                        event,
+                        spec.events[event].ja,
+                        _verdict(ok_b),
+                        _verdict(ok_a),
+                        _verdict_ja(ok_b),
+                        _verdict_ja(ok_a),
+                        detail,
+                    )
+                )
 
     # amount
     if what.money:
@@ -408,9 +564,18 @@ def _case_changes(case: dict[str, Any], what: _Differs, before: _Side, after: _S
         for component in [*caps_b, *(c for c in caps_a if c not in caps_b)]:
             if caps_b.get(component) != caps_a.get(component):
                 comp = spec_a.components.get(component) or spec_b.components.get(component)
-                out.append(_change(case, "amount", f"cap:{component}", f"上限：{comp.ja if comp else component}",
-                                   caps_b.get(component), caps_a.get(component),
-                                   _yen(caps_b.get(component)), _yen(caps_a.get(component))))
+                out.append(
+                    _change(
+                        case,
+                        "amount",
+                        f"cap:{component}",
+                        f"上限：{comp.ja if comp else component}",
+                        caps_b.get(component),
+                        caps_a.get(component),
+                        _yen(caps_b.get(component)),
+                        _yen(caps_a.get(component)),
+                    )
+                )
         out.extend(_claim_changes(case, spec_a, rs_b, rs_a, claims, estimates))
 
     # finding
@@ -426,15 +591,34 @@ def _case_changes(case: dict[str, Any], what: _Differs, before: _Side, after: _S
             code, _sep, nth = ref.partition(":")
             ref_label = label(FINDING_CODES, code) or code
             present = fa or fb
-            out.append({**_change(case, "finding", ref, ref_label + (f"（第{nth}回）" if nth else ""),
-                                  fb.since if fb else None, fa.since if fa else None,
-                                  _finding_label(fb), _finding_label(fa), present.message if present else None),
-                        "before_level": _level(fb), "after_level": _level(fa)})
+            out.append(
+                {
+                    **_change(
+                        case,
+                        "finding",
+                        ref,
+                        ref_label + (f"（第{nth}回）" if nth else ""),
+                        fb.since if fb else None,
+                        fa.since if fa else None,
+                        _finding_label(fb),
+                        _finding_label(fa),
+                        present.message if present else None,
+                    ),
+                    "before_level": _level(fb),
+                    "after_level": _level(fa),
+                }
+            )
     return out
 
 
-def _claim_changes(case: dict[str, Any], spec: WorkflowSpec, rs_b: RuleSet, rs_a: RuleSet,
-                   claims: list[dict[str, Any]], estimates: dict[str, int]) -> list[dict[str, Any]]:
+def _claim_changes(
+    case: dict[str, Any],
+    spec: WorkflowSpec,
+    rs_b: RuleSet,
+    rs_a: RuleSet,
+    claims: list[dict[str, Any]],
+    estimates: dict[str, int],
+) -> list[dict[str, Any]]:
     """Each open claim's subsidy (and the plan holdback) if it were decided now, as ``_subsidy_now`` and
     ``_decide`` work it out: the estimate and the cap left after the component's decided claims."""
     out = []
@@ -449,18 +633,40 @@ def _claim_changes(case: dict[str, Any], spec: WorkflowSpec, rs_b: RuleSet, rs_a
         used = sum(c["subsidy"] or 0 for c in decided)
         sides = []
         for rs in (rs_b, rs_a):
-            subsidy = subsidy_for(claim["fee"], rs.rate, estimate_left, rs.caps(track).get(component, 0) - used).subsidy
+            subsidy = subsidy_for(
+                claim["fee"], rs.rate, estimate_left, rs.caps(track).get(component, 0) - used
+            ).subsidy
             held = component == "plan" and bool(rs.values.get("holdback", {}).get(track))
             sides.append((subsidy, holdback(subsidy)[1] if held else 0))
         (sub_b, ret_b), (sub_a, ret_a) = sides
         comp = spec.components.get(component)
         name = comp.ja if comp else component
         if sub_b != sub_a:
-            out.append(_change(case, "amount", f"claim:{claim['id']}", f"申請{claim['id']}の補助額（{name}）",
-                               sub_b, sub_a, _yen(sub_b), _yen(sub_a)))
+            out.append(
+                _change(
+                    case,
+                    "amount",
+                    f"claim:{claim['id']}",
+                    f"申請{claim['id']}の補助額（{name}）",
+                    sub_b,
+                    sub_a,
+                    _yen(sub_b),
+                    _yen(sub_a),
+                )
+            )
         if ret_b != ret_a:
-            out.append(_change(case, "amount", f"retained:{claim['id']}", f"申請{claim['id']}の留保額（{name}）",
-                               ret_b, ret_a, _yen(ret_b), _yen(ret_a)))
+            out.append(
+                _change(
+                    case,
+                    "amount",
+                    f"retained:{claim['id']}",
+                    f"申請{claim['id']}の留保額（{name}）",
+                    ret_b,
+                    ret_a,
+                    _yen(ret_b),
+                    _yen(ret_a),
+                )
+            )
     return out
 
 

@@ -33,22 +33,31 @@ class CaseQuery:
     name_contains: str | None = None
     overdue_before: dt.date | None = None  # with a scheduled session due before this day …
     overdue_states: Sequence[StateRule] = ()  # … while in one of these states
-    stalled: Sequence[StallRule] | None = None  # in one of these states since before its day (None: no filter)
+    stalled: Sequence[StallRule] | None = (
+        None  # in one of these states since before its day (None: no filter)
+    )
     states: Sequence[str] | None = None  # in one of these states (進行中のみ: the open ones)
 
 
 SORTS = {  # the case list's sortable columns (bookmarkable: ?sort=company&order=desc)
-    "id": (cases.c.id,), "program": (cases.c.program, cases.c.id), "company": (companies.c.name, cases.c.id),
-    "corporate_number": (companies.c.corporate_number, cases.c.id), "state": (cases.c.state, cases.c.id),
-    "state_since": (cases.c.state_since, cases.c.id), "coordinator": (cases.c.coordinator, cases.c.id),
+    "id": (cases.c.id,),
+    "program": (cases.c.program, cases.c.id),
+    "company": (companies.c.name, cases.c.id),
+    "corporate_number": (companies.c.corporate_number, cases.c.id),
+    "state": (cases.c.state, cases.c.id),
+    "state_since": (cases.c.state_since, cases.c.id),
+    "coordinator": (cases.c.coordinator, cases.c.id),
 }
 
 
 def in_states(rules: Sequence[StateRule]) -> Any:
     anywhere = [s for s, programs in rules if programs is None]
     terms: list[ColumnElement[bool]] = [cases.c.state.in_(anywhere)] if anywhere else []
-    terms += [and_(cases.c.state == s, cases.c.program.in_(list(programs)))
-              for s, programs in rules if programs is not None]
+    terms += [
+        and_(cases.c.state == s, cases.c.program.in_(list(programs)))
+        for s, programs in rules
+        if programs is not None
+    ]
     return or_(*terms) if terms else false()
 
 
@@ -91,15 +100,19 @@ def case_conditions(q: CaseQuery, *, scoped: bool = False) -> list[Any]:
             condition.append(cases.c.id.in_(select(sessions.c.case_id).where(*due)))
         condition.append(in_states(q.overdue_states))
     if q.stalled is not None:
-        terms = [and_(cases.c.state == s, cases.c.state_since < before,
-                      *([cases.c.program.in_(list(programs))] if programs is not None else []))
-                 for s, before, programs in q.stalled]
+        terms = [
+            and_(
+                cases.c.state == s,
+                cases.c.state_since < before,
+                *([cases.c.program.in_(list(programs))] if programs is not None else []),
+            )
+            for s, before, programs in q.stalled
+        ]
         condition.append(or_(*terms) if terms else false())
     return condition
 
 
 class BrowseRepo(ScopedRepo):
-
     def _scoped(self, query: Select[Any], coordinator: str | None) -> Select[Any]:
         if self.scope is not None:
             query = query.where(cases.c.council.in_(sorted(self.scope)))
@@ -107,8 +120,9 @@ class BrowseRepo(ScopedRepo):
             query = query.where(cases.c.coordinator == coordinator)
         return query
 
-    def search_cases(self, q: CaseQuery, *, limit: int, offset: int, sort: str = "id",
-                     descending: bool = False) -> tuple[int, list[ListedCase]]:
+    def search_cases(
+        self, q: CaseQuery, *, limit: int, offset: int, sort: str = "id", descending: bool = False
+    ) -> tuple[int, list[ListedCase]]:
         """(every matching case, the page of them from ``offset``), by case id.
 
         Shaped for the planner at 100,000 cases: companies are matched once (a subquery, not a join per
@@ -123,13 +137,31 @@ class BrowseRepo(ScopedRepo):
         picked = select(cases.c.id).where(*condition)
         if sort in ("company", "corporate_number"):
             picked = picked.join(companies, companies.c.id == cases.c.company_id)
-        ids = [r for (r,) in self.conn.execute(self._scoped(picked, None).order_by(*keys).limit(limit).offset(offset))]
-        page = (select(cases.c.id, cases.c.program, cases.c.track, cases.c.council, cases.c.state,
-                       cases.c.state_since, cases.c.coordinator, cases.c.opened_on, cases.c.accepted_on,
-                       cases.c.plan_date, cases.c.company_id, companies.c.name.label("company_name"),
-                       companies.c.corporate_number)
-                .join(companies, companies.c.id == cases.c.company_id)
-                .where(cases.c.id.in_(ids)))
+        ids = [
+            r
+            for (r,) in self.conn.execute(
+                self._scoped(picked, None).order_by(*keys).limit(limit).offset(offset)
+            )
+        ]
+        page = (
+            select(
+                cases.c.id,
+                cases.c.program,
+                cases.c.track,
+                cases.c.council,
+                cases.c.state,
+                cases.c.state_since,
+                cases.c.coordinator,
+                cases.c.opened_on,
+                cases.c.accepted_on,
+                cases.c.plan_date,
+                cases.c.company_id,
+                companies.c.name.label("company_name"),
+                companies.c.corporate_number,
+            )
+            .join(companies, companies.c.id == cases.c.company_id)
+            .where(cases.c.id.in_(ids))
+        )
         found = {r["id"]: ListedCase(**r) for r in self.conn.execute(self._scoped(page, None)).mappings()}
         return total, [found[i] for i in ids if i in found]
 
@@ -139,25 +171,45 @@ class BrowseRepo(ScopedRepo):
         query = self._scoped(query, coordinator).group_by(cases.c.state)
         return [(s, int(n)) for s, n in tuples(self.conn.execute(query))]
 
-    def sessions_due(self, start: dt.date, end: dt.date, *, coordinator: str | None, limit: int,
-                     live: Sequence[StateRule]) -> tuple[int, list[SessionDue]]:
+    def sessions_due(
+        self, start: dt.date, end: dt.date, *, coordinator: str | None, limit: int, live: Sequence[StateRule]
+    ) -> tuple[int, list[SessionDue]]:
         """Scheduled sessions due from ``start`` to ``end`` (inclusive) of cases in a state where sessions
         are ``live``: (how many, the first ``limit``)."""
-        due = (sessions.c.status == "scheduled", sessions.c.due_on >= start, sessions.c.due_on <= end,
-               in_states(live))
+        due = (
+            sessions.c.status == "scheduled",
+            sessions.c.due_on >= start,
+            sessions.c.due_on <= end,
+            in_states(live),
+        )
         joined = sessions.join(cases, cases.c.id == sessions.c.case_id)
         count = self._scoped(select(func.count()).select_from(joined).where(*due), coordinator)
         total = int(self.conn.execute(count).scalar_one())
-        query = (select(sessions.c.case_id, sessions.c.seq, sessions.c.kind, sessions.c.nominal_due_on,
-                        sessions.c.due_on, cases.c.program, cases.c.council, cases.c.coordinator,
-                        companies.c.name.label("company_name"))
-                 .select_from(joined.join(companies, companies.c.id == cases.c.company_id)).where(*due))
-        query = self._scoped(query, coordinator).order_by(sessions.c.due_on, sessions.c.case_id,
-                                                          sessions.c.seq).limit(limit)
+        query = (
+            select(
+                sessions.c.case_id,
+                sessions.c.seq,
+                sessions.c.kind,
+                sessions.c.nominal_due_on,
+                sessions.c.due_on,
+                cases.c.program,
+                cases.c.council,
+                cases.c.coordinator,
+                companies.c.name.label("company_name"),
+            )
+            .select_from(joined.join(companies, companies.c.id == cases.c.company_id))
+            .where(*due)
+        )
+        query = (
+            self._scoped(query, coordinator)
+            .order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq)
+            .limit(limit)
+        )
         return total, [SessionDue(**r) for r in self.conn.execute(query).mappings()]
 
-    def cases_waiting(self, states: Sequence[str], *, council: str | None, limit: int
-                      ) -> tuple[int, list[WaitingCase]]:
+    def cases_waiting(
+        self, states: Sequence[str], *, council: str | None, limit: int
+    ) -> tuple[int, list[WaitingCase]]:
         """Cases in ``states`` (those waiting on the council), longest in their state first: (how many,
         the first ``limit``), with their company."""
         where: list[ColumnElement[bool]] = [cases.c.state.in_(list(states))]
@@ -165,8 +217,9 @@ class BrowseRepo(ScopedRepo):
             where.append(cases.c.council == council)
         return self._waiting(where, limit)
 
-    def reuse_waiting(self, waiting: Sequence[tuple[str, str, str]], *, council: str | None, limit: int
-                      ) -> tuple[int, list[WaitingCase]]:
+    def reuse_waiting(
+        self, waiting: Sequence[tuple[str, str, str]], *, council: str | None, limit: int
+    ) -> tuple[int, list[WaitingCase]]:
         """Cases that still wait for the council's 再利用承認: a case of one of the (program, rule set,
         state) given — a rule set that asks for the approval, a state it is given in — with a re-use
         reason recorded and no approve_reuse in its history, longest in their state first."""
@@ -174,8 +227,15 @@ class BrowseRepo(ScopedRepo):
             return 0, []
         approved = select(history.c.case_id).where(history.c.event == "approve_reuse")
         where: list[ColumnElement[bool]] = [
-            or_(*(and_(cases.c.program == p, cases.c.rule_set == r, cases.c.state == s) for p, r, s in waiting)),
-            cases.c.reuse_reason.is_not(None), cases.c.id.not_in(approved)]
+            or_(
+                *(
+                    and_(cases.c.program == p, cases.c.rule_set == r, cases.c.state == s)
+                    for p, r, s in waiting
+                )
+            ),
+            cases.c.reuse_reason.is_not(None),
+            cases.c.id.not_in(approved),
+        ]
         if council is not None:
             where.append(cases.c.council == council)
         return self._waiting(where, limit)
@@ -185,14 +245,25 @@ class BrowseRepo(ScopedRepo):
         their company."""
         count = self._scoped(select(func.count()).select_from(cases).where(*where), None)
         total = int(self.conn.execute(count).scalar_one())
-        query = (select(cases.c.id, cases.c.program, cases.c.council, cases.c.state, cases.c.state_since,
-                        cases.c.coordinator, companies.c.name.label("company_name"))
-                 .join(companies, companies.c.id == cases.c.company_id).where(*where))
+        query = (
+            select(
+                cases.c.id,
+                cases.c.program,
+                cases.c.council,
+                cases.c.state,
+                cases.c.state_since,
+                cases.c.coordinator,
+                companies.c.name.label("company_name"),
+            )
+            .join(companies, companies.c.id == cases.c.company_id)
+            .where(*where)
+        )
         query = self._scoped(query, None).order_by(cases.c.state_since, cases.c.id).limit(limit)
         return total, [WaitingCase(**r) for r in self.conn.execute(query).mappings()]
 
-    def claims_waiting(self, components: Sequence[tuple[str, str]], *, council: str | None, limit: int
-                       ) -> tuple[int, list[WaitingClaim]]:
+    def claims_waiting(
+        self, components: Sequence[tuple[str, str]], *, council: str | None, limit: int
+    ) -> tuple[int, list[WaitingClaim]]:
         """Fee claims still claimed (not decided or rejected) of the (program, component) pairs given,
         oldest first: (how many, the first ``limit``), with their case and company."""
         if not components:
@@ -204,9 +275,22 @@ class BrowseRepo(ScopedRepo):
         joined = claims.join(cases, cases.c.id == claims.c.case_id)
         count = self._scoped(select(func.count()).select_from(joined).where(*where), None)
         total = int(self.conn.execute(count).scalar_one())
-        query = (select(claims.c.id.label("claim_id"), claims.c.component, claims.c.fee, claims.c.claimed_on,
-                        claims.c.session_seq, cases.c.id, cases.c.program, cases.c.council, cases.c.state,
-                        cases.c.coordinator, companies.c.name.label("company_name"))
-                 .select_from(joined.join(companies, companies.c.id == cases.c.company_id)).where(*where))
+        query = (
+            select(
+                claims.c.id.label("claim_id"),
+                claims.c.component,
+                claims.c.fee,
+                claims.c.claimed_on,
+                claims.c.session_seq,
+                cases.c.id,
+                cases.c.program,
+                cases.c.council,
+                cases.c.state,
+                cases.c.coordinator,
+                companies.c.name.label("company_name"),
+            )
+            .select_from(joined.join(companies, companies.c.id == cases.c.company_id))
+            .where(*where)
+        )
         query = self._scoped(query, None).order_by(claims.c.claimed_on, claims.c.id).limit(limit)
         return total, [WaitingClaim(**r) for r in self.conn.execute(query).mappings()]

@@ -27,17 +27,40 @@ from .repo import (
 )
 
 TABLES = {
-    "company": companies, "organisation": orgs, "app_user": users, "user_council": user_councils, "cases": cases,
+    "company": companies,
+    "organisation": orgs,
+    "app_user": users,
+    "user_council": user_councils,
+    "cases": cases,
     "case_counter": counters,
-    "case_lender": lenders, "case_support_org": support, "document": documents, "case_history": history,
-    "fee_claim": claims, "ledger_entry": ledger, "monitoring_session": sessions,
+    "case_lender": lenders,
+    "case_support_org": support,
+    "document": documents,
+    "case_history": history,
+    "fee_claim": claims,
+    "ledger_entry": ledger,
+    "monitoring_session": sessions,
 }
-ORDER = ("company", "organisation", "app_user", "user_council", "cases", "case_counter", "case_lender", "case_support_org",
-         "document", "case_history", "fee_claim", "ledger_entry", "monitoring_session")
+ORDER = (
+    "company",
+    "organisation",
+    "app_user",
+    "user_council",
+    "cases",
+    "case_counter",
+    "case_lender",
+    "case_support_org",
+    "document",
+    "case_history",
+    "fee_claim",
+    "ledger_entry",
+    "monitoring_session",
+)
 
 
-def _chain(rows: Sequence[dict[str, Any]], order: str, fields: Sequence[str],
-           last: dict[str, str]) -> list[dict[str, Any]]:
+def _chain(
+    rows: Sequence[dict[str, Any]], order: str, fields: Sequence[str], last: dict[str, str]
+) -> list[dict[str, Any]]:
     """Fill the tamper-evidence chain of rows that come without it (each case's rows in one batch);
     ``last`` receives each case's head."""
     out = []
@@ -52,7 +75,9 @@ def _chain(rows: Sequence[dict[str, Any]], order: str, fields: Sequence[str],
     return out
 
 
-def load(engine: Engine, batches: Iterable[dict[str, Sequence[dict[str, Any]]]], chunk: int = 10_000) -> dict[str, int]:
+def load(
+    engine: Engine, batches: Iterable[dict[str, Sequence[dict[str, Any]]]], chunk: int = 10_000
+) -> dict[str, int]:
     """Insert each batch ({table name: rows}) in dependency order; returns the row count per table."""
     counts = dict.fromkeys(ORDER, 0)
     with engine.connect() as conn:
@@ -69,12 +94,15 @@ def load(engine: Engine, batches: Iterable[dict[str, Sequence[dict[str, Any]]]],
                     elif name == "ledger_entry" and rows:
                         rows = _chain(rows, "claim_id", chain.LEDGER_FIELDS, heads)
                     for i in range(0, len(rows), chunk):
-                        conn.execute(insert(TABLES[name]), list(rows[i:i + chunk]))
+                        conn.execute(insert(TABLES[name]), list(rows[i : i + chunk]))
                     if heads:
                         column = "history_head" if name == "case_history" else "ledger_head"
-                        conn.execute(update(cases).where(cases.c.id == bindparam("case_key"))
-                                     .values({column: bindparam("head")}),
-                                     [{"case_key": k, "head": v} for k, v in heads.items()])
+                        conn.execute(
+                            update(cases)
+                            .where(cases.c.id == bindparam("case_key"))
+                            .values({column: bindparam("head")}),
+                            [{"case_key": k, "head": v} for k, v in heads.items()],
+                        )
                     counts[name] += len(rows)
     reset_sequences(engine)
     return counts
@@ -91,6 +119,9 @@ def reset_sequences(engine: Engine) -> None:
             column = table.c.get("id")
             if column is None or not column.primary_key or not isinstance(column.type, Integer):
                 continue
-            conn.execute(text(
-                f"SELECT setval(pg_get_serial_sequence(:t, 'id'), COALESCE(MAX(id), 0) + 1, false) "
-                f'FROM "{table.name}"').bindparams(t=table.name))
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence(:t, 'id'), COALESCE(MAX(id), 0) + 1, false) "
+                    f'FROM "{table.name}"'
+                ).bindparams(t=table.name)
+            )

@@ -14,7 +14,14 @@ def case_records(repo: Repo, case: Mapping[str, Any]) -> CaseRecords:
     """``case`` (a row ``repo`` read) with the rows hanging from it, read through ``repo``."""
     cid = case["id"]
     return CaseRecords(
-        case=case, company=repo.company(case["company_id"]) or {}, support_orgs=repo.case_support_orgs(cid),
-        lenders=repo.case_lenders(cid), agreements=repo.case_agreements(cid), estimates=repo.case_estimates(cid),
-        documents=repo.case_documents(cid), sessions=repo.case_sessions(cid), claims=repo.case_claims(cid),
-        ledger=repo.case_ledger(cid))
+        case=case,
+        company=repo.company(case["company_id"]) or {},
+        support_orgs=repo.case_support_orgs(cid),
+        lenders=repo.case_lenders(cid),
+        agreements=repo.case_agreements(cid),
+        estimates=repo.case_estimates(cid),
+        documents=repo.case_documents(cid),
+        sessions=repo.case_sessions(cid),
+        claims=repo.case_claims(cid),
+        ledger=repo.case_ledger(cid),
+    )

@@ -57,7 +57,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
-        dbapi_conn.create_function("casetrack_fold", 1, fold, deterministic=True)  # PostgreSQL: migration 0016
+        dbapi_conn.create_function(
+            "casetrack_fold", 1, fold, deterministic=True
+        )  # PostgreSQL: migration 0016
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # type: ignore[no-untyped-def]
@@ -86,20 +88,28 @@ def get_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
-        raise DatabaseUnavailable(f"cannot open database: {redact(url)!r} is not a database URL or path",
-                                  ja=[f"データベースを開けません：{redact(url)!r} はデータベースの URL でもパスでもありません。"]) from None
+        raise DatabaseUnavailable(
+            f"cannot open database: {redact(url)!r} is not a database URL or path",
+            ja=[f"データベースを開けません：{redact(url)!r} はデータベースの URL でもパスでもありません。"],
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not Path(database).parent.is_dir():
-            raise DatabaseUnavailable(f"cannot open database {redact(url)}: folder {Path(database).parent} does not exist",
-                                      ja=[f"データベース {redact(url)} を開けません：フォルダ {Path(database).parent} がありません。"])
+            raise DatabaseUnavailable(
+                f"cannot open database {redact(url)}: folder {Path(database).parent} does not exist",
+                ja=[
+                    f"データベース {redact(url)} を開けません：フォルダ {Path(database).parent} がありません。"
+                ],
+            )
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _sqlite_pragmas(engine)
     elif parsed.get_backend_name() == "postgresql":
         engine = create_engine(url, pool_pre_ping=False, connect_args={"connect_timeout": 5})
     else:
-        raise DatabaseUnavailable(f"cannot open database {redact(url)}: only SQLite and PostgreSQL are supported",
-                                  ja=[f"データベース {redact(url)} を開けません：使えるのは SQLite と PostgreSQL だけです。"])
+        raise DatabaseUnavailable(
+            f"cannot open database {redact(url)}: only SQLite and PostgreSQL are supported",
+            ja=[f"データベース {redact(url)} を開けません：使えるのは SQLite と PostgreSQL だけです。"],
+        )
     _engines[url] = engine
     return engine
 
@@ -112,8 +122,10 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
     try:
         conn = engine.connect()
     except OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot open database {redact(str(engine.url))}: {_first_line(exc)}",
-                                  ja=[f"データベース {redact(str(engine.url))} を開けません：{_first_line(exc)}"]) from None
+        raise DatabaseUnavailable(
+            f"cannot open database {redact(str(engine.url))}: {_first_line(exc)}",
+            ja=[f"データベース {redact(str(engine.url))} を開けません：{_first_line(exc)}"],
+        ) from None
     try:
         if write:
             conn = conn.execution_options(casetrack_write=True)
@@ -141,14 +153,23 @@ def schema_revision(conn: Connection) -> str | None:
 def translate_error(exc: BaseException) -> CasetrackError:
     """A database error the services did not foresee, as one readable error (CLI.md exit codes)."""
     if isinstance(exc, IntegrityError):
-        return Conflict("the database refused the change because of a concurrent one; nothing written — retry",
-                        ja=["同時に行われた別の変更のため、データベースが変更を受け付けませんでした。何も書き込んでいません。やり直してください。"])
+        return Conflict(
+            "the database refused the change because of a concurrent one; nothing written — retry",
+            ja=[
+                "同時に行われた別の変更のため、データベースが変更を受け付けませんでした。何も書き込んでいません。やり直してください。"
+            ],
+        )
     if isinstance(exc, OperationalError):
-        return DatabaseUnavailable(f"database error: {_first_line(exc)}",
-                                   ja=[f"データベースのエラー：{_first_line(exc)}"])
-    return InternalError(f"internal error: database error: {type(exc).__name__}: {_first_line(exc)} "
-                         "(run with --debug for the traceback)",
-                         ja=[f"内部エラー（データベース）：{type(exc).__name__}: {_first_line(exc)}（--debug で詳細を表示します）"])
+        return DatabaseUnavailable(
+            f"database error: {_first_line(exc)}", ja=[f"データベースのエラー：{_first_line(exc)}"]
+        )
+    return InternalError(
+        f"internal error: database error: {type(exc).__name__}: {_first_line(exc)} "
+        "(run with --debug for the traceback)",
+        ja=[
+            f"内部エラー（データベース）：{type(exc).__name__}: {_first_line(exc)}（--debug で詳細を表示します）"
+        ],
+    )
 
 
 def refresh_statistics(engine: Engine) -> None:
@@ -171,8 +192,10 @@ def set_council_scope(conn: Connection, scope: frozenset[str] | None) -> None:
     """PostgreSQL: tell row-level security (migration 0008) which councils this transaction may see;
     '*' for every council. Transaction-local, so a pooled connection carries nothing over."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT set_config('casetrack.councils', :c, true)"),
-                     {"c": "*" if scope is None else ",".join(sorted(scope))})
+        conn.execute(
+            text("SELECT set_config('casetrack.councils', :c, true)"),
+            {"c": "*" if scope is None else ",".join(sorted(scope))},
+        )
 
 
 def set_acting_user(conn: Connection, user: str) -> None:
@@ -203,7 +226,9 @@ def setup_role(engine: Engine, name: str) -> tuple[bool, str | None, bool]:
         try:
             with conn.begin_nested():
                 anyone = anyone or conn.execute(text("SELECT 1 FROM app_user LIMIT 1")).first() is not None
-                me = conn.execute(text("SELECT role, active FROM app_user WHERE name = :n"), {"n": name}).first()
+                me = conn.execute(
+                    text("SELECT role, active FROM app_user WHERE name = :n"), {"n": name}
+                ).first()
         except (OperationalError, ProgrammingError):
             return False, None, False
     return anyone, (me[0] if me else None), bool(me[1]) if me else False
@@ -217,25 +242,41 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
     read and write the data, but only read and append the history, the ledger and the access log, and
     never alter a table or a trigger. Row-level security then applies to it (migration 0008)."""
     if engine.dialect.name != "postgresql":
-        raise BadInput("--app-role applies to PostgreSQL only (SQLite has no roles)",
-                       ja=["--app-role は PostgreSQL だけで使えます（SQLite にはロールがありません）。"])
+        raise BadInput(
+            "--app-role applies to PostgreSQL only (SQLite has no roles)",
+            ja=["--app-role は PostgreSQL だけで使えます（SQLite にはロールがありません）。"],
+        )
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
-        raise BadInput(f"role name {role!r}: lower-case letters, digits and '_' only",
-                       ja=[f"ロール名「{role}」には英小文字、数字、_ だけが使えます。"])
+        raise BadInput(
+            f"role name {role!r}: lower-case letters, digits and '_' only",
+            ja=[f"ロール名「{role}」には英小文字、数字、_ だけが使えます。"],
+        )
     with engine.begin() as conn:
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
             raise NotFound("database role", role)
         schema: str = conn.execute(text("SELECT current_schema()")).scalar_one()
-        owners: set[str] = set(conn.execute(text("SELECT tableowner FROM pg_tables WHERE schemaname = :s"),
-                                            {"s": schema}).scalars())
+        owners: set[str] = set(
+            conn.execute(
+                text("SELECT tableowner FROM pg_tables WHERE schemaname = :s"), {"s": schema}
+            ).scalars()
+        )
         if role in owners:
-            raise BadInput(f"role {role} owns the tables: row-level security does not hold for an owner; "
-                           "grant to a role that does not own them",
-                           ja=[f"ロール {role} はテーブルの所有者のため、行単位のセキュリティが効きません。所有者でないロールを指定してください。"])
-        tables: list[str] = list(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"),
-                                              {"s": schema}).scalars())
-        statements = [f'GRANT USAGE ON SCHEMA "{schema}" TO {role}',
-                      f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {role}']
+            raise BadInput(
+                f"role {role} owns the tables: row-level security does not hold for an owner; "
+                "grant to a role that does not own them",
+                ja=[
+                    f"ロール {role} はテーブルの所有者のため、行単位のセキュリティが効きません。所有者でないロールを指定してください。"
+                ],
+            )
+        tables: list[str] = list(
+            conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}
+            ).scalars()
+        )
+        statements = [
+            f'GRANT USAGE ON SCHEMA "{schema}" TO {role}',
+            f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {role}',
+        ]
         for table in tables:
             if table == "alembic_version":
                 privileges = "SELECT"
@@ -245,9 +286,15 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
                 privileges = "SELECT, INSERT, UPDATE, DELETE"
             statements.append(f'GRANT {privileges} ON "{schema}"."{table}" TO {role}')
         # the functions row-level security calls as the owner (migration 0018)
-        functions: list[str] = list(conn.execute(text(
-            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = :s AND p.prosecdef AND p.proname LIKE 'casetrack\\_%'"), {"s": schema}).scalars())
+        functions: list[str] = list(
+            conn.execute(
+                text(
+                    "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    "WHERE n.nspname = :s AND p.prosecdef AND p.proname LIKE 'casetrack\\_%'"
+                ),
+                {"s": schema},
+            ).scalars()
+        )
         statements += [f"GRANT EXECUTE ON FUNCTION {f} TO {role}" for f in sorted(functions)]
         for statement in statements:
             conn.execute(text(statement))

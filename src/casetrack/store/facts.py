@@ -19,66 +19,115 @@ documents, estimates, claims = schema.document, schema.case_estimate, schema.fee
 sessions, history, cases = schema.monitoring_session, schema.case_history, schema.cases
 
 
-def load_facts(conn: Connection, rows: Sequence[dict[str, Any]], with_prior: set[str],
-               prior_of: Callable[[dict[str, Any]], Iterable[str]], scope: frozenset[str] | None
-               ) -> dict[str, CaseFacts]:
+def load_facts(
+    conn: Connection,
+    rows: Sequence[dict[str, Any]],
+    with_prior: set[str],
+    prior_of: Callable[[dict[str, Any]], Iterable[str]],
+    scope: frozenset[str] | None,
+) -> dict[str, CaseFacts]:
     """The snapshot the guards read, for the cases ``rows`` (case rows), by case id: a query per table for
     each ``CHUNK`` cases, never a query per case. The company's earlier cases (``prior_of``) only for the
     ids in ``with_prior``. Of a case outside ``scope`` (councils; None: every council) nothing is read
     but the row given."""
     out: dict[str, CaseFacts] = {}
     for start in range(0, len(rows), CHUNK):
-        part_rows = rows[start:start + CHUNK]
+        part_rows = rows[start : start + CHUNK]
         part = [r["id"] for r in part_rows]
         if scope is not None:
-            part = list(conn.execute(select(cases.c.id).where(cases.c.id.in_(part),
-                                                              cases.c.council.in_(sorted(scope)))).scalars())
+            part = list(
+                conn.execute(
+                    select(cases.c.id).where(cases.c.id.in_(part), cases.c.council.in_(sorted(scope)))
+                ).scalars()
+            )
         lend: dict[str, list[LenderFact]] = {}
-        for case_id, org_id, name, main, guaranteed in tuples(conn.execute(
+        for case_id, org_id, name, main, guaranteed in tuples(
+            conn.execute(
                 select(lenders.c.case_id, lenders.c.org_id, orgs.c.name, lenders.c.main, lenders.c.guaranteed)
-                .join(orgs, orgs.c.id == lenders.c.org_id).where(lenders.c.case_id.in_(part))
-                .order_by(lenders.c.case_id, lenders.c.position))):
+                .join(orgs, orgs.c.id == lenders.c.org_id)
+                .where(lenders.c.case_id.in_(part))
+                .order_by(lenders.c.case_id, lenders.c.position)
+            )
+        ):
             lend.setdefault(case_id, []).append(LenderFact(org_id, name, main, guaranteed))
         sup: dict[str, list[SupportOrgFact]] = {}
-        for case_id, org_id, name, lead, certified in tuples(conn.execute(
+        for case_id, org_id, name, lead, certified in tuples(
+            conn.execute(
                 select(support.c.case_id, support.c.org_id, orgs.c.name, support.c.lead, orgs.c.certified)
-                .join(orgs, orgs.c.id == support.c.org_id).where(support.c.case_id.in_(part))
-                .order_by(support.c.case_id, support.c.position))):
+                .join(orgs, orgs.c.id == support.c.org_id)
+                .where(support.c.case_id.in_(part))
+                .order_by(support.c.case_id, support.c.position)
+            )
+        ):
             sup.setdefault(case_id, []).append(SupportOrgFact(org_id, name, lead, certified))
         docs: dict[str, list[DocumentFact]] = {}
-        for case_id, kind, on, lender_id in tuples(conn.execute(
+        for case_id, kind, on, lender_id in tuples(
+            conn.execute(
                 select(documents.c.case_id, documents.c.kind, documents.c.on, documents.c.lender_id)
-                .where(documents.c.case_id.in_(part)).order_by(documents.c.case_id, documents.c.id))):
+                .where(documents.c.case_id.in_(part))
+                .order_by(documents.c.case_id, documents.c.id)
+            )
+        ):
             docs.setdefault(case_id, []).append(DocumentFact(kind, on, lender_id))
         est: dict[str, dict[str, int]] = {}
-        for case_id, component, amount in tuples(conn.execute(
-                select(estimates.c.case_id, estimates.c.component, estimates.c.amount)
-                .where(estimates.c.case_id.in_(part)))):
+        for case_id, component, amount in tuples(
+            conn.execute(
+                select(estimates.c.case_id, estimates.c.component, estimates.c.amount).where(
+                    estimates.c.case_id.in_(part)
+                )
+            )
+        ):
             est.setdefault(case_id, {})[component] = amount
         cl: dict[str, list[ClaimFact]] = {}
-        for case_id, claim_id, component, fee, status in tuples(conn.execute(
+        for case_id, claim_id, component, fee, status in tuples(
+            conn.execute(
                 select(claims.c.case_id, claims.c.id, claims.c.component, claims.c.fee, claims.c.status)
-                .where(claims.c.case_id.in_(part)).order_by(claims.c.case_id, claims.c.id))):
+                .where(claims.c.case_id.in_(part))
+                .order_by(claims.c.case_id, claims.c.id)
+            )
+        ):
             cl.setdefault(case_id, []).append(ClaimFact(claim_id, component, fee, status))
         ses: dict[str, list[SessionFact]] = {}
-        for case_id, seq, kind, due_on, status in tuples(conn.execute(
-                select(sessions.c.case_id, sessions.c.seq, sessions.c.kind, sessions.c.due_on, sessions.c.status)
-                .where(sessions.c.case_id.in_(part)).order_by(sessions.c.case_id, sessions.c.seq))):
+        for case_id, seq, kind, due_on, status in tuples(
+            conn.execute(
+                select(
+                    sessions.c.case_id, sessions.c.seq, sessions.c.kind, sessions.c.due_on, sessions.c.status
+                )
+                .where(sessions.c.case_id.in_(part))
+                .order_by(sessions.c.case_id, sessions.c.seq)
+            )
+        ):
             ses.setdefault(case_id, []).append(SessionFact(seq, kind, due_on, status))
-        approved: set[str] = set(conn.execute(
-            select(history.c.case_id).where(history.c.case_id.in_(part), history.c.event == "approve_reuse")
-            .group_by(history.c.case_id)).scalars())
+        approved: set[str] = set(
+            conn.execute(
+                select(history.c.case_id)
+                .where(history.c.case_id.in_(part), history.c.event == "approve_reuse")
+                .group_by(history.c.case_id)
+            ).scalars()
+        )
         for case in part_rows:
             cid = case["id"]
             out[cid] = CaseFacts(
-                id=cid, program=case["program"], track=case["track"], state=case["state"],
-                opened_on=case["opened_on"], state_since=case["state_since"], rule_set=case["rule_set"],
-                accepted_on=case["accepted_on"], plan_date=case["plan_date"],
-                validity_until=case["validity_until"], window_months=case["window_months"],
-                reuse_reason=case["reuse_reason"], reuse_ground=case.get("reuse_ground"),
-                reuse_approved=cid in approved, lenders=tuple(lend.get(cid, ())),
-                support_orgs=tuple(sup.get(cid, ())), documents=tuple(docs.get(cid, ())),
-                estimates=est.get(cid, {}), claims=tuple(cl.get(cid, ())), sessions=tuple(ses.get(cid, ())),
-                prior_cases=tuple(prior_of(case)) if cid in with_prior and cid in part else ())
+                id=cid,
+                program=case["program"],
+                track=case["track"],
+                state=case["state"],
+                opened_on=case["opened_on"],
+                state_since=case["state_since"],
+                rule_set=case["rule_set"],
+                accepted_on=case["accepted_on"],
+                plan_date=case["plan_date"],
+                validity_until=case["validity_until"],
+                window_months=case["window_months"],
+                reuse_reason=case["reuse_reason"],
+                reuse_ground=case.get("reuse_ground"),
+                reuse_approved=cid in approved,
+                lenders=tuple(lend.get(cid, ())),
+                support_orgs=tuple(sup.get(cid, ())),
+                documents=tuple(docs.get(cid, ())),
+                estimates=est.get(cid, {}),
+                claims=tuple(cl.get(cid, ())),
+                sessions=tuple(ses.get(cid, ())),
+                prior_cases=tuple(prior_of(case)) if cid in with_prior and cid in part else (),
+            )
     return out
-

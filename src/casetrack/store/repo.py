@@ -115,8 +115,14 @@ class Repo(ScopedRepo):
     def companies_without_number(self, prefecture: str | None) -> list[dict[str, Any]]:
         """Companies registered without a 法人番号 in ``prefecture`` (None: without one), by id, whichever
         council's (the caller names only the visible ones)."""
-        where = (companies.c.prefecture == prefecture) if prefecture is not None else companies.c.prefecture.is_(None)
-        query = select(companies).where(companies.c.corporate_number.is_(None), where).order_by(companies.c.id)
+        where = (
+            (companies.c.prefecture == prefecture)
+            if prefecture is not None
+            else companies.c.prefecture.is_(None)
+        )
+        query = (
+            select(companies).where(companies.c.corporate_number.is_(None), where).order_by(companies.c.id)
+        )
         with self._every_council():
             return [dict(r) for r in self.conn.execute(query).mappings()]
 
@@ -126,7 +132,9 @@ class Repo(ScopedRepo):
         A company whose cases are all another council's is not listed: that a company consulted a
         council is confidential (it signals financial trouble)."""
         with self._every_council():  # the scope is applied explicitly below, on both backends
-            rows = self.conn.execute(self._company_scope(select(companies)).order_by(companies.c.id)).mappings()
+            rows = self.conn.execute(
+                self._company_scope(select(companies)).order_by(companies.c.id)
+            ).mappings()
             return [dict(r) for r in rows]
 
     def company_visible(self, company_id: int) -> bool:
@@ -143,7 +151,9 @@ class Repo(ScopedRepo):
         return query.where(or_(companies.c.id.in_(theirs), companies.c.id.not_in(select(cases.c.company_id))))
 
     def update_company(self, company_id: int, values: dict[str, Any]) -> None:
-        self.conn.execute(update(companies).where(companies.c.id == company_id).values(**with_folded_name(values)))
+        self.conn.execute(
+            update(companies).where(companies.c.id == company_id).values(**with_folded_name(values))
+        )
 
     def org(self, org_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(select(orgs).where(orgs.c.id == org_id)).mappings().first()
@@ -153,12 +163,18 @@ class Repo(ScopedRepo):
         self.conn.execute(update(orgs).where(orgs.c.id == org_id).values(**with_folded_name(values)))
 
     def org_is_lender(self, org_id: int) -> bool:
-        return self.conn.execute(select(lenders.c.case_id).where(lenders.c.org_id == org_id).limit(1)).first() is not None
+        return (
+            self.conn.execute(select(lenders.c.case_id).where(lenders.c.org_id == org_id).limit(1)).first()
+            is not None
+        )
 
     def cases_led_by(self, org_id: int) -> list[str]:
         """Ids of the cases (in scope) whose lead support org is ``org_id``: where its reminders go."""
-        query = self._case_scope(select(cases.c.id).join(support, support.c.case_id == cases.c.id)
-                                 .where(support.c.org_id == org_id, support.c.lead.is_(True)))
+        query = self._case_scope(
+            select(cases.c.id)
+            .join(support, support.c.case_id == cases.c.id)
+            .where(support.c.org_id == org_id, support.c.lead.is_(True))
+        )
         return list(self.conn.execute(query).scalars())
 
     def cases_of_company(self, company_id: int) -> list[dict[str, Any]]:
@@ -170,13 +186,21 @@ class Repo(ScopedRepo):
         record its hash on the record (``change_head``)."""
         t = master_changes
         key = (t.c.entity == values["entity"], t.c.entity_id == values["entity_id"])
-        last = self.conn.execute(select(t.c.seq, t.c.hash).where(*key).order_by(t.c.seq.desc()).limit(1)).first()
-        row = {**values, "seq": (last.seq + 1) if last else 1, "prev_hash": (last.hash if last else chain.GENESIS)}
+        last = self.conn.execute(
+            select(t.c.seq, t.c.hash).where(*key).order_by(t.c.seq.desc()).limit(1)
+        ).first()
+        row = {
+            **values,
+            "seq": (last.seq + 1) if last else 1,
+            "prev_hash": (last.hash if last else chain.GENESIS),
+        }
         row["hash"] = chain.link(row["prev_hash"], row, chain.MASTER_FIELDS)
         self.conn.execute(insert(t).values(**row))
         if values["entity"] in ("company", "organisation"):  # a user's chain has no head on the record
             target = companies if values["entity"] == "company" else orgs
-            self.conn.execute(update(target).where(target.c.id == values["entity_id"]).values(change_head=row["hash"]))
+            self.conn.execute(
+                update(target).where(target.c.id == values["entity_id"]).values(change_head=row["hash"])
+            )
         return row
 
     def master_history(self, entity: str, entity_id: int) -> list[dict[str, Any]]:
@@ -204,7 +228,10 @@ class Repo(ScopedRepo):
 
     def insert_user(self, values: dict[str, Any], more_councils: Iterable[str] = ()) -> int:
         user_id = self._insert_id(insert(users).values(**values))
-        extra = [{"user_name": values["name"], "council": c} for c in sorted(set(more_councils) - {values["council"]})]
+        extra = [
+            {"user_name": values["name"], "council": c}
+            for c in sorted(set(more_councils) - {values["council"]})
+        ]
         if extra:
             self.conn.execute(insert(user_councils), extra)
         return user_id
@@ -219,8 +246,9 @@ class Repo(ScopedRepo):
     def councils_of(self, name: str) -> set[str]:
         """Every council ``name`` acts for: their own and any further ones."""
         own = self.conn.execute(select(users.c.council).where(users.c.name == name)).scalar()
-        more: Iterable[str] = self.conn.execute(select(user_councils.c.council)
-                                                .where(user_councils.c.user_name == name)).scalars()
+        more: Iterable[str] = self.conn.execute(
+            select(user_councils.c.council).where(user_councils.c.user_name == name)
+        ).scalars()
         return ({own} if own else set()) | set(more)
 
     def user(self, name: str) -> dict[str, Any] | None:
@@ -230,16 +258,26 @@ class Repo(ScopedRepo):
     def list_users(self) -> list[dict[str, Any]]:
         query = self._user_scope(select(users).order_by(users.c.name))
         more: dict[str, list[str]] = {}
-        for name, council in tuples(self.conn.execute(select(user_councils).order_by(user_councils.c.council))):
+        for name, council in tuples(
+            self.conn.execute(select(user_councils).order_by(user_councils.c.council))
+        ):
             more.setdefault(name, []).append(council)
-        return [{**dict(r), "more_councils": more.get(r["name"], [])} for r in self.conn.execute(query).mappings()]
+        return [
+            {**dict(r), "more_councils": more.get(r["name"], [])} for r in self.conn.execute(query).mappings()
+        ]
 
     def _user_scope(self, query: Select[Any]) -> Select[Any]:
         """Only the staff of the councils in scope: their own council or one they act for."""
         if self.scope is None:
             return query
-        return query.where(or_(users.c.council.in_(sorted(self.scope)), users.c.name.in_(
-            select(user_councils.c.user_name).where(user_councils.c.council.in_(sorted(self.scope))))))
+        return query.where(
+            or_(
+                users.c.council.in_(sorted(self.scope)),
+                users.c.name.in_(
+                    select(user_councils.c.user_name).where(user_councils.c.council.in_(sorted(self.scope)))
+                ),
+            )
+        )
 
     def update_user(self, name: str, values: dict[str, Any]) -> None:
         self.conn.execute(update(users).where(users.c.name == name).values(**values))
@@ -260,8 +298,9 @@ class Repo(ScopedRepo):
     def log_access(self, values: dict[str, Any]) -> None:
         self.conn.execute(insert(access_log).values(**values))
 
-    def access_entries(self, user: str | None, since: dt.datetime | None, limit: int | None
-                       ) -> list[dict[str, Any]]:
+    def access_entries(
+        self, user: str | None, since: dt.datetime | None, limit: int | None
+    ) -> list[dict[str, Any]]:
         query = select(access_log).order_by(access_log.c.id.desc())
         if user:
             query = query.where(access_log.c.user == user)
@@ -286,7 +325,9 @@ class Repo(ScopedRepo):
         key = and_(counters.c.council == council, counters.c.fiscal_year == fiscal_year)
         self.conn.execute(update(counters).where(key, counters.c.last < at_least).values(last=at_least))
         if self.conn.execute(select(counters.c.last).where(key)).first() is None:
-            self.conn.execute(insert(counters).values(council=council, fiscal_year=fiscal_year, last=at_least))
+            self.conn.execute(
+                insert(counters).values(council=council, fiscal_year=fiscal_year, last=at_least)
+            )
 
     def insert_case(self, values: dict[str, Any]) -> None:
         self.conn.execute(insert(cases).values(**values))
@@ -296,32 +337,50 @@ class Repo(ScopedRepo):
         row = self.conn.execute(query).mappings().first()
         return dict(row) if row else None
 
-    def list_cases(self, *, council: str | None = None, program: str | None = None, state: str | None = None,
-                   coordinator: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
+    def list_cases(
+        self,
+        *,
+        council: str | None = None,
+        program: str | None = None,
+        state: str | None = None,
+        coordinator: str | None = None,
+        q: str | None = None,
+    ) -> list[dict[str, Any]]:
         """``q``: a 法人番号 (13 digits, full-width, spaces or dashes allowed) or a part of the company's
         name, folded as the web's case list folds it (domain.text.fold)."""
         query = select(cases, companies.c.name.label("company_name")).join(
-            companies, companies.c.id == cases.c.company_id)
+            companies, companies.c.id == cases.c.company_id
+        )
         if q is not None and q.strip():
             from .browse import CaseQuery, case_conditions
 
             folded = fold(q) or ""
             digits = re.sub(r"[\s\-]", "", folded)
             number = digits if re.fullmatch(r"\d{13}", digits) else None
-            query = query.where(*case_conditions(CaseQuery(corporate_number=number,
-                                                           name_contains=None if number else q.strip())))
-        for column, value in ((cases.c.council, council), (cases.c.program, program), (cases.c.state, state),
-                              (cases.c.coordinator, coordinator)):
+            query = query.where(
+                *case_conditions(
+                    CaseQuery(corporate_number=number, name_contains=None if number else q.strip())
+                )
+            )
+        for column, value in (
+            (cases.c.council, council),
+            (cases.c.program, program),
+            (cases.c.state, state),
+            (cases.c.coordinator, coordinator),
+        ):
             if value is not None:
                 query = query.where(column == value)
         query = self._case_scope(query).order_by(cases.c.id)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def open_cases_of(self, coordinator: str, open_states: Mapping[str, Sequence[str]],
-                      council: str | None = None) -> list[dict[str, Any]]:
+    def open_cases_of(
+        self, coordinator: str, open_states: Mapping[str, Sequence[str]], council: str | None = None
+    ) -> list[dict[str, Any]]:
         """Cases of ``coordinator`` in an open state of their program (``open_states``: program → states),
         in id order, locked for the caller's transaction where the database can (PostgreSQL)."""
-        program_open = or_(*(and_(cases.c.program == p, cases.c.state.in_(list(s))) for p, s in open_states.items()))
+        program_open = or_(
+            *(and_(cases.c.program == p, cases.c.state.in_(list(s))) for p, s in open_states.items())
+        )
         query = select(cases).where(cases.c.coordinator == coordinator, program_open)
         if council is not None:
             query = query.where(cases.c.council == council)
@@ -339,32 +398,45 @@ class Repo(ScopedRepo):
         )
         return result.rowcount == 1
 
-    def insert_links(self, case_id: str, lender_rows: Sequence[dict[str, Any]],
-                     support_rows: Sequence[dict[str, Any]], estimate_rows: dict[str, int]) -> None:
+    def insert_links(
+        self,
+        case_id: str,
+        lender_rows: Sequence[dict[str, Any]],
+        support_rows: Sequence[dict[str, Any]],
+        estimate_rows: dict[str, int],
+    ) -> None:
         if lender_rows:
             self.conn.execute(insert(lenders), [{"case_id": case_id, **r} for r in lender_rows])
         if support_rows:
             self.conn.execute(insert(support), [{"case_id": case_id, **r} for r in support_rows])
         if estimate_rows:
-            self.conn.execute(insert(estimates), [
-                {"case_id": case_id, "component": c, "amount": a} for c, a in estimate_rows.items()])
+            self.conn.execute(
+                insert(estimates),
+                [{"case_id": case_id, "component": c, "amount": a} for c, a in estimate_rows.items()],
+            )
 
     def case_lenders(self, case_id: str) -> list[dict[str, Any]]:
-        query = (select(lenders, orgs.c.name, orgs.c.email).join(orgs, orgs.c.id == lenders.c.org_id)
-                 .where(lenders.c.case_id == case_id, *self._in_scope(lenders.c.case_id))
-                 .order_by(lenders.c.position))
+        query = (
+            select(lenders, orgs.c.name, orgs.c.email)
+            .join(orgs, orgs.c.id == lenders.c.org_id)
+            .where(lenders.c.case_id == case_id, *self._in_scope(lenders.c.case_id))
+            .order_by(lenders.c.position)
+        )
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def case_support_orgs(self, case_id: str) -> list[dict[str, Any]]:
-        query = (select(support, orgs.c.name, orgs.c.certified, orgs.c.email, orgs.c.kind)
-                 .join(orgs, orgs.c.id == support.c.org_id)
-                 .where(support.c.case_id == case_id, *self._in_scope(support.c.case_id))
-                 .order_by(support.c.position))
+        query = (
+            select(support, orgs.c.name, orgs.c.certified, orgs.c.email, orgs.c.kind)
+            .join(orgs, orgs.c.id == support.c.org_id)
+            .where(support.c.case_id == case_id, *self._in_scope(support.c.case_id))
+            .order_by(support.c.position)
+        )
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def case_estimates(self, case_id: str) -> dict[str, int]:
-        query = (select(estimates.c.component, estimates.c.amount)
-                 .where(estimates.c.case_id == case_id, *self._in_scope(estimates.c.case_id)))
+        query = select(estimates.c.component, estimates.c.amount).where(
+            estimates.c.case_id == case_id, *self._in_scope(estimates.c.case_id)
+        )
         rows = tuples(self.conn.execute(query))
         return {c: a for c, a in rows}
 
@@ -375,12 +447,16 @@ class Repo(ScopedRepo):
 
     def case_agreements(self, case_id: str) -> list[dict[str, Any]]:
         """The case's recorded financial support, in the order of its lenders, with the lender's name."""
-        query = (select(agreements, orgs.c.name, lenders.c.position)
-                 .join(orgs, orgs.c.id == agreements.c.lender_id)
-                 .outerjoin(lenders, and_(lenders.c.case_id == agreements.c.case_id,
-                                          lenders.c.org_id == agreements.c.lender_id))
-                 .where(agreements.c.case_id == case_id, *self._in_scope(agreements.c.case_id))
-                 .order_by(lenders.c.position, agreements.c.lender_id, agreements.c.kind))
+        query = (
+            select(agreements, orgs.c.name, lenders.c.position)
+            .join(orgs, orgs.c.id == agreements.c.lender_id)
+            .outerjoin(
+                lenders,
+                and_(lenders.c.case_id == agreements.c.case_id, lenders.c.org_id == agreements.c.lender_id),
+            )
+            .where(agreements.c.case_id == case_id, *self._in_scope(agreements.c.case_id))
+            .order_by(lenders.c.position, agreements.c.lender_id, agreements.c.kind)
+        )
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_document(self, values: dict[str, Any]) -> int:
@@ -392,30 +468,49 @@ class Repo(ScopedRepo):
     def document(self, case_id: str, document_id: int) -> dict[str, Any] | None:
         """One document of a case (the case already read through the scope), with whether its bytes are
         stored."""
-        stored = select(document_files.c.document_id).where(document_files.c.document_id == documents.c.id).exists()
-        query = (select(documents, stored.label("stored"))
-                 .where(documents.c.case_id == case_id, documents.c.id == document_id,
-                        *self._in_scope(documents.c.case_id)))
+        stored = (
+            select(document_files.c.document_id)
+            .where(document_files.c.document_id == documents.c.id)
+            .exists()
+        )
+        query = select(documents, stored.label("stored")).where(
+            documents.c.case_id == case_id,
+            documents.c.id == document_id,
+            *self._in_scope(documents.c.case_id),
+        )
         row = self.conn.execute(query).mappings().first()
         return dict(row) if row else None
 
     def document_file(self, document_id: int) -> bytes | None:
-        query = (select(document_files.c.data).join(documents, documents.c.id == document_files.c.document_id)
-                 .where(document_files.c.document_id == document_id, *self._in_scope(documents.c.case_id)))
+        query = (
+            select(document_files.c.data)
+            .join(documents, documents.c.id == document_files.c.document_id)
+            .where(document_files.c.document_id == document_id, *self._in_scope(documents.c.case_id))
+        )
         return self.conn.execute(query).scalar_one_or_none()
 
     def case_documents(self, case_id: str) -> list[dict[str, Any]]:
         """The case's documents with whether each has its file stored (the bytes are not read)."""
-        stored = select(document_files.c.document_id).where(document_files.c.document_id == documents.c.id).exists()
-        query = (select(documents, stored.label("stored"))
-                 .where(documents.c.case_id == case_id, *self._in_scope(documents.c.case_id))
-                 .order_by(documents.c.id))
+        stored = (
+            select(document_files.c.document_id)
+            .where(document_files.c.document_id == documents.c.id)
+            .exists()
+        )
+        query = (
+            select(documents, stored.label("stored"))
+            .where(documents.c.case_id == case_id, *self._in_scope(documents.c.case_id))
+            .order_by(documents.c.id)
+        )
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def insert_history(self, values: dict[str, Any]) -> dict[str, Any]:
         """Append a history row, chained to the case's previous one."""
-        last = self.conn.execute(select(history.c.seq, history.c.hash).where(history.c.case_id == values["case_id"])
-                                 .order_by(history.c.seq.desc()).limit(1)).first()
+        last = self.conn.execute(
+            select(history.c.seq, history.c.hash)
+            .where(history.c.case_id == values["case_id"])
+            .order_by(history.c.seq.desc())
+            .limit(1)
+        ).first()
         row = {**values, "seq": (last.seq if last else 0) + 1}
         row["prev_hash"] = last.hash if last else chain.GENESIS
         row["hash"] = chain.link(row["prev_hash"], row, chain.HISTORY_FIELDS)
@@ -424,49 +519,68 @@ class Repo(ScopedRepo):
         return row
 
     def case_history(self, case_id: str) -> list[dict[str, Any]]:
-        query = (select(history).where(history.c.case_id == case_id, *self._in_scope(history.c.case_id))
-                 .order_by(history.c.seq))
+        query = (
+            select(history)
+            .where(history.c.case_id == case_id, *self._in_scope(history.c.case_id))
+            .order_by(history.c.seq)
+        )
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def history_has_event(self, case_id: str, event: str) -> bool:
-        query = select(history.c.id).where(history.c.case_id == case_id, history.c.event == event,
-                                           *self._in_scope(history.c.case_id)).limit(1)
+        query = (
+            select(history.c.id)
+            .where(history.c.case_id == case_id, history.c.event == event, *self._in_scope(history.c.case_id))
+            .limit(1)
+        )
         return self.conn.execute(query).first() is not None
 
     def insert_claim(self, values: dict[str, Any]) -> int:
         return self._insert_id(insert(claims).values(**values))
 
     def case_claims(self, case_id: str) -> list[dict[str, Any]]:
-        query = (select(claims).where(claims.c.case_id == case_id, *self._in_scope(claims.c.case_id))
-                 .order_by(claims.c.id))
+        query = (
+            select(claims)
+            .where(claims.c.case_id == case_id, *self._in_scope(claims.c.case_id))
+            .order_by(claims.c.id)
+        )
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def decide_claim(self, claim_id: int, values: dict[str, Any]) -> None:
         """Move a claim out of ``claimed`` (decided or rejected); a decided claim never changes again."""
-        result = self.conn.execute(update(claims).where(claims.c.id == claim_id, claims.c.status == "claimed")
-                                   .values(**values))
+        result = self.conn.execute(
+            update(claims).where(claims.c.id == claim_id, claims.c.status == "claimed").values(**values)
+        )
         if result.rowcount != 1:
             raise RuntimeError(f"claim {claim_id} is no longer open")
 
     def insert_ledger_entry(self, values: dict[str, Any]) -> None:
         """Append a ledger entry, chained to the case's previous one."""
-        last = self.conn.execute(select(ledger.c.hash).where(ledger.c.case_id == values["case_id"])
-                                 .order_by(ledger.c.id.desc()).limit(1)).scalar()
+        last = self.conn.execute(
+            select(ledger.c.hash)
+            .where(ledger.c.case_id == values["case_id"])
+            .order_by(ledger.c.id.desc())
+            .limit(1)
+        ).scalar()
         row = {**values, "prev_hash": last or chain.GENESIS}
         row["hash"] = chain.link(row["prev_hash"], row, chain.LEDGER_FIELDS)
         self.conn.execute(insert(ledger).values(**row))
         self.conn.execute(update(cases).where(cases.c.id == row["case_id"]).values(ledger_head=row["hash"]))
 
     def case_ledger(self, case_id: str) -> list[dict[str, Any]]:
-        query = (select(ledger).where(ledger.c.case_id == case_id, *self._in_scope(ledger.c.case_id))
-                 .order_by(ledger.c.id))
+        query = (
+            select(ledger)
+            .where(ledger.c.case_id == case_id, *self._in_scope(ledger.c.case_id))
+            .order_by(ledger.c.id)
+        )
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def replace_estimates(self, case_id: str, values: dict[str, int]) -> None:
         for component, amount in values.items():
             key = (estimates.c.case_id == case_id) & (estimates.c.component == component)
             if self.conn.execute(update(estimates).where(key).values(amount=amount)).rowcount == 0:
-                self.conn.execute(insert(estimates).values(case_id=case_id, component=component, amount=amount))
+                self.conn.execute(
+                    insert(estimates).values(case_id=case_id, component=component, amount=amount)
+                )
 
     def insert_sessions(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
@@ -477,20 +591,38 @@ class Repo(ScopedRepo):
         self.insert_sessions(case_id, rows)
 
     def case_sessions(self, case_id: str) -> list[dict[str, Any]]:
-        query = (select(sessions).where(sessions.c.case_id == case_id, *self._in_scope(sessions.c.case_id))
-                 .order_by(sessions.c.seq))
+        query = (
+            select(sessions)
+            .where(sessions.c.case_id == case_id, *self._in_scope(sessions.c.case_id))
+            .order_by(sessions.c.seq)
+        )
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def update_session(self, case_id: str, seq: int, values: dict[str, Any]) -> bool:
-        result = self.conn.execute(update(sessions).where(
-            sessions.c.case_id == case_id, sessions.c.seq == seq, sessions.c.status == "scheduled",
-        ).values(**values))
+        result = self.conn.execute(
+            update(sessions)
+            .where(
+                sessions.c.case_id == case_id,
+                sessions.c.seq == seq,
+                sessions.c.status == "scheduled",
+            )
+            .values(**values)
+        )
         return result.rowcount == 1
 
-    def list_sessions(self, *, case_id: str | None = None, council: str | None = None,
-                      status: str | None = None, due_before: dt.date | None = None) -> list[dict[str, Any]]:
-        query = (select(sessions, cases.c.council, companies.c.name.label("company_name"))
-                 .join(cases, cases.c.id == sessions.c.case_id).join(companies, companies.c.id == cases.c.company_id))
+    def list_sessions(
+        self,
+        *,
+        case_id: str | None = None,
+        council: str | None = None,
+        status: str | None = None,
+        due_before: dt.date | None = None,
+    ) -> list[dict[str, Any]]:
+        query = (
+            select(sessions, cases.c.council, companies.c.name.label("company_name"))
+            .join(cases, cases.c.id == sessions.c.case_id)
+            .join(companies, companies.c.id == cases.c.company_id)
+        )
         if case_id is not None:
             query = query.where(sessions.c.case_id == case_id)
         if council is not None:
@@ -502,13 +634,22 @@ class Repo(ScopedRepo):
         query = self._case_scope(query).order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def prior_cases(self, company_id: int, program: str, exclude: str, council: str | None = None) -> list[str]:
+    def prior_cases(
+        self, company_id: int, program: str, exclude: str, council: str | None = None
+    ) -> list[str]:
         """Earlier uses of this program by this company — cases that reached 利用決定 (accepted), in any
         council. A case of another council than ``council`` is named only as OTHER_COUNCIL_CASE, never by
         its id (one entry per case: the uses are counted, not named)."""
-        query = (select(cases.c.id, cases.c.council)
-                 .where(cases.c.company_id == company_id, cases.c.program == program, cases.c.id != exclude,
-                        cases.c.accepted_on.is_not(None)).order_by(cases.c.id))
+        query = (
+            select(cases.c.id, cases.c.council)
+            .where(
+                cases.c.company_id == company_id,
+                cases.c.program == program,
+                cases.c.id != exclude,
+                cases.c.accepted_on.is_not(None),
+            )
+            .order_by(cases.c.id)
+        )
         with self._every_council():
             rows: list[tuple[str, str]] = list(tuples(self.conn.execute(query)))
         return [cid if council is None or their == council else OTHER_COUNCIL_CASE for cid, their in rows]
@@ -530,5 +671,10 @@ class Repo(ScopedRepo):
     def facts(self, case: dict[str, Any], *, with_prior_cases: bool = True) -> CaseFacts:
         """The snapshot the guards read. Earlier cases of the company are looked up only when asked."""
         prior = {case["id"]} if with_prior_cases else set()
-        return load_facts(self.conn, [case], prior, lambda c: self.prior_cases(
-            c["company_id"], c["program"], c["id"], c["council"]), self.scope)[case["id"]]
+        return load_facts(
+            self.conn,
+            [case],
+            prior,
+            lambda c: self.prior_cases(c["company_id"], c["program"], c["id"], c["council"]),
+            self.scope,
+        )[case["id"]]

@@ -98,7 +98,13 @@ class _Writer:
         args = [_str(col.name), self.type_(col.type)]
         for fk in sorted(col.foreign_keys, key=lambda fk: fk.target_fullname):
             if (fk.ondelete, fk.onupdate, fk.deferrable, fk.initially, fk.name, fk.use_alter) != (
-                    None, None, None, None, None, False) or len(fk.constraint.columns) != 1:  # type: ignore[union-attr]
+                None,
+                None,
+                None,
+                None,
+                None,
+                False,
+            ) or len(fk.constraint.columns) != 1:  # type: ignore[union-attr]
                 raise Unsupported(f"foreign key options on {col}")
             args.append(f"{self.sa('ForeignKey')}({_str(fk.target_fullname)})")
         if col.primary_key:

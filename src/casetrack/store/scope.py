@@ -50,4 +50,6 @@ class ScopedRepo:
         case id: one probe of the case's primary key per row."""
         if self.scope is None:
             return []
-        return [select(cases.c.id).where(cases.c.id == case_id, cases.c.council.in_(sorted(self.scope))).exists()]
+        return [
+            select(cases.c.id).where(cases.c.id == case_id, cases.c.council.in_(sorted(self.scope))).exists()
+        ]

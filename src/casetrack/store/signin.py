@@ -32,8 +32,9 @@ class SignInRepo(ScopedRepo):
 
     # -- users ------------------------------------------------------------------------------------
     def user(self, name: str) -> SignInUser | None:
-        query = select(users.c.name, users.c.role, users.c.active, users.c.password_hash,
-                       users.c.must_change_password).where(users.c.name == name)
+        query = select(
+            users.c.name, users.c.role, users.c.active, users.c.password_hash, users.c.must_change_password
+        ).where(users.c.name == name)
         row = self.conn.execute(query).mappings().first()
         return SignInUser(**row) if row else None
 
@@ -47,20 +48,37 @@ class SignInRepo(ScopedRepo):
         the browser's session shows itself, then its user acts for the rest of the transaction (row-level
         security, migration 0018)."""
         set_browser_session(self.conn, session_id)
-        owner = self.conn.execute(select(web_sessions.c.user_name).where(web_sessions.c.id == session_id)).scalar()
+        owner = self.conn.execute(
+            select(web_sessions.c.user_name).where(web_sessions.c.id == session_id)
+        ).scalar()
         if owner is None:
             return None
         set_acting_user(self.conn, owner)
-        query = (select(web_sessions.c.id, web_sessions.c.user_name, web_sessions.c.csrf_token,
-                        web_sessions.c.created_at, web_sessions.c.last_seen_at, web_sessions.c.flash, users.c.role,
-                        users.c.active, users.c.must_change_password, users.c.case_filters, users.c.council)
-                 .join(users, users.c.name == web_sessions.c.user_name)
-                 .where(web_sessions.c.id == session_id))
+        query = (
+            select(
+                web_sessions.c.id,
+                web_sessions.c.user_name,
+                web_sessions.c.csrf_token,
+                web_sessions.c.created_at,
+                web_sessions.c.last_seen_at,
+                web_sessions.c.flash,
+                users.c.role,
+                users.c.active,
+                users.c.must_change_password,
+                users.c.case_filters,
+                users.c.council,
+            )
+            .join(users, users.c.name == web_sessions.c.user_name)
+            .where(web_sessions.c.id == session_id)
+        )
         row = self.conn.execute(query).mappings().first()
         if row is None:
             return None
-        more: list[str] = list(self.conn.execute(select(user_councils.c.council)
-                                                 .where(user_councils.c.user_name == owner)).scalars())
+        more: list[str] = list(
+            self.conn.execute(
+                select(user_councils.c.council).where(user_councils.c.user_name == owner)
+            ).scalars()
+        )
         fields = {k: v for k, v in row.items() if k != "council"}
         return LiveSession(**fields, councils=frozenset({row["council"], *more}))
 
@@ -84,9 +102,17 @@ class SignInRepo(ScopedRepo):
         return int(self.conn.execute(query).rowcount)
 
     def list_sessions(self, user: str) -> list[SessionEntry]:
-        query = (select(web_sessions.c.id, web_sessions.c.created_at, web_sessions.c.last_seen_at,
-                        web_sessions.c.client_ip, web_sessions.c.user_agent)
-                 .where(web_sessions.c.user_name == user).order_by(web_sessions.c.created_at.desc()))
+        query = (
+            select(
+                web_sessions.c.id,
+                web_sessions.c.created_at,
+                web_sessions.c.last_seen_at,
+                web_sessions.c.client_ip,
+                web_sessions.c.user_agent,
+            )
+            .where(web_sessions.c.user_name == user)
+            .order_by(web_sessions.c.created_at.desc())
+        )
         return [SessionEntry(**r) for r in self.conn.execute(query).mappings()]
 
     def end_idle(self, seen_before: dt.datetime) -> int:
@@ -95,7 +121,9 @@ class SignInRepo(ScopedRepo):
         if self.conn.dialect.name == "postgresql":
             at = bindparam("t", seen_before, type_=web_sessions.c.last_seen_at.type)
             return int(self.conn.execute(select(func.casetrack_end_idle_sessions(at))).scalar() or 0)
-        return int(self.conn.execute(delete(web_sessions).where(web_sessions.c.last_seen_at < seen_before)).rowcount)
+        return int(
+            self.conn.execute(delete(web_sessions).where(web_sessions.c.last_seen_at < seen_before)).rowcount
+        )
 
     def sessions_of(self, user: str) -> int:
         query = select(func.count()).select_from(web_sessions).where(web_sessions.c.user_name == user)
@@ -103,8 +131,11 @@ class SignInRepo(ScopedRepo):
 
     # -- failed sign-ins --------------------------------------------------------------------------
     def failures_since(self, user: str, since: dt.datetime) -> list[dt.datetime]:
-        query = (select(failures.c.at).where(failures.c.user_name == user, failures.c.at >= since)
-                 .order_by(failures.c.at))
+        query = (
+            select(failures.c.at)
+            .where(failures.c.user_name == user, failures.c.at >= since)
+            .order_by(failures.c.at)
+        )
         return list(self.conn.execute(query).scalars())
 
     def add_failure(self, user: str, at: dt.datetime) -> None:

@@ -101,7 +101,9 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_cases_state_since_council", "state", "state_since", "council"),
         Index("ix_cases_council_state", "council", "state"),
-        Index("ix_cases_council_company", "council", "company_id"),  # a council's companies, from the index alone
+        Index(
+            "ix_cases_council_company", "council", "company_id"
+        ),  # a council's companies, from the index alone
     )
     id: str = Field(primary_key=True, max_length=20)
     program: str = Field(max_length=8)
@@ -226,8 +228,13 @@ class FeeClaim(SQLModel, table=True):
     __tablename__ = "fee_claim"
     __table_args__ = (
         CheckConstraint("fee >= 0", name="ck_fee_claim_fee"),
-        Index("ix_fee_claim_waiting", "claimed_on", "id", sqlite_where=text("status = 'claimed'"),
-              postgresql_where=text("status = 'claimed'")),  # the claims waiting for a decision, oldest first
+        Index(
+            "ix_fee_claim_waiting",
+            "claimed_on",
+            "id",
+            sqlite_where=text("status = 'claimed'"),
+            postgresql_where=text("status = 'claimed'"),
+        ),  # the claims waiting for a decision, oldest first
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="cases.id", index=True)
@@ -249,7 +256,12 @@ class LedgerEntry(SQLModel, table=True):
     __tablename__ = "ledger_entry"
     __table_args__ = (
         UniqueConstraint("claim_id"),
-        Index("ix_ledger_holdback", "case_id", sqlite_where=text("retained > 0"), postgresql_where=text("retained > 0")),
+        Index(
+            "ix_ledger_holdback",
+            "case_id",
+            sqlite_where=text("retained > 0"),
+            postgresql_where=text("retained > 0"),
+        ),
         CheckConstraint("subsidy = paid + retained", name="ck_ledger_subsidy_split"),
         CheckConstraint("fee = subsidy + company_share", name="ck_ledger_fee_split"),
     )
@@ -276,8 +288,14 @@ class MonitoringSession(SQLModel, table=True):
     __tablename__ = "monitoring_session"
     __table_args__ = (
         UniqueConstraint("case_id", "seq"),
-        Index("ix_session_open_due", "due_on", "case_id", "seq", sqlite_where=text("status = 'scheduled'"),
-              postgresql_where=text("status = 'scheduled'")),
+        Index(
+            "ix_session_open_due",
+            "due_on",
+            "case_id",
+            "seq",
+            sqlite_where=text("status = 'scheduled'"),
+            postgresql_where=text("status = 'scheduled'"),
+        ),
         Index("ix_session_due", "due_on"),  # every status: the calendar's month of sessions
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -299,8 +317,12 @@ class Outbox(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_pending", "next_attempt_at", sqlite_where=text("status = 'pending'"),
-              postgresql_where=text("status = 'pending'")),
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)
@@ -316,7 +338,9 @@ class Outbox(SQLModel, table=True):
     subject: str
     body: str
     message_id: str = Field(max_length=200)
-    status: str = Field(default="pending", max_length=12, index=True)  # pending | sent | dead | dropped | skipped
+    status: str = Field(
+        default="pending", max_length=12, index=True
+    )  # pending | sent | dead | dropped | skipped
     attempts: int = 0
     next_attempt_at: dt.datetime
     last_error: str | None = None
@@ -325,7 +349,9 @@ class Outbox(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=120)  # multi-node delivery: who is sending it
     claim_until: dt.datetime | None = None
     written_on: dt.date | None = None  # the day (--today) the subject and body were written for
-    reply_to: str | None = Field(default=None, max_length=400)  # replies go to the coordinator (or [mail] reply_to)
+    reply_to: str | None = Field(
+        default=None, max_length=400
+    )  # replies go to the coordinator (or [mail] reply_to)
     retried_at: dt.datetime | None = None  # put back from dead by `outbox retry`: the retry window restarts
 
 
@@ -400,7 +426,9 @@ class WebSession(SQLModel, table=True):
     created_at: dt.datetime
     last_seen_at: dt.datetime = Field(index=True)
     client_ip: str | None = Field(default=None, max_length=45)  # where it signed in from
-    user_agent: str | None = Field(default=None, max_length=200)  # the browser's User-Agent, cut to 200 characters
+    user_agent: str | None = Field(
+        default=None, max_length=200
+    )  # the browser's User-Agent, cut to 200 characters
     flash: str | None = None  # JSON: the one-time message a form left for the page it redirected to
 
 

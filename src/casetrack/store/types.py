@@ -32,7 +32,9 @@ class UTCDateTime(types.TypeDecorator[dt.datetime]):
         if value is None:
             return None
         if value.utcoffset() is None:
-            raise ValueError("Datetime values must have timezone information. Use datetime.now(timezone.utc).")
+            raise ValueError(
+                "Datetime values must have timezone information. Use datetime.now(timezone.utc)."
+            )
         return value.astimezone(dt.UTC)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:

@@ -17,9 +17,12 @@ from ..services import passwords, signin
 from ..services.directory import edit_user, own_profile, set_password
 from .app import Web, reasons_of
 
-DONE = {"ended": "ほかのサインインを終了しました。", "ended-all": "ほかのサインインをすべて終了しました。",
-        "password": "パスワードを変更しました。ほかのサインインはすべて終了しました。",
-        "profile": "表示名とメールアドレスを保存しました。"}
+DONE = {
+    "ended": "ほかのサインインを終了しました。",
+    "ended-all": "ほかのサインインをすべて終了しました。",
+    "password": "パスワードを変更しました。ほかのサインインはすべて終了しました。",
+    "profile": "表示名とメールアドレスを保存しました。",
+}
 
 
 def me(web: Web) -> Response:
@@ -28,13 +31,22 @@ def me(web: Web) -> Response:
     done = DONE.get(web.request.query_params.get("done", ""))
     flash = web.take_flash() or {}
     error = flash.get("error")
-    return web.page("me.html.j2", 200, sessions=sessions, done=None if error else done, error=error,
-                    tried=flash.get("tried") or {}, profile=own_profile(web.ctx), must_change=web.session.must_change,
-                    min_length=passwords.MIN_LENGTH)
+    return web.page(
+        "me.html.j2",
+        200,
+        sessions=sessions,
+        done=None if error else done,
+        error=error,
+        tried=flash.get("tried") or {},
+        profile=own_profile(web.ctx),
+        must_change=web.session.must_change,
+        min_length=passwords.MIN_LENGTH,
+    )
 
 
-def _refused(web: Web, title: str, details: list[str], status: int = 400,
-             tried: dict[str, Any] | None = None) -> Response:
+def _refused(
+    web: Web, title: str, details: list[str], status: int = 400, tried: dict[str, Any] | None = None
+) -> Response:
     return web.back_to("/me", error={"title": title, "details": details}, tried=tried, status=status)
 
 
@@ -45,7 +57,9 @@ def end_session(web: Web) -> Response:
         signin.end_my_other_sessions(web.anonymous(), web.session)
         return RedirectResponse("/me?done=ended-all", status_code=303)
     if not signin.end_my_session(web.anonymous(), web.session, handle):
-        return _refused(web, "そのサインインはもうありません（終了済みか、このページの表示後に切れました）。", [], 404)
+        return _refused(
+            web, "そのサインインはもうありません（終了済みか、このページの表示後に切れました）。", [], 404
+        )
     return RedirectResponse("/me?done=ended", status_code=303)
 
 
@@ -72,7 +86,11 @@ def edit_profile(web: Web) -> Response:
     assert web.session is not None
     tried = {"display_name": web.field("display_name", 200), "email": web.field("email", 320)}
     try:
-        edit_user(web.ctx, web.session.user, {"display_name": tried["display_name"], "email": tried["email"].strip()})
+        edit_user(
+            web.ctx,
+            web.session.user,
+            {"display_name": tried["display_name"], "email": tried["email"].strip()},
+        )
     except CasetrackError as exc:
         return _refused(web, "保存できませんでした。", reasons_of(exc), 400, tried)
     return RedirectResponse("/me?done=profile", status_code=303)

@@ -83,7 +83,9 @@ class Web:
         found them where it read their councils too (no second lookup of the user)."""
         session = self.session
         assert session is not None
-        ctx = Context(self.config.db_url, self.today, session.user, self.config.settings, clock=self.config.clock)
+        ctx = Context(
+            self.config.db_url, self.today, session.user, self.config.settings, clock=self.config.clock
+        )
         if session.councils is not None:
             ctx.act_as(Actor(session.user, session.role, session.councils))
         return ctx
@@ -132,11 +134,29 @@ class Web:
         bar, so a reload shows the page and sends nothing); the case page's forms redirect instead
         (``back_to``)."""
         page_url = context.pop("page_url", None) or ""
-        return HTMLResponse(render(name, session=self.session, today=self.today, path=self.request.url.path,
-                                   page_url=page_url, staff=self.staff_names(), **context), status_code=status_code)
+        return HTMLResponse(
+            render(
+                name,
+                session=self.session,
+                today=self.today,
+                path=self.request.url.path,
+                page_url=page_url,
+                staff=self.staff_names(),
+                **context,
+            ),
+            status_code=status_code,
+        )
 
-    def back_to(self, path: str, *, error: dict[str, Any] | None = None, tried: dict[str, Any] | None = None,
-                status: int = 422, query: str = "", **more: Any) -> RedirectResponse:
+    def back_to(
+        self,
+        path: str,
+        *,
+        error: dict[str, Any] | None = None,
+        tried: dict[str, Any] | None = None,
+        status: int = 422,
+        query: str = "",
+        **more: Any,
+    ) -> RedirectResponse:
         """Post/redirect/get for a form that was refused (or that has something to show once): keep
         ``error`` (title and details), the values ``tried`` and ``more`` as the session's one-time flash
         on the server, and send the browser to ``path`` (303), which shows them once. A reload of that
@@ -144,13 +164,19 @@ class Web:
         refusal's HTTP status, kept for the page (``data-status`` on its alert); ``query`` is added to
         the URL (the page's own state, such as a preview's fields)."""
         assert self.session is not None
-        flash = {"path": path, "status": status, "error": {**error, "status": status} if error else None,
-                 "tried": tried or {}, **more}
+        flash = {
+            "path": path,
+            "status": status,
+            "error": {**error, "status": status} if error else None,
+            "tried": tried or {},
+            **more,
+        }
         signin.put_flash(self.anonymous(), self.session, json.dumps(flash, ensure_ascii=False, default=str))
         return RedirectResponse(path + (f"?{query}" if query else ""), status_code=303)
 
-    def refused_on_case(self, case_id: str, status: int, error: dict[str, Any], tried: dict[str, Any]
-                        ) -> RedirectResponse:
+    def refused_on_case(
+        self, case_id: str, status: int, error: dict[str, Any], tried: dict[str, Any]
+    ) -> RedirectResponse:
         """A case's form refused: back to the case page, with why and the values typed (see back_to)."""
         return self.back_to(f"/cases/{quote(case_id, safe='')}", error=error, tried=tried, status=status)
 
@@ -187,8 +213,9 @@ Handler = Callable[[Web], Response]
 FORM_SLACK_BYTES = 64 * 1024  # an upload's request may be this much larger than the file: the other fields
 
 
-def endpoint(handler: Handler, *, signed_in: bool = True, upload: bool = False
-             ) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(
+    handler: Handler, *, signed_in: bool = True, upload: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a (synchronous) handler: read the form, find the session, send the signed-out to /login,
     check the CSRF token of every POST, and turn the services' errors into pages. With ``upload`` the
     form may carry one file, of at most ``[files] max_mb``: a request declaring or sending more is
@@ -207,13 +234,24 @@ def endpoint(handler: Handler, *, signed_in: bool = True, upload: bool = False
             except BodyTooLarge:
                 return await run_in_threadpool(_refuse, request, 413, refusal)
             except BodyTimeout as exc:
-                log.info("request body too slow on %s %s: cut off after %s s", request.method, request.url.path,
-                         exc.seconds)
-                return await run_in_threadpool(_refuse, request, 408, "送信が途中で止まったため、受け付けませんでした。"
-                                               "もう一度送信してください。")
+                log.info(
+                    "request body too slow on %s %s: cut off after %s s",
+                    request.method,
+                    request.url.path,
+                    exc.seconds,
+                )
+                return await run_in_threadpool(
+                    _refuse,
+                    request,
+                    408,
+                    "送信が途中で止まったため、受け付けませんでした。もう一度送信してください。",
+                )
             except ClientDisconnect:
-                log.info("client disconnected before sending the whole request: %s %s", request.method,
-                         request.url.path)
+                log.info(
+                    "client disconnected before sending the whole request: %s %s",
+                    request.method,
+                    request.url.path,
+                )
                 return Response(status_code=400)  # no one is there to read it
         return await run_in_threadpool(_call, handler, request, form, signed_in)
 
@@ -234,6 +272,7 @@ def _refuse(request: Request, status: int, message: str) -> Response:
     response.headers["Connection"] = "close"
     return response
 
+
 def upload_limit(settings: Settings) -> int:
     """The largest request a document upload may send: the file's limit and the form's other fields."""
     return settings.files.max_bytes + FORM_SLACK_BYTES
@@ -251,7 +290,6 @@ def _is_upload(scope: Scope) -> bool:
 UPLOAD_PATH = re.compile(r"/cases/[^/]+/documents")
 
 
-
 def _call(handler: Handler, request: Request, form: FormData | None, signed_in: bool) -> Response:
     config: WebConfig = request.app.state.config
     now = config.clock()
@@ -262,8 +300,9 @@ def _call(handler: Handler, request: Request, form: FormData | None, signed_in: 
         if signed_in and web.session is None:
             target = "/login"
             if request.method in ("GET", "HEAD") and request.url.path != "/":
-                target += "?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-                                           safe="")
+                target += "?next=" + quote(
+                    request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe=""
+                )
             response: Response = RedirectResponse(target, status_code=303)
             if token:
                 response.delete_cookie(SESSION_COOKIE, path="/")
@@ -271,20 +310,30 @@ def _call(handler: Handler, request: Request, form: FormData | None, signed_in: 
         if signed_in and form is not None and web.session is not None:
             submitted = form.get("csrf_token") or request.headers.get("x-csrf-token")
             if not signin.csrf_ok(web.session, submitted if isinstance(submitted, str) else None):
-                return error_page(web, 403, "フォームの有効期限が切れたか、不正な送信です（CSRF トークンが一致しません）。"
-                                            "ページを再読み込みしてから、もう一度操作してください。")
+                return error_page(
+                    web,
+                    403,
+                    "フォームの有効期限が切れたか、不正な送信です（CSRF トークンが一致しません）。"
+                    "ページを再読み込みしてから、もう一度操作してください。",
+                )
         moved = _canonical_case(request)
         if moved is not None:
             return moved
-        if signed_in and web.session is not None and web.session.must_change \
-                and request.url.path not in WHILE_TEMPORARY:
+        if (
+            signed_in
+            and web.session is not None
+            and web.session.must_change
+            and request.url.path not in WHILE_TEMPORARY
+        ):
             return RedirectResponse("/me", status_code=303)  # a temporary password: a new one first
         return handler(web)
     except CasetrackError as exc:
         return error_page(web, status_of(exc), message_of(exc))
 
 
-WHILE_TEMPORARY = frozenset({"/me", "/me/password", "/logout"})  # all a user with a temporary password may open
+WHILE_TEMPORARY = frozenset(
+    {"/me", "/me/password", "/logout"}
+)  # all a user with a temporary password may open
 
 
 def _canonical_case(request: Request) -> Response | None:
@@ -299,7 +348,9 @@ def _canonical_case(request: Request) -> Response | None:
     if request.method in ("GET", "HEAD"):
         parts = request.url.path.split("/", 3)  # "", "cases", the id as typed, what follows it
         path = f"/cases/{quote(case_id, safe='')}" + (f"/{parts[3]}" if len(parts) > 3 else "")
-        return RedirectResponse(path + (f"?{request.url.query}" if request.url.query else ""), status_code=308)
+        return RedirectResponse(
+            path + (f"?{request.url.query}" if request.url.query else ""), status_code=308
+        )
     request.scope["path_params"]["case_id"] = case_id
     return None
 
@@ -332,15 +383,22 @@ def reasons_of(exc: CasetrackError) -> list[str]:
     if isinstance(exc, NotFound | Conflict | DatabaseUnavailable):
         return [message_of(exc)]
     if any(hasattr(d, "people") for d in exc.details):
-        return reasons_for_people(exc.details)  # a guard's reasons as people read them, with the rule's source
+        return reasons_for_people(
+            exc.details
+        )  # a guard's reasons as people read them, with the rule's source
     return exc.ja or exc.details or [exc.message]
 
 
 def message_of(exc: CasetrackError) -> str:
     """What went wrong, in Japanese, in one line (the error page under its heading)."""
     if isinstance(exc, NotFound):
-        what = {"case": "案件", "user": "ユーザー", "council": "協議会", "company": "事業者",
-                "organisation": "機関"}.get(exc.what, exc.what)
+        what = {
+            "case": "案件",
+            "user": "ユーザー",
+            "council": "協議会",
+            "company": "事業者",
+            "organisation": "機関",
+        }.get(exc.what, exc.what)
         return f"{what} {exc.ident} は見つかりません。"
     if isinstance(exc, CaseChanged):
         return CONFLICT_MESSAGE
@@ -351,8 +409,18 @@ def message_of(exc: CasetrackError) -> str:
     return " ".join(reasons_of(exc))
 
 
-TITLES = {400: "入力に誤りがあります", 403: "権限がありません", 404: "見つかりません", 405: "この方法では利用できません", 408: "送信が途中で止まりました", 413: "送信された内容が大きすぎます",
-          409: "他の人が変更しました", 422: "できません", 500: "内部エラー", 503: "データベースを利用できません"}
+TITLES = {
+    400: "入力に誤りがあります",
+    403: "権限がありません",
+    404: "見つかりません",
+    405: "この方法では利用できません",
+    408: "送信が途中で止まりました",
+    413: "送信された内容が大きすぎます",
+    409: "他の人が変更しました",
+    422: "できません",
+    500: "内部エラー",
+    503: "データベースを利用できません",
+}
 
 
 def attachment(ascii_name: str, name: str) -> str:
@@ -371,8 +439,14 @@ def head_only(media_type: str, headers: dict[str, str] | None = None) -> Respons
 
 
 def error_page(web: Web, status: int, message: str, details: list[str] | None = None) -> HTMLResponse:
-    return web.page("error.html.j2", status, title=TITLES.get(status, "エラー"), status=status, message=message,
-                    details=details or [])
+    return web.page(
+        "error.html.j2",
+        status,
+        title=TITLES.get(status, "エラー"),
+        status=status,
+        message=message,
+        details=details or [],
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -382,10 +456,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     config: WebConfig = request.app.state.config
     now = config.clock()
     web = Web(config, request, now, config.today or now.astimezone(TOKYO).date(), None, None)
-    message = {400: "送信された内容を読み取れませんでした。ページを再読み込みしてから、もう一度送信してください。",
-               404: "このページはありません。", 405: "このページはこの方法では使えません。",
-               413: too_large(config.settings.web.max_body_bytes)}.get(
-        status, "内部エラーが起きました。記録は変更されていません。管理者に連絡してください。")
+    message = {
+        400: "送信された内容を読み取れませんでした。ページを再読み込みしてから、もう一度送信してください。",
+        404: "このページはありません。",
+        405: "このページはこの方法では使えません。",
+        413: too_large(config.settings.web.max_body_bytes),
+    }.get(status, "内部エラーが起きました。記録は変更されていません。管理者に連絡してください。")
     if status == 413 and isinstance(exc, HTTPException) and exc.detail:
         message = str(exc.detail)
     response = error_page(web, status, message)
@@ -398,8 +474,10 @@ class SecurityHeaders:
     """Headers on every response: a strict CSP (no inline script or style, no other origin), no framing,
     no sniffing, no caching of pages (they hold personal data), and the server time (Server-Timing)."""
 
-    CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-           "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+    CSP = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -427,8 +505,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date | None = None,
-               clock: Callable[[], dt.datetime] | None = None, secure_cookies: bool | None = None) -> Starlette:
+def create_app(
+    db_url: str,
+    settings: Settings | None = None,
+    *,
+    today: dt.date | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+    secure_cookies: bool | None = None,
+) -> Starlette:
     """The dashboard on the database at ``db_url``. ``today`` fixes the day the pages act on (default:
     today in Asia/Tokyo by ``clock``), ``clock`` the instant sessions are judged by and records are written
     at (every request's Context reads it; default the real clock), ``secure_cookies`` marks the cookies
@@ -438,8 +522,13 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
     from .calendar_page import calendar
 
     settings = settings or Settings()
-    config = WebConfig(db_url, settings, today, clock or utc_now,
-                       settings.web.secure_cookies if secure_cookies is None else secure_cookies)
+    config = WebConfig(
+        db_url,
+        settings,
+        today,
+        clock or utc_now,
+        settings.web.secure_cookies if secure_cookies is None else secure_cookies,
+    )
     routes = [
         Route("/login", endpoint(auth.login_form, signed_in=False), methods=["GET"]),
         Route("/login", endpoint(auth.login, signed_in=False), methods=["POST"]),
@@ -458,7 +547,9 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/reassign", endpoint(staff.reassign_page), methods=["GET"]),
         Route("/reassign", endpoint(staff.reassign_all), methods=["POST"]),
         Route("/cases", endpoint(pages.case_list), methods=["GET"]),
-        Route("/cases/export.csv", endpoint(pages.case_export_csv), methods=["GET"]),  # before /cases/{case_id}
+        Route(
+            "/cases/export.csv", endpoint(pages.case_export_csv), methods=["GET"]
+        ),  # before /cases/{case_id}
         Route("/cases/export.xlsx", endpoint(pages.case_export_xlsx), methods=["GET"]),
         Route("/cases/{case_id}", endpoint(pages.case), methods=["GET"]),
         Route("/cases/{case_id}/advance", endpoint(pages.advance), methods=["POST"]),
@@ -471,16 +562,28 @@ def create_app(db_url: str, settings: Settings | None = None, *, today: dt.date 
         Route("/cases/{case_id}/statement", endpoint(money.statement), methods=["GET"]),
         Route("/calendar", endpoint(calendar), methods=["GET"]),
         Route("/cases/{case_id}/documents", endpoint(case_forms.documents, upload=True), methods=["POST"]),
-        Route("/cases/{case_id}/documents/{doc_id:int}/file", endpoint(case_forms.document_file), methods=["GET"]),
+        Route(
+            "/cases/{case_id}/documents/{doc_id:int}/file",
+            endpoint(case_forms.document_file),
+            methods=["GET"],
+        ),
         Route("/cases/{case_id}/estimates", endpoint(case_forms.estimates), methods=["POST"]),
         Route("/cases/{case_id}/corrections", endpoint(case_forms.corrections), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[
-                        Middleware(SecurityHeaders),
-                        Middleware(BodyLimits, max_bytes=settings.web.max_body_bytes,
-                                   timeout=settings.web.body_timeout_seconds, larger=_is_upload,
-                                   larger_bytes=upload_limit(settings))],
-                    exception_handlers={HTTPException: _http_error, Exception: _http_error})
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                BodyLimits,
+                max_bytes=settings.web.max_body_bytes,
+                timeout=settings.web.body_timeout_seconds,
+                larger=_is_upload,
+                larger_bytes=upload_limit(settings),
+            ),
+        ],
+        exception_handlers={HTTPException: _http_error, Exception: _http_error},
+    )
     app.state.config = config
     return app

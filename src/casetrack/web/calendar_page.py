@@ -15,8 +15,14 @@ PARAMS = ("month", "council", "view", "day", "week")
 def calendar(web: Web) -> Response:
     params = web.request.query_params
     given = {k: params[k] for k in PARAMS if params.get(k)}
-    data = calendar_page(web.ctx, month=given.get("month"), council=given.get("council"), view=given.get("view"),
-                         day=given.get("day"), week=given.get("week"))
+    data = calendar_page(
+        web.ctx,
+        month=given.get("month"),
+        council=given.get("council"),
+        view=given.get("view"),
+        day=given.get("day"),
+        week=given.get("week"),
+    )
     kept = {k: v for k, v in (("council", data["council"]), ("view", given.get("view"))) if v}
 
     def link(**changes: str | None) -> str:

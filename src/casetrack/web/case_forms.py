@@ -41,18 +41,32 @@ def notice(web: Web, data: dict[str, Any]) -> str | None:
 def documents(web: Web) -> Response:
     """Record a document on the case, as `casetrack doc add CASE KIND [--lender] [--on]`."""
     case_id = web.request.path_params["case_id"]
-    tried: dict[str, Any] = {"form": "document", "kind": web.field("kind", 40).strip(), "lender": web.field("lender", 20).strip(),
-             "on": web.field("on", 20)}
+    tried: dict[str, Any] = {
+        "form": "document",
+        "kind": web.field("kind", 40).strip(),
+        "lender": web.field("lender", 20).strip(),
+        "on": web.field("on", 20),
+    }
     try:
         version = web.version()
         if not tried["kind"]:
             raise BadInput("書類の種類を選んでください。")
-        added = add_document(web.ctx, case_id, tried["kind"], lender_id=_lender(tried["lender"]),
-                             on=web.date("on", "書類の日付"), file=None, upload=_upload(web), expected_version=version)
+        added = add_document(
+            web.ctx,
+            case_id,
+            tried["kind"],
+            lender_id=_lender(tried["lender"]),
+            on=web.date("on", "書類の日付"),
+            file=None,
+            upload=_upload(web),
+            expected_version=version,
+        )
     except NotFound:
         raise
     except CasetrackError as exc:
-        return _shown_again(web, case_id, exc, "書類を記録できませんでした。", "書類を記録する権限がありません。", tried)
+        return _shown_again(
+            web, case_id, exc, "書類を記録できませんでした。", "書類を記録する権限がありません。", tried
+        )
     return _back(case_id, "document." + str(added.get("kind", tried["kind"])))
 
 
@@ -90,8 +104,11 @@ def estimates(web: Web) -> Response:
     """Change the fee estimates, as `casetrack case estimate CASE COMPONENT=YEN...`: the components
     given are set, the others kept."""
     case_id = web.request.path_params["case_id"]
-    entered = {key.removeprefix(ESTIMATE_FIELD): web.field(key, 40) for key in (web.form or {})
-               if key.startswith(ESTIMATE_FIELD)}
+    entered = {
+        key.removeprefix(ESTIMATE_FIELD): web.field(key, 40)
+        for key in (web.form or {})
+        if key.startswith(ESTIMATE_FIELD)
+    }
     tried: dict[str, Any] = {"form": "estimates", "estimates": entered}
     try:
         version = web.version()
@@ -103,14 +120,18 @@ def estimates(web: Web) -> Response:
                 except BadInput as exc:
                     if "is more than" in exc.message:  # a whole number, but too large
                         raise
-                    raise BadInput(f"見積の金額「{text[:40]}」は円の整数ではありません（例：1,234,567）。") from None
+                    raise BadInput(
+                        f"見積の金額「{text[:40]}」は円の整数ではありません（例：1,234,567）。"
+                    ) from None
         if not amounts:
             raise BadInput("見積の金額を一つ以上入力してください。")
         set_estimates(web.ctx, case_id, amounts, expected_version=version)
     except NotFound:
         raise
     except CasetrackError as exc:
-        return _shown_again(web, case_id, exc, "見積を変更できませんでした。", "見積を変更する権限がありません。", tried)
+        return _shown_again(
+            web, case_id, exc, "見積を変更できませんでした。", "見積を変更する権限がありません。", tried
+        )
     return _back(case_id, "estimates")
 
 
@@ -119,7 +140,12 @@ def corrections(web: Web) -> Response:
     case_id = web.request.path_params["case_id"]
     raw_seq = web.field("seq", 10).strip()
     seq = parse_number(raw_seq, 9)
-    tried: dict[str, Any] = {"form": "correct", "seq": seq, "note": web.field("note"), "on": web.field("on", 20)}
+    tried: dict[str, Any] = {
+        "form": "correct",
+        "seq": seq,
+        "note": web.field("note"),
+        "on": web.field("on", 20),
+    }
     what = f"第{seq}項の訂正" if seq is not None else "訂正"
     try:
         version = web.version()
@@ -132,11 +158,23 @@ def corrections(web: Web) -> Response:
     except NotFound as exc:
         if exc.what == "case":
             raise
-        return _shown_again(web, case_id, BadInput(f"第{seq}項はこの案件の経過にありません。"),
-                            f"{what}を記録できませんでした。", "", tried)
+        return _shown_again(
+            web,
+            case_id,
+            BadInput(f"第{seq}項はこの案件の経過にありません。"),
+            f"{what}を記録できませんでした。",
+            "",
+            tried,
+        )
     except CasetrackError as exc:
-        return _shown_again(web, case_id, exc, f"{what}を記録できませんでした。",
-                            f"{what}を記録する権限がありません（協議会の決定の訂正は統括責任者・補佐が行います）。", tried)
+        return _shown_again(
+            web,
+            case_id,
+            exc,
+            f"{what}を記録できませんでした。",
+            f"{what}を記録する権限がありません（協議会の決定の訂正は統括責任者・補佐が行います）。",
+            tried,
+        )
     return _back(case_id, "correct")
 
 
@@ -157,12 +195,16 @@ def _back(case_id: str, done: str) -> Response:
     return RedirectResponse(f"/cases/{quote(case_id)}?" + urlencode({"done": done}), status_code=303)
 
 
-def _shown_again(web: Web, case_id: str, exc: CasetrackError, title: str, not_permitted: str,
-                 tried: dict[str, Any]) -> Response:
+def _shown_again(
+    web: Web, case_id: str, exc: CasetrackError, title: str, not_permitted: str, tried: dict[str, Any]
+) -> Response:
     """Back to the case page, with why nothing was written and the values entered."""
     dashboard.case_page(web.ctx, case_id)  # another council's case: NotFound here too
     if isinstance(exc, Conflict):
-        error: dict[str, Any] = {"title": CONFLICT_MESSAGE, "details": ["何も記録していません。下は最新の内容です。"]}
+        error: dict[str, Any] = {
+            "title": CONFLICT_MESSAGE,
+            "details": ["何も記録していません。下は最新の内容です。"],
+        }
     elif isinstance(exc, NotPermitted):
         error = {"title": not_permitted, "details": reasons_of(exc)}
     else:

@@ -28,7 +28,11 @@ def _state_list(states: list[tuple[str, str]], current: str, passed: set[str]) -
     items = []
     for state, label in states:
         if state == current:
-            items.append(Markup('<li class="current" aria-current="step"><strong>{}</strong>（現在）</li>').format(label))
+            items.append(
+                Markup('<li class="current" aria-current="step"><strong>{}</strong>（現在）</li>').format(
+                    label
+                )
+            )
         elif state in passed:
             items.append(Markup('<li class="visited">{}（経過）</li>').format(label))
         else:

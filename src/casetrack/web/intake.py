@@ -41,19 +41,43 @@ PICKED_MAX = 20
 
 
 def routes() -> list[Route]:
-    return [Route(FORM_URL, endpoint(form), methods=["GET"]),
-            Route(FORM_URL, endpoint(submit), methods=["POST"]),
-            Route(FORM_URL + "/companies", endpoint(companies), methods=["GET"]),
-            Route(FORM_URL + "/orgs", endpoint(orgs), methods=["GET"])]
+    return [
+        Route(FORM_URL, endpoint(form), methods=["GET"]),
+        Route(FORM_URL, endpoint(submit), methods=["POST"]),
+        Route(FORM_URL + "/companies", endpoint(companies), methods=["GET"]),
+        Route(FORM_URL + "/orgs", endpoint(orgs), methods=["GET"]),
+    ]
 
 
 def _blank(web: Web) -> dict[str, Any]:
-    return {"program": "", "track": "", "council": "", "company_mode": "existing", "company_q": "", "company_id": "",
-            "new_name": "", "new_corporate_number": "", "new_fiscal_year_end_month": "", "new_prefecture": "",
-            "new_force": False, "new_reason": "", "support_q": "", "support_lead": "", "support_more": [],
-            "lender_q": "", "lenders": [], "lender_main": "", "guaranteed": [],
-            "coordinator": web.session.user if web.session else "", "estimates": {}, "on": web.today.isoformat(),
-            "interim_monitoring": False, "interval_months": "", "reuse_reason": "", "reuse_ground": ""}
+    return {
+        "program": "",
+        "track": "",
+        "council": "",
+        "company_mode": "existing",
+        "company_q": "",
+        "company_id": "",
+        "new_name": "",
+        "new_corporate_number": "",
+        "new_fiscal_year_end_month": "",
+        "new_prefecture": "",
+        "new_force": False,
+        "new_reason": "",
+        "support_q": "",
+        "support_lead": "",
+        "support_more": [],
+        "lender_q": "",
+        "lenders": [],
+        "lender_main": "",
+        "guaranteed": [],
+        "coordinator": web.session.user if web.session else "",
+        "estimates": {},
+        "on": web.today.isoformat(),
+        "interim_monitoring": False,
+        "interval_months": "",
+        "reuse_reason": "",
+        "reuse_ground": "",
+    }
 
 
 def form(web: Web) -> Response:
@@ -82,8 +106,13 @@ def orgs(web: Web) -> Response:
         raise BadInput(f"part={part[:20]} は support か lender です。")
     tried = _blank(web)
     _read_picks(tried, web.request.query_params.get, web.request.query_params.getlist)
-    return web.page("_intake_orgs.html.j2", part=part, orgs={part: _org_part(web, part, tried)}, tried=tried,
-                    kinds=ORG_KIND_LABELS)
+    return web.page(
+        "_intake_orgs.html.j2",
+        part=part,
+        orgs={part: _org_part(web, part, tried)},
+        tried=tried,
+        kinds=ORG_KIND_LABELS,
+    )
 
 
 def _org_part(web: Web, part: str, tried: dict[str, Any]) -> dict[str, Any]:
@@ -96,22 +125,44 @@ def _org_part(web: Web, part: str, tried: dict[str, Any]) -> dict[str, Any]:
     chosen = picked_orgs(web.ctx, [int(v) for v in ticked if re.fullmatch(r"[0-9]{1,12}", v)])
     total, found = org_search(web.ctx, tried[f"{part}_q"].strip(), banks_only=part == "lender")
     taken = {o["id"] for o in chosen}
-    return {"q": tried[f"{part}_q"].strip(), "chosen": chosen, "total": total,
-            "shown": len(found), "rows": [o for o in found if o.id not in taken]}
+    return {
+        "q": tried[f"{part}_q"].strip(),
+        "chosen": chosen,
+        "total": total,
+        "shown": len(found),
+        "rows": [o for o in found if o.id not in taken],
+    }
 
 
-def _page(web: Web, choices: dict[str, Any], tried: dict[str, Any], *, status: int = 200,
-          error: dict[str, Any] | None = None, registered: dict[str, Any] | None = None) -> Response:
+def _page(
+    web: Web,
+    choices: dict[str, Any],
+    tried: dict[str, Any],
+    *,
+    status: int = 200,
+    error: dict[str, Any] | None = None,
+    registered: dict[str, Any] | None = None,
+) -> Response:
     q = tried["company_q"].strip()
     found = company_search(web.ctx, q) if q else []
     picked = picked_company(web.ctx, int(tried["company_id"])) if tried["company_id"].isdigit() else None
     results: list[CompanyEntry | dict[str, Any]] = list(found)
     if picked is not None and all(r.id != picked["id"] for r in found):
         results = [picked, *found]
-    return web.page("intake.html.j2", status, choices=choices, tried=tried, results=results, error=error,
-                    registered=registered, track_window=track_window, page_url=FORM_URL if status != 200 else "",
-                    orgs={part: _org_part(web, part, tried) for part in ORG_PARTS}, kinds=ORG_KIND_LABELS,
-                    councils_by_code={c["code"]: c["name"] for c in choices["councils"]})
+    return web.page(
+        "intake.html.j2",
+        status,
+        choices=choices,
+        tried=tried,
+        results=results,
+        error=error,
+        registered=registered,
+        track_window=track_window,
+        page_url=FORM_URL if status != 200 else "",
+        orgs={part: _org_part(web, part, tried) for part in ORG_PARTS},
+        kinds=ORG_KIND_LABELS,
+        councils_by_code={c["code"]: c["name"] for c in choices["councils"]},
+    )
 
 
 def _read(web: Web) -> dict[str, Any]:
@@ -119,8 +170,19 @@ def _read(web: Web) -> dict[str, Any]:
     form_data = web.form
     assert form_data is not None
     tried = _blank(web)
-    for key in ("program", "track", "council", "company_mode", "company_id", "new_fiscal_year_end_month",
-                "new_prefecture", "coordinator", "on", "interval_months", "reuse_ground"):
+    for key in (
+        "program",
+        "track",
+        "council",
+        "company_mode",
+        "company_id",
+        "new_fiscal_year_end_month",
+        "new_prefecture",
+        "coordinator",
+        "on",
+        "interval_months",
+        "reuse_ground",
+    ):
         tried[key] = web.field(key, 40).strip()
     for key in ("company_q", "new_name", "new_corporate_number"):
         tried[key] = web.field(key, 200)
@@ -129,13 +191,17 @@ def _read(web: Web) -> dict[str, Any]:
     tried["new_force"] = web.field("new_force", 5) == "1"
     tried["interim_monitoring"] = web.field("interim_monitoring", 5) == "1"
     _read_picks(tried, lambda key, default: web.field(key, 200), form_data.getlist)
-    tried["estimates"] = {key.removeprefix("estimate."): web.field(key, 40) for key in form_data
-                          if key.startswith("estimate.")}
+    tried["estimates"] = {
+        key.removeprefix("estimate."): web.field(key, 40) for key in form_data if key.startswith("estimate.")
+    }
     return tried
 
 
-def _read_picks(tried: dict[str, Any], get: Callable[[str, str], Any], getlist: Callable[[str], list[Any]]) -> None:
+def _read_picks(
+    tried: dict[str, Any], get: Callable[[str, str], Any], getlist: Callable[[str], list[Any]]
+) -> None:
     """The organisation pickers' fields, from the form or (for a picker's fragment) the query."""
+
     def text(key: str, most: int) -> str:
         value = get(key, "")
         return value[:most].strip() if isinstance(value, str) else ""
@@ -144,9 +210,15 @@ def _read_picks(tried: dict[str, Any], get: Callable[[str, str], Any], getlist: 
         values = (v.strip()[:20] for v in getlist(key) if isinstance(v, str) and v.strip())
         return list(dict.fromkeys(values))[:PICKED_MAX]  # a box ticked once, however often it is sent
 
-    tried.update(support_q=text("support_q", 100), support_lead=text("support_lead", 20),
-                 support_more=texts("support_more"), lender_q=text("lender_q", 100), lenders=texts("lender"),
-                 lender_main=text("lender_main", 20), guaranteed=texts("guaranteed"))
+    tried.update(
+        support_q=text("support_q", 100),
+        support_lead=text("support_lead", 20),
+        support_more=texts("support_more"),
+        lender_q=text("lender_q", 100),
+        lenders=texts("lender"),
+        lender_main=text("lender_main", 20),
+        guaranteed=texts("guaranteed"),
+    )
 
 
 def _id(text: str, what: str) -> int:
@@ -160,13 +232,17 @@ def _lenders(tried: dict[str, Any]) -> list[LenderArg]:
     main, guaranteed = tried["lender_main"], tried["guaranteed"]
     if any(v not in tried["lenders"] for v in (main, *guaranteed) if v):
         raise BadInput("メイン行・保証付に印を付けた金融機関に、借入先の印がありません。")
-    return [LenderArg(_id(v, "金融機関"), main=v == main, guaranteed=v in guaranteed) for v in tried["lenders"]]
+    return [
+        LenderArg(_id(v, "金融機関"), main=v == main, guaranteed=v in guaranteed) for v in tried["lenders"]
+    ]
 
 
 def _estimates(tried: dict[str, Any], choices: dict[str, Any]) -> dict[str, int]:
     """The chosen program's estimates (fields ``estimate.PROGRAM.COMPONENT``); blank ones are not set."""
     prefix = tried["program"] + "."
-    labels: dict[str, str] = next((p["components"] for p in choices["programs"] if p["id"] == tried["program"]), {})
+    labels: dict[str, str] = next(
+        (p["components"] for p in choices["programs"] if p["id"] == tried["program"]), {}
+    )
     amounts = {}
     for key, text in tried["estimates"].items():
         if key.startswith(prefix) and text.strip():
@@ -205,8 +281,10 @@ def submit(web: Web) -> Response:
             raise BadInput("協議会を選んでください。")
         if not tried["support_lead"]:
             raise BadInput("代表の支援機関を選んでください。")
-        support = [_id(tried["support_lead"], "代表の支援機関"),
-                   *(_id(v, "協力する支援機関") for v in tried["support_more"] if v != tried["support_lead"])]
+        support = [
+            _id(tried["support_lead"], "代表の支援機関"),
+            *(_id(v, "協力する支援機関") for v in tried["support_more"] if v != tried["support_lead"]),
+        ]
         lenders = _lenders(tried)
         estimates = _estimates(tried, choices)
         interval = _interval(tried["interval_months"])
@@ -216,20 +294,36 @@ def submit(web: Web) -> Response:
             tried.update(company_mode="existing", company_id=str(registered["id"]), new_force=False)
         elif not tried["company_id"]:
             raise BadInput("事業者を選んでください（検索して選ぶか、新しく登録します）。")
-        result = open_case(web.ctx, program=tried["program"], track=tried["track"] or None, council=tried["council"],
-                           company_id=_id(tried["company_id"], "事業者"), support_orgs=list[int | str](support),
-                           lenders=lenders, coordinator=tried["coordinator"] or None,
-                           interim_monitoring=tried["interim_monitoring"], interval_months=interval,
-                           estimates=estimates, reuse_reason=tried["reuse_reason"].strip() or None,
-                           reuse_ground=tried["reuse_ground"] or None, on=on)
+        result = open_case(
+            web.ctx,
+            program=tried["program"],
+            track=tried["track"] or None,
+            council=tried["council"],
+            company_id=_id(tried["company_id"], "事業者"),
+            support_orgs=list[int | str](support),
+            lenders=lenders,
+            coordinator=tried["coordinator"] or None,
+            interim_monitoring=tried["interim_monitoring"],
+            interval_months=interval,
+            estimates=estimates,
+            reuse_reason=tried["reuse_reason"].strip() or None,
+            reuse_ground=tried["reuse_ground"] or None,
+            on=on,
+        )
     except CasetrackError as exc:
         title = "案件を受け付けられませんでした。"
         if registered is None and tried["company_mode"] == "new":
             title = "新しい事業者を登録できませんでした。案件も受け付けていません。"
             if isinstance(exc, Conflict):  # show the registered look-alike in the picker, to pick it
                 tried["company_q"] = tried["new_corporate_number"].strip() or tried["new_name"].strip()
-        return _page(web, choices, tried, status=status_of(exc), registered=registered,
-                     error={"title": title, "details": why(exc)})
+        return _page(
+            web,
+            choices,
+            tried,
+            status=status_of(exc),
+            registered=registered,
+            error={"title": title, "details": why(exc)},
+        )
     return RedirectResponse(f"/cases/{quote(result['id'])}?done=opened", status_code=303)
 
 
@@ -238,9 +332,16 @@ def _register(web: Web, tried: dict[str, Any]) -> dict[str, Any]:
     if not tried["new_name"].strip():
         raise BadInput("新しい事業者の名称を入力してください。")
     month = _month(tried["new_fiscal_year_end_month"])
-    return add_company(web.ctx, name=tried["new_name"], corporate_number_=tried["new_corporate_number"].strip() or None,
-                       fiscal_year_end_month=month, founded_on=None, prefecture=tried["new_prefecture"] or None,
-                       force=tried["new_force"], reason=tried["new_reason"].strip() or None)
+    return add_company(
+        web.ctx,
+        name=tried["new_name"],
+        corporate_number_=tried["new_corporate_number"].strip() or None,
+        fiscal_year_end_month=month,
+        founded_on=None,
+        prefecture=tried["new_prefecture"] or None,
+        force=tried["new_force"],
+        reason=tried["new_reason"].strip() or None,
+    )
 
 
 def why(exc: CasetrackError) -> list[str]:

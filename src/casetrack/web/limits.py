@@ -28,8 +28,15 @@ class BodyLimits:
     errors surface where the route reads the body (``endpoint`` in ``app``), which answers 413 / 408.
     ``larger``: the requests allowed ``larger_bytes`` instead (document uploads)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float,
-                 larger: Callable[[Scope], bool] = lambda _: False, larger_bytes: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        timeout: float,
+        larger: Callable[[Scope], bool] = lambda _: False,
+        larger_bytes: int = 0,
+    ) -> None:
         self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
         self.larger, self.larger_bytes = larger, larger_bytes
 

@@ -65,8 +65,13 @@ def _yen(web: Web, name: str, label: str) -> int:
     except BadInput as exc:
         if "is more than" in exc.message:  # a whole number, but too large: its own Japanese says so
             raise
-        raise BadInput(exc.message, [f"{label}「{text.strip()}」は円単位の金額ではありません。"
-                                     "1以上の整数で入力してください（例：1,234,567）。"]) from None
+        raise BadInput(
+            exc.message,
+            [
+                f"{label}「{text.strip()}」は円単位の金額ではありません。"
+                "1以上の整数で入力してください（例：1,234,567）。"
+            ],
+        ) from None
 
 
 def _seq(web: Web, name: str, label: str) -> int | None:
@@ -75,7 +80,9 @@ def _seq(web: Web, name: str, label: str) -> int | None:
         return None
     seq = parse_number(text, 4)
     if seq is None:
-        raise BadInput(f"{name} {text!r} is not a session number", [f"{label}「{text}」は回の番号ではありません。"])
+        raise BadInput(
+            f"{name} {text!r} is not a session number", [f"{label}「{text}」は回の番号ではありません。"]
+        )
     return seq
 
 
@@ -100,13 +107,23 @@ def _again(web: Web, case_id: str, exc: CasetrackError, label: str, tried: dict[
 
 def claim(web: Web) -> Response:
     case_id = web.request.path_params["case_id"]
-    tried = {"form": "claim", "component": web.field("component", 40).strip(), "fee": web.field("fee", 40),
-             "session": web.field("session", 20), "on": web.field("on", 20)}
+    tried = {
+        "form": "claim",
+        "component": web.field("component", 40).strip(),
+        "fee": web.field("fee", 40),
+        "session": web.field("session", 20),
+        "on": web.field("on", 20),
+    }
     try:
         version = web.version()
-        fee, on, seq = _yen(web, "fee", "費用"), web.date("on", "申請日"), _seq(web, "session", "伴走支援の回")
-        result = claim_fee(web.ctx, case_id, tried["component"], fee=fee, session=seq, on=on,
-                           expected_version=version)
+        fee, on, seq = (
+            _yen(web, "fee", "費用"),
+            web.date("on", "申請日"),
+            _seq(web, "session", "伴走支援の回"),
+        )
+        result = claim_fee(
+            web.ctx, case_id, tried["component"], fee=fee, session=seq, on=on, expected_version=version
+        )
     except CasetrackError as exc:
         return _again(web, case_id, exc, "支払申請", tried)
     return _done(case_id, "fee_claim", result["id"])
@@ -128,8 +145,14 @@ def reject(web: Web) -> Response:
     tried = {"form": f"reject-{claim_id}", "reason": web.field("reason"), "on": web.field("on", 20)}
     try:
         version = web.version()
-        reject_fee(web.ctx, case_id, claim_id, reason=tried["reason"].strip(), on=web.date("on", "却下日"),
-                   expected_version=version)
+        reject_fee(
+            web.ctx,
+            case_id,
+            claim_id,
+            reason=tried["reason"].strip(),
+            on=web.date("on", "却下日"),
+            expected_version=version,
+        )
     except CasetrackError as exc:
         return _again(web, case_id, exc, f"申請 {claim_id} の却下", tried)
     return _done(case_id, "fee_reject", claim_id)
@@ -141,8 +164,14 @@ def record(web: Web) -> Response:
     try:
         version = web.version()
         held_on = _required_date(web, "held_on", "実施日")
-        record_session(web.ctx, case_id, seq, held_on=held_on, note=tried["note"].strip() or None,
-                       expected_version=version)
+        record_session(
+            web.ctx,
+            case_id,
+            seq,
+            held_on=held_on,
+            note=tried["note"].strip() or None,
+            expected_version=version,
+        )
     except CasetrackError as exc:
         return _again(web, case_id, exc, f"第{seq}回の実施の記録", tried)
     return _done(case_id, "session_record", seq)
@@ -170,7 +199,9 @@ def statement(web: Web) -> Response:
         check_fee_statement(web.ctx, web.request.path_params["case_id"])
         return head_only("text/html")
     html = fee_statement(web.ctx, web.request.path_params["case_id"], "html")
-    hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(block.encode()).digest()).decode() + "'"
-                      for block in STYLE.findall(html))
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(block.encode()).digest()).decode() + "'"
+        for block in STYLE.findall(html)
+    )
     csp = SecurityHeaders.CSP.replace("style-src 'self'", f"style-src 'self' {hashes}".rstrip())
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})

@@ -44,8 +44,15 @@ def today(web: Web) -> Response:
 
 CASE_FILTERS = ("program", "track", "state", "coordinator", "q")
 CASE_FLAGS = ("overdue", "stalled", "open")  # checkboxes: 1, or absent (0 and blank are absent too)
-SORT_LABELS = {"id": "案件番号", "program": "事業", "company": "事業者", "corporate_number": "法人番号",
-               "state": "状態", "state_since": "状態の開始日", "coordinator": "担当"}
+SORT_LABELS = {
+    "id": "案件番号",
+    "program": "事業",
+    "company": "事業者",
+    "corporate_number": "法人番号",
+    "state": "状態",
+    "state_since": "状態の開始日",
+    "coordinator": "担当",
+}
 
 
 def _flag(params: QueryParams, name: str) -> bool:
@@ -58,10 +65,16 @@ def _flag(params: QueryParams, name: str) -> bool:
 def _filters(params: QueryParams) -> tuple[dict[str, Any], dict[str, str]]:
     """(the filters for the services, the non-blank ones as query parameters to keep in links)."""
     flags = {f: _flag(params, f) for f in CASE_FLAGS}
-    chosen: dict[str, Any] = {"program": params.get("program"), "track": params.get("track"),
-                              "state": params.get("state"),
-                              "coordinator": params.get("coordinator"), "text": params.get("q"),
-                              "overdue": flags["overdue"], "stalled": flags["stalled"], "open_only": flags["open"]}
+    chosen: dict[str, Any] = {
+        "program": params.get("program"),
+        "track": params.get("track"),
+        "state": params.get("state"),
+        "coordinator": params.get("coordinator"),
+        "text": params.get("q"),
+        "overdue": flags["overdue"],
+        "stalled": flags["stalled"],
+        "open_only": flags["open"],
+    }
     kept = {k: params[k] for k in CASE_FILTERS if params.get(k)} | {f: "1" for f in CASE_FLAGS if flags[f]}
     return chosen, kept
 
@@ -91,8 +104,9 @@ def case_list(web: Web) -> Response:
         if saved:
             return RedirectResponse(f"/cases?{saved}", status_code=303)
     response = _case_list(web, params)
-    save_case_filters(web.ctx, urlencode([(k, v) for k, v in params.multi_items() if k in REMEMBERED and v]),
-                      web.remembered)
+    save_case_filters(
+        web.ctx, urlencode([(k, v) for k, v in params.multi_items() if k in REMEMBERED and v]), web.remembered
+    )
     return response
 
 
@@ -105,7 +119,9 @@ def _case_list(web: Web, params: QueryParams) -> Response:
     chosen, kept = _filters(params)
     sort, descending = _sort(params)
     result = dashboard.search_cases(web.ctx, page=page, sort=sort, descending=descending, **chosen)
-    ordering = {} if sort == "id" and not descending else {"sort": sort, "order": "desc" if descending else "asc"}
+    ordering = (
+        {} if sort == "id" and not descending else {"sort": sort, "order": "desc" if descending else "asc"}
+    )
 
     def link(to_page: int) -> str:
         return "/cases?" + urlencode({**kept, **ordering, "page": to_page})
@@ -115,20 +131,34 @@ def _case_list(web: Web, params: QueryParams) -> Response:
         flip = column == sort and not descending
         return "/cases?" + urlencode({**kept, "sort": column, "order": "desc" if flip else "asc"})
 
-    headers = [{"column": c, "label": label, "href": sort_link(c),
-                "aria": ("descending" if descending else "ascending") if c == sort else None}
-               for c, label in SORT_LABELS.items()]
-    return web.page("cases.html.j2", result=result, labels=dashboard.labels(), params=kept, headers=headers,
-                    ordering=ordering,
-                    export_query=urlencode(kept),
-                    prev_link=link(page - 1) if page > 1 else None,
-                    next_link=link(page + 1) if page < result["pages"] else None)
+    headers = [
+        {
+            "column": c,
+            "label": label,
+            "href": sort_link(c),
+            "aria": ("descending" if descending else "ascending") if c == sort else None,
+        }
+        for c, label in SORT_LABELS.items()
+    ]
+    return web.page(
+        "cases.html.j2",
+        result=result,
+        labels=dashboard.labels(),
+        params=kept,
+        headers=headers,
+        ordering=ordering,
+        export_query=urlencode(kept),
+        prev_link=link(page - 1) if page > 1 else None,
+        next_link=link(page + 1) if page < result["pages"] else None,
+    )
 
 
 SPOOL_BYTES = 8 * 1024 * 1024  # a download is built in memory up to this, then in a temporary file
 CHUNK_BYTES = 64 * 1024
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
-               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
@@ -175,16 +205,23 @@ def case(web: Web) -> Response:
     web.names = data["staff_names"]  # read with the case: the page names its staff from the same snapshot
     done = web.request.query_params.get("done")
     notice = staff.assign_notice(web)  # before the events': "assign" names the history row too
-    notice = notice or (f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"]
-                        else None)
+    notice = notice or (
+        f"「{data['labels']['events'][done]}」を記録しました。" if done in data["labels"]["events"] else None
+    )
     notice = notice or money_forms.notice(web.request.query_params)
     notice = notice or case_forms.notice(web, data)
     notice = notice or intake.notice(web)
     assign = staff.assign_form(web, data)
     flash = web.take_flash()  # a form of this case refused: why, and the values typed (shown once)
     if flash:
-        return web.page("case.html.j2", data=data, notice=None, error={**(flash.get("error") or {}),
-                        "status": flash.get("status")}, tried=flash.get("tried") or {}, assign=assign)
+        return web.page(
+            "case.html.j2",
+            data=data,
+            notice=None,
+            error={**(flash.get("error") or {}), "status": flash.get("status")},
+            tried=flash.get("tried") or {},
+            assign=assign,
+        )
     return web.page("case.html.j2", data=data, notice=notice, error=None, tried={}, assign=assign)
 
 
@@ -206,7 +243,9 @@ def _agreements(web: Web, tried: dict[str, Any]) -> list[AgreementArg]:
     out = []
     for lender_id, kinds in chosen.items():
         for kind in kinds:
-            out.append(AgreementArg(lender_id, kind, notes.get(lender_id) or None if kind == "other" else None))
+            out.append(
+                AgreementArg(lender_id, kind, notes.get(lender_id) or None if kind == "other" else None)
+            )
     return out
 
 
@@ -215,14 +254,28 @@ def advance(web: Web) -> Response:
     refusal shows the case again with every reason; a concurrent change writes nothing and says so."""
     case_id = web.request.path_params["case_id"]
     event = web.field("event", 40).strip()
-    tried: dict[str, Any] = {"event": event, "on": web.field("on", 20), "note": web.field("note"),
-                             "reason": web.field("reason"), "until": web.field("until", 20)}
+    tried: dict[str, Any] = {
+        "event": event,
+        "on": web.field("on", 20),
+        "note": web.field("note"),
+        "reason": web.field("reason"),
+        "until": web.field("until", 20),
+    }
     try:
         agreements = _agreements(web, tried)
         version = web.version()
-        advance_case(web.ctx, case_id, event, on=web.date("on", "効力発生日"), until=web.date("until", "新しい期限"),
-                     note=tried["note"].strip() or None, reason=tried["reason"].strip() or None,
-                     view=False, expected_version=version, agreements=agreements or None)
+        advance_case(
+            web.ctx,
+            case_id,
+            event,
+            on=web.date("on", "効力発生日"),
+            until=web.date("until", "新しい期限"),
+            note=tried["note"].strip() or None,
+            reason=tried["reason"].strip() or None,
+            view=False,
+            expected_version=version,
+            agreements=agreements or None,
+        )
     except NotFound:
         raise
     except CasetrackError as exc:
@@ -233,8 +286,10 @@ def advance(web: Web) -> Response:
         elif isinstance(exc, GuardFailed):
             error = {"title": f"「{label}」はできません。理由：", "details": reasons_of(exc)}
         elif isinstance(exc, EventNotAllowed):
-            error = {"title": f"「{label}」は今の状態（{data['case']['state_label']}）ではできません。",
-                     "details": []}
+            error = {
+                "title": f"「{label}」は今の状態（{data['case']['state_label']}）ではできません。",
+                "details": [],
+            }
         elif isinstance(exc, NotPermitted):
             error = {"title": f"「{label}」を記録する権限がありません。", "details": reasons_of(exc)}
         elif isinstance(exc, BadInput):

@@ -32,33 +32,50 @@ from ..services.records import (
 from .app import Web, endpoint, reasons_of, status_of
 from .intake import why
 
-COMPANY_SORTS = {"id": "番号", "name": "名称", "corporate_number": "法人番号", "fiscal_year_end_month": "決算月",
-                 "prefecture": "都道府県"}
+COMPANY_SORTS = {
+    "id": "番号",
+    "name": "名称",
+    "corporate_number": "法人番号",
+    "fiscal_year_end_month": "決算月",
+    "prefecture": "都道府県",
+}
 ORG_SORTS = {"id": "番号", "name": "名称", "kind": "種別", "certified": "認定"}
 COMPANY_NEW = ("name", "corporate_number", "fiscal_year_end_month", "prefecture", "reason")
-COMPANY_EDIT = ("name", "corporate_number", "fiscal_year_end_month", "address", "representative", "email", "phone")
+COMPANY_EDIT = (
+    "name",
+    "corporate_number",
+    "fiscal_year_end_month",
+    "address",
+    "representative",
+    "email",
+    "phone",
+)
 ORG_EDIT = ("name", "kind", "email", "phone")
 DONE = {"edited": "訂正を記録しました。", "added": "登録しました。"}
 
 
 def routes() -> list[Route]:
-    return [Route("/companies", endpoint(companies), methods=["GET"]),
-            Route("/companies/new", endpoint(company_new_form), methods=["GET"]),
-            Route("/companies/new", endpoint(company_new), methods=["POST"]),
-            Route("/companies/{record_id:int}", endpoint(company), methods=["GET"]),
-            Route("/companies/{record_id:int}/edit", endpoint(company_edit_form), methods=["GET"]),
-            Route("/companies/{record_id:int}/edit", endpoint(company_edit), methods=["POST"]),
-            Route("/companies/{record_id:int}/history", endpoint(company_history), methods=["GET"]),
-            Route("/orgs", endpoint(orgs), methods=["GET"]),
-            Route("/orgs/new", endpoint(org_new_form), methods=["GET"]),
-            Route("/orgs/new", endpoint(org_new), methods=["POST"]),
-            Route("/orgs/{record_id:int}", endpoint(org), methods=["GET"]),
-            Route("/orgs/{record_id:int}/edit", endpoint(org_edit_form), methods=["GET"]),
-            Route("/orgs/{record_id:int}/edit", endpoint(org_edit), methods=["POST"]),
-            Route("/orgs/{record_id:int}/history", endpoint(org_history), methods=["GET"])]
+    return [
+        Route("/companies", endpoint(companies), methods=["GET"]),
+        Route("/companies/new", endpoint(company_new_form), methods=["GET"]),
+        Route("/companies/new", endpoint(company_new), methods=["POST"]),
+        Route("/companies/{record_id:int}", endpoint(company), methods=["GET"]),
+        Route("/companies/{record_id:int}/edit", endpoint(company_edit_form), methods=["GET"]),
+        Route("/companies/{record_id:int}/edit", endpoint(company_edit), methods=["POST"]),
+        Route("/companies/{record_id:int}/history", endpoint(company_history), methods=["GET"]),
+        Route("/orgs", endpoint(orgs), methods=["GET"]),
+        Route("/orgs/new", endpoint(org_new_form), methods=["GET"]),
+        Route("/orgs/new", endpoint(org_new), methods=["POST"]),
+        Route("/orgs/{record_id:int}", endpoint(org), methods=["GET"]),
+        Route("/orgs/{record_id:int}/edit", endpoint(org_edit_form), methods=["GET"]),
+        Route("/orgs/{record_id:int}/edit", endpoint(org_edit), methods=["POST"]),
+        Route("/orgs/{record_id:int}/history", endpoint(org_history), methods=["GET"]),
+    ]
 
 
-def _listing(web: Web, base: str, sorts: dict[str, str], keep: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _listing(
+    web: Web, base: str, sorts: dict[str, str], keep: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the list's arguments for the use case, what the template needs to link pages and sort headers)."""
     params = web.request.query_params
     raw_page = params.get("page", "1")
@@ -72,21 +89,33 @@ def _listing(web: Web, base: str, sorts: dict[str, str], keep: tuple[str, ...]) 
     kept = {k: params[k] for k in keep if params.get(k)}
     descending = order == "desc"
     ordering = {} if sort == "id" and not descending else {"sort": sort, "order": order}
-    headers = [{"column": c, "label": label,
-                "href": base + "?" + urlencode({**kept, "sort": c,
-                                                "order": "desc" if c == sort and not descending else "asc"}),
-                "aria": ("descending" if descending else "ascending") if c == sort else None}
-               for c, label in sorts.items()]
+    headers = [
+        {
+            "column": c,
+            "label": label,
+            "href": base
+            + "?"
+            + urlencode({**kept, "sort": c, "order": "desc" if c == sort and not descending else "asc"}),
+            "aria": ("descending" if descending else "ascending") if c == sort else None,
+        }
+        for c, label in sorts.items()
+    ]
     page = int(raw_page)
-    links = {"params": kept, "ordering": ordering, "headers": headers,
-             "link": lambda to: base + "?" + urlencode({**kept, **ordering, "page": to})}
+    links = {
+        "params": kept,
+        "ordering": ordering,
+        "headers": headers,
+        "link": lambda to: base + "?" + urlencode({**kept, **ordering, "page": to}),
+    }
     return {"sort": sort, "descending": descending, "page": page}, links
 
 
 def _pager(result: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
     page = result["page"]
-    return {"prev_link": links["link"](page - 1) if page > 1 else None,
-            "next_link": links["link"](page + 1) if page < result["pages"] else None}
+    return {
+        "prev_link": links["link"](page - 1) if page > 1 else None,
+        "next_link": links["link"](page + 1) if page < result["pages"] else None,
+    }
 
 
 def companies(web: Web) -> Response:
@@ -113,8 +142,12 @@ def company(web: Web) -> Response:
 
 def org(web: Web) -> Response:
     data = org_detail(web.ctx, _id(web))
-    return web.page("org.html.j2", data=data, kinds=ORG_KIND_LABELS,
-                    done=DONE.get(web.request.query_params.get("done", "")))
+    return web.page(
+        "org.html.j2",
+        data=data,
+        kinds=ORG_KIND_LABELS,
+        done=DONE.get(web.request.query_params.get("done", "")),
+    )
 
 
 def company_history(web: Web) -> Response:
@@ -124,7 +157,9 @@ def company_history(web: Web) -> Response:
 
 def org_history(web: Web) -> Response:
     found = record_history(web.ctx, "organisation", _id(web))
-    return web.page("record_history.html.j2", entity="organisation", record=found["record"], rows=found["rows"])
+    return web.page(
+        "record_history.html.j2", entity="organisation", record=found["record"], rows=found["rows"]
+    )
 
 
 def _text(value: Any) -> str:
@@ -147,17 +182,24 @@ def company_edit(web: Web) -> Response:
         changes: dict[str, Any] = {f: tried[f] for f in COMPANY_EDIT} | {"fiscal_year_end_month": int(month)}
         edit_company(web.ctx, record["id"], changes, note=tried["note"].strip() or None)
     except CasetrackError as exc:
-        return web.page("company_edit.html.j2", status_of(exc), record=record, tried=tried, labels=FIELD_LABELS,
-                        error={"title": "訂正を記録できませんでした。", "details": reasons_of(exc)},
-                        page_url=f"/companies/{record['id']}/edit")
+        return web.page(
+            "company_edit.html.j2",
+            status_of(exc),
+            record=record,
+            tried=tried,
+            labels=FIELD_LABELS,
+            error={"title": "訂正を記録できませんでした。", "details": reasons_of(exc)},
+            page_url=f"/companies/{record['id']}/edit",
+        )
     return RedirectResponse(f"/companies/{record['id']}?done=edited", status_code=303)
 
 
 def org_edit_form(web: Web) -> Response:
     record = org_for_edit(web.ctx, _id(web))
     tried = {f: _text(record.get(f)) for f in ORG_EDIT} | {"note": "", "certified": bool(record["certified"])}
-    return web.page("org_edit.html.j2", record=record, tried=tried, labels=FIELD_LABELS, kinds=ORG_KIND_LABELS,
-                    error=None)
+    return web.page(
+        "org_edit.html.j2", record=record, tried=tried, labels=FIELD_LABELS, kinds=ORG_KIND_LABELS, error=None
+    )
 
 
 def org_edit(web: Web) -> Response:
@@ -168,9 +210,16 @@ def org_edit(web: Web) -> Response:
         changes = {f: tried[f] for f in ORG_EDIT} | {"certified": tried["certified"]}
         edit_org(web.ctx, record["id"], changes, note=tried["note"].strip() or None)
     except CasetrackError as exc:
-        return web.page("org_edit.html.j2", status_of(exc), record=record, tried=tried, labels=FIELD_LABELS,
-                        kinds=ORG_KIND_LABELS, error={"title": "訂正を記録できませんでした。", "details": reasons_of(exc)},
-                        page_url=f"/orgs/{record['id']}/edit")
+        return web.page(
+            "org_edit.html.j2",
+            status_of(exc),
+            record=record,
+            tried=tried,
+            labels=FIELD_LABELS,
+            kinds=ORG_KIND_LABELS,
+            error={"title": "訂正を記録できませんでした。", "details": reasons_of(exc)},
+            page_url=f"/orgs/{record['id']}/edit",
+        )
     return RedirectResponse(f"/orgs/{record['id']}?done=edited", status_code=303)
 
 
@@ -188,11 +237,22 @@ def org_new(web: Web) -> Response:
     try:
         if not tried["kind"]:
             raise BadInput("種別を選んでください。")
-        added = add_org(web.ctx, name=tried["name"], kind=tried["kind"], certified=tried["certified"],
-                        email=tried["email"].strip() or None)
+        added = add_org(
+            web.ctx,
+            name=tried["name"],
+            kind=tried["kind"],
+            certified=tried["certified"],
+            email=tried["email"].strip() or None,
+        )
     except CasetrackError as exc:
-        return web.page("org_new.html.j2", status_of(exc), kinds=kinds, tried=tried, page_url="/orgs/new",
-                        error={"title": "登録できませんでした。", "details": reasons_of(exc)})
+        return web.page(
+            "org_new.html.j2",
+            status_of(exc),
+            kinds=kinds,
+            tried=tried,
+            page_url="/orgs/new",
+            error={"title": "登録できませんでした。", "details": reasons_of(exc)},
+        )
     return RedirectResponse(f"/orgs/{added['id']}?done=added", status_code=303)
 
 
@@ -206,7 +266,9 @@ def company_new(web: Web) -> Response:
     """Register a company, as `casetrack company add` and the intake form's inline registration: the same
     duplicate refusals, and the same override (another company of the same name, with a reason)."""
     prefectures = company_form(web.ctx)
-    tried: dict[str, Any] = {f: web.field(f, 500) for f in COMPANY_NEW} | {"force": web.field("force", 5) == "1"}
+    tried: dict[str, Any] = {f: web.field(f, 500) for f in COMPANY_NEW} | {
+        "force": web.field("force", 5) == "1"
+    }
     try:
         if not tried["name"].strip():
             raise BadInput("事業者の名称を入力してください。")
@@ -215,11 +277,23 @@ def company_new(web: Web) -> Response:
             raise BadInput("決算月を選んでください。")
         if not month.isdigit() or len(month) > 2:
             raise BadInput(f"決算月「{month[:20]}」は1〜12の数字ではありません。")
-        added = add_company(web.ctx, name=tried["name"], corporate_number_=tried["corporate_number"].strip() or None,
-                            fiscal_year_end_month=int(month), founded_on=None,
-                            prefecture=tried["prefecture"].strip() or None, force=tried["force"],
-                            reason=tried["reason"].strip() or None)
+        added = add_company(
+            web.ctx,
+            name=tried["name"],
+            corporate_number_=tried["corporate_number"].strip() or None,
+            fiscal_year_end_month=int(month),
+            founded_on=None,
+            prefecture=tried["prefecture"].strip() or None,
+            force=tried["force"],
+            reason=tried["reason"].strip() or None,
+        )
     except CasetrackError as exc:
-        return web.page("company_new.html.j2", status_of(exc), prefectures=prefectures, tried=tried,
-                        page_url="/companies/new", error={"title": "登録できませんでした。", "details": why(exc)})
+        return web.page(
+            "company_new.html.j2",
+            status_of(exc),
+            prefectures=prefectures,
+            tried=tried,
+            page_url="/companies/new",
+            error={"title": "登録できませんでした。", "details": why(exc)},
+        )
     return RedirectResponse(f"/companies/{added['id']}?done=added", status_code=303)

@@ -33,7 +33,8 @@ def date_ja(value: Any) -> Markup:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
     return Markup('<time datetime="{0}">{0}</time><span class="wareki">（{1}）</span>').format(
-        value.isoformat(), wareki(value))
+        value.isoformat(), wareki(value)
+    )
 
 
 def local_time(value: dt.datetime | None) -> str:
@@ -59,14 +60,17 @@ def number(value: int) -> str:
     return f"{value:,}"
 
 
-def bar_chart(rows: list[dict[str, Any]], *, label: str = "label", count: str = "count",
-              title: str = "") -> Markup:
+def bar_chart(
+    rows: list[dict[str, Any]], *, label: str = "label", count: str = "count", title: str = ""
+) -> Markup:
     """A horizontal bar chart as inline SVG (no script, no style attribute: the CSP allows neither)."""
     bar_h, gap, left, width, right = 20, 6, 130, 300, 70
     most = max((r[count] for r in rows), default=0) or 1
     height = len(rows) * (bar_h + gap) + gap
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{left + width + right}" '
-             f'height="{height}" viewBox="0 0 {left + width + right} {height}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{left + width + right}" '
+        f'height="{height}" viewBox="0 0 {left + width + right} {height}">'
+    ]
     if title:
         parts.append(f"<title>{escape(title)}</title>")
     for i, r in enumerate(rows):
@@ -75,8 +79,9 @@ def bar_chart(rows: list[dict[str, Any]], *, label: str = "label", count: str = 
         parts.append(
             f'<g><text x="{left - 8}" y="{y + bar_h - 5}" text-anchor="end" font-size="13">{escape(r[label])}</text>'
             f'<rect x="{left}" y="{y}" width="{w}" height="{bar_h}" fill="#3b6ea5"><title>{escape(r[label])}: '
-            f'{r[count]:,}件</title></rect>'
-            f'<text x="{left + w + 6}" y="{y + bar_h - 5}" font-size="13">{r[count]:,}</text></g>')
+            f"{r[count]:,}件</title></rect>"
+            f'<text x="{left + w + 6}" y="{y + bar_h - 5}" font-size="13">{r[count]:,}</text></g>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -92,13 +97,26 @@ def person(context: Context, login: str | None) -> str | None:
 
 @cache
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(templates_dir() / "web")), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(date_ja=date_ja, local_time=local_time, yen=yen, number=number, filesize=filesize,
-                       person=person)
-    env.globals.update(bar_chart=bar_chart, ROLE_LABELS=ROLE_LABELS, WAITING_ON=WAITING_ON,
-                       FINDING_CODES=FINDING_CODES, SESSION_KINDS=SESSION_KINDS, SESSION_STATUS=SESSION_STATUS,
-                       SOURCES=SOURCES, HTMX=HTMX)
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir() / "web")),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        date_ja=date_ja, local_time=local_time, yen=yen, number=number, filesize=filesize, person=person
+    )
+    env.globals.update(
+        bar_chart=bar_chart,
+        ROLE_LABELS=ROLE_LABELS,
+        WAITING_ON=WAITING_ON,
+        FINDING_CODES=FINDING_CODES,
+        SESSION_KINDS=SESSION_KINDS,
+        SESSION_STATUS=SESSION_STATUS,
+        SOURCES=SOURCES,
+        HTMX=HTMX,
+    )
     env.globals["state_diagram"] = state_diagram
     return env
 

@@ -36,8 +36,10 @@ def _require(web: Web, action: str) -> None:
     """The page of ``action`` opens only for the roles the policy gives it (403 for the others)."""
     assert web.session is not None
     if not policy.allows(web.session.role, action):
-        raise NotPermitted(f"{web.session.user} may not {policy.ACTIONS[action].en}",
-                           ja=[policy.refusal_ja(web.session.user, web.session.role, action)])
+        raise NotPermitted(
+            f"{web.session.user} may not {policy.ACTIONS[action].en}",
+            ja=[policy.refusal_ja(web.session.user, web.session.role, action)],
+        )
 
 
 def _who(web: Web, name: str) -> str:
@@ -46,6 +48,7 @@ def _who(web: Web, name: str) -> str:
 
 
 # -- one case ----------------------------------------------------------------------------------------
+
 
 def assign_notice(web: Web) -> str | None:
     """The case page's notice after a reassignment (?done=assign&to=LOGIN)."""
@@ -62,7 +65,9 @@ def assign_form(web: Web, data: dict[str, Any]) -> dict[str, Any] | None:
     for everyone else."""
     assert web.session is not None
     role, case = web.session.role, data["case"]
-    if not policy.allows(role, "case.assign") or (role == "coordinator" and case["coordinator"] != web.session.user):
+    if not policy.allows(role, "case.assign") or (
+        role == "coordinator" and case["coordinator"] != web.session.user
+    ):
         return None
     if not is_open(case["program"], case["state"]):
         return None
@@ -73,8 +78,11 @@ def assign_form(web: Web, data: dict[str, Any]) -> dict[str, Any] | None:
 def assign_case(web: Web) -> Response:
     """POST /cases/{id}/assign: `case assign CASE USER [--note]`."""
     case_id = web.request.path_params["case_id"]
-    tried = {"form": "assign", "coordinator": web.field("coordinator", NAME_LIMIT).strip(),
-             "note": web.field("note")}
+    tried = {
+        "form": "assign",
+        "coordinator": web.field("coordinator", NAME_LIMIT).strip(),
+        "note": web.field("note"),
+    }
     try:
         if not tried["coordinator"]:
             raise BadInput("新しい担当者を選んでください。")
@@ -85,21 +93,32 @@ def assign_case(web: Web) -> Response:
         return _case_refused(web, case_id, BadInput(f"職員 {exc.ident} はいません。"), tried)
     except CasetrackError as exc:
         return _case_refused(web, case_id, exc, tried)
-    return RedirectResponse(f"/cases/{quote(case_id)}?" + urlencode({"done": "assign", "to": tried["coordinator"]}),
-                            status_code=303)
+    return RedirectResponse(
+        f"/cases/{quote(case_id)}?" + urlencode({"done": "assign", "to": tried["coordinator"]}),
+        status_code=303,
+    )
 
 
 def _case_refused(web: Web, case_id: str, exc: CasetrackError, tried: dict[str, Any]) -> Response:
     dashboard.case_page(web.ctx, case_id)  # another council's case: 404, as a missing one
-    title = "担当を変更する権限がありません。" if isinstance(exc, NotPermitted) else "担当を変更できませんでした。"
+    title = (
+        "担当を変更する権限がありません。"
+        if isinstance(exc, NotPermitted)
+        else "担当を変更できませんでした。"
+    )
     return web.refused_on_case(case_id, status_of(exc), {"title": title, "details": reasons_of(exc)}, tried)
 
 
 # -- 担当替え: every open case of one coordinator ------------------------------------------------------
 
+
 def _reassign_fields(get: Any) -> dict[str, str]:
-    return {"from": get("from", NAME_LIMIT).strip(), "to": get("to", NAME_LIMIT).strip(),
-            "council": get("council", 10).strip(), "note": get("note", 2000)}
+    return {
+        "from": get("from", NAME_LIMIT).strip(),
+        "to": get("to", NAME_LIMIT).strip(),
+        "council": get("council", 10).strip(),
+        "note": get("note", 2000),
+    }
 
 
 def _query_field(web: Web) -> Any:
@@ -110,6 +129,7 @@ def _query_field(web: Web) -> Any:
         if len(value) > limit:
             raise BadInput(f"{name} が長すぎます（{limit}文字まで）。")
         return value
+
     return get
 
 
@@ -125,20 +145,39 @@ def reassign_page(web: Web) -> Response:
     preview, status = None, 200
     if not error and not result and fields["from"] and fields["to"]:
         try:
-            preview = reassign(web.ctx, from_=fields["from"], to=fields["to"], council=fields["council"] or None,
-                               dry_run=True)
+            preview = reassign(
+                web.ctx,
+                from_=fields["from"],
+                to=fields["to"],
+                council=fields["council"] or None,
+                dry_run=True,
+            )
         except NotFound as exc:
-            error, status = {"title": "プレビューできません。", "details": [f"職員 {exc.ident} はいません。"]}, 404
+            error, status = (
+                {"title": "プレビューできません。", "details": [f"職員 {exc.ident} はいません。"]},
+                404,
+            )
         except CasetrackError as exc:
-            error, status = {"title": "プレビューできません。", "details": _reassign_reasons(exc)}, status_of(exc)
+            error, status = (
+                {"title": "プレビューできません。", "details": _reassign_reasons(exc)},
+                status_of(exc),
+            )
     if preview is not None:
         for c in preview["cases"]:
             c["state_label"] = state_label(c["state"])
     people = assignable(web.ctx, everyone=True)
     scope = web.ctx.actor.scope
     councils = sorted(scope) if scope is not None else sorted({c for p in people for c in p["councils"]})
-    return web.page("staff_reassign.html.j2", status, fields=fields, people=people, councils=councils,
-                    preview=preview, result=result, error=error)
+    return web.page(
+        "staff_reassign.html.j2",
+        status,
+        fields=fields,
+        people=people,
+        councils=councils,
+        preview=preview,
+        result=result,
+        error=error,
+    )
 
 
 def _reassign_reasons(exc: CasetrackError) -> list[str]:
@@ -146,8 +185,10 @@ def _reassign_reasons(exc: CasetrackError) -> list[str]:
     refusals this page can cause are said in its own words; the rest as the service says them."""
     message = exc.message
     if "does not act for council" in message:
-        return [f"移す先の職員は、対象の案件の協議会（{message.split('council ')[1].split(' (')[0]}）の職員ではありません。"
-                "協議会を指定して、その協議会の案件だけを移してください。何も変更していません。"]
+        return [
+            f"移す先の職員は、対象の案件の協議会（{message.split('council ')[1].split(' (')[0]}）の職員ではありません。"
+            "協議会を指定して、その協議会の案件だけを移してください。何も変更していません。"
+        ]
     if "--from and --to are both" in message:
         return ["移す元と移す先が同じです。"]
     if "is disabled" in message:
@@ -165,26 +206,57 @@ def reassign_all(web: Web) -> Response:
     try:
         if not fields["from"] or not fields["to"]:
             raise BadInput("移す元と移す先の職員を選んでください。")
-        result = reassign(web.ctx, from_=fields["from"], to=fields["to"], council=fields["council"] or None,
-                          note=fields["note"].strip() or None)
+        result = reassign(
+            web.ctx,
+            from_=fields["from"],
+            to=fields["to"],
+            council=fields["council"] or None,
+            note=fields["note"].strip() or None,
+        )
     except NotFound as exc:
-        return web.back_to("/reassign", error={"title": "担当替えできませんでした。",
-                                               "details": [f"職員 {exc.ident} はいません。"]}, tried=fields, status=404,
-                           query=query)
+        return web.back_to(
+            "/reassign",
+            error={"title": "担当替えできませんでした。", "details": [f"職員 {exc.ident} はいません。"]},
+            tried=fields,
+            status=404,
+            query=query,
+        )
     except CasetrackError as exc:
-        return web.back_to("/reassign", error={"title": "担当替えできませんでした。何も変更していません。",
-                                               "details": _reassign_reasons(exc)}, tried=fields,
-                           status=status_of(exc), query=query)
-    shown = {"moved": result["moved"], "from": result["from"], "to": result["to"],
-             "cases": [{"case": c["case"], "council": c["council"], "state": c["state"], "history_seq": c["history_seq"],
-                        "mail_moved": c["mail_moved"]} for c in result["cases"]]}
+        return web.back_to(
+            "/reassign",
+            error={
+                "title": "担当替えできませんでした。何も変更していません。",
+                "details": _reassign_reasons(exc),
+            },
+            tried=fields,
+            status=status_of(exc),
+            query=query,
+        )
+    shown = {
+        "moved": result["moved"],
+        "from": result["from"],
+        "to": result["to"],
+        "cases": [
+            {
+                "case": c["case"],
+                "council": c["council"],
+                "state": c["state"],
+                "history_seq": c["history_seq"],
+                "mail_moved": c["mail_moved"],
+            }
+            for c in result["cases"]
+        ],
+    }
     return web.back_to("/reassign", result=shown, status=200)
 
 
 # -- staff (admins) --------------------------------------------------------------------------------
 
-STAFF_DONE = {"added": "{name} を追加しました。", "disabled": "{name} を無効にしました（サインイン中の端末もすべて終了しました）。",
-              "enabled": "{name} を有効に戻しました。"}
+STAFF_DONE = {
+    "added": "{name} を追加しました。",
+    "disabled": "{name} を無効にしました（サインイン中の端末もすべて終了しました）。",
+    "enabled": "{name} を有効に戻しました。",
+}
 
 
 def staff_list(web: Web) -> Response:
@@ -192,36 +264,68 @@ def staff_list(web: Web) -> Response:
     flash = web.take_flash() or {}
     params = web.request.query_params
     template = STAFF_DONE.get(params.get("done", ""))
-    done = template.format(name=params.get("name", "")[:NAME_LIMIT]) if template and not flash.get("error") else None
-    return web.page("staff.html.j2", users=list_users(web.ctx), councils=list_councils(web.ctx), roles=ROLES,
-                    done=done, error=flash.get("error"), tried=flash.get("tried") or {},
-                    temporary=flash.get("temporary"))
+    done = (
+        template.format(name=params.get("name", "")[:NAME_LIMIT])
+        if template and not flash.get("error")
+        else None
+    )
+    return web.page(
+        "staff.html.j2",
+        users=list_users(web.ctx),
+        councils=list_councils(web.ctx),
+        roles=ROLES,
+        done=done,
+        error=flash.get("error"),
+        tried=flash.get("tried") or {},
+        temporary=flash.get("temporary"),
+    )
 
 
 def add(web: Web) -> Response:
     """POST /staff: `user add NAME --council C [--council …] --role R --email E --display-name D`."""
     _require(web, "user.manage")
-    more = [m for m in (web.form.getlist("more_councils") if web.form is not None else []) if isinstance(m, str)]
-    tried: dict[str, Any] = {"name": web.field("name", NAME_LIMIT).strip(), "display_name": web.field("display_name", 200),
-                             "email": web.field("email", 320).strip(), "role": web.field("role", 20).strip(),
-                             "council": web.field("council", 10).strip(), "more_councils": more[:60]}
+    more = [
+        m for m in (web.form.getlist("more_councils") if web.form is not None else []) if isinstance(m, str)
+    ]
+    tried: dict[str, Any] = {
+        "name": web.field("name", NAME_LIMIT).strip(),
+        "display_name": web.field("display_name", 200),
+        "email": web.field("email", 320).strip(),
+        "role": web.field("role", 20).strip(),
+        "council": web.field("council", 10).strip(),
+        "more_councils": more[:60],
+    }
     try:
         if not tried["name"]:
             raise BadInput("ユーザー名を入力してください。")
         if not tried["council"]:
             raise BadInput("所属の協議会を選んでください。")
-        add_user(web.ctx, name=tried["name"], council=tried["council"], email=tried["email"] or None,
-                 role=tried["role"] or "coordinator", more_councils=[m for m in more if m != tried["council"]],
-                 display_name=tried["display_name"])
+        add_user(
+            web.ctx,
+            name=tried["name"],
+            council=tried["council"],
+            email=tried["email"] or None,
+            role=tried["role"] or "coordinator",
+            more_councils=[m for m in more if m != tried["council"]],
+            display_name=tried["display_name"],
+        )
     except CasetrackError as exc:
-        return web.back_to("/staff", error={"title": "職員を追加できませんでした。", "details": _staff_reasons(exc)},
-                           tried=tried, status=status_of(exc))
+        return web.back_to(
+            "/staff",
+            error={"title": "職員を追加できませんでした。", "details": _staff_reasons(exc)},
+            tried=tried,
+            status=status_of(exc),
+        )
     return RedirectResponse("/staff?" + urlencode({"done": "added", "name": tried["name"]}), status_code=303)
 
 
 def _staff_reasons(exc: CasetrackError) -> list[str]:
     if isinstance(exc, NotFound):
-        return [f"協議会 {exc.ident} はありません。" if exc.what == "council" else f"職員 {exc.ident} はいません。"]
+        return [
+            f"協議会 {exc.ident} はありません。"
+            if exc.what == "council"
+            else f"職員 {exc.ident} はいません。"
+        ]
     return reasons_of(exc)
 
 
@@ -237,12 +341,20 @@ def set_active(web: Web) -> Response:
             raise BadInput("自分自身は無効にできません。")
         set_user_active(web.ctx, name, raw == "1")
     except CasetrackError as exc:
-        details = ["最後の有効な管理者は無効にできません。先にほかの管理者を追加してください。"] \
-            if "last active admin" in exc.message else _staff_reasons(exc)
-        return web.back_to("/staff", error={"title": f"{name[:NAME_LIMIT]} を変更できませんでした。", "details": details},
-                           status=status_of(exc))
-    return RedirectResponse("/staff?" + urlencode({"done": "enabled" if raw == "1" else "disabled", "name": name}),
-                            status_code=303)
+        details = (
+            ["最後の有効な管理者は無効にできません。先にほかの管理者を追加してください。"]
+            if "last active admin" in exc.message
+            else _staff_reasons(exc)
+        )
+        return web.back_to(
+            "/staff",
+            error={"title": f"{name[:NAME_LIMIT]} を変更できませんでした。", "details": details},
+            status=status_of(exc),
+        )
+    return RedirectResponse(
+        "/staff?" + urlencode({"done": "enabled" if raw == "1" else "disabled", "name": name}),
+        status_code=303,
+    )
 
 
 def reset(web: Web) -> Response:
@@ -254,7 +366,20 @@ def reset(web: Web) -> Response:
     try:
         result = reset_password(web.ctx, name)
     except CasetrackError as exc:
-        return web.back_to("/staff", error={"title": f"{name[:NAME_LIMIT]} のパスワードを再設定できませんでした。",
-                                            "details": _staff_reasons(exc)}, status=status_of(exc))
-    return web.back_to("/staff", status=200, temporary={"name": name, "password": result["temporary_password"],
-                                                        "sessions_ended": result["sessions_ended"]})
+        return web.back_to(
+            "/staff",
+            error={
+                "title": f"{name[:NAME_LIMIT]} のパスワードを再設定できませんでした。",
+                "details": _staff_reasons(exc),
+            },
+            status=status_of(exc),
+        )
+    return web.back_to(
+        "/staff",
+        status=200,
+        temporary={
+            "name": name,
+            "password": result["temporary_password"],
+            "sessions_ended": result["sessions_ended"],
+        },
+    )

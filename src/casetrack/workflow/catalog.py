@@ -25,21 +25,31 @@ def all_workflows() -> dict[str, WorkflowSpec]:
 def _check_folder(folder: Path) -> list[Path]:
     """The folder's workflow files; a missing, unreadable or empty folder is bad input naming its path
     (without it every case command would say "unknown program" and `remind run` would enqueue nothing)."""
-    where = "CASETRACK_WORKFLOWS_DIR" if os.environ.get("CASETRACK_WORKFLOWS_DIR") else "the shipped workflows"
+    where = (
+        "CASETRACK_WORKFLOWS_DIR" if os.environ.get("CASETRACK_WORKFLOWS_DIR") else "the shipped workflows"
+    )
     if not folder.exists():
-        raise WorkflowsMissing(f"workflows folder {folder} does not exist (set by {where})",
-                               ja=[f"ワークフローのフォルダ {folder} がありません（{where} で指定）。"])
+        raise WorkflowsMissing(
+            f"workflows folder {folder} does not exist (set by {where})",
+            ja=[f"ワークフローのフォルダ {folder} がありません（{where} で指定）。"],
+        )
     if not folder.is_dir():
-        raise WorkflowsMissing(f"workflows folder {folder} is not a folder (set by {where})",
-                               ja=[f"ワークフローのフォルダ {folder} はフォルダではありません（{where} で指定）。"])
+        raise WorkflowsMissing(
+            f"workflows folder {folder} is not a folder (set by {where})",
+            ja=[f"ワークフローのフォルダ {folder} はフォルダではありません（{where} で指定）。"],
+        )
     try:
         files = sorted(p for p in folder.iterdir() if p.suffix == ".yaml")
     except OSError as exc:
-        raise WorkflowsMissing(f"workflows folder {folder} cannot be read: {exc.strerror} (set by {where})",
-                               ja=[f"ワークフローのフォルダ {folder} を読めません：{exc.strerror}（{where} で指定）。"]) from None
+        raise WorkflowsMissing(
+            f"workflows folder {folder} cannot be read: {exc.strerror} (set by {where})",
+            ja=[f"ワークフローのフォルダ {folder} を読めません：{exc.strerror}（{where} で指定）。"],
+        ) from None
     if not files:
-        raise WorkflowsMissing(f"workflows folder {folder} holds no workflow file (set by {where})",
-                               ja=[f"ワークフローのフォルダ {folder} にワークフローのファイルがありません（{where} で指定）。"])
+        raise WorkflowsMissing(
+            f"workflows folder {folder} holds no workflow file (set by {where})",
+            ja=[f"ワークフローのフォルダ {folder} にワークフローのファイルがありません（{where} で指定）。"],
+        )
     return files
 
 
@@ -62,6 +72,8 @@ def _load_folder(folder: str) -> dict[str, WorkflowSpec]:
 def workflow(program: str) -> WorkflowSpec:
     specs = all_workflows()
     if program not in specs:
-        raise BadInput(f"unknown program {program!r} (known: {', '.join(sorted(specs))})",
-                       ja=[f"事業「{program}」はありません（{'、'.join(sorted(specs))} のいずれかです）。"])
+        raise BadInput(
+            f"unknown program {program!r} (known: {', '.join(sorted(specs))})",
+            ja=[f"事業「{program}」はありません（{'、'.join(sorted(specs))} のいずれかです）。"],
+        )
     return specs[program]

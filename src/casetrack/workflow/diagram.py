@@ -46,8 +46,11 @@ def dot(spec: WorkflowSpec, highlight: str | None = None, *, people: bool = Fals
     ]
     open_states = set(spec.open_states)
     for state in spec.states.values():
-        attrs = [f"label={_q(state.ja if people else state.ja + chr(10) + state.id)}", f"id={_q('state-' + state.id)}",
-                 f"class={_q('state final' if state.final else 'state')}"]  # SVG hooks for a stylesheet
+        attrs = [
+            f"label={_q(state.ja if people else state.ja + chr(10) + state.id)}",
+            f"id={_q('state-' + state.id)}",
+            f"class={_q('state final' if state.final else 'state')}",
+        ]  # SVG hooks for a stylesheet
         if state.final:
             attrs.append("peripheries=2")
         if state.id == highlight:
@@ -59,8 +62,9 @@ def dot(spec: WorkflowSpec, highlight: str | None = None, *, people: bool = Fals
         for source in event.sources:
             style = ", style=dashed, color=gray40" if wide else ""
             label = event.ja if people else f"{event.ja} ({event.id})"
-            lines.append(f"  {_q(name[source])} -> {_q(name[event.target_from(source)])} "
-                         f"[label={_q(label)}{style}];")
+            lines.append(
+                f"  {_q(name[source])} -> {_q(name[event.target_from(source)])} [label={_q(label)}{style}];"
+            )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -73,12 +77,23 @@ def dot_program() -> str | None:
 def svg(spec: WorkflowSpec, highlight: str | None = None, *, people: bool = False) -> str:
     exe = dot_program()
     if exe is None:
-        raise BadInput("SVG needs graphviz's dot program (Debian: apt-get install graphviz); "
-                       "--format mermaid works without it",
-                       ja=["SVG には graphviz の dot が必要です（Debian: apt-get install graphviz）。--format mermaid なら不要です。"])
-    done = subprocess.run([exe, "-Tsvg"], input=dot(spec, highlight, people=people).encode("utf-8"), capture_output=True,
-                          timeout=60, check=False)
+        raise BadInput(
+            "SVG needs graphviz's dot program (Debian: apt-get install graphviz); "
+            "--format mermaid works without it",
+            ja=[
+                "SVG には graphviz の dot が必要です（Debian: apt-get install graphviz）。--format mermaid なら不要です。"
+            ],
+        )
+    done = subprocess.run(
+        [exe, "-Tsvg"],
+        input=dot(spec, highlight, people=people).encode("utf-8"),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     if done.returncode != 0:
-        raise BadInput(f"graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}",
-                       ja=[f"graphviz が失敗しました：{done.stderr.decode('utf-8', 'replace').strip()}"])
+        raise BadInput(
+            f"graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}",
+            ja=[f"graphviz が失敗しました：{done.stderr.decode('utf-8', 'replace').strip()}"],
+        )
     return done.stdout.decode("utf-8")

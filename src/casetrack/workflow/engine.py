@@ -63,15 +63,21 @@ class Engine:
         transitions = []
         for event in spec.events.values():
             for source in event.sources:
-                transitions.append({
-                    "trigger": event.id,
-                    "source": source,
-                    "dest": event.target,  # None: internal (the state stays)
-                    "conditions": "guards_pass",
-                })
+                transitions.append(
+                    {
+                        "trigger": event.id,
+                        "source": source,
+                        "dest": event.target,  # None: internal (the state stays)
+                        "conditions": "guards_pass",
+                    }
+                )
         self._machine = Machine(
-            model=None, states=list(spec.states), transitions=transitions, initial=spec.initial,
-            auto_transitions=False, ignore_invalid_triggers=False,
+            model=None,
+            states=list(spec.states),
+            transitions=transitions,
+            initial=spec.initial,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
         )
         self._local = threading.local()
 
@@ -98,30 +104,63 @@ class Engine:
         """Every reason ``event`` is refused now (empty when it may fire)."""
         return tuple(text for text, _ref in self.sourced_reasons(facts, event, args))
 
-    def sourced_reasons(self, facts: CaseFacts, event: EventSpec, args: EventArgs) -> tuple[tuple[str, str], ...]:
+    def sourced_reasons(
+        self, facts: CaseFacts, event: EventSpec, args: EventArgs
+    ) -> tuple[tuple[str, str], ...]:
         """Every reason ``event`` is refused now, each with the rule it comes from (a provenance reference:
         ``guard:<id>``, ``document:<event>.<kind>``, ``check:<what>``; the workflow file names its source)."""
         rules = self.spec.rule_set(_rule_set_id(facts, self.spec, event, args)).values
         track = self.spec.tracks.get(facts.track)
         window = (track.available_from, track.available_until) if track else (None, None)
-        g = GuardInput(facts=facts, rules=rules, on=args.on, track_window=window, until=args.until,
-                       reuse_grounds=self.spec.reuse_grounds, reuse_max_uses=self.spec.reuse_max_uses,
-                       component_labels=self.spec.component_labels(facts.track),
-                       document_labels={k: d.ja for k, d in self.spec.documents.items()},
-                       track_label=track.ja if track else None, agreements=args.agreements)
+        g = GuardInput(
+            facts=facts,
+            rules=rules,
+            on=args.on,
+            track_window=window,
+            until=args.until,
+            reuse_grounds=self.spec.reuse_grounds,
+            reuse_max_uses=self.spec.reuse_max_uses,
+            component_labels=self.spec.component_labels(facts.track),
+            document_labels={k: d.ja for k, d in self.spec.documents.items()},
+            track_label=track.ja if track else None,
+            agreements=args.agreements,
+        )
         out: list[tuple[str, str]] = []
         if args.on < facts.state_since:
-            out.append((f"効力発生日 {args.on} が現在の状態に入った日 {facts.state_since} より前です",
-                        "check:effective_date"))
+            out.append(
+                (
+                    f"効力発生日 {args.on} が現在の状態に入った日 {facts.state_since} より前です",
+                    "check:effective_date",
+                )
+            )
         if event.reason_required and not (args.reason and args.reason.strip()):
-            out.append((Reason(f"{event.ja} ({event.id}) には理由 (--reason) が必要です", f"{event.ja}には理由が必要です"),
-                        "check:reason"))
+            out.append(
+                (
+                    Reason(
+                        f"{event.ja} ({event.id}) には理由 (--reason) が必要です",
+                        f"{event.ja}には理由が必要です",
+                    ),
+                    "check:reason",
+                )
+            )
         if event.until_required:
             if args.until is None:
-                out.append((Reason(f"{event.ja} ({event.id}) には新しい期限 (--until) が必要です",
-                                   f"{event.ja}には新しい期限が必要です"), "check:until"))
+                out.append(
+                    (
+                        Reason(
+                            f"{event.ja} ({event.id}) には新しい期限 (--until) が必要です",
+                            f"{event.ja}には新しい期限が必要です",
+                        ),
+                        "check:until",
+                    )
+                )
             elif args.until <= args.on:
-                out.append((f"新しい期限 {args.until} は効力発生日 {args.on} より後である必要があります", "check:until"))
+                out.append(
+                    (
+                        f"新しい期限 {args.until} は効力発生日 {args.on} より後である必要があります",
+                        "check:until",
+                    )
+                )
         for requirement in self.spec.requirement_labels(event):
             ref = f"document:{event.id}.{requirement[0]}"
             out.extend((text, ref) for text in missing_documents(facts, (requirement,), args.on))
@@ -142,7 +181,9 @@ class Engine:
         sourced = self.sourced_reasons(facts, event, args)
         # the CLI prints each reason as it is (ids to type the next command); a page and the demo print its
         # people's wording with where its rule comes from (guards.reasons_for_people)
-        reasons = tuple(Reason(str(text), self.with_source(getattr(text, "people", text), ref)) for text, ref in sourced)
+        reasons = tuple(
+            Reason(str(text), self.with_source(getattr(text, "people", text), ref)) for text, ref in sourced
+        )
         cursor = self._cursor()
         self._machine.set_state(facts.state, model=cursor)
         cursor.pending = reasons
@@ -152,7 +193,8 @@ class Engine:
             cursor.pending = ()
         if not moved:
             raise GuardFailed(
-                f"{event_id} refused for case {facts.id}: " + "; ".join(reasons), reasons,
+                f"{event_id} refused for case {facts.id}: " + "; ".join(reasons),
+                reasons,
                 ja=[f"案件 {facts.id} の「{event.ja}」はできません：" + "、".join(reasons)],
                 refs=tuple(ref for _text, ref in sourced),
             )
@@ -166,18 +208,23 @@ class Engine:
         head_ja = f"案件 {facts.id} は{state.ja}のため、「{self.spec.events[event_id].ja}」はできません"
         verdicts = self.verdicts(facts, on)
         if not verdicts:
-            return EventNotAllowed(f"{head}; events allowed now: none (final state)", [],
-                                   ja=[f"{head_ja}（終了した案件です）。"])
+            return EventNotAllowed(
+                f"{head}; events allowed now: none (final state)", [], ja=[f"{head_ja}（終了した案件です）。"]
+            )
         allowed = [v.event for v in verdicts if v.allowed]
         blocked = [v.event for v in verdicts if not v.allowed]
         text = f"{head}; events of this state allowed now: {', '.join(allowed) or 'none'}"
         labels = "、".join(f"「{self.spec.events[e].ja}」（{e}）" for e in allowed) or "なし"
         text_ja = f"{head_ja}。今できる手続き：{labels}"
         if blocked:
-            text += (f"; blocked now by their conditions: {', '.join(blocked)} "
-                     f"(casetrack case events {facts.id} gives every reason)")
-            text_ja += (f"。条件を満たさず今はできない手続き：{'、'.join(self.spec.events[e].ja for e in blocked)}"
-                        f"（理由は casetrack case events {facts.id} で表示します）")
+            text += (
+                f"; blocked now by their conditions: {', '.join(blocked)} "
+                f"(casetrack case events {facts.id} gives every reason)"
+            )
+            text_ja += (
+                f"。条件を満たさず今はできない手続き：{'、'.join(self.spec.events[e].ja for e in blocked)}"
+                f"（理由は casetrack case events {facts.id} で表示します）"
+            )
         return EventNotAllowed(text, allowed, ja=[text_ja + "。"])
 
     def verdicts(self, facts: CaseFacts, on: dt.date) -> list[Verdict]:
@@ -189,7 +236,9 @@ class Engine:
         for event in self.spec.events_from(facts.state):
             args = EventArgs(on=on, reason="(given)", until=dt.date.max if event.until_required else None)
             sourced = self.sourced_reasons(facts, event, args)
-            out.append(Verdict(event.id, not sourced, tuple(t for t, _r in sourced), tuple(r for _t, r in sourced)))
+            out.append(
+                Verdict(event.id, not sourced, tuple(t for t, _r in sourced), tuple(r for _t, r in sourced))
+            )
         return out
 
 

@@ -36,9 +36,24 @@ from .spec import (
     WorkflowSpec,
 )
 
-TOP_KEYS = {"program", "label", "initial", "plan_date_event", "tracks", "documents", "components", "states",
-            "events", "rule_sets", "reminders", "sessions_open_in", "reuse", "financial_support", "sources",
-            "provenance"}
+TOP_KEYS = {
+    "program",
+    "label",
+    "initial",
+    "plan_date_event",
+    "tracks",
+    "documents",
+    "components",
+    "states",
+    "events",
+    "rule_sets",
+    "reminders",
+    "sessions_open_in",
+    "reuse",
+    "financial_support",
+    "sources",
+    "provenance",
+}
 OPTIONAL_KEYS = {"reminders", "sessions_open_in", "reuse", "financial_support"}
 RUNG_KEYS = {"id", "days", "months", "to", "template"}
 COMPONENT_KEYS = {"ja", "en", "claim_states", "session", "decided_by", "document"}
@@ -47,9 +62,19 @@ EVENT_KEYS = {"ja", "en", "from", "to", "guards", "documents", "reason", "until"
 TRACK_KEYS = {"ja", "en", "available_from", "available_until"}
 DOC_KEYS = {"ja", "en", "from_lender"}
 SETS = ("accepted_on", "plan_date")
-INT_RULES = ("claim_deadline_months", "claim_deadline_warn_months", "fye_report_lag_months", "interim_months",
-             "validity_months", "validity_warn_months", "window_months", "default_interval_months",
-             "schedule_chart_above", "holdback_open_warn_months", "fye_min_months_after_plan")
+INT_RULES = (
+    "claim_deadline_months",
+    "claim_deadline_warn_months",
+    "fye_report_lag_months",
+    "interim_months",
+    "validity_months",
+    "validity_warn_months",
+    "window_months",
+    "default_interval_months",
+    "schedule_chart_above",
+    "holdback_open_warn_months",
+    "fye_min_months_after_plan",
+)
 POSITIVE_RULES = ("monitoring_escalation_days",)
 FRACTION_RULES = ("rate", "monitoring_estimate_max_share")
 OTHER_RULES = ("caps", "holdback", "reuse_needs_council_approval")
@@ -223,19 +248,32 @@ def _build(doc: _Map, p: _Problems) -> WorkflowSpec | None:
     if p.items:
         return None
     return WorkflowSpec(
-        program=program, ja=ja, en=en, initial=str(initial), plan_date_event=str(plan_event),
-        tracks=MappingProxyType(tracks), documents=MappingProxyType(documents),
+        program=program,
+        ja=ja,
+        en=en,
+        initial=str(initial),
+        plan_date_event=str(plan_event),
+        tracks=MappingProxyType(tracks),
+        documents=MappingProxyType(documents),
         components=MappingProxyType(components),
-        states=MappingProxyType(states), events=MappingProxyType(events), rule_sets=tuple(rule_sets),
-        path=p.path, reminders=MappingProxyType(reminders), sessions_open_in=sessions_open_in,
-        reuse_grounds=MappingProxyType(grounds), reuse_max_uses=max_uses,
-        support_event=support_event, support_kinds=MappingProxyType(support_kinds),
-        sources=MappingProxyType(sources), provenance=MappingProxyType(provenance),
+        states=MappingProxyType(states),
+        events=MappingProxyType(events),
+        rule_sets=tuple(rule_sets),
+        path=p.path,
+        reminders=MappingProxyType(reminders),
+        sessions_open_in=sessions_open_in,
+        reuse_grounds=MappingProxyType(grounds),
+        reuse_max_uses=max_uses,
+        support_event=support_event,
+        support_kinds=MappingProxyType(support_kinds),
+        sources=MappingProxyType(sources),
+        provenance=MappingProxyType(provenance),
     )
 
 
-def _financial_support(doc: _Map, events: dict[str, EventSpec],
-                       p: _Problems) -> tuple[str | None, dict[str, SupportKind]]:
+def _financial_support(
+    doc: _Map, events: dict[str, EventSpec], p: _Problems
+) -> tuple[str | None, dict[str, SupportKind]]:
     """``financial_support: {event: EVENT, kinds: {ID: {ja, en, note: required}}}`` (optional): the
     financial support each lender agrees to, recorded with EVENT (pamphlet line 169)."""
     node = doc.get("financial_support")
@@ -263,8 +301,9 @@ def _financial_support(doc: _Map, events: dict[str, EventSpec],
         note = body.get("note")
         if note not in (None, "required", "optional"):
             p.add(_line(body, "note"), f"{what}: note must be 'required' or 'optional'")
-        kinds[str(kid)] = SupportKind(str(kid), _label(body, "ja", what, p), _label(body, "en", what, p),
-                                      note == "required")
+        kinds[str(kid)] = SupportKind(
+            str(kid), _label(body, "ja", what, p), _label(body, "en", what, p), note == "required"
+        )
     return str(event), kinds
 
 
@@ -291,13 +330,16 @@ def _sources(doc: _Map, p: _Problems) -> dict[str, Source]:
         if kind not in SOURCE_KINDS:
             p.add(_line(body, "kind"), f"{what}: kind must be one of {' | '.join(SOURCE_KINDS)}")
         elif kind == "pamphlet" and not re.fullmatch(r"パンフレット [0-9].*行.*", values["where"]):
-            p.add(_line(body, "where"), f"{what}: a pamphlet source names its lines (where: パンフレット 169行)")
+            p.add(
+                _line(body, "where"), f"{what}: a pamphlet source names its lines (where: パンフレット 169行)"
+            )
         out[str(key)] = Source(str(key), values["title"], values["where"], str(kind))
     return out
 
 
-def _rule_refs(doc: _Map, events: dict[str, EventSpec], tracks: dict[str, TrackSpec],
-               states: dict[str, StateSpec]) -> dict[str, int]:
+def _rule_refs(
+    doc: _Map, events: dict[str, EventSpec], tracks: dict[str, TrackSpec], states: dict[str, StateSpec]
+) -> dict[str, int]:
     """Every rule of the file that must cite a source, as a provenance reference → the line it is written
     on: ``guard:<id>``, ``document:<event>.<kind>`` (a document an event needs), ``cap:<track>.<component>``,
     ``rule:<key>`` (a rule-set value), ``stall:<state>``, ``track:<id>`` (a track's dates),
@@ -373,8 +415,10 @@ def _provenance(doc: _Map, sources: dict[str, Source], refs: dict[str, int], p: 
     refs = {ref: line for ref, line in refs.items() if line not in troubled}
     node = doc.get("provenance")
     if not isinstance(node, _Map):
-        p.add(_line(doc, "provenance"), "provenance must map each rule (guard:…, cap:…, rule:…, stall:…) "
-                                         "to a source key")
+        p.add(
+            _line(doc, "provenance"),
+            "provenance must map each rule (guard:…, cap:…, rule:…, stall:…) to a source key",
+        )
         node = _Map()
     out: dict[str, str] = {}
     for ref, key in node.items():
@@ -449,13 +493,22 @@ def _documents(node: _Map, p: _Problems) -> dict[str, DocumentKind]:
             p.add(_line(node, kid), f"document {kid!r}: expected a mapping with ja, en")
             continue
         _unknown_keys(body, DOC_KEYS, f"document {kid!r}", p)
-        out[kid] = DocumentKind(kid, _label(body, "ja", f"document {kid!r}", p),
-                                _label(body, "en", f"document {kid!r}", p), bool(body.get("from_lender")))
+        out[kid] = DocumentKind(
+            kid,
+            _label(body, "ja", f"document {kid!r}", p),
+            _label(body, "en", f"document {kid!r}", p),
+            bool(body.get("from_lender")),
+        )
     return out
 
 
-def _components(node: _Map, states: dict[str, StateSpec], events: dict[str, Any],
-                p: _Problems, documents: dict[str, DocumentKind] | None = None) -> dict[str, ComponentSpec]:
+def _components(
+    node: _Map,
+    states: dict[str, StateSpec],
+    events: dict[str, Any],
+    p: _Problems,
+    documents: dict[str, DocumentKind] | None = None,
+) -> dict[str, ComponentSpec]:
     out = {}
     for cid, body in node.items():
         what = f"component {cid!r}"
@@ -481,9 +534,15 @@ def _components(node: _Map, states: dict[str, StateSpec], events: dict[str, Any]
         document = body.get("document")
         if document is not None and documents is not None and document not in documents:
             p.add(_line(body, "document"), f"{what}: unknown document kind {document!r} in document")
-        out[cid] = ComponentSpec(cid, _label(body, "ja", what, p), _label(body, "en", what, p),
-                                 tuple(str(x) for x in claim_states), session, decided_by,
-                                 None if document is None else str(document))
+        out[cid] = ComponentSpec(
+            cid,
+            _label(body, "ja", what, p),
+            _label(body, "en", what, p),
+            tuple(str(x) for x in claim_states),
+            session,
+            decided_by,
+            None if document is None else str(document),
+        )
     return out
 
 
@@ -491,14 +550,17 @@ def _int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _reminders(node: Any, line: int, states: dict[str, StateSpec], p: _Problems,
-               sessions_open_in: tuple[str, ...] = ()) -> dict[str, ReminderItem]:
+def _reminders(
+    node: Any, line: int, states: dict[str, StateSpec], p: _Problems, sessions_open_in: tuple[str, ...] = ()
+) -> dict[str, ReminderItem]:
     from ..resources import templates_dir
 
     if node is None:
         return {}
     if not isinstance(node, _Map):
-        p.add(line, "reminders must map items (session, claim_deadline, validity, holdback, decision) to rungs")
+        p.add(
+            line, "reminders must map items (session, claim_deadline, validity, holdback, decision) to rungs"
+        )
         return {}
     email_dir = templates_dir() / "email"
     out = {}
@@ -515,8 +577,11 @@ def _reminders(node: Any, line: int, states: dict[str, StateSpec], p: _Problems,
         if kind == "session":  # sessions are open where the workflow says, once for every reader
             session_states = list(sessions_open_in or (s for s, spec in states.items() if not spec.final))
             if open_in is not None and open_in != session_states:
-                p.add(_line(body, "open_in"), f"{what}: open_in must be left out — session rungs follow "
-                                              f"sessions_open_in ({', '.join(session_states)})")
+                p.add(
+                    _line(body, "open_in"),
+                    f"{what}: open_in must be left out — session rungs follow "
+                    f"sessions_open_in ({', '.join(session_states)})",
+                )
             open_in = session_states
         if not isinstance(open_in, list) or not open_in:
             p.add(_line(body, "open_in"), f"{what}: open_in must be a list of states")
@@ -568,8 +633,9 @@ def _tracks(node: _Map, p: _Problems) -> dict[str, TrackSpec]:
         end = _date(body.get("available_until"), _line(body, "available_until"), f"track {tid!r}", p)
         if start and end and end < start:
             p.add(body.line, f"track {tid!r}: available_until is before available_from")
-        out[tid] = TrackSpec(tid, _label(body, "ja", f"track {tid!r}", p), _label(body, "en", f"track {tid!r}", p),
-                             start, end)
+        out[tid] = TrackSpec(
+            tid, _label(body, "ja", f"track {tid!r}", p), _label(body, "en", f"track {tid!r}", p), start, end
+        )
     return out
 
 
@@ -589,8 +655,15 @@ def _states(node: _Map, p: _Problems) -> dict[str, StateSpec]:
         if stall is not None and (not isinstance(stall, int) or isinstance(stall, bool) or stall <= 0):
             p.add(_line(body, "stall_days"), f"{what}: stall_days must be a positive whole number")
             stall = None
-        out[sid] = StateSpec(sid, _label(body, "ja", what, p), _label(body, "en", what, p),
-                             waiting if not final else None, stall, final, _line(node, sid))
+        out[sid] = StateSpec(
+            sid,
+            _label(body, "ja", what, p),
+            _label(body, "en", what, p),
+            waiting if not final else None,
+            stall,
+            final,
+            _line(node, sid),
+        )
     return out
 
 
@@ -603,8 +676,9 @@ def _flag(body: _Map, key: str, what: str, p: _Problems) -> bool:
     return value == "required"
 
 
-def _events(node: _Map, states: dict[str, StateSpec], documents: dict[str, DocumentKind],
-            p: _Problems) -> dict[str, EventSpec]:
+def _events(
+    node: _Map, states: dict[str, StateSpec], documents: dict[str, DocumentKind], p: _Problems
+) -> dict[str, EventSpec]:
     out = {}
     open_states = tuple(s for s, spec in states.items() if not spec.final)
     for eid, body in node.items():
@@ -665,16 +739,25 @@ def _events(node: _Map, states: dict[str, StateSpec], documents: dict[str, Docum
         if sets is not None and sets not in SETS:
             p.add(_line(body, "sets"), f"{what}: sets must be one of {', '.join(SETS)}")
         out[eid] = EventSpec(
-            id=eid, ja=_label(body, "ja", what, p), en=_label(body, "en", what, p), sources=sources,
-            target=target, guards=tuple(str(g) for g in guards), documents=tuple(reqs),
-            reason_required=_flag(body, "reason", what, p), until_required=_flag(body, "until", what, p),
-            sets=sets, line=_line(node, eid), on_default=None if on_default is None else str(on_default),
+            id=eid,
+            ja=_label(body, "ja", what, p),
+            en=_label(body, "en", what, p),
+            sources=sources,
+            target=target,
+            guards=tuple(str(g) for g in guards),
+            documents=tuple(reqs),
+            reason_required=_flag(body, "reason", what, p),
+            until_required=_flag(body, "until", what, p),
+            sets=sets,
+            line=_line(node, eid),
+            on_default=None if on_default is None else str(on_default),
         )
     return out
 
 
-def _reachability(states: dict[str, StateSpec], events: dict[str, EventSpec], initial: str, doc: _Map,
-                  p: _Problems) -> None:
+def _reachability(
+    states: dict[str, StateSpec], events: dict[str, EventSpec], initial: str, doc: _Map, p: _Problems
+) -> None:
     seen = {initial}
     todo = deque([initial])
     while todo:
@@ -688,12 +771,15 @@ def _reachability(states: dict[str, StateSpec], events: dict[str, EventSpec], in
     for sid, spec in states.items():
         if sid not in seen:
             p.add(spec.line, f"state {sid!r} is unreachable from {initial!r}")
-        elif not spec.final and not any(sid in e.sources and e.target_from(sid) != sid for e in events.values()):
+        elif not spec.final and not any(
+            sid in e.sources and e.target_from(sid) != sid for e in events.values()
+        ):
             p.add(spec.line, f"state {sid!r} is not final but no event leaves it")
 
 
-def _rule_sets(raw: Any, line: int, tracks: dict[str, TrackSpec], events: dict[str, EventSpec],
-               p: _Problems) -> list[RuleSet]:
+def _rule_sets(
+    raw: Any, line: int, tracks: dict[str, TrackSpec], events: dict[str, EventSpec], p: _Problems
+) -> list[RuleSet]:
     if not isinstance(raw, list) or not raw:
         p.add(line, "rule_sets must be a non-empty list")
         return []
@@ -714,11 +800,16 @@ def _rule_sets(raw: Any, line: int, tracks: dict[str, TrackSpec], events: dict[s
                 continue
             kline = _line(item, key)
             if key not in READ_RULES:
-                p.add(kline, f"rule set {start}: {key!r} is not a rule casetrack reads "
-                             f"(rules: {', '.join(sorted(READ_RULES))})")
+                p.add(
+                    kline,
+                    f"rule set {start}: {key!r} is not a rule casetrack reads "
+                    f"(rules: {', '.join(sorted(READ_RULES))})",
+                )
             elif key in INT_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 p.add(kline, f"rule set {start}: {key} must be a whole number ≥ 0")
-            elif key in POSITIVE_RULES and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            elif key in POSITIVE_RULES and (
+                not isinstance(value, int) or isinstance(value, bool) or value < 1
+            ):
                 p.add(kline, f"rule set {start}: {key} must be a whole number ≥ 1")
             elif key in FRACTION_RULES:
                 try:
@@ -731,8 +822,9 @@ def _rule_sets(raw: Any, line: int, tracks: dict[str, TrackSpec], events: dict[s
                 _check_caps(value, kline, start, tracks, p)
                 value = {**merged.get("caps", {}), **{k: dict(v) for k, v in (value or {}).items()}}
             elif key == "holdback":
-                if not isinstance(value, _Map) or any(t not in tracks or not isinstance(v, bool)
-                                                      for t, v in value.items()):
+                if not isinstance(value, _Map) or any(
+                    t not in tracks or not isinstance(v, bool) for t, v in value.items()
+                ):
                     p.add(kline, f"rule set {start}: holdback maps each track to true or false")
                 value = {**merged.get("holdback", {}), **dict(value or {})}
             merged[key] = value
@@ -743,11 +835,15 @@ def _rule_sets(raw: Any, line: int, tracks: dict[str, TrackSpec], events: dict[s
         needed = {need for e in events.values() for g in e.guards if g in GUARDS for need in GUARDS[g].needs}
         needed |= {"rate", "caps"}
         for key in sorted(needed - set(out[0].values)):
-            p.add(_line(raw[0], "effective_from"), f"rule set {out[0].id}: missing {key!r} (a guard reads it)")
+            p.add(
+                _line(raw[0], "effective_from"), f"rule set {out[0].id}: missing {key!r} (a guard reads it)"
+            )
     return out
 
 
-def _check_caps(value: Any, line: int, start: dt.date | None, tracks: dict[str, TrackSpec], p: _Problems) -> None:
+def _check_caps(
+    value: Any, line: int, start: dt.date | None, tracks: dict[str, TrackSpec], p: _Problems
+) -> None:
     if not isinstance(value, _Map):
         p.add(line, f"rule set {start}: caps maps each track to component caps")
         return

@@ -76,7 +76,9 @@ def rule_value(spec: WorkflowSpec, ref: str) -> str:
             return f"利用は{spec.reuse_max_uses}回まで"
         return "・".join(spec.reuse_grounds.values())
     if kind == "support":
-        return "・".join(k.ja + ("（内容を記入）" if k.note_required else "") for k in spec.support_kinds.values())
+        return "・".join(
+            k.ja + ("（内容を記入）" if k.note_required else "") for k in spec.support_kinds.values()
+        )
     return CHECKS.get(ref, ref)
 
 
@@ -85,8 +87,16 @@ def rules(spec: WorkflowSpec) -> list[dict[str, Any]]:
     out = []
     for ref, key in spec.provenance.items():
         source = spec.sources[key]
-        out.append({"rule": ref, "value": rule_value(spec, ref), "source": key, "source_kind": source.kind,
-                    "source_label": source.label, "source_where": source.where})
+        out.append(
+            {
+                "rule": ref,
+                "value": rule_value(spec, ref),
+                "source": key,
+                "source_kind": source.kind,
+                "source_label": source.label,
+                "source_where": source.where,
+            }
+        )
     return out
 
 

@@ -14,7 +14,11 @@ WAITING_ON = ("company", "support_org", "lenders", "council")
 COMPONENTS = ("plan", "monitoring_interim", "monitoring_fye", "monitoring", "guarantee_release", "dd")
 SESSION_KINDS = ("interim", "fye", "regular")
 REMINDER_ITEMS = ("session", "claim_deadline", "validity", "holdback", "decision")
-RECIPIENTS = ("support_org", "coordinator", "supervisor")  # supervisor: every supervisor of the case's council
+RECIPIENTS = (
+    "support_org",
+    "coordinator",
+    "supervisor",
+)  # supervisor: every supervisor of the case's council
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,12 @@ class ReminderItem:
 
 SOURCE_KINDS = ("pamphlet", "official", "council", "project_default")
 # how a refusal names where its rule comes from (a pamphlet source adds its lines: 出典：パンフレット 169行)
-SOURCE_KIND_LABELS = {"pamphlet": "出典：パンフレット", "official": "出典：公式", "council": "協議会の運用",
-                      "project_default": "本システムの既定値"}
+SOURCE_KIND_LABELS = {
+    "pamphlet": "出典：パンフレット",
+    "official": "出典：公式",
+    "council": "協議会の運用",
+    "project_default": "本システムの既定値",
+}
 
 
 @dataclass(frozen=True)

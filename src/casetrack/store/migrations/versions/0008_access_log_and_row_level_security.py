@@ -19,8 +19,16 @@ depends_on = None
 
 # tables holding one council's case data: keyed on their own council column, or on their case
 BY_COUNCIL = ("cases", "case_counter")
-BY_CASE = ("case_lender", "case_support_org", "case_estimate", "document", "case_history", "fee_claim",
-           "monitoring_session", "ledger_entry")
+BY_CASE = (
+    "case_lender",
+    "case_support_org",
+    "case_estimate",
+    "document",
+    "case_history",
+    "fee_claim",
+    "monitoring_session",
+    "ledger_entry",
+)
 
 
 def upgrade() -> None:
@@ -57,9 +65,11 @@ def upgrade() -> None:
 
 def append_only(dialect: str) -> list[str]:
     if dialect == "sqlite":
-        return [f"CREATE TRIGGER access_log_no_{verb.lower()} BEFORE {verb} ON access_log "
-                f"BEGIN SELECT RAISE(ABORT, 'access_log is append-only: {verb} refused'); END"
-                for verb in ("UPDATE", "DELETE")]
+        return [
+            f"CREATE TRIGGER access_log_no_{verb.lower()} BEFORE {verb} ON access_log "
+            f"BEGIN SELECT RAISE(ABORT, 'access_log is append-only: {verb} refused'); END"
+            for verb in ("UPDATE", "DELETE")
+        ]
     return [
         "CREATE OR REPLACE FUNCTION access_log_append_only() RETURNS trigger AS $$ BEGIN "
         "RAISE EXCEPTION 'access_log is append-only: % refused', TG_OP; END $$ LANGUAGE plpgsql",
@@ -78,16 +88,22 @@ def row_level_security() -> list[str]:
         "OR council = ANY (string_to_array(current_setting('casetrack.councils', true), ',')) $$",
     ]
     for table in BY_COUNCIL:
-        out += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-                f"CREATE POLICY council_scope ON {table} USING (casetrack_sees(council)) "
-                f"WITH CHECK (casetrack_sees(council))"]
+        out += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"CREATE POLICY council_scope ON {table} USING (casetrack_sees(council)) "
+            f"WITH CHECK (casetrack_sees(council))",
+        ]
     for table in BY_CASE:
         visible = "case_id IN (SELECT id FROM cases)"  # cases is itself filtered
-        out += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-                f"CREATE POLICY council_scope ON {table} USING ({visible}) WITH CHECK ({visible})"]
+        out += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"CREATE POLICY council_scope ON {table} USING ({visible}) WITH CHECK ({visible})",
+        ]
     visible = "case_id IS NULL OR case_id IN (SELECT id FROM cases)"
-    out += ["ALTER TABLE outbox ENABLE ROW LEVEL SECURITY",
-            f"CREATE POLICY council_scope ON outbox USING ({visible}) WITH CHECK ({visible})"]
+    out += [
+        "ALTER TABLE outbox ENABLE ROW LEVEL SECURITY",
+        f"CREATE POLICY council_scope ON outbox USING ({visible}) WITH CHECK ({visible})",
+    ]
     return out
 
 

@@ -23,12 +23,22 @@ OPEN = sa.text("status = 'scheduled'")
 def upgrade() -> None:
     with op.batch_alter_table("monitoring_session", schema=None) as batch_op:
         batch_op.drop_index("ix_session_open_due", sqlite_where=OPEN, postgresql_where=OPEN)
-        batch_op.create_index("ix_session_open_due", ["due_on", "case_id", "seq"], unique=False, sqlite_where=OPEN,
-                              postgresql_where=OPEN)
+        batch_op.create_index(
+            "ix_session_open_due",
+            ["due_on", "case_id", "seq"],
+            unique=False,
+            sqlite_where=OPEN,
+            postgresql_where=OPEN,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("monitoring_session", schema=None) as batch_op:
         batch_op.drop_index("ix_session_open_due", sqlite_where=OPEN, postgresql_where=OPEN)
-        batch_op.create_index("ix_session_open_due", ["due_on", "case_id"], unique=False, sqlite_where=OPEN,
-                              postgresql_where=OPEN)
+        batch_op.create_index(
+            "ix_session_open_due",
+            ["due_on", "case_id"],
+            unique=False,
+            sqlite_where=OPEN,
+            postgresql_where=OPEN,
+        )

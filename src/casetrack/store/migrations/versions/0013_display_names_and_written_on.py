@@ -21,10 +21,14 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("app_user", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
+        batch_op.add_column(
+            sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
+        )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("written_on", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("reply_to", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=True))
+        batch_op.add_column(
+            sa.Column("reply_to", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=True)
+        )
         batch_op.add_column(sa.Column("retried_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
 

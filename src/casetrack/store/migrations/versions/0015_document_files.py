@@ -22,8 +22,12 @@ VISIBLE = "document_id IN (SELECT id FROM document)"  # document is itself filte
 
 def upgrade() -> None:
     with op.batch_alter_table("document", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("file_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True))
-        batch_op.add_column(sa.Column("file_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
+        batch_op.add_column(
+            sa.Column("file_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column("file_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
+        )
     op.create_table(
         "document_file",
         sa.Column("document_id", sa.Integer(), nullable=False),
@@ -32,8 +36,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("document_id"),
     )
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE document_file ALTER COLUMN data SET STORAGE EXTERNAL")  # PDFs, images, zips: no
-        op.execute("ALTER TABLE document_file ENABLE ROW LEVEL SECURITY")               # second compression
+        op.execute(
+            "ALTER TABLE document_file ALTER COLUMN data SET STORAGE EXTERNAL"
+        )  # PDFs, images, zips: no
+        op.execute("ALTER TABLE document_file ENABLE ROW LEVEL SECURITY")  # second compression
         op.execute(f"CREATE POLICY council_scope ON document_file USING ({VISIBLE}) WITH CHECK ({VISIBLE})")
 
 

@@ -20,8 +20,10 @@ depends_on = None
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE OR REPLACE FUNCTION casetrack_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE "
-                   f"PARALLEL SAFE AS $$ SELECT lower(translate(normalize(t, NFKC), '{KATAKANA}', '{HIRAGANA}')) $$")
+        op.execute(
+            "CREATE OR REPLACE FUNCTION casetrack_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE "
+            f"PARALLEL SAFE AS $$ SELECT lower(translate(normalize(t, NFKC), '{KATAKANA}', '{HIRAGANA}')) $$"
+        )
 
 
 def downgrade() -> None:

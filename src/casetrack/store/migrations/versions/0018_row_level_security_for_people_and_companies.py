@@ -24,7 +24,11 @@ depends_on = None
 TABLES = ("company", "organisation", "app_user", "access_log", "web_session")
 # run as the tables' owner, so row-level security does not narrow what they count; callable only by the
 # roles ``init --app-role`` grants (and, below, by those already granted)
-DEFINER = ("casetrack_company_visible(integer)", "casetrack_any_user()", "casetrack_end_idle_sessions(timestamptz)")
+DEFINER = (
+    "casetrack_company_visible(integer)",
+    "casetrack_any_user()",
+    "casetrack_end_idle_sessions(timestamptz)",
+)
 
 
 def upgrade() -> None:
@@ -32,7 +36,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("client_ip", sa.String(length=45), nullable=True))
         batch_op.add_column(sa.Column("user_agent", sa.String(length=200), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
-        for statement in row_level_security(op.get_bind().execute(sa.text("SELECT current_schema()")).scalar_one()):
+        for statement in row_level_security(
+            op.get_bind().execute(sa.text("SELECT current_schema()")).scalar_one()
+        ):
             op.execute(statement)
 
 
@@ -75,20 +81,25 @@ def row_level_security(schema: str) -> list[str]:
         "organisation": "casetrack_signed_in()",
         # staff: of the actor's councils (their own or further ones), the actor themselves; hq and admin all
         "app_user": "casetrack_sees(council) OR name = casetrack_user() OR EXISTS (SELECT 1 FROM user_council uc "
-                    "WHERE uc.user_name = app_user.name AND casetrack_sees(uc.council))",
+        "WHERE uc.user_name = app_user.name AND casetrack_sees(uc.council))",
         # each user their own; hq and admin (who may read the access log) every row
-        "access_log": "\"user\" = casetrack_user() OR casetrack_reaches_all()",
+        "access_log": '"user" = casetrack_user() OR casetrack_reaches_all()',
         # each user their own; a browser its own session before its user is known; an admin every one
         "web_session": "user_name = casetrack_user() OR id = current_setting('casetrack.session', true) "
-                       "OR casetrack_is_admin()",
+        "OR casetrack_is_admin()",
     }
     # a staff row is written only within the actor's councils (their own row too: no one moves themselves
     # to another council; an admin adds, moves and disables staff)
-    writable = {**visible, "app_user": "casetrack_sees(council) OR EXISTS (SELECT 1 FROM user_council uc "
-                                       "WHERE uc.user_name = app_user.name AND casetrack_sees(uc.council))"}
+    writable = {
+        **visible,
+        "app_user": "casetrack_sees(council) OR EXISTS (SELECT 1 FROM user_council uc "
+        "WHERE uc.user_name = app_user.name AND casetrack_sees(uc.council))",
+    }
     for table in TABLES:
-        out += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-                f"CREATE POLICY council_scope ON {table} USING ({visible[table]}) WITH CHECK ({writable[table]})"]
+        out += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"CREATE POLICY council_scope ON {table} USING ({visible[table]}) WITH CHECK ({writable[table]})",
+        ]
     # the application roles granted before this revision may call the functions their policies call
     out.append(
         "DO $$ DECLARE r text; BEGIN FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants "
@@ -96,7 +107,8 @@ def row_level_security(schema: str) -> list[str]:
         "AND grantee <> (SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
         "AND tablename = 'app_user') LOOP "
         + " ".join(f"EXECUTE format('GRANT EXECUTE ON FUNCTION {f} TO %I', r);" for f in DEFINER)
-        + " END LOOP; END $$")
+        + " END LOOP; END $$"
+    )
     return out
 
 
@@ -105,8 +117,13 @@ def downgrade() -> None:
         for table in TABLES:
             op.execute(f"DROP POLICY IF EXISTS council_scope ON {table}")
             op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-        for function in (*DEFINER, "casetrack_is_admin()", "casetrack_signed_in()", "casetrack_reaches_all()",
-                         "casetrack_user()"):
+        for function in (
+            *DEFINER,
+            "casetrack_is_admin()",
+            "casetrack_signed_in()",
+            "casetrack_reaches_all()",
+            "casetrack_user()",
+        ):
             op.execute(f"DROP FUNCTION IF EXISTS {function}")
     with op.batch_alter_table("web_session", schema=None) as batch_op:
         batch_op.drop_column("user_agent")

@@ -24,7 +24,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("app_user", schema=None) as batch_op:
         batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=True))
-        batch_op.add_column(sa.Column("case_filters", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True))
+        batch_op.add_column(
+            sa.Column("case_filters", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True)
+        )
     op.execute("UPDATE app_user SET must_change_password = false")
     with op.batch_alter_table("app_user", schema=None) as batch_op:
         batch_op.alter_column("must_change_password", existing_type=sa.Boolean(), nullable=False)

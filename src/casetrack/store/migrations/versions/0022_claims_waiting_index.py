@@ -19,8 +19,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_fee_claim_waiting", "fee_claim", ["claimed_on", "id"], unique=False,
-                    sqlite_where=sa.text("status = 'claimed'"), postgresql_where=sa.text("status = 'claimed'"))
+    op.create_index(
+        "ix_fee_claim_waiting",
+        "fee_claim",
+        ["claimed_on", "id"],
+        unique=False,
+        sqlite_where=sa.text("status = 'claimed'"),
+        postgresql_where=sa.text("status = 'claimed'"),
+    )
 
 
 def downgrade() -> None:
