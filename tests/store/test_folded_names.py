@@ -10,6 +10,7 @@ from casetrack.store import migrate
 from casetrack.store.bulk import load
 from casetrack.store.db import get_engine
 from casetrack.store.records import RecordsRepo
+from casetrack.store.scope import Scope
 from tests.conftest import Cli
 
 
@@ -26,8 +27,8 @@ def _folded(engine: sa.Engine) -> dict[str, dict[str, str | None]]:
 
 def _found(engine: sa.Engine, q: str) -> tuple[list[str], list[str]]:
     with engine.connect() as conn:
-        repo = RecordsRepo(conn)
-        return ([r["name"] for r in repo.search_companies(q)[1]], [r["name"] for r in repo.search_orgs(q)[1]])
+        repo = RecordsRepo(conn, scope=Scope.EVERY)
+        return ([r.name for r in repo.search_companies(q)[1]], [r.name for r in repo.search_orgs(q)[1]])
 
 
 def test_the_upgrade_folds_the_names_already_there(db_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
