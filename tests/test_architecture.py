@@ -299,3 +299,38 @@ def test_no_clock_in_the_store_or_the_domain(package: str) -> None:
 )
 def test_the_clock_scan_finds_every_spelling(source: str) -> None:
     assert len(_clock_reads(source)) == 1
+
+
+def test_the_web_pages_act_through_the_toolkit_not_the_app() -> None:
+    """``web/app.py`` assembles the pages into the application; the pages act through ``web/toolkit.py``
+    and never import the assembly back (no cycle between the app and its pages)."""
+    offenders = []
+    for path in _modules("web"):
+        if path.name == "app.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (
+                (node.level == 1 and (node.module == "app" or any(a.name == "app" for a in node.names)))
+                or node.module == "casetrack.web.app"
+            ):
+                offenders.append(path.name)
+    assert offenders == []
+    toolkit = ast.parse((SRC / "web" / "toolkit.py").read_text(encoding="utf-8"))
+    pages = {
+        "account",
+        "auth",
+        "case_forms",
+        "intake",
+        "pages",
+        "records",
+        "staff",
+        "money_forms",
+        "calendar_page",
+    }
+    imported = {
+        a.name
+        for node in ast.walk(toolkit)
+        if isinstance(node, ast.ImportFrom) and node.level == 1
+        for a in node.names
+    } | {node.module for node in ast.walk(toolkit) if isinstance(node, ast.ImportFrom) and node.level == 1}
+    assert not (imported & pages), "the toolkit imports a page"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from casetrack.resources import templates_dir
 from casetrack.web import render
-from casetrack.web.app import STATIC
+from casetrack.web.toolkit import STATIC
 from tests.web.conftest import COORDINATOR, Site
 
 HTMX_SHA256 = "e209dda5c8235479f3166defc7750e1dbcd5a5c1808b7792fc2e6733768fb447"  # npm htmx.org@2.0.4 dist

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from ..errors import BadInput, CasetrackError
 from ..services import passwords, signin
 from ..services.directory import edit_user, own_profile, set_password
-from .app import Web, reasons_of
+from .toolkit import Web, reasons_of
 
 DONE = {
     "ended": "ほかのサインインを終了しました。",

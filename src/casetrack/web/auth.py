@@ -8,8 +8,8 @@ import secrets
 from starlette.responses import RedirectResponse, Response
 
 from ..services import signin
-from .app import LOGIN_COOKIE, SESSION_COOKIE, Web, error_page
 from .render import local_time
+from .toolkit import LOGIN_COOKIE, SESSION_COOKIE, Web, error_page
 
 
 def safe_next(target: str | None) -> str:

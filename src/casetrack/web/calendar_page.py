@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 
 from ..services.calendar_page import calendar_page
-from .app import Web
+from .toolkit import Web
 
 PARAMS = ("month", "council", "view", "day", "week")
 

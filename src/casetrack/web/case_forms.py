@@ -22,7 +22,7 @@ from ..services.documents import Upload, add_document
 from ..services.documents import document_file as stored_file
 from ..services.fees import set_estimates
 from ..services.parsing import parse_number, parse_yen
-from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
+from .toolkit import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
 ESTIMATE_FIELD = "estimate."  # one field per fee component: estimate.plan, estimate.monitoring, …
 

@@ -33,7 +33,7 @@ from ..services.records import (
     picked_orgs,
     track_window,
 )
-from .app import Web, endpoint, reasons_of, status_of
+from .toolkit import Web, endpoint, reasons_of, status_of
 
 FORM_URL = "/cases/new"
 ORG_PARTS = ("support", "lender")

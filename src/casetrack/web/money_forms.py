@@ -29,7 +29,7 @@ from ..services import dashboard
 from ..services.fees import check_fee_statement, claim_fee, decide_fee, fee_statement, reject_fee
 from ..services.monitoring import record_session, waive_session
 from ..services.parsing import parse_number, parse_yen
-from .app import CONFLICT_MESSAGE, SecurityHeaders, Web, head_only, reasons_of, status_of
+from .toolkit import CONFLICT_MESSAGE, SecurityHeaders, Web, head_only, reasons_of, status_of
 
 NOTICES = {
     "fee_claim": "費用の支払申請（申請 {n}）を記録しました。",

@@ -23,7 +23,7 @@ from ..services.directory import (
 from ..services.exchange import check_case_list_export, export_case_list
 from ..services.parsing import AgreementArg
 from . import case_forms, intake, money_forms, staff
-from .app import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
+from .toolkit import CONFLICT_MESSAGE, Web, attachment, head_only, reasons_of, status_of
 
 
 def today(web: Web) -> Response:

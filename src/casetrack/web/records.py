@@ -29,8 +29,8 @@ from ..services.records import (
     org_form,
     org_list,
 )
-from .app import Web, endpoint, reasons_of, status_of
 from .intake import why
+from .toolkit import Web, endpoint, reasons_of, status_of
 
 COMPANY_SORTS = {
     "id": "番号",

@@ -27,7 +27,7 @@ from ..errors import BadInput, CasetrackError, NotFound, NotPermitted
 from ..services import dashboard
 from ..services.assignment import assign, assignable, is_open, reassign, state_label
 from ..services.directory import add_user, list_councils, list_users, reset_password, set_user_active
-from .app import Web, reasons_of, status_of
+from .toolkit import Web, reasons_of, status_of
 
 NAME_LIMIT = 64
 
