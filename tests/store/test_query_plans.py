@@ -17,6 +17,7 @@ from casetrack.store.db import get_engine
 from casetrack.store.scope import Scope
 from tests.cli.helpers import drive_405
 from tests.conftest import ADMIN, Cli, World
+from tests.national_statistics import load_national_statistics
 
 BIG = ("monitoring_session", "case_history", "ledger_entry", "outbox", "document")
 
@@ -111,31 +112,14 @@ def test_statistics_are_kept(cli: Cli, world: World) -> None:
             assert analyzed is not None
 
 
-NATIONAL_CLAIMS_STATISTICS = [  # sqlite_stat1 of the 100,000-case database (bench/generate.py --seed 1)
-    ("cases", "ix_cases_council_company", "100000 2084 1"),
-    ("cases", "ix_cases_council_state", "100000 2084 174"),
-    ("cases", "sqlite_autoindex_cases_1", "100000 1"),
-    ("company", "ix_company_name_folded", "100000 1"),
-    ("company", "sqlite_autoindex_company_1", "100000 1"),
-    ("fee_claim", "ix_fee_claim_waiting", "3050 3 1"),
-    ("fee_claim", "ix_fee_claim_case_id", "156937 3"),
-]
-
-
 def test_the_claims_waiting_are_read_from_their_own_index(cli: Cli, world: World) -> None:
     """The supervisor's 支払決定 queue on 今日 reads the claims still `claimed` from their partial index
     (migration 0022), oldest first, instead of every claim of the council's cases through their case ids."""
     drive_405(cli, world, "monitoring")
     engine = get_engine(cli.db_url)
-    if engine.dialect.name == "sqlite":  # plan as on the national database: its statistics (after ANALYZE)
+    if engine.dialect.name == "sqlite":  # plan as on the national database: its statistics
         with engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
-            for table, index, stat in NATIONAL_CLAIMS_STATISTICS:
-                conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = ? AND idx = ?", (table, index))
-                conn.exec_driver_sql(
-                    "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", (table, index, stat)
-                )
-        engine.dispose()  # the next connection loads them
+            load_national_statistics(conn)
     with captured(cli.db_url) as statements, engine.connect() as conn:
         BrowseRepo(conn, scope=Scope(["13"])).claims_waiting([("405", "plan")], council="13", limit=20)
     assert len(statements) == 2  # the count and the page

@@ -30,6 +30,7 @@ from casetrack.services import Context
 from casetrack.store.calendar_page import CalendarRepo, CaseDateWindow
 from casetrack.store.scope import Scope
 from tests.cli.helpers import drive_405
+from tests.national_statistics import load_national_statistics
 from tests.web.conftest import ACTOR, COORDINATOR, HQ, OTHER_SUPERVISOR, SUPERVISOR, TODAY, Site
 
 HEADER = [
@@ -510,50 +511,13 @@ def _plan(conn: sa.Connection, query: sa.Select) -> str:  # type: ignore[type-ar
     return "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql))
 
 
-NATIONAL_STATISTICS = {  # sqlite_stat1 of the 100,000-case database (bench/generate.py --seed 1), after ANALYZE
-    "cases": {
-        "ix_cases_company_id": "100000 1",
-        "ix_cases_coordinator": "100000 695",
-        "ix_cases_council_state": "100000 2084 174",
-        "ix_cases_council_company": "100000 2084 1",
-        "ix_cases_state_since_council": "100000 8334 7 2",
-        "sqlite_autoindex_cases_1": "100000 1",
-    },
-    "company": {"sqlite_autoindex_company_1": "100000 1"},
-    "ledger_entry": {
-        "ix_ledger_entry_case_id": "153887 3",
-        "ix_ledger_holdback": "26700 1",
-        "sqlite_autoindex_ledger_entry_1": "153887 1",
-    },
-    "monitoring_session": {
-        "ix_monitoring_session_case_id": "226927 4",
-        "ix_session_due": "226927 136",
-        "ix_session_open_due": "90259 55",
-        "sqlite_autoindex_monitoring_session_1": "226927 4 1",
-    },
-}
-
-
-def _national_statistics(conn: sa.Connection) -> None:
-    """SQLite plans by the statistics of its tables: give the test database those of the national one
-    (227,000 sessions, ~136 due a day; ~2,084 cases a council), so the plan is the one it gets there."""
-    conn.exec_driver_sql("ANALYZE")
-    for table, indexes in NATIONAL_STATISTICS.items():
-        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = ?", (table,))
-        for index, stat in indexes.items():
-            conn.exec_driver_sql(
-                "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", (table, index, stat)
-            )
-    conn.exec_driver_sql("ANALYZE sqlite_schema")  # reload the statistics into the planner
-
-
 def test_the_months_reads_are_index_ranges(site: Site) -> None:
     first, last = dt.date(2026, 12, 1), dt.date(2026, 12, 31)
     engine = sa.create_engine(site.db_url)
     with engine.begin() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
-            _national_statistics(conn)
+            load_national_statistics(conn)
         reads = CalendarRepo(conn, scope=Scope({"13"}))
         plan = _plan(conn, reads.sessions_due_query("13", first, last))
         if sqlite:
