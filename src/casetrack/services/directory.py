@@ -510,7 +510,7 @@ def display_names(ctx: Context) -> dict[str, str]:
     coordinator or the signed-in user; a login without a display name stands as it is). Only names:
     read for the page as it is rendered, not an action of the user's."""
     scope = ctx.actor.scope
-    reader = Context(ctx.db_url, ctx.today, ctx.user, ctx.settings, trusted=True)
+    reader = Context(ctx.db_url, ctx.today, ctx.user, ctx.settings, trusted=True, clock=ctx.clock)
     reader.authorize("user.names")
     reader.scope = scope
     with reader.read() as repo:
