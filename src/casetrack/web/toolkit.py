@@ -275,7 +275,7 @@ def file_too_large(settings: Settings) -> str:
     return f"ファイルが大きすぎます（上限は {settings.files.max_mb:g} MB）。何も記録していません。"
 
 
-def _is_upload(scope: Scope) -> bool:
+def is_upload(scope: Scope) -> bool:
     """Whether a request is a document upload (the one route whose body may reach ``upload_limit``)."""
     return scope.get("method") == "POST" and UPLOAD_PATH.fullmatch(str(scope.get("path", ""))) is not None
 
