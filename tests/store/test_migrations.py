@@ -29,9 +29,13 @@ def test_migrations_match_the_tables(db_url: str, capsys) -> None:  # type: igno
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from casetrack.store import rls
+
     Cli(db_url, capsys).ok("init")
     with get_engine(db_url).connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_object": rls.include_object}), SQLModel.metadata
+        )
     assert diff == []
 
 

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from casetrack.store.db import get_engine
 from casetrack.store.repo import Repo
 from casetrack.store.scope import Scope
 from tests.cli.helpers import drive_405, drive_early, fresh_company
@@ -95,12 +96,29 @@ def test_unscoped_queries_see_nothing_foreign(
             conn.execute(sa.text("SELECT set_config('casetrack.councils', '13', true)"))
             assert {c["id"] for c in Repo(conn, scope=Scope.EVERY).list_cases()} == set(two_councils["13"])
 
-        # writes into another council are refused by the policy's check, whatever the code does
-        with pytest.raises(sa.exc.ProgrammingError, match="row-level security"), engine.begin() as conn:
-            conn.execute(sa.text("SELECT set_config('casetrack.councils', '13', true)"))
-            conn.execute(
-                sa.text("UPDATE cases SET council = '27' WHERE id = :i"), {"i": two_councils["13"][0]}
-            )
+        # writes into another council are refused by the policy's check, whatever the code does: a row
+        # for council 27's case, even one that names council 13 as its security column, and a row of 13
+        # moved to 27's case (the trigger takes the council from the case, which 13 cannot see)
+        ours, theirs = two_councils["13"][0], two_councils["27"][0]
+        for sql in (
+            f"INSERT INTO case_estimate (case_id, component, amount) VALUES ('{theirs}', 'dd', 1)",
+            f"INSERT INTO case_estimate (case_id, component, amount, rls_council) VALUES ('{theirs}', 'dd', 1, '13')",
+            f"UPDATE case_lender SET case_id = '{theirs}' WHERE case_id = '{ours}'",
+        ):
+            with pytest.raises(sa.exc.ProgrammingError, match="row-level security"), engine.begin() as conn:
+                conn.execute(sa.text("SELECT set_config('casetrack.councils', '13', true)"))
+                conn.execute(sa.text(sql))
+        # and a case does not move to another council or company, not even for an actor of every council
+        for change in (
+            "council = '27'",
+            f"company_id = (SELECT company_id FROM cases WHERE id = '{theirs}')",
+        ):
+            with (
+                pytest.raises(sa.exc.ProgrammingError, match="council and company do not change"),
+                engine.begin() as conn,
+            ):
+                conn.execute(sa.text("SELECT set_config('casetrack.councils', '*', true)"))
+                conn.execute(sa.text(f"UPDATE cases SET {change} WHERE id = :i"), {"i": ours})
 
         # append-only for the application: no UPDATE privilege, and it cannot drop the trigger
         for sql in (
@@ -154,3 +172,50 @@ def test_app_role_is_for_postgresql_only(cli: Cli, db_url: str) -> None:
         return
     result = cli("init", "--app-role", "casetrack_app", user=ADMIN)
     assert result.code == 2 and "PostgreSQL" in result.err
+
+
+@requires_postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_every_row_of_a_case_carries_the_case_s_council(
+    cli: Cli, two_councils: dict[str, list[str]], db_url: str
+) -> None:
+    """The policies compare ``rls_council`` (migration 0023): the trigger fills it from the case on every
+    write, and the migration fills the rows written before it (here: down to 0022 and up again)."""
+    from casetrack.store import migrate, rls
+
+    def mismatches(conn: sa.Connection) -> dict[str, tuple[int, int]]:
+        out = {}
+        for table in rls.BY_CASE:
+            rows, wrong = conn.execute(
+                sa.text(
+                    f"SELECT count(*), count(*) FILTER (WHERE t.{rls.COLUMN} IS DISTINCT FROM c.council) "
+                    f"FROM {table} t LEFT JOIN cases c ON c.id = t.case_id"
+                )
+            ).one()
+            out[table] = (rows, wrong)
+        return out
+
+    cli("remind", "run", user=ADMIN, today="2027-06-01")  # the reminders due by then, into the outbox
+    engine = get_engine(db_url)
+    with engine.connect() as conn:
+        before = mismatches(conn)
+    # written by the application's own use cases: sessions, history, claims, ledger, mail …
+    assert [t for t, (rows, _) in before.items() if rows == 0] == [], before
+    assert {table: wrong for table, (_, wrong) in before.items()} == dict.fromkeys(rls.BY_CASE, 0)
+
+    migrate.downgrade(engine, "0022")
+    with engine.connect() as conn:
+        columns = conn.execute(
+            sa.text("SELECT count(*) FROM information_schema.columns WHERE column_name = :c"),
+            {"c": rls.COLUMN},
+        ).scalar_one()
+    assert columns == 0
+    migrate.upgrade(engine, "head")
+    with engine.connect() as conn:
+        assert mismatches(conn) == before
+        policies = dict(
+            conn.execute(
+                sa.text("SELECT tablename, qual FROM pg_policies WHERE policyname = 'council_scope'")
+            ).all()
+        )
+    assert all(rls.COLUMN in policies[table] for table in rls.BY_CASE), policies

@@ -210,6 +210,17 @@ def test_the_application_works_through_the_app_role(
     assert opened.startswith("27-")
     assert app("case", "show", people.cases["13"], "--format", "json", user="coord27").code == 4
     assert c["none"] not in {x["id"] for x in app.ok("company", "list", user="coord13")}  # now 27's company
+    engine = sa.create_engine(people.app_url)  # and so for the policy itself, which the trigger told
+    try:
+        for councils, seen in (("13", False), ("27", True), ("13,27", True)):
+            with engine.begin() as conn:
+                conn.execute(sa.text("SELECT set_config('casetrack.councils', :c, true)"), {"c": councils})
+                found = conn.execute(
+                    sa.text("SELECT id FROM company WHERE id = :i"), {"i": c["none"]}
+                ).first()
+            assert (found is not None) is seen, councils
+    finally:
+        engine.dispose()
 
     idle = _client(people.app_url, clock)
     assert sign_in(idle, "coord13").status_code == 303

@@ -55,6 +55,18 @@ def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
     return before, current(engine) or ""
 
 
+def downgrade(engine: Engine, target: str) -> None:
+    """Take the schema back to ``target`` (a developer's and the migration tests' tool; no command runs it)."""
+    from alembic import command
+
+    cfg = _config()
+    with engine.connect() as conn:
+        conn = conn.execution_options(casetrack_write=True)
+        with conn.begin():
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, target)
+
+
 def autogenerate(engine: Engine, message: str, rev_id: str) -> None:
     """Developer helper: write a new revision from the difference between tables.py and the database."""
     from alembic import command
