@@ -111,7 +111,7 @@ def add_document(
     on = ctx.effective(on, "--on", "書類の日付")
     if file is not None:
         upload = read_upload(ctx, file, "--file")
-    file_info = file_values(ctx, upload) if upload is not None else None
+    file_info = asdict(file_values(ctx, upload)) if upload is not None else {}
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
@@ -185,7 +185,7 @@ def add_document(
                 recorded_at=ctx.now(),
                 user=ctx.user,
                 session_seq=session,
-                **(asdict(file_info) if file_info is not None else {}),
+                **file_info,
             )
         )
         if upload is not None:
@@ -197,11 +197,11 @@ def add_document(
         "label": doc_kind.ja,
         "lender_id": lender_id,
         "on": on,
-        "file": file_info and (file_info.file_path or file_info.file_name),
-        "sha256": file_info and file_info.file_sha256,
-        "file_name": file_info and file_info.file_name,
-        "file_type": file_info and file_info.file_type,
-        "size": file_info and file_info.file_size,
+        "file": file_info.get("file_path") or file_info.get("file_name"),
+        "sha256": file_info.get("file_sha256"),
+        "file_name": file_info.get("file_name"),
+        "file_type": file_info.get("file_type"),
+        "size": file_info.get("file_size"),
         "session": session,
     }
 
