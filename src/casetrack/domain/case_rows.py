@@ -1,6 +1,6 @@
 """What hangs from a case, as ``Repo`` takes and returns it: its lenders and support organisations, the
 financial support agreed, its documents, its history, its fee claims, its ledger and its monitoring
-sessions. Plain frozen values named like the table columns (DOMAIN.md §4, §5, §8, §10): the store fills
+sessions. Plain frozen values named like the table columns (DOMAIN.md §4, §5, §8): the store fills
 them from its rows and writes them field for field; nothing here reads a database.
 
 A ``New…`` record is a row to append (the store adds what it numbers or chains: id, seq, hashes); the

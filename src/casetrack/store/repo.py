@@ -45,11 +45,6 @@ from .facts import load_facts
 from .rows import tuples
 from .scope import ScopedRepo
 
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
-_Record = TypeVar("_Record", bound="DataclassInstance")
-
 councils = schema.council
 companies = schema.company
 orgs = schema.organisation
@@ -721,6 +716,12 @@ class Repo(ScopedRepo):
             lambda c: self.prior_cases(c["company_id"], c["program"], c["id"], c["council"]),
             self.scope,
         )[case["id"]]
+
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Record = TypeVar("_Record", bound="DataclassInstance")
 
 
 def _records(record: type[_Record], result: Result[*tuple[Any, ...]]) -> list[_Record]:
