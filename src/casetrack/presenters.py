@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .business_days import BusinessCalendar
 from .domain.case_records import CaseRecords
+from .domain.case_rows import FeeClaim, HistoryRow, LedgerEntry, ListedSession, MonitoringSession
 from .domain.labels import (
     OUTBOX_STATUS,
     RECIPIENT_ROLES,
@@ -60,25 +61,28 @@ def case_row(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def session_row(s: dict[str, Any], today: dt.date, calendar: BusinessCalendar) -> dict[str, Any]:
-    """One monitoring session; ``calendar`` is its council's, to say why a moved due date moved."""
-    overdue = (today - s["due_on"]).days if s["status"] == "scheduled" and today > s["due_on"] else 0
+def session_row(
+    s: MonitoringSession, council: str, today: dt.date, calendar: BusinessCalendar
+) -> dict[str, Any]:
+    """One monitoring session of a case of ``council``; ``calendar`` is that council's, to say why a
+    moved due date moved. A listed session (``Repo.list_sessions``) names its company too."""
+    overdue = (today - s.due_on).days if s.status == "scheduled" and today > s.due_on else 0
     return {
-        "case": s["case_id"],
-        "council": s.get("council"),
-        **({"company": s["company_name"]} if "company_name" in s else {}),
-        "seq": s["seq"],
-        "kind": s["kind"],
-        "kind_label": label(SESSION_KINDS, s["kind"]),
-        "status_label": label(SESSION_STATUS, s["status"]),
-        "nominal_due_on": s["nominal_due_on"],
-        "due_on": s["due_on"],
-        "status": s["status"],
-        "held_on": s["held_on"],
+        "case": s.case_id,
+        "council": council,
+        **({"company": s.company_name} if isinstance(s, ListedSession) else {}),
+        "seq": s.seq,
+        "kind": s.kind,
+        "kind_label": label(SESSION_KINDS, s.kind),
+        "status_label": label(SESSION_STATUS, s.status),
+        "nominal_due_on": s.nominal_due_on,
+        "due_on": s.due_on,
+        "status": s.status,
+        "held_on": s.held_on,
         "overdue_days": overdue,
-        "note": s.get("note"),
-        "waive_reason": s.get("waive_reason"),
-        "moved_because": moved_because(s["nominal_due_on"], s["due_on"], calendar),
+        "note": s.note,
+        "waive_reason": s.waive_reason,
+        "moved_because": moved_because(s.nominal_due_on, s.due_on, calendar),
     }
 
 
@@ -90,20 +94,20 @@ def moved_because(nominal: dt.date, due: dt.date, calendar: BusinessCalendar) ->
     ]
 
 
-def history_row(h: dict[str, Any]) -> dict[str, Any]:
+def history_row(h: HistoryRow) -> dict[str, Any]:
     return {
-        "seq": h["seq"],
-        "event": h["event"],
-        "from": h["from_state"],
-        "to": h["to_state"],
-        "effective_on": h["effective_on"],
-        "recorded_at": h["recorded_at"],
-        "user": h["user"],
-        "note": h["note"],
-        "reason": h["reason"],
-        "until": h["until"],
-        "rule_set": h["rule_set"],
-        "corrects": h.get("corrects"),
+        "seq": h.seq,
+        "event": h.event,
+        "from": h.from_state,
+        "to": h.to_state,
+        "effective_on": h.effective_on,
+        "recorded_at": h.recorded_at,
+        "user": h.user,
+        "note": h.note,
+        "reason": h.reason,
+        "until": h.until,
+        "rule_set": h.rule_set,
+        "corrects": h.corrects,
     }
 
 
@@ -119,7 +123,7 @@ def outbox_row(m: OutboxMessage, rung_label: str) -> dict[str, Any]:
 
 
 def money_view(
-    claims: Sequence[Mapping[str, Any]], entries: Sequence[Mapping[str, Any]], caps: Mapping[str, int]
+    claims: Sequence[FeeClaim], entries: Sequence[LedgerEntry], caps: Mapping[str, int]
 ) -> dict[str, Any]:
     """Per component and in total: fees claimed, subsidies decided, paid, retained outstanding,
     company share; the ledger itself and whether it balances."""
@@ -140,17 +144,17 @@ def money_view(
         )
 
     for c in claims:
-        if c["status"] == "claimed":
-            comp(c["component"])["pending_fee"] += c["fee"]
+        if c.status == "claimed":
+            comp(c.component)["pending_fee"] += c.fee
     for e in entries:
-        row = comp(e["component"])
-        row["fee"] += e["fee"]
-        row["subsidy"] += e["subsidy"]
-        row["paid"] += e["paid"]
-        row["retained"] += e["retained"]
-        row["company_share"] += e["company_share"]
-        row["released"] += e["released"]
-    released = sum(e["released"] for e in entries)
+        row = comp(e.component)
+        row["fee"] += e.fee
+        row["subsidy"] += e.subsidy
+        row["paid"] += e.paid
+        row["retained"] += e.retained
+        row["company_share"] += e.company_share
+        row["released"] += e.released
+    released = sum(e.released for e in entries)
     if released:  # the holdback was the plan's: show it paid there, and the release on the monitoring row
         plan = comp("plan")
         plan["paid"] += released
@@ -167,7 +171,7 @@ def money_view(
         "pending_fee_total": sum(c["pending_fee"] for c in components.values()),
         "ledger": [
             {
-                k: e[k]
+                k: getattr(e, k)
                 for k in (
                     "claim_id",
                     "component",
@@ -189,16 +193,16 @@ def money_view(
     }
 
 
-def entry_of(row: Mapping[str, Any]) -> Entry:
+def entry_of(row: LedgerEntry) -> Entry:
     return Entry(
-        row["claim_id"],
-        row["component"],
-        row["fee"],
-        row["subsidy"],
-        row["paid"],
-        row["retained"],
-        row["released"],
-        row["company_share"],
+        row.claim_id,
+        row.component,
+        row.fee,
+        row.subsidy,
+        row.paid,
+        row.retained,
+        row.released,
+        row.company_share,
     )
 
 
@@ -209,8 +213,8 @@ def case_view(
     case, company, docs = records.case, records.company, records.documents
     consent: dict[int, dt.date] = {}
     for d in docs:
-        if d["kind"] == "consent_letter" and d["lender_id"] is not None:
-            consent[d["lender_id"]] = max(consent.get(d["lender_id"], d["on"]), d["on"])
+        if d.kind == "consent_letter" and d.lender_id is not None:
+            consent[d.lender_id] = max(consent.get(d.lender_id, d.on), d.on)
     state = spec.states[case["state"]]
     return {
         "id": case["id"],
@@ -235,53 +239,49 @@ def case_view(
         "validity_until": case["validity_until"],
         "version": case["version"],
         "support_orgs": [
-            {"id": s["org_id"], "name": s["name"], "lead": s["lead"], "certified": s["certified"]}
+            {"id": s.org_id, "name": s.name, "lead": s.lead, "certified": s.certified}
             for s in records.support_orgs
         ],
         "lenders": [
             {
-                "id": x["org_id"],
-                "name": x["name"],
-                "main": x["main"],
-                "guaranteed": x["guaranteed"],
-                "consented_on": consent.get(x["org_id"]),
+                "id": x.org_id,
+                "name": x.name,
+                "main": x.main,
+                "guaranteed": x.guaranteed,
+                "consented_on": consent.get(x.org_id),
             }
             for x in records.lenders
         ],
         "agreements": [
             {
-                "lender_id": a["lender_id"],
-                "lender": a["name"],
-                "kind": a["kind"],
-                "kind_label": spec.support_kinds[a["kind"]].ja
-                if a["kind"] in spec.support_kinds
-                else a["kind"],
-                "note": a["note"],
-                "on": a["on"],
+                "lender_id": a.lender_id,
+                "lender": a.name,
+                "kind": a.kind,
+                "kind_label": spec.support_kinds[a.kind].ja if a.kind in spec.support_kinds else a.kind,
+                "note": a.note,
+                "on": a.on,
             }
             for a in records.agreements
         ],
         "estimates": dict(records.estimates),
         "documents": [
             {
-                "id": d["id"],
-                "kind": d["kind"],
-                "label": spec.documents[d["kind"]].ja,
-                "lender_id": d["lender_id"],
-                "on": d["on"],
-                "file": d["file_path"] or d["file_name"],
-                "file_name": d["file_name"],
-                "file_type": d["file_type"],
-                "size": d["file_size"],
-                "sha256": d["file_sha256"],
-                "stored": bool(d["stored"]),
-                "session": d.get("session_seq"),
+                "id": d.id,
+                "kind": d.kind,
+                "label": spec.documents[d.kind].ja,
+                "lender_id": d.lender_id,
+                "on": d.on,
+                "file": d.file_path or d.file_name,
+                "file_name": d.file_name,
+                "file_type": d.file_type,
+                "size": d.file_size,
+                "sha256": d.file_sha256,
+                "stored": bool(d.stored),
+                "session": d.session_seq,
             }
             for d in docs
         ],
-        "monitoring": [
-            session_row({**s, "council": case["council"]}, today, calendar) for s in records.sessions
-        ],
+        "monitoring": [session_row(s, case["council"], today, calendar) for s in records.sessions],
         "money": money_view(
             records.claims, records.ledger, spec.rule_set(case["rule_set"]).caps(case["track"])
         ),

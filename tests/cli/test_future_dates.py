@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from casetrack.domain.case_rows import NewHistory
 from casetrack.store.db import get_engine, set_council_scope, transaction
 from casetrack.store.repo import Repo
 from casetrack.store.scope import Scope
@@ -36,19 +37,16 @@ def _accept_on_far_future(cli: Cli, case_id: str) -> None:
         case = repo.case(case_id)
         assert case is not None and case["state"] == "applied"
         repo.insert_history(
-            {
-                "case_id": case_id,
-                "event": "accept",
-                "from_state": "applied",
-                "to_state": "drafting",
-                "effective_on": FAR,
-                "recorded_at": dt.datetime.now(dt.UTC),
-                "user": "tester",
-                "note": None,
-                "reason": None,
-                "until": None,
-                "rule_set": case["rule_set"],
-            }
+            NewHistory(
+                case_id=case_id,
+                event="accept",
+                from_state="applied",
+                to_state="drafting",
+                effective_on=FAR,
+                recorded_at=dt.datetime.now(dt.UTC),
+                user="tester",
+                rule_set=case["rule_set"],
+            )
         )
         conn.execute(
             cases.update()

@@ -365,7 +365,7 @@ def seeded(cli: Cli, world: World, tmp_path: Path) -> Seeded:
     with ctx.read() as w:
         row = w.case(case)
         reused_row = w.case(reused)
-        document = next(d["id"] for d in w.case_documents(case) if d["stored"])
+        document = next(d.id for d in w.case_documents(case) if d.stored)
         user = next(u["id"] for u in w.list_users() if u["name"] == "sato")
         outbox = next(m.id for m in w.reminders.list_outbox(None) if m.case_id == case)
     assert row is not None and reused_row is not None

@@ -7,18 +7,28 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .case_rows import (
+    CaseAgreement,
+    CaseDocument,
+    CaseLender,
+    CaseSupportOrg,
+    FeeClaim,
+    LedgerEntry,
+    MonitoringSession,
+)
+
 
 @dataclass(frozen=True)
 class CaseRecords:
-    """The case row and everything hanging from it, as the repository gives them (CLI.md keys)."""
+    """The case row and everything hanging from it, as the repository gives them."""
 
     case: Mapping[str, Any]
     company: Mapping[str, Any]
-    support_orgs: Sequence[Mapping[str, Any]]
-    lenders: Sequence[Mapping[str, Any]]
-    agreements: Sequence[Mapping[str, Any]]
+    support_orgs: Sequence[CaseSupportOrg]
+    lenders: Sequence[CaseLender]
+    agreements: Sequence[CaseAgreement]
     estimates: Mapping[str, int]
-    documents: Sequence[Mapping[str, Any]]
-    sessions: Sequence[Mapping[str, Any]]
-    claims: Sequence[Mapping[str, Any]]
-    ledger: Sequence[Mapping[str, Any]]
+    documents: Sequence[CaseDocument]
+    sessions: Sequence[MonitoringSession]
+    claims: Sequence[FeeClaim]
+    ledger: Sequence[LedgerEntry]

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..domain.case_rows import NewHistory
 from ..errors import BadInput, NotFound, NotPermitted
 from ..store.repo import Repo
 from ..store.work import Work
@@ -42,19 +43,18 @@ def _move(
     if not repo.update_case(case["id"], case["version"], {"coordinator": new["name"]}):
         raise stale(case["id"])
     row = repo.insert_history(
-        {
-            "case_id": case["id"],
-            "event": EVENT,
-            "from_state": case["state"],
-            "to_state": case["state"],
-            "effective_on": on,
-            "recorded_at": ctx.now(),
-            "user": ctx.user,
-            "note": note or None,
-            "reason": f"担当者 {old or '-'} → {new['name']}",
-            "until": None,
-            "rule_set": case["rule_set"],
-        }
+        NewHistory(
+            case_id=case["id"],
+            event=EVENT,
+            from_state=case["state"],
+            to_state=case["state"],
+            effective_on=on,
+            recorded_at=ctx.now(),
+            user=ctx.user,
+            note=note or None,
+            reason=f"担当者 {old or '-'} → {new['name']}",
+            rule_set=case["rule_set"],
+        )
     )
     mail = repo.reminders.readdress_pending(
         case_ids=[case["id"]],
@@ -71,7 +71,7 @@ def _move(
         "from": old,
         "to": new["name"],
         "on": on,
-        "history_seq": row["seq"],
+        "history_seq": row.seq,
         "mail_moved": mail,
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from ..business_days import BusinessCalendar
@@ -42,9 +43,9 @@ def money_panel(
     fees_so_far: dict[str, int] = {}
     subsidies_so_far: dict[str, int] = {}
     for e in ledger:
-        before[e["claim_id"]] = (fees_so_far.get(e["component"], 0), subsidies_so_far.get(e["component"], 0))
-        fees_so_far[e["component"]] = fees_so_far.get(e["component"], 0) + e["fee"]
-        subsidies_so_far[e["component"]] = subsidies_so_far.get(e["component"], 0) + e["subsidy"]
+        before[e.claim_id] = (fees_so_far.get(e.component, 0), subsidies_so_far.get(e.component, 0))
+        fees_so_far[e.component] = fees_so_far.get(e.component, 0) + e.fee
+        subsidies_so_far[e.component] = subsidies_so_far.get(e.component, 0) + e.subsidy
     rows = []
     for c in claims:
         comp = spec.components[c["component"]]
@@ -88,21 +89,21 @@ def money_panel(
     in_monitoring = case["state"] in spec.session_states  # sessions live: they may be recorded
     session_rows = []
     for s in sessions:
-        moved = s["due_on"] != s["nominal_due_on"]
-        claim = claimed_seqs.get(s["seq"])
+        moved = s.due_on != s.nominal_due_on
+        claim = claimed_seqs.get(s.seq)
         session_rows.append(
             {
-                **s,
-                "overdue_days": (today - s["due_on"]).days
-                if s["status"] == "scheduled" and today > s["due_on"]
+                **asdict(s),
+                "overdue_days": (today - s.due_on).days
+                if s.status == "scheduled" and today > s.due_on
                 else 0,
-                "moved_because": (calendar.why_closed(s["nominal_due_on"]) or "休業日") if moved else None,
+                "moved_because": (calendar.why_closed(s.nominal_due_on) or "休業日") if moved else None,
                 "claim": None
                 if claim is None
                 else {"id": claim["id"], "status_label": STATUS_LABELS[claim["status"]]},
-                "may_record": may_work and in_monitoring and s["status"] == "scheduled",
-                "may_waive": may_decide and in_monitoring and s["status"] == "scheduled",
-                "claimable": s["status"] == "held" and claim is None and s["kind"] in session_kinds,
+                "may_record": may_work and in_monitoring and s.status == "scheduled",
+                "may_waive": may_decide and in_monitoring and s.status == "scheduled",
+                "claimable": s.status == "held" and claim is None and s.kind in session_kinds,
             }
         )
     return {

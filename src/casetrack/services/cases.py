@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import presenters
 from ..domain import policy
+from ..domain.case_rows import LenderLink, NewAgreement, NewHistory, ScheduledSession, SupportLink
 from ..domain.dates import fiscal_year
 from ..domain.facts import CaseFacts
 from ..domain.schedule import PlannedSession, early_sessions, regular_sessions
@@ -192,26 +193,24 @@ def open_case(
         repo.insert_links(
             case_id,
             [
-                {"org_id": x.org_id, "main": x.main, "guaranteed": x.guaranteed, "position": i}
-                for i, x in enumerate(lenders)
+                LenderLink(org_id, x.main, x.guaranteed, i)
+                for i, (x, org_id) in enumerate(zip(lenders, lender_ids, strict=True))
             ],
-            [{"org_id": org_id, "lead": i == 0, "position": i} for i, org_id in enumerate(support_ids)],
+            [SupportLink(org_id, i == 0, i) for i, org_id in enumerate(support_ids)],
             estimates,
         )
         repo.insert_history(
-            {
-                "case_id": case_id,
-                "event": "open",
-                "from_state": None,
-                "to_state": spec.initial,
-                "effective_on": opened_on,
-                "recorded_at": ctx.now(),
-                "user": ctx.user,
-                "note": None,
-                "reason": reuse_reason or None,
-                "until": None,
-                "rule_set": rule_set.id,
-            }
+            NewHistory(
+                case_id=case_id,
+                event="open",
+                from_state=None,
+                to_state=spec.initial,
+                effective_on=opened_on,
+                recorded_at=ctx.now(),
+                user=ctx.user,
+                reason=reuse_reason or None,
+                rule_set=rule_set.id,
+            )
         )
         return view_in(ctx, repo, repo.case(case_id) or {}, spec)
 
@@ -278,12 +277,12 @@ def correct_history(
     ctx.authorize("case.read")
     with ctx.read() as repo:
         load_case(repo, case_id)
-        target = next((h for h in repo.case_history(case_id) if h["seq"] == seq), None)
+        target = next((h for h in repo.case_history(case_id) if h.seq == seq), None)
     if target is None:
         raise NotFound(
             "history row", f"{seq} of case {case_id}", ja=[f"案件 {case_id} の経過に {seq}行目はありません。"]
         )
-    ctx.authorize(policy.event_action(target["event"]))
+    ctx.authorize(policy.event_action(target.event))
     if on is not None:
         ctx.authorize("case.decide")
         on = ctx.effective(on, "--on", "訂正後の日付")
@@ -295,20 +294,18 @@ def correct_history(
         if not repo.update_case(case_id, case["version"], values):
             raise stale(case_id)
         row = repo.insert_history(
-            {
-                "case_id": case_id,
-                "event": "correct",
-                "from_state": case["state"],
-                "to_state": case["state"],
-                "effective_on": on or ctx.today,
-                "recorded_at": ctx.now(),
-                "user": ctx.user,
-                "note": note.strip(),
-                "reason": None,
-                "until": None,
-                "rule_set": values.get("rule_set", case["rule_set"]),
-                "corrects": seq,
-            }
+            NewHistory(
+                case_id=case_id,
+                event="correct",
+                from_state=case["state"],
+                to_state=case["state"],
+                effective_on=on or ctx.today,
+                recorded_at=ctx.now(),
+                user=ctx.user,
+                note=note.strip(),
+                rule_set=values.get("rule_set", case["rule_set"]),
+                corrects=seq,
+            )
         )
     return presenters.history_row(row)
 
@@ -424,28 +421,24 @@ def advance(
         if not repo.update_case(case_id, case["version"], values):
             raise stale(case_id)
         repo.insert_history(
-            {
-                "case_id": case_id,
-                "event": event_id,
-                "from_state": move.source,
-                "to_state": move.target,
-                "effective_on": on,
-                "recorded_at": ctx.now(),
-                "user": ctx.user,
-                "note": note,
-                "reason": reason,
-                "until": until,
-                "rule_set": rule_set.id,
-            }
+            NewHistory(
+                case_id=case_id,
+                event=event_id,
+                from_state=move.source,
+                to_state=move.target,
+                effective_on=on,
+                recorded_at=ctx.now(),
+                user=ctx.user,
+                note=note,
+                reason=reason,
+                until=until,
+                rule_set=rule_set.id,
+            )
         )
         if agreed:
             repo.insert_agreements(
                 case_id,
-                [
-                    {"lender_id": lid, "kind": kind, "note": text, "on": on}
-                    for lid, kinds in agreed.items()
-                    for kind, text in kinds
-                ],
+                [NewAgreement(lid, kind, text, on) for lid, kinds in agreed.items() for kind, text in kinds],
             )
         if event.sets == "plan_date":
             repo.insert_sessions(
@@ -571,7 +564,7 @@ def _planned_sessions(
     rules: Any,
     plan_date: dt.date,
     repo: Work,
-) -> list[dict[str, Any]]:
+) -> list[ScheduledSession]:
     """The case's sessions from its plan date, off the national and the council's closed days."""
     from .closures import council_calendar
 
@@ -579,16 +572,7 @@ def _planned_sessions(
     planned = plan_sessions(
         spec, case, company["fiscal_year_end_month"], rules, plan_date, calendar.is_closed
     )
-    return [
-        {
-            "seq": s.seq,
-            "kind": s.kind,
-            "nominal_due_on": s.nominal_due_on,
-            "due_on": s.due_on,
-            "status": "scheduled",
-        }
-        for s in planned
-    ]
+    return [ScheduledSession(s.seq, s.kind, s.nominal_due_on, s.due_on) for s in planned]
 
 
 def plan_sessions(

@@ -66,11 +66,11 @@ def _still_due(repo: Repo, message: OutboxMessage) -> bool:
         return False
     if message.item == "session":
         seq = int(message.item_ref.rpartition("#")[2])
-        return any(s["seq"] == seq and s["status"] == "scheduled" for s in repo.case_sessions(case["id"]))
+        return any(s.seq == seq and s.status == "scheduled" for s in repo.case_sessions(case["id"]))
     if message.item == "holdback":
         entries = repo.case_ledger(case["id"])
-        retained: int = sum(e["retained"] for e in entries)
-        released: int = sum(e["released"] for e in entries)
+        retained = sum(e.retained for e in entries)
+        released = sum(e.released for e in entries)
         return retained > released
     return (
         _anchor(

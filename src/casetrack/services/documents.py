@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ..domain import files as file_kinds
+from ..domain.case_rows import CaseDocument, FileColumns, NewDocument
 from ..errors import BadInput, FileCorrupt, NotFound, TooLarge
 from .context import Context, load_case, stale
 from .parsing import normalise, resolve_label
@@ -56,7 +57,7 @@ def read_upload(ctx: Context, file: str, option: str) -> Upload:
     return Upload(path.name, data, str(path.resolve()))
 
 
-def file_values(ctx: Context, upload: Upload, option: str = "--file") -> dict[str, Any]:
+def file_values(ctx: Context, upload: Upload, option: str = "--file") -> FileColumns:
     """The document's columns for ``upload``: SHA-256, size, sniffed type, original name. A file over the
     limit, empty, or of a kind not accepted is bad input."""
     limit = ctx.settings.files.max_bytes
@@ -74,16 +75,16 @@ def file_values(ctx: Context, upload: Upload, option: str = "--file") -> dict[st
                 "内容で判定します）。"
             ],
         )
-    return {
-        "file_path": upload.path,
-        "file_sha256": hashlib.sha256(upload.data).hexdigest(),
-        "file_size": len(upload.data),
-        "file_name": name,
-        "file_type": kind,
-    }
+    return FileColumns(
+        file_path=upload.path,
+        file_sha256=hashlib.sha256(upload.data).hexdigest(),
+        file_size=len(upload.data),
+        file_name=name,
+        file_type=kind,
+    )
 
 
-def fingerprint(ctx: Context, file: str, option: str) -> tuple[dict[str, Any], bytes]:
+def fingerprint(ctx: Context, file: str, option: str) -> tuple[FileColumns, bytes]:
     """A file named on the command line: its document columns and its bytes."""
     upload = read_upload(ctx, file, option)
     return file_values(ctx, upload, option), upload.data
@@ -110,7 +111,7 @@ def add_document(
     on = ctx.effective(on, "--on", "書類の日付")
     if file is not None:
         upload = read_upload(ctx, file, "--file")
-    file_info = file_values(ctx, upload) if upload is not None else {}
+    file_info = asdict(file_values(ctx, upload)) if upload is not None else {}
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
@@ -122,13 +123,13 @@ def add_document(
                 ja=[f"書類の種類「{kind}」は{spec.ja}にはありません。"],
             )
         doc_kind = spec.documents[kind]
-        case_lenders = {r["org_id"]: r for r in repo.case_lenders(case_id)}
+        case_lenders = {r.org_id: r for r in repo.case_lenders(case_id)}
         if isinstance(lender_id, str):
             typed = normalise(lender_id).strip()
-            named = [o for o, r in case_lenders.items() if normalise(r["name"]).strip() == typed]
+            named = [o for o, r in case_lenders.items() if normalise(r.name).strip() == typed]
             if len(named) != 1:
-                names = "、".join(r["name"] for r in case_lenders.values()) or "なし"
-                listed = ", ".join(f"{o} {r['name']}" for o, r in case_lenders.items()) or "none"
+                names = "、".join(r.name for r in case_lenders.values()) or "なし"
+                listed = ", ".join(f"{o} {r.name}" for o, r in case_lenders.items()) or "none"
                 raise BadInput(
                     f"no single lender of case {case_id} is named {lender_id!r} (lenders: {listed})",
                     ja=[
@@ -145,7 +146,7 @@ def add_document(
                     ],
                 )
             if lender_id not in case_lenders:
-                names = "、".join(r["name"] for r in case_lenders.values()) or "なし"
+                names = "、".join(r.name for r in case_lenders.values()) or "なし"
                 raise BadInput(
                     f"organisation {lender_id} is not a lender of case {case_id} "
                     f"(lenders: {', '.join(map(str, case_lenders)) or 'none'})",
@@ -155,7 +156,7 @@ def add_document(
                     ],
                 )
         elif doc_kind.from_lender:
-            main = next((r for r in case_lenders.values() if r["main"]), None)
+            main = next((r for r in case_lenders.values() if r.main), None)
             if main is None:
                 raise BadInput(
                     f"a {kind} comes from a lender: name it with --lender ORG_ID",
@@ -164,28 +165,29 @@ def add_document(
                         "（この案件にはメイン行がありません）。"
                     ],
                 )
-            lender_id = main["org_id"]
+            lender_id = main.org_id
         if session is not None:
             if kind != SESSION_DOCUMENT:
                 raise BadInput(
                     f"only a {SESSION_DOCUMENT} names a monitoring session; drop --session",
                     ja=[f"伴走支援の回を付けられるのは「{spec.documents[SESSION_DOCUMENT].ja}」だけです。"],
                 )
-            if all(s["seq"] != session for s in repo.case_sessions(case_id)):
+            if all(s.seq != session for s in repo.case_sessions(case_id)):
                 raise NotFound("monitoring session", f"{case_id}#{session}")
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
-        values = {
-            "case_id": case_id,
-            "kind": kind,
-            "lender_id": lender_id,
-            "on": on,
-            "recorded_at": ctx.now(),
-            "user": ctx.user,
-            "session_seq": session,
-            **file_info,
-        }
-        doc_id = repo.insert_document(values)
+        doc_id = repo.insert_document(
+            NewDocument(
+                case_id=case_id,
+                kind=kind,
+                lender_id=lender_id,
+                on=on,
+                recorded_at=ctx.now(),
+                user=ctx.user,
+                session_seq=session,
+                **file_info,
+            )
+        )
         if upload is not None:
             repo.insert_document_file(doc_id, upload.data)
     return {
@@ -206,7 +208,7 @@ def add_document(
 
 def document_file(
     ctx: Context, case_id: str, document_id: int, *, log: bool = True
-) -> tuple[dict[str, Any], bytes]:
+) -> tuple[CaseDocument, bytes]:
     """A document's row and its file, checked against the SHA-256 and size recorded with it. A case the
     user may not see, a document of another case, or a document without a stored file is not found; a
     file that no longer matches is refused (FileCorrupt) and not handed out. Logged in the access log."""
@@ -219,7 +221,7 @@ def document_file(
         raise NotFound("document", f"{case_id}#{document_id}")
     if data is None:
         raise NotFound("file of document", f"{case_id}#{document_id}")
-    if hashlib.sha256(data).hexdigest() != doc["file_sha256"] or len(data) != doc["file_size"]:
+    if hashlib.sha256(data).hexdigest() != doc.file_sha256 or len(data) != doc.file_size:
         raise FileCorrupt(
             f"the file of document {document_id} of case {case_id} does not match the SHA-256 "
             "recorded with it (damaged or altered): not handed out; run casetrack audit verify",
@@ -255,10 +257,10 @@ def save_document_file(ctx: Context, case_id: str, document_id: int, out: str) -
     return {
         "id": document_id,
         "case": case_id,
-        "kind": doc["kind"],
-        "file_name": doc["file_name"],
-        "file_type": doc["file_type"],
+        "kind": doc.kind,
+        "file_name": doc.file_name,
+        "file_type": doc.file_type,
         "size": len(data),
-        "sha256": doc["file_sha256"],
+        "sha256": doc.file_sha256,
         "out": str(target),
     }

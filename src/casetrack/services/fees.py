@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..domain.case_rows import ClaimDecided, ClaimRejected, FeeClaim, NewClaim, NewLedgerEntry
 from ..domain.fees import Subsidy, holdback, subsidy_for
 from ..domain.ledger import Entry, problems, totals
 from ..errors import BadInput, NotFound, Refused
@@ -151,7 +152,7 @@ def claim_fee(
                 f"record it first (casetrack doc add {case_id} {comp.document})",
                 [f"「{comp.ja}」の申請には{label}（{comp.document}）が必要です。先に記録してください。"],
             )
-        if comp.decided_by and any(c["component"] == component and c["status"] != "rejected" for c in claims):
+        if comp.decided_by and any(c.component == component and c.status != "rejected" for c in claims):
             raise Refused(
                 f"case {case_id} already has a {component} claim",
                 [f"この案件には「{comp.ja}」の申請がすでにあります。"],
@@ -159,16 +160,15 @@ def claim_fee(
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         claim_id = repo.insert_claim(
-            {
-                "case_id": case_id,
-                "component": component,
-                "fee": fee,
-                "status": "claimed",
-                "session_seq": session,
-                "claimed_on": on,
-                "recorded_at": ctx.now(),
-                "user": ctx.user,
-            }
+            NewClaim(
+                case_id=case_id,
+                component=component,
+                fee=fee,
+                session_seq=session,
+                claimed_on=on,
+                recorded_at=ctx.now(),
+                user=ctx.user,
+            )
         )
         preview = _subsidy_now(repo, spec, case, component, fee)
     return _claim_view(repo_claim(claim_id, case_id, component, fee, "claimed", session), preview)
@@ -176,7 +176,7 @@ def claim_fee(
 
 def repo_has_document(repo: Repo, case_id: str, kind: str, on: dt.date) -> bool:
     """A document of ``kind`` dated no later than ``on`` is on file for the case."""
-    return any(d["kind"] == kind and d["on"] <= on for d in repo.case_documents(case_id))
+    return any(d.kind == kind and d.on <= on for d in repo.case_documents(case_id))
 
 
 def _check_session(
@@ -186,7 +186,7 @@ def _check_session(
     label: str,
     kind: str,
     session: int | None,
-    claims: list[dict[str, Any]],
+    claims: list[FeeClaim],
     document: str | None = None,
 ) -> None:
     if session is None:
@@ -194,22 +194,22 @@ def _check_session(
             f"a {component} claim is for one monitoring session: add --session SEQ",
             [f"「{label}」は伴走支援の回ごとに申請します。どの回の費用かを選んでください。"],
         )
-    row = next((s for s in repo.case_sessions(case_id) if s["seq"] == session), None)
+    row = next((s for s in repo.case_sessions(case_id) if s.seq == session), None)
     if row is None:
         raise NotFound("monitoring session", f"{case_id}#{session}")
-    if row["kind"] != kind:
+    if row.kind != kind:
         raise Refused(
-            f"session {session} of case {case_id} is a {row['kind']} session, not {kind}",
+            f"session {session} of case {case_id} is a {row.kind} session, not {kind}",
             [f"第{session}回は「{label}」の対象の回ではありません。"],
         )
-    if row["status"] != "held":
+    if row.status != "held":
         raise Refused(
-            f"session {session} of case {case_id} is {row['status']}, not held: "
+            f"session {session} of case {case_id} is {row.status}, not held: "
             "record it first (casetrack monitoring record)",
             [f"第{session}回の伴走支援はまだ実施が記録されていません。先に実施を記録してください。"],
         )
     if document is not None and not any(
-        d["kind"] == document and d["session_seq"] == session for d in repo.case_documents(case_id)
+        d.kind == document and d.session_seq == session for d in repo.case_documents(case_id)
     ):
         raise Refused(
             f"session {session} of case {case_id} has no {document} on file: record it first "
@@ -217,7 +217,7 @@ def _check_session(
             "--report FILE)",
             [f"第{session}回の伴走支援報告書がありません。先にその回の報告書を記録してください。"],
         )
-    if any(c["session_seq"] == session and c["status"] != "rejected" for c in claims):
+    if any(c.session_seq == session and c.status != "rejected" for c in claims):
         raise Refused(
             f"session {session} of case {case_id} already has a claim",
             [f"第{session}回の伴走支援にはすでに支払申請があります。"],
@@ -252,53 +252,49 @@ def _subsidy_now(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], component
     component's decided claims."""
     rule_set = spec.rule_set(case["rule_set"])
     estimate = repo.case_estimates(case["id"]).get(component)
-    decided = [
-        c for c in repo.case_claims(case["id"]) if c["component"] == component and c["status"] == "decided"
-    ]
-    estimate_left = None if estimate is None else estimate - sum(c["fee"] for c in decided)
-    cap_left = rule_set.caps(case["track"])[component] - sum(c["subsidy"] or 0 for c in decided)
+    decided = [c for c in repo.case_claims(case["id"]) if c.component == component and c.status == "decided"]
+    estimate_left = None if estimate is None else estimate - sum(c.fee for c in decided)
+    cap_left = rule_set.caps(case["track"])[component] - sum(c.subsidy or 0 for c in decided)
     return subsidy_for(fee, rule_set.rate, estimate_left, cap_left)
 
 
 def _decide(
-    ctx: Context, repo: Repo, spec: WorkflowSpec, case: dict[str, Any], claim: dict[str, Any], on: dt.date
+    ctx: Context, repo: Repo, spec: WorkflowSpec, case: dict[str, Any], claim: FeeClaim, on: dt.date
 ) -> dict[str, Any]:
     """Fix the claim's subsidy, split it into paid and retained, release an open holdback with the
     first monitoring decision, and append the ledger entry."""
-    result = _subsidy_now(repo, spec, case, claim["component"], claim["fee"])
+    result = _subsidy_now(repo, spec, case, claim.component, claim.fee)
     paid, retained = result.subsidy, 0
     rule_set = spec.rule_set(case["rule_set"])
-    if claim["component"] == "plan" and rule_set.values.get("holdback", {}).get(case["track"]):
+    if claim.component == "plan" and rule_set.values.get("holdback", {}).get(case["track"]):
         paid, retained = holdback(result.subsidy)
     released = 0
-    if claim["component"] in MONITORING_COMPONENTS:
+    if claim.component in MONITORING_COMPONENTS:
         released = totals(_entries(repo, case["id"])).retained
-    repo.decide_claim(claim["id"], {"status": "decided", "decided_on": on, "subsidy": result.subsidy})
+    repo.decide_claim(claim.id, ClaimDecided(decided_on=on, subsidy=result.subsidy))
     repo.insert_ledger_entry(
-        {
-            "case_id": case["id"],
-            "claim_id": claim["id"],
-            "component": claim["component"],
-            "fee": claim["fee"],
-            "eligible": result.eligible,
-            "subsidy": result.subsidy,
-            "paid": paid,
-            "retained": retained,
-            "released": released,
-            "company_share": result.company_share,
-            "limits": "; ".join(result.limits) or None,
-            "on": on,
-            "recorded_at": ctx.now(),
-            "user": ctx.user,
-        }
+        NewLedgerEntry(
+            case_id=case["id"],
+            claim_id=claim.id,
+            component=claim.component,
+            fee=claim.fee,
+            eligible=result.eligible,
+            subsidy=result.subsidy,
+            paid=paid,
+            retained=retained,
+            released=released,
+            company_share=result.company_share,
+            limits="; ".join(result.limits) or None,
+            on=on,
+            recorded_at=ctx.now(),
+            user=ctx.user,
+        )
     )
     broken = problems(_entries(repo, case["id"]), rule_set.caps(case["track"]))
     if broken:  # never commit a ledger that does not balance
         raise AssertionError(f"ledger of case {case['id']} does not balance: {'; '.join(broken)}")
     view = _claim_view(
-        repo_claim(
-            claim["id"], case["id"], claim["component"], claim["fee"], "decided", claim["session_seq"]
-        ),
+        repo_claim(claim.id, case["id"], claim.component, claim.fee, "decided", claim.session_seq),
         result,
     )
     return {**view, "paid": paid, "retained": retained, "released": released, "decided_on": on}
@@ -310,25 +306,25 @@ def decide_claim_by_event(
     """Decide the open claim of ``component`` inside the transaction of the event that decides it
     (decide_payment for the plan claim); its guards made sure there is one."""
     claim = next(
-        c for c in repo.case_claims(case["id"]) if c["component"] == component and c["status"] == "claimed"
+        c for c in repo.case_claims(case["id"]) if c.component == component and c.status == "claimed"
     )
     return _decide(ctx, repo, spec, case, claim, on)
 
 
-def _load_claim(repo: Repo, case_id: str, claim_id: int) -> dict[str, Any]:
-    claim = next((c for c in repo.case_claims(case_id) if c["id"] == claim_id), None)
+def _load_claim(repo: Repo, case_id: str, claim_id: int) -> FeeClaim:
+    claim = next((c for c in repo.case_claims(case_id) if c.id == claim_id), None)
     if claim is None:
         raise NotFound(
             "claim",
             f"{claim_id} of case {case_id}",
             ja=[f"案件 {case_id} に支払申請 {claim_id} はありません。"],
         )
-    if claim["status"] != "claimed":
+    if claim.status != "claimed":
         raise Refused(
-            f"claim {claim_id} of case {case_id} is already {claim['status']}: a decided or rejected "
+            f"claim {claim_id} of case {case_id} is already {claim.status}: a decided or rejected "
             "claim cannot change",
             [
-                f"申請 {claim_id} はすでに{STATUS_LABELS.get(claim['status'], claim['status'])}です。"
+                f"申請 {claim_id} はすでに{STATUS_LABELS.get(claim.status, claim.status)}です。"
                 "決定または却下された申請は変更できません。"
             ],
         )
@@ -344,18 +340,18 @@ def decide_fee(
         case, spec = load_case(repo, case_id)
         _expect(case, expected_version)
         claim = _load_claim(repo, case_id, claim_id)
-        decided_by = spec.components[claim["component"]].decided_by
+        decided_by = spec.components[claim.component].decided_by
         if decided_by:
             event = spec.events[decided_by].ja if decided_by in spec.events else decided_by
             raise Refused(
-                f"the {claim['component']} claim is decided by the {decided_by} event: "
+                f"the {claim.component} claim is decided by the {decided_by} event: "
                 f"casetrack case advance {case_id} {decided_by}",
-                [f"「{spec.components[claim['component']].ja}」の申請は手続き「{event}」で決定します。"],
+                [f"「{spec.components[claim.component].ja}」の申請は手続き「{event}」で決定します。"],
             )
-        if on < claim["claimed_on"]:
+        if on < claim.claimed_on:
             raise BadInput(
-                f"--on {on} is before the claim was made ({claim['claimed_on']})",
-                [f"決定日 {on} が申請日 {claim['claimed_on']} より前です。"],
+                f"--on {on} is before the claim was made ({claim.claimed_on})",
+                [f"決定日 {on} が申請日 {claim.claimed_on} より前です。"],
             )
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
@@ -381,9 +377,9 @@ def reject_fee(
         claim = _load_claim(repo, case_id, claim_id)
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
-        repo.decide_claim(claim_id, {"status": "rejected", "decided_on": on, "reject_reason": reason})
+        repo.decide_claim(claim_id, ClaimRejected(decided_on=on, reject_reason=reason))
     return {
-        **repo_claim(claim_id, case_id, claim["component"], claim["fee"], "rejected", claim["session_seq"]),
+        **repo_claim(claim_id, case_id, claim.component, claim.fee, "rejected", claim.session_seq),
         "subsidy": 0,
         "reason": reason,
     }
@@ -414,14 +410,14 @@ def limit_ja(text: str) -> str:
 
 def list_claims_in(repo: Repo, case: dict[str, Any], spec: WorkflowSpec) -> list[dict[str, Any]]:
     """Every claim of the case: decided ones from the ledger, open ones as they would be decided now."""
-    entries = {e["claim_id"]: e for e in repo.case_ledger(case["id"])}
+    entries = {e.claim_id: e for e in repo.case_ledger(case["id"])}
     out = []
     for c in repo.case_claims(case["id"]):
         row = {
-            **repo_claim(c["id"], case["id"], c["component"], c["fee"], c["status"], c["session_seq"]),
-            "claimed_on": c["claimed_on"],
-            "decided_on": c["decided_on"],
-            "reason": c["reject_reason"],
+            **repo_claim(c.id, case["id"], c.component, c.fee, c.status, c.session_seq),
+            "claimed_on": c.claimed_on,
+            "decided_on": c.decided_on,
+            "reason": c.reject_reason,
             "eligible": None,
             "paid": 0,
             "retained": 0,
@@ -429,21 +425,21 @@ def list_claims_in(repo: Repo, case: dict[str, Any], spec: WorkflowSpec) -> list
             "company_share": None,
             "limits": [],
         }
-        if c["status"] == "claimed":
-            s = _subsidy_now(repo, spec, case, c["component"], c["fee"])
+        if c.status == "claimed":
+            s = _subsidy_now(repo, spec, case, c.component, c.fee)
             row.update(
                 eligible=s.eligible, subsidy=s.subsidy, company_share=s.company_share, limits=list(s.limits)
             )
-        elif c["status"] == "decided":
-            e = entries[c["id"]]
+        elif c.status == "decided":
+            e = entries[c.id]
             row.update(
-                eligible=e["eligible"],
-                subsidy=e["subsidy"],
-                paid=e["paid"],
-                retained=e["retained"],
-                released=e["released"],
-                company_share=e["company_share"],
-                limits=e["limits"].split("; ") if e["limits"] else [],
+                eligible=e.eligible,
+                subsidy=e.subsidy,
+                paid=e.paid,
+                retained=e.retained,
+                released=e.released,
+                company_share=e.company_share,
+                limits=e.limits.split("; ") if e.limits else [],
             )
         else:
             row.update(subsidy=0)

@@ -8,10 +8,11 @@ import datetime as dt
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..domain import corporate_number
+from ..domain.case_rows import LenderLink, NewHistory, SupportLink
 from ..domain.dates import fiscal_year, read_date
 from ..domain.labels import ORG_KINDS as ORG_KIND_LABELS
 from ..domain.schedule import early_sessions, regular_sessions
@@ -587,38 +588,36 @@ def _write(ctx: Context, repo: Work, spec: WorkflowSpec, row: Row, path: str, or
     repo.insert_links(
         case_id,
         [
-            {"org_id": orgs.get(name, bank=True), "main": main, "guaranteed": g, "position": i}
+            LenderLink(orgs.get(name, bank=True), main=main, guaranteed=g, position=i)
             for i, (name, main, g) in enumerate(row.lenders)
         ],
-        [{"org_id": lead, "lead": True, "position": 0}],
+        [SupportLink(lead, lead=True, position=0)],
         {},
     )
     repo.insert_history(
-        {
-            "case_id": case_id,
-            "event": "import",
-            "from_state": None,
-            "to_state": row.state,
-            "effective_on": row.state_since,
-            "recorded_at": ctx.now(),
-            "user": ctx.user,
-            "note": f"imported from {path} row {row.line}",
-            "reason": None,
-            "until": None,
-            "rule_set": rule_set.id,
-        }
+        NewHistory(
+            case_id=case_id,
+            event="import",
+            from_state=None,
+            to_state=row.state,
+            effective_on=row.state_since,
+            recorded_at=ctx.now(),
+            user=ctx.user,
+            note=f"imported from {path} row {row.line}",
+            rule_set=rule_set.id,
+        )
     )
     if row.plan_date and row.state not in NO_SESSIONS:
         case = repo.case(case_id) or {}
         planned = _planned_sessions(ctx, spec, case, company, rule_set.values, row.plan_date, repo)
-        for n, session in enumerate(planned):  # the first ones held before the import (no date known)
-            held = n < row.sessions_held
-            session.update(
-                status="held" if held else "scheduled",
-                held_on=None,
-                note=HELD_BEFORE_IMPORT if held else None,
-            )
-        repo.insert_sessions(case_id, planned)
+        held = row.sessions_held  # the first ones held before the import (no date known)
+        repo.insert_sessions(
+            case_id,
+            [
+                replace(s, status="held", note=HELD_BEFORE_IMPORT) if n < held else s
+                for n, s in enumerate(planned)
+            ],
+        )
     return case_id
 
 

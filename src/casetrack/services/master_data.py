@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ..domain import corporate_number
+from ..domain.case_rows import SessionMoved
 from ..errors import BadInput, NotFound
 from ..store.repo import Repo
 from ..store.work import Work
@@ -205,28 +206,21 @@ def _replan_fye(ctx: Context, repo: Work, company: dict[str, Any]) -> list[dict[
             continue
         rules = spec.rule_set(case["rule_set"]).values
         planned = {
-            s["kind"]: s for s in _planned_sessions(ctx, spec, case, company, rules, case["plan_date"], repo)
+            s.kind: s for s in _planned_sessions(ctx, spec, case, company, rules, case["plan_date"], repo)
         }
         for s in repo.case_sessions(case["id"]):
-            new = planned.get(s["kind"])
-            if (
-                s["kind"] != "fye"
-                or s["status"] != "scheduled"
-                or new is None
-                or new["due_on"] == s["due_on"]
-            ):
+            new = planned.get(s.kind)
+            if s.kind != "fye" or s.status != "scheduled" or new is None or new.due_on == s.due_on:
                 continue
-            repo.update_session(
-                case["id"], s["seq"], {"nominal_due_on": new["nominal_due_on"], "due_on": new["due_on"]}
-            )
+            repo.update_session(case["id"], s.seq, SessionMoved(new.nominal_due_on, new.due_on))
             moved.append(
                 {
                     "case": case["id"],
-                    "seq": s["seq"],
+                    "seq": s.seq,
                     "kind": "fye",
-                    "from": s["due_on"],
-                    "to": new["due_on"],
-                    "nominal_due_on": new["nominal_due_on"],
+                    "from": s.due_on,
+                    "to": new.due_on,
+                    "nominal_due_on": new.nominal_due_on,
                 }
             )
     return moved

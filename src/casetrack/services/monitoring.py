@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any
 
 from .. import presenters
+from ..domain.case_rows import FileColumns, NewDocument, ScheduledSession, SessionHeld, SessionWaived
 from ..errors import BadInput, NotFound, Refused
 from .closures import calendar_of, calendars
 from .context import Context, load_case, stale
@@ -24,7 +26,7 @@ def list_sessions(ctx: Context, **filters: Any) -> list[dict[str, Any]]:
             load_case(repo, filters["case_id"])
         cals = calendars(ctx, repo.reminders)
         return [
-            presenters.session_row(s, ctx.today, cals.get(s["council"]) or cals[None])
+            presenters.session_row(s, s.council, ctx.today, cals.get(s.council) or cals[None])
             for s in repo.list_sessions(**filters)
         ]
 
@@ -49,14 +51,7 @@ def record_session(
     written."""
     ctx.authorize("case.work")
     report_file = fingerprint(ctx, report, "--report") if report is not None else None
-    return _close_session(
-        ctx,
-        case_id,
-        seq,
-        {"status": "held", "held_on": held_on, "note": note},
-        expected_version,
-        report=report_file,
-    )
+    return _close_session(ctx, case_id, seq, SessionHeld(held_on, note), expected_version, report=report_file)
 
 
 def waive_session(
@@ -65,31 +60,29 @@ def waive_session(
     ctx.authorize("case.decide")
     if not reason.strip():
         raise BadInput("waiving a session needs a reason", ["免除するには理由を入力してください。"])
-    return _close_session(ctx, case_id, seq, {"status": "waived", "waive_reason": reason}, expected_version)
+    return _close_session(ctx, case_id, seq, SessionWaived(reason), expected_version)
 
 
 def _close_session(
     ctx: Context,
     case_id: str,
     seq: int,
-    values: dict[str, Any],
+    change: SessionHeld | SessionWaived,
     expected_version: int | None = None,
     *,
-    report: tuple[dict[str, Any], bytes] | None = None,
+    report: tuple[FileColumns, bytes] | None = None,
 ) -> dict[str, Any]:
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         if expected_version is not None and case["version"] != expected_version:
             raise stale(case_id)
-        current = next((s for s in repo.case_sessions(case_id) if s["seq"] == seq), None)
+        current = next((s for s in repo.case_sessions(case_id) if s.seq == seq), None)
         if current is None:
             raise NotFound("monitoring session", f"{case_id}#{seq}")
-        if current["status"] != "scheduled":
+        if current.status != "scheduled":
             raise Refused(
-                f"session {seq} of case {case_id} is already {current['status']}",
-                [
-                    f"第{seq}回の伴走支援はすでに{STATUS_LABELS.get(current['status'], current['status'])}です。"
-                ],
+                f"session {seq} of case {case_id} is already {current.status}",
+                [f"第{seq}回の伴走支援はすでに{STATUS_LABELS.get(current.status, current.status)}です。"],
             )
         if case["state"] not in spec.session_states:  # where its sessions are live (DOMAIN.md §11)
             state = spec.states[case["state"]].ja if case["state"] in spec.states else case["state"]
@@ -98,7 +91,7 @@ def _close_session(
                 f"{', '.join(spec.session_states)}",
                 [f"伴走支援の記録は計画の成立後、終了までの案件でできます（この案件は{state}）。"],
             )
-        held_on = values.get("held_on")
+        held_on = change.held_on if isinstance(change, SessionHeld) else None
         if held_on and held_on > ctx.today:
             raise BadInput(
                 f"--held-on {held_on} is after today ({ctx.today}): record a session once it has been held",
@@ -116,38 +109,38 @@ def _close_session(
             )
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
-        repo.update_session(case_id, seq, values)
+        repo.update_session(case_id, seq, change)
         document = None
-        if report is not None:
+        if report is not None and held_on is not None:
             file_info, data = report
             doc_id = repo.insert_document(
-                {
-                    "case_id": case_id,
-                    "kind": REPORT_KIND,
-                    "lender_id": None,
-                    "on": values["held_on"],
-                    "recorded_at": ctx.now(),
-                    "user": ctx.user,
-                    "session_seq": seq,
-                    **file_info,
-                }
+                NewDocument(
+                    case_id=case_id,
+                    kind=REPORT_KIND,
+                    lender_id=None,
+                    on=held_on,
+                    recorded_at=ctx.now(),
+                    user=ctx.user,
+                    session_seq=seq,
+                    **asdict(file_info),
+                )
             )
             repo.insert_document_file(doc_id, data)
             document = {
                 "id": doc_id,
                 "kind": REPORT_KIND,
                 "label": spec.documents[REPORT_KIND].ja,
-                "on": values["held_on"],
-                "file": file_info["file_path"],
-                "sha256": file_info["file_sha256"],
-                "file_name": file_info["file_name"],
-                "file_type": file_info["file_type"],
+                "on": held_on,
+                "file": file_info.file_path,
+                "sha256": file_info.file_sha256,
+                "file_name": file_info.file_name,
+                "file_type": file_info.file_type,
                 "session": seq,
             }
-        row = next(s for s in repo.case_sessions(case_id) if s["seq"] == seq)
+        row = next(s for s in repo.case_sessions(case_id) if s.seq == seq)
         calendar = calendar_of(ctx, repo, case["council"])
-    out = presenters.session_row({**row, "council": case["council"]}, ctx.today, calendar)
-    if values["status"] == "held":
+    out = presenters.session_row(row, case["council"], ctx.today, calendar)
+    if isinstance(change, SessionHeld):
         out["report"] = document
     return out
 
@@ -181,7 +174,7 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
                 ja=[f"案件 {case_id} にはまだ計画日がありません。"],
             )
         current = repo.case_sessions(case_id)
-        if any(s["status"] != "scheduled" for s in current):
+        if any(s.status != "scheduled" for s in current):
             raise Refused(
                 f"case {case_id} already has held or waived sessions; its schedule can no longer change",
                 ja=[f"案件 {case_id} には実施済みまたは免除の回があるため、日程はもう変更できません。"],
@@ -207,19 +200,8 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
         if not repo.update_case(case_id, case["version"], {}):
             raise stale(case_id)
         repo.replace_sessions(
-            case_id,
-            [
-                {
-                    "seq": s.seq,
-                    "kind": s.kind,
-                    "nominal_due_on": s.nominal_due_on,
-                    "due_on": s.due_on,
-                    "status": "scheduled",
-                }
-                for s in planned
-            ],
+            case_id, [ScheduledSession(s.seq, s.kind, s.nominal_due_on, s.due_on) for s in planned]
         )
         return [
-            presenters.session_row({**s, "council": case["council"]}, ctx.today, cal)
-            for s in repo.case_sessions(case_id)
+            presenters.session_row(s, case["council"], ctx.today, cal) for s in repo.case_sessions(case_id)
         ]

@@ -7,11 +7,36 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from dataclasses import asdict, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Insert, Select, and_, delete, insert, or_, select, text, update
+from sqlalchemy import Insert, Result, Select, and_, delete, insert, or_, select, text, update
 
 from ..domain import chain
+from ..domain.case_rows import (
+    CaseAgreement,
+    CaseDocument,
+    CaseLender,
+    CaseSupportOrg,
+    ClaimDecided,
+    ClaimRejected,
+    FeeClaim,
+    HistoryRow,
+    LedgerEntry,
+    LenderLink,
+    ListedSession,
+    MonitoringSession,
+    NewAgreement,
+    NewClaim,
+    NewDocument,
+    NewHistory,
+    NewLedgerEntry,
+    ScheduledSession,
+    SessionHeld,
+    SessionMoved,
+    SessionWaived,
+    SupportLink,
+)
 from ..domain.facts import CaseFacts
 from ..domain.text import fold
 from . import schema
@@ -401,37 +426,37 @@ class Repo(ScopedRepo):
     def insert_links(
         self,
         case_id: str,
-        lender_rows: Sequence[dict[str, Any]],
-        support_rows: Sequence[dict[str, Any]],
-        estimate_rows: dict[str, int],
+        lender_rows: Sequence[LenderLink],
+        support_rows: Sequence[SupportLink],
+        estimate_rows: Mapping[str, int],
     ) -> None:
         if lender_rows:
-            self.conn.execute(insert(lenders), [{"case_id": case_id, **r} for r in lender_rows])
+            self.conn.execute(insert(lenders), [{"case_id": case_id, **asdict(r)} for r in lender_rows])
         if support_rows:
-            self.conn.execute(insert(support), [{"case_id": case_id, **r} for r in support_rows])
+            self.conn.execute(insert(support), [{"case_id": case_id, **asdict(r)} for r in support_rows])
         if estimate_rows:
             self.conn.execute(
                 insert(estimates),
                 [{"case_id": case_id, "component": c, "amount": a} for c, a in estimate_rows.items()],
             )
 
-    def case_lenders(self, case_id: str) -> list[dict[str, Any]]:
+    def case_lenders(self, case_id: str) -> list[CaseLender]:
         query = (
             select(lenders, orgs.c.name, orgs.c.email)
             .join(orgs, orgs.c.id == lenders.c.org_id)
             .where(lenders.c.case_id == case_id, *self._in_scope(lenders.c.case_id))
             .order_by(lenders.c.position)
         )
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(CaseLender, self.conn.execute(query))
 
-    def case_support_orgs(self, case_id: str) -> list[dict[str, Any]]:
+    def case_support_orgs(self, case_id: str) -> list[CaseSupportOrg]:
         query = (
             select(support, orgs.c.name, orgs.c.certified, orgs.c.email, orgs.c.kind)
             .join(orgs, orgs.c.id == support.c.org_id)
             .where(support.c.case_id == case_id, *self._in_scope(support.c.case_id))
             .order_by(support.c.position)
         )
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(CaseSupportOrg, self.conn.execute(query))
 
     def case_estimates(self, case_id: str) -> dict[str, int]:
         query = select(estimates.c.component, estimates.c.amount).where(
@@ -440,12 +465,12 @@ class Repo(ScopedRepo):
         rows = tuples(self.conn.execute(query))
         return {c: a for c, a in rows}
 
-    def insert_agreements(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
-        """The financial support lenders agreed to (``lender_id``, ``kind``, ``note``, ``on``)."""
+    def insert_agreements(self, case_id: str, rows: Sequence[NewAgreement]) -> None:
+        """The financial support lenders agreed to."""
         if rows:
-            self.conn.execute(insert(agreements), [{"case_id": case_id, **r} for r in rows])
+            self.conn.execute(insert(agreements), [{"case_id": case_id, **asdict(r)} for r in rows])
 
-    def case_agreements(self, case_id: str) -> list[dict[str, Any]]:
+    def case_agreements(self, case_id: str) -> list[CaseAgreement]:
         """The case's recorded financial support, in the order of its lenders, with the lender's name."""
         query = (
             select(agreements, orgs.c.name, lenders.c.position)
@@ -457,15 +482,15 @@ class Repo(ScopedRepo):
             .where(agreements.c.case_id == case_id, *self._in_scope(agreements.c.case_id))
             .order_by(lenders.c.position, agreements.c.lender_id, agreements.c.kind)
         )
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(CaseAgreement, self.conn.execute(query))
 
-    def insert_document(self, values: dict[str, Any]) -> int:
-        return self._insert_id(insert(documents).values(**values))
+    def insert_document(self, values: NewDocument) -> int:
+        return self._insert_id(insert(documents).values(**asdict(values)))
 
     def insert_document_file(self, document_id: int, data: bytes) -> None:
         self.conn.execute(insert(document_files).values(document_id=document_id, data=data))
 
-    def document(self, case_id: str, document_id: int) -> dict[str, Any] | None:
+    def document(self, case_id: str, document_id: int) -> CaseDocument | None:
         """One document of a case (the case already read through the scope), with whether its bytes are
         stored."""
         stored = (
@@ -478,8 +503,8 @@ class Repo(ScopedRepo):
             documents.c.id == document_id,
             *self._in_scope(documents.c.case_id),
         )
-        row = self.conn.execute(query).mappings().first()
-        return dict(row) if row else None
+        found = _records(CaseDocument, self.conn.execute(query))
+        return found[0] if found else None
 
     def document_file(self, document_id: int) -> bytes | None:
         query = (
@@ -489,7 +514,7 @@ class Repo(ScopedRepo):
         )
         return self.conn.execute(query).scalar_one_or_none()
 
-    def case_documents(self, case_id: str) -> list[dict[str, Any]]:
+    def case_documents(self, case_id: str) -> list[CaseDocument]:
         """The case's documents with whether each has its file stored (the bytes are not read)."""
         stored = (
             select(document_files.c.document_id)
@@ -501,30 +526,31 @@ class Repo(ScopedRepo):
             .where(documents.c.case_id == case_id, *self._in_scope(documents.c.case_id))
             .order_by(documents.c.id)
         )
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(CaseDocument, self.conn.execute(query))
 
-    def insert_history(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Append a history row, chained to the case's previous one."""
+    def insert_history(self, values: NewHistory) -> HistoryRow:
+        """Append a history row, chained to the case's previous one. The hash covers the row as the
+        store writes it (``chain.HISTORY_FIELDS``), so a row reads back to the same hash."""
         last = self.conn.execute(
             select(history.c.seq, history.c.hash)
-            .where(history.c.case_id == values["case_id"])
+            .where(history.c.case_id == values.case_id)
             .order_by(history.c.seq.desc())
             .limit(1)
         ).first()
-        row = {**values, "seq": (last.seq if last else 0) + 1}
+        row: dict[str, Any] = {**asdict(values), "seq": (last.seq if last else 0) + 1}
         row["prev_hash"] = last.hash if last else chain.GENESIS
         row["hash"] = chain.link(row["prev_hash"], row, chain.HISTORY_FIELDS)
-        self.conn.execute(insert(history).values(**row))
-        self.conn.execute(update(cases).where(cases.c.id == row["case_id"]).values(history_head=row["hash"]))
-        return row
+        row_id = self._insert_id(insert(history).values(**row))
+        self.conn.execute(update(cases).where(cases.c.id == values.case_id).values(history_head=row["hash"]))
+        return HistoryRow(id=row_id, **row)
 
-    def case_history(self, case_id: str) -> list[dict[str, Any]]:
+    def case_history(self, case_id: str) -> list[HistoryRow]:
         query = (
             select(history)
             .where(history.c.case_id == case_id, *self._in_scope(history.c.case_id))
             .order_by(history.c.seq)
         )
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(HistoryRow, self.conn.execute(query))
 
     def history_has_event(self, case_id: str, event: str) -> bool:
         query = (
@@ -534,45 +560,49 @@ class Repo(ScopedRepo):
         )
         return self.conn.execute(query).first() is not None
 
-    def insert_claim(self, values: dict[str, Any]) -> int:
-        return self._insert_id(insert(claims).values(**values))
+    def insert_claim(self, values: NewClaim) -> int:
+        return self._insert_id(insert(claims).values(**asdict(values)))
 
-    def case_claims(self, case_id: str) -> list[dict[str, Any]]:
+    def case_claims(self, case_id: str) -> list[FeeClaim]:
         query = (
             select(claims)
             .where(claims.c.case_id == case_id, *self._in_scope(claims.c.case_id))
             .order_by(claims.c.id)
         )
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(FeeClaim, self.conn.execute(query))
 
-    def decide_claim(self, claim_id: int, values: dict[str, Any]) -> None:
+    def decide_claim(self, claim_id: int, decision: ClaimDecided | ClaimRejected) -> None:
         """Move a claim out of ``claimed`` (decided or rejected); a decided claim never changes again."""
+        status = "decided" if isinstance(decision, ClaimDecided) else "rejected"
         result = self.conn.execute(
-            update(claims).where(claims.c.id == claim_id, claims.c.status == "claimed").values(**values)
+            update(claims)
+            .where(claims.c.id == claim_id, claims.c.status == "claimed")
+            .values(status=status, **asdict(decision))
         )
         if result.rowcount != 1:
             raise RuntimeError(f"claim {claim_id} is no longer open")
 
-    def insert_ledger_entry(self, values: dict[str, Any]) -> None:
-        """Append a ledger entry, chained to the case's previous one."""
+    def insert_ledger_entry(self, values: NewLedgerEntry) -> None:
+        """Append a ledger entry, chained to the case's previous one. The hash covers the entry as the
+        store writes it (``chain.LEDGER_FIELDS``), so an entry reads back to the same hash."""
         last = self.conn.execute(
             select(ledger.c.hash)
-            .where(ledger.c.case_id == values["case_id"])
+            .where(ledger.c.case_id == values.case_id)
             .order_by(ledger.c.id.desc())
             .limit(1)
         ).scalar()
-        row = {**values, "prev_hash": last or chain.GENESIS}
+        row: dict[str, Any] = {**asdict(values), "prev_hash": last or chain.GENESIS}
         row["hash"] = chain.link(row["prev_hash"], row, chain.LEDGER_FIELDS)
         self.conn.execute(insert(ledger).values(**row))
-        self.conn.execute(update(cases).where(cases.c.id == row["case_id"]).values(ledger_head=row["hash"]))
+        self.conn.execute(update(cases).where(cases.c.id == values.case_id).values(ledger_head=row["hash"]))
 
-    def case_ledger(self, case_id: str) -> list[dict[str, Any]]:
+    def case_ledger(self, case_id: str) -> list[LedgerEntry]:
         query = (
             select(ledger)
             .where(ledger.c.case_id == case_id, *self._in_scope(ledger.c.case_id))
             .order_by(ledger.c.id)
         )
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(LedgerEntry, self.conn.execute(query))
 
     def replace_estimates(self, case_id: str, values: dict[str, int]) -> None:
         for component, amount in values.items():
@@ -582,23 +612,31 @@ class Repo(ScopedRepo):
                     insert(estimates).values(case_id=case_id, component=component, amount=amount)
                 )
 
-    def insert_sessions(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
+    def insert_sessions(self, case_id: str, rows: Sequence[ScheduledSession]) -> None:
         if rows:
-            self.conn.execute(insert(sessions), [{"case_id": case_id, **r} for r in rows])
+            self.conn.execute(insert(sessions), [{"case_id": case_id, **asdict(r)} for r in rows])
 
-    def replace_sessions(self, case_id: str, rows: Sequence[dict[str, Any]]) -> None:
+    def replace_sessions(self, case_id: str, rows: Sequence[ScheduledSession]) -> None:
         self.conn.execute(delete(sessions).where(sessions.c.case_id == case_id))
         self.insert_sessions(case_id, rows)
 
-    def case_sessions(self, case_id: str) -> list[dict[str, Any]]:
+    def case_sessions(self, case_id: str) -> list[MonitoringSession]:
         query = (
             select(sessions)
             .where(sessions.c.case_id == case_id, *self._in_scope(sessions.c.case_id))
             .order_by(sessions.c.seq)
         )
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(MonitoringSession, self.conn.execute(query))
 
-    def update_session(self, case_id: str, seq: int, values: dict[str, Any]) -> bool:
+    def update_session(
+        self, case_id: str, seq: int, change: SessionHeld | SessionWaived | SessionMoved
+    ) -> bool:
+        """Hold, waive or move a session still scheduled; False when it no longer is."""
+        values: dict[str, Any] = asdict(change)
+        if isinstance(change, SessionHeld):
+            values["status"] = "held"
+        elif isinstance(change, SessionWaived):
+            values["status"] = "waived"
         result = self.conn.execute(
             update(sessions)
             .where(
@@ -617,7 +655,7 @@ class Repo(ScopedRepo):
         council: str | None = None,
         status: str | None = None,
         due_before: dt.date | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ListedSession]:
         query = (
             select(sessions, cases.c.council, companies.c.name.label("company_name"))
             .join(cases, cases.c.id == sessions.c.case_id)
@@ -632,7 +670,7 @@ class Repo(ScopedRepo):
         if due_before is not None:
             query = query.where(sessions.c.due_on < due_before)
         query = self._case_scope(query).order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(ListedSession, self.conn.execute(query))
 
     def prior_cases(
         self, company_id: int, program: str, exclude: str, council: str | None = None
@@ -678,3 +716,16 @@ class Repo(ScopedRepo):
             lambda c: self.prior_cases(c["company_id"], c["program"], c["id"], c["council"]),
             self.scope,
         )[case["id"]]
+
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Record = TypeVar("_Record", bound="DataclassInstance")
+
+
+def _records(record: type[_Record], result: Result[*tuple[Any, ...]]) -> list[_Record]:
+    """Each row of ``result`` as ``record``, field for field by column name (a column the record does not
+    name is left out)."""
+    names = [f.name for f in fields(record)]
+    return [record(**{n: row[n] for n in names}) for row in result.mappings()]

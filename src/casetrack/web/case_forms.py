@@ -92,12 +92,12 @@ def document_file(web: Web) -> Response:
     case_id = web.request.path_params["case_id"]
     doc_id = web.request.path_params["doc_id"]
     doc, data = stored_file(web.ctx, case_id, doc_id, log=web.request.method != "HEAD")
-    name = doc["file_name"] or f"document-{doc_id}"
-    ascii_name = f"document-{doc_id}{EXTENSIONS.get(doc['file_type'], '')}"
+    name = doc.file_name or f"document-{doc_id}"
+    ascii_name = f"document-{doc_id}{EXTENSIONS.get(doc.file_type or '', '')}"
     headers = {"Content-Disposition": attachment(ascii_name, name)}
     if web.request.method == "HEAD":
-        return head_only(doc["file_type"], headers)
-    return Response(data, media_type=doc["file_type"], headers=headers)
+        return head_only(doc.file_type, headers)
+    return Response(data, media_type=doc.file_type, headers=headers)
 
 
 def estimates(web: Web) -> Response:

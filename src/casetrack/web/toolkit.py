@@ -422,7 +422,7 @@ def attachment(ascii_name: str, name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def head_only(media_type: str, headers: dict[str, str] | None = None) -> Response:
+def head_only(media_type: str | None, headers: dict[str, str] | None = None) -> Response:
     """The answer to a HEAD request for a download: the status and headers its GET sends (type, file
     name) and no body. Starlette runs a GET route's endpoint for HEAD too; a download answers it from
     this without making the file, so without Content-Length (known only once the file is made)."""
