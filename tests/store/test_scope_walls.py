@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import casetrack.store
+from casetrack.domain.whatif_records import WhatIfCase
 from casetrack.services.context import Context
 from casetrack.store.browse import CaseQuery
 from casetrack.store.calendar_page import CaseDateWindow
@@ -159,7 +160,7 @@ WHATIF: dict[str, Probe] = {
     "sessions_of": lambda w, s: list(w.whatif.sessions_of([s.case])),
     "open_holdbacks": lambda w, s: w.whatif.open_holdbacks(None),
     "money": lambda w, s: Parts(w.whatif.money([s.case])),
-    "facts": lambda w, s: Parts(_facts_parts(w.whatif.facts([s.row], {s.case})[s.case])),
+    "facts": lambda w, s: Parts(_facts_parts(w.whatif.facts([_whatif_case(s.row)], {s.case})[s.case])),
 }
 
 CASES: dict[str, dict[str, Probe]] = {
@@ -274,6 +275,11 @@ WRITES: dict[str, set[str]] = {
 
 def _facts_parts(facts: Any) -> tuple[Any, ...]:
     return facts.lenders, facts.support_orgs, facts.documents, facts.estimates, facts.claims, facts.sessions
+
+
+def _whatif_case(row: dict[str, Any]) -> WhatIfCase:
+    """The case as ``WhatIfRepo.open_cases`` reads it, from its row (read whole, outside any scope)."""
+    return WhatIfCase(**{field: row[field] for field in WhatIfCase._fields})
 
 
 def _some(query: Any) -> Any:

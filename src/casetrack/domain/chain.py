@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 GENESIS = "0" * 64
 
@@ -35,6 +35,8 @@ def canonical(row: Mapping[str, Any], fields: Sequence[str]) -> str:
 
 
 def link(prev_hash: str, row: Mapping[str, Any], fields: Sequence[str]) -> str:
+    """The hash of ``row`` chained to ``prev_hash``: what the store writes with each row and what
+    ``verify`` recomputes from the row read back (its ``hash_fields``), so both hash the same bytes."""
     return hashlib.sha256((prev_hash + "\n" + canonical(row, fields)).encode("utf-8")).hexdigest()
 
 
@@ -84,26 +86,40 @@ MASTER_FIELDS = (
 )
 
 
+class Link(Protocol):
+    """A chained row as ``verify`` reads it (``domain.chain_records``): its id, the hashes it carries, and
+    what its own hash covers (``hash_fields``: the mapping ``link`` hashed when the row was written)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def prev_hash(self) -> str | None: ...
+
+    @property
+    def hash(self) -> str | None: ...
+
+    def hash_fields(self) -> Mapping[str, Any]: ...
+
+
 def verify(
-    rows: Sequence[Mapping[str, Any]], fields: Sequence[str], head: str | None = None
-) -> list[tuple[Any, str]]:
+    rows: Sequence[Link], fields: Sequence[str], head: str | None = None
+) -> list[tuple[int | None, str]]:
     """Every broken link of one case's chain, as (row id, reason). ``rows`` in chain order; ``head`` is
     the hash the case recorded for its last row (so a removed tail shows too)."""
-    broken = []
+    broken: list[tuple[int | None, str]] = []
     prev = GENESIS
     for row in rows:
-        if row.get("prev_hash") != prev:
-            broken.append(
-                (row.get("id"), "does not follow the row before it (a row was removed, added or moved)")
-            )
-        expected = link(row.get("prev_hash") or "", row, fields)
-        if row.get("hash") != expected:
-            broken.append((row.get("id"), "its content does not match its hash (the row was edited)"))
-        prev = row.get("hash") or ""
-    if head is not None and (rows[-1].get("hash") if rows else None) != head:
+        if row.prev_hash != prev:
+            broken.append((row.id, "does not follow the row before it (a row was removed, added or moved)"))
+        expected = link(row.prev_hash or "", row.hash_fields(), fields)
+        if row.hash != expected:
+            broken.append((row.id, "its content does not match its hash (the row was edited)"))
+        prev = row.hash or ""
+    if head is not None and (rows[-1].hash if rows else None) != head:
         broken.append(
             (
-                rows[-1].get("id") if rows else None,
+                rows[-1].id if rows else None,
                 "the last row is not the one the case recorded (rows at the end were removed or added)",
             )
         )

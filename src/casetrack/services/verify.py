@@ -22,11 +22,11 @@ def audit_verify(ctx: Context, *, council: str | None = None) -> dict[str, Any]:
     broken: list[dict[str, Any]] = []
     checked = 0
     with ctx.read() as repo:
-        for table, case_id, rows, head in repo.audits.chains(council):
-            checked += len(rows)
+        for found in repo.audits.chains(council):
+            checked += len(found.links)
             broken += [
-                {"case": case_id, "table": table, "row": row_id, "reason": reason}
-                for row_id, reason in chain.verify(rows, FIELDS[table], head)
+                {"case": found.owner, "table": found.table, "row": row_id, "reason": reason}
+                for row_id, reason in chain.verify(found.links, FIELDS[found.table], found.head)
             ]
         for case_id, doc_id, sha256, size, data in repo.audits.stored_files(council):
             checked += 1
@@ -41,10 +41,16 @@ def audit_verify(ctx: Context, *, council: str | None = None) -> dict[str, Any]:
                     }
                 )
         if council is None:  # companies and organisations belong to no council: checked with the whole
-            for table, record, rows, head in repo.audits.master_chains():
-                checked += len(rows)
+            for found in repo.audits.master_chains():
+                checked += len(found.links)
                 broken += [
-                    {"case": None, "record": record, "table": table, "row": row_id, "reason": reason}
-                    for row_id, reason in chain.verify(rows, FIELDS[table], head)
+                    {
+                        "case": None,
+                        "record": found.owner,
+                        "table": found.table,
+                        "row": row_id,
+                        "reason": reason,
+                    }
+                    for row_id, reason in chain.verify(found.links, FIELDS[found.table], found.head)
                 ]
     return {"ok": not broken, "checked": checked, "broken": broken}

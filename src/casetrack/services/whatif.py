@@ -28,13 +28,14 @@ from typing import Any
 
 from ..business_days import BusinessCalendar
 from ..domain import deadlines
-from ..domain.audit_records import AuditCase
+from ..domain.audit_records import OpenHoldback
 from ..domain.fees import holdback, subsidy_for
 from ..domain.findings import Finding, StateInfo, case_findings, holdback_finding, session_finding
 from ..domain.guards import GUARDS
 from ..domain.labels import FINDING_CODES, LEVELS, label
 from ..domain.reminder_records import ClosureDay
 from ..domain.schedule import next_business_day
+from ..domain.whatif_records import WhatIfCase, WhatIfClaim, WhatIfSession
 from ..errors import BadInput, NotFound
 from ..workflow.catalog import all_workflows
 from ..workflow.engine import Engine
@@ -105,13 +106,13 @@ def changed_specs(files: Sequence[str | Path]) -> dict[str, WorkflowSpec]:
     return out
 
 
-def _rule_set(spec: WorkflowSpec, case: Mapping[str, Any]) -> RuleSet:
+def _rule_set(spec: WorkflowSpec, case: WhatIfCase) -> RuleSet:
     """The case's pinned rule set; when the (changed) workflow has no rule set of that id, the one in
     force on its acceptance (or opening) day."""
     try:
-        return spec.rule_set(case["rule_set"])
+        return spec.rule_set(case.rule_set)
     except LookupError:
-        return spec.rule_set_on(case["accepted_on"] or case["opened_on"])
+        return spec.rule_set_on(case.accepted_on or case.opened_on)
 
 
 def _open_in(spec: WorkflowSpec, item: str) -> tuple[str, ...]:
@@ -140,20 +141,20 @@ class _Side:
 
 def _findings(
     spec: WorkflowSpec,
-    case: dict[str, Any],
+    case: WhatIfCase,
     rules: Mapping[str, Any],
     due: Mapping[int, dt.date],
-    holdbacks: Sequence[dict[str, Any]],
+    holdbacks: Sequence[OpenHoldback],
     today: dt.date,
 ) -> dict[str, Finding]:
     """The audit's findings about the case as ``iter_findings`` judges them, by ref (the finding code;
     ``monitoring_overdue:SEQ`` per session)."""
     out: dict[str, Finding] = {}
-    state = spec.states.get(case["state"])
+    state = spec.states.get(case.state)
     if state is None or state.final:
         return out
     info = StateInfo(state.ja, state.waiting_on, state.stall_days)
-    judged = AuditCase(**{field: case[field] for field in AuditCase._fields})  # the audit's own record of it
+    judged = case.audit_case()  # the audit's own record of it
     for f in case_findings(
         judged,
         info,
@@ -163,31 +164,31 @@ def _findings(
         validity_open_in=_open_in(spec, "validity"),
     ):
         out[f.code] = f
-    if case["state"] in spec.session_states:
+    if case.state in spec.session_states:
         for seq, day in due.items():
             found = session_finding(judged, seq, day, today, rules)
             if found is not None:
                 out[f"monitoring_overdue:{seq}"] = found
-    if case["state"] not in ENDED_HOLDBACK:
+    if case.state not in ENDED_HOLDBACK:
         for held in holdbacks:
-            found = holdback_finding(judged, rules, held["decided_on"], int(held["open"]), today)
+            found = holdback_finding(judged, rules, held.decided_on, int(held.open), today)
             if found is not None:
                 out["holdback_open"] = found
     return out
 
 
 def _deadlines(
-    spec: WorkflowSpec, case: dict[str, Any], rules: Mapping[str, Any], holdbacks: Sequence[dict[str, Any]]
+    spec: WorkflowSpec, case: WhatIfCase, rules: Mapping[str, Any], holdbacks: Sequence[OpenHoldback]
 ) -> dict[str, dt.date]:
     out: dict[str, dt.date] = {}
-    accepted = case["accepted_on"]
-    if accepted and case["state"] in _open_in(spec, "claim_deadline") and "claim_deadline_months" in rules:
+    accepted = case.accepted_on
+    if accepted and case.state in _open_in(spec, "claim_deadline") and "claim_deadline_months" in rules:
         out["claim_deadline"] = deadlines.claim_deadline(accepted, rules)
-    if accepted and case["state"] in _open_in(spec, "validity") and "validity_months" in rules:
-        out["validity"] = deadlines.validity_end(accepted, case["validity_until"], rules)
+    if accepted and case.state in _open_in(spec, "validity") and "validity_months" in rules:
+        out["validity"] = deadlines.validity_end(accepted, case.validity_until, rules)
     if "holdback_open_warn_months" in rules:
         for held in holdbacks:
-            out["holdback"] = deadlines.holdback_warning(held["decided_on"], rules)
+            out["holdback"] = deadlines.holdback_warning(held.decided_on, rules)
     return out
 
 
@@ -195,18 +196,16 @@ def _bare(event: EventSpec) -> EventSpec:
     return replace(event, line=0)
 
 
-def _guards_may_differ(
-    before: WorkflowSpec, after: WorkflowSpec, case: dict[str, Any], today: dt.date
-) -> bool:
+def _guards_may_differ(before: WorkflowSpec, after: WorkflowSpec, case: WhatIfCase, today: dt.date) -> bool:
     """Whether anything the guard engine reads for the case's events differs between the two workflows
     (the case's facts are the same on both sides): the events themselves, their documents' labels, the
     rule-set values their guards read, the track's window, the re-use grounds."""
-    events_b, events_a = before.events_from(case["state"]), after.events_from(case["state"])
+    events_b, events_a = before.events_from(case.state), after.events_from(case.state)
     if [_bare(e) for e in events_b] != [_bare(e) for e in events_a]:
         return True
     if [before.requirement_labels(e) for e in events_b] != [after.requirement_labels(e) for e in events_a]:
         return True
-    if before.tracks.get(case["track"]) != after.tracks.get(case["track"]):
+    if before.tracks.get(case.track) != after.tracks.get(case.track):
         return True
     if (dict(before.reuse_grounds), before.reuse_max_uses) != (
         dict(after.reuse_grounds),
@@ -231,35 +230,39 @@ def _guards_may_differ(
 def _due_after(
     spec_b: WorkflowSpec,
     spec_a: WorkflowSpec,
-    case: dict[str, Any],
+    case: WhatIfCase,
+    fye: int | None,
     rules_b: Mapping[str, Any],
     rules_a: Mapping[str, Any],
-    sessions: Sequence[tuple[Any, ...]],
+    sessions: Sequence[WhatIfSession],
     before: _Side,
     after: _Side,
     closures: Sequence[Closure],
 ) -> dict[int, tuple[dt.date | None, dt.date | None]]:
-    """seq → (due before, due after) of the case's scheduled sessions (and of sessions that would be new)."""
-    scheduled = {s[1]: (s[3], s[4]) for s in sessions if s[5] == "scheduled"}
+    """seq → (due before, due after) of the case's scheduled sessions (and of sessions that would be new);
+    ``fye``: the month the case's company's fiscal year ends (read for every case replanned)."""
+    scheduled = {s.seq: (s.nominal_due_on, s.due_on) for s in sessions if s.status == "scheduled"}
     out: dict[int, tuple[dt.date | None, dt.date | None]] = {}
-    cal_a = after.calendar(case["council"])
-    plan_date = case["plan_date"]
+    cal_a = after.calendar(case.council)
+    plan_date = case.plan_date
     if plan_date is not None and any(rules_b.get(k) != rules_a.get(k) for k in PLAN_KEYS):
-        fye = case["fiscal_year_end_month"]
-        now = plan_sessions(spec_b, case, fye, rules_b, plan_date, before.calendar(case["council"]).is_closed)
-        if {s.seq: s.nominal_due_on for s in now} == {s[1]: s[3] for s in sessions}:  # planned by the rules
+        assert fye is not None
+        row = case._asdict()  # plan_sessions reads the case as Repo.case gives it
+        now = plan_sessions(spec_b, row, fye, rules_b, plan_date, before.calendar(case.council).is_closed)
+        stored = {s.seq: s.nominal_due_on for s in sessions}
+        if {s.seq: s.nominal_due_on for s in now} == stored:  # planned by the rules
             planned = {
-                s.seq: s.due_on for s in plan_sessions(spec_a, case, fye, rules_a, plan_date, cal_a.is_closed)
+                s.seq: s.due_on for s in plan_sessions(spec_a, row, fye, rules_a, plan_date, cal_a.is_closed)
             }
             for seq, (_nominal, due) in scheduled.items():
                 out[seq] = (due, planned.get(seq))
-            known = {s[1] for s in sessions}
+            known = {s.seq for s in sessions}
             for seq, due in planned.items():
                 if seq not in known:
                     out[seq] = (None, due)
             return out
     for seq, (nominal, due) in scheduled.items():
-        touched = any(c.council in (None, case["council"]) and due >= c.day - CLOSURE_REACH for c in closures)
+        touched = any(c.council in (None, case.council) and due >= c.day - CLOSURE_REACH for c in closures)
         out[seq] = (due, next_business_day(nominal, cal_a.is_closed) if touched else due)
     return out
 
@@ -332,65 +335,59 @@ def whatif(
         )
         reads = repo.whatif
         states = sorted({s for spec in current.values() for s in spec.open_states})
-        rows = [
-            r for r in reads.open_cases(states, council) if r["state"] in current[r["program"]].open_states
-        ]
+        rows = [r for r in reads.open_cases(states, council) if r.state in current[r.program].open_states]
         every_council = any(c.council is None for c in extra)
         closed_in = {c.council for c in extra}
         differs: dict[tuple[str, str], _Differs] = {}
         judged = []  # (case, what differs, whether an extra closure reaches its council)
         for r in rows:
-            closure = every_council or r["council"] in closed_in
-            if r["program"] not in changed and not closure:
+            closure = every_council or r.council in closed_in
+            if r.program not in changed and not closure:
                 continue
-            key = (r["program"], r["rule_set"])
+            key = (r.program, r.rule_set)
             if key not in differs:
-                spec_b, spec_a = current[r["program"]], after.specs[r["program"]]
+                spec_b, spec_a = current[r.program], after.specs[r.program]
                 differs[key] = _differs(spec_b, spec_a, _rule_set(spec_b, r), _rule_set(spec_a, r))
             judged.append((r, differs[key], closure))
-        wanted = {r["id"] for r, _d, _c in judged}
-        replan = [r["id"] for r, d, _c in judged if d.plan and r["plan_date"] is not None]
-        sessions: dict[str, list[tuple[Any, ...]]] = {}
+        wanted = {r.id for r, _d, _c in judged}
+        replan = [r.id for r, d, _c in judged if d.plan and r.plan_date is not None]
+        sessions: dict[str, list[WhatIfSession]] = {}
         for s in reads.sessions_of(replan):  # every session: is the schedule the planner's?
-            sessions.setdefault(s[0], []).append(s)
+            sessions.setdefault(s.case_id, []).append(s)
         replanned = set(replan)
         for s in reads.scheduled_sessions(states, council, None if extra else sorted(changed)):
-            if s[0] in wanted and s[0] not in replanned:
-                sessions.setdefault(s[0], []).append(s)
-        fye = {r["id"] for r, d, _c in judged if d.plan and r["plan_date"] is not None}
-        company = reads.companies(r["company_id"] for r, _d, _c in judged if r["id"] in fye)
-        for r, _d, _c in judged:
-            if r["company_id"] in company:
-                r["fiscal_year_end_month"] = company[r["company_id"]][1]
-        holdbacks: dict[str, list[dict[str, Any]]] = {}
+            if s.case_id in wanted and s.case_id not in replanned:
+                sessions.setdefault(s.case_id, []).append(s)
+        company = reads.companies(r.company_id for r, _d, _c in judged if r.id in replanned)
+        holdbacks: dict[str, list[OpenHoldback]] = {}
         for h in reads.open_holdbacks(council):
-            if h["id"] in wanted and h["decided_on"] is not None:
-                holdbacks.setdefault(h["id"], []).append(h)
-        claims, estimates = reads.money([r["id"] for r, d, _c in judged if d.money])
+            if h.id in wanted and h.decided_on is not None:
+                holdbacks.setdefault(h.id, []).append(h)
+        claims, estimates = reads.money([r.id for r, d, _c in judged if d.money])
         guards_differ: dict[tuple[Any, ...], bool] = {}  # by what the answer depends on
         guard_rows = []
         for r, _d, _c in judged:
-            if r["program"] in changed:
-                spec_a = changed[r["program"]]
-                pinned = r["rule_set"] in {rs.id for rs in spec_a.rule_sets}
+            if r.program in changed:
+                spec_a = changed[r.program]
+                pinned = r.rule_set in {rs.id for rs in spec_a.rule_sets}
                 gkey = (
-                    r["program"],
-                    r["state"],
-                    r["track"],
-                    r["rule_set"],
-                    None if pinned else (r["accepted_on"] or r["opened_on"]),
+                    r.program,
+                    r.state,
+                    r.track,
+                    r.rule_set,
+                    None if pinned else (r.accepted_on or r.opened_on),
                 )
                 if gkey not in guards_differ:
-                    guards_differ[gkey] = _guards_may_differ(current[r["program"]], spec_a, r, today)
+                    guards_differ[gkey] = _guards_may_differ(current[r.program], spec_a, r, today)
                 if guards_differ[gkey]:
                     guard_rows.append(r)
         with_prior = {
-            r["id"]
+            r.id
             for r in guard_rows
             if any(
                 "prior_use" in e.guards
-                for spec in (current[r["program"]], changed[r["program"]])
-                for e in spec.events_from(r["state"])
+                for spec in (current[r.program], changed[r.program])
+                for e in spec.events_from(r.state)
             )
         }
         facts = reads.facts(guard_rows, with_prior)
@@ -403,18 +400,19 @@ def whatif(
                     before,
                     after,
                     extra if closure else (),
-                    sessions.get(case["id"], ()),
-                    holdbacks.get(case["id"], ()),
-                    claims.get(case["id"], []),
-                    estimates.get(case["id"], {}),
-                    facts.get(case["id"]),
+                    sessions.get(case.id, ()),
+                    holdbacks.get(case.id, ()),
+                    claims.get(case.id, []),
+                    estimates.get(case.id, {}),
+                    facts.get(case.id),
+                    company[case.company_id].fiscal_year_end_month if case.company_id in company else None,
                     today,
                 )
             )
         changed_cases = {c["case"] for c in changes}
-        names = reads.companies(r["company_id"] for r in rows if r["id"] in changed_cases)
+        names = reads.companies(r.company_id for r in rows if r.id in changed_cases)
     changes.sort(key=lambda c: c["case"])  # stable: a case's changes stay in the order due_on … finding
-    company_of = {r["id"]: names.get(r["company_id"], ("", 0))[0] for r in rows}
+    company_of = {r.id: names[r.company_id].name if r.company_id in names else "" for r in rows}
     for c in changes:
         c["company"] = company_of.get(c["case"])
     return {
@@ -427,7 +425,7 @@ def whatif(
 
 
 def _change(
-    case: dict[str, Any],
+    case: WhatIfCase,
     what: str,
     ref: str,
     ref_label: str,
@@ -438,10 +436,10 @@ def _change(
     detail: str | None = None,
 ) -> dict[str, Any]:
     return {
-        "case": case["id"],
-        "council": case["council"],
+        "case": case.id,
+        "council": case.council,
         "company": None,
-        "program": case["program"],
+        "program": case.program,
         "what": what,
         "what_label": WHAT[what],
         "ref": ref,
@@ -470,19 +468,20 @@ def _finding_label(f: Finding | None) -> str:
 
 
 def _case_changes(
-    case: dict[str, Any],
+    case: WhatIfCase,
     what: _Differs,
     before: _Side,
     after: _Side,
     closures: Sequence[Closure],
-    sessions: Sequence[tuple[Any, ...]],
-    holdbacks: Sequence[dict[str, Any]],
-    claims: list[dict[str, Any]],
+    sessions: Sequence[WhatIfSession],
+    holdbacks: Sequence[OpenHoldback],
+    claims: list[WhatIfClaim],
     estimates: dict[str, int],
     facts: Any,
+    fiscal_year_end_month: int | None,
     today: dt.date,
 ) -> list[dict[str, Any]]:
-    program = case["program"]
+    program = case.program
     spec_b, spec_a = before.specs[program], after.specs[program]
     rs_b, rs_a = _rule_set(spec_b, case), _rule_set(spec_a, case)
     rules_b, rules_a = rs_b.values, rs_a.values
@@ -490,9 +489,11 @@ def _case_changes(
 
     # due_on
     if what.plan or closures:
-        dues = _due_after(spec_b, spec_a, case, rules_b, rules_a, sessions, before, after, closures)
+        dues = _due_after(
+            spec_b, spec_a, case, fiscal_year_end_month, rules_b, rules_a, sessions, before, after, closures
+        )
     else:
-        dues = {s[1]: (s[4], s[4]) for s in sessions if s[5] == "scheduled"}
+        dues = {s.seq: (s.due_on, s.due_on) for s in sessions if s.status == "scheduled"}
     moved = False
     for seq, (due_b, due_a) in sorted(dues.items()):
         if due_b != due_a:
@@ -560,7 +561,7 @@ def _case_changes(
 
     # amount
     if what.money:
-        caps_b, caps_a = rs_b.caps(case["track"]), rs_a.caps(case["track"])
+        caps_b, caps_a = rs_b.caps(case.track), rs_a.caps(case.track)
         for component in [*caps_b, *(c for c in caps_a if c not in caps_b)]:
             if caps_b.get(component) != caps_a.get(component):
                 comp = spec_a.components.get(component) or spec_b.components.get(component)
@@ -612,29 +613,29 @@ def _case_changes(
 
 
 def _claim_changes(
-    case: dict[str, Any],
+    case: WhatIfCase,
     spec: WorkflowSpec,
     rs_b: RuleSet,
     rs_a: RuleSet,
-    claims: list[dict[str, Any]],
+    claims: list[WhatIfClaim],
     estimates: dict[str, int],
 ) -> list[dict[str, Any]]:
     """Each open claim's subsidy (and the plan holdback) if it were decided now, as ``_subsidy_now`` and
     ``_decide`` work it out: the estimate and the cap left after the component's decided claims."""
     out = []
-    track = case["track"]
+    track = case.track
     for claim in claims:
-        if claim["status"] != "claimed":
+        if claim.status != "claimed":
             continue
-        component = claim["component"]
-        decided = [c for c in claims if c["component"] == component and c["status"] == "decided"]
+        component = claim.component
+        decided = [c for c in claims if c.component == component and c.status == "decided"]
         estimate = estimates.get(component)
-        estimate_left = None if estimate is None else estimate - sum(c["fee"] for c in decided)
-        used = sum(c["subsidy"] or 0 for c in decided)
+        estimate_left = None if estimate is None else estimate - sum(c.fee for c in decided)
+        used = sum(c.subsidy or 0 for c in decided)
         sides = []
         for rs in (rs_b, rs_a):
             subsidy = subsidy_for(
-                claim["fee"], rs.rate, estimate_left, rs.caps(track).get(component, 0) - used
+                claim.fee, rs.rate, estimate_left, rs.caps(track).get(component, 0) - used
             ).subsidy
             held = component == "plan" and bool(rs.values.get("holdback", {}).get(track))
             sides.append((subsidy, holdback(subsidy)[1] if held else 0))
@@ -646,8 +647,8 @@ def _claim_changes(
                 _change(
                     case,
                     "amount",
-                    f"claim:{claim['id']}",
-                    f"申請{claim['id']}の補助額（{name}）",
+                    f"claim:{claim.id}",
+                    f"申請{claim.id}の補助額（{name}）",
                     sub_b,
                     sub_a,
                     _yen(sub_b),
@@ -659,8 +660,8 @@ def _claim_changes(
                 _change(
                     case,
                     "amount",
-                    f"retained:{claim['id']}",
-                    f"申請{claim['id']}の留保額（{name}）",
+                    f"retained:{claim.id}",
+                    f"申請{claim.id}の留保額（{name}）",
                     ret_b,
                     ret_a,
                     _yen(ret_b),

@@ -4,14 +4,16 @@ ORM objects, narrowed to the councils in scope like every case read."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any, TypeVar
+from operator import itemgetter
+from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select
 
 from ..domain.audit_records import AuditCase, ExportedCase, ExportedSession, OpenHoldback, OverdueSession
+from ..domain.chain_records import Chain, ChainLink, HistoryLink, LedgerLink, MasterChangeLink
 from . import schema
 from .browse import StateRule, in_states
 from .repo import (
@@ -26,7 +28,7 @@ from .repo import (
     sessions,
     support,
 )
-from .rows import tuples
+from .rows import records, tuples
 from .scope import ScopedRepo
 
 CASE_COLUMNS = (
@@ -68,18 +70,6 @@ class Bound:
         return and_(*terms)
 
 
-R = TypeVar("R")
-
-
-def _records(result: Any, make: Callable[[Iterable[Any]], R], fields: tuple[str, ...]) -> Iterator[R]:
-    """The rows of ``result`` as records (``make``: a NamedTuple's ``_make``), the row's tuple as it is: a
-    RowMapping or a dict per row costs more than the audit's own arithmetic on it, ×100,000. The query's
-    column labels must be the record's ``fields``, in order."""
-    if tuple(result.keys()) != fields:
-        raise TypeError(f"columns {tuple(result.keys())} are not the record's fields {fields}")
-    return map(make, result)
-
-
 class AuditRepo(ScopedRepo):
     def company_names(self, case_ids: Sequence[str]) -> dict[str, str]:
         """Case id → its company's name, for the cases given (in scope)."""
@@ -119,7 +109,7 @@ class AuditRepo(ScopedRepo):
         if within is not None:
             query = query.where(or_(false(), *(bound.clause() for bound in within)))
         query = self._filtered(query, council, program, coordinator)
-        yield from _records(
+        yield from records(
             self.conn.execute(query.execution_options(yield_per=batch)), AuditCase._make, AuditCase._fields
         )
 
@@ -151,7 +141,7 @@ class AuditRepo(ScopedRepo):
         if states:
             query = query.where(cases.c.state.in_(list(states)))
         query = self._filtered(query, council, program, coordinator)
-        yield from _records(
+        yield from records(
             self.conn.execute(query.execution_options(yield_per=5000)),
             OverdueSession._make,
             OverdueSession._fields,
@@ -169,7 +159,7 @@ class AuditRepo(ScopedRepo):
         entries that hold something back: a partial index); only those decided by ``decided_by``, when
         given."""
         query = self._filtered(holdback_query(decided_by), council, program, coordinator)
-        return list(_records(self.conn.execute(query), OpenHoldback._make, OpenHoldback._fields))
+        return list(records(self.conn.execute(query), OpenHoldback._make, OpenHoldback._fields))
 
     def _grouped(
         self, key: str, condition: Any, council: str | None, with_state: bool
@@ -350,7 +340,7 @@ class AuditRepo(ScopedRepo):
             query = query.where(cases.c.council.in_(sorted(self.scope)))
         if council is not None:
             query = query.where(cases.c.council == council)
-        yield from _records(
+        yield from records(
             self.conn.execute(query.execution_options(yield_per=5000)),
             ExportedSession._make,
             ExportedSession._fields,
@@ -381,15 +371,15 @@ class AuditRepo(ScopedRepo):
         for row in self.conn.execute(query.execution_options(yield_per=16)):
             yield row[0], row[1], row[2], row[3], row[4]
 
-    def chains(self, council: str | None) -> Iterator[tuple[str, str, list[dict[str, Any]], str | None]]:
-        """(table, case, rows in chain order, the head recorded on the case) for every case's history and
-        ledger, streamed; a case whose rows are all gone comes with an empty list."""
-        for table, order, head in (
-            (history, history.c.seq, cases.c.history_head),
-            (ledger, ledger.c.id, cases.c.ledger_head),
+    def chains(self, council: str | None) -> Iterator[Chain]:
+        """Every case's history and ledger chain (the rows in chain order, the head recorded on the case),
+        streamed; a case whose rows are all gone comes with no rows."""
+        for table, link, order, head in (
+            (history, HistoryLink, history.c.seq, cases.c.history_head),
+            (ledger, LedgerLink, ledger.c.id, cases.c.ledger_head),
         ):
             query = (
-                select(cases.c.id.label("chain_case"), head.label("chain_head"), table)
+                select(cases.c.id.label("chain_case"), head.label("chain_head"), *_link_columns(table, link))
                 .select_from(cases.outerjoin(table, table.c.case_id == cases.c.id))
                 .where(or_(head.is_not(None), table.c.id.is_not(None)))
                 .order_by(cases.c.id, order)
@@ -398,46 +388,53 @@ class AuditRepo(ScopedRepo):
                 query = query.where(cases.c.council.in_(sorted(self.scope)))
             if council is not None:
                 query = query.where(cases.c.council == council)
-            rows = self.conn.execute(query.execution_options(yield_per=5000)).mappings()
-            for case_id, group in groupby(rows, key=lambda r: r["chain_case"]):
-                members = [dict(r) for r in group]
-                yield (
+            rows = tuples(self.conn.execute(query.execution_options(yield_per=5000)))
+            for case_id, group in groupby(rows, key=itemgetter(0)):
+                members = list(group)
+                yield Chain(
                     table.name,
                     case_id,
-                    [r for r in members if r["id"] is not None],
-                    members[0]["chain_head"],
+                    tuple(link._make(r[2:]) for r in members if r[2] is not None),
+                    members[0][1],
                 )
 
-    def master_chains(self) -> Iterator[tuple[str, str, list[dict[str, Any]], str | None]]:
-        """(table, record, rows in chain order, the head recorded on the record) for every company and
-        organisation with changes or a recorded head, and every user with changes (no head: None)."""
+    def master_chains(self) -> Iterator[Chain]:
+        """The chain of changes of every company and organisation with changes or a recorded head, and of
+        every user with changes (no head: None)."""
         t = schema.master_change
+        columns = _link_columns(t, MasterChangeLink)
         for entity, table in (("company", schema.company), ("organisation", schema.organisation)):
             query = (
-                select(table.c.id.label("record_id"), table.c.change_head.label("record_head"), t)
+                select(table.c.id.label("record_id"), table.c.change_head.label("record_head"), *columns)
                 .select_from(table.outerjoin(t, and_(t.c.entity == entity, t.c.entity_id == table.c.id)))
                 .where(or_(table.c.change_head.is_not(None), t.c.id.is_not(None)))
                 .order_by(table.c.id, t.c.seq)
             )
-            rows = self.conn.execute(query).mappings()
-            for record_id, group in groupby(rows, key=lambda r: r["record_id"]):
-                members = [dict(r) for r in group]
-                yield (
+            for record_id, group in groupby(tuples(self.conn.execute(query)), key=itemgetter(0)):
+                members = list(group)
+                yield Chain(
                     "master_change",
                     f"{entity} {record_id}",
-                    [r for r in members if r["id"] is not None],
-                    members[0]["record_head"],
+                    tuple(MasterChangeLink._make(r[2:]) for r in members if r[2] is not None),
+                    members[0][1],
                 )
         # a user's chain (user edit: display name, e-mail, role, councils) has no head on the user row
         query = (
-            select(schema.app_user.c.name.label("record_name"), t)
+            select(schema.app_user.c.name.label("record_name"), *columns)
             .select_from(
                 t.join(schema.app_user, and_(t.c.entity == "user", t.c.entity_id == schema.app_user.c.id))
             )
             .order_by(schema.app_user.c.name, t.c.seq)
         )
-        for name, group in groupby(self.conn.execute(query).mappings(), key=lambda r: r["record_name"]):
-            yield ("master_change", f"user {name}", [dict(r) for r in group], None)
+        for name, group in groupby(tuples(self.conn.execute(query)), key=itemgetter(0)):
+            yield Chain(
+                "master_change", f"user {name}", tuple(MasterChangeLink._make(r[1:]) for r in group), None
+            )
+
+
+def _link_columns(table: Any, link: type[ChainLink]) -> list[Any]:
+    """The columns of ``table`` that fill the record ``link``, in its fields' order."""
+    return [table.c[field] for field in link._fields]
 
 
 def holdback_query(decided_by: dt.date | None = None) -> Any:
