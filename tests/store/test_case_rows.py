@@ -41,23 +41,28 @@ AT = dt.datetime(2026, 11, 25, 9, 30, 15, 123456, tzinfo=dt.UTC)
 def _typed(record: Any) -> None:
     """Every field of ``record`` holds a value of its declared type: a bool is a bool (not SQLite's 1),
     a date a date (not a datetime), an instant an aware datetime."""
-    assert dataclasses.is_dataclass(record) and not isinstance(record, type)
+    named = isinstance(record, tuple) and hasattr(record, "_fields")  # the history row, the ledger entry
+    assert named or (dataclasses.is_dataclass(record) and not isinstance(record, type))
     hints = typing.get_type_hints(type(record), vars(case_rows))
-    for field in dataclasses.fields(record):
-        value, hint = getattr(record, field.name), hints[field.name]
+    for name in record._fields if named else [f.name for f in dataclasses.fields(record)]:
+        value, hint = getattr(record, name), hints[name]
         allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-        assert isinstance(value, allowed), (type(record).__name__, field.name, value)
+        assert isinstance(value, allowed), (type(record).__name__, name, value)
         if isinstance(value, dt.datetime):
-            assert dt.datetime in allowed and value.tzinfo is not None, (field.name, value)
+            assert dt.datetime in allowed and value.tzinfo is not None, (name, value)
         elif isinstance(value, dt.date):
-            assert dt.date in allowed, (field.name, value)
+            assert dt.date in allowed, (name, value)
         elif isinstance(value, int) and not isinstance(value, bool):
-            assert int in allowed, (field.name, value)
+            assert int in allowed, (name, value)
 
 
 def _frozen(record: Any) -> None:
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        setattr(record, dataclasses.fields(record)[0].name, None)
+    if isinstance(record, tuple):  # a NamedTuple: immutable, no __dict__
+        with pytest.raises(AttributeError):
+            setattr(record, record._fields[0], None)
+    else:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(record, dataclasses.fields(record)[0].name, None)
     assert not hasattr(record, "__dict__")  # slots
 
 
@@ -225,19 +230,15 @@ def test_a_record_written_hashes_as_the_rows_before_it(cli: Cli, case: str) -> N
             (repo.case_history(case), chain.HISTORY_FIELDS, written.hash),
             (repo.case_ledger(case), chain.LEDGER_FIELDS, entry.hash),
         ):
-            assert chain.verify([dataclasses.asdict(r) for r in rows], fields, head) == []
+            assert chain.verify(rows, fields, head) == []
         corrected = repo.insert_history(dataclasses.replace(_new(written), corrects=written.seq))
-        assert f'"corrects":{written.seq}' in chain.canonical(
-            dataclasses.asdict(corrected), chain.HISTORY_FIELDS
-        )
-        assert corrected.hash == chain.link(
-            written.hash or "", dataclasses.asdict(corrected), chain.HISTORY_FIELDS
-        )
+        assert f'"corrects":{written.seq}' in chain.canonical(corrected._asdict(), chain.HISTORY_FIELDS)
+        assert corrected.hash == chain.link(written.hash or "", corrected._asdict(), chain.HISTORY_FIELDS)
 
 
 def _new(row: HistoryRow) -> NewHistory:
     names = {f.name for f in dataclasses.fields(NewHistory)}
-    return NewHistory(**{k: v for k, v in dataclasses.asdict(row).items() if k in names})
+    return NewHistory(**{k: v for k, v in row._asdict().items() if k in names})
 
 
 def _link(prev: str | None, text: str) -> str:

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from casetrack.domain import chain
 from casetrack.domain.audit_records import AuditCase, OpenHoldback
-from casetrack.domain.chain_records import Chain, HistoryLink, LedgerLink, MasterChangeLink
+from casetrack.domain.case_rows import HistoryRow, LedgerEntry
+from casetrack.domain.chain_records import Chain, MasterChangeLink
 from casetrack.domain.whatif_records import WhatIfCase, WhatIfClaim, WhatIfCompany, WhatIfSession
 from casetrack.store import schema
 from casetrack.store.db import get_engine
@@ -98,9 +99,9 @@ def test_verify_reads_frozen_chain_records_hashing_the_bytes_written(cli: Cli, w
         company = found["master_change", f"company {world.company}"]
         user = found["master_change", "user sato"]
         assert isinstance(history, Chain) and history.links and history.head == history.links[-1].hash
-        assert all(isinstance(link, HistoryLink) for link in history.links)
+        assert all(isinstance(link, HistoryRow) for link in history.links)
         assert [link.seq for link in history.links] == sorted(link.seq for link in history.links)
-        assert ledger.links and all(isinstance(link, LedgerLink) for link in ledger.links)
+        assert ledger.links and all(isinstance(link, LedgerEntry) for link in ledger.links)
         assert ledger.head == ledger.links[-1].hash
         assert company.links and all(isinstance(link, MasterChangeLink) for link in company.links)
         assert company.head == company.links[-1].hash
@@ -132,7 +133,7 @@ def test_a_chain_record_hashes_as_its_row_did() -> None:
     """The bytes hashed are fixed: a record hashes to what the same row hashed to before records
     (an empty ``corrects`` left out, instants in UTC with microseconds, dates in ISO form)."""
     at = dt.datetime(2026, 11, 25, 0, 30, 15, 123456, tzinfo=dt.UTC)
-    row = HistoryLink(
+    row = HistoryRow(
         7, "13-2026-0001", 2, "accept", "applied", "drafting", dt.date(2026, 11, 25), at, "sato", "受理",
         None, None, "R2026", None, chain.GENESIS, None,
     )  # fmt: skip

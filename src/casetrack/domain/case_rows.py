@@ -4,12 +4,15 @@ sessions. Plain frozen values named like the table columns (DOMAIN.md §4, §5, 
 them from its rows and writes them field for field; nothing here reads a database.
 
 A ``New…`` record is a row to append (the store adds what it numbers or chains: id, seq, hashes); the
-record without the prefix is the row read back."""
+record without the prefix is the row read back. The history row and the ledger entry are NamedTuples,
+read in bulk by ``audit verify`` too, and say what their hash covers (``hash_fields``, the mapping the
+store hashes when it writes them and ``chain.verify`` recomputes)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +156,7 @@ class NewHistory:
     corrects: int | None = None  # a correction: the seq of the row it corrects
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
+class HistoryRow(NamedTuple):
     """A row of the case's history, chained to the one before by ``prev_hash`` (tamper evidence)."""
 
     id: int
@@ -173,6 +175,23 @@ class HistoryRow:
     corrects: int | None
     prev_hash: str | None
     hash: str | None
+
+    def hash_fields(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "seq": self.seq,
+            "event": self.event,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "effective_on": self.effective_on,
+            "recorded_at": self.recorded_at,
+            "user": self.user,
+            "note": self.note,
+            "reason": self.reason,
+            "until": self.until,
+            "rule_set": self.rule_set,
+            "corrects": self.corrects,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,8 +263,7 @@ class NewLedgerEntry:
     user: str
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
+class LedgerEntry(NamedTuple):
     """An entry of the case's ledger, chained to the one before by ``prev_hash`` (tamper evidence)."""
 
     id: int
@@ -265,6 +283,24 @@ class LedgerEntry:
     user: str
     prev_hash: str | None
     hash: str | None
+
+    def hash_fields(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "claim_id": self.claim_id,
+            "component": self.component,
+            "fee": self.fee,
+            "eligible": self.eligible,
+            "subsidy": self.subsidy,
+            "paid": self.paid,
+            "retained": self.retained,
+            "released": self.released,
+            "company_share": self.company_share,
+            "limits": self.limits,
+            "on": self.on,
+            "recorded_at": self.recorded_at,
+            "user": self.user,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,83 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-
-class HistoryLink(NamedTuple):
-    """A row of a case's history (``chain.HISTORY_FIELDS``), chained to the one before by ``prev_hash``."""
-
-    id: int
-    case_id: str
-    seq: int
-    event: str
-    from_state: str | None
-    to_state: str
-    effective_on: dt.date
-    recorded_at: dt.datetime
-    user: str
-    note: str | None
-    reason: str | None
-    until: dt.date | None
-    rule_set: str
-    corrects: int | None
-    prev_hash: str | None
-    hash: str | None
-
-    def hash_fields(self) -> dict[str, Any]:
-        return {
-            "case_id": self.case_id,
-            "seq": self.seq,
-            "event": self.event,
-            "from_state": self.from_state,
-            "to_state": self.to_state,
-            "effective_on": self.effective_on,
-            "recorded_at": self.recorded_at,
-            "user": self.user,
-            "note": self.note,
-            "reason": self.reason,
-            "until": self.until,
-            "rule_set": self.rule_set,
-            "corrects": self.corrects,
-        }
-
-
-class LedgerLink(NamedTuple):
-    """An entry of a case's ledger (``chain.LEDGER_FIELDS``), chained to the one before by ``prev_hash``."""
-
-    id: int
-    case_id: str
-    claim_id: int
-    component: str
-    fee: int
-    eligible: int
-    subsidy: int
-    paid: int
-    retained: int
-    released: int
-    company_share: int
-    limits: str | None
-    on: dt.date
-    recorded_at: dt.datetime
-    user: str
-    prev_hash: str | None
-    hash: str | None
-
-    def hash_fields(self) -> dict[str, Any]:
-        return {
-            "case_id": self.case_id,
-            "claim_id": self.claim_id,
-            "component": self.component,
-            "fee": self.fee,
-            "eligible": self.eligible,
-            "subsidy": self.subsidy,
-            "paid": self.paid,
-            "retained": self.retained,
-            "released": self.released,
-            "company_share": self.company_share,
-            "limits": self.limits,
-            "on": self.on,
-            "recorded_at": self.recorded_at,
-            "user": self.user,
-        }
+from .case_rows import HistoryRow, LedgerEntry
 
 
 class MasterChangeLink(NamedTuple):
@@ -124,7 +48,7 @@ class MasterChangeLink(NamedTuple):
         }
 
 
-ChainLink = HistoryLink | LedgerLink | MasterChangeLink
+ChainLink = HistoryRow | LedgerEntry | MasterChangeLink
 
 
 class Chain(NamedTuple):

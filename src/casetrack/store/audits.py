@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_, select
 
 from ..domain.audit_records import AuditCase, ExportedCase, ExportedSession, OpenHoldback, OverdueSession
-from ..domain.chain_records import Chain, ChainLink, HistoryLink, LedgerLink, MasterChangeLink
+from ..domain.case_rows import HistoryRow, LedgerEntry
+from ..domain.chain_records import Chain, ChainLink, MasterChangeLink
 from . import schema
 from .browse import StateRule, in_states
 from .repo import (
@@ -375,8 +376,8 @@ class AuditRepo(ScopedRepo):
         """Every case's history and ledger chain (the rows in chain order, the head recorded on the case),
         streamed; a case whose rows are all gone comes with no rows."""
         for table, link, order, head in (
-            (history, HistoryLink, history.c.seq, cases.c.history_head),
-            (ledger, LedgerLink, ledger.c.id, cases.c.ledger_head),
+            (history, HistoryRow, history.c.seq, cases.c.history_head),
+            (ledger, LedgerEntry, ledger.c.id, cases.c.ledger_head),
         ):
             query = (
                 select(cases.c.id.label("chain_case"), head.label("chain_head"), *_link_columns(table, link))

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Insert, Result, Select, and_, delete, insert, or_, select, text, update
 
@@ -718,14 +718,11 @@ class Repo(ScopedRepo):
         )[case["id"]]
 
 
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
-_Record = TypeVar("_Record", bound="DataclassInstance")
+_Record = TypeVar("_Record")
 
 
 def _records(record: type[_Record], result: Result[*tuple[Any, ...]]) -> list[_Record]:
-    """Each row of ``result`` as ``record``, field for field by column name (a column the record does not
-    name is left out)."""
-    names = [f.name for f in fields(record)]
+    """Each row of ``result`` as ``record`` (a frozen dataclass or a NamedTuple), field for field by
+    column name (a column the record does not name is left out)."""
+    names: Sequence[str] = getattr(record, "_fields", None) or [f.name for f in fields(cast(Any, record))]
     return [record(**{n: row[n] for n in names}) for row in result.mappings()]
