@@ -7,13 +7,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .master_records import Company
+
 
 @dataclass(frozen=True)
 class CaseRecords:
-    """The case row and everything hanging from it, as the repository gives them (CLI.md keys)."""
+    """The case row and everything hanging from it, as the repository gives them (CLI.md keys); the
+    company None only if it could not be read (a case's company is seen whenever the case is)."""
 
     case: Mapping[str, Any]
-    company: Mapping[str, Any]
+    company: Company | None
     support_orgs: Sequence[Mapping[str, Any]]
     lenders: Sequence[Mapping[str, Any]]
     agreements: Sequence[Mapping[str, Any]]
