@@ -62,13 +62,13 @@ Probe = Callable[[Work, Seeded], Any]
 REPO: dict[str, Probe] = {
     "company": lambda w, s: w.company(s.company),
     "company_visible": lambda w, s: w.company_visible(s.company),
-    "list_companies": lambda w, s: [c for c in w.list_companies() if c["id"] == s.company],
+    "list_companies": lambda w, s: [c for c in w.list_companies() if c.id == s.company],
     "cases_led_by": lambda w, s: w.cases_led_by(s.org),
     "cases_of_company": lambda w, s: w.cases_of_company(s.company),
     "master_history": lambda w, s: Parts(
         (w.master_history("company", s.company), w.master_history("user", s.user))
     ),
-    "list_users": lambda w, s: [u for u in w.list_users() if u["id"] == s.user],
+    "list_users": lambda w, s: [u for u in w.list_users() if u.id == s.user],
     "case": lambda w, s: w.case(s.case),
     "list_cases": lambda w, s: w.list_cases(),
     "open_cases_of": lambda w, s: w.open_cases_of("sato", {"405": ["monitoring"]}),
@@ -372,7 +372,7 @@ def seeded(cli: Cli, world: World, tmp_path: Path) -> Seeded:
         row = w.case(case)
         reused_row = w.case(reused)
         document = next(d.id for d in w.case_documents(case) if d.stored)
-        user = next(u["id"] for u in w.list_users() if u["name"] == "sato")
+        user = next(u.id for u in w.list_users() if u.name == "sato")
         outbox = next(m.id for m in w.reminders.list_outbox(None) if m.case_id == case)
     assert row is not None and reused_row is not None
     return Seeded(case, claimed, reused_row, row, world.company, world.bank_adviser, document, user, outbox)

@@ -16,14 +16,16 @@ from .case_rows import (
     LedgerEntry,
     MonitoringSession,
 )
+from .master_records import Company
 
 
 @dataclass(frozen=True)
 class CaseRecords:
-    """The case row and everything hanging from it, as the repository gives them."""
+    """The case row and everything hanging from it, as the repository gives them; the company None only
+    if it could not be read (a case's company is seen whenever the case is)."""
 
     case: Mapping[str, Any]
-    company: Mapping[str, Any]
+    company: Company | None
     support_orgs: Sequence[CaseSupportOrg]
     lenders: Sequence[CaseLender]
     agreements: Sequence[CaseAgreement]

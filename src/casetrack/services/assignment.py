@@ -5,10 +5,11 @@ other) and moves the case's pending coordinator mail to the new coordinator in t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ..domain.case_rows import NewHistory
+from ..domain.master_records import StaffMember, User
 from ..errors import BadInput, NotFound, NotPermitted
 from ..store.repo import Repo
 from ..store.work import Work
@@ -18,7 +19,7 @@ from .context import Context, load_case, stale
 EVENT = "assign"  # the history row's event (not a workflow event: the state does not change)
 
 
-def _user(repo: Repo, name: str) -> dict[str, Any]:
+def _user(repo: Repo, name: str) -> User:
     user = repo.user(name)
     if user is None:
         raise NotFound("user", name)
@@ -36,11 +37,11 @@ def _check_acts_for(repo: Repo, name: str, council: str) -> None:
 
 
 def _move(
-    ctx: Context, repo: Work, case: dict[str, Any], new: dict[str, Any], on: dt.date, note: str | None
+    ctx: Context, repo: Work, case: dict[str, Any], new: User, on: dt.date, note: str | None
 ) -> dict[str, Any]:
     """Write one reassignment: the case, its history row, its pending coordinator mail."""
     old = case["coordinator"]
-    if not repo.update_case(case["id"], case["version"], {"coordinator": new["name"]}):
+    if not repo.update_case(case["id"], case["version"], {"coordinator": new.name}):
         raise stale(case["id"])
     row = repo.insert_history(
         NewHistory(
@@ -52,24 +53,24 @@ def _move(
             recorded_at=ctx.now(),
             user=ctx.user,
             note=note or None,
-            reason=f"担当者 {old or '-'} → {new['name']}",
+            reason=f"担当者 {old or '-'} → {new.name}",
             rule_set=case["rule_set"],
         )
     )
     mail = repo.reminders.readdress_pending(
         case_ids=[case["id"]],
         role="coordinator",
-        to_addr=new["email"] if new["active"] else None,
-        to_name=new["name"],
+        to_addr=new.email if new.active else None,
+        to_name=new.name,
         old_name=old,
-        mention=(old, new["name"]) if old else None,
+        mention=(old, new.name) if old else None,
     )
     return {
         "case": case["id"],
         "council": case["council"],
         "state": case["state"],
         "from": old,
-        "to": new["name"],
+        "to": new.name,
         "on": on,
         "history_seq": row.seq,
         "mail_moved": mail,
@@ -99,7 +100,7 @@ def assign(
                 ja=[f"{actor.name}（担当者）が担当を変更できるのは自分の案件だけです。"],
             )
         new = _user(repo, coordinator)
-        if not new["active"]:
+        if not new.active:
             raise BadInput(
                 f"user {coordinator} is disabled", ja=[f"ユーザー {coordinator} は無効になっています。"]
             )
@@ -132,7 +133,7 @@ def reassign(
     with ctx.read() if dry_run else ctx.write() as repo:
         _user(repo, from_)
         new = _user(repo, to)
-        if not new["active"]:
+        if not new.active:
             raise BadInput(f"user {to} is disabled", ja=[f"ユーザー {to} は無効になっています。"])
         if council is not None and repo.council(council) is None:
             raise BadInput(f"unknown council {council!r}", ja=[f"協議会「{council}」はありません。"])
@@ -179,22 +180,22 @@ def assignable(ctx: Context, council: str | None = None, *, everyone: bool = Fal
 
 
 def assignable_among(
-    users: Sequence[Mapping[str, Any]], council: str | None, *, everyone: bool = False
+    users: Sequence[StaffMember], council: str | None, *, everyone: bool = False
 ) -> list[dict[str, Any]]:
     """``assignable`` picked from ``users`` (as ``Repo.list_users`` gives them, read by the caller)."""
     picked = []
     for u in users:
-        councils = {u["council"], *u["more_councils"]}
-        if u["role"] not in ("coordinator", "supervisor") or not (everyone or u["active"]):
+        councils = {u.council, *u.more_councils}
+        if u.role not in ("coordinator", "supervisor") or not (everyone or u.active):
             continue
         if council is not None and council not in councils:
             continue
         picked.append(
             {
-                "name": u["name"],
-                "display_name": u["display_name"],
-                "active": u["active"],
-                "role": u["role"],
+                "name": u.name,
+                "display_name": u.display_name,
+                "active": u.active,
+                "role": u.role,
                 "councils": sorted(councils),
             }
         )

@@ -380,7 +380,7 @@ def state_labels() -> dict[str, str]:
 
 def _council_names(ctx: Context) -> dict[str, str]:
     with ctx.read() as repo:
-        return {c["code"]: c["name"] for c in repo.list_councils()}
+        return {c.code: c.name for c in repo.list_councils()}
 
 
 def _key_labels(by: str, repo_councils: dict[str, str] | None) -> dict[str, str]:

@@ -104,8 +104,9 @@ def calendar_page(
     if reads_cases:
         ctx.authorize("case.read")
     with ctx.read() as repo:  # one snapshot: the directory, the calendars and the entries
-        directory = {c["code"]: c["name"] for c in repo.list_councils()}
-        home = (repo.user(actor.name) or {}).get("council") if actor.role is not None else None
+        directory = {c.code: c.name for c in repo.list_councils()}
+        me = repo.user(actor.name) if actor.role is not None else None
+        home = me.council if me else None
         rrepo = repo.reminders
         cals = calendars(ctx, rrepo)
         closure_rows = [r for r in rrepo.closures() if first <= r.day <= last]

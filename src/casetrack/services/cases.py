@@ -151,12 +151,11 @@ def open_case(
             if org_id not in found:
                 raise NotFound("organisation", org_id)
         for lender_id in lender_ids:
-            if not found[lender_id]["is_bank"]:
+            if not found[lender_id].is_bank:
                 org = found[lender_id]
                 raise BadInput(
-                    f"organisation {org['id']} ({org['name']}) is a {org['kind']}, not a bank: "
-                    "it cannot be a lender",
-                    ja=[f"{org['name']} は金融機関ではないため、借入先にできません。"],
+                    f"organisation {org.id} ({org.name}) is a {org.kind}, not a bank: it cannot be a lender",
+                    ja=[f"{org.name} は金融機関ではないため、借入先にできません。"],
                 )
         if coordinator is not None:
             if repo.user(coordinator) is None:
@@ -382,7 +381,9 @@ def advance(
             raise stale(case_id)
         needs_prior = _needs_prior_cases(spec, case["state"], event_id)
         facts = repo.facts(case, with_prior_cases=needs_prior)
-        company = repo.company(case["company_id"]) or {}
+        company = repo.company(case["company_id"])
+        if company is None:  # the case's own company: seen whenever the case is
+            raise NotFound("company", case["company_id"])
     on = ctx.effective(on or _default_on(spec, facts, event_id))
     engine = engine_for(spec)
     if until is not None and event_id in spec.events and not spec.events[event_id].until_required:
@@ -442,7 +443,8 @@ def advance(
             )
         if event.sets == "plan_date":
             repo.insert_sessions(
-                case_id, _planned_sessions(ctx, spec, case, company, rule_set.values, on, repo)
+                case_id,
+                _planned_sessions(ctx, spec, case, company.fiscal_year_end_month, rule_set.values, on, repo),
             )
         for component in spec.components.values():
             if component.decided_by == event_id:
@@ -560,18 +562,17 @@ def _planned_sessions(
     ctx: Context,
     spec: WorkflowSpec,
     case: dict[str, Any],
-    company: dict[str, Any],
+    fiscal_year_end_month: int,
     rules: Any,
     plan_date: dt.date,
     repo: Work,
 ) -> list[ScheduledSession]:
-    """The case's sessions from its plan date, off the national and the council's closed days."""
+    """The case's sessions from its plan date (``fiscal_year_end_month``: its company's), off the national
+    and the council's closed days."""
     from .closures import council_calendar
 
     calendar = council_calendar(ctx, repo.reminders, case["council"])
-    planned = plan_sessions(
-        spec, case, company["fiscal_year_end_month"], rules, plan_date, calendar.is_closed
-    )
+    planned = plan_sessions(spec, case, fiscal_year_end_month, rules, plan_date, calendar.is_closed)
     return [ScheduledSession(s.seq, s.kind, s.nominal_due_on, s.due_on) for s in planned]
 
 

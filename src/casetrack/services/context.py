@@ -102,11 +102,11 @@ class Context:
                     f"{self.user} は casetrack のユーザーではありません。ユーザーは管理者が追加します（casetrack user add）。操作する人は --user（または CASETRACK_USER）で指定します。"
                 ],
             )
-        if not row["active"]:
+        if not row.active:
             raise NotPermitted(
                 f"user {self.user} is disabled", ja=[f"ユーザー {self.user} は無効になっています。"]
             )
-        return Actor(row["name"], row["role"], councils)
+        return Actor(row.name, row.role, councils)
 
     def act_as(self, actor: Actor) -> None:
         """Act as ``actor``, as the caller has just read them (the web reads the user with the session
@@ -169,13 +169,7 @@ class Context:
         """Record that the actor read personal fields (people's names, e-mails): one access-log row."""
         with self.write() as repo:
             repo.log_access(
-                {
-                    "at": self.now(),
-                    "user": self.user,
-                    "action": self.authorized or "",
-                    "what": what[:200],
-                    "rows": rows,
-                }
+                at=self.now(), user=self.user, action=self.authorized or "", what=what[:200], rows=rows
             )
 
     def read(self) -> _UnitOfWork:

@@ -105,9 +105,9 @@ def today_page(
         if reads_cases:
             out["councils"] = (
                 [
-                    {"code": c["code"], "name": c["name"]}
+                    {"code": c.code, "name": c.name}
                     for c in repo.list_councils()
-                    if ctx.scope is None or c["code"] in ctx.scope
+                    if ctx.scope is None or c.code in ctx.scope
                 ]
                 if every_council
                 else []
@@ -274,7 +274,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
             actor, ctx.today, records, claims, spec, calendar
         ),  # and the forms the role may use
         "forms": forms,
-        "staff_names": {u["name"]: u["display_name"] for u in users if u.get("display_name")},
+        "staff_names": {u.name: u.display_name for u in users if u.display_name},
         "assignable": assignable_among(users, case["council"])
         if actor.role is None or policy.allows(actor.role, "case.assign")
         else None,

@@ -48,7 +48,7 @@ def digest_rows(ctx: Context, repo: Work, today: dt.date) -> list[NewMessage]:
     upcoming = rrepo.sessions_due_between(
         today, today + dt.timedelta(days=settings.horizon_days), overdue_rules()
     )
-    users = {u["name"]: u for u in repo.list_users()}
+    users = {u.name: u for u in repo.list_users()}
     listed = sorted({f.case for name in todo for f in findings.get(name, [])})
     companies = {
         k: v for i in range(0, len(listed), 500) for k, v in audits.company_names(listed[i : i + 500]).items()
@@ -56,11 +56,11 @@ def digest_rows(ctx: Context, repo: Work, today: dt.date) -> list[NewMessage]:
     now = ctx.now()
     rows = []
     for name in todo:
-        user = users.get(name, {})
+        user = users.get(name)
         mine = sorted(findings.get(name, []), key=urgency)
         text = render(
             "email/weekly_digest.txt.j2",
-            recipient={"name": user.get("display_name") or name, "login": name},
+            recipient={"name": (user.display_name if user else None) or name, "login": name},
             today=today,
             base_url=ctx.settings.web.base_url,
             week_label=f"{year}年第{week}週",
@@ -72,7 +72,7 @@ def digest_rows(ctx: Context, repo: Work, today: dt.date) -> list[NewMessage]:
             codes=FINDING_CODES,
         )
         subject, body = messages.split_rendered(text)
-        addr = user.get("email") if user.get("active", True) else None
+        addr = user.email if user and user.active else None
         rows.append(
             NewMessage(
                 key=keys[name],

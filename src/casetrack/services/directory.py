@@ -8,12 +8,21 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from ..domain import corporate_number, policy
+from ..domain.master_records import (
+    Council,
+    NewCompany,
+    NewMasterChange,
+    NewOrganisation,
+    NewUser,
+    UserChanges,
+)
 from ..errors import BadInput, Conflict, NotFound, NotPermitted, Refused
 from ..resources import councils_csv
 from ..store import migrate
@@ -47,16 +56,11 @@ def init_db(ctx: Context, *, admin: str | None = None, app_role: str | None = No
             existing = repo.user(admin)
             if existing is None:
                 repo.insert_user(
-                    {
-                        "name": admin,
-                        "council": "00",
-                        "email": None,
-                        "role": "admin",
-                        "active": True,
-                        "created_at": ctx.now(),
-                    }
+                    NewUser(
+                        name=admin, council="00", email=None, role="admin", active=True, created_at=ctx.now()
+                    )
                 )
-            elif existing["role"] != "admin" or not existing["active"]:
+            elif existing.role != "admin" or not existing.active:
                 raise BadInput(
                     f"user {admin} exists and is not an active admin",
                     ja=[f"ユーザー {admin} はすでにあり、有効な管理者ではありません。"],
@@ -90,26 +94,27 @@ def _authorize_init(ctx: Context) -> None:
     ctx.authorized, ctx.scope = "system.init", None
 
 
-def read_councils_csv(path: Path) -> list[dict[str, Any]]:
+def read_councils_csv(path: Path) -> list[Council]:
     with path.open(encoding="utf-8", newline="") as fh:
         return [
-            {
-                "code": r["code"],
-                "name": r["council"],
-                "prefecture": r["prefecture"] or None,
-                "host_organization": r["host_organization"],
-                "postal_code": r["postal_code"],
-                "address": r["address"],
-                "phone": r["phone"],
-            }
+            Council(
+                code=r["code"],
+                name=r["council"],
+                prefecture=r["prefecture"] or None,
+                host_organization=r["host_organization"],
+                postal_code=r["postal_code"],
+                address=r["address"],
+                phone=r["phone"],
+            )
             for r in csv.DictReader(fh)
         ]
 
 
 def list_councils(ctx: Context) -> list[dict[str, Any]]:
+    """Every council with all its columns (`council list`'s keys: the record's fields)."""
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        return repo.list_councils()
+        return [asdict(c) for c in repo.list_councils()]
 
 
 # -- registry ------------------------------------------------------------------------------------
@@ -157,12 +162,11 @@ def add_company(
                 ja=[f"都道府県コード「{prefecture}」はありません（01〜47）。"],
             )
         if number and (other := repo.company_by_number(number)):
-            if ctx.scope is None or repo.company_visible(other["id"]):
+            if ctx.scope is None or repo.company_visible(other.id):
                 raise Conflict(
-                    f"corporate number {number} is already registered as company {other['id']} "
-                    f"({other['name']})",
+                    f"corporate number {number} is already registered as company {other.id} ({other.name})",
                     ja=[
-                        f"法人番号 {number} は事業者 {other['id']}（{other['name']}）として登録済みです。"
+                        f"法人番号 {number} は事業者 {other.id}（{other.name}）として登録済みです。"
                         "その事業者を選んでください。"
                     ],
                 )
@@ -174,26 +178,13 @@ def add_company(
                     "全国本部にお問い合わせください）。"
                 ],
             )
-        values = {
-            "name": name.strip(),
-            "corporate_number": number,
-            "fiscal_year_end_month": fiscal_year_end_month,
-            "founded_on": founded_on,
-            "prefecture": prefecture,
-            "duplicate_of": None,
-            "duplicate_reason": None,
-        }
+        new = NewCompany(name.strip(), number, fiscal_year_end_month, founded_on, prefecture)
         if number is None:
             key = _company_key(name)
             same = next(
-                (c for c in repo.companies_without_number(prefecture) if _company_key(c["name"]) == key), None
+                (c for c in repo.companies_without_number(prefecture) if _company_key(c.name) == key), None
             )
-            if (
-                same is not None
-                and not force
-                and ctx.scope is not None
-                and not repo.company_visible(same["id"])
-            ):
+            if same is not None and not force and ctx.scope is not None and not repo.company_visible(same.id):
                 raise Conflict(
                     f"a company of this name (prefecture {prefecture or 'none'}) and no corporate number is "
                     "already registered (a company of another council's case: its id is not shown; "
@@ -205,21 +196,21 @@ def add_company(
                 )
             if same is not None and not force:
                 raise Conflict(
-                    f"company {same['id']} ({same['name']}, prefecture {prefecture or 'none'}) is "
+                    f"company {same.id} ({same.name}, prefecture {prefecture or 'none'}) is "
                     "already registered with this name and no corporate number: use it, or add "
                     "--force --reason TEXT if this is another company",
                     ja=[
-                        f"同じ名称の事業者 {same['id']}（{same['name']}）が法人番号なしで登録済みです。"
+                        f"同じ名称の事業者 {same.id}（{same.name}）が法人番号なしで登録済みです。"
                         "その事業者を選ぶか、別の事業者であれば理由を書いて登録してください。"
                     ],
                 )
             if same is not None:
-                values.update(duplicate_of=same["id"], duplicate_reason=(reason or "").strip())
-        company_id = repo.insert_company(values)
-        twin = values["duplicate_of"]
-        hidden = isinstance(twin, int) and ctx.scope is not None and not repo.company_visible(twin)
+                new = replace(new, duplicate_of=same.id, duplicate_reason=(reason or "").strip())
+        company_id = repo.insert_company(new)
+        twin = new.duplicate_of
+        hidden = twin is not None and ctx.scope is not None and not repo.company_visible(twin)
     # the look-alike of another council's case stays linked (hq sees it) but is not named to this user
-    return {"id": company_id, **values, **({"duplicate_of": None} if hidden else {})}
+    return {"id": company_id, **asdict(new), **({"duplicate_of": None} if hidden else {})}
 
 
 def _company_key(name: str) -> str:
@@ -236,16 +227,10 @@ def add_org(ctx: Context, *, name: str, kind: str, certified: bool, email: str |
             ja=[f"種別「{kind}」はありません。"],
         )
     _check_email(email)
-    values = {
-        "name": name.strip(),
-        "kind": kind,
-        "certified": certified,
-        "email": email,
-        "is_bank": kind == "bank",
-    }
+    new = NewOrganisation(name.strip(), kind, certified, email, is_bank=kind == "bank")
     with ctx.write() as repo:
-        org_id = repo.insert_org(values)
-    return {"id": org_id, **values}
+        org_id = repo.insert_org(new)
+    return {"id": org_id, **asdict(new)}
 
 
 def add_user(
@@ -283,18 +268,17 @@ def add_user(
                 raise NotFound("council", code)
         if repo.user(name):
             raise BadInput(f"user {name} already exists", ja=[f"ユーザー名 {name} はすでに使われています。"])
-        values = {
-            "name": name,
-            "council": council,
-            "email": email,
-            "role": role,
-            "active": True,
-            "display_name": display_name,
-            "created_at": ctx.now(),
-        }
-        repo.insert_user(values, more_councils)
+        repo.insert_user(
+            NewUser(name, council, email, role, active=True, created_at=ctx.now(), display_name=display_name),
+            more_councils,
+        )
     return {
-        **{k: v for k, v in values.items() if k != "created_at"},
+        "name": name,
+        "council": council,
+        "email": email,
+        "role": role,
+        "active": True,
+        "display_name": display_name,
         "more_councils": sorted(set(more_councils) - {council}),
     }
 
@@ -353,7 +337,7 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
         if user is None:
             raise NotFound("user", name)
         if councils:
-            known = {c["code"] for c in repo.list_councils()}
+            known = {c.code for c in repo.list_councils()}
             if bad := [c for c in councils if c not in known]:
                 raise BadInput(
                     f"unknown council {', '.join(bad)} (one of {', '.join(sorted(known))})",
@@ -365,48 +349,58 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
         if "role" in changes:
             wanted["role"] = changes["role"]
             if (
-                user["role"] == "admin"
+                user.role == "admin"
                 and changes["role"] != "admin"
-                and user["active"]
+                and user.active
                 and repo.active_admins() == [name]
             ):
                 raise Refused(
                     f"{name} is the last active admin; add another admin first",
                     ja=[f"{name} は最後の有効な管理者です。先に別の管理者を登録してください。"],
                 )
-        before_councils = _councils_text(user["council"], sorted(repo.councils_of(name)))
         if councils:
             wanted["councils"] = _councils_text(councils[0], councils[1:])
-        record = {**user, "councils": before_councils}
+        record: dict[str, str | None] = {
+            "display_name": user.display_name,
+            "email": user.email,
+            "role": user.role,
+            "councils": _councils_text(user.council, sorted(repo.councils_of(name))),
+        }
         rows = [
             repo.insert_master_change(
-                {
-                    "entity": "user",
-                    "entity_id": user["id"],
-                    "field": field,
-                    "before": record.get(field),
-                    "after": after,
-                    "effective_on": ctx.today,
-                    "recorded_at": ctx.now(),
-                    "user": ctx.user,
-                    "note": note or None,
-                }
+                NewMasterChange(
+                    entity="user",
+                    entity_id=user.id,
+                    field=field,
+                    before=record[field],
+                    after=after,
+                    effective_on=ctx.today,
+                    recorded_at=ctx.now(),
+                    user=ctx.user,
+                    note=note or None,
+                )
             )
             for field, after in wanted.items()
-            if record.get(field) != after
+            if record[field] != after
         ]
-        changed = {r["field"] for r in rows}
-        if changed:  # a value given as it already is: no row, nothing written
-            repo.update_user(
-                name,
-                {f: wanted[f] for f in changed & {"display_name", "email", "role"}}
-                | ({"council": councils[0]} if "councils" in changed else {}),
-            )
+        changed = {r.field for r in rows}
+        update: UserChanges = {}
+        if "display_name" in changed:
+            update["display_name"] = wanted["display_name"]
+        if "email" in changed:
+            update["email"] = wanted["email"]
+        if "role" in changed:
+            update["role"] = wanted["role"]
+        if "councils" in changed:
+            update["council"] = councils[0]
+        if update:  # a value given as it already is: no row, nothing written
+            repo.update_user(name, update)
         if "councils" in changed:
             repo.set_more_councils(name, councils[1:])
-        user = repo.user(name) or {}
+        user = repo.user(name)
+        assert user is not None  # read above, in the same transaction
         now = repo.councils_of(name)
-        works = policy.allows(user.get("role", ""), "case.work")  # an hq or admin coordinates nothing
+        works = policy.allows(user.role, "case.work")  # an hq or admin coordinates nothing
         elsewhere = (
             [
                 c["id"]
@@ -419,8 +413,13 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
     from .master_data import change_row
 
     return {
-        **{k: user.get(k) for k in ("name", "display_name", "email", "council", "role", "active")},
-        "more_councils": sorted(now - {user.get("council")}),
+        "name": user.name,
+        "display_name": user.display_name,
+        "email": user.email,
+        "council": user.council,
+        "role": user.role,
+        "active": user.active,
+        "more_councils": sorted(now - {user.council}),
         "changes": [change_row(r) for r in rows],
         "open_cases_elsewhere": elsewhere,
     }
@@ -441,7 +440,7 @@ def user_history(ctx: Context, name: str) -> list[dict[str, Any]]:
         user = repo.user(name)
         if user is None:
             raise NotFound("user", name)
-        return [change_row(r) for r in repo.master_history("user", user["id"])]
+        return [change_row(r) for r in repo.master_history("user", user.id)]
 
 
 def own_profile(ctx: Context) -> dict[str, Any]:
@@ -451,7 +450,13 @@ def own_profile(ctx: Context) -> dict[str, Any]:
         user = repo.user(ctx.user)
     if user is None:
         raise NotFound("user", ctx.user)
-    return {k: user.get(k) for k in ("name", "display_name", "email", "council", "role")}
+    return {
+        "name": user.name,
+        "display_name": user.display_name,
+        "email": user.email,
+        "council": user.council,
+        "role": user.role,
+    }
 
 
 CASE_FILTERS_MAX = 2000
@@ -466,7 +471,7 @@ def _stored(ctx: Context, known: str | None) -> str:
     ctx.authorize("user.self")
     with ctx.read() as repo:
         user = repo.user(ctx.user)
-    return str((user or {}).get("case_filters") or "")
+    return (user.case_filters if user else None) or ""
 
 
 def _remember(ctx: Context, pairs: list[tuple[str, str]], known: str | None) -> None:
@@ -514,7 +519,7 @@ def display_names(ctx: Context) -> dict[str, str]:
     reader.authorize("user.names")
     reader.scope = scope
     with reader.read() as repo:
-        return {u["name"]: u["display_name"] for u in repo.list_users() if u.get("display_name")}
+        return {u.name: u.display_name for u in repo.list_users() if u.display_name}
 
 
 def check_display_name(text: str | None) -> str | None:
@@ -539,7 +544,7 @@ def set_user_active(ctx: Context, name: str, active: bool) -> dict[str, Any]:
         user = repo.user(name)
         if user is None:
             raise NotFound("user", name)
-        if not active and user["role"] == "admin" and repo.active_admins() == [name]:
+        if not active and user.role == "admin" and repo.active_admins() == [name]:
             raise Refused(
                 f"{name} is the last active admin; add another admin first",
                 ja=[f"{name} は最後の有効な管理者です。先に別の管理者を追加してください。"],
@@ -599,7 +604,15 @@ def list_users(ctx: Context) -> list[dict[str, Any]]:
     ctx.authorize("user.read")
     with ctx.read() as repo:
         rows = [
-            {k: u[k] for k in ("name", "display_name", "council", "more_councils", "email", "role", "active")}
+            {
+                "name": u.name,
+                "display_name": u.display_name,
+                "council": u.council,
+                "more_councils": list(u.more_councils),
+                "email": u.email,
+                "role": u.role,
+                "active": u.active,
+            }
             for u in repo.list_users()
         ]
     ctx.log_access("user list", len(rows))
@@ -612,18 +625,19 @@ def list_orgs(ctx: Context) -> list[dict[str, Any]]:
 
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        return [{**org, "kind_label": label(KIND_LABELS, org["kind"])} for org in repo.list_orgs()]
+        return [{**asdict(org), "kind_label": label(KIND_LABELS, org.kind)} for org in repo.list_orgs()]
 
 
 def list_companies(ctx: Context) -> list[dict[str, Any]]:
+    """Every company the user may see with all its columns (`company list`'s keys: the record's fields)."""
     ctx.authorize("registry.read")
     with ctx.read() as repo:
-        rows = repo.list_companies()
-    seen = {r["id"] for r in rows}
-    for row in rows:  # a look-alike of a company the user may not see is not named by its id either
-        if row.get("duplicate_of") is not None and row["duplicate_of"] not in seen:
-            row["duplicate_of"] = None
-    return rows
+        companies = repo.list_companies()
+    seen = {c.id for c in companies}
+    # a look-alike of a company the user may not see is not named by its id either
+    return [
+        {**asdict(c), "duplicate_of": c.duplicate_of if c.duplicate_of in seen else None} for c in companies
+    ]
 
 
 def _check_user_name(name: str) -> None:
@@ -657,6 +671,6 @@ def list_access(
     start = dt.datetime.combine(since, dt.time(), TOKYO).astimezone(dt.UTC) if since else None
     with ctx.read() as repo:
         return [
-            {k: r[k] for k in ("at", "user", "action", "what", "rows")}
+            {"at": r.at, "user": r.user, "action": r.action, "what": r.what, "rows": r.rows}
             for r in repo.access_entries(user, start, limit)
         ]

@@ -478,7 +478,7 @@ def fee_statement(ctx: Context, case_id: str, fmt: str = "md") -> str:
         rule_set = spec.rule_set(case["rule_set"])
         caps = rule_set.caps(case["track"])
         claims = list_claims_in(repo, case, spec)
-        council = repo.council(case["council"]) or {}
+        council = repo.council(case["council"])
     rows = []
     labels = component_labels(spec, case["track"])
     for component in spec.components:
@@ -513,7 +513,7 @@ def fee_statement(ctx: Context, case_id: str, fmt: str = "md") -> str:
         money=view["money"],
         program_label=spec.ja,
         track_label=spec.tracks[case["track"]].ja,
-        council_name=council.get("name", case["council"]),
+        council_name=council.name if council else case["council"],
         rate=str(rule_set.rate),
         today=ctx.today,
     )

@@ -54,7 +54,7 @@ def check(
     """Each given filter names something that exists, or BadInput listing what does."""
     specs = all_workflows()
     if council is not None and repo.council(council) is None:
-        raise _unknown("council", council, (c["code"] for c in repo.list_councils()), "協議会")
+        raise _unknown("council", council, (c.code for c in repo.list_councils()), "協議会")
     if program is not None and program not in specs:
         raise _unknown("program", program, specs, "事業")
     if state is not None:
@@ -62,7 +62,7 @@ def check(
         if state not in states:
             raise _unknown("state" + (f" of program {program}" if program else ""), state, states, "状態")
     if coordinator is not None:
-        names = [u["name"] for u in repo.list_users()]
+        names = [u.name for u in repo.list_users()]
         if coordinator not in names:
             raise _unknown("coordinator", coordinator, names, "担当")
 

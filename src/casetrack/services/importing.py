@@ -15,6 +15,7 @@ from ..domain import corporate_number
 from ..domain.case_rows import LenderLink, NewHistory, SupportLink
 from ..domain.dates import fiscal_year, read_date
 from ..domain.labels import ORG_KINDS as ORG_KIND_LABELS
+from ..domain.master_records import NewCompany, NewOrganisation
 from ..domain.schedule import early_sessions, regular_sessions
 from ..errors import BadInput, Problem
 from ..exchange.readers import read_table
@@ -406,8 +407,8 @@ def import_cases(
         )
     specs = all_workflows()
     with ctx.read() if dry_run else ctx.write() as repo:
-        councils = {c["code"] for c in repo.list_councils()}
-        users = {u["name"] for u in repo.list_users()}
+        councils = {c.code for c in repo.list_councils()}
+        users = {u.name for u in repo.list_users()}
         rows: list[Row] = []
         errors: list[str] = []
         errors_ja: list[str] = []  # the same, said in Japanese (the CLI's default language, the pages)
@@ -509,14 +510,14 @@ class _Orgs:
         self.advisers: dict[str, int] = {}
         self.banks: dict[str, int] = {}
         for org in repo.list_orgs():
-            (self.banks if org["is_bank"] else self.advisers).setdefault(org["name"], int(org["id"]))
+            (self.banks if org.is_bank else self.advisers).setdefault(org.name, org.id)
 
     def get(self, name: str, *, bank: bool) -> int:
         """A lender by name; a new name is registered as an uncertified bank without e-mail."""
         if name in self.banks:
             return self.banks[name]
         return self._insert(
-            self.banks, {"name": name, "kind": "bank", "certified": False, "email": None, "is_bank": True}
+            self.banks, NewOrganisation(name, "bank", certified=False, email=None, is_bank=True)
         )
 
     def lead(self, row: Row) -> int:
@@ -530,18 +531,18 @@ class _Orgs:
         kind = row.lead_kind or "other"
         return self._insert(
             self.banks if kind == "bank" else self.advisers,
-            {
-                "name": row.lead,
-                "kind": kind,
-                "certified": True if row.lead_certified is None else row.lead_certified,
-                "email": row.lead_email,
-                "is_bank": kind == "bank",
-            },
+            NewOrganisation(
+                row.lead,
+                kind,
+                certified=True if row.lead_certified is None else row.lead_certified,
+                email=row.lead_email,
+                is_bank=kind == "bank",
+            ),
         )
 
-    def _insert(self, known: dict[str, int], values: dict[str, Any]) -> int:
-        org_id = self.repo.insert_org(values)
-        known[values["name"]] = org_id
+    def _insert(self, known: dict[str, int], org: NewOrganisation) -> int:
+        org_id = self.repo.insert_org(org)
+        known[org.name] = org_id
         return org_id
 
 
@@ -549,15 +550,11 @@ def _write(ctx: Context, repo: Work, spec: WorkflowSpec, row: Row, path: str, or
     company = repo.company_by_number(row.number) if row.number else None
     if company is None:
         company_id = repo.insert_company(
-            {
-                "name": row.company,
-                "corporate_number": row.number,
-                "fiscal_year_end_month": row.fye_month,
-                "founded_on": None,
-                "prefecture": None,
-            }
+            NewCompany(row.company, row.number, row.fye_month, founded_on=None, prefecture=None)
         )
-        company = repo.company(company_id) or {}
+        fye_month = row.fye_month
+    else:
+        company_id, fye_month = company.id, company.fiscal_year_end_month
     opened = row.opened_on or row.state_since
     case_id = row.case_id or (
         f"{row.council}-{fiscal_year(opened)}-{repo.next_case_number(row.council, fiscal_year(opened)):04d}"
@@ -569,7 +566,7 @@ def _write(ctx: Context, repo: Work, spec: WorkflowSpec, row: Row, path: str, or
             "program": row.program,
             "track": row.track,
             "council": row.council,
-            "company_id": company["id"],
+            "company_id": company_id,
             "state": row.state,
             "state_since": row.state_since,
             "coordinator": row.coordinator,
@@ -609,7 +606,7 @@ def _write(ctx: Context, repo: Work, spec: WorkflowSpec, row: Row, path: str, or
     )
     if row.plan_date and row.state not in NO_SESSIONS:
         case = repo.case(case_id) or {}
-        planned = _planned_sessions(ctx, spec, case, company, rule_set.values, row.plan_date, repo)
+        planned = _planned_sessions(ctx, spec, case, fye_month, rule_set.values, row.plan_date, repo)
         held = row.sessions_held  # the first ones held before the import (no date known)
         repo.insert_sessions(
             case_id,

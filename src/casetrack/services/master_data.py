@@ -7,10 +7,19 @@ or name readdresses the pending mail of the cases it leads."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import asdict
+from typing import Any, cast
 
 from ..domain import corporate_number
 from ..domain.case_rows import SessionMoved
+from ..domain.master_records import (
+    Company,
+    CompanyChanges,
+    MasterChange,
+    NewMasterChange,
+    Organisation,
+    OrgChanges,
+)
 from ..errors import BadInput, NotFound
 from ..store.repo import Repo
 from ..store.work import Work
@@ -114,46 +123,55 @@ def _check_common(field: str, value: Any) -> Any:
 
 
 def _record_changes(
-    repo: Repo, ctx: Context, entity: str, record: dict[str, Any], wanted: dict[str, Any], note: str | None
+    repo: Repo,
+    ctx: Context,
+    entity: str,
+    record: Company | Organisation,
+    wanted: dict[str, Any],
+    note: str | None,
 ) -> list[dict[str, Any]]:
+    """A change row for each field of ``wanted`` (fields of ``record``) whose value differs from the
+    stored one, presented as ``change_row``; none at all is refused."""
+    stored = asdict(record)
     changes = []
     for field, after in wanted.items():
-        before = record.get(field)
+        before = stored[field]
         if before == after:
             continue
         row = repo.insert_master_change(
-            {
-                "entity": entity,
-                "entity_id": record["id"],
-                "field": field,
-                "before": _text(before),
-                "after": _text(after),
-                "effective_on": ctx.today,
-                "recorded_at": ctx.now(),
-                "user": ctx.user,
-                "note": note or None,
-            }
+            NewMasterChange(
+                entity=entity,
+                entity_id=record.id,
+                field=field,
+                before=_text(before),
+                after=_text(after),
+                effective_on=ctx.today,
+                recorded_at=ctx.now(),
+                user=ctx.user,
+                note=note or None,
+            )
         )
         changes.append(change_row(row))
     if not changes:
         raise BadInput(
-            f"{entity} {record['id']}: nothing to change (every value given is the current one)",
+            f"{entity} {record.id}: nothing to change (every value given is the current one)",
             ja=["変更がありません（入力はすべて今の値と同じです）。"],
         )
     return changes
 
 
-def change_row(row: dict[str, Any]) -> dict[str, Any]:
+def change_row(row: MasterChange) -> dict[str, Any]:
+    """A change as `company history`, `org history` and `user history` give it (CLI.md keys)."""
     return {
-        "seq": row["seq"],
-        "field": row["field"],
-        "field_label": FIELD_LABELS.get(row["field"], row["field"]),
-        "before": row["before"],
-        "after": row["after"],
-        "effective_on": row["effective_on"],
-        "recorded_at": row["recorded_at"],
-        "user": row["user"],
-        "note": row["note"],
+        "seq": row.seq,
+        "field": row.field,
+        "field_label": FIELD_LABELS.get(row.field, row.field),
+        "before": row.before,
+        "after": row.after,
+        "effective_on": row.effective_on,
+        "recorded_at": row.recorded_at,
+        "user": row.user,
+        "note": row.note,
     }
 
 
@@ -173,40 +191,46 @@ def edit_company(
         if company is None or not repo.company_visible(company_id):  # another council's: confidential
             raise NotFound("company", company_id)
         number = wanted.get("corporate_number")
-        if number and number != company["corporate_number"] and (other := repo.company_by_number(number)):
-            shown = repo.company_visible(other["id"])
+        if number and number != company.corporate_number and (other := repo.company_by_number(number)):
+            shown = repo.company_visible(other.id)
             raise BadInput(
-                f"corporate number {number} is already registered as company {other['id']} ({other['name']})"
+                f"corporate number {number} is already registered as company {other.id} ({other.name})"
                 if shown
                 else f"corporate number {number} is already registered",
                 ja=[
                     f"法人番号 {number} は別の事業者"
-                    + (f"（{other['id']} {other['name']}）" if shown else "")
+                    + (f"（{other.id} {other.name}）" if shown else "")
                     + "として登録済みです。"
                 ],
             )
         rows = _record_changes(repo, ctx, "company", company, wanted, note)
-        repo.update_company(company_id, {r["field"]: wanted[r["field"]] for r in rows})
+        # the fields are COMPANY_FIELDS, each value checked by _check_company
+        repo.update_company(company_id, cast(CompanyChanges, {r["field"]: wanted[r["field"]] for r in rows}))
         moved = []
         if any(r["field"] == "fiscal_year_end_month" for r in rows):
-            moved = _replan_fye(ctx, repo, {**company, **wanted})
-        updated = repo.company(company_id) or {}
-    return {"id": company_id, **{f: updated.get(f) for f in COMPANY_FIELDS}, "changes": rows, "moved": moved}
+            moved = _replan_fye(ctx, repo, company_id, wanted["fiscal_year_end_month"])
+        updated = repo.company(company_id)
+    assert updated is not None  # read and seen above, in the same transaction
+    shown_now = asdict(updated)
+    return {"id": company_id, **{f: shown_now[f] for f in COMPANY_FIELDS}, "changes": rows, "moved": moved}
 
 
-def _replan_fye(ctx: Context, repo: Work, company: dict[str, Any]) -> list[dict[str, Any]]:
+def _replan_fye(
+    ctx: Context, repo: Work, company_id: int, fiscal_year_end_month: int
+) -> list[dict[str, Any]]:
     """The fiscal-year-end sessions of the company's open early cases, planned again from their plan
     dates with the new month (DOMAIN.md §8); held and waived sessions stay as they are."""
     from .cases import _planned_sessions
 
     moved = []
-    for case in repo.cases_of_company(company["id"]):
+    for case in repo.cases_of_company(company_id):
         spec = workflow(case["program"])
         if case["program"] != "early" or case["plan_date"] is None or case["state"] not in spec.open_states:
             continue
         rules = spec.rule_set(case["rule_set"]).values
         planned = {
-            s.kind: s for s in _planned_sessions(ctx, spec, case, company, rules, case["plan_date"], repo)
+            s.kind: s
+            for s in _planned_sessions(ctx, spec, case, fiscal_year_end_month, rules, case["plan_date"], repo)
         }
         for s in repo.case_sessions(case["id"]):
             new = planned.get(s.kind)
@@ -259,31 +283,33 @@ def edit_org(
         org = repo.org(org_id)
         if org is None:
             raise NotFound("organisation", org_id)
-        if wanted.get("kind", "bank") != "bank" and org["is_bank"] and repo.org_is_lender(org_id):
+        if wanted.get("kind", "bank") != "bank" and org.is_bank and repo.org_is_lender(org_id):
             raise BadInput(
-                f"organisation {org_id} ({org['name']}) is a lender of a case: it stays a bank",
-                ja=[f"{org['name']} は案件の借入先金融機関なので、種別は金融機関のままです。"],
+                f"organisation {org_id} ({org.name}) is a lender of a case: it stays a bank",
+                ja=[f"{org.name} は案件の借入先金融機関なので、種別は金融機関のままです。"],
             )
         rows = _record_changes(repo, ctx, "organisation", org, wanted, note)
-        values = {r["field"]: wanted[r["field"]] for r in rows}
+        # the fields are ORG_FIELDS, each value checked above
+        values = cast(OrgChanges, {r["field"]: wanted[r["field"]] for r in rows})
         if "kind" in values:
             values["is_bank"] = values["kind"] == "bank"
         repo.update_org(org_id, values)
         readdressed = 0
         if "email" in values or "name" in values:
-            new = {**org, **values}
             readdressed = repo.reminders.readdress_pending(
                 case_ids=repo.cases_led_by(org_id),
                 role="support_org",
-                to_addr=new["email"],
-                to_name=new["name"],
-                old_name=org["name"],
+                to_addr=values.get("email", org.email),
+                to_name=values.get("name", org.name),
+                old_name=org.name,
             )
-        updated = repo.org(org_id) or {}
+        updated = repo.org(org_id)
+    assert updated is not None  # read above, in the same transaction
+    shown = asdict(updated)
     return {
         "id": org_id,
-        **{f: updated.get(f) for f in ORG_FIELDS},
-        "is_bank": updated.get("is_bank"),
+        **{f: shown[f] for f in ORG_FIELDS},
+        "is_bank": updated.is_bank,
         "changes": rows,
         "mail_readdressed": readdressed,
     }

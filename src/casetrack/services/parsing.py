@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..domain.dates import read_date
+from ..domain.master_records import Company, Organisation
 from ..errors import BadInput
 from ..workflow.spec import COMPONENTS, WorkflowSpec
 
@@ -239,28 +240,26 @@ def resolve_component(spec: WorkflowSpec, track: str, value: str) -> str:
 # -- companies and organisations by id, 法人番号 or exact name ----------------------------------------
 
 
-def _candidates(rows: list[dict[str, Any]], typed: str) -> str:
-    near = [r for r in rows if typed in normalise(r["name"]) or normalise(r["name"]) in typed][:10]
+def _named(r: Company | Organisation) -> str:
+    """A company or an organisation as a refusal lists it: id, name and a company's 法人番号."""
+    number = r.corporate_number if isinstance(r, Company) else None
+    return f"id {r.id} {r.name}" + (f" (法人番号 {number})" if number else "")
+
+
+def _candidates(rows: Sequence[Company | Organisation], typed: str) -> str:
+    near = [r for r in rows if typed in normalise(r.name) or normalise(r.name) in typed][:10]
     if not near:
         return "no similar name"
-    return "similar: " + "; ".join(
-        f"id {r['id']} {r['name']}"
-        + (f" (法人番号 {r['corporate_number']})" if r.get("corporate_number") else "")
-        for r in near
-    )
+    return "similar: " + "; ".join(_named(r) for r in near)
 
 
-def _by_name(rows: list[dict[str, Any]], ref: str, what: str, option: str) -> int:
+def _by_name(rows: Sequence[Company | Organisation], ref: str, what: str, option: str) -> int:
     typed = normalise(ref).strip()
-    same = [r for r in rows if normalise(r["name"]).strip() == typed]
+    same = [r for r in rows if normalise(r.name).strip() == typed]
     if len(same) == 1:
-        return int(same[0]["id"])
+        return same[0].id
     if same:
-        listed = "; ".join(
-            f"id {r['id']} {r['name']}"
-            + (f" (法人番号 {r['corporate_number']})" if r.get("corporate_number") else "")
-            for r in same
-        )
+        listed = "; ".join(_named(r) for r in same)
         raise BadInput(
             f"{option} {ref!r}: {len(same)} {what}s have that name ({listed}); give the id",
             ja=[f"{option}「{ref}」と同じ名前が{len(same)}件あります（{listed}）。id で指定してください。"],
@@ -283,7 +282,7 @@ def resolve_company(repo: Repo, ref: int | str) -> int:
         found = repo.company_by_number(digits)
         if found is None:
             raise BadInput(f"--company {ref!r}: no company has 法人番号 {digits}")
-        return int(found["id"])
+        return found.id
     if re.fullmatch(r"[0-9]{1,12}", typed):
         return int(typed)
     return _by_name(repo.list_companies(), ref, "company", "--company")
@@ -296,5 +295,5 @@ def resolve_org(repo: Repo, ref: int | str, option: str, banks_only: bool = Fals
     typed = normalise(ref).strip()
     if re.fullmatch(r"[0-9]{1,12}", typed):
         return int(typed)
-    rows = [r for r in repo.list_orgs() if r["is_bank"] or not banks_only]
+    rows = [r for r in repo.list_orgs() if r.is_bank or not banks_only]
     return _by_name(rows, ref, "bank" if banks_only else "organisation", option)

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..domain import policy
 from ..domain.directory_records import CompanyEntry, OrgEntry, RecordCase
+from ..domain.master_records import Company, Council, Organisation
 from ..errors import BadInput, NotFound
 from ..store.records import COMPANY_SORTS, ORG_SORTS
 from ..workflow.catalog import all_workflows
@@ -129,10 +130,10 @@ def company_detail(ctx: Context, company_id: int) -> dict[str, Any]:
         if company is None or not repo.company_visible(company_id):
             raise NotFound("company", company_id)
         history = [change_row(r) for r in repo.master_history("company", company_id)]
-        council = repo.council(company["prefecture"]) if company.get("prefecture") else None
-        prefecture = council["prefecture"] if council else None
-        duplicate_of = repo.company(company["duplicate_of"]) if company.get("duplicate_of") else None
-        if duplicate_of is not None and not repo.company_visible(duplicate_of["id"]):
+        council = repo.council(company.prefecture) if company.prefecture else None
+        prefecture = council.prefecture if council else None
+        duplicate_of = repo.company(company.duplicate_of) if company.duplicate_of else None
+        if duplicate_of is not None and not repo.company_visible(duplicate_of.id):
             duplicate_of = None
         cases = _case_rows(repo.records.company_cases(company_id)) if reads_cases else None
     ctx.log_access(f"company show {company_id}", 1)
@@ -210,19 +211,19 @@ def intake_choices(ctx: Context) -> dict[str, Any]:
     ]
     ctx.authorize("user.read")
     with ctx.read() as repo:
-        every = [c for c in repo.list_councils() if c["code"] != "00"]
-        councils = [c for c in every if actor.role is None or c["code"] in actor.councils]
-        staff: dict[str, list[dict[str, Any]]] = {c["code"]: [] for c in councils}
+        every = [c for c in repo.list_councils() if c.code != "00"]
+        councils = [c for c in every if actor.role is None or c.code in actor.councils]
+        staff: dict[str, list[dict[str, Any]]] = {c.code: [] for c in councils}
         for user in repo.list_users():
-            if not user["active"] or user["role"] not in ("coordinator", "supervisor"):
+            if not user.active or user.role not in ("coordinator", "supervisor"):
                 continue
-            for code in {user["council"], *user["more_councils"]}:
+            for code in {user.council, *user.more_councils}:
                 if code in staff:
                     staff[code].append(
-                        {"name": user["name"], "display_name": user.get("display_name"), "role": user["role"]}
+                        {"name": user.name, "display_name": user.display_name, "role": user.role}
                     )
         me = repo.user(ctx.user)
-    own = me["council"] if me else None
+    own = me.council if me else None
     return {
         "programs": programs,
         "councils": councils,
@@ -242,7 +243,7 @@ def track_window(track: dict[str, Any]) -> str:
     return f"{start.isoformat() if start else ''}〜{end.isoformat() if end else ''}"
 
 
-def picked_company(ctx: Context, company_id: int) -> dict[str, Any] | None:
+def picked_company(ctx: Context, company_id: int) -> Company | None:
     """The company picked in the intake form, when the user may see it (else None: not shown)."""
     ctx.authorize("registry.read")
     with ctx.read() as repo:
@@ -263,7 +264,7 @@ def org_search(
         return repo.records.search_orgs(q, kind="bank" if banks_only else None, sort="name", limit=limit)
 
 
-def picked_orgs(ctx: Context, ids: list[int]) -> list[dict[str, Any]]:
+def picked_orgs(ctx: Context, ids: list[int]) -> list[Organisation]:
     """The organisations picked in the intake form, in the order given (an unknown id is left out)."""
     if not ids:
         return []
@@ -273,7 +274,7 @@ def picked_orgs(ctx: Context, ids: list[int]) -> list[dict[str, Any]]:
     return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
-def company_for_edit(ctx: Context, company_id: int) -> dict[str, Any]:
+def company_for_edit(ctx: Context, company_id: int) -> Company:
     """A company the user may correct (registry.write), for the edit form."""
     ctx.authorize("registry.write")
     with ctx.read() as repo:
@@ -283,12 +284,12 @@ def company_for_edit(ctx: Context, company_id: int) -> dict[str, Any]:
         return company
 
 
-def org_for_edit(ctx: Context, org_id: int) -> dict[str, Any]:
+def org_for_edit(ctx: Context, org_id: int) -> Organisation:
     """An organisation the user may correct (registry.write), for the edit form."""
     return _org(ctx, org_id, "registry.write")
 
 
-def _org(ctx: Context, org_id: int, action: str) -> dict[str, Any]:
+def _org(ctx: Context, org_id: int, action: str) -> Organisation:
     ctx.authorize(action)
     with ctx.read() as repo:
         org = repo.org(org_id)
@@ -297,12 +298,12 @@ def _org(ctx: Context, org_id: int, action: str) -> dict[str, Any]:
         return org
 
 
-def company_form(ctx: Context) -> list[dict[str, Any]]:
+def company_form(ctx: Context) -> list[Council]:
     """The prefectures a company may be registered in (01–47), for a user who may register one
     (registry.write, as `company add` and the intake form's inline registration)."""
     ctx.authorize("registry.write")
     with ctx.read() as repo:
-        return [c for c in repo.list_councils() if c["code"] != "00"]
+        return [c for c in repo.list_councils() if c.code != "00"]
 
 
 def org_form(ctx: Context) -> dict[str, str]:

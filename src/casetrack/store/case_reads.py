@@ -15,7 +15,7 @@ def case_records(repo: Repo, case: Mapping[str, Any]) -> CaseRecords:
     cid = case["id"]
     return CaseRecords(
         case=case,
-        company=repo.company(case["company_id"]) or {},
+        company=repo.company(case["company_id"]),
         support_orgs=repo.case_support_orgs(cid),
         lenders=repo.case_lenders(cid),
         agreements=repo.case_agreements(cid),

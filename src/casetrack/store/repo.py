@@ -38,6 +38,22 @@ from ..domain.case_rows import (
     SupportLink,
 )
 from ..domain.facts import CaseFacts
+from ..domain.master_records import (
+    AccessEntry,
+    Company,
+    CompanyChanges,
+    Council,
+    MasterChange,
+    NewCompany,
+    NewMasterChange,
+    NewOrganisation,
+    NewUser,
+    Organisation,
+    OrgChanges,
+    StaffMember,
+    User,
+    UserChanges,
+)
 from ..domain.text import fold
 from . import schema
 from .db import set_council_scope
@@ -92,52 +108,56 @@ class Repo(ScopedRepo):
         return int(key[0])
 
     # -- councils ------------------------------------------------------------------------------
-    def upsert_councils(self, rows: Iterable[dict[str, Any]]) -> int:
+    def upsert_councils(self, rows: Iterable[Council]) -> int:
+        """Write the councils as given (a known code is updated); how many were new."""
         existing: set[str] = set(self.conn.execute(select(councils.c.code)).scalars())
         n = 0
-        for row in rows:
-            if row["code"] in existing:
-                self.conn.execute(update(councils).where(councils.c.code == row["code"]).values(**row))
+        for council in rows:
+            values = asdict(council)
+            if council.code in existing:
+                self.conn.execute(update(councils).where(councils.c.code == council.code).values(**values))
             else:
-                self.conn.execute(insert(councils).values(**row))
+                self.conn.execute(insert(councils).values(**values))
                 n += 1
         return n
 
-    def list_councils(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn.execute(select(councils).order_by(councils.c.code)).mappings()]
+    def list_councils(self) -> list[Council]:
+        return [
+            Council(**r) for r in self.conn.execute(select(councils).order_by(councils.c.code)).mappings()
+        ]
 
-    def council(self, code: str) -> dict[str, Any] | None:
+    def council(self, code: str) -> Council | None:
         row = self.conn.execute(select(councils).where(councils.c.code == code)).mappings().first()
-        return dict(row) if row else None
+        return Council(**row) if row else None
 
     # -- registry ------------------------------------------------------------------------------
-    def insert_company(self, values: dict[str, Any]) -> int:
-        return self._insert_id(insert(companies).values(**with_folded_name(values)))
+    def insert_company(self, company: NewCompany) -> int:
+        return self._insert_id(insert(companies).values(**with_folded_name(asdict(company))))
 
-    def company(self, company_id: int) -> dict[str, Any] | None:
+    def company(self, company_id: int) -> Company | None:
         """The company, if the actor may see it (``list_companies``' rule)."""
         with self._every_council():
             query = self._company_scope(select(companies).where(companies.c.id == company_id))
             row = self.conn.execute(query).mappings().first()
-        return dict(row) if row else None
+        return Company(**row) if row else None
 
-    def company_any_council(self, company_id: int) -> dict[str, Any] | None:
+    def company_any_council(self, company_id: int) -> Company | None:
         """The company by the id the actor gave, whichever council's cases it has: opening a case for a
         company another council worked with (全国本部 gives its id) or importing one. The caller shows it
         only once it is the actor's."""
         with self._every_council():
             row = self.conn.execute(select(companies).where(companies.c.id == company_id)).mappings().first()
-        return dict(row) if row else None
+        return Company(**row) if row else None
 
-    def company_by_number(self, number: str) -> dict[str, Any] | None:
+    def company_by_number(self, number: str) -> Company | None:
         """The company with this 法人番号 (a public number), whichever council's: callers name it only when
         ``company_visible`` (a duplicate found at registration is "already registered", no more)."""
         with self._every_council():
             query = select(companies).where(companies.c.corporate_number == number)
             row = self.conn.execute(query).mappings().first()
-        return dict(row) if row else None
+        return Company(**row) if row else None
 
-    def companies_without_number(self, prefecture: str | None) -> list[dict[str, Any]]:
+    def companies_without_number(self, prefecture: str | None) -> list[Company]:
         """Companies registered without a 法人番号 in ``prefecture`` (None: without one), by id, whichever
         council's (the caller names only the visible ones)."""
         where = (
@@ -149,9 +169,9 @@ class Repo(ScopedRepo):
             select(companies).where(companies.c.corporate_number.is_(None), where).order_by(companies.c.id)
         )
         with self._every_council():
-            return [dict(r) for r in self.conn.execute(query).mappings()]
+            return [Company(**r) for r in self.conn.execute(query).mappings()]
 
-    def list_companies(self) -> list[dict[str, Any]]:
+    def list_companies(self) -> list[Company]:
         """Every company for an actor of every council; otherwise the companies that have or had a case
         in the actor's councils, and those with no case anywhere yet (registered, not yet in the program).
         A company whose cases are all another council's is not listed: that a company consulted a
@@ -160,7 +180,7 @@ class Repo(ScopedRepo):
             rows = self.conn.execute(
                 self._company_scope(select(companies)).order_by(companies.c.id)
             ).mappings()
-            return [dict(r) for r in rows]
+            return [Company(**r) for r in rows]
 
     def company_visible(self, company_id: int) -> bool:
         with self._every_council():
@@ -175,17 +195,17 @@ class Repo(ScopedRepo):
         theirs = select(cases.c.company_id).where(cases.c.council.in_(sorted(self.scope)))
         return query.where(or_(companies.c.id.in_(theirs), companies.c.id.not_in(select(cases.c.company_id))))
 
-    def update_company(self, company_id: int, values: dict[str, Any]) -> None:
+    def update_company(self, company_id: int, changes: CompanyChanges) -> None:
         self.conn.execute(
-            update(companies).where(companies.c.id == company_id).values(**with_folded_name(values))
+            update(companies).where(companies.c.id == company_id).values(**with_folded_name(changes))
         )
 
-    def org(self, org_id: int) -> dict[str, Any] | None:
+    def org(self, org_id: int) -> Organisation | None:
         row = self.conn.execute(select(orgs).where(orgs.c.id == org_id)).mappings().first()
-        return dict(row) if row else None
+        return Organisation(**row) if row else None
 
-    def update_org(self, org_id: int, values: dict[str, Any]) -> None:
-        self.conn.execute(update(orgs).where(orgs.c.id == org_id).values(**with_folded_name(values)))
+    def update_org(self, org_id: int, changes: OrgChanges) -> None:
+        self.conn.execute(update(orgs).where(orgs.c.id == org_id).values(**with_folded_name(changes)))
 
     def org_is_lender(self, org_id: int) -> bool:
         return (
@@ -206,29 +226,29 @@ class Repo(ScopedRepo):
         query = self._case_scope(select(cases).where(cases.c.company_id == company_id)).order_by(cases.c.id)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def insert_master_change(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Append a change row of one company or organisation, chained to that record's previous one, and
-        record its hash on the record (``change_head``)."""
+    def insert_master_change(self, change: NewMasterChange) -> MasterChange:
+        """Append a change row of one company, organisation or user, chained to that record's previous
+        one, and record its hash on a company or an organisation (``change_head``)."""
         t = master_changes
-        key = (t.c.entity == values["entity"], t.c.entity_id == values["entity_id"])
+        key = (t.c.entity == change.entity, t.c.entity_id == change.entity_id)
         last = self.conn.execute(
             select(t.c.seq, t.c.hash).where(*key).order_by(t.c.seq.desc()).limit(1)
         ).first()
         row = {
-            **values,
+            **asdict(change),
             "seq": (last.seq + 1) if last else 1,
             "prev_hash": (last.hash if last else chain.GENESIS),
         }
         row["hash"] = chain.link(row["prev_hash"], row, chain.MASTER_FIELDS)
-        self.conn.execute(insert(t).values(**row))
-        if values["entity"] in ("company", "organisation"):  # a user's chain has no head on the record
-            target = companies if values["entity"] == "company" else orgs
+        change_id = self._insert_id(insert(t).values(**row))
+        if change.entity in ("company", "organisation"):  # a user's chain has no head on the record
+            target = companies if change.entity == "company" else orgs
             self.conn.execute(
-                update(target).where(target.c.id == values["entity_id"]).values(change_head=row["hash"])
+                update(target).where(target.c.id == change.entity_id).values(change_head=row["hash"])
             )
-        return row
+        return MasterChange(id=change_id, **row)
 
-    def master_history(self, entity: str, entity_id: int) -> list[dict[str, Any]]:
+    def master_history(self, entity: str, entity_id: int) -> list[MasterChange]:
         """The changes of one company, organisation or user, in chain order: a company's only when the actor
         may see it (``list_companies``' rule), a user's only when ``list_users`` lists them."""
         t = master_changes
@@ -239,24 +259,21 @@ class Repo(ScopedRepo):
         elif entity == "user":
             query = query.where(self._user_scope(select(users.c.id).where(users.c.id == entity_id)).exists())
         with self._every_council():  # the scope is applied explicitly, on both backends
-            return [dict(r) for r in self.conn.execute(query).mappings()]
+            return [MasterChange(**r) for r in self.conn.execute(query).mappings()]
 
-    def insert_org(self, values: dict[str, Any]) -> int:
-        return self._insert_id(insert(orgs).values(**with_folded_name(values)))
+    def insert_org(self, org: NewOrganisation) -> int:
+        return self._insert_id(insert(orgs).values(**with_folded_name(asdict(org))))
 
-    def orgs_by_id(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    def orgs_by_id(self, ids: Iterable[int]) -> dict[int, Organisation]:
         rows = self.conn.execute(select(orgs).where(orgs.c.id.in_(list(ids)))).mappings()
-        return {r["id"]: dict(r) for r in rows}
+        return {r["id"]: Organisation(**r) for r in rows}
 
-    def list_orgs(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn.execute(select(orgs).order_by(orgs.c.id)).mappings()]
+    def list_orgs(self) -> list[Organisation]:
+        return [Organisation(**r) for r in self.conn.execute(select(orgs).order_by(orgs.c.id)).mappings()]
 
-    def insert_user(self, values: dict[str, Any], more_councils: Iterable[str] = ()) -> int:
-        user_id = self._insert_id(insert(users).values(**values))
-        extra = [
-            {"user_name": values["name"], "council": c}
-            for c in sorted(set(more_councils) - {values["council"]})
-        ]
+    def insert_user(self, user: NewUser, more_councils: Iterable[str] = ()) -> int:
+        user_id = self._insert_id(insert(users).values(**asdict(user)))
+        extra = [{"user_name": user.name, "council": c} for c in sorted(set(more_councils) - {user.council})]
         if extra:
             self.conn.execute(insert(user_councils), extra)
         return user_id
@@ -276,19 +293,24 @@ class Repo(ScopedRepo):
         ).scalars()
         return ({own} if own else set()) | set(more)
 
-    def user(self, name: str) -> dict[str, Any] | None:
+    def user(self, name: str) -> User | None:
         row = self.conn.execute(select(users).where(users.c.name == name)).mappings().first()
-        return dict(row) if row else None
+        return User(**row) if row else None
 
-    def list_users(self) -> list[dict[str, Any]]:
-        query = self._user_scope(select(users).order_by(users.c.name))
+    def list_users(self) -> list[StaffMember]:
+        """The staff of the councils in scope by login, each with the further councils they act for."""
+        u = users.c
+        query = self._user_scope(
+            select(u.id, u.name, u.council, u.email, u.display_name, u.role, u.active).order_by(u.name)
+        )
         more: dict[str, list[str]] = {}
         for name, council in tuples(
             self.conn.execute(select(user_councils).order_by(user_councils.c.council))
         ):
             more.setdefault(name, []).append(council)
         return [
-            {**dict(r), "more_councils": more.get(r["name"], [])} for r in self.conn.execute(query).mappings()
+            StaffMember(**r, more_councils=tuple(more.get(r["name"], ())))
+            for r in self.conn.execute(query).mappings()
         ]
 
     def _user_scope(self, query: Select[Any]) -> Select[Any]:
@@ -304,8 +326,8 @@ class Repo(ScopedRepo):
             )
         )
 
-    def update_user(self, name: str, values: dict[str, Any]) -> None:
-        self.conn.execute(update(users).where(users.c.name == name).values(**values))
+    def update_user(self, name: str, changes: UserChanges) -> None:
+        self.conn.execute(update(users).where(users.c.name == name).values(**changes))
 
     def set_more_councils(self, name: str, more: Iterable[str]) -> None:
         """Replace the further councils ``name`` acts for (their own council is on the user row)."""
@@ -320,12 +342,12 @@ class Repo(ScopedRepo):
         return list(self.conn.execute(query).scalars())
 
     # -- access log ----------------------------------------------------------------------------
-    def log_access(self, values: dict[str, Any]) -> None:
-        self.conn.execute(insert(access_log).values(**values))
+    def log_access(self, *, at: dt.datetime, user: str, action: str, what: str, rows: int) -> None:
+        self.conn.execute(insert(access_log).values(at=at, user=user, action=action, what=what, rows=rows))
 
     def access_entries(
         self, user: str | None, since: dt.datetime | None, limit: int | None
-    ) -> list[dict[str, Any]]:
+    ) -> list[AccessEntry]:
         query = select(access_log).order_by(access_log.c.id.desc())
         if user:
             query = query.where(access_log.c.user == user)
@@ -333,7 +355,7 @@ class Repo(ScopedRepo):
             query = query.where(access_log.c.at >= since)
         if limit:
             query = query.limit(limit)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return [AccessEntry(**r) for r in self.conn.execute(query).mappings()]
 
     # -- cases ---------------------------------------------------------------------------------
     def next_case_number(self, council: str, fiscal_year: int) -> int:

@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..domain.directory_records import CompanyEntry
+from ..domain.master_records import Company
 from ..errors import BadInput, CasetrackError, Conflict
 from ..services.cases import open_case
 from ..services.directory import add_company
@@ -124,7 +125,7 @@ def _org_part(web: Web, part: str, tried: dict[str, Any]) -> dict[str, Any]:
         ticked = [*tried["lenders"], tried["lender_main"], *tried["guaranteed"]]
     chosen = picked_orgs(web.ctx, [int(v) for v in ticked if re.fullmatch(r"[0-9]{1,12}", v)])
     total, found = org_search(web.ctx, tried[f"{part}_q"].strip(), banks_only=part == "lender")
-    taken = {o["id"] for o in chosen}
+    taken = {o.id for o in chosen}
     return {
         "q": tried[f"{part}_q"].strip(),
         "chosen": chosen,
@@ -146,8 +147,8 @@ def _page(
     q = tried["company_q"].strip()
     found = company_search(web.ctx, q) if q else []
     picked = picked_company(web.ctx, int(tried["company_id"])) if tried["company_id"].isdigit() else None
-    results: list[CompanyEntry | dict[str, Any]] = list(found)
-    if picked is not None and all(r.id != picked["id"] for r in found):
+    results: list[CompanyEntry | Company] = list(found)
+    if picked is not None and all(r.id != picked.id for r in found):
         results = [picked, *found]
     return web.page(
         "intake.html.j2",
@@ -161,7 +162,7 @@ def _page(
         page_url=FORM_URL if status != 200 else "",
         orgs={part: _org_part(web, part, tried) for part in ORG_PARTS},
         kinds=ORG_KIND_LABELS,
-        councils_by_code={c["code"]: c["name"] for c in choices["councils"]},
+        councils_by_code={c.code: c.name for c in choices["councils"]},
     )
 
 

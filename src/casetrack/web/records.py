@@ -9,6 +9,7 @@ refused correction shows the form again with the reasons and what was typed, at 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlencode
 
@@ -168,7 +169,8 @@ def _text(value: Any) -> str:
 
 def company_edit_form(web: Web) -> Response:
     record = company_for_edit(web.ctx, _id(web))
-    tried = {f: _text(record.get(f)) for f in COMPANY_EDIT} | {"note": ""}
+    stored = asdict(record)
+    tried = {f: _text(stored[f]) for f in COMPANY_EDIT} | {"note": ""}
     return web.page("company_edit.html.j2", record=record, tried=tried, labels=FIELD_LABELS, error=None)
 
 
@@ -180,7 +182,7 @@ def company_edit(web: Web) -> Response:
         if not month.isdigit() or len(month) > 2:
             raise BadInput(f"決算月「{month[:20]}」は1〜12の数字ではありません。")
         changes: dict[str, Any] = {f: tried[f] for f in COMPANY_EDIT} | {"fiscal_year_end_month": int(month)}
-        edit_company(web.ctx, record["id"], changes, note=tried["note"].strip() or None)
+        edit_company(web.ctx, record.id, changes, note=tried["note"].strip() or None)
     except CasetrackError as exc:
         return web.page(
             "company_edit.html.j2",
@@ -189,14 +191,15 @@ def company_edit(web: Web) -> Response:
             tried=tried,
             labels=FIELD_LABELS,
             error={"title": "訂正を記録できませんでした。", "details": reasons_of(exc)},
-            page_url=f"/companies/{record['id']}/edit",
+            page_url=f"/companies/{record.id}/edit",
         )
-    return RedirectResponse(f"/companies/{record['id']}?done=edited", status_code=303)
+    return RedirectResponse(f"/companies/{record.id}?done=edited", status_code=303)
 
 
 def org_edit_form(web: Web) -> Response:
     record = org_for_edit(web.ctx, _id(web))
-    tried = {f: _text(record.get(f)) for f in ORG_EDIT} | {"note": "", "certified": bool(record["certified"])}
+    stored = asdict(record)
+    tried = {f: _text(stored[f]) for f in ORG_EDIT} | {"note": "", "certified": record.certified}
     return web.page(
         "org_edit.html.j2", record=record, tried=tried, labels=FIELD_LABELS, kinds=ORG_KIND_LABELS, error=None
     )
@@ -208,7 +211,7 @@ def org_edit(web: Web) -> Response:
     tried["certified"] = web.field("certified", 5) == "1"
     try:
         changes = {f: tried[f] for f in ORG_EDIT} | {"certified": tried["certified"]}
-        edit_org(web.ctx, record["id"], changes, note=tried["note"].strip() or None)
+        edit_org(web.ctx, record.id, changes, note=tried["note"].strip() or None)
     except CasetrackError as exc:
         return web.page(
             "org_edit.html.j2",
@@ -218,9 +221,9 @@ def org_edit(web: Web) -> Response:
             labels=FIELD_LABELS,
             kinds=ORG_KIND_LABELS,
             error={"title": "訂正を記録できませんでした。", "details": reasons_of(exc)},
-            page_url=f"/orgs/{record['id']}/edit",
+            page_url=f"/orgs/{record.id}/edit",
         )
-    return RedirectResponse(f"/orgs/{record['id']}?done=edited", status_code=303)
+    return RedirectResponse(f"/orgs/{record.id}?done=edited", status_code=303)
 
 
 def org_new_form(web: Web) -> Response:
