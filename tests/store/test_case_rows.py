@@ -34,6 +34,7 @@ from casetrack.store.scope import Scope
 from casetrack.store.work import Work
 from tests.cli.helpers import drive_405, show
 from tests.conftest import Cli, World
+from tests.records import assert_frozen
 
 AT = dt.datetime(2026, 11, 25, 9, 30, 15, 123456, tzinfo=dt.UTC)
 
@@ -54,16 +55,6 @@ def _typed(record: Any) -> None:
             assert dt.date in allowed, (name, value)
         elif isinstance(value, int) and not isinstance(value, bool):
             assert int in allowed, (name, value)
-
-
-def _frozen(record: Any) -> None:
-    if isinstance(record, tuple):  # a NamedTuple: immutable, no __dict__
-        with pytest.raises(AttributeError):
-            setattr(record, record._fields[0], None)
-    else:
-        with pytest.raises(dataclasses.FrozenInstanceError):
-            setattr(record, dataclasses.fields(record)[0].name, None)
-    assert not hasattr(record, "__dict__")  # slots
 
 
 @pytest.fixture
@@ -104,7 +95,7 @@ def case(cli: Cli, world: World, tmp_path: Path) -> str:
     return cid
 
 
-def test_a_case_s_rows_come_back_typed_and_frozen(cli: Cli, case: str) -> None:
+def test_a_case_s_rows_come_back_typed_andassert_frozen(cli: Cli, case: str) -> None:
     with get_engine(cli.db_url).connect() as conn:
         work = Work(conn, scope=Scope(frozenset({"13"})))
         reads: dict[type, list[Any]] = {
@@ -123,7 +114,7 @@ def test_a_case_s_rows_come_back_typed_and_frozen(cli: Cli, case: str) -> None:
             for record in records:
                 assert type(record) is kind
                 _typed(record)
-                _frozen(record)
+                assert_frozen(record)
         documents = reads[CaseDocument]
         stored = next(d for d in documents if d.stored)
         assert work.document(case, stored.id) == stored

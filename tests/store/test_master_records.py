@@ -4,10 +4,7 @@ on SQLite and PostgreSQL; a company or a user of another council's stays invisib
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-
-import pytest
 
 from casetrack.domain import chain
 from casetrack.domain.master_records import (
@@ -29,17 +26,10 @@ from casetrack.store.scope import Scope
 from casetrack.store.work import Work
 from tests.cli.helpers import open_405
 from tests.conftest import ADMIN, Cli, World
+from tests.records import assert_frozen
 
 AT = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 NUMBER = "1180301018771"
-
-
-def _frozen(record: object) -> None:
-    """A record is a frozen dataclass with slots: no attribute changes, none is added."""
-    field = dataclasses.fields(record)[0].name
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        setattr(record, field, None)
-    assert not hasattr(record, "__dict__")
 
 
 def test_the_people_and_the_master_data_are_typed_frozen_records(cli: Cli, world: World) -> None:
@@ -124,7 +114,7 @@ def test_the_people_and_the_master_data_are_typed_frozen_records(cli: Cli, world
         assert isinstance(entry, AccessEntry) and isinstance(entry.at, dt.datetime) and entry.rows >= 3
 
         for record in (council, company, org, change, user, sato, entry):
-            _frozen(record)
+            assert_frozen(record)
 
 
 def test_the_writes_take_records_and_typed_changes(cli: Cli, world: World) -> None:

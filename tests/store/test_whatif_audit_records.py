@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from casetrack.domain import chain
 from casetrack.domain.audit_records import AuditCase, OpenHoldback
 from casetrack.domain.case_rows import HistoryRow, LedgerEntry
-from casetrack.domain.chain_records import Chain, MasterChangeLink
+from casetrack.domain.chain_records import Chain
+from casetrack.domain.master_records import MasterChange
 from casetrack.domain.whatif_records import WhatIfCase, WhatIfClaim, WhatIfCompany, WhatIfSession
 from casetrack.store import schema
 from casetrack.store.db import get_engine
@@ -103,7 +104,7 @@ def test_verify_reads_frozen_chain_records_hashing_the_bytes_written(cli: Cli, w
         assert [link.seq for link in history.links] == sorted(link.seq for link in history.links)
         assert ledger.links and all(isinstance(link, LedgerEntry) for link in ledger.links)
         assert ledger.head == ledger.links[-1].hash
-        assert company.links and all(isinstance(link, MasterChangeLink) for link in company.links)
+        assert company.links and all(isinstance(link, MasterChange) for link in company.links)
         assert company.head == company.links[-1].hash
         assert user.head is None and [link.field for link in user.links] == ["display_name"]
         tables = {

@@ -1,54 +1,19 @@
 """What ``audit verify`` reads of the tamper-evidence chains (``domain.chain``): a case's history rows, its
 ledger entries, a company's, an organisation's or a user's changes, each with the hashes it carries, and
-each chain with the head its record keeps. Plain frozen values filled by the store from its rows, field
-for field (their names are the table's columns). NamedTuples: a national verify reads every history row
-and every ledger entry of the country, in bulk.
-
-``hash_fields`` gives what the row's hash covers, by the names ``chain.link`` reads (the same mapping the
-store hashes when it writes the row), so verify recomputes exactly the bytes that were hashed."""
+each chain with the head its record keeps. The links are the records the rest of the store reads the same
+rows as (``HistoryRow``, ``LedgerEntry``, ``MasterChange``), NamedTuples: a national verify reads every
+history row, ledger entry and change of the country, in bulk. Their ``hash_fields`` give what the row's
+hash covers, by the names ``chain.link`` reads (the same mapping the store hashes when it writes the
+row), so verify recomputes exactly the bytes that were hashed."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .case_rows import HistoryRow, LedgerEntry
+from .master_records import MasterChange
 
-
-class MasterChangeLink(NamedTuple):
-    """A changed field of a company, an organisation or a user (``chain.MASTER_FIELDS``), chained to the
-    record's change before it by ``prev_hash``."""
-
-    id: int
-    entity: str
-    entity_id: int
-    seq: int
-    field: str
-    before: str | None
-    after: str | None
-    effective_on: dt.date
-    recorded_at: dt.datetime
-    user: str
-    note: str | None
-    prev_hash: str | None
-    hash: str | None
-
-    def hash_fields(self) -> dict[str, Any]:
-        return {
-            "entity": self.entity,
-            "entity_id": self.entity_id,
-            "seq": self.seq,
-            "field": self.field,
-            "before": self.before,
-            "after": self.after,
-            "effective_on": self.effective_on,
-            "recorded_at": self.recorded_at,
-            "user": self.user,
-            "note": self.note,
-        }
-
-
-ChainLink = HistoryRow | LedgerEntry | MasterChangeLink
+ChainLink = HistoryRow | LedgerEntry | MasterChange
 
 
 class Chain(NamedTuple):

@@ -14,7 +14,8 @@ from sqlalchemy import and_, false, func, or_, select
 
 from ..domain.audit_records import AuditCase, ExportedCase, ExportedSession, OpenHoldback, OverdueSession
 from ..domain.case_rows import HistoryRow, LedgerEntry
-from ..domain.chain_records import Chain, ChainLink, MasterChangeLink
+from ..domain.chain_records import Chain, ChainLink
+from ..domain.master_records import MasterChange
 from . import schema
 from .browse import StateRule, in_states
 from .repo import (
@@ -403,7 +404,7 @@ class AuditRepo(ScopedRepo):
         """The chain of changes of every company and organisation with changes or a recorded head, and of
         every user with changes (no head: None)."""
         t = schema.master_change
-        columns = _link_columns(t, MasterChangeLink)
+        columns = _link_columns(t, MasterChange)
         for entity, table in (("company", schema.company), ("organisation", schema.organisation)):
             query = (
                 select(table.c.id.label("record_id"), table.c.change_head.label("record_head"), *columns)
@@ -416,7 +417,7 @@ class AuditRepo(ScopedRepo):
                 yield Chain(
                     "master_change",
                     f"{entity} {record_id}",
-                    tuple(MasterChangeLink._make(r[2:]) for r in members if r[2] is not None),
+                    tuple(MasterChange._make(r[2:]) for r in members if r[2] is not None),
                     members[0][1],
                 )
         # a user's chain (user edit: display name, e-mail, role, councils) has no head on the user row
@@ -429,7 +430,7 @@ class AuditRepo(ScopedRepo):
         )
         for name, group in groupby(tuples(self.conn.execute(query)), key=itemgetter(0)):
             yield Chain(
-                "master_change", f"user {name}", tuple(MasterChangeLink._make(r[1:]) for r in group), None
+                "master_change", f"user {name}", tuple(MasterChange._make(r[1:]) for r in group), None
             )
 
 
