@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .business_days import BusinessCalendar
 from .domain.case_records import CaseRecords
-from .domain.case_rows import FeeClaim, HistoryRow, LedgerEntry, ListedSession, MonitoringSession
+from .domain.case_rows import FeeClaim, HistoryRow, LedgerEntry, ListedCase, ListedSession, MonitoringSession
 from .domain.labels import (
     OUTBOX_STATUS,
     RECIPIENT_ROLES,
@@ -45,19 +45,19 @@ OUTBOX_KEYS = (
 )
 
 
-def case_row(case: dict[str, Any]) -> dict[str, Any]:
+def case_row(case: ListedCase) -> dict[str, Any]:
     return {
-        "id": case["id"],
-        "program": case["program"],
-        "track": case["track"],
-        "council": case["council"],
-        "state": case["state"],
-        "state_since": case["state_since"],
-        "company": {"id": case["company_id"], "name": case.get("company_name")},
-        "coordinator": case["coordinator"],
-        "opened_on": case["opened_on"],
-        "accepted_on": case["accepted_on"],
-        "plan_date": case["plan_date"],
+        "id": case.id,
+        "program": case.program,
+        "track": case.track,
+        "council": case.council,
+        "state": case.state,
+        "state_since": case.state_since,
+        "company": {"id": case.company_id, "name": case.company_name},
+        "coordinator": case.coordinator,
+        "opened_on": case.opened_on,
+        "accepted_on": case.accepted_on,
+        "plan_date": case.plan_date,
     }
 
 
@@ -215,29 +215,29 @@ def case_view(
     for d in docs:
         if d.kind == "consent_letter" and d.lender_id is not None:
             consent[d.lender_id] = max(consent.get(d.lender_id, d.on), d.on)
-    state = spec.states[case["state"]]
+    state = spec.states[case.state]
     return {
-        "id": case["id"],
-        "program": case["program"],
-        "track": case["track"],
-        "council": case["council"],
-        "state": case["state"],
+        "id": case.id,
+        "program": case.program,
+        "track": case.track,
+        "council": case.council,
+        "state": case.state,
         "state_label": state.ja,
-        "state_since": case["state_since"],
+        "state_since": case.state_since,
         "waiting_on": state.waiting_on,
-        "rule_set": case["rule_set"],
+        "rule_set": case.rule_set,
         "company": {
             "id": company.id if company else None,
             "name": company.name if company else None,
             "corporate_number": company.corporate_number if company else None,
             "fiscal_year_end_month": company.fiscal_year_end_month if company else None,
         },
-        "coordinator": case["coordinator"],
-        "opened_on": case["opened_on"],
-        "accepted_on": case["accepted_on"],
-        "plan_date": case["plan_date"],
-        "validity_until": case["validity_until"],
-        "version": case["version"],
+        "coordinator": case.coordinator,
+        "opened_on": case.opened_on,
+        "accepted_on": case.accepted_on,
+        "plan_date": case.plan_date,
+        "validity_until": case.validity_until,
+        "version": case.version,
         "support_orgs": [
             {"id": s.org_id, "name": s.name, "lead": s.lead, "certified": s.certified}
             for s in records.support_orgs
@@ -281,8 +281,6 @@ def case_view(
             }
             for d in docs
         ],
-        "monitoring": [session_row(s, case["council"], today, calendar) for s in records.sessions],
-        "money": money_view(
-            records.claims, records.ledger, spec.rule_set(case["rule_set"]).caps(case["track"])
-        ),
+        "monitoring": [session_row(s, case.council, today, calendar) for s in records.sessions],
+        "money": money_view(records.claims, records.ledger, spec.rule_set(case.rule_set).caps(case.track)),
     }

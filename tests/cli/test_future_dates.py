@@ -35,7 +35,7 @@ def _accept_on_far_future(cli: Cli, case_id: str) -> None:
         set_council_scope(conn, None)
         repo = Repo(conn, scope=Scope.EVERY)
         case = repo.case(case_id)
-        assert case is not None and case["state"] == "applied"
+        assert case is not None and case.state == "applied"
         repo.insert_history(
             NewHistory(
                 case_id=case_id,
@@ -45,13 +45,13 @@ def _accept_on_far_future(cli: Cli, case_id: str) -> None:
                 effective_on=FAR,
                 recorded_at=dt.datetime.now(dt.UTC),
                 user="tester",
-                rule_set=case["rule_set"],
+                rule_set=case.rule_set,
             )
         )
         conn.execute(
             cases.update()
             .where(cases.c.id == case_id)
-            .values(state="drafting", state_since=FAR, accepted_on=FAR, version=case["version"] + 1)
+            .values(state="drafting", state_since=FAR, accepted_on=FAR, version=case.version + 1)
         )
 
 

@@ -182,7 +182,7 @@ def test_a_record_written_hashes_as_the_rows_before_it(cli: Cli, case: str) -> N
                 effective_on=dt.date(2026, 11, 25),
                 recorded_at=AT,
                 user="tester",
-                rule_set=row["rule_set"],
+                rule_set=row.rule_set,
                 note="日付の訂正",
             )
         )
@@ -206,7 +206,7 @@ def test_a_record_written_hashes_as_the_rows_before_it(cli: Cli, case: str) -> N
                 user="tester",
             )
         )
-        history_text = HISTORY_CANONICAL % (case, row["rule_set"], len(before) + 1)
+        history_text = HISTORY_CANONICAL % (case, row.rule_set, len(before) + 1)
         assert written.prev_hash == before[-1].hash and written.seq == len(before) + 1
         assert written.hash == _link(before[-1].hash, history_text)
         (read,) = [h for h in repo.case_history(case) if h.id == written.id]
@@ -215,8 +215,8 @@ def test_a_record_written_hashes_as_the_rows_before_it(cli: Cli, case: str) -> N
         ledger_text = LEDGER_CANONICAL % (case, claim.id)
         assert entry.prev_hash == last_entry.hash and entry.hash == _link(last_entry.hash, ledger_text)
         fresh = repo.case(case)
-        assert fresh is not None and fresh["history_head"] == written.hash
-        assert fresh["ledger_head"] == entry.hash
+        assert fresh is not None and fresh.history_head == written.hash
+        assert fresh.ledger_head == entry.hash
         for rows, fields, head in (
             (repo.case_history(case), chain.HISTORY_FIELDS, written.hash),
             (repo.case_ledger(case), chain.LEDGER_FIELDS, entry.hash),

@@ -94,7 +94,7 @@ def test_unscoped_queries_see_nothing_foreign(
         # the repository told to read every council still sees only 13
         with engine.begin() as conn:
             conn.execute(sa.text("SELECT set_config('casetrack.councils', '13', true)"))
-            assert {c["id"] for c in Repo(conn, scope=Scope.EVERY).list_cases()} == set(two_councils["13"])
+            assert {c.id for c in Repo(conn, scope=Scope.EVERY).list_cases()} == set(two_councils["13"])
 
         # writes into another council are refused by the policy's check, whatever the code does: a row
         # for council 27's case, even one that names council 13 as its security column, and a row of 13

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import casetrack.store
+from casetrack.domain.case_rows import Case
 from casetrack.domain.whatif_records import WhatIfCase
 from casetrack.services.context import Context
 from casetrack.store.browse import CaseQuery
@@ -48,8 +49,8 @@ class Seeded:
     case: str  # 405, monitoring: lenders, lead support org, estimates, agreements, documents (one stored
     #            file), history, the decided plan claim, ledger (a holdback), sessions, the outbox's mail
     claimed: str  # early, payment_claimed: its plan claim still claimed, no consent letters
-    reused: dict[str, Any]  # the case row of an early case opened with a re-use reason
-    row: dict[str, Any]  # the 405 case's row
+    reused: Case  # the case row of an early case opened with a re-use reason
+    row: Case  # the 405 case's row
     company: int  # the 405 case's company: its cases are all council 13's
     org: int  # the 405 case's lead support org
     document: int  # the document whose file is stored
@@ -100,7 +101,7 @@ BROWSE: dict[str, Probe] = {
     "sessions_due": lambda w, s: Parts(w.browse.sessions_due(*SPAN, coordinator=None, limit=10, live=LIVE)),
     "cases_waiting": lambda w, s: Parts(w.browse.cases_waiting(["monitoring"], council=None, limit=10)),
     "reuse_waiting": lambda w, s: Parts(
-        w.browse.reuse_waiting([("early", s.reused["rule_set"], s.reused["state"])], council=None, limit=10)
+        w.browse.reuse_waiting([("early", s.reused.rule_set, s.reused.state)], council=None, limit=10)
     ),
     "claims_waiting": lambda w, s: Parts(
         w.browse.claims_waiting([("early", "plan")], council=None, limit=10)
@@ -277,9 +278,9 @@ def _facts_parts(facts: Any) -> tuple[Any, ...]:
     return facts.lenders, facts.support_orgs, facts.documents, facts.estimates, facts.claims, facts.sessions
 
 
-def _whatif_case(row: dict[str, Any]) -> WhatIfCase:
+def _whatif_case(row: Case) -> WhatIfCase:
     """The case as ``WhatIfRepo.open_cases`` reads it, from its row (read whole, outside any scope)."""
-    return WhatIfCase(**{field: row[field] for field in WhatIfCase._fields})
+    return WhatIfCase(**{field: getattr(row, field) for field in WhatIfCase._fields})
 
 
 def _some(query: Any) -> Any:

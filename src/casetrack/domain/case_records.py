@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .case_rows import (
+    Case,
     CaseAgreement,
     CaseDocument,
     CaseLender,
@@ -24,7 +24,7 @@ class CaseRecords:
     """The case row and everything hanging from it, as the repository gives them; the company None only
     if it could not be read (a case's company is seen whenever the case is)."""
 
-    case: Mapping[str, Any]
+    case: Case
     company: Company | None
     support_orgs: Sequence[CaseSupportOrg]
     lenders: Sequence[CaseLender]

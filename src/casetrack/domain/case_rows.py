@@ -12,7 +12,88 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    """A case being opened (or imported): its row as first written. The store adds the hash heads when
+    the history and the ledger are written."""
+
+    id: str
+    program: str
+    track: str
+    council: str
+    company_id: int
+    state: str
+    state_since: dt.date
+    coordinator: str | None
+    rule_set: str
+    opened_on: dt.date
+    created_at: dt.datetime
+    accepted_on: dt.date | None = None
+    plan_date: dt.date | None = None
+    validity_until: dt.date | None = None
+    interim_monitoring: bool = False
+    monitoring_interval_months: int | None = None
+    window_months: int | None = None
+    reuse_reason: str | None = None
+    reuse_ground: str | None = None  # the workflow's reuse.grounds id
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """The case row: its program and track, council, company, state (since when), coordinator, the rule
+    set it is judged by, its dates, monitoring settings, the version optimistic locking compares and the
+    hashes of its last history row and ledger entry."""
+
+    id: str
+    program: str
+    track: str
+    council: str
+    company_id: int
+    state: str
+    state_since: dt.date
+    coordinator: str | None
+    rule_set: str
+    opened_on: dt.date
+    accepted_on: dt.date | None
+    plan_date: dt.date | None
+    validity_until: dt.date | None
+    interim_monitoring: bool
+    monitoring_interval_months: int | None
+    window_months: int | None
+    reuse_reason: str | None
+    reuse_ground: str | None
+    version: int
+    created_at: dt.datetime
+    history_head: str | None
+    ledger_head: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCase(Case):
+    """A case as the case list gives it: with its company's name."""
+
+    company_name: str
+
+
+class CaseChanges(TypedDict, total=False):
+    """The fields of a case an accepted event, a date correction or a reassignment sets, and only those
+    (``Repo.update_case``). Which ones is known only when the event is fired (the workflow says which
+    date it sets), so this is not a record, whose every field would be written; the version is bumped by
+    the store."""
+
+    state: str
+    state_since: dt.date
+    coordinator: str | None
+    rule_set: str
+    opened_on: dt.date
+    accepted_on: dt.date
+    plan_date: dt.date
+    validity_until: dt.date | None
+    window_months: int | None
 
 
 @dataclass(frozen=True, slots=True)

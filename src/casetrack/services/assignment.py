@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from ..domain.case_rows import NewHistory
+from ..domain.case_rows import Case, NewHistory
 from ..domain.master_records import StaffMember, User
 from ..errors import BadInput, NotFound, NotPermitted
 from ..store.repo import Repo
@@ -36,29 +36,27 @@ def _check_acts_for(repo: Repo, name: str, council: str) -> None:
         )
 
 
-def _move(
-    ctx: Context, repo: Work, case: dict[str, Any], new: User, on: dt.date, note: str | None
-) -> dict[str, Any]:
+def _move(ctx: Context, repo: Work, case: Case, new: User, on: dt.date, note: str | None) -> dict[str, Any]:
     """Write one reassignment: the case, its history row, its pending coordinator mail."""
-    old = case["coordinator"]
-    if not repo.update_case(case["id"], case["version"], {"coordinator": new.name}):
-        raise stale(case["id"])
+    old = case.coordinator
+    if not repo.update_case(case.id, case.version, {"coordinator": new.name}):
+        raise stale(case.id)
     row = repo.insert_history(
         NewHistory(
-            case_id=case["id"],
+            case_id=case.id,
             event=EVENT,
-            from_state=case["state"],
-            to_state=case["state"],
+            from_state=case.state,
+            to_state=case.state,
             effective_on=on,
             recorded_at=ctx.now(),
             user=ctx.user,
             note=note or None,
             reason=f"担当者 {old or '-'} → {new.name}",
-            rule_set=case["rule_set"],
+            rule_set=case.rule_set,
         )
     )
     mail = repo.reminders.readdress_pending(
-        case_ids=[case["id"]],
+        case_ids=[case.id],
         role="coordinator",
         to_addr=new.email if new.active else None,
         to_name=new.name,
@@ -66,9 +64,9 @@ def _move(
         mention=(old, new.name) if old else None,
     )
     return {
-        "case": case["id"],
-        "council": case["council"],
-        "state": case["state"],
+        "case": case.id,
+        "council": case.council,
+        "state": case.state,
         "from": old,
         "to": new.name,
         "on": on,
@@ -93,10 +91,10 @@ def assign(
     on = _effective(ctx, on)
     with ctx.write() as repo:
         case, _spec = load_case(repo, case_id)
-        if actor.role == "coordinator" and case["coordinator"] != actor.name:
+        if actor.role == "coordinator" and case.coordinator != actor.name:
             raise NotPermitted(
                 f"{actor.name} (coordinator) may change the coordinator of their own cases only; "
-                f"case {case_id} is {case['coordinator'] or 'nobody'}'s (a supervisor may)",
+                f"case {case_id} is {case.coordinator or 'nobody'}'s (a supervisor may)",
                 ja=[f"{actor.name}（担当者）が担当を変更できるのは自分の案件だけです。"],
             )
         new = _user(repo, coordinator)
@@ -104,8 +102,8 @@ def assign(
             raise BadInput(
                 f"user {coordinator} is disabled", ja=[f"ユーザー {coordinator} は無効になっています。"]
             )
-        _check_acts_for(repo, coordinator, case["council"])
-        if case["coordinator"] == coordinator:
+        _check_acts_for(repo, coordinator, case.council)
+        if case.coordinator == coordinator:
             raise BadInput(
                 f"{coordinator} is already the coordinator of case {case_id}",
                 ja=[f"{coordinator} はすでに案件 {case_id} の担当です。"],
@@ -139,9 +137,9 @@ def reassign(
             raise BadInput(f"unknown council {council!r}", ja=[f"協議会「{council}」はありません。"])
         cases = repo.open_cases_of(from_, open_states, council)
         theirs = repo.councils_of(to)
-        outside = sorted({c["council"] for c in cases} - theirs)
+        outside = sorted({c.council for c in cases} - theirs)
         if outside:
-            ids = [c["id"] for c in cases if c["council"] in outside]
+            ids = [c.id for c in cases if c.council in outside]
             raise BadInput(
                 f"{to} does not act for council {', '.join(outside)} (their councils: "
                 f"{', '.join(sorted(theirs))}): cases {', '.join(ids)} cannot move to them; "
@@ -154,9 +152,9 @@ def reassign(
         if dry_run:
             moved = [
                 {
-                    "case": c["id"],
-                    "council": c["council"],
-                    "state": c["state"],
+                    "case": c.id,
+                    "council": c.council,
+                    "state": c.state,
                     "from": from_,
                     "to": to,
                     "on": on,

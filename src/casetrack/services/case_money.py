@@ -31,9 +31,9 @@ def money_panel(
     """The panel of ``records`` (read with the rest of the page) and their ``claims`` as
     ``fees.list_claims_in`` gives them, for ``actor``; ``calendar`` is the case's council's."""
     case, ledger, sessions, estimates = records.case, records.ledger, records.sessions, records.estimates
-    case_id = case["id"]
-    rule_set = spec.rule_set(case["rule_set"])
-    caps = rule_set.caps(case["track"])
+    case_id = case.id
+    rule_set = spec.rule_set(case.rule_set)
+    caps = rule_set.caps(case.track)
     may_work, may_decide = (
         actor.role is None or policy.allows(actor.role, action) for action in ("case.work", "case.decide")
     )
@@ -81,12 +81,12 @@ def money_panel(
         {"id": cid, "label": comp.ja, "session_kind": comp.session}
         for cid, comp in spec.components.items()
         if cid in caps
-        and case["state"] in comp.claim_states
+        and case.state in comp.claim_states
         and not (comp.decided_by and any(c["component"] == cid for c in live))
     ]
     session_kinds = {o["session_kind"]: o for o in offered if o["session_kind"]}
     claimed_seqs = {c["session"]: c for c in live if c["session"] is not None}
-    in_monitoring = case["state"] in spec.session_states  # sessions live: they may be recorded
+    in_monitoring = case.state in spec.session_states  # sessions live: they may be recorded
     session_rows = []
     for s in sessions:
         moved = s.due_on != s.nominal_due_on
@@ -108,7 +108,7 @@ def money_panel(
         )
     return {
         "case": case_id,
-        "version": case["version"],
+        "version": case.version,
         "rate": str(rule_set.rate),
         "may_work": may_work,
         "may_decide": may_decide,

@@ -9,10 +9,20 @@ from typing import Any
 
 from .. import presenters
 from ..domain import policy
-from ..domain.case_rows import LenderLink, NewAgreement, NewHistory, ScheduledSession, SupportLink
+from ..domain.case_rows import (
+    Case,
+    CaseChanges,
+    LenderLink,
+    NewAgreement,
+    NewCase,
+    NewHistory,
+    ScheduledSession,
+    SupportLink,
+)
 from ..domain.dates import fiscal_year
 from ..domain.facts import CaseFacts
 from ..domain.schedule import PlannedSession, early_sessions, regular_sessions
+from ..domain.whatif_records import WhatIfCase
 from ..errors import BadInput, NotFound, Refused
 from ..store.case_reads import case_records
 from ..store.repo import Repo
@@ -170,24 +180,23 @@ def open_case(
         number = repo.next_case_number(council, fiscal_year(opened_on))
         case_id = f"{council}-{fiscal_year(opened_on)}-{number:04d}"
         repo.insert_case(
-            {
-                "id": case_id,
-                "program": program,
-                "track": track,
-                "council": council,
-                "company_id": company_id,
-                "state": spec.initial,
-                "state_since": opened_on,
-                "coordinator": coordinator,
-                "rule_set": rule_set.id,
-                "opened_on": opened_on,
-                "interim_monitoring": interim_monitoring,
-                "monitoring_interval_months": interval_months,
-                "reuse_reason": reuse_reason or None,
-                "reuse_ground": reuse_ground,
-                "version": 1,
-                "created_at": ctx.now(),
-            }
+            NewCase(
+                id=case_id,
+                program=program,
+                track=track,
+                council=council,
+                company_id=company_id,
+                state=spec.initial,
+                state_since=opened_on,
+                coordinator=coordinator,
+                rule_set=rule_set.id,
+                opened_on=opened_on,
+                interim_monitoring=interim_monitoring,
+                monitoring_interval_months=interval_months,
+                reuse_reason=reuse_reason or None,
+                reuse_ground=reuse_ground,
+                created_at=ctx.now(),
+            )
         )
         repo.insert_links(
             case_id,
@@ -211,7 +220,7 @@ def open_case(
                 rule_set=rule_set.id,
             )
         )
-        return view_in(ctx, repo, repo.case(case_id) or {}, spec)
+        return view_in(ctx, repo, load_case(repo, case_id)[0], spec)
 
 
 def show_case(ctx: Context, case_id: str) -> dict[str, Any]:
@@ -224,10 +233,10 @@ def show_case(ctx: Context, case_id: str) -> dict[str, Any]:
     return view
 
 
-def view_in(ctx: Context, repo: Work, case: dict[str, Any], spec: WorkflowSpec) -> dict[str, Any]:
+def view_in(ctx: Context, repo: Work, case: Case, spec: WorkflowSpec) -> dict[str, Any]:
     """``case`` as `case show` gives it, its rows read within the caller's unit of work ``repo``."""
     return presenters.case_view(
-        case_records(repo, case), spec, ctx.today, calendar_of(ctx, repo, case["council"])
+        case_records(repo, case), spec, ctx.today, calendar_of(ctx, repo, case.council)
     )
 
 
@@ -287,22 +296,22 @@ def correct_history(
         on = ctx.effective(on, "--on", "訂正後の日付")
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
-        if expected_version is not None and case["version"] != expected_version:
+        if expected_version is not None and case.version != expected_version:
             raise stale(case_id)
         values = {} if on is None else corrected_values(spec, case, repo.case_history(case_id), target, on)
-        if not repo.update_case(case_id, case["version"], values):
+        if not repo.update_case(case_id, case.version, values):
             raise stale(case_id)
         row = repo.insert_history(
             NewHistory(
                 case_id=case_id,
                 event="correct",
-                from_state=case["state"],
-                to_state=case["state"],
+                from_state=case.state,
+                to_state=case.state,
                 effective_on=on or ctx.today,
                 recorded_at=ctx.now(),
                 user=ctx.user,
                 note=note.strip(),
-                rule_set=values.get("rule_set", case["rule_set"]),
+                rule_set=values.get("rule_set", case.rule_set),
                 corrects=seq,
             )
         )
@@ -317,10 +326,10 @@ def case_events(ctx: Context, case_id: str, on: dt.date | None = None) -> list[d
     return events_of(spec, facts, on or ctx.today)
 
 
-def facts_for_events(repo: Repo, case: dict[str, Any], spec: WorkflowSpec) -> CaseFacts:
+def facts_for_events(repo: Repo, case: Case, spec: WorkflowSpec) -> CaseFacts:
     """What the guards of the events from the case's state read (the company's earlier cases only when
     one of them asks)."""
-    needs_prior = any("prior_use" in e.guards for e in spec.events_from(case["state"]))
+    needs_prior = any("prior_use" in e.guards for e in spec.events_from(case.state))
     return repo.facts(case, with_prior_cases=needs_prior)
 
 
@@ -377,13 +386,13 @@ def advance(
     ctx.authorize(policy.event_action(event_id))
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
-        if expected_version is not None and case["version"] != expected_version:
+        if expected_version is not None and case.version != expected_version:
             raise stale(case_id)
-        needs_prior = _needs_prior_cases(spec, case["state"], event_id)
+        needs_prior = _needs_prior_cases(spec, case.state, event_id)
         facts = repo.facts(case, with_prior_cases=needs_prior)
-        company = repo.company(case["company_id"])
+        company = repo.company(case.company_id)
         if company is None:  # the case's own company: seen whenever the case is
-            raise NotFound("company", case["company_id"])
+            raise NotFound("company", case.company_id)
     on = ctx.effective(on or _default_on(spec, facts, event_id))
     engine = engine_for(spec)
     if until is not None and event_id in spec.events and not spec.events[event_id].until_required:
@@ -407,19 +416,19 @@ def advance(
         ),
     )
     event = move.event
-    values: dict[str, Any] = {"state": move.target}
+    values: CaseChanges = {"state": move.target}
     if move.target != move.source:
         values["state_since"] = on
-    rule_set = spec.rule_set(case["rule_set"])
+    rule_set = spec.rule_set(case.rule_set)
     if event.sets == "accepted_on":
         rule_set = spec.rule_set_on(on)
-        values.update(accepted_on=on, rule_set=rule_set.id)
+        values.update({"accepted_on": on, "rule_set": rule_set.id})
     elif event.sets == "plan_date":
         values["plan_date"] = on
     if event.until_required:
         values["validity_until"] = until
     with ctx.write() as repo:
-        if not repo.update_case(case_id, case["version"], values):
+        if not repo.update_case(case_id, case.version, values):
             raise stale(case_id)
         repo.insert_history(
             NewHistory(
@@ -448,7 +457,7 @@ def advance(
             )
         for component in spec.components.values():
             if component.decided_by == event_id:
-                decide_claim_by_event(ctx, repo, spec, {**case, **values}, component.id, on)
+                decide_claim_by_event(ctx, repo, spec, replace(case, **values), component.id, on)
         if not view:
             state = spec.states[move.target]
             return {
@@ -459,9 +468,9 @@ def advance(
                 "state": move.target,
                 "state_label": state.ja,
                 "effective_on": on,
-                "version": case["version"] + 1,
+                "version": case.version + 1,
             }
-        return view_in(ctx, repo, repo.case(case_id) or {}, spec)
+        return view_in(ctx, repo, load_case(repo, case_id)[0], spec)
 
 
 def _agreements(
@@ -561,7 +570,7 @@ def _needs_prior_cases(spec: WorkflowSpec, state: str, event_id: str) -> bool:
 def _planned_sessions(
     ctx: Context,
     spec: WorkflowSpec,
-    case: dict[str, Any],
+    case: Case,
     fiscal_year_end_month: int,
     rules: Any,
     plan_date: dt.date,
@@ -571,14 +580,14 @@ def _planned_sessions(
     and the council's closed days."""
     from .closures import council_calendar
 
-    calendar = council_calendar(ctx, repo.reminders, case["council"])
+    calendar = council_calendar(ctx, repo.reminders, case.council)
     planned = plan_sessions(spec, case, fiscal_year_end_month, rules, plan_date, calendar.is_closed)
     return [ScheduledSession(s.seq, s.kind, s.nominal_due_on, s.due_on) for s in planned]
 
 
 def plan_sessions(
     spec: WorkflowSpec,
-    case: dict[str, Any],
+    case: Case | WhatIfCase,
     fiscal_year_end_month: int,
     rules: Any,
     plan_date: dt.date,
@@ -590,7 +599,7 @@ def plan_sessions(
         return early_sessions(
             plan_date,
             fiscal_year_end_month,
-            interim=case["interim_monitoring"],
+            interim=case.interim_monitoring,
             interim_months=rules["interim_months"],
             lag_months=rules["fye_report_lag_months"],
             is_closed=is_closed,
@@ -598,7 +607,7 @@ def plan_sessions(
         )
     return regular_sessions(
         plan_date,
-        case["monitoring_interval_months"] or rules["default_interval_months"],
-        case["window_months"] or rules["window_months"],
+        case.monitoring_interval_months or rules["default_interval_months"],
+        case.window_months or rules["window_months"],
         is_closed=is_closed,
     )

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..domain import policy
+from ..domain.case_rows import Case
 from ..errors import BadInput, CaseChanged, DatabaseUnavailable, NotFound, NotPermitted
 from ..settings import Settings
 from ..store import migrate
@@ -215,11 +216,11 @@ class _UnitOfWork:
         return self._cm.__exit__(*exc)
 
 
-def load_case(repo: Repo, case_id: str) -> tuple[dict[str, Any], WorkflowSpec]:
+def load_case(repo: Repo, case_id: str) -> tuple[Case, WorkflowSpec]:
     case = repo.case(case_id)
     if case is None:
         raise NotFound("case", case_id)
-    return case, workflow(case["program"])
+    return case, workflow(case.program)
 
 
 def stale(case_id: str) -> CaseChanged:

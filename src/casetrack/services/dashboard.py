@@ -230,7 +230,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
         records = case_records(repo, case)
-        calendar = calendar_of(ctx, repo, case["council"])
+        calendar = calendar_of(ctx, repo, case.council)
         facts = facts_for_events(repo, case, spec)
         history = [presenters.history_row(h) for h in repo.case_history(case_id)]
         claims = list_claims_in(repo, case, spec)
@@ -251,7 +251,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
         e["agreements"] = event.id == spec.support_event and bool(spec.support_kinds)
         e["agreements_required"] = "financial_support_agreed" in event.guards
     checklist = []
-    for event in spec.events_from(case["state"]):
+    for event in spec.events_from(case.state):
         items = [
             {
                 "label": label,
@@ -275,7 +275,7 @@ def case_page(ctx: Context, case_id: str) -> dict[str, Any]:
         ),  # and the forms the role may use
         "forms": forms,
         "staff_names": {u.name: u.display_name for u in users if u.display_name},
-        "assignable": assignable_among(users, case["council"])
+        "assignable": assignable_among(users, case.council)
         if actor.role is None or policy.allows(actor.role, "case.assign")
         else None,
         "labels": {

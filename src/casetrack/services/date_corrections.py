@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
-from ..domain.case_rows import HistoryRow
+from ..domain.case_rows import Case, CaseChanges, HistoryRow
 from ..errors import BadInput, Refused
 from ..workflow.spec import WorkflowSpec
 
 
 def corrected_values(
     spec: WorkflowSpec,
-    case: dict[str, Any],
+    case: Case,
     history: Sequence[HistoryRow],
     target: HistoryRow,
     on: dt.date,
-) -> dict[str, Any]:
+) -> CaseChanges:
     """The case fields to set when row ``target`` is corrected to ``on``; raise when it may not be.
 
     ``on`` must lie between the effective dates of the rows before and after it (a case cannot have
@@ -54,7 +53,7 @@ def corrected_values(
                 "後の記録から先に訂正してください。"
             ],
         )
-    values: dict[str, Any] = {}
+    values: CaseChanges = {}
     event = spec.events.get(target.event)
     if target.event == "open":
         values["opened_on"] = on
@@ -69,10 +68,10 @@ def corrected_values(
         )
     elif event is not None and event.sets == "accepted_on":
         try:
-            values.update(accepted_on=on, rule_set=spec.rule_set_on(on).id)
+            values.update({"accepted_on": on, "rule_set": spec.rule_set_on(on).id})
         except LookupError as exc:
             raise BadInput(str(exc), ja=[f"{on} に適用される規程がありません（{exc}）。"]) from None
     entered = [h for h in events if h.from_state != h.to_state]
-    if entered and entered[-1].seq == target.seq and target.to_state == case["state"]:
+    if entered and entered[-1].seq == target.seq and target.to_state == case.state:
         values["state_since"] = on
     return values

@@ -60,15 +60,15 @@ def _still_due(repo: Repo, message: OutboxMessage) -> bool:
     case = repo.case(message.case_id)
     if case is None:
         return False
-    spec = all_workflows().get(case["program"])
+    spec = all_workflows().get(case.program)
     item = spec.reminders.get(message.item) if spec else None
-    if spec is None or item is None or case["state"] not in item.open_in:
+    if spec is None or item is None or case.state not in item.open_in:
         return False
     if message.item == "session":
         seq = int(message.item_ref.rpartition("#")[2])
-        return any(s.seq == seq and s.status == "scheduled" for s in repo.case_sessions(case["id"]))
+        return any(s.seq == seq and s.status == "scheduled" for s in repo.case_sessions(case.id))
     if message.item == "holdback":
-        entries = repo.case_ledger(case["id"])
+        entries = repo.case_ledger(case.id)
         retained = sum(e.retained for e in entries)
         released = sum(e.released for e in entries)
         return retained > released
@@ -76,10 +76,10 @@ def _still_due(repo: Repo, message: OutboxMessage) -> bool:
         _anchor(
             spec,
             message.item,
-            rule_set=case["rule_set"],
-            state_since=case["state_since"],
-            accepted_on=case["accepted_on"],
-            validity_until=case["validity_until"],
+            rule_set=case.rule_set,
+            state_since=case.state_since,
+            accepted_on=case.accepted_on,
+            validity_until=case.validity_until,
             decided_on=None,
         )
         == message.due_on

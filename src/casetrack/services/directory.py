@@ -403,9 +403,9 @@ def edit_user(ctx: Context, name: str, changes: dict[str, Any], *, note: str | N
         works = policy.allows(user.role, "case.work")  # an hq or admin coordinates nothing
         elsewhere = (
             [
-                c["id"]
+                c.id
                 for c in repo.open_cases_of(name, _all_open_states(), None)
-                if c["council"] not in now or not works
+                if c.council not in now or not works
             ]
             if changed & {"councils", "role"}
             else []

@@ -114,7 +114,7 @@ def add_document(
     file_info = asdict(file_values(ctx, upload)) if upload is not None else {}
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
-        if expected_version is not None and case["version"] != expected_version:
+        if expected_version is not None and case.version != expected_version:
             raise stale(case_id)
         kind = resolve_label(kind, {k: d.ja for k, d in spec.documents.items()}, "document kind")
         if kind not in spec.documents:
@@ -174,7 +174,7 @@ def add_document(
                 )
             if all(s.seq != session for s in repo.case_sessions(case_id)):
                 raise NotFound("monitoring session", f"{case_id}#{session}")
-        if not repo.update_case(case_id, case["version"], {}):
+        if not repo.update_case(case_id, case.version, {}):
             raise stale(case_id)
         doc_id = repo.insert_document(
             NewDocument(

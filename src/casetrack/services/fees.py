@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..domain.case_rows import ClaimDecided, ClaimRejected, FeeClaim, NewClaim, NewLedgerEntry
+from ..domain.case_rows import Case, ClaimDecided, ClaimRejected, FeeClaim, NewClaim, NewLedgerEntry
 from ..domain.fees import Subsidy, holdback, subsidy_for
 from ..domain.ledger import Entry, problems, totals
 from ..errors import BadInput, NotFound, Refused
@@ -31,26 +31,26 @@ def set_estimates(
     ctx.authorize("case.work")
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
-        if expected_version is not None and case["version"] != expected_version:
+        if expected_version is not None and case.version != expected_version:
             raise stale(case_id)
-        if not estimates_open(spec, case["state"]):
+        if not estimates_open(spec, case.state):
             raise Refused(
-                f"case {case_id} is {case['state']}: estimates are filed with the application "
+                f"case {case_id} is {case.state}: estimates are filed with the application "
                 f"and can change only in {spec.initial}",
                 ja=[
                     f"見積は利用申請とともに出すもので、{_state_ja(spec, spec.initial)}の間だけ変更できます"
-                    f"（この案件は{_state_ja(spec, case['state'])}）。"
+                    f"（この案件は{_state_ja(spec, case.state)}）。"
                 ],
             )
-        caps = spec.rule_set(case["rule_set"]).caps(case["track"])
-        estimates = {resolve_component(spec, case["track"], c): a for c, a in estimates.items()}
+        caps = spec.rule_set(case.rule_set).caps(case.track)
+        estimates = {resolve_component(spec, case.track, c): a for c, a in estimates.items()}
         for component in estimates:
             if component not in caps:
                 raise Refused(
-                    f"{spec.program}/{case['track']} has no {component} component (one of {', '.join(caps)})",
+                    f"{spec.program}/{case.track} has no {component} component (one of {', '.join(caps)})",
                     ja=[_no_component_ja(spec, case, component)],
                 )
-        if not repo.update_case(case_id, case["version"], {}):
+        if not repo.update_case(case_id, case.version, {}):
             raise stale(case_id)
         repo.replace_estimates(case_id, estimates)
         return repo.case_estimates(case_id)
@@ -60,18 +60,18 @@ def _state_ja(spec: WorkflowSpec, state: str) -> str:
     return spec.states[state].ja if state in spec.states else state
 
 
-def _components_ja(spec: WorkflowSpec, case: dict[str, Any]) -> str:
-    caps = spec.rule_set(case["rule_set"]).caps(case["track"])
+def _components_ja(spec: WorkflowSpec, case: Case) -> str:
+    caps = spec.rule_set(case.rule_set).caps(case.track)
     have = [c for c in spec.components if c in caps]
     return "この案件の費用は " + "、".join(f"「{spec.components[c].ja}」" for c in have) + " です。"
 
 
-def _no_component_ja(spec: WorkflowSpec, case: dict[str, Any], component: str) -> str:
-    return f"{spec.ja}／{spec.tracks[case['track']].ja}には費用「{component}」がありません。{_components_ja(spec, case)}"
+def _no_component_ja(spec: WorkflowSpec, case: Case, component: str) -> str:
+    return f"{spec.ja}／{spec.tracks[case.track].ja}には費用「{component}」がありません。{_components_ja(spec, case)}"
 
 
-def _component(spec: WorkflowSpec, case: dict[str, Any], component: str) -> None:
-    caps = spec.rule_set(case["rule_set"]).caps(case["track"])
+def _component(spec: WorkflowSpec, case: Case, component: str) -> None:
+    caps = spec.rule_set(case.rule_set).caps(case.track)
     have = [c for c in spec.components if c in caps]
     if component not in COMPONENTS:
         raise BadInput(
@@ -80,15 +80,15 @@ def _component(spec: WorkflowSpec, case: dict[str, Any], component: str) -> None
         )
     if component not in spec.components or component not in caps:
         raise Refused(
-            f"{spec.program}/{case['track']} has no {component} component (one of {', '.join(have)})",
+            f"{spec.program}/{case.track} has no {component} component (one of {', '.join(have)})",
             [_no_component_ja(spec, case, component)],
         )
 
 
-def _expect(case: dict[str, Any], expected_version: int | None) -> None:
+def _expect(case: Case, expected_version: int | None) -> None:
     """A Conflict unless the case is still at the version the caller looked at."""
-    if expected_version is not None and case["version"] != expected_version:
-        raise stale(case["id"])
+    if expected_version is not None and case.version != expected_version:
+        raise stale(case.id)
 
 
 def claim_fee(
@@ -112,24 +112,24 @@ def claim_fee(
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
         _expect(case, expected_version)
-        component = resolve_component(spec, case["track"], component)
+        component = resolve_component(spec, case.track, component)
         _component(spec, case, component)
         comp = spec.components[component]
-        cap = spec.rule_set(case["rule_set"]).caps(case["track"])[component]
+        cap = spec.rule_set(case.rule_set).caps(case.track)[component]
         if cap == 0:
             raise Refused(
-                f"the {component} cap is 0 on {spec.program}/{case['track']}: nothing is paid for it, "
+                f"the {component} cap is 0 on {spec.program}/{case.track}: nothing is paid for it, "
                 "so no claim is taken",
-                [f"{spec.tracks[case['track']].ja}では「{comp.ja}」の上限額が0円のため申請できません。"],
+                [f"{spec.tracks[case.track].ja}では「{comp.ja}」の上限額が0円のため申請できません。"],
             )
-        if case["state"] not in comp.claim_states:
+        if case.state not in comp.claim_states:
             states = "、".join(spec.states[s].ja for s in comp.claim_states if s in spec.states)
             raise Refused(
-                f"case {case_id} is {case['state']}: a {component} claim is made in "
+                f"case {case_id} is {case.state}: a {component} claim is made in "
                 f"{', '.join(comp.claim_states)}",
                 [
                     f"「{comp.ja}」の支払申請は {states} の案件でできます"
-                    f"（この案件は{spec.states[case['state']].ja}）。"
+                    f"（この案件は{spec.states[case.state].ja}）。"
                 ],
             )
         claims = repo.case_claims(case_id)
@@ -157,7 +157,7 @@ def claim_fee(
                 f"case {case_id} already has a {component} claim",
                 [f"この案件には「{comp.ja}」の申請がすでにあります。"],
             )
-        if not repo.update_case(case_id, case["version"], {}):
+        if not repo.update_case(case_id, case.version, {}):
             raise stale(case_id)
         claim_id = repo.insert_claim(
             NewClaim(
@@ -247,34 +247,34 @@ def _claim_view(base: dict[str, Any], s: Subsidy) -> dict[str, Any]:
     }
 
 
-def _subsidy_now(repo: Repo, spec: WorkflowSpec, case: dict[str, Any], component: str, fee: int) -> Subsidy:
+def _subsidy_now(repo: Repo, spec: WorkflowSpec, case: Case, component: str, fee: int) -> Subsidy:
     """The subsidy of a claim of ``fee`` if it were decided now: the estimate and cap left after the
     component's decided claims."""
-    rule_set = spec.rule_set(case["rule_set"])
-    estimate = repo.case_estimates(case["id"]).get(component)
-    decided = [c for c in repo.case_claims(case["id"]) if c.component == component and c.status == "decided"]
+    rule_set = spec.rule_set(case.rule_set)
+    estimate = repo.case_estimates(case.id).get(component)
+    decided = [c for c in repo.case_claims(case.id) if c.component == component and c.status == "decided"]
     estimate_left = None if estimate is None else estimate - sum(c.fee for c in decided)
-    cap_left = rule_set.caps(case["track"])[component] - sum(c.subsidy or 0 for c in decided)
+    cap_left = rule_set.caps(case.track)[component] - sum(c.subsidy or 0 for c in decided)
     return subsidy_for(fee, rule_set.rate, estimate_left, cap_left)
 
 
 def _decide(
-    ctx: Context, repo: Repo, spec: WorkflowSpec, case: dict[str, Any], claim: FeeClaim, on: dt.date
+    ctx: Context, repo: Repo, spec: WorkflowSpec, case: Case, claim: FeeClaim, on: dt.date
 ) -> dict[str, Any]:
     """Fix the claim's subsidy, split it into paid and retained, release an open holdback with the
     first monitoring decision, and append the ledger entry."""
     result = _subsidy_now(repo, spec, case, claim.component, claim.fee)
     paid, retained = result.subsidy, 0
-    rule_set = spec.rule_set(case["rule_set"])
-    if claim.component == "plan" and rule_set.values.get("holdback", {}).get(case["track"]):
+    rule_set = spec.rule_set(case.rule_set)
+    if claim.component == "plan" and rule_set.values.get("holdback", {}).get(case.track):
         paid, retained = holdback(result.subsidy)
     released = 0
     if claim.component in MONITORING_COMPONENTS:
-        released = totals(_entries(repo, case["id"])).retained
+        released = totals(_entries(repo, case.id)).retained
     repo.decide_claim(claim.id, ClaimDecided(decided_on=on, subsidy=result.subsidy))
     repo.insert_ledger_entry(
         NewLedgerEntry(
-            case_id=case["id"],
+            case_id=case.id,
             claim_id=claim.id,
             component=claim.component,
             fee=claim.fee,
@@ -290,24 +290,22 @@ def _decide(
             user=ctx.user,
         )
     )
-    broken = problems(_entries(repo, case["id"]), rule_set.caps(case["track"]))
+    broken = problems(_entries(repo, case.id), rule_set.caps(case.track))
     if broken:  # never commit a ledger that does not balance
-        raise AssertionError(f"ledger of case {case['id']} does not balance: {'; '.join(broken)}")
+        raise AssertionError(f"ledger of case {case.id} does not balance: {'; '.join(broken)}")
     view = _claim_view(
-        repo_claim(claim.id, case["id"], claim.component, claim.fee, "decided", claim.session_seq),
+        repo_claim(claim.id, case.id, claim.component, claim.fee, "decided", claim.session_seq),
         result,
     )
     return {**view, "paid": paid, "retained": retained, "released": released, "decided_on": on}
 
 
 def decide_claim_by_event(
-    ctx: Context, repo: Repo, spec: WorkflowSpec, case: dict[str, Any], component: str, on: dt.date
+    ctx: Context, repo: Repo, spec: WorkflowSpec, case: Case, component: str, on: dt.date
 ) -> dict[str, Any]:
     """Decide the open claim of ``component`` inside the transaction of the event that decides it
     (decide_payment for the plan claim); its guards made sure there is one."""
-    claim = next(
-        c for c in repo.case_claims(case["id"]) if c.component == component and c.status == "claimed"
-    )
+    claim = next(c for c in repo.case_claims(case.id) if c.component == component and c.status == "claimed")
     return _decide(ctx, repo, spec, case, claim, on)
 
 
@@ -353,7 +351,7 @@ def decide_fee(
                 f"--on {on} is before the claim was made ({claim.claimed_on})",
                 [f"決定日 {on} が申請日 {claim.claimed_on} より前です。"],
             )
-        if not repo.update_case(case_id, case["version"], {}):
+        if not repo.update_case(case_id, case.version, {}):
             raise stale(case_id)
         return _decide(ctx, repo, spec, case, claim, on)
 
@@ -375,7 +373,7 @@ def reject_fee(
         case, _spec = load_case(repo, case_id)
         _expect(case, expected_version)
         claim = _load_claim(repo, case_id, claim_id)
-        if not repo.update_case(case_id, case["version"], {}):
+        if not repo.update_case(case_id, case.version, {}):
             raise stale(case_id)
         repo.decide_claim(claim_id, ClaimRejected(decided_on=on, reject_reason=reason))
     return {
@@ -408,13 +406,13 @@ def limit_ja(text: str) -> str:
     return text
 
 
-def list_claims_in(repo: Repo, case: dict[str, Any], spec: WorkflowSpec) -> list[dict[str, Any]]:
+def list_claims_in(repo: Repo, case: Case, spec: WorkflowSpec) -> list[dict[str, Any]]:
     """Every claim of the case: decided ones from the ledger, open ones as they would be decided now."""
-    entries = {e.claim_id: e for e in repo.case_ledger(case["id"])}
+    entries = {e.claim_id: e for e in repo.case_ledger(case.id)}
     out = []
-    for c in repo.case_claims(case["id"]):
+    for c in repo.case_claims(case.id):
         row = {
-            **repo_claim(c.id, case["id"], c.component, c.fee, c.status, c.session_seq),
+            **repo_claim(c.id, case.id, c.component, c.fee, c.status, c.session_seq),
             "claimed_on": c.claimed_on,
             "decided_on": c.decided_on,
             "reason": c.reject_reason,
@@ -473,14 +471,14 @@ def fee_statement(ctx: Context, case_id: str, fmt: str = "md") -> str:
     with ctx.read() as repo:
         case, spec = load_case(repo, case_id)
         view = presenters.case_view(
-            case_records(repo, case), spec, ctx.today, calendar_of(ctx, repo, case["council"])
+            case_records(repo, case), spec, ctx.today, calendar_of(ctx, repo, case.council)
         )
-        rule_set = spec.rule_set(case["rule_set"])
-        caps = rule_set.caps(case["track"])
+        rule_set = spec.rule_set(case.rule_set)
+        caps = rule_set.caps(case.track)
         claims = list_claims_in(repo, case, spec)
-        council = repo.council(case["council"])
+        council = repo.council(case.council)
     rows = []
-    labels = component_labels(spec, case["track"])
+    labels = component_labels(spec, case.track)
     for component in spec.components:
         mine = [c for c in claims if c["component"] == component]
         if component not in caps or (not mine and component not in view["estimates"]):
@@ -512,8 +510,8 @@ def fee_statement(ctx: Context, case_id: str, fmt: str = "md") -> str:
         rows=rows,
         money=view["money"],
         program_label=spec.ja,
-        track_label=spec.tracks[case["track"]].ja,
-        council_name=council.name if council else case["council"],
+        track_label=spec.tracks[case.track].ja,
+        council_name=council.name if council else case.council,
         rate=str(rule_set.rate),
         today=ctx.today,
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..domain import corporate_number
-from ..domain.case_rows import LenderLink, NewHistory, SupportLink
+from ..domain.case_rows import LenderLink, NewCase, NewHistory, SupportLink
 from ..domain.dates import fiscal_year, read_date
 from ..domain.labels import ORG_KINDS as ORG_KIND_LABELS
 from ..domain.master_records import NewCompany, NewOrganisation
@@ -561,25 +561,24 @@ def _write(ctx: Context, repo: Work, spec: WorkflowSpec, row: Row, path: str, or
     )
     rule_set = spec.rule_set_on(row.accepted_on or opened)
     repo.insert_case(
-        {
-            "id": case_id,
-            "program": row.program,
-            "track": row.track,
-            "council": row.council,
-            "company_id": company_id,
-            "state": row.state,
-            "state_since": row.state_since,
-            "coordinator": row.coordinator,
-            "rule_set": rule_set.id,
-            "opened_on": opened,
-            "accepted_on": row.accepted_on,
-            "plan_date": row.plan_date,
-            "validity_until": row.validity_until,
-            "interim_monitoring": row.interim,
-            "monitoring_interval_months": row.interval,
-            "version": 1,
-            "created_at": ctx.now(),
-        }
+        NewCase(
+            id=case_id,
+            program=row.program,
+            track=row.track,
+            council=row.council,
+            company_id=company_id,
+            state=row.state,
+            state_since=row.state_since,
+            coordinator=row.coordinator,
+            rule_set=rule_set.id,
+            opened_on=opened,
+            accepted_on=row.accepted_on,
+            plan_date=row.plan_date,
+            validity_until=row.validity_until,
+            interim_monitoring=row.interim,
+            monitoring_interval_months=row.interval,
+            created_at=ctx.now(),
+        )
     )
     lead = orgs.lead(row)
     repo.insert_links(
@@ -605,7 +604,8 @@ def _write(ctx: Context, repo: Work, spec: WorkflowSpec, row: Row, path: str, or
         )
     )
     if row.plan_date and row.state not in NO_SESSIONS:
-        case = repo.case(case_id) or {}
+        case = repo.case(case_id)
+        assert case is not None  # inserted above, in the importer's council
         planned = _planned_sessions(ctx, spec, case, fye_month, rule_set.values, row.plan_date, repo)
         held = row.sessions_held  # the first ones held before the import (no date known)
         repo.insert_sessions(

@@ -224,22 +224,22 @@ def _replan_fye(
 
     moved = []
     for case in repo.cases_of_company(company_id):
-        spec = workflow(case["program"])
-        if case["program"] != "early" or case["plan_date"] is None or case["state"] not in spec.open_states:
+        spec = workflow(case.program)
+        if case.program != "early" or case.plan_date is None or case.state not in spec.open_states:
             continue
-        rules = spec.rule_set(case["rule_set"]).values
+        rules = spec.rule_set(case.rule_set).values
         planned = {
             s.kind: s
-            for s in _planned_sessions(ctx, spec, case, fiscal_year_end_month, rules, case["plan_date"], repo)
+            for s in _planned_sessions(ctx, spec, case, fiscal_year_end_month, rules, case.plan_date, repo)
         }
-        for s in repo.case_sessions(case["id"]):
+        for s in repo.case_sessions(case.id):
             new = planned.get(s.kind)
             if s.kind != "fye" or s.status != "scheduled" or new is None or new.due_on == s.due_on:
                 continue
-            repo.update_session(case["id"], s.seq, SessionMoved(new.nominal_due_on, new.due_on))
+            repo.update_session(case.id, s.seq, SessionMoved(new.nominal_due_on, new.due_on))
             moved.append(
                 {
-                    "case": case["id"],
+                    "case": case.id,
                     "seq": s.seq,
                     "kind": "fye",
                     "from": s.due_on,

@@ -74,7 +74,7 @@ def _close_session(
 ) -> dict[str, Any]:
     with ctx.write() as repo:
         case, spec = load_case(repo, case_id)
-        if expected_version is not None and case["version"] != expected_version:
+        if expected_version is not None and case.version != expected_version:
             raise stale(case_id)
         current = next((s for s in repo.case_sessions(case_id) if s.seq == seq), None)
         if current is None:
@@ -84,11 +84,10 @@ def _close_session(
                 f"session {seq} of case {case_id} is already {current.status}",
                 [f"第{seq}回の伴走支援はすでに{STATUS_LABELS.get(current.status, current.status)}です。"],
             )
-        if case["state"] not in spec.session_states:  # where its sessions are live (DOMAIN.md §11)
-            state = spec.states[case["state"]].ja if case["state"] in spec.states else case["state"]
+        if case.state not in spec.session_states:  # where its sessions are live (DOMAIN.md §11)
+            state = spec.states[case.state].ja if case.state in spec.states else case.state
             raise Refused(
-                f"case {case_id} is {case['state']}: sessions are recorded in "
-                f"{', '.join(spec.session_states)}",
+                f"case {case_id} is {case.state}: sessions are recorded in {', '.join(spec.session_states)}",
                 [f"伴走支援の記録は計画の成立後、終了までの案件でできます（この案件は{state}）。"],
             )
         held_on = change.held_on if isinstance(change, SessionHeld) else None
@@ -97,17 +96,17 @@ def _close_session(
                 f"--held-on {held_on} is after today ({ctx.today}): record a session once it has been held",
                 [f"実施日 {held_on} が今日（{ctx.today}）より後です。実施してから記録してください。"],
             )
-        if held_on and case["plan_date"] and held_on < case["plan_date"]:
+        if held_on and case.plan_date and held_on < case.plan_date:
             raise BadInput(
-                f"--held-on {held_on} is before the plan date {case['plan_date']}",
-                [f"実施日 {held_on} が計画日 {case['plan_date']} より前です。"],
+                f"--held-on {held_on} is before the plan date {case.plan_date}",
+                [f"実施日 {held_on} が計画日 {case.plan_date} より前です。"],
             )
         if report is not None and REPORT_KIND not in spec.documents:
             raise BadInput(
                 f"program {spec.program} has no {REPORT_KIND} document kind: --report cannot be recorded",
                 ja=[f"{spec.ja}には伴走支援報告書の書類の種類がないため、--report を記録できません。"],
             )
-        if not repo.update_case(case_id, case["version"], {}):
+        if not repo.update_case(case_id, case.version, {}):
             raise stale(case_id)
         repo.update_session(case_id, seq, change)
         document = None
@@ -138,8 +137,8 @@ def _close_session(
                 "session": seq,
             }
         row = next(s for s in repo.case_sessions(case_id) if s.seq == seq)
-        calendar = calendar_of(ctx, repo, case["council"])
-    out = presenters.session_row(row, case["council"], ctx.today, calendar)
+        calendar = calendar_of(ctx, repo, case.council)
+    out = presenters.session_row(row, case.council, ctx.today, calendar)
     if isinstance(change, SessionHeld):
         out["report"] = document
     return out
@@ -160,15 +159,15 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
                     f"案件 {case_id} は405事業の案件ではありません。伴走支援の日程を個別に決められるのは405事業の案件だけです。"
                 ],
             )
-        if case["state"] not in spec.session_states:
+        if case.state not in spec.session_states:
             raise Refused(
-                f"case {case_id} is {case['state']}: a schedule is agreed between the plan date and "
+                f"case {case_id} is {case.state}: a schedule is agreed between the plan date and "
                 f"the end of monitoring ({', '.join(spec.session_states)})",
                 ja=[
-                    f"案件 {case_id} は{spec.states[case['state']].ja}です。伴走支援の日程は計画の成立後、伴走支援の終了までに決めます。"
+                    f"案件 {case_id} は{spec.states[case.state].ja}です。伴走支援の日程は計画の成立後、伴走支援の終了までに決めます。"
                 ],
             )
-        if case["plan_date"] is None:
+        if case.plan_date is None:
             raise Refused(
                 f"case {case_id} has no plan date yet (set by {spec.plan_date_event})",
                 ja=[f"案件 {case_id} にはまだ計画日がありません。"],
@@ -179,13 +178,13 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
                 f"case {case_id} already has held or waived sessions; its schedule can no longer change",
                 ja=[f"案件 {case_id} には実施済みまたは免除の回があるため、日程はもう変更できません。"],
             )
-        rules = spec.rule_set(case["rule_set"]).values
-        cal = council_calendar(ctx, repo.reminders, case["council"])
+        rules = spec.rule_set(case.rule_set).values
+        cal = council_calendar(ctx, repo.reminders, case.council)
         try:
             planned = explicit_sessions(
-                case["plan_date"],
+                case.plan_date,
                 sorted(dates),
-                case["window_months"] or int(rules["window_months"]),
+                case.window_months or int(rules["window_months"]),
                 is_closed=cal.is_closed,
             )
         except ScheduleRefused as exc:
@@ -197,11 +196,9 @@ def set_explicit_schedule(ctx: Context, case_id: str, dates: list[dt.date]) -> l
                     + "、".join(exc.ja)
                 ],
             ) from None
-        if not repo.update_case(case_id, case["version"], {}):
+        if not repo.update_case(case_id, case.version, {}):
             raise stale(case_id)
         repo.replace_sessions(
             case_id, [ScheduledSession(s.seq, s.kind, s.nominal_due_on, s.due_on) for s in planned]
         )
-        return [
-            presenters.session_row(s, case["council"], ctx.today, cal) for s in repo.case_sessions(case_id)
-        ]
+        return [presenters.session_row(s, case.council, ctx.today, cal) for s in repo.case_sessions(case_id)]

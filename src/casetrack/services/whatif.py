@@ -247,12 +247,11 @@ def _due_after(
     plan_date = case.plan_date
     if plan_date is not None and any(rules_b.get(k) != rules_a.get(k) for k in PLAN_KEYS):
         assert fye is not None
-        row = case._asdict()  # plan_sessions reads the case as Repo.case gives it
-        now = plan_sessions(spec_b, row, fye, rules_b, plan_date, before.calendar(case.council).is_closed)
+        now = plan_sessions(spec_b, case, fye, rules_b, plan_date, before.calendar(case.council).is_closed)
         stored = {s.seq: s.nominal_due_on for s in sessions}
         if {s.seq: s.nominal_due_on for s in now} == stored:  # planned by the rules
             planned = {
-                s.seq: s.due_on for s in plan_sessions(spec_a, row, fye, rules_a, plan_date, cal_a.is_closed)
+                s.seq: s.due_on for s in plan_sessions(spec_a, case, fye, rules_a, plan_date, cal_a.is_closed)
             }
             for seq, (_nominal, due) in scheduled.items():
                 out[seq] = (due, planned.get(seq))

@@ -3,19 +3,17 @@ its company, links, documents, sessions, claims and ledger from one snapshot."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ..domain.case_records import CaseRecords
+from ..domain.case_rows import Case
 from .repo import Repo
 
 
-def case_records(repo: Repo, case: Mapping[str, Any]) -> CaseRecords:
-    """``case`` (a row ``repo`` read) with the rows hanging from it, read through ``repo``."""
-    cid = case["id"]
+def case_records(repo: Repo, case: Case) -> CaseRecords:
+    """``case`` (as ``repo`` read it) with the rows hanging from it, read through ``repo``."""
+    cid = case.id
     return CaseRecords(
         case=case,
-        company=repo.company(case["company_id"]),
+        company=repo.company(case.company_id),
         support_orgs=repo.case_support_orgs(cid),
         lenders=repo.case_lenders(cid),
         agreements=repo.case_agreements(cid),

@@ -4,11 +4,12 @@ one reading of the tables for both."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 from sqlalchemy import Connection, select
 
+from ..domain.case_rows import Case
 from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, SessionFact, SupportOrgFact
+from ..domain.whatif_records import WhatIfCase
 from . import schema
 from .rows import tuples
 
@@ -21,19 +22,19 @@ sessions, history, cases = schema.monitoring_session, schema.case_history, schem
 
 def load_facts(
     conn: Connection,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Case | WhatIfCase],
     with_prior: set[str],
-    prior_of: Callable[[dict[str, Any]], Iterable[str]],
+    prior_of: Callable[[Case | WhatIfCase], Iterable[str]],
     scope: frozenset[str] | None,
 ) -> dict[str, CaseFacts]:
-    """The snapshot the guards read, for the cases ``rows`` (case rows), by case id: a query per table for
+    """The snapshot the guards read, for the cases ``rows`` (as ``Repo.case`` or ``whatif`` read them), by case id: a query per table for
     each ``CHUNK`` cases, never a query per case. The company's earlier cases (``prior_of``) only for the
     ids in ``with_prior``. Of a case outside ``scope`` (councils; None: every council) nothing is read
     but the row given."""
     out: dict[str, CaseFacts] = {}
     for start in range(0, len(rows), CHUNK):
         part_rows = rows[start : start + CHUNK]
-        part = [r["id"] for r in part_rows]
+        part = [r.id for r in part_rows]
         if scope is not None:
             part = list(
                 conn.execute(
@@ -106,21 +107,21 @@ def load_facts(
             ).scalars()
         )
         for case in part_rows:
-            cid = case["id"]
+            cid = case.id
             out[cid] = CaseFacts(
                 id=cid,
-                program=case["program"],
-                track=case["track"],
-                state=case["state"],
-                opened_on=case["opened_on"],
-                state_since=case["state_since"],
-                rule_set=case["rule_set"],
-                accepted_on=case["accepted_on"],
-                plan_date=case["plan_date"],
-                validity_until=case["validity_until"],
-                window_months=case["window_months"],
-                reuse_reason=case["reuse_reason"],
-                reuse_ground=case.get("reuse_ground"),
+                program=case.program,
+                track=case.track,
+                state=case.state,
+                opened_on=case.opened_on,
+                state_since=case.state_since,
+                rule_set=case.rule_set,
+                accepted_on=case.accepted_on,
+                plan_date=case.plan_date,
+                validity_until=case.validity_until,
+                window_months=case.window_months,
+                reuse_reason=case.reuse_reason,
+                reuse_ground=case.reuse_ground,
                 reuse_approved=cid in approved,
                 lenders=tuple(lend.get(cid, ())),
                 support_orgs=tuple(sup.get(cid, ())),

@@ -14,7 +14,9 @@ from sqlalchemy import Insert, Result, Select, and_, delete, insert, or_, select
 
 from ..domain import chain
 from ..domain.case_rows import (
+    Case,
     CaseAgreement,
+    CaseChanges,
     CaseDocument,
     CaseLender,
     CaseSupportOrg,
@@ -24,9 +26,11 @@ from ..domain.case_rows import (
     HistoryRow,
     LedgerEntry,
     LenderLink,
+    ListedCase,
     ListedSession,
     MonitoringSession,
     NewAgreement,
+    NewCase,
     NewClaim,
     NewDocument,
     NewHistory,
@@ -222,9 +226,9 @@ class Repo(ScopedRepo):
         )
         return list(self.conn.execute(query).scalars())
 
-    def cases_of_company(self, company_id: int) -> list[dict[str, Any]]:
+    def cases_of_company(self, company_id: int) -> list[Case]:
         query = self._case_scope(select(cases).where(cases.c.company_id == company_id)).order_by(cases.c.id)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(Case, self.conn.execute(query))
 
     def insert_master_change(self, change: NewMasterChange) -> MasterChange:
         """Append a change row of one company, organisation or user, chained to that record's previous
@@ -376,13 +380,13 @@ class Repo(ScopedRepo):
                 insert(counters).values(council=council, fiscal_year=fiscal_year, last=at_least)
             )
 
-    def insert_case(self, values: dict[str, Any]) -> None:
-        self.conn.execute(insert(cases).values(**values))
+    def insert_case(self, case: NewCase) -> None:
+        self.conn.execute(insert(cases).values(**asdict(case)))
 
-    def case(self, case_id: str) -> dict[str, Any] | None:
+    def case(self, case_id: str) -> Case | None:
         query = self._case_scope(select(cases).where(cases.c.id == case_id))
-        row = self.conn.execute(query).mappings().first()
-        return dict(row) if row else None
+        found = _records(Case, self.conn.execute(query))
+        return found[0] if found else None
 
     def list_cases(
         self,
@@ -392,7 +396,7 @@ class Repo(ScopedRepo):
         state: str | None = None,
         coordinator: str | None = None,
         q: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ListedCase]:
         """``q``: a 法人番号 (13 digits, full-width, spaces or dashes allowed) or a part of the company's
         name, folded as the web's case list folds it (domain.text.fold)."""
         query = select(cases, companies.c.name.label("company_name")).join(
@@ -418,11 +422,11 @@ class Repo(ScopedRepo):
             if value is not None:
                 query = query.where(column == value)
         query = self._case_scope(query).order_by(cases.c.id)
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(ListedCase, self.conn.execute(query))
 
     def open_cases_of(
         self, coordinator: str, open_states: Mapping[str, Sequence[str]], council: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[Case]:
         """Cases of ``coordinator`` in an open state of their program (``open_states``: program → states),
         in id order, locked for the caller's transaction where the database can (PostgreSQL)."""
         program_open = or_(
@@ -434,10 +438,11 @@ class Repo(ScopedRepo):
         query = self._case_scope(query).order_by(cases.c.id)
         if self.conn.dialect.name == "postgresql":
             query = query.with_for_update()
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return _records(Case, self.conn.execute(query))
 
-    def update_case(self, case_id: str, version: int, values: dict[str, Any]) -> bool:
-        """Compare-and-set on the version column; False when someone else changed the case."""
+    def update_case(self, case_id: str, version: int, values: CaseChanges) -> bool:
+        """Compare-and-set on the version column (bumped here); False when someone else changed the case.
+        ``values`` (maybe none: the case only marked as changed) are the fields the change sets."""
         result = self.conn.execute(
             update(cases)
             .where(cases.c.id == case_id, cases.c.version == version)
@@ -728,16 +733,16 @@ class Repo(ScopedRepo):
             set_council_scope(self.conn, self.scope)
 
     # -- facts for the guards -----------------------------------------------------------------
-    def facts(self, case: dict[str, Any], *, with_prior_cases: bool = True) -> CaseFacts:
+    def facts(self, case: Case, *, with_prior_cases: bool = True) -> CaseFacts:
         """The snapshot the guards read. Earlier cases of the company are looked up only when asked."""
-        prior = {case["id"]} if with_prior_cases else set()
+        prior = {case.id} if with_prior_cases else set()
         return load_facts(
             self.conn,
             [case],
             prior,
-            lambda c: self.prior_cases(c["company_id"], c["program"], c["id"], c["council"]),
+            lambda c: self.prior_cases(c.company_id, c.program, c.id, c.council),
             self.scope,
-        )[case["id"]]
+        )[case.id]
 
 
 _Record = TypeVar("_Record")

@@ -124,15 +124,14 @@ class WhatIfRepo(ScopedRepo):
         return by_case, est
 
     def facts(self, rows: Sequence[WhatIfCase], with_prior: set[str]) -> dict[str, CaseFacts]:
-        """What ``Repo.facts`` gives, for many cases at once (``store.facts.load_facts``, which reads the
-        case as ``Repo.case`` gives it); the company's earlier cases only for the ids in ``with_prior``
+        """What ``Repo.facts`` gives, for many cases at once (``store.facts.load_facts``); the company's earlier cases only for the ids in ``with_prior``
         (through ``Repo.prior_cases``)."""
         repo = Repo(self.conn, scope=self.reach)
         return load_facts(
             self.conn,
-            [r._asdict() for r in rows],
+            rows,
             with_prior,
-            lambda c: repo.prior_cases(c["company_id"], c["program"], c["id"], c["council"]),
+            lambda c: repo.prior_cases(c.company_id, c.program, c.id, c.council),
             self.scope,
         )
 
