@@ -5,44 +5,18 @@ sight of every read of it."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import types
-import typing
-from typing import Any
 
 import pytest
 
-from casetrack.domain import case_rows
 from casetrack.domain.case_rows import Case, ListedCase
 from casetrack.store.db import get_engine
 from casetrack.store.scope import Scope
 from casetrack.store.work import Work
 from tests.cli.helpers import drive_405
 from tests.conftest import Cli, World
+from tests.records import assert_frozen, assert_typed
 
 OPEN = {"405": ["monitoring"]}
-
-
-def _typed(record: Any) -> None:
-    """Every field holds a value of its declared type: a bool is a bool (not SQLite's 1), a date a date
-    (not a datetime), an instant an aware datetime."""
-    hints = typing.get_type_hints(type(record), vars(case_rows))
-    for field in dataclasses.fields(record):
-        value, hint = getattr(record, field.name), hints[field.name]
-        allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-        assert isinstance(value, allowed), (type(record).__name__, field.name, value)
-        if isinstance(value, dt.datetime):
-            assert dt.datetime in allowed and value.tzinfo is not None, (field.name, value)
-        elif isinstance(value, dt.date):
-            assert dt.date in allowed, (field.name, value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            assert int in allowed, (field.name, value)
-
-
-def _frozen(record: Any) -> None:
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        record.state = "closed"
-    assert not hasattr(record, "__dict__")  # slots
 
 
 @pytest.fixture
@@ -56,8 +30,8 @@ def test_the_case_row_comes_back_typed_and_frozen(cli: Cli, world: World, case: 
         work = Work(conn, scope=Scope(frozenset({"13"})))
         row = work.case(case)
         assert type(row) is Case
-        _typed(row)
-        _frozen(row)
+        assert_typed(row)
+        assert_frozen(row)
         assert (row.id, row.council, row.program, row.state, row.coordinator) == (
             case,
             "13",
@@ -69,8 +43,8 @@ def test_the_case_row_comes_back_typed_and_frozen(cli: Cli, world: World, case: 
         assert row.accepted_on is not None and row.plan_date is not None and row.version > 1
         (listed,) = [c for c in work.list_cases() if c.id == case]
         assert type(listed) is ListedCase and listed.company_name
-        _typed(listed)
-        _frozen(listed)
+        assert_typed(listed)
+        assert_frozen(listed)
         assert Case(**{f.name: getattr(listed, f.name) for f in dataclasses.fields(Case)}) == row
         (mine,) = [c for c in work.open_cases_of("sato", OPEN) if c.id == case]
         assert type(mine) is Case and mine == row

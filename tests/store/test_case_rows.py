@@ -7,14 +7,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import types
-import typing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from casetrack.domain import case_rows, chain
+from casetrack.domain import chain
 from casetrack.domain.case_rows import (
     CaseAgreement,
     CaseDocument,
@@ -34,27 +32,9 @@ from casetrack.store.scope import Scope
 from casetrack.store.work import Work
 from tests.cli.helpers import drive_405, show
 from tests.conftest import Cli, World
-from tests.records import assert_frozen
+from tests.records import assert_frozen, assert_typed
 
 AT = dt.datetime(2026, 11, 25, 9, 30, 15, 123456, tzinfo=dt.UTC)
-
-
-def _typed(record: Any) -> None:
-    """Every field of ``record`` holds a value of its declared type: a bool is a bool (not SQLite's 1),
-    a date a date (not a datetime), an instant an aware datetime."""
-    named = isinstance(record, tuple) and hasattr(record, "_fields")  # the history row, the ledger entry
-    assert named or (dataclasses.is_dataclass(record) and not isinstance(record, type))
-    hints = typing.get_type_hints(type(record), vars(case_rows))
-    for name in record._fields if named else [f.name for f in dataclasses.fields(record)]:
-        value, hint = getattr(record, name), hints[name]
-        allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-        assert isinstance(value, allowed), (type(record).__name__, name, value)
-        if isinstance(value, dt.datetime):
-            assert dt.datetime in allowed and value.tzinfo is not None, (name, value)
-        elif isinstance(value, dt.date):
-            assert dt.date in allowed, (name, value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            assert int in allowed, (name, value)
 
 
 @pytest.fixture
@@ -95,7 +75,7 @@ def case(cli: Cli, world: World, tmp_path: Path) -> str:
     return cid
 
 
-def test_a_case_s_rows_come_back_typed_andassert_frozen(cli: Cli, case: str) -> None:
+def test_a_case_s_rows_come_back_typed_and_frozen(cli: Cli, case: str) -> None:
     with get_engine(cli.db_url).connect() as conn:
         work = Work(conn, scope=Scope(frozenset({"13"})))
         reads: dict[type, list[Any]] = {
@@ -113,7 +93,7 @@ def test_a_case_s_rows_come_back_typed_andassert_frozen(cli: Cli, case: str) -> 
             assert records, kind.__name__
             for record in records:
                 assert type(record) is kind
-                _typed(record)
+                assert_typed(record)
                 assert_frozen(record)
         documents = reads[CaseDocument]
         stored = next(d for d in documents if d.stored)
