@@ -51,13 +51,20 @@ def sees(column: str) -> str:
     return f"(SELECT casetrack_reaches_all()) OR {column}::text = ANY ((SELECT casetrack_council_list())::text[])"
 
 
-# the append-only tables' own triggers (migration 0007) refuse the backfill's UPDATE
-APPEND_ONLY = {"case_history": "case_history_append_only", "ledger_entry": "ledger_entry_append_only"}
-
-
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    # the rows written so far get their columns by rewriting each table once (ALTER … TYPE … USING), not by
+    # an UPDATE, which would leave a dead copy of every row behind (a table twice its size, read so by
+    # every scan until a VACUUM FULL); these two functions serve the rewrite only
+    op.execute(
+        "CREATE FUNCTION casetrack_backfill_council(case_id varchar) RETURNS varchar LANGUAGE sql STABLE AS $$ "
+        "SELECT council FROM cases WHERE id = case_id $$"
+    )
+    op.execute(
+        "CREATE FUNCTION casetrack_backfill_councils(company integer) RETURNS varchar[] LANGUAGE sql STABLE AS $$ "
+        "SELECT coalesce(array_agg(DISTINCT council ORDER BY council), '{}') FROM cases WHERE company_id = company $$"
+    )
     op.execute(
         "CREATE OR REPLACE FUNCTION casetrack_council_list() RETURNS text[] LANGUAGE sql STABLE AS $$ "
         "SELECT string_to_array(nullif(current_setting('casetrack.councils', true), ''), ',') $$"
@@ -83,8 +90,7 @@ def upgrade() -> None:
     schema = op.get_bind().execute(sa.text("SELECT current_schema()")).scalar_one()
     op.execute(f"ALTER TABLE company ADD COLUMN {COMPANY_COLUMN} varchar[] NOT NULL DEFAULT '{{}}'")
     op.execute(
-        f"UPDATE company co SET {COMPANY_COLUMN} = ARRAY(SELECT DISTINCT c.council FROM cases c "
-        f"WHERE c.company_id = co.id ORDER BY c.council) WHERE EXISTS (SELECT 1 FROM cases c WHERE c.company_id = co.id)"
+        f"ALTER TABLE company ALTER COLUMN {COMPANY_COLUMN} TYPE varchar[] USING casetrack_backfill_councils(id)"
     )
     op.execute(
         f"CREATE OR REPLACE FUNCTION casetrack_note_company_council() RETURNS trigger LANGUAGE plpgsql "
@@ -110,11 +116,9 @@ def upgrade() -> None:
         )
     for table in BY_CASE:
         op.execute(f"ALTER TABLE {table} ADD COLUMN {COLUMN} varchar")
-        if table in APPEND_ONLY:
-            op.execute(f"ALTER TABLE {table} DISABLE TRIGGER {APPEND_ONLY[table]}")
-        op.execute(f"UPDATE {table} t SET {COLUMN} = c.council FROM cases c WHERE c.id = t.case_id")
-        if table in APPEND_ONLY:
-            op.execute(f"ALTER TABLE {table} ENABLE TRIGGER {APPEND_ONLY[table]}")
+        op.execute(
+            f"ALTER TABLE {table} ALTER COLUMN {COLUMN} TYPE varchar USING casetrack_backfill_council(case_id)"
+        )
         op.execute(
             f"CREATE TRIGGER {table}_{COLUMN} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW "
             f"EXECUTE FUNCTION {TRIGGER_FUNCTION}()"
@@ -122,6 +126,8 @@ def upgrade() -> None:
         visible = sees(COLUMN) if table != "outbox" else f"case_id IS NULL OR {sees(COLUMN)}"
         op.execute(f"DROP POLICY IF EXISTS council_scope ON {table}")
         op.execute(f"CREATE POLICY council_scope ON {table} USING ({visible}) WITH CHECK ({visible})")
+    op.execute("DROP FUNCTION casetrack_backfill_council(varchar)")
+    op.execute("DROP FUNCTION casetrack_backfill_councils(integer)")
 
 
 def downgrade() -> None:
