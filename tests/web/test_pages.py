@@ -103,7 +103,12 @@ def test_today_for_hq_one_council_at_a_time(site: Site) -> None:
     assert client.get("/?council=99").status_code == 400
     assert client.get("/?council=x").status_code == 400
     assert client.get("/").headers["location"] == "/?council=14"  # the council chosen last comes back
-    sessions = _section(client.get("/?council=").text, "sessions") or ""  # sessions and counts: every council
+    # the council chosen narrows the whole page, as its heading says: sessions due and counts too
+    assert site.cases["monitoring"] not in (_section(page.text, "sessions") or "")
+    assert site.cases["monitoring"] in (_section(client.get("/?council=13").text, "sessions") or "")
+    counted = re.compile(r'<a href="/cases\?state=monitoring">[^<]* (\d+)件</a>')
+    assert [counted.findall(client.get(f"/?council={c}").text) for c in ("13", "14")] == [["1"], ["0"]]
+    sessions = _section(client.get("/?council=").text, "sessions") or ""  # none chosen: every council
     assert site.cases["monitoring"] in sessions
 
 

@@ -123,10 +123,16 @@ def today_page(
                 )
                 if actor.role is None or policy.allows(actor.role, "case.decide"):
                     out["decisions"] = decision_queue(ctx.today, browse, council=council, limit=limit)
+            # the council chosen narrows the whole page, as its heading says, not the findings alone
             total, rows = browse.sessions_due(
-                ctx.today, out["horizon_end"], coordinator=mine, limit=limit, live=overdue_rules()
+                ctx.today,
+                out["horizon_end"],
+                coordinator=mine,
+                limit=limit,
+                live=overdue_rules(),
+                council=council,
             )
-            counts = browse.state_counts(info["open_states"], coordinator=mine)
+            counts = browse.state_counts(info["open_states"], coordinator=mine, council=council)
         dead = repo.reminders.list_outbox("dead") if dead_letters else []
     if reads_cases:
         out["sessions"] = {"total": total, "rows": rows}

@@ -113,9 +113,11 @@ def case_conditions(q: CaseQuery, *, scoped: bool = False) -> list[Any]:
 
 
 class BrowseRepo(ScopedRepo):
-    def _scoped(self, query: Select[Any], coordinator: str | None) -> Select[Any]:
+    def _scoped(self, query: Select[Any], coordinator: str | None, council: str | None = None) -> Select[Any]:
         if self.scope is not None:
             query = query.where(cases.c.council.in_(sorted(self.scope)))
+        if council is not None:
+            query = query.where(cases.c.council == council)
         if coordinator is not None:
             query = query.where(cases.c.coordinator == coordinator)
         return query
@@ -165,17 +167,27 @@ class BrowseRepo(ScopedRepo):
         found = {r["id"]: ListedCase(**r) for r in self.conn.execute(self._scoped(page, None)).mappings()}
         return total, [found[i] for i in ids if i in found]
 
-    def state_counts(self, states: Sequence[str], *, coordinator: str | None) -> list[tuple[str, int]]:
-        """(state, cases) for the cases in ``states`` (from the (state, …) and (council, state) indexes)."""
+    def state_counts(
+        self, states: Sequence[str], *, coordinator: str | None, council: str | None = None
+    ) -> list[tuple[str, int]]:
+        """(state, cases) for the cases in ``states`` (from the (state, …) and (council, state) indexes),
+        of one ``council`` of the scope if given."""
         query = select(cases.c.state, func.count()).where(cases.c.state.in_(list(states)))
-        query = self._scoped(query, coordinator).group_by(cases.c.state)
+        query = self._scoped(query, coordinator, council).group_by(cases.c.state)
         return [(s, int(n)) for s, n in tuples(self.conn.execute(query))]
 
     def sessions_due(
-        self, start: dt.date, end: dt.date, *, coordinator: str | None, limit: int, live: Sequence[StateRule]
+        self,
+        start: dt.date,
+        end: dt.date,
+        *,
+        coordinator: str | None,
+        limit: int,
+        live: Sequence[StateRule],
+        council: str | None = None,
     ) -> tuple[int, list[SessionDue]]:
         """Scheduled sessions due from ``start`` to ``end`` (inclusive) of cases in a state where sessions
-        are ``live``: (how many, the first ``limit``)."""
+        are ``live``, of one ``council`` of the scope if given: (how many, the first ``limit``)."""
         due = (
             sessions.c.status == "scheduled",
             sessions.c.due_on >= start,
@@ -183,7 +195,7 @@ class BrowseRepo(ScopedRepo):
             in_states(live),
         )
         joined = sessions.join(cases, cases.c.id == sessions.c.case_id)
-        count = self._scoped(select(func.count()).select_from(joined).where(*due), coordinator)
+        count = self._scoped(select(func.count()).select_from(joined).where(*due), coordinator, council)
         total = int(self.conn.execute(count).scalar_one())
         query = (
             select(
@@ -201,7 +213,7 @@ class BrowseRepo(ScopedRepo):
             .where(*due)
         )
         query = (
-            self._scoped(query, coordinator)
+            self._scoped(query, coordinator, council)
             .order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq)
             .limit(limit)
         )
