@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from .business_days import BusinessCalendar
 from .domain.case_records import CaseRecords
-from .domain.case_rows import FeeClaim, HistoryRow, LedgerEntry, ListedCase, ListedSession, MonitoringSession
+from .domain.case_rows import (
+    CaseWithCompany,
+    FeeClaim,
+    HistoryRow,
+    LedgerEntry,
+    ListedSession,
+    MonitoringSession,
+)
 from .domain.labels import (
     OUTBOX_STATUS,
     RECIPIENT_ROLES,
@@ -45,7 +52,7 @@ OUTBOX_KEYS = (
 )
 
 
-def case_row(case: ListedCase) -> dict[str, Any]:
+def case_row(case: CaseWithCompany) -> dict[str, Any]:
     return {
         "id": case.id,
         "program": case.program,

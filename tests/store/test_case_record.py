@@ -1,4 +1,4 @@
-"""``Repo`` returns the case row itself as a frozen record (``Case``; ``ListedCase`` with its company's
+"""``Repo`` returns the case row itself as a frozen record (``Case``; ``CaseWithCompany`` with its company's
 name in the case list), typed the same on SQLite and PostgreSQL, and another council's case stays out of
 sight of every read of it."""
 
@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from casetrack.domain.case_rows import Case, ListedCase
+from casetrack.domain.case_rows import Case, CaseWithCompany
 from casetrack.store.db import get_engine
 from casetrack.store.scope import Scope
 from casetrack.store.work import Work
@@ -42,7 +42,7 @@ def test_the_case_row_comes_back_typed_and_frozen(cli: Cli, world: World, case: 
         assert row.company_id == world.company and row.history_head is not None
         assert row.accepted_on is not None and row.plan_date is not None and row.version > 1
         (listed,) = [c for c in work.list_cases() if c.id == case]
-        assert type(listed) is ListedCase and listed.company_name
+        assert type(listed) is CaseWithCompany and listed.company_name
         assert_typed(listed)
         assert_frozen(listed)
         assert Case(**{f.name: getattr(listed, f.name) for f in dataclasses.fields(Case)}) == row

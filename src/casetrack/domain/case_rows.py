@@ -73,8 +73,9 @@ class Case:
 
 
 @dataclass(frozen=True, slots=True)
-class ListedCase(Case):
-    """A case as the case list gives it: with its company's name."""
+class CaseWithCompany(Case):
+    """A case as ``case list`` gives it: with its company's name (the web's case list reads its own
+    ``browse_records.ListedCase``)."""
 
     company_name: str
 

@@ -7,10 +7,10 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, fields
-from typing import Any, TypeVar, cast
+from dataclasses import asdict
+from typing import Any
 
-from sqlalchemy import Insert, Result, Select, and_, delete, insert, or_, select, text, update
+from sqlalchemy import Insert, Select, and_, delete, insert, or_, select, text, update
 
 from ..domain import chain
 from ..domain.case_rows import (
@@ -20,13 +20,13 @@ from ..domain.case_rows import (
     CaseDocument,
     CaseLender,
     CaseSupportOrg,
+    CaseWithCompany,
     ClaimDecided,
     ClaimRejected,
     FeeClaim,
     HistoryRow,
     LedgerEntry,
     LenderLink,
-    ListedCase,
     ListedSession,
     MonitoringSession,
     NewAgreement,
@@ -62,7 +62,7 @@ from ..domain.text import fold
 from . import schema
 from .db import set_council_scope
 from .facts import load_facts
-from .rows import tuples
+from .rows import by_name, tuples
 from .scope import ScopedRepo
 
 councils = schema.council
@@ -126,9 +126,7 @@ class Repo(ScopedRepo):
         return n
 
     def list_councils(self) -> list[Council]:
-        return [
-            Council(**r) for r in self.conn.execute(select(councils).order_by(councils.c.code)).mappings()
-        ]
+        return by_name(Council, self.conn.execute(select(councils).order_by(councils.c.code)))
 
     def council(self, code: str) -> Council | None:
         row = self.conn.execute(select(councils).where(councils.c.code == code)).mappings().first()
@@ -173,7 +171,7 @@ class Repo(ScopedRepo):
             select(companies).where(companies.c.corporate_number.is_(None), where).order_by(companies.c.id)
         )
         with self._every_council():
-            return [Company(**r) for r in self.conn.execute(query).mappings()]
+            return by_name(Company, self.conn.execute(query))
 
     def list_companies(self) -> list[Company]:
         """Every company for an actor of every council; otherwise the companies that have or had a case
@@ -228,7 +226,7 @@ class Repo(ScopedRepo):
 
     def cases_of_company(self, company_id: int) -> list[Case]:
         query = self._case_scope(select(cases).where(cases.c.company_id == company_id)).order_by(cases.c.id)
-        return _records(Case, self.conn.execute(query))
+        return by_name(Case, self.conn.execute(query))
 
     def insert_master_change(self, change: NewMasterChange) -> MasterChange:
         """Append a change row of one company, organisation or user, chained to that record's previous
@@ -263,7 +261,7 @@ class Repo(ScopedRepo):
         elif entity == "user":
             query = query.where(self._user_scope(select(users.c.id).where(users.c.id == entity_id)).exists())
         with self._every_council():  # the scope is applied explicitly, on both backends
-            return [MasterChange(**r) for r in self.conn.execute(query).mappings()]
+            return by_name(MasterChange, self.conn.execute(query))
 
     def insert_org(self, org: NewOrganisation) -> int:
         return self._insert_id(insert(orgs).values(**with_folded_name(asdict(org))))
@@ -273,7 +271,7 @@ class Repo(ScopedRepo):
         return {r["id"]: Organisation(**r) for r in rows}
 
     def list_orgs(self) -> list[Organisation]:
-        return [Organisation(**r) for r in self.conn.execute(select(orgs).order_by(orgs.c.id)).mappings()]
+        return by_name(Organisation, self.conn.execute(select(orgs).order_by(orgs.c.id)))
 
     def insert_user(self, user: NewUser, more_councils: Iterable[str] = ()) -> int:
         user_id = self._insert_id(insert(users).values(**asdict(user)))
@@ -359,7 +357,7 @@ class Repo(ScopedRepo):
             query = query.where(access_log.c.at >= since)
         if limit:
             query = query.limit(limit)
-        return [AccessEntry(**r) for r in self.conn.execute(query).mappings()]
+        return by_name(AccessEntry, self.conn.execute(query))
 
     # -- cases ---------------------------------------------------------------------------------
     def next_case_number(self, council: str, fiscal_year: int) -> int:
@@ -385,7 +383,7 @@ class Repo(ScopedRepo):
 
     def case(self, case_id: str) -> Case | None:
         query = self._case_scope(select(cases).where(cases.c.id == case_id))
-        found = _records(Case, self.conn.execute(query))
+        found = by_name(Case, self.conn.execute(query))
         return found[0] if found else None
 
     def list_cases(
@@ -396,7 +394,7 @@ class Repo(ScopedRepo):
         state: str | None = None,
         coordinator: str | None = None,
         q: str | None = None,
-    ) -> list[ListedCase]:
+    ) -> list[CaseWithCompany]:
         """``q``: a 法人番号 (13 digits, full-width, spaces or dashes allowed) or a part of the company's
         name, folded as the web's case list folds it (domain.text.fold)."""
         query = select(cases, companies.c.name.label("company_name")).join(
@@ -422,7 +420,7 @@ class Repo(ScopedRepo):
             if value is not None:
                 query = query.where(column == value)
         query = self._case_scope(query).order_by(cases.c.id)
-        return _records(ListedCase, self.conn.execute(query))
+        return by_name(CaseWithCompany, self.conn.execute(query))
 
     def open_cases_of(
         self, coordinator: str, open_states: Mapping[str, Sequence[str]], council: str | None = None
@@ -438,7 +436,7 @@ class Repo(ScopedRepo):
         query = self._case_scope(query).order_by(cases.c.id)
         if self.conn.dialect.name == "postgresql":
             query = query.with_for_update()
-        return _records(Case, self.conn.execute(query))
+        return by_name(Case, self.conn.execute(query))
 
     def update_case(self, case_id: str, version: int, values: CaseChanges) -> bool:
         """Compare-and-set on the version column (bumped here); False when someone else changed the case.
@@ -474,7 +472,7 @@ class Repo(ScopedRepo):
             .where(lenders.c.case_id == case_id, *self._in_scope(lenders.c.case_id))
             .order_by(lenders.c.position)
         )
-        return _records(CaseLender, self.conn.execute(query))
+        return by_name(CaseLender, self.conn.execute(query))
 
     def case_support_orgs(self, case_id: str) -> list[CaseSupportOrg]:
         query = (
@@ -483,7 +481,7 @@ class Repo(ScopedRepo):
             .where(support.c.case_id == case_id, *self._in_scope(support.c.case_id))
             .order_by(support.c.position)
         )
-        return _records(CaseSupportOrg, self.conn.execute(query))
+        return by_name(CaseSupportOrg, self.conn.execute(query))
 
     def case_estimates(self, case_id: str) -> dict[str, int]:
         query = select(estimates.c.component, estimates.c.amount).where(
@@ -509,7 +507,7 @@ class Repo(ScopedRepo):
             .where(agreements.c.case_id == case_id, *self._in_scope(agreements.c.case_id))
             .order_by(lenders.c.position, agreements.c.lender_id, agreements.c.kind)
         )
-        return _records(CaseAgreement, self.conn.execute(query))
+        return by_name(CaseAgreement, self.conn.execute(query))
 
     def insert_document(self, values: NewDocument) -> int:
         return self._insert_id(insert(documents).values(**asdict(values)))
@@ -530,7 +528,7 @@ class Repo(ScopedRepo):
             documents.c.id == document_id,
             *self._in_scope(documents.c.case_id),
         )
-        found = _records(CaseDocument, self.conn.execute(query))
+        found = by_name(CaseDocument, self.conn.execute(query))
         return found[0] if found else None
 
     def document_file(self, document_id: int) -> bytes | None:
@@ -553,7 +551,7 @@ class Repo(ScopedRepo):
             .where(documents.c.case_id == case_id, *self._in_scope(documents.c.case_id))
             .order_by(documents.c.id)
         )
-        return _records(CaseDocument, self.conn.execute(query))
+        return by_name(CaseDocument, self.conn.execute(query))
 
     def insert_history(self, values: NewHistory) -> HistoryRow:
         """Append a history row, chained to the case's previous one. The hash covers the row as the
@@ -577,7 +575,7 @@ class Repo(ScopedRepo):
             .where(history.c.case_id == case_id, *self._in_scope(history.c.case_id))
             .order_by(history.c.seq)
         )
-        return _records(HistoryRow, self.conn.execute(query))
+        return by_name(HistoryRow, self.conn.execute(query))
 
     def history_has_event(self, case_id: str, event: str) -> bool:
         query = (
@@ -596,7 +594,7 @@ class Repo(ScopedRepo):
             .where(claims.c.case_id == case_id, *self._in_scope(claims.c.case_id))
             .order_by(claims.c.id)
         )
-        return _records(FeeClaim, self.conn.execute(query))
+        return by_name(FeeClaim, self.conn.execute(query))
 
     def decide_claim(self, claim_id: int, decision: ClaimDecided | ClaimRejected) -> None:
         """Move a claim out of ``claimed`` (decided or rejected); a decided claim never changes again."""
@@ -629,7 +627,7 @@ class Repo(ScopedRepo):
             .where(ledger.c.case_id == case_id, *self._in_scope(ledger.c.case_id))
             .order_by(ledger.c.id)
         )
-        return _records(LedgerEntry, self.conn.execute(query))
+        return by_name(LedgerEntry, self.conn.execute(query))
 
     def replace_estimates(self, case_id: str, values: dict[str, int]) -> None:
         for component, amount in values.items():
@@ -653,7 +651,7 @@ class Repo(ScopedRepo):
             .where(sessions.c.case_id == case_id, *self._in_scope(sessions.c.case_id))
             .order_by(sessions.c.seq)
         )
-        return _records(MonitoringSession, self.conn.execute(query))
+        return by_name(MonitoringSession, self.conn.execute(query))
 
     def update_session(
         self, case_id: str, seq: int, change: SessionHeld | SessionWaived | SessionMoved
@@ -697,7 +695,7 @@ class Repo(ScopedRepo):
         if due_before is not None:
             query = query.where(sessions.c.due_on < due_before)
         query = self._case_scope(query).order_by(sessions.c.due_on, sessions.c.case_id, sessions.c.seq)
-        return _records(ListedSession, self.conn.execute(query))
+        return by_name(ListedSession, self.conn.execute(query))
 
     def prior_cases(
         self, company_id: int, program: str, exclude: str, council: str | None = None
@@ -743,13 +741,3 @@ class Repo(ScopedRepo):
             lambda c: self.prior_cases(c.company_id, c.program, c.id, c.council),
             self.scope,
         )[case.id]
-
-
-_Record = TypeVar("_Record")
-
-
-def _records(record: type[_Record], result: Result[*tuple[Any, ...]]) -> list[_Record]:
-    """Each row of ``result`` as ``record`` (a frozen dataclass or a NamedTuple), field for field by
-    column name (a column the record does not name is left out)."""
-    names: Sequence[str] = getattr(record, "_fields", None) or [f.name for f in fields(cast(Any, record))]
-    return [record(**{n: row[n] for n in names}) for row in result.mappings()]

@@ -1,4 +1,5 @@
-"""Result rows as plain tuples for the type checker, or as the records they fill.
+"""Result rows as plain tuples for the type checker, or as the records they fill (by position in bulk,
+by column name elsewhere).
 
 The tables are Core tables (schema.py), so every column is ``Column[Any]``; SQLAlchemy 2.1 types a
 row of them as a tuple that mypy unpacks into ``object`` values (indexing one gives ``Any``). ``tuples``
@@ -7,7 +8,8 @@ annotations then give them their types."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import fields
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Result
@@ -28,3 +30,10 @@ def records(result: Any, make: Callable[[Iterable[Any]], R], fields: tuple[str, 
     if tuple(result.keys()) != fields:
         raise TypeError(f"columns {tuple(result.keys())} are not the record's fields {fields}")
     return map(make, result)
+
+
+def by_name(record: type[R], result: Result[*tuple[Any, ...]]) -> list[R]:
+    """Each row of ``result`` as ``record`` (a frozen dataclass or a NamedTuple), field for field by
+    column name (a column the record does not name is left out)."""
+    names: Sequence[str] = getattr(record, "_fields", None) or [f.name for f in fields(cast(Any, record))]
+    return [record(**{n: row[n] for n in names}) for row in result.mappings()]
