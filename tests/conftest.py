@@ -33,6 +33,7 @@ from hypothesis import settings as hypothesis_settings
 
 from casetrack.cli.main import run
 from casetrack.services import passwords
+from tests.pg_reuse import Content, Reuse
 
 # The CLI speaks Japanese by default. The suite's tests were written against its English (--lang en), which
 # stays exactly as it was; the Japanese default is tested through the real CLI in tests/cli/test_lang.py
@@ -85,14 +86,18 @@ TEST_COUNCILS = ("13", "27", "01")
 TEMPLATE_TODAY = "2026-11-25"
 
 
-def _dispose(url: str) -> None:
-    """Close casetrack's pooled connections to ``url`` (before its file or database is copied or dropped)."""
+def _dispose(url: str, *, forget: bool = False) -> None:
+    """Close casetrack's pooled connections to ``url`` (before its file or database is copied, replaced or
+    dropped). The engine itself stays, with the SQL it has compiled, for the next test on the same URL
+    (each worker's tests use one SQLite path and, mostly, the same few PostgreSQL databases) — unless
+    ``forget``: the database is gone for good."""
     from casetrack.store import db as store_db
 
-    for key, engine in list(store_db._engines.items()):
-        if key == url:
-            engine.dispose()
-            del store_db._engines[key]
+    engine = store_db._engines.get(url)
+    if engine is not None:
+        engine.dispose()
+        if forget:
+            del store_db._engines[url]
 
 
 def _set_up(url: str) -> None:
@@ -159,6 +164,19 @@ class _Postgres:
     def url(self, database: str) -> str:
         return str(self.base.set(database=database).render_as_string(hide_password=False))
 
+    def conninfo(self, database: str) -> str:
+        """``database`` for psycopg itself (what tests/pg_reuse.py reads and writes with)."""
+        from psycopg.conninfo import make_conninfo
+
+        parts = {
+            "host": self.base.host,
+            "port": self.base.port,
+            "user": self.base.username,
+            "password": self.base.password,
+            **dict(self.base.query),
+        }
+        return make_conninfo(dbname=database, **{k: v for k, v in parts.items() if v})
+
     def execute(self, statement: str) -> None:
         with self.engine.connect() as conn:  # fails loudly when the server is unreachable
             conn.execute(self.sa.text(statement))
@@ -180,6 +198,7 @@ class Snapshot:
     holds: frozenset[str]
     values: dict[str, Any]
     fingerprint: tuple[int, ...]
+    content: Content | None = None  # PostgreSQL: the rows to put into a reused database (pg_reuse)
 
 
 @dataclass
@@ -239,6 +258,8 @@ class Templates:
         self._sqlite: Path | None = None
         self._pg: _Postgres | None = None
         self._pg_template: str | None = None
+        self._reuse: Reuse | None = None
+        self._base_content: Content | None = None
         self.snapshots: dict[tuple[str, str], Snapshot] = {}  # (backend, fixture) → the database it left
         self.origins: dict[str, Origin] = {}  # test database URL → what it started as
         self._base_fingerprints: dict[str, tuple[int, ...]] = {}
@@ -282,12 +303,18 @@ class Templates:
         origin.fingerprint = fingerprint(url)
         key = (origin.backend, name)
         if key not in self.snapshots:
+            source, content = self._save(url, name)
             self.snapshots[key] = Snapshot(
-                self._save(url, name), origin.holds, dict(origin.values), origin.fingerprint
+                source, origin.holds, dict(origin.values), origin.fingerprint, content
             )
         return value
 
-    def _save(self, url: str, name: str) -> str:
+    def _save(self, url: str, name: str) -> tuple[str, Content | None]:
+        if url.startswith("postgresql") and self._reuse is not None:
+            database = self.pg.sa.engine.make_url(url).database or ""
+            content = self._reuse.snapshot(database)
+            if content is not None:  # later tests' databases get these rows (no template database)
+                return "", content
         _dispose(url)
         if url.startswith("sqlite"):
             path = Path(url.removeprefix("sqlite:///"))
@@ -295,10 +322,20 @@ class Templates:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             target = self.folder / f"snapshot-{name}.db"
             shutil.copyfile(path, target)
-            return str(target)
+            return str(target), None
         template = "ct_snap_" + uuid.uuid4().hex[:12]
         self.pg.create(template, self.pg.sa.engine.make_url(url).database or "")
-        return template
+        return template, None
+
+    def sqlite_work(self) -> Path:
+        """The path of the worker's SQLite test database, in a folder emptied for each test (a test may put
+        files beside it): one URL for all of them, so the engine and the SQL it compiled are kept."""
+        folder = self.folder / "work"
+        _dispose(f"sqlite:///{folder / 'casetrack.db'}")
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        return folder / "casetrack.db"
 
     def sqlite_copy(self, target: Path, snapshot: Snapshot | None = None) -> None:
         if snapshot is not None:
@@ -319,26 +356,55 @@ class Templates:
         return self._pg
 
     def pg_database(self, populated: bool, snapshot: Snapshot | None = None) -> tuple[str, str]:
-        """A new database (name, URL): a copy of ``snapshot``, of the set-up template, or empty."""
-        name = "ct_t_" + uuid.uuid4().hex[:12]
+        """A database (name, URL): a copy of ``snapshot``, of the set-up template, or empty. With the
+        template's catalog, a database an earlier test gave back is put back to the rows wanted instead
+        of a new one being made (tests/pg_reuse.py)."""
         if not populated:
+            name = "ct_t_" + uuid.uuid4().hex[:12]
             return name, self.pg.create(name)
-        if snapshot is not None:
+        if snapshot is not None and snapshot.content is None:  # a snapshot kept as a template database
+            name = "ct_t_" + uuid.uuid4().hex[:12]
             return name, self.pg.create(name, snapshot.source)
-        if self._pg_template is None:
+        reuse = self.reuse
+        assert self._pg_template is not None and self._base_content is not None
+        content = snapshot.content if snapshot is not None and snapshot.content else self._base_content
+        name = reuse.take(content)
+        if name is None:
+            name = "ct_t_" + uuid.uuid4().hex[:12]
+            self.pg.create(name, self._pg_template)
+            reuse.hold(name, self._base_content)
+            if content is not self._base_content:
+                reuse.reset(name, content)
+        return name, self.pg.url(name)
+
+    @property
+    def reuse(self) -> Reuse:
+        """The worker's reusable PostgreSQL databases, the set-up template made (and read) first."""
+        if self._reuse is None:
             template = "ct_tpl_" + uuid.uuid4().hex[:12]
             url = self.pg.create(template)
             _set_up(url)
             self._pg_template = template
-        return name, self.pg.create(name, self._pg_template)
+            self._reuse = Reuse(self.pg.conninfo, self.pg.drop_later)
+            self._base_content = self._reuse.learn(template)
+        return self._reuse
+
+    def give_back(self, name: str) -> None:
+        """A test is done with PostgreSQL database ``name``: kept for a later test, or dropped."""
+        if self._reuse is None or not self._reuse.give_back(name):
+            _dispose(self.pg.url(name), forget=True)
+            self.pg.drop_later(name)
 
     def close(self) -> None:
         if self._pg is not None:
             for (backend, _name), snap in self.snapshots.items():
-                if backend == "postgresql":
+                if backend == "postgresql" and snap.content is None:
                     self.pg.drop_later(snap.source)
             if self._pg_template is not None:
                 self.pg.drop_later(self._pg_template)
+            if self._reuse is not None:
+                for name in self._reuse.spare:
+                    self.pg.drop_later(name)
             self._pg.close()
 
 
@@ -352,7 +418,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, templates: Templates) -> Iterator[str]:
     """A database of the test's own: a SQLite file, or a PostgreSQL database. Empty — unless the test
     uses ``cli``, which then finds it set up (the template's copy) instead of running ``init`` itself."""
     populated = "cli" in request.fixturenames
@@ -360,7 +426,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates)
     names = {*request.fixturenames, *(f"{n}@{request.module.__name__}" for n in request.fixturenames)}
     snapshot = templates.best_snapshot(request.param, names) if populated else None
     if request.param == "sqlite":
-        path = tmp_path / "casetrack.db"
+        path = templates.sqlite_work()
         if populated:
             templates.sqlite_copy(path, snapshot)
         url = f"sqlite:///{path}"
@@ -382,7 +448,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates)
         del templates.origins[url]
         if request.param == "postgresql":
             _dispose(url)
-            templates.pg.drop_later(name)
+            templates.give_back(name)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,3 +311,21 @@ def holdback_case(site: Site, *, until: str = "decide_payment") -> str:
     if until == "decide_payment":
         on("2025-11-05", "case", "advance", case_id, "decide_payment", "--on", "2025-11-05")
     return case_id
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One Chromium per test process, started by the first browser test (tests/web/test_browser.py
+    ``browser``), instead of ~1 s of launching for each."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        assert CHROMIUM, "Debian's chromium is not installed (apt-get install chromium)"
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()

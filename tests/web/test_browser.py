@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import threading
 import time
@@ -21,7 +20,6 @@ import pytest
 from tests.conftest import requires_tool
 from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Site, holdback_case
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipafont-gothic")]
 CONFLICT = "他の人がこの案件を変更しました — 再読み込みしてください"
 
@@ -50,16 +48,16 @@ def server(site: Site) -> Iterator[str]:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        assert CHROMIUM, "Debian's chromium is not installed (apt-get install chromium)"
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium: Any) -> Iterator[Any]:
+    """The process's Chromium for one test: every context (its own cookies, its own pages) the test
+    opens is closed after it, so no test sees another's session."""
+    before = set(chromium.contexts)
+    try:
+        yield chromium
+    finally:
+        for context in chromium.contexts:
+            if context not in before:
+                context.close()
 
 
 @pytest.fixture
