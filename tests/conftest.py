@@ -74,6 +74,16 @@ def requires_tool(command: str, package: str) -> pytest.MarkDecorator:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first (``slow``, then ``browser``): xdist hands out the rest one by one as workers
+    free up, so neither worker is left running a 30-second test alone at the end."""
+    items.sort(
+        key=lambda item: (
+            0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("browser") else 2
+        )
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # the suite's hasher: argon2id at its cheapest (every test that signs in would otherwise spend ~50 ms
     # of CPU per hash); production parameters stay the default for every other caller

@@ -8,6 +8,8 @@ import collections
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli, World
 from tests.notify.conftest import SmtpServer, write_settings
 from tests.notify.helpers import (
@@ -162,6 +164,7 @@ EXPECTED_TOTAL = 18
 LAST_DAY = "2029-12-31"
 
 
+@pytest.mark.slow  # a day-by-day sweep loop: run first (tests/conftest.py)
 def test_three_years_of_daily_sweeps(
     cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:

@@ -238,6 +238,7 @@ def test_every_reminder_template_is_checked() -> None:
     assert used == shipped - {"_footer", "weekly_digest"}
 
 
+@pytest.mark.slow  # 300 hostile examples through the renderer: run first (tests/conftest.py)
 @settings(max_examples=300, deadline=None)
 @given(company=hostile_names(), adviser=hostile_names(max_size=300), council=hostile_names(max_size=300))
 def test_hostile_names_in_reminders(company: str, adviser: str, council: str) -> None:

@@ -107,6 +107,7 @@ DEADLINES = {
 }
 
 
+@pytest.mark.slow  # a day-by-day sweep loop: run first (tests/conftest.py)
 @pytest.mark.parametrize("program", ["early", "405"])
 def test_deadline_rungs_every_day(
     cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path, program: str
@@ -149,6 +150,7 @@ def test_deadline_rungs_every_day(
     assert assert_outbox_invariant(outbox_cli(cli, config), 5)["sent"] == 5
 
 
+@pytest.mark.slow  # a day-by-day sweep loop: run first (tests/conftest.py)
 def test_council_closures_move_rungs(
     cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
@@ -195,6 +197,7 @@ def test_council_closures_move_rungs(
     assert len(smtp_server.received) == 5
 
 
+@pytest.mark.slow  # a day-by-day sweep loop: run first (tests/conftest.py)
 def test_open_holdback_rungs(
     cli: Cli, world: World, db_url: str, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:

@@ -190,6 +190,7 @@ NOT_COUNCIL: dict[str, dict[str, str]] = {
         "list_orgs": "organisations are a public directory",
         "any_user": "the set-up before the first admin: whether anyone exists at all",
         "councils_of": "who acts: read before the scope is known (Context.actor)",
+        "further_councils": "who acts: read before the scope is known (Context.actor)",
         "user": "who acts: read before the scope is known (Context.actor)",
         "active_admins": "the last-admin rule counts admins wherever they act",
         "access_entries": "the access log: read by admins and 全国本部 only (policy), every council's by design",

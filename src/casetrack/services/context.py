@@ -91,10 +91,14 @@ class Context:
     @cached_property
     def actor(self) -> Actor:
         with _UnitOfWork(self, write=False, checked=False) as repo:
-            if not repo.any_user():
-                return Actor(self.user, None, frozenset())
             row = repo.user(self.user)
-            councils = frozenset(repo.councils_of(self.user))
+            if row is None and not repo.any_user():  # the set-up, before the first admin
+                return Actor(self.user, None, frozenset())
+            councils = (
+                frozenset(c for c in (row.council, *repo.further_councils(self.user)) if c)
+                if row
+                else frozenset()
+            )
         if row is None:
             raise NotPermitted(
                 f"{self.user!r} is not a casetrack user; an admin adds users (casetrack user add), "

@@ -290,10 +290,14 @@ class Repo(ScopedRepo):
     def councils_of(self, name: str) -> set[str]:
         """Every council ``name`` acts for: their own and any further ones."""
         own = self.conn.execute(select(users.c.council).where(users.c.name == name)).scalar()
+        return ({own} if own else set()) | self.further_councils(name)
+
+    def further_councils(self, name: str) -> set[str]:
+        """The councils ``name`` acts for besides their own."""
         more: Iterable[str] = self.conn.execute(
             select(user_councils.c.council).where(user_councils.c.user_name == name)
         ).scalars()
-        return ({own} if own else set()) | set(more)
+        return set(more)
 
     def user(self, name: str) -> User | None:
         row = self.conn.execute(select(users).where(users.c.name == name)).mappings().first()
