@@ -21,8 +21,7 @@ from ..store.db import (
     normalise_url,
     redact,
     schema_revision,
-    set_acting_user,
-    set_council_scope,
+    set_scope_and_user,
     sqlite_file_missing,
     transaction,
     translate_error,
@@ -212,8 +211,8 @@ class _UnitOfWork:
                     f"データベース {redact(self.ctx.db_url)} は初期化されていないか、古い版です。casetrack init を実行してください。"
                 ],
             )
-        set_council_scope(conn, self.ctx.scope if self.checked else frozenset())  # PostgreSQL's second wall
-        set_acting_user(conn, self.ctx.user)  # … which also shows the actor their own staff row and sessions
+        # PostgreSQL's second wall: the councils in scope, and who acts (their own staff row and sessions)
+        set_scope_and_user(conn, self.ctx.scope if self.checked else frozenset(), self.ctx.user)
         return Work(conn, scope=self.ctx.reach)
 
     def __exit__(self, *exc: Any) -> bool | None:

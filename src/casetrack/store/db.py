@@ -198,6 +198,16 @@ def set_council_scope(conn: Connection, scope: frozenset[str] | None) -> None:
         )
 
 
+def set_scope_and_user(conn: Connection, scope: frozenset[str] | None, user: str) -> None:
+    """PostgreSQL: ``set_council_scope`` and ``set_acting_user`` in one statement — every unit of work
+    begins with both, and each statement is a round trip."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT set_config('casetrack.councils', :c, true), set_config('casetrack.user', :u, true)"),
+            {"c": "*" if scope is None else ",".join(sorted(scope)), "u": user},
+        )
+
+
 def set_acting_user(conn: Connection, user: str) -> None:
     """PostgreSQL: tell row-level security (migration 0018) who acts in this transaction: their own
     staff row, sessions and access-log rows are theirs to see. Transaction-local, like the councils."""
