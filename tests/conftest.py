@@ -96,11 +96,24 @@ TEST_COUNCILS = ("13", "27", "01")
 TEMPLATE_TODAY = "2026-11-25"
 
 
+_REUSES: list[Reuse] = []  # this process's reusable PostgreSQL databases (Templates.reuse)
+
+
 def _dispose(url: str, *, forget: bool = False) -> None:
-    """Close casetrack's pooled connections to ``url`` (before its file or database is copied, replaced or
-    dropped). The engine itself stays, with the SQL it has compiled, for the next test on the same URL
-    (each worker's tests use one SQLite path and, mostly, the same few PostgreSQL databases) — unless
-    ``forget``: the database is gone for good."""
+    """Close every pooled connection to ``url`` — casetrack's, and our own to a reused PostgreSQL database
+    — before its file or database is copied, replaced or dropped. casetrack's engine itself stays, with
+    the SQL it has compiled, for the next test on the same URL (each worker's tests use one SQLite path
+    and, mostly, the same few PostgreSQL databases) — unless ``forget``: the database is gone for good."""
+    _close_pool(url, forget=forget)
+    if url.startswith("postgresql"):
+        import sqlalchemy as sa
+
+        for reuse in _REUSES:
+            reuse.release(sa.engine.make_url(url).database or "")
+
+
+def _close_pool(url: str, *, forget: bool = False) -> None:
+    """Close casetrack's pooled connections to ``url`` (a test is over: it leaves nothing connected)."""
     from casetrack.store import db as store_db
 
     engine = store_db._engines.get(url)
@@ -223,39 +236,40 @@ class Origin:
     fingerprint: tuple[int, ...] | None
 
 
-def fingerprint(url: str) -> tuple[int, ...]:
-    """The row count of every table: a fixture that wrote anything first changes it."""
-    import sqlalchemy as sa
-    from sqlalchemy.pool import NullPool
-
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                names = (
-                    conn.execute(
-                        sa.text(
-                            "SELECT name FROM sqlite_master WHERE type = 'table' "
-                            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                        )
-                    )
-                    .scalars()
-                    .all()
+def fingerprint(url: str, pg: Any = None) -> tuple[int, ...]:
+    """The row count of every table: a fixture that wrote anything first changes it. Read with the
+    drivers themselves (``pg``: an open psycopg connection to the PostgreSQL database ``url`` names)."""
+    if url.startswith("sqlite"):
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
+            names = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
                 )
-            else:
-                names = (
-                    conn.execute(
-                        sa.text(
-                            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
+            ]
             counts = ", ".join(f'(SELECT count(*) FROM "{name}")' for name in names)
-            return tuple(conn.execute(sa.text(f"SELECT {counts}")).one()) if names else ()
+            return tuple(conn.execute(f"SELECT {counts}").fetchone()) if names else ()
+    import psycopg
+    import sqlalchemy as sa
+
+    parsed = sa.engine.make_url(url)
+    own = pg is None
+    conn = pg or psycopg.connect(
+        dbname=parsed.database, host=parsed.host, port=parsed.port, user=parsed.username, autocommit=True
+    )
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            )
+        ]
+        counts = ", ".join(f'(SELECT count(*) FROM "{name}")' for name in names)
+        return tuple(conn.execute(f"SELECT {counts}").fetchone() or ()) if names else ()
     finally:
-        engine.dispose()
+        if own:
+            conn.close()
 
 
 class Templates:
@@ -278,8 +292,16 @@ class Templates:
         """The fingerprint of the set-up template (made by then: a test that asks for ``cli`` copied it)."""
         if backend not in self._base_fingerprints:
             url = f"sqlite:///{self._sqlite}" if backend == "sqlite" else self.pg.url(self._pg_template or "")
-            self._base_fingerprints[backend] = fingerprint(url)
+            self._base_fingerprints[backend] = self.fingerprint(url)
         return self._base_fingerprints[backend]
+
+    def fingerprint(self, url: str) -> tuple[int, ...]:
+        """``fingerprint``, on a reused PostgreSQL database through our open connection to it."""
+        if url.startswith("postgresql") and self._reuse is not None:
+            database = self.pg.sa.engine.make_url(url).database or ""
+            if database in self._reuse.held:
+                return fingerprint(url, self._reuse.connection(database))
+        return fingerprint(url)
 
     def best_snapshot(self, backend: str, fixtures: set[str]) -> Snapshot | None:
         """The saved snapshot holding the most of the test's fixtures and nothing the test does not use."""
@@ -298,19 +320,19 @@ class Templates:
         a test whose other fixtures wrote first neither uses nor saves a snapshot."""
         origin = self.origins[url]
         if name in origin.holds:
-            assert origin.fingerprint is not None and fingerprint(url) == origin.fingerprint, (
+            assert origin.fingerprint is not None and self.fingerprint(url) == origin.fingerprint, (
                 f"fixture {name!r} came from a snapshot, but something wrote to the database before it: "
                 "request the snapshot fixtures before fixtures that write"
             )
             return copy.deepcopy(origin.values[name])  # type: ignore[no-any-return]
-        clean = origin.fingerprint is not None and fingerprint(url) == origin.fingerprint
+        clean = origin.fingerprint is not None and self.fingerprint(url) == origin.fingerprint
         value = build()
         if not clean:
             origin.fingerprint = None
             return value
         origin.holds |= {name}
         origin.values[name] = copy.deepcopy(value)
-        origin.fingerprint = fingerprint(url)
+        origin.fingerprint = self.fingerprint(url)
         key = (origin.backend, name)
         if key not in self.snapshots:
             source, content = self._save(url, name)
@@ -396,6 +418,7 @@ class Templates:
             _set_up(url)
             self._pg_template = template
             self._reuse = Reuse(self.pg.conninfo, self.pg.drop_later)
+            _REUSES.append(self._reuse)
             self._base_content = self._reuse.learn(template)
         return self._reuse
 
@@ -414,7 +437,9 @@ class Templates:
                 self.pg.drop_later(self._pg_template)
             if self._reuse is not None:
                 for name in self._reuse.spare:
+                    self._reuse.release(name)
                     self.pg.drop_later(name)
+                _REUSES.remove(self._reuse)
             self._pg.close()
 
 
@@ -457,7 +482,7 @@ def db_url(request: pytest.FixtureRequest, templates: Templates) -> Iterator[str
     finally:
         del templates.origins[url]
         if request.param == "postgresql":
-            _dispose(url)
+            _close_pool(url)
             templates.give_back(name)
 
 

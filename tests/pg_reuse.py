@@ -93,9 +93,30 @@ class Reuse:
     spare: list[str] = field(default_factory=list)  # databases no test is using
     reused: int = 0
     refused: int = 0
+    _open: dict[str, psycopg.Connection[Any]] = field(default_factory=dict)
 
     def connect(self, name: str) -> psycopg.Connection[Any]:
         return psycopg.connect(self.conninfo(name), autocommit=True)
+
+    def connection(self, name: str) -> psycopg.Connection[Any]:
+        """Our own connection to ``name``, kept open from test to test: a new server process reads the
+        catalog afresh (~40 ms for the first look at it), a kept one has it at hand. Idle between our
+        statements; ``release`` closes it before the database is copied or dropped."""
+        conn = self._open.get(name)
+        if conn is None or conn.closed:
+            conn = self._open[name] = self.connect(name)
+        return conn
+
+    def release(self, name: str) -> None:
+        conn = self._open.pop(name, None)
+        if conn is not None:
+            conn.close()
+
+    def forget(self, name: str) -> None:
+        """``name`` is not used again (it is being dropped)."""
+        self.release(name)
+        self.held.pop(name, None)
+        self.refused += 1
 
     # -- reading ------------------------------------------------------------------------------------
     def read(self, conn: psycopg.Connection[Any]) -> Content:
@@ -147,39 +168,38 @@ class Reuse:
     # -- keeping -----------------------------------------------------------------------------------
     def hold(self, name: str, content: Content) -> None:
         """``name`` was just made from a database holding ``content`` (nothing written to it since)."""
-        with self.connect(name) as conn:
-            if self.catalog is None:
-                self.catalog = self._catalog(conn)
-            self.held[name] = Held(content, self._xid(conn))
+        conn = self.connection(name)
+        if self.catalog is None:
+            self.catalog = self._catalog(conn)
+        self.held[name] = Held(content, self._xid(conn))
 
     def snapshot(self, name: str) -> Content | None:
         """The content of ``name`` as a fixture chain left it, to copy into later tests' databases; None
         where its catalog is not the template's (it cannot be put into a reused database)."""
         if name not in self.held:
             return None
-        with self.connect(name) as conn:
-            if self._catalog(conn) != self.catalog:
-                return None
-            content = self.read(conn)
-            self.held[name] = Held(content, self._xid(conn))
-            return content
+        conn = self.connection(name)
+        if self._catalog(conn) != self.catalog:
+            return None
+        content = self.read(conn)
+        self.held[name] = Held(content, self._xid(conn))
+        return content
 
     def give_back(self, name: str) -> bool:
         """A test is done with ``name``: kept for the next test (True), or to be dropped (False)."""
         if name not in self.held:
             return False
         try:
-            with self.connect(name) as conn:
-                deadline = time.monotonic() + 1.0
-                while (others := conn.execute(OTHERS).fetchone()) and others[0]:
-                    if time.monotonic() > deadline:  # a connection the test left open
-                        raise LookupError
-                    time.sleep(0.02)
-                if self._catalog(conn) != self.catalog:
+            conn = self.connection(name)
+            deadline = time.monotonic() + 1.0
+            while (others := conn.execute(OTHERS).fetchone()) and others[0]:
+                if time.monotonic() > deadline:  # a connection the test left open
                     raise LookupError
+                time.sleep(0.02)
+            if self._catalog(conn) != self.catalog:
+                raise LookupError
         except (LookupError, psycopg.Error):
-            del self.held[name]
-            self.refused += 1
+            self.forget(name)
             return False
         self.spare.append(name)
         return True
@@ -191,8 +211,7 @@ class Reuse:
             try:
                 self.reset(name, content)
             except (LookupError, psycopg.Error):  # too many rows, or locked: a fresh one instead
-                del self.held[name]
-                self.refused += 1
+                self.forget(name)
                 self.drop(name)
                 continue
             self.reused += 1
@@ -204,37 +223,37 @@ class Reuse:
         table whose rows differ between what it held and ``content``."""
         held = self.held[name]
         was = held.content
-        with self.connect(name) as conn:
-            newer = f"age('{held.xid}'::xid)"
-            row = conn.execute(
-                "SELECT "
-                + ", ".join(
-                    f'(SELECT ARRAY[count(*), count(*) FILTER (WHERE age(xmin) < {newer})] FROM "{t}")'
-                    for t in self.tables
-                )
-            ).fetchone()
-            assert row is not None
-            changed = []
-            for table, (count, written) in zip(self.tables, row, strict=True):
-                if count > MOST_ROWS:
-                    raise LookupError(table)
-                if written or count != was.counts[table] or was.tables[table] != content.tables[table]:
-                    changed.append(table)
-            with conn.transaction():
-                conn.execute("SET LOCAL session_replication_role = replica")  # no triggers, no FK checks
-                conn.execute("SET LOCAL lock_timeout = '5s'")
-                for table in changed:
-                    conn.execute(f'DELETE FROM "{table}"')
-                    if content.counts[table]:
-                        with conn.cursor().copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy:
-                            copy.write(content.tables[table])
-                if content.sequences:
-                    conn.execute(
-                        "SELECT "
-                        + ", ".join(
-                            f"setval('\"{seq}\"', {value}, {'true' if called else 'false'})"
-                            for seq, (value, called) in content.sequences.items()
-                        )
+        conn = self.connection(name)
+        newer = f"age('{held.xid}'::xid)"
+        row = conn.execute(
+            "SELECT "
+            + ", ".join(
+                f'(SELECT ARRAY[count(*), count(*) FILTER (WHERE age(xmin) < {newer})] FROM "{t}")'
+                for t in self.tables
+            )
+        ).fetchone()
+        assert row is not None
+        changed = []
+        for table, (count, written) in zip(self.tables, row, strict=True):
+            if count > MOST_ROWS:
+                raise LookupError(table)
+            if written or count != was.counts[table] or was.tables[table] != content.tables[table]:
+                changed.append(table)
+        with conn.transaction():
+            conn.execute("SET LOCAL session_replication_role = replica")  # no triggers, no FK checks
+            conn.execute("SET LOCAL lock_timeout = '5s'")
+            for table in changed:
+                conn.execute(f'DELETE FROM "{table}"')
+                if content.counts[table]:
+                    with conn.cursor().copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy:
+                        copy.write(content.tables[table])
+            if content.sequences:
+                conn.execute(
+                    "SELECT "
+                    + ", ".join(
+                        f"setval('\"{seq}\"', {value}, {'true' if called else 'false'})"
+                        for seq, (value, called) in content.sequences.items()
                     )
-                xid = self._xid(conn)
-            self.held[name] = Held(content, xid)
+                )
+            xid = self._xid(conn)
+        self.held[name] = Held(content, xid)
