@@ -113,8 +113,13 @@ def _dispose(url: str, *, forget: bool = False) -> None:
 
 
 def _close_pool(url: str, *, forget: bool = False) -> None:
-    """Close casetrack's pooled connections to ``url`` (a test is over: it leaves nothing connected)."""
+    """Close casetrack's pooled connections to ``url`` (a test is over: it leaves nothing connected), and
+    forget that this process saw its schema current (the next test at this URL may hold an empty or an
+    older database)."""
+    from casetrack.services import context as service_context
     from casetrack.store import db as store_db
+
+    service_context._CURRENT_SCHEMA.discard(url)
 
     engine = store_db._engines.get(url)
     if engine is not None:
