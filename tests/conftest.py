@@ -99,6 +99,13 @@ TEMPLATE_TODAY = "2026-11-25"
 _REUSES: list[Reuse] = []  # this process's reusable PostgreSQL databases (Templates.reuse)
 
 
+def _database(url: str) -> str:
+    """The PostgreSQL database a URL names."""
+    import sqlalchemy as sa
+
+    return sa.engine.make_url(url).database or ""
+
+
 def _dispose(url: str, *, forget: bool = False) -> None:
     """Close every pooled connection to ``url`` — casetrack's, and our own to a reused PostgreSQL database
     — before its file or database is copied, replaced or dropped. casetrack's engine itself stays, with
@@ -106,10 +113,8 @@ def _dispose(url: str, *, forget: bool = False) -> None:
     and, mostly, the same few PostgreSQL databases) — unless ``forget``: the database is gone for good."""
     _close_pool(url, forget=forget)
     if url.startswith("postgresql"):
-        import sqlalchemy as sa
-
         for reuse in _REUSES:
-            reuse.release(sa.engine.make_url(url).database or "")
+            reuse.release(_database(url))
 
 
 def _close_pool(url: str, *, forget: bool = False) -> None:
@@ -241,40 +246,20 @@ class Origin:
     fingerprint: tuple[int, ...] | None
 
 
-def fingerprint(url: str, pg: Any = None) -> tuple[int, ...]:
-    """The row count of every table: a fixture that wrote anything first changes it. Read with the
-    drivers themselves (``pg``: an open psycopg connection to the PostgreSQL database ``url`` names)."""
-    if url.startswith("sqlite"):
-        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
-            names = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                )
-            ]
-            counts = ", ".join(f'(SELECT count(*) FROM "{name}")' for name in names)
-            return tuple(conn.execute(f"SELECT {counts}").fetchone()) if names else ()
-    import psycopg
-    import sqlalchemy as sa
+_TABLE_NAMES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    "postgresql": "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+}
 
-    parsed = sa.engine.make_url(url)
-    own = pg is None
-    conn = pg or psycopg.connect(
-        dbname=parsed.database, host=parsed.host, port=parsed.port, user=parsed.username, autocommit=True
-    )
-    try:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-            )
-        ]
-        counts = ", ".join(f'(SELECT count(*) FROM "{name}")' for name in names)
-        return tuple(conn.execute(f"SELECT {counts}").fetchone() or ()) if names else ()
-    finally:
-        if own:
-            conn.close()
+
+def fingerprint(conn: Any, backend: str) -> tuple[int, ...]:
+    """The row count of every table, read through ``conn`` (an open sqlite3 or psycopg connection): a
+    fixture that wrote anything first changes it."""
+    names = [r[0] for r in conn.execute(_TABLE_NAMES[backend])]
+    if not names:
+        return ()
+    counts = ", ".join(f'(SELECT count(*) FROM "{name}")' for name in names)
+    return tuple(conn.execute(f"SELECT {counts}").fetchone())
 
 
 class Templates:
@@ -301,12 +286,18 @@ class Templates:
         return self._base_fingerprints[backend]
 
     def fingerprint(self, url: str) -> tuple[int, ...]:
-        """``fingerprint``, on a reused PostgreSQL database through our open connection to it."""
-        if url.startswith("postgresql") and self._reuse is not None:
-            database = self.pg.sa.engine.make_url(url).database or ""
-            if database in self._reuse.held:
-                return fingerprint(url, self._reuse.connection(database))
-        return fingerprint(url)
+        """``fingerprint`` of the database at ``url``, read with the drivers themselves (on a reused
+        PostgreSQL database through our open connection to it)."""
+        if url.startswith("sqlite"):
+            with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
+                return fingerprint(conn, "sqlite")
+        database = _database(url)
+        if self._reuse is not None and database in self._reuse.held:
+            return fingerprint(self._reuse.connection(database), "postgresql")
+        import psycopg
+
+        with psycopg.connect(self.pg.conninfo(database), autocommit=True) as conn:
+            return fingerprint(conn, "postgresql")
 
     def best_snapshot(self, backend: str, fixtures: set[str]) -> Snapshot | None:
         """The saved snapshot holding the most of the test's fixtures and nothing the test does not use."""
@@ -348,8 +339,7 @@ class Templates:
 
     def _save(self, url: str, name: str) -> tuple[str, Content | None]:
         if url.startswith("postgresql") and self._reuse is not None:
-            database = self.pg.sa.engine.make_url(url).database or ""
-            content = self._reuse.snapshot(database)
+            content = self._reuse.snapshot(_database(url))
             if content is not None:  # later tests' databases get these rows (no template database)
                 return "", content
         _dispose(url)
@@ -361,7 +351,7 @@ class Templates:
             shutil.copyfile(path, target)
             return str(target), None
         template = "ct_snap_" + uuid.uuid4().hex[:12]
-        self.pg.create(template, self.pg.sa.engine.make_url(url).database or "")
+        self.pg.create(template, _database(url))
         return template, None
 
     def sqlite_work(self) -> Path:

@@ -91,8 +91,6 @@ class Reuse:
     tables: list[str] = field(default_factory=list)
     held: dict[str, Held] = field(default_factory=dict)  # database name → what it holds
     spare: list[str] = field(default_factory=list)  # databases no test is using
-    reused: int = 0
-    refused: int = 0
     _open: dict[str, psycopg.Connection[Any]] = field(default_factory=dict)
 
     def connect(self, name: str) -> psycopg.Connection[Any]:
@@ -116,7 +114,6 @@ class Reuse:
         """``name`` is not used again (it is being dropped)."""
         self.release(name)
         self.held.pop(name, None)
-        self.refused += 1
 
     # -- reading ------------------------------------------------------------------------------------
     def read(self, conn: psycopg.Connection[Any]) -> Content:
@@ -214,7 +211,6 @@ class Reuse:
                 self.forget(name)
                 self.drop(name)
                 continue
-            self.reused += 1
             return name
         return None
 

@@ -193,9 +193,13 @@ def set_council_scope(conn: Connection, scope: frozenset[str] | None) -> None:
     '*' for every council. Transaction-local, so a pooled connection carries nothing over."""
     if conn.dialect.name == "postgresql":
         conn.execute(
-            text("SELECT set_config('casetrack.councils', :c, true)"),
-            {"c": "*" if scope is None else ",".join(sorted(scope))},
+            text("SELECT set_config('casetrack.councils', :c, true)"), {"c": _council_setting(scope)}
         )
+
+
+def _council_setting(scope: frozenset[str] | None) -> str:
+    """``casetrack.councils`` for ``scope``: '*' for every council, else the codes, comma-separated."""
+    return "*" if scope is None else ",".join(sorted(scope))
 
 
 def set_scope_and_user(conn: Connection, scope: frozenset[str] | None, user: str) -> None:
@@ -204,7 +208,7 @@ def set_scope_and_user(conn: Connection, scope: frozenset[str] | None, user: str
     if conn.dialect.name == "postgresql":
         conn.execute(
             text("SELECT set_config('casetrack.councils', :c, true), set_config('casetrack.user', :u, true)"),
-            {"c": "*" if scope is None else ",".join(sorted(scope)), "u": user},
+            {"c": _council_setting(scope), "u": user},
         )
 
 
