@@ -313,6 +313,20 @@ def holdback_case(site: Site, *, until: str = "decide_payment") -> str:
     return case_id
 
 
+class Shots:
+    """A browser test's screenshots, to look at what a page shows: taken only when ``folder`` is set
+    (``$CASETRACK_SCREENSHOTS``). A full-page PNG costs Chromium ~0.3 s and the browser tests take ~40, a
+    fifth of their time, for files no one opens in a run that throws its temporary folders away."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def take(self, target: Any, name: str, **kw: Any) -> None:
+        """``target.screenshot`` (a page or a locator) into ``folder/name``."""
+        if self.folder is not None:
+            target.screenshot(path=str(self.folder / name), **kw)
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

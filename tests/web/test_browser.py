@@ -2,7 +2,7 @@
 launched by the path of the system binary, no downloaded browser) against `casetrack serve`'s app on
 uvicorn on loopback, over the same databases as every other test.
 
-Screenshots of each page go to ``$CASETRACK_SCREENSHOTS`` (default: the test's temporary folder)."""
+Screenshots of each page go to ``$CASETRACK_SCREENSHOTS/<test>/`` when it is set (none otherwise)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import requires_tool
-from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Site, holdback_case
+from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Shots, Site, holdback_case
 
 pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipafont-gothic")]
 CONFLICT = "他の人がこの案件を変更しました — 再読み込みしてください"
@@ -61,11 +61,14 @@ def browser(chromium: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def shots(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
-    base = Path(os.environ["CASETRACK_SCREENSHOTS"]) if os.environ.get("CASETRACK_SCREENSHOTS") else tmp_path
-    folder = base / request.node.name.replace("[", "-").replace("]", "")
+def shots(request: pytest.FixtureRequest) -> Shots:
+    """The test's screenshots, in ``$CASETRACK_SCREENSHOTS/<test>/`` when that is set (see ``Shots``)."""
+    base = os.environ.get("CASETRACK_SCREENSHOTS")
+    if not base:
+        return Shots(None)
+    folder = Path(base) / request.node.name.replace("[", "-").replace("]", "")
     folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return Shots(folder)
 
 
 def _signed_in(browser: Any, server: str, user: str) -> Any:
@@ -79,12 +82,12 @@ def _signed_in(browser: Any, server: str, user: str) -> Any:
     return page
 
 
-def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shots: Path) -> None:
+def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shots: Shots) -> None:
     from playwright.sync_api import expect
 
     page = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}).new_page()
     page.goto(f"{server}/cases")
-    page.screenshot(path=str(shots / "login.png"), full_page=True)
+    shots.take(page, "login.png", full_page=True)
     page.fill("input[name=username]", SUPERVISOR)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
@@ -94,7 +97,7 @@ def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shot
     assert site.cases["early"] in page.locator("#findings").inner_text()
     assert "株式会社あさひ製作所" in page.locator("#sessions").inner_text()
     assert page.locator("#by-state svg rect").count() == 8
-    page.screenshot(path=str(shots / "today.png"), full_page=True)
+    shots.take(page, "today.png", full_page=True)
 
     page.click("nav >> text=案件一覧")
     page.wait_for_url(f"{server}/cases")
@@ -102,18 +105,18 @@ def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shot
     page.fill("#q", "みどり")  # htmx swaps the results in without a reload
     expect(page.locator("#results tbody tr")).to_have_count(1)  # (no script of ours: the CSP forbids eval)
     assert "q=" in page.url and site.cases["early"] in page.locator("#results").inner_text()
-    page.screenshot(path=str(shots / "cases.png"), full_page=True)
+    shots.take(page, "cases.png", full_page=True)
 
     page.click(f"#results >> text={site.cases['early']}")
     page.wait_for_url(f"{server}/cases/{site.cases['early']}")
     assert "の事前相談書がありません" in page.locator("#events").inner_text()
-    page.screenshot(path=str(shots / "case.png"), full_page=True)
+    shots.take(page, "case.png", full_page=True)
     page.goto(f"{server}/cases/{site.cases['monitoring']}")
     assert "令和8年12月15日" in page.locator("#monitoring").inner_text()
-    page.screenshot(path=str(shots / "case-monitoring.png"), full_page=True)
+    shots.take(page, "case-monitoring.png", full_page=True)
     page.goto(f"{server}/cases/{site.cases['other']}")
     assert page.locator("h1").inner_text() == "見つかりません"
-    page.screenshot(path=str(shots / "not-found.png"), full_page=True)
+    shots.take(page, "not-found.png", full_page=True)
 
     page.click("nav >> text=カレンダー")  # this month (2026-11) of the supervisor's home council
     page.wait_for_url(f"{server}/calendar")
@@ -124,11 +127,11 @@ def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shot
     assert "年末年始" in page.locator("#day-2026-12-29").inner_text()
     # December's 11 closed days, and Sunday 11-29, 元日 and Saturday 01-02 of the neighbouring months
     assert page.locator("#calendar td.closed").count() == 14
-    page.screenshot(path=str(shots / "calendar.png"), full_page=True)
+    shots.take(page, "calendar.png", full_page=True)
     page.click("a[rel=next]")
     page.wait_for_url(f"{server}/calendar?council=13&month=2027-01")
     assert "成人の日" in page.locator("#day-2027-01-11").inner_text()
-    page.screenshot(path=str(shots / "calendar-january.png"), full_page=True)
+    shots.take(page, "calendar-january.png", full_page=True)
 
     page.click("text=サインアウト")
     page.wait_for_url(f"{server}/login")
@@ -136,7 +139,7 @@ def test_sign_in_and_read_every_page(site: Site, server: str, browser: Any, shot
     assert page.url.endswith("/login")
 
 
-def test_advance_refused_then_allowed(site: Site, server: str, browser: Any, shots: Path) -> None:
+def test_advance_refused_then_allowed(site: Site, server: str, browser: Any, shots: Shots) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
     site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
@@ -150,7 +153,7 @@ def test_advance_refused_then_allowed(site: Site, server: str, browser: Any, sho
     assert (
         "「利用申請」はできません" in error and "2026-11-20 付で、効力発生日 2026-11-19 より後です" in error
     )
-    page.screenshot(path=str(shots / "advance-refused.png"), full_page=True)
+    shots.take(page, "advance-refused.png", full_page=True)
     assert site.history(case_id)[-1]["event"] == "open"
 
     form = page.locator("form.event", has=page.locator("input[name=event][value=apply]"))
@@ -160,12 +163,12 @@ def test_advance_refused_then_allowed(site: Site, server: str, browser: Any, sho
     page.wait_for_url(f"{server}/cases/{case_id}?done=apply")
     assert "「利用申請」を記録しました" in page.locator(".notice").inner_text()
     assert "利用申請済" in page.locator("#header").inner_text()
-    page.screenshot(path=str(shots / "advance-done.png"), full_page=True)
+    shots.take(page, "advance-done.png", full_page=True)
     last = site.history(case_id)[-1]
     assert (last["event"], last["user"], last["note"]) == ("apply", COORDINATOR, "ブラウザから")
 
 
-def test_conflict_between_two_browser_sessions(site: Site, server: str, browser: Any, shots: Path) -> None:
+def test_conflict_between_two_browser_sessions(site: Site, server: str, browser: Any, shots: Shots) -> None:
     case_id = site.cases["early"]
     site.cli.ok("doc", "add", case_id, "pre_consultation_letter", "--on", "2026-11-20")
     site.cli.ok("doc", "add", case_id, "application", "--on", "2026-11-20")
@@ -184,11 +187,11 @@ def test_conflict_between_two_browser_sessions(site: Site, server: str, browser:
     kato.wait_for_selector("#advance-error")
     assert CONFLICT in kato.locator("#advance-error").inner_text()
     assert "取下げ" in kato.locator("#header").inner_text()
-    kato.screenshot(path=str(shots / "conflict.png"), full_page=True)
+    shots.take(kato, "conflict.png", full_page=True)
     assert site.history(case_id) == before
 
 
-def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: Any, shots: Path) -> None:
+def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: Any, shots: Shots) -> None:
     """The coordinator records session 1 held and claims its fee; the supervisor decides it; the money
     section shows the arithmetic and the plan's holdback released. By hand (DOMAIN.md §5): 165,001 ×
     2/3 = 110,000.67 → 110,000; released 1,000,000; company share 55,001."""
@@ -223,7 +226,7 @@ def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: A
     kato.wait_for_url(re.compile(r".*\?done=fee_claim&n=\d+$"))
     claim_id = int(kato.url.rsplit("=", 1)[1])
     assert f"費用の支払申請（申請 {claim_id}）を記録しました" in kato.locator(".notice").inner_text()
-    kato.screenshot(path=str(shots / "money-claimed.png"), full_page=True)
+    shots.take(kato, "money-claimed.png", full_page=True)
 
     tester = _signed_in(browser, server, SUPERVISOR)
     tester.goto(f"{server}/cases/{case_id}")
@@ -249,7 +252,7 @@ def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: A
     assert total == ["合計", "3,465,001円", "2,110,000円", "2,110,000円", "0円", "1,355,001円", "0円"], total
     assert "帳簿の内訳は合っています" in money.inner_text()
     money.scroll_into_view_if_needed()
-    tester.screenshot(path=str(shots / "money-decided.png"), full_page=True)
+    shots.take(tester, "money-decided.png", full_page=True)
     claimed = site.cli.ok("fee", "list", case_id)[-1]
     assert (claimed["status"], claimed["subsidy"], claimed["released"]) == ("decided", 110_000, 1_000_000)
 
@@ -258,11 +261,11 @@ def test_money_and_monitoring_in_the_browser(site: Site, server: str, browser: A
     assert "留保分の支払（本決定で解除）" in tester.locator("body").inner_text()
     # the statement's own stylesheet is allowed by its hash: amounts are right-aligned
     assert tester.locator("td.yen").first.evaluate("e => getComputedStyle(e).textAlign") == "right"
-    tester.screenshot(path=str(shots / "statement.png"), full_page=True)
+    shots.take(tester, "statement.png", full_page=True)
 
 
 def test_filter_the_list_and_download_it(
-    site: Site, server: str, browser: Any, shots: Path, tmp_path: Path
+    site: Site, server: str, browser: Any, shots: Shots, tmp_path: Path
 ) -> None:
     """A coordinator ticks 伴走支援の遅れ, then 停滞 (htmx swaps the results, the address keeps the
     filters), downloads the view as CSV and as Excel, and gets exactly the cases on the screen."""
@@ -284,7 +287,7 @@ def test_filter_the_list_and_download_it(
     assert "overdue=1" in page.url
     shown = sorted(page.locator("#results tbody tr td:first-child").all_inner_texts())
     assert shown == sorted([site.cases["overdue"], site.cases["both"]])
-    page.screenshot(path=str(shots / "cases-overdue.png"), full_page=True)
+    shots.take(page, "cases-overdue.png", full_page=True)
 
     with page.expect_download() as info:
         page.click("#downloads >> text=CSV")
@@ -305,10 +308,10 @@ def test_filter_the_list_and_download_it(
     assert info.value.suggested_filename == "案件一覧-2026-11-25.xlsx"
     sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active  # (the path has no suffix)
     assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [site.cases["both"]]
-    page.screenshot(path=str(shots / "cases-overdue-stalled.png"), full_page=True)
+    shots.take(page, "cases-overdue-stalled.png", full_page=True)
 
 
-def test_record_a_document_then_advance(site: Site, server: str, browser: Any, shots: Path) -> None:
+def test_record_a_document_then_advance(site: Site, server: str, browser: Any, shots: Shots) -> None:
     """The early case needs the main bank's 事前相談書 to apply: recorded from the page's form, the
     checklist ticks it, 利用申請 goes through, and the diagram moves its highlight (the 利用申請書 is
     on file already)."""
@@ -321,7 +324,7 @@ def test_record_a_document_then_advance(site: Site, server: str, browser: Any, s
     # the stylesheet (not a style attribute: the CSP forbids them) colours the current state's box
     assert current.locator("path").first.evaluate("e => getComputedStyle(e).fill") == "rgb(255, 224, 138)"
     assert page.locator("#checklist li.missing", has_text="事前相談書").count() == 1
-    page.screenshot(path=str(shots / "case-diagram.png"), full_page=True)
+    shots.take(page, "case-diagram.png", full_page=True)
 
     form = page.locator("#document-form")
     form.locator("select[name=kind]").select_option("pre_consultation_letter")
@@ -331,7 +334,7 @@ def test_record_a_document_then_advance(site: Site, server: str, browser: Any, s
     assert "「事前相談書」を記録しました。" in page.locator(".notice").inner_text()
     assert page.locator("#checklist li.ok", has_text="事前相談書").count() == 1
     assert page.locator("#checklist li.missing").count() == 0
-    page.screenshot(path=str(shots / "document-recorded.png"), full_page=True)
+    shots.take(page, "document-recorded.png", full_page=True)
     (_, doc) = site.cli.ok("case", "show", case_id)["documents"]
     assert (doc["kind"], doc["lender_id"], doc["on"]) == (
         "pre_consultation_letter",
@@ -346,6 +349,6 @@ def test_record_a_document_then_advance(site: Site, server: str, browser: Any, s
     assert "利用申請済" in page.locator("#header").inner_text()
     assert "利用申請済" in (page.locator("svg.state-diagram g.state.current").text_content() or "")
     assert "事前相談" in (page.locator("svg.state-diagram g.state.visited").text_content() or "")
-    page.screenshot(path=str(shots / "case-applied.png"), full_page=True)
+    shots.take(page, "case-applied.png", full_page=True)
     last = site.history(case_id)[-1]
     assert (last["event"], last["user"], last["to"]) == ("apply", COORDINATOR, "applied")

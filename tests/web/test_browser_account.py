@@ -5,12 +5,11 @@ another session from there."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import COORDINATOR, PASSWORD, Site
+from tests.web.conftest import COORDINATOR, PASSWORD, Shots, Site
 from tests.web.test_browser import browser, server, shots  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser]
@@ -20,7 +19,7 @@ def test_the_own_page_shows_where_each_session_signed_in(
     site: Site,
     server: str,
     browser: Any,  # noqa: F811
-    shots: Path,
+    shots: Shots,
 ) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
@@ -46,7 +45,7 @@ def test_the_own_page_shows_where_each_session_signed_in(
     first, second = rows.nth(0).inner_text(), rows.nth(1).inner_text()
     assert "192.0.2.20" in first and "Chrome / Linux" in first and "この端末" in first  # headless Chromium
     assert "192.0.2.10" in second and "Chrome / Linux" in second and "2026-11-25 09:30" in second
-    home.screenshot(path=str(shots / "me.png"), full_page=True)
+    shots.take(home, "me.png", full_page=True)
     rows.nth(1).locator("button", has_text="終了する").click()
     home.wait_for_url(f"{server}/me?done=ended")
     expect(home.locator("#sessions tbody tr")).to_have_count(1)

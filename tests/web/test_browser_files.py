@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import requires_tool
-from tests.web.conftest import COORDINATOR, Site
+from tests.web.conftest import COORDINATOR, Shots, Site
 from tests.web.test_browser import _signed_in, browser, server, shots  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipafont-gothic")]
@@ -21,7 +21,7 @@ def test_upload_then_download_the_same_bytes(
     site: Site,
     server: str,
     browser: Any,  # noqa: F811
-    shots: Path,
+    shots: Shots,
     tmp_path: Path,
 ) -> None:  # noqa: F811
     case_id = site.cases["early"]
@@ -38,7 +38,7 @@ def test_upload_then_download_the_same_bytes(
     page.wait_for_url(f"{server}/cases/{case_id}?done=document.pre_consultation_letter")
     link = page.locator("#documents a", has_text=source.name)
     assert link.count() == 1
-    page.screenshot(path=str(shots / "uploaded.png"), full_page=True)
+    shots.take(page, "uploaded.png", full_page=True)
     with page.expect_download() as info:
         link.click()
     download = info.value

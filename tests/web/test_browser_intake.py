@@ -5,13 +5,12 @@ the same form without script, /companies/new, and the new pages fit a phone (390
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import requires_tool
-from tests.web.conftest import ACTOR, COORDINATOR, PASSWORD, Site
+from tests.web.conftest import ACTOR, COORDINATOR, PASSWORD, Shots, Site
 from tests.web.test_browser import browser, server, shots  # noqa: F401  (fixtures)
 from tests.web.test_browser_layout import _page  # signed in, at a width
 
@@ -22,7 +21,7 @@ def test_a_new_company_and_case_from_intake_to_application(
     site: Site,
     server: str,
     browser: Any,  # noqa: F811
-    shots: Path,
+    shots: Shots,
 ) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
@@ -72,9 +71,9 @@ def test_a_new_company_and_case_from_intake_to_application(
     expect(page.locator("#support-orgs")).not_to_contain_text("名称の一部")
     assert page.locator(f"input[name=support_lead][value='{w.tax}']").is_checked()
     page.fill("input[name='estimate.early.plan']", "1,500,000")
-    page.screenshot(path=str(shots / "intake-filled-390.png"), full_page=True)
+    shots.take(page, "intake-filled-390.png", full_page=True)
     for part in ("support", "lender"):
-        page.locator(f"#{part}-fields").screenshot(path=str(shots / f"intake-{part}-picked-390.png"))
+        shots.take(page.locator(f"#{part}-fields"), f"intake-{part}-picked-390.png")
     page.click("button.primary")
     page.wait_for_url(f"{server}/cases/13-2026-0002?done=opened")
     assert "案件を受け付けました。" in page.locator(".notice").inner_text()
@@ -94,7 +93,7 @@ def test_a_new_company_and_case_from_intake_to_application(
     ).click()
     page.wait_for_url(f"{server}/cases/13-2026-0002?done=apply")
     assert "利用申請済" in page.locator("#header").inner_text()
-    page.screenshot(path=str(shots / "intake-applied-390.png"), full_page=True)
+    shots.take(page, "intake-applied-390.png", full_page=True)
     case = site.cli.ok("case", "show", "13-2026-0002")
     assert (case["state"], case["company"]["name"], case["estimates"]) == (
         "applied",
@@ -121,7 +120,7 @@ def test_the_new_pages_fit_the_screen(
     site: Site,
     server: str,
     browser: Any,
-    shots: Path,  # noqa: F811
+    shots: Shots,  # noqa: F811
     width: int,
 ) -> None:
     from playwright.sync_api import expect
@@ -142,7 +141,7 @@ def test_the_new_pages_fit_the_screen(
     ):
         page.goto(f"{server}{path}")
         assert page.locator("h1").count() == 1
-        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        shots.take(page, f"{name}-{width}.png", full_page=True)
         if (
             name == "intake"
         ):  # pickers with results, each part as a person sees it (the page is long on a phone)
@@ -151,7 +150,7 @@ def test_the_new_pages_fit_the_screen(
             expect(page.locator("#lender-orgs")).to_contain_text("東都信用金庫")
             expect(page.locator("#support-orgs")).to_contain_text("あおば銀行")
             for part in ("program", "company", "support", "lender", "estimate"):
-                page.locator(f"#{part}-fields").screenshot(path=str(shots / f"{name}-{part}-{width}.png"))
+                shots.take(page.locator(f"#{part}-fields"), f"{name}-{part}-{width}.png")
         scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert scroll <= inner, f"{path} at {width} px is {scroll} px wide"
     # a refused intake: the reasons, at the form's own URL (a reload sends nothing)
@@ -160,7 +159,7 @@ def test_the_new_pages_fit_the_screen(
     page.wait_for_selector("#intake-error")
     assert "代表の支援機関を選んでください。" in page.locator("#intake-error").inner_text()
     page.wait_for_function("location.pathname === '/cases/new'")
-    page.screenshot(path=str(shots / f"intake-refused-{width}.png"), full_page=True)
+    shots.take(page, f"intake-refused-{width}.png", full_page=True)
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.method) if r.url.endswith("/cases/new") else None)
     page.reload()
@@ -169,7 +168,7 @@ def test_the_new_pages_fit_the_screen(
     assert scroll <= inner
 
 
-def test_intake_without_script(site: Site, server: str, browser: Any, shots: Path) -> None:  # noqa: F811
+def test_intake_without_script(site: Site, server: str, browser: Any, shots: Shots) -> None:  # noqa: F811
     """Script off: each picker's 検索 button posts the form back with its results, what was typed and
     ticked kept; the form then opens the case."""
     w = site.world
@@ -198,7 +197,7 @@ def test_intake_without_script(site: Site, server: str, browser: Any, shots: Pat
     assert page.locator("input[name='estimate.early.plan']").input_value() == "1,200,000"
     page.check(f"input[name=lender][value='{w.bank_main}']")
     page.check(f"input[name=lender_main][value='{w.bank_main}']")
-    page.screenshot(path=str(shots / "intake-no-script-390.png"), full_page=True)
+    shots.take(page, "intake-no-script-390.png", full_page=True)
     page.click("button.primary")
     page.wait_for_url(f"{server}/cases/13-2026-0002?done=opened")
     case = site.cli.ok("case", "show", "13-2026-0002")
@@ -210,7 +209,7 @@ def test_intake_without_script(site: Site, server: str, browser: Any, shots: Pat
     assert [(x["id"], x["main"]) for x in case["lenders"]] == [(w.bank_main, True)]
 
 
-def test_register_a_company_from_the_list(site: Site, server: str, browser: Any, shots: Path) -> None:  # noqa: F811
+def test_register_a_company_from_the_list(site: Site, server: str, browser: Any, shots: Shots) -> None:  # noqa: F811
     """事業者 → 登録する: a look-alike is refused with its reason and the input kept, then registered as
     another company with a reason; the new company's page says so."""
     site.cli.ok(
@@ -227,7 +226,7 @@ def test_register_a_company_from_the_list(site: Site, server: str, browser: Any,
     page.wait_for_selector("#edit-error")
     assert "法人番号なしで登録済みです" in page.locator("#edit-error").inner_text()
     assert page.locator("input[name=name]").input_value() == "有限会社 さくら堂"
-    page.screenshot(path=str(shots / "company-new-refused-390.png"), full_page=True)
+    shots.take(page, "company-new-refused-390.png", full_page=True)
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner
     page.check("input[name=force]")
@@ -236,7 +235,7 @@ def test_register_a_company_from_the_list(site: Site, server: str, browser: Any,
     page.wait_for_url("**/companies/*?done=added")
     assert "登録しました。" in page.locator(".notice").inner_text()
     assert "有限会社 さくら堂" in page.locator("h1").inner_text()
-    page.screenshot(path=str(shots / "company-added-390.png"), full_page=True)
+    shots.take(page, "company-added-390.png", full_page=True)
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -244,7 +243,7 @@ def test_today_remembers_the_council(
     site: Site,
     server: str,
     browser: Any,
-    shots: Path,  # noqa: F811
+    shots: Shots,  # noqa: F811
     width: int,
 ) -> None:
     """全国本部 chooses a council on 今日; the menu's 今日 comes back to it; 条件をクリア forgets it."""
@@ -252,7 +251,7 @@ def test_today_remembers_the_council(
     page.select_option("#pick-council select[name=council]", "13")
     page.click("#pick-council button[type=submit]")
     page.wait_for_url(f"{server}/?council=13")
-    page.screenshot(path=str(shots / f"today-hq-council-{width}.png"), full_page=True)
+    shots.take(page, f"today-hq-council-{width}.png", full_page=True)
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner
     page.click("nav >> text=今日")

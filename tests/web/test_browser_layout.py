@@ -4,13 +4,12 @@ screenshots of each to look at; the supervisor's queue and the folded search as 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import requires_tool
-from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Site, holdback_case
+from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Shots, Site, holdback_case
 from tests.web.test_browser import browser, server, shots  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipafont-gothic")]
@@ -31,7 +30,7 @@ def test_main_pages_fit_the_screen(
     site: Site,
     server: str,
     browser: Any,
-    shots: Path,  # noqa: F811
+    shots: Shots,  # noqa: F811
     width: int,
 ) -> None:
     money = holdback_case(site, until="claim_payment")  # a case page with money, and a queue on 今日
@@ -45,7 +44,7 @@ def test_main_pages_fit_the_screen(
         ("statement", f"/cases/{money}/statement"),
     ):
         page.goto(f"{server}{path}")
-        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        shots.take(page, f"{name}-{width}.png", full_page=True)
         scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert scroll <= inner, f"{path} at {width} px is {scroll} px wide"
 
@@ -54,7 +53,7 @@ def test_the_supervisors_queue_and_kana_search(
     site: Site,
     server: str,
     browser: Any,  # noqa: F811
-    shots: Path,
+    shots: Shots,
 ) -> None:  # noqa: F811
     claimed = holdback_case(site, until="claim_payment")
     page = _page(browser, server, SUPERVISOR, 1280)
@@ -74,11 +73,11 @@ def test_the_supervisors_queue_and_kana_search(
     found = {rows.nth(i).locator("a").first.inner_text() for i in range(rows.count())}
     assert found == {site.cases["early"], claimed}  # both of 株式会社みどり工房; not あさひ製作所's
     assert all("株式会社みどり工房" in rows.nth(i).inner_text() for i in range(rows.count()))
-    page.screenshot(path=str(shots / "kana-search.png"), full_page=True)
+    shots.take(page, "kana-search.png", full_page=True)
 
 
 def test_a_refused_form_leaves_the_case_pages_url_and_a_reload_sends_nothing(  # noqa: F811
-    site: Site, server: str, browser: Any, shots: Path
+    site: Site, server: str, browser: Any, shots: Shots
 ) -> None:  # noqa: F811
     case_id = site.cases["early"]
     site.cli.ok(
@@ -104,7 +103,7 @@ def test_a_refused_form_leaves_the_case_pages_url_and_a_reload_sends_nothing(  #
     assert ("GET", 200, f"{server}/cases/{case_id}") in responses
     assert page.locator("#advance-error").get_attribute("data-status") == "422"
     assert page.url == f"{server}/cases/{case_id}"
-    page.screenshot(path=str(shots / "refused-390.png"), full_page=True)
+    shots.take(page, "refused-390.png", full_page=True)
     responses.clear()
     page.reload()
     assert [(m, s) for m, s, u in responses if u.endswith(case_id)] == [("GET", 200)]

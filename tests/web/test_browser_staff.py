@@ -6,13 +6,12 @@ pages fit a phone (390 px) without sideways scrolling, with screenshots to look 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ADMIN, requires_tool
-from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Site
+from tests.web.conftest import COORDINATOR, PASSWORD, SUPERVISOR, Shots, Site
 from tests.web.test_browser import browser, server, shots  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, requires_tool("chromium", "chromium fonts-ipafont-gothic")]
@@ -41,13 +40,13 @@ def test_add_staff_temporary_password_and_the_forced_change(
     site: Site,
     server: str,
     browser: Any,  # noqa: F811
-    shots: Path,
+    shots: Shots,
 ) -> None:  # noqa: F811
     admin = _page(browser)
     _sign_in(admin, server, ADMIN, PASSWORD)
     admin.goto(f"{server}/staff")
     _fits(admin, "/staff")
-    admin.screenshot(path=str(shots / "staff-390.png"), full_page=True)
+    shots.take(admin, "staff-390.png", full_page=True)
     form = admin.locator("#add-form")
     form.locator("input[name=name]").fill("suzuki")
     form.locator("input[name=display_name]").fill("鈴木 一郎")
@@ -61,7 +60,7 @@ def test_add_staff_temporary_password_and_the_forced_change(
     admin.wait_for_url(f"{server}/staff")
     shown = admin.locator("#temporary code").inner_text()
     assert re.fullmatch(r"[A-Za-z0-9]{16}", shown)
-    admin.screenshot(path=str(shots / "staff-temporary-390.png"), full_page=True)
+    shots.take(admin, "staff-temporary-390.png", full_page=True)
     admin.reload()
     assert admin.locator("#temporary").count() == 0 and shown not in admin.content()  # once
 
@@ -70,7 +69,7 @@ def test_add_staff_temporary_password_and_the_forced_change(
     user.wait_for_url(f"{server}/me")
     assert "仮のパスワードでサインインしています" in user.inner_text("main")
     _fits(user, "/me (temporary)")
-    user.screenshot(path=str(shots / "me-temporary-390.png"), full_page=True)
+    shots.take(user, "me-temporary-390.png", full_page=True)
     user.goto(f"{server}/cases")
     assert user.url == f"{server}/me"  # nothing else opens before a new password
     new = "suzuki chose this passphrase"
@@ -83,14 +82,14 @@ def test_add_staff_temporary_password_and_the_forced_change(
     assert user.url == f"{server}/cases"
     user.goto(f"{server}/me")
     _fits(user, "/me")
-    user.screenshot(path=str(shots / "me-390.png"), full_page=True)
+    shots.take(user, "me-390.png", full_page=True)
 
 
 def test_a_supervisor_moves_a_coordinators_cases(
     site: Site,
     server: str,
     browser: Any,  # noqa: F811
-    shots: Path,
+    shots: Shots,
 ) -> None:  # noqa: F811
     page = _page(browser)
     _sign_in(page, server, SUPERVISOR, PASSWORD)
@@ -102,14 +101,14 @@ def test_a_supervisor_moves_a_coordinators_cases(
     page.wait_for_selector("#preview")
     assert "移す案件（2件）" in page.inner_text("#preview")
     _fits(page, "/reassign preview")
-    page.screenshot(path=str(shots / "reassign-preview-390.png"), full_page=True)
+    shots.take(page, "reassign-preview-390.png", full_page=True)
     assert {c["coordinator"] for c in site.cli.ok("case", "list", "--council", "13")} == {COORDINATOR}
     page.fill("#confirm-form input[name=note]", "4月の異動")
     page.click("#confirm-form button[type=submit]")
     page.wait_for_url(f"{server}/reassign")
     assert "2 件を" in page.inner_text("#result")
     _fits(page, "/reassign result")
-    page.screenshot(path=str(shots / "reassign-done-390.png"), full_page=True)
+    shots.take(page, "reassign-done-390.png", full_page=True)
     assert {c["coordinator"] for c in site.cli.ok("case", "list", "--council", "13")} == {SUPERVISOR}
     page.reload()
     assert page.locator("#result").count() == 0  # a reload sends nothing and shows nothing again
@@ -119,5 +118,5 @@ def test_a_supervisor_moves_a_coordinators_cases(
     page.click("#assign-form button[type=submit]")
     page.wait_for_url(re.compile(r".*done=assign.*"))
     _fits(page, "/cases/… after 担当替え")
-    page.screenshot(path=str(shots / "case-assign-390.png"), full_page=True)
+    shots.take(page, "case-assign-390.png", full_page=True)
     assert site.cli.ok("case", "show", case_id)["coordinator"] == COORDINATOR
