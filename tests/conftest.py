@@ -447,11 +447,18 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
         made.close()
 
 
+@pytest.fixture
+def set_up_db() -> None:
+    """Asked for (``pytest.mark.usefixtures("set_up_db")``), ``db_url`` is a copy of the set-up template
+    (the schema at head, the councils, the admin and the tester) instead of an empty database: ~0.4 s
+    of migrations saved on PostgreSQL, ~0.1 s on SQLite, for a test that acts through the services."""
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, templates: Templates) -> Iterator[str]:
     """A database of the test's own: a SQLite file, or a PostgreSQL database. Empty — unless the test
-    uses ``cli``, which then finds it set up (the template's copy) instead of running ``init`` itself."""
-    populated = "cli" in request.fixturenames
+    uses ``cli`` or ``set_up_db``, and then set up (the template's copy) instead of running ``init`` itself."""
+    populated = "cli" in request.fixturenames or "set_up_db" in request.fixturenames
     # a fixture of the module's own is named with its module (``Cli.once``): two modules' ``fleet`` differ
     names = {*request.fixturenames, *(f"{n}@{request.module.__name__}" for n in request.fixturenames)}
     snapshot = templates.best_snapshot(request.param, names) if populated else None

@@ -9,10 +9,14 @@ import email.policy
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from casetrack import services
 from casetrack.services.reminders import sweep
 from casetrack.settings import load_settings
 from tests.services.money_helpers import D, case_405_agreed, decide_plan, setup
+
+pytestmark = pytest.mark.usefixtures("set_up_db")  # a set-up database: setup() need not migrate
 
 
 def _settings(tmp_path: Path, weekday: str) -> Path:

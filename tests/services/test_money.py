@@ -21,6 +21,8 @@ from tests.services.money_helpers import (
     setup,
 )
 
+pytestmark = pytest.mark.usefixtures("set_up_db")  # a set-up database: setup() need not migrate
+
 
 def _money(ctx: services.Context, cid: str) -> dict:  # type: ignore[type-arg]
     return services.show_case(ctx, cid)["money"]

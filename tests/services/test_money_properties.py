@@ -7,11 +7,14 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from casetrack import services
 from tests.services.money_helpers import D, case_405_agreed, decide_plan, hold, new_company, setup
+
+pytestmark = pytest.mark.usefixtures("set_up_db")  # a set-up database: setup() need not migrate
 
 _counter = itertools.count(1000)
 

@@ -24,6 +24,8 @@ from tests.services.money_helpers import (
     setup,
 )
 
+pytestmark = pytest.mark.usefixtures("set_up_db")  # a set-up database: setup() need not migrate
+
 FIELDS = {"case_history": chain.HISTORY_FIELDS, "ledger_entry": chain.LEDGER_FIELDS}
 
 
