@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,14 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "casetrack"
 STDLIB = set(sys.stdlib_module_names)
 
 
+@cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed source of ``path`` (read once: several tests walk every module)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -120,7 +127,7 @@ def test_only_the_unit_of_work_gives_repositories() -> None:
     for path in _modules():
         if path.relative_to(SRC).parts[0] == "store":
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for node in ast.walk(tree):
             built = (
                 isinstance(node, ast.Call)
@@ -134,7 +141,7 @@ def test_only_the_unit_of_work_gives_repositories() -> None:
 
 def _reaches(path: Path, package: str) -> bool:
     """Whether ``path`` imports ``casetrack.<package>`` (at any depth, also inside functions)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     depth = len(path.relative_to(SRC).parts) - 1  # how many dots lead back to casetrack
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -192,7 +199,7 @@ def _graph() -> dict[str, set[str]]:
         name = ".".join(parts)
         package = parts if path.name == "__init__.py" else parts[:-1]
         found: set[str] = set()
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:  # module level only
+        for node in _tree(path).body:  # module level only
             if isinstance(node, ast.ImportFrom):
                 base = package[: len(package) - node.level + 1] if node.level else []
                 target = (
@@ -308,7 +315,7 @@ def test_the_web_pages_act_through_the_toolkit_not_the_app() -> None:
     for path in _modules("web"):
         if path.name == "app.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.ImportFrom) and (
                 (node.level == 1 and (node.module == "app" or any(a.name == "app" for a in node.names)))
                 or node.module == "casetrack.web.app"
