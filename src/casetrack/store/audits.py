@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import BindParameter, and_, bindparam, false, func, or_, select
 
 from ..domain.audit_records import AuditCase, ExportedCase, ExportedSession, OpenHoldback, OverdueSession
 from ..domain.case_rows import HistoryRow, LedgerEntry
@@ -61,15 +62,45 @@ class Bound:
     rule_set: str | None = None
     unextended: bool = False
 
-    def clause(self) -> Any:
-        terms = [cases.c.state.in_(self.states), cases.c[self.column] <= self.last]
-        if self.programs is not None:
-            terms.append(cases.c.program.in_(self.programs))
-        if self.rule_set is not None:
-            terms.append(cases.c.rule_set == self.rule_set)
-        if self.unextended:
-            terms.append(cases.c.validity_until.is_(None))
-        return and_(*terms)
+    @property
+    def shape(self) -> BoundShape:
+        """What the bound's SQL depends on (its day and rule set are parameters)."""
+        return (self.programs, self.states, self.column, self.rule_set is not None, self.unextended)
+
+
+BoundShape = tuple[tuple[str, ...] | None, tuple[str, ...], str, bool, bool]
+
+
+def _bound_clause(shape: BoundShape, i: int) -> Any:
+    """The bound ``shape`` as SQL, its day ``:last_i`` and rule set ``:rule_set_i``."""
+    programs, states, column, has_rule_set, unextended = shape
+    terms = [cases.c.state.in_(states), cases.c[column] <= bindparam(f"last_{i}")]
+    if programs is not None:
+        terms.append(cases.c.program.in_(programs))
+    if has_rule_set:
+        terms.append(cases.c.rule_set == bindparam(f"rule_set_{i}"))
+    if unextended:
+        terms.append(cases.c.validity_until.is_(None))
+    return and_(*terms)
+
+
+@cache
+def _cases_in_states(shapes: tuple[BoundShape, ...] | None, filters: tuple[bool, bool, bool, bool]) -> Any:
+    """The open cases the audit reads (``AuditRepo.cases_in_states``), for bounds of ``shapes`` and the
+    filters present (scope, council, program, coordinator)."""
+    query = select(*CASE_COLUMNS).where(cases.c.state.in_(bindparam("states", expanding=True)))
+    if shapes is not None:
+        query = query.where(or_(false(), *(_bound_clause(shape, i) for i, shape in enumerate(shapes))))
+    scoped, by_council, by_program, by_coordinator = filters
+    if scoped:
+        query = query.where(cases.c.council.in_(bindparam("scope", expanding=True)))
+    if by_council:
+        query = query.where(cases.c.council == bindparam("council"))
+    if by_program:
+        query = query.where(cases.c.program == bindparam("program"))
+    if by_coordinator:
+        query = query.where(cases.c.coordinator == bindparam("coordinator"))
+    return query
 
 
 class AuditRepo(ScopedRepo):
@@ -107,13 +138,17 @@ class AuditRepo(ScopedRepo):
     ) -> Iterator[AuditCase]:
         """Stream the cases in ``states`` (a server-side cursor; never every case in memory); only those
         within one of the bounds, when ``within`` is given."""
-        query = select(*CASE_COLUMNS).where(cases.c.state.in_(list(states)))
-        if within is not None:
-            query = query.where(or_(false(), *(bound.clause() for bound in within)))
-        query = self._filtered(query, council, program, coordinator)
-        yield from records(
-            self.conn.execute(query.execution_options(yield_per=batch)), AuditCase._make, AuditCase._fields
+        # the audit runs every day and on every dashboard page: its statement is built once per shape (which
+        # bounds, which filters) and kept; the days, states and filters are parameters
+        shapes = None if within is None else tuple(bound.shape for bound in within)
+        filters = (self.scope is not None, council is not None, program is not None, coordinator is not None)
+        params: dict[str, Any] = self._params(
+            states=list(states), council=council, program=program, coordinator=coordinator
         )
+        for i, bound in enumerate(within or ()):
+            params[f"last_{i}"], params[f"rule_set_{i}"] = bound.last, bound.rule_set
+        query = _cases_in_states(shapes, filters).execution_options(yield_per=batch)
+        yield from records(self.conn.execute(query, params), AuditCase._make, AuditCase._fields)
 
     def overdue_sessions(
         self,
@@ -439,9 +474,9 @@ def _link_columns(table: Any, link: type[ChainLink]) -> list[Any]:
     return [table.c[field] for field in link._fields]
 
 
-def holdback_query(decided_by: dt.date | None = None) -> Any:
-    """Ledger entries that held something back (decided by ``decided_by``, when given), with their case
-    and what is still held."""
+def holdback_query(decided_by: dt.date | BindParameter[Any] | None = None) -> Any:
+    """Ledger entries that held something back (decided by ``decided_by``, a day or a parameter, when
+    given), with their case and what is still held."""
     held = ledger.alias("held")
     released = (
         select(func.coalesce(func.sum(ledger.c.released), 0))
@@ -453,7 +488,7 @@ def holdback_query(decided_by: dt.date | None = None) -> Any:
         .select_from(held.join(cases, cases.c.id == held.c.case_id))
         .where(
             held.c.retained > 0,
-            *([held.c.on <= decided_by] if decided_by else []),
+            *([held.c.on <= decided_by] if decided_by is not None else []),
             held.c.retained - released > 0,
         )
     )

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, event, text
@@ -68,14 +69,22 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 
 def sqlite_file_missing(url: str) -> str | None:
-    """The path of a SQLite database file that does not exist (yet), else None."""
+    """The path of a SQLite database file that does not exist (yet), else None. Asked at every unit of
+    work: the URL is parsed once (``_sqlite_file``), the file looked for each time."""
+    path = _sqlite_file(url)
+    return None if path is None or Path(path).exists() else path
+
+
+@lru_cache(maxsize=64)
+def _sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names (None: not SQLite, in memory, or not a URL at all)."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         return None  # get_engine reports the malformed URL
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
-    return None if Path(parsed.database).exists() else parsed.database
+    return parsed.database
 
 
 _engines: dict[str, Engine] = {}

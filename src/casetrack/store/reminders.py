@@ -6,10 +6,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.reminder_records import (
@@ -76,6 +90,65 @@ def _first(query: Any, name: str) -> Any:
     """``query`` as a common table expression the database computes before joining it to anything
     (``AS MATERIALIZED``: SQLite ≥ 3.35, PostgreSQL ≥ 12), so a small, indexed set drives the join."""
     return query.cte(name).prefix_with("MATERIALIZED")
+
+
+def _of_program(query: Select[Any], scoped: bool) -> Select[Any]:
+    """``query`` narrowed to the cases of program ``:program`` in states ``:states`` (and, ``scoped``, of
+    the councils ``:scope``)."""
+    query = query.where(
+        cases.c.program == bindparam("program"), cases.c.state.in_(bindparam("states", expanding=True))
+    )
+    return query.where(cases.c.council.in_(bindparam("scope", expanding=True))) if scoped else query
+
+
+@cache
+def _open_sessions(scoped: bool) -> Select[Any]:
+    # The open sessions due by then come first, from the partial index on open sessions' due dates, and
+    # only then their cases: left to itself the planner walks every case of the program in those states
+    # (tens of thousands) to find the few sessions due — ~1 s at 100,000 cases.
+    due = _first(
+        select(
+            sessions.c.case_id,
+            sessions.c.seq,
+            sessions.c.kind,
+            sessions.c.nominal_due_on,
+            sessions.c.due_on,
+        ).where(sessions.c.status == "scheduled", sessions.c.due_on <= bindparam("due_until")),
+        "due",
+    )
+    query = _joined(
+        select(*_case_columns(), due.c.seq, due.c.kind, due.c.nominal_due_on, due.c.due_on).select_from(
+            due.join(cases, cases.c.id == due.c.case_id)
+        )
+    )
+    return _of_program(query, scoped)
+
+
+@cache
+def _cases_in(scoped: bool, accepted: bool, until: bool) -> Select[Any]:
+    query = _of_program(_joined(select(*_case_columns()).select_from(cases)), scoped)
+    if accepted:
+        by = cases.c.accepted_on <= bindparam("accepted_by")
+        if until:
+            by = or_(
+                and_(cases.c.validity_until.is_(None), by), cases.c.validity_until <= bindparam("until_by")
+            )
+        query = query.where(by)
+    return query
+
+
+@cache
+def _open_holdbacks(scoped: bool, decided: bool) -> Select[Any]:
+    from .audits import holdback_query
+
+    # the few held-back entries, then their cases
+    base = _first(holdback_query(bindparam("decided_by") if decided else None), "held_open")
+    query = _joined(
+        select(*_case_columns(), base.c.open.label("retained"), base.c.decided_on).select_from(
+            cases.join(base, base.c.id == cases.c.id)
+        )
+    )
+    return _of_program(query, scoped)
 
 
 def readdressed(
@@ -180,28 +253,17 @@ class ReminderRepo(ScopedRepo):
         )
 
     # -- what is due ---------------------------------------------------------------------------
+    # A sweep asks these every day for every program and item: their statements are built once per shape
+    # (``_open_sessions``, ``_cases_in``, ``_open_holdbacks``) with the values as parameters, so a sweep
+    # spends its time in the database, not in building the same SQL again.
+    def _read_due(self, query: Select[Any], **params: Any) -> list[DueItem]:
+        return _due_items(self.conn.execute(query, self._params(**params)))
+
     def open_sessions(self, program: str, states: Sequence[str], due_until: dt.date) -> list[DueItem]:
         """Scheduled sessions due by ``due_until`` of cases of ``program`` in ``states``."""
-        # The open sessions due by then come first, from the partial index on open sessions' due dates,
-        # and only then their cases: left to itself the planner walks every case of the program in
-        # those states (tens of thousands) to find the few sessions due — ~1 s at 100,000 cases.
-        due = _first(
-            select(
-                sessions.c.case_id,
-                sessions.c.seq,
-                sessions.c.kind,
-                sessions.c.nominal_due_on,
-                sessions.c.due_on,
-            ).where(sessions.c.status == "scheduled", sessions.c.due_on <= due_until),
-            "due",
+        return self._read_due(
+            _open_sessions(self.scope is not None), program=program, states=list(states), due_until=due_until
         )
-        query = _joined(
-            select(*_case_columns(), due.c.seq, due.c.kind, due.c.nominal_due_on, due.c.due_on).select_from(
-                due.join(cases, cases.c.id == due.c.case_id)
-            )
-        )
-        query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
-        return _due_items(self.conn.execute(self._scoped(query)))
 
     def cases_in(
         self,
@@ -213,31 +275,19 @@ class ReminderRepo(ScopedRepo):
     ) -> list[DueItem]:
         """Cases of ``program`` in ``states``; with ``accepted_by``, only those accepted by then (or, with
         ``until_by``, whose extended validity ends by then): the rest cannot have a rung due yet."""
-        query = _joined(select(*_case_columns()).select_from(cases))
-        query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
-        if accepted_by is not None:
-            accepted = cases.c.accepted_on <= accepted_by
-            if until_by is not None:
-                accepted = or_(
-                    and_(cases.c.validity_until.is_(None), accepted), cases.c.validity_until <= until_by
-                )
-            query = query.where(accepted)
-        return _due_items(self.conn.execute(self._scoped(query)))
+        query = _cases_in(
+            self.scope is not None, accepted_by is not None, accepted_by is not None and until_by is not None
+        )
+        return self._read_due(
+            query, program=program, states=list(states), accepted_by=accepted_by, until_by=until_by
+        )
 
     def open_holdbacks(
         self, program: str, states: Sequence[str], decided_by: dt.date | None = None
     ) -> list[DueItem]:
         """Cases whose plan subsidy is partly held back and not yet released (decided by ``decided_by``)."""
-        from .audits import holdback_query
-
-        base = _first(holdback_query(decided_by), "held_open")  # the few held-back entries, then their cases
-        query = _joined(
-            select(*_case_columns(), base.c.open.label("retained"), base.c.decided_on).select_from(
-                cases.join(base, base.c.id == cases.c.id)
-            )
-        )
-        query = query.where(cases.c.program == program, cases.c.state.in_(list(states)))
-        return _due_items(self.conn.execute(self._scoped(query)))
+        query = _open_holdbacks(self.scope is not None, decided_by is not None)
+        return self._read_due(query, program=program, states=list(states), decided_by=decided_by)
 
     def sessions_due_between(
         self, start: dt.date, end: dt.date, live: Sequence[StateRule]

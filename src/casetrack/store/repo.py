@@ -6,11 +6,26 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Select, and_, delete, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Insert,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from ..domain import chain
 from ..domain.case_rows import (
@@ -63,7 +78,7 @@ from . import schema
 from .db import set_council_scope
 from .facts import load_facts
 from .rows import by_name, tuples
-from .scope import ScopedRepo
+from .scope import ScopedRepo, scope_terms
 
 councils = schema.council
 companies = schema.company
@@ -294,13 +309,11 @@ class Repo(ScopedRepo):
 
     def further_councils(self, name: str) -> set[str]:
         """The councils ``name`` acts for besides their own."""
-        more: Iterable[str] = self.conn.execute(
-            select(user_councils.c.council).where(user_councils.c.user_name == name)
-        ).scalars()
+        more: Iterable[str] = self.conn.execute(_further_councils, {"name": name}).scalars()
         return set(more)
 
     def user(self, name: str) -> User | None:
-        row = self.conn.execute(select(users).where(users.c.name == name)).mappings().first()
+        row = self.conn.execute(_user, {"name": name}).mappings().first()
         return User(**row) if row else None
 
     def list_users(self) -> list[StaffMember]:
@@ -386,9 +399,12 @@ class Repo(ScopedRepo):
         self.conn.execute(insert(cases).values(**asdict(case)))
 
     def case(self, case_id: str) -> Case | None:
-        query = self._case_scope(select(cases).where(cases.c.id == case_id))
-        found = by_name(Case, self.conn.execute(query))
+        found = by_name(Case, self._by_case(_case, case_id))
         return found[0] if found else None
+
+    def _by_case(self, statement: Callable[[bool], Executable], case_id: str) -> CursorResult[Any]:
+        """Run the read ``statement(scoped)`` (built once per shape, below) for case ``case_id``."""
+        return self.conn.execute(statement(self.scope is not None), self._params(case_id=case_id))
 
     def list_cases(
         self,
@@ -470,29 +486,13 @@ class Repo(ScopedRepo):
             )
 
     def case_lenders(self, case_id: str) -> list[CaseLender]:
-        query = (
-            select(lenders, orgs.c.name, orgs.c.email)
-            .join(orgs, orgs.c.id == lenders.c.org_id)
-            .where(lenders.c.case_id == case_id, *self._in_scope(lenders.c.case_id))
-            .order_by(lenders.c.position)
-        )
-        return by_name(CaseLender, self.conn.execute(query))
+        return by_name(CaseLender, self._by_case(_case_lenders, case_id))
 
     def case_support_orgs(self, case_id: str) -> list[CaseSupportOrg]:
-        query = (
-            select(support, orgs.c.name, orgs.c.certified, orgs.c.email, orgs.c.kind)
-            .join(orgs, orgs.c.id == support.c.org_id)
-            .where(support.c.case_id == case_id, *self._in_scope(support.c.case_id))
-            .order_by(support.c.position)
-        )
-        return by_name(CaseSupportOrg, self.conn.execute(query))
+        return by_name(CaseSupportOrg, self._by_case(_case_support_orgs, case_id))
 
     def case_estimates(self, case_id: str) -> dict[str, int]:
-        query = select(estimates.c.component, estimates.c.amount).where(
-            estimates.c.case_id == case_id, *self._in_scope(estimates.c.case_id)
-        )
-        rows = tuples(self.conn.execute(query))
-        return {c: a for c, a in rows}
+        return {c: a for c, a in tuples(self._by_case(_case_estimates, case_id))}
 
     def insert_agreements(self, case_id: str, rows: Sequence[NewAgreement]) -> None:
         """The financial support lenders agreed to."""
@@ -501,17 +501,7 @@ class Repo(ScopedRepo):
 
     def case_agreements(self, case_id: str) -> list[CaseAgreement]:
         """The case's recorded financial support, in the order of its lenders, with the lender's name."""
-        query = (
-            select(agreements, orgs.c.name, lenders.c.position)
-            .join(orgs, orgs.c.id == agreements.c.lender_id)
-            .outerjoin(
-                lenders,
-                and_(lenders.c.case_id == agreements.c.case_id, lenders.c.org_id == agreements.c.lender_id),
-            )
-            .where(agreements.c.case_id == case_id, *self._in_scope(agreements.c.case_id))
-            .order_by(lenders.c.position, agreements.c.lender_id, agreements.c.kind)
-        )
-        return by_name(CaseAgreement, self.conn.execute(query))
+        return by_name(CaseAgreement, self._by_case(_case_agreements, case_id))
 
     def insert_document(self, values: NewDocument) -> int:
         return self._insert_id(insert(documents).values(**asdict(values)))
@@ -545,27 +535,12 @@ class Repo(ScopedRepo):
 
     def case_documents(self, case_id: str) -> list[CaseDocument]:
         """The case's documents with whether each has its file stored (the bytes are not read)."""
-        stored = (
-            select(document_files.c.document_id)
-            .where(document_files.c.document_id == documents.c.id)
-            .exists()
-        )
-        query = (
-            select(documents, stored.label("stored"))
-            .where(documents.c.case_id == case_id, *self._in_scope(documents.c.case_id))
-            .order_by(documents.c.id)
-        )
-        return by_name(CaseDocument, self.conn.execute(query))
+        return by_name(CaseDocument, self._by_case(_case_documents, case_id))
 
     def insert_history(self, values: NewHistory) -> HistoryRow:
         """Append a history row, chained to the case's previous one. The hash covers the row as the
         store writes it (``chain.HISTORY_FIELDS``), so a row reads back to the same hash."""
-        last = self.conn.execute(
-            select(history.c.seq, history.c.hash)
-            .where(history.c.case_id == values.case_id)
-            .order_by(history.c.seq.desc())
-            .limit(1)
-        ).first()
+        last = self.conn.execute(_last_history, {"case_id": values.case_id}).first()
         row: dict[str, Any] = {**asdict(values), "seq": (last.seq if last else 0) + 1}
         row["prev_hash"] = last.hash if last else chain.GENESIS
         row["hash"] = chain.link(row["prev_hash"], row, chain.HISTORY_FIELDS)
@@ -574,12 +549,7 @@ class Repo(ScopedRepo):
         return HistoryRow(id=row_id, **row)
 
     def case_history(self, case_id: str) -> list[HistoryRow]:
-        query = (
-            select(history)
-            .where(history.c.case_id == case_id, *self._in_scope(history.c.case_id))
-            .order_by(history.c.seq)
-        )
-        return by_name(HistoryRow, self.conn.execute(query))
+        return by_name(HistoryRow, self._by_case(_case_history, case_id))
 
     def history_has_event(self, case_id: str, event: str) -> bool:
         query = (
@@ -593,12 +563,7 @@ class Repo(ScopedRepo):
         return self._insert_id(insert(claims).values(**asdict(values)))
 
     def case_claims(self, case_id: str) -> list[FeeClaim]:
-        query = (
-            select(claims)
-            .where(claims.c.case_id == case_id, *self._in_scope(claims.c.case_id))
-            .order_by(claims.c.id)
-        )
-        return by_name(FeeClaim, self.conn.execute(query))
+        return by_name(FeeClaim, self._by_case(_case_claims, case_id))
 
     def decide_claim(self, claim_id: int, decision: ClaimDecided | ClaimRejected) -> None:
         """Move a claim out of ``claimed`` (decided or rejected); a decided claim never changes again."""
@@ -626,12 +591,7 @@ class Repo(ScopedRepo):
         self.conn.execute(update(cases).where(cases.c.id == values.case_id).values(ledger_head=row["hash"]))
 
     def case_ledger(self, case_id: str) -> list[LedgerEntry]:
-        query = (
-            select(ledger)
-            .where(ledger.c.case_id == case_id, *self._in_scope(ledger.c.case_id))
-            .order_by(ledger.c.id)
-        )
-        return by_name(LedgerEntry, self.conn.execute(query))
+        return by_name(LedgerEntry, self._by_case(_case_ledger, case_id))
 
     def replace_estimates(self, case_id: str, values: dict[str, int]) -> None:
         for component, amount in values.items():
@@ -650,12 +610,7 @@ class Repo(ScopedRepo):
         self.insert_sessions(case_id, rows)
 
     def case_sessions(self, case_id: str) -> list[MonitoringSession]:
-        query = (
-            select(sessions)
-            .where(sessions.c.case_id == case_id, *self._in_scope(sessions.c.case_id))
-            .order_by(sessions.c.seq)
-        )
-        return by_name(MonitoringSession, self.conn.execute(query))
+        return by_name(MonitoringSession, self._by_case(_case_sessions, case_id))
 
     def update_session(
         self, case_id: str, seq: int, change: SessionHeld | SessionWaived | SessionMoved
@@ -745,3 +700,97 @@ class Repo(ScopedRepo):
             lambda c: self.prior_cases(c.company_id, c.program, c.id, c.council),
             self.scope,
         )[case.id]
+
+
+# -- statements built once ----------------------------------------------------------------------------
+# The reads every command makes (who acts, the case and what hangs from it), built once per shape and
+# kept, with the values as parameters (``:case_id``, ``:name``; ``:scope`` where scoped): building the
+# same SQL again in every command cost as much as running it on SQLite.
+_user = select(users).where(users.c.name == bindparam("name"))
+_further_councils = select(user_councils.c.council).where(user_councils.c.user_name == bindparam("name"))
+_last_history = (
+    select(history.c.seq, history.c.hash)
+    .where(history.c.case_id == bindparam("case_id"))
+    .order_by(history.c.seq.desc())
+    .limit(1)
+)
+
+
+def _of_case(table: Any, scoped: bool) -> list[ColumnElement[bool]]:
+    """The rows of ``table`` of case ``:case_id`` (in scope)."""
+    return [table.c.case_id == bindparam("case_id"), *scope_terms(table.c.case_id, scoped)]
+
+
+@cache  # one statement per shape: scoped (the actor's councils) or every council
+def _case(scoped: bool) -> Select[Any]:
+    query = select(cases).where(cases.c.id == bindparam("case_id"))
+    return query.where(cases.c.council.in_(bindparam("scope", expanding=True))) if scoped else query
+
+
+@cache
+def _case_lenders(scoped: bool) -> Select[Any]:
+    return (
+        select(lenders, orgs.c.name, orgs.c.email)
+        .join(orgs, orgs.c.id == lenders.c.org_id)
+        .where(*_of_case(lenders, scoped))
+        .order_by(lenders.c.position)
+    )
+
+
+@cache
+def _case_support_orgs(scoped: bool) -> Select[Any]:
+    return (
+        select(support, orgs.c.name, orgs.c.certified, orgs.c.email, orgs.c.kind)
+        .join(orgs, orgs.c.id == support.c.org_id)
+        .where(*_of_case(support, scoped))
+        .order_by(support.c.position)
+    )
+
+
+@cache
+def _case_estimates(scoped: bool) -> Select[Any]:
+    return select(estimates.c.component, estimates.c.amount).where(*_of_case(estimates, scoped))
+
+
+@cache
+def _case_agreements(scoped: bool) -> Select[Any]:
+    return (
+        select(agreements, orgs.c.name, lenders.c.position)
+        .join(orgs, orgs.c.id == agreements.c.lender_id)
+        .outerjoin(
+            lenders,
+            and_(lenders.c.case_id == agreements.c.case_id, lenders.c.org_id == agreements.c.lender_id),
+        )
+        .where(*_of_case(agreements, scoped))
+        .order_by(lenders.c.position, agreements.c.lender_id, agreements.c.kind)
+    )
+
+
+@cache
+def _case_documents(scoped: bool) -> Select[Any]:
+    stored = (
+        select(document_files.c.document_id).where(document_files.c.document_id == documents.c.id).exists()
+    )
+    return (
+        select(documents, stored.label("stored")).where(*_of_case(documents, scoped)).order_by(documents.c.id)
+    )
+
+
+@cache
+def _case_history(scoped: bool) -> Select[Any]:
+    return select(history).where(*_of_case(history, scoped)).order_by(history.c.seq)
+
+
+@cache
+def _case_claims(scoped: bool) -> Select[Any]:
+    return select(claims).where(*_of_case(claims, scoped)).order_by(claims.c.id)
+
+
+@cache
+def _case_ledger(scoped: bool) -> Select[Any]:
+    return select(ledger).where(*_of_case(ledger, scoped)).order_by(ledger.c.id)
+
+
+@cache
+def _case_sessions(scoped: bool) -> Select[Any]:
+    return select(sessions).where(*_of_case(sessions, scoped)).order_by(sessions.c.seq)

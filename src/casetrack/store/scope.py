@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import ColumnElement, Connection, bindparam, select
 
 from .schema import cases
 
@@ -53,3 +53,20 @@ class ScopedRepo:
         return [
             select(cases.c.id).where(cases.c.id == case_id, cases.c.council.in_(sorted(self.scope))).exists()
         ]
+
+    def _params(self, **values: Any) -> dict[str, Any]:
+        """The parameters of a statement built once (``scope_terms``): ``values``, and the councils in
+        scope as ``:scope`` where the repository is scoped."""
+        if self.scope is not None:
+            values["scope"] = sorted(self.scope)
+        return values
+
+
+def scope_terms(case_id: ColumnElement[Any], scoped: bool) -> list[ColumnElement[bool]]:
+    """``ScopedRepo._in_scope`` for a statement built once per shape and kept (the councils are its
+    parameter ``:scope``, given by ``ScopedRepo._params``): the reads a command makes again and again
+    need not build the same SQL each time."""
+    if not scoped:
+        return []
+    in_scope = cases.c.council.in_(bindparam("scope", expanding=True))
+    return [select(cases.c.id).where(cases.c.id == case_id, in_scope).exists()]
