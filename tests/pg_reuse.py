@@ -192,7 +192,7 @@ class Reuse:
             while (others := conn.execute(OTHERS).fetchone()) and others[0]:
                 if time.monotonic() > deadline:  # a connection the test left open
                     raise LookupError
-                time.sleep(0.02)
+                time.sleep(0.005)  # a closed connection's backend leaves within milliseconds
             if self._catalog(conn) != self.catalog:
                 raise LookupError
         except (LookupError, psycopg.Error):

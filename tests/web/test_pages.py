@@ -30,7 +30,9 @@ def _expected_read(role: str, own: bool) -> int:
 
 def _dead_letter(site: Site, case_id: str) -> None:
     now = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)
-    with sa.create_engine(site.db_url).begin() as conn:
+    # disposed below: a connection left open costs the next test its database
+    engine = sa.create_engine(site.db_url)
+    with engine.begin() as conn:
         conn.execute(
             sa.insert(Outbox.__table__).values(
                 key=f"test:{case_id}:dead",
@@ -53,6 +55,7 @@ def _dead_letter(site: Site, case_id: str) -> None:
                 created_at=now,
             )
         )
+    engine.dispose()
 
 
 def _section(html: str, ident: str) -> str | None:

@@ -66,8 +66,10 @@ def test_session_token_is_stored_only_as_a_hash(site: Site) -> None:
     client = site.client()
     sign_in(client, COORDINATOR)
     token = client.cookies["casetrack_session"]
-    with sa.create_engine(site.db_url).connect() as conn:
+    engine = sa.create_engine(site.db_url)
+    with engine.connect() as conn:
         ids = list(conn.execute(sa.text("SELECT id FROM web_session")).scalars())
+    engine.dispose()  # a connection left open costs the next test its database
     assert len(ids) == 1 and token not in ids[0] and len(ids[0]) == 64
 
 
@@ -249,8 +251,10 @@ def test_a_session_of_a_user_disabled_directly_in_the_database_ends_at_its_next_
     import sqlalchemy as sa
 
     client = site.signed_in(COORDINATOR)
-    with sa.create_engine(site.db_url).begin() as conn:
+    engine = sa.create_engine(site.db_url)
+    with engine.begin() as conn:
         conn.execute(sa.text("UPDATE app_user SET active = false WHERE name = :n"), {"n": COORDINATOR})
+    engine.dispose()  # a connection left open costs the next test its database
     assert signin.sessions_of(site.ctx(), COORDINATOR) == 1
     assert client.get("/").status_code == 303
     assert signin.sessions_of(site.ctx(), COORDINATOR) == 0
