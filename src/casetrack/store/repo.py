@@ -1,5 +1,6 @@
 """Repositories over SQLAlchemy Core. They read and write inside the caller's transaction and never
-commit. Every case read goes through ``_case_scope`` so access control can narrow it in one place."""
+commit. Every case read is narrowed to the actor's councils: through ``_case_scope``, or — for the reads
+built once (end of file) — through ``scope_terms`` and the ``:scope`` parameter (``ScopedRepo._params``)."""
 
 from __future__ import annotations
 
@@ -112,7 +113,8 @@ OTHER_COUNCIL_CASE = "他の協議会の案件"  # how a refusal names a case of
 
 class Repo(ScopedRepo):
     """Data access for one unit of work: councils, companies, organisations, users, cases and what belongs
-    to a case. Every case read goes through ``_case_scope``."""
+    to a case. Every case read is narrowed to the actor's councils (``_case_scope``, or ``:scope`` in a
+    statement built once)."""
 
     # -- scope ---------------------------------------------------------------------------------
     def _case_scope(self, query: Select[Any]) -> Select[Any]:
