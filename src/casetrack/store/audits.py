@@ -32,7 +32,7 @@ from .repo import (
     support,
 )
 from .rows import records, tuples
-from .scope import ScopedRepo
+from .scope import ScopedRepo, in_scope_where
 
 CASE_COLUMNS = (
     cases.c.id,
@@ -92,8 +92,7 @@ def _cases_in_states(shapes: tuple[BoundShape, ...] | None, filters: tuple[bool,
     if shapes is not None:
         query = query.where(or_(false(), *(_bound_clause(shape, i) for i, shape in enumerate(shapes))))
     scoped, by_council, by_program, by_coordinator = filters
-    if scoped:
-        query = query.where(cases.c.council.in_(bindparam("scope", expanding=True)))
+    query = in_scope_where(query, scoped)
     if by_council:
         query = query.where(cases.c.council == bindparam("council"))
     if by_program:

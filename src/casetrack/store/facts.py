@@ -12,6 +12,7 @@ from ..domain.facts import CaseFacts, ClaimFact, DocumentFact, LenderFact, Sessi
 from ..domain.whatif_records import WhatIfCase
 from . import schema
 from .rows import tuples
+from .scope import council_in_scope
 
 CHUNK = 500  # case ids per IN (...) list
 
@@ -22,9 +23,7 @@ sessions, history, cases = schema.monitoring_session, schema.case_history, schem
 # Every guard check reads these (a transition, a what-if over thousands of cases): built once, with the
 # case ids (``:ids``) and the councils in scope (``:scope``) as parameters.
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
-_IN_SCOPE = select(cases.c.id).where(
-    cases.c.id.in_(_IDS), cases.c.council.in_(bindparam("scope", expanding=True))
-)
+_IN_SCOPE = select(cases.c.id).where(cases.c.id.in_(_IDS), council_in_scope())
 _LENDERS = (
     select(lenders.c.case_id, lenders.c.org_id, orgs.c.name, lenders.c.main, lenders.c.guaranteed)
     .join(orgs, orgs.c.id == lenders.c.org_id)

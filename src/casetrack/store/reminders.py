@@ -44,7 +44,7 @@ from . import schema
 from .browse import StateRule, in_states
 from .repo import cases, companies, councils, orgs, sessions, support, user_councils, users
 from .rows import tuples
-from .scope import ScopedRepo
+from .scope import ScopedRepo, in_scope_where
 
 outbox = schema.outbox
 closures = schema.closure
@@ -98,7 +98,7 @@ def _of_program(query: Select[Any], scoped: bool) -> Select[Any]:
     query = query.where(
         cases.c.program == bindparam("program"), cases.c.state.in_(bindparam("states", expanding=True))
     )
-    return query.where(cases.c.council.in_(bindparam("scope", expanding=True))) if scoped else query
+    return in_scope_where(query, scoped)
 
 
 @cache

@@ -79,7 +79,7 @@ from . import schema
 from .db import set_council_scope
 from .facts import load_facts
 from .rows import by_name, tuples
-from .scope import ScopedRepo, scope_terms
+from .scope import ScopedRepo, in_scope_where, scope_terms
 
 councils = schema.council
 companies = schema.company
@@ -726,7 +726,7 @@ def _of_case(table: Any, scoped: bool) -> list[ColumnElement[bool]]:
 @cache  # one statement per shape: scoped (the actor's councils) or every council
 def _case(scoped: bool) -> Select[Any]:
     query = select(cases).where(cases.c.id == bindparam("case_id"))
-    return query.where(cases.c.council.in_(bindparam("scope", expanding=True))) if scoped else query
+    return in_scope_where(query, scoped)
 
 
 @cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Connection, bindparam, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, select
 
 from .schema import cases
 
@@ -62,11 +62,24 @@ class ScopedRepo:
         return values
 
 
+# Statements built once per shape and kept (the reads a command or a sweep makes again and again need not
+# build the same SQL each time) name the councils in scope by the parameter ``:scope``, which
+# ``ScopedRepo._params`` gives exactly when the repository is scoped.
+
+
+def council_in_scope() -> ColumnElement[bool]:
+    """``cases.council IN (:scope)``."""
+    return cases.c.council.in_(bindparam("scope", expanding=True))
+
+
+def in_scope_where(query: Select[Any], scoped: bool) -> Select[Any]:
+    """``query`` (over ``cases``) narrowed to the councils ``:scope`` when ``scoped``."""
+    return query.where(council_in_scope()) if scoped else query
+
+
 def scope_terms(case_id: ColumnElement[Any], scoped: bool) -> list[ColumnElement[bool]]:
-    """``ScopedRepo._in_scope`` for a statement built once per shape and kept (the councils are its
-    parameter ``:scope``, given by ``ScopedRepo._params``): the reads a command makes again and again
-    need not build the same SQL each time."""
+    """``ScopedRepo._in_scope`` for a statement built once: WHERE terms keeping the rows of cases whose
+    council is in ``:scope`` (none when not ``scoped``)."""
     if not scoped:
         return []
-    in_scope = cases.c.council.in_(bindparam("scope", expanding=True))
-    return [select(cases.c.id).where(cases.c.id == case_id, in_scope).exists()]
+    return [select(cases.c.id).where(cases.c.id == case_id, council_in_scope()).exists()]
